@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// The one test command (`npm test`, which runs this file under Node 24 via scripts/node24.mjs):
+// typecheck, build the studio when it has a Vite config, run every Vitest project, then print
+// the plain line `N passed, N failed`. A failed typecheck or studio build counts as 1 failed.
+//
+// Arguments after `npm test --` go to Vitest (e.g. `npm test -- --project runtime`).
+// Tests read DATABASE_URL themselves: set, they use that Postgres server; unset, PGlite.
+// Environment:
+//   PROTEAN_TEST_OUTPUT  folder for the JSON report and summary.json (default test-output)
+//   PROTEAN_TEST_LABEL   prefix for the summary line ("pglite: 3 passed, 0 failed"), used by .ci/run
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outputDir = resolve(root, process.env.PROTEAN_TEST_OUTPUT ?? 'test-output');
+const reportFile = join(outputDir, 'vitest.json');
+const node = process.execPath;
+
+if (Number(process.versions.node.split('.')[0]) !== 24) {
+  process.stderr.write(`protean: scripts/test.mjs expects Node 24, got ${process.versions.node}; run it with \`npm test\`\n`);
+}
+
+function run(title, command, args, options = {}) {
+  process.stdout.write(`\n── ${title}\n`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env, ...options });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const ok = result.status === 0;
+  process.stdout.write(`── ${title}: ${ok ? 'ok' : `FAILED (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`} in ${seconds}s\n`);
+  return ok;
+}
+
+function describeDatabase() {
+  const url = process.env.DATABASE_URL;
+  if (!url) return 'PGlite (embedded, DATABASE_URL not set)';
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return `Postgres server ${parsed.toString()}`;
+  } catch {
+    return 'Postgres server (DATABASE_URL is set but is not a valid URL)';
+  }
+}
+
+function findViteConfig(dir) {
+  return ['vite.config.ts', 'vite.config.mts', 'vite.config.js', 'vite.config.mjs'].map((f) => join(dir, f)).find(existsSync);
+}
+
+// Counts from Vitest's JSON report. A file that fails to load has no failed tests, and an
+// unhandled error fails the run without failing a test: each still counts as one failure.
+function countResults(report) {
+  let failed = report.numFailedTests ?? 0;
+  for (const file of report.testResults ?? []) {
+    const hasFailedTest = (file.assertionResults ?? []).some((t) => t.status === 'failed');
+    if (file.status === 'failed' && !hasFailedTest) failed += 1;
+  }
+  if (report.success === false && failed === 0) failed = 1;
+  return { passed: report.numPassedTests ?? 0, failed };
+}
+
+process.stdout.write(`protean tests on Node ${process.versions.node}; database: ${describeDatabase()}\n`);
+mkdirSync(outputDir, { recursive: true });
+rmSync(reportFile, { force: true });
+
+let passed = 0;
+let failed = 0;
+const steps = {};
+
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+let typecheckOk = run('typecheck: tsconfig.json', node, [tsc, '-p', 'tsconfig.json']);
+if (existsSync(join(root, 'studio', 'tsconfig.json'))) {
+  typecheckOk = run('typecheck: studio/tsconfig.json', node, [tsc, '-p', 'studio/tsconfig.json']) && typecheckOk;
+}
+steps.typecheck = typecheckOk ? 'passed' : 'failed';
+if (!typecheckOk) failed += 1;
+
+if (findViteConfig(join(root, 'studio'))) {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const buildOk = run('studio build', npm, ['run', 'build', '--workspace', 'studio']);
+  steps.studioBuild = buildOk ? 'passed' : 'failed';
+  if (!buildOk) failed += 1;
+} else {
+  process.stdout.write('\n── studio build: skipped (studio has no vite config yet)\n');
+  steps.studioBuild = 'skipped';
+}
+
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const vitestOk = run('vitest', node, [
+  vitest, 'run',
+  '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`,
+  ...process.argv.slice(2),
+]);
+if (existsSync(reportFile)) {
+  const counts = countResults(JSON.parse(readFileSync(reportFile, 'utf8')));
+  passed += counts.passed;
+  failed += counts.failed;
+  if (!vitestOk && counts.failed === 0) failed += 1;
+} else {
+  process.stdout.write(`vitest wrote no report to ${reportFile}\n`);
+  failed += 1;
+}
+steps.vitest = vitestOk ? 'passed' : 'failed';
+
+writeFileSync(join(outputDir, 'summary.json'), `${JSON.stringify({ passed, failed, steps, node: process.versions.node, database: process.env.DATABASE_URL ? 'postgres' : 'pglite' }, null, 2)}\n`);
+const label = process.env.PROTEAN_TEST_LABEL ? `${process.env.PROTEAN_TEST_LABEL}: ` : '';
+process.stdout.write(`\n${label}${passed} passed, ${failed} failed\n`);
+process.exit(failed > 0 ? 1 : 0);
