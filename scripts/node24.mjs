@@ -31,6 +31,9 @@ const env = { ...process.env, PATH: `${dirname(binary)}${process.platform === 'w
 const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {
-  if (signal) process.kill(process.pid, signal);
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
   else process.exit(code ?? 1);
 });

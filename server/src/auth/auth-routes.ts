@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { forbidden } from '../errors/problems.ts';
+import { adminOf, principalOf } from './principal.ts';
+import { SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
+
+const Login = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+const Role = Type.Union([Type.Literal('admin'), Type.Literal('standard')]);
+const Locale = Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]);
+const NewUser = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 120 }), role: Role, password: Type.String({ minLength: 10, maxLength: 1024 }), locale: Type.Optional(Locale) },
+  { additionalProperties: false },
+);
+const UserPatch = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(Role), locale: Type.Optional(Locale), active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const NewPassword = Type.Object({ password: Type.String({ minLength: 10, maxLength: 1024 }) }, { additionalProperties: false });
+const NewApiKey = Type.Object({ name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
+const IdParam = Type.Object({ id: Type.String() });
+
+/** Resolves the principal of every request in `scope` (and the scopes registered inside it). */
+export function authenticateRequests(scope: FastifyInstance, auth: AuthService): void {
+  scope.decorateRequest('principal', null);
+  scope.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    request.principal = await auth.authenticate({ bearer, cookie: request.cookies[SESSION_COOKIE] });
+  });
+}
+
+/** Login, logout, the current user, users and API keys. */
+export async function authRoutes(app: FastifyInstance, options: { auth: AuthService; secureCookies: boolean }): Promise<void> {
+  const { auth } = options;
+
+  app.post('/auth/login', { schema: { body: Login } }, async (request, reply) => {
+    const body = request.body as Static<typeof Login>;
+    const session = await auth.login(body.tenant, body.email, body.password);
+    void reply.setCookie(SESSION_COOKIE, session.cookie, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.secureCookies,
+      path: '/',
+      maxAge: Math.floor(SESSION_TTL_MS / 1000),
+    });
+    return { user: { id: session.principal.userId, name: session.principal.userName, role: session.principal.role, locale: session.principal.locale }, tenant: { id: session.principal.tenantId, slug: session.principal.tenantSlug } };
+  });
+
+  app.post('/auth/logout', async (request, reply) => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie) await auth.logout(cookie);
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send();
+  });
+
+  app.get('/auth/me', async (request) => {
+    const p = principalOf(request);
+    const users = await auth.listUsers(p.tenantId);
+    const me = users.find((u) => u.id === p.userId);
+    return { user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale }, tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantSlug }, via: p.via };
+  });
+
+  app.get('/users', async (request) => auth.listUsers(adminOf(request).tenantId));
+
+  app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
+    const body = request.body as Static<typeof NewUser>;
+    const user = await auth.createUser(adminOf(request).tenantId, body);
+    return reply.status(201).send(user);
+  });
+
+  app.patch('/users/:id', { schema: { body: UserPatch, params: IdParam } }, async (request) => {
+    const { id } = request.params as Static<typeof IdParam>;
+    return auth.updateUser(adminOf(request).tenantId, id, request.body as Static<typeof UserPatch>);
+  });
+
+  app.post('/users/:id/password', { schema: { body: NewPassword, params: IdParam } }, async (request, reply) => {
+    const { id } = request.params as Static<typeof IdParam>;
+    const p = principalOf(request);
+    if (p.role !== 'admin' && p.userId !== id) throw forbidden('Only an admin may set another user’s password');
+    await auth.setPassword(p.tenantId, id, (request.body as Static<typeof NewPassword>).password);
+    return reply.status(204).send();
+  });
+
+  app.get('/api-keys', async (request) => {
+    const p = principalOf(request);
+    return auth.listApiKeys(p.tenantId, p.role === 'admin' ? null : p.userId);
+  });
+
+  app.post('/api-keys', { schema: { body: NewApiKey } }, async (request, reply) => {
+    const p = principalOf(request);
+    const key = await auth.createApiKey(p.tenantId, p.userId, (request.body as Static<typeof NewApiKey>).name);
+    return reply.status(201).send(key);
+  });
+
+  app.delete('/api-keys/:id', { schema: { params: IdParam } }, async (request, reply) => {
+    const p = principalOf(request);
+    await auth.revokeApiKey(p.tenantId, (request.params as Static<typeof IdParam>).id, p.role === 'admin' ? null : p.userId);
+    return reply.status(204).send();
+  });
+}

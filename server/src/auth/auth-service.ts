@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { TtlCache } from '../cache/ttl-cache.ts';
+import { queryOne, SYSTEM, type Database } from '../db/database.ts';
+import { conflict, notFound, unauthorized, validationError } from '../errors/problems.ts';
+import { hashPassword, hashToken, newToken, verifyPassword, PASSWORD_MIN_LENGTH } from './passwords.ts';
+import type { Principal, Role } from './principal.ts';
+
+export const SESSION_COOKIE = 'protean_session';
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+const AUTH_CHANNEL = 'protean_auth';
+// Verified credentials are cached briefly; logout and revocation clear them on every process via NOTIFY.
+const CREDENTIAL_CACHE_MS = 30_000;
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  locale: string;
+  active: boolean;
+  createdAt: string;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  locale: string;
+  active: boolean;
+  created_at: string;
+  password_hash: string;
+}
+
+interface CachedPrincipal {
+  principal: Principal;
+  credentialHash: string;
+  expiresAt: number;
+}
+
+const toView = (row: UserRow): UserView => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  locale: row.locale,
+  active: row.active,
+  createdAt: row.created_at,
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const apiKeyPattern = /^pk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const uuidFromHex = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+
+export class AuthService {
+  readonly #db: Database;
+  readonly #cache = new TtlCache<CachedPrincipal>(10_000, CREDENTIAL_CACHE_MS);
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async start(): Promise<void> {
+    await this.#db.listen(AUTH_CHANNEL, (payload) => {
+      const { tenantId, userId, credentialHash } = JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string };
+      this.#cache.deleteWhere(
+        (entry) => entry.principal.tenantId === tenantId && (entry.credentialHash === credentialHash || (userId !== undefined && entry.principal.userId === userId)),
+      );
+    });
+  }
+
+  #forget(tenantId: string, change: { userId?: string; credentialHash?: string }): Promise<void> {
+    return this.#db.notify(AUTH_CHANNEL, JSON.stringify({ tenantId, ...change }));
+  }
+
+  async login(tenantSlug: string, email: string, password: string): Promise<{ cookie: string; principal: Principal; expiresAt: Date }> {
+    const tenant = await this.#db.withTenant(SYSTEM, (q) => queryOne<{ id: string; slug: string }>(q, 'select id, slug from tenant where slug = $1', [tenantSlug]));
+    const failed = unauthorized('Unknown workspace, email or password');
+    if (!tenant) throw failed;
+    const user = await this.#db.withTenant(tenant.id, (q) =>
+      queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]),
+    );
+    if (!user || !(await verifyPassword(password, user.password_hash))) throw failed;
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    await this.#db.withTenant(tenant.id, (q) =>
+      q.query('insert into user_session (tenant_id, token_hash, user_id, expires_at) values ($1, $2, $3, $4)', [tenant.id, hashToken(token), user.id, expiresAt]),
+    );
+    const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
+    return { cookie: `${tenant.id}.${token}`, principal, expiresAt };
+  }
+
+  async logout(cookie: string): Promise<void> {
+    const parsed = parseSessionCookie(cookie);
+    if (!parsed) return;
+    const credentialHash = hashToken(parsed.token);
+    await this.#db.withTenant(parsed.tenantId, (q) => q.query('delete from user_session where tenant_id = $1 and token_hash = $2', [parsed.tenantId, credentialHash]));
+    await this.#forget(parsed.tenantId, { credentialHash });
+  }
+
+  /** Resolves the principal behind a session cookie or an API key; null when neither is valid. */
+  async authenticate(credentials: { cookie?: string | undefined; bearer?: string | undefined }): Promise<Principal | null> {
+    if (credentials.bearer) return this.#fromApiKey(credentials.bearer);
+    if (credentials.cookie) return this.#fromSession(credentials.cookie);
+    return null;
+  }
+
+  async #fromSession(cookie: string): Promise<Principal | null> {
+    const parsed = parseSessionCookie(cookie);
+    if (!parsed) return null;
+    const credentialHash = hashToken(parsed.token);
+    const cached = this.#cache.get(credentialHash);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    const row = await this.#db.withTenant(parsed.tenantId, (q) =>
+      queryOne<UserRow & { slug: string; expires_at: string }>(
+        q,
+        `select u.*, t.slug, s.expires_at from user_session s
+           join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
+           join tenant t on t.id = s.tenant_id
+          where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and u.active`,
+        [parsed.tenantId, credentialHash],
+      ),
+    );
+    if (!row) return null;
+    let expiresAt = Date.parse(row.expires_at);
+    // Sliding expiry: a session used in the second half of its life is extended.
+    if (expiresAt - Date.now() < SESSION_TTL_MS / 2) {
+      expiresAt = Date.now() + SESSION_TTL_MS;
+      await this.#db.withTenant(parsed.tenantId, (q) =>
+        q.query('update user_session set expires_at = $3 where tenant_id = $1 and token_hash = $2', [parsed.tenantId, credentialHash, new Date(expiresAt)]),
+      );
+    }
+    const principal: Principal = { tenantId: parsed.tenantId, tenantSlug: row.slug, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
+    this.#cache.set(credentialHash, { principal, credentialHash, expiresAt });
+    return principal;
+  }
+
+  async #fromApiKey(bearer: string): Promise<Principal | null> {
+    const match = apiKeyPattern.exec(bearer);
+    if (!match?.[1]) return null;
+    const tenantId = uuidFromHex(match[1]);
+    const credentialHash = hashToken(bearer);
+    const cached = this.#cache.get(credentialHash);
+    if (cached) return cached.principal;
+    const row = await this.#db.withTenant(tenantId, (q) =>
+      queryOne<UserRow & { slug: string; key_id: string }>(
+        q,
+        `select u.*, t.slug, k.id as key_id from api_key k
+           join app_user u on u.tenant_id = k.tenant_id and u.id = k.user_id
+           join tenant t on t.id = k.tenant_id
+          where k.tenant_id = $1 and k.token_hash = $2 and k.revoked_at is null and u.active`,
+        [tenantId, credentialHash],
+      ),
+    );
+    if (!row) return null;
+    await this.#db.withTenant(tenantId, (q) => q.query('update api_key set last_used_at = now() where tenant_id = $1 and id = $2', [tenantId, row.key_id]));
+    const principal: Principal = { tenantId, tenantSlug: row.slug, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'apiKey' };
+    this.#cache.set(credentialHash, { principal, credentialHash, expiresAt: Number.POSITIVE_INFINITY });
+    return principal;
+  }
+
+  async listUsers(tenantId: string): Promise<UserView[]> {
+    const rows = await this.#db.withTenant(tenantId, (q) => q.query<UserRow>('select * from app_user where tenant_id = $1 order by name, email', [tenantId]));
+    return rows.map(toView);
+  }
+
+  async createUser(tenantId: string, input: { email: string; name: string; role: Role; password: string; locale?: string | undefined }): Promise<UserView> {
+    checkPassword(input.password);
+    const passwordHash = await hashPassword(input.password);
+    return this.#db.transaction(tenantId, async (tx) => {
+      const existing = await queryOne(tx, 'select 1 from app_user where tenant_id = $1 and lower(email) = lower($2)', [tenantId, input.email]);
+      if (existing) throw conflict(`A user with the email ${input.email} already exists`, [{ field: 'email', code: 'unique', message: 'is already used by another user' }]);
+      const rows = await tx.query<UserRow>(
+        'insert into app_user (tenant_id, id, email, name, role, password_hash, locale) values ($1, $2, $3, $4, $5, $6, $7) returning *',
+        [tenantId, randomUUID(), input.email, input.name, input.role, passwordHash, input.locale ?? 'en'],
+      );
+      return toView(rows[0]!);
+    });
+  }
+
+  async updateUser(tenantId: string, userId: string, patch: { name?: string | undefined; role?: Role | undefined; locale?: string | undefined; active?: boolean | undefined }): Promise<UserView> {
+    if (!UUID.test(userId)) throw notFound('No such user');
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<UserRow>(
+        `update app_user set name = coalesce($3, name), role = coalesce($4, role), locale = coalesce($5, locale), active = coalesce($6, active)
+          where tenant_id = $1 and id = $2 returning *`,
+        [tenantId, userId, patch.name ?? null, patch.role ?? null, patch.locale ?? null, patch.active ?? null],
+      ),
+    );
+    if (!rows[0]) throw notFound('No such user');
+    await this.#forget(tenantId, { userId });
+    return toView(rows[0]);
+  }
+
+  async setPassword(tenantId: string, userId: string, password: string): Promise<void> {
+    if (!UUID.test(userId)) throw notFound('No such user');
+    checkPassword(password);
+    const passwordHash = await hashPassword(password);
+    const rows = await this.#db.transaction(tenantId, async (tx) => {
+      const updated = await tx.query('update app_user set password_hash = $3 where tenant_id = $1 and id = $2 returning id', [tenantId, userId, passwordHash]);
+      // A new password ends every session of that user.
+      await tx.query('delete from user_session where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+      return updated;
+    });
+    if (!rows[0]) throw notFound('No such user');
+    await this.#forget(tenantId, { userId });
+  }
+
+  async listApiKeys(tenantId: string, userId: string | null): Promise<{ id: string; name: string; hint: string; userId: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }[]> {
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ id: string; name: string; hint: string; user_id: string; created_at: string; last_used_at: string | null; revoked_at: string | null }>(
+        'select id, name, hint, user_id, created_at, last_used_at, revoked_at from api_key where tenant_id = $1 and ($2::uuid is null or user_id = $2) order by created_at desc',
+        [tenantId, userId],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, hint: r.hint, userId: r.user_id, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+  }
+
+  async createApiKey(tenantId: string, userId: string, name: string): Promise<{ id: string; name: string; key: string }> {
+    const key = `pk_${tenantId.replaceAll('-', '')}_${newToken()}`;
+    const id = randomUUID();
+    await this.#db.withTenant(tenantId, (q) =>
+      q.query('insert into api_key (tenant_id, id, user_id, name, token_hash, hint) values ($1, $2, $3, $4, $5, $6)', [tenantId, id, userId, name, hashToken(key), `…${key.slice(-4)}`]),
+    );
+    return { id, name, key };
+  }
+
+  async revokeApiKey(tenantId: string, keyId: string, ownerId: string | null): Promise<void> {
+    if (!UUID.test(keyId)) throw notFound('No such API key');
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ token_hash: string }>(
+        'update api_key set revoked_at = coalesce(revoked_at, now()) where tenant_id = $1 and id = $2 and ($3::uuid is null or user_id = $3) returning token_hash',
+        [tenantId, keyId, ownerId],
+      ),
+    );
+    if (!rows[0]) throw notFound('No such API key');
+    await this.#forget(tenantId, { credentialHash: rows[0].token_hash });
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_MIN_LENGTH) {
+    throw validationError('The password is too short', [{ field: 'password', code: 'minLength', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }]);
+  }
+}
+
+function parseSessionCookie(cookie: string): { tenantId: string; token: string } | null {
+  const dot = cookie.indexOf('.');
+  const tenantId = cookie.slice(0, dot);
+  const token = cookie.slice(dot + 1);
+  return dot > 0 && UUID.test(tenantId) && token.length >= 32 ? { tenantId, token } : null;
+}

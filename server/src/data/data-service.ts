@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { conflict, limitExceeded, notFound, preconditionFailed, validationError, type FieldProblem } from '../errors/problems.ts';
+import { recordName, toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
+import { assignAutonumbers, checkLookups, claimUniqueValues, releaseUniqueValues, uniqueKey, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
+import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
+import type { TenantModel } from './tenant-model.ts';
+
+export const BATCH_LIMIT = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
+// Cascading deletes stop here rather than walk an unbounded graph in one transaction.
+const CASCADE_LIMIT = 10_000;
+
+export interface ListResult {
+  data: ApiRecord[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+export type BatchOperation =
+  | { op: 'create'; data: Record<string, unknown> }
+  | { op: 'update'; id: string; version?: number; data: Record<string, unknown> }
+  | { op: 'upsert'; matchField: string; data: Record<string, unknown> };
+
+/**
+ * The one door to record data. Every entry point (REST now; GraphQL, scripts, workflows,
+ * imports later) reads and writes records here, so validation, lookups, uniqueness, the
+ * outbox — and, with the access-control issue, permissions — live in one place.
+ */
+export class DataService {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  object(model: TenantModel, name: string): ObjectDef {
+    const object = model.object(name);
+    if (!object) throw notFound(`No object named '${name}'`);
+    return object;
+  }
+
+  async get(principal: Principal, model: TenantModel, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
+    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    const rows = await this.#db.withTenant(principal.tenantId, (q) =>
+      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`, [principal.tenantId, id, object.id]),
+    );
+    const row = rows[0];
+    if (!row) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    const record = toApiRecord(model, object, row);
+    if (expand.length) await this.#expand(principal.tenantId, model, [{ row, record }], expand);
+    return record;
+  }
+
+  async list(principal: Principal, model: TenantModel, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean }): Promise<ListResult> {
+    const sql = compileListQuery(principal.tenantId, query);
+    const { rows, total } = await this.#db.withTenant(principal.tenantId, async (q) => {
+      const rows = await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params);
+      const total = query.withTotal ? ((await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined;
+      return { rows, total };
+    });
+    const page = rows.slice(0, query.limit);
+    const data = page.map((row) => {
+      const record = toApiRecord(model, query.object, row, query.select);
+      query.expand.forEach((field, i) => {
+        const id = row[`e${i}_id`];
+        if (typeof id !== 'string') return;
+        const target = model.objectById(String(row[`e${i}_object`]));
+        const data = row[`e${i}_data`] as Record<string, unknown>;
+        if (target) record[field.apiName] = expanded(model, target, id, data);
+      });
+      return record;
+    });
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > query.limit && last ? encodeCursor(sql.sortAliases.map((alias) => last[alias] ?? null), last.id) : null;
+    return total === undefined ? { data, nextCursor } : { data, nextCursor, total };
+  }
+
+  async create(principal: Principal, model: TenantModel, object: ObjectDef, input: unknown): Promise<ApiRecord> {
+    const [record] = await this.#db.transaction(principal.tenantId, async (tx) => this.#insert(tx, principal, model, object, [{ input, index: undefined }]));
+    return record!;
+  }
+
+  async update(principal: Principal, model: TenantModel, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
+    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    return this.#db.transaction(principal.tenantId, (tx) => this.#update(tx, principal, model, object, { id, input, expectedVersion, index: undefined }));
+  }
+
+  async delete(principal: Principal, model: TenantModel, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {
+    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    await this.#db.transaction(principal.tenantId, async (tx) => {
+      const row = await lockRow(tx, principal.tenantId, object, id);
+      if (expectedVersion !== undefined && row.version !== expectedVersion) throw stale(row.version);
+      await this.#softDelete(tx, principal, model, object, [row], 0);
+    });
+  }
+
+  async restore(principal: Principal, model: TenantModel, object: ObjectDef, id: string): Promise<ApiRecord> {
+    if (!UUID.test(id)) throw notFound(`No deleted ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    return this.#db.transaction(principal.tenantId, async (tx) => {
+      const rows = await tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is not null for update`, [
+        principal.tenantId,
+        id,
+        object.id,
+      ]);
+      const row = rows[0];
+      if (!row) throw notFound(`No deleted ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+      const fields = model.liveFields(object);
+      // Lookups whose target is gone are cleared rather than left dangling.
+      const data = { ...row.data };
+      const lookups = fields.filter((f) => f.type === 'lookup');
+      const targets = lookups.map((f) => data[f.id]).filter((v): v is string => typeof v === 'string');
+      if (targets.length) {
+        const live = new Set(
+          (await tx.query<{ id: string }>('select id from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null', [principal.tenantId, targets])).map((r) => r.id),
+        );
+        for (const f of lookups) if (typeof data[f.id] === 'string' && !live.has(data[f.id] as string)) delete data[f.id];
+      }
+      await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), [{ id, data }]);
+      const restored = await tx.query<RecordRow>(
+        `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5
+          where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
+        [principal.tenantId, id, object.id, JSON.stringify(data), principal.userId],
+      );
+      await writeLinks(tx, principal.tenantId, lookups, [{ id, data }], true);
+      await writeOutbox(tx, principal.tenantId, object, 'restored', [{ recordId: id, payload: { version: restored[0]!.version } }], principal.userId);
+      return toApiRecord(model, object, restored[0]!);
+    });
+  }
+
+  /** All-or-nothing: the first failing item rolls back the batch; every failing item is reported with its index. */
+  async batch(principal: Principal, model: TenantModel, object: ObjectDef, operations: BatchOperation[]): Promise<ApiRecord[]> {
+    if (operations.length > BATCH_LIMIT) throw limitExceeded(`A batch holds at most ${BATCH_LIMIT} operations; this one has ${operations.length}`, 413);
+    return this.#db.transaction(principal.tenantId, async (tx) => {
+      const results: ApiRecord[] = new Array(operations.length);
+      const creates: { input: unknown; index: number }[] = [];
+      const problems: FieldProblem[] = [];
+      const collect = async (work: () => Promise<void>, index: number) => {
+        try {
+          await work();
+        } catch (error) {
+          if (error instanceof Error && 'errors' in error && Array.isArray(error.errors) && error.errors.length) {
+            for (const e of error.errors as FieldProblem[]) problems.push({ ...e, index });
+          } else if (error instanceof Error && 'status' in error) problems.push({ field: '', code: 'error', message: error.message, index });
+          else throw error;
+        }
+      };
+      for (const [index, operation] of operations.entries()) {
+        if (operation.op === 'create') creates.push({ input: operation.data, index });
+        else if (operation.op === 'update') {
+          await collect(async () => {
+            results[index] = await this.#update(tx, principal, model, object, { id: operation.id, input: operation.data, expectedVersion: operation.version, index });
+          }, index);
+        } else {
+          await collect(async () => {
+            const match = model.field(object, operation.matchField);
+            if (!match?.unique) throw validationError('Upsert needs a unique field', [{ field: 'matchField', code: 'unique', message: `'${operation.matchField}' is not a unique field of this object` }]);
+            const key = uniqueKey(match, toStoredValue(match, operation.data[match.apiName]));
+            if (key === null) throw validationError('Upsert needs a value to match on', [{ field: match.apiName, code: 'required', message: 'is required to upsert' }]);
+            const existing = await tx.query<{ record_id: string }>('select record_id from record_unique where tenant_id = $1 and object_id = $2 and field_id = $3 and value_key = $4', [
+              principal.tenantId,
+              object.id,
+              match.id,
+              key,
+            ]);
+            if (existing[0]) results[index] = await this.#update(tx, principal, model, object, { id: existing[0].record_id, input: operation.data, expectedVersion: undefined, index });
+            else creates.push({ input: operation.data, index });
+          }, index);
+        }
+      }
+      if (problems.length) throw validationError(`${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`, problems);
+      if (creates.length) {
+        const created = await this.#insert(tx, principal, model, object, creates);
+        creates.forEach((c, i) => (results[c.index] = created[i]!));
+      }
+      return results;
+    });
+  }
+
+  async related(principal: Principal, model: TenantModel, object: ObjectDef, id: string, limit = 20): Promise<{ object: string; field: string; label: string; records: ApiRecord[]; total: number }[]> {
+    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    await this.get(principal, model, object, id);
+    const references = model.referencesTo(object);
+    return this.#db.withTenant(principal.tenantId, async (q) => {
+      const groups = [];
+      for (const { object: source, field } of references) {
+        const rows = await q.query<RecordRow & { total: number }>(
+          `select ${ROW_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, count(*) over ()::int as total
+             from record_link l join record r on r.tenant_id = l.tenant_id and r.id = l.source_id
+            where l.tenant_id = $1 and l.target_id = $2 and l.field_id = $3 and r.object_id = $4 and r.deleted_at is null
+            order by r.updated_at desc, r.id limit $5`,
+          [principal.tenantId, id, field.id, source.id, limit],
+        );
+        groups.push({ object: source.apiName, field: field.apiName, label: field.lookup?.relationshipName ?? source.labels.en?.plural ?? source.apiName, records: rows.map((r) => toApiRecord(model, source, r)), total: rows[0]?.total ?? 0 });
+      }
+      return groups;
+    });
+  }
+
+  async recycleBin(principal: Principal, model: TenantModel, objectName: string | undefined, limit = 100): Promise<ApiRecord[]> {
+    const object = objectName ? this.object(model, objectName) : undefined;
+    const rows = await this.#db.withTenant(principal.tenantId, (q) =>
+      q.query<RecordRow>(
+        `select ${ROW_COLUMNS} from record where tenant_id = $1 and deleted_at is not null and ($2::text is null or object_id = $2) order by deleted_at desc, id limit $3`,
+        [principal.tenantId, object?.id ?? null, limit],
+      ),
+    );
+    return rows.flatMap((row) => {
+      const source = model.objectById(row.object_id);
+      return source ? [{ ...toApiRecord(model, source, row), object: source.apiName, display_name: recordName(source, row.data, row.id) }] : [];
+    });
+  }
+
+  async #expand(tenantId: string, model: TenantModel, items: { row: RecordRow; record: ApiRecord }[], expand: FieldDef[]): Promise<void> {
+    const ids = [...new Set(items.flatMap(({ row }) => expand.map((f) => row.data[f.id]).filter((v): v is string => typeof v === 'string')))];
+    if (ids.length === 0) return;
+    const targets = await this.#db.withTenant(tenantId, (q) =>
+      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null`, [tenantId, ids]),
+    );
+    const byId = new Map(targets.map((t) => [t.id, t]));
+    for (const { row, record } of items) for (const field of expand) {
+      const target = byId.get(row.data[field.id] as string);
+      const targetObject = target && model.objectById(target.object_id);
+      if (target && targetObject) record[field.apiName] = expanded(model, targetObject, target.id, target.data);
+    }
+  }
+
+  async #insert(tx: Queryable, principal: Principal, model: TenantModel, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<ApiRecord[]> {
+    const validate = model.memo(`validate:create:${object.id}`, () => createRecordValidator(object, 'create'));
+    const fields = model.liveFields(object);
+    const problems: FieldProblem[] = [];
+    const pending: PendingRecord[] = items.map(({ input, index }) => {
+      const errors = validate(input);
+      for (const e of errors) problems.push(index === undefined ? e : { ...e, index });
+      const body = (input ?? {}) as Record<string, unknown>;
+      const data: Record<string, unknown> = {};
+      for (const field of fields) {
+        const name = field.apiName in body ? field.apiName : field.apiNameAliases.find((alias) => alias in body);
+        const value = name === undefined ? undefined : body[name];
+        const stored = toStoredValue(field, value === undefined ? defaultValue(field, principal) : value);
+        if (stored !== undefined && stored !== null) data[field.id] = stored;
+      }
+      return index === undefined ? { id: randomUUID(), data } : { id: randomUUID(), data, index };
+    });
+    if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field || 'The record'} ${problems[0]!.message}` : `${problems.length} values are invalid`, problems);
+    await checkLookups(tx, model, object, pending);
+    await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), pending);
+    await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending);
+    const rows = await tx.query<RecordRow>(
+      `insert into record (tenant_id, id, object_id, data, created_by, updated_by)
+       select $1, i, $2, d, $3, $3 from unnest($4::uuid[], $5::jsonb[]) with ordinality as x(i, d, n) order by n
+       returning ${ROW_COLUMNS}`,
+      [principal.tenantId, object.id, principal.userId, pending.map((p) => p.id), pending.map((p) => JSON.stringify(p.data))],
+    );
+    await writeLinks(tx, principal.tenantId, fields.filter((f) => f.type === 'lookup'), pending, false);
+    await writeOutbox(tx, principal.tenantId, object, 'created', pending.map((p) => ({ recordId: p.id, payload: { data: p.data } })), principal.userId);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return pending.map((p) => toApiRecord(model, object, byId.get(p.id)!));
+  }
+
+  async #update(
+    tx: Queryable,
+    principal: Principal,
+    model: TenantModel,
+    object: ObjectDef,
+    item: { id: string; input: unknown; expectedVersion: number | undefined; index: number | undefined },
+  ): Promise<ApiRecord> {
+    const at = (p: FieldProblem): FieldProblem => (item.index === undefined ? p : { ...p, index: item.index });
+    if (!UUID.test(item.id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${item.id}`);
+    const validate = model.memo(`validate:update:${object.id}`, () => createRecordValidator(object, 'update'));
+    const errors = validate(item.input);
+    if (errors.length) throw validationError(errors.length === 1 ? `${errors[0]!.field} ${errors[0]!.message}` : `${errors.length} values are invalid`, errors.map(at));
+    const row = await lockRow(tx, principal.tenantId, object, item.id);
+    if (item.expectedVersion !== undefined && row.version !== item.expectedVersion) throw stale(row.version);
+    const body = (item.input ?? {}) as Record<string, unknown>;
+    const data = { ...row.data };
+    const changed: FieldDef[] = [];
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [name, value] of Object.entries(body)) {
+      const field = model.field(object, name);
+      if (!field) continue;
+      const stored = toStoredValue(field, value);
+      if (JSON.stringify(stored ?? null) === JSON.stringify(data[field.id] ?? null)) continue;
+      changes[field.id] = { from: data[field.id] ?? null, to: stored ?? null };
+      if (stored === undefined || stored === null) delete data[field.id];
+      else data[field.id] = stored;
+      changed.push(field);
+    }
+    const missing = changed.filter((f) => f.required && data[f.id] === undefined);
+    if (missing.length) throw validationError('A required value was removed', missing.map((f) => at({ field: f.apiName, code: 'required', message: 'is required' })));
+    if (changed.length === 0) return toApiRecord(model, object, row);
+    const pending: PendingRecord = item.index === undefined ? { id: item.id, data } : { id: item.id, data, index: item.index };
+    await checkLookups(tx, model, object, [{ id: item.id, data: Object.fromEntries(changed.filter((f) => f.type === 'lookup').map((f) => [f.id, data[f.id]])) , ...(item.index === undefined ? {} : { index: item.index }) }]);
+    for (const field of changed.filter((f) => f.unique)) {
+      const old = uniqueKey(field, row.data[field.id]);
+      if (old !== null) await releaseUniqueValues(tx, principal.tenantId, object, field, [old]);
+    }
+    await claimUniqueValues(tx, principal.tenantId, object, changed.filter((f) => f.unique), [pending]);
+    const updated = await tx.query<RecordRow>(
+      `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5
+        where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
+      [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId],
+    );
+    await writeLinks(tx, principal.tenantId, changed.filter((f) => f.type === 'lookup'), [pending], true);
+    await writeOutbox(tx, principal.tenantId, object, 'updated', [{ recordId: item.id, payload: { version: updated[0]!.version, changes } }], principal.userId);
+    return toApiRecord(model, object, updated[0]!);
+  }
+
+  /** Soft delete with each incoming lookup's on-delete rule: restrict refuses, setNull clears, cascade deletes too. */
+  async #softDelete(tx: Queryable, principal: Principal, model: TenantModel, object: ObjectDef, rows: RecordRow[], depth: number): Promise<number> {
+    if (rows.length === 0) return 0;
+    const ids = rows.map((r) => r.id);
+    let deleted = rows.length;
+    for (const { object: source, field } of model.referencesTo(object)) {
+      const referencing = await tx.query<RecordRow>(
+        `select ${ROW_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} from record_link l join record r on r.tenant_id = l.tenant_id and r.id = l.source_id
+          where l.tenant_id = $1 and l.target_id = any($2::uuid[]) and l.field_id = $3 and r.deleted_at is null and not (r.id = any($2::uuid[]))
+          limit ${CASCADE_LIMIT + 1} for update of r`,
+        [principal.tenantId, ids, field.id],
+      );
+      if (referencing.length === 0) continue;
+      const rule = field.lookup?.onDelete ?? 'restrict';
+      if (rule === 'restrict') {
+        throw conflict(`${referencing.length} ${source.labels.en?.plural ?? source.apiName} still refer to this record through ${field.labels.en ?? field.apiName}`, [
+          { field: `${source.apiName}.${field.apiName}`, code: 'restrict', message: `is still used by ${referencing.length} record(s)`, count: referencing.length },
+        ]);
+      }
+      if (rule === 'setNull') {
+        await tx.query(
+          `update record set data = data - $3, version = version + 1, updated_at = now(), updated_by = $4 where tenant_id = $1 and id = any($2::uuid[])`,
+          [principal.tenantId, referencing.map((r) => r.id), field.id, principal.userId],
+        );
+        await tx.query('delete from record_link where tenant_id = $1 and source_id = any($2::uuid[]) and field_id = $3', [principal.tenantId, referencing.map((r) => r.id), field.id]);
+        await writeOutbox(tx, principal.tenantId, source, 'updated', referencing.map((r) => ({ recordId: r.id, payload: { changes: { [field.id]: { from: r.data[field.id], to: null } }, cause: 'setNull' } })), principal.userId);
+      } else {
+        if (depth > 5 || deleted + referencing.length > CASCADE_LIMIT) throw limitExceeded(`Deleting this record would cascade to more than ${CASCADE_LIMIT} records`, 409);
+        deleted += await this.#softDelete(tx, principal, model, source, referencing, depth + 1);
+      }
+    }
+    for (const field of model.liveFields(object).filter((f) => f.unique)) {
+      const keys = rows.map((r) => uniqueKey(field, r.data[field.id])).filter((k): k is string => k !== null);
+      await releaseUniqueValues(tx, principal.tenantId, object, field, keys);
+    }
+    await tx.query('update record set deleted_at = now(), deleted_by = $3, version = version + 1 where tenant_id = $1 and id = any($2::uuid[])', [principal.tenantId, ids, principal.userId]);
+    await writeOutbox(tx, principal.tenantId, object, 'deleted', rows.map((r) => ({ recordId: r.id, payload: { version: r.version + 1, cascade: depth > 0 } })), principal.userId);
+    return deleted;
+  }
+}
+
+async function lockRow(tx: Queryable, tenantId: string, object: ObjectDef, id: string): Promise<RecordRow> {
+  const rows = await tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null for update`, [tenantId, id, object.id]);
+  if (!rows[0]) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+  return rows[0];
+}
+
+const stale = (current: number) => preconditionFailed(`The record was changed by someone else (now at version ${current}); reload it and apply your change again`, { currentVersion: current });
+
+function defaultValue(field: FieldDef, principal: Principal): unknown {
+  if (field.defaultValue !== undefined) return field.defaultValue;
+  // The creator owns what they create unless they say otherwise.
+  if (field.type === 'owner') return principal.userId;
+  return undefined;
+}
+
+function expanded(model: TenantModel, object: ObjectDef, id: string, data: Record<string, unknown>): ApiRecord {
+  const out: ApiRecord = { id, display_name: recordName(object, data, id) };
+  for (const field of model.liveFields(object)) out[field.apiName] = data[field.id] === undefined ? null : data[field.id];
+  return out;
+}
+
+export function encodeCursor(values: unknown[], id: string): string {
+  return Buffer.from(JSON.stringify({ v: values, id })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, sortLength: number): { values: unknown[]; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; id?: unknown };
+    if (Array.isArray(parsed.v) && parsed.v.length === sortLength && typeof parsed.id === 'string' && UUID.test(parsed.id)) return { values: parsed.v, id: parsed.id };
+  } catch {
+    // fall through to the error below
+  }
+  throw validationError('The cursor is invalid', [{ field: 'cursor', code: 'cursor', message: 'is not a cursor returned by this list with the same sort' }]);
+}

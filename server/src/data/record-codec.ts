@@ -1,0 +1,73 @@
+import type { FieldDef, ObjectDef } from '@protean/metadata';
+import type { TenantModel } from './tenant-model.ts';
+
+/** A record row as stored: values keyed by field id, picklists by value id. */
+export interface RecordRow {
+  id: string;
+  object_id: string;
+  version: number;
+  data: Record<string, unknown>;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+  updated_by: string | null;
+  deleted_at?: string | null;
+  deleted_by?: string | null;
+}
+
+export type ApiRecord = Record<string, unknown>;
+
+export const SYSTEM_PROPERTIES = ['id', 'version', 'created_at', 'created_by', 'updated_at', 'updated_by', 'deleted_at', 'deleted_by'] as const;
+
+/** API value → stored value for one field (input already validated against the record schema). */
+export function toStoredValue(field: FieldDef, value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  switch (field.type) {
+    case 'picklist':
+      return field.values?.find((v) => v.apiName === value)?.id ?? value;
+    case 'multiPicklist':
+      return (value as string[]).map((name) => field.values?.find((v) => v.apiName === name)?.id ?? name);
+    case 'datetime':
+      return new Date(value as string).toISOString();
+    case 'email':
+      return (value as string).trim();
+    default:
+      return value;
+  }
+}
+
+/** Stored value → API value. */
+export function toApiValue(field: FieldDef, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (field.type) {
+    case 'picklist':
+      return field.values?.find((v) => v.id === value)?.apiName ?? null;
+    case 'multiPicklist':
+      return (value as string[]).map((id) => field.values?.find((v) => v.id === id)?.apiName).filter((name) => name !== undefined);
+    default:
+      return value;
+  }
+}
+
+export function toApiRecord(model: TenantModel, object: ObjectDef, row: RecordRow, select?: readonly FieldDef[]): ApiRecord {
+  const out: ApiRecord = {
+    id: row.id,
+    version: row.version,
+    created_at: row.created_at,
+    created_by: row.created_by,
+    updated_at: row.updated_at,
+    updated_by: row.updated_by,
+  };
+  if (row.deleted_at) {
+    out['deleted_at'] = row.deleted_at;
+    out['deleted_by'] = row.deleted_by ?? null;
+  }
+  for (const field of select ?? model.liveFields(object)) out[field.apiName] = toApiValue(field, row.data[field.id]);
+  return out;
+}
+
+/** The display name of a record: its name field, or its id when that is empty. */
+export function recordName(object: ObjectDef, data: Record<string, unknown>, id: string): string {
+  const value = data[object.nameFieldId];
+  return typeof value === 'string' && value ? value : id;
+}

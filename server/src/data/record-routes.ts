@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { principalOf } from '../auth/principal.ts';
+import { validationError } from '../errors/problems.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import { BATCH_LIMIT, type BatchOperation, type DataService } from './data-service.ts';
+import { parseExpand, parseListRequest } from './list-request.ts';
+import { buildOpenApi } from './openapi.ts';
+
+const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
+const RecordParams = Type.Object({ object: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) });
+const GetQuery = Type.Object({ expand: Type.Optional(Type.String({ maxLength: 500 })) });
+const ListQuery = Type.Object(
+  {
+    filter: Type.Optional(Type.String({ maxLength: 20_000 })),
+    sort: Type.Optional(Type.String({ maxLength: 500 })),
+    fields: Type.Optional(Type.String({ maxLength: 5_000 })),
+    expand: Type.Optional(Type.String({ maxLength: 500 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 4_000 })),
+    count: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const Batch = Type.Object(
+  {
+    operations: Type.Array(
+      Type.Union([
+        Type.Object({ op: Type.Literal('create'), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
+        Type.Object({ op: Type.Literal('update'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
+        Type.Object({ op: Type.Literal('upsert'), matchField: Type.String(), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
+      ]),
+      { minItems: 1, maxItems: BATCH_LIMIT },
+    ),
+  },
+  { additionalProperties: false },
+);
+const RecycleQuery = Type.Object({ object: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) });
+
+/** `If-Match: "3"` (or W/"3", or 3) → 3; absent → undefined; anything else is a 400. */
+function expectedVersion(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
+  if (!match) throw validationError('If-Match must hold a record version such as "3"', [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }]);
+  return Number(match[1]);
+}
+
+/** REST over the data service: every handler resolves metadata, then calls the one door. */
+export async function recordRoutes(app: FastifyInstance, options: { metadata: MetadataService; data: DataService }): Promise<void> {
+  const { metadata, data } = options;
+
+  const resolve = async (request: FastifyRequest, objectName: string) => {
+    const principal = principalOf(request);
+    const model = await metadata.model(principal.tenantId);
+    return { principal, model, object: data.object(model, objectName) };
+  };
+
+  app.get('/openapi.json', async (request) => {
+    const principal = principalOf(request);
+    return buildOpenApi(await metadata.model(principal.tenantId), principal);
+  });
+
+  app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
+    const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const query = parseListRequest(model, object, request.query as Static<typeof ListQuery>);
+    return data.list(principal, model, query);
+  });
+
+  app.get('/records/:object/:id', { schema: { params: RecordParams, querystring: GetQuery } }, async (request, reply) => {
+    const params = request.params as Static<typeof RecordParams>;
+    const { principal, model, object } = await resolve(request, params.object);
+    const expand = parseExpand(model, object, (request.query as Static<typeof GetQuery>).expand);
+    const record = await data.get(principal, model, object, params.id, expand);
+    const etag = `"${String(record['version'])}"`;
+    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+    return reply.header('etag', etag).send(record);
+  });
+
+  app.post('/records/:object', { schema: { params: ObjectParam } }, async (request, reply) => {
+    const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const record = await data.create(principal, model, object, request.body);
+    return reply.status(201).header('etag', `"${String(record['version'])}"`).header('location', `/api/v1/records/${object.apiName}/${String(record['id'])}`).send(record);
+  });
+
+  app.patch('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
+    const params = request.params as Static<typeof RecordParams>;
+    const { principal, model, object } = await resolve(request, params.object);
+    const record = await data.update(principal, model, object, params.id, request.body, expectedVersion(request));
+    return reply.header('etag', `"${String(record['version'])}"`).send(record);
+  });
+
+  app.delete('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
+    const params = request.params as Static<typeof RecordParams>;
+    const { principal, model, object } = await resolve(request, params.object);
+    await data.delete(principal, model, object, params.id, expectedVersion(request));
+    return reply.status(204).send();
+  });
+
+  app.post('/records/:object/:id/restore', { schema: { params: RecordParams } }, async (request) => {
+    const params = request.params as Static<typeof RecordParams>;
+    const { principal, model, object } = await resolve(request, params.object);
+    return data.restore(principal, model, object, params.id);
+  });
+
+  app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
+    const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const records = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[]);
+    return { data: records };
+  });
+
+  app.get('/related/:object/:id', { schema: { params: RecordParams } }, async (request) => {
+    const params = request.params as Static<typeof RecordParams>;
+    const { principal, model, object } = await resolve(request, params.object);
+    return data.related(principal, model, object, params.id);
+  });
+
+  app.get('/recycle-bin', { schema: { querystring: RecycleQuery } }, async (request) => {
+    const principal = principalOf(request);
+    const query = request.query as Static<typeof RecycleQuery>;
+    return data.recycleBin(principal, await metadata.model(principal.tenantId), query.object, query.limit);
+  });
+
+}

@@ -1,0 +1,155 @@
+import type { FieldDef, ObjectDef } from '@protean/metadata';
+import type { Queryable } from '../db/database.ts';
+import { conflict, validationError, type FieldProblem } from '../errors/problems.ts';
+import type { TenantModel } from './tenant-model.ts';
+
+/** Uniqueness is case-insensitive for text and canonical for numbers. */
+export function uniqueKey(field: FieldDef, value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'string') return field.type === 'datetime' ? value : value.trim().toLowerCase();
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value);
+}
+
+export interface PendingRecord {
+  id: string;
+  data: Record<string, unknown>;
+  /** Index in a batch, to point errors at the item. */
+  index?: number;
+}
+
+/** Claims unique values for many records at once; a clash (with the table or within the batch) is a 409 naming the field. */
+export async function claimUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, fields: FieldDef[], records: PendingRecord[]): Promise<void> {
+  const problems: FieldProblem[] = [];
+  for (const field of fields) {
+    const seen = new Map<string, PendingRecord>();
+    const keys: string[] = [];
+    const ids: string[] = [];
+    for (const record of records) {
+      const key = uniqueKey(field, record.data[field.id]);
+      if (key === null) continue;
+      if (seen.has(key)) {
+        problems.push(uniqueProblem(field, record));
+        continue;
+      }
+      seen.set(key, record);
+      keys.push(key);
+      ids.push(record.id);
+    }
+    if (keys.length === 0) continue;
+    const claimed = await tx.query<{ value_key: string }>(
+      `insert into record_unique (tenant_id, object_id, field_id, value_key, record_id)
+       select $1, $2, $3, k, i from unnest($4::text[], $5::uuid[]) as t(k, i)
+       on conflict do nothing returning value_key`,
+      [tenantId, object.id, field.id, keys, ids],
+    );
+    if (claimed.length !== keys.length) {
+      const won = new Set(claimed.map((c) => c.value_key));
+      for (const key of keys) if (!won.has(key)) problems.push(uniqueProblem(field, seen.get(key)!));
+    }
+  }
+  if (problems.length) throw conflict(`${problems.length === 1 ? 'A value' : 'Values'} must be unique`, problems);
+}
+
+function uniqueProblem(field: FieldDef, record: PendingRecord): FieldProblem {
+  return { field: field.apiName, code: 'unique', message: `another record already has this ${field.labels.en ?? field.apiName}`, ...(record.index !== undefined ? { index: record.index } : {}) };
+}
+
+export async function releaseUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await tx.query('delete from record_unique where tenant_id = $1 and object_id = $2 and field_id = $3 and value_key = any($4::text[])', [tenantId, object.id, field.id, keys]);
+}
+
+/** Every lookup value must name a live record of the target object in this tenant; other tenants' ids look exactly like missing ones. */
+export async function checkLookups(tx: Queryable, model: TenantModel, object: ObjectDef, records: PendingRecord[]): Promise<void> {
+  const lookups = model.liveFields(object).filter((f) => f.type === 'lookup');
+  if (lookups.length === 0) return;
+  const wanted = new Set<string>();
+  for (const record of records) for (const field of lookups) {
+    const value = record.data[field.id];
+    if (typeof value === 'string') wanted.add(value);
+  }
+  if (wanted.size === 0) return;
+  const found = await tx.query<{ id: string; object_id: string }>(
+    'select id, object_id from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null',
+    [model.tenantId, [...wanted]],
+  );
+  const objectOf = new Map(found.map((row) => [row.id, row.object_id]));
+  const problems: FieldProblem[] = [];
+  for (const record of records) for (const field of lookups) {
+    const value = record.data[field.id];
+    if (typeof value !== 'string') continue;
+    if (objectOf.get(value) !== field.lookup?.objectId) {
+      const target = model.objectById(field.lookup?.objectId ?? '');
+      problems.push({
+        field: field.apiName,
+        code: 'lookup',
+        message: `no ${target?.labels.en?.singular ?? 'record'} with id ${value}`,
+        ...(record.index !== undefined ? { index: record.index } : {}),
+      });
+    }
+  }
+  if (problems.length) throw validationError('A lookup points at a record that does not exist', problems);
+}
+
+/** Keeps the reverse index of lookups (record_link) in step with the records' values. */
+export async function writeLinks(tx: Queryable, tenantId: string, lookups: FieldDef[], records: PendingRecord[], replace: boolean): Promise<void> {
+  if (lookups.length === 0) return;
+  if (replace) {
+    await tx.query('delete from record_link where tenant_id = $1 and source_id = any($2::uuid[]) and field_id = any($3::text[])', [
+      tenantId,
+      records.map((r) => r.id),
+      lookups.map((f) => f.id),
+    ]);
+  }
+  const targets: string[] = [];
+  const fields: string[] = [];
+  const sources: string[] = [];
+  for (const record of records) for (const field of lookups) {
+    const value = record.data[field.id];
+    if (typeof value !== 'string') continue;
+    targets.push(value);
+    fields.push(field.id);
+    sources.push(record.id);
+  }
+  if (targets.length === 0) return;
+  await tx.query(
+    `insert into record_link (tenant_id, target_id, field_id, source_id)
+     select $1, t, f, s from unnest($2::uuid[], $3::text[], $4::uuid[]) as x(t, f, s) on conflict do nothing`,
+    [tenantId, targets, fields, sources],
+  );
+}
+
+/** Reserves `count` consecutive numbers per autonumber field and formats them with the field's pattern. */
+export async function assignAutonumbers(tx: Queryable, tenantId: string, object: ObjectDef, fields: FieldDef[], records: PendingRecord[]): Promise<void> {
+  for (const field of fields) {
+    const start = field.autonumber?.start ?? 1;
+    const rows = await tx.query<{ next_value: number }>(
+      `insert into autonumber_counter as c (tenant_id, object_id, field_id, next_value) values ($1, $2, $3, $4::bigint + $5)
+       on conflict (tenant_id, object_id, field_id) do update set next_value = c.next_value + $5 returning next_value`,
+      [tenantId, object.id, field.id, start, records.length],
+    );
+    let next = (rows[0]?.next_value ?? start + records.length) - records.length;
+    for (const record of records) record.data[field.id] = formatAutonumber(field.autonumber?.pattern ?? '{0}', next++);
+  }
+}
+
+export function formatAutonumber(pattern: string, value: number): string {
+  return pattern.replace(/\{(0+)\}/, (_, zeros: string) => String(value).padStart(zeros.length, '0'));
+}
+
+export async function writeOutbox(
+  tx: Queryable,
+  tenantId: string,
+  object: ObjectDef,
+  event: 'created' | 'updated' | 'deleted' | 'restored',
+  entries: { recordId: string; payload: unknown }[],
+  actorId: string | null,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
+     select $1, $2, r, $3, p, $4 from unnest($5::uuid[], $6::jsonb[]) as x(r, p)`,
+    [tenantId, object.id, event, actorId, entries.map((e) => e.recordId), entries.map((e) => JSON.stringify(e.payload))],
+  );
+}

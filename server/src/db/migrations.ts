@@ -1,0 +1,167 @@
+import { SYSTEM, type Database } from './database.ts';
+
+/**
+ * Forward-only schema migrations. Every tenant table leads its primary key with
+ * tenant_id (Citus distribution column) and carries a row-level security policy keyed to
+ * the per-connection `app.tenant_id` setting; '*' is the system principal.
+ */
+export const migrations: readonly { id: number; name: string; sql: string }[] = [
+  {
+    id: 1,
+    name: 'core tables',
+    sql: `
+create table tenant (
+  id uuid primary key,
+  slug text not null unique,
+  name text not null,
+  current_revision integer not null default 0,
+  created_at timestamptz not null default now()
+);
+
+create table app_user (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  email text not null,
+  name text not null,
+  role text not null check (role in ('admin', 'standard')),
+  password_hash text not null,
+  locale text not null default 'en',
+  active boolean not null default true,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, id),
+  unique (tenant_id, email)
+);
+
+create table user_session (
+  tenant_id uuid not null,
+  token_hash text not null,
+  user_id uuid not null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  primary key (tenant_id, token_hash)
+);
+
+create table api_key (
+  tenant_id uuid not null,
+  id uuid not null,
+  user_id uuid not null,
+  name text not null,
+  token_hash text not null,
+  hint text not null,
+  created_at timestamptz not null default now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz,
+  primary key (tenant_id, id),
+  unique (tenant_id, token_hash)
+);
+
+create table metadata_revision (
+  tenant_id uuid not null,
+  revision integer not null,
+  snapshot jsonb not null,
+  diff jsonb not null,
+  author_id uuid,
+  author_name text not null,
+  message text,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, revision)
+);
+
+create table record (
+  tenant_id uuid not null,
+  id uuid not null,
+  object_id text not null,
+  version integer not null default 1,
+  data jsonb not null,
+  created_at timestamptz not null default now(),
+  created_by uuid,
+  updated_at timestamptz not null default now(),
+  updated_by uuid,
+  deleted_at timestamptz,
+  deleted_by uuid,
+  primary key (tenant_id, id)
+);
+create index record_by_object on record (tenant_id, object_id, created_at desc, id) where deleted_at is null;
+create index record_recycle_bin on record (tenant_id, deleted_at desc, id) where deleted_at is not null;
+
+create table record_unique (
+  tenant_id uuid not null,
+  object_id text not null,
+  field_id text not null,
+  value_key text not null,
+  record_id uuid not null,
+  primary key (tenant_id, object_id, field_id, value_key)
+);
+create index record_unique_by_record on record_unique (tenant_id, record_id);
+
+create table record_link (
+  tenant_id uuid not null,
+  target_id uuid not null,
+  field_id text not null,
+  source_id uuid not null,
+  primary key (tenant_id, target_id, field_id, source_id)
+);
+create index record_link_by_source on record_link (tenant_id, source_id);
+
+create table autonumber_counter (
+  tenant_id uuid not null,
+  object_id text not null,
+  field_id text not null,
+  next_value bigint not null,
+  primary key (tenant_id, object_id, field_id)
+);
+
+create table outbox (
+  tenant_id uuid not null,
+  id bigint generated always as identity,
+  object_id text not null,
+  record_id uuid not null,
+  event text not null,
+  payload jsonb not null,
+  actor_id uuid,
+  occurred_at timestamptz not null default now(),
+  primary key (tenant_id, id)
+);
+`,
+  },
+  {
+    id: 2,
+    name: 'row-level security',
+    sql: ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox']
+      .map(
+        (table) => `
+alter table ${table} enable row level security;
+alter table ${table} force row level security;
+create policy tenant_isolation on ${table}
+  using (current_setting('app.tenant_id', true) = '${SYSTEM}' or tenant_id::text = current_setting('app.tenant_id', true))
+  with check (current_setting('app.tenant_id', true) = '${SYSTEM}' or tenant_id::text = current_setting('app.tenant_id', true));`,
+      )
+      .join('\n'),
+  },
+  {
+    id: 3,
+    name: 'platform settings',
+    sql: `create table platform_setting (key text primary key, value jsonb not null, updated_at timestamptz not null default now());`,
+  },
+];
+
+export const LATEST_MIGRATION = Math.max(...migrations.map((m) => m.id));
+
+export async function migrate(db: Database): Promise<void> {
+  await db.transaction(SYSTEM, async (tx) => {
+    // One migrator at a time across processes.
+    await tx.query('select pg_advisory_xact_lock(4610)');
+    await tx.query('create table if not exists schema_migration (id integer primary key, name text not null, applied_at timestamptz not null default now())');
+    const applied = new Set((await tx.query<{ id: number }>('select id from schema_migration')).map((r) => r.id));
+    for (const migration of migrations) {
+      if (applied.has(migration.id)) continue;
+      await tx.exec(migration.sql);
+      await tx.query('insert into schema_migration (id, name) values ($1, $2)', [migration.id, migration.name]);
+    }
+  });
+}
+
+export async function migrationsApplied(db: Database): Promise<boolean> {
+  const rows = await db.withTenant(SYSTEM, (q) => q.query<{ latest: number | null }>('select max(id) as latest from schema_migration'));
+  return (rows[0]?.latest ?? 0) >= LATEST_MIGRATION;
+}

@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { compileRecordSchema, metadataKindSchemas, type ChangeRequest, type Operation } from '@protean/metadata';
+import { adminOf, principalOf } from '../auth/principal.ts';
+import { notFound, validationError } from '../errors/problems.ts';
+import type { MetadataService } from './metadata-service.ts';
+
+const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
+const FieldParams = Type.Object({ object: Type.String({ maxLength: 100 }), field: Type.String({ maxLength: 100 }) });
+const RevisionParam = Type.Object({ revision: Type.Integer({ minimum: 1 }) });
+const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const Compare = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) });
+const SchemaMode = Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('read')])), locale: Type.Optional(Type.String({ maxLength: 10 })) });
+
+/** Admin-only metadata writes, reads for every signed-in user, and the published JSON Schemas of each kind. */
+export async function metadataRoutes(app: FastifyInstance, options: { metadata: MetadataService }): Promise<void> {
+  const { metadata } = options;
+
+  // Every write is a change request; the shortcuts below build one-operation requests.
+  const change = async (request: { principal: unknown } & Parameters<typeof adminOf>[0], operations: Operation[], message?: string) => {
+    const principal = adminOf(request);
+    const body: ChangeRequest = message === undefined ? { operations } : { operations, message };
+    return metadata.apply(principal, body);
+  };
+  const unknownBody = (body: unknown): Record<string, unknown> => {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('A JSON object is required', [{ field: '', code: 'type', message: 'must be an object' }]);
+    return body as Record<string, unknown>;
+  };
+
+  app.get('/metadata/schemas', async () => metadataKindSchemas);
+  app.get('/metadata/schemas/:kind', async (request) => {
+    const { kind } = request.params as { kind: string };
+    const schema = (metadataKindSchemas as Record<string, unknown>)[kind];
+    if (!schema) throw notFound(`No metadata kind '${kind}'; kinds: ${Object.keys(metadataKindSchemas).join(', ')}`);
+    return schema;
+  });
+
+  app.get('/metadata/snapshot', async (request) => (await metadata.model(principalOf(request).tenantId)).snapshot);
+  app.get('/metadata/objects', async (request) => (await metadata.model(principalOf(request).tenantId)).snapshot.objects);
+  app.get('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) => {
+    const model = await metadata.model(principalOf(request).tenantId);
+    const name = (request.params as Static<typeof ObjectParam>).object;
+    const object = model.object(name);
+    if (!object) throw notFound(`No object named '${name}'`);
+    return object;
+  });
+  app.get('/metadata/objects/:object/record-schema', { schema: { params: ObjectParam, querystring: SchemaMode } }, async (request) => {
+    const principal = principalOf(request);
+    const model = await metadata.model(principal.tenantId);
+    const name = (request.params as Static<typeof ObjectParam>).object;
+    const object = model.object(name);
+    if (!object) throw notFound(`No object named '${name}'`);
+    const query = request.query as Static<typeof SchemaMode>;
+    const locale = query.locale === 'zh-CN' ? 'zh-CN' : query.locale === 'en' ? 'en' : principal.locale === 'zh-CN' ? 'zh-CN' : 'en';
+    return compileRecordSchema(object, query.mode ?? 'create', { locale });
+  });
+
+  app.post('/metadata/changes', async (request) => {
+    const body = unknownBody(request.body) as unknown as ChangeRequest;
+    return metadata.apply(adminOf(request), body);
+  });
+  app.post('/metadata/objects', async (request, reply) => reply.status(201).send(await change(request, [{ op: 'createObject', object: unknownBody(request.body) } as Operation])));
+  app.patch('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>
+    change(request, [{ op: 'updateObject', object: (request.params as Static<typeof ObjectParam>).object, patch: unknownBody(request.body) } as Operation]),
+  );
+  app.delete('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>
+    change(request, [{ op: 'deleteObject', object: (request.params as Static<typeof ObjectParam>).object } as Operation]),
+  );
+  app.post('/metadata/objects/:object/fields', { schema: { params: ObjectParam } }, async (request, reply) =>
+    reply.status(201).send(await change(request, [{ op: 'createField', object: (request.params as Static<typeof ObjectParam>).object, field: unknownBody(request.body) } as Operation])),
+  );
+  app.patch('/metadata/objects/:object/fields/:field', { schema: { params: FieldParams } }, async (request) => {
+    const { object, field } = request.params as Static<typeof FieldParams>;
+    const body = unknownBody(request.body);
+    const { backfill, ...patch } = body;
+    return change(request, [(backfill === undefined ? { op: 'updateField', object, field, patch } : { op: 'updateField', object, field, patch, backfill }) as Operation]);
+  });
+  app.delete('/metadata/objects/:object/fields/:field', { schema: { params: FieldParams } }, async (request) => {
+    const { object, field } = request.params as Static<typeof FieldParams>;
+    return change(request, [{ op: 'deleteField', object, field } as Operation]);
+  });
+  app.put('/metadata/layouts/:id', { schema: { params: IdParam } }, async (request) =>
+    change(request, [{ op: 'upsertLayout', layout: { ...unknownBody(request.body), id: (request.params as Static<typeof IdParam>).id } } as Operation]),
+  );
+  app.delete('/metadata/layouts/:id', { schema: { params: IdParam } }, async (request) =>
+    change(request, [{ op: 'deleteLayout', id: (request.params as Static<typeof IdParam>).id } as Operation]),
+  );
+
+  app.get('/metadata/revisions', async (request) => metadata.revisions(principalOf(request).tenantId));
+  app.get('/metadata/revisions/compare', { schema: { querystring: Compare } }, async (request) => {
+    const { from, to } = request.query as Static<typeof Compare>;
+    return metadata.compare(principalOf(request).tenantId, from, to);
+  });
+  app.get('/metadata/revisions/:revision', { schema: { params: RevisionParam } }, async (request) =>
+    metadata.revision(principalOf(request).tenantId, (request.params as Static<typeof RevisionParam>).revision),
+  );
+  app.post('/metadata/revisions/:revision/restore', { schema: { params: RevisionParam } }, async (request) =>
+    metadata.restore(adminOf(request), (request.params as Static<typeof RevisionParam>).revision),
+  );
+}

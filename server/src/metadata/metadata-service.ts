@@ -1,0 +1,152 @@
+import { diffSnapshots, planChange, type ChangeRequest, type Snapshot } from '@protean/metadata';
+import { randomBytes } from 'node:crypto';
+import { TtlCache } from '../cache/ttl-cache.ts';
+import type { Principal } from '../auth/principal.ts';
+import { queryOne, type Database, type Queryable } from '../db/database.ts';
+import { notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import { TenantModel } from '../data/tenant-model.ts';
+import { runDataChecks } from './data-checks.ts';
+
+const METADATA_CHANNEL = 'protean_metadata';
+// Compiled models are bounded: at most this many (tenant, revision) pairs stay in memory.
+const MODEL_CACHE_SIZE = 500;
+// Safety net for a missed NOTIFY (connection drop): a tenant's current revision is re-read at least this often.
+const CURRENT_REVISION_TTL_MS = 60_000;
+
+export interface RevisionSummary {
+  revision: number;
+  authorId: string | null;
+  authorName: string;
+  message: string | null;
+  createdAt: string;
+  changes: number;
+}
+
+/**
+ * Serves each tenant's metadata at its current revision and applies change requests
+ * through validate → plan → apply. Models are memoised per (tenant, revision); a change is
+ * announced with NOTIFY so every process serves the new revision on its next request.
+ */
+export class MetadataService {
+  readonly #db: Database;
+  readonly #models = new TtlCache<TenantModel>(MODEL_CACHE_SIZE, Number.POSITIVE_INFINITY);
+  readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async start(): Promise<void> {
+    await this.#db.listen(METADATA_CHANNEL, (payload) => {
+      const [tenantId, revision] = payload.split(':');
+      if (tenantId && revision) this.#current.set(tenantId, Number(revision));
+    });
+  }
+
+  async model(tenantId: string): Promise<TenantModel> {
+    let revision = this.#current.get(tenantId);
+    if (revision === undefined) {
+      const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ current_revision: number }>(q, 'select current_revision from tenant where id = $1', [tenantId]));
+      if (!row) throw notFound('No such tenant');
+      revision = row.current_revision;
+      this.#current.set(tenantId, revision);
+    }
+    return this.modelAt(tenantId, revision);
+  }
+
+  async modelAt(tenantId: string, revision: number): Promise<TenantModel> {
+    const key = `${tenantId}:${revision}`;
+    const cached = this.#models.get(key);
+    if (cached) return cached;
+    const snapshot = await this.#db.withTenant(tenantId, (q) => loadSnapshot(q, tenantId, revision));
+    const model = new TenantModel(tenantId, snapshot);
+    this.#models.set(key, model);
+    return model;
+  }
+
+  /** Validate → plan → apply, all-or-nothing. Data checks that fail without a backfill refuse the change with counts. */
+  async apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
+    const result = await this.#db.transaction(principal.tenantId, async (tx) => {
+      const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
+      if (!tenant) throw notFound('No such tenant');
+      const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
+      const plan = planChange(current, request, { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName });
+      if (!plan.ok) {
+        throw validationError(
+          `The change was refused: ${plan.errors.length} problem${plan.errors.length === 1 ? '' : 's'}`,
+          plan.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}) })),
+        );
+      }
+      const refusals = await runDataChecks(tx, principal.tenantId, current, plan.next, plan.dataChecks);
+      if (refusals.length) throw validationError('The change would break existing records', refusals as FieldProblem[]);
+      const revision = tenant.current_revision + 1;
+      const next: Snapshot = { ...plan.next, revision };
+      await tx.query(
+        'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
+        [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(plan.diff), principal.userId, principal.userName, request.message ?? null],
+      );
+      await tx.query('update tenant set current_revision = $2 where id = $1', [principal.tenantId, revision]);
+      return { revision, diff: plan.diff, snapshot: next };
+    });
+    this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
+    this.#current.set(principal.tenantId, result.revision);
+    await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
+    return { revision: result.revision, diff: result.diff };
+  }
+
+  async revisions(tenantId: string, limit = 100): Promise<RevisionSummary[]> {
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ revision: number; author_id: string | null; author_name: string; message: string | null; created_at: string; changes: number }>(
+        `select revision, author_id, author_name, message, created_at, jsonb_array_length(diff) as changes
+           from metadata_revision where tenant_id = $1 order by revision desc limit $2`,
+        [tenantId, limit],
+      ),
+    );
+    return rows.map((r) => ({ revision: r.revision, authorId: r.author_id, authorName: r.author_name, message: r.message, createdAt: r.created_at, changes: r.changes }));
+  }
+
+  async revision(tenantId: string, revision: number): Promise<RevisionSummary & { snapshot: Snapshot; diff: unknown }> {
+    const row = await this.#db.withTenant(tenantId, (q) =>
+      queryOne<{ revision: number; author_id: string | null; author_name: string; message: string | null; created_at: string; snapshot: Snapshot; diff: unknown[] }>(
+        q,
+        'select * from metadata_revision where tenant_id = $1 and revision = $2',
+        [tenantId, revision],
+      ),
+    );
+    if (!row) throw notFound(`No revision ${revision}`);
+    return { revision: row.revision, authorId: row.author_id, authorName: row.author_name, message: row.message, createdAt: row.created_at, changes: row.diff.length, snapshot: row.snapshot, diff: row.diff };
+  }
+
+  async compare(tenantId: string, from: number, to: number): Promise<unknown> {
+    const [a, b] = await Promise.all([this.modelAt(tenantId, from), this.modelAt(tenantId, to)]);
+    return diffSnapshots(a.snapshot, b.snapshot);
+  }
+
+  /** Restoring is itself a change: the old snapshot becomes a new revision, checked against today's data. */
+  async restore(principal: Principal, revision: number): Promise<{ revision: number; diff: unknown }> {
+    const target = await this.modelAt(principal.tenantId, revision);
+    const result = await this.#db.transaction(principal.tenantId, async (tx) => {
+      const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
+      if (!tenant) throw notFound('No such tenant');
+      const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
+      const next: Snapshot = { ...target.snapshot, revision: tenant.current_revision + 1 };
+      const diff = diffSnapshots(current, next);
+      await tx.query(
+        'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
+        [principal.tenantId, next.revision, JSON.stringify(next), JSON.stringify(diff), principal.userId, principal.userName, `Restored revision ${revision}`],
+      );
+      await tx.query('update tenant set current_revision = $2 where id = $1', [principal.tenantId, next.revision]);
+      return { revision: next.revision, diff, snapshot: next };
+    });
+    this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
+    this.#current.set(principal.tenantId, result.revision);
+    await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
+    return { revision: result.revision, diff: result.diff };
+  }
+}
+
+async function loadSnapshot(q: Queryable, tenantId: string, revision: number): Promise<Snapshot> {
+  const row = await queryOne<{ snapshot: Snapshot }>(q, 'select snapshot from metadata_revision where tenant_id = $1 and revision = $2', [tenantId, revision]);
+  if (!row) throw notFound(`No revision ${revision}`);
+  return { ...row.snapshot, revision };
+}

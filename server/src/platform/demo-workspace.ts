@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { Principal } from '../auth/principal.ts';
+import type { App } from '../app.ts';
+import type { Database } from '../db/database.ts';
+import { createTenant, findTenant } from '../tenancy/tenant-service.ts';
+import { readSetting, writeSetting } from './platform-settings.ts';
+
+export interface DemoCredentials {
+  tenant: string;
+  email: string;
+  password: string;
+  apiKey: string;
+}
+
+const DEMO_SLUG = 'demo';
+
+/** Creates the demo workspace on first start (with sample records) and returns its login on every start. */
+export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoCredentials> {
+  const saved = await readSetting<DemoCredentials>(db, 'demo_credentials');
+  if (saved && (await findTenant(db, saved.tenant))) return saved;
+  const password = randomBytes(9).toString('base64url');
+  const email = 'admin@demo.test';
+  const tenant = await createTenant(db, { slug: DEMO_SLUG, name: 'Demo workspace', admin: { email, name: 'Demo Admin', password } });
+  const key = await app.auth.createApiKey(tenant.id, tenant.adminId, 'Demo key');
+  const principal: Principal = { tenantId: tenant.id, tenantSlug: DEMO_SLUG, userId: tenant.adminId, userName: 'Demo Admin', role: 'admin', locale: 'en', via: 'session' };
+  await seedSampleRecords(app, principal);
+  const credentials: DemoCredentials = { tenant: DEMO_SLUG, email, password, apiKey: key.key };
+  await writeSetting(db, 'demo_credentials', credentials);
+  return credentials;
+}
+
+async function seedSampleRecords(app: App, principal: Principal): Promise<void> {
+  const model = await app.metadata.model(principal.tenantId);
+  const object = (name: string) => app.data.object(model, name);
+  const organizations = await app.data.batch(principal, model, object('organization'), [
+    { op: 'create', data: { name: 'Harbor Health Clinic', website: 'https://harbor.example', industry: 'healthcare' } },
+    { op: 'create', data: { name: 'Northwind Academy', website: 'https://northwind.example', industry: 'education' } },
+    { op: 'create', data: { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'financial_services' } },
+  ]);
+  const people = [
+    ['Mei', 'Chen', 'mei.chen@example.com'],
+    ['Oliver', 'Smith', 'oliver.smith@example.com'],
+    ['Amara', 'Okafor', 'amara.okafor@example.com'],
+    ['Lukas', 'Berg', 'lukas.berg@example.com'],
+    ['Hana', 'Sato', 'hana.sato@example.com'],
+    ['Diego', 'Ramos', 'diego.ramos@example.com'],
+  ];
+  const customers = await app.data.batch(
+    principal,
+    model,
+    object('customer'),
+    people.map(([first, last, email], i) => ({ op: 'create' as const, data: { first_name: first, last_name: last, email, organization: organizations[i % organizations.length]!['id'] } })),
+  );
+  const stages = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won'];
+  const deals = await app.data.batch(
+    principal,
+    model,
+    object('deal'),
+    customers.map((c, i) => ({
+      op: 'create' as const,
+      data: { name: `${String(c['first_name'])} ${String(c['last_name'])} — annual plan`, stage: stages[i % stages.length], amount: 1200 * (i + 1), close_date: `2027-0${(i % 9) + 1}-15`, customer: c['id'] },
+    })),
+  );
+  await app.data.batch(
+    principal,
+    model,
+    object('activity'),
+    customers.map((c, i) => ({
+      op: 'create' as const,
+      data: { subject: `Intro call with ${String(c['first_name'])}`, type: 'call', channel: 'phone', occurred_at: new Date(Date.now() - i * 86_400_000).toISOString(), customer: c['id'], deal: deals[i]!['id'] },
+    })),
+  );
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { standardSnapshot, diffSnapshots, type Snapshot } from '@protean/metadata';
+import { queryOne, SYSTEM, type Database } from '../db/database.ts';
+import { conflict, validationError } from '../errors/problems.ts';
+import { hashPassword, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
+
+export interface NewTenant {
+  slug: string;
+  name: string;
+  admin: { email: string; name: string; password: string };
+}
+
+export const SLUG_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
+
+/** Creates a tenant with the standard objects at revision 1 and its first admin. Runs no DDL. */
+export async function createTenant(db: Database, input: NewTenant): Promise<{ id: string; slug: string; adminId: string }> {
+  const errors = [];
+  if (!SLUG_PATTERN.test(input.slug)) errors.push({ field: 'slug', code: 'pattern', message: 'must be 2-63 lowercase letters, digits or dashes, starting with a letter' });
+  if (!input.name.trim()) errors.push({ field: 'name', code: 'required', message: 'is required' });
+  if (input.admin.password.length < PASSWORD_MIN_LENGTH) errors.push({ field: 'admin.password', code: 'minLength', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` });
+  if (errors.length) throw validationError('The tenant is invalid', errors);
+
+  const tenantId = randomUUID();
+  const adminId = randomUUID();
+  const passwordHash = await hashPassword(input.admin.password);
+  const snapshot: Snapshot = { ...standardSnapshot(), revision: 1 };
+  await db.transaction(SYSTEM, async (tx) => {
+    const taken = await queryOne(tx, 'select 1 from tenant where slug = $1', [input.slug]);
+    if (taken) throw conflict(`The workspace ${input.slug} already exists`, [{ field: 'slug', code: 'unique', message: 'is already taken' }]);
+    await tx.query('insert into tenant (id, slug, name, current_revision) values ($1, $2, $3, 1)', [tenantId, input.slug, input.name]);
+    await tx.query('insert into app_user (tenant_id, id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)', [
+      tenantId,
+      adminId,
+      input.admin.email,
+      input.admin.name,
+      'admin',
+      passwordHash,
+    ]);
+    await tx.query(
+      `insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, 1, $2, $3, $4, $5, 'Standard objects')`,
+      [tenantId, JSON.stringify(snapshot), JSON.stringify(diffSnapshots({ revision: 0, objects: [], layouts: [] }, snapshot)), adminId, input.admin.name],
+    );
+  });
+  return { id: tenantId, slug: input.slug, adminId };
+}
+
+export async function findTenant(db: Database, slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {
+  return db.withTenant(SYSTEM, (q) => queryOne(q, 'select id, slug, name from tenant where slug = $1', [slug]));
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { buildApp, type App } from '../src/app.ts';
+import type { Database } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrations.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { createTenant } from '../src/tenancy/tenant-service.ts';
+
+/** A real server over a real database: DATABASE_URL when set (Postgres server), else in-memory PGlite. */
+export interface Harness {
+  db: Database;
+  server: App;
+  operatorToken: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });
+  await migrate(db);
+  const operatorToken = `op_${randomUUID()}`;
+  const server = await buildApp({ db, operatorToken });
+  await server.app.ready();
+  return {
+    db,
+    server,
+    operatorToken,
+    async close() {
+      await server.app.close();
+      await db.close();
+    },
+  };
+}
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  adminId: string;
+  adminEmail: string;
+  adminPassword: string;
+  /** API key of the admin. */
+  key: string;
+  /** Calls the API as the admin; `path` is relative to /api/v1. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+/** Every test builds its own tenant, so test files can share one database and run in parallel. */
+export async function createTestTenant(h: Harness, prefix = 't'): Promise<TestTenant> {
+  const slug = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const adminEmail = `admin@${slug}.test`;
+  const adminPassword = 'correct horse battery';
+  const tenant = await createTenant(h.db, { slug, name: slug, admin: { email: adminEmail, name: 'Test Admin', password: adminPassword } });
+  const { key } = await h.server.auth.createApiKey(tenant.id, tenant.adminId, 'test');
+  return {
+    id: tenant.id,
+    slug,
+    adminId: tenant.adminId,
+    adminEmail,
+    adminPassword,
+    key,
+    api: (method, path, body, headers = {}) => call(h, key, method, path, body, headers),
+  };
+}
+
+export function call(h: Harness, key: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return h.server.app.inject({
+    method: method as 'GET',
+    url: `/api/v1${path}`,
+    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+}
+
+export const json = <T = Record<string, unknown>>(response: LightMyRequestResponse): T => response.json() as T;
