@@ -1,0 +1,441 @@
+import { Type } from '@sinclair/typebox';
+import { validateFieldValue } from '../compile/create-record-validator.ts';
+import { findField, findObject } from '../model/find.ts';
+import type { FieldDef, FieldDraft, PicklistValue, PicklistValueDraft } from '../schemas/field-def.ts';
+import type { IndexDef, ObjectDef } from '../schemas/object-def.ts';
+import type { LayoutDef } from '../schemas/layout-def.ts';
+import { operationSchemas, type ChangeRequest, type Operation, type OperationName } from '../schemas/operation.ts';
+import type { Snapshot } from '../schemas/snapshot.ts';
+import { isStandardField } from '../standard/standard-objects.ts';
+import { checkField } from '../validate/field-rules.ts';
+import { checkLayout, checkObject } from '../validate/object-rules.ts';
+import { compileMetadataSchema, schemaErrors } from '../validate/schema-validator.ts';
+import { validateMetadata } from '../validate/validate-metadata.ts';
+import { fieldDataChecks, typeConversion, type DataCheck } from './data-checks.ts';
+import { diffSnapshots, type DiffEntry } from './diff-snapshots.ts';
+import type { Dependent, MetadataError } from './metadata-error.ts';
+
+export interface PlanContext {
+  /** A fresh id with the given prefix (`o_`, `f_`, `v_`, `l_`), e.g. prefix + 10 random chars. */
+  newId(prefix: string): string;
+  /** ISO time of the change, written as a deleted field's `deletedAt`. */
+  now: string;
+  /** Who asks; not stored in the snapshot (the revision row records it). */
+  author?: string;
+}
+
+export type PlanResult =
+  | { ok: true; next: Snapshot; diff: DiffEntry[]; dataChecks: DataCheck[] }
+  | { ok: false; errors: MetadataError[] };
+
+const validateEnvelope = compileMetadataSchema(
+  Type.Object(
+    { message: Type.Optional(Type.String({ maxLength: 1000 })), operations: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 200 }) },
+    { additionalProperties: false },
+  ),
+);
+const operationValidators = Object.fromEntries(
+  Object.entries(operationSchemas).map(([name, schema]) => [name, compileMetadataSchema(schema)]),
+) as Record<OperationName, ReturnType<typeof compileMetadataSchema>>;
+
+function isOperationName(value: unknown): value is OperationName {
+  return typeof value === 'string' && Object.hasOwn(operationSchemas, value);
+}
+
+/** Drops keys whose value is undefined, so snapshots stay plain JSON. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function rename(target: { apiName: string; apiNameAliases: string[] }, apiName: string): void {
+  if (target.apiName === apiName) return;
+  const aliases = target.apiNameAliases.filter((a) => a !== apiName);
+  if (!aliases.includes(target.apiName)) aliases.push(target.apiName);
+  target.apiNameAliases = aliases;
+  target.apiName = apiName;
+}
+
+/**
+ * Plans a change request against a snapshot without touching data: validates each operation's
+ * shape, applies the operations in order to a copy (later ones see earlier ones), checks every
+ * rule, and returns all errors, or the next snapshot (revision + 1), its diff and the data
+ * checks the server must answer before writing it.
+ */
+export function planChange(snapshot: Snapshot, request: unknown, ctx: PlanContext): PlanResult {
+  const envelope = schemaErrors(validateEnvelope, request, '');
+  if (envelope.length) return { ok: false, errors: envelope };
+  const operations = (request as { operations: unknown[] }).operations;
+
+  const planner = new Planner(structuredClone(snapshot), ctx);
+  operations.forEach((raw, i) => {
+    const path = `/operations/${i}`;
+    const name = typeof raw === 'object' && raw !== null ? (raw as { op?: unknown }).op : undefined;
+    if (!isOperationName(name)) {
+      planner.errors.push({ path: `${path}/op`, code: 'unknown_operation', message: `unknown operation ${JSON.stringify(name ?? null)}` });
+      return;
+    }
+    const shape = schemaErrors(operationValidators[name], raw, path);
+    if (shape.length) {
+      planner.errors.push(...shape);
+      return;
+    }
+    planner.apply(raw as Operation, path);
+  });
+  if (planner.errors.length) return { ok: false, errors: planner.errors };
+
+  const next = { ...planner.state, revision: snapshot.revision + 1 };
+  // Safety net: the per-operation checks should already have caught anything this finds.
+  const invariant = validateMetadata(next);
+  if (invariant.length) return { ok: false, errors: invariant };
+
+  const live = (check: DataCheck) =>
+    next.objects.some((o) => o.id === check.objectId && o.fields.some((f) => f.id === check.fieldId && f.deletedAt === undefined));
+  return { ok: true, next, diff: diffSnapshots(snapshot, next), dataChecks: planner.checks.filter(live) };
+}
+
+/** Typed convenience for callers holding an already typed request. */
+export type { ChangeRequest };
+
+class Planner {
+  readonly state: Snapshot;
+  readonly errors: MetadataError[] = [];
+  readonly checks: DataCheck[] = [];
+  readonly #ctx: PlanContext;
+
+  constructor(state: Snapshot, ctx: PlanContext) {
+    this.state = state;
+    this.#ctx = ctx;
+  }
+
+  apply(op: Operation, path: string): void {
+    switch (op.op) {
+      case 'createObject':
+        return this.createObject(op, path);
+      case 'updateObject':
+        return this.updateObject(op, path);
+      case 'deleteObject':
+        return this.deleteObject(op, path);
+      case 'createField':
+        return this.createField(op, path);
+      case 'updateField':
+        return this.updateField(op, path);
+      case 'deleteField':
+        return this.deleteField(op, path);
+      case 'restoreField':
+        return this.restoreField(op, path);
+      case 'purgeField':
+        return this.purgeField(op, path);
+      case 'removeAlias':
+        return this.removeAlias(op, path);
+      case 'upsertLayout':
+        return this.upsertLayout(op, path);
+      case 'deleteLayout':
+        return this.deleteLayout(op, path);
+    }
+  }
+
+  fail(path: string, code: string, message: string, dependents?: Dependent[]): void {
+    this.errors.push(dependents ? { path, code, message, dependents } : { path, code, message });
+  }
+
+  object(ref: string, path: string): ObjectDef | undefined {
+    const object = findObject(this.state, ref);
+    if (!object) this.fail(path, 'not_found', `object '${ref}' does not exist`);
+    return object;
+  }
+
+  field(object: ObjectDef, ref: string, path: string, includeDeleted = false): FieldDef | undefined {
+    const field = findField(object, ref, { includeDeleted });
+    if (!field) this.fail(path, 'not_found', `field '${ref}' does not exist on '${object.apiName}'`);
+    return field;
+  }
+
+  values(drafts: PicklistValueDraft[], existing: PicklistValue[] = []): PicklistValue[] {
+    return drafts.map((draft) => {
+      const match = draft.id === undefined ? existing.find((v) => v.apiName === draft.apiName) : undefined;
+      return compact({
+        id: draft.id ?? match?.id ?? this.#ctx.newId('v_'),
+        apiName: draft.apiName,
+        labels: draft.labels,
+        active: draft.active ?? true,
+        color: draft.color,
+      });
+    });
+  }
+
+  buildField(draft: FieldDraft, object: ObjectDef, path: string): FieldDef {
+    if (draft.id !== undefined && object.fields.some((f) => f.id === draft.id)) {
+      this.fail(`${path}/id`, 'duplicate_id', `field id '${draft.id}' already exists on '${object.apiName}'`);
+    }
+    const { values, lookup, ...rest } = draft;
+    const field: FieldDef = compact({ ...rest, id: draft.id ?? this.#ctx.newId('f_'), apiNameAliases: [] });
+    if (values) field.values = this.values(values);
+    if (lookup) field.lookup = { ...lookup, objectId: findObject(this.state, lookup.objectId)?.id ?? lookup.objectId };
+    return field;
+  }
+
+  indexes(object: ObjectDef, indexes: IndexDef[]): IndexDef[] {
+    // Unresolvable field references stay as written; checkObject reports them with their path.
+    return indexes.map((index) => ({
+      id: index.id,
+      fields: index.fields.map((part) => ({ ...part, fieldId: findField(object, part.fieldId)?.id ?? part.fieldId })),
+    }));
+  }
+
+  createObject(op: Extract<Operation, { op: 'createObject' }>, path: string): void {
+    const draft = op.object;
+    const base = `${path}/object`;
+    if (draft.id !== undefined && this.state.objects.some((o) => o.id === draft.id)) {
+      this.fail(`${base}/id`, 'duplicate_id', `object id '${draft.id}' already exists`);
+    }
+    const object: ObjectDef = compact({
+      id: draft.id ?? this.#ctx.newId('o_'),
+      apiName: draft.apiName,
+      apiNameAliases: [],
+      labels: draft.labels,
+      standard: false,
+      nameFieldId: '',
+      description: draft.description,
+      helpText: draft.helpText,
+      term: draft.term,
+      navOrder: draft.navOrder,
+      fields: [],
+    });
+    this.state.objects.push(object);
+    (draft.fields ?? []).forEach((fieldDraft, j) => object.fields.push(this.buildField(fieldDraft, object, `${base}/fields/${j}`)));
+
+    if (draft.nameFieldId !== undefined) {
+      object.nameFieldId = this.field(object, draft.nameFieldId, `${base}/nameFieldId`)?.id ?? draft.nameFieldId;
+    } else {
+      const named = findField(object, 'name');
+      if (named) object.nameFieldId = named.id;
+      else {
+        const nameField: FieldDef = {
+          id: this.#ctx.newId('f_'),
+          apiName: 'name',
+          apiNameAliases: [],
+          labels: { en: 'Name', 'zh-CN': '名称' },
+          type: 'text',
+          required: true,
+        };
+        object.fields.unshift(nameField);
+        object.nameFieldId = nameField.id;
+      }
+    }
+    if (draft.indexes) object.indexes = this.indexes(object, draft.indexes);
+
+    this.errors.push(...checkObject(object, this.state, base));
+    const drafted = draft.fields ?? [];
+    for (const field of object.fields) {
+      const j = drafted.findIndex((d) => d.apiName === field.apiName);
+      this.errors.push(...checkField(field, object, this.state, j === -1 ? base : `${base}/fields/${j}`));
+    }
+  }
+
+  updateObject(op: Extract<Operation, { op: 'updateObject' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const patch = op.patch;
+    const base = `${path}/patch`;
+    if (patch.apiName !== undefined) rename(object, patch.apiName);
+    if (patch.labels !== undefined) object.labels = patch.labels;
+    if (patch.nameFieldId !== undefined) {
+      const field = this.field(object, patch.nameFieldId, `${base}/nameFieldId`);
+      if (field) object.nameFieldId = field.id;
+    }
+    for (const key of ['description', 'helpText', 'term', 'navOrder'] as const) {
+      const value = patch[key];
+      if (value === null) delete object[key];
+      else if (value !== undefined) Object.assign(object, { [key]: value });
+    }
+    if (patch.indexes === null) delete object.indexes;
+    else if (patch.indexes !== undefined) object.indexes = this.indexes(object, patch.indexes);
+    this.errors.push(...checkObject(object, this.state, base));
+  }
+
+  deleteObject(op: Extract<Operation, { op: 'deleteObject' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    if (object.standard) {
+      this.fail(`${path}/object`, 'standard_object', `'${object.apiName}' is a standard object and cannot be deleted`);
+      return;
+    }
+    const dependents: Dependent[] = [];
+    for (const other of this.state.objects) {
+      if (other.id === object.id) continue;
+      for (const field of other.fields) {
+        if (field.lookup?.objectId === object.id) {
+          dependents.push({ kind: 'field', id: field.id, label: `${other.apiName}.${field.apiName}` });
+        }
+      }
+    }
+    if (dependents.length) {
+      this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is looked up by ${dependents.map((d) => d.label).join(', ')}`, dependents);
+      return;
+    }
+    // Its own layouts go with it; its records stay stored under the object id, so restoring
+    // an earlier revision brings them back.
+    this.state.objects = this.state.objects.filter((o) => o.id !== object.id);
+    this.state.layouts = this.state.layouts.filter((l) => l.objectId !== object.id);
+  }
+
+  createField(op: Extract<Operation, { op: 'createField' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const field = this.buildField(op.field, object, `${path}/field`);
+    object.fields.push(field);
+    this.errors.push(...checkField(field, object, this.state, `${path}/field`));
+    this.checks.push(...fieldDataChecks(object.id, undefined, field, path));
+  }
+
+  updateField(op: Extract<Operation, { op: 'updateField' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const before = this.field(object, op.field, `${path}/field`, true);
+    if (!before) return;
+    const base = `${path}/patch`;
+    if (before.deletedAt !== undefined) {
+      this.fail(`${path}/field`, 'field_deleted', `field '${before.apiName}' is deleted; restore it first`);
+      return;
+    }
+    const after: FieldDef = structuredClone(before);
+    const writable = after as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(op.patch)) {
+      if (value === undefined) continue;
+      switch (key) {
+        case 'apiName':
+          rename(after, value as string);
+          break;
+        case 'values':
+          after.values = this.values(value as PicklistValueDraft[], before.values);
+          break;
+        case 'type': {
+          const to = value as FieldDef['type'];
+          if (!typeConversion(before.type, to)) {
+            this.fail(`${base}/type`, 'type_change_not_allowed', `a ${before.type} field cannot become ${to}; create a new field and copy the data`);
+          }
+          after.type = to;
+          break;
+        }
+        case 'lookup': {
+          if (value === null) {
+            delete after.lookup;
+            break;
+          }
+          const lookup = value as NonNullable<FieldDef['lookup']>;
+          const objectId = findObject(this.state, lookup.objectId)?.id ?? lookup.objectId;
+          if (before.lookup && before.lookup.objectId !== objectId) {
+            this.fail(`${base}/lookup/objectId`, 'lookup_target_change', 'a lookup cannot be pointed at another object; its values are ids of the current one');
+          }
+          after.lookup = { ...lookup, objectId };
+          break;
+        }
+        default:
+          if (value === null) delete writable[key];
+          else writable[key] = value;
+      }
+    }
+    object.fields[object.fields.indexOf(before)] = after;
+    this.errors.push(...checkField(after, object, this.state, base));
+    this.errors.push(...checkObject(object, this.state, path).filter((e) => e.path === `${path}/nameFieldId`));
+    if (op.backfill !== undefined) {
+      const problem = validateFieldValue(after, op.backfill);
+      if (problem) this.fail(`${path}/backfill`, 'invalid', `backfill ${problem.message}`);
+    }
+    this.checks.push(...fieldDataChecks(object.id, before, after, path, op.backfill));
+  }
+
+  fieldDependents(object: ObjectDef, field: FieldDef): Dependent[] {
+    const dependents: Dependent[] = [];
+    if (object.nameFieldId === field.id) {
+      dependents.push({ kind: 'object', id: object.id, label: `name field of ${object.labels.en.singular}` });
+    }
+    for (const index of object.indexes ?? []) {
+      if (index.fields.some((p) => p.fieldId === field.id)) dependents.push({ kind: 'index', id: index.id, label: `index ${index.id}` });
+    }
+    for (const layout of this.state.layouts) {
+      if (layout.objectId === object.id && layout.sections.some((s) => s.fields.some((f) => f.fieldId === field.id))) {
+        dependents.push({ kind: 'layout', id: layout.id, label: layout.name });
+      }
+    }
+    return dependents;
+  }
+
+  deleteField(op: Extract<Operation, { op: 'deleteField' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const field = this.field(object, op.field, `${path}/field`, true);
+    if (!field) return;
+    if (field.deletedAt !== undefined) return this.fail(`${path}/field`, 'already_deleted', `field '${field.apiName}' is already deleted`);
+    if (isStandardField(object, field)) {
+      return this.fail(`${path}/field`, 'standard_field', `'${field.apiName}' is a standard field of '${object.apiName}' and cannot be deleted`);
+    }
+    const dependents = this.fieldDependents(object, field);
+    if (dependents.length) {
+      const list = dependents.map((d) => `${d.kind} '${d.label}'`).join(', ');
+      return this.fail(`${path}/field`, 'has_dependents', `field '${field.apiName}' is used by ${list}`, dependents);
+    }
+    field.deletedAt = this.#ctx.now;
+  }
+
+  restoreField(op: Extract<Operation, { op: 'restoreField' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const field = this.field(object, op.field, `${path}/field`, true);
+    if (!field) return;
+    if (field.deletedAt === undefined) return this.fail(`${path}/field`, 'not_deleted', `field '${field.apiName}' is not deleted`);
+    delete field.deletedAt;
+    this.errors.push(...checkField(field, object, this.state, `${path}/field`));
+    this.checks.push(...fieldDataChecks(object.id, undefined, { ...field, defaultValue: undefined }, path));
+  }
+
+  purgeField(op: Extract<Operation, { op: 'purgeField' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const field = this.field(object, op.field, `${path}/field`, true);
+    if (!field) return;
+    if (field.deletedAt === undefined) {
+      return this.fail(`${path}/field`, 'not_deleted', `field '${field.apiName}' must be deleted before it is purged`);
+    }
+    object.fields = object.fields.filter((f) => f.id !== field.id);
+  }
+
+  removeAlias(op: Extract<Operation, { op: 'removeAlias' }>, path: string): void {
+    const object = this.object(op.object, `${path}/object`);
+    if (!object) return;
+    const target = op.field === undefined ? object : this.field(object, op.field, `${path}/field`, true);
+    if (!target) return;
+    if (!target.apiNameAliases.includes(op.apiName)) {
+      return this.fail(`${path}/apiName`, 'not_found', `'${op.apiName}' is not an alias of '${target.apiName}'`);
+    }
+    target.apiNameAliases = target.apiNameAliases.filter((a) => a !== op.apiName);
+  }
+
+  upsertLayout(op: Extract<Operation, { op: 'upsertLayout' }>, path: string): void {
+    const base = `${path}/layout`;
+    const object = this.object(op.layout.objectId, `${base}/objectId`);
+    if (!object) return;
+    const layout: LayoutDef = {
+      id: op.layout.id ?? this.#ctx.newId('l_'),
+      objectId: object.id,
+      name: op.layout.name,
+      sections: op.layout.sections.map((section) => ({
+        ...section,
+        fields: section.fields.map((item) => ({ ...item, fieldId: findField(object, item.fieldId)?.id ?? item.fieldId })),
+      })),
+    };
+    const index = this.state.layouts.findIndex((l) => l.id === layout.id);
+    const existing = this.state.layouts[index];
+    if (existing && existing.objectId !== layout.objectId) {
+      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${existing.name}' belongs to another object`);
+    }
+    if (index === -1) this.state.layouts.push(layout);
+    else this.state.layouts[index] = layout;
+    this.errors.push(...checkLayout(layout, this.state, base));
+  }
+
+  deleteLayout(op: Extract<Operation, { op: 'deleteLayout' }>, path: string): void {
+    if (!this.state.layouts.some((l) => l.id === op.id)) return this.fail(`${path}/id`, 'not_found', `layout '${op.id}' does not exist`);
+    this.state.layouts = this.state.layouts.filter((l) => l.id !== op.id);
+  }
+}

@@ -1,0 +1,206 @@
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import formats from 'ajv-formats';
+import { BoundedCache } from '../cache/bounded-cache.ts';
+import { labelOf } from '../model/find.ts';
+import type { FieldDef } from '../schemas/field-def.ts';
+import type { Locale } from '../schemas/labels.ts';
+import type { ObjectDef } from '../schemas/object-def.ts';
+import { compileRecordSchema, type RecordSchemaMode } from './compile-record-schema.ts';
+
+const addFormats = formats.default;
+
+/** One failing field of a record body; `field` is the api name ('' for the body itself). */
+export type RecordFieldError = {
+  field: string;
+  code: string;
+  message: string;
+};
+
+export type RecordValidator = (input: unknown) => RecordFieldError[];
+
+export interface RecordValidatorOptions {
+  locale?: Locale;
+  /**
+   * Identifies the object's definition, e.g. `${tenantId}:${revision}`. With it the compiled
+   * validator is memoised in a bounded cache; without it, per object identity.
+   */
+  revisionKey?: string;
+}
+
+// One instance for every record validator; each compiled schema is removed from Ajv's own
+// (unbounded) cache straight away, so our bounded caches are the only thing holding it.
+const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true, multipleOfPrecision: 9, strict: true });
+addFormats(ajv);
+
+const byRevision = new BoundedCache<string, RecordValidator>(500);
+const byIdentity = new WeakMap<ObjectDef, Map<string, RecordValidator>>();
+
+export function createRecordValidator(
+  object: ObjectDef,
+  mode: RecordSchemaMode,
+  options: RecordValidatorOptions = {},
+): RecordValidator {
+  const locale = options.locale ?? 'en';
+  const variant = `${mode}:${locale}`;
+  if (options.revisionKey !== undefined) {
+    return byRevision.getOrCreate(`${options.revisionKey}:${object.id}:${variant}`, () => build(object, mode, locale));
+  }
+  let variants = byIdentity.get(object);
+  if (!variants) byIdentity.set(object, (variants = new Map()));
+  let validator = variants.get(variant);
+  if (!validator) variants.set(variant, (validator = build(object, mode, locale)));
+  return validator;
+}
+
+function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): RecordValidator {
+  const schema = compileRecordSchema(object, mode, { locale });
+  const validate = ajv.compile(schema);
+  ajv.removeSchema(schema);
+  const fields = new Map(object.fields.filter((f) => f.deletedAt === undefined).map((f) => [f.apiName, f]));
+  return (input) => {
+    if (validate(input)) return [];
+    const errors = (validate.errors ?? []).map((e) => explain(e, input, fields, locale));
+    errors.sort((a, b) => rank(a.code) - rank(b.code));
+    const seen = new Set<string>();
+    return errors.filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)));
+  };
+}
+
+const firstCodes = ['unknown_field', 'read_only', 'required', 'type'];
+function rank(code: string): number {
+  const i = firstCodes.indexOf(code);
+  return i === -1 ? firstCodes.length : i;
+}
+
+function valueAt(input: unknown, pointer: string): unknown {
+  let current = input;
+  for (const part of pointer.split('/').slice(1)) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part.replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return current;
+}
+
+function expectedType(field: FieldDef | undefined): string {
+  switch (field?.type) {
+    case undefined:
+      return 'must have the right type';
+    case 'number':
+    case 'currency':
+    case 'percent':
+      return 'must be a number';
+    case 'boolean':
+      return 'must be true or false';
+    case 'date':
+      return 'must be a date (YYYY-MM-DD)';
+    case 'datetime':
+      return 'must be a date-time (ISO 8601 with a time zone)';
+    case 'multiPicklist':
+      return 'must be a list of values';
+    case 'lookup':
+      return 'must be a record id';
+    case 'owner':
+      return 'must be a user id';
+    default:
+      return 'must be a string';
+  }
+}
+
+const formatMessages: Record<string, string> = {
+  email: 'must be an email address',
+  uri: 'must be a URL',
+  date: 'must be a date (YYYY-MM-DD)',
+  'date-time': 'must be a date-time (ISO 8601 with a time zone)',
+  uuid: 'must be an id (UUID)',
+};
+
+function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDef>, locale: Locale): RecordFieldError {
+  const params: Record<string, unknown> = error.params;
+  if (error.instancePath === '') {
+    if (error.keyword === 'additionalProperties') {
+      const name = String(params.additionalProperty);
+      return { field: name, code: 'unknown_field', message: `unknown field '${name}'` };
+    }
+    if (error.keyword === 'required') {
+      return { field: String(params.missingProperty), code: 'required', message: 'is required' };
+    }
+    return { field: '', code: 'type', message: 'must be an object' };
+  }
+  const name = error.instancePath.split('/')[1] ?? '';
+  const fieldName = name.replaceAll('~1', '/').replaceAll('~0', '~');
+  const field = fields.get(fieldName);
+  const label = field ? labelOf(field.labels, locale) : fieldName;
+  const value = valueAt(input, error.instancePath);
+  const at = (code: string, message: string): RecordFieldError => ({ field: fieldName, code, message });
+
+  switch (error.keyword) {
+    case 'not':
+      if (field?.type === 'picklist' || field?.type === 'multiPicklist') return picklistError(field, value, label, at);
+      return at('read_only', `'${fieldName}' is read-only`);
+    case 'type':
+      if (value === null && field?.required) return at('required', 'is required');
+      return at('type', expectedType(field));
+    case 'anyOf':
+      return at('type', expectedType(field));
+    case 'format':
+      if (field?.type === 'owner') return at('format', 'must be a user id');
+      if (field?.type === 'lookup') return at('format', 'must be a record id');
+      return at('format', formatMessages[String(params.format)] ?? `must match format ${String(params.format)}`);
+    case 'pattern':
+      return at('format', field?.type === 'phone' ? 'must be a phone number' : 'must be an http or https URL');
+    case 'maxLength':
+      return at('max_length', `must be at most ${String(params.limit)} characters`);
+    case 'minLength':
+      return at('min_length', `must be at least ${String(params.limit)} characters`);
+    case 'minimum':
+      return at('minimum', `must be at least ${String(params.limit)}`);
+    case 'maximum':
+      return at('maximum', `must be at most ${String(params.limit)}`);
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return at('precision', `must have at most ${(field?.precision ?? 0) - (field?.scale ?? 0)} digits before the decimal point`);
+    case 'multipleOf':
+      return field?.scale ? at('scale', `must have at most ${field.scale} decimal places`) : at('scale', 'must be a whole number');
+    case 'enum':
+      return field ? picklistError(field, value, label, at) : at('invalid', 'is not an allowed value');
+    case 'uniqueItems':
+      return at('duplicate_value', 'must not repeat a value');
+    default:
+      return at('invalid', error.message ?? 'is invalid');
+  }
+}
+
+function picklistError(
+  field: FieldDef,
+  value: unknown,
+  label: string,
+  at: (code: string, message: string) => RecordFieldError,
+): RecordFieldError {
+  const known = (field.values ?? []).find((v) => v.apiName === value);
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  if (known && !known.active) return at('inactive_value', `'${shown}' is not an active value of ${label}`);
+  return at('unknown_value', `'${shown}' is not a value of ${label}`);
+}
+
+/**
+ * Checks one value (API form) against a field as if it were required and writable: used for
+ * default values and backfills. Returns the friendly error, or undefined when the value fits.
+ */
+export function validateFieldValue(field: FieldDef, value: unknown, locale: Locale = 'en'): RecordFieldError | undefined {
+  const probe: ObjectDef = {
+    id: 'probe',
+    apiName: 'probe',
+    apiNameAliases: [],
+    labels: { en: { singular: 'Probe', plural: 'Probes' } },
+    standard: false,
+    nameFieldId: field.id,
+    fields: [{ ...field, apiNameAliases: [], required: true, readOnly: false, defaultValue: undefined, deletedAt: undefined }],
+  };
+  const schema = compileRecordSchema(probe, 'update', { locale });
+  const validate = ajv.compile(schema);
+  ajv.removeSchema(schema);
+  if (validate({ [field.apiName]: value })) return undefined;
+  const fields = new Map([[field.apiName, field]]);
+  const error = (validate.errors ?? []).map((e) => explain(e, { [field.apiName]: value }, fields, locale)).sort((a, b) => rank(a.code) - rank(b.code))[0];
+  return error ?? { field: field.apiName, code: 'invalid', message: 'is invalid' };
+}

@@ -1,0 +1,64 @@
+export { Locale, ObjectLabels, FieldLabels, LocalizedText, locales } from './schemas/labels.ts';
+export { reservedFieldApiNames } from './schemas/names.ts';
+export {
+  FieldType,
+  fieldTypes,
+  PicklistValue,
+  PicklistValueDraft,
+  LookupOptions,
+  AutonumberOptions,
+  FieldDef,
+  FieldDraft,
+  FieldPatch,
+} from './schemas/field-def.ts';
+export { IndexDef, ObjectDef, ObjectDraft, ObjectPatch } from './schemas/object-def.ts';
+export { LayoutDef, LayoutSection } from './schemas/layout-def.ts';
+export { Snapshot } from './schemas/snapshot.ts';
+export { Operation, ChangeRequest, operationSchemas, type OperationName } from './schemas/operation.ts';
+export { metadataKindSchemas, type MetadataKind } from './schemas/metadata-kind-schemas.ts';
+
+export { standardSnapshot, isStandardField } from './standard/standard-objects.ts';
+export { findObject, findField, liveFields } from './model/find.ts';
+
+export type { MetadataError, Dependent } from './change/metadata-error.ts';
+export { planChange, type PlanContext, type PlanResult } from './change/plan-change.ts';
+export { planRestore } from './change/plan-restore.ts';
+export { diffSnapshots, type DiffEntry, type DiffChange, type DiffAction } from './change/diff-snapshots.ts';
+export { typeConversion, type DataCheck, type TypeConversion } from './change/data-checks.ts';
+export { validateMetadata } from './validate/validate-metadata.ts';
+export { optionsByType } from './validate/field-rules.ts';
+export { nameFieldTypes } from './validate/object-rules.ts';
+
+export {
+  compileRecordSchema,
+  fieldValueSchema,
+  systemFieldSchemas,
+  type JsonSchema,
+  type RecordSchemaMode,
+  type RecordSchemaOptions,
+} from './compile/compile-record-schema.ts';
+export {
+  createRecordValidator,
+  validateFieldValue,
+  type RecordValidator,
+  type RecordFieldError,
+  type RecordValidatorOptions,
+} from './compile/create-record-validator.ts';
+export { toStoredValue, fromStoredValue, recordInputToData, recordDataToApi } from './compile/record-values.ts';
+export { textLimits, effectiveMaxLength } from './compile/field-limits.ts';
+export { BoundedCache } from './cache/bounded-cache.ts';
+
+export { planQuery, operatorsByType, type QueryParams } from './query/plan-query.ts';
+export {
+  filterOperators,
+  queryLimits,
+  type Condition,
+  type FilterOperator,
+  type QueryPlan,
+  type QueryPlanResult,
+  type QueryError,
+  type QueryValue,
+  type SortKey,
+  type Via,
+} from './query/query-plan.ts';
+export { systemFields, systemFieldIds } from './query/system-fields.ts';

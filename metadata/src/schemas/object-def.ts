@@ -1,0 +1,77 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { FieldDef, FieldDraft } from './field-def.ts';
+import { LocalizedText, ObjectLabels } from './labels.ts';
+import { ApiName, Id, Ref } from './names.ts';
+
+export const IndexDef = Type.Object(
+  {
+    id: Id,
+    fields: Type.Array(
+      Type.Object(
+        { fieldId: Ref, direction: Type.Union([Type.Literal('asc'), Type.Literal('desc')]) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 5 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type IndexDef = Static<typeof IndexDef>;
+
+const objectOptions = {
+  description: Type.Optional(LocalizedText),
+  helpText: Type.Optional(LocalizedText),
+  /** Terminology key: a later glossary rename of this term relabels the object. */
+  term: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
+  navOrder: Type.Optional(Type.Integer({ minimum: 0 })),
+  indexes: Type.Optional(Type.Array(IndexDef, { maxItems: 20 })),
+} satisfies Record<string, TSchema>;
+
+export const ObjectDef = Type.Object(
+  {
+    id: Id,
+    apiName: ApiName,
+    apiNameAliases: Type.Array(ApiName),
+    labels: ObjectLabels,
+    standard: Type.Boolean(),
+    nameFieldId: Id,
+    ...objectOptions,
+    fields: Type.Array(FieldDef, { maxItems: 500 }),
+  },
+  { additionalProperties: false },
+);
+export type ObjectDef = Static<typeof ObjectDef>;
+
+/**
+ * An object as written in createObject. When `nameFieldId` is omitted the field with api name
+ * `name` is used, and a text field `name` is added if there is none.
+ */
+export const ObjectDraft = Type.Object(
+  {
+    id: Type.Optional(Id),
+    apiName: ApiName,
+    labels: ObjectLabels,
+    nameFieldId: Type.Optional(Ref),
+    ...objectOptions,
+    fields: Type.Optional(Type.Array(FieldDraft, { maxItems: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type ObjectDraft = Static<typeof ObjectDraft>;
+
+const clearable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
+
+export const ObjectPatch = Type.Object(
+  {
+    apiName: Type.Optional(ApiName),
+    labels: Type.Optional(ObjectLabels),
+    nameFieldId: Type.Optional(Ref),
+    description: clearable(LocalizedText),
+    helpText: clearable(LocalizedText),
+    term: clearable(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
+    navOrder: clearable(Type.Integer({ minimum: 0 })),
+    indexes: clearable(Type.Array(IndexDef, { maxItems: 20 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ObjectPatch = Static<typeof ObjectPatch>;
