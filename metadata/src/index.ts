@@ -17,7 +17,7 @@ export { Snapshot } from './schemas/snapshot.ts';
 export { Operation, ChangeRequest, operationSchemas, type OperationName } from './schemas/operation.ts';
 export { metadataKindSchemas, type MetadataKind } from './schemas/metadata-kind-schemas.ts';
 
-export { standardSnapshot, isStandardField } from './standard/standard-objects.ts';
+export { standardSnapshot } from './standard/standard-objects.ts';
 export { findObject, findField, liveFields } from './model/find.ts';
 
 export type { MetadataError, Dependent } from './change/metadata-error.ts';

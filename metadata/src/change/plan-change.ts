@@ -6,7 +6,6 @@ import type { IndexDef, ObjectDef } from '../schemas/object-def.ts';
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import { operationSchemas, type ChangeRequest, type Operation, type OperationName } from '../schemas/operation.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
-import { isStandardField } from '../standard/standard-objects.ts';
 import { checkField } from '../validate/field-rules.ts';
 import { checkLayout, checkObject } from '../validate/object-rules.ts';
 import { compileMetadataSchema, schemaErrors } from '../validate/schema-validator.ts';
@@ -367,9 +366,6 @@ class Planner {
     const field = this.field(object, op.field, `${path}/field`, true);
     if (!field) return;
     if (field.deletedAt !== undefined) return this.fail(`${path}/field`, 'already_deleted', `field '${field.apiName}' is already deleted`);
-    if (isStandardField(object, field)) {
-      return this.fail(`${path}/field`, 'standard_field', `'${field.apiName}' is a standard field of '${object.apiName}' and cannot be deleted`);
-    }
     const dependents = this.fieldDependents(object, field);
     if (dependents.length) {
       const list = dependents.map((d) => `${d.kind} '${d.label}'`).join(', ');

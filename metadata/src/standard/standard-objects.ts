@@ -189,12 +189,3 @@ export function standardSnapshot(): Snapshot {
   const objects = standardObjects();
   return { revision: 1, objects, layouts: objects.map(defaultLayout) };
 }
-
-let standardFieldIds: Map<string, Set<string>> | undefined;
-
-/** True for a field that ships with a standard object; those cannot be deleted. */
-export function isStandardField(object: ObjectDef, field: FieldDef): boolean {
-  if (!object.standard) return false;
-  standardFieldIds ??= new Map(standardObjects().map((o) => [o.id, new Set(o.fields.map((f) => f.id))]));
-  return standardFieldIds.get(object.id)?.has(field.id) ?? false;
-}
