@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectDef } from '../schemas/object-def.ts';
+import { standardSnapshot } from '../standard/standard-objects.ts';
+import { compileRecordSchema } from './compile-record-schema.ts';
+import { createRecordValidator, validateFieldValue } from './create-record-validator.ts';
+import { fromStoredValue, recordDataToApi, recordInputToData, toStoredValue } from './record-values.ts';
+
+function deal(): ObjectDef {
+  const object = standardSnapshot().objects.find((o) => o.id === 'deal');
+  if (!object) throw new Error('no deal');
+  const stage = object.fields.find((f) => f.id === 'stage');
+  const proposal = stage?.values?.find((v) => v.apiName === 'proposal');
+  if (proposal) proposal.active = false;
+  const name = object.fields.find((f) => f.id === 'name');
+  if (name) name.maxLength = 80;
+  return object;
+}
+
+const uuid = '0b8e6c1e-4a3b-4f7a-9a59-2f1d3c4b5a6e';
+
+describe('compileRecordSchema', () => {
+  it('keys properties by api name, lists only active picklist values and requires fields without defaults on create', () => {
+    const schema = compileRecordSchema(deal(), 'create') as { properties: Record<string, { enum?: unknown[] }>; required: string[]; additionalProperties: boolean };
+    expect(schema.properties.stage?.enum).toEqual(['prospecting', 'qualification', 'negotiation', 'closed_won', 'closed_lost']);
+    expect(schema.required).toEqual(['name']);
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('requires nothing on update and titles fields in the chosen locale', () => {
+    const schema = compileRecordSchema(deal(), 'update', { locale: 'zh-CN' }) as { title: string; required?: string[]; properties: Record<string, { title?: string }> };
+    expect(schema.required).toBeUndefined();
+    expect(schema.title).toBe('商机');
+    expect(schema.properties.close_date?.title).toBe('预计成交日期');
+  });
+});
+
+describe('createRecordValidator', () => {
+  it('accepts a valid deal', () => {
+    const validate = createRecordValidator(deal(), 'create');
+    expect(validate({ name: 'Big one', stage: 'negotiation', amount: 1200.5, close_date: '2025-09-30', probability: 40, customer: uuid })).toEqual([]);
+  });
+
+  it('rejects an inactive picklist value with a clear message, distinct from an unknown one', () => {
+    const validate = createRecordValidator(deal(), 'create');
+    expect(validate({ name: 'A', stage: 'proposal' })).toEqual([{ field: 'stage', code: 'inactive_value', message: "'proposal' is not an active value of Stage" }]);
+    expect(validate({ name: 'A', stage: 'won' })).toEqual([{ field: 'stage', code: 'unknown_value', message: "'won' is not a value of Stage" }]);
+  });
+
+  it('names unknown fields, over-long values, wrong types and missing required fields, all at once', () => {
+    const errors = createRecordValidator(deal(), 'create')({ xyz: 1, amount: 'lots', close_date: 'soon' });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { field: 'xyz', code: 'unknown_field', message: "unknown field 'xyz'" },
+        { field: 'name', code: 'required', message: 'is required' },
+        { field: 'amount', code: 'type', message: 'must be a number' },
+        { field: 'close_date', code: 'format', message: 'must be a date (YYYY-MM-DD)' },
+      ]),
+    );
+    expect(errors).toHaveLength(4);
+    expect(createRecordValidator(deal(), 'update')({ name: 'x'.repeat(81) })).toEqual([{ field: 'name', code: 'max_length', message: 'must be at most 80 characters' }]);
+  });
+
+  it('refuses writes to system and autonumber fields and a null in a required field', () => {
+    const customer = standardSnapshot().objects.find((o) => o.id === 'customer');
+    if (!customer) throw new Error('no customer');
+    const errors = createRecordValidator(customer, 'update')({ id: uuid, customer_number: 'CUS-0001', name: null });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { field: 'id', code: 'read_only', message: "'id' is read-only" },
+        { field: 'customer_number', code: 'read_only', message: "'customer_number' is read-only" },
+        { field: 'name', code: 'required', message: 'is required' },
+      ]),
+    );
+  });
+
+  it('checks decimals, multi-picklist items and lookups', () => {
+    const object = deal();
+    object.fields.push({ id: 'f_tags', apiName: 'tags', apiNameAliases: [], labels: { en: 'Tags' }, type: 'multiPicklist', values: [{ id: 'v_1', apiName: 'hot', labels: { en: 'Hot' }, active: true }] });
+    const errors = createRecordValidator(object, 'update')({ amount: 1.234, tags: ['hot', 'hot'], customer: 'abc' });
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { field: 'amount', code: 'scale', message: 'must have at most 2 decimal places' },
+        { field: 'tags', code: 'duplicate_value', message: 'must not repeat a value' },
+        { field: 'customer', code: 'format', message: 'must be a record id' },
+      ]),
+    );
+  });
+
+  it('memoises one validator per revision key', () => {
+    const object = deal();
+    expect(createRecordValidator(object, 'create', { revisionKey: 't1:7' })).toBe(createRecordValidator(object, 'create', { revisionKey: 't1:7' }));
+    expect(createRecordValidator(object, 'create')).toBe(createRecordValidator(object, 'create'));
+  });
+
+  it('checks a single value for a field', () => {
+    const email = standardSnapshot().objects[0]?.fields.find((f) => f.id === 'email');
+    if (!email) throw new Error('no email');
+    expect(validateFieldValue(email, 'a@b.co')).toBeUndefined();
+    expect(validateFieldValue(email, 'nope')?.message).toBe('must be an email address');
+  });
+});
+
+describe('record values', () => {
+  it('stores picklist values by id and reads them back by api name', () => {
+    const object = deal();
+    const stage = object.fields.find((f) => f.id === 'stage');
+    if (!stage?.values?.[0]) throw new Error('no stage');
+    stage.values[0].id = 'v_prospect';
+    expect(toStoredValue(stage, 'prospecting')).toBe('v_prospect');
+    expect(fromStoredValue(stage, 'v_prospect')).toBe('prospecting');
+    expect(fromStoredValue(stage, 'v_gone')).toBeNull();
+    const data = recordInputToData(object, { name: 'A', stage: 'prospecting' });
+    expect(data).toEqual({ name: 'A', stage: 'v_prospect' });
+    expect(recordDataToApi(object, data)).toEqual({ name: 'A', stage: 'prospecting' });
+  });
+
+  it('stores date-times in UTC', () => {
+    const occurred = standardSnapshot().objects.find((o) => o.id === 'activity')?.fields.find((f) => f.id === 'occurred_at');
+    if (!occurred) throw new Error('no field');
+    expect(toStoredValue(occurred, '2025-03-01T10:00:00+08:00')).toBe('2025-03-01T02:00:00.000Z');
+  });
+});
