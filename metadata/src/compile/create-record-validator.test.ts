@@ -63,12 +63,12 @@ describe('createRecordValidator', () => {
   it('refuses writes to system and autonumber fields and a null in a required field', () => {
     const customer = standardSnapshot().objects.find((o) => o.id === 'customer');
     if (!customer) throw new Error('no customer');
-    const errors = createRecordValidator(customer, 'update')({ id: uuid, customer_number: 'CUS-0001', name: null });
+    const errors = createRecordValidator(customer, 'update')({ id: uuid, customer_number: 'CUS-0001', last_name: null });
     expect(errors).toEqual(
       expect.arrayContaining([
         { field: 'id', code: 'read_only', message: "'id' is read-only" },
         { field: 'customer_number', code: 'read_only', message: "'customer_number' is read-only" },
-        { field: 'name', code: 'required', message: 'is required' },
+        { field: 'last_name', code: 'required', message: 'is required' },
       ]),
     );
   });

@@ -53,9 +53,11 @@ function object(
 
 function standardObjects(): ObjectDef[] {
   const customer = object('customer', ['Customer', 'Customers', '客户', '客户'], 'name', 1, [
-    field('name', 'text', 'Name', '姓名', { required: true, maxLength: 120, helpText: { en: 'Full name as it should appear on records', 'zh-CN': '记录上显示的全名' } }),
+    // `name` names the record; until formula fields exist the server fills it from the parts
+    // when a write leaves it empty. `last_name` also holds an unsplit full name (common in zh-CN).
+    field('name', 'text', 'Name', '姓名', { maxLength: 120, helpText: { en: 'Shown wherever the customer is listed; filled from first and last name when left empty', 'zh-CN': '在列表中显示；留空时由姓和名自动生成' } }),
     field('first_name', 'text', 'First name', '名', { maxLength: 60 }),
-    field('last_name', 'text', 'Last name', '姓', { maxLength: 60 }),
+    field('last_name', 'text', 'Last name', '姓', { required: true, maxLength: 60 }),
     field('customer_number', 'autonumber', 'Customer number', '客户编号', { autonumber: { pattern: 'CUS-{0000}', start: 1 }, unique: true }),
     field('email', 'email', 'Email', '电子邮件'),
     field('phone', 'phone', 'Phone', '电话'),
