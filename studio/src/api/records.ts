@@ -1,0 +1,53 @@
+import { enc, http, request } from './http.ts';
+import type { DeletedRecord, Filter, ListResult, RecordData, RelatedGroup } from './types.ts';
+
+export interface ListQuery {
+  filter?: Filter | null;
+  sort?: string;
+  fields?: string[];
+  expand?: string[];
+  limit?: number;
+  cursor?: string | null;
+  count?: boolean;
+}
+
+export interface BatchOperation {
+  op: 'create' | 'update' | 'upsert';
+  id?: string;
+  version?: number;
+  matchField?: string;
+  data: Record<string, unknown>;
+}
+
+function listParams(q: ListQuery) {
+  return {
+    filter: q.filter ? JSON.stringify(q.filter) : undefined,
+    sort: q.sort,
+    fields: q.fields?.join(','),
+    expand: q.expand?.length ? q.expand.join(',') : undefined,
+    limit: q.limit,
+    cursor: q.cursor ?? undefined,
+    count: q.count ? 'true' : undefined,
+  };
+}
+
+export const recordsApi = {
+  list: (object: string, q: ListQuery = {}, signal?: AbortSignal) =>
+    http.get<ListResult>(`/records/${enc(object)}`, { query: listParams(q), signal }),
+  get: async (object: string, id: string, expand?: string[]) => {
+    const r = await request<RecordData>('GET', `/records/${enc(object)}/${enc(id)}`, {
+      query: { expand: expand?.length ? expand.join(',') : undefined },
+    });
+    return r.data;
+  },
+  create: (object: string, data: Record<string, unknown>) => http.post<RecordData>(`/records/${enc(object)}`, data),
+  update: (object: string, id: string, data: Record<string, unknown>, version?: number) =>
+    http.patch<RecordData>(`/records/${enc(object)}/${enc(id)}`, data, {
+      headers: version === undefined ? {} : { 'if-match': `"${version}"` },
+    }),
+  remove: (object: string, id: string) => http.delete<unknown>(`/records/${enc(object)}/${enc(id)}`),
+  restore: (object: string, id: string) => http.post<RecordData>(`/records/${enc(object)}/${enc(id)}/restore`, {}),
+  batch: (object: string, operations: BatchOperation[]) => http.post<{ data: RecordData[] }>(`/records/${enc(object)}/batch`, { operations }),
+  related: (object: string, id: string) => http.get<RelatedGroup[]>(`/related/${enc(object)}/${enc(id)}`),
+  recycleBin: (object?: string, limit?: number) => http.get<DeletedRecord[]>('/recycle-bin', { query: { object, limit } }),
+};

@@ -1,0 +1,119 @@
+// Shapes of the HTTP contract (docs/api.md). Metadata shapes come from @protean/metadata so
+// the studio and the server cannot drift; only the envelope shapes the server adds are here.
+import type { Snapshot, DiffEntry, Locale } from '@protean/metadata';
+
+export type {
+  ObjectDef,
+  FieldDef,
+  FieldType,
+  LayoutDef,
+  Snapshot,
+  Locale,
+  PicklistValue,
+  ChangeRequest,
+  Operation,
+} from '@protean/metadata';
+
+export type Role = 'admin' | 'standard';
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  locale?: Locale | string;
+  active?: boolean;
+  createdAt?: string;
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface Me {
+  user: User;
+  tenant: Tenant;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The last characters of the key, to tell keys apart. */
+  hint?: string;
+  userId?: string;
+  createdAt?: string;
+  lastUsedAt?: string | null;
+  revokedAt?: string | null;
+}
+
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  key: string;
+}
+
+/** A record as the REST API returns it: system columns plus values keyed by field API name. */
+export interface RecordData {
+  id: string;
+  version: number;
+  created_at?: string;
+  created_by?: string;
+  updated_at?: string;
+  updated_by?: string;
+  [field: string]: unknown;
+}
+
+export interface ListResult {
+  data: RecordData[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+export type { FilterOperator as FilterOp, DiffEntry, DiffChange, MetadataError, Dependent } from '@protean/metadata';
+import type { FilterOperator as FilterOp } from '@protean/metadata';
+
+export type Filter =
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter }
+  | { field: string; op: FilterOp; value: unknown };
+
+export interface RelatedGroup {
+  /** API name of the object whose records look this one up. */
+  object: string;
+  /** API name of the lookup field on that object. */
+  field: string;
+  label?: string;
+  records: RecordData[];
+  total?: number;
+}
+
+export interface RevisionSummary {
+  revision: number;
+  authorId?: string | null;
+  authorName?: string | null;
+  createdAt: string;
+  message?: string | null;
+  /** Number of diff entries in the revision. */
+  changes?: number;
+}
+
+export interface RevisionDetail extends RevisionSummary {
+  snapshot: Snapshot;
+  diff: DiffEntry[];
+}
+
+export interface ChangeResult {
+  revision: number;
+  diff: DiffEntry[];
+}
+
+export interface DeletedRecord extends RecordData {
+  object: string;
+  display_name?: string;
+  deleted_at?: string;
+  deleted_by?: string;
+}
+

@@ -1,0 +1,27 @@
+import { enc, http } from './http.ts';
+import type { ApiKey, CreatedApiKey, Role, User } from './types.ts';
+
+export interface NewUser {
+  email: string;
+  name: string;
+  role: Role;
+  password?: string;
+  locale?: string;
+}
+
+function unwrap<T>(body: T[] | { data: T[] }): T[] {
+  return Array.isArray(body) ? body : body.data;
+}
+
+export const usersApi = {
+  list: async () => unwrap(await http.get<User[] | { data: User[] }>('/users')),
+  create: (user: NewUser) => http.post<User>('/users', user),
+  update: (id: string, patch: Partial<User>) => http.patch<User>(`/users/${enc(id)}`, patch),
+  setPassword: (id: string, password: string) => http.post<unknown>(`/users/${enc(id)}/password`, { password }),
+};
+
+export const apiKeysApi = {
+  list: async () => unwrap(await http.get<ApiKey[] | { data: ApiKey[] }>('/api-keys')),
+  create: (name: string) => http.post<CreatedApiKey>('/api-keys', { name }),
+  revoke: (id: string) => http.delete<unknown>(`/api-keys/${enc(id)}`),
+};

@@ -1,0 +1,65 @@
+import { Suspense } from 'react';
+import { I18nProvider, useI18n } from '../i18n/i18n.tsx';
+import { SessionProvider, useSessionControl } from './session.tsx';
+import { ToastProvider, ErrorBox, Loading } from '../components/feedback.tsx';
+import { LoginPage } from './login-page.tsx';
+import { Shell } from './shell.tsx';
+import { matchPath, useLocation } from '../lib/router.tsx';
+import { resolveRoute } from './routes.tsx';
+import { useSession } from './session.tsx';
+import { ErrorBoundary } from '../components/error-boundary.tsx';
+
+export function App() {
+  return (
+    <I18nProvider>
+      <ToastProvider>
+        <SessionProvider>
+          <Gate />
+        </SessionProvider>
+      </ToastProvider>
+    </I18nProvider>
+  );
+}
+
+function Gate() {
+  const { state } = useSessionControl();
+  if (state.status === 'loading') return <Loading />;
+  if (state.status === 'signed-out') return <LoginPage error={state.error} />;
+  return (
+    <Shell>
+      <CurrentPage />
+    </Shell>
+  );
+}
+
+function CurrentPage() {
+  const { pathname } = useLocation();
+  const { isAdmin } = useSession();
+  const { t } = useI18n();
+  const resolved = resolveRoute(pathname, matchPath);
+  if (!resolved) return <NotFound />;
+  if (resolved.route.admin && !isAdmin) {
+    return (
+      <div className="page">
+        <p role="alert">{t('error.forbidden')}</p>
+      </div>
+    );
+  }
+  const Page = resolved.route.page;
+  return (
+    <ErrorBoundary key={pathname} fallback={(e) => <ErrorBox error={e} />}>
+      <Suspense fallback={<Loading label={t('common.loading')} />}>
+        <Page params={resolved.params} />
+      </Suspense>
+    </ErrorBoundary>
+  );
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  return (
+    <div className="page">
+      <h1>{t('error.pageNotFound')}</h1>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+// The route table. Adding a screen: one entry here, a page component, and the API client it needs.
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import type { Params } from '../lib/router.tsx';
+import type { MessageKey } from '../i18n/i18n.tsx';
+
+export interface PageProps {
+  params: Params;
+}
+
+export interface RouteDef {
+  path: string;
+  face: 'crm' | 'setup';
+  admin?: boolean;
+  page: LazyExoticComponent<ComponentType<PageProps>>;
+}
+
+const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+
+export const routes: RouteDef[] = [
+  { path: '/', face: 'crm', page: page(() => import('../crm/home-page.tsx')) },
+  { path: '/search', face: 'crm', page: page(() => import('../crm/search-page.tsx')) },
+  { path: '/recycle-bin', face: 'crm', page: page(() => import('../crm/recycle-bin-page.tsx')) },
+  { path: '/o/:object', face: 'crm', page: page(() => import('../crm/list-page.tsx')) },
+  { path: '/o/:object/new', face: 'crm', page: page(() => import('../crm/record-form-page.tsx')) },
+  { path: '/o/:object/:id', face: 'crm', page: page(() => import('../crm/record-page.tsx')) },
+  { path: '/o/:object/:id/edit', face: 'crm', page: page(() => import('../crm/record-form-page.tsx')) },
+  { path: '/setup', face: 'setup', admin: true, page: page(() => import('../setup/objects-page.tsx')) },
+  { path: '/setup/objects', face: 'setup', admin: true, page: page(() => import('../setup/objects-page.tsx')) },
+  { path: '/setup/objects/:object', face: 'setup', admin: true, page: page(() => import('../setup/object-page.tsx')) },
+  { path: '/setup/objects/:object/fields/:field', face: 'setup', admin: true, page: page(() => import('../setup/field-page.tsx')) },
+  { path: '/setup/objects/:object/layouts/:layout', face: 'setup', admin: true, page: page(() => import('../setup/layout-page.tsx')) },
+  { path: '/setup/navigation', face: 'setup', admin: true, page: page(() => import('../setup/navigation-page.tsx')) },
+  { path: '/setup/revisions', face: 'setup', admin: true, page: page(() => import('../setup/revisions-page.tsx')) },
+  { path: '/setup/users', face: 'setup', admin: true, page: page(() => import('../setup/users-page.tsx')) },
+  { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
+];
+
+/** Setup's side navigation, also offered by the command palette. */
+export const setupPages: { path: string; label: MessageKey; admin: boolean }[] = [
+  { path: '/setup/objects', label: 'setup.objects', admin: true },
+  { path: '/setup/navigation', label: 'setup.navigation', admin: true },
+  { path: '/setup/revisions', label: 'setup.revisions', admin: true },
+  { path: '/setup/users', label: 'setup.users', admin: true },
+  { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
+];
+
+export function resolveRoute(pathname: string, match: (pattern: string, path: string) => Params | null) {
+  for (const route of routes) {
+    const params = match(route.path, pathname);
+    if (params) return { route, params };
+  }
+  return null;
+}

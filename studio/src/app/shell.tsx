@@ -1,0 +1,144 @@
+import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useI18n } from '../i18n/i18n.tsx';
+import { Link, navigate, useLocation } from '../lib/router.tsx';
+import { navObjects } from '../lib/model.ts';
+import { useSession } from './session.tsx';
+import { LanguageSwitch } from './language-switch.tsx';
+import { CommandPalette } from './command-palette.tsx';
+import { setupPages } from './routes.tsx';
+import { ShellActionsContext } from './shell-actions.ts';
+
+const QuickCreateDialog = lazy(() => import('../crm/quick-create-dialog.tsx'));
+
+export function Shell({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  const { pathname, search } = useLocation();
+  const session = useSession();
+  const { me, snapshot, isAdmin } = session;
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const [quickCreate, setQuickCreate] = useState<{ object?: string } | null>(null);
+  const [q, setQ] = useState(() => (pathname === '/search' ? (search.get('q') ?? '') : ''));
+  const inSetup = pathname.startsWith('/setup');
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setPaletteOpen((o) => !o);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const openQuickCreate = useCallback((object?: string) => setQuickCreate({ object }), []);
+
+  const submitSearch = (e: FormEvent) => {
+    e.preventDefault();
+    if (q.trim()) navigate(`/search?q=${encodeURIComponent(q.trim())}`);
+  };
+
+  const objects = navObjects(snapshot);
+  const activeObject = pathname.startsWith('/o/') ? pathname.split('/')[2] : undefined;
+
+  return (
+    <ShellActionsContext.Provider value={{ openQuickCreate, openPalette: () => setPaletteOpen(true) }}>
+      <a className="skip-link" href="#main">
+        {t('shell.skipToContent')}
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label={t('shell.home')}>
+          Protean
+        </Link>
+        <nav className="object-nav" aria-label={t('shell.objectNav')}>
+          {inSetup ? (
+            <Link to="/" className="nav-link">
+              {t('shell.backToCrm')}
+            </Link>
+          ) : (
+            objects.map((o) => (
+              <NavObjectLink key={o.id} apiName={o.apiName} active={activeObject === o.apiName} />
+            ))
+          )}
+        </nav>
+        <form className="global-search" role="search" onSubmit={submitSearch}>
+          <input
+            type="search"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            placeholder={t('shell.searchPlaceholder')}
+            aria-label={t('shell.search')}
+          />
+        </form>
+        <button type="button" className="btn btn-primary btn-small" onClick={() => openQuickCreate()} aria-label={t('shell.quickCreate')} title={t('shell.quickCreate')}>
+          + {t('action.new')}
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => setPaletteOpen(true)} aria-keyshortcuts="Control+K Meta+K" title={t('palette.title')}>
+          {t('shell.commands')} <kbd>Ctrl K</kbd>
+        </button>
+        <Link to="/recycle-bin" className="nav-link" aria-current={pathname === '/recycle-bin' ? 'page' : undefined}>
+          {t('recycle.title')}
+        </Link>
+        {isAdmin ? (
+          <Link to="/setup/objects" className="nav-link" aria-current={inSetup ? 'page' : undefined}>
+            {t('shell.setup')}
+          </Link>
+        ) : (
+          <Link to="/setup/api-keys" className="nav-link" aria-current={inSetup ? 'page' : undefined}>
+            {t('setup.apiKeys')}
+          </Link>
+        )}
+        <LanguageSwitch />
+        <div className="user-box" aria-label={t('shell.signedInAs')}>
+          <span className="user-name" data-testid="user-name">
+            {me.user.name}
+          </span>
+          <span className="tenant-name" data-testid="tenant-name">
+            {me.tenant.name}
+          </span>
+        </div>
+        <button type="button" className="btn btn-small" onClick={() => void session.logout().then(() => navigate('/'))}>
+          {t('shell.signOut')}
+        </button>
+      </header>
+      <div className={inSetup ? 'layout layout-setup' : 'layout'}>
+        {inSetup ? (
+          <nav className="setup-nav" aria-label={t('shell.setup')}>
+            <h2>{t('shell.setup')}</h2>
+            <ul>
+              {setupPages
+                .filter((p) => isAdmin || !p.admin)
+                .map((p) => (
+                  <li key={p.path}>
+                    <Link to={p.path} aria-current={pathname.startsWith(p.path) ? 'page' : undefined}>
+                      {t(p.label)}
+                    </Link>
+                  </li>
+                ))}
+            </ul>
+          </nav>
+        ) : null}
+        <main id="main" className="main" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+      {paletteOpen ? <CommandPalette onClose={() => setPaletteOpen(false)} onQuickCreate={openQuickCreate} /> : null}
+      {quickCreate ? (
+        <Suspense fallback={null}>
+          <QuickCreateDialog initialObject={quickCreate.object} onClose={() => setQuickCreate(null)} />
+        </Suspense>
+      ) : null}
+    </ShellActionsContext.Provider>
+  );
+}
+
+function NavObjectLink({ apiName, active }: { apiName: string; active: boolean }) {
+  const { snapshot } = useSession();
+  const i18n = useI18n();
+  const object = snapshot.objects.find((o) => o.apiName === apiName)!;
+  return (
+    <Link to={`/o/${apiName}`} className="nav-link" aria-current={active ? 'page' : undefined}>
+      {i18n.objectLabel(object, 'plural')}
+    </Link>
+  );
+}

@@ -1,0 +1,88 @@
+// The list view's filter rows and their translation to the REST filter language.
+import type { FieldDef, FieldType, Filter, FilterOp } from '../api/types.ts';
+
+export interface FilterRow {
+  field: string;
+  op: FilterOp;
+  value: unknown;
+}
+
+export interface FilterState {
+  match: 'and' | 'or';
+  rows: FilterRow[];
+}
+
+const textOps: FilterOp[] = ['contains', 'eq', 'ne', 'startsWith', 'isNull'];
+const rangeOps: FilterOp[] = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'isNull'];
+
+/** The operators the filter builder offers per type: a subset of the server's (checked by a unit test). */
+export function opsFor(type: FieldType): FilterOp[] {
+  switch (type) {
+    case 'longText':
+      return ['contains', 'startsWith', 'isNull'];
+    case 'text':
+    case 'email':
+    case 'phone':
+    case 'url':
+    case 'autonumber':
+      return textOps;
+    case 'number':
+    case 'currency':
+    case 'percent':
+    case 'date':
+    case 'datetime':
+      return rangeOps;
+    case 'boolean':
+      return ['eq', 'isNull'];
+    case 'picklist':
+      return ['in', 'nin', 'eq', 'ne', 'isNull'];
+    case 'multiPicklist':
+      return ['contains', 'in', 'nin', 'isNull'];
+    case 'lookup':
+    case 'owner':
+      return ['eq', 'ne', 'isNull'];
+    case 'json':
+      return ['isNull'];
+  }
+}
+
+export function defaultValueFor(field: FieldDef, op: FilterOp): unknown {
+  if (op === 'isNull') return true;
+  if (op === 'in' || op === 'nin') return [];
+  if (field.type === 'boolean') return true;
+  return '';
+}
+
+function rowToFilter(row: FilterRow): Filter | null {
+  if (row.op !== 'isNull' && (row.value === '' || row.value === null || row.value === undefined)) return null;
+  if ((row.op === 'in' || row.op === 'nin') && Array.isArray(row.value) && !row.value.length) return null;
+  return { field: row.field, op: row.op, value: row.value };
+}
+
+export function toFilter(state: FilterState): Filter | null {
+  const parts = state.rows.map(rowToFilter).filter((f): f is Filter => f !== null);
+  if (!parts.length) return null;
+  if (parts.length === 1) return parts[0]!;
+  return state.match === 'and' ? { and: parts } : { or: parts };
+}
+
+/** Reads a REST filter back into rows when it has the flat shape the builder writes. */
+export function fromFilter(filter: Filter | null): FilterState {
+  if (!filter) return { match: 'and', rows: [] };
+  if ('field' in filter) return { match: 'and', rows: [{ field: filter.field, op: filter.op, value: filter.value }] };
+  if ('and' in filter || 'or' in filter) {
+    const list = 'and' in filter ? filter.and : filter.or;
+    const rows = list.filter((f): f is Extract<Filter, { field: string }> => 'field' in f).map((f) => ({ field: f.field, op: f.op, value: f.value }));
+    return { match: 'and' in filter ? 'and' : 'or', rows };
+  }
+  return { match: 'and', rows: [] };
+}
+
+export function parseFilterParam(raw: string | null): Filter | null {
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as Filter;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,185 @@
+// Protean's rjsf registry: section/column layout for the root object, locale-aware strings
+// and error messages, and the widgets the core lacks (lookup, owner, json).
+import { useEffect, useState } from 'react';
+import type {
+  ObjectFieldTemplateProps,
+  RegistryWidgetsType,
+  RJSFValidationError,
+  TemplatesType,
+  WidgetProps,
+} from '@rjsf/utils';
+import { TranslatableString, englishStringTranslator } from '@rjsf/utils';
+import { usersApi, type User } from '../api/index.ts';
+import { RecordPicker } from '../components/record-picker.tsx';
+import type { I18n, MessageKey } from '../i18n/i18n.tsx';
+import type { FormSection } from './record-ui-schema.ts';
+import { useSession } from '../app/session.tsx';
+import { findObject } from '../lib/model.ts';
+
+function SectionedObjectTemplate(props: ObjectFieldTemplateProps) {
+  const options = (props.uiSchema?.['ui:options'] ?? {}) as { sections?: FormSection[] };
+  const byName = new Map(props.properties.map((p) => [p.name, p]));
+  if (!options.sections) {
+    return (
+      <fieldset className="rjsf-object" id={props.fieldPathId.$id}>
+        {props.title ? <legend>{props.title}</legend> : null}
+        {props.properties.map((p) => p.content)}
+      </fieldset>
+    );
+  }
+  const placed = new Set(options.sections.flatMap((s) => s.fields));
+  const rest = props.properties.filter((p) => !placed.has(p.name) && !p.hidden);
+  return (
+    <div className="form-sections">
+      {options.sections.map((s) => (
+        <section key={s.id} className="form-section" aria-label={s.title || undefined}>
+          {s.title ? <h3 className="section-title">{s.title}</h3> : null}
+          <div className={s.columns === 2 ? 'form-grid cols-2' : 'form-grid cols-1'}>
+            {s.fields.map((name) => byName.get(name)?.content)}
+          </div>
+        </section>
+      ))}
+      {rest.length ? <div className="form-grid cols-2">{rest.map((p) => p.content)}</div> : null}
+    </div>
+  );
+}
+
+function LookupWidget(props: WidgetProps) {
+  const { id, value, onChange, disabled, readonly, options, label, required, rawErrors } = props;
+  const { snapshot } = useSession();
+  const object = findObject(snapshot, String(options['object'] ?? ''));
+  const current = value && typeof value === 'object' ? String((value as { id?: unknown }).id ?? '') : (value as string | undefined);
+  return (
+    <RecordPicker
+      object={object}
+      value={current}
+      onChange={(next) => onChange(next ?? undefined)}
+      id={id}
+      label={label}
+      required={required}
+      disabled={disabled || readonly}
+      invalid={!!rawErrors?.length}
+    />
+  );
+}
+
+let usersCache: Promise<User[]> | null = null;
+
+function OwnerWidget(props: WidgetProps) {
+  const { id, value, onChange, disabled, readonly, label, required } = props;
+  const { me } = useSession();
+  const [users, setUsers] = useState<User[] | null>(null);
+  useEffect(() => {
+    usersCache ??= usersApi.list().catch(() => [me.user]);
+    usersCache.then(setUsers, () => setUsers([me.user]));
+  }, [me.user]);
+  const list = users ?? [me.user];
+  return (
+    <select id={id} aria-label={label} required={required} disabled={disabled || readonly} value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)}>
+      <option value="" />
+      {list.map((u) => (
+        <option key={u.id} value={u.id}>
+          {u.name}
+        </option>
+      ))}
+      {value && !list.some((u) => u.id === value) ? <option value={String(value)}>{String(value)}</option> : null}
+    </select>
+  );
+}
+
+function JsonWidget(props: WidgetProps) {
+  const { id, value, onChange, disabled, readonly, label } = props;
+  const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)));
+  const [bad, setBad] = useState(false);
+  return (
+    <textarea
+      id={id}
+      aria-label={label}
+      aria-invalid={bad || undefined}
+      className="mono"
+      rows={4}
+      disabled={disabled || readonly}
+      value={text}
+      onChange={(e) => {
+        setText(e.target.value);
+        try {
+          onChange(e.target.value.trim() ? JSON.parse(e.target.value) : undefined);
+          setBad(false);
+        } catch {
+          setBad(true);
+        }
+      }}
+    />
+  );
+}
+
+export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget };
+export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate };
+
+const rjsfStrings: Partial<Record<TranslatableString, MessageKey>> = {
+  [TranslatableString.YesLabel]: 'common.yes',
+  [TranslatableString.NoLabel]: 'common.no',
+  [TranslatableString.AddItemButton]: 'form.addItem',
+  [TranslatableString.AddButton]: 'action.add',
+  [TranslatableString.RemoveButton]: 'action.remove',
+  [TranslatableString.MoveUpButton]: 'action.moveUp',
+  [TranslatableString.MoveDownButton]: 'action.moveDown',
+  [TranslatableString.CopyButton]: 'action.copy',
+  [TranslatableString.ArrayItemTitle]: 'form.item',
+  [TranslatableString.EmptyArray]: 'form.emptyArray',
+  [TranslatableString.ClearButton]: 'action.clear',
+  [TranslatableString.AriaDateLabel]: 'form.selectDate',
+  [TranslatableString.NowLabel]: 'form.now',
+  [TranslatableString.ClearLabel]: 'action.clear',
+  [TranslatableString.ErrorsLabel]: 'form.errors',
+  [TranslatableString.CloseLabel]: 'action.close',
+};
+
+export function translator(i18n: I18n) {
+  return (key: TranslatableString, params?: string[]) => {
+    const mk = rjsfStrings[key];
+    return mk ? i18n.t(mk) : englishStringTranslator(key, params);
+  };
+}
+
+const validationKeys: Record<string, MessageKey> = {
+  required: 'validation.required',
+  format: 'validation.format',
+  minLength: 'validation.minLength',
+  maxLength: 'validation.maxLength',
+  minimum: 'validation.minimum',
+  maximum: 'validation.maximum',
+  exclusiveMinimum: 'validation.minimum',
+  exclusiveMaximum: 'validation.maximum',
+  type: 'validation.type',
+  enum: 'validation.enum',
+  const: 'validation.enum',
+  oneOf: 'validation.enum',
+  anyOf: 'validation.enum',
+  pattern: 'validation.pattern',
+  unique: 'validation.unique',
+  multipleOf: 'validation.type',
+};
+
+/** Localised messages for ajv's errors; oneOf/anyOf noise from picklists collapses into one. */
+export function errorTransformer(i18n: I18n) {
+  return (errors: RJSFValidationError[]): RJSFValidationError[] =>
+    errors
+      .filter((e) => !(e.name === 'const' && errors.some((o) => o.property === e.property && (o.name === 'oneOf' || o.name === 'anyOf'))))
+      .map((e) => {
+        const key = e.name ? validationKeys[e.name] : undefined;
+        if (!key) return e;
+        const params = (e.params ?? {}) as Record<string, unknown>;
+        const limit = params['limit'] ?? params['comparison'] ?? '';
+        return { ...e, message: i18n.t(key, { limit: String(limit), format: String(params['format'] ?? '') }) };
+      });
+}
+
+/** Server messages are English until terminology reaches the server; other locales get the catalogue's. */
+export function serverMessage(i18n: I18n) {
+  return (code: string | undefined, message: string) => {
+    const key = code ? validationKeys[code] : undefined;
+    if (i18n.locale === 'en' || !key) return message;
+    return i18n.t(key === 'validation.minLength' || key === 'validation.maxLength' ? 'validation.length' : key, { limit: '', format: '' });
+  };
+}

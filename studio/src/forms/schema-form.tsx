@@ -1,0 +1,108 @@
+import { useState, type ReactNode } from 'react';
+import Form from '@rjsf/core';
+import { customizeValidator } from '@rjsf/validator-ajv8';
+import type { ErrorSchema } from '@rjsf/utils';
+import { ApiError, type JsonSchema } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { ErrorBox } from '../components/feedback.tsx';
+import { errorTransformer, templates, translator, widgets } from './rjsf-theme.tsx';
+
+const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecision: 8 } });
+
+/** Metadata errors carry JSON pointers into the change request; strip the operation prefix to land on a form field. */
+function pointerToErrorSchema(errors: { path?: string; field?: string; message: string }[], stripPrefix: RegExp): { schema: ErrorSchema; rest: string[] } {
+  const root: Record<string, unknown> = {};
+  const rest: string[] = [];
+  for (const e of errors) {
+    const pointer = (e.path ?? e.field ?? '').replace(stripPrefix, '');
+    const parts = pointer.split('/').filter(Boolean);
+    if (!parts.length) {
+      rest.push(e.message);
+      continue;
+    }
+    let node = root;
+    for (const p of parts) node = (node[p] ??= {}) as Record<string, unknown>;
+    ((node['__errors'] ??= []) as string[]).push(e.message);
+  }
+  return { schema: root as ErrorSchema, rest };
+}
+
+export interface SchemaFormProps {
+  schema: JsonSchema;
+  uiSchema: Record<string, unknown>;
+  formData: Record<string, unknown>;
+  onChange?: (data: Record<string, unknown>) => void;
+  onSubmit: (data: Record<string, unknown>) => Promise<void>;
+  submitLabel?: string;
+  onCancel?: () => void;
+  /** Strips e.g. `/operations/0/field` from error paths. */
+  errorPrefix?: RegExp;
+  idPrefix?: string;
+  extraActions?: ReactNode;
+  /** Adjusts data as the user types, e.g. derives an API name from the English label. */
+  derive?: (next: Record<string, unknown>, prev: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** An rjsf form for Setup: metadata kind schemas in, all server errors back on their fields. */
+export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, submitLabel, onCancel, errorPrefix, idPrefix, extraActions, derive }: SchemaFormProps) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const [data, setData] = useState(formData);
+  const [extraErrors, setExtraErrors] = useState<ErrorSchema | undefined>();
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <div className="schema-form">
+      {failure ? <ErrorBox error={failure} /> : null}
+      <Form
+        schema={schema}
+        uiSchema={uiSchema}
+        formData={data}
+        validator={validator}
+        widgets={widgets}
+        templates={templates}
+        translateString={translator(i18n)}
+        transformErrors={errorTransformer(i18n)}
+        extraErrors={extraErrors}
+        showErrorList={false}
+        noHtml5Validate
+        omitExtraData
+        idPrefix={idPrefix}
+        onChange={(e) => {
+          const raw = (e.formData ?? {}) as Record<string, unknown>;
+          const next = derive ? derive(raw, data) : raw;
+          setData(next);
+          onChange?.(next);
+        }}
+        onSubmit={async (e) => {
+          setBusy(true);
+          setFailure(null);
+          setExtraErrors(undefined);
+          try {
+            await onSubmit((e.formData ?? {}) as Record<string, unknown>);
+          } catch (err) {
+            if (err instanceof ApiError && err.problem.errors?.length) {
+              const { schema: es, rest } = pointerToErrorSchema(err.problem.errors, errorPrefix ?? /^\/operations\/\d+\/[a-zA-Z]+/);
+              setExtraErrors(es);
+              if (rest.length || !Object.keys(es).length) setFailure(err);
+            } else setFailure(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {submitLabel ?? t('action.save')}
+          </button>
+          {onCancel ? (
+            <button type="button" className="btn" onClick={onCancel}>
+              {t('action.cancel')}
+            </button>
+          ) : null}
+          {extraActions}
+        </div>
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { en, type MessageKey } from './catalogue.en.ts';
+import { zhCN } from './catalogue.zh-CN.ts';
+import { formatMessage, type MessageParams, type Noun, type NounForm, type TermResolver } from './format-message.ts';
+import type { FieldDef, ObjectDef, PicklistValue } from '../api/types.ts';
+
+export type UiLocale = 'en' | 'zh-CN';
+export const LOCALES: readonly UiLocale[] = ['en', 'zh-CN'];
+const STORAGE_KEY = 'protean.locale';
+
+const catalogues: Record<UiLocale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
+
+export function isUiLocale(value: unknown): value is UiLocale {
+  return value === 'en' || value === 'zh-CN';
+}
+
+export function storedLocale(): UiLocale | null {
+  try {
+    const v = localStorage.getItem(STORAGE_KEY);
+    return isUiLocale(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function initialLocale(): UiLocale {
+  return storedLocale() ?? (navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en');
+}
+
+type LocalisedLabels = Partial<Record<string, unknown>>;
+
+function pickLocale<T>(labels: LocalisedLabels | undefined, locale: UiLocale): T | undefined {
+  if (!labels) return undefined;
+  return (labels[locale] ?? labels['en']) as T | undefined;
+}
+
+export interface I18n {
+  locale: UiLocale;
+  setLocale: (locale: UiLocale) => void;
+  t: (key: MessageKey, params?: MessageParams) => string;
+  /** For keys built at run time (e.g. `prop.<name>`): the message, or undefined when the catalogue has none. */
+  tMaybe: (key: string, params?: MessageParams) => string | undefined;
+  /** Count-aware message: uses `<key>_one` when the locale's plural rule says "one". */
+  tc: (key: MessageKey, count: number, params?: MessageParams) => string;
+  objectNoun: (object: ObjectDef) => Noun;
+  objectLabel: (object: ObjectDef, form?: NounForm) => string;
+  fieldLabel: (field: FieldDef) => string;
+  fieldHelp: (field: FieldDef) => string | undefined;
+  valueLabel: (value: PicklistValue) => string;
+  sectionLabel: (labels: unknown) => string;
+  formatDate: (iso: string) => string;
+  formatDateTime: (iso: string) => string;
+  formatNumber: (n: number, options?: Intl.NumberFormatOptions) => string;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+/** Terms from the tenant glossary; none yet, so templates fall back to their placeholder. */
+const noTerms: TermResolver = () => undefined;
+
+export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, resolveTerm: TermResolver = noTerms): I18n {
+  const catalogue = catalogues[locale];
+  const plural = new Intl.PluralRules(locale);
+  const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+  const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const t = (key: MessageKey, params?: MessageParams) => formatMessage(catalogue[key] ?? en[key] ?? key, params, resolveTerm);
+  const objectNoun = (object: ObjectDef): Noun => {
+    const l = pickLocale<{ singular?: string; plural?: string }>(object.labels as LocalisedLabels, locale);
+    const singular = l?.singular ?? object.apiName;
+    return { singular, plural: l?.plural ?? singular };
+  };
+  return {
+    locale,
+    setLocale,
+    t,
+    tMaybe: (key, params) => (key in catalogue ? t(key as MessageKey, params) : undefined),
+    tc: (key, count, params) => {
+      const oneKey = `${key}_one` as MessageKey;
+      const useOne = plural.select(count) === 'one' && oneKey in catalogue;
+      return t(useOne ? oneKey : key, { count: count.toLocaleString(locale), ...params });
+    },
+    objectNoun,
+    objectLabel: (object, form = 'singular') => objectNoun(object)[form],
+    fieldLabel: (field) => pickLocale<string>(field.labels as LocalisedLabels, locale) ?? field.apiName,
+    fieldHelp: (field) => pickLocale<string>(field.helpText as LocalisedLabels | undefined, locale),
+    valueLabel: (value) => pickLocale<string>(value.labels as LocalisedLabels, locale) ?? value.apiName,
+    sectionLabel: (labels) => {
+      if (typeof labels === 'string') return labels;
+      return pickLocale<string>(labels as LocalisedLabels, locale) ?? '';
+    },
+    formatDate: (iso) => {
+      const d = new Date(iso);
+      return Number.isNaN(d.getTime()) ? iso : dateFmt.format(d);
+    },
+    formatDateTime: (iso) => {
+      const d = new Date(iso);
+      return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
+    },
+    formatNumber: (n, options) => n.toLocaleString(locale, options),
+  };
+}
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [locale, setLocaleState] = useState<UiLocale>(initialLocale);
+  const setLocale = useCallback((l: UiLocale) => {
+    try {
+      localStorage.setItem(STORAGE_KEY, l);
+    } catch {
+      /* private mode: the switch still applies to this tab */
+    }
+    setLocaleState(l);
+  }, []);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+  const value = useMemo(() => createI18n(locale, setLocale), [locale, setLocale]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const ctx = useContext(I18nContext);
+  if (!ctx) throw new Error('useI18n outside I18nProvider');
+  return ctx;
+}
+
+export type { MessageKey };

@@ -1,0 +1,82 @@
+// A small history router: a route table (app/routes.tsx) maps path patterns to lazy pages.
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+
+type Listener = () => void;
+const listeners = new Set<Listener>();
+
+function notify() {
+  listeners.forEach((l) => l());
+}
+
+window.addEventListener('popstate', notify);
+
+export function navigate(to: string, options: { replace?: boolean } = {}) {
+  const current = location.pathname + location.search;
+  if (to === current) return;
+  if (options.replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  notify();
+}
+
+function subscribe(listener: Listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+const getHref = () => location.pathname + location.search;
+
+export interface Location {
+  pathname: string;
+  search: URLSearchParams;
+  href: string;
+}
+
+export function useLocation(): Location {
+  const href = useSyncExternalStore(subscribe, getHref);
+  const url = new URL(href, location.origin);
+  return { pathname: url.pathname, search: url.searchParams, href };
+}
+
+/** Replaces the query string (keeps the path); used for list state such as view, sort and filters. */
+export function setSearch(update: Record<string, string | null>, options: { replace?: boolean } = { replace: true }) {
+  const params = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(update)) {
+    if (v === null || v === '') params.delete(k);
+    else params.set(k, v);
+  }
+  const qs = params.toString();
+  navigate(location.pathname + (qs ? `?${qs}` : ''), options);
+}
+
+export type Params = Record<string, string>;
+
+export function matchPath(pattern: string, pathname: string): Params | null {
+  const p = pattern.split('/').filter(Boolean);
+  const s = pathname.split('/').filter(Boolean);
+  if (p.length !== s.length) return null;
+  const params: Params = {};
+  for (let i = 0; i < p.length; i++) {
+    const part = p[i]!;
+    const seg = s[i]!;
+    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(seg);
+    else if (part !== seg) return null;
+  }
+  return params;
+}
+
+type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string; children?: ReactNode };
+
+export function Link({ to, onClick, children, ...rest }: LinkProps) {
+  const handle = (e: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(e);
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    if (rest.target && rest.target !== '_self') return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return (
+    <a href={to} onClick={handle} {...rest}>
+      {children}
+    </a>
+  );
+}

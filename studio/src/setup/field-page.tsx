@@ -1,0 +1,99 @@
+import { useState } from 'react';
+import type { PageProps } from '../app/routes.tsx';
+import { metadataApi, type FieldDef, type FieldType, type ObjectDef, type PicklistValue } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { useSession } from '../app/session.tsx';
+import { Link, navigate } from '../lib/router.tsx';
+import { findField, findObject } from '../lib/model.ts';
+import { FIELD_TYPES } from '../lib/contract-tables.ts';
+import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
+import { SchemaForm } from '../forms/schema-form.tsx';
+import { compact } from '../forms/kind-schema.ts';
+import { useKindSchema } from './use-kind-schema.ts';
+import { fieldForm, fieldPatch } from './field-form.ts';
+import { PicklistEditor } from './picklist-editor.tsx';
+import { deriveApiName } from './api-name.ts';
+
+export default function FieldPage({ params }: PageProps) {
+  const { snapshot } = useSession();
+  const { t } = useI18n();
+  const object = findObject(snapshot, params['object'] ?? '');
+  const isNew = params['field'] === 'new';
+  const field = object && !isNew ? findField(object, params['field'] ?? '') : undefined;
+  if (!object || (!isNew && !field))
+    return (
+      <div className="page">
+        <p role="alert">{t('error.notFound')}</p>
+      </div>
+    );
+  return <FieldEditor key={field?.id ?? 'new'} object={object} field={field} />;
+}
+
+function stripDraftIds(values: PicklistValue[]): unknown[] {
+  return values.map(({ id, ...rest }) => (id ? { id, ...rest } : rest));
+}
+
+function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const { snapshot, refreshSnapshot } = useSession();
+  const kind = useKindSchema('field');
+  const [data, setData] = useState<Record<string, unknown>>(() =>
+    field ? compact({ ...field, id: undefined, apiNameAliases: undefined, deletedAt: undefined, values: undefined }) : { type: 'text' },
+  );
+  const [values, setValues] = useState<PicklistValue[]>(() => field?.values ?? []);
+  const type = (FIELD_TYPES.includes(data['type'] as FieldType) ? data['type'] : 'text') as FieldType;
+  const hasValues = type === 'picklist' || type === 'multiPicklist';
+  const back = `/setup/objects/${object.apiName}?tab=fields`;
+
+  if (kind.error) return <ErrorBox error={kind.error} />;
+  if (!kind.data) return <Loading />;
+  const form = fieldForm(kind.data, type, values, snapshot, i18n);
+
+  const submit = async (formData: Record<string, unknown>) => {
+    const body: Record<string, unknown> = compact(formData);
+    if (hasValues) body['values'] = stripDraftIds(values);
+    if (field) {
+      const patch = fieldPatch(field, body);
+      if (hasValues && JSON.stringify(values) === JSON.stringify(field.values ?? [])) delete patch['values'];
+      if (!Object.keys(patch).length) {
+        navigate(back);
+        return;
+      }
+      const r = await metadataApi.updateField(object.apiName, field.apiName, patch);
+      toast(t('setup.savedRevision', { revision: r.revision }), 'success');
+    } else {
+      const r = await metadataApi.createField(object.apiName, body);
+      toast(t('setup.savedRevision', { revision: r.revision }), 'success');
+    }
+    await refreshSnapshot();
+    navigate(back);
+  };
+
+  return (
+    <div className="page">
+      <nav className="breadcrumb" aria-label={t('shell.breadcrumb')}>
+        <Link to="/setup/objects">{t('setup.objects')}</Link> › <Link to={back}>{i18n.objectLabel(object, 'plural')}</Link>
+      </nav>
+      <h1>{field ? t('setup.editFieldTitle', { name: i18n.fieldLabel(field) }) : t('setup.newField')}</h1>
+      <div className="setup-columns">
+        <div>
+          <SchemaForm
+            key={type}
+            schema={form.schema}
+            uiSchema={form.uiSchema}
+            formData={data}
+            idPrefix="field"
+            derive={field ? undefined : deriveApiName}
+            onChange={setData}
+            onSubmit={submit}
+            onCancel={() => navigate(back)}
+            submitLabel={field ? t('action.save') : t('action.create')}
+          />
+        </div>
+        {hasValues ? <PicklistEditor values={values} onChange={setValues} /> : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,236 @@
+import { useState } from 'react';
+import type { PageProps } from '../app/routes.tsx';
+import { metadataApi, type LayoutDef, type ObjectDef } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { useSession } from '../app/session.tsx';
+import { Link, navigate } from '../lib/router.tsx';
+import { defaultLayout, findField, findObject, liveFields } from '../lib/model.ts';
+import { ErrorBox, useToast } from '../components/feedback.tsx';
+import { RecordForm } from '../forms/record-form.tsx';
+
+type Section = LayoutDef['sections'][number];
+
+function randomId(prefix: string): string {
+  const chars = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let s = prefix;
+  for (let i = 0; i < 10; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}
+
+export default function LayoutPage({ params }: PageProps) {
+  const { snapshot } = useSession();
+  const { t } = useI18n();
+  const object = findObject(snapshot, params['object'] ?? '');
+  const isNew = params['layout'] === 'new';
+  const layout = object && !isNew ? snapshot.layouts.find((l) => l.id === params['layout'] && l.objectId === object.id) : undefined;
+  if (!object || (!isNew && !layout))
+    return (
+      <div className="page">
+        <p role="alert">{t('error.notFound')}</p>
+      </div>
+    );
+  const start: LayoutDef = layout ?? { ...defaultLayout(object), id: randomId('l_'), name: t('setup.newLayout') };
+  return <LayoutEditor key={start.id} object={object} initial={start} isNew={isNew} />;
+}
+
+/** Sections, field order, columns and layout-level required/read-only, with a live rjsf preview. */
+function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: LayoutDef; isNew: boolean }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const { refreshSnapshot } = useSession();
+  const [layout, setLayout] = useState<LayoutDef>(() => structuredClone(initial));
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const placed = new Set(layout.sections.flatMap((s) => s.fields.map((f) => findField(object, f.fieldId)?.id ?? f.fieldId)));
+  const unplaced = liveFields(object).filter((f) => !placed.has(f.id));
+
+  const setSections = (fn: (s: Section[]) => Section[]) => setLayout((l) => ({ ...l, sections: fn(l.sections) }));
+  const updateSection = (si: number, patch: Partial<Section>) => setSections((ss) => ss.map((s, i) => (i === si ? { ...s, ...patch } : s)));
+  const moveIn = <T,>(list: T[], i: number, d: number): T[] => {
+    const next = [...list];
+    const [x] = next.splice(i, 1);
+    next.splice(i + d, 0, x!);
+    return next;
+  };
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await metadataApi.putLayout(layout);
+      await refreshSnapshot();
+      toast(t('setup.savedRevision', { revision: r.revision }), 'success');
+      if (isNew) navigate(`/setup/objects/${object.apiName}/layouts/${layout.id}`, { replace: true });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="page layout-editor">
+      <nav className="breadcrumb" aria-label={t('shell.breadcrumb')}>
+        <Link to="/setup/objects">{t('setup.objects')}</Link> › <Link to={`/setup/objects/${object.apiName}?tab=layouts`}>{i18n.objectLabel(object, 'plural')}</Link>
+      </nav>
+      <header className="page-header">
+        <h1>{t('layout.title', { name: layout.name })}</h1>
+        <span className="spacer" />
+        <button type="button" className="btn btn-primary btn-small" disabled={busy} onClick={() => void save()}>
+          {t('action.save')}
+        </button>
+      </header>
+      {error ? <ErrorBox error={error} /> : null}
+      <div className="setup-columns">
+        <div className="layout-sections">
+          <label className="stacked">
+            {t('layout.name')}
+            <input value={layout.name} onChange={(e) => setLayout((l) => ({ ...l, name: e.target.value }))} />
+          </label>
+          {layout.sections.map((section, si) => (
+            <fieldset key={section.id} className="panel layout-section" data-section={section.id}>
+              <legend>{t('layout.section', { n: si + 1 })}</legend>
+              <div className="form-grid cols-3">
+                <label>
+                  {t('layout.sectionLabelEn')}
+                  <input value={section.labels.en} onChange={(e) => updateSection(si, { labels: { ...section.labels, en: e.target.value } })} />
+                </label>
+                <label>
+                  {t('layout.sectionLabelZh')}
+                  <input
+                    value={section.labels['zh-CN'] ?? ''}
+                    onChange={(e) => {
+                      const labels: Section['labels'] = { en: section.labels.en };
+                      if (e.target.value) labels['zh-CN'] = e.target.value;
+                      updateSection(si, { labels });
+                    }}
+                  />
+                </label>
+                <label>
+                  {t('layout.columns')}
+                  <select value={section.columns} onChange={(e) => updateSection(si, { columns: e.target.value === '1' ? 1 : 2 })}>
+                    <option value="1">1</option>
+                    <option value="2">2</option>
+                  </select>
+                </label>
+              </div>
+              <table className="grid compact" aria-label={t('layout.fieldsOf', { n: si + 1 })}>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('setup.fields')}</th>
+                    <th scope="col">{t('prop.required')}</th>
+                    <th scope="col">{t('prop.readOnly')}</th>
+                    <th scope="col">
+                      <span className="sr-only">{t('common.actions')}</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {section.fields.map((lf, fi) => {
+                    const field = findField(object, lf.fieldId);
+                    const name = field ? i18n.fieldLabel(field) : lf.fieldId;
+                    const setLf = (patch: Partial<typeof lf>) =>
+                      updateSection(si, { fields: section.fields.map((x, j) => (j === fi ? { ...x, ...patch } : x)) });
+                    return (
+                      <tr key={lf.fieldId} data-layout-field={field?.apiName ?? lf.fieldId}>
+                        <td>{name}</td>
+                        <td>
+                          <input type="checkbox" aria-label={t('layout.requiredNamed', { name })} checked={!!lf.required} onChange={(e) => setLf({ required: e.target.checked || undefined })} />
+                        </td>
+                        <td>
+                          <input type="checkbox" aria-label={t('layout.readOnlyNamed', { name })} checked={!!lf.readOnly} onChange={(e) => setLf({ readOnly: e.target.checked || undefined })} />
+                        </td>
+                        <td className="nowrap">
+                          <button type="button" className="btn-icon" aria-label={t('layout.moveUpNamed', { name })} disabled={fi === 0} onClick={() => updateSection(si, { fields: moveIn(section.fields, fi, -1) })}>
+                            ↑
+                          </button>
+                          <button
+                            type="button"
+                            className="btn-icon"
+                            aria-label={t('layout.moveDownNamed', { name })}
+                            disabled={fi === section.fields.length - 1}
+                            onClick={() => updateSection(si, { fields: moveIn(section.fields, fi, 1) })}
+                          >
+                            ↓
+                          </button>
+                          {layout.sections.length > 1 ? (
+                            <select
+                              aria-label={t('layout.moveToSection', { name })}
+                              value=""
+                              onChange={(e) => {
+                                const to = Number(e.target.value);
+                                setSections((ss) =>
+                                  ss.map((s, i) => {
+                                    if (i === si) return { ...s, fields: s.fields.filter((_, j) => j !== fi) };
+                                    if (i === to) return { ...s, fields: [...s.fields, lf] };
+                                    return s;
+                                  }),
+                                );
+                              }}
+                            >
+                              <option value="">{t('layout.moveTo')}</option>
+                              {layout.sections.map((s, i) =>
+                                i === si ? null : (
+                                  <option key={s.id} value={i}>
+                                    {i18n.sectionLabel(s.labels) || t('layout.section', { n: i + 1 })}
+                                  </option>
+                                ),
+                              )}
+                            </select>
+                          ) : null}
+                          <button type="button" className="btn-icon" aria-label={t('layout.removeNamed', { name })} onClick={() => updateSection(si, { fields: section.fields.filter((_, j) => j !== fi) })}>
+                            ×
+                          </button>
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              <div className="button-row">
+                {unplaced.length ? (
+                  <select
+                    aria-label={t('layout.addField')}
+                    value=""
+                    onChange={(e) => e.target.value && updateSection(si, { fields: [...section.fields, { fieldId: e.target.value }] })}
+                  >
+                    <option value="">+ {t('layout.addField')}</option>
+                    {unplaced.map((f) => (
+                      <option key={f.id} value={f.id}>
+                        {i18n.fieldLabel(f)}
+                      </option>
+                    ))}
+                  </select>
+                ) : null}
+                <span className="spacer" />
+                <button type="button" className="btn btn-small" disabled={si === 0} onClick={() => setSections((ss) => moveIn(ss, si, -1))}>
+                  {t('layout.sectionUp')}
+                </button>
+                <button type="button" className="btn btn-small" disabled={si === layout.sections.length - 1} onClick={() => setSections((ss) => moveIn(ss, si, 1))}>
+                  {t('layout.sectionDown')}
+                </button>
+                <button type="button" className="btn btn-small btn-danger" disabled={layout.sections.length === 1} onClick={() => setSections((ss) => ss.filter((_, i) => i !== si))}>
+                  {t('layout.removeSection')}
+                </button>
+              </div>
+            </fieldset>
+          ))}
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => setSections((ss) => [...ss, { id: randomId('s_'), labels: { en: t('layout.newSection') }, columns: 2, fields: [] }])}
+          >
+            + {t('layout.addSection')}
+          </button>
+        </div>
+        <section className="panel layout-preview" aria-labelledby="preview-title">
+          <h2 id="preview-title" className="section-title">
+            {t('layout.preview')}
+          </h2>
+          <RecordForm object={object} mode="create" layout={layout} preview idPrefix="preview" />
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,203 @@
+import { useState } from 'react';
+import type { PageProps } from '../app/routes.tsx';
+import { metadataApi, type FieldDef, type ObjectDef } from '../api/index.ts';
+import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
+import { useSession } from '../app/session.tsx';
+import { Link, navigate, setSearch, useLocation } from '../lib/router.tsx';
+import { findObject, layoutsFor } from '../lib/model.ts';
+import { Tabs } from '../components/tabs.tsx';
+import { ConfirmDialog } from '../components/dialog.tsx';
+import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
+import { SchemaForm } from '../forms/schema-form.tsx';
+import { compact } from '../forms/kind-schema.ts';
+import { useKindSchema } from './use-kind-schema.ts';
+import { objectForm } from './object-form.ts';
+
+export default function ObjectPage({ params }: PageProps) {
+  const { snapshot } = useSession();
+  const { t } = useI18n();
+  const object = findObject(snapshot, params['object'] ?? '');
+  if (!object)
+    return (
+      <div className="page">
+        <p role="alert">{t('error.objectNotFound')}</p>
+      </div>
+    );
+  return <ObjectSetup key={object.id} object={object} />;
+}
+
+function ObjectSetup({ object }: { object: ObjectDef }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const tab = useLocation().search.get('tab') ?? 'fields';
+  return (
+    <div className="page">
+      <nav className="breadcrumb" aria-label={t('shell.breadcrumb')}>
+        <Link to="/setup/objects">{t('setup.objects')}</Link>
+      </nav>
+      <header className="page-header">
+        <div>
+          <div className="eyebrow">{object.standard ? t('setup.standard') : t('setup.custom')}</div>
+          <h1>{i18n.objectLabel(object, 'plural')}</h1>
+        </div>
+        <span className="spacer" />
+        <Link to={`/o/${object.apiName}`} className="btn btn-small">
+          {t('setup.openInCrm')}
+        </Link>
+      </header>
+      <Tabs
+        label={t('setup.objectSections')}
+        active={tab}
+        onChange={(id) => setSearch({ tab: id })}
+        tabs={[
+          { id: 'fields', label: t('setup.fields') },
+          { id: 'layouts', label: t('setup.layouts') },
+          { id: 'details', label: t('setup.details') },
+        ]}
+      />
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
+        {tab === 'details' ? <ObjectDetails object={object} /> : tab === 'layouts' ? <LayoutList object={object} /> : <FieldList object={object} />}
+      </div>
+    </div>
+  );
+}
+
+function ObjectDetails({ object }: { object: ObjectDef }) {
+  const i18n = useI18n();
+  const toast = useToast();
+  const { refreshSnapshot } = useSession();
+  const kind = useKindSchema('object');
+  if (kind.error) return <ErrorBox error={kind.error} />;
+  if (!kind.data) return <Loading />;
+  const form = objectForm(kind.data, i18n, object);
+  const initial = { apiName: object.apiName, labels: object.labels, nameFieldId: object.nameFieldId, description: object.description, helpText: object.helpText };
+  return (
+    <SchemaForm
+      schema={form.schema}
+      uiSchema={form.uiSchema}
+      formData={compact(initial)}
+      idPrefix="object"
+      onSubmit={async (data) => {
+        const patch = compact(data);
+        const result = await metadataApi.updateObject(object.apiName, patch);
+        await refreshSnapshot();
+        toast(i18n.t('setup.savedRevision', { revision: result.revision }), 'success');
+        if (patch['apiName'] !== object.apiName) navigate(`/setup/objects/${String(patch['apiName'])}?tab=details`, { replace: true });
+      }}
+    />
+  );
+}
+
+export const fieldTypeKey = (type: string) => `fieldType.${type}` as MessageKey;
+
+function FieldList({ object }: { object: ObjectDef }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const { refreshSnapshot } = useSession();
+  const [deleting, setDeleting] = useState<FieldDef | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const remove = async (f: FieldDef) => {
+    setDeleting(null);
+    setError(null);
+    try {
+      await metadataApi.deleteField(object.apiName, f.apiName);
+      await refreshSnapshot();
+      toast(t('setup.fieldDeleted', { name: i18n.fieldLabel(f) }), 'success');
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const restore = async (f: FieldDef) => {
+    setError(null);
+    try {
+      await metadataApi.change({ operations: [{ op: 'restoreField', object: object.id, field: f.id }] });
+      await refreshSnapshot();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <>
+      <div className="toolbar">
+        <Link to={`/setup/objects/${object.apiName}/fields/new`} className="btn btn-primary btn-small">
+          {t('setup.newField')}
+        </Link>
+      </div>
+      {error ? <ErrorBox error={error} /> : null}
+      <table className="grid" aria-label={t('setup.fields')}>
+        <thead>
+          <tr>
+            <th scope="col">{t('setup.label')}</th>
+            <th scope="col">{t('setup.apiName')}</th>
+            <th scope="col">{t('setup.type')}</th>
+            <th scope="col">{t('prop.required')}</th>
+            <th scope="col">
+              <span className="sr-only">{t('common.actions')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {object.fields.map((f) => (
+            <tr key={f.id} className={f.deletedAt ? 'deleted' : undefined}>
+              <td>
+                {f.deletedAt ? i18n.fieldLabel(f) : <Link to={`/setup/objects/${object.apiName}/fields/${f.apiName}`}>{i18n.fieldLabel(f)}</Link>}
+                {f.id === object.nameFieldId ? <span className="badge">{t('setup.nameField')}</span> : null}
+                {f.deletedAt ? <span className="badge">{t('setup.deletedField')}</span> : null}
+              </td>
+              <td>
+                <code>{f.apiName}</code>
+              </td>
+              <td>{t(fieldTypeKey(f.type))}</td>
+              <td>{f.required ? t('common.yes') : ''}</td>
+              <td>
+                {f.deletedAt ? (
+                  <button type="button" className="btn btn-small" onClick={() => void restore(f)}>
+                    {t('setup.restoreField')}
+                  </button>
+                ) : f.id !== object.nameFieldId ? (
+                  <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(f)} aria-label={t('setup.deleteFieldNamed', { name: i18n.fieldLabel(f) })}>
+                    {t('action.delete')}
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ConfirmDialog
+        open={!!deleting}
+        title={t('setup.deleteField')}
+        message={deleting ? t('setup.deleteFieldConfirm', { name: i18n.fieldLabel(deleting) }) : ''}
+        confirmLabel={t('action.delete')}
+        danger
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => deleting && void remove(deleting)}
+      />
+    </>
+  );
+}
+
+function LayoutList({ object }: { object: ObjectDef }) {
+  const { t } = useI18n();
+  const { snapshot } = useSession();
+  const layouts = layoutsFor(snapshot, object);
+  return (
+    <>
+      <div className="toolbar">
+        <Link to={`/setup/objects/${object.apiName}/layouts/new`} className="btn btn-primary btn-small">
+          {t('setup.newLayout')}
+        </Link>
+      </div>
+      {!layouts.length ? <p className="empty-state">{t('setup.noLayouts')}</p> : null}
+      <ul className="plain-list">
+        {layouts.map((l, i) => (
+          <li key={l.id}>
+            <Link to={`/setup/objects/${object.apiName}/layouts/${l.id}`}>{l.name}</Link>
+            {i === 0 ? <span className="badge">{t('setup.activeLayout')}</span> : null}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,158 @@
+import { useState } from 'react';
+import type { PageProps } from '../app/routes.tsx';
+import { metadataApi, type DiffEntry, type RevisionSummary } from '../api/index.ts';
+import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
+import { useSession } from '../app/session.tsx';
+import { findObject } from '../lib/model.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { ConfirmDialog } from '../components/dialog.tsx';
+import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
+
+/** Metadata revisions: who and when, a readable diff of any two, and restore as a new revision. */
+export default function RevisionsPage(_: PageProps) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const { refreshSnapshot } = useSession();
+  const list = useAsync(() => metadataApi.revisions(), []);
+  const [from, setFrom] = useState<number | null>(null);
+  const [to, setTo] = useState<number | null>(null);
+  const [restoring, setRestoring] = useState<RevisionSummary | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const revisions = list.data ?? [];
+  const latest = revisions[0]?.revision;
+  const toRev = to ?? latest ?? null;
+  const fromRev = from ?? (toRev !== null && toRev > 1 ? toRev - 1 : null);
+
+  const restore = async (r: RevisionSummary) => {
+    setRestoring(null);
+    setError(null);
+    try {
+      const res = await metadataApi.restore(r.revision);
+      await refreshSnapshot();
+      toast(t('revisions.restored', { revision: r.revision, next: res.revision }), 'success');
+      list.reload();
+      setTo(null);
+      setFrom(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <div className="page">
+      <h1>{t('setup.revisions')}</h1>
+      {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
+      {error ? <ErrorBox error={error} /> : null}
+      {list.loading && !list.data ? <Loading /> : null}
+      <div className="setup-columns">
+        <table className="grid" aria-label={t('setup.revisions')}>
+          <thead>
+            <tr>
+              <th scope="col">{t('revisions.number')}</th>
+              <th scope="col">{t('revisions.author')}</th>
+              <th scope="col">{t('revisions.when')}</th>
+              <th scope="col">{t('revisions.message')}</th>
+              <th scope="col">{t('revisions.compareFrom')}</th>
+              <th scope="col">{t('revisions.compareTo')}</th>
+              <th scope="col">
+                <span className="sr-only">{t('common.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {revisions.map((r) => (
+              <tr key={r.revision} data-revision={r.revision}>
+                <td className="num">{r.revision}</td>
+                <td>{r.authorName ?? t('revisions.system')}</td>
+                <td>{i18n.formatDateTime(r.createdAt)}</td>
+                <td>
+                  {r.message ?? ''}
+                  {typeof r.changes === 'number' ? <span className="muted"> {i18n.tc('revisions.changes', r.changes)}</span> : null}
+                </td>
+                <td>
+                  <input type="radio" name="from" aria-label={t('revisions.compareFromNamed', { revision: r.revision })} checked={fromRev === r.revision} onChange={() => setFrom(r.revision)} />
+                </td>
+                <td>
+                  <input type="radio" name="to" aria-label={t('revisions.compareToNamed', { revision: r.revision })} checked={toRev === r.revision} onChange={() => setTo(r.revision)} />
+                </td>
+                <td>
+                  {r.revision !== latest ? (
+                    <button type="button" className="btn btn-small" onClick={() => setRestoring(r)} aria-label={t('revisions.restoreNamed', { revision: r.revision })}>
+                      {t('revisions.restore')}
+                    </button>
+                  ) : (
+                    <span className="badge">{t('revisions.current')}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {fromRev !== null && toRev !== null && fromRev !== toRev ? <DiffView from={fromRev} to={toRev} /> : null}
+      </div>
+      <ConfirmDialog
+        open={!!restoring}
+        title={t('revisions.restore')}
+        message={restoring ? t('revisions.restoreConfirm', { revision: restoring.revision }) : ''}
+        confirmLabel={t('revisions.restore')}
+        onCancel={() => setRestoring(null)}
+        onConfirm={() => restoring && void restore(restoring)}
+      />
+    </div>
+  );
+}
+
+const actionKeys: Record<string, MessageKey> = {
+  created: 'diff.created',
+  updated: 'diff.updated',
+  deleted: 'diff.deleted',
+  restored: 'diff.restored',
+  purged: 'diff.purged',
+};
+const kindKeys: Record<string, MessageKey> = { object: 'diff.object', field: 'diff.field', layout: 'diff.layout' };
+
+function show(v: unknown): string {
+  if (v === undefined) return '∅';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function DiffView({ from, to }: { from: number; to: number }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const { snapshot } = useSession();
+  const diff = useAsync(() => metadataApi.compare(from, to), [from, to]);
+  const entries: DiffEntry[] = diff.data ?? [];
+  const objectName = (id?: string) => {
+    const o = id ? findObject(snapshot, id) : undefined;
+    return o ? i18n.objectLabel(o) : (id ?? '');
+  };
+  return (
+    <section className="panel diff" aria-labelledby="diff-title">
+      <h2 id="diff-title" className="section-title">
+        {t('revisions.diffTitle', { from, to })}
+      </h2>
+      {diff.error ? <ErrorBox error={diff.error} /> : null}
+      {diff.loading ? <Loading /> : null}
+      {diff.data && !entries.length ? <p className="empty-state">{t('revisions.noDifferences')}</p> : null}
+      <ul className="diff-list">
+        {entries.map((e, i) => (
+          <li key={i} className={`diff-${e.action}`}>
+            <strong>{t(actionKeys[e.action] ?? 'diff.updated')}</strong> {t(kindKeys[e.kind] ?? 'diff.object')} <code>{e.apiName}</code>
+            {e.objectId && e.kind !== 'object' ? <span className="muted"> · {objectName(e.objectId)}</span> : null}
+            {e.changes?.length ? (
+              <ul>
+                {e.changes.map((c, j) => (
+                  <li key={j}>
+                    <code>{c.path}</code>: <del>{show(c.from)}</del> → <ins>{show(c.to)}</ins>
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,197 @@
+import { useState } from 'react';
+import type { PageProps } from '../app/routes.tsx';
+import { usersApi, type Role, type User } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { useSession } from '../app/session.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
+
+export default function UsersPage(_: PageProps) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const { me } = useSession();
+  const users = useAsync(() => usersApi.list(), []);
+  const [inviting, setInviting] = useState(false);
+  const [resetting, setResetting] = useState<User | null>(null);
+
+  const update = async (u: User, patch: Partial<User>) => {
+    try {
+      const next = await usersApi.update(u.id, patch);
+      users.setData((list) => (list ?? []).map((x) => (x.id === u.id ? { ...x, ...next } : x)));
+      toast(t('users.updated', { name: u.name }), 'success');
+    } catch (err) {
+      toast(describeError(err, i18n), 'error');
+    }
+  };
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1>{t('setup.users')}</h1>
+        <span className="spacer" />
+        <button type="button" className="btn btn-primary btn-small" onClick={() => setInviting(true)}>
+          {t('users.new')}
+        </button>
+      </header>
+      {users.error ? <ErrorBox error={users.error} onRetry={users.reload} /> : null}
+      {users.loading && !users.data ? <Loading /> : null}
+      <table className="grid" aria-label={t('setup.users')}>
+        <thead>
+          <tr>
+            <th scope="col">{t('users.name')}</th>
+            <th scope="col">{t('users.email')}</th>
+            <th scope="col">{t('users.role')}</th>
+            <th scope="col">{t('users.active')}</th>
+            <th scope="col">
+              <span className="sr-only">{t('common.actions')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {(users.data ?? []).map((u) => (
+            <tr key={u.id} data-user={u.email}>
+              <td>{u.name}</td>
+              <td>{u.email}</td>
+              <td>
+                <select
+                  aria-label={t('users.roleNamed', { name: u.name })}
+                  value={u.role}
+                  disabled={u.id === me.user.id}
+                  onChange={(e) => void update(u, { role: e.target.value as Role })}
+                >
+                  <option value="admin">{t('users.roleAdmin')}</option>
+                  <option value="standard">{t('users.roleStandard')}</option>
+                </select>
+              </td>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={t('users.activeNamed', { name: u.name })}
+                  checked={u.active !== false}
+                  disabled={u.id === me.user.id}
+                  onChange={(e) => void update(u, { active: e.target.checked })}
+                />
+              </td>
+              <td>
+                <button type="button" className="btn btn-small" onClick={() => setResetting(u)} aria-label={t('users.resetNamed', { name: u.name })}>
+                  {t('users.resetPassword')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {inviting ? (
+        <InviteDialog
+          onClose={() => setInviting(false)}
+          onCreated={(u) => {
+            users.setData((list) => [...(list ?? []), u]);
+            setInviting(false);
+            toast(t('users.created', { name: u.name }), 'success');
+          }}
+        />
+      ) : null}
+      {resetting ? <PasswordDialog user={resetting} onClose={() => setResetting(null)} /> : null}
+    </div>
+  );
+}
+
+function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (u: User) => void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('standard');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Dialog open title={t('users.new')} onClose={onClose}>
+      <form
+        className="form-grid cols-1"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            onCreated(await usersApi.create({ name, email, role, password }));
+          } catch (err) {
+            setError(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <label>
+          {t('users.name')}
+          <input value={name} onChange={(e) => setName(e.target.value)} required autoFocus />
+        </label>
+        <label>
+          {t('users.email')}
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </label>
+        <label>
+          {t('users.role')}
+          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            <option value="standard">{t('users.roleStandard')}</option>
+            <option value="admin">{t('users.roleAdmin')}</option>
+          </select>
+        </label>
+        <label>
+          {t('users.initialPassword')}
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={10} autoComplete="new-password" />
+          <span className="hint">{t('users.passwordRule')}</span>
+        </label>
+        {error ? <ErrorBox error={error} /> : null}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {t('action.create')}
+          </button>
+          <button type="button" className="btn" onClick={onClose}>
+            {t('action.cancel')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function PasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
+  const { t } = useI18n();
+  const toast = useToast();
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Dialog open title={t('users.resetNamed', { name: user.name })} onClose={onClose}>
+      <form
+        className="form-grid cols-1"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await usersApi.setPassword(user.id, password);
+            toast(t('users.passwordSet', { name: user.name }), 'success');
+            onClose();
+          } catch (err) {
+            setError(err);
+          }
+        }}
+      >
+        <label>
+          {t('users.newPassword')}
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={10} autoFocus autoComplete="new-password" />
+          <span className="hint">{t('users.passwordRule')}</span>
+        </label>
+        {error ? <ErrorBox error={error} /> : null}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary">
+            {t('action.save')}
+          </button>
+          <button type="button" className="btn" onClick={onClose}>
+            {t('action.cancel')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
