@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
+
+describe('list filters', () => {
+  it('builds the REST filter language from rows and reads it back', () => {
+    const state = {
+      match: 'or' as const,
+      rows: [
+        { field: 'stage', op: 'in' as const, value: ['proposal', 'negotiation'] },
+        { field: 'amount', op: 'gte' as const, value: 1000 },
+      ],
+    };
+    const filter = toFilter(state);
+    expect(filter).toEqual({ or: [{ field: 'stage', op: 'in', value: ['proposal', 'negotiation'] }, { field: 'amount', op: 'gte', value: 1000 }] });
+    expect(fromFilter(filter)).toEqual(state);
+  });
+
+  it('drops rows without a value, keeps isNull rows, and collapses a single condition', () => {
+    expect(toFilter({ match: 'and', rows: [{ field: 'name', op: 'contains', value: '' }, { field: 'email', op: 'isNull', value: true }] })).toEqual({
+      field: 'email',
+      op: 'isNull',
+      value: true,
+    });
+    expect(toFilter({ match: 'and', rows: [] })).toBeNull();
+  });
+
+  it('ignores a malformed filter parameter', () => {
+    expect(parseFilterParam('{nope')).toBeNull();
+  });
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { en } from './catalogue.en.ts';
+import { zhCN } from './catalogue.zh-CN.ts';
+
+const placeholders = (s: string) => [...s.matchAll(/\{([a-zA-Z_][\w.]*)(?::\w+)?\}/g)].map((m) => m[1]).sort();
+
+// Words that are the same in both languages: codes, key names and language names.
+const sameInBoth = new Set(['locale.zh-CN', 'fieldType.json']);
+
+describe('message catalogues', () => {
+  it('the Chinese catalogue uses the same placeholders as the English one', () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(placeholders(zhCN[key]), key).toEqual(placeholders(en[key]));
+    }
+  });
+
+  it('no Chinese message is left in English', () => {
+    const english = Object.keys(en).filter((k) => {
+      const key = k as keyof typeof en;
+      return !sameInBoth.has(key) && /[A-Za-z]{3,}/.test(zhCN[key].replace(/\{[^}]+\}/g, '').replace(/Alt|Ctrl|INV/g, ''));
+    });
+    expect(english).toEqual([]);
+  });
+});
