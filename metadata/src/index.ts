@@ -62,3 +62,6 @@ export {
   type Via,
 } from './query/query-plan.ts';
 export { systemFields, systemFieldIds } from './query/system-fields.ts';
+
+export { IndexSlots, indexSlotNames, type IndexSlot } from './schemas/object-def.ts';
+export { assignIndexSlots, slotOf } from './indexing/assign-index-slots.ts';

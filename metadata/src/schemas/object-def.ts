@@ -18,6 +18,15 @@ export const IndexDef = Type.Object(
 );
 export type IndexDef = Static<typeof IndexDef>;
 
+/** The typed index slots of the record table (ADR 0002); each holds at most one field of the object. */
+export const indexSlotNames = ['t1', 't2', 't3', 't4', 'n1', 'n2', 'd1', 'd2'] as const;
+export type IndexSlot = (typeof indexSlotNames)[number];
+export const IndexSlots = Type.Partial(
+  Type.Object(Object.fromEntries(indexSlotNames.map((slot) => [slot, Id])) as Record<IndexSlot, typeof Id>),
+  { additionalProperties: false },
+);
+export type IndexSlots = Static<typeof IndexSlots>;
+
 const objectOptions = {
   description: Type.Optional(LocalizedText),
   helpText: Type.Optional(LocalizedText),
@@ -25,6 +34,8 @@ const objectOptions = {
   term: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
   navOrder: Type.Optional(Type.Integer({ minimum: 0 })),
   indexes: Type.Optional(Type.Array(IndexDef, { maxItems: 20 })),
+  /** Platform-managed: which field fills which index slot. Assigned when a field is created. */
+  indexSlots: Type.Optional(IndexSlots),
 } satisfies Record<string, TSchema>;
 
 export const ObjectDef = Type.Object(

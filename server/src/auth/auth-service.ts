@@ -61,15 +61,18 @@ export class AuthService {
   }
 
   async start(): Promise<void> {
-    await this.#db.listen(AUTH_CHANNEL, (payload) => {
-      const { tenantId, userId, credentialHash } = JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string };
-      this.#cache.deleteWhere(
-        (entry) => entry.principal.tenantId === tenantId && (entry.credentialHash === credentialHash || (userId !== undefined && entry.principal.userId === userId)),
-      );
-    });
+    await this.#db.listen(AUTH_CHANNEL, (payload) => this.#evict(JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string }));
   }
 
+  #evict({ tenantId, userId, credentialHash }: { tenantId: string; userId?: string | undefined; credentialHash?: string | undefined }): void {
+    this.#cache.deleteWhere(
+      (entry) => entry.principal.tenantId === tenantId && (entry.credentialHash === credentialHash || (userId !== undefined && entry.principal.userId === userId)),
+    );
+  }
+
+  /** Forgets cached credentials here at once, and on every other process when the NOTIFY arrives. */
   #forget(tenantId: string, change: { userId?: string; credentialHash?: string }): Promise<void> {
+    this.#evict({ tenantId, ...change });
     return this.#db.notify(AUTH_CHANNEL, JSON.stringify({ tenantId, ...change }));
   }
 

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { createRecordValidator, fromStoredValue, slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { conflict, limitExceeded, notFound, preconditionFailed, validationError, type FieldProblem } from '../errors/problems.ts';
 import { recordName, toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
 import { assignAutonumbers, checkLookups, claimUniqueValues, releaseUniqueValues, uniqueKey, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
 import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
+import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import type { TenantModel } from './tenant-model.ts';
 
 export const BATCH_LIMIT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
+// Slot values are parameters $6…$13 of every single-record update.
+const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
 // Cascading deletes stop here rather than walk an unbounded graph in one transaction.
 const CASCADE_LIMIT = 10_000;
 
@@ -121,9 +124,9 @@ export class DataService {
       }
       await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), [{ id, data }]);
       const restored = await tx.query<RecordRow>(
-        `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5
+        `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
           where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
-        [principal.tenantId, id, object.id, JSON.stringify(data), principal.userId],
+        [principal.tenantId, id, object.id, JSON.stringify(data), principal.userId, ...slotRow(object, data)],
       );
       await writeLinks(tx, principal.tenantId, lookups, [{ id, data }], true);
       await writeOutbox(tx, principal.tenantId, object, 'restored', [{ recordId: id, payload: { version: restored[0]!.version } }], principal.userId);
@@ -246,14 +249,18 @@ export class DataService {
       return index === undefined ? { id: randomUUID(), data } : { id: randomUUID(), data, index };
     });
     if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field || 'The record'} ${problems[0]!.message}` : `${problems.length} values are invalid`, problems);
+    for (const p of pending) deriveName(object, p.data, undefined);
     await checkLookups(tx, model, object, pending);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), pending);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending);
+    const slots = pending.map((p) => slotRow(object, p.data));
     const rows = await tx.query<RecordRow>(
-      `insert into record (tenant_id, id, object_id, data, created_by, updated_by)
-       select $1, i, $2, d, $3, $3 from unnest($4::uuid[], $5::jsonb[]) with ordinality as x(i, d, n) order by n
+      `insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
+       select $1, i, $2, d, $3, $3, ${SLOT_COLUMNS.join(', ')}
+         from unnest($4::uuid[], $5::jsonb[], ${SLOT_COLUMNS.map((c, i) => `$${i + 6}::${SLOT_TYPES[c]}[]`).join(', ')}) with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
+        order by n
        returning ${ROW_COLUMNS}`,
-      [principal.tenantId, object.id, principal.userId, pending.map((p) => p.id), pending.map((p) => JSON.stringify(p.data))],
+      [principal.tenantId, object.id, principal.userId, pending.map((p) => p.id), pending.map((p) => JSON.stringify(p.data)), ...SLOT_COLUMNS.map((_, i) => slots.map((row) => row[i]))],
     );
     await writeLinks(tx, principal.tenantId, fields.filter((f) => f.type === 'lookup'), pending, false);
     await writeOutbox(tx, principal.tenantId, object, 'created', pending.map((p) => ({ recordId: p.id, payload: { data: p.data } })), principal.userId);
@@ -289,6 +296,10 @@ export class DataService {
       else data[field.id] = stored;
       changed.push(field);
     }
+    if (changed.length && deriveName(object, data, body)) {
+      const nameField = model.fieldById(object, object.nameFieldId);
+      if (nameField && !changed.includes(nameField)) changed.push(nameField);
+    }
     const missing = changed.filter((f) => f.required && data[f.id] === undefined);
     if (missing.length) throw validationError('A required value was removed', missing.map((f) => at({ field: f.apiName, code: 'required', message: 'is required' })));
     if (changed.length === 0) return toApiRecord(model, object, row);
@@ -300,9 +311,9 @@ export class DataService {
     }
     await claimUniqueValues(tx, principal.tenantId, object, changed.filter((f) => f.unique), [pending]);
     const updated = await tx.query<RecordRow>(
-      `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5
+      `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
         where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
-      [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId],
+      [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId, ...slotRow(object, data)],
     );
     await writeLinks(tx, principal.tenantId, changed.filter((f) => f.type === 'lookup'), [pending], true);
     await writeOutbox(tx, principal.tenantId, object, 'updated', [{ recordId: item.id, payload: { version: updated[0]!.version, changes } }], principal.userId);
@@ -330,7 +341,8 @@ export class DataService {
       }
       if (rule === 'setNull') {
         await tx.query(
-          `update record set data = data - $3, version = version + 1, updated_at = now(), updated_by = $4 where tenant_id = $1 and id = any($2::uuid[])`,
+          `update record set data = data - $3, version = version + 1, updated_at = now(), updated_by = $4${slotOf(source, field.id) ? `, ix_${slotOf(source, field.id)} = null` : ''}
+            where tenant_id = $1 and id = any($2::uuid[])`,
           [principal.tenantId, referencing.map((r) => r.id), field.id, principal.userId],
         );
         await tx.query('delete from record_link where tenant_id = $1 and source_id = any($2::uuid[]) and field_id = $3', [principal.tenantId, referencing.map((r) => r.id), field.id]);
@@ -358,6 +370,23 @@ async function lockRow(tx: Queryable, tenantId: string, object: ObjectDef, id: s
 
 const stale = (current: number) => preconditionFailed(`The record was changed by someone else (now at version ${current}); reload it and apply your change again`, { currentVersion: current });
 
+/**
+ * A person's record name is their first and last name when no name was given. This stands in
+ * for the formula field the declarative-logic issue brings. Returns whether it changed `data`.
+ */
+function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Record<string, unknown> | undefined): boolean {
+  const first = object.fields.find((f) => f.apiName === 'first_name' && !f.deletedAt);
+  const last = object.fields.find((f) => f.apiName === 'last_name' && !f.deletedAt);
+  const name = object.fields.find((f) => f.id === object.nameFieldId);
+  if (!first || !last || !name || name.id === first.id || name.id === last.id) return false;
+  if (body && (name.apiName in body || !(first.apiName in body || last.apiName in body))) return false;
+  if (!body && typeof data[name.id] === 'string' && data[name.id] !== '') return false;
+  const derived = [data[first.id], data[last.id]].filter((v) => typeof v === 'string' && v).join(' ');
+  if (!derived || data[name.id] === derived) return false;
+  data[name.id] = derived;
+  return true;
+}
+
 function defaultValue(field: FieldDef, principal: Principal): unknown {
   if (field.defaultValue !== undefined) return field.defaultValue;
   // The creator owns what they create unless they say otherwise.
@@ -367,7 +396,7 @@ function defaultValue(field: FieldDef, principal: Principal): unknown {
 
 function expanded(model: TenantModel, object: ObjectDef, id: string, data: Record<string, unknown>): ApiRecord {
   const out: ApiRecord = { id, display_name: recordName(object, data, id) };
-  for (const field of model.liveFields(object)) out[field.apiName] = data[field.id] === undefined ? null : data[field.id];
+  for (const field of model.liveFields(object)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { FieldDef, ObjectDef } from '@protean/metadata';
+import { fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { TenantModel } from './tenant-model.ts';
 
 /** A record row as stored: values keyed by field id, picklists by value id. */
@@ -19,35 +19,7 @@ export type ApiRecord = Record<string, unknown>;
 
 export const SYSTEM_PROPERTIES = ['id', 'version', 'created_at', 'created_by', 'updated_at', 'updated_by', 'deleted_at', 'deleted_by'] as const;
 
-/** API value → stored value for one field (input already validated against the record schema). */
-export function toStoredValue(field: FieldDef, value: unknown): unknown {
-  if (value === null || value === undefined) return undefined;
-  switch (field.type) {
-    case 'picklist':
-      return field.values?.find((v) => v.apiName === value)?.id ?? value;
-    case 'multiPicklist':
-      return (value as string[]).map((name) => field.values?.find((v) => v.apiName === name)?.id ?? name);
-    case 'datetime':
-      return new Date(value as string).toISOString();
-    case 'email':
-      return (value as string).trim();
-    default:
-      return value;
-  }
-}
-
-/** Stored value → API value. */
-export function toApiValue(field: FieldDef, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  switch (field.type) {
-    case 'picklist':
-      return field.values?.find((v) => v.id === value)?.apiName ?? null;
-    case 'multiPicklist':
-      return (value as string[]).map((id) => field.values?.find((v) => v.id === id)?.apiName).filter((name) => name !== undefined);
-    default:
-      return value;
-  }
-}
+export { toStoredValue } from '@protean/metadata';
 
 export function toApiRecord(model: TenantModel, object: ObjectDef, row: RecordRow, select?: readonly FieldDef[]): ApiRecord {
   const out: ApiRecord = {
@@ -62,7 +34,7 @@ export function toApiRecord(model: TenantModel, object: ObjectDef, row: RecordRo
     out['deleted_at'] = row.deleted_at;
     out['deleted_by'] = row.deleted_by ?? null;
   }
-  for (const field of select ?? model.liveFields(object)) out[field.apiName] = toApiValue(field, row.data[field.id]);
+  for (const field of select ?? model.liveFields(object)) out[field.apiName] = fromStoredValue(field, row.data[field.id]) ?? null;
   return out;
 }
 

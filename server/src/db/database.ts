@@ -17,6 +17,8 @@ export interface Database {
   /** Cross-process signal (Postgres NOTIFY, or an in-process channel for PGlite). */
   notify(channel: string, payload: string): Promise<void>;
   listen(channel: string, handler: (payload: string) => void): Promise<void>;
+  /** From now on every connection acts as `role` (row-level security applies to it). */
+  useRole(role: string): Promise<void>;
   close(): Promise<void>;
 }
 

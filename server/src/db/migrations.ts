@@ -143,11 +143,52 @@ create policy tenant_isolation on ${table}
     name: 'platform settings',
     sql: `create table platform_setting (key text primary key, value jsonb not null, updated_at timestamptz not null default now());`,
   },
+  {
+    id: 4,
+    name: 'application role',
+    // The server works as this role, which is neither superuser nor BYPASSRLS, so the policies bind it too.
+    sql: `
+do $$ begin
+  if not exists (select 1 from pg_roles where rolname = '${'protean_app'}') then
+    create role protean_app nologin nosuperuser nobypassrls;
+  end if;
+end $$;
+grant usage on schema public to protean_app;
+grant select, insert, update, delete on all tables in schema public to protean_app;
+grant usage, select on all sequences in schema public to protean_app;
+alter default privileges in schema public grant select, insert, update, delete on tables to protean_app;
+alter default privileges in schema public grant usage, select on sequences to protean_app;
+grant protean_app to current_user;`,
+  },
+  {
+    id: 5,
+    name: 'typed index slots',
+    // ADR 0002: a fixed set of typed slot columns and platform-wide composite indexes, each
+    // partial on its leading slot, so a record enters only the indexes its object uses.
+    sql: `
+alter table record
+  add column ix_t1 text collate "C", add column ix_t2 text collate "C", add column ix_t3 text collate "C", add column ix_t4 text collate "C",
+  add column ix_n1 numeric, add column ix_n2 numeric,
+  add column ix_d1 timestamptz, add column ix_d2 timestamptz;
+create index record_ix1 on record (tenant_id, object_id, ix_t1, ix_d1, id, ix_n1) where ix_t1 is not null and deleted_at is null;
+create index record_ix2 on record (tenant_id, object_id, ix_t2, ix_d2, id) where ix_t2 is not null and deleted_at is null;
+create index record_ix3 on record (tenant_id, object_id, ix_t3, id) where ix_t3 is not null and deleted_at is null;
+create index record_ix4 on record (tenant_id, object_id, ix_t4, ix_n2, id) where ix_t4 is not null and deleted_at is null;`,
+  },
 ];
+
+/** The role every request runs as once migrations are done (see migration 4). */
+export const APP_ROLE = 'protean_app';
 
 export const LATEST_MIGRATION = Math.max(...migrations.map((m) => m.id));
 
+/** Applies pending migrations as the connecting (owner) role, then switches the database to the application role. */
 export async function migrate(db: Database): Promise<void> {
+  await applyMigrations(db);
+  await db.useRole(APP_ROLE);
+}
+
+async function applyMigrations(db: Database): Promise<void> {
   await db.transaction(SYSTEM, async (tx) => {
     // One migrator at a time across processes.
     await tx.query('select pg_advisory_xact_lock(4610)');

@@ -72,6 +72,12 @@ export class PgliteDatabase implements Database {
     });
   }
 
+  useRole(role: string): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#db.query(`set role ${role.replace(/[^a-z_]/g, '')}`);
+    });
+  }
+
   async notify(channel: string, payload: string): Promise<void> {
     for (const handler of this.#handlers.get(channel) ?? []) queueMicrotask(() => handler(payload));
   }

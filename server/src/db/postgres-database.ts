@@ -5,7 +5,7 @@ import type { Database, Queryable } from './database.ts';
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (value) => new Date(value).toISOString());
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-type TenantClient = pg.PoolClient & { proteanTenant?: string };
+type TenantClient = pg.PoolClient & { proteanTenant?: string; proteanRole?: string };
 
 /**
  * A `pg` pool. Each pooled connection remembers the tenant its `app.tenant_id` is set to,
@@ -17,6 +17,7 @@ export class PostgresDatabase implements Database {
   readonly #url: string;
   #listener: pg.Client | undefined;
   readonly #handlers = new Map<string, Set<(payload: string) => void>>();
+  #role: string | undefined;
 
   constructor(url: string, poolSize = 10) {
     this.#url = url;
@@ -28,8 +29,12 @@ export class PostgresDatabase implements Database {
 
   async #checkout(tenantId: string): Promise<TenantClient> {
     const client: TenantClient = await this.#pool.connect();
-    if (client.proteanTenant !== tenantId) {
+    if (client.proteanTenant !== tenantId || client.proteanRole !== this.#role) {
       try {
+        if (client.proteanRole !== this.#role) {
+          await client.query(this.#role ? `set role ${pg.escapeIdentifier(this.#role)}` : 'reset role');
+          client.proteanRole = this.#role;
+        }
         await client.query("select set_config('app.tenant_id', $1, false)", [tenantId]);
         client.proteanTenant = tenantId;
       } catch (error) {
@@ -67,6 +72,10 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release(broken);
     }
+  }
+
+  async useRole(role: string): Promise<void> {
+    this.#role = role;
   }
 
   async notify(channel: string, payload: string): Promise<void> {

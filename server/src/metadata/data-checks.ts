@@ -1,112 +1,123 @@
-import type { FieldDef, Snapshot } from '@protean/metadata';
+import { slotOf, type DataCheck, type FieldDef, type ObjectDef, type Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { toStoredValue } from '../data/record-codec.ts';
 import { literal } from '../data/sql/field-sql.ts';
 
-/** A question only the data can answer, raised by the planner for a field whose definition tightened. */
-export interface DataCheckLike {
-  kind: string;
-  objectId: string;
-  fieldId: string;
-  backfill?: unknown;
-}
-
 const NUMERIC = '^-?[0-9]+(\\.[0-9]+)?$';
-const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+const EMAIL = '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$';
+const URL = '^https?://[^[:space:]]+$';
+const PHONE = '^[+0-9 ().-]{3,}$';
 
 /**
- * Counts the records each check would break. A check with a backfill value writes it into
- * the offending records instead (inside the change's transaction); without one the change
- * is refused with the count, so no saved value is silently lost.
+ * Answers the planner's data checks: counts the live records each tightened definition would
+ * break. A check with a backfill writes the value into those records instead (in the change's
+ * transaction); without one the change is refused with the count, so nothing saved is lost.
  */
-export async function runDataChecks(tx: Queryable, tenantId: string, _current: Snapshot, next: Snapshot, checks: readonly DataCheckLike[]): Promise<FieldProblem[]> {
+export async function runDataChecks(tx: Queryable, tenantId: string, next: Snapshot, checks: readonly DataCheck[]): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   for (const check of checks) {
     const object = next.objects.find((o) => o.id === check.objectId);
     const field = object?.fields.find((f) => f.id === check.fieldId);
     if (!object || !field) continue;
-    const offending = offendingSql(check.kind, field);
-    if (!offending) continue;
-    const scope = `tenant_id = $1 and object_id = $2 and deleted_at is null`;
+    const offending = offendingSql(check, field);
+    const scope = 'tenant_id = $1 and object_id = $2 and deleted_at is null';
     if (check.backfill !== undefined && check.kind !== 'unique') {
       const stored = toStoredValue(field, check.backfill);
-      await tx.query(`update record set data = jsonb_set(data, array[$3::text], $4::jsonb), version = version + 1, updated_at = now() where ${scope} and (${offending})`, [
+      // The slot column is refreshed from the new value, so filters see it at once.
+      const slot = slotOf(object, field.id);
+      const slotUpdate = slot ? `, ix_${slot} = ${slotValueSql(slot, field)}` : '';
+      await tx.query(`update record set data = jsonb_set(data, array[$3::text], $4::jsonb)${slotUpdate}, version = version + 1, updated_at = now() where ${scope} and (${offending})`, [
         tenantId,
         object.id,
         field.id,
         JSON.stringify(stored),
       ]);
-    } else {
-      const rows = await tx.query<{ n: number }>(`select count(*)::int as n from record where ${scope} and (${offending})`, [tenantId, object.id]);
-      const count = rows[0]?.n ?? 0;
-      if (count > 0) {
-        problems.push({
-          field: `${object.apiName}.${field.apiName}`,
-          code: `data.${check.kind}`,
-          message: `${count} record${count === 1 ? '' : 's'} ${describe(check.kind, field)}; give a backfill value or fix them first`,
-          count,
-        });
-        continue;
-      }
+      continue;
     }
-    if (check.kind === 'unique') await claimExistingUniqueValues(tx, tenantId, object.id, field);
+    const rows = await tx.query<{ n: number }>(`select count(*)::int as n from record where ${scope} and (${offending})`, [tenantId, object.id]);
+    const count = rows[0]?.n ?? 0;
+    if (count > 0) {
+      problems.push({
+        field: `${object.apiName}.${field.apiName}`,
+        code: `data.${check.kind}`,
+        message: `${count} record${count === 1 ? '' : 's'} ${describe(check, field)}${check.kind === 'unique' ? '' : '; give a backfill value or fix them first'}`,
+        path: check.path,
+        count,
+      });
+    } else if (check.kind === 'unique') {
+      await claimExistingUniqueValues(tx, tenantId, object.id, field);
+    }
   }
   return problems;
 }
 
-function offendingSql(kind: string, field: FieldDef): string | null {
+function slotValueSql(slot: string, field: FieldDef): string {
+  const value = `(data->>${literal(field.id)})`;
+  if (slot.startsWith('n')) return `${value}::numeric`;
+  if (slot.startsWith('d')) return field.type === 'date' ? `(${value} || 'T00:00:00Z')::timestamptz` : `${value}::timestamptz`;
+  return ['text', 'longText', 'email', 'phone', 'url', 'autonumber'].includes(field.type) ? `lower(${value})` : value;
+}
+
+function offendingSql(check: DataCheck, field: FieldDef): string {
   const id = literal(field.id);
   const text = `(data->>${id})`;
-  switch (kind) {
+  const isNumber = `jsonb_typeof(data->${id}) = 'number'`;
+  const present = `data->${id} is not null`;
+  switch (check.kind) {
     case 'required':
       return `data->${id} is null or ${text} = ''`;
     case 'maxLength':
-      return field.maxLength === undefined ? null : `length(${text}) > ${Number(field.maxLength)}`;
+      return `length(${text}) > ${Number(check.maxLength)}`;
     case 'minLength':
-      return field.minLength === undefined ? null : `length(${text}) < ${Number(field.minLength)}`;
+      return `length(${text}) < ${Number(check.minLength)}`;
     case 'min':
-      return field.min === undefined ? null : `jsonb_typeof(data->${id}) = 'number' and (${text})::numeric < ${Number(field.min)}`;
+      return `${isNumber} and (${text})::numeric < ${Number(check.min)}`;
     case 'max':
-      return field.max === undefined ? null : `jsonb_typeof(data->${id}) = 'number' and (${text})::numeric > ${Number(field.max)}`;
+      return `${isNumber} and (${text})::numeric > ${Number(check.max)}`;
+    case 'precision': {
+      const n = `(${text})::numeric`;
+      return `${isNumber} and (round(${n}, ${Number(check.scale)}) <> ${n} or abs(${n}) >= 10 ^ ${Number(check.precision) - Number(check.scale)})`;
+    }
     case 'unique':
       return `${text} is not null and lower(${text}) in (select lower(d.data->>${id}) from record d where d.tenant_id = record.tenant_id and d.object_id = record.object_id and d.deleted_at is null group by lower(d.data->>${id}) having count(*) > 1)`;
     case 'picklistValue': {
-      const ids = (field.values ?? []).map((v) => literal(v.id)).join(', ') || `''`;
+      const ids = check.valueIds.map(literal).join(', ') || `''`;
       return field.type === 'multiPicklist'
-        ? `data->${id} is not null and exists (select 1 from jsonb_array_elements_text(data->${id}) v where v not in (${ids}))`
-        : `data->${id} is not null and ${text} not in (${ids})`;
+        ? `${present} and exists (select 1 from jsonb_array_elements_text(data->${id}) v where v in (${ids}))`
+        : `${present} and ${text} in (${ids})`;
     }
     case 'type':
-      switch (field.type) {
+      switch (check.to) {
         case 'number':
         case 'currency':
         case 'percent':
-          return `data->${id} is not null and jsonb_typeof(data->${id}) <> 'number' and ${text} !~ '${NUMERIC}'`;
-        case 'date':
-          return `data->${id} is not null and ${text} !~ '${DATE}'`;
-        case 'boolean':
-          return `data->${id} is not null and jsonb_typeof(data->${id}) <> 'boolean'`;
+          return `${present} and not ${isNumber} and ${text} !~ '${NUMERIC}'`;
+        case 'email':
+          return `${present} and ${text} !~ '${EMAIL}'`;
+        case 'url':
+          return `${present} and ${text} !~* '${URL}'`;
+        case 'phone':
+          return `${present} and ${text} !~ '${PHONE}'`;
         default:
-          return `data->${id} is not null and jsonb_typeof(data->${id}) not in ('string')`;
+          return `${present} and jsonb_typeof(data->${id}) <> 'string'`;
       }
-    default:
-      return null;
   }
 }
 
-function describe(kind: string, field: FieldDef): string {
-  switch (kind) {
+function describe(check: DataCheck, field: FieldDef): string {
+  const label = field.labels.en;
+  switch (check.kind) {
     case 'required':
-      return `have no value for ${field.labels.en}`;
+      return `have no value for ${label}`;
     case 'unique':
-      return `share a value of ${field.labels.en} with another record`;
+      return `share a value of ${label} with another record; make the values distinct first`;
     case 'type':
-      return `hold values that are not a valid ${field.type}`;
+      return `hold values of ${label} that are not a valid ${check.to}`;
     case 'picklistValue':
-      return `use a value of ${field.labels.en} that no longer exists`;
+      return `use a value of ${label} that would no longer exist`;
     default:
-      return `hold values of ${field.labels.en} outside its new ${kind}`;
+      return `hold values of ${label} outside its new ${check.kind}`;
   }
 }
 
@@ -121,3 +132,29 @@ async function claimExistingUniqueValues(tx: Queryable, tenantId: string, object
     [tenantId, objectId, field.id],
   );
 }
+
+/**
+ * What a change does to stored data besides checks: a field that stops being a live unique
+ * field releases its claimed values; a purged field's values and slot are dropped for good.
+ */
+export async function applyDataActions(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot): Promise<void> {
+  for (const before of current.objects) {
+    const after = next.objects.find((o) => o.id === before.id);
+    for (const field of before.fields) {
+      const now = after?.fields.find((f) => f.id === field.id);
+      const wasUnique = field.unique === true && !field.deletedAt;
+      const isUnique = now?.unique === true && !now.deletedAt;
+      if (wasUnique && !isUnique) {
+        await tx.query('delete from record_unique where tenant_id = $1 and object_id = $2 and field_id = $3', [tenantId, before.id, field.id]);
+      }
+      if (after && !now) await purgeFieldData(tx, tenantId, before, field);
+    }
+  }
+}
+
+async function purgeFieldData(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef): Promise<void> {
+  const slot = slotOf(object, field.id);
+  await tx.query(`update record set data = data - $3${slot ? `, ix_${slot} = null` : ''} where tenant_id = $1 and object_id = $2 and data ? $3`, [tenantId, object.id, field.id]);
+  if (field.type === 'lookup') await tx.query('delete from record_link where tenant_id = $1 and field_id = $2', [tenantId, field.id]);
+}
+

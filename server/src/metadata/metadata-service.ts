@@ -1,11 +1,11 @@
-import { diffSnapshots, planChange, type ChangeRequest, type Snapshot } from '@protean/metadata';
+import { assignIndexSlots, diffSnapshots, planChange, planRestore, type ChangeRequest, type PlanResult, type Snapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
 import { queryOne, type Database, type Queryable } from '../db/database.ts';
-import { notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import { notFound, validationError } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
-import { runDataChecks } from './data-checks.ts';
+import { applyDataActions, runDataChecks } from './data-checks.ts';
 
 const METADATA_CHANNEL = 'protean_metadata';
 // Compiled models are bounded: at most this many (tenant, revision) pairs stay in memory.
@@ -39,7 +39,8 @@ export class MetadataService {
   async start(): Promise<void> {
     await this.#db.listen(METADATA_CHANNEL, (payload) => {
       const [tenantId, revision] = payload.split(':');
-      if (tenantId && revision) this.#current.set(tenantId, Number(revision));
+      // Revisions only grow; a late notice of an older one must not move a tenant back.
+      if (tenantId && revision && Number(revision) > (this.#current.get(tenantId) ?? 0)) this.#current.set(tenantId, Number(revision));
     });
   }
 
@@ -65,28 +66,40 @@ export class MetadataService {
   }
 
   /** Validate → plan → apply, all-or-nothing. Data checks that fail without a backfill refuse the change with counts. */
-  async apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
+  apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
+    const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName };
+    return this.#commit(principal, request.message ?? null, (current) => planChange(current, request, ids));
+  }
+
+  /** Restoring is itself a change: the old model becomes a new revision, checked against today's data. */
+  async restore(principal: Principal, revision: number): Promise<{ revision: number; diff: unknown }> {
+    const target = await this.modelAt(principal.tenantId, revision);
+    return this.#commit(principal, `Restored revision ${revision}`, (current) => planRestore(current, target.snapshot, { now: new Date().toISOString() }));
+  }
+
+  async #commit(principal: Principal, message: string | null, plan: (current: Snapshot) => PlanResult): Promise<{ revision: number; diff: unknown }> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
       const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
       if (!tenant) throw notFound('No such tenant');
       const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
-      const plan = planChange(current, request, { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName });
-      if (!plan.ok) {
+      const planned = plan(current);
+      if (!planned.ok) {
         throw validationError(
-          `The change was refused: ${plan.errors.length} problem${plan.errors.length === 1 ? '' : 's'}`,
-          plan.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}) })),
+          `The change was refused: ${planned.errors.length} problem${planned.errors.length === 1 ? '' : 's'}`,
+          planned.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}) })),
         );
       }
-      const refusals = await runDataChecks(tx, principal.tenantId, current, plan.next, plan.dataChecks);
-      if (refusals.length) throw validationError('The change would break existing records', refusals as FieldProblem[]);
+      const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks);
+      if (refusals.length) throw validationError('The change would break existing records', refusals);
       const revision = tenant.current_revision + 1;
-      const next: Snapshot = { ...plan.next, revision };
+      const next: Snapshot = { ...assignIndexSlots(current, planned.next), revision };
+      await applyDataActions(tx, principal.tenantId, current, next);
       await tx.query(
         'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
-        [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(plan.diff), principal.userId, principal.userName, request.message ?? null],
+        [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(planned.diff), principal.userId, principal.userName, message],
       );
       await tx.query('update tenant set current_revision = $2 where id = $1', [principal.tenantId, revision]);
-      return { revision, diff: plan.diff, snapshot: next };
+      return { revision, diff: planned.diff, snapshot: next };
     });
     this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
     this.#current.set(principal.tenantId, result.revision);
@@ -122,27 +135,6 @@ export class MetadataService {
     return diffSnapshots(a.snapshot, b.snapshot);
   }
 
-  /** Restoring is itself a change: the old snapshot becomes a new revision, checked against today's data. */
-  async restore(principal: Principal, revision: number): Promise<{ revision: number; diff: unknown }> {
-    const target = await this.modelAt(principal.tenantId, revision);
-    const result = await this.#db.transaction(principal.tenantId, async (tx) => {
-      const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
-      if (!tenant) throw notFound('No such tenant');
-      const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
-      const next: Snapshot = { ...target.snapshot, revision: tenant.current_revision + 1 };
-      const diff = diffSnapshots(current, next);
-      await tx.query(
-        'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
-        [principal.tenantId, next.revision, JSON.stringify(next), JSON.stringify(diff), principal.userId, principal.userName, `Restored revision ${revision}`],
-      );
-      await tx.query('update tenant set current_revision = $2 where id = $1', [principal.tenantId, next.revision]);
-      return { revision: next.revision, diff, snapshot: next };
-    });
-    this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
-    this.#current.set(principal.tenantId, result.revision);
-    await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
-    return { revision: result.revision, diff: result.diff };
-  }
 }
 
 async function loadSnapshot(q: Queryable, tenantId: string, revision: number): Promise<Snapshot> {

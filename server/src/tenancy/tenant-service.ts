@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { standardSnapshot, diffSnapshots, type Snapshot } from '@protean/metadata';
+import { assignIndexSlots, standardSnapshot, diffSnapshots, type Snapshot } from '@protean/metadata';
 import { queryOne, SYSTEM, type Database } from '../db/database.ts';
 import { conflict, validationError } from '../errors/problems.ts';
 import { hashPassword, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
@@ -23,7 +23,8 @@ export async function createTenant(db: Database, input: NewTenant): Promise<{ id
   const tenantId = randomUUID();
   const adminId = randomUUID();
   const passwordHash = await hashPassword(input.admin.password);
-  const snapshot: Snapshot = { ...standardSnapshot(), revision: 1 };
+  const empty: Snapshot = { revision: 0, objects: [], layouts: [] };
+  const snapshot: Snapshot = { ...assignIndexSlots(empty, standardSnapshot()), revision: 1 };
   await db.transaction(SYSTEM, async (tx) => {
     const taken = await queryOne(tx, 'select 1 from tenant where slug = $1', [input.slug]);
     if (taken) throw conflict(`The workspace ${input.slug} already exists`, [{ field: 'slug', code: 'unique', message: 'is already taken' }]);
@@ -38,7 +39,7 @@ export async function createTenant(db: Database, input: NewTenant): Promise<{ id
     ]);
     await tx.query(
       `insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, 1, $2, $3, $4, $5, 'Standard objects')`,
-      [tenantId, JSON.stringify(snapshot), JSON.stringify(diffSnapshots({ revision: 0, objects: [], layouts: [] }, snapshot)), adminId, input.admin.name],
+      [tenantId, JSON.stringify(snapshot), JSON.stringify(diffSnapshots(empty, snapshot)), adminId, input.admin.name],
     );
   });
   return { id: tenantId, slug: input.slug, adminId };

@@ -1,20 +1,6 @@
-import type { FieldDef, ObjectDef } from '@protean/metadata';
-import { validationError } from '../../errors/problems.ts';
-import { castFor, literal, sqlKind, valueSql } from './field-sql.ts';
+import type { Condition, FieldDef, FilterOperator, ObjectDef, SortKey } from '@protean/metadata';
+import { fieldSql, literal, type FieldSql } from './field-sql.ts';
 import { Params } from './params.ts';
-
-export type FilterOp = 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'nin' | 'contains' | 'startsWith' | 'isNull';
-
-/** A resolved filter: every field is a FieldDef of the snapshot, every value already type-checked. */
-export type Condition =
-  | { kind: 'and' | 'or'; items: Condition[] }
-  | { kind: 'not'; item: Condition }
-  | { kind: 'compare'; field: FieldDef; via?: { lookupField: FieldDef; object: ObjectDef } | undefined; op: FilterOp; value: unknown };
-
-export interface SortKey {
-  field: FieldDef | 'created_at' | 'updated_at';
-  direction: 'asc' | 'desc';
-}
 
 export interface ListQuery {
   object: ObjectDef;
@@ -24,7 +10,6 @@ export interface ListQuery {
   limit: number;
   /** Sort-key values and id of the last row of the previous page. */
   after: { values: unknown[]; id: string } | undefined;
-  deleted?: boolean;
 }
 
 export interface CompiledList {
@@ -38,113 +23,139 @@ export interface CompiledList {
 
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function compare(field: FieldDef, alias: string, op: FilterOp, value: unknown, params: Params): string {
-  const kind = sqlKind(field);
-  const expr = valueSql(field, alias);
-  const cast = castFor(kind);
-  if (op === 'isNull') return value ? `${alias}.data->${literal(field.id)} is null` : `${alias}.data->${literal(field.id)} is not null`;
-  if (kind === 'jsonb') {
-    // multi-picklist: eq/contains/in mean "holds (any of) these values"; ne/nin the opposite.
-    const values = Array.isArray(value) ? value : [value];
-    const holds = `coalesce(${expr} ?| ${params.add(values.map(String), '::text[]')}, false)`;
-    if (op === 'eq' || op === 'contains' || op === 'in') return holds;
-    if (op === 'ne' || op === 'nin') return `not ${holds}`;
-    throw validationError('Unsupported filter', [{ field: field.apiName, code: 'operator', message: `operator '${op}' is not supported for this field` }]);
+function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOperator, value: unknown, params: Params): string {
+  const f = fieldSql(object, field, alias);
+  if (op === 'isNull') {
+    const missing = f.sql.startsWith(`${alias}.ix_`) || f.kind === 'timestamp' || f.kind === 'uuid' ? `${f.sql} is null` : `${alias}.data->${literal(field.id)} is null`;
+    return value ? missing : `not (${missing})`;
   }
+  if (f.kind === 'jsonb') {
+    // multi-picklist: contains/in hold any of the values, nin none of them.
+    const values = Array.isArray(value) ? value : [value];
+    const holds = `coalesce(${f.sql} ?| ${params.add(values.map(String), '::text[]')}, false)`;
+    return op === 'nin' || op === 'ne' ? `not ${holds}` : holds;
+  }
+  const { left, param } = sides(f, params);
   switch (op) {
     case 'eq':
-      return `${expr} = ${params.add(value, cast)}`;
+      return `${left} = ${param(value)}`;
     case 'ne':
-      return `${expr} is distinct from ${params.add(value, cast)}`;
+      return `${left} is distinct from ${param(value)}`;
     case 'lt':
-      return `${expr} < ${params.add(value, cast)}`;
+      return `${left} < ${param(value)}`;
     case 'lte':
-      return `${expr} <= ${params.add(value, cast)}`;
+      return `${left} <= ${param(value)}`;
     case 'gt':
-      return `${expr} > ${params.add(value, cast)}`;
+      return `${left} > ${param(value)}`;
     case 'gte':
-      return `${expr} >= ${params.add(value, cast)}`;
+      return `${left} >= ${param(value)}`;
     case 'in':
-      return `${expr} = any(${params.add(value, `${cast}[]`)})`;
+      return `${left} = any(${param(value, true)})`;
     case 'nin':
-      return `not coalesce(${expr} = any(${params.add(value, `${cast}[]`)}), false)`;
+      return `not coalesce(${left} = any(${param(value, true)}), false)`;
     case 'contains':
-      return `${expr} ilike '%' || ${params.add(likeEscape(String(value)))} || '%'`;
+      return `${left} like '%' || ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
     case 'startsWith':
-      return `${expr} like ${params.add(likeEscape(String(value)))} || '%'`;
+      return `${left} like ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
   }
 }
 
-function conditionSql(condition: Condition, params: Params, tenantParam: string): string {
+/** Case-insensitive text compares lower(value) with lower(parameter); a text slot is stored lower already. */
+function sides(f: FieldSql, params: Params): { left: string; param: (value: unknown, array?: boolean) => string } {
+  const ci = f.kind === 'ci_text';
+  const left = ci && !f.lowered ? `lower(${f.sql})` : f.sql;
+  return {
+    left,
+    param: (value, array = false) => {
+      const lowered = ci ? (Array.isArray(value) ? value.map((v) => String(v).toLowerCase()) : String(value).toLowerCase()) : value;
+      return params.add(lowered, array ? `${f.cast}[]` : f.cast);
+    },
+  };
+}
+
+function conditionSql(object: ObjectDef, condition: Condition, params: Params, tenantParam: string): string {
   switch (condition.kind) {
     case 'and':
     case 'or':
-      if (condition.items.length === 0) return condition.kind === 'and' ? 'true' : 'false';
-      return `(${condition.items.map((c) => conditionSql(c, params, tenantParam)).join(` ${condition.kind} `)})`;
+      if (condition.conditions.length === 0) return condition.kind === 'and' ? 'true' : 'false';
+      return `(${condition.conditions.map((c) => conditionSql(object, c, params, tenantParam)).join(` ${condition.kind} `)})`;
     case 'not':
-      return `not coalesce(${conditionSql(condition.item, params, tenantParam)}, false)`;
+      return `not coalesce(${conditionSql(object, condition.condition, params, tenantParam)}, false)`;
     case 'compare': {
-      if (!condition.via) return compare(condition.field, 'r', condition.op, condition.value, params);
+      if (!condition.via) return compare(object, condition.field, 'r', condition.op, condition.value, params);
       // One hop through a lookup: the related record must exist, be live and match.
-      const link = valueSql(condition.via.lookupField, 'r');
-      const inner = compare(condition.field, 'l', condition.op, condition.value, params);
+      const link = fieldSql(object, condition.via.lookupField, 'r').sql;
+      const inner = compare(condition.via.object, condition.field, 'l', condition.op, condition.value, params);
       return `exists (select 1 from record l where l.tenant_id = ${tenantParam} and l.id = ${link}::uuid and l.deleted_at is null and ${inner})`;
     }
   }
 }
 
-function sortExpression(key: SortKey): string {
-  return key.field === 'created_at' || key.field === 'updated_at' ? `r.${key.field}` : valueSql(key.field, 'r');
-}
-
-function sortCast(key: SortKey): string {
-  return key.field === 'created_at' || key.field === 'updated_at' ? '::timestamptz' : castFor(sqlKind(key.field));
-}
-
 /**
- * Keyset pagination over (sort keys…, id). Postgres orders NULLs last ascending and first
- * descending; the "after" predicate mirrors that so pages never skip or repeat a row.
+ * Keyset pagination over (sort keys…, id), with id following the first key's direction so a
+ * composite index (slot, id) serves the order in one scan. Postgres orders NULLs last
+ * ascending and first descending; the "after" predicate mirrors that, so pages never skip or
+ * repeat a row.
  */
-function afterSql(sort: SortKey[], after: { values: unknown[]; id: string }, params: Params): string {
+function afterSql(keys: { sql: string; cast: string; direction: 'asc' | 'desc' }[], values: unknown[], params: Params): string {
+  if (keys.length === 2 && values.every((v) => v !== null && v !== undefined)) {
+    // One sort key: a row comparison lets the index start right at the cursor.
+    const [key, id] = keys as [(typeof keys)[0], (typeof keys)[0]];
+    const row = `(${key.sql}, ${id.sql})`;
+    const at = `(${params.add(values[0], key.cast)}, ${params.add(values[1], id.cast)})`;
+    return key.direction === 'desc' ? `${row} < ${at}` : `(${row} > ${at} or ${key.sql} is null)`;
+  }
   const branches: string[] = [];
   const equalities: string[] = [];
-  sort.forEach((key, i) => {
-    const expr = sortExpression(key);
-    const value = after.values[i];
+  keys.forEach((key, i) => {
+    const value = values[i];
     const isNull = value === null || value === undefined;
-    const p = isNull ? '' : params.add(value, sortCast(key));
-    let greater: string;
-    if (key.direction === 'asc') greater = isNull ? 'false' : `(${expr} > ${p} or ${expr} is null)`;
-    else greater = isNull ? `${expr} is not null` : `${expr} < ${p}`;
-    branches.push([...equalities, greater].join(' and '));
-    equalities.push(isNull ? `${expr} is null` : `${expr} = ${p}`);
+    const p = isNull ? '' : params.add(value, key.cast);
+    let beyond: string;
+    if (key.direction === 'asc') beyond = isNull ? 'false' : `(${key.sql} > ${p} or ${key.sql} is null)`;
+    else beyond = isNull ? `${key.sql} is not null` : `${key.sql} < ${p}`;
+    branches.push([...equalities, beyond].join(' and '));
+    equalities.push(isNull ? `${key.sql} is null` : `${key.sql} = ${p}`);
   });
-  branches.push([...equalities, `r.id > ${params.add(after.id, '::uuid')}`].join(' and '));
   return `(${branches.map((b) => `(${b})`).join(' or ')})`;
 }
 
-export function compileListQuery(tenantId: string, query: ListQuery): CompiledList {
+export function compileListQuery(tenantId: string, query: ListQuery, deleted = false): CompiledList {
   const params = new Params();
   const tenant = params.add(tenantId, '::uuid');
   const objectParam = params.add(query.object.id);
-  const base = [`r.tenant_id = ${tenant}`, `r.object_id = ${objectParam}`, query.deleted ? 'r.deleted_at is not null' : 'r.deleted_at is null'];
-  if (query.where) base.push(conditionSql(query.where, params, tenant));
+  const base = [`r.tenant_id = ${tenant}`, `r.object_id = ${objectParam}`, deleted ? 'r.deleted_at is not null' : 'r.deleted_at is null'];
+  if (query.where) base.push(conditionSql(query.object, query.where, params, tenant));
   const countParams = [...params.values];
   const countSql = `select count(*)::int as total from record r where ${base.join(' and ')}`;
 
+  const idDirection = query.sort[0]?.direction ?? 'asc';
+  const keys = [
+    ...query.sort.map((key) => {
+      const f = fieldSql(query.object, key.field, 'r');
+      return { sql: f.sql, cast: f.cast, direction: key.direction };
+    }),
+    { sql: 'r.id', cast: '::uuid', direction: idDirection },
+  ];
   const where = [...base];
-  if (query.after) where.push(afterSql(query.sort, query.after, params));
+  if (query.after) where.push(afterSql(keys, [...query.after.values, query.after.id], params));
 
-  const select = ['r.id', 'r.object_id', 'r.version', 'r.data', 'r.created_at', 'r.created_by', 'r.updated_at', 'r.updated_by', 'r.deleted_at', 'r.deleted_by'];
-  const sortAliases = query.sort.map((key, i) => {
-    select.push(`${sortExpression(key)} as s${i}`);
+  const select = ['r.id', 'r.object_id', 'r.version', 'r.data', 'r.created_at', 'r.created_by', 'r.updated_at', 'r.updated_by'];
+  const sortAliases = query.sort.map((_, i) => {
+    select.push(`${keys[i]!.sql} as s${i}`);
     return `s${i}`;
   });
+  const order = keys.map((key) => `${key.sql} ${key.direction}`).join(', ');
+  const page = `select ${select.join(', ')} from record r where ${where.join(' and ')} order by ${order} limit ${params.add(query.limit + 1)}`;
+  if (query.expand.length === 0) return { sql: page, params: params.values, countSql, countParams, sortAliases };
+
+  // Looked-up records are joined after the limit, so only the page's rows pay for the join.
+  const outerSelect = ['p.*'];
   const joins = query.expand.map((field, i) => {
-    select.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
-    return `left join record e${i} on e${i}.tenant_id = r.tenant_id and e${i}.id = ${valueSql(field, 'r')}::uuid and e${i}.deleted_at is null`;
+    outerSelect.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
+    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.id = (p.data->>${literal(field.id)})::uuid and e${i}.deleted_at is null`;
   });
-  const order = [...query.sort.map((key) => `${sortExpression(key)} ${key.direction}`), 'r.id asc'];
-  const sql = `select ${select.join(', ')} from record r ${joins.join(' ')} where ${where.join(' and ')} order by ${order.join(', ')} limit ${params.add(query.limit + 1)}`;
+  const outerOrder = keys.map((key, i) => `${i < sortAliases.length ? `p.${sortAliases[i]}` : 'p.id'} ${key.direction}`).join(', ');
+  const sql = `select ${outerSelect.join(', ')} from (${page}) p ${joins.join(' ')} order by ${outerOrder}`;
   return { sql, params: params.values, countSql, countParams, sortAliases };
 }

@@ -1,10 +1,13 @@
-import type { FieldDef } from '@protean/metadata';
+import { slotOf, systemFieldIds, type FieldDef, type IndexSlot, type ObjectDef } from '@protean/metadata';
 
 /** Field ids are validated identifiers; quoting keeps the literal safe regardless. */
 export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-export type SqlKind = 'text' | 'numeric' | 'boolean' | 'jsonb';
+export type SqlKind = 'text' | 'ci_text' | 'numeric' | 'boolean' | 'timestamp' | 'uuid' | 'jsonb';
 
+const CASE_INSENSITIVE: ReadonlySet<string> = new Set(['text', 'longText', 'email', 'phone', 'url', 'autonumber']);
+
+/** How a field's values compare in SQL. Text compares case-insensitively, as people search. */
 export function sqlKind(field: FieldDef): SqlKind {
   switch (field.type) {
     case 'number':
@@ -17,27 +20,80 @@ export function sqlKind(field: FieldDef): SqlKind {
     case 'json':
       return 'jsonb';
     default:
-      // Dates and datetimes are stored as fixed-width ISO strings, so text order is time order.
-      return 'text';
+      return CASE_INSENSITIVE.has(field.type) ? 'ci_text' : 'text';
   }
+}
+
+export interface FieldSql {
+  /** The SQL expression of the value. */
+  sql: string;
+  /** The cast a bound parameter needs to compare with it. */
+  cast: string;
+  kind: SqlKind;
+  /** The expression already holds lower-cased text (a text slot). */
+  lowered: boolean;
 }
 
 /**
- * The one SQL expression for a field's value. The field id is inlined (never a parameter)
- * so that expression indexes built by the index manager match the query text exactly.
+ * The one SQL expression for a field's value: its typed index slot when it has one (ADR 0002),
+ * a record column for system fields, else a JSONB expression. The field id is inlined, never a
+ * parameter, and the same text is produced every time so plans are stable.
  */
-export function valueSql(field: FieldDef, alias: string): string {
+export function fieldSql(object: ObjectDef, field: FieldDef, alias: string): FieldSql {
+  if (systemFieldIds.has(field.id)) {
+    if (field.id === 'created_at' || field.id === 'updated_at') return { sql: `${alias}.${field.id}`, cast: '::timestamptz', kind: 'timestamp', lowered: false };
+    return { sql: `${alias}.${field.id}`, cast: '::uuid', kind: 'uuid', lowered: false };
+  }
+  const kind = sqlKind(field);
+  const slot = slotOf(object, field.id);
+  if (slot) {
+    const column = `${alias}.ix_${slot}`;
+    if (slot.startsWith('n')) return { sql: column, cast: '::numeric', kind: 'numeric', lowered: false };
+    if (slot.startsWith('d')) return { sql: column, cast: '::timestamptz', kind: 'timestamp', lowered: false };
+    return { sql: column, cast: '::text', kind, lowered: kind === 'ci_text' };
+  }
   const id = literal(field.id);
-  switch (sqlKind(field)) {
+  switch (kind) {
     case 'numeric':
-      return `((${alias}.data->>${id})::numeric)`;
+      return { sql: `((${alias}.data->>${id})::numeric)`, cast: '::numeric', kind, lowered: false };
     case 'boolean':
-      return `((${alias}.data->>${id})::boolean)`;
+      return { sql: `((${alias}.data->>${id})::boolean)`, cast: '::boolean', kind, lowered: false };
     case 'jsonb':
-      return `(${alias}.data->${id})`;
+      return { sql: `(${alias}.data->${id})`, cast: '::jsonb', kind, lowered: false };
     default:
-      return `(${alias}.data->>${id})`;
+      // Dates and datetimes are stored as fixed-width ISO strings, so text order is time order.
+      return { sql: `(${alias}.data->>${id})`, cast: '::text', kind, lowered: false };
   }
 }
 
-export const castFor = (kind: SqlKind) => (kind === 'numeric' ? '::numeric' : kind === 'boolean' ? '::boolean' : kind === 'jsonb' ? '::jsonb' : '::text');
+/** The value a field puts into its slot column, or null. */
+export function slotValue(slot: IndexSlot, field: FieldDef, stored: unknown): string | number | null {
+  if (stored === undefined || stored === null) return null;
+  if (slot.startsWith('n')) return typeof stored === 'number' ? stored : null;
+  if (slot.startsWith('d')) return typeof stored === 'string' ? (field.type === 'date' ? `${stored}T00:00:00Z` : stored) : null;
+  if (typeof stored !== 'string') return null;
+  return sqlKind(field) === 'ci_text' ? stored.toLowerCase() : stored;
+}
+
+export const SLOT_COLUMNS = ['ix_t1', 'ix_t2', 'ix_t3', 'ix_t4', 'ix_n1', 'ix_n2', 'ix_d1', 'ix_d2'] as const;
+export const SLOT_TYPES: Record<(typeof SLOT_COLUMNS)[number], string> = {
+  ix_t1: 'text',
+  ix_t2: 'text',
+  ix_t3: 'text',
+  ix_t4: 'text',
+  ix_n1: 'numeric',
+  ix_n2: 'numeric',
+  ix_d1: 'timestamptz',
+  ix_d2: 'timestamptz',
+};
+
+/** Every slot column's value for one record (null where the object has no field in the slot). */
+export function slotRow(object: ObjectDef, data: Record<string, unknown>): (string | number | null)[] {
+  const slots = object.indexSlots ?? {};
+  return SLOT_COLUMNS.map((column) => {
+    const slot = column.slice(3) as IndexSlot;
+    const fieldId = slots[slot];
+    const field = fieldId ? object.fields.find((f) => f.id === fieldId) : undefined;
+    return field ? slotValue(slot, field, data[field.id]) : null;
+  });
+}

@@ -1,0 +1,75 @@
+import type { FieldDef } from '../schemas/field-def.ts';
+import type { IndexSlot, IndexSlots, ObjectDef } from '../schemas/object-def.ts';
+import type { Snapshot } from '../schemas/snapshot.ts';
+
+/**
+ * Where a field of each type may go, best slot first (ADR 0002): picklists lead the first
+ * composite index (t1, d1, id, n1), lookups the second (t2, d2, id), the name or a unique
+ * text the third (t3, id), and the fourth (t4, n2, id) takes what is left.
+ */
+function candidates(object: ObjectDef, field: FieldDef): IndexSlot[] {
+  switch (field.type) {
+    case 'picklist':
+      return ['t1', 't4'];
+    case 'lookup':
+      return ['t2', 't4'];
+    case 'owner':
+      return ['t4'];
+    case 'date':
+    case 'datetime':
+      return ['d1', 'd2'];
+    case 'number':
+    case 'currency':
+    case 'percent':
+      return ['n1', 'n2'];
+    case 'text':
+    case 'email':
+    case 'phone':
+    case 'url':
+    case 'autonumber':
+      return field.id === object.nameFieldId || field.unique ? ['t3'] : [];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Gives fields that are new in `next` (absent from `previous`) a free index slot of their
+ * kind. A new field holds no values yet, so its slot is usable at once with no backfill.
+ * Fields that already exist keep their slot; reassigning one needs a backfill (later).
+ */
+export function assignIndexSlots(previous: Snapshot, next: Snapshot): Snapshot {
+  const before = new Map(previous.objects.map((o) => [o.id, o]));
+  return {
+    ...next,
+    objects: next.objects.map((object) => {
+      const old = before.get(object.id);
+      const existing = new Set(old?.fields.map((f) => f.id) ?? []);
+      // Slots are the platform's to assign: whatever a change request says about them is ignored.
+      const slots: IndexSlots = { ...old?.indexSlots };
+      // A purged field gives its slot back.
+      for (const [slot, fieldId] of Object.entries(slots)) if (!object.fields.some((f) => f.id === fieldId)) delete slots[slot as IndexSlot];
+      const fresh = object.fields.filter((f) => !existing.has(f.id) && !f.deletedAt);
+      const taken = new Set(Object.values(slots));
+      // The name field first, so it wins t3 over other unique texts.
+      const ordered = [...fresh].sort((a, b) => Number(b.id === object.nameFieldId) - Number(a.id === object.nameFieldId));
+      for (const field of ordered) {
+        if (taken.has(field.id)) continue;
+        const slot = candidates(object, field).find((s) => slots[s] === undefined);
+        if (!slot) continue;
+        slots[slot] = field.id;
+        taken.add(field.id);
+      }
+      const { indexSlots: _ignored, ...rest } = object;
+      return Object.keys(slots).length ? { ...rest, indexSlots: slots } : rest;
+    }),
+  };
+}
+
+/** The slot a field fills, if any. */
+export function slotOf(object: ObjectDef, fieldId: string): IndexSlot | undefined {
+  const slots = object.indexSlots;
+  if (!slots) return undefined;
+  for (const [slot, id] of Object.entries(slots)) if (id === fieldId) return slot as IndexSlot;
+  return undefined;
+}

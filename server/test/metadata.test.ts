@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'meta');
+});
+afterAll(async () => h?.close());
+
+type Problem = { status: number; errors?: { field: string; code: string; message: string; path?: string; dependents?: unknown[]; count?: number }[] };
+
+describe('metadata changes', () => {
+  it('every tenant starts with the standard objects, labelled in English and Chinese', async () => {
+    const snapshot = json<{ revision: number; objects: { apiName: string; labels: Record<string, { singular: string }> }[] }>(await t.api('GET', '/metadata/snapshot'));
+    expect(snapshot.objects.map((o) => o.apiName)).toEqual(expect.arrayContaining(['customer', 'organization', 'deal', 'activity', 'task']));
+    expect(snapshot.objects.find((o) => o.apiName === 'customer')!.labels['zh-CN']!.singular).toBe('客户');
+  });
+
+  it('adds an object and its fields in one all-or-nothing change, which becomes a revision with author and diff', async () => {
+    const before = json<{ revision: number }[]>(await t.api('GET', '/metadata/revisions'))[0]!.revision;
+    const change = await t.api('POST', '/metadata/changes', {
+      message: 'Add pets',
+      operations: [
+        { op: 'createObject', object: { apiName: 'pet', labels: { en: { singular: 'Pet', plural: 'Pets' }, 'zh-CN': { singular: '宠物', plural: '宠物' } }, fields: [{ apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true }] } },
+        { op: 'createField', object: 'pet', field: { apiName: 'weight', type: 'number', labels: { en: 'Weight' }, precision: 6, scale: 2 } },
+        { op: 'createField', object: 'pet', field: { apiName: 'owner_customer', type: 'lookup', labels: { en: 'Owner' }, lookup: { objectId: 'customer', onDelete: 'setNull', relationshipName: 'pets' } } },
+      ],
+    });
+    expect(change.statusCode, change.body).toBe(200);
+    const revisions = json<{ revision: number; authorName: string; message: string }[]>(await t.api('GET', '/metadata/revisions'));
+    expect(revisions[0]).toMatchObject({ revision: before + 1, authorName: 'Test Admin', message: 'Add pets' });
+    const created = await t.api('POST', '/records/pet', { name: 'Rex', weight: 12.5 });
+    expect(created.statusCode, created.body).toBe(201);
+  });
+
+  it('a change request with several bad operations reports every error with its path and applies none', async () => {
+    const before = json<{ revision: number }[]>(await t.api('GET', '/metadata/revisions'))[0]!.revision;
+    const r = await t.api('POST', '/metadata/changes', {
+      operations: [
+        { op: 'createField', object: 'customer', field: { apiName: 'good_one', type: 'text', labels: { en: 'Good' } } },
+        { op: 'createField', object: 'nope', field: { apiName: 'x', type: 'text', labels: { en: 'X' } } },
+        { op: 'createField', object: 'customer', field: { apiName: 'Bad Name', type: 'text', labels: { en: 'Bad' } } },
+        { op: 'createField', object: 'customer', field: { apiName: 'pick', type: 'picklist', labels: { en: 'Pick' } } },
+      ],
+    });
+    expect(r.statusCode).toBe(422);
+    const errors = (r.json() as Problem).errors!;
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(errors.map((e) => e.path ?? e.field).join(' ')).toMatch(/operations\/1/);
+    expect(errors.map((e) => e.path ?? e.field).join(' ')).toMatch(/operations\/2/);
+    expect(errors.map((e) => e.path ?? e.field).join(' ')).toMatch(/operations\/3/);
+    expect(json<{ revision: number }[]>(await t.api('GET', '/metadata/revisions'))[0]!.revision).toBe(before);
+  });
+
+  it('renaming an API name keeps the old one working as an alias; relabelling never touches record data', async () => {
+    await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'region', type: 'text', labels: { en: 'Region' } });
+    const rec = json(await t.api('POST', '/records/organization', { name: 'Alias Org', region: 'North' }));
+    const rename = await t.api('PATCH', '/metadata/objects/organization/fields/region', { apiName: 'territory', labels: { en: 'Territory', 'zh-CN': '区域' } });
+    expect(rename.statusCode, rename.body).toBe(200);
+    const read = json(await t.api('GET', `/records/organization/${String(rec['id'])}`));
+    expect(read['territory']).toBe('North');
+    const viaAlias = await t.api('GET', `/records/organization?filter=${encodeURIComponent(JSON.stringify({ field: 'region', op: 'eq', value: 'North' }))}`);
+    expect(viaAlias.statusCode).toBe(200);
+    expect(json<{ data: unknown[] }>(viaAlias).data).toHaveLength(1);
+  });
+
+  it('deleting a field that a layout or lookup depends on is refused with the dependents listed', async () => {
+    const r = await t.api('DELETE', '/metadata/objects/customer');
+    expect(r.statusCode).toBe(422);
+    const layoutField = await t.api('DELETE', '/metadata/objects/customer/fields/email');
+    expect([200, 422]).toContain(layoutField.statusCode);
+    if (layoutField.statusCode === 422) expect(JSON.stringify((layoutField.json() as Problem).errors)).toMatch(/layout/i);
+  });
+
+  it('making a field required while records lack it is refused with a count, or applied with a backfill', async () => {
+    await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'segment', type: 'text', labels: { en: 'Segment' } });
+    await t.api('POST', '/records/organization', { name: 'No Segment 1' });
+    const refused = await t.api('PATCH', '/metadata/objects/organization/fields/segment', { required: true });
+    expect(refused.statusCode).toBe(422);
+    expect((refused.json() as Problem).errors?.[0]?.count).toBeGreaterThan(0);
+    const applied = await t.api('PATCH', '/metadata/objects/organization/fields/segment', { required: true, backfill: 'unknown' });
+    expect(applied.statusCode, applied.body).toBe(200);
+    const list = json<{ data: { segment: string }[] }>(await t.api('GET', '/records/organization?limit=200'));
+    expect(list.data.every((r) => r.segment !== null)).toBe(true);
+  });
+
+  it('a deleted field keeps its data and comes back when restored', async () => {
+    await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'motto', type: 'text', labels: { en: 'Motto' } });
+    const rec = json(await t.api('POST', '/records/organization', { name: 'Motto Org', segment: 's', motto: 'Carpe diem' }));
+    expect((await t.api('DELETE', '/metadata/objects/organization/fields/motto')).statusCode).toBe(200);
+    expect(json(await t.api('GET', `/records/organization/${String(rec['id'])}`))['motto']).toBeUndefined();
+    const restore = await t.api('POST', '/metadata/changes', { operations: [{ op: 'restoreField', object: 'organization', field: 'motto' }] });
+    expect(restore.statusCode, restore.body).toBe(200);
+    expect(json(await t.api('GET', `/records/organization/${String(rec['id'])}`))['motto']).toBe('Carpe diem');
+  });
+
+  it('any two revisions can be compared, and restoring one creates a new revision', async () => {
+    const revisions = json<{ revision: number }[]>(await t.api('GET', '/metadata/revisions'));
+    const latest = revisions[0]!.revision;
+    const diff = await t.api('GET', `/metadata/revisions/compare?from=1&to=${latest}`);
+    expect(diff.statusCode).toBe(200);
+    expect((diff.json() as unknown[]).length).toBeGreaterThan(0);
+    const restored = await t.api('POST', '/metadata/revisions/1/restore');
+    expect(restored.statusCode, restored.body).toBe(200);
+    expect(json<{ revision: number }>(restored).revision).toBe(latest + 1);
+    const objects = json<{ apiName: string }[]>(await t.api('GET', '/metadata/objects'));
+    expect(objects.map((o) => o.apiName)).not.toContain('pet');
+  });
+
+  it('a change made through one server process is served by another on its next request', async () => {
+    const second = await buildApp({ db: h.db });
+    await second.app.ready();
+    try {
+      const read = async () =>
+        second.app.inject({ method: 'GET', url: '/api/v1/metadata/objects/organization', headers: { authorization: `Bearer ${t.key}` } }).then((r) => r.json() as { labels: { en: { singular: string } } });
+      expect((await read()).labels.en.singular).not.toBe('Company');
+      const change = await t.api('PATCH', '/metadata/objects/organization', { labels: { en: { singular: 'Company', plural: 'Companies' } } });
+      expect(change.statusCode, change.body).toBe(200);
+      // NOTIFY is delivered asynchronously; give it a moment to arrive.
+      let label = '';
+      for (let i = 0; i < 50 && label !== 'Company'; i++) {
+        label = (await read()).labels.en.singular;
+        if (label !== 'Company') await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(label).toBe('Company');
+    } finally {
+      await second.app.close();
+    }
+  });
+
+  it('publishes the JSON Schema of each metadata kind', async () => {
+    const r = await t.api('GET', '/metadata/schemas/field');
+    expect(r.statusCode).toBe(200);
+    expect(JSON.stringify(r.json())).toContain('apiName');
+  });
+});

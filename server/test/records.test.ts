@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'rec');
+});
+afterAll(async () => h?.close());
+
+async function newOrganization(name: string): Promise<string> {
+  const response = await t.api('POST', '/records/organization', { name });
+  expect(response.statusCode, response.body).toBe(201);
+  return json(response)['id'] as string;
+}
+
+describe('records through the REST API', () => {
+  it('creates, reads with an ETag, updates with If-Match and answers 412 to a stale version', async () => {
+    const orgId = await newOrganization('Acme Clinic');
+    const created = await t.api('POST', '/records/customer', { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.com', organization: orgId });
+    expect(created.statusCode, created.body).toBe(201);
+    const customer = json(created);
+    expect(customer['customer_number']).toMatch(/^CUS-\d{4}$/);
+    expect(customer['owner']).toBe(t.adminId);
+
+    const read = await t.api('GET', `/records/customer/${String(customer['id'])}?expand=organization`);
+    expect(read.statusCode).toBe(200);
+    expect(read.headers['etag']).toBe('"1"');
+    expect((json(read)['organization'] as Record<string, unknown>)['name']).toBe('Acme Clinic');
+
+    const updated = await t.api('PATCH', `/records/customer/${String(customer['id'])}`, { last_name: 'King' }, { 'if-match': '"1"' });
+    expect(updated.statusCode, updated.body).toBe(200);
+    expect(json(updated)['version']).toBe(2);
+    expect(json(updated)['first_name']).toBe('Ada');
+
+    const stale = await t.api('PATCH', `/records/customer/${String(customer['id'])}`, { last_name: 'Byron' }, { 'if-match': '"1"' });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.headers['content-type']).toContain('application/problem+json');
+    const after = await t.api('GET', `/records/customer/${String(customer['id'])}`);
+    expect(json(after)['last_name']).toBe('King');
+  });
+
+  it('soft-deletes into the recycle bin and restores', async () => {
+    const id = await newOrganization('Temporary Org');
+    expect((await t.api('DELETE', `/records/organization/${id}`)).statusCode).toBe(204);
+    expect((await t.api('GET', `/records/organization/${id}`)).statusCode).toBe(404);
+    const bin = json<unknown[]>(await t.api('GET', '/recycle-bin?object=organization')) as Record<string, unknown>[];
+    expect(bin.map((r) => r['id'])).toContain(id);
+    const restored = await t.api('POST', `/records/organization/${id}/restore`);
+    expect(restored.statusCode, restored.body).toBe(200);
+    expect((await t.api('GET', `/records/organization/${id}`)).statusCode).toBe(200);
+  });
+
+  it('refuses to delete an organization that customers still point at when the lookup restricts, and cascades when it cascades', async () => {
+    const orgId = await newOrganization('Referenced Org');
+    const c = await t.api('POST', '/records/customer', { first_name: 'Rex', last_name: 'Ref', organization: orgId });
+    expect(c.statusCode, c.body).toBe(201);
+    const refused = await t.api('DELETE', `/records/organization/${orgId}`);
+    const lookup = (await t.api('GET', '/metadata/objects/customer')).json().fields.find((f: { apiName: string }) => f.apiName === 'organization');
+    if (lookup.lookup.onDelete === 'restrict') {
+      expect(refused.statusCode).toBe(409);
+      expect((await t.api('GET', `/records/organization/${orgId}`)).statusCode).toBe(200);
+    } else {
+      expect(refused.statusCode).toBe(204);
+    }
+  });
+
+  it('lists with filters on picklists, numbers and the looked-up record, sorts, pages with a cursor and counts', async () => {
+    const orgA = await newOrganization('Filter Alpha');
+    const orgB = await newOrganization('Filter Beta');
+    const ops = Array.from({ length: 30 }, (_, i) => ({
+      op: 'create',
+      data: { name: `Deal ${String(i).padStart(2, '0')}`, stage: i % 2 ? 'proposal' : 'prospecting', amount: i * 100, close_date: `2027-01-${String((i % 28) + 1).padStart(2, '0')}`, organization: i % 3 ? orgA : orgB },
+    }));
+    const batch = await t.api('POST', '/records/deal/batch', { operations: ops });
+    expect(batch.statusCode, batch.body).toBe(200);
+
+    const filter = JSON.stringify({ and: [{ field: 'stage', op: 'eq', value: 'proposal' }, { field: 'amount', op: 'gte', value: 500 }, { field: 'organization.name', op: 'eq', value: 'Filter Alpha' }] });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let total = 0;
+    for (let page = 0; page < 10; page++) {
+      const query: string = `/records/deal?filter=${encodeURIComponent(filter)}&sort=-close_date,name&limit=4&count=true&expand=organization${cursor ? `&cursor=${cursor}` : ''}`;
+      const response = await t.api('GET', query);
+      expect(response.statusCode, response.body).toBe(200);
+      const body = json<{ data: Record<string, unknown>[]; nextCursor: string | null; total: number }>(response);
+      total = body.total;
+      for (const r of body.data) {
+        expect(r['stage']).toBe('proposal');
+        expect(Number(r['amount'])).toBeGreaterThanOrEqual(500);
+        expect((r['organization'] as Record<string, unknown>)['name']).toBe('Filter Alpha');
+        seen.push(String(r['close_date']) + '|' + String(r['name']));
+      }
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+    const expected = ops
+      .map((o) => o.data)
+      .filter((d) => d.stage === 'proposal' && d.amount >= 500 && d.organization === orgA)
+      .map((d) => `${d.close_date}|${d.name}`)
+      .sort((a, b) => (a.split('|')[0]! < b.split('|')[0]! ? 1 : a.split('|')[0]! > b.split('|')[0]! ? -1 : a < b ? -1 : 1));
+    expect(seen).toEqual(expected);
+    expect(total).toBe(expected.length);
+  });
+
+  it('upserts by a unique field inside an all-or-nothing batch', async () => {
+    await t.api('POST', '/metadata/objects/customer/fields', { apiName: 'external_ref', type: 'text', labels: { en: 'External ref' }, unique: true, maxLength: 40 });
+    const first = await t.api('POST', '/records/customer/batch', { operations: [{ op: 'upsert', matchField: 'external_ref', data: { first_name: 'U', last_name: 'One', external_ref: 'X-1' } }] });
+    expect(first.statusCode, first.body).toBe(200);
+    const second = await t.api('POST', '/records/customer/batch', { operations: [{ op: 'upsert', matchField: 'external_ref', data: { first_name: 'U', last_name: 'Uno', external_ref: 'X-1' } }] });
+    expect(second.statusCode, second.body).toBe(200);
+    expect(json<{ data: Record<string, unknown>[] }>(second).data[0]!['id']).toBe(json<{ data: Record<string, unknown>[] }>(first).data[0]!['id']);
+    expect(json<{ data: Record<string, unknown>[] }>(second).data[0]!['last_name']).toBe('Uno');
+  });
+
+  it('lists the records that look a record up as related lists', async () => {
+    const orgId = await newOrganization('Related Org');
+    await t.api('POST', '/records/customer', { first_name: 'Rel', last_name: 'One', organization: orgId });
+    const related = json<{ object: string; field: string; total: number }[]>(await t.api('GET', `/related/organization/${orgId}`));
+    expect(related.find((g) => g.object === 'customer' && g.field === 'organization')?.total).toBe(1);
+  });
+
+  it('publishes an OpenAPI 3.1 document generated from the tenant metadata', async () => {
+    const doc = json(await t.api('GET', '/openapi.json'));
+    expect(doc['openapi']).toBe('3.1.0');
+    expect(Object.keys(doc['paths'] as object)).toContain('/records/customer/{id}');
+  });
+});
