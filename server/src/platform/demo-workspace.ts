@@ -35,7 +35,7 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
   const organizations = await app.data.batch(principal, model, object('organization'), [
     { op: 'create', data: { name: 'Harbor Health Clinic', website: 'https://harbor.example', industry: 'healthcare' } },
     { op: 'create', data: { name: 'Northwind Academy', website: 'https://northwind.example', industry: 'education' } },
-    { op: 'create', data: { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'financial_services' } },
+    { op: 'create', data: { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'finance' } },
   ]);
   const people = [
     ['Mei', 'Chen', 'mei.chen@example.com'],
