@@ -128,3 +128,31 @@ describe('records through the REST API', () => {
     expect(Object.keys(doc['paths'] as object)).toContain('/records/customer/{id}');
   });
 });
+
+describe('cursor pagination', () => {
+  it('walks every record exactly once in both directions, with empty values and ties in the sort field', async () => {
+    const org = await newOrganization('Paging Org');
+    const operations = Array.from({ length: 23 }, (_, i) => ({
+      op: 'create',
+      // Every third deal has no close date; the rest share a handful of dates, so ties abound.
+      data: { name: `Paged ${i}`, organization: org, ...(i % 3 === 0 ? {} : { close_date: `2027-03-0${(i % 4) + 1}` }) },
+    }));
+    const batch = await t.api('POST', '/records/deal/batch', { operations });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const filter = encodeURIComponent(JSON.stringify({ field: 'organization', op: 'eq', value: org }));
+    for (const sort of ['close_date', '-close_date', 'amount', '-created_at']) {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 20; page++) {
+        const response = await t.api('GET', `/records/deal?filter=${filter}&sort=${sort}&limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.statusCode, response.body).toBe(200);
+        const body = json<{ data: { id: string }[]; nextCursor: string | null }>(response);
+        ids.push(...body.data.map((r) => r.id));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      expect(new Set(ids).size, sort).toBe(23);
+      expect(ids, sort).toHaveLength(23);
+    }
+  });
+});

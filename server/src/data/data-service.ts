@@ -236,6 +236,7 @@ export class DataService {
     const fields = model.liveFields(object);
     const problems: FieldProblem[] = [];
     const pending: PendingRecord[] = items.map(({ input, index }) => {
+      requireObject(input, index);
       const errors = validate(input);
       for (const e of errors) problems.push(index === undefined ? e : { ...e, index });
       const body = (input ?? {}) as Record<string, unknown>;
@@ -278,6 +279,7 @@ export class DataService {
     const at = (p: FieldProblem): FieldProblem => (item.index === undefined ? p : { ...p, index: item.index });
     if (!UUID.test(item.id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${item.id}`);
     const validate = model.memo(`validate:update:${object.id}`, () => createRecordValidator(object, 'update'));
+    requireObject(item.input, item.index);
     const errors = validate(item.input);
     if (errors.length) throw validationError(errors.length === 1 ? `${errors[0]!.field} ${errors[0]!.message}` : `${errors.length} values are invalid`, errors.map(at));
     const row = await lockRow(tx, principal.tenantId, object, item.id);
@@ -369,6 +371,11 @@ async function lockRow(tx: Queryable, tenantId: string, object: ObjectDef, id: s
 }
 
 const stale = (current: number) => preconditionFailed(`The record was changed by someone else (now at version ${current}); reload it and apply your change again`, { currentVersion: current });
+
+function requireObject(input: unknown, index: number | undefined): asserts input is Record<string, unknown> {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return;
+  throw validationError('A record is a JSON object of field values', [{ field: '', code: 'type', message: 'must be a JSON object', ...(index === undefined ? {} : { index }) }]);
+}
 
 /**
  * A person's record name is their first and last name when no name was given. This stands in

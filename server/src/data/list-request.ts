@@ -23,12 +23,13 @@ const DEFAULT_SORT: SortKey[] = [{ field: systemFields.find((f) => f.id === 'cre
  * type. Anything unknown is refused with the field and the reason.
  */
 export function parseListRequest(model: TenantModel, object: ObjectDef, request: ListRequest): ListQuery & { select: FieldDef[] | undefined; withTotal: boolean } {
-  const planned = planQuery(model.snapshot, object.id, {
+  const params = {
     ...(request.filter ? { filter: request.filter } : {}),
     ...(request.sort ? { sort: request.sort } : {}),
     ...(request.fields ? { fields: request.fields } : {}),
     ...(request.expand ? { expand: request.expand } : {}),
-  });
+  };
+  const planned = model.queryPlans.getOrCreate(`${object.id}\n${JSON.stringify(params)}`, () => planQuery(model.snapshot, object.id, params));
   if (!planned.ok) {
     const problems = planned.errors.map((e) => ({ field: e.field || e.param, code: e.code, message: e.message, param: e.param, ...(e.path ? { path: e.path } : {}) }));
     throw validationError(problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} problems in the query`, problems, 400);

@@ -1,4 +1,4 @@
-import type { FieldDef, ObjectDef, Snapshot } from '@protean/metadata';
+import { BoundedCache, type FieldDef, type ObjectDef, type QueryPlanResult, type Snapshot } from '@protean/metadata';
 
 /**
  * One tenant's metadata at one revision, indexed for the request path. Built once per
@@ -11,6 +11,8 @@ export class TenantModel {
   readonly #fieldsByName = new Map<string, Map<string, FieldDef>>();
   readonly #fieldsById = new Map<string, Map<string, FieldDef>>();
   readonly #memo = new Map<string, unknown>();
+  /** Planned list queries by their query string; bounded because clients choose the keys. */
+  readonly queryPlans = new BoundedCache<string, QueryPlanResult>(256);
 
   constructor(tenantId: string, snapshot: Snapshot) {
     this.tenantId = tenantId;
