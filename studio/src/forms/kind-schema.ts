@@ -10,13 +10,34 @@ function isSchema(v: unknown): v is Schema {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * An optional nested object (a description per locale, the zh-CN labels) must not force its
+ * inner required keys while it is left empty; the server still checks the whole document.
+ */
+export function relaxOptionalObjects(schema: Schema): Schema {
+  const props = isSchema(schema['properties']) ? schema['properties'] : null;
+  if (!props) return schema;
+  const required = Array.isArray(schema['required']) ? (schema['required'] as string[]) : [];
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (!isSchema(v) || !isSchema(v['properties'])) {
+      out[k] = v;
+      continue;
+    }
+    const child = relaxOptionalObjects(v);
+    if (!required.includes(k)) delete child['required'];
+    out[k] = child;
+  }
+  return { ...schema, properties: out };
+}
+
 /** Keeps only `keep` properties (in that order) and drops them from `required` when `optional`. */
 export function pickProperties(schema: JsonSchema, keep: readonly string[], optional: readonly string[] = []): JsonSchema {
   const props = isSchema(schema['properties']) ? schema['properties'] : {};
   const out: Schema = {};
   for (const k of keep) if (k in props) out[k] = props[k];
   const required = (Array.isArray(schema['required']) ? (schema['required'] as string[]) : []).filter((r) => r in out && !optional.includes(r));
-  const next: JsonSchema = { ...schema, properties: out, required };
+  const next: JsonSchema = relaxOptionalObjects({ ...schema, properties: out, required });
   delete next['$id'];
   delete next['title'];
   return next;

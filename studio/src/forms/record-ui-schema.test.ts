@@ -5,6 +5,7 @@ import { createI18n } from '../i18n/i18n.tsx';
 import { findObject } from '../lib/model.ts';
 import { buildRecordForm, serverErrorsToErrorSchema, toFormData } from './record-ui-schema.ts';
 import { changedFields } from './record-form.tsx';
+import { relaxOptionalObjects } from './kind-schema.ts';
 
 const snapshot = standardSnapshot();
 const deal = findObject(snapshot, 'deal')!;
@@ -70,5 +71,23 @@ describe('record forms from the compiled record schema and a layout', () => {
 
   it('sends only what changed, with a cleared value as null', () => {
     expect(changedFields({ name: 'A', amount: 5, stage: 'proposal' }, { name: 'A', stage: 'negotiation' })).toEqual({ amount: null, stage: 'negotiation' });
+  });
+});
+
+
+describe('setup forms from kind schemas', () => {
+  it('an empty optional per-locale object does not demand its inner fields', () => {
+    const schema = {
+      type: 'object',
+      required: ['labels'],
+      properties: {
+        labels: { type: 'object', required: ['en'], properties: { en: { type: 'string' }, 'zh-CN': { type: 'object', required: ['singular'], properties: { singular: { type: 'string' } } } } },
+        description: { type: 'object', required: ['en'], properties: { en: { type: 'string' } } },
+      },
+    };
+    const relaxed = relaxOptionalObjects(schema) as { properties: Record<string, { required?: string[]; properties: Record<string, { required?: string[] }> }> };
+    expect(relaxed.properties['labels']!.required).toEqual(['en']);
+    expect(relaxed.properties['labels']!.properties['zh-CN']!.required).toBeUndefined();
+    expect(relaxed.properties['description']!.required).toBeUndefined();
   });
 });

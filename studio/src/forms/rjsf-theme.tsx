@@ -20,10 +20,12 @@ function SectionedObjectTemplate(props: ObjectFieldTemplateProps) {
   const options = (props.uiSchema?.['ui:options'] ?? {}) as { sections?: FormSection[] };
   const byName = new Map(props.properties.map((p) => [p.name, p]));
   if (!options.sections) {
+    // Small nested objects (labels per locale, singular/plural) sit side by side.
+    const compact = props.fieldPathId.$id.split('_').length > 1 && props.properties.length <= 4;
     return (
       <fieldset className="rjsf-object" id={props.fieldPathId.$id}>
         {props.title ? <legend>{props.title}</legend> : null}
-        {props.properties.map((p) => p.content)}
+        <div className={compact ? 'form-grid cols-2' : undefined}>{props.properties.map((p) => p.content)}</div>
       </fieldset>
     );
   }

@@ -11,6 +11,7 @@ import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
 import { useKindSchema } from './use-kind-schema.ts';
 import { objectForm } from './object-form.ts';
+import { deriveApiName } from './api-name.ts';
 
 export default function ObjectsPage(_: PageProps) {
   const i18n = useI18n();
@@ -108,6 +109,7 @@ function CreateObjectDialog({ onClose }: { onClose: () => void }) {
           uiSchema={form.uiSchema}
           formData={{}}
           idPrefix="object"
+          derive={deriveApiName}
           submitLabel={t('action.create')}
           onCancel={onClose}
           onSubmit={async (data) => {

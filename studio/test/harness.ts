@@ -1,0 +1,111 @@
+// Browser-test harness: the real server (built studio, temporary data folder or DATABASE_URL)
+// on a free port, a fresh workspace per run, and Debian's Chromium driven by playwright-core.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const screenshotDir = resolve(repoRoot, process.env['PROTEAN_TEST_OUTPUT'] ?? 'test-output', 'screenshots');
+
+export interface Workspace {
+  baseUrl: string;
+  tenant: string;
+  email: string;
+  password: string;
+  adminName: string;
+  stop: () => Promise<void>;
+}
+
+function ensureStudioBuilt() {
+  if (existsSync(join(repoRoot, 'studio', 'dist', 'index.html'))) return;
+  const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', 'studio'], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('studio build failed');
+}
+
+/** Starts `server/src/main.ts` on port 0 and creates a workspace with an admin through the operator API. */
+export async function startWorkspace(): Promise<Workspace> {
+  ensureStudioBuilt();
+  const dataDir = mkdtempSync(join(tmpdir(), 'protean-studio-'));
+  const operatorToken = `op_${randomBytes(16).toString('hex')}`;
+  const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'server', 'src', 'main.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_DEMO: '0', PROTEAN_OPERATOR_TOKEN: operatorToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /running at (http:\/\/[^\s]+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]!.replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1'));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+  const tenant = `st${randomBytes(4).toString('hex')}`;
+  const email = `admin@${tenant}.test`;
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  const adminName = '管理员';
+  const res = await fetch(`${baseUrl}/api/v1/tenants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ slug: tenant, name: '演示公司', admin: { email, name: adminName, password } }),
+  });
+  if (res.status !== 201) throw new Error(`creating the workspace failed: ${res.status} ${await res.text()}`);
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { baseUrl, tenant, email, password, adminName, stop };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export async function signIn(page: Page, ws: Workspace) {
+  await page.goto(`${ws.baseUrl}/`);
+  await page.getByLabel(/Organization|组织/).fill(ws.tenant);
+  await page.getByLabel(/^(Email|电子邮件)$/).fill(ws.email);
+  await page.getByLabel(/^(Password|密码)$/).fill(ws.password);
+  await page.getByRole('button', { name: /^(Sign in|登录)$/ }).click();
+  await page.locator('.topbar').waitFor();
+}
+
+export async function shot(page: Page, name: string) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Calls the REST API with the page's session cookie. */
+export async function api<T>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await page.request.fetch(`${new URL(page.url()).origin}/api/v1${path}`, {
+    method,
+    data: body === undefined ? undefined : JSON.stringify(body),
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+  });
+  const text = await res.text();
+  if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
