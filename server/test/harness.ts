@@ -18,7 +18,7 @@ export async function startHarness(): Promise<Harness> {
   const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });
   await migrate(db);
   const operatorToken = `op_${randomUUID()}`;
-  const server = await buildApp({ db, operatorToken });
+  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1" });
   await server.app.ready();
   return {
     db,

@@ -111,8 +111,11 @@ describe('records through the REST API', () => {
     expect(first.statusCode, first.body).toBe(200);
     const second = await t.api('POST', '/records/customer/batch', { operations: [{ op: 'upsert', matchField: 'external_ref', data: { first_name: 'U', last_name: 'Uno', external_ref: 'X-1' } }] });
     expect(second.statusCode, second.body).toBe(200);
-    expect(json<{ data: Record<string, unknown>[] }>(second).data[0]!['id']).toBe(json<{ data: Record<string, unknown>[] }>(first).data[0]!['id']);
-    expect(json<{ data: Record<string, unknown>[] }>(second).data[0]!['last_name']).toBe('Uno');
+    const firstResult = json<{ results: { id: string; action: string }[] }>(first).results[0]!;
+    const secondResult = json<{ results: { id: string; action: string }[] }>(second).results[0]!;
+    expect(firstResult.action).toBe('created');
+    expect(secondResult).toMatchObject({ id: firstResult.id, action: 'updated' });
+    expect(json(await t.api('GET', `/records/customer/${firstResult.id}`))['last_name']).toBe('Uno');
   });
 
   it('lists the records that look a record up as related lists', async () => {

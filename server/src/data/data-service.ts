@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRecordId } from './record-id.ts';
 import { createRecordValidator, fromStoredValue, slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -12,6 +12,7 @@ import type { TenantModel } from './tenant-model.ts';
 export const BATCH_LIMIT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
+const R_COLUMNS = ROW_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ');
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
 // Cascading deletes stop here rather than walk an unbounded graph in one transaction.
@@ -128,7 +129,7 @@ export class DataService {
           where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
         [principal.tenantId, id, object.id, JSON.stringify(data), principal.userId, ...slotRow(object, data)],
       );
-      await writeLinks(tx, principal.tenantId, lookups, [{ id, data }], true);
+      await writeLinks(tx, principal.tenantId, linkedLookups(object, lookups), [{ id, data }], new Map([[id, row.data]]));
       await writeOutbox(tx, principal.tenantId, object, 'restored', [{ recordId: id, payload: { version: restored[0]!.version } }], principal.userId);
       return toApiRecord(model, object, restored[0]!);
     });
@@ -190,12 +191,10 @@ export class DataService {
     return this.#db.withTenant(principal.tenantId, async (q) => {
       const groups = [];
       for (const { object: source, field } of references) {
+        const from = referencing(principal.tenantId, source, field, [id]);
         const rows = await q.query<RecordRow & { total: number }>(
-          `select ${ROW_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, count(*) over ()::int as total
-             from record_link l join record r on r.tenant_id = l.tenant_id and r.id = l.source_id
-            where l.tenant_id = $1 and l.target_id = $2 and l.field_id = $3 and r.object_id = $4 and r.deleted_at is null
-            order by r.updated_at desc, r.id limit $5`,
-          [principal.tenantId, id, field.id, source.id, limit],
+          `select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql} order by r.id desc limit ${limit}`,
+          from.params,
         );
         groups.push({ object: source.apiName, field: field.apiName, label: field.lookup?.relationshipName ?? source.labels.en?.plural ?? source.apiName, records: rows.map((r) => toApiRecord(model, source, r)), total: rows[0]?.total ?? 0 });
       }
@@ -247,26 +246,44 @@ export class DataService {
         const stored = toStoredValue(field, value === undefined ? defaultValue(field, principal) : value);
         if (stored !== undefined && stored !== null) data[field.id] = stored;
       }
-      return index === undefined ? { id: randomUUID(), data } : { id: randomUUID(), data, index };
+      const id = newRecordId();
+      return index === undefined ? { id, data } : { id, data, index };
     });
     if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field || 'The record'} ${problems[0]!.message}` : `${problems.length} values are invalid`, problems);
     for (const p of pending) deriveName(object, p.data, undefined);
     await checkLookups(tx, model, object, pending);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), pending);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending);
-    const slots = pending.map((p) => slotRow(object, p.data));
-    const rows = await tx.query<RecordRow>(
-      `insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
-       select $1, i, $2, d, $3, $3, ${SLOT_COLUMNS.join(', ')}
-         from unnest($4::uuid[], $5::jsonb[], ${SLOT_COLUMNS.map((c, i) => `$${i + 6}::${SLOT_TYPES[c]}[]`).join(', ')}) with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
-        order by n
-       returning ${ROW_COLUMNS}`,
-      [principal.tenantId, object.id, principal.userId, pending.map((p) => p.id), pending.map((p) => JSON.stringify(p.data)), ...SLOT_COLUMNS.map((_, i) => slots.map((row) => row[i]))],
+    // One statement writes the records, their lookup links and their outbox events: one round
+    // trip and one JSON document to parse, however large the batch.
+    const input = JSON.stringify(
+      pending.map((p) => {
+        const row: Record<string, unknown> = { i: p.id, d: p.data };
+        slotRow(object, p.data).forEach((value, k) => (row[SLOT_COLUMNS[k]!] = value));
+        return row;
+      }),
     );
-    await writeLinks(tx, principal.tenantId, fields.filter((f) => f.type === 'lookup'), pending, false);
-    await writeOutbox(tx, principal.tenantId, object, 'created', pending.map((p) => ({ recordId: p.id, payload: { data: p.data } })), principal.userId);
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return pending.map((p) => toApiRecord(model, object, byId.get(p.id)!));
+    const lookups = linkedLookups(object, fields).map((f) => f.id);
+    const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(
+      `with input as materialized (
+         select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
+           with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
+       ), created as (
+         insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
+         select $2, i, $3, d, $4, $4, ${SLOT_COLUMNS.join(', ')} from input order by n
+         returning id, version, created_at, updated_at
+       ), links as (
+         insert into record_link (tenant_id, target_id, field_id, source_id)
+         select $2, (input.d->>f.id)::uuid, f.id, input.i from input cross join unnest($5::text[]) as f(id) where input.d ? f.id
+       ), events as (
+         insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
+         select $2, $3, i, 'created', jsonb_build_object('data', d), $4 from input order by n
+       )
+       select * from created`,
+      [input, principal.tenantId, object.id, principal.userId, lookups],
+    );
+    const byId = new Map(rows.map((r) => [r.id, { ...r, object_id: object.id, created_by: principal.userId, updated_by: principal.userId }]));
+    return pending.map((p) => toApiRecord(model, object, { ...byId.get(p.id)!, data: p.data }));
   }
 
   async #update(
@@ -317,7 +334,7 @@ export class DataService {
         where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
       [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId, ...slotRow(object, data)],
     );
-    await writeLinks(tx, principal.tenantId, changed.filter((f) => f.type === 'lookup'), [pending], true);
+    await writeLinks(tx, principal.tenantId, linkedLookups(object, changed), [pending], new Map([[item.id, row.data]]));
     await writeOutbox(tx, principal.tenantId, object, 'updated', [{ recordId: item.id, payload: { version: updated[0]!.version, changes } }], principal.userId);
     return toApiRecord(model, object, updated[0]!);
   }
@@ -328,30 +345,26 @@ export class DataService {
     const ids = rows.map((r) => r.id);
     let deleted = rows.length;
     for (const { object: source, field } of model.referencesTo(object)) {
-      const referencing = await tx.query<RecordRow>(
-        `select ${ROW_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} from record_link l join record r on r.tenant_id = l.tenant_id and r.id = l.source_id
-          where l.tenant_id = $1 and l.target_id = any($2::uuid[]) and l.field_id = $3 and r.deleted_at is null and not (r.id = any($2::uuid[]))
-          limit ${CASCADE_LIMIT + 1} for update of r`,
-        [principal.tenantId, ids, field.id],
-      );
-      if (referencing.length === 0) continue;
+      const from = referencing(principal.tenantId, source, field, ids);
+      const referencingRows = await tx.query<RecordRow>(`select ${R_COLUMNS} ${from.sql} and not (r.id = any($2::uuid[])) limit ${CASCADE_LIMIT + 1} for update of r`, from.params);
+      if (referencingRows.length === 0) continue;
       const rule = field.lookup?.onDelete ?? 'restrict';
       if (rule === 'restrict') {
-        throw conflict(`${referencing.length} ${source.labels.en?.plural ?? source.apiName} still refer to this record through ${field.labels.en ?? field.apiName}`, [
-          { field: `${source.apiName}.${field.apiName}`, code: 'restrict', message: `is still used by ${referencing.length} record(s)`, count: referencing.length },
+        throw conflict(`${referencingRows.length} ${source.labels.en?.plural ?? source.apiName} still refer to this record through ${field.labels.en ?? field.apiName}`, [
+          { field: `${source.apiName}.${field.apiName}`, code: 'restrict', message: `is still used by ${referencingRows.length} record(s)`, count: referencingRows.length },
         ]);
       }
       if (rule === 'setNull') {
         await tx.query(
           `update record set data = data - $3, version = version + 1, updated_at = now(), updated_by = $4${slotOf(source, field.id) ? `, ix_${slotOf(source, field.id)} = null` : ''}
             where tenant_id = $1 and id = any($2::uuid[])`,
-          [principal.tenantId, referencing.map((r) => r.id), field.id, principal.userId],
+          [principal.tenantId, referencingRows.map((r) => r.id), field.id, principal.userId],
         );
-        await tx.query('delete from record_link where tenant_id = $1 and source_id = any($2::uuid[]) and field_id = $3', [principal.tenantId, referencing.map((r) => r.id), field.id]);
-        await writeOutbox(tx, principal.tenantId, source, 'updated', referencing.map((r) => ({ recordId: r.id, payload: { changes: { [field.id]: { from: r.data[field.id], to: null } }, cause: 'setNull' } })), principal.userId);
+        await tx.query('delete from record_link where tenant_id = $1 and target_id = any($2::uuid[]) and field_id = $3', [principal.tenantId, ids, field.id]);
+        await writeOutbox(tx, principal.tenantId, source, 'updated', referencingRows.map((r) => ({ recordId: r.id, payload: { changes: { [field.id]: { from: r.data[field.id], to: null } }, cause: 'setNull' } })), principal.userId);
       } else {
-        if (depth > 5 || deleted + referencing.length > CASCADE_LIMIT) throw limitExceeded(`Deleting this record would cascade to more than ${CASCADE_LIMIT} records`, 409);
-        deleted += await this.#softDelete(tx, principal, model, source, referencing, depth + 1);
+        if (depth > 5 || deleted + referencingRows.length > CASCADE_LIMIT) throw limitExceeded(`Deleting this record would cascade to more than ${CASCADE_LIMIT} records`, 409);
+        deleted += await this.#softDelete(tx, principal, model, source, referencingRows, depth + 1);
       }
     }
     for (const field of model.liveFields(object).filter((f) => f.unique)) {
@@ -362,6 +375,29 @@ export class DataService {
     await writeOutbox(tx, principal.tenantId, object, 'deleted', rows.map((r) => ({ recordId: r.id, payload: { version: r.version + 1, cascade: depth > 0 } })), principal.userId);
     return deleted;
   }
+}
+
+/** Lookups kept in record_link: those without an index slot (a slotted lookup is found through its slot). */
+const linkedLookups = (object: ObjectDef, fields: FieldDef[]) => fields.filter((f) => f.type === 'lookup' && !slotOf(object, f.id));
+
+/**
+ * `from … where …` selecting the live records of `source` whose lookup `field` points at one of
+ * `targetIds` ($1 tenant, $2 target ids). A lookup with an index slot is found through the
+ * slot's index; any other through the record_link reverse index.
+ */
+function referencing(tenantId: string, source: ObjectDef, field: FieldDef, targetIds: string[]): { sql: string; params: unknown[] } {
+  const slot = slotOf(source, field.id);
+  if (slot) {
+    return {
+      sql: `from record r where r.tenant_id = $1 and r.object_id = $3 and r.ix_${slot} = any($2::text[]) and r.deleted_at is null`,
+      params: [tenantId, targetIds, source.id],
+    };
+  }
+  return {
+    sql: `from record_link l join record r on r.tenant_id = l.tenant_id and r.id = l.source_id
+          where l.tenant_id = $1 and l.target_id = any($2::uuid[]) and l.field_id = $4 and r.object_id = $3 and r.deleted_at is null`,
+    params: [tenantId, targetIds, source.id, field.id],
+  };
 }
 
 async function lockRow(tx: Queryable, tenantId: string, object: ObjectDef, id: string): Promise<RecordRow> {

@@ -35,6 +35,7 @@ const Batch = Type.Object(
   },
   { additionalProperties: false },
 );
+const BatchQuery = Type.Object({ return: Type.Optional(Type.Union([Type.Literal('minimal'), Type.Literal('representation')])) }, { additionalProperties: false });
 const RecycleQuery = Type.Object({ object: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) });
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3; absent → undefined; anything else is a 400. */
@@ -103,10 +104,12 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     return data.restore(principal, model, object, params.id);
   });
 
-  app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
+  app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
     const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     const records = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[]);
-    return { data: records };
+    // A thousand full records is a lot to send back; by default each item says what happened to it.
+    if ((request.query as Static<typeof BatchQuery>).return === 'representation') return { data: records };
+    return { results: records.map((r) => ({ id: r['id'], version: r['version'], action: r['version'] === 1 ? 'created' : 'updated' })) };
   });
 
   app.get('/related/:object/:id', { schema: { params: RecordParams } }, async (request) => {

@@ -92,15 +92,28 @@ export async function checkLookups(tx: Queryable, model: TenantModel, object: Ob
   if (problems.length) throw validationError('A lookup points at a record that does not exist', problems);
 }
 
-/** Keeps the reverse index of lookups (record_link) in step with the records' values. */
-export async function writeLinks(tx: Queryable, tenantId: string, lookups: FieldDef[], records: PendingRecord[], replace: boolean): Promise<void> {
+/**
+ * Keeps the reverse index of lookups (record_link) in step with the records' values. With
+ * `previous` (the values before an update), the links of the old values are removed first.
+ */
+export async function writeLinks(tx: Queryable, tenantId: string, lookups: FieldDef[], records: PendingRecord[], previous?: ReadonlyMap<string, Record<string, unknown>>): Promise<void> {
   if (lookups.length === 0) return;
-  if (replace) {
-    await tx.query('delete from record_link where tenant_id = $1 and source_id = any($2::uuid[]) and field_id = any($3::text[])', [
-      tenantId,
-      records.map((r) => r.id),
-      lookups.map((f) => f.id),
-    ]);
+  if (previous) {
+    const stale = { targets: [] as string[], fields: [] as string[], sources: [] as string[] };
+    for (const record of records) for (const field of lookups) {
+      const old = previous.get(record.id)?.[field.id];
+      if (typeof old !== 'string') continue;
+      stale.targets.push(old);
+      stale.fields.push(field.id);
+      stale.sources.push(record.id);
+    }
+    if (stale.targets.length) {
+      await tx.query(
+        `delete from record_link l using unnest($2::uuid[], $3::text[], $4::uuid[]) as x(t, f, s)
+          where l.tenant_id = $1 and l.target_id = x.t and l.field_id = x.f and l.source_id = x.s`,
+        [tenantId, stale.targets, stale.fields, stale.sources],
+      );
+    }
   }
   const targets: string[] = [];
   const fields: string[] = [];
