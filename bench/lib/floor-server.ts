@@ -1,0 +1,147 @@
+// The floor: the thinnest Fastify handler that runs the same SQL statements the data service
+// runs, with `pg` (or PGlite for the embedded figures), and nothing else — no auth, no metadata,
+// no validation, no API-name mapping. Run as its own process: node bench/lib/floor-server.ts <spec.json>
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import pg from 'pg';
+
+export interface FloorSpec {
+  driver: 'pg' | 'pglite';
+  databaseUrl?: string;
+  dataDir?: string;
+  port: number;
+  poolSize: number;
+  /** The role the server switches to after migrating (row-level security binds it); null when the server uses the owner role. */
+  role: string | null;
+  tenantId: string;
+  userId: string;
+  objectId: string;
+  lookupFieldId: string;
+  lookupObjectId: string;
+  /** The list statements exactly as the server's planner and compiler emit them, with their parameters; GET /list?q=<index>. */
+  lists: { sql: string; params: unknown[] }[];
+}
+
+// Same statements as server/src/data/data-service.ts and record-writes.ts.
+const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
+const GET_SQL = `select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`;
+const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null';
+const INSERT_SQL = `insert into record (tenant_id, id, object_id, data, created_by, updated_by)
+       select $1, i, $2, d, $3, $3 from unnest($4::uuid[], $5::jsonb[]) with ordinality as x(i, d, n) order by n
+       returning ${ROW_COLUMNS}`;
+const LINK_SQL = `insert into record_link (tenant_id, target_id, field_id, source_id)
+     select $1, t, f, s from unnest($2::uuid[], $3::text[], $4::uuid[]) as x(t, f, s) on conflict do nothing`;
+const OUTBOX_SQL = `insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
+     select $1, $2, r, $3, p, $4 from unnest($5::uuid[], $6::jsonb[]) as x(r, p)`;
+
+interface Q {
+  query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+interface Driver {
+  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
+  transaction<T>(work: (q: Q) => Promise<T>): Promise<T>;
+}
+
+async function pgDriver(spec: FloorSpec): Promise<Driver> {
+  const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: spec.poolSize });
+  // The server sets its role and app.tenant_id once per pooled connection; so does the floor.
+  pool.on('connect', (client) => {
+    if (spec.role) void client.query(`set role ${pg.escapeIdentifier(spec.role)}`);
+    void client.query("select set_config('app.tenant_id', $1, false)", [spec.tenantId]);
+  });
+  return {
+    async query(sql, params) {
+      return (await pool.query(sql, params)).rows;
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(client as unknown as Q);
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+async function pgliteDriver(spec: FloorSpec): Promise<Driver> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite(spec.dataDir);
+  await db.waitReady;
+  if (spec.role) await db.query(`set role ${spec.role.replace(/[^a-z_]/g, '')}`);
+  await db.query("select set_config('app.tenant_id', $1, false)", [spec.tenantId]);
+  // One session: serialise like the server's adapter does.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const q: Q = { query: async (sql, params) => ({ rows: (await db.query<Record<string, unknown>>(sql, params)).rows }) };
+  return {
+    query: (sql, params) => exclusive(async () => (await q.query(sql, params)).rows),
+    transaction: (work) =>
+      exclusive(async () => {
+        await db.query('begin');
+        try {
+          const result = await work(q);
+          await db.query('commit');
+          return result;
+        } catch (error) {
+          await db.query('rollback');
+          throw error;
+        }
+      }),
+  };
+}
+
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as FloorSpec;
+const db = spec.driver === 'pg' ? await pgDriver(spec) : await pgliteDriver(spec);
+const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+
+app.get('/healthz', async () => ({ ok: true }));
+
+app.get('/get/:id', async (request, reply) => {
+  const rows = await db.query(GET_SQL, [spec.tenantId, (request.params as { id: string }).id, spec.objectId]);
+  if (!rows[0]) return reply.status(404).send({ error: 'not found' });
+  return rows[0];
+});
+
+app.post('/create', async (request, reply) => {
+  const data = request.body as Record<string, unknown>;
+  const id = randomUUID();
+  const target = data[spec.lookupFieldId];
+  const row = await db.transaction(async (tx) => {
+    if (typeof target === 'string') {
+      const found = await tx.query(CHECK_LOOKUPS_SQL, [spec.tenantId, [target]]);
+      if (found.rows[0]?.['object_id'] !== spec.lookupObjectId) throw new Error('lookup target missing');
+    }
+    const inserted = await tx.query(INSERT_SQL, [spec.tenantId, spec.objectId, spec.userId, [id], [JSON.stringify(data)]]);
+    if (typeof target === 'string') await tx.query(LINK_SQL, [spec.tenantId, [target], [spec.lookupFieldId], [id]]);
+    await tx.query(OUTBOX_SQL, [spec.tenantId, spec.objectId, 'created', spec.userId, [id], [JSON.stringify({ data })]]);
+    return inserted.rows[0];
+  });
+  return reply.status(201).send(row);
+});
+
+app.get('/list', async (request) => {
+  const list = spec.lists[Number((request.query as { q: string }).q)]!;
+  const rows = await db.query(list.sql, list.params);
+  return { data: rows.slice(0, 50) };
+});
+
+await app.listen({ host: '127.0.0.1', port: spec.port });
+process.stdout.write(`floor listening on 127.0.0.1:${spec.port} (${spec.driver})\n`);
+const stop = async () => {
+  await app.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

@@ -1,0 +1,85 @@
+// Child processes of the benchmark: started with this very Node binary (so the PID we hold is
+// the server itself, not a launcher), logged to a file, stopped by PID with a bounded wait.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+
+export interface Child {
+  name: string;
+  pid: number;
+  log: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function startNode(name: string, args: string[], env: Record<string, string>, log: string, cwd: string): Child {
+  const fd = openSync(log, 'w');
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  if (!child.pid) throw new Error(`${name} did not start`);
+  const pid = child.pid;
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  return {
+    name,
+    pid,
+    log,
+    process: child,
+    async stop() {
+      if (exited) return;
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && !exited; i++) await sleep(100); // at most 10 s
+      if (!exited) {
+        process.kill(pid, 'SIGKILL');
+        for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+      }
+    },
+  };
+}
+
+/** Polls `url` until it answers 2xx; fails with the child's log tail when it exits or the time is up. */
+export async function waitForHttp(child: Child, url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`${child.name} exited:\n${tail(child.log)}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`${child.name} not ready at ${url} after ${timeoutMs} ms:\n${tail(child.log)}`);
+}
+
+export function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS). */
+export function rssMb(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
