@@ -54,7 +54,7 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
 
 function slotValueSql(slot: string, field: FieldDef): string {
   const value = `(data->>${literal(field.id)})`;
-  if (slot.startsWith('n')) return `${value}::numeric`;
+  if (slot.startsWith('n')) return `${value}::float8`;
   if (slot.startsWith('d')) return field.type === 'date' ? `(${value} || 'T00:00:00Z')::timestamptz` : `${value}::timestamptz`;
   return ['text', 'longText', 'email', 'phone', 'url', 'autonumber'].includes(field.type) ? `lower(${value})` : value;
 }

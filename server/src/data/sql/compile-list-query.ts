@@ -35,7 +35,14 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
     const holds = `coalesce(${f.sql} ?| ${params.add(values.map(String), '::text[]')}, false)`;
     return op === 'nin' || op === 'ne' ? `not ${holds}` : holds;
   }
+  if (f.exact) return compareNumberSlot(f as FieldSql & { exact: string }, op, value, params);
   const { left, param } = sides(f, params);
+  if (op === 'startsWith' && f.lowered) {
+    // A prefix as a range on the slot: text comparisons in the C collation are LEAKPROOF, so
+    // the index serves them under row-level security, where LIKE would only filter.
+    const prefix = String(value).toLowerCase();
+    return `${left} >= ${params.add(prefix)} and ${left} < ${params.add(prefix + '\u{10FFFF}')} and ${left} like ${params.add(likeEscape(prefix))} || '%'`;
+  }
   switch (op) {
     case 'eq':
       return `${left} = ${param(value)}`;
@@ -57,6 +64,30 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
       return `${left} like '%' || ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
     case 'startsWith':
       return `${left} like ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
+  }
+}
+
+/** A number slot bounds the scan with float8 (a superset, as the conversion is monotonic), the exact value decides. */
+function compareNumberSlot(f: FieldSql & { exact: string }, op: FilterOperator, value: unknown, params: Params): string {
+  const exact = (sqlOp: string) => `${f.exact} ${sqlOp} ${params.add(value, '::numeric')}`;
+  const bound = (sqlOp: string) => `${f.sql} ${sqlOp} ${params.add(value, '::float8')}`;
+  switch (op) {
+    case 'eq':
+      return `${bound('=')} and ${exact('=')}`;
+    case 'lt':
+      return `${bound('<=')} and ${exact('<')}`;
+    case 'lte':
+      return `${bound('<=')} and ${exact('<=')}`;
+    case 'gt':
+      return `${bound('>=')} and ${exact('>')}`;
+    case 'gte':
+      return `${bound('>=')} and ${exact('>=')}`;
+    case 'in':
+      return `${f.sql} = any(${params.add(value, '::float8[]')}) and ${f.exact} = any(${params.add(value, '::numeric[]')})`;
+    case 'nin':
+      return `not coalesce(${f.exact} = any(${params.add(value, '::numeric[]')}), false)`;
+    default:
+      return `${f.exact} is distinct from ${params.add(value, '::numeric')}`;
   }
 }
 
@@ -141,8 +172,12 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   if (query.after) where.push(afterSql(keys, [...query.after.values, query.after.id], params));
 
   const select = ['r.id', 'r.object_id', 'r.version', 'r.data', 'r.created_at', 'r.created_by', 'r.updated_at', 'r.updated_by'];
+  // The looked-up ids are computed inside the page query: a join on `e.id = p.l0` (uuid = uuid,
+  // LEAKPROOF) can use the primary key under row-level security; one on a JSON expression cannot.
+  query.expand.forEach((field, i) => select.push(`(r.data->>${literal(field.id)})::uuid as l${i}`));
   const sortAliases = query.sort.map((_, i) => {
-    select.push(`${keys[i]!.sql} as s${i}`);
+    // Timestamps travel in the cursor as Postgres text: microseconds survive the round trip.
+    select.push(`${keys[i]!.sql}${keys[i]!.cast === '::timestamptz' ? '::text' : ''} as s${i}`, `${keys[i]!.sql} as o${i}`);
     return `s${i}`;
   });
   const order = keys.map((key) => `${key.sql} ${key.direction}`).join(', ');
@@ -153,9 +188,9 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const outerSelect = ['p.*'];
   const joins = query.expand.map((field, i) => {
     outerSelect.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
-    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.id = (p.data->>${literal(field.id)})::uuid and e${i}.deleted_at is null`;
+    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.id = p.l${i} and e${i}.deleted_at is null`;
   });
-  const outerOrder = keys.map((key, i) => `${i < sortAliases.length ? `p.${sortAliases[i]}` : 'p.id'} ${key.direction}`).join(', ');
+  const outerOrder = keys.map((key, i) => `${i < sortAliases.length ? `p.o${i}` : 'p.id'} ${key.direction}`).join(', ');
   const sql = `select ${outerSelect.join(', ')} from (${page}) p ${joins.join(' ')} order by ${outerOrder}`;
   return { sql, params: params.values, countSql, countParams, sortAliases };
 }

@@ -32,6 +32,12 @@ export interface FieldSql {
   kind: SqlKind;
   /** The expression already holds lower-cased text (a text slot). */
   lowered: boolean;
+  /**
+   * For a number slot: the exact value. Slots hold float8 because its comparisons are
+   * LEAKPROOF, so Postgres may use them as index conditions under row-level security
+   * (numeric's are not); the exact value rechecks what the float comparison let through.
+   */
+  exact?: string;
 }
 
 /**
@@ -48,7 +54,7 @@ export function fieldSql(object: ObjectDef, field: FieldDef, alias: string): Fie
   const slot = slotOf(object, field.id);
   if (slot) {
     const column = `${alias}.ix_${slot}`;
-    if (slot.startsWith('n')) return { sql: column, cast: '::numeric', kind: 'numeric', lowered: false };
+    if (slot.startsWith('n')) return { sql: column, cast: '::float8', kind: 'numeric', lowered: false, exact: `((${alias}.data->>${literal(field.id)})::numeric)` };
     if (slot.startsWith('d')) return { sql: column, cast: '::timestamptz', kind: 'timestamp', lowered: false };
     return { sql: column, cast: '::text', kind, lowered: kind === 'ci_text' };
   }
@@ -81,8 +87,8 @@ export const SLOT_TYPES: Record<(typeof SLOT_COLUMNS)[number], string> = {
   ix_t2: 'text',
   ix_t3: 'text',
   ix_t4: 'text',
-  ix_n1: 'numeric',
-  ix_n2: 'numeric',
+  ix_n1: 'float8',
+  ix_n2: 'float8',
   ix_d1: 'timestamptz',
   ix_d2: 'timestamptz',
 };
