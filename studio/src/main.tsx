@@ -1,7 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/app.tsx';
+import { preloadRoute } from './app/routes.tsx';
+import { matchPath } from './lib/router.tsx';
 import './styles.css';
+
+preloadRoute(location.pathname, matchPath);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -11,10 +11,17 @@ export interface RouteDef {
   path: string;
   face: 'crm' | 'setup';
   admin?: boolean;
-  page: LazyExoticComponent<ComponentType<PageProps>>;
+  page: LazyExoticComponent<ComponentType<PageProps>> & { preload: () => Promise<unknown> };
 }
 
-const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+type PageModule = { default: ComponentType<PageProps> };
+
+/** A lazy page whose chunk can also be fetched ahead of rendering (see preloadRoute). */
+const page = (load: () => Promise<PageModule>) => {
+  let pending: Promise<PageModule> | null = null;
+  const once = () => (pending ??= load());
+  return Object.assign(lazy(once), { preload: once });
+};
 
 export const routes: RouteDef[] = [
   { path: '/', face: 'crm', page: page(() => import('../crm/home-page.tsx')) },
@@ -43,6 +50,11 @@ export const setupPages: { path: string; label: MessageKey; admin: boolean }[] =
   { path: '/setup/users', label: 'setup.users', admin: true },
   { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
 ];
+
+/** Starts loading the current route's chunk while the session is still being checked. */
+export function preloadRoute(pathname: string, match: (pattern: string, path: string) => Params | null) {
+  void resolveRoute(pathname, match)?.route.page.preload().catch(() => {});
+}
 
 export function resolveRoute(pathname: string, match: (pattern: string, path: string) => Params | null) {
   for (const route of routes) {

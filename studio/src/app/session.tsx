@@ -16,22 +16,25 @@ type SessionState =
   | { status: 'signed-in'; me: Me; snapshot: Snapshot };
 
 const SessionContext = createContext<Session | null>(null);
-const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me) => Promise<void> } | null>(null);
+const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, snapshot?: Promise<Snapshot>) => Promise<void> } | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
-  const signedIn = useCallback(async (me: Me) => {
-    const snapshot = await metadataApi.snapshot();
+  const signedIn = useCallback(async (me: Me, snapshotRequest?: Promise<Snapshot>) => {
+    const snapshot = await (snapshotRequest ?? metadataApi.snapshot());
     setState({ status: 'signed-in', me, snapshot });
   }, []);
 
   useEffect(() => {
     let cancelled = false;
+    // Ask for the model alongside the session check: one round trip less before the first page.
+    const snapshotRequest = metadataApi.snapshot();
+    snapshotRequest.catch(() => {});
     authApi
       .me()
       .then(async (me) => {
-        if (!cancelled) await signedIn(me);
+        if (!cancelled) await signedIn(me, snapshotRequest.catch(() => metadataApi.snapshot()));
       })
       .catch((error: unknown) => {
         if (!cancelled) setState({ status: 'signed-out', error: error instanceof ApiError && error.status === 401 ? undefined : error });

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { Link } from '../lib/router.tsx';
 import { useSession } from '../app/session.tsx';
 import { findObject, recordName } from '../lib/model.ts';
+import { useUserName } from '../lib/user-directory.ts';
 
 /** Read-only display of one field value, formatted for the locale. */
 export function FieldValue({ field, value }: { field: FieldDef; value: unknown }) {
@@ -63,6 +64,8 @@ export function FieldValue({ field, value }: { field: FieldDef; value: unknown }
       const name = typeof value === 'object' && target ? recordName(target, value as Record<string, unknown>) : null;
       return target ? <LookupLink object={target} id={id} name={name} /> : <span>{id}</span>;
     }
+    case 'owner':
+      return <UserName id={String(value)} />;
     case 'json':
       return <code className="mono">{JSON.stringify(value)}</code>;
     case 'longText':
@@ -70,6 +73,11 @@ export function FieldValue({ field, value }: { field: FieldDef; value: unknown }
     default:
       return <span>{String(value)}</span>;
   }
+}
+
+function UserName({ id }: { id: string }) {
+  const name = useUserName(id);
+  return <span title={name ? undefined : id}>{name ?? '…'}</span>;
 }
 
 export function PicklistChip({ color, label }: { color?: string; label: string }) {

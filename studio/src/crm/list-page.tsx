@@ -15,6 +15,7 @@ import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
 import { loadColumns, loadViews, saveColumns, saveViews, type SavedView } from './saved-views.ts';
 import { KanbanView } from './kanban-view.tsx';
 import { useObjectParam } from './use-object.ts';
+import { expandLookups } from '../lib/expand-lookups.ts';
 import { useShellActions } from '../app/shell-actions.ts';
 
 const PAGE_SIZE = 50;
@@ -62,7 +63,8 @@ function ObjectList({ object }: { object: ObjectDef }) {
     saveColumns(me.tenant.id, object.id, cols);
   };
   const columnFields = columns.map((c) => fields.find((f) => f.apiName === c)).filter((f): f is FieldDef => !!f);
-  const expand = columnFields.filter((f) => f.type === 'lookup').map((f) => f.apiName);
+  const lookupColumns = columnFields.filter((f) => f.type === 'lookup');
+  const lookupKey = lookupColumns.map((f) => f.apiName).join(',');
 
   const [filterOpen, setFilterOpen] = useState(false);
   const [columnsOpen, setColumnsOpen] = useState(false);
@@ -72,13 +74,21 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const [views, setViews] = useState<SavedView[]>(() => loadViews(me.tenant.id, object.id));
   const [saveViewOpen, setSaveViewOpen] = useState(false);
 
+  // Rows first; the total arrives on its own so a slow count never holds the page back.
   const list = useAsync(
-    (signal) => recordsApi.list(object.apiName, { filter, sort, limit: PAGE_SIZE, count: true, expand }, signal),
-    [object.apiName, filterParam, sort, expand.join(',')],
+    async (signal) => {
+      const page = await recordsApi.list(object.apiName, { filter, sort, limit: PAGE_SIZE }, signal);
+      return { ...page, data: await expandLookups(snapshot, lookupColumns, page.data, signal) };
+    },
+    [object.apiName, filterParam, sort, lookupKey],
+  );
+  const count = useAsync(
+    (signal) => recordsApi.list(object.apiName, { filter, limit: 1, count: true, fields: ['id'] }, signal).then((r) => r.total),
+    [object.apiName, filterParam],
   );
   const [loadingMore, setLoadingMore] = useState(false);
   const rows = list.data?.data ?? [];
-  const total = list.data?.total;
+  const total = count.data ?? undefined;
   const nextCursor = list.data?.nextCursor ?? null;
 
   useEffect(() => setSelected(new Set()), [filterParam, sort]);
@@ -87,14 +97,15 @@ function ObjectList({ object }: { object: ObjectDef }) {
     if (!nextCursor || loadingMore) return;
     setLoadingMore(true);
     try {
-      const page = await recordsApi.list(object.apiName, { filter, sort, limit: PAGE_SIZE, cursor: nextCursor, expand });
-      list.setData((prev) => ({ data: [...(prev?.data ?? []), ...page.data], nextCursor: page.nextCursor, total: prev?.total }));
+      const page = await recordsApi.list(object.apiName, { filter, sort, limit: PAGE_SIZE, cursor: nextCursor });
+      const data = await expandLookups(snapshot, lookupColumns, page.data);
+      list.setData((prev) => ({ data: [...(prev?.data ?? []), ...data], nextCursor: page.nextCursor }));
     } catch (err) {
       toast(describeError(err, i18n), 'error');
     } finally {
       setLoadingMore(false);
     }
-  }, [nextCursor, loadingMore, object.apiName, filter, sort, expand, list, toast, i18n]);
+  }, [nextCursor, loadingMore, object.apiName, filter, sort, snapshot, lookupColumns, list, toast, i18n]);
 
   const sentinel = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -130,6 +141,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
     toast(failed ? t('list.deletePartial', { failed, total: ids.length }) : tc('list.deleted', ids.length - failed), failed ? 'error' : 'success');
     setSelected(new Set());
     list.reload();
+    count.reload();
   };
 
   const applyView = (v: SavedView) => {
@@ -312,6 +324,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
             setBulkEdit(false);
             setSelected(new Set());
             list.reload();
+            count.reload();
           }}
         />
       ) : null}

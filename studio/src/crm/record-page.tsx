@@ -9,6 +9,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { RecordPicker } from '../components/record-picker.tsx';
+import { expandLookups } from '../lib/expand-lookups.ts';
 import { FieldValue } from './field-value.tsx';
 import { FieldInput } from './field-input.tsx';
 import { useObjectParam } from './use-object.ts';
@@ -33,8 +34,8 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const toast = useToast();
   const { snapshot } = useSession();
   const layout = layoutFor(snapshot, object);
-  const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt).map((f) => f.apiName);
-  const rec = useAsync(() => recordsApi.get(object.apiName, id, lookups), [object.apiName, id]);
+  const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt);
+  const rec = useAsync(async () => (await expandLookups(snapshot, lookups, [await recordsApi.get(object.apiName, id)]))[0]!, [object.apiName, id]);
   const related = useAsync(() => recordsApi.related(object.apiName, id), [object.apiName, id]);
   const [confirmDelete, setConfirmDelete] = useState(false);
 
@@ -170,8 +171,8 @@ function InlineField({ object, field, record, readOnly, onSaved }: InlineFieldPr
     try {
       const value = draft === '' ? null : draft;
       await recordsApi.update(object.apiName, record.id, { [field.apiName]: value }, version);
-      const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt).map((f) => f.apiName);
-      onSaved(await recordsApi.get(object.apiName, record.id, lookups));
+      const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt);
+      onSaved((await expandLookups(snapshot, lookups, [await recordsApi.get(object.apiName, record.id)]))[0]!);
       setEditing(false);
       setStale(null);
       toast(t('record.saved'), 'success');

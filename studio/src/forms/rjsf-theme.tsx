@@ -9,7 +9,8 @@ import type {
   WidgetProps,
 } from '@rjsf/utils';
 import { TranslatableString, englishStringTranslator } from '@rjsf/utils';
-import { usersApi, type User } from '../api/index.ts';
+import type { User } from '../api/index.ts';
+import { loadUsers } from '../lib/user-directory.ts';
 import { RecordPicker } from '../components/record-picker.tsx';
 import type { I18n, MessageKey } from '../i18n/i18n.tsx';
 import type { FormSection } from './record-ui-schema.ts';
@@ -65,15 +66,12 @@ function LookupWidget(props: WidgetProps) {
   );
 }
 
-let usersCache: Promise<User[]> | null = null;
-
 function OwnerWidget(props: WidgetProps) {
   const { id, value, onChange, disabled, readonly, label, required } = props;
   const { me } = useSession();
   const [users, setUsers] = useState<User[] | null>(null);
   useEffect(() => {
-    usersCache ??= usersApi.list().catch(() => [me.user]);
-    usersCache.then(setUsers, () => setUsers([me.user]));
+    void loadUsers(me.user).then(setUsers);
   }, [me.user]);
   const list = users ?? [me.user];
   return (

@@ -300,6 +300,7 @@ export const en = {
   'search.title': 'Search results for "{q}"',
 
   'setup.activeLayout': 'In use',
+  'setup.addToLayouts': 'Add to every layout',
   'setup.apiKeys': 'API keys',
   'setup.apiName': 'API name',
   'setup.custom': 'Custom',

@@ -301,6 +301,7 @@ export const zhCN: Record<MessageKey, string> = {
   'search.title': '“{q}”的搜索结果',
 
   'setup.activeLayout': '使用中',
+  'setup.addToLayouts': '添加到所有布局',
   'setup.apiKeys': '接口密钥',
   'setup.apiName': '接口名称',
   'setup.custom': '自定义',

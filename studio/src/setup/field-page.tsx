@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { metadataApi, type FieldDef, type FieldType, type ObjectDef, type PicklistValue } from '../api/index.ts';
+import { metadataApi, type FieldDef, type FieldType, type ObjectDef, type Operation, type PicklistValue } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
-import { findField, findObject } from '../lib/model.ts';
+import { findField, findObject, layoutsFor } from '../lib/model.ts';
 import { FIELD_TYPES } from '../lib/contract-tables.ts';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
@@ -43,6 +43,8 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
     field ? compact({ ...field, id: undefined, apiNameAliases: undefined, deletedAt: undefined, values: undefined }) : { type: 'text' },
   );
   const [values, setValues] = useState<PicklistValue[]>(() => field?.values ?? []);
+  const layouts = layoutsFor(snapshot, object);
+  const [addToLayouts, setAddToLayouts] = useState(true);
   const type = (FIELD_TYPES.includes(data['type'] as FieldType) ? data['type'] : 'text') as FieldType;
   const hasValues = type === 'picklist' || type === 'multiPicklist';
   const back = `/setup/objects/${object.apiName}?tab=fields`;
@@ -62,6 +64,18 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
         return;
       }
       const r = await metadataApi.updateField(object.apiName, field.apiName, patch);
+      toast(t('setup.savedRevision', { revision: r.revision }), 'success');
+    } else if (addToLayouts && layouts.length) {
+      // One change request: the field and its place at the end of every layout, one revision.
+      const apiName = String(body['apiName']);
+      const operations = [
+        { op: 'createField', object: object.id, field: body },
+        ...layouts.map((l) => ({
+          op: 'upsertLayout',
+          layout: { ...l, sections: l.sections.map((s, i) => (i === l.sections.length - 1 ? { ...s, fields: [...s.fields, { fieldId: apiName }] } : s)) },
+        })),
+      ] as Operation[];
+      const r = await metadataApi.change({ operations });
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
     } else {
       const r = await metadataApi.createField(object.apiName, body);
@@ -90,6 +104,13 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
             onSubmit={submit}
             onCancel={() => navigate(back)}
             submitLabel={field ? t('action.save') : t('action.create')}
+            extraActions={
+              !field && layouts.length ? (
+                <label className="check inline-label">
+                  <input type="checkbox" checked={addToLayouts} onChange={(e) => setAddToLayouts(e.target.checked)} /> {t('setup.addToLayouts')}
+                </label>
+              ) : null
+            }
           />
         </div>
         {hasValues ? <PicklistEditor values={values} onChange={setValues} /> : null}

@@ -33,8 +33,8 @@ export function PicklistEditor({ values, onChange }: { values: PicklistValue[]; 
         <thead>
           <tr>
             <th scope="col">{t('picklist.order')}</th>
-            <th scope="col">{t('locale.en')}</th>
-            <th scope="col">{t('locale.zh-CN')}</th>
+            <th scope="col">{t('prop.en')}</th>
+            <th scope="col">{t('prop.zh-CN')}</th>
             <th scope="col">{t('setup.apiName')}</th>
             <th scope="col">{t('prop.active')}</th>
             <th scope="col">

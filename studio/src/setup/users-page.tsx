@@ -4,6 +4,7 @@ import { usersApi, type Role, type User } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { useAsync } from '../lib/use-async.ts';
+import { forgetUsers } from '../lib/user-directory.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 
@@ -19,6 +20,7 @@ export default function UsersPage(_: PageProps) {
   const update = async (u: User, patch: Partial<User>) => {
     try {
       const next = await usersApi.update(u.id, patch);
+      forgetUsers();
       users.setData((list) => (list ?? []).map((x) => (x.id === u.id ? { ...x, ...next } : x)));
       toast(t('users.updated', { name: u.name }), 'success');
     } catch (err) {
@@ -87,6 +89,7 @@ export default function UsersPage(_: PageProps) {
         <InviteDialog
           onClose={() => setInviting(false)}
           onCreated={(u) => {
+            forgetUsers();
             users.setData((list) => [...(list ?? []), u]);
             setInviting(false);
             toast(t('users.created', { name: u.name }), 'success');
