@@ -65,3 +65,31 @@ export { systemFields, systemFieldIds } from './query/system-fields.ts';
 
 export { IndexSlots, indexSlotNames, type IndexSlot } from './schemas/object-def.ts';
 export { assignIndexSlots, slotOf } from './indexing/assign-index-slots.ts';
+
+export { TermDef, TermDraft, TermForms, TermKey, EnTermForms, ZhTermForms, type TermSet } from './terms/term-def.ts';
+export { standardTerms, standardTerm, standardTermKeys, termSets, findTermSet } from './terms/standard-terms.ts';
+export {
+  compileTemplate,
+  templatePlaceholders,
+  createTextResolver,
+  resolveText,
+  termResolver,
+  termForms,
+  type TermForm,
+  type Placeholder,
+  type CompiledTemplate,
+  type TextResolver,
+  type MessageParams,
+} from './terms/resolve-text.ts';
+export {
+  effectiveTerms,
+  withTerms,
+  snapshotResolver,
+  objectLabel,
+  fieldLabel,
+  resolveObject,
+  resolveSnapshot,
+  termUsage,
+  modelTexts,
+  type TermUse,
+} from './terms/glossary.ts';

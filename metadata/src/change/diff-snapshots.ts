@@ -1,4 +1,5 @@
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { effectiveTerms } from '../terms/glossary.ts';
 
 export interface DiffChange {
   /** JSON pointer inside the entity, e.g. /labels/zh-CN or /maxLength. */
@@ -9,9 +10,9 @@ export interface DiffChange {
 
 export type DiffAction = 'created' | 'updated' | 'deleted' | 'restored' | 'purged';
 
-/** One readable line of a revision's diff. For layouts `apiName` holds the layout's name. */
+/** One readable line of a revision's diff. For layouts `apiName` holds the layout's name; for terms `id` and `apiName` hold the key. */
 export interface DiffEntry {
-  kind: 'object' | 'field' | 'layout';
+  kind: 'object' | 'field' | 'layout' | 'term';
   action: DiffAction;
   id: string;
   apiName: string;
@@ -120,5 +121,19 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): DiffEntry[] {
     changesBetween(prev, layout, '', [], changes);
     if (changes.length) layouts.push({ ...base, action: 'updated', changes });
   }
-  return [...objects, ...fields, ...layouts];
+  const terms: DiffEntry[] = [];
+  const oldTerms = new Map(effectiveTerms(a).map((t) => [t.key, t]));
+  const newTerms = new Map(effectiveTerms(b).map((t) => [t.key, t]));
+  for (const key of oldTerms.keys()) if (!newTerms.has(key)) terms.push({ kind: 'term', action: 'deleted', id: key, apiName: key });
+  for (const [key, term] of newTerms) {
+    const prev = oldTerms.get(key);
+    if (!prev) {
+      terms.push({ kind: 'term', action: 'created', id: key, apiName: key });
+      continue;
+    }
+    const changes: DiffChange[] = [];
+    changesBetween(prev, term, '', [], changes);
+    if (changes.length) terms.push({ kind: 'term', action: 'updated', id: key, apiName: key, changes });
+  }
+  return [...objects, ...fields, ...layouts, ...terms];
 }

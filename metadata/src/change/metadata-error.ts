@@ -1,6 +1,6 @@
 /** Something that depends on a field or object and would break if it were deleted. */
 export type Dependent = {
-  kind: 'object' | 'field' | 'layout' | 'index';
+  kind: 'object' | 'field' | 'layout' | 'index' | 'picklistValue' | 'layoutSection';
   id: string;
   label: string;
 };

@@ -13,6 +13,9 @@ import { validateMetadata } from '../validate/validate-metadata.ts';
 import { fieldDataChecks, typeConversion, type DataCheck } from './data-checks.ts';
 import { diffSnapshots, type DiffEntry } from './diff-snapshots.ts';
 import type { Dependent, MetadataError } from './metadata-error.ts';
+import { effectiveTerms, objectLabel, snapshotResolver, termUsage } from '../terms/glossary.ts';
+import { standardTerm } from '../terms/standard-terms.ts';
+import type { TermDef } from '../terms/term-def.ts';
 
 export interface PlanContext {
   /** A fresh id with the given prefix (`o_`, `f_`, `v_`, `l_`), e.g. prefix + 10 random chars. */
@@ -65,7 +68,10 @@ export function planChange(snapshot: Snapshot, request: unknown, ctx: PlanContex
   if (envelope.length) return { ok: false, errors: envelope };
   const operations = (request as { operations: unknown[] }).operations;
 
-  const planner = new Planner(structuredClone(snapshot), ctx);
+  // The glossary is always written out in full, so snapshots stored before terms gain it here.
+  const state = structuredClone(snapshot);
+  state.terms = structuredClone(effectiveTerms(snapshot));
+  const planner = new Planner(state, ctx);
   operations.forEach((raw, i) => {
     const path = `/operations/${i}`;
     const name = typeof raw === 'object' && raw !== null ? (raw as { op?: unknown }).op : undefined;
@@ -130,6 +136,12 @@ class Planner {
         return this.upsertLayout(op, path);
       case 'deleteLayout':
         return this.deleteLayout(op, path);
+      case 'upsertTerm':
+        return this.upsertTerm(op, path);
+      case 'resetTerm':
+        return this.resetTerm(op, path);
+      case 'deleteTerm':
+        return this.deleteTerm(op, path);
     }
   }
 
@@ -347,14 +359,14 @@ class Planner {
   fieldDependents(object: ObjectDef, field: FieldDef): Dependent[] {
     const dependents: Dependent[] = [];
     if (object.nameFieldId === field.id) {
-      dependents.push({ kind: 'object', id: object.id, label: `name field of ${object.labels.en.singular}` });
+      dependents.push({ kind: 'object', id: object.id, label: `name field of ${objectLabel(this.state, object, 'en')}` });
     }
     for (const index of object.indexes ?? []) {
       if (index.fields.some((p) => p.fieldId === field.id)) dependents.push({ kind: 'index', id: index.id, label: `index ${index.id}` });
     }
     for (const layout of this.state.layouts) {
       if (layout.objectId === object.id && layout.sections.some((s) => s.fields.some((f) => f.fieldId === field.id))) {
-        dependents.push({ kind: 'layout', id: layout.id, label: layout.name });
+        dependents.push({ kind: 'layout', id: layout.id, label: snapshotResolver(this.state, 'en').text(layout.name) });
       }
     }
     return dependents;
@@ -423,7 +435,7 @@ class Planner {
     const index = this.state.layouts.findIndex((l) => l.id === layout.id);
     const existing = this.state.layouts[index];
     if (existing && existing.objectId !== layout.objectId) {
-      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${existing.name}' belongs to another object`);
+      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${snapshotResolver(this.state, 'en').text(existing.name)}' belongs to another object`);
     }
     if (index === -1) this.state.layouts.push(layout);
     else this.state.layouts[index] = layout;
@@ -433,5 +445,51 @@ class Planner {
   deleteLayout(op: Extract<Operation, { op: 'deleteLayout' }>, path: string): void {
     if (!this.state.layouts.some((l) => l.id === op.id)) return this.fail(`${path}/id`, 'not_found', `layout '${op.id}' does not exist`);
     this.state.layouts = this.state.layouts.filter((l) => l.id !== op.id);
+  }
+
+  get terms(): TermDef[] {
+    return (this.state.terms ??= []);
+  }
+
+  upsertTerm(op: Extract<Operation, { op: 'upsertTerm' }>, path: string): void {
+    const draft = op.term;
+    const existing = this.terms.find((t) => t.key === draft.key);
+    if (existing) {
+      if (draft.forms.en) existing.forms.en = draft.forms.en;
+      if (draft.forms['zh-CN']) existing.forms['zh-CN'] = draft.forms['zh-CN'];
+      if (draft.description) existing.description = draft.description;
+      return;
+    }
+    if (!draft.forms.en) return this.fail(`${path}/term/forms/en`, 'required', `a new term needs its English forms`);
+    const term: TermDef = { key: draft.key, standard: false, forms: { en: draft.forms.en } };
+    if (draft.forms['zh-CN']) term.forms['zh-CN'] = draft.forms['zh-CN'];
+    if (draft.description) term.description = draft.description;
+    this.terms.push(term);
+  }
+
+  resetTerm(op: Extract<Operation, { op: 'resetTerm' }>, path: string): void {
+    const index = this.terms.findIndex((t) => t.key === op.key);
+    if (index === -1) return this.fail(`${path}/key`, 'not_found', `term '${op.key}' does not exist`);
+    const standard = standardTerm(op.key);
+    if (!standard) return this.fail(`${path}/key`, 'not_standard', `'${op.key}' is a custom term with no standard forms; change its forms or delete it`);
+    this.terms[index] = standard;
+  }
+
+  deleteTerm(op: Extract<Operation, { op: 'deleteTerm' }>, path: string): void {
+    const term = this.terms.find((t) => t.key === op.key);
+    if (!term) return this.fail(`${path}/key`, 'not_found', `term '${op.key}' does not exist`);
+    if (term.standard) return this.fail(`${path}/key`, 'standard_term', `'${op.key}' is a standard term and cannot be deleted; reset it instead`);
+    const dependents = termUsage(this.state, op.key).map((use): Dependent => {
+      const object = this.state.objects.find((o) => o.id === use.objectId);
+      const field = object?.fields.find((f) => f.id === use.fieldId);
+      const layout = this.state.layouts.find((l) => l.id === use.layoutId);
+      const owner = layout ? `layout '${layout.id}'` : [object?.apiName, field?.apiName].filter(Boolean).join('.');
+      const kind = use.kind === 'layoutSection' ? 'layout' : use.kind;
+      return { kind, id: use.valueId ?? use.fieldId ?? use.layoutId ?? use.objectId ?? '', label: `${owner} ${use.path.split('/').slice(-2).join('/')}` };
+    });
+    if (dependents.length) {
+      return this.fail(`${path}/key`, 'has_dependents', `term '${op.key}' is used by ${dependents.map((d) => d.label).join(', ')}`, dependents);
+    }
+    this.state.terms = this.terms.filter((t) => t.key !== op.key);
   }
 }

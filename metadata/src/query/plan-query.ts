@@ -84,13 +84,13 @@ class QueryPlanner {
     }
     const [first = '', second] = parts;
     const field = this.direct(this.#object, first);
-    if (!field) return this.fail(param, ref, 'unknown_field', `unknown field '${first}' on ${this.#object.apiName}`, path);
+    if (!field) return this.fail(param, ref, 'unknown_field', `unknown field '${first}' on '${this.#object.apiName}'`, path);
     if (second === undefined) return { field };
     if (!allowHop) return this.fail(param, ref, 'unsupported', `'${ref}': related fields are not allowed here`, path);
     const target = field.lookup ? this.#snapshot.objects.find((o) => o.id === field.lookup?.objectId) : undefined;
     if (!target) return this.fail(param, ref, 'not_a_lookup', `'${first}' is not a lookup field, so '${ref}' cannot be followed`, path);
     const related = this.direct(target, second);
-    if (!related) return this.fail(param, ref, 'unknown_field', `unknown field '${second}' on ${target.apiName}`, path);
+    if (!related) return this.fail(param, ref, 'unknown_field', `unknown field '${second}' on '${target.apiName}'`, path);
     return { field: related, via: { lookupField: field, object: target } };
   }
 

@@ -3,6 +3,7 @@ import { FieldDraft, FieldPatch } from './field-def.ts';
 import { LayoutDef } from './layout-def.ts';
 import { ApiName, Id, Ref } from './names.ts';
 import { ObjectDraft, ObjectPatch } from './object-def.ts';
+import { TermDraft, TermKey } from '../terms/term-def.ts';
 
 const op = <N extends string>(name: N) => Type.Literal(name);
 const strict = { additionalProperties: false } as const;
@@ -30,6 +31,12 @@ export const UpsertLayoutOp = Type.Object(
   strict,
 );
 export const DeleteLayoutOp = Type.Object({ op: op('deleteLayout'), id: Id }, strict);
+/** Creates a custom term, or overrides the forms of an existing one (standard or custom). */
+export const UpsertTermOp = Type.Object({ op: op('upsertTerm'), term: TermDraft }, strict);
+/** Puts a standard term back to its catalogue forms. */
+export const ResetTermOp = Type.Object({ op: op('resetTerm'), key: TermKey }, strict);
+/** Removes a custom term; refused while an object or a text still uses it. */
+export const DeleteTermOp = Type.Object({ op: op('deleteTerm'), key: TermKey }, strict);
 
 export const Operation = Type.Union([
   CreateObjectOp,
@@ -43,6 +50,9 @@ export const Operation = Type.Union([
   RemoveAliasOp,
   UpsertLayoutOp,
   DeleteLayoutOp,
+  UpsertTermOp,
+  ResetTermOp,
+  DeleteTermOp,
 ]);
 export type Operation = Static<typeof Operation>;
 export type OperationName = Operation['op'];
@@ -59,6 +69,9 @@ export const operationSchemas = {
   removeAlias: RemoveAliasOp,
   upsertLayout: UpsertLayoutOp,
   deleteLayout: DeleteLayoutOp,
+  upsertTerm: UpsertTermOp,
+  resetTerm: ResetTermOp,
+  deleteTerm: DeleteTermOp,
 } as const;
 
 export const ChangeRequest = Type.Object(

@@ -33,7 +33,7 @@ describe('standard snapshot', () => {
   });
 
   it('publishes a JSON Schema for each metadata kind that serialises to plain JSON', () => {
-    expect(Object.keys(metadataKindSchemas)).toEqual(['object', 'field', 'picklistValue', 'layout', 'changeRequest']);
+    expect(Object.keys(metadataKindSchemas)).toEqual(['object', 'field', 'picklistValue', 'layout', 'term', 'changeRequest']);
     const json = JSON.parse(JSON.stringify(metadataKindSchemas.field)) as { properties: Record<string, unknown> };
     expect(Object.keys(json.properties)).toContain('apiNameAliases');
   });

@@ -2,10 +2,12 @@ import type { FieldDef, FieldType, PicklistValue } from '../schemas/field-def.ts
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { standardTerms } from '../terms/standard-terms.ts';
 
 /*
  * The standard CRM objects, defined as metadata like any tenant object. Ids equal api names;
- * each object carries a terminology `term`, so a glossary rename reaches it.
+ * each object carries a terminology `term`, so a glossary rename relabels it, and labels that
+ * name a term's noun say so with a placeholder (`{Customer} number`, `{customer}编号`).
  */
 
 type Extra = Omit<Partial<FieldDef>, 'id' | 'apiName' | 'labels' | 'type'>;
@@ -28,7 +30,7 @@ function lookup(apiName: string, en: string, zh: string, objectId: string, relat
   return field(apiName, 'lookup', en, zh, { lookup: { objectId, onDelete: 'setNull', relationshipName }, ...extra });
 }
 
-const owner = () => field('owner', 'owner', 'Owner', '负责人');
+const owner = () => field('owner', 'owner', 'Owner', '负责人', { helpText: { en: 'The {user} responsible; the creator unless set', 'zh-CN': '负责的{user}；未指定时为创建者' } });
 
 function object(
   apiName: string,
@@ -55,18 +57,18 @@ function standardObjects(): ObjectDef[] {
   const customer = object('customer', ['Customer', 'Customers', '客户', '客户'], 'name', 1, [
     // `name` names the record; until formula fields exist the server fills it from the parts
     // when a write leaves it empty. `last_name` also holds an unsplit full name (common in zh-CN).
-    field('name', 'text', 'Name', '姓名', { maxLength: 120, helpText: { en: 'Shown wherever the customer is listed; filled from first and last name when left empty', 'zh-CN': '在列表中显示；留空时由姓和名自动生成' } }),
+    field('name', 'text', 'Name', '姓名', { maxLength: 120, helpText: { en: 'Shown wherever the {customer} is listed; filled from first and last name when left empty', 'zh-CN': '在{customer}列表中显示；留空时由姓和名自动生成' } }),
     field('first_name', 'text', 'First name', '名', { maxLength: 60 }),
     field('last_name', 'text', 'Last name', '姓', { required: true, maxLength: 60 }),
-    field('customer_number', 'autonumber', 'Customer number', '客户编号', { autonumber: { pattern: 'CUS-{0000}', start: 1 }, unique: true }),
+    field('customer_number', 'autonumber', '{Customer} number', '{customer}编号', { autonumber: { pattern: 'CUS-{0000}', start: 1 }, unique: true }),
     field('email', 'email', 'Email', '电子邮件'),
     field('phone', 'phone', 'Phone', '电话'),
     field('mobile', 'phone', 'Mobile', '手机'),
     field('wechat_id', 'text', 'WeChat ID', '微信号', { maxLength: 40 }),
     field('birth_date', 'date', 'Birth date', '出生日期'),
-    lookup('organization', 'Organization', '组织', 'organization', 'customers'),
+    lookup('organization', '{Organization}', '{organization}', 'organization', 'customers'),
     field('status', 'picklist', 'Status', '状态', {
-      values: values(['lead', 'Lead', '潜在客户'], ['active', 'Active', '活跃'], ['inactive', 'Inactive', '不活跃']),
+      values: values(['lead', 'Lead', '潜在{customer}'], ['active', 'Active', '活跃'], ['inactive', 'Inactive', '不活跃']),
       defaultValue: 'lead',
     }),
     owner(),
@@ -108,8 +110,8 @@ function standardObjects(): ObjectDef[] {
     field('amount', 'currency', 'Amount', '金额', { min: 0, precision: 16, scale: 2 }),
     field('close_date', 'date', 'Close date', '预计成交日期'),
     field('probability', 'percent', 'Probability', '赢单概率', { min: 0, max: 100, scale: 0 }),
-    lookup('customer', 'Customer', '客户', 'customer', 'deals'),
-    lookup('organization', 'Organization', '组织', 'organization', 'deals'),
+    lookup('customer', '{Customer}', '{customer}', 'customer', 'deals'),
+    lookup('organization', '{Organization}', '{organization}', 'organization', 'deals'),
     owner(),
   ]);
   const activity = object('activity', ['Activity', 'Activities', '活动', '活动'], 'subject', 4, [
@@ -137,11 +139,11 @@ function standardObjects(): ObjectDef[] {
     }),
     field('occurred_at', 'datetime', 'Occurred at', '发生时间'),
     field('duration_minutes', 'number', 'Duration (minutes)', '时长（分钟）', { min: 0, precision: 6, scale: 0 }),
-    lookup('customer', 'Customer', '客户', 'customer', 'activities', {
+    lookup('customer', '{Customer}', '{customer}', 'customer', 'activities', {
       required: true,
       lookup: { objectId: 'customer', onDelete: 'cascade', relationshipName: 'activities' },
     }),
-    lookup('deal', 'Deal', '商机', 'deal', 'activities'),
+    lookup('deal', '{Deal}', '{deal}', 'deal', 'activities'),
     owner(),
     field('notes', 'longText', 'Notes', '备注'),
   ]);
@@ -162,9 +164,9 @@ function standardObjects(): ObjectDef[] {
       defaultValue: 'normal',
       values: values(['low', 'Low', '低'], ['normal', 'Normal', '普通'], ['high', 'High', '高']),
     }),
-    field('assignee', 'owner', 'Assignee', '执行人'),
-    lookup('related_customer', 'Related customer', '相关客户', 'customer', 'tasks'),
-    lookup('related_deal', 'Related deal', '相关商机', 'deal', 'tasks'),
+    field('assignee', 'owner', 'Assignee', '执行人', { helpText: { en: 'The {user} who does the {task}', 'zh-CN': '执行该{task}的{user}' } }),
+    lookup('related_customer', 'Related {customer}', '相关{customer}', 'customer', 'tasks'),
+    lookup('related_deal', 'Related {deal}', '相关{deal}', 'deal', 'tasks'),
     field('description', 'longText', 'Description', '描述'),
   ]);
   return [customer, organization, deal, activity, task];
@@ -174,7 +176,7 @@ function defaultLayout(object: ObjectDef): LayoutDef {
   return {
     id: `${object.id}_default`,
     objectId: object.id,
-    name: `${object.labels.en.singular} layout`,
+    name: `{${object.labels.en.singular}} layout`,
     sections: [
       {
         id: 'details',
@@ -189,5 +191,5 @@ function defaultLayout(object: ObjectDef): LayoutDef {
 /** The model every tenant starts from (revision 1). Returns a fresh copy each call. */
 export function standardSnapshot(): Snapshot {
   const objects = standardObjects();
-  return { revision: 1, objects, layouts: objects.map(defaultLayout) };
+  return { revision: 1, objects, layouts: objects.map(defaultLayout), terms: standardTerms() };
 }

@@ -2,6 +2,7 @@ import type { MetadataError } from '../change/metadata-error.ts';
 import { Snapshot } from '../schemas/snapshot.ts';
 import { checkField } from './field-rules.ts';
 import { checkLayout, checkObject } from './object-rules.ts';
+import { checkTerms } from './term-rules.ts';
 import { compileMetadataSchema, schemaErrors } from './schema-validator.ts';
 
 const validateSnapshotShape = compileMetadataSchema(Snapshot);
@@ -25,5 +26,6 @@ export function validateMetadata(snapshot: unknown): MetadataError[] {
     layoutIds.add(layout.id);
     errors.push(...checkLayout(layout, model, `/layouts/${i}`));
   });
+  errors.push(...checkTerms(model));
   return errors;
 }
