@@ -77,7 +77,7 @@ export function FieldValue({ field, value }: { field: FieldDef; value: unknown }
 
 function UserName({ id }: { id: string }) {
   const name = useUserName(id);
-  return <span title={name ? undefined : id}>{name ?? '…'}</span>;
+  return <span title={name ? undefined : id}>{name ?? id.slice(0, 8)}</span>;
 }
 
 export function PicklistChip({ color, label }: { color?: string; label: string }) {

@@ -65,6 +65,9 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, r
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const t = (key: MessageKey, params?: MessageParams) => formatMessage(catalogue[key] ?? en[key] ?? key, params, resolveTerm);
   const objectNoun = (object: ObjectDef): Noun => {
+    // An object tied to a glossary term takes the term's words once the glossary has them.
+    const termSingular = object.term ? resolveTerm(object.term, 'singular') : undefined;
+    if (termSingular) return { singular: termSingular, plural: resolveTerm(object.term!, 'plural') ?? termSingular };
     const l = pickLocale<{ singular?: string; plural?: string }>(object.labels as LocalisedLabels, locale);
     const singular = l?.singular ?? object.apiName;
     return { singular, plural: l?.plural ?? singular };

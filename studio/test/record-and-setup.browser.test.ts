@@ -1,0 +1,121 @@
+// Record-page behaviour (stale edits, quick logging) and Setup pages (revisions, API keys,
+// refused deletes) in Chromium against the real server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+
+let ws: Workspace;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  ws = await startWorkspace();
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(15_000);
+  await signIn(page, ws);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await ws?.stop();
+});
+
+describe('record page and Setup in Chromium', () => {
+  it('a stale inline edit tells the user, keeps their input and can still be saved', async () => {
+    const deal = await api<{ id: string }>(page, 'POST', '/records/deal', { name: 'Contested deal', amount: 100 });
+    await page.goto(`${ws.baseUrl}/o/deal/${deal.id}`);
+    await page.getByRole('button', { name: 'Edit Amount', exact: true }).click();
+    await page.locator('#inline-amount').fill('777');
+    await api(page, 'PATCH', `/records/deal/${deal.id}`, { amount: 555 });
+    await page.locator('#inline-amount').press('Enter');
+    const notice = page.locator('[data-field=amount]').getByRole('alert');
+    await notice.getByText(/Someone else saved this record/).waitFor();
+    expect(await page.locator('#inline-amount').inputValue()).toBe('777');
+    await notice.getByText('555.00').waitFor();
+    await shot(page, '80-stale-edit');
+    await notice.getByRole('button', { name: 'Save my version' }).click();
+    await page.locator('[data-field=amount]').getByText('777.00').waitFor();
+    expect((await api<{ amount: number }>(page, 'GET', `/records/deal/${deal.id}`)).amount).toBe(777);
+  });
+
+  it('logs a call from the record page and shows it on the activity timeline', async () => {
+    const customer = await api<{ id: string }>(page, 'POST', '/records/customer', { first_name: 'Mei', last_name: 'Chen', email: 'mei@example.com' });
+    await page.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
+    await page.getByRole('button', { name: 'Log Call' }).click();
+    await page.getByRole('form', { name: 'Quick log' }).getByLabel('Subject').fill('Intro call');
+    await page.getByRole('form', { name: 'Quick log' }).getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('complementary').getByRole('link', { name: 'Intro call' }).waitFor();
+    const logged = await api<{ data: { type: string }[] }>(page, 'GET', `/records/activity?filter=${encodeURIComponent(JSON.stringify({ field: 'customer', op: 'eq', value: customer.id }))}`);
+    expect(logged.data.map((a) => a.type)).toEqual(['call']);
+    await shot(page, '81-timeline');
+  });
+
+  it('shows the diff between revisions and restores an earlier one', async () => {
+    await api(page, 'POST', '/metadata/objects/deal/fields', { apiName: 'region', labels: { en: 'Region' }, type: 'text' });
+    await page.goto(`${ws.baseUrl}/setup/revisions`);
+    const diff = page.getByRole('region', { name: /Changes from revision/ });
+    await diff.getByText('region').waitFor();
+    expect(await diff.textContent()).toContain('Created');
+    await shot(page, '82-revisions-diff');
+    const rows = page.getByRole('table', { name: 'Revision history' }).locator('tbody tr');
+    const previous = Number(await rows.nth(1).getAttribute('data-revision'));
+    await page.getByRole('button', { name: `Restore revision ${previous}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
+    await page.getByText(new RegExp(`Revision ${previous} restored`)).waitFor();
+    const snapshot = await api<{ objects: { id: string; fields: { apiName: string; deletedAt?: string }[] }[] }>(page, 'GET', '/metadata/snapshot');
+    const region = snapshot.objects.find((o) => o.id === 'deal')!.fields.find((f) => f.apiName === 'region');
+    expect(region === undefined || region.deletedAt !== undefined).toBe(true);
+  });
+
+  it('refuses to delete an object that others look up and lists the dependents', async () => {
+    await api(page, 'POST', '/metadata/objects', { apiName: 'site', labels: { en: { singular: 'Site', plural: 'Sites' } } });
+    await api(page, 'POST', '/metadata/objects/deal/fields', { apiName: 'site', labels: { en: 'Site' }, type: 'lookup', lookup: { objectId: 'site', onDelete: 'setNull', relationshipName: 'deals' } });
+    await page.goto(`${ws.baseUrl}/setup/objects`);
+    await page.reload();
+    await page.getByRole('button', { name: 'Delete object Site' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    const error = page.getByRole('alert').filter({ hasText: 'Used by' });
+    await error.waitFor();
+    expect(await error.textContent()).toContain('deal.site');
+    await shot(page, '83-delete-refused');
+  });
+
+  it('creates an API key shown once, which works until it is revoked', async () => {
+    await page.goto(`${ws.baseUrl}/setup/api-keys`);
+    await page.getByLabel('Name').fill('CI key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-api-key').textContent())!.trim();
+    expect(key.length).toBeGreaterThan(20);
+    const me = await fetch(`${ws.baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Revoke CI key' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('Revoked', { exact: true }).waitFor();
+    const after = await fetch(`${ws.baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(after.status).toBe(401);
+    await shot(page, '84-api-keys');
+  });
+
+  it('invites a user who can then sign in', async () => {
+    await page.goto(`${ws.baseUrl}/setup/users`);
+    await page.getByRole('button', { name: 'New user' }).click();
+    const d = page.getByRole('dialog', { name: 'New user' });
+    await d.getByLabel('Name').fill('Sam Standard');
+    await d.getByLabel('Email').fill(`sam@${ws.tenant}.test`);
+    await d.getByLabel('Initial password').fill('sam-password-123');
+    await d.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('cell', { name: 'Sam Standard', exact: true }).waitFor();
+    const login = await fetch(`${ws.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: ws.tenant, email: `sam@${ws.tenant}.test`, password: 'sam-password-123' }),
+    });
+    expect(login.status).toBe(200);
+    expect(pageErrors).toEqual([]);
+  });
+});
