@@ -31,7 +31,7 @@ export function slotExpressions(o: BenchObject, data: string): { columns: string
     if (!field || !/^[tnd][1-9]$/.test(slot)) continue;
     const value = `(${data}->>'${fieldId}')`;
     columns.push(`ix_${slot}`);
-    if (slot.startsWith('n')) exprs.push(`${value}::numeric`);
+    if (slot.startsWith('n')) exprs.push(`${value}::float8`);
     else if (slot.startsWith('d')) exprs.push(field.type === 'date' ? `(${value} || 'T00:00:00Z')::timestamptz` : `${value}::timestamptz`);
     else exprs.push(['text', 'longText', 'email', 'phone', 'url', 'autonumber'].includes(field.type) ? `lower(${value})` : value);
   }
