@@ -80,6 +80,7 @@ export {
   type CompiledTemplate,
   type TextResolver,
   type MessageParams,
+  type NounParam,
 } from './terms/resolve-text.ts';
 export {
   effectiveTerms,

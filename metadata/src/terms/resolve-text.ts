@@ -86,7 +86,13 @@ function wordsOf(term: TermDef, locale: Locale): Words {
   return { singular: en.singular, plural: en.plural, a: `${article} ${en.singular}` };
 }
 
-export type MessageParams = Record<string, string | number>;
+/** A noun passed as a parameter (an object's name): placeholders pick its form like a term's. */
+export interface NounParam {
+  singular: string;
+  plural: string;
+  a?: string;
+}
+export type MessageParams = Record<string, string | number | NounParam>;
 
 /** Resolves templates against one glossary in one locale; results without parameters are cached. */
 export interface TextResolver {
@@ -95,6 +101,8 @@ export interface TextResolver {
   text(template: string, params?: MessageParams): string;
   /** One form of a term; `key` may be capitalised (`Customer`) to capitalise the word. */
   term(key: string, form?: TermForm): string | undefined;
+  /** All forms of a term in this locale, to pass as a noun parameter. */
+  noun(key: string): NounParam | undefined;
 }
 
 class GlossaryResolver implements TextResolver {
@@ -115,6 +123,10 @@ class GlossaryResolver implements TextResolver {
     return lower === first ? words[form] : capitalise(words[form]);
   }
 
+  noun(key: string): NounParam | undefined {
+    return this.#words.get(key);
+  }
+
   text(template: string, params?: MessageParams): string {
     if (!template.includes('{') && !template.includes('}')) return template;
     if (params === undefined) return this.#results.getOrCreate(template, () => this.#render(template, undefined));
@@ -128,8 +140,8 @@ class GlossaryResolver implements TextResolver {
         out += part;
         continue;
       }
-      const param = params?.[part.name];
-      if (param !== undefined) out += String(param);
+      const param = params?.[part.name] ?? (part.capital ? params?.[part.key] : undefined);
+      if (param !== undefined) out += typeof param === 'object' ? nounForm(param, part) : String(param);
       else {
         const words = this.#words.get(part.key);
         out += words ? (part.capital ? capitalise(words[part.form]) : words[part.form]) : part.raw;
@@ -137,6 +149,11 @@ class GlossaryResolver implements TextResolver {
     }
     return out;
   }
+}
+
+function nounForm(noun: NounParam, part: Placeholder): string {
+  const word = part.form === 'a' ? (noun.a ?? `${/^[aeiou]/i.test(noun.singular) ? 'an' : 'a'} ${noun.singular}`) : noun[part.form];
+  return part.capital ? capitalise(word) : word;
 }
 
 const resolvers = new WeakMap<readonly TermDef[], Map<Locale, TextResolver>>();

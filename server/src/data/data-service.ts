@@ -8,6 +8,7 @@ import { assignAutonumbers, checkLookups, claimUniqueValues, releaseUniqueValues
 import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import type { TenantModel } from './tenant-model.ts';
+import type { Words } from '../metadata/words.ts';
 
 export const BATCH_LIMIT = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -48,12 +49,12 @@ export class DataService {
   }
 
   async get(principal: Principal, model: TenantModel, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
-    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    if (!UUID.test(id)) throw noRecord(model, principal, object, id);
     const rows = await this.#db.withTenant(principal.tenantId, (q) =>
       q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`, [principal.tenantId, id, object.id]),
     );
     const row = rows[0];
-    if (!row) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    if (!row) throw noRecord(model, principal, object, id);
     const record = toApiRecord(model, object, row);
     if (expand.length) await this.#expand(principal.tenantId, model, [{ row, record }], expand);
     return record;
@@ -89,21 +90,21 @@ export class DataService {
   }
 
   async update(principal: Principal, model: TenantModel, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
-    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    if (!UUID.test(id)) throw noRecord(model, principal, object, id);
     return this.#db.transaction(principal.tenantId, (tx) => this.#update(tx, principal, model, object, { id, input, expectedVersion, index: undefined }));
   }
 
   async delete(principal: Principal, model: TenantModel, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {
-    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    if (!UUID.test(id)) throw noRecord(model, principal, object, id);
     await this.#db.transaction(principal.tenantId, async (tx) => {
-      const row = await lockRow(tx, principal.tenantId, object, id);
+      const row = await lockRow(tx, principal.tenantId, object, id, () => noRecord(model, principal, object, id));
       if (expectedVersion !== undefined && row.version !== expectedVersion) throw stale(row.version);
       await this.#softDelete(tx, principal, model, object, [row], 0);
     });
   }
 
   async restore(principal: Principal, model: TenantModel, object: ObjectDef, id: string): Promise<ApiRecord> {
-    if (!UUID.test(id)) throw notFound(`No deleted ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    if (!UUID.test(id)) throw noRecord(model, principal, object, id, 'record.deletedNotFound');
     return this.#db.transaction(principal.tenantId, async (tx) => {
       const rows = await tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is not null for update`, [
         principal.tenantId,
@@ -111,7 +112,7 @@ export class DataService {
         object.id,
       ]);
       const row = rows[0];
-      if (!row) throw notFound(`No deleted ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+      if (!row) throw noRecord(model, principal, object, id, 'record.deletedNotFound');
       const fields = model.liveFields(object);
       // Lookups whose target is gone are cleared rather than left dangling.
       const data = { ...row.data };
@@ -123,7 +124,7 @@ export class DataService {
         );
         for (const f of lookups) if (typeof data[f.id] === 'string' && !live.has(data[f.id] as string)) delete data[f.id];
       }
-      await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), [{ id, data }]);
+      await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), [{ id, data }], model.words(principal.locale));
       const restored = await tx.query<RecordRow>(
         `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
           where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
@@ -185,7 +186,7 @@ export class DataService {
   }
 
   async related(principal: Principal, model: TenantModel, object: ObjectDef, id: string, limit = 20): Promise<{ object: string; field: string; label: string; records: ApiRecord[]; total: number }[]> {
-    if (!UUID.test(id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+    if (!UUID.test(id)) throw noRecord(model, principal, object, id);
     await this.get(principal, model, object, id);
     const references = model.referencesTo(object);
     return this.#db.withTenant(principal.tenantId, async (q) => {
@@ -196,7 +197,7 @@ export class DataService {
           `select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql} order by r.id desc limit ${limit}`,
           from.params,
         );
-        groups.push({ object: source.apiName, field: field.apiName, label: field.lookup?.relationshipName ?? source.labels.en?.plural ?? source.apiName, records: rows.map((r) => toApiRecord(model, source, r)), total: rows[0]?.total ?? 0 });
+        groups.push({ object: source.apiName, field: field.apiName, label: model.words(principal.locale).object(source, 'plural'), records: rows.map((r) => toApiRecord(model, source, r)), total: rows[0]?.total ?? 0 });
       }
       return groups;
     });
@@ -231,7 +232,8 @@ export class DataService {
   }
 
   async #insert(tx: Queryable, principal: Principal, model: TenantModel, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<ApiRecord[]> {
-    const validate = model.memo(`validate:create:${object.id}`, () => createRecordValidator(object, 'create'));
+    const words = model.words(principal.locale);
+    const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
     const fields = model.liveFields(object);
     const problems: FieldProblem[] = [];
     const pending: PendingRecord[] = items.map(({ input, index }) => {
@@ -249,11 +251,11 @@ export class DataService {
       const id = newRecordId();
       return index === undefined ? { id, data } : { id, data, index };
     });
-    if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field || 'The record'} ${problems[0]!.message}` : `${problems.length} values are invalid`, problems);
+    if (problems.length) throw validationError(problems.length === 1 ? summary(model, words, object, problems[0]!) : `${problems.length} values are invalid`, problems);
     for (const p of pending) deriveName(object, p.data, undefined);
-    await checkLookups(tx, model, object, pending);
+    await checkLookups(tx, model, object, pending, principal.locale);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), pending);
-    await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending);
+    await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending, words);
     // One statement writes the records, their lookup links and their outbox events: one round
     // trip and one JSON document to parse, however large the batch.
     const input = JSON.stringify(
@@ -294,12 +296,13 @@ export class DataService {
     item: { id: string; input: unknown; expectedVersion: number | undefined; index: number | undefined },
   ): Promise<ApiRecord> {
     const at = (p: FieldProblem): FieldProblem => (item.index === undefined ? p : { ...p, index: item.index });
-    if (!UUID.test(item.id)) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${item.id}`);
-    const validate = model.memo(`validate:update:${object.id}`, () => createRecordValidator(object, 'update'));
+    if (!UUID.test(item.id)) throw noRecord(model, principal, object, item.id);
+    const words = model.words(principal.locale);
+    const validate = model.memo(`validate:update:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'update', { locale: words.locale }));
     requireObject(item.input, item.index);
     const errors = validate(item.input);
-    if (errors.length) throw validationError(errors.length === 1 ? `${errors[0]!.field} ${errors[0]!.message}` : `${errors.length} values are invalid`, errors.map(at));
-    const row = await lockRow(tx, principal.tenantId, object, item.id);
+    if (errors.length) throw validationError(errors.length === 1 ? summary(model, words, object, errors[0]!) : `${errors.length} values are invalid`, errors.map(at));
+    const row = await lockRow(tx, principal.tenantId, object, item.id, () => noRecord(model, principal, object, item.id));
     if (item.expectedVersion !== undefined && row.version !== item.expectedVersion) throw stale(row.version);
     const body = (item.input ?? {}) as Record<string, unknown>;
     const data = { ...row.data };
@@ -323,12 +326,12 @@ export class DataService {
     if (missing.length) throw validationError('A required value was removed', missing.map((f) => at({ field: f.apiName, code: 'required', message: 'is required' })));
     if (changed.length === 0) return toApiRecord(model, object, row);
     const pending: PendingRecord = item.index === undefined ? { id: item.id, data } : { id: item.id, data, index: item.index };
-    await checkLookups(tx, model, object, [{ id: item.id, data: Object.fromEntries(changed.filter((f) => f.type === 'lookup').map((f) => [f.id, data[f.id]])) , ...(item.index === undefined ? {} : { index: item.index }) }]);
+    await checkLookups(tx, model, object, [{ id: item.id, data: Object.fromEntries(changed.filter((f) => f.type === 'lookup').map((f) => [f.id, data[f.id]])) , ...(item.index === undefined ? {} : { index: item.index }) }], principal.locale);
     for (const field of changed.filter((f) => f.unique)) {
       const old = uniqueKey(field, row.data[field.id]);
       if (old !== null) await releaseUniqueValues(tx, principal.tenantId, object, field, [old]);
     }
-    await claimUniqueValues(tx, principal.tenantId, object, changed.filter((f) => f.unique), [pending]);
+    await claimUniqueValues(tx, principal.tenantId, object, changed.filter((f) => f.unique), [pending], words);
     const updated = await tx.query<RecordRow>(
       `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
         where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
@@ -350,8 +353,10 @@ export class DataService {
       if (referencingRows.length === 0) continue;
       const rule = field.lookup?.onDelete ?? 'restrict';
       if (rule === 'restrict') {
-        throw conflict(`${referencingRows.length} ${source.labels.en?.plural ?? source.apiName} still refer to this record through ${field.labels.en ?? field.apiName}`, [
-          { field: `${source.apiName}.${field.apiName}`, code: 'restrict', message: `is still used by ${referencingRows.length} record(s)`, count: referencingRows.length },
+        const words = model.words(principal.locale);
+        const said = { count: referencingRows.length, source: words.noun(source), object: words.noun(object), field: words.field(field) };
+        throw conflict(words.say('restrict.detail', said), [
+          { field: `${source.apiName}.${field.apiName}`, code: 'restrict', message: words.say('restrict.item', said), count: referencingRows.length },
         ]);
       }
       if (rule === 'setNull') {
@@ -400,10 +405,22 @@ function referencing(tenantId: string, source: ObjectDef, field: FieldDef, targe
   };
 }
 
-async function lockRow(tx: Queryable, tenantId: string, object: ObjectDef, id: string): Promise<RecordRow> {
+async function lockRow(tx: Queryable, tenantId: string, object: ObjectDef, id: string, notThere: () => Error): Promise<RecordRow> {
   const rows = await tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null for update`, [tenantId, id, object.id]);
-  if (!rows[0]) throw notFound(`No ${object.labels.en?.singular ?? object.apiName} with id ${id}`);
+  if (!rows[0]) throw notThere();
   return rows[0];
+}
+
+/** "No Patient with id …": the object named through the tenant's glossary, in the user's locale. */
+const noRecord = (model: TenantModel, principal: Principal, object: ObjectDef, id: string, key: 'record.notFound' | 'record.deletedNotFound' = 'record.notFound') => {
+  const words = model.words(principal.locale);
+  return notFound(words.say(key, { object: words.noun(object), id }));
+};
+
+/** One invalid value as a sentence that names the field by its label ("Patient is required"). */
+function summary(model: TenantModel, words: Words, object: ObjectDef, problem: FieldProblem): string {
+  const field = problem.field ? model.field(object, problem.field) : undefined;
+  return `${field ? words.field(field) : problem.field ? `'${problem.field}'` : 'The record'} ${problem.message}`;
 }
 
 const stale = (current: number) => preconditionFailed(`The record was changed by someone else (now at version ${current}); reload it and apply your change again`, { currentVersion: current });

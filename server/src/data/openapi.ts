@@ -5,10 +5,15 @@ import type { TenantModel } from './tenant-model.ts';
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
 
-/** OpenAPI 3.1 for one tenant at its current revision, generated from its metadata. Old API names appear as deprecated aliases. */
+/**
+ * OpenAPI 3.1 for one tenant at its current revision, generated from its metadata. Titles,
+ * summaries and descriptions come from the glossary in the caller's locale (ADR 0004); old API
+ * names appear as deprecated aliases pointing at the current one.
+ */
 export function buildOpenApi(model: TenantModel, principal: Principal): Record<string, unknown> {
-  return model.memo(`openapi:${principal.locale}`, () => {
-    const locale = principal.locale === 'zh-CN' ? 'zh-CN' : 'en';
+  const words = model.words(principal.locale);
+  return model.memo(`openapi:${words.locale}`, () => {
+    const locale = words.locale;
     const schemas: Record<string, unknown> = {
       Problem: {
         type: 'object',
@@ -24,23 +29,25 @@ export function buildOpenApi(model: TenantModel, principal: Principal): Record<s
     };
     const paths: Record<string, unknown> = {};
     for (const object of model.snapshot.objects) {
-      const label = object.labels[locale]?.singular ?? object.labels.en.singular;
-      const plural = object.labels[locale]?.plural ?? object.labels.en.plural;
+      const noun = { object: words.noun(object) };
+      const label = words.object(object);
+      const plural = words.object(object, 'plural');
       const name = pascal(object.apiName);
-      schemas[name] = compileRecordSchema(object, 'read', { locale });
-      schemas[`${name}Create`] = compileRecordSchema(object, 'create', { locale });
-      schemas[`${name}Update`] = compileRecordSchema(object, 'update', { locale });
+      const resolved = words.resolved(object);
+      schemas[name] = compileRecordSchema(resolved, 'read', { locale });
+      schemas[`${name}Create`] = compileRecordSchema(resolved, 'create', { locale });
+      schemas[`${name}Update`] = compileRecordSchema(resolved, 'update', { locale });
       const ref = (suffix = '') => ({ $ref: `#/components/schemas/${name}${suffix}` });
       const one = { description: label, headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: ref() } } };
       for (const apiName of [object.apiName, ...object.apiNameAliases]) {
         const deprecated = apiName !== object.apiName;
         const tag = [plural];
-        const note = deprecated ? ` (deprecated alias of ${object.apiName})` : '';
+        const summary = (text: string) => (deprecated ? words.say('openapi.alias', { text, apiName: object.apiName }) : text);
         paths[`/records/${apiName}`] = {
           get: {
             tags: tag,
             deprecated,
-            summary: `List ${plural}${note}`,
+            summary: summary(words.say('openapi.list', noun)),
             operationId: `list_${apiName}`,
             parameters: ['filter', 'sort', 'fields', 'expand', 'cursor'].map((p) => ({ name: p, in: 'query', schema: { type: 'string' } })).concat(
               { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200 } } as never,
@@ -54,7 +61,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal): Record<s
           post: {
             tags: tag,
             deprecated,
-            summary: `Create a ${label}${note}`,
+            summary: summary(words.say('openapi.create', noun)),
             operationId: `create_${apiName}`,
             requestBody: { required: true, content: { 'application/json': { schema: ref('Create') } } },
             responses: { 201: one, 409: problemResponse('A unique value is taken'), 422: problemResponse('Invalid values') },
@@ -62,23 +69,23 @@ export function buildOpenApi(model: TenantModel, principal: Principal): Record<s
         };
         paths[`/records/${apiName}/{id}`] = {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-          get: { tags: tag, deprecated, summary: `Get a ${label}${note}`, operationId: `get_${apiName}`, responses: { 200: one, 404: problemResponse(`No such ${label}`) } },
+          get: { tags: tag, deprecated, summary: summary(words.say('openapi.get', noun)), operationId: `get_${apiName}`, responses: { 200: one, 404: problemResponse(words.say('openapi.noSuch', noun)) } },
           patch: {
             tags: tag,
             deprecated,
-            summary: `Update a ${label}${note}`,
+            summary: summary(words.say('openapi.update', noun)),
             operationId: `update_${apiName}`,
             parameters: [{ name: 'If-Match', in: 'header', schema: { type: 'string' } }],
             requestBody: { required: true, content: { 'application/json': { schema: ref('Update') } } },
-            responses: { 200: one, 404: problemResponse(`No such ${label}`), 412: problemResponse('Stale version'), 422: problemResponse('Invalid values') },
+            responses: { 200: one, 404: problemResponse(words.say('openapi.noSuch', noun)), 412: problemResponse('Stale version'), 422: problemResponse('Invalid values') },
           },
-          delete: { tags: tag, deprecated, summary: `Move a ${label} to the recycle bin${note}`, operationId: `delete_${apiName}`, responses: { 204: { description: 'Deleted' }, 409: problemResponse('Still referenced') } },
+          delete: { tags: tag, deprecated, summary: summary(words.say('openapi.delete', noun)), operationId: `delete_${apiName}`, responses: { 204: { description: 'Deleted' }, 409: problemResponse('Still referenced') } },
         };
         paths[`/records/${apiName}/batch`] = {
           post: {
             tags: tag,
             deprecated,
-            summary: `Create, update or upsert up to 1,000 ${plural} at once${note}`,
+            summary: summary(words.say('openapi.batch', noun)),
             operationId: `batch_${apiName}`,
             requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { operations: { type: 'array', maxItems: 1000 } } } } } },
             responses: { 200: { description: 'All saved' }, 422: problemResponse('Nothing saved; errors carry the index of each failing item') },
@@ -88,7 +95,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal): Record<s
     }
     return {
       openapi: '3.1.0',
-      info: { title: `Protean API — ${principal.tenantSlug}`, version: `1.0.0+rev${model.revision}`, description: `Generated from metadata revision ${model.revision}.` },
+      info: { title: `Protean API — ${principal.tenantSlug}`, version: `1.0.0+rev${model.revision}`, description: words.say('openapi.description', { revision: model.revision }) },
       servers: [{ url: '/api/v1' }],
       security: [{ apiKey: [] }, { session: [] }],
       paths,

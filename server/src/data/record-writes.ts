@@ -2,6 +2,7 @@ import type { FieldDef, ObjectDef } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import { conflict, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { TenantModel } from './tenant-model.ts';
+import type { Words } from '../metadata/words.ts';
 
 /** Uniqueness is case-insensitive for text and canonical for numbers. */
 export function uniqueKey(field: FieldDef, value: unknown): string | null {
@@ -19,7 +20,7 @@ export interface PendingRecord {
 }
 
 /** Claims unique values for many records at once; a clash (with the table or within the batch) is a 409 naming the field. */
-export async function claimUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, fields: FieldDef[], records: PendingRecord[]): Promise<void> {
+export async function claimUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, fields: FieldDef[], records: PendingRecord[], words?: Words): Promise<void> {
   const problems: FieldProblem[] = [];
   for (const field of fields) {
     const seen = new Map<string, PendingRecord>();
@@ -29,7 +30,7 @@ export async function claimUniqueValues(tx: Queryable, tenantId: string, object:
       const key = uniqueKey(field, record.data[field.id]);
       if (key === null) continue;
       if (seen.has(key)) {
-        problems.push(uniqueProblem(field, record));
+        problems.push(uniqueProblem(field, record, words));
         continue;
       }
       seen.set(key, record);
@@ -45,14 +46,15 @@ export async function claimUniqueValues(tx: Queryable, tenantId: string, object:
     );
     if (claimed.length !== keys.length) {
       const won = new Set(claimed.map((c) => c.value_key));
-      for (const key of keys) if (!won.has(key)) problems.push(uniqueProblem(field, seen.get(key)!));
+      for (const key of keys) if (!won.has(key)) problems.push(uniqueProblem(field, seen.get(key)!, words));
     }
   }
   if (problems.length) throw conflict(`${problems.length === 1 ? 'A value' : 'Values'} must be unique`, problems);
 }
 
-function uniqueProblem(field: FieldDef, record: PendingRecord): FieldProblem {
-  return { field: field.apiName, code: 'unique', message: `another record already has this ${field.labels.en ?? field.apiName}`, ...(record.index !== undefined ? { index: record.index } : {}) };
+function uniqueProblem(field: FieldDef, record: PendingRecord, words: Words | undefined): FieldProblem {
+  const message = words ? words.say('unique.taken', { field: words.field(field) }) : `another record already has this ${field.apiName}`;
+  return { field: field.apiName, code: 'unique', message, ...(record.index !== undefined ? { index: record.index } : {}) };
 }
 
 export async function releaseUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, keys: string[]): Promise<void> {
@@ -61,7 +63,8 @@ export async function releaseUniqueValues(tx: Queryable, tenantId: string, objec
 }
 
 /** Every lookup value must name a live record of the target object in this tenant; other tenants' ids look exactly like missing ones. */
-export async function checkLookups(tx: Queryable, model: TenantModel, object: ObjectDef, records: PendingRecord[]): Promise<void> {
+export async function checkLookups(tx: Queryable, model: TenantModel, object: ObjectDef, records: PendingRecord[], locale?: string): Promise<void> {
+  const words = model.words(locale);
   const lookups = model.liveFields(object).filter((f) => f.type === 'lookup');
   if (lookups.length === 0) return;
   const wanted = new Set<string>();
@@ -84,12 +87,12 @@ export async function checkLookups(tx: Queryable, model: TenantModel, object: Ob
       problems.push({
         field: field.apiName,
         code: 'lookup',
-        message: `no ${target?.labels.en?.singular ?? 'record'} with id ${value}`,
+        message: words.say('lookup.missing', { object: target ? words.noun(target) : 'record', id: value }),
         ...(record.index !== undefined ? { index: record.index } : {}),
       });
     }
   }
-  if (problems.length) throw validationError('A lookup points at a record that does not exist', problems);
+  if (problems.length) throw validationError(words.say('lookup.detail'), problems);
 }
 
 /**

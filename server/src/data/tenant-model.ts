@@ -1,4 +1,5 @@
-import { BoundedCache, type FieldDef, type ObjectDef, type QueryPlanResult, type Snapshot } from '@protean/metadata';
+import { BoundedCache, withTerms, type FieldDef, type ObjectDef, type QueryPlanResult, type Snapshot } from '@protean/metadata';
+import { localeOf, Words } from '../metadata/words.ts';
 
 /**
  * One tenant's metadata at one revision, indexed for the request path. Built once per
@@ -16,7 +17,8 @@ export class TenantModel {
 
   constructor(tenantId: string, snapshot: Snapshot) {
     this.tenantId = tenantId;
-    this.snapshot = snapshot;
+    // Snapshots stored before terminology have no glossary; they read as the standard one.
+    this.snapshot = withTerms(snapshot);
     for (const object of snapshot.objects) {
       this.#objects.set(object.id, object);
       this.#objects.set(object.apiName, object);
@@ -66,6 +68,12 @@ export class TenantModel {
     return this.memo(`refs:${target.id}`, () =>
       this.snapshot.objects.flatMap((object) => this.liveFields(object).filter((f) => f.type === 'lookup' && f.lookup?.objectId === target.id).map((field) => ({ object, field }))),
     );
+  }
+
+  /** Labels and server messages in the user's locale, through the tenant's glossary at this revision. */
+  words(locale: string | undefined): Words {
+    const l = localeOf(locale);
+    return this.memo(`words:${l}`, () => new Words(this.snapshot, l));
   }
 
   /** Per-revision memo for derived artifacts (validators, SQL text). */

@@ -1,15 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { compileRecordSchema, metadataKindSchemas, type ChangeRequest, type Operation } from '@protean/metadata';
+import { compileRecordSchema, metadataKindSchemas, resolveSnapshot, type ChangeRequest, type Operation } from '@protean/metadata';
 import { adminOf, principalOf } from '../auth/principal.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
+import { termRoutes } from './term-routes.ts';
+import { localeOf } from './words.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
 const FieldParams = Type.Object({ object: Type.String({ maxLength: 100 }), field: Type.String({ maxLength: 100 }) });
 const RevisionParam = Type.Object({ revision: Type.Integer({ minimum: 1 }) });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Compare = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) });
+const SnapshotQuery = Type.Object({ resolve: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])) });
 const SchemaMode = Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('read')])), locale: Type.Optional(Type.String({ maxLength: 10 })) });
 
 /** Admin-only metadata writes, reads for every signed-in user, and the published JSON Schemas of each kind. */
@@ -35,7 +38,12 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     return schema;
   });
 
-  app.get('/metadata/snapshot', async (request) => (await metadata.model(principalOf(request).tenantId)).snapshot);
+  // The raw model (labels with their placeholders, the glossary in `terms`); `?resolve=en|zh-CN` gives it ready to display.
+  app.get('/metadata/snapshot', { schema: { querystring: SnapshotQuery } }, async (request) => {
+    const snapshot = (await metadata.model(principalOf(request).tenantId)).snapshot;
+    const { resolve } = request.query as Static<typeof SnapshotQuery>;
+    return resolve ? resolveSnapshot(snapshot, resolve) : snapshot;
+  });
   app.get('/metadata/objects', async (request) => (await metadata.model(principalOf(request).tenantId)).snapshot.objects);
   app.get('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) => {
     const model = await metadata.model(principalOf(request).tenantId);
@@ -51,8 +59,8 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     const object = model.object(name);
     if (!object) throw notFound(`No object named '${name}'`);
     const query = request.query as Static<typeof SchemaMode>;
-    const locale = query.locale === 'zh-CN' ? 'zh-CN' : query.locale === 'en' ? 'en' : principal.locale === 'zh-CN' ? 'zh-CN' : 'en';
-    return compileRecordSchema(object, query.mode ?? 'create', { locale });
+    const words = model.words(query.locale === 'zh-CN' || query.locale === 'en' ? query.locale : principal.locale);
+    return compileRecordSchema(words.resolved(object), query.mode ?? 'create', { locale: localeOf(words.locale) });
   });
 
   app.post('/metadata/changes', async (request) => {
@@ -97,4 +105,6 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
   app.post('/metadata/revisions/:revision/restore', { schema: { params: RevisionParam } }, async (request) =>
     metadata.restore(adminOf(request), (request.params as Static<typeof RevisionParam>).revision),
   );
+
+  await termRoutes(app, { metadata });
 }

@@ -1,4 +1,4 @@
-import { assignIndexSlots, diffSnapshots, planChange, planRestore, type ChangeRequest, type PlanResult, type Snapshot } from '@protean/metadata';
+import { assignIndexSlots, diffSnapshots, findTermSet, planChange, planRestore, type ChangeRequest, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -69,6 +69,20 @@ export class MetadataService {
   apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
     const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName };
     return this.#commit(principal, request.message ?? null, (current) => planChange(current, request, ids));
+  }
+
+  /**
+   * Applies a shipped term set (Healthcare, Education) as one change request, so one revision
+   * that a restore undoes. `locales` limits it to some languages' forms (default: all).
+   */
+  applyTermSet(principal: Principal, id: string, locales?: readonly Locale[]): Promise<{ revision: number; diff: unknown }> {
+    const set = findTermSet(id);
+    if (!set) throw notFound(`No term set '${id}'`);
+    const operations: Operation[] = set.terms.map((term) => {
+      const forms = Object.fromEntries(Object.entries(term.forms).filter(([locale]) => !locales || locales.includes(locale as Locale)));
+      return { op: 'upsertTerm', term: { ...term, forms } };
+    });
+    return this.apply(principal, { message: `Applied the ${set.labels.en} term set`, operations });
   }
 
   /** Restoring is itself a change: the old model becomes a new revision, checked against today's data. */
