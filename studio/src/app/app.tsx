@@ -1,5 +1,5 @@
 import { Suspense } from 'react';
-import { I18nProvider, useI18n } from '../i18n/i18n.tsx';
+import { GlossaryProvider, I18nProvider, useI18n } from '../i18n/i18n.tsx';
 import { SessionProvider, useSessionControl } from './session.tsx';
 import { ToastProvider, ErrorBox, Loading } from '../components/feedback.tsx';
 import { LoginPage } from './login-page.tsx';
@@ -26,9 +26,11 @@ function Gate() {
   if (state.status === 'loading') return <Loading />;
   if (state.status === 'signed-out') return <LoginPage error={state.error} />;
   return (
-    <Shell>
-      <CurrentPage />
-    </Shell>
+    <GlossaryProvider terms={state.snapshot.terms}>
+      <Shell>
+        <CurrentPage />
+      </Shell>
+    </GlossaryProvider>
   );
 }
 

@@ -1,7 +1,9 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, type MessageKey } from './catalogue.en.ts';
 import { zhCN } from './catalogue.zh-CN.ts';
-import { formatMessage, type MessageParams, type Noun, type NounForm, type TermResolver } from './format-message.ts';
+import { capitalise, formatMessage, type MessageParams, type Noun, type NounForm, type TermResolver } from './format-message.ts';
+import { glossaryResolver } from './glossary.ts';
+import type { TermDef } from '@protean/metadata';
 import type { FieldDef, ObjectDef, PicklistValue } from '../api/types.ts';
 
 export type UiLocale = 'en' | 'zh-CN';
@@ -43,11 +45,13 @@ export interface I18n {
   /** Count-aware message: uses `<key>_one` when the locale's plural rule says "one". */
   tc: (key: MessageKey, count: number, params?: MessageParams) => string;
   objectNoun: (object: ObjectDef) => Noun;
-  objectLabel: (object: ObjectDef, form?: NounForm) => string;
+  objectLabel: (object: ObjectDef, form?: 'singular' | 'plural') => string;
   fieldLabel: (field: FieldDef) => string;
   fieldHelp: (field: FieldDef) => string | undefined;
   valueLabel: (value: PicklistValue) => string;
   sectionLabel: (labels: unknown) => string;
+  /** Resolves glossary placeholders in any text taken from metadata. */
+  resolve: (text: string | undefined) => string;
   formatDate: (iso: string) => string;
   formatDateTime: (iso: string) => string;
   formatNumber: (n: number, options?: Intl.NumberFormatOptions) => string;
@@ -55,7 +59,7 @@ export interface I18n {
 
 const I18nContext = createContext<I18n | null>(null);
 
-/** Terms from the tenant glossary; none yet, so templates fall back to their placeholder. */
+/** Before sign-in there is no glossary: templates keep their placeholders. */
 const noTerms: TermResolver = () => undefined;
 
 export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, resolveTerm: TermResolver = noTerms): I18n {
@@ -64,13 +68,18 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, r
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const t = (key: MessageKey, params?: MessageParams) => formatMessage(catalogue[key] ?? en[key] ?? key, params, resolveTerm);
+  /** Labels may name glossary terms ("{Customer} number"); resolve them for display. */
+  const label = (text: string | undefined) => (text === undefined ? undefined : formatMessage(text, undefined, resolveTerm));
   const objectNoun = (object: ObjectDef): Noun => {
-    // An object tied to a glossary term takes the term's words once the glossary has them.
-    const termSingular = object.term ? resolveTerm(object.term, 'singular') : undefined;
-    if (termSingular) return { singular: termSingular, plural: resolveTerm(object.term!, 'plural') ?? termSingular };
+    // An object tied to a glossary term is named by the term (capitalised, as a title).
+    if (object.term) {
+      const key = capitalise(object.term);
+      const singular = resolveTerm(key, 'singular');
+      if (singular) return { singular, plural: resolveTerm(key, 'plural') ?? singular, a: resolveTerm(key, 'a') };
+    }
     const l = pickLocale<{ singular?: string; plural?: string }>(object.labels as LocalisedLabels, locale);
-    const singular = l?.singular ?? object.apiName;
-    return { singular, plural: l?.plural ?? singular };
+    const singular = label(l?.singular) ?? object.apiName;
+    return { singular, plural: label(l?.plural) ?? singular };
   };
   return {
     locale,
@@ -84,12 +93,13 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, r
     },
     objectNoun,
     objectLabel: (object, form = 'singular') => objectNoun(object)[form],
-    fieldLabel: (field) => pickLocale<string>(field.labels as LocalisedLabels, locale) ?? field.apiName,
-    fieldHelp: (field) => pickLocale<string>(field.helpText as LocalisedLabels | undefined, locale),
-    valueLabel: (value) => pickLocale<string>(value.labels as LocalisedLabels, locale) ?? value.apiName,
+    resolve: (text) => label(text) ?? '',
+    fieldLabel: (field) => label(pickLocale<string>(field.labels as LocalisedLabels, locale)) ?? field.apiName,
+    fieldHelp: (field) => label(pickLocale<string>(field.helpText as LocalisedLabels | undefined, locale)),
+    valueLabel: (value) => label(pickLocale<string>(value.labels as LocalisedLabels, locale)) ?? value.apiName,
     sectionLabel: (labels) => {
-      if (typeof labels === 'string') return labels;
-      return pickLocale<string>(labels as LocalisedLabels, locale) ?? '';
+      if (typeof labels === 'string') return label(labels)!;
+      return label(pickLocale<string>(labels as LocalisedLabels, locale)) ?? '';
     },
     formatDate: (iso) => {
       const d = new Date(iso);
@@ -117,6 +127,13 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = locale;
   }, [locale]);
   const value = useMemo(() => createI18n(locale, setLocale), [locale, setLocale]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+/** Below the session: the same i18n with the tenant glossary, so labels and messages speak its terms. */
+export function GlossaryProvider({ terms, children }: { terms: readonly TermDef[] | undefined; children: ReactNode }) {
+  const base = useI18n();
+  const value = useMemo(() => createI18n(base.locale, base.setLocale, glossaryResolver(terms, base.locale)), [base.locale, base.setLocale, terms]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
