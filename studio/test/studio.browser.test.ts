@@ -15,7 +15,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000);
 });
 
 afterAll(async () => {
@@ -33,7 +33,7 @@ describe('studio in Chromium', () => {
     await page.goto(`${ws.baseUrl}/`);
     await shot(page, '01-login');
     await signIn(page, ws);
-    await expect.poll(() => page.getByTestId('user-name').textContent()).toBe(ws.adminName);
+    await expect.poll(() => page.getByTestId('user-name').textContent(), { timeout: 20_000 }).toBe(ws.adminName);
     expect(await page.getByTestId('tenant-name').textContent()).toBeTruthy();
     await page.getByRole('navigation', { name: 'Objects' }).getByRole('link').first().waitFor();
     await shot(page, '02-first-list');
@@ -98,7 +98,7 @@ describe('studio in Chromium', () => {
     await field(dialog, 'Phase').selectOption({ label: 'Plan' });
     await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     await page.waitForURL(/\/o\/project\/[0-9a-f-]{36}$/);
-    await expect.poll(() => page.getByTestId('record-title').textContent()).toBe('Alpha');
+    await expect.poll(() => page.getByTestId('record-title').textContent(), { timeout: 20_000 }).toBe('Alpha');
 
     // inline edit with If-Match
     await page.getByRole('button', { name: 'Edit Budget', exact: true }).click();
@@ -109,7 +109,7 @@ describe('studio in Chromium', () => {
 
     await api(page, 'POST', '/records/project', { name: 'Beta', code: 'B-1', phase: 'build' });
     await page.getByRole('navigation', { name: 'Objects' }).getByRole('link', { name: 'Projects' }).click();
-    await expect.poll(() => page.getByTestId('list-count').textContent()).toBe('2 records');
+    await expect.poll(() => page.getByTestId('list-count').textContent(), { timeout: 20_000 }).toBe('2 records');
 
     await page.getByRole('button', { name: 'Filters', exact: true }).click();
     await page.getByRole('button', { name: '+ Add condition' }).click();
@@ -118,14 +118,14 @@ describe('studio in Chromium', () => {
     await row.getByLabel('Operator').selectOption({ label: 'contains' });
     await row.getByLabel('Value').fill('Alp');
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
-    await expect.poll(() => page.getByTestId('list-count').textContent()).toBe('1 record');
+    await expect.poll(() => page.getByTestId('list-count').textContent(), { timeout: 20_000 }).toBe('1 record');
     expect(new URL(page.url()).searchParams.get('filter')).toContain('"contains"');
     await shot(page, '21-list-filtered');
 
     await page.getByLabel('Select Alpha').check();
     await page.getByRole('button', { name: 'Delete selected' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
-    await expect.poll(() => page.getByTestId('list-count').textContent()).toBe('0 records');
+    await expect.poll(() => page.getByTestId('list-count').textContent(), { timeout: 20_000 }).toBe('0 records');
 
     await page.getByRole('link', { name: 'Recycle bin' }).click();
     await page.getByRole('button', { name: 'Restore Alpha', exact: true }).waitFor();
@@ -142,7 +142,7 @@ describe('studio in Chromium', () => {
     const group = page.locator('.form-group', { has: page.locator('#root_code') });
     await group.locator('.error-detail').waitFor();
     expect(await group.locator('.error-detail').textContent()).toBeTruthy();
-    await expect.poll(() => page.locator('#root_code').evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => page.locator('#root_code').evaluate((el) => el === document.activeElement), { timeout: 20_000 }).toBe(true);
     await shot(page, '23-server-validation');
   });
 
@@ -153,7 +153,7 @@ describe('studio in Chromium', () => {
     await card.waitFor();
     await card.dragTo(page.locator('[data-column=proposal]'));
     await page.locator('[data-column=proposal]').locator(`[data-record="${deal.id}"]`).waitFor();
-    await expect.poll(async () => (await api<{ stage: string }>(page, 'GET', `/records/deal/${deal.id}`)).stage).toBe('proposal');
+    await expect.poll(async () => (await api<{ stage: string }>(page, 'GET', `/records/deal/${deal.id}`)).stage, { timeout: 20_000 }).toBe('proposal');
     await shot(page, '30-kanban');
   });
 
@@ -170,7 +170,7 @@ describe('studio in Chromium', () => {
     await page.getByLabel('Move Budget to section').selectOption({ label: 'Money matters' });
     const preview = page.getByRole('region', { name: 'Preview' });
     await preview.getByRole('heading', { name: 'Money matters' }).waitFor();
-    await expect.poll(() => preview.getByRole('region', { name: 'Money matters' }).getByLabel('Budget').count()).toBe(1);
+    await expect.poll(() => preview.getByRole('region', { name: 'Money matters' }).getByLabel('Budget').count(), { timeout: 20_000 }).toBe(1);
     await shot(page, '40-layout-editor');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText(/Saved as revision/).waitFor();
@@ -219,13 +219,13 @@ describe('studio in Chromium', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'New Project' });
     await dialog.waitFor();
-    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.id)).toBe('qc_name');
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.id), { timeout: 20_000 }).toBe('qc_name');
     await page.keyboard.type('Keyboard project');
     await page.keyboard.press('Tab');
     await page.keyboard.type('K-9');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/o\/project\/[0-9a-f-]{36}$/);
-    await expect.poll(() => page.getByTestId('record-title').textContent()).toBe('Keyboard project');
+    await expect.poll(() => page.getByTestId('record-title').textContent(), { timeout: 20_000 }).toBe('Keyboard project');
   });
 
   it('keeps screenshots of the Setup pages and reports no page errors', async () => {
