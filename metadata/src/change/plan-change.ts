@@ -6,6 +6,7 @@ import type { IndexDef, ObjectDef } from '../schemas/object-def.ts';
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import { operationSchemas, type ChangeRequest, type Operation, type OperationName } from '../schemas/operation.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import type { Locale } from '../schemas/labels.ts';
 import { checkField } from '../validate/field-rules.ts';
 import { checkLayout, checkObject } from '../validate/object-rules.ts';
 import { compileMetadataSchema, schemaErrors } from '../validate/schema-validator.ts';
@@ -24,6 +25,8 @@ export interface PlanContext {
   now: string;
   /** Who asks; not stored in the snapshot (the revision row records it). */
   author?: string;
+  /** The asker's locale: objects and layouts named in error messages use its words. */
+  locale?: Locale;
 }
 
 export type PlanResult =
@@ -359,14 +362,14 @@ class Planner {
   fieldDependents(object: ObjectDef, field: FieldDef): Dependent[] {
     const dependents: Dependent[] = [];
     if (object.nameFieldId === field.id) {
-      dependents.push({ kind: 'object', id: object.id, label: `name field of ${objectLabel(this.state, object, 'en')}` });
+      dependents.push({ kind: 'object', id: object.id, label: `name field of ${objectLabel(this.state, object, this.#ctx.locale ?? 'en')}` });
     }
     for (const index of object.indexes ?? []) {
       if (index.fields.some((p) => p.fieldId === field.id)) dependents.push({ kind: 'index', id: index.id, label: `index ${index.id}` });
     }
     for (const layout of this.state.layouts) {
       if (layout.objectId === object.id && layout.sections.some((s) => s.fields.some((f) => f.fieldId === field.id))) {
-        dependents.push({ kind: 'layout', id: layout.id, label: snapshotResolver(this.state, 'en').text(layout.name) });
+        dependents.push({ kind: 'layout', id: layout.id, label: snapshotResolver(this.state, this.#ctx.locale ?? 'en').text(layout.name) });
       }
     }
     return dependents;
@@ -435,7 +438,7 @@ class Planner {
     const index = this.state.layouts.findIndex((l) => l.id === layout.id);
     const existing = this.state.layouts[index];
     if (existing && existing.objectId !== layout.objectId) {
-      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${snapshotResolver(this.state, 'en').text(existing.name)}' belongs to another object`);
+      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${snapshotResolver(this.state, this.#ctx.locale ?? 'en').text(existing.name)}' belongs to another object`);
     }
     if (index === -1) this.state.layouts.push(layout);
     else this.state.layouts[index] = layout;

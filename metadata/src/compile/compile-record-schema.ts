@@ -131,6 +131,7 @@ export function compileRecordSchema(object: ObjectDef, mode: RecordSchemaMode, o
   const locale = options.locale ?? 'en';
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
+  const aliased: JsonSchema[] = [];
 
   for (const name of reservedFieldApiNames) {
     const system = systemFieldSchemas[name];
@@ -149,7 +150,12 @@ export function compileRecordSchema(object: ObjectDef, mode: RecordSchemaMode, o
     if (mode === 'read' && !isWritable(field)) schema.readOnly = true;
     if (field.defaultValue !== undefined && mode === 'create') schema.default = field.defaultValue;
     properties[field.apiName] = schema;
-    if (mode === 'create' && isRequiredOnCreate(field)) required.push(field.apiName);
+    // Old api names keep working in writes until the admin removes them (ADR 0004).
+    if (mode !== 'read') for (const alias of field.apiNameAliases) properties[alias] ??= { ...schema, deprecated: true };
+    if (mode === 'create' && isRequiredOnCreate(field)) {
+      if (field.apiNameAliases.length === 0) required.push(field.apiName);
+      else aliased.push({ anyOf: [field.apiName, ...field.apiNameAliases].map((name) => ({ required: [name] })) });
+    }
   }
   if (mode === 'read') required.push('id', 'version', 'created_at', 'updated_at');
 
@@ -161,6 +167,7 @@ export function compileRecordSchema(object: ObjectDef, mode: RecordSchemaMode, o
   };
   if (object.description) schema.description = labelOf(object.description, locale);
   if (required.length) schema.required = required;
+  if (aliased.length) schema.allOf = aliased;
   return schema;
 }
 

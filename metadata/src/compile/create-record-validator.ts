@@ -56,10 +56,15 @@ function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): Recor
   const schema = compileRecordSchema(object, mode, { locale });
   const validate = ajv.compile(schema);
   ajv.removeSchema(schema);
-  const fields = new Map(object.fields.filter((f) => f.deletedAt === undefined).map((f) => [f.apiName, f]));
+  const live = object.fields.filter((f) => f.deletedAt === undefined);
+  const fields = new Map(live.flatMap((f) => [f.apiName, ...f.apiNameAliases].map((name) => [name, f] as const)));
   return (input) => {
     if (validate(input)) return [];
-    const errors = (validate.errors ?? []).map((e) => explain(e, input, fields, locale));
+    const errors = (validate.errors ?? [])
+      // A required field with old api names is `anyOf` required under each name: report it once, by its current name.
+      .filter((e) => !(e.instancePath === '' && e.keyword === 'anyOf'))
+      .map((e) => explain(e, input, fields, locale))
+      .map((e) => (e.code === 'required' && fields.get(e.field) ? { ...e, field: fields.get(e.field)!.apiName } : e));
     errors.sort((a, b) => rank(a.code) - rank(b.code));
     const seen = new Set<string>();
     return errors.filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)));

@@ -32,7 +32,7 @@ export function parseListRequest(model: TenantModel, object: ObjectDef, request:
   const planned = model.queryPlans.getOrCreate(`${object.id}\n${JSON.stringify(params)}`, () => planQuery(model.snapshot, object.id, params));
   if (!planned.ok) {
     const problems = planned.errors.map((e) => ({ field: e.field || e.param, code: e.code, message: e.message, param: e.param, ...(e.path ? { path: e.path } : {}) }));
-    throw validationError(problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} problems in the query`, problems, 400);
+    throw validationError(problems.length === 1 ? `'${problems[0]!.field}': ${problems[0]!.message}` : `${problems.length} problems in the query`, problems, 400);
   }
   const { plan } = planned;
   const sort = plan.sort.length ? plan.sort : DEFAULT_SORT;

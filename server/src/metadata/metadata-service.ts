@@ -6,6 +6,7 @@ import { queryOne, type Database, type Queryable } from '../db/database.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, runDataChecks } from './data-checks.ts';
+import { localeOf } from './words.ts';
 
 const METADATA_CHANNEL = 'protean_metadata';
 // Compiled models are bounded: at most this many (tenant, revision) pairs stay in memory.
@@ -67,7 +68,7 @@ export class MetadataService {
 
   /** Validate → plan → apply, all-or-nothing. Data checks that fail without a backfill refuse the change with counts. */
   apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
-    const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName };
+    const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName, locale: localeOf(principal.locale) };
     return this.#commit(principal, request.message ?? null, (current) => planChange(current, request, ids));
   }
 

@@ -28,10 +28,13 @@ const checkApplyBody = TypeCompiler.Compile(ApplyBody);
 /** A glossary entry as the studio shows it: whether it differs from the catalogue, and the catalogue forms to reset to. */
 export type TermView = TermDef & { overridden: boolean; defaultForms?: TermForms };
 
+/** JSON with sorted keys: stored snapshots come back from jsonb with their keys reordered. */
+const canonical = (value: unknown): string => JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+
 function view(term: TermDef): TermView {
   const standard = term.standard ? standardTerm(term.key) : undefined;
   if (!standard) return { ...term, overridden: false };
-  return { ...term, overridden: JSON.stringify(standard.forms) !== JSON.stringify(term.forms), defaultForms: standard.forms };
+  return { ...term, overridden: canonical(standard.forms) !== canonical(term.forms), defaultForms: standard.forms };
 }
 
 function findTerm(snapshot: Snapshot, key: string): TermDef {
