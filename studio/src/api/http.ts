@@ -50,6 +50,13 @@ export interface ApiResponse<T> {
   etag: string | null;
 }
 
+let uiLocale = 'en';
+
+/** The UI language, sent as Accept-Language so server messages can follow the user's switch. */
+export function setRequestLocale(locale: string) {
+  uiLocale = locale;
+}
+
 type UnauthorizedListener = () => void;
 const unauthorizedListeners = new Set<UnauthorizedListener>();
 
@@ -74,7 +81,7 @@ function isProblem(value: unknown): value is Problem {
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-language': uiLocale, ...options.headers };
   let body: string | undefined;
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';

@@ -4,6 +4,7 @@ import { zhCN } from './catalogue.zh-CN.ts';
 import { capitalise, formatMessage, type MessageParams, type Noun, type NounForm, type TermResolver } from './format-message.ts';
 import { glossaryResolver } from './glossary.ts';
 import type { TermDef } from '@protean/metadata';
+import { setRequestLocale } from '../api/http.ts';
 import type { FieldDef, ObjectDef, PicklistValue } from '../api/types.ts';
 
 export type UiLocale = 'en' | 'zh-CN';
@@ -123,6 +124,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     }
     setLocaleState(l);
   }, []);
+  // Set during render so the first requests of a page already carry the language.
+  setRequestLocale(locale);
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
