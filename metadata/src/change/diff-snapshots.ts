@@ -37,6 +37,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 function changesBetween(a: unknown, b: unknown, prefix: string, skip: readonly string[], out: DiffChange[]): void {
+  if (a === b) return;
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
     for (const key of keys) {
@@ -72,6 +73,7 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): DiffEntry[] {
   }
   for (const object of b.objects) {
     const old = before.get(object.id);
+    if (old === object) continue;
     if (!old) {
       objects.push({ kind: 'object', action: 'created', id: object.id, apiName: object.apiName });
       for (const field of object.fields) {

@@ -44,6 +44,8 @@ export function assignIndexSlots(previous: Snapshot, next: Snapshot): Snapshot {
     ...next,
     objects: next.objects.map((object) => {
       const old = before.get(object.id);
+      // The very same object (a change that did not touch it, e.g. a term rename) keeps its slots.
+      if (old === object) return object;
       const existing = new Set(old?.fields.map((f) => f.id) ?? []);
       // Slots are the platform's to assign: whatever a change request says about them is ignored.
       const slots: IndexSlots = { ...old?.indexSlots };

@@ -105,10 +105,19 @@ export interface TextResolver {
   noun(key: string): NounParam | undefined;
 }
 
+/** A template bound to one glossary: its text with terms filled in, and the parts to re-fill when parameters come. */
+interface Bound {
+  text: string;
+  parts: readonly (string | { placeholder: Placeholder; word: string | undefined })[];
+}
+
+// Per-resolver caches are plain maps cleared when full: a template's binding is a Map lookup.
+const BOUND_LIMIT = 20_000;
+
 class GlossaryResolver implements TextResolver {
   readonly locale: Locale;
   readonly #words = new Map<string, Words>();
-  readonly #results = new BoundedCache<string, string>(20_000);
+  readonly #bound = new Map<string, Bound>();
 
   constructor(terms: readonly TermDef[], locale: Locale) {
     this.locale = locale;
@@ -128,26 +137,33 @@ class GlossaryResolver implements TextResolver {
   }
 
   text(template: string, params?: MessageParams): string {
-    if (!template.includes('{') && !template.includes('}')) return template;
-    if (params === undefined) return this.#results.getOrCreate(template, () => this.#render(template, undefined));
-    return this.#render(template, params);
-  }
-
-  #render(template: string, params: MessageParams | undefined): string {
+    let bound = this.#bound.get(template);
+    if (bound === undefined) {
+      if (this.#bound.size >= BOUND_LIMIT) this.#bound.clear();
+      this.#bound.set(template, (bound = this.#bind(template)));
+    }
+    if (params === undefined) return bound.text;
     let out = '';
-    for (const part of compileTemplate(template)) {
+    for (const part of bound.parts) {
       if (typeof part === 'string') {
         out += part;
         continue;
       }
-      const param = params?.[part.name] ?? (part.capital ? params?.[part.key] : undefined);
-      if (param !== undefined) out += typeof param === 'object' ? nounForm(param, part) : String(param);
-      else {
-        const words = this.#words.get(part.key);
-        out += words ? (part.capital ? capitalise(words[part.form]) : words[part.form]) : part.raw;
-      }
+      const p = part.placeholder;
+      const param = params[p.name] ?? (p.capital ? params[p.key] : undefined);
+      out += param === undefined ? (part.word ?? p.raw) : typeof param === 'object' ? nounForm(param, p) : String(param);
     }
     return out;
+  }
+
+  #bind(template: string): Bound {
+    if (!template.includes('{') && !template.includes('}')) return { text: template, parts: [template] };
+    const parts = compileTemplate(template).map((part) => {
+      if (typeof part === 'string') return part;
+      const words = this.#words.get(part.key);
+      return { placeholder: part, word: words ? (part.capital ? capitalise(words[part.form]) : words[part.form]) : undefined };
+    });
+    return { text: parts.map((p) => (typeof p === 'string' ? p : (p.word ?? p.placeholder.raw))).join(''), parts };
   }
 }
 
