@@ -11,6 +11,7 @@ import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
 import { tenantRoutes } from './tenancy/tenant-routes.ts';
+import { savedViewRoutes } from './views/saved-views.ts';
 
 export interface AppOptions {
   db: Database;
@@ -52,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken });
       await api.register(metadataRoutes, { metadata });
       await api.register(recordRoutes, { metadata, data });
+      await api.register(savedViewRoutes, { db: options.db, metadata });
     },
     { prefix: '/api/v1' },
   );

@@ -46,7 +46,7 @@ describe('records through the REST API', () => {
     const id = await newOrganization('Temporary Org');
     expect((await t.api('DELETE', `/records/organization/${id}`)).statusCode).toBe(204);
     expect((await t.api('GET', `/records/organization/${id}`)).statusCode).toBe(404);
-    const bin = json<unknown[]>(await t.api('GET', '/recycle-bin?object=organization')) as Record<string, unknown>[];
+    const bin = json<{ data: Record<string, unknown>[] }>(await t.api('GET', '/recycle-bin?object=organization')).data;
     expect(bin.map((r) => r['id'])).toContain(id);
     const restored = await t.api('POST', `/records/organization/${id}/restore`);
     expect(restored.statusCode, restored.body).toBe(200);

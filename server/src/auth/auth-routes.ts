@@ -25,8 +25,31 @@ export function authenticateRequests(scope: FastifyInstance, auth: AuthService):
   scope.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    request.principal = await auth.authenticate({ bearer, cookie: request.cookies[SESSION_COOKIE] });
+    const principal = await auth.authenticate({ bearer, cookie: request.cookies[SESSION_COOKIE] });
+    // The language chosen in the UI (Accept-Language) wins over the user's stored one.
+    const asked = preferredLocale(request.headers['accept-language']);
+    request.principal = principal && asked && asked !== principal.locale ? { ...principal, locale: asked } : principal;
   });
+}
+
+const SUPPORTED_LOCALES = ['en', 'zh-CN'] as const;
+
+/** The first supported language of an Accept-Language header (`zh`, `zh-CN`, `zh-Hans` → zh-CN). */
+export function preferredLocale(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .split(',')
+    .map((part) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^q=([0-9.]+)$/.exec(p.trim())?.[1]).find(Boolean);
+      return { tag: tag.toLowerCase(), q: q === undefined ? 1 : Number(q) };
+    })
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    if (tag === 'en' || tag.startsWith('en-')) return 'en';
+    if (tag === 'zh' || tag.startsWith('zh-')) return 'zh-CN';
+  }
+  return SUPPORTED_LOCALES.find((l) => l.toLowerCase() === ranked[0]?.tag);
 }
 
 /** Login, logout, the current user, users and API keys. */
@@ -43,7 +66,10 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
       path: '/',
       maxAge: Math.floor(SESSION_TTL_MS / 1000),
     });
-    return { user: { id: session.principal.userId, name: session.principal.userName, role: session.principal.role, locale: session.principal.locale }, tenant: { id: session.principal.tenantId, slug: session.principal.tenantSlug } };
+    return {
+      user: { id: session.principal.userId, name: session.principal.userName, email: session.email, role: session.principal.role, locale: session.principal.locale },
+      tenant: { id: session.principal.tenantId, slug: session.principal.tenantSlug, name: session.principal.tenantName },
+    };
   });
 
   app.post('/auth/logout', async (request, reply) => {
@@ -57,8 +83,10 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const p = principalOf(request);
     const users = await auth.listUsers(p.tenantId);
     const me = users.find((u) => u.id === p.userId);
-    return { user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale }, tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantSlug }, via: p.via };
+    return { user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale }, tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantName }, via: p.via };
   });
+
+  app.get('/users/directory', async (request) => auth.directory(principalOf(request).tenantId));
 
   app.get('/users', async (request) => auth.listUsers(adminOf(request).tenantId));
 

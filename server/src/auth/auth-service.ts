@@ -76,8 +76,8 @@ export class AuthService {
     return this.#db.notify(AUTH_CHANNEL, JSON.stringify({ tenantId, ...change }));
   }
 
-  async login(tenantSlug: string, email: string, password: string): Promise<{ cookie: string; principal: Principal; expiresAt: Date }> {
-    const tenant = await this.#db.withTenant(SYSTEM, (q) => queryOne<{ id: string; slug: string }>(q, 'select id, slug from tenant where slug = $1', [tenantSlug]));
+  async login(tenantSlug: string, email: string, password: string): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
+    const tenant = await this.#db.withTenant(SYSTEM, (q) => queryOne<{ id: string; slug: string; name: string }>(q, 'select id, slug, name from tenant where slug = $1', [tenantSlug]));
     const failed = unauthorized('Unknown workspace, email or password');
     if (!tenant) throw failed;
     const user = await this.#db.withTenant(tenant.id, (q) =>
@@ -89,8 +89,8 @@ export class AuthService {
     await this.#db.withTenant(tenant.id, (q) =>
       q.query('insert into user_session (tenant_id, token_hash, user_id, expires_at) values ($1, $2, $3, $4)', [tenant.id, hashToken(token), user.id, expiresAt]),
     );
-    const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
-    return { cookie: `${tenant.id}.${token}`, principal, expiresAt };
+    const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
+    return { cookie: `${tenant.id}.${token}`, principal, email: user.email, expiresAt };
   }
 
   async logout(cookie: string): Promise<void> {
@@ -115,9 +115,9 @@ export class AuthService {
     const cached = this.#cache.get(credentialHash);
     if (cached && cached.expiresAt > Date.now()) return cached.principal;
     const row = await this.#db.withTenant(parsed.tenantId, (q) =>
-      queryOne<UserRow & { slug: string; expires_at: string }>(
+      queryOne<UserRow & { slug: string; tenant_name: string; expires_at: string }>(
         q,
-        `select u.*, t.slug, s.expires_at from user_session s
+        `select u.*, t.slug, t.name as tenant_name, s.expires_at from user_session s
            join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
            join tenant t on t.id = s.tenant_id
           where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and u.active`,
@@ -133,7 +133,7 @@ export class AuthService {
         q.query('update user_session set expires_at = $3 where tenant_id = $1 and token_hash = $2', [parsed.tenantId, credentialHash, new Date(expiresAt)]),
       );
     }
-    const principal: Principal = { tenantId: parsed.tenantId, tenantSlug: row.slug, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
+    const principal: Principal = { tenantId: parsed.tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
     this.#cache.set(credentialHash, { principal, credentialHash, expiresAt });
     return principal;
   }
@@ -146,9 +146,9 @@ export class AuthService {
     const cached = this.#cache.get(credentialHash);
     if (cached) return cached.principal;
     const row = await this.#db.withTenant(tenantId, (q) =>
-      queryOne<UserRow & { slug: string; key_id: string }>(
+      queryOne<UserRow & { slug: string; tenant_name: string; key_id: string }>(
         q,
-        `select u.*, t.slug, k.id as key_id from api_key k
+        `select u.*, t.slug, t.name as tenant_name, k.id as key_id from api_key k
            join app_user u on u.tenant_id = k.tenant_id and u.id = k.user_id
            join tenant t on t.id = k.tenant_id
           where k.tenant_id = $1 and k.token_hash = $2 and k.revoked_at is null and u.active`,
@@ -157,7 +157,7 @@ export class AuthService {
     );
     if (!row) return null;
     await this.#db.withTenant(tenantId, (q) => q.query('update api_key set last_used_at = now() where tenant_id = $1 and id = $2', [tenantId, row.key_id]));
-    const principal: Principal = { tenantId, tenantSlug: row.slug, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'apiKey' };
+    const principal: Principal = { tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'apiKey' };
     this.#cache.set(credentialHash, { principal, credentialHash, expiresAt: Number.POSITIVE_INFINITY });
     return principal;
   }
@@ -165,6 +165,11 @@ export class AuthService {
   async listUsers(tenantId: string): Promise<UserView[]> {
     const rows = await this.#db.withTenant(tenantId, (q) => q.query<UserRow>('select * from app_user where tenant_id = $1 order by name, email', [tenantId]));
     return rows.map(toView);
+  }
+
+  /** Names of the tenant's users, for showing owners and authors to everyone in the tenant. */
+  async directory(tenantId: string): Promise<{ id: string; name: string; active: boolean }[]> {
+    return this.#db.withTenant(tenantId, (q) => q.query<{ id: string; name: string; active: boolean }>('select id, name, active from app_user where tenant_id = $1 order by name', [tenantId]));
   }
 
   async createUser(tenantId: string, input: { email: string; name: string; role: Role; password: string; locale?: string | undefined }): Promise<UserView> {

@@ -7,6 +7,7 @@ export type Role = 'admin' | 'standard';
 export interface Principal {
   tenantId: string;
   tenantSlug: string;
+  tenantName: string;
   userId: string;
   userName: string;
   role: Role;

@@ -28,7 +28,18 @@ export interface ListResult {
 export type BatchOperation =
   | { op: 'create'; data: Record<string, unknown> }
   | { op: 'update'; id: string; version?: number; data: Record<string, unknown> }
-  | { op: 'upsert'; matchField: string; data: Record<string, unknown> };
+  | { op: 'upsert'; matchField: string; data: Record<string, unknown> }
+  | { op: 'delete'; id: string; version?: number };
+
+export interface BatchResult {
+  action: 'created' | 'updated' | 'deleted';
+  id: string;
+  version: number;
+  /** The record as saved (absent for deletions). */
+  record?: ApiRecord;
+}
+
+const saved = (action: 'created' | 'updated', record: ApiRecord): BatchResult => ({ action, id: String(record['id']), version: Number(record['version']), record });
 
 /**
  * The one door to record data. Every entry point (REST now; GraphQL, scripts, workflows,
@@ -137,10 +148,10 @@ export class DataService {
   }
 
   /** All-or-nothing: the first failing item rolls back the batch; every failing item is reported with its index. */
-  async batch(principal: Principal, model: TenantModel, object: ObjectDef, operations: BatchOperation[]): Promise<ApiRecord[]> {
+  async batch(principal: Principal, model: TenantModel, object: ObjectDef, operations: BatchOperation[]): Promise<BatchResult[]> {
     if (operations.length > BATCH_LIMIT) throw limitExceeded(`A batch holds at most ${BATCH_LIMIT} operations; this one has ${operations.length}`, 413);
     return this.#db.transaction(principal.tenantId, async (tx) => {
-      const results: ApiRecord[] = new Array(operations.length);
+      const results: BatchResult[] = new Array(operations.length);
       const creates: { input: unknown; index: number }[] = [];
       const problems: FieldProblem[] = [];
       const collect = async (work: () => Promise<void>, index: number) => {
@@ -157,7 +168,16 @@ export class DataService {
         if (operation.op === 'create') creates.push({ input: operation.data, index });
         else if (operation.op === 'update') {
           await collect(async () => {
-            results[index] = await this.#update(tx, principal, model, object, { id: operation.id, input: operation.data, expectedVersion: operation.version, index });
+            results[index] = saved('updated', await this.#update(tx, principal, model, object, { id: operation.id, input: operation.data, expectedVersion: operation.version, index }));
+          }, index);
+        } else if (operation.op === 'delete') {
+          await collect(async () => {
+            const missing = () => noRecord(model, principal, object, operation.id);
+            if (!UUID.test(operation.id)) throw missing();
+            const row = await lockRow(tx, principal.tenantId, object, operation.id, missing);
+            if (operation.version !== undefined && row.version !== operation.version) throw stale(row.version);
+            await this.#softDelete(tx, principal, model, object, [row], 0);
+            results[index] = { action: 'deleted', id: row.id, version: row.version + 1 };
           }, index);
         } else {
           await collect(async () => {
@@ -171,7 +191,7 @@ export class DataService {
               match.id,
               key,
             ]);
-            if (existing[0]) results[index] = await this.#update(tx, principal, model, object, { id: existing[0].record_id, input: operation.data, expectedVersion: undefined, index });
+            if (existing[0]) results[index] = saved('updated', await this.#update(tx, principal, model, object, { id: existing[0].record_id, input: operation.data, expectedVersion: undefined, index }));
             else creates.push({ input: operation.data, index });
           }, index);
         }
@@ -179,7 +199,7 @@ export class DataService {
       if (problems.length) throw validationError(`${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`, problems);
       if (creates.length) {
         const created = await this.#insert(tx, principal, model, object, creates);
-        creates.forEach((c, i) => (results[c.index] = created[i]!));
+        creates.forEach((c, i) => (results[c.index] = saved('created', created[i]!)));
       }
       return results;
     });
@@ -203,18 +223,50 @@ export class DataService {
     });
   }
 
-  async recycleBin(principal: Principal, model: TenantModel, objectName: string | undefined, limit = 100): Promise<ApiRecord[]> {
+  /** Deleted records, newest deletion first, paged by a cursor over (deleted_at, id). */
+  async recycleBin(principal: Principal, model: TenantModel, objectName: string | undefined, limit = 100, cursor?: string): Promise<{ data: ApiRecord[]; nextCursor: string | null }> {
     const object = objectName ? this.object(model, objectName) : undefined;
+    const after = cursor ? decodeCursor(cursor, 1) : undefined;
     const rows = await this.#db.withTenant(principal.tenantId, (q) =>
-      q.query<RecordRow>(
-        `select ${ROW_COLUMNS} from record where tenant_id = $1 and deleted_at is not null and ($2::text is null or object_id = $2) order by deleted_at desc, id limit $3`,
-        [principal.tenantId, object?.id ?? null, limit],
+      q.query<RecordRow & { deleted_key: string }>(
+        `select ${ROW_COLUMNS}, deleted_at::text as deleted_key from record
+          where tenant_id = $1 and deleted_at is not null and ($2::text is null or object_id = $2)
+            and ($4::timestamptz is null or (deleted_at, id) < ($4::timestamptz, $5::uuid))
+          order by deleted_at desc, id desc limit $3`,
+        [principal.tenantId, object?.id ?? null, limit + 1, after?.values[0] ?? null, after?.id ?? null],
       ),
     );
-    return rows.flatMap((row) => {
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
       return source ? [{ ...toApiRecord(model, source, row), object: source.apiName, display_name: recordName(source, row.data, row.id) }] : [];
     });
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.deleted_key], last.id) : null };
+  }
+
+  /**
+   * Records whose name, email or phone starts with `q`, a few per object: what a global
+   * search box needs. Name fields with an index slot are found through their index.
+   */
+  async search(principal: Principal, model: TenantModel, q: string, perObject = 5): Promise<{ object: string; records: ApiRecord[] }[]> {
+    const text = q.trim();
+    if (!text) return [];
+    const groups: { object: string; records: ApiRecord[] }[] = [];
+    for (const object of model.snapshot.objects) {
+      const fields = model.liveFields(object).filter((f) => f.id === object.nameFieldId || f.type === 'email' || f.type === 'phone' || f.type === 'autonumber');
+      if (fields.length === 0) continue;
+      const found = await this.list(principal, model, {
+        object,
+        where: { kind: 'or', conditions: fields.map((field) => ({ kind: 'compare', field, op: 'startsWith', value: text })) },
+        sort: [],
+        expand: [],
+        limit: perObject,
+        after: undefined,
+      });
+      if (found.data.length) groups.push({ object: object.apiName, records: found.data.map((r) => ({ ...r, display_name: recordDisplayName(object, r) })) });
+    }
+    return groups;
   }
 
   async #expand(tenantId: string, model: TenantModel, items: { row: RecordRow; record: ApiRecord }[], expand: FieldDef[]): Promise<void> {
@@ -424,6 +476,12 @@ function summary(model: TenantModel, words: Words, object: ObjectDef, problem: F
 }
 
 const stale = (current: number) => preconditionFailed(`The record was changed by someone else (now at version ${current}); reload it and apply your change again`, { currentVersion: current });
+
+function recordDisplayName(object: ObjectDef, record: ApiRecord): string {
+  const name = object.fields.find((f) => f.id === object.nameFieldId);
+  const value = name ? record[name.apiName] : undefined;
+  return typeof value === 'string' && value ? value : String(record['id']);
+}
 
 function requireObject(input: unknown, index: number | undefined): asserts input is Record<string, unknown> {
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) return;

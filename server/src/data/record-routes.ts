@@ -29,6 +29,7 @@ const Batch = Type.Object(
         Type.Object({ op: Type.Literal('create'), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
         Type.Object({ op: Type.Literal('update'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
         Type.Object({ op: Type.Literal('upsert'), matchField: Type.String(), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
+        Type.Object({ op: Type.Literal('delete'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
       ]),
       { minItems: 1, maxItems: BATCH_LIMIT },
     ),
@@ -36,7 +37,11 @@ const Batch = Type.Object(
   { additionalProperties: false },
 );
 const BatchQuery = Type.Object({ return: Type.Optional(Type.Union([Type.Literal('minimal'), Type.Literal('representation')])) }, { additionalProperties: false });
-const RecycleQuery = Type.Object({ object: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) });
+const RecycleQuery = Type.Object(
+  { object: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+const SearchQuery = Type.Object({ q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }, { additionalProperties: false });
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3; absent → undefined; anything else is a 400. */
 function expectedVersion(request: FastifyRequest): number | undefined {
@@ -106,10 +111,10 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
 
   app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
     const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
-    const records = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[]);
+    const results = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[]);
     // A thousand full records is a lot to send back; by default each item says what happened to it.
-    if ((request.query as Static<typeof BatchQuery>).return === 'representation') return { data: records };
-    return { results: records.map((r) => ({ id: r['id'], version: r['version'], action: r['version'] === 1 ? 'created' : 'updated' })) };
+    if ((request.query as Static<typeof BatchQuery>).return === 'representation') return { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) };
+    return { results: results.map(({ id, version, action }) => ({ id, version, action })) };
   });
 
   app.get('/related/:object/:id', { schema: { params: RecordParams } }, async (request) => {
@@ -121,7 +126,13 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
   app.get('/recycle-bin', { schema: { querystring: RecycleQuery } }, async (request) => {
     const principal = principalOf(request);
     const query = request.query as Static<typeof RecycleQuery>;
-    return data.recycleBin(principal, await metadata.model(principal.tenantId), query.object, query.limit);
+    return data.recycleBin(principal, await metadata.model(principal.tenantId), query.object, query.limit, query.cursor);
+  });
+
+  app.get('/search', { schema: { querystring: SearchQuery } }, async (request) => {
+    const principal = principalOf(request);
+    const query = request.query as Static<typeof SearchQuery>;
+    return data.search(principal, await metadata.model(principal.tenantId), query.q, query.limit);
   });
 
 }

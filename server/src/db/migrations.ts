@@ -189,6 +189,30 @@ create index record_ix4 on record (tenant_id, object_id, ix_t4, ix_n2, id) where
     // are, numeric's are not. The list compiler rechecks the exact value from data.
     sql: `alter table record alter column ix_n1 type float8, alter column ix_n2 type float8;`,
   },
+  {
+    id: 8,
+    name: 'saved list views',
+    sql: `
+create table saved_view (
+  tenant_id uuid not null,
+  id uuid not null,
+  object_id text not null,
+  owner_id uuid not null,
+  name text not null,
+  shared boolean not null default false,
+  definition jsonb not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, id)
+);
+create index saved_view_by_object on saved_view (tenant_id, object_id);
+alter table saved_view enable row level security;
+alter table saved_view force row level security;
+create policy tenant_isolation on saved_view
+  using (current_setting('app.tenant_id', true) = '*' or tenant_id::text = current_setting('app.tenant_id', true))
+  with check (current_setting('app.tenant_id', true) = '*' or tenant_id::text = current_setting('app.tenant_id', true));
+grant select, insert, update, delete on saved_view to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

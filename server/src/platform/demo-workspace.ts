@@ -22,7 +22,7 @@ export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoC
   const email = 'admin@demo.test';
   const tenant = await createTenant(db, { slug: DEMO_SLUG, name: 'Demo workspace', admin: { email, name: 'Demo Admin', password } });
   const key = await app.auth.createApiKey(tenant.id, tenant.adminId, 'Demo key');
-  const principal: Principal = { tenantId: tenant.id, tenantSlug: DEMO_SLUG, userId: tenant.adminId, userName: 'Demo Admin', role: 'admin', locale: 'en', via: 'session' };
+  const principal: Principal = { tenantId: tenant.id, tenantSlug: DEMO_SLUG, tenantName: 'Demo workspace', userId: tenant.adminId, userName: 'Demo Admin', role: 'admin', locale: 'en', via: 'session' };
   await seedSampleRecords(app, principal);
   const credentials: DemoCredentials = { tenant: DEMO_SLUG, email, password, apiKey: key.key };
   await writeSetting(db, 'demo_credentials', credentials);
@@ -49,7 +49,7 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
     principal,
     model,
     object('customer'),
-    people.map(([first, last, email], i) => ({ op: 'create' as const, data: { first_name: first, last_name: last, email, organization: organizations[i % organizations.length]!['id'] } })),
+    people.map(([first, last, email], i) => ({ op: 'create' as const, data: { first_name: first, last_name: last, email, organization: organizations[i % organizations.length]!.id } })),
   );
   const stages = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won'];
   const deals = await app.data.batch(
@@ -58,7 +58,7 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
     object('deal'),
     customers.map((c, i) => ({
       op: 'create' as const,
-      data: { name: `${String(c['first_name'])} ${String(c['last_name'])} — annual plan`, stage: stages[i % stages.length], amount: 1200 * (i + 1), close_date: `2027-0${(i % 9) + 1}-15`, customer: c['id'] },
+      data: { name: `${String(c.record?.['first_name'])} ${String(c.record?.['last_name'])} — annual plan`, stage: stages[i % stages.length], amount: 1200 * (i + 1), close_date: `2027-0${(i % 9) + 1}-15`, customer: c.id },
     })),
   );
   await app.data.batch(
@@ -67,7 +67,7 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
     object('activity'),
     customers.map((c, i) => ({
       op: 'create' as const,
-      data: { subject: `Intro call with ${String(c['first_name'])}`, type: 'call', channel: 'phone', occurred_at: new Date(Date.now() - i * 86_400_000).toISOString(), customer: c['id'], deal: deals[i]!['id'] },
+      data: { subject: `Intro call with ${String(c.record?.['first_name'])}`, type: 'call', channel: 'phone', occurred_at: new Date(Date.now() - i * 86_400_000).toISOString(), customer: c.id, deal: deals[i]!.id },
     })),
   );
 }

@@ -12,11 +12,17 @@ export interface ListQuery {
 }
 
 export interface BatchOperation {
-  op: 'create' | 'update' | 'upsert';
+  op: 'create' | 'update' | 'upsert' | 'delete';
   id?: string;
   version?: number;
   matchField?: string;
-  data: Record<string, unknown>;
+  data?: Record<string, unknown>;
+}
+
+export interface BatchResult {
+  id: string;
+  version: number;
+  action: 'created' | 'updated' | 'deleted';
 }
 
 function listParams(q: ListQuery) {
@@ -47,7 +53,8 @@ export const recordsApi = {
     }),
   remove: (object: string, id: string) => http.delete<unknown>(`/records/${enc(object)}/${enc(id)}`),
   restore: (object: string, id: string) => http.post<RecordData>(`/records/${enc(object)}/${enc(id)}/restore`, {}),
-  batch: (object: string, operations: BatchOperation[]) => http.post<{ data: RecordData[] }>(`/records/${enc(object)}/batch`, { operations }),
+  batch: (object: string, operations: BatchOperation[]) => http.post<{ results: BatchResult[] }>(`/records/${enc(object)}/batch`, { operations }),
   related: (object: string, id: string) => http.get<RelatedGroup[]>(`/related/${enc(object)}/${enc(id)}`),
-  recycleBin: (object?: string, limit?: number) => http.get<DeletedRecord[]>('/recycle-bin', { query: { object, limit } }),
+  recycleBin: (object?: string, limit?: number, cursor?: string) =>
+    http.get<{ data: DeletedRecord[]; nextCursor: string | null }>('/recycle-bin', { query: { object, limit, cursor } }),
 };

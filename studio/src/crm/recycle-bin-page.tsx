@@ -14,7 +14,7 @@ export default function RecycleBinPage(_: PageProps) {
   const toast = useToast();
   const { snapshot } = useSession();
   const [objectFilter, setObjectFilter] = useState('');
-  const bin = useAsync(() => recordsApi.recycleBin(objectFilter || undefined, 200), [objectFilter]);
+  const bin = useAsync(async () => (await recordsApi.recycleBin(objectFilter || undefined, 200)).data, [objectFilter]);
 
   const restore = async (r: DeletedRecord) => {
     try {

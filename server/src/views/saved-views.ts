@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { planQuery } from '@protean/metadata';
+import { principalOf, type Principal } from '../auth/principal.ts';
+import { queryOne, type Database } from '../db/database.ts';
+import { forbidden, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+
+/** What a list view shows: its columns, order, filter (the REST filter language) and, for kanban, the grouping picklist. */
+const Definition = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('list'), Type.Literal('kanban')]),
+    columns: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })),
+    sort: Type.Optional(Type.String({ maxLength: 500 })),
+    filter: Type.Optional(Type.Unknown()),
+    groupBy: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+const NewView = Type.Object(
+  { object: Type.String({ maxLength: 100 }), name: Type.String({ minLength: 1, maxLength: 120 }), shared: Type.Optional(Type.Boolean()), definition: Definition },
+  { additionalProperties: false },
+);
+const ViewPatch = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), shared: Type.Optional(Type.Boolean()), definition: Type.Optional(Definition) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const ViewQuery = Type.Object({ object: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
+const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+interface ViewRow {
+  id: string;
+  object_id: string;
+  owner_id: string;
+  name: string;
+  shared: boolean;
+  definition: Static<typeof Definition>;
+  created_at: string;
+  updated_at: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Saved list and kanban views: private to their owner, or shared with the whole tenant by an
+ * admin. A view is checked against the object's metadata when saved, so it never holds an
+ * unknown field or operator.
+ */
+export async function savedViewRoutes(app: FastifyInstance, options: { db: Database; metadata: MetadataService }): Promise<void> {
+  const { db, metadata } = options;
+
+  const toView = async (principal: Principal, row: ViewRow) => {
+    const model = await metadata.model(principal.tenantId);
+    return {
+      id: row.id,
+      object: model.objectById(row.object_id)?.apiName ?? row.object_id,
+      name: row.name,
+      shared: row.shared,
+      owner: row.owner_id,
+      mine: row.owner_id === principal.userId,
+      definition: row.definition,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  };
+
+  const check = async (principal: Principal, objectName: string, definition: Static<typeof Definition>, shared: boolean) => {
+    if (shared && principal.role !== 'admin') throw forbidden('Only an admin may share a view with everyone');
+    const model = await metadata.model(principal.tenantId);
+    const object = model.object(objectName);
+    if (!object) throw validationError('The view is invalid', [{ field: 'object', code: 'unknown', message: `no object named '${objectName}'` }]);
+    const planned = planQuery(model.snapshot, object.id, {
+      ...(definition.filter !== undefined && definition.filter !== null ? { filter: JSON.stringify(definition.filter) } : {}),
+      ...(definition.sort ? { sort: definition.sort } : {}),
+      ...(definition.columns?.length ? { fields: definition.columns.join(',') } : {}),
+    });
+    const problems: FieldProblem[] = planned.ok ? [] : planned.errors.map((e) => ({ field: `definition.${e.param}${e.field ? `.${e.field}` : ''}`, code: e.code, message: e.message }));
+    if (definition.kind === 'kanban') {
+      const group = definition.groupBy ? model.field(object, definition.groupBy) : undefined;
+      if (group?.type !== 'picklist') problems.push({ field: 'definition.groupBy', code: 'type', message: 'a kanban view groups by a picklist field' });
+    }
+    if (problems.length) throw validationError('The view is invalid', problems);
+    return object;
+  };
+
+  const load = async (principal: Principal, id: string, forWrite: boolean): Promise<ViewRow> => {
+    const row = UUID.test(id)
+      ? await db.withTenant(principal.tenantId, (q) => queryOne<ViewRow>(q, 'select * from saved_view where tenant_id = $1 and id = $2', [principal.tenantId, id]))
+      : undefined;
+    if (!row || (!row.shared && row.owner_id !== principal.userId)) throw notFound('No such view');
+    if (forWrite && row.owner_id !== principal.userId && principal.role !== 'admin') throw forbidden('Only the owner or an admin may change a shared view');
+    return row;
+  };
+
+  app.get('/views', { schema: { querystring: ViewQuery } }, async (request) => {
+    const principal = principalOf(request);
+    const objectName = (request.query as Static<typeof ViewQuery>).object;
+    const objectId = objectName ? (await metadata.model(principal.tenantId)).object(objectName)?.id ?? '' : null;
+    const rows = await db.withTenant(principal.tenantId, (q) =>
+      q.query<ViewRow>(
+        `select * from saved_view where tenant_id = $1 and ($2::text is null or object_id = $2) and (shared or owner_id = $3) order by shared, name`,
+        [principal.tenantId, objectId, principal.userId],
+      ),
+    );
+    return Promise.all(rows.map((row) => toView(principal, row)));
+  });
+
+  app.post('/views', { schema: { body: NewView } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const body = request.body as Static<typeof NewView>;
+    const object = await check(principal, body.object, body.definition, body.shared ?? false);
+    const rows = await db.withTenant(principal.tenantId, (q) =>
+      q.query<ViewRow>('insert into saved_view (tenant_id, id, object_id, owner_id, name, shared, definition) values ($1, $2, $3, $4, $5, $6, $7) returning *', [
+        principal.tenantId,
+        randomUUID(),
+        object.id,
+        principal.userId,
+        body.name,
+        body.shared ?? false,
+        JSON.stringify(body.definition),
+      ]),
+    );
+    return reply.status(201).send(await toView(principal, rows[0]!));
+  });
+
+  app.patch('/views/:id', { schema: { params: IdParam, body: ViewPatch } }, async (request) => {
+    const principal = principalOf(request);
+    const patch = request.body as Static<typeof ViewPatch>;
+    const row = await load(principal, (request.params as Static<typeof IdParam>).id, true);
+    const definition = patch.definition ?? row.definition;
+    const shared = patch.shared ?? row.shared;
+    if (patch.definition || patch.shared) await check(principal, row.object_id, definition, shared);
+    const rows = await db.withTenant(principal.tenantId, (q) =>
+      q.query<ViewRow>('update saved_view set name = $3, shared = $4, definition = $5, updated_at = now() where tenant_id = $1 and id = $2 returning *', [
+        principal.tenantId,
+        row.id,
+        patch.name ?? row.name,
+        shared,
+        JSON.stringify(definition),
+      ]),
+    );
+    return toView(principal, rows[0]!);
+  });
+
+  app.delete('/views/:id', { schema: { params: IdParam } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const row = await load(principal, (request.params as Static<typeof IdParam>).id, true);
+    await db.withTenant(principal.tenantId, (q) => q.query('delete from saved_view where tenant_id = $1 and id = $2', [principal.tenantId, row.id]));
+    return reply.status(204).send();
+  });
+}

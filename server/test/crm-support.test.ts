@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+let repCookie: string;
+let repId: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'crm');
+  const rep = await t.api('POST', '/users', { email: 'rep@crm.test', name: 'Rita Rep', role: 'standard', password: 'a long enough password' });
+  repId = json(rep)['id'] as string;
+  const login = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: t.slug, email: 'rep@crm.test', password: 'a long enough password' } });
+  repCookie = String(login.headers['set-cookie']).split(';')[0]!;
+});
+afterAll(async () => h?.close());
+
+const asRep = (method: string, url: string, payload?: unknown) =>
+  h.server.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: { cookie: repCookie }, ...(payload === undefined ? {} : { payload: payload as object }) });
+
+describe('what the CRM screens need from the API', () => {
+  it('saved views are private to their owner unless an admin shares them, and are checked against the metadata', async () => {
+    const mine = await asRep('POST', '/views', { object: 'deal', name: 'My open deals', definition: { kind: 'list', columns: ['name', 'amount'], sort: '-amount', filter: { field: 'stage', op: 'ne', value: 'closed_won' } } });
+    expect(mine.statusCode, mine.body).toBe(201);
+    expect((await asRep('POST', '/views', { object: 'deal', name: 'For all', shared: true, definition: { kind: 'list' } })).statusCode).toBe(403);
+    const shared = await t.api('POST', '/views', { object: 'deal', name: 'Pipeline', shared: true, definition: { kind: 'kanban', groupBy: 'stage' } });
+    expect(shared.statusCode, shared.body).toBe(201);
+    const adminPrivate = await t.api('POST', '/views', { object: 'deal', name: 'Admin only', definition: { kind: 'list' } });
+    expect(adminPrivate.statusCode).toBe(201);
+
+    const seenByRep = (await asRep('GET', '/views?object=deal')).json() as { name: string }[];
+    expect(seenByRep.map((v) => v.name).sort()).toEqual(['My open deals', 'Pipeline']);
+    expect((await asRep('DELETE', `/views/${String(json(shared)['id'])}`)).statusCode).toBe(403);
+    expect((await asRep('PATCH', `/views/${String(json(adminPrivate)['id'])}`, { name: 'x' })).statusCode).toBe(404);
+
+    const bad = await t.api('POST', '/views', { object: 'deal', name: 'Broken', definition: { kind: 'kanban', groupBy: 'amount', filter: { field: 'warp', op: 'eq', value: 1 } } });
+    expect(bad.statusCode).toBe(422);
+    const fields = (bad.json() as { errors: { field: string }[] }).errors.map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['definition.groupBy']));
+    expect(fields.some((f) => f.includes('warp'))).toBe(true);
+  });
+
+  it('global search finds records by the start of their name, email or phone across objects', async () => {
+    await t.api('POST', '/records/customer', { first_name: 'Quasi', last_name: 'Modo', email: 'zq@search.test' });
+    await t.api('POST', '/records/organization', { name: 'Quasar Labs' });
+    const found = json<{ object: string; records: { display_name: string }[] }[]>(await asRep('GET', '/search?q=quas'));
+    expect(found.map((g) => g.object).sort()).toEqual(['customer', 'organization']);
+    const byEmail = json<{ object: string; records: { display_name: string }[] }[]>(await asRep('GET', '/search?q=ZQ@'));
+    expect(byEmail[0]?.records[0]?.display_name).toBe('Quasi Modo');
+  });
+
+  it('every user can read the directory of names, which is how owners are shown', async () => {
+    const directory = json<{ id: string; name: string }[]>(await asRep('GET', '/users/directory'));
+    expect(directory.map((u) => u.name)).toEqual(expect.arrayContaining(['Rita Rep', 'Test Admin']));
+    expect(directory.find((u) => u.id === repId)).toBeTruthy();
+    expect(JSON.stringify(directory)).not.toContain('@');
+  });
+
+  it('a batch deletes records into the recycle bin, which pages with a cursor', async () => {
+    const created = json<{ results: { id: string }[] }>(await t.api('POST', '/records/task/batch', { operations: Array.from({ length: 5 }, (_, i) => ({ op: 'create', data: { subject: `Temp ${i}` } })) }));
+    const removed = await t.api('POST', '/records/task/batch', { operations: created.results.map((r) => ({ op: 'delete', id: r.id })) });
+    expect(removed.statusCode, removed.body).toBe(200);
+    expect(json<{ results: { action: string }[] }>(removed).results.every((r) => r.action === 'deleted')).toBe(true);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const page: { data: { id: string }[]; nextCursor: string | null } = json(await t.api('GET', `/recycle-bin?object=task&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+      seen.push(...page.data.map((r) => r.id));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen.sort()).toEqual(created.results.map((r) => r.id).sort());
+  });
+
+  it('the session reports the workspace name and the language chosen in the UI wins for messages', async () => {
+    const me = json<{ tenant: { name: string }; user: { email: string } }>(await asRep('GET', '/auth/me'));
+    expect(me.tenant.name).toBe(t.slug);
+    expect(me.user.email).toBe('rep@crm.test');
+    const zh = await h.server.app.inject({ method: 'GET', url: '/api/v1/records/customer/00000000-0000-4000-8000-000000000000', headers: { cookie: repCookie, 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' } });
+    expect(zh.statusCode).toBe(404);
+    expect((zh.json() as { detail: string }).detail).toMatch(/客户/);
+  });
+});
