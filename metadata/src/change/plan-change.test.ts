@@ -65,7 +65,9 @@ describe('planChange', () => {
     expect(project?.fields.map((f) => f.apiName)).toEqual(['name', 'budget']);
     expect(project?.nameFieldId).toBe(project?.fields[0]?.id);
     expect(field(result.next, 'deal', result.next.objects.find((o) => o.id === 'deal')?.fields.at(-1)?.id ?? '')?.lookup?.objectId).toBe(project?.id);
-    expect(result.diff.filter((d) => d.action === 'created').map((d) => `${d.kind}:${d.apiName}`)).toEqual([
+    const layout = result.next.layouts.find((l) => l.objectId === project?.id);
+    expect(layout?.sections[0]?.fields.map((f) => f.fieldId)).toEqual(project?.fields.map((f) => f.id));
+    expect(result.diff.filter((d) => d.action === 'created' && d.kind !== 'layout').map((d) => `${d.kind}:${d.apiName}`)).toEqual([
       'object:project',
       'field:project',
       'field:name',

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { validateFieldValue } from '../compile/create-record-validator.ts';
-import { findField, findObject } from '../model/find.ts';
+import { findField, findObject, liveFields } from '../model/find.ts';
 import type { FieldDef, FieldDraft, PicklistValue, PicklistValueDraft } from '../schemas/field-def.ts';
 import type { IndexDef, ObjectDef } from '../schemas/object-def.ts';
 import type { LayoutDef } from '../schemas/layout-def.ts';
@@ -96,6 +96,7 @@ export function planChange(snapshot: Snapshot, request: unknown, ctx: PlanContex
     planner.apply(raw as Operation, path);
   });
   if (planner.errors.length) return { ok: false, errors: planner.errors };
+  planner.addDefaultLayouts();
 
   const next = { ...planner.state, revision: snapshot.revision + 1 };
   // Safety net: the per-operation checks should already have caught anything this finds.
@@ -113,6 +114,8 @@ export type { ChangeRequest };
 class Planner {
   readonly state: Snapshot;
   readonly errors: MetadataError[] = [];
+  /** Objects created by this request. */
+  readonly created: string[] = [];
   readonly checks: DataCheck[] = [];
   readonly #ctx: PlanContext;
 
@@ -151,6 +154,20 @@ class Planner {
         return this.resetTerm(op, path);
       case 'deleteTerm':
         return this.deleteTerm(op, path);
+    }
+  }
+
+  /** A new object without a layout gets one of all its fields, so its record page is usable at once. */
+  addDefaultLayouts(): void {
+    for (const id of this.created) {
+      const object = this.state.objects.find((o) => o.id === id);
+      if (!object || this.state.layouts.some((l) => l.objectId === id)) continue;
+      this.state.layouts.push({
+        id: this.#ctx.newId('l_'),
+        objectId: id,
+        name: 'Default',
+        sections: [{ id: this.#ctx.newId('s_'), labels: { en: 'Details', 'zh-CN': '详细信息' }, columns: 2, fields: liveFields(object).map((f) => ({ fieldId: f.id })) }],
+      });
     }
   }
 
@@ -244,6 +261,7 @@ class Planner {
     }
     if (draft.indexes) object.indexes = this.indexes(object, draft.indexes);
 
+    this.created.push(object.id);
     this.errors.push(...checkObject(object, this.state, base));
     const drafted = draft.fields ?? [];
     for (const field of object.fields) {
