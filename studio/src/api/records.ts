@@ -1,5 +1,5 @@
 import { enc, http, request } from './http.ts';
-import type { DeletedRecord, Filter, ListResult, RecordData, RelatedGroup } from './types.ts';
+import type { Filter, ListResult, RecordData, RecycleBinPage, RelatedGroup } from './types.ts';
 
 export interface ListQuery {
   filter?: Filter | null;
@@ -18,6 +18,9 @@ export interface BatchOperation {
   matchField?: string;
   data?: Record<string, unknown>;
 }
+
+/** The server refuses a batch of more than this many operations. */
+export const BATCH_LIMIT = 1000;
 
 export interface BatchResult {
   id: string;
@@ -55,6 +58,6 @@ export const recordsApi = {
   restore: (object: string, id: string) => http.post<RecordData>(`/records/${enc(object)}/${enc(id)}/restore`, {}),
   batch: (object: string, operations: BatchOperation[]) => http.post<{ results: BatchResult[] }>(`/records/${enc(object)}/batch`, { operations }),
   related: (object: string, id: string) => http.get<RelatedGroup[]>(`/related/${enc(object)}/${enc(id)}`),
-  recycleBin: (object?: string, limit?: number, cursor?: string) =>
-    http.get<{ data: DeletedRecord[]; nextCursor: string | null }>('/recycle-bin', { query: { object, limit, cursor } }),
+  recycleBin: (object?: string, limit?: number, cursor?: string | null) =>
+    http.get<RecycleBinPage>('/recycle-bin', { query: { object, limit, cursor } }),
 };

@@ -117,3 +117,51 @@ export interface DeletedRecord extends RecordData {
   deleted_by?: string;
 }
 
+/** A name from `GET /users/directory`, which any signed-in user may read to show owners. */
+export interface DirectoryUser {
+  id: string;
+  name: string;
+  active: boolean;
+}
+
+/** What a saved view shows; `filter` is the REST filter language, `groupBy` the kanban picklist. */
+export interface ViewDefinition {
+  kind: 'list' | 'kanban';
+  columns?: string[];
+  sort?: string;
+  filter?: Filter | null;
+  groupBy?: string;
+}
+
+/** A saved list or kanban view: private to its owner unless an admin shared it. */
+export interface SavedView {
+  id: string;
+  /** API name of the object. */
+  object: string;
+  name: string;
+  shared: boolean;
+  owner: string;
+  /** True when the signed-in user owns the view. */
+  mine: boolean;
+  definition: ViewDefinition;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewSavedView {
+  object: string;
+  name: string;
+  shared?: boolean;
+  definition: ViewDefinition;
+}
+
+/** One object's matches from `GET /search`; `object` is its API name. */
+export interface SearchGroup {
+  object: string;
+  records: (RecordData & { display_name?: string })[];
+}
+
+export interface RecycleBinPage {
+  data: DeletedRecord[];
+  nextCursor: string | null;
+}

@@ -1,5 +1,5 @@
 import { enc, http } from './http.ts';
-import type { ApiKey, CreatedApiKey, Role, User } from './types.ts';
+import type { ApiKey, CreatedApiKey, DirectoryUser, Role, User } from './types.ts';
 
 export interface NewUser {
   email: string;
@@ -15,6 +15,8 @@ function unwrap<T>(body: T[] | { data: T[] }): T[] {
 
 export const usersApi = {
   list: async () => unwrap(await http.get<User[] | { data: User[] }>('/users')),
+  /** Names of every user of the tenant, readable by anyone signed in (unlike `list`, admin-only). */
+  directory: () => http.get<DirectoryUser[]>('/users/directory'),
   create: (user: NewUser) => http.post<User>('/users', user),
   update: (id: string, patch: Partial<User>) => http.patch<User>(`/users/${enc(id)}`, patch),
   setPassword: (id: string, password: string) => http.post<unknown>(`/users/${enc(id)}/password`, { password }),

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { recordsApi, type FieldDef, type ObjectDef, type RecordData } from '../api/index.ts';
+import { BATCH_LIMIT, recordsApi, type BatchOperation, type FieldDef, type ObjectDef, type RecordData, type SavedView } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate, setSearch, useLocation } from '../lib/router.tsx';
@@ -12,7 +12,7 @@ import { FieldValue } from './field-value.tsx';
 import { FieldInput } from './field-input.tsx';
 import { FilterBuilder } from './filter-builder.tsx';
 import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
-import { loadColumns, loadViews, saveColumns, saveViews, type SavedView } from './saved-views.ts';
+import { loadColumns, saveColumns, toDefinition, useSavedViews, viewSearch } from './saved-views.ts';
 import { KanbanView } from './kanban-view.tsx';
 import { useObjectParam } from './use-object.ts';
 import { expandLookups } from '../lib/expand-lookups.ts';
@@ -71,7 +71,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [bulkEdit, setBulkEdit] = useState(false);
-  const [views, setViews] = useState<SavedView[]>(() => loadViews(me.tenant.id, object.id));
+  const { views, save: saveView } = useSavedViews(object.apiName);
   const [saveViewOpen, setSaveViewOpen] = useState(false);
 
   // Rows first; the total arrives on its own so a slow count never holds the page back.
@@ -127,34 +127,32 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const plural = i18n.objectLabel(object, 'plural');
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
 
+  // One all-or-nothing batch per thousand records: either a chunk lands in the recycle bin or none of it does.
   const deleteSelected = async () => {
     setConfirmDelete(false);
-    const ids = [...selected];
-    let failed = 0;
-    for (const id of ids) {
+    const versions = new Map(rows.map((r) => [r.id, r.version]));
+    const operations: BatchOperation[] = [...selected].map((id) => ({ op: 'delete', id, version: versions.get(id) }));
+    let deleted = 0;
+    let error: unknown = null;
+    for (let i = 0; i < operations.length && !error; i += BATCH_LIMIT) {
       try {
-        await recordsApi.remove(object.apiName, id);
-      } catch {
-        failed++;
+        deleted += (await recordsApi.batch(object.apiName, operations.slice(i, i + BATCH_LIMIT))).results.length;
+      } catch (err) {
+        error = err;
       }
     }
-    toast(failed ? t('list.deletePartial', { failed, total: ids.length }) : tc('list.deleted', ids.length - failed), failed ? 'error' : 'success');
+    if (!error) toast(tc('list.deleted', deleted), 'success');
+    else if (deleted) toast(t('list.deletePartial', { failed: operations.length - deleted, total: operations.length }), 'error');
+    else toast(describeError(error, i18n), 'error');
     setSelected(new Set());
     list.reload();
     count.reload();
   };
 
   const applyView = (v: SavedView) => {
-    setColumns(v.columns.filter((c) => fields.some((f) => f.apiName === c)));
-    navigate(
-      `/o/${object.apiName}?${new URLSearchParams({
-        ...(v.view === 'kanban' ? { view: 'kanban' } : {}),
-        sort: v.sort,
-        ...(v.filter ? { filter: v.filter } : {}),
-        ...(v.group ? { group: v.group } : {}),
-      }).toString()}`,
-      { replace: true },
-    );
+    const cols = (v.definition.columns ?? []).filter((c) => fields.some((f) => f.apiName === c));
+    if (cols.length) setColumns(cols);
+    navigate(`/o/${object.apiName}?${viewSearch(v.definition)}`, { replace: true });
   };
 
   return (
@@ -330,12 +328,11 @@ function ObjectList({ object }: { object: ObjectDef }) {
       ) : null}
       {saveViewOpen ? (
         <SaveViewDialog
+          canShare={me.user.role === 'admin'}
           onClose={() => setSaveViewOpen(false)}
-          onSave={(name, shared) => {
-            const v: SavedView = { id: crypto.randomUUID(), name, shared, view, columns, sort, filter: filterParam, group: search.get('group') };
-            const next = [...views.filter((x) => x.name !== name), v];
-            setViews(next);
-            saveViews(me.tenant.id, object.id, next);
+          onSave={async (name, shared) => {
+            const group = search.get('group') ?? picklistFields(object)[0]?.apiName ?? null;
+            await saveView(name, shared, toDefinition({ kind: view, columns, sort, filter, group }));
             setSaveViewOpen(false);
             toast(t('views.saved'), 'success');
           }}
@@ -478,10 +475,23 @@ function BulkEditDialog({ object, ids, onClose, onDone }: { object: ObjectDef; i
   );
 }
 
-function SaveViewDialog({ onClose, onSave }: { onClose: () => void; onSave: (name: string, shared: boolean) => void }) {
+/** Names the current list state as a view; only admins may share it with everyone (the server checks too). */
+function SaveViewDialog({ canShare, onClose, onSave }: { canShare: boolean; onClose: () => void; onSave: (name: string, shared: boolean) => Promise<void> }) {
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [shared, setShared] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onSave(name.trim(), canShare && shared);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
   return (
     <Dialog
       open
@@ -492,7 +502,7 @@ function SaveViewDialog({ onClose, onSave }: { onClose: () => void; onSave: (nam
           <button type="button" className="btn" onClick={onClose}>
             {t('action.cancel')}
           </button>
-          <button type="button" className="btn btn-primary" disabled={!name.trim()} onClick={() => onSave(name.trim(), shared)}>
+          <button type="button" className="btn btn-primary" disabled={busy || !name.trim()} onClick={() => void submit()}>
             {t('action.save')}
           </button>
         </>
@@ -503,11 +513,13 @@ function SaveViewDialog({ onClose, onSave }: { onClose: () => void; onSave: (nam
           {t('views.name')}
           <input value={name} onChange={(e) => setName(e.target.value)} autoFocus />
         </label>
-        <label className="check">
-          <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t('views.shareWithTeam')}
-        </label>
-        <p className="hint">{t('views.localOnly')}</p>
+        {canShare ? (
+          <label className="check">
+            <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> {t('views.shareWithTeam')}
+          </label>
+        ) : null}
       </div>
+      {error ? <ErrorBox error={error} /> : null}
     </Dialog>
   );
 }

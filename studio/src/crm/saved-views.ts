@@ -1,31 +1,56 @@
-// Saved list views. The API has no route for them yet, so they live in this browser's
-// localStorage, per tenant and object; "shared" is recorded but only visible here.
-export interface SavedView {
-  id: string;
-  name: string;
-  shared: boolean;
-  view: 'list' | 'kanban';
+// Saved list and kanban views live on the server (GET/POST /views, PATCH /views/:id): private to
+// their owner, or shared with everyone by an admin. The columns a user last chose for an object
+// are a personal display preference and stay in this browser's localStorage.
+import { useCallback } from 'react';
+import { viewsApi, type Filter, type SavedView, type ViewDefinition } from '../api/index.ts';
+import { useAsync } from '../lib/use-async.ts';
+
+/** The list page's state worth keeping in a view: what the URL and the column chooser hold. */
+export interface ListState {
+  kind: 'list' | 'kanban';
   columns: string[];
   sort: string;
-  filter: string | null;
-  group?: string | null;
+  filter: Filter | null;
+  /** The kanban's picklist field (API name). */
+  group: string | null;
 }
 
-function key(tenantId: string, objectId: string) {
-  return `protean.views.${tenantId}.${objectId}`;
+export function toDefinition(state: ListState): ViewDefinition {
+  return {
+    kind: state.kind,
+    columns: state.columns,
+    sort: state.sort,
+    ...(state.filter ? { filter: state.filter } : {}),
+    ...(state.kind === 'kanban' && state.group ? { groupBy: state.group } : {}),
+  };
 }
 
-export function loadViews(tenantId: string, objectId: string): SavedView[] {
-  try {
-    const raw = localStorage.getItem(key(tenantId, objectId));
-    return raw ? (JSON.parse(raw) as SavedView[]) : [];
-  } catch {
-    return [];
-  }
+/** The list page's query string for a view (`view`, `sort`, `filter`, `group`). */
+export function viewSearch(definition: ViewDefinition): string {
+  return new URLSearchParams({
+    ...(definition.kind === 'kanban' ? { view: 'kanban' } : {}),
+    ...(definition.sort ? { sort: definition.sort } : {}),
+    ...(definition.filter ? { filter: JSON.stringify(definition.filter) } : {}),
+    ...(definition.groupBy ? { group: definition.groupBy } : {}),
+  }).toString();
 }
 
-export function saveViews(tenantId: string, objectId: string, views: SavedView[]) {
-  localStorage.setItem(key(tenantId, objectId), JSON.stringify(views));
+/** The views the user may apply on one object, and saving under a name (replacing their own view of that name). */
+export function useSavedViews(objectApiName: string) {
+  const views = useAsync((signal) => viewsApi.list(objectApiName, signal), [objectApiName]);
+  const { setData } = views;
+  const save = useCallback(
+    async (name: string, shared: boolean, definition: ViewDefinition): Promise<SavedView> => {
+      const same = views.data?.find((v) => v.mine && v.name === name);
+      const saved = same
+        ? await viewsApi.update(same.id, { shared, definition })
+        : await viewsApi.create({ object: objectApiName, name, shared, definition });
+      setData((list) => [...(list ?? []).filter((v) => v.id !== saved.id), saved]);
+      return saved;
+    },
+    [objectApiName, views.data, setData],
+  );
+  return { views: views.data ?? [], error: views.error, save };
 }
 
 export function loadColumns(tenantId: string, objectId: string): string[] | null {

@@ -21,6 +21,7 @@ export default function SearchPage(_: PageProps) {
       {res.loading ? <Loading /> : null}
       {!res.loading && res.data && !res.data.length ? <p className="empty-state">{t('search.none')}</p> : null}
       {res.data?.map((hit) => {
+        // The other fields search matches, so the user sees why a record was found.
         const cols = searchableFields(hit.object).filter((f) => f.id !== hit.object.nameFieldId);
         return (
           <section key={hit.object.id} className="panel" aria-label={i18n.objectLabel(hit.object, 'plural')}>
@@ -28,7 +29,7 @@ export default function SearchPage(_: PageProps) {
             <ul className="plain-list search-results">
               {hit.records.map((r) => (
                 <li key={r.id}>
-                  <Link to={`/o/${hit.object.apiName}/${r.id}`}>{recordName(hit.object, r)}</Link>
+                  <Link to={`/o/${hit.object.apiName}/${r.id}`}>{r.display_name ?? recordName(hit.object, r)}</Link>
                   {cols.map((c) => (
                     <span key={c.id} className="muted">
                       {' · '}

@@ -2,14 +2,18 @@
 // and error messages, and the widgets the core lacks (lookup, owner, json).
 import { useEffect, useState } from 'react';
 import type {
+  BaseInputTemplateProps,
+  FieldTemplateProps,
   ObjectFieldTemplateProps,
   RegistryWidgetsType,
   RJSFValidationError,
   TemplatesType,
+  TitleFieldProps,
   WidgetProps,
 } from '@rjsf/utils';
-import { TranslatableString, englishStringTranslator } from '@rjsf/utils';
-import type { User } from '../api/index.ts';
+import { TranslatableString, englishStringTranslator, getTemplate, getUiOptions } from '@rjsf/utils';
+import { getDefaultRegistry } from '@rjsf/core';
+import type { DirectoryUser } from '../api/index.ts';
 import { loadUsers } from '../lib/user-directory.ts';
 import { RecordPicker } from '../components/record-picker.tsx';
 import type { I18n, MessageKey } from '../i18n/i18n.tsx';
@@ -69,13 +73,14 @@ function LookupWidget(props: WidgetProps) {
 function OwnerWidget(props: WidgetProps) {
   const { id, value, onChange, disabled, readonly, label, required } = props;
   const { me } = useSession();
-  const [users, setUsers] = useState<User[] | null>(null);
+  const [users, setUsers] = useState<DirectoryUser[] | null>(null);
   useEffect(() => {
     void loadUsers(me.user).then(setUsers);
   }, [me.user]);
-  const list = users ?? [me.user];
+  // Deactivated users are not offered, but a record they still own keeps showing their name.
+  const list = (users ?? [{ id: me.user.id, name: me.user.name, active: true }]).filter((u) => u.active || u.id === value);
   return (
-    <select id={id} aria-label={label} required={required} disabled={disabled || readonly} value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)}>
+    <select id={id} aria-label={label} required={required} aria-required={required || undefined} disabled={disabled || readonly} value={value ?? ''} onChange={(e) => onChange(e.target.value || undefined)}>
       <option value="" />
       {list.map((u) => (
         <option key={u.id} value={u.id}>
@@ -113,8 +118,56 @@ function JsonWidget(props: WidgetProps) {
   );
 }
 
+// rjsf's own label and legend end in a bare "*", which screen readers read as part of the name
+// ("Name star"). Here the asterisk is only visual; the control itself says it is required.
+function RequiredMark({ required }: { required?: boolean | undefined }) {
+  return required ? (
+    <span className="required" aria-hidden="true">
+      *
+    </span>
+  ) : null;
+}
+
+function FieldTemplate(props: FieldTemplateProps) {
+  const { id, label, children, errors, help, description, hidden, required, displayLabel, registry, uiSchema } = props;
+  const uiOptions = getUiOptions(uiSchema);
+  const WrapIfAdditionalTemplate = getTemplate('WrapIfAdditionalTemplate', registry, uiOptions);
+  if (hidden) return <div className="hidden">{children}</div>;
+  const showLabel = displayLabel && uiOptions.widget !== 'checkbox' && !!label;
+  return (
+    <WrapIfAdditionalTemplate {...props}>
+      {showLabel ? (
+        <label className="control-label" htmlFor={id}>
+          {label}
+          <RequiredMark required={required} />
+        </label>
+      ) : null}
+      {displayLabel && description ? description : null}
+      {children}
+      {errors}
+      {help}
+    </WrapIfAdditionalTemplate>
+  );
+}
+
+function TitleField({ id, title, required, optionalDataControl }: TitleFieldProps) {
+  return (
+    <legend id={id}>
+      {title}
+      <RequiredMark required={required} />
+      {optionalDataControl ? <span className="pull-right">{optionalDataControl}</span> : null}
+    </legend>
+  );
+}
+
+const CoreBaseInputTemplate = getDefaultRegistry().templates.BaseInputTemplate;
+
+function BaseInputTemplate(props: BaseInputTemplateProps) {
+  return <CoreBaseInputTemplate {...props} aria-required={props.required || undefined} />;
+}
+
 export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget };
-export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate };
+export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate, FieldTemplate, TitleFieldTemplate: TitleField, BaseInputTemplate };
 
 const rjsfStrings: Partial<Record<TranslatableString, MessageKey>> = {
   [TranslatableString.YesLabel]: 'common.yes',

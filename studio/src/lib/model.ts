@@ -78,9 +78,10 @@ export function picklistFields(object: ObjectDef): FieldDef[] {
 }
 
 /** Fields searched by global search: the name field plus emails and phones. */
+/** The fields GET /search matches the start of: the name field, emails, phones and numbers. */
 export function searchableFields(object: ObjectDef): FieldDef[] {
   const nf = nameField(object);
-  return liveFields(object).filter((f) => f === nf || f.type === 'email' || f.type === 'phone');
+  return liveFields(object).filter((f) => f === nf || f.type === 'email' || f.type === 'phone' || f.type === 'autonumber');
 }
 
 export function isTimelineObject(object: ObjectDef): boolean {

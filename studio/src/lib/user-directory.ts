@@ -1,14 +1,22 @@
-// Names of users for owner fields. GET /users is admin-only today, so other users see their
-// own name and, for anyone else, nothing better than the id (an API gap, noted in the report).
+// Names of users for owner fields, from GET /users/directory (any signed-in user may read it),
+// fetched once per page load and forgotten when Setup changes a user.
 import { useEffect, useState } from 'react';
-import { usersApi, type User } from '../api/index.ts';
+import { usersApi, type DirectoryUser } from '../api/index.ts';
 import { useSession } from '../app/session.tsx';
 
-let directory: Promise<User[]> | null = null;
+let directory: Promise<DirectoryUser[]> | null = null;
 
-export function loadUsers(fallback: User): Promise<User[]> {
-  directory ??= usersApi.list().catch(() => [fallback]);
-  return directory;
+/** The tenant's users; on failure just the signed-in user, so an owner picker still works. */
+export function loadUsers(fallback: Pick<DirectoryUser, 'id' | 'name'>): Promise<DirectoryUser[]> {
+  if (!directory) {
+    const pending = usersApi.directory();
+    // A failed load is not cached: the next owner field asks again.
+    pending.catch(() => {
+      if (directory === pending) directory = null;
+    });
+    directory = pending;
+  }
+  return directory.catch(() => [{ id: fallback.id, name: fallback.name, active: true }]);
 }
 
 export function forgetUsers() {
