@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useI18n } from '../i18n/i18n.tsx';
+import { capitalise } from '../i18n/format-message.ts';
 import { navigate } from '../lib/router.tsx';
 import { navObjects, recordName } from '../lib/model.ts';
 import { searchAll, type SearchHit } from '../lib/global-search.ts';
@@ -84,6 +85,15 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
       list.push({ id: `setup:${p.path}`, group: t('shell.setup'), label: `${t('shell.setup')}: ${t(p.label)}`, run: go(p.path) });
     }
     if (isAdmin) {
+      // Each glossary term, named by its current word: "Setup: Terminology › Patient".
+      for (const term of snapshot.terms ?? []) {
+        list.push({
+          id: `setup-term:${term.key}`,
+          group: t('shell.setup'),
+          label: `${t('shell.setup')}: ${t('setup.terminology')} › ${i18n.resolve(`{${capitalise(term.key)}}`)}`,
+          run: go(`/setup/terminology?term=${encodeURIComponent(term.key)}`),
+        });
+      }
       for (const o of snapshot.objects) {
         list.push({
           id: `setup-object:${o.id}`,

@@ -37,6 +37,7 @@ export const routes: RouteDef[] = [
   { path: '/setup/objects/:object/fields/:field', face: 'setup', admin: true, page: page(() => import('../setup/field-page.tsx')) },
   { path: '/setup/objects/:object/layouts/:layout', face: 'setup', admin: true, page: page(() => import('../setup/layout-page.tsx')) },
   { path: '/setup/navigation', face: 'setup', admin: true, page: page(() => import('../setup/navigation-page.tsx')) },
+  { path: '/setup/terminology', face: 'setup', admin: true, page: page(() => import('../setup/terminology-page.tsx')) },
   { path: '/setup/revisions', face: 'setup', admin: true, page: page(() => import('../setup/revisions-page.tsx')) },
   { path: '/setup/users', face: 'setup', admin: true, page: page(() => import('../setup/users-page.tsx')) },
   { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
@@ -46,6 +47,7 @@ export const routes: RouteDef[] = [
 export const setupPages: { path: string; label: MessageKey; admin: boolean }[] = [
   { path: '/setup/objects', label: 'setup.objects', admin: true },
   { path: '/setup/navigation', label: 'setup.navigation', admin: true },
+  { path: '/setup/terminology', label: 'setup.terminology', admin: true },
   { path: '/setup/revisions', label: 'setup.revisions', admin: true },
   { path: '/setup/users', label: 'setup.users', admin: true },
   { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },

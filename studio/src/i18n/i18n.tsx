@@ -13,6 +13,11 @@ const STORAGE_KEY = 'protean.locale';
 
 const catalogues: Record<UiLocale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
 
+/** The raw templates of a locale's catalogue (the Terminology page lists those naming a term). */
+export function catalogueTemplates(locale: UiLocale): Readonly<Record<MessageKey, string>> {
+  return catalogues[locale];
+}
+
 export function isUiLocale(value: unknown): value is UiLocale {
   return value === 'en' || value === 'zh-CN';
 }
@@ -53,6 +58,8 @@ export interface I18n {
   sectionLabel: (labels: unknown) => string;
   /** Resolves glossary placeholders in any text taken from metadata. */
   resolve: (text: string | undefined) => string;
+  /** A template that is not in the catalogue (e.g. a server message) with parameters and glossary terms. */
+  format: (template: string, params?: MessageParams) => string;
   formatDate: (iso: string) => string;
   formatDateTime: (iso: string) => string;
   formatNumber: (n: number, options?: Intl.NumberFormatOptions) => string;
@@ -95,6 +102,7 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, r
     objectNoun,
     objectLabel: (object, form = 'singular') => objectNoun(object)[form],
     resolve: (text) => label(text) ?? '',
+    format: (template, params) => formatMessage(template, params, resolveTerm),
     fieldLabel: (field) => label(pickLocale<string>(field.labels as LocalisedLabels, locale)) ?? field.apiName,
     fieldHelp: (field) => label(pickLocale<string>(field.helpText as LocalisedLabels | undefined, locale)),
     valueLabel: (value) => label(pickLocale<string>(value.labels as LocalisedLabels, locale)) ?? value.apiName,
