@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
+import { DataTable } from '../components/data-table.tsx';
 
 export default function ApiKeysPage(_: PageProps) {
   const i18n = useI18n();
@@ -59,40 +60,27 @@ export default function ApiKeysPage(_: PageProps) {
       {error ? <ErrorBox error={error} /> : null}
       {keys.error ? <ErrorBox error={keys.error} onRetry={keys.reload} /> : null}
       {keys.loading && !keys.data ? <Loading /> : null}
-      <table className="grid" aria-label={t('setup.apiKeys')}>
-        <thead>
-          <tr>
-            <th scope="col">{t('keys.name')}</th>
-            <th scope="col">{t('keys.hint')}</th>
-            <th scope="col">{t('keys.createdAt')}</th>
-            <th scope="col">{t('keys.lastUsed')}</th>
-            <th scope="col">
-              <span className="sr-only">{t('common.actions')}</span>
-            </th>
+      <DataTable label={t('setup.apiKeys')} columns={[t('keys.name'), t('keys.hint'), t('keys.createdAt'), t('keys.lastUsed')]} actions>
+        {(keys.data ?? []).map((k) => (
+          <tr key={k.id} className={k.revokedAt ? 'inactive' : undefined}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.hint ? `…${k.hint}` : ''}</code>
+            </td>
+            <td>{k.createdAt ? i18n.formatDateTime(k.createdAt) : ''}</td>
+            <td>{k.lastUsedAt ? i18n.formatDateTime(k.lastUsedAt) : t('keys.never')}</td>
+            <td>
+              {k.revokedAt ? (
+                <span className="badge">{t('keys.revokedBadge')}</span>
+              ) : (
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(k)} aria-label={t('keys.revokeNamed', { name: k.name })}>
+                  {t('keys.revoke')}
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(keys.data ?? []).map((k) => (
-            <tr key={k.id} className={k.revokedAt ? 'inactive' : undefined}>
-              <td>{k.name}</td>
-              <td>
-                <code>{k.hint ? `…${k.hint}` : ''}</code>
-              </td>
-              <td>{k.createdAt ? i18n.formatDateTime(k.createdAt) : ''}</td>
-              <td>{k.lastUsedAt ? i18n.formatDateTime(k.lastUsedAt) : t('keys.never')}</td>
-              <td>
-                {k.revokedAt ? (
-                  <span className="badge">{t('keys.revokedBadge')}</span>
-                ) : (
-                  <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(k)} aria-label={t('keys.revokeNamed', { name: k.name })}>
-                    {t('keys.revoke')}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {created ? (
         <Dialog open title={t('keys.createdTitle')} onClose={() => setCreated(null)}>
           <p>{t('keys.shownOnce')}</p>

@@ -7,6 +7,7 @@ import { Link, navigate } from '../lib/router.tsx';
 import { defaultLayout, findField, findObject, liveFields } from '../lib/model.ts';
 import { ErrorBox, useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
+import { DataTable } from '../components/data-table.tsx';
 
 type Section = LayoutDef['sections'][number];
 
@@ -115,79 +116,67 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
                   </select>
                 </label>
               </div>
-              <table className="grid compact" aria-label={t('layout.fieldsOf', { n: si + 1 })}>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('setup.fields')}</th>
-                    <th scope="col">{t('prop.required')}</th>
-                    <th scope="col">{t('prop.readOnly')}</th>
-                    <th scope="col">
-                      <span className="sr-only">{t('common.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {section.fields.map((lf, fi) => {
-                    const field = findField(object, lf.fieldId);
-                    const name = field ? i18n.fieldLabel(field) : lf.fieldId;
-                    const setLf = (patch: Partial<typeof lf>) =>
-                      updateSection(si, { fields: section.fields.map((x, j) => (j === fi ? { ...x, ...patch } : x)) });
-                    return (
-                      <tr key={lf.fieldId} data-layout-field={field?.apiName ?? lf.fieldId}>
-                        <td>{name}</td>
-                        <td>
-                          <input type="checkbox" aria-label={t('layout.requiredNamed', { name })} checked={!!lf.required} onChange={(e) => setLf({ required: e.target.checked || undefined })} />
-                        </td>
-                        <td>
-                          <input type="checkbox" aria-label={t('layout.readOnlyNamed', { name })} checked={!!lf.readOnly} onChange={(e) => setLf({ readOnly: e.target.checked || undefined })} />
-                        </td>
-                        <td className="nowrap">
-                          <button type="button" className="btn-icon" aria-label={t('layout.moveUpNamed', { name })} disabled={fi === 0} onClick={() => updateSection(si, { fields: moveIn(section.fields, fi, -1) })}>
-                            ↑
-                          </button>
-                          <button
-                            type="button"
-                            className="btn-icon"
-                            aria-label={t('layout.moveDownNamed', { name })}
-                            disabled={fi === section.fields.length - 1}
-                            onClick={() => updateSection(si, { fields: moveIn(section.fields, fi, 1) })}
+              <DataTable label={t('layout.fieldsOf', { n: si + 1 })} columns={[t('setup.fields'), t('prop.required'), t('prop.readOnly')]} actions compact>
+                {section.fields.map((lf, fi) => {
+                  const field = findField(object, lf.fieldId);
+                  const name = field ? i18n.fieldLabel(field) : lf.fieldId;
+                  const setLf = (patch: Partial<typeof lf>) =>
+                    updateSection(si, { fields: section.fields.map((x, j) => (j === fi ? { ...x, ...patch } : x)) });
+                  return (
+                    <tr key={lf.fieldId} data-layout-field={field?.apiName ?? lf.fieldId}>
+                      <td>{name}</td>
+                      <td>
+                        <input type="checkbox" aria-label={t('layout.requiredNamed', { name })} checked={!!lf.required} onChange={(e) => setLf({ required: e.target.checked || undefined })} />
+                      </td>
+                      <td>
+                        <input type="checkbox" aria-label={t('layout.readOnlyNamed', { name })} checked={!!lf.readOnly} onChange={(e) => setLf({ readOnly: e.target.checked || undefined })} />
+                      </td>
+                      <td className="nowrap">
+                        <button type="button" className="btn-icon" aria-label={t('layout.moveUpNamed', { name })} disabled={fi === 0} onClick={() => updateSection(si, { fields: moveIn(section.fields, fi, -1) })}>
+                          ↑
+                        </button>
+                        <button
+                          type="button"
+                          className="btn-icon"
+                          aria-label={t('layout.moveDownNamed', { name })}
+                          disabled={fi === section.fields.length - 1}
+                          onClick={() => updateSection(si, { fields: moveIn(section.fields, fi, 1) })}
+                        >
+                          ↓
+                        </button>
+                        {layout.sections.length > 1 ? (
+                          <select
+                            aria-label={t('layout.moveToSection', { name })}
+                            value=""
+                            onChange={(e) => {
+                              const to = Number(e.target.value);
+                              setSections((ss) =>
+                                ss.map((s, i) => {
+                                  if (i === si) return { ...s, fields: s.fields.filter((_, j) => j !== fi) };
+                                  if (i === to) return { ...s, fields: [...s.fields, lf] };
+                                  return s;
+                                }),
+                              );
+                            }}
                           >
-                            ↓
-                          </button>
-                          {layout.sections.length > 1 ? (
-                            <select
-                              aria-label={t('layout.moveToSection', { name })}
-                              value=""
-                              onChange={(e) => {
-                                const to = Number(e.target.value);
-                                setSections((ss) =>
-                                  ss.map((s, i) => {
-                                    if (i === si) return { ...s, fields: s.fields.filter((_, j) => j !== fi) };
-                                    if (i === to) return { ...s, fields: [...s.fields, lf] };
-                                    return s;
-                                  }),
-                                );
-                              }}
-                            >
-                              <option value="">{t('layout.moveTo')}</option>
-                              {layout.sections.map((s, i) =>
-                                i === si ? null : (
-                                  <option key={s.id} value={i}>
-                                    {i18n.sectionLabel(s.labels) || t('layout.section', { n: i + 1 })}
-                                  </option>
-                                ),
-                              )}
-                            </select>
-                          ) : null}
-                          <button type="button" className="btn-icon" aria-label={t('layout.removeNamed', { name })} onClick={() => updateSection(si, { fields: section.fields.filter((_, j) => j !== fi) })}>
-                            ×
-                          </button>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+                            <option value="">{t('layout.moveTo')}</option>
+                            {layout.sections.map((s, i) =>
+                              i === si ? null : (
+                                <option key={s.id} value={i}>
+                                  {i18n.sectionLabel(s.labels) || t('layout.section', { n: i + 1 })}
+                                </option>
+                              ),
+                            )}
+                          </select>
+                        ) : null}
+                        <button type="button" className="btn-icon" aria-label={t('layout.removeNamed', { name })} onClick={() => updateSection(si, { fields: section.fields.filter((_, j) => j !== fi) })}>
+                          ×
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </DataTable>
               <div className="button-row">
                 {unplaced.length ? (
                   <select

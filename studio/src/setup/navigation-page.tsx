@@ -4,6 +4,7 @@ import { metadataApi, type ObjectDef, type Operation } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { ErrorBox, useToast } from '../components/feedback.tsx';
+import { DataTable } from '../components/data-table.tsx';
 
 interface Row {
   object: ObjectDef;
@@ -70,41 +71,32 @@ export default function NavigationPage(_: PageProps) {
       </header>
       <p className="hint">{t('nav.help')}</p>
       {error ? <ErrorBox error={error} /> : null}
-      <table className="grid" aria-label={t('setup.navigation')}>
-        <thead>
-          <tr>
-            <th scope="col">{t('nav.show')}</th>
-            <th scope="col">{t('setup.label')}</th>
-            <th scope="col">{t('picklist.order')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r, i) => {
-            const label = i18n.objectLabel(r.object, 'plural');
-            return (
-              <tr key={r.object.id} data-object={r.object.apiName}>
-                <td>
-                  <input
-                    type="checkbox"
-                    checked={r.shown}
-                    aria-label={t('nav.showNamed', { name: label })}
-                    onChange={(e) => setRows((rs) => rs.map((x, j) => (j === i ? { ...x, shown: e.target.checked } : x)))}
-                  />
-                </td>
-                <td>{label}</td>
-                <td>
-                  <button type="button" className="btn-icon" aria-label={t('layout.moveUpNamed', { name: label })} disabled={i === 0} onClick={() => move(i, -1)}>
-                    ↑
-                  </button>
-                  <button type="button" className="btn-icon" aria-label={t('layout.moveDownNamed', { name: label })} disabled={i === rows.length - 1} onClick={() => move(i, 1)}>
-                    ↓
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable label={t('setup.navigation')} columns={[t('nav.show'), t('setup.label'), t('picklist.order')]}>
+        {rows.map((r, i) => {
+          const label = i18n.objectLabel(r.object, 'plural');
+          return (
+            <tr key={r.object.id} data-object={r.object.apiName}>
+              <td>
+                <input
+                  type="checkbox"
+                  checked={r.shown}
+                  aria-label={t('nav.showNamed', { name: label })}
+                  onChange={(e) => setRows((rs) => rs.map((x, j) => (j === i ? { ...x, shown: e.target.checked } : x)))}
+                />
+              </td>
+              <td>{label}</td>
+              <td>
+                <button type="button" className="btn-icon" aria-label={t('layout.moveUpNamed', { name: label })} disabled={i === 0} onClick={() => move(i, -1)}>
+                  ↑
+                </button>
+                <button type="button" className="btn-icon" aria-label={t('layout.moveDownNamed', { name: label })} disabled={i === rows.length - 1} onClick={() => move(i, 1)}>
+                  ↓
+                </button>
+              </td>
+            </tr>
+          );
+        })}
+      </DataTable>
     </div>
   );
 }

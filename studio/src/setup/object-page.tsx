@@ -12,6 +12,7 @@ import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
 import { useKindSchema } from './use-kind-schema.ts';
 import { objectForm } from './object-form.ts';
+import { DataTable } from '../components/data-table.tsx';
 
 export default function ObjectPage({ params }: PageProps) {
   const { snapshot } = useSession();
@@ -125,46 +126,33 @@ function FieldList({ object }: { object: ObjectDef }) {
         </Link>
       </div>
       {error ? <ErrorBox error={error} /> : null}
-      <table className="grid" aria-label={t('setup.fields')}>
-        <thead>
-          <tr>
-            <th scope="col">{t('setup.label')}</th>
-            <th scope="col">{t('setup.apiName')}</th>
-            <th scope="col">{t('setup.type')}</th>
-            <th scope="col">{t('prop.required')}</th>
-            <th scope="col">
-              <span className="sr-only">{t('common.actions')}</span>
-            </th>
+      <DataTable label={t('setup.fields')} columns={[t('setup.label'), t('setup.apiName'), t('setup.type'), t('prop.required')]} actions>
+        {object.fields.map((f) => (
+          <tr key={f.id} className={f.deletedAt ? 'deleted' : undefined}>
+            <td>
+              {f.deletedAt ? i18n.fieldLabel(f) : <Link to={`/setup/objects/${object.apiName}/fields/${f.apiName}`}>{i18n.fieldLabel(f)}</Link>}
+              {f.id === object.nameFieldId ? <span className="badge">{t('setup.nameField')}</span> : null}
+              {f.deletedAt ? <span className="badge">{t('setup.deletedField')}</span> : null}
+            </td>
+            <td>
+              <code>{f.apiName}</code>
+            </td>
+            <td>{t(fieldTypeKey(f.type))}</td>
+            <td>{f.required ? t('common.yes') : ''}</td>
+            <td>
+              {f.deletedAt ? (
+                <button type="button" className="btn btn-small" onClick={() => void restore(f)}>
+                  {t('setup.restoreField')}
+                </button>
+              ) : f.id !== object.nameFieldId ? (
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(f)} aria-label={t('setup.deleteFieldNamed', { name: i18n.fieldLabel(f) })}>
+                  {t('action.delete')}
+                </button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {object.fields.map((f) => (
-            <tr key={f.id} className={f.deletedAt ? 'deleted' : undefined}>
-              <td>
-                {f.deletedAt ? i18n.fieldLabel(f) : <Link to={`/setup/objects/${object.apiName}/fields/${f.apiName}`}>{i18n.fieldLabel(f)}</Link>}
-                {f.id === object.nameFieldId ? <span className="badge">{t('setup.nameField')}</span> : null}
-                {f.deletedAt ? <span className="badge">{t('setup.deletedField')}</span> : null}
-              </td>
-              <td>
-                <code>{f.apiName}</code>
-              </td>
-              <td>{t(fieldTypeKey(f.type))}</td>
-              <td>{f.required ? t('common.yes') : ''}</td>
-              <td>
-                {f.deletedAt ? (
-                  <button type="button" className="btn btn-small" onClick={() => void restore(f)}>
-                    {t('setup.restoreField')}
-                  </button>
-                ) : f.id !== object.nameFieldId ? (
-                  <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(f)} aria-label={t('setup.deleteFieldNamed', { name: i18n.fieldLabel(f) })}>
-                    {t('action.delete')}
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       <ConfirmDialog
         open={!!deleting}
         title={t('setup.deleteField')}

@@ -12,6 +12,7 @@ import { compact } from '../forms/kind-schema.ts';
 import { useKindSchema } from './use-kind-schema.ts';
 import { objectForm } from './object-form.ts';
 import { deriveApiName } from './api-name.ts';
+import { DataTable } from '../components/data-table.tsx';
 
 export default function ObjectsPage(_: PageProps) {
   const i18n = useI18n();
@@ -45,40 +46,27 @@ export default function ObjectsPage(_: PageProps) {
         </button>
       </header>
       {deleteError ? <ErrorBox error={deleteError} /> : null}
-      <table className="grid" aria-label={t('setup.objects')}>
-        <thead>
-          <tr>
-            <th scope="col">{t('setup.label')}</th>
-            <th scope="col">{t('setup.apiName')}</th>
-            <th scope="col">{t('setup.kind')}</th>
-            <th scope="col">{t('setup.fieldCount')}</th>
-            <th scope="col">
-              <span className="sr-only">{t('common.actions')}</span>
-            </th>
+      <DataTable label={t('setup.objects')} columns={[t('setup.label'), t('setup.apiName'), t('setup.kind'), t('setup.fieldCount')]} actions>
+        {objects.map((o) => (
+          <tr key={o.id}>
+            <td>
+              <Link to={`/setup/objects/${o.apiName}`}>{i18n.objectLabel(o, 'plural')}</Link>
+            </td>
+            <td>
+              <code>{o.apiName}</code>
+            </td>
+            <td>{o.standard ? t('setup.standard') : t('setup.custom')}</td>
+            <td className="num">{liveFields(o).length}</td>
+            <td>
+              {!o.standard ? (
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(o)} aria-label={t('setup.deleteObjectNamed', { name: i18n.objectLabel(o) })}>
+                  {t('action.delete')}
+                </button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {objects.map((o) => (
-            <tr key={o.id}>
-              <td>
-                <Link to={`/setup/objects/${o.apiName}`}>{i18n.objectLabel(o, 'plural')}</Link>
-              </td>
-              <td>
-                <code>{o.apiName}</code>
-              </td>
-              <td>{o.standard ? t('setup.standard') : t('setup.custom')}</td>
-              <td className="num">{liveFields(o).length}</td>
-              <td>
-                {!o.standard ? (
-                  <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(o)} aria-label={t('setup.deleteObjectNamed', { name: i18n.objectLabel(o) })}>
-                    {t('action.delete')}
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {creating ? <CreateObjectDialog onClose={() => setCreating(false)} /> : null}
       <ConfirmDialog
         open={!!deleting}

@@ -7,6 +7,7 @@ import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact, pickProperties, titledUiSchema } from '../forms/kind-schema.ts';
 import { useKindSchema } from './use-kind-schema.ts';
 import { deriveApiName } from './api-name.ts';
+import { DataTable } from '../components/data-table.tsx';
 
 /** Picklist values in display order: reorder, relabel per locale, deactivate; each value's form comes from the picklistValue kind schema. */
 export function PicklistEditor({ values, onChange }: { values: PicklistValue[]; onChange: (v: PicklistValue[]) => void }) {
@@ -29,60 +30,46 @@ export function PicklistEditor({ values, onChange }: { values: PicklistValue[]; 
           + {t('picklist.add')}
         </button>
       </header>
-      <table className="grid compact" aria-label={t('picklist.title')}>
-        <thead>
-          <tr>
-            <th scope="col">{t('picklist.order')}</th>
-            <th scope="col">{t('prop.en')}</th>
-            <th scope="col">{t('prop.zh-CN')}</th>
-            <th scope="col">{t('setup.apiName')}</th>
-            <th scope="col">{t('prop.active')}</th>
-            <th scope="col">
-              <span className="sr-only">{t('common.actions')}</span>
-            </th>
+      <DataTable label={t('picklist.title')} columns={[t('picklist.order'), t('prop.en'), t('prop.zh-CN'), t('setup.apiName'), t('prop.active')]} actions compact>
+        {values.map((v, i) => (
+          <tr key={v.id || v.apiName} className={v.active === false ? 'inactive' : undefined} data-value={v.apiName}>
+            <td>
+              <button type="button" className="btn-icon" aria-label={t('picklist.moveUp', { name: i18n.valueLabel(v) })} disabled={i === 0} onClick={() => move(i, -1)}>
+                ↑
+              </button>
+              <button type="button" className="btn-icon" aria-label={t('picklist.moveDown', { name: i18n.valueLabel(v) })} disabled={i === values.length - 1} onClick={() => move(i, 1)}>
+                ↓
+              </button>
+            </td>
+            <td>
+              {v.color ? <span className="chip-dot" style={{ background: v.color }} aria-hidden="true" /> : null}
+              {v.labels.en}
+            </td>
+            <td>{v.labels['zh-CN'] ?? ''}</td>
+            <td>
+              <code>{v.apiName}</code>
+            </td>
+            <td>
+              <input
+                type="checkbox"
+                checked={v.active !== false}
+                aria-label={t('picklist.activeNamed', { name: i18n.valueLabel(v) })}
+                onChange={(e) => onChange(values.map((x, j) => (j === i ? { ...x, active: e.target.checked } : x)))}
+              />
+            </td>
+            <td>
+              <button type="button" className="btn btn-small" onClick={() => setEditing({ index: i })} aria-label={t('picklist.editNamed', { name: i18n.valueLabel(v) })}>
+                {t('action.edit')}
+              </button>
+              {!v.id ? (
+                <button type="button" className="btn btn-small" onClick={() => onChange(values.filter((_, j) => j !== i))}>
+                  {t('action.remove')}
+                </button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {values.map((v, i) => (
-            <tr key={v.id || v.apiName} className={v.active === false ? 'inactive' : undefined} data-value={v.apiName}>
-              <td>
-                <button type="button" className="btn-icon" aria-label={t('picklist.moveUp', { name: i18n.valueLabel(v) })} disabled={i === 0} onClick={() => move(i, -1)}>
-                  ↑
-                </button>
-                <button type="button" className="btn-icon" aria-label={t('picklist.moveDown', { name: i18n.valueLabel(v) })} disabled={i === values.length - 1} onClick={() => move(i, 1)}>
-                  ↓
-                </button>
-              </td>
-              <td>
-                {v.color ? <span className="chip-dot" style={{ background: v.color }} aria-hidden="true" /> : null}
-                {v.labels.en}
-              </td>
-              <td>{v.labels['zh-CN'] ?? ''}</td>
-              <td>
-                <code>{v.apiName}</code>
-              </td>
-              <td>
-                <input
-                  type="checkbox"
-                  checked={v.active !== false}
-                  aria-label={t('picklist.activeNamed', { name: i18n.valueLabel(v) })}
-                  onChange={(e) => onChange(values.map((x, j) => (j === i ? { ...x, active: e.target.checked } : x)))}
-                />
-              </td>
-              <td>
-                <button type="button" className="btn btn-small" onClick={() => setEditing({ index: i })} aria-label={t('picklist.editNamed', { name: i18n.valueLabel(v) })}>
-                  {t('action.edit')}
-                </button>
-                {!v.id ? (
-                  <button type="button" className="btn btn-small" onClick={() => onChange(values.filter((_, j) => j !== i))}>
-                    {t('action.remove')}
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {editing ? (
         <PicklistValueDialog
           value={editing.index === null ? null : values[editing.index]!}

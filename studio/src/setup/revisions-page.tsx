@@ -7,6 +7,7 @@ import { findObject } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
+import { DataTable } from '../components/data-table.tsx';
 
 /** Metadata revisions: who and when, a readable diff of any two, and restore as a new revision. */
 export default function RevisionsPage(_: PageProps) {
@@ -47,49 +48,34 @@ export default function RevisionsPage(_: PageProps) {
       {error ? <ErrorBox error={error} /> : null}
       {list.loading && !list.data ? <Loading /> : null}
       <div className="setup-columns">
-        <table className="grid" aria-label={t('setup.revisions')}>
-          <thead>
-            <tr>
-              <th scope="col">{t('revisions.number')}</th>
-              <th scope="col">{t('revisions.author')}</th>
-              <th scope="col">{t('revisions.when')}</th>
-              <th scope="col">{t('revisions.message')}</th>
-              <th scope="col">{t('revisions.compareFrom')}</th>
-              <th scope="col">{t('revisions.compareTo')}</th>
-              <th scope="col">
-                <span className="sr-only">{t('common.actions')}</span>
-              </th>
+        <DataTable label={t('setup.revisions')} columns={[t('revisions.number'), t('revisions.author'), t('revisions.when'), t('revisions.message'), t('revisions.compareFrom'), t('revisions.compareTo')]} actions>
+          {revisions.map((r) => (
+            <tr key={r.revision} data-revision={r.revision}>
+              <td className="num">{r.revision}</td>
+              <td>{r.authorName ?? t('revisions.system')}</td>
+              <td>{i18n.formatDateTime(r.createdAt)}</td>
+              <td>
+                {r.message ?? ''}
+                {typeof r.changes === 'number' ? <span className="muted"> {i18n.tc('revisions.changes', r.changes)}</span> : null}
+              </td>
+              <td>
+                <input type="radio" name="from" aria-label={t('revisions.compareFromNamed', { revision: r.revision })} checked={fromRev === r.revision} onChange={() => setFrom(r.revision)} />
+              </td>
+              <td>
+                <input type="radio" name="to" aria-label={t('revisions.compareToNamed', { revision: r.revision })} checked={toRev === r.revision} onChange={() => setTo(r.revision)} />
+              </td>
+              <td>
+                {r.revision !== latest ? (
+                  <button type="button" className="btn btn-small" onClick={() => setRestoring(r)} aria-label={t('revisions.restoreNamed', { revision: r.revision })}>
+                    {t('revisions.restore')}
+                  </button>
+                ) : (
+                  <span className="badge">{t('revisions.current')}</span>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {revisions.map((r) => (
-              <tr key={r.revision} data-revision={r.revision}>
-                <td className="num">{r.revision}</td>
-                <td>{r.authorName ?? t('revisions.system')}</td>
-                <td>{i18n.formatDateTime(r.createdAt)}</td>
-                <td>
-                  {r.message ?? ''}
-                  {typeof r.changes === 'number' ? <span className="muted"> {i18n.tc('revisions.changes', r.changes)}</span> : null}
-                </td>
-                <td>
-                  <input type="radio" name="from" aria-label={t('revisions.compareFromNamed', { revision: r.revision })} checked={fromRev === r.revision} onChange={() => setFrom(r.revision)} />
-                </td>
-                <td>
-                  <input type="radio" name="to" aria-label={t('revisions.compareToNamed', { revision: r.revision })} checked={toRev === r.revision} onChange={() => setTo(r.revision)} />
-                </td>
-                <td>
-                  {r.revision !== latest ? (
-                    <button type="button" className="btn btn-small" onClick={() => setRestoring(r)} aria-label={t('revisions.restoreNamed', { revision: r.revision })}>
-                      {t('revisions.restore')}
-                    </button>
-                  ) : (
-                    <span className="badge">{t('revisions.current')}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
         {fromRev !== null && toRev !== null && fromRev !== toRev ? <DiffView from={fromRev} to={toRev} /> : null}
       </div>
       <ConfirmDialog

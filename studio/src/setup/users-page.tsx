@@ -7,6 +7,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { forgetUsers } from '../lib/user-directory.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
+import { DataTable } from '../components/data-table.tsx';
 
 export default function UsersPage(_: PageProps) {
   const i18n = useI18n();
@@ -39,52 +40,39 @@ export default function UsersPage(_: PageProps) {
       </header>
       {users.error ? <ErrorBox error={users.error} onRetry={users.reload} /> : null}
       {users.loading && !users.data ? <Loading /> : null}
-      <table className="grid" aria-label={t('setup.users')}>
-        <thead>
-          <tr>
-            <th scope="col">{t('users.name')}</th>
-            <th scope="col">{t('users.email')}</th>
-            <th scope="col">{t('users.role')}</th>
-            <th scope="col">{t('users.active')}</th>
-            <th scope="col">
-              <span className="sr-only">{t('common.actions')}</span>
-            </th>
+      <DataTable label={t('setup.users')} columns={[t('users.name'), t('users.email'), t('users.role'), t('users.active')]} actions>
+        {(users.data ?? []).map((u) => (
+          <tr key={u.id} data-user={u.email}>
+            <td>{u.name}</td>
+            <td>{u.email}</td>
+            <td>
+              <select
+                aria-label={t('users.roleNamed', { name: u.name })}
+                value={u.role}
+                disabled={u.id === me.user.id}
+                onChange={(e) => void update(u, { role: e.target.value as Role })}
+              >
+                <option value="admin">{t('users.roleAdmin')}</option>
+                <option value="standard">{t('users.roleStandard')}</option>
+              </select>
+            </td>
+            <td>
+              <input
+                type="checkbox"
+                aria-label={t('users.activeNamed', { name: u.name })}
+                checked={u.active !== false}
+                disabled={u.id === me.user.id}
+                onChange={(e) => void update(u, { active: e.target.checked })}
+              />
+            </td>
+            <td>
+              <button type="button" className="btn btn-small" onClick={() => setResetting(u)} aria-label={t('users.resetNamed', { name: u.name })}>
+                {t('users.resetPassword')}
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(users.data ?? []).map((u) => (
-            <tr key={u.id} data-user={u.email}>
-              <td>{u.name}</td>
-              <td>{u.email}</td>
-              <td>
-                <select
-                  aria-label={t('users.roleNamed', { name: u.name })}
-                  value={u.role}
-                  disabled={u.id === me.user.id}
-                  onChange={(e) => void update(u, { role: e.target.value as Role })}
-                >
-                  <option value="admin">{t('users.roleAdmin')}</option>
-                  <option value="standard">{t('users.roleStandard')}</option>
-                </select>
-              </td>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={t('users.activeNamed', { name: u.name })}
-                  checked={u.active !== false}
-                  disabled={u.id === me.user.id}
-                  onChange={(e) => void update(u, { active: e.target.checked })}
-                />
-              </td>
-              <td>
-                <button type="button" className="btn btn-small" onClick={() => setResetting(u)} aria-label={t('users.resetNamed', { name: u.name })}>
-                  {t('users.resetPassword')}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {inviting ? (
         <InviteDialog
           onClose={() => setInviting(false)}
