@@ -143,7 +143,7 @@ describe('cursor pagination', () => {
     const batch = await t.api('POST', '/records/deal/batch', { operations });
     expect(batch.statusCode, batch.body).toBe(200);
     const filter = encodeURIComponent(JSON.stringify({ field: 'organization', op: 'eq', value: org }));
-    for (const sort of ['close_date', '-close_date', 'amount', '-created_at']) {
+    for (const sort of ['close_date', '-close_date', 'amount', '-created_at', 'id', '']) {
       const ids: string[] = [];
       let cursor: string | null = null;
       for (let page = 0; page < 20; page++) {

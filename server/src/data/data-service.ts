@@ -131,7 +131,13 @@ export class DataService {
       const targets = lookups.map((f) => data[f.id]).filter((v): v is string => typeof v === 'string');
       if (targets.length) {
         const live = new Set(
-          (await tx.query<{ id: string }>('select id from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null', [principal.tenantId, targets])).map((r) => r.id),
+          (
+            await tx.query<{ id: string }>('select id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null', [
+              principal.tenantId,
+              targets,
+              lookups.map((f) => f.lookup?.objectId ?? ''),
+            ])
+          ).map((r) => r.id),
         );
         for (const f of lookups) if (typeof data[f.id] === 'string' && !live.has(data[f.id] as string)) delete data[f.id];
       }
@@ -273,7 +279,11 @@ export class DataService {
     const ids = [...new Set(items.flatMap(({ row }) => expand.map((f) => row.data[f.id]).filter((v): v is string => typeof v === 'string')))];
     if (ids.length === 0) return;
     const targets = await this.#db.withTenant(tenantId, (q) =>
-      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null`, [tenantId, ids]),
+      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null`, [
+        tenantId,
+        ids,
+        expand.map((f) => f.lookup?.objectId ?? ''),
+      ]),
     );
     const byId = new Map(targets.map((t) => [t.id, t]));
     for (const { row, record } of items) for (const field of expand) {
@@ -414,8 +424,8 @@ export class DataService {
       if (rule === 'setNull') {
         await tx.query(
           `update record set data = data - $3, version = version + 1, updated_at = now(), updated_by = $4${slotOf(source, field.id) ? `, ix_${slotOf(source, field.id)} = null` : ''}
-            where tenant_id = $1 and id = any($2::uuid[])`,
-          [principal.tenantId, referencingRows.map((r) => r.id), field.id, principal.userId],
+            where tenant_id = $1 and object_id = $5 and id = any($2::uuid[])`,
+          [principal.tenantId, referencingRows.map((r) => r.id), field.id, principal.userId, source.id],
         );
         await tx.query('delete from record_link where tenant_id = $1 and target_id = any($2::uuid[]) and field_id = $3', [principal.tenantId, ids, field.id]);
         await writeOutbox(tx, principal.tenantId, source, 'updated', referencingRows.map((r) => ({ recordId: r.id, payload: { changes: { [field.id]: { from: r.data[field.id], to: null } }, cause: 'setNull' } })), principal.userId);
@@ -428,7 +438,12 @@ export class DataService {
       const keys = rows.map((r) => uniqueKey(field, r.data[field.id])).filter((k): k is string => k !== null);
       await releaseUniqueValues(tx, principal.tenantId, object, field, keys);
     }
-    await tx.query('update record set deleted_at = now(), deleted_by = $3, version = version + 1 where tenant_id = $1 and id = any($2::uuid[])', [principal.tenantId, ids, principal.userId]);
+    await tx.query('update record set deleted_at = now(), deleted_by = $3, version = version + 1 where tenant_id = $1 and object_id = $4 and id = any($2::uuid[])', [
+      principal.tenantId,
+      ids,
+      principal.userId,
+      object.id,
+    ]);
     await writeOutbox(tx, principal.tenantId, object, 'deleted', rows.map((r) => ({ recordId: r.id, payload: { version: r.version + 1, cascade: depth > 0 } })), principal.userId);
     return deleted;
   }

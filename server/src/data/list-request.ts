@@ -15,7 +15,8 @@ export interface ListRequest {
 }
 
 const DEFAULT_LIMIT = 50;
-const DEFAULT_SORT: SortKey[] = [{ field: systemFields.find((f) => f.id === 'created_at')!, direction: 'desc' }];
+// Record ids are UUIDv7, so id order is creation order, served by the primary key.
+const DEFAULT_SORT: SortKey[] = [{ field: systemFields.find((f) => f.id === 'id')!, direction: 'desc' }];
 
 /**
  * Turns a list request's query string into a resolved query with the metadata query planner:

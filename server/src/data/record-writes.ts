@@ -74,8 +74,8 @@ export async function checkLookups(tx: Queryable, model: TenantModel, object: Ob
   }
   if (wanted.size === 0) return;
   const found = await tx.query<{ id: string; object_id: string }>(
-    'select id, object_id from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null',
-    [model.tenantId, [...wanted]],
+    'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null',
+    [model.tenantId, [...wanted], lookups.map((f) => f.lookup?.objectId ?? '')],
   );
   const objectOf = new Map(found.map((row) => [row.id, row.object_id]));
   const problems: FieldProblem[] = [];

@@ -117,7 +117,7 @@ function conditionSql(object: ObjectDef, condition: Condition, params: Params, t
       // One hop through a lookup: the related record must exist, be live and match.
       const link = fieldSql(object, condition.via.lookupField, 'r').sql;
       const inner = compare(condition.via.object, condition.field, 'l', condition.op, condition.value, params);
-      return `exists (select 1 from record l where l.tenant_id = ${tenantParam} and l.id = ${link}::uuid and l.deleted_at is null and ${inner})`;
+      return `exists (select 1 from record l where l.tenant_id = ${tenantParam} and l.object_id = ${params.add(condition.via.object.id)} and l.id = ${link}::uuid and l.deleted_at is null and ${inner})`;
     }
   }
 }
@@ -129,6 +129,10 @@ function conditionSql(object: ObjectDef, condition: Condition, params: Params, t
  * repeat a row.
  */
 function afterSql(keys: { sql: string; cast: string; direction: 'asc' | 'desc' }[], values: unknown[], params: Params): string {
+  if (keys.length === 1 && values[0] !== null && values[0] !== undefined) {
+    const [key] = keys as [(typeof keys)[0]];
+    return `${key.sql} ${key.direction === 'desc' ? '<' : '>'} ${params.add(values[0], key.cast)}`;
+  }
   if (keys.length === 2 && values.every((v) => v !== null && v !== undefined)) {
     // One sort key: a row comparison lets the index start right at the cursor.
     const [key, id] = keys as [(typeof keys)[0], (typeof keys)[0]];
@@ -161,15 +165,17 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const countSql = `select count(*)::int as total from record r where ${base.join(' and ')}`;
 
   const idDirection = query.sort[0]?.direction ?? 'asc';
+  // The id ends every order (it is unique); when the sort already ends with it, once is enough.
+  const endsWithId = query.sort.at(-1)?.field.id === 'id';
   const keys = [
     ...query.sort.map((key) => {
       const f = fieldSql(query.object, key.field, 'r');
       return { sql: f.sql, cast: f.cast, direction: key.direction };
     }),
-    { sql: 'r.id', cast: '::uuid', direction: idDirection },
+    ...(endsWithId ? [] : [{ sql: 'r.id', cast: '::uuid', direction: idDirection }]),
   ];
   const where = [...base];
-  if (query.after) where.push(afterSql(keys, [...query.after.values, query.after.id], params));
+  if (query.after) where.push(afterSql(keys, endsWithId ? query.after.values : [...query.after.values, query.after.id], params));
 
   const select = ['r.id', 'r.object_id', 'r.version', 'r.data', 'r.created_at', 'r.created_by', 'r.updated_at', 'r.updated_by'];
   // The looked-up ids are computed inside the page query: a join on `e.id = p.l0` (uuid = uuid,
@@ -188,7 +194,7 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const outerSelect = ['p.*'];
   const joins = query.expand.map((field, i) => {
     outerSelect.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
-    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.id = p.l${i} and e${i}.deleted_at is null`;
+    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.object_id = ${params.add(field.lookup?.objectId ?? '')} and e${i}.id = p.l${i} and e${i}.deleted_at is null`;
   });
   const outerOrder = keys.map((key, i) => `${i < sortAliases.length ? `p.o${i}` : 'p.id'} ${key.direction}`).join(', ');
   const sql = `select ${outerSelect.join(', ')} from (${page}) p ${joins.join(' ')} order by ${outerOrder}`;
