@@ -350,7 +350,7 @@ async function benchPostgres(): Promise<void> {
     const floorPort = await freePort();
     const floorSpec: FloorSpec = {
       driver: 'pg', databaseUrl: server.url, port: floorPort, poolSize: 10, role, tenantId: t.tenantId, userId: t.userId,
-      objectId: o.objectId, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists,
+      objectId: o.objectId, object: o.def, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists,
     };
     const floorBase = `http://127.0.0.1:${floorPort}`;
     const floor = startFloor('pg', floorSpec);
@@ -562,7 +562,7 @@ async function benchPglite(): Promise<void> {
     const floorPort = await freePort();
     const floor = startFloor('pglite', {
       driver: 'pglite', dataDir, port: floorPort, poolSize: 1, role, tenantId: t.tenantId, userId: t.userId,
-      objectId: o.objectId, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists,
+      objectId: o.objectId, object: o.def, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists,
     });
     cleanup.unshift(() => stopChild(floor));
     await waitForHttp(floor, `http://127.0.0.1:${floorPort}/healthz`, 300_000);

@@ -1,10 +1,12 @@
 // The floor: the thinnest Fastify handler that runs the same SQL statements the data service
 // runs, with `pg` (or PGlite for the embedded figures), and nothing else — no auth, no metadata,
 // no validation, no API-name mapping. Run as its own process: node bench/lib/floor-server.ts <spec.json>
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import pg from 'pg';
+import type { ObjectDef } from '@protean/metadata';
+import { newRecordId } from '../../server/src/data/record-id.ts';
+import { INSERT_RECORDS_SQL, insertRecordsParams } from '../../server/src/data/sql/insert-records.ts';
 
 export interface FloorSpec {
   driver: 'pg' | 'pglite';
@@ -17,23 +19,19 @@ export interface FloorSpec {
   tenantId: string;
   userId: string;
   objectId: string;
+  /** The object's definition as the metadata API returns it (its index slots decide the slot columns). */
+  object: unknown;
   lookupFieldId: string;
   lookupObjectId: string;
   /** The list statements exactly as the server's planner and compiler emit them, with their parameters; GET /list?q=<index>. */
   lists: { sql: string; params: unknown[] }[];
 }
 
-// Same statements as server/src/data/data-service.ts and record-writes.ts.
+// Same statements as server/src/data/data-service.ts and record-writes.ts; the insert is the
+// server's own statement text and parameter builder.
 const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
 const GET_SQL = `select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`;
-const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null';
-const INSERT_SQL = `insert into record (tenant_id, id, object_id, data, created_by, updated_by)
-       select $1, i, $2, d, $3, $3 from unnest($4::uuid[], $5::jsonb[]) with ordinality as x(i, d, n) order by n
-       returning ${ROW_COLUMNS}`;
-const LINK_SQL = `insert into record_link (tenant_id, target_id, field_id, source_id)
-     select $1, t, f, s from unnest($2::uuid[], $3::text[], $4::uuid[]) as x(t, f, s) on conflict do nothing`;
-const OUTBOX_SQL = `insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
-     select $1, $2, r, $3, p, $4 from unnest($5::uuid[], $6::jsonb[]) as x(r, p)`;
+const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null';
 
 interface Q {
   query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
@@ -116,16 +114,14 @@ app.get('/get/:id', async (request, reply) => {
 
 app.post('/create', async (request, reply) => {
   const data = request.body as Record<string, unknown>;
-  const id = randomUUID();
+  const id = newRecordId();
   const target = data[spec.lookupFieldId];
   const row = await db.transaction(async (tx) => {
     if (typeof target === 'string') {
-      const found = await tx.query(CHECK_LOOKUPS_SQL, [spec.tenantId, [target]]);
+      const found = await tx.query(CHECK_LOOKUPS_SQL, [spec.tenantId, [target], [spec.lookupObjectId]]);
       if (found.rows[0]?.['object_id'] !== spec.lookupObjectId) throw new Error('lookup target missing');
     }
-    const inserted = await tx.query(INSERT_SQL, [spec.tenantId, spec.objectId, spec.userId, [id], [JSON.stringify(data)]]);
-    if (typeof target === 'string') await tx.query(LINK_SQL, [spec.tenantId, [target], [spec.lookupFieldId], [id]]);
-    await tx.query(OUTBOX_SQL, [spec.tenantId, spec.objectId, 'created', spec.userId, [id], [JSON.stringify({ data })]]);
+    const inserted = await tx.query(INSERT_RECORDS_SQL, insertRecordsParams(spec.tenantId, spec.object as ObjectDef, spec.userId, [{ id, data }]));
     return inserted.rows[0];
   });
   return reply.status(201).send(row);

@@ -7,6 +7,7 @@ import { recordName, toApiRecord, toStoredValue, type ApiRecord, type RecordRow 
 import { assignAutonumbers, checkLookups, claimUniqueValues, releaseUniqueValues, uniqueKey, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
 import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
+import { INSERT_RECORDS_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
 import type { TenantModel } from './tenant-model.ts';
 import type { Words } from '../metadata/words.ts';
 
@@ -318,34 +319,7 @@ export class DataService {
     await checkLookups(tx, model, object, pending, principal.locale);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), pending);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending, words);
-    // One statement writes the records, their lookup links and their outbox events: one round
-    // trip and one JSON document to parse, however large the batch.
-    const input = JSON.stringify(
-      pending.map((p) => {
-        const row: Record<string, unknown> = { i: p.id, d: p.data };
-        slotRow(object, p.data).forEach((value, k) => (row[SLOT_COLUMNS[k]!] = value));
-        return row;
-      }),
-    );
-    const lookups = linkedLookups(object, fields).map((f) => f.id);
-    const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(
-      `with input as materialized (
-         select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
-           with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
-       ), created as (
-         insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
-         select $2, i, $3, d, $4, $4, ${SLOT_COLUMNS.join(', ')} from input order by n
-         returning id, version, created_at, updated_at
-       ), links as (
-         insert into record_link (tenant_id, target_id, field_id, source_id)
-         select $2, (input.d->>f.id)::uuid, f.id, input.i from input cross join unnest($5::text[]) as f(id) where input.d ? f.id
-       ), events as (
-         insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
-         select $2, $3, i, 'created', jsonb_build_object('data', d), $4 from input order by n
-       )
-       select * from created`,
-      [input, principal.tenantId, object.id, principal.userId, lookups],
-    );
+    const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(INSERT_RECORDS_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, pending));
     const byId = new Map(rows.map((r) => [r.id, { ...r, object_id: object.id, created_by: principal.userId, updated_by: principal.userId }]));
     return pending.map((p) => toApiRecord(model, object, { ...byId.get(p.id)!, data: p.data }));
   }
@@ -448,9 +422,6 @@ export class DataService {
     return deleted;
   }
 }
-
-/** Lookups kept in record_link: those without an index slot (a slotted lookup is found through its slot). */
-const linkedLookups = (object: ObjectDef, fields: FieldDef[]) => fields.filter((f) => f.type === 'lookup' && !slotOf(object, f.id));
 
 /**
  * `from … where …` selecting the live records of `source` whose lookup `field` points at one of
