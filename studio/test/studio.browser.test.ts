@@ -159,9 +159,8 @@ describe('studio in Chromium', () => {
 
   it('a layout change shows in the preview and then on the record page', async () => {
     await page.goto(`${ws.baseUrl}/setup/objects/project?tab=layouts`);
-    const existing = page.getByRole('tabpanel').getByRole('link').first();
-    if (await existing.count()) await existing.click();
-    else await page.getByRole('link', { name: 'New layout' }).click();
+    // A new object comes with a default layout; the record page shows the object's first layout.
+    await page.getByRole('tabpanel').getByRole('link', { name: 'Default' }).click();
     await page.getByRole('button', { name: '+ Add section' }).click();
     const sections = page.locator('.layout-section');
     const last = sections.last();
