@@ -1,5 +1,6 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.ts';
+import { timestampToIso } from './timestamps.ts';
 
 /**
  * Embedded Postgres. PGlite is a single session, so all work is serialised here:
@@ -20,11 +21,12 @@ export class PgliteDatabase implements Database {
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
     const db = new PGlite(dataDir, {
       parsers: {
-        [types.TIMESTAMPTZ]: (value: string) => new Date(value).toISOString(),
+        [types.TIMESTAMPTZ]: timestampToIso,
         [types.INT8]: (value: string) => Number(value),
       },
     });
     await db.waitReady;
+    await db.exec("set TimeZone = 'UTC'");
     return new PgliteDatabase(db);
   }
 

@@ -1,8 +1,9 @@
 import pg from 'pg';
 import type { Database, Queryable } from './database.ts';
+import { timestampToIso } from './timestamps.ts';
 
 // Timestamps travel as ISO strings and bigints as numbers where they fit, on both drivers alike.
-pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (value) => new Date(value).toISOString());
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, timestampToIso);
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 type TenantClient = pg.PoolClient & { proteanTenant?: string; proteanRole?: string };
@@ -21,7 +22,7 @@ export class PostgresDatabase implements Database {
 
   constructor(url: string, poolSize = 10) {
     this.#url = url;
-    this.#pool = new pg.Pool({ connectionString: url, max: poolSize });
+    this.#pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c TimeZone=UTC' });
     this.#pool.on('error', () => {
       // An idle client died (server restart): the pool replaces it on next checkout.
     });

@@ -93,13 +93,19 @@ export const SLOT_TYPES: Record<(typeof SLOT_COLUMNS)[number], string> = {
   ix_d2: 'timestamptz',
 };
 
+const slotFields = new WeakMap<ObjectDef, ({ slot: IndexSlot; field: FieldDef } | null)[]>();
+
 /** Every slot column's value for one record (null where the object has no field in the slot). */
 export function slotRow(object: ObjectDef, data: Record<string, unknown>): (string | number | null)[] {
-  const slots = object.indexSlots ?? {};
-  return SLOT_COLUMNS.map((column) => {
-    const slot = column.slice(3) as IndexSlot;
-    const fieldId = slots[slot];
-    const field = fieldId ? object.fields.find((f) => f.id === fieldId) : undefined;
-    return field ? slotValue(slot, field, data[field.id]) : null;
-  });
+  let columns = slotFields.get(object);
+  if (!columns) {
+    const slots = object.indexSlots ?? {};
+    columns = SLOT_COLUMNS.map((column) => {
+      const slot = column.slice(3) as IndexSlot;
+      const field = slots[slot] ? object.fields.find((f) => f.id === slots[slot]) : undefined;
+      return field ? { slot, field } : null;
+    });
+    slotFields.set(object, columns);
+  }
+  return columns.map((c) => (c ? slotValue(c.slot, c.field, data[c.field.id]) : null));
 }
