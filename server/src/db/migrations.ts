@@ -1,5 +1,14 @@
 import { SYSTEM, type Database } from './database.ts';
 
+/** Row-level security for a tenant table: rows of the tenant in `app.tenant_id` only ('*' is the system). */
+function tenantIsolation(table: string): string {
+  const visible = `current_setting('app.tenant_id', true) = '${SYSTEM}' or tenant_id::text = current_setting('app.tenant_id', true)`;
+  return `
+alter table ${table} enable row level security;
+alter table ${table} force row level security;
+create policy tenant_isolation on ${table} using (${visible}) with check (${visible});`;
+}
+
 /**
  * Forward-only schema migrations. Every tenant table leads its primary key with
  * tenant_id (Citus distribution column) and carries a row-level security policy keyed to
@@ -127,16 +136,7 @@ create table outbox (
   {
     id: 2,
     name: 'row-level security',
-    sql: ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox']
-      .map(
-        (table) => `
-alter table ${table} enable row level security;
-alter table ${table} force row level security;
-create policy tenant_isolation on ${table}
-  using (current_setting('app.tenant_id', true) = '${SYSTEM}' or tenant_id::text = current_setting('app.tenant_id', true))
-  with check (current_setting('app.tenant_id', true) = '${SYSTEM}' or tenant_id::text = current_setting('app.tenant_id', true));`,
-      )
-      .join('\n'),
+    sql: ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox'].map(tenantIsolation).join('\n'),
   },
   {
     id: 3,
@@ -206,11 +206,7 @@ create table saved_view (
   primary key (tenant_id, id)
 );
 create index saved_view_by_object on saved_view (tenant_id, object_id);
-alter table saved_view enable row level security;
-alter table saved_view force row level security;
-create policy tenant_isolation on saved_view
-  using (current_setting('app.tenant_id', true) = '*' or tenant_id::text = current_setting('app.tenant_id', true))
-  with check (current_setting('app.tenant_id', true) = '*' or tenant_id::text = current_setting('app.tenant_id', true));
+${tenantIsolation('saved_view')}
 grant select, insert, update, delete on saved_view to protean_app;`,
   },
   {
