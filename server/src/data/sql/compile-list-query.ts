@@ -165,15 +165,16 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const countSql = `select count(*)::int as total from record r where ${base.join(' and ')}`;
 
   const idDirection = query.sort[0]?.direction ?? 'asc';
+  const sortKeys = query.sort.map((key) => {
+    // Record ids are UUIDv7, stamped when the record is created: creation order is id order,
+    // which the primary key serves without an index of its own.
+    if (key.field.id === 'created_at') return { sql: 'r.id', cast: '::uuid', direction: key.direction };
+    const f = fieldSql(query.object, key.field, 'r');
+    return { sql: f.sql, cast: f.cast, direction: key.direction };
+  });
   // The id ends every order (it is unique); when the sort already ends with it, once is enough.
-  const endsWithId = query.sort.at(-1)?.field.id === 'id';
-  const keys = [
-    ...query.sort.map((key) => {
-      const f = fieldSql(query.object, key.field, 'r');
-      return { sql: f.sql, cast: f.cast, direction: key.direction };
-    }),
-    ...(endsWithId ? [] : [{ sql: 'r.id', cast: '::uuid', direction: idDirection }]),
-  ];
+  const endsWithId = sortKeys.at(-1)?.sql === 'r.id';
+  const keys = [...sortKeys, ...(endsWithId ? [] : [{ sql: 'r.id', cast: '::uuid', direction: idDirection }])];
   const where = [...base];
   if (query.after) where.push(afterSql(keys, endsWithId ? query.after.values : [...query.after.values, query.after.id], params));
 
