@@ -243,8 +243,11 @@ function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermVie
   return (
     <section className="panel term-editor" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`} className="section-title">
-        {t('terms.editorTitle', { word })} <code>{term.key}</code>
+        {t('terms.editorTitle', { word })}
       </h2>
+      <p className="hint">
+        {t('terms.key')}: <code>{term.key}</code>
+      </p>
       {error ? <ErrorBox error={error} /> : null}
       <form
         aria-labelledby={`${id}-title`}
