@@ -35,7 +35,6 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
     const holds = `coalesce(${f.sql} ?| ${params.add(values.map(String), '::text[]')}, false)`;
     return op === 'nin' || op === 'ne' ? `not ${holds}` : holds;
   }
-  if (f.exact) return compareNumberSlot(f as FieldSql & { exact: string }, op, value, params);
   const { left, param } = sides(f, params);
   if (op === 'startsWith' && f.lowered) {
     // A prefix as a range on the slot: text comparisons in the C collation are LEAKPROOF, so
@@ -64,30 +63,6 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
       return `${left} like '%' || ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
     case 'startsWith':
       return `${left} like ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
-  }
-}
-
-/** A number slot bounds the scan with float8 (a superset, as the conversion is monotonic), the exact value decides. */
-function compareNumberSlot(f: FieldSql & { exact: string }, op: FilterOperator, value: unknown, params: Params): string {
-  const exact = (sqlOp: string) => `${f.exact} ${sqlOp} ${params.add(value, '::numeric')}`;
-  const bound = (sqlOp: string) => `${f.sql} ${sqlOp} ${params.add(value, '::float8')}`;
-  switch (op) {
-    case 'eq':
-      return `${bound('=')} and ${exact('=')}`;
-    case 'lt':
-      return `${bound('<=')} and ${exact('<')}`;
-    case 'lte':
-      return `${bound('<=')} and ${exact('<=')}`;
-    case 'gt':
-      return `${bound('>=')} and ${exact('>')}`;
-    case 'gte':
-      return `${bound('>=')} and ${exact('>=')}`;
-    case 'in':
-      return `${f.sql} = any(${params.add(value, '::float8[]')}) and ${f.exact} = any(${params.add(value, '::numeric[]')})`;
-    case 'nin':
-      return `not coalesce(${f.exact} = any(${params.add(value, '::numeric[]')}), false)`;
-    default:
-      return `${f.exact} is distinct from ${params.add(value, '::numeric')}`;
   }
 }
 

@@ -32,12 +32,6 @@ export interface FieldSql {
   kind: SqlKind;
   /** The expression already holds lower-cased text (a text slot). */
   lowered: boolean;
-  /**
-   * For a number slot: the exact value. Slots hold float8 because its comparisons are
-   * LEAKPROOF, so Postgres may use them as index conditions under row-level security
-   * (numeric's are not); the exact value rechecks what the float comparison let through.
-   */
-  exact?: string;
 }
 
 /**
@@ -54,7 +48,10 @@ export function fieldSql(object: ObjectDef, field: FieldDef, alias: string): Fie
   const slot = slotOf(object, field.id);
   if (slot) {
     const column = `${alias}.ix_${slot}`;
-    if (slot.startsWith('n')) return { sql: column, cast: '::float8', kind: 'numeric', lowered: false, exact: `((${alias}.data->>${literal(field.id)})::numeric)` };
+    // Number slots are float8: its comparisons are LEAKPROOF, so Postgres may use them as index
+    // conditions under row-level security (numeric's are not). Numbers reach the API as JSON,
+    // that is as doubles, so float8 holds every stored value exactly.
+    if (slot.startsWith('n')) return { sql: column, cast: '::float8', kind: 'numeric', lowered: false };
     if (slot.startsWith('d')) return { sql: column, cast: '::timestamptz', kind: 'timestamp', lowered: false };
     return { sql: column, cast: '::text', kind, lowered: kind === 'ci_text' };
   }
