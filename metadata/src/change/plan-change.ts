@@ -308,7 +308,7 @@ class Planner {
       }
     }
     if (dependents.length) {
-      this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is looked up by ${dependents.map((d) => d.label).join(', ')}`, dependents);
+      this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is looked up by ${dependents.map((d) => `'${d.label}'`).join(', ')}`, dependents);
       return;
     }
     // Its own layouts go with it; its records stay stored under the object id, so restoring
@@ -515,7 +515,7 @@ class Planner {
       return { kind, id: use.valueId ?? use.fieldId ?? use.layoutId ?? use.objectId ?? '', label: `${owner} ${use.path.split('/').slice(-2).join('/')}` };
     });
     if (dependents.length) {
-      return this.fail(`${path}/key`, 'has_dependents', `term '${op.key}' is used by ${dependents.map((d) => d.label).join(', ')}`, dependents);
+      return this.fail(`${path}/key`, 'has_dependents', `term '${op.key}' is used by ${dependents.map((d) => `'${d.label}'`).join(', ')}`, dependents);
     }
     this.state.terms = this.terms.filter((t) => t.key !== op.key);
   }

@@ -59,13 +59,23 @@ export function describeError(error: unknown, i18n: I18n): string {
   return i18n.t('error.generic');
 }
 
-function dependentLabel(d: unknown): string {
-  if (typeof d === 'string') return d;
-  if (d && typeof d === 'object') {
-    const o = d as { label?: unknown; kind?: unknown; id?: unknown };
-    return `${String(o.label ?? o.id ?? '')}${o.kind ? ` (${String(o.kind)})` : ''}`;
-  }
-  return String(d);
+/** A dependent as the server names it: its API path is an identifier (code), its kind a word. */
+function Dependent({ value, i18n }: { value: unknown; i18n: ReturnType<typeof useI18n> }) {
+  if (!value || typeof value !== 'object') return <code>{String(value)}</code>;
+  const o = value as { label?: unknown; kind?: unknown; id?: unknown };
+  const kind = typeof o.kind === 'string' && ['object', 'field', 'layout'].includes(o.kind) ? i18n.t(`diff.${o.kind}` as 'diff.field') : null;
+  return (
+    <>
+      <code>{String(o.label ?? o.id ?? '')}</code>
+      {kind ? ` (${kind})` : null}
+    </>
+  );
+}
+
+/** Server messages quote identifiers ('customer.site'); show those as code, not as words. */
+function MessageText({ text }: { text: string }) {
+  const parts = text.split(/'([^']+)'/);
+  return <>{parts.map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</>;
 }
 
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
@@ -79,11 +89,17 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
         <ul>
           {problem.errors.map((e, i) => (
             <li key={i}>
-              {e.field ?? e.path ? <code>{e.field ?? e.path}</code> : null} {e.message}
+              {e.field ?? e.path ? <code>{e.field ?? e.path}</code> : null} <MessageText text={String(e.message ?? '')} />
               {Array.isArray(e.dependents) && e.dependents.length ? (
                 <span className="dependents">
                   {' '}
-                  {i18n.t('error.dependents')}: {e.dependents.map(dependentLabel).join(', ')}
+                  {i18n.t('error.dependents')}:{' '}
+                  {e.dependents.map((d, k) => (
+                    <span key={k}>
+                      {k ? ', ' : null}
+                      <Dependent value={d} i18n={i18n} />
+                    </span>
+                  ))}
                 </span>
               ) : null}
             </li>

@@ -76,7 +76,7 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
         <Link to="/setup/objects">{t('setup.objects')}</Link> › <Link to={`/setup/objects/${object.apiName}?tab=layouts`}>{i18n.objectLabel(object, 'plural')}</Link>
       </nav>
       <header className="page-header">
-        <h1>{t('layout.title', { name: layout.name })}</h1>
+        <h1>{t('layout.title', { name: i18n.resolve(layout.name) })}</h1>
         <span className="spacer" />
         <button type="button" className="btn btn-primary btn-small" disabled={busy} onClick={() => void save()}>
           {t('action.save')}

@@ -167,7 +167,8 @@ function FieldList({ object }: { object: ObjectDef }) {
 }
 
 function LayoutList({ object }: { object: ObjectDef }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const { snapshot } = useSession();
   const layouts = layoutsFor(snapshot, object);
   return (
@@ -181,7 +182,7 @@ function LayoutList({ object }: { object: ObjectDef }) {
       <ul className="plain-list">
         {layouts.map((l, i) => (
           <li key={l.id}>
-            <Link to={`/setup/objects/${object.apiName}/layouts/${l.id}`}>{l.name}</Link>
+            <Link to={`/setup/objects/${object.apiName}/layouts/${l.id}`}>{i18n.resolve(l.name)}</Link>
             {i === 0 ? <span className="badge">{t('setup.activeLayout')}</span> : null}
           </li>
         ))}

@@ -43,9 +43,12 @@ export function PicklistEditor({ values, onChange }: { values: PicklistValue[]; 
             </td>
             <td>
               {v.color ? <span className="chip-dot" style={{ background: v.color }} aria-hidden="true" /> : null}
-              {v.labels.en}
+              {/* Labels may be templates naming glossary terms; in Setup they are shown as written. */}
+              <code>{v.labels.en}</code>
             </td>
-            <td>{v.labels['zh-CN'] ?? ''}</td>
+            <td>
+              <code>{v.labels['zh-CN'] ?? ''}</code>
+            </td>
             <td>
               <code>{v.apiName}</code>
             </td>
