@@ -116,6 +116,8 @@ describe('records through the REST API', () => {
     expect(firstResult.action).toBe('created');
     expect(secondResult).toMatchObject({ id: firstResult.id, action: 'updated' });
     expect(json(await t.api('GET', `/records/customer/${firstResult.id}`))['last_name']).toBe('Uno');
+    const full = await t.api('POST', '/records/customer/batch?return=representation', { operations: [{ op: 'create', data: { first_name: 'R', last_name: 'Epr', external_ref: 'X-2' } }] });
+    expect(json<{ data: Record<string, unknown>[] }>(full).data[0]).toMatchObject({ name: 'R Epr', external_ref: 'X-2', version: 1 });
   });
 
   it('lists the records that look a record up as related lists', async () => {

@@ -97,8 +97,8 @@ export class DataService {
   }
 
   async create(principal: Principal, model: TenantModel, object: ObjectDef, input: unknown): Promise<ApiRecord> {
-    const [record] = await this.#db.transaction(principal.tenantId, async (tx) => this.#insert(tx, principal, model, object, [{ input, index: undefined }]));
-    return record!;
+    const [row] = await this.#db.transaction(principal.tenantId, async (tx) => this.#insert(tx, principal, model, object, [{ input, index: undefined }]));
+    return toApiRecord(model, object, row!);
   }
 
   async update(principal: Principal, model: TenantModel, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
@@ -155,7 +155,7 @@ export class DataService {
   }
 
   /** All-or-nothing: the first failing item rolls back the batch; every failing item is reported with its index. */
-  async batch(principal: Principal, model: TenantModel, object: ObjectDef, operations: BatchOperation[]): Promise<BatchResult[]> {
+  async batch(principal: Principal, model: TenantModel, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
     if (operations.length > BATCH_LIMIT) throw limitExceeded(`A batch holds at most ${BATCH_LIMIT} operations; this one has ${operations.length}`, 413);
     return this.#db.transaction(principal.tenantId, async (tx) => {
       const results: BatchResult[] = new Array(operations.length);
@@ -206,7 +206,11 @@ export class DataService {
       if (problems.length) throw validationError(`${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`, problems);
       if (creates.length) {
         const created = await this.#insert(tx, principal, model, object, creates);
-        creates.forEach((c, i) => (results[c.index] = saved('created', created[i]!)));
+        // Mapping a thousand records back to API form is skipped unless the caller wants them.
+        creates.forEach((c, i) => {
+          const row = created[i]!;
+          results[c.index] = withRecords ? saved('created', toApiRecord(model, object, row)) : { action: 'created', id: row.id, version: row.version };
+        });
       }
       return results;
     });
@@ -294,7 +298,7 @@ export class DataService {
     }
   }
 
-  async #insert(tx: Queryable, principal: Principal, model: TenantModel, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<ApiRecord[]> {
+  async #insert(tx: Queryable, principal: Principal, model: TenantModel, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<RecordRow[]> {
     const words = model.words(principal.locale);
     const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
     const fields = model.liveFields(object);
@@ -320,8 +324,8 @@ export class DataService {
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), pending);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), pending, words);
     const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(INSERT_RECORDS_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, pending));
-    const byId = new Map(rows.map((r) => [r.id, { ...r, object_id: object.id, created_by: principal.userId, updated_by: principal.userId }]));
-    return pending.map((p) => toApiRecord(model, object, { ...byId.get(p.id)!, data: p.data }));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return pending.map((p) => ({ ...byId.get(p.id)!, object_id: object.id, created_by: principal.userId, updated_by: principal.userId, data: p.data }));
   }
 
   async #update(

@@ -111,9 +111,10 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
 
   app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
     const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
-    const results = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[]);
     // A thousand full records is a lot to send back; by default each item says what happened to it.
-    if ((request.query as Static<typeof BatchQuery>).return === 'representation') return { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) };
+    const representation = (request.query as Static<typeof BatchQuery>).return === 'representation';
+    const results = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[], representation);
+    if (representation) return { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) };
     return { results: results.map(({ id, version, action }) => ({ id, version, action })) };
   });
 
