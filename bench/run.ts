@@ -346,6 +346,20 @@ async function benchPostgres(): Promise<void> {
       writeFileSync(join(runDir, `list-query.plan-${label}.txt`), explain.map((r) => r['QUERY PLAN']).join('\n') + '\n');
       log(`  list plan as ${label}: ${String(explain[explain.length - 1]?.['QUERY PLAN'])}`);
     }
+    // Every variant's plan as the application role: one bad estimate is enough to spoil the p95.
+    const summaries: string[] = [];
+    for (const [i, list] of lists.entries()) {
+      await sql.query('begin');
+      if (role) await sql.query(`set local role ${role}`);
+      await sql.query("select set_config('app.tenant_id', $1, true)", [t.tenantId]);
+      await sql.query("set local statement_timeout = '60s'");
+      const explain = await sql.query(`explain (analyze) ${list.sql}`, list.params).catch((e: Error) => [{ 'QUERY PLAN': `failed: ${e.message}` }]);
+      await sql.query('rollback');
+      const plan = explain.map((r) => String(r['QUERY PLAN']));
+      const scan = plan.find((line) => /Scan on record r|Scan using \S+ on record r/.test(line))?.trim() ?? '?';
+      summaries.push(`#${i} ${JSON.stringify(list.params.slice(2, 4))}: ${plan.at(-1)?.trim()} — ${scan}`);
+    }
+    writeFileSync(join(runDir, 'list-query.variants-app.txt'), summaries.join('\n') + '\n');
     await sql.query("select set_config('app.tenant_id', '*', false)");
     const floorPort = await freePort();
     const floorSpec: FloorSpec = {
