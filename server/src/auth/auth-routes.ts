@@ -81,8 +81,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.get('/auth/me', async (request) => {
     const p = principalOf(request);
-    const users = await auth.listUsers(p.tenantId);
-    const me = users.find((u) => u.id === p.userId);
+    const me = await auth.user(p.tenantId, p.userId);
     return { user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale }, tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantName }, via: p.via };
   });
 

@@ -162,6 +162,11 @@ export class AuthService {
     return principal;
   }
 
+  async user(tenantId: string, userId: string): Promise<UserView | undefined> {
+    const row = await this.#db.withTenant(tenantId, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and id = $2', [tenantId, userId]));
+    return row && toView(row);
+  }
+
   async listUsers(tenantId: string): Promise<UserView[]> {
     const rows = await this.#db.withTenant(tenantId, (q) => q.query<UserRow>('select * from app_user where tenant_id = $1 order by name, email', [tenantId]));
     return rows.map(toView);

@@ -17,8 +17,6 @@ export interface RecordRow {
 
 export type ApiRecord = Record<string, unknown>;
 
-export const SYSTEM_PROPERTIES = ['id', 'version', 'created_at', 'created_by', 'updated_at', 'updated_by', 'deleted_at', 'deleted_by'] as const;
-
 export { toStoredValue } from '@protean/metadata';
 
 export function toApiRecord(model: TenantModel, object: ObjectDef, row: RecordRow, select?: readonly FieldDef[]): ApiRecord {

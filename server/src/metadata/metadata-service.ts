@@ -1,4 +1,4 @@
-import { assignIndexSlots, diffSnapshots, findTermSet, planChange, planRestore, type ChangeRequest, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
+import { BoundedCache, assignIndexSlots, diffSnapshots, findTermSet, planChange, planRestore, type ChangeRequest, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -30,7 +30,7 @@ export interface RevisionSummary {
  */
 export class MetadataService {
   readonly #db: Database;
-  readonly #models = new TtlCache<TenantModel>(MODEL_CACHE_SIZE, Number.POSITIVE_INFINITY);
+  readonly #models = new BoundedCache<string, TenantModel>(MODEL_CACHE_SIZE);
   readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
 
   constructor(db: Database) {
