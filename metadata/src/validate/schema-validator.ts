@@ -4,12 +4,21 @@ import type { MetadataError } from '../change/metadata-error.ts';
 
 const addFormats = formats.default;
 
-/** The Ajv instance for metadata documents (not records): compiled once per schema at load. */
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
+/** The Ajv instance for metadata documents (not records), created on first use. */
+let ajv: Ajv2020 | undefined;
 
-export function compileMetadataSchema(schema: object): ValidateFunction {
-  return ajv.compile(schema);
+/** A validator compiled the first time it is needed, so importing the package costs no compilation. */
+export type LazyValidator = () => ValidateFunction;
+
+export function compileMetadataSchema(schema: object): LazyValidator {
+  let compiled: ValidateFunction | undefined;
+  return () => {
+    if (!ajv) {
+      ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+      addFormats(ajv);
+    }
+    return (compiled ??= ajv.compile(schema));
+  };
 }
 
 function errorPath(error: ErrorObject): string {
@@ -31,7 +40,8 @@ function errorMessage(error: ErrorObject): string {
 }
 
 /** Validates `value` and returns every schema error with its path below `basePath`. */
-export function schemaErrors(validate: ValidateFunction, value: unknown, basePath: string): MetadataError[] {
+export function schemaErrors(validator: LazyValidator, value: unknown, basePath: string): MetadataError[] {
+  const validate = validator();
   if (validate(value)) return [];
   const seen = new Set<string>();
   const out: MetadataError[] = [];
