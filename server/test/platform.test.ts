@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM } from '../src/db/database.ts';
 import { call, createTestTenant, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -31,9 +30,9 @@ describe('platform', () => {
 
   it('stores passwords as scrypt hashes and API keys only as hashes', async () => {
     const t = await createTestTenant(h, 'hash');
-    const rows = await h.db.withTenant(SYSTEM, (q) => q.query<{ password_hash: string }>('select password_hash from app_user where tenant_id = $1', [t.id]));
+    const rows = await h.db.system((q) => q.query<{ password_hash: string }>('select password_hash from app_user where tenant_id = $1', [t.id]));
     expect(rows[0]!.password_hash).toMatch(/^scrypt\$/);
-    const keys = await h.db.withTenant(SYSTEM, (q) => q.query<{ token_hash: string }>('select token_hash from api_key where tenant_id = $1', [t.id]));
+    const keys = await h.db.system((q) => q.query<{ token_hash: string }>('select token_hash from api_key where tenant_id = $1', [t.id]));
     expect(keys.map((k) => k.token_hash)).not.toContain(t.key);
   });
 

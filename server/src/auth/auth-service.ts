@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
-import { queryOne, SYSTEM, type Database } from '../db/database.ts';
+import { queryOne, type Database } from '../db/database.ts';
 import { conflict, notFound, unauthorized, validationError } from '../errors/problems.ts';
 import { hashPassword, hashToken, newToken, verifyPassword, PASSWORD_MIN_LENGTH } from './passwords.ts';
 import type { Principal, Role } from './principal.ts';
@@ -77,7 +77,7 @@ export class AuthService {
   }
 
   async login(tenantSlug: string, email: string, password: string): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
-    const tenant = await this.#db.withTenant(SYSTEM, (q) => queryOne<{ id: string; slug: string; name: string }>(q, 'select id, slug, name from tenant where slug = $1', [tenantSlug]));
+    const tenant = await this.#db.system((q) => queryOne<{ id: string; slug: string; name: string }>(q, 'select id, slug, name from tenant where slug = $1', [tenantSlug]));
     const failed = unauthorized('Unknown workspace, email or password');
     if (!tenant) throw failed;
     const user = await this.#db.withTenant(tenant.id, (q) =>

@@ -5,24 +5,46 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
-/** Runs work as the system (all tenants): migrations, tenant creation, background jobs. */
-export const SYSTEM = '*';
-
+/**
+ * Two doors to the database (ADR 0005):
+ * - tenant work runs as the application role, which owns nothing and is bound by row-level
+ *   security, inside a transaction whose `app.tenant_id` is set for that transaction only;
+ * - system work (migrations, the operator, cross-tenant jobs) runs on a separate connection as
+ *   the owner, which row-level security does not bind.
+ */
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
-  /** One statement (or several) on a connection whose `app.tenant_id` is `tenantId`, outside a transaction. */
-  withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T>;
-  /** A transaction with `app.tenant_id` set for row-level security; rolled back if `work` throws. */
+  /** A transaction as the application role for one tenant; rolled back if `work` throws. */
   transaction<T>(tenantId: string, work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Reads for one tenant: a transaction as well, so the tenant never outlives the work. */
+  withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T>;
+  /** A transaction on the system connection (all tenants, not bound by row-level security). */
+  system<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Opens the application door once migrations are done: after this, `transaction` and
+   * `withTenant` work as the login role `role` (never as the owner).
+   */
+  connectApplication(role: string): Promise<void>;
   /** Cross-process signal (Postgres NOTIFY, or an in-process channel for PGlite). */
   notify(channel: string, payload: string): Promise<void>;
   listen(channel: string, handler: (payload: string) => void): Promise<void>;
-  /** From now on every connection acts as `role` (row-level security applies to it). */
-  useRole(role: string): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function queryOne<Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<Row | undefined> {
   const rows = await q.query<Row>(sql, params);
   return rows[0];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The statement that opens a tenant transaction. The tenant id is checked to be a UUID and
+ * inlined, so opening and scoping the transaction is one round trip; `set_config(…, true)`
+ * lasts until the transaction ends, so a pooled connection never carries a tenant over.
+ */
+export function beginTenantSql(tenantId: string, role?: string): string {
+  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
+  const setRole = role ? `set local role ${role};` : '';
+  return `begin;${setRole}select set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`;
 }

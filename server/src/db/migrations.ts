@@ -1,18 +1,26 @@
-import { SYSTEM, type Database } from './database.ts';
+import type { Database } from './database.ts';
 
-/** Row-level security for a tenant table: rows of the tenant in `app.tenant_id` only ('*' is the system). */
-function tenantIsolation(table: string): string {
-  const visible = `current_setting('app.tenant_id', true) = '${SYSTEM}' or tenant_id::text = current_setting('app.tenant_id', true)`;
+/**
+ * Row-level security for a tenant table: the rows of the tenant the current transaction is
+ * set to, and nothing when it is set to none. The comparison is typed (uuid = uuid, a
+ * LEAKPROOF operator over a stable expression), so the planner estimates it as it estimates
+ * `tenant_id = $1`, and no value of the setting widens it (ADR 0005).
+ */
+export function tenantIsolation(table: string, column = 'tenant_id'): string {
+  const visible = `${column} = nullif(current_setting('app.tenant_id', true), '')::uuid`;
   return `
 alter table ${table} enable row level security;
-alter table ${table} force row level security;
+alter table ${table} no force row level security;
+drop policy if exists tenant_isolation on ${table};
 create policy tenant_isolation on ${table} using (${visible}) with check (${visible});`;
 }
+
+const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
 
 /**
  * Forward-only schema migrations. Every tenant table leads its primary key with
  * tenant_id (Citus distribution column) and carries a row-level security policy keyed to
- * the per-connection `app.tenant_id` setting; '*' is the system principal.
+ * the per-transaction `app.tenant_id` setting.
  */
 export const migrations: readonly { id: number; name: string; sql: string }[] = [
   {
@@ -136,7 +144,7 @@ create table outbox (
   {
     id: 2,
     name: 'row-level security',
-    sql: ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox'].map(tenantIsolation).join('\n'),
+    sql: TENANT_TABLES.filter((t) => t !== 'saved_view').map((t) => tenantIsolation(t)).join('\n'),
   },
   {
     id: 3,
@@ -229,6 +237,20 @@ create statistics record_tenant_object (ndistinct, dependencies) on tenant_id, o
 create statistics record_slot_t1 (dependencies, mcv) on object_id, ix_t1, ix_n1 from record;
 analyze record;`,
   },
+  {
+    id: 11,
+    name: 'tenant per transaction, owner outside row-level security',
+    // ADR 0005: typed policies with no wildcard; the owner (the system connection) is not bound
+    // by them, the application role is; it reads neither platform settings nor secrets, and
+    // sees only its own tenant's row.
+    sql: `
+${TENANT_TABLES.map((t) => tenantIsolation(t)).join('\n')}
+${tenantIsolation('tenant', 'id')}
+create table platform_secret (key text primary key, value text not null, created_at timestamptz not null default now());
+revoke all on platform_setting, platform_secret, schema_migration from protean_app;
+revoke insert, delete on tenant from protean_app;
+analyze record;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
@@ -236,14 +258,14 @@ export const APP_ROLE = 'protean_app';
 
 export const LATEST_MIGRATION = Math.max(...migrations.map((m) => m.id));
 
-/** Applies pending migrations as the connecting (owner) role, then switches the database to the application role. */
+/** Applies pending migrations on the system connection, then opens the application's own. */
 export async function migrate(db: Database): Promise<void> {
   await applyMigrations(db);
-  await db.useRole(APP_ROLE);
+  await db.connectApplication(APP_ROLE);
 }
 
 async function applyMigrations(db: Database): Promise<void> {
-  await db.transaction(SYSTEM, async (tx) => {
+  await db.system(async (tx) => {
     // One migrator at a time across processes.
     await tx.query('select pg_advisory_xact_lock(4610)');
     await tx.query('create table if not exists schema_migration (id integer primary key, name text not null, applied_at timestamptz not null default now())');
@@ -257,6 +279,6 @@ async function applyMigrations(db: Database): Promise<void> {
 }
 
 export async function migrationsApplied(db: Database): Promise<boolean> {
-  const rows = await db.withTenant(SYSTEM, (q) => q.query<{ latest: number | null }>('select max(id) as latest from schema_migration'));
+  const rows = await db.system((q) => q.query<{ latest: number | null }>('select max(id) as latest from schema_migration'));
   return (rows[0]?.latest ?? 0) >= LATEST_MIGRATION;
 }

@@ -1,17 +1,18 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import type { Database, Queryable } from './database.ts';
+import { beginTenantSql, type Database, type Queryable } from './database.ts';
 import { timestampToIso } from './timestamps.ts';
 
 /**
  * Embedded Postgres. PGlite is a single session, so all work is serialised here:
  * a transaction holds the session until it ends, and NOTIFY becomes an in-process
- * channel because only this process can open the data folder.
+ * channel because only this process can open the data folder. The one session is the
+ * owner; tenant transactions drop to the application role with `set local role`.
  */
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
   readonly #db: PGlite;
   #queue: Promise<unknown> = Promise.resolve();
-  #tenant: string | undefined;
+  #role: string | undefined;
   readonly #handlers = new Map<string, Set<(payload: string) => void>>();
 
   private constructor(db: PGlite) {
@@ -46,23 +47,9 @@ export class PgliteDatabase implements Database {
     },
   };
 
-  async #setTenant(tenantId: string): Promise<void> {
-    if (this.#tenant === tenantId) return;
-    await this.#db.query("select set_config('app.tenant_id', $1, false)", [tenantId]);
-    this.#tenant = tenantId;
-  }
-
-  withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
+  #inTransaction<T>(begin: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
-      await this.#setTenant(tenantId);
-      return work(this.#session);
-    });
-  }
-
-  transaction<T>(tenantId: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#exclusive(async () => {
-      await this.#setTenant(tenantId);
-      await this.#db.query('begin');
+      await this.#db.exec(begin);
       try {
         const result = await work(this.#session);
         await this.#db.query('commit');
@@ -74,10 +61,26 @@ export class PgliteDatabase implements Database {
     });
   }
 
-  useRole(role: string): Promise<void> {
-    return this.#exclusive(async () => {
-      await this.#db.query(`set role ${role.replace(/[^a-z_]/g, '')}`);
-    });
+  /**
+   * The role and the tenant are both set for the transaction alone (`set local`), so between
+   * transactions the session is the owner with no tenant: system work needs no switch back.
+   */
+  transaction<T>(tenantId: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (!this.#role) throw new Error('The application connection is not open yet (run migrations first)');
+    return this.#inTransaction(beginTenantSql(tenantId, this.#role), work);
+  }
+
+  withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(tenantId, work);
+  }
+
+  system<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#inTransaction('begin', work);
+  }
+
+  async connectApplication(role: string): Promise<void> {
+    if (!/^[a-z_]+$/.test(role)) throw new Error('A role name is lowercase letters and underscores');
+    this.#role = role;
   }
 
   async notify(channel: string, payload: string): Promise<void> {

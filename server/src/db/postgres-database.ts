@@ -1,109 +1,134 @@
 import pg from 'pg';
-import type { Database, Queryable } from './database.ts';
+import { beginTenantSql, type Database, type Queryable } from './database.ts';
+import { PgListener } from './pg-listener.ts';
 import { timestampToIso } from './timestamps.ts';
 
 // Timestamps travel as ISO strings and bigints as numbers where they fit, on both drivers alike.
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, timestampToIso);
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-type TenantClient = pg.PoolClient & { proteanTenant?: string; proteanRole?: string };
+const SYSTEM_POOL_SIZE = 3;
+
+export interface PostgresOptions {
+  /** The owner's connection: migrations, the operator, cross-tenant jobs. */
+  systemUrl: string;
+  /** The application's login role; when absent it is derived from `systemUrl` (see `connectApplication`). */
+  applicationUrl?: string | undefined;
+  poolSize?: number | undefined;
+}
 
 /**
- * A `pg` pool. Each pooled connection remembers the tenant its `app.tenant_id` is set to,
- * so the setting costs a round trip only when a connection changes tenant.
+ * Two `pg` pools: the system pool logs in as the owner, the application pool as a login role
+ * that owns nothing and is bound by row-level security. Every tenant transaction sets the
+ * tenant for itself alone, so a connection handed from one tenant to another carries nothing.
  */
 export class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
-  readonly #pool: pg.Pool;
-  readonly #url: string;
-  #listener: pg.Client | undefined;
-  readonly #handlers = new Map<string, Set<(payload: string) => void>>();
-  #role: string | undefined;
+  readonly #system: pg.Pool;
+  readonly #options: PostgresOptions;
+  #app: pg.Pool | undefined;
+  readonly #listener: PgListener;
 
-  constructor(url: string, poolSize = 10) {
-    this.#url = url;
-    this.#pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c TimeZone=UTC' });
-    this.#pool.on('error', () => {
-      // An idle client died (server restart): the pool replaces it on next checkout.
+  constructor(options: PostgresOptions) {
+    this.#options = options;
+    this.#system = newPool(options.systemUrl, SYSTEM_POOL_SIZE);
+    this.#listener = new PgListener(options.systemUrl);
+  }
+
+  /** The URL the application pool logs in with (for tests that must prove what that role cannot do). */
+  get applicationUrl(): string | undefined {
+    return this.#appUrl;
+  }
+  #appUrl: string | undefined;
+
+  async connectApplication(role: string): Promise<void> {
+    if (this.#app) return;
+    this.#appUrl = this.#options.applicationUrl ?? (await this.#provisionLogin(role));
+    this.#app = newPool(this.#appUrl, this.#options.poolSize ?? 10);
+  }
+
+  /**
+   * Gives the application role a login with a generated password, kept in `platform_secret`
+   * (which the role cannot read) so that every process of the deployment logs in alike.
+   */
+  async #provisionLogin(role: string): Promise<string> {
+    const password = await this.system(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock(4611)');
+      const [row] = await tx.query<{ value: string }>("select value from platform_secret where key = 'application_role_password'");
+      if (row) return row.value;
+      const generated = randomPassword();
+      await tx.query("insert into platform_secret (key, value) values ('application_role_password', $1)", [generated]);
+      await tx.exec(`alter role ${pg.escapeIdentifier(role)} with login password ${pg.escapeLiteral(generated)}`);
+      return generated;
     });
+    const url = new URL(this.#options.systemUrl);
+    url.username = role;
+    url.password = password;
+    return url.toString();
   }
 
-  async #checkout(tenantId: string): Promise<TenantClient> {
-    const client: TenantClient = await this.#pool.connect();
-    if (client.proteanTenant !== tenantId || client.proteanRole !== this.#role) {
-      try {
-        if (client.proteanRole !== this.#role) {
-          await client.query(this.#role ? `set role ${pg.escapeIdentifier(this.#role)}` : 'reset role');
-          client.proteanRole = this.#role;
-        }
-        await client.query("select set_config('app.tenant_id', $1, false)", [tenantId]);
-        client.proteanTenant = tenantId;
-      } catch (error) {
-        client.release(true);
-        throw error;
-      }
-    }
-    return client;
+  transaction<T>(tenantId: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (!this.#app) throw new Error('The application connection is not open yet (run migrations first)');
+    return inTransaction(this.#app, beginTenantSql(tenantId), work);
   }
 
-  async withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#checkout(tenantId);
-    try {
-      return await work(wrap(client));
-    } finally {
-      client.release();
-    }
+  withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(tenantId, work);
   }
 
-  async transaction<T>(tenantId: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#checkout(tenantId);
-    let broken = false;
-    try {
-      await client.query('begin');
-      const result = await work(wrap(client));
-      await client.query('commit');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('rollback');
-      } catch {
-        broken = true;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  async useRole(role: string): Promise<void> {
-    this.#role = role;
+  system<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return inTransaction(this.#system, 'begin', work);
   }
 
   async notify(channel: string, payload: string): Promise<void> {
-    await this.#pool.query('select pg_notify($1, $2)', [channel, payload]);
+    await this.#system.query('select pg_notify($1, $2)', [channel, payload]);
   }
 
-  async listen(channel: string, handler: (payload: string) => void): Promise<void> {
-    if (!this.#listener) {
-      this.#listener = new pg.Client({ connectionString: this.#url });
-      await this.#listener.connect();
-      this.#listener.on('notification', (message) => {
-        for (const h of this.#handlers.get(message.channel) ?? []) h(message.payload ?? '');
-      });
-    }
-    let set = this.#handlers.get(channel);
-    if (!set) {
-      set = new Set();
-      this.#handlers.set(channel, set);
-      await this.#listener.query(`listen ${pg.escapeIdentifier(channel)}`);
-    }
-    set.add(handler);
+  listen(channel: string, handler: (payload: string) => void): Promise<void> {
+    return this.#listener.listen(channel, handler);
+  }
+
+  /** Called after the listening connection came back: notices sent while it was down are lost. */
+  onListenerReconnect(handler: () => void): void {
+    this.#listener.onReconnect(handler);
   }
 
   async close(): Promise<void> {
-    await this.#listener?.end();
-    await this.#pool.end();
+    await this.#listener.close();
+    await this.#app?.end();
+    await this.#system.end();
   }
+}
+
+function newPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, options: '-c TimeZone=UTC' });
+  // An idle client died (server restart): the pool replaces it on next checkout.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(begin);
+    const result = await work(wrap(client));
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    try {
+      await client.query('rollback');
+    } catch {
+      broken = true;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+function randomPassword(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
 }
 
 function wrap(client: pg.PoolClient): Queryable {

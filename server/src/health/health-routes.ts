@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { SYSTEM, type Database } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { migrationsApplied } from '../db/migrations.ts';
 
 export async function healthRoutes(app: FastifyInstance, options: { db: Database }): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     try {
-      await options.db.withTenant(SYSTEM, (q) => q.query('select 1'));
+      await options.db.system((q) => q.query('select 1'));
       if (!(await migrationsApplied(options.db))) return reply.status(503).send({ status: 'migrating' });
       return { status: 'ready' };
     } catch {

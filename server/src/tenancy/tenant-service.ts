@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assignIndexSlots, standardSnapshot, diffSnapshots, type Snapshot } from '@protean/metadata';
-import { queryOne, SYSTEM, type Database } from '../db/database.ts';
+import { queryOne, type Database } from '../db/database.ts';
 import { conflict, validationError } from '../errors/problems.ts';
 import { hashPassword, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
 
@@ -25,7 +25,7 @@ export async function createTenant(db: Database, input: NewTenant): Promise<{ id
   const passwordHash = await hashPassword(input.admin.password);
   const empty: Snapshot = { revision: 0, objects: [], layouts: [] };
   const snapshot: Snapshot = { ...assignIndexSlots(empty, standardSnapshot()), revision: 1 };
-  await db.transaction(SYSTEM, async (tx) => {
+  await db.system(async (tx) => {
     const taken = await queryOne(tx, 'select 1 from tenant where slug = $1', [input.slug]);
     if (taken) throw conflict(`The workspace ${input.slug} already exists`, [{ field: 'slug', code: 'unique', message: 'is already taken' }]);
     await tx.query('insert into tenant (id, slug, name, current_revision) values ($1, $2, $3, 1)', [tenantId, input.slug, input.name]);
@@ -46,5 +46,5 @@ export async function createTenant(db: Database, input: NewTenant): Promise<{ id
 }
 
 export async function findTenant(db: Database, slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {
-  return db.withTenant(SYSTEM, (q) => queryOne(q, 'select id, slug, name from tenant where slug = $1', [slug]));
+  return db.system((q) => queryOne(q, 'select id, slug, name from tenant where slug = $1', [slug]));
 }
