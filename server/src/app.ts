@@ -38,7 +38,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   const metadata = new MetadataService(options.db);
-  const data = new DataService(options.db);
+  const data = new DataService(options.db, metadata);
   const auth = new AuthService(options.db);
   await metadata.start();
   await auth.start();

@@ -1,6 +1,6 @@
 import { planQuery, systemFields, type FieldDef, type ObjectDef, type SortKey } from '@protean/metadata';
 import { validationError } from '../errors/problems.ts';
-import { decodeCursor } from './data-service.ts';
+import { decodeCursor } from './read-path.ts';
 import type { ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
 

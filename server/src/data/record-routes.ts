@@ -6,6 +6,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import { BATCH_LIMIT, type BatchOperation, type DataService } from './data-service.ts';
 import { parseExpand, parseListRequest } from './list-request.ts';
 import { buildOpenApi } from './openapi.ts';
+import type { RequestContext } from './request-context.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
 const RecordParams = Type.Object({ object: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) });
@@ -56,10 +57,14 @@ function expectedVersion(request: FastifyRequest): number | undefined {
 export async function recordRoutes(app: FastifyInstance, options: { metadata: MetadataService; data: DataService }): Promise<void> {
   const { metadata, data } = options;
 
-  const resolve = async (request: FastifyRequest, objectName: string) => {
+  /** The request context: who acts, and the tenant's model at its current revision. */
+  const contextOf = async (request: FastifyRequest): Promise<RequestContext> => {
     const principal = principalOf(request);
-    const model = await metadata.model(principal.tenantId);
-    return { principal, model, object: data.object(model, objectName) };
+    return { principal, model: await metadata.model(principal.tenantId) };
+  };
+  const resolve = async (request: FastifyRequest, objectName: string) => {
+    const ctx = await contextOf(request);
+    return { ctx, model: ctx.model, object: data.object(ctx.model, objectName) };
   };
 
   app.get('/openapi.json', async (request) => {
@@ -68,72 +73,70 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
   });
 
   app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
-    const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const { ctx, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     const query = parseListRequest(model, object, request.query as Static<typeof ListQuery>);
-    return data.list(principal, model, query);
+    return data.list(ctx, query);
   });
 
   app.get('/records/:object/:id', { schema: { params: RecordParams, querystring: GetQuery } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { principal, model, object } = await resolve(request, params.object);
+    const { ctx, model, object } = await resolve(request, params.object);
     const expand = parseExpand(model, object, (request.query as Static<typeof GetQuery>).expand);
-    const record = await data.get(principal, model, object, params.id, expand);
+    const record = await data.get(ctx, object, params.id, expand);
     const etag = `"${String(record['version'])}"`;
     if (request.headers['if-none-match'] === etag) return reply.status(304).send();
     return reply.header('etag', etag).send(record);
   });
 
   app.post('/records/:object', { schema: { params: ObjectParam } }, async (request, reply) => {
-    const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
-    const record = await data.create(principal, model, object, request.body);
+    const { ctx, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const record = await data.create(ctx, object, request.body);
     return reply.status(201).header('etag', `"${String(record['version'])}"`).header('location', `/api/v1/records/${object.apiName}/${String(record['id'])}`).send(record);
   });
 
   app.patch('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { principal, model, object } = await resolve(request, params.object);
-    const record = await data.update(principal, model, object, params.id, request.body, expectedVersion(request));
+    const { ctx, model, object } = await resolve(request, params.object);
+    const record = await data.update(ctx, object, params.id, request.body, expectedVersion(request));
     return reply.header('etag', `"${String(record['version'])}"`).send(record);
   });
 
   app.delete('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { principal, model, object } = await resolve(request, params.object);
-    await data.delete(principal, model, object, params.id, expectedVersion(request));
+    const { ctx, model, object } = await resolve(request, params.object);
+    await data.delete(ctx, object, params.id, expectedVersion(request));
     return reply.status(204).send();
   });
 
   app.post('/records/:object/:id/restore', { schema: { params: RecordParams } }, async (request) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { principal, model, object } = await resolve(request, params.object);
-    return data.restore(principal, model, object, params.id);
+    const { ctx, model, object } = await resolve(request, params.object);
+    return data.restore(ctx, object, params.id);
   });
 
   app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
-    const { principal, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const { ctx, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     // A thousand full records is a lot to send back; by default each item says what happened to it.
     const representation = (request.query as Static<typeof BatchQuery>).return === 'representation';
-    const results = await data.batch(principal, model, object, (request.body as Static<typeof Batch>).operations as BatchOperation[], representation);
+    const results = await data.batch(ctx, object, (request.body as Static<typeof Batch>).operations as BatchOperation[], representation);
     if (representation) return { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) };
     return { results: results.map(({ id, version, action }) => ({ id, version, action })) };
   });
 
   app.get('/related/:object/:id', { schema: { params: RecordParams } }, async (request) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { principal, model, object } = await resolve(request, params.object);
-    return data.related(principal, model, object, params.id);
+    const { ctx, model, object } = await resolve(request, params.object);
+    return data.related(ctx, object, params.id);
   });
 
   app.get('/recycle-bin', { schema: { querystring: RecycleQuery } }, async (request) => {
-    const principal = principalOf(request);
     const query = request.query as Static<typeof RecycleQuery>;
-    return data.recycleBin(principal, await metadata.model(principal.tenantId), query.object, query.limit, query.cursor);
+    return data.recycleBin(await contextOf(request), query.object, query.limit, query.cursor);
   });
 
   app.get('/search', { schema: { querystring: SearchQuery } }, async (request) => {
-    const principal = principalOf(request);
     const query = request.query as Static<typeof SearchQuery>;
-    return data.search(principal, await metadata.model(principal.tenantId), query.q, query.limit);
+    return data.search(await contextOf(request), query.q, query.limit);
   });
 
 }

@@ -3,14 +3,7 @@ import type { Queryable } from '../db/database.ts';
 import { conflict, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { TenantModel } from './tenant-model.ts';
 import type { Words } from '../metadata/words.ts';
-
-/** Uniqueness is case-insensitive for text and canonical for numbers. */
-export function uniqueKey(field: FieldDef, value: unknown): string | null {
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value === 'string') return field.type === 'datetime' ? value : value.trim().toLowerCase();
-  if (typeof value === 'number') return String(value);
-  return JSON.stringify(value);
-}
+import { UUID } from './record-problems.ts';
 
 export interface PendingRecord {
   id: string;
@@ -19,37 +12,40 @@ export interface PendingRecord {
   index?: number;
 }
 
-/** Claims unique values for many records at once; a clash (with the table or within the batch) is a 409 naming the field. */
+/**
+ * The key a unique value claims: `unique_value_key` in SQL (migration 15) is the one
+ * definition, used here, by upsert matching and by the check of a field made unique.
+ */
+export const UNIQUE_KEY_SQL = (valueParam: string) => `unique_value_key(${valueParam})`;
+
+/**
+ * Claims the unique values of many records in one statement; a clash with a stored record or
+ * within the batch is a 409 naming the field (and the item). The claims are keyed by record,
+ * so only that record's claim is ever released.
+ */
 export async function claimUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, fields: FieldDef[], records: PendingRecord[], words?: Words): Promise<void> {
-  const problems: FieldProblem[] = [];
-  for (const field of fields) {
-    const seen = new Map<string, PendingRecord>();
-    const keys: string[] = [];
-    const ids: string[] = [];
-    for (const record of records) {
-      const key = uniqueKey(field, record.data[field.id]);
-      if (key === null) continue;
-      if (seen.has(key)) {
-        problems.push(uniqueProblem(field, record, words));
-        continue;
-      }
-      seen.set(key, record);
-      keys.push(key);
-      ids.push(record.id);
-    }
-    if (keys.length === 0) continue;
-    const claimed = await tx.query<{ value_key: string }>(
-      `insert into record_unique (tenant_id, object_id, field_id, value_key, record_id)
-       select $1, $2, $3, k, i from unnest($4::text[], $5::uuid[]) as t(k, i)
-       on conflict do nothing returning value_key`,
-      [tenantId, object.id, field.id, keys, ids],
-    );
-    if (claimed.length !== keys.length) {
-      const won = new Set(claimed.map((c) => c.value_key));
-      for (const key of keys) if (!won.has(key)) problems.push(uniqueProblem(field, seen.get(key)!, words));
-    }
+  const wanted = { fields: [] as string[], records: [] as string[], values: [] as string[] };
+  for (const field of fields) for (const record of records) {
+    const value = record.data[field.id];
+    if (value === undefined || value === null) continue;
+    wanted.fields.push(field.id);
+    wanted.records.push(record.id);
+    wanted.values.push(JSON.stringify(value));
   }
-  if (problems.length) throw conflict(`${problems.length === 1 ? 'A value' : 'Values'} must be unique`, problems);
+  if (wanted.fields.length === 0) return;
+  const refused = await tx.query<{ f: string; r: string }>(
+    `with wanted as (select f, r, ${UNIQUE_KEY_SQL('v')} as k, n from unnest($3::text[], $4::uuid[], $5::jsonb[]) with ordinality as x(f, r, v, n)),
+     claimed as (
+       insert into record_unique (tenant_id, object_id, field_id, value_key, record_id)
+       select $1, $2, f, k, r from wanted where k is not null order by n
+       on conflict do nothing returning field_id, record_id)
+     select f, r from wanted w where k is not null and not exists (select 1 from claimed c where c.field_id = w.f and c.record_id = w.r) order by n`,
+    [tenantId, object.id, wanted.fields, wanted.records, wanted.values],
+  );
+  if (refused.length === 0) return;
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const problems = refused.map(({ f, r }) => uniqueProblem(fields.find((field) => field.id === f)!, byId.get(r)!, words));
+  throw conflict(`${problems.length === 1 ? 'A value' : 'Values'} must be unique`, problems);
 }
 
 function uniqueProblem(field: FieldDef, record: PendingRecord, words: Words | undefined): FieldProblem {
@@ -57,12 +53,55 @@ function uniqueProblem(field: FieldDef, record: PendingRecord, words: Words | un
   return { field: field.apiName, code: 'unique', message, ...(record.index !== undefined ? { index: record.index } : {}) };
 }
 
-export async function releaseUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, keys: string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await tx.query('delete from record_unique where tenant_id = $1 and object_id = $2 and field_id = $3 and value_key = any($4::text[])', [tenantId, object.id, field.id, keys]);
+/** Releases the claims `recordIds` hold on `fields`: never another record's claim on the same value. */
+export async function releaseUniqueValues(tx: Queryable, tenantId: string, object: ObjectDef, fields: FieldDef[], recordIds: string[]): Promise<void> {
+  if (fields.length === 0 || recordIds.length === 0) return;
+  await tx.query('delete from record_unique where tenant_id = $1 and record_id = any($2::uuid[]) and object_id = $3 and field_id = any($4::text[])', [
+    tenantId,
+    recordIds,
+    object.id,
+    fields.map((f) => f.id),
+  ]);
 }
 
-/** Every lookup value must name a live record of the target object in this tenant; other tenants' ids look exactly like missing ones. */
+/** The record that holds `value` of a unique field, if any: what an upsert matches on. */
+export async function findByUniqueValue(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, value: unknown): Promise<string | undefined> {
+  const rows = await tx.query<{ record_id: string }>(
+    `select record_id from record_unique where tenant_id = $1 and object_id = $2 and field_id = $3 and value_key = ${UNIQUE_KEY_SQL('$4::jsonb')}`,
+    [tenantId, object.id, field.id, JSON.stringify(value)],
+  );
+  return rows[0]?.record_id;
+}
+
+/** Owner fields name users of this tenant only; another tenant's user id looks exactly like a missing one. */
+export async function checkUsers(tx: Queryable, model: TenantModel, object: ObjectDef, records: PendingRecord[], knownUserId: string, locale?: string): Promise<void> {
+  const fields = model.liveFields(object).filter((f) => f.type === 'owner');
+  const wanted = new Set<string>();
+  for (const record of records) for (const field of fields) {
+    const value = record.data[field.id];
+    if (typeof value === 'string' && value !== knownUserId) wanted.add(value);
+  }
+  if (wanted.size === 0) return;
+  const ids = [...wanted].filter((id) => UUID.test(id));
+  const found = new Set(
+    ids.length ? (await tx.query<{ id: string }>('select id from app_user where tenant_id = $1 and id = any($2::uuid[])', [model.tenantId, ids])).map((r) => r.id) : [],
+  );
+  const words = model.words(locale);
+  const problems: FieldProblem[] = [];
+  for (const record of records) for (const field of fields) {
+    const value = record.data[field.id];
+    if (typeof value !== 'string' || value === knownUserId || found.has(value)) continue;
+    problems.push({ field: field.apiName, code: 'user', message: words.say('owner.unknown', { id: value }), ...(record.index !== undefined ? { index: record.index } : {}) });
+  }
+  if (problems.length) throw validationError(problems.length === 1 ? `${words.field(fields.find((f) => f.apiName === problems[0]!.field)!)} ${problems[0]!.message}` : `${problems.length} values are invalid`, problems);
+}
+
+/**
+ * Every lookup value must name a live record of the target object in this tenant; other
+ * tenants' ids look exactly like missing ones. The targets are locked (FOR SHARE, which a soft
+ * delete's row lock waits for), so none is deleted before this transaction commits, and a
+ * delete that came first makes the lookup fail here.
+ */
 export async function checkLookups(tx: Queryable, model: TenantModel, object: ObjectDef, records: PendingRecord[], locale?: string): Promise<void> {
   const words = model.words(locale);
   const lookups = model.liveFields(object).filter((f) => f.type === 'lookup');
@@ -74,7 +113,7 @@ export async function checkLookups(tx: Queryable, model: TenantModel, object: Ob
   }
   if (wanted.size === 0) return;
   const found = await tx.query<{ id: string; object_id: string }>(
-    'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null',
+    'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for share',
     [model.tenantId, [...wanted], lookups.map((f) => f.lookup?.objectId ?? '')],
   );
   const objectOf = new Map(found.map((row) => [row.id, row.object_id]));

@@ -16,6 +16,12 @@ export interface Database {
   readonly kind: 'postgres' | 'pglite';
   /** A transaction as the application role for one tenant; rolled back if `work` throws. */
   transaction<T>(tenantId: string, work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A write transaction fenced against metadata changes: it holds the tenant's revision fence
+   * (shared) until it ends, so no metadata change commits meanwhile, and `work` gets the
+   * revision that is current for the whole transaction (ADR 0005).
+   */
+  writeTransaction<T>(tenantId: string, work: (tx: Queryable, revision: number) => Promise<T>): Promise<T>;
   /** Reads for one tenant: a transaction as well, so the tenant never outlives the work. */
   withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T>;
   /** A transaction on the system connection (all tenants, not bound by row-level security). */
@@ -48,3 +54,20 @@ export function beginTenantSql(tenantId: string, role?: string): string {
   const setRole = role ? `set local role ${role};` : '';
   return `begin;${setRole}select set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`;
 }
+
+// Advisory lock class of the revision fence; the object id is the hash of the tenant id.
+const REVISION_FENCE = 4612;
+
+/**
+ * Record writes hold the fence shared, metadata changes exclusive: a change waits for the writes
+ * in flight and holds new ones back until it commits, so a write never commits against a model
+ * other than the one it validated with. The revision is read after the lock is granted, in a
+ * statement of its own (each statement of a simple query takes a fresh snapshot).
+ */
+export function fenceSql(tenantId: string, mode: 'shared' | 'exclusive'): string {
+  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
+  const id = tenantId.toLowerCase();
+  return `select pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${REVISION_FENCE}, hashtext('${id}'))`;
+}
+
+export const currentRevisionSql = (tenantId: string) => `select current_revision from tenant where id = '${tenantId.toLowerCase()}'`;

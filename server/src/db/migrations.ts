@@ -251,6 +251,23 @@ revoke all on platform_setting, platform_secret, schema_migration from protean_a
 revoke insert, delete on tenant from protean_app;
 analyze record;`,
   },
+  {
+    id: 15,
+    name: 'one unique key function, case-insensitive user emails',
+    // Uniqueness is decided in one place, in SQL, for claims, upsert matches and the checks of a
+    // field made unique alike: text case- and space-insensitive, numbers by value.
+    sql: `
+create function unique_value_key(value jsonb) returns text language sql immutable parallel safe as $$
+  select case jsonb_typeof(value)
+    when 'string' then nullif(lower(btrim(value #>> '{}')), '')
+    when 'number' then trim_scale((value #>> '{}')::numeric)::text
+    when 'null' then null
+    else value::text end
+$$;
+grant execute on function unique_value_key(jsonb) to protean_app;
+alter table app_user drop constraint app_user_tenant_id_email_key;
+create unique index app_user_email on app_user (tenant_id, lower(email));`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -1,5 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import { beginTenantSql, type Database, type Queryable } from './database.ts';
+import { beginTenantSql, currentRevisionSql, fenceSql, type Database, type Queryable } from './database.ts';
 import { timestampToIso } from './timestamps.ts';
 
 /**
@@ -47,9 +47,10 @@ export class PgliteDatabase implements Database {
     },
   };
 
-  #inTransaction<T>(begin: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+  #inTransaction<T>(begin: string, work: (tx: Queryable) => Promise<T>, opened?: (rows: Record<string, unknown>[]) => void): Promise<T> {
     return this.#exclusive(async () => {
-      await this.#db.exec(begin);
+      const results = await this.#db.exec(begin);
+      opened?.((results[results.length - 1]?.rows ?? []) as Record<string, unknown>[]);
       try {
         const result = await work(this.#session);
         await this.#db.query('commit');
@@ -72,6 +73,15 @@ export class PgliteDatabase implements Database {
 
   withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
     return this.transaction(tenantId, work);
+  }
+
+  writeTransaction<T>(tenantId: string, work: (tx: Queryable, revision: number) => Promise<T>): Promise<T> {
+    if (!this.#role) throw new Error('The application connection is not open yet (run migrations first)');
+    let revision = 0;
+    const begin = `${beginTenantSql(tenantId, this.#role)};${fenceSql(tenantId, 'shared')};${currentRevisionSql(tenantId)}`;
+    return this.#inTransaction(begin, (tx) => work(tx, revision), (rows) => {
+      revision = Number(rows[0]?.['current_revision'] ?? 0);
+    });
   }
 
   system<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { beginTenantSql, type Database, type Queryable } from './database.ts';
+import { beginTenantSql, currentRevisionSql, fenceSql, type Database, type Queryable } from './database.ts';
 import { PgListener } from './pg-listener.ts';
 import { timestampToIso } from './timestamps.ts';
 
@@ -76,6 +76,15 @@ export class PostgresDatabase implements Database {
     return this.transaction(tenantId, work);
   }
 
+  async writeTransaction<T>(tenantId: string, work: (tx: Queryable, revision: number) => Promise<T>): Promise<T> {
+    if (!this.#app) throw new Error('The application connection is not open yet (run migrations first)');
+    let revision = 0;
+    const begin = `${beginTenantSql(tenantId)};${fenceSql(tenantId, 'shared')};${currentRevisionSql(tenantId)}`;
+    return inTransaction(this.#app, begin, (tx) => work(tx, revision), (results) => {
+      revision = Number(lastRows(results)[0]?.['current_revision'] ?? 0);
+    });
+  }
+
   system<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return inTransaction(this.#system, 'begin', work);
   }
@@ -107,11 +116,12 @@ function newPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
-async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryable) => Promise<T>): Promise<T> {
+async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryable) => Promise<T>, opened?: (results: unknown) => void): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query(begin);
+    const results: unknown = await client.query(begin);
+    opened?.(results);
     const result = await work(wrap(client));
     await client.query('commit');
     return result;
@@ -125,6 +135,12 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryab
   } finally {
     client.release(broken);
   }
+}
+
+/** The rows of the last statement of a simple query (pg answers an array for several statements). */
+function lastRows(results: unknown): Record<string, unknown>[] {
+  const last = Array.isArray(results) ? results[results.length - 1] : results;
+  return (last as pg.QueryResult | undefined)?.rows ?? [];
 }
 
 function randomPassword(): string {

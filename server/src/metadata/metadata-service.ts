@@ -2,7 +2,7 @@ import { BoundedCache, assignIndexSlots, diffSnapshots, findTermSet, planChange,
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
-import { queryOne, type Database, type Queryable } from '../db/database.ts';
+import { fenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, runDataChecks } from './data-checks.ts';
@@ -56,11 +56,12 @@ export class MetadataService {
     return this.modelAt(tenantId, revision);
   }
 
-  async modelAt(tenantId: string, revision: number): Promise<TenantModel> {
+  /** The model at `revision`; `q` loads it inside a transaction the caller already holds. */
+  async modelAt(tenantId: string, revision: number, q?: Queryable): Promise<TenantModel> {
     const key = `${tenantId}:${revision}`;
     const cached = this.#models.get(key);
     if (cached) return cached;
-    const snapshot = await this.#db.withTenant(tenantId, (q) => loadSnapshot(q, tenantId, revision));
+    const snapshot = q ? await loadSnapshot(q, tenantId, revision) : await this.#db.withTenant(tenantId, (q) => loadSnapshot(q, tenantId, revision));
     const model = new TenantModel(tenantId, snapshot);
     this.#models.set(key, model);
     return model;
@@ -94,6 +95,8 @@ export class MetadataService {
 
   async #commit(principal: Principal, message: string | null, plan: (current: Snapshot) => PlanResult): Promise<{ revision: number; diff: unknown }> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
+      // Waits for record writes in flight and holds new ones until this revision commits.
+      await tx.query(fenceSql(principal.tenantId, 'exclusive'));
       const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
       if (!tenant) throw notFound('No such tenant');
       const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);

@@ -32,7 +32,8 @@ export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoC
 async function seedSampleRecords(app: App, principal: Principal): Promise<void> {
   const model = await app.metadata.model(principal.tenantId);
   const object = (name: string) => app.data.object(model, name);
-  const organizations = await app.data.batch(principal, model, object('organization'), [
+  const ctx = { principal, model };
+  const organizations = await app.data.batch(ctx, object('organization'), [
     { op: 'create', data: { name: 'Harbor Health Clinic', website: 'https://harbor.example', industry: 'healthcare' } },
     { op: 'create', data: { name: 'Northwind Academy', website: 'https://northwind.example', industry: 'education' } },
     { op: 'create', data: { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'finance' } },
@@ -46,15 +47,13 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
     ['Diego', 'Ramos', 'diego.ramos@example.com'],
   ];
   const customers = await app.data.batch(
-    principal,
-    model,
+    ctx,
     object('customer'),
     people.map(([first, last, email], i) => ({ op: 'create' as const, data: { first_name: first, last_name: last, email, organization: organizations[i % organizations.length]!.id } })),
   );
   const stages = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won'];
   const deals = await app.data.batch(
-    principal,
-    model,
+    ctx,
     object('deal'),
     customers.map((c, i) => ({
       op: 'create' as const,
@@ -62,8 +61,7 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
     })),
   );
   await app.data.batch(
-    principal,
-    model,
+    ctx,
     object('activity'),
     customers.map((c, i) => ({
       op: 'create' as const,

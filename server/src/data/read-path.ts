@@ -1,0 +1,174 @@
+import { fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
+import type { Database } from '../db/database.ts';
+import { validationError } from '../errors/problems.ts';
+import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
+import { recordName, toApiRecord, type ApiRecord, type RecordRow } from './record-codec.ts';
+import { noRecord, recordDisplayName, UUID } from './record-problems.ts';
+import type { RequestContext } from './request-context.ts';
+import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
+import type { TenantModel } from './tenant-model.ts';
+
+export interface ListResult {
+  data: ApiRecord[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+/**
+ * Every read of record data: get, list, related lists, recycle bin, search. Record access (the
+ * access-control issue) narrows these queries here, in one place.
+ */
+export class ReadPath {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
+    if (!UUID.test(id)) throw noRecord(ctx, object, id);
+    const tenantId = ctx.principal.tenantId;
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`, [tenantId, id, object.id]),
+    );
+    const row = rows[0];
+    if (!row) throw noRecord(ctx, object, id);
+    const record = toApiRecord(ctx.model, object, row);
+    if (expand.length) await this.#expand(tenantId, ctx.model, [{ row, record }], expand);
+    return record;
+  }
+
+  async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean }): Promise<ListResult> {
+    const { model } = ctx;
+    const sql = compileListQuery(ctx.principal.tenantId, query);
+    const { rows, total } = await this.#db.withTenant(ctx.principal.tenantId, async (q) => {
+      const rows = await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params);
+      const total = query.withTotal ? ((await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined;
+      return { rows, total };
+    });
+    const page = rows.slice(0, query.limit);
+    const data = page.map((row) => {
+      const record = toApiRecord(model, query.object, row, query.select);
+      query.expand.forEach((field, i) => {
+        const id = row[`e${i}_id`];
+        if (typeof id !== 'string') return;
+        const target = model.objectById(String(row[`e${i}_object`]));
+        const data = row[`e${i}_data`] as Record<string, unknown>;
+        if (target) record[field.apiName] = expanded(model, target, id, data);
+      });
+      return record;
+    });
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > query.limit && last ? encodeCursor(sql.sortAliases.map((alias) => last[alias] ?? null), last.id) : null;
+    return total === undefined ? { data, nextCursor } : { data, nextCursor, total };
+  }
+
+  async related(ctx: RequestContext, object: ObjectDef, id: string, limit = 20): Promise<{ object: string; field: string; label: string; records: ApiRecord[]; total: number }[]> {
+    if (!UUID.test(id)) throw noRecord(ctx, object, id);
+    await this.get(ctx, object, id);
+    const { model } = ctx;
+    const tenantId = ctx.principal.tenantId;
+    const references = model.referencesTo(object);
+    return this.#db.withTenant(tenantId, async (q) => {
+      const groups = [];
+      for (const { object: source, field } of references) {
+        const from = referencing(tenantId, source, field, [id]);
+        const rows = await q.query<RecordRow & { total: number }>(`select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql} order by r.id desc limit ${limit}`, from.params);
+        groups.push({
+          object: source.apiName,
+          field: field.apiName,
+          label: model.words(ctx.principal.locale).object(source, 'plural'),
+          records: rows.map((r) => toApiRecord(model, source, r)),
+          total: rows[0]?.total ?? 0,
+        });
+      }
+      return groups;
+    });
+  }
+
+  /** Deleted records, newest deletion first, paged by a cursor over (deleted_at, id). */
+  async recycleBin(ctx: RequestContext, object: ObjectDef | undefined, limit = 100, cursor?: string): Promise<{ data: ApiRecord[]; nextCursor: string | null }> {
+    const { model } = ctx;
+    const tenantId = ctx.principal.tenantId;
+    const after = cursor ? decodeCursor(cursor, 1) : undefined;
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<RecordRow & { deleted_key: string }>(
+        `select ${ROW_COLUMNS}, deleted_at::text as deleted_key from record
+          where tenant_id = $1 and deleted_at is not null and ($2::text is null or object_id = $2)
+            and ($4::timestamptz is null or (deleted_at, id) < ($4::timestamptz, $5::uuid))
+          order by deleted_at desc, id desc limit $3`,
+        [tenantId, object?.id ?? null, limit + 1, after?.values[0] ?? null, after?.id ?? null],
+      ),
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const data = page.flatMap((row) => {
+      const source = model.objectById(row.object_id);
+      return source ? [{ ...toApiRecord(model, source, row), object: source.apiName, display_name: recordName(source, row.data, row.id) }] : [];
+    });
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.deleted_key], last.id) : null };
+  }
+
+  /**
+   * Records whose name, email or phone starts with `q`, a few per object: what a global
+   * search box needs. Name fields with an index slot are found through their index.
+   */
+  async search(ctx: RequestContext, q: string, perObject = 5): Promise<{ object: string; records: ApiRecord[] }[]> {
+    const text = q.trim();
+    if (!text) return [];
+    const { model } = ctx;
+    const groups: { object: string; records: ApiRecord[] }[] = [];
+    for (const object of model.snapshot.objects) {
+      const fields = model.liveFields(object).filter((f) => f.id === object.nameFieldId || f.type === 'email' || f.type === 'phone' || f.type === 'autonumber');
+      if (fields.length === 0) continue;
+      const found = await this.list(ctx, {
+        object,
+        where: { kind: 'or', conditions: fields.map((field) => ({ kind: 'compare', field, op: 'startsWith', value: text })) },
+        sort: [],
+        expand: [],
+        limit: perObject,
+        after: undefined,
+      });
+      if (found.data.length) groups.push({ object: object.apiName, records: found.data.map((r) => ({ ...r, display_name: recordDisplayName(object, r) })) });
+    }
+    return groups;
+  }
+
+  async #expand(tenantId: string, model: TenantModel, items: { row: RecordRow; record: ApiRecord }[], expand: FieldDef[]): Promise<void> {
+    const ids = [...new Set(items.flatMap(({ row }) => expand.map((f) => row.data[f.id]).filter((v): v is string => typeof v === 'string')))];
+    if (ids.length === 0) return;
+    const targets = await this.#db.withTenant(tenantId, (q) =>
+      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null`, [
+        tenantId,
+        ids,
+        expand.map((f) => f.lookup?.objectId ?? ''),
+      ]),
+    );
+    const byId = new Map(targets.map((t) => [t.id, t]));
+    for (const { row, record } of items) for (const field of expand) {
+      const target = byId.get(row.data[field.id] as string);
+      const targetObject = target && model.objectById(target.object_id);
+      if (target && targetObject) record[field.apiName] = expanded(model, targetObject, target.id, target.data);
+    }
+  }
+}
+
+function expanded(model: TenantModel, object: ObjectDef, id: string, data: Record<string, unknown>): ApiRecord {
+  const out: ApiRecord = { id, display_name: recordName(object, data, id) };
+  for (const field of model.liveFields(object)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
+  return out;
+}
+
+export function encodeCursor(values: unknown[], id: string): string {
+  return Buffer.from(JSON.stringify({ v: values, id })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, sortLength: number): { values: unknown[]; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; id?: unknown };
+    if (Array.isArray(parsed.v) && parsed.v.length === sortLength && typeof parsed.id === 'string' && UUID.test(parsed.id)) return { values: parsed.v, id: parsed.id };
+  } catch {
+    // fall through to the error below
+  }
+  throw validationError('The cursor is invalid', [{ field: 'cursor', code: 'cursor', message: 'is not a cursor returned by this list with the same sort' }]);
+}

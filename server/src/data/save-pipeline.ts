@@ -1,0 +1,358 @@
+import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import type { Principal } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
+import { conflict, limitExceeded, validationError, type FieldProblem } from '../errors/problems.ts';
+import { softDelete, ROW_COLUMNS } from './cascades.ts';
+import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
+import { newRecordId } from './record-id.ts';
+import { at, invalid, noRecord, requireObject, stale, UUID } from './record-problems.ts';
+import { assignAutonumbers, checkLookups, checkUsers, claimUniqueValues, findByUniqueValue, releaseUniqueValues, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
+import type { ModelSource, RequestContext, WriteScope } from './request-context.ts';
+import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
+import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
+import { INSERT_RECORDS_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
+
+export const BATCH_LIMIT = 1000;
+// Slot values are parameters $6…$13 of every single-record update.
+const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
+
+export type BatchOperation =
+  | { op: 'create'; data: Record<string, unknown> }
+  | { op: 'update'; id: string; version?: number; data: Record<string, unknown> }
+  | { op: 'upsert'; matchField: string; data: Record<string, unknown> }
+  | { op: 'delete'; id: string; version?: number };
+
+export interface BatchResult {
+  action: 'created' | 'updated' | 'deleted';
+  id: string;
+  version: number;
+  /** The record as saved (absent for deletions). */
+  record?: ApiRecord;
+}
+
+/**
+ * The one save pipeline: every writer (REST, batch, restore; later imports, scripts, workflows,
+ * plugins) goes through it, alone or inside a transaction its caller holds:
+ *
+ *   fence (the revision current for the whole transaction) → validate → beforeSave hooks →
+ *   lookups, users, autonumbers, unique claims → write row + outbox event (same transaction) →
+ *   afterWrite hooks → commit → afterCommit hooks.
+ *
+ * A request validated against an older revision is validated again against the one it commits
+ * with (ADR 0005), so no value that breaks the current model is ever written.
+ */
+export class SavePipeline {
+  readonly #db: Database;
+  readonly #models: ModelSource;
+  readonly #hooks: SaveHooks;
+  readonly #onHookError: (error: unknown) => void;
+
+  constructor(db: Database, models: ModelSource, hooks: SaveHooks, onHookError: (error: unknown) => void = (error) => console.error('after-commit hook failed', error)) {
+    this.#db = db;
+    this.#models = models;
+    this.#hooks = hooks;
+    this.#onHookError = onHookError;
+  }
+
+  /**
+   * Runs `work` in the caller's write scope, or opens a fenced transaction for it: the model is
+   * the one of the revision current inside the fence. After-commit work runs once committed.
+   */
+  async inScope<T>(ctx: RequestContext, work: (scope: WriteScope, ctx: RequestContext) => Promise<T>): Promise<T> {
+    if (ctx.scope) return work(ctx.scope, ctx);
+    const tenantId = ctx.principal.tenantId;
+    const afterCommit: WriteScope['afterCommit'] = [];
+    const result = await this.#db.writeTransaction(tenantId, async (tx, revision) => {
+      const model = revision === ctx.model.revision ? ctx.model : await this.#models.modelAt(tenantId, revision, tx);
+      const scope: WriteScope = { tx, model, afterCommit };
+      return work(scope, { ...ctx, model, scope });
+    });
+    for (const run of afterCommit) {
+      try {
+        await run();
+      } catch (error) {
+        this.#onHookError(error);
+      }
+    }
+    return result;
+  }
+
+  create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
+    return this.inScope(ctx, async (scope, ctx) => {
+      const current = currentObject(scope, object);
+      const [row] = await this.#insert(ctx, scope, current, [{ input, index: undefined }]);
+      return toApiRecord(scope.model, current, row!);
+    });
+  }
+
+  update(ctx: RequestContext, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
+    if (!UUID.test(id)) throw noRecord(ctx, object, id);
+    return this.inScope(ctx, (scope, ctx) => this.#update(ctx, scope, currentObject(scope, object), { id, input, expectedVersion, index: undefined }));
+  }
+
+  delete(ctx: RequestContext, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {
+    if (!UUID.test(id)) throw noRecord(ctx, object, id);
+    return this.inScope(ctx, async (scope, ctx) => {
+      await this.#delete(ctx, scope, currentObject(scope, object), id, expectedVersion);
+    });
+  }
+
+  restore(ctx: RequestContext, object: ObjectDef, id: string): Promise<ApiRecord> {
+    if (!UUID.test(id)) throw noRecord(ctx, object, id, 'record.deletedNotFound');
+    return this.inScope(ctx, async (scope, ctx) => {
+      const { tx, model } = scope;
+      const current = currentObject(scope, object);
+      const tenantId = ctx.principal.tenantId;
+      const rows = await tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is not null for update`, [tenantId, id, current.id]);
+      const row = rows[0];
+      if (!row) throw noRecord(ctx, current, id, 'record.deletedNotFound');
+      const fields = model.liveFields(current);
+      // Lookups whose target is gone are cleared rather than left dangling; the others are locked.
+      const data = { ...row.data };
+      const lookups = fields.filter((f) => f.type === 'lookup');
+      const targets = lookups.map((f) => data[f.id]).filter((v): v is string => typeof v === 'string');
+      if (targets.length) {
+        const live = new Set(
+          (
+            await tx.query<{ id: string }>(
+              'select id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for share',
+              [tenantId, targets, lookups.map((f) => f.lookup?.objectId ?? '')],
+            )
+          ).map((r) => r.id),
+        );
+        for (const f of lookups) if (typeof data[f.id] === 'string' && !live.has(data[f.id] as string)) delete data[f.id];
+      }
+      await claimUniqueValues(tx, tenantId, current, fields.filter((f) => f.unique), [{ id, data }], model.words(ctx.principal.locale));
+      const restored = await tx.query<RecordRow>(
+        `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
+          where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
+        [tenantId, id, current.id, JSON.stringify(data), ctx.principal.userId, ...slotRow(current, data)],
+      );
+      await writeLinks(tx, tenantId, linkedLookups(current, lookups), [{ id, data }], new Map([[id, row.data]]));
+      await writeOutbox(tx, tenantId, current, 'restored', [{ recordId: id, payload: { version: restored[0]!.version } }], ctx.principal.userId);
+      await this.#afterWrite(ctx, scope, current, 'restore', [{ id, data }], fields);
+      return toApiRecord(model, current, restored[0]!);
+    });
+  }
+
+  /**
+   * All-or-nothing, in the order given: consecutive creates are written together, and anything
+   * else first writes the creates before it, so a later operation sees the earlier ones (a second
+   * upsert of a key updates the record the first one created). Every failing item is reported
+   * with its index; then nothing is saved.
+   */
+  batch(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
+    if (operations.length > BATCH_LIMIT) throw limitExceeded(`A batch holds at most ${BATCH_LIMIT} operations; this one has ${operations.length}`, 413);
+    return this.inScope(ctx, async (scope, ctx) => {
+      const current = currentObject(scope, object);
+      const results: BatchResult[] = new Array(operations.length);
+      const problems: FieldProblem[] = [];
+      let creates: { input: unknown; index: number }[] = [];
+      const collect = async (work: () => Promise<void>, index: number | undefined) => {
+        try {
+          await work();
+        } catch (error) {
+          const errors = error instanceof Error && 'errors' in error && Array.isArray(error.errors) ? (error.errors as FieldProblem[]) : [];
+          if (errors.length) for (const e of errors) problems.push(index === undefined ? e : { ...e, index });
+          else if (error instanceof Error && 'status' in error) problems.push({ field: '', code: 'error', message: error.message, ...(index === undefined ? {} : { index }) });
+          else throw error;
+        }
+      };
+      const flush = async () => {
+        if (creates.length === 0) return;
+        const pending = creates;
+        creates = [];
+        await collect(async () => {
+          const rows = await this.#insert(ctx, scope, current, pending);
+          // Mapping a thousand records back to API form is skipped unless the caller wants them.
+          pending.forEach((c, i) => {
+            const row = rows[i]!;
+            results[c.index] = withRecords ? saved('created', toApiRecord(scope.model, current, row)) : { action: 'created', id: row.id, version: row.version };
+          });
+        }, undefined);
+      };
+      for (const [index, operation] of operations.entries()) {
+        if (operation.op === 'create') {
+          creates.push({ input: operation.data, index });
+          continue;
+        }
+        await flush();
+        await collect(async () => {
+          if (operation.op === 'update') {
+            results[index] = saved('updated', await this.#update(ctx, scope, current, { id: operation.id, input: operation.data, expectedVersion: operation.version, index }));
+          } else if (operation.op === 'delete') {
+            if (!UUID.test(operation.id)) throw noRecord(ctx, current, operation.id);
+            const version = await this.#delete(ctx, scope, current, operation.id, operation.version);
+            results[index] = { action: 'deleted', id: operation.id, version };
+          } else {
+            const match = scope.model.field(current, operation.matchField);
+            if (!match?.unique) throw validationError('Upsert needs a unique field', [{ field: 'matchField', code: 'unique', message: `'${operation.matchField}' is not a unique field of this object` }]);
+            const value = toStoredValue(match, operation.data[match.apiName]);
+            if (value === undefined || value === null || value === '') throw validationError('Upsert needs a value to match on', [{ field: match.apiName, code: 'required', message: 'is required to upsert' }]);
+            const existing = await findByUniqueValue(scope.tx, ctx.principal.tenantId, current, match, value);
+            if (existing) results[index] = saved('updated', await this.#update(ctx, scope, current, { id: existing, input: operation.data, expectedVersion: undefined, index }));
+            else creates.push({ input: operation.data, index });
+          }
+        }, index);
+      }
+      await flush();
+      if (problems.length) throw validationError(`${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`, problems);
+      return results;
+    });
+  }
+
+  async #insert(ctx: RequestContext, scope: WriteScope, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<RecordRow[]> {
+    const { tx, model } = scope;
+    const { principal } = ctx;
+    const words = model.words(principal.locale);
+    const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
+    const fields = model.liveFields(object);
+    const problems: FieldProblem[] = [];
+    const drafts: RecordDraft[] = items.map(({ input, index }) => {
+      requireObject(input, index);
+      for (const e of validate(input)) problems.push(at(index)(e));
+      const data: Record<string, unknown> = {};
+      for (const field of fields) {
+        const name = field.apiName in input ? field.apiName : field.apiNameAliases.find((alias) => alias in input);
+        const value = name === undefined ? undefined : input[name];
+        const stored = toStoredValue(field, value === undefined ? defaultValue(field, principal) : value);
+        if (stored !== undefined && stored !== null) data[field.id] = stored;
+      }
+      deriveName(object, data, undefined);
+      return index === undefined ? { id: newRecordId(), data } : { id: newRecordId(), data, index };
+    });
+    problems.push(...(await this.#beforeSave(ctx, scope, object, 'create', drafts, fields)));
+    if (problems.length) throw invalid(model, words, object, problems);
+    await checkLookups(tx, model, object, drafts, principal.locale);
+    await checkUsers(tx, model, object, drafts, principal.userId, principal.locale);
+    await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), drafts);
+    await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
+    const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(INSERT_RECORDS_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, drafts));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    await this.#afterWrite(ctx, scope, object, 'create', drafts, fields);
+    return drafts.map((p) => ({ ...byId.get(p.id)!, object_id: object.id, created_by: principal.userId, updated_by: principal.userId, data: p.data }));
+  }
+
+  async #update(
+    ctx: RequestContext,
+    scope: WriteScope,
+    object: ObjectDef,
+    item: { id: string; input: unknown; expectedVersion: number | undefined; index: number | undefined },
+  ): Promise<ApiRecord> {
+    const { tx, model } = scope;
+    const { principal } = ctx;
+    if (!UUID.test(item.id)) throw noRecord(ctx, object, item.id);
+    const words = model.words(principal.locale);
+    const validate = model.memo(`validate:update:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'update', { locale: words.locale }));
+    requireObject(item.input, item.index);
+    const errors = validate(item.input);
+    if (errors.length) throw invalid(model, words, object, errors.map(at(item.index)));
+    const row = await lockRow(ctx, scope, object, item.id);
+    if (item.expectedVersion !== undefined && row.version !== item.expectedVersion) throw stale(row.version);
+    const body = item.input;
+    const data = { ...row.data };
+    const changed: FieldDef[] = [];
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [name, value] of Object.entries(body)) {
+      const field = model.field(object, name);
+      if (!field) continue;
+      const stored = toStoredValue(field, value);
+      if (JSON.stringify(stored ?? null) === JSON.stringify(data[field.id] ?? null)) continue;
+      changes[field.id] = { from: data[field.id] ?? null, to: stored ?? null };
+      if (stored === undefined || stored === null) delete data[field.id];
+      else data[field.id] = stored;
+      changed.push(field);
+    }
+    if (changed.length && deriveName(object, data, body)) {
+      const nameField = model.fieldById(object, object.nameFieldId);
+      if (nameField && !changed.includes(nameField)) changed.push(nameField);
+    }
+    const draft: RecordDraft = { id: item.id, data, previous: row.data, ...(item.index === undefined ? {} : { index: item.index }) };
+    const problems = changed.filter((f) => f.required && data[f.id] === undefined).map((f) => at(item.index)({ field: f.apiName, code: 'required', message: 'is required' }));
+    if (changed.length) problems.push(...(await this.#beforeSave(ctx, scope, object, 'update', [draft], changed)));
+    if (problems.length) throw invalid(model, words, object, problems);
+    if (changed.length === 0) return toApiRecord(model, object, row);
+    const touched: PendingRecord = { id: item.id, data: Object.fromEntries(changed.map((f) => [f.id, data[f.id]])), ...(item.index === undefined ? {} : { index: item.index }) };
+    await checkLookups(tx, model, object, [touched], principal.locale);
+    await checkUsers(tx, model, object, [touched], principal.userId, principal.locale);
+    const uniqueChanged = changed.filter((f) => f.unique);
+    await releaseUniqueValues(tx, principal.tenantId, object, uniqueChanged, [item.id]);
+    await claimUniqueValues(tx, principal.tenantId, object, uniqueChanged, [draft], words);
+    const updated = await tx.query<RecordRow>(
+      `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
+        where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
+      [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId, ...slotRow(object, data)],
+    );
+    await writeLinks(tx, principal.tenantId, linkedLookups(object, changed), [draft], new Map([[item.id, row.data]]));
+    await writeOutbox(tx, principal.tenantId, object, 'updated', [{ recordId: item.id, payload: { version: updated[0]!.version, changes } }], principal.userId);
+    await this.#afterWrite(ctx, scope, object, 'update', [draft], changed);
+    return toApiRecord(model, object, updated[0]!);
+  }
+
+  /** Returns the version the record has once deleted. */
+  async #delete(ctx: RequestContext, scope: WriteScope, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<number> {
+    const row = await lockRow(ctx, scope, object, id);
+    if (expectedVersion !== undefined && row.version !== expectedVersion) throw stale(row.version);
+    await softDelete(ctx, scope, object, [row]);
+    await this.#afterWrite(ctx, scope, object, 'delete', [{ id, data: row.data }], []);
+    return row.version + 1;
+  }
+
+  async #beforeSave(ctx: RequestContext, scope: WriteScope, object: ObjectDef, action: SaveAction, records: RecordDraft[], changed: readonly FieldDef[]): Promise<FieldProblem[]> {
+    const problems: FieldProblem[] = [];
+    for (const hook of this.#hooks.beforeSave) problems.push(...((await hook.run({ ctx, scope, object, action, records, changed })) ?? []));
+    return problems;
+  }
+
+  async #afterWrite(ctx: RequestContext, scope: WriteScope, object: ObjectDef, action: SaveAction, records: RecordDraft[], changed: readonly FieldDef[]): Promise<void> {
+    for (const hook of this.#hooks.afterWrite) await hook.run({ ctx, scope, object, action, records, changed });
+    this.#afterCommit(ctx, scope, object, action, records, changed);
+  }
+
+  #afterCommit(ctx: RequestContext, scope: WriteScope, object: ObjectDef, action: SaveAction, records: RecordDraft[], changed: readonly FieldDef[]): void {
+    for (const hook of this.#hooks.afterCommit) scope.afterCommit.push(() => hook.run({ ctx, object, action, records, changed }));
+  }
+}
+
+const saved = (action: 'created' | 'updated', record: ApiRecord): BatchResult => ({ action, id: String(record['id']), version: Number(record['version']), record });
+
+/** The object as the scope's revision defines it: a metadata change may have landed since the request resolved it. */
+function currentObject(scope: WriteScope, object: ObjectDef): ObjectDef {
+  const current = scope.model.objectById(object.id);
+  if (!current) throw conflict('The object was deleted by a metadata change made while this request ran', [{ field: '', code: 'revision', message: `object '${object.apiName}' no longer exists at revision ${scope.model.revision}` }]);
+  return current;
+}
+
+async function lockRow(ctx: RequestContext, scope: WriteScope, object: ObjectDef, id: string): Promise<RecordRow> {
+  const rows = await scope.tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null for update`, [
+    ctx.principal.tenantId,
+    id,
+    object.id,
+  ]);
+  if (!rows[0]) throw noRecord(ctx, object, id);
+  return rows[0];
+}
+
+/**
+ * A person's record name is their first and last name when no name was given. This stands in
+ * for the formula field the declarative-logic issue brings. Returns whether it changed `data`.
+ */
+function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Record<string, unknown> | undefined): boolean {
+  const first = object.fields.find((f) => f.apiName === 'first_name' && !f.deletedAt);
+  const last = object.fields.find((f) => f.apiName === 'last_name' && !f.deletedAt);
+  const name = object.fields.find((f) => f.id === object.nameFieldId);
+  if (!first || !last || !name || name.id === first.id || name.id === last.id) return false;
+  if (body && (name.apiName in body || !(first.apiName in body || last.apiName in body))) return false;
+  if (!body && typeof data[name.id] === 'string' && data[name.id] !== '') return false;
+  const derived = [data[first.id], data[last.id]].filter((v) => typeof v === 'string' && v).join(' ');
+  if (!derived || data[name.id] === derived) return false;
+  data[name.id] = derived;
+  return true;
+}
+
+function defaultValue(field: FieldDef, principal: Principal): unknown {
+  if (field.defaultValue !== undefined) return field.defaultValue;
+  // The creator owns what they create unless they say otherwise.
+  if (field.type === 'owner') return principal.userId;
+  return undefined;
+}
