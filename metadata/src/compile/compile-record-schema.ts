@@ -1,9 +1,9 @@
+import { fieldType } from '../field-types/registry.ts';
 import { labelOf } from '../model/find.ts';
 import type { FieldDef } from '../schemas/field-def.ts';
 import type { Locale } from '../schemas/labels.ts';
 import { reservedFieldApiNames } from '../schemas/names.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
-import { effectiveMaxLength } from './field-limits.ts';
 
 export type RecordSchemaMode = 'create' | 'update' | 'read';
 
@@ -13,9 +13,6 @@ export interface RecordSchemaOptions {
 
 /** A JSON Schema document as plain data (draft 2020-12 and draft-07 compatible keywords only). */
 export type JsonSchema = { [key: string]: unknown };
-
-const phonePattern = '^\\+?[0-9][0-9 ()\\-.#*]*$';
-const httpPattern = '^https?://';
 
 /** Columns every record has: readable, never writable through the record body. */
 export const systemFieldSchemas: Record<string, JsonSchema> = {
@@ -27,80 +24,9 @@ export const systemFieldSchemas: Record<string, JsonSchema> = {
   updated_by: { type: ['string', 'null'], format: 'uuid' },
 };
 
-function withNull(types: string | string[], nullable: boolean): string | string[] {
-  const list = Array.isArray(types) ? types : [types];
-  return nullable ? [...list, 'null'] : list.length === 1 ? (list[0] as string) : list;
-}
-
 /** The schema of one field's value in API form (picklists by value api name). */
 export function fieldValueSchema(field: FieldDef, nullable: boolean, mode: RecordSchemaMode = 'create'): JsonSchema {
-  const maxLength = effectiveMaxLength(field);
-  switch (field.type) {
-    case 'text':
-    case 'longText':
-    case 'email':
-    case 'phone':
-    case 'url': {
-      const schema: JsonSchema = { type: withNull('string', nullable) };
-      if (maxLength !== undefined) schema.maxLength = maxLength;
-      if (field.minLength !== undefined) schema.minLength = field.minLength;
-      if (field.type === 'email') schema.format = 'email';
-      if (field.type === 'url') Object.assign(schema, { format: 'uri', pattern: httpPattern });
-      if (field.type === 'phone') schema.pattern = phonePattern;
-      return schema;
-    }
-    case 'number':
-    case 'currency':
-    case 'percent': {
-      const schema: JsonSchema = { type: withNull('number', nullable) };
-      if (field.min !== undefined) schema.minimum = field.min;
-      if (field.max !== undefined) schema.maximum = field.max;
-      if (field.scale !== undefined) schema.multipleOf = Number(`1e-${field.scale}`);
-      if (field.precision !== undefined) {
-        const bound = 10 ** (field.precision - (field.scale ?? 0));
-        schema.exclusiveMaximum = bound;
-        schema.exclusiveMinimum = -bound;
-      }
-      return schema;
-    }
-    case 'boolean':
-      return { type: withNull('boolean', nullable) };
-    case 'date':
-      return { type: withNull('string', nullable), format: 'date' };
-    case 'datetime':
-      return { type: withNull('string', nullable), format: 'date-time' };
-    case 'picklist': {
-      const active = (field.values ?? []).filter((v) => v.active).map((v) => v.apiName);
-      if (active.length === 0) return nullable ? { type: 'null' } : { type: 'string', not: {} };
-      return { type: withNull('string', nullable), enum: nullable ? [...active, null] : active };
-    }
-    case 'multiPicklist': {
-      const active = (field.values ?? []).filter((v) => v.active).map((v) => v.apiName);
-      return {
-        type: withNull('array', nullable),
-        items: active.length ? { type: 'string', enum: active } : { not: {} },
-        uniqueItems: true,
-      };
-    }
-    case 'lookup':
-      if (mode === 'read') {
-        // An expanded lookup is `{ id, name, … }`.
-        return {
-          anyOf: [
-            { type: 'string', format: 'uuid' },
-            { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
-            ...(nullable ? [{ type: 'null' }] : []),
-          ],
-        };
-      }
-      return { type: withNull('string', nullable), format: 'uuid' };
-    case 'owner':
-      return { type: withNull('string', nullable), format: 'uuid' };
-    case 'autonumber':
-      return { type: withNull('string', nullable) };
-    case 'json':
-      return {};
-  }
+  return fieldType(field.type).valueSchema(field, nullable, mode);
 }
 
 function describe(field: FieldDef, locale: Locale): JsonSchema {
@@ -110,16 +36,16 @@ function describe(field: FieldDef, locale: Locale): JsonSchema {
 }
 
 export function isWritable(field: FieldDef): boolean {
-  return !field.readOnly && field.type !== 'autonumber';
+  return !field.readOnly && fieldType(field.type).writable;
 }
 
-/** Required on create: owner fields default to the acting user, autonumbers are assigned. */
+/** Required on create, unless the platform fills the value (owner: the acting user; autonumbers are not writable). */
 export function isRequiredOnCreate(field: FieldDef): boolean {
   return (
     field.required === true &&
     isWritable(field) &&
     field.defaultValue === undefined &&
-    field.type !== 'owner'
+    !fieldType(field.type).filledOnCreate
   );
 }
 

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { BoundedCache } from '../cache/bounded-cache.ts';
+import { fieldType } from '../field-types/registry.ts';
 import { labelOf } from '../model/find.ts';
 import type { FieldDef } from '../schemas/field-def.ts';
 import type { Locale } from '../schemas/labels.ts';
@@ -87,28 +88,12 @@ function valueAt(input: unknown, pointer: string): unknown {
 }
 
 function expectedType(field: FieldDef | undefined): string {
-  switch (field?.type) {
-    case undefined:
-      return 'must have the right type';
-    case 'number':
-    case 'currency':
-    case 'percent':
-      return 'must be a number';
-    case 'boolean':
-      return 'must be true or false';
-    case 'date':
-      return 'must be a date (YYYY-MM-DD)';
-    case 'datetime':
-      return 'must be a date-time (ISO 8601 with a time zone)';
-    case 'multiPicklist':
-      return 'must be a list of values';
-    case 'lookup':
-      return 'must be a record id';
-    case 'owner':
-      return 'must be a user id';
-    default:
-      return 'must be a string';
-  }
+  return field ? fieldType(field.type).messages.type : 'must have the right type';
+}
+
+/** The field type's own words for a failed format or pattern (ids say what they identify). */
+function typeMessage(field: FieldDef | undefined, keyword: 'format' | 'pattern'): string | undefined {
+  return field ? fieldType(field.type).messages[keyword] : undefined;
 }
 
 const formatMessages: Record<string, string> = {
@@ -140,7 +125,7 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
 
   switch (error.keyword) {
     case 'not':
-      if (field?.type === 'picklist' || field?.type === 'multiPicklist') return picklistError(field, value, label, at);
+      if (field && fieldType(field.type).options.includes('values')) return picklistError(field, value, label, at);
       return at('read_only', `'${fieldName}' is read-only`);
     case 'type':
       if (value === null && field?.required) return at('required', 'is required');
@@ -148,11 +133,9 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
     case 'anyOf':
       return at('type', expectedType(field));
     case 'format':
-      if (field?.type === 'owner') return at('format', 'must be a user id');
-      if (field?.type === 'lookup') return at('format', 'must be a record id');
-      return at('format', formatMessages[String(params.format)] ?? `must match format ${String(params.format)}`);
+      return at('format', typeMessage(field, 'format') ?? formatMessages[String(params.format)] ?? `must match format ${String(params.format)}`);
     case 'pattern':
-      return at('format', field?.type === 'phone' ? 'must be a phone number' : 'must be an http or https URL');
+      return at('format', typeMessage(field, 'pattern') ?? 'must match the expected pattern');
     case 'maxLength':
       return at('max_length', `must be at most ${String(params.limit)} characters`);
     case 'minLength':

@@ -1,17 +1,13 @@
+import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
 
-/** Length limits per text-like type: the default when a field sets none, and the ceiling. */
-export const textLimits: Partial<Record<FieldType, { defaultMax: number; ceiling: number }>> = {
-  text: { defaultMax: 255, ceiling: 1000 },
-  longText: { defaultMax: 32768, ceiling: 131072 },
-  email: { defaultMax: 254, ceiling: 254 },
-  phone: { defaultMax: 40, ceiling: 40 },
-  url: { defaultMax: 2048, ceiling: 2048 },
-  autonumber: { defaultMax: 40, ceiling: 40 },
-};
+/** Length limits per text-like type (from the registry): the default when a field sets none, and the ceiling. */
+export const textLimits: Partial<Record<FieldType, { defaultMax: number; ceiling: number }>> = Object.fromEntries(
+  FIELD_TYPES.flatMap((t) => (t.textLimits ? [[t.type, t.textLimits]] : [])),
+);
 
 export function effectiveMaxLength(field: FieldDef): number | undefined {
-  return field.maxLength ?? textLimits[field.type]?.defaultMax;
+  return field.maxLength ?? fieldType(field.type).textLimits?.defaultMax;
 }
 
 export const numericTypes: readonly FieldType[] = ['number', 'currency', 'percent'];

@@ -1,3 +1,4 @@
+import { fieldType } from '../field-types/registry.ts';
 import type { FieldDef } from '../schemas/field-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 
@@ -9,44 +10,21 @@ import type { ObjectDef } from '../schemas/object-def.ts';
  *   datetime        API: ISO 8601 with zone   stored: ISO 8601 UTC (`toISOString()`)
  *   date 'YYYY-MM-DD'; number/currency/percent JSON numbers (percent 12.5 = 12.5 %);
  *   lookup/owner uuid strings; everything else as sent.
+ * Each type's codec is in its definition under field-types/.
  */
 
 /** API value → stored value. Call after validation; an unknown picklist value maps to null. */
 export function toStoredValue(field: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return value;
-  switch (field.type) {
-    case 'picklist':
-      return field.values?.find((v) => v.apiName === value)?.id ?? null;
-    case 'multiPicklist':
-      return Array.isArray(value)
-        ? value.flatMap((item) => {
-            const id = field.values?.find((v) => v.apiName === item)?.id;
-            return id === undefined ? [] : [id];
-          })
-        : null;
-    case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : value;
-    default:
-      return value;
-  }
+  const codec = fieldType(field.type);
+  return codec.toStored ? codec.toStored(field, value) : value;
 }
 
 /** Stored value → API value. A picklist value id that no longer exists reads as null / is dropped. */
 export function fromStoredValue(field: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return value;
-  switch (field.type) {
-    case 'picklist':
-      return field.values?.find((v) => v.id === value)?.apiName ?? null;
-    case 'multiPicklist':
-      return Array.isArray(value)
-        ? value.flatMap((item) => {
-            const apiName = field.values?.find((v) => v.id === item)?.apiName;
-            return apiName === undefined ? [] : [apiName];
-          })
-        : null;
-    default:
-      return value;
-  }
+  const codec = fieldType(field.type);
+  return codec.fromStored ? codec.fromStored(field, value) : value;
 }
 
 /** A validated record body keyed by api name → the `data` column keyed by field id. */

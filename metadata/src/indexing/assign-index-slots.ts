@@ -1,36 +1,18 @@
+import { fieldType } from '../field-types/registry.ts';
 import type { FieldDef } from '../schemas/field-def.ts';
 import type { IndexSlot, IndexSlots, ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 
 /**
- * Where a field of each type may go, best slot first (ADR 0002): picklists lead the first
- * composite index (t1, d1, id, n1), lookups the second (t2, d2, id), the name or a unique
+ * Where a field may go, best slot first (ADR 0002), as its type declares: picklists lead the
+ * first composite index (t1, d1, id, n1), lookups the second (t2, d2, id), the name or a unique
  * text the third (t3, id), and the fourth (t4, n2, id) takes what is left.
  */
-function candidates(object: ObjectDef, field: FieldDef): IndexSlot[] {
-  switch (field.type) {
-    case 'picklist':
-      return ['t1', 't4'];
-    case 'lookup':
-      return ['t2', 't4'];
-    case 'owner':
-      return ['t4'];
-    case 'date':
-    case 'datetime':
-      return ['d1', 'd2'];
-    case 'number':
-    case 'currency':
-    case 'percent':
-      return ['n1', 'n2'];
-    case 'text':
-    case 'email':
-    case 'phone':
-    case 'url':
-    case 'autonumber':
-      return field.id === object.nameFieldId || field.unique ? ['t3'] : [];
-    default:
-      return [];
-  }
+function candidates(object: ObjectDef, field: FieldDef): readonly IndexSlot[] {
+  const slot = fieldType(field.type).slot;
+  if (!slot) return [];
+  if (slot.onlyNameOrUnique && field.id !== object.nameFieldId && !field.unique) return [];
+  return slot.candidates;
 }
 
 /**

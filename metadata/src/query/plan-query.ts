@@ -1,3 +1,5 @@
+import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
+import { parseId } from '../field-types/shared.ts';
 import { findField, findObject, liveFields } from '../model/find.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
@@ -24,36 +26,10 @@ export interface QueryParams {
   expand?: string;
 }
 
-const stringOps: readonly FilterOperator[] = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin', 'contains', 'startsWith', 'isNull'];
-const orderedOps: readonly FilterOperator[] = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin', 'isNull'];
 const equalityOps: readonly FilterOperator[] = ['eq', 'ne', 'in', 'nin', 'isNull'];
 
-/** Which operators each field type accepts. multiPicklist: contains = has the value, in = has any, nin = has none. */
-export const operatorsByType: Record<FieldType, readonly FilterOperator[]> = {
-  text: stringOps,
-  longText: ['contains', 'startsWith', 'isNull'],
-  email: stringOps,
-  phone: stringOps,
-  url: stringOps,
-  autonumber: stringOps,
-  number: orderedOps,
-  currency: orderedOps,
-  percent: orderedOps,
-  date: orderedOps,
-  datetime: orderedOps,
-  boolean: ['eq', 'ne', 'isNull'],
-  picklist: equalityOps,
-  multiPicklist: ['contains', 'in', 'nin', 'isNull'],
-  lookup: equalityOps,
-  owner: equalityOps,
-  json: ['isNull'],
-};
-
-const unsortable: readonly FieldType[] = ['longText', 'multiPicklist', 'json'];
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const datePattern = /^\d{4}-\d{2}-\d{2}$/;
-const dateTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
-const decimalPattern = /^-?\d+(\.\d+)?$/;
+/** Which operators each field type accepts (declared by each type's definition). */
+export const operatorsByType = Object.fromEntries(FIELD_TYPES.map((t) => [t.type, t.filterOperators])) as Record<FieldType, readonly FilterOperator[]>;
 
 type Resolved = { field: FieldDef; via?: Via };
 
@@ -165,37 +141,11 @@ class QueryPlanner {
     if (typeof raw === 'string' && raw.length > queryLimits.maxStringLength) {
       return this.fail('filter', ref, 'limit_exceeded', `filter values are at most ${queryLimits.maxStringLength} characters`, path);
     }
-    if (field.id === 'id') return typeof raw === 'string' && uuidPattern.test(raw) ? raw.toLowerCase() : bad('a record id');
-    switch (field.type) {
-      case 'number':
-      case 'currency':
-      case 'percent':
-        if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
-        if (typeof raw === 'string' && decimalPattern.test(raw)) return Number(raw);
-        return bad('a number');
-      case 'boolean':
-        return typeof raw === 'boolean' ? raw : bad('true or false');
-      case 'date':
-        return typeof raw === 'string' && datePattern.test(raw) && !Number.isNaN(Date.parse(raw)) ? raw : bad('a date (YYYY-MM-DD)');
-      case 'datetime':
-        return typeof raw === 'string' && dateTimePattern.test(raw) && !Number.isNaN(Date.parse(raw))
-          ? new Date(raw).toISOString()
-          : bad('a date-time (ISO 8601 with a time zone)');
-      case 'picklist':
-      case 'multiPicklist': {
-        if (typeof raw !== 'string') return bad('a value name');
-        // Inactive values still match stored records, so filters accept them.
-        const value = field.values?.find((v) => v.apiName === raw);
-        return value ? value.id : this.fail('filter', ref, 'bad_value', `'${raw}' is not a value of '${ref}'`, path);
-      }
-      case 'lookup':
-      case 'owner':
-        return typeof raw === 'string' && uuidPattern.test(raw) ? raw.toLowerCase() : bad('a record id');
-      default:
-        if (typeof raw !== 'string') return bad('a string');
-        if ((op === 'contains' || op === 'startsWith') && raw === '') return bad('a non-empty string');
-        return raw;
-    }
+    // The record id is a system column typed as text for display; it filters as an id.
+    const result = field.id === 'id' ? parseId(raw) : fieldType(field.type).parseFilterValue(field, op, raw);
+    if (result.ok) return result.value;
+    if ('notAValue' in result) return this.fail('filter', ref, 'bad_value', `'${result.notAValue}' is not a value of '${ref}'`, path);
+    return bad(result.expected);
   }
 
   sort(text: string): SortKey[] {
@@ -215,7 +165,7 @@ class QueryPlanner {
       const resolved = this.resolve(name, 'sort', undefined, false);
       if (!resolved) continue;
       const { field } = resolved;
-      if (unsortable.includes(field.type)) {
+      if (!fieldType(field.type).sortable) {
         this.fail('sort', name, 'not_sortable', `${field.type} field '${name}' cannot be sorted`);
         continue;
       }

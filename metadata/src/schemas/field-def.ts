@@ -1,26 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { fieldTypes } from '../field-types/type-names.ts';
 import { FieldLabels, LocalizedText } from './labels.ts';
 import { ApiName, Id, Ref } from './names.ts';
 
-export const fieldTypes = [
-  'text',
-  'longText',
-  'email',
-  'phone',
-  'url',
-  'number',
-  'currency',
-  'percent',
-  'boolean',
-  'date',
-  'datetime',
-  'picklist',
-  'multiPicklist',
-  'lookup',
-  'owner',
-  'autonumber',
-  'json',
-] as const;
+export { fieldTypes };
 
 export const FieldType = Type.Union(fieldTypes.map((t) => Type.Literal(t)));
 export type FieldType = (typeof fieldTypes)[number];

@@ -1,52 +1,14 @@
 import type { MetadataError } from '../change/metadata-error.ts';
 import { validateFieldValue } from '../compile/create-record-validator.ts';
-import { textLimits } from '../compile/field-limits.ts';
+import { fieldOptionNames, type FieldOption } from '../field-types/field-type.ts';
+import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
 import { reservedFieldApiNames } from '../schemas/names.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 
-type OptionName =
-  | 'unique'
-  | 'defaultValue'
-  | 'minLength'
-  | 'maxLength'
-  | 'min'
-  | 'max'
-  | 'precision'
-  | 'scale'
-  | 'currencyCode'
-  | 'values'
-  | 'lookup'
-  | 'autonumber';
-
-const optionNames: readonly OptionName[] = [
-  'unique', 'defaultValue', 'minLength', 'maxLength', 'min', 'max', 'precision', 'scale', 'currencyCode', 'values', 'lookup', 'autonumber',
-];
-
-const stringOptions: OptionName[] = ['minLength', 'maxLength', 'defaultValue'];
-const numberOptions: OptionName[] = ['min', 'max', 'precision', 'scale', 'defaultValue'];
-
-/** Which type-specific options each field type accepts (helpText, required, readOnly: all). */
-export const optionsByType: Record<FieldType, readonly OptionName[]> = {
-  text: [...stringOptions, 'unique'],
-  longText: stringOptions,
-  email: [...stringOptions, 'unique'],
-  phone: [...stringOptions, 'unique'],
-  url: [...stringOptions, 'unique'],
-  number: [...numberOptions, 'unique'],
-  currency: [...numberOptions, 'currencyCode'],
-  percent: numberOptions,
-  boolean: ['defaultValue'],
-  date: ['defaultValue'],
-  datetime: ['defaultValue'],
-  picklist: ['values', 'defaultValue'],
-  multiPicklist: ['values', 'defaultValue'],
-  lookup: ['lookup'],
-  owner: [],
-  autonumber: ['autonumber', 'unique'],
-  json: ['defaultValue'],
-};
+/** Which type-specific options each field type accepts (helpText, required, readOnly: all), from the registry. */
+export const optionsByType = Object.fromEntries(FIELD_TYPES.map((t) => [t.type, t.options])) as Record<FieldType, readonly FieldOption[]>;
 
 const autonumberPattern = /^[^{}]*\{0+\}[^{}]*$/;
 
@@ -84,13 +46,13 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
   }
 
   const allowed = optionsByType[field.type];
-  for (const option of optionNames) {
+  for (const option of fieldOptionNames) {
     if (field[option] !== undefined && !allowed.includes(option)) {
       fail(option, 'option_not_allowed', `${option} does not apply to ${field.type} fields`);
     }
   }
 
-  const limits = textLimits[field.type];
+  const limits = fieldType(field.type).textLimits;
   if (limits && field.maxLength !== undefined && field.maxLength > limits.ceiling) {
     fail('maxLength', 'out_of_range', `maxLength of a ${field.type} field is at most ${limits.ceiling}`);
   }
@@ -104,7 +66,8 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
     fail('scale', 'out_of_range', 'scale must not exceed precision');
   }
 
-  if (field.type === 'picklist' || field.type === 'multiPicklist') {
+  // Type-specific checks follow the options a type takes (values, lookup, autonumber).
+  if (allowed.includes('values')) {
     const values = field.values ?? [];
     if (values.length === 0) fail('values', 'required', `a ${field.type} field needs at least one value`);
     const ids = new Set<string>();
@@ -117,7 +80,7 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
     });
   }
 
-  if (field.type === 'lookup') {
+  if (allowed.includes('lookup')) {
     if (!field.lookup) {
       fail('lookup', 'required', 'a lookup field needs lookup.objectId, onDelete and relationshipName');
     } else {
@@ -138,14 +101,14 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
     }
   }
 
-  if (field.type === 'autonumber') {
+  if (allowed.includes('autonumber')) {
     if (!field.autonumber) fail('autonumber', 'required', 'an autonumber field needs a pattern such as CUS-{0000}');
     else if (!autonumberPattern.test(field.autonumber.pattern)) {
       fail('autonumber/pattern', 'invalid', "the pattern needs exactly one number group such as '{0000}'");
     }
   }
 
-  if (field.required && field.readOnly && field.defaultValue === undefined && field.type !== 'autonumber') {
+  if (field.required && field.readOnly && field.defaultValue === undefined && fieldType(field.type).writable) {
     fail('readOnly', 'invalid', 'a required read-only field needs a default value');
   }
 

@@ -1,13 +1,12 @@
 import type { MetadataError } from '../change/metadata-error.ts';
+import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldType } from '../schemas/field-def.ts';
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 
 /** Types that can name a record (shown in lists, lookups and expanded references). */
-export const nameFieldTypes: readonly FieldType[] = ['text', 'email', 'phone', 'autonumber'];
-
-const unindexableTypes: readonly FieldType[] = ['longText', 'multiPicklist', 'json'];
+export const nameFieldTypes: readonly FieldType[] = FIELD_TYPES.filter((t) => t.canNameRecords).map((t) => t.type);
 
 /** Checks an object's own invariants (not its fields' type rules); errors hang below `base`. */
 export function checkObject(object: ObjectDef, snapshot: Snapshot, base: string): MetadataError[] {
@@ -46,7 +45,7 @@ export function checkObject(object: ObjectDef, snapshot: Snapshot, base: string)
       const field = object.fields.find((f) => f.id === part.fieldId);
       if (!field || field.deletedAt !== undefined) {
         fail(`indexes/${i}/fields/${j}/fieldId`, 'not_found', `field '${part.fieldId}' is not a live field of '${object.apiName}'`);
-      } else if (unindexableTypes.includes(field.type)) {
+      } else if (!fieldType(field.type).sortable) {
         fail(`indexes/${i}/fields/${j}/fieldId`, 'invalid', `${field.type} fields cannot be indexed`);
       }
     });

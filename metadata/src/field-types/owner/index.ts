@@ -1,0 +1,19 @@
+import type { FieldTypeDefinition } from '../field-type.ts';
+import { equalityOperators, parseId, withNull } from '../shared.ts';
+
+/** A user id; a create that leaves it out gets the acting user. */
+export const owner: FieldTypeDefinition = {
+  type: 'owner',
+  options: [],
+  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'uuid' }),
+  messages: { type: 'must be a user id', format: 'must be a user id' },
+  stored: 'text',
+  slot: { kind: 'text', candidates: ['t4'] },
+  filterOperators: equalityOperators,
+  parseFilterValue: (_field, _op, raw) => parseId(raw),
+  sortable: true,
+  canNameRecords: false,
+  writable: true,
+  filledOnCreate: true,
+  widget: 'owner',
+};
