@@ -80,7 +80,8 @@ function offendingSql(check: DataCheck, field: FieldDef): string {
       return `${isNumber} and (round(${n}, ${Number(check.scale)}) <> ${n} or abs(${n}) >= 10 ^ ${Number(check.precision) - Number(check.scale)})`;
     }
     case 'unique':
-      return `${text} is not null and lower(${text}) in (select lower(d.data->>${id}) from record d where d.tenant_id = record.tenant_id and d.object_id = record.object_id and d.deleted_at is null group by lower(d.data->>${id}) having count(*) > 1)`;
+      // The same key the claims use (migration 15), so a check and a claim never disagree.
+      return `unique_value_key(data->${id}) is not null and unique_value_key(data->${id}) in (select unique_value_key(d.data->${id}) from record d where d.tenant_id = record.tenant_id and d.object_id = record.object_id and d.deleted_at is null group by 1 having count(*) > 1)`;
     case 'picklistValue': {
       const ids = check.valueIds.map(literal).join(', ') || `''`;
       return field.type === 'multiPicklist'
@@ -126,8 +127,8 @@ async function claimExistingUniqueValues(tx: Queryable, tenantId: string, object
   const id = literal(field.id);
   await tx.query(
     `insert into record_unique (tenant_id, object_id, field_id, value_key, record_id)
-     select tenant_id, object_id, $3, lower(trim(data->>${id})), id from record
-      where tenant_id = $1 and object_id = $2 and deleted_at is null and data->>${id} is not null and data->>${id} <> ''
+     select tenant_id, object_id, $3, unique_value_key(data->${id}), id from record
+      where tenant_id = $1 and object_id = $2 and deleted_at is null and unique_value_key(data->${id}) is not null
      on conflict do nothing`,
     [tenantId, objectId, field.id],
   );
