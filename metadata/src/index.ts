@@ -47,6 +47,18 @@ export {
 export { toStoredValue, fromStoredValue, recordInputToData, recordDataToApi } from './compile/record-values.ts';
 export { textLimits, effectiveMaxLength } from './compile/field-limits.ts';
 export { BoundedCache } from './cache/bounded-cache.ts';
+export {
+  FIELD_TYPES,
+  fieldType,
+  fieldOptionNames,
+  type FieldOption,
+  type FieldTypeDefinition,
+  type FieldWidgetName,
+  type ParsedFilterValue,
+  type SlotKind,
+  type SlotMapping,
+  type StoredKind,
+} from './field-types/index.ts';
 
 export { planQuery, operatorsByType, type QueryParams } from './query/plan-query.ts';
 export {

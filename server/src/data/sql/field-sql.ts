@@ -1,27 +1,23 @@
-import { slotOf, systemFieldIds, type FieldDef, type IndexSlot, type ObjectDef } from '@protean/metadata';
+import { fieldType, slotOf, systemFieldIds, type FieldDef, type IndexSlot, type ObjectDef, type StoredKind } from '@protean/metadata';
 
 /** Field ids are validated identifiers; quoting keeps the literal safe regardless. */
 export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 export type SqlKind = 'text' | 'ci_text' | 'numeric' | 'boolean' | 'timestamp' | 'uuid' | 'jsonb';
 
-const CASE_INSENSITIVE: ReadonlySet<string> = new Set(['text', 'longText', 'email', 'phone', 'url', 'autonumber']);
+const sqlKinds: Record<StoredKind, SqlKind> = {
+  text: 'text',
+  ciText: 'ci_text',
+  number: 'numeric',
+  boolean: 'boolean',
+  date: 'text',
+  datetime: 'text',
+  json: 'jsonb',
+};
 
-/** How a field's values compare in SQL. Text compares case-insensitively, as people search. */
+/** How a field's values compare in SQL, from what its type stores. Text compares case-insensitively, as people search. */
 export function sqlKind(field: FieldDef): SqlKind {
-  switch (field.type) {
-    case 'number':
-    case 'currency':
-    case 'percent':
-      return 'numeric';
-    case 'boolean':
-      return 'boolean';
-    case 'multiPicklist':
-    case 'json':
-      return 'jsonb';
-    default:
-      return CASE_INSENSITIVE.has(field.type) ? 'ci_text' : 'text';
-  }
+  return sqlKinds[fieldType(field.type).stored];
 }
 
 export interface FieldSql {
@@ -73,7 +69,8 @@ export function fieldSql(object: ObjectDef, field: FieldDef, alias: string): Fie
 export function slotValue(slot: IndexSlot, field: FieldDef, stored: unknown): string | number | null {
   if (stored === undefined || stored === null) return null;
   if (slot.startsWith('n')) return typeof stored === 'number' ? stored : null;
-  if (slot.startsWith('d')) return typeof stored === 'string' ? (field.type === 'date' ? `${stored}T00:00:00Z` : stored) : null;
+  // A date's slot holds midnight UTC of that day.
+  if (slot.startsWith('d')) return typeof stored === 'string' ? (fieldType(field.type).stored === 'date' ? `${stored}T00:00:00Z` : stored) : null;
   if (typeof stored !== 'string') return null;
   return sqlKind(field) === 'ci_text' ? stored.toLowerCase() : stored;
 }
