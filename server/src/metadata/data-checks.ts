@@ -1,4 +1,4 @@
-import { slotOf, type DataCheck, type FieldDef, type ObjectDef, type Snapshot } from '@protean/metadata';
+import { fieldType, slotOf, type DataCheck, type FieldDef, type ObjectDef, type Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { toStoredValue } from '../data/record-codec.ts';
@@ -55,8 +55,9 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
 function slotValueSql(slot: string, field: FieldDef): string {
   const value = `(data->>${literal(field.id)})`;
   if (slot.startsWith('n')) return `${value}::float8`;
-  if (slot.startsWith('d')) return field.type === 'date' ? `(${value} || 'T00:00:00Z')::timestamptz` : `${value}::timestamptz`;
-  return ['text', 'longText', 'email', 'phone', 'url', 'autonumber'].includes(field.type) ? `lower(${value})` : value;
+  const stored = fieldType(field.type).stored;
+  if (slot.startsWith('d')) return stored === 'date' ? `(${value} || 'T00:00:00Z')::timestamptz` : `${value}::timestamptz`;
+  return stored === 'ciText' ? `lower(${value})` : value;
 }
 
 function offendingSql(check: DataCheck, field: FieldDef): string {
@@ -84,7 +85,8 @@ function offendingSql(check: DataCheck, field: FieldDef): string {
       return `unique_value_key(data->${id}) is not null and unique_value_key(data->${id}) in (select unique_value_key(d.data->${id}) from record d where d.tenant_id = record.tenant_id and d.object_id = record.object_id and d.deleted_at is null group by 1 having count(*) > 1)`;
     case 'picklistValue': {
       const ids = check.valueIds.map(literal).join(', ') || `''`;
-      return field.type === 'multiPicklist'
+      // A multi-picklist stores a JSON array of value ids, a picklist one id.
+      return fieldType(field.type).stored === 'json'
         ? `${present} and exists (select 1 from jsonb_array_elements_text(data->${id}) v where v in (${ids}))`
         : `${present} and ${text} in (${ids})`;
     }
