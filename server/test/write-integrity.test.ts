@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../src/auth/principal.ts';
+import type { RequestContext } from '../src/data/request-context.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+function principalOf(t: TestTenant): Principal {
+  return { tenantId: t.id, tenantSlug: t.slug, tenantName: t.slug, userId: t.adminId, userName: 'Test Admin', role: 'admin', locale: 'en', via: 'apiKey' };
+}
+
+async function contextOf(t: TestTenant): Promise<RequestContext> {
+  return { principal: principalOf(t), model: await h.server.metadata.model(t.id) };
+}
+
+async function ok(response: { statusCode: number; body: string }, status = 200): Promise<void> {
+  expect(response.statusCode, response.body).toBe(status);
+}
+
+const gadget = {
+  op: 'createObject',
+  object: {
+    apiName: 'gadget',
+    labels: { en: { singular: 'Gadget', plural: 'Gadgets' } },
+    fields: [
+      { apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true },
+      { apiName: 'code', type: 'text', labels: { en: 'Code' } },
+      { apiName: 'serial', type: 'text', labels: { en: 'Serial' } },
+      { apiName: 'weight', type: 'number', labels: { en: 'Weight' } },
+    ],
+  },
+};
+
+describe('the metadata revision fence', () => {
+  it('a write validated against an older revision is validated again against the revision it commits with', async () => {
+    const t = await createTestTenant(h, 'fence');
+    await ok(await t.api('POST', '/metadata/changes', { operations: [gadget] }));
+    const stale = await contextOf(t);
+    const object = h.server.data.object(stale.model, 'gadget');
+    await ok(await t.api('PATCH', '/metadata/objects/gadget/fields/code', { required: true, backfill: 'none' }));
+    await expect(h.server.data.create(stale, object, { name: 'Late' })).rejects.toMatchObject({ status: 422, errors: [{ field: 'code', code: 'required' }] });
+
+    await ok(await t.api('POST', '/records/gadget', { name: 'First', code: 'a', serial: 'S-1' }), 201);
+    const beforeUnique = await contextOf(t);
+    await ok(await t.api('PATCH', '/metadata/objects/gadget/fields/serial', { unique: true }));
+    await expect(h.server.data.create(beforeUnique, object, { name: 'Copy', code: 'b', serial: 's-1 ' })).rejects.toMatchObject({ status: 409, errors: [{ field: 'serial', code: 'unique' }] });
+    expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(1);
+  });
+
+  it('writes streaming while fields are made required, unique, deleted and purged never break the model they commit with', async () => {
+    const t = await createTestTenant(h, 'stream');
+    await ok(await t.api('POST', '/metadata/changes', { operations: [gadget] }));
+    let i = 0;
+    let running = true;
+    const statuses = new Map<number, number>();
+    const writer = async () => {
+      while (running && i < 400) {
+        const n = i++;
+        // Half the writes leave `code` out: once it is required they must be refused, never saved empty.
+        const body = { name: `G${n}`, serial: `S-${n}`, weight: n, ...(n % 2 ? { code: `c${n}` } : {}) };
+        const r = await t.api('POST', '/records/gadget', body);
+        statuses.set(r.statusCode, (statuses.get(r.statusCode) ?? 0) + 1);
+      }
+    };
+    const writers = Array.from({ length: 4 }, writer);
+    const waitFor = async (count: number) => {
+      const deadline = Date.now() + 20_000;
+      while (i < count && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await waitFor(40);
+    await ok(await t.api('PATCH', '/metadata/objects/gadget/fields/code', { required: true, backfill: 'none' }));
+    await waitFor(100);
+    await ok(await t.api('PATCH', '/metadata/objects/gadget/fields/serial', { unique: true }));
+    await waitFor(160);
+    const layouts = json<{ layouts: { id: string; objectId: string; sections: { fields: { fieldId: string }[] }[] }[] }>(await t.api('GET', '/metadata/snapshot')).layouts;
+    const weightId = (await h.server.metadata.model(t.id)).field((await h.server.metadata.model(t.id)).object('gadget')!, 'weight')!.id;
+    for (const layout of layouts.filter((l) => l.sections.some((s) => s.fields.some((f) => f.fieldId === weightId)))) {
+      const sections = layout.sections.map((s) => ({ ...s, fields: s.fields.filter((f) => f.fieldId !== weightId) }));
+      await ok(await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, sections }));
+    }
+    await ok(await t.api('DELETE', '/metadata/objects/gadget/fields/weight'));
+    await ok(await t.api('POST', '/metadata/changes', { operations: [{ op: 'purgeField', object: 'gadget', field: 'weight' }] }));
+    // The new number field takes the slot the purge freed.
+    await ok(await t.api('POST', '/metadata/objects/gadget/fields', { apiName: 'score', type: 'number', labels: { en: 'Score' } }), 201);
+    await waitFor(220);
+    running = false;
+    await Promise.all(writers);
+    expect([...statuses.keys()].every((s) => s === 201 || s === 422), JSON.stringify([...statuses])).toBe(true);
+    expect(statuses.get(201)).toBeGreaterThan(50);
+
+    const model = await h.server.metadata.model(t.id);
+    const object = model.object('gadget')!;
+    const field = (name: string) => object.fields.find((f) => f.apiName === name)!.id;
+    const slot = Object.entries(object.indexSlots ?? {}).find(([, id]) => id === field('score'))?.[0];
+    expect(slot, 'score took an index slot').toBeDefined();
+    const [facts] = await h.db.system((q) =>
+      q.query<{ missing_code: number; unclaimed_serial: number; stale_slot: number; with_weight: number }>(
+        `select count(*) filter (where not data ? $3)::int as missing_code,
+                count(*) filter (where data ? $4 and not exists (select 1 from record_unique u where u.tenant_id = r.tenant_id and u.record_id = r.id and u.field_id = $4))::int as unclaimed_serial,
+                count(*) filter (where ix_${slot} is not null and not data ? $5)::int as stale_slot,
+                count(*) filter (where data ? $6)::int as with_weight
+           from record r where tenant_id = $1 and object_id = $2 and deleted_at is null`,
+        [t.id, object.id, field('code'), field('serial'), field('score'), object.fields.find((f) => f.apiName === 'weight')?.id ?? 'purged'],
+      ),
+    );
+    expect(facts).toEqual({ missing_code: 0, unclaimed_serial: 0, stale_slot: 0, with_weight: 0 });
+    const filtered = await t.api('GET', '/records/gadget?filter=' + encodeURIComponent(JSON.stringify({ field: "score", op: "gte", value: 0 })) + '&limit=200');
+    expect(filtered.statusCode, filtered.body).toBe(200);
+    expect(json<{ data: unknown[] }>(filtered).data).toHaveLength(0);
+  });
+});
+
+describe('integrity under concurrency', () => {
+  it('a lookup never points at a deleted record, whichever of link and delete comes first', async () => {
+    const t = await createTestTenant(h, 'link');
+    const orgs = json<{ results: { id: string }[] }>(
+      await t.api('POST', '/records/organization/batch', { operations: Array.from({ length: 30 }, (_, n) => ({ op: 'create', data: { name: `Org ${n}` } })) }),
+    ).results.map((r) => r.id);
+    await Promise.all(
+      orgs.flatMap((org, n) => [
+        t.api('POST', '/records/customer', { first_name: 'C', last_name: String(n), organization: org }),
+        t.api('DELETE', `/records/organization/${org}`),
+      ]),
+    );
+    const [dangling] = await h.db.system((q) =>
+      q.query<{ n: number }>(
+        `select count(*)::int as n from record c
+          where c.tenant_id = $1 and c.object_id = 'customer' and c.deleted_at is null and c.data ? 'organization'
+            and not exists (select 1 from record o where o.tenant_id = c.tenant_id and o.object_id = 'organization' and o.id = (c.data->>'organization')::uuid and o.deleted_at is null)`,
+        [t.id],
+      ),
+    );
+    expect(dangling!.n).toBe(0);
+  });
+
+  it('holding a link open makes a concurrent delete wait for it and then apply its on-delete rule to it', async () => {
+    const t = await createTestTenant(h, 'hold');
+    const org = String(json(await t.api('POST', '/records/organization', { name: 'Held' }))['id']);
+    const ctx = await contextOf(t);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let linked!: () => void;
+    const linkedNow = new Promise<void>((resolve) => (linked = resolve));
+    const link = h.server.data.save.inScope(ctx, async (_scope, inner) => {
+      const customer = await h.server.data.create(inner, inner.model.object('customer')!, { first_name: 'Late', last_name: 'Link', organization: org });
+      linked();
+      await gate;
+      return String(customer['id']);
+    });
+    await linkedNow;
+    const deleting = t.api('DELETE', `/records/organization/${org}`);
+    // On PGlite the delete queues behind the open transaction; on PostgreSQL it waits on the row lock.
+    setTimeout(release, 50);
+    const customer = await link;
+    const deleted = await deleting;
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    // The lookup's rule (set null) reached the customer linked a moment before: nothing dangles.
+    expect(json(await t.api('GET', `/records/customer/${customer}`))['organization']).toBeNull();
+  });
+
+  it('releasing a unique value removes only the claim of the record that held it', async () => {
+    const t = await createTestTenant(h, 'claim');
+    await ok(await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'tax_id', type: 'text', labels: { en: 'Tax ID' }, unique: true }), 201);
+    const holder = String(json(await t.api('POST', '/records/organization', { name: 'Holder', tax_id: 'T-1' }))['id']);
+    const model = await h.server.metadata.model(t.id);
+    const taxId = model.field(model.object('organization')!, 'tax_id')!.id;
+    // A record stored with the same value but no claim (as data written before a bug fix would be).
+    const twin = String(json(await t.api('POST', '/records/organization', { name: 'Twin' }))['id']);
+    await h.db.system((q) => q.query(`update record set data = data || jsonb_build_object($3::text, 't-1') where tenant_id = $1 and id = $2`, [t.id, twin, taxId]));
+    await ok(await t.api('DELETE', `/records/organization/${twin}`), 204);
+    const copy = await t.api('POST', '/records/organization', { name: 'Copy', tax_id: ' t-1' });
+    expect(copy.statusCode, copy.body).toBe(409);
+    expect(json((await t.api('GET', `/records/organization/${holder}`)))['tax_id']).toBe('T-1');
+  });
+
+  it('user emails are unique whatever their case, even when created at once', async () => {
+    const t = await createTestTenant(h, 'mail');
+    const user = (email: string) => t.api('POST', '/users', { email, name: 'Twin', role: 'standard', password: 'long enough secret' });
+    const results = await Promise.all([user('Same@Example.com'), user('same@example.COM'), user('SAME@example.com')]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409]);
+  });
+
+  it('a batch keeps the order of its operations, and a second upsert of a key updates what the first created', async () => {
+    const t = await createTestTenant(h, 'order');
+    await ok(await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'tax_id', type: 'text', labels: { en: 'Tax ID' }, unique: true }), 201);
+    const r = await t.api('POST', '/records/organization/batch?return=representation', {
+      operations: [
+        { op: 'upsert', matchField: 'tax_id', data: { name: 'First', tax_id: 'K-1' } },
+        { op: 'create', data: { name: 'Between' } },
+        { op: 'upsert', matchField: 'tax_id', data: { name: 'Second', tax_id: 'k-1' } },
+      ],
+    });
+    await ok(r);
+    const data = json<{ data: { id: string; name: string }[] }>(r).data;
+    expect(data.map((d) => d.name)).toEqual(['First', 'Between', 'Second']);
+    expect(data[2]!.id).toBe(data[0]!.id);
+    const events = await h.db.system((q) =>
+      q.query<{ event: string; record_id: string }>("select event, record_id from outbox where tenant_id = $1 and object_id = 'organization' order by id", [t.id]),
+    );
+    expect(events.map((e) => [e.event, e.record_id])).toEqual([
+      ['created', data[0]!.id],
+      ['created', data[1]!.id],
+      ['updated', data[0]!.id],
+    ]);
+  });
+});
