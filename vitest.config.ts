@@ -6,12 +6,20 @@
 //   studio-browser:                     studio/test/**/*.browser.test.ts, driving Debian's Chromium
 //                                       with playwright-core against the built studio
 //
+//   server-postgres:                    the server's tests again against a PostgreSQL server, only
+//                                       when PROTEAN_TEST_POSTGRES_URL is set (.ci/run sets it)
+//
 // Every project runs in forked child processes started with --no-node-snapshot, which
 // isolated-vm needs. Integration tests reach a real database (DATABASE_URL, else PGlite),
-// hence timeouts well above Vitest's defaults.
+// hence timeouts well above Vitest's defaults. With PROTEAN_TEST_POSTGRES_URL set, one run
+// covers both databases: `server` on PGlite (DATABASE_URL emptied) and `server-postgres` on
+// that server. Only the server's tests open a database.
 import { defineConfig } from 'vitest/config';
 
 const nodePackages = ['metadata', 'runtime', 'plugins', 'server'] as const;
+const postgresUrl = process.env['PROTEAN_TEST_POSTGRES_URL'];
+// An empty DATABASE_URL means PGlite to the test harness (a variable cannot be unset here).
+const databaseEnv = (name: string) => (name === 'server' && postgresUrl ? { env: { DATABASE_URL: '' } } : {});
 
 export default defineConfig({
   test: {
@@ -30,8 +38,20 @@ export default defineConfig({
           name,
           include: [`${name}/src/**/*.test.ts`, `${name}/test/**/*.test.ts`],
           exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+          ...databaseEnv(name),
         },
       })),
+      ...(postgresUrl
+        ? [{
+            extends: true,
+            test: {
+              name: 'server-postgres',
+              include: ['server/src/**/*.test.ts', 'server/test/**/*.test.ts'],
+              exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+              env: { DATABASE_URL: postgresUrl },
+            },
+          }]
+        : []),
       {
         extends: true,
         test: {

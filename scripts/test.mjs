@@ -5,9 +5,11 @@
 //
 // Arguments after `npm test --` go to Vitest (e.g. `npm test -- --project runtime`).
 // Tests read DATABASE_URL themselves: set, they use that Postgres server; unset, PGlite.
+// With PROTEAN_TEST_POSTGRES_URL set (.ci/run), the one Vitest run covers both: the `server`
+// project on PGlite and `server-postgres` on that server (see vitest.config.ts).
 // Environment:
 //   PROTEAN_TEST_OUTPUT  folder for the JSON report and summary.json (default test-output)
-//   PROTEAN_TEST_LABEL   prefix for the summary line ("pglite: 3 passed, 0 failed"), used by .ci/run
+//   PROTEAN_TEST_LABEL   optional prefix for the summary line ("label: 3 passed, 0 failed")
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -32,16 +34,27 @@ function run(title, command, args, options = {}) {
   return ok;
 }
 
-function describeDatabase() {
-  const url = process.env.DATABASE_URL;
-  if (!url) return 'PGlite (embedded, DATABASE_URL not set)';
+function describeServer(url, name) {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
     return `Postgres server ${parsed.toString()}`;
   } catch {
-    return 'Postgres server (DATABASE_URL is set but is not a valid URL)';
+    return `Postgres server (${name} is set but is not a valid URL)`;
   }
+}
+
+function describeDatabase() {
+  const both = process.env.PROTEAN_TEST_POSTGRES_URL;
+  if (both) return `PGlite (project server) and ${describeServer(both, 'PROTEAN_TEST_POSTGRES_URL')} (project server-postgres)`;
+  const url = process.env.DATABASE_URL;
+  if (!url) return 'PGlite (embedded, DATABASE_URL not set)';
+  return describeServer(url, 'DATABASE_URL');
+}
+
+function databaseLabel() {
+  if (process.env.PROTEAN_TEST_POSTGRES_URL) return 'pglite+postgres';
+  return process.env.DATABASE_URL ? 'postgres' : 'pglite';
 }
 
 function findViteConfig(dir) {
@@ -104,7 +117,7 @@ if (existsSync(reportFile)) {
 }
 steps.vitest = vitestOk ? 'passed' : 'failed';
 
-writeFileSync(join(outputDir, 'summary.json'), `${JSON.stringify({ passed, failed, steps, node: process.versions.node, database: process.env.DATABASE_URL ? 'postgres' : 'pglite' }, null, 2)}\n`);
+writeFileSync(join(outputDir, 'summary.json'), `${JSON.stringify({ passed, failed, steps, node: process.versions.node, database: databaseLabel() }, null, 2)}\n`);
 const label = process.env.PROTEAN_TEST_LABEL ? `${process.env.PROTEAN_TEST_LABEL}: ` : '';
 process.stdout.write(`\n${label}${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 ? 1 : 0);
