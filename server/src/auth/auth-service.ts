@@ -62,6 +62,8 @@ export class AuthService {
 
   async start(): Promise<void> {
     await this.#db.listen(AUTH_CHANNEL, (payload) => this.#evict(JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string }));
+    // A logout or revocation announced while the listening connection was down was never heard.
+    this.#db.onReconnect(() => this.#cache.clear());
   }
 
   #evict({ tenantId, userId, credentialHash }: { tenantId: string; userId?: string | undefined; credentialHash?: string | undefined }): void {

@@ -32,6 +32,10 @@ export class TtlCache<V> {
     this.#entries.delete(key);
   }
 
+  clear(): void {
+    this.#entries.clear();
+  }
+
   deleteWhere(predicate: (value: V) => boolean): void {
     for (const [key, entry] of this.#entries) if (predicate(entry.value)) this.#entries.delete(key);
   }

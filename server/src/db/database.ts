@@ -34,6 +34,11 @@ export interface Database {
   /** Cross-process signal (Postgres NOTIFY, or an in-process channel for PGlite). */
   notify(channel: string, payload: string): Promise<void>;
   listen(channel: string, handler: (payload: string) => void): Promise<void>;
+  /**
+   * Called after the listening connection came back from a drop (a Postgres restart): notices
+   * sent meanwhile are lost, so whatever a notice keeps fresh must be re-read.
+   */
+  onReconnect(handler: () => void): void;
   close(): Promise<void>;
 }
 

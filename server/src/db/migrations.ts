@@ -252,6 +252,26 @@ revoke insert, delete on tenant from protean_app;
 analyze record;`,
   },
   {
+    id: 12,
+    name: 'outbox in commit order, consumer checkpoints',
+    // ADR 0006: each event carries the id of the transaction that wrote it; a consumer reads, in
+    // (txid, id) order, only events of transactions older than every one still running, so no
+    // event can commit behind its checkpoint. Metadata events belong to no object or record.
+    sql: `
+alter table outbox
+  alter column object_id drop not null,
+  alter column record_id drop not null,
+  add column txid xid8 not null default pg_current_xact_id();
+create index outbox_commit_order on outbox (txid, id);
+create table outbox_checkpoint (
+  consumer text primary key,
+  txid xid8 not null default '0',
+  id bigint not null default 0,
+  updated_at timestamptz not null default now()
+);
+revoke all on outbox_checkpoint from protean_app;`,
+  },
+  {
     id: 15,
     name: 'one unique key function, case-insensitive user emails',
     // Uniqueness is decided in one place, in SQL, for claims, upsert matches and the checks of a

@@ -27,6 +27,8 @@ export class PgListener {
     const fresh = !set;
     if (!set) this.#handlers.set(channel, (set = new Set()));
     set.add(handler);
+    // While a reconnect is pending, it listens on every channel registered by then.
+    if (this.#timer) return;
     if (!this.#client) await this.#connect();
     else if (fresh) await this.#client.query(`listen ${pg.escapeIdentifier(channel)}`);
   }
@@ -41,14 +43,30 @@ export class PgListener {
   }
 
   async #open(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url });
+    // Keepalive finds a peer that vanished without closing the socket (a host gone, not a restart).
+    const client = new pg.Client({ connectionString: this.#url, keepAlive: true });
+    let ended = false;
     client.on('error', () => this.#lost(client));
-    client.on('end', () => this.#lost(client));
+    client.on('end', () => {
+      ended = true;
+      this.#lost(client);
+    });
     client.on('notification', (message) => {
       for (const h of this.#handlers.get(message.channel) ?? []) h(message.payload ?? '');
     });
-    await client.connect();
-    for (const channel of this.#handlers.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    try {
+      await client.connect();
+      for (const channel of this.#handlers.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    // Closed meanwhile, or dropped before it was ours (its 'end' found no owner): not a live connection.
+    if (this.#closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    if (ended) throw new Error('The listening connection ended while it was being opened');
     this.#client = client;
     this.#delay = RECONNECT_MIN_MS;
   }
@@ -66,7 +84,7 @@ export class PgListener {
       this.#timer = undefined;
       this.#connect().then(
         () => {
-          for (const handler of this.#reconnected) handler();
+          if (!this.#closed) for (const handler of this.#reconnected) handler();
         },
         () => {
           this.#delay = Math.min(this.#delay * 2, RECONNECT_MAX_MS);

@@ -103,6 +103,9 @@ export class PgliteDatabase implements Database {
     set.add(handler);
   }
 
+  /** The in-process channel never drops, so there is nothing to reconnect. */
+  onReconnect(): void {}
+
   close(): Promise<void> {
     return this.#exclusive(() => this.#db.close());
   }

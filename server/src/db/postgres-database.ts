@@ -98,7 +98,7 @@ export class PostgresDatabase implements Database {
   }
 
   /** Called after the listening connection came back: notices sent while it was down are lost. */
-  onListenerReconnect(handler: () => void): void {
+  onReconnect(handler: () => void): void {
     this.#listener.onReconnect(handler);
   }
 

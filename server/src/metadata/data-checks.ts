@@ -3,6 +3,7 @@ import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { toStoredValue } from '../data/record-codec.ts';
 import { literal } from '../data/sql/field-sql.ts';
+import { writeModelEvent } from '../events/model-events.ts';
 
 const NUMERIC = '^-?[0-9]+(\\.[0-9]+)?$';
 const EMAIL = '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$';
@@ -13,8 +14,9 @@ const PHONE = '^[+0-9 ().-]{3,}$';
  * Answers the planner's data checks: counts the live records each tightened definition would
  * break. A check with a backfill writes the value into those records instead (in the change's
  * transaction); without one the change is refused with the count, so nothing saved is lost.
+ * Each backfilled record gets its `updated` event, as any other change of its values would.
  */
-export async function runDataChecks(tx: Queryable, tenantId: string, next: Snapshot, checks: readonly DataCheck[]): Promise<FieldProblem[]> {
+export async function runDataChecks(tx: Queryable, tenantId: string, next: Snapshot, checks: readonly DataCheck[], actorId: string | null = null): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   for (const check of checks) {
     const object = next.objects.find((o) => o.id === check.objectId);
@@ -27,12 +29,17 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
       // The slot column is refreshed from the new value, so filters see it at once.
       const slot = slotOf(object, field.id);
       const slotUpdate = slot ? `, ix_${slot} = ${slotValueSql(slot, field)}` : '';
-      await tx.query(`update record set data = jsonb_set(data, array[$3::text], $4::jsonb)${slotUpdate}, version = version + 1, updated_at = now() where ${scope} and (${offending})`, [
-        tenantId,
-        object.id,
-        field.id,
-        JSON.stringify(stored),
-      ]);
+      await tx.query(
+        `with before as materialized (select id, data->$3 as value from record where ${scope} and (${offending}) for update),
+         changed as (
+           update record set data = jsonb_set(data, array[$3::text], $4::jsonb)${slotUpdate}, version = version + 1, updated_at = now()
+            where tenant_id = $1 and object_id = $2 and id in (select id from before)
+            returning id, version)
+         insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
+         select $1, $2, c.id, 'updated', jsonb_build_object('version', c.version, 'changes', jsonb_build_object($3::text, jsonb_build_object('from', b.value, 'to', $4::jsonb)), 'cause', 'backfill'), $5
+           from changed c join before b using (id) order by c.id`,
+        [tenantId, object.id, field.id, JSON.stringify(stored), actorId],
+      );
       continue;
     }
     const rows = await tx.query<{ n: number }>(`select count(*)::int as n from record where ${scope} and (${offending})`, [tenantId, object.id]);
@@ -140,7 +147,7 @@ async function claimExistingUniqueValues(tx: Queryable, tenantId: string, object
  * What a change does to stored data besides checks: a field that stops being a live unique
  * field releases its claimed values; a purged field's values and slot are dropped for good.
  */
-export async function applyDataActions(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot): Promise<void> {
+export async function applyDataActions(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot, actorId: string | null = null): Promise<void> {
   for (const before of current.objects) {
     const after = next.objects.find((o) => o.id === before.id);
     for (const field of before.fields) {
@@ -150,14 +157,19 @@ export async function applyDataActions(tx: Queryable, tenantId: string, current:
       if (wasUnique && !isUnique) {
         await tx.query('delete from record_unique where tenant_id = $1 and object_id = $2 and field_id = $3', [tenantId, before.id, field.id]);
       }
-      if (after && !now) await purgeFieldData(tx, tenantId, before, field);
+      if (after && !now) await purgeFieldData(tx, tenantId, before, field, actorId);
     }
   }
 }
 
-async function purgeFieldData(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef): Promise<void> {
+/** One event per purged field with the count of records it was dropped from, not one per record: the values were already hidden since the field's deletion. */
+async function purgeFieldData(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, actorId: string | null): Promise<void> {
   const slot = slotOf(object, field.id);
-  await tx.query(`update record set data = data - $3${slot ? `, ix_${slot} = null` : ''} where tenant_id = $1 and object_id = $2 and data ? $3`, [tenantId, object.id, field.id]);
+  const rows = await tx.query<{ n: number }>(
+    `with purged as (update record set data = data - $3${slot ? `, ix_${slot} = null` : ''} where tenant_id = $1 and object_id = $2 and data ? $3 returning 1) select count(*)::int as n from purged`,
+    [tenantId, object.id, field.id],
+  );
   if (field.type === 'lookup') await tx.query('delete from record_link where tenant_id = $1 and field_id = $2', [tenantId, field.id]);
+  await writeModelEvent(tx, tenantId, { event: 'field.purged', objectId: object.id, payload: { fieldId: field.id, apiName: field.apiName, records: rows[0]?.n ?? 0 } }, actorId);
 }
 

@@ -6,6 +6,8 @@ import { fenceSql, queryOne, type Database, type Queryable } from '../db/databas
 import { notFound, validationError } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, runDataChecks } from './data-checks.ts';
+import { notifyOutbox } from '../events/outbox-channel.ts';
+import { summariseDiff, writeModelEvent } from '../events/model-events.ts';
 import { localeOf } from './words.ts';
 
 const METADATA_CHANNEL = 'protean_metadata';
@@ -43,6 +45,8 @@ export class MetadataService {
       // Revisions only grow; a late notice of an older one must not move a tenant back.
       if (tenantId && revision && Number(revision) > (this.#current.get(tenantId) ?? 0)) this.#current.set(tenantId, Number(revision));
     });
+    // Notices sent while the listening connection was down are lost: re-read every tenant's revision.
+    this.#db.onReconnect(() => this.#current.clear());
   }
 
   async model(tenantId: string): Promise<TenantModel> {
@@ -107,21 +111,23 @@ export class MetadataService {
           planned.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}) })),
         );
       }
-      const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks);
+      const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks, principal.userId);
       if (refusals.length) throw validationError('The change would break existing records', refusals);
       const revision = tenant.current_revision + 1;
       const next: Snapshot = { ...assignIndexSlots(current, planned.next), revision };
-      await applyDataActions(tx, principal.tenantId, current, next);
+      await applyDataActions(tx, principal.tenantId, current, next, principal.userId);
       await tx.query(
         'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
         [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(planned.diff), principal.userId, principal.userName, message],
       );
       await tx.query('update tenant set current_revision = $2 where id = $1', [principal.tenantId, revision]);
+      await writeModelEvent(tx, principal.tenantId, { event: 'metadata.revision', payload: { revision, message, changes: summariseDiff(planned.diff) } }, principal.userId);
       return { revision, diff: planned.diff, snapshot: next };
     });
     this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
     this.#current.set(principal.tenantId, result.revision);
     await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
+    await notifyOutbox(this.#db);
     return { revision: result.revision, diff: result.diff };
   }
 

@@ -1,0 +1,139 @@
+import type { Database, Queryable } from '../db/database.ts';
+import { advanceCheckpoint, claimCheckpoint, ensureCheckpoint } from './outbox-checkpoint.ts';
+import { OUTBOX_CHANNEL } from './outbox-channel.ts';
+import { outboxHeldBack, readOutbox, type OutboxEvent } from './outbox-reader.ts';
+
+/**
+ * Handles a batch inside the transaction that then advances the checkpoint: bookkeeping written
+ * with `tx` commits together with the new position, or not at all. Throwing leaves the
+ * checkpoint where it was, and the same events come again after a backoff. On PGlite every
+ * transaction is serialised, so a handler must use `tx` and not open another transaction.
+ */
+export type OutboxHandler = (events: readonly OutboxEvent[], tx: Queryable) => Promise<void>;
+
+export interface OutboxConsumerOptions {
+  /** Names the checkpoint; processes running the same name share it and never both deliver a batch. */
+  name: string;
+  handle: OutboxHandler;
+  batchSize?: number;
+  /** Safety net for lost notices: the outbox is read at least this often. */
+  pollMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** A failed batch (handler or database); it will be retried. */
+  onError?: (error: unknown, attempt: number) => void;
+}
+
+const DEFAULTS = { batchSize: 100, pollMs: 1_000, retryMinMs: 100, retryMaxMs: 30_000 };
+// Events committed but behind an older running transaction: look again soon, no notice will come.
+const HELD_BACK_MS = 25;
+
+interface BatchResult {
+  delivered: number;
+  heldBack: boolean;
+}
+
+/**
+ * Delivers the outbox to one handler at least once, in commit order (ADR 0006). Wakes on a
+ * NOTIFY after commit, on a reconnect of the listening connection, and every `pollMs`; a failing
+ * batch is retried with exponential backoff without moving past it.
+ */
+export class OutboxConsumer {
+  readonly #db: Database;
+  readonly #name: string;
+  readonly #handle: OutboxHandler;
+  readonly #options: typeof DEFAULTS;
+  readonly #onError: (error: unknown, attempt: number) => void;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #woken = false;
+  #wakeSleeper: (() => void) | undefined;
+
+  constructor(db: Database, options: OutboxConsumerOptions) {
+    if (!options.name) throw new Error('An outbox consumer needs a name');
+    this.#db = db;
+    this.#name = options.name;
+    this.#handle = options.handle;
+    this.#options = {
+      batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      pollMs: options.pollMs ?? DEFAULTS.pollMs,
+      retryMinMs: options.retryMinMs ?? DEFAULTS.retryMinMs,
+      retryMaxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
+    };
+    this.#onError = options.onError ?? ((error, attempt) => console.error(`outbox consumer ${this.#name}: batch failed (attempt ${attempt})`, error));
+  }
+
+  /** Creates the checkpoint at the start of the outbox if this name is new, then delivers until `stop`. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.#db.system((tx) => ensureCheckpoint(tx, this.#name));
+    await this.#db.listen(OUTBOX_CHANNEL, () => this.wake());
+    this.#db.onReconnect(() => this.wake());
+    this.#running = this.#loop();
+  }
+
+  /** Delivers what is there now, sooner than the poll would. */
+  wake(): void {
+    this.#woken = true;
+    this.#wakeSleeper?.();
+  }
+
+  /** One batch, outside the loop (tests, scripts): the number of events handled. Throws what the handler threw. */
+  async deliverOnce(): Promise<number> {
+    await this.#db.system((tx) => ensureCheckpoint(tx, this.#name));
+    return (await this.#batch()).delivered;
+  }
+
+  /** Stops after the batch in flight, if any. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wakeSleeper?.();
+    await this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopped) {
+      this.#woken = false;
+      let delay: number;
+      try {
+        const result = await this.#batch();
+        failures = 0;
+        delay = result.delivered === this.#options.batchSize ? 0 : result.heldBack ? HELD_BACK_MS : this.#options.pollMs;
+      } catch (error) {
+        failures += 1;
+        this.#onError(error, failures);
+        delay = Math.min(this.#options.retryMinMs * 2 ** (failures - 1), this.#options.retryMaxMs);
+      }
+      // A notice that came in during the batch is for events it may not have seen; a failing batch waits its backoff out.
+      if (this.#woken && failures === 0) continue;
+      if (delay > 0) await this.#sleep(delay, failures === 0);
+    }
+  }
+
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeSleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakeSleeper = wakeable ? done : () => this.#stopped && done();
+    });
+  }
+
+  #batch(): Promise<BatchResult> {
+    return this.#db.system(async (tx) => {
+      const at = await claimCheckpoint(tx, this.#name);
+      // Another process of this consumer holds the checkpoint and is delivering.
+      if (!at) return { delivered: 0, heldBack: false };
+      const events = await readOutbox(tx, at, this.#options.batchSize);
+      const last = events.at(-1);
+      if (!last) return { delivered: 0, heldBack: await outboxHeldBack(tx, at) };
+      await this.#handle(events, tx);
+      await advanceCheckpoint(tx, this.#name, last.position);
+      return { delivered: events.length, heldBack: false };
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import type { Queryable } from '../db/database.ts';
+
+/** Where a consumer stands: the last event it has been given, in (txid, id) order. */
+export interface OutboxPosition {
+  /** The writing transaction's id (xid8), as text: it can exceed 2^53. */
+  txid: string;
+  id: number;
+}
+
+export const OUTBOX_START: OutboxPosition = { txid: '0', id: 0 };
+
+/** One event as consumers see it; `id` is stable: a redelivery carries the same id. */
+export interface OutboxEvent {
+  id: number;
+  tenantId: string;
+  /** The record's object; null for events about the model itself (`metadata.revision`). */
+  objectId: string | null;
+  recordId: string | null;
+  event: string;
+  payload: unknown;
+  actorId: string | null;
+  occurredAt: string;
+  position: OutboxPosition;
+}
+
+interface OutboxRow {
+  id: number;
+  tenant_id: string;
+  object_id: string | null;
+  record_id: string | null;
+  event: string;
+  payload: unknown;
+  actor_id: string | null;
+  occurred_at: string;
+  txid: string;
+}
+
+/**
+ * Events after `after`, written by transactions that ended before the oldest one still running
+ * began (ADR 0006). Every transaction below that horizon is over, so no event can still appear
+ * below it: once read past, a position never has an event committed behind it. Reads across
+ * tenants, so `q` is the system connection.
+ */
+export async function readOutbox(q: Queryable, after: OutboxPosition, limit: number): Promise<OutboxEvent[]> {
+  const rows = await q.query<OutboxRow>(
+    `select id, tenant_id, object_id, record_id, event, payload, actor_id, occurred_at, txid::text as txid
+       from outbox
+      where (txid, id) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
+      order by txid, id
+      limit $3`,
+    [after.txid, after.id, limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    objectId: r.object_id,
+    recordId: r.record_id,
+    event: r.event,
+    payload: r.payload,
+    actorId: r.actor_id,
+    occurredAt: r.occurred_at,
+    position: { txid: r.txid, id: r.id },
+  }));
+}
+
+/**
+ * True when events after `after` are committed but held behind the horizon by an older
+ * transaction still running: the reader should look again soon rather than wait for a notice.
+ */
+export async function outboxHeldBack(q: Queryable, after: OutboxPosition): Promise<boolean> {
+  const rows = await q.query<{ held: boolean }>(
+    `select exists (select 1 from outbox where (txid, id) > ($1::xid8, $2::bigint) and txid >= pg_snapshot_xmin(pg_current_snapshot())) as held`,
+    [after.txid, after.id],
+  );
+  return rows[0]?.held === true;
+}
