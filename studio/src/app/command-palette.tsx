@@ -1,6 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { useI18n } from '../i18n/i18n.tsx';
-import { capitalise } from '../i18n/format-message.ts';
+import { capitalise, useI18n } from '../i18n/i18n.tsx';
 import { navigate } from '../lib/router.tsx';
 import { navObjects, recordName } from '../lib/model.ts';
 import { searchAll, type SearchHit } from '../lib/global-search.ts';

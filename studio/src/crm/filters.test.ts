@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
+import { fieldType, fieldTypes } from '@protean/metadata/field-types';
+import { fromFilter, opsFor, parseFilterParam, toFilter } from './filters.ts';
 
 describe('list filters', () => {
   it('builds the REST filter language from rows and reads it back', () => {
@@ -26,5 +27,13 @@ describe('list filters', () => {
 
   it('ignores a malformed filter parameter', () => {
     expect(parseFilterParam('{nope')).toBeNull();
+  });
+});
+
+describe('filter builder operators', () => {
+  it('offers only operators the field type accepts', () => {
+    for (const type of fieldTypes) {
+      for (const op of opsFor(type)) expect(fieldType(type).filterOperators, `${type} ${op}`).toContain(op);
+    }
   });
 });

@@ -1,9 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, type MessageKey } from './catalogue.en.ts';
 import { zhCN } from './catalogue.zh-CN.ts';
-import { capitalise, formatMessage, type MessageParams, type Noun, type NounForm, type TermResolver } from './format-message.ts';
-import { glossaryResolver } from './glossary.ts';
-import type { TermDef } from '@protean/metadata';
+import { createTextResolver, type MessageParams, type NounParam, type TermDef, type TextResolver } from '@protean/metadata/terms';
 import { setRequestLocale } from '../api/http.ts';
 import type { FieldDef, ObjectDef, PicklistValue } from '../api/types.ts';
 
@@ -50,7 +48,7 @@ export interface I18n {
   tMaybe: (key: string, params?: MessageParams) => string | undefined;
   /** Count-aware message: uses `<key>_one` when the locale's plural rule says "one". */
   tc: (key: MessageKey, count: number, params?: MessageParams) => string;
-  objectNoun: (object: ObjectDef) => Noun;
+  objectNoun: (object: ObjectDef) => NounParam;
   objectLabel: (object: ObjectDef, form?: 'singular' | 'plural') => string;
   fieldLabel: (field: FieldDef) => string;
   fieldHelp: (field: FieldDef) => string | undefined;
@@ -67,23 +65,31 @@ export interface I18n {
 
 const I18nContext = createContext<I18n | null>(null);
 
-/** Before sign-in there is no glossary: templates keep their placeholders. */
-const noTerms: TermResolver = () => undefined;
+export type { MessageParams };
 
-export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, resolveTerm: TermResolver = noTerms): I18n {
+export const capitalise = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
+
+/** Before sign-in there is no glossary: templates keep their placeholders. */
+const noTerms: readonly TermDef[] = [];
+
+/**
+ * Messages and metadata labels in `locale`, their placeholders (ADR 0004) filled from a glossary
+ * by the metadata package's resolver, the same one the server uses.
+ */
+export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, words: TextResolver = createTextResolver(noTerms, locale)): I18n {
   const catalogue = catalogues[locale];
   const plural = new Intl.PluralRules(locale);
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
   const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
-  const t = (key: MessageKey, params?: MessageParams) => formatMessage(catalogue[key] ?? en[key] ?? key, params, resolveTerm);
+  const t = (key: MessageKey, params?: MessageParams) => words.text(catalogue[key] ?? en[key] ?? key, params);
   /** Labels may name glossary terms ("{Customer} number"); resolve them for display. */
-  const label = (text: string | undefined) => (text === undefined ? undefined : formatMessage(text, undefined, resolveTerm));
-  const objectNoun = (object: ObjectDef): Noun => {
+  const label = (text: string | undefined) => (text === undefined ? undefined : words.text(text));
+  const objectNoun = (object: ObjectDef): NounParam => {
     // An object tied to a glossary term is named by the term (capitalised, as a title).
     if (object.term) {
       const key = capitalise(object.term);
-      const singular = resolveTerm(key, 'singular');
-      if (singular) return { singular, plural: resolveTerm(key, 'plural') ?? singular, a: resolveTerm(key, 'a') };
+      const singular = words.term(key, 'singular');
+      if (singular) return { singular, plural: words.term(key, 'plural') ?? singular, a: words.term(key, 'a') };
     }
     const l = pickLocale<{ singular?: string; plural?: string }>(object.labels as LocalisedLabels, locale);
     const singular = label(l?.singular) ?? object.apiName;
@@ -102,7 +108,7 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, r
     objectNoun,
     objectLabel: (object, form = 'singular') => objectNoun(object)[form],
     resolve: (text) => label(text) ?? '',
-    format: (template, params) => formatMessage(template, params, resolveTerm),
+    format: (template, params) => words.text(template, params),
     fieldLabel: (field) => label(pickLocale<string>(field.labels as LocalisedLabels, locale)) ?? field.apiName,
     fieldHelp: (field) => label(pickLocale<string>(field.helpText as LocalisedLabels | undefined, locale)),
     valueLabel: (value) => label(pickLocale<string>(value.labels as LocalisedLabels, locale)) ?? value.apiName,
@@ -144,7 +150,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
 /** Below the session: the same i18n with the tenant glossary, so labels and messages speak its terms. */
 export function GlossaryProvider({ terms, children }: { terms: readonly TermDef[] | undefined; children: ReactNode }) {
   const base = useI18n();
-  const value = useMemo(() => createI18n(base.locale, base.setLocale, glossaryResolver(terms, base.locale)), [base.locale, base.setLocale, terms]);
+  const value = useMemo(() => createI18n(base.locale, base.setLocale, createTextResolver(terms ?? noTerms, base.locale)), [base.locale, base.setLocale, terms]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../api/metadata.ts';
 import type { FieldDef, FieldType, PicklistValue, Snapshot } from '../api/types.ts';
 import type { I18n, MessageKey } from '../i18n/i18n.tsx';
-import { FIELD_TYPES, OPTIONS_BY_TYPE, type FieldOption } from '../lib/contract-tables.ts';
+import { fieldType, fieldTypes } from '@protean/metadata/field-types';
 import { enumSchema, pickProperties, titledUiSchema, withProperty } from '../forms/kind-schema.ts';
 
 const COMMON = ['labels', 'apiName', 'type', 'required', 'readOnly', 'helpText', 'description'];
@@ -33,10 +33,10 @@ function defaultValueSchema(type: FieldType, values: PicklistValue[]): Schema | 
 
 /** The field kind schema cut to the options that apply to `type`, with selects for type, lookup target and defaults. */
 export function fieldForm(kind: JsonSchema, type: FieldType, values: PicklistValue[], snapshot: Snapshot, i18n: I18n) {
-  const options = OPTIONS_BY_TYPE[type].filter((o: FieldOption) => o !== 'values');
+  const options = fieldType(type).options.filter((o) => o !== 'values');
   const keys = [...COMMON, ...options];
   let schema = pickProperties(kind, keys, ['apiNameAliases', 'id']);
-  schema = withProperty(schema, 'type', enumSchema(FIELD_TYPES.map((t) => ({ value: t, title: i18n.t(`fieldType.${t}` as MessageKey) }))));
+  schema = withProperty(schema, 'type', enumSchema(fieldTypes.map((t) => ({ value: t, title: i18n.t(`fieldType.${t}` as MessageKey) }))));
   if (options.includes('defaultValue')) schema = withProperty(schema, 'defaultValue', defaultValueSchema(type, values));
   const ui: Record<string, unknown> = {
     'ui:order': keys,

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { findField, findObject, layoutsFor } from '../lib/model.ts';
-import { FIELD_TYPES } from '../lib/contract-tables.ts';
+import { fieldTypes } from '@protean/metadata/field-types';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
@@ -45,7 +45,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
   const [values, setValues] = useState<PicklistValue[]>(() => field?.values ?? []);
   const layouts = layoutsFor(snapshot, object);
   const [addToLayouts, setAddToLayouts] = useState(true);
-  const type = (FIELD_TYPES.includes(data['type'] as FieldType) ? data['type'] : 'text') as FieldType;
+  const type = (fieldTypes.includes(data['type'] as FieldType) ? data['type'] : 'text') as FieldType;
   const hasValues = type === 'picklist' || type === 'multiPicklist';
   const back = `/setup/objects/${object.apiName}?tab=fields`;
 

@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../api/metadata.ts';
 import type { ObjectDef } from '../api/types.ts';
 import type { I18n } from '../i18n/i18n.tsx';
-import { NAME_FIELD_TYPES } from '../lib/contract-tables.ts';
+import { fieldType } from '@protean/metadata/field-types';
 import { liveFields } from '../lib/model.ts';
 import { enumSchema, pickProperties, titledUiSchema, withProperty } from '../forms/kind-schema.ts';
 
@@ -12,7 +12,7 @@ const EDIT_KEYS = ['apiName', 'labels', 'nameFieldId', 'description', 'helpText'
 export function objectForm(kind: JsonSchema, i18n: I18n, existing?: ObjectDef) {
   let schema = pickProperties(kind, existing ? EDIT_KEYS : CREATE_KEYS);
   if (existing) {
-    const candidates = liveFields(existing).filter((f) => NAME_FIELD_TYPES.includes(f.type));
+    const candidates = liveFields(existing).filter((f) => fieldType(f.type).canNameRecords);
     schema = withProperty(schema, 'nameFieldId', enumSchema(candidates.map((f) => ({ value: f.id, title: i18n.fieldLabel(f) }))));
   }
   const uiSchema = titledUiSchema(schema, i18n, {

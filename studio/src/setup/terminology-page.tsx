@@ -6,9 +6,8 @@ import type { PageProps } from '../app/routes.tsx';
 import { useSession } from '../app/session.tsx';
 import { termsApi, type TermDef, type TermSet, type TermUsage, type TermUseView, type TermView } from '../api/terms.ts';
 import type { ObjectDef } from '../api/types.ts';
-import { catalogueTemplates, createI18n, useI18n, type I18n, type MessageKey, type UiLocale } from '../i18n/i18n.tsx';
-import { glossaryResolver } from '../i18n/glossary.ts';
-import { capitalise } from '../i18n/format-message.ts';
+import { createTextResolver } from '@protean/metadata/terms';
+import { capitalise, catalogueTemplates, createI18n, useI18n, type I18n, type MessageKey, type UiLocale } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { liveFields, layoutFor, findField } from '../lib/model.ts';
 import { setSearch, useLocation } from '../lib/router.tsx';
@@ -208,7 +207,7 @@ function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermVie
   const dirty = !sameForms(forms, term.forms);
   const draftTerms = useMemo<TermDef[]>(() => terms.map((x) => (x.key === term.key ? { key: x.key, standard: x.standard, forms } : x)), [terms, term.key, JSON.stringify(forms)]); // eslint-disable-line react-hooks/exhaustive-deps
   // The same i18n the CRM uses, bound to the draft glossary: the preview is what people will read.
-  const preview = useMemo(() => createI18n(i18n.locale, i18n.setLocale, glossaryResolver(draftTerms, i18n.locale)), [i18n.locale, i18n.setLocale, draftTerms]);
+  const preview = useMemo(() => createI18n(i18n.locale, i18n.setLocale, createTextResolver(draftTerms, i18n.locale)), [i18n.locale, i18n.setLocale, draftTerms]);
   const word = wordOf(term, i18n.locale);
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
 
