@@ -89,33 +89,33 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
   });
 
   app.post('/records/:object', { schema: { params: ObjectParam } }, async (request, reply) => {
-    const { ctx, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     const record = await data.create(ctx, object, request.body);
     return reply.status(201).header('etag', `"${String(record['version'])}"`).header('location', `/api/v1/records/${object.apiName}/${String(record['id'])}`).send(record);
   });
 
   app.patch('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { ctx, model, object } = await resolve(request, params.object);
+    const { ctx, object } = await resolve(request, params.object);
     const record = await data.update(ctx, object, params.id, request.body, expectedVersion(request));
     return reply.header('etag', `"${String(record['version'])}"`).send(record);
   });
 
   app.delete('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { ctx, model, object } = await resolve(request, params.object);
+    const { ctx, object } = await resolve(request, params.object);
     await data.delete(ctx, object, params.id, expectedVersion(request));
     return reply.status(204).send();
   });
 
   app.post('/records/:object/:id/restore', { schema: { params: RecordParams } }, async (request) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { ctx, model, object } = await resolve(request, params.object);
+    const { ctx, object } = await resolve(request, params.object);
     return data.restore(ctx, object, params.id);
   });
 
   app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
-    const { ctx, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     // A thousand full records is a lot to send back; by default each item says what happened to it.
     const representation = (request.query as Static<typeof BatchQuery>).return === 'representation';
     const results = await data.batch(ctx, object, (request.body as Static<typeof Batch>).operations as BatchOperation[], representation);
@@ -125,7 +125,7 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
 
   app.get('/related/:object/:id', { schema: { params: RecordParams } }, async (request) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { ctx, model, object } = await resolve(request, params.object);
+    const { ctx, object } = await resolve(request, params.object);
     return data.related(ctx, object, params.id);
   });
 
