@@ -5,7 +5,9 @@
 import type { FieldDef, LayoutDef, ObjectDef, Snapshot } from '../api/types.ts';
 import type { JsonSchema } from '../api/metadata.ts';
 import type { I18n } from '../i18n/i18n.tsx';
-import { findField, lookupTargets } from '../lib/model.ts';
+import { fieldType } from '@protean/metadata/field-types';
+import { widgetFormUi } from '../field-widgets/form-ui.ts';
+import { findField } from '../lib/model.ts';
 
 export interface FormSection {
   id: string;
@@ -61,31 +63,7 @@ function fieldUi(field: FieldDef, snapshot: Snapshot, i18n: I18n): Schema {
   const ui: Schema = {};
   const help = i18n.fieldHelp(field);
   if (help) ui['ui:help'] = help;
-  switch (field.type) {
-    case 'longText':
-      ui['ui:widget'] = 'textarea';
-      ui['ui:options'] = { rows: 3 };
-      break;
-    case 'multiPicklist':
-      ui['ui:widget'] = 'checkboxes';
-      ui['ui:options'] = { inline: true };
-      break;
-    case 'lookup': {
-      const target = lookupTargets(snapshot, field);
-      ui['ui:widget'] = 'lookup';
-      ui['ui:options'] = { object: target?.apiName ?? field.lookup?.objectId };
-      break;
-    }
-    case 'owner':
-      ui['ui:widget'] = 'owner';
-      break;
-    case 'json':
-      ui['ui:widget'] = 'json';
-      break;
-    case 'autonumber':
-      ui['ui:readonly'] = true;
-      break;
-  }
+  Object.assign(ui, widgetFormUi(fieldType(field.type).widget, field, snapshot));
   if (field.readOnly) ui['ui:readonly'] = true;
   return ui;
 }

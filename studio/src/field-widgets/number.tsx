@@ -1,0 +1,45 @@
+import { useI18n } from '../i18n/i18n.tsx';
+import type { FieldWidget, WidgetInputProps } from './widget.ts';
+
+function NumberInput({ value, onChange, attributes }: WidgetInputProps) {
+  return (
+    <input
+      type="number"
+      step="any"
+      {...attributes}
+      value={typeof value === 'number' ? value : ''}
+      onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))}
+    />
+  );
+}
+
+export const numberWidget: FieldWidget = {
+  Input: NumberInput,
+  Value: function NumberValue({ field, value }) {
+    const i18n = useI18n();
+    return <span className="num">{typeof value === 'number' ? i18n.formatNumber(value, { maximumFractionDigits: field.scale ?? 6 }) : String(value)}</span>;
+  },
+};
+
+export const currencyWidget: FieldWidget = {
+  Input: NumberInput,
+  Value: function CurrencyValue({ field, value }) {
+    const i18n = useI18n();
+    return (
+      <span className="num">
+        {typeof value === 'number'
+          ? i18n.formatNumber(value, field.currencyCode ? { style: 'currency', currency: field.currencyCode } : { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+          : String(value)}
+      </span>
+    );
+  },
+};
+
+/** Percent values are stored as written (12.5 = 12.5 %). */
+export const percentWidget: FieldWidget = {
+  Input: NumberInput,
+  Value: function PercentValue({ value }) {
+    const i18n = useI18n();
+    return <span className="num">{typeof value === 'number' ? i18n.formatNumber(value / 100, { style: 'percent', maximumFractionDigits: 2 }) : String(value)}</span>;
+  },
+};
