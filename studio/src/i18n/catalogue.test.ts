@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en } from './catalogue.en.ts';
 import { zhCN } from './catalogue.zh-CN.ts';
 import { standardTermKeys } from '@protean/metadata';
+import { fieldTypes } from '@protean/metadata/field-types';
 
 // Parameters must match; glossary terms may differ (Chinese has no capitals or plurals, and a
 // language may name a term where the other does not: "返回{customer}管理" / "Back to the CRM").
@@ -28,5 +29,10 @@ describe('message catalogues', () => {
       return !sameInBoth.has(key) && /[A-Za-z]{3,}/.test(zhCN[key].replace(/\{[^}]+\}/g, '').replace(/Alt|Ctrl|INV/g, ''));
     });
     expect(english).toEqual([]);
+  });
+
+  it('names every field type of the registry', () => {
+    const missing = fieldTypes.filter((type) => !(`fieldType.${type}` in en));
+    expect(missing).toEqual([]);
   });
 });
