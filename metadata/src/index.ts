@@ -1,5 +1,6 @@
 export { Locale, ObjectLabels, FieldLabels, LocalizedText, locales } from './schemas/labels.ts';
 export { reservedFieldApiNames } from './schemas/names.ts';
+export { unstorableTextReason } from './schemas/storable-text.ts';
 export {
   FieldType,
   fieldTypes,

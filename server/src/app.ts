@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import { authenticateRequests, authRoutes } from './auth/auth-routes.ts';
@@ -7,6 +8,8 @@ import { DataService } from './data/data-service.ts';
 import { recordRoutes } from './data/record-routes.ts';
 import { registerProblemHandler } from './errors/problem-handler.ts';
 import { healthRoutes } from './health/health-routes.ts';
+import { answerClientError } from './http/client-errors.ts';
+import { registerInputNormalization } from './http/normalize-input.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
@@ -34,6 +37,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     logger: options.logger ? { level: 'info' } : false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: () => randomUUID(),
+    clientErrorHandler: answerClientError,
     // Unknown properties are errors, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
@@ -44,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await auth.start();
 
   registerProblemHandler(app);
+  registerInputNormalization(app);
   await app.register(fastifyCookie);
   await app.register(healthRoutes, { db: options.db });
   await app.register(

@@ -151,6 +151,8 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
       return field?.scale ? at('scale', `must have at most ${field.scale} decimal places`) : at('scale', 'must be a whole number');
     case 'enum':
       return field ? picklistError(field, value, label, at) : at('invalid', 'is not an allowed value');
+    case 'maxItems':
+      return at('max_items', `must have at most ${String(params.limit)} values`);
     case 'uniqueItems':
       return at('duplicate_value', 'must not repeat a value');
     default:

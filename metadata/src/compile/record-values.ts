@@ -31,7 +31,7 @@ export function fromStoredValue(field: FieldDef, value: unknown): unknown {
 export function recordInputToData(object: ObjectDef, input: Record<string, unknown>): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const field of object.fields) {
-    if (field.deletedAt !== undefined || !(field.apiName in input)) continue;
+    if (field.deletedAt !== undefined || !Object.hasOwn(input, field.apiName)) continue;
     data[field.id] = toStoredValue(field, input[field.apiName]);
   }
   return data;
@@ -41,7 +41,7 @@ export function recordInputToData(object: ObjectDef, input: Record<string, unkno
 export function recordDataToApi(object: ObjectDef, data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of object.fields) {
-    if (field.deletedAt !== undefined || !(field.id in data)) continue;
+    if (field.deletedAt !== undefined || !Object.hasOwn(data, field.id)) continue;
     out[field.apiName] = fromStoredValue(field, data[field.id]);
   }
   return out;

@@ -4,6 +4,7 @@ import { findField, findObject, liveFields } from '../model/find.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { unstorableTextReason } from '../schemas/storable-text.ts';
 import {
   filterOperators,
   queryLimits,
@@ -141,6 +142,8 @@ class QueryPlanner {
     if (typeof raw === 'string' && raw.length > queryLimits.maxStringLength) {
       return this.fail('filter', ref, 'limit_exceeded', `filter values are at most ${queryLimits.maxStringLength} characters`, path);
     }
+    const unstorable = typeof raw === 'string' ? unstorableTextReason(raw) : undefined;
+    if (unstorable) return this.fail('filter', ref, 'invalid_text', `a filter value ${unstorable}`, path);
     // The record id is a system column typed as text for display; it filters as an id.
     const result = field.id === 'id' ? parseId(raw) : fieldType(field.type).parseFilterValue(field, op, raw);
     if (result.ok) return result.value;

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { fieldTypes } from '../field-types/type-names.ts';
 import { FieldLabels, LocalizedText } from './labels.ts';
+import { metadataLimits } from './limits.ts';
 import { ApiName, Id, Ref } from './names.ts';
 
 export { fieldTypes };
@@ -44,7 +45,7 @@ export const LookupOptions = Type.Object(
 export type LookupOptions = Static<typeof LookupOptions>;
 
 export const AutonumberOptions = Type.Object(
-  { pattern: Type.String({ minLength: 3, maxLength: 40 }), start: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { pattern: Type.String({ minLength: 3, maxLength: 40 }), start: Type.Optional(Type.Integer({ minimum: 0, maximum: metadataLimits.autonumberStart })) },
   { additionalProperties: false },
 );
 export type AutonumberOptions = Static<typeof AutonumberOptions>;
@@ -57,10 +58,10 @@ const fieldOptions = {
   unique: Type.Boolean(),
   readOnly: Type.Boolean(),
   defaultValue: Type.Unknown(),
-  minLength: Type.Integer({ minimum: 0 }),
-  maxLength: Type.Integer({ minimum: 1 }),
-  min: Type.Number(),
-  max: Type.Number(),
+  minLength: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  maxLength: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+  min: Type.Number({ minimum: -metadataLimits.numberMagnitude, maximum: metadataLimits.numberMagnitude }),
+  max: Type.Number({ minimum: -metadataLimits.numberMagnitude, maximum: metadataLimits.numberMagnitude }),
   precision: Type.Integer({ minimum: 1, maximum: 18 }),
   scale: Type.Integer({ minimum: 0, maximum: 10 }),
   currencyCode: Type.String({ pattern: '^[A-Z]{3}$' }),
@@ -90,11 +91,11 @@ export const FieldDef = Type.Object(
   {
     id: Id,
     apiName: ApiName,
-    apiNameAliases: Type.Array(ApiName),
+    apiNameAliases: Type.Array(ApiName, { maxItems: metadataLimits.aliasesPerName }),
     labels: FieldLabels,
     type: FieldType,
     ...optionalFieldOptions,
-    values: Type.Optional(Type.Array(PicklistValue)),
+    values: Type.Optional(Type.Array(PicklistValue, { maxItems: metadataLimits.picklistValues })),
     deletedAt: Type.Optional(Type.String({ format: 'date-time' })),
   },
   { additionalProperties: false },
@@ -109,7 +110,7 @@ export const FieldDraft = Type.Object(
     labels: FieldLabels,
     type: FieldType,
     ...optionalFieldOptions,
-    values: Type.Optional(Type.Array(PicklistValueDraft)),
+    values: Type.Optional(Type.Array(PicklistValueDraft, { maxItems: metadataLimits.picklistValues })),
   },
   { additionalProperties: false },
 );
@@ -138,7 +139,7 @@ export const FieldPatch = Type.Object(
     currencyCode: clearable(fieldOptions.currencyCode),
     lookup: clearable(fieldOptions.lookup),
     autonumber: clearable(fieldOptions.autonumber),
-    values: Type.Optional(Type.Array(PicklistValueDraft)),
+    values: Type.Optional(Type.Array(PicklistValueDraft, { maxItems: metadataLimits.picklistValues })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { FieldLabels } from './labels.ts';
+import { metadataLimits } from './limits.ts';
 import { Id, Ref } from './names.ts';
 
 export const LayoutSection = Type.Object(
@@ -12,6 +13,7 @@ export const LayoutSection = Type.Object(
         { fieldId: Ref, required: Type.Optional(Type.Boolean()), readOnly: Type.Optional(Type.Boolean()) },
         { additionalProperties: false },
       ),
+      { maxItems: metadataLimits.fieldsPerLayoutSection },
     ),
   },
   { additionalProperties: false },

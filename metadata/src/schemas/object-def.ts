@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FieldDef, FieldDraft } from './field-def.ts';
 import { LocalizedText, ObjectLabels } from './labels.ts';
+import { metadataLimits } from './limits.ts';
 import { ApiName, Id, Ref } from './names.ts';
 
 export const IndexDef = Type.Object(
@@ -32,7 +33,7 @@ const objectOptions = {
   helpText: Type.Optional(LocalizedText),
   /** Terminology key: a later glossary rename of this term relabels the object. */
   term: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
-  navOrder: Type.Optional(Type.Integer({ minimum: 0 })),
+  navOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   indexes: Type.Optional(Type.Array(IndexDef, { maxItems: 20 })),
   /** Platform-managed: which field fills which index slot. Assigned when a field is created. */
   indexSlots: Type.Optional(IndexSlots),
@@ -42,12 +43,12 @@ export const ObjectDef = Type.Object(
   {
     id: Id,
     apiName: ApiName,
-    apiNameAliases: Type.Array(ApiName),
+    apiNameAliases: Type.Array(ApiName, { maxItems: metadataLimits.aliasesPerName }),
     labels: ObjectLabels,
     standard: Type.Boolean(),
     nameFieldId: Id,
     ...objectOptions,
-    fields: Type.Array(FieldDef, { maxItems: 500 }),
+    fields: Type.Array(FieldDef, { maxItems: metadataLimits.fieldsPerObject }),
   },
   { additionalProperties: false },
 );
@@ -64,7 +65,7 @@ export const ObjectDraft = Type.Object(
     labels: ObjectLabels,
     nameFieldId: Type.Optional(Ref),
     ...objectOptions,
-    fields: Type.Optional(Type.Array(FieldDraft, { maxItems: 500 })),
+    fields: Type.Optional(Type.Array(FieldDraft, { maxItems: metadataLimits.fieldsPerObject })),
   },
   { additionalProperties: false },
 );
@@ -80,7 +81,7 @@ export const ObjectPatch = Type.Object(
     description: clearable(LocalizedText),
     helpText: clearable(LocalizedText),
     term: clearable(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
-    navOrder: clearable(Type.Integer({ minimum: 0 })),
+    navOrder: clearable(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
     indexes: clearable(Type.Array(IndexDef, { maxItems: 20 })),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LayoutDef } from './layout-def.ts';
+import { metadataLimits } from './limits.ts';
 import { ObjectDef } from './object-def.ts';
 import { TermDef } from '../terms/term-def.ts';
 
@@ -7,8 +8,8 @@ import { TermDef } from '../terms/term-def.ts';
 export const Snapshot = Type.Object(
   {
     revision: Type.Integer({ minimum: 0 }),
-    objects: Type.Array(ObjectDef),
-    layouts: Type.Array(LayoutDef),
+    objects: Type.Array(ObjectDef, { maxItems: metadataLimits.objectsPerTenant }),
+    layouts: Type.Array(LayoutDef, { maxItems: metadataLimits.layoutsPerTenant }),
     /** The tenant glossary (ADR 0004). Absent in snapshots stored before terminology: read as the standard catalogue. */
     terms: Type.Optional(Type.Array(TermDef, { maxItems: 500 })),
   },

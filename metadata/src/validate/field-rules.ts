@@ -3,7 +3,7 @@ import { validateFieldValue } from '../compile/create-record-validator.ts';
 import { fieldOptionNames, type FieldOption } from '../field-types/field-type.ts';
 import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
-import { reservedFieldApiNames } from '../schemas/names.ts';
+import { reservedFieldNameReason } from '../schemas/names.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 
@@ -30,12 +30,10 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
   const errors: MetadataError[] = [];
   const fail = (prop: string, code: string, message: string) => errors.push({ path: `${base}/${prop}`, code, message });
 
-  if (reservedFieldApiNames.includes(field.apiName)) {
-    fail('apiName', 'reserved_name', `'${field.apiName}' is reserved for a system column`);
-  }
-  if (field.id !== field.apiName && reservedFieldApiNames.includes(field.id)) {
-    fail('id', 'reserved_name', `'${field.id}' is reserved for a system column`);
-  }
+  const reservedApiName = reservedFieldNameReason(field.apiName);
+  if (reservedApiName) fail('apiName', 'reserved_name', reservedApiName);
+  const reservedId = field.id === field.apiName ? undefined : reservedFieldNameReason(field.id);
+  if (reservedId) fail('id', 'reserved_name', reservedId);
   const taken = takenFieldNames(object, field);
   for (const name of [field.apiName, ...field.apiNameAliases]) {
     const other = taken.get(name);

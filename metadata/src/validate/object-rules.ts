@@ -3,6 +3,7 @@ import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldType } from '../schemas/field-def.ts';
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
+import { reservedObjectNameReason } from '../schemas/names.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 
 /** Types that can name a record (shown in lists, lookups and expanded references). */
@@ -19,6 +20,13 @@ export function checkObject(object: ObjectDef, snapshot: Snapshot, base: string)
     for (const name of [object.apiName, ...object.apiNameAliases]) {
       if (names.has(name)) fail('apiName', 'duplicate_api_name', `'${name}' is already used by object '${other.apiName}'`);
     }
+  }
+  // A name another object holds is reported as taken; one nobody holds may still be reserved.
+  if (!object.standard && errors.length === 0) {
+    const reservedApiName = reservedObjectNameReason(object.apiName);
+    if (reservedApiName) fail('apiName', 'reserved_name', reservedApiName);
+    const reservedId = object.id === object.apiName ? undefined : reservedObjectNameReason(object.id);
+    if (reservedId) fail('id', 'reserved_name', reservedId);
   }
   if (object.apiNameAliases.includes(object.apiName)) {
     fail('apiName', 'duplicate_api_name', `'${object.apiName}' is both the api name and an alias`);

@@ -28,9 +28,9 @@ const Batch = Type.Object(
     operations: Type.Array(
       Type.Union([
         Type.Object({ op: Type.Literal('create'), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
-        Type.Object({ op: Type.Literal('update'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
+        Type.Object({ op: Type.Literal('update'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
         Type.Object({ op: Type.Literal('upsert'), matchField: Type.String(), data: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false }),
-        Type.Object({ op: Type.Literal('delete'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false }),
+        Type.Object({ op: Type.Literal('delete'), id: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false }),
       ]),
       { minItems: 1, maxItems: BATCH_LIMIT },
     ),

@@ -213,7 +213,7 @@ export class SavePipeline {
       for (const e of validate(input)) problems.push(at(index)(e));
       const data: Record<string, unknown> = {};
       for (const field of fields) {
-        const name = field.apiName in input ? field.apiName : field.apiNameAliases.find((alias) => alias in input);
+        const name = Object.hasOwn(input, field.apiName) ? field.apiName : field.apiNameAliases.find((alias) => Object.hasOwn(input, alias));
         const value = name === undefined ? undefined : input[name];
         const stored = toStoredValue(field, value === undefined ? defaultValue(field, principal) : value);
         if (stored !== undefined && stored !== null) data[field.id] = stored;

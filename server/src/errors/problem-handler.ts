@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { PROBLEM_BASE, ProblemError, type FieldProblem, type ProblemType } from './problems.ts';
 
 const TITLES: Record<ProblemType, string> = {
@@ -14,11 +14,21 @@ const TITLES: Record<ProblemType, string> = {
   internal: 'Internal error',
 };
 
-/** Maps every error leaving a route to application/problem+json; unknown errors become a logged 500 with no detail. */
+/**
+ * Maps every error leaving a route to application/problem+json. An unknown error becomes a 500
+ * with no detail, logged to stderr with its request id whatever the log setting; every response
+ * carries that id in `x-request-id` and every problem in `requestId`.
+ */
 export function registerProblemHandler(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
-    const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    const clientFault = clientFaultOfDatabase(error);
+    const problem = clientFault ?? toProblem(error);
+    if (problem.status >= 500) logError('error', 'unhandled error', request, error);
+    // A safety net, not a fix: the input should have been refused before reaching SQL.
+    else if (clientFault) logError('warn', 'database refused a value that input validation let through', request, error);
     const body: Record<string, unknown> = {
       type: PROBLEM_BASE + problem.type,
       title: TITLES[problem.type],
@@ -26,6 +36,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
       detail: problem.message,
       ...(problem.errors ? { errors: problem.errors } : {}),
       ...problem.extra,
+      requestId: request.id,
     };
     void reply.status(problem.status).type('application/problem+json').send(body);
   });
@@ -35,8 +46,39 @@ export function registerProblemHandler(app: FastifyInstance): void {
       title: TITLES['not-found'],
       status: 404,
       detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+      requestId: request.id,
     });
   });
+}
+
+/**
+ * Postgres errors that mean "this value cannot be stored or compared" (bad text representation,
+ * numeric or datetime out of range, NUL or invalid Unicode, an oversized index row): the
+ * client's fault, answered 400 without the database's words.
+ */
+const clientFaultStates: Record<string, string> = {
+  '22P02': 'a value has the wrong form for its field',
+  '22003': 'a number is out of range',
+  '22007': 'a date or time is not valid',
+  '22008': 'a date or time is out of range',
+  '22021': 'a text holds a character that cannot be stored',
+  '22P05': 'a text holds a character that cannot be stored',
+  '54000': 'a value is too large to store or index',
+};
+
+function clientFaultOfDatabase(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError || !error || typeof error !== 'object') return undefined;
+  const state = (error as { code?: unknown }).code;
+  const reason = typeof state === 'string' ? clientFaultStates[state] : undefined;
+  return reason ? new ProblemError('validation', 400, `The request holds a value that cannot be stored: ${reason}`, [{ field: '', code: 'unstorable', message: reason }]) : undefined;
+}
+
+/** One JSON line on stderr, always on: request id, method, path (never the query, which may hold secrets) and stack. */
+function logError(level: 'error' | 'warn', message: string, request: FastifyRequest, error: unknown): void {
+  const err = error instanceof Error ? { name: error.name, message: error.message, code: (error as { code?: unknown }).code, stack: error.stack } : { message: String(error) };
+  process.stderr.write(
+    JSON.stringify({ level, time: new Date().toISOString(), msg: message, requestId: request.id, method: request.method, path: request.url.split('?')[0], err }) + '\n',
+  );
 }
 
 function toProblem(error: FastifyError | ProblemError): ProblemError {

@@ -9,9 +9,11 @@ import { localeOf } from './words.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
 const FieldParams = Type.Object({ object: Type.String({ maxLength: 100 }), field: Type.String({ maxLength: 100 }) });
-const RevisionParam = Type.Object({ revision: Type.Integer({ minimum: 1 }) });
+// Revisions are int4 columns.
+const Revision = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const RevisionParam = Type.Object({ revision: Revision });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const Compare = Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) });
+const Compare = Type.Object({ from: Revision, to: Revision });
 const SnapshotQuery = Type.Object({ resolve: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])) });
 const SchemaMode = Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('read')])), locale: Type.Optional(Type.String({ maxLength: 10 })) });
 
@@ -33,7 +35,8 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
   app.get('/metadata/schemas', async () => metadataKindSchemas);
   app.get('/metadata/schemas/:kind', async (request) => {
     const { kind } = request.params as { kind: string };
-    const schema = (metadataKindSchemas as Record<string, unknown>)[kind];
+    // Published on purpose without sign-in; an own-property lookup, so `__proto__` is not a kind.
+    const schema = Object.hasOwn(metadataKindSchemas, kind) ? (metadataKindSchemas as Record<string, unknown>)[kind] : undefined;
     if (!schema) throw notFound(`No metadata kind '${kind}'; kinds: ${Object.keys(metadataKindSchemas).join(', ')}`);
     return schema;
   });

@@ -1,19 +1,18 @@
+import { datePatternInRange, isCalendarDate } from '../calendar.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
 import { notA, orderedOperators, parsed, withNull } from '../shared.ts';
-
-const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A calendar date, 'YYYY-MM-DD'; its index slot holds midnight UTC of that day. */
 export const date: FieldTypeDefinition = {
   type: 'date',
   options: ['defaultValue'],
-  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'date' }),
-  messages: { type: 'must be a date (YYYY-MM-DD)' },
+  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'date', pattern: datePatternInRange }),
+  messages: { type: 'must be a date (YYYY-MM-DD)', pattern: 'must be a date in the years 0001 to 9999' },
   stored: 'date',
   slot: { kind: 'date', candidates: ['d1', 'd2'] },
   filterOperators: orderedOperators,
   parseFilterValue: (_field, _op, raw) =>
-    typeof raw === 'string' && datePattern.test(raw) && !Number.isNaN(Date.parse(raw)) ? parsed(raw) : notA('a date (YYYY-MM-DD)'),
+    typeof raw === 'string' && isCalendarDate(raw) ? parsed(raw) : notA('a date (YYYY-MM-DD, a day that exists, years 0001–9999)'),
   sortable: true,
   canNameRecords: false,
   writable: true,

@@ -1,20 +1,19 @@
+import { dateTimePatternInRange, isCalendarDateTime } from '../calendar.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
 import { notA, orderedOperators, parsed, withNull } from '../shared.ts';
-
-const dateTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 /** An instant: ISO 8601 with a zone in the API, stored as UTC (`toISOString()`) so text order is time order. */
 export const datetime: FieldTypeDefinition = {
   type: 'datetime',
   options: ['defaultValue'],
-  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'date-time' }),
-  messages: { type: 'must be a date-time (ISO 8601 with a time zone)' },
+  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'date-time', pattern: dateTimePatternInRange }),
+  messages: { type: 'must be a date-time (ISO 8601 with a time zone)', pattern: 'must be a date-time in the years 0001 to 9999' },
   toStored: (_field, value) => (typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : value),
   stored: 'datetime',
   slot: { kind: 'date', candidates: ['d1', 'd2'] },
   filterOperators: orderedOperators,
   parseFilterValue: (_field, _op, raw) =>
-    typeof raw === 'string' && dateTimePattern.test(raw) && !Number.isNaN(Date.parse(raw))
+    typeof raw === 'string' && isCalendarDateTime(raw)
       ? parsed(new Date(raw).toISOString())
       : notA('a date-time (ISO 8601 with a time zone)'),
   sortable: true,

@@ -1,3 +1,4 @@
+import { metadataLimits } from '../../schemas/limits.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
 import { activeValueNames, parseValueName } from '../picklist/index.ts';
 import { withNull } from '../shared.ts';
@@ -11,20 +12,24 @@ export const multiPicklist: FieldTypeDefinition = {
   options: ['values', 'defaultValue'],
   valueSchema(field, nullable) {
     const active = activeValueNames(field);
+    const max = metadataLimits.multiPicklistSelections;
+    // Past the limit only the count is reported: with allErrors the items would still be checked.
     return {
       type: withNull('array', nullable),
-      items: active.length ? { type: 'string', enum: active } : { not: {} },
-      uniqueItems: true,
+      if: { maxItems: max },
+      then: { items: active.length ? { type: 'string', enum: active } : { not: {} }, uniqueItems: true },
+      else: { maxItems: max },
     };
   },
   messages: { type: 'must be a list of values' },
-  toStored: (field, value) =>
-    Array.isArray(value)
-      ? value.flatMap((item) => {
-          const id = field.values?.find((v) => v.apiName === item)?.id;
-          return id === undefined ? [] : [id];
-        })
-      : null,
+  toStored: (field, value) => {
+    if (!Array.isArray(value)) return null;
+    const ids = new Map((field.values ?? []).map((v) => [v.apiName, v.id]));
+    return value.flatMap((item: unknown) => {
+      const id = typeof item === 'string' ? ids.get(item) : undefined;
+      return id === undefined ? [] : [id];
+    });
+  },
   // Value ids that no longer exist are dropped.
   fromStored: (field, value) =>
     Array.isArray(value)

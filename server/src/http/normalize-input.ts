@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unstorableTextReason } from '@protean/metadata';
+import { validationError, type FieldProblem } from '../errors/problems.ts';
+
+/** Deeper than any document of ours; past it a request is refused before anything recurses over it. */
+export const MAX_INPUT_DEPTH = 64;
+
+/**
+ * The one input-normalization layer: before any route schema or handler sees a request, its
+ * path parameters, query string and JSON body are walked once, and a string Postgres cannot
+ * store (NUL, lone surrogate), a number JSON parsed to ±Infinity, or nesting past
+ * MAX_INPUT_DEPTH is refused with a 400 naming the field path (`operations.3.data.name`).
+ */
+export function registerInputNormalization(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    const problems = [
+      ...inputProblems(request.params, 'url'),
+      ...inputProblems(request.query, 'url'),
+      ...inputProblems(request.body, 'body'),
+    ];
+    if (problems.length) {
+      const first = problems[0]!;
+      throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
+    }
+  });
+}
+
+const notFinite = 'must be a finite number (beyond ±1.8e308 a number becomes Infinity)';
+// URL text that route schemas would coerce to a number, and which overflows to ±Infinity (`limit=1e309`).
+// In a body the same text is a string value and stays one.
+const numeral = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path. */
+export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  // An explicit stack: a deeply nested body must not overflow ours.
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: '', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      const reason = unstorableTextReason(value);
+      if (reason) problems.push({ field: path, code: 'invalid_text', message: reason });
+      else if (from === 'url' && value.length < 400 && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: path, code: 'not_finite', message: notFinite });
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) problems.push({ field: path, code: 'not_finite', message: notFinite });
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_INPUT_DEPTH) {
+        problems.push({ field: path, code: 'too_deep', message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` });
+        continue;
+      }
+      for (const [key, item] of Object.entries(value)) {
+        const reason = unstorableTextReason(key);
+        const shown = reason ? JSON.stringify(key).slice(1, -1) : key;
+        const at = path ? `${path}.${shown}` : shown;
+        if (reason) problems.push({ field: at, code: 'invalid_text', message: `has a name that ${reason}` });
+        else stack.push({ value: item, path: at, depth: depth + 1 });
+      }
+    }
+  }
+  return problems.reverse();
+}

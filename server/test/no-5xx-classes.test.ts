@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'cls');
+  other = await createTestTenant(h, 'clo');
+  const tags = await t.api('POST', '/metadata/objects/deal/fields', { apiName: 'tags', type: 'multiPicklist', labels: { en: 'Tags' }, values: Array.from({ length: 1000 }, (_, i) => ({ apiName: `v${i}`, labels: { en: `V${i}` } })) });
+  expect(tags.statusCode, tags.body.slice(0, 300)).toBe(201);
+  for (let i = 0; i < 3; i++) expect((await t.api('POST', '/records/deal', { name: `Deal ${i}`, amount: i })).statusCode).toBe(201);
+});
+afterAll(async () => h?.close());
+
+type Problem = { type: string; status: number; detail: string; errors?: { field: string; code: string; message: string }[] };
+
+const filter = (value: unknown) => `filter=${encodeURIComponent(JSON.stringify(value))}`;
+/** A JSON body written by hand, for what JSON.stringify cannot produce (1e400, escaped lone surrogates). */
+const raw = (text: string) => ({ text, headers: { 'content-type': 'application/json' } });
+
+interface BadInput {
+  name: string;
+  method: string;
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The exact status, or a range check when absent (any 4xx). */
+  status?: number;
+  /** The field the problem must name (in `errors[].field`). */
+  field: string;
+  /** A word the problem's reason must contain. */
+  reason: RegExp;
+  /** Object whose record count must not change. */
+  count?: string;
+}
+
+const NUL = 'a\u0000b';
+const LONE = 'x\uD800y';
+
+const cases: BadInput[] = [
+  // 1. NUL bytes and lone surrogates, wherever a string enters.
+  { name: 'NUL in a record body', method: 'POST', path: '/records/deal', body: { name: NUL }, status: 400, field: 'name', reason: /NUL/, count: 'deal' },
+  { name: 'lone surrogate in a record body', method: 'POST', path: '/records/deal', body: { name: LONE }, status: 400, field: 'name', reason: /surrogate/, count: 'deal' },
+  { name: 'NUL in a property name', method: 'POST', path: '/records/deal', body: { ['na\u0000me']: 'x' }, status: 400, field: 'na\\u0000me', reason: /NUL/, count: 'deal' },
+  { name: 'NUL deep in a batch', method: 'POST', path: '/records/deal/batch', body: { operations: [{ op: 'create', data: { name: 'ok' } }, { op: 'create', data: { name: 'ok' } }, { op: 'create', data: { name: 'ok' } }, { op: 'create', data: { name: NUL } }] }, status: 400, field: 'operations.3.data.name', reason: /NUL/, count: 'deal' },
+  { name: 'lone surrogate escaped in raw JSON', method: 'POST', path: '/records/deal', body: raw('{"name":"\\ud800"}'), status: 400, field: 'name', reason: /surrogate/, count: 'deal' },
+  { name: 'NUL in a query string', method: 'GET', path: '/records/deal?sort=na%00me', status: 400, field: 'sort', reason: /NUL/ },
+  { name: 'NUL in search', method: 'GET', path: '/search?q=a%00b', status: 400, field: 'q', reason: /NUL/ },
+  { name: 'NUL in a path parameter', method: 'GET', path: '/records/deal/a%00b', status: 400, field: 'id', reason: /NUL/ },
+  { name: 'NUL in a filter value', method: 'GET', path: `/records/deal?${filter({ field: 'name', op: 'eq', value: NUL })}`, status: 400, field: 'name', reason: /NUL/ },
+  { name: 'a raw NUL in the filter text', method: 'GET', path: '/records/deal?filter=%7B%00%7D', status: 400, field: 'filter', reason: /NUL/ },
+  { name: 'lone surrogate in a filter value', method: 'GET', path: `/records/deal?filter=${encodeURIComponent('{"field":"name","op":"eq","value":"\\ud800"}')}`, status: 400, field: 'name', reason: /surrogate/ },
+  { name: 'NUL in a field label', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'nul_label', type: 'text', labels: { en: NUL } }, status: 400, field: 'labels.en', reason: /NUL/ },
+  { name: 'lone surrogate in a term', method: 'PUT', path: '/metadata/terms/customer', body: raw('{"forms":{"en":{"singular":"\\udc00","plural":"x"}}}'), status: 400, field: 'forms.en.singular', reason: /surrogate/ },
+
+  // 2. Non-finite and out-of-range numbers.
+  { name: 'limit=1e309', method: 'GET', path: '/records/deal?limit=1e309', status: 400, field: 'limit', reason: /finite/ },
+  { name: 'limit=1e20', method: 'GET', path: '/records/deal?limit=1e20', status: 400, field: 'limit', reason: /200/ },
+  { name: 'a numeral that overflows in a body string is only text', method: 'POST', path: '/records/deal', body: { name: '1e309', amount: 'x' }, status: 422, field: 'amount', reason: /number/, count: 'deal' },
+  { name: 'a number that overflows to Infinity', method: 'POST', path: '/records/deal', body: raw('{"name":"x","amount":1e400}'), status: 400, field: 'amount', reason: /finite/, count: 'deal' },
+  { name: 'a number beyond the field precision', method: 'POST', path: '/records/deal', body: { name: 'x', amount: 1e300 }, status: 422, field: 'amount', reason: /digits|most/, count: 'deal' },
+  { name: 'a huge record version in a batch', method: 'POST', path: '/records/deal/batch', body: { operations: [{ op: 'delete', id: '00000000-0000-4000-8000-000000000000', version: 2 ** 31 }] }, status: 400, field: 'operations.0.version', reason: /2147483647/, count: 'deal' },
+  { name: 'a huge If-Match', method: 'PATCH', path: '/records/deal/00000000-0000-4000-8000-000000000000', body: { name: 'x' }, headers: { 'if-match': `"${'9'.repeat(40)}"` }, field: 'If-Match', reason: /version/ },
+  { name: 'a huge revision number', method: 'GET', path: '/metadata/revisions/99999999999999', status: 400, field: 'revision', reason: /2147483647/ },
+  { name: 'an autonumber starting beyond its counter', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'deal_no', type: 'autonumber', labels: { en: 'No' }, autonumber: { pattern: 'D-{0000}', start: 1e20 } }, field: 'autonumber.start', reason: /most|maximum|<=/ },
+
+  // 3. Impossible dates in filters.
+  { name: 'Feb 30 in a date filter', method: 'GET', path: `/records/deal?${filter({ field: 'close_date', op: 'eq', value: '2024-02-30' })}`, status: 400, field: 'close_date', reason: /date/ },
+  { name: 'month 13 in a datetime filter', method: 'GET', path: `/records/deal?${filter({ field: 'created_at', op: 'gt', value: '2024-13-45T99:00Z' })}`, status: 400, field: 'created_at', reason: /date/ },
+  { name: 'year 0 in a date filter', method: 'GET', path: `/records/deal?${filter({ field: 'close_date', op: 'gt', value: '0000-01-01' })}`, status: 400, field: 'close_date', reason: /date/ },
+  { name: 'year 0 in a record date', method: 'POST', path: '/records/deal', body: { name: 'x', close_date: '0000-01-01' }, status: 422, field: 'close_date', reason: /date/, count: 'deal' },
+
+  // 4. Forged cursors.
+  { name: 'a cursor made up by hand', method: 'GET', path: `/records/deal?cursor=${Buffer.from(JSON.stringify({ v: [], id: '00000000-0000-4000-8000-000000000000' })).toString('base64url')}`, status: 400, field: 'cursor', reason: /cursor/ },
+  { name: 'garbage as cursor', method: 'GET', path: '/records/deal?cursor=%E2%9C%93', status: 400, field: 'cursor', reason: /cursor/ },
+
+  // 6. Names that collide with system columns, standard objects or JavaScript's object model.
+  { name: 'a field named constructor', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'constructor', type: 'text', labels: { en: 'C' } }, field: 'apiName', reason: /reserved/ },
+  { name: 'a field named tenant_id', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'tenant_id', type: 'text', labels: { en: 'T' } }, field: 'apiName', reason: /reserved/ },
+  { name: 'a field named deleted_at', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'deleted_at', type: 'text', labels: { en: 'T' } }, field: 'apiName', reason: /reserved/ },
+  { name: 'a field named prototype', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'prototype', type: 'text', labels: { en: 'P' } }, field: 'apiName', reason: /reserved/ },
+  { name: 'a custom object named like a standard one', method: 'POST', path: '/metadata/objects', body: { apiName: 'user', labels: { en: { singular: 'U', plural: 'Us' } } }, field: 'apiName', reason: /reserved/ },
+  { name: 'a custom object named constructor', method: 'POST', path: '/metadata/objects', body: { apiName: 'constructor', labels: { en: { singular: 'C', plural: 'Cs' } } }, field: 'apiName', reason: /reserved/ },
+
+  // 7. Sizes.
+  { name: 'a picklist of 1,001 values', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'huge_list', type: 'picklist', labels: { en: 'H' }, values: Array.from({ length: 1001 }, (_, i) => ({ apiName: `v${i}`, labels: { en: `V${i}` } })) }, field: 'values', reason: /1000|most/ },
+  { name: 'a label of 201 characters', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'long_label', type: 'text', labels: { en: 'x'.repeat(201) } }, field: 'labels.en', reason: /200|most/ },
+  { name: 'a term of 101 characters', method: 'PUT', path: '/metadata/terms/customer', body: { forms: { en: { singular: 'x'.repeat(101), plural: 'x' } } }, field: 'forms.en.singular', reason: /100|most/ },
+  { name: 'a multi-picklist with 10,000 selections', method: 'POST', path: '/records/deal', body: { name: 'x', tags: Array.from({ length: 10_000 }, (_, i) => `v${i}`) }, status: 422, field: 'tags', reason: /most|100/, count: 'deal' },
+];
+
+async function count(tenant: TestTenant, object: string): Promise<number> {
+  return json<{ total: number }>(await tenant.api('GET', `/records/${object}?count=true&limit=1`)).total;
+}
+
+function send(tenant: TestTenant, c: BadInput) {
+  const handWritten = c.body && typeof c.body === 'object' && 'text' in c.body ? (c.body as { text: string; headers: Record<string, string> }) : undefined;
+  return handWritten
+    ? tenant.api(c.method, c.path, handWritten.text, { ...handWritten.headers, ...c.headers })
+    : tenant.api(c.method, c.path, c.body, c.headers ?? {});
+}
+
+describe('each class of bad input gets a 4xx problem naming the field and the reason, and writes nothing', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const before = c.count ? await count(t, c.count) : undefined;
+    const response = await send(t, c);
+    const shown = `${c.method} ${c.path.slice(0, 120)} → ${response.statusCode} ${response.body.slice(0, 400)}`;
+    if (c.status) expect(response.statusCode, shown).toBe(c.status);
+    expect(response.statusCode, shown).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode, shown).toBeLessThan(500);
+    expect(response.headers['content-type'], shown).toContain('application/problem+json');
+    const problem = response.json() as Problem;
+    // Metadata changes name fields by JSON pointer into the change request (/operations/0/field/apiName).
+    const named = (problem.errors ?? []).filter((e) => e.field === c.field || e.field.endsWith(`/${c.field.replaceAll('.', '/')}`));
+    expect(named.length, shown).toBeGreaterThan(0);
+    expect(named.some((e) => c.reason.test(`${e.code} ${e.message}`)), shown).toBe(true);
+    if (c.count) expect(await count(t, c.count)).toBe(before);
+  });
+});
+
+describe('names from outside never reach an object prototype', () => {
+  it('/metadata/schemas/__proto__ and other prototype keys are 404', async () => {
+    for (const kind of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const r = await t.api('GET', `/metadata/schemas/${kind}`);
+      expect(r.statusCode, `${kind} → ${r.body.slice(0, 200)}`).toBe(404);
+    }
+  });
+});
