@@ -3,13 +3,17 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import { authenticateRequests, authRoutes } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { PasswordHasher } from './auth/password-hasher.ts';
+import type { PasswordCost } from './auth/passwords.ts';
 import type { Database } from './db/database.ts';
 import { DataService } from './data/data-service.ts';
 import { recordRoutes } from './data/record-routes.ts';
 import { registerProblemHandler } from './errors/problem-handler.ts';
 import { healthRoutes } from './health/health-routes.ts';
 import { answerClientError } from './http/client-errors.ts';
+import { loggerOptions } from './http/log-redaction.ts';
 import { registerInputNormalization } from './http/normalize-input.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
@@ -19,8 +23,11 @@ import { savedViewRoutes } from './views/saved-views.ts';
 export interface AppOptions {
   db: Database;
   studioDir?: string | undefined;
+  /** The operator token from configuration; without it the hash stored at first start is used. */
   operatorToken?: string | undefined;
   secureCookies?: boolean;
+  /** Password hashing at OWASP parameters unless configuration says `test` (test servers only). */
+  passwordCost?: PasswordCost;
   logger?: boolean;
   bodyLimit?: number;
 }
@@ -35,7 +42,7 @@ export interface App {
 /** The server, assembled top to bottom: errors, cookies, health, then the API under /api/v1, then the studio. */
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
-    logger: options.logger ? { level: 'info' } : false,
+    logger: loggerOptions(options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
     clientErrorHandler: answerClientError,
@@ -44,19 +51,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const metadata = new MetadataService(options.db);
   const data = new DataService(options.db, metadata);
-  const auth = new AuthService(options.db);
+  const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
   await metadata.start();
   await auth.start();
 
   registerProblemHandler(app);
   registerInputNormalization(app);
+  registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(healthRoutes, { db: options.db });
   await app.register(
     async (api) => {
-      authenticateRequests(api, auth);
+      authenticateRequests(api, auth, options.secureCookies ?? false);
       await api.register(authRoutes, { auth, secureCookies: options.secureCookies ?? false });
-      await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken });
+      await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken, passwords: auth.passwords });
       await api.register(metadataRoutes, { metadata });
       await api.register(recordRoutes, { metadata, data });
       await api.register(savedViewRoutes, { db: options.db, metadata });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { PasswordCost } from './auth/passwords.ts';
 
 export interface Config {
   host: string;
@@ -9,10 +10,14 @@ export interface Config {
   demo: boolean;
   operatorToken: string | undefined;
   secureCookies: boolean;
+  passwordCost: PasswordCost;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env['PORT'] ?? 4610);
+  const cost = env['PROTEAN_PASSWORD_COST'] || 'owasp';
+  // Cheaper hashing is for test servers and must be asked for by name; anything else is a mistake.
+  if (cost !== 'owasp' && cost !== 'test') throw new Error(`PROTEAN_PASSWORD_COST must be owasp or test, not ${cost}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env['PORT']}`);
   return {
     host: env['HOST'] ?? '127.0.0.1',
@@ -23,5 +28,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env['PROTEAN_DEMO'] !== '0',
     operatorToken: env['PROTEAN_OPERATOR_TOKEN'] || undefined,
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
+    passwordCost: cost,
   };
 }

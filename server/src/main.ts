@@ -1,31 +1,42 @@
-import { randomBytes } from 'node:crypto';
 import { buildApp } from './app.ts';
 import { readConfig } from './config.ts';
 import { openDatabase } from './db/open-database.ts';
 import { migrate } from './db/migrations.ts';
 import { ensureDemoWorkspace } from './platform/demo-workspace.ts';
-import { readSetting, writeSetting } from './platform/platform-settings.ts';
+import { rotateOperatorToken, storedOperatorTokenHash } from './platform/operator-token.ts';
 
 const config = readConfig();
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 await migrate(db);
 
-let operatorToken = config.operatorToken ?? (await readSetting<string>(db, 'operator_token'));
-if (!operatorToken) {
-  operatorToken = `op_${randomBytes(24).toString('base64url')}`;
-  await writeSetting(db, 'operator_token', operatorToken);
-}
+// Only a hash is kept, so a generated token can be shown this once and never again.
+const generatedToken = config.operatorToken || (await storedOperatorTokenHash(db)) ? undefined : await rotateOperatorToken(db);
 
-const server = await buildApp({ db, studioDir: config.studioDir, operatorToken, secureCookies: config.secureCookies, logger: process.env['PROTEAN_LOG'] === '1' });
+const server = await buildApp({
+  db,
+  studioDir: config.studioDir,
+  operatorToken: config.operatorToken,
+  secureCookies: config.secureCookies,
+  passwordCost: config.passwordCost,
+  logger: process.env['PROTEAN_LOG'] === '1',
+});
 const demo = config.demo ? await ensureDemoWorkspace(db, server) : undefined;
 const address = await server.app.listen({ host: config.host, port: config.port });
 
 const storage = config.databaseUrl ? `Postgres server ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}` : `embedded Postgres (PGlite) in ${config.dataDir}`;
 const lines = [`Protean is running at ${address.replace('[::1]', '127.0.0.1')}`, `  storage:        ${storage}`];
-if (demo) {
-  lines.push(`  workspace:      ${demo.tenant}`, `  admin login:    ${demo.email} / ${demo.password}`, `  API key:        ${demo.apiKey}`);
+if (demo?.created) {
+  lines.push(`  workspace:      ${demo.tenant}`, `  admin login:    ${demo.email} / ${demo.created.password}`, `  API key:        ${demo.created.apiKey}`);
+} else if (demo) {
+  lines.push(
+    `  workspace:      ${demo.tenant}`,
+    `  admin login:    ${demo.email}  (password shown at first start; a new one: npm run protean -- demo:reset-password)`,
+  );
 }
-lines.push(`  operator token: ${operatorToken}  (POST /api/v1/tenants)`);
+if (generatedToken) lines.push(`  operator token: ${generatedToken}  (POST /api/v1/tenants)`);
+else if (config.operatorToken) lines.push(`  operator token: from PROTEAN_OPERATOR_TOKEN  (POST /api/v1/tenants)`);
+else lines.push(`  operator token: shown at first start  (a new one: npm run protean -- operator:token)`);
+if (demo?.created || generatedToken) lines.push(`  Only hashes are stored: note these secrets now, they are not shown again.`);
 process.stdout.write(lines.join('\n') + '\n');
 
 let stopping = false;

@@ -167,11 +167,11 @@ describe('bad input gets a 4xx naming the field and writes nothing', () => {
     expect(login.statusCode).toBe(200);
     const cookie = String(login.headers['set-cookie']).split(';')[0]!;
     expect(String(login.headers['set-cookie'])).toContain('HttpOnly');
-    const change = await h.server.app.inject({ method: 'POST', url: '/api/v1/metadata/objects/organization/fields', headers: { cookie }, payload: { apiName: 'x', type: 'text', labels: { en: 'X' } } });
+    const change = await h.server.app.inject({ method: 'POST', url: '/api/v1/metadata/objects/organization/fields', headers: { cookie, 'sec-fetch-site': 'same-origin' }, payload: { apiName: 'x', type: 'text', labels: { en: 'X' } } });
     expect(change.statusCode).toBe(403);
     const read = await h.server.app.inject({ method: 'GET', url: '/api/v1/records/organization', headers: { cookie } });
     expect(read.statusCode).toBe(200);
-    await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie } });
+    await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, 'sec-fetch-site': 'same-origin' } });
     expect((await h.server.app.inject({ method: 'GET', url: '/api/v1/records/organization', headers: { cookie } })).statusCode).toBe(401);
   });
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const asRep = (method: string, url: string, payload?: unknown) =>
-  h.server.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: { cookie: repCookie }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  h.server.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: { cookie: repCookie, 'sec-fetch-site': 'same-origin' }, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 describe('what the CRM screens need from the API', () => {
   it('saved views are private to their owner unless an admin shares them, and are checked against the metadata', async () => {

@@ -18,7 +18,8 @@ export async function startHarness(): Promise<Harness> {
   const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });
   await migrate(db);
   const operatorToken = `op_${randomUUID()}`;
-  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1" });
+  // Test servers hash passwords cheaply, by configuration (what PROTEAN_PASSWORD_COST=test sets for a process).
+  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1", passwordCost: 'test' });
   await server.app.ready();
   return {
     db,
@@ -48,7 +49,7 @@ export async function createTestTenant(h: Harness, prefix = 't'): Promise<TestTe
   const slug = `${prefix}-${randomUUID().slice(0, 8)}`;
   const adminEmail = `admin@${slug}.test`;
   const adminPassword = 'correct horse battery';
-  const tenant = await createTenant(h.db, { slug, name: slug, admin: { email: adminEmail, name: 'Test Admin', password: adminPassword } });
+  const tenant = await createTenant(h.db, { slug, name: slug, admin: { email: adminEmail, name: 'Test Admin', password: adminPassword } }, h.server.auth.passwords);
   const { key } = await h.server.auth.createApiKey(tenant.id, tenant.adminId, 'test');
   return {
     id: tenant.id,

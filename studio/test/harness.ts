@@ -34,7 +34,7 @@ export async function startWorkspace(): Promise<Workspace> {
   const operatorToken = `op_${randomBytes(16).toString('hex')}`;
   const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'server', 'src', 'main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_DEMO: '0', PROTEAN_OPERATOR_TOKEN: operatorToken },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_DEMO: '0', PROTEAN_OPERATOR_TOKEN: operatorToken, PROTEAN_PASSWORD_COST: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

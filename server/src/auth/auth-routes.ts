@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { forbidden } from '../errors/problems.ts';
+import { forbidden, ProblemError, validationError } from '../errors/problems.ts';
 import { adminOf, principalOf } from './principal.ts';
-import { SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
+import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
+import { checkCrossSite, csrfTokenOf } from './csrf.ts';
 
 const Login = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 const Role = Type.Union([Type.Literal('admin'), Type.Literal('standard')]);
@@ -15,17 +16,26 @@ const UserPatch = Type.Object(
   { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(Role), locale: Type.Optional(Locale), active: Type.Optional(Type.Boolean()) },
   { additionalProperties: false, minProperties: 1 },
 );
-const NewPassword = Type.Object({ password: Type.String({ minLength: 10, maxLength: 1024 }) }, { additionalProperties: false });
+const NewPassword = Type.Object(
+  { password: Type.String({ minLength: 10, maxLength: 1024 }), currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
+  { additionalProperties: false },
+);
 const NewApiKey = Type.Object({ name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String() });
 
-/** Resolves the principal of every request in `scope` (and the scopes registered inside it). */
-export function authenticateRequests(scope: FastifyInstance, auth: AuthService): void {
+/** The session cookie's name: with secure cookies the `__Host-` prefix binds it to this host, HTTPS and path /. */
+export const sessionCookieName = (secure: boolean) => (secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+
+/** Resolves the principal of every request in `scope` (and the scopes registered inside it), refusing cross-site writes first. */
+export function authenticateRequests(scope: FastifyInstance, auth: AuthService, secureCookies = false): void {
+  const cookieName = sessionCookieName(secureCookies);
   scope.decorateRequest('principal', null);
   scope.addHook('onRequest', async (request) => {
+    const cookie = request.cookies[cookieName];
+    checkCrossSite(request, cookie);
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const principal = await auth.authenticate({ bearer, cookie: request.cookies[SESSION_COOKIE] });
+    const principal = await auth.authenticate({ bearer, cookie });
     // The language chosen in the UI (Accept-Language) wins over the user's stored one.
     const asked = preferredLocale(request.headers['accept-language']);
     request.principal = principal && asked && asked !== principal.locale ? { ...principal, locale: asked } : principal;
@@ -55,11 +65,12 @@ export function preferredLocale(header: string | undefined): string | undefined 
 /** Login, logout, the current user, users and API keys. */
 export async function authRoutes(app: FastifyInstance, options: { auth: AuthService; secureCookies: boolean }): Promise<void> {
   const { auth } = options;
+  const cookieName = sessionCookieName(options.secureCookies);
 
   app.post('/auth/login', { schema: { body: Login } }, async (request, reply) => {
     const body = request.body as Static<typeof Login>;
-    const session = await auth.login(body.tenant, body.email, body.password);
-    void reply.setCookie(SESSION_COOKIE, session.cookie, {
+    const session = await withRetryAfter(reply, () => auth.login(body.tenant, body.email, body.password, request.ip));
+    void reply.setCookie(cookieName, session.cookie, {
       httpOnly: true,
       sameSite: 'lax',
       secure: options.secureCookies,
@@ -69,20 +80,27 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     return {
       user: { id: session.principal.userId, name: session.principal.userName, email: session.email, role: session.principal.role, locale: session.principal.locale },
       tenant: { id: session.principal.tenantId, slug: session.principal.tenantSlug, name: session.principal.tenantName },
+      csrfToken: csrfTokenOf(session.cookie),
     };
   });
 
   app.post('/auth/logout', async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
+    const cookie = request.cookies[cookieName];
     if (cookie) await auth.logout(cookie);
-    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    void reply.clearCookie(cookieName, { path: '/', secure: options.secureCookies });
     return reply.status(204).send();
   });
 
   app.get('/auth/me', async (request) => {
     const p = principalOf(request);
     const me = await auth.user(p.tenantId, p.userId);
-    return { user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale }, tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantName }, via: p.via };
+    const cookie = p.via === 'session' ? request.cookies[cookieName] : undefined;
+    return {
+      user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale },
+      tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantName },
+      via: p.via,
+      ...(cookie ? { csrfToken: csrfTokenOf(cookie) } : {}),
+    };
   });
 
   app.get('/users/directory', async (request) => auth.directory(principalOf(request).tenantId));
@@ -91,7 +109,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
     const body = request.body as Static<typeof NewUser>;
-    const user = await auth.createUser(adminOf(request).tenantId, body);
+    const user = await withRetryAfter(reply, () => auth.createUser(adminOf(request).tenantId, body));
     return reply.status(201).send(user);
   });
 
@@ -100,11 +118,19 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     return auth.updateUser(adminOf(request).tenantId, id, request.body as Static<typeof UserPatch>);
   });
 
+  // One's own password changes only with the current one; an admin resets another user's without it.
   app.post('/users/:id/password', { schema: { body: NewPassword, params: IdParam } }, async (request, reply) => {
     const { id } = request.params as Static<typeof IdParam>;
+    const { password, currentPassword } = request.body as Static<typeof NewPassword>;
     const p = principalOf(request);
-    if (p.role !== 'admin' && p.userId !== id) throw forbidden('Only an admin may set another user’s password');
-    await auth.setPassword(p.tenantId, id, (request.body as Static<typeof NewPassword>).password);
+    const own = p.userId === id;
+    if (!own && p.role !== 'admin') throw forbidden('Only an admin may set another user’s password');
+    if (own && currentPassword === undefined) {
+      throw validationError('Changing your own password needs your current one', [{ field: 'currentPassword', code: 'required', message: 'is required to change your own password' }]);
+    }
+    const session = p.via === 'session' ? parseSessionCookie(request.cookies[cookieName] ?? '')?.token : undefined;
+    const change = own && currentPassword !== undefined ? { current: currentPassword, keepSession: session } : undefined;
+    await withRetryAfter(reply, () => auth.setPassword(p.tenantId, id, password, change));
     return reply.status(204).send();
   });
 
@@ -124,4 +150,15 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     await auth.revokeApiKey(p.tenantId, (request.params as Static<typeof IdParam>).id, p.role === 'admin' ? null : p.userId);
     return reply.status(204).send();
   });
+}
+
+/** A 429 from sign-in throttling or the hashing queue says when to retry, in Retry-After as well as in the problem. */
+async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const after = error instanceof ProblemError && error.status === 429 ? error.extra?.['retryAfter'] : undefined;
+    if (typeof after === 'number') void reply.header('retry-after', String(after));
+    throw error;
+  }
 }

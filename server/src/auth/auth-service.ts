@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { queryOne, type Database } from '../db/database.ts';
-import { conflict, notFound, unauthorized, validationError } from '../errors/problems.ts';
-import { hashPassword, hashToken, newToken, verifyPassword, PASSWORD_MIN_LENGTH } from './passwords.ts';
+import { conflict, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
+import { LoginThrottle, NO_TENANT } from './login-throttle.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { hashToken, newToken, PASSWORD_MIN_LENGTH } from './passwords.ts';
 import type { Principal, Role } from './principal.ts';
 
 export const SESSION_COOKIE = 'protean_session';
@@ -55,15 +57,20 @@ const uuidFromHex = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${h
 export class AuthService {
   readonly #db: Database;
   readonly #cache = new TtlCache<CachedPrincipal>(10_000, CREDENTIAL_CACHE_MS);
+  readonly #throttle: LoginThrottle;
+  readonly passwords: PasswordHasher;
 
-  constructor(db: Database) {
+  constructor(db: Database, passwords: PasswordHasher) {
     this.#db = db;
+    this.passwords = passwords;
+    this.#throttle = new LoginThrottle(db);
   }
 
   async start(): Promise<void> {
     await this.#db.listen(AUTH_CHANNEL, (payload) => this.#evict(JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string }));
     // A logout or revocation announced while the listening connection was down was never heard.
     this.#db.onReconnect(() => this.#cache.clear());
+    await this.passwords.warm();
   }
 
   #evict({ tenantId, userId, credentialHash }: { tenantId: string; userId?: string | undefined; credentialHash?: string | undefined }): void {
@@ -78,14 +85,28 @@ export class AuthService {
     return this.#db.notify(AUTH_CHANNEL, JSON.stringify({ tenantId, ...change }));
   }
 
-  async login(tenantSlug: string, email: string, password: string): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
+  /**
+   * Throttled per account and per client address (refused before any hashing), and equal in
+   * cost whether or not the workspace and the email exist: a missing account is checked
+   * against a dummy hash of the same parameters.
+   */
+  async login(tenantSlug: string, email: string, password: string, address: string): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
     const tenant = await this.#db.system((q) => queryOne<{ id: string; slug: string; name: string }>(q, 'select id, slug, name from tenant where slug = $1', [tenantSlug]));
-    const failed = unauthorized('Unknown workspace, email or password');
-    if (!tenant) throw failed;
-    const user = await this.#db.withTenant(tenant.id, (q) =>
-      queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]),
-    );
-    if (!user || !(await verifyPassword(password, user.password_hash))) throw failed;
+    const subject = { tenantId: tenant?.id ?? NO_TENANT, email, address };
+    await this.#throttle.check(subject);
+    const user = tenant
+      ? await this.#db.withTenant(tenant.id, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]))
+      : undefined;
+    const verdict = await this.passwords.verify(subject.tenantId, password, user?.password_hash);
+    if (!tenant || !user || !verdict.ok) {
+      await this.#throttle.failed(subject);
+      throw unauthorized('Unknown workspace, email or password');
+    }
+    await this.#throttle.succeeded(subject);
+    if (verdict.rehash) {
+      const upgraded = await this.passwords.hash(tenant.id, password);
+      await this.#db.withTenant(tenant.id, (q) => q.query('update app_user set password_hash = $3 where tenant_id = $1 and id = $2', [tenant.id, user.id, upgraded]));
+    }
     const token = newToken();
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await this.#db.withTenant(tenant.id, (q) =>
@@ -181,7 +202,7 @@ export class AuthService {
 
   async createUser(tenantId: string, input: { email: string; name: string; role: Role; password: string; locale?: string | undefined }): Promise<UserView> {
     checkPassword(input.password);
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.passwords.hash(tenantId, input.password);
     return this.#db.transaction(tenantId, async (tx) => {
       const existing = await queryOne(tx, 'select 1 from app_user where tenant_id = $1 and lower(email) = lower($2)', [tenantId, input.email]);
       if (existing) throw conflict(`A user with the email ${input.email} already exists`, [{ field: 'email', code: 'unique', message: 'is already used by another user' }]);
@@ -207,14 +228,25 @@ export class AuthService {
     return toView(rows[0]);
   }
 
-  async setPassword(tenantId: string, userId: string, password: string): Promise<void> {
+  /**
+   * Sets a user's password. Changing one's own needs the current one (`current`); an admin
+   * resetting another user's passes none. Every other session of the user ends.
+   */
+  async setPassword(tenantId: string, userId: string, password: string, change?: { current: string; keepSession?: string | undefined }): Promise<void> {
     if (!UUID.test(userId)) throw notFound('No such user');
     checkPassword(password);
-    const passwordHash = await hashPassword(password);
+    if (change) {
+      const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ password_hash: string }>(q, 'select password_hash from app_user where tenant_id = $1 and id = $2', [tenantId, userId]));
+      if (!row) throw notFound('No such user');
+      const verdict = await this.passwords.verify(tenantId, change.current, row.password_hash);
+      if (!verdict.ok) throw new ProblemError('forbidden', 403, 'The current password is not right', [{ field: 'currentPassword', code: 'mismatch', message: 'is not your current password' }]);
+    }
+    const passwordHash = await this.passwords.hash(tenantId, password);
+    const kept = change?.keepSession ? hashToken(change.keepSession) : '';
     const rows = await this.#db.transaction(tenantId, async (tx) => {
       const updated = await tx.query('update app_user set password_hash = $3 where tenant_id = $1 and id = $2 returning id', [tenantId, userId, passwordHash]);
-      // A new password ends every session of that user.
-      await tx.query('delete from user_session where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+      // A new password ends the user's sessions, all but the one that changed it.
+      await tx.query('delete from user_session where tenant_id = $1 and user_id = $2 and token_hash <> $3', [tenantId, userId, kept]);
       return updated;
     });
     if (!rows[0]) throw notFound('No such user');
@@ -259,7 +291,7 @@ function checkPassword(password: string): void {
   }
 }
 
-function parseSessionCookie(cookie: string): { tenantId: string; token: string } | null {
+export function parseSessionCookie(cookie: string): { tenantId: string; token: string } | null {
   const dot = cookie.indexOf('.');
   const tenantId = cookie.slice(0, dot);
   const token = cookie.slice(dot + 1);

@@ -272,6 +272,28 @@ create table outbox_checkpoint (
 revoke all on outbox_checkpoint from protean_app;`,
   },
   {
+    id: 13,
+    name: 'login throttle, platform secrets as hashes',
+    // Sign-in runs before there is a principal, so only the system connection reads and writes
+    // the throttle; the application role gets no access and the table needs no policy (ADR 0007).
+    // The operator token is kept as its SHA-256 only, and the demo login is no longer stored:
+    // both are printed once when generated.
+    sql: `
+create table login_throttle (
+  tenant_id uuid not null,
+  subject text not null,
+  failures integer not null,
+  last_failure_at timestamptz not null,
+  locked_until timestamptz,
+  primary key (tenant_id, subject)
+);
+revoke all on login_throttle from protean_app;
+insert into platform_secret (key, value)
+  select 'operator_token_sha256', encode(sha256(convert_to(value #>> '{}', 'UTF8')), 'hex') from platform_setting where key = 'operator_token'
+  on conflict (key) do nothing;
+delete from platform_setting where key in ('operator_token', 'demo_credentials');`,
+  },
+  {
     id: 15,
     name: 'one unique key function, case-insensitive user emails',
     // Uniqueness is decided in one place, in SQL, for claims, upsert matches and the checks of a

@@ -1,33 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { App } from '../app.ts';
-import type { Database } from '../db/database.ts';
+import { queryOne, type Database } from '../db/database.ts';
 import { createTenant, findTenant } from '../tenancy/tenant-service.ts';
-import { readSetting, writeSetting } from './platform-settings.ts';
 
-export interface DemoCredentials {
+/** The demo login; the password and key only when they were just made (they are stored as hashes only). */
+export interface DemoWorkspace {
   tenant: string;
   email: string;
-  password: string;
-  apiKey: string;
+  created?: { password: string; apiKey: string };
 }
 
 const DEMO_SLUG = 'demo';
 
-/** Creates the demo workspace on first start (with sample records) and returns its login on every start. */
-export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoCredentials> {
-  const saved = await readSetting<DemoCredentials>(db, 'demo_credentials');
-  if (saved && (await findTenant(db, saved.tenant))) return saved;
-  const password = randomBytes(9).toString('base64url');
+/** Creates the demo workspace on first start (with sample records); later starts find its admin's email. */
+export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoWorkspace> {
+  const existing = await findTenant(db, DEMO_SLUG);
+  if (existing) return { tenant: DEMO_SLUG, email: (await demoAdmin(db, existing.id))?.email ?? 'admin@demo.test' };
+  const password = newDemoPassword();
   const email = 'admin@demo.test';
-  const tenant = await createTenant(db, { slug: DEMO_SLUG, name: 'Demo workspace', admin: { email, name: 'Demo Admin', password } });
+  const tenant = await createTenant(db, { slug: DEMO_SLUG, name: 'Demo workspace', admin: { email, name: 'Demo Admin', password } }, app.auth.passwords);
   const key = await app.auth.createApiKey(tenant.id, tenant.adminId, 'Demo key');
   const principal: Principal = { tenantId: tenant.id, tenantSlug: DEMO_SLUG, tenantName: 'Demo workspace', userId: tenant.adminId, userName: 'Demo Admin', role: 'admin', locale: 'en', via: 'session' };
   await seedSampleRecords(app, principal);
-  const credentials: DemoCredentials = { tenant: DEMO_SLUG, email, password, apiKey: key.key };
-  await writeSetting(db, 'demo_credentials', credentials);
-  return credentials;
+  return { tenant: DEMO_SLUG, email, created: { password, apiKey: key.key } };
 }
+
+/** The demo workspace's first admin, whose password `demo:reset-password` replaces. */
+export async function demoAdmin(db: Database, tenantId: string): Promise<{ id: string; email: string } | undefined> {
+  return db.system((q) => queryOne(q, `select id, email from app_user where tenant_id = $1 and role = 'admin' order by created_at, email limit 1`, [tenantId]));
+}
+
+export const DEMO_WORKSPACE = DEMO_SLUG;
+export const newDemoPassword = () => randomBytes(9).toString('base64url');
 
 async function seedSampleRecords(app: App, principal: Principal): Promise<void> {
   const model = await app.metadata.model(principal.tenantId);

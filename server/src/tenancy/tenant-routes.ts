@@ -1,8 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import type { PasswordHasher } from '../auth/password-hasher.ts';
 import type { Database } from '../db/database.ts';
 import { forbidden } from '../errors/problems.ts';
+import { hashOperatorToken, operatorTokenMatches, storedOperatorTokenHash } from '../platform/operator-token.ts';
 import { createTenant } from './tenant-service.ts';
 
 const NewTenant = Type.Object(
@@ -14,13 +15,18 @@ const NewTenant = Type.Object(
   { additionalProperties: false },
 );
 
-/** Tenant provisioning for the platform operator (Authorization: Bearer <operator token>). */
-export async function tenantRoutes(app: FastifyInstance, options: { db: Database; operatorToken: string | undefined }): Promise<void> {
+/**
+ * Tenant provisioning for the platform operator (Authorization: Bearer <operator token>). The
+ * token is the configured one when given, else the stored hash, read per call so a token
+ * rotated from the command line works at once.
+ */
+export async function tenantRoutes(app: FastifyInstance, options: { db: Database; operatorToken: string | undefined; passwords: PasswordHasher }): Promise<void> {
+  const configured = options.operatorToken ? hashOperatorToken(options.operatorToken) : undefined;
   app.post('/tenants', { schema: { body: NewTenant } }, async (request, reply) => {
-    const expected = options.operatorToken;
     const given = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
-    if (!expected || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) throw forbidden('Creating a workspace needs the operator token');
-    const tenant = await createTenant(options.db, request.body as Static<typeof NewTenant>);
+    const expected = configured ?? (await storedOperatorTokenHash(options.db));
+    if (!operatorTokenMatches(given, expected)) throw forbidden('Creating a workspace needs the operator token');
+    const tenant = await createTenant(options.db, request.body as Static<typeof NewTenant>, options.passwords);
     return reply.status(201).send({ id: tenant.id, slug: tenant.slug });
   });
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { assignIndexSlots, standardSnapshot, diffSnapshots, type Snapshot } from '@protean/metadata';
 import { queryOne, type Database } from '../db/database.ts';
 import { conflict, validationError } from '../errors/problems.ts';
-import { hashPassword, PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
+import type { PasswordHasher } from '../auth/password-hasher.ts';
+import { PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
 
 export interface NewTenant {
   slug: string;
@@ -13,7 +14,7 @@ export interface NewTenant {
 export const SLUG_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 
 /** Creates a tenant with the standard objects at revision 1 and its first admin. Runs no DDL. */
-export async function createTenant(db: Database, input: NewTenant): Promise<{ id: string; slug: string; adminId: string }> {
+export async function createTenant(db: Database, input: NewTenant, passwords: PasswordHasher): Promise<{ id: string; slug: string; adminId: string }> {
   const errors = [];
   if (!SLUG_PATTERN.test(input.slug)) errors.push({ field: 'slug', code: 'pattern', message: 'must be 2-63 lowercase letters, digits or dashes, starting with a letter' });
   if (!input.name.trim()) errors.push({ field: 'name', code: 'required', message: 'is required' });
@@ -22,7 +23,7 @@ export async function createTenant(db: Database, input: NewTenant): Promise<{ id
 
   const tenantId = randomUUID();
   const adminId = randomUUID();
-  const passwordHash = await hashPassword(input.admin.password);
+  const passwordHash = await passwords.hash(tenantId, input.admin.password);
   const empty: Snapshot = { revision: 0, objects: [], layouts: [] };
   const snapshot: Snapshot = { ...assignIndexSlots(empty, standardSnapshot()), revision: 1 };
   await db.system(async (tx) => {

@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { forbidden } from '../errors/problems.ts';
+
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The token a client without browser fetch metadata sends in X-CSRF-Token: bound to the
+ * session (a hash of its cookie), so it needs no storage and dies with the session.
+ */
+export const csrfTokenOf = (sessionCookie: string) => createHash('sha256').update(`csrf:${sessionCookie}`).digest('base64url');
+
+/**
+ * Refuses a cross-site unsafe request made with the browser's ambient session cookie. Bearer
+ * (API key) requests carry no ambient authority and pass. A cookie request passes when the
+ * browser says it is same-origin (Sec-Fetch-Site, else an Origin naming our Host), or when it
+ * sends the session's CSRF token; anything a browser marks cross-origin is refused, login too.
+ */
+export function checkCrossSite(request: FastifyRequest, sessionCookie: string | undefined): void {
+  if (SAFE_METHODS.has(request.method) || request.headers.authorization?.startsWith('Bearer ')) return;
+  const origin = sameOrigin(request);
+  if (origin === false) throw forbidden('Cross-site requests are refused: the request must come from the studio’s own origin');
+  if (!sessionCookie || origin) return;
+  const sent = request.headers[CSRF_HEADER];
+  if (typeof sent === 'string' && equal(sent, csrfTokenOf(sessionCookie))) return;
+  throw forbidden('A request signed in with a session cookie needs the same-origin headers a browser sends, or the X-CSRF-Token from sign-in');
+}
+
+/** true or false when the browser told us, undefined when the request has no fetch metadata at all. */
+function sameOrigin(request: FastifyRequest): boolean | undefined {
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin';
+  const origin = request.headers.origin;
+  if (typeof origin !== 'string') return undefined;
+  try {
+    // Through the same URL parser, so a default port written out (host:80) still matches.
+    const from = new URL(origin);
+    return from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
+  } catch {
+    return false;
+  }
+}
+
+function equal(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}

@@ -1,0 +1,78 @@
+import type { Database } from '../db/database.ts';
+import { ProblemError } from '../errors/problems.ts';
+
+/**
+ * Failed sign-ins per account and per client address, kept in `login_throttle` so every
+ * server process sees the same counts. Rows are keyed by tenant: a lockout in one workspace
+ * never refuses another workspace's users behind the same address.
+ */
+export const THROTTLE_POLICY = {
+  /** Failures allowed before the first lockout. */
+  accountFailures: 5,
+  addressFailures: 20,
+  /** The first lockout; each further failure doubles it, up to the cap. */
+  baseLockSeconds: 1,
+  maxLockSeconds: 15 * 60,
+  /** A failure older than this no longer counts: the next one starts again at 1. */
+  forgetAfterSeconds: 60 * 60,
+} as const;
+
+/** Sign-ins to a workspace that does not exist are counted under this tenant id. */
+export const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+
+export interface LoginSubject {
+  tenantId: string;
+  email: string;
+  address: string;
+}
+
+const subjectsOf = (s: LoginSubject) => [`account:${s.email.toLowerCase()}`, `address:${s.address}`];
+
+export function tooManyAttempts(retryAfterSeconds: number, message: string): ProblemError {
+  return new ProblemError('limit-exceeded', 429, message, undefined, { retryAfter: retryAfterSeconds });
+}
+
+export class LoginThrottle {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** Refuses with a 429 problem while the account or the address is locked out; runs before any hashing. */
+  async check(subject: LoginSubject): Promise<void> {
+    const rows = await this.#db.system((q) =>
+      q.query<{ wait: number | null }>(
+        'select ceil(extract(epoch from max(locked_until) - now()))::int as wait from login_throttle where tenant_id = $1 and subject = any($2) and locked_until > now()',
+        [subject.tenantId, subjectsOf(subject)],
+      ),
+    );
+    const wait = rows[0]?.wait;
+    if (wait && wait > 0) throw tooManyAttempts(wait, `Too many failed sign-ins; try again in ${wait} s`);
+  }
+
+  /** Counts a failure for the account and the address; past the free failures each one doubles the lockout. */
+  async failed(subject: LoginSubject): Promise<void> {
+    const p = THROTTLE_POLICY;
+    const count = 'case when t.last_failure_at < now() - make_interval(secs => $4::int) then 1 else t.failures + 1 end';
+    const free = `case when t.subject like 'account:%' then $3::int else $5::int end`;
+    await this.#db.system((q) =>
+      q.query(
+        `insert into login_throttle as t (tenant_id, subject, failures, last_failure_at)
+           select $1, s.subject, 1, now() from unnest($2::text[]) as s(subject)
+         on conflict (tenant_id, subject) do update set
+           failures = ${count},
+           last_failure_at = now(),
+           locked_until = case when ${count} >= ${free}
+             then now() + make_interval(secs => least($7::float8, $6::float8 * power(2, ${count} - ${free}))) end`,
+        [subject.tenantId, subjectsOf(subject), p.accountFailures, p.forgetAfterSeconds, p.addressFailures, p.baseLockSeconds, p.maxLockSeconds],
+      ),
+    );
+  }
+
+  /** A successful sign-in clears the account's count; the address keeps its own. */
+  async succeeded(subject: LoginSubject): Promise<void> {
+    const [account] = subjectsOf(subject);
+    await this.#db.system((q) => q.query('delete from login_throttle where tenant_id = $1 and subject = $2', [subject.tenantId, account]));
+  }
+}

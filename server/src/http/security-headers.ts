@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The studio's build is scripts and stylesheets from its own origin and nothing inline, so the
+ * policy allows only those; no page may frame it, and no plugin or <base> may change it.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const HEADERS: Record<string, string> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/**
+ * Browser safety for every response, studio and API alike: the headers above, and request
+ * bodies only as JSON. Fastify parses text/plain by default; a form can send text/plain
+ * cross-site without a preflight, so that parser goes and such a body gets a 415 problem.
+ */
+export function registerSecurityHeaders(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onSend', async (_request, reply) => {
+    for (const [name, value] of Object.entries(HEADERS)) void reply.header(name, value);
+  });
+}

@@ -1,0 +1,306 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { hashPassword } from '../src/auth/passwords.ts';
+import { loggerOptions } from '../src/http/log-redaction.ts';
+import { ensureDemoWorkspace } from '../src/platform/demo-workspace.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+interface Attempt {
+  tenant?: string;
+  email?: string;
+  password?: string;
+  address?: string;
+  headers?: Record<string, string>;
+}
+
+const login = (t: TestTenant, attempt: Attempt = {}, app = h.server.app): Promise<LightMyRequestResponse> =>
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    remoteAddress: attempt.address ?? '127.0.0.1',
+    headers: attempt.headers ?? {},
+    payload: { tenant: attempt.tenant ?? t.slug, email: attempt.email ?? t.adminEmail, password: attempt.password ?? t.adminPassword },
+  });
+
+const sessionCookie = (response: LightMyRequestResponse) => (response.headers['set-cookie'] as string).split(';')[0]!;
+
+/** Lets the current lockouts of a tenant lapse, as waiting would, without waiting. */
+const lapse = (tenantId: string) => h.db.system((q) => q.query(`update login_throttle set locked_until = now() - interval '1 second' where tenant_id = $1 and locked_until is not null`, [tenantId]));
+
+describe('sign-in throttling', () => {
+  it('locks an account out after five wrong passwords with a 429 problem, and each further failure doubles the lockout', async () => {
+    const t = await createTestTenant(h, 'throttle');
+    for (let i = 0; i < 5; i++) expect((await login(t, { password: `wrong password ${i}` })).statusCode).toBe(401);
+    const before = h.server.auth.passwords.derivations;
+    const locked = await login(t);
+    expect(locked.statusCode, locked.body).toBe(429);
+    expect(locked.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(locked.headers['retry-after']).toBe('1');
+    expect(json(locked)['retryAfter']).toBe(1);
+    // Refused before hashing: a locked-out guess costs the server no scrypt work.
+    expect(h.server.auth.passwords.derivations).toBe(before);
+
+    const waits: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await lapse(t.id);
+      expect((await login(t, { password: 'still wrong' })).statusCode).toBe(401);
+      waits.push(String((await login(t)).headers['retry-after']));
+    }
+    expect(waits).toEqual(['2', '4', '8']);
+
+    await lapse(t.id);
+    expect((await login(t)).statusCode).toBe(200);
+    // Success clears the account's count: the next mistake is the first again.
+    expect((await login(t, { password: 'one slip' })).statusCode).toBe(401);
+    expect((await login(t)).statusCode).toBe(200);
+  });
+
+  it('locks out an address that guesses across many accounts, but not other addresses or other workspaces', async () => {
+    const t = await createTestTenant(h, 'spray');
+    const other = await createTestTenant(h, 'spray-other');
+    for (let i = 0; i < 20; i++) expect((await login(t, { email: `user${i}@spray.test`, password: 'guess guess', address: '10.0.0.7' })).statusCode).toBe(401);
+    expect((await login(t, { address: '10.0.0.7' })).statusCode).toBe(429);
+    expect((await login(t, { address: '10.0.0.8' })).statusCode).toBe(200);
+    expect((await login(other, { address: '10.0.0.7' })).statusCode).toBe(200);
+  });
+
+  it('a 429 reaches the client as a problem with Retry-After when a workspace has too many sign-ins waiting to be hashed', async () => {
+    const t = await createTestTenant(h, 'burst');
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => login(t, { email: `nobody${i}@burst.test`, password: 'guess guess', address: `10.1.0.${i}` })));
+    const statuses = burst.map((r) => r.statusCode);
+    expect(statuses).toContain(401);
+    expect(statuses).toContain(429);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    expect(burst.find((r) => r.statusCode === 429)!.headers['retry-after']).toBe('1');
+  });
+});
+
+describe('equal cost for unknown accounts', () => {
+  it('checks an unknown email and an unknown workspace against a hash of the same parameters as a wrong password', async () => {
+    const t = await createTestTenant(h, 'cost');
+    const hasher = h.server.auth.passwords;
+    const cost = async (attempt: Attempt) => {
+      const before = hasher.derivations;
+      expect((await login(t, { ...attempt, address: '10.2.0.1' })).statusCode).toBe(401);
+      return hasher.derivations - before;
+    };
+    expect(await cost({ password: 'wrong password' })).toBe(1);
+    expect(await cost({ email: 'nobody@cost.test', password: 'wrong password' })).toBe(1);
+    expect(await cost({ tenant: 'no-such-workspace-at-all', password: 'wrong password' })).toBe(1);
+  });
+});
+
+describe('passwords', () => {
+  it('rehashes a password stored with weaker parameters on the next successful sign-in', async () => {
+    const t = await createTestTenant(h, 'rehash');
+    const weak = await hashPassword(t.adminPassword, { n: 1 << 10, r: 1, p: 1 });
+    await h.db.system((q) => q.query('update app_user set password_hash = $3 where tenant_id = $1 and id = $2', [t.id, t.adminId, weak]));
+    expect((await login(t)).statusCode).toBe(200);
+    const [row] = await h.db.system((q) => q.query<{ password_hash: string }>('select password_hash from app_user where tenant_id = $1 and id = $2', [t.id, t.adminId]));
+    const { n, r, p } = h.server.auth.passwords.params;
+    expect(row!.password_hash.startsWith(`scrypt$${n}$${r}$${p}$`)).toBe(true);
+    expect((await login(t)).statusCode).toBe(200);
+  });
+
+  it('hashes at the OWASP scrypt minimum unless configuration asks for the test cost', async () => {
+    const owasp = await buildApp({ db: h.db, logger: false });
+    expect(owasp.auth.passwords.params).toEqual({ n: 1 << 17, r: 8, p: 1 });
+    await owasp.app.close();
+  });
+
+  it('changing one’s own password needs the current one; an admin resets another user’s without it', async () => {
+    const t = await createTestTenant(h, 'pwchange');
+    const own = `/users/${t.adminId}/password`;
+    const missing = await t.api('POST', own, { password: 'a brand new secret' });
+    expect(missing.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(missing).errors[0]!.field).toBe('currentPassword');
+    const wrong = await t.api('POST', own, { password: 'a brand new secret', currentPassword: 'not the password' });
+    expect(wrong.statusCode).toBe(403);
+    expect(json<{ errors: { field: string }[] }>(wrong).errors[0]!.field).toBe('currentPassword');
+    expect((await t.api('POST', own, { password: 'a brand new secret', currentPassword: t.adminPassword })).statusCode).toBe(204);
+    expect((await login(t)).statusCode).toBe(401);
+    expect((await login(t, { password: 'a brand new secret' })).statusCode).toBe(200);
+
+    const user = json(await t.api('POST', '/users', { email: 'rep@pwchange.test', name: 'Rep', role: 'standard', password: 'first password' }));
+    expect((await t.api('POST', `/users/${String(user['id'])}/password`, { password: 'reset by admin' })).statusCode).toBe(204);
+    expect((await login(t, { email: 'rep@pwchange.test', password: 'reset by admin' })).statusCode).toBe(200);
+  });
+});
+
+describe('cross-site requests', () => {
+  let t: TestTenant;
+  let cookie: string;
+  let csrfToken: string;
+  beforeAll(async () => {
+    t = await createTestTenant(h, 'csrf');
+    const signedIn = await login(t);
+    cookie = sessionCookie(signedIn);
+    csrfToken = String(json(signedIn)['csrfToken']);
+  });
+  const withCookie = (method: 'POST' | 'DELETE', url: string, headers: Record<string, string>, body?: unknown) =>
+    h.server.app.inject({ method, url: `/api/v1${url}`, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+
+  it('refuses a cookie-signed write that does not show it comes from our own origin', async () => {
+    for (const headers of [{}, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }, { origin: 'null' }] as Record<string, string>[]) {
+      const refused = await withCookie('POST', '/api-keys', headers, { name: 'stolen' });
+      expect(refused.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    expect(json<unknown[]>(await t.api('GET', '/api-keys')).length).toBe(1);
+  });
+
+  it('refuses bodyless cookie-signed POSTs and DELETEs from another site too', async () => {
+    const created = json(await t.api('POST', '/records/organization', { name: 'Binned' }));
+    expect((await t.api('DELETE', `/records/organization/${String(created['id'])}`)).statusCode).toBe(204);
+    expect((await withCookie('POST', `/records/organization/${String(created['id'])}/restore`, { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await withCookie('DELETE', `/api-keys/00000000-0000-4000-8000-000000000000`, { origin: 'https://evil.example' })).statusCode).toBe(403);
+    const restored = await withCookie('POST', `/records/organization/${String(created['id'])}/restore`, { 'sec-fetch-site': 'same-origin' });
+    expect(restored.statusCode, restored.body).toBe(200);
+  });
+
+  it('accepts a cookie-signed write that is same-origin or carries the session’s CSRF token, and API-key writes as they are', async () => {
+    expect((await withCookie('POST', '/api-keys', { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:80' }, { name: 'a' })).statusCode).toBe(201);
+    expect((await withCookie('POST', '/api-keys', { origin: 'http://localhost:80' }, { name: 'b' })).statusCode).toBe(201);
+    expect((await withCookie('POST', '/api-keys', { 'x-csrf-token': csrfToken }, { name: 'c' })).statusCode).toBe(201);
+    expect((await withCookie('POST', '/api-keys', { 'x-csrf-token': 'x'.repeat(43) }, { name: 'd' })).statusCode).toBe(403);
+    expect((await t.api('POST', '/api-keys', { name: 'e' }, { origin: 'https://evil.example' })).statusCode).toBe(201);
+    const me = await h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
+    expect(json(me)['csrfToken']).toBe(csrfToken);
+  });
+
+  it('refuses a sign-in posted from another site', async () => {
+    expect((await login(t, { headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403);
+    expect((await login(t, { headers: { 'sec-fetch-site': 'same-origin' } })).statusCode).toBe(200);
+  });
+
+  it('refuses text/plain bodies with a 415 problem', async () => {
+    const plain = await h.server.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ tenant: t.slug, email: t.adminEmail, password: t.adminPassword }),
+    });
+    expect(plain.statusCode).toBe(415);
+    expect(plain.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const form = await withCookie('POST', '/api-keys', { 'content-type': 'text/plain', 'sec-fetch-site': 'same-origin' }, { name: 'x' });
+    expect(form.statusCode).toBe(415);
+  });
+});
+
+describe('session cookie and response headers', () => {
+  it('names the session cookie with the __Host- prefix when cookies are secure, and reads it back under that name', async () => {
+    const secure = await buildApp({ db: h.db, secureCookies: true, passwordCost: 'test', logger: false });
+    try {
+      const t = await createTestTenant(h, 'hostcookie');
+      const signedIn = await login(t, {}, secure.app);
+      const setCookie = String(signedIn.headers['set-cookie']);
+      expect(setCookie).toMatch(/^__Host-protean_session=/);
+      expect(setCookie).toMatch(/; Secure/);
+      expect(setCookie).toMatch(/; Path=\//);
+      expect(setCookie).not.toMatch(/Domain=/);
+      const me = await secure.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: sessionCookie(signedIn) } });
+      expect(me.statusCode).toBe(200);
+      const plainName = await secure.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: sessionCookie(signedIn).replace('__Host-', '') } });
+      expect(plainName.statusCode).toBe(401);
+    } finally {
+      await secure.app.close();
+    }
+  });
+
+  it('sends CSP, frame, sniffing and referrer headers on API answers and problems alike', async () => {
+    const t = await createTestTenant(h, 'headers');
+    for (const response of [await t.api('GET', '/auth/me'), await h.server.app.inject({ method: 'GET', url: '/api/v1/no-such-route' }), await login(t, { password: 'wrong password' })]) {
+      const csp = String(response.headers['content-security-policy']);
+      for (const directive of ["script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'"]) expect(csp).toContain(directive);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    }
+  });
+
+  it('redacts credentials in log lines', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: loggerOptions(true, { write: (line: string) => void lines.push(line) }) });
+    app.log.info({ req: { headers: { authorization: 'Bearer pk_secret', cookie: 'protean_session=sess_secret' } }, body: { password: 'pw_secret', currentPassword: 'old_secret' } }, 'request');
+    await app.close();
+    const text = lines.join('');
+    expect(text).toContain('[redacted]');
+    for (const secret of ['pk_secret', 'sess_secret', 'pw_secret', 'old_secret']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('platform secrets', () => {
+  it('answers an operator token with multibyte characters with a 403, not a 500', async () => {
+    const body = { slug: `mb-${Date.now().toString(36)}`, name: 'MB', admin: { email: 'a@mb.test', name: 'A', password: 'long enough secret' } };
+    for (const token of ['é'.repeat(h.operatorToken.length), `${h.operatorToken.slice(0, -1)}é`, '']) {
+      const response = await h.server.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { authorization: `Bearer ${token}` }, payload: body });
+      expect(response.statusCode).toBe(403);
+    }
+  });
+
+  it('keeps platform secrets and the sign-in throttle out of the application role’s reach', async () => {
+    const t = await createTestTenant(h, 'secrets');
+    for (const table of ['platform_secret', 'platform_setting', 'login_throttle']) {
+      await expect(h.db.withTenant(t.id, (q) => q.query(`select * from ${table}`))).rejects.toThrow(/permission denied/);
+    }
+  });
+
+  it('stores the demo workspace’s login only as hashes', async () => {
+    const demo = await ensureDemoWorkspace(h.db, h.server);
+    const stored = await h.db.system((q) => q.query<{ value: string }>(`select value::text as value from platform_setting union all select value from platform_secret`));
+    expect(stored.map((s) => s.value).join('\n')).not.toMatch(/demo_credentials|admin@demo\.test/);
+    if (demo.created) {
+      const text = stored.map((s) => s.value).join('\n');
+      expect(text).not.toContain(demo.created.password);
+      expect(text).not.toContain(demo.created.apiKey);
+    }
+  });
+
+  it('prints the generated operator token and demo login at first start only, from a real server process', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'protean-secrets-'));
+    try {
+      const first = await startAndStop(dataDir);
+      const token = /operator token: (op_\S+)/.exec(first)?.[1];
+      const password = /admin login:\s+admin@demo\.test \/ (\S+)/.exec(first)?.[1];
+      expect(token, first).toBeDefined();
+      expect(password, first).toBeDefined();
+      const second = await startAndStop(dataDir);
+      expect(second).toMatch(/admin login:\s+admin@demo\.test\s+\(password shown at first start/);
+      expect(second).toMatch(/operator token: shown at first start/);
+      expect(second).not.toContain(token!);
+      expect(second).not.toContain(password!);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** Runs server/src/main.ts on PGlite in `dataDir` until it has printed its banner, then stops it. */
+function startAndStop(dataDir: string): Promise<string> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', join(import.meta.dirname, '..', 'src', 'main.ts')], {
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_OPERATOR_TOKEN: '', PROTEAN_PASSWORD_COST: 'test', PROTEAN_STUDIO_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/operator token: .*\n/.test(output)) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('exit', () => (/running at/.test(output) ? resolve(output) : reject(new Error(`the server did not start:\n${output}`))));
+  });
+}
