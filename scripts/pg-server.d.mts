@@ -21,4 +21,8 @@ export interface StartPostgresOptions {
 
 export function startPostgres(options?: StartPostgresOptions): Promise<PostgresServer>;
 export function stopPostgres(pid: number, dir: string): Promise<void>;
+/** Stops the server by PID and keeps its folder: the first half of a restart. */
+export function haltPostgres(pid: number, dir: string): Promise<void>;
+/** Starts the server of `dir` again with the same port and settings; resolves to its new PID. */
+export function resumePostgres(dir: string): Promise<number>;
 export function findPostgresBinDir(): string | undefined;

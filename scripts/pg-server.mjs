@@ -6,11 +6,12 @@
 //
 // Library:  const pg = await startPostgres(); ...pg.url...; await pg.stop();
 // CLI:      eval "$(node scripts/pg-server.mjs start)"   # sets DATABASE_URL, PG_PID, PG_DIR
+//           eval "$(node scripts/pg-server.mjs restart "$PG_PID" "$PG_DIR")"   # sets the new PG_PID
 //           node scripts/pg-server.mjs stop "$PG_PID" "$PG_DIR"
 // Plain .mjs with no dependencies, so it runs on any Node the machine has (v20 included).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -165,6 +166,29 @@ export async function stopPostgres(pid, dir) {
   if (dir && basename(dir).startsWith('protean-pg-')) rmSync(dir, { recursive: true, force: true });
 }
 
+/** Stops the server by PID but keeps its folder, so `resumePostgres` can start it again (a restart). */
+export async function haltPostgres(pid, dir) {
+  await killPostgres(pid, dir);
+}
+
+/**
+ * Starts the server of a folder again, as it was started (postgres records its command line in
+ * postmaster.opts): same port, same settings, same OS user. Resolves to the new PID.
+ */
+export async function resumePostgres(dir) {
+  const opts = readFileSync(join(dir, 'data', 'postmaster.opts'), 'utf8').trim();
+  const [binary, ...args] = [...opts.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+  const { uid, gid } = statSync(dir);
+  const logFile = join(dir, 'postgres-resumed.log');
+  const logFd = openSync(logFile, 'a', 0o644);
+  if (isRoot) chownSync(logFile, uid, gid);
+  const child = spawn(binary, args, { ...(isRoot ? { uid, gid } : {}), cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  await waitUntilReady(dir, child.pid, logFile);
+  return child.pid;
+}
+
 /**
  * Starts a throwaway PostgreSQL 15 server. Resolves to { url, port, pid, dir, stop }.
  * Options: osUser (as root; default protean-pg), database and role names (default protean).
@@ -235,13 +259,20 @@ async function main([command, ...args]) {
     const pg = await startPostgres();
     process.stdout.write(`export DATABASE_URL=${shellQuote(pg.url)}\nexport PG_PID=${pg.pid}\nexport PG_DIR=${shellQuote(pg.dir)}\n`);
     log(`PostgreSQL ${PG_MAJOR} on 127.0.0.1:${pg.port}, pid ${pg.pid}, folder ${pg.dir}`);
+  } else if (command === 'restart') {
+    const [pid, dir] = args;
+    if (!pid || !dir) throw new Error('usage: pg-server.mjs restart <pid> <dir>');
+    await haltPostgres(Number(pid), dir);
+    const restarted = await resumePostgres(dir);
+    process.stdout.write(`export PG_PID=${restarted}\n`);
+    log(`restarted ${dir} as pid ${restarted}`);
   } else if (command === 'stop') {
     const [pid, dir] = args;
     if (!pid || !dir) throw new Error('usage: pg-server.mjs stop <pid> <dir>');
     await stopPostgres(Number(pid), dir);
     log(`stopped pid ${pid}, removed ${dir}`);
   } else {
-    process.stderr.write('usage: node scripts/pg-server.mjs start | stop <pid> <dir>\n');
+    process.stderr.write('usage: node scripts/pg-server.mjs start | restart <pid> <dir> | stop <pid> <dir>\n');
     process.exit(2);
   }
 }

@@ -119,6 +119,11 @@ function newPool(url: string, max: number): pg.Pool {
 async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryable) => Promise<T>, opened?: (results: unknown) => void): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // The pool listens for errors of idle clients only: a connection that dies while checked out
+  // (a server restart between two statements) would otherwise emit an unhandled 'error' and end
+  // the process. The failed statement rejects on its own; the client is then discarded.
+  const lost = () => (broken = true);
+  client.on('error', lost);
   try {
     const results: unknown = await client.query(begin);
     opened?.(results);
@@ -133,6 +138,7 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryab
     }
     throw error;
   } finally {
+    client.removeListener('error', lost);
     client.release(broken);
   }
 }

@@ -12,19 +12,16 @@ export async function ensureCheckpoint(q: Queryable, consumer: string): Promise<
  * The consumer's position, with the right to advance it until the transaction ends; undefined
  * when another process of the same consumer holds it. An advisory lock rather than `for update`:
  * locking a row would give this transaction an id at once, and a transaction id held while the
- * handler works holds back every consumer's horizon (ADR 0006).
+ * handler works holds back every consumer's horizon (ADR 0006). The position is read in a
+ * statement of its own, after the lock: a snapshot taken before it could predate the commit of
+ * the process that held it, and deliver its batch again.
  */
 export async function claimCheckpoint(q: Queryable, consumer: string): Promise<OutboxPosition | undefined> {
-  const rows = await q.query<{ locked: boolean; txid: string | null; id: number | null }>(
-    `select l.locked, c.txid::text as txid, c.id
-       from (select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}, hashtext($1)) as locked) l
-       left join outbox_checkpoint c on l.locked and c.consumer = $1`,
-    [consumer],
-  );
-  const row = rows[0];
-  if (!row?.locked) return undefined;
-  if (row.txid === null || row.id === null) throw new Error(`No checkpoint for outbox consumer '${consumer}'`);
-  return { txid: row.txid, id: row.id };
+  const [lock] = await q.query<{ locked: boolean }>(`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}, hashtext($1)) as locked`, [consumer]);
+  if (!lock?.locked) return undefined;
+  const [row] = await q.query<{ txid: string; id: number }>('select txid::text as txid, id from outbox_checkpoint where consumer = $1', [consumer]);
+  if (!row) throw new Error(`No checkpoint for outbox consumer '${consumer}'`);
+  return row;
 }
 
 export async function advanceCheckpoint(q: Queryable, consumer: string, to: OutboxPosition): Promise<void> {

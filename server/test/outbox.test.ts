@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Queryable } from '../src/db/database.ts';
+import { OutboxConsumer, type OutboxConsumerOptions } from '../src/events/outbox-consumer.ts';
+import type { OutboxEvent } from '../src/events/outbox-reader.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+const onPostgres = process.env['DATABASE_URL'] !== undefined;
+
+/** Waits for `condition`, looking again every few milliseconds, until `ms` have passed. */
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A consumer that keeps what it is given for one tenant. The outbox is shared by every test
+ * (and, on a Postgres server, by every test file), so each consumer has a name of its own and
+ * starts from the beginning of the outbox.
+ */
+function collect(tenantId: string, options: Partial<OutboxConsumerOptions> = {}): { consumer: OutboxConsumer; delivered: OutboxEvent[]; name: string } {
+  const delivered: OutboxEvent[] = [];
+  const name = options.name ?? `test-${randomUUID()}`;
+  const handle = options.handle;
+  const consumer = new OutboxConsumer(h.db, {
+    name,
+    pollMs: 20,
+    retryMinMs: 10,
+    retryMaxMs: 50,
+    batchSize: 500,
+    ...options,
+    handle: async (events, tx) => {
+      await handle?.(events, tx);
+      delivered.push(...events.filter((e) => e.tenantId === tenantId));
+    },
+  });
+  return { consumer, delivered, name };
+}
+
+const summary = (events: readonly OutboxEvent[]) => events.map((e) => `${e.event} ${e.recordId ?? e.objectId ?? ''}`);
+
+describe('outbox consumers', () => {
+  let t: TestTenant;
+  beforeAll(async () => {
+    t = await createTestTenant(h, 'outbox');
+  });
+
+  it('delivers every record change in commit order, each with a stable id: create, update, delete, restore and a batch', async () => {
+    const created = await t.api('POST', '/records/organization', { name: 'Outbox Org' });
+    expect(created.statusCode, created.body).toBe(201);
+    const org = String(json(created)['id']);
+    expect((await t.api('PATCH', `/records/organization/${org}`, { name: 'Outbox Org 2' })).statusCode).toBe(200);
+    expect((await t.api('DELETE', `/records/organization/${org}`)).statusCode).toBe(204);
+    expect((await t.api('POST', `/records/organization/${org}/restore`)).statusCode).toBe(200);
+    const other = String(json(await t.api('POST', '/records/organization', { name: 'Outbox Other' }))['id']);
+    const batch = await t.api('POST', '/records/organization/batch', {
+      operations: [
+        { op: 'create', data: { name: 'Batch One' } },
+        { op: 'update', id: org, data: { name: 'Outbox Org 3' } },
+        { op: 'create', data: { name: 'Batch Two' } },
+        { op: 'delete', id: other },
+      ],
+    });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const [one, , two] = json<{ results: { id: string }[] }>(batch).results;
+
+    const expected = [
+      `created ${org}`, `updated ${org}`, `deleted ${org}`, `restored ${org}`, `created ${other}`,
+      `created ${one!.id}`, `updated ${org}`, `created ${two!.id}`, `deleted ${other}`,
+    ];
+    const { consumer, delivered } = collect(t.id);
+    await consumer.start();
+    try {
+      await waitFor('the record events', () => delivered.length >= expected.length);
+    } finally {
+      await consumer.stop();
+    }
+    expect(summary(delivered)).toEqual(expected);
+    expect(delivered[1]!.payload).toMatchObject({ changes: { name: { to: 'Outbox Org 2' } } });
+    expect(new Set(delivered.map((e) => e.id)).size).toBe(delivered.length);
+
+    // A second consumer sees the same events under the same ids: the id is the event's, not the delivery's.
+    const again = collect(t.id);
+    await again.consumer.start();
+    try {
+      await waitFor('the same events again', () => again.delivered.length >= expected.length);
+    } finally {
+      await again.consumer.stop();
+    }
+    expect(again.delivered.map((e) => e.id)).toEqual(delivered.map((e) => e.id));
+  });
+
+  it('metadata revisions, backfills and field purges write their events in the change transaction', async () => {
+    const m = await createTestTenant(h, 'outbox-model');
+    const ids = [] as string[];
+    for (const name of ['Needs Tier A', 'Needs Tier B']) ids.push(String(json(await m.api('POST', '/records/organization', { name }))['id']));
+    const added = await m.api('POST', '/metadata/objects/organization/fields', { apiName: 'tier', type: 'text', labels: { en: 'Tier' } });
+    expect(added.statusCode, added.body).toBe(201);
+    const backfilled = await m.api('PATCH', '/metadata/objects/organization/fields/tier', { required: true, backfill: 'bronze' });
+    expect(backfilled.statusCode, backfilled.body).toBe(200);
+    const tier = json<{ fields: { id: string; apiName: string }[] }>(await m.api('GET', '/metadata/objects/organization')).fields.find((f) => f.apiName === 'tier')!;
+    expect((await m.api('DELETE', '/metadata/objects/organization/fields/tier')).statusCode).toBe(200);
+    const purged = await m.api('POST', '/metadata/changes', { operations: [{ op: 'purgeField', object: 'organization', field: tier.id }] });
+    expect(purged.statusCode, purged.body).toBe(200);
+    const revision = json<{ revision: number }>(purged).revision;
+
+    const { consumer, delivered } = collect(m.id);
+    await consumer.start();
+    try {
+      await waitFor('the purge event', () => delivered.some((e) => e.event === 'field.purged'));
+    } finally {
+      await consumer.stop();
+    }
+    const revisions = delivered.filter((e) => e.event === 'metadata.revision');
+    expect(revisions.map((e) => (e.payload as { revision: number }).revision)).toEqual([revision - 3, revision - 2, revision - 1, revision]);
+    expect(revisions[0]!.payload).toMatchObject({ changes: [{ kind: 'field', action: 'created', apiName: 'tier', objectId: 'organization' }] });
+    expect(revisions[0]!.objectId).toBeNull();
+    expect(revisions[0]!.actorId).toBe(m.adminId);
+
+    const backfill = delivered.filter((e) => e.event === 'updated' && (e.payload as { cause?: string }).cause === 'backfill');
+    expect(backfill.map((e) => e.recordId).sort()).toEqual([...ids].sort());
+    expect(backfill[0]!.payload).toMatchObject({ version: 2, changes: { [tier.id]: { from: null, to: 'bronze' } } });
+    // The backfill's record events come before the revision that made them, in its transaction.
+    const order = summary(delivered).filter((s) => !s.startsWith('created'));
+    expect(order.indexOf(`metadata.revision `)).toBe(0);
+    const purge = delivered.find((e) => e.event === 'field.purged')!;
+    expect(purge).toMatchObject({ objectId: 'organization', recordId: null, payload: { fieldId: tier.id, apiName: 'tier', records: 2 } });
+  });
+
+  it('a handler that throws gets the same events again, with the same ids, and the checkpoint does not move past them', async () => {
+    const r = await createTestTenant(h, 'outbox-retry');
+    const first = String(json(await r.api('POST', '/records/organization', { name: 'Retry One' }))['id']);
+    const second = String(json(await r.api('POST', '/records/organization', { name: 'Retry Two' }))['id']);
+    let failures = 0;
+    const errors: unknown[] = [];
+    const { consumer, delivered } = collect(r.id, {
+      handle: async (events) => {
+        if (failures < 2 && events.some((e) => e.recordId === second)) {
+          failures += 1;
+          throw new Error('the webhook endpoint is down');
+        }
+      },
+      onError: (error) => errors.push(error),
+    });
+    await consumer.start();
+    try {
+      await waitFor('delivery after the failures', () => delivered.some((e) => e.recordId === second));
+    } finally {
+      await consumer.stop();
+    }
+    expect(failures).toBe(2);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['the webhook endpoint is down', 'the webhook endpoint is down']);
+    expect(summary(delivered)).toEqual([`created ${first}`, `created ${second}`]);
+  });
+
+  it('two processes of one consumer share its checkpoint and never both deliver an event', async () => {
+    const s = await createTestTenant(h, 'outbox-shared');
+    const name = `shared-${randomUUID()}`;
+    const a = collect(s.id, { name, batchSize: 3 });
+    const b = collect(s.id, { name, batchSize: 3 });
+    await Promise.all([a.consumer.start(), b.consumer.start()]);
+    try {
+      const operations = Array.from({ length: 20 }, (_, i) => ({ op: 'create', data: { name: `Shared ${i}` } }));
+      expect((await s.api('POST', '/records/organization/batch', { operations })).statusCode).toBe(200);
+      await waitFor('all 20 events', () => a.delivered.length + b.delivered.length >= 20);
+    } finally {
+      await Promise.all([a.consumer.stop(), b.consumer.stop()]);
+    }
+    const ids = [...a.delivered, ...b.delivered].map((e) => e.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+  });
+
+  it.skipIf(!onPostgres)('an event committed late with a lower id is delivered, not skipped (PostgreSQL: concurrent transactions)', async () => {
+    const c = await createTestTenant(h, 'outbox-order');
+    const insert = (tx: Queryable, name: string) =>
+      tx.query<{ id: number }>("insert into outbox (tenant_id, object_id, record_id, event, payload) values ($1, 'organization', $2, 'created', $3) returning id", [
+        c.id,
+        randomUUID(),
+        JSON.stringify({ name }),
+      ]);
+    let releaseEarly!: () => void;
+    const early = new Promise<void>((resolve) => (releaseEarly = resolve));
+    let earlyId = 0;
+    let inserted!: () => void;
+    const earlyInserted = new Promise<void>((resolve) => (inserted = resolve));
+    const slow = h.db.transaction(c.id, async (tx) => {
+      earlyId = (await insert(tx, 'early'))[0]!.id;
+      inserted();
+      await early;
+    });
+    await earlyInserted;
+    const lateId = await h.db.transaction(c.id, async (tx) => (await insert(tx, 'late'))[0]!.id);
+    expect(earlyId).toBeLessThan(lateId);
+
+    const { consumer, delivered } = collect(c.id);
+    // The later transaction has committed, the earlier is still open: the consumer runs and must not step over it.
+    while ((await consumer.deliverOnce()) > 0);
+    expect(delivered.map((e) => e.id)).not.toContain(lateId);
+    releaseEarly();
+    await slow;
+    await waitFor('both events', async () => {
+      await consumer.deliverOnce();
+      return delivered.length >= 2;
+    });
+    expect(delivered.map((e) => e.id)).toEqual([earlyId, lateId]);
+  });
+});
