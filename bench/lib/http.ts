@@ -13,7 +13,8 @@ export async function http(base: string, method: string, path: string, options: 
   const started = performance.now();
   const response = await fetch(base + path, {
     method,
-    headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(options.headers ?? {}) },
+    // Same-origin, as the studio's browser says it: setup calls signed in with a session cookie pass the CSRF check.
+    headers: { origin: new URL(base).origin, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(options.headers ?? {}) },
     ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
   });

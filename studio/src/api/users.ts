@@ -19,7 +19,8 @@ export const usersApi = {
   directory: () => http.get<DirectoryUser[]>('/users/directory'),
   create: (user: NewUser) => http.post<User>('/users', user),
   update: (id: string, patch: Partial<User>) => http.patch<User>(`/users/${enc(id)}`, patch),
-  setPassword: (id: string, password: string) => http.post<unknown>(`/users/${enc(id)}/password`, { password }),
+  /** Changing one's own password needs the current one; an admin resets another user's without it. */
+  setPassword: (id: string, password: string, currentPassword?: string) => http.post<unknown>(`/users/${enc(id)}/password`, { password, currentPassword }),
 };
 
 export const apiKeysApi = {

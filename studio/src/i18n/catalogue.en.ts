@@ -413,6 +413,7 @@ export const en = {
   'users.active': 'Active',
   'users.activeNamed': '{name} active',
   'users.created': '{name} can now sign in',
+  'users.currentPassword': 'Your current password',
   'users.email': 'Email',
   'users.initialPassword': 'Initial password',
   'users.name': 'Name',

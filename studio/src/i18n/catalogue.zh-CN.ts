@@ -413,6 +413,7 @@ export const zhCN: Record<MessageKey, string> = {
   'users.active': '启用',
   'users.activeNamed': '{name} 启用',
   'users.created': '{name} 现在可以登录了',
+  'users.currentPassword': '您的当前密码',
   'users.email': '电子邮件',
   'users.initialPassword': '初始密码',
   'users.name': '姓名',

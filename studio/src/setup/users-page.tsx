@@ -84,7 +84,7 @@ export default function UsersPage(_: PageProps) {
           }}
         />
       ) : null}
-      {resetting ? <PasswordDialog user={resetting} onClose={() => setResetting(null)} /> : null}
+      {resetting ? <PasswordDialog user={resetting} own={resetting.id === me.user.id} onClose={() => setResetting(null)} /> : null}
     </div>
   );
 }
@@ -148,9 +148,10 @@ function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
   );
 }
 
-function PasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
+function PasswordDialog({ user, own, onClose }: { user: User; own: boolean; onClose: () => void }) {
   const { t } = useI18n();
   const toast = useToast();
+  const [current, setCurrent] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   return (
@@ -160,7 +161,7 @@ function PasswordDialog({ user, onClose }: { user: User; onClose: () => void }) 
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            await usersApi.setPassword(user.id, password);
+            await usersApi.setPassword(user.id, password, own ? current : undefined);
             toast(t('users.passwordSet', { name: user.name }), 'success');
             onClose();
           } catch (err) {
@@ -168,9 +169,15 @@ function PasswordDialog({ user, onClose }: { user: User; onClose: () => void }) 
           }
         }}
       >
+        {own ? (
+          <label>
+            {t('users.currentPassword')}
+            <input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} required autoFocus autoComplete="current-password" />
+          </label>
+        ) : null}
         <label>
           {t('users.newPassword')}
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={10} autoFocus autoComplete="new-password" />
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={10} autoFocus={!own} autoComplete="new-password" />
           <span className="hint">{t('users.passwordRule')}</span>
         </label>
         {error ? <ErrorBox error={error} /> : null}
