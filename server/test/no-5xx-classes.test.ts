@@ -129,3 +129,61 @@ describe('names from outside never reach an object prototype', () => {
     }
   });
 });
+
+describe('list cursors are signed and bound to the tenant and the query', () => {
+  const firstPage = async (tenant: TestTenant, query: string) => {
+    const r = await tenant.api('GET', `/records/deal?limit=1&${query}`);
+    expect(r.statusCode, r.body).toBe(200);
+    const cursor = json<{ nextCursor: string | null }>(r).nextCursor;
+    expect(cursor).toBeTruthy();
+    return cursor!;
+  };
+  const refused = (r: { statusCode: number; json(): unknown }) => {
+    expect(r.statusCode).toBe(400);
+    expect((r.json() as Problem).errors?.[0]).toMatchObject({ field: 'cursor', code: 'cursor' });
+  };
+
+  it('a cursor pages its own list and nothing else', async () => {
+    const cursor = await firstPage(t, 'sort=-amount');
+    const next = await t.api('GET', `/records/deal?limit=1&sort=-amount&cursor=${cursor}`);
+    expect(next.statusCode, next.body).toBe(200);
+    expect(json<{ data: unknown[] }>(next).data).toHaveLength(1);
+    refused(await t.api('GET', `/records/deal?limit=1&sort=amount&cursor=${cursor}`));
+    refused(await t.api('GET', `/records/deal?limit=1&sort=-amount&${filter({ field: 'amount', op: 'gte', value: 0 })}&cursor=${cursor}`));
+    refused(await other.api('GET', `/records/deal?limit=1&sort=-amount&cursor=${cursor}`));
+    const byName = await firstPage(t, 'sort=name');
+    refused(await t.api('GET', `/records/organization?limit=1&sort=name&cursor=${byName}`));
+  });
+
+  it('a cursor with a changed value or signature is refused', async () => {
+    const cursor = await firstPage(t, 'sort=name');
+    const [payload, signature] = cursor.split('.') as [string, string];
+    const forged = Buffer.from(JSON.stringify({ v: ["') or true --"], id: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
+    refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${forged}.${signature}`));
+    refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${payload}.${signature.slice(0, -2)}AA`));
+    refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${payload}`));
+  });
+
+  it('a second server on the same database accepts the first one\'s cursor', async () => {
+    const cursor = await firstPage(t, 'sort=-amount');
+    const { buildApp } = await import('../src/app.ts');
+    const second = await buildApp({ db: h.db });
+    try {
+      const r = await second.app.inject({ method: 'GET', url: `/api/v1/records/deal?limit=1&sort=-amount&cursor=${cursor}`, headers: { authorization: `Bearer ${t.key}` } });
+      expect(r.statusCode, r.body).toBe(200);
+    } finally {
+      await second.app.close();
+    }
+  });
+
+  it('a recycle-bin cursor is bound to its object', async () => {
+    for (const name of ['Bin 1', 'Bin 2']) {
+      const created = json<{ id: string }>(await t.api('POST', '/records/deal', { name }));
+      expect((await t.api('DELETE', `/records/deal/${created.id}`)).statusCode).toBe(204);
+    }
+    const page = json<{ nextCursor: string }>(await t.api('GET', '/recycle-bin?object=deal&limit=1'));
+    expect(page.nextCursor).toBeTruthy();
+    expect((await t.api('GET', `/recycle-bin?object=deal&limit=1&cursor=${page.nextCursor}`)).statusCode).toBe(200);
+    refused(await t.api('GET', `/recycle-bin?limit=1&cursor=${page.nextCursor}`));
+  });
+});

@@ -1,6 +1,7 @@
 import type { FieldDef, ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { notFound } from '../errors/problems.ts';
+import { ListCursors, type CursorRequest } from './list-cursor.ts';
 import type { ApiRecord } from './record-codec.ts';
 import { ReadPath, type ListResult } from './read-path.ts';
 import type { ModelSource, RequestContext } from './request-context.ts';
@@ -25,7 +26,7 @@ export class DataService {
 
   constructor(db: Database, models: ModelSource, hooks: SaveHooks = emptySaveHooks()) {
     this.hooks = hooks;
-    this.read = new ReadPath(db);
+    this.read = new ReadPath(db, new ListCursors(db));
     this.save = new SavePipeline(db, models, hooks);
   }
 
@@ -39,7 +40,7 @@ export class DataService {
     return this.read.get(ctx, object, id, expand);
   }
 
-  list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean }): Promise<ListResult> {
+  list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     return this.read.list(ctx, query);
   }
 

@@ -1,6 +1,6 @@
 import { planQuery, systemFields, type FieldDef, type ObjectDef, type SortKey } from '@protean/metadata';
 import { validationError } from '../errors/problems.ts';
-import { decodeCursor } from './read-path.ts';
+import { listScope, type CursorRequest } from './list-cursor.ts';
 import type { ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
 
@@ -23,7 +23,7 @@ const DEFAULT_SORT: SortKey[] = [{ field: systemFields.find((f) => f.id === 'id'
  * every name is looked up (aliases included) and every value checked against its field's
  * type. Anything unknown is refused with the field and the reason.
  */
-export function parseListRequest(model: TenantModel, object: ObjectDef, request: ListRequest): ListQuery & { select: FieldDef[] | undefined; withTotal: boolean } {
+export function parseListRequest(model: TenantModel, object: ObjectDef, request: ListRequest): ListQuery & { select: FieldDef[] | undefined; withTotal: boolean; cursor: CursorRequest } {
   const params = {
     ...(request.filter ? { filter: request.filter } : {}),
     ...(request.sort ? { sort: request.sort } : {}),
@@ -44,7 +44,9 @@ export function parseListRequest(model: TenantModel, object: ObjectDef, request:
     expand: plan.expand,
     select: request.fields ? plan.select : undefined,
     limit: request.limit ?? DEFAULT_LIMIT,
-    after: request.cursor ? decodeCursor(request.cursor, sort.length) : undefined,
+    // The read path checks the cursor's signature and values against this list's scope.
+    after: undefined,
+    cursor: { token: request.cursor, scope: listScope(model.tenantId, object, request.filter, request.sort, sort) },
     withTotal: request.count === true,
   };
 }

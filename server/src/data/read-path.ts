@@ -1,7 +1,7 @@
 import { fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
-import { validationError } from '../errors/problems.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
+import { recycleBinScope, type CursorRequest, type ListCursors } from './list-cursor.ts';
 import { recordName, toApiRecord, type ApiRecord, type RecordRow } from './record-codec.ts';
 import { noRecord, recordDisplayName, UUID } from './record-problems.ts';
 import type { RequestContext } from './request-context.ts';
@@ -20,9 +20,11 @@ export interface ListResult {
  */
 export class ReadPath {
   readonly #db: Database;
+  readonly #cursors: ListCursors;
 
-  constructor(db: Database) {
+  constructor(db: Database, cursors: ListCursors) {
     this.#db = db;
+    this.#cursors = cursors;
   }
 
   async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
@@ -38,9 +40,10 @@ export class ReadPath {
     return record;
   }
 
-  async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean }): Promise<ListResult> {
+  async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     const { model } = ctx;
-    const sql = compileListQuery(ctx.principal.tenantId, query);
+    const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
+    const sql = compileListQuery(ctx.principal.tenantId, { ...query, after });
     const { rows, total } = await this.#db.withTenant(ctx.principal.tenantId, async (q) => {
       const rows = await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params);
       const total = query.withTotal ? ((await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined;
@@ -59,7 +62,8 @@ export class ReadPath {
       return record;
     });
     const last = page[page.length - 1];
-    const nextCursor = rows.length > query.limit && last ? encodeCursor(sql.sortAliases.map((alias) => last[alias] ?? null), last.id) : null;
+    const position = rows.length > query.limit && last ? { values: sql.sortAliases.map((alias) => last[alias] ?? null), id: last.id } : undefined;
+    const nextCursor = position && query.cursor ? await this.#cursors.encode(query.cursor.scope, position) : null;
     return total === undefined ? { data, nextCursor } : { data, nextCursor, total };
   }
 
@@ -90,7 +94,8 @@ export class ReadPath {
   async recycleBin(ctx: RequestContext, object: ObjectDef | undefined, limit = 100, cursor?: string): Promise<{ data: ApiRecord[]; nextCursor: string | null }> {
     const { model } = ctx;
     const tenantId = ctx.principal.tenantId;
-    const after = cursor ? decodeCursor(cursor, 1) : undefined;
+    const scope = recycleBinScope(tenantId, object);
+    const after = await this.#cursors.decode({ token: cursor, scope });
     const rows = await this.#db.withTenant(tenantId, (q) =>
       q.query<RecordRow & { deleted_key: string }>(
         `select ${ROW_COLUMNS}, deleted_at::text as deleted_key from record
@@ -106,7 +111,7 @@ export class ReadPath {
       const source = model.objectById(row.object_id);
       return source ? [{ ...toApiRecord(model, source, row), object: source.apiName, display_name: recordName(source, row.data, row.id) }] : [];
     });
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.deleted_key], last.id) : null };
+    return { data, nextCursor: rows.length > limit && last ? await this.#cursors.encode(scope, { values: [last.deleted_key], id: last.id }) : null };
   }
 
   /**
@@ -157,18 +162,4 @@ function expanded(model: TenantModel, object: ObjectDef, id: string, data: Recor
   const out: ApiRecord = { id, display_name: recordName(object, data, id) };
   for (const field of model.liveFields(object)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
   return out;
-}
-
-export function encodeCursor(values: unknown[], id: string): string {
-  return Buffer.from(JSON.stringify({ v: values, id })).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, sortLength: number): { values: unknown[]; id: string } {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; id?: unknown };
-    if (Array.isArray(parsed.v) && parsed.v.length === sortLength && typeof parsed.id === 'string' && UUID.test(parsed.id)) return { values: parsed.v, id: parsed.id };
-  } catch {
-    // fall through to the error below
-  }
-  throw validationError('The cursor is invalid', [{ field: 'cursor', code: 'cursor', message: 'is not a cursor returned by this list with the same sort' }]);
 }

@@ -1,0 +1,139 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { fieldType, type ObjectDef, type SortKey } from '@protean/metadata';
+import type { Database } from '../db/database.ts';
+import { validationError } from '../errors/problems.ts';
+import { UUID } from './record-problems.ts';
+
+/** Where a page ended: the sort values of its last row, and that row's id. */
+export interface CursorPosition {
+  values: unknown[];
+  id: string;
+}
+
+/** What a cursor is checked against: the list it came from, and what each sort value must be. */
+export interface CursorScope {
+  /** Tenant, object, filter and sort, as `listScope` or `recycleBinScope` spell them. */
+  binding: string;
+  checks: readonly ValueCheck[];
+}
+
+/** A cursor a request brought, with the scope of the list it asks for. */
+export interface CursorRequest {
+  token: string | undefined;
+  scope: CursorScope;
+}
+
+type ValueCheck = (value: unknown) => boolean;
+
+const SECRET_KEY = 'list_cursor_hmac_key';
+const SIGNATURE_BYTES = 32;
+
+const isUuid: ValueCheck = (v) => typeof v === 'string' && UUID.test(v);
+const isTimestampText: ValueCheck = (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && v.length <= 40;
+const isNumber: ValueCheck = (v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v));
+const isText: ValueCheck = (v) => typeof v === 'string' && !v.includes('\u0000') && v.isWellFormed();
+const isAnything: ValueCheck = () => true;
+
+/** What a sort value of `key` looks like as the list query returns it (null is always allowed). */
+function checkFor(key: SortKey): ValueCheck {
+  const { field } = key;
+  // created_at sorts by the time-ordered record id, the other system columns by themselves.
+  if (field.id === 'id' || field.id === 'created_at') return isUuid;
+  if (field.id === 'updated_at') return isTimestampText;
+  switch (fieldType(field.type).stored) {
+    case 'number':
+      return isNumber;
+    case 'boolean':
+      return (v) => typeof v === 'boolean';
+    case 'date':
+    case 'datetime':
+      return isTimestampText;
+    case 'json':
+      return isAnything;
+    default:
+      return isText;
+  }
+}
+
+/**
+ * A list cursor is bound to the tenant, the object, the filter and the sort it was made for,
+ * including each sort field's id and type: a cursor replayed against another list, another
+ * tenant, or a field whose type has changed is refused.
+ */
+export function listScope(tenantId: string, object: ObjectDef, filter: string | undefined, sortText: string | undefined, sort: readonly SortKey[]): CursorScope {
+  const binding = JSON.stringify(['list', tenantId, object.id, filter ?? '', sortText ?? '', sort.map((k) => `${k.field.id}:${k.field.type}:${k.direction}`)]);
+  return { binding, checks: sort.map(checkFor) };
+}
+
+/** The recycle bin pages over (deleted_at, id), of one object or of all. */
+export function recycleBinScope(tenantId: string, object: ObjectDef | undefined): CursorScope {
+  return { binding: JSON.stringify(['recycle-bin', tenantId, object?.id ?? '*']), checks: [isTimestampText] };
+}
+
+const refused = (why: string) => validationError('The cursor is invalid', [{ field: 'cursor', code: 'cursor', message: why }], 400);
+
+/**
+ * Signs and checks list cursors with HMAC-SHA256. The key is shared by every server process of
+ * a deployment (they must accept each other's cursors): `PROTEAN_CURSOR_SECRET` when set, else a
+ * random key kept in `platform_secret`, made by whichever process needs it first.
+ */
+export class ListCursors {
+  readonly #db: Database;
+  readonly #configured: string | undefined;
+  #key: Promise<Buffer> | undefined;
+
+  constructor(db: Database, secret: string | undefined = process.env['PROTEAN_CURSOR_SECRET']) {
+    this.#db = db;
+    this.#configured = secret || undefined;
+  }
+
+  async encode(scope: CursorScope, position: CursorPosition): Promise<string> {
+    const payload = Buffer.from(JSON.stringify({ v: position.values, id: position.id })).toString('base64url');
+    return `${payload}.${this.#sign(await this.#keyOnce(), scope.binding, payload).toString('base64url')}`;
+  }
+
+  async decode(request: CursorRequest): Promise<CursorPosition | undefined> {
+    const { token, scope } = request;
+    if (token === undefined) return undefined;
+    const [payload, signature, extra] = token.split('.');
+    if (!payload || !signature || extra !== undefined) throw refused('is not a cursor returned by this list');
+    const given = Buffer.from(signature, 'base64url');
+    const expected = this.#sign(await this.#keyOnce(), scope.binding, payload);
+    if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, expected)) {
+      throw refused('was not made for this list (another filter, sort, object or tenant, or a changed field)');
+    }
+    let parsed: { v?: unknown; id?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { v?: unknown; id?: unknown };
+    } catch {
+      throw refused('is not a cursor returned by this list');
+    }
+    const { v: values, id } = parsed;
+    if (!Array.isArray(values) || values.length !== scope.checks.length || !isUuid(id)) throw refused('does not match the sort of this list');
+    if (!values.every((value, i) => value === null || scope.checks[i]!(value))) throw refused('holds a value of the wrong type for its sort field');
+    return { values, id: id as string };
+  }
+
+  #sign(key: Buffer, binding: string, payload: string): Buffer {
+    return createHmac('sha256', key).update(binding).update('\n').update(payload).digest();
+  }
+
+  #keyOnce(): Promise<Buffer> {
+    this.#key ??= this.#loadKey().catch((error: unknown) => {
+      this.#key = undefined;
+      throw error;
+    });
+    return this.#key;
+  }
+
+  async #loadKey(): Promise<Buffer> {
+    if (this.#configured) return Buffer.from(this.#configured, 'utf8');
+    const value = await this.#db.system(async (q) => {
+      await q.query('insert into platform_secret (key, value) values ($1, $2) on conflict (key) do nothing', [SECRET_KEY, randomBytes(32).toString('base64url')]);
+      const rows = await q.query<{ value: string }>('select value from platform_secret where key = $1', [SECRET_KEY]);
+      return rows[0]?.value;
+    });
+    if (!value) throw new Error('The list cursor key could not be read from platform_secret');
+    return Buffer.from(value, 'base64url');
+  }
+}
