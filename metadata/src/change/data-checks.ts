@@ -1,4 +1,5 @@
 import { effectiveMaxLength, numericTypes, textTypes } from '../compile/field-limits.ts';
+import { fieldType } from '../field-types/registry.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
 
 interface CheckBase {
@@ -55,7 +56,8 @@ export function fieldDataChecks(
   const checks: DataCheck[] = [];
   const fixable = (check: DataCheck) => checks.push({ ...check, ...fill });
 
-  const needsValue = after.required === true && after.type !== 'autonumber';
+  // A value the platform assigns (autonumber) needs no backfill.
+  const needsValue = after.required === true && fieldType(after.type).writable;
   if (needsValue && (before === undefined || before.required !== true)) {
     fixable({ ...base, kind: 'required', ...(before === undefined && after.defaultValue !== undefined && backfill === undefined ? { backfill: after.defaultValue } : {}) });
   }
