@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -166,7 +168,6 @@ describe('list cursors are signed and bound to the tenant and the query', () => 
 
   it('a second server on the same database accepts the first one\'s cursor', async () => {
     const cursor = await firstPage(t, 'sort=-amount');
-    const { buildApp } = await import('../src/app.ts');
     const second = await buildApp({ db: h.db });
     try {
       const r = await second.app.inject({ method: 'GET', url: `/api/v1/records/deal?limit=1&sort=-amount&cursor=${cursor}`, headers: { authorization: `Bearer ${t.key}` } });
@@ -185,5 +186,107 @@ describe('list cursors are signed and bound to the tenant and the query', () => 
     expect(page.nextCursor).toBeTruthy();
     expect((await t.api('GET', `/recycle-bin?object=deal&limit=1&cursor=${page.nextCursor}`)).statusCode).toBe(200);
     refused(await t.api('GET', `/recycle-bin?limit=1&cursor=${page.nextCursor}`));
+  });
+});
+
+/** One HTTP exchange over a plain socket: what the client reads before the server closes, even if it resets after. */
+function exchange(port: number, head: string, body: Buffer = Buffer.alloc(0), chunked = false): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    // A reset after the answer arrived is the server closing a refused upload; the answer counts.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const text = Buffer.concat(received).toString('utf8');
+      const [headers = '', payload = ''] = text.split('\r\n\r\n', 2);
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]);
+      if (!status) return reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
+      resolve({ status, type: /content-type: *([^\r\n;]+)/i.exec(headers)?.[1] ?? '', body: payload });
+    });
+    socket.on('connect', () => {
+      socket.write(head);
+      if (!chunked) socket.write(body);
+      else for (let at = 0; at < body.length; at += 64 * 1024) socket.write(`${(Math.min(64 * 1024, body.length - at)).toString(16)}\r\n${body.subarray(at, at + 64 * 1024).toString()}\r\n`);
+      if (chunked) socket.write('0\r\n\r\n');
+    });
+  });
+}
+
+describe('oversized or malformed HTTP gets a problem answer on a real socket, never a dropped connection', () => {
+  let port: number;
+  beforeAll(async () => {
+    await h.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = h.server.app.server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+
+  const post = (path: string, length: number | undefined) =>
+    `POST /api/v1${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${t.key}\r\nContent-Type: application/json\r\n${length === undefined ? 'Transfer-Encoding: chunked' : `Content-Length: ${length}`}\r\nConnection: close\r\n\r\n`;
+  const bigJson = (bytes: number) => Buffer.from(JSON.stringify({ name: 'big', description: 'x'.repeat(bytes) }));
+
+  it('headers over 16 KB are a 431 problem', async () => {
+    const r = await exchange(port, `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(200_000)}\r\n\r\n`);
+    expect(r.status).toBe(431);
+    expect(r.type).toBe('application/problem+json');
+    expect(JSON.parse(r.body)).toMatchObject({ status: 431 });
+  });
+
+  it('a malformed request line is a 400 problem', async () => {
+    const r = await exchange(port, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(r.status).toBe(400);
+    expect(r.type).toBe('application/problem+json');
+  });
+
+  it('a body over the limit is a 413 problem with or without Content-Length, and nothing is written', async () => {
+    const before = await count(t, 'deal');
+    const body = bigJson(2 * 1024 * 1024);
+    for (const length of [body.length, undefined]) {
+      const r = await exchange(port, post('/records/deal', length), body, length === undefined);
+      expect(r.status, r.body.slice(0, 200)).toBe(413);
+      expect(r.type).toBe('application/problem+json');
+      expect(JSON.parse(r.body)).toMatchObject({ status: 413 });
+    }
+    expect(await count(t, 'deal')).toBe(before);
+  });
+
+  it('the batch route takes up to 16 MB and answers 413 beyond', async () => {
+    const operations = JSON.stringify({ operations: [{ op: 'create', data: { name: 'x'.repeat(17 * 1024 * 1024) } }] });
+    const r = await exchange(port, post('/records/deal/batch', Buffer.byteLength(operations)), Buffer.from(operations));
+    expect(r.status).toBe(413);
+    expect(r.type).toBe('application/problem+json');
+  });
+});
+
+describe('an unexpected error is logged with its request id and shows no internals', () => {
+  it('a 500 carries the request id, and stderr has it with the stack but not the query', async () => {
+    const extra = await buildApp({ db: h.db });
+    extra.app.get('/boom', async () => {
+      throw new Error('internal detail: select secret from platform_secret');
+    });
+    extra.app.get('/cast', async () => h.db.system((q) => q.query("select 'not a number'::int")));
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      const boom = await extra.app.inject({ method: 'GET', url: '/boom?token=hunter2' });
+      expect(boom.statusCode).toBe(500);
+      const requestId = boom.headers['x-request-id'];
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(boom.json()).toMatchObject({ status: 500, requestId });
+      expect(boom.body).not.toMatch(/internal detail|platform_secret|at .*\.ts/);
+      const logged = lines.map((l) => JSON.parse(l) as { level: string; requestId: string; path: string; err: { stack: string } }).find((l) => l.requestId === requestId);
+      expect(logged).toMatchObject({ level: 'error', path: '/boom' });
+      expect(logged?.err.stack).toContain('internal detail');
+      expect(lines.join('')).not.toContain('hunter2');
+
+      // The safety net: a value Postgres refuses is the client's fault, a 400 without the database's words, and a logged warning.
+      const cast = await extra.app.inject({ method: 'GET', url: '/cast' });
+      expect(cast.statusCode).toBe(400);
+      expect(cast.body).not.toMatch(/invalid input syntax|integer/);
+      expect(lines.some((l) => l.includes('"level":"warn"') && l.includes(String(cast.headers['x-request-id'])))).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await extra.app.close();
+    }
   });
 });

@@ -5,6 +5,9 @@ import { PROBLEM_BASE } from '../errors/problems.ts';
 /** How long a refused client may keep sending before its socket is closed. */
 const DRAIN_MS = 2_000;
 
+// Input that keeps arriving while the socket drains raises further parser errors: answer once.
+const answered = new WeakSet<Socket>();
+
 /**
  * Node's HTTP parser refuses some requests before Fastify sees them (headers over
  * `maxHeaderSize`, malformed request lines, a timeout). Answer each with a problem document,
@@ -12,7 +15,8 @@ const DRAIN_MS = 2_000;
  * send a reset, and the client loses the answer.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
+  answered.add(socket);
   const [status, type, detail] =
     error.code === 'HPE_HEADER_OVERFLOW'
       ? [431, 'header-too-large', 'The request headers are larger than 16 KB']
