@@ -2,21 +2,59 @@
 // forms/rjsf-theme.tsx). Kept apart from the components so form building stays plain data.
 import type { FieldWidgetName } from '@protean/metadata/field-types';
 import type { FieldDef, Snapshot } from '../api/types.ts';
+import type { I18n } from '../i18n/i18n.tsx';
 import { lookupTargets } from '../lib/model.ts';
 
-type FormUi = (field: FieldDef, snapshot: Snapshot) => Record<string, unknown>;
+type Schema = Record<string, unknown>;
 
-const formUis: Partial<Record<FieldWidgetName, FormUi>> = {
-  textarea: () => ({ 'ui:widget': 'textarea', 'ui:options': { rows: 3 } }),
-  multiSelect: () => ({ 'ui:widget': 'checkboxes', 'ui:options': { inline: true } }),
-  lookup: (field, snapshot) => ({ 'ui:widget': 'lookup', 'ui:options': { object: lookupTargets(snapshot, field)?.apiName ?? field.lookup?.objectId } }),
-  owner: () => ({ 'ui:widget': 'owner' }),
-  json: () => ({ 'ui:widget': 'json' }),
+interface WidgetForm {
+  /** The field's rjsf ui schema entries. */
+  ui?: (field: FieldDef, snapshot: Snapshot) => Schema;
+  /** Rewrites the server's property schema in place, e.g. to title picklist values in the user's language. */
+  schema?: (prop: Schema, field: FieldDef, i18n: I18n, current: unknown) => void;
+}
+
+/** Picklist values as const/title pairs so the labels follow the locale and inactive values drop out (unless held). */
+function picklistOptions(field: FieldDef, i18n: I18n, keep?: unknown): Schema[] {
+  return (field.values ?? [])
+    .filter((v) => v.active !== false || v.apiName === keep || (Array.isArray(keep) && keep.includes(v.apiName)))
+    .map((v) => ({ const: v.apiName, title: i18n.valueLabel(v) }));
+}
+
+const forms: Partial<Record<FieldWidgetName, WidgetForm>> = {
+  textarea: { ui: () => ({ 'ui:widget': 'textarea', 'ui:options': { rows: 3 } }) },
+  select: {
+    schema: (prop, field, i18n, current) => {
+      if (!field.values) return;
+      delete prop['enum'];
+      prop['type'] = 'string';
+      prop['oneOf'] = picklistOptions(field, i18n, current);
+    },
+  },
+  multiSelect: {
+    ui: () => ({ 'ui:widget': 'checkboxes', 'ui:options': { inline: true } }),
+    schema: (prop, field, i18n, current) => {
+      if (!field.values) return;
+      prop['type'] = 'array';
+      prop['uniqueItems'] = true;
+      prop['items'] = { type: 'string', anyOf: picklistOptions(field, i18n, current) };
+    },
+  },
+  lookup: { ui: (field, snapshot) => ({ 'ui:widget': 'lookup', 'ui:options': { object: lookupTargets(snapshot, field)?.apiName ?? field.lookup?.objectId } }) },
+  owner: { ui: () => ({ 'ui:widget': 'owner' }) },
+  json: { ui: () => ({ 'ui:widget': 'json' }) },
   // Assigned by the platform: shown, never typed into a form.
-  autonumber: () => ({ 'ui:readonly': true }),
+  autonumber: { ui: () => ({ 'ui:readonly': true }) },
 };
 
 /** The field's rjsf ui schema entries from its widget (none: rjsf's default for the JSON type). */
-export function widgetFormUi(widget: FieldWidgetName, field: FieldDef, snapshot: Snapshot): Record<string, unknown> {
-  return formUis[widget]?.(field, snapshot) ?? {};
+export function widgetFormUi(widget: FieldWidgetName, field: FieldDef, snapshot: Snapshot): Schema {
+  return forms[widget]?.ui?.(field, snapshot) ?? {};
+}
+
+/** Applies the widget's changes to a copy of the server's property schema. */
+export function widgetFormSchema(widget: FieldWidgetName, prop: Schema, field: FieldDef, i18n: I18n, current: unknown): Schema {
+  const out = { ...prop };
+  forms[widget]?.schema?.(out, field, i18n, current);
+  return out;
 }

@@ -45,6 +45,36 @@ describe('record forms from the compiled record schema and a layout', () => {
     expect(stage['oneOf']).toContainEqual({ const: 'closed_won', title: '赢单' });
   });
 
+  it('edits a multi-picklist as checkboxes of its active values, a long text as a text area and a lookup with the record picker', () => {
+    const i18n = createI18n('en', noop);
+    const withMore = {
+      ...deal,
+      fields: [
+        ...deal.fields,
+        {
+          id: 'tags',
+          apiName: 'tags',
+          apiNameAliases: [],
+          labels: { en: 'Tags' },
+          type: 'multiPicklist' as const,
+          values: [
+            { id: 'v_hot', apiName: 'hot', labels: { en: 'Hot' }, active: true },
+            { id: 'v_old', apiName: 'old', labels: { en: 'Old' }, active: false },
+          ],
+        },
+        { id: 'notes', apiName: 'notes', apiNameAliases: [], labels: { en: 'Notes' }, type: 'longText' as const },
+      ],
+    };
+    const withLayout: LayoutDef = { ...layout, sections: [...layout.sections, { id: 'c', labels: { en: 'More' }, columns: 1, fields: [{ fieldId: 'tags' }, { fieldId: 'notes' }, { fieldId: 'customer' }] }] };
+    const form = buildRecordForm(compileRecordSchema(withMore, 'create'), withMore, withLayout, snapshot, i18n);
+    const props = form.schema['properties'] as Record<string, Record<string, unknown>>;
+    const ui = form.uiSchema as Record<string, Record<string, unknown>>;
+    expect(props['tags']!['items']).toEqual({ type: 'string', anyOf: [{ const: 'hot', title: 'Hot' }] });
+    expect(ui['tags']!['ui:widget']).toBe('checkboxes');
+    expect(ui['notes']!['ui:widget']).toBe('textarea');
+    expect(ui['customer']).toMatchObject({ 'ui:widget': 'lookup', 'ui:options': { object: 'customer' } });
+  });
+
   it('never puts system columns or read-only fields into a form', () => {
     const i18n = createI18n('en', noop);
     const customer = findObject(snapshot, 'customer')!;

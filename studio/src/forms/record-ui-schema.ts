@@ -6,7 +6,7 @@ import type { FieldDef, LayoutDef, ObjectDef, Snapshot } from '../api/types.ts';
 import type { JsonSchema } from '../api/metadata.ts';
 import type { I18n } from '../i18n/i18n.tsx';
 import { fieldType } from '@protean/metadata/field-types';
-import { widgetFormUi } from '../field-widgets/form-ui.ts';
+import { widgetFormSchema, widgetFormUi } from '../field-widgets/form-ui.ts';
 import { findField } from '../lib/model.ts';
 
 export interface FormSection {
@@ -35,27 +35,10 @@ function asSchema(v: unknown): Schema | undefined {
   return typeof v === 'object' && v !== null ? (v as Schema) : undefined;
 }
 
-/** Replaces a picklist enum with const/title pairs so the labels follow the locale and inactive values drop out. */
-function picklistOptions(field: FieldDef, i18n: I18n, keep?: unknown): Schema[] {
-  return (field.values ?? [])
-    .filter((v) => v.active !== false || v.apiName === keep || (Array.isArray(keep) && keep.includes(v.apiName)))
-    .map((v) => ({ const: v.apiName, title: i18n.valueLabel(v) }));
-}
-
 function decorateProperty(prop: Schema, field: FieldDef, i18n: I18n, current: unknown): Schema {
-  const out: Schema = { ...prop, title: i18n.fieldLabel(field) };
+  const out = widgetFormSchema(fieldType(field.type).widget, prop, field, i18n, current);
+  out['title'] = i18n.fieldLabel(field);
   delete out['description'];
-  if (field.type === 'picklist' && field.values) {
-    const options = picklistOptions(field, i18n, current);
-    delete out['enum'];
-    out['type'] = 'string';
-    out['oneOf'] = options;
-  }
-  if (field.type === 'multiPicklist' && field.values) {
-    out['type'] = 'array';
-    out['uniqueItems'] = true;
-    out['items'] = { type: 'string', anyOf: picklistOptions(field, i18n, current) };
-  }
   return out;
 }
 
