@@ -1,4 +1,5 @@
 import { useState, type KeyboardEvent } from 'react';
+import { fieldType } from '@protean/metadata/field-types';
 import type { PageProps } from '../app/routes.tsx';
 import { ApiError, recordsApi, type FieldDef, type ObjectDef, type RecordData } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
@@ -91,7 +92,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                       object={object}
                       field={field}
                       record={record}
-                      readOnly={!!lf.readOnly || !!field.readOnly || field.type === 'autonumber'}
+                      readOnly={!!lf.readOnly || !!field.readOnly || !fieldType(field.type).writable}
                       onSaved={(next) => rec.setData(next)}
                     />
                   ))}

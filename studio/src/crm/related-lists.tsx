@@ -1,3 +1,4 @@
+import { fieldType } from '@protean/metadata/field-types';
 import type { RelatedGroup } from '../api/types.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
@@ -27,7 +28,8 @@ export function RelatedLists({ groups, error }: { groups: RelatedGroup[] | undef
         const object = findObject(snapshot, g.object)!;
         const via = findField(object, g.field);
         const cols = liveFields(object)
-          .filter((f) => f.id !== object.nameFieldId && f.apiName !== g.field && !['longText', 'json', 'multiPicklist'].includes(f.type))
+          // Compact columns: scalar values (the sortable types), not long text, lists or JSON.
+          .filter((f) => f.id !== object.nameFieldId && f.apiName !== g.field && fieldType(f.type).sortable)
           .slice(0, 3);
         const title = via && object.fields.filter((f) => f.lookup?.objectId === via.lookup?.objectId).length > 1
           ? `${i18n.objectLabel(object, 'plural')} (${i18n.fieldLabel(via)})`

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { findField, findObject, layoutsFor } from '../lib/model.ts';
-import { fieldTypes } from '@protean/metadata/field-types';
+import { fieldType, fieldTypes } from '@protean/metadata/field-types';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
@@ -46,7 +46,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
   const layouts = layoutsFor(snapshot, object);
   const [addToLayouts, setAddToLayouts] = useState(true);
   const type = (fieldTypes.includes(data['type'] as FieldType) ? data['type'] : 'text') as FieldType;
-  const hasValues = type === 'picklist' || type === 'multiPicklist';
+  const hasValues = fieldType(type).options.includes('values');
   const back = `/setup/objects/${object.apiName}?tab=fields`;
 
   if (kind.error) return <ErrorBox error={kind.error} />;
