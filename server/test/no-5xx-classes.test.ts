@@ -250,6 +250,14 @@ describe('oversized or malformed HTTP gets a problem answer on a real socket, ne
     expect(await count(t, 'deal')).toBe(before);
   });
 
+  it('an operator token with multibyte characters is a 403, not a 500', async () => {
+    const body = Buffer.from(JSON.stringify({ slug: 'mb-tenant', name: 'MB', admin: { email: 'a@mb.test', name: 'A', password: 'a long enough password' } }));
+    const head = `POST /api/v1/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer op_令牌ü\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const r = await exchange(port, head, body);
+    expect(r.status, r.body.slice(0, 200)).toBe(403);
+    expect(r.type).toBe('application/problem+json');
+  });
+
   it('the batch route takes up to 16 MB and answers 413 beyond', async () => {
     const operations = JSON.stringify({ operations: [{ op: 'create', data: { name: 'x'.repeat(17 * 1024 * 1024) } }] });
     const r = await exchange(port, post('/records/deal/batch', Buffer.byteLength(operations)), Buffer.from(operations));
