@@ -77,7 +77,7 @@ export {
 export { systemFields, systemFieldIds } from './query/system-fields.ts';
 
 export { IndexSlots, indexSlotNames, type IndexSlot } from './schemas/object-def.ts';
-export { assignIndexSlots, slotOf } from './indexing/assign-index-slots.ts';
+export { assignIndexSlots, promoteIndexSlot, slotOf, writeSlotOf, writeSlots } from './indexing/assign-index-slots.ts';
 
 export { TermDef, TermDraft, TermForms, TermKey, EnTermForms, ZhTermForms, type TermSet } from './terms/term-def.ts';
 export { standardTerms, standardTerm, standardTermKeys, termSets, findTermSet } from './terms/standard-terms.ts';

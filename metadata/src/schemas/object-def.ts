@@ -37,6 +37,11 @@ const objectOptions = {
   indexes: Type.Optional(Type.Array(IndexDef, { maxItems: 20 })),
   /** Platform-managed: which field fills which index slot. Assigned when a field is created. */
   indexSlots: Type.Optional(IndexSlots),
+  /**
+   * Platform-managed: slots given to existing fields whose stored values are still being copied
+   * in. Writes fill them; filters and sorts use them only once they move to `indexSlots`.
+   */
+  pendingIndexSlots: Type.Optional(IndexSlots),
 } satisfies Record<string, TSchema>;
 
 export const ObjectDef = Type.Object(
