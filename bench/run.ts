@@ -1,8 +1,10 @@
 // Protean benchmark (issue 3). Run: npm run bench   (node scripts/node24.mjs --no-node-snapshot bench/run.ts)
 //
 // Starts its own PostgreSQL 15 (scripts/pg-server.mjs), the Protean server as a child process
-// against it, and a "floor" server (bench/lib/floor-server.ts: bare Fastify + pg running the same
-// SQL). Load comes from autocannon in a third process. Then the same against PGlite.
+// against it, a "floor" server (bench/lib/floor-server.ts: bare Fastify + pg running the same
+// SQL) and the textbook service (bench/lib/textbook-server.ts: Fastify + pg over typed tables,
+// bench/lib/textbook-schema.sql, in its own database of the same server). Load comes from
+// autocannon in another process. Then the same against PGlite (server and floor only).
 // Writes bench/results.json ({ metric: { value, unit, floor } }) and prints a table.
 //
 // Environment (all optional): BENCH_RECORDS (1000000), BENCH_PGLITE_RECORDS (100000),
@@ -17,12 +19,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../scripts/pg-server.mjs';
-import { apiRecord, customerDraft, OBJECT_API_NAME, resolveBenchObject, STATUS_VALUES, storedRecord, type BenchObject, type ObjectDefLike } from './lib/bench-object.ts';
-import { inChunks, loadCustomers, loadOrganizations, loadOtherTenant, type Sql } from './lib/dataset.ts';
+import { apiRecord, OBJECT_API_NAME, STATUS_VALUES, storedRecord, textbookRecord, type BenchObject, type ObjectDefLike } from './lib/bench-object.ts';
+import { inChunks, loadCustomers, loadOrganizations, loadOtherTenant, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { FloorSpec } from './lib/floor-server.ts';
 import { http } from './lib/http.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
+import { applicationUrl, createBenchObject, createTenant, type Tenant } from './lib/protean-setup.ts';
 import { freePort, rssMb, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
+import type { TextbookSpec } from './lib/textbook-server.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 1_000_000);
@@ -79,18 +83,19 @@ interface Side {
   spec: Omit<LoadSpec, 'url' | 'connections' | 'duration'>;
 }
 
-/** Warm-up then ROUNDS alternating runs; the better run of each side is kept (max req/s, min p95). */
-async function compare(label: string, sides: { protean: Side; floor?: Side | undefined }, afterRun: () => Promise<void> = async () => undefined): Promise<{ protean: LoadResult[]; floor: LoadResult[] }> {
-  const out = { protean: [] as LoadResult[], floor: [] as LoadResult[] };
-  for (const name of ['protean', 'floor'] as const) {
+/** Warm-up then ROUNDS runs alternating over the sides; the better run of each side is kept (max req/s, min p95). */
+async function compare<K extends string>(label: string, sides: Record<K, Side>, afterRun: () => Promise<void> = async () => undefined): Promise<Record<K, LoadResult[]>> {
+  const names = Object.keys(sides) as K[];
+  const out = Object.fromEntries(names.map((name) => [name, [] as LoadResult[]])) as Record<K, LoadResult[]>;
+  for (const name of names) {
     const side = sides[name];
-    if (side) await load({ url: side.url, connections: CONNECTIONS, duration: WARMUP_S, ...side.spec }, `${label}-${name}-warmup`);
+    await load({ url: side.url, connections: CONNECTIONS, duration: WARMUP_S, ...side.spec }, `${label}-${name}-warmup`);
     await afterRun();
   }
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of ['protean', 'floor'] as const) {
+    for (const name of names) {
       const side = sides[name];
-      if (side) out[name].push(await load({ url: side.url, connections: CONNECTIONS, duration: DURATION, ...side.spec }, `${label}-${name}-${i + 1}`));
+      out[name].push(await load({ url: side.url, connections: CONNECTIONS, duration: DURATION, ...side.spec }, `${label}-${name}-${i + 1}`));
       await afterRun();
     }
   }
@@ -103,14 +108,7 @@ const bestP95 = (rs: LoadResult[]) => {
   return answered.length ? Math.min(...answered) : null;
 };
 
-// ---------------------------------------------------------------- Protean server and setup through the API
-interface Tenant {
-  tenantId: string;
-  userId: string;
-  apiKey: string;
-  auth: Record<string, string>;
-}
-
+// ---------------------------------------------------------------- Protean server
 function startProtean(label: string, env: Record<string, string>, port: number, extraArgs: string[] = []): Child {
   const child = startNode(
     `protean-${label}`,
@@ -126,34 +124,6 @@ function startProtean(label: string, env: Record<string, string>, port: number, 
 async function stopChild(child: Child): Promise<void> {
   await child.stop();
   children.delete(child);
-}
-
-async function createTenant(base: string, operatorToken: string, slug: string): Promise<Tenant> {
-  const password = `bench-${randomBytes(9).toString('base64url')}`;
-  const email = `admin@${slug}.example.com`;
-  await http(base, 'POST', '/api/v1/tenants', { headers: { authorization: `Bearer ${operatorToken}` }, body: { slug, name: `Bench ${slug}`, admin: { email, name: 'Bench Admin', password } } });
-  const login = await http(base, 'POST', '/api/v1/auth/login', { body: { tenant: slug, email, password } });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const key = await http(base, 'POST', '/api/v1/api-keys', { headers: { cookie }, body: { name: 'bench' } });
-  const apiKey = String(key.body.key);
-  return { tenantId: String(login.body.tenant.id), userId: String(login.body.user.id), apiKey, auth: { authorization: `Bearer ${apiKey}` } };
-}
-
-/** Organization (the standard object when the tenant has one) and the bench customer object, via the metadata API. */
-async function createBenchObject(base: string, t: Tenant): Promise<{ object: BenchObject; orgNameFieldId: string }> {
-  let org = await http(base, 'GET', '/api/v1/metadata/objects/organization', { headers: t.auth, expect: [200, 404] });
-  if (org.status === 404) {
-    notes.push('The tenant had no standard Organization object; the bench created one (bench_org) through the metadata API.');
-    await http(base, 'POST', '/api/v1/metadata/changes', {
-      headers: t.auth,
-      body: { message: 'bench organization', operations: [{ op: 'createObject', object: { apiName: 'organization', labels: { en: { singular: 'Organization', plural: 'Organizations' } } } }] },
-    });
-    org = await http(base, 'GET', '/api/v1/metadata/objects/organization', { headers: t.auth });
-  }
-  const orgDef = org.body as ObjectDefLike;
-  await http(base, 'POST', '/api/v1/metadata/changes', { headers: t.auth, body: { message: 'bench customer object', operations: [{ op: 'createObject', object: customerDraft(orgDef.id) }] } });
-  const def = (await http(base, 'GET', `/api/v1/metadata/objects/${OBJECT_API_NAME}`, { headers: t.auth })).body as ObjectDefLike;
-  return { object: resolveBenchObject(def), orgNameFieldId: orgDef.nameFieldId };
 }
 
 // ---------------------------------------------------------------- the list query, compiled by the server's own code
@@ -280,14 +250,14 @@ async function benchPostgres(): Promise<void> {
 
     const t = await createTenant(base, operatorToken, 'bench');
     const other = await createTenant(base, operatorToken, 'bench-other');
-    const { object: o, orgNameFieldId } = await createBenchObject(base, t);
+    const { object: o, orgNameFieldId } = await createBenchObject(base, t, (text) => notes.push(text));
     log(`object ${o.objectId}: ${Object.entries(o.fieldIds).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
     const client = new pg.Client({ connectionString: server.url });
     client.on('error', (e) => log(`loader connection: ${e.message}`));
     await client.connect();
     cleanup.splice(cleanup.length - 1, 0, () => client.end());
-    await client.query("select set_config('app.tenant_id', '*', false)");
+    // The loader is the owner: row-level security does not bind it.
     const sql = await sqlOf(client);
 
     log(`loading ${ORGS} organizations (SQL)`);
@@ -308,6 +278,8 @@ async function benchPostgres(): Promise<void> {
     const useSlots = slots.length > 0 && Object.keys(o.def['indexSlots'] ?? {}).length > 0;
     log(useSlots ? `object index slots ${JSON.stringify(o.def['indexSlots'])}; the loader fills ${slots.join(', ')}` : 'no index slots in use: JSONB expressions');
     await inChunks('customers', toLoad, 100_000, (from, to) => loadCustomers(sql, o, t.tenantId, t.userId, viaApi + from, viaApi + to, useSlots));
+    // Storage before the second tenant arrives: the table then holds this tenant's rows only.
+    const storage = await proteanStorage(sql);
     await inChunks('other tenant', RECORDS, 250_000, (from, to) => loadOtherTenant(sql, other.tenantId, 'customer', from, to));
 
     const adr = join(root, 'docs/adr/0002-record-indexing.md');
@@ -336,6 +308,7 @@ async function benchPostgres(): Promise<void> {
     const lists = await compiledListQueries(base, t);
     writeFileSync(join(runDir, 'list-query.sql'), `${lists[10]!.sql}\n-- params: ${JSON.stringify(lists[10]!.params)}\n`);
     const role = await appRole(sql);
+    const estimates: Record<string, string[]> = {};
     for (const [label, asRole] of [['owner', null], ['app', role]] as const) {
       await sql.query('begin');
       if (asRole) await sql.query(`set local role ${asRole}`);
@@ -345,7 +318,15 @@ async function benchPostgres(): Promise<void> {
       await sql.query('rollback');
       writeFileSync(join(runDir, `list-query.plan-${label}.txt`), explain.map((r) => r['QUERY PLAN']).join('\n') + '\n');
       log(`  list plan as ${label}: ${String(explain[explain.length - 1]?.['QUERY PLAN'])}`);
+      estimates[label] = planEstimates(explain.map((r) => String(r['QUERY PLAN'])));
     }
+    const sameEstimates = JSON.stringify(estimates['owner']) === JSON.stringify(estimates['app']);
+    notes.push(
+      sameEstimates
+        ? `RLS estimates: EXPLAIN (ANALYZE, BUFFERS) of the list statement as the application role and as the owner have the same plan shape and the same row estimates at every node (${estimates['app']!.join(' / ')}).`
+        : `RLS estimates DIFFER: as the owner ${estimates['owner']!.join(' / ')}; as the application role ${estimates['app']!.join(' / ')} (list-query.plan-*.txt).`,
+    );
+    log(sameEstimates ? 'list plan: the same estimates under RLS as without' : 'WARNING: list plan estimates differ under RLS');
     // Every variant's plan as the application role: one bad estimate is enough to spoil the p95.
     const summaries: string[] = [];
     for (const [i, list] of lists.entries()) {
@@ -360,10 +341,9 @@ async function benchPostgres(): Promise<void> {
       summaries.push(`#${i} ${JSON.stringify(list.params.slice(2, 4))}: ${plan.at(-1)?.trim()} — ${scan}`);
     }
     writeFileSync(join(runDir, 'list-query.variants-app.txt'), summaries.join('\n') + '\n');
-    await sql.query("select set_config('app.tenant_id', '*', false)");
     const floorPort = await freePort();
     const floorSpec: FloorSpec = {
-      driver: 'pg', databaseUrl: server.url, port: floorPort, poolSize: 10, role, tenantId: t.tenantId, userId: t.userId,
+      driver: 'pg', databaseUrl: await applicationUrl(server.url, (q) => sql.query(q)), port: floorPort, poolSize: 10, role: null, tenantId: t.tenantId, userId: t.userId,
       objectId: o.objectId, object: o.def, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists,
     };
     const floorBase = `http://127.0.0.1:${floorPort}`;
@@ -371,6 +351,15 @@ async function benchPostgres(): Promise<void> {
     cleanup.unshift(() => stopChild(floor));
     await waitForHttp(floor, `${floorBase}/healthz`);
     await verifySameSql(server, client, base, floorBase, t);
+    // The same floor logged in as the owner, to which row-level security does not apply.
+    const ownerPort = await freePort();
+    const ownerFloor = startFloor('pg-owner', { ...floorSpec, databaseUrl: server.url, port: ownerPort });
+    cleanup.unshift(() => stopChild(ownerFloor));
+    await waitForHttp(ownerFloor, `http://127.0.0.1:${ownerPort}/healthz`);
+    const ownerBase = `http://127.0.0.1:${ownerPort}`;
+
+    const book = await startTextbook(server, Number(counts[0]!['mine']), storage);
+    cleanup.unshift(() => book.stop());
 
     // Sanity: one answer from each side before loading them.
     const sample = await http(base, 'GET', listPaths().protean[10]!, { headers: t.auth });
@@ -385,8 +374,15 @@ async function benchPostgres(): Promise<void> {
       await waitForHttp(protean, `${base}/readyz`);
     }
     log('get by id');
-    const get = await compare('get', { protean: { url: base, spec: { method: 'GET', paths: getPaths.protean, headers: t.auth } }, floor: { url: floorBase, spec: { method: 'GET', paths: getPaths.floor } } });
-    record('rest.get.rps', bestRps(get.protean), `req/s (get by id, ${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s)`, bestRps(get.floor));
+    const get = await compare('get', {
+      protean: { url: base, spec: { method: 'GET', paths: getPaths.protean, headers: t.auth } },
+      floor: { url: floorBase, spec: { method: 'GET', paths: getPaths.floor } },
+      textbook: { url: book.base, spec: { method: 'GET', paths: book.ids.map((id) => `/customers/${id}`) } },
+    });
+    const getUnit = `req/s (get by id, ${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s)`;
+    record('rest.get.rps', bestRps(get.protean), getUnit, bestRps(get.floor));
+    record('textbook.get.rps', bestRps(get.textbook), `${getUnit}; the textbook service`);
+    ratio('rest.get.rps.textbook_ratio', 'rest.get.rps', 'textbook.get.rps', '× textbook (rest.get.rps ÷ textbook.get.rps; target ≥ 0.8)');
     if (process.env['BENCH_CPU_PROF'] === 'get') {
       await stopChild(protean); // writes the profile on exit
       protean = startProtean('pg', env, port);
@@ -404,33 +400,41 @@ async function benchPostgres(): Promise<void> {
     const listSpec = { allowTimeouts: true, timeoutSec: LIST_TIMEOUT_S };
     const listRuns = await compare(
       'list',
-      { protean: { url: base, spec: { method: 'GET', paths: paths.protean, headers: t.auth, ...listSpec } }, floor: { url: floorBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } } },
+      {
+        protean: { url: base, spec: { method: 'GET', paths: paths.protean, headers: t.auth, ...listSpec } },
+        floor: { url: floorBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } },
+        floorOwner: { url: ownerBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } },
+        textbook: { url: book.base, spec: { method: 'GET', paths: textbookListPaths(), ...listSpec } },
+      },
       cancelLeftovers,
     );
     const listUnit = `ms p95 at ${(Number(counts[0]!['mine']) / 1e6).toFixed(2)}M records (${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s, timeouts ${LIST_TIMEOUT_S} s count as slowest)`;
     record('rest.list.p95_ms', bestP95(listRuns.protean), listUnit, bestP95(listRuns.floor));
     results['rest.list.rps'] = { value: round(bestRps(listRuns.protean)!, 2), unit: 'req/s (same list runs; informational)', floor: round(bestRps(listRuns.floor)!, 2) };
-    // The same floor connected as the owner role, to which row-level security does not apply.
-    const ownerPort = await freePort();
-    const ownerFloor = startFloor('pg-owner', { ...floorSpec, port: ownerPort, role: null });
-    cleanup.unshift(() => stopChild(ownerFloor));
-    await waitForHttp(ownerFloor, `http://127.0.0.1:${ownerPort}/healthz`);
-    const ownerRuns = await compare('list-owner-role-floor', { protean: { url: `http://127.0.0.1:${ownerPort}`, spec: { method: 'GET', paths: paths.floor, ...listSpec } } }, cancelLeftovers);
-    const ownerP95 = bestP95(ownerRuns.protean);
-    results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler connected as the table owner (RLS not applied); informational`, floor: null };
-    log(`floor_owner_role.rest.list.p95_ms = ${bestP95(ownerRuns.protean)}`);
+    const ownerP95 = bestP95(listRuns.floorOwner);
+    results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler logged in as the table owner (RLS not applied); informational`, floor: null };
+    const appP95 = bestP95(listRuns.floor);
+    record('rls.list_overhead.ratio', appP95 !== null && ownerP95 ? appP95 / ownerP95 : null, `× (p95 of the floor's list as the application role under RLS ÷ the same statements as the table owner, ${listUnit.replace(/^ms p95 /, '')}; at most 1.1)`);
+    record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${book.records.toLocaleString('en')} customers`);
+    ratio('rest.list.p95_ms.textbook_ratio', 'rest.list.p95_ms', 'textbook.list.p95_ms', '× textbook (rest.list.p95_ms ÷ textbook.list.p95_ms; target ≤ 1)');
     await stopChild(ownerFloor);
 
     log('create');
     const createBodies = {
       protean: Array.from({ length: 200 }, (_, i) => JSON.stringify(apiRecord(i, orgIds[i % orgIds.length]!))),
       floor: Array.from({ length: 200 }, (_, i) => JSON.stringify(storedRecord(o, i, orgIds[i % orgIds.length]!))),
+      textbook: Array.from({ length: 200 }, (_, i) => JSON.stringify(textbookRecord(i, book.orgIds[i % book.orgIds.length]!))),
     };
     const create = await compare('create', {
       protean: { url: base, spec: { method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}`], bodies: createBodies.protean, headers: t.auth } },
       floor: { url: floorBase, spec: { method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
+      textbook: { url: book.base, spec: { method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
     });
-    record('rest.create.rps', bestRps(create.protean), `req/s (create, ${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s)`, bestRps(create.floor));
+    const createUnit = `req/s (create, ${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s)`;
+    record('rest.create.rps', bestRps(create.protean), createUnit, bestRps(create.floor));
+    record('textbook.create.rps', bestRps(create.textbook), `${createUnit}; the textbook service`);
+    ratio('rest.create.rps.textbook_ratio', 'rest.create.rps', 'textbook.create.rps', '× textbook (rest.create.rps ÷ textbook.create.rps; target ≥ 0.6)');
+    await book.stop();
 
     log('metadata changes with the records present');
     await metadataTimings(base, t, '');
@@ -440,6 +444,115 @@ async function benchPostgres(): Promise<void> {
   } finally {
     for (const step of cleanup) await step().catch((e) => log(`cleanup: ${e}`));
   }
+}
+
+/** A ratio of two recorded metrics, as its own line. */
+function ratio(name: string, of: string, over: string, unit: string): void {
+  const a = results[of]?.value;
+  const b = results[over]?.value;
+  record(name, a !== null && a !== undefined && b ? a / b : null, unit);
+}
+
+/** Each plan node with its estimated rows, e.g. "Index Scan using record_ix1 on record r 60000". */
+function planEstimates(lines: string[]): string[] {
+  return lines.flatMap((line) => {
+    const m = /^\s*(?:->\s*)?(.+?)\s+\(cost=[\d.]+\.\.[\d.]+ rows=(\d+)/.exec(line);
+    return m ? [`${m[1]} ${m[2]}`] : [];
+  });
+}
+
+interface Storage {
+  bytesPerRecord: number;
+  detail: string;
+}
+
+/**
+ * Bytes per record of the Protean tenant: the record table with its TOAST and every index,
+ * record_link and record_unique, over the table's rows, plus one outbox event (every create
+ * writes one) at the outbox's bytes per event, indexes included.
+ */
+async function proteanStorage(sql: Sql): Promise<Storage> {
+  const [row] = await sql.query(`select pg_total_relation_size('record')::float8 as record, pg_relation_size('record')::float8 as heap,
+    pg_indexes_size('record')::float8 as indexes, pg_total_relation_size('record_link')::float8 as link, pg_total_relation_size('record_unique')::float8 as uniq,
+    pg_total_relation_size('outbox')::float8 as outbox, (select count(*) from record)::float8 as rows, (select count(*) from outbox)::float8 as events`);
+  const r = row as Record<string, number>;
+  const perRow = (r['record']! + r['link']! + r['uniq']!) / r['rows']!;
+  const perEvent = r['events'] ? r['outbox']! / r['events']! : 0;
+  const detail = `record ${Math.round(r['record']! / r['rows']!)} B/row (heap ${Math.round(r['heap']! / r['rows']!)}, indexes ${Math.round(r['indexes']! / r['rows']!)}), record_link + record_unique ${Math.round((r['link']! + r['uniq']!) / r['rows']!)}, outbox ${Math.round(perEvent)} B/event; ${r['rows']} rows, ${r['events']} events`;
+  log(`storage: ${detail}`);
+  return { bytesPerRecord: perRow + perEvent, detail };
+}
+
+interface Textbook {
+  base: string;
+  ids: string[];
+  orgIds: string[];
+  records: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The textbook service in its own database of the same server: schema, organizations, the
+ * measured batch insert through its HTTP API (bounded like Protean's), the rest of the records
+ * by SQL, then `textbook.batch_insert.records_per_s` and storage beside Protean's.
+ */
+async function startTextbook(server: PostgresServer, records: number, protean: Storage): Promise<Textbook> {
+  const owner = new pg.Client({ connectionString: server.url });
+  await owner.connect();
+  await owner.query('create database textbook');
+  await owner.end();
+  const url = new URL(server.url);
+  url.pathname = '/textbook';
+  const client = new pg.Client({ connectionString: url.toString() });
+  client.on('error', (e) => log(`textbook loader connection: ${e.message}`));
+  await client.connect();
+  try {
+    const sql = await sqlOf(client);
+    await client.query(readFileSync(join(root, 'bench/lib/textbook-schema.sql'), 'utf8'));
+    await loadTextbookOrganizations(sql, ORGS);
+    const orgIds = (await sql.query('select id from organization order by random() limit 200')).map((r) => String(r['id']));
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const file = join(runDir, 'textbook.json');
+    writeFileSync(file, JSON.stringify({ databaseUrl: url.toString(), port, poolSize: 10 } satisfies TextbookSpec));
+    const child = startNode('textbook', [join(root, 'bench/lib/textbook-server.ts'), file], {}, join(runDir, 'textbook.log'), root);
+    children.add(child);
+    await waitForHttp(child, `${base}/healthz`);
+
+    log('textbook: batch insert through its API');
+    const bodies = [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!)) }));
+    const probe = await http(base, 'POST', '/customers/batch', { body: JSON.parse(bodies[0]!) });
+    const maxRecords = Math.min(300_000, Math.floor(records * 0.3));
+    const batches = Math.max(8, Math.min(Math.floor(maxRecords / BATCH) - 1, Math.floor(60 / (probe.ms / 1000))));
+    const r = await load({ url: base, method: 'POST', paths: ['/customers/batch'], bodies, connections: 2, duration: 0, amount: batches, timeoutSec: 120 }, 'textbook-batch');
+    record('textbook.batch_insert.records_per_s', (r.ok * BATCH) / r.seconds, `records/s (${BATCH}-record batches, 2 connections, ${r.ok * BATCH} records); the textbook service`);
+    ratio('rest.batch_insert.records_per_s.textbook_ratio', 'rest.batch_insert.records_per_s', 'textbook.batch_insert.records_per_s', '× textbook (rest.batch_insert.records_per_s ÷ textbook.batch_insert.records_per_s; target ≥ 0.5)');
+
+    const already = Number((await sql.query('select count(*)::int as n from customer'))[0]!['n']);
+    await inChunks('textbook customers', Math.max(0, records - already), 250_000, (from, to) => loadTextbookCustomers(sql, already + from, already + to));
+    const [size] = await sql.query(`select (pg_total_relation_size('customer') + pg_total_relation_size('organization'))::float8 as bytes,
+      ((select count(*) from customer) + (select count(*) from organization))::float8 as rows, (select count(*) from customer)::int as customers`);
+    const textbookBytes = Number(size!['bytes']) / Number(size!['rows']);
+    record('storage.bytes_per_record', protean.bytesPerRecord, `bytes per record at 1M records (${protean.detail}); floor: the textbook's customer + organization tables with their indexes, per row`, textbookBytes);
+    record('storage.bytes_per_record.textbook_ratio', protean.bytesPerRecord / textbookBytes, '× textbook (storage.bytes_per_record ÷ the textbook\'s; aim under 2)');
+    log('textbook: vacuum analyze');
+    await sql.query('vacuum analyze');
+    const ids = (await sql.query('select id from customer order by random() limit 20000')).map((row) => String(row['id']));
+    notes.push(`Textbook service: ${Number(size!['customers']).toLocaleString('en')} customers and ${ORGS} organizations in typed tables (bench/lib/textbook-schema.sql), its own database on the same PostgreSQL server.`);
+    return {
+      base, ids, orgIds, records: Number(size!['customers']),
+      async stop() {
+        await stopChild(child);
+      },
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** The textbook's form of the 20 list requests. */
+function textbookListPaths(): string[] {
+  return listCombos().map((c) => `/customers?status=${c.status}&min_score=${c.min}`);
 }
 
 function startFloor(label: string, spec: FloorSpec): Child {
@@ -513,7 +626,7 @@ async function benchPglite(): Promise<void> {
     cleanup.unshift(() => stopChild(protean));
     const t = await createTenant(base, operatorToken, 'bench');
     const other = await createTenant(base, operatorToken, 'bench-other');
-    const { object: o, orgNameFieldId } = await createBenchObject(base, t);
+    const { object: o, orgNameFieldId } = await createBenchObject(base, t, (text) => notes.push(text));
     await stopChild(protean);
 
     let orgIds: string[] = [];
@@ -601,6 +714,12 @@ const TARGETS: Record<string, { kind: 'ratio-min' | 'ratio-max' | 'abs-min' | 'a
   'rest.batch_insert.records_per_s': { kind: 'abs-min', x: 20_000, text: '≥ 20,000' },
   'metadata.add_field.ms': { kind: 'abs-max', x: 50, text: '≤ 50 ms' },
   'metadata.relabel.ms': { kind: 'abs-max', x: 50, text: '≤ 50 ms' },
+  'rest.create.rps.textbook_ratio': { kind: 'abs-min', x: 0.6, text: '≥ 0.6' },
+  'rest.get.rps.textbook_ratio': { kind: 'abs-min', x: 0.8, text: '≥ 0.8' },
+  'rest.batch_insert.records_per_s.textbook_ratio': { kind: 'abs-min', x: 0.5, text: '≥ 0.5' },
+  'rest.list.p95_ms.textbook_ratio': { kind: 'abs-max', x: 1, text: '≤ 1' },
+  'storage.bytes_per_record.textbook_ratio': { kind: 'abs-max', x: 2, text: '< 2 (aim)' },
+  'rls.list_overhead.ratio': { kind: 'abs-max', x: 1.1, text: '≤ 1.1' },
 };
 
 function verdict(name: string, m: Metric): { ratio: string; target: string; met: string } {

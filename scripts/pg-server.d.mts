@@ -17,6 +17,8 @@ export interface StartPostgresOptions {
   database?: string;
   /** Superuser role in the URL (default protean). */
   role?: string;
+  /** Extra server settings, each 'name=value' (e.g. 'shared_preload_libraries=pg_stat_statements'). */
+  settings?: string[];
 }
 
 export function startPostgres(options?: StartPostgresOptions): Promise<PostgresServer>;

@@ -191,9 +191,10 @@ export async function resumePostgres(dir) {
 
 /**
  * Starts a throwaway PostgreSQL 15 server. Resolves to { url, port, pid, dir, stop }.
- * Options: osUser (as root; default protean-pg), database and role names (default protean).
+ * Options: osUser (as root; default protean-pg), database and role names (default protean),
+ * settings: extra server settings as 'name=value' (e.g. shared_preload_libraries=pg_stat_statements).
  */
-export async function startPostgres({ osUser = DEFAULT_OS_USER, database = 'protean', role = 'protean' } = {}) {
+export async function startPostgres({ osUser = DEFAULT_OS_USER, database = 'protean', role = 'protean', settings = [] } = {}) {
   let binDir = findPostgresBinDir();
   if (!binDir) {
     installPostgres();
@@ -227,6 +228,7 @@ export async function startPostgres({ osUser = DEFAULT_OS_USER, database = 'prot
         '-c', 'listen_addresses=127.0.0.1', '-c', `port=${port}`, '-c', "unix_socket_directories=",
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
         '-c', 'max_connections=200',
+        ...settings.flatMap((setting) => ['-c', setting]),
       ], { ...asUser, cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
       child.unref();

@@ -99,3 +99,9 @@ export function storedRecord(o: BenchObject, i: number, orgId: string): Record<s
   }
   return out;
 }
+
+/** The same record for the textbook service: its columns, the lookup as organization_id. */
+export function textbookRecord(i: number, orgId: string): Record<string, unknown> {
+  const { organization, ...rest } = apiRecord(i, orgId);
+  return { ...rest, organization_id: organization };
+}

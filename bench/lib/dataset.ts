@@ -1,7 +1,7 @@
 // Bulk loading for the benchmark. Loading is setup, not a measured figure: rows go straight
 // into the shared tables with generate_series, values keyed by the real field ids that the
 // metadata API assigned, lookups mirrored into record_link as the data service does.
-import type { BenchObject } from './bench-object.ts';
+import { STATUS_VALUES, type BenchObject } from './bench-object.ts';
 
 export interface Sql {
   query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
@@ -41,11 +41,13 @@ export function slotExpressions(o: BenchObject, data: string): { columns: string
 /**
  * Customers numbered from..to (inclusive): every one of the 10 fields set, the lookup pointing
  * at a random live organization of the tenant, index slot columns when the object has slots,
- * and the record_link row, in one statement.
+ * and the record_link row unless the lookup has a slot (the data service links only those
+ * without), in one statement.
  */
 export async function loadCustomers(sql: Sql, o: BenchObject, tenantId: string, userId: string, from: number, to: number, withSlots: boolean): Promise<void> {
   const f = o.fieldIds;
   const slots = withSlots ? slotExpressions(o, 's.d') : { columns: [], exprs: [] };
+  const linked = !(withSlots && Object.values((o.def['indexSlots'] ?? {}) as Record<string, string>).includes(f.organization));
   await sql.query(
     `with orgs as (
        select array_agg(id order by id) as a from record where tenant_id = $1::uuid and object_id = $3 and deleted_at is null
@@ -74,11 +76,32 @@ export async function loadCustomers(sql: Sql, o: BenchObject, tenantId: string, 
        returning id, data
      )
      insert into record_link (tenant_id, target_id, field_id, source_id)
-     select $1::uuid, (data->>$18::text)::uuid, $18::text, id from ins`,
+     select $1::uuid, (data->>$18::text)::uuid, $18::text, id from ins where $19::boolean`,
     [
       tenantId, o.objectId, o.orgObjectId, userId, from, to,
-      f.name, f.email, f.phone, f.status, o.statusValueIds, f.score, f.signup_date, f.balance, f.city, f.newsletter, f.last_contact_at, f.organization,
+      f.name, f.email, f.phone, f.status, o.statusValueIds, f.score, f.signup_date, f.balance, f.city, f.newsletter, f.last_contact_at, f.organization, linked,
     ],
+  );
+}
+
+/** The textbook service's organizations (bench/lib/textbook-schema.sql), as many as the tenant's. */
+export async function loadTextbookOrganizations(sql: Sql, count: number): Promise<void> {
+  await sql.query(`insert into organization (id, name) select gen_random_uuid(), 'Organization ' || i from generate_series(1, $1::int) i`, [count]);
+}
+
+/** Textbook customers numbered from..to: the values and distributions of loadCustomers, in typed columns. */
+export async function loadTextbookCustomers(sql: Sql, from: number, to: number): Promise<void> {
+  await sql.query(
+    `with orgs as (select array_agg(id order by id) as a from organization)
+     insert into customer (id, name, email, phone, status, score, signup_date, balance, city, newsletter, last_contact_at, organization_id, created_at, updated_at)
+     select g.id, 'Customer ' || g.i, 'customer' || g.i || '@example.com', '+1-555-' || lpad((g.i % 10000000)::text, 7, '0'),
+            ($3::text[])[1 + floor(g.r1 * array_length($3::text[], 1))::int], floor(g.r2 * 1000)::int,
+            date '2010-01-01' + floor(g.r3 * 5475)::int, round((g.r4 * 100000)::numeric, 2), 'City ' || floor(g.r5 * 300)::int,
+            (g.i % 3 = 0), g.created, (select a from orgs)[1 + floor(g.r6 * array_length((select a from orgs), 1))::int], g.created, g.created
+       from (select i, gen_random_uuid() as id, random() as r1, random() as r2, random() as r3, random() as r4, random() as r5, random() as r6,
+                    timestamptz '2019-01-01 00:00Z' + random() * interval '2190 days' as created
+               from generate_series($1::int, $2::int) i) g`,
+    [from, to, [...STATUS_VALUES]],
   );
 }
 

@@ -7,14 +7,16 @@ import pg from 'pg';
 import type { ObjectDef } from '@protean/metadata';
 import { newRecordId } from '../../server/src/data/record-id.ts';
 import { INSERT_RECORDS_SQL, insertRecordsParams } from '../../server/src/data/sql/insert-records.ts';
+import { beginTenantSql, currentRevisionSql, fenceSql } from '../../server/src/db/database.ts';
 
 export interface FloorSpec {
   driver: 'pg' | 'pglite';
+  /** The login the floor connects with: the application role's own (bound by row-level security), or the owner's. */
   databaseUrl?: string;
   dataDir?: string;
   port: number;
   poolSize: number;
-  /** The role the server switches to after migrating (row-level security binds it); null when the server uses the owner role. */
+  /** PGlite only (one session, no logins): the role the session switches to; null for the owner. */
   role: string | null;
   tenantId: string;
   userId: string;
@@ -31,31 +33,26 @@ export interface FloorSpec {
 // server's own statement text and parameter builder.
 const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
 const GET_SQL = `select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`;
-const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null';
+const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for share';
+// Like the server: every request is a transaction that sets the tenant for itself alone (reads
+// in one round trip with the begin; writes also take the revision fence and read the revision).
+const READ_BEGIN = (spec: FloorSpec) => beginTenantSql(spec.tenantId);
+const WRITE_BEGIN = (spec: FloorSpec) => `${beginTenantSql(spec.tenantId)};${fenceSql(spec.tenantId, 'shared')};${currentRevisionSql(spec.tenantId)}`;
 
 interface Q {
   query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 interface Driver {
-  query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
-  transaction<T>(work: (q: Q) => Promise<T>): Promise<T>;
+  transaction<T>(begin: string, work: (q: Q) => Promise<T>): Promise<T>;
 }
 
 async function pgDriver(spec: FloorSpec): Promise<Driver> {
-  const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: spec.poolSize });
-  // The server sets its role and app.tenant_id once per pooled connection; so does the floor.
-  pool.on('connect', (client) => {
-    if (spec.role) void client.query(`set role ${pg.escapeIdentifier(spec.role)}`);
-    void client.query("select set_config('app.tenant_id', $1, false)", [spec.tenantId]);
-  });
+  const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: spec.poolSize, options: '-c TimeZone=UTC' });
   return {
-    async query(sql, params) {
-      return (await pool.query(sql, params)).rows;
-    },
-    async transaction(work) {
+    async transaction(begin, work) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        await client.query(begin);
         const result = await work(client as unknown as Q);
         await client.query('commit');
         return result;
@@ -74,7 +71,6 @@ async function pgliteDriver(spec: FloorSpec): Promise<Driver> {
   const db = new PGlite(spec.dataDir);
   await db.waitReady;
   if (spec.role) await db.query(`set role ${spec.role.replace(/[^a-z_]/g, '')}`);
-  await db.query("select set_config('app.tenant_id', $1, false)", [spec.tenantId]);
   // One session: serialise like the server's adapter does.
   let queue: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
@@ -84,10 +80,9 @@ async function pgliteDriver(spec: FloorSpec): Promise<Driver> {
   };
   const q: Q = { query: async (sql, params) => ({ rows: (await db.query<Record<string, unknown>>(sql, params)).rows }) };
   return {
-    query: (sql, params) => exclusive(async () => (await q.query(sql, params)).rows),
-    transaction: (work) =>
+    transaction: (begin, work) =>
       exclusive(async () => {
-        await db.query('begin');
+        await db.exec(begin);
         try {
           const result = await work(q);
           await db.query('commit');
@@ -107,7 +102,7 @@ const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 app.get('/healthz', async () => ({ ok: true }));
 
 app.get('/get/:id', async (request, reply) => {
-  const rows = await db.query(GET_SQL, [spec.tenantId, (request.params as { id: string }).id, spec.objectId]);
+  const rows = await db.transaction(READ_BEGIN(spec), async (tx) => (await tx.query(GET_SQL, [spec.tenantId, (request.params as { id: string }).id, spec.objectId])).rows);
   if (!rows[0]) return reply.status(404).send({ error: 'not found' });
   return rows[0];
 });
@@ -116,7 +111,7 @@ app.post('/create', async (request, reply) => {
   const data = request.body as Record<string, unknown>;
   const id = newRecordId();
   const target = data[spec.lookupFieldId];
-  const row = await db.transaction(async (tx) => {
+  const row = await db.transaction(WRITE_BEGIN(spec), async (tx) => {
     if (typeof target === 'string') {
       const found = await tx.query(CHECK_LOOKUPS_SQL, [spec.tenantId, [target], [spec.lookupObjectId]]);
       if (found.rows[0]?.['object_id'] !== spec.lookupObjectId) throw new Error('lookup target missing');
@@ -129,7 +124,7 @@ app.post('/create', async (request, reply) => {
 
 app.get('/list', async (request) => {
   const list = spec.lists[Number((request.query as { q: string }).q)]!;
-  const rows = await db.query(list.sql, list.params);
+  const rows = await db.transaction(READ_BEGIN(spec), async (tx) => (await tx.query(list.sql, list.params)).rows);
   return { data: rows.slice(0, 50) };
 });
 

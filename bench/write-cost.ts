@@ -1,0 +1,357 @@
+// Where a write's cost goes (issue 19, Benchmark). Run: node scripts/node24.mjs --no-node-snapshot bench/write-cost.ts
+//
+// Starts its own PostgreSQL 15 with pg_stat_statements, the Protean server, the floor (the
+// server's statements, nothing else) and the textbook service, loads BENCH_PROFILE_RECORDS
+// (100,000) customers on each side, then for each side a bounded create load and (Protean,
+// textbook) a bounded batch load, and charges per create / per record:
+//   - every statement's calls, execution time and WAL bytes (pg_stat_statements),
+//   - WAL bytes in all (pg_current_wal_lsn before and after),
+//   - CPU of Postgres (postmaster and backends) and of the side's server process (/proc),
+// and reports the storage per record (heap, TOAST, each index, outbox, record_link), and the
+// Protean server's CPU profile (--cpu-prof) during the create load, by function and by file.
+// Everything goes to bench/.data/<time>/write-cost.md; nothing is merged into results.json.
+//
+// Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startPostgres, type PostgresServer } from '../scripts/pg-server.mjs';
+import type { ObjectDef } from '@protean/metadata';
+import { newRecordId } from '../server/src/data/record-id.ts';
+import { INSERT_RECORDS_SQL, insertRecordsParams } from '../server/src/data/sql/insert-records.ts';
+import { beginTenantSql } from '../server/src/db/database.ts';
+import { apiRecord, OBJECT_API_NAME, storedRecord, textbookRecord, type BenchObject } from './lib/bench-object.ts';
+import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
+import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
+import type { FloorSpec } from './lib/floor-server.ts';
+import type { LoadResult, LoadSpec } from './lib/load.ts';
+import { freePort, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
+import type { TextbookSpec } from './lib/textbook-server.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RECORDS = Number(process.env['BENCH_PROFILE_RECORDS'] ?? 100_000);
+const CREATES = Number(process.env['BENCH_PROFILE_CREATES'] ?? 3000);
+const BATCHES = Number(process.env['BENCH_PROFILE_BATCHES'] ?? 30);
+const BATCH = 1000;
+const ORGS = 10_000;
+const runDir = join(root, 'bench', '.data', `write-cost-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+mkdirSync(runDir, { recursive: true });
+
+const children = new Set<Child>();
+const out: string[] = [];
+const log = (message: string) => process.stderr.write(`[write-cost ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const say = (line = '') => {
+  out.push(line);
+  process.stdout.write(`${line}\n`);
+};
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+function startChild(name: string, args: string[], env: Record<string, string> = {}): Child {
+  const child = startNode(name, args, env, join(runDir, `${name}.log`), root);
+  children.add(child);
+  return child;
+}
+
+async function stop(child: Child): Promise<void> {
+  await child.stop();
+  children.delete(child);
+}
+
+async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
+  const file = join(runDir, `load-${label}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  const child = spawn(process.execPath, [join(root, 'bench/lib/load.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 300_000);
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`load ${label} failed (${code}): ${stderr.slice(-2000)}`);
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  log(`  ${label}: ${r1(result.rps)} req/s over ${r1(result.seconds)} s`);
+  return result;
+}
+
+const sqlOf = (client: pg.Client): Sql => ({ query: async (text, params) => (await client.query(text, params as unknown[])).rows });
+
+interface Side {
+  name: string;
+  pid: number;
+  spec: Omit<LoadSpec, 'connections' | 'duration' | 'amount'>;
+}
+
+/** Runs `amount` requests of a side and charges statements, WAL and CPU to each of `units`. */
+async function charge(server: PostgresServer, stats: Sql, side: Side, label: string, amount: number, units: number, connections: number): Promise<void> {
+  await load({ ...side.spec, connections, duration: 0, amount: Math.max(20, Math.floor(amount / 10)) }, `${label}-warmup`);
+  await stats.query('select pg_stat_statements_reset()');
+  const [before] = await stats.query('select pg_current_wal_lsn() as lsn');
+  const pgBefore = postgresCpuMs(server.pid);
+  const serverBefore = processCpuMs(side.pid);
+  const result = await load({ ...side.spec, connections, duration: 0, amount }, label);
+  const pgMs = postgresCpuMs(server.pid) - pgBefore;
+  const serverMs = processCpuMs(side.pid) - serverBefore;
+  const [wal] = await stats.query('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 as bytes', [before!['lsn']]);
+  const n = amount * units;
+  const statements = await stats.query(
+    `select calls, total_exec_time, total_plan_time, wal_bytes::float8 as wal_bytes, shared_blks_hit + shared_blks_read as blocks, shared_blks_dirtied as dirtied, regexp_replace(query, '\\s+', ' ', 'g') as query
+       from pg_stat_statements where query not like '%pg_stat_statements%' and query not like '%pg_current_wal_lsn%' order by total_exec_time desc`,
+  );
+  const perUnit = units === 1 ? 'create' : 'record';
+  say(`### ${label}: ${amount} requests × ${units} = ${n} ${perUnit}s, ${r1(result.rps * units)} ${perUnit}s/s`);
+  say();
+  say(`per ${perUnit}: Postgres CPU ${r1((pgMs * 1000) / n)} µs, ${side.name} process CPU ${r1((serverMs * 1000) / n)} µs, WAL ${Math.round(Number(wal!['bytes']) / n)} bytes, statements ${r1(statements.reduce((a, s) => a + Number(s['calls']), 0) / amount)} per request`);
+  say();
+  say(`| statement | calls/request | exec µs per ${perUnit} | plan µs per ${perUnit} | WAL B per ${perUnit} | blocks per ${perUnit} | dirtied per ${perUnit} |`);
+  say('|---|---|---|---|---|---|---|');
+  for (const s of statements) {
+    const text = String(s['query']).slice(0, 140).replaceAll('|', '\\|');
+    say(`| \`${text}\` | ${r1(Number(s['calls']) / amount)} | ${r1((Number(s['total_exec_time']) * 1000) / n)} | ${r1((Number(s['total_plan_time']) * 1000) / n)} | ${Math.round(Number(s['wal_bytes']) / n)} | ${r1(Number(s['blocks']) / n)} | ${r1(Number(s['dirtied']) / n)} |`);
+  }
+  say();
+}
+
+async function storage(sql: Sql, table: string, where: string, params: unknown[], label: string): Promise<void> {
+  const rows = Number((await sql.query(`select count(*)::int as n from ${table} where ${where}`, params))[0]!['n']);
+  const all = Number((await sql.query(`select count(*)::int as n from ${table}`))[0]!['n']);
+  const relations = await sql.query(
+    `select c.relname as name, pg_relation_size(c.oid)::float8 as bytes, 'heap' as kind from pg_class c where c.oid = $1::regclass
+     union all select t.relname, pg_total_relation_size(t.oid)::float8, 'toast' from pg_class c join pg_class t on t.oid = c.reltoastrelid where c.oid = $1::regclass
+     union all select i.relname, pg_relation_size(i.oid)::float8, 'index' from pg_index x join pg_class i on i.oid = x.indexrelid where x.indrelid = $1::regclass`,
+    [table],
+  );
+  const [avg] = await sql.query(`select avg(pg_column_size(t.*))::float8 as row_bytes${table === 'record' ? ', avg(pg_column_size(t.data))::float8 as data_bytes' : ''} from ${table} t where ${where}`, params);
+  say(`### storage: ${label} (${table}: ${rows} of ${all} rows are this side's; sizes shared by rows)`);
+  say();
+  say('| relation | kind | MB | bytes per row of the table |');
+  say('|---|---|---|---|');
+  let total = 0;
+  for (const r of relations) {
+    total += Number(r['bytes']);
+    say(`| ${r['name']} | ${r['kind']} | ${r1(Number(r['bytes']) / 1e6)} | ${Math.round(Number(r['bytes']) / all)} |`);
+  }
+  say(`| total | | ${r1(total / 1e6)} | ${Math.round(total / all)} |`);
+  say();
+  say(`average tuple ${r1(Number(avg!['row_bytes']))} bytes${avg!['data_bytes'] === undefined ? '' : `, of which the data JSONB ${r1(Number(avg!['data_bytes']))} bytes`}`);
+  say();
+  const columns = (await sql.query('select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum', [table])).map((r) => String(r['attname']));
+  const [sizes] = await sql.query(`select ${columns.map((c, i) => `avg(pg_column_size(t.${pg.escapeIdentifier(c)}))::float8 as c${i}`).join(', ')} from ${table} t where ${where}`, params);
+  say(`average bytes per column: ${columns.map((c, i) => `${c} ${r1(Number(sizes![`c${i}`] ?? 0))}`).join(', ')}`);
+  say();
+  const indexes = await sql.query(
+    `select i.relname as name, pg_relation_size(i.oid)::float8 as bytes, coalesce(nullif(i.reltuples, -1), 0)::float8 as entries
+       from pg_index x join pg_class i on i.oid = x.indexrelid where x.indrelid = $1::regclass and i.reltuples > 0`,
+    [table],
+  );
+  say(`bytes per index entry: ${indexes.map((r) => `${r['name']} ${Math.round(Number(r['bytes']) / Number(r['entries']))}`).join(', ')}`);
+  say();
+}
+
+/**
+ * The create's insert statement alone, in variants, each `reps` times in its own tenant
+ * transaction as the application login: Postgres' planning and execution time per statement
+ * (pg_stat_statements), so each part of the statement is charged separately.
+ */
+async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenantId: string, userId: string, orgIds: string[], reps: number, title: string): Promise<void> {
+  const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(INSERT_RECORDS_SQL)?.[0];
+  if (!outboxCte) throw new Error('the insert statement has no events CTE to leave out');
+  const variants: { label: string; text: string; prepared: boolean }[] = [
+    { label: 'as the server sends it (unnamed: parsed and planned every time)', text: INSERT_RECORDS_SQL, prepared: false },
+    { label: 'the same as a named prepared statement (plan cached)', text: INSERT_RECORDS_SQL, prepared: true },
+    { label: 'prepared, outbox event without the data copy', text: INSERT_RECORDS_SQL.replace("jsonb_build_object('data', d)", "'{}'::jsonb"), prepared: true },
+    { label: 'prepared, without the outbox insert', text: INSERT_RECORDS_SQL.replace(outboxCte, ')\n'), prepared: true },
+  ];
+  const client = new pg.Client({ connectionString: appUrl });
+  await client.connect();
+  try {
+    say(`### ${title}: the insert statement in variants (${reps} single-record inserts each, application login)`);
+    say();
+    say('| variant | exec µs | plan µs | total µs | WAL B |');
+    say('|---|---|---|---|---|');
+    for (const [v, variant] of variants.entries()) {
+      // Statistics are keyed by the parse tree, the same for a statement prepared or not: one variant at a time.
+      await stats.query('select pg_stat_statements_reset()');
+      for (let i = 0; i < reps; i++) {
+        const data = storedRecord(o, 100_000 + i, orgIds[i % orgIds.length]!);
+        await client.query(beginTenantSql(tenantId));
+        await client.query({ text: variant.text, values: insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, [{ id: newRecordId(), data }]), ...(variant.prepared ? { name: `insert_variant_${v}` } : {}) });
+        await client.query('commit');
+      }
+      const [row] = await stats.query("select calls, total_exec_time, total_plan_time, wal_bytes::float8 as wal_bytes from pg_stat_statements where query like 'with input as materialized%'");
+      if (!row) {
+        say(`| ${variant.label} | ? | ? | ? | ? |`);
+        continue;
+      }
+      const calls = Number(row['calls']);
+      const exec = (Number(row['total_exec_time']) * 1000) / calls;
+      const plan = (Number(row['total_plan_time']) * 1000) / calls;
+      say(`| ${variant.label} | ${r1(exec)} | ${r1(plan)} | ${r1(exec + plan)} | ${Math.round(Number(row['wal_bytes']) / calls)} |`);
+    }
+    say();
+  } finally {
+    await client.end();
+  }
+}
+
+/** Self time by function and by file from a V8 .cpuprofile. */
+function summarizeProfile(file: string): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+    startTime: number;
+    endTime: number;
+    samples: number[];
+  };
+  const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length) / 1000;
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (!hits) continue;
+    const url = node.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|server|metadata|runtime)\//, '$1/');
+    const fn = `${node.callFrame.functionName || '(anonymous)'} ${url}:${node.callFrame.lineNumber + 1}`;
+    const where = node.callFrame.url ? url.replace(/^(node_modules\/(?:@[^/]+\/)?[^/]+).*$/, '$1') : node.callFrame.functionName;
+    if (node.callFrame.functionName === '(idle)') continue;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits * interval);
+    byFile.set(where, (byFile.get(where) ?? 0) + hits * interval);
+    total += hits * interval;
+  }
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  say(`### Protean server CPU profile from start to the end of the create loads (${r1(total)} ms on CPU, idle left out)`);
+  say();
+  say('| self time by package / file | ms | % |');
+  say('|---|---|---|');
+  for (const [k, v] of top(byFile, 20)) say(`| ${k} | ${r1(v)} | ${r1((100 * v) / total)} |`);
+  say();
+  say('| self time by function | ms | % |');
+  say('|---|---|---|');
+  for (const [k, v] of top(byFunction, 30)) say(`| \`${k}\` | ${r1(v)} | ${r1((100 * v) / total)} |`);
+  say();
+}
+
+async function main(): Promise<void> {
+  const server = await startPostgres({ settings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'pg_stat_statements.track_planning=on'] });
+  try {
+    const owner = new pg.Client({ connectionString: server.url });
+    owner.on('error', (e) => log(`owner connection: ${e.message}`));
+    await owner.connect();
+    const sql = sqlOf(owner);
+    await sql.query('create extension if not exists pg_stat_statements');
+    log(`PostgreSQL on ${server.port} (pid ${server.pid})`);
+
+    const operatorToken = `op_${randomBytes(18).toString('base64url')}`;
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { DATABASE_URL: server.url, PROTEAN_OPERATOR_TOKEN: operatorToken, HOST: '127.0.0.1', PORT: String(port), PROTEAN_DEMO: '0' };
+    const serverArgs = ['--no-node-snapshot', join(root, 'server/src/main.ts')];
+    let protean = startChild('protean-setup', serverArgs, env);
+    await waitForHttp(protean, `${base}/readyz`);
+    const t = await createTenant(base, operatorToken, 'bench');
+    const { object: o, orgNameFieldId } = await createBenchObject(base, t, log);
+    await loadOrganizations(sql, t.tenantId, t.userId, o.orgObjectId, orgNameFieldId, ORGS);
+    const orgIds = (await sql.query('select id from record where tenant_id = $1 and object_id = $2 order by random() limit 200', [t.tenantId, o.orgObjectId])).map((r) => String(r['id']));
+    await inChunks('protean customers', RECORDS, 100_000, (from, to) => loadCustomers(sql, o, t.tenantId, t.userId, from, to, true));
+    await sql.query('vacuum analyze record');
+
+    await sql.query('create database textbook');
+    const textbookUrl = new URL(server.url);
+    textbookUrl.pathname = '/textbook';
+    const textbook = new pg.Client({ connectionString: textbookUrl.toString() });
+    textbook.on('error', (e) => log(`textbook connection: ${e.message}`));
+    await textbook.connect();
+    const tsql = sqlOf(textbook);
+    await textbook.query(readFileSync(join(root, 'bench/lib/textbook-schema.sql'), 'utf8'));
+    await loadTextbookOrganizations(tsql, ORGS);
+    const textbookOrgIds = (await tsql.query('select id from organization order by random() limit 200')).map((r) => String(r['id']));
+    await inChunks('textbook customers', RECORDS, 100_000, (from, to) => loadTextbookCustomers(tsql, from, to));
+    await tsql.query('vacuum analyze');
+
+    const appUrl = await applicationUrl(server.url, (q) => sql.query(q));
+    const floorPort = await freePort();
+    const floorSpec: FloorSpec = {
+      driver: 'pg', databaseUrl: appUrl, port: floorPort, poolSize: 10, role: null, tenantId: t.tenantId, userId: t.userId,
+      objectId: o.objectId, object: o.def, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists: [],
+    };
+    writeFileSync(join(runDir, 'floor.json'), JSON.stringify(floorSpec));
+    const floor = startChild('floor', [join(root, 'bench/lib/floor-server.ts'), join(runDir, 'floor.json')]);
+    const textbookPort = await freePort();
+    const textbookSpec: TextbookSpec = { databaseUrl: textbookUrl.toString(), port: textbookPort, poolSize: 10 };
+    writeFileSync(join(runDir, 'textbook.json'), JSON.stringify(textbookSpec));
+    const book = startChild('textbook', [join(root, 'bench/lib/textbook-server.ts'), join(runDir, 'textbook.json')]);
+    await waitForHttp(floor, `http://127.0.0.1:${floorPort}/healthz`);
+    await waitForHttp(book, `http://127.0.0.1:${textbookPort}/healthz`);
+
+    // The create load with the server under --cpu-prof (the profile is written when it exits).
+    await stop(protean);
+    protean = startChild('protean-prof', ['--cpu-prof', `--cpu-prof-dir=${runDir}`, ...serverArgs], env);
+    await waitForHttp(protean, `${base}/readyz`);
+
+    say(`# Write cost per create and per bulk-inserted record (${RECORDS.toLocaleString('en')} customers on each side)`);
+    say();
+    const createBodies = {
+      protean: Array.from({ length: 200 }, (_, i) => JSON.stringify(apiRecord(i, orgIds[i % orgIds.length]!))),
+      floor: Array.from({ length: 200 }, (_, i) => JSON.stringify(storedRecord(o, i, orgIds[i % orgIds.length]!))),
+      textbook: Array.from({ length: 200 }, (_, i) => JSON.stringify(textbookRecord(i, textbookOrgIds[i % textbookOrgIds.length]!))),
+    };
+    const sides: Side[] = [
+      { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}`], bodies: createBodies.protean, headers: t.auth } },
+      { name: 'floor', pid: floor.pid, spec: { url: `http://127.0.0.1:${floorPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
+      { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
+    ];
+    for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
+    await stop(protean);
+    const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
+
+    protean = startChild('protean', serverArgs, env);
+    await waitForHttp(protean, `${base}/readyz`);
+    const batchBodies = {
+      protean: [0, 1, 2, 3].map((b) => JSON.stringify({ operations: Array.from({ length: BATCH }, (_, i) => ({ op: 'create', data: apiRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!) })) })),
+      textbook: [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, textbookOrgIds[(b * BATCH + i) % textbookOrgIds.length]!)) })),
+    };
+    await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
+    await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
+
+    await sql.query('vacuum analyze record');
+    await sql.query('vacuum analyze outbox');
+    await tsql.query('vacuum analyze customer');
+    await storage(sql, 'record', 'tenant_id = $1 and object_id = $2', [t.tenantId, o.objectId], 'Protean record table');
+    await storage(sql, 'outbox', 'tenant_id = $1', [t.tenantId], 'Protean outbox (one event per created record)');
+    await storage(sql, 'record_link', 'tenant_id = $1', [t.tenantId], 'Protean record_link');
+    await storage(tsql, 'customer', 'true', [], 'textbook customer table');
+    const [sample] = await sql.query('select object_id, data::text as data, ix_t1, ix_t2, ix_t3 from record where tenant_id = $1 and object_id = $2 limit 1', [t.tenantId, o.objectId]);
+    say(`a stored record: object_id ${JSON.stringify(sample!['object_id'])}, slots t1 ${JSON.stringify(sample!['ix_t1'])} t2 ${JSON.stringify(sample!['ix_t2'])} t3 ${JSON.stringify(sample!['ix_t3'])}, data ${String(sample!['data'])}`);
+    say();
+    await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'All indexes');
+    await sql.query('drop index record_ix2, record_ix3');
+    await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2 and record_ix3 (the lookup and name slots)');
+    if (profile) summarizeProfile(join(runDir, profile));
+    await textbook.end();
+    await owner.end();
+  } catch (error) {
+    log(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    for (const child of children) log(`--- ${child.name} log tail ---\n${tail(child.log)}`);
+    throw error;
+  } finally {
+    for (const child of children) await child.stop().catch(() => undefined);
+    await server.stop();
+  }
+  writeFileSync(join(runDir, 'write-cost.md'), `${out.join('\n')}\n`);
+  log(`wrote ${join(runDir, 'write-cost.md')}`);
+}
+
+process.on('SIGINT', () => {
+  void (async () => {
+    for (const child of children) await child.stop().catch(() => undefined);
+    process.exit(130);
+  })();
+});
+
+await main().catch(() => {
+  process.exitCode = 1;
+});
