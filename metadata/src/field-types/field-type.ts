@@ -75,6 +75,8 @@ export interface FieldTypeDefinition {
   readonly sortable: boolean;
   /** Can be an object's name field. */
   readonly canNameRecords: boolean;
+  /** Global search matches the start of its values in every object (besides the name field). */
+  readonly searchable: boolean;
   /** Length limits: the default when a field sets no maxLength, and the most it may set. */
   readonly textLimits?: { defaultMax: number; ceiling: number };
   /** False when the platform assigns the value (autonumber). */

@@ -31,6 +31,14 @@ describe('list filters', () => {
 });
 
 describe('filter builder operators', () => {
+  it('leads with the operator people use most for the type', () => {
+    expect(opsFor('text')[0]).toBe('contains');
+    expect(opsFor('picklist')[0]).toBe('in');
+    expect(opsFor('currency')).toEqual(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'isNull']);
+    expect(opsFor('boolean')).toEqual(['eq', 'isNull']);
+    expect(opsFor('lookup')).toEqual(['eq', 'ne', 'isNull']);
+  });
+
   it('offers only operators the field type accepts', () => {
     for (const type of fieldTypes) {
       for (const op of opsFor(type)) expect(fieldType(type).filterOperators, `${type} ${op}`).toContain(op);

@@ -1,5 +1,7 @@
 // The list view's filter rows and their translation to the REST filter language.
+import { fieldType } from '@protean/metadata/field-types';
 import type { FieldDef, FieldType, Filter, FilterOp } from '../api/types.ts';
+import { filterOperatorsByWidget } from '../field-widgets/filter-operators.ts';
 
 export interface FilterRow {
   field: string;
@@ -12,38 +14,9 @@ export interface FilterState {
   rows: FilterRow[];
 }
 
-const textOps: FilterOp[] = ['contains', 'eq', 'ne', 'startsWith', 'isNull'];
-const rangeOps: FilterOp[] = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'isNull'];
-
-/** The operators the filter builder offers per type: a subset of the server's (checked by a unit test). */
+/** The operators the filter builder offers for a type: its widget's, a subset of the server's (checked by a unit test). */
 export function opsFor(type: FieldType): FilterOp[] {
-  switch (type) {
-    case 'longText':
-      return ['contains', 'startsWith', 'isNull'];
-    case 'text':
-    case 'email':
-    case 'phone':
-    case 'url':
-    case 'autonumber':
-      return textOps;
-    case 'number':
-    case 'currency':
-    case 'percent':
-    case 'date':
-    case 'datetime':
-      return rangeOps;
-    case 'boolean':
-      return ['eq', 'isNull'];
-    case 'picklist':
-      return ['in', 'nin', 'eq', 'ne', 'isNull'];
-    case 'multiPicklist':
-      return ['contains', 'in', 'nin', 'isNull'];
-    case 'lookup':
-    case 'owner':
-      return ['eq', 'ne', 'isNull'];
-    case 'json':
-      return ['isNull'];
-  }
+  return [...filterOperatorsByWidget[fieldType(type).widget]];
 }
 
 export function defaultValueFor(field: FieldDef, op: FilterOp): unknown {

@@ -1,5 +1,6 @@
 // Read helpers over the tenant snapshot. Everything the UI shows about objects and fields is
 // derived from here, so no screen knows an object by a hard-coded name.
+import { fieldType } from '@protean/metadata/field-types';
 import type { FieldDef, LayoutDef, ObjectDef, Snapshot } from '../api/types.ts';
 
 /** Standard objects whose records form a record's activity timeline (ids are immutable). */
@@ -77,11 +78,10 @@ export function picklistFields(object: ObjectDef): FieldDef[] {
   return liveFields(object).filter((f) => f.type === 'picklist');
 }
 
-/** Fields searched by global search: the name field plus emails and phones. */
-/** The fields GET /search matches the start of: the name field, emails, phones and numbers. */
+/** The fields GET /search matches the start of: the name field and the searchable types (emails, phones, autonumbers). */
 export function searchableFields(object: ObjectDef): FieldDef[] {
   const nf = nameField(object);
-  return liveFields(object).filter((f) => f === nf || f.type === 'email' || f.type === 'phone' || f.type === 'autonumber');
+  return liveFields(object).filter((f) => f === nf || fieldType(f.type).searchable);
 }
 
 export function isTimelineObject(object: ObjectDef): boolean {

@@ -14,6 +14,7 @@ export const autonumber: FieldTypeDefinition = {
   parseFilterValue: parseText,
   sortable: true,
   canNameRecords: true,
+  searchable: true,
   textLimits: { defaultMax: 40, ceiling: 40 },
   writable: false,
   filledOnCreate: false,

@@ -12,6 +12,7 @@ export const boolean: FieldTypeDefinition = {
   parseFilterValue: (_field, _op, raw) => (typeof raw === 'boolean' ? parsed(raw) : notA('true or false')),
   sortable: true,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'checkbox',

@@ -15,6 +15,7 @@ export const date: FieldTypeDefinition = {
     typeof raw === 'string' && isCalendarDate(raw) ? parsed(raw) : notA('a date (YYYY-MM-DD, a day that exists, years 0001–9999)'),
   sortable: true,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'date',

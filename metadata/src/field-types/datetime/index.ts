@@ -18,6 +18,7 @@ export const datetime: FieldTypeDefinition = {
       : notA('a date-time (ISO 8601 with a time zone)'),
   sortable: true,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'datetime',

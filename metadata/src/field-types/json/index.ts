@@ -13,6 +13,7 @@ export const json: FieldTypeDefinition = {
   parseFilterValue: parseText,
   sortable: false,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'json',

@@ -25,6 +25,7 @@ export const lookup: FieldTypeDefinition = {
   parseFilterValue: (_field, _op, raw) => parseId(raw),
   sortable: true,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'lookup',

@@ -44,6 +44,7 @@ export const multiPicklist: FieldTypeDefinition = {
   parseFilterValue: (field, _op, raw) => parseValueName(field, raw),
   sortable: false,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'multiSelect',

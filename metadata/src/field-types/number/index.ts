@@ -37,6 +37,7 @@ function numberType(type: FieldType, options: readonly FieldOption[], widget: Fi
     },
     sortable: true,
     canNameRecords: false,
+    searchable: false,
     writable: true,
     filledOnCreate: false,
     widget,

@@ -13,6 +13,7 @@ export const owner: FieldTypeDefinition = {
   parseFilterValue: (_field, _op, raw) => parseId(raw),
   sortable: true,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: true,
   widget: 'owner',

@@ -32,6 +32,7 @@ export const picklist: FieldTypeDefinition = {
   parseFilterValue: (field, _op, raw) => parseValueName(field, raw),
   sortable: true,
   canNameRecords: false,
+  searchable: false,
   writable: true,
   filledOnCreate: false,
   widget: 'select',

@@ -47,6 +47,7 @@ function textType(variant: TextVariant): FieldTypeDefinition {
     parseFilterValue: parseText,
     sortable: !long,
     canNameRecords: variant.type === 'text' || variant.type === 'email' || variant.type === 'phone',
+    searchable: variant.type === 'email' || variant.type === 'phone',
     textLimits: variant.limits,
     writable: true,
     filledOnCreate: false,
