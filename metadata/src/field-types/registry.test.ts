@@ -71,6 +71,13 @@ describe('field-type registry', () => {
     }
   });
 
+  it('lets global search and record names use only text types that filter by prefix', () => {
+    for (const t of FIELD_TYPES.filter((d) => d.searchable || d.canNameRecords)) {
+      expect(t.filterOperators, t.type).toContain('startsWith');
+      expect(t.stored, t.type).toBe('ciText');
+    }
+  });
+
   it('round-trips every type through its codec', () => {
     for (const type of fieldTypes) {
       const field = sampleField(type);
