@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { isConnectionLost } from '../db/connection-lost.ts';
 import { PROBLEM_BASE, ProblemError, type FieldProblem, type ProblemType } from './problems.ts';
 
 const TITLES: Record<ProblemType, string> = {
@@ -11,6 +12,7 @@ const TITLES: Record<ProblemType, string> = {
   'payload-too-large': 'Payload too large',
   'limit-exceeded': 'Limit exceeded',
   'unsupported-media-type': 'Unsupported media type',
+  unavailable: 'Service unavailable',
   internal: 'Internal error',
 };
 
@@ -38,6 +40,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
       ...problem.extra,
       requestId: request.id,
     };
+    if (problem.type === 'unavailable') void reply.header('retry-after', '1');
     void reply.status(problem.status).type('application/problem+json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -98,6 +101,8 @@ function toProblem(error: FastifyError | ProblemError): ProblemError {
     }));
     return new ProblemError('validation', 400, `The request ${error.validationContext ?? 'input'} is invalid`, errors);
   }
+  // The database restarting or out of reach is not a bug of the request: 503, worth a retry.
+  if (isConnectionLost(error)) return new ProblemError('unavailable', 503, 'The database is unavailable for the moment; retry shortly');
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new ProblemError(status === 413 ? 'payload-too-large' : 'validation', status, error.message);
   return new ProblemError('internal', 500, 'Something went wrong on our side; the error was logged');

@@ -17,6 +17,7 @@ export type ProblemType =
   | 'payload-too-large'
   | 'limit-exceeded'
   | 'unsupported-media-type'
+  | 'unavailable'
   | 'internal';
 
 export class ProblemError extends Error {
