@@ -10,6 +10,8 @@ import { DataService } from './data/data-service.ts';
 import { recordRoutes } from './data/record-routes.ts';
 import { registerProblemHandler } from './errors/problem-handler.ts';
 import { healthRoutes } from './health/health-routes.ts';
+import { backfillRoutes } from './indexing/backfill-routes.ts';
+import { SlotBackfill } from './indexing/slot-backfill.ts';
 import { answerClientError } from './http/client-errors.ts';
 import { loggerOptions } from './http/log-redaction.ts';
 import { registerInputNormalization } from './http/normalize-input.ts';
@@ -37,6 +39,7 @@ export interface App {
   metadata: MetadataService;
   data: DataService;
   auth: AuthService;
+  backfills: SlotBackfill;
 }
 
 /** The server, assembled top to bottom: errors, cookies, health, then the API under /api/v1, then the studio. */
@@ -54,6 +57,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
   await metadata.start();
   await auth.start();
+  const backfills = new SlotBackfill(options.db, metadata);
+  await backfills.start();
+  // Before the database closes: a batch in flight finishes, no other starts.
+  app.addHook('onClose', () => backfills.stop());
 
   registerProblemHandler(app);
   registerInputNormalization(app);
@@ -66,11 +73,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(authRoutes, { auth, secureCookies: options.secureCookies ?? false });
       await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken, passwords: auth.passwords });
       await api.register(metadataRoutes, { metadata });
+      await api.register(backfillRoutes, { db: options.db, metadata });
       await api.register(recordRoutes, { metadata, data });
       await api.register(savedViewRoutes, { db: options.db, metadata });
     },
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth };
+  return { app, metadata, data, auth, backfills };
 }

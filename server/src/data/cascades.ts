@@ -1,4 +1,4 @@
-import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { slotOf, writeSlotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import { conflict, limitExceeded } from '../errors/problems.ts';
 import type { RecordRow } from './record-codec.ts';
@@ -67,7 +67,8 @@ export async function softDelete(ctx: RequestContext, scope: WriteScope, object:
 }
 
 async function clearLookup(tx: Queryable, tenantId: string, userId: string, source: ObjectDef, field: FieldDef, targetIds: string[], rows: RecordRow[]): Promise<void> {
-  const slot = slotOf(source, field.id);
+  // A pending slot is cleared too: it must agree with the data when its backfill finishes.
+  const slot = writeSlotOf(source, field.id);
   await tx.query(
     `update record set data = data - $3, version = version + 1, updated_at = now(), updated_by = $4${slot ? `, ix_${slot} = null` : ''}
       where tenant_id = $1 and object_id = $5 and id = any($2::uuid[])`,

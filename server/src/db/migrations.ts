@@ -310,6 +310,29 @@ grant execute on function unique_value_key(jsonb) to protean_app;
 alter table app_user drop constraint app_user_tenant_id_email_key;
 create unique index app_user_email on app_user (tenant_id, lower(email));`,
   },
+  {
+    id: 16,
+    name: 'index slot backfills',
+    // ADR 0002 addendum: one row per (object, slot) whose values an existing field is copying in;
+    // its progress is written in the transaction of each batch, and a server picks up unfinished
+    // ones at start.
+    sql: `
+create table index_backfill (
+  tenant_id uuid not null references tenant (id),
+  object_id text not null,
+  slot text not null,
+  field_id text not null,
+  total bigint not null,
+  done bigint not null default 0,
+  last_id uuid,
+  status text not null check (status in ('running', 'done', 'cancelled')),
+  started_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, object_id, slot)
+);
+create index index_backfill_running on index_backfill (tenant_id) where status = 'running';
+${tenantIsolation('index_backfill')}`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -1,8 +1,8 @@
-import { fieldType, slotOf, type DataCheck, type FieldDef, type ObjectDef, type Snapshot } from '@protean/metadata';
+import { fieldType, writeSlotOf, writeSlots, type DataCheck, type FieldDef, type IndexSlot, type ObjectDef, type Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { toStoredValue } from '../data/record-codec.ts';
-import { literal } from '../data/sql/field-sql.ts';
+import { literal, SLOT_TYPES, slotValue } from '../data/sql/field-sql.ts';
 import { writeModelEvent } from '../events/model-events.ts';
 
 const NUMERIC = '^-?[0-9]+(\\.[0-9]+)?$';
@@ -26,9 +26,9 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
     const scope = 'tenant_id = $1 and object_id = $2 and deleted_at is null';
     if (check.backfill !== undefined && check.kind !== 'unique') {
       const stored = toStoredValue(field, check.backfill);
-      // The slot column is refreshed from the new value, so filters see it at once.
-      const slot = slotOf(object, field.id);
-      const slotUpdate = slot ? `, ix_${slot} = ${slotValueSql(slot, field)}` : '';
+      // The slot column (ready or pending) gets the value a write would store, so filters see it at once.
+      const slot = writeSlotOf(object, field.id);
+      const slotUpdate = slot ? `, ix_${slot} = $6::${SLOT_TYPES[`ix_${slot}`]}` : '';
       await tx.query(
         `with before as materialized (select id, data->$3 as value from record where ${scope} and (${offending}) for update),
          changed as (
@@ -38,7 +38,7 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
          insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
          select $1, $2, c.id, 'updated', jsonb_build_object('version', c.version, 'changes', jsonb_build_object($3::text, jsonb_build_object('from', b.value, 'to', $4::jsonb)), 'cause', 'backfill'), $5
            from changed c join before b using (id) order by c.id`,
-        [tenantId, object.id, field.id, JSON.stringify(stored), actorId],
+        [tenantId, object.id, field.id, JSON.stringify(stored), actorId, ...(slot ? [slotValue(slot, field, stored)] : [])],
       );
       continue;
     }
@@ -57,14 +57,6 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
     }
   }
   return problems;
-}
-
-function slotValueSql(slot: string, field: FieldDef): string {
-  const value = `(data->>${literal(field.id)})`;
-  if (slot.startsWith('n')) return `${value}::float8`;
-  const stored = fieldType(field.type).stored;
-  if (slot.startsWith('d')) return stored === 'date' ? `(${value} || 'T00:00:00Z')::timestamptz` : `${value}::timestamptz`;
-  return stored === 'ciText' ? `lower(${value})` : value;
 }
 
 function offendingSql(check: DataCheck, field: FieldDef): string {
@@ -159,12 +151,27 @@ export async function applyDataActions(tx: Queryable, tenantId: string, current:
       }
       if (after && !now) await purgeFieldData(tx, tenantId, before, field, actorId);
     }
+    if (after) await clearAbandonedSlots(tx, tenantId, before, after);
+  }
+}
+
+/**
+ * A slot that stops receiving a field that still exists (a pending field deleted, a type that no
+ * longer fits) is cleared, unless it now waits for another field, whose backfill rewrites every
+ * row: a field given the slot later must never find stale values in it. A purge clears its own.
+ */
+async function clearAbandonedSlots(tx: Queryable, tenantId: string, before: ObjectDef, after: ObjectDef): Promise<void> {
+  const was = writeSlots(before);
+  const now = writeSlots(after);
+  for (const [slot, fieldId] of Object.entries(was) as [IndexSlot, string][]) {
+    if (now[slot] === fieldId || after.pendingIndexSlots?.[slot] || !after.fields.some((f) => f.id === fieldId)) continue;
+    await tx.query(`update record set ix_${slot} = null where tenant_id = $1 and object_id = $2 and ix_${slot} is not null`, [tenantId, after.id]);
   }
 }
 
 /** One event per purged field with the count of records it was dropped from, not one per record: the values were already hidden since the field's deletion. */
 async function purgeFieldData(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, actorId: string | null): Promise<void> {
-  const slot = slotOf(object, field.id);
+  const slot = writeSlotOf(object, field.id);
   const rows = await tx.query<{ n: number }>(
     `with purged as (update record set data = data - $3${slot ? `, ix_${slot} = null` : ''} where tenant_id = $1 and object_id = $2 and data ? $3 returning 1) select count(*)::int as n from purged`,
     [tenantId, object.id, field.id],

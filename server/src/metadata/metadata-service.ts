@@ -1,4 +1,4 @@
-import { BoundedCache, assignIndexSlots, diffSnapshots, findTermSet, planChange, planRestore, type ChangeRequest, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
+import { BoundedCache, assignIndexSlots, diffSnapshots, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -6,6 +6,7 @@ import { fenceSql, queryOne, type Database, type Queryable } from '../db/databas
 import { notFound, validationError } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, runDataChecks } from './data-checks.ts';
+import { syncBackfills } from '../indexing/backfill-registry.ts';
 import { notifyOutbox } from '../events/outbox-channel.ts';
 import { summariseDiff, writeModelEvent } from '../events/model-events.ts';
 import { localeOf } from './words.ts';
@@ -15,6 +16,10 @@ const METADATA_CHANNEL = 'protean_metadata';
 const MODEL_CACHE_SIZE = 500;
 // Safety net for a missed NOTIFY (connection drop): a tenant's current revision is re-read at least this often.
 const CURRENT_REVISION_TTL_MS = 60_000;
+
+/** Who a revision is by: a user, or the platform itself (no user id), e.g. when a backfill finishes. */
+type Author = Pick<Principal, 'tenantId' | 'userName'> & { userId: string | null };
+const PLATFORM_AUTHOR = 'Protean';
 
 export interface RevisionSummary {
   revision: number;
@@ -34,6 +39,7 @@ export class MetadataService {
   readonly #db: Database;
   readonly #models = new BoundedCache<string, TenantModel>(MODEL_CACHE_SIZE);
   readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
+  readonly #committed: ((tenantId: string, snapshot: Snapshot) => void)[] = [];
 
   constructor(db: Database) {
     this.#db = db;
@@ -72,9 +78,9 @@ export class MetadataService {
   }
 
   /** Validate → plan → apply, all-or-nothing. Data checks that fail without a backfill refuse the change with counts. */
-  apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
+  async apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
     const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName, locale: localeOf(principal.locale) };
-    return this.#commit(principal, request.message ?? null, (current) => planChange(current, request, ids));
+    return (await this.#commit(principal, () => request.message ?? null, (current) => planChange(current, request, ids)))!;
   }
 
   /**
@@ -91,13 +97,46 @@ export class MetadataService {
     return this.apply(principal, { message: `Applied the ${set.labels.en} term set`, operations });
   }
 
+  /** Called after each revision this process commits (e.g. to start the backfills it calls for). */
+  onCommit(listener: (tenantId: string, snapshot: Snapshot) => void): void {
+    this.#committed.push(listener);
+  }
+
+  /**
+   * A system revision once a pending slot's values are all copied: the field moves to the ready
+   * slots, so from this revision on filters and sorts use the slot. Nothing is committed when the
+   * slot no longer waits for that field (deleted, purged, reassigned). Returns the revision or null.
+   */
+  async promoteIndexSlot(tenantId: string, objectId: string, slot: IndexSlot, fieldId: string): Promise<number | null> {
+    const result = await this.#commit(
+      { tenantId, userId: null, userName: PLATFORM_AUTHOR },
+      (current) => {
+        const object = current.objects.find((o) => o.id === objectId);
+        const label = object?.fields.find((f) => f.id === fieldId)?.labels.en ?? fieldId;
+        return `Index slot ${slot} now serves ${label}`;
+      },
+      (current) => (current.objects.find((o) => o.id === objectId)?.pendingIndexSlots?.[slot] === fieldId ? { ok: true, next: current, diff: [], dataChecks: [] } : null),
+      (current, next) => promoteIndexSlot(assignIndexSlots(current, next), objectId, slot, fieldId),
+    );
+    return result?.revision ?? null;
+  }
+
   /** Restoring is itself a change: the old model becomes a new revision, checked against today's data. */
   async restore(principal: Principal, revision: number): Promise<{ revision: number; diff: unknown }> {
     const target = await this.modelAt(principal.tenantId, revision);
-    return this.#commit(principal, `Restored revision ${revision}`, (current) => planRestore(current, target.snapshot, { now: new Date().toISOString() }));
+    return (await this.#commit(principal, () => `Restored revision ${revision}`, (current) => planRestore(current, target.snapshot, { now: new Date().toISOString() })))!;
   }
 
-  async #commit(principal: Principal, message: string | null, plan: (current: Snapshot) => PlanResult): Promise<{ revision: number; diff: unknown }> {
+  /**
+   * One revision, all-or-nothing. `plan` returns null when there is nothing to change (no revision
+   * is written then); `slots` gives the committed model its index slots (the platform's to assign).
+   */
+  async #commit(
+    principal: Author,
+    describe: (current: Snapshot) => string | null,
+    plan: (current: Snapshot) => PlanResult | null,
+    slots: (current: Snapshot, next: Snapshot) => Snapshot = assignIndexSlots,
+  ): Promise<{ revision: number; diff: unknown } | null> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
       // Waits for record writes in flight and holds new ones until this revision commits.
       await tx.query(fenceSql(principal.tenantId, 'exclusive'));
@@ -105,6 +144,7 @@ export class MetadataService {
       if (!tenant) throw notFound('No such tenant');
       const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
       const planned = plan(current);
+      if (!planned) return null;
       if (!planned.ok) {
         throw validationError(
           `The change was refused: ${planned.errors.length} problem${planned.errors.length === 1 ? '' : 's'}`,
@@ -114,8 +154,10 @@ export class MetadataService {
       const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks, principal.userId);
       if (refusals.length) throw validationError('The change would break existing records', refusals);
       const revision = tenant.current_revision + 1;
-      const next: Snapshot = { ...assignIndexSlots(current, planned.next), revision };
+      const next: Snapshot = { ...slots(current, planned.next), revision };
+      const message = describe(current);
       await applyDataActions(tx, principal.tenantId, current, next, principal.userId);
+      await syncBackfills(tx, principal.tenantId, next);
       await tx.query(
         'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
         [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(planned.diff), principal.userId, principal.userName, message],
@@ -124,10 +166,12 @@ export class MetadataService {
       await writeModelEvent(tx, principal.tenantId, { event: 'metadata.revision', payload: { revision, message, changes: summariseDiff(planned.diff) } }, principal.userId);
       return { revision, diff: planned.diff, snapshot: next };
     });
+    if (!result) return null;
     this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
     this.#current.set(principal.tenantId, result.revision);
     await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
     await notifyOutbox(this.#db);
+    for (const listener of this.#committed) listener(principal.tenantId, result.snapshot);
     return { revision: result.revision, diff: result.diff };
   }
 

@@ -1,4 +1,4 @@
-import { fieldType, slotOf, systemFieldIds, type FieldDef, type IndexSlot, type ObjectDef, type StoredKind } from '@protean/metadata';
+import { fieldType, slotOf, systemFieldIds, writeSlots, type FieldDef, type IndexSlot, type ObjectDef, type StoredKind } from '@protean/metadata';
 
 /** Field ids are validated identifiers; quoting keeps the literal safe regardless. */
 export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -89,11 +89,15 @@ export const SLOT_TYPES: Record<(typeof SLOT_COLUMNS)[number], string> = {
 
 const slotFields = new WeakMap<ObjectDef, ({ slot: IndexSlot; field: FieldDef } | null)[]>();
 
-/** Every slot column's value for one record (null where the object has no field in the slot). */
+/**
+ * Every slot column's value for one record (null where the object has no field in the slot).
+ * Pending slots are written too, so every row written after a slot was given is already right
+ * when its backfill finishes.
+ */
 export function slotRow(object: ObjectDef, data: Record<string, unknown>): (string | number | null)[] {
   let columns = slotFields.get(object);
   if (!columns) {
-    const slots = object.indexSlots ?? {};
+    const slots = writeSlots(object);
     columns = SLOT_COLUMNS.map((column) => {
       const slot = column.slice(3) as IndexSlot;
       const field = slots[slot] ? object.fields.find((f) => f.id === slots[slot]) : undefined;

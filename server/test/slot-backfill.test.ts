@@ -1,0 +1,174 @@
+import { slotOf, writeSlotOf } from '@protean/metadata';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseListRequest } from '../src/data/list-request.ts';
+import { compileListQuery } from '../src/data/sql/compile-list-query.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+const RECORDS = 3_000;
+const zones = ['north', 'south', 'east'];
+const picklist = (apiName: string, values: string[]) => ({
+  apiName,
+  type: 'picklist',
+  labels: { en: apiName },
+  values: values.map((v) => ({ apiName: v, labels: { en: v } })),
+});
+// name takes t3, kind t1, zone t4, `filler` n1 and `first` n2: `second`, the last number field, gets no slot.
+const parcel = {
+  op: 'createObject',
+  object: {
+    apiName: 'parcel',
+    labels: { en: { singular: 'Parcel', plural: 'Parcels' } },
+    fields: [
+      { apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true },
+      picklist('kind', ['box', 'letter']),
+      picklist('zone', zones),
+      { apiName: 'filler', type: 'number', labels: { en: 'Filler' } },
+      { apiName: 'first', type: 'number', labels: { en: 'First' } },
+      { apiName: 'second', type: 'number', labels: { en: 'Second' } },
+    ],
+  },
+};
+
+async function ok(response: { statusCode: number; body: string }, status = 200): Promise<void> {
+  expect(response.statusCode, response.body).toBe(status);
+}
+
+async function parcelModel(t: TestTenant) {
+  const model = await h.server.metadata.model(t.id);
+  const object = model.object('parcel')!;
+  return { model, object, field: (apiName: string) => object.fields.find((f) => f.apiName === apiName)! };
+}
+
+/** Deletes and purges a field, after taking it out of the layouts that show it (they depend on it). */
+async function purge(t: TestTenant, fieldId: string, apiName: string): Promise<void> {
+  const layouts = json<{ layouts: { id: string; sections: { fields: { fieldId: string }[] }[] }[] }>(await t.api('GET', '/metadata/snapshot')).layouts;
+  for (const layout of layouts.filter((l) => l.sections.some((s) => s.fields.some((f) => f.fieldId === fieldId)))) {
+    const sections = layout.sections.map((s) => ({ ...s, fields: s.fields.filter((f) => f.fieldId !== fieldId) }));
+    await ok(await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, sections }));
+  }
+  await ok(await t.api('DELETE', `/metadata/objects/parcel/fields/${apiName}`));
+  await ok(await t.api('POST', '/metadata/changes', { operations: [{ op: 'purgeField', object: 'parcel', field: apiName }] }));
+}
+
+interface Backfill {
+  object: string;
+  field: string;
+  slot: string;
+  done: number;
+  total: number;
+  status: string;
+}
+
+const filterOn = (value: number) => encodeURIComponent(JSON.stringify({ field: 'second', op: 'eq', value }));
+
+describe('a freed index slot is backfilled for an existing field', () => {
+  it('copies the values of the unslotted number field in the background while writes go on, then serves its filter from the slot', async () => {
+    const t = await createTestTenant(h, 'backfill');
+    await ok(await t.api('POST', '/metadata/changes', { operations: [parcel] }));
+    const before = await parcelModel(t);
+    expect(before.object.indexSlots).toMatchObject({ n1: before.field('filler').id, n2: before.field('first').id });
+    expect(writeSlotOf(before.object, before.field('second').id)).toBeUndefined();
+
+    // What each record's `second` holds, as the test wrote it.
+    const second = new Map<string, number>();
+    for (let start = 0; start < RECORDS; start += 1_000) {
+      const operations = Array.from({ length: 1_000 }, (_, k) => {
+        const n = start + k;
+        return { op: 'create', data: { name: `P${n}`, kind: n % 2 ? 'box' : 'letter', zone: zones[n % 3], filler: n, first: n, second: n % 50 } };
+      });
+      const created = await t.api('POST', '/records/parcel/batch', { operations });
+      await ok(created);
+      json<{ results: { id: string }[] }>(created).results.forEach((r, k) => second.set(r.id, (start + k) % 50));
+    }
+
+    await purge(t, before.field('first').id, 'first');
+    const pending = await parcelModel(t);
+    const b = pending.field('second').id;
+    expect(pending.object.pendingIndexSlots).toEqual({ n2: b });
+    // Filters do not use the slot before its copy is complete.
+    expect(slotOf(pending.object, b)).toBeUndefined();
+
+    // Writes go on during the backfill: new records, and changes of `second` on copied and uncopied rows alike.
+    const ids = [...second.keys()];
+    let writes = 0;
+    let promoted = false;
+    const writer = async (w: number) => {
+      for (let n = w; !promoted && n < 400; n += 2) {
+        writes++;
+        if (n % 4 === 0) {
+          const id = ids[(n * 37) % ids.length]!;
+          await ok(await t.api('PATCH', `/records/parcel/${id}`, { second: 7 }));
+          second.set(id, 7);
+        } else {
+          const created = await t.api('POST', '/records/parcel', { name: `W${n}`, kind: 'box', zone: 'north', filler: n, second: n % 50 });
+          await ok(created, 201);
+          second.set(json<{ id: string }>(created).id, n % 50);
+        }
+      }
+    };
+    const writers = [writer(0), writer(1)];
+
+    const deadline = Date.now() + 120_000;
+    let progress: Backfill[] = [];
+    while (Date.now() < deadline) {
+      const response = await t.api('GET', '/metadata/index-backfills');
+      await ok(response);
+      progress = json<Backfill[]>(response);
+      const model = await parcelModel(t);
+      if (progress[0]?.status === 'done' && model.object.indexSlots?.n2 === b) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    promoted = true;
+    await Promise.all(writers);
+    expect(writes).toBeGreaterThan(0);
+    expect(progress).toEqual([expect.objectContaining({ object: 'parcel', field: 'second', slot: 'n2', status: 'done' })]);
+    expect(progress[0]!.done).toBeGreaterThanOrEqual(RECORDS);
+    expect(progress[0]!.done).toBe(progress[0]!.total);
+
+    const after = await parcelModel(t);
+    expect(after.object.indexSlots?.n2).toBe(b);
+    expect(after.object.pendingIndexSlots).toBeUndefined();
+    const revisions = json<{ authorId: string | null; authorName: string; message: string }[]>(await t.api('GET', '/metadata/revisions'));
+    expect(revisions[0]).toMatchObject({ authorId: null, authorName: 'Protean', message: 'Index slot n2 now serves Second' });
+
+    // The filter, now on the slot, returns exactly the records that hold the value.
+    for (const value of [7, 13]) {
+      const got: string[] = [];
+      for (let cursor: string | null = ''; cursor !== null; ) {
+        const listed = await t.api('GET', `/records/parcel?filter=${filterOn(value)}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        await ok(listed);
+        const page = json<{ data: { id: string }[]; nextCursor: string | null }>(listed);
+        got.push(...page.data.map((r) => r.id));
+        cursor = page.nextCursor;
+      }
+      got.sort();
+      const expected = [...second].filter(([, v]) => v === value).map(([id]) => id).sort();
+      expect(got).toEqual(expected);
+    }
+    const [facts] = await h.db.system((q) =>
+      q.query<{ rows: number; disagreeing: number }>(
+        `select count(*)::int as rows,
+                count(*) filter (where ix_n2 is distinct from case when jsonb_typeof(data->$3) = 'number' then (data->>$3)::float8 end)::int as disagreeing
+           from record where tenant_id = $1 and object_id = $2`,
+        [t.id, after.object.id, b],
+      ),
+    );
+    expect(facts).toEqual({ rows: second.size, disagreeing: 0 });
+
+    if (h.db.kind === 'postgres') {
+      await h.db.system((q) => q.query('analyze record'));
+      const query = parseListRequest(after.model, after.object, { filter: JSON.stringify({ and: [{ field: 'zone', op: 'eq', value: 'south' }, { field: 'second', op: 'gte', value: 45 }] }) });
+      const sql = compileListQuery(t.id, query);
+      const plan = (await h.db.withTenant(t.id, (q) => q.query<{ 'QUERY PLAN': string }>(`explain ${sql.sql}`, sql.params))).map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/record_ix4/);
+      expect(plan).toMatch(/Index Cond: .*ix_n2 >=/);
+    }
+  });
+});
