@@ -7,6 +7,7 @@ import type { FieldDef } from '../schemas/field-def.ts';
 import type { Locale } from '../schemas/labels.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import { compileRecordSchema, type RecordSchemaMode } from './compile-record-schema.ts';
+import { IN_VALUES, inValuesKeyword, withSetMembership } from './set-membership.ts';
 
 const addFormats = formats.default;
 
@@ -32,6 +33,7 @@ export interface RecordValidatorOptions {
 // (unbounded) cache straight away, so our bounded caches are the only thing holding it.
 const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true, multipleOfPrecision: 9, strict: true });
 addFormats(ajv);
+ajv.addKeyword(inValuesKeyword);
 
 const byRevision = new BoundedCache<string, RecordValidator>(500);
 const byIdentity = new WeakMap<ObjectDef, Map<string, RecordValidator>>();
@@ -54,7 +56,7 @@ export function createRecordValidator(
 }
 
 function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): RecordValidator {
-  const schema = compileRecordSchema(object, mode, { locale });
+  const schema = withSetMembership(compileRecordSchema(object, mode, { locale }));
   const validate = ajv.compile(schema);
   ajv.removeSchema(schema);
   const live = object.fields.filter((f) => f.deletedAt === undefined);
@@ -150,6 +152,7 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
     case 'multipleOf':
       return field?.scale ? at('scale', `must have at most ${field.scale} decimal places`) : at('scale', 'must be a whole number');
     case 'enum':
+    case IN_VALUES:
       return field ? picklistError(field, value, label, at) : at('invalid', 'is not an allowed value');
     case 'maxItems':
       return at('max_items', `must have at most ${String(params.limit)} values`);
@@ -186,7 +189,7 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
     nameFieldId: field.id,
     fields: [{ ...field, apiNameAliases: [], required: true, readOnly: false, defaultValue: undefined, deletedAt: undefined }],
   };
-  const schema = compileRecordSchema(probe, 'update', { locale });
+  const schema = withSetMembership(compileRecordSchema(probe, 'update', { locale }));
   const validate = ajv.compile(schema);
   ajv.removeSchema(schema);
   if (validate({ [field.apiName]: value })) return undefined;

@@ -1,7 +1,22 @@
+import type { FieldDef } from '../../schemas/field-def.ts';
 import { metadataLimits } from '../../schemas/limits.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
 import { activeValueNames, parseValueName } from '../picklist/index.ts';
 import { withNull } from '../shared.ts';
+
+// Value api name → id and back, per field definition (definitions are immutable per revision).
+const idsByName = new WeakMap<FieldDef, Map<string, string>>();
+const namesById = new WeakMap<FieldDef, Map<string, string>>();
+function lookup(cache: WeakMap<FieldDef, Map<string, string>>, field: FieldDef, byId: boolean): Map<string, string> {
+  let map = cache.get(field);
+  if (!map) cache.set(field, (map = new Map((field.values ?? []).map((v) => (byId ? [v.id, v.apiName] : [v.apiName, v.id])))));
+  return map;
+}
+const mapItems = (value: unknown[], map: Map<string, string>) =>
+  value.flatMap((item) => {
+    const mapped = typeof item === 'string' ? map.get(item) : undefined;
+    return mapped === undefined ? [] : [mapped];
+  });
 
 /**
  * Several values of a list: API string[] of value api names, stored string[] of value ids. In a
@@ -22,22 +37,9 @@ export const multiPicklist: FieldTypeDefinition = {
     };
   },
   messages: { type: 'must be a list of values' },
-  toStored: (field, value) => {
-    if (!Array.isArray(value)) return null;
-    const ids = new Map((field.values ?? []).map((v) => [v.apiName, v.id]));
-    return value.flatMap((item: unknown) => {
-      const id = typeof item === 'string' ? ids.get(item) : undefined;
-      return id === undefined ? [] : [id];
-    });
-  },
+  toStored: (field, value) => (Array.isArray(value) ? mapItems(value, lookup(idsByName, field, false)) : null),
   // Value ids that no longer exist are dropped.
-  fromStored: (field, value) =>
-    Array.isArray(value)
-      ? value.flatMap((item) => {
-          const apiName = field.values?.find((v) => v.id === item)?.apiName;
-          return apiName === undefined ? [] : [apiName];
-        })
-      : null,
+  fromStored: (field, value) => (Array.isArray(value) ? mapItems(value, lookup(namesById, field, true)) : null),
   stored: 'json',
   slot: null,
   filterOperators: ['contains', 'in', 'nin', 'isNull'],
