@@ -88,20 +88,12 @@ describe('a freed index slot is backfilled for an existing field', () => {
       json<{ results: { id: string }[] }>(created).results.forEach((r, k) => second.set(r.id, (start + k) % 50));
     }
 
-    await purge(t, before.field('first').id, 'first');
-    const pending = await parcelModel(t);
-    const b = pending.field('second').id;
-    expect(pending.object.pendingIndexSlots).toEqual({ n2: b });
-    // Filters do not use the slot before its copy is complete.
-    expect(slotOf(pending.object, b)).toBeUndefined();
-
-    // Writes go on during the backfill: new records, and changes of `second` on copied and uncopied rows alike.
+    // Writes stream across the purge, the backfill and the promotion: new records, and changes of
+    // `second` on copied and uncopied rows alike.
     const ids = [...second.keys()];
-    let writes = 0;
     let promoted = false;
     const writer = async (w: number) => {
-      for (let n = w; !promoted && n < 400; n += 2) {
-        writes++;
+      for (let n = w; !promoted && n < 2_000; n += 2) {
         if (n % 4 === 0) {
           const id = ids[(n * 37) % ids.length]!;
           await ok(await t.api('PATCH', `/records/parcel/${id}`, { second: 7 }));
@@ -115,6 +107,13 @@ describe('a freed index slot is backfilled for an existing field', () => {
     };
     const writers = [writer(0), writer(1)];
 
+    await purge(t, before.field('first').id, 'first');
+    const pending = await parcelModel(t);
+    const b = pending.field('second').id;
+    expect(pending.object.pendingIndexSlots).toEqual({ n2: b });
+    // Filters do not use the slot before its copy is complete.
+    expect(slotOf(pending.object, b)).toBeUndefined();
+
     const deadline = Date.now() + 120_000;
     let progress: Backfill[] = [];
     while (Date.now() < deadline) {
@@ -127,7 +126,6 @@ describe('a freed index slot is backfilled for an existing field', () => {
     }
     promoted = true;
     await Promise.all(writers);
-    expect(writes).toBeGreaterThan(0);
     expect(progress).toEqual([expect.objectContaining({ object: 'parcel', field: 'second', slot: 'n2', status: 'done' })]);
     expect(progress[0]!.done).toBeGreaterThanOrEqual(RECORDS);
     expect(progress[0]!.done).toBe(progress[0]!.total);
@@ -135,6 +133,18 @@ describe('a freed index slot is backfilled for an existing field', () => {
     const after = await parcelModel(t);
     expect(after.object.indexSlots?.n2).toBe(b);
     expect(after.object.pendingIndexSlots).toBeUndefined();
+    // Record writes committed between the revision that made the slot pending and the one that
+    // promoted it (the revision fence orders their events between the two revisions' events).
+    const [during] = await h.db.system((q) =>
+      q.query<{ n: number }>(
+        `select count(*)::int as n from outbox
+          where tenant_id = $1 and object_id = $2 and record_id is not null
+            and id > (select id from outbox where tenant_id = $1 and event = 'metadata.revision' and (payload->>'revision')::int = $3)
+            and id < (select id from outbox where tenant_id = $1 and event = 'metadata.revision' and (payload->>'revision')::int = $4)`,
+        [t.id, after.object.id, pending.model.snapshot.revision, after.model.snapshot.revision],
+      ),
+    );
+    expect(during!.n).toBeGreaterThan(0);
     const revisions = json<{ authorId: string | null; authorName: string; message: string }[]>(await t.api('GET', '/metadata/revisions'));
     expect(revisions[0]).toMatchObject({ authorId: null, authorName: 'Protean', message: 'Index slot n2 now serves Second' });
 
