@@ -56,6 +56,8 @@ const cases: BadInput[] = [
   { name: 'a raw NUL in the filter text', method: 'GET', path: '/records/deal?filter=%7B%00%7D', status: 400, field: 'filter', reason: /NUL/ },
   { name: 'lone surrogate in a filter value', method: 'GET', path: `/records/deal?filter=${encodeURIComponent('{"field":"name","op":"eq","value":"\\ud800"}')}`, status: 400, field: 'name', reason: /surrogate/ },
   { name: 'NUL in a field label', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'nul_label', type: 'text', labels: { en: NUL } }, status: 400, field: 'labels.en', reason: /NUL/ },
+  { name: 'a __proto__ key in a body', method: 'POST', path: '/records/deal', body: raw('{"name":"x","__proto__":{"admin":true}}'), status: 400, field: '', reason: /JSON|prototype/, count: 'deal' },
+  { name: 'a body nested 100 levels deep', method: 'POST', path: '/records/deal', body: { name: 'x', description: Array.from({ length: 100 }).reduce<unknown>((inner) => ({ a: inner }), 1) }, status: 400, field: `description${'.a'.repeat(63)}`, reason: /nested/, count: 'deal' },
   { name: 'lone surrogate in a term', method: 'PUT', path: '/metadata/terms/customer', body: raw('{"forms":{"en":{"singular":"\\udc00","plural":"x"}}}'), status: 400, field: 'forms.en.singular', reason: /surrogate/ },
 
   // 2. Non-finite and out-of-range numbers.
