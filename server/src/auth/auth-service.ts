@@ -12,6 +12,8 @@ export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const AUTH_CHANNEL = 'protean_auth';
 // Verified credentials are cached briefly; logout and revocation clear them on every process via NOTIFY.
 const CREDENTIAL_CACHE_MS = 30_000;
+// Workspaces found by slug at sign-in; a burst against one then costs no lookup per attempt.
+const WORKSPACE_CACHE_MS = 60_000;
 
 export interface UserView {
   id: string;
@@ -58,6 +60,7 @@ export class AuthService {
   readonly #db: Database;
   readonly #cache = new TtlCache<CachedPrincipal>(10_000, CREDENTIAL_CACHE_MS);
   readonly #throttle: LoginThrottle;
+  readonly #workspaces = new TtlCache<{ id: string; slug: string; name: string }>(10_000, WORKSPACE_CACHE_MS);
   readonly passwords: PasswordHasher;
 
   constructor(db: Database, passwords: PasswordHasher) {
@@ -91,8 +94,9 @@ export class AuthService {
    * against a dummy hash of the same parameters.
    */
   async login(tenantSlug: string, email: string, password: string, address: string): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
-    const tenant = await this.#db.system((q) => queryOne<{ id: string; slug: string; name: string }>(q, 'select id, slug, name from tenant where slug = $1', [tenantSlug]));
+    const tenant = await this.#workspace(tenantSlug);
     const subject = { tenantId: tenant?.id ?? NO_TENANT, email, address };
+    this.passwords.refuseWhenBusy(subject.tenantId);
     await this.#throttle.check(subject);
     const user = tenant
       ? await this.#db.withTenant(tenant.id, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]))
@@ -114,6 +118,14 @@ export class AuthService {
     );
     const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
     return { cookie: `${tenant.id}.${token}`, principal, email: user.email, expiresAt };
+  }
+
+  async #workspace(slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {
+    const cached = this.#workspaces.get(slug);
+    if (cached) return cached;
+    const found = await this.#db.system((q) => queryOne<{ id: string; slug: string; name: string }>(q, 'select id, slug, name from tenant where slug = $1', [slug]));
+    if (found) this.#workspaces.set(slug, found);
+    return found;
   }
 
   async logout(cookie: string): Promise<void> {

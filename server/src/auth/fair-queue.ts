@@ -24,6 +24,11 @@ export class FairQueue {
     this.#maxWaitingPerKey = options.maxWaitingPerKey;
   }
 
+  /** True when a task under `key` would be refused now: callers check it before work that leads up to `run`. */
+  full(key: string): boolean {
+    return (this.#waiting.get(key)?.length ?? 0) >= this.#maxWaitingPerKey;
+  }
+
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queue = this.#waiting.get(key) ?? [];

@@ -1,3 +1,4 @@
+import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Database } from '../db/database.ts';
 import { ProblemError } from '../errors/problems.ts';
 
@@ -32,8 +33,19 @@ export function tooManyAttempts(retryAfterSeconds: number, message: string): Pro
   return new ProblemError('limit-exceeded', 429, message, undefined, { retryAfter: retryAfterSeconds });
 }
 
+interface LockRow {
+  subject: string;
+  ms: number | null;
+}
+
 export class LoginThrottle {
   readonly #db: Database;
+  /**
+   * Lockouts this process has seen, until they end. Only time ends a lockout (a locked attempt
+   * is neither counted nor let through to succeed), so a burst from a locked-out address is
+   * refused without a query per attempt.
+   */
+  readonly #locks = new TtlCache<number>(10_000, THROTTLE_POLICY.maxLockSeconds * 1000);
 
   constructor(db: Database) {
     this.#db = db;
@@ -41,14 +53,27 @@ export class LoginThrottle {
 
   /** Refuses with a 429 problem while the account or the address is locked out; runs before any hashing. */
   async check(subject: LoginSubject): Promise<void> {
+    const subjects = subjectsOf(subject);
+    this.#refuseIfLocked(subject.tenantId, subjects);
     const rows = await this.#db.system((q) =>
-      q.query<{ wait: number | null }>(
-        'select ceil(extract(epoch from max(locked_until) - now()))::int as wait from login_throttle where tenant_id = $1 and subject = any($2) and locked_until > now()',
-        [subject.tenantId, subjectsOf(subject)],
+      q.query<LockRow>(
+        'select subject, extract(epoch from locked_until - now()) * 1000 as ms from login_throttle where tenant_id = $1 and subject = any($2) and locked_until > now()',
+        [subject.tenantId, subjects],
       ),
     );
-    const wait = rows[0]?.wait;
-    if (wait && wait > 0) throw tooManyAttempts(wait, `Too many failed sign-ins; try again in ${wait} s`);
+    this.#remember(subject.tenantId, rows);
+    this.#refuseIfLocked(subject.tenantId, subjects);
+  }
+
+  #remember(tenantId: string, rows: LockRow[]): void {
+    for (const row of rows) if (row.ms !== null && Number(row.ms) > 0) this.#locks.set(`${tenantId} ${row.subject}`, Date.now() + Number(row.ms));
+  }
+
+  /** Throws while one of the subjects is locked as far as this process knows. */
+  #refuseIfLocked(tenantId: string, subjects: string[]): void {
+    const until = Math.max(0, ...subjects.map((s) => this.#locks.get(`${tenantId} ${s}`) ?? 0));
+    const wait = Math.ceil((until - Date.now()) / 1000);
+    if (wait > 0) throw tooManyAttempts(wait, `Too many failed sign-ins; try again in ${wait} s`);
   }
 
   /** Counts a failure for the account and the address; past the free failures each one doubles the lockout. */
@@ -56,18 +81,20 @@ export class LoginThrottle {
     const p = THROTTLE_POLICY;
     const count = 'case when t.last_failure_at < now() - make_interval(secs => $4::int) then 1 else t.failures + 1 end';
     const free = `case when t.subject like 'account:%' then $3::int else $5::int end`;
-    await this.#db.system((q) =>
-      q.query(
+    const rows = await this.#db.system((q) =>
+      q.query<LockRow>(
         `insert into login_throttle as t (tenant_id, subject, failures, last_failure_at)
            select $1, s.subject, 1, now() from unnest($2::text[]) as s(subject)
          on conflict (tenant_id, subject) do update set
            failures = ${count},
            last_failure_at = now(),
            locked_until = case when ${count} >= ${free}
-             then now() + make_interval(secs => least($7::float8, $6::float8 * power(2, ${count} - ${free}))) end`,
+             then now() + make_interval(secs => least($7::float8, $6::float8 * power(2, ${count} - ${free}))) end
+         returning subject, extract(epoch from locked_until - now()) * 1000 as ms`,
         [subject.tenantId, subjectsOf(subject), p.accountFailures, p.forgetAfterSeconds, p.addressFailures, p.baseLockSeconds, p.maxLockSeconds],
       ),
     );
+    this.#remember(subject.tenantId, rows);
   }
 
   /** A successful sign-in clears the account's count; the address keeps its own. */

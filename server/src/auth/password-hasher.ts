@@ -31,6 +31,11 @@ export class PasswordHasher {
     this.params = PASSWORD_PARAMS[cost];
   }
 
+  /** Refuses at once (429) when the tenant's queue is full, so a burst is turned away before any database work. */
+  refuseWhenBusy(tenantKey: string): void {
+    if (this.#queue.full(tenantKey)) throw busy();
+  }
+
   hash(tenantKey: string, password: string): Promise<string> {
     return this.#run(tenantKey, () => hashPassword(password, this.params));
   }
