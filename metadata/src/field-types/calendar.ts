@@ -33,6 +33,9 @@ export function isCalendarDateTime(text: string): boolean {
   return utcYear >= MIN_YEAR && utcYear <= MAX_YEAR;
 }
 
-/** For record values: ajv's formats check the calendar but accept year 0000, and a zone can move an edge day out of range. */
+/**
+ * For record values: ajv's formats check the calendar but accept year 0000, and a zone can move
+ * the first or last day out of range (a positive offset on 0001-01-01, a negative one on 9999-12-31).
+ */
 export const datePatternInRange = '^(?!0000)';
-export const dateTimePatternInRange = '^(?!0000-|0001-01-01[Tt]|9999-12-31[Tt])';
+export const dateTimePatternInRange = '^(?!0000-|0001-01-01[Tt ].*\\+(?!00:?00$)|9999-12-31[Tt ][^-]*-(?!00:?00$))';

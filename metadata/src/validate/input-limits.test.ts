@@ -98,3 +98,21 @@ describe('text Postgres cannot store', () => {
     expect(result.ok ? [] : result.errors).toContainEqual(expect.objectContaining({ field: 'name', code: 'invalid_text' }));
   });
 });
+
+describe('date-time record values at the edges of the representable years', () => {
+  const probe = standardSnapshot().objects.find((o) => o.fields.some((f) => f.type === 'datetime'))!;
+  const datetime = probe.fields.find((f) => f.type === 'datetime');
+  it.each([
+    ['0001-01-01T00:00:00Z', true],
+    ['0001-01-01T00:30:00+01:00', false],
+    ['0001-01-01T10:00:00-05:00', true],
+    ['9999-12-31T00:00:00Z', true],
+    ['9999-12-31T23:00:00-02:00', false],
+    ['9999-12-31T23:00:00+02:00', true],
+    ['0000-06-01T00:00:00Z', false],
+  ])('%s → accepted %s', (value, accepted) => {
+    if (!datetime) throw new Error('the standard task has a date-time field');
+    const validate = createRecordValidator(probe, 'update');
+    expect(validate({ [datetime.apiName]: value }).length === 0).toBe(accepted);
+  });
+});
