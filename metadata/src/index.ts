@@ -1,5 +1,6 @@
 export { Locale, ObjectLabels, FieldLabels, LocalizedText, locales } from './schemas/labels.ts';
-export { reservedFieldApiNames } from './schemas/names.ts';
+export { reservedFieldApiNames, reservedFieldNameReason, reservedObjectNameReason, prototypeNames } from './schemas/names.ts';
+export { metadataLimits } from './schemas/limits.ts';
 export { unstorableTextReason } from './schemas/storable-text.ts';
 export {
   FieldType,
