@@ -1,4 +1,4 @@
-import { fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
 import { recycleBinScope, type CursorRequest, type ListCursors } from './list-cursor.ts';
@@ -124,7 +124,7 @@ export class ReadPath {
     const { model } = ctx;
     const groups: { object: string; records: ApiRecord[] }[] = [];
     for (const object of model.snapshot.objects) {
-      const fields = model.liveFields(object).filter((f) => f.id === object.nameFieldId || f.type === 'email' || f.type === 'phone' || f.type === 'autonumber');
+      const fields = model.liveFields(object).filter((f) => f.id === object.nameFieldId || fieldType(f.type).searchable);
       if (fields.length === 0) continue;
       const found = await this.list(ctx, {
         object,
