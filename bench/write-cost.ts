@@ -88,7 +88,7 @@ interface Side {
 }
 
 /** Runs `amount` requests of a side and charges statements, WAL and CPU to each of `units`. */
-async function charge(server: PostgresServer, stats: Sql, side: Side, label: string, amount: number, units: number, connections: number): Promise<void> {
+async function charge(server: PostgresServer, stats: Sql, side: Side, label: string, amount: number, units: number, connections: number, unit = units === 1 ? 'create' : 'record'): Promise<void> {
   await load({ ...side.spec, connections, duration: 0, amount: Math.max(20, Math.floor(amount / 10)) }, `${label}-warmup`);
   await stats.query('select pg_stat_statements_reset()');
   const [before] = await stats.query('select pg_current_wal_lsn() as lsn');
@@ -103,7 +103,7 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
     `select calls, total_exec_time, total_plan_time, wal_bytes::float8 as wal_bytes, shared_blks_hit + shared_blks_read as blocks, shared_blks_dirtied as dirtied, regexp_replace(query, '\\s+', ' ', 'g') as query
        from pg_stat_statements where query not like '%pg_stat_statements%' and query not like '%pg_current_wal_lsn%' order by total_exec_time desc`,
   );
-  const perUnit = units === 1 ? 'create' : 'record';
+  const perUnit = unit;
   say(`### ${label}: ${amount} requests × ${units} = ${n} ${perUnit}s, ${r1(result.rps * units)} ${perUnit}s/s`);
   say();
   say(`per ${perUnit}: Postgres CPU ${r1((pgMs * 1000) / n)} µs, ${side.name} process CPU ${r1((serverMs * 1000) / n)} µs, WAL ${Math.round(Number(wal!['bytes']) / n)} bytes, statements ${r1(statements.reduce((a, s) => a + Number(s['calls']), 0) / amount)} per request`);
@@ -280,6 +280,10 @@ async function main(): Promise<void> {
     };
     writeFileSync(join(runDir, 'floor.json'), JSON.stringify(floorSpec));
     const floor = startChild('floor', [join(root, 'bench/lib/floor-server.ts'), join(runDir, 'floor.json')]);
+    const preparedPort = await freePort();
+    writeFileSync(join(runDir, 'floor-prepared.json'), JSON.stringify({ ...floorSpec, port: preparedPort, prepared: true } satisfies FloorSpec));
+    const floorPrepared = startChild('floor-prepared', [join(root, 'bench/lib/floor-server.ts'), join(runDir, 'floor-prepared.json')]);
+    await waitForHttp(floorPrepared, `http://127.0.0.1:${preparedPort}/healthz`);
     const textbookPort = await freePort();
     const textbookSpec: TextbookSpec = { databaseUrl: textbookUrl.toString(), port: textbookPort, poolSize: 10 };
     writeFileSync(join(runDir, 'textbook.json'), JSON.stringify(textbookSpec));
@@ -302,14 +306,33 @@ async function main(): Promise<void> {
     const sides: Side[] = [
       { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}`], bodies: createBodies.protean, headers: t.auth } },
       { name: 'floor', pid: floor.pid, spec: { url: `http://127.0.0.1:${floorPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
+      { name: 'floor-prepared (the floor with named prepared statements)', pid: floorPrepared.pid, spec: { url: `http://127.0.0.1:${preparedPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
     ];
     for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
+
     await stop(protean);
     const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
 
     protean = startChild('protean', serverArgs, env);
     await waitForHttp(protean, `${base}/readyz`);
+
+    // Gets: the server, the floor (three round trips), the floor with named statements, the
+    // floor in one round trip, and the textbook service (one autocommit statement).
+    const oneTripPort = await freePort();
+    writeFileSync(join(runDir, 'floor-one-trip.json'), JSON.stringify({ ...floorSpec, port: oneTripPort, oneTripGet: true } satisfies FloorSpec));
+    const floorOneTrip = startChild('floor-one-trip', [join(root, 'bench/lib/floor-server.ts'), join(runDir, 'floor-one-trip.json')]);
+    await waitForHttp(floorOneTrip, `http://127.0.0.1:${oneTripPort}/healthz`);
+    const ids = (await sql.query('select id from record where tenant_id = $1 and object_id = $2 order by random() limit 5000', [t.tenantId, o.objectId])).map((r) => String(r['id']));
+    const textbookIds = (await tsql.query('select id from customer order by random() limit 5000')).map((r) => String(r['id']));
+    const getSides: Side[] = [
+      { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'GET', paths: ids.map((id) => `/api/v1/records/${OBJECT_API_NAME}/${id}`), headers: t.auth } },
+      { name: 'floor', pid: floor.pid, spec: { url: `http://127.0.0.1:${floorPort}`, method: 'GET', paths: ids.map((id) => `/get/${id}`) } },
+      { name: 'floor-prepared', pid: floorPrepared.pid, spec: { url: `http://127.0.0.1:${preparedPort}`, method: 'GET', paths: ids.map((id) => `/get/${id}`) } },
+      { name: 'floor-one-trip (begin, tenant, select and commit in one simple query)', pid: floorOneTrip.pid, spec: { url: `http://127.0.0.1:${oneTripPort}`, method: 'GET', paths: ids.map((id) => `/get/${id}`) } },
+      { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'GET', paths: textbookIds.map((id) => `/customers/${id}`) } },
+    ];
+    for (const side of getSides) await charge(server, sql, side, `get-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES * 2, 1, 10, 'get');
     const batchBodies = {
       protean: [0, 1, 2, 3].map((b) => JSON.stringify({ operations: Array.from({ length: BATCH }, (_, i) => ({ op: 'create', data: apiRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!) })) })),
       textbook: [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, textbookOrgIds[(b * BATCH + i) % textbookOrgIds.length]!)) })),

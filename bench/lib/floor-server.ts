@@ -1,6 +1,7 @@
 // The floor: the thinnest Fastify handler that runs the same SQL statements the data service
 // runs, with `pg` (or PGlite for the embedded figures), and nothing else — no auth, no metadata,
 // no validation, no API-name mapping. Run as its own process: node bench/lib/floor-server.ts <spec.json>
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -18,6 +19,13 @@ export interface FloorSpec {
   poolSize: number;
   /** PGlite only (one session, no logins): the role the session switches to; null for the owner. */
   role: string | null;
+  /** pg only: send every statement as a named prepared statement, so Postgres plans it once per connection (write-cost.ts measures the gain). */
+  prepared?: boolean;
+  /**
+   * pg only: a get is one round trip — begin, tenant, the select with its values inlined and
+   * commit sent as one simple query — instead of three (write-cost.ts measures the gain).
+   */
+  oneTripGet?: boolean;
   tenantId: string;
   userId: string;
   objectId: string;
@@ -44,16 +52,24 @@ interface Q {
 }
 interface Driver {
   transaction<T>(begin: string, work: (q: Q) => Promise<T>): Promise<T>;
+  /** Several statements in one simple query (no parameters); the rows of the one at `index`. */
+  script(sql: string, index: number): Promise<Record<string, unknown>[]>;
 }
+
+/** A statement's name when prepared: derived from its text, so each text is prepared once per connection. */
+const statementName = (sql: string) => `floor_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
 
 async function pgDriver(spec: FloorSpec): Promise<Driver> {
   const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: spec.poolSize, options: '-c TimeZone=UTC' });
   return {
     async transaction(begin, work) {
       const client = await pool.connect();
+      const q: Q = {
+        query: (sql, params) => client.query(spec.prepared ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params }),
+      };
       try {
         await client.query(begin);
-        const result = await work(client as unknown as Q);
+        const result = await work(q);
         await client.query('commit');
         return result;
       } catch (error) {
@@ -62,6 +78,10 @@ async function pgDriver(spec: FloorSpec): Promise<Driver> {
       } finally {
         client.release();
       }
+    },
+    async script(sql, index) {
+      const results = (await pool.query(sql)) as unknown as pg.QueryResult[];
+      return results[index]?.rows ?? [];
     },
   };
 }
@@ -92,6 +112,7 @@ async function pgliteDriver(spec: FloorSpec): Promise<Driver> {
           throw error;
         }
       }),
+    script: (sql, index) => exclusive(async () => (await db.exec(sql))[index]?.rows ?? []),
   };
 }
 
@@ -101,8 +122,15 @@ const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 
 app.get('/healthz', async () => ({ ok: true }));
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
 app.get('/get/:id', async (request, reply) => {
-  const rows = await db.transaction(READ_BEGIN(spec), async (tx) => (await tx.query(GET_SQL, [spec.tenantId, (request.params as { id: string }).id, spec.objectId])).rows);
+  const id = (request.params as { id: string }).id;
+  if (!UUID.test(id)) return reply.status(404).send({ error: 'not found' });
+  const rows = spec.oneTripGet
+    ? await db.script(`${READ_BEGIN(spec)};${GET_SQL.replace('$1', `${literal(spec.tenantId)}::uuid`).replace('$2', `${literal(id)}::uuid`).replace('$3', literal(spec.objectId))};commit`, 2)
+    : await db.transaction(READ_BEGIN(spec), async (tx) => (await tx.query(GET_SQL, [spec.tenantId, id, spec.objectId])).rows);
   if (!rows[0]) return reply.status(404).send({ error: 'not found' });
   return rows[0];
 });
