@@ -40,7 +40,7 @@ export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProble
     if (typeof value === 'string') {
       const reason = unstorableTextReason(value);
       if (reason) problems.push({ field: path, code: 'invalid_text', message: reason });
-      else if (from === 'url' && value.length < 400 && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: path, code: 'not_finite', message: notFinite });
+      else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: path, code: 'not_finite', message: notFinite });
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push({ field: path, code: 'not_finite', message: notFinite });
     } else if (value !== null && typeof value === 'object') {
