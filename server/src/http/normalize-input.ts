@@ -28,7 +28,8 @@ export function registerInputNormalization(app: FastifyInstance): void {
 const notFinite = 'must be a finite number (beyond ±1.8e308 a number becomes Infinity)';
 // URL text that route schemas would coerce to a number, and which overflows to ±Infinity (`limit=1e309`).
 // In a body the same text is a string value and stays one.
-const numeral = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+// Unambiguous (the fraction needs its dot), so a long non-numeral fails in linear time.
+const numeral = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path. */
 export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
