@@ -93,6 +93,9 @@ const cases: BadInput[] = [
 
   // 7. Sizes.
   { name: 'a picklist of 1,001 values', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'huge_list', type: 'picklist', labels: { en: 'H' }, values: Array.from({ length: 1001 }, (_, i) => ({ apiName: `v${i}`, labels: { en: `V${i}` } })) }, field: 'values', reason: /1000|most/ },
+  { name: 'a unique text field longer than an index entry holds', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'code', type: 'text', labels: { en: 'Code' }, unique: true, maxLength: 1000 }, field: 'maxLength', reason: /500/ },
+  { name: 'a unique URL field at its default length', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'link', type: 'url', labels: { en: 'Link' }, unique: true }, field: 'maxLength', reason: /500/ },
+  { name: 'the name field made longer than an index entry holds', method: 'PATCH', path: '/metadata/objects/deal/fields/name', body: { maxLength: 1000 }, field: 'maxLength', reason: /500/ },
   { name: 'a label of 201 characters', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'long_label', type: 'text', labels: { en: 'x'.repeat(201) } }, field: 'labels.en', reason: /200|most/ },
   { name: 'a term of 101 characters', method: 'PUT', path: '/metadata/terms/customer', body: { forms: { en: { singular: 'x'.repeat(101), plural: 'x' } } }, field: 'forms.en.singular', reason: /100|most/ },
   { name: 'a multi-picklist with 10,000 selections', method: 'POST', path: '/records/deal', body: { name: 'x', tags: Array.from({ length: 10_000 }, (_, i) => `v${i}`) }, status: 422, field: 'tags', reason: /most|100/, count: 'deal' },

@@ -14,6 +14,11 @@ export const metadataLimits = {
   multiPicklistSelections: 100,
   /** Autonumber counters are bigint but formatted from JS numbers: leave 8e15 numbers above the start exact. */
   autonumberStart: 1e15,
+  /**
+   * Characters of a text value that is indexed (a unique field, or the field naming records): a
+   * b-tree entry holds at most 2,704 bytes, and 500 characters are at most 2,000 in UTF-8.
+   */
+  indexedTextLength: 500,
   /** A numeric option's magnitude (min, max, default): float8 holds it with room to spare. */
   numberMagnitude: 1e15,
 } as const;

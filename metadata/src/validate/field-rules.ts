@@ -3,6 +3,8 @@ import { validateFieldValue } from '../compile/create-record-validator.ts';
 import { fieldOptionNames, type FieldOption } from '../field-types/field-type.ts';
 import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldDef, FieldType } from '../schemas/field-def.ts';
+import { effectiveMaxLength } from '../compile/field-limits.ts';
+import { metadataLimits } from '../schemas/limits.ts';
 import { reservedFieldNameReason } from '../schemas/names.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
@@ -53,6 +55,12 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
   const limits = fieldType(field.type).textLimits;
   if (limits && field.maxLength !== undefined && field.maxLength > limits.ceiling) {
     fail('maxLength', 'out_of_range', `maxLength of a ${field.type} field is at most ${limits.ceiling}`);
+  }
+  const indexed = limits && (field.unique === true || object.nameFieldId === field.id);
+  const length = effectiveMaxLength(field);
+  if (indexed && length !== undefined && length > metadataLimits.indexedTextLength) {
+    const role = field.unique ? 'a unique' : 'the name';
+    fail('maxLength', 'out_of_range', `${role} field's text is indexed, so its maxLength is at most ${metadataLimits.indexedTextLength} (this one allows ${length})`);
   }
   if (field.minLength !== undefined && field.maxLength !== undefined && field.minLength > field.maxLength) {
     fail('minLength', 'out_of_range', 'minLength must not exceed maxLength');

@@ -38,6 +38,12 @@ describe('sizes are bounded in the schemas', () => {
     expect(refusal(plan([field('big_list', { type: 'picklist', values: values(metadataLimits.picklistValues + 1) })])).map((e) => e.path)).toContain('/operations/0/field/values');
   });
 
+  it(`an indexed text (unique, or naming records) allows at most ${metadataLimits.indexedTextLength} characters, so its index entry fits a b-tree page`, () => {
+    expect(plan([field('code', { unique: true, maxLength: metadataLimits.indexedTextLength })]).ok).toBe(true);
+    expect(refusal(plan([field('code', { unique: true, maxLength: 1000 })]))).toContainEqual({ path: '/operations/0/field/maxLength', code: 'out_of_range' });
+    expect(refusal(plan([{ op: 'updateField', object: 'deal', field: 'name', patch: { maxLength: 1000 } }])).map((e) => e.code)).toContain('out_of_range');
+  });
+
   it('an autonumber start and numeric options stay within what storage reads back exactly', () => {
     expect(refusal(plan([field('no', { type: 'autonumber', autonumber: { pattern: 'D-{0000}', start: 1e20 } })])).map((e) => e.path)).toContain('/operations/0/field/autonumber/start');
     expect(refusal(plan([field('n', { type: 'number', max: 1e300 })])).map((e) => e.path)).toContain('/operations/0/field/max');
