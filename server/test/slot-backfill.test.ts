@@ -46,14 +46,18 @@ async function parcelModel(t: TestTenant) {
   return { model, object, field: (apiName: string) => object.fields.find((f) => f.apiName === apiName)! };
 }
 
-/** Deletes and purges a field, after taking it out of the layouts that show it (they depend on it). */
-async function purge(t: TestTenant, fieldId: string, apiName: string): Promise<void> {
+/** Deletes a field, after taking it out of the layouts that show it (they depend on it). */
+async function remove(t: TestTenant, fieldId: string, apiName: string): Promise<void> {
   const layouts = json<{ layouts: { id: string; sections: { fields: { fieldId: string }[] }[] }[] }>(await t.api('GET', '/metadata/snapshot')).layouts;
   for (const layout of layouts.filter((l) => l.sections.some((s) => s.fields.some((f) => f.fieldId === fieldId)))) {
     const sections = layout.sections.map((s) => ({ ...s, fields: s.fields.filter((f) => f.fieldId !== fieldId) }));
     await ok(await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, sections }));
   }
   await ok(await t.api('DELETE', `/metadata/objects/parcel/fields/${apiName}`));
+}
+
+async function purge(t: TestTenant, fieldId: string, apiName: string): Promise<void> {
+  await remove(t, fieldId, apiName);
   await ok(await t.api('POST', '/metadata/changes', { operations: [{ op: 'purgeField', object: 'parcel', field: apiName }] }));
 }
 
@@ -180,5 +184,27 @@ describe('a freed index slot is backfilled for an existing field', () => {
       expect(plan).toMatch(/record_ix4/);
       expect(plan).toMatch(/Index Cond: .*ix_n2 >=/);
     }
+  });
+
+  // Runs last: it stops this server's backfill worker, so the copy never starts.
+  it('a pending field deleted before its copy completes gives the slot up, and no stale value stays in it', async () => {
+    const t = await createTestTenant(h, 'backfill-cancel');
+    await ok(await t.api('POST', '/metadata/changes', { operations: [parcel] }));
+    await h.server.backfills.stop();
+    await ok(await t.api('POST', '/records/parcel/batch', { operations: Array.from({ length: 20 }, (_, n) => ({ op: 'create', data: { name: `P${n}`, zone: 'east', first: n, second: n } })) }));
+    const before = await parcelModel(t);
+    await purge(t, before.field('first').id, 'first');
+    const b = before.field('second').id;
+    expect((await parcelModel(t)).object.pendingIndexSlots).toEqual({ n2: b });
+    // Written while pending, so its slot value is set.
+    await ok(await t.api('POST', '/records/parcel', { name: 'Late', zone: 'east', second: 99 }), 201);
+
+    await remove(t, b, 'second');
+    const after = await parcelModel(t);
+    expect(after.object.pendingIndexSlots).toBeUndefined();
+    expect(after.object.indexSlots?.n2).toBeUndefined();
+    expect(json<Backfill[]>(await t.api('GET', '/metadata/index-backfills'))).toEqual([expect.objectContaining({ object: 'parcel', field: 'second', slot: 'n2', status: 'cancelled', done: 0 })]);
+    const [left] = await h.db.system((q) => q.query<{ n: number }>('select count(*)::int as n from record where tenant_id = $1 and object_id = $2 and ix_n2 is not null', [t.id, after.object.id]));
+    expect(left!.n).toBe(0);
   });
 });
