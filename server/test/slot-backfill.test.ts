@@ -1,6 +1,9 @@
 import { slotOf, writeSlotOf } from '@protean/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { parseListRequest } from '../src/data/list-request.ts';
+import { migrate } from '../src/db/migrations.ts';
+import { openDatabase } from '../src/db/open-database.ts';
 import { compileListQuery } from '../src/data/sql/compile-list-query.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
@@ -184,6 +187,53 @@ describe('a freed index slot is backfilled for an existing field', () => {
       expect(plan).toMatch(/record_ix4/);
       expect(plan).toMatch(/Index Cond: .*ix_n2 >=/);
     }
+  });
+
+  it('two servers over one database share a backfill: every row copied, the slot promoted once', async () => {
+    const t = await createTestTenant(h, 'backfill-two');
+    await ok(await t.api('POST', '/metadata/changes', { operations: [parcel] }));
+    const records = h.db.kind === 'postgres' ? 12_000 : 2_000;
+    for (let start = 0; start < records; start += 1_000) {
+      const operations = Array.from({ length: 1_000 }, (_, k) => ({ op: 'create', data: { name: `P${start + k}`, zone: 'east', first: k, second: (start + k) % 97 } }));
+      await ok(await t.api('POST', '/records/parcel/batch', { operations }));
+    }
+    const before = await parcelModel(t);
+    // The other server has its own connections (PGlite is one session: it shares it).
+    const otherDb = h.db.kind === 'postgres' ? await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 }) : h.db;
+    if (otherDb !== h.db) await migrate(otherDb);
+    await purge(t, before.field('first').id, 'first');
+    // Started now, it picks up the running backfill beside this server's worker.
+    const other = await buildApp({ db: otherDb, passwordCost: 'test' });
+    try {
+      const b = before.field('second').id;
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && (await parcelModel(t)).object.indexSlots?.n2 !== b) await new Promise((resolve) => setTimeout(resolve, 10));
+      const after = await parcelModel(t);
+      expect(after.object.indexSlots?.n2).toBe(b);
+      const revisions = json<{ authorName: string; message: string }[]>(await t.api('GET', '/metadata/revisions'));
+      expect(revisions.filter((r) => r.authorName === 'Protean')).toHaveLength(1);
+      const [facts] = await h.db.system((q) =>
+        q.query<{ rows: number; disagreeing: number }>(
+          `select count(*)::int as rows, count(*) filter (where ix_n2 is distinct from (data->>$3)::float8)::int as disagreeing from record where tenant_id = $1 and object_id = $2`,
+          [t.id, after.object.id, b],
+        ),
+      );
+      expect(facts).toEqual({ rows: records, disagreeing: 0 });
+      const [progress] = json<Backfill[]>(await t.api('GET', '/metadata/index-backfills'));
+      expect(progress).toMatchObject({ status: 'done', done: records, total: records });
+    } finally {
+      await other.app.close();
+      if (otherDb !== h.db) await otherDb.close();
+    }
+  });
+
+  it('a data-check backfill stores the slot value of the value it writes, so the filter finds those records', async () => {
+    const t = await createTestTenant(h, 'backfill-check');
+    await ok(await t.api('POST', '/metadata/changes', { operations: [parcel] }));
+    await ok(await t.api('POST', '/records/parcel/batch', { operations: Array.from({ length: 5 }, (_, n) => ({ op: 'create', data: { name: `P${n}` } })) }));
+    await ok(await t.api('PATCH', '/metadata/objects/parcel/fields/filler', { required: true, backfill: 42 }));
+    const listed = json<{ data: unknown[] }>(await t.api('GET', `/records/parcel?filter=${encodeURIComponent(JSON.stringify({ field: 'filler', op: 'eq', value: 42 }))}`));
+    expect(listed.data).toHaveLength(5);
   });
 
   // Runs last: it stops this server's backfill worker, so the copy never starts.
