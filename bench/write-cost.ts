@@ -2,13 +2,16 @@
 //
 // Starts its own PostgreSQL 15 with pg_stat_statements, the Protean server, the floor (the
 // server's statements, nothing else) and the textbook service, loads BENCH_PROFILE_RECORDS
-// (100,000) customers on each side, then for each side a bounded create load and (Protean,
-// textbook) a bounded batch load, and charges per create / per record:
+// (100,000) customers on each side, then for each side a bounded create load, a bounded get
+// load and (Protean, textbook) a bounded batch load, and charges per create / get / record:
 //   - every statement's calls, execution time and WAL bytes (pg_stat_statements),
 //   - WAL bytes in all (pg_current_wal_lsn before and after),
 //   - CPU of Postgres (postmaster and backends) and of the side's server process (/proc),
-// and reports the storage per record (heap, TOAST, each index, outbox, record_link), and the
-// Protean server's CPU profile (--cpu-prof) during the create load, by function and by file.
+// and reports the storage per record (heap, TOAST, each index, outbox, record_link), the
+// create's insert statement alone in variants (prepared, without the outbox's data copy,
+// without the outbox, without two slot indexes), and the Protean server's CPU profile
+// (--cpu-prof) during the create load, by function and by file. Two more floors run beside the
+// floor: one with named prepared statements, one whose get is a single round trip.
 // Everything goes to bench/.data/<time>/write-cost.md; nothing is merged into results.json.
 //
 // Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30).
