@@ -7,6 +7,9 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 // Another process holds the batch lock: look again after this long, in case it stopped.
 const BUSY_RETRY_MS = 250;
+// A failed batch is retried after RETRY_MS, 2 × RETRY_MS, …; after MAX_FAILURES in a row the worker leaves it.
+const RETRY_MS = 500;
+const MAX_FAILURES = 5;
 
 /** Rows per batch transaction: PGlite runs one transaction at a time, so requests wait for a batch there. */
 export const backfillBatchRows = (db: Database) => (db.kind === 'pglite' ? 500 : 2_000);
@@ -71,8 +74,18 @@ export class SlotBackfill {
   }
 
   async #loop(tenantId: string, objectId: string, slot: IndexSlot): Promise<void> {
+    let failures = 0;
     while (!this.#stopped) {
-      const step = await this.#db.transaction(tenantId, (tx) => this.#batch(tx, tenantId, objectId, slot));
+      let step: Step;
+      try {
+        step = await this.#db.transaction(tenantId, (tx) => this.#batch(tx, tenantId, objectId, slot));
+        failures = 0;
+      } catch (error) {
+        // A batch can lose a deadlock against a writer or its connection: it is rolled back whole, so try it again.
+        if (++failures > MAX_FAILURES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS * failures));
+        continue;
+      }
       if (step.next === 'stopped') return;
       if (step.next === 'promote') {
         await this.#metadata.promoteIndexSlot(tenantId, objectId, slot, step.fieldId);
