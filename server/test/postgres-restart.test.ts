@@ -11,7 +11,7 @@ import { OutboxConsumer } from '../src/events/outbox-consumer.ts';
 
 // PGlite runs inside the test process: there is no server to restart. The suite's PostgreSQL
 // run (DATABASE_URL set) has the binaries; this test starts and restarts a server of its own.
-const onPostgres = process.env['DATABASE_URL'] !== undefined;
+const onPostgres = Boolean(process.env['DATABASE_URL']);
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const LOAD_WORKERS = 4;
 const MAX_REQUESTS = 3_000;

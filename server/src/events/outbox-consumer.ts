@@ -106,7 +106,7 @@ export class OutboxConsumer {
         delay = Math.min(this.#options.retryMinMs * 2 ** (failures - 1), this.#options.retryMaxMs);
       }
       // A notice that came in during the batch is for events it may not have seen; a failing batch waits its backoff out.
-      if (this.#woken && failures === 0) continue;
+      if (this.#stopped || (this.#woken && failures === 0)) continue;
       if (delay > 0) await this.#sleep(delay, failures === 0);
     }
   }

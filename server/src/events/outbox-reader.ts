@@ -32,7 +32,7 @@ interface OutboxRow {
   payload: unknown;
   actor_id: string | null;
   occurred_at: string;
-  txid: string;
+  txid_text: string;
 }
 
 /**
@@ -43,10 +43,12 @@ interface OutboxRow {
  */
 export async function readOutbox(q: Queryable, after: OutboxPosition, limit: number): Promise<OutboxEvent[]> {
   const rows = await q.query<OutboxRow>(
-    `select id, tenant_id, object_id, record_id, event, payload, actor_id, occurred_at, txid::text as txid
+    // The text form gets a name of its own: `order by txid` would otherwise sort by that text
+    // ('10214' before '1616'), not by the transaction id.
+    `select id, tenant_id, object_id, record_id, event, payload, actor_id, occurred_at, txid::text as txid_text
        from outbox
       where (txid, id) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
-      order by txid, id
+      order by outbox.txid, outbox.id
       limit $3`,
     [after.txid, after.id, limit],
   );
@@ -59,7 +61,7 @@ export async function readOutbox(q: Queryable, after: OutboxPosition, limit: num
     payload: r.payload,
     actorId: r.actor_id,
     occurredAt: r.occurred_at,
-    position: { txid: r.txid, id: r.id },
+    position: { txid: r.txid_text, id: r.id },
   }));
 }
 
