@@ -18,6 +18,8 @@ export const THROTTLE_POLICY = {
   forgetAfterSeconds: 60 * 60,
 } as const;
 
+const PRUNE_EVERY = 256;
+
 /** Sign-ins to a workspace that does not exist are counted under this tenant id. */
 export const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
@@ -46,6 +48,7 @@ export class LoginThrottle {
    * refused without a query per attempt.
    */
   readonly #locks = new TtlCache<number>(10_000, THROTTLE_POLICY.maxLockSeconds * 1000);
+  #failures = 0;
 
   constructor(db: Database) {
     this.#db = db;
@@ -89,12 +92,20 @@ export class LoginThrottle {
            failures = ${count},
            last_failure_at = now(),
            locked_until = case when ${count} >= ${free}
-             then now() + make_interval(secs => least($7::float8, $6::float8 * power(2, ${count} - ${free}))) end
+             then now() + make_interval(secs => least($7::float8, $6::float8 * power(2, least(${count} - ${free}, 30)))) end
          returning subject, extract(epoch from locked_until - now()) * 1000 as ms`,
         [subject.tenantId, subjectsOf(subject), p.accountFailures, p.forgetAfterSeconds, p.addressFailures, p.baseLockSeconds, p.maxLockSeconds],
       ),
     );
     this.#remember(subject.tenantId, rows);
+    if (++this.#failures % PRUNE_EVERY === 0) await this.#prune();
+  }
+
+  /** Forgets counts that no longer matter (guessed emails leave a row each), now and then rather than on a timer. */
+  async #prune(): Promise<void> {
+    await this.#db.system((q) =>
+      q.query('delete from login_throttle where last_failure_at < now() - make_interval(secs => $1::int) and (locked_until is null or locked_until < now())', [THROTTLE_POLICY.forgetAfterSeconds]),
+    );
   }
 
   /** A successful sign-in clears the account's count; the address keeps its own. */
