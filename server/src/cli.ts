@@ -19,7 +19,7 @@ const commands: Record<string, (db: Database, auth: AuthService) => Promise<void
   'tenant:create': createTenantCommand,
   'operator:token': async (db) => {
     const token = await rotateOperatorToken(db);
-    process.stdout.write(`operator token: ${token}\n(only its hash is stored; a running server accepts it at once unless PROTEAN_OPERATOR_TOKEN is set)\n`);
+    process.stdout.write(`operator token: ${token}\n(only its hash is stored; PROTEAN_OPERATOR_TOKEN, when set, still wins)\n`);
   },
   'demo:reset-password': async (db, auth) => {
     const tenant = await findTenant(db, DEMO_WORKSPACE);
