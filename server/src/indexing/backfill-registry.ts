@@ -13,13 +13,14 @@ const entriesOf = (snapshot: Snapshot, which: 'indexSlots' | 'pendingIndexSlots'
   snapshot.objects.flatMap((object) => Object.entries(object[which] ?? {}).map(([slot, fieldId]) => ({ o: object.id, s: slot, f: fieldId })));
 
 /**
- * Brings the backfill rows in line with a revision, in that revision's transaction: each pending
- * slot has a running backfill (restarted when the slot now waits for another field), and a
- * running one whose slot no longer waits for its field ends, as done when the field now holds
- * the slot, else as cancelled.
+ * Brings the backfill rows in line with a revision, in that revision's transaction: a slot that
+ * became pending gets a running backfill (restarted when the slot now waits for another field),
+ * and a running one whose slot no longer waits for its field ends, as done when the field now
+ * holds the slot, else as cancelled.
  */
-export async function syncBackfills(tx: Queryable, tenantId: string, next: Snapshot): Promise<void> {
+export async function syncBackfills(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot): Promise<void> {
   const pending = entriesOf(next, 'pendingIndexSlots');
+  const waiting = new Set(entriesOf(current, 'pendingIndexSlots').map((e) => `${e.o}/${e.s}/${e.f}`));
   const listed = (param: string) => `exists (select 1 from jsonb_to_recordset(${param}::jsonb) e(o text, s text, f text) where e.o = b.object_id and e.s = b.slot and e.f = b.field_id)`;
   // A finished copy counts what it copied: rows deleted meanwhile leave the count it started with.
   await tx.query(
@@ -31,6 +32,7 @@ export async function syncBackfills(tx: Queryable, tenantId: string, next: Snaps
     [tenantId, JSON.stringify(entriesOf(next, 'indexSlots')), JSON.stringify(pending)],
   );
   for (const { o, s, f } of pending) {
+    if (waiting.has(`${o}/${s}/${f}`)) continue;
     await tx.query(
       `insert into index_backfill (tenant_id, object_id, slot, field_id, total, status)
        values ($1, $2, $3, $4, (select count(*) from record where tenant_id = $1 and object_id = $2), 'running')

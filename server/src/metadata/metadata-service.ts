@@ -157,7 +157,7 @@ export class MetadataService {
       const next: Snapshot = { ...slots(current, planned.next), revision };
       const message = describe(current);
       await applyDataActions(tx, principal.tenantId, current, next, principal.userId);
-      await syncBackfills(tx, principal.tenantId, next);
+      await syncBackfills(tx, principal.tenantId, current, next);
       await tx.query(
         'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
         [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(planned.diff), principal.userId, principal.userName, message],
