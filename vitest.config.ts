@@ -12,14 +12,14 @@
 // Every project runs in forked child processes started with --no-node-snapshot, which
 // isolated-vm needs. Integration tests reach a real database (DATABASE_URL, else PGlite),
 // hence timeouts well above Vitest's defaults. With PROTEAN_TEST_POSTGRES_URL set, one run
-// covers both databases: `server` on PGlite (DATABASE_URL emptied) and `server-postgres` on
+// covers both databases: `server` on PGlite (DATABASE_URL removed) and `server-postgres` on
 // that server. Only the server's tests open a database.
 import { defineConfig } from 'vitest/config';
 
 const nodePackages = ['metadata', 'runtime', 'plugins', 'server'] as const;
 const postgresUrl = process.env['PROTEAN_TEST_POSTGRES_URL'];
-// An empty DATABASE_URL means PGlite to the test harness (a variable cannot be unset here).
-const databaseEnv = (name: string) => (name === 'server' && postgresUrl ? { env: { DATABASE_URL: '' } } : {});
+// `env` can only set variables; a setup file removes DATABASE_URL in the project's workers.
+const databaseEnv = (name: string) => (name === 'server' && postgresUrl ? { setupFiles: ['scripts/test-pglite-env.ts'] } : {});
 
 export default defineConfig({
   test: {
