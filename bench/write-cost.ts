@@ -287,6 +287,10 @@ async function main(): Promise<void> {
     writeFileSync(join(runDir, 'floor-prepared.json'), JSON.stringify({ ...floorSpec, port: preparedPort, prepared: true } satisfies FloorSpec));
     const floorPrepared = startChild('floor-prepared', [join(root, 'bench/lib/floor-server.ts'), join(runDir, 'floor-prepared.json')]);
     await waitForHttp(floorPrepared, `http://127.0.0.1:${preparedPort}/healthz`);
+    const genericPort = await freePort();
+    writeFileSync(join(runDir, 'floor-generic.json'), JSON.stringify({ ...floorSpec, port: genericPort, prepared: true, genericPlans: true } satisfies FloorSpec));
+    const floorGeneric = startChild('floor-generic', [join(root, 'bench/lib/floor-server.ts'), join(runDir, 'floor-generic.json')]);
+    await waitForHttp(floorGeneric, `http://127.0.0.1:${genericPort}/healthz`);
     const textbookPort = await freePort();
     const textbookSpec: TextbookSpec = { databaseUrl: textbookUrl.toString(), port: textbookPort, poolSize: 10 };
     writeFileSync(join(runDir, 'textbook.json'), JSON.stringify(textbookSpec));
@@ -310,6 +314,7 @@ async function main(): Promise<void> {
       { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}`], bodies: createBodies.protean, headers: t.auth } },
       { name: 'floor', pid: floor.pid, spec: { url: `http://127.0.0.1:${floorPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
       { name: 'floor-prepared (the floor with named prepared statements)', pid: floorPrepared.pid, spec: { url: `http://127.0.0.1:${preparedPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
+      { name: 'floor-generic (named prepared statements, generic plans in write transactions)', pid: floorGeneric.pid, spec: { url: `http://127.0.0.1:${genericPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
     ];
     for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);

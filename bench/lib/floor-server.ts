@@ -21,6 +21,8 @@ export interface FloorSpec {
   role: string | null;
   /** pg only: send every statement as a named prepared statement, so Postgres plans it once per connection (write-cost.ts measures the gain). */
   prepared?: boolean;
+  /** With `prepared`: write transactions set `plan_cache_mode = force_generic_plan`, so statements Postgres would re-plan per call (`= any($n)`) are planned once too. */
+  genericPlans?: boolean;
   /**
    * pg only: a get is one round trip — begin, tenant, the select with its values inlined and
    * commit sent as one simple query — instead of three (write-cost.ts measures the gain).
@@ -45,7 +47,8 @@ const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1
 // Like the server: every request is a transaction that sets the tenant for itself alone (reads
 // in one round trip with the begin; writes also take the revision fence and read the revision).
 const READ_BEGIN = (spec: FloorSpec) => beginTenantSql(spec.tenantId);
-const WRITE_BEGIN = (spec: FloorSpec) => `${beginTenantSql(spec.tenantId)};${fenceSql(spec.tenantId, 'shared')};${currentRevisionSql(spec.tenantId)}`;
+const WRITE_BEGIN = (spec: FloorSpec) =>
+  `${beginTenantSql(spec.tenantId)};${spec.genericPlans ? 'set local plan_cache_mode = force_generic_plan;' : ''}${fenceSql(spec.tenantId, 'shared')};${currentRevisionSql(spec.tenantId)}`;
 
 interface Q {
   query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
