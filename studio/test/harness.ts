@@ -98,12 +98,13 @@ export async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 }
 
-/** Calls the REST API with the page's session cookie. */
+/** Calls the REST API with the page's session cookie, as the page itself would (same origin). */
 export async function api<T>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await page.request.fetch(`${new URL(page.url()).origin}/api/v1${path}`, {
+  const origin = new URL(page.url()).origin;
+  const res = await page.request.fetch(`${origin}/api/v1${path}`, {
     method,
     data: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { origin, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
   });
   const text = await res.text();
   if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${text}`);

@@ -3,10 +3,13 @@ import type { FastifyInstance } from 'fastify';
 /**
  * The studio's build is scripts and stylesheets from its own origin and nothing inline, so the
  * policy allows only those; no page may frame it, and no plugin or <base> may change it.
+ * 'unsafe-eval' stays because forms validate against JSON Schemas that arrive at run time
+ * (object and record schemas per tenant revision), which ajv compiles into functions; inline
+ * and foreign scripts remain refused.
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
