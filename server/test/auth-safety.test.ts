@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { LoginThrottle } from '../src/auth/login-throttle.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { loggerOptions } from '../src/http/log-redaction.ts';
 import { ensureDemoWorkspace } from '../src/platform/demo-workspace.ts';
@@ -75,6 +76,15 @@ describe('sign-in throttling', () => {
     } finally {
       await other.app.close();
     }
+  });
+
+  it('forgets counts older than the forgetting window while counting new failures', async () => {
+    const t = await createTestTenant(h, 'prune');
+    await h.db.system((q) => q.query(`insert into login_throttle (tenant_id, subject, failures, last_failure_at) values ($1, 'account:old@prune.test', 3, now() - interval '2 hours')`, [t.id]));
+    const throttle = new LoginThrottle(h.db);
+    for (let i = 0; i < 256; i++) await throttle.failed({ tenantId: t.id, email: `guess${i}@prune.test`, address: `10.9.${i >> 8}.${i & 255}` });
+    const rows = await h.db.system((q) => q.query<{ subject: string }>(`select subject from login_throttle where tenant_id = $1 and subject = 'account:old@prune.test'`, [t.id]));
+    expect(rows).toEqual([]);
   });
 
   it('a successful sign-in clears the account’s count of failures', async () => {
