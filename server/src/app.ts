@@ -7,6 +7,8 @@ import { PasswordHasher } from './auth/password-hasher.ts';
 import type { PasswordCost } from './auth/passwords.ts';
 import type { Database } from './db/database.ts';
 import { DataService } from './data/data-service.ts';
+import { emptySaveHooks } from './data/save-hooks.ts';
+import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
 import { registerProblemHandler } from './errors/problem-handler.ts';
 import { healthRoutes } from './health/health-routes.ts';
@@ -53,7 +55,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   const metadata = new MetadataService(options.db);
-  const data = new DataService(options.db, metadata);
+  const hooks = emptySaveHooks();
+  // Outbox consumers on every process hear of committed events at once; a hint only, they also poll.
+  hooks.afterCommit.push({ name: 'outbox-notify', run: () => void notifyOutbox(options.db) });
+  const data = new DataService(options.db, metadata, hooks);
   const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
   await metadata.start();
   await auth.start();

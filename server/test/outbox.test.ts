@@ -169,8 +169,9 @@ describe('outbox consumers', () => {
     const { consumer, delivered } = collect(n.id, { pollMs: 600_000 });
     await consumer.start();
     try {
-      // The first round reads what is already there; once it is idle, only a notice can wake it.
-      await waitFor('the consumer to be idle', async () => (await consumer.deliverOnce()) === 0);
+      // The first rounds read what is already there (on a shared database other test files keep
+      // writing, so this can take a while); once it is idle, only a notice can wake it.
+      await waitFor('the consumer to be idle', async () => (await consumer.deliverOnce()) === 0, 60_000);
       const id = String(json(await n.api('POST', '/records/organization', { name: 'Wake Up' }))['id']);
       const [first, second] = await Promise.all([notifyOutbox(h.db), notifyOutbox(h.db)]);
       expect([first, second]).toEqual([true, true]);

@@ -215,15 +215,15 @@ export class AuthService {
   async createUser(tenantId: string, input: { email: string; name: string; role: Role; password: string; locale?: string | undefined }): Promise<UserView> {
     checkPassword(input.password);
     const passwordHash = await this.passwords.hash(tenantId, input.password);
-    return this.#db.transaction(tenantId, async (tx) => {
-      const existing = await queryOne(tx, 'select 1 from app_user where tenant_id = $1 and lower(email) = lower($2)', [tenantId, input.email]);
-      if (existing) throw conflict(`A user with the email ${input.email} already exists`, [{ field: 'email', code: 'unique', message: 'is already used by another user' }]);
-      const rows = await tx.query<UserRow>(
-        'insert into app_user (tenant_id, id, email, name, role, password_hash, locale) values ($1, $2, $3, $4, $5, $6, $7) returning *',
+    // The unique index on (tenant, lower(email)) decides, so two sign-ups at once cannot both win.
+    const rows = await this.#db.transaction(tenantId, (tx) =>
+      tx.query<UserRow>(
+        'insert into app_user (tenant_id, id, email, name, role, password_hash, locale) values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing returning *',
         [tenantId, randomUUID(), input.email, input.name, input.role, passwordHash, input.locale ?? 'en'],
-      );
-      return toView(rows[0]!);
-    });
+      ),
+    );
+    if (!rows[0]) throw conflict(`A user with the email ${input.email} already exists`, [{ field: 'email', code: 'unique', message: 'is already used by another user' }]);
+    return toView(rows[0]);
   }
 
   async updateUser(tenantId: string, userId: string, patch: { name?: string | undefined; role?: Role | undefined; locale?: string | undefined; active?: boolean | undefined }): Promise<UserView> {
