@@ -49,18 +49,8 @@ export {
 export { toStoredValue, fromStoredValue, recordInputToData, recordDataToApi } from './compile/record-values.ts';
 export { textLimits, effectiveMaxLength } from './compile/field-limits.ts';
 export { BoundedCache } from './cache/bounded-cache.ts';
-export {
-  FIELD_TYPES,
-  fieldType,
-  fieldOptionNames,
-  type FieldOption,
-  type FieldTypeDefinition,
-  type FieldWidgetName,
-  type ParsedFilterValue,
-  type SlotKind,
-  type SlotMapping,
-  type StoredKind,
-} from './field-types/index.ts';
+// The browser-safe subpaths are part of the main surface too.
+export * from './field-types/index.ts';
 
 export { planQuery, operatorsByType, type QueryParams } from './query/plan-query.ts';
 export {
@@ -82,20 +72,7 @@ export { assignIndexSlots, promoteIndexSlot, slotOf, writeSlotOf, writeSlots } f
 
 export { TermDef, TermDraft, TermForms, TermKey, EnTermForms, ZhTermForms, type TermSet } from './terms/term-def.ts';
 export { standardTerms, standardTerm, standardTermKeys, termSets, findTermSet } from './terms/standard-terms.ts';
-export {
-  compileTemplate,
-  templatePlaceholders,
-  createTextResolver,
-  resolveText,
-  termResolver,
-  termForms,
-  type TermForm,
-  type Placeholder,
-  type CompiledTemplate,
-  type TextResolver,
-  type MessageParams,
-  type NounParam,
-} from './terms/resolve-text.ts';
+export * from './terms/index.ts';
 export {
   effectiveTerms,
   withTerms,
