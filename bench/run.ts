@@ -9,8 +9,9 @@
 //
 // Environment (all optional): BENCH_RECORDS (1000000), BENCH_PGLITE_RECORDS (100000),
 // BENCH_DURATION (seconds per run, 10), BENCH_ROUNDS (2), BENCH_SKIP_PG=1, BENCH_SKIP_PGLITE=1,
-// BENCH_CPU_PROF=get|batch (writes a --cpu-prof profile of the server covering the get runs,
-// or setup plus the batch-insert run, into the run's log folder).
+// BENCH_CPU_PROF=get|list|batch (writes a --cpu-prof profile of the server covering the get runs,
+// the list runs, or setup plus the batch-insert run, into the run's log folder), BENCH_RESULTS
+// (the results file, bench/results.json).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -344,7 +345,7 @@ async function benchPostgres(): Promise<void> {
     if (role) await rlsOverhead(sql, lists, role, t.tenantId, Number(counts[0]!['mine']));
     const floorPort = await freePort();
     const floorSpec: FloorSpec = {
-      driver: 'pg', databaseUrl: await applicationUrl(server.url, (q) => sql.query(q)), port: floorPort, poolSize: 10, role: null, tenantId: t.tenantId, userId: t.userId,
+      driver: 'pg', databaseUrl: await applicationUrl(server.url, (q) => sql.query(q)), port: floorPort, poolSize: 10, role: null, prepared: true, tenantId: t.tenantId, userId: t.userId,
       objectId: o.objectId, object: o.def, lookupFieldId: o.fieldIds.organization, lookupObjectId: o.orgObjectId, lists,
     };
     const floorBase = `http://127.0.0.1:${floorPort}`;
@@ -390,6 +391,11 @@ async function benchPostgres(): Promise<void> {
       await waitForHttp(protean, `${base}/readyz`);
     }
 
+    if (process.env['BENCH_CPU_PROF'] === 'list') {
+      await stopChild(protean);
+      protean = startProtean('pg-prof', env, port, ['--cpu-prof', `--cpu-prof-dir=${runDir}`]);
+      await waitForHttp(protean, `${base}/readyz`);
+    }
     log('list (filter picklist + number, sort date, limit 50, expand lookup)');
     const paths = listPaths();
     // A list statement keeps running in Postgres after its HTTP request timed out; cancel
@@ -416,6 +422,11 @@ async function benchPostgres(): Promise<void> {
     results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler logged in as the table owner (RLS not applied); informational`, floor: null };
     record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${book.records.toLocaleString('en')} customers`);
     ratio('rest.list.p95_ms.textbook_ratio', 'rest.list.p95_ms', 'textbook.list.p95_ms', '× textbook (rest.list.p95_ms ÷ textbook.list.p95_ms; target ≤ 1)');
+    if (process.env['BENCH_CPU_PROF'] === 'list') {
+      await stopChild(protean); // writes the profile on exit
+      protean = startProtean('pg', env, port);
+      await waitForHttp(protean, `${base}/readyz`);
+    }
     await stopChild(ownerFloor);
 
     log('create');
@@ -787,13 +798,13 @@ async function main(): Promise<void> {
   } finally {
     for (const child of children) await child.stop().catch(() => undefined);
   }
-  const file = join(root, 'bench/results.json');
+  const file = resolve(root, process.env['BENCH_RESULTS'] ?? 'bench/results.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Metric>) : {};
   const merged = { ...previous, ...results };
   writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
   const table = report();
   writeFileSync(join(runDir, 'report.md'), `${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`);
-  process.stdout.write(`\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nwrote bench/results.json; logs in ${runDir} (${round((Date.now() - started) / 60000)} min)\n`);
+  process.stdout.write(`\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nwrote ${file}; logs in ${runDir} (${round((Date.now() - started) / 60000)} min)\n`);
 }
 
 process.on('SIGINT', () => {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { ObjectDef } from '@protean/metadata';
 import { newRecordId } from '../../server/src/data/record-id.ts';
 import { INSERT_RECORDS_SQL, insertRecordsParams } from '../../server/src/data/sql/insert-records.ts';
-import { beginTenantSql, currentRevisionSql, fenceSql } from '../../server/src/db/database.ts';
+import { beginTenantSql, beginWriteSql } from '../../server/src/db/database.ts';
 
 export interface FloorSpec {
   driver: 'pg' | 'pglite';
@@ -47,8 +47,9 @@ const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1
 // Like the server: every request is a transaction that sets the tenant for itself alone (reads
 // in one round trip with the begin; writes also take the revision fence and read the revision).
 const READ_BEGIN = (spec: FloorSpec) => beginTenantSql(spec.tenantId);
-const WRITE_BEGIN = (spec: FloorSpec) =>
-  `${beginTenantSql(spec.tenantId)};${spec.genericPlans ? 'set local plan_cache_mode = force_generic_plan;' : ''}${fenceSql(spec.tenantId, 'shared')};${currentRevisionSql(spec.tenantId)}`;
+const WRITE_BEGIN = (spec: FloorSpec) => beginWriteSql(spec.tenantId);
+// The server's get: one statement whose function sets the tenant for itself (migration 17).
+const SCOPED_GET_SQL = 'select * from tenant_record($1, $2, $3)';
 
 interface Q {
   query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
@@ -57,6 +58,8 @@ interface Driver {
   transaction<T>(begin: string, work: (q: Q) => Promise<T>): Promise<T>;
   /** Several statements in one simple query (no parameters); the rows of the one at `index`. */
   script(sql: string, index: number): Promise<Record<string, unknown>[]>;
+  /** One statement outside a transaction (it scopes itself to the tenant). */
+  scoped(sql: string, params: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 /** A statement's name when prepared: derived from its text, so each text is prepared once per connection. */
@@ -85,6 +88,9 @@ async function pgDriver(spec: FloorSpec): Promise<Driver> {
     async script(sql, index) {
       const results = (await pool.query(sql)) as unknown as pg.QueryResult[];
       return results[index]?.rows ?? [];
+    },
+    async scoped(sql, params) {
+      return (await pool.query(spec.prepared ? { name: statementName(sql), text: sql, values: params } : { text: sql, values: params })).rows;
     },
   };
 }
@@ -116,6 +122,7 @@ async function pgliteDriver(spec: FloorSpec): Promise<Driver> {
         }
       }),
     script: (sql, index) => exclusive(async () => (await db.exec(sql))[index]?.rows ?? []),
+    scoped: (sql, params) => exclusive(async () => (await db.query<Record<string, unknown>>(sql, params)).rows),
   };
 }
 
@@ -133,7 +140,7 @@ app.get('/get/:id', async (request, reply) => {
   if (!UUID.test(id)) return reply.status(404).send({ error: 'not found' });
   const rows = spec.oneTripGet
     ? await db.script(`${READ_BEGIN(spec)};${GET_SQL.replace('$1', `${literal(spec.tenantId)}::uuid`).replace('$2', `${literal(id)}::uuid`).replace('$3', literal(spec.objectId))};commit`, 2)
-    : await db.transaction(READ_BEGIN(spec), async (tx) => (await tx.query(GET_SQL, [spec.tenantId, id, spec.objectId])).rows);
+    : await db.scoped(SCOPED_GET_SQL, [spec.tenantId, spec.objectId, id]);
   if (!rows[0]) return reply.status(404).send({ error: 'not found' });
   return rows[0];
 });

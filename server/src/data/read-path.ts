@@ -30,10 +30,8 @@ export class ReadPath {
   async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     const tenantId = ctx.principal.tenantId;
-    const rows = await this.#db.withTenant(tenantId, (q) =>
-      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`, [tenantId, id, object.id]),
-    );
-    const row = rows[0];
+    // One round trip: the function sets the tenant for its own statement (migration 17).
+    const [row] = await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
     if (!row) throw noRecord(ctx, object, id);
     const record = toApiRecord(ctx.model, object, row);
     if (expand.length) await this.#expand(tenantId, ctx.model, [{ row, record }], expand);

@@ -24,6 +24,12 @@ export interface Database {
   writeTransaction<T>(tenantId: string, work: (tx: Queryable, revision: number) => Promise<T>): Promise<T>;
   /** Reads for one tenant: a transaction as well, so the tenant never outlives the work. */
   withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * One statement that scopes itself to its tenant, outside any transaction of ours: it calls a
+   * function of migration 17 (`tenant_record`) that sets `app.tenant_id` for the statement's own
+   * transaction, so it costs one round trip and row-level security still applies.
+   */
+  scoped<Row = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<Row[]>;
   /** A transaction on the system connection (all tenants, not bound by row-level security). */
   system<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
@@ -64,10 +70,10 @@ export function beginTenantSql(tenantId: string, role?: string): string {
 const REVISION_FENCE = 4612;
 
 /**
- * Record writes hold the fence shared, metadata changes exclusive: a change waits for the writes
- * in flight and holds new ones back until it commits, so a write never commits against a model
- * other than the one it validated with. The revision is read after the lock is granted, in a
- * statement of its own (each statement of a simple query takes a fresh snapshot).
+ * Record writes hold the fence shared (`begin_tenant_write`), metadata changes exclusive: a change
+ * waits for the writes in flight and holds new ones back until it commits, so a write never
+ * commits against a model other than the one it validated with. The revision is read after the
+ * lock is granted, in a statement of its own, so with a snapshot taken after the wait.
  */
 export function fenceSql(tenantId: string, mode: 'shared' | 'exclusive'): string {
   if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
@@ -75,4 +81,13 @@ export function fenceSql(tenantId: string, mode: 'shared' | 'exclusive'): string
   return `select pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${REVISION_FENCE}, hashtext('${id}'))`;
 }
 
-export const currentRevisionSql = (tenantId: string) => `select current_revision from tenant where id = '${tenantId.toLowerCase()}'`;
+/**
+ * Opens a fenced write in one round trip: the tenant, the shared fence and the current revision
+ * come from `begin_tenant_write` (migration 17), whose statements PL/pgSQL plans once per
+ * connection; the write's own statements use generic plans from their first execution.
+ */
+export function beginWriteSql(tenantId: string, role?: string): string {
+  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
+  const setRole = role ? `set local role ${role};` : '';
+  return `begin;${setRole}set local plan_cache_mode = force_generic_plan;select begin_tenant_write('${tenantId.toLowerCase()}') as current_revision`;
+}

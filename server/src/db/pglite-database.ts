@@ -1,5 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import { beginTenantSql, currentRevisionSql, fenceSql, type Database, type Queryable } from './database.ts';
+import { beginTenantSql, beginWriteSql, type Database, type Queryable } from './database.ts';
 import { timestampToIso } from './timestamps.ts';
 
 /**
@@ -78,10 +78,15 @@ export class PgliteDatabase implements Database {
   writeTransaction<T>(tenantId: string, work: (tx: Queryable, revision: number) => Promise<T>): Promise<T> {
     if (!this.#role) throw new Error('The application connection is not open yet (run migrations first)');
     let revision = 0;
-    const begin = `${beginTenantSql(tenantId, this.#role)};${fenceSql(tenantId, 'shared')};${currentRevisionSql(tenantId)}`;
-    return this.#inTransaction(begin, (tx) => work(tx, revision), (rows) => {
+    return this.#inTransaction(beginWriteSql(tenantId, this.#role), (tx) => work(tx, revision), (rows) => {
       revision = Number(rows[0]?.['current_revision'] ?? 0);
     });
+  }
+
+  scoped<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    if (!this.#role) throw new Error('The application connection is not open yet (run migrations first)');
+    // The statement sets the tenant itself; the role is set here, as for every tenant transaction.
+    return this.#inTransaction(`begin;set local role ${this.#role}`, (tx) => tx.query<Row>(sql, params));
   }
 
   system<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import type { FieldDef, IndexSlot, ObjectDef, Snapshot } from '@protean/metadata';
-import { currentRevisionSql, fenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
+import { queryOne, type Database, type Queryable } from '../db/database.ts';
 import { SLOT_TYPES, slotValue } from '../data/sql/field-sql.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 
@@ -101,13 +101,12 @@ export class SlotBackfill {
 
   async #batch(tx: Queryable, tenantId: string, objectId: string, slot: IndexSlot): Promise<Step> {
     // The fence first, as every writer and a metadata change take it, then the progress row.
-    await tx.query(fenceSql(tenantId, 'shared'));
+    const revision = (await queryOne<{ current_revision: number }>(tx, 'select begin_tenant_write($1) as current_revision', [tenantId]))?.current_revision ?? 0;
     const job = await queryOne<Job>(tx, "select field_id, last_id from index_backfill where tenant_id = $1 and object_id = $2 and slot = $3 and status = 'running' for update skip locked", [tenantId, objectId, slot]);
     if (!job) {
       const held = await queryOne<{ status: string }>(tx, 'select status from index_backfill where tenant_id = $1 and object_id = $2 and slot = $3', [tenantId, objectId, slot]);
       return { next: held?.status === 'running' ? 'busy' : 'stopped' };
     }
-    const revision = (await queryOne<{ current_revision: number }>(tx, currentRevisionSql(tenantId)))?.current_revision ?? 0;
     const object = (await this.#metadata.modelAt(tenantId, revision, tx)).snapshot.objects.find((o) => o.id === objectId);
     const field = object?.fields.find((f) => f.id === job.field_id);
     if (!object || !field || object.pendingIndexSlots?.[slot] !== field.id) {
