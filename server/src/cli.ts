@@ -37,7 +37,7 @@ if (!run) {
 }
 
 const config = readConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const db = await openDatabase({ databaseUrl: config.databaseUrl, applicationUrl: config.applicationUrl, dataDir: config.dataDir });
 try {
   await migrate(db);
   await run(db, new AuthService(db, new PasswordHasher(config.passwordCost)));

@@ -5,6 +5,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string | undefined;
+  /** The application role's own login; by default the server provisions one (ADR 0005). */
+  applicationUrl: string | undefined;
   dataDir: string;
   studioDir: string;
   demo: boolean;
@@ -23,6 +25,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env['HOST'] ?? '127.0.0.1',
     port,
     databaseUrl: env['DATABASE_URL'] || undefined,
+    applicationUrl: env['DATABASE_APP_URL'] || undefined,
     dataDir: resolve(env['PROTEAN_DATA_DIR'] ?? 'data'),
     studioDir: resolve(env['PROTEAN_STUDIO_DIR'] ?? new URL('../../studio/dist', import.meta.url).pathname),
     demo: env['PROTEAN_DEMO'] !== '0',

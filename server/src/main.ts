@@ -6,7 +6,7 @@ import { ensureDemoWorkspace } from './platform/demo-workspace.ts';
 import { rotateOperatorToken, storedOperatorTokenHash } from './platform/operator-token.ts';
 
 const config = readConfig();
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const db = await openDatabase({ databaseUrl: config.databaseUrl, applicationUrl: config.applicationUrl, dataDir: config.dataDir });
 await migrate(db);
 
 // Only a hash is kept, so a generated token can be shown this once and never again.
