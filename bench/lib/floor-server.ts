@@ -43,7 +43,6 @@ export interface FloorSpec {
 // server's own statement text and parameter builder.
 const ROW_COLUMNS = 'id, object_id, version, data, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by';
 const GET_SQL = `select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null`;
-const CHECK_LOOKUPS_SQL = 'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for share';
 // Like the server: every request is a transaction that sets the tenant for itself alone (reads
 // in one round trip with the begin; writes also take the revision fence and read the revision).
 const READ_BEGIN = (spec: FloorSpec) => beginTenantSql(spec.tenantId);
@@ -148,13 +147,10 @@ app.get('/get/:id', async (request, reply) => {
 app.post('/create', async (request, reply) => {
   const data = request.body as Record<string, unknown>;
   const id = newRecordId();
-  const target = data[spec.lookupFieldId];
+  // The insert checks and locks the lookup target itself, as the server's does.
   const row = await db.transaction(WRITE_BEGIN(spec), async (tx) => {
-    if (typeof target === 'string') {
-      const found = await tx.query(CHECK_LOOKUPS_SQL, [spec.tenantId, [target], [spec.lookupObjectId]]);
-      if (found.rows[0]?.['object_id'] !== spec.lookupObjectId) throw new Error('lookup target missing');
-    }
     const inserted = await tx.query(INSERT_RECORDS_SQL, insertRecordsParams(spec.tenantId, spec.object as ObjectDef, spec.userId, [{ id, data }]));
+    if (!inserted.rows[0]) throw new Error('lookup target missing');
     return inserted.rows[0];
   });
   return reply.status(201).send(row);

@@ -223,11 +223,15 @@ export class SavePipeline {
     });
     problems.push(...(await this.#beforeSave(ctx, scope, object, 'create', drafts, fields)));
     if (problems.length) throw invalid(model, words, object, problems);
-    await checkLookups(tx, model, object, drafts, principal.locale);
     await checkUsers(tx, model, object, drafts, principal.userId, principal.locale);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), drafts);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
+    // The insert checks and locks the lookup targets itself; when it writes nothing, one is missing.
     const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(INSERT_RECORDS_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, drafts));
+    if (rows.length < drafts.length) {
+      await checkLookups(tx, model, object, drafts, principal.locale);
+      throw new Error('The insert wrote fewer records than it was given, yet every lookup target exists');
+    }
     const byId = new Map(rows.map((r) => [r.id, r]));
     await this.#afterWrite(ctx, scope, object, 'create', drafts, fields);
     return drafts.map((p) => ({ ...byId.get(p.id)!, object_id: object.id, created_by: principal.userId, updated_by: principal.userId, data: p.data }));

@@ -2,13 +2,20 @@ import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
 
 /**
- * One statement writes new records, their lookup links and their outbox events: one round trip
- * and one JSON document to parse, however large the batch. Parameters: $1 the records as JSON,
- * $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link.
+ * One statement checks and locks the lookup targets, then writes the new records, their lookup
+ * links and their outbox events: one round trip and one JSON document to parse, however large
+ * the batch. When a target is missing (deleted, another object's, another tenant's) nothing is
+ * written and no row comes back; the caller then says which. Parameters: $1 the records as
+ * JSON, $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link, $6 and
+ * $7 the distinct (target id, target object) pairs the records point at.
  */
-export const INSERT_RECORDS_SQL = `with input as materialized (
+export const INSERT_RECORDS_SQL = `with targets as materialized (
+   select r.id from record r join unnest($6::uuid[], $7::text[]) as w(id, object_id) on r.id = w.id and r.object_id = w.object_id
+    where r.tenant_id = $2 and r.deleted_at is null order by r.id for share of r
+ ), input as materialized (
    select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
      with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
+    where (select count(*) from targets) = cardinality($6::uuid[])
  ), created as (
    insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
    select $2, i, $3, d, $4, $4, ${SLOT_COLUMNS.join(', ')} from input order by n
@@ -33,5 +40,20 @@ export function insertRecordsParams(tenantId: string, object: ObjectDef, userId:
       return row;
     }),
   );
-  return [input, tenantId, object.id, userId, linkedLookups(object, object.fields.filter((f) => !f.deletedAt)).map((f) => f.id)];
+  const live = object.fields.filter((f) => !f.deletedAt);
+  const targets = lookupTargets(live, records);
+  return [input, tenantId, object.id, userId, linkedLookups(object, live).map((f) => f.id), targets.map((t) => t.id), targets.map((t) => t.objectId)];
+}
+
+/** The distinct records that the lookups of `records` point at, each with the object it must be of. */
+export function lookupTargets(fields: readonly FieldDef[], records: readonly { data: Record<string, unknown> }[]): { id: string; objectId: string }[] {
+  const pairs = new Map<string, { id: string; objectId: string }>();
+  for (const field of fields) {
+    if (field.type !== 'lookup' || !field.lookup) continue;
+    for (const record of records) {
+      const id = record.data[field.id];
+      if (typeof id === 'string') pairs.set(`${id}:${field.lookup.objectId}`, { id, objectId: field.lookup.objectId });
+    }
+  }
+  return [...pairs.values()];
 }
