@@ -11,7 +11,8 @@
 // BENCH_DURATION (seconds per run, 10), BENCH_ROUNDS (2), BENCH_SKIP_PG=1, BENCH_SKIP_PGLITE=1,
 // BENCH_CPU_PROF=get|list|batch (writes a --cpu-prof profile of the server covering the get runs,
 // the list runs, or setup plus the batch-insert run, into the run's log folder), BENCH_RESULTS
-// (the results file, bench/results.json).
+// (the results file, bench/results.json), BENCH_BASELINE_ROOT=<checkout> (that checkout's
+// server joins the PostgreSQL list rounds as `baseline`: a before/after in the same rounds).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,13 +111,13 @@ const bestP95 = (rs: LoadResult[]) => {
 };
 
 // ---------------------------------------------------------------- Protean server
-function startProtean(label: string, env: Record<string, string>, port: number, extraArgs: string[] = []): Child {
+function startProtean(label: string, env: Record<string, string>, port: number, extraArgs: string[] = [], checkout = root): Child {
   const child = startNode(
     `protean-${label}`,
-    [...extraArgs, '--no-node-snapshot', join(root, 'server/src/main.ts')],
+    [...extraArgs, '--no-node-snapshot', join(checkout, 'server/src/main.ts')],
     { HOST: '127.0.0.1', PORT: String(port), PROTEAN_DEMO: '0', PROTEAN_LOG: '0', ...env },
     join(runDir, `protean-${label}.log`),
-    root,
+    checkout,
   );
   children.add(child);
   return child;
@@ -396,6 +397,16 @@ async function benchPostgres(): Promise<void> {
       protean = startProtean('pg-prof', env, port, ['--cpu-prof', `--cpu-prof-dir=${runDir}`]);
       await waitForHttp(protean, `${base}/readyz`);
     }
+    // Another checkout's server over the same database, in the same list rounds: a before/after.
+    const baselineRoot = process.env['BENCH_BASELINE_ROOT'];
+    let baselineBase = '';
+    if (baselineRoot) {
+      const baselinePort = await freePort();
+      const baseline = startProtean('pg-baseline', env, baselinePort, [], resolve(baselineRoot));
+      cleanup.unshift(() => stopChild(baseline));
+      baselineBase = `http://127.0.0.1:${baselinePort}`;
+      await waitForHttp(baseline, `${baselineBase}/readyz`);
+    }
     log('list (filter picklist + number, sort date, limit 50, expand lookup)');
     const paths = listPaths();
     // A list statement keeps running in Postgres after its HTTP request timed out; cancel
@@ -405,6 +416,7 @@ async function benchPostgres(): Promise<void> {
       if (rows.length) log(`  cancelled ${rows.length} list statements still running`);
     };
     const listSpec = { allowTimeouts: true, timeoutSec: LIST_TIMEOUT_S };
+    const baselineSide: Record<string, Side> = baselineRoot ? { baseline: { url: baselineBase, spec: { method: 'GET', paths: paths.protean, headers: t.auth, ...listSpec } } } : {};
     const listRuns = await compare(
       'list',
       {
@@ -412,12 +424,15 @@ async function benchPostgres(): Promise<void> {
         floor: { url: floorBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } },
         floorOwner: { url: ownerBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } },
         textbook: { url: book.base, spec: { method: 'GET', paths: textbookListPaths(), ...listSpec } },
+        ...baselineSide,
       },
       cancelLeftovers,
     );
     const listUnit = `ms p95 at ${(Number(counts[0]!['mine']) / 1e6).toFixed(2)}M records (${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s, timeouts ${LIST_TIMEOUT_S} s count as slowest)`;
     record('rest.list.p95_ms', bestP95(listRuns.protean), listUnit, bestP95(listRuns.floor));
     results['rest.list.rps'] = { value: round(bestRps(listRuns.protean)!, 2), unit: 'req/s (same list runs; informational)', floor: round(bestRps(listRuns.floor)!, 2) };
+    const baselineRuns = (listRuns as Record<string, LoadResult[] | undefined>)['baseline'];
+    if (baselineRuns) results['baseline.rest.list.p95_ms'] = { value: bestP95(baselineRuns), unit: `${listUnit}; the server of BENCH_BASELINE_ROOT in the same rounds; informational`, floor: null };
     const ownerP95 = bestP95(listRuns.floorOwner);
     results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler logged in as the table owner (RLS not applied); informational`, floor: null };
     record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${book.records.toLocaleString('en')} customers`);
@@ -605,7 +620,9 @@ function textbookListPaths(): string[] {
 function startFloor(label: string, spec: FloorSpec): Child {
   const file = join(runDir, `floor-${label}.json`);
   writeFileSync(file, JSON.stringify(spec));
-  const child = startNode(`floor-${label}`, [join(root, 'bench/lib/floor-server.ts'), file], {}, join(runDir, `floor-${label}.log`), root);
+  // With BENCH_CPU_PROF=list the floor is profiled too, for a side-by-side of the same list load.
+  const prof = process.env['BENCH_CPU_PROF'] === 'list' && label === 'pg' ? ['--cpu-prof', `--cpu-prof-dir=${join(runDir, 'floor-prof')}`] : [];
+  const child = startNode(`floor-${label}`, [...prof, join(root, 'bench/lib/floor-server.ts'), file], {}, join(runDir, `floor-${label}.log`), root);
   children.add(child);
   return child;
 }

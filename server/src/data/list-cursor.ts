@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { fieldType, type ObjectDef, type SortKey } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
@@ -80,7 +80,8 @@ const refused = (why: string) => validationError('The cursor is invalid', [{ fie
 export class ListCursors {
   readonly #db: Database;
   readonly #configured: string | undefined;
-  #key: Promise<Buffer> | undefined;
+  // A key object, imported once: every list page with a next page signs a cursor.
+  #key: Promise<KeyObject> | undefined;
 
   constructor(db: Database, secret: string | undefined = process.env['PROTEAN_CURSOR_SECRET']) {
     this.#db = db;
@@ -114,12 +115,12 @@ export class ListCursors {
     return { values, id: id as string };
   }
 
-  #sign(key: Buffer, binding: string, payload: string): Buffer {
+  #sign(key: KeyObject, binding: string, payload: string): Buffer {
     return createHmac('sha256', key).update(binding).update('\n').update(payload).digest();
   }
 
-  #keyOnce(): Promise<Buffer> {
-    this.#key ??= this.#loadKey().catch((error: unknown) => {
+  #keyOnce(): Promise<KeyObject> {
+    this.#key ??= this.#loadKey().then((key) => createSecretKey(key), (error: unknown) => {
       this.#key = undefined;
       throw error;
     });

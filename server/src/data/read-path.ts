@@ -48,15 +48,15 @@ export class ReadPath {
       return { rows, total };
     });
     const page = rows.slice(0, query.limit);
+    const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
     const data = page.map((row) => {
       const record = toApiRecord(model, query.object, row, query.select);
-      query.expand.forEach((field, i) => {
-        const id = row[`e${i}_id`];
-        if (typeof id !== 'string') return;
-        const target = model.objectById(String(row[`e${i}_object`]));
-        const data = row[`e${i}_data`] as Record<string, unknown>;
-        if (target) record[field.apiName] = expanded(model, target, id, data);
-      });
+      for (const column of expansions) {
+        const id = row[column.id];
+        if (typeof id !== 'string') continue;
+        const target = model.objectById(String(row[column.object]));
+        if (target) record[column.name] = expanded(model, target, id, row[column.data] as Record<string, unknown>);
+      }
       return record;
     });
     const last = page[page.length - 1];

@@ -12,6 +12,7 @@ export class TenantModel {
   readonly #fieldsByName = new Map<string, Map<string, FieldDef>>();
   readonly #fieldsById = new Map<string, Map<string, FieldDef>>();
   readonly #memo = new Map<string, unknown>();
+  readonly #liveFields = new WeakMap<ObjectDef, readonly FieldDef[]>();
   /** Planned list queries by their query string; bounded because clients choose the keys. */
   readonly queryPlans = new BoundedCache<string, QueryPlanResult>(256);
 
@@ -59,8 +60,11 @@ export class TenantModel {
     return this.#fieldsById.get(object.id)?.get(id);
   }
 
-  liveFields(object: ObjectDef): FieldDef[] {
-    return object.fields.filter((f) => !f.deletedAt);
+  /** Memoised by the object itself: a list maps every row and every expanded record over them. */
+  liveFields(object: ObjectDef): readonly FieldDef[] {
+    let live = this.#liveFields.get(object);
+    if (!live) this.#liveFields.set(object, (live = object.fields.filter((f) => !f.deletedAt)));
+    return live;
   }
 
   /** Lookup fields of every object that point at `target`. */
