@@ -30,7 +30,8 @@ export function parseListRequest(model: TenantModel, object: ObjectDef, request:
     ...(request.fields ? { fields: request.fields } : {}),
     ...(request.expand ? { expand: request.expand } : {}),
   };
-  const planned = model.queryPlans.getOrCreate(`${object.id}\n${JSON.stringify(params)}`, () => planQuery(model.snapshot, object.id, params));
+  const shape = `${object.id}\n${JSON.stringify(params)}`;
+  const planned = model.queryPlans.getOrCreate(shape, () => planQuery(model.snapshot, object.id, params));
   if (!planned.ok) {
     const problems = planned.errors.map((e) => ({ field: e.field || e.param, code: e.code, message: e.message, param: e.param, ...(e.path ? { path: e.path } : {}) }));
     throw validationError(problems.length === 1 ? `'${problems[0]!.field}': ${problems[0]!.message}` : `${problems.length} problems in the query`, problems, 400);
@@ -48,6 +49,7 @@ export function parseListRequest(model: TenantModel, object: ObjectDef, request:
     after: undefined,
     cursor: { token: request.cursor, scope: listScope(model.tenantId, object, request.filter, request.sort, sort) },
     withTotal: request.count === true,
+    shape,
   };
 }
 

@@ -41,7 +41,8 @@ export class ReadPath {
   async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     const { model } = ctx;
     const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
-    const sql = compileListQuery(ctx.principal.tenantId, { ...query, after });
+    const compile = () => compileListQuery(ctx.principal.tenantId, { ...query, after });
+    const sql = after === undefined && query.shape !== undefined ? model.compiledLists.getOrCreate(`${query.shape}\n${query.limit}`, compile) : compile();
     const { rows, total } = await this.#db.withTenant(ctx.principal.tenantId, async (q) => {
       const rows = await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params);
       const total = query.withTotal ? ((await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined;

@@ -1,5 +1,6 @@
 import { BoundedCache, withTerms, type FieldDef, type ObjectDef, type QueryPlanResult, type Snapshot } from '@protean/metadata';
 import { localeOf, Words } from '../metadata/words.ts';
+import type { CompiledList } from './sql/compile-list-query.ts';
 
 /**
  * One tenant's metadata at one revision, indexed for the request path. Built once per
@@ -15,6 +16,8 @@ export class TenantModel {
   readonly #liveFields = new WeakMap<ObjectDef, readonly FieldDef[]>();
   /** Planned list queries by their query string; bounded because clients choose the keys. */
   readonly queryPlans = new BoundedCache<string, QueryPlanResult>(256);
+  /** First pages of planned list queries, compiled, by shape and limit (parameters are values, not text). */
+  readonly compiledLists = new BoundedCache<string, CompiledList>(256);
 
   constructor(tenantId: string, snapshot: Snapshot) {
     this.tenantId = tenantId;

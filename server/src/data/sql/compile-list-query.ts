@@ -10,6 +10,8 @@ export interface ListQuery {
   limit: number;
   /** Sort-key values and id of the last row of the previous page. */
   after: { values: unknown[]; id: string } | undefined;
+  /** The planned request this query came from: within one model, equal shapes and limits compile alike. */
+  shape?: string | undefined;
 }
 
 export interface CompiledList {
