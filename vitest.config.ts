@@ -24,6 +24,9 @@ const databaseEnv = (name: string) => (name === 'server' && postgresUrl ? { setu
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Most test time is spent waiting on a database, a server or a browser, not on a core: on a
+    // 2-core machine the default (one worker) ran the files one after another.
+    maxWorkers: 4,
     execArgv: ['--no-node-snapshot'],
     environment: 'node',
     testTimeout: 30_000,

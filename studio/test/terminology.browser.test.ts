@@ -122,6 +122,9 @@ async function findOldWords(p: Page, label: string): Promise<Finding[]> {
   return found.map((f) => ({ page: label, ...f }));
 }
 
+/** Where the studio shows a problem: an alert, a field error, an error box or a toast. */
+const SHOWN_PROBLEM = '[role=alert], .field-error, .error-box, .error-detail, [aria-invalid="true"], .toasts > *';
+
 /** Waits until the route's chunk, its data and its lazy lists have arrived. */
 async function settle(p: Page) {
   await p.waitForLoadState('networkidle').catch(() => {});
@@ -177,7 +180,7 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await record('command palette');
   await shot(page, `terminology-${locale}-palette`);
   await page.locator('.palette-input').fill('Mei');
-  await page.waitForTimeout(500);
+  await page.locator('dialog.palette').getByText(/Mei/).first().waitFor();
   await settle(page);
   await record('command palette (searching)');
   await page.keyboard.press('Escape');
@@ -193,7 +196,7 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await page.goto(`${base}/o/customer/new`);
   await settle(page);
   await page.locator('main form button[type=submit]').first().click();
-  await page.waitForTimeout(400);
+  await page.locator(SHOWN_PROBLEM).first().waitFor();
   await record('create form with validation errors');
   await shot(page, `terminology-${locale}-validation`);
 
@@ -210,7 +213,7 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await confirm.waitFor();
   await record('delete confirmation');
   await confirm.getByRole('button', { name: any('Delete', '删除') }).click();
-  await page.waitForTimeout(800);
+  await page.locator(SHOWN_PROBLEM).first().waitFor();
   await settle(page);
   await record('refused record delete');
   await shot(page, `terminology-${locale}-refused-delete`);
@@ -220,7 +223,7 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await settle(page);
   await api(page, 'PATCH', `/records/customer/${ids['customer']}`, { last_name: `Chen ${locale}` });
   await page.locator('main form button[type=submit]').first().click();
-  await page.waitForTimeout(800);
+  await page.locator(SHOWN_PROBLEM).first().waitFor();
   await record('stale edit');
   await shot(page, `terminology-${locale}-stale`);
 
