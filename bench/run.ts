@@ -432,7 +432,8 @@ async function benchPostgres(): Promise<void> {
     record('rest.list.p95_ms', bestP95(listRuns.protean), listUnit, bestP95(listRuns.floor));
     results['rest.list.rps'] = { value: round(bestRps(listRuns.protean)!, 2), unit: 'req/s (same list runs; informational)', floor: round(bestRps(listRuns.floor)!, 2) };
     const baselineRuns = (listRuns as Record<string, LoadResult[] | undefined>)['baseline'];
-    if (baselineRuns) results['baseline.rest.list.p95_ms'] = { value: bestP95(baselineRuns), unit: `${listUnit}; the server of BENCH_BASELINE_ROOT in the same rounds; informational`, floor: null };
+    const baselineP95 = baselineRuns ? bestP95(baselineRuns) : null;
+    if (baselineRuns) results['baseline.rest.list.p95_ms'] = { value: baselineP95 === null ? null : round(baselineP95, 2), unit: `${listUnit}; the server of BENCH_BASELINE_ROOT in the same rounds; informational`, floor: null };
     const ownerP95 = bestP95(listRuns.floorOwner);
     results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler logged in as the table owner (RLS not applied); informational`, floor: null };
     record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${book.records.toLocaleString('en')} customers`);
@@ -653,7 +654,7 @@ async function verifySameSql(server: PostgresServer, client: pg.Client, base: st
   const after = text.slice(text.lastIndexOf(marker));
   const statements = [...after.matchAll(/LOG:\s+(?:execute [^:]*|statement): ([\s\S]*?)(?=\n\S[^\n]*(?:LOG|DETAIL|ERROR):|\n*$)/g)].map((m) => m[1]!.replace(/\s+/g, ' ').trim());
   const lists = statements.filter((s) => s.startsWith('select r.id') || s.startsWith('select p.*'));
-  const gets = statements.filter((s) => s.startsWith('select id, object_id, version') && s.includes('and id = $2'));
+  const gets = statements.filter((s) => (s.startsWith('select id, object_id, version') && s.includes('and id = $2')) || s.startsWith('select * from tenant_record('));
   writeFileSync(join(runDir, 'same-sql.txt'), statements.join('\n\n') + '\n');
   const same = lists.length === 2 && lists[0] === lists[1] && gets.length === 2 && gets[0] === gets[1];
   notes.push(same ? 'Checked in this run (log_statement = all): the server and the floor sent byte-identical list and get-by-id statements.' : `The statement check found ${lists.length} list and ${gets.length} get statements that did not pair up; see same-sql.txt.`);
