@@ -122,7 +122,7 @@ describe('the policy is estimated like the tenant filter it repeats', () => {
     };
     const asOwner = planRows(await h.db.system((q) => q.query(statement)));
     const asApp = planRows(await h.db.withTenant(t.id, (q) => q.query(statement)));
-    expect(asOwner).toBeGreaterThan(100);
+    expect(asOwner).toBeGreaterThan(0);
     expect(asApp).toBe(asOwner);
   });
 });

@@ -84,10 +84,10 @@ export function fenceSql(tenantId: string, mode: 'shared' | 'exclusive'): string
 /**
  * Opens a fenced write in one round trip: the tenant, the shared fence and the current revision
  * come from `begin_tenant_write` (migration 17), whose statements PL/pgSQL plans once per
- * connection; the write's own statements use generic plans from their first execution.
+ * connection.
  */
 export function beginWriteSql(tenantId: string, role?: string): string {
   if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
   const setRole = role ? `set local role ${role};` : '';
-  return `begin;${setRole}set local plan_cache_mode = force_generic_plan;select begin_tenant_write('${tenantId.toLowerCase()}') as current_revision`;
+  return `begin;${setRole}select begin_tenant_write('${tenantId.toLowerCase()}') as current_revision`;
 }

@@ -170,13 +170,19 @@ function randomPassword(): string {
 // Statements the application sends again and again are prepared once per connection, so
 // Postgres parses and plans them once, not on every call (that was ~40 % of a create's time in
 // Postgres). Names come from the text; a connection keeps at most this many, the rest run unnamed.
+// A statement carrying a set (a batch: an array of several values, or a large JSON document) is
+// never prepared: a plan cached for one record would serve a thousand, and planning once per
+// batch costs nothing next to it.
 const PREPARED_PER_CONNECTION = 200;
+const SET_SIZED_TEXT = 4096;
+
+const carriesSet = (values: readonly unknown[]) => values.some((v) => (Array.isArray(v) && v.length > 1) || (typeof v === 'string' && v.length > SET_SIZED_TEXT));
 const statementNames = new Map<string, string>();
 const preparedCounts = new WeakMap<pg.PoolClient, Set<string>>();
 
 function prepared(client: pg.PoolClient, text: string, params: readonly unknown[] | undefined): pg.QueryConfig {
   const values = params as unknown[] | undefined;
-  if (!values?.length) return { text, values };
+  if (!values?.length || carriesSet(values)) return { text, values };
   let name = statementNames.get(text);
   if (!name) {
     name = `p_${createHash('sha1').update(text).digest('base64url')}`;

@@ -4,8 +4,25 @@ import type { OutboxPosition } from './outbox-reader.ts';
 // Advisory lock class of consumer checkpoints; the object id is the hash of the consumer's name.
 const CHECKPOINT_LOCK = 4613;
 
-export async function ensureCheckpoint(q: Queryable, consumer: string): Promise<void> {
-  await q.query('insert into outbox_checkpoint (consumer) values ($1) on conflict do nothing', [consumer]);
+/**
+ * A new consumer starts at the beginning of the outbox, or `now`: after the last event every
+ * transaction older than the running ones committed (what a webhook registered today wants).
+ * Events of transactions still running lie after that position, so none is skipped.
+ */
+export async function ensureCheckpoint(q: Queryable, consumer: string, startAt: 'beginning' | 'now' = 'beginning'): Promise<void> {
+  if (startAt === 'beginning') {
+    await q.query('insert into outbox_checkpoint (consumer) values ($1) on conflict do nothing', [consumer]);
+    return;
+  }
+  await q.query(
+    `insert into outbox_checkpoint (consumer, txid, id)
+     select $1, coalesce(t.txid, '0'::xid8), coalesce(t.id, 0)
+       from (select 1) one left join lateral (
+         select txid, id from outbox where txid < pg_snapshot_xmin(pg_current_snapshot()) order by txid desc, id desc limit 1
+       ) t on true
+     on conflict do nothing`,
+    [consumer],
+  );
 }
 
 /**

@@ -15,6 +15,8 @@ export interface OutboxConsumerOptions {
   /** Names the checkpoint; processes running the same name share it and never both deliver a batch. */
   name: string;
   handle: OutboxHandler;
+  /** Where a consumer whose name is new starts: the whole outbox (default) or what commits from now on. */
+  startAt?: 'beginning' | 'now';
   batchSize?: number;
   /** Safety net for lost notices: the outbox is read at least this often. */
   pollMs?: number;
@@ -41,6 +43,7 @@ interface BatchResult {
 export class OutboxConsumer {
   readonly #db: Database;
   readonly #name: string;
+  readonly #startAt: 'beginning' | 'now';
   readonly #handle: OutboxHandler;
   readonly #options: typeof DEFAULTS;
   readonly #onError: (error: unknown, attempt: number) => void;
@@ -53,6 +56,7 @@ export class OutboxConsumer {
     if (!options.name) throw new Error('An outbox consumer needs a name');
     this.#db = db;
     this.#name = options.name;
+    this.#startAt = options.startAt ?? 'beginning';
     this.#handle = options.handle;
     this.#options = {
       batchSize: options.batchSize ?? DEFAULTS.batchSize,
@@ -63,10 +67,10 @@ export class OutboxConsumer {
     this.#onError = options.onError ?? ((error, attempt) => console.error(`outbox consumer ${this.#name}: batch failed (attempt ${attempt})`, error));
   }
 
-  /** Creates the checkpoint at the start of the outbox if this name is new, then delivers until `stop`. */
+  /** Creates the checkpoint if this name is new (see `startAt`), then delivers until `stop`. */
   async start(): Promise<void> {
     if (this.#running) return;
-    await this.#db.system((tx) => ensureCheckpoint(tx, this.#name));
+    await this.#db.system((tx) => ensureCheckpoint(tx, this.#name, this.#startAt));
     await this.#db.listen(OUTBOX_CHANNEL, () => this.wake());
     this.#db.onReconnect(() => this.wake());
     this.#running = this.#loop();
@@ -80,7 +84,7 @@ export class OutboxConsumer {
 
   /** One batch, outside the loop (tests, scripts): the number of events handled. Throws what the handler threw. */
   async deliverOnce(): Promise<number> {
-    await this.#db.system((tx) => ensureCheckpoint(tx, this.#name));
+    await this.#db.system((tx) => ensureCheckpoint(tx, this.#name, this.#startAt));
     return (await this.#batch()).delivered;
   }
 
