@@ -98,9 +98,10 @@ export async function checkUsers(tx: Queryable, model: TenantModel, object: Obje
 
 /**
  * Every lookup value must name a live record of the target object in this tenant; other
- * tenants' ids look exactly like missing ones. The targets are locked (FOR SHARE, which a soft
- * delete's row lock waits for), so none is deleted before this transaction commits, and a
- * delete that came first makes the lookup fail here.
+ * tenants' ids look exactly like missing ones. The targets are locked FOR KEY SHARE: a delete
+ * takes FOR UPDATE on its record first, which waits for that lock, so none is deleted before this
+ * transaction commits, and a delete that came first makes the lookup fail here. Edits of the
+ * target (no key update) do not wait for it.
  */
 export async function checkLookups(tx: Queryable, model: TenantModel, object: ObjectDef, records: PendingRecord[], locale?: string): Promise<void> {
   const words = model.words(locale);
@@ -113,7 +114,7 @@ export async function checkLookups(tx: Queryable, model: TenantModel, object: Ob
   }
   if (wanted.size === 0) return;
   const found = await tx.query<{ id: string; object_id: string }>(
-    'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for share',
+    'select id, object_id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for key share',
     [model.tenantId, [...wanted], lookups.map((f) => f.lookup?.objectId ?? '')],
   );
   const objectOf = new Map(found.map((row) => [row.id, row.object_id]));

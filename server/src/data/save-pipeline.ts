@@ -115,7 +115,7 @@ export class SavePipeline {
         const live = new Set(
           (
             await tx.query<{ id: string }>(
-              'select id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for share',
+              'select id from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null order by id for key share',
               [tenantId, targets, lookups.map((f) => f.lookup?.objectId ?? '')],
             )
           ).map((r) => r.id),

@@ -11,7 +11,7 @@ import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
  */
 export const INSERT_RECORDS_SQL = `with targets as materialized (
    select r.id from record r join unnest($6::uuid[], $7::text[]) as w(id, object_id) on r.id = w.id and r.object_id = w.object_id
-    where r.tenant_id = $2 and r.deleted_at is null order by r.id for share of r
+    where r.tenant_id = $2 and r.deleted_at is null order by r.id for key share of r
  ), input as materialized (
    select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
      with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
