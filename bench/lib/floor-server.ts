@@ -46,7 +46,8 @@ const GET_SQL = `select ${ROW_COLUMNS} from record where tenant_id = $1 and id =
 // Like the server: every request is a transaction that sets the tenant for itself alone (reads
 // in one round trip with the begin; writes also take the revision fence and read the revision).
 const READ_BEGIN = (spec: FloorSpec) => beginTenantSql(spec.tenantId);
-const WRITE_BEGIN = (spec: FloorSpec) => beginWriteSql(spec.tenantId);
+const WRITE_BEGIN = (spec: FloorSpec) =>
+  spec.genericPlans ? beginWriteSql(spec.tenantId).replace('begin;', 'begin;set local plan_cache_mode = force_generic_plan;') : beginWriteSql(spec.tenantId);
 // The server's get: one statement whose function sets the tenant for itself (migration 17).
 const SCOPED_GET_SQL = 'select * from tenant_record($1, $2, $3)';
 
