@@ -160,4 +160,13 @@ describe('cursor pagination', () => {
       expect(ids, sort).toHaveLength(23);
     }
   });
+
+  it('a list asked for system fields by name answers their values, not null', async () => {
+    const id = await newOrganization('Fields Org');
+    const r = await t.api('GET', `/records/organization?fields=id,created_at,created_by,name&filter=${encodeURIComponent(JSON.stringify({ field: 'id', op: 'eq', value: id }))}`);
+    expect(r.statusCode, r.body).toBe(200);
+    const [row] = json<{ data: Record<string, unknown>[] }>(r).data;
+    expect(row).toMatchObject({ id, created_by: t.adminId, name: 'Fields Org' });
+    expect(typeof row!['created_at']).toBe('string');
+  });
 });

@@ -1,4 +1,4 @@
-import { fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fromStoredValue, systemFieldIds, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { TenantModel } from './tenant-model.ts';
 
 /** A record row as stored: values keyed by field id, picklists by value id. */
@@ -32,7 +32,11 @@ export function toApiRecord(model: TenantModel, object: ObjectDef, row: RecordRo
     out['deleted_at'] = row.deleted_at;
     out['deleted_by'] = row.deleted_by ?? null;
   }
-  for (const field of select ?? model.liveFields(object)) out[field.apiName] = fromStoredValue(field, row.data[field.id]) ?? null;
+  for (const field of select ?? model.liveFields(object)) {
+    // A selected system field (`fields=id,created_at`) is a record column, already set above.
+    if (systemFieldIds.has(field.id)) continue;
+    out[field.apiName] = fromStoredValue(field, row.data[field.id]) ?? null;
+  }
   return out;
 }
 
