@@ -55,39 +55,39 @@ export async function queryOne<Row>(q: Queryable, sql: string, params?: readonly
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A tenant id as an SQL literal: checked to be a UUID, so it is safe to inline. */
+function tenantLiteral(tenantId: string): string {
+  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
+  return `'${tenantId.toLowerCase()}'`;
+}
+
+/** `begin`, then (PGlite) the application role for this transaction only, then `statement`: one round trip. */
+const begin = (statement: string, role: string | undefined) => `begin;${role ? `set local role ${role};` : ''}${statement}`;
+
 /**
- * The statement that opens a tenant transaction. The tenant id is checked to be a UUID and
- * inlined, so opening and scoping the transaction is one round trip; `set_config(…, true)`
- * lasts until the transaction ends, so a pooled connection never carries a tenant over.
+ * The statement that opens a tenant transaction. The tenant id is inlined, so opening and
+ * scoping the transaction is one round trip; `set_config(…, true)` lasts until the transaction
+ * ends, so a pooled connection never carries a tenant over.
  */
 export function beginTenantSql(tenantId: string, role?: string): string {
-  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
-  const setRole = role ? `set local role ${role};` : '';
-  return `begin;${setRole}select set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`;
-}
-
-// Advisory lock class of the revision fence; the object id is the hash of the tenant id.
-const REVISION_FENCE = 4612;
-
-/**
- * Record writes hold the fence shared (`begin_tenant_write`), metadata changes exclusive: a change
- * waits for the writes in flight and holds new ones back until it commits, so a write never
- * commits against a model other than the one it validated with. The revision is read after the
- * lock is granted, in a statement of its own, so with a snapshot taken after the wait.
- */
-export function fenceSql(tenantId: string, mode: 'shared' | 'exclusive'): string {
-  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
-  const id = tenantId.toLowerCase();
-  return `select pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}(${REVISION_FENCE}, hashtext('${id}'))`;
+  return begin(`select set_config('app.tenant_id', ${tenantLiteral(tenantId)}, true)`, role);
 }
 
 /**
- * Opens a fenced write in one round trip: the tenant, the shared fence and the current revision
- * come from `begin_tenant_write` (migration 17), whose statements PL/pgSQL plans once per
- * connection.
+ * Opens a fenced write in one round trip: the tenant, the revision fence held shared and the
+ * current revision come from `begin_tenant_write` (migration 17), whose statements PL/pgSQL
+ * plans once per connection.
  */
 export function beginWriteSql(tenantId: string, role?: string): string {
-  if (!UUID.test(tenantId)) throw new Error('A tenant id is a UUID');
-  const setRole = role ? `set local role ${role};` : '';
-  return `begin;${setRole}select begin_tenant_write('${tenantId.toLowerCase()}') as current_revision`;
+  return begin(`select begin_tenant_write(${tenantLiteral(tenantId)}) as current_revision`, role);
+}
+
+/**
+ * The revision fence held exclusively, as a metadata change takes it: record writes hold it shared
+ * (`begin_tenant_write`, same lock class 4612 and key), so a change waits for the writes in flight
+ * and holds new ones back until it commits, and a write never commits against a model other than
+ * the one it validated with.
+ */
+export function exclusiveFenceSql(tenantId: string): string {
+  return `select pg_advisory_xact_lock(4612, hashtext(${tenantLiteral(tenantId)}))`;
 }

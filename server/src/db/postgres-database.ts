@@ -75,16 +75,7 @@ export class PostgresDatabase implements Database {
 
   async scoped<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
     if (!this.#app) throw new Error('The application connection is not open yet (run migrations first)');
-    const client = await this.#app.connect();
-    let broken = false;
-    const lost = () => (broken = true);
-    client.on('error', lost);
-    try {
-      return (await client.query(prepared(client, sql, params))).rows as Row[];
-    } finally {
-      client.removeListener('error', lost);
-      client.release(broken);
-    }
+    return withClient(this.#app, async (client) => (await client.query(prepared(client, sql, params))).rows as Row[]);
   }
 
   withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
@@ -130,31 +121,38 @@ function newPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
-async function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryable) => Promise<T>, prepare: boolean, opened?: (results: unknown) => void): Promise<T> {
+/**
+ * A checked-out client for `use`, released after. The pool listens for errors of idle clients
+ * only: a connection that dies while checked out (a server restart between two statements)
+ * would otherwise emit an unhandled 'error' and end the process. The failed statement rejects
+ * on its own; the client is then discarded, as it is when `use` marks it broken.
+ */
+async function withClient<T>(pool: pg.Pool, use: (client: pg.PoolClient, markBroken: () => void) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
-  // The pool listens for errors of idle clients only: a connection that dies while checked out
-  // (a server restart between two statements) would otherwise emit an unhandled 'error' and end
-  // the process. The failed statement rejects on its own; the client is then discarded.
   const lost = () => (broken = true);
   client.on('error', lost);
   try {
-    const results: unknown = await client.query(begin);
-    opened?.(results);
-    const result = await work(wrap(client, prepare));
-    await client.query('commit');
-    return result;
-  } catch (error) {
-    try {
-      await client.query('rollback');
-    } catch {
-      broken = true;
-    }
-    throw error;
+    return await use(client, lost);
   } finally {
     client.removeListener('error', lost);
     client.release(broken);
   }
+}
+
+function inTransaction<T>(pool: pg.Pool, begin: string, work: (tx: Queryable) => Promise<T>, prepare: boolean, opened?: (results: unknown) => void): Promise<T> {
+  return withClient(pool, async (client, markBroken) => {
+    try {
+      const results: unknown = await client.query(begin);
+      opened?.(results);
+      const result = await work(wrap(client, prepare));
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(markBroken);
+      throw error;
+    }
+  });
 }
 
 /** The rows of the last statement of a simple query (pg answers an array for several statements). */

@@ -2,7 +2,7 @@ import { BoundedCache, assignIndexSlots, diffSnapshots, findTermSet, planChange,
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
-import { fenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
+import { exclusiveFenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, runDataChecks } from './data-checks.ts';
@@ -139,7 +139,7 @@ export class MetadataService {
   ): Promise<{ revision: number; diff: unknown } | null> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
       // Waits for record writes in flight and holds new ones until this revision commits.
-      await tx.query(fenceSql(principal.tenantId, 'exclusive'));
+      await tx.query(exclusiveFenceSql(principal.tenantId));
       const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
       if (!tenant) throw notFound('No such tenant');
       const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
