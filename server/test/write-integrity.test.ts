@@ -18,6 +18,20 @@ async function contextOf(t: TestTenant): Promise<RequestContext> {
   return { principal: principalOf(t), model: await h.server.metadata.model(t.id) };
 }
 
+/** Whether some backend waits on a lock that backend `pid` holds. */
+async function blockedBy(pid: number): Promise<boolean> {
+  const [row] = await h.db.system((q) => q.query<{ waiting: boolean }>('select exists (select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))) as waiting', [pid]));
+  return row!.waiting;
+}
+
+async function waitUntil(what: string, condition: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 async function ok(response: { statusCode: number; body: string }, status = 200): Promise<void> {
   expect(response.statusCode, response.body).toBe(status);
 }
@@ -146,16 +160,20 @@ describe('integrity under concurrency', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let linked!: () => void;
     const linkedNow = new Promise<void>((resolve) => (linked = resolve));
-    const link = h.server.data.save.inScope(ctx, async (_scope, inner) => {
+    let linkPid: number | undefined;
+    const link = h.server.data.save.inScope(ctx, async (scope, inner) => {
       const customer = await h.server.data.create(inner, inner.model.object('customer')!, { first_name: 'Late', last_name: 'Link', organization: org });
+      if (h.db.kind === 'postgres') linkPid = (await scope.tx.query<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid;
       linked();
       await gate;
       return String(customer['id']);
     });
     await linkedNow;
     const deleting = t.api('DELETE', `/records/organization/${org}`);
-    // On PGlite the delete queues behind the open transaction; on PostgreSQL it waits on the row lock.
-    setTimeout(release, 50);
+    // On PostgreSQL the link is released once the delete is seen waiting on it; on PGlite the
+    // delete queues behind the open transaction whenever it comes, so it is released at once.
+    if (linkPid !== undefined) await waitUntil('the delete to wait on the link', () => blockedBy(linkPid!));
+    release();
     const customer = await link;
     const deleted = await deleting;
     expect(deleted.statusCode, deleted.body).toBe(204);

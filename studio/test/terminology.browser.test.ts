@@ -127,8 +127,8 @@ const SHOWN_PROBLEM = '[role=alert], .field-error, .error-box, .error-detail, [a
 
 /** Waits until the route's chunk, its data and its lazy lists have arrived. */
 async function settle(p: Page) {
-  await p.waitForLoadState('networkidle').catch(() => {});
-  await p.locator('.loading').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+  await p.waitForLoadState('networkidle');
+  await p.waitForFunction(() => !document.querySelector('.loading'));
   await p.locator('main#main').waitFor();
 }
 
@@ -186,8 +186,8 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await page.keyboard.press('Escape');
 
   // Quick create from the top bar.
-  await page.locator('.topbar').getByRole('button', { name: any('Quick create', '快速新建') }).click().catch(() => {});
-  await page.getByRole('dialog').first().waitFor().catch(() => {});
+  await page.locator('.topbar').getByRole('button', { name: any('Quick create', '快速新建') }).click();
+  await page.getByRole('dialog').first().waitFor();
   await settle(page);
   await record('quick create dialog');
   await page.keyboard.press('Escape');
@@ -245,13 +245,14 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await page.getByRole('dialog').waitFor();
   await record('object delete confirmation');
   await page.getByRole('dialog').getByRole('button', { name: any('Delete', '删除') }).click();
-  await page.getByRole('alert').first().waitFor().catch(() => {});
+  await page.getByRole('alert').first().waitFor();
   await record('refused object delete');
   await shot(page, `terminology-${locale}-refused-object-delete`);
   await visit('/setup/navigation', undefined, 'setup-navigation');
   await visit('/setup/revisions', undefined, 'setup-revisions');
   await visit('/setup/users', undefined, 'setup-users');
-  await page.getByRole('button', { name: any('New staff member', '新建医护人员') }).click().catch(() => {});
+  await page.getByRole('button', { name: any('New staff member', '新建医护人员') }).click();
+  await page.getByRole('dialog').waitFor();
   await record('new user dialog');
   await page.keyboard.press('Escape');
   await visit('/setup/api-keys', undefined, 'setup-api-keys');
