@@ -389,7 +389,9 @@ async function applyMigrations(db: Database): Promise<void> {
   });
 }
 
+/** Every known migration is applied; ids need not arrive in order, so a gap counts as pending. */
 export async function migrationsApplied(db: Database): Promise<boolean> {
-  const rows = await db.system((q) => q.query<{ latest: number | null }>('select max(id) as latest from schema_migration'));
-  return (rows[0]?.latest ?? 0) >= LATEST_MIGRATION;
+  const rows = await db.system((q) => q.query<{ id: number }>('select id from schema_migration'));
+  const applied = new Set(rows.map((r) => r.id));
+  return migrations.every((m) => applied.has(m.id));
 }
