@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs a script with Node 24 LTS. Uses the current node when it is already 24;
-// otherwise fetches the official Node 24 binary from the npm registry once into
+// Runs a script with Node 24 LTS. When the current node is already 24 it replaces itself with
+// the script (execve); otherwise it fetches the official Node 24 binary from the npm registry once into
 // .protean/node24 and reuses it on every later run.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -28,6 +28,10 @@ function node24Binary() {
 
 const binary = node24Binary();
 const env = { ...process.env, PATH: `${dirname(binary)}${process.platform === 'win32' ? ';' : ':'}${process.env.PATH ?? ''}` };
+// Already Node 24 (with execve): become the script, so no wrapper process stays behind.
+if (binary === process.execPath && typeof process.execve === 'function') process.execve(binary, [binary, ...process.argv.slice(2)], env);
+
+// Another Node (the system's, running npm): one child, which is the script itself.
 const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start` (run under Node 24 by scripts/node24.mjs): builds the studio when its build is
-// missing or older than its sources, then runs the server with this same Node binary.
+// missing or older than its sources, then becomes the server (execve) with this same Node binary.
 // The server reads DATABASE_URL, PORT, HOST and PROTEAN_DATA_DIR itself.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -55,7 +55,13 @@ if (!existsSync(serverEntry)) {
   process.exit(1);
 }
 
-const server = spawn(process.execPath, ['--no-node-snapshot', serverEntry, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env: process.env });
+const args = ['--no-node-snapshot', serverEntry, ...process.argv.slice(2)];
+// This process becomes the server (same pid, no wrapper left holding memory); spawn only where execve is missing.
+if (typeof process.execve === 'function') {
+  process.chdir(root);
+  process.execve(process.execPath, [process.execPath, ...args], process.env);
+}
+const server = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: process.env });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => {
   if (!signal) process.exit(code ?? 1);
