@@ -86,7 +86,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 export async function signIn(page: Page, ws: Workspace) {
   await page.goto(`${ws.baseUrl}/`);
-  await page.getByLabel(/Organization|组织/).fill(ws.tenant);
+  await page.getByLabel(/^(Workspace|工作区)$/).fill(ws.tenant);
   await page.getByLabel(/^(Email|电子邮件)$/).fill(ws.email);
   await page.getByLabel(/^(Password|密码)$/).fill(ws.password);
   await page.getByRole('button', { name: /^(Sign in|登录)$/ }).click();

@@ -1,10 +1,10 @@
-import { Suspense } from 'react';
+import { Suspense, useEffect } from 'react';
 import { GlossaryProvider, I18nProvider, useI18n } from '../i18n/i18n.tsx';
 import { SessionProvider, useSessionControl } from './session.tsx';
 import { ToastProvider, ErrorBox, Loading } from '../components/feedback.tsx';
 import { LoginPage } from './login-page.tsx';
 import { Shell } from './shell.tsx';
-import { matchPath, useLocation } from '../lib/router.tsx';
+import { matchPath, navigate, useLocation } from '../lib/router.tsx';
 import { resolveRoute } from './routes.tsx';
 import { useSession } from './session.tsx';
 import { ErrorBoundary } from '../components/error-boundary.tsx';
@@ -39,6 +39,12 @@ function CurrentPage() {
   const { isAdmin } = useSession();
   const { t } = useI18n();
   const resolved = resolveRoute(pathname, matchPath);
+  // A bookmarked or typed /login, once signed in, means "take me in": go home, not to a 404.
+  const isLoginPath = pathname === '/login' || pathname === '/login/';
+  useEffect(() => {
+    if (isLoginPath) navigate('/', { replace: true });
+  }, [isLoginPath]);
+  if (isLoginPath) return <Loading label={t('common.loading')} />;
   if (!resolved) return <NotFound />;
   if (resolved.route.admin && !isAdmin) {
     return (

@@ -20,6 +20,7 @@ import type { I18n, MessageKey } from '../i18n/i18n.tsx';
 import type { FormSection } from './record-ui-schema.ts';
 import { useSession } from '../app/session.tsx';
 import { findObject } from '../lib/model.ts';
+import { TermTextWidget } from './term-text-widget.tsx';
 
 function SectionedObjectTemplate(props: ObjectFieldTemplateProps) {
   const options = (props.uiSchema?.['ui:options'] ?? {}) as { sections?: FormSection[] };
@@ -166,7 +167,7 @@ function BaseInputTemplate(props: BaseInputTemplateProps) {
   return <CoreBaseInputTemplate {...props} aria-required={props.required || undefined} />;
 }
 
-export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget };
+export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget, termText: TermTextWidget };
 export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate, FieldTemplate, TitleFieldTemplate: TitleField, BaseInputTemplate };
 
 const rjsfStrings: Partial<Record<TranslatableString, MessageKey>> = {

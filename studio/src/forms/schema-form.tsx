@@ -9,10 +9,22 @@ import { errorTransformer, templates, translator, widgets } from './rjsf-theme.t
 
 const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecision: 8 } });
 
-/** Metadata errors carry JSON pointers into the change request; strip the operation prefix to land on a form field. */
-function pointerToErrorSchema(errors: { path?: string; field?: string; message: string }[], stripPrefix: RegExp): { schema: ErrorSchema; rest: string[] } {
+type ServerFieldError = { path?: string; field?: string; code?: string; message: string };
+
+/**
+ * Metadata errors carry JSON pointers into the change request; strip the operation prefix to land
+ * on a form field. An error on a property the form does not render (picklist values, edited beside
+ * the form) goes to `outside` under its property name, so no failed save is ever silent.
+ */
+function pointerToErrorSchema(
+  errors: ServerFieldError[],
+  stripPrefix: RegExp,
+  properties: readonly string[],
+  say: (e: ServerFieldError, property: string) => string,
+): { schema: ErrorSchema; rest: string[]; outside: Record<string, string[]> } {
   const root: Record<string, unknown> = {};
   const rest: string[] = [];
+  const outside: Record<string, string[]> = {};
   for (const e of errors) {
     const pointer = (e.path ?? e.field ?? '').replace(stripPrefix, '');
     const parts = pointer.split('/').filter(Boolean);
@@ -20,11 +32,15 @@ function pointerToErrorSchema(errors: { path?: string; field?: string; message: 
       rest.push(e.message);
       continue;
     }
+    if (!properties.includes(parts[0]!)) {
+      (outside[parts[0]!] ??= []).push(say(e, parts[0]!));
+      continue;
+    }
     let node = root;
     for (const p of parts) node = (node[p] ??= {}) as Record<string, unknown>;
-    ((node['__errors'] ??= []) as string[]).push(e.message);
+    ((node['__errors'] ??= []) as string[]).push(say(e, parts[parts.length - 1]!));
   }
-  return { schema: root as ErrorSchema, rest };
+  return { schema: root as ErrorSchema, rest, outside };
 }
 
 export interface SchemaFormProps {
@@ -41,10 +57,12 @@ export interface SchemaFormProps {
   extraActions?: ReactNode;
   /** Adjusts data as the user types, e.g. derives an API name from the English label. */
   derive?: (next: Record<string, unknown>, prev: Record<string, unknown>) => Record<string, unknown>;
+  /** Errors on properties edited outside this form (by property name); without it they show above the form. */
+  onOutsideErrors?: (errors: Record<string, string[]>) => void;
 }
 
 /** An rjsf form for Setup: metadata kind schemas in, all server errors back on their fields. */
-export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, submitLabel, onCancel, errorPrefix, idPrefix, extraActions, derive }: SchemaFormProps) {
+export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, submitLabel, onCancel, errorPrefix, idPrefix, extraActions, derive, onOutsideErrors }: SchemaFormProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const [data, setData] = useState(formData);
@@ -78,13 +96,19 @@ export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, sub
           setBusy(true);
           setFailure(null);
           setExtraErrors(undefined);
+          onOutsideErrors?.({});
           try {
             await onSubmit((e.formData ?? {}) as Record<string, unknown>);
           } catch (err) {
             if (err instanceof ApiError && err.problem.errors?.length) {
-              const { schema: es, rest } = pointerToErrorSchema(err.problem.errors, errorPrefix ?? /^\/operations\/\d+\/[a-zA-Z]+/);
+              const properties = Object.keys((schema['properties'] as Record<string, unknown> | undefined) ?? {});
+              // The studio's own words for a known (property, code), else the server's (sent in the UI language).
+              const say = (fe: ServerFieldError, property: string) => (fe.code ? i18n.tMaybe(`serverError.${property}.${fe.code}`) : undefined) ?? fe.message;
+              const { schema: es, rest, outside } = pointerToErrorSchema(err.problem.errors, errorPrefix ?? /^\/operations\/\d+\/[a-zA-Z]+/, properties, say);
               setExtraErrors(es);
-              if (rest.length || !Object.keys(es).length) setFailure(err);
+              const hasOutside = Object.keys(outside).length > 0;
+              if (hasOutside && onOutsideErrors) onOutsideErrors(outside);
+              if (rest.length || (hasOutside && !onOutsideErrors) || (!Object.keys(es).length && !hasOutside)) setFailure(err);
             } else setFailure(err);
           } finally {
             setBusy(false);

@@ -4,6 +4,7 @@ import type { I18n, MessageKey } from '../i18n/i18n.tsx';
 import { fieldType, fieldTypes } from '@protean/metadata/field-types';
 import { widgetDefaultValueForm } from '../field-widgets/form-ui.ts';
 import { enumSchema, pickProperties, titledUiSchema, withProperty } from '../forms/kind-schema.ts';
+import { termTextUi } from '../forms/term-text-ui.ts';
 
 const COMMON = ['labels', 'apiName', 'type', 'required', 'readOnly', 'helpText', 'description'];
 
@@ -17,6 +18,7 @@ export function fieldForm(kind: JsonSchema, type: FieldType, values: PicklistVal
   schema = withProperty(schema, 'type', enumSchema(fieldTypes.map((t) => ({ value: t, title: i18n.t(`fieldType.${t}` as MessageKey) }))));
   const ui: Record<string, unknown> = {
     'ui:order': keys,
+    labels: termTextUi(),
     helpText: { en: { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } }, 'zh-CN': { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } } },
     description: { en: { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } }, 'zh-CN': { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } } },
   };

@@ -45,6 +45,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
   const [values, setValues] = useState<PicklistValue[]>(() => field?.values ?? []);
   const layouts = layoutsFor(snapshot, object);
   const [addToLayouts, setAddToLayouts] = useState(true);
+  const [outsideErrors, setOutsideErrors] = useState<Record<string, string[]>>({});
   const type = (fieldTypes.includes(data['type'] as FieldType) ? data['type'] : 'text') as FieldType;
   const hasValues = fieldType(type).options.includes('values');
   const back = `/setup/objects/${object.apiName}?tab=fields`;
@@ -102,6 +103,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
             derive={field ? undefined : deriveApiName}
             onChange={setData}
             onSubmit={submit}
+            onOutsideErrors={setOutsideErrors}
             onCancel={() => navigate(back)}
             submitLabel={field ? t('action.save') : t('action.create')}
             extraActions={
@@ -113,7 +115,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
             }
           />
         </div>
-        {hasValues ? <PicklistEditor values={values} onChange={setValues} /> : null}
+        {hasValues ? <PicklistEditor values={values} onChange={setValues} errors={outsideErrors['values']} /> : null}
       </div>
     </div>
   );

@@ -12,6 +12,7 @@ import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
 import { useKindSchema } from './use-kind-schema.ts';
 import { objectForm } from './object-form.ts';
+import { ObjectNaming } from './object-naming.tsx';
 import { DataTable } from '../components/data-table.tsx';
 
 export default function ObjectPage({ params }: PageProps) {
@@ -71,9 +72,12 @@ function ObjectDetails({ object }: { object: ObjectDef }) {
   if (kind.error) return <ErrorBox error={kind.error} />;
   if (!kind.data) return <Loading />;
   const form = objectForm(kind.data, i18n, object);
-  const initial = { apiName: object.apiName, labels: object.labels, nameFieldId: object.nameFieldId, description: object.description, helpText: object.helpText };
+  const initial = { apiName: object.apiName, labels: object.term ? undefined : object.labels, nameFieldId: object.nameFieldId, description: object.description, helpText: object.helpText };
   return (
+    <>
+    <ObjectNaming object={object} />
     <SchemaForm
+      key={object.term ?? ''}
       schema={form.schema}
       uiSchema={form.uiSchema}
       formData={compact(initial)}
@@ -86,6 +90,7 @@ function ObjectDetails({ object }: { object: ObjectDef }) {
         if (patch['apiName'] !== object.apiName) navigate(`/setup/objects/${String(patch['apiName'])}?tab=details`, { replace: true });
       }}
     />
+    </>
   );
 }
 

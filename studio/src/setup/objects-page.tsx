@@ -46,11 +46,20 @@ export default function ObjectsPage(_: PageProps) {
         </button>
       </header>
       {deleteError ? <ErrorBox error={deleteError} /> : null}
-      <DataTable label={t('setup.objects')} columns={[t('setup.label'), t('setup.apiName'), t('setup.kind'), t('setup.fieldCount')]} actions>
+      <DataTable label={t('setup.objects')} columns={[t('setup.label'), t('naming.source'), t('setup.apiName'), t('setup.kind'), t('setup.fieldCount')]} actions>
         {objects.map((o) => (
           <tr key={o.id}>
             <td>
               <Link to={`/setup/objects/${o.apiName}`}>{i18n.objectLabel(o, 'plural')}</Link>
+            </td>
+            <td>
+              {o.term ? (
+                <Link to={`/setup/terminology?term=${encodeURIComponent(o.term)}`} title={t('naming.editTerm')}>
+                  {t('naming.sourceTerm', { term: i18n.objectLabel(o) })}
+                </Link>
+              ) : (
+                t('naming.sourceLabels')
+              )}
             </td>
             <td>
               <code>{o.apiName}</code>

@@ -10,7 +10,7 @@ import { deriveApiName } from './api-name.ts';
 import { DataTable } from '../components/data-table.tsx';
 
 /** Picklist values in display order: reorder, relabel per locale, deactivate; each value's form comes from the picklistValue kind schema. */
-export function PicklistEditor({ values, onChange }: { values: PicklistValue[]; onChange: (v: PicklistValue[]) => void }) {
+export function PicklistEditor({ values, onChange, errors }: { values: PicklistValue[]; onChange: (v: PicklistValue[]) => void; errors?: string[] | undefined }) {
   const i18n = useI18n();
   const { t } = i18n;
   const [editing, setEditing] = useState<{ index: number | null } | null>(null);
@@ -30,6 +30,11 @@ export function PicklistEditor({ values, onChange }: { values: PicklistValue[]; 
           + {t('picklist.add')}
         </button>
       </header>
+      {errors?.length ? (
+        <p className="field-error" role="alert" id="picklist-errors">
+          {errors.join(' ')}
+        </p>
+      ) : null}
       <DataTable label={t('picklist.title')} columns={[t('picklist.order'), t('prop.en'), t('prop.zh-CN'), t('setup.apiName'), t('prop.active')]} actions compact>
         {values.map((v, i) => (
           <tr key={v.id || v.apiName} className={v.active === false ? 'inactive' : undefined} data-value={v.apiName}>
