@@ -362,6 +362,56 @@ begin
 end $$;
 grant execute on function begin_tenant_write(uuid), tenant_record(uuid, text, uuid) to protean_app;`,
   },
+  {
+    id: 45,
+    name: 'job queue: delayed, retried, idempotent jobs and cron schedules',
+    // ADR 0015: the queue is two tables of our own, claimed with FOR UPDATE SKIP LOCKED. A job
+    // waiting for days is a row with a future run_at, never a timer. A tenant's time zone
+    // decides when its cron schedules fire.
+    sql: `
+alter table tenant add column if not exists time_zone text not null default 'UTC';
+create table job (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  queue text not null,
+  payload jsonb not null default '{}',
+  state text not null default 'queued' check (state in ('queued', 'running', 'done', 'failed', 'cancelled')),
+  run_at timestamptz not null default now(),
+  attempts integer not null default 0,
+  max_attempts integer not null default 5 check (max_attempts between 1 and 100),
+  backoff_ms integer not null default 1000 check (backoff_ms >= 0),
+  backoff_max_ms integer not null default 3600000 check (backoff_max_ms >= 0),
+  idempotency_key text,
+  locked_by text,
+  locked_until timestamptz,
+  last_error text,
+  created_at timestamptz not null default now(),
+  finished_at timestamptz,
+  primary key (tenant_id, id)
+);
+create unique index job_idempotency on job (tenant_id, queue, idempotency_key) where idempotency_key is not null;
+create index job_due on job (run_at) where state = 'queued';
+create index job_leased on job (locked_until) where state = 'running';
+create index job_finished on job (finished_at) where state in ('done', 'failed', 'cancelled');
+${tenantIsolation('job')}
+create table job_schedule (
+  tenant_id uuid not null references tenant (id),
+  name text not null,
+  queue text not null,
+  cron text not null,
+  time_zone text not null,
+  payload jsonb not null default '{}',
+  active boolean not null default true,
+  next_run_at timestamptz not null,
+  last_run_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, name)
+);
+create index job_schedule_due on job_schedule (next_run_at) where active;
+${tenantIsolation('job_schedule')}
+grant select, insert, update, delete on job, job_schedule to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
