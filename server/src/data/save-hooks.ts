@@ -42,6 +42,12 @@ export interface NamedHook<Run> {
   /** Who registered it ("formulas", "validation-rules", "triggers", "outbox-notify"). */
   name: string;
   run: Run;
+  /**
+   * Whether the hook has work for this object and action (an object with no rules, no trigger).
+   * Absent means always. A create for which no beforeSave or afterWrite hook applies commits in
+   * one statement, without a transaction of ours (SavePipeline.create), so answer precisely.
+   */
+  appliesTo?: (object: ObjectDef, action: SaveAction) => boolean;
 }
 
 export const emptySaveHooks = (): SaveHooks => ({ beforeSave: [], afterWrite: [], afterCommit: [] });

@@ -13,6 +13,7 @@ import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import { INSERT_RECORDS_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
 
 export const BATCH_LIMIT = 1000;
+const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
 
@@ -77,7 +78,9 @@ export class SavePipeline {
     return result;
   }
 
-  create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
+  async create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
+    const alone = ctx.scope ? undefined : await this.#createAlone(ctx, object, input);
+    if (alone) return alone;
     return this.inScope(ctx, async (scope, ctx) => {
       const current = currentObject(scope, object);
       const [row] = await this.#insert(ctx, scope, current, [{ input, index: undefined }]);
@@ -201,8 +204,45 @@ export class SavePipeline {
     });
   }
 
-  async #insert(ctx: RequestContext, scope: WriteScope, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<RecordRow[]> {
-    const { tx, model } = scope;
+  /**
+   * A create that needs no transaction of ours: no beforeSave or afterWrite hook applies, the
+   * object has no autonumber or unique field, and no owner other than the creator is named. Then
+   * the fence, the lookup check, the insert and the outbox event are one statement that commits
+   * on its own (`create_records`, migration 18): one round trip instead of three. It writes
+   * nothing when the revision moved on since `ctx.model`, a lookup target is missing, or the
+   * input is invalid; undefined then sends the create down the transactional path, which
+   * validates against the current revision and says what is wrong.
+   */
+  async #createAlone(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord | undefined> {
+    const { model, principal } = ctx;
+    const current = model.objectById(object.id);
+    if (!current || this.#hookApplies(current, 'create')) return undefined;
+    const fields = model.liveFields(current);
+    if (fields.some((f) => f.unique || f.type === 'autonumber')) return undefined;
+    const { drafts, problems } = this.#drafts(ctx, model, current, [{ input, index: undefined }]);
+    if (problems.length) return undefined;
+    const draft = drafts[0]!;
+    if (fields.some((f) => f.type === 'owner' && draft.data[f.id] !== undefined && draft.data[f.id] !== principal.userId)) return undefined;
+    const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, drafts);
+    const rows = await this.#db.scoped<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
+    const row = rows[0];
+    if (!row) return undefined;
+    for (const hook of this.#hooks.afterCommit) {
+      try {
+        await hook.run({ ctx, object: current, action: 'create', records: drafts, changed: fields });
+      } catch (error) {
+        this.#onHookError(error);
+      }
+    }
+    return toApiRecord(model, current, { ...row, object_id: current.id, created_by: principal.userId, updated_by: principal.userId, data: draft.data });
+  }
+
+  #hookApplies(object: ObjectDef, action: SaveAction): boolean {
+    return [...this.#hooks.beforeSave, ...this.#hooks.afterWrite].some((hook) => hook.appliesTo?.(object, action) ?? true);
+  }
+
+  /** Validates create input and turns it into drafts: defaults applied, values in stored form. */
+  #drafts(ctx: RequestContext, model: WriteScope['model'], object: ObjectDef, items: { input: unknown; index: number | undefined }[]): { drafts: RecordDraft[]; problems: FieldProblem[] } {
     const { principal } = ctx;
     const words = model.words(principal.locale);
     const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
@@ -221,6 +261,15 @@ export class SavePipeline {
       deriveName(object, data, undefined);
       return index === undefined ? { id: newRecordId(), data } : { id: newRecordId(), data, index };
     });
+    return { drafts, problems };
+  }
+
+  async #insert(ctx: RequestContext, scope: WriteScope, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<RecordRow[]> {
+    const { tx, model } = scope;
+    const { principal } = ctx;
+    const words = model.words(principal.locale);
+    const fields = model.liveFields(object);
+    const { drafts, problems } = this.#drafts(ctx, model, object, items);
     problems.push(...(await this.#beforeSave(ctx, scope, object, 'create', drafts, fields)));
     if (problems.length) throw invalid(model, words, object, problems);
     await checkUsers(tx, model, object, drafts, principal.userId, principal.locale);
