@@ -97,7 +97,15 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     change(request, [{ op: 'deleteLayout', id: (request.params as Static<typeof IdParam>).id } as Operation]),
   );
 
-  app.get('/metadata/revisions', async (request) => metadata.revisions(principalOf(request).tenantId));
+  app.get('/metadata/revisions', async (request) => {
+    const principal = principalOf(request);
+    return metadata.revisions(principal.tenantId, 100, localeOf(principal.locale));
+  });
+  // What a revision changed, in words and the tenant's terms, in the reader's language.
+  app.get('/metadata/revisions/:revision/changes', { schema: { params: RevisionParam } }, async (request) => {
+    const principal = principalOf(request);
+    return metadata.changes(principal.tenantId, (request.params as Static<typeof RevisionParam>).revision, localeOf(principal.locale));
+  });
   app.get('/metadata/revisions/compare', { schema: { querystring: Compare } }, async (request) => {
     const { from, to } = request.query as Static<typeof Compare>;
     return metadata.compare(principalOf(request).tenantId, from, to);

@@ -1,4 +1,4 @@
-import { BoundedCache, assignIndexSlots, diffSnapshots, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
+import { BoundedCache, assignIndexSlots, deepEqual, diffSnapshots, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -10,6 +10,7 @@ import { syncBackfills } from '../indexing/backfill-registry.ts';
 import { notifyOutbox } from '../events/outbox-channel.ts';
 import { summariseDiff, writeModelEvent } from '../events/model-events.ts';
 import { localeOf } from './words.ts';
+import { describeRevision, revisionMessage, type DescribedChange } from './describe-revision.ts';
 
 const METADATA_CHANNEL = 'protean_metadata';
 // Compiled models are bounded: at most this many (tenant, revision) pairs stay in memory.
@@ -151,10 +152,12 @@ export class MetadataService {
           planned.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}) })),
         );
       }
-      const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks, principal.userId);
-      if (refusals.length) throw validationError('The change would break existing records', refusals);
       const revision = tenant.current_revision + 1;
       const next: Snapshot = { ...slots(current, planned.next), revision };
+      // A change that changes nothing (a label saved as it was) is no revision: nothing to undo or audit.
+      if (planned.diff.length === 0 && deepEqual({ ...next, revision: current.revision }, current)) return { revision: current.revision, diff: [], unchanged: true as const };
+      const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks, principal.userId);
+      if (refusals.length) throw validationError('The change would break existing records', refusals);
       const message = describe(current);
       await applyDataActions(tx, principal.tenantId, current, next, principal.userId);
       await syncBackfills(tx, principal.tenantId, current, next);
@@ -167,6 +170,7 @@ export class MetadataService {
       return { revision, diff: planned.diff, snapshot: next };
     });
     if (!result) return null;
+    if ('unchanged' in result) return { revision: result.revision, diff: result.diff };
     this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
     this.#current.set(principal.tenantId, result.revision);
     await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
@@ -175,7 +179,7 @@ export class MetadataService {
     return { revision: result.revision, diff: result.diff };
   }
 
-  async revisions(tenantId: string, limit = 100): Promise<RevisionSummary[]> {
+  async revisions(tenantId: string, limit = 100, locale: Locale = 'en'): Promise<RevisionSummary[]> {
     const rows = await this.#db.withTenant(tenantId, (q) =>
       q.query<{ revision: number; author_id: string | null; author_name: string; message: string | null; created_at: string; changes: number }>(
         `select revision, author_id, author_name, message, created_at, jsonb_array_length(diff) as changes
@@ -183,7 +187,7 @@ export class MetadataService {
         [tenantId, limit],
       ),
     );
-    return rows.map((r) => ({ revision: r.revision, authorId: r.author_id, authorName: r.author_name, message: r.message, createdAt: r.created_at, changes: r.changes }));
+    return rows.map((r) => ({ revision: r.revision, authorId: r.author_id, authorName: r.author_name, message: revisionMessage(r.message, locale), createdAt: r.created_at, changes: r.changes }));
   }
 
   async revision(tenantId: string, revision: number): Promise<RevisionSummary & { snapshot: Snapshot; diff: unknown }> {
@@ -196,6 +200,14 @@ export class MetadataService {
     );
     if (!row) throw notFound(`No revision ${revision}`);
     return { revision: row.revision, authorId: row.author_id, authorName: row.author_name, message: row.message, createdAt: row.created_at, changes: row.diff.length, snapshot: row.snapshot, diff: row.diff };
+  }
+
+  /** A revision's diff in words, in `locale`, with its message translated when the platform wrote it. */
+  async changes(tenantId: string, revision: number, locale: Locale): Promise<Omit<RevisionSummary, 'changes'> & { changes: DescribedChange[] }> {
+    const row = await this.revision(tenantId, revision);
+    const [after, before] = await Promise.all([this.modelAt(tenantId, revision), revision > 1 ? this.modelAt(tenantId, revision - 1).catch(() => undefined) : undefined]);
+    const { snapshot: _snapshot, diff, ...summary } = row;
+    return { ...summary, message: revisionMessage(summary.message, locale), changes: describeRevision(diff as DiffEntry[], after, before, locale) };
   }
 
   async compare(tenantId: string, from: number, to: number): Promise<unknown> {
