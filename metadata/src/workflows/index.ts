@@ -1,0 +1,21 @@
+export {
+  conditionOps,
+  conditionSchema,
+  stepCatalog,
+  stepConfigSchema,
+  stepTypes,
+  triggerSchema,
+  workflowDefinitionSchema,
+  type ConditionOp,
+  type Duration,
+  type DurationUnit,
+  type StepType,
+  type TriggerType,
+  type WorkflowCondition,
+  type WorkflowDefinition,
+  type WorkflowStep,
+  type WorkflowTrigger,
+  type WorkflowVariable,
+} from './workflow-schemas.ts';
+export { allowedBranches, conditionProblems, triggerObject, validateWorkflow, workflowLimits, type WorkflowModel } from './validate-workflow.ts';
+export { durationMs, evaluateCondition, renderDeep, renderTemplate, valueAt, type RunScope } from './evaluate.ts';

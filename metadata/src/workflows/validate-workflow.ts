@@ -1,0 +1,161 @@
+import type { MetadataError } from '../change/metadata-error.ts';
+import { compileMetadataSchema, schemaErrors, type LazyValidator } from '../validate/schema-validator.ts';
+import { conditionSchema, stepCatalog, stepConfigSchema, workflowDefinitionSchema, type StepType, type WorkflowCondition, type WorkflowDefinition } from './workflow-schemas.ts';
+
+/** What validation needs to know of the tenant's model: objects and their fields by API name. */
+export interface WorkflowModel {
+  fields(objectApiName: string): readonly { apiName: string; type: string }[] | undefined;
+}
+
+const definitionValidator = compileMetadataSchema({ ...workflowDefinitionSchema, $defs: { condition: conditionSchema } });
+const stepValidators = new Map<StepType, LazyValidator>(
+  Object.keys(stepCatalog).map((type) => [type as StepType, compileMetadataSchema(stepConfigSchema(type as StepType))]),
+);
+
+export const workflowLimits = { steps: 200, branchesPerStep: 21 };
+
+/**
+ * Every problem of a definition at once, each with its JSON pointer: the document's shape, each
+ * step's configuration against its type's schema, then the graph (missing targets, unreachable
+ * steps, cycles, branches a type does not have) and, with a model, the objects and fields named.
+ */
+export function validateWorkflow(definition: unknown, model?: WorkflowModel): MetadataError[] {
+  const shape = schemaErrors(definitionValidator, definition, '');
+  if (shape.length) return shape;
+  const def = definition as WorkflowDefinition;
+  const errors: MetadataError[] = [];
+  const byId = new Map<string, number>();
+  def.steps.forEach((step, i) => {
+    if (byId.has(step.id)) errors.push({ path: `/steps/${i}/id`, code: 'duplicate', message: `another step is already called '${step.id}'` });
+    byId.set(step.id, i);
+  });
+  if (!byId.has(def.start)) errors.push({ path: '/start', code: 'unknown_step', message: `no step '${def.start}'` });
+
+  const objectOf = triggerObject(def);
+  def.steps.forEach((step, i) => {
+    const base = `/steps/${i}`;
+    const validator = stepValidators.get(step.type)!;
+    errors.push(...schemaErrors(validator, step.config, `${base}/config`));
+    const allowed = allowedBranches(step.type, step.config);
+    for (const [branch, target] of Object.entries(step.branches ?? {})) {
+      if (!allowed.includes(branch)) errors.push({ path: `${base}/branches/${branch}`, code: 'unknown_branch', message: `a ${step.type} step has no way out called '${branch}' (it has ${allowed.join(', ') || 'none'})` });
+      if (!byId.has(target)) errors.push({ path: `${base}/branches/${branch}`, code: 'unknown_step', message: `no step '${target}'` });
+    }
+    if (step.next !== undefined && !byId.has(step.next)) errors.push({ path: `${base}/next`, code: 'unknown_step', message: `no step '${step.next}'` });
+    if (step.type === 'end' && (step.next !== undefined || Object.keys(step.branches ?? {}).length)) errors.push({ path: `${base}/next`, code: 'after_end', message: 'nothing follows an end step' });
+    if (step.type === 'loop' && !step.branches?.['each']) errors.push({ path: `${base}/branches/each`, code: 'required', message: 'a loop needs the steps it runs for each item' });
+    if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
+    if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base));
+  });
+  if (model && objectOf && !model.fields(objectOf)) errors.push({ path: '/trigger/object', code: 'unknown_object', message: `no object '${objectOf}'` });
+  if (model && objectOf && 'condition' in def.trigger && def.trigger.condition) errors.push(...conditionProblems(def.trigger.condition, objectOf, model, '/trigger/condition'));
+  if (model && def.trigger.type === 'relativeTime') {
+    const field = model.fields(def.trigger.object)?.find((f) => f.apiName === (def.trigger as { field: string }).field);
+    if (!field || !['date', 'datetime'].includes(field.type)) errors.push({ path: '/trigger/field', code: 'invalid', message: 'must be a date or date-time field of the object' });
+  }
+  if (errors.length) return errors;
+  errors.push(...graphProblems(def, byId));
+  return errors;
+}
+
+/** The object whose record a run carries (record, relative-time, no-activity and manual triggers). */
+export function triggerObject(def: WorkflowDefinition): string | undefined {
+  return 'object' in def.trigger ? def.trigger.object : undefined;
+}
+
+export function allowedBranches(type: StepType, config: Record<string, unknown>): string[] {
+  const fixed: string[] = [...stepCatalog[type].branches];
+  if (type === 'switch' && Array.isArray(config['cases'])) {
+    for (const c of config['cases'] as { name?: unknown }[]) if (typeof c.name === 'string') fixed.push(c.name);
+  }
+  return fixed;
+}
+
+function waitProblems(config: Record<string, unknown>, base: string): MetadataError[] {
+  const mode = config['mode'];
+  const needs: Record<string, string> = { duration: 'duration', until: 'until', condition: 'condition', event: 'event' };
+  const key = needs[String(mode)];
+  if (key && config[key] === undefined) return [{ path: `${base}/config/${key}`, code: 'required', message: `a wait for ${String(mode)} needs '${key}'` }];
+  return [];
+}
+
+function fieldProblems(type: StepType, config: Record<string, unknown>, triggerObjectName: string, model: WorkflowModel, base: string): MetadataError[] {
+  const out: MetadataError[] = [];
+  if (type === 'condition') out.push(...conditionProblems(config['condition'] as WorkflowCondition, triggerObjectName, model, `${base}/config/condition`));
+  if (type === 'switch') {
+    (config['cases'] as { condition: WorkflowCondition }[]).forEach((c, i) => out.push(...conditionProblems(c.condition, triggerObjectName, model, `${base}/config/cases/${i}/condition`)));
+  }
+  if (type === 'createRecord' || type === 'updateRecord' || type === 'findRecords') {
+    const objectName = typeof config['object'] === 'string' && config['object'] ? config['object'] : triggerObjectName;
+    const fields = model.fields(objectName);
+    if (!fields) return [...out, { path: `${base}/config/object`, code: 'unknown_object', message: `no object '${objectName}'` }];
+    const names = new Set(fields.map((f) => f.apiName));
+    const values = (config[type === 'findRecords' ? 'where' : 'values'] ?? {}) as Record<string, unknown>;
+    for (const name of Object.keys(values)) {
+      if (!names.has(name)) out.push({ path: `${base}/config/${type === 'findRecords' ? 'where' : 'values'}/${name}`, code: 'unknown_field', message: `'${objectName}' has no field '${name}'` });
+    }
+  }
+  return out;
+}
+
+/** Paths into `record.` / `previous.` name fields of the trigger's object; each comparison must fit the field's type. */
+export function conditionProblems(condition: WorkflowCondition, objectName: string, model: WorkflowModel, path: string): MetadataError[] {
+  if ('all' in condition) return condition.all.flatMap((c, i) => conditionProblems(c, objectName, model, `${path}/all/${i}`));
+  if ('any' in condition) return condition.any.flatMap((c, i) => conditionProblems(c, objectName, model, `${path}/any/${i}`));
+  if ('not' in condition) return conditionProblems(condition.not, objectName, model, `${path}/not`);
+  const [root, name] = condition.path.split('.');
+  if ((root !== 'record' && root !== 'previous') || !name) return [];
+  const fields = model.fields(objectName);
+  if (!fields) return [];
+  const field = fields.find((f) => f.apiName === name) ?? (['id', 'created_at', 'updated_at', 'owner'].includes(name) ? { apiName: name, type: 'text' } : undefined);
+  if (!field) return [{ path: `${path}/path`, code: 'unknown_field', message: `'${objectName}' has no field '${name}'` }];
+  const numeric = ['number', 'currency', 'percent'].includes(field.type);
+  const value = condition.value;
+  if (['gt', 'gte', 'lt', 'lte'].includes(condition.op) && numeric && typeof value !== 'number') {
+    return [{ path: `${path}/value`, code: 'type_mismatch', message: `${field.apiName} is a number; compare it with a number` }];
+  }
+  if (['eq', 'neq', 'changedTo', 'changedFrom'].includes(condition.op) && numeric && value !== null && typeof value !== 'number') {
+    return [{ path: `${path}/value`, code: 'type_mismatch', message: `${field.apiName} is a number; compare it with a number` }];
+  }
+  if (field.type === 'boolean' && ['eq', 'neq', 'changedTo', 'changedFrom'].includes(condition.op) && typeof value !== 'boolean') {
+    return [{ path: `${path}/value`, code: 'type_mismatch', message: `${field.apiName} is yes/no; compare it with true or false` }];
+  }
+  if (['gt', 'gte', 'lt', 'lte'].includes(condition.op) && ['boolean', 'picklist', 'multiPicklist', 'lookup'].includes(field.type)) {
+    return [{ path: `${path}/op`, code: 'type_mismatch', message: `${field.apiName} cannot be ordered` }];
+  }
+  return [];
+}
+
+/** Unreachable steps and cycles; a loop's body returns to the loop without being a cycle. */
+function graphProblems(def: WorkflowDefinition, byId: Map<string, number>): MetadataError[] {
+  const errors: MetadataError[] = [];
+  const edges = (stepId: string): string[] => {
+    const step = def.steps[byId.get(stepId)!]!;
+    return [...(step.next ? [step.next] : []), ...Object.values(step.branches ?? {})];
+  };
+  const reached = new Set<string>();
+  const stack = [def.start];
+  while (stack.length) {
+    const current = stack.pop()!;
+    if (reached.has(current)) continue;
+    reached.add(current);
+    stack.push(...edges(current));
+  }
+  def.steps.forEach((step, i) => {
+    if (!reached.has(step.id)) errors.push({ path: `/steps/${i}`, code: 'unreachable', message: `no path from the trigger reaches '${step.label ?? step.id}'` });
+  });
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (stepId: string, trail: string[]): void => {
+    if (state.get(stepId) === 'done') return;
+    if (state.get(stepId) === 'open') {
+      const i = byId.get(stepId)!;
+      errors.push({ path: `/steps/${i}`, code: 'cycle', message: `the steps ${[...trail.slice(trail.indexOf(stepId)), stepId].join(' → ')} go round in a circle; use a loop step` });
+      return;
+    }
+    state.set(stepId, 'open');
+    for (const next of edges(stepId)) visit(next, [...trail, stepId]);
+    state.set(stepId, 'done');
+  };
+  visit(def.start, []);
+  return errors;
+}
