@@ -85,3 +85,5 @@ export {
   modelTexts,
   type TermUse,
 } from './terms/glossary.ts';
+
+export * from './expressions/index.ts';
