@@ -1,0 +1,576 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import ivm from 'isolated-vm';
+import { BOOTSTRAP_SOURCE } from './bootstrap.ts';
+import { ownerKey, type JsonObject, type SandboxOwner, type ScriptHost } from './host-api.ts';
+import { limitsWith, ScriptLimitError, ScriptRuntimeError, type GovernorLimit, type LimitName, type ScriptLimits } from './limits.ts';
+import { parseFromSandbox, utf8Length } from './safe-json.ts';
+import { SourceMapper } from './source-map.ts';
+
+/** Compiled code as the script compiler produced it; `hash` keys every cache. */
+export interface ScriptCode {
+  hash: string;
+  code: string;
+  sourceMap?: string | undefined;
+}
+
+export interface InvokeRequest {
+  owner: SandboxOwner;
+  script: ScriptCode;
+  input: unknown;
+  host: ScriptHost;
+  limits?: Partial<ScriptLimits> | undefined;
+}
+
+export interface LogEntry {
+  at: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface GovernorUsage {
+  queries: number;
+  recordsRead: number;
+  recordsWritten: number;
+  outboundCalls: number;
+  logBytes: number;
+}
+
+export interface InvocationError {
+  name: string;
+  message: string;
+  /** Stack frames of script.ts point at lines of the source the author wrote. */
+  stack?: string;
+  limit?: LimitName;
+  errors?: readonly { field: string; message: string }[];
+}
+
+/** What one invocation did: always returned, whether the script succeeded, threw or hit a limit. */
+export interface InvocationReport {
+  ok: boolean;
+  output?: unknown;
+  error?: InvocationError;
+  startedAt: Date;
+  durationMs: number;
+  cpuMs: number;
+  /** Heap in use by the isolate when the invocation ended. */
+  memoryBytes: number;
+  /** Whether the script ran in an isolate that was already warm. */
+  warm: boolean;
+  logs: LogEntry[];
+  usage: GovernorUsage;
+}
+
+export interface SandboxOptions {
+  /** Invocations running at once across all owners (default: the number of cores). */
+  maxRunning?: number;
+  /** Invocations of one owner running at once: a tenant never takes every core. */
+  maxRunningPerOwner?: number;
+  /** Invocations of one owner waiting for a turn; more are refused with the `concurrency` limit. */
+  maxQueuedPerOwner?: number;
+  /** Warm isolates kept across owners; the least recently used idle one goes first. */
+  maxIdleIsolates?: number;
+  /** Compiled script modules kept per isolate. */
+  maxModulesPerIsolate?: number;
+  /** Largest result a script may return, in bytes of JSON. */
+  maxOutputBytes?: number;
+  /** A host method failed in a way the script must not see the details of. */
+  onHostError?: (error: unknown) => void;
+}
+
+const SCRIPT_FILE = 'script.ts';
+
+interface LoadedModule {
+  context: ivm.Context;
+  handler: ivm.Reference<unknown>;
+  run: ivm.Reference<unknown>;
+}
+
+class WarmIsolate {
+  readonly isolate: ivm.Isolate;
+  readonly owner: string;
+  readonly memoryMb: number;
+  readonly modules = new Map<string, LoadedModule>();
+  lastUsed = Date.now();
+  used = false;
+
+  constructor(owner: string, memoryMb: number) {
+    this.owner = owner;
+    this.memoryMb = memoryMb;
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: (message) => console.error(`sandbox isolate of ${owner}: ${message}`) });
+  }
+
+  dispose(): void {
+    for (const module of this.modules.values()) {
+      module.handler.release();
+      module.run.release();
+      module.context.release();
+    }
+    this.modules.clear();
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+class Invocation {
+  readonly token = randomBytes(16).toString('hex');
+  readonly limits: ScriptLimits;
+  readonly host: ScriptHost;
+  readonly logs: LogEntry[] = [];
+  readonly usage: GovernorUsage = { queries: 0, recordsRead: 0, recordsWritten: 0, outboundCalls: 0, logBytes: 0 };
+  readonly secrets = new Set<string>();
+  /** The first limit hit: the invocation fails with it even if the script caught the error. */
+  failure: ScriptLimitError | undefined;
+  /** Host calls in flight: the invocation ends only once they settled (they may be writing in the caller's transaction). */
+  readonly inFlight = new Set<Promise<unknown>>();
+  ended = false;
+
+  constructor(limits: ScriptLimits, host: ScriptHost) {
+    this.limits = limits;
+    this.host = host;
+  }
+
+  count(limit: GovernorLimit, by: number): void {
+    if (this.failure) throw this.failure;
+    this.usage[limit] += by;
+    if (this.usage[limit] > this.limits[limit]) throw (this.failure = new ScriptLimitError(limit, this.limits[limit]));
+  }
+
+  /** Secret values read during the invocation are blanked from anything it leaves behind. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (secret.length >= 4) out = out.split(secret).join('[secret]');
+    return out;
+  }
+}
+
+interface Waiter {
+  owner: string;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Runs tenant and plugin code in warm isolated-vm isolates: a pool per owner (tenant, or plugin
+ * within a tenant), compiled modules cached per isolate by content hash, and per invocation a heap limit, a CPU-time limit, a wall-time limit and the
+ * governor limits on host calls. An isolate that hits a limit is disposed; the process and every
+ * other owner carry on. Invocations are scheduled fairly across owners.
+ */
+export class ScriptSandbox {
+  readonly #options: Required<Omit<SandboxOptions, 'onHostError'>>;
+  readonly #onHostError: (error: unknown) => void;
+  readonly #idle = new Map<string, WarmIsolate[]>();
+  readonly #running = new Map<string, number>();
+  readonly #waiting = new Map<string, Waiter[]>();
+  #totalRunning = 0;
+  #turn = 0;
+  readonly #invocations = new Map<string, Invocation>();
+  readonly #mappers = new Map<string, SourceMapper>();
+  readonly #call: ivm.Reference<(token: string, op: string, args: string) => Promise<string>>;
+  readonly #log: ivm.Reference<(token: string, level: string, text: string) => void>;
+  readonly #clock: ivm.Reference<(token: string) => number>;
+  #closed = false;
+
+  constructor(options: SandboxOptions = {}) {
+    assertNoNodeSnapshot();
+    this.#options = {
+      maxRunning: options.maxRunning ?? Math.max(2, availableParallelism()),
+      maxRunningPerOwner: options.maxRunningPerOwner ?? 2,
+      maxQueuedPerOwner: options.maxQueuedPerOwner ?? 200,
+      maxIdleIsolates: options.maxIdleIsolates ?? 64,
+      maxModulesPerIsolate: options.maxModulesPerIsolate ?? 32,
+      maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
+    };
+    this.#onHostError = options.onHostError ?? ((error) => console.error('script host call failed', error));
+    this.#call = new ivm.Reference((token: string, op: string, args: string) => this.#hostCall(token, op, args));
+    this.#log = new ivm.Reference((token: string, level: string, text: string) => this.#hostLog(token, level, text));
+    this.#clock = new ivm.Reference((token: string) => {
+      if (!this.#invocations.has(token)) throw new Error('the invocation has ended');
+      return Date.now();
+    });
+  }
+
+  /** Isolates alive now (idle and running): what the pool holds. */
+  get isolateCount(): number {
+    let n = this.#totalRunning;
+    for (const list of this.#idle.values()) n += list.length;
+    return n;
+  }
+
+  /** Runs one invocation and reports what happened; never throws for anything the script did. */
+  async invoke(request: InvokeRequest): Promise<InvocationReport> {
+    const startedAt = new Date();
+    const started = performance.now();
+    const limits = limitsWith(request.limits);
+    const invocation = new Invocation(limits, request.host);
+    const report = (fields: Partial<InvocationReport> & { ok: boolean }): InvocationReport => ({
+      startedAt,
+      durationMs: performance.now() - started,
+      cpuMs: 0,
+      memoryBytes: 0,
+      warm: false,
+      logs: invocation.logs,
+      usage: invocation.usage,
+      ...fields,
+    });
+    const owner = ownerKey(request.owner);
+    try {
+      await this.#turnFor(owner, limits.wallMs);
+    } catch (error) {
+      return report({ ok: false, error: errorOf(error, invocation) });
+    }
+    let warm: WarmIsolate | undefined;
+    let wasWarm = false;
+    let cpuStart = 0n;
+    let cpuSeen = 0n;
+    let killedFor: ScriptLimitError | undefined;
+    let watchdog: NodeJS.Timeout | undefined;
+    let wallTimer: NodeJS.Timeout | undefined;
+    try {
+      warm = this.#checkOut(owner, limits.memoryMb);
+      wasWarm = warm.used;
+      warm.used = true;
+      const isolate = warm.isolate;
+      cpuStart = isolate.cpuTime;
+      const kill = (error: ScriptLimitError) => {
+        if (killedFor || isolate.isDisposed) return;
+        killedFor = error;
+        isolate.dispose();
+      };
+      // Code that runs after an await is outside isolated-vm's own timeout: the watchdog sees it.
+      const cpuBudget = BigInt(limits.cpuMs) * 1_000_000n;
+      watchdog = setInterval(() => {
+        if (isolate.isDisposed) return;
+        cpuSeen = isolate.cpuTime - cpuStart;
+        if (cpuSeen > cpuBudget) kill(new ScriptLimitError('cpuTime', limits.cpuMs));
+      }, Math.max(2, Math.min(10, Math.floor(limits.cpuMs / 4))));
+      wallTimer = setTimeout(() => kill(new ScriptLimitError('wallTime', limits.wallMs)), limits.wallMs);
+      const module = await this.#load(warm, request.script, limits);
+      this.#invocations.set(invocation.token, invocation);
+      const meta = JSON.stringify({ user: request.host.user, timeZone: request.host.timeZone });
+      const outputText = (await module.run.apply(undefined, [invocation.token, JSON.stringify(request.input ?? null), meta, module.handler.derefInto()], {
+        timeout: limits.wallMs,
+        result: { promise: true, copy: true },
+      })) as string | undefined;
+      if (invocation.failure) throw invocation.failure;
+      if (outputText !== undefined && utf8Length(outputText) > this.#options.maxOutputBytes) throw new ScriptLimitError('outputSize', this.#options.maxOutputBytes);
+      const output = outputText === undefined ? undefined : parseFromSandbox(outputText);
+      return report({ ok: true, output, warm: wasWarm, cpuMs: cpuMsOf(isolate, cpuStart), memoryBytes: heapOf(isolate) });
+    } catch (error) {
+      const isolate = warm?.isolate;
+      let failure: unknown = killedFor ?? invocation.failure ?? error;
+      // isolated-vm disposes an isolate that ran out of heap by itself.
+      if (!killedFor && isolate?.isDisposed) failure = new ScriptLimitError('memory', limits.memoryMb);
+      else if (!killedFor && error instanceof Error && /timed out/i.test(error.message)) failure = new ScriptLimitError('cpuTime', limits.cpuMs);
+      if (failure instanceof ScriptLimitError && isolate && !isolate.isDisposed) isolate.dispose();
+      return report({
+        ok: false,
+        error: errorOf(failure, invocation, this.#mapper(request.script)),
+        warm: wasWarm,
+        cpuMs: isolate && !isolate.isDisposed ? cpuMsOf(isolate, cpuStart) : Number(cpuSeen) / 1e6,
+        memoryBytes: isolate && !isolate.isDisposed ? heapOf(isolate) : limits.memoryMb * 1024 * 1024,
+      });
+    } finally {
+      clearInterval(watchdog);
+      clearTimeout(wallTimer);
+      invocation.ended = true;
+      this.#invocations.delete(invocation.token);
+      if (invocation.inFlight.size) await Promise.allSettled([...invocation.inFlight]);
+      if (warm) this.#checkIn(warm);
+      this.#release(owner);
+    }
+  }
+
+  /** Disposes every isolate; invocations waiting for a turn are refused. */
+  close(): void {
+    this.#closed = true;
+    for (const waiters of this.#waiting.values()) for (const w of waiters.splice(0)) w.reject(new Error('the script sandbox is closed'));
+    for (const list of this.#idle.values()) for (const warm of list) warm.dispose();
+    this.#idle.clear();
+  }
+
+  #mapper(script: ScriptCode): SourceMapper | undefined {
+    if (!script.sourceMap) return undefined;
+    let mapper = this.#mappers.get(script.hash);
+    if (!mapper) {
+      mapper = new SourceMapper(script.sourceMap);
+      if (this.#mappers.size >= 512) this.#mappers.delete(this.#mappers.keys().next().value!);
+      this.#mappers.set(script.hash, mapper);
+    }
+    return mapper;
+  }
+
+  async #load(warm: WarmIsolate, script: ScriptCode, limits: ScriptLimits): Promise<LoadedModule> {
+    const cached = warm.modules.get(script.hash);
+    if (cached) return cached;
+    if (warm.modules.size >= this.#options.maxModulesPerIsolate) {
+      const [oldest, module] = warm.modules.entries().next().value!;
+      warm.modules.delete(oldest);
+      module.handler.release();
+      module.run.release();
+      module.context.release();
+    }
+    const { isolate } = warm;
+    // Each script gets a context of its own: scripts of one owner never share globals.
+    const context = await isolate.createContext();
+    const bootstrap = await context.eval(BOOTSTRAP_SOURCE, { reference: true });
+    const run = (await (bootstrap as ivm.Reference<unknown>).apply(undefined, [this.#call, this.#log, this.#clock], { result: { reference: true } })) as ivm.Reference<unknown>;
+    (bootstrap as ivm.Reference<unknown>).release();
+    const module = await isolate.compileModule(script.code, { filename: SCRIPT_FILE });
+    await module.instantiate(context, (specifier) => {
+      throw new Error(`scripts cannot import modules ('${specifier}'); use ctx`);
+    });
+    await module.evaluate({ timeout: limits.cpuMs });
+    const handler = await module.namespace.get('default', { reference: true });
+    const loaded = { context, handler, run };
+    warm.modules.set(script.hash, loaded);
+    return loaded;
+  }
+
+  // The scheduler: a turn per invocation, at most maxRunning at once and maxRunningPerOwner per
+  // owner; waiting owners are served in rotation, so one tenant's flood never starves another.
+  #turnFor(owner: string, waitMs: number): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the script sandbox is closed'));
+    if (this.#canRun(owner)) {
+      this.#start(owner);
+      return Promise.resolve();
+    }
+    const queue = this.#waiting.get(owner) ?? [];
+    if (queue.length >= this.#options.maxQueuedPerOwner) return Promise.reject(new ScriptLimitError('concurrency', this.#options.maxQueuedPerOwner));
+    this.#waiting.set(owner, queue);
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        owner,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject,
+      };
+      const timer = setTimeout(() => {
+        const list = this.#waiting.get(owner);
+        const at = list?.indexOf(waiter) ?? -1;
+        if (at >= 0) list!.splice(at, 1);
+        reject(new ScriptLimitError('concurrency', this.#options.maxQueuedPerOwner, `no turn within ${waitMs} ms`));
+      }, waitMs);
+      queue.push(waiter);
+    });
+  }
+
+  #canRun(owner: string): boolean {
+    return this.#totalRunning < this.#options.maxRunning && (this.#running.get(owner) ?? 0) < this.#options.maxRunningPerOwner;
+  }
+
+  #start(owner: string): void {
+    this.#totalRunning += 1;
+    this.#running.set(owner, (this.#running.get(owner) ?? 0) + 1);
+  }
+
+  #release(owner: string): void {
+    this.#totalRunning -= 1;
+    const left = (this.#running.get(owner) ?? 1) - 1;
+    if (left === 0) this.#running.delete(owner);
+    else this.#running.set(owner, left);
+    const owners = [...this.#waiting.keys()];
+    for (let i = 0; i < owners.length && this.#totalRunning < this.#options.maxRunning; i++) {
+      const candidate = owners[(this.#turn + i) % owners.length]!;
+      const queue = this.#waiting.get(candidate)!;
+      if (!this.#canRun(candidate)) continue;
+      const next = queue.shift();
+      if (queue.length === 0) this.#waiting.delete(candidate);
+      if (!next) continue;
+      this.#turn = (this.#turn + i + 1) % Math.max(1, owners.length);
+      this.#start(candidate);
+      next.resolve();
+    }
+  }
+
+  #checkOut(owner: string, memoryMb: number): WarmIsolate {
+    const list = this.#idle.get(owner);
+    const at = list?.findIndex((w) => w.memoryMb === memoryMb && !w.isolate.isDisposed) ?? -1;
+    if (list && at >= 0) {
+      const [warm] = list.splice(at, 1);
+      if (list.length === 0) this.#idle.delete(owner);
+      return warm!;
+    }
+    return new WarmIsolate(owner, memoryMb);
+  }
+
+  #checkIn(warm: WarmIsolate): void {
+    if (warm.isolate.isDisposed || this.#closed) {
+      warm.dispose();
+      return;
+    }
+    warm.lastUsed = Date.now();
+    const list = this.#idle.get(warm.owner) ?? [];
+    list.push(warm);
+    this.#idle.set(warm.owner, list);
+    // Keep at most as many idle isolates per owner as it may run at once, and a bounded total.
+    while (list.length > this.#options.maxRunningPerOwner) list.shift()!.dispose();
+    let idle = 0;
+    for (const l of this.#idle.values()) idle += l.length;
+    while (idle > this.#options.maxIdleIsolates) {
+      let oldest: { owner: string; index: number; at: number } | undefined;
+      for (const [o, l] of this.#idle) l.forEach((w, index) => {
+        if (!oldest || w.lastUsed < oldest.at) oldest = { owner: o, index, at: w.lastUsed };
+      });
+      if (!oldest) break;
+      const l = this.#idle.get(oldest.owner)!;
+      l.splice(oldest.index, 1)[0]!.dispose();
+      if (l.length === 0) this.#idle.delete(oldest.owner);
+      idle -= 1;
+    }
+  }
+
+  #hostLog(token: string, level: string, text: string): void {
+    const invocation = this.#invocations.get(token);
+    if (!invocation) throw new Error('the invocation has ended');
+    invocation.count('logBytes', utf8Length(text));
+    invocation.logs.push({ at: new Date().toISOString(), level: level === 'warn' || level === 'error' ? level : 'info', message: invocation.redact(text) });
+  }
+
+  async #hostCall(token: string, op: string, argsText: string): Promise<string> {
+    const invocation = this.#invocations.get(token);
+    if (!invocation) return JSON.stringify({ error: { name: 'ScriptError', message: 'the invocation has ended; its host calls are refused' } });
+    try {
+      const args = parseFromSandbox(argsText);
+      if (!Array.isArray(args)) throw new TypeError('host call arguments are a list');
+      const call = this.#dispatch(invocation, op, args);
+      invocation.inFlight.add(call);
+      const value = await call.finally(() => invocation.inFlight.delete(call));
+      if (invocation.ended) throw new Error('the invocation has ended; its host calls are refused');
+      return JSON.stringify({ value: value ?? null });
+    } catch (error) {
+      return JSON.stringify({ error: hostErrorOf(error, invocation, this.#onHostError) });
+    }
+  }
+
+  async #dispatch(invocation: Invocation, op: string, args: unknown[]): Promise<unknown> {
+    const { host } = invocation;
+    const text = (i: number, what: string): string => {
+      const value = args[i];
+      if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw badArgument(`${what} must be a non-empty string`);
+      return value;
+    };
+    const object = (i: number, what: string): JsonObject => {
+      const value = args[i];
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badArgument(`${what} must be an object`);
+      return value as JsonObject;
+    };
+    switch (op) {
+      case 'records.query': {
+        invocation.count('queries', 1);
+        const query = object(1, 'the query');
+        const rows = await host.records.query(text(0, 'the object'), {
+          ...(typeof query['filter'] === 'string' ? { filter: query['filter'] } : {}),
+          ...(typeof query['sort'] === 'string' ? { sort: query['sort'] } : {}),
+          ...(typeof query['limit'] === 'number' ? { limit: query['limit'] } : {}),
+        });
+        invocation.count('recordsRead', rows.length);
+        return rows;
+      }
+      case 'records.get': {
+        invocation.count('queries', 1);
+        const row = await host.records.get(text(0, 'the object'), text(1, 'the id'));
+        invocation.count('recordsRead', 1);
+        return row;
+      }
+      case 'records.create':
+        invocation.count('recordsWritten', 1);
+        return host.records.create(text(0, 'the object'), object(1, 'the values'));
+      case 'records.update':
+        invocation.count('recordsWritten', 1);
+        return host.records.update(text(0, 'the object'), text(1, 'the id'), object(2, 'the values'));
+      case 'records.delete':
+        invocation.count('recordsWritten', 1);
+        await host.records.delete(text(0, 'the object'), text(1, 'the id'));
+        return null;
+      case 'config.get': {
+        const setting = await host.config(text(0, 'the setting name'));
+        if (setting?.secret && typeof setting.value === 'string') invocation.secrets.add(setting.value);
+        return setting?.value;
+      }
+      case 'http.fetch': {
+        invocation.count('outboundCalls', 1);
+        if (!host.http) throw new OutboundRefused('this script declared no outbound hosts');
+        const request = object(1, 'the request');
+        const url = args[0];
+        if (typeof url !== 'string' || url.length === 0 || url.length > 2048) throw badArgument('the url must be a string of at most 2048 characters');
+        return host.http.fetch(url, request);
+      }
+      default:
+        throw badArgument(`unknown host call '${op}'`);
+    }
+  }
+}
+
+/** A refused outbound request: the script sees why, nothing more. */
+export class OutboundRefused extends Error {
+  readonly status = 403;
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboundRefused';
+  }
+}
+
+function badArgument(message: string): Error & { status: number } {
+  return Object.assign(new TypeError(message), { status: 400 });
+}
+
+/** What a host error tells the script: its own limit, a 4xx problem's message and fields, else nothing of the host. */
+function hostErrorOf(error: unknown, invocation: Invocation, onHostError: (error: unknown) => void): InvocationError & { status?: number } {
+  if (error instanceof ScriptLimitError) return { name: error.name, message: error.message, limit: error.limit };
+  const status = typeof error === 'object' && error !== null && 'status' in error ? Number((error as { status: unknown }).status) : NaN;
+  if (error instanceof Error && status >= 400 && status < 500) {
+    const problems = 'errors' in error && Array.isArray(error.errors) ? (error.errors as { field?: unknown; message?: unknown }[]).map((p) => ({ field: String(p.field ?? ''), message: String(p.message ?? '') })) : undefined;
+    return { name: error.name === 'Error' || error.name === 'ProblemError' ? 'HostError' : error.name, message: invocation.redact(error.message), status, ...(problems ? { errors: problems } : {}) };
+  }
+  onHostError(error);
+  return { name: 'HostError', message: 'the host could not complete this call', status: 500 };
+}
+
+function errorOf(error: unknown, invocation: Invocation, mapper?: SourceMapper): InvocationError {
+  if (error instanceof ScriptLimitError) return { name: error.name, message: error.message, limit: error.limit };
+  if (error instanceof ScriptRuntimeError) return { name: error.name, message: invocation.redact(error.message), stack: invocation.redact(error.scriptStack) };
+  if (error instanceof Error) {
+    // Errors out of the isolate carry the script's stack; frames of script.ts are mapped to its source.
+    const raw = (error.stack ?? `${error.name}: ${error.message}`)
+      .split('\n')
+      .filter((line) => !/^\s+at .*(node:|file:\/\/|\/node_modules\/|<isolated-vm)/.test(line))
+      .join('\n');
+    const stack = mapper ? mapper.mapStack(raw, SCRIPT_FILE) : raw;
+    const fieldErrors = (error as { errors?: unknown }).errors;
+    const errors = Array.isArray(fieldErrors) ? fieldErrors.map((p: { field?: unknown; message?: unknown }) => ({ field: String(p?.field ?? ''), message: invocation.redact(String(p?.message ?? '')) })) : undefined;
+    const limit = (error as { limit?: unknown }).limit;
+    return {
+      name: error.name,
+      message: invocation.redact(error.message),
+      stack: invocation.redact(stack),
+      ...(typeof limit === 'string' ? { limit: limit as LimitName } : {}),
+      ...(errors ? { errors } : {}),
+    };
+  }
+  return { name: 'Error', message: invocation.redact(String(error)) };
+}
+
+function cpuMsOf(isolate: ivm.Isolate, start: bigint): number {
+  try {
+    return Number(isolate.cpuTime - start) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+function heapOf(isolate: ivm.Isolate): number {
+  try {
+    const stats = isolate.getHeapStatisticsSync();
+    return stats.used_heap_size + stats.externally_allocated_size;
+  } catch {
+    return 0;
+  }
+}
+
+// isolated-vm crashes the whole process when Node's startup snapshot is on, so refuse early.
+function assertNoNodeSnapshot(): void {
+  const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  if (!flags.includes('--no-node-snapshot')) throw new Error('isolated-vm needs Node started with --no-node-snapshot');
+}
