@@ -12,6 +12,10 @@ import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
 import { registerProblemHandler } from './errors/problem-handler.ts';
 import { healthRoutes } from './health/health-routes.ts';
+import { homeRoutes } from './home/home-routes.ts';
+import { inviteRoutes } from './invites/invite-routes.ts';
+import { recycleRoutes } from './recycle/recycle-routes.ts';
+import { settingsRoutes } from './workspace/settings-routes.ts';
 import { backfillRoutes } from './indexing/backfill-routes.ts';
 import { SlotBackfill } from './indexing/slot-backfill.ts';
 import { answerClientError } from './http/client-errors.ts';
@@ -81,6 +85,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(backfillRoutes, { db: options.db, metadata });
       await api.register(recordRoutes, { metadata, data });
       await api.register(savedViewRoutes, { db: options.db, metadata });
+      await api.register(homeRoutes, { db: options.db, metadata, data });
+      await api.register(recycleRoutes, { db: options.db, metadata, data });
+      await api.register(settingsRoutes, { db: options.db });
+      await api.register(inviteRoutes, { db: options.db, auth });
     },
     { prefix: '/api/v1' },
   );

@@ -456,6 +456,44 @@ grant select, insert, update, delete on job, job_schedule to protean_app;`,
     // public read/write until an admin narrows it, so no one loses or gains access by upgrading.
     sql: accessControlSql(),
   },
+  {
+    id: 23,
+    name: 'home page, recycle bin retention, invitations',
+    // Recently viewed records per user (the home page); how long deleted records wait in the
+    // recycle bin and the workspace's default currency; a user's own time zone; invitation links,
+    // kept as the SHA-256 of their token like API keys, with the role chosen when inviting.
+    sql: `
+alter table tenant
+  add column if not exists currency text not null default 'USD' check (currency ~ '^[A-Z]{3}$'),
+  add column if not exists recycle_retention_days integer not null default 30 check (recycle_retention_days between 1 and 3650);
+alter table app_user add column if not exists time_zone text;
+create table recent_record (
+  tenant_id uuid not null,
+  user_id uuid not null,
+  object_id text not null,
+  record_id uuid not null,
+  visited_at timestamptz not null default now(),
+  primary key (tenant_id, user_id, record_id)
+);
+create index recent_record_by_time on recent_record (tenant_id, user_id, visited_at desc);
+${tenantIsolation('recent_record')}
+create table user_invite (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  token_hash text not null unique,
+  role text not null,
+  email text,
+  created_by uuid,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null,
+  accepted_at timestamptz,
+  accepted_user_id uuid,
+  revoked_at timestamptz,
+  primary key (tenant_id, id)
+);
+${tenantIsolation('user_invite')}
+grant select, insert, update, delete on recent_record, user_invite to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

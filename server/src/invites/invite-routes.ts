@@ -1,0 +1,134 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { adminOf } from '../auth/principal.ts';
+import type { AuthService } from '../auth/auth-service.ts';
+import type { Role } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
+import { conflict, notFound, validationError } from '../errors/problems.ts';
+
+// The role is a plain value checked by user creation, so richer roles need no change here.
+const NewInvite = Type.Object(
+  { role: Type.String({ minLength: 1, maxLength: 100 }), email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })), days: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })) },
+  { additionalProperties: false },
+);
+const IdParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const TokenParam = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }) });
+const Accept = Type.Object(
+  {
+    token: Type.String({ minLength: 10, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    password: Type.String({ minLength: 10, maxLength: 1024 }),
+    locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])),
+  },
+  { additionalProperties: false },
+);
+
+const ROLES = new Set(['admin', 'standard']);
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+
+interface InviteRow {
+  tenant_id: string;
+  id: string;
+  role: string;
+  email: string | null;
+  created_by: string | null;
+  created_at: Date | string;
+  expires_at: Date | string;
+  accepted_at: Date | string | null;
+  accepted_user_id: string | null;
+  revoked_at: Date | string | null;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+const view = (r: InviteRow) => ({
+  id: r.id,
+  role: r.role,
+  email: r.email,
+  createdBy: r.created_by,
+  createdAt: iso(r.created_at),
+  expiresAt: iso(r.expires_at),
+  acceptedAt: iso(r.accepted_at),
+  acceptedUserId: r.accepted_user_id,
+  revokedAt: iso(r.revoked_at),
+});
+
+/**
+ * Invitation links: an admin picks the role (and optionally the email) and gets a link, shown
+ * once; whoever opens it before it expires names themselves, sets a password and joins with
+ * that role. A link works once. Only the token's SHA-256 is stored.
+ */
+export async function inviteRoutes(app: FastifyInstance, options: { db: Database; auth: AuthService }): Promise<void> {
+  const { db, auth } = options;
+
+  app.get('/invites', async (request) => {
+    const p = adminOf(request);
+    const rows = await db.withTenant(p.tenantId, (q) => q.query<InviteRow>('select * from user_invite where tenant_id = $1 order by created_at desc limit 200', [p.tenantId]));
+    return rows.map(view);
+  });
+
+  app.post('/invites', { schema: { body: NewInvite } }, async (request, reply) => {
+    const p = adminOf(request);
+    const body = request.body as Static<typeof NewInvite>;
+    if (!ROLES.has(body.role)) throw validationError('Unknown role', [{ field: 'role', code: 'enum', message: `'${body.role}' is not a role of this workspace` }]);
+    const token = `inv_${randomBytes(24).toString('base64url')}`;
+    const [row] = await db.transaction(p.tenantId, (tx) =>
+      tx.query<InviteRow>(
+        `insert into user_invite (tenant_id, id, token_hash, role, email, created_by, expires_at)
+         values ($1, $2, $3, $4, $5, $6, now() + make_interval(days => $7::int)) returning *`,
+        [p.tenantId, randomUUID(), hashOf(token), body.role, body.email ?? null, p.userId, body.days ?? 7],
+      ),
+    );
+    return reply.status(201).send({ ...view(row!), token, path: `/invite/${token}` });
+  });
+
+  app.delete('/invites/:id', { schema: { params: IdParam } }, async (request, reply) => {
+    const p = adminOf(request);
+    const { id } = request.params as Static<typeof IdParam>;
+    const rows = await db.transaction(p.tenantId, (tx) =>
+      tx.query('update user_invite set revoked_at = now() where tenant_id = $1 and id = $2 and accepted_at is null and revoked_at is null returning id', [p.tenantId, id]),
+    );
+    if (!rows.length) throw notFound('No open invitation with this id');
+    return reply.status(204).send();
+  });
+
+  /** Before sign-in: the token alone finds its workspace (system connection, by hash). */
+  const open = async (token: string) => {
+    const [row] = await db.system((tx) =>
+      tx.query<InviteRow & { slug: string; tenant_name: string }>(
+        `select i.*, t.slug, t.name as tenant_name from user_invite i join tenant t on t.id = i.tenant_id
+          where i.token_hash = $1 and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()`,
+        [hashOf(token)],
+      ),
+    );
+    if (!row) throw notFound('This invitation link is not valid: it was used, revoked or has expired');
+    return row;
+  };
+
+  app.get('/invites/token/:token', { schema: { params: TokenParam } }, async (request) => {
+    const row = await open((request.params as Static<typeof TokenParam>).token);
+    return { workspace: { slug: row.slug, name: row.tenant_name }, role: row.role, email: row.email, expiresAt: iso(row.expires_at) };
+  });
+
+  app.post('/invites/accept', { schema: { body: Accept } }, async (request, reply) => {
+    const body = request.body as Static<typeof Accept>;
+    const row = await open(body.token);
+    if (row.email && row.email.toLowerCase() !== body.email.toLowerCase()) {
+      throw validationError('This invitation is for another email', [{ field: 'email', code: 'invite_email', message: 'must be the email the invitation was sent to' }]);
+    }
+    // Claim first so two people cannot use one link; give it back if the account cannot be made.
+    const claimed = await db.transaction(row.tenant_id, (tx) =>
+      tx.query('update user_invite set accepted_at = now() where tenant_id = $1 and id = $2 and accepted_at is null and revoked_at is null and expires_at > now() returning id', [row.tenant_id, row.id]),
+    );
+    if (!claimed.length) throw conflict('This invitation link was just used');
+    try {
+      const user = await auth.createUser(row.tenant_id, { email: body.email, name: body.name, role: row.role as Role, password: body.password, locale: body.locale });
+      await db.transaction(row.tenant_id, (tx) => tx.query('update user_invite set accepted_user_id = $3 where tenant_id = $1 and id = $2', [row.tenant_id, row.id, user.id]));
+      return reply.status(201).send({ workspace: row.slug, email: user.email, role: row.role });
+    } catch (error) {
+      await db.transaction(row.tenant_id, (tx) => tx.query('update user_invite set accepted_at = null where tenant_id = $1 and id = $2', [row.tenant_id, row.id]));
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { adminOf, principalOf } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
+import { validationError } from '../errors/problems.ts';
+
+const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
+const WorkspacePatch = Type.Object(
+  { currency: Type.Optional(Currency), recycleRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const PreferencesPatch = Type.Object({ timeZone: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]) }, { additionalProperties: false });
+
+export interface WorkspaceSettings {
+  currency: string;
+  recycleRetentionDays: number;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isCurrency(code: string): boolean {
+  return (Intl.supportedValuesOf('currency') as string[]).includes(code);
+}
+
+/**
+ * Workspace settings people see in every page (the money currency, how long the recycle bin
+ * keeps records), readable by anyone signed in, changed by an admin; and a user's own time zone,
+ * in which the studio shows dates (none: the browser's).
+ */
+export async function settingsRoutes(app: FastifyInstance, options: { db: Database }): Promise<void> {
+  const { db } = options;
+  const read = (tenantId: string) =>
+    db.withTenant(tenantId, async (q) => {
+      const [row] = await q.query<{ currency: string; days: number }>('select currency, recycle_retention_days as days from tenant where id = $1', [tenantId]);
+      return { currency: row?.currency ?? 'USD', recycleRetentionDays: row?.days ?? 30 } satisfies WorkspaceSettings;
+    });
+
+  app.get('/workspace/settings', async (request) => read(principalOf(request).tenantId));
+
+  app.patch('/workspace/settings', { schema: { body: WorkspacePatch } }, async (request) => {
+    const principal = adminOf(request);
+    const body = request.body as Static<typeof WorkspacePatch>;
+    if (body.currency && !isCurrency(body.currency)) throw validationError('Unknown currency', [{ field: 'currency', code: 'enum', message: `'${body.currency}' is not an ISO 4217 currency` }]);
+    await db.transaction(principal.tenantId, (tx) =>
+      tx.query('update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days) where id = $1', [
+        principal.tenantId,
+        body.currency ?? null,
+        body.recycleRetentionDays ?? null,
+      ]),
+    );
+    return read(principal.tenantId);
+  });
+
+  app.get('/me/preferences', async (request) => {
+    const p = principalOf(request);
+    const [row] = await db.withTenant(p.tenantId, (q) => q.query<{ time_zone: string | null }>('select time_zone from app_user where tenant_id = $1 and id = $2', [p.tenantId, p.userId]));
+    return { timeZone: row?.time_zone ?? null };
+  });
+
+  app.patch('/me/preferences', { schema: { body: PreferencesPatch } }, async (request) => {
+    const p = principalOf(request);
+    const { timeZone } = request.body as Static<typeof PreferencesPatch>;
+    if (timeZone !== null && !isTimeZone(timeZone)) throw validationError('Unknown time zone', [{ field: 'timeZone', code: 'enum', message: `'${timeZone}' is not an IANA time zone` }]);
+    await db.transaction(p.tenantId, (tx) => tx.query('update app_user set time_zone = $3 where tenant_id = $1 and id = $2', [p.tenantId, p.userId, timeZone]));
+    return { timeZone };
+  });
+}
