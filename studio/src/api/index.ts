@@ -6,3 +6,4 @@ export { recordsApi, BATCH_LIMIT, type ListQuery, type BatchOperation, type Batc
 export { viewsApi, type SavedViewPatch } from './views.ts';
 export { searchApi, SEARCH_LIMIT_MAX } from './search.ts';
 export { usersApi, apiKeysApi, type NewUser } from './users.ts';
+export { homeApi, settingsApi, invitesApi, type PipelineSummary, type PipelineStage, type RecentRecord, type WorkspaceSettings, type Invite, type InviteInfo } from './home.ts';

@@ -58,6 +58,8 @@ export const recordsApi = {
   restore: (object: string, id: string) => http.post<RecordData>(`/records/${enc(object)}/${enc(id)}/restore`, {}),
   batch: (object: string, operations: BatchOperation[]) => http.post<{ results: BatchResult[] }>(`/records/${enc(object)}/batch`, { operations }),
   related: (object: string, id: string) => http.get<RelatedGroup[]>(`/related/${enc(object)}/${enc(id)}`),
+  /** Removes records from the recycle bin for good (admins); `all` empties it, or one object's part. */
+  purge: (target: { ids: string[] } | { all: true }, object?: string) => http.post<{ purged: number }>('/recycle-bin/purge', { ...target, ...(object ? { object } : {}) }),
   recycleBin: (object?: string, limit?: number, cursor?: string | null) =>
     http.get<RecycleBinPage>('/recycle-bin', { query: { object, limit, cursor } }),
 };

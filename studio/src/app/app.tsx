@@ -26,7 +26,7 @@ function Gate() {
   if (state.status === 'loading') return <Loading />;
   if (state.status === 'signed-out') return <LoginPage error={state.error} />;
   return (
-    <GlossaryProvider terms={state.snapshot.terms}>
+    <GlossaryProvider terms={state.snapshot.terms} display={state.display}>
       <Shell>
         <CurrentPage />
       </Shell>

@@ -1,10 +1,15 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, authApi, metadataApi, onUnauthorized, type Me, type Snapshot } from '../api/index.ts';
+import { ApiError, authApi, metadataApi, onUnauthorized, settingsApi, type Me, type Snapshot } from '../api/index.ts';
+import type { DisplaySettings } from '../i18n/i18n.tsx';
 
 export interface Session {
   me: Me;
   snapshot: Snapshot;
   isAdmin: boolean;
+  /** The workspace currency and the user's time zone, which decide how values read. */
+  display: DisplaySettings;
+  /** Re-reads them after a settings change. */
+  refreshDisplay: () => Promise<void>;
   /** Re-reads the metadata snapshot after a Setup change so every screen sees the new model. */
   refreshSnapshot: () => Promise<Snapshot>;
   logout: () => Promise<void>;
@@ -13,7 +18,7 @@ export interface Session {
 type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out'; error?: unknown }
-  | { status: 'signed-in'; me: Me; snapshot: Snapshot };
+  | { status: 'signed-in'; me: Me; snapshot: Snapshot; display: DisplaySettings };
 
 const SessionContext = createContext<Session | null>(null);
 const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, snapshot?: Promise<Snapshot>) => Promise<void> } | null>(null);
@@ -22,8 +27,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
   const signedIn = useCallback(async (me: Me, snapshotRequest?: Promise<Snapshot>) => {
-    const snapshot = await (snapshotRequest ?? metadataApi.snapshot());
-    setState({ status: 'signed-in', me, snapshot });
+    const [snapshot, display] = await Promise.all([snapshotRequest ?? metadataApi.snapshot(), loadDisplay()]);
+    setState({ status: 'signed-in', me, snapshot, display });
+  }, []);
+
+  const refreshDisplay = useCallback(async () => {
+    const display = await loadDisplay();
+    setState((s) => (s.status === 'signed-in' ? { ...s, display } : s));
   }, []);
 
   useEffect(() => {
@@ -63,9 +73,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const session = useMemo<Session | null>(
     () =>
       state.status === 'signed-in'
-        ? { me: state.me, snapshot: state.snapshot, isAdmin: state.me.user.role === 'admin', refreshSnapshot, logout }
+        ? { me: state.me, snapshot: state.snapshot, display: state.display, isAdmin: state.me.user.role === 'admin', refreshSnapshot, refreshDisplay, logout }
         : null,
-    [state, refreshSnapshot, logout],
+    [state, refreshSnapshot, refreshDisplay, logout],
   );
 
   return (
@@ -73,6 +83,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       <SessionContext.Provider value={session}>{children}</SessionContext.Provider>
     </SessionControlContext.Provider>
   );
+}
+
+/** Settings that only change how values read: the page still works with the defaults if they fail to load. */
+async function loadDisplay(): Promise<DisplaySettings> {
+  const [workspace, preferences] = await Promise.all([settingsApi.workspace().catch(() => null), settingsApi.preferences().catch(() => null)]);
+  return { currency: workspace?.currency, timeZone: preferences?.timeZone ?? null };
 }
 
 export function useSessionControl() {

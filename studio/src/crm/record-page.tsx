@@ -1,7 +1,7 @@
 import { useState, type KeyboardEvent } from 'react';
 import { fieldType } from '@protean/metadata/field-types';
 import type { PageProps } from '../app/routes.tsx';
-import { ApiError, recordsApi, type FieldDef, type ObjectDef, type RecordData } from '../api/index.ts';
+import { ApiError, recordsApi, type FieldDef, type ObjectDef, type RecordData, homeApi } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
@@ -36,7 +36,12 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const { snapshot } = useSession();
   const layout = layoutFor(snapshot, object);
   const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt);
-  const rec = useAsync(async () => (await expandLookups(snapshot, lookups, [await recordsApi.get(object.apiName, id)]))[0]!, [object.apiName, id]);
+  const rec = useAsync(async () => {
+    const record = (await expandLookups(snapshot, lookups, [await recordsApi.get(object.apiName, id)]))[0]!;
+    // The home page lists what the user opened lately.
+    void homeApi.visited(object.apiName, id);
+    return record;
+  }, [object.apiName, id]);
   const related = useAsync(() => recordsApi.related(object.apiName, id), [object.apiName, id]);
   const [confirmDelete, setConfirmDelete] = useState(false);
 

@@ -28,7 +28,7 @@ export const currencyWidget: FieldWidget = {
     return (
       <span className="num">
         {typeof value === 'number'
-          ? i18n.formatNumber(value, field.currencyCode ? { style: 'currency', currency: field.currencyCode } : { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+          ? i18n.formatMoney(value, field.currencyCode, { scale: field.scale ?? 2 })
           : String(value)}
       </span>
     );

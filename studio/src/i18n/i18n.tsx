@@ -61,6 +61,16 @@ export interface I18n {
   formatDate: (iso: string) => string;
   formatDateTime: (iso: string) => string;
   formatNumber: (n: number, options?: Intl.NumberFormatOptions) => string;
+  /** Money in the locale's way with the currency's symbol: the field's currency, else the workspace's. */
+  formatMoney: (n: number, currency?: string, options?: { compact?: boolean; scale?: number }) => string;
+  /** The time zone dates and times are shown in: the user's setting, else the browser's. */
+  timeZone: string;
+}
+
+/** Workspace and user settings that decide how values read (money currency, time zone). */
+export interface DisplaySettings {
+  currency?: string | undefined;
+  timeZone?: string | null | undefined;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -76,11 +86,27 @@ const noTerms: readonly TermDef[] = [];
  * Messages and metadata labels in `locale`, their placeholders (ADR 0004) filled from a glossary
  * by the metadata package's resolver, the same one the server uses.
  */
-export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, words: TextResolver = createTextResolver(noTerms, locale)): I18n {
+export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, words: TextResolver = createTextResolver(noTerms, locale), display: DisplaySettings = {}): I18n {
   const catalogue = catalogues[locale];
   const plural = new Intl.PluralRules(locale);
+  // Dates are calendar days (stored YYYY-MM-DD): shown as written, never shifted by a zone.
   const dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
-  const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const timeZone = validZone(display.timeZone) ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const dateTimeFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone });
+  const moneyFormats = new Map<string, Intl.NumberFormat>();
+  const money = (currency: string, compact: boolean, scale: number | undefined) => {
+    const key = `${currency}|${compact}|${scale ?? ''}`;
+    let f = moneyFormats.get(key);
+    if (!f) {
+      f = new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        ...(compact ? { notation: 'compact', maximumFractionDigits: 1 } : scale === undefined ? {} : { minimumFractionDigits: scale, maximumFractionDigits: scale }),
+      });
+      moneyFormats.set(key, f);
+    }
+    return f;
+  };
   const t = (key: MessageKey, params?: MessageParams) => words.text(catalogue[key] ?? en[key] ?? key, params);
   /** Labels may name glossary terms ("{Customer} number"); resolve them for display. */
   const label = (text: string | undefined) => (text === undefined ? undefined : words.text(text));
@@ -125,7 +151,19 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, w
       return Number.isNaN(d.getTime()) ? iso : dateTimeFmt.format(d);
     },
     formatNumber: (n, options) => n.toLocaleString(locale, options),
+    formatMoney: (n, currency, options = {}) => money(currency ?? display.currency ?? 'USD', options.compact ?? false, options.scale).format(n),
+    timeZone,
   };
+}
+
+function validZone(zone: string | null | undefined): string | undefined {
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
 }
 
 export function I18nProvider({ children }: { children: ReactNode }) {
@@ -148,9 +186,14 @@ export function I18nProvider({ children }: { children: ReactNode }) {
 }
 
 /** Below the session: the same i18n with the tenant glossary, so labels and messages speak its terms. */
-export function GlossaryProvider({ terms, children }: { terms: readonly TermDef[] | undefined; children: ReactNode }) {
+export function GlossaryProvider({ terms, display, children }: { terms: readonly TermDef[] | undefined; display?: DisplaySettings; children: ReactNode }) {
   const base = useI18n();
-  const value = useMemo(() => createI18n(base.locale, base.setLocale, createTextResolver(terms ?? noTerms, base.locale)), [base.locale, base.setLocale, terms]);
+  const currency = display?.currency;
+  const timeZone = display?.timeZone;
+  const value = useMemo(
+    () => createI18n(base.locale, base.setLocale, createTextResolver(terms ?? noTerms, base.locale), { currency, timeZone }),
+    [base.locale, base.setLocale, terms, currency, timeZone],
+  );
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 

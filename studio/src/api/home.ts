@@ -1,0 +1,71 @@
+// The home page's server side: the pipeline summary and the user's recently viewed records;
+// workspace settings (currency, recycle bin retention) and the user's own time zone.
+import { enc, http } from './http.ts';
+
+export interface PipelineStage {
+  value: string;
+  count: number;
+  amount: number | null;
+}
+
+export interface PipelineSummary {
+  object: string;
+  groupBy: string;
+  amountField: string | null;
+  stages: PipelineStage[];
+  total: { count: number; amount: number | null };
+}
+
+export interface RecentRecord {
+  object: string;
+  id: string;
+  name: string;
+  visitedAt: string;
+}
+
+export interface WorkspaceSettings {
+  currency: string;
+  recycleRetentionDays: number;
+}
+
+export interface Invite {
+  id: string;
+  role: string;
+  email: string | null;
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  acceptedUserId: string | null;
+  revokedAt: string | null;
+}
+
+export interface InviteInfo {
+  workspace: { slug: string; name: string };
+  role: string;
+  email: string | null;
+  expiresAt: string;
+}
+
+export const homeApi = {
+  pipeline: (object: string, groupBy: string, amount?: string, signal?: AbortSignal) => http.get<PipelineSummary>('/home/pipeline', { query: { object, groupBy, amount }, signal }),
+  recent: (limit = 8, signal?: AbortSignal) => http.get<RecentRecord[]>('/recent', { query: { limit }, signal }),
+  /** Remembers that the user opened a record (fire and forget: a failure only shortens the list). */
+  visited: (object: string, id: string) => http.post<unknown>('/recent', { object, id }).catch(() => undefined),
+};
+
+export const settingsApi = {
+  workspace: () => http.get<WorkspaceSettings>('/workspace/settings'),
+  updateWorkspace: (patch: Partial<WorkspaceSettings>) => http.patch<WorkspaceSettings>('/workspace/settings', patch),
+  preferences: () => http.get<{ timeZone: string | null }>('/me/preferences'),
+  updatePreferences: (patch: { timeZone: string | null }) => http.patch<{ timeZone: string | null }>('/me/preferences', patch),
+};
+
+export const invitesApi = {
+  list: () => http.get<Invite[]>('/invites'),
+  create: (role: string, email?: string) => http.post<Invite & { token: string; path: string }>('/invites', { role, ...(email ? { email } : {}) }),
+  revoke: (id: string) => http.delete<unknown>(`/invites/${enc(id)}`),
+  info: (token: string) => http.get<InviteInfo>(`/invites/token/${enc(token)}`),
+  accept: (body: { token: string; name: string; email: string; password: string; locale?: string }) =>
+    http.post<{ workspace: string; email: string; role: string }>('/invites/accept', body),
+};
