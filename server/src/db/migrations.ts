@@ -30,7 +30,9 @@ export function createRecordsFunctionSql(insertSql: string): string {
 create or replace function create_records(p_tenant uuid, p_revision integer, p_records jsonb, p_object text, p_user uuid,
                                           p_linked text[], p_target_ids uuid[], p_target_objects text[])
   returns table (id uuid, version integer, created_at timestamptz, updated_at timestamptz)
-  language plpgsql as $fn$
+  -- One record per call: a plan made once fits every call, and planning the insert afresh
+  -- (PL/pgSQL's custom plans) cost more than running it.
+  language plpgsql set plan_cache_mode = force_generic_plan as $fn$
 #variable_conflict use_column
 begin
   perform set_config('app.tenant_id', p_tenant::text, true);
