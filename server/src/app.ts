@@ -11,6 +11,9 @@ import { emptySaveHooks } from './data/save-hooks.ts';
 import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
 import { registerProblemHandler } from './errors/problem-handler.ts';
+import { ChangeHub } from './graphql/change-hub.ts';
+import { graphqlRoutes } from './graphql/graphql-routes.ts';
+import { GraphQLService } from './graphql/graphql-service.ts';
 import { healthRoutes } from './health/health-routes.ts';
 import { homeRoutes } from './home/home-routes.ts';
 import { inviteRoutes } from './invites/invite-routes.ts';
@@ -46,6 +49,7 @@ export interface App {
   data: DataService;
   auth: AuthService;
   backfills: SlotBackfill;
+  graphql: GraphQLService;
 }
 
 /** The server, assembled top to bottom: errors, cookies, health, then the API under /api/v1, then the studio. */
@@ -70,6 +74,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await backfills.start();
   // Before the database closes: a batch in flight finishes, no other starts.
   app.addHook('onClose', () => backfills.stop());
+  // GraphQL subscriptions hear of record changes from the outbox, so saves on any process reach them.
+  const changes = new ChangeHub(options.db);
+  await changes.start();
+  app.addHook('onClose', () => changes.stop());
+  const graphql = new GraphQLService(data, changes);
 
   registerProblemHandler(app);
   registerInputNormalization(app);
@@ -84,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(metadataRoutes, { metadata });
       await api.register(backfillRoutes, { db: options.db, metadata });
       await api.register(recordRoutes, { metadata, data });
+      await api.register(graphqlRoutes, { metadata, graphql, auth });
       await api.register(savedViewRoutes, { db: options.db, metadata });
       await api.register(homeRoutes, { db: options.db, metadata, data });
       await api.register(recycleRoutes, { db: options.db, metadata, data });
@@ -93,5 +103,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills };
+  return { app, metadata, data, auth, backfills, graphql };
 }

@@ -1,0 +1,416 @@
+import {
+  GraphQLBoolean,
+  GraphQLEnumType,
+  GraphQLFloat,
+  GraphQLID,
+  GraphQLInputObjectType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  GraphQLScalarType,
+  GraphQLSchema,
+  GraphQLString,
+  Kind,
+  valueFromASTUntyped,
+  type GraphQLFieldConfig,
+  type GraphQLFieldConfigMap,
+  type GraphQLInputFieldConfigMap,
+  type GraphQLInputType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  type SelectionSetNode,
+} from 'graphql';
+import type { ObjectDef } from '@protean/metadata';
+import type { BatchOperation } from '../data/data-service.ts';
+import { parseListRequest } from '../data/list-request.ts';
+import type { ApiRecord } from '../data/record-codec.ts';
+import { notFound, validationError } from '../errors/problems.ts';
+import type { GraphQLContext } from './graphql-context.ts';
+import type { RelatedPage } from './record-loaders.ts';
+import type { FieldShape, ObjectShape, SchemaDescriptor } from './schema-descriptor.ts';
+import { recordChanges, type RecordChange } from './record-changes.ts';
+
+export const LIST_LIMIT = { default: 50, max: 200 } as const;
+export const NESTED_LIMIT = { default: 10, max: 100 } as const;
+
+const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value. List filters take the REST filter language as JSON: {"field": "stage", "op": "eq", "value": "won"}.',
+  serialize: (v) => v,
+  parseValue: (v) => v,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+});
+const stringScalar = (name: string, description: string, pattern: RegExp) =>
+  new GraphQLScalarType({
+    name,
+    description,
+    serialize: (v) => v,
+    parseValue: (v) => {
+      if (typeof v !== 'string' || !pattern.test(v)) throw new TypeError(`${name} must be a string such as ${description}`);
+      return v;
+    },
+    parseLiteral: (ast) => {
+      if (ast.kind !== Kind.STRING || !pattern.test(ast.value)) throw new TypeError(`${name} must be a string such as ${description}`);
+      return ast.value;
+    },
+  });
+const DateScalar = stringScalar('Date', '"2026-03-01" (YYYY-MM-DD)', /^\d{4}-\d{2}-\d{2}$/);
+const DateTimeScalar = stringScalar('DateTime', '"2026-03-01T09:30:00Z" (ISO 8601)', /^\d{4}-\d{2}-\d{2}T/);
+
+const PageInfo = new GraphQLObjectType({
+  name: 'PageInfo',
+  description: 'Relay page information. Lists page forward: pass endCursor as `after`.',
+  fields: {
+    hasNextPage: { type: new GraphQLNonNull(GraphQLBoolean) },
+    hasPreviousPage: { type: new GraphQLNonNull(GraphQLBoolean) },
+    startCursor: { type: GraphQLString },
+    endCursor: { type: GraphQLString, description: 'Null on a nested connection read in a batch: page on with the list of that object filtered by the parent.' },
+  },
+});
+const RecordEvent = new GraphQLEnumType({ name: 'RecordEvent', values: { created: {}, updated: {}, deleted: {}, restored: {} } });
+const BatchOp = new GraphQLEnumType({ name: 'BatchOp', values: { create: {}, update: {}, upsert: {}, delete: {} } });
+const DeletedRecord = new GraphQLObjectType({ name: 'DeletedRecord', fields: { id: { type: new GraphQLNonNull(GraphQLID) }, deleted: { type: new GraphQLNonNull(GraphQLBoolean) } } });
+
+interface Connection {
+  records: ApiRecord[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  total?: number | undefined;
+}
+
+/** Whether the selection asks for `name` (fragments included): a count costs a second statement. */
+function selects(info: GraphQLResolveInfo, name: string): boolean {
+  const visit = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((s) =>
+      s.kind === Kind.FIELD ? s.name.value === name : s.kind === Kind.INLINE_FRAGMENT ? visit(s.selectionSet) : visit(info.fragments[s.name.value]?.selectionSet),
+    );
+  return info.fieldNodes.some((node) => visit(node.selectionSet));
+}
+
+const objectOf = (context: GraphQLContext, apiName: string): ObjectDef => {
+  const object = context.ctx.model.object(apiName);
+  // The schema is built from the model the request runs against, so this holds; a clear error if not.
+  if (!object) throw notFound(`No object named '${apiName}'`);
+  return object;
+};
+
+function pageSize(first: unknown, limits: { default: number; max: number }): number {
+  if (first === undefined || first === null) return limits.default;
+  if (typeof first !== 'number' || first < 1 || first > limits.max) throw validationError(`'first' must be between 1 and ${limits.max}`, [{ field: 'first', code: 'range', message: `must be between 1 and ${limits.max}` }], 400);
+  return first;
+}
+
+/** Input from GraphQL (null-prototype objects, enum values as names) as the REST body the save pipeline takes. */
+const asBody = (input: unknown): Record<string, unknown> => ({ ...(input as Record<string, unknown>) });
+
+/**
+ * Builds the executable schema of a descriptor. Resolvers find objects by API name in the model
+ * of the request's context, never in the descriptor, so one schema serves every tenant whose
+ * descriptor is equal.
+ */
+export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
+  const types = new Map<string, GraphQLObjectType>();
+  const connections = new Map<string, GraphQLObjectType>();
+  const inputs = new Map<string, GraphQLInputObjectType>();
+  const enums = new Map<string, GraphQLEnumType>();
+  const byApiName = new Map(descriptor.objects.map((o) => [o.apiName, o]));
+
+  const enumOf = (object: ObjectShape, field: FieldShape): GraphQLEnumType | undefined => {
+    if (!field.enumValues) return undefined;
+    const key = `${object.typeName}_${field.apiName}`;
+    let type = enums.get(key);
+    if (!type) {
+      type = new GraphQLEnumType({
+        name: key,
+        description: field.description,
+        values: Object.fromEntries(field.enumValues.map((v) => [v.name, { value: v.name, description: v.description, ...(v.active ? {} : { deprecationReason: 'inactive value' }) }])),
+      });
+      enums.set(key, type);
+    }
+    return type;
+  };
+
+  const scalarOf = (object: ObjectShape, field: FieldShape): GraphQLOutputType & GraphQLInputType => {
+    switch (field.type) {
+      case 'number':
+      case 'currency':
+      case 'percent':
+        return GraphQLFloat;
+      case 'boolean':
+        return GraphQLBoolean;
+      case 'date':
+        return DateScalar;
+      case 'datetime':
+        return DateTimeScalar;
+      case 'picklist':
+        return enumOf(object, field) ?? GraphQLString;
+      case 'multiPicklist': {
+        const values = enumOf(object, field);
+        return new GraphQLList(new GraphQLNonNull(values ?? GraphQLString));
+      }
+      case 'owner':
+        return GraphQLID;
+      case 'lookup':
+        return GraphQLID;
+      case 'json':
+        return JSONScalar;
+      default:
+        return GraphQLString;
+    }
+  };
+
+  const connectionOf = (object: ObjectShape): GraphQLObjectType => {
+    let type = connections.get(object.apiName);
+    if (type) return type;
+    const node = () => typeOf(object);
+    const Edge = new GraphQLObjectType<{ record: ApiRecord; cursor: string | null }>({
+      name: `${object.typeName}_Edge`,
+      fields: () => ({ node: { type: new GraphQLNonNull(node()), resolve: (e) => e.record }, cursor: { type: GraphQLString, description: 'Set on the last edge of a page: the page’s end cursor.' } }),
+    });
+    type = new GraphQLObjectType<Connection>({
+      name: `${object.typeName}_Connection`,
+      description: `A page of ${object.description.split('\n')[0]}`,
+      fields: () => ({
+        edges: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Edge))), resolve: (c) => c.records.map((record, i) => ({ record, cursor: i === c.records.length - 1 ? c.endCursor : null })) },
+        nodes: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(node()))), resolve: (c) => c.records },
+        pageInfo: { type: new GraphQLNonNull(PageInfo), resolve: (c) => ({ hasNextPage: c.hasNextPage, hasPreviousPage: false, startCursor: null, endCursor: c.endCursor }) },
+        totalCount: { type: GraphQLInt, description: 'How many records match (counted only when asked for).', resolve: (c) => c.total ?? null },
+      }),
+    });
+    connections.set(object.apiName, type);
+    return type;
+  };
+
+  const listArgs = (limits: { default: number; max: number }) => ({
+    filter: { type: JSONScalar, description: 'The REST filter language, as JSON.' },
+    sort: { type: GraphQLString, description: 'As in REST: "-close_date,name".' },
+    first: { type: GraphQLInt, description: `Page size (default ${limits.default}, at most ${limits.max}).` },
+    after: { type: GraphQLString, description: 'The endCursor of the previous page.' },
+  });
+
+  function typeOf(object: ObjectShape): GraphQLObjectType {
+    let type = types.get(object.apiName);
+    if (type) return type;
+    type = new GraphQLObjectType<ApiRecord, GraphQLContext>({
+      name: object.typeName,
+      description: object.description,
+      fields: () => {
+        const fields: GraphQLFieldConfigMap<ApiRecord, GraphQLContext> = {
+          id: { type: new GraphQLNonNull(GraphQLID) },
+          version: { type: new GraphQLNonNull(GraphQLInt) },
+          display_name: {
+            type: GraphQLString,
+            description: 'The record’s name field, or its id when that is empty.',
+            resolve: (record, _args, context) => {
+              const current = objectOf(context, object.apiName);
+              const name = current.fields.find((f) => f.id === current.nameFieldId);
+              const value = name ? record[name.apiName] : undefined;
+              return typeof value === 'string' && value ? value : record['id'];
+            },
+          },
+          created_at: { type: DateTimeScalar },
+          created_by: { type: GraphQLID },
+          updated_at: { type: DateTimeScalar },
+          updated_by: { type: GraphQLID },
+        };
+        for (const field of object.fields) {
+          const target = field.target ? byApiName.get(field.target) : undefined;
+          const config: GraphQLFieldConfig<ApiRecord, GraphQLContext> = target
+            ? {
+                type: typeOf(target),
+                description: field.description,
+                resolve: (record, _args, context) => {
+                  const id = record[field.apiName];
+                  return typeof id === 'string' ? context.loaders.record(objectOf(context, target.apiName), id) : null;
+                },
+              }
+            : { type: scalarOf(object, field), description: field.description, resolve: (record) => record[field.apiName] ?? null };
+          fields[field.apiName] = config;
+          for (const alias of field.deprecatedAliases) if (!(alias in fields)) fields[alias] = { ...config, deprecationReason: `Renamed to ${field.apiName}` };
+          if (target) {
+            fields[`${field.apiName}_id`] ??= { type: GraphQLID, description: `${field.description} (id)`, resolve: (record) => record[field.apiName] ?? null };
+          }
+        }
+        for (const relation of object.relations) {
+          const source = byApiName.get(relation.source);
+          if (!source) continue;
+          fields[relation.name] = {
+            type: new GraphQLNonNull(connectionOf(source)),
+            description: relation.description,
+            args: listArgs(NESTED_LIMIT),
+            resolve: async (record, args, context, info): Promise<Connection> => {
+              const sourceObject = objectOf(context, source.apiName);
+              const lookup = context.ctx.model.field(sourceObject, relation.field);
+              if (!lookup) throw notFound(`No field named '${relation.field}'`);
+              const page: RelatedPage = await context.loaders.related(sourceObject, lookup, record['id'] as string, {
+                filter: args['filter'],
+                sort: args['sort'] as string | undefined,
+                first: pageSize(args['first'], NESTED_LIMIT),
+                after: (args['after'] as string | null) ?? undefined,
+                count: selects(info, 'totalCount'),
+              });
+              return page;
+            },
+          };
+        }
+        return fields;
+      },
+    });
+    types.set(object.apiName, type);
+    return type;
+  }
+
+  const inputOf = (object: ObjectShape): GraphQLInputObjectType => {
+    let type = inputs.get(object.apiName);
+    if (type) return type;
+    type = new GraphQLInputObjectType({
+      name: `${object.typeName}_Input`,
+      description: `Values of ${object.description.split('\n')[0]} to write; validated exactly as the REST API validates them.`,
+      fields: () => {
+        const fields: GraphQLInputFieldConfigMap = {};
+        for (const field of object.fields) if (field.writable) fields[field.apiName] = { type: scalarOf(object, field), description: field.description };
+        return fields;
+      },
+    });
+    inputs.set(object.apiName, type);
+    return type;
+  };
+
+  const query: GraphQLFieldConfigMap<unknown, GraphQLContext> = {};
+  const mutation: GraphQLFieldConfigMap<unknown, GraphQLContext> = {};
+  const subscription: GraphQLFieldConfigMap<unknown, GraphQLContext> = {};
+  for (const object of descriptor.objects) {
+    const type = typeOf(object);
+    const get: GraphQLFieldConfig<unknown, GraphQLContext> = {
+      type,
+      description: object.description,
+      args: { id: { type: new GraphQLNonNull(GraphQLID) } },
+      resolve: async (_root, args, context) => {
+        try {
+          return await context.data.get(context.ctx, objectOf(context, object.apiName), args['id'] as string);
+        } catch (error) {
+          if ((error as { status?: number }).status === 404) return null;
+          throw error;
+        }
+      },
+    };
+    const list: GraphQLFieldConfig<unknown, GraphQLContext> = {
+      type: new GraphQLNonNull(connectionOf(object)),
+      description: object.description,
+      args: listArgs(LIST_LIMIT),
+      resolve: async (_root, args, context, info): Promise<Connection> => {
+        const target = objectOf(context, object.apiName);
+        const filter = args['filter'];
+        const request = parseListRequest(context.ctx.model, target, {
+          ...(filter === undefined || filter === null ? {} : { filter: typeof filter === 'string' ? filter : JSON.stringify(filter) }),
+          ...(args['sort'] ? { sort: args['sort'] as string } : {}),
+          limit: pageSize(args['first'], LIST_LIMIT),
+          cursor: (args['after'] as string | null) ?? undefined,
+          count: selects(info, 'totalCount'),
+        });
+        const result = await context.data.list(context.ctx, request);
+        return { records: result.data, hasNextPage: result.nextCursor !== null, endCursor: result.nextCursor, total: result.total };
+      },
+    };
+    query[object.apiName] = get;
+    query[`${object.apiName}List`] = list;
+    for (const alias of object.aliases) {
+      query[alias] ??= { ...get, deprecationReason: `Renamed to ${object.apiName}` };
+      query[`${alias}List`] ??= { ...list, deprecationReason: `Renamed to ${object.apiName}List` };
+    }
+
+    const Input = inputOf(object);
+    const version = { type: GraphQLInt, description: 'The version you read (optimistic concurrency, like If-Match).' };
+    mutation[`create${object.typeName}`] = {
+      type: new GraphQLNonNull(type),
+      args: { input: { type: new GraphQLNonNull(Input) } },
+      resolve: (_root, args, context) => context.data.create(context.ctx, objectOf(context, object.apiName), asBody(args['input'])),
+    };
+    mutation[`update${object.typeName}`] = {
+      type: new GraphQLNonNull(type),
+      args: { id: { type: new GraphQLNonNull(GraphQLID) }, version, input: { type: new GraphQLNonNull(Input) } },
+      resolve: (_root, args, context) =>
+        context.data.update(context.ctx, objectOf(context, object.apiName), args['id'] as string, asBody(args['input']), (args['version'] as number | null) ?? undefined),
+    };
+    mutation[`delete${object.typeName}`] = {
+      type: new GraphQLNonNull(DeletedRecord),
+      args: { id: { type: new GraphQLNonNull(GraphQLID) }, version },
+      resolve: async (_root, args, context) => {
+        await context.data.delete(context.ctx, objectOf(context, object.apiName), args['id'] as string, (args['version'] as number | null) ?? undefined);
+        return { id: args['id'], deleted: true };
+      },
+    };
+    mutation[`restore${object.typeName}`] = {
+      type: new GraphQLNonNull(type),
+      args: { id: { type: new GraphQLNonNull(GraphQLID) } },
+      resolve: (_root, args, context) => context.data.restore(context.ctx, objectOf(context, object.apiName), args['id'] as string),
+    };
+    const Operation = new GraphQLInputObjectType({
+      name: `${object.typeName}_BatchOperation`,
+      fields: { op: { type: new GraphQLNonNull(BatchOp) }, id: { type: GraphQLID }, version: { type: GraphQLInt }, matchField: { type: GraphQLString }, data: { type: Input } },
+    });
+    const Result = new GraphQLObjectType<{ id: string; version: number; action: string; record?: ApiRecord }>({
+      name: `${object.typeName}_BatchResult`,
+      fields: { id: { type: new GraphQLNonNull(GraphQLID) }, version: { type: GraphQLInt }, action: { type: new GraphQLNonNull(GraphQLString) }, record: { type } },
+    });
+    mutation[`batch${object.typeName}`] = {
+      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Result))),
+      description: 'Applies the operations in order, all or nothing, as POST /records/:object/batch does.',
+      args: { operations: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Operation))) } },
+      resolve: (_root, args, context) =>
+        context.data.batch(context.ctx, objectOf(context, object.apiName), (args['operations'] as Record<string, unknown>[]).map(toBatchOperation), true),
+    };
+
+    const Change = new GraphQLObjectType<RecordChange>({
+      name: `${object.typeName}_Change`,
+      fields: {
+        event: { type: new GraphQLNonNull(RecordEvent) },
+        id: { type: new GraphQLNonNull(GraphQLID) },
+        eventId: { type: new GraphQLNonNull(GraphQLID), description: 'The outbox event id: the same on every delivery of this change.' },
+        occurredAt: { type: new GraphQLNonNull(DateTimeScalar) },
+        changedFields: { type: new GraphQLList(new GraphQLNonNull(GraphQLString)), description: 'API names of the fields an update changed.' },
+        record: {
+          type,
+          description: 'The record as read with your access when the change arrived; null once deleted.',
+        },
+      },
+    });
+    subscription[`${object.apiName}Changed`] = {
+      type: new GraphQLNonNull(Change),
+      description: `${object.description.split('\n')[0]}: created, updated, deleted and restored, as they commit on any server.`,
+      args: { events: { type: new GraphQLList(new GraphQLNonNull(RecordEvent)), description: 'Only these events (default: all).' } },
+      subscribe: (_root, args, context) => recordChanges(context, objectOf(context, object.apiName), (args['events'] as string[] | null) ?? undefined),
+      resolve: (change: unknown) => change as RecordChange,
+    };
+  }
+
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: query }),
+    mutation: new GraphQLObjectType({ name: 'Mutation', fields: mutation }),
+    subscription: new GraphQLObjectType({ name: 'Subscription', fields: subscription }),
+    types: [JSONScalar],
+  });
+}
+
+function toBatchOperation(input: Record<string, unknown>, index: number): BatchOperation {
+  const missing = (field: string) => validationError(`operations[${index}]: '${field}' is required for '${String(input['op'])}'`, [{ field, code: 'required', message: 'is required', index }], 400);
+  const data = input['data'] ? asBody(input['data']) : undefined;
+  const version = typeof input['version'] === 'number' ? { version: input['version'] } : {};
+  switch (input['op']) {
+    case 'create':
+      if (!data) throw missing('data');
+      return { op: 'create', data };
+    case 'update':
+      if (typeof input['id'] !== 'string') throw missing('id');
+      if (!data) throw missing('data');
+      return { op: 'update', id: input['id'], ...version, data };
+    case 'upsert':
+      if (typeof input['matchField'] !== 'string') throw missing('matchField');
+      if (!data) throw missing('data');
+      return { op: 'upsert', matchField: input['matchField'], data };
+    default:
+      if (typeof input['id'] !== 'string') throw missing('id');
+      return { op: 'delete', id: input['id'], ...version };
+  }
+}

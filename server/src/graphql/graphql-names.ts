@@ -1,0 +1,24 @@
+import type { ObjectDef } from '@protean/metadata';
+
+/** `deal_note` → `DealNote`. API names are lower case, so a generated name never equals one. */
+export function pascal(apiName: string): string {
+  return apiName
+    .split('_')
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * GraphQL type names for every object, from API names only (a label or term rename never changes
+ * them). Two API names that read alike in PascalCase (`deal_` and `deal`) keep theirs apart with
+ * a prefix and the API name itself, so no type is lost to a clash.
+ */
+export function typeNames(objects: readonly ObjectDef[]): Map<string, string> {
+  const counts = new Map<string, number>();
+  for (const object of objects) counts.set(pascal(object.apiName), (counts.get(pascal(object.apiName)) ?? 0) + 1);
+  return new Map(objects.map((o) => [o.id, counts.get(pascal(o.apiName)) === 1 ? pascal(o.apiName) : `O_${o.apiName}`]));
+}
+
+/** GraphQL forbids these as enum values. */
+export const RESERVED_ENUM_VALUES: ReadonlySet<string> = new Set(['true', 'false', 'null']);

@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import { Type, type Static } from '@sinclair/typebox';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import type { AuthService } from '../auth/auth-service.ts';
+import { principalOf, type Principal } from '../auth/principal.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import { formatError, type GraphQLService } from './graphql-service.ts';
+
+const Body = Type.Object(
+  {
+    query: Type.Optional(Type.String()),
+    variables: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+    operationName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+    extensions: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+const Query = Type.Object(
+  {
+    query: Type.Optional(Type.String({ maxLength: 50_000 })),
+    variables: Type.Optional(Type.String({ maxLength: 100_000 })),
+    operationName: Type.Optional(Type.String({ maxLength: 200 })),
+    extensions: Type.Optional(Type.String({ maxLength: 2_000 })),
+  },
+  { additionalProperties: false },
+);
+
+function parseJsonParam(name: string, text: string | undefined): Record<string, unknown> | undefined | GraphQLError {
+  if (text === undefined || text === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null) return undefined;
+    if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  return new GraphQLError(`'${name}' must be a JSON object`, { extensions: { code: 'BAD_REQUEST' } });
+}
+
+interface SocketExtra {
+  request: FastifyRequest;
+  principal: Principal | null;
+}
+
+/**
+ * `/graphql`: queries and mutations over HTTP (POST, or GET for queries), subscriptions over
+ * WebSocket (graphql-transport-ws) at the same path. The schema is the tenant's, at the revision
+ * of the request (ADR 0016).
+ */
+export async function graphqlRoutes(app: FastifyInstance, options: { metadata: MetadataService; graphql: GraphQLService; auth: AuthService }): Promise<void> {
+  const { metadata, graphql, auth } = options;
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, handleProtocols: (protocols: Set<string>) => handleProtocols(protocols) } });
+
+  const context = async (principal: Principal) => {
+    const model = await metadata.model(principal.tenantId);
+    return { model, ctx: { principal, model } };
+  };
+
+  const sockets = makeServer<Record<string, unknown> | undefined, SocketExtra>({
+    connectionInitWaitTimeout: 10_000,
+    // A browser sends its session cookie with the upgrade; other clients may send an API key in connection_init.
+    onConnect: async (socket) => {
+      if (socket.extra.principal) return true;
+      const authorization = socket.connectionParams?.['authorization'];
+      const bearer = typeof authorization === 'string' && authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+      socket.extra.principal = bearer ? await auth.authenticate({ bearer, cookie: undefined }) : null;
+      return socket.extra.principal !== null;
+    },
+    onSubscribe: async (socket, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      const principal = socket.extra.principal!;
+      const { model, ctx } = await context(principal);
+      const tenantSchema = graphql.schemaFor(model, principal.locale);
+      const document = graphql.document(tenantSchema, payload.query);
+      if (!('kind' in document)) return document;
+      const refused = graphql.admit(tenantSchema, document, ctx, payload.variables ?? undefined, payload.operationName ?? undefined);
+      if (refused.length) return refused;
+      return { schema: tenantSchema.schema, document, contextValue: graphql.contextFor(ctx), variableValues: payload.variables ?? null, operationName: payload.operationName ?? null };
+    },
+    onError: (_socket, _id, _payload, errors) => errors.map(formatError),
+    onNext: (_socket, _id, _payload, _args, result) => ('errors' in result && result.errors ? { ...result, errors: result.errors.map((e) => formatError(e as GraphQLError)) } : result),
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/graphql',
+    schema: { querystring: Query },
+    handler: async (request, reply) => {
+      const query = request.query as Static<typeof Query>;
+      const variables = parseJsonParam('variables', query.variables);
+      const extensions = parseJsonParam('extensions', query.extensions);
+      const bad = [variables, extensions].find((v) => v instanceof GraphQLError);
+      if (bad) return reply.status(400).send({ errors: [bad.toJSON()] });
+      const { model, ctx } = await context(principalOf(request));
+      const result = await graphql.run(model, ctx, { query: query.query, variables: variables as Record<string, unknown> | undefined, operationName: query.operationName, extensions: extensions as never }, 'GET');
+      return reply.status(result.status).send(result.body);
+    },
+    wsHandler: (socket, request) => {
+      // A cookie-authenticated socket must come from this site: WebSockets are not bound by CORS.
+      const origin = request.headers.origin;
+      if (request.principal?.via === 'session' && origin && new URL(origin).host !== request.headers.host) {
+        socket.close(CloseCode.Forbidden, 'Cross-site WebSocket refused');
+        return;
+      }
+      const closed = sockets.opened(
+        {
+          protocol: socket.protocol,
+          send: (data) => new Promise<void>((resolve, reject) => socket.send(data, (error?: Error) => (error ? reject(error) : resolve()))),
+          close: (code, reason) => socket.close(code, reason),
+          onMessage: (handle) =>
+            socket.on('message', (message: Buffer) => {
+              handle(message.toString()).catch((error: unknown) => {
+                request.log.error({ err: error }, 'graphql websocket message failed');
+                socket.close(CloseCode.InternalServerError, 'Internal error');
+              });
+            }),
+        },
+        { request, principal: request.principal },
+      );
+      socket.once('close', (code: number, reason: Buffer) => void closed(code, reason.toString()));
+    },
+  });
+
+  app.post('/graphql', { schema: { body: Body } }, async (request, reply) => {
+    const body = request.body as Static<typeof Body>;
+    const { model, ctx } = await context(principalOf(request));
+    const result = await graphql.run(model, ctx, { query: body.query, variables: body.variables ?? undefined, operationName: body.operationName ?? undefined, extensions: body.extensions as never }, 'POST');
+    return reply.status(result.status).send(result.body);
+  });
+}

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { FieldDef, LocalizedText, ObjectDef } from '@protean/metadata';
+import type { TenantModel } from '../data/tenant-model.ts';
+import type { Words } from '../metadata/words.ts';
+import { RESERVED_ENUM_VALUES, typeNames } from './graphql-names.ts';
+
+/**
+ * Everything a tenant's GraphQL schema depends on, in plain data: API names, types, relations and
+ * the descriptions in one locale. Object ids are not in it (integrations never see them), so two
+ * tenants with the same model and words have equal descriptors and share one built schema.
+ */
+export interface SchemaDescriptor {
+  locale: string;
+  objects: ObjectShape[];
+}
+
+export interface ObjectShape {
+  apiName: string;
+  aliases: string[];
+  typeName: string;
+  description: string;
+  fields: FieldShape[];
+  /** Records of other objects that look this one up, as connections. */
+  relations: { name: string; source: string; field: string; description: string }[];
+}
+
+export interface FieldShape {
+  apiName: string;
+  type: FieldDef['type'];
+  description: string;
+  writable: boolean;
+  deprecatedAliases: string[];
+  /** Picklists whose value names are all valid GraphQL enum values. */
+  enumValues?: { name: string; description: string; active: boolean }[];
+  /** Lookup target: its API name. */
+  target?: string;
+}
+
+const SYSTEM_NAMES = new Set(['id', 'version', 'created_at', 'created_by', 'updated_at', 'updated_by', 'display_name']);
+
+const prose = (words: Words, text: LocalizedText | undefined) => (text ? words.text(words.locale === 'zh-CN' ? (text['zh-CN'] ?? text.en) : text.en) : '');
+const joined = (...parts: string[]) => parts.filter(Boolean).join('\n\n');
+
+export function describeModel(model: TenantModel, words: Words): SchemaDescriptor {
+  const names = typeNames(model.snapshot.objects);
+  const objects = model.snapshot.objects.map((object): ObjectShape => {
+    const live = model.liveFields(object);
+    const taken = new Set([...SYSTEM_NAMES, ...live.map((f) => f.apiName)]);
+    const relations: ObjectShape['relations'] = [];
+    for (const { object: source, field } of model.referencesTo(object)) {
+      const name = field.lookup?.relationshipName;
+      // A relationship name equal to one of this object's fields would hide it: the field wins.
+      if (!name || taken.has(name)) continue;
+      taken.add(name);
+      relations.push({ name, source: source.apiName, field: field.apiName, description: `${words.object(source, 'plural')} (${words.field(field)})` });
+    }
+    return {
+      apiName: object.apiName,
+      aliases: [...object.apiNameAliases],
+      typeName: names.get(object.id)!,
+      description: joined(words.object(object), prose(words, object.description), prose(words, object.helpText)),
+      fields: live.map((field) => describeField(model, object, field, words)),
+      relations,
+    };
+  });
+  return { locale: words.locale, objects };
+}
+
+function describeField(model: TenantModel, object: ObjectDef, field: FieldDef, words: Words): FieldShape {
+  const shape: FieldShape = {
+    apiName: field.apiName,
+    type: field.type,
+    description: joined(words.field(field), prose(words, field.description), prose(words, field.helpText)),
+    writable: field.type !== 'autonumber' && field.readOnly !== true,
+    deprecatedAliases: field.apiNameAliases.filter((alias) => model.field(object, alias) === field),
+  };
+  if ((field.type === 'picklist' || field.type === 'multiPicklist') && field.values?.length && field.values.every((v) => !RESERVED_ENUM_VALUES.has(v.apiName))) {
+    shape.enumValues = field.values.map((v) => ({ name: v.apiName, description: words.text(words.locale === 'zh-CN' ? (v.labels['zh-CN'] ?? v.labels.en) : v.labels.en), active: v.active }));
+  }
+  if (field.type === 'lookup' && field.lookup) {
+    const target = model.objectById(field.lookup.objectId);
+    if (target) shape.target = target.apiName;
+  }
+  return shape;
+}
+
+/** The content address of a descriptor: equal models in equal words share a schema. */
+export const descriptorKey = (descriptor: SchemaDescriptor) => createHash('sha256').update(JSON.stringify(descriptor)).digest('base64url');
