@@ -3,7 +3,8 @@ import type { Database } from '../db/database.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
 import { recycleBinScope, type CursorRequest, type ListCursors } from './list-cursor.ts';
 import { recordName, toApiRecord, type ApiRecord, type RecordRow } from './record-codec.ts';
-import { noRecord, recordDisplayName, UUID } from './record-problems.ts';
+import { noRecord, UUID } from './record-problems.ts';
+import { searchRecords, type SearchGroup } from './record-search.ts';
 import type { RequestContext } from './request-context.ts';
 import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
@@ -113,29 +114,20 @@ export class ReadPath {
     return { data, nextCursor: rows.length > limit && last ? await this.#cursors.encode(scope, { values: [last.deleted_key], id: last.id }) : null };
   }
 
-  /**
-   * Records whose name, email or phone starts with `q`, a few per object: what a global
-   * search box needs. Name fields with an index slot are found through their index.
-   */
-  async search(ctx: RequestContext, q: string, perObject = 5): Promise<{ object: string; records: ApiRecord[] }[]> {
-    const text = q.trim();
-    if (!text) return [];
+  /** Records whose name, email or phone holds `q`, ranked, a few per object: what a global search box needs (record-search.ts). */
+  async search(ctx: RequestContext, q: string, perObject = 5): Promise<SearchGroup[]> {
     const { model } = ctx;
-    const groups: { object: string; records: ApiRecord[] }[] = [];
-    for (const object of model.snapshot.objects) {
-      const fields = model.liveFields(object).filter((f) => f.id === object.nameFieldId || fieldType(f.type).searchable);
-      if (fields.length === 0) continue;
-      const found = await this.list(ctx, {
-        object,
-        where: { kind: 'or', conditions: fields.map((field) => ({ kind: 'compare', field, op: 'startsWith', value: text })) },
-        sort: [],
-        expand: [],
-        limit: perObject,
-        after: undefined,
-      });
-      if (found.data.length) groups.push({ object: object.apiName, records: found.data.map((r) => ({ ...r, display_name: recordDisplayName(object, r) })) });
-    }
-    return groups;
+    const objects = model.snapshot.objects.map((object) => ({
+      object,
+      fields: model.liveFields(object).filter((f) => f.id === object.nameFieldId || fieldType(f.type).searchable),
+      toRecord: (row: RecordRow) => toApiRecord(model, object, row),
+    }));
+    return searchRecords(this.#db, ctx, q, perObject, {
+      objects: objects.filter((o) => o.fields.length > 0),
+      visibleSql: () => undefined,
+      prefix: async (object, field, text, limit) =>
+        (await this.list(ctx, { object, where: { kind: 'compare', field, op: 'startsWith', value: text }, sort: [], expand: [], limit, after: undefined })).data,
+    });
   }
 
   async #expand(tenantId: string, model: TenantModel, items: { row: RecordRow; record: ApiRecord }[], expand: FieldDef[]): Promise<void> {

@@ -402,6 +402,47 @@ grant execute on function begin_tenant_write(uuid), tenant_record(uuid, text, uu
     sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
   },
   {
+    id: 20,
+    name: 'search by words anywhere in a record (pg_trgm)',
+    // ADR 0010: one trigram index over the short text values of every record (names, emails,
+    // phones, whatever an object holds), so a search for part of a word is index-served for any
+    // object without knowing its fields. Trigram operators are not LEAKPROOF, so under row-level
+    // security they could only filter; the candidates are found by a function that runs as the
+    // owner but reads only the tenant the calling transaction is set to, as the policy would.
+    sql: `
+create extension if not exists pg_trgm;
+create function record_search_text(data jsonb) returns text language sql immutable parallel safe as $$
+  select coalesce(string_agg(lower(e.value #>> '{}'), ' '), '') from jsonb_each(data) e
+   where jsonb_typeof(e.value) = 'string' and length(e.value #>> '{}') <= 200
+     and (e.value #>> '{}') !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+$$;
+create index record_search on record using gin (record_search_text(data) gin_trgm_ops) where deleted_at is null;
+create function search_record_candidates(p_objects text[], p_query text, p_fuzzy boolean, p_limit integer)
+  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
+                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
+  language plpgsql stable security definer set search_path = public, pg_temp as $$
+#variable_conflict use_column
+declare
+  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
+  v_text text := lower(p_query);
+begin
+  if v_tenant is null or length(v_text) < 3 then return; end if;
+  if p_fuzzy then
+    perform set_config('pg_trgm.word_similarity_threshold', '0.5', true);
+    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+       and record_search_text(r.data) %> v_text limit least(p_limit, 500);
+  else
+    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+       and record_search_text(r.data) like '%' || replace(replace(replace(v_text, '#', '##'), '%', '#%'), '_', '#_') || '%' escape '#'
+     limit least(p_limit, 500);
+  end if;
+end $$;
+revoke all on function search_record_candidates(text[], text, boolean, integer) from public;
+grant execute on function search_record_candidates(text[], text, boolean, integer), record_search_text(jsonb) to protean_app;`,
+  },
+  {
     id: 45,
     name: 'job queue: delayed, retried, idempotent jobs and cron schedules',
     // ADR 0015: the queue is two tables of our own, claimed with FOR UPDATE SKIP LOCKED. A job

@@ -1,4 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { beginTenantSql, beginWriteSql, type Database, type Queryable } from './database.ts';
 import { timestampToIso } from './timestamps.ts';
 
@@ -20,7 +21,11 @@ export class PgliteDatabase implements Database {
   }
 
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
-    const db = new PGlite(dataDir, {
+    // One options object: given as a second argument beside an undefined data folder (memory), PGlite ignores it.
+    const db = new PGlite({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      // Search's trigram index (migration 20) needs the extension loaded in every session that writes records.
+      extensions: { pg_trgm },
       parsers: {
         [types.TIMESTAMPTZ]: timestampToIso,
         [types.INT8]: (value: string) => Number(value),
@@ -81,6 +86,11 @@ export class PgliteDatabase implements Database {
     return this.#inTransaction(beginWriteSql(tenantId, this.#role), (tx) => work(tx, revision), (rows) => {
       revision = Number(rows[0]?.['current_revision'] ?? 0);
     });
+  }
+
+  /** One session with no network between: the transaction costs no round trips to save. */
+  read<Row>(tenantId: string, sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return this.transaction(tenantId, (tx) => tx.query<Row>(sql, params));
   }
 
   scoped<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {

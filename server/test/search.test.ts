@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+let other: TestTenant;
+
+type Groups = { object: string; records: { id: string; display_name: string; match: { field: string; rank: string } }[] }[];
+const search = async (tenant: TestTenant, q: string, limit?: number) =>
+  json<Groups>(await tenant.api('GET', `/search?q=${encodeURIComponent(q)}${limit ? `&limit=${limit}` : ''}`));
+const names = (groups: Groups, object = 'customer') => groups.find((g) => g.object === object)?.records.map((r) => r.display_name) ?? [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'search');
+  other = await createTestTenant(h, 'search-other');
+  const people = [
+    ['Mei', 'Chen', 'mei@harbour.test', '+86 21 5555 0101'],
+    ['Li', 'Chenault', 'li@harbour.test', '+86 21 5555 0102'],
+    ['Wen', 'Tachen', 'wen@harbour.test', '+86 21 5555 0103'],
+    ['Margaret', 'Smith', 'maggie@acme-clinic.test', '+1 555 0199'],
+    ['Jonathan', 'Price', 'jp@example.test', '+44 20 7946 0958'],
+  ];
+  const created = await t.api('POST', '/records/customer/batch', { operations: people.map(([first_name, last_name, email, phone]) => ({ op: 'create', data: { first_name, last_name, email, phone } })) });
+  expect(created.statusCode, created.body).toBe(200);
+  // A record named exactly "Chen" (the name given, not derived).
+  expect((await t.api('POST', '/records/customer', { name: 'Chen', last_name: 'Chen' })).statusCode).toBe(201);
+  expect((await t.api('POST', '/records/organization', { name: 'Chengdu Harbour Clinic' })).statusCode).toBe(201);
+  expect((await other.api('POST', '/records/customer', { first_name: 'Mei', last_name: 'Chen', email: 'mei@other.test' })).statusCode).toBe(201);
+});
+afterAll(async () => h?.close());
+
+describe('search', () => {
+  it('finds a word anywhere in a name and ranks the exact match first, then prefixes, whole words, word starts, then the rest', async () => {
+    const found = await search(t, 'Chen');
+    expect(names(found)).toEqual(['Chen', 'Mei Chen', 'Li Chenault', 'Wen Tachen']);
+    expect(found.find((g) => g.object === 'customer')!.records.map((r) => r.match.rank)).toEqual(['exact', 'word', 'wordPrefix', 'contains']);
+    expect(names(found, 'organization')).toEqual(['Chengdu Harbour Clinic']);
+    // The group with the best match comes first.
+    expect(found[0]!.object).toBe('customer');
+  });
+
+  it('finds records by part of an email or a phone number, case-insensitively', async () => {
+    expect(names(await search(t, 'ACME-clinic'))).toEqual(['Margaret Smith']);
+    expect((await search(t, 'acme-clinic'))[0]!.records[0]!.match).toEqual({ field: 'email', rank: 'contains' });
+    expect(names(await search(t, '7946'))).toEqual(['Jonathan Price']);
+  });
+
+  it('tolerates a typo when nothing matches as typed', async () => {
+    const found = await search(t, 'Margret');
+    expect(names(found)).toEqual(['Margaret Smith']);
+    expect(found[0]!.records[0]!.match.rank).toBe('similar');
+    expect(names(await search(t, 'Jonathon'))).toEqual(['Jonathan Price']);
+  });
+
+  it('short texts match the start of names; the limit holds per object', async () => {
+    expect(names(await search(t, 'Ch'))).toEqual(['Chen']);
+    expect(names(await search(t, 'chen', 2))).toEqual(['Chen', 'Mei Chen']);
+  });
+
+  it('never finds deleted records or another workspace’s', async () => {
+    const mine = await search(t, 'Wen Tachen');
+    const id = mine[0]!.records[0]!.id;
+    expect((await t.api('DELETE', `/records/customer/${id}`)).statusCode).toBe(204);
+    expect(names(await search(t, 'Tachen'))).toEqual([]);
+    expect(names(await search(other, 'chen'))).toEqual(['Mei Chen']);
+    expect(JSON.stringify(await search(other, 'harbour'))).not.toContain('harbour.test');
+  });
+
+  it('a text with LIKE wildcards is matched literally', async () => {
+    expect(await search(t, '%%%')).toEqual([]);
+    expect(await search(t, '___')).toEqual([]);
+  });
+
+  it('the trigram index serves the contains search', async () => {
+    const plan = await h.db.system(async (q) => {
+      await q.query('set local enable_seqscan = off');
+      const rows = await q.query<Record<string, string>>(
+        `explain select id from record where tenant_id = $1 and object_id = any($2) and deleted_at is null and record_search_text(data) like '%chen%'`,
+        [t.id, ['customer']],
+      );
+      return rows.map((r) => Object.values(r)[0]).join('\n');
+    });
+    expect(plan).toContain('record_search');
+  });
+});
