@@ -664,7 +664,9 @@ async function verifySameSql(server: PostgresServer, client: pg.Client, base: st
 // ---------------------------------------------------------------- PGlite
 async function withPglite<T>(dataDir: string, work: (sql: Sql) => Promise<T>): Promise<T> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = new PGlite(dataDir);
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  // Records are indexed for search with pg_trgm (migration 20): writing them needs the extension.
+  const db = new PGlite({ dataDir, extensions: { pg_trgm } });
   await db.waitReady;
   try {
     return await work({ query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows });

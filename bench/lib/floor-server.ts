@@ -97,7 +97,9 @@ async function pgDriver(spec: FloorSpec): Promise<Driver> {
 
 async function pgliteDriver(spec: FloorSpec): Promise<Driver> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = new PGlite(spec.dataDir);
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  // Records are indexed for search with pg_trgm (migration 20): writing them needs the extension.
+  const db = new PGlite({ dataDir: spec.dataDir, extensions: { pg_trgm } });
   await db.waitReady;
   if (spec.role) await db.query(`set role ${spec.role.replace(/[^a-z_]/g, '')}`);
   // One session: serialise like the server's adapter does.
