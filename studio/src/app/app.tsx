@@ -3,6 +3,7 @@ import { GlossaryProvider, I18nProvider, useI18n } from '../i18n/i18n.tsx';
 import { SessionProvider, useSessionControl } from './session.tsx';
 import { ToastProvider, ErrorBox, Loading } from '../components/feedback.tsx';
 import { LoginPage } from './login-page.tsx';
+import { AcceptInvitePage } from './accept-invite-page.tsx';
 import { Shell } from './shell.tsx';
 import { matchPath, navigate, useLocation } from '../lib/router.tsx';
 import { resolveRoute } from './routes.tsx';
@@ -24,7 +25,7 @@ export function App() {
 function Gate() {
   const { state } = useSessionControl();
   if (state.status === 'loading') return <Loading />;
-  if (state.status === 'signed-out') return <LoginPage error={state.error} />;
+  if (state.status === 'signed-out') return <SignedOut error={state.error} />;
   return (
     <GlossaryProvider terms={state.snapshot.terms} display={state.display}>
       <Shell>
@@ -34,13 +35,21 @@ function Gate() {
   );
 }
 
+/** Signed out, an invitation link opens the page that accepts it; anything else asks to sign in. */
+function SignedOut({ error }: { error?: unknown }) {
+  const { pathname } = useLocation();
+  const invite = matchPath('/invite/:token', pathname);
+  if (invite?.['token']) return <AcceptInvitePage token={invite['token']} />;
+  return <LoginPage error={error} />;
+}
+
 function CurrentPage() {
   const { pathname } = useLocation();
   const { isAdmin } = useSession();
   const { t } = useI18n();
   const resolved = resolveRoute(pathname, matchPath);
-  // A bookmarked or typed /login, once signed in, means "take me in": go home, not to a 404.
-  const isLoginPath = pathname === '/login' || pathname === '/login/';
+  // A bookmarked or typed /login (or an invitation link), once signed in, means "take me in": go home, not to a 404.
+  const isLoginPath = pathname === '/login' || pathname === '/login/' || pathname.startsWith('/invite/');
   useEffect(() => {
     if (isLoginPath) navigate('/', { replace: true });
   }, [isLoginPath]);

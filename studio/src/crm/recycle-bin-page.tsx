@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { recordsApi, type DeletedRecord, type RecycleBinPage as BinPage } from '../api/index.ts';
+import { recordsApi, settingsApi, type DeletedRecord, type RecycleBinPage as BinPage } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link } from '../lib/router.tsx';
@@ -8,16 +8,20 @@ import { findObject, recordName } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { ConfirmDialog } from '../components/dialog.tsx';
+import { useUserName } from '../lib/user-directory.ts';
 
 const PAGE_SIZE = 50;
 
 /** Deleted records, newest deletion first, a page at a time over the server's cursor. */
 export default function RecycleBinPage(_: PageProps) {
   const i18n = useI18n();
-  const { t } = i18n;
+  const { t, tc } = i18n;
   const toast = useToast();
-  const { snapshot } = useSession();
+  const { snapshot, isAdmin } = useSession();
   const [objectFilter, setObjectFilter] = useState('');
+  const settings = useAsync(() => settingsApi.workspace(), []);
+  const [purging, setPurging] = useState<DeletedRecord[] | 'all' | null>(null);
   const bin = useAsync<BinPage>(() => recordsApi.recycleBin(objectFilter || undefined, PAGE_SIZE), [objectFilter]);
   const [loadingMore, setLoadingMore] = useState(false);
   const records = bin.data?.data;
@@ -48,6 +52,27 @@ export default function RecycleBinPage(_: PageProps) {
     }
   };
 
+  const purge = async (target: DeletedRecord[] | 'all') => {
+    setPurging(null);
+    try {
+      const r = await recordsApi.purge(target === 'all' ? { all: true } : { ids: target.map((x) => x.id) }, objectFilter || undefined);
+      toast(tc('recycle.purged', r.purged), 'success');
+      bin.reload();
+    } catch (err) {
+      toast(describeError(err, i18n), 'error');
+    }
+  };
+
+  const setRetention = async (days: number) => {
+    try {
+      settings.setData(await settingsApi.updateWorkspace({ recycleRetentionDays: days }));
+      toast(t('recycle.retentionSaved', { days }), 'success');
+    } catch (err) {
+      toast(describeError(err, i18n), 'error');
+    }
+  };
+
+  const days = settings.data?.recycleRetentionDays;
   return (
     <div className="page">
       <header className="page-header">
@@ -64,12 +89,37 @@ export default function RecycleBinPage(_: PageProps) {
             ))}
           </select>
         </label>
+        {isAdmin && records?.length ? (
+          <button type="button" className="btn btn-small btn-danger" onClick={() => setPurging('all')}>
+            {t('recycle.emptyBin')}
+          </button>
+        ) : null}
       </header>
+      <p className="hint" data-testid="retention">
+        {days !== undefined ? t('recycle.retention', { days }) : null}{' '}
+        {isAdmin && days !== undefined ? (
+          <label className="inline-label">
+            {t('recycle.keepFor')}{' '}
+            <select value={days} onChange={(e) => void setRetention(Number(e.target.value))}>
+              {[...new Set([7, 14, 30, 60, 90, 180, 365, days])].sort((a, b) => a - b).map((d) => (
+                <option key={d} value={d}>
+                  {tc('recycle.days', d)}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+      </p>
       {bin.error ? <ErrorBox error={bin.error} onRetry={bin.reload} /> : null}
       {bin.loading && !bin.data ? <Loading /> : null}
-      {records && !records.length && !nextCursor ? <p className="empty-state">{t('recycle.empty')}</p> : null}
+      {records && !records.length && !nextCursor ? (
+        <div className="empty-state">
+          <p>{t('recycle.empty')}</p>
+          <p>{t('recycle.emptyHelp')}</p>
+        </div>
+      ) : null}
       {records?.length ? (
-        <DataTable label={t('recycle.title')} columns={[t('recycle.name'), t('recycle.object'), t('recycle.deletedAt')]} actions>
+        <DataTable label={t('recycle.title')} columns={[t('recycle.name'), t('recycle.object'), t('recycle.deletedBy'), t('recycle.deletedAt')]} actions>
           {records.map((r) => {
             const o = findObject(snapshot, r.object);
             const name = r.display_name ?? (o ? recordName(o, r) : r.id);
@@ -77,11 +127,19 @@ export default function RecycleBinPage(_: PageProps) {
               <tr key={r.id}>
                 <td>{name}</td>
                 <td>{o ? <Link to={`/o/${o.apiName}`}>{i18n.objectLabel(o)}</Link> : r.object}</td>
-                <td>{r.deleted_at ? i18n.formatDateTime(r.deleted_at) : '—'}</td>
                 <td>
+                  <UserName id={r.deleted_by} />
+                </td>
+                <td>{r.deleted_at ? i18n.formatDateTime(r.deleted_at) : '—'}</td>
+                <td className="nowrap">
                   <button type="button" className="btn btn-small" onClick={() => void restore(r)} aria-label={t('recycle.restoreName', { name })}>
                     {t('recycle.restore')}
-                  </button>
+                  </button>{' '}
+                  {isAdmin ? (
+                    <button type="button" className="btn btn-small btn-danger" onClick={() => setPurging([r])} aria-label={t('recycle.purgeName', { name })}>
+                      {t('recycle.purge')}
+                    </button>
+                  ) : null}
                 </td>
               </tr>
             );
@@ -95,6 +153,20 @@ export default function RecycleBinPage(_: PageProps) {
           </button>
         </div>
       ) : null}
+      <ConfirmDialog
+        open={purging !== null}
+        title={purging === 'all' ? t('recycle.emptyBin') : t('recycle.purge')}
+        message={purging === 'all' ? t('recycle.emptyConfirm') : t('recycle.purgeConfirm', { name: purging?.[0]?.display_name ?? purging?.[0]?.id ?? '' })}
+        confirmLabel={purging === 'all' ? t('recycle.emptyBin') : t('recycle.purge')}
+        danger
+        onCancel={() => setPurging(null)}
+        onConfirm={() => purging && void purge(purging)}
+      />
     </div>
   );
+}
+
+function UserName({ id }: { id: string | null | undefined }) {
+  const name = useUserName(id);
+  return <>{id ? (name ?? '…') : '—'}</>;
 }

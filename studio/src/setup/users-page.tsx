@@ -8,6 +8,7 @@ import { forgetUsers } from '../lib/user-directory.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { InvitesPanel } from './invites-panel.tsx';
 
 export default function UsersPage(_: PageProps) {
   const i18n = useI18n();
@@ -73,6 +74,7 @@ export default function UsersPage(_: PageProps) {
           </tr>
         ))}
       </DataTable>
+      <InvitesPanel />
       {inviting ? (
         <InviteDialog
           onClose={() => setInviting(false)}

@@ -1,0 +1,139 @@
+import { useId, useState } from 'react';
+import { invitesApi, type Invite } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { Dialog } from '../components/dialog.tsx';
+import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
+import { DataTable } from '../components/data-table.tsx';
+
+/** The roles an admin may give; kept a plain value, as the server's user roles are. */
+const ROLES = ['standard', 'admin'] as const;
+
+/** Invitation links: the admin picks the role, copies the link, and sees which are still open. */
+export function InvitesPanel() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const invites = useAsync(() => invitesApi.list(), []);
+  const [creating, setCreating] = useState(false);
+  const open = (invites.data ?? []).filter((i) => !i.acceptedAt && !i.revokedAt && new Date(i.expiresAt) > new Date());
+  const revoke = async (invite: Invite) => {
+    try {
+      await invitesApi.revoke(invite.id);
+      invites.reload();
+      toast(t('invites.revoked'), 'success');
+    } catch (err) {
+      toast(describeError(err, i18n), 'error');
+    }
+  };
+  const roleLabel = (role: string) => (role === 'admin' ? t('users.roleAdmin') : role === 'standard' ? t('users.roleStandard') : role);
+  return (
+    <section className="panel" aria-labelledby="invites-title" data-testid="invites">
+      <header className="related-header">
+        <h2 id="invites-title" className="section-title">
+          {t('invites.title')}
+        </h2>
+        <span className="spacer" />
+        <button type="button" className="btn btn-small btn-primary" onClick={() => setCreating(true)}>
+          {t('invites.create')}
+        </button>
+      </header>
+      {invites.error ? <ErrorBox error={invites.error} onRetry={invites.reload} /> : null}
+      {invites.loading && !invites.data ? <Loading /> : null}
+      {invites.data && !open.length ? <p className="empty-state">{t('invites.empty')}</p> : null}
+      {open.length ? (
+        <DataTable label={t('invites.title')} columns={[t('users.role'), t('users.email'), t('invites.expires')]} actions compact>
+          {open.map((i) => (
+            <tr key={i.id}>
+              <td>{roleLabel(i.role)}</td>
+              <td>{i.email ?? '—'}</td>
+              <td>{i18n.formatDateTime(i.expiresAt)}</td>
+              <td>
+                <button type="button" className="btn btn-small btn-danger" onClick={() => void revoke(i)}>
+                  {t('invites.revoke')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      ) : null}
+      {creating ? <CreateInviteDialog onClose={() => setCreating(false)} onCreated={invites.reload} roleLabel={roleLabel} /> : null}
+    </section>
+  );
+}
+
+function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => void; onCreated: () => void; roleLabel: (role: string) => string }) {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const id = useId();
+  const [role, setRole] = useState<string>('standard');
+  const [email, setEmail] = useState('');
+  const [link, setLink] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const made = await invitesApi.create(role, email.trim() || undefined);
+      setLink(`${location.origin}${made.path}`);
+      onCreated();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog open title={t('invites.create')} onClose={onClose}>
+      {error ? <ErrorBox error={error} /> : null}
+      {link ? (
+        <>
+          <p>{t('invites.linkReady', { role: roleLabel(role) })}</p>
+          <code className="secret" data-testid="invite-link">
+            {link}
+          </code>
+          <div className="form-actions">
+            <button type="button" className="btn btn-primary" onClick={() => void navigator.clipboard?.writeText(link).catch(() => undefined)}>
+              {t('invites.copy')}
+            </button>
+            <button type="button" className="btn" onClick={onClose}>
+              {t('action.close')}
+            </button>
+          </div>
+        </>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void create();
+          }}
+        >
+          <p className="hint">{t('invites.help')}</p>
+          <label className="stacked" htmlFor={`${id}-role`}>
+            {t('users.role')}
+            <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value)}>
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {roleLabel(r)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="stacked" htmlFor={`${id}-email`}>
+            {t('invites.emailOptional')}
+            <input id={`${id}-email`} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          </label>
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              {t('invites.makeLink')}
+            </button>
+            <button type="button" className="btn" onClick={onClose}>
+              {t('action.cancel')}
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
