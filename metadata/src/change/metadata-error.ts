@@ -1,6 +1,6 @@
 /** Something that depends on a field or object and would break if it were deleted. */
 export type Dependent = {
-  kind: 'object' | 'field' | 'layout' | 'index' | 'picklistValue' | 'layoutSection';
+  kind: 'object' | 'field' | 'layout' | 'index' | 'picklistValue' | 'layoutSection' | 'formula' | 'rollupFilter' | 'defaultValue' | 'validationRule' | 'layoutRule' | 'rollup' | 'dependentPicklist';
   id: string;
   label: string;
 };
@@ -11,4 +11,6 @@ export type MetadataError = {
   code: string;
   message: string;
   dependents?: Dependent[];
+  /** Where in an expression the problem is (invalid_expression). */
+  position?: { start: number; end: number; line: number; column: number };
 };

@@ -18,6 +18,7 @@ import type { Dependent, MetadataError } from './metadata-error.ts';
 import { effectiveTerms, objectLabel, snapshotResolver, termUsage } from '../terms/glossary.ts';
 import { standardTerm } from '../terms/standard-terms.ts';
 import type { TermDef } from '../terms/term-def.ts';
+import { followFieldRename, logicDependents, resolveLogicRefs } from '../expressions/model-expressions.ts';
 
 export interface PlanContext {
   /** A fresh id with the given prefix (`o_`, `f_`, `v_`, `l_`), e.g. prefix + 10 random chars. */
@@ -236,10 +237,12 @@ class Planner {
       helpText: draft.helpText,
       term: draft.term,
       navOrder: draft.navOrder,
+      validationRules: draft.validationRules?.map((rule) => ({ ...rule, id: rule.id ?? this.#ctx.newId('r_') })),
       fields: [],
     });
     this.state.objects.push(object);
     (draft.fields ?? []).forEach((fieldDraft, j) => object.fields.push(this.buildField(fieldDraft, object, `${base}/fields/${j}`)));
+    for (const field of object.fields) resolveLogicRefs(field, object, this.state);
 
     if (draft.nameFieldId !== undefined) {
       object.nameFieldId = this.field(object, draft.nameFieldId, `${base}/nameFieldId`)?.id ?? draft.nameFieldId;
@@ -288,6 +291,14 @@ class Planner {
     }
     if (patch.indexes === null) delete object.indexes;
     else if (patch.indexes !== undefined) object.indexes = this.indexes(object, patch.indexes);
+    if (patch.validationRules === null) delete object.validationRules;
+    else if (patch.validationRules !== undefined) {
+      object.validationRules = patch.validationRules.map((rule) => ({
+        ...rule,
+        id: rule.id ?? object.validationRules?.find((r) => r.apiName === rule.apiName)?.id ?? this.#ctx.newId('r_'),
+        ...(rule.fieldId === undefined ? {} : { fieldId: findField(object, rule.fieldId)?.id ?? rule.fieldId }),
+      }));
+    }
     this.errors.push(...checkObject(object, this.state, base));
   }
 
@@ -304,6 +315,9 @@ class Planner {
       for (const field of other.fields) {
         if (field.lookup?.objectId === object.id) {
           dependents.push({ kind: 'field', id: field.id, label: `${other.apiName}.${field.apiName}` });
+        }
+        if (field.deletedAt === undefined && field.rollup?.childObjectId === object.id) {
+          dependents.push({ kind: 'rollup', id: field.id, label: `roll-up ${other.apiName}.${field.apiName}` });
         }
       }
     }
@@ -322,6 +336,7 @@ class Planner {
     if (!object) return;
     const field = this.buildField(op.field, object, `${path}/field`);
     object.fields.push(field);
+    resolveLogicRefs(field, object, this.state);
     this.errors.push(...checkField(field, object, this.state, `${path}/field`));
     this.checks.push(...fieldDataChecks(object.id, undefined, field, path));
   }
@@ -342,6 +357,8 @@ class Planner {
       if (value === undefined) continue;
       switch (key) {
         case 'apiName':
+          // Expressions that name the field follow it; compiled against the model before the rename.
+          if (value !== before.apiName) followFieldRename(this.state, object.id, before.id, value as string);
           rename(after, value as string);
           break;
         case 'values':
@@ -374,6 +391,7 @@ class Planner {
       }
     }
     object.fields[object.fields.indexOf(before)] = after;
+    resolveLogicRefs(after, object, this.state);
     this.errors.push(...checkField(after, object, this.state, base));
     this.errors.push(...checkObject(object, this.state, path).filter((e) => e.path === `${path}/nameFieldId`));
     if (op.backfill !== undefined) {
@@ -405,7 +423,7 @@ class Planner {
     const field = this.field(object, op.field, `${path}/field`, true);
     if (!field) return;
     if (field.deletedAt !== undefined) return this.fail(`${path}/field`, 'already_deleted', `field '${field.apiName}' is already deleted`);
-    const dependents = this.fieldDependents(object, field);
+    const dependents = [...this.fieldDependents(object, field), ...logicDependents(this.state, object.id, field.id)];
     if (dependents.length) {
       const list = dependents.map((d) => `${d.kind} '${d.label}'`).join(', ');
       return this.fail(`${path}/field`, 'has_dependents', `field '${field.apiName}' is used by ${list}`, dependents);
@@ -458,6 +476,9 @@ class Planner {
         ...section,
         fields: section.fields.map((item) => ({ ...item, fieldId: findField(object, item.fieldId)?.id ?? item.fieldId })),
       })),
+      ...(op.layout.rules
+        ? { rules: op.layout.rules.map((rule) => ({ ...rule, id: rule.id ?? this.#ctx.newId('lr_'), ...(rule.fieldIds ? { fieldIds: rule.fieldIds.map((ref) => findField(object, ref)?.id ?? ref) } : {}) })) }
+        : {}),
     };
     const index = this.state.layouts.findIndex((l) => l.id === layout.id);
     const existing = this.state.layouts[index];

@@ -26,7 +26,7 @@ export const systemFieldSchemas: Record<string, JsonSchema> = {
 
 /** The schema of one field's value in API form (picklists by value api name). */
 export function fieldValueSchema(field: FieldDef, nullable: boolean, mode: RecordSchemaMode = 'create'): JsonSchema {
-  return fieldType(field.type).valueSchema(field, nullable, mode);
+  return fieldType(field).valueSchema(field, nullable, mode);
 }
 
 function describe(field: FieldDef, locale: Locale): JsonSchema {
@@ -36,7 +36,7 @@ function describe(field: FieldDef, locale: Locale): JsonSchema {
 }
 
 export function isWritable(field: FieldDef): boolean {
-  return !field.readOnly && fieldType(field.type).writable;
+  return !field.readOnly && fieldType(field).writable;
 }
 
 /** Required on create, unless the platform fills the value (owner: the acting user; autonumbers are not writable). */
@@ -45,7 +45,8 @@ export function isRequiredOnCreate(field: FieldDef): boolean {
     field.required === true &&
     isWritable(field) &&
     field.defaultValue === undefined &&
-    !fieldType(field.type).filledOnCreate
+    field.defaultExpression === undefined &&
+    !fieldType(field).filledOnCreate
   );
 }
 

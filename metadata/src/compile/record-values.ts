@@ -16,14 +16,14 @@ import type { ObjectDef } from '../schemas/object-def.ts';
 /** API value → stored value. Call after validation; an unknown picklist value maps to null. */
 export function toStoredValue(field: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return value;
-  const codec = fieldType(field.type);
+  const codec = fieldType(field);
   return codec.toStored ? codec.toStored(field, value) : value;
 }
 
 /** Stored value → API value. A picklist value id that no longer exists reads as null / is dropped. */
 export function fromStoredValue(field: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return value;
-  const codec = fieldType(field.type);
+  const codec = fieldType(field);
   return codec.fromStored ? codec.fromStored(field, value) : value;
 }
 

@@ -16,10 +16,13 @@ export type FieldOption =
   | 'currencyCode'
   | 'values'
   | 'lookup'
-  | 'autonumber';
+  | 'autonumber'
+  | 'formula'
+  | 'rollup';
 
 export const fieldOptionNames: readonly FieldOption[] = [
   'unique', 'defaultValue', 'minLength', 'maxLength', 'min', 'max', 'precision', 'scale', 'currencyCode', 'values', 'lookup', 'autonumber',
+  'formula', 'rollup',
 ];
 
 /**

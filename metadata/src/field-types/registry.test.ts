@@ -20,6 +20,8 @@ function sampleField(type: FieldType): FieldDef {
   }
   if (type === 'lookup') field.lookup = { objectId: 'organization', onDelete: 'setNull', relationshipName: 'samples' };
   if (type === 'autonumber') field.autonumber = { pattern: 'S-{0000}' };
+  if (type === 'formula') field.formula = { expression: "'Ada'", resultType: 'text', stored: true };
+  if (type === 'rollup') field.rollup = { childObjectId: 'contact', lookupFieldId: 'organization', function: 'count' };
   return field;
 }
 
@@ -42,6 +44,8 @@ const samples: Record<FieldType, { api: unknown; filter: unknown }> = {
   owner: { api: uuid, filter: uuid },
   autonumber: { api: 'S-0001', filter: 'S-0001' },
   json: { api: { any: ['thing'] }, filter: true },
+  formula: { api: 'Ada', filter: 'Ada' },
+  rollup: { api: 3, filter: 3 },
 };
 
 function sampleObject(): ObjectDef {
@@ -97,7 +101,7 @@ describe('field-type registry', () => {
 
   it('accepts each sample value in a record body of its type', () => {
     const object = sampleObject();
-    const body = Object.fromEntries(object.fields.filter((f) => f.type !== 'autonumber').map((f) => [f.apiName, samples[f.type].api]));
+    const body = Object.fromEntries(object.fields.filter((f) => fieldType(f).writable).map((f) => [f.apiName, samples[f.type].api]));
     expect(createRecordValidator(object, 'create')(body)).toEqual([]);
     expect(Object.keys((compileRecordSchema(object, 'read') as { properties: object }).properties)).toEqual(
       expect.arrayContaining(object.fields.map((f) => f.apiName)),

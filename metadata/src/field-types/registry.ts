@@ -1,9 +1,10 @@
-import type { FieldType } from '../schemas/field-def.ts';
+import type { FieldDef, FieldType } from '../schemas/field-def.ts';
 import { autonumber } from './autonumber/index.ts';
 import { boolean } from './boolean/index.ts';
 import { date } from './date/index.ts';
 import { datetime } from './datetime/index.ts';
 import type { FieldTypeDefinition } from './field-type.ts';
+import { computedFieldType, formula, rollup } from './formula/index.ts';
 import { json } from './json/index.ts';
 import { lookup } from './lookup/index.ts';
 import { multiPicklist } from './multi-picklist/index.ts';
@@ -31,12 +32,19 @@ const definitions: Record<FieldType, FieldTypeDefinition> = {
   owner,
   autonumber,
   json,
+  formula,
+  rollup,
 };
 
 /** Every field type's definition, in the order of `fieldTypes`. */
 export const FIELD_TYPES: readonly FieldTypeDefinition[] = fieldTypes.map((type) => definitions[type]);
 
-/** The definition of a field type. */
-export function fieldType(type: FieldType): FieldTypeDefinition {
-  return definitions[type];
+/**
+ * The definition of a field type; given the field itself, formulas and roll-ups answer as their
+ * result type (a stored number formula filters and sorts like a number).
+ */
+export function fieldType(typeOrField: FieldType | FieldDef): FieldTypeDefinition {
+  if (typeof typeOrField === 'string') return definitions[typeOrField];
+  if (typeOrField.type === 'formula' || typeOrField.type === 'rollup') return computedFieldType(typeOrField, typeOrField.rollup?.resultType);
+  return definitions[typeOrField.type];
 }

@@ -17,6 +17,8 @@ export const fieldTypes = [
   'owner',
   'autonumber',
   'json',
+  'formula',
+  'rollup',
 ] as const;
 
 export type FieldTypeName = (typeof fieldTypes)[number];

@@ -9,7 +9,7 @@ import type { Snapshot } from '../schemas/snapshot.ts';
  * text the third (t3, id), and the fourth (t4, n2, id) takes what is left.
  */
 function candidates(object: ObjectDef, field: FieldDef): readonly IndexSlot[] {
-  const slot = fieldType(field.type).slot;
+  const slot = fieldType(field).slot;
   if (!slot) return [];
   if (slot.onlyNameOrUnique && field.id !== object.nameFieldId && !field.unique) return [];
   return slot.candidates;
@@ -17,7 +17,7 @@ function candidates(object: ObjectDef, field: FieldDef): readonly IndexSlot[] {
 
 /** Whether a field's type still fits a slot it holds (a type change can take that away). */
 function fits(field: FieldDef, slot: IndexSlot): boolean {
-  return fieldType(field.type).slot?.candidates.includes(slot) ?? false;
+  return fieldType(field).slot?.candidates.includes(slot) ?? false;
 }
 
 const entries = (slots: IndexSlots | undefined) => Object.entries(slots ?? {}) as [IndexSlot, string][];

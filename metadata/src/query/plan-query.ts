@@ -145,7 +145,7 @@ class QueryPlanner {
     const unstorable = typeof raw === 'string' ? unstorableTextReason(raw) : undefined;
     if (unstorable) return this.fail('filter', ref, 'invalid_text', `a filter value ${unstorable}`, path);
     // The record id is a system column typed as text for display; it filters as an id.
-    const result = field.id === 'id' ? parseId(raw) : fieldType(field.type).parseFilterValue(field, op, raw);
+    const result = field.id === 'id' ? parseId(raw) : fieldType(field).parseFilterValue(field, op, raw);
     if (result.ok) return result.value;
     if ('notAValue' in result) return this.fail('filter', ref, 'bad_value', `'${result.notAValue}' is not a value of '${ref}'`, path);
     return bad(result.expected);
@@ -168,7 +168,7 @@ class QueryPlanner {
       const resolved = this.resolve(name, 'sort', undefined, false);
       if (!resolved) continue;
       const { field } = resolved;
-      if (!fieldType(field.type).sortable) {
+      if (!fieldType(field).sortable) {
         this.fail('sort', name, 'not_sortable', `${field.type} field '${name}' cannot be sorted`);
         continue;
       }

@@ -3,6 +3,7 @@ import { fieldTypes } from '../field-types/type-names.ts';
 import { FieldLabels, LocalizedText } from './labels.ts';
 import { metadataLimits } from './limits.ts';
 import { ApiName, Id, Ref } from './names.ts';
+import { ExpressionSource, FormulaOptions, PicklistDependency, RollupOptions } from './logic-def.ts';
 
 export { fieldTypes };
 
@@ -67,6 +68,11 @@ const fieldOptions = {
   currencyCode: Type.String({ pattern: '^[A-Z]{3}$' }),
   lookup: LookupOptions,
   autonumber: AutonumberOptions,
+  formula: FormulaOptions,
+  rollup: RollupOptions,
+  /** An expression evaluated at create when the value is left out (ADR 0013). */
+  defaultExpression: ExpressionSource,
+  dependsOn: PicklistDependency,
 } satisfies Record<string, TSchema>;
 
 const optionalFieldOptions = {
@@ -85,6 +91,10 @@ const optionalFieldOptions = {
   currencyCode: Type.Optional(fieldOptions.currencyCode),
   lookup: Type.Optional(fieldOptions.lookup),
   autonumber: Type.Optional(fieldOptions.autonumber),
+  formula: Type.Optional(fieldOptions.formula),
+  rollup: Type.Optional(fieldOptions.rollup),
+  defaultExpression: Type.Optional(fieldOptions.defaultExpression),
+  dependsOn: Type.Optional(fieldOptions.dependsOn),
 };
 
 export const FieldDef = Type.Object(
@@ -139,6 +149,10 @@ export const FieldPatch = Type.Object(
     currencyCode: clearable(fieldOptions.currencyCode),
     lookup: clearable(fieldOptions.lookup),
     autonumber: clearable(fieldOptions.autonumber),
+    formula: clearable(fieldOptions.formula),
+    rollup: clearable(fieldOptions.rollup),
+    defaultExpression: clearable(fieldOptions.defaultExpression),
+    dependsOn: clearable(fieldOptions.dependsOn),
     values: Type.Optional(Type.Array(PicklistValueDraft, { maxItems: metadataLimits.picklistValues })),
   },
   { additionalProperties: false, minProperties: 1 },

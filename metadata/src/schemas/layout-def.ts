@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { FieldLabels } from './labels.ts';
 import { metadataLimits } from './limits.ts';
 import { Id, Ref } from './names.ts';
+import { LayoutRule } from './logic-def.ts';
 
 export const LayoutSection = Type.Object(
   {
@@ -27,6 +28,8 @@ export const LayoutDef = Type.Object(
     objectId: Ref,
     name: Type.String({ minLength: 1, maxLength: 100 }),
     sections: Type.Array(LayoutSection, { maxItems: 50 }),
+    /** Show, hide, require or make read-only fields and sections while a condition holds (ADR 0013). */
+    rules: Type.Optional(Type.Array(LayoutRule, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@ import { FieldDef, FieldDraft } from './field-def.ts';
 import { LocalizedText, ObjectLabels } from './labels.ts';
 import { metadataLimits } from './limits.ts';
 import { ApiName, Id, Ref } from './names.ts';
+import { ValidationRule } from './logic-def.ts';
 
 export const IndexDef = Type.Object(
   {
@@ -35,6 +36,8 @@ const objectOptions = {
   term: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
   navOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   indexes: Type.Optional(Type.Array(IndexDef, { maxItems: 20 })),
+  /** Conditions that refuse a save, each with its message (ADR 0013). */
+  validationRules: Type.Optional(Type.Array(ValidationRule, { maxItems: 100 })),
   /** Platform-managed: which field fills which index slot. Assigned when a field is created. */
   indexSlots: Type.Optional(IndexSlots),
   /**
@@ -88,6 +91,7 @@ export const ObjectPatch = Type.Object(
     term: clearable(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' })),
     navOrder: clearable(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
     indexes: clearable(Type.Array(IndexDef, { maxItems: 20 })),
+    validationRules: clearable(Type.Array(ValidationRule, { maxItems: 100 })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

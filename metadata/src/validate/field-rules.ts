@@ -8,6 +8,7 @@ import { metadataLimits } from '../schemas/limits.ts';
 import { reservedFieldNameReason } from '../schemas/names.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { checkFieldLogic } from '../expressions/model-expressions.ts';
 
 /** Which type-specific options each field type accepts (helpText, required, readOnly: all), from the registry. */
 export const optionsByType = Object.fromEntries(FIELD_TYPES.map((t) => [t.type, t.options])) as Record<FieldType, readonly FieldOption[]>;
@@ -114,7 +115,7 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
     }
   }
 
-  if (field.required && field.readOnly && field.defaultValue === undefined && fieldType(field.type).writable) {
+  if (field.required && field.readOnly && field.defaultValue === undefined && field.defaultExpression === undefined && fieldType(field.type).writable) {
     fail('readOnly', 'invalid', 'a required read-only field needs a default value');
   }
 
@@ -122,5 +123,7 @@ export function checkField(field: FieldDef, object: ObjectDef, snapshot: Snapsho
     const problem = validateFieldValue(field, field.defaultValue);
     if (problem) fail('defaultValue', 'invalid', `default value ${problem.message}`);
   }
+  if (field.defaultValue !== undefined && field.defaultExpression !== undefined) fail('defaultExpression', 'invalid', 'a field has a default value or a default expression, not both');
+  errors.push(...checkFieldLogic(field, object, snapshot, base));
   return errors;
 }

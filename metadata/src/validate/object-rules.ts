@@ -1,3 +1,4 @@
+import { checkLayoutRules, checkValidationRules } from '../expressions/model-expressions.ts';
 import type { MetadataError } from '../change/metadata-error.ts';
 import { FIELD_TYPES, fieldType } from '../field-types/registry.ts';
 import type { FieldType } from '../schemas/field-def.ts';
@@ -53,11 +54,12 @@ export function checkObject(object: ObjectDef, snapshot: Snapshot, base: string)
       const field = object.fields.find((f) => f.id === part.fieldId);
       if (!field || field.deletedAt !== undefined) {
         fail(`indexes/${i}/fields/${j}/fieldId`, 'not_found', `field '${part.fieldId}' is not a live field of '${object.apiName}'`);
-      } else if (!fieldType(field.type).sortable) {
+      } else if (!fieldType(field).sortable) {
         fail(`indexes/${i}/fields/${j}/fieldId`, 'invalid', `${field.type} fields cannot be indexed`);
       }
     });
   });
+  errors.push(...checkValidationRules(object, snapshot, base));
   return errors;
 }
 
@@ -83,5 +85,6 @@ export function checkLayout(layout: LayoutDef, snapshot: Snapshot, base: string)
       placed.add(item.fieldId);
     });
   });
+  errors.push(...checkLayoutRules(layout, object, snapshot, base));
   return errors;
 }

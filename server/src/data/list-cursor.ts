@@ -40,7 +40,7 @@ function checkFor(key: SortKey): ValueCheck {
   // created_at sorts by the time-ordered record id, the other system columns by themselves.
   if (field.id === 'id' || field.id === 'created_at') return isUuid;
   if (field.id === 'updated_at') return isTimestampText;
-  switch (fieldType(field.type).stored) {
+  switch (fieldType(field).stored) {
     case 'number':
       return isNumber;
     case 'boolean':

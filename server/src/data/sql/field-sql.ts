@@ -17,7 +17,7 @@ const sqlKinds: Record<StoredKind, SqlKind> = {
 
 /** How a field's values compare in SQL, from what its type stores. Text compares case-insensitively, as people search. */
 export function sqlKind(field: FieldDef): SqlKind {
-  return sqlKinds[fieldType(field.type).stored];
+  return sqlKinds[fieldType(field).stored];
 }
 
 export interface FieldSql {
@@ -70,7 +70,7 @@ export function slotValue(slot: IndexSlot, field: FieldDef, stored: unknown): st
   if (stored === undefined || stored === null) return null;
   if (slot.startsWith('n')) return typeof stored === 'number' ? stored : null;
   // A date's slot holds midnight UTC of that day.
-  if (slot.startsWith('d')) return typeof stored === 'string' ? (fieldType(field.type).stored === 'date' ? `${stored}T00:00:00Z` : stored) : null;
+  if (slot.startsWith('d')) return typeof stored === 'string' ? (fieldType(field).stored === 'date' ? `${stored}T00:00:00Z` : stored) : null;
   if (typeof stored !== 'string') return null;
   return sqlKind(field) === 'ci_text' ? stored.toLowerCase() : stored;
 }
