@@ -48,6 +48,28 @@ describe('the tenant is set per transaction', () => {
     expect((await names(single, a.id)).every((r) => r.name === 'A secret' || r.name !== undefined)).toBe(true);
   });
 
+  it('one-round-trip reads on one pooled connection alternate tenants, survive a failing read, carry no tenant over and send values exactly', async () => {
+    const byObject = "select tenant_id, data->>'name' as name from record where object_id = $1 and 1 / $2::int = 1";
+    const read = (tenantId: string, divisor = 1) => single.read<{ tenant_id: string; name: string }>(tenantId, byObject, ['organization', divisor]);
+    // The first read on the connection prepares the statement; the later ones go by name in one simple query.
+    for (let round = 0; round < 3; round++) {
+      expect((await read(a.id)).map((r) => r.name)).toEqual(['A secret']);
+      await expect(read(a.id, 0)).rejects.toThrow(/division by zero/);
+      expect((await read(b.id)).map((r) => r.name)).toEqual(['B secret']);
+      const [left] = await single.scoped<{ tenant: string | null }>("select nullif(current_setting('app.tenant_id', true), '') as tenant, $1::int as n", [round]);
+      expect(left!.tenant).toBeNull();
+    }
+    const awkward = ["it's", 'back\\slash', '"quoted", {braced}', 'NULL', '', '名字'];
+    for (let i = 0; i < 3; i++) {
+      const [echo] = await single.read<{ s: string; list: string[]; n: number; flag: boolean; doc: { a: string } }>(
+        a.id,
+        'select $1::text as s, $2::text[] as list, $3::numeric::float8 as n, $4::boolean as flag, $5::jsonb as doc',
+        [awkward[0], awkward, 12.5, true, { a: awkward[1] }],
+      );
+      expect(echo).toEqual({ s: awkward[0], list: awkward, n: 12.5, flag: true, doc: { a: awkward[1] } });
+    }
+  });
+
   it.skipIf(!onPostgres)('a pooled connection that served tenant A carries nothing once the transaction ends, even when the next user forgets to set a tenant', async () => {
     const url = (single as PostgresDatabase).applicationUrl!;
     const pool = new pg.Pool({ connectionString: url, max: 1 });

@@ -44,11 +44,13 @@ export class ReadPath {
     const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
     const compile = () => compileListQuery(ctx.principal.tenantId, { ...query, after });
     const sql = after === undefined && query.shape !== undefined ? model.compiledLists.getOrCreate(`${query.shape}\n${query.limit}`, compile) : compile();
-    const { rows, total } = await this.#db.withTenant(ctx.principal.tenantId, async (q) => {
-      const rows = await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params);
-      const total = query.withTotal ? ((await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined;
-      return { rows, total };
-    });
+    // A page without its total is one statement, read in one round trip.
+    const { rows, total } = query.withTotal
+      ? await this.#db.withTenant(ctx.principal.tenantId, async (q) => ({
+          rows: await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params),
+          total: (await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0,
+        }))
+      : { rows: await this.#db.read<RecordRow & Record<string, unknown>>(ctx.principal.tenantId, sql.sql, sql.params), total: undefined };
     const page = rows.slice(0, query.limit);
     const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
     const data = page.map((row) => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createHash } from 'node:crypto';
-import { beginTenantSql, beginWriteSql, type Database, type Queryable } from './database.ts';
+import { beginTenantSql, beginWriteSql, tenantSettingSql, type Database, type Queryable } from './database.ts';
 import { PgListener } from './pg-listener.ts';
 import { timestampToIso } from './timestamps.ts';
 
@@ -76,6 +76,29 @@ export class PostgresDatabase implements Database {
   async scoped<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
     if (!this.#app) throw new Error('The application connection is not open yet (run migrations first)');
     return withClient(this.#app, async (client) => (await client.query(prepared(client, sql, params))).rows as Row[]);
+  }
+
+  async read<Row>(tenantId: string, sql: string, params: readonly unknown[]): Promise<Row[]> {
+    if (!this.#app) throw new Error('The application connection is not open yet (run migrations first)');
+    return withClient(this.#app, async (client, markBroken) => {
+      const statement = prepared(client, sql, params);
+      if (statement.name && preparedBefore(client, statement.name)) {
+        // Several statements in one simple query run as one implicit transaction, so the
+        // tenant set here (is_local) lasts exactly as long as the statement that reads.
+        const execute = `${tenantSettingSql(tenantId)};execute ${pg.escapeIdentifier(statement.name)}(${params.map(literal).join(',')})`;
+        return lastRows(await client.query(execute)) as Row[];
+      }
+      await client.query(beginTenantSql(tenantId));
+      try {
+        const rows = (await client.query(statement)).rows as Row[];
+        await client.query('commit');
+        executed(client, statement.name);
+        return rows;
+      } catch (error) {
+        await client.query('rollback').catch(markBroken);
+        throw error;
+      }
+    });
   }
 
   withTenant<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
@@ -193,6 +216,36 @@ function prepared(client: pg.PoolClient, text: string, params: readonly unknown[
     names.add(name);
   }
   return { name, text, values };
+}
+
+// Names a connection has run once (so Postgres holds them prepared): a read may then go by name.
+const executedNames = new WeakMap<pg.PoolClient, Set<string>>();
+const preparedBefore = (client: pg.PoolClient, name: string) => executedNames.get(client)?.has(name) ?? false;
+
+function executed(client: pg.PoolClient, name: string | undefined): void {
+  if (!name) return;
+  let names = executedNames.get(client);
+  if (!names) executedNames.set(client, (names = new Set()));
+  names.add(name);
+}
+
+/**
+ * A parameter as a quoted SQL literal, in the text form `pg` sends it in: the prepared
+ * statement's parameter types then read it as they read a bound value. Reads carry scalars and
+ * flat arrays; anything else is refused rather than guessed.
+ */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  return pg.escapeLiteral(textOf(value));
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return `{${value.map((v) => (v === null || v === undefined ? 'NULL' : `"${textOf(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
+  if (typeof value === 'object' && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  throw new Error(`A read parameter cannot be sent as text: ${typeof value}`);
 }
 
 function wrap(client: pg.PoolClient, prepare: boolean): Queryable {
