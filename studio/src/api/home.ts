@@ -1,6 +1,7 @@
 // The home page's server side: the pipeline summary and the user's recently viewed records;
 // workspace settings (currency, recycle bin retention) and the user's own time zone.
 import { enc, http } from './http.ts';
+import type { Filter } from './types.ts';
 
 export interface PipelineStage {
   value: string;
@@ -48,7 +49,9 @@ export interface InviteInfo {
 }
 
 export const homeApi = {
-  pipeline: (object: string, groupBy: string, amount?: string, signal?: AbortSignal) => http.get<PipelineSummary>('/home/pipeline', { query: { object, groupBy, amount }, signal }),
+  /** Counts and sums per picklist value; `filter` is a list filter (a kanban's), so totals match the board. */
+  pipeline: (object: string, groupBy: string, amount?: string, signal?: AbortSignal, filter?: Filter | null) =>
+    http.get<PipelineSummary>('/home/pipeline', { query: { object, groupBy, amount, filter: filter ? JSON.stringify(filter) : undefined }, signal }),
   recent: (limit = 8, signal?: AbortSignal) => http.get<RecentRecord[]>('/recent', { query: { limit }, signal }),
   /** Remembers that the user opened a record (fire and forget: a failure only shortens the list). */
   visited: (object: string, id: string) => http.post<unknown>('/recent', { object, id }).catch(() => undefined),

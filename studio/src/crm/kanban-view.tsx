@@ -1,5 +1,5 @@
 import { useEffect, useState, type DragEvent, type KeyboardEvent } from 'react';
-import { ApiError, recordsApi, type FieldDef, type Filter, type ObjectDef, type RecordData } from '../api/index.ts';
+import { ApiError, homeApi, recordsApi, type FieldDef, type Filter, type ObjectDef, type PipelineSummary, type RecordData } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { Link, setSearch, useLocation } from '../lib/router.tsx';
 import { liveFields, picklistFields, recordName } from '../lib/model.ts';
@@ -30,6 +30,20 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
   const [tick, setTick] = useState(0);
   const [dragOver, setDragOver] = useState<string | null>(null);
   const filterKey = JSON.stringify(filter);
+  // Column totals of the first money field, summed by the server over the same filter.
+  const amountField = liveFields(object).find((f) => f.type === 'currency');
+  const [summary, setSummary] = useState<PipelineSummary | null>(null);
+  const [summaryTick, setSummaryTick] = useState(0);
+  useEffect(() => {
+    if (!groupField || !amountField) return;
+    const controller = new AbortController();
+    homeApi
+      .pipeline(object.apiName, groupField.apiName, amountField.apiName, controller.signal, filter)
+      .then(setSummary, () => setSummary(null));
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [object.apiName, groupField?.id, amountField?.id, filterKey, tick, summaryTick]);
+  const columnAmount = (key: string) => summary?.stages.find((s) => s.value === key)?.amount ?? null;
   const cardFields = liveFields(object)
     .filter((f) => f.id !== object.nameFieldId && f !== groupField && ['currency', 'number', 'date', 'lookup', 'owner', 'email'].includes(f.type))
     .slice(0, 2);
@@ -81,6 +95,7 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
     try {
       const saved = await recordsApi.update(object.apiName, recordId, { [groupField.apiName]: value }, record.version);
       setColumns((cols) => cols!.map((c) => ({ ...c, records: c.records.map((r) => (r.id === recordId ? { ...r, ...saved } : r)) })));
+      setSummaryTick((n) => n + 1);
       const target = columns.find((c) => c.key === to);
       toast(t('kanban.moved', { name: recordName(object, record), column: target?.label ?? '' }), 'success');
     } catch (err) {
@@ -140,6 +155,11 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
               <h2>{c.label}</h2>
               <span className="count">{tc('list.count', c.total ?? c.records.length)}</span>
             </header>
+            {amountField && c.key !== NO_VALUE && columnAmount(c.key) !== null ? (
+              <div className="kanban-col-total" data-testid="column-total">
+                {i18n.fieldLabel(amountField)}: {i18n.formatMoney(columnAmount(c.key)!, amountField.currencyCode, { scale: amountField.scale ?? 2 })}
+              </div>
+            ) : null}
             <ul className="kanban-cards">
               {c.records.map((r) => (
                 <li

@@ -9,6 +9,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
 import { FieldValue } from './field-value.tsx';
+import { cellEditable, EditableCell } from './editable-cell.tsx';
 import { FieldInput } from './field-input.tsx';
 import { FilterBuilder } from './filter-builder.tsx';
 import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
@@ -277,7 +278,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
               </thead>
               <tbody>
                 {rows.map((r) => (
-                  <ListRow key={r.id} object={object} record={r} columns={columnFields} selected={selected.has(r.id)} onToggle={() => {
+                  <ListRow key={r.id} object={object} record={r} columns={columnFields} selected={selected.has(r.id)} onSaved={(saved) => list.setData((prev) => ({ ...prev!, data: (prev?.data ?? []).map((x) => (x.id === saved.id ? saved : x)) }))} onToggle={() => {
                     setSelected((s) => {
                       const n = new Set(s);
                       if (n.has(r.id)) n.delete(r.id);
@@ -342,7 +343,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   );
 }
 
-function ListRow({ object, record, columns, selected, onToggle }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; selected: boolean; onToggle: () => void }) {
+function ListRow({ object, record, columns, selected, onToggle, onSaved }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; selected: boolean; onToggle: () => void; onSaved: (record: RecordData) => void }) {
   const { t } = useI18n();
   const nf = nameField(object);
   const name = recordName(object, record);
@@ -351,9 +352,19 @@ function ListRow({ object, record, columns, selected, onToggle }: { object: Obje
       <td className="col-select">
         <input type="checkbox" aria-label={t('list.selectRow', { name })} checked={selected} onChange={onToggle} />
       </td>
-      {columns.map((f) => (
-        <td key={f.id}>{f === nf ? <Link to={`/o/${object.apiName}/${record.id}`}>{name}</Link> : <FieldValue field={f} value={record[f.apiName]} />}</td>
-      ))}
+      {columns.map((f) =>
+        f === nf ? (
+          <td key={f.id}>
+            <Link to={`/o/${object.apiName}/${record.id}`}>{name}</Link>
+          </td>
+        ) : cellEditable(f) ? (
+          <EditableCell key={f.id} object={object} field={f} record={record} onSaved={onSaved} />
+        ) : (
+          <td key={f.id}>
+            <FieldValue field={f} value={record[f.apiName]} />
+          </td>
+        ),
+      )}
     </tr>
   );
 }

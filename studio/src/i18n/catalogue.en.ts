@@ -196,6 +196,8 @@ export const en = {
   'list.deletePartial': '{failed} of {total} could not be deleted.',
   'list.deleted': '{count} records moved to the recycle bin',
   'list.deleted_one': '{count} record moved to the recycle bin',
+  'list.editCellHint': 'Double-click or press Enter to edit',
+  'list.editCellNamed': 'Edit {field} of {name}',
   'list.empty': 'No {object:plural} yet.',
   'list.emptyFiltered': 'Nothing matches these filters.',
   'list.kanban': 'Board',

@@ -196,6 +196,8 @@ export const zhCN: Record<MessageKey, string> = {
   'list.deletePartial': '{total} 条中有 {failed} 条无法删除。',
   'list.deleted': '{count} 条记录已移到回收站',
   'list.deleted_one': '{count} 条记录已移到回收站',
+  'list.editCellHint': '双击或按回车键编辑',
+  'list.editCellNamed': '编辑 {name} 的{field}',
   'list.empty': '还没有{object:plural}。',
   'list.emptyFiltered': '没有符合筛选条件的记录。',
   'list.kanban': '看板',
