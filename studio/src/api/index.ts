@@ -1,7 +1,7 @@
 export * from './http.ts';
 export * from './types.ts';
 export { authApi } from './auth.ts';
-export { metadataApi, type JsonSchema, type MetadataKind } from './metadata.ts';
+export { metadataApi, type JsonSchema, type MetadataKind, type DescribedChange } from './metadata.ts';
 export { recordsApi, BATCH_LIMIT, type ListQuery, type BatchOperation, type BatchResult } from './records.ts';
 export { viewsApi, type SavedViewPatch } from './views.ts';
 export { searchApi, SEARCH_LIMIT_MAX } from './search.ts';

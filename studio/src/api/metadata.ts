@@ -1,6 +1,18 @@
 import { enc, http } from './http.ts';
 import type { ChangeRequest, ChangeResult, DiffEntry, LayoutDef, ObjectDef, RevisionDetail, RevisionSummary, Snapshot } from './types.ts';
 
+/** One diff entry in words (GET /metadata/revisions/:n/changes). */
+export interface DescribedChange {
+  kind: string;
+  action: string;
+  id: string;
+  apiName: string;
+  objectId?: string;
+  subject: string;
+  summary: string;
+  details: { path: string; property: string; from?: string; to?: string; text: string }[];
+}
+
 export type MetadataKind = 'object' | 'field' | 'picklistValue' | 'layout' | 'changeRequest';
 export type JsonSchema = Record<string, unknown>;
 
@@ -33,6 +45,8 @@ export const metadataApi = {
   deleteLayout: (id: string) => http.delete<ChangeResult>(`/metadata/layouts/${enc(id)}`),
   revisions: () => http.get<RevisionSummary[]>('/metadata/revisions'),
   revision: (n: number) => http.get<RevisionDetail>(`/metadata/revisions/${n}`),
+  /** What one revision changed, in sentences with the tenant's terms, in the request's language. */
+  changes: (n: number) => http.get<DescribedChange[]>(`/metadata/revisions/${n}/changes`),
   compare: (from: number, to: number) => http.get<DiffEntry[]>('/metadata/revisions/compare', { query: { from, to } }),
   restore: (n: number) => http.post<ChangeResult>(`/metadata/revisions/${n}/restore`, {}),
 };

@@ -351,6 +351,7 @@ export const en = {
   'revisions.compareToNamed': 'Compare to revision {revision}',
   'revisions.current': 'Current',
   'revisions.diffTitle': 'Changes from revision {from} to {to}',
+  'revisions.inRevision': 'Revision {revision}',
   'revisions.message': 'Message',
   'revisions.noDifferences': 'No differences.',
   'revisions.number': 'Revision',

@@ -351,6 +351,7 @@ export const zhCN: Record<MessageKey, string> = {
   'revisions.compareToNamed': '以版本 {revision} 为比较终点',
   'revisions.current': '当前',
   'revisions.diffTitle': '版本 {from} 到 {to} 的变化',
+  'revisions.inRevision': '版本 {revision}',
   'revisions.message': '说明',
   'revisions.noDifferences': '没有差异。',
   'revisions.number': '版本',

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { metadataApi, type DiffEntry, type RevisionSummary } from '../api/index.ts';
+import { metadataApi, type DescribedChange, type DiffEntry, type RevisionSummary } from '../api/index.ts';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { findObject } from '../lib/model.ts';
@@ -104,7 +104,56 @@ function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** Ranges up to this many revisions read as sentences, revision by revision; longer ones as a raw diff. */
+const WORDED_RANGE = 20;
+
+/** The changes between two revisions in words: each revision after `from` up to `to`, as the server describes it. */
 function DiffView({ from, to }: { from: number; to: number }) {
+  const { t } = useI18n();
+  const worded = to > from && to - from <= WORDED_RANGE;
+  const described = useAsync(
+    async () => {
+      if (!worded) return null;
+      const numbers = Array.from({ length: to - from }, (_, i) => to - i);
+      return Promise.all(numbers.map(async (n) => ({ revision: n, changes: await metadataApi.changes(n) })));
+    },
+    [from, to, worded],
+  );
+  if (!worded || described.error) return <RawDiffView from={from} to={to} />;
+  const all = described.data ?? [];
+  return (
+    <section className="panel diff" aria-labelledby="diff-title" data-testid="revision-diff">
+      <h2 id="diff-title" className="section-title">
+        {t('revisions.diffTitle', { from, to })}
+      </h2>
+      {described.loading ? <Loading /> : null}
+      {described.data && all.every((r) => !r.changes.length) ? <p className="empty-state">{t('revisions.noDifferences')}</p> : null}
+      {all
+        .filter((r) => r.changes.length)
+        .map((r) => (
+          <div key={r.revision} className="diff-revision">
+            {all.length > 1 ? <h3 className="section-title">{t('revisions.inRevision', { revision: r.revision })}</h3> : null}
+            <ul className="diff-list diff-words">
+              {r.changes.map((c: DescribedChange, i) => (
+                <li key={i} className={`diff-${c.action}`}>
+                  <strong>{c.summary}</strong>
+                  {c.details.length ? (
+                    <ul>
+                      {c.details.map((d, j) => (
+                        <li key={j}>{d.text}</li>
+                      ))}
+                    </ul>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+    </section>
+  );
+}
+
+function RawDiffView({ from, to }: { from: number; to: number }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { snapshot } = useSession();
