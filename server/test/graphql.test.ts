@@ -201,9 +201,9 @@ function countingDatabase(db: Database): { db: Database; count: () => number; re
 describe('GraphQL batching', () => {
   it('reads a list of 50 records with two levels of nesting in the same few statements as a list of 5', async () => {
     const t = await createTestTenant(h, 'gql-n1');
-    const orgs = [];
+    const orgs: string[] = [];
     for (let i = 0; i < 5; i++) orgs.push(json<{ id: string }>(await t.api('POST', '/records/organization', { name: `Org ${i}` })).id);
-    const customers = [];
+    const customers: string[] = [];
     for (let i = 0; i < 10; i++) customers.push(json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: `C${i}`, organization: orgs[i % 5] })).id);
     const ops = Array.from({ length: 50 }, (_, i) => ({ op: 'create', data: { name: `N1 deal ${i}`, customer: customers[i % 10], organization: orgs[i % 5] } }));
     expect((await t.api('POST', '/records/deal/batch', { operations: ops })).statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { execute, GraphQLError, subscribe, type ExecutionArgs } from 'graphql';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { AuthService } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';
@@ -60,6 +60,9 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
 
   const sockets = makeServer<Record<string, unknown> | undefined, SocketExtra>({
     connectionInitWaitTimeout: 10_000,
+    // The graphql-js that built the schema runs it (a bundler may give graphql-ws another copy).
+    execute: (args) => execute(args),
+    subscribe: (args) => subscribe(args),
     // A browser sends its session cookie with the upgrade; other clients may send an API key in connection_init.
     onConnect: async (socket) => {
       if (socket.extra.principal) return true;
