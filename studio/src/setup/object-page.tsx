@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { metadataApi, type FieldDef, type ObjectDef } from '../api/index.ts';
+import { metadataApi, type FieldDef, type ObjectDef, type Operation } from '../api/index.ts';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate, setSearch, useLocation } from '../lib/router.tsx';
 import { findObject, layoutsFor } from '../lib/model.ts';
 import { Tabs } from '../components/tabs.tsx';
-import { ConfirmDialog } from '../components/dialog.tsx';
+import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
@@ -101,13 +101,28 @@ function FieldList({ object }: { object: ObjectDef }) {
   const { t } = i18n;
   const toast = useToast();
   const { refreshSnapshot } = useSession();
+  const { snapshot } = useSession();
   const [deleting, setDeleting] = useState<FieldDef | null>(null);
+  const [alsoFromLayouts, setAlsoFromLayouts] = useState(true);
   const [error, setError] = useState<unknown>(null);
+  const onLayouts = (f: FieldDef) => layoutsFor(snapshot, object).filter((l) => l.sections.some((s) => s.fields.some((lf) => lf.fieldId === f.id || lf.fieldId === f.apiName)));
   const remove = async (f: FieldDef) => {
     setDeleting(null);
     setError(null);
     try {
-      await metadataApi.deleteField(object.apiName, f.apiName);
+      const layouts = onLayouts(f);
+      if (layouts.length && alsoFromLayouts) {
+        // One revision: the field leaves every layout it is on, then is deleted.
+        await metadataApi.change({
+          operations: [
+            ...layouts.map((l) => ({
+              op: 'upsertLayout' as const,
+              layout: { ...l, sections: l.sections.map((s) => ({ ...s, fields: s.fields.filter((lf) => lf.fieldId !== f.id && lf.fieldId !== f.apiName) })) },
+            })),
+            { op: 'deleteField' as const, object: object.id, field: f.id },
+          ] as Operation[],
+        });
+      } else await metadataApi.deleteField(object.apiName, f.apiName);
       await refreshSnapshot();
       toast(t('setup.fieldDeleted', { name: i18n.fieldLabel(f) }), 'success');
     } catch (err) {
@@ -158,15 +173,31 @@ function FieldList({ object }: { object: ObjectDef }) {
           </tr>
         ))}
       </DataTable>
-      <ConfirmDialog
+      <Dialog
         open={!!deleting}
         title={t('setup.deleteField')}
-        message={deleting ? t('setup.deleteFieldConfirm', { name: i18n.fieldLabel(deleting) }) : ''}
-        confirmLabel={t('action.delete')}
-        danger
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && void remove(deleting)}
-      />
+        onClose={() => setDeleting(null)}
+        footer={
+          <>
+            <button type="button" className="btn" onClick={() => setDeleting(null)}>
+              {t('action.cancel')}
+            </button>
+            <button type="button" className="btn btn-primary btn-danger" onClick={() => deleting && void remove(deleting)}>
+              {t('action.delete')}
+            </button>
+          </>
+        }
+      >
+        {deleting ? <p>{t('setup.deleteFieldConfirm', { name: i18n.fieldLabel(deleting) })}</p> : null}
+        {deleting && onLayouts(deleting).length ? (
+          <>
+            <p>{t('deleteField.onLayouts', { layouts: onLayouts(deleting).map((l) => i18n.resolve(l.name)).join(', ') })}</p>
+            <label className="check">
+              <input type="checkbox" checked={alsoFromLayouts} onChange={(e) => setAlsoFromLayouts(e.target.checked)} /> {t('deleteField.removeFromLayouts')}
+            </label>
+          </>
+        ) : null}
+      </Dialog>
     </>
   );
 }

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { liveFields } from '../lib/model.ts';
-import { Dialog, ConfirmDialog } from '../components/dialog.tsx';
+import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
@@ -13,6 +13,7 @@ import { useKindSchema } from './use-kind-schema.ts';
 import { objectForm } from './object-form.ts';
 import { deriveApiName } from './api-name.ts';
 import { DataTable } from '../components/data-table.tsx';
+import { DeleteObjectDialog } from './delete-object-dialog.tsx';
 
 export default function ObjectsPage(_: PageProps) {
   const i18n = useI18n();
@@ -21,19 +22,6 @@ export default function ObjectsPage(_: PageProps) {
   const { snapshot, refreshSnapshot } = useSession();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<ObjectDef | null>(null);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
-
-  const remove = async (o: ObjectDef) => {
-    setDeleting(null);
-    setDeleteError(null);
-    try {
-      await metadataApi.deleteObject(o.apiName);
-      await refreshSnapshot();
-      toast(t('setup.objectDeleted', { name: i18n.objectLabel(o) }), 'success');
-    } catch (err) {
-      setDeleteError(err);
-    }
-  };
 
   const objects = [...snapshot.objects].sort((a, b) => Number(b.standard) - Number(a.standard) || i18n.objectLabel(a).localeCompare(i18n.objectLabel(b)));
   return (
@@ -45,7 +33,6 @@ export default function ObjectsPage(_: PageProps) {
           {t('setup.newObject')}
         </button>
       </header>
-      {deleteError ? <ErrorBox error={deleteError} /> : null}
       <DataTable label={t('setup.objects')} columns={[t('setup.label'), t('naming.source'), t('setup.apiName'), t('setup.kind'), t('setup.fieldCount')]} actions>
         {objects.map((o) => (
           <tr key={o.id}>
@@ -77,15 +64,7 @@ export default function ObjectsPage(_: PageProps) {
         ))}
       </DataTable>
       {creating ? <CreateObjectDialog onClose={() => setCreating(false)} /> : null}
-      <ConfirmDialog
-        open={!!deleting}
-        title={t('setup.deleteObject')}
-        message={deleting ? t('setup.deleteObjectConfirm', { name: i18n.objectLabel(deleting) }) : ''}
-        confirmLabel={t('action.delete')}
-        danger
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => deleting && void remove(deleting)}
-      />
+      {deleting ? <DeleteObjectDialog key={deleting.id} object={deleting} onClose={() => setDeleting(null)} /> : null}
     </div>
   );
 }
