@@ -7,6 +7,10 @@ import { PasswordHasher } from './auth/password-hasher.ts';
 import type { PasswordCost } from './auth/passwords.ts';
 import type { Database } from './db/database.ts';
 import { DataService } from './data/data-service.ts';
+import { AccessService } from './access/access-service.ts';
+import { accessRoutes } from './access/access-routes.ts';
+import { DEFAULT_RATE_LIMITS, limitRequestRates, RateLimiter, type RateLimits } from './access/rate-limit.ts';
+import { SharingRules } from './access/sharing.ts';
 import { emptySaveHooks } from './data/save-hooks.ts';
 import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
@@ -41,6 +45,8 @@ export interface AppOptions {
   passwordCost?: PasswordCost;
   logger?: boolean;
   bodyLimit?: number;
+  /** Requests per minute per tenant and per API key (429 with Retry-After beyond). */
+  rateLimits?: RateLimits;
 }
 
 export interface App {
@@ -50,6 +56,15 @@ export interface App {
   auth: AuthService;
   backfills: SlotBackfill;
   graphql: GraphQLService;
+  access: AccessService;
+  sharing: SharingRules;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Who may do what (ADR 0012): route modules check Setup rights through it. */
+    access: AccessService;
+  }
 }
 
 /** The server, assembled top to bottom: errors, cookies, health, then the API under /api/v1, then the studio. */
@@ -66,7 +81,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const hooks = emptySaveHooks();
   // Outbox consumers on every process hear of committed events at once; a hint only, they also poll.
   hooks.afterCommit.push({ name: 'outbox-notify', run: () => void notifyOutbox(options.db) });
-  const data = new DataService(options.db, metadata, hooks);
+  const access = new AccessService(options.db);
+  await access.start();
+  // Sharing rules become share rows in the save's own transaction.
+  const sharing = new SharingRules(options.db);
+  await sharing.start();
+  hooks.afterWrite.push(sharing.hook());
+  const data = new DataService(options.db, metadata, hooks, access);
   const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
   await metadata.start();
   await auth.start();
@@ -80,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', () => changes.stop());
   const graphql = new GraphQLService(data, changes);
 
+  app.decorate('access', access);
   registerProblemHandler(app);
   registerInputNormalization(app);
   registerSecurityHeaders(app);
@@ -88,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(
     async (api) => {
       authenticateRequests(api, auth, options.secureCookies ?? false);
+      limitRequestRates(api, new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS), access);
+      await api.register(accessRoutes, { access, sharing, metadata });
       await api.register(authRoutes, { auth, secureCookies: options.secureCookies ?? false });
       await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken, passwords: auth.passwords });
       await api.register(metadataRoutes, { metadata });
@@ -103,5 +127,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills, graphql };
+  return { app, metadata, data, auth, backfills, graphql, access, sharing };
 }

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { forbidden, ProblemError, validationError } from '../errors/problems.ts';
-import { adminOf, principalOf } from './principal.ts';
+import { principalOf, setupOf } from './principal.ts';
 import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
 
 const Login = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
-const Role = Type.Union([Type.Literal('admin'), Type.Literal('standard')]);
+// A profile key: 'admin', 'standard', 'read_only' or one the workspace made (checked against its profiles).
+const Role = Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' });
 const Locale = Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]);
 const NewUser = Type.Object(
   { email: Type.String({ format: 'email', maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 120 }), role: Role, password: Type.String({ minLength: 10, maxLength: 1024 }), locale: Type.Optional(Locale) },
@@ -105,17 +106,18 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.get('/users/directory', async (request) => auth.directory(principalOf(request).tenantId));
 
-  app.get('/users', async (request) => auth.listUsers(adminOf(request).tenantId));
+  app.get('/users', async (request) => auth.listUsers((await setupOf(request, 'users')).tenantId));
 
   app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
     const body = request.body as Static<typeof NewUser>;
-    const user = await withRetryAfter(reply, () => auth.createUser(adminOf(request).tenantId, body));
+    const { tenantId } = await setupOf(request, 'users');
+    const user = await withRetryAfter(reply, () => auth.createUser(tenantId, body));
     return reply.status(201).send(user);
   });
 
   app.patch('/users/:id', { schema: { body: UserPatch, params: IdParam } }, async (request) => {
     const { id } = request.params as Static<typeof IdParam>;
-    return auth.updateUser(adminOf(request).tenantId, id, request.body as Static<typeof UserPatch>);
+    return auth.updateUser((await setupOf(request, 'users')).tenantId, id, request.body as Static<typeof UserPatch>);
   });
 
   // One's own password changes only with the current one; an admin resets another user's without it.
@@ -124,7 +126,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const { password, currentPassword } = request.body as Static<typeof NewPassword>;
     const p = principalOf(request);
     const own = p.userId === id;
-    if (!own && p.role !== 'admin') throw forbidden('Only an admin may set another user’s password');
+    if (!own && !request.setupRights?.users) throw forbidden('Only an admin may set another user’s password');
     if (own && currentPassword === undefined) {
       throw validationError('Changing your own password needs your current one', [{ field: 'currentPassword', code: 'required', message: 'is required to change your own password' }]);
     }
@@ -136,7 +138,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.get('/api-keys', async (request) => {
     const p = principalOf(request);
-    return auth.listApiKeys(p.tenantId, p.role === 'admin' ? null : p.userId);
+    return auth.listApiKeys(p.tenantId, request.setupRights?.keys ? null : p.userId);
   });
 
   app.post('/api-keys', { schema: { body: NewApiKey } }, async (request, reply) => {
@@ -147,7 +149,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.delete('/api-keys/:id', { schema: { params: IdParam } }, async (request, reply) => {
     const p = principalOf(request);
-    await auth.revokeApiKey(p.tenantId, (request.params as Static<typeof IdParam>).id, p.role === 'admin' ? null : p.userId);
+    await auth.revokeApiKey(p.tenantId, (request.params as Static<typeof IdParam>).id, request.setupRights?.keys ? null : p.userId);
     return reply.status(204).send();
   });
 }

@@ -192,7 +192,7 @@ export class AuthService {
     );
     if (!row) return null;
     await this.#db.withTenant(tenantId, (q) => q.query('update api_key set last_used_at = now() where tenant_id = $1 and id = $2', [tenantId, row.key_id]));
-    const principal: Principal = { tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'apiKey' };
+    const principal: Principal = { tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'apiKey', apiKeyId: row.key_id };
     this.#cache.set(credentialHash, { principal, credentialHash, expiresAt: Number.POSITIVE_INFINITY });
     return principal;
   }

@@ -1,9 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../errors/problems.ts';
 
-export type Role = 'admin' | 'standard';
+/** The key of the user's profile: 'admin', 'standard', 'read_only' or a profile the tenant made. */
+export type Role = 'admin' | 'standard' | (string & {});
 
-/** Who is acting: a user through a session or an API key. Scripts and plugins get their own later. */
+/**
+ * Who is acting: a user through a session or an API key, or an automation (a script, workflow
+ * or plugin) with access of its own. What the principal may do is its access shape
+ * (server/src/access), resolved from the tenant's permission sets.
+ */
 export interface Principal {
   tenantId: string;
   tenantSlug: string;
@@ -12,22 +17,37 @@ export interface Principal {
   userName: string;
   role: Role;
   locale: string;
-  via: 'session' | 'apiKey';
+  via: 'session' | 'apiKey' | 'automation';
+  /** The key used (via 'apiKey'): its own permission sets never exceed its creator's. */
+  apiKeyId?: string;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The principal's Setup rights from its permission sets, resolved once per request (ADR 0012). */
+    setupRights: Readonly<Record<SetupRight, boolean>> | null;
   }
 }
+
+export type SetupRight = 'model' | 'terms' | 'users' | 'keys' | 'access';
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized('Sign in or send an API key');
   return request.principal;
 }
 
+/** An administrator: a principal holding every Setup right (the Administrator permission set does). */
 export function adminOf(request: FastifyRequest): Principal {
   const principal = principalOf(request);
-  if (principal.role !== 'admin') throw forbidden('Only an admin may do this');
+  const rights = request.setupRights;
+  if (!rights || !Object.values(rights).every(Boolean)) throw forbidden('Only an admin may do this');
+  return principal;
+}
+
+/** Refuses unless the signed-in principal holds the Setup right (ADR 0012: permission sets decide, not a role name). */
+export async function setupOf(request: FastifyRequest, right: SetupRight): Promise<Principal> {
+  const principal = principalOf(request);
+  await request.server.access.requireSetup(principal, right);
   return principal;
 }

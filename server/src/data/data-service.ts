@@ -1,5 +1,6 @@
 import type { FieldDef, ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
+import { AccessService } from '../access/access-service.ts';
 import { notFound } from '../errors/problems.ts';
 import { ListCursors, type CursorRequest } from './list-cursor.ts';
 import type { ApiRecord } from './record-codec.ts';
@@ -16,18 +17,19 @@ export type { ListResult } from './read-path.ts';
 /**
  * The one door to record data. Every entry point (REST now; GraphQL, scripts, workflows,
  * imports later) reads through the read path and writes through the save pipeline, so
- * validation, lookups, uniqueness, the outbox — and, with the access-control issue,
- * permissions — live in one place.
+ * validation, lookups, uniqueness, the outbox and permissions (ADR 0012) live in one place.
  */
 export class DataService {
   readonly read: ReadPath;
   readonly save: SavePipeline;
   readonly hooks: SaveHooks;
+  readonly access: AccessService;
 
-  constructor(db: Database, models: ModelSource, hooks: SaveHooks = emptySaveHooks()) {
+  constructor(db: Database, models: ModelSource, hooks: SaveHooks = emptySaveHooks(), access: AccessService = new AccessService(db)) {
     this.hooks = hooks;
-    this.read = new ReadPath(db, new ListCursors(db));
-    this.save = new SavePipeline(db, models, hooks);
+    this.access = access;
+    this.read = new ReadPath(db, new ListCursors(db), access);
+    this.save = new SavePipeline(db, models, hooks, access);
   }
 
   object(model: TenantModel, name: string): ObjectDef {

@@ -1,5 +1,6 @@
 import { compileRecordSchema } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
+import type { AccessShape } from '../access/access-shape.ts';
 import type { TenantModel } from './tenant-model.ts';
 
 const problem = { $ref: '#/components/schemas/Problem' };
@@ -10,9 +11,10 @@ const problemResponse = (description: string) => ({ description, content: { 'app
  * summaries and descriptions come from the glossary in the caller's locale (ADR 0004); old API
  * names appear as deprecated aliases pointing at the current one.
  */
-export function buildOpenApi(model: TenantModel, principal: Principal): Record<string, unknown> {
+export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape): Record<string, unknown> {
   const words = model.words(principal.locale);
-  return model.memo(`openapi:${words.locale}`, () => {
+  // The document shows only the objects and fields its reader may use, so it is cached per access shape.
+  return model.memo(`openapi:${words.locale}:${shape.key}`, () => {
     const locale = words.locale;
     const schemas: Record<string, unknown> = {
       Problem: {
@@ -29,11 +31,13 @@ export function buildOpenApi(model: TenantModel, principal: Principal): Record<s
     };
     const paths: Record<string, unknown> = {};
     for (const object of model.snapshot.objects) {
+      if (!shape.can(object.id, 'read')) continue;
       const noun = { object: words.noun(object) };
       const label = words.object(object);
       const plural = words.object(object, 'plural');
       const name = pascal(object.apiName);
-      const resolved = words.resolved(object);
+      const all = words.resolved(object);
+      const resolved = { ...all, fields: all.fields.filter((f) => shape.canReadField(object, f)) };
       schemas[name] = compileRecordSchema(resolved, 'read', { locale });
       schemas[`${name}Create`] = compileRecordSchema(resolved, 'create', { locale });
       schemas[`${name}Update`] = compileRecordSchema(resolved, 'update', { locale });

@@ -1,10 +1,14 @@
 import { fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
+import type { AccessService } from '../access/access-service.ts';
+import type { AccessShape } from '../access/access-shape.ts';
+import { objectsVisibleSql, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
+import { Params } from './sql/params.ts';
+import { searchRecords, type SearchGroup } from './record-search.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
 import { recycleBinScope, type CursorRequest, type ListCursors } from './list-cursor.ts';
 import { recordName, toApiRecord, type ApiRecord, type RecordRow } from './record-codec.ts';
 import { noRecord, UUID } from './record-problems.ts';
-import { searchRecords, type SearchGroup } from './record-search.ts';
 import type { RequestContext } from './request-context.ts';
 import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
@@ -16,34 +20,48 @@ export interface ListResult {
 }
 
 /**
- * Every read of record data: get, list, related lists, recycle bin, search. Record access (the
- * access-control issue) narrows these queries here, in one place.
+ * Every read of record data: get, list, related lists, recycle bin, search. Record access
+ * (ADR 0012) narrows these queries here, in one place: objects the principal may not read do
+ * not exist for it, records it may not see are not found, fields it may not read are absent and
+ * may not be filtered, sorted or expanded on.
  */
 export class ReadPath {
   readonly #db: Database;
   readonly #cursors: ListCursors;
+  readonly #access: AccessService;
 
-  constructor(db: Database, cursors: ListCursors) {
+  constructor(db: Database, cursors: ListCursors, access: AccessService) {
     this.#db = db;
     this.#cursors = cursors;
+    this.#access = access;
   }
 
   async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    requireObjectRight(ctx, shape, object, 'read');
+    if (expand.length) refuseHiddenFields(shape, object, { expand });
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     const tenantId = ctx.principal.tenantId;
-    // One round trip: the function sets the tenant for its own statement (migration 17).
-    const [row] = await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
+    const scope = shape.recordScope(object.id);
+    // One round trip: the function sets the tenant for its own statement (migrations 17, 25).
+    const [row] = scope.all
+      ? await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id])
+      : await this.#db.scoped<RecordRow>('select * from tenant_record_visible($1, $2, $3, $4, $5)', [tenantId, object.id, id, scope.owners, scope.grantees]);
     if (!row) throw noRecord(ctx, object, id);
-    const record = toApiRecord(ctx.model, object, row);
-    if (expand.length) await this.#expand(tenantId, ctx.model, [{ row, record }], expand);
+    const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
+    if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
     return record;
   }
 
   async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     const { model } = ctx;
+    const shape = await this.#access.shapeOf(ctx.principal);
+    requireObjectRight(ctx, shape, query.object, 'read');
+    refuseHiddenFields(shape, query.object, query);
     const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
-    const compile = () => compileListQuery(ctx.principal.tenantId, { ...query, after });
-    const sql = after === undefined && query.shape !== undefined ? model.compiledLists.getOrCreate(`${query.shape}\n${query.limit}`, compile) : compile();
+    const compile = () => compileListQuery(ctx.principal.tenantId, { ...query, after, access: recordAccessSql(shape) });
+    // A compiled list carries the principal's access in its SQL and parameters: keyed by it, it never serves another.
+    const sql = after === undefined && query.shape !== undefined ? model.compiledLists.getOrCreate(`${shape.listKey(query.object.id)}\n${query.shape}\n${query.limit}`, compile) : compile();
     // A page without its total is one statement, read in one round trip.
     const { rows, total } = query.withTotal
       ? await this.#db.withTenant(ctx.principal.tenantId, async (q) => ({
@@ -53,13 +71,14 @@ export class ReadPath {
       : { rows: await this.#db.read<RecordRow & Record<string, unknown>>(ctx.principal.tenantId, sql.sql, sql.params), total: undefined };
     const page = rows.slice(0, query.limit);
     const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
+    const select = query.select ?? readableOrAll(shape, model, query.object);
     const data = page.map((row) => {
-      const record = toApiRecord(model, query.object, row, query.select);
+      const record = toApiRecord(model, query.object, row, select);
       for (const column of expansions) {
         const id = row[column.id];
         if (typeof id !== 'string') continue;
         const target = model.objectById(String(row[column.object]));
-        if (target) record[column.name] = expanded(model, target, id, row[column.data] as Record<string, unknown>);
+        if (target) record[column.name] = expanded(target, id, row[column.data] as Record<string, unknown>, shape.readableFields(model, target));
       }
       return record;
     });
@@ -74,17 +93,21 @@ export class ReadPath {
     await this.get(ctx, object, id);
     const { model } = ctx;
     const tenantId = ctx.principal.tenantId;
-    const references = model.referencesTo(object);
+    const shape = await this.#access.shapeOf(ctx.principal);
+    const references = model.referencesTo(object).filter(({ object: source, field }) => shape.can(source.id, 'read') && shape.canReadField(source, field));
     return this.#db.withTenant(tenantId, async (q) => {
       const groups = [];
       for (const { object: source, field } of references) {
         const from = referencing(tenantId, source, field, [id]);
-        const rows = await q.query<RecordRow & { total: number }>(`select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql} order by r.id desc limit ${limit}`, from.params);
+        const params = new Params();
+        params.values.push(...from.params);
+        const visible = recordAccessSql(shape).predicate(source.id, 'r', params, '$1::uuid');
+        const rows = await q.query<RecordRow & { total: number }>(`select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql}${visible ? ` and ${visible}` : ''} order by r.id desc limit ${limit}`, params.values);
         groups.push({
           object: source.apiName,
           field: field.apiName,
           label: model.words(ctx.principal.locale).object(source, 'plural'),
-          records: rows.map((r) => toApiRecord(model, source, r)),
+          records: rows.map((r) => toApiRecord(model, source, r, readableOrAll(shape, model, source))),
           total: rows[0]?.total ?? 0,
         });
       }
@@ -96,22 +119,28 @@ export class ReadPath {
   async recycleBin(ctx: RequestContext, object: ObjectDef | undefined, limit = 100, cursor?: string): Promise<{ data: ApiRecord[]; nextCursor: string | null }> {
     const { model } = ctx;
     const tenantId = ctx.principal.tenantId;
+    const shape = await this.#access.shapeOf(ctx.principal);
+    if (object) requireObjectRight(ctx, shape, object, 'read');
     const scope = recycleBinScope(tenantId, object);
     const after = await this.#cursors.decode({ token: cursor, scope });
+    const params = new Params();
+    params.values.push(tenantId, object?.id ?? null, limit + 1, after?.values[0] ?? null, after?.id ?? null);
+    // Deleted records of objects the principal reads, narrowed by record access as live ones are.
+    const visible = objectsVisibleSql(shape, object ? [object] : model.snapshot.objects, 'record', params, '$1::uuid');
     const rows = await this.#db.withTenant(tenantId, (q) =>
       q.query<RecordRow & { deleted_key: string }>(
         `select ${ROW_COLUMNS}, deleted_at::text as deleted_key from record
           where tenant_id = $1 and deleted_at is not null and ($2::text is null or object_id = $2)
-            and ($4::timestamptz is null or (deleted_at, id) < ($4::timestamptz, $5::uuid))
+            and ($4::timestamptz is null or (deleted_at, id) < ($4::timestamptz, $5::uuid)) and ${visible}
           order by deleted_at desc, id desc limit $3`,
-        [tenantId, object?.id ?? null, limit + 1, after?.values[0] ?? null, after?.id ?? null],
+        params.values,
       ),
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
-      return source ? [{ ...toApiRecord(model, source, row), object: source.apiName, display_name: recordName(source, row.data, row.id) }] : [];
+      return source ? [{ ...toApiRecord(model, source, row, readableOrAll(shape, model, source)), object: source.apiName, display_name: shape.canReadField(source, model.fieldById(source, source.nameFieldId) ?? source.fields[0]!) ? recordName(source, row.data, row.id) : row.id }] : [];
     });
     return { data, nextCursor: rows.length > limit && last ? await this.#cursors.encode(scope, { values: [last.deleted_key], id: last.id }) : null };
   }
@@ -119,40 +148,53 @@ export class ReadPath {
   /** Records whose name, email or phone holds `q`, ranked, a few per object: what a global search box needs (record-search.ts). */
   async search(ctx: RequestContext, q: string, perObject = 5): Promise<SearchGroup[]> {
     const { model } = ctx;
-    const objects = model.snapshot.objects.map((object) => ({
-      object,
-      fields: model.liveFields(object).filter((f) => f.id === object.nameFieldId || fieldType(f.type).searchable),
-      toRecord: (row: RecordRow) => toApiRecord(model, object, row),
-    }));
+    const shape = await this.#access.shapeOf(ctx.principal);
+    const objects = model.snapshot.objects.filter((object) => shape.can(object.id, 'read')).map((object) => {
+      const readable = readableOrAll(shape, model, object);
+      // Only fields the principal reads are searched, so a match never reveals a hidden value.
+      const fields = (readable ?? model.liveFields(object)).filter((f) => f.id === object.nameFieldId || fieldType(f.type).searchable);
+      return { object, fields, toRecord: (row: RecordRow) => toApiRecord(model, object, row, readable) };
+    });
     return searchRecords(this.#db, ctx, q, perObject, {
       objects: objects.filter((o) => o.fields.length > 0),
-      visibleSql: () => undefined,
+      visibleSql: (searched, params, tenantParam) => {
+        const narrowed = searched.filter((o) => !shape.recordScope(o.id).all);
+        return narrowed.length ? objectsVisibleSql(shape, searched, 'r', params, tenantParam) : undefined;
+      },
       prefix: async (object, field, text, limit) =>
         (await this.list(ctx, { object, where: { kind: 'compare', field, op: 'startsWith', value: text }, sort: [], expand: [], limit, after: undefined })).data,
     });
   }
 
-  async #expand(tenantId: string, model: TenantModel, items: { row: RecordRow; record: ApiRecord }[], expand: FieldDef[]): Promise<void> {
+
+  async #expand(shape: AccessShape, tenantId: string, model: TenantModel, items: { row: RecordRow; record: ApiRecord }[], expand: FieldDef[]): Promise<void> {
     const ids = [...new Set(items.flatMap(({ row }) => expand.map((f) => row.data[f.id]).filter((v): v is string => typeof v === 'string')))];
     if (ids.length === 0) return;
+    const params = new Params();
+    params.values.push(tenantId, ids);
+    const targetObjects = expand.flatMap((f) => model.objectById(f.lookup?.objectId ?? '') ?? []);
+    // A looked-up record the principal cannot read is not fetched: the expansion shows no values.
+    const visible = objectsVisibleSql(shape, targetObjects, 'record', params, '$1::uuid');
     const targets = await this.#db.withTenant(tenantId, (q) =>
-      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and object_id = any($3::text[]) and id = any($2::uuid[]) and deleted_at is null`, [
-        tenantId,
-        ids,
-        expand.map((f) => f.lookup?.objectId ?? ''),
-      ]),
+      q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null and ${visible}`, params.values),
     );
     const byId = new Map(targets.map((t) => [t.id, t]));
     for (const { row, record } of items) for (const field of expand) {
       const target = byId.get(row.data[field.id] as string);
       const targetObject = target && model.objectById(target.object_id);
-      if (target && targetObject) record[field.apiName] = expanded(model, targetObject, target.id, target.data);
+      if (target && targetObject && targetObject.id === field.lookup?.objectId) record[field.apiName] = expanded(targetObject, target.id, target.data, shape.readableFields(model, targetObject));
     }
   }
 }
 
-function expanded(model: TenantModel, object: ObjectDef, id: string, data: Record<string, unknown>): ApiRecord {
-  const out: ApiRecord = { id, display_name: recordName(object, data, id) };
-  for (const field of model.liveFields(object)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
+function expanded(object: ObjectDef, id: string, data: Record<string, unknown>, fields: readonly FieldDef[]): ApiRecord {
+  const nameReadable = fields.some((f) => f.id === object.nameFieldId);
+  const out: ApiRecord = { id, display_name: nameReadable ? recordName(object, data, id) : id };
+  for (const field of fields) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
   return out;
+}
+
+/** The fields to put in a record: undefined (every live field) when the principal reads them all. */
+function readableOrAll(shape: AccessShape, model: TenantModel, object: ObjectDef): readonly FieldDef[] | undefined {
+  return shape.readsEveryField(model, object) ? undefined : shape.readableFields(model, object);
 }

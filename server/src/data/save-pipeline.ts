@@ -1,7 +1,9 @@
 import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
-import { conflict, limitExceeded, validationError, type FieldProblem } from '../errors/problems.ts';
+import type { AccessService } from '../access/access-service.ts';
+import { checkWriteInput, recordWriteAccess, redact } from '../access/record-access.ts';
+import { conflict, limitExceeded, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import { softDelete, ROW_COLUMNS } from './cascades.ts';
 import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
 import { newRecordId } from './record-id.ts';
@@ -47,11 +49,13 @@ export class SavePipeline {
   readonly #models: ModelSource;
   readonly #hooks: SaveHooks;
   readonly #onHookError: (error: unknown) => void;
+  readonly #access: AccessService;
 
-  constructor(db: Database, models: ModelSource, hooks: SaveHooks, onHookError: (error: unknown) => void = (error) => console.error('after-commit hook failed', error)) {
+  constructor(db: Database, models: ModelSource, hooks: SaveHooks, access: AccessService, onHookError: (error: unknown) => void = (error) => console.error('after-commit hook failed', error)) {
     this.#db = db;
     this.#models = models;
     this.#hooks = hooks;
+    this.#access = access;
     this.#onHookError = onHookError;
   }
 
@@ -79,28 +83,35 @@ export class SavePipeline {
   }
 
   async create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    checkWriteInput(ctx, shape, object, 'create', [{ input, index: undefined }]);
     const alone = ctx.scope ? undefined : await this.#createAlone(ctx, object, input);
-    if (alone) return alone;
+    if (alone) return redact(shape, ctx.model, object, alone);
     return this.inScope(ctx, async (scope, ctx) => {
       const current = currentObject(scope, object);
       const [row] = await this.#insert(ctx, scope, current, [{ input, index: undefined }]);
-      return toApiRecord(scope.model, current, row!);
+      return redact(shape, scope.model, current, toApiRecord(scope.model, current, row!));
     });
   }
 
-  update(ctx: RequestContext, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
+  async update(ctx: RequestContext, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    checkWriteInput(ctx, shape, object, 'edit', [{ input, index: undefined }]);
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
-    return this.inScope(ctx, (scope, ctx) => this.#update(ctx, scope, currentObject(scope, object), { id, input, expectedVersion, index: undefined }));
+    return this.inScope(ctx, async (scope, ctx) => redact(shape, scope.model, object, await this.#update(ctx, scope, currentObject(scope, object), { id, input, expectedVersion, index: undefined })));
   }
 
-  delete(ctx: RequestContext, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {
+  async delete(ctx: RequestContext, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {
+    checkWriteInput(ctx, await this.#access.shapeOf(ctx.principal), object, 'delete', []);
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     return this.inScope(ctx, async (scope, ctx) => {
       await this.#delete(ctx, scope, currentObject(scope, object), id, expectedVersion);
     });
   }
 
-  restore(ctx: RequestContext, object: ObjectDef, id: string): Promise<ApiRecord> {
+  async restore(ctx: RequestContext, object: ObjectDef, id: string): Promise<ApiRecord> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    checkWriteInput(ctx, shape, object, 'delete', []);
     if (!UUID.test(id)) throw noRecord(ctx, object, id, 'record.deletedNotFound');
     return this.inScope(ctx, async (scope, ctx) => {
       const { tx, model } = scope;
@@ -108,7 +119,8 @@ export class SavePipeline {
       const tenantId = ctx.principal.tenantId;
       const rows = await tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is not null for update`, [tenantId, id, current.id]);
       const row = rows[0];
-      if (!row) throw noRecord(ctx, current, id, 'record.deletedNotFound');
+      // Restoring takes what deleting took: the owner, the team above, or modify-all.
+      if (!row || (await recordWriteAccess(tx, shape, current, row)) !== 'full') throw noRecord(ctx, current, id, 'record.deletedNotFound');
       const fields = model.liveFields(current);
       // Lookups whose target is gone are cleared rather than left dangling; the others are locked.
       const data = { ...row.data };
@@ -134,7 +146,7 @@ export class SavePipeline {
       await writeLinks(tx, tenantId, linkedLookups(current, lookups), [{ id, data }], new Map([[id, row.data]]));
       await writeOutbox(tx, tenantId, current, 'restored', [{ recordId: id, payload: { version: restored[0]!.version } }], ctx.principal.userId);
       await this.#afterWrite(ctx, scope, current, 'restore', [{ id, data }], fields);
-      return toApiRecord(model, current, restored[0]!);
+      return redact(shape, model, current, toApiRecord(model, current, restored[0]!));
     });
   }
 
@@ -144,9 +156,14 @@ export class SavePipeline {
    * upsert of a key updates the record the first one created). Every failing item is reported
    * with its index; then nothing is saved.
    */
-  batch(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
+  async batch(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
     if (operations.length > BATCH_LIMIT) throw limitExceeded(`A batch holds at most ${BATCH_LIMIT} operations; this one has ${operations.length}`, 413);
-    return this.inScope(ctx, async (scope, ctx) => {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    for (const action of ['create', 'edit', 'delete'] as const) {
+      const items = operations.flatMap((o, index) => ((o.op === 'upsert' ? ['create', 'edit'] : [o.op === 'update' ? 'edit' : o.op]).includes(action) ? [{ input: 'data' in o ? o.data : {}, index }] : []));
+      if (items.length) checkWriteInput(ctx, shape, object, action, items);
+    }
+    const results = await this.inScope(ctx, async (scope, ctx) => {
       const current = currentObject(scope, object);
       const results: BatchResult[] = new Array(operations.length);
       const problems: FieldProblem[] = [];
@@ -202,6 +219,8 @@ export class SavePipeline {
       if (problems.length) throw validationError(`${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`, problems);
       return results;
     });
+    for (const result of results) if (result.record) redact(shape, ctx.model, object, result.record);
+    return results;
   }
 
   /**
@@ -301,6 +320,7 @@ export class SavePipeline {
     const errors = validate(item.input);
     if (errors.length) throw invalid(model, words, object, errors.map(at(item.index)));
     const row = await lockRow(ctx, scope, object, item.id);
+    await this.#requireRecordAccess(ctx, scope, object, row, 'edit');
     if (item.expectedVersion !== undefined && row.version !== item.expectedVersion) throw stale(row.version);
     const body = item.input;
     const data = { ...row.data };
@@ -345,10 +365,24 @@ export class SavePipeline {
   /** Returns the version the record has once deleted. */
   async #delete(ctx: RequestContext, scope: WriteScope, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<number> {
     const row = await lockRow(ctx, scope, object, id);
+    await this.#requireRecordAccess(ctx, scope, object, row, 'full');
     if (expectedVersion !== undefined && row.version !== expectedVersion) throw stale(row.version);
     await softDelete(ctx, scope, object, [row]);
     await this.#afterWrite(ctx, scope, object, 'delete', [{ id, data: row.data }], []);
     return row.version + 1;
+  }
+
+  /**
+   * A record the principal cannot see is not found (before its version is compared, so nothing
+   * about it leaks); one it can see but not change is refused. Deleting needs full access.
+   */
+  async #requireRecordAccess(ctx: RequestContext, scope: WriteScope, object: ObjectDef, row: RecordRow, needed: 'edit' | 'full'): Promise<void> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    const access = await recordWriteAccess(scope.tx, shape, object, row);
+    if (access === 'none') throw noRecord(ctx, object, row.id);
+    if (access === 'full' || (needed === 'edit' && access === 'edit')) return;
+    const words = scope.model.words(ctx.principal.locale);
+    throw new ProblemError('forbidden', 403, `You may read this ${words.object(object)} but not ${needed === 'full' ? 'delete' : 'change'} it`, [{ field: '', code: 'recordAccess', message: needed === 'full' ? 'needs the owner, a manager above the owner, or modify-all' : 'is shared with you read-only' }]);
   }
 
   async #beforeSave(ctx: RequestContext, scope: WriteScope, object: ObjectDef, action: SaveAction, records: RecordDraft[], changed: readonly FieldDef[]): Promise<FieldProblem[]> {

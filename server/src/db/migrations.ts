@@ -1,5 +1,6 @@
 import type { Database } from './database.ts';
 import { accessControlSql } from '../access/access-migrations.ts';
+import { accessControlSql } from '../access/access-migrations.ts';
 import { INSERT_RECORDS_SQL } from '../data/sql/insert-records.ts';
 
 /**
@@ -536,6 +537,13 @@ create table user_invite (
 );
 ${tenantIsolation('user_invite')}
 grant select, insert, update, delete on recent_record, user_invite to protean_app;`,
+  },
+  {
+    id: 25,
+    name: 'access control: permission sets, profiles, roles, groups, sharing',
+    // ADR 0012: existing users keep their profile ('admin' or 'standard') and every object stays
+    // public read/write until an admin narrows it, so no one loses or gains access by upgrading.
+    sql: accessControlSql(),
   },
 ];
 

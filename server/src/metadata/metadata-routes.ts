@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { compileRecordSchema, metadataKindSchemas, resolveSnapshot, type ChangeRequest, type Operation } from '@protean/metadata';
-import { adminOf, principalOf } from '../auth/principal.ts';
+import { adminOf, principalOf, setupOf } from '../auth/principal.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
 import { termRoutes } from './term-routes.ts';
@@ -23,7 +23,7 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
 
   // Every write is a change request; the shortcuts below build one-operation requests.
   const change = async (request: { principal: unknown } & Parameters<typeof adminOf>[0], operations: Operation[], message?: string) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'model');
     const body: ChangeRequest = message === undefined ? { operations } : { operations, message };
     return metadata.apply(principal, body);
   };
@@ -68,7 +68,7 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
 
   app.post('/metadata/changes', async (request) => {
     const body = unknownBody(request.body) as unknown as ChangeRequest;
-    return metadata.apply(adminOf(request), body);
+    return metadata.apply(await setupOf(request, 'model'), body);
   });
   app.post('/metadata/objects', async (request, reply) => reply.status(201).send(await change(request, [{ op: 'createObject', object: unknownBody(request.body) } as Operation])));
   app.patch('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>
@@ -114,7 +114,7 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     metadata.revision(principalOf(request).tenantId, (request.params as Static<typeof RevisionParam>).revision),
   );
   app.post('/metadata/revisions/:revision/restore', { schema: { params: RevisionParam } }, async (request) =>
-    metadata.restore(adminOf(request), (request.params as Static<typeof RevisionParam>).revision),
+    metadata.restore(await setupOf(request, 'model'), (request.params as Static<typeof RevisionParam>).revision),
   );
 
   await termRoutes(app, { metadata });

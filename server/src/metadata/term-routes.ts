@@ -14,7 +14,7 @@ import {
   type TermDef,
   type TermForms,
 } from '@protean/metadata';
-import { adminOf, principalOf } from '../auth/principal.ts';
+import { principalOf, setupOf } from '../auth/principal.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
 import { serverMessages, type ServerMessageKey } from './server-messages.ts';
@@ -84,7 +84,7 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
 
   // Body: { forms: { en?: {...}, 'zh-CN'?: {...} }, description? }. Creates a custom term when the key is new.
   app.put('/metadata/terms/:key', { schema: { params: KeyParam } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'terms');
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('A JSON object is required', [{ field: '', code: 'type', message: 'must be an object' }]);
     const term = { ...(body as Record<string, unknown>), key: (request.params as Static<typeof KeyParam>).key };
@@ -93,7 +93,7 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
 
   // A standard term goes back to its catalogue forms; a custom one is removed (refused while used).
   app.delete('/metadata/terms/:key', { schema: { params: KeyParam } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'terms');
     const key = (request.params as Static<typeof KeyParam>).key;
     const term = findTerm((await metadata.model(principal.tenantId)).snapshot, key);
     const op: Operation = term.standard ? { op: 'resetTerm', key } : { op: 'deleteTerm', key };
@@ -106,7 +106,7 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
   });
   // Body (optional): { locales: ['zh-CN'] } applies only those languages' forms.
   app.post('/metadata/term-sets/:id/apply', { schema: { params: SetParam } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'terms');
     const body = request.body ?? null;
     if (!checkApplyBody.Check(body)) throw validationError('The body is invalid', [{ field: 'locales', code: 'invalid', message: "must be a non-empty list of 'en' and 'zh-CN'" }]);
     return metadata.applyTermSet(principal, (request.params as Static<typeof SetParam>).id, body?.locales);

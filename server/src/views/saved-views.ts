@@ -6,6 +6,10 @@ import { principalOf, type Principal } from '../auth/principal.ts';
 import { queryOne, type Database } from '../db/database.ts';
 import { forbidden, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
+import type { AccessShape } from '../access/access-shape.ts';
+import { refuseHiddenFields } from '../access/record-access.ts';
+import type { TenantModel } from '../data/tenant-model.ts';
+import type { ObjectDef } from '@protean/metadata';
 
 /** What a list view shows: its columns, order, filter (the REST filter language) and, for kanban, the grouping picklist. */
 const Definition = Type.Object(
@@ -50,8 +54,35 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function savedViewRoutes(app: FastifyInstance, options: { db: Database; metadata: MetadataService }): Promise<void> {
   const { db, metadata } = options;
 
+  /**
+   * A view as its reader may see it: columns it cannot read are left out, and a view whose filter,
+   * sort or grouping uses such a field is not shown at all (its results would reveal the values).
+   */
+  const visibleDefinition = (shape: AccessShape, model: TenantModel, object: ObjectDef, definition: Static<typeof Definition>): Static<typeof Definition> | undefined => {
+    if (!shape.can(object.id, 'read')) return undefined;
+    const planned = planQuery(model.snapshot, object.id, {
+      ...(definition.filter !== undefined && definition.filter !== null ? { filter: JSON.stringify(definition.filter) } : {}),
+      ...(definition.sort ? { sort: definition.sort } : {}),
+    });
+    if (planned.ok) {
+      try {
+        refuseHiddenFields(shape, object, { where: planned.plan.where, sort: planned.plan.sort });
+      } catch {
+        return undefined;
+      }
+    }
+    const group = definition.groupBy ? model.field(object, definition.groupBy) : undefined;
+    if (group && !shape.canReadField(object, group)) return undefined;
+    if (!definition.columns) return definition;
+    return { ...definition, columns: definition.columns.filter((name) => { const f = model.field(object, name); return !f || shape.canReadField(object, f); }) };
+  };
+
   const toView = async (principal: Principal, row: ViewRow) => {
     const model = await metadata.model(principal.tenantId);
+    const shape = await app.access.shapeOf(principal);
+    const object = model.objectById(row.object_id);
+    const definition = object ? visibleDefinition(shape, model, object, row.definition) : undefined;
+    if (!definition) return undefined;
     return {
       id: row.id,
       object: model.objectById(row.object_id)?.apiName ?? row.object_id,
@@ -59,7 +90,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
       shared: row.shared,
       owner: row.owner_id,
       mine: row.owner_id === principal.userId,
-      definition: row.definition,
+      definition,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
@@ -68,14 +99,24 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
   const check = async (principal: Principal, objectName: string, definition: Static<typeof Definition>, shared: boolean) => {
     if (shared && principal.role !== 'admin') throw forbidden('Only an admin may share a view with everyone');
     const model = await metadata.model(principal.tenantId);
+    const shape = await app.access.shapeOf(principal);
     const object = model.object(objectName);
-    if (!object) throw validationError('The view is invalid', [{ field: 'object', code: 'unknown', message: `no object named '${objectName}'` }]);
+    if (!object || !shape.can(object.id, 'read')) throw validationError('The view is invalid', [{ field: 'object', code: 'unknown', message: `no object named '${objectName}'` }]);
     const planned = planQuery(model.snapshot, object.id, {
       ...(definition.filter !== undefined && definition.filter !== null ? { filter: JSON.stringify(definition.filter) } : {}),
       ...(definition.sort ? { sort: definition.sort } : {}),
       ...(definition.columns?.length ? { fields: definition.columns.join(',') } : {}),
     });
     const problems: FieldProblem[] = planned.ok ? [] : planned.errors.map((e) => ({ field: `definition.${e.param}${e.field ? `.${e.field}` : ''}`, code: e.code, message: e.message }));
+    // A view may not show, filter, sort or group by a field its author cannot read.
+    if (planned.ok) {
+      try {
+        refuseHiddenFields(shape, object, { where: planned.plan.where, sort: planned.plan.sort, select: planned.plan.select });
+      } catch (error) {
+        const errors = (error as { errors?: FieldProblem[] }).errors ?? [];
+        problems.push(...errors.map((e) => ({ ...e, field: `definition.${String(e['param'] === 'fields' ? 'columns' : e['param'])}.${e.field}` })));
+      }
+    }
     if (definition.kind === 'kanban') {
       const group = definition.groupBy ? model.field(object, definition.groupBy) : undefined;
       if (group?.type !== 'picklist') problems.push({ field: 'definition.groupBy', code: 'type', message: 'a kanban view groups by a picklist field' });
@@ -103,7 +144,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
         [principal.tenantId, objectId, principal.userId],
       ),
     );
-    return Promise.all(rows.map((row) => toView(principal, row)));
+    return (await Promise.all(rows.map((row) => toView(principal, row)))).filter((view) => view !== undefined);
   });
 
   app.post('/views', { schema: { body: NewView } }, async (request, reply) => {

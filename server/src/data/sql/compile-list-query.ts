@@ -12,6 +12,13 @@ export interface ListQuery {
   after: { values: unknown[]; id: string } | undefined;
   /** The planned request this query came from: within one model, equal shapes and limits compile alike. */
   shape?: string | undefined;
+  /** Record access of the principal asking (ADR 0012): narrows the rows, looked-up rows and expansions. */
+  access?: RecordAccessSql | undefined;
+}
+
+/** SQL that keeps only the rows of `objectId` (aliased `alias`) a principal may read; undefined when it reads all. */
+export interface RecordAccessSql {
+  predicate(objectId: string, alias: string, params: Params, tenantParam: string): string | undefined;
 }
 
 export interface CompiledList {
@@ -81,20 +88,22 @@ function sides(f: FieldSql, params: Params): { left: string; param: (value: unkn
   };
 }
 
-function conditionSql(object: ObjectDef, condition: Condition, params: Params, tenantParam: string): string {
+function conditionSql(object: ObjectDef, condition: Condition, params: Params, tenantParam: string, access?: RecordAccessSql): string {
   switch (condition.kind) {
     case 'and':
     case 'or':
       if (condition.conditions.length === 0) return condition.kind === 'and' ? 'true' : 'false';
-      return `(${condition.conditions.map((c) => conditionSql(object, c, params, tenantParam)).join(` ${condition.kind} `)})`;
+      return `(${condition.conditions.map((c) => conditionSql(object, c, params, tenantParam, access)).join(` ${condition.kind} `)})`;
     case 'not':
-      return `not coalesce(${conditionSql(object, condition.condition, params, tenantParam)}, false)`;
+      return `not coalesce(${conditionSql(object, condition.condition, params, tenantParam, access)}, false)`;
     case 'compare': {
       if (!condition.via) return compare(object, condition.field, 'r', condition.op, condition.value, params);
       // One hop through a lookup: the related record must exist, be live and match.
       const link = fieldSql(object, condition.via.lookupField, 'r').sql;
       const inner = compare(condition.via.object, condition.field, 'l', condition.op, condition.value, params);
-      return `exists (select 1 from record l where l.tenant_id = ${tenantParam} and l.object_id = ${params.add(condition.via.object.id)} and l.id = ${link}::uuid and l.deleted_at is null and ${inner})`;
+      // A related record the principal cannot read matches no filter, so its values cannot be inferred.
+      const visible = access?.predicate(condition.via.object.id, 'l', params, tenantParam);
+      return `exists (select 1 from record l where l.tenant_id = ${tenantParam} and l.object_id = ${params.add(condition.via.object.id)} and l.id = ${link}::uuid and l.deleted_at is null and ${inner}${visible ? ` and ${visible}` : ''})`;
     }
   }
 }
@@ -137,7 +146,9 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const tenant = params.add(tenantId, '::uuid');
   const objectParam = params.add(query.object.id);
   const base = [`r.tenant_id = ${tenant}`, `r.object_id = ${objectParam}`, deleted ? 'r.deleted_at is not null' : 'r.deleted_at is null'];
-  if (query.where) base.push(conditionSql(query.object, query.where, params, tenant));
+  const visible = query.access?.predicate(query.object.id, 'r', params, tenant);
+  if (visible) base.push(visible);
+  if (query.where) base.push(conditionSql(query.object, query.where, params, tenant, query.access));
   const countParams = [...params.values];
   const countSql = `select count(*)::int as total from record r where ${base.join(' and ')}`;
 
@@ -172,7 +183,9 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const outerSelect = ['p.*'];
   const joins = query.expand.map((field, i) => {
     outerSelect.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
-    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.object_id = ${params.add(field.lookup?.objectId ?? '')} and e${i}.id = p.l${i} and e${i}.deleted_at is null`;
+    // A looked-up record the principal cannot read joins nothing: the expansion shows no values.
+    const visible = query.access?.predicate(field.lookup?.objectId ?? '', `e${i}`, params, tenant);
+    return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.object_id = ${params.add(field.lookup?.objectId ?? '')} and e${i}.id = p.l${i} and e${i}.deleted_at is null${visible ? ` and ${visible}` : ''}`;
   });
   const outerOrder = keys.map((key, i) => `${i < sortAliases.length ? `p.o${i}` : 'p.id'} ${key.direction}`).join(', ');
   const sql = `select ${outerSelect.join(', ')} from (${page}) p ${joins.join(' ')} order by ${outerOrder}`;

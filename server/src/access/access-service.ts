@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { forbidden } from '../errors/problems.ts';
+import { AccessShape, type GrantingSet } from './access-shape.ts';
+import { SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
+
+const ACL_CHANNEL = 'protean_acl';
+// A safety net only: every change is announced, here and on other processes.
+const SHAPE_TTL_MS = 60_000;
+const MAX_SHAPES = 10_000;
+
+interface RoleRow {
+  id: string;
+  name: string;
+  parent_id: string | null;
+  path: string[];
+}
+
+/** Who made a change to access, for the audit trail. */
+export interface Actor {
+  id: string;
+  name: string;
+}
+
+export const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.userName });
+
+/**
+ * Resolves what a principal may do (its access shape) and keeps shapes fresh: every change of
+ * permission sets, profiles, roles, groups, defaults or assignments bumps the tenant's access
+ * version, here at once and on other processes through NOTIFY, so the next request sees it.
+ */
+export class AccessService {
+  readonly #db: Database;
+  readonly #shapes = new Map<string, { shape: AccessShape; at: number }>();
+  readonly #seeded = new Set<string>();
+  readonly #versions = new Map<string, number>();
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async start(): Promise<void> {
+    await this.#db.listen(ACL_CHANNEL, (tenantId) => this.#forgetTenant(tenantId));
+    this.#db.onReconnect(() => this.#shapes.clear());
+  }
+
+  #forgetTenant(tenantId: string): void {
+    this.#versions.set(tenantId, (this.#versions.get(tenantId) ?? 0) + 1);
+    for (const key of this.#shapes.keys()) if (key.startsWith(`${tenantId}\n`)) this.#shapes.delete(key);
+  }
+
+  /** After a change committed: shapes of the tenant are rebuilt on their next use, on every process. */
+  async changed(tenantId: string): Promise<void> {
+    this.#forgetTenant(tenantId);
+    await this.#db.notify(ACL_CHANNEL, tenantId);
+  }
+
+  async shapeOf(principal: Principal): Promise<AccessShape> {
+    const cacheKey = `${principal.tenantId}\n${principal.via}\n${principal.userId}\n${principal.apiKeyId ?? ''}\n${principal.role}`;
+    const cached = this.#shapes.get(cacheKey);
+    if (cached && Date.now() - cached.at < SHAPE_TTL_MS) return cached.shape;
+    const version = this.#versions.get(principal.tenantId) ?? 0;
+    await this.ensureDefaults(principal.tenantId);
+    const shape = await this.#db.withTenant(principal.tenantId, (q) => this.#load(q, principal, version));
+    // A change announced while this shape was loading leaves it unstored: the next request reloads.
+    if ((this.#versions.get(principal.tenantId) ?? 0) === version) {
+      if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
+      this.#shapes.set(cacheKey, { shape, at: Date.now() });
+    }
+    return shape;
+  }
+
+  /** Refuses unless the principal holds the Setup right. */
+  async requireSetup(principal: Principal, right: SetupRight): Promise<AccessShape> {
+    const shape = await this.shapeOf(principal);
+    if (!shape.setup(right)) throw forbidden(`This needs the Setup right '${right}'`);
+    return shape;
+  }
+
+  /** The system permission sets and profiles of a tenant, created on first use (existing tenants included). */
+  async ensureDefaults(tenantId: string): Promise<void> {
+    if (this.#seeded.has(tenantId)) return;
+    await this.#db.withTenant(tenantId, async (q) => {
+      for (const set of SYSTEM_PERMISSION_SETS) {
+        await q.query(
+          `with s as (insert into acl_permission_set (tenant_id, id, key, name, description, system, grants) values ($1, $2, $3, $4, $5, true, $6)
+                       on conflict (tenant_id, key) do update set key = excluded.key returning id)
+           insert into acl_profile (tenant_id, id, key, name, system, permission_set_ids) select $1, $7, $3, $4, true, array[s.id] from s
+           on conflict (tenant_id, key) do nothing`,
+          [tenantId, randomUUID(), set.key, set.name, set.description, JSON.stringify(set.grants), randomUUID()],
+        );
+      }
+      await q.query('insert into acl_state (tenant_id, version) values ($1, 0) on conflict do nothing', [tenantId]);
+    });
+    this.#seeded.add(tenantId);
+  }
+
+  async #load(q: Queryable, principal: Principal, version: number): Promise<AccessShape> {
+    const tenantId = principal.tenantId;
+    const ceiling = principal.via === 'apiKey' ? await this.#load(q, { ...principal, via: 'session', apiKeyId: undefined as never }, version) : undefined;
+    let profileKey = principal.role;
+    let roleId: string | null = null;
+    if (principal.via === 'automation') {
+      const row = (await q.query<{ profile: string; access_role_id: string | null }>('select profile, access_role_id from acl_automation where tenant_id = $1 and id = $2', [tenantId, principal.userId]))[0];
+      profileKey = row?.profile ?? 'none';
+      roleId = row?.access_role_id ?? null;
+    } else {
+      const row = (await q.query<{ role: string; access_role_id: string | null }>('select role, access_role_id from app_user where tenant_id = $1 and id = $2', [tenantId, principal.userId]))[0];
+      profileKey = row?.role ?? 'none';
+      roleId = row?.access_role_id ?? null;
+    }
+    let setIds: string[];
+    if (principal.via === 'apiKey' && principal.apiKeyId) {
+      const key = (await q.query<{ permission_set_ids: string[] | null }>('select permission_set_ids from api_key where tenant_id = $1 and id = $2', [tenantId, principal.apiKeyId]))[0];
+      setIds = key?.permission_set_ids ?? [];
+    } else {
+      const profile = (await q.query<{ permission_set_ids: string[] }>('select permission_set_ids from acl_profile where tenant_id = $1 and key = $2', [tenantId, profileKey]))[0];
+      const assigned = await q.query<{ permission_set_id: string }>('select permission_set_id from acl_assignment where tenant_id = $1 and principal_id = $2', [tenantId, principal.userId]);
+      setIds = [...(profile?.permission_set_ids ?? []), ...assigned.map((a) => a.permission_set_id)];
+    }
+    // A key with no sets of its own acts with its creator's access.
+    if (ceiling && setIds.length === 0) return ceiling;
+    const sets = await q.query<GrantingSet>('select id, key, name, grants from acl_permission_set where tenant_id = $1 and id = any($2::uuid[]) order by name', [tenantId, setIds]);
+    const defaults = new Map((await q.query<{ object_id: string; default_access: RecordDefault }>('select object_id, default_access from acl_object_access where tenant_id = $1', [tenantId])).map((r) => [r.object_id, r.default_access]));
+    const { owners, grantees } = await reach(q, tenantId, principal.userId, roleId);
+    return new AccessShape({
+      tenantId,
+      principalId: principal.userId,
+      key: `${version}:${principal.via}:${principal.userId}:${principal.apiKeyId ?? ''}:${profileKey}`,
+      sets,
+      ceiling,
+      defaults,
+      owners,
+      grantees,
+      roleId,
+    });
+  }
+
+  /** Records a change to access in the audit trail, in the transaction that makes it. */
+  static async audit(q: Queryable, tenantId: string, actor: Actor, action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
+    await q.query('insert into acl_audit (tenant_id, id, actor_id, actor_name, action, subject, detail) values ($1, $2, $3, $4, $5, $6, $7)', [
+      tenantId,
+      randomUUID(),
+      actor.id,
+      actor.name,
+      action,
+      subject,
+      JSON.stringify(detail),
+    ]);
+  }
+
+  /** Changes access in one transaction with its audit entry, then tells every process. */
+  async change<T>(tenantId: string, work: (q: Queryable) => Promise<T>): Promise<T> {
+    await this.ensureDefaults(tenantId);
+    const result = await this.#db.transaction(tenantId, async (q) => {
+      const out = await work(q);
+      await q.query('update acl_state set version = version + 1 where tenant_id = $1', [tenantId]);
+      return out;
+    });
+    await this.changed(tenantId);
+    return result;
+  }
+
+  get db(): Database {
+    return this.#db;
+  }
+}
+
+/**
+ * Whose records a principal reaches through the hierarchy and which share rows name it:
+ * owners are itself and every user in a role below its own (a manager sees what the team
+ * below owns); grantees are itself, its role, the roles and users below it (what is shared
+ * with the team is shared with its manager) and its groups.
+ */
+export async function reach(q: Queryable, tenantId: string, userId: string, roleId: string | null): Promise<{ owners: string[]; grantees: string[] }> {
+  if (!roleId) {
+    const groups = await q.query<{ group_id: string }>(`select group_id from acl_group_member where tenant_id = $1 and member_kind = 'user' and member_id = $2`, [tenantId, userId]);
+    return { owners: [userId], grantees: [userId, ...groups.map((g) => g.group_id)] };
+  }
+  const [below, mine] = await Promise.all([
+    q.query<{ id: string }>('select id from acl_role where tenant_id = $1 and $2 = any(path) and id <> $2', [tenantId, roleId]),
+    q.query<RoleRow>('select id, name, parent_id, path from acl_role where tenant_id = $1 and id = $2', [tenantId, roleId]),
+  ]);
+  const belowIds = below.map((r) => r.id);
+  const team = belowIds.length
+    ? (await q.query<{ id: string }>('select id from app_user where tenant_id = $1 and access_role_id = any($2::uuid[])', [tenantId, belowIds])).map((u) => u.id)
+    : [];
+  const path = mine[0]?.path ?? [roleId];
+  const groups = await q.query<{ group_id: string }>(
+    `select distinct group_id from acl_group_member where tenant_id = $1 and (
+       (member_kind = 'user' and member_id = $2) or (member_kind = 'role' and member_id = $3) or (member_kind = 'role_and_below' and member_id = any($4::uuid[])))`,
+    [tenantId, userId, roleId, path],
+  );
+  return { owners: [userId, ...team], grantees: [userId, roleId, ...belowIds, ...team, ...groups.map((g) => g.group_id)] };
+}
+
+export type { Grants };

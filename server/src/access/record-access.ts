@@ -1,0 +1,136 @@
+import type { Condition, FieldDef, ObjectDef } from '@protean/metadata';
+import type { Queryable } from '../db/database.ts';
+import { ProblemError, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import type { RecordAccessSql } from '../data/sql/compile-list-query.ts';
+import type { Params } from '../data/sql/params.ts';
+import type { RequestContext } from '../data/request-context.ts';
+import type { TenantModel } from '../data/tenant-model.ts';
+import type { ApiRecord } from '../data/record-codec.ts';
+import type { AccessShape } from './access-shape.ts';
+import type { ObjectAction } from './permissions.ts';
+
+/** The record-access predicate of a principal, as SQL over a record alias: an owner match or a share row, both under an index. */
+export function recordAccessSql(shape: AccessShape): RecordAccessSql {
+  return {
+    predicate(objectId, alias, params, tenantParam) {
+      if (!shape.can(objectId, 'read')) return 'false';
+      const scope = shape.recordScope(objectId);
+      if (scope.all) return undefined;
+      const s = `s_${alias}`;
+      return `(${alias}.owner_id = any(${params.add(scope.owners, '::uuid[]')}) or exists (select 1 from record_share ${s} where ${s}.tenant_id = ${tenantParam} and ${s}.record_id = ${alias}.id and ${s}.grantee = any(${params.add(scope.grantees, '::uuid[]')})))`;
+    },
+  };
+}
+
+/** Rows of the objects in `objects` the principal may read, as one SQL condition over `alias`. */
+export function objectsVisibleSql(shape: AccessShape, objects: readonly ObjectDef[], alias: string, params: Params, tenantParam: string): string {
+  const access = recordAccessSql(shape);
+  const open = objects.filter((o) => shape.can(o.id, 'read') && shape.recordScope(o.id).all).map((o) => o.id);
+  const narrowed = objects.filter((o) => shape.can(o.id, 'read') && !shape.recordScope(o.id).all);
+  const branches = [`${alias}.object_id = any(${params.add(open, '::text[]')})`];
+  for (const o of narrowed) branches.push(`(${alias}.object_id = ${params.add(o.id)} and ${access.predicate(o.id, alias, params, tenantParam)})`);
+  return `(${branches.join(' or ')})`;
+}
+
+/** An object the principal may not read does not exist for it. */
+export function requireObjectRight(ctx: RequestContext, shape: AccessShape, object: ObjectDef, action: ObjectAction): void {
+  if (!shape.can(object.id, 'read')) throw notFound(`No object named '${object.apiName}'`);
+  if (action === 'read' || shape.can(object.id, action)) return;
+  const words = ctx.model.words(ctx.principal.locale);
+  const verb = { create: 'create', edit: 'edit', delete: 'delete', viewAll: 'view all', modifyAll: 'modify all' }[action];
+  throw new ProblemError('forbidden', 403, `You may not ${verb} ${words.object(object, 'plural')}`, [{ field: '', code: 'objectPermission', message: `needs the '${action}' permission on ${object.apiName}` }]);
+}
+
+/**
+ * Refuses a filter, sort, column or expansion on a field the principal cannot read, naming the
+ * field: answering such a query would let its values be inferred.
+ */
+export function refuseHiddenFields(shape: AccessShape, object: ObjectDef, parts: { where?: Condition | undefined; sort?: readonly { field: FieldDef }[]; select?: readonly FieldDef[] | undefined; expand?: readonly FieldDef[] }): void {
+  const problems: FieldProblem[] = [];
+  const hidden = (o: ObjectDef, f: FieldDef, param: string, name = f.apiName) => {
+    if (shape.fieldLevel(o.id, f.id) === 'none') problems.push({ field: name, code: 'fieldPermission', message: 'is not a field you may read', param });
+  };
+  const walk = (c: Condition) => {
+    if (c.kind === 'and' || c.kind === 'or') c.conditions.forEach(walk);
+    else if (c.kind === 'not') walk(c.condition);
+    else if (c.via) {
+      hidden(object, c.via.lookupField, 'filter');
+      if (!shape.can(c.via.object.id, 'read')) problems.push({ field: `${c.via.lookupField.apiName}.${c.field.apiName}`, code: 'objectPermission', message: 'is on an object you may not read', param: 'filter' });
+      else hidden(c.via.object, c.field, 'filter', `${c.via.lookupField.apiName}.${c.field.apiName}`);
+    } else hidden(object, c.field, 'filter');
+  };
+  if (parts.where) walk(parts.where);
+  for (const key of parts.sort ?? []) hidden(object, key.field, 'sort');
+  for (const field of parts.select ?? []) hidden(object, field, 'fields');
+  for (const field of parts.expand ?? []) hidden(object, field, 'expand');
+  if (problems.length) throw validationError(problems.length === 1 ? `'${problems[0]!.field}' ${problems[0]!.message}` : `${problems.length} fields you may not read are in the query`, problems, 400);
+}
+
+/** A record without the fields the principal cannot read (system columns stay). */
+export function redact(shape: AccessShape, model: TenantModel, object: ObjectDef, record: ApiRecord): ApiRecord {
+  if (shape.readsEveryField(model, object)) return record;
+  for (const field of model.liveFields(object)) if (!shape.canReadField(object, field)) delete record[field.apiName];
+  return record;
+}
+
+/**
+ * An outbox event's payload as the principal it is delivered to may see it: values and changes
+ * keyed by field id lose the fields it cannot read (webhooks and subscriptions deliver through this).
+ */
+export function redactEventPayload(shape: AccessShape, model: TenantModel, object: ObjectDef, payload: Record<string, unknown>): Record<string, unknown> {
+  const keep = (values: unknown) => {
+    if (!values || typeof values !== 'object') return values;
+    return Object.fromEntries(Object.entries(values).filter(([fieldId]) => {
+      const field = model.fieldById(object, fieldId);
+      return !field || shape.canReadField(object, field);
+    }));
+  };
+  const out = { ...payload };
+  if ('data' in out) out['data'] = keep(out['data']);
+  if ('changes' in out) out['changes'] = keep(out['changes']);
+  return out;
+}
+
+/** Whether the principal may write (`edit`) or delete one record it can lock: owner, team, share with edit, or the object's defaults. */
+export async function recordWriteAccess(q: Queryable, shape: AccessShape, object: ObjectDef, row: { id: string; data: Record<string, unknown>; created_by: string | null }): Promise<'none' | 'read' | 'edit' | 'full'> {
+  const rights = shape.objectRights(object.id);
+  if (!rights.read) return 'none';
+  if (rights.modifyAll) return 'full';
+  const owner = ownerOf(row);
+  if (owner && shape.owners.includes(owner)) return 'full';
+  const fallback = shape.recordDefault(object.id);
+  if (fallback === 'edit') return 'full';
+  const shares = await q.query<{ access: 'read' | 'edit' }>('select access from record_share where tenant_id = $1 and record_id = $2 and grantee = any($3::uuid[])', [shape.tenantId, row.id, shape.grantees]);
+  if (shares.some((s) => s.access === 'edit')) return 'edit';
+  if (shares.length || fallback === 'read' || rights.viewAll) return 'read';
+  return 'none';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The same rule as the stored owner_id column (migration 25): the `owner` field, else the creator. */
+export function ownerOf(row: { data: Record<string, unknown>; created_by: string | null }): string | null {
+  const owner = row.data['owner'];
+  return typeof owner === 'string' && UUID.test(owner) ? owner.toLowerCase() : row.created_by;
+}
+
+/**
+ * Refuses a write the principal's permission sets do not allow, before anything is read or
+ * written: the object action (create, edit, delete), then every field named in the input that
+ * it may not edit, each named (with its batch index).
+ */
+export function checkWriteInput(ctx: RequestContext, shape: AccessShape, object: ObjectDef, action: 'create' | 'edit' | 'delete', items: { input: unknown; index: number | undefined }[]): void {
+  requireObjectRight(ctx, shape, object, action);
+  const problems: FieldProblem[] = [];
+  for (const { input, index } of items) {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) continue;
+    for (const name of Object.keys(input)) {
+      const field = ctx.model.field(object, name);
+      if (!field) continue;
+      const level = shape.fieldLevel(object.id, field.id);
+      if (level === 'edit') continue;
+      problems.push({ field: name, code: 'fieldPermission', message: level === 'read' ? 'is read-only for you' : 'is not a field you may edit', ...(index === undefined ? {} : { index }) });
+    }
+  }
+  if (problems.length) throw new ProblemError('forbidden', 403, problems.length === 1 ? `'${problems[0]!.field}' ${problems[0]!.message}` : `${problems.length} fields you may not edit are in the input`, problems);
+}
