@@ -73,8 +73,9 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
           <button type="button" className="btn" onClick={onClose}>
             {t('action.cancel')}
           </button>
-          <button type="button" className="btn btn-primary btn-danger" disabled={count.loading || progress !== null || blockers.length > 0} onClick={() => void run()}>
-            {t('setup.deleteObjectNamed', { name })}
+          {/* With lookups still pointing here the server refuses and says why; records are never moved out first. */}
+          <button type="button" className="btn btn-primary btn-danger" disabled={count.loading || progress !== null || (blockers.length > 0 && choice === 'purge')} onClick={() => void run()}>
+            {t('action.delete')}
           </button>
         </>
       }
