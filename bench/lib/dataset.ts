@@ -38,13 +38,19 @@ export function slotExpressions(o: BenchObject, data: string): { columns: string
   return { columns, exprs };
 }
 
+const FIRST_NAMES = ['Mei', 'Wei', 'Li', 'Jun', 'Hana', 'Yuki', 'Aiko', 'Omar', 'Fatima', 'Amir', 'Priya', 'Ravi', 'Anil', 'Sofia', 'Lucas', 'Mateo', 'Camila', 'Diego', 'Elena', 'Ivan', 'Olga', 'Anna', 'Lena', 'Jonas', 'Emma', 'Noah', 'Liam', 'Olivia', 'Ava', 'Mia', 'Ethan', 'James', 'Margaret', 'Grace', 'Chloe', 'Zoe', 'Leo', 'Max', 'Felix', 'Nora', 'Ingrid', 'Sven', 'Lars', 'Astrid', 'Kofi', 'Ama', 'Tunde', 'Zara', 'Yusuf', 'Leila', 'Tomás', 'Inés', 'Pablo', 'Marta', 'Giulia', 'Marco', 'Luca', 'Chiara', 'Pierre', 'Claire', 'Louis', 'Julie', 'Hugo', 'Manon', 'Jan', 'Eva', 'Piotr', 'Kasia', 'Dmitri', 'Sasha', 'Nikos', 'Eleni', 'Cem', 'Aylin', 'Arjun', 'Kavya', 'Sanjay', 'Deepa', 'Minh', 'Linh', 'Tuan', 'Thu', 'Kenji', 'Sora', 'Haruto', 'Rin', 'Jin', 'Seo-yeon', 'Min-jun', 'Ji-woo', 'Rahul', 'Neha', 'Tariq', 'Nadia', 'Kwame', 'Abena', 'Jamal', 'Keisha', 'Carlos', 'Lucia', 'Andrés'];
+const LAST_NAMES = ['Chen', 'Wang', 'Li', 'Zhang', 'Liu', 'Yang', 'Huang', 'Zhao', 'Wu', 'Zhou', 'Tanaka', 'Suzuki', 'Sato', 'Kim', 'Park', 'Lee', 'Nguyen', 'Tran', 'Pham', 'Singh', 'Patel', 'Sharma', 'Gupta', 'Khan', 'Ahmed', 'Hassan', 'Garcia', 'Martinez', 'Rodriguez', 'Lopez', 'Gonzalez', 'Perez', 'Sanchez', 'Ramirez', 'Torres', 'Flores', 'Rossi', 'Russo', 'Ferrari', 'Esposito', 'Bianchi', 'Romano', 'Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit', 'Durand', 'Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Miller', 'Davis', 'Wilson', 'Anderson', 'Taylor', 'Moore', 'Jackson', 'White', 'Harris', 'Clark', 'Lewis', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Green', 'Baker', 'Adams', 'Nelson', 'Hill', 'Campbell', 'Mitchell', 'Roberts', 'Carter', 'Phillips', 'Evans', 'Turner', 'Kowalski', 'Nowak', 'Johansson', 'Andersson', 'Nielsen', 'Hansen'];
+const sqlArray = (items: string[]) => `array[${items.map((n) => `'${n.replaceAll("'", "''")}'`).join(', ')}]`;
+/** "First Last" from the lists above: each last name on ~1% of the records, each full name on ~0.01%. */
+const PEOPLE_NAME_SQL = `(${sqlArray(FIRST_NAMES)})[1 + g.i % ${FIRST_NAMES.length}] || ' ' || (${sqlArray(LAST_NAMES)})[1 + (g.i / ${FIRST_NAMES.length}) % ${LAST_NAMES.length}]`;
+
 /**
  * Customers numbered from..to (inclusive): every one of the 10 fields set, the lookup pointing
  * at a random live organization of the tenant, index slot columns when the object has slots,
  * and the record_link row unless the lookup has a slot (the data service links only those
- * without), in one statement.
+ * without), in one statement. Named 'Customer <n>', or with `people` like people ("Mei Chen").
  */
-export async function loadCustomers(sql: Sql, o: BenchObject, tenantId: string, userId: string, from: number, to: number, withSlots: boolean): Promise<void> {
+export async function loadCustomers(sql: Sql, o: BenchObject, tenantId: string, userId: string, from: number, to: number, withSlots: boolean, names: 'numbered' | 'people' = 'numbered'): Promise<void> {
   const f = o.fieldIds;
   const slots = withSlots ? slotExpressions(o, 's.d') : { columns: [], exprs: [] };
   const linked = !(withSlots && Object.values((o.def['indexSlots'] ?? {}) as Record<string, string>).includes(f.organization));
@@ -54,7 +60,7 @@ export async function loadCustomers(sql: Sql, o: BenchObject, tenantId: string, 
      ), src as (
        select g.id, g.created,
               jsonb_build_object(
-                $7::text, 'Customer ' || g.i,
+                $7::text, ${names === 'people' ? PEOPLE_NAME_SQL : `'Customer ' || g.i`},
                 $8::text, 'customer' || g.i || '@example.com',
                 $9::text, '+1-555-' || lpad((g.i % 10000000)::text, 7, '0'),
                 $10::text, ($11::text[])[1 + floor(g.r1 * array_length($11::text[], 1))::int],

@@ -1,4 +1,4 @@
-import type { FieldDef, ObjectDef } from '@protean/metadata';
+import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import type { ApiRecord, RecordRow } from './record-codec.ts';
 import { recordDisplayName } from './record-problems.ts';
@@ -35,7 +35,7 @@ export interface SearchScope {
 }
 
 /** Candidates read from the trigram index per search; ranking happens among them (ADR 0010). */
-export const CANDIDATE_LIMIT = 200;
+export const CANDIDATE_LIMIT = 100;
 const MIN_TRIGRAM_QUERY = 3;
 const SIMILARITY = 0.45;
 
@@ -73,7 +73,8 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
   if (truncated) {
     for (const entry of scope.objects) {
       const name = entry.fields.find((f) => f.id === entry.object.nameFieldId);
-      if (!name) continue;
+      // Only where a name slot's index serves the prefix; elsewhere it would scan the object's records.
+      if (!name || !slotOf(entry.object, name.id)) continue;
       for (const record of await scope.prefix(entry.object, name, text, perObject)) consider(entry, record, false);
     }
   }

@@ -444,6 +444,39 @@ revoke all on function search_record_candidates(text[], text, boolean, integer) 
 grant execute on function search_record_candidates(text[], text, boolean, integer), record_search_text(jsonb) to protean_app;`,
   },
   {
+    id: 21,
+    name: 'search text stored with the record',
+    // Trigram matches are rechecked against the text itself; computed from the JSON for every
+    // candidate, that recheck cost more than the index lookup. Stored, it is read instead, and it
+    // is computed once per write as the index entry already was.
+    sql: `
+alter table record add column search_text text generated always as (record_search_text(data)) stored;
+drop index record_search;
+create index record_search on record using gin (search_text gin_trgm_ops) where deleted_at is null;
+create or replace function search_record_candidates(p_objects text[], p_query text, p_fuzzy boolean, p_limit integer)
+  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
+                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
+  language plpgsql stable security definer set search_path = public, pg_temp as $$
+#variable_conflict use_column
+declare
+  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
+  v_text text := lower(p_query);
+begin
+  if v_tenant is null or length(v_text) < 3 then return; end if;
+  if p_fuzzy then
+    perform set_config('pg_trgm.word_similarity_threshold', '0.5', true);
+    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+       and r.search_text %> v_text limit least(p_limit, 500);
+  else
+    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+       and r.search_text like '%' || replace(replace(replace(v_text, '#', '##'), '%', '#%'), '_', '#_') || '%' escape '#'
+     limit least(p_limit, 500);
+  end if;
+end $$;`,
+  },
+  {
     id: 45,
     name: 'job queue: delayed, retried, idempotent jobs and cron schedules',
     // ADR 0015: the queue is two tables of our own, claimed with FOR UPDATE SKIP LOCKED. A job
