@@ -15,9 +15,16 @@ interface RecordValues {
   [field: string]: JsonValue | undefined;
 }
 
+/** The REST list filter: `{ field, op, value }` combined with `and`, `or`, `not`. Text comparisons ignore case. */
+type RecordFilter =
+  | { and: RecordFilter[] }
+  | { or: RecordFilter[] }
+  | { not: RecordFilter }
+  | { field: string; op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'nin' | 'contains' | 'startsWith' | 'isNull'; value: JsonValue };
+
 interface RecordQuery {
-  /** The REST list filter syntax, e.g. `status eq 'open' and amount gt 1000`. */
-  filter?: string;
+  /** e.g. `{ and: [{ field: 'stage', op: 'eq', value: 'won' }, { field: 'amount', op: 'gt', value: 1000 }] }`. */
+  filter?: RecordFilter;
   /** e.g. `-created_at,name`. */
   sort?: string;
   /** At most 200; default 50. */
@@ -143,6 +150,7 @@ declare module '@protean/sdk' {
     JsonValue,
     RecordValues,
     RecordQuery,
+    RecordFilter,
     RecordsApi,
     LogApi,
     ConfigApi,

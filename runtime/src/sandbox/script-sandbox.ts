@@ -461,7 +461,8 @@ export class ScriptSandbox {
         invocation.count('queries', 1);
         const query = object(1, 'the query');
         const rows = await host.records.query(text(0, 'the object'), {
-          ...(typeof query['filter'] === 'string' ? { filter: query['filter'] } : {}),
+          // The REST list filter: JSON, as text or as the object itself.
+          ...(typeof query['filter'] === 'string' ? { filter: query['filter'] } : query['filter'] && typeof query['filter'] === 'object' ? { filter: JSON.stringify(query['filter']) } : {}),
           ...(typeof query['sort'] === 'string' ? { sort: query['sort'] } : {}),
           ...(typeof query['limit'] === 'number' ? { limit: query['limit'] } : {}),
         });

@@ -578,6 +578,74 @@ grant select, insert, update, delete on recent_record, user_invite to protean_ap
     // public read/write until an admin narrows it, so no one loses or gains access by upgrading.
     sql: accessControlSql(),
   },
+  {
+    id: 35,
+    name: 'scripts: definitions with versions, invocation log, settings',
+    // ADR 0014: a script is a row with its live version; every save is an immutable version
+    // holding the source, the compiled module and its content hash. The invocation log is kept
+    // per script (newest first by its UUIDv7 id). Settings hold values scripts read through
+    // ctx.config; secret ones are never answered by the API, only to the script.
+    sql: `
+create table script (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  api_name text not null,
+  kind text not null check (kind in ('beforeSave', 'afterSave', 'action', 'scheduled')),
+  object_id text,
+  active boolean not null default true,
+  version integer not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  deleted_at timestamptz,
+  primary key (tenant_id, id)
+);
+create unique index script_api_name on script (tenant_id, api_name) where deleted_at is null;
+create index script_by_object on script (tenant_id, object_id, kind) where deleted_at is null;
+create table script_version (
+  tenant_id uuid not null,
+  script_id uuid not null,
+  version integer not null,
+  definition jsonb not null,
+  code text not null,
+  source_map text not null,
+  hash text not null,
+  author_id uuid,
+  message text,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, script_id, version)
+);
+create table script_invocation (
+  tenant_id uuid not null,
+  script_id uuid not null,
+  id uuid not null,
+  version integer not null,
+  started_at timestamptz not null,
+  cause text not null,
+  record_id uuid,
+  user_id uuid,
+  duration_ms double precision not null,
+  cpu_ms double precision not null,
+  memory_bytes bigint not null,
+  outcome text not null check (outcome in ('ok', 'error', 'limit')),
+  limit_name text,
+  usage jsonb not null,
+  logs jsonb not null,
+  input jsonb,
+  output jsonb,
+  error jsonb,
+  primary key (tenant_id, script_id, id)
+);
+create table script_setting (
+  tenant_id uuid not null references tenant (id),
+  name text not null,
+  value jsonb not null,
+  secret boolean not null default false,
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, name)
+);
+${['script', 'script_version', 'script_invocation', 'script_setting'].map((t) => tenantIsolation(t)).join('\n')}
+grant select, insert, update, delete on script, script_version, script_invocation, script_setting to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -1,0 +1,50 @@
+import { createOutboundHttp, type OutboundPolicy, type ScriptHost } from '@protean/runtime';
+import type { Database, Queryable } from '../db/database.ts';
+import type { DataService } from '../data/data-service.ts';
+import { parseListRequest } from '../data/list-request.ts';
+import type { RequestContext } from '../data/request-context.ts';
+import { readSetting } from './script-store.ts';
+
+const MAX_QUERY_LIMIT = 200;
+
+/**
+ * The host side of ctx for one invocation: every record call goes through the data service with
+ * the invocation's request context (its principal, its model, and, inside a save, the caller's
+ * transaction), so a script reads and writes exactly what that principal may, validated like
+ * any other write, and never another tenant's data.
+ */
+export function scriptHost(options: {
+  db: Database;
+  data: DataService;
+  ctx: RequestContext;
+  timeZone: string;
+  allowedHosts: readonly string[];
+  outbound?: Partial<OutboundPolicy> | undefined;
+}): ScriptHost {
+  const { db, data, ctx } = options;
+  const tenantId = ctx.principal.tenantId;
+  const objectOf = (name: string) => data.object(ctx.model, name);
+  // Inside a save the caller's transaction is the only way to the database (on PGlite, the only connection).
+  const inTenant = <T>(work: (q: Queryable) => Promise<T>): Promise<T> => (ctx.scope ? work(ctx.scope.tx) : db.withTenant(tenantId, work));
+  return {
+    records: {
+      async query(object, query) {
+        const target = objectOf(object);
+        const limit = Math.max(1, Math.min(MAX_QUERY_LIMIT, Math.floor(query.limit ?? 50)));
+        const request = parseListRequest(ctx.model, target, { filter: query.filter, sort: query.sort, limit });
+        // No cursor: a script pages with filters, and signing a cursor would need a connection of its own.
+        const { cursor: _cursor, ...uncursored } = request;
+        const { data: rows } = await data.list(ctx, { ...uncursored, withTotal: false });
+        return rows;
+      },
+      get: (object, id) => data.get(ctx, objectOf(object), id),
+      create: (object, values) => data.create(ctx, objectOf(object), values),
+      update: (object, id, values) => data.update(ctx, objectOf(object), id, values, undefined),
+      delete: (object, id) => data.delete(ctx, objectOf(object), id, undefined),
+    },
+    config: (name) => inTenant((q) => readSetting(q, tenantId, name)),
+    http: options.allowedHosts.length ? createOutboundHttp({ ...options.outbound, allowedHosts: options.allowedHosts }) : undefined,
+    user: { id: ctx.principal.userId, name: ctx.principal.userName, locale: ctx.principal.locale, role: ctx.principal.role },
+    timeZone: options.timeZone,
+  };
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { compileScript, limitsWith, ScriptSandbox, TRANSACTION_LIMITS, type InvocationReport, type OutboundPolicy, type ScriptLimits } from '@protean/runtime';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { DataService } from '../data/data-service.ts';
+import type { RequestContext } from '../data/request-context.ts';
+import { conflict, notFound, preconditionFailed, type FieldProblem } from '../errors/problems.ts';
+import { removeSchedule, saveSchedule, tenantTimeZone } from '../jobs/index.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import { checkDefinition, invalidScript, validateAgainst, type ScriptInput } from './script-definition.ts';
+import { scriptHost } from './script-host.ts';
+import { activeScripts, deleteScript, findScript, scriptVersion, writeVersion, type ScriptRecord } from './script-store.ts';
+import { InvocationLog, type InvocationCause } from './invocation-log.ts';
+
+export const SCRIPTS_CHANNEL = 'protean_scripts';
+export const SCHEDULED_QUEUE = 'script.scheduled';
+const scheduleName = (scriptId: string) => `script:${scriptId}`;
+
+export interface ScriptServiceOptions {
+  sandbox?: ScriptSandbox;
+  /** Outbound HTTP settings for every script (tests give a resolver of their own). */
+  outbound?: Partial<OutboundPolicy>;
+}
+
+export interface RunOptions {
+  cause: InvocationCause;
+  recordId?: string | undefined;
+  /** Narrower limits for this run (a trigger inside a transaction). */
+  limits?: Partial<ScriptLimits> | undefined;
+}
+
+/** An invocation as the API answers it. */
+export interface RunResult {
+  invocationId: string;
+  report: InvocationReport;
+}
+
+/**
+ * Scripts as tenant metadata: saved as versions (compiled and type-checked at save, errors
+ * answered with their line and column), run in the sandbox with the invoking principal through
+ * the data service, every run written to the script's invocation log. Active scripts are cached
+ * per tenant and dropped on every save, here and on other processes (NOTIFY).
+ */
+export class ScriptService {
+  readonly sandbox: ScriptSandbox;
+  readonly log: InvocationLog;
+  readonly #db: Database;
+  readonly #metadata: MetadataService;
+  readonly #data: DataService;
+  readonly #outbound: Partial<OutboundPolicy> | undefined;
+  readonly #active = new Map<string, Promise<ScriptRecord[]>>();
+  readonly #zones = new Map<string, { zone: string; at: number }>();
+  /** Object ids with an active before-save trigger in some tenant: the save pipeline's fast path asks. */
+  #beforeSaveObjects = new Set<string>();
+  readonly #ownsSandbox: boolean;
+
+  constructor(db: Database, metadata: MetadataService, data: DataService, options: ScriptServiceOptions = {}) {
+    this.#db = db;
+    this.#metadata = metadata;
+    this.#data = data;
+    this.#ownsSandbox = !options.sandbox;
+    this.sandbox = options.sandbox ?? new ScriptSandbox();
+    this.#outbound = options.outbound;
+    this.log = new InvocationLog(db);
+  }
+
+  async start(): Promise<void> {
+    await this.#db.listen(SCRIPTS_CHANNEL, (tenantId) => this.#forget(tenantId));
+    this.#db.onReconnect(() => {
+      this.#active.clear();
+      void this.#loadTriggerObjects();
+    });
+    await this.#loadTriggerObjects();
+  }
+
+  async stop(): Promise<void> {
+    await this.log.flush();
+    if (this.#ownsSandbox) this.sandbox.close();
+  }
+
+  hasBeforeSave(objectId: string): boolean {
+    return this.#beforeSaveObjects.has(objectId);
+  }
+
+  async #loadTriggerObjects(): Promise<void> {
+    const rows = await this.#db.system((q) => q.query<{ object_id: string }>("select distinct object_id from script where kind = 'beforeSave' and active and deleted_at is null and object_id is not null"));
+    this.#beforeSaveObjects = new Set(rows.map((r) => r.object_id));
+  }
+
+  #forget(tenantId: string): void {
+    this.#active.delete(tenantId);
+    void this.#loadTriggerObjects().catch(() => undefined);
+  }
+
+  /** The tenant's active scripts at their live versions; `q` inside a transaction the caller holds. */
+  activeScripts(tenantId: string, q?: Queryable): Promise<ScriptRecord[]> {
+    let cached = this.#active.get(tenantId);
+    if (!cached) {
+      cached = q ? activeScripts(q, tenantId) : this.#db.withTenant(tenantId, (tx) => activeScripts(tx, tenantId));
+      this.#active.set(tenantId, cached);
+      cached.catch(() => this.#active.delete(tenantId));
+      if (this.#active.size > 5_000) this.#active.delete(this.#active.keys().next().value!);
+    }
+    return cached;
+  }
+
+  async timeZoneOf(tenantId: string, q?: Queryable): Promise<string> {
+    const cached = this.#zones.get(tenantId);
+    if (cached && Date.now() - cached.at < 60_000) return cached.zone;
+    const zone = q ? await tenantTimeZone(q, tenantId) : await this.#db.withTenant(tenantId, (tx) => tenantTimeZone(tx, tenantId));
+    this.#zones.set(tenantId, { zone, at: Date.now() });
+    return zone;
+  }
+
+  /**
+   * Creates a script (no `scriptId`) or saves its next version. The source is compiled first:
+   * TypeScript errors come back as problems of `source` with their line and column, and nothing
+   * is saved. `expectedVersion` refuses a save based on an older version.
+   */
+  async save(principal: Principal, input: ScriptInput, scriptId?: string, expectedVersion?: number): Promise<ScriptRecord> {
+    const tenantId = principal.tenantId;
+    const model = await this.#metadata.model(tenantId);
+    const { definition, problems } = checkDefinition(input, model);
+    const compiled = compileScript(input.source, input.language);
+    if (!compiled.ok) {
+      for (const e of compiled.errors) problems.push({ field: 'source', code: e.code.startsWith('TS') ? 'compile' : e.code, message: `line ${e.line}, column ${e.column}: ${e.message}`, line: e.line, column: e.column, tsCode: e.code });
+    }
+    if (problems.length || !compiled.ok) throw invalidScript(problems);
+    const id = scriptId ?? randomUUID();
+    const active = input.active ?? true;
+    const result = await this.#db.transaction(tenantId, async (tx) => {
+      if (scriptId) {
+        const existing = await findScript(tx, tenantId, scriptId);
+        if (!existing) throw notFound(`No script '${scriptId}'`);
+      }
+      const clash = await findScript(tx, tenantId, input.apiName);
+      if (clash && clash.id !== id) throw conflict(`A script named '${input.apiName}' exists`, [{ field: 'apiName', code: 'unique', message: 'another script has this API name' }]);
+      const written = await writeVersion(
+        tx,
+        {
+          tenantId,
+          scriptId: id,
+          apiName: input.apiName,
+          kind: input.kind,
+          objectId: definition.objectId ?? null,
+          active,
+          definition,
+          code: compiled.script.code,
+          sourceMap: compiled.script.sourceMap,
+          hash: compiled.script.hash,
+          authorId: principal.userId,
+          message: input.message ?? null,
+        },
+        expectedVersion,
+      );
+      if ('stale' in written) throw preconditionFailed(`The script changed since version ${expectedVersion}; it is at version ${written.stale}`, { currentVersion: written.stale });
+      // A scheduled script is a schedule on the shared job queue, in the tenant's zone unless it names one.
+      if (input.kind === 'scheduled' && active && input.cron) {
+        await saveSchedule(tx, { tenantId, name: scheduleName(id), queue: SCHEDULED_QUEUE, cron: input.cron, ...(input.timeZone ? { timeZone: input.timeZone } : {}), payload: { scriptId: id } });
+      } else {
+        await removeSchedule(tx, tenantId, scheduleName(id));
+      }
+      return findScript(tx, tenantId, id);
+    });
+    await this.#announce(tenantId);
+    return result!;
+  }
+
+  /** Makes an earlier version live again, as a new version (history is never rewritten). */
+  async restore(principal: Principal, scriptId: string, version: number): Promise<ScriptRecord> {
+    const tenantId = principal.tenantId;
+    const old = await this.#db.withTenant(tenantId, async (tx) => {
+      const script = await findScript(tx, tenantId, scriptId);
+      if (!script) throw notFound(`No script '${scriptId}'`);
+      const found = await scriptVersion(tx, tenantId, script.id, version);
+      if (!found) throw notFound(`Script '${script.apiName}' has no version ${version}`);
+      return { script, found };
+    });
+    const { objectId: _objectId, ...definition } = old.found.definition;
+    return this.save(principal, { ...definition, message: `restored version ${version}` }, old.script.id);
+  }
+
+  async remove(principal: Principal, scriptId: string): Promise<void> {
+    const tenantId = principal.tenantId;
+    await this.#db.transaction(tenantId, async (tx) => {
+      const script = await findScript(tx, tenantId, scriptId);
+      if (!script || !(await deleteScript(tx, tenantId, script.id))) throw notFound(`No script '${scriptId}'`);
+      await removeSchedule(tx, tenantId, scheduleName(script.id));
+    });
+    await this.#announce(tenantId);
+  }
+
+  async #announce(tenantId: string): Promise<void> {
+    this.#forget(tenantId);
+    await this.#loadTriggerObjects();
+    await this.#db.notify(SCRIPTS_CHANNEL, tenantId).catch(() => undefined);
+  }
+
+  /**
+   * Runs a script for a request context and logs the invocation. Input is checked against the
+   * script's input schema first and output against its output schema after; a mismatch fails
+   * the invocation like an error the script threw.
+   */
+  async run(script: Pick<ScriptRecord, 'id' | 'version' | 'definition' | 'code' | 'sourceMap' | 'hash'>, ctx: RequestContext, input: unknown, options: RunOptions): Promise<RunResult> {
+    const tenantId = ctx.principal.tenantId;
+    const { definition } = script;
+    const inputProblems = options.cause === 'action' || options.cause === 'test' ? [] : validateAgainst(definition.inputSchema, input, 'input');
+    const zone = definition.timeZone ?? (await this.timeZoneOf(tenantId, ctx.scope?.tx));
+    const limits = limitsWith(definition.limits, options.limits && narrowest(definition.limits, options.limits));
+    const report: InvocationReport = inputProblems.length
+      ? refused(inputProblems)
+      : await this.sandbox.invoke({
+          owner: { tenantId },
+          script: { hash: script.hash, code: script.code, sourceMap: script.sourceMap },
+          input,
+          host: scriptHost({ db: this.#db, data: this.#data, ctx, timeZone: zone, allowedHosts: definition.allowedHosts ?? [], outbound: this.#outbound }),
+          limits,
+        });
+    if (report.ok && definition.outputSchema) {
+      const problems = validateAgainst(definition.outputSchema, report.output ?? null, 'output');
+      if (problems.length) Object.assign(report, refused(problems, 'the result does not match the output schema'), { startedAt: report.startedAt, durationMs: report.durationMs, cpuMs: report.cpuMs, memoryBytes: report.memoryBytes, logs: report.logs, usage: report.usage });
+    }
+    const invocationId = this.log.record({ tenantId, scriptId: script.id, version: script.version, cause: options.cause, recordId: options.recordId, userId: ctx.principal.userId, input, report });
+    return { invocationId, report };
+  }
+
+  /** Limits for a run inside a write transaction: the tighter of the script's own and the database's bound. */
+  transactionLimits(): Partial<ScriptLimits> {
+    return TRANSACTION_LIMITS[this.#db.kind];
+  }
+}
+
+/** For each limit the tighter of two. */
+function narrowest(own: Partial<ScriptLimits> | undefined, bound: Partial<ScriptLimits>): Partial<ScriptLimits> {
+  const out: Partial<ScriptLimits> = { ...bound };
+  for (const [key, value] of Object.entries(own ?? {}) as [keyof ScriptLimits, number][]) {
+    const b = bound[key];
+    out[key] = b === undefined ? value : Math.min(b, value);
+  }
+  return out;
+}
+
+function refused(problems: FieldProblem[], message = 'the input does not match the input schema'): InvocationReport {
+  return {
+    ok: false,
+    error: { name: 'ValidationError', message, errors: problems.map((p) => ({ field: p.field, message: p.message })) },
+    startedAt: new Date(),
+    durationMs: 0,
+    cpuMs: 0,
+    memoryBytes: 0,
+    warm: false,
+    logs: [],
+    usage: { queries: 0, recordsRead: 0, recordsWritten: 0, outboundCalls: 0, logBytes: 0 },
+  };
+}

@@ -1,0 +1,238 @@
+import { fromStoredValue, toStoredValue, createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { DataService } from '../data/data-service.ts';
+import type { RequestContext } from '../data/request-context.ts';
+import type { NamedHook, SaveEvent, SaveHooks } from '../data/save-hooks.ts';
+import type { TenantModel } from '../data/tenant-model.ts';
+import type { FieldProblem } from '../errors/problems.ts';
+import { OutboxConsumer } from '../events/outbox-consumer.ts';
+import type { OutboxEvent } from '../events/outbox-reader.ts';
+import { enqueueJob, type ClaimedJob, type JobQueue } from '../jobs/index.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import { findScript, scriptVersion } from './script-store.ts';
+import { SCHEDULED_QUEUE, type ScriptService } from './script-service.ts';
+
+export const AFTER_SAVE_QUEUE = 'script.after-save';
+export const AFTER_SAVE_CONSUMER = 'script-after-save';
+/** A trigger's write may fire triggers again; past this depth the save is refused. */
+export const MAX_TRIGGER_DEPTH = 3;
+
+// The depth of the trigger a request context was made for: a trigger's own writes carry it.
+const triggerDepth = new WeakMap<RequestContext, number>();
+
+/** Values by API name, as scripts and the REST API see them. */
+function apiValues(model: TenantModel, object: ObjectDef, data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of model.liveFields(object)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
+  return out;
+}
+
+/**
+ * Before-save triggers: inside the write transaction, after validation. Each active trigger of
+ * the object gets the record's values; what it returns in `set` is validated like user input and
+ * applied, `errors` refuse the save beside their fields, and a failure (an error it threw or a
+ * limit it hit) refuses the save with its message. Triggers run with the saving principal and
+ * the caller's transaction, bounded for a transaction (ADR 0014).
+ */
+export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEvent) => Promise<FieldProblem[] | void>> {
+  return {
+    name: 'script-triggers',
+    appliesTo: (object, action) => (action === 'create' || action === 'update') && service.hasBeforeSave(object.id),
+    run: async (event) => {
+      if (event.action !== 'create' && event.action !== 'update') return;
+      const { ctx, scope, object } = event;
+      const tenantId = ctx.principal.tenantId;
+      const scripts = (await service.activeScripts(tenantId, scope.tx)).filter(
+        (s) => s.kind === 'beforeSave' && s.objectId === object.id && (s.definition.events ?? []).includes(event.action),
+      );
+      if (scripts.length === 0) return;
+      const depth = triggerDepth.get(ctx) ?? 0;
+      if (depth >= MAX_TRIGGER_DEPTH) return [{ field: '', code: 'triggerDepth', message: `triggers nested more than ${MAX_TRIGGER_DEPTH} levels deep` }];
+      const model = scope.model;
+      const words = model.words(ctx.principal.locale);
+      const validate = model.memo(`validate:update:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'update', { locale: words.locale }));
+      const problems: FieldProblem[] = [];
+      const scriptCtx: RequestContext = { ...ctx, model, scope };
+      triggerDepth.set(scriptCtx, depth + 1);
+      for (const record of event.records) {
+        const at = record.index === undefined ? {} : { index: record.index };
+        for (const script of scripts) {
+          const input = {
+            object: object.apiName,
+            action: event.action,
+            record: { id: record.id, ...apiValues(model, object, record.data) },
+            ...(record.previous ? { previous: { id: record.id, ...apiValues(model, object, record.previous) } } : {}),
+          };
+          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, limits: service.transactionLimits() });
+          if (!report.ok) {
+            const error = report.error;
+            const fieldErrors = error?.errors?.length ? error.errors : [{ field: '', message: error?.message ?? 'failed' }];
+            for (const e of fieldErrors) problems.push({ field: e.field, code: error?.limit ? 'scriptLimit' : 'script', message: `${script.definition.label}: ${e.message}`, script: script.apiName, ...at });
+            continue;
+          }
+          const output = report.output;
+          if (output === undefined || output === null) continue;
+          if (typeof output !== 'object' || Array.isArray(output)) {
+            problems.push({ field: '', code: 'script', message: `${script.definition.label}: a before-save trigger returns { set?, errors? }`, script: script.apiName, ...at });
+            continue;
+          }
+          const { set, errors } = output as { set?: unknown; errors?: unknown };
+          if (Array.isArray(errors)) {
+            for (const e of errors.slice(0, 100) as { field?: unknown; message?: unknown }[]) {
+              problems.push({ field: String(e?.field ?? ''), code: 'script', message: String(e?.message ?? 'is refused'), script: script.apiName, ...at });
+            }
+          }
+          if (set && typeof set === 'object' && !Array.isArray(set)) {
+            const changes = set as Record<string, unknown>;
+            const invalid = validate(changes);
+            if (invalid.length) {
+              for (const e of invalid) problems.push({ ...e, code: e.code, message: `${script.definition.label}: ${e.message}`, script: script.apiName, ...at });
+              continue;
+            }
+            for (const [name, value] of Object.entries(changes)) {
+              const field = model.field(object, name);
+              if (!field) continue;
+              const stored = toStoredValue(field, value);
+              if (stored === undefined || stored === null) delete record.data[field.id];
+              else record.data[field.id] = stored;
+              // The pipeline checks lookups, owners and unique values of the fields a save changes.
+              const changed = event.changed as FieldDef[];
+              if (!changed.includes(field)) changed.push(field);
+            }
+          }
+        }
+      }
+      return problems;
+    },
+  };
+}
+
+/**
+ * The principal a script runs as when no request carries one: a user of the tenant (the saver of
+ * an event, or a scheduled script's author), with that user's own access, exactly as their
+ * session would have it, so a script never does more than the user it acts for.
+ */
+export async function userPrincipal(q: Queryable, tenantId: string, userId: string): Promise<Principal | undefined> {
+  const [row] = await q.query<{ slug: string; tenant_name: string; id: string; name: string; role: Principal['role']; locale: string; active: boolean }>(
+    `select t.slug, t.name as tenant_name, u.id, u.name, u.role, u.locale, u.active from app_user u join tenant t on t.id = u.tenant_id where u.tenant_id = $1 and u.id = $2`,
+    [tenantId, userId],
+  );
+  if (!row?.active) return undefined;
+  return { tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
+}
+
+/**
+ * After-save triggers and scheduled scripts run from the shared job queue: the outbox consumer
+ * turns each committed event that an after-save trigger listens to into a job (in the same
+ * transaction that advances its checkpoint, keyed by event, so nothing is lost or doubled), and
+ * the job runs the script after the save committed, as the user who saved.
+ */
+export class ScriptJobs {
+  readonly consumer: OutboxConsumer;
+  readonly #db: Database;
+  readonly #service: ScriptService;
+  readonly #metadata: MetadataService;
+  readonly #data: DataService;
+  readonly #jobs: JobQueue;
+
+  constructor(db: Database, service: ScriptService, metadata: MetadataService, data: DataService, jobs: JobQueue) {
+    this.#db = db;
+    this.#service = service;
+    this.#metadata = metadata;
+    this.#data = data;
+    this.#jobs = jobs;
+    this.consumer = new OutboxConsumer(db, { name: AFTER_SAVE_CONSUMER, startAt: 'now', handle: (events, tx) => this.#enqueue(events, tx) });
+  }
+
+  async start(): Promise<void> {
+    this.#jobs.work(AFTER_SAVE_QUEUE, (job) => this.#afterSave(job));
+    this.#jobs.work(SCHEDULED_QUEUE, (job) => this.#scheduled(job));
+    await this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  async #enqueue(events: readonly OutboxEvent[], tx: Queryable): Promise<void> {
+    let queued = 0;
+    const byTenant = new Map<string, { id: string; object_id: string; events: string[] }[]>();
+    for (const event of events) {
+      if (!event.objectId || !event.recordId) continue;
+      let scripts = byTenant.get(event.tenantId);
+      if (!scripts) {
+        scripts = await tx.query<{ id: string; object_id: string; events: string[] }>(
+          `select s.id, s.object_id, coalesce(array(select jsonb_array_elements_text(v.definition->'events')), '{}') as events
+             from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version
+            where s.tenant_id = $1 and s.kind = 'afterSave' and s.active and s.deleted_at is null`,
+          [event.tenantId],
+        );
+        byTenant.set(event.tenantId, scripts);
+      }
+      for (const script of scripts) {
+        if (script.object_id !== event.objectId || !script.events.includes(event.event)) continue;
+        const payload = event.payload && typeof event.payload === 'object' ? (event.payload as Record<string, unknown>) : {};
+        await enqueueJob(tx, {
+          tenantId: event.tenantId,
+          queue: AFTER_SAVE_QUEUE,
+          payload: { scriptId: script.id, event: event.event, objectId: event.objectId, recordId: event.recordId, actorId: event.actorId, changes: payload['changes'] ?? null },
+          idempotencyKey: `${script.id}:${event.position.txid}:${event.id}`,
+          retry: { maxAttempts: 3 },
+        });
+        queued += 1;
+      }
+    }
+    if (queued) this.#jobs.notify();
+  }
+
+  async #afterSave(job: ClaimedJob): Promise<void> {
+    const p = job.payload as { scriptId: string; event: string; objectId: string; recordId: string; actorId: string | null; changes: unknown };
+    const loaded = await this.#load(job.tenantId, p.scriptId, p.actorId);
+    if (!loaded) return;
+    const { script, ctx } = loaded;
+    const object = ctx.model.objectById(p.objectId);
+    if (!object) return;
+    let record: Record<string, unknown> | undefined;
+    if (p.event !== 'deleted') record = await this.#data.get(ctx, object, p.recordId).catch(() => undefined);
+    const input = { object: object.apiName, event: p.event, recordId: p.recordId, ...(record ? { record } : {}), ...(p.changes ? { changes: namedChanges(ctx.model, object, p.changes) } : {}) };
+    // A script's failure is in its invocation log; the job is done either way (scripts need not be idempotent).
+    await this.#service.run(script, ctx, input, { cause: 'afterSave', recordId: p.recordId });
+  }
+
+  async #scheduled(job: ClaimedJob): Promise<void> {
+    const p = job.payload as { scriptId: string; occurrence?: string };
+    const loaded = await this.#load(job.tenantId, p.scriptId, undefined);
+    if (!loaded) return;
+    await this.#service.run(loaded.script, loaded.ctx, { scheduledAt: p.occurrence ?? new Date().toISOString() }, { cause: 'scheduled' });
+  }
+
+  /** The live version and a context for the user it runs as: the saver, else the author of the live version. */
+  async #load(tenantId: string, scriptId: string, actorId: string | null | undefined) {
+    const found = await this.#db.withTenant(tenantId, async (q) => {
+      const script = await findScript(q, tenantId, scriptId);
+      if (!script?.active) return undefined;
+      const version = await scriptVersion(q, tenantId, script.id, script.version);
+      const principal = (actorId && (await userPrincipal(q, tenantId, actorId))) || (version?.authorId ? await userPrincipal(q, tenantId, version.authorId) : undefined);
+      return principal ? { script, principal } : undefined;
+    });
+    if (!found) return undefined;
+    const ctx: RequestContext = { principal: found.principal, model: await this.#metadata.model(tenantId) };
+    return { script: found.script, ctx };
+  }
+}
+
+/** Outbox changes are keyed by field id; scripts see API names. */
+function namedChanges(model: TenantModel, object: ObjectDef, changes: unknown): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  if (!changes || typeof changes !== 'object') return out;
+  for (const [id, change] of Object.entries(changes as Record<string, { from: unknown; to: unknown }>)) {
+    const field = model.fieldById(object, id);
+    if (field && !field.deletedAt) out[field.apiName] = { from: fromStoredValue(field, change.from) ?? null, to: fromStoredValue(field, change.to) ?? null };
+  }
+  return out;
+}
+
+export function registerScriptHooks(hooks: SaveHooks, service: ScriptService): void {
+  hooks.beforeSave.push(beforeSaveHook(service));
+}

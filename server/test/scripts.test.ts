@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+let other: TestTenant;
+
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'scr');
+  other = await createTestTenant(h, 'scr2');
+});
+afterAll(async () => h?.close());
+
+interface Invocation {
+  id: string;
+  cause: string;
+  outcome: string;
+  limit: string | null;
+  logs: { level: string; message: string }[];
+  error: { name: string; message: string; stack?: string; limit?: string } | null;
+  output: unknown;
+  cpuMs: number;
+  durationMs: number;
+  memoryBytes: number;
+  recordId: string | null;
+}
+
+async function saveScript(tenant: TestTenant, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await tenant.api('POST', '/scripts', { language: 'typescript', ...body });
+  expect(response.statusCode, response.body).toBe(201);
+  return json(response);
+}
+
+/** Waits for the script's invocation log to hold what `ready` looks for (entries are written just after each run). */
+async function invocationsOf(tenant: TestTenant, script: string, ready: (rows: Invocation[]) => boolean): Promise<Invocation[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    await h.server.scripts.log.flush();
+    const response = await tenant.api('GET', `/scripts/${script}/invocations?limit=50`);
+    expect(response.statusCode, response.body).toBe(200);
+    const rows = json<{ data: Invocation[] }>(response).data;
+    if (ready(rows)) return rows;
+    if (Date.now() > deadline) throw new Error(`invocation log of ${script} never became ready: ${JSON.stringify(rows)}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function create(tenant: TestTenant, object: string, body: Record<string, unknown>) {
+  return tenant.api('POST', `/records/${object}`, body);
+}
+
+describe('scripts as metadata', () => {
+  it('answers TypeScript errors at save with their line and column, and saves nothing', async () => {
+    const response = await t.api('POST', '/scripts', {
+      apiName: 'broken',
+      label: 'Broken',
+      kind: 'action',
+      object: 'organization',
+      language: 'typescript',
+      source: 'export default async function (ctx: ScriptContext) {\n  const rows = await ctx.records.qurey("organization");\n  return rows;\n}',
+    });
+    expect(response.statusCode).toBe(422);
+    const problem = json<{ errors: { field: string; code: string; line: number; column: number; message: string }[] }>(response);
+    expect(problem.errors[0]).toMatchObject({ field: 'source', code: 'compile', line: 2, column: 34 });
+    expect(problem.errors[0]!.message).toContain("'qurey' does not exist");
+    expect((await t.api('GET', '/scripts/broken')).statusCode).toBe(404);
+  });
+
+  it('refuses a script that imports a module, one without a default export, and a trigger on an unknown object', async () => {
+    const imports = await t.api('POST', '/scripts', { apiName: 'imports', label: 'I', kind: 'action', object: 'organization', language: 'javascript', source: "import fs from 'fs';\nexport default () => fs;" });
+    expect(imports.statusCode).toBe(422);
+    expect(json<{ errors: { code: string }[] }>(imports).errors.map((e) => e.code)).toContain('import');
+    const noDefault = await t.api('POST', '/scripts', { apiName: 'nodefault', label: 'N', kind: 'action', object: 'organization', language: 'javascript', source: 'export function run() {}' });
+    expect(json<{ errors: { code: string }[] }>(noDefault).errors.map((e) => e.code)).toContain('default-export');
+    const unknown = await t.api('POST', '/scripts', { apiName: 'unknown_obj', label: 'U', kind: 'beforeSave', object: 'spaceship', language: 'javascript', source: 'export default () => {}' });
+    expect(unknown.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(unknown).errors[0]!.field).toBe('object');
+  });
+
+  it('keeps every save as a version and restores an earlier one as a new version', async () => {
+    const first = await saveScript(t, { apiName: 'versioned', label: 'V1', kind: 'action', object: 'organization', source: 'export default () => ({ v: 1 })' });
+    const second = await t.api('PUT', '/scripts/versioned', { apiName: 'versioned', label: 'V2', kind: 'action', object: 'organization', language: 'typescript', source: 'export default () => ({ v: 2 })', message: 'second' }, { 'if-match': '"1"' });
+    expect(second.statusCode, second.body).toBe(200);
+    expect(json(second)['version']).toBe(2);
+    const stale = await t.api('PUT', '/scripts/versioned', { apiName: 'versioned', label: 'V3', kind: 'action', object: 'organization', language: 'typescript', source: 'export default () => 3' }, { 'if-match': '"1"' });
+    expect(stale.statusCode).toBe(412);
+    const versions = json<{ data: { version: number; message: string | null }[] }>(await t.api('GET', '/scripts/versioned/versions')).data;
+    expect(versions.map((v) => v.version)).toEqual([2, 1]);
+    expect(versions[0]!.message).toBe('second');
+    const restored = await t.api('POST', '/scripts/versioned/versions/1/restore');
+    expect(restored.statusCode, restored.body).toBe(200);
+    expect(json(restored)).toMatchObject({ version: 3, label: 'V1', source: first['source'] });
+  });
+});
+
+describe('before-save triggers', () => {
+  it('change the record and refuse a save with a field error, inside the write transaction', async () => {
+    await saveScript(t, {
+      apiName: 'org_rules',
+      label: 'Organization rules',
+      kind: 'beforeSave',
+      object: 'organization',
+      source: `export default function (ctx: ScriptContext, input: BeforeSaveInput): BeforeSaveResult {
+  const name = String(input.record.name ?? '');
+  if (name.toLowerCase().includes('forbidden')) return { errors: [{ field: 'name', message: 'may not say forbidden' }] };
+  if (!name.startsWith('upper:')) return {};
+  return { set: { name: name.slice(6).toUpperCase(), employees: Number(input.record.employees ?? 0) + 1 } };
+}`,
+    });
+    const created = await create(t, 'organization', { name: 'upper:acme', employees: 10 });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json(created)).toMatchObject({ name: 'ACME', employees: 11 });
+    const refused = await create(t, 'organization', { name: 'Forbidden Inc' });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string; message: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ field: 'name', code: 'script', message: 'may not say forbidden' }));
+    const list = json<{ data: { name: string }[] }>(await t.api('GET', `/records/organization?filter=${encodeURIComponent(JSON.stringify({ field: 'name', op: 'eq', value: 'Forbidden Inc' }))}`)).data;
+    expect(list).toHaveLength(0);
+    // Another tenant's saves of the same standard object run no trigger of this tenant's.
+    const elsewhere = await create(other, 'organization', { name: 'upper:acme' });
+    expect(json(elsewhere)['name']).toBe('upper:acme');
+    const rows = await invocationsOf(t, 'org_rules', (r) => r.length >= 2);
+    expect(rows.every((r) => r.cause === 'beforeSave')).toBe(true);
+    await t.api('DELETE', '/scripts/org_rules');
+  });
+
+  it('refuse the save when the trigger hits a limit, and the isolate is replaced for the next save', async () => {
+    await saveScript(t, {
+      apiName: 'deal_loop',
+      label: 'Deal loop',
+      kind: 'beforeSave',
+      object: 'deal',
+      source: `export default function (ctx: ScriptContext, input: BeforeSaveInput) {
+  if (input.record.name === 'spin') { while (true) {} }
+  return { set: { probability: 42 } };
+}`,
+    });
+    const spun = await create(t, 'deal', { name: 'spin' });
+    expect(spun.statusCode).toBe(422);
+    expect(json<{ errors: { code: string; message: string }[] }>(spun).errors[0]).toMatchObject({ code: 'scriptLimit' });
+    expect(json<{ errors: { message: string }[] }>(spun).errors[0]!.message).toContain('cpuTime');
+    const fine = await create(t, 'deal', { name: 'fine' });
+    expect(fine.statusCode, fine.body).toBe(201);
+    expect(json(fine)['probability']).toBe(42);
+    const rows = await invocationsOf(t, 'deal_loop', (r) => r.some((x) => x.outcome === 'limit'));
+    expect(rows.find((x) => x.outcome === 'limit')!.limit).toBe('cpuTime');
+    await t.api('DELETE', '/scripts/deal_loop');
+  });
+});
+
+describe('record actions', () => {
+  it('run as the user with parameters checked against the input schema, through the data service', async () => {
+    await saveScript(t, {
+      apiName: 'add_task',
+      label: 'Add follow-up task',
+      kind: 'action',
+      object: 'organization',
+      inputSchema: { type: 'object', properties: { subject: { type: 'string', minLength: 1 } }, required: ['subject'] },
+      outputSchema: { type: 'object', properties: { taskId: { type: 'string' } }, required: ['taskId'] },
+      source: `export default async function (ctx: ScriptContext, input: ActionInput) {
+  const org = await ctx.records.get('organization', input.recordId);
+  ctx.log.info('creating task for', org.name, 'as', ctx.user.name);
+  const task = await ctx.records.create('task', { subject: String(input.params.subject) + ' — ' + String(org.name) });
+  return { taskId: String(task.id) };
+}`,
+    });
+    const org = json(await create(t, 'organization', { name: 'Globex' }));
+    const actions = json<{ data: { apiName: string; inputSchema: unknown }[] }>(await t.api('GET', `/records/organization/${String(org['id'])}/actions`)).data;
+    expect(actions.map((a) => a.apiName)).toContain('add_task');
+    const bad = await t.api('POST', `/records/organization/${String(org['id'])}/actions/add_task`, { params: {} });
+    expect(bad.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('params');
+    const ran = await t.api('POST', `/records/organization/${String(org['id'])}/actions/add_task`, { params: { subject: 'Call' } });
+    expect(ran.statusCode, ran.body).toBe(200);
+    const taskId = (json(ran)['output'] as { taskId: string }).taskId;
+    const task = json(await t.api('GET', `/records/task/${taskId}`));
+    expect(task['subject']).toBe('Call — Globex');
+    const rows = await invocationsOf(t, 'add_task', (r) => r.length > 0);
+    expect(rows[0]).toMatchObject({ cause: 'action', outcome: 'ok', recordId: org['id'] });
+    expect(rows[0]!.logs[0]!.message).toBe('creating task for Globex as Test Admin');
+    expect(rows[0]!.cpuMs).toBeGreaterThan(0);
+    expect(rows[0]!.memoryBytes).toBeGreaterThan(0);
+  });
+
+  it('log errors with stacks mapped to the source lines and answer a problem naming the invocation', async () => {
+    await saveScript(t, {
+      apiName: 'throws',
+      label: 'Throws',
+      kind: 'action',
+      object: 'organization',
+      source: `interface Shape {
+  a: number;
+}
+export default function (ctx: ScriptContext, input: ActionInput) {
+  const shape: Shape = { a: 1 };
+  throw new RangeError('bad value ' + shape.a);
+}`,
+    });
+    const org = json(await create(t, 'organization', { name: 'Initech' }));
+    const ran = await t.api('POST', `/records/organization/${String(org['id'])}/actions/throws`, {});
+    expect(ran.statusCode).toBe(422);
+    const problem = json<{ invocationId: string; detail?: string; title?: string }>(ran);
+    expect(problem.invocationId).toBeTruthy();
+    const rows = await invocationsOf(t, 'throws', (r) => r.length > 0);
+    expect(rows[0]!.error).toMatchObject({ name: 'RangeError', message: 'bad value 1' });
+    // Line 6 of the TypeScript source, though the compiled JavaScript has no interface lines.
+    expect(rows[0]!.error!.stack).toContain('script.ts:6:');
+  });
+
+  it('reach no record of another tenant through ctx.records', async () => {
+    const foreign = json(await create(other, 'organization', { name: 'Secret Co' }));
+    await saveScript(t, {
+      apiName: 'peek',
+      label: 'Peek',
+      kind: 'action',
+      object: 'organization',
+      inputSchema: { type: 'object', properties: { id: { type: 'string' } } },
+      source: `export default async function (ctx: ScriptContext, input: ActionInput) {
+  const found = await ctx.records.query('organization', { filter: { field: 'name', op: 'eq', value: 'Secret Co' } });
+  try { await ctx.records.get('organization', String(input.params.id)); return { got: true, found: found.length }; }
+  catch (e) { return { got: false, error: String((e as Error).message), found: found.length }; }
+}`,
+    });
+    const mine = json(await create(t, 'organization', { name: 'Mine' }));
+    const ran = await t.api('POST', `/records/organization/${String(mine['id'])}/actions/peek`, { params: { id: foreign['id'] } });
+    expect(ran.statusCode, ran.body).toBe(200);
+    expect(json(ran)['output']).toMatchObject({ got: false, found: 0 });
+    expect(String((json(ran)['output'] as { error: string }).error)).toMatch(/no|not found/i);
+  });
+});
+
+describe('after-save triggers', () => {
+  it('run from the outbox after the commit, as the user who saved', async () => {
+    await saveScript(t, {
+      apiName: 'deal_won',
+      label: 'Deal follow-up',
+      kind: 'afterSave',
+      object: 'deal',
+      events: ['created'],
+      source: `export default async function (ctx: ScriptContext, input: AfterSaveInput) {
+  await ctx.records.create('task', { subject: 'Kick-off for ' + String(input.record?.name) });
+  return { by: ctx.user.id };
+}`,
+    });
+    const deal = json(await create(t, 'deal', { name: 'Big one' }));
+    const rows = await invocationsOf(t, 'deal_won', (r) => r.some((x) => x.recordId === deal['id']));
+    const run = rows.find((x) => x.recordId === deal['id'])!;
+    expect(run, JSON.stringify(run.error)).toMatchObject({ cause: 'afterSave', outcome: 'ok', output: { by: t.adminId } });
+    const tasks = json<{ data: { subject: string }[] }>(await t.api('GET', `/records/task?filter=${encodeURIComponent(JSON.stringify({ field: 'subject', op: 'eq', value: 'Kick-off for Big one' }))}`)).data;
+    expect(tasks).toHaveLength(1);
+    await t.api('DELETE', '/scripts/deal_won');
+  });
+});
+
+describe('settings and the test-run panel', () => {
+  it('hands secrets to scripts, never to the API or the log', async () => {
+    const put = await t.api('PUT', '/script-settings/crm.apiKey', { value: 'sk_live_9f8e7d6c', secret: true });
+    expect(put.statusCode, put.body).toBe(200);
+    const listed = json<{ data: { name: string; value: unknown }[] }>(await t.api('GET', '/script-settings')).data;
+    expect(listed.find((s) => s.name === 'crm.apiKey')!.value).toBeNull();
+    await saveScript(t, {
+      apiName: 'uses_secret',
+      label: 'Uses secret',
+      kind: 'action',
+      object: 'organization',
+      source: `export default async function (ctx: ScriptContext) {
+  const key = await ctx.config.get('crm.apiKey');
+  ctx.log.info('the key is', key);
+  throw new Error('failed with ' + String(key));
+}`,
+    });
+    const org = json(await create(t, 'organization', { name: 'Hooli' }));
+    const ran = await t.api('POST', `/records/organization/${String(org['id'])}/actions/uses_secret`, {});
+    expect(ran.statusCode).toBe(422);
+    expect(ran.body).not.toContain('sk_live_9f8e7d6c');
+    const rows = await invocationsOf(t, 'uses_secret', (r) => r.length > 0);
+    expect(JSON.stringify(rows)).not.toContain('sk_live_9f8e7d6c');
+    expect(rows[0]!.logs[0]!.message).toBe('the key is [secret]');
+  });
+
+  it('runs unsaved source against a chosen record and keeps none of its writes', async () => {
+    const org = json(await create(t, 'organization', { name: 'Test Target', employees: 5 }));
+    const response = await t.api('POST', '/scripts/add_task/test', {
+      recordId: org['id'],
+      params: { subject: 'Dry run' },
+      source: `export default async function (ctx: ScriptContext, input: ActionInput) {
+  await ctx.records.update('organization', input.recordId, { employees: 999 });
+  ctx.log.warn('updated', input.record.name);
+  return { taskId: 'none' };
+}`,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(json(response)).toMatchObject({ ok: true, output: { taskId: 'none' } });
+    expect((json(response)['logs'] as { message: string }[])[0]!.message).toBe('updated Test Target');
+    expect(json(await t.api('GET', `/records/organization/${String(org['id'])}`))['employees']).toBe(5);
+  });
+});
