@@ -6,6 +6,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import { BATCH_LIMIT, type BatchOperation, type DataService } from './data-service.ts';
 import { parseExpand, parseListRequest } from './list-request.ts';
 import { buildOpenApi } from './openapi.ts';
+import { bulkByFilter } from './bulk-by-filter.ts';
 import type { RequestContext } from './request-context.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
@@ -40,6 +41,23 @@ const Batch = Type.Object(
 const BatchQuery = Type.Object({ return: Type.Optional(Type.Union([Type.Literal('minimal'), Type.Literal('representation')])) }, { additionalProperties: false });
 const RecycleQuery = Type.Object(
   { object: Type.Optional(Type.String({ maxLength: 100 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+);
+const BulkUpdate = Type.Object(
+  {
+    filter: Type.Union([Type.String({ minLength: 1, maxLength: 20_000 }), Type.Object({}, { additionalProperties: true })]),
+    data: Type.Object({}, { additionalProperties: true }),
+    dryRun: Type.Optional(Type.Boolean()),
+    expectedCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+  },
+  { additionalProperties: false },
+);
+const BulkDelete = Type.Object(
+  {
+    filter: Type.Union([Type.String({ minLength: 1, maxLength: 20_000 }), Type.Object({}, { additionalProperties: true })]),
+    dryRun: Type.Optional(Type.Boolean()),
+    expectedCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+  },
   { additionalProperties: false },
 );
 const SearchQuery = Type.Object({ q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }, { additionalProperties: false });
@@ -121,6 +139,16 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     const results = await data.batch(ctx, object, (request.body as Static<typeof Batch>).operations as BatchOperation[], representation);
     if (representation) return { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) };
     return { results: results.map(({ id, version, action }) => ({ id, version, action })) };
+  });
+
+  // Every record a filter matches, through the save pipeline as one all-or-nothing batch; `dryRun` counts first.
+  app.post('/records/:object/update-by-filter', { schema: { params: ObjectParam, body: BulkUpdate } }, async (request) => {
+    const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    return bulkByFilter(data, ctx, object, 'update', request.body as Static<typeof BulkUpdate>);
+  });
+  app.post('/records/:object/delete-by-filter', { schema: { params: ObjectParam, body: BulkDelete } }, async (request) => {
+    const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    return bulkByFilter(data, ctx, object, 'delete', request.body as Static<typeof BulkDelete>);
   });
 
   app.get('/related/:object/:id', { schema: { params: RecordParams } }, async (request) => {
