@@ -15,6 +15,7 @@ export {
 } from './schemas/field-def.ts';
 export { IndexDef, ObjectDef, ObjectDraft, ObjectPatch } from './schemas/object-def.ts';
 export { LayoutDef, LayoutSection } from './schemas/layout-def.ts';
+export { FormulaOptions, RollupOptions, PicklistDependency, ValidationRule, LayoutRule, ExpressionSource } from './schemas/logic-def.ts';
 export { Snapshot } from './schemas/snapshot.ts';
 export { Operation, ChangeRequest, operationSchemas, type OperationName } from './schemas/operation.ts';
 export { metadataKindSchemas, type MetadataKind } from './schemas/metadata-kind-schemas.ts';

@@ -34,6 +34,9 @@ import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
 import { tenantRoutes } from './tenancy/tenant-routes.ts';
 import { savedViewRoutes } from './views/saved-views.ts';
+import { logicHooks } from './logic/logic-hooks.ts';
+import { tenantZones } from './logic/tenant-zones.ts';
+import { LogicRecompute, logicRecomputeRoutes } from './logic/logic-recompute.ts';
 
 export interface AppOptions {
   db: Database;
@@ -55,6 +58,7 @@ export interface App {
   data: DataService;
   auth: AuthService;
   backfills: SlotBackfill;
+  recomputes: LogicRecompute;
   graphql: GraphQLService;
   access: AccessService;
   sharing: SharingRules;
@@ -87,12 +91,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const sharing = new SharingRules(options.db);
   await sharing.start();
   hooks.afterWrite.push(sharing.hook());
+  // Default expressions, stored formulas, dependent picklists, layout and validation rules; roll-ups (ADR 0013).
+  const logic = logicHooks(tenantZones, (r) => app.log.warn({ ...r }, 'an expression could not be evaluated'));
+  hooks.beforeSave.push(logic.beforeSave);
+  hooks.afterWrite.push(logic.afterWrite);
   const data = new DataService(options.db, metadata, hooks, access);
   const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
   await metadata.start();
   await auth.start();
   const backfills = new SlotBackfill(options.db, metadata);
   await backfills.start();
+  const recomputes = new LogicRecompute(options.db, metadata);
+  await recomputes.start();
+  app.addHook('onClose', () => recomputes.stop());
   // Before the database closes: a batch in flight finishes, no other starts.
   app.addHook('onClose', () => backfills.stop());
   // GraphQL subscriptions hear of record changes from the outbox, so saves on any process reach them.
@@ -116,6 +127,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken, passwords: auth.passwords });
       await api.register(metadataRoutes, { metadata });
       await api.register(backfillRoutes, { db: options.db, metadata });
+      await api.register(logicRecomputeRoutes, { db: options.db, metadata });
       await api.register(recordRoutes, { metadata, data });
       await api.register(graphqlRoutes, { metadata, graphql, auth });
       await api.register(savedViewRoutes, { db: options.db, metadata });
@@ -127,5 +139,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills, graphql, access, sharing };
+  return { app, metadata, data, auth, backfills, recomputes, graphql, access, sharing };
 }

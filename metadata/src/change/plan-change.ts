@@ -31,8 +31,17 @@ export interface PlanContext {
   locale?: Locale;
 }
 
+/** What a deleted object's records become (deleteObject `records`), for the server to carry out in the change's transaction. */
+export interface ObjectRecordsAction {
+  objectId: string;
+  apiName: string;
+  records: 'keep' | 'delete' | 'refuse';
+  /** The operation, e.g. /operations/0. */
+  path: string;
+}
+
 export type PlanResult =
-  | { ok: true; next: Snapshot; diff: DiffEntry[]; dataChecks: DataCheck[] }
+  | { ok: true; next: Snapshot; diff: DiffEntry[]; dataChecks: DataCheck[]; objectRecords?: ObjectRecordsAction[] }
   | { ok: false; errors: MetadataError[] };
 
 const validateEnvelope = compileMetadataSchema(
@@ -106,7 +115,7 @@ export function planChange(snapshot: Snapshot, request: unknown, ctx: PlanContex
 
   const live = (check: DataCheck) =>
     next.objects.some((o) => o.id === check.objectId && o.fields.some((f) => f.id === check.fieldId && f.deletedAt === undefined));
-  return { ok: true, next, diff: diffSnapshots(snapshot, next), dataChecks: planner.checks.filter(live) };
+  return { ok: true, next, diff: diffSnapshots(snapshot, next), dataChecks: planner.checks.filter(live), objectRecords: planner.objectRecords };
 }
 
 /** Typed convenience for callers holding an already typed request. */
@@ -118,6 +127,7 @@ class Planner {
   /** Objects created by this request. */
   readonly created: string[] = [];
   readonly checks: DataCheck[] = [];
+  readonly objectRecords: ObjectRecordsAction[] = [];
   readonly #ctx: PlanContext;
 
   constructor(state: Snapshot, ctx: PlanContext) {
@@ -243,6 +253,7 @@ class Planner {
     this.state.objects.push(object);
     (draft.fields ?? []).forEach((fieldDraft, j) => object.fields.push(this.buildField(fieldDraft, object, `${base}/fields/${j}`)));
     for (const field of object.fields) resolveLogicRefs(field, object, this.state);
+    for (const rule of object.validationRules ?? []) if (rule.fieldId !== undefined) rule.fieldId = findField(object, rule.fieldId)?.id ?? rule.fieldId;
 
     if (draft.nameFieldId !== undefined) {
       object.nameFieldId = this.field(object, draft.nameFieldId, `${base}/nameFieldId`)?.id ?? draft.nameFieldId;
@@ -325,8 +336,9 @@ class Planner {
       this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is looked up by ${dependents.map((d) => `'${d.label}'`).join(', ')}`, dependents);
       return;
     }
-    // Its own layouts go with it; its records stay stored under the object id, so restoring
-    // an earlier revision brings them back.
+    // Its own layouts go with it. Its records stay stored under the object id unless the request
+    // says otherwise, so restoring an earlier revision brings them back.
+    this.objectRecords.push({ objectId: object.id, apiName: object.apiName, records: op.records ?? 'keep', path });
     this.state.objects = this.state.objects.filter((o) => o.id !== object.id);
     this.state.layouts = this.state.layouts.filter((l) => l.objectId !== object.id);
   }
@@ -423,6 +435,12 @@ class Planner {
     const field = this.field(object, op.field, `${path}/field`, true);
     if (!field) return;
     if (field.deletedAt !== undefined) return this.fail(`${path}/field`, 'already_deleted', `field '${field.apiName}' is already deleted`);
+    if (op.removeFromLayouts) {
+      for (const layout of this.state.layouts) {
+        if (layout.objectId !== object.id) continue;
+        layout.sections = layout.sections.map((section) => ({ ...section, fields: section.fields.filter((f) => f.fieldId !== field.id) }));
+      }
+    }
     const dependents = [...this.fieldDependents(object, field), ...logicDependents(this.state, object.id, field.id)];
     if (dependents.length) {
       const list = dependents.map((d) => `${d.kind} '${d.label}'`).join(', ');

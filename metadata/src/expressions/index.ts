@@ -26,3 +26,12 @@ export { expressionLimits } from './limits.ts';
 export { functions as expressionFunctions, specialFunctions as expressionSpecialFunctions, type FunctionDef } from './functions.ts';
 export { T as exprTypes, typeName, formulaResultTypes, type ExprType, type FormulaResultType } from './types.ts';
 export { isValidTimeZone } from './values.ts';
+export {
+  modelExpressions,
+  compileModelExpression,
+  logicDependents,
+  followFieldRename,
+  defaultResultType,
+  checkFieldLogic,
+  type ModelExpression,
+} from './model-expressions.ts';

@@ -185,8 +185,9 @@ export function checkFieldLogic(field: FieldDef, object: ObjectDef, snapshot: Sn
       if (r.ok) {
         const refs = r.expression.references;
         if (refs.related.length) fail('formula/expression', 'invalid_expression', 'a formula reads the record itself: fields of related records change without it; use a validation rule or a workflow instead');
-        if (field.formula.stored && (refs.user || refs.clock)) {
-          fail('formula/stored', 'invalid_expression', 'a stored formula cannot use user, today() or now(): its stored value would go stale; compute it on read');
+        if (refs.user) fail('formula/expression', 'invalid_expression', 'a formula field shows one value to everyone: it cannot use user (a validation rule or layout rule can)');
+        else if (field.formula.stored && refs.clock) {
+          fail('formula/stored', 'invalid_expression', 'a stored formula cannot use today() or now(): its stored value would go stale; compute it on read');
         }
       }
     }

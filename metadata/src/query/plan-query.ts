@@ -110,7 +110,7 @@ class QueryPlanner {
     if (!resolved) return undefined;
     const operator = op as FilterOperator;
     const { field } = resolved;
-    const allowed = field.id === 'id' ? equalityOps : operatorsByType[field.type];
+    const allowed = field.id === 'id' ? equalityOps : fieldType(field).filterOperators;
     if (!allowed.includes(operator)) {
       return this.fail('filter', ref, 'operator_not_allowed', `'${operator}' does not apply to ${field.type} field '${ref}' (use ${allowed.join(', ')})`, `${path}/op`);
     }

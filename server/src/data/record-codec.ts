@@ -1,5 +1,6 @@
 import { fromStoredValue, systemFieldIds, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { TenantModel } from './tenant-model.ts';
+import { applyReadFormulas } from '../logic/read-formulas.ts';
 
 /** A record row as stored: values keyed by field id, picklists by value id. */
 export interface RecordRow {
@@ -37,6 +38,7 @@ export function toApiRecord(model: TenantModel, object: ObjectDef, row: RecordRo
     if (systemFieldIds.has(field.id)) continue;
     out[field.apiName] = fromStoredValue(field, row.data[field.id]) ?? null;
   }
+  applyReadFormulas(model, object, row.data, out, select);
   return out;
 }
 

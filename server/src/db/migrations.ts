@@ -646,6 +646,29 @@ create table script_setting (
 ${['script', 'script_version', 'script_invocation', 'script_setting'].map((t) => tenantIsolation(t)).join('\n')}
 grant select, insert, update, delete on script, script_version, script_invocation, script_setting to protean_app;`,
   },
+  {
+    id: 30,
+    name: 'background recompute of stored formulas and roll-ups',
+    // ADR 0013: one row per stored formula or roll-up whose definition changed; each batch writes
+    // its progress in its own transaction, and a server picks up unfinished ones at start.
+    sql: `
+create table logic_recompute (
+  tenant_id uuid not null references tenant (id),
+  object_id text not null,
+  field_id text not null,
+  definition text not null,
+  total bigint not null default 0,
+  done bigint not null default 0,
+  last_id uuid,
+  status text not null check (status in ('running', 'done', 'cancelled')),
+  started_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, object_id, field_id)
+);
+create index logic_recompute_running on logic_recompute (tenant_id) where status = 'running';
+${tenantIsolation('logic_recompute')}
+grant select, insert, update, delete on logic_recompute to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

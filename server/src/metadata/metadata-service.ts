@@ -149,7 +149,7 @@ export class MetadataService {
       if (!planned.ok) {
         throw validationError(
           `The change was refused: ${planned.errors.length} problem${planned.errors.length === 1 ? '' : 's'}`,
-          planned.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}) })),
+          planned.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}), ...(e.position ? { position: e.position } : {}) })),
         );
       }
       const revision = tenant.current_revision + 1;

@@ -1,0 +1,176 @@
+import { literal } from '../data/sql/field-sql.ts';
+import { slotOf, writeSlotOf, type ObjectDef } from '@protean/metadata';
+import type { Queryable } from '../db/database.ts';
+import type { SaveEvent } from '../data/save-hooks.ts';
+import type { RollupTarget } from './object-logic.ts';
+
+/*
+ * Roll-ups are kept exact under concurrent child writes by the parent's row lock: a child's
+ * change reaches its parent as one UPDATE whose new value is computed by Postgres from the row's
+ * current value (count and sum: add the change; min and max: keep the better one). A second
+ * transaction's UPDATE waits for the first to commit and then applies to the committed value.
+ * Only when the child holding a min or max leaves does the parent get recomputed from its
+ * children, after taking the same lock, so the scan sees every committed child.
+ */
+
+interface Contribution {
+  parentId: string;
+  /** The child's summed value (count: 1) while it counts, as JSON text for exact numeric arithmetic. */
+  value: string | null;
+}
+
+function contribution(target: RollupTarget, data: Readonly<Record<string, unknown>> | undefined, timeZone: string): Contribution | null {
+  if (!data) return null;
+  const parentId = data[target.lookupFieldId];
+  if (typeof parentId !== 'string') return null;
+  // The filter reads only the child's own stored fields (checked when the roll-up was saved).
+  if (target.filter && !target.filter.test({ record: data, timeZone })) return null;
+  if (target.function === 'count') return { parentId, value: '1' };
+  const v = data[target.summedFieldId!];
+  if (v === undefined || v === null) return target.function === 'sum' ? null : { parentId, value: null };
+  return { parentId, value: typeof v === 'number' ? String(v) : JSON.stringify(v) };
+}
+
+function slotAssignment(parent: ObjectDef, target: RollupTarget, valueSql: string): string {
+  const slot = writeSlotOf(parent, target.field.id);
+  if (!slot) return '';
+  if (slot.startsWith('n')) return `, ix_${slot} = (${valueSql} #>> '{}')::float8`;
+  if (slot.startsWith('d')) return `, ix_${slot} = (case when length(${valueSql} #>> '{}') = 10 then (${valueSql} #>> '{}') || 'T00:00:00Z' else ${valueSql} #>> '{}' end)::timestamptz`;
+  return '';
+}
+
+export async function updateRollups(event: SaveEvent, targets: RollupTarget[]): Promise<void> {
+  const tenantId = event.ctx.principal.tenantId;
+  const tx = event.scope.tx;
+  for (const target of targets) {
+    const deltas = new Map<string, { add: string[]; sub: string[]; candidates: string[]; removedValues: (string | null)[] }>();
+    const entry = (id: string) => {
+      let e = deltas.get(id);
+      if (!e) deltas.set(id, (e = { add: [], sub: [], candidates: [], removedValues: [] }));
+      return e;
+    };
+    for (const draft of event.records) {
+      const before = event.action === 'create' || event.action === 'restore' ? null : contribution(target, draft.previous ?? (event.action === 'delete' ? draft.data : undefined), 'UTC');
+      const after = event.action === 'delete' ? null : contribution(target, draft.data, 'UTC');
+      if (before && after && before.parentId === after.parentId && before.value === after.value) continue;
+      if (before) {
+        const e = entry(before.parentId);
+        if (before.value !== null) e.sub.push(before.value);
+        e.removedValues.push(before.value);
+      }
+      if (after) {
+        const e = entry(after.parentId);
+        if (after.value !== null) {
+          e.add.push(after.value);
+          e.candidates.push(after.value);
+        }
+      }
+    }
+    // Parents in id order, so two transactions touching the same parents never wait on each other in a circle.
+    for (const parentId of [...deltas.keys()].sort()) {
+      const d = deltas.get(parentId)!;
+      if (target.function === 'count' || target.function === 'sum') {
+        if (d.add.length === 0 && d.sub.length === 0) continue;
+        const value = `to_jsonb(coalesce((data->>$4)::numeric, 0) + (select coalesce(sum(x::numeric), 0) from unnest($5::text[]) x) - (select coalesce(sum(x::numeric), 0) from unnest($6::text[]) x))`;
+        await tx.query(
+          `update record set data = jsonb_set(data, array[$4], ${value})${slotAssignment(target.parent, target, value)}
+            where tenant_id = $1 and object_id = $2 and id = $3`,
+          [tenantId, target.parent.id, parentId, target.field.id, d.add, d.sub],
+        );
+        continue;
+      }
+      const current = (await tx.query<{ v: unknown }>('select data->$4 as v from record where tenant_id = $1 and object_id = $2 and id = $3 for no key update', [tenantId, target.parent.id, parentId, target.field.id]))[0];
+      if (!current) continue;
+      const held = current.v === null || current.v === undefined ? null : typeof current.v === 'number' ? String(current.v) : JSON.stringify(current.v);
+      // The extreme left with a child: only a scan of the children can say what the new one is.
+      if (held !== null && d.removedValues.some((v) => v !== null && compareRollup(v, held) === 0)) {
+        await recomputeRollup(tx, tenantId, target, [parentId]);
+        continue;
+      }
+      let best = held;
+      for (const c of d.candidates) if (best === null || (target.function === 'min' ? compareRollup(c, best) < 0 : compareRollup(c, best) > 0)) best = c;
+      if (best !== held) await writeValue(tx, tenantId, target, parentId, best);
+    }
+  }
+}
+
+function compareRollup(a: string, b: string): number {
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function writeValue(tx: Queryable, tenantId: string, target: RollupTarget, parentId: string, value: string | null): Promise<void> {
+  const v = `$4::jsonb`;
+  await tx.query(
+    `update record set data = case when $4::jsonb is null then data - $5 else jsonb_set(data, array[$5], ${v}) end${slotAssignment(target.parent, target, v)}
+      where tenant_id = $1 and object_id = $2 and id = $3`,
+    [tenantId, target.parent.id, parentId, value === null ? null : value, target.field.id],
+  );
+}
+
+/**
+ * Recomputes a roll-up of some parents from their children (a new or changed definition, or a
+ * min/max whose child left). Locks the parents first, so children committed meanwhile are seen.
+ */
+export async function recomputeRollup(tx: Queryable, tenantId: string, target: RollupTarget, parentIds: string[]): Promise<void> {
+  if (parentIds.length === 0) return;
+  const sorted = [...parentIds].sort();
+  await tx.query('select id from record where tenant_id = $1 and object_id = $2 and id = any($3::uuid[]) order by id for no key update', [tenantId, target.parent.id, sorted]);
+  const values = new Map<string, string | null>(sorted.map((id) => [id, target.function === 'count' || target.function === 'sum' ? '0' : null]));
+  const children = childrenOf(target);
+  if (!target.filter) {
+    const summed = literal(target.summedFieldId ?? '');
+    const agg =
+      target.function === 'count' ? 'count(*)::text'
+      : target.function === 'sum' ? `coalesce(sum((c.data->>${summed})::numeric), 0)::text`
+      : numericRollup(target) ? `${target.function}((c.data->>${summed})::numeric)::text`
+      : `${target.function}(c.data->>${summed})`;
+    const rows = await tx.query<{ target_id: string; v: string | null }>(`select ${children.parent} as target_id, ${agg} as v ${children.from} group by 1`, [tenantId, target.child.id, sorted]);
+    for (const r of rows) values.set(r.target_id, decodeExtreme(target, r.v));
+  } else {
+    const rows = await tx.query<{ target_id: string; data: Record<string, unknown> }>(`select ${children.parent} as target_id, c.data ${children.from}`, [tenantId, target.child.id, sorted]);
+    const sums = new Map<string, number>();
+    for (const r of rows) {
+      const c = contribution(target, r.data, 'UTC');
+      if (!c || c.value === null) continue;
+      if (target.function === 'count' || target.function === 'sum') {
+        sums.set(r.target_id, (sums.get(r.target_id) ?? 0) + Number(c.value));
+      } else {
+        const best = values.get(r.target_id) ?? null;
+        if (best === null || (target.function === 'min' ? compareRollup(c.value, best) < 0 : compareRollup(c.value, best) > 0)) values.set(r.target_id, c.value);
+      }
+    }
+    for (const [id, sum] of sums) values.set(id, String(sum));
+  }
+  for (const id of sorted) await writeValue(tx, tenantId, target, id, values.get(id) ?? null);
+}
+
+/**
+ * The live children of some parents ($1 tenant, $2 child object, $3 parent ids): through the
+ * lookup's index slot when it has one, else through the link table (lookups are in one or the other).
+ */
+function childrenOf(target: RollupTarget): { parent: string; from: string } {
+  const slot = slotOf(target.child, target.lookupFieldId);
+  if (slot) {
+    return { parent: `c.ix_${slot}::uuid`, from: `from record c where c.tenant_id = $1 and c.object_id = $2 and c.ix_${slot} = any($3::text[]) and c.deleted_at is null` };
+  }
+  return {
+    parent: 'l.target_id',
+    from: `from record_link l join record c on c.tenant_id = l.tenant_id and c.id = l.source_id
+      where l.tenant_id = $1 and c.object_id = $2 and l.field_id = ${literal(target.lookupFieldId)} and l.target_id = any($3::uuid[]) and c.deleted_at is null`,
+  };
+}
+
+/** min and max of dates and date-times compare their ISO text; of numbers, their numeric value. */
+function numericRollup(target: RollupTarget): boolean {
+  return (target.field.rollup?.resultType ?? 'number') === 'number';
+}
+
+/** An aggregate's text → the JSON text stored (dates as JSON strings). */
+function decodeExtreme(target: RollupTarget, v: string | null): string | null {
+  if (v === null) return null;
+  if (target.function === 'count' || target.function === 'sum' || numericRollup(target)) return v;
+  return JSON.stringify(v);
+}

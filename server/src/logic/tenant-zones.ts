@@ -1,0 +1,28 @@
+import type { Queryable } from '../db/database.ts';
+
+/** How long a tenant's time zone is trusted before it is read again (a settings change shows within this). */
+const TTL_MS = 30_000;
+
+/**
+ * Each tenant's time zone, for today() and date parts in expressions. Read inside the caller's
+ * transaction and kept briefly; `cached` serves synchronous readers (formulas computed on read).
+ */
+export class TenantZones {
+  readonly #zones = new Map<string, { zone: string; at: number }>();
+
+  async of(q: Queryable, tenantId: string): Promise<string> {
+    const hit = this.#zones.get(tenantId);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.zone;
+    const [row] = await q.query<{ zone: string | null }>('select time_zone as zone from tenant where id = $1', [tenantId]);
+    const zone = row?.zone ?? 'UTC';
+    this.#zones.set(tenantId, { zone, at: Date.now() });
+    return zone;
+  }
+
+  cached(tenantId: string): string {
+    return this.#zones.get(tenantId)?.zone ?? 'UTC';
+  }
+}
+
+/** The process's cache: saves fill it, formulas computed on read use it. */
+export const tenantZones = new TenantZones();

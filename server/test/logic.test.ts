@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+type Problem = { field: string; code: string; message: string; index?: number; rule?: string };
+
+async function expectStatus(response: { statusCode: number; body: string }, status: number) {
+  expect(response.statusCode, response.body).toBe(status);
+  return JSON.parse(response.body || 'null') as Record<string, unknown>;
+}
+
+const invoice = {
+  op: 'createObject',
+  object: {
+    apiName: 'invoice',
+    labels: { en: { singular: 'Invoice', plural: 'Invoices' } },
+    fields: [
+      { apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true },
+      { apiName: 'amount', type: 'currency', labels: { en: 'Amount' } },
+      { apiName: 'discount', type: 'percent', labels: { en: 'Discount' } },
+      { apiName: 'reason', type: 'text', labels: { en: 'Reason' } },
+      { apiName: 'due', type: 'date', labels: { en: 'Due' }, required: true, defaultExpression: 'addDays(today(), 30)' },
+      { apiName: 'channel', type: 'picklist', labels: { en: 'Channel' }, values: [{ apiName: 'web', labels: { en: 'Web' } }, { apiName: 'shop', labels: { en: 'Shop' } }] },
+      { apiName: 'source', type: 'picklist', labels: { en: 'Source' }, values: [{ apiName: 'ad', labels: { en: 'Ad' } }, { apiName: 'walk_in', labels: { en: 'Walk-in' } }], dependsOn: { fieldId: 'channel', map: { web: ['ad'], shop: ['walk_in'] } } },
+      { apiName: 'net', type: 'formula', labels: { en: 'Net' }, formula: { expression: 'amount * (1 - coalesce(discount, 0) / 100)', resultType: 'number', stored: true } },
+      { apiName: 'overdue', type: 'formula', labels: { en: 'Overdue' }, formula: { expression: 'due < today()', resultType: 'boolean', stored: false } },
+    ],
+    validationRules: [
+      { apiName: 'discount_reason', condition: 'discount > 20 && isBlank(reason)', message: { en: 'A discount over 20% on this {customer} invoice needs a reason', 'zh-CN': '折扣超过20%需要理由' }, fieldId: 'reason' },
+      { apiName: 'ratio', condition: 'amount / discount > 1000', message: { en: 'ratio too high' } },
+    ],
+  },
+};
+
+async function tenantWithInvoice(): Promise<TestTenant> {
+  const t = await createTestTenant(h, 'logic');
+  await expectStatus(await t.api('POST', '/metadata/changes', { operations: [invoice] }), 200);
+  return t;
+}
+
+describe('declarative logic in the save pipeline', () => {
+  it('answers every broken rule of a create at once, with field and reason, and writes nothing', async () => {
+    const t = await tenantWithInvoice();
+    const r = await t.api('POST', '/records/invoice', { name: 'Bad', amount: 100, discount: 25, channel: 'web', source: 'walk_in' });
+    const body = await expectStatus(r, 422);
+    const errors = body['errors'] as Problem[];
+    expect(errors).toEqual(expect.arrayContaining([
+      expect.objectContaining({ field: 'reason', code: 'validationRule', rule: 'discount_reason' }),
+      expect.objectContaining({ field: 'source', code: 'dependentValue' }),
+    ]));
+    expect(errors.find((e) => e.rule === 'discount_reason')!.message).toBe('A discount over 20% on this customer invoice needs a reason');
+    const list = json<{ data: unknown[] }>(await t.api('GET', '/records/invoice'));
+    expect(list.data).toHaveLength(0);
+  });
+
+  it('fills default expressions, stores formulas (filterable, sortable) and computes on-read formulas', async () => {
+    const t = await tenantWithInvoice();
+    const created = await expectStatus(await t.api('POST', '/records/invoice', { name: 'A', amount: 200, discount: 10, channel: 'shop', source: 'walk_in' }), 201);
+    const today = new Date();
+    const due = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 30)).toISOString().slice(0, 10);
+    expect(created).toMatchObject({ net: 180, due, overdue: false });
+    await expectStatus(await t.api('POST', '/records/invoice', { name: 'B', amount: 50, due: '2020-01-01' }), 201);
+    await expectStatus(await t.api('POST', '/records/invoice', { name: 'C', amount: 1000, discount: 50, reason: 'partner' }), 201);
+    const filter = encodeURIComponent(JSON.stringify({ field: 'net', op: 'gte', value: 100 }));
+    const listed = await t.api('GET', `/records/invoice?filter=${filter}&sort=-net`);
+    expect(listed.statusCode, listed.body).toBe(200);
+    const list = json<{ data: { name: string; net: number; overdue: boolean }[] }>(listed);
+    expect(list.data.map((r) => [r.name, r.net])).toEqual([['C', 500], ['A', 180]]);
+    const b = json<{ data: { name: string; overdue: boolean }[] }>(await t.api('GET', `/records/invoice?sort=name`)).data.find((r) => r.name === 'B');
+    expect(b?.overdue).toBe(true);
+    // An update recomputes the stored formula; the formula itself cannot be written.
+    const id = String(created['id']);
+    expect(await expectStatus(await t.api('PATCH', `/records/invoice/${id}`, { amount: 300 }), 200)).toMatchObject({ net: 270 });
+    await expectStatus(await t.api('PATCH', `/records/invoice/${id}`, { net: 1 }), 422);
+  });
+
+  it('refuses a batch whose items break rules, pointing at each item, and saves none of it', async () => {
+    const t = await tenantWithInvoice();
+    const r = await t.api('POST', '/records/invoice/batch', { operations: [
+      { op: 'create', data: { name: 'ok', amount: 10 } },
+      { op: 'create', data: { name: 'bad', amount: 10, discount: 30 } },
+    ] });
+    const errors = (await expectStatus(r, 422))['errors'] as Problem[];
+    expect(errors).toEqual([expect.objectContaining({ index: 1, field: 'reason', rule: 'discount_reason' })]);
+    expect(json<{ data: unknown[] }>(await t.api('GET', '/records/invoice')).data).toHaveLength(0);
+  });
+
+  it('reports a rule that cannot be evaluated (division by zero) as a 422 naming the rule, never as a 500 or a write', async () => {
+    const t = await tenantWithInvoice();
+    const errors = (await expectStatus(await t.api('POST', '/records/invoice', { name: 'Z', amount: 10, discount: 0 }), 422))['errors'] as Problem[];
+    expect(errors[0]).toMatchObject({ code: 'validationRule' });
+    expect(errors[0]!.message).toContain('validation rule ratio could not be evaluated: division by zero');
+    expect(json<{ data: unknown[] }>(await t.api('GET', '/records/invoice')).data).toHaveLength(0);
+  });
+
+  it('enforces layout rules on the server: required and read-only while their condition holds', async () => {
+    const t = await tenantWithInvoice();
+    const layouts = json<{ layouts: { id: string; objectId: string; name: string; sections: unknown[] }[]; objects: { id: string; apiName: string }[] }>(await t.api('GET', '/metadata/snapshot'));
+    const objectId = layouts.objects.find((o) => o.apiName === 'invoice')!.id;
+    const layout = layouts.layouts.find((l) => l.objectId === objectId)!;
+    await expectStatus(await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, rules: [
+      { when: 'amount > 500', action: 'require', fieldIds: ['reason'] },
+      { when: "channel == 'shop'", action: 'readOnly', fieldIds: ['amount'] },
+    ] }), 200);
+    const refused = (await expectStatus(await t.api('POST', '/records/invoice', { name: 'Big', amount: 900 }), 422))['errors'] as Problem[];
+    expect(refused).toEqual([expect.objectContaining({ field: 'reason', code: 'required' })]);
+    const shop = await expectStatus(await t.api('POST', '/records/invoice', { name: 'Shop', amount: 10, channel: 'shop' }), 201);
+    const locked = (await expectStatus(await t.api('PATCH', `/records/invoice/${String(shop['id'])}`, { amount: 20 }), 422))['errors'] as Problem[];
+    expect(locked).toEqual([expect.objectContaining({ field: 'amount', code: 'readOnly' })]);
+    await expectStatus(await t.api('PATCH', `/records/invoice/${String(shop['id'])}`, { name: 'Shop 2' }), 200);
+  });
+
+  it('refuses bad logic at save with the position of the problem, and deleting a field a formula uses', async () => {
+    const t = await tenantWithInvoice();
+    const bad = await expectStatus(await t.api('POST', '/metadata/objects/invoice/fields', { apiName: 'x', type: 'formula', labels: { en: 'x' }, formula: { expression: "amount + 'a'", resultType: 'number', stored: true } }), 422);
+    expect(JSON.stringify(bad)).toContain('"position":{"start":0,"end":12,"line":1,"column":1}');
+    const removal = await t.api('DELETE', '/metadata/objects/invoice/fields/discount');
+    expect(removal.statusCode).toBeGreaterThanOrEqual(400);
+    expect(removal.statusCode).toBeLessThan(500);
+    expect(removal.body).toContain('formula invoice.net');
+    expect(removal.body).toContain('validation rule invoice.discount_reason');
+  });
+
+  it('recomputes a changed stored formula for existing records in the background, with progress', async () => {
+    const t = await tenantWithInvoice();
+    const ops = Array.from({ length: 450 }, (_, i) => ({ op: 'create', data: { name: `R${i}`, amount: i } }));
+    await expectStatus(await t.api('POST', '/records/invoice/batch', { operations: ops }), 200);
+    await expectStatus(await t.api('PATCH', '/metadata/objects/invoice/fields/net', { formula: { expression: 'amount * 2', resultType: 'number', stored: true } }), 200);
+    await h.server.recomputes.settled();
+    const progress = json<{ field: string; done: number; total: number; status: string }[]>(await t.api('GET', '/metadata/logic-recomputes'));
+    expect(progress.find((p) => p.field === 'net')).toMatchObject({ status: 'done', done: 450, total: 450 });
+    const filter = encodeURIComponent(JSON.stringify({ field: 'net', op: 'eq', value: 898 }));
+    const found = json<{ data: { name: string }[] }>(await t.api('GET', `/records/invoice?filter=${filter}`));
+    expect(found.data.map((r) => r.name)).toEqual(['R449']);
+  });
+});
+
+describe('roll-up summaries', () => {
+  const account = {
+    op: 'createObject',
+    object: { apiName: 'account', labels: { en: { singular: 'Account', plural: 'Accounts' } }, fields: [{ apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true }] },
+  };
+  const order = {
+    op: 'createObject',
+    object: {
+      apiName: 'order',
+      labels: { en: { singular: 'Order', plural: 'Orders' } },
+      fields: [
+        { apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true },
+        { apiName: 'account', type: 'lookup', labels: { en: 'Account' }, lookup: { objectId: 'account', onDelete: 'restrict', relationshipName: 'orders' } },
+        { apiName: 'total', type: 'currency', labels: { en: 'Total' } },
+        { apiName: 'open', type: 'boolean', labels: { en: 'Open' } },
+      ],
+    },
+  };
+  const rollups = [
+    { op: 'createField', object: 'account', field: { apiName: 'order_count', type: 'rollup', labels: { en: 'Orders' }, rollup: { childObjectId: 'order', lookupFieldId: 'account', function: 'count' } } },
+    { op: 'createField', object: 'account', field: { apiName: 'open_total', type: 'rollup', labels: { en: 'Open total' }, rollup: { childObjectId: 'order', lookupFieldId: 'account', function: 'sum', fieldId: 'total', filter: 'open == true' } } },
+    { op: 'createField', object: 'account', field: { apiName: 'biggest', type: 'rollup', labels: { en: 'Biggest' }, rollup: { childObjectId: 'order', lookupFieldId: 'account', function: 'max', fieldId: 'total' } } },
+  ];
+
+  it('keeps count, filtered sum and max current as children are created, changed, moved and deleted', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order, ...rollups] }), 200);
+    const a = String((await expectStatus(await t.api('POST', '/records/account', { name: 'A' }), 201))['id']);
+    const b = String((await expectStatus(await t.api('POST', '/records/account', { name: 'B' }), 201))['id']);
+    const o1 = String((await expectStatus(await t.api('POST', '/records/order', { name: 'o1', account: a, total: 10.1, open: true }), 201))['id']);
+    const o2 = String((await expectStatus(await t.api('POST', '/records/order', { name: 'o2', account: a, total: 20.2, open: true }), 201))['id']);
+    await expectStatus(await t.api('POST', '/records/order', { name: 'o3', account: a, total: 5, open: false }), 201);
+    const get = async (id: string) => json<Record<string, unknown>>(await t.api('GET', `/records/account/${id}`));
+    expect(await get(a)).toMatchObject({ order_count: 3, open_total: 30.3, biggest: 20.2 });
+    await expectStatus(await t.api('PATCH', `/records/order/${o1}`, { open: false }), 200);
+    expect(await get(a)).toMatchObject({ order_count: 3, open_total: 20.2, biggest: 20.2 });
+    await expectStatus(await t.api('PATCH', `/records/order/${o2}`, { account: b }), 200);
+    expect(await get(a)).toMatchObject({ order_count: 2, open_total: 0, biggest: 10.1 });
+    expect(await get(b)).toMatchObject({ order_count: 1, open_total: 20.2, biggest: 20.2 });
+    await expectStatus(await t.api('DELETE', `/records/order/${o2}`), 204);
+    expect(await get(b)).toMatchObject({ order_count: 0, open_total: 0, biggest: null });
+  });
+
+  it('stays exact under concurrent child writes to one parent', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order, ...rollups] }), 200);
+    const a = String((await expectStatus(await t.api('POST', '/records/account', { name: 'A' }), 201))['id']);
+    const writers = 24;
+    const results = await Promise.all(Array.from({ length: writers }, (_, i) => t.api('POST', '/records/order', { name: `c${i}`, account: a, total: i + 0.5, open: true })));
+    for (const r of results) expect(r.statusCode, r.body).toBe(201);
+    const parent = json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`));
+    const sum = Array.from({ length: writers }, (_, i) => i + 0.5).reduce((x, y) => x + y, 0);
+    expect(parent).toMatchObject({ order_count: writers, open_total: sum, biggest: writers - 0.5 });
+    // Deletes racing each other come out exact too.
+    const ids = results.map((r) => String(json(r)['id']));
+    await Promise.all(ids.slice(0, 10).map((id) => t.api('DELETE', `/records/order/${id}`)));
+    const after = json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`));
+    expect(after).toMatchObject({ order_count: writers - 10, open_total: sum - Array.from({ length: 10 }, (_, i) => i + 0.5).reduce((x, y) => x + y, 0), biggest: writers - 0.5 });
+  });
+
+  it('computes a roll-up defined over existing children', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order] }), 200);
+    const a = String((await expectStatus(await t.api('POST', '/records/account', { name: 'A' }), 201))['id']);
+    for (let i = 0; i < 5; i++) await expectStatus(await t.api('POST', '/records/order', { name: `o${i}`, account: a, total: 2, open: i % 2 === 0 }), 201);
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: rollups }), 200);
+    await h.server.recomputes.settled();
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ order_count: 5, open_total: 6, biggest: 2 });
+  });
+});
