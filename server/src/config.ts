@@ -13,6 +13,16 @@ export interface Config {
   operatorToken: string | undefined;
   secureCookies: boolean;
   passwordCost: PasswordCost;
+  /** Requests per minute per tenant and per API key (ADR 0012). */
+  rateLimits: { perTenant: number; perApiKey: number };
+}
+
+function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number of requests per minute, not ${raw}`);
+  return value;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -32,5 +42,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorToken: env['PROTEAN_OPERATOR_TOKEN'] || undefined,
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
     passwordCost: cost,
+    rateLimits: { perTenant: perMinute(env, 'PROTEAN_RATE_LIMIT_TENANT', 600_000), perApiKey: perMinute(env, 'PROTEAN_RATE_LIMIT_API_KEY', 300_000) },
   };
 }

@@ -18,6 +18,7 @@ const server = await buildApp({
   operatorToken: config.operatorToken,
   secureCookies: config.secureCookies,
   passwordCost: config.passwordCost,
+  rateLimits: config.rateLimits,
   logger: process.env['PROTEAN_LOG'] === '1',
 });
 const demo = config.demo ? await ensureDemoWorkspace(db, server) : undefined;

@@ -9,7 +9,8 @@ export interface RateLimits {
   perApiKey: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { perTenant: 6_000, perApiKey: 1_200 };
+// High enough that no interactive use or ordinary integration meets them; a deployment sets its own.
+export const DEFAULT_RATE_LIMITS: RateLimits = { perTenant: 600_000, perApiKey: 300_000 };
 const WINDOW_MS = 60_000;
 const MAX_BUCKETS = 100_000;
 

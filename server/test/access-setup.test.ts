@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type App } from '../src/app.ts';
+import { redactEventPayload } from '../src/access/record-access.ts';
+import { migrate } from '../src/db/migrations.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { createTenant } from '../src/tenancy/tenant-service.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let a: TestTenant;
+let std: { id: string; key: string };
+
+async function newUser(tenant: TestTenant, name: string, profile: string): Promise<{ id: string; key: string }> {
+  const r = await tenant.api('POST', '/users', { email: `${name}-${tenant.slug}@example.com`, name, role: profile, password: 'correct horse battery' });
+  expect(r.statusCode, r.body).toBe(201);
+  const id = json<{ id: string }>(r).id;
+  return { id, key: (await h.server.auth.createApiKey(tenant.id, id, name)).key };
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  a = await createTestTenant(h, 'acl-setup');
+  std = await newUser(a, 'Sam', 'standard');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('Setup rights come from permission sets', () => {
+  it('a standard user may work with records but not change the model, terms, users or access', async () => {
+    const as = (method: string, path: string, body?: unknown) => call(h, std.key, method, path, body);
+    expect((await as('POST', '/records/organization', { name: 'Sam’s org' })).statusCode).toBe(201);
+    expect((await as('POST', '/metadata/changes', { message: 'x', operations: [] })).statusCode).toBe(403);
+    expect((await as('PUT', '/metadata/terms/customer', { labels: { en: { singular: 'Patient', plural: 'Patients' } } })).statusCode).toBe(403);
+    expect((await as('GET', '/users')).statusCode).toBe(403);
+    expect((await as('GET', '/access/permission-sets')).statusCode).toBe(403);
+    const me = json<{ setup: Record<string, boolean>; objects: Record<string, { create: boolean; modifyAll: boolean }> }>(await as('GET', '/access/me'));
+    expect(me.setup).toEqual({ model: false, terms: false, users: false, keys: false, access: false });
+    expect(me.objects['organization']).toMatchObject({ create: true, modifyAll: false });
+  });
+
+  it('a profile made of a set with the model right opens the model, and nothing else of Setup', async () => {
+    const set = json<{ id: string }>(
+      await a.api('POST', '/access/permission-sets', { key: 'modeler', name: 'Modeler', grants: { objects: { '*': { read: true } }, fields: {}, setup: { model: true } } }),
+    );
+    expect((await a.api('POST', '/access/profiles', { key: 'modeler', name: 'Modeler', permissionSetIds: [set.id] })).statusCode).toBe(201);
+    const modeler = await newUser(a, 'Mo', 'modeler');
+    const as = (method: string, path: string, body?: unknown) => call(h, modeler.key, method, path, body);
+    const change = await as('POST', '/metadata/changes', { message: 'add a field', operations: [{ op: 'createField', object: 'organization', field: { apiName: 'region', type: 'text', labels: { en: 'Region' } } }] });
+    expect(change.statusCode, change.body).toBeLessThan(300);
+    expect((await as('GET', '/users')).statusCode).toBe(403);
+    expect((await as('POST', '/records/organization', { name: 'nope' })).statusCode).toBe(403);
+  });
+});
+
+describe('API keys never exceed their creator', () => {
+  it('a standard user cannot give its key the Administrator set; a narrower set narrows the key at once', async () => {
+    const sets = json<{ id: string; key: string }[]>(await a.api('GET', '/access/permission-sets'));
+    const admin = sets.find((s) => s.key === 'admin')!;
+    const readOnly = sets.find((s) => s.key === 'read_only')!;
+    const keys = json<{ id: string; userId: string }[]>(await call(h, std.key, 'GET', '/api-keys'));
+    const keyId = keys.find((k) => k.userId === std.id)!.id;
+    const refused = await call(h, std.key, 'PUT', `/access/api-keys/${keyId}`, { permissionSetIds: [admin.id] });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toMatch(/modifyAll|Setup/);
+    expect((await call(h, std.key, 'PUT', `/access/api-keys/${keyId}`, { permissionSetIds: [readOnly.id] })).statusCode).toBe(200);
+    expect((await call(h, std.key, 'POST', '/records/organization', { name: 'blocked' })).statusCode).toBe(403);
+    expect((await call(h, std.key, 'GET', '/records/organization')).statusCode).toBe(200);
+    expect((await call(h, std.key, 'PUT', `/access/api-keys/${keyId}`, { permissionSetIds: null })).statusCode).toBe(200);
+    expect((await call(h, std.key, 'POST', '/records/organization', { name: 'allowed again' })).statusCode).toBe(201);
+  });
+
+  it('a key keeps no more than its creator even when the creator loses rights after the key was made', async () => {
+    const user = await newUser(a, 'Demoted', 'standard');
+    expect((await call(h, user.key, 'POST', '/records/organization', { name: 'before' })).statusCode).toBe(201);
+    expect((await a.api('PUT', `/access/users/${user.id}`, { profile: 'read_only' })).statusCode).toBe(200);
+    expect((await call(h, user.key, 'POST', '/records/organization', { name: 'after' })).statusCode).toBe(403);
+  });
+});
+
+describe('the explainer and the audit trail', () => {
+  it('says why a user can read a record (hierarchy, share, rule) and why a field is hidden', async () => {
+    const manager = json<{ id: string }>(await a.api('POST', '/access/roles', { name: 'Manager' }));
+    const rep = json<{ id: string }>(await a.api('POST', '/access/roles', { name: 'Rep', parentId: manager.id }));
+    const boss = await newUser(a, 'Boss', 'standard');
+    const worker = await newUser(a, 'Worker', 'standard');
+    await a.api('PUT', `/access/users/${boss.id}`, { roleId: manager.id });
+    await a.api('PUT', `/access/users/${worker.id}`, { roleId: rep.id });
+    await a.api('PUT', '/access/sharing', { objects: { task: 'private' } });
+    const task = json<{ id: string }>(await call(h, worker.key, 'POST', '/records/task', { subject: 'Follow up' }));
+    const explained = json<{ can: { read: boolean; edit: boolean }; record: { because: string[] } }>(await a.api('GET', `/access/explain?user=${boss.id}&object=task&record=${task.id}`));
+    expect(explained.can).toMatchObject({ read: true, edit: true });
+    expect(explained.record.because.join(' ')).toMatch(/role below/);
+    const denied = json<{ can: { read: boolean } ; record: { because: string[] } }>(await a.api('GET', `/access/explain?user=${std.id}&object=task&record=${task.id}`));
+    expect(denied.can.read).toBe(false);
+    expect(denied.record.because[0]).toMatch(/nothing grants access/);
+    expect((await a.api('POST', `/records/task/${task.id}/shares`, { granteeKind: 'user', granteeId: std.id, access: 'read' })).statusCode).toBe(201);
+    const shared = json<{ can: { read: boolean; edit: boolean }; record: { because: string[] } }>(await a.api('GET', `/access/explain?user=${std.id}&object=task&record=${task.id}`));
+    expect(shared.can).toMatchObject({ read: true, edit: false });
+    expect(shared.record.because.join(' ')).toMatch(/shared by hand with them \(read\)/);
+    const field = json<{ field: { level: string } }>(await a.api('GET', `/access/explain?user=${std.id}&object=task&field=subject`));
+    expect(field.field.level).toBe('edit');
+    await a.api('PUT', '/access/sharing', { objects: { task: 'edit' } });
+  });
+
+  it('records who granted what to whom, newest first', async () => {
+    const target = await newUser(a, 'Audited', 'standard');
+    await a.api('PUT', `/access/users/${target.id}`, { profile: 'read_only' });
+    const audit = json<{ action: string; subject: string; actorId: string; detail: { after: { profile: string } } }[]>(await a.api('GET', '/access/audit?limit=5'));
+    expect(audit[0]).toMatchObject({ action: 'user.access', subject: 'user Audited', actorId: a.adminId });
+    expect(audit[0]!.detail.after.profile).toBe('read_only');
+  });
+});
+
+describe('outbox payloads delivered on a user’s behalf', () => {
+  it('lose the fields the user cannot read', async () => {
+    const set = json<{ id: string }>(await a.api('POST', '/access/permission-sets', { key: 'no_amount', name: 'No amount', grants: { objects: { '*': { read: true, edit: true, create: true } }, fields: { deal: { amount: 'none' } }, setup: {} } }));
+    await a.api('POST', '/access/profiles', { key: 'no_amount', name: 'No amount', permissionSetIds: [set.id] });
+    const user = await newUser(a, 'Payload', 'no_amount');
+    const principal = (await h.server.auth.authenticate({ bearer: user.key }))!;
+    const shape = await h.server.access.shapeOf(principal);
+    const model = await h.server.metadata.model(a.id);
+    const deal = model.object('deal')!;
+    const redacted = redactEventPayload(shape, model, deal, { data: { name: 'Big', amount: 5 }, changes: { amount: { from: 1, to: 5 }, name: { from: 'a', to: 'b' } } });
+    expect(redacted).toEqual({ data: { name: 'Big' }, changes: { name: { from: 'a', to: 'b' } } });
+  });
+});
+
+describe('request-rate limits', () => {
+  let app: App;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 2 });
+    await migrate(db);
+    app = await buildApp({ db, passwordCost: 'test', rateLimits: { perTenant: 8, perApiKey: 4 } });
+    await app.app.ready();
+    close = async () => {
+      await app.app.close();
+      await db.close();
+    };
+  });
+  afterAll(async () => close?.());
+
+  it('answer 429 with Retry-After per API key, then per tenant, and other tenants are not affected', async () => {
+    const slug = (p: string) => `${p}-${randomUUID().slice(0, 8)}`;
+    const tenant = await createTenant(app.access.db, { slug: slug('rl'), name: 'rl', admin: { email: 'a@rl.test', name: 'A', password: 'correct horse battery' } }, app.auth.passwords);
+    const other = await createTenant(app.access.db, { slug: slug('rl'), name: 'rl', admin: { email: 'b@rl.test', name: 'B', password: 'correct horse battery' } }, app.auth.passwords);
+    const k1 = (await app.auth.createApiKey(tenant.id, tenant.adminId, 'one')).key;
+    const k2 = (await app.auth.createApiKey(tenant.id, tenant.adminId, 'two')).key;
+    const k3 = (await app.auth.createApiKey(other.id, other.adminId, 'three')).key;
+    const get = (key: string) => app.app.inject({ method: 'GET', url: '/api/v1/records/organization', headers: { authorization: `Bearer ${key}` } });
+    const first = [];
+    for (let i = 0; i < 5; i++) first.push((await get(k1)).statusCode);
+    expect(first).toEqual([200, 200, 200, 200, 429]);
+    const limited = await get(k1);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const second = [];
+    for (let i = 0; i < 5; i++) second.push((await get(k2)).statusCode);
+    // The tenant's 8 are spent after four more from the second key.
+    expect(second).toEqual([200, 200, 200, 200, 429]);
+    expect(json(await get(k2))['detail']).toMatch(/workspace/);
+    expect((await get(k3)).statusCode).toBe(200);
+  });
+});
+
