@@ -40,13 +40,21 @@ export class LogicRecompute {
   readonly #metadata: MetadataService;
   readonly #batchRows: number;
   readonly #running = new Map<string, Promise<void>>();
+  readonly #kicks = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(db: Database, metadata: MetadataService, batchRows = db.kind === 'pglite' ? 200 : 1000) {
     this.#db = db;
     this.#metadata = metadata;
     this.#batchRows = batchRows;
-    metadata.onCommit((tenantId, snapshot) => void this.kick(tenantId, snapshot).catch((error: unknown) => process.stderr.write(`logic recompute of ${tenantId} not started: ${String(error)}\n`)));
+    metadata.onCommit((tenantId, snapshot) => {
+      const kick = this.kick(tenantId, snapshot)
+        .catch((error: unknown) => {
+          process.stderr.write(`logic recompute of ${tenantId} not started: ${String(error)}\n`);
+        })
+        .finally(() => this.#kicks.delete(kick));
+      this.#kicks.add(kick);
+    });
   }
 
   async start(): Promise<void> {
@@ -88,7 +96,7 @@ export class LogicRecompute {
 
   /** Resolves once no recompute of the tenant runs in this process (tests, benchmarks). */
   async settled(): Promise<void> {
-    while (this.#running.size) await Promise.all(this.#running.values());
+    while (this.#running.size || this.#kicks.size) await Promise.all([...this.#kicks, ...this.#running.values()]);
   }
 
   #run(tenantId: string, objectId: string, fieldId: string): void {
