@@ -24,7 +24,7 @@ export { standardSnapshot } from './standard/standard-objects.ts';
 export { findObject, findField, liveFields } from './model/find.ts';
 
 export type { MetadataError, Dependent } from './change/metadata-error.ts';
-export { planChange, type PlanContext, type PlanResult } from './change/plan-change.ts';
+export { planChange, type ObjectRecordsAction, type PlanContext, type PlanResult } from './change/plan-change.ts';
 export { planRestore } from './change/plan-restore.ts';
 export { deepEqual, diffSnapshots, type DiffEntry, type DiffChange, type DiffAction } from './change/diff-snapshots.ts';
 export { typeConversion, type DataCheck, type TypeConversion } from './change/data-checks.ts';

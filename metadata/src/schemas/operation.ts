@@ -10,14 +10,23 @@ const strict = { additionalProperties: false } as const;
 
 export const CreateObjectOp = Type.Object({ op: op('createObject'), object: ObjectDraft }, strict);
 export const UpdateObjectOp = Type.Object({ op: op('updateObject'), object: Ref, patch: ObjectPatch }, strict);
-export const DeleteObjectOp = Type.Object({ op: op('deleteObject'), object: Ref }, strict);
+/**
+ * What becomes of the object's records: `keep` (default) leaves them stored under the object id,
+ * so restoring an earlier revision brings them back; `delete` deletes them for good with the
+ * object; `refuse` refuses the deletion while the object has live records.
+ */
+export const DeleteObjectOp = Type.Object(
+  { op: op('deleteObject'), object: Ref, records: Type.Optional(Type.Union([Type.Literal('keep'), Type.Literal('delete'), Type.Literal('refuse')])) },
+  strict,
+);
 export const CreateFieldOp = Type.Object({ op: op('createField'), object: Ref, field: FieldDraft }, strict);
 /** `backfill` (api value form) replaces values that fail the new definition, e.g. when made required. */
 export const UpdateFieldOp = Type.Object(
   { op: op('updateField'), object: Ref, field: Ref, patch: FieldPatch, backfill: Type.Optional(Type.Unknown()) },
   strict,
 );
-export const DeleteFieldOp = Type.Object({ op: op('deleteField'), object: Ref, field: Ref }, strict);
+/** `removeFromLayouts` takes the field off every layout that shows it instead of refusing the deletion. */
+export const DeleteFieldOp = Type.Object({ op: op('deleteField'), object: Ref, field: Ref, removeFromLayouts: Type.Optional(Type.Boolean()) }, strict);
 export const RestoreFieldOp = Type.Object({ op: op('restoreField'), object: Ref, field: Ref }, strict);
 export const PurgeFieldOp = Type.Object({ op: op('purgeField'), object: Ref, field: Ref }, strict);
 /** Removes an old api name of the object (no `field`) or of one of its fields. */

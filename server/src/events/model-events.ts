@@ -10,7 +10,9 @@ export type ModelEvent =
   /** A new metadata revision: its number and a summary of its diff (what changed, not the values). */
   | { event: 'metadata.revision'; objectId?: undefined; payload: { revision: number; message: string | null; changes: DiffSummary[] } }
   /** A deleted field's stored values dropped for good from `records` records of its object. */
-  | { event: 'field.purged'; objectId: string; payload: { fieldId: string; apiName: string; records: number } };
+  | { event: 'field.purged'; objectId: string; payload: { fieldId: string; apiName: string; records: number } }
+  /** A deleted object's `records` records deleted for good with it (deleteObject with records "delete"). */
+  | { event: 'object.records_deleted'; objectId: string; payload: { apiName: string; records: number } };
 
 export interface DiffSummary {
   kind: DiffEntry['kind'];

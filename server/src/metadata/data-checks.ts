@@ -1,4 +1,4 @@
-import { fieldType, writeSlotOf, writeSlots, type DataCheck, type FieldDef, type IndexSlot, type ObjectDef, type Snapshot } from '@protean/metadata';
+import { fieldType, writeSlotOf, writeSlots, type DataCheck, type FieldDef, type IndexSlot, type ObjectDef, type ObjectRecordsAction, type Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { toStoredValue } from '../data/record-codec.ts';
@@ -180,3 +180,39 @@ async function purgeFieldData(tx: Queryable, tenantId: string, object: ObjectDef
   await writeModelEvent(tx, tenantId, { event: 'field.purged', objectId: object.id, payload: { fieldId: field.id, apiName: field.apiName, records: rows[0]?.n ?? 0 } }, actorId);
 }
 
+
+/**
+ * What a deleted object's records become, in the change's transaction: `refuse` answers the count
+ * of live records as a problem (nothing is written then), `delete` removes every record of the
+ * object for good (recycle bin included) with its unique claims, links and counters, in one
+ * event with the count; `keep` leaves them for a restore of an earlier revision.
+ */
+export async function applyObjectRecords(tx: Queryable, tenantId: string, actions: readonly ObjectRecordsAction[], actorId: string | null = null): Promise<FieldProblem[]> {
+  const problems: FieldProblem[] = [];
+  for (const action of actions) {
+    if (action.records === 'refuse') {
+      const rows = await tx.query<{ n: number }>('select count(*)::int as n from record where tenant_id = $1 and object_id = $2 and deleted_at is null', [tenantId, action.objectId]);
+      const count = rows[0]?.n ?? 0;
+      if (count > 0) {
+        problems.push({
+          field: `${action.path}/records`,
+          code: 'has_records',
+          message: `'${action.apiName}' has ${count} record${count === 1 ? '' : 's'}; say records "delete" to delete them with it, or "keep" to keep them until the object is restored`,
+          path: `${action.path}/records`,
+          count,
+        });
+      }
+    } else if (action.records === 'delete') {
+      const rows = await tx.query<{ n: number }>(
+        `with gone as (delete from record where tenant_id = $1 and object_id = $2 returning id),
+              links as (delete from record_link l using gone g where l.tenant_id = $1 and l.source_id = g.id)
+         select count(*)::int as n from gone`,
+        [tenantId, action.objectId],
+      );
+      await tx.query('delete from record_unique where tenant_id = $1 and object_id = $2', [tenantId, action.objectId]);
+      await tx.query('delete from autonumber_counter where tenant_id = $1 and object_id = $2', [tenantId, action.objectId]);
+      await writeModelEvent(tx, tenantId, { event: 'object.records_deleted', objectId: action.objectId, payload: { apiName: action.apiName, records: rows[0]?.n ?? 0 } }, actorId);
+    }
+  }
+  return problems;
+}

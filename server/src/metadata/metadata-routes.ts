@@ -15,6 +15,8 @@ const RevisionParam = Type.Object({ revision: Revision });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Compare = Type.Object({ from: Revision, to: Revision });
 const SnapshotQuery = Type.Object({ resolve: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])) });
+const DeleteObjectQuery = Type.Object({ records: Type.Optional(Type.Union([Type.Literal('keep'), Type.Literal('delete'), Type.Literal('refuse')])) }, { additionalProperties: false });
+const DeleteFieldQuery = Type.Object({ removeFromLayouts: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 const SchemaMode = Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('read')])), locale: Type.Optional(Type.String({ maxLength: 10 })) });
 
 /** Admin-only metadata writes, reads for every signed-in user, and the published JSON Schemas of each kind. */
@@ -74,9 +76,11 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
   app.patch('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>
     change(request, [{ op: 'updateObject', object: (request.params as Static<typeof ObjectParam>).object, patch: unknownBody(request.body) } as Operation]),
   );
-  app.delete('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>
-    change(request, [{ op: 'deleteObject', object: (request.params as Static<typeof ObjectParam>).object } as Operation]),
-  );
+  app.delete('/metadata/objects/:object', { schema: { params: ObjectParam, querystring: DeleteObjectQuery } }, async (request) => {
+    const { records } = request.query as Static<typeof DeleteObjectQuery>;
+    const object = (request.params as Static<typeof ObjectParam>).object;
+    return change(request, [(records ? { op: 'deleteObject', object, records } : { op: 'deleteObject', object }) as Operation]);
+  });
   app.post('/metadata/objects/:object/fields', { schema: { params: ObjectParam } }, async (request, reply) =>
     reply.status(201).send(await change(request, [{ op: 'createField', object: (request.params as Static<typeof ObjectParam>).object, field: unknownBody(request.body) } as Operation])),
   );
@@ -86,9 +90,10 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     const { backfill, ...patch } = body;
     return change(request, [(backfill === undefined ? { op: 'updateField', object, field, patch } : { op: 'updateField', object, field, patch, backfill }) as Operation]);
   });
-  app.delete('/metadata/objects/:object/fields/:field', { schema: { params: FieldParams } }, async (request) => {
+  app.delete('/metadata/objects/:object/fields/:field', { schema: { params: FieldParams, querystring: DeleteFieldQuery } }, async (request) => {
     const { object, field } = request.params as Static<typeof FieldParams>;
-    return change(request, [{ op: 'deleteField', object, field } as Operation]);
+    const { removeFromLayouts } = request.query as Static<typeof DeleteFieldQuery>;
+    return change(request, [(removeFromLayouts ? { op: 'deleteField', object, field, removeFromLayouts } : { op: 'deleteField', object, field }) as Operation]);
   });
   app.put('/metadata/layouts/:id', { schema: { params: IdParam } }, async (request) =>
     change(request, [{ op: 'upsertLayout', layout: { ...unknownBody(request.body), id: (request.params as Static<typeof IdParam>).id } } as Operation]),
