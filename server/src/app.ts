@@ -19,6 +19,9 @@ import { ChangeHub } from './graphql/change-hub.ts';
 import { graphqlRoutes } from './graphql/graphql-routes.ts';
 import { GraphQLService } from './graphql/graphql-service.ts';
 import { healthRoutes } from './health/health-routes.ts';
+import { outboundPolicyFrom, type OutboundPolicy } from './webhooks/outbound-guard.ts';
+import { webhookRoutes } from './webhooks/webhook-routes.ts';
+import { WebhookService, webhookTimingFrom, type WebhookTiming } from './webhooks/webhook-service.ts';
 import { homeRoutes } from './home/home-routes.ts';
 import { inviteRoutes } from './invites/invite-routes.ts';
 import { recycleRoutes } from './recycle/recycle-routes.ts';
@@ -48,6 +51,8 @@ export interface AppOptions {
   passwordCost?: PasswordCost;
   logger?: boolean;
   bodyLimit?: number;
+  /** Outbound targets and retry timing of webhooks; by default from PROTEAN_WEBHOOK_* variables. */
+  webhooks?: { policy?: OutboundPolicy; timing?: Partial<WebhookTiming> };
   /** Requests per minute per tenant and per API key (429 with Retry-After beyond). */
   rateLimits?: RateLimits;
 }
@@ -60,6 +65,7 @@ export interface App {
   backfills: SlotBackfill;
   recomputes: LogicRecompute;
   graphql: GraphQLService;
+  webhooks: WebhookService;
   access: AccessService;
   sharing: SharingRules;
 }
@@ -111,6 +117,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await changes.start();
   app.addHook('onClose', () => changes.stop());
   const graphql = new GraphQLService(data, changes);
+  const webhooks = new WebhookService(options.db, metadata, options.webhooks?.policy ?? outboundPolicyFrom(), options.webhooks?.timing ?? webhookTimingFrom());
+  await webhooks.start();
+  app.addHook('onClose', () => webhooks.stop());
 
   app.decorate('access', access);
   registerProblemHandler(app);
@@ -130,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(logicRecomputeRoutes, { db: options.db, metadata });
       await api.register(recordRoutes, { metadata, data });
       await api.register(graphqlRoutes, { metadata, graphql, auth });
+      await api.register(webhookRoutes, { db: options.db, metadata, webhooks });
       await api.register(savedViewRoutes, { db: options.db, metadata });
       await api.register(homeRoutes, { db: options.db, metadata, data });
       await api.register(recycleRoutes, { db: options.db, metadata, data });
@@ -139,5 +149,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills, recomputes, graphql, access, sharing };
+  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing };
 }

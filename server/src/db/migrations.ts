@@ -669,6 +669,66 @@ create index logic_recompute_running on logic_recompute (tenant_id) where status
 ${tenantIsolation('logic_recompute')}
 grant select, insert, update, delete on logic_recompute to protean_app;`,
   },
+  {
+    id: 40,
+    name: 'webhooks: registrations, deliveries and their attempts',
+    // ADR 0016: a delivery row is written in the outbox consumer's transaction, so an event has
+    // exactly one delivery (one idempotency id) per webhook whatever crashes; attempts are leased,
+    // so a crash mid-send re-sends the same delivery, never a new one.
+    sql: `
+create table webhook (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  name text not null,
+  url text not null,
+  events jsonb not null,
+  filter jsonb,
+  secret text not null,
+  active boolean not null default true,
+  created_by uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, id)
+);
+${tenantIsolation('webhook')}
+create table webhook_delivery (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  webhook_id uuid not null,
+  event_id bigint not null,
+  event text not null,
+  record_id uuid,
+  body text not null,
+  state text not null default 'pending' check (state in ('pending', 'delivered', 'failed')),
+  attempts integer not null default 0,
+  next_attempt_at timestamptz not null default now(),
+  last_status integer,
+  last_error text,
+  last_duration_ms integer,
+  created_at timestamptz not null default now(),
+  delivered_at timestamptz,
+  primary key (tenant_id, id),
+  unique (tenant_id, webhook_id, event_id),
+  foreign key (tenant_id, webhook_id) references webhook (tenant_id, id) on delete cascade
+);
+create index webhook_delivery_due on webhook_delivery (next_attempt_at) where state = 'pending';
+create index webhook_delivery_log on webhook_delivery (tenant_id, webhook_id, created_at desc);
+${tenantIsolation('webhook_delivery')}
+create table webhook_attempt (
+  tenant_id uuid not null,
+  delivery_id uuid not null,
+  attempt integer not null,
+  started_at timestamptz not null,
+  status integer,
+  error text,
+  duration_ms integer not null,
+  manual boolean not null default false,
+  primary key (tenant_id, delivery_id, attempt),
+  foreign key (tenant_id, delivery_id) references webhook_delivery (tenant_id, id) on delete cascade
+);
+${tenantIsolation('webhook_attempt')}
+grant select, insert, update, delete on webhook, webhook_delivery, webhook_attempt to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

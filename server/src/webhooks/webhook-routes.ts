@@ -1,0 +1,241 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { planQuery } from '@protean/metadata';
+import { adminOf } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
+import { notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import type { TenantModel } from '../data/tenant-model.ts';
+import { checkTarget, OutboundRefused } from './outbound-guard.ts';
+import { WEBHOOK_ACTIONS, type WebhookEvents, type WebhookService } from './webhook-service.ts';
+
+const Action = Type.Union(WEBHOOK_ACTIONS.map((a) => Type.Literal(a)));
+const Events = Type.Array(Type.Object({ object: Type.String({ minLength: 1, maxLength: 100 }), actions: Type.Array(Action, { minItems: 1, maxItems: 4, uniqueItems: true }) }, { additionalProperties: false }), {
+  minItems: 1,
+  maxItems: 50,
+});
+const Secret = Type.String({ minLength: 16, maxLength: 200 });
+const NewWebhook = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    url: Type.String({ minLength: 1, maxLength: 2000 }),
+    events: Events,
+    filter: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
+    secret: Type.Optional(Secret),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const WebhookPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    events: Type.Optional(Events),
+    filter: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
+    secret: Type.Optional(Type.Union([Secret, Type.Literal('rotate')])),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const IdParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const DeliveryParams = Type.Object({ id: Type.String({ format: 'uuid' }), delivery: Type.String({ format: 'uuid' }) });
+const LogQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), before: Type.Optional(Type.String({ format: 'date-time' })), state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])) },
+  { additionalProperties: false },
+);
+
+interface WebhookRow {
+  id: string;
+  name: string;
+  url: string;
+  events: WebhookEvents[];
+  filter: unknown;
+  active: boolean;
+  created_at: string;
+  updated_at: string;
+  secret?: string;
+}
+
+const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
+
+/** Webhooks of a tenant, for admins: registration, the delivery log and redelivery. */
+export async function webhookRoutes(app: FastifyInstance, options: { db: Database; metadata: MetadataService; webhooks: WebhookService }): Promise<void> {
+  const { db, metadata, webhooks } = options;
+
+  /** Objects by API name → ids (a later API rename keeps the webhook), filters checked against the model. */
+  const checked = async (model: TenantModel, body: { url?: string | undefined; events?: Static<typeof Events> | undefined; filter?: unknown }) => {
+    const problems: FieldProblem[] = [];
+    let events: WebhookEvents[] | undefined;
+    if (body.url !== undefined) {
+      let url: URL | undefined;
+      try {
+        url = new URL(body.url);
+      } catch {
+        problems.push({ field: 'url', code: 'format', message: 'must be an absolute http or https URL' });
+      }
+      if (url) {
+        try {
+          await checkTarget(url, webhooks.policy);
+        } catch (error) {
+          if (!(error instanceof OutboundRefused)) throw error;
+          problems.push({ field: 'url', code: 'refused', message: error.message });
+        }
+      }
+    }
+    if (body.events) {
+      events = [];
+      body.events.forEach((e, i) => {
+        const object = model.object(e.object);
+        if (!object) problems.push({ field: `events/${i}/object`, code: 'unknown_object', message: `no object named '${e.object}'` });
+        else events!.push({ object: object.id, actions: e.actions });
+      });
+    }
+    if (body.filter !== undefined && body.filter !== null && events) {
+      for (const e of events) {
+        const planned = planQuery(model.snapshot, e.object, { filter: body.filter });
+        if (!planned.ok) for (const error of planned.errors) problems.push({ field: `filter${error.path ?? ''}`, code: error.code, message: `${model.objectById(e.object)?.apiName}: ${error.message}` });
+      }
+    }
+    if (problems.length) throw validationError(problems.length === 1 ? `'${problems[0]!.field}': ${problems[0]!.message}` : `${problems.length} problems in the webhook`, problems);
+    return events;
+  };
+
+  const view = (model: TenantModel, row: WebhookRow) => ({
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    events: row.events.map((e) => ({ object: model.objectById(e.object)?.apiName ?? e.object, actions: e.actions })),
+    filter: row.filter ?? null,
+    active: row.active,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...(row.secret ? { secret: row.secret } : {}),
+  });
+  const COLUMNS = 'id, name, url, events, filter, active, created_at, updated_at';
+
+  app.get('/webhooks', async (request) => {
+    const principal = adminOf(request);
+    const model = await metadata.model(principal.tenantId);
+    const rows = await db.withTenant(principal.tenantId, (q) => q.query<WebhookRow>(`select ${COLUMNS} from webhook where tenant_id = $1 order by created_at`, [principal.tenantId]));
+    return rows.map((r) => view(model, r));
+  });
+
+  app.post('/webhooks', { schema: { body: NewWebhook } }, async (request, reply) => {
+    const principal = adminOf(request);
+    const body = request.body as Static<typeof NewWebhook>;
+    const model = await metadata.model(principal.tenantId);
+    const events = (await checked(model, body))!;
+    const secret = body.secret ?? newSecret();
+    const [row] = await db.transaction(principal.tenantId, (q) =>
+      q.query<WebhookRow>(
+        `insert into webhook (tenant_id, id, name, url, events, filter, secret, active, created_by) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
+        [principal.tenantId, randomUUID(), body.name ?? new URL(body.url).host, body.url, JSON.stringify(events), body.filter ? JSON.stringify(body.filter) : null, secret, body.active ?? true, principal.userId],
+      ),
+    );
+    // The secret is shown once, here; afterwards only rotated.
+    return reply.status(201).send(view(model, { ...row!, secret }));
+  });
+
+  const load = async (tenantId: string, id: string) => {
+    const [row] = await db.withTenant(tenantId, (q) => q.query<WebhookRow>(`select ${COLUMNS} from webhook where tenant_id = $1 and id = $2`, [tenantId, id]));
+    if (!row) throw notFound(`No webhook ${id}`);
+    return row;
+  };
+
+  app.get('/webhooks/:id', { schema: { params: IdParam } }, async (request) => {
+    const principal = adminOf(request);
+    return view(await metadata.model(principal.tenantId), await load(principal.tenantId, (request.params as Static<typeof IdParam>).id));
+  });
+
+  app.patch('/webhooks/:id', { schema: { params: IdParam, body: WebhookPatch } }, async (request) => {
+    const principal = adminOf(request);
+    const { id } = request.params as Static<typeof IdParam>;
+    const body = request.body as Static<typeof WebhookPatch>;
+    const model = await metadata.model(principal.tenantId);
+    const current = await load(principal.tenantId, id);
+    const events = await checked(model, { url: body.url, events: body.events ?? (body.filter ? current.events.map((e) => ({ object: e.object, actions: e.actions })) : undefined), filter: body.filter });
+    const secret = body.secret === 'rotate' ? newSecret() : body.secret;
+    const [row] = await db.transaction(principal.tenantId, (q) =>
+      q.query<WebhookRow>(
+        `update webhook set name = coalesce($3, name), url = coalesce($4, url), events = coalesce($5::jsonb, events),
+                filter = case when $6::boolean then $7::jsonb else filter end, secret = coalesce($8, secret), active = coalesce($9, active), updated_at = now()
+          where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
+        [principal.tenantId, id, body.name ?? null, body.url ?? null, events ? JSON.stringify(events) : null, body.filter !== undefined, body.filter ? JSON.stringify(body.filter) : null, secret ?? null, body.active ?? null],
+      ),
+    );
+    return view(model, { ...row!, ...(secret ? { secret } : {}) });
+  });
+
+  app.delete('/webhooks/:id', { schema: { params: IdParam } }, async (request, reply) => {
+    const principal = adminOf(request);
+    const { id } = request.params as Static<typeof IdParam>;
+    const deleted = await db.transaction(principal.tenantId, (q) => q.query('delete from webhook where tenant_id = $1 and id = $2 returning id', [principal.tenantId, id]));
+    if (deleted.length === 0) throw notFound(`No webhook ${id}`);
+    return reply.status(204).send();
+  });
+
+  app.get('/webhooks/:id/deliveries', { schema: { params: IdParam, querystring: LogQuery } }, async (request) => {
+    const principal = adminOf(request);
+    const { id } = request.params as Static<typeof IdParam>;
+    const query = request.query as Static<typeof LogQuery>;
+    await load(principal.tenantId, id);
+    const limit = query.limit ?? 50;
+    const rows = await db.withTenant(principal.tenantId, (q) =>
+      q.query<Record<string, unknown>>(
+        `select id, event, event_id::text as event_id, record_id, state, attempts, last_status, last_error, last_duration_ms, created_at, delivered_at, next_attempt_at
+           from webhook_delivery where tenant_id = $1 and webhook_id = $2 and ($3::timestamptz is null or created_at < $3) and ($4::text is null or state = $4)
+          order by created_at desc, id desc limit $5`,
+        [principal.tenantId, id, query.before ?? null, query.state ?? null, limit + 1],
+      ),
+    );
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((r) => ({
+        id: r['id'],
+        event: r['event'],
+        eventId: r['event_id'],
+        recordId: r['record_id'],
+        state: r['state'],
+        attempts: r['attempts'],
+        responseStatus: r['last_status'],
+        error: r['last_error'],
+        durationMs: r['last_duration_ms'],
+        createdAt: r['created_at'],
+        deliveredAt: r['delivered_at'],
+        nextAttemptAt: r['state'] === 'pending' ? r['next_attempt_at'] : null,
+      })),
+      nextBefore: rows.length > limit ? (page.at(-1)?.['created_at'] ?? null) : null,
+    };
+  });
+
+  app.get('/webhooks/:id/deliveries/:delivery', { schema: { params: DeliveryParams } }, async (request) => {
+    const principal = adminOf(request);
+    const { id, delivery } = request.params as Static<typeof DeliveryParams>;
+    return db.withTenant(principal.tenantId, async (q) => {
+      const [row] = await q.query<Record<string, unknown>>('select id, event, state, attempts, body, created_at from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]);
+      if (!row) throw notFound(`No delivery ${delivery}`);
+      const attempts = await q.query<Record<string, unknown>>('select attempt, started_at, status, error, duration_ms, manual from webhook_attempt where tenant_id = $1 and delivery_id = $2 order by attempt', [principal.tenantId, delivery]);
+      return {
+        id: row['id'],
+        event: row['event'],
+        state: row['state'],
+        createdAt: row['created_at'],
+        body: JSON.parse(row['body'] as string) as unknown,
+        attempts: attempts.map((a) => ({ attempt: a['attempt'], startedAt: a['started_at'], responseStatus: a['status'], error: a['error'], durationMs: a['duration_ms'], manual: a['manual'] })),
+      };
+    });
+  });
+
+  app.post('/webhooks/:id/deliveries/:delivery/redeliver', { schema: { params: DeliveryParams } }, async (request) => {
+    const principal = adminOf(request);
+    const { id, delivery } = request.params as Static<typeof DeliveryParams>;
+    const [row] = await db.withTenant(principal.tenantId, (q) => q.query('select id from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]));
+    if (!row) throw notFound(`No delivery ${delivery}`);
+    await webhooks.redeliver(principal.tenantId, delivery);
+    const [after] = await db.withTenant(principal.tenantId, (q) =>
+      q.query<Record<string, unknown>>('select state, attempts, last_status, last_error, last_duration_ms from webhook_delivery where tenant_id = $1 and id = $2', [principal.tenantId, delivery]),
+    );
+    return { id: delivery, state: after!['state'], attempts: after!['attempts'], responseStatus: after!['last_status'], error: after!['last_error'], durationMs: after!['last_duration_ms'] };
+  });
+}

@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { fromStoredValue, planQuery, systemFields, type Condition, type ObjectDef } from '@protean/metadata';
+import type { Database, Queryable } from '../db/database.ts';
+import { compileListQuery } from '../data/sql/compile-list-query.ts';
+import type { TenantModel } from '../data/tenant-model.ts';
+import { OutboxConsumer } from '../events/outbox-consumer.ts';
+import type { OutboxEvent } from '../events/outbox-reader.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import type { OutboundPolicy } from './outbound-guard.ts';
+import { postDelivery, signDelivery } from './webhook-http.ts';
+
+export const WEBHOOK_ACTIONS = ['created', 'updated', 'deleted', 'restored'] as const;
+export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
+
+/** What a webhook listens to, as stored: object ids (stable across API renames) and actions. */
+export interface WebhookEvents {
+  object: string;
+  actions: WebhookAction[];
+}
+
+export const WEBHOOK_CHANNEL = 'protean_webhooks';
+const ID_FIELD = systemFields.find((f) => f.id === 'id')!;
+
+export interface WebhookTiming {
+  /** First retry after this long; each failed attempt doubles it, up to `retryMaxMs`. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Retries go on for this long after the event, then the delivery is failed. */
+  retryForMs: number;
+  /** An attempt in flight owns its delivery this long; a process that died mid-send gives it up then. */
+  leaseMs: number;
+  pollMs: number;
+}
+
+export const DEFAULT_TIMING: WebhookTiming = { retryBaseMs: 30_000, retryMaxMs: 3_600_000, retryForMs: 24 * 3_600_000, leaseMs: 60_000, pollMs: 1_000 };
+
+/** The delay before attempt `attempts + 1`, with up to 20 % jitter so retries of one outage spread out. */
+export function retryDelay(attempts: number, timing: WebhookTiming): number {
+  const base = Math.min(timing.retryBaseMs * 2 ** Math.max(attempts - 1, 0), timing.retryMaxMs);
+  return Math.round(base * (1 + Math.random() * 0.2));
+}
+
+interface WebhookRow {
+  tenant_id: string;
+  id: string;
+  events: WebhookEvents[];
+  filter: unknown;
+  created_at: string;
+}
+
+interface DueDelivery {
+  tenant_id: string;
+  id: string;
+  webhook_id: string;
+  body: string;
+  attempts: number;
+  created_at: string;
+  url: string;
+  secret: string;
+}
+
+/**
+ * Webhooks (ADR 0016). The dispatcher is an outbox consumer: in the transaction that advances its
+ * checkpoint it writes one delivery per (webhook, event), with the body fixed then, so a crash
+ * can neither lose an event nor make a second delivery of it. The sender claims due deliveries
+ * with a lease and posts them; a crash mid-send leaves the lease to expire and the same delivery
+ * (same id, same body) is sent again — at least once, never under another id.
+ */
+export class WebhookService {
+  readonly #db: Database;
+  readonly #metadata: MetadataService;
+  readonly #policy: OutboundPolicy;
+  readonly #timing: WebhookTiming;
+  readonly #dispatcher: OutboxConsumer;
+  readonly #worker = randomUUID();
+  #stopped = false;
+  #running: Promise<void> | undefined;
+  #woken = false;
+  #wakeSleeper: (() => void) | undefined;
+  #inFlight = new Set<Promise<void>>();
+  readonly #maxInFlight = 16;
+
+  constructor(db: Database, metadata: MetadataService, policy: OutboundPolicy, timing: Partial<WebhookTiming> = {}) {
+    this.#db = db;
+    this.#metadata = metadata;
+    this.#policy = policy;
+    this.#timing = { ...DEFAULT_TIMING, ...timing };
+    this.#dispatcher = new OutboxConsumer(db, {
+      name: 'webhooks',
+      // Webhooks registered later never see older events anyway; a new deployment starts at its present.
+      startAt: 'now',
+      pollMs: this.#timing.pollMs,
+      batchSize: 200,
+      handle: (events, tx) => this.#dispatch(events, tx),
+    });
+  }
+
+  get policy(): OutboundPolicy {
+    return this.#policy;
+  }
+
+  async start(): Promise<void> {
+    await this.#db.listen(WEBHOOK_CHANNEL, () => this.wake());
+    this.#db.onReconnect(() => this.wake());
+    await this.#dispatcher.start();
+    this.#running = this.#loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wakeSleeper?.();
+    await this.#dispatcher.stop();
+    await this.#running;
+    await Promise.all(this.#inFlight);
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#wakeSleeper?.();
+  }
+
+  async #dispatch(events: readonly OutboxEvent[], tx: Queryable): Promise<void> {
+    const records = events.filter((e) => e.recordId && e.objectId && (WEBHOOK_ACTIONS as readonly string[]).includes(e.event));
+    if (records.length === 0) return;
+    const tenants = [...new Set(records.map((e) => e.tenantId))];
+    const hooks = await tx.query<WebhookRow>('select tenant_id, id, events, filter, created_at from webhook where active and tenant_id = any($1::uuid[])', [tenants]);
+    if (hooks.length === 0) return;
+    const models = new Map<string, TenantModel>();
+    const rows: { tenant_id: string; id: string; webhook_id: string; event_id: number; event: string; record_id: string; body: string }[] = [];
+    for (const event of records) {
+      for (const hook of hooks) {
+        if (hook.tenant_id !== event.tenantId || Date.parse(event.occurredAt) < Date.parse(hook.created_at)) continue;
+        if (!hook.events.some((e) => e.object === event.objectId && e.actions.includes(event.event as WebhookAction))) continue;
+        let model = models.get(event.tenantId);
+        if (!model) models.set(event.tenantId, (model = await this.#modelIn(tx, event.tenantId)));
+        const object = model.objectById(event.objectId!);
+        if (!object) continue;
+        if (hook.filter !== null && hook.filter !== undefined && !(await matches(tx, model, object, hook.filter, event))) continue;
+        const id = randomUUID();
+        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body: deliveryBody(id, hook.id, model, object, event) });
+      }
+    }
+    if (rows.length === 0) return;
+    // A batch delivered again after a failure finds its deliveries there and adds none.
+    await tx.query(
+      `insert into webhook_delivery (tenant_id, id, webhook_id, event_id, event, record_id, body)
+       select tenant_id, id, webhook_id, event_id, event, record_id, body from jsonb_to_recordset($1::jsonb)
+         as x(tenant_id uuid, id uuid, webhook_id uuid, event_id bigint, event text, record_id uuid, body text)
+       on conflict (tenant_id, webhook_id, event_id) do nothing`,
+      [JSON.stringify(rows)],
+    );
+    // Delivered when this transaction commits, to the senders of every process.
+    if (this.#db.kind === 'postgres') await tx.query(`select pg_notify('${WEBHOOK_CHANNEL}', '')`);
+    // PGlite runs one transaction at a time: the sender's claim comes after this commit.
+    else queueMicrotask(() => this.wake());
+  }
+
+  async #modelIn(tx: Queryable, tenantId: string): Promise<TenantModel> {
+    const [tenant] = await tx.query<{ current_revision: number }>('select current_revision from tenant where id = $1', [tenantId]);
+    return this.#metadata.modelAt(tenantId, tenant!.current_revision, tx);
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopped) {
+      this.#woken = false;
+      let claimed = 0;
+      try {
+        claimed = await this.#claimAndSend();
+      } catch (error) {
+        console.error('webhook sender: claiming deliveries failed', error);
+      }
+      if (this.#stopped) break;
+      if (this.#woken || (claimed > 0 && this.#inFlight.size < this.#maxInFlight)) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.#timing.pollMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#wakeSleeper = () => {
+          this.#wakeSleeper = undefined;
+          done();
+        };
+      });
+    }
+  }
+
+  /** Claims due deliveries under a lease (one attempt each) and sends them without waiting. */
+  async #claimAndSend(): Promise<number> {
+    const room = this.#maxInFlight - this.#inFlight.size;
+    if (room <= 0) {
+      await Promise.race(this.#inFlight);
+      return 0;
+    }
+    const due = await this.#db.system((tx) =>
+      tx.query<DueDelivery>(
+        `with due as (
+           select tenant_id, id from webhook_delivery
+            where state = 'pending' and next_attempt_at <= now()
+            order by next_attempt_at limit $1 for update skip locked)
+         update webhook_delivery d set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
+           from due, webhook w
+          where d.tenant_id = due.tenant_id and d.id = due.id and w.tenant_id = d.tenant_id and w.id = d.webhook_id
+         returning d.tenant_id, d.id, d.webhook_id, d.body, d.attempts, d.created_at, w.url, w.secret`,
+        [room, this.#timing.leaseMs],
+      ),
+    );
+    for (const delivery of due) {
+      const sending: Promise<void> = this.#send(delivery, false)
+        .catch((error: unknown) => console.error('webhook sender: recording an attempt failed', error))
+        .finally(() => {
+          this.#inFlight.delete(sending);
+          this.wake();
+        });
+      this.#inFlight.add(sending);
+    }
+    return due.length;
+  }
+
+  async #send(delivery: DueDelivery, manual: boolean): Promise<void> {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const startedAt = new Date().toISOString();
+    const result = await postDelivery(
+      delivery.url,
+      this.#policy,
+      {
+        'protean-webhook-id': delivery.id,
+        'protean-webhook-timestamp': String(timestamp),
+        'protean-webhook-signature': signDelivery(delivery.secret, timestamp, delivery.body),
+        'protean-webhook-attempt': String(delivery.attempts),
+      },
+      delivery.body,
+    );
+    const expired = Date.now() - Date.parse(delivery.created_at) >= this.#timing.retryForMs;
+    const state = result.ok ? 'delivered' : expired ? 'failed' : 'pending';
+    await this.#db.system(async (tx) => {
+      await tx.query(
+        `insert into webhook_attempt (tenant_id, delivery_id, attempt, started_at, status, error, duration_ms, manual) values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (tenant_id, delivery_id, attempt) do update set status = excluded.status, error = excluded.error, duration_ms = excluded.duration_ms`,
+        [delivery.tenant_id, delivery.id, delivery.attempts, startedAt, result.status, result.error, result.durationMs, manual],
+      );
+      await tx.query(
+        `update webhook_delivery set state = $3, last_status = $4, last_error = $5, last_duration_ms = $6,
+                delivered_at = case when $3 = 'delivered' then now() else delivered_at end,
+                next_attempt_at = case when $3 = 'pending' then now() + make_interval(secs => $7::float8 / 1000) else next_attempt_at end
+          where tenant_id = $1 and id = $2 and attempts = $8`,
+        [delivery.tenant_id, delivery.id, state, result.status, result.error, result.durationMs, retryDelay(delivery.attempts, this.#timing), delivery.attempts],
+      );
+    });
+  }
+
+  /** Sends a delivery again now, under its own id: what the delivery log's "redeliver" does. */
+  async redeliver(tenantId: string, deliveryId: string): Promise<boolean> {
+    const [delivery] = await this.#db.system((tx) =>
+      tx.query<DueDelivery>(
+        `update webhook_delivery d set attempts = d.attempts + 1, state = 'pending', next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), created_at = d.created_at
+           from webhook w where d.tenant_id = $1 and d.id = $2 and w.tenant_id = d.tenant_id and w.id = d.webhook_id
+         returning d.tenant_id, d.id, d.webhook_id, d.body, d.attempts, now()::text as created_at, w.url, w.secret`,
+        [tenantId, deliveryId, this.#timing.leaseMs],
+      ),
+    );
+    if (!delivery) return false;
+    await this.#send(delivery, true);
+    return true;
+  }
+}
+
+/** Whether the event's record matches the webhook's filter, by the list query compiler (deleted records as deleted). */
+async function matches(tx: Queryable, model: TenantModel, object: ObjectDef, filter: unknown, event: OutboxEvent): Promise<boolean> {
+  const planned = planQuery(model.snapshot, object.id, { filter });
+  // A filter broken by a later metadata change (a field deleted) matches nothing rather than everything.
+  if (!planned.ok) return false;
+  const own: Condition = { kind: 'compare', field: ID_FIELD, op: 'eq', value: event.recordId! };
+  const where: Condition = planned.plan.where ? { kind: 'and', conditions: [planned.plan.where, own] } : own;
+  const sql = compileListQuery(event.tenantId, { object, where, sort: [], expand: [], limit: 1, after: undefined }, event.event === 'deleted');
+  return (await tx.query(sql.sql, sql.params)).length > 0;
+}
+
+/** The JSON a receiver gets: fixed when the delivery is made, so every attempt sends the same bytes. */
+function deliveryBody(id: string, webhookId: string, model: TenantModel, object: ObjectDef, event: OutboxEvent): string {
+  const payload = (event.payload ?? {}) as { data?: Record<string, unknown>; changes?: Record<string, { from: unknown; to: unknown }>; version?: number; cause?: string };
+  const byApiName = (values: Record<string, unknown>, convert: (fieldId: string, value: unknown) => unknown) => {
+    const out: Record<string, unknown> = {};
+    for (const [fieldId, value] of Object.entries(values)) {
+      const field = model.fieldById(object, fieldId);
+      if (field && !field.deletedAt) out[field.apiName] = convert(fieldId, value);
+    }
+    return out;
+  };
+  const value = (fieldId: string, v: unknown) => {
+    const field = model.fieldById(object, fieldId)!;
+    return v === null || v === undefined ? null : (fromStoredValue(field, v) ?? null);
+  };
+  return JSON.stringify({
+    id,
+    webhookId,
+    event: `${object.apiName}.${event.event}`,
+    eventId: String(event.id),
+    occurredAt: new Date(event.occurredAt).toISOString(),
+    object: object.apiName,
+    recordId: event.recordId,
+    ...(payload.version !== undefined ? { version: payload.version } : {}),
+    ...(payload.data ? { data: byApiName(payload.data, value) } : {}),
+    ...(payload.changes ? { changes: byApiName(payload.changes, (fieldId, c) => ({ from: value(fieldId, (c as { from: unknown }).from), to: value(fieldId, (c as { to: unknown }).to) })) } : {}),
+    ...(payload.cause ? { cause: payload.cause } : {}),
+  });
+}
+
+/** Operator overrides (milliseconds): PROTEAN_WEBHOOK_RETRY_BASE_MS, _RETRY_MAX_MS, _RETRY_FOR_MS, _LEASE_MS, _POLL_MS. */
+export function webhookTimingFrom(env: NodeJS.ProcessEnv = process.env): Partial<WebhookTiming> {
+  const read = (name: string) => {
+    const value = env[`PROTEAN_WEBHOOK_${name}`];
+    if (value === undefined || value === '') return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`PROTEAN_WEBHOOK_${name} must be a positive number of milliseconds, not ${value}`);
+    return n;
+  };
+  const timing: Partial<WebhookTiming> = {};
+  for (const [key, name] of [['retryBaseMs', 'RETRY_BASE_MS'], ['retryMaxMs', 'RETRY_MAX_MS'], ['retryForMs', 'RETRY_FOR_MS'], ['leaseMs', 'LEASE_MS'], ['pollMs', 'POLL_MS']] as const) {
+    const n = read(name);
+    if (n !== undefined) timing[key] = n;
+  }
+  return timing;
+}

@@ -1,0 +1,230 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
+
+// The operator allows the local receiver; retries are fast and give up after 2 s instead of 24 h.
+Object.assign(process.env, {
+  PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+  PROTEAN_WEBHOOK_RETRY_BASE_MS: '50',
+  PROTEAN_WEBHOOK_RETRY_MAX_MS: '200',
+  PROTEAN_WEBHOOK_RETRY_FOR_MS: '2000',
+  PROTEAN_WEBHOOK_POLL_MS: '50',
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 20_000, seen?: () => unknown): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen())}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: Record<string, any>;
+}
+
+/** A local HTTP receiver; `answer` decides each response's status (and may delay it). */
+async function receiver(answer: (r: Received, n: number) => number | Promise<number> = () => 200): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', async () => {
+      const r = { headers: req.headers, body, json: JSON.parse(body) as Record<string, any> };
+      received.push(r);
+      res.statusCode = await answer(r, received.length);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const verify = (secret: string, r: Received) => {
+  const timestamp = String(r.headers['protean-webhook-timestamp']);
+  return r.headers['protean-webhook-signature'] === `v1=${createHmac('sha256', secret).update(`${timestamp}.${r.body}`).digest('hex')}`;
+};
+
+describe('webhooks', () => {
+  let t: TestTenant;
+  beforeAll(async () => {
+    t = await createTestTenant(h, 'hooks');
+  });
+
+  it('registers a webhook with its URL, events, filter and secret, refusing private targets, unknown objects and bad filters', async () => {
+    const refused = await t.api('POST', '/webhooks', { url: 'http://10.1.2.3/hook', events: [{ object: 'deal', actions: ['created'] }] });
+    expect(refused.statusCode).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(refused).errors[0]).toMatchObject({ field: 'url', code: 'refused' });
+    const metadataAddress = await t.api('POST', '/webhooks', { url: 'http://169.254.169.254/latest', events: [{ object: 'deal', actions: ['created'] }] });
+    expect(metadataAddress.statusCode).toBe(422);
+    const unknown = await t.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/x', events: [{ object: 'spaceship', actions: ['created'] }] });
+    expect(json<{ errors: { field: string }[] }>(unknown).errors[0]!.field).toBe('events/0/object');
+    const badFilter = await t.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/x', events: [{ object: 'deal', actions: ['created'] }], filter: { field: 'amount', op: 'gt', value: 'many' } });
+    expect(badFilter.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(badFilter).errors[0]!.field).toMatch(/^filter/);
+
+    const created = await t.api('POST', '/webhooks', { name: 'ERP', url: 'http://127.0.0.1:9/x', events: [{ object: 'deal', actions: ['created', 'updated'] }] });
+    expect(created.statusCode, created.body).toBe(201);
+    const hook = json<{ id: string; secret: string; events: unknown }>(created);
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect(hook.events).toEqual([{ object: 'deal', actions: ['created', 'updated'] }]);
+    const listed = json<Record<string, unknown>[]>(await t.api('GET', '/webhooks'));
+    expect(listed.find((w) => w['id'] === hook.id)).not.toHaveProperty('secret');
+    expect((await t.api('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
+  });
+
+  it('delivers matching record events after commit, signed over timestamp and body, each with its idempotency id, and logs them', async () => {
+    const rx = await receiver();
+    try {
+      const hook = json<{ id: string; secret: string }>(
+        await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'deal', actions: ['created', 'updated'] }], filter: { field: 'amount', op: 'gte', value: 100 } }),
+      );
+      const small = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'Small', amount: 50 }));
+      const big = json<{ id: string; version: number }>(await t.api('POST', '/records/deal', { name: 'Big', amount: 500 }));
+      await t.api('PATCH', `/records/deal/${big.id}`, { amount: 600 });
+      await waitFor('two deliveries', () => rx.received.length >= 2, 20_000, () => rx.received.map((r) => r.json));
+      const [created, updated] = rx.received;
+      expect(created!.json).toMatchObject({ event: 'deal.created', object: 'deal', recordId: big.id, data: { name: 'Big', amount: 500 } });
+      expect(updated!.json).toMatchObject({ event: 'deal.updated', recordId: big.id, changes: { amount: { from: 500, to: 600 } } });
+      expect(rx.received.map((r) => r.json['recordId'])).not.toContain(small.id);
+      for (const r of rx.received) {
+        expect(verify(hook.secret, r)).toBe(true);
+        expect(r.headers['protean-webhook-id']).toBe(r.json['id']);
+        expect(Math.abs(Number(r.headers['protean-webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+      }
+      // Tampering with the body breaks the signature.
+      expect(verify(hook.secret, { ...created!, body: created!.body.replace('500', '5000') })).toBe(false);
+
+      await waitFor('the log to show both delivered', async () => {
+        const log = json<{ data: { state: string }[] }>(await t.api('GET', `/webhooks/${hook.id}/deliveries`));
+        return log.data.length === 2 && log.data.every((d) => d.state === 'delivered');
+      });
+      const log = json<{ data: { id: string; event: string; state: string; responseStatus: number; durationMs: number; attempts: number }[] }>(await t.api('GET', `/webhooks/${hook.id}/deliveries`));
+      expect(log.data.map((d) => d.event)).toEqual(['deal.updated', 'deal.created']);
+      expect(log.data[0]).toMatchObject({ state: 'delivered', responseStatus: 200, attempts: 1 });
+      expect(log.data[0]!.durationMs).toBeGreaterThanOrEqual(0);
+
+      // Manual redelivery sends the same delivery again, under the same id.
+      const again = await t.api('POST', `/webhooks/${hook.id}/deliveries/${log.data[1]!.id}/redeliver`);
+      expect(again.statusCode, again.body).toBe(200);
+      expect(json(again)).toMatchObject({ state: 'delivered', attempts: 2, responseStatus: 200 });
+      expect(rx.received).toHaveLength(3);
+      expect(rx.received[2]!.headers['protean-webhook-id']).toBe(created!.headers['protean-webhook-id']);
+      expect(rx.received[2]!.body).toBe(created!.body);
+      const detail = json<{ attempts: { manual: boolean; responseStatus: number }[] }>(await t.api('GET', `/webhooks/${hook.id}/deliveries/${log.data[1]!.id}`));
+      expect(detail.attempts.map((a) => a.manual)).toEqual([false, true]);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('retries a failing receiver with growing delays, then marks the delivery failed once the retry period is over', async () => {
+    const flaky = await receiver((_r, n) => (n <= 2 ? 503 : 200));
+    const down = await receiver(() => 500);
+    try {
+      const ok = json<{ id: string }>(await t.api('POST', '/webhooks', { url: flaky.url, events: [{ object: 'organization', actions: ['created'] }] }));
+      const failing = json<{ id: string }>(await t.api('POST', '/webhooks', { url: down.url, events: [{ object: 'organization', actions: ['created'] }] }));
+      await t.api('POST', '/records/organization', { name: 'Retry Org' });
+      await waitFor('the third attempt to succeed', () => flaky.received.length >= 3);
+      expect(new Set(flaky.received.map((r) => r.headers['protean-webhook-id'])).size).toBe(1);
+      expect(flaky.received.map((r) => r.headers['protean-webhook-attempt'])).toEqual(['1', '2', '3']);
+      await waitFor('the log to say delivered', async () => json<{ data: { state: string }[] }>(await t.api('GET', `/webhooks/${ok.id}/deliveries`)).data[0]?.state === 'delivered');
+      await waitFor('the failing delivery to be given up', async () => json<{ data: { state: string }[] }>(await t.api('GET', `/webhooks/${failing.id}/deliveries`)).data[0]?.state === 'failed', 20_000);
+      const failed = json<{ data: { attempts: number; responseStatus: number }[] }>(await t.api('GET', `/webhooks/${failing.id}/deliveries`)).data[0]!;
+      expect(failed.responseStatus).toBe(500);
+      expect(failed.attempts).toBeGreaterThan(2);
+      // Delays grow: the gaps between attempts are not all equal to the first.
+      const times = down.received.map((r) => Number(r.headers['protean-webhook-timestamp']));
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(1);
+    } finally {
+      await flaky.close();
+      await down.close();
+    }
+  });
+
+  it('keeps tenants apart: a webhook never hears of another tenant’s records', async () => {
+    const rx = await receiver();
+    try {
+      await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'task', actions: ['created'] }] });
+      const other = await createTestTenant(h, 'hooks-other');
+      expect((await other.api('POST', '/records/task', { subject: 'Theirs' })).statusCode).toBeLessThan(300);
+      const mine = json<{ id: string }>(await t.api('POST', '/records/task', { subject: 'Mine' }));
+      await waitFor('my task', () => rx.received.some((r) => r.json['recordId'] === mine.id));
+      expect(rx.received.map((r) => r.json['data']?.subject)).toEqual(['Mine']);
+    } finally {
+      await rx.close();
+    }
+  });
+});
+
+describe.skipIf(!process.env['DATABASE_URL'])('webhooks through a crash', () => {
+  let server: ServerProcess | undefined;
+  afterAll(async () => server?.stop());
+
+  it('a server killed mid-run loses no event and sends none twice under a different id', async () => {
+    const t = await createTestTenant(h, 'hooks-crash');
+    // A slow receiver keeps deliveries in flight when the process dies.
+    const rx = await receiver(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return 200;
+    });
+    const env = { PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1', PROTEAN_WEBHOOK_LEASE_MS: '1500', PROTEAN_WEBHOOK_RETRY_BASE_MS: '100', PROTEAN_WEBHOOK_POLL_MS: '100' };
+    try {
+      server = await startServerProcess(process.env['DATABASE_URL']!, env);
+      const api = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${server!.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      expect((await api('POST', '/webhooks', { url: rx.url, events: [{ object: 'deal', actions: ['created'] }] })).status).toBe(201);
+      const acknowledged: string[] = [];
+      const writes: Promise<void>[] = [];
+      let killed = false;
+      for (let i = 0; i < 40; i++) {
+        // Writes keep going while the process is killed; those that were answered are committed.
+        writes.push(
+          api('POST', '/records/deal', { name: `Crash ${i}` }).then(
+            (r) => void (r.status === 201 && acknowledged.push(r.body['id'] as string)),
+            () => undefined,
+          ),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        if (!killed && rx.received.length >= 5) {
+          killed = true;
+          await server.kill();
+        }
+      }
+      await Promise.all(writes);
+      expect(killed).toBe(true);
+      server = await startServerProcess(process.env['DATABASE_URL']!, env);
+      for (let i = 0; i < 10; i++) {
+        const r = await api('POST', '/records/deal', { name: `After ${i}` });
+        expect(r.status).toBe(201);
+        acknowledged.push(r.body['id'] as string);
+      }
+      const delivered = () => new Set(rx.received.map((r) => r.json['recordId'] as string));
+      await waitFor('every acknowledged deal to be delivered', () => acknowledged.every((id) => delivered().has(id)), 60_000, () => acknowledged.filter((id) => !delivered().has(id)));
+      // At least once, and a repeat is the same delivery: one id per record, one record per id.
+      const idsByRecord = new Map<string, Set<string>>();
+      for (const r of rx.received) {
+        const set = idsByRecord.get(r.json['recordId']) ?? new Set();
+        set.add(String(r.headers['protean-webhook-id']));
+        idsByRecord.set(r.json['recordId'], set);
+      }
+      for (const [record, ids] of idsByRecord) expect([record, ids.size]).toEqual([record, 1]);
+      expect(new Set(rx.received.map((r) => r.json['eventId'])).size).toBe(idsByRecord.size);
+    } finally {
+      await rx.close();
+    }
+  }, 180_000);
+});
