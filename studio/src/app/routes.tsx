@@ -41,6 +41,7 @@ export const routes: RouteDef[] = [
   { path: '/setup/revisions', face: 'setup', admin: true, page: page(() => import('../setup/revisions-page.tsx')) },
   { path: '/setup/users', face: 'setup', admin: true, page: page(() => import('../setup/users-page.tsx')) },
   { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
+  { path: '/setup/access', face: 'setup', admin: true, page: page(() => import('../setup/access-page.tsx')) },
 ];
 
 /** Setup's side navigation, also offered by the command palette. */
@@ -50,6 +51,7 @@ export const setupPages: { path: string; label: MessageKey; admin: boolean }[] =
   { path: '/setup/terminology', label: 'setup.terminology', admin: true },
   { path: '/setup/revisions', label: 'setup.revisions', admin: true },
   { path: '/setup/users', label: 'setup.users', admin: true },
+  { path: '/setup/access', label: 'setup.access', admin: true },
   { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
 ];
 

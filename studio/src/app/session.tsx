@@ -1,11 +1,16 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, authApi, metadataApi, onUnauthorized, settingsApi, type Me, type Snapshot } from '../api/index.ts';
 import type { DisplaySettings } from '../i18n/i18n.tsx';
+import { accessApi, type MyAccess, type ObjectAction } from '../api/access.ts';
 
 export interface Session {
   me: Me;
   snapshot: Snapshot;
   isAdmin: boolean;
+  /** What the user may do (ADR 0012): screens hide buttons, fields and objects it may not use. */
+  access: MyAccess | null;
+  /** Whether the user may `action` records of the object (true while access is unknown: the server decides). */
+  can: (objectApiName: string, action: ObjectAction) => boolean;
   /** The workspace currency and the user's time zone, which decide how values read. */
   display: DisplaySettings;
   /** Re-reads them after a settings change. */
@@ -18,7 +23,7 @@ export interface Session {
 type SessionState =
   | { status: 'loading' }
   | { status: 'signed-out'; error?: unknown }
-  | { status: 'signed-in'; me: Me; snapshot: Snapshot; display: DisplaySettings };
+  | { status: 'signed-in'; me: Me; snapshot: Snapshot; display: DisplaySettings; access: MyAccess | null };
 
 const SessionContext = createContext<Session | null>(null);
 const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, snapshot?: Promise<Snapshot>) => Promise<void> } | null>(null);
@@ -27,8 +32,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
   const signedIn = useCallback(async (me: Me, snapshotRequest?: Promise<Snapshot>) => {
-    const [snapshot, display] = await Promise.all([snapshotRequest ?? metadataApi.snapshot(), loadDisplay()]);
-    setState({ status: 'signed-in', me, snapshot, display });
+    const [snapshot, display, access] = await Promise.all([snapshotRequest ?? metadataApi.snapshot(), loadDisplay(), accessApi.me().catch(() => null)]);
+    setState({ status: 'signed-in', me, snapshot, display, access });
   }, []);
 
   const refreshDisplay = useCallback(async () => {
@@ -73,7 +78,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const session = useMemo<Session | null>(
     () =>
       state.status === 'signed-in'
-        ? { me: state.me, snapshot: state.snapshot, display: state.display, isAdmin: state.me.user.role === 'admin', refreshSnapshot, refreshDisplay, logout }
+        ? {
+            me: state.me,
+            snapshot: visibleSnapshot(state.snapshot, state.access),
+            display: state.display,
+            isAdmin: state.access ? state.access.setup.model || state.access.setup.access || state.access.setup.users : state.me.user.role === 'admin',
+            access: state.access,
+            can: (objectApiName, action) => (state.access ? state.access.objects[objectApiName]?.[action] === true : true),
+            refreshSnapshot,
+            refreshDisplay,
+            logout,
+          }
         : null,
     [state, refreshSnapshot, refreshDisplay, logout],
   );
@@ -83,6 +98,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       <SessionContext.Provider value={session}>{children}</SessionContext.Provider>
     </SessionControlContext.Provider>
   );
+}
+
+/**
+ * The model as the user may see it: objects it cannot read and fields hidden from it are left
+ * out and read-only fields marked so, so lists, forms, record pages and navigation never offer
+ * them. Whoever changes the model sees all of it.
+ */
+function visibleSnapshot(snapshot: Snapshot, access: MyAccess | null): Snapshot {
+  if (!access || access.setup.model) return snapshot;
+  const objects = snapshot.objects
+    .filter((o) => access.objects[o.apiName])
+    .map((o) => {
+      const levels = access.objects[o.apiName]!.fields;
+      // A read-only field shows in forms as read-only, so no one types into what the server would refuse.
+      return { ...o, fields: o.fields.filter((f) => levels[f.apiName] !== 'none').map((f) => (levels[f.apiName] === 'read' ? { ...f, readOnly: true } : f)) };
+    });
+  return { ...snapshot, objects };
 }
 
 /** Settings that only change how values read: the page still works with the defaults if they fail to load. */

@@ -42,7 +42,7 @@ function defaultColumns(object: ObjectDef, layoutFields: string[]): string[] {
 function ObjectList({ object }: { object: ObjectDef }) {
   const i18n = useI18n();
   const { t, tc } = i18n;
-  const { snapshot, me } = useSession();
+  const { snapshot, me, can } = useSession();
   const toast = useToast();
   const { openQuickCreate } = useShellActions();
   const { search } = useLocation();
@@ -210,9 +210,11 @@ function ObjectList({ object }: { object: ObjectDef }) {
             {t('list.columns')}
           </button>
         ) : null}
-        <button type="button" className="btn btn-primary btn-small" onClick={() => openQuickCreate(object.apiName)}>
-          {t('record.new', { object: i18n.objectNoun(object) })}
-        </button>
+        {can(object.apiName, 'create') ? (
+          <button type="button" className="btn btn-primary btn-small" onClick={() => openQuickCreate(object.apiName)}>
+            {t('record.new', { object: i18n.objectNoun(object) })}
+          </button>
+        ) : null}
       </header>
 
       {filterOpen ? (

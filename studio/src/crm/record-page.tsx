@@ -33,7 +33,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
-  const { snapshot } = useSession();
+  const { snapshot, can } = useSession();
   const layout = layoutFor(snapshot, object);
   const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt);
   const rec = useAsync(async () => {
@@ -72,12 +72,16 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           <h1 data-testid="record-title">{name}</h1>
         </div>
         <span className="spacer" />
-        <Link to={`/o/${object.apiName}/${id}/edit`} className="btn btn-small">
-          {t('action.edit')}
-        </Link>
-        <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)}>
-          {t('action.delete')}
-        </button>
+        {can(object.apiName, 'edit') ? (
+          <Link to={`/o/${object.apiName}/${id}/edit`} className="btn btn-small">
+            {t('action.edit')}
+          </Link>
+        ) : null}
+        {can(object.apiName, 'delete') ? (
+          <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)}>
+            {t('action.delete')}
+          </button>
+        ) : null}
       </header>
       <div className="record-columns">
         <div className="record-main">
