@@ -38,7 +38,7 @@ export const zhCN: Record<MessageKey, string> = {
   'access.setup.model': '修改对象、字段和布局',
   'access.setup.terms': '修改术语',
   'access.setup.users': '管理用户',
-  'access.setup.keys': '管理所有人的 API 密钥',
+  'access.setup.keys': '管理所有人的接口密钥',
   'access.setup.access': '管理访问和共享',
   'access.profiles': '简档',
   'access.profile': '简档',
