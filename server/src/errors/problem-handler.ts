@@ -1,23 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isConnectionLost } from '../db/connection-lost.ts';
-import { PROBLEM_BASE, ProblemError, type FieldProblem, type ProblemType } from './problems.ts';
-
-const TITLES: Record<ProblemType, string> = {
-  validation: 'Validation failed',
-  'not-found': 'Not found',
-  conflict: 'Conflict',
-  'precondition-failed': 'Precondition failed',
-  forbidden: 'Forbidden',
-  unauthorized: 'Unauthorized',
-  'payload-too-large': 'Payload too large',
-  'limit-exceeded': 'Limit exceeded',
-  'unsupported-media-type': 'Unsupported media type',
-  unavailable: 'Service unavailable',
-  internal: 'Internal error',
-};
+import { preferredLocale } from '../auth/auth-routes.ts';
+import { localeOf } from '../metadata/words.ts';
+import { problemTitle, translateProblemText } from './problem-language.ts';
+import { PROBLEM_BASE, ProblemError, type FieldProblem } from './problems.ts';
 
 /**
- * Maps every error leaving a route to application/problem+json. An unknown error becomes a 500
+ * Maps every error leaving a route to application/problem+json, in the request's language
+ * (problem-language.ts). An unknown error becomes a 500
  * with no detail, logged to stderr with its request id whatever the log setting; every response
  * carries that id in `x-request-id` and every problem in `requestId`.
  */
@@ -31,12 +21,13 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (problem.status >= 500) logError('error', 'unhandled error', request, error);
     // A safety net, not a fix: the input should have been refused before reaching SQL.
     else if (clientFault) logError('warn', 'database refused a value that input validation let through', request, error);
+    const locale = localeOfRequest(request);
     const body: Record<string, unknown> = {
       type: PROBLEM_BASE + problem.type,
-      title: TITLES[problem.type],
+      title: problemTitle(problem.type, locale),
       status: problem.status,
-      detail: problem.message,
-      ...(problem.errors ? { errors: problem.errors } : {}),
+      detail: translateProblemText(problem.message, locale),
+      ...(problem.errors ? { errors: problem.errors.map((e) => ({ ...e, message: translateProblemText(e.message, locale) })) } : {}),
       ...problem.extra,
       requestId: request.id,
     };
@@ -46,12 +37,17 @@ export function registerProblemHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).type('application/problem+json').send({
       type: PROBLEM_BASE + 'not-found',
-      title: TITLES['not-found'],
+      title: problemTitle('not-found', localeOfRequest(request)),
       status: 404,
-      detail: `No route ${request.method} ${request.url.split('?')[0]}`,
+      detail: translateProblemText(`No route ${request.method} ${request.url.split('?')[0]}`, localeOfRequest(request)),
       requestId: request.id,
     });
   });
+}
+
+/** The language of a problem: the request's (Accept-Language), then the signed-in user's setting. */
+function localeOfRequest(request: FastifyRequest) {
+  return localeOf(preferredLocale(request.headers['accept-language']) ?? (request as { principal?: { locale?: string } | null }).principal?.locale);
 }
 
 /**

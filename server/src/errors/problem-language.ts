@@ -1,0 +1,213 @@
+import type { Locale } from '@protean/metadata';
+import type { ProblemType } from './problems.ts';
+
+/*
+ * The language of problems (application/problem+json), in one place. Titles are a closed set.
+ * Details and field messages are written in English where they arise (with labels and nouns
+ * already in the reader's language, ADR 0004); here each known English sentence is given its
+ * Chinese form, parts such as names, labels and numbers carried over. A message already in
+ * Chinese, or not known here, passes unchanged (the language test walks the error classes to
+ * keep that set empty).
+ */
+
+const TITLES: Record<ProblemType, Record<Locale, string>> = {
+  validation: { en: 'Validation failed', 'zh-CN': '校验未通过' },
+  'not-found': { en: 'Not found', 'zh-CN': '未找到' },
+  conflict: { en: 'Conflict', 'zh-CN': '冲突' },
+  'precondition-failed': { en: 'Precondition failed', 'zh-CN': '前提条件不满足' },
+  forbidden: { en: 'Forbidden', 'zh-CN': '无权操作' },
+  unauthorized: { en: 'Unauthorized', 'zh-CN': '未登录' },
+  'payload-too-large': { en: 'Payload too large', 'zh-CN': '请求内容过大' },
+  'limit-exceeded': { en: 'Limit exceeded', 'zh-CN': '超出限制' },
+  'unsupported-media-type': { en: 'Unsupported media type', 'zh-CN': '不支持的内容类型' },
+  unavailable: { en: 'Service unavailable', 'zh-CN': '服务暂不可用' },
+  internal: { en: 'Internal error', 'zh-CN': '内部错误' },
+};
+
+export const problemTitle = (type: ProblemType, locale: Locale): string => TITLES[type][locale];
+
+type Rule = [RegExp, (m: RegExpExecArray, t: (text: string) => string) => string];
+
+/** Phrases that describe a value (the tail of "X must be …", or a field message on its own). */
+const PHRASES: Rule[] = [
+  [/^is required$/, () => '为必填项'],
+  [/^is required \(at most (\d+) characters\)$/, (m) => `为必填项（最多 ${m[1]} 个字符）`],
+  [/^is required to upsert$/, () => '为插入或更新所必需'],
+  [/^is invalid$/, () => '无效'],
+  [/^is not an allowed value$/, () => '不是允许的值'],
+  [/^is already used$/, () => '已被使用'],
+  [/^is taken$/, () => '已被占用'],
+  [/^is refused$/, () => '被拒绝'],
+  [/^is not a field you may read$/, () => '不是你可读取的字段'],
+  [/^is not a field you may edit$/, () => '不是你可编辑的字段'],
+  [/^is read-only for you$/, () => '对你只读'],
+  [/^is not a cursor returned by this list$/, () => '不是此列表返回的游标'],
+  [/^is not a role of this workspace$/, () => '不是此工作区的角色'],
+  [/^is not your current password$/, () => '不是你当前的密码'],
+  [/^unknown field '(.+)'$/, (m) => `未知字段“${m[1]}”`],
+  [/^'(.+)' is read-only$/, (m) => `“${m[1]}”为只读`],
+  [/^'(.+)' is not an active value of (.+)$/, (m) => `“${m[1]}”不是${m[2]}的有效选项`],
+  [/^'(.+)' is not a value of (.+)$/, (m) => `“${m[1]}”不是${m[2]}的选项`],
+  [/^must be an object$/, () => '必须是对象'],
+  [/^must be a JSON object$/, () => '必须是 JSON 对象'],
+  [/^must be a string$/, () => '必须是文本'],
+  [/^must be a number$/, () => '必须是数字'],
+  [/^must be a whole number$/, () => '必须是整数'],
+  [/^must be true or false$/, () => '必须是 true 或 false'],
+  [/^must be a record id$/, () => '必须是记录 id'],
+  [/^must be a user id$/, () => '必须是用户 id'],
+  [/^must be an id \(UUID\)$/, () => '必须是 id（UUID）'],
+  [/^must be an email address$/, () => '必须是电子邮件地址'],
+  [/^must be a phone number$/, () => '必须是电话号码'],
+  [/^must be a URL$/, () => '必须是网址'],
+  [/^must be an? (?:absolute )?http or https URL$/, () => '必须是 http 或 https 网址'],
+  [/^must be a date \(YYYY-MM-DD\)$/, () => '必须是日期（YYYY-MM-DD）'],
+  [/^must be a date-time \(ISO 8601 with a time zone\)$/, () => '必须是带时区的日期时间（ISO 8601）'],
+  [/^must be a date and time$/, () => '必须是日期和时间'],
+  [/^must be a date in the years 0001 to 9999$/, () => '必须是 0001 至 9999 年之间的日期'],
+  [/^must be a date-time in the years 0001 to 9999$/, () => '必须是 0001 至 9999 年之间的日期时间'],
+  [/^must be a list of values$/, () => '必须是值的列表'],
+  [/^must be a version returned in ETag$/, () => '必须是 ETag 中返回的版本号'],
+  [/^must have the right type$/, () => '类型不正确'],
+  [/^must match the expected pattern$/, () => '格式不正确'],
+  [/^must match format (.+)$/, (m) => `必须符合格式 ${m[1]}`],
+  [/^must be at most (\d+) characters$/, (m) => `最多 ${m[1]} 个字符`],
+  [/^must be at least (\d+) characters$/, (m) => `至少 ${m[1]} 个字符`],
+  [/^must be at most (-?[\d.e+]+)$/, (m) => `不能大于 ${m[1]}`],
+  [/^must be at least (-?[\d.e+]+)$/, (m) => `不能小于 ${m[1]}`],
+  [/^must be between (\d+) and (\d+)$/, (m) => `必须介于 ${m[1]} 和 ${m[2]} 之间`],
+  [/^must be a whole number from (-?\d+) to (-?\d+)$/, (m) => `必须是 ${m[1]} 到 ${m[2]} 之间的整数`],
+  [/^must have at most (\d+) digits before the decimal point$/, (m) => `整数部分最多 ${m[1]} 位`],
+  [/^must have at most (\d+) decimal places$/, (m) => `最多 ${m[1]} 位小数`],
+  [/^must have at most (\d+) values$/, (m) => `最多 ${m[1]} 个值`],
+  [/^must not repeat a value$/, () => '不能有重复的值'],
+  [/^must set at least one field$/, () => '至少要设置一个字段'],
+  [/^must be a finite number .*$/, () => '必须是有限的数字'],
+  [/^must not contain a NUL character .*$/, () => '不能包含 NUL 字符'],
+  [/^must not contain a lone UTF-16 surrogate .*$/, () => '不能包含无效的 Unicode 字符'],
+  [/^must be a JSON body$|^a JSON body is required$/, () => '需要 JSON 请求体'],
+  [/^is nested more than (\d+) levels deep$/, (m) => `嵌套超过 ${m[1]} 层`],
+  [/^matches (\d+) records, more than (\d+)$/, (m) => `匹配了 ${m[1]} 条记录，超过 ${m[2]} 条`],
+  [/^now (\d+)$/, (m) => `现为 ${m[1]}`],
+  [/^must be unique$/, () => '必须唯一'],
+  // Fastify's request validation (ajv).
+  [/^must have required property '(.+)'$/, (m) => `缺少必需的属性“${m[1]}”`],
+  [/^must NOT have additional properties$/, () => '不能有多余的属性'],
+  [/^must be (string|integer|number|boolean|object|array|null)$/, (m) => `必须是${({ string: '文本', integer: '整数', number: '数字', boolean: '布尔值', object: '对象', array: '数组', null: 'null' } as Record<string, string>)[m[1]!]}`],
+  [/^must be ([<>]=?) (-?[\d.]+)$/, (m) => `必须${({ '>=': '大于或等于', '<=': '小于或等于', '>': '大于', '<': '小于' } as Record<string, string>)[m[1]!]} ${m[2]}`],
+  [/^must NOT have more than (\d+) characters$/, (m) => `最多 ${m[1]} 个字符`],
+  [/^must NOT have fewer than (\d+) characters$/, (m) => `至少 ${m[1]} 个字符`],
+  [/^must NOT have more than (\d+) items$/, (m) => `最多 ${m[1]} 项`],
+  [/^must NOT have fewer than (\d+) items?$/, (m) => `至少 ${m[1]} 项`],
+  [/^must be equal to one of the allowed values$/, () => '必须是允许的值之一'],
+  [/^must be equal to constant$/, () => '必须等于固定值'],
+  [/^must match a schema in anyOf$/, () => '不符合任何允许的形式'],
+  [/^must match exactly one schema in oneOf$/, () => '必须恰好符合一种形式'],
+  [/^must match pattern "(.+)"$/, (m) => `必须符合模式 ${m[1]}`],
+  [/^must match format "(.+)"$/, (m) => `必须符合格式 ${m[1]}`],
+];
+
+/** Whole sentences (problem details and messages that are not "X + phrase"). */
+const SENTENCES: Rule[] = [
+  [/^(\d+) values are invalid$/, (m) => `${m[1]} 个值无效`],
+  [/^(\d+) problems in the query$/, (m) => `查询中有 ${m[1]} 个问题`],
+  [/^'(.+)': (.+)$/, (m, t) => `“${m[1]}”：${t(m[2]!)}`],
+  [/^The request (body|querystring|params|headers|input) is invalid$/, (m) => `请求的${({ body: '内容', querystring: '查询参数', params: '路径参数', headers: '请求头', input: '输入' } as Record<string, string>)[m[1]!]}无效`],
+  [/^The request body is not valid JSON$/, () => '请求内容不是有效的 JSON'],
+  [/^The request body is empty$/, () => '请求内容为空'],
+  [/^The request body is larger than the limit$/, () => '请求内容超过大小限制'],
+  [/^Send JSON with Content-Type: application\/json$/, () => '请以 Content-Type: application/json 发送 JSON'],
+  [/^The request holds a value that cannot be stored: (.+)$/, (m, t) => `请求中有无法保存的值：${t(m[1]!)}`],
+  [/^a value has the wrong form for its field$/, () => '某个值的形式与字段不符'],
+  [/^a number is out of range$/, () => '数字超出范围'],
+  [/^a date or time is not valid$/, () => '日期或时间无效'],
+  [/^a date or time is out of range$/, () => '日期或时间超出范围'],
+  [/^a text holds a character that cannot be stored$/, () => '文本包含无法保存的字符'],
+  [/^a value is too large to store or index$/, () => '值太大，无法保存或索引'],
+  [/^Something went wrong on our side; the error was logged$/, () => '服务器出错，错误已记录'],
+  [/^The database is unavailable for the moment; retry shortly$/, () => '数据库暂不可用，请稍后重试'],
+  [/^No route (\S+) (.+)$/, (m) => `没有路由 ${m[1]} ${m[2]}`],
+  [/^Sign in or send an API key$/, () => '请登录或提供 API 密钥'],
+  [/^Only an admin may do this$/, () => '只有管理员可以执行此操作'],
+  [/^No object named '(.+)'$/, (m) => `没有名为“${m[1]}”的对象`],
+  [/^No revision (\d+)$/, (m) => `没有修订版 ${m[1]}`],
+  [/^No such tenant$/, () => '没有该工作区'],
+  [/^A record is a JSON object of field values$/, () => '记录必须是由字段值组成的 JSON 对象'],
+  [/^If-Match must hold a record version such as "3"$/, () => 'If-Match 必须是记录版本号，例如 "3"'],
+  [/^The record was changed by someone else \(now at version (\d+)\); reload it and apply your change again$/, (m) => `记录已被他人修改（当前版本 ${m[1]}），请重新加载后再修改`],
+  [/^A batch holds at most (\d+) operations; this one has (\d+)$/, (m) => `一次批量操作最多 ${m[1]} 项，本次有 ${m[2]} 项`],
+  [/^(\d+) of (\d+) operations failed; nothing was saved$/, (m) => `${m[2]} 项操作中有 ${m[1]} 项失败，未保存任何内容`],
+  [/^A value must be unique$/, () => '值必须唯一'],
+  [/^Values must be unique$/, () => '值必须唯一'],
+  [/^Upsert needs a unique field$/, () => '插入或更新需要一个唯一字段'],
+  [/^Upsert needs a value to match on$/, () => '插入或更新需要一个用于匹配的值'],
+  [/^'(.+)' is not a unique field of this object$/, (m) => `“${m[1]}”不是此对象的唯一字段`],
+  [/^The change was refused: (\d+) problems?$/, (m) => `更改被拒绝：${m[1]} 个问题`],
+  [/^The change would break existing records$/, () => '此更改会破坏现有记录'],
+  [/^The object still has records; say what becomes of them$/, () => '该对象仍有记录，请说明如何处理这些记录'],
+  [/^The object was deleted by a metadata change made while this request ran$/, () => '该对象在此请求执行期间已被元数据更改删除'],
+  [/^A JSON object is required$/, () => '需要 JSON 对象'],
+  [/^A filter is required: it says which records to change$/, () => '需要筛选条件：它决定要更改哪些记录'],
+  [/^Say which values to set$/, () => '请说明要设置哪些值'],
+  [/^The filter matches (\d+) records; at most (\d+) are changed at once: narrow the filter$/, (m) => `筛选条件匹配了 ${m[1]} 条记录；一次最多更改 ${m[2]} 条，请缩小筛选范围`],
+  [/^The filter now matches (\d+) records, not the (\d+) counted before; check again$/, (m) => `筛选条件现在匹配 ${m[1]} 条记录，而不是之前统计的 ${m[2]} 条，请重新检查`],
+  [/^This workspace is sending too many requests; retry later$/, () => '此工作区的请求过多，请稍后重试'],
+  [/^This API key is sending too many requests; retry later$/, () => '此 API 密钥的请求过多，请稍后重试'],
+  // Lists: the query planner's messages.
+  [/^unknown field '(.+)' on '(.+)'$/, (m) => `“${m[2]}”上没有字段“${m[1]}”`],
+  [/^unknown operator (.+) \(use (.+)\)$/, (m) => `未知的运算符 ${m[1]}（可用：${m[2]}）`],
+  [/^'(.+)' does not apply to (\w+) field '(.+)' \(use (.+)\)$/, (m) => `“${m[1]}”不适用于 ${m[2]} 类型的字段“${m[3]}”（可用：${m[4]}）`],
+  [/^'(.+)' needs a value$/, (m) => `“${m[1]}”需要一个值`],
+  [/^'(.+)' takes a non-empty array$/, (m) => `“${m[1]}”需要非空数组`],
+  [/^'(.+)' must be the only key of its node$/, (m) => `“${m[1]}”必须是其节点的唯一键`],
+  [/^'isNull' takes true or false$/, () => '“isNull”只接受 true 或 false'],
+  [/^(.+) is not (.+) for '(.+)'$/, (m) => `${m[1]} 不是“${m[3]}”所需的${m[2]}`],
+  [/^'(.+)' is not a value of '(.+)'$/, (m) => `“${m[1]}”不是“${m[2]}”的选项`],
+  [/^(\w+) field '(.+)' cannot be sorted$/, (m) => `${m[1]} 类型的字段“${m[2]}”不能排序`],
+  [/^filter is not valid JSON$/, () => '筛选条件不是有效的 JSON'],
+  [/^each filter node must be an object$/, () => '筛选条件的每个节点都必须是对象'],
+  [/^unknown filter key '(.+)' \(use and, or, not or field\/op\/value\)$/, (m) => `未知的筛选键“${m[1]}”（可用 and、or、not 或 field/op/value）`],
+  [/^a condition needs 'field' \(a string\)$/, () => '条件需要“field”（文本）'],
+  [/^filters nest at most (\d+) levels$/, (m) => `筛选条件最多嵌套 ${m[1]} 层`],
+  [/^a filter has at most (\d+) conditions$/, (m) => `筛选条件最多 ${m[1]} 个`],
+  [/^sort takes at most (\d+) keys$/, (m) => `排序最多 ${m[1]} 个键`],
+  [/^expand takes at most (\d+) lookups$/, (m) => `展开最多 ${m[1]} 个关联`],
+  // Metadata changes (the planner's messages).
+  [/^object '(.+)' does not exist$/, (m) => `对象“${m[1]}”不存在`],
+  [/^field '(.+)' does not exist on '(.+)'$/, (m) => `“${m[2]}”上不存在字段“${m[1]}”`],
+  [/^field '(.+)' is used by (.+)$/, (m) => `字段“${m[1]}”正被使用：${m[2]}`],
+  [/^field '(.+)' is already deleted$/, (m) => `字段“${m[1]}”已被删除`],
+  [/^field '(.+)' is not deleted$/, (m) => `字段“${m[1]}”未被删除`],
+  [/^field '(.+)' must be deleted before it is purged$/, (m) => `字段“${m[1]}”必须先删除才能彻底清除`],
+  [/^field '(.+)' is deleted; restore it first$/, (m) => `字段“${m[1]}”已删除，请先恢复`],
+  [/^'(.+)' is a standard object and cannot be deleted$/, (m) => `“${m[1]}”是标准对象，不能删除`],
+  [/^'(.+)' is looked up by (.+)$/, (m) => `“${m[1]}”正被关联字段引用：${m[2]}`],
+  [/^'(.+)' has (\d+) records?; say records "delete" to delete them with it, or "keep" to keep them until the object is restored$/, (m) => `“${m[1]}”有 ${m[2]} 条记录；请将 records 设为 "delete" 一并删除，或设为 "keep" 保留到对象恢复`],
+  [/^(\d+) records? (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录${m[2]}；请提供回填值或先修正它们`],
+  [/^unknown operation (.+)$/, (m) => `未知的操作 ${m[1]}`],
+  [/^term '(.+)' does not exist$/, (m) => `术语“${m[1]}”不存在`],
+  [/^layout '(.+)' does not exist$/, (m) => `布局“${m[1]}”不存在`],
+  // JSON parsers' own words for a body that does not parse.
+  [/^(?:Body is not valid JSON|Unexpected |Expected |.* in JSON at position \d+|.*is not valid JSON)/, () => '不是有效的 JSON'],
+];
+
+/** `text` in `locale`: English as written; Chinese where this catalogue knows the sentence. */
+export function translateProblemText(text: string, locale: Locale): string {
+  // Already Chinese (a message built from the glossary in the reader's language) unless an English phrase remains.
+  if (locale === 'en' || !text || (/[\u4e00-\u9fff]/.test(text) && !/\b(?:is|must|matches)\b/.test(text))) return text;
+  const t = (inner: string) => translateProblemText(inner, locale);
+  for (const [pattern, render] of [...SENTENCES, ...PHRASES]) {
+    const match = pattern.exec(text);
+    if (match) return render(match, t);
+  }
+  // "<label> <phrase>" (the label already in the reader's language), or "'<name>' <phrase>".
+  for (let space = text.indexOf(' '); space > 0; space = text.indexOf(' ', space + 1)) {
+    const head = text.slice(0, space);
+    const tail = text.slice(space + 1);
+    for (const [pattern, render] of PHRASES) {
+      const match = pattern.exec(tail);
+      if (match) return `${/^'.*'$/.test(head) ? `“${head.slice(1, -1)}”` : head}${render(match, t)}`;
+    }
+  }
+  return text;
+}
