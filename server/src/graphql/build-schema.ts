@@ -19,9 +19,10 @@ import {
   type GraphQLInputType,
   type GraphQLOutputType,
   type GraphQLResolveInfo,
+  type FieldNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { ObjectDef } from '@protean/metadata';
+import { queryLimits, type ObjectDef } from '@protean/metadata';
 import type { BatchOperation } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
@@ -99,6 +100,33 @@ function pageSize(first: unknown, limits: { default: number; max: number }): num
   if (first === undefined || first === null) return limits.default;
   if (typeof first !== 'number' || first < 1 || first > limits.max) throw validationError(`'first' must be between 1 and ${limits.max}`, [{ field: 'first', code: 'range', message: `must be between 1 and ${limits.max}` }], 400);
   return first;
+}
+
+const lookupId = (value: unknown) => (value && typeof value === 'object' ? ((value as ApiRecord)['id'] ?? null) : (value ?? null));
+
+/** What a record joined by a list's `expand` carries: its id, name and live values, not its system columns. */
+const EXPANDED_KEYS = new Set(['id', 'display_name', '__typename']);
+
+/**
+ * Lookups of the listed records whose selection a joined record answers in full (the list
+ * statement then joins them, as REST's `expand` does, instead of a second read). A selection that
+ * goes further (system columns, relations, the target's own lookups) is read in a batch instead.
+ */
+function expandable(info: GraphQLResolveInfo, object: ObjectShape, objects: ReadonlyMap<string, ObjectShape>): string[] {
+  const fieldsOf = (set: SelectionSetNode | undefined): FieldNode[] =>
+    (set?.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s] : s.kind === Kind.INLINE_FRAGMENT ? fieldsOf(s.selectionSet) : fieldsOf(info.fragments[s.name.value]?.selectionSet)));
+  const records = info.fieldNodes.flatMap((node) =>
+    fieldsOf(node.selectionSet).flatMap((f) => (f.name.value === 'nodes' ? fieldsOf(f.selectionSet) : f.name.value === 'edges' ? fieldsOf(f.selectionSet).filter((e) => e.name.value === 'node').flatMap((e) => fieldsOf(e.selectionSet)) : [])),
+  );
+  const names = new Set<string>();
+  for (const selected of records) {
+    const field = object.fields.find((f) => f.apiName === selected.name.value && f.target);
+    const target = field?.target ? objects.get(field.target) : undefined;
+    if (!field || !target || selected.arguments?.length) continue;
+    const answerable = (name: string) => EXPANDED_KEYS.has(name) || target.fields.some((f) => (f.apiName === name && !f.target) || `${f.apiName}_id` === name || f.deprecatedAliases.includes(name));
+    if (fieldsOf(selected.selectionSet).every((sub) => answerable(sub.name.value))) names.add(field.apiName);
+  }
+  return [...names].slice(0, queryLimits.maxExpand);
 }
 
 /** Input from GraphQL (null-prototype objects, enum values as names) as the REST body the save pipeline takes. */
@@ -221,15 +249,17 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
                 type: typeOf(target),
                 description: field.description,
                 resolve: (record, _args, context) => {
-                  const id = record[field.apiName];
-                  return typeof id === 'string' ? context.loaders.record(objectOf(context, target.apiName), id) : null;
+                  const value = record[field.apiName];
+                  // Joined by the list statement itself (see expandable); otherwise read in the level's batch.
+                  if (value && typeof value === 'object') return value;
+                  return typeof value === 'string' ? context.loaders.record(objectOf(context, target.apiName), value) : null;
                 },
               }
             : { type: scalarOf(object, field), description: field.description, resolve: (record) => record[field.apiName] ?? null };
           fields[field.apiName] = config;
           for (const alias of field.deprecatedAliases) if (!(alias in fields)) fields[alias] = { ...config, deprecationReason: `Renamed to ${field.apiName}` };
           if (target) {
-            fields[`${field.apiName}_id`] ??= { type: GraphQLID, description: `${field.description} (id)`, resolve: (record) => record[field.apiName] ?? null };
+            fields[`${field.apiName}_id`] ??= { type: GraphQLID, description: `${field.description} (id)`, resolve: (record) => lookupId(record[field.apiName]) };
           }
         }
         for (const relation of object.relations) {
@@ -302,8 +332,10 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
       resolve: async (_root, args, context, info): Promise<Connection> => {
         const target = objectOf(context, object.apiName);
         const filter = args['filter'];
+        const expand = expandable(info, object, byApiName);
         const request = parseListRequest(context.ctx.model, target, {
           ...(filter === undefined || filter === null ? {} : { filter: typeof filter === 'string' ? filter : JSON.stringify(filter) }),
+          ...(expand.length ? { expand: expand.join(',') } : {}),
           ...(args['sort'] ? { sort: args['sort'] as string } : {}),
           limit: pageSize(args['first'], LIST_LIMIT),
           cursor: (args['after'] as string | null) ?? undefined,
