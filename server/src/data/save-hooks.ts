@@ -48,6 +48,12 @@ export interface NamedHook<Run> {
    * one statement, without a transaction of ours (SavePipeline.create), so answer precisely.
    */
   appliesTo?: (object: ObjectDef, action: SaveAction) => boolean;
+  /**
+   * A beforeSave hook that only reads (through `scope.tx`) and computes may run ahead of a
+   * one-statement create instead of forcing a transaction; its `scope.tx` then runs each read
+   * in a transaction of its own. Problems it answers send the create down the transactional path.
+   */
+  outsideTransaction?: (object: ObjectDef, action: SaveAction) => boolean;
 }
 
 export const emptySaveHooks = (): SaveHooks => ({ beforeSave: [], afterWrite: [], afterCommit: [] });

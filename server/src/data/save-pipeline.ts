@@ -235,13 +235,20 @@ export class SavePipeline {
   async #createAlone(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord | undefined> {
     const { model, principal } = ctx;
     const current = model.objectById(object.id);
-    if (!current || this.#hookApplies(current, 'create')) return undefined;
+    if (!current || this.#hookApplies(current, 'create', true)) return undefined;
     const fields = model.liveFields(current);
     if (fields.some((f) => f.unique || f.type === 'autonumber')) return undefined;
     const { drafts, problems } = this.#drafts(ctx, model, current, [{ input, index: undefined }]);
     if (problems.length) return undefined;
     const draft = drafts[0]!;
     if (fields.some((f) => f.type === 'owner' && draft.data[f.id] !== undefined && draft.data[f.id] !== principal.userId)) return undefined;
+    // Hooks that only read run here; each read is a statement in a transaction of its own.
+    const reads: WriteScope = { tx: { query: (sql, params = []) => this.#db.read(principal.tenantId, sql, params), exec: () => Promise.reject(new Error('no statements outside a transaction')) }, model, afterCommit: [] };
+    for (const hook of this.#hooks.beforeSave) {
+      if (!(hook.appliesTo?.(current, 'create') ?? true)) continue;
+      const problems = await hook.run({ ctx, scope: reads, object: current, action: 'create', records: drafts, changed: fields });
+      if (problems?.length) return undefined;
+    }
     const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, drafts);
     const rows = await this.#db.scoped<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
     const row = rows[0];
@@ -256,8 +263,10 @@ export class SavePipeline {
     return toApiRecord(model, current, { ...row, object_id: current.id, created_by: principal.userId, updated_by: principal.userId, data: draft.data });
   }
 
-  #hookApplies(object: ObjectDef, action: SaveAction): boolean {
-    return [...this.#hooks.beforeSave, ...this.#hooks.afterWrite].some((hook) => hook.appliesTo?.(object, action) ?? true);
+  /** Whether a hook needs the save's transaction (with `alone`, hooks that may run outside one do not count). */
+  #hookApplies(object: ObjectDef, action: SaveAction, alone = false): boolean {
+    const needsTransaction = (hook: { outsideTransaction?: (o: ObjectDef, a: SaveAction) => boolean }) => !alone || !(hook.outsideTransaction?.(object, action) ?? false);
+    return this.#hooks.beforeSave.some((hook) => (hook.appliesTo?.(object, action) ?? true) && needsTransaction(hook)) || this.#hooks.afterWrite.some((hook) => hook.appliesTo?.(object, action) ?? true);
   }
 
   /** Validates create input and turns it into drafts: defaults applied, values in stored form. */

@@ -28,6 +28,8 @@ export function logicHooks(zones: TenantZones, report: LogicReporter): { beforeS
       name: 'declarative-logic',
       // Unknown until a save with this model marked its objects: then the transactional path, which marks them.
       appliesTo: (object, action) => action !== 'delete' && action !== 'restore' && (beforeSaveMarks.get(object) ?? true),
+      // It reads (the tenant's time zone, related records) and computes: a create need not open a transaction for it.
+      outsideTransaction: (object, action) => action === 'create' && beforeSaveMarks.has(object),
       run: async (event) => {
         markLogic(event.scope.model);
         if (event.action === 'delete' || event.action === 'restore') return;

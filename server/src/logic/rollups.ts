@@ -42,56 +42,83 @@ function slotAssignment(parent: ObjectDef, target: RollupTarget, valueSql: strin
 export async function updateRollups(event: SaveEvent, targets: RollupTarget[]): Promise<void> {
   const tenantId = event.ctx.principal.tenantId;
   const tx = event.scope.tx;
+  // Every roll-up a parent gets from this save is one UPDATE of that parent (one row version, one round trip).
+  const byParent = new Map<string, { parent: ObjectDef; parentId: string; items: { target: RollupTarget; d: Delta }[] }>();
+  const rescans: { target: RollupTarget; parentId: string }[] = [];
   for (const target of targets) {
-    const deltas = new Map<string, { add: string[]; sub: string[]; candidates: string[]; removedValues: (string | null)[] }>();
-    const entry = (id: string) => {
-      let e = deltas.get(id);
-      if (!e) deltas.set(id, (e = { add: [], sub: [], candidates: [], removedValues: [] }));
-      return e;
-    };
-    for (const draft of event.records) {
-      const before = event.action === 'create' || event.action === 'restore' ? null : contribution(target, draft.previous ?? (event.action === 'delete' ? draft.data : undefined), 'UTC');
-      const after = event.action === 'delete' ? null : contribution(target, draft.data, 'UTC');
-      if (before && after && before.parentId === after.parentId && before.value === after.value) continue;
-      if (before) {
-        const e = entry(before.parentId);
-        if (before.value !== null) e.sub.push(before.value);
-        e.removedValues.push(before.value);
-      }
-      if (after) {
-        const e = entry(after.parentId);
-        if (after.value !== null) {
-          e.add.push(after.value);
-          e.candidates.push(after.value);
-        }
-      }
-    }
-    // Parents in id order, so two transactions touching the same parents never wait on each other in a circle.
-    for (const parentId of [...deltas.keys()].sort()) {
-      const d = deltas.get(parentId)!;
-      if (target.function === 'count' || target.function === 'sum') {
-        if (d.add.length === 0 && d.sub.length === 0) continue;
-        const value = `to_jsonb(coalesce((data->>$4)::numeric, 0) + (select coalesce(sum(x::numeric), 0) from unnest($5::text[]) x) - (select coalesce(sum(x::numeric), 0) from unnest($6::text[]) x))`;
-        await tx.query(
-          `update record set data = jsonb_set(data, array[$4], ${value})${slotAssignment(target.parent, target, value)}
-            where tenant_id = $1 and object_id = $2 and id = $3`,
-          [tenantId, target.parent.id, parentId, target.field.id, d.add, d.sub],
-        );
+    for (const [parentId, d] of deltasOf(event, target)) {
+      // The extreme may have left with a child: only a scan of the children can say what the new one is.
+      if ((target.function === 'min' || target.function === 'max') && d.removed) {
+        rescans.push({ target, parentId });
         continue;
       }
-      const current = (await tx.query<{ v: unknown }>('select data->$4 as v from record where tenant_id = $1 and object_id = $2 and id = $3 for no key update', [tenantId, target.parent.id, parentId, target.field.id]))[0];
-      if (!current) continue;
-      const held = current.v === null || current.v === undefined ? null : typeof current.v === 'number' ? String(current.v) : JSON.stringify(current.v);
-      // The extreme left with a child: only a scan of the children can say what the new one is.
-      if (held !== null && d.removedValues.some((v) => v !== null && compareRollup(v, held) === 0)) {
-        await recomputeRollup(tx, tenantId, target, [parentId]);
-        continue;
-      }
-      let best = held;
-      for (const c of d.candidates) if (best === null || (target.function === 'min' ? compareRollup(c, best) < 0 : compareRollup(c, best) > 0)) best = c;
-      if (best !== held) await writeValue(tx, tenantId, target, parentId, best);
+      const key = `${target.parent.id}:${parentId}`;
+      let entry = byParent.get(key);
+      if (!entry) byParent.set(key, (entry = { parent: target.parent, parentId, items: [] }));
+      entry.items.push({ target, d });
     }
   }
+  // Parents in id order, so two transactions touching the same parents never wait on each other in a circle.
+  for (const key of [...byParent.keys()].sort()) {
+    const { parent, parentId, items } = byParent.get(key)!;
+    const params: unknown[] = [tenantId, parent.id, parentId];
+    const p = (value: unknown) => `$${params.push(value)}`;
+    let data = 'data';
+    let slots = '';
+    for (const { target, d } of items) {
+      const f = p(target.field.id);
+      let value: string;
+      if (target.function === 'count' || target.function === 'sum') {
+        if (d.add.length === 0 && d.sub.length === 0) continue;
+        value = `to_jsonb(coalesce((data->>${f})::numeric, 0) + (select coalesce(sum(x::numeric), 0) from unnest(${p(d.add)}::text[]) x) - (select coalesce(sum(x::numeric), 0) from unnest(${p(d.sub)}::text[]) x))`;
+      } else {
+        if (d.add.length === 0) continue;
+        let best = d.add[0]!;
+        for (const c of d.add) if (target.function === 'min' ? compareRollup(c, best) < 0 : compareRollup(c, best) > 0) best = c;
+        const pick = target.function === 'min' ? 'least' : 'greatest';
+        value = numericRollup(target)
+          ? `to_jsonb(${pick}(coalesce((data->>${f})::numeric, ${p(best)}::numeric), ${p(best)}::numeric))`
+          : `to_jsonb(${pick}(coalesce(data->>${f}, ${p(JSON.parse(best))}::text), ${p(JSON.parse(best))}::text))`;
+      }
+      data = `jsonb_set(${data}, array[${f}::text], ${value})`;
+      slots += slotAssignment(parent, target, value);
+    }
+    if (data === 'data') continue;
+    await tx.query(`update record set data = ${data}${slots} where tenant_id = $1 and object_id = $2 and id = $3`, params);
+  }
+  for (const { target, parentId } of rescans.sort((a, b) => a.parentId.localeCompare(b.parentId))) await recomputeRollup(tx, tenantId, target, [parentId]);
+}
+
+interface Delta {
+  /** Values that now count (count: '1' each), as JSON text. */
+  add: string[];
+  /** Values that no longer count. */
+  sub: string[];
+  /** A child that counted before this save stopped counting for this parent, or changed its value. */
+  removed: boolean;
+}
+
+function deltasOf(event: SaveEvent, target: RollupTarget): Map<string, Delta> {
+  const deltas = new Map<string, Delta>();
+  const entry = (id: string) => {
+    let e = deltas.get(id);
+    if (!e) deltas.set(id, (e = { add: [], sub: [], removed: false }));
+    return e;
+  };
+  for (const draft of event.records) {
+    const before = event.action === 'create' || event.action === 'restore' ? null : contribution(target, draft.previous ?? (event.action === 'delete' ? draft.data : undefined), 'UTC');
+    const after = event.action === 'delete' ? null : contribution(target, draft.data, 'UTC');
+    if (before && after && before.parentId === after.parentId && before.value === after.value) continue;
+    if (before) {
+      const e = entry(before.parentId);
+      if (before.value !== null) {
+        e.sub.push(before.value);
+        e.removed = true;
+      }
+    }
+    if (after && after.value !== null) entry(after.parentId).add.push(after.value);
+  }
+  return deltas;
 }
 
 function compareRollup(a: string, b: string): number {
