@@ -110,6 +110,8 @@ describe('the explainer and the audit trail', () => {
     const audit = json<{ action: string; subject: string; actorId: string; detail: { after: { profile: string } } }[]>(await a.api('GET', '/access/audit?limit=5'));
     expect(audit[0]).toMatchObject({ action: 'user.access', subject: 'user Audited', actorId: a.adminId });
     expect(audit[0]!.detail.after.profile).toBe('read_only');
+    const holders = json<{ id: string; profile: string; roleId: string | null }[]>(await a.api('GET', '/access/users'));
+    expect(holders.find((u) => u.id === target.id)).toMatchObject({ profile: 'read_only', roleId: null });
   });
 });
 

@@ -423,7 +423,7 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       q.query(
         `select u.id, u.name, u.email, u.role as profile, u.access_role_id as "roleId", coalesce(array_agg(a.permission_set_id) filter (where a.permission_set_id is not null), '{}') as "permissionSetIds"
            from app_user u left join acl_assignment a on a.tenant_id = u.tenant_id and a.principal_id = u.id
-          where u.tenant_id = $1 group by u.id order by u.name`,
+          where u.tenant_id = $1 group by u.tenant_id, u.id order by u.name`,
         [p.tenantId],
       ),
     );

@@ -66,10 +66,20 @@ function PermissionSets() {
   const readOnly = current?.system ?? true;
 
   const objectRights = (objectId: string, action: ObjectAction) => grants?.objects[objectId]?.[action] ?? grants?.objects['*']?.[action] ?? false;
+  /** The grid keeps the rights the server implies in view: a write needs read, delete needs edit, modify-all is all of them. */
   const setObjectRight = (objectId: string, action: ObjectAction, value: boolean) => {
     if (!grants) return;
-    const base = grants.objects[objectId] ?? { ...(grants.objects['*'] ?? {}) };
-    setDraft({ ...grants, objects: { ...grants.objects, [objectId]: { ...base, [action]: value } } });
+    const next: Partial<Record<ObjectAction, boolean>> = { ...(grants.objects[objectId] ?? grants.objects['*'] ?? {}), [action]: value };
+    if (value) {
+      if (action === 'modifyAll') Object.assign(next, { create: next.create, read: true, edit: true, delete: true, viewAll: true });
+      if (action !== 'read') next.read = true;
+      if (action === 'delete') next.edit = true;
+    } else {
+      if (action === 'read') Object.assign(next, { create: false, edit: false, delete: false, viewAll: false, modifyAll: false });
+      if (action === 'edit') Object.assign(next, { delete: false, modifyAll: false });
+      if (action === 'delete' || action === 'viewAll') next.modifyAll = false;
+    }
+    setDraft({ ...grants, objects: { ...grants.objects, [objectId]: next } });
   };
   const fieldLevel = (objectId: string, fieldId: string): FieldLevel | '' => grants?.fields[objectId]?.[fieldId] ?? '';
   const setFieldLevel = (objectId: string, fieldId: string, level: FieldLevel | '') => {
