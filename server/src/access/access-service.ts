@@ -56,13 +56,17 @@ export class AccessService {
     await this.#db.notify(ACL_CHANNEL, tenantId);
   }
 
-  async shapeOf(principal: Principal): Promise<AccessShape> {
+  /**
+   * `q` is a transaction the caller already holds (a workflow step, a script): the shape is
+   * loaded in it, since on PGlite a second transaction would wait behind the first forever.
+   */
+  async shapeOf(principal: Principal, q?: Queryable): Promise<AccessShape> {
     const cacheKey = `${principal.tenantId}\n${principal.via}\n${principal.userId}\n${principal.apiKeyId ?? ''}\n${principal.role}`;
     const cached = this.#shapes.get(cacheKey);
     if (cached && Date.now() - cached.at < SHAPE_TTL_MS) return cached.shape;
     const version = this.#versions.get(principal.tenantId) ?? 0;
-    await this.ensureDefaults(principal.tenantId);
-    const shape = await this.#db.withTenant(principal.tenantId, (q) => this.#load(q, principal, version));
+    await this.ensureDefaults(principal.tenantId, q);
+    const shape = q ? await this.#load(q, principal, version) : await this.#db.withTenant(principal.tenantId, (q) => this.#load(q, principal, version));
     // A change announced while this shape was loading leaves it unstored: the next request reloads.
     if ((this.#versions.get(principal.tenantId) ?? 0) === version) {
       if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
@@ -79,9 +83,10 @@ export class AccessService {
   }
 
   /** The system permission sets and profiles of a tenant, created on first use (existing tenants included). */
-  async ensureDefaults(tenantId: string): Promise<void> {
+  async ensureDefaults(tenantId: string, within?: Queryable): Promise<void> {
     if (this.#seeded.has(tenantId)) return;
-    await this.#db.withTenant(tenantId, async (q) => {
+    const run = <T>(work: (q: Queryable) => Promise<T>) => (within ? work(within) : this.#db.withTenant(tenantId, work));
+    await run(async (q) => {
       for (const set of SYSTEM_PERMISSION_SETS) {
         await q.query(
           `with s as (insert into acl_permission_set (tenant_id, id, key, name, description, system, grants) values ($1, $2, $3, $4, $5, true, $6)

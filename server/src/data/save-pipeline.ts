@@ -83,7 +83,7 @@ export class SavePipeline {
   }
 
   async create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
-    const shape = await this.#access.shapeOf(ctx.principal);
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     checkWriteInput(ctx, shape, object, 'create', [{ input, index: undefined }]);
     const alone = ctx.scope ? undefined : await this.#createAlone(ctx, object, input);
     if (alone) return redact(shape, ctx.model, object, alone);
@@ -95,14 +95,14 @@ export class SavePipeline {
   }
 
   async update(ctx: RequestContext, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
-    const shape = await this.#access.shapeOf(ctx.principal);
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     checkWriteInput(ctx, shape, object, 'edit', [{ input, index: undefined }]);
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     return this.inScope(ctx, async (scope, ctx) => redact(shape, scope.model, object, await this.#update(ctx, scope, currentObject(scope, object), { id, input, expectedVersion, index: undefined })));
   }
 
   async delete(ctx: RequestContext, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {
-    checkWriteInput(ctx, await this.#access.shapeOf(ctx.principal), object, 'delete', []);
+    checkWriteInput(ctx, await this.#access.shapeOf(ctx.principal, ctx.scope?.tx), object, 'delete', []);
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     return this.inScope(ctx, async (scope, ctx) => {
       await this.#delete(ctx, scope, currentObject(scope, object), id, expectedVersion);
@@ -110,7 +110,7 @@ export class SavePipeline {
   }
 
   async restore(ctx: RequestContext, object: ObjectDef, id: string): Promise<ApiRecord> {
-    const shape = await this.#access.shapeOf(ctx.principal);
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     checkWriteInput(ctx, shape, object, 'delete', []);
     if (!UUID.test(id)) throw noRecord(ctx, object, id, 'record.deletedNotFound');
     return this.inScope(ctx, async (scope, ctx) => {
@@ -158,7 +158,7 @@ export class SavePipeline {
    */
   async batch(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
     if (operations.length > BATCH_LIMIT) throw limitExceeded(`A batch holds at most ${BATCH_LIMIT} operations; this one has ${operations.length}`, 413);
-    const shape = await this.#access.shapeOf(ctx.principal);
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     for (const action of ['create', 'edit', 'delete'] as const) {
       const items = operations.flatMap((o, index) => ((o.op === 'upsert' ? ['create', 'edit'] : [o.op === 'update' ? 'edit' : o.op]).includes(action) ? [{ input: 'data' in o ? o.data : {}, index }] : []));
       if (items.length) checkWriteInput(ctx, shape, object, action, items);
@@ -386,7 +386,7 @@ export class SavePipeline {
    * about it leaks); one it can see but not change is refused. Deleting needs full access.
    */
   async #requireRecordAccess(ctx: RequestContext, scope: WriteScope, object: ObjectDef, row: RecordRow, needed: 'edit' | 'full'): Promise<void> {
-    const shape = await this.#access.shapeOf(ctx.principal);
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     const access = await recordWriteAccess(scope.tx, shape, object, row);
     if (access === 'none') throw noRecord(ctx, object, row.id);
     if (access === 'full' || (needed === 'edit' && access === 'edit')) return;
