@@ -42,6 +42,8 @@ export const routes: RouteDef[] = [
   { path: '/setup/users', face: 'setup', admin: true, page: page(() => import('../setup/users-page.tsx')) },
   { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
   { path: '/setup/access', face: 'setup', admin: true, page: page(() => import('../setup/access-page.tsx')) },
+  { path: '/setup/webhooks', face: 'setup', admin: true, page: page(() => import('../integrations/webhooks-page.tsx')) },
+  { path: '/setup/api-docs', face: 'setup', page: page(() => import('../integrations/api-docs-page.tsx')) },
 ];
 
 /** Setup's side navigation, also offered by the command palette. */
@@ -53,6 +55,8 @@ export const setupPages: { path: string; label: MessageKey; admin: boolean }[] =
   { path: '/setup/users', label: 'setup.users', admin: true },
   { path: '/setup/access', label: 'setup.access', admin: true },
   { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
+  { path: '/setup/webhooks', label: 'setup.webhooks', admin: true },
+  { path: '/setup/api-docs', label: 'setup.apiDocs', admin: false },
 ];
 
 /** Starts loading the current route's chunk while the session is still being checked. */
