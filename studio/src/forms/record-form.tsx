@@ -73,6 +73,11 @@ export function RecordForm(props: RecordFormProps) {
     () => (serverSchema ? buildRecordForm(serverSchema, object, layout, snapshot, i18n, initial ?? {}) : null),
     [serverSchema, object, layout, snapshot, i18n, initial],
   );
+  // Layout rules and dependent picklists follow the values as they are typed (the same evaluator as the server).
+  const liveForm = useMemo(
+    () => (serverSchema && model && (layout.rules?.length || object.fields.some((f) => f.dependsOn)) ? buildRecordForm(serverSchema, object, layout, snapshot, i18n, { ...(initial ?? {}), ...formData }, mode === 'create') : model),
+    [serverSchema, model, object, layout, snapshot, i18n, initial, formData, mode],
+  );
   const writableKey = model?.writable.join(',') ?? '';
   const baseline = useMemo(() => toFormData(initial ?? {}, writableKey ? writableKey.split(',') : []), [initial, writableKey]);
 
@@ -128,8 +133,8 @@ export function RecordForm(props: RecordFormProps) {
       ) : null}
       {failure ? <ErrorBox error={failure} /> : null}
       <Form
-        schema={model.schema}
-        uiSchema={model.uiSchema}
+        schema={(liveForm ?? model).schema}
+        uiSchema={(liveForm ?? model).uiSchema}
         formData={formData}
         validator={validator}
         widgets={widgets}

@@ -8,6 +8,7 @@ import type { I18n } from '../i18n/i18n.tsx';
 import { fieldType } from '@protean/metadata/field-types';
 import { widgetFormSchema, widgetFormUi } from '../field-widgets/form-ui.ts';
 import { findField } from '../lib/model.ts';
+import { compileExpression, type CompiledExpression } from '@protean/metadata/expressions';
 
 export interface FormSection {
   id: string;
@@ -51,6 +52,75 @@ function fieldUi(field: FieldDef, snapshot: Snapshot, i18n: I18n): Schema {
   return ui;
 }
 
+const compiledRules = new WeakMap<Snapshot, Map<string, CompiledExpression | null>>();
+
+/** A layout rule's condition, compiled once per snapshot with the evaluator the server uses. */
+function ruleCondition(snapshot: Snapshot, object: ObjectDef, when: string): CompiledExpression | null {
+  let cache = compiledRules.get(snapshot);
+  if (!cache) compiledRules.set(snapshot, (cache = new Map()));
+  const key = `${object.id}\u0000${when}`;
+  if (!cache.has(key)) {
+    const r = compileExpression(when, { snapshot, object: object.id, context: 'layout', recordForm: 'api' }, { expect: 'bool' });
+    cache.set(key, r.ok ? r.expression : null);
+  }
+  return cache.get(key) ?? null;
+}
+
+/**
+ * What the layout's rules say for the values in the form now: fields and sections hidden,
+ * fields required or read-only. `show` rules hide what they name while their condition fails.
+ */
+export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot, formData: Record<string, unknown>, isNew: boolean) {
+  const hiddenFields = new Set<string>();
+  const hiddenSections = new Set<string>();
+  const requiredFields = new Set<string>();
+  const readOnlyFields = new Set<string>();
+  for (const rule of layout.rules ?? []) {
+    const condition = ruleCondition(snapshot, object, rule.when);
+    if (!condition) continue;
+    let holds = false;
+    try {
+      holds = condition.test({ record: formData, prior: isNew ? null : formData, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+    } catch {
+      holds = false;
+    }
+    const hide = rule.action === 'hide' ? holds : rule.action === 'show' ? !holds : false;
+    const fieldIds = [...(rule.fieldIds ?? []), ...layout.sections.filter((sec) => (rule.sectionIds ?? []).includes(sec.id) && rule.action !== 'hide' && rule.action !== 'show').flatMap((sec) => sec.fields.map((f) => f.fieldId))];
+    if (hide) for (const id of rule.sectionIds ?? []) hiddenSections.add(id);
+    for (const id of fieldIds) {
+      const field = findField(object, id);
+      if (!field) continue;
+      if (hide) hiddenFields.add(field.apiName);
+      if (holds && rule.action === 'require') requiredFields.add(field.apiName);
+      if (holds && rule.action === 'readOnly') readOnlyFields.add(field.apiName);
+    }
+  }
+  return { hiddenFields, hiddenSections, requiredFields, readOnlyFields };
+}
+
+/** A dependent picklist offers only the values its controlling field's current value allows. */
+function dependentOptions(prop: Schema, field: FieldDef, object: ObjectDef, formData: Record<string, unknown>): Schema {
+  const dependsOn = field.dependsOn;
+  if (!dependsOn) return prop;
+  const controlling = object.fields.find((f) => f.id === dependsOn.fieldId);
+  if (!controlling) return prop;
+  const current = formData[controlling.apiName];
+  const key = controlling.type === 'boolean' ? (current === undefined || current === null ? undefined : String(current)) : controlling.values?.find((v) => v.apiName === current)?.id;
+  const allowedIds = key === undefined ? [] : (dependsOn.map[key] ?? []);
+  const allowed = new Set((field.values ?? []).filter((v) => allowedIds.includes(v.id)).map((v) => v.apiName));
+  const keep = (options: unknown) => (Array.isArray(options) ? options.filter((o) => allowed.has(String(asSchema(o)?.['const']))) : options);
+  const out = { ...prop };
+  if (Array.isArray(out['oneOf'])) out['oneOf'] = keep(out['oneOf']);
+  const items = asSchema(out['items']);
+  if (items && Array.isArray(items['anyOf'])) out['items'] = { ...items, anyOf: keep(items['anyOf']) };
+  // rjsf needs at least one choice; an empty dependent list reads as "choose the controlling value first".
+  if (Array.isArray(out['oneOf']) && (out['oneOf'] as unknown[]).length === 0) {
+    delete out['oneOf'];
+    out['enum'] = [null];
+  }
+  return out;
+}
+
 export function buildRecordForm(
   serverSchema: JsonSchema,
   object: ObjectDef,
@@ -58,9 +128,12 @@ export function buildRecordForm(
   snapshot: Snapshot,
   i18n: I18n,
   formData: Record<string, unknown> = {},
+  isNew = false,
 ): RecordFormModel {
   const properties = asSchema(serverSchema['properties']) ?? {};
   const required = new Set(Array.isArray(serverSchema['required']) ? (serverSchema['required'] as string[]) : []);
+  const effects = layoutRuleEffects(object, layout, snapshot, formData, isNew);
+  for (const name of effects.requiredFields) required.add(name);
   const outProps: Schema = {};
   const uiSchema: Record<string, unknown> = {};
   const sections: FormSection[] = [];
@@ -69,16 +142,19 @@ export function buildRecordForm(
   const place = (apiName: string, field: FieldDef | undefined, layoutField?: { required?: boolean; readOnly?: boolean }) => {
     const prop = asSchema(properties[apiName]);
     if (!prop || placed.has(apiName) || !isWritableProperty(prop)) return false;
+    // A field a layout rule hides is left out, unless the server requires it (it must stay fillable).
+    if (effects.hiddenFields.has(apiName) && !required.has(apiName)) return false;
     placed.add(apiName);
-    outProps[apiName] = field ? decorateProperty(prop, field, i18n, formData[apiName]) : prop;
+    outProps[apiName] = field ? dependentOptions(decorateProperty(prop, field, i18n, formData[apiName]), field, object, formData) : prop;
     const ui = field ? fieldUi(field, snapshot, i18n) : {};
-    if (layoutField?.readOnly) ui['ui:readonly'] = true;
+    if (layoutField?.readOnly || effects.readOnlyFields.has(apiName)) ui['ui:readonly'] = true;
     if (layoutField?.required) required.add(apiName);
     uiSchema[apiName] = ui;
     return true;
   };
 
   for (const section of layout.sections) {
+    if (effects.hiddenSections.has(section.id) && !section.fields.some((lf) => required.has(findField(object, lf.fieldId)?.apiName ?? ''))) continue;
     const names: string[] = [];
     for (const lf of section.fields) {
       const field = findField(object, lf.fieldId);

@@ -58,3 +58,19 @@ export function fieldPatch(before: FieldDef, after: Record<string, unknown>): Re
   }
   return patch;
 }
+
+/**
+ * The form of a formula field without its expression, which the expression editor beside the
+ * form edits; result type and storage get defaults so a new formula needs only its expression.
+ */
+export function withExpressionOutside(form: ReturnType<typeof fieldForm>): ReturnType<typeof fieldForm> {
+  const properties = { ...((form.schema['properties'] as Schema | undefined) ?? {}) };
+  const formula = properties['formula'] as Schema | undefined;
+  if (!formula) return form;
+  const { expression: _edited, ...rest } = (formula['properties'] as Schema | undefined) ?? {};
+  const props: Schema = { ...rest };
+  if (props['resultType']) props['resultType'] = { ...(props['resultType'] as Schema), default: 'number' };
+  if (props['stored']) props['stored'] = { ...(props['stored'] as Schema), default: false };
+  properties['formula'] = { ...formula, properties: props, required: ((formula['required'] as string[] | undefined) ?? []).filter((k) => k !== 'expression') };
+  return { ...form, schema: { ...form.schema, properties } };
+}

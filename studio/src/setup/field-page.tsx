@@ -10,9 +10,10 @@ import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
 import { useKindSchema } from './use-kind-schema.ts';
-import { fieldForm, fieldPatch } from './field-form.ts';
+import { fieldForm, fieldPatch, withExpressionOutside } from './field-form.ts';
 import { PicklistEditor } from './picklist-editor.tsx';
 import { deriveApiName } from './api-name.ts';
+import { ExpressionEditor } from './expression-editor.tsx';
 
 export default function FieldPage({ params }: PageProps) {
   const { snapshot } = useSession();
@@ -43,6 +44,8 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
     field ? compact({ ...field, id: undefined, apiNameAliases: undefined, deletedAt: undefined, values: undefined }) : { type: 'text' },
   );
   const [values, setValues] = useState<PicklistValue[]>(() => field?.values ?? []);
+  // A formula's expression is edited beside the form, with completions and the checker's errors as it is typed.
+  const [expression, setExpression] = useState(() => field?.formula?.expression ?? '');
   const layouts = layoutsFor(snapshot, object);
   const [addToLayouts, setAddToLayouts] = useState(true);
   const [outsideErrors, setOutsideErrors] = useState<Record<string, string[]>>({});
@@ -52,11 +55,14 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
 
   if (kind.error) return <ErrorBox error={kind.error} />;
   if (!kind.data) return <Loading />;
-  const form = fieldForm(kind.data, type, values, snapshot, i18n);
+  const isFormula = type === 'formula';
+  const form = isFormula ? withExpressionOutside(fieldForm(kind.data, type, values, snapshot, i18n)) : fieldForm(kind.data, type, values, snapshot, i18n);
+  const formula = (data['formula'] ?? {}) as { resultType?: 'number' | 'text' | 'boolean' | 'date' | 'datetime' };
 
   const submit = async (formData: Record<string, unknown>) => {
     const body: Record<string, unknown> = compact(formData);
     if (hasValues) body['values'] = stripDraftIds(values);
+    if (isFormula) body['formula'] = { ...((body['formula'] as Record<string, unknown> | undefined) ?? {}), expression };
     if (field) {
       const patch = fieldPatch(field, body);
       if (hasValues && JSON.stringify(values) === JSON.stringify(field.values ?? [])) delete patch['values'];
@@ -116,6 +122,16 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
           />
         </div>
         {hasValues ? <PicklistEditor values={values} onChange={setValues} errors={outsideErrors['values']} /> : null}
+        {isFormula ? (
+          <section className="panel" aria-label={t('fieldType.formula')}>
+            <ExpressionEditor snapshot={snapshot} object={object.id} context="formula" expect={formula.resultType ?? 'number'} value={expression} onChange={setExpression} id="formula-expression" />
+            {outsideErrors['formula']?.length ? (
+              <p className="field-error" role="alert">
+                {outsideErrors['formula'].join(' ')}
+              </p>
+            ) : null}
+          </section>
+        ) : null}
       </div>
     </div>
   );

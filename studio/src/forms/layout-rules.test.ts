@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { compileRecordSchema, planChange, standardSnapshot } from '@protean/metadata';
+import type { LayoutDef } from '../api/types.ts';
+import { createI18n } from '../i18n/i18n.tsx';
+import { findObject } from '../lib/model.ts';
+import { buildRecordForm } from './record-ui-schema.ts';
+
+const noop = () => {};
+const i18n = createI18n('en', noop);
+let n = 0;
+const planned = planChange(
+  standardSnapshot(),
+  {
+    operations: [
+      { op: 'createField', object: 'deal', field: { apiName: 'loss_reason', labels: { en: 'Loss reason' }, type: 'picklist', values: [{ apiName: 'price', labels: { en: 'Price' } }, { apiName: 'timing', labels: { en: 'Timing' } }, { apiName: 'other', labels: { en: 'Other' } }] } },
+      { op: 'updateField', object: 'deal', field: 'loss_reason', patch: { dependsOn: { fieldId: 'stage', map: { closed_lost: ['price', 'timing'] } } } },
+    ],
+  },
+  { newId: (p) => `${p}${String(++n).padStart(10, '0')}`, now: '2026-01-01T00:00:00.000Z' },
+);
+if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
+const snapshot = planned.next;
+const deal = findObject(snapshot, 'deal')!;
+const layout: LayoutDef = {
+  id: 'l_rules',
+  objectId: deal.id,
+  name: 'Rules',
+  sections: [
+    { id: 'main', labels: { en: 'Main' }, columns: 2, fields: [{ fieldId: 'name' }, { fieldId: 'stage' }, { fieldId: 'amount' }, { fieldId: 'loss_reason' }] },
+    { id: 'closing', labels: { en: 'Closing' }, columns: 1, fields: [{ fieldId: 'close_date' }, { fieldId: 'probability' }] },
+  ],
+  rules: [
+    { when: "stage == 'closed_lost'", action: 'show', fieldIds: ['loss_reason'] },
+    { when: 'amount > 10000', action: 'require', fieldIds: ['close_date'] },
+    { when: "stage == 'closed_won'", action: 'readOnly', fieldIds: ['amount'] },
+    { when: "stage == 'closed_lost'", action: 'hide', sectionIds: ['closing'] },
+  ],
+};
+const form = (data: Record<string, unknown>) => buildRecordForm(compileRecordSchema(deal, 'create'), deal, layout, snapshot, i18n, data, true);
+const props = (data: Record<string, unknown>) => Object.keys(form(data).schema['properties'] as object);
+
+describe('layout rules and dependent picklists apply live in the record form', () => {
+  it('shows a field only while its condition holds and hides a section while another holds', () => {
+    expect(props({ stage: 'prospecting' })).not.toContain('loss_reason');
+    expect(props({ stage: 'prospecting' })).toEqual(expect.arrayContaining(['close_date', 'probability']));
+    const lost = props({ stage: 'closed_lost' });
+    expect(lost).toContain('loss_reason');
+    expect(lost).not.toContain('close_date');
+  });
+
+  it('requires and locks fields while their conditions hold', () => {
+    expect(form({ amount: 20000 }).schema['required']).toContain('close_date');
+    expect(form({ amount: 200 }).schema['required']).not.toContain('close_date');
+    const ui = form({ stage: 'closed_won', amount: 5 }).uiSchema as Record<string, Record<string, unknown>>;
+    expect(ui['amount']!['ui:readonly']).toBe(true);
+  });
+
+  it('offers only the dependent values the controlling value allows', () => {
+    const p = form({ stage: 'closed_lost' }).schema['properties'] as Record<string, { oneOf?: { const: string }[] }>;
+    expect(p['loss_reason']!.oneOf!.map((o) => o.const)).toEqual(['price', 'timing']);
+  });
+});
