@@ -37,6 +37,9 @@ import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
 import { tenantRoutes } from './tenancy/tenant-routes.ts';
 import { savedViewRoutes } from './views/saved-views.ts';
+import { JobQueue, type JobQueueOptions } from './jobs/index.ts';
+import { workflowRoutes } from './workflows/workflow-routes.ts';
+import { WorkflowService, type WorkflowServiceOptions } from './workflows/workflow-service.ts';
 import { logicHooks } from './logic/logic-hooks.ts';
 import { tenantZones } from './logic/tenant-zones.ts';
 import { LogicRecompute, logicRecomputeRoutes } from './logic/logic-recompute.ts';
@@ -55,6 +58,9 @@ export interface AppOptions {
   webhooks?: { policy?: OutboundPolicy; timing?: Partial<WebhookTiming> };
   /** Requests per minute per tenant and per API key (429 with Retry-After beyond). */
   rateLimits?: RateLimits;
+  /** The workflows' job queue (concurrency, lease) and the engine's outside connections (SMTP, private hosts). */
+  jobs?: JobQueueOptions;
+  workflows?: Omit<WorkflowServiceOptions, 'db' | 'metadata' | 'data' | 'queue'>;
 }
 
 export interface App {
@@ -68,6 +74,8 @@ export interface App {
   webhooks: WebhookService;
   access: AccessService;
   sharing: SharingRules;
+  jobs: JobQueue;
+  workflows: WorkflowService;
 }
 
 declare module 'fastify' {
@@ -121,6 +129,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await webhooks.start();
   app.addHook('onClose', () => webhooks.stop());
 
+  // Workflows: runs, waits and timers are jobs; record triggers come from the outbox.
+  const jobs = new JobQueue(options.db, options.jobs);
+  const workflows = new WorkflowService({ db: options.db, metadata, data, queue: jobs, ...options.workflows });
+  await workflows.start();
+  await jobs.start();
+  app.addHook('onClose', async () => {
+    await workflows.stop();
+    await jobs.stop();
+  });
+
   app.decorate('access', access);
   registerProblemHandler(app);
   registerInputNormalization(app);
@@ -145,9 +163,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(recycleRoutes, { db: options.db, metadata, data });
       await api.register(settingsRoutes, { db: options.db });
       await api.register(inviteRoutes, { db: options.db, auth });
+      await api.register(workflowRoutes, { workflows });
     },
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing };
+  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing, jobs, workflows };
 }

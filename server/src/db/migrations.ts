@@ -729,6 +729,124 @@ create table webhook_attempt (
 ${tenantIsolation('webhook_attempt')}
 grant select, insert, update, delete on webhook, webhook_delivery, webhook_attempt to protean_app;`,
   },
+  {
+    id: 46,
+    name: 'workflows: definitions with versions, runs, step executions, approvals, notifications, limits',
+    // ADR 0015: a run records the version it started on; each step execution is a row keyed by
+    // (run, seq) with an idempotency key, written in the transaction of the step's effects.
+    sql: `
+create table workflow (
+  tenant_id uuid not null references tenant (id),
+  id uuid not null,
+  api_name text not null,
+  label text not null,
+  description text not null default '',
+  status text not null default 'inactive' check (status in ('active', 'inactive', 'paused')),
+  version integer not null default 1,
+  active_version integer,
+  trigger_type text not null,
+  trigger_object text,
+  run_as uuid not null,
+  paused_reason text,
+  failure_streak integer not null default 0,
+  webhook_secret text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, id),
+  unique (tenant_id, api_name)
+);
+create index workflow_active_triggers on workflow (tenant_id, trigger_type, trigger_object) where status = 'active';
+create table workflow_version (
+  tenant_id uuid not null,
+  workflow_id uuid not null,
+  version integer not null,
+  definition jsonb not null,
+  label text not null,
+  author_id uuid,
+  message text not null default '',
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, workflow_id, version)
+);
+create table workflow_run (
+  tenant_id uuid not null,
+  id uuid not null,
+  workflow_id uuid not null,
+  version integer not null,
+  status text not null check (status in ('queued', 'running', 'waiting', 'completed', 'failed', 'cancelled')),
+  trigger_key text,
+  record_object text,
+  record_id uuid,
+  scope jsonb not null default '{}',
+  cursor text,
+  seq integer not null default 0,
+  wait jsonb,
+  error text,
+  failed_step text,
+  test boolean not null default false,
+  started_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  finished_at timestamptz,
+  primary key (tenant_id, id)
+);
+create unique index workflow_run_trigger on workflow_run (tenant_id, workflow_id, trigger_key) where trigger_key is not null;
+create index workflow_run_history on workflow_run (tenant_id, workflow_id, started_at desc);
+create index workflow_run_open on workflow_run (tenant_id, status) where status in ('queued', 'running');
+create index workflow_run_waiting on workflow_run (tenant_id, record_id) where status = 'waiting';
+create table workflow_step (
+  tenant_id uuid not null,
+  run_id uuid not null,
+  seq integer not null,
+  step_id text not null,
+  type text not null,
+  status text not null check (status in ('running', 'waiting', 'completed', 'failed')),
+  attempt integer not null default 1,
+  input jsonb,
+  output jsonb,
+  error text,
+  idempotency_key text not null,
+  started_at timestamptz not null default now(),
+  finished_at timestamptz,
+  duration_ms double precision,
+  primary key (tenant_id, run_id, seq)
+);
+create table workflow_approval (
+  tenant_id uuid not null,
+  id uuid not null,
+  run_id uuid not null,
+  seq integer not null,
+  assignees uuid[] not null,
+  message text not null,
+  status text not null default 'pending' check (status in ('pending', 'approved', 'rejected', 'cancelled')),
+  decided_by uuid,
+  decided_at timestamptz,
+  comment text,
+  escalated boolean not null default false,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, id)
+);
+create index workflow_approval_pending on workflow_approval (tenant_id) where status = 'pending';
+create table user_notification (
+  tenant_id uuid not null,
+  id uuid not null,
+  user_id uuid not null,
+  message text not null,
+  link jsonb,
+  source text not null,
+  read_at timestamptz,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, id)
+);
+create index user_notification_inbox on user_notification (tenant_id, user_id, created_at desc);
+create table workflow_settings (
+  tenant_id uuid primary key references tenant (id),
+  max_concurrent_runs integer not null default 200 check (max_concurrent_runs between 1 and 100000),
+  max_steps_per_run integer not null default 500 check (max_steps_per_run between 1 and 100000),
+  max_loop_items integer not null default 1000 check (max_loop_items between 1 and 100000),
+  pause_after_failures integer not null default 5 check (pause_after_failures between 1 and 1000)
+);
+${['workflow', 'workflow_version', 'workflow_run', 'workflow_step', 'workflow_approval', 'user_notification', 'workflow_settings'].map((t) => tenantIsolation(t)).join('\n')}
+grant select, insert, update, delete on workflow, workflow_version, workflow_run, workflow_step, workflow_approval, user_notification, workflow_settings to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

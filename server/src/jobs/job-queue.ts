@@ -45,6 +45,9 @@ export interface JobQueueOptions {
   onError?: (error: unknown, job?: JobRow) => void;
 }
 
+// The queues running in this process, per database: on PGlite their leases are the only live ones.
+const liveWorkers = new WeakMap<Database, Set<string>>();
+
 const DEFAULTS = { concurrency: 16, leaseMs: 30_000, pollMs: 1_000, retentionMs: 7 * 86_400_000 };
 
 /**
@@ -106,9 +109,14 @@ export class JobQueue {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#stopped = false;
+    let live = liveWorkers.get(this.#db);
+    if (!live) liveWorkers.set(this.#db, (live = new Set()));
+    live.add(this.workerId);
     if (this.#db.kind === 'pglite') {
-      // One process owns the embedded database: every lease still held is from a run that ended.
-      await this.#db.system((tx) => tx.query("update job set state = 'queued', locked_by = null, locked_until = null where state = 'running'"));
+      // One process owns the embedded database: a lease not held by a queue of this process is from a run that ended.
+      await this.#db.system((tx) =>
+        tx.query("update job set state = 'queued', locked_by = null, locked_until = null where state = 'running' and not (locked_by = any($1::text[]))", [[...live]]),
+      );
     }
     await this.#db.listen(JOBS_CHANNEL, () => this.wake());
     this.#db.onReconnect(() => this.wake());
@@ -127,6 +135,7 @@ export class JobQueue {
     await this.#running;
     this.#running = undefined;
     await Promise.allSettled([...this.#inFlight.values()]);
+    liveWorkers.get(this.#db)?.delete(this.workerId);
   }
 
   /** Claims and runs what is due now, waiting for it (tests, scripts): the number of jobs run. */

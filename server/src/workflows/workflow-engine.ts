@@ -1,0 +1,631 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { durationMs, evaluateCondition, renderDeep, stepCatalog, valueAt, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { DataService } from '../data/data-service.ts';
+import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
+import type { RequestContext, WriteScope } from '../data/request-context.ts';
+import type { TenantModel } from '../data/tenant-model.ts';
+import { ProblemError } from '../errors/problems.ts';
+import { RetryAt, type ClaimedJob, type JobQueue } from '../jobs/job-queue.ts';
+import { enqueueJob } from '../jobs/job-store.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import type { Mailer } from './mailer.ts';
+import { checkOutbound } from './outbound-guard.ts';
+import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeStep, type RunRow, type RunState, type RunWait } from './workflow-runs.ts';
+import { definitionAt, loadSettings, type WorkflowSettings } from './workflow-store.ts';
+
+export const MAIL_QUEUE = 'workflow.mail';
+
+/** Runs a workflow's script step in the sandbox; absent until a runtime is wired in. */
+export interface ScriptRunner {
+  run(request: { tenantId: string; source: string; input: unknown; timeoutMs: number; idempotencyKey: string }): Promise<unknown>;
+}
+
+export interface EngineOptions {
+  db: Database;
+  metadata: MetadataService;
+  data: DataService;
+  queue: JobQueue;
+  mailer: Mailer;
+  /** Lets HTTP steps call private and loopback addresses (the operator's choice, never a tenant's). */
+  allowPrivateHosts?: boolean;
+  /** Where links in emails point (the server's public address). */
+  publicUrl?: string;
+  scripts?: ScriptRunner;
+}
+
+/** What waking a waiting run means: its timer or timeout fired, a signal came, or a decision was made. */
+export interface Wake {
+  seq: number;
+  outcome: 'done' | 'timeout' | 'check' | 'escalate' | 'approved' | 'rejected';
+  data?: unknown;
+}
+
+interface ExternalCall {
+  runId: string;
+  seq: number;
+  step: WorkflowStep;
+  input: Record<string, unknown>;
+  key: string;
+}
+
+interface ExternalOutcome {
+  seq: number;
+  ok: boolean;
+  output?: unknown;
+  error?: string;
+  durationMs: number;
+}
+
+interface StepResult {
+  output: unknown;
+  /** The branch taken or the next step; undefined ends this path (or returns to the loop around it). */
+  next: string | undefined;
+  wait?: Omit<RunWait, 'seq' | 'stepId'>;
+  end?: boolean;
+}
+
+class StepLimitError extends Error {}
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
+
+/**
+ * Runs workflow runs as jobs. One job carries a run as far as it can go in one transaction:
+ * each step's effects (records through the save pipeline with the workflow's principal), its
+ * execution row and the run's new position commit together, so a crash at any point leaves the
+ * run at its last committed step and the job, taken back, goes on from there. Steps that reach
+ * outside the database (email, HTTP, scripts) are recorded as started first and carry an
+ * idempotency key per run step, the same on every attempt. A wait is a job due later.
+ */
+export class WorkflowEngine {
+  readonly #o: EngineOptions;
+  readonly #principals = new Map<string, { principal: Principal; at: number }>();
+  // Signs approval links in emails; the same on every process (kept in the database).
+  #secret = '';
+
+  constructor(options: EngineOptions) {
+    this.#o = options;
+  }
+
+  useSecret(secret: string): void {
+    this.#secret = secret;
+  }
+
+  register(): void {
+    this.#o.queue.work(RUN_QUEUE, (job) => this.#handle(job));
+    this.#o.queue.work(MAIL_QUEUE, async (job) => {
+      const mail = job.payload as { to: string; subject: string; text: string; messageId: string };
+      await this.#o.mailer.send(mail);
+    });
+  }
+
+  async #handle(job: ClaimedJob): Promise<void> {
+    const payload = job.payload as { runId: string; wake?: Wake };
+    let wake = payload.wake;
+    let pending: ExternalOutcome | undefined;
+    for (;;) {
+      const afterCommit: WriteScope['afterCommit'] = [];
+      const external = await this.#o.db.writeTransaction(job.tenantId, (tx, revision) => this.#advance(tx, revision, job, payload.runId, wake, pending, afterCommit));
+      for (const run of afterCommit) await Promise.resolve(run()).catch(() => undefined);
+      this.#o.queue.notify();
+      if (!external) return;
+      wake = undefined;
+      pending = await this.#external(job.tenantId, external);
+    }
+  }
+
+  async #advance(tx: Queryable, revision: number, job: ClaimedJob, runId: string, wake: Wake | undefined, pending: ExternalOutcome | undefined, afterCommit: WriteScope['afterCommit']): Promise<ExternalCall | undefined> {
+    const tenantId = job.tenantId;
+    const run = await lockRun(tx, tenantId, runId);
+    if (!run || TERMINAL.has(run.status) || (wake && (run.status !== 'waiting' || run.wait?.seq !== wake.seq))) {
+      // Finished, cancelled, or a wake for a wait that is already over: nothing to do.
+      await job.completeIn(tx);
+      return undefined;
+    }
+    const settings = await loadSettings(tx, tenantId);
+    const definition = await definitionAt(tx, tenantId, run.workflowId, run.version);
+    const model = await this.#o.metadata.modelAt(tenantId, revision, tx);
+    const principal = await this.#principal(tx, tenantId, run.workflowId);
+    const scope: WriteScope = { tx, model, afterCommit };
+    const ctx: RequestContext = { principal, model, scope };
+    const state = run.scope;
+
+    if (run.status === 'queued') {
+      const [open] = await tx.query<{ n: number }>("select count(*)::int as n from workflow_run where tenant_id = $1 and status = 'running'", [tenantId]);
+      // Over the tenant's limit: the run starts when a slot frees up, without spending an attempt.
+      if ((open?.n ?? 0) >= settings.maxConcurrentRuns) throw new RetryAt(new Date(Date.now() + 250 + Math.random() * 750), 'concurrent run limit');
+      run.status = 'running';
+    }
+    if (run.status === 'waiting') {
+      const resumed = await this.#wake(tx, ctx, run, definition, wake!);
+      if (!resumed) {
+        await saveRun(tx, run);
+        await job.completeIn(tx);
+        return undefined;
+      }
+    }
+    await this.#refreshRecord(tx, model, run);
+
+    if (pending) {
+      const step = stepOf(definition, run.cursor!);
+      const row = await stepAt(tx, tenantId, run.id, pending.seq);
+      if (row?.status !== 'running') {
+        await job.completeIn(tx);
+        return undefined;
+      }
+      if (!pending.ok) return this.#stepFailed(tx, job, run, definition, step, pending.seq, row.input, pending.error ?? 'failed', pending.durationMs, true, settings);
+      await writeStep(tx, tenantId, run.id, { seq: pending.seq, stepId: step.id, type: step.type, status: 'completed', input: row.input, output: pending.output, durationMs: pending.durationMs, newAttempt: false });
+      state.steps[step.id] = pending.output;
+      run.seq = pending.seq;
+      run.cursor = this.#after(state, step.next);
+    }
+
+    while (run.cursor) {
+      const step = stepOf(definition, run.cursor);
+      const seq = run.seq + 1;
+      if (seq > settings.maxStepsPerRun) {
+        return this.#failRun(tx, job, run, step.id, `The run took more than ${settings.maxStepsPerRun} steps, this workspace's limit per run`, settings);
+      }
+      const view = runView(state, model);
+      const input = (step.type === 'condition' || step.type === 'switch' || step.type === 'wait' ? step.config : renderDeep(step.config, view)) as Record<string, unknown>;
+      if (stepCatalog[step.type].external) {
+        await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'running', input, newAttempt: true });
+        await saveRun(tx, run);
+        return { runId: run.id, seq, step, input, key: `${run.id}:${seq}` };
+      }
+      const started = performance.now();
+      await tx.query('savepoint workflow_step');
+      let result: StepResult;
+      try {
+        result = await this.#inline(ctx, run, state, step, input, seq, settings, view);
+        await tx.query('release savepoint workflow_step');
+      } catch (error) {
+        await tx.query('rollback to savepoint workflow_step');
+        if (error instanceof StepLimitError) return this.#failRun(tx, job, run, step.id, error.message, settings, { seq, step, input });
+        return this.#stepFailed(tx, job, run, definition, step, seq, input, messageOf(error), performance.now() - started, !(error instanceof ProblemError), settings);
+      }
+      const duration = performance.now() - started;
+      if (result.wait) {
+        await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'waiting', input, output: result.output, durationMs: duration, newAttempt: false });
+        run.status = 'waiting';
+        run.wait = { ...result.wait, seq, stepId: step.id };
+        await this.#armWait(tx, run);
+        await saveRun(tx, run);
+        await job.completeIn(tx);
+        return undefined;
+      }
+      await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'completed', input, output: result.output, durationMs: duration, newAttempt: true });
+      state.steps[step.id] = result.output;
+      run.seq = seq;
+      run.cursor = result.end ? null : this.#after(state, result.next);
+    }
+    run.status = 'completed';
+    run.error = null;
+    run.failedStep = null;
+    await saveRun(tx, run);
+    await tx.query('update workflow set failure_streak = 0 where tenant_id = $1 and id = $2 and failure_streak > 0', [tenantId, run.workflowId]);
+    await job.completeIn(tx);
+    return undefined;
+  }
+
+  /** The next step: the one named, else back to the innermost loop, else the end of the run. */
+  #after(state: RunState, next: string | undefined): string | null {
+    if (next) return next;
+    const frame = state.loops.at(-1);
+    return frame ? frame.stepId : null;
+  }
+
+  async #refreshRecord(tx: Queryable, model: TenantModel, run: RunRow): Promise<void> {
+    if (!run.recordId || !run.recordObject) return;
+    const object = model.object(run.recordObject);
+    if (!object) return;
+    const [row] = await tx.query<RecordRow>(
+      'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3 and deleted_at is null',
+      [run.tenantId, object.id, run.recordId],
+    );
+    run.scope.record = row ? toApiRecord(model, object, row) : (run.scope.record ?? null);
+  }
+
+  async #principal(tx: Queryable, tenantId: string, workflowId: string): Promise<Principal> {
+    const key = `${tenantId}:${workflowId}`;
+    const cached = this.#principals.get(key);
+    if (cached && Date.now() - cached.at < 5_000) return cached.principal;
+    const [row] = await tx.query<{ userId: string; userName: string; role: string; locale: string; slug: string; tenantName: string }>(
+      `select u.id as "userId", u.name as "userName", u.role, u.locale, t.slug, t.name as "tenantName"
+         from workflow w join app_user u on u.tenant_id = w.tenant_id and u.id = w.run_as join tenant t on t.id = w.tenant_id
+        where w.tenant_id = $1 and w.id = $2`,
+      [tenantId, workflowId],
+    );
+    if (!row) throw new Error('The workflow or the user it runs as no longer exists');
+    // A run acts as the user who activated the workflow, with that user's access, through the save pipeline.
+    const principal: Principal = { tenantId, tenantSlug: row.slug, tenantName: row.tenantName, userId: row.userId, userName: row.userName, role: row.role, locale: row.locale, via: 'session' };
+    this.#principals.set(key, { principal, at: Date.now() });
+    return principal;
+  }
+
+  async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>): Promise<StepResult> {
+    const { tx } = ctx.scope!;
+    const model = ctx.model;
+    const tenantId = run.tenantId;
+    const owner = (typeof state.record?.['owner'] === 'string' ? state.record['owner'] : undefined) ?? ctx.principal.userId;
+    switch (step.type) {
+      case 'condition': {
+        const result = evaluateCondition(input['condition'] as WorkflowCondition, view);
+        return { output: { result }, next: result ? (step.branches?.['true'] ?? step.next) : step.branches?.['false'] };
+      }
+      case 'switch': {
+        const cases = input['cases'] as { name: string; condition: WorkflowCondition }[];
+        const hit = cases.find((c) => evaluateCondition(c.condition, view));
+        return { output: { case: hit?.name ?? 'default' }, next: hit ? step.branches?.[hit.name] : (step.branches?.['default'] ?? step.next) };
+      }
+      case 'createRecord': {
+        const object = this.#o.data.object(model, String(input['object']));
+        const record = await this.#o.data.create(ctx, object, input['values']);
+        return { output: { id: record['id'], record }, next: step.next };
+      }
+      case 'updateRecord': {
+        const objectName = (input['object'] as string | undefined) || run.recordObject;
+        const id = (input['recordId'] as string | undefined) || run.recordId;
+        if (!objectName || !id) throw new ProblemError('validation', 422, 'There is no record to update: the trigger has none and the step names none');
+        const object = this.#o.data.object(model, objectName);
+        const record = await this.#o.data.update(ctx, object, String(id), input['values'], undefined);
+        if (id === run.recordId) state.record = record;
+        return { output: { id, version: record['version'] }, next: step.next };
+      }
+      case 'findRecords': {
+        const object = this.#o.data.object(model, String(input['object']));
+        const where = (input['where'] ?? {}) as Record<string, unknown>;
+        const stored: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(where)) {
+          const field = model.field(object, name);
+          if (!field) throw new ProblemError('validation', 422, `'${object.apiName}' has no field '${name}'`);
+          stored[field.id] = value;
+        }
+        const rows = await tx.query<RecordRow>(
+          'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and deleted_at is null and data @> $3 order by created_at, id limit $4',
+          [tenantId, object.id, JSON.stringify(stored), Number(input['limit'] ?? 20)],
+        );
+        const records = rows.map((r) => toApiRecord(model, object, r));
+        return { output: { count: records.length, records, ids: records.map((r) => r['id']) }, next: step.next };
+      }
+      case 'createTask': {
+        const task = this.#o.data.object(model, 'task');
+        const values: Record<string, unknown> = { subject: input['subject'] };
+        const assignee = (input['assignee'] as string | undefined) || owner;
+        if (model.field(task, 'assignee')) values['assignee'] = assignee;
+        if (input['priority'] && model.field(task, 'priority')) values['priority'] = input['priority'];
+        if (input['description'] && model.field(task, 'description')) values['description'] = input['description'];
+        if (typeof input['dueInDays'] === 'number' && model.field(task, 'due_date')) values['due_date'] = await dateInTenantZone(tx, tenantId, Number(input['dueInDays']));
+        // Linked to the run's record through the task's lookup to that record's object, if it has one.
+        const recordObject = run.recordObject ? model.object(run.recordObject) : undefined;
+        const link = recordObject && run.recordId ? model.liveFields(task).find((f) => f.type === 'lookup' && f.lookup?.objectId === recordObject.id) : undefined;
+        if (link && state.record) values[link.apiName] = run.recordId;
+        const record = await this.#o.data.create(ctx, task, values);
+        return { output: { id: record['id'], assignee, due_date: record['due_date'] ?? null }, next: step.next };
+      }
+      case 'notify': {
+        const userId = (input['user'] as string | undefined) || owner;
+        const id = randomUUID();
+        await tx.query('insert into user_notification (tenant_id, id, user_id, message, link, source) values ($1, $2, $3, $4, $5, $6)', [
+          tenantId,
+          id,
+          userId,
+          String(input['message']),
+          JSON.stringify(run.recordId ? { object: run.recordObject, recordId: run.recordId } : null),
+          `workflow:${run.workflowId}`,
+        ]);
+        return { output: { notificationId: id, userId }, next: step.next };
+      }
+      case 'setVariable': {
+        state.vars[String(input['name'])] = input['value'];
+        return { output: { name: input['name'], value: input['value'] }, next: step.next };
+      }
+      case 'end':
+        return { output: { outcome: input['outcome'] ?? 'completed' }, next: undefined, end: true };
+      case 'loop': {
+        const frame = state.loops.at(-1);
+        if (frame?.stepId === step.id) {
+          frame.index += 1;
+        } else {
+          const items = valueAt(view, String(input['over']));
+          const list = Array.isArray(items) ? items : items === undefined || items === null ? [] : [items];
+          const bound = Math.min(Number(input['max']), settings.maxLoopItems);
+          if (list.length > bound) throw new StepLimitError(`The loop over ${String(input['over'])} has ${list.length} items; it may run over at most ${bound}`);
+          state.loops.push({ stepId: step.id, items: list, index: 0 });
+        }
+        const current = state.loops.at(-1)!;
+        const as = String(input['as'] ?? 'item');
+        if (current.index < current.items.length) {
+          state.vars[as] = current.items[current.index];
+          state.vars[`${as}_index`] = current.index;
+          return { output: { index: current.index, of: current.items.length }, next: step.branches?.['each'] };
+        }
+        state.loops.pop();
+        return { output: { done: current.items.length }, next: step.next };
+      }
+      case 'wait':
+        return this.#beginWait(input, step, view);
+      case 'approval':
+        return this.#beginApproval(ctx, run, input, seq, view);
+      default:
+        throw new Error(`The step type '${step.type}' is not run inline`);
+    }
+  }
+
+  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>): StepResult {
+    const now = Date.now();
+    const timeout = config['timeout'] as Duration | undefined;
+    const timeoutAt = timeout ? new Date(now + durationMs(timeout)).toISOString() : undefined;
+    const mode = config['mode'] as RunWait['mode'];
+    if (mode === 'duration') return { output: {}, next: undefined, wait: { mode, at: new Date(now + durationMs(config['duration'] as Duration)).toISOString() } };
+    if (mode === 'until') {
+      const raw = renderDeep(config['until'], view);
+      const at = new Date(String(raw));
+      if (Number.isNaN(at.getTime())) throw new ProblemError('validation', 422, `The wait's date '${String(raw)}' is not a date`);
+      if (at.getTime() <= now) return { output: { outcome: 'done', at: at.toISOString() }, next: step.branches?.['done'] ?? step.next };
+      return { output: {}, next: undefined, wait: { mode, at: at.toISOString() } };
+    }
+    if (mode === 'condition') {
+      if (evaluateCondition(config['condition'] as WorkflowCondition, view)) return { output: { outcome: 'done' }, next: step.branches?.['done'] ?? step.next };
+      return { output: {}, next: undefined, wait: { mode, ...(timeoutAt ? { timeoutAt } : {}) } };
+    }
+    return { output: {}, next: undefined, wait: { mode, event: String(config['event']), ...(timeoutAt ? { timeoutAt } : {}) } };
+  }
+
+  async #beginApproval(ctx: RequestContext, run: RunRow, input: Record<string, unknown>, seq: number, view: Record<string, unknown>): Promise<StepResult> {
+    const { tx } = ctx.scope!;
+    const assignees = [...new Set((input['assignees'] as unknown[]).map(String).filter((a) => /^[0-9a-f-]{36}$/i.test(a)))];
+    if (!assignees.length) throw new ProblemError('validation', 422, 'The approval has no approver (the assignees are not user ids)');
+    const id = randomUUID();
+    await tx.query('insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message) values ($1, $2, $3, $4, $5, $6)', [run.tenantId, id, run.id, seq, assignees, String(input['message'])]);
+    await this.#askApprovers(tx, run, id, assignees, String(input['message']));
+    const escalate = input['escalateAfter'] as Duration | undefined;
+    void view;
+    return {
+      output: { approvalId: id, assignees },
+      next: undefined,
+      wait: { mode: 'approval', approvalId: id, ...(escalate ? { timeoutAt: new Date(Date.now() + durationMs(escalate)).toISOString() } : {}) },
+    };
+  }
+
+  async #askApprovers(tx: Queryable, run: RunRow, approvalId: string, userIds: string[], message: string): Promise<void> {
+    for (const userId of userIds) {
+      await tx.query('insert into user_notification (tenant_id, id, user_id, message, link, source) values ($1, $2, $3, $4, $5, $6)', [
+        run.tenantId,
+        randomUUID(),
+        userId,
+        message,
+        JSON.stringify({ approvalId }),
+        `workflow:${run.workflowId}`,
+      ]);
+    }
+    if (!this.#o.mailer.configured) return;
+    const users = await tx.query<{ id: string; email: string; slug: string }>(
+      'select u.id, u.email, t.slug from app_user u join tenant t on t.id = u.tenant_id where u.tenant_id = $1 and u.id = any($2::uuid[]) and u.active',
+      [run.tenantId, userIds],
+    );
+    for (const user of users) {
+      const link = (decision: string) =>
+        `${this.#o.publicUrl ?? ''}/api/v1/workflow-approvals/${approvalId}/email-decision?tenant=${user.slug}&decision=${decision}&user=${user.id}&token=${this.approvalToken(run.tenantId, approvalId, user.id, decision)}`;
+      await enqueueJob(tx, {
+        tenantId: run.tenantId,
+        queue: MAIL_QUEUE,
+        payload: { to: user.email, subject: message, text: `${message}\n\nApprove: ${link('approved')}\nReject: ${link('rejected')}\n`, messageId: `<approval-${approvalId}-${user.id}@protean>` },
+        idempotencyKey: `approval:${approvalId}:${user.id}`,
+      });
+    }
+  }
+
+  /** The token in an approval email's link: one per approval, approver and decision. */
+  approvalToken(tenantId: string, approvalId: string, userId: string, decision: string): string {
+    return createHmac('sha256', this.#secret).update(`${tenantId}:${approvalId}:${userId}:${decision}`).digest('base64url');
+  }
+
+  checkApprovalToken(tenantId: string, approvalId: string, userId: string, decision: string, token: string): boolean {
+    const expected = Buffer.from(this.approvalToken(tenantId, approvalId, userId, decision));
+    const given = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  /** Timers of a wait: one job at its time and/or its timeout; none for a wait on a signal alone. */
+  async #armWait(tx: Queryable, run: RunRow): Promise<void> {
+    const wait = run.wait!;
+    const jobs: { at: string; outcome: Wake['outcome'] }[] = [];
+    if (wait.at) jobs.push({ at: wait.at, outcome: 'done' });
+    if (wait.timeoutAt) jobs.push({ at: wait.timeoutAt, outcome: wait.mode === 'approval' ? 'escalate' : 'timeout' });
+    for (const j of jobs) {
+      await enqueueJob(tx, {
+        tenantId: run.tenantId,
+        queue: RUN_QUEUE,
+        payload: { runId: run.id, wake: { seq: wait.seq, outcome: j.outcome } },
+        runAt: j.at,
+        idempotencyKey: `wake:${run.id}:${wait.seq}:${j.outcome}`,
+        retry: RUN_JOB_RETRY,
+      });
+    }
+  }
+
+  /** Ends a wait (true) or leaves the run waiting (false: a condition still false, an escalation). */
+  async #wake(tx: Queryable, ctx: RequestContext, run: RunRow, definition: WorkflowDefinition, wake: Wake): Promise<boolean> {
+    const wait = run.wait!;
+    const step = stepOf(definition, wait.stepId);
+    if (wake.outcome === 'check') {
+      await this.#refreshRecord(tx, ctx.model, run);
+      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model))) return false;
+      wake = { ...wake, outcome: 'done' };
+    }
+    if (wake.outcome === 'escalate') {
+      const to = String(renderDeep(step.config['escalateTo'] ?? '', runView(run.scope, ctx.model)));
+      if (/^[0-9a-f-]{36}$/i.test(to)) {
+        await tx.query("update workflow_approval set assignees = array_append(assignees, $3::uuid), escalated = true where tenant_id = $1 and id = $2 and status = 'pending' and not ($3::uuid = any(assignees))", [run.tenantId, wait.approvalId, to]);
+        await this.#askApprovers(tx, run, wait.approvalId!, [to], `Escalated: ${String(step.config['message'])}`);
+      }
+      await tx.query('update workflow_step set output = output || $4 where tenant_id = $1 and run_id = $2 and seq = $3', [run.tenantId, run.id, wait.seq, JSON.stringify({ escalatedTo: to || null })]);
+      return false;
+    }
+    const branch = wake.outcome === 'timeout' ? (step.branches?.['timeout'] ?? step.next) : wake.outcome === 'approved' || wake.outcome === 'rejected' ? step.branches?.[wake.outcome] : (step.branches?.['done'] ?? step.next);
+    const output = { outcome: wake.outcome, ...(wake.data === undefined ? {} : { data: wake.data }) };
+    await tx.query(
+      "update workflow_step set status = 'completed', output = coalesce(output, '{}'::jsonb) || $4, finished_at = now(), duration_ms = extract(epoch from now() - started_at) * 1000 where tenant_id = $1 and run_id = $2 and seq = $3",
+      [run.tenantId, run.id, wait.seq, JSON.stringify(output)],
+    );
+    run.scope.steps[step.id] = output;
+    run.seq = wait.seq;
+    run.status = 'running';
+    run.wait = null;
+    run.cursor = this.#after(run.scope, branch);
+    return true;
+  }
+
+  async #external(tenantId: string, call: ExternalCall): Promise<ExternalOutcome> {
+    const started = performance.now();
+    try {
+      const output = await this.#callOut(tenantId, call);
+      return { seq: call.seq, ok: true, output, durationMs: performance.now() - started };
+    } catch (error) {
+      return { seq: call.seq, ok: false, error: messageOf(error), durationMs: performance.now() - started };
+    }
+  }
+
+  async #callOut(tenantId: string, { step, input, key }: ExternalCall): Promise<unknown> {
+    if (step.type === 'sendEmail') {
+      const sent = await this.#o.mailer.send({ to: String(input['to']), subject: String(input['subject']), text: String(input['body']), messageId: `<${key}@protean>` });
+      return sent;
+    }
+    if (step.type === 'http') {
+      const { url } = await checkOutbound(String(input['url']), this.#o.allowPrivateHosts ?? false);
+      const method = String(input['method']);
+      const response = await fetch(url, {
+        method,
+        headers: { 'idempotency-key': key, ...((input['headers'] as Record<string, string> | undefined) ?? {}) },
+        ...(input['body'] !== undefined && method !== 'GET' ? { body: typeof input['body'] === 'string' ? input['body'] : JSON.stringify(input['body']) } : {}),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(Number(input['timeoutMs'] ?? 10_000)),
+      });
+      const text = (await response.text()).slice(0, 65_536);
+      let body: unknown = text;
+      if ((response.headers.get('content-type') ?? '').includes('json')) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      if (response.status >= 400) throw new Error(`${method} ${url.host}${url.pathname} answered ${response.status}`);
+      return { status: response.status, body };
+    }
+    if (step.type === 'script') {
+      if (!this.#o.scripts) throw new Error('Script steps need the sandboxed runtime, which this server has not enabled');
+      return this.#o.scripts.run({ tenantId, source: String(input['source']), input: input['input'] ?? {}, timeoutMs: Number(input['timeoutMs'] ?? 5_000), idempotencyKey: key });
+    }
+    throw new Error(`The step type '${step.type}' does not reach outside`);
+  }
+
+  async #stepFailed(
+    tx: Queryable,
+    job: ClaimedJob,
+    run: RunRow,
+    definition: WorkflowDefinition,
+    step: WorkflowStep,
+    seq: number,
+    input: unknown,
+    message: string,
+    duration: number,
+    retryable: boolean,
+    settings: WorkflowSettings,
+  ): Promise<undefined> {
+    const external = stepCatalog[step.type].external;
+    const attempt = await writeStep(tx, run.tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'failed', input, error: message, durationMs: duration, newAttempt: !external });
+    const policy = step.retry ?? (external ? DEFAULT_EXTERNAL_RETRY : { maxAttempts: 1, backoffMs: 0 });
+    void definition;
+    if (retryable && attempt < policy.maxAttempts) {
+      await enqueueJob(tx, {
+        tenantId: run.tenantId,
+        queue: RUN_QUEUE,
+        payload: { runId: run.id },
+        runAt: new Date(Date.now() + policy.backoffMs * 2 ** (attempt - 1)),
+        idempotencyKey: `retry:${run.id}:${seq}:${attempt}`,
+        retry: RUN_JOB_RETRY,
+      });
+      run.error = message;
+      await saveRun(tx, run);
+      await job.completeIn(tx);
+      return undefined;
+    }
+    return this.#failRun(tx, job, run, step.id, message, settings);
+  }
+
+  async #failRun(tx: Queryable, job: ClaimedJob, run: RunRow, stepId: string, message: string, settings: WorkflowSettings, record?: { seq: number; step: WorkflowStep; input: unknown }): Promise<undefined> {
+    if (record) await writeStep(tx, run.tenantId, run.id, { seq: record.seq, stepId: record.step.id, type: record.step.type, status: 'failed', input: record.input, error: message, newAttempt: false });
+    run.status = 'failed';
+    run.error = message;
+    run.failedStep = stepId;
+    await saveRun(tx, run);
+    if (!run.test) await this.#countFailure(tx, run, settings);
+    await job.completeIn(tx);
+    return undefined;
+  }
+
+  /** A workflow whose runs keep failing is paused, and every admin is told in the app (and by email when mail is set up). */
+  async #countFailure(tx: Queryable, run: RunRow, settings: WorkflowSettings): Promise<void> {
+    const [wf] = await tx.query<{ streak: number; label: string; status: string }>(
+      'update workflow set failure_streak = failure_streak + 1 where tenant_id = $1 and id = $2 returning failure_streak as streak, label, status',
+      [run.tenantId, run.workflowId],
+    );
+    if (!wf || wf.status !== 'active' || wf.streak < settings.pauseAfterFailures) return;
+    const reason = `Paused after ${wf.streak} failed runs in a row; the last failed with: ${run.error}`;
+    await tx.query("update workflow set status = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and id = $2", [run.tenantId, run.workflowId, reason]);
+    await tx.query("update job_schedule set active = false where tenant_id = $1 and name = $2", [run.tenantId, `workflow:${run.workflowId}`]);
+    const admins = await tx.query<{ id: string; email: string }>("select id, email from app_user where tenant_id = $1 and role = 'admin' and active", [run.tenantId]);
+    for (const admin of admins) {
+      await tx.query('insert into user_notification (tenant_id, id, user_id, message, link, source) values ($1, $2, $3, $4, $5, $6)', [
+        run.tenantId,
+        randomUUID(),
+        admin.id,
+        `The workflow “${wf.label}” was paused: ${reason}`,
+        JSON.stringify({ workflowId: run.workflowId }),
+        'workflow-pause',
+      ]);
+      if (this.#o.mailer.configured) {
+        await enqueueJob(tx, {
+          tenantId: run.tenantId,
+          queue: MAIL_QUEUE,
+          payload: { to: admin.email, subject: `Workflow paused: ${wf.label}`, text: reason, messageId: `<pause-${run.id}-${admin.id}@protean>` },
+          idempotencyKey: `pause:${run.id}:${admin.id}`,
+        });
+      }
+    }
+  }
+}
+
+function stepOf(definition: WorkflowDefinition, id: string): WorkflowStep {
+  const step = definition.steps.find((s) => s.id === id);
+  if (!step) throw new Error(`The workflow version has no step '${id}'`);
+  return step;
+}
+
+/** What conditions and templates see: the run's state plus the tenant's terms. */
+function runView(state: RunState, model: TenantModel): Record<string, unknown> {
+  return { ...state, term: termWords(model) };
+}
+
+function termWords(model: TenantModel): Record<string, string> {
+  return model.memo('workflow-terms', () => {
+    const out: Record<string, string> = {};
+    for (const term of model.snapshot.terms ?? []) out[term.key] = term.forms.en.singular;
+    return out;
+  });
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ProblemError && error.errors?.length) return `${error.message}: ${error.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function dateInTenantZone(tx: Queryable, tenantId: string, days: number): Promise<string> {
+  const [row] = await tx.query<{ zone: string }>('select time_zone as zone from tenant where id = $1', [tenantId]);
+  const at = new Date(Date.now() + days * 86_400_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: row?.zone ?? 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}

@@ -1,0 +1,180 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { adminOf, principalOf } from '../auth/principal.ts';
+import { validationError } from '../errors/problems.ts';
+import type { WorkflowService } from './workflow-service.ts';
+
+const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+const RunParam = Type.Object({ runId: Type.String({ format: 'uuid' }) });
+const UuidParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const NewWorkflow = Type.Object(
+  {
+    apiName: Type.String({ maxLength: 63 }),
+    label: Type.String({ maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    definition: Type.Unknown(),
+    message: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+const WorkflowPatch = Type.Object(
+  {
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    definition: Type.Optional(Type.Unknown()),
+    message: Type.Optional(Type.String({ maxLength: 500 })),
+    expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const StartRun = Type.Object(
+  { recordId: Type.Optional(Type.String({ maxLength: 100 })), input: Type.Optional(Type.Record(Type.String(), Type.Unknown())), test: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+const RunsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)))),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    before: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+const Signal = Type.Object(
+  { event: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,62}$' }), recordId: Type.Optional(Type.String({ format: 'uuid' })), data: Type.Optional(Type.Unknown()) },
+  { additionalProperties: false },
+);
+const Decision = Type.Object(
+  { decision: Type.Union([Type.Literal('approved'), Type.Literal('rejected')]), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
+const EmailDecision = Type.Object(
+  {
+    tenant: Type.String({ maxLength: 100 }),
+    decision: Type.String({ maxLength: 20 }),
+    user: Type.String({ format: 'uuid' }),
+    token: Type.String({ maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+const Settings = Type.Object(
+  {
+    maxConcurrentRuns: Type.Optional(Type.Integer()),
+    maxStepsPerRun: Type.Optional(Type.Integer()),
+    maxLoopItems: Type.Optional(Type.Integer()),
+    pauseAfterFailures: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const HookParams = Type.Object({ tenant: Type.String({ maxLength: 100 }), apiName: Type.String({ maxLength: 63 }) });
+
+/** The workflow API: admins define and run workflows; any user sees and decides the approvals addressed to them. */
+export async function workflowRoutes(app: FastifyInstance, options: { workflows: WorkflowService }): Promise<void> {
+  const w = options.workflows;
+
+  app.get('/workflows', async (request) => {
+    const p = adminOf(request);
+    return { workflows: (await w.list(p.tenantId)).map(publicWorkflow) };
+  });
+
+  app.post<{ Body: Static<typeof NewWorkflow> }>('/workflows', { schema: { body: NewWorkflow } }, async (request, reply) => {
+    const p = adminOf(request);
+    const wf = await w.create(p, request.body);
+    return reply.code(201).send(publicWorkflow(wf));
+  });
+
+  app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof VersionQuery> }>('/workflows/:id', { schema: { params: IdParam, querystring: VersionQuery } }, async (request) => {
+    const p = adminOf(request);
+    const wf = await w.get(p.tenantId, request.params.id, request.query.version);
+    return { ...publicWorkflow(wf), definition: wf.definition, shownVersion: wf.shownVersion };
+  });
+
+  app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof WorkflowPatch> }>('/workflows/:id', { schema: { params: IdParam, body: WorkflowPatch } }, async (request) => {
+    const p = adminOf(request);
+    const { expectedVersion, ...input } = request.body;
+    return publicWorkflow(await w.update(p, request.params.id, input, expectedVersion));
+  });
+
+  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/activate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(adminOf(request), request.params.id, true)));
+  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(adminOf(request), request.params.id, false)));
+
+  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/versions', { schema: { params: IdParam } }, async (request) => ({ versions: await w.versions(adminOf(request).tenantId, request.params.id) }));
+
+  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/webhook', { schema: { params: IdParam } }, async (request) => {
+    const p = adminOf(request);
+    const wf = await w.get(p.tenantId, request.params.id);
+    return { url: `/api/v1/hooks/${p.tenantSlug}/workflows/${wf.apiName}`, secret: await w.webhookSecret(p.tenantId, request.params.id), signature: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the secret>' };
+  });
+
+  app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof StartRun> }>('/workflows/:id/runs', { schema: { params: IdParam, body: StartRun } }, async (request, reply) => {
+    const p = principalOf(request);
+    // A test run is a designer's tool; starting a manual workflow is open to users who can see the button.
+    if (request.body.test) adminOf(request);
+    return reply.code(202).send(await w.startManual(p, request.params.id, request.body));
+  });
+
+  app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof RunsQuery> }>('/workflows/:id/runs', { schema: { params: IdParam, querystring: RunsQuery } }, async (request) => {
+    const p = adminOf(request);
+    return { runs: await w.runs(p.tenantId, request.params.id, request.query) };
+  });
+
+  app.get<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId', { schema: { params: RunParam } }, async (request) => w.run(adminOf(request).tenantId, request.params.runId));
+  app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/retry', { schema: { params: RunParam } }, async (request, reply) => {
+    await w.retry(adminOf(request).tenantId, request.params.runId);
+    return reply.code(202).send({ retried: true });
+  });
+  app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/cancel', { schema: { params: RunParam } }, async (request) => {
+    await w.cancel(adminOf(request).tenantId, request.params.runId);
+    return { cancelled: true };
+  });
+
+  app.post<{ Body: Static<typeof Signal> }>('/workflow-events', { schema: { body: Signal } }, async (request) => {
+    const p = adminOf(request);
+    return w.signal(p.tenantId, request.body.event, request.body.recordId, request.body.data);
+  });
+
+  app.get('/workflow-approvals', async (request) => ({ approvals: await w.approvals(principalOf(request)) }));
+  app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof Decision> }>('/workflow-approvals/:id/decision', { schema: { params: UuidParam, body: Decision } }, async (request) => {
+    const p = principalOf(request);
+    await w.decide(p.tenantId, request.params.id, p.userId, p.role === 'admin', request.body.decision, request.body.comment);
+    return { decided: request.body.decision };
+  });
+  // The link in an approval email: signed per approver and decision, so it works without signing in.
+  app.get<{ Params: Static<typeof UuidParam>; Querystring: Static<typeof EmailDecision> }>(
+    '/workflow-approvals/:id/email-decision',
+    { schema: { params: UuidParam, querystring: EmailDecision } },
+    async (request, reply) => {
+      const q = request.query;
+      await w.decideFromEmail(q.tenant, request.params.id, q.user, q.decision, q.token);
+      return reply.type('text/plain; charset=utf-8').send(q.decision === 'approved' ? 'Approved. You can close this page.' : 'Rejected. You can close this page.');
+    },
+  );
+
+  app.get<{ Querystring: { unread?: boolean } }>('/notifications', { schema: { querystring: Type.Object({ unread: Type.Optional(Type.Boolean()) }, { additionalProperties: false }) } }, async (request) => ({
+    notifications: await w.notifications(principalOf(request), request.query.unread === true),
+  }));
+  app.post<{ Params: Static<typeof UuidParam> }>('/notifications/:id/read', { schema: { params: UuidParam } }, async (request) => {
+    await w.markRead(principalOf(request), request.params.id);
+    return { read: true };
+  });
+
+  app.get('/workflow-settings', async (request) => w.settings(adminOf(request).tenantId));
+  app.patch<{ Body: Static<typeof Settings> }>('/workflow-settings', { schema: { body: Settings } }, async (request) => w.saveSettings(adminOf(request).tenantId, request.body));
+
+  // Inbound webhooks: no session or key; the signature over the raw body is the credential.
+  await app.register(async (hooks) => {
+    hooks.removeAllContentTypeParsers();
+    hooks.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) => done(null, body));
+    hooks.post<{ Params: Static<typeof HookParams>; Body: string }>('/hooks/:tenant/workflows/:apiName', { schema: { params: HookParams } }, async (request, reply) => {
+      if (typeof request.body !== 'string') throw validationError('The body is missing', [{ field: 'body', code: 'required', message: 'send a JSON object' }], 400);
+      const signature = request.headers['x-protean-signature'];
+      const result = await w.startFromWebhook(request.params.tenant, request.params.apiName, typeof signature === 'string' ? signature : undefined, request.body);
+      return reply.code(202).send(result);
+    });
+  });
+}
+
+function publicWorkflow<T extends { webhookSecret: string }>(wf: T): Omit<T, 'webhookSecret'> {
+  const { webhookSecret: _secret, ...rest } = wf;
+  return rest;
+}

@@ -1,0 +1,339 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { WorkflowDefinition } from '@protean/metadata/workflows';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { DataService } from '../data/data-service.ts';
+import { toApiRecord, type RecordRow } from '../data/record-codec.ts';
+import { conflict, forbidden, notFound, unauthorized, validationError } from '../errors/problems.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { enqueueJob } from '../jobs/job-store.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import { Mailer } from './mailer.ts';
+import { WorkflowEngine, type ScriptRunner, type Wake } from './workflow-engine.ts';
+import { createRun, RUN_COLUMNS, RUN_JOB_RETRY, RUN_QUEUE, STEP_COLUMNS, type RunRow, type StepRow } from './workflow-runs.ts';
+import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
+import {
+  createWorkflow,
+  definitionAt,
+  findWorkflow,
+  listVersions,
+  listWorkflows,
+  loadSettings,
+  saveSettings,
+  setWorkflowStatus,
+  updateWorkflow,
+  type WorkflowInput,
+  type WorkflowRow,
+  type WorkflowSettings,
+} from './workflow-store.ts';
+
+export interface WorkflowServiceOptions {
+  db: Database;
+  metadata: MetadataService;
+  data: DataService;
+  queue: JobQueue;
+  smtpUrl?: string | undefined;
+  mailFrom?: string | undefined;
+  allowPrivateHosts?: boolean;
+  publicUrl?: string | undefined;
+  scripts?: ScriptRunner;
+  /** How often the trigger consumer looks at the outbox without a notice. */
+  pollMs?: number;
+}
+
+const inputAjv = new Ajv2020({ allErrors: true, strict: false });
+const WEBHOOK_TOLERANCE_S = 300;
+
+/** Workflows for the API: definitions and versions, runs and their history, approvals, notifications, limits. */
+export class WorkflowService {
+  readonly engine: WorkflowEngine;
+  readonly triggers: WorkflowTriggers;
+  readonly mailer: Mailer;
+  readonly #db: Database;
+  readonly #metadata: MetadataService;
+  readonly #queue: JobQueue;
+
+  constructor(options: WorkflowServiceOptions) {
+    this.#db = options.db;
+    this.#metadata = options.metadata;
+    this.#queue = options.queue;
+    this.mailer = new Mailer(options.smtpUrl, options.mailFrom);
+    this.engine = new WorkflowEngine({
+      db: options.db,
+      metadata: options.metadata,
+      data: options.data,
+      queue: options.queue,
+      mailer: this.mailer,
+      allowPrivateHosts: options.allowPrivateHosts ?? false,
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.scripts ? { scripts: options.scripts } : {}),
+    });
+    this.triggers = new WorkflowTriggers(options.db, options.metadata, options.queue, { ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+  }
+
+  /** Registers the queue handlers and starts the trigger consumer; the queue itself is started by its owner. */
+  async start(): Promise<void> {
+    // Approval links must stay valid across restarts and processes: the key lives in the database.
+    const secret = await this.#db.system(async (tx) => {
+      await tx.query("insert into platform_secret (key, value) values ('workflow_link_secret', $1) on conflict do nothing", [randomBytes(32).toString('base64url')]);
+      const [row] = await tx.query<{ value: string }>("select value from platform_secret where key = 'workflow_link_secret'");
+      return row!.value;
+    });
+    this.engine.useSecret(secret);
+    this.engine.register();
+    this.triggers.register();
+    await this.triggers.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.triggers.stop();
+    this.mailer.close();
+  }
+
+  list(tenantId: string): Promise<WorkflowRow[]> {
+    return this.#db.transaction(tenantId, (tx) => listWorkflows(tx, tenantId));
+  }
+
+  async get(tenantId: string, idOrName: string, version?: number): Promise<WorkflowRow & { definition: WorkflowDefinition; shownVersion: number }> {
+    return this.#db.transaction(tenantId, async (tx) => {
+      const wf = await findWorkflow(tx, tenantId, idOrName);
+      const shown = version ?? wf.version;
+      return { ...wf, definition: await definitionAt(tx, tenantId, wf.id, shown), shownVersion: shown };
+    });
+  }
+
+  async create(principal: Principal, input: WorkflowInput): Promise<WorkflowRow> {
+    const model = await this.#metadata.model(principal.tenantId);
+    return this.#db.transaction(principal.tenantId, (tx) => createWorkflow(tx, principal.tenantId, principal.userId, model, input));
+  }
+
+  async update(principal: Principal, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
+    const model = await this.#metadata.model(principal.tenantId);
+    return this.#db.transaction(principal.tenantId, async (tx) => {
+      const wf = await updateWorkflow(tx, principal.tenantId, principal.userId, model, idOrName, input, expectedVersion);
+      await syncSchedule(tx, wf, await definitionAt(tx, wf.tenantId, wf.id, wf.activeVersion ?? wf.version));
+      return wf;
+    });
+  }
+
+  async setActive(principal: Principal, idOrName: string, active: boolean): Promise<WorkflowRow> {
+    const wf = await this.#db.transaction(principal.tenantId, async (tx) => {
+      const wf = await setWorkflowStatus(tx, principal.tenantId, principal.userId, idOrName, active);
+      await syncSchedule(tx, wf, await definitionAt(tx, wf.tenantId, wf.id, wf.activeVersion ?? wf.version));
+      return wf;
+    });
+    this.#queue.notify();
+    return wf;
+  }
+
+  versions(tenantId: string, idOrName: string) {
+    return this.#db.transaction(tenantId, async (tx) => listVersions(tx, tenantId, (await findWorkflow(tx, tenantId, idOrName)).id));
+  }
+
+  /** Starts a run by hand (a button on a record or list, with the trigger's input form), or a test run of the latest version. */
+  async startManual(principal: Principal, idOrName: string, body: { recordId?: string; input?: Record<string, unknown>; test?: boolean }): Promise<{ runId: string }> {
+    const model = await this.#metadata.model(principal.tenantId);
+    const runId = await this.#db.transaction(principal.tenantId, async (tx) => {
+      const wf = await findWorkflow(tx, principal.tenantId, idOrName);
+      const test = body.test === true;
+      const definition = await definitionAt(tx, principal.tenantId, wf.id, test ? wf.version : (wf.activeVersion ?? wf.version));
+      if (!test && wf.status !== 'active') throw conflict(`The workflow '${wf.apiName}' is ${wf.status}; activate it or start a test run`);
+      if (!test && definition.trigger.type !== 'manual') throw validationError('This workflow is not started by hand', [{ field: 'trigger', code: 'not_manual', message: `its trigger is ${definition.trigger.type}` }]);
+      const input = body.input ?? {};
+      if (definition.trigger.type === 'manual' && definition.trigger.inputSchema) {
+        const validate = inputAjv.compile(definition.trigger.inputSchema);
+        if (!validate(input)) {
+          throw validationError(
+            'The input is not valid',
+            (validate.errors ?? []).map((e) => ({ field: `input${e.instancePath.replace(/\//g, '.')}`, code: e.keyword, message: e.message ?? 'is invalid' })),
+          );
+        }
+      }
+      const objectName = 'object' in definition.trigger ? definition.trigger.object : undefined;
+      let record = null;
+      if (body.recordId !== undefined) {
+        const object = objectName ? model.object(objectName) : undefined;
+        if (!object) throw validationError('This workflow takes no record', [{ field: 'recordId', code: 'unexpected', message: 'the trigger names no object' }]);
+        if (!/^[0-9a-f-]{36}$/i.test(body.recordId)) throw validationError('The record id is not valid', [{ field: 'recordId', code: 'invalid', message: 'must be a record id' }]);
+        const [row] = await tx.query<RecordRow>(
+          'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3 and deleted_at is null',
+          [principal.tenantId, object.id, body.recordId],
+        );
+        if (!row) throw notFound(`No ${object.apiName} record ${body.recordId}`);
+        record = toApiRecord(model, object, row);
+      }
+      const run = await createRun(tx, {
+        tenantId: principal.tenantId,
+        workflow: wf,
+        recordObject: record ? objectName! : null,
+        recordId: record ? body.recordId! : null,
+        record,
+        input,
+        trigger: { type: test ? 'test' : 'manual', userId: principal.userId },
+        test,
+      });
+      return run.id;
+    });
+    this.#queue.notify();
+    return { runId };
+  }
+
+  /** An inbound webhook: signed with the workflow's secret (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`). */
+  async startFromWebhook(tenantSlug: string, apiName: string, signature: string | undefined, rawBody: string): Promise<{ runId: string }> {
+    const tenantId = await this.#db.system(async (tx) => (await tx.query<{ id: string }>('select id from tenant where slug = $1', [tenantSlug]))[0]?.id);
+    if (!tenantId) throw notFound('No such workflow');
+    const runId = await this.#db.transaction(tenantId, async (tx) => {
+      const wf = await findWorkflow(tx, tenantId, apiName).catch(() => undefined);
+      if (!wf || wf.triggerType !== 'webhook' || wf.status !== 'active') throw notFound('No such workflow');
+      const parts = Object.fromEntries((signature ?? '').split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+      const t = Number(parts['t']);
+      if (!parts['v1'] || !Number.isInteger(t)) throw unauthorized('The request is not signed (X-Protean-Signature: t=…,v1=…)');
+      if (Math.abs(Date.now() / 1000 - t) > WEBHOOK_TOLERANCE_S) throw unauthorized('The signature is too old or from the future');
+      const expected = Buffer.from(createHmac('sha256', wf.webhookSecret).update(`${t}.${rawBody}`).digest('hex'));
+      const given = Buffer.from(parts['v1']);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw unauthorized('The signature does not match');
+      let input: unknown;
+      try {
+        input = rawBody ? JSON.parse(rawBody) : {};
+      } catch {
+        throw validationError('The body is not JSON', [{ field: 'body', code: 'invalid', message: 'must be a JSON object' }], 400);
+      }
+      if (!input || typeof input !== 'object' || Array.isArray(input)) throw validationError('The body is not a JSON object', [{ field: 'body', code: 'invalid', message: 'must be a JSON object' }], 400);
+      // The signature's time and the body name the delivery: a sender's retry starts nothing twice.
+      const key = `webhook:${t}:${parts['v1']}`;
+      return (await createRun(tx, { tenantId, workflow: wf, triggerKey: key, input: input as Record<string, unknown>, trigger: { type: 'webhook', receivedAt: new Date().toISOString() } })).id;
+    });
+    this.#queue.notify();
+    return { runId };
+  }
+
+  webhookSecret(tenantId: string, idOrName: string): Promise<string> {
+    return this.#db.transaction(tenantId, async (tx) => (await findWorkflow(tx, tenantId, idOrName)).webhookSecret);
+  }
+
+  async runs(tenantId: string, idOrName: string, filter: { status?: string; limit?: number; before?: string }): Promise<Omit<RunRow, 'scope'>[]> {
+    return this.#db.transaction(tenantId, async (tx) => {
+      const wf = await findWorkflow(tx, tenantId, idOrName);
+      const rows = await tx.query<RunRow>(
+        `select ${RUN_COLUMNS} from workflow_run where tenant_id = $1 and workflow_id = $2 and ($3::text is null or status = $3) and ($5::timestamptz is null or started_at < $5)
+          order by started_at desc, id limit $4`,
+        [tenantId, wf.id, filter.status ?? null, Math.min(filter.limit ?? 50, 200), filter.before ?? null],
+      );
+      return rows.map(({ scope: _scope, ...rest }) => rest);
+    });
+  }
+
+  async run(tenantId: string, runId: string): Promise<RunRow & { steps: StepRow[] }> {
+    return this.#db.transaction(tenantId, async (tx) => {
+      const [run] = await tx.query<RunRow>(`select ${RUN_COLUMNS} from workflow_run where tenant_id = $1 and id = $2`, [tenantId, runId]);
+      if (!run) throw notFound(`No workflow run ${runId}`);
+      const steps = await tx.query<StepRow>(`select ${STEP_COLUMNS} from workflow_step where tenant_id = $1 and run_id = $2 order by seq`, [tenantId, runId]);
+      return { ...run, steps };
+    });
+  }
+
+  /** Retries a failed run from the step that failed, on the version it started on. */
+  async retry(tenantId: string, runId: string): Promise<void> {
+    await this.#db.transaction(tenantId, async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        "update workflow_run set status = 'running', error = null, finished_at = null, updated_at = now() where tenant_id = $1 and id = $2 and status = 'failed' returning id",
+        [tenantId, runId],
+      );
+      if (!rows.length) throw conflict('Only a failed run can be retried');
+      await enqueueJob(tx, { tenantId, queue: RUN_QUEUE, payload: { runId }, idempotencyKey: `retry:${runId}:${Date.now()}`, retry: RUN_JOB_RETRY });
+    });
+    this.#queue.notify();
+  }
+
+  async cancel(tenantId: string, runId: string): Promise<void> {
+    await this.#db.transaction(tenantId, async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        "update workflow_run set status = 'cancelled', wait = null, finished_at = now(), updated_at = now() where tenant_id = $1 and id = $2 and status in ('queued', 'running', 'waiting') returning id",
+        [tenantId, runId],
+      );
+      if (!rows.length) throw conflict('The run has already ended');
+      await tx.query("update workflow_approval set status = 'cancelled' where tenant_id = $1 and run_id = $2 and status = 'pending'", [tenantId, runId]);
+      // Its timers are dropped: a cancelled run costs nothing more.
+      await tx.query("update job set state = 'cancelled', finished_at = now() where tenant_id = $1 and queue = $2 and state = 'queued' and payload->>'runId' = $3", [tenantId, RUN_QUEUE, runId]);
+    });
+  }
+
+  /** Wakes runs waiting for a named event (on one record, or on any). */
+  async signal(tenantId: string, event: string, recordId: string | undefined, data: unknown): Promise<{ woken: number }> {
+    const woken = await this.#db.transaction(tenantId, async (tx) => {
+      const runs = await tx.query<{ id: string; seq: number }>(
+        `select id, (wait->>'seq')::int as seq from workflow_run where tenant_id = $1 and status = 'waiting' and wait->>'mode' = 'event' and wait->>'event' = $2
+           and ($3::uuid is null or record_id = $3::uuid) limit 1000`,
+        [tenantId, event, recordId ?? null],
+      );
+      for (const run of runs) await this.#wake(tx, tenantId, run.id, { seq: run.seq, outcome: 'done', data }, `event:${event}:${Date.now()}`);
+      return runs.length;
+    });
+    this.#queue.notify();
+    return { woken };
+  }
+
+  async #wake(tx: Queryable, tenantId: string, runId: string, wake: Wake, key: string): Promise<void> {
+    await enqueueJob(tx, { tenantId, queue: RUN_QUEUE, payload: { runId, wake }, idempotencyKey: `signal:${runId}:${wake.seq}:${key}`, retry: RUN_JOB_RETRY });
+  }
+
+  async approvals(principal: Principal, status = 'pending') {
+    return this.#db.transaction(principal.tenantId, (tx) =>
+      tx.query(
+        `select a.id, a.run_id as "runId", a.message, a.status, a.assignees, a.escalated, a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow"
+           from workflow_approval a join workflow_run r on r.tenant_id = a.tenant_id and r.id = a.run_id join workflow w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
+          where a.tenant_id = $1 and a.status = $2 and ($3::boolean or $4::uuid = any(a.assignees)) order by a.created_at desc limit 200`,
+        [principal.tenantId, status, principal.role === 'admin', principal.userId],
+      ),
+    );
+  }
+
+  /** An approver (or an admin) decides; the run goes on along the approved or rejected branch. */
+  async decide(tenantId: string, approvalId: string, userId: string, isAdmin: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
+    await this.#db.transaction(tenantId, async (tx) => {
+      const [approval] = await tx.query<{ runId: string; seq: number; assignees: string[]; status: string }>(
+        'select run_id as "runId", seq, assignees, status from workflow_approval where tenant_id = $1 and id = $2 for update',
+        [tenantId, approvalId],
+      );
+      if (!approval) throw notFound('No such approval');
+      if (!isAdmin && !approval.assignees.includes(userId)) throw forbidden('Only an approver named on the request may decide it');
+      if (approval.status !== 'pending') throw conflict(`The request was already ${approval.status}`);
+      await tx.query('update workflow_approval set status = $3, decided_by = $4, decided_at = now(), comment = $5 where tenant_id = $1 and id = $2', [tenantId, approvalId, decision, userId, comment ?? null]);
+      await this.#wake(tx, tenantId, approval.runId, { seq: approval.seq, outcome: decision, data: { by: userId, comment: comment ?? null } }, `approval:${approvalId}`);
+    });
+    this.#queue.notify();
+  }
+
+  async decideFromEmail(tenantSlug: string, approvalId: string, userId: string, decision: string, token: string): Promise<void> {
+    if (decision !== 'approved' && decision !== 'rejected') throw validationError('The decision is not valid', [{ field: 'decision', code: 'invalid', message: 'approved or rejected' }]);
+    const tenantId = await this.#db.system(async (tx) => (await tx.query<{ id: string }>('select id from tenant where slug = $1', [tenantSlug]))[0]?.id);
+    if (!tenantId || !this.engine.checkApprovalToken(tenantId, approvalId, userId, decision, token)) throw unauthorized('The link is not valid');
+    await this.decide(tenantId, approvalId, userId, false, decision);
+  }
+
+  notifications(principal: Principal, unreadOnly: boolean) {
+    return this.#db.transaction(principal.tenantId, (tx) =>
+      tx.query(
+        `select id, message, link, source, read_at as "readAt", created_at as "createdAt" from user_notification
+          where tenant_id = $1 and user_id = $2 and (not $3 or read_at is null) order by created_at desc limit 100`,
+        [principal.tenantId, principal.userId, unreadOnly],
+      ),
+    );
+  }
+
+  async markRead(principal: Principal, id: string): Promise<void> {
+    const rows = await this.#db.transaction(principal.tenantId, (tx) =>
+      tx.query('update user_notification set read_at = coalesce(read_at, now()) where tenant_id = $1 and user_id = $2 and id = $3 returning id', [principal.tenantId, principal.userId, id]),
+    );
+    if (!rows.length) throw notFound('No such notification');
+  }
+
+  settings(tenantId: string): Promise<WorkflowSettings> {
+    return this.#db.transaction(tenantId, (tx) => loadSettings(tx, tenantId));
+  }
+
+  saveSettings(tenantId: string, patch: Partial<WorkflowSettings>): Promise<WorkflowSettings> {
+    return this.#db.transaction(tenantId, (tx) => saveSettings(tx, tenantId, patch));
+  }
+}

@@ -1,0 +1,321 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let t: TestTenant;
+beforeAll(async () => {
+  h = await startHarness();
+  t = await createTestTenant(h, 'wf');
+});
+afterAll(async () => h?.close());
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+type Run = { id: string; status: string; version: number; error: string | null; failedStep: string | null; steps: { seq: number; stepId: string; status: string; input: unknown; output: unknown; durationMs: number | null; error: string | null; attempt: number }[] };
+
+async function runsOf(tenant: TestTenant, workflow: string): Promise<{ id: string; status: string }[]> {
+  const response = await tenant.api('GET', `/workflows/${workflow}/runs`);
+  expect(response.statusCode).toBe(200);
+  return json<{ runs: { id: string; status: string }[] }>(response).runs;
+}
+
+async function run(tenant: TestTenant, id: string): Promise<Run> {
+  const response = await tenant.api('GET', `/workflow-runs/${id}`);
+  expect(response.statusCode).toBe(200);
+  return json<Run>(response);
+}
+
+const runIn = (tenant: TestTenant, id: string, status: string) => waitFor(`run ${id} to be ${status}`, async () => ((await run(tenant, id)).status === status ? run(tenant, id) : undefined));
+
+async function define(tenant: TestTenant, apiName: string, definition: unknown, activate = true): Promise<string> {
+  const created = await tenant.api('POST', '/workflows', { apiName, label: apiName.replace(/_/g, ' '), definition });
+  expect(created.statusCode, created.body).toBe(201);
+  if (activate) expect((await tenant.api('POST', `/workflows/${apiName}/activate`)).statusCode).toBe(200);
+  return json<{ id: string }>(created).id;
+}
+
+async function customer(tenant: TestTenant, values: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const response = await tenant.api('POST', '/records/customer', { last_name: 'Wang', first_name: 'Fang', ...values });
+  expect(response.statusCode, response.body).toBe(201);
+  return json(response);
+}
+
+describe('workflows', () => {
+  it('runs on "status changed to": updates the record, creates a task, notifies the owner, and keeps each step’s input, output and duration', async () => {
+    await define(t, 'activated_follow_up', {
+      trigger: { type: 'record', object: 'customer', events: ['updated'], condition: { path: 'record.status', op: 'changedTo', value: 'active' } },
+      start: 'rich',
+      steps: [
+        { id: 'rich', type: 'condition', config: { condition: { path: 'record.last_name', op: 'isNotEmpty' } }, branches: { true: 'note', false: 'done' } },
+        { id: 'note', type: 'updateRecord', config: { values: { notes: 'Activated: {{record.first_name}} {{record.last_name}}' } }, next: 'task' },
+        { id: 'task', type: 'createTask', config: { subject: 'Welcome call for {{record.name}}', dueInDays: 2, priority: 'high' }, next: 'tell' },
+        { id: 'tell', type: 'notify', config: { message: '{{record.name}} is now active' }, next: 'done' },
+        { id: 'done', type: 'end', config: { outcome: 'welcomed' } },
+      ],
+    });
+    const c = await customer(t);
+    // Created as a lead: "changed to active" does not hold, so nothing starts.
+    const updated = await t.api('PATCH', `/records/customer/${String(c['id'])}`, { status: 'active' });
+    expect(updated.statusCode, updated.body).toBe(200);
+    const [first] = await waitFor('a run', async () => {
+      const runs = await runsOf(t, 'activated_follow_up');
+      return runs.length ? runs : undefined;
+    });
+    const done = await runIn(t, first!.id, 'completed');
+    expect(done.version).toBe(1);
+    expect(done.steps.map((s) => `${s.stepId}:${s.status}`)).toEqual(['rich:completed', 'note:completed', 'task:completed', 'tell:completed', 'done:completed']);
+    expect(done.steps[1]!.input).toEqual({ values: { notes: 'Activated: Fang Wang' } });
+    expect(done.steps.every((s) => typeof s.durationMs === 'number')).toBe(true);
+    const record = json(await t.api('GET', `/records/customer/${String(c['id'])}`));
+    expect(record['notes']).toBe('Activated: Fang Wang');
+    const taskId = (done.steps[2]!.output as { id: string }).id;
+    const task = json(await t.api('GET', `/records/task/${taskId}`));
+    expect(task).toMatchObject({ subject: 'Welcome call for Fang Wang', priority: 'high', related_customer: c['id'], assignee: t.adminId });
+    const inbox = json<{ notifications: { message: string }[] }>(await t.api('GET', '/notifications'));
+    expect(inbox.notifications.map((n) => n.message)).toContain('Fang Wang is now active');
+    // Saving again with the same status is not a change to it: no second run.
+    await t.api('PATCH', `/records/customer/${String(c['id'])}`, { phone: '+86 10 1234 5678' });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect((await runsOf(t, 'activated_follow_up')).length).toBe(1);
+  });
+
+  it('refuses an invalid definition with every problem and its path, and writes nothing', async () => {
+    const response = await t.api('POST', '/workflows', {
+      apiName: 'broken',
+      label: 'Broken',
+      definition: {
+        trigger: { type: 'record', object: 'customer', events: ['created'] },
+        start: 'a',
+        steps: [
+          { id: 'a', type: 'condition', config: { condition: { path: 'record.no_such_field', op: 'eq', value: 1 } }, branches: { true: 'b' } },
+          { id: 'b', type: 'createTask', config: {} },
+          { id: 'lonely', type: 'end', config: {} },
+        ],
+      },
+    });
+    expect(response.statusCode).toBe(422);
+    const fields = json<{ errors: { field: string; code: string }[] }>(response).errors.map((e) => `${e.field} ${e.code}`);
+    expect(fields).toEqual(expect.arrayContaining(['definition.steps.1.config.subject invalid', 'definition.steps.0.config.condition.path unknown_field']));
+    expect((await t.api('GET', '/workflows/broken')).statusCode).toBe(404);
+  });
+
+  it('waits without a timer, keeps the version a run started on when the workflow changes, and times out a wait for an event', async () => {
+    await define(t, 'slow_welcome', {
+      trigger: { type: 'manual', object: 'customer' },
+      start: 'pause',
+      steps: [
+        { id: 'pause', type: 'wait', config: { mode: 'duration', duration: { amount: 1, unit: 'seconds' } }, next: 'mark' },
+        { id: 'mark', type: 'setVariable', config: { name: 'said', value: 'v1' }, next: 'listen' },
+        { id: 'listen', type: 'wait', config: { mode: 'event', event: 'payment.received', timeout: { amount: 1, unit: 'seconds' } }, branches: { done: 'paid', timeout: 'unpaid' } },
+        { id: 'paid', type: 'end', config: { outcome: 'paid' } },
+        { id: 'unpaid', type: 'end', config: { outcome: 'unpaid' } },
+      ],
+    });
+    const c = await customer(t);
+    const started = await t.api('POST', '/workflows/slow_welcome/runs', { recordId: c['id'] });
+    expect(started.statusCode, started.body).toBe(202);
+    const { runId } = json<{ runId: string }>(started);
+    await runIn(t, runId, 'waiting');
+    // While it waits, the wait is a row: a job due in a second, not a timer in this process.
+    const timers = await h.db.transaction(t.id, (tx) => tx.query<{ runAt: string }>("select run_at as \"runAt\" from job where tenant_id = $1 and state = 'queued' and payload->>'runId' = $2", [t.id, runId]));
+    expect(timers).toHaveLength(1);
+    const changed = await t.api('PATCH', '/workflows/slow_welcome', {
+      definition: { ...json<{ definition: Record<string, unknown> }>(await t.api('GET', '/workflows/slow_welcome')).definition, steps: [{ id: 'pause', type: 'end', config: { outcome: 'v2' } }], start: 'pause' },
+      message: 'Shorter',
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(json(changed)['version']).toBe(2);
+    const done = await runIn(t, runId, 'completed');
+    expect(done.version).toBe(1);
+    expect(done.steps.map((s) => s.stepId)).toEqual(['pause', 'mark', 'listen', 'unpaid']);
+    expect(done.steps[2]!.output).toMatchObject({ outcome: 'timeout' });
+    const versions = json<{ versions: { version: number; message: string }[] }>(await t.api('GET', '/workflows/slow_welcome/versions')).versions;
+    expect(versions.map((v) => `${v.version} ${v.message}`)).toEqual(['2 Shorter', '1 Created']);
+  });
+
+  it('wakes a run waiting for an event when the event is signalled', async () => {
+    await define(t, 'await_payment', {
+      trigger: { type: 'manual' },
+      start: 'listen',
+      steps: [
+        { id: 'listen', type: 'wait', config: { mode: 'event', event: 'payment.received', timeout: { amount: 7, unit: 'days' } }, branches: { done: 'paid', timeout: 'unpaid' } },
+        { id: 'paid', type: 'end', config: { outcome: 'paid' } },
+        { id: 'unpaid', type: 'end', config: { outcome: 'unpaid' } },
+      ],
+    });
+    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/await_payment/runs', {}));
+    await runIn(t, runId, 'waiting');
+    const signalled = await t.api('POST', '/workflow-events', { event: 'payment.received', data: { amount: 120 } });
+    expect(json(signalled)).toEqual({ woken: 1 });
+    const done = await runIn(t, runId, 'completed');
+    expect(done.steps.map((s) => s.stepId)).toEqual(['listen', 'paid']);
+    expect(done.steps[0]!.output).toMatchObject({ outcome: 'done', data: { amount: 120 } });
+  });
+
+  it('records a failing step with its error, retries the run from that step, and cancels a waiting run', async () => {
+    await define(t, 'fragile', {
+      trigger: { type: 'manual', object: 'customer' },
+      start: 'set',
+      steps: [
+        { id: 'set', type: 'setVariable', config: { name: 'tier', value: 'gold' }, next: 'update' },
+        { id: 'update', type: 'updateRecord', config: { values: { status: '{{input.status}}' } }, next: 'hold' },
+        { id: 'hold', type: 'wait', config: { mode: 'duration', duration: { amount: 30, unit: 'days' } } },
+      ],
+    });
+    const c = await customer(t);
+    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/fragile/runs', { recordId: c['id'], input: { status: 'no_such_status' } }));
+    const failed = await runIn(t, runId, 'failed');
+    expect(failed.failedStep).toBe('update');
+    expect(failed.steps.map((s) => `${s.stepId}:${s.status}`)).toEqual(['set:completed', 'update:failed']);
+    expect(failed.steps[1]!.error).toMatch(/status/);
+    // The input is fixed at the source: the record can take the value once the picklist has it. Here
+    // the run's input is what failed, so the retry fails the same way, at the same step, as attempt 2.
+    expect((await t.api('POST', `/workflow-runs/${runId}/retry`)).statusCode).toBe(202);
+    const again = await waitFor('the second attempt', async () => {
+      const r = await run(t, runId);
+      return r.status === 'failed' && r.steps[1]!.attempt === 2 ? r : undefined;
+    });
+    expect(again.steps.filter((s) => s.stepId === 'set')).toHaveLength(1);
+    const ok = json<{ runId: string }>(await t.api('POST', '/workflows/fragile/runs', { recordId: c['id'], input: { status: 'active' } }));
+    await runIn(t, ok.runId, 'waiting');
+    expect((await t.api('POST', `/workflow-runs/${ok.runId}/cancel`)).statusCode).toBe(200);
+    expect((await run(t, ok.runId)).status).toBe('cancelled');
+    const timers = await h.db.transaction(t.id, (tx) => tx.query("select id from job where tenant_id = $1 and state = 'queued' and payload->>'runId' = $2", [t.id, ok.runId]));
+    expect(timers).toHaveLength(0);
+    expect((await t.api('POST', `/workflow-runs/${ok.runId}/cancel`)).statusCode).toBe(409);
+  });
+
+  it('pauses a workflow that keeps failing and tells every admin', async () => {
+    const tenant = await createTestTenant(h, 'wf-pause');
+    expect((await tenant.api('PATCH', '/workflow-settings', { pauseAfterFailures: 2 })).statusCode).toBe(200);
+    await define(tenant, 'always_fails', {
+      trigger: { type: 'manual' },
+      start: 'create',
+      steps: [{ id: 'create', type: 'createRecord', config: { object: 'customer', values: { first_name: 'No last name' } } }],
+    });
+    for (let i = 0; i < 2; i++) {
+      const { runId } = json<{ runId: string }>(await tenant.api('POST', '/workflows/always_fails/runs', {}));
+      await runIn(tenant, runId, 'failed');
+    }
+    const wf = json(await tenant.api('GET', '/workflows/always_fails'));
+    expect(wf['status']).toBe('paused');
+    expect(String(wf['pausedReason'])).toMatch(/2 failed runs/);
+    const inbox = json<{ notifications: { message: string; source: string }[] }>(await tenant.api('GET', '/notifications'));
+    expect(inbox.notifications.find((n) => n.source === 'workflow-pause')?.message).toMatch(/always fails/);
+    expect((await tenant.api('POST', '/workflows/always_fails/runs', {})).statusCode).toBe(409);
+  });
+
+  it('asks for approval, and goes on along the branch the approver chose (in the app, or by the signed email link)', async () => {
+    await define(t, 'big_deal', {
+      trigger: { type: 'manual' },
+      start: 'ask',
+      steps: [
+        { id: 'ask', type: 'approval', config: { assignees: [t.adminId], message: 'Approve a discount of {{input.discount}}%' }, branches: { approved: 'yes', rejected: 'no' } },
+        { id: 'yes', type: 'end', config: { outcome: 'approved' } },
+        { id: 'no', type: 'end', config: { outcome: 'rejected' } },
+      ],
+    });
+    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/big_deal/runs', { input: { discount: 15 } }));
+    await runIn(t, runId, 'waiting');
+    const pending = json<{ approvals: { id: string; runId: string; message: string }[] }>(await t.api('GET', '/workflow-approvals')).approvals.find((a) => a.runId === runId)!;
+    expect(pending.message).toBe('Approve a discount of 15%');
+    expect((await t.api('POST', `/workflow-approvals/${pending.id}/decision`, { decision: 'rejected', comment: 'too much' })).statusCode).toBe(200);
+    const done = await runIn(t, runId, 'completed');
+    expect(done.steps.map((s) => s.stepId)).toEqual(['ask', 'no']);
+    expect((await t.api('POST', `/workflow-approvals/${pending.id}/decision`, { decision: 'approved' })).statusCode).toBe(409);
+
+    const second = json<{ runId: string }>(await t.api('POST', '/workflows/big_deal/runs', { input: { discount: 5 } }));
+    await runIn(t, second.runId, 'waiting');
+    const approval = json<{ approvals: { id: string; runId: string }[] }>(await t.api('GET', '/workflow-approvals')).approvals.find((a) => a.runId === second.runId)!;
+    const token = h.server.workflows.engine.approvalToken(t.id, approval.id, t.adminId, 'approved');
+    const forged = await h.server.app.inject({ method: 'GET', url: `/api/v1/workflow-approvals/${approval.id}/email-decision?tenant=${t.slug}&decision=approved&user=${t.adminId}&token=x${token.slice(1)}` });
+    expect(forged.statusCode).toBe(401);
+    const link = await h.server.app.inject({ method: 'GET', url: `/api/v1/workflow-approvals/${approval.id}/email-decision?tenant=${t.slug}&decision=approved&user=${t.adminId}&token=${token}` });
+    expect(link.statusCode, link.body).toBe(200);
+    expect((await runIn(t, second.runId, 'completed')).steps.map((s) => s.stepId)).toEqual(['ask', 'yes']);
+  });
+
+  it('starts from a signed webhook, refuses a bad signature, and validates a manual trigger’s input form', async () => {
+    await define(t, 'inbound_lead', {
+      trigger: { type: 'webhook' },
+      start: 'create',
+      steps: [{ id: 'create', type: 'createRecord', config: { object: 'customer', values: { last_name: '{{input.name}}', email: '{{input.email}}' } } }],
+    });
+    const secret = json<{ secret: string; url: string }>(await t.api('GET', '/workflows/inbound_lead/webhook'));
+    const body = JSON.stringify({ name: 'Zhao', email: 'zhao@example.com' });
+    const ts = Math.floor(Date.now() / 1000);
+    const sign = (payload: string) => `t=${ts},v1=${createHmac('sha256', secret.secret).update(`${ts}.${payload}`).digest('hex')}`;
+    const bad = await h.server.app.inject({ method: 'POST', url: secret.url, payload: body, headers: { 'content-type': 'application/json', 'x-protean-signature': sign('{"other":1}') } });
+    expect(bad.statusCode).toBe(401);
+    const good = await h.server.app.inject({ method: 'POST', url: secret.url, payload: body, headers: { 'content-type': 'application/json', 'x-protean-signature': sign(body) } });
+    expect(good.statusCode, good.body).toBe(202);
+    const done = await runIn(t, json<{ runId: string }>(good).runId, 'completed');
+    const created = json(await t.api('GET', `/records/customer/${(done.steps[0]!.output as { id: string }).id}`));
+    expect(created).toMatchObject({ last_name: 'Zhao', email: 'zhao@example.com' });
+    // The same delivery again (a sender's retry) starts nothing new.
+    const replay = await h.server.app.inject({ method: 'POST', url: secret.url, payload: body, headers: { 'content-type': 'application/json', 'x-protean-signature': sign(body) } });
+    expect(json(replay)['runId']).toBe(json(good)['runId']);
+
+    await define(t, 'with_form', {
+      trigger: { type: 'manual', inputSchema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 3 } } } },
+      start: 'done',
+      steps: [{ id: 'done', type: 'end', config: {} }],
+    });
+    const refused = await t.api('POST', '/workflows/with_form/runs', { input: { reason: 'x' } });
+    expect(refused.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(refused).errors[0]!.field).toBe('input.reason');
+  });
+
+  it('loops over found records within its bound, and fails a run that exceeds the steps-per-run limit with a clear error', async () => {
+    const tenant = await createTestTenant(h, 'wf-loop');
+    for (const name of ['Li', 'Chen', 'Zhou']) await customer(tenant, { last_name: name, status: 'inactive' });
+    await define(tenant, 'reactivate', {
+      trigger: { type: 'manual' },
+      start: 'find',
+      steps: [
+        { id: 'find', type: 'findRecords', config: { object: 'customer', where: { status: 'inactive' }, limit: 50 } },
+        { id: 'each', type: 'loop', config: { over: 'steps.find.ids', as: 'cid', max: 10 }, branches: { each: 'wake' }, next: 'done' },
+        { id: 'wake', type: 'updateRecord', config: { object: 'customer', recordId: '{{vars.cid}}', values: { status: 'active' } } },
+        { id: 'done', type: 'end', config: {} },
+      ].map((s, i, all) => (s.id === 'find' ? { ...s, next: all[1]!.id } : s)),
+    });
+    const { runId } = json<{ runId: string }>(await tenant.api('POST', '/workflows/reactivate/runs', {}));
+    const done = await runIn(tenant, runId, 'completed');
+    expect(done.steps.filter((s) => s.stepId === 'wake')).toHaveLength(3);
+    const list = json<{ data: { status: string }[] }>(await tenant.api('GET', '/records/customer'));
+    expect(list.data.map((r) => r.status)).toEqual(['active', 'active', 'active']);
+
+    expect((await tenant.api('PATCH', '/workflow-settings', { maxStepsPerRun: 2 })).statusCode).toBe(200);
+    const limited = json<{ runId: string }>(await tenant.api('POST', '/workflows/reactivate/runs', {}));
+    const failed = await runIn(tenant, limited.runId, 'failed');
+    expect(failed.error).toMatch(/more than 2 steps/);
+    expect((await tenant.api('PATCH', '/workflow-settings', { maxStepsPerRun: 0 })).statusCode).toBe(422);
+  });
+
+  it('refuses an HTTP step to a loopback address', async () => {
+    await define(t, 'call_home', {
+      trigger: { type: 'manual' },
+      start: 'call',
+      steps: [{ id: 'call', type: 'http', config: { method: 'GET', url: 'http://127.0.0.1:9/admin' }, retry: { maxAttempts: 1, backoffMs: 0 } }],
+    });
+    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/call_home/runs', {}));
+    const failed = await runIn(t, runId, 'failed');
+    expect(failed.steps[0]!.error).toMatch(/private or loopback/);
+  });
+
+  it('keeps one tenant’s workflows and runs out of another’s sight', async () => {
+    const other = await createTestTenant(h, 'wf-other');
+    expect((await other.api('GET', '/workflows/activated_follow_up')).statusCode).toBe(404);
+    const mine = (await runsOf(t, 'activated_follow_up'))[0]!;
+    expect((await other.api('GET', `/workflow-runs/${mine.id}`)).statusCode).toBe(404);
+  });
+});
