@@ -14,6 +14,7 @@ import { useKindSchema } from './use-kind-schema.ts';
 import { objectForm } from './object-form.ts';
 import { ObjectNaming } from './object-naming.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { ValidationRulesPanel } from './validation-rules-panel.tsx';
 
 export default function ObjectPage({ params }: PageProps) {
   const { snapshot } = useSession();
@@ -54,11 +55,12 @@ function ObjectSetup({ object }: { object: ObjectDef }) {
         tabs={[
           { id: 'fields', label: t('setup.fields') },
           { id: 'layouts', label: t('setup.layouts') },
+          { id: 'rules', label: t('rules.title') },
           { id: 'details', label: t('setup.details') },
         ]}
       />
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tab-panel">
-        {tab === 'details' ? <ObjectDetails object={object} /> : tab === 'layouts' ? <LayoutList object={object} /> : <FieldList object={object} />}
+        {tab === 'details' ? <ObjectDetails object={object} /> : tab === 'layouts' ? <LayoutList object={object} /> : tab === 'rules' ? <ValidationRulesPanel object={object} /> : <FieldList object={object} />}
       </div>
     </div>
   );
