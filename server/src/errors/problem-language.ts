@@ -5,7 +5,8 @@ import type { ProblemType } from './problems.ts';
  * The language of problems (application/problem+json), in one place. Titles are a closed set.
  * Details and field messages are written in English where they arise (with labels and nouns
  * already in the reader's language, ADR 0004); here each known English sentence is given its
- * Chinese form, parts such as names, labels and numbers carried over. A message already in
+ * Chinese form, parts such as names, labels and numbers carried over (API names and values keep
+ * their 'quotes', which is how every message marks an identifier). A message already in
  * Chinese, or not known here, passes unchanged (the language test walks the error classes to
  * keep that set empty).
  */
@@ -44,10 +45,10 @@ const PHRASES: Rule[] = [
   [/^is not a cursor returned by this list$/, () => '不是此列表返回的游标'],
   [/^is not a role of this workspace$/, () => '不是此工作区的角色'],
   [/^is not your current password$/, () => '不是你当前的密码'],
-  [/^unknown field '(.+)'$/, (m) => `未知字段“${m[1]}”`],
-  [/^'(.+)' is read-only$/, (m) => `“${m[1]}”为只读`],
-  [/^'(.+)' is not an active value of (.+)$/, (m) => `“${m[1]}”不是${m[2]}的有效选项`],
-  [/^'(.+)' is not a value of (.+)$/, (m) => `“${m[1]}”不是${m[2]}的选项`],
+  [/^unknown field '(.+)'$/, (m) => `未知字段'${m[1]}'`],
+  [/^'(.+)' is read-only$/, (m) => `'${m[1]}'为只读`],
+  [/^'(.+)' is not an active value of (.+)$/, (m) => `'${m[1]}'不是${m[2]}的有效选项`],
+  [/^'(.+)' is not a value of (.+)$/, (m) => `'${m[1]}'不是${m[2]}的选项`],
   [/^must be an object$/, () => '必须是对象'],
   [/^must be a JSON object$/, () => '必须是 JSON 对象'],
   [/^must be a string$/, () => '必须是文本'],
@@ -91,7 +92,7 @@ const PHRASES: Rule[] = [
   [/^now (\d+)$/, (m) => `现为 ${m[1]}`],
   [/^must be unique$/, () => '必须唯一'],
   // Fastify's request validation (ajv).
-  [/^must have required property '(.+)'$/, (m) => `缺少必需的属性“${m[1]}”`],
+  [/^must have required property '(.+)'$/, (m) => `缺少必需的属性'${m[1]}'`],
   [/^must NOT have additional properties$/, () => '不能有多余的属性'],
   [/^must be (string|integer|number|boolean|object|array|null)$/, (m) => `必须是${({ string: '文本', integer: '整数', number: '数字', boolean: '布尔值', object: '对象', array: '数组', null: 'null' } as Record<string, string>)[m[1]!]}`],
   [/^must be ([<>]=?) (-?[\d.]+)$/, (m) => `必须${({ '>=': '大于或等于', '<=': '小于或等于', '>': '大于', '<': '小于' } as Record<string, string>)[m[1]!]} ${m[2]}`],
@@ -111,7 +112,7 @@ const PHRASES: Rule[] = [
 const SENTENCES: Rule[] = [
   [/^(\d+) values are invalid$/, (m) => `${m[1]} 个值无效`],
   [/^(\d+) problems in the query$/, (m) => `查询中有 ${m[1]} 个问题`],
-  [/^'(.+)': (.+)$/, (m, t) => `“${m[1]}”：${t(m[2]!)}`],
+  [/^'(.+)': (.+)$/, (m, t) => `'${m[1]}'：${t(m[2]!)}`],
   [/^The request (body|querystring|params|headers|input) is invalid$/, (m) => `请求的${({ body: '内容', querystring: '查询参数', params: '路径参数', headers: '请求头', input: '输入' } as Record<string, string>)[m[1]!]}无效`],
   [/^The request body is not valid JSON$/, () => '请求内容不是有效的 JSON'],
   [/^The request body is empty$/, () => '请求内容为空'],
@@ -129,7 +130,7 @@ const SENTENCES: Rule[] = [
   [/^No route (\S+) (.+)$/, (m) => `没有路由 ${m[1]} ${m[2]}`],
   [/^Sign in or send an API key$/, () => '请登录或提供 API 密钥'],
   [/^Only an admin may do this$/, () => '只有管理员可以执行此操作'],
-  [/^No object named '(.+)'$/, (m) => `没有名为“${m[1]}”的对象`],
+  [/^No object named '(.+)'$/, (m) => `没有名为'${m[1]}'的对象`],
   [/^No revision (\d+)$/, (m) => `没有修订版 ${m[1]}`],
   [/^No such tenant$/, () => '没有该工作区'],
   [/^A record is a JSON object of field values$/, () => '记录必须是由字段值组成的 JSON 对象'],
@@ -141,7 +142,7 @@ const SENTENCES: Rule[] = [
   [/^Values must be unique$/, () => '值必须唯一'],
   [/^Upsert needs a unique field$/, () => '插入或更新需要一个唯一字段'],
   [/^Upsert needs a value to match on$/, () => '插入或更新需要一个用于匹配的值'],
-  [/^'(.+)' is not a unique field of this object$/, (m) => `“${m[1]}”不是此对象的唯一字段`],
+  [/^'(.+)' is not a unique field of this object$/, (m) => `'${m[1]}'不是此对象的唯一字段`],
   [/^The change was refused: (\d+) problems?$/, (m) => `更改被拒绝：${m[1]} 个问题`],
   [/^The change would break existing records$/, () => '此更改会破坏现有记录'],
   [/^The object still has records; say what becomes of them$/, () => '该对象仍有记录，请说明如何处理这些记录'],
@@ -154,39 +155,39 @@ const SENTENCES: Rule[] = [
   [/^This workspace is sending too many requests; retry later$/, () => '此工作区的请求过多，请稍后重试'],
   [/^This API key is sending too many requests; retry later$/, () => '此 API 密钥的请求过多，请稍后重试'],
   // Lists: the query planner's messages.
-  [/^unknown field '(.+)' on '(.+)'$/, (m) => `“${m[2]}”上没有字段“${m[1]}”`],
+  [/^unknown field '(.+)' on '(.+)'$/, (m) => `'${m[2]}'上没有字段'${m[1]}'`],
   [/^unknown operator (.+) \(use (.+)\)$/, (m) => `未知的运算符 ${m[1]}（可用：${m[2]}）`],
-  [/^'(.+)' does not apply to (\w+) field '(.+)' \(use (.+)\)$/, (m) => `“${m[1]}”不适用于 ${m[2]} 类型的字段“${m[3]}”（可用：${m[4]}）`],
-  [/^'(.+)' needs a value$/, (m) => `“${m[1]}”需要一个值`],
-  [/^'(.+)' takes a non-empty array$/, (m) => `“${m[1]}”需要非空数组`],
-  [/^'(.+)' must be the only key of its node$/, (m) => `“${m[1]}”必须是其节点的唯一键`],
-  [/^'isNull' takes true or false$/, () => '“isNull”只接受 true 或 false'],
-  [/^(.+) is not (.+) for '(.+)'$/, (m) => `${m[1]} 不是“${m[3]}”所需的${m[2]}`],
-  [/^'(.+)' is not a value of '(.+)'$/, (m) => `“${m[1]}”不是“${m[2]}”的选项`],
-  [/^(\w+) field '(.+)' cannot be sorted$/, (m) => `${m[1]} 类型的字段“${m[2]}”不能排序`],
+  [/^'(.+)' does not apply to (\w+) field '(.+)' \(use (.+)\)$/, (m) => `'${m[1]}'不适用于 ${m[2]} 类型的字段'${m[3]}'（可用：${m[4]}）`],
+  [/^'(.+)' needs a value$/, (m) => `'${m[1]}'需要一个值`],
+  [/^'(.+)' takes a non-empty array$/, (m) => `'${m[1]}'需要非空数组`],
+  [/^'(.+)' must be the only key of its node$/, (m) => `'${m[1]}'必须是其节点的唯一键`],
+  [/^'isNull' takes true or false$/, () => "'isNull' 只接受 true 或 false"],
+  [/^(.+) is not (.+) for '(.+)'$/, (m) => `${m[1]} 不是'${m[3]}'所需的${m[2]}`],
+  [/^'(.+)' is not a value of '(.+)'$/, (m) => `'${m[1]}'不是'${m[2]}'的选项`],
+  [/^(\w+) field '(.+)' cannot be sorted$/, (m) => `${m[1]} 类型的字段'${m[2]}'不能排序`],
   [/^filter is not valid JSON$/, () => '筛选条件不是有效的 JSON'],
   [/^each filter node must be an object$/, () => '筛选条件的每个节点都必须是对象'],
-  [/^unknown filter key '(.+)' \(use and, or, not or field\/op\/value\)$/, (m) => `未知的筛选键“${m[1]}”（可用 and、or、not 或 field/op/value）`],
-  [/^a condition needs 'field' \(a string\)$/, () => '条件需要“field”（文本）'],
+  [/^unknown filter key '(.+)' \(use and, or, not or field\/op\/value\)$/, (m) => `未知的筛选键'${m[1]}'（可用 and、or、not 或 field/op/value）`],
+  [/^a condition needs 'field' \(a string\)$/, () => "条件需要 'field'（文本）"],
   [/^filters nest at most (\d+) levels$/, (m) => `筛选条件最多嵌套 ${m[1]} 层`],
   [/^a filter has at most (\d+) conditions$/, (m) => `筛选条件最多 ${m[1]} 个`],
   [/^sort takes at most (\d+) keys$/, (m) => `排序最多 ${m[1]} 个键`],
   [/^expand takes at most (\d+) lookups$/, (m) => `展开最多 ${m[1]} 个关联`],
   // Metadata changes (the planner's messages).
-  [/^object '(.+)' does not exist$/, (m) => `对象“${m[1]}”不存在`],
-  [/^field '(.+)' does not exist on '(.+)'$/, (m) => `“${m[2]}”上不存在字段“${m[1]}”`],
-  [/^field '(.+)' is used by (.+)$/, (m) => `字段“${m[1]}”正被使用：${m[2]}`],
-  [/^field '(.+)' is already deleted$/, (m) => `字段“${m[1]}”已被删除`],
-  [/^field '(.+)' is not deleted$/, (m) => `字段“${m[1]}”未被删除`],
-  [/^field '(.+)' must be deleted before it is purged$/, (m) => `字段“${m[1]}”必须先删除才能彻底清除`],
-  [/^field '(.+)' is deleted; restore it first$/, (m) => `字段“${m[1]}”已删除，请先恢复`],
-  [/^'(.+)' is a standard object and cannot be deleted$/, (m) => `“${m[1]}”是标准对象，不能删除`],
-  [/^'(.+)' is looked up by (.+)$/, (m) => `“${m[1]}”正被关联字段引用：${m[2]}`],
-  [/^'(.+)' has (\d+) records?; say records "delete" to delete them with it, or "keep" to keep them until the object is restored$/, (m) => `“${m[1]}”有 ${m[2]} 条记录；请将 records 设为 "delete" 一并删除，或设为 "keep" 保留到对象恢复`],
+  [/^object '(.+)' does not exist$/, (m) => `对象'${m[1]}'不存在`],
+  [/^field '(.+)' does not exist on '(.+)'$/, (m) => `'${m[2]}'上不存在字段'${m[1]}'`],
+  [/^field '(.+)' is used by (.+)$/, (m) => `字段'${m[1]}'正被使用：${m[2]}`],
+  [/^field '(.+)' is already deleted$/, (m) => `字段'${m[1]}'已被删除`],
+  [/^field '(.+)' is not deleted$/, (m) => `字段'${m[1]}'未被删除`],
+  [/^field '(.+)' must be deleted before it is purged$/, (m) => `字段'${m[1]}'必须先删除才能彻底清除`],
+  [/^field '(.+)' is deleted; restore it first$/, (m) => `字段'${m[1]}'已删除，请先恢复`],
+  [/^'(.+)' is a standard object and cannot be deleted$/, (m) => `'${m[1]}'是标准对象，不能删除`],
+  [/^'(.+)' is looked up by (.+)$/, (m) => `'${m[1]}'正被关联字段引用：${m[2]}`],
+  [/^'(.+)' has (\d+) records?; say records "delete" to delete them with it, or "keep" to keep them until the object is restored$/, (m) => `'${m[1]}'有 ${m[2]} 条记录；请将 records 设为 "delete" 一并删除，或设为 "keep" 保留到对象恢复`],
   [/^(\d+) records? (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录${m[2]}；请提供回填值或先修正它们`],
   [/^unknown operation (.+)$/, (m) => `未知的操作 ${m[1]}`],
-  [/^term '(.+)' does not exist$/, (m) => `术语“${m[1]}”不存在`],
-  [/^layout '(.+)' does not exist$/, (m) => `布局“${m[1]}”不存在`],
+  [/^term '(.+)' does not exist$/, (m) => `术语'${m[1]}'不存在`],
+  [/^layout '(.+)' does not exist$/, (m) => `布局'${m[1]}'不存在`],
   // JSON parsers' own words for a body that does not parse.
   [/^(?:Body is not valid JSON|Unexpected |Expected |.* in JSON at position \d+|.*is not valid JSON)/, () => '不是有效的 JSON'],
 ];
@@ -206,7 +207,7 @@ export function translateProblemText(text: string, locale: Locale): string {
     const tail = text.slice(space + 1);
     for (const [pattern, render] of PHRASES) {
       const match = pattern.exec(tail);
-      if (match) return `${/^'.*'$/.test(head) ? `“${head.slice(1, -1)}”` : head}${render(match, t)}`;
+      if (match) return `${head}${render(match, t)}`;
     }
   }
   return text;
