@@ -54,8 +54,12 @@ export interface AppOptions {
   passwordCost?: PasswordCost;
   logger?: boolean;
   bodyLimit?: number;
-  /** Outbound targets and retry timing of webhooks; by default from PROTEAN_WEBHOOK_* variables. */
-  webhooks?: { policy?: OutboundPolicy; timing?: Partial<WebhookTiming> };
+  /**
+   * Outbound targets and retry timing of webhooks; by default from PROTEAN_WEBHOOK_* variables.
+   * `deliver: false` keeps this process out of delivering (registration still works): every
+   * process that delivers must share one policy, since any of them may send a delivery.
+   */
+  webhooks?: { policy?: OutboundPolicy; timing?: Partial<WebhookTiming>; deliver?: boolean };
   /** Requests per minute per tenant and per API key (429 with Retry-After beyond). */
   rateLimits?: RateLimits;
   /** The workflows' job queue (concurrency, lease) and the engine's outside connections (SMTP, private hosts). */
@@ -126,7 +130,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', () => changes.stop());
   const graphql = new GraphQLService(data, changes);
   const webhooks = new WebhookService(options.db, metadata, options.webhooks?.policy ?? outboundPolicyFrom(), options.webhooks?.timing ?? webhookTimingFrom());
-  await webhooks.start();
+  if (options.webhooks?.deliver !== false) await webhooks.start();
   app.addHook('onClose', () => webhooks.stop());
 
   // Workflows: runs, waits and timers are jobs; record triggers come from the outbox.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type App } from '../src/app.ts';
+import { buildApp, type App, type AppOptions } from '../src/app.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrations.ts';
 import { openDatabase } from '../src/db/open-database.ts';
@@ -14,12 +14,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/**
+ * Test files share one database on a Postgres server, so a test server delivers webhooks only when
+ * its test asks (`webhooks: { deliver: true }`): a sender of another file, with other settings,
+ * would otherwise take that test's deliveries.
+ */
+export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'operatorToken'>> = {}): Promise<Harness> {
   const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });
   await migrate(db);
   const operatorToken = `op_${randomUUID()}`;
   // Test servers hash passwords cheaply, by configuration (what PROTEAN_PASSWORD_COST=test sets for a process).
-  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1", passwordCost: 'test' });
+  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1", passwordCost: 'test', ...options, webhooks: { deliver: false, ...options.webhooks } });
   await server.app.ready();
   return {
     db,

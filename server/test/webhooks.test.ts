@@ -15,7 +15,7 @@ Object.assign(process.env, {
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ webhooks: { deliver: true } });
 });
 afterAll(async () => h?.close());
 
@@ -190,7 +190,10 @@ describe.skipIf(!process.env['DATABASE_URL'])('webhooks through a crash', () => 
       const acknowledged: string[] = [];
       const writes: Promise<void>[] = [];
       let killed = false;
-      for (let i = 0; i < 40; i++) {
+      let killedAt = 0;
+      const deadline = Date.now() + 60_000;
+      // Writes go on until deliveries are flowing, the process is killed among them, and a few more were sent at the dead process.
+      for (let i = 0; i < 400 && Date.now() < deadline && !(killed && i > killedAt + 10); i++) {
         // Writes keep going while the process is killed; those that were answered are committed.
         writes.push(
           api('POST', '/records/deal', { name: `Crash ${i}` }).then(
@@ -201,6 +204,7 @@ describe.skipIf(!process.env['DATABASE_URL'])('webhooks through a crash', () => 
         await new Promise((resolve) => setTimeout(resolve, 15));
         if (!killed && rx.received.length >= 5) {
           killed = true;
+          killedAt = i;
           await server.kill();
         }
       }
