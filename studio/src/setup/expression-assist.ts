@@ -29,6 +29,8 @@ export function suggestions(snapshot: Snapshot, objectRef: string, source: strin
   const object = snapshot.objects.find((o) => o.id === objectRef || o.apiName === objectRef);
   if (!object) return [];
   const { word, after } = wordAt(source, cursor);
+  // Nothing is being typed: the field picker offers the fields; completions wait for a letter or a dot.
+  if (word === '' && after === null) return [];
   const live = (fields: typeof object.fields) => fields.filter((f) => f.deletedAt === undefined);
   let candidates: Suggestion[];
   if (after === 'user') {

@@ -1,0 +1,79 @@
+// Declarative logic in Chromium against the real server: layout rules and a dependent picklist
+// live in the record form, and a validation rule written in the expression editor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+
+let ws: Workspace;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  ws = await startWorkspace();
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(30_000);
+  await signIn(page, ws);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await ws?.stop();
+});
+
+type Layout = { id: string; objectId: string; name: string; sections: { id: string; fields: { fieldId: string }[] }[] };
+
+describe('declarative logic in the studio', () => {
+  it('shows a field and narrows a dependent picklist as the form is filled, with the server refusing what the rules refuse', async () => {
+    await api(page, 'POST', '/metadata/changes', { operations: [
+      { op: 'createField', object: 'deal', field: { apiName: 'loss_reason', labels: { en: 'Loss reason' }, type: 'picklist', values: [{ apiName: 'price', labels: { en: 'Price' } }, { apiName: 'timing', labels: { en: 'Timing' } }, { apiName: 'other', labels: { en: 'Other' } }] } },
+      { op: 'updateField', object: 'deal', field: 'loss_reason', patch: { dependsOn: { fieldId: 'stage', map: { closed_lost: ['price', 'timing'] } } } },
+    ] });
+    const snapshot = await api<{ objects: { id: string; apiName: string }[]; layouts: Layout[] }>(page, 'GET', '/metadata/snapshot');
+    const dealId = snapshot.objects.find((o) => o.apiName === 'deal')!.id;
+    const layout = snapshot.layouts.find((l) => l.objectId === dealId)!;
+    const first = layout.sections[0]!;
+    await api(page, 'PUT', `/metadata/layouts/${layout.id}`, {
+      ...layout,
+      sections: [{ ...first, fields: [...first.fields, { fieldId: 'loss_reason' }] }, ...layout.sections.slice(1)],
+      rules: [{ when: "stage == 'closed_lost'", action: 'show', fieldIds: ['loss_reason'] }, { when: 'amount > 10000', action: 'require', fieldIds: ['close_date'] }],
+    });
+    await page.goto(`${ws.baseUrl}/o/deal/new`);
+    await page.getByLabel('Stage').first().waitFor();
+    expect(await page.getByLabel('Loss reason').count()).toBe(0);
+    await page.getByLabel('Stage').first().selectOption({ label: 'Closed lost' });
+    const reason = page.getByLabel('Loss reason');
+    await reason.waitFor();
+    const options = await reason.locator('option').allTextContents();
+    expect(options.filter((o) => o.trim())).toEqual(expect.arrayContaining(['Price', 'Timing']));
+    expect(options).not.toContain('Other');
+    await shot(page, '90-layout-rules-live');
+    // The server enforces the same require rule for writes that never saw the form.
+    await expect(api(page, 'POST', '/records/deal', { name: 'Big', amount: 50000 })).rejects.toThrow(/close_date/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('writes a validation rule in the expression editor with completions and inline errors, and the rule refuses a save', async () => {
+    await page.goto(`${ws.baseUrl}/setup/objects/deal?tab=rules`);
+    await page.getByRole('button', { name: '+ New rule' }).click();
+    await page.getByLabel('API name').fill('big_needs_probability');
+    const source = page.locator('#rule-condition');
+    await source.fill("amount > 'a lot'");
+    await page.getByText(/Line 1, column 1: '>' cannot combine/).waitFor();
+    await source.fill('amount > 1000000 && isNull(proba');
+    await page.getByRole('list', { name: 'Suggestions' }).getByRole('button', { name: /^probability/ }).click();
+    expect(await source.inputValue()).toBe('amount > 1000000 && isNull(probability');
+    await source.press('End');
+    await source.type(')');
+    await page.getByText('Valid: gives bool').waitFor();
+    await page.getByLabel('Message (English)').fill('A {deal} over a million needs a probability');
+    await shot(page, '91-expression-editor');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('[data-rule=big_needs_probability]').waitFor();
+    await expect(api(page, 'POST', '/records/deal', { name: 'Huge', amount: 2000000, close_date: '2027-01-01' })).rejects.toThrow(/A deal over a million needs a probability/);
+    expect(pageErrors).toEqual([]);
+  });
+});
