@@ -3,6 +3,8 @@ import type { Database } from '../db/database.ts';
 import type { ApiRecord, RecordRow } from './record-codec.ts';
 import { recordDisplayName } from './record-problems.ts';
 import type { RequestContext } from './request-context.ts';
+import { R_COLUMNS } from './cascades.ts';
+import { fieldSql } from './sql/field-sql.ts';
 import { Params } from './sql/params.ts';
 
 /** How well a record matched, best first. */
@@ -30,12 +32,10 @@ export interface SearchScope {
   }[];
   /** SQL (alias `r`) keeping the rows the reader may see, or undefined when it sees every row of these objects. */
   visibleSql(objects: readonly ObjectDef[], params: Params, tenantParam: string): string | undefined;
-  /** Records whose `field` starts with `text`, through the list path (index-served on a name slot). */
-  prefix(object: ObjectDef, field: FieldDef, text: string, limit: number): Promise<ApiRecord[]>;
 }
 
 /** Candidates read from the trigram index per search; ranking happens among them (ADR 0010). */
-export const CANDIDATE_LIMIT = 100;
+export const CANDIDATE_LIMIT = 60;
 const MIN_TRIGRAM_QUERY = 3;
 const SIMILARITY = 0.45;
 
@@ -59,27 +59,14 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
     hits.set(id, { object: entry.object, hit: { ...record, display_name: recordDisplayName(entry.object, record), match }, order: hits.size });
   };
 
-  let truncated = true;
-  if (text.length >= MIN_TRIGRAM_QUERY) {
-    const rows = await candidates(db, ctx, scope, text, false);
-    truncated = rows.length >= CANDIDATE_LIMIT;
-    for (const row of rows) {
-      const entry = byId.get(row.object_id);
-      if (entry) consider(entry, entry.toRecord(row), false);
-    }
-  }
-  // Too many records hold the text (or it is too short for trigrams): the names that start with
-  // it are fetched through the list path as well, so an exact or prefix match is never crowded out.
-  if (truncated) {
-    for (const entry of scope.objects) {
-      const name = entry.fields.find((f) => f.id === entry.object.nameFieldId);
-      // Only where a name slot's index serves the prefix; elsewhere it would scan the object's records.
-      if (!name || !slotOf(entry.object, name.id)) continue;
-      for (const record of await scope.prefix(entry.object, name, text, perObject)) consider(entry, record, false);
-    }
+  // One transaction: records holding the text (trigram index) and, so an exact or prefix match is
+  // never crowded out when many records hold it, names starting with it (their slot's index).
+  for (const row of await candidates(db, ctx, scope, text, false, perObject)) {
+    const entry = byId.get(row.object_id);
+    if (entry) consider(entry, entry.toRecord(row), false);
   }
   if (text.length >= MIN_TRIGRAM_QUERY && countPerObject(hits).every((n) => n < perObject)) {
-    for (const row of await candidates(db, ctx, scope, text, true)) {
+    for (const row of await candidates(db, ctx, scope, text, true, perObject)) {
       const entry = byId.get(row.object_id);
       if (entry) consider(entry, entry.toRecord(row), true);
     }
@@ -108,18 +95,27 @@ function countPerObject(hits: Map<string, { object: ObjectDef }>): number[] {
   return counts.size ? [...counts.values()] : [0];
 }
 
-/** Rows whose text holds `text` (or, fuzzy, a word within a typo of it), of the scope's objects, that the reader may see. */
-async function candidates(db: Database, ctx: RequestContext, scope: SearchScope, text: string, fuzzy: boolean): Promise<RecordRow[]> {
+/**
+ * Rows whose text holds `text` (or, fuzzy, a word within a typo of it) plus, unless fuzzy, rows
+ * whose name starts with it where a name slot serves that; only rows the reader may see.
+ */
+async function candidates(db: Database, ctx: RequestContext, scope: SearchScope, text: string, fuzzy: boolean, perObject: number): Promise<RecordRow[]> {
   const tenantId = ctx.principal.tenantId;
   const objects = scope.objects.map((e) => e.object);
   return db.withTenant(tenantId, async (q) => {
-    const rows = await q.query<RecordRow>('select * from search_record_candidates($1::text[], $2, $3, $4)', [objects.map((o) => o.id), text, fuzzy, CANDIDATE_LIMIT]);
+    const found = new Map<string, RecordRow>();
+    if (text.length >= MIN_TRIGRAM_QUERY) {
+      for (const row of await q.query<RecordRow>('select * from search_record_candidates($1::text[], $2, $3, $4)', [objects.map((o) => o.id), text, fuzzy, CANDIDATE_LIMIT])) found.set(row.id, row);
+    }
+    const prefix = fuzzy ? undefined : namePrefixSql(tenantId, scope, text, perObject);
+    if (prefix) for (const row of await q.query<RecordRow>(prefix.sql, prefix.params)) found.set(row.id, row);
+    const rows = [...found.values()];
     if (rows.length === 0) return rows;
     const params = new Params();
     const tenant = params.add(tenantId, '::uuid');
     const visible = scope.visibleSql(objects, params, tenant);
     if (!visible) return rows;
-    // The function reads as the owner; what the reader may see is decided here, by the same rules as every list.
+    // The candidate function reads as the owner; what the reader may see is decided here, by the same rules as every list.
     const seen = await q.query<{ id: string }>(
       `select r.id from record r where r.tenant_id = ${tenant} and r.object_id = any(${params.add([...new Set(rows.map((r) => r.object_id))], '::text[]')}) and r.id = any(${params.add(rows.map((r) => r.id), '::uuid[]')}) and r.deleted_at is null and ${visible}`,
       params.values,
@@ -127,6 +123,29 @@ async function candidates(db: Database, ctx: RequestContext, scope: SearchScope,
     const ids = new Set(seen.map((r) => r.id));
     return rows.filter((r) => ids.has(r.id));
   });
+}
+
+/**
+ * Names starting with `text`, per object whose name field has a text slot: a range on the slot
+ * (C collation, LEAKPROOF, so its index serves it under row-level security), a few per object.
+ * Objects without a name slot are left to the trigram candidates: a prefix there would scan.
+ */
+function namePrefixSql(tenantId: string, scope: SearchScope, text: string, perObject: number): { sql: string; params: unknown[] } | undefined {
+  const params = new Params();
+  const tenant = params.add(tenantId, '::uuid');
+  const parts: string[] = [];
+  for (const { object, fields } of scope.objects) {
+    const name = fields.find((f) => f.id === object.nameFieldId);
+    if (!name || !slotOf(object, name.id)) continue;
+    const column = fieldSql(object, name, 'r');
+    // The slot holds the lower-cased name, as `text` is.
+    if (!column.lowered) continue;
+    parts.push(
+      `(select ${R_COLUMNS} from record r where r.tenant_id = ${tenant} and r.object_id = ${params.add(object.id)} and r.deleted_at is null
+         and ${column.sql} >= ${params.add(text)} and ${column.sql} < ${params.add(text + '\u{10FFFF}')} order by ${column.sql} limit ${params.add(perObject)})`,
+    );
+  }
+  return parts.length ? { sql: parts.join(' union all '), params: params.values } : undefined;
 }
 
 /** The best way one of `fields` of `record` matches `text`, or undefined. */
