@@ -162,6 +162,19 @@ describe('GraphQL per tenant', () => {
     expect(allowed.statusCode, allowed.body).toBe(200);
   });
 
+  it('gives objects whose names the schema already uses (page_info, query, date) types of their own', async () => {
+    for (const apiName of ['page_info', 'query', 'date']) {
+      const created = await t.api('POST', '/metadata/objects', { apiName, labels: { en: { singular: apiName, plural: `${apiName}s` } } });
+      expect(created.statusCode, created.body).toBe(201);
+    }
+    const made = await gql(t, 'mutation { createO_page_info(input: { name: "p1" }) { id name } createO_query(input: { name: "q1" }) { name } }');
+    expect(made.body.errors, JSON.stringify(made.body.errors)).toBeUndefined();
+    const listed = await gql(t, '{ page_infoList { nodes { name } pageInfo { hasNextPage } } queryList { nodes { name } } dateList { nodes { id } } }');
+    expect(listed.body.errors, JSON.stringify(listed.body.errors)).toBeUndefined();
+    expect(listed.body.data!['page_infoList'].nodes).toEqual([{ name: 'p1' }]);
+    expect((await gql(t, '{ __type(name: "O_date") { name } }')).body.data!['__type']).toEqual({ name: 'O_date' });
+  });
+
   it('keeps tenants apart: another tenant neither sees the records nor the fields', async () => {
     const other = await createTestTenant(h, 'gql-other');
     expect((await other.api('POST', '/metadata/objects/deal/fields', { apiName: 'secret_code', labels: { en: 'Secret' }, type: 'text' })).statusCode).toBe(201);

@@ -352,47 +352,50 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
       query[`${alias}List`] ??= { ...list, deprecationReason: `Renamed to ${object.apiName}List` };
     }
 
-    const Input = inputOf(object);
-    const version = { type: GraphQLInt, description: 'The version you read (optimistic concurrency, like If-Match).' };
-    mutation[`create${object.typeName}`] = {
-      type: new GraphQLNonNull(type),
-      args: { input: { type: new GraphQLNonNull(Input) } },
-      resolve: (_root, args, context) => context.data.create(context.ctx, objectOf(context, object.apiName), asBody(args['input'])),
-    };
-    mutation[`update${object.typeName}`] = {
-      type: new GraphQLNonNull(type),
-      args: { id: { type: new GraphQLNonNull(GraphQLID) }, version, input: { type: new GraphQLNonNull(Input) } },
-      resolve: (_root, args, context) =>
-        context.data.update(context.ctx, objectOf(context, object.apiName), args['id'] as string, asBody(args['input']), (args['version'] as number | null) ?? undefined),
-    };
-    mutation[`delete${object.typeName}`] = {
-      type: new GraphQLNonNull(DeletedRecord),
-      args: { id: { type: new GraphQLNonNull(GraphQLID) }, version },
-      resolve: async (_root, args, context) => {
-        await context.data.delete(context.ctx, objectOf(context, object.apiName), args['id'] as string, (args['version'] as number | null) ?? undefined);
-        return { id: args['id'], deleted: true };
-      },
-    };
-    mutation[`restore${object.typeName}`] = {
-      type: new GraphQLNonNull(type),
-      args: { id: { type: new GraphQLNonNull(GraphQLID) } },
-      resolve: (_root, args, context) => context.data.restore(context.ctx, objectOf(context, object.apiName), args['id'] as string),
-    };
-    const Operation = new GraphQLInputObjectType({
-      name: `${object.typeName}_BatchOperation`,
-      fields: { op: { type: new GraphQLNonNull(BatchOp) }, id: { type: GraphQLID }, version: { type: GraphQLInt }, matchField: { type: GraphQLString }, data: { type: Input } },
-    });
-    const Result = new GraphQLObjectType<{ id: string; version: number; action: string; record?: ApiRecord }>({
-      name: `${object.typeName}_BatchResult`,
-      fields: { id: { type: new GraphQLNonNull(GraphQLID) }, version: { type: GraphQLInt }, action: { type: new GraphQLNonNull(GraphQLString) }, record: { type } },
-    });
-    mutation[`batch${object.typeName}`] = {
-      type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Result))),
-      description: 'Applies the operations in order, all or nothing, as POST /records/:object/batch does.',
-      args: { operations: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Operation))) } },
-      resolve: (_root, args, context) =>
-        context.data.batch(context.ctx, objectOf(context, object.apiName), (args['operations'] as Record<string, unknown>[]).map(toBatchOperation), true),
-    };
+    // An object with nothing writable (an autonumber name, every other field read-only) has no input type: GraphQL forbids empty ones.
+    if (object.fields.some((f) => f.writable)) {
+      const Input = inputOf(object);
+      const version = { type: GraphQLInt, description: 'The version you read (optimistic concurrency, like If-Match).' };
+      mutation[`create${object.typeName}`] = {
+        type: new GraphQLNonNull(type),
+        args: { input: { type: new GraphQLNonNull(Input) } },
+        resolve: (_root, args, context) => context.data.create(context.ctx, objectOf(context, object.apiName), asBody(args['input'])),
+      };
+      mutation[`update${object.typeName}`] = {
+        type: new GraphQLNonNull(type),
+        args: { id: { type: new GraphQLNonNull(GraphQLID) }, version, input: { type: new GraphQLNonNull(Input) } },
+        resolve: (_root, args, context) =>
+          context.data.update(context.ctx, objectOf(context, object.apiName), args['id'] as string, asBody(args['input']), (args['version'] as number | null) ?? undefined),
+      };
+      mutation[`delete${object.typeName}`] = {
+        type: new GraphQLNonNull(DeletedRecord),
+        args: { id: { type: new GraphQLNonNull(GraphQLID) }, version },
+        resolve: async (_root, args, context) => {
+          await context.data.delete(context.ctx, objectOf(context, object.apiName), args['id'] as string, (args['version'] as number | null) ?? undefined);
+          return { id: args['id'], deleted: true };
+        },
+      };
+      mutation[`restore${object.typeName}`] = {
+        type: new GraphQLNonNull(type),
+        args: { id: { type: new GraphQLNonNull(GraphQLID) } },
+        resolve: (_root, args, context) => context.data.restore(context.ctx, objectOf(context, object.apiName), args['id'] as string),
+      };
+      const Operation = new GraphQLInputObjectType({
+        name: `${object.typeName}_BatchOperation`,
+        fields: { op: { type: new GraphQLNonNull(BatchOp) }, id: { type: GraphQLID }, version: { type: GraphQLInt }, matchField: { type: GraphQLString }, data: { type: Input } },
+      });
+      const Result = new GraphQLObjectType<{ id: string; version: number; action: string; record?: ApiRecord }>({
+        name: `${object.typeName}_BatchResult`,
+        fields: { id: { type: new GraphQLNonNull(GraphQLID) }, version: { type: GraphQLInt }, action: { type: new GraphQLNonNull(GraphQLString) }, record: { type } },
+      });
+      mutation[`batch${object.typeName}`] = {
+        type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Result))),
+        description: 'Applies the operations in order, all or nothing, as POST /records/:object/batch does.',
+        args: { operations: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(Operation))) } },
+        resolve: (_root, args, context) =>
+          context.data.batch(context.ctx, objectOf(context, object.apiName), (args['operations'] as Record<string, unknown>[]).map(toBatchOperation), true),
+      };
+    }
 
     const Change = new GraphQLObjectType<RecordChange>({
       name: `${object.typeName}_Change`,

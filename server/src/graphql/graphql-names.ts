@@ -17,8 +17,15 @@ export function pascal(apiName: string): string {
 export function typeNames(objects: readonly ObjectDef[]): Map<string, string> {
   const counts = new Map<string, number>();
   for (const object of objects) counts.set(pascal(object.apiName), (counts.get(pascal(object.apiName)) ?? 0) + 1);
-  return new Map(objects.map((o) => [o.id, counts.get(pascal(o.apiName)) === 1 ? pascal(o.apiName) : `O_${o.apiName}`]));
+  const unique = (name: string) => counts.get(name) === 1 && !RESERVED_TYPE_NAMES.has(name);
+  return new Map(objects.map((o) => [o.id, unique(pascal(o.apiName)) ? pascal(o.apiName) : `O_${o.apiName}`]));
 }
+
+/** Names the schema gives its own types (and GraphQL its scalars): an object named so (`page_info`, `date`) takes the prefixed form. */
+export const RESERVED_TYPE_NAMES: ReadonlySet<string> = new Set([
+  'Query', 'Mutation', 'Subscription', 'PageInfo', 'DeletedRecord', 'RecordEvent', 'BatchOp', 'JSON', 'Json', 'Date', 'DateTime',
+  'String', 'Int', 'Float', 'Boolean', 'ID', 'Id',
+]);
 
 /** GraphQL forbids these as enum values. */
 export const RESERVED_ENUM_VALUES: ReadonlySet<string> = new Set(['true', 'false', 'null']);
