@@ -38,6 +38,9 @@ describe('Setup rights come from permission sets', () => {
     const me = json<{ setup: Record<string, boolean>; objects: Record<string, { create: boolean; modifyAll: boolean }> }>(await as('GET', '/access/me'));
     expect(me.setup).toEqual({ model: false, terms: false, users: false, keys: false, access: false });
     expect(me.objects['organization']).toMatchObject({ create: true, modifyAll: false });
+    const unknown = await a.api('POST', '/users', { email: `nobody-${a.slug}@example.com`, name: 'Nobody', role: 'no_such_profile', password: 'correct horse battery' });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.body).toContain('no_such_profile');
   });
 
   it('a profile made of a set with the model right opens the model, and nothing else of Setup', async () => {

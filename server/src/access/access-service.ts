@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { forbidden } from '../errors/problems.ts';
+import { forbidden, validationError } from '../errors/problems.ts';
 import { AccessShape, type GrantingSet } from './access-shape.ts';
 import { SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
 
@@ -80,6 +80,13 @@ export class AccessService {
     const shape = await this.shapeOf(principal);
     if (!shape.setup(right)) throw forbidden(`This needs the Setup right '${right}'`);
     return shape;
+  }
+
+  /** Refuses a profile key the tenant does not have (a user given one would hold no rights at all). */
+  async requireProfile(tenantId: string, key: string, field = 'role'): Promise<void> {
+    await this.ensureDefaults(tenantId);
+    const found = await this.#db.withTenant(tenantId, (q) => q.query('select 1 from acl_profile where tenant_id = $1 and key = $2', [tenantId, key]));
+    if (!found.length) throw validationError('Unknown profile', [{ field, code: 'unknown', message: `no profile '${key}' in this workspace` }]);
   }
 
   /** The system permission sets and profiles of a tenant, created on first use (existing tenants included). */

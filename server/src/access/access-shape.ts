@@ -38,6 +38,8 @@ export class AccessShape {
   readonly sets: readonly GrantingSet[];
   readonly ceiling: AccessShape | undefined;
   readonly owners: readonly string[];
+  /** The owners as a set, for checking one record in memory. */
+  readonly ownerSet: ReadonlySet<string>;
   readonly grantees: readonly string[];
   readonly roleId: string | null;
   readonly #defaults: ReadonlyMap<string, RecordDefault>;
@@ -53,6 +55,7 @@ export class AccessShape {
     this.ceiling = input.ceiling;
     this.#defaults = input.defaults;
     this.owners = input.owners;
+    this.ownerSet = new Set(input.owners);
     this.grantees = input.grantees;
     this.roleId = input.roleId;
   }

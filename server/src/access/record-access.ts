@@ -17,7 +17,12 @@ export function recordAccessSql(shape: AccessShape): RecordAccessSql {
       const scope = shape.recordScope(objectId);
       if (scope.all) return undefined;
       const s = `s_${alias}`;
-      return `(${alias}.owner_id = any(${params.add(scope.owners, '::uuid[]')}) or exists (select 1 from record_share ${s} where ${s}.tenant_id = ${tenantParam} and ${s}.record_id = ${alias}.id and ${s}.grantee = any(${params.add(scope.grantees, '::uuid[]')})))`;
+      // A probe of the record's few share rows by (tenant, record) under the primary key, per row
+      // the page reaches. Two spellings keep it so: `record_id = any(array[…])` is not an equality
+      // the planner turns into a hashed scan of every share row the grantees hold (it sizes that
+      // choice by the whole scan, not the page's LIMIT), and `(grantee = any(…)) is true` keeps the
+      // grantee a filter, where as an index condition the B-tree would descend once per grantee.
+      return `(${alias}.owner_id = any(${params.add(scope.owners, '::uuid[]')}) or exists (select 1 from record_share ${s} where ${s}.tenant_id = ${tenantParam} and ${s}.record_id = any(array[${alias}.id]) and (${s}.grantee = any(${params.add(scope.grantees, '::uuid[]')})) is true))`;
     },
   };
 }
@@ -97,7 +102,7 @@ export async function recordWriteAccess(q: Queryable, shape: AccessShape, object
   if (!rights.read) return 'none';
   if (rights.modifyAll) return 'full';
   const owner = ownerOf(row);
-  if (owner && shape.owners.includes(owner)) return 'full';
+  if (owner && shape.ownerSet.has(owner)) return 'full';
   const fallback = shape.recordDefault(object.id);
   if (fallback === 'edit') return 'full';
   const shares = await q.query<{ access: 'read' | 'edit' }>('select access from record_share where tenant_id = $1 and record_id = $2 and grantee = any($3::uuid[])', [shape.tenantId, row.id, shape.grantees]);

@@ -111,13 +111,20 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
   app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
     const body = request.body as Static<typeof NewUser>;
     const { tenantId } = await setupOf(request, 'users');
+    await request.server.access.requireProfile(tenantId, body.role);
     const user = await withRetryAfter(reply, () => auth.createUser(tenantId, body));
     return reply.status(201).send(user);
   });
 
   app.patch('/users/:id', { schema: { body: UserPatch, params: IdParam } }, async (request) => {
     const { id } = request.params as Static<typeof IdParam>;
-    return auth.updateUser((await setupOf(request, 'users')).tenantId, id, request.body as Static<typeof UserPatch>);
+    const { tenantId } = await setupOf(request, 'users');
+    const patch = request.body as Static<typeof UserPatch>;
+    if (patch.role !== undefined) await request.server.access.requireProfile(tenantId, patch.role);
+    const user = await auth.updateUser(tenantId, id, patch);
+    // The profile is part of the user's access: shapes are rebuilt on the next request.
+    if (patch.role !== undefined) await request.server.access.changed(tenantId);
+    return user;
   });
 
   // One's own password changes only with the current one; an admin resets another user's without it.

@@ -2,7 +2,7 @@ import { fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@prot
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
-import { objectsVisibleSql, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
+import { objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
 import { Params } from './sql/params.ts';
 import { searchRecords, type SearchGroup } from './record-search.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
@@ -42,15 +42,29 @@ export class ReadPath {
     if (expand.length) refuseHiddenFields(shape, object, { expand });
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     const tenantId = ctx.principal.tenantId;
-    const scope = shape.recordScope(object.id);
-    // One round trip: the function sets the tenant for its own statement (migrations 17, 25).
-    const [row] = scope.all
-      ? await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id])
-      : await this.#db.scoped<RecordRow>('select * from tenant_record_visible($1, $2, $3, $4, $5)', [tenantId, object.id, id, scope.owners, scope.grantees]);
-    if (!row) throw noRecord(ctx, object, id);
+    // One round trip: the function sets the tenant for its own statement (migration 17).
+    const [row] = await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
+    if (!row || !(await this.#reaches(shape, object, row))) throw noRecord(ctx, object, id);
     const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
     if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
     return record;
+  }
+
+  /**
+   * Whether a fetched record is within the principal's reach: the same rule as the list predicate
+   * (record-access.ts), with the owner matched in memory against the principal's owner list and a
+   * share looked up by (tenant, record) only for others' records, so a get of one's own or one's
+   * team's record costs what an admin's does.
+   */
+  async #reaches(shape: AccessShape, object: ObjectDef, row: RecordRow): Promise<boolean> {
+    const scope = shape.recordScope(object.id);
+    if (scope.all) return true;
+    const owner = ownerOf(row);
+    if (owner && shape.ownerSet.has(owner)) return true;
+    const shares = await this.#db.withTenant(shape.tenantId, (q) =>
+      q.query('select 1 from record_share where tenant_id = $1 and record_id = any(array[$2::uuid]) and (grantee = any($3::uuid[])) is true limit 1', [shape.tenantId, row.id, scope.grantees]),
+    );
+    return shares.length > 0;
   }
 
   async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
