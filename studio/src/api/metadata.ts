@@ -46,7 +46,7 @@ export const metadataApi = {
   revisions: () => http.get<RevisionSummary[]>('/metadata/revisions'),
   revision: (n: number) => http.get<RevisionDetail>(`/metadata/revisions/${n}`),
   /** What one revision changed, in sentences with the tenant's terms, in the request's language. */
-  changes: (n: number) => http.get<DescribedChange[]>(`/metadata/revisions/${n}/changes`),
+  changes: (n: number) => http.get<{ revision: number; changes: DescribedChange[] }>(`/metadata/revisions/${n}/changes`).then((r) => r.changes),
   compare: (from: number, to: number) => http.get<DiffEntry[]>('/metadata/revisions/compare', { query: { from, to } }),
   restore: (n: number) => http.post<ChangeResult>(`/metadata/revisions/${n}/restore`, {}),
 };

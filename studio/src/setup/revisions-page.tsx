@@ -136,11 +136,15 @@ function DiffView({ from, to }: { from: number; to: number }) {
             <ul className="diff-list diff-words">
               {r.changes.map((c: DescribedChange, i) => (
                 <li key={i} className={`diff-${c.action}`}>
-                  <strong>{c.summary}</strong>
+                  <strong>
+                    <Identifier text={c.summary} name={c.apiName} />
+                  </strong>
                   {c.details.length ? (
                     <ul>
                       {c.details.map((d, j) => (
-                        <li key={j}>{d.text}</li>
+                        <li key={j}>
+                          <DetailText text={d.text} from={d.from} to={d.to} />
+                        </li>
                       ))}
                     </ul>
                   ) : null}
@@ -150,6 +154,42 @@ function DiffView({ from, to }: { from: number; to: number }) {
           </div>
         ))}
     </section>
+  );
+}
+
+/** A sentence naming a key or API name (`Changed term customer`): the identifier reads as code. */
+function Identifier({ text, name }: { text: string; name: string }) {
+  const at = name ? text.lastIndexOf(name) : -1;
+  if (at < 0) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, at)}
+      <code>{name}</code>
+      {text.slice(at + name.length)}
+    </>
+  );
+}
+
+/** The sentence with its old value marked as removed and its new one as inserted, as a diff reads. */
+function DetailText({ text, from, to }: { text: string; from?: string | undefined; to?: string | undefined }) {
+  const parts: (string | { del?: string; ins?: string })[] = [text];
+  const mark = (word: string | undefined, kind: 'del' | 'ins') => {
+    if (!word) return;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (typeof part !== 'string') continue;
+      const at = part.indexOf(word);
+      if (at < 0) continue;
+      parts.splice(i, 1, part.slice(0, at), { [kind]: word }, part.slice(at + word.length));
+      return;
+    }
+  };
+  mark(from, 'del');
+  mark(to, 'ins');
+  return (
+    <>
+      {parts.map((p, i) => (typeof p === 'string' ? p : p.del !== undefined ? <del key={i}>{p.del}</del> : <ins key={i}>{p.ins}</ins>))}
+    </>
   );
 }
 
