@@ -1,6 +1,5 @@
 import type { Database } from './database.ts';
 import { accessControlSql } from '../access/access-migrations.ts';
-import { accessControlSql } from '../access/access-migrations.ts';
 import { INSERT_RECORDS_SQL } from '../data/sql/insert-records.ts';
 
 /**
@@ -534,6 +533,13 @@ grant select, insert, update, delete on job, job_schedule to protean_app;`,
     sql: accessControlSql(),
   },
   {
+    id: 26,
+    name: 'access control: gets check reach in the data service',
+    // A get stays tenant_record's one round trip; the owner is matched in memory and a share probed
+    // only for another's record (ADR 0012), so the narrowed get function has no caller.
+    sql: 'drop function if exists tenant_record_visible(uuid, text, uuid, uuid[], uuid[]);',
+  },
+  {
     id: 23,
     name: 'home page, recycle bin retention, invitations',
     // Recently viewed records per user (the home page); how long deleted records wait in the
@@ -570,13 +576,6 @@ create table user_invite (
 );
 ${tenantIsolation('user_invite')}
 grant select, insert, update, delete on recent_record, user_invite to protean_app;`,
-  },
-  {
-    id: 25,
-    name: 'access control: permission sets, profiles, roles, groups, sharing',
-    // ADR 0012: existing users keep their profile ('admin' or 'standard') and every object stays
-    // public read/write until an admin narrows it, so no one loses or gains access by upgrading.
-    sql: accessControlSql(),
   },
   {
     id: 35,
