@@ -15,6 +15,8 @@ export interface Config {
   passwordCost: PasswordCost;
   /** Requests per minute per tenant and per API key (ADR 0012). */
   rateLimits: { perTenant: number; perApiKey: number };
+  /** Workflows: outgoing mail, where links in mail point, whether HTTP steps may call private addresses, and how long a job is held. */
+  workflows: { smtpUrl: string | undefined; mailFrom: string | undefined; publicUrl: string | undefined; allowPrivateHosts: boolean; jobLeaseMs: number | undefined };
 }
 
 function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -22,6 +24,13 @@ function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number of requests per minute, not ${raw}`);
+  return value;
+}
+
+function leaseMs(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1_000) throw new Error(`PROTEAN_JOB_LEASE_MS must be a whole number of milliseconds, at least 1000, not ${raw}`);
   return value;
 }
 
@@ -43,5 +52,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
     passwordCost: cost,
     rateLimits: { perTenant: perMinute(env, 'PROTEAN_RATE_LIMIT_TENANT', 600_000), perApiKey: perMinute(env, 'PROTEAN_RATE_LIMIT_API_KEY', 300_000) },
+    workflows: {
+      smtpUrl: env['PROTEAN_SMTP_URL'] || undefined,
+      mailFrom: env['PROTEAN_MAIL_FROM'] || undefined,
+      publicUrl: env['PROTEAN_PUBLIC_URL'] || undefined,
+      allowPrivateHosts: env['PROTEAN_WORKFLOW_PRIVATE_HOSTS'] === '1',
+      jobLeaseMs: leaseMs(env['PROTEAN_JOB_LEASE_MS']),
+    },
   };
 }

@@ -19,6 +19,8 @@ const server = await buildApp({
   secureCookies: config.secureCookies,
   passwordCost: config.passwordCost,
   rateLimits: config.rateLimits,
+  workflows: { smtpUrl: config.workflows.smtpUrl, mailFrom: config.workflows.mailFrom, publicUrl: config.workflows.publicUrl, allowPrivateHosts: config.workflows.allowPrivateHosts },
+  ...(config.workflows.jobLeaseMs ? { jobs: { leaseMs: config.workflows.jobLeaseMs } } : {}),
   logger: process.env['PROTEAN_LOG'] === '1',
 });
 const demo = config.demo ? await ensureDemoWorkspace(db, server) : undefined;

@@ -45,6 +45,12 @@ export interface JobQueueOptions {
   onError?: (error: unknown, job?: JobRow) => void;
 }
 
+/**
+ * Lets timers and I/O run. PGlite answers in microtasks (its WASM runs on this thread), so a
+ * queue that goes from job to job without this never lets a request or a timer in.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 // The queues running in this process, per database: on PGlite their leases are the only live ones.
 const liveWorkers = new WeakMap<Database, Set<string>>();
 
@@ -149,6 +155,7 @@ export class JobQueue {
   async #loop(): Promise<void> {
     while (!this.#stopped) {
       this.#woken = false;
+      await turn();
       let delay = this.#options.pollMs;
       try {
         await this.#maintain(false);
@@ -270,6 +277,7 @@ export class JobQueue {
 
   async #run(job: ClaimedJob): Promise<void> {
     const handler = this.#handlers.get(job.queue);
+    await turn();
     try {
       if (!handler) throw new Error(`No handler for queue '${job.queue}'`);
       await handler(job);

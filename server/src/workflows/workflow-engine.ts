@@ -168,7 +168,7 @@ export class WorkflowEngine {
       if (seq > settings.maxStepsPerRun) {
         return this.#failRun(tx, job, run, step.id, `The run took more than ${settings.maxStepsPerRun} steps, this workspace's limit per run`, settings);
       }
-      const view = runView(state, model);
+      const view = runView(state, model, run);
       const input = (step.type === 'condition' || step.type === 'switch' || step.type === 'wait' ? step.config : renderDeep(step.config, view)) as Record<string, unknown>;
       if (stepCatalog[step.type].external) {
         await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'running', input, newAttempt: true });
@@ -453,11 +453,11 @@ export class WorkflowEngine {
     const step = stepOf(definition, wait.stepId);
     if (wake.outcome === 'check') {
       await this.#refreshRecord(tx, ctx.model, run);
-      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model))) return false;
+      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run))) return false;
       wake = { ...wake, outcome: 'done' };
     }
     if (wake.outcome === 'escalate') {
-      const to = String(renderDeep(step.config['escalateTo'] ?? '', runView(run.scope, ctx.model)));
+      const to = String(renderDeep(step.config['escalateTo'] ?? '', runView(run.scope, ctx.model, run)));
       if (/^[0-9a-f-]{36}$/i.test(to)) {
         await tx.query("update workflow_approval set assignees = array_append(assignees, $3::uuid), escalated = true where tenant_id = $1 and id = $2 and status = 'pending' and not ($3::uuid = any(assignees))", [run.tenantId, wait.approvalId, to]);
         await this.#askApprovers(tx, run, wait.approvalId!, [to], `Escalated: ${String(step.config['message'])}`);
@@ -607,8 +607,8 @@ function stepOf(definition: WorkflowDefinition, id: string): WorkflowStep {
 }
 
 /** What conditions and templates see: the run's state plus the tenant's terms. */
-function runView(state: RunState, model: TenantModel): Record<string, unknown> {
-  return { ...state, term: termWords(model) };
+function runView(state: RunState, model: TenantModel, run?: RunRow): Record<string, unknown> {
+  return { ...state, term: termWords(model), ...(run ? { run: { id: run.id, workflowId: run.workflowId, version: run.version } } : {}) };
 }
 
 function termWords(model: TenantModel): Record<string, string> {

@@ -118,6 +118,8 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     return { runs: await w.runs(p.tenantId, request.params.id, request.query) };
   });
 
+  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/run-counts', { schema: { params: IdParam } }, async (request) => ({ counts: await w.runCounts(adminOf(request).tenantId, request.params.id) }));
+
   app.get<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId', { schema: { params: RunParam } }, async (request) => w.run(adminOf(request).tenantId, request.params.runId));
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/retry', { schema: { params: RunParam } }, async (request, reply) => {
     await w.retry(adminOf(request).tenantId, request.params.runId);

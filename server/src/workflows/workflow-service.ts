@@ -224,6 +224,15 @@ export class WorkflowService {
     });
   }
 
+  /** How many runs of a workflow are in each status. */
+  async runCounts(tenantId: string, idOrName: string): Promise<Record<string, number>> {
+    return this.#db.transaction(tenantId, async (tx) => {
+      const wf = await findWorkflow(tx, tenantId, idOrName);
+      const rows = await tx.query<{ status: string; n: number }>('select status, count(*)::int as n from workflow_run where tenant_id = $1 and workflow_id = $2 group by status', [tenantId, wf.id]);
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    });
+  }
+
   async run(tenantId: string, runId: string): Promise<RunRow & { steps: StepRow[] }> {
     return this.#db.transaction(tenantId, async (tx) => {
       const [run] = await tx.query<RunRow>(`select ${RUN_COLUMNS} from workflow_run where tenant_id = $1 and id = $2`, [tenantId, runId]);
