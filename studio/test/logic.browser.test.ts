@@ -76,4 +76,30 @@ describe('declarative logic in the studio', () => {
     await expect(api(page, 'POST', '/records/deal', { name: 'Huge', amount: 2000000, close_date: '2027-01-01' })).rejects.toThrow(/A deal over a million needs a probability/);
     expect(pageErrors).toEqual([]);
   });
+
+  it('adds a layout rule in the layout editor; the preview and the record form apply it as the record is filled', async () => {
+    const snapshot = await api<{ objects: { id: string; apiName: string }[]; layouts: Layout[] }>(page, 'GET', '/metadata/snapshot');
+    const orgId = snapshot.objects.find((o) => o.apiName === 'organization')!.id;
+    const layout = snapshot.layouts.find((l) => l.objectId === orgId)!;
+    await page.goto(`${ws.baseUrl}/setup/objects/organization/layouts/${layout.id}`);
+    await page.getByRole('button', { name: '+ Add rule' }).click();
+    await page.locator('#layout-rule-0').fill('employees > 100');
+    await page.getByText('Valid: gives bool').waitFor();
+    await page.getByRole('group', { name: 'Fields and sections' }).getByLabel('Annual revenue').check();
+    const preview = page.getByRole('region', { name: 'Preview' });
+    await preview.getByLabel('Employees').waitFor();
+    expect(await preview.getByLabel('Annual revenue').count()).toBe(0);
+    await shot(page, '92-layout-rule-editor');
+    await page.getByRole('button', { name: 'Save', exact: true }).first().click();
+    await page.getByText(/Saved as revision/).waitFor();
+    // In the record form the rule follows what is typed.
+    await page.goto(`${ws.baseUrl}/o/organization/new`);
+    await page.getByLabel('Employees').waitFor();
+    expect(await page.getByLabel('Annual revenue').count()).toBe(0);
+    await page.getByLabel('Employees').fill('250');
+    await page.getByLabel('Annual revenue').waitFor();
+    const saved = await api<{ layouts: (Layout & { rules?: { when: string; action: string; fieldIds?: string[] }[] })[] }>(page, 'GET', '/metadata/snapshot');
+    expect(saved.layouts.find((l) => l.id === layout.id)!.rules).toEqual([expect.objectContaining({ when: 'employees > 100', action: 'show' })]);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -100,22 +100,30 @@ interface Typed {
   lookup?: FieldDef;
 }
 
+const noValues: Readonly<Record<string, never>> = Object.freeze({});
+
 class Activation implements CallContext {
   record: Readonly<Record<string, unknown>>;
   prior: Readonly<Record<string, unknown>> | null;
   related: Readonly<Record<string, Readonly<Record<string, unknown>> | null | undefined>>;
   user: Readonly<Record<string, unknown>>;
-  now: number;
   timeZone: string;
   at: ExprNode | null = null;
+  private readonly input: EvaluationInput;
+  private nowValue: number | null = null;
   private todayValue: DateValue | null = null;
   constructor(input: EvaluationInput) {
+    this.input = input;
     this.record = input.record;
     this.prior = input.prior ?? null;
-    this.related = input.related ?? {};
-    this.user = input.user ?? {};
-    this.now = input.now === undefined ? Date.now() : typeof input.now === 'number' ? input.now : input.now.getTime();
+    this.related = input.related ?? noValues;
+    this.user = input.user ?? noValues;
     this.timeZone = input.timeZone ?? 'UTC';
+  }
+  /** Read only by expressions that use the clock. */
+  get now(): number {
+    const given = this.input.now;
+    return (this.nowValue ??= given === undefined ? Date.now() : typeof given === 'number' ? given : given.getTime());
   }
   today(): DateValue {
     return (this.todayValue ??= dateInZone(this.now, this.timeZone));

@@ -8,6 +8,7 @@ import { defaultLayout, findField, findObject, liveFields } from '../lib/model.t
 import { ErrorBox, useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { LayoutRulesEditor } from './layout-rules-editor.tsx';
 
 type Section = LayoutDef['sections'][number];
 
@@ -212,6 +213,7 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
           >
             + {t('layout.addSection')}
           </button>
+          <LayoutRulesEditor object={object} layout={layout} onChange={(rules) => setLayout((l) => ({ ...l, rules }))} />
         </div>
         <section className="panel layout-preview" aria-labelledby="preview-title">
           <h2 id="preview-title" className="section-title">
