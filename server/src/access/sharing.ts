@@ -21,6 +21,8 @@ export interface SharingRule {
 /** The narrow part of the expression language a sharing rule needs: a verdict over a stored record. */
 export interface RecordCondition {
   test(record: Readonly<Record<string, unknown>>): boolean;
+  /** The fields it reads, by id: a recalculation reads only these of each record. */
+  fieldIds: readonly string[];
 }
 
 /** Compiles a rule's condition against the object's fields (CEL, ADR 0013); refuses it with the reason otherwise. */
@@ -28,7 +30,10 @@ export function compileRuleCondition(model: TenantModel, object: ObjectDef, sour
   const compiled = compileExpression(source, { snapshot: model.snapshot, object: object.id, context: 'condition' }, { expect: 'bool' });
   if (!compiled.ok) throw validationError('The sharing rule condition is invalid', compiled.errors.map((e) => ({ field: 'condition', code: e.code, message: e.message })));
   const expression = compiled.expression;
-  return { test: (record) => expression.test({ record }) };
+  if (expression.references.related.length) {
+    throw validationError('The sharing rule condition is invalid', [{ field: 'condition', code: 'related', message: 'may read only the record’s own fields, not those of related records' }]);
+  }
+  return { test: (record) => expression.test({ record }), fieldIds: expression.references.fieldIds };
 }
 
 /**
@@ -98,9 +103,11 @@ export class SharingRules {
       let after = '00000000-0000-0000-0000-000000000000';
       let matched = 0;
       for (;;) {
+        // Only the fields the condition reads travel, not whole records.
         const page = await q.query<{ id: string; data: Record<string, unknown> }>(
-          'select id, data from record where tenant_id = $1 and object_id = $2 and id > $3 and deleted_at is null order by id limit $4',
-          [tenantId, object.id, after, RECALC_PAGE],
+          `select id, jsonb_build_object(${condition.fieldIds.map((_, i) => `$${i + 5}::text, data->$${i + 5}`).join(', ') || "'_', null"}) as data
+             from record where tenant_id = $1 and object_id = $2 and id > $3 and deleted_at is null order by id limit $4`,
+          [tenantId, object.id, after, RECALC_PAGE, ...condition.fieldIds],
         );
         if (page.length === 0) break;
         const ids = page.filter((r) => safeTest(condition, r.data)).map((r) => r.id);
