@@ -43,6 +43,8 @@ const options: ts.CompilerOptions = {
   strict: true,
   noEmitOnError: true,
   sourceMap: true,
+  // JavaScript sources would otherwise be emitted over themselves.
+  outDir: 'out',
   allowJs: true,
   checkJs: false,
   isolatedModules: true,

@@ -3,7 +3,7 @@
  * burns, the time it takes); the governor limits count calls through the host API.
  */
 export interface ScriptLimits {
-  /** Heap of the isolate the invocation runs in, in MB (isolated-vm's minimum is 8). */
+  /** What the isolate the invocation runs in may add to the server's memory, in MB (heap, young generation, buffers). */
   memoryMb: number;
   /** CPU time the script's own code may burn, in ms (time waiting on the host does not count). */
   cpuMs: number;
@@ -50,7 +50,7 @@ export function limitsWith(...overrides: (Partial<ScriptLimits> | undefined)[]):
 }
 
 const UNITS: Record<LimitName, string> = {
-  memory: 'MB of heap',
+  memory: 'MB of memory',
   cpuTime: 'ms of CPU time',
   wallTime: 'ms of wall time',
   queries: 'queries',

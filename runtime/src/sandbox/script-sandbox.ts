@@ -86,6 +86,16 @@ interface LoadedModule {
   run: ivm.Reference<unknown>;
 }
 
+/**
+ * `memoryMb` is what the isolate may add to the server process, not V8's old-space size: measured
+ * here, a V8 heap limit of L MB moved RSS by about 1.1·L + 5 MB (young generation, code space,
+ * the isolate itself). The heap gets 80 % of the budget less 4 MB, so a hostile script stays
+ * within the budget plus 10 % (runtime/test/hostile-rss.test.ts).
+ */
+export function heapLimitMb(memoryMb: number): number {
+  return Math.max(8, Math.floor(memoryMb * 0.8) - 4);
+}
+
 class WarmIsolate {
   readonly isolate: ivm.Isolate;
   readonly owner: string;
@@ -93,11 +103,19 @@ class WarmIsolate {
   readonly modules = new Map<string, LoadedModule>();
   lastUsed = Date.now();
   used = false;
+  /** Told when V8 loses control of the isolate (an out-of-memory it cannot recover from). */
+  onCatastrophe: ((message: string) => void) | undefined;
 
-  constructor(owner: string, memoryMb: number) {
+  constructor(owner: string, memoryMb: number, catastrophe: (owner: string, message: string) => void) {
     this.owner = owner;
     this.memoryMb = memoryMb;
-    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: (message) => console.error(`sandbox isolate of ${owner}: ${message}`) });
+    this.isolate = new ivm.Isolate({
+      memoryLimit: heapLimitMb(memoryMb),
+      onCatastrophicError: (message) => {
+        catastrophe(owner, message);
+        this.onCatastrophe?.(message);
+      },
+    });
   }
 
   dispose(): void {
@@ -169,6 +187,7 @@ export class ScriptSandbox {
   readonly #log: ivm.Reference<(token: string, level: string, text: string) => void>;
   readonly #clock: ivm.Reference<(token: string) => number>;
   #closed = false;
+  #catastrophes = 0;
 
   constructor(options: SandboxOptions = {}) {
     assertNoNodeSnapshot();
@@ -187,6 +206,16 @@ export class ScriptSandbox {
       if (!this.#invocations.has(token)) throw new Error('the invocation has ended');
       return Date.now();
     });
+  }
+
+  /**
+   * Isolates V8 lost control of (an out-of-memory inside a large native allocation, such as a Map
+   * growing past the limit): their invocations were failed with the memory limit and the process
+   * kept serving, but each may leave a stuck thread behind, so a supervisor should recycle a
+   * process whose count keeps rising (the health endpoint reports it).
+   */
+  get catastrophes(): number {
+    return this.#catastrophes;
   }
 
   /** Isolates alive now (idle and running): what the pool holds. */
@@ -225,6 +254,10 @@ export class ScriptSandbox {
     let killedFor: ScriptLimitError | undefined;
     let watchdog: NodeJS.Timeout | undefined;
     let wallTimer: NodeJS.Timeout | undefined;
+    // Settles the invocation when the isolate is killed, even if isolated-vm never answers again.
+    let abort: (error: ScriptLimitError) => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => (abort = reject));
+    aborted.catch(() => undefined);
     try {
       warm = this.#checkOut(owner, limits.memoryMb);
       wasWarm = warm.used;
@@ -232,10 +265,12 @@ export class ScriptSandbox {
       const isolate = warm.isolate;
       cpuStart = isolate.cpuTime;
       const kill = (error: ScriptLimitError) => {
-        if (killedFor || isolate.isDisposed) return;
+        if (killedFor) return;
         killedFor = error;
-        isolate.dispose();
+        if (!isolate.isDisposed) isolate.dispose();
+        abort(error);
       };
+      warm.onCatastrophe = (message) => kill(new ScriptLimitError('memory', limits.memoryMb, message));
       // Code that runs after an await is outside isolated-vm's own timeout: the watchdog sees it.
       const cpuBudget = BigInt(limits.cpuMs) * 1_000_000n;
       watchdog = setInterval(() => {
@@ -244,13 +279,18 @@ export class ScriptSandbox {
         if (cpuSeen > cpuBudget) kill(new ScriptLimitError('cpuTime', limits.cpuMs));
       }, Math.max(2, Math.min(10, Math.floor(limits.cpuMs / 4))));
       wallTimer = setTimeout(() => kill(new ScriptLimitError('wallTime', limits.wallMs)), limits.wallMs);
-      const module = await this.#load(warm, request.script, limits);
-      this.#invocations.set(invocation.token, invocation);
-      const meta = JSON.stringify({ user: request.host.user, timeZone: request.host.timeZone });
-      const outputText = (await module.run.apply(undefined, [invocation.token, JSON.stringify(request.input ?? null), meta, module.handler.derefInto()], {
-        timeout: limits.wallMs,
-        result: { promise: true, copy: true },
-      })) as string | undefined;
+      const loaded = warm;
+      const work = (async () => {
+        const module = await this.#load(loaded, request.script, limits);
+        this.#invocations.set(invocation.token, invocation);
+        const meta = JSON.stringify({ user: request.host.user, timeZone: request.host.timeZone });
+        return (await module.run.apply(undefined, [invocation.token, JSON.stringify(request.input ?? null), meta, module.handler.derefInto()], {
+          timeout: limits.wallMs,
+          result: { promise: true, copy: true },
+        })) as string | undefined;
+      })();
+      work.catch(() => undefined);
+      const outputText = await Promise.race([work, aborted]);
       if (invocation.failure) throw invocation.failure;
       if (outputText !== undefined && utf8Length(outputText) > this.#options.maxOutputBytes) throw new ScriptLimitError('outputSize', this.#options.maxOutputBytes);
       const output = outputText === undefined ? undefined : parseFromSandbox(outputText);
@@ -261,6 +301,8 @@ export class ScriptSandbox {
       // isolated-vm disposes an isolate that ran out of heap by itself.
       if (!killedFor && isolate?.isDisposed) failure = new ScriptLimitError('memory', limits.memoryMb);
       else if (!killedFor && error instanceof Error && /timed out/i.test(error.message)) failure = new ScriptLimitError('cpuTime', limits.cpuMs);
+      // Typed-array memory is refused by the isolate's allocator at the same limit.
+      else if (!killedFor && error instanceof Error && /Array buffer allocation failed/.test(error.message)) failure = new ScriptLimitError('memory', limits.memoryMb);
       if (failure instanceof ScriptLimitError && isolate && !isolate.isDisposed) isolate.dispose();
       return report({
         ok: false,
@@ -275,7 +317,10 @@ export class ScriptSandbox {
       invocation.ended = true;
       this.#invocations.delete(invocation.token);
       if (invocation.inFlight.size) await Promise.allSettled([...invocation.inFlight]);
-      if (warm) this.#checkIn(warm);
+      if (warm) {
+        warm.onCatastrophe = undefined;
+        this.#checkIn(warm);
+      }
       this.#release(owner);
     }
   }
@@ -392,7 +437,10 @@ export class ScriptSandbox {
       if (list.length === 0) this.#idle.delete(owner);
       return warm!;
     }
-    return new WarmIsolate(owner, memoryMb);
+    return new WarmIsolate(owner, memoryMb, (key, message) => {
+      this.#catastrophes += 1;
+      console.error(`sandbox isolate of ${key}: ${message}`);
+    });
   }
 
   #checkIn(warm: WarmIsolate): void {
