@@ -40,6 +40,9 @@ import { savedViewRoutes } from './views/saved-views.ts';
 import { JobQueue, type JobQueueOptions } from './jobs/index.ts';
 import { workflowRoutes } from './workflows/workflow-routes.ts';
 import { WorkflowService, type WorkflowServiceOptions } from './workflows/workflow-service.ts';
+import { scriptRoutes } from './scripts/script-routes.ts';
+import { ScriptService, type ScriptServiceOptions } from './scripts/script-service.ts';
+import { registerScriptHooks, ScriptJobs } from './scripts/script-triggers.ts';
 import { logicHooks } from './logic/logic-hooks.ts';
 import { tenantZones } from './logic/tenant-zones.ts';
 import { LogicRecompute, logicRecomputeRoutes } from './logic/logic-recompute.ts';
@@ -62,6 +65,8 @@ export interface AppOptions {
   webhooks?: { policy?: OutboundPolicy; timing?: Partial<WebhookTiming>; deliver?: boolean };
   /** Requests per minute per tenant and per API key (429 with Retry-After beyond). */
   rateLimits?: RateLimits;
+  /** The script sandbox and its outbound HTTP (tests pass their own). */
+  scripts?: ScriptServiceOptions;
   /** The workflows' job queue (concurrency, lease) and the engine's outside connections (SMTP, private hosts). */
   jobs?: JobQueueOptions;
   workflows?: Omit<WorkflowServiceOptions, 'db' | 'metadata' | 'data' | 'queue'>;
@@ -78,6 +83,7 @@ export interface App {
   webhooks: WebhookService;
   access: AccessService;
   sharing: SharingRules;
+  scripts: ScriptService;
   jobs: JobQueue;
   workflows: WorkflowService;
 }
@@ -114,6 +120,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   hooks.beforeSave.push(logic.beforeSave);
   hooks.afterWrite.push(logic.afterWrite);
   const data = new DataService(options.db, metadata, hooks, access);
+  const scripts = new ScriptService(options.db, metadata, data, options.scripts);
+  registerScriptHooks(hooks, scripts);
   const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
   await metadata.start();
   await auth.start();
@@ -137,11 +145,18 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const jobs = new JobQueue(options.db, options.jobs);
   const workflows = new WorkflowService({ db: options.db, metadata, data, queue: jobs, ...options.workflows });
   await workflows.start();
+  // Tenant scripts: before-save triggers join the save pipeline; after-save triggers and scheduled scripts run on the same queue.
+  await scripts.start();
+  const scriptJobs = new ScriptJobs(options.db, scripts, metadata, data, jobs);
+  await scriptJobs.start();
+  app.addHook('onClose', () => scriptJobs.stop());
   await jobs.start();
   app.addHook('onClose', async () => {
     await workflows.stop();
     await jobs.stop();
   });
+  // After the queue stopped, no script runs any more: the invocation log is written out.
+  app.addHook('onClose', () => scripts.stop());
 
   app.decorate('access', access);
   registerProblemHandler(app);
@@ -163,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(graphqlRoutes, { metadata, graphql, auth });
       await api.register(webhookRoutes, { db: options.db, metadata, webhooks });
       await api.register(savedViewRoutes, { db: options.db, metadata });
+      await api.register(scriptRoutes, { db: options.db, metadata, data, scripts });
       await api.register(homeRoutes, { db: options.db, metadata, data });
       await api.register(recycleRoutes, { db: options.db, metadata, data });
       await api.register(settingsRoutes, { db: options.db });
@@ -172,5 +188,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing, jobs, workflows };
+  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing, scripts, jobs, workflows };
 }
