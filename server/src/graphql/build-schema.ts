@@ -31,6 +31,10 @@ import type { GraphQLContext } from './graphql-context.ts';
 import type { RelatedPage } from './record-loaders.ts';
 import type { FieldShape, ObjectShape, SchemaDescriptor } from './schema-descriptor.ts';
 import { recordChanges, type RecordChange } from './record-changes.ts';
+import { sharedTypes } from './shared-types.ts';
+
+/** A shared input type's batch operation is shared with it. */
+const batchOperations = new WeakMap<GraphQLInputObjectType, GraphQLInputObjectType>();
 
 export const LIST_LIMIT = { default: 50, max: 200 } as const;
 export const NESTED_LIMIT = { default: 10, max: 100 } as const;
@@ -149,11 +153,14 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
     const key = `${object.typeName}_${field.apiName}`;
     let type = enums.get(key);
     if (!type) {
-      type = new GraphQLEnumType({
-        name: key,
-        description: field.description,
-        values: Object.fromEntries(field.enumValues.map((v) => [v.name, { value: v.name, description: v.description, ...(v.active ? {} : { deprecationReason: 'inactive value' }) }])),
-      });
+      const values = field.enumValues;
+      type = sharedTypes.get({ enum: key, description: field.description, values }, () =>
+        new GraphQLEnumType({
+          name: key,
+          description: field.description,
+          values: Object.fromEntries(values.map((v) => [v.name, { value: v.name, description: v.description, ...(v.active ? {} : { deprecationReason: 'inactive value' }) }])),
+        }),
+      );
       enums.set(key, type);
     }
     return type;
@@ -294,14 +301,13 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
   const inputOf = (object: ObjectShape): GraphQLInputObjectType => {
     let type = inputs.get(object.apiName);
     if (type) return type;
-    type = new GraphQLInputObjectType({
-      name: `${object.typeName}_Input`,
-      description: `Values of ${object.description.split('\n')[0]} to write; validated exactly as the REST API validates them.`,
-      fields: () => {
-        const fields: GraphQLInputFieldConfigMap = {};
-        for (const field of object.fields) if (field.writable) fields[field.apiName] = { type: scalarOf(object, field), description: field.description };
-        return fields;
-      },
+    const writable = object.fields.filter((f) => f.writable);
+    const description = `Values of ${object.description.split('\n')[0]} to write; validated exactly as the REST API validates them.`;
+    // Its fields are scalars and enums only, so equal objects of any tenant share it.
+    type = sharedTypes.get({ input: object.typeName, description, fields: writable.map((f) => [f.apiName, f.type, f.description, f.enumValues ?? null]) }, () => {
+      const fields: GraphQLInputFieldConfigMap = {};
+      for (const field of writable) fields[field.apiName] = { type: scalarOf(object, field), description: field.description };
+      return new GraphQLInputObjectType({ name: `${object.typeName}_Input`, description, fields });
     });
     inputs.set(object.apiName, type);
     return type;
@@ -380,10 +386,14 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
         args: { id: { type: new GraphQLNonNull(GraphQLID) } },
         resolve: (_root, args, context) => context.data.restore(context.ctx, objectOf(context, object.apiName), args['id'] as string),
       };
-      const Operation = new GraphQLInputObjectType({
-        name: `${object.typeName}_BatchOperation`,
-        fields: { op: { type: new GraphQLNonNull(BatchOp) }, id: { type: GraphQLID }, version: { type: GraphQLInt }, matchField: { type: GraphQLString }, data: { type: Input } },
-      });
+      let Operation = batchOperations.get(Input);
+      if (!Operation) {
+        Operation = new GraphQLInputObjectType({
+          name: `${object.typeName}_BatchOperation`,
+          fields: { op: { type: new GraphQLNonNull(BatchOp) }, id: { type: GraphQLID }, version: { type: GraphQLInt }, matchField: { type: GraphQLString }, data: { type: Input } },
+        });
+        batchOperations.set(Input, Operation);
+      }
       const Result = new GraphQLObjectType<{ id: string; version: number; action: string; record?: ApiRecord }>({
         name: `${object.typeName}_BatchResult`,
         fields: { id: { type: new GraphQLNonNull(GraphQLID) }, version: { type: GraphQLInt }, action: { type: new GraphQLNonNull(GraphQLString) }, record: { type } },
