@@ -78,6 +78,11 @@ describe('declarative logic in the save pipeline', () => {
     const id = String(created['id']);
     expect(await expectStatus(await t.api('PATCH', `/records/invoice/${id}`, { amount: 300 }), 200)).toMatchObject({ net: 270 });
     await expectStatus(await t.api('PATCH', `/records/invoice/${id}`, { net: 1 }), 422);
+    // A formula computed on read has no stored value to filter or sort by: the answer says how to get one.
+    const onRead = encodeURIComponent(JSON.stringify({ field: 'overdue', op: 'eq', value: true }));
+    const refused = await t.api('GET', `/records/invoice?filter=${onRead}`);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('store it to filter by it');
   });
 
   it('refuses a batch whose items break rules, pointing at each item, and saves none of it', async () => {

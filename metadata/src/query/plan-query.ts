@@ -112,7 +112,8 @@ class QueryPlanner {
     const { field } = resolved;
     const allowed = field.id === 'id' ? equalityOps : fieldType(field).filterOperators;
     if (!allowed.includes(operator)) {
-      return this.fail('filter', ref, 'operator_not_allowed', `'${operator}' does not apply to ${field.type} field '${ref}' (use ${allowed.join(', ')})`, `${path}/op`);
+      const why = allowed.length ? `use ${allowed.join(', ')}` : field.type === 'formula' ? 'a formula computed on read cannot be filtered; store it to filter by it' : 'it cannot be filtered';
+      return this.fail('filter', ref, 'operator_not_allowed', `'${operator}' does not apply to ${field.type} field '${ref}' (${why})`, `${path}/op`);
     }
     if (!('value' in node)) return this.fail('filter', ref, 'bad_value', `'${operator}' needs a value`, `${path}/value`);
     const value = this.value(field, operator, node.value, ref, `${path}/value`);
@@ -169,7 +170,7 @@ class QueryPlanner {
       if (!resolved) continue;
       const { field } = resolved;
       if (!fieldType(field).sortable) {
-        this.fail('sort', name, 'not_sortable', `${field.type} field '${name}' cannot be sorted`);
+        this.fail('sort', name, 'not_sortable', field.type === 'formula' ? `formula field '${name}' is computed on read and cannot be sorted; store it to sort by it` : `${field.type} field '${name}' cannot be sorted`);
         continue;
       }
       if (seen.has(field.id)) {
