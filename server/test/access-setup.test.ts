@@ -118,6 +118,19 @@ describe('the explainer and the audit trail', () => {
   });
 });
 
+describe('automation principals', () => {
+  it('a workflow made read-only reads through the data service and may not write', async () => {
+    const made = json<{ id: string }>(await a.api('POST', '/access/automations', { kind: 'workflow', name: 'Nightly digest', profile: 'read_only' }));
+    const principal = await h.server.access.automationPrincipal({ id: a.id, slug: a.slug, name: a.slug }, made.id);
+    const model = await h.server.metadata.model(a.id);
+    const ctx = { principal, model };
+    const organization = h.server.data.object(model, 'organization');
+    const listed = await h.server.data.list(ctx, { object: organization, where: undefined, sort: [], expand: [], limit: 5, after: undefined });
+    expect(Array.isArray(listed.data)).toBe(true);
+    await expect(h.server.data.create(ctx, organization, { name: 'By a workflow' })).rejects.toMatchObject({ status: 403 });
+  });
+});
+
 describe('outbox payloads delivered on a user’s behalf', () => {
   it('lose the fields the user cannot read', async () => {
     const set = json<{ id: string }>(await a.api('POST', '/access/permission-sets', { key: 'no_amount', name: 'No amount', grants: { objects: { '*': { read: true, edit: true, create: true } }, fields: { deal: { amount: 'none' } }, setup: {} } }));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { forbidden, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, validationError } from '../errors/problems.ts';
 import { AccessShape, type GrantingSet } from './access-shape.ts';
 import { SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
 
@@ -73,6 +73,16 @@ export class AccessService {
       this.#shapes.set(cacheKey, { shape, at: Date.now() });
     }
     return shape;
+  }
+
+  /**
+   * The principal a script, workflow or plugin acts as (`POST /access/automations` makes one):
+   * its profile and role decide what the data service lets it read and write, as for a user.
+   */
+  async automationPrincipal(tenant: { id: string; slug: string; name: string }, automationId: string, locale = 'en'): Promise<Principal> {
+    const row = (await this.#db.withTenant(tenant.id, (q) => q.query<{ name: string; profile: string }>('select name, profile from acl_automation where tenant_id = $1 and id = $2', [tenant.id, automationId])))[0];
+    if (!row) throw notFound('No such automation principal');
+    return { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: automationId, userName: row.name, role: row.profile, locale, via: 'automation' };
   }
 
   /** Refuses unless the principal holds the Setup right. */
