@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * Types that reference no object type (enums, input types) are the same for every tenant whose
  * definition of them is the same, so schemas share one instance (graphql-js types hold no
@@ -12,7 +10,7 @@ export class SharedTypes {
   });
 
   get<T extends object>(definition: unknown, build: () => T): T {
-    const key = createHash('sha1').update(JSON.stringify(definition)).digest('base64url');
+    const key = JSON.stringify(definition);
     const known = this.#types.get(key)?.deref();
     if (known) return known as T;
     const type = build();
