@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.ts';
 import { redactEventPayload } from '../src/access/record-access.ts';
+import { ensureDemoWorkspace } from '../src/platform/demo-workspace.ts';
 import { migrate } from '../src/db/migrations.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { createTenant } from '../src/tenancy/tenant-service.ts';
@@ -115,6 +116,16 @@ describe('the explainer and the audit trail', () => {
     expect(audit[0]!.detail.after.profile).toBe('read_only');
     const holders = json<{ id: string; profile: string; roleId: string | null }[]>(await a.api('GET', '/access/users'));
     expect(holders.find((u) => u.id === target.id)).toMatchObject({ profile: 'read_only', roleId: null });
+  });
+});
+
+describe('the demo workspace', () => {
+  it('starts with a sales hierarchy and a group, its admin at the top, and every object still public', async () => {
+    await ensureDemoWorkspace(h.db, h.server);
+    const roles = await h.db.system((q) => q.query<{ name: string; depth: number }>(`select r.name, array_length(r.path, 1) as depth from acl_role r join tenant t on t.id = r.tenant_id where t.slug = 'demo' order by 2`));
+    expect(roles.map((r) => r.name)).toEqual(['Sales director', 'Sales manager', 'Sales rep']);
+    const narrowed = await h.db.system((q) => q.query(`select 1 from acl_object_access a join tenant t on t.id = a.tenant_id where t.slug = 'demo' and a.default_access <> 'edit'`));
+    expect(narrowed).toEqual([]);
   });
 });
 

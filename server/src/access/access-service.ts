@@ -218,3 +218,26 @@ export async function reach(q: Queryable, tenantId: string, userId: string, role
 }
 
 export type { Grants };
+
+/**
+ * A starting point for a demo workspace's Setup › Access: a sales hierarchy and a group, so the
+ * screens show what roles and groups are for; nothing is narrowed (every object stays public
+ * read/write) until someone chooses to.
+ */
+export async function seedDemoAccess(access: AccessService, tenantId: string, actor: Actor): Promise<void> {
+  await access.change(tenantId, async (q) => {
+    const director = randomUUID();
+    const manager = randomUUID();
+    const rep = randomUUID();
+    for (const [id, name, path] of [
+      [director, 'Sales director', [director]],
+      [manager, 'Sales manager', [director, manager]],
+      [rep, 'Sales rep', [director, manager, rep]],
+    ] as const) {
+      await q.query('insert into acl_role (tenant_id, id, name, parent_id, path) values ($1, $2, $3, $4, $5)', [tenantId, id, name, path.length > 1 ? path[path.length - 2] : null, path]);
+    }
+    await q.query('insert into acl_group (tenant_id, id, name) values ($1, $2, $3)', [tenantId, randomUUID(), 'Deal desk']);
+    await q.query('update app_user set access_role_id = $2 where tenant_id = $1 and id = $3', [tenantId, director, actor.id]);
+    await AccessService.audit(q, tenantId, actor, 'demo.seed', 'roles and groups', { roles: ['Sales director', 'Sales manager', 'Sales rep'], groups: ['Deal desk'] });
+  });
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
+import { actorOf, seedDemoAccess } from '../access/access-service.ts';
 import type { App } from '../app.ts';
 import { queryOne, type Database } from '../db/database.ts';
 import { createTenant, findTenant } from '../tenancy/tenant-service.ts';
@@ -22,6 +23,8 @@ export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoW
   const tenant = await createTenant(db, { slug: DEMO_SLUG, name: 'Demo workspace', admin: { email, name: 'Demo Admin', password } }, app.auth.passwords);
   const key = await app.auth.createApiKey(tenant.id, tenant.adminId, 'Demo key');
   const principal: Principal = { tenantId: tenant.id, tenantSlug: DEMO_SLUG, tenantName: 'Demo workspace', userId: tenant.adminId, userName: 'Demo Admin', role: 'admin', locale: 'en', via: 'session' };
+  await seedDemoAccess(app.access, tenant.id, actorOf(principal));
+  await app.workflows.installStarter(tenant.id, tenant.adminId);
   await seedSampleRecords(app, principal);
   return { tenant: DEMO_SLUG, email, created: { password, apiKey: key.key } };
 }
