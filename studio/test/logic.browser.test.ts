@@ -102,4 +102,20 @@ describe('declarative logic in the studio', () => {
     expect(saved.layouts.find((l) => l.id === layout.id)!.rules).toEqual([expect.objectContaining({ when: 'employees > 100', action: 'show' })]);
     expect(pageErrors).toEqual([]);
   });
+
+  it('gives a field a default expression on its Setup page, and a create without the value gets it', async () => {
+    await page.goto(`${ws.baseUrl}/setup/objects/task/fields/due_date`);
+    const source = page.locator('#default-expression');
+    await source.fill('addDays(today(), "x")');
+    await page.getByText(/Line 1, column 1: addDays\(\) does not take/).waitFor();
+    await source.fill('addDays(today(), 30)');
+    await page.getByText('Valid: gives date').waitFor();
+    await shot(page, '93-default-expression');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/tab=fields/);
+    const task = await api<{ due_date: string }>(page, 'POST', '/records/task', { subject: 'Follow up' });
+    const now = new Date();
+    expect(task.due_date).toBe(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 30)).toISOString().slice(0, 10));
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -255,7 +255,7 @@ export const en = {
   'keys.revokedBadge': 'Revoked',
   'keys.shownOnce': 'Copy it now: it is shown only once.',
 
-  'label.fromTerms': 'Words from terms: {tokens}',
+  'label.fromTerms': 'Words from the glossary: {tokens}',
   'label.hideTokens': 'Show words',
   'label.showTokens': 'Show term tokens',
   'label.tokensShown': 'Shown as',
@@ -387,6 +387,8 @@ export const en = {
   'layoutRules.action.readOnly': 'make read-only',
   'layoutRules.fields': 'Fields and sections',
   'layoutRules.section': 'Section {name}',
+  'field.defaultExpression': 'Default value as an expression',
+  'field.defaultExpressionHint': 'Computed when a record is created without a value, e.g. addDays(today(), 30) or user.name.',
   'picklist.title': 'Picklist values',
 
   'prop.active': 'Active',

@@ -255,7 +255,7 @@ export const zhCN: Record<MessageKey, string> = {
   'keys.revokedBadge': '已吊销',
   'keys.shownOnce': '请立即复制：密钥只显示这一次。',
 
-  'label.fromTerms': '来自术语：{tokens}',
+  'label.fromTerms': '来自术语表：{tokens}',
   'label.hideTokens': '显示文字',
   'label.showTokens': '显示术语占位符',
   'label.tokensShown': '显示为',
@@ -387,6 +387,8 @@ export const zhCN: Record<MessageKey, string> = {
   'layoutRules.action.readOnly': '设为只读',
   'layoutRules.fields': '字段和分区',
   'layoutRules.section': '分区 {name}',
+  'field.defaultExpression': '表达式默认值',
+  'field.defaultExpressionHint': '创建记录而未填写此字段时计算，例如三十天后的日期或当前用户的姓名。',
   'picklist.title': '选项值',
 
   'prop.active': '启用',

@@ -6,6 +6,7 @@ import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
 import { findField, findObject, layoutsFor } from '../lib/model.ts';
 import { fieldType, fieldTypes } from '@protean/metadata/field-types';
+import { defaultResultType } from '@protean/metadata/expressions';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { SchemaForm } from '../forms/schema-form.tsx';
 import { compact } from '../forms/kind-schema.ts';
@@ -46,6 +47,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
   const [values, setValues] = useState<PicklistValue[]>(() => field?.values ?? []);
   // A formula's expression is edited beside the form, with completions and the checker's errors as it is typed.
   const [expression, setExpression] = useState(() => field?.formula?.expression ?? '');
+  const [defaultExpression, setDefaultExpression] = useState(() => field?.defaultExpression ?? '');
   const layouts = layoutsFor(snapshot, object);
   const [addToLayouts, setAddToLayouts] = useState(true);
   const [outsideErrors, setOutsideErrors] = useState<Record<string, string[]>>({});
@@ -63,6 +65,9 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
     const body: Record<string, unknown> = compact(formData);
     if (hasValues) body['values'] = stripDraftIds(values);
     if (isFormula) body['formula'] = { ...((body['formula'] as Record<string, unknown> | undefined) ?? {}), expression };
+    // Options edited beside the form (or kept as they are: a picklist's dependency) go with the patch.
+    if (defaultResultType({ ...field, type } as FieldDef) && defaultExpression.trim()) body['defaultExpression'] = defaultExpression;
+    if (field?.dependsOn && hasValues) body['dependsOn'] = field.dependsOn;
     if (field) {
       const patch = fieldPatch(field, body);
       if (hasValues && JSON.stringify(values) === JSON.stringify(field.values ?? [])) delete patch['values'];
@@ -122,6 +127,18 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
           />
         </div>
         {hasValues ? <PicklistEditor values={values} onChange={setValues} errors={outsideErrors['values']} /> : null}
+        {!isFormula && defaultResultType({ ...field, type } as FieldDef) ? (
+          <section className="panel" aria-label={t('field.defaultExpression')}>
+            <h2 className="section-title">{t('field.defaultExpression')}</h2>
+            <p className="muted">{t('field.defaultExpressionHint')}</p>
+            <ExpressionEditor snapshot={snapshot} object={object.id} context="default" expect={defaultResultType({ ...field, type } as FieldDef)!} value={defaultExpression} onChange={setDefaultExpression} id="default-expression" />
+            {outsideErrors['defaultExpression']?.length ? (
+              <p className="field-error" role="alert">
+                {outsideErrors['defaultExpression'].join(' ')}
+              </p>
+            ) : null}
+          </section>
+        ) : null}
         {isFormula ? (
           <section className="panel" aria-label={t('fieldType.formula')}>
             <ExpressionEditor snapshot={snapshot} object={object.id} context="formula" expect={formula.resultType ?? 'number'} value={expression} onChange={setExpression} id="formula-expression" />
