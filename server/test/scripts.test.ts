@@ -148,6 +148,66 @@ describe('before-save triggers', () => {
   });
 });
 
+describe('before-save triggers reading records', () => {
+  it('read through the save’s own transaction (on PGlite, the only connection) and see what it wrote', async () => {
+    const org = json(await create(t, 'organization', { name: 'Parent Org', industry: 'healthcare' }));
+    await saveScript(t, {
+      apiName: 'customer_from_org',
+      label: 'Customer from organization',
+      kind: 'beforeSave',
+      object: 'customer',
+      events: ['create'],
+      source: `export default async function (ctx: ScriptContext, input: BeforeSaveInput): Promise<BeforeSaveResult> {
+  if (!input.record.organization) return {};
+  const org = await ctx.records.get('organization', String(input.record.organization));
+  const siblings = await ctx.records.query('customer', { filter: { field: 'organization', op: 'eq', value: String(org.id) } });
+  return { set: { notes: 'of ' + String(org.name) + ' (' + String(org.industry) + '), customer #' + (siblings.length + 1) } };
+}`,
+    });
+    try {
+      const first = await create(t, 'customer', { last_name: 'One', organization: org['id'] });
+      expect(first.statusCode, first.body).toBe(201);
+      expect(json(first)['notes']).toBe('of Parent Org (healthcare), customer #1');
+      const batch = await t.api('POST', '/records/customer/batch?return=representation', { operations: [{ op: 'create', data: { last_name: 'Two', organization: org['id'] } }] });
+      expect(batch.statusCode, batch.body).toBe(200);
+      expect(json<{ data: { notes: string }[] }>(batch).data[0]!.notes).toBe('of Parent Org (healthcare), customer #2');
+    } finally {
+      await t.api('DELETE', '/scripts/customer_from_org');
+    }
+  });
+});
+
+describe('scheduled scripts', () => {
+  it('run on the shared job queue in the tenant’s time zone, as their author', async () => {
+    const saved = await saveScript(t, {
+      apiName: 'nightly',
+      label: 'Nightly count',
+      kind: 'scheduled',
+      cron: '0 2 * * *',
+      timeZone: 'Asia/Shanghai',
+      source: `export default async function (ctx: ScriptContext, input: ScheduledInput) {
+  const open = await ctx.records.query('organization', { limit: 5 });
+  return { at: input.scheduledAt, seen: open.length, zone: ctx.timeZone, as: ctx.user.id };
+}`,
+    });
+    const [schedule] = await h.db.system((q) => q.query<{ next_run_at: string; time_zone: string; queue: string }>('select next_run_at, time_zone, queue from job_schedule where tenant_id = $1 and name = $2', [t.id, `script:${String(saved['id'])}`]));
+    expect(schedule).toMatchObject({ time_zone: 'Asia/Shanghai', queue: 'script.scheduled' });
+    // 02:00 in Shanghai is 18:00 UTC.
+    expect(new Date(schedule!.next_run_at).getUTCHours()).toBe(18);
+    // Bring the occurrence forward instead of waiting for the night.
+    await h.db.system((q) => q.query("update job_schedule set next_run_at = now() - interval '1 second' where tenant_id = $1 and name = $2", [t.id, `script:${String(saved['id'])}`]));
+    h.server.jobs.wake();
+    const rows = await invocationsOf(t, 'nightly', (r) => r.length > 0);
+    expect(rows[0]).toMatchObject({ cause: 'scheduled', outcome: 'ok', output: { zone: 'Asia/Shanghai', as: t.adminId } });
+    const bad = await t.api('POST', '/scripts', { apiName: 'badcron', label: 'B', kind: 'scheduled', cron: 'every day', language: 'javascript', source: 'export default () => 1' });
+    expect(bad.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('cron');
+    await t.api('DELETE', '/scripts/nightly');
+    const gone = await h.db.system((q) => q.query('select 1 from job_schedule where tenant_id = $1 and name = $2', [t.id, `script:${String(saved['id'])}`]));
+    expect(gone).toHaveLength(0);
+  });
+});
+
 describe('record actions', () => {
   it('run as the user with parameters checked against the input schema, through the data service', async () => {
     await saveScript(t, {

@@ -1,5 +1,5 @@
 import { fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
@@ -42,9 +42,12 @@ export class ReadPath {
     if (expand.length) refuseHiddenFields(shape, object, { expand });
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
     const tenantId = ctx.principal.tenantId;
-    // One round trip: the function sets the tenant for its own statement (migration 17).
-    const [row] = await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
-    if (!row || !(await this.#reaches(shape, object, row))) throw noRecord(ctx, object, id);
+    // One round trip: the function sets the tenant for its own statement (migration 17). Inside a
+    // save (a trigger reading), the caller's transaction is the way in: on PGlite the only one.
+    const [row] = ctx.scope
+      ? await ctx.scope.tx.query<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id])
+      : await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
+    if (!row || !(await this.#reaches(shape, object, row, ctx.scope?.tx))) throw noRecord(ctx, object, id);
     const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
     if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
     return record;
@@ -56,14 +59,14 @@ export class ReadPath {
    * share looked up by (tenant, record) only for others' records, so a get of one's own or one's
    * team's record costs what an admin's does.
    */
-  async #reaches(shape: AccessShape, object: ObjectDef, row: RecordRow): Promise<boolean> {
+  async #reaches(shape: AccessShape, object: ObjectDef, row: RecordRow, tx?: Queryable): Promise<boolean> {
     const scope = shape.recordScope(object.id);
     if (scope.all) return true;
     const owner = ownerOf(row);
     if (owner && shape.ownerSet.has(owner)) return true;
-    const shares = await this.#db.withTenant(shape.tenantId, (q) =>
-      q.query('select 1 from record_share where tenant_id = $1 and record_id = any(array[$2::uuid]) and (grantee = any($3::uuid[])) is true limit 1', [shape.tenantId, row.id, scope.grantees]),
-    );
+    const sql = 'select 1 from record_share where tenant_id = $1 and record_id = any(array[$2::uuid]) and (grantee = any($3::uuid[])) is true limit 1';
+    const params = [shape.tenantId, row.id, scope.grantees];
+    const shares = tx ? await tx.query(sql, params) : await this.#db.withTenant(shape.tenantId, (q) => q.query(sql, params));
     return shares.length > 0;
   }
 
@@ -77,7 +80,9 @@ export class ReadPath {
     // A compiled list carries the principal's access in its SQL and parameters: keyed by it, it never serves another.
     const sql = after === undefined && query.shape !== undefined ? model.compiledLists.getOrCreate(`${shape.listKey(query.object.id)}\n${query.shape}\n${query.limit}`, compile) : compile();
     // A page without its total is one statement, read in one round trip.
-    const { rows, total } = query.withTotal
+    const { rows, total } = ctx.scope
+      ? { rows: await ctx.scope.tx.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params), total: query.withTotal ? ((await ctx.scope.tx.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined }
+      : query.withTotal
       ? await this.#db.withTenant(ctx.principal.tenantId, async (q) => ({
           rows: await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params),
           total: (await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0,
