@@ -156,6 +156,22 @@ describe('outbox payloads delivered on a user’s behalf', () => {
   });
 });
 
+describe('saved views shown to a reader who cannot read a field', () => {
+  it('lose that column, and a view filtering or sorting by it is not shown', async () => {
+    const set = json<{ id: string }>(await a.api('POST', '/access/permission-sets', { key: 'no_amount_views', name: 'No amount (views)', grants: { objects: { '*': { read: true, edit: true, create: true } }, fields: { deal: { amount: 'none' } }, setup: {} } }));
+    await a.api('POST', '/access/profiles', { key: 'no_amount_views', name: 'No amount (views)', permissionSetIds: [set.id] });
+    const reader = await newUser(a, 'Viewer', 'no_amount_views');
+    const columns = json<{ id: string }>(await a.api('POST', '/views', { object: 'deal', name: 'Pipeline', shared: true, definition: { kind: 'list', columns: ['name', 'amount'] } }));
+    const filtered = json<{ id: string }>(await a.api('POST', '/views', { object: 'deal', name: 'Big deals', shared: true, definition: { kind: 'list', columns: ['name'], filter: { field: 'amount', op: 'gt', value: 1000 } } }));
+    const sorted = json<{ id: string }>(await a.api('POST', '/views', { object: 'deal', name: 'By amount', shared: true, definition: { kind: 'list', columns: ['name'], sort: '-amount' } }));
+    const seen = json<{ id: string; definition: { columns: string[] } }[]>(await call(h, reader.key, 'GET', '/views?object=deal'));
+    expect(seen.find((v) => v.id === columns.id)?.definition.columns).toEqual(['name']);
+    expect(seen.some((v) => v.id === filtered.id || v.id === sorted.id)).toBe(false);
+    const all = json<{ id: string }[]>(await a.api('GET', '/views?object=deal'));
+    expect(all.map((v) => v.id)).toEqual(expect.arrayContaining([columns.id, filtered.id, sorted.id]));
+  });
+});
+
 describe('request-rate limits', () => {
   let app: App;
   let close: () => Promise<void>;

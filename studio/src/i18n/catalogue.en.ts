@@ -389,6 +389,11 @@ export const en = {
   'layoutRules.section': 'Section {name}',
   'field.defaultExpression': 'Default value as an expression',
   'field.defaultExpressionHint': 'Computed when a record is created without a value, e.g. addDays(today(), 30) or user.name.',
+  'dependency.title': 'Values by controlling field',
+  'dependency.controlling': 'Depends on',
+  'dependency.none': '(no controlling field)',
+  'dependency.checked': 'Checked',
+  'dependency.unchecked': 'Not checked',
   'picklist.title': 'Picklist values',
 
   'prop.active': 'Active',

@@ -389,6 +389,11 @@ export const zhCN: Record<MessageKey, string> = {
   'layoutRules.section': '分区 {name}',
   'field.defaultExpression': '表达式默认值',
   'field.defaultExpressionHint': '创建记录而未填写此字段时计算，例如三十天后的日期或当前用户的姓名。',
+  'dependency.title': '按控制字段的取值',
+  'dependency.controlling': '依赖于',
+  'dependency.none': '（无控制字段）',
+  'dependency.checked': '已勾选',
+  'dependency.unchecked': '未勾选',
   'picklist.title': '选项值',
 
   'prop.active': '启用',
