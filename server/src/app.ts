@@ -39,6 +39,9 @@ import { tenantRoutes } from './tenancy/tenant-routes.ts';
 import { savedViewRoutes } from './views/saved-views.ts';
 import { JobQueue, type JobQueueOptions } from './jobs/index.ts';
 import { workflowRoutes } from './workflows/workflow-routes.ts';
+import { captureRoutes } from './capture/capture-routes.ts';
+import { CaptureService } from './capture/capture-service.ts';
+import { InboundMail, type InboundMailOptions } from './capture/inbound-mail.ts';
 import { WorkflowService, type WorkflowServiceOptions } from './workflows/workflow-service.ts';
 import { scriptRoutes } from './scripts/script-routes.ts';
 import { ScriptService, type ScriptServiceOptions } from './scripts/script-service.ts';
@@ -70,6 +73,10 @@ export interface AppOptions {
   /** The workflows' job queue (concurrency, lease) and the engine's outside connections (SMTP, private hosts). */
   jobs?: JobQueueOptions;
   workflows?: Omit<WorkflowServiceOptions, 'db' | 'metadata' | 'data' | 'queue'>;
+  /** New workspaces start with the relationship-sales automations (production: on; tests ask for them). */
+  starterAutomations?: boolean;
+  /** The inbound email channel: an SMTP listener that logs mail to the matching customer. */
+  inboundSmtp?: InboundMailOptions;
 }
 
 export interface App {
@@ -86,6 +93,9 @@ export interface App {
   scripts: ScriptService;
   jobs: JobQueue;
   workflows: WorkflowService;
+  capture: CaptureService;
+  /** The inbound SMTP listener's port, when one was asked for. */
+  inboundSmtpPort: number | undefined;
 }
 
 declare module 'fastify' {
@@ -155,6 +165,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await workflows.stop();
     await jobs.stop();
   });
+  const capture = new CaptureService(metadata, data);
+  const inbound = options.inboundSmtp ? new InboundMail(options.db, capture, options.inboundSmtp) : undefined;
+  const inboundSmtpPort = await inbound?.listen();
+  if (inbound) app.addHook('onClose', () => inbound.close());
   // After the queue stopped, no script runs any more: the invocation log is written out.
   app.addHook('onClose', () => scripts.stop());
 
@@ -170,7 +184,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       limitRequestRates(api, new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS), access);
       await api.register(accessRoutes, { access, sharing, metadata });
       await api.register(authRoutes, { auth, secureCookies: options.secureCookies ?? false });
-      await api.register(tenantRoutes, { db: options.db, operatorToken: options.operatorToken, passwords: auth.passwords });
+      await api.register(tenantRoutes, {
+        db: options.db,
+        operatorToken: options.operatorToken,
+        passwords: auth.passwords,
+        ...(options.starterAutomations ? { onCreated: (tenant: { id: string; adminId: string }) => workflows.installStarter(tenant.id, tenant.adminId) } : {}),
+      });
       await api.register(metadataRoutes, { metadata });
       await api.register(backfillRoutes, { db: options.db, metadata });
       await api.register(logicRecomputeRoutes, { db: options.db, metadata });
@@ -184,9 +203,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(settingsRoutes, { db: options.db });
       await api.register(inviteRoutes, { db: options.db, auth });
       await api.register(workflowRoutes, { workflows });
+      await api.register(captureRoutes, { capture });
     },
     { prefix: '/api/v1' },
   );
   if (options.studioDir) await app.register(studioStatic, { distDir: options.studioDir });
-  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing, scripts, jobs, workflows };
+  return { app, metadata, data, auth, backfills, recomputes, graphql, webhooks, access, sharing, scripts, jobs, workflows, capture, inboundSmtpPort };
 }

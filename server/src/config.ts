@@ -17,6 +17,10 @@ export interface Config {
   rateLimits: { perTenant: number; perApiKey: number };
   /** Workflows: outgoing mail, where links in mail point, whether HTTP steps may call private addresses, and how long a job is held. */
   workflows: { smtpUrl: string | undefined; mailFrom: string | undefined; publicUrl: string | undefined; allowPrivateHosts: boolean; jobLeaseMs: number | undefined };
+  /** New workspaces start with the relationship-sales automations unless PROTEAN_STARTER_AUTOMATIONS=0. */
+  starterAutomations: boolean;
+  /** The inbound email channel's SMTP port (unset: no listener) and address. */
+  inboundSmtp: { port: number; host: string } | undefined;
 }
 
 function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -31,6 +35,13 @@ function leaseMs(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1_000) throw new Error(`PROTEAN_JOB_LEASE_MS must be a whole number of milliseconds, at least 1000, not ${raw}`);
+  return value;
+}
+
+function inboundPort(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`PROTEAN_INBOUND_SMTP_PORT must be a port number, not ${raw}`);
   return value;
 }
 
@@ -59,5 +70,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivateHosts: env['PROTEAN_WORKFLOW_PRIVATE_HOSTS'] === '1',
       jobLeaseMs: leaseMs(env['PROTEAN_JOB_LEASE_MS']),
     },
+    starterAutomations: env['PROTEAN_STARTER_AUTOMATIONS'] !== '0',
+    inboundSmtp: inboundPort(env['PROTEAN_INBOUND_SMTP_PORT']) === undefined ? undefined : { port: inboundPort(env['PROTEAN_INBOUND_SMTP_PORT'])!, host: env['PROTEAN_INBOUND_SMTP_HOST'] ?? env['HOST'] ?? '127.0.0.1' },
   };
 }

@@ -21,6 +21,8 @@ const server = await buildApp({
   rateLimits: config.rateLimits,
   workflows: { smtpUrl: config.workflows.smtpUrl, mailFrom: config.workflows.mailFrom, publicUrl: config.workflows.publicUrl, allowPrivateHosts: config.workflows.allowPrivateHosts },
   ...(config.workflows.jobLeaseMs ? { jobs: { leaseMs: config.workflows.jobLeaseMs } } : {}),
+  starterAutomations: config.starterAutomations,
+  ...(config.inboundSmtp ? { inboundSmtp: config.inboundSmtp } : {}),
   logger: process.env['PROTEAN_LOG'] === '1',
 });
 const demo = config.demo ? await ensureDemoWorkspace(db, server) : undefined;

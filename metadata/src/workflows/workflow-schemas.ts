@@ -145,6 +145,7 @@ export const stepCatalog = {
       additionalProperties: false,
       properties: {
         object: { type: 'string', title: 'Object' },
+        id: { ...template, title: 'Record id', description: 'Only the record with this id (templates allowed)' },
         where: { type: 'object', title: 'Field equals', maxProperties: 20, additionalProperties: true },
         limit: { type: 'integer', minimum: 1, maximum: 200, default: 20, title: 'At most' },
       },

@@ -846,6 +846,23 @@ create table workflow_settings (
 ${['workflow', 'workflow_version', 'workflow_run', 'workflow_step', 'workflow_approval', 'user_notification', 'workflow_settings'].map((t) => tenantIsolation(t)).join('\n')}
 grant select, insert, update, delete on workflow, workflow_version, workflow_run, workflow_step, workflow_approval, user_notification, workflow_settings to protean_app;`,
   },
+  {
+    id: 47,
+    name: 'communication capture receipts',
+    // A communication captured twice (a sender's retry, a mail server's redelivery) is logged once:
+    // its external id is kept with the activity it became.
+    sql: `
+create table capture_receipt (
+  tenant_id uuid not null references tenant (id),
+  external_id text not null,
+  activity_id uuid not null,
+  customer_id uuid not null,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, external_id)
+);
+${tenantIsolation('capture_receipt')}
+grant select, insert, update, delete on capture_receipt to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

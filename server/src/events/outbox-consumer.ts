@@ -24,6 +24,8 @@ export interface OutboxConsumerOptions {
   retryMaxMs?: number;
   /** A failed batch (handler or database); it will be retried. */
   onError?: (error: unknown, attempt: number) => void;
+  /** After a batch's transaction committed (to wake whoever waits for what the handler wrote). */
+  afterCommit?: (delivered: number) => void;
 }
 
 const DEFAULTS = { batchSize: 100, pollMs: 1_000, retryMinMs: 100, retryMaxMs: 30_000 };
@@ -47,6 +49,7 @@ export class OutboxConsumer {
   readonly #handle: OutboxHandler;
   readonly #options: typeof DEFAULTS;
   readonly #onError: (error: unknown, attempt: number) => void;
+  readonly #afterCommit: ((delivered: number) => void) | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
   #woken = false;
@@ -64,6 +67,7 @@ export class OutboxConsumer {
       retryMinMs: options.retryMinMs ?? DEFAULTS.retryMinMs,
       retryMaxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
     };
+    this.#afterCommit = options.afterCommit;
     this.#onError = options.onError ?? ((error, attempt) => console.error(`outbox consumer ${this.#name}: batch failed (attempt ${attempt})`, error));
   }
 
@@ -127,8 +131,8 @@ export class OutboxConsumer {
     });
   }
 
-  #batch(): Promise<BatchResult> {
-    return this.#db.system(async (tx) => {
+  async #batch(): Promise<BatchResult> {
+    const result = await this.#db.system(async (tx): Promise<BatchResult> => {
       const at = await claimCheckpoint(tx, this.#name);
       // Another process of this consumer holds the checkpoint and is delivering.
       if (!at) return { delivered: 0, heldBack: false };
@@ -139,5 +143,7 @@ export class OutboxConsumer {
       await advanceCheckpoint(tx, this.#name, last.position);
       return { delivered: events.length, heldBack: false };
     });
+    if (result.delivered) this.#afterCommit?.(result.delivered);
+    return result;
   }
 }

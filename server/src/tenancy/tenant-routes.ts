@@ -20,13 +20,18 @@ const NewTenant = Type.Object(
  * token is the configured one when given, else the stored hash, read per call so a token
  * rotated from the command line works at once.
  */
-export async function tenantRoutes(app: FastifyInstance, options: { db: Database; operatorToken: string | undefined; passwords: PasswordHasher }): Promise<void> {
+export async function tenantRoutes(
+  app: FastifyInstance,
+  options: { db: Database; operatorToken: string | undefined; passwords: PasswordHasher; onCreated?: (tenant: { id: string; adminId: string }) => Promise<unknown> },
+): Promise<void> {
   const configured = options.operatorToken ? hashOperatorToken(options.operatorToken) : undefined;
   app.post('/tenants', { schema: { body: NewTenant } }, async (request, reply) => {
     const given = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
     const expected = configured ?? (await storedOperatorTokenHash(options.db));
     if (!operatorTokenMatches(given, expected)) throw forbidden('Creating a workspace needs the operator token');
     const tenant = await createTenant(options.db, request.body as Static<typeof NewTenant>, options.passwords);
+    // What every new workspace starts with (its starter automations); the workspace exists either way.
+    await options.onCreated?.(tenant);
     return reply.status(201).send({ id: tenant.id, slug: tenant.slug });
   });
 }

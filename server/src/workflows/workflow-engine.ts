@@ -283,10 +283,15 @@ export class WorkflowEngine {
           if (!field) throw new ProblemError('validation', 422, `'${object.apiName}' has no field '${name}'`);
           stored[field.id] = value;
         }
-        const rows = await tx.query<RecordRow>(
-          'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and deleted_at is null and data @> $3 order by created_at, id limit $4',
-          [tenantId, object.id, JSON.stringify(stored), Number(input['limit'] ?? 20)],
-        );
+        const id = typeof input['id'] === 'string' && input['id'] ? input['id'] : undefined;
+        const rows =
+          id !== undefined && !/^[0-9a-f-]{36}$/i.test(id)
+            ? []
+            : await tx.query<RecordRow>(
+                `select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record
+                  where tenant_id = $1 and object_id = $2 and deleted_at is null and data @> $3 and ($5::uuid is null or id = $5::uuid) order by created_at, id limit $4`,
+                [tenantId, object.id, JSON.stringify(stored), Number(input['limit'] ?? 20), id ?? null],
+              );
         const records = rows.map((r) => toApiRecord(model, object, r));
         return { output: { count: records.length, records, ids: records.map((r) => r['id']) }, next: step.next };
       }

@@ -160,6 +160,10 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     return { read: true };
   });
 
+  app.post<{ Params: { name: string } }>('/workflow-templates/:name/install', { schema: { params: Type.Object({ name: Type.String({ maxLength: 50 }) }) } }, async (request, reply) => {
+    return reply.code(201).send({ installed: await w.installTemplate(adminOf(request), request.params.name) });
+  });
+
   app.get('/workflow-settings', async (request) => w.settings(adminOf(request).tenantId));
   app.patch<{ Body: Static<typeof Settings> }>('/workflow-settings', { schema: { body: Settings } }, async (request) => w.saveSettings(adminOf(request).tenantId, request.body));
 

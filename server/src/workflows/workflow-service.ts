@@ -10,6 +10,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import { enqueueJob } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { Mailer } from './mailer.ts';
+import { CONTACTED_STATUS, educationFields, educationJourney, relationshipSales, type StarterWorkflow } from './starter-automations.ts';
 import { WorkflowEngine, type ScriptRunner, type Wake } from './workflow-engine.ts';
 import { createRun, RUN_COLUMNS, RUN_JOB_RETRY, RUN_QUEUE, STEP_COLUMNS, type RunRow, type StepRow } from './workflow-runs.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
@@ -336,6 +337,59 @@ export class WorkflowService {
       tx.query('update user_notification set read_at = coalesce(read_at, now()) where tenant_id = $1 and user_id = $2 and id = $3 returning id', [principal.tenantId, principal.userId, id]),
     );
     if (!rows.length) throw notFound('No such notification');
+  }
+
+  /**
+   * The relationship-sales automations of a new workspace: the Contacted customer status and
+   * three active workflows (first activity, 7 quiet days, task due). Skips what already exists.
+   */
+  async installStarter(tenantId: string, adminId: string): Promise<string[]> {
+    const principal = await this.#adminPrincipal(tenantId, adminId);
+    const model = await this.#metadata.model(tenantId);
+    const customer = model.object('customer');
+    const status = customer ? model.field(customer, 'status') : undefined;
+    if (customer && status?.values && !status.values.some((v) => v.apiName === CONTACTED_STATUS.apiName)) {
+      const values = status.values.map((v) => ({ id: v.id, apiName: v.apiName, labels: v.labels, active: v.active, ...(v.color ? { color: v.color } : {}) }));
+      // After "lead", before the rest: the order people move through.
+      values.splice(Math.max(1, values.findIndex((v) => v.apiName === 'lead') + 1), 0, { ...CONTACTED_STATUS, active: true } as (typeof values)[number]);
+      await this.#metadata.apply(principal, { message: 'Relationship-sales automations: the Contacted status', operations: [{ op: 'updateField', object: 'customer', field: 'status', patch: { values } }] } as never);
+    }
+    return this.#installAll(principal, relationshipSales);
+  }
+
+  /** Installs a shipped example (today: `education`, the student journey) with the fields it needs, active. */
+  async installTemplate(principal: Principal, name: string): Promise<string[]> {
+    if (name !== 'education') throw notFound(`No workflow template '${name}'`);
+    const model = await this.#metadata.model(principal.tenantId);
+    const customer = model.object('customer');
+    const missing = educationFields.filter((f) => customer && !model.field(customer, f.apiName));
+    if (missing.length) {
+      await this.#metadata.apply(principal, { message: 'Education journey: stage and course dates', operations: missing.map((field) => ({ op: 'createField', object: 'customer', field })) } as never);
+    }
+    return this.#installAll(principal, educationJourney);
+  }
+
+  async #installAll(principal: Principal, workflows: StarterWorkflow[]): Promise<string[]> {
+    const existing = new Set((await this.list(principal.tenantId)).map((w) => w.apiName));
+    const installed: string[] = [];
+    for (const wf of workflows) {
+      if (existing.has(wf.apiName)) continue;
+      await this.create(principal, { apiName: wf.apiName, label: wf.label, description: wf.description, definition: wf.definition, message: 'Installed' });
+      await this.setActive(principal, wf.apiName, true);
+      installed.push(wf.apiName);
+    }
+    return installed;
+  }
+
+  async #adminPrincipal(tenantId: string, userId: string): Promise<Principal> {
+    const [row] = await this.#db.system((q) =>
+      q.query<{ name: string; role: string; locale: string; slug: string; tenantName: string }>(
+        'select u.name, u.role, u.locale, t.slug, t.name as "tenantName" from app_user u join tenant t on t.id = u.tenant_id where u.tenant_id = $1 and u.id = $2',
+        [tenantId, userId],
+      ),
+    );
+    if (!row) throw notFound('No such user');
+    return { tenantId, tenantSlug: row.slug, tenantName: row.tenantName, userId, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
   }
 
   settings(tenantId: string): Promise<WorkflowSettings> {

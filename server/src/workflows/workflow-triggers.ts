@@ -48,9 +48,10 @@ export class WorkflowTriggers {
       batchSize: 500,
       pollMs: options.pollMs ?? 1_000,
       handle: async (events, tx) => {
-        const started = await this.handle(events, tx);
-        if (started) queueMicrotask(() => this.#queue.notify());
+        await this.handle(events, tx);
       },
+      // The runs and timers are visible once the batch committed: wake the workers then, not before.
+      afterCommit: () => this.#queue.notify(),
     });
   }
 
