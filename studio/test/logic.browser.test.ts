@@ -118,4 +118,21 @@ describe('declarative logic in the studio', () => {
     expect(task.due_date).toBe(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 30)).toISOString().slice(0, 10));
     expect(pageErrors).toEqual([]);
   });
+
+  it("edits a dependent picklist's values per controlling value on the field's Setup page", async () => {
+    await page.goto(`${ws.baseUrl}/setup/objects/deal/fields/loss_reason`);
+    const matrix = page.getByRole('table', { name: 'Values by controlling field' });
+    await matrix.waitFor();
+    expect(await matrix.getByLabel('Closed lost: Price').isChecked()).toBe(true);
+    expect(await matrix.getByLabel('Closed lost: Other').isChecked()).toBe(false);
+    await matrix.getByLabel('Closed lost: Other').check();
+    await shot(page, '94-dependency-editor');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/tab=fields/);
+    const snapshot = await api<{ objects: { apiName: string; fields: { apiName: string; values?: { id: string; apiName: string }[]; dependsOn?: { map: Record<string, string[]> } }[] }[] }>(page, 'GET', '/metadata/snapshot');
+    const reason = snapshot.objects.find((o) => o.apiName === 'deal')!.fields.find((f) => f.apiName === 'loss_reason')!;
+    const ids = Object.values(reason.dependsOn!.map)[0]!;
+    expect(ids.map((id) => reason.values!.find((v) => v.id === id)!.apiName).sort()).toEqual(['other', 'price', 'timing']);
+    expect(pageErrors).toEqual([]);
+  });
 });

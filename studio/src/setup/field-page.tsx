@@ -15,6 +15,7 @@ import { fieldForm, fieldPatch, withExpressionOutside } from './field-form.ts';
 import { PicklistEditor } from './picklist-editor.tsx';
 import { deriveApiName } from './api-name.ts';
 import { ExpressionEditor } from './expression-editor.tsx';
+import { DependencyEditor } from './dependency-editor.tsx';
 
 export default function FieldPage({ params }: PageProps) {
   const { snapshot } = useSession();
@@ -48,6 +49,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
   // A formula's expression is edited beside the form, with completions and the checker's errors as it is typed.
   const [expression, setExpression] = useState(() => field?.formula?.expression ?? '');
   const [defaultExpression, setDefaultExpression] = useState(() => field?.defaultExpression ?? '');
+  const [dependsOn, setDependsOn] = useState(() => field?.dependsOn);
   const layouts = layoutsFor(snapshot, object);
   const [addToLayouts, setAddToLayouts] = useState(true);
   const [outsideErrors, setOutsideErrors] = useState<Record<string, string[]>>({});
@@ -67,7 +69,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
     if (isFormula) body['formula'] = { ...((body['formula'] as Record<string, unknown> | undefined) ?? {}), expression };
     // Options edited beside the form (or kept as they are: a picklist's dependency) go with the patch.
     if (defaultResultType({ ...field, type } as FieldDef) && defaultExpression.trim()) body['defaultExpression'] = defaultExpression;
-    if (field?.dependsOn && hasValues) body['dependsOn'] = field.dependsOn;
+    if (dependsOn && hasValues) body['dependsOn'] = dependsOn;
     if (field) {
       const patch = fieldPatch(field, body);
       if (hasValues && JSON.stringify(values) === JSON.stringify(field.values ?? [])) delete patch['values'];
@@ -127,6 +129,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
           />
         </div>
         {hasValues ? <PicklistEditor values={values} onChange={setValues} errors={outsideErrors['values']} /> : null}
+        {hasValues ? <DependencyEditor object={object} fieldId={field?.id} values={values} value={dependsOn} onChange={setDependsOn} /> : null}
         {!isFormula && defaultResultType({ ...field, type } as FieldDef) ? (
           <section className="panel" aria-label={t('field.defaultExpression')}>
             <h2 className="section-title">{t('field.defaultExpression')}</h2>
