@@ -114,8 +114,11 @@ describe('the explainer and the audit trail', () => {
     const audit = json<{ action: string; subject: string; actorId: string; detail: { after: { profile: string } } }[]>(await a.api('GET', '/access/audit?limit=5'));
     expect(audit[0]).toMatchObject({ action: 'user.access', subject: 'user Audited', actorId: a.adminId });
     expect(audit[0]!.detail.after.profile).toBe('read_only');
+    expect((await a.api('PATCH', `/users/${target.id}`, { role: 'standard' })).statusCode).toBe(200);
+    const viaUsers = json<{ action: string; subject: string; detail: { after: { profile: string } } }[]>(await a.api('GET', '/access/audit?limit=1'));
+    expect(viaUsers[0]).toMatchObject({ action: 'user.access', subject: 'user Audited', detail: { after: { profile: 'standard' } } });
     const holders = json<{ id: string; profile: string; roleId: string | null }[]>(await a.api('GET', '/access/users'));
-    expect(holders.find((u) => u.id === target.id)).toMatchObject({ profile: 'read_only', roleId: null });
+    expect(holders.find((u) => u.id === target.id)).toMatchObject({ profile: 'standard', roleId: null });
   });
 });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { forbidden, ProblemError, validationError } from '../errors/problems.ts';
 import { principalOf, setupOf } from './principal.ts';
+import { AccessService, actorOf } from '../access/access-service.ts';
 import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
 
@@ -113,6 +114,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const { tenantId } = await setupOf(request, 'users');
     await request.server.access.requireProfile(tenantId, body.role);
     const user = await withRetryAfter(reply, () => auth.createUser(tenantId, body));
+    await request.server.access.change(tenantId, (q) => AccessService.audit(q, tenantId, actorOf(principalOf(request)), 'user.create', `user ${user.name}`, { after: { profile: body.role } }));
     return reply.status(201).send(user);
   });
 
@@ -122,8 +124,11 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const patch = request.body as Static<typeof UserPatch>;
     if (patch.role !== undefined) await request.server.access.requireProfile(tenantId, patch.role);
     const user = await auth.updateUser(tenantId, id, patch);
-    // The profile is part of the user's access: shapes are rebuilt on the next request.
-    if (patch.role !== undefined) await request.server.access.changed(tenantId);
+    // The profile is part of the user's access: audited, and shapes are rebuilt on the next request.
+    if (patch.role !== undefined) {
+      const actor = principalOf(request);
+      await request.server.access.change(tenantId, (q) => AccessService.audit(q, tenantId, actorOf(actor), 'user.access', `user ${user.name}`, { after: { profile: patch.role } }));
+    }
     return user;
   });
 
