@@ -104,6 +104,14 @@ describe('declarative logic in the save pipeline', () => {
     expect(json<{ data: unknown[] }>(await t.api('GET', '/records/invoice')).data).toHaveLength(0);
   });
 
+  it('lets a rule read the current user, their email included', async () => {
+    const t = await tenantWithInvoice();
+    await expectStatus(await t.api('PATCH', '/metadata/objects/invoice', { validationRules: [{ apiName: 'big_needs_finance', condition: "amount > 100000 && !user.email.endsWith('@finance.test')", message: { en: 'Only finance books invoices over 100,000' } }] }), 200);
+    const errors = (await expectStatus(await t.api('POST', '/records/invoice', { name: 'Huge', amount: 200000 }), 422))['errors'] as Problem[];
+    expect(errors).toEqual([expect.objectContaining({ rule: 'big_needs_finance', message: 'Only finance books invoices over 100,000' })]);
+    await expectStatus(await t.api('POST', '/records/invoice', { name: 'Small', amount: 2000 }), 201);
+  });
+
   it('enforces layout rules on the server: required and read-only while their condition holds', async () => {
     const t = await tenantWithInvoice();
     const layouts = json<{ layouts: { id: string; objectId: string; name: string; sections: unknown[] }[]; objects: { id: string; apiName: string }[] }>(await t.api('GET', '/metadata/snapshot'));
@@ -204,6 +212,17 @@ describe('roll-up summaries', () => {
     await Promise.all(ids.slice(0, 10).map((id) => t.api('DELETE', `/records/order/${id}`)));
     const after = json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`));
     expect(after).toMatchObject({ order_count: writers - 10, open_total: sum - Array.from({ length: 10 }, (_, i) => i + 0.5).reduce((x, y) => x + y, 0), biggest: writers - 0.5 });
+  });
+
+  it('a child its roll-up filter cannot be evaluated for does not count, and its write goes through', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order,
+      { op: 'createField', object: 'account', field: { apiName: 'cheap', type: 'rollup', labels: { en: 'Cheap' }, rollup: { childObjectId: 'order', lookupFieldId: 'account', function: 'count', filter: '100 / total > 1' } } },
+    ] }), 200);
+    const a = String((await expectStatus(await t.api('POST', '/records/account', { name: 'A' }), 201))['id']);
+    await expectStatus(await t.api('POST', '/records/order', { name: 'free', account: a, total: 0 }), 201);
+    await expectStatus(await t.api('POST', '/records/order', { name: 'cheap', account: a, total: 5 }), 201);
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ cheap: 1 });
   });
 
   it('computes a roll-up defined over existing children', async () => {

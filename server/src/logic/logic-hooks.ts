@@ -37,8 +37,10 @@ export function logicHooks(zones: TenantZones, report: LogicReporter): { beforeS
         if (!logic.any) return;
         const timeZone = await zones.of(event.scope.tx, event.ctx.principal.tenantId);
         const related = await loadRelated(event.scope.tx, event.ctx.principal.tenantId, event.records, logic.relatedLookups);
+        // The principal carries the user's id and name; the email is read only when an expression uses `user`.
+        const email = logic.readsUser ? await emailOf(event.scope.tx, event.ctx.principal.tenantId, event.ctx.principal.userId) : undefined;
         const problems: FieldProblem[] = [];
-        for (const draft of event.records) problems.push(...runRecordLogic(event, logic, draft, timeZone, related, report));
+        for (const draft of event.records) problems.push(...runRecordLogic(event, logic, draft, timeZone, related, email, report));
         return problems;
       },
     },
@@ -72,6 +74,11 @@ export function markLogic(model: TenantModel): void {
 
 type Related = Map<string, Record<string, unknown>>;
 
+async function emailOf(tx: Queryable, tenantId: string, userId: string): Promise<string | undefined> {
+  const [row] = await tx.query<{ email: string }>('select email from app_user where tenant_id = $1 and id = $2', [tenantId, userId]);
+  return row?.email;
+}
+
 async function loadRelated(tx: Queryable, tenantId: string, drafts: RecordDraft[], lookups: string[]): Promise<Related> {
   const ids = new Set<string>();
   for (const d of drafts) for (const l of lookups) {
@@ -83,7 +90,7 @@ async function loadRelated(tx: Queryable, tenantId: string, drafts: RecordDraft[
   return new Map(rows.map((r) => [r.id, r.data]));
 }
 
-function runRecordLogic(event: SaveEvent, logic: ObjectLogic, draft: RecordDraft, timeZone: string, related: Related, report: LogicReporter): FieldProblem[] {
+function runRecordLogic(event: SaveEvent, logic: ObjectLogic, draft: RecordDraft, timeZone: string, related: Related, email: string | undefined, report: LogicReporter): FieldProblem[] {
   const { ctx, object, action } = event;
   const words = event.scope.model.words(ctx.principal.locale);
   const problems: FieldProblem[] = [];
@@ -98,7 +105,7 @@ function runRecordLogic(event: SaveEvent, logic: ObjectLogic, draft: RecordDraft
     record: data,
     prior: draft.previous ?? null,
     related: relatedOf,
-    user: { id: ctx.principal.userId, name: ctx.principal.userName },
+    user: { id: ctx.principal.userId, name: ctx.principal.userName, ...(email === undefined ? {} : { email }) },
     now: Date.now(),
     timeZone,
   };

@@ -22,6 +22,8 @@ export interface ObjectLogic {
   dependentPicklists: { field: FieldDef; controlling: FieldDef }[];
   /** Lookup field ids whose related records some expression reads. */
   relatedLookups: string[];
+  /** Some default, rule or layout rule reads `user`. */
+  readsUser: boolean;
   /** Roll-ups on other objects that summarise this object's records. */
   rollupsOver: RollupTarget[];
   /** Whether a save of this object has any logic to run. */
@@ -106,6 +108,7 @@ export function compileObjectLogic(snapshot: Snapshot, object: ObjectDef): Objec
     layoutRules,
     dependentPicklists,
     relatedLookups: [...related],
+    readsUser: [...defaults, ...rules, ...layoutRules].some((e) => e.expression.references.user),
     rollupsOver,
     any: defaults.length + storedFormulas.length + rules.length + layoutRules.length + dependentPicklists.length + rollupsOver.length > 0,
   };

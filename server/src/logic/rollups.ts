@@ -23,8 +23,15 @@ function contribution(target: RollupTarget, data: Readonly<Record<string, unknow
   if (!data) return null;
   const parentId = data[target.lookupFieldId];
   if (typeof parentId !== 'string') return null;
-  // The filter reads only the child's own stored fields (checked when the roll-up was saved).
-  if (target.filter && !target.filter.test({ record: data, timeZone })) return null;
+  // The filter reads only the child's own stored fields (checked when the roll-up was saved). A
+  // child it cannot be evaluated for (a division by zero in it) does not count, rather than fail the write.
+  if (target.filter) {
+    try {
+      if (!target.filter.test({ record: data, timeZone })) return null;
+    } catch {
+      return null;
+    }
+  }
   if (target.function === 'count') return { parentId, value: '1' };
   const v = data[target.summedFieldId!];
   if (v === undefined || v === null) return target.function === 'sum' ? null : { parentId, value: null };
