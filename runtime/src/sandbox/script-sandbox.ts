@@ -64,7 +64,7 @@ export interface InvocationReport {
 export interface SandboxOptions {
   /** Invocations running at once across all owners (default: the number of cores). */
   maxRunning?: number;
-  /** Invocations of one owner running at once: a tenant never takes every core. */
+  /** Invocations of one owner running at once (default: half the cores): a tenant never takes every core. */
   maxRunningPerOwner?: number;
   /** Invocations of one owner waiting for a turn; more are refused with the `concurrency` limit. */
   maxQueuedPerOwner?: number;
@@ -193,7 +193,8 @@ export class ScriptSandbox {
     assertNoNodeSnapshot();
     this.#options = {
       maxRunning: options.maxRunning ?? Math.max(2, availableParallelism()),
-      maxRunningPerOwner: options.maxRunningPerOwner ?? 2,
+      // Half the cores at most: an owner spinning at its CPU limit leaves the rest to everyone else.
+      maxRunningPerOwner: options.maxRunningPerOwner ?? Math.max(1, Math.floor(availableParallelism() / 2)),
       maxQueuedPerOwner: options.maxQueuedPerOwner ?? 200,
       maxIdleIsolates: options.maxIdleIsolates ?? 64,
       maxModulesPerIsolate: options.maxModulesPerIsolate ?? 32,
