@@ -225,6 +225,23 @@ describe('roll-up summaries', () => {
     expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ cheap: 1 });
   });
 
+  it('takes children a delete cascaded to out of their roll-ups', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    const shipment = { op: 'createObject', object: { apiName: 'shipment', labels: { en: { singular: 'Shipment', plural: 'Shipments' } }, fields: [{ apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true }] } };
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order, shipment,
+      { op: 'createField', object: 'order', field: { apiName: 'shipment', type: 'lookup', labels: { en: 'Shipment' }, lookup: { objectId: 'shipment', onDelete: 'cascade', relationshipName: 'orders' } } },
+      ...rollups,
+    ] }), 200);
+    const a = String((await expectStatus(await t.api('POST', '/records/account', { name: 'A' }), 201))['id']);
+    const s1 = String((await expectStatus(await t.api('POST', '/records/shipment', { name: 'S1' }), 201))['id']);
+    await expectStatus(await t.api('POST', '/records/order', { name: 'kept', account: a, total: 3, open: true }), 201);
+    await expectStatus(await t.api('POST', '/records/order', { name: 'shipped 1', account: a, total: 40, open: true, shipment: s1 }), 201);
+    await expectStatus(await t.api('POST', '/records/order', { name: 'shipped 2', account: a, total: 7, open: true, shipment: s1 }), 201);
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ order_count: 3, open_total: 50, biggest: 40 });
+    await expectStatus(await t.api('DELETE', `/records/shipment/${s1}`), 204);
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ order_count: 1, open_total: 3, biggest: 3 });
+  });
+
   it('computes a roll-up defined over existing children', async () => {
     const t = await createTestTenant(h, 'rollup');
     await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order] }), 200);

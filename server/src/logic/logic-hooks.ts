@@ -48,10 +48,20 @@ export function logicHooks(zones: TenantZones, report: LogicReporter): { beforeS
       name: 'rollups',
       appliesTo: (object) => rollupMarks.get(object) ?? true,
       run: async (event) => {
-        markLogic(event.scope.model);
-        const logic = objectLogic(event.scope.model, event.object);
-        if (logic.rollupsOver.length === 0) return;
-        await updateRollups(event, logic.rollupsOver);
+        const model = event.scope.model;
+        markLogic(model);
+        const logic = objectLogic(model, event.object);
+        if (logic.rollupsOver.length) await updateRollups(event, logic.rollupsOver);
+        if (event.action !== 'delete') return;
+        // Children a delete cascaded to left their roll-ups through no save of their own: the rows this
+        // transaction deleted (deleted_at is the transaction's time) are taken out of them here.
+        for (const child of cascadeRollupChildren(model, event.object)) {
+          const rows = await event.scope.tx.query<{ id: string; data: Record<string, unknown> }>(
+            'select id, data from record where tenant_id = $1 and object_id = $2 and deleted_at = now() and deleted_by = $3',
+            [event.ctx.principal.tenantId, child.id, event.ctx.principal.userId],
+          );
+          if (rows.length) await updateRollups({ ...event, object: child, records: rows.map((r) => ({ id: r.id, data: r.data })) }, objectLogic(model, child).rollupsOver);
+        }
       },
     },
   };
@@ -68,8 +78,26 @@ export function markLogic(model: TenantModel): void {
     if (beforeSaveMarks.has(object)) continue;
     const logic = objectLogic(model, object);
     beforeSaveMarks.set(object, logic.defaults.length + logic.storedFormulas.length + logic.rules.length + logic.layoutRules.length + logic.dependentPicklists.length > 0);
-    rollupMarks.set(object, logic.rollupsOver.length > 0);
+    rollupMarks.set(object, logic.rollupsOver.length > 0 || cascadeRollupChildren(model, object).length > 0);
   }
+}
+
+/** Objects whose records a delete of `object` cascades to (through cascade lookups, any depth) that roll-ups summarise. */
+function cascadeRollupChildren(model: TenantModel, object: ObjectDef): ObjectDef[] {
+  return model.memo(`cascade-rollups:${object.id}`, () => {
+    const seen = new Set<string>([object.id]);
+    const found: ObjectDef[] = [];
+    const walk = (target: ObjectDef) => {
+      for (const { object: source, field } of model.referencesTo(target)) {
+        if (field.lookup?.onDelete !== 'cascade' || seen.has(source.id)) continue;
+        seen.add(source.id);
+        if (objectLogic(model, source).rollupsOver.length) found.push(source);
+        walk(source);
+      }
+    };
+    walk(object);
+    return found;
+  });
 }
 
 type Related = Map<string, Record<string, unknown>>;
