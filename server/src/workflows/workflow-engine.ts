@@ -12,7 +12,7 @@ import { enqueueJob } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
-import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeStep, type RunRow, type RunState, type RunWait } from './workflow-runs.ts';
+import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeCompletedSteps, writeStep, type CompletedStep, type RunRow, type RunState, type RunWait } from './workflow-runs.ts';
 import { definitionAt, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 
 export const MAIL_QUEUE = 'workflow.mail';
@@ -69,6 +69,7 @@ interface StepResult {
 class StepLimitError extends Error {}
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const WRITES = new Set(['createRecord', 'updateRecord', 'createTask', 'findRecords', 'approval']);
 const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
 
 /**
@@ -82,6 +83,7 @@ const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
 export class WorkflowEngine {
   readonly #o: EngineOptions;
   readonly #principals = new Map<string, { principal: Principal; at: number }>();
+  readonly #limits = new Map<string, { settings: WorkflowSettings; at: number }>();
   // Signs approval links in emails; the same on every process (kept in the database).
   #secret = '';
 
@@ -124,7 +126,7 @@ export class WorkflowEngine {
       await job.completeIn(tx);
       return undefined;
     }
-    const settings = await loadSettings(tx, tenantId);
+    const settings = await this.#settings(tx, tenantId);
     const definition = await definitionAt(tx, tenantId, run.workflowId, run.version);
     const model = await this.#o.metadata.modelAt(tenantId, revision, tx);
     const principal = await this.#principal(tx, tenantId, run.workflowId);
@@ -132,7 +134,8 @@ export class WorkflowEngine {
     const ctx: RequestContext = { principal, model, scope };
     const state = run.scope;
 
-    if (run.status === 'queued') {
+    const starting = run.status === 'queued';
+    if (starting) {
       const [open] = await tx.query<{ n: number }>("select count(*)::int as n from workflow_run where tenant_id = $1 and status = 'running'", [tenantId]);
       // Over the tenant's limit: the run starts when a slot frees up, without spending an attempt.
       if ((open?.n ?? 0) >= settings.maxConcurrentRuns) throw new RetryAt(new Date(Date.now() + 250 + Math.random() * 750), 'concurrent run limit');
@@ -146,7 +149,8 @@ export class WorkflowEngine {
         return undefined;
       }
     }
-    await this.#refreshRecord(tx, model, run);
+    // A run's first segment carries the record its trigger read a moment ago; later ones read it again.
+    if (!starting) await this.#refreshRecord(tx, model, run);
 
     if (pending) {
       const step = stepOf(definition, run.cursor!);
@@ -162,32 +166,43 @@ export class WorkflowEngine {
       run.cursor = this.#after(state, step.next);
     }
 
+    // Inline steps that completed, written together when the segment ends (or before anything else is written).
+    const done: CompletedStep[] = [];
+    const flush = async () => {
+      await writeCompletedSteps(tx, tenantId, run.id, done.splice(0));
+    };
     while (run.cursor) {
       const step = stepOf(definition, run.cursor);
       const seq = run.seq + 1;
       if (seq > settings.maxStepsPerRun) {
+        await flush();
         return this.#failRun(tx, job, run, step.id, `The run took more than ${settings.maxStepsPerRun} steps, this workspace's limit per run`, settings);
       }
       const view = runView(state, model, run);
       const input = (step.type === 'condition' || step.type === 'switch' || step.type === 'wait' ? step.config : renderDeep(step.config, view)) as Record<string, unknown>;
       if (stepCatalog[step.type].external) {
+        await flush();
         await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'running', input, newAttempt: true });
         await saveRun(tx, run);
         return { runId: run.id, seq, step, input, key: `${run.id}:${seq}` };
       }
       const started = performance.now();
-      await tx.query('savepoint workflow_step');
+      // Steps that write through SQL can fail half way: a savepoint undoes just their part.
+      const guarded = WRITES.has(step.type);
+      if (guarded) await tx.query('savepoint workflow_step');
       let result: StepResult;
       try {
         result = await this.#inline(ctx, run, state, step, input, seq, settings, view);
-        await tx.query('release savepoint workflow_step');
+        if (guarded) await tx.query('release savepoint workflow_step');
       } catch (error) {
-        await tx.query('rollback to savepoint workflow_step');
+        if (guarded) await tx.query('rollback to savepoint workflow_step');
+        await flush();
         if (error instanceof StepLimitError) return this.#failRun(tx, job, run, step.id, error.message, settings, { seq, step, input });
         return this.#stepFailed(tx, job, run, definition, step, seq, input, messageOf(error), performance.now() - started, !(error instanceof ProblemError), settings);
       }
       const duration = performance.now() - started;
       if (result.wait) {
+        await flush();
         await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'waiting', input, output: result.output, durationMs: duration, newAttempt: false });
         run.status = 'waiting';
         run.wait = { ...result.wait, seq, stepId: step.id };
@@ -196,11 +211,12 @@ export class WorkflowEngine {
         await job.completeIn(tx);
         return undefined;
       }
-      await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'completed', input, output: result.output, durationMs: duration, newAttempt: true });
+      done.push({ seq, stepId: step.id, type: step.type, input, output: result.output, durationMs: duration });
       state.steps[step.id] = result.output;
       run.seq = seq;
       run.cursor = result.end ? null : this.#after(state, result.next);
     }
+    await flush();
     run.status = 'completed';
     run.error = null;
     run.failedStep = null;
@@ -211,6 +227,20 @@ export class WorkflowEngine {
   }
 
   /** The next step: the one named, else back to the innermost loop, else the end of the run. */
+  /** Forgets a workspace's cached limits (they were just changed in this process). */
+  forgetSettings(tenantId: string): void {
+    this.#limits.delete(tenantId);
+  }
+
+  /** A workspace's limits, read at most every two seconds per process (other processes see a change within that). */
+  async #settings(tx: Queryable, tenantId: string): Promise<WorkflowSettings> {
+    const cached = this.#limits.get(tenantId);
+    if (cached && Date.now() - cached.at < 2_000) return cached.settings;
+    const settings = await loadSettings(tx, tenantId);
+    this.#limits.set(tenantId, { settings, at: Date.now() });
+    return settings;
+  }
+
   #after(state: RunState, next: string | undefined): string | null {
     if (next) return next;
     const frame = state.loops.at(-1);
@@ -629,8 +659,17 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const zones = new Map<string, { zone: string; at: number }>();
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The date `days` from now in the workspace's time zone (read at most every minute per process). */
 async function dateInTenantZone(tx: Queryable, tenantId: string, days: number): Promise<string> {
-  const [row] = await tx.query<{ zone: string }>('select time_zone as zone from tenant where id = $1', [tenantId]);
-  const at = new Date(Date.now() + days * 86_400_000);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: row?.zone ?? 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  let zone = zones.get(tenantId);
+  if (!zone || Date.now() - zone.at > 60_000) {
+    const [row] = await tx.query<{ zone: string }>('select time_zone as zone from tenant where id = $1', [tenantId]);
+    zones.set(tenantId, (zone = { zone: row?.zone ?? 'UTC', at: Date.now() }));
+  }
+  let format = dayFormats.get(zone.zone);
+  if (!format) dayFormats.set(zone.zone, (format = new Intl.DateTimeFormat('en-CA', { timeZone: zone.zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return format.format(new Date(Date.now() + days * 86_400_000));
 }

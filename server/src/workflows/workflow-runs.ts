@@ -180,6 +180,28 @@ export async function writeStep(
   return row!.attempt;
 }
 
+export interface CompletedStep {
+  seq: number;
+  stepId: string;
+  type: string;
+  input: unknown;
+  output: unknown;
+  durationMs: number;
+}
+
+/** Steps that completed in one go, written in one statement (a segment's worth of inline steps). */
+export async function writeCompletedSteps(tx: Queryable, tenantId: string, runId: string, steps: CompletedStep[]): Promise<void> {
+  if (!steps.length) return;
+  await tx.query(
+    `insert into workflow_step (tenant_id, run_id, seq, step_id, type, status, input, output, idempotency_key, finished_at, duration_ms)
+     select $1, $2::uuid, s.seq, s.step_id, s.type, 'completed', s.input, s.output, $2::text || ':' || s.seq, now(), s.duration_ms
+       from jsonb_to_recordset($3::jsonb) as s(seq int, step_id text, type text, input jsonb, output jsonb, duration_ms float8)
+     on conflict (tenant_id, run_id, seq) do update set status = 'completed', input = excluded.input, output = excluded.output, error = null,
+       attempt = workflow_step.attempt + 1, started_at = now(), finished_at = now(), duration_ms = excluded.duration_ms`,
+    [tenantId, runId, JSON.stringify(steps.map((s) => ({ seq: s.seq, step_id: s.stepId, type: s.type, input: s.input ?? null, output: s.output ?? null, duration_ms: s.durationMs })))],
+  );
+}
+
 export async function stepAt(tx: Queryable, tenantId: string, runId: string, seq: number): Promise<StepRow | undefined> {
   const [row] = await tx.query<StepRow>(`select ${STEP_COLUMNS} from workflow_step where tenant_id = $1 and run_id = $2 and seq = $3`, [tenantId, runId, seq]);
   return row;

@@ -396,7 +396,9 @@ export class WorkflowService {
     return this.#db.transaction(tenantId, (tx) => loadSettings(tx, tenantId));
   }
 
-  saveSettings(tenantId: string, patch: Partial<WorkflowSettings>): Promise<WorkflowSettings> {
-    return this.#db.transaction(tenantId, (tx) => saveSettings(tx, tenantId, patch));
+  async saveSettings(tenantId: string, patch: Partial<WorkflowSettings>): Promise<WorkflowSettings> {
+    const saved = await this.#db.transaction(tenantId, (tx) => saveSettings(tx, tenantId, patch));
+    this.engine.forgetSettings(tenantId);
+    return saved;
   }
 }
