@@ -78,6 +78,11 @@ describe('declarative logic in the save pipeline', () => {
     const id = String(created['id']);
     expect(await expectStatus(await t.api('PATCH', `/records/invoice/${id}`, { amount: 300 }), 200)).toMatchObject({ net: 270 });
     await expectStatus(await t.api('PATCH', `/records/invoice/${id}`, { net: 1 }), 422);
+    // GraphQL types a formula as the value it gives, and offers no way to write one.
+    const gql = json<{ data: { invoiceList: { nodes: { name: string; net: number; overdue: boolean }[] } } }>(await t.api('POST', '/graphql', { query: '{ invoiceList(first: 5) { nodes { name net overdue } } }' }));
+    expect(gql.data.invoiceList.nodes.find((n) => n.name === 'A')).toEqual({ name: 'A', net: 270, overdue: false });
+    const write = json<{ errors?: { message: string }[] }>(await t.api('POST', '/graphql', { query: `mutation { updateInvoice(id: "${id}", input: { net: 1 }) { id } }` }));
+    expect(write.errors?.[0]?.message).toMatch(/net/);
     // A formula computed on read has no stored value to filter or sort by: the answer says how to get one.
     const onRead = encodeURIComponent(JSON.stringify({ field: 'overdue', op: 'eq', value: true }));
     const refused = await t.api('GET', `/records/invoice?filter=${onRead}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FieldDef, LocalizedText, ObjectDef } from '@protean/metadata';
+import { fieldType, type FieldDef, type LocalizedText, type ObjectDef } from '@protean/metadata';
 import type { TenantModel } from '../data/tenant-model.ts';
 import type { Words } from '../metadata/words.ts';
 import { RESERVED_ENUM_VALUES, typeNames } from './graphql-names.ts';
@@ -66,12 +66,15 @@ export function describeModel(model: TenantModel, words: Words): SchemaDescripto
   return { locale: words.locale, objects };
 }
 
+const resultTypes = { number: 'number', text: 'text', boolean: 'boolean', date: 'date', datetime: 'datetime' } as const;
+
 function describeField(model: TenantModel, object: ObjectDef, field: FieldDef, words: Words): FieldShape {
   const shape: FieldShape = {
     apiName: field.apiName,
-    type: field.type,
+    // A formula or roll-up is typed as the value it gives.
+    type: field.type === 'formula' ? resultTypes[field.formula?.resultType ?? 'text'] : field.type === 'rollup' ? (field.rollup?.resultType ?? 'number') : field.type,
     description: joined(words.field(field), prose(words, field.description), prose(words, field.helpText)),
-    writable: field.type !== 'autonumber' && field.readOnly !== true,
+    writable: fieldType(field).writable && field.readOnly !== true,
     deprecatedAliases: field.apiNameAliases.filter((alias) => model.field(object, alias) === field),
   };
   if ((field.type === 'picklist' || field.type === 'multiPicklist') && field.values?.length && field.values.every((v) => !RESERVED_ENUM_VALUES.has(v.apiName))) {
