@@ -35,6 +35,27 @@ describe('the home page API', () => {
     expect(summary.total).toEqual({ count: 3, amount: 1542.25 });
   });
 
+  it('a user counts only the deals they may read in the pipeline, as in their lists', async () => {
+    const w = await createTestTenant(h, 'homeaccess');
+    const rep = await w.api('POST', '/users', { email: 'rep@home.test', name: 'Rita Rep', role: 'standard', password: 'a long enough password' });
+    expect(rep.statusCode, rep.body).toBe(201);
+    const login = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: w.slug, email: 'rep@home.test', password: 'a long enough password' } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const asRep = (method: string, url: string, payload?: unknown) =>
+      h.server.app.inject({ method: method as 'GET', url: `/api/v1${url}`, headers: { cookie, 'sec-fetch-site': 'same-origin' }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    expect((await w.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    await create(w, 'deal', { name: 'Admin deal', stage: 'proposal', amount: 100 });
+    const mine = await asRep('POST', '/records/deal', { name: 'Rep deal', stage: 'proposal', amount: 7 });
+    expect(mine.statusCode, mine.body).toBe(201);
+    const path = '/home/pipeline?object=deal&groupBy=stage&amount=amount';
+    expect(json<{ total: unknown }>(await w.api('GET', path)).total).toEqual({ count: 2, amount: 107 });
+    const seen = await asRep('GET', path);
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(json<{ total: unknown }>(seen).total).toEqual({ count: 1, amount: 7 });
+    const list = json<{ total: number }>(await asRep('GET', '/records/deal?count=true&limit=1'));
+    expect(list.total).toBe(1);
+  });
+
   it('refuses a pipeline grouped by something that is not a picklist, naming the parameter', async () => {
     const r = await t.api('GET', '/home/pipeline?object=deal&groupBy=amount&amount=name');
     expect(r.statusCode).toBe(400);

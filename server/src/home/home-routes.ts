@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { fieldType } from '@protean/metadata';
+import { objectsVisibleSql, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
 import { principalOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
@@ -8,6 +9,7 @@ import type { DataService } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
 import { recordName } from '../data/record-codec.ts';
 import { UUID } from '../data/record-problems.ts';
+import { Params } from '../data/sql/params.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { pipelineSummary } from './pipeline-summary.ts';
 
@@ -41,9 +43,13 @@ export async function homeRoutes(app: FastifyInstance, options: { db: Database; 
     if (!groupBy || groupBy.deletedAt || groupBy.type !== 'picklist') problems.push({ field: 'groupBy', code: 'picklist', message: `'${query.groupBy}' is not a picklist field of ${object.apiName}` });
     if (query.amount && (!amount || amount.deletedAt || fieldType(amount.type).stored !== 'number')) problems.push({ field: 'amount', code: 'number', message: `'${query.amount}' is not a number field of ${object.apiName}` });
     if (problems.length || !groupBy) throw validationError('The pipeline needs a picklist to group by and, optionally, a number to sum', problems, 400);
-    // The filter language of lists (a kanban's filter), planned and checked the same way.
+    // The filter language of lists (a kanban's filter), planned and checked the same way; the
+    // reader's object, field and record access apply as they do to the list.
     const where = query.filter ? parseListRequest(model, object, { filter: query.filter }).where : undefined;
-    return pipelineSummary(db, principal.tenantId, object, groupBy, amount, where);
+    const shape = await app.access.shapeOf(principal);
+    requireObjectRight({ principal, model }, shape, object, 'read');
+    refuseHiddenFields(shape, object, { where, select: amount ? [groupBy, amount] : [groupBy] });
+    return pipelineSummary(db, principal.tenantId, object, groupBy, amount, where, recordAccessSql(shape));
   });
 
   app.post('/recent', { schema: { body: Visit } }, async (request, reply) => {
@@ -75,13 +81,19 @@ export async function homeRoutes(app: FastifyInstance, options: { db: Database; 
     const principal = principalOf(request);
     const limit = (request.query as Static<typeof RecentQuery>).limit ?? 10;
     const model = await metadata.model(principal.tenantId);
+    // Only records the user may still read: access can have narrowed since the visit.
+    const shape = await app.access.shapeOf(principal);
+    const params = new Params();
+    const tenant = params.add(principal.tenantId, '::uuid');
+    const user = params.add(principal.userId, '::uuid');
+    const visible = objectsVisibleSql(shape, model.snapshot.objects, 'r', params, tenant);
     const rows = await db.withTenant(principal.tenantId, (q) =>
       q.query<{ object_id: string; record_id: string; visited_at: Date | string; data: Record<string, unknown> }>(
         `select v.object_id, v.record_id, v.visited_at, r.data from recent_record v
            join record r on r.tenant_id = v.tenant_id and r.object_id = v.object_id and r.id = v.record_id and r.deleted_at is null
-          where v.tenant_id = $1 and v.user_id = $2
-          order by v.visited_at desc limit $3`,
-        [principal.tenantId, principal.userId, limit],
+          where v.tenant_id = ${tenant} and v.user_id = ${user} and ${visible}
+          order by v.visited_at desc limit ${params.add(limit)}`,
+        params.values,
       ),
     );
     return rows.flatMap((r) => {

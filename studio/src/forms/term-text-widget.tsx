@@ -20,18 +20,33 @@ export function retokenize(edited: string, template: string, words: TextResolver
   return edited.replace(/[{}]/g, (c) => c + c).replace(pattern, (w) => byWord.get(w) ?? w);
 }
 
-export function TermTextWidget(props: WidgetProps) {
-  const { id, value, onChange, onBlur, onFocus, disabled, readonly, label, required, rawErrors, options } = props;
+export interface TermTextInputProps {
+  id?: string | undefined;
+  value: string;
+  onChange: (next: string) => void;
+  /** The language of this text (a label per locale), which decides the words shown. */
+  locale: UiLocale;
+  label?: string | undefined;
+  required?: boolean | undefined;
+  disabled?: boolean | undefined;
+  invalid?: boolean | undefined;
+  onBlur?: () => void;
+  onFocus?: () => void;
+}
+
+/** A text input over a template: shows the resolved words, keeps the tokens, shows them on request. */
+export function TermTextInput({ id, value: raw, onChange, locale, label, required, disabled, invalid, onBlur, onFocus }: TermTextInputProps) {
   const { snapshot } = useSession();
   const { t } = useI18n();
   const hintId = useId();
-  const locale: UiLocale = options['locale'] === 'zh-CN' ? 'zh-CN' : 'en';
-  const raw = typeof value === 'string' ? value : '';
-  const hasTokens = templatePlaceholders(raw).length > 0;
+  const placeholders = templatePlaceholders(raw);
+  const hasTokens = placeholders.length > 0;
   const [showTokens, setShowTokens] = useState(false);
   const words = createTextResolver(snapshot.terms ?? [], locale);
   const resolved = hasTokens ? words.text(raw) : raw;
   const tokensShown = showTokens || !hasTokens;
+  // The words the terms give here, as people read them ("Patient"), not the token names.
+  const termWords = [...new Set(placeholders.map((p) => words.text(p.raw)))].join(', ');
   return (
     <div className="term-text">
       <input
@@ -39,16 +54,13 @@ export function TermTextWidget(props: WidgetProps) {
         type="text"
         aria-label={label}
         aria-required={required || undefined}
-        aria-invalid={rawErrors?.length ? true : undefined}
+        aria-invalid={invalid || undefined}
         aria-describedby={hasTokens ? hintId : undefined}
-        disabled={disabled || readonly}
+        disabled={disabled}
         value={tokensShown ? raw : resolved}
-        onChange={(e) => {
-          const next = tokensShown ? e.target.value : retokenize(e.target.value, raw, words);
-          onChange(next === '' ? undefined : next);
-        }}
-        onBlur={() => onBlur(id, value)}
-        onFocus={() => onFocus(id, value)}
+        onChange={(e) => onChange(tokensShown ? e.target.value : retokenize(e.target.value, raw, words))}
+        onBlur={onBlur}
+        onFocus={onFocus}
       />
       {hasTokens ? (
         <div className="term-text-hint" id={hintId}>
@@ -57,7 +69,7 @@ export function TermTextWidget(props: WidgetProps) {
               {t('label.tokensShown')} → <strong>{resolved}</strong>
             </span>
           ) : (
-            <span>{t('label.fromTerms', { tokens: templatePlaceholders(raw).map((p) => p.raw.replace(/[{}]/g, '')).join(', ') })}</span>
+            <span>{t('label.fromTerms', { tokens: termWords })}</span>
           )}{' '}
           <button type="button" className="btn-link" aria-pressed={showTokens} onClick={() => setShowTokens((s) => !s)}>
             {showTokens ? t('label.hideTokens') : t('label.showTokens')}
@@ -65,5 +77,23 @@ export function TermTextWidget(props: WidgetProps) {
         </div>
       ) : null}
     </div>
+  );
+}
+
+export function TermTextWidget(props: WidgetProps) {
+  const { id, value, onChange, onBlur, onFocus, disabled, readonly, label, required, rawErrors, options } = props;
+  return (
+    <TermTextInput
+      id={id}
+      value={typeof value === 'string' ? value : ''}
+      onChange={(next) => onChange(next === '' ? undefined : next)}
+      locale={options['locale'] === 'zh-CN' ? 'zh-CN' : 'en'}
+      label={label}
+      required={required}
+      disabled={disabled || readonly}
+      invalid={!!rawErrors?.length}
+      onBlur={() => onBlur(id, value)}
+      onFocus={() => onFocus(id, value)}
+    />
   );
 }

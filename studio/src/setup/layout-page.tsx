@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
 import { metadataApi, type LayoutDef, type ObjectDef } from '../api/index.ts';
+import { TermTextInput } from '../forms/term-text-widget.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
@@ -88,7 +89,7 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
         <div className="layout-sections">
           <label className="stacked">
             {t('layout.name')}
-            <input value={layout.name} onChange={(e) => setLayout((l) => ({ ...l, name: e.target.value }))} />
+            <TermTextInput value={layout.name} locale={i18n.locale} onChange={(name) => setLayout((l) => ({ ...l, name }))} />
           </label>
           {layout.sections.map((section, si) => (
             <fieldset key={section.id} className="panel layout-section" data-section={section.id}>
