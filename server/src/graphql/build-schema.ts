@@ -21,7 +21,7 @@ import {
   type GraphQLResolveInfo,
   type FieldNode,
   type SelectionSetNode,
-} from 'graphql';
+} from './graphql-js.ts';
 import { queryLimits, type ObjectDef } from '@protean/metadata';
 import type { BatchOperation } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';

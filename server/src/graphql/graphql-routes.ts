@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
-import { execute, GraphQLError, subscribe, type ExecutionArgs } from 'graphql';
+import { execute, GraphQLError, subscribe, type ExecutionArgs } from './graphql-js.ts';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { AuthService } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';

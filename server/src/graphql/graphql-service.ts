@@ -16,7 +16,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationRule,
-} from 'graphql';
+} from './graphql-js.ts';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { BoundedCache } from '@protean/metadata';
 import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
@@ -45,6 +46,8 @@ export interface TenantSchema {
   /** The content address: tenants with equal models and words have the same key and share the schema. */
   key: string;
   documents: BoundedCache<string, DocumentNode | readonly GraphQLError[]>;
+  /** Operations compiled to functions (graphql-jit), by operation name and text; null when jit cannot take one. */
+  compiled: BoundedCache<string, CompiledQuery | null>;
 }
 
 export interface GraphQLRequest {
@@ -89,7 +92,7 @@ export class GraphQLService {
       const key = descriptorKey(descriptor);
       const known = this.#shared.get(key)?.deref();
       if (known) return known;
-      const built: TenantSchema = { schema: buildSchema(descriptor), key, documents: new BoundedCache(graphqlLimits.documentsPerSchema) };
+      const built: TenantSchema = { schema: buildSchema(descriptor), key, documents: new BoundedCache(graphqlLimits.documentsPerSchema), compiled: new BoundedCache(graphqlLimits.documentsPerSchema) };
       this.built += 1;
       this.#shared.set(key, new WeakRef(built));
       this.#collect.register(built, key);
@@ -148,6 +151,22 @@ export class GraphQLService {
     return [];
   }
 
+  /**
+   * The operation compiled once per (schema, text) to a function: graphql-js interprets the
+   * document for every record of every list, which cost a list of 50 records about 1.5 ms of CPU;
+   * the compiled form runs the same resolvers without that walk. Null when jit refuses one.
+   */
+  #compiled(tenantSchema: TenantSchema, document: DocumentNode, source: string, operationName: string | undefined): CompiledQuery | null {
+    const key = `${operationName ?? ''}\n${source}`;
+    let compiled = tenantSchema.compiled.get(key);
+    if (compiled === undefined) {
+      const result = compileQuery(tenantSchema.schema, document, operationName);
+      compiled = isCompiledQuery(result) ? result : null;
+      tenantSchema.compiled.set(key, compiled);
+    }
+    return compiled;
+  }
+
   /** One query or mutation over HTTP. */
   async run(model: TenantModel, ctx: RequestContext, request: GraphQLRequest, method: 'GET' | 'POST'): Promise<GraphQLResponse> {
     const source = this.queryText(request);
@@ -160,13 +179,16 @@ export class GraphQLService {
     const operation = getOperationAST(document, request.operationName)!;
     if (method === 'GET' && operation.operation !== 'query') return { status: 405, body: { errors: [new GraphQLError('Mutations are sent with POST', { extensions: { code: 'METHOD_NOT_ALLOWED' } }).toJSON()] } };
     if (operation.operation === 'subscription') return { status: 400, body: { errors: [new GraphQLError('Subscriptions run over WebSocket (graphql-transport-ws) at the same path', { extensions: { code: 'BAD_REQUEST' } }).toJSON()] } };
-    const result = (await execute({
-      schema: tenantSchema.schema,
-      document,
-      contextValue: this.contextFor(ctx),
-      variableValues: request.variables ?? null,
-      operationName: request.operationName ?? null,
-    })) as ExecutionResult;
+    const compiled = this.#compiled(tenantSchema, document, source, request.operationName);
+    const result = compiled
+      ? await compiled.query(undefined, this.contextFor(ctx), request.variables ?? null)
+      : ((await execute({
+          schema: tenantSchema.schema,
+          document,
+          contextValue: this.contextFor(ctx),
+          variableValues: request.variables ?? null,
+          operationName: request.operationName ?? null,
+        })) as ExecutionResult);
     return { status: result.data === undefined || result.data === null ? 400 : 200, body: formatResult(result) };
   }
 }
@@ -225,7 +247,7 @@ function depthLimit(max: number): ValidationRule {
  */
 export function operationCost(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
   const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-  const firstOf = (args: readonly { name: { value: string }; value: import('graphql').ValueNode }[] | undefined, fallback: number, max: number): number => {
+  const firstOf = (args: readonly { name: { value: string }; value: import('./graphql-js.ts').ValueNode }[] | undefined, fallback: number, max: number): number => {
     const arg = args?.find((a) => a.name.value === 'first' || a.name.value === 'operations');
     if (!arg) return fallback;
     const value = arg.value.kind === Kind.INT ? Number(arg.value.value) : arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : arg.value.kind === Kind.LIST ? arg.value.values.length : undefined;
