@@ -40,7 +40,7 @@ export function FilterBuilder({ object, initial, onApply, onCancel }: Props) {
   const addRow = () => {
     const field = fields[0];
     if (!field) return;
-    const op = opsFor(field.type)[0]!;
+    const op = opsFor(field)[0]!;
     setState((s) => ({ ...s, rows: [...s.rows, { field: field.apiName, op, value: defaultValueFor(field, op) }] }));
   };
 
@@ -64,7 +64,7 @@ export function FilterBuilder({ object, initial, onApply, onCancel }: Props) {
       </div>
       {state.rows.map((row, i) => {
         const field = fields.find((f) => f.apiName === row.field) ?? fields[0]!;
-        const ops = opsFor(field.type);
+        const ops = opsFor(field);
         return (
           <div className="filter-row" key={i} role="group" aria-label={t('filter.condition', { n: i + 1 })}>
             <select
@@ -72,7 +72,7 @@ export function FilterBuilder({ object, initial, onApply, onCancel }: Props) {
               value={row.field}
               onChange={(e) => {
                 const f = fields.find((x) => x.apiName === e.target.value)!;
-                const op = opsFor(f.type)[0]!;
+                const op = opsFor(f)[0]!;
                 update(i, { field: f.apiName, op, value: defaultValueFor(f, op) });
               }}
             >

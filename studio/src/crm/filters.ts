@@ -14,9 +14,13 @@ export interface FilterState {
   rows: FilterRow[];
 }
 
-/** The operators the filter builder offers for a type: its widget's, a subset of the server's (checked by a unit test). */
-export function opsFor(type: FieldType): FilterOp[] {
-  return [...filterOperatorsByWidget[fieldType(type).widget]];
+/**
+ * The operators the filter builder offers for a type or a field: its widget's that the server
+ * takes (a formula computed on read takes none; a stored one those of its result type).
+ */
+export function opsFor(typeOrField: FieldType | FieldDef): FilterOp[] {
+  const def = fieldType(typeOrField);
+  return filterOperatorsByWidget[def.widget].filter((op) => (def.filterOperators as readonly string[]).includes(op));
 }
 
 export function defaultValueFor(field: FieldDef, op: FilterOp): unknown {

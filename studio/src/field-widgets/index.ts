@@ -32,9 +32,9 @@ export const fieldWidgets: Record<FieldWidgetName, FieldWidget> = {
   json: jsonWidget,
 };
 
-/** The widget of a field's type. */
-export function widgetFor(field: Pick<FieldDef, 'type'>): FieldWidget {
-  return fieldWidgets[fieldType(field.type).widget];
+/** The widget of a field's type (a formula's or roll-up's: that of the value it gives). */
+export function widgetFor(field: Pick<FieldDef, 'type'> & Partial<FieldDef>): FieldWidget {
+  return fieldWidgets[fieldType(field as FieldDef).widget];
 }
 
 export type { FieldWidget, InputAttributes, WidgetInputProps } from './widget.ts';
