@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planChange } from '../change/plan-change.ts';
 import { testContext } from '../change/test-context.ts';
 import { fieldType } from '../field-types/registry.ts';
+import { assignIndexSlots, slotOf } from '../indexing/assign-index-slots.ts';
 import { findField, findObject } from '../model/find.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { standardSnapshot } from '../standard/standard-objects.ts';
@@ -29,6 +30,17 @@ describe('logic in the metadata model', () => {
     expect(fieldType(field).sortable).toBe(true);
     expect(fieldType(field).stored).toBe('number');
     expect(fieldType(field).writable).toBe(false);
+  });
+
+  it('gives a stored formula an index slot of its result type, and none to one computed on read', () => {
+    const before = assignIndexSlots(standardSnapshot(), standardSnapshot());
+    const next = assignIndexSlots(before, applied(before, [
+      { op: 'createField', object: 'task', field: { apiName: 'overdue_days', labels: { en: 'Overdue days' }, type: 'formula', formula: { expression: "daysBetween(due_date, date('2030-01-01'))", resultType: 'number', stored: true } } },
+      { op: 'createField', object: 'task', field: { apiName: 'late', labels: { en: 'Late' }, type: 'formula', formula: { expression: 'due_date < today()', resultType: 'boolean', stored: false } } },
+    ]));
+    const task = findObject(next, 'task')!;
+    expect(slotOf(task, findField(task, 'overdue_days')!.id)).toMatch(/^n[12]$/);
+    expect(slotOf(task, findField(task, 'late')!.id)).toBeUndefined();
   });
 
   it('refuses an ill-typed formula with the path and the position in the expression', () => {
