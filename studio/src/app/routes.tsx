@@ -43,6 +43,8 @@ export const routes: RouteDef[] = [
   { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
   { path: '/setup/access', face: 'setup', admin: true, page: page(() => import('../setup/access-page.tsx')) },
   { path: '/setup/webhooks', face: 'setup', admin: true, page: page(() => import('../integrations/webhooks-page.tsx')) },
+  { path: '/setup/scripts', face: 'setup', admin: true, page: page(() => import('../scripts/scripts-page.tsx')) },
+  { path: '/setup/scripts/:script', face: 'setup', admin: true, page: page(() => import('../scripts/scripts-page.tsx')) },
   { path: '/setup/api-docs', face: 'setup', page: page(() => import('../integrations/api-docs-page.tsx')) },
 ];
 
@@ -56,6 +58,7 @@ export const setupPages: { path: string; label: MessageKey; admin: boolean }[] =
   { path: '/setup/access', label: 'setup.access', admin: true },
   { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
   { path: '/setup/webhooks', label: 'setup.webhooks', admin: true },
+  { path: '/setup/scripts', label: 'setup.scripts', admin: true },
   { path: '/setup/api-docs', label: 'setup.apiDocs', admin: false },
 ];
 

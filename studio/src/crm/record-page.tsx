@@ -16,6 +16,7 @@ import { FieldInput } from './field-input.tsx';
 import { useObjectParam } from './use-object.ts';
 import { RelatedLists } from './related-lists.tsx';
 import { ActivityTimeline } from './activity-timeline.tsx';
+import { RecordActions } from '../scripts/record-actions.tsx';
 
 export default function RecordPage({ params }: PageProps) {
   const object = useObjectParam(params['object']);
@@ -72,6 +73,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           <h1 data-testid="record-title">{name}</h1>
         </div>
         <span className="spacer" />
+        <RecordActions object={object.apiName} id={id} onDone={rec.reload} />
         {can(object.apiName, 'edit') ? (
           <Link to={`/o/${object.apiName}/${id}/edit`} className="btn btn-small">
             {t('action.edit')}
