@@ -11,6 +11,7 @@ import { ErrorBox, Loading, describeError, useToast } from '../components/feedba
 import { RecordPicker } from '../components/record-picker.tsx';
 import { ScriptEditor } from './script-editor.tsx';
 import { templateFor } from './sdk-completions.ts';
+import './scripts.css';
 
 const kindKey = (kind: string) => `scripts.kind.${kind}` as MessageKey;
 const EVENTS: Record<string, string[]> = { beforeSave: ['create', 'update'], afterSave: ['created', 'updated', 'deleted', 'restored'] };
