@@ -45,6 +45,8 @@ export const routes: RouteDef[] = [
   { path: '/setup/webhooks', face: 'setup', admin: true, page: page(() => import('../integrations/webhooks-page.tsx')) },
   { path: '/setup/scripts', face: 'setup', admin: true, page: page(() => import('../scripts/scripts-page.tsx')) },
   { path: '/setup/scripts/:script', face: 'setup', admin: true, page: page(() => import('../scripts/scripts-page.tsx')) },
+  { path: '/setup/workflows', face: 'setup', admin: true, page: page(() => import('../workflows/workflows-page.tsx')) },
+  { path: '/setup/workflows/:workflow', face: 'setup', admin: true, page: page(() => import('../workflows/workflows-page.tsx')) },
   { path: '/setup/api-docs', face: 'setup', page: page(() => import('../integrations/api-docs-page.tsx')) },
 ];
 
@@ -59,6 +61,7 @@ export const setupPages: { path: string; label: MessageKey; admin: boolean }[] =
   { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
   { path: '/setup/webhooks', label: 'setup.webhooks', admin: true },
   { path: '/setup/scripts', label: 'setup.scripts', admin: true },
+  { path: '/setup/workflows', label: 'setup.workflows', admin: true },
   { path: '/setup/api-docs', label: 'setup.apiDocs', admin: false },
 ];
 
