@@ -36,7 +36,8 @@ export const metadataApi = {
   change: (request: ChangeRequest) => http.post<ChangeResult>('/metadata/changes', request),
   createObject: (object: Partial<ObjectDef>) => http.post<ChangeResult>('/metadata/objects', object),
   updateObject: (object: string, patch: Partial<ObjectDef>) => http.patch<ChangeResult>(`/metadata/objects/${enc(object)}`, patch),
-  deleteObject: (object: string) => http.delete<ChangeResult>(`/metadata/objects/${enc(object)}`),
+  /** `records`: keep them stored for a restore (the default) or delete them for good in the same change. */
+  deleteObject: (object: string, records?: 'keep' | 'delete') => http.delete<ChangeResult>(`/metadata/objects/${enc(object)}`, { query: { records } }),
   createField: (object: string, field: unknown) => http.post<ChangeResult>(`/metadata/objects/${enc(object)}/fields`, field),
   updateField: (object: string, field: string, patch: unknown) =>
     http.patch<ChangeResult>(`/metadata/objects/${enc(object)}/fields/${enc(field)}`, patch),

@@ -22,6 +22,16 @@ export interface BatchOperation {
 /** The server refuses a batch of more than this many operations. */
 export const BATCH_LIMIT = 1000;
 
+/** A by-filter change: a dry run says how many match (and shows a few); a real one what it did. */
+export interface ByFilterResult {
+  dryRun?: boolean;
+  matched: number;
+  limit?: number;
+  sample?: { id: string; display_name?: string }[];
+  updated?: number;
+  deleted?: number;
+}
+
 export interface BatchResult {
   id: string;
   version: number;
@@ -58,6 +68,11 @@ export const recordsApi = {
   restore: (object: string, id: string) => http.post<RecordData>(`/records/${enc(object)}/${enc(id)}/restore`, {}),
   batch: (object: string, operations: BatchOperation[]) => http.post<{ results: BatchResult[] }>(`/records/${enc(object)}/batch`, { operations }),
   related: (object: string, id: string) => http.get<RelatedGroup[]>(`/related/${enc(object)}/${enc(id)}`),
+  /** Every record `filter` matches, at most 1,000, all or nothing; `dryRun` counts and samples without writing. */
+  updateByFilter: (object: string, body: { filter: Filter; data: Record<string, unknown>; dryRun?: boolean; expectedCount?: number }) =>
+    http.post<ByFilterResult>(`/records/${enc(object)}/update-by-filter`, body),
+  deleteByFilter: (object: string, body: { filter: Filter; dryRun?: boolean; expectedCount?: number }) =>
+    http.post<ByFilterResult>(`/records/${enc(object)}/delete-by-filter`, body),
   /** Removes records from the recycle bin for good (admins); `all` empties it, or one object's part. */
   purge: (target: { ids: string[] } | { all: true }, object?: string) => http.post<{ purged: number }>('/recycle-bin/purge', { ...target, ...(object ? { object } : {}) }),
   recycleBin: (object?: string, limit?: number, cursor?: string | null) =>

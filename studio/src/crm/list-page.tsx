@@ -10,6 +10,7 @@ import { ErrorBox, Loading, describeError, useToast } from '../components/feedba
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
 import { FieldValue } from './field-value.tsx';
 import { cellEditable, EditableCell } from './editable-cell.tsx';
+import { FilterBulkDialog } from './filter-bulk.tsx';
 import { FieldInput } from './field-input.tsx';
 import { FilterBuilder } from './filter-builder.tsx';
 import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
@@ -72,6 +73,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [bulkEdit, setBulkEdit] = useState(false);
+  const [byFilter, setByFilter] = useState<'edit' | 'delete' | null>(null);
   const { views, save: saveView } = useSavedViews(object.apiName);
   const [saveViewOpen, setSaveViewOpen] = useState(false);
 
@@ -249,6 +251,30 @@ function ObjectList({ object }: { object: ObjectDef }) {
                 {t('list.clearSelection')}
               </button>
             </div>
+          ) : null}
+          {filter && !selected.size && rows.length ? (
+            <div className="bulk-bar" role="region" aria-label={t('filterBulk.region')}>
+              <span>{typeof total === 'number' ? tc('filterBulk.allMatching', total) : t('filterBulk.allMatchingUnknown')}</span>
+              <button type="button" className="btn btn-small" onClick={() => setByFilter('edit')}>
+                {t('filterBulk.edit')}
+              </button>
+              <button type="button" className="btn btn-small btn-danger" onClick={() => setByFilter('delete')}>
+                {t('filterBulk.delete')}
+              </button>
+            </div>
+          ) : null}
+          {byFilter && filter ? (
+            <FilterBulkDialog
+              object={object}
+              filter={filter}
+              mode={byFilter}
+              onClose={() => setByFilter(null)}
+              onDone={() => {
+                setByFilter(null);
+                list.reload();
+                count.reload();
+              }}
+            />
           ) : null}
           {list.error ? <ErrorBox error={list.error} onRetry={list.reload} /> : null}
           <div className="grid-wrap">

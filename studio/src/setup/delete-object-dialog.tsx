@@ -1,9 +1,7 @@
-// Deleting an object asks what becomes of its records. Kept: the records stay stored and come
-// back when the object is restored from Revisions. Deleted for good: they go to the recycle bin
-// in all-or-nothing batches, the object is deleted, then they are purged; if the object cannot
-// be deleted they are still in the recycle bin, restorable.
+// Deleting an object asks what becomes of its records: kept stored (they come back when the
+// object is restored from Revisions), or deleted for good in the same change as the object.
 import { useId, useState } from 'react';
-import { BATCH_LIMIT, metadataApi, recordsApi, type ObjectDef, type Snapshot } from '../api/index.ts';
+import { metadataApi, recordsApi, type ObjectDef, type Snapshot } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -17,8 +15,6 @@ export function lookupsInto(snapshot: Snapshot, object: ObjectDef) {
     .flatMap((o) => o.fields.filter((f) => !f.deletedAt && f.type === 'lookup' && f.lookup?.objectId === object.id).map((f) => ({ object: o, field: f })));
 }
 
-const PAGE = 200;
-
 export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onClose: () => void }) {
   const i18n = useI18n();
   const { t, tc } = i18n;
@@ -27,7 +23,7 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
   const { snapshot, refreshSnapshot } = useSession();
   const count = useAsync((signal) => recordsApi.list(object.apiName, { limit: 1, count: true, fields: ['id'] }, signal).then((r) => r.total ?? 0), [object.apiName]);
   const [choice, setChoice] = useState<'keep' | 'purge'>('keep');
-  const [progress, setProgress] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const blockers = lookupsInto(snapshot, object);
   const name = i18n.objectLabel(object);
@@ -35,30 +31,15 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
 
   const run = async () => {
     setError(null);
+    setBusy(true);
     try {
-      const removed: string[] = [];
-      if (choice === 'purge') {
-        setProgress(0);
-        // Always the first page: each batch moves its records out of the list.
-        for (;;) {
-          const page = await recordsApi.list(object.apiName, { limit: PAGE, fields: ['id'] });
-          if (!page.data.length) break;
-          for (let i = 0; i < page.data.length; i += BATCH_LIMIT) {
-            const chunk = page.data.slice(i, i + BATCH_LIMIT);
-            await recordsApi.batch(object.apiName, chunk.map((r) => ({ op: 'delete' as const, id: r.id, version: r.version })));
-            removed.push(...chunk.map((r) => r.id));
-          }
-          setProgress(removed.length);
-        }
-      }
-      await metadataApi.deleteObject(object.apiName);
-      for (let i = 0; i < removed.length; i += BATCH_LIMIT) await recordsApi.purge({ ids: removed.slice(i, i + BATCH_LIMIT) });
+      await metadataApi.deleteObject(object.apiName, choice === 'purge' ? 'delete' : 'keep');
       await refreshSnapshot();
       toast(t('setup.objectDeleted', { name }), 'success');
       onClose();
     } catch (err) {
       setError(err);
-      setProgress(null);
+      setBusy(false);
     }
   };
 
@@ -73,8 +54,8 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
           <button type="button" className="btn" onClick={onClose}>
             {t('action.cancel')}
           </button>
-          {/* With lookups still pointing here the server refuses and says why; records are never moved out first. */}
-          <button type="button" className="btn btn-primary btn-danger" disabled={count.loading || progress !== null || (blockers.length > 0 && choice === 'purge')} onClick={() => void run()}>
+          {/* With lookups still pointing here the server refuses the whole change and says why. */}
+          <button type="button" className="btn btn-primary btn-danger" disabled={count.loading || busy} onClick={() => void run()}>
             {t('action.delete')}
           </button>
         </>
@@ -106,9 +87,6 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
             <input type="radio" name={`${id}-records`} checked={choice === 'purge'} onChange={() => setChoice('purge')} /> {tc('deleteObject.purge', n)}
           </label>
         </fieldset>
-      ) : null}
-      {progress !== null ? (
-        <p role="status">{tc('deleteObject.progress', progress, { total: i18n.formatNumber(n) })}</p>
       ) : null}
     </Dialog>
   );
