@@ -2,7 +2,6 @@ import {
   compileExpression,
   compileFormula,
   defaultResultType,
-  findObject,
   type CompiledExpression,
   type FieldDef,
   type LayoutRule,
@@ -14,7 +13,7 @@ import {
 /** An object's declarative logic at one revision, compiled once (memoised on the tenant model). */
 export interface ObjectLogic {
   defaults: { field: FieldDef; expression: CompiledExpression }[];
-  /** Stored formulas in dependency order is not needed: each computes the formulas it uses inline. */
+  /** Stored formulas; each computes the formulas it uses inline, so their order does not matter. */
   storedFormulas: { field: FieldDef; expression: CompiledExpression }[];
   readFormulas: { field: FieldDef; expression: CompiledExpression }[];
   rules: { rule: ValidationRule; field: FieldDef | undefined; expression: CompiledExpression }[];
@@ -112,8 +111,4 @@ export function compileObjectLogic(snapshot: Snapshot, object: ObjectDef): Objec
     rollupsOver,
     any: defaults.length + storedFormulas.length + rules.length + layoutRules.length + dependentPicklists.length + rollupsOver.length > 0,
   };
-}
-
-export function objectOf(snapshot: Snapshot, id: string): ObjectDef | undefined {
-  return findObject(snapshot, id);
 }
