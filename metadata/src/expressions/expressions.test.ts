@@ -202,16 +202,4 @@ describe('expression language', () => {
     const renamed = rewriteFieldReferences(source, r.references.spans, (objectId, fieldId) => (fieldId === 'f_status' ? 'stage' : fieldId === 'c_city' && objectId === 'o_clinic' ? 'town' : undefined));
     expect(renamed).toBe("stage == 'open' && clinic.town != 'status' && record.stage != 'won'");
   });
-
-  it('evaluates a compiled rule in well under ten microseconds', () => {
-    const rule = compiled("discount > 20 && isBlank(reason) && status == 'open'");
-    const input = { record: { f_discount: 25, f_status: 'v_open' } };
-    const rounds = 20_000;
-    let held = 0;
-    const t0 = performance.now();
-    for (let i = 0; i < rounds; i++) if (rule.test(input)) held++;
-    const perEval = ((performance.now() - t0) * 1e6) / rounds;
-    expect(held).toBe(rounds);
-    expect(perEval).toBeLessThan(10_000);
-  });
 });
