@@ -69,6 +69,11 @@ describe('declarative logic in the studio', () => {
     await source.press('End');
     await source.type(')');
     await page.getByText('Valid: gives bool').waitFor();
+    // The test panel evaluates the expression against a stored record, in the browser.
+    const big = await api<{ id: string }>(page, 'POST', '/records/deal', { name: 'Tested', amount: 5000000, close_date: '2027-06-30' });
+    await page.getByLabel('Record id').fill(big.id);
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await page.getByText('Result: true').waitFor();
     await page.getByLabel('Message (English)').fill('A {deal} over a million needs a probability');
     await shot(page, '91-expression-editor');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
