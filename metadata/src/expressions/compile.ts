@@ -492,6 +492,11 @@ class Compiler {
         if (!fits(lt, rt) && !fits(rt, lt)) return mismatch();
         this.checkPicklistLiteral(lt, n.right);
         this.checkPicklistLiteral(rt, n.left);
+        // Text, numbers and bools (and null) are equal exactly when identical: no structural comparison needed.
+        const primitive = (t: ExprType) => ['string', 'number', 'bool', 'null'].includes(baseKind(t));
+        if (primitive(lt) && primitive(rt)) {
+          return n.op === '==' ? { type: T.bool, run: (a) => l(a) === r(a) } : { type: T.bool, run: (a) => l(a) !== r(a) };
+        }
         return n.op === '=='
           ? { type: T.bool, run: (a) => valuesEqual(l(a), r(a)) }
           : { type: T.bool, run: (a) => !valuesEqual(l(a), r(a)) };
@@ -503,6 +508,20 @@ class Compiler {
         const kind = lt.kind === 'null' ? baseKind(rt) : baseKind(lt);
         if (!['number', 'string', 'date', 'datetime', 'duration', 'null'].includes(kind)) return this.error('type', `${typeName(lt)} values cannot be ordered`, n);
         if (!fits(lt, rt) && !fits(rt, lt)) return mismatch();
+        if (kind === 'number' || (kind === 'null' && baseKind(rt) === 'number')) {
+          // Numbers compare directly; an empty value makes the comparison not hold.
+          const num = (v: Value): v is number => typeof v === 'number';
+          switch (n.op) {
+            case '<':
+              return { type: T.bool, run: (a) => { const x = l(a); const y = r(a); return num(x) && num(y) && x < y; } };
+            case '<=':
+              return { type: T.bool, run: (a) => { const x = l(a); const y = r(a); return num(x) && num(y) && x <= y; } };
+            case '>':
+              return { type: T.bool, run: (a) => { const x = l(a); const y = r(a); return num(x) && num(y) && x > y; } };
+            default:
+              return { type: T.bool, run: (a) => { const x = l(a); const y = r(a); return num(x) && num(y) && x >= y; } };
+          }
+        }
         const holds = n.op === '<' ? (c: number) => c < 0 : n.op === '<=' ? (c: number) => c <= 0 : n.op === '>' ? (c: number) => c > 0 : (c: number) => c >= 0;
         // An empty value is neither smaller nor larger than anything: the comparison does not hold.
         return { type: T.bool, run: (a) => { const x = l(a); const y = r(a); return x !== null && y !== null && holds(compareValues(x, y)); } };
