@@ -9,8 +9,8 @@
 //                                  over a record); at most 500. Floor: the same function called in plain
 //                                  Node, no isolate.
 //   sandbox.trigger_overhead.ms    p50 of a record create with one before-save trigger minus p50 without
-//                                  (two objects of one tenant, alternating rounds, through Fastify's
-//                                  inject); at most 1.
+//                                  (the same object of one tenant, the trigger switched on and off in
+//                                  alternating rounds, through Fastify's inject); at most 1.
 //   sandbox.noisy_neighbour.ratio  p95 of tenant A's record creates while tenant B runs infinite-loop
 //                                  record actions (4 at a time, each stopped at its CPU limit), over the
 //                                  same p95 without them; at most 1.5.
@@ -151,32 +151,32 @@ async function serverFigures(): Promise<void> {
       return r.body;
     };
     // Tenant A: a before-save lead-score trigger on organizations; deals have none.
-    await must('trigger', a.api('POST', '/scripts', {
+    const leadTrigger = {
       apiName: 'lead_score', label: 'Lead score', kind: 'beforeSave', object: 'organization', events: ['create'], language: 'javascript',
       source: `export default function (ctx, input) { const r = input.record; let s = 0; if (r.website) s += 10; s += Math.min(50, Math.floor((r.employees ?? 0) / 10)); if (r.industry === 'healthcare') s += 20; return { set: { annual_revenue: s * 1000 } }; }`,
-    }));
+    };
+    await must('trigger', a.api('POST', '/scripts', leadTrigger));
     await must('action', a.api('POST', '/scripts', { apiName: 'score', label: 'Score', kind: 'action', object: 'deal', language: 'javascript', source: `export default function (ctx, input) { const r = input.record; return { score: (r.name?.length ?? 0) * 3 + (r.amount ?? 0) / 1000 }; }` }));
     await must('loop', b.api('POST', '/scripts', { apiName: 'spin', label: 'Spin', kind: 'action', object: 'deal', language: 'javascript', source: 'export default () => { for (;;) {} }', limits: { cpuMs: 200 } }));
 
-    // Trigger overhead: creates of an object with the trigger against one without, alternating rounds.
+    // Trigger overhead: creates of the same object with the trigger active and inactive, alternating rounds.
     const withTrigger: number[] = [];
     const without: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      await must('warm org', a.api('POST', '/records/organization', { name: `Warm ${i}`, employees: 100 }));
-      await must('warm deal', a.api('POST', '/records/deal', { name: `Warm ${i}` }));
-    }
+    const trigger = (active: boolean) => must('toggle', a.api('PUT', '/scripts/lead_score', { ...leadTrigger, active }));
+    for (let i = 0; i < 30; i++) await must('warm org', a.api('POST', '/records/organization', { name: `Warm ${i}`, employees: 100 }));
     for (let round_ = 0; round_ < 6; round_++) {
-      for (let i = 0; i < 50; i++) {
-        const t1 = await a.api('POST', '/records/organization', { name: `Org ${round_}-${i}`, employees: 120, industry: 'healthcare' });
-        if (t1.status !== 201) throw new Error(`create with trigger: ${t1.status}`);
-        withTrigger.push(t1.ms);
-        const t2 = await a.api('POST', '/records/deal', { name: `Deal ${round_}-${i}` });
-        if (t2.status !== 201) throw new Error(`create without trigger: ${t2.status}`);
-        without.push(t2.ms);
+      for (const active of [true, false]) {
+        await trigger(active);
+        for (let i = 0; i < 3; i++) await must('warm', a.api('POST', '/records/organization', { name: `Warm ${round_}-${i}` }));
+        for (let i = 0; i < 50; i++) {
+          const r = await a.api('POST', '/records/organization', { name: `Org ${round_}-${i}`, employees: 120, industry: 'healthcare' });
+          if (r.status !== 201) throw new Error(`create: ${r.status}`);
+          (active ? withTrigger : without).push(r.ms);
+        }
       }
     }
     const overhead = pct(withTrigger, 0.5) - pct(without, 0.5);
-    results['sandbox.trigger_overhead.ms'] = { value: round(overhead), unit: `ms added to a record create's p50 by one before-save trigger (${round(pct(withTrigger, 0.5))} vs ${round(pct(without, 0.5))} ms, 300 creates each, PGlite${process.env['DATABASE_URL'] ? ' → Postgres' : ''})`, floor: null };
+    results['sandbox.trigger_overhead.ms'] = { value: round(overhead), unit: `ms added to a record create's p50 by one before-save trigger (${round(pct(withTrigger, 0.5))} vs ${round(pct(without, 0.5))} ms, 300 creates each, same object, ${process.env['DATABASE_URL'] ? 'PostgreSQL' : 'PGlite'})`, floor: null };
     log(`trigger overhead ${round(overhead)} ms (with ${round(pct(withTrigger, 0.5))}, without ${round(pct(without, 0.5))})`);
 
     // Noisy neighbour: A's creates alone, then while B keeps four infinite-loop actions running.
