@@ -347,14 +347,24 @@ describe('attempts across tenants and across sharing answer not-found and write 
     const hidden = ok(await a.api('POST', '/records/customer', { last_name: 'Hidden' }), 201) as { id: string };
     const foreign = ok(await b.api('POST', '/records/customer', { last_name: 'Foreign' }), 201) as { id: string };
     const before = await dealCount();
-    for (const target of [foreign.id]) {
+    // A customer out of Alice's reach and another tenant's are refused alike, in the same words as a missing one.
+    const missing = '00000000-0000-7000-8000-000000000000';
+    const answers = [];
+    for (const target of [hidden.id, foreign.id, missing]) {
       const r = await as(alice.key)('POST', '/records/deal', { name: 'Linked', customer: target });
       expect(r.statusCode).toBe(422);
+      answers.push(json<{ errors: { field: string; code: string; message: string }[] }>(r).errors.map((e) => ({ field: e.field, code: e.code, message: e.message.replace(target, '<id>') })));
     }
-    expect(await dealCount()).toBe(before);
+    expect(answers[0]).toEqual(answers[2]);
+    expect(answers[1]).toEqual(answers[2]);
+    const mine = ok(await as(alice.key)('POST', '/records/deal', { name: `Relink ${++counter}` }), 201) as { id: string };
+    expect((await as(alice.key)('PATCH', `/records/deal/${mine.id}`, { customer: hidden.id })).statusCode).toBe(422);
+    const batch = await as(alice.key)('POST', '/records/deal/batch', { operations: [{ op: 'create', data: { name: 'ok' } }, { op: 'create', data: { name: 'linked', customer: hidden.id } }] });
+    expect(batch.statusCode).toBe(422);
+    expect(await dealCount()).toBe(before + 1);
     // Expanding a lookup to a record Alice cannot read shows the id and no values.
-    const mine = ok(await a.api('POST', '/records/deal', { name: `Expansion ${++counter}`, customer: hidden.id, owner: alice.id }), 201) as { id: string };
-    const got = ok(await as(alice.key)('GET', `/records/deal/${mine.id}?expand=customer`));
+    const linked = ok(await a.api('POST', '/records/deal', { name: `Expansion ${++counter}`, customer: hidden.id, owner: alice.id }), 201) as { id: string };
+    const got = ok(await as(alice.key)('GET', `/records/deal/${linked.id}?expand=customer`));
     expect(got['customer']).toBe(hidden.id);
     const listed = ok(await as(alice.key)('GET', `/records/deal?expand=customer&filter=${encodeURIComponent(JSON.stringify({ field: 'name', op: 'eq', value: `Expansion ${counter}` }))}`)) as { data: Record<string, unknown>[] };
     expect(listed.data[0]!['customer']).toBe(hidden.id);

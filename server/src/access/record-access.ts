@@ -2,7 +2,7 @@ import type { Condition, FieldDef, ObjectDef } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import { ProblemError, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { RecordAccessSql } from '../data/sql/compile-list-query.ts';
-import type { Params } from '../data/sql/params.ts';
+import { Params } from '../data/sql/params.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
@@ -138,4 +138,42 @@ export function checkWriteInput(ctx: RequestContext, shape: AccessShape, object:
     }
   }
   if (problems.length) throw new ProblemError('forbidden', 403, problems.length === 1 ? `'${problems[0]!.field}' ${problems[0]!.message}` : `${problems.length} fields you may not edit are in the input`, problems);
+}
+
+/**
+ * Lookup values pointing at records out of the principal's reach are refused exactly as missing
+ * ones are (same code and words), so linking can neither reveal that a record exists nor attach
+ * to one the principal may not see. One query per save, for narrowed target objects only.
+ */
+export async function refuseUnreachableLookups(
+  q: Queryable,
+  ctx: RequestContext,
+  shape: AccessShape,
+  object: ObjectDef,
+  records: readonly { data: Record<string, unknown>; index?: number | undefined }[],
+  fields: readonly FieldDef[],
+): Promise<void> {
+  const lookups = fields.filter((f) => f.type === 'lookup' && f.lookup && !shape.recordScope(f.lookup.objectId).all);
+  const wanted = new Map<string, Set<string>>();
+  for (const record of records) for (const field of lookups) {
+    const value = record.data[field.id];
+    if (typeof value !== 'string' || !UUID.test(value)) continue;
+    const ids = wanted.get(field.lookup!.objectId) ?? new Set<string>();
+    ids.add(value);
+    wanted.set(field.lookup!.objectId, ids);
+  }
+  if (wanted.size === 0) return;
+  const params = new Params();
+  params.values.push(shape.tenantId);
+  const branches = [...wanted].map(([objectId, ids]) => `(r.object_id = ${params.add(objectId)} and r.id = any(${params.add([...ids], '::uuid[]')}) and ${recordAccessSql(shape).predicate(objectId, 'r', params, '$1::uuid') ?? 'true'})`);
+  const visible = new Set((await q.query<{ id: string }>(`select r.id from record r where r.tenant_id = $1 and r.deleted_at is null and (${branches.join(' or ')})`, params.values)).map((r) => r.id));
+  const words = ctx.model.words(ctx.principal.locale);
+  const problems: FieldProblem[] = [];
+  for (const record of records) for (const field of lookups) {
+    const value = record.data[field.id];
+    if (typeof value !== 'string' || visible.has(value)) continue;
+    const target = ctx.model.objectById(field.lookup!.objectId);
+    problems.push({ field: field.apiName, code: 'lookup', message: words.say('lookup.missing', { object: target ? words.noun(target) : 'record', id: value }), ...(record.index !== undefined ? { index: record.index } : {}) });
+  }
+  if (problems.length) throw validationError(words.say('lookup.detail'), problems);
 }

@@ -2,7 +2,7 @@ import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/m
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
-import { checkWriteInput, recordWriteAccess, redact } from '../access/record-access.ts';
+import { checkWriteInput, recordWriteAccess, redact, refuseUnreachableLookups } from '../access/record-access.ts';
 import { conflict, limitExceeded, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import { softDelete, ROW_COLUMNS } from './cascades.ts';
 import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
@@ -242,6 +242,9 @@ export class SavePipeline {
     if (problems.length) return undefined;
     const draft = drafts[0]!;
     if (fields.some((f) => f.type === 'owner' && draft.data[f.id] !== undefined && draft.data[f.id] !== principal.userId)) return undefined;
+    // A link to a record of a narrowed object is checked for reach on the transactional path.
+    const shape = await this.#access.shapeOf(principal);
+    if (fields.some((f) => f.type === 'lookup' && f.lookup && typeof draft.data[f.id] === 'string' && !shape.recordScope(f.lookup.objectId).all)) return undefined;
     // Hooks that only read run here; each read is a statement in a transaction of its own.
     const reads: WriteScope = { tx: { query: (sql, params = []) => this.#db.read(principal.tenantId, sql, params), exec: () => Promise.reject(new Error('no statements outside a transaction')) }, model, afterCommit: [] };
     for (const hook of this.#hooks.beforeSave) {
@@ -300,6 +303,7 @@ export class SavePipeline {
     const { drafts, problems } = this.#drafts(ctx, model, object, items);
     problems.push(...(await this.#beforeSave(ctx, scope, object, 'create', drafts, fields)));
     if (problems.length) throw invalid(model, words, object, problems);
+    await refuseUnreachableLookups(tx, ctx, await this.#access.shapeOf(principal), object, drafts, fields);
     await checkUsers(tx, model, object, drafts, principal.userId, principal.locale);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), drafts);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
@@ -355,6 +359,7 @@ export class SavePipeline {
     if (problems.length) throw invalid(model, words, object, problems);
     if (changed.length === 0) return toApiRecord(model, object, row);
     const touched: PendingRecord = { id: item.id, data: Object.fromEntries(changed.map((f) => [f.id, data[f.id]])), ...(item.index === undefined ? {} : { index: item.index }) };
+    await refuseUnreachableLookups(tx, ctx, await this.#access.shapeOf(principal), object, [touched], changed);
     await checkLookups(tx, model, object, [touched], principal.locale);
     await checkUsers(tx, model, object, [touched], principal.userId, principal.locale);
     const uniqueChanged = changed.filter((f) => f.unique);
