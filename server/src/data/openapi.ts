@@ -1,4 +1,4 @@
-import { ChangeRequest, compileRecordSchema, LayoutDef, ObjectDef as ObjectDefSchema, TermDef, TermDraft, type NounParam, type ObjectDef } from '@protean/metadata';
+import { ChangeRequest, compileRecordSchema, FieldDraft, FieldPatch, LayoutDef, ObjectDef as ObjectDefSchema, ObjectDraft, ObjectPatch, TermDef, TermDraft, type NounParam, type ObjectDef } from '@protean/metadata';
 import type { AccessShape } from '../access/access-shape.ts';
 import type { Principal } from '../auth/principal.ts';
 import { BATCH_LIMIT } from './save-pipeline.ts';
@@ -175,12 +175,12 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       },
       '/metadata/objects': {
         get: op(metadata, 'list_objects', 'op.listObjects', { 200: ok(say('response.ok'), { type: 'array', items: ref('ObjectDef') }) }),
-        post: op(metadata, 'create_object', 'op.createObject', { 201: change, ...refused }, { requestBody: { required: true, content: json({ type: 'object', description: 'ObjectDraft (see ChangeRequest, createObject)' }) } }),
+        post: op(metadata, 'create_object', 'op.createObject', { 201: change, ...refused }, { requestBody: { required: true, content: json(ref('ObjectDraft')) } }),
       },
       '/metadata/objects/{object}': {
         parameters: [objectParam],
         get: op(metadata, 'get_object', 'op.getObject', { 200: ok(say('response.ok'), ref('ObjectDef')), 404: problem(say('response.notFound')) }),
-        patch: op(metadata, 'update_object', 'op.updateObject', { 200: change, ...refused }, { requestBody: { required: true, content: json({ type: 'object', description: 'ObjectPatch (see ChangeRequest, updateObject)' }) } }),
+        patch: op(metadata, 'update_object', 'op.updateObject', { 200: change, ...refused }, { requestBody: { required: true, content: json(ref('ObjectPatch')) } }),
         delete: op(metadata, 'delete_object', 'op.deleteObject', { 200: change, ...refused }, { parameters: [param('records', 'query', 'param.records', { type: 'string', enum: ['keep', 'delete', 'refuse'], default: 'keep' })] }),
       },
       '/metadata/objects/{object}/record-schema': {
@@ -191,11 +191,11 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       },
       '/metadata/objects/{object}/fields': {
         parameters: [objectParam],
-        post: op(metadata, 'create_field', 'op.createField', { 201: change, ...refused }, { requestBody: { required: true, content: json({ type: 'object', description: 'FieldDraft (see ChangeRequest, createField)' }) } }),
+        post: op(metadata, 'create_field', 'op.createField', { 201: change, ...refused }, { requestBody: { required: true, content: json(ref('FieldDraft')) } }),
       },
       '/metadata/objects/{object}/fields/{field}': {
         parameters: [objectParam, param('field', 'path', 'param.field', { type: 'string', maxLength: 100 })],
-        patch: op(metadata, 'update_field', 'op.updateField', { 200: change, ...refused }, { requestBody: { required: true, content: json({ type: 'object', description: 'FieldPatch, optionally with backfill (see ChangeRequest, updateField)' }) } }),
+        patch: op(metadata, 'update_field', 'op.updateField', { 200: change, ...refused }, { requestBody: { required: true, content: json({ allOf: [ref('FieldPatch'), { type: 'object', properties: { backfill: {} } }] }) } }),
         delete: op(metadata, 'delete_field', 'op.deleteField', { 200: change, ...refused }, { parameters: [param('removeFromLayouts', 'query', 'param.removeFromLayouts', { type: 'boolean' })] }),
       },
       '/metadata/layouts/{id}': {
@@ -370,6 +370,10 @@ function genericSchemas(): Record<string, unknown> {
     NewView: { type: 'object', required: ['object', 'name', 'definition'], additionalProperties: false, properties: { object: { type: 'string' }, name: { type: 'string', minLength: 1, maxLength: 120 }, shared: { type: 'boolean' }, definition: view } },
     ViewPatch: { type: 'object', additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 120 }, shared: { type: 'boolean' }, definition: view } },
     ObjectDef: ObjectDefSchema,
+    ObjectDraft,
+    ObjectPatch,
+    FieldDraft,
+    FieldPatch,
     LayoutDef: LayoutDef,
     TermDef: TermDef,
     TermDraft: TermDraft,
