@@ -313,7 +313,12 @@ export const triggerSchema = {
       type: 'object',
       required: ['type', 'object', 'days'],
       additionalProperties: false,
-      properties: { type: { const: 'noActivity' }, object: { type: 'string' }, days: { type: 'number', exclusiveMinimum: 0, maximum: 3650 }, condition: { $ref: '#/$defs/condition' } },
+      properties: {
+        type: { const: 'noActivity' },
+        object: { type: 'string', title: 'Object' },
+        days: { type: 'number', exclusiveMinimum: 0, maximum: 3650, title: 'Days without activity' },
+        condition: { $ref: '#/$defs/condition' },
+      },
     },
     { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'manual' }, object: { type: 'string' }, inputSchema: { type: 'object' } } },
     { type: 'object', required: ['type'], additionalProperties: false, properties: { type: { const: 'webhook' } } },

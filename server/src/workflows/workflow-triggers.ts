@@ -16,6 +16,8 @@ export const TIMER_QUEUE = 'workflow.timer';
 /** A schedule trigger's occurrences (job_schedule rows named `workflow:<id>`). */
 export const SCHEDULE_QUEUE = 'workflow.schedule';
 export const TRIGGER_CONSUMER = 'workflows';
+/** The standard object interactions are logged in (calls, emails, visits, messages). */
+const ACTIVITY_OBJECT = 'activity';
 
 interface ActiveWorkflow extends WorkflowRow {
   definition: WorkflowDefinition;
@@ -132,8 +134,10 @@ export class WorkflowTriggers {
         } else if (trigger.type === 'relativeTime' && record && wf.triggerObject === object.id && event.event !== 'deleted') {
           written += await armRelativeTimer(tx, wf, trigger, object.apiName, record, previous);
         } else if (trigger.type === 'noActivity' && record && event.event !== 'deleted') {
-          // Activity on the record itself, or on a record that points at it (an activity, a task).
-          const targets = wf.triggerObject === object.id ? [event.recordId] : linkedTargets(model, object.id, wf.triggerObject!, row!);
+          // Activity is a change to the record itself or an interaction logged against it (an
+          // activity record pointing at it). Tasks and other linked records are not: a follow-up
+          // task the workflow creates must not count as the activity whose absence it reports.
+          const targets = wf.triggerObject === object.id ? [event.recordId] : object.id === ACTIVITY_OBJECT ? linkedTargets(model, object.id, wf.triggerObject!, row!) : [];
           for (const target of targets) written += await armIdleTimer(tx, wf, trigger, target, new Date(event.occurredAt));
         }
       }

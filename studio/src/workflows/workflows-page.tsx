@@ -15,6 +15,22 @@ import { ErrorBox, Loading, describeError, useToast } from '../components/feedba
 import { connect, diffDefinitions, disconnect, edgesOf, handlesOf, newStep, paletteTypes, removeSteps, TRIGGER_NODE } from './workflow-graph.ts';
 
 const validator = customizeValidator();
+
+/** What a trigger of each type starts as when chosen; the form then edits it. */
+const TRIGGER_DEFAULTS: Record<WorkflowDefinition['trigger']['type'], WorkflowDefinition['trigger']> = {
+  record: { type: 'record', object: 'customer', events: ['created'] },
+  noActivity: { type: 'noActivity', object: 'customer', days: 7 },
+  relativeTime: { type: 'relativeTime', object: 'task', field: 'due_date', offset: { amount: 1, unit: 'days' }, direction: 'before' },
+  schedule: { type: 'schedule', cron: '0 9 * * 1' },
+  manual: { type: 'manual' },
+  webhook: { type: 'webhook' },
+};
+
+/** One trigger type's schema (the branch of the trigger schema for it), with the condition it may refer to. */
+function triggerVariant(type: string): Record<string, unknown> {
+  const variant = (triggerSchema.oneOf as readonly { properties: { type: { const: string } } }[]).find((v) => v.properties.type.const === type);
+  return { ...variant, $defs: { condition: conditionSchema } };
+}
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
@@ -187,6 +203,8 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
     const step = newStep(def, type, position ?? { x: 0, y: lowest + 140 });
     update({ ...def, steps: [...def.steps, step] });
     setSelected(step.id);
+    // Keep the whole graph in view, the new step included, once it has been drawn.
+    requestAnimationFrame(() => void flow.fitView({ duration: 0, padding: 0.2 }));
   };
 
   const onDrop = useCallback(
@@ -263,9 +281,16 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
             fitView
             deleteKeyCode={['Delete', 'Backspace']}
             onNodeClick={(_, node) => setSelected(node.id)}
-            onNodeDragStop={(_, node) => {
-              if (node.id === TRIGGER_NODE) update({ ...def, triggerPosition: node.position });
-              else update({ ...def, steps: def.steps.map((s) => (s.id === node.id ? { ...s, position: node.position } : s)) });
+            autoPanOnConnect={false}
+            onNodesChange={(changes) => {
+              // Nodes follow the mouse while dragged: their positions live in the definition.
+              let next = def;
+              for (const change of changes) {
+                if (change.type !== 'position' || !change.position) continue;
+                const position = change.position;
+                next = change.id === TRIGGER_NODE ? { ...next, triggerPosition: position } : { ...next, steps: next.steps.map((s) => (s.id === change.id ? { ...s, position } : s)) };
+              }
+              if (next !== def) update(next);
             }}
             onConnect={(c: Connection) => c.source && c.target && update(connect(def, c.source, c.sourceHandle ?? 'next', c.target))}
             onEdgesDelete={(gone) => update(gone.reduce((d, e) => disconnect(d, e.id), def))}
@@ -282,14 +307,25 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
           {selected === TRIGGER_NODE ? (
             <>
               <h2>{t('workflows.triggerNode')}</h2>
+              <label className="field">
+                {t('workflows.trigger')}
+                <select value={def.trigger.type} onChange={(e) => update({ ...def, trigger: TRIGGER_DEFAULTS[e.target.value as WorkflowDefinition['trigger']['type']] })}>
+                  {Object.keys(TRIGGER_DEFAULTS).map((type) => (
+                    <option key={type} value={type}>
+                      {t(`workflows.trigger.${type}` as MessageKey)}
+                    </option>
+                  ))}
+                </select>
+              </label>
               <Form
-                schema={{ ...triggerSchema, $defs: { condition: conditionSchema } } as never}
+                key={def.trigger.type}
+                schema={triggerVariant(def.trigger.type) as never}
                 formData={def.trigger}
                 validator={validator}
                 liveValidate
                 showErrorList={false}
-                onChange={(e) => e.formData && update({ ...def, trigger: e.formData as WorkflowDefinition['trigger'] })}
-                uiSchema={{ 'ui:submitButtonOptions': { norender: true } }}
+                onChange={(e) => e.formData && update({ ...def, trigger: { ...(e.formData as object), type: def.trigger.type } as WorkflowDefinition['trigger'] })}
+                uiSchema={{ type: { 'ui:widget': 'hidden' }, 'ui:submitButtonOptions': { norender: true } }}
               />
             </>
           ) : step ? (

@@ -1,0 +1,100 @@
+// Setup › Workflows in Chromium against the real server: the no-activity follow-up is built from
+// scratch with the mouse and the keyboard (palette, dragging connections, step forms), saved,
+// activated, and seen to fire on a customer left alone; then the same in zh-CN.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+
+let ws: Workspace;
+let browser: Browser;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  ws = await startWorkspace();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await ws?.stop();
+});
+
+async function open(locale: 'en-US' | 'zh-CN'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1500, height: 950 }, locale });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(30_000);
+  await signIn(page, ws);
+  return page;
+}
+
+/** Drags from a node's way out (a React Flow handle) onto another node's way in, as a person connects them. */
+async function drag(page: Page, from: Locator, to: Locator) {
+  const a = (await from.boundingBox())!;
+  const b = (await to.locator('.react-flow__handle.target').boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + a.width / 2 + 30, a.y + 30, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 10 });
+  await page.mouse.up();
+}
+
+const words = {
+  'en-US': { newName: 'Name of a new workflow', trigger: 'Starts when', noActivity: 'A record has no activity', createTask: 'Create a task', save: 'Save as a new version', activate: 'Activate', runs: 'Run history', completed: 'Completed', noProblems: 'No problems', inspector: 'Selected step' },
+  'zh-CN': { newName: '新工作流的名称', trigger: '启动条件', noActivity: '记录无活动时', createTask: '创建任务', save: '保存为新版本', activate: '启用', runs: '运行历史', completed: '已完成', noProblems: '没有问题', inspector: '所选步骤' },
+} as const;
+
+async function buildFollowUp(page: Page, locale: 'en-US' | 'zh-CN', name: string, subject: string) {
+  const w = words[locale];
+  await page.goto(`${ws.baseUrl}/setup/workflows`);
+  // The keyboard: type the name, Enter creates it and opens the builder.
+  await page.getByLabel(w.newName).fill(name);
+  await page.keyboard.press('Enter');
+  await page.locator('.react-flow').waitFor();
+  // The trigger: no activity on a customer for a few seconds (the shipped one waits 7 days).
+  await page.getByTestId(/^wf-node-/).first().click();
+  await page.getByLabel(w.trigger).selectOption('noActivity');
+  const inspector = page.getByRole('complementary', { name: w.inspector });
+  await inspector.getByRole('textbox', { name: /^Object/ }).fill('customer');
+  await inspector.getByRole('spinbutton', { name: /^Days without activity/ }).fill(String(3 / 86_400));
+  // The palette: a task step.
+  await page.getByRole('complementary', { name: /Steps|步骤/ }).getByRole('button', { name: w.createTask }).click();
+  await inspector.getByRole('textbox', { name: /^Subject/ }).fill(subject);
+  // Drag the trigger's way out onto the task, and the task's onto the end.
+  const trigger = page.locator('.react-flow__node').filter({ has: page.locator('.wf-trigger') });
+  const task = page.locator('.react-flow__node[data-id="create_task_1"]');
+  const end = page.locator('.react-flow__node[data-id="end_1"]');
+  await drag(page, trigger.locator('.react-flow__handle.source'), task);
+  await drag(page, task.locator('.react-flow__handle.source'), end);
+  await shot(page, `workflow-connected-${locale}`);
+  await page.getByText(w.noProblems).waitFor();
+  await shot(page, `workflow-builder-${locale}`);
+  await page.getByRole('button', { name: w.save }).click();
+  await page.getByRole('button', { name: w.activate }).click();
+  await expect.poll(async () => (await api<{ status: string; version: number }>(page, 'GET', `/workflows/${name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?![a-z])/, 'w_')}`)).status).toBe('active');
+}
+
+describe('Setup › Workflows', () => {
+  it('builds the no-activity follow-up by mouse and keyboard and sees it create the task', async () => {
+    const page = await open('en-US');
+    await buildFollowUp(page, 'en-US', 'Quiet customer follow-up', 'Call {{record.name}} again');
+    const customer = await api<{ id: string }>(page, 'POST', '/records/customer', { first_name: 'Hao', last_name: 'Zhang' });
+    await expect
+      .poll(async () => (await api<{ data: { subject: string }[] }>(page, 'GET', `/records/task?filter=${encodeURIComponent(JSON.stringify({ field: 'related_customer', op: 'eq', value: customer.id }))}`)).data.map((t) => t.subject), { timeout: 30_000 })
+      .toContain('Call Hao Zhang again');
+    await page.getByRole('tab', { name: words['en-US'].runs }).click();
+    await page.getByRole('table', { name: words['en-US'].runs }).getByText(words['en-US'].completed).first().waitFor();
+    await shot(page, 'workflow-runs-en');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('does the same in zh-CN', async () => {
+    const page = await open('zh-CN');
+    await buildFollowUp(page, 'zh-CN', 'Follow up zh', '回访 {{record.name}}');
+    const customer = await api<{ id: string }>(page, 'POST', '/records/customer', { first_name: '芳', last_name: '王' });
+    await expect
+      .poll(async () => (await api<{ data: { subject: string }[] }>(page, 'GET', `/records/task?filter=${encodeURIComponent(JSON.stringify({ field: 'related_customer', op: 'eq', value: customer.id }))}`)).data.map((t) => t.subject), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^回访 .*芳/)]));
+    expect(pageErrors).toEqual([]);
+  });
+});
