@@ -159,6 +159,26 @@ describe('outbox payloads delivered on a user’s behalf', () => {
   });
 });
 
+describe('sharing rules applied to existing records', () => {
+  it('share exactly what the condition says, though the database narrows the candidates case-insensitively', async () => {
+    const reader = await newUser(a, 'Ruled', 'standard');
+    const group = json<{ id: string }>(await a.api('POST', '/access/groups', { name: 'Rule readers' }));
+    await a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'user', id: reader.id }] });
+    await a.api('PUT', '/access/sharing', { objects: { deal: 'private' } });
+    const exact = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Mixed Case', amount: 10 }));
+    const lower = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'mixed case', amount: 10 }));
+    const small = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Mixed Case', amount: 1 }));
+    const rule = await a.api('POST', '/access/sharing-rules', { object: 'deal', name: 'Exact case', condition: 'name == "Mixed Case" && amount > 5', granteeKind: 'group', granteeId: group.id, access: 'read' });
+    expect(rule.statusCode, rule.body).toBe(201);
+    expect(json<{ applied: { matched: number } }>(rule).applied.matched).toBe(1);
+    const sees = async (id: string) => (await call(h, reader.key, 'GET', `/records/deal/${id}`)).statusCode;
+    expect([await sees(exact.id), await sees(lower.id), await sees(small.id)]).toEqual([200, 404, 404]);
+    await a.api('DELETE', `/access/sharing-rules/${json<{ id: string }>(rule).id}`);
+    expect(await sees(exact.id)).toBe(404);
+    await a.api('PUT', '/access/sharing', { objects: { deal: 'edit' } });
+  });
+});
+
 describe('saved views shown to a reader who cannot read a field', () => {
   it('lose that column, and a view filtering or sorting by it is not shown', async () => {
     const set = json<{ id: string }>(await a.api('POST', '/access/permission-sets', { key: 'no_amount_views', name: 'No amount (views)', grants: { objects: { '*': { read: true, edit: true, create: true } }, fields: { deal: { amount: 'none' } }, setup: {} } }));

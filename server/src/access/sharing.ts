@@ -1,4 +1,5 @@
-import { compileExpression, ExpressionEvaluationError, type ObjectDef } from '@protean/metadata';
+import { compileExpression, ExpressionEvaluationError, parseExpression, planQuery, type ExprNode, type ObjectDef } from '@protean/metadata';
+import { listWhere } from '../data/sql/compile-list-query.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -100,14 +101,18 @@ export class SharingRules {
       const object = model.objectById(rule.object_id);
       if (!object) return { matched: 0 };
       const condition = compileRuleCondition(model, object, rule.condition);
+      // Candidates come from SQL when the condition has a shape the list filter can narrow by (a
+      // superset of its matches); each candidate is then tested with the condition itself.
+      const prefilter = candidatesWhere(model, object, rule.condition, tenantId);
       let after = '00000000-0000-0000-0000-000000000000';
       let matched = 0;
       for (;;) {
         // Only the fields the condition reads travel, not whole records.
+        const n = prefilter.params.length;
         const page = await q.query<{ id: string; data: Record<string, unknown> }>(
-          `select id, jsonb_build_object(${condition.fieldIds.map((_, i) => `$${i + 5}::text, data->$${i + 5}`).join(', ') || "'_', null"}) as data
-             from record where tenant_id = $1 and object_id = $2 and id > $3 and deleted_at is null order by id limit $4`,
-          [tenantId, object.id, after, RECALC_PAGE, ...condition.fieldIds],
+          `select r.id, jsonb_build_object(${condition.fieldIds.map((_, i) => `$${n + 3 + i}::text, r.data->$${n + 3 + i}`).join(', ') || "'_', null"}) as data
+             from record r where ${prefilter.sql} and r.id > $${n + 1} order by r.id limit $${n + 2}`,
+          [...prefilter.params, after, RECALC_PAGE, ...condition.fieldIds],
         );
         if (page.length === 0) break;
         const ids = page.filter((r) => safeTest(condition, r.data)).map((r) => r.id);
@@ -119,6 +124,62 @@ export class SharingRules {
       return { matched };
     });
   }
+}
+
+type FilterJson = { and: FilterJson[] } | { or: FilterJson[] } | { field: string; op: string; value: unknown };
+
+const COMPARE: Record<string, string> = { '==': 'eq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
+const FLIPPED: Record<string, string> = { '==': '==', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+/**
+ * The part of a rule's condition the list filter can express, loosened so it matches every record
+ * the condition does (text equality and prefixes compare case-insensitively there, numbers and
+ * booleans exactly); anything else narrows nothing. Undefined: read every record.
+ */
+function toFilter(model: TenantModel, object: ObjectDef, node: ExprNode): FilterJson | undefined {
+  const field = (n: ExprNode) => (n.kind === 'ident' ? model.field(object, n.name) : undefined);
+  // Only types whose CEL value is the stored value itself (no picklist labels, no computed fields).
+  const kindOf = (n: ExprNode): 'number' | 'text' | 'boolean' | undefined => {
+    const type = field(n)?.type;
+    if (type === 'number' || type === 'currency') return 'number';
+    if (type === 'text' || type === 'email' || type === 'phone' || type === 'url') return 'text';
+    return type === 'boolean' ? 'boolean' : undefined;
+  };
+  switch (node.kind) {
+    case 'binary': {
+      if (node.op === '&&' || node.op === '||') {
+        const left = toFilter(model, object, node.left);
+        const right = toFilter(model, object, node.right);
+        if (node.op === '&&') return left && right ? { and: [left, right] } : (left ?? right);
+        return left && right ? { or: [left, right] } : undefined;
+      }
+      const op = COMPARE[node.op];
+      if (!op) return undefined;
+      const [ident, literal, cmp] = node.left.kind === 'ident' ? [node.left, node.right, node.op] : [node.right, node.left, FLIPPED[node.op]!];
+      if (ident.kind !== 'ident' || literal.kind !== 'literal' || literal.value === null) return undefined;
+      const stored = kindOf(ident);
+      if (stored === 'number' && typeof literal.value === 'number') return { field: ident.name, op: COMPARE[cmp]!, value: literal.value };
+      if (stored === 'text' && typeof literal.value === 'string' && cmp === '==') return { field: ident.name, op: 'eq', value: literal.value };
+      if (stored === 'boolean' && typeof literal.value === 'boolean' && cmp === '==') return { field: ident.name, op: 'eq', value: literal.value };
+      return undefined;
+    }
+    case 'ident':
+      return kindOf(node) === 'boolean' ? { field: node.name, op: 'eq', value: true } : undefined;
+    case 'call':
+      if (node.name === 'startsWith' && node.target && kindOf(node.target) === 'text' && node.args[0]?.kind === 'literal' && typeof node.args[0].value === 'string') {
+        return { field: (node.target as { name: string }).name, op: 'startsWith', value: node.args[0].value };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function candidatesWhere(model: TenantModel, object: ObjectDef, condition: string, tenantId: string): { sql: string; params: unknown[] } {
+  const parsed = parseExpression(condition);
+  const filter = parsed.ok ? toFilter(model, object, parsed.node) : undefined;
+  const planned = filter ? planQuery(model.snapshot, object.id, { filter: JSON.stringify(filter) }) : undefined;
+  return listWhere(tenantId, object, planned?.ok ? planned.plan.where : undefined);
 }
 
 async function activeRules(q: Queryable, tenantId: string, objectId: string): Promise<SharingRule[]> {

@@ -191,3 +191,10 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   const sql = `select ${outerSelect.join(', ')} from (${page}) p ${joins.join(' ')} order by ${outerOrder}`;
   return { sql, params: params.values, countSql, countParams, sortAliases };
 }
+
+/** The WHERE of a list (tenant, object, live records, filter) with its parameters, for statements that narrow by the same condition. */
+export function listWhere(tenantId: string, object: ObjectDef, where: Condition | undefined): { sql: string; params: unknown[] } {
+  const compiled = compileListQuery(tenantId, { object, where, sort: [], expand: [], limit: 1, after: undefined });
+  const at = compiled.countSql.indexOf(' where ');
+  return { sql: compiled.countSql.slice(at + ' where '.length), params: compiled.countParams };
+}
