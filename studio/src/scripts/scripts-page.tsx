@@ -135,6 +135,7 @@ function ScriptEditorPage({ scriptRef }: { scriptRef: string }) {
         <label>
           {t('scripts.kind')}
           <select
+            aria-label={t('scripts.kind')}
             value={current.kind}
             onChange={(e) => {
               const kind = e.target.value as ScriptKind;
@@ -162,7 +163,7 @@ function ScriptEditorPage({ scriptRef }: { scriptRef: string }) {
         ) : (
           <label>
             {t('scripts.object')}
-            <select value={current.object ?? ''} onChange={(e) => update({ object: e.target.value })}>
+            <select value={current.object ?? ''} onChange={(e) => update({ object: e.target.value })} aria-label={t('scripts.object')}>
               {objects.map((o) => (
                 <option key={o.id} value={o.apiName}>
                   {i18n.objectLabel(o)}
@@ -188,7 +189,7 @@ function ScriptEditorPage({ scriptRef }: { scriptRef: string }) {
         ) : null}
         <label>
           {t('scripts.language')}
-          <select value={current.language} onChange={(e) => update({ language: e.target.value as ScriptInput['language'] })}>
+          <select value={current.language} onChange={(e) => update({ language: e.target.value as ScriptInput['language'] })} aria-label={t('scripts.language')}>
             <option value="typescript">TypeScript</option>
             <option value="javascript">JavaScript</option>
           </select>
