@@ -439,9 +439,18 @@ class Planner {
       for (const layout of this.state.layouts) {
         if (layout.objectId !== object.id) continue;
         layout.sections = layout.sections.map((section) => ({ ...section, fields: section.fields.filter((f) => f.fieldId !== field.id) }));
+        // Layout rules stop naming it too; a rule left with nothing to act on goes.
+        if (layout.rules) {
+          layout.rules = layout.rules
+            .map((rule) => (rule.fieldIds ? { ...rule, fieldIds: rule.fieldIds.filter((id) => id !== field.id) } : rule))
+            .filter((rule) => (rule.fieldIds?.length ?? 0) + (rule.sectionIds?.length ?? 0) > 0);
+        }
       }
     }
-    const dependents = [...this.fieldDependents(object, field), ...logicDependents(this.state, object.id, field.id)];
+    const ruleTargets: Dependent[] = this.state.layouts
+      .filter((l) => l.objectId === object.id && (l.rules ?? []).some((r) => r.fieldIds?.includes(field.id)))
+      .map((l) => ({ kind: 'layoutRule', id: l.id, label: `a rule of layout '${snapshotResolver(this.state, this.#ctx.locale ?? 'en').text(l.name)}'` }));
+    const dependents = [...this.fieldDependents(object, field), ...ruleTargets, ...logicDependents(this.state, object.id, field.id)];
     if (dependents.length) {
       const list = dependents.map((d) => `${d.kind} '${d.label}'`).join(', ');
       return this.fail(`${path}/field`, 'has_dependents', `field '${field.apiName}' is used by ${list}`, dependents);

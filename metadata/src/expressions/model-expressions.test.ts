@@ -92,6 +92,17 @@ describe('logic in the metadata model', () => {
     expect(s2.layouts.find((l) => l.id === layout.id)!.rules![0]!.when).toBe('value > 10');
   });
 
+  it('a field a layout rule acts on is a dependent; removed from layouts, it leaves the rules too', () => {
+    const s0 = standardSnapshot();
+    const layout = s0.layouts.find((l) => l.objectId === 'deal')!;
+    const s1 = applied(s0, [{ op: 'upsertLayout', layout: { ...layout, rules: [{ when: 'amount > 10', action: 'require', fieldIds: ['close_date'] }, { when: 'amount > 5', action: 'readOnly', fieldIds: ['close_date', 'name'] }] } }]);
+    const refused = plan(s1, [{ op: 'deleteField', object: 'deal', field: 'close_date' }]);
+    expect(!refused.ok && refused.errors[0]!.dependents?.map((d) => d.kind)).toContain('layoutRule');
+    const s2 = applied(s1, [{ op: 'deleteField', object: 'deal', field: 'close_date', removeFromLayouts: true }]);
+    const deal = findObject(s2, 'deal')!;
+    expect(s2.layouts.find((l) => l.id === layout.id)!.rules).toEqual([expect.objectContaining({ action: 'readOnly', fieldIds: [findField(deal, 'name')!.id] })]);
+  });
+
   it('checks roll-ups: the lookup must point at the parent and sum needs a number field', () => {
     const r = plan(standardSnapshot(), [
       { op: 'createField', object: 'customer', field: { apiName: 'x', labels: { en: 'x' }, type: 'rollup', rollup: { childObjectId: 'deal', lookupFieldId: 'organization', function: 'sum', fieldId: 'name' } } },
