@@ -214,7 +214,7 @@ export class ScriptSandbox {
    * Isolates V8 lost control of (an out-of-memory inside a large native allocation, such as a Map
    * growing past the limit): their invocations were failed with the memory limit and the process
    * kept serving, but each may leave a stuck thread behind, so a supervisor should recycle a
-   * process whose count keeps rising (the health endpoint reports it).
+   * process whose count keeps rising.
    */
   get catastrophes(): number {
     return this.#catastrophes;
