@@ -153,7 +153,23 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   // Workflows: runs, waits and timers are jobs; record triggers come from the outbox.
   const jobs = new JobQueue(options.db, options.jobs);
-  const workflows = new WorkflowService({ db: options.db, metadata, data, queue: jobs, ...options.workflows });
+  const workflows = new WorkflowService({
+    db: options.db,
+    metadata,
+    data,
+    queue: jobs,
+    // Script steps run an active script of the workspace in the sandbox, as the run's principal.
+    scripts: {
+      run: async ({ principal, script, input }) => {
+        const found = (await scripts.activeScripts(principal.tenantId)).find((s) => s.apiName === script);
+        if (!found) throw new Error(`No active script named '${script}'`);
+        const { report } = await scripts.run(found, { principal, model: await metadata.model(principal.tenantId) }, input, { cause: 'action' });
+        if (!report.ok) throw new Error(`The script '${script}' failed: ${report.error?.message ?? 'no result'}`);
+        return report.output ?? null;
+      },
+    },
+    ...options.workflows,
+  });
   await workflows.start();
   // Tenant scripts: before-save triggers join the save pipeline; after-save triggers and scheduled scripts run on the same queue.
   await scripts.start();

@@ -301,6 +301,23 @@ describe('workflows', () => {
     expect((await tenant.api('PATCH', '/workflow-settings', { maxStepsPerRun: 0 })).statusCode).toBe(422);
   });
 
+  it('runs a workspace script in the sandbox as a step and passes its result on', async () => {
+    const saved = await t.api('POST', '/scripts', { apiName: 'double', label: 'Double', kind: 'action', object: 'organization', language: 'typescript', source: 'export default (ctx: ScriptContext, input: { n: number }) => ({ doubled: input.n * 2 })' });
+    expect(saved.statusCode, saved.body).toBe(201);
+    await define(t, 'with_script', {
+      trigger: { type: 'manual' },
+      start: 'calc',
+      steps: [
+        { id: 'calc', type: 'script', config: { script: 'double', input: { n: '{{input.n}}' } }, next: 'keep' },
+        { id: 'keep', type: 'setVariable', config: { name: 'result', value: '{{steps.calc.doubled}}' } },
+      ],
+    });
+    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/with_script/runs', { input: { n: 21 } }));
+    const done = await runIn(t, runId, 'completed');
+    expect(done.steps[0]!.output).toEqual({ doubled: 42 });
+    expect(done.steps[1]!.output).toEqual({ name: 'result', value: 42 });
+  });
+
   it('refuses an HTTP step to a loopback address', async () => {
     await define(t, 'call_home', {
       trigger: { type: 'manual' },

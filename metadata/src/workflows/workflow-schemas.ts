@@ -231,9 +231,12 @@ export const stepCatalog = {
     external: true,
     schema: {
       type: 'object',
-      required: ['source'],
+      required: ['script'],
       additionalProperties: false,
-      properties: { source: { type: 'string', minLength: 1, maxLength: 100_000, title: 'Script' }, timeoutMs: { type: 'integer', minimum: 10, maximum: 30_000, title: 'Time limit (ms)' } },
+      properties: {
+        script: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$', title: 'Script', description: 'The API name of an active script (Setup › Scripts)' },
+        input: { type: 'object', title: 'Input', description: 'Given to the script (templates allowed)', maxProperties: 100, additionalProperties: true },
+      },
     },
   },
   http: {

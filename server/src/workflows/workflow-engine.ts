@@ -17,9 +17,9 @@ import { definitionAt, loadSettings, type WorkflowSettings } from './workflow-st
 
 export const MAIL_QUEUE = 'workflow.mail';
 
-/** Runs a workflow's script step in the sandbox; absent until a runtime is wired in. */
+/** Runs a workflow's script step: an active script of the workspace, in the sandbox, as the run's principal. */
 export interface ScriptRunner {
-  run(request: { tenantId: string; source: string; input: unknown; timeoutMs: number; idempotencyKey: string }): Promise<unknown>;
+  run(request: { principal: Principal; script: string; input: unknown; idempotencyKey: string }): Promise<unknown>;
 }
 
 export interface EngineOptions {
@@ -43,6 +43,7 @@ export interface Wake {
 }
 
 interface ExternalCall {
+  principal: Principal;
   runId: string;
   seq: number;
   step: WorkflowStep;
@@ -184,7 +185,7 @@ export class WorkflowEngine {
         await flush();
         await writeStep(tx, tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'running', input, newAttempt: true });
         await saveRun(tx, run);
-        return { runId: run.id, seq, step, input, key: `${run.id}:${seq}` };
+        return { principal, runId: run.id, seq, step, input, key: `${run.id}:${seq}` };
       }
       const started = performance.now();
       // Steps that write through SQL can fail half way: a savepoint undoes just their part.
@@ -524,7 +525,7 @@ export class WorkflowEngine {
     }
   }
 
-  async #callOut(tenantId: string, { step, input, key }: ExternalCall): Promise<unknown> {
+  async #callOut(tenantId: string, { principal, step, input, key }: ExternalCall): Promise<unknown> {
     if (step.type === 'sendEmail') {
       const sent = await this.#o.mailer.send({ to: String(input['to']), subject: String(input['subject']), text: String(input['body']), messageId: `<${key}@protean>` });
       return sent;
@@ -553,7 +554,8 @@ export class WorkflowEngine {
     }
     if (step.type === 'script') {
       if (!this.#o.scripts) throw new Error('Script steps need the sandboxed runtime, which this server has not enabled');
-      return this.#o.scripts.run({ tenantId, source: String(input['source']), input: input['input'] ?? {}, timeoutMs: Number(input['timeoutMs'] ?? 5_000), idempotencyKey: key });
+      void tenantId;
+      return this.#o.scripts.run({ principal, script: String(input['script']), input: { ...((input['input'] as Record<string, unknown> | undefined) ?? {}), idempotencyKey: key }, idempotencyKey: key });
     }
     throw new Error(`The step type '${step.type}' does not reach outside`);
   }
