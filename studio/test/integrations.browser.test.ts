@@ -34,6 +34,7 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && process.env['DEBUG_BROWSER'] && console.log('console:', m.text()));
   page.setDefaultTimeout(30_000);
   await signIn(page, ws);
 });
@@ -96,12 +97,38 @@ describe('Setup › API docs', () => {
 
     await page.getByRole('tab', { name: 'GraphQL' }).click();
     await page.locator('.graphiql-container').waitFor();
-    await page.locator('.graphiql-execute-button').click();
-    await expect.poll(() => page.locator('.graphiql-response').textContent(), { timeout: 30_000 }).toContain('List');
+    // The editor's workers start after it shows; a click before they run does nothing, so run until answered.
+    await expect
+      .poll(
+        async () => {
+          const text = await page.locator('.graphiql-response').textContent();
+          if (!text) await page.locator('.graphiql-execute-button').click();
+          return text;
+        },
+        { timeout: 60_000, intervals: [2_000] },
+      )
+      .toContain('List');
     // The result editor lays its lines out after the text arrives.
     await page.locator('.graphiql-response .view-line').nth(4).waitFor();
     await page.waitForFunction(() => new Promise((resolve) => requestAnimationFrame(() => resolve(true))));
     await shot(page, '97-api-docs-graphiql');
+
+    // A subscription from the same editor: a deal saved now arrives in the result pane.
+    await page.locator('.graphiql-query-editor .monaco-editor').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('subscription Live { dealChanged { event id } }');
+    await page.locator('.graphiql-execute-button').click();
+    // The socket subscribes asynchronously: save deals until a change arrives.
+    await expect
+      .poll(
+        async () => {
+          await api(page, 'POST', '/records/deal', { name: 'Live in GraphiQL' });
+          return page.locator('.graphiql-response').textContent();
+        },
+        { timeout: 30_000, intervals: [500] },
+      )
+      .toMatch(/"event":\s*"created"/);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -5,12 +5,15 @@ import type { FastifyInstance } from 'fastify';
  * policy allows only those; no page may frame it, and no plugin or <base> may change it.
  * 'unsafe-eval' stays because forms validate against JSON Schemas that arrive at run time
  * (object and record schemas per tenant revision), which ajv compiles into functions; inline
- * and foreign scripts remain refused.
+ * and foreign scripts remain refused. The API docs' GraphiQL editor (Monaco) lays out its lines
+ * with inline styles and draws its icons from a font in a data: URL, so styles may be inline
+ * and fonts data:; scripts stay as strict as they were.
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'unsafe-eval'",
-  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
   "img-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",

@@ -1,12 +1,23 @@
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 import { GraphiQL } from 'graphiql';
-import { useMemo } from 'react';
+import { getOperationAST, parse } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { useEffect, useMemo } from 'react';
 import { useSession } from '../app/session.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useStarterQuery } from './api-docs-page.tsx';
 
 type FetcherParams = { query: string; operationName?: string | null; variables?: unknown };
+
+/** Whether the operation to run is a subscription (those go over the WebSocket at the same path). */
+function isSubscription(params: FetcherParams): boolean {
+  try {
+    return getOperationAST(parse(params.query), params.operationName ?? undefined)?.operation === 'subscription';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * GraphiQL against this workspace's endpoint, in the user's session and language: the schema it
@@ -16,8 +27,12 @@ export default function GraphiQLPanel() {
   const { t, locale } = useI18n();
   const { isAdmin } = useSession();
   const starter = useStarterQuery();
+  // The socket carries the session cookie, as every request of the studio does.
+  const sockets = useMemo<Client>(() => createClient({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/graphql`, lazy: true }), []);
+  useEffect(() => () => void sockets.dispose(), [sockets]);
   const fetcher = useMemo(
     () => async (params: FetcherParams) => {
+      if (isSubscription(params)) return sockets.iterate({ query: params.query, operationName: params.operationName ?? null, variables: (params.variables ?? null) as Record<string, unknown> | null });
       const response = await fetch('/api/v1/graphql', {
         method: 'POST',
         credentials: 'same-origin',
@@ -26,7 +41,7 @@ export default function GraphiQLPanel() {
       });
       return (await response.json()) as Record<string, unknown>;
     },
-    [locale],
+    [locale, sockets],
   );
   return (
     <div className="graphiql-host" style={{ height: '70vh', minHeight: 480 }}>
