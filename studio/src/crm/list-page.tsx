@@ -319,7 +319,22 @@ function ObjectList({ object }: { object: ObjectDef }) {
             </table>
             {list.loading && !rows.length ? <Loading /> : null}
             {!list.loading && !rows.length && !list.error ? (
-              <p className="empty-state">{filter ? t('list.emptyFiltered') : t('list.empty', { object: i18n.objectNoun(object) })}</p>
+              filter ? (
+                <div className="empty-state">
+                  <p>{t('list.emptyFiltered')}</p>
+                  <button type="button" className="btn btn-small" onClick={() => setSearch({ filter: null })}>
+                    {t('list.clearFilters')}
+                  </button>
+                </div>
+              ) : (
+                <div className="empty-state">
+                  <p>{t('list.empty', { object: i18n.objectNoun(object) })}</p>
+                  <p>{t('list.emptyPurpose', { object: i18n.objectNoun(object) })}</p>
+                  <button type="button" className="btn btn-small btn-primary" onClick={() => openQuickCreate(object.apiName)}>
+                    {t('record.new', { object: i18n.objectNoun(object) })}
+                  </button>
+                </div>
+              )
             ) : null}
           </div>
           <div className="list-footer" ref={sentinel}>

@@ -102,6 +102,8 @@ export const en = {
   'filterBulk.preview': 'Count the matches',
   'filterBulk.region': 'Records matching the filter',
   'filterBulk.sample': 'For example: {names}.',
+  'list.clearFilters': 'Clear the filters',
+  'list.emptyPurpose': 'This list shows every {object} you can see; add the first one to start.',
   'setup.access': 'Access',
 
   'action.add': 'Add',

@@ -102,6 +102,8 @@ export const zhCN: Record<MessageKey, string> = {
   'filterBulk.preview': '统计匹配数',
   'filterBulk.region': '符合筛选条件的记录',
   'filterBulk.sample': '例如：{names}。',
+  'list.clearFilters': '清除筛选条件',
+  'list.emptyPurpose': '此列表显示您可见的所有{object}；添加第一条即可开始。',
   'setup.access': '访问权限',
 
   'action.add': '添加',
