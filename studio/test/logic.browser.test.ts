@@ -62,7 +62,7 @@ describe('declarative logic in the studio', () => {
     await page.getByLabel('API name').fill('big_needs_probability');
     const source = page.locator('#rule-condition');
     await source.fill("amount > 'a lot'");
-    await page.getByText(/Line 1, column 1: '>' cannot combine/).waitFor();
+    await page.getByText(/Line 1, column 1 · Type: '>' cannot combine/).waitFor();
     await source.fill('amount > 1000000 && isNull(proba');
     await page.getByRole('list', { name: 'Suggestions' }).getByRole('button', { name: /^probability/ }).click();
     expect(await source.inputValue()).toBe('amount > 1000000 && isNull(probability');
@@ -112,7 +112,7 @@ describe('declarative logic in the studio', () => {
     await page.goto(`${ws.baseUrl}/setup/objects/task/fields/due_date`);
     const source = page.locator('#default-expression');
     await source.fill('addDays(today(), "x")');
-    await page.getByText(/Line 1, column 1: addDays\(\) does not take/).waitFor();
+    await page.getByText(/Line 1, column 1 · Type: addDays\(\) does not take/).waitFor();
     await source.fill('addDays(today(), 30)');
     await page.getByText('Valid: gives date').waitFor();
     await shot(page, '93-default-expression');

@@ -95,7 +95,7 @@ export function ExpressionEditor(props: {
       <div id={`${id}-problems`} role="status">
         {verdict.errors.map((e, i) => (
           <p key={i} className="field-error">
-            {t('expression.lineColumn', { line: e.line, column: e.column })}: {e.message}
+            {t('expression.lineColumn', { line: e.line, column: e.column })} · {t(`expression.code.${e.code}`)}: {e.message}
           </p>
         ))}
         {verdict.type && <p className="muted">{t('expression.valid', { type: verdict.type })}</p>}
