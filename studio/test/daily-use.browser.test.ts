@@ -262,6 +262,41 @@ describe('daily use in Chromium', () => {
     }
   });
 
+  it('a filtered list changes or deletes every match after a dry run that shows the count', async () => {
+    await api(page, 'POST', '/records/deal/batch', {
+      operations: ['Lot A', 'Lot B', 'Lot C'].map((name) => ({ op: 'create', data: { name, stage: 'qualification', amount: 1 } })),
+    });
+    const filter = encodeURIComponent(JSON.stringify({ field: 'name', op: 'startsWith', value: 'Lot ' }));
+    for (const locale of LOCALES) {
+      await open(`/o/deal?filter=${filter}`, locale);
+      const bar = page.getByRole('region', { name: say(locale, 'filterBulk.region' as MessageKey) });
+      await bar.getByRole('button', { name: say(locale, 'filterBulk.edit' as MessageKey) }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.locator('select').first().selectOption({ label: locale === 'en' ? 'Amount' : '金额' });
+      await dialog.locator('input[type=number]').fill(locale === 'en' ? '7' : '8');
+      await dialog.getByRole('button', { name: say(locale, 'filterBulk.preview' as MessageKey) }).click();
+      await poll(() => dialog.getByTestId('dry-run').innerText()).toContain(say(locale, 'filterBulk.matched' as MessageKey, { count: '3', objects: locale === 'en' ? 'Deals' : '商机' }));
+      // The dry run wrote nothing.
+      const before = await api<{ data: { amount: number }[] }>(page, 'GET', `/records/deal?filter=${filter}`);
+      expect(before.data.map((r) => r.amount)).toEqual(locale === 'en' ? [1, 1, 1] : [7, 7, 7]);
+      await docShot(page, `list-change-by-filter-${locale}`);
+      await dialog.getByRole('button', { name: say(locale, 'filterBulk.editN' as MessageKey, { count: '3' }) }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      const after = await api<{ data: { amount: number }[] }>(page, 'GET', `/records/deal?filter=${filter}`);
+      expect(after.data.map((r) => r.amount)).toEqual(locale === 'en' ? [7, 7, 7] : [8, 8, 8]);
+    }
+    await open(`/o/deal?filter=${filter}`, 'en');
+    await page.getByRole('button', { name: 'Delete all…' }).click();
+    const dialog = page.getByRole('dialog');
+    await poll(() => dialog.getByTestId('dry-run').innerText()).toContain('3 Deals match now');
+    await docShot(page, 'list-delete-by-filter-en');
+    await dialog.getByRole('button', { name: 'Move 3 records to the recycle bin' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await api<{ data: unknown[] }>(page, 'GET', `/records/deal?filter=${filter}`)).data).toEqual([]);
+    const bin = await api<{ data: { display_name?: string }[] }>(page, 'GET', '/recycle-bin?object=deal');
+    expect(bin.data.map((r) => r.display_name)).toEqual(expect.arrayContaining(['Lot A', 'Lot B', 'Lot C']));
+  });
+
   it('kanban columns are labelled in the workspace words with counts and amount totals', async () => {
     for (const locale of LOCALES) {
       await open('/o/deal?view=kanban', locale);
