@@ -108,6 +108,45 @@ describe('workflows', () => {
     expect((await t.api('GET', '/workflows/broken')).statusCode).toBe(404);
   });
 
+  it('routes on expression conditions checked against the object’s fields at save, and refuses an ill-typed one with its position', async () => {
+    const definition = (vip: string) => ({
+      trigger: { type: 'record', object: 'customer', events: ['updated'], condition: { expression: "isChanged(status) && status == 'active'" } },
+      start: 'vip',
+      steps: [
+        { id: 'vip', type: 'condition', config: { condition: { expression: vip } }, branches: { true: 'vip_end', false: 'done' } },
+        { id: 'vip_end', type: 'end', config: { outcome: 'vip' } },
+        { id: 'done', type: 'end', config: {} },
+      ],
+    });
+    const refused = await t.api('POST', '/workflows', { apiName: 'expr_bad', label: 'Expr bad', definition: definition("last_name == 'Zhao' && notes > 3") });
+    expect(refused.statusCode, refused.body).toBe(422);
+    const [problem, ...others] = json<{ errors: { path: string; code: string; message: string; position: { line: number; column: number } }[] }>(refused).errors;
+    expect(others).toEqual([]);
+    expect(problem).toMatchObject({ path: '/definition/steps/0/config/condition/expression', code: 'invalid_expression', position: { line: 1, column: 24 } });
+    expect(problem!.message).toMatch(/^step 'vip': line 1, column 24: /);
+    expect((await t.api('GET', '/workflows/expr_bad')).statusCode).toBe(404);
+
+    await define(t, 'expr_vip', definition("last_name == 'Zhao' || size(notes) > 100"));
+    const routeOf = async (lastName: string, count: number) => {
+      const c = await customer(t, { last_name: lastName });
+      // Changing the notes alone does not change the status: the trigger condition holds back a run.
+      expect((await t.api('PATCH', `/records/customer/${String(c['id'])}`, { notes: 'first call' })).statusCode).toBe(200);
+      expect((await t.api('PATCH', `/records/customer/${String(c['id'])}`, { status: 'active' })).statusCode).toBe(200);
+      const runs = await waitFor(`run ${count}`, async () => {
+        const all = await runsOf(t, 'expr_vip');
+        return all.length >= count ? all : undefined;
+      });
+      expect(runs).toHaveLength(count);
+      const newest = runs.find((r) => !seen.has(r.id))!;
+      seen.add(newest.id);
+      const done = await runIn(t, newest.id, 'completed');
+      return done.steps.map((s) => s.stepId);
+    };
+    const seen = new Set<string>();
+    expect(await routeOf('Zhao', 1)).toEqual(['vip', 'vip_end']);
+    expect(await routeOf('Wang', 2)).toEqual(['vip', 'done']);
+  });
+
   it('waits without a timer, keeps the version a run started on when the workflow changes, and times out a wait for an event', async () => {
     await define(t, 'slow_welcome', {
       trigger: { type: 'manual', object: 'customer' },

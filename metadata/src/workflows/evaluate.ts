@@ -1,3 +1,4 @@
+import type { ConditionCompiler } from './expression-conditions.ts';
 import type { Duration, WorkflowCondition } from './workflow-schemas.ts';
 
 /**
@@ -37,11 +38,21 @@ function order(a: unknown, b: unknown): number | undefined {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Evaluates a structured condition; "changed" compares `record` with `previous` (an update's before). */
-export function evaluateCondition(condition: WorkflowCondition, scope: RunScope): boolean {
-  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, scope));
-  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, scope));
-  if ('not' in condition) return !evaluateCondition(condition.not, scope);
+/**
+ * Evaluates a condition; "changed" compares `record` with `previous` (an update's before). An
+ * expression condition runs through `compile` (the trigger object's compiled expressions) over
+ * `record`, with `previous` as the prior record (absent on create: `isChanged` holds, `priorValue` is null).
+ */
+export function evaluateCondition(condition: WorkflowCondition, scope: RunScope, compile?: ConditionCompiler): boolean {
+  if ('expression' in condition) {
+    if (!compile) throw new Error('an expression condition needs the workspace model to be evaluated');
+    const record = (scope['record'] ?? {}) as Record<string, unknown>;
+    const previous = scope['previous'] as Record<string, unknown> | undefined;
+    return compile(condition.expression).test({ record, prior: previous ?? null });
+  }
+  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, scope, compile));
+  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, scope, compile));
+  if ('not' in condition) return !evaluateCondition(condition.not, scope, compile);
   const actual = valueAt(scope, condition.path);
   const expected = typeof condition.value === 'string' ? renderTemplate(condition.value, scope) : condition.value;
   const [root, ...rest] = condition.path.split('.');

@@ -19,3 +19,4 @@ export {
 } from './workflow-schemas.ts';
 export { allowedBranches, conditionProblems, triggerObject, validateWorkflow, workflowLimits, type WorkflowModel } from './validate-workflow.ts';
 export { durationMs, evaluateCondition, renderDeep, renderTemplate, valueAt, type RunScope } from './evaluate.ts';
+export { compileConditionExpression, conditionCompiler, describeExpressionError, type ConditionCompiler } from './expression-conditions.ts';

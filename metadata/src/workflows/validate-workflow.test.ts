@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { standardSnapshot } from '../standard/standard-objects.ts';
 import { evaluateCondition, renderTemplate } from './evaluate.ts';
+import { conditionCompiler } from './expression-conditions.ts';
 import { validateWorkflow, type WorkflowModel } from './validate-workflow.ts';
 import type { WorkflowDefinition } from './workflow-schemas.ts';
 
@@ -61,5 +63,46 @@ describe('workflow definitions', () => {
     expect(evaluateCondition({ all: [{ path: 'record.score', op: 'gte', value: 10 }, { not: { path: 'record.name', op: 'isEmpty' } }] }, { record: { score: 12, name: 'Li' } })).toBe(true);
     expect(renderTemplate('Follow up {{record.name}} ({{term.customer}})', { record: { name: 'Li Wei' }, term: { customer: 'Patient' } })).toBe('Follow up Li Wei (Patient)');
     expect(renderTemplate('{{record.score}}', { record: { score: 12 } })).toBe(12);
+  });
+
+  describe('expression conditions', () => {
+    const snapshot = standardSnapshot();
+    const dealModel: WorkflowModel = {
+      fields: (name) => snapshot.objects.find((o) => o.apiName === name)?.fields.map((f) => ({ apiName: f.apiName, type: f.type })),
+      snapshot,
+    };
+    const bigDeal = (expression: string, events: ('created' | 'updated')[] = ['created', 'updated']): WorkflowDefinition => ({
+      trigger: { type: 'record', object: 'deal', events },
+      start: 'is_big',
+      steps: [
+        { id: 'is_big', type: 'condition', config: { condition: { expression } }, branches: { true: 'task', false: 'done' } },
+        { id: 'task', type: 'createTask', config: { subject: 'Review {{record.name}}', dueInDays: 1 }, next: 'done' },
+        { id: 'done', type: 'end', config: {} },
+      ],
+    });
+
+    it('accepts a well-typed expression and evaluates it over the record and the values before the update', () => {
+      const def = bigDeal("stage == 'negotiation' && amount > 10000 && isChanged(stage)");
+      expect(validateWorkflow(def, dealModel)).toEqual([]);
+      const compile = conditionCompiler(snapshot, 'deal');
+      const condition = (def.steps[0]!.config as { condition: { expression: string } }).condition;
+      expect(evaluateCondition(condition, { record: { stage: 'negotiation', amount: 25000 }, previous: { stage: 'proposal', amount: 25000 } }, compile)).toBe(true);
+      expect(evaluateCondition(condition, { record: { stage: 'negotiation', amount: 25000 }, previous: { stage: 'negotiation', amount: 20000 } }, compile)).toBe(false);
+      expect(evaluateCondition(condition, { record: { stage: 'negotiation', amount: 500 }, previous: { stage: 'proposal', amount: 500 } }, compile)).toBe(false);
+      // The structured and the expression form mix inside all/any/not.
+      expect(evaluateCondition({ all: [{ expression: 'amount >= 100' }, { path: 'record.stage', op: 'eq', value: 'proposal' }] }, { record: { stage: 'proposal', amount: 100 } }, compile)).toBe(true);
+    });
+
+    it('refuses an ill-typed expression with its position, and prior values where no update is known', () => {
+      const errors = validateWorkflow(bigDeal("stage == 'negotiation' && amount > 'lots'"), dealModel);
+      expect(errors).toEqual([
+        expect.objectContaining({ path: '/steps/0/config/condition/expression', code: 'invalid_expression', position: expect.objectContaining({ line: 1, column: 27 }) }),
+      ]);
+      expect(errors[0]!.message).toMatch(/^line 1, column 27: /);
+      expect(validateWorkflow(bigDeal('colour == 1'), dealModel)).toEqual([expect.objectContaining({ path: '/steps/0/config/condition/expression', code: 'invalid_expression' })]);
+      expect(validateWorkflow(bigDeal('isChanged(amount)', ['created']), dealModel)).toEqual([expect.objectContaining({ path: '/steps/0/config/condition/expression', message: expect.stringMatching(/record updates/) })]);
+      const scheduled: WorkflowDefinition = { ...bigDeal('amount > 1'), trigger: { type: 'schedule', cron: '0 8 * * *' } as never };
+      expect(validateWorkflow(scheduled, dealModel)).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/steps/0/config/condition', code: 'invalid' })]));
+    });
   });
 });

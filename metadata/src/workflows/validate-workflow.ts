@@ -1,10 +1,14 @@
 import type { MetadataError } from '../change/metadata-error.ts';
 import { compileMetadataSchema, schemaErrors, type LazyValidator } from '../validate/schema-validator.ts';
+import type { Snapshot } from '../schemas/snapshot.ts';
+import { compileConditionExpression, describeExpressionError } from './expression-conditions.ts';
 import { conditionSchema, stepCatalog, stepConfigSchema, workflowDefinitionSchema, type StepType, type WorkflowCondition, type WorkflowDefinition } from './workflow-schemas.ts';
 
 /** What validation needs to know of the tenant's model: objects and their fields by API name. */
 export interface WorkflowModel {
   fields(objectApiName: string): readonly { apiName: string; type: string }[] | undefined;
+  /** The model itself, for type-checking expression conditions (without it they are only parsed at run time). */
+  snapshot?: Snapshot;
 }
 
 const definitionValidator = compileMetadataSchema({ ...workflowDefinitionSchema, $defs: { condition: conditionSchema } });
@@ -45,10 +49,11 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
     if (step.type === 'end' && (step.next !== undefined || Object.keys(step.branches ?? {}).length)) errors.push({ path: `${base}/next`, code: 'after_end', message: 'nothing follows an end step' });
     if (step.type === 'loop' && !step.branches?.['each']) errors.push({ path: `${base}/branches/each`, code: 'required', message: 'a loop needs the steps it runs for each item' });
     if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
-    if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base));
+    if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base, priorKnown(def)));
   });
   if (model && objectOf && !model.fields(objectOf)) errors.push({ path: '/trigger/object', code: 'unknown_object', message: `no object '${objectOf}'` });
-  if (model && objectOf && 'condition' in def.trigger && def.trigger.condition) errors.push(...conditionProblems(def.trigger.condition, objectOf, model, '/trigger/condition'));
+  if (model && objectOf && 'condition' in def.trigger && def.trigger.condition) errors.push(...conditionProblems(def.trigger.condition, objectOf, model, '/trigger/condition', priorKnown(def)));
+  errors.push(...objectlessExpressions(def));
   if (model && def.trigger.type === 'relativeTime') {
     const field = model.fields(def.trigger.object)?.find((f) => f.apiName === (def.trigger as { field: string }).field);
     if (!field || !['date', 'datetime'].includes(field.type)) errors.push({ path: '/trigger/field', code: 'invalid', message: 'must be a date or date-time field of the object' });
@@ -79,11 +84,48 @@ function waitProblems(config: Record<string, unknown>, base: string): MetadataEr
   return [];
 }
 
-function fieldProblems(type: StepType, config: Record<string, unknown>, triggerObjectName: string, model: WorkflowModel, base: string): MetadataError[] {
+/** Only a record-updated trigger knows the values before the change (`isChanged`, `priorValue`). */
+function priorKnown(def: WorkflowDefinition): boolean {
+  return def.trigger.type === 'record' && def.trigger.events.includes('updated');
+}
+
+/** Every condition of a definition with its JSON pointer. */
+function conditionsOf(def: WorkflowDefinition): { condition: WorkflowCondition; path: string }[] {
+  const out: { condition: WorkflowCondition; path: string }[] = [];
+  if ('condition' in def.trigger && def.trigger.condition) out.push({ condition: def.trigger.condition, path: '/trigger/condition' });
+  def.steps.forEach((step, i) => {
+    const config = step.config as Record<string, unknown>;
+    if (config['condition'] && typeof config['condition'] === 'object') out.push({ condition: config['condition'] as WorkflowCondition, path: `/steps/${i}/config/condition` });
+    if (step.type === 'switch' && Array.isArray(config['cases'])) {
+      (config['cases'] as { condition: WorkflowCondition }[]).forEach((c, j) => out.push({ condition: c.condition, path: `/steps/${i}/config/cases/${j}/condition` }));
+    }
+  });
+  return out;
+}
+
+function hasExpression(condition: WorkflowCondition): boolean {
+  if ('expression' in condition) return true;
+  if ('all' in condition) return condition.all.some(hasExpression);
+  if ('any' in condition) return condition.any.some(hasExpression);
+  if ('not' in condition) return hasExpression(condition.not);
+  return false;
+}
+
+/** Expressions read a record's fields: a workflow without a trigger object has none to read. */
+function objectlessExpressions(def: WorkflowDefinition): MetadataError[] {
+  if (triggerObject(def)) return [];
+  return conditionsOf(def)
+    .filter((c) => hasExpression(c.condition))
+    .map((c) => ({ path: c.path, code: 'invalid', message: 'an expression condition reads the trigger record; use a structured condition for a trigger without an object' }));
+}
+
+function fieldProblems(type: StepType, config: Record<string, unknown>, triggerObjectName: string, model: WorkflowModel, base: string, prior = false): MetadataError[] {
   const out: MetadataError[] = [];
-  if (type === 'condition') out.push(...conditionProblems(config['condition'] as WorkflowCondition, triggerObjectName, model, `${base}/config/condition`));
+  if ((type === 'condition' || type === 'wait') && config['condition'] && typeof config['condition'] === 'object') {
+    out.push(...conditionProblems(config['condition'] as WorkflowCondition, triggerObjectName, model, `${base}/config/condition`, prior));
+  }
   if (type === 'switch') {
-    (config['cases'] as { condition: WorkflowCondition }[]).forEach((c, i) => out.push(...conditionProblems(c.condition, triggerObjectName, model, `${base}/config/cases/${i}/condition`)));
+    (config['cases'] as { condition: WorkflowCondition }[]).forEach((c, i) => out.push(...conditionProblems(c.condition, triggerObjectName, model, `${base}/config/cases/${i}/condition`, prior)));
   }
   if (type === 'createRecord' || type === 'updateRecord' || type === 'findRecords') {
     const objectName = typeof config['object'] === 'string' && config['object'] ? config['object'] : triggerObjectName;
@@ -99,10 +141,21 @@ function fieldProblems(type: StepType, config: Record<string, unknown>, triggerO
 }
 
 /** Paths into `record.` / `previous.` name fields of the trigger's object; each comparison must fit the field's type. */
-export function conditionProblems(condition: WorkflowCondition, objectName: string, model: WorkflowModel, path: string): MetadataError[] {
-  if ('all' in condition) return condition.all.flatMap((c, i) => conditionProblems(c, objectName, model, `${path}/all/${i}`));
-  if ('any' in condition) return condition.any.flatMap((c, i) => conditionProblems(c, objectName, model, `${path}/any/${i}`));
-  if ('not' in condition) return conditionProblems(condition.not, objectName, model, `${path}/not`);
+export function conditionProblems(condition: WorkflowCondition, objectName: string, model: WorkflowModel, path: string, prior = false): MetadataError[] {
+  if ('all' in condition) return condition.all.flatMap((c, i) => conditionProblems(c, objectName, model, `${path}/all/${i}`, prior));
+  if ('any' in condition) return condition.any.flatMap((c, i) => conditionProblems(c, objectName, model, `${path}/any/${i}`, prior));
+  if ('not' in condition) return conditionProblems(condition.not, objectName, model, `${path}/not`, prior);
+  if ('expression' in condition) {
+    if (!model.snapshot || !model.fields(objectName)) return [];
+    const result = compileConditionExpression(model.snapshot, objectName, condition.expression);
+    if (!result.ok) {
+      return result.errors.map((e) => ({ path: `${path}/expression`, code: 'invalid_expression', message: describeExpressionError(e), position: { start: e.start, end: e.end, line: e.line, column: e.column } }));
+    }
+    if (result.expression.references.prior && !prior) {
+      return [{ path: `${path}/expression`, code: 'invalid_expression', message: 'isChanged(), priorValue() and isNew() need a trigger on record updates, where the values before the change are known' }];
+    }
+    return [];
+  }
   const [root, name] = condition.path.split('.');
   if ((root !== 'record' && root !== 'previous') || !name) return [];
   const fields = model.fields(objectName);

@@ -8,7 +8,9 @@ export type WorkflowCondition =
   | { all: WorkflowCondition[] }
   | { any: WorkflowCondition[] }
   | { not: WorkflowCondition }
-  | { path: string; op: ConditionOp; value?: unknown };
+  | { path: string; op: ConditionOp; value?: unknown }
+  /** The expression language (ADR 0013) over the trigger object's fields, e.g. `status == 'contacted' && amount > 10000`. */
+  | { expression: string };
 
 export const conditionOps = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'in', 'isEmpty', 'isNotEmpty', 'changed', 'changedTo', 'changedFrom'] as const;
 export type ConditionOp = (typeof conditionOps)[number];
@@ -77,6 +79,7 @@ export const conditionSchema = {
     { type: 'object', required: ['all'], additionalProperties: false, properties: { all: { type: 'array', maxItems: 50, items: { $ref: '#/$defs/condition' } } } },
     { type: 'object', required: ['any'], additionalProperties: false, properties: { any: { type: 'array', maxItems: 50, items: { $ref: '#/$defs/condition' } } } },
     { type: 'object', required: ['not'], additionalProperties: false, properties: { not: { $ref: '#/$defs/condition' } } },
+    { type: 'object', required: ['expression'], additionalProperties: false, properties: { expression: { type: 'string', minLength: 1, maxLength: 4000, title: 'Expression' } } },
     {
       type: 'object',
       required: ['path', 'op'],

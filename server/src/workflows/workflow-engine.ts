@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { durationMs, evaluateCondition, renderDeep, stepCatalog, valueAt, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
+import { conditionCompiler, durationMs, evaluateCondition, renderDeep, stepCatalog, triggerObject, valueAt, type ConditionCompiler, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
@@ -193,7 +193,7 @@ export class WorkflowEngine {
       if (guarded) await tx.query('savepoint workflow_step');
       let result: StepResult;
       try {
-        result = await this.#inline(ctx, run, state, step, input, seq, settings, view);
+        result = await this.#inline(ctx, run, state, step, input, seq, settings, view, conditionCompiler(model.snapshot, triggerObject(definition)));
         if (guarded) await tx.query('release savepoint workflow_step');
       } catch (error) {
         if (guarded) await tx.query('rollback to savepoint workflow_step');
@@ -276,19 +276,19 @@ export class WorkflowEngine {
     return principal;
   }
 
-  async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>): Promise<StepResult> {
+  async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>, compile: ConditionCompiler): Promise<StepResult> {
     const { tx } = ctx.scope!;
     const model = ctx.model;
     const tenantId = run.tenantId;
     const owner = (typeof state.record?.['owner'] === 'string' ? state.record['owner'] : undefined) ?? ctx.principal.userId;
     switch (step.type) {
       case 'condition': {
-        const result = evaluateCondition(input['condition'] as WorkflowCondition, view);
+        const result = evaluateCondition(input['condition'] as WorkflowCondition, view, compile);
         return { output: { result }, next: result ? (step.branches?.['true'] ?? step.next) : step.branches?.['false'] };
       }
       case 'switch': {
         const cases = input['cases'] as { name: string; condition: WorkflowCondition }[];
-        const hit = cases.find((c) => evaluateCondition(c.condition, view));
+        const hit = cases.find((c) => evaluateCondition(c.condition, view, compile));
         return { output: { case: hit?.name ?? 'default' }, next: hit ? step.branches?.[hit.name] : (step.branches?.['default'] ?? step.next) };
       }
       case 'createRecord': {
@@ -382,7 +382,7 @@ export class WorkflowEngine {
         return { output: { done: current.items.length }, next: step.next };
       }
       case 'wait':
-        return this.#beginWait(input, step, view);
+        return this.#beginWait(input, step, view, compile);
       case 'approval':
         return this.#beginApproval(ctx, run, input, seq, view);
       default:
@@ -390,7 +390,7 @@ export class WorkflowEngine {
     }
   }
 
-  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>): StepResult {
+  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>, compile: ConditionCompiler): StepResult {
     const now = Date.now();
     const timeout = config['timeout'] as Duration | undefined;
     const timeoutAt = timeout ? new Date(now + durationMs(timeout)).toISOString() : undefined;
@@ -404,7 +404,7 @@ export class WorkflowEngine {
       return { output: {}, next: undefined, wait: { mode, at: at.toISOString() } };
     }
     if (mode === 'condition') {
-      if (evaluateCondition(config['condition'] as WorkflowCondition, view)) return { output: { outcome: 'done' }, next: step.branches?.['done'] ?? step.next };
+      if (evaluateCondition(config['condition'] as WorkflowCondition, view, compile)) return { output: { outcome: 'done' }, next: step.branches?.['done'] ?? step.next };
       return { output: {}, next: undefined, wait: { mode, ...(timeoutAt ? { timeoutAt } : {}) } };
     }
     return { output: {}, next: undefined, wait: { mode, event: String(config['event']), ...(timeoutAt ? { timeoutAt } : {}) } };
@@ -489,7 +489,7 @@ export class WorkflowEngine {
     const step = stepOf(definition, wait.stepId);
     if (wake.outcome === 'check') {
       await this.#refreshRecord(tx, ctx.model, run);
-      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run))) return false;
+      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run), conditionCompiler(ctx.model.snapshot, triggerObject(definition)))) return false;
       wake = { ...wake, outcome: 'done' };
     }
     if (wake.outcome === 'escalate') {

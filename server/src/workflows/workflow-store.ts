@@ -54,6 +54,7 @@ export function workflowModel(model: TenantModel): WorkflowModel {
       const object = model.object(name);
       return object ? model.liveFields(object).map((f) => ({ apiName: f.apiName, type: f.type })) : undefined;
     },
+    snapshot: model.snapshot,
   };
 }
 
@@ -118,12 +119,20 @@ export interface WorkflowInput {
   message?: string;
 }
 
+/** "step 'is_big': " for a problem inside a step, so the message names the step as well as the path. */
+function stepNamed(definition: unknown, path: string): string {
+  const index = /^\/steps\/(\d+)\//.exec(path)?.[1];
+  const steps = (definition as { steps?: { id?: unknown }[] } | null)?.steps;
+  const id = index !== undefined && Array.isArray(steps) ? steps[Number(index)]?.id : undefined;
+  return typeof id === 'string' ? `step '${id}': ` : '';
+}
+
 function checkDefinition(definition: unknown, model: TenantModel): WorkflowDefinition {
   const errors = validateWorkflow(definition, workflowModel(model));
   if (errors.length) {
     throw validationError(
       'The workflow is not valid',
-      errors.map((e) => ({ field: `definition${e.path.replace(/\//g, '.')}`, code: e.code, message: e.message, path: `/definition${e.path}` })),
+      errors.map((e) => ({ field: `definition${e.path.replace(/\//g, '.')}`, code: e.code, message: `${stepNamed(definition, e.path)}${e.message}`, path: `/definition${e.path}`, ...(e.position ? { position: e.position } : {}) })),
     );
   }
   return definition as WorkflowDefinition;

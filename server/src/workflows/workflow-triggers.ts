@@ -1,4 +1,4 @@
-import { durationMs, evaluateCondition, type WorkflowCondition, type WorkflowDefinition, type WorkflowTrigger } from '@protean/metadata/workflows';
+import { conditionCompiler, durationMs, evaluateCondition, type ConditionCompiler, type WorkflowCondition, type WorkflowDefinition, type WorkflowTrigger } from '@protean/metadata/workflows';
 import type { Database, Queryable } from '../db/database.ts';
 import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -119,7 +119,7 @@ export class WorkflowTriggers {
         const trigger = wf.definition.trigger;
         if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event)) {
           const scope = { record: record ?? { id: event.recordId }, ...(previous ? { previous } : {}), trigger: { event: event.event } };
-          if (trigger.condition && !evaluateCondition(trigger.condition, scope)) continue;
+          if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName))) continue;
           const created = await createRun(tx, {
             tenantId: event.tenantId,
             workflow: wf,
@@ -166,7 +166,7 @@ export class WorkflowTriggers {
       // The date moved since the timer was set: the timer armed for the new date will fire instead.
       if (p.kind === 'relative' && (trigger.type !== 'relativeTime' || String(record[trigger.field] ?? '') !== p.moment)) return job.completeIn(tx);
       const condition = 'condition' in trigger ? (trigger.condition as WorkflowCondition | undefined) : undefined;
-      if (condition && !evaluateCondition(condition, { record })) return job.completeIn(tx);
+      if (condition && !triggerHolds(condition, { record }, conditionCompiler(model.snapshot, object.apiName))) return job.completeIn(tx);
       await createRun(tx, {
         tenantId: job.tenantId,
         workflow: wf,
@@ -280,4 +280,16 @@ async function armIdleTimer(tx: Queryable, wf: ActiveWorkflow, trigger: Extract<
   const object = wf.triggerObject!;
   const job = await enqueueJob(tx, { tenantId: wf.tenantId, queue: TIMER_QUEUE, payload: { workflowId: wf.id, recordId, kind: 'idle', moment: at.toISOString(), object }, runAt, idempotencyKey: key });
   return job.created ? 1 : 0;
+}
+
+/**
+ * A trigger condition that cannot be evaluated (a division by zero, a field deleted since the
+ * workflow was saved) starts no run: the event stream must keep moving for every other workflow.
+ */
+function triggerHolds(condition: WorkflowCondition, scope: Record<string, unknown>, compile: ConditionCompiler): boolean {
+  try {
+    return evaluateCondition(condition, scope, compile);
+  } catch {
+    return false;
+  }
 }
