@@ -147,6 +147,36 @@ describe('workflows', () => {
     expect(await routeOf('Wang', 2)).toEqual(['vip', 'done']);
   });
 
+  it('acts as its own automation principal: a profile without edit fails the update step with a permission error, and the run says who acted', async () => {
+    await define(t, 'read_only_note', {
+      trigger: { type: 'record', object: 'customer', events: ['created'], condition: { expression: "last_name == 'Readonly'" } },
+      start: 'note',
+      steps: [
+        { id: 'note', type: 'updateRecord', config: { values: { notes: 'Seen by the workflow' } }, next: 'done' },
+        { id: 'done', type: 'end', config: {} },
+      ],
+    }, false);
+    const badProfile = await t.api('POST', '/workflows/read_only_note/activate', { profile: 'no_such_profile' });
+    expect(badProfile.statusCode, badProfile.body).toBe(422);
+    const activated = await t.api('POST', '/workflows/read_only_note/activate', { profile: 'read_only' });
+    expect(activated.statusCode, activated.body).toBe(200);
+    const automationId = json<{ automationId: string }>(activated).automationId;
+    expect(automationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(automationId).not.toBe(t.adminId);
+
+    const c = await customer(t, { last_name: 'Readonly' });
+    const [only] = await waitFor('a run', async () => {
+      const runs = await runsOf(t, 'read_only_note');
+      return runs.length ? runs : undefined;
+    });
+    const failed = await runIn(t, only!.id, 'failed');
+    expect(failed.failedStep).toBe('note');
+    expect(failed.steps.map((s) => `${s.stepId}:${s.status}`)).toEqual(['note:failed']);
+    expect(failed.steps[0]!.error).toBe("You may not edit Customers: needs the 'edit' permission on customer");
+    expect((failed as unknown as { actedAs: unknown }).actedAs).toEqual({ id: automationId, name: 'read only note', kind: 'automation', profile: 'read_only' });
+    expect(json(await t.api('GET', `/records/customer/${String(c['id'])}`))['notes']).toBeFalsy();
+  });
+
   it('waits without a timer, keeps the version a run started on when the workflow changes, and times out a wait for an event', async () => {
     await define(t, 'slow_welcome', {
       trigger: { type: 'manual', object: 'customer' },

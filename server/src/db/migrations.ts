@@ -863,6 +863,15 @@ create table capture_receipt (
 ${tenantIsolation('capture_receipt')}
 grant select, insert, update, delete on capture_receipt to protean_app;`,
   },
+  {
+    id: 48,
+    name: 'workflows act as their own automation principal; runs record who acted',
+    // ADR 0015: activation makes (once) the workflow's automation principal in acl_automation; each
+    // run keeps the principal it acted as, as it was when the run started.
+    sql: `
+alter table workflow add column automation_id uuid;
+alter table workflow_run add column acted_as jsonb;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

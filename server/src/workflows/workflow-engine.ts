@@ -1,5 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { conditionCompiler, durationMs, evaluateCondition, renderDeep, stepCatalog, triggerObject, valueAt, type ConditionCompiler, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
+import type { ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
@@ -13,7 +14,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeCompletedSteps, writeStep, type CompletedStep, type RunRow, type RunState, type RunWait } from './workflow-runs.ts';
-import { definitionAt, loadSettings, type WorkflowSettings } from './workflow-store.ts';
+import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 
 export const MAIL_QUEUE = 'workflow.mail';
 
@@ -83,7 +84,7 @@ const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
  */
 export class WorkflowEngine {
   readonly #o: EngineOptions;
-  readonly #principals = new Map<string, { principal: Principal; at: number }>();
+  readonly #principals = new Map<string, { actor: Actor; at: number }>();
   readonly #limits = new Map<string, { settings: WorkflowSettings; at: number }>();
   // Signs approval links in emails; the same on every process (kept in the database).
   #secret = '';
@@ -130,7 +131,7 @@ export class WorkflowEngine {
     const settings = await this.#settings(tx, tenantId);
     const definition = await definitionAt(tx, tenantId, run.workflowId, run.version);
     const model = await this.#o.metadata.modelAt(tenantId, revision, tx);
-    const principal = await this.#principal(tx, tenantId, run.workflowId);
+    const { principal, activatedBy } = await this.#principal(tx, tenantId, run.workflowId);
     const scope: WriteScope = { tx, model, afterCommit };
     const ctx: RequestContext = { principal, model, scope };
     const state = run.scope;
@@ -141,6 +142,9 @@ export class WorkflowEngine {
       // Over the tenant's limit: the run starts when a slot frees up, without spending an attempt.
       if ((open?.n ?? 0) >= settings.maxConcurrentRuns) throw new RetryAt(new Date(Date.now() + 250 + Math.random() * 750), 'concurrent run limit');
       run.status = 'running';
+      // Who acted, as it was when the run started (a later change of the principal's profile shows in later runs).
+      const actedAs = { id: principal.userId, name: principal.userName, kind: 'automation', profile: principal.role };
+      await tx.query('update workflow_run set acted_as = $3 where tenant_id = $1 and id = $2', [tenantId, run.id, JSON.stringify(actedAs)]);
     }
     if (run.status === 'waiting') {
       const resumed = await this.#wake(tx, ctx, run, definition, wake!);
@@ -193,7 +197,7 @@ export class WorkflowEngine {
       if (guarded) await tx.query('savepoint workflow_step');
       let result: StepResult;
       try {
-        result = await this.#inline(ctx, run, state, step, input, seq, settings, view, conditionCompiler(model.snapshot, triggerObject(definition)));
+        result = await this.#inline(ctx, run, state, step, input, seq, settings, view, conditionCompiler(model.snapshot, triggerObject(definition)), activatedBy);
         if (guarded) await tx.query('release savepoint workflow_step');
       } catch (error) {
         if (guarded) await tx.query('rollback to savepoint workflow_step');
@@ -259,28 +263,41 @@ export class WorkflowEngine {
     run.scope.record = row ? toApiRecord(model, object, row) : (run.scope.record ?? null);
   }
 
-  async #principal(tx: Queryable, tenantId: string, workflowId: string): Promise<Principal> {
+  /**
+   * A run acts as the workflow's automation principal: the data service enforces its profile (and
+   * role, if it has one) as for a user. A workflow activated before it had one gets one now, with
+   * the profile of the user who activated it.
+   */
+  async #principal(tx: Queryable, tenantId: string, workflowId: string): Promise<Actor> {
     const key = `${tenantId}:${workflowId}`;
     const cached = this.#principals.get(key);
-    if (cached && Date.now() - cached.at < 5_000) return cached.principal;
-    const [row] = await tx.query<{ userId: string; userName: string; role: string; locale: string; slug: string; tenantName: string }>(
-      `select u.id as "userId", u.name as "userName", u.role, u.locale, t.slug, t.name as "tenantName"
-         from workflow w join app_user u on u.tenant_id = w.tenant_id and u.id = w.run_as join tenant t on t.id = w.tenant_id
-        where w.tenant_id = $1 and w.id = $2`,
-      [tenantId, workflowId],
-    );
-    if (!row) throw new Error('The workflow or the user it runs as no longer exists');
-    // A run acts as the user who activated the workflow, with that user's access, through the save pipeline.
-    const principal: Principal = { tenantId, tenantSlug: row.slug, tenantName: row.tenantName, userId: row.userId, userName: row.userName, role: row.role, locale: row.locale, via: 'session' };
-    this.#principals.set(key, { principal, at: Date.now() });
-    return principal;
+    if (cached && Date.now() - cached.at < 5_000) return cached.actor;
+    const select = () =>
+      tx.query<{ automationId: string | null; name: string | null; profile: string | null; userId: string; role: string; locale: string; slug: string; tenantName: string }>(
+        `select w.automation_id as "automationId", a.name, a.profile, u.id as "userId", u.role, u.locale, t.slug, t.name as "tenantName"
+           from workflow w join app_user u on u.tenant_id = w.tenant_id and u.id = w.run_as join tenant t on t.id = w.tenant_id
+           left join acl_automation a on a.tenant_id = w.tenant_id and a.id = w.automation_id
+          where w.tenant_id = $1 and w.id = $2`,
+        [tenantId, workflowId],
+      );
+    let [row] = await select();
+    if (!row) throw new Error('The workflow or the user who activated it no longer exists');
+    if (!row.automationId || !row.profile) {
+      await ensureWorkflowAutomation(tx, tenantId, { ...(await findWorkflow(tx, tenantId, workflowId)), automationId: row.profile ? row.automationId : null }, row.role);
+      [row] = await select();
+    }
+    const principal: Principal = { tenantId, tenantSlug: row!.slug, tenantName: row!.tenantName, userId: row!.automationId!, userName: row!.name!, role: row!.profile!, locale: row!.locale, via: 'automation' };
+    const actor = { principal, activatedBy: row!.userId };
+    this.#principals.set(key, { actor, at: Date.now() });
+    return actor;
   }
 
-  async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>, compile: ConditionCompiler): Promise<StepResult> {
+  async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>, compile: ConditionCompiler, activatedBy: string): Promise<StepResult> {
     const { tx } = ctx.scope!;
     const model = ctx.model;
     const tenantId = run.tenantId;
-    const owner = (typeof state.record?.['owner'] === 'string' ? state.record['owner'] : undefined) ?? ctx.principal.userId;
+    // Tasks, notifications and records a run makes belong to the record's owner, else to whoever activated the workflow.
+    const owner = (typeof state.record?.['owner'] === 'string' ? state.record['owner'] : undefined) ?? activatedBy;
     switch (step.type) {
       case 'condition': {
         const result = evaluateCondition(input['condition'] as WorkflowCondition, view, compile);
@@ -293,7 +310,7 @@ export class WorkflowEngine {
       }
       case 'createRecord': {
         const object = this.#o.data.object(model, String(input['object']));
-        const record = await this.#o.data.create(ctx, object, input['values']);
+        const record = await this.#o.data.create(ctx, object, ownedBy(model, object, input['values'], owner));
         return { output: { id: record['id'], record }, next: step.next };
       }
       case 'updateRecord': {
@@ -338,7 +355,7 @@ export class WorkflowEngine {
         const recordObject = run.recordObject ? model.object(run.recordObject) : undefined;
         const link = recordObject && run.recordId ? model.liveFields(task).find((f) => f.type === 'lookup' && f.lookup?.objectId === recordObject.id) : undefined;
         if (link && state.record) values[link.apiName] = run.recordId;
-        const record = await this.#o.data.create(ctx, task, values);
+        const record = await this.#o.data.create(ctx, task, ownedBy(model, task, values, owner));
         return { output: { id: record['id'], assignee, due_date: record['due_date'] ?? null }, next: step.next };
       }
       case 'notify': {
@@ -644,6 +661,20 @@ function stepOf(definition: WorkflowDefinition, id: string): WorkflowStep {
 }
 
 /** What conditions and templates see: the run's state plus the tenant's terms. */
+interface Actor {
+  principal: Principal;
+  /** The user who activated the workflow. */
+  activatedBy: string;
+}
+
+/** An automation owns nothing: owner fields a step leaves empty go to a user. */
+function ownedBy(model: TenantModel, object: ObjectDef, values: unknown, owner: string): unknown {
+  if (!values || typeof values !== 'object' || Array.isArray(values)) return values;
+  const out = { ...(values as Record<string, unknown>) };
+  for (const field of model.liveFields(object)) if (field.type === 'owner' && out[field.apiName] === undefined) out[field.apiName] = owner;
+  return out;
+}
+
 function runView(state: RunState, model: TenantModel, run?: RunRow): Record<string, unknown> {
   return { ...state, term: termWords(model), ...(run ? { run: { id: run.id, workflowId: run.workflowId, version: run.version } } : {}) };
 }
@@ -657,7 +688,7 @@ function termWords(model: TenantModel): Record<string, string> {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof ProblemError && error.errors?.length) return `${error.message}: ${error.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`;
+  if (error instanceof ProblemError && error.errors?.length) return `${error.message}: ${error.errors.map((e) => (e.field ? `${e.field} ${e.message}` : e.message)).join('; ')}`;
   return error instanceof Error ? error.message : String(error);
 }
 

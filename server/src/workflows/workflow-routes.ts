@@ -95,7 +95,14 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     return publicWorkflow(await w.update(p, request.params.id, input, expectedVersion));
   });
 
-  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/activate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(adminOf(request), request.params.id, true)));
+  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/activate', { schema: { params: IdParam } }, async (request) => {
+    // An optional body { profile } sets the profile of the automation principal the runs act as.
+    const body = (request.body ?? {}) as { profile?: unknown };
+    if (body.profile !== undefined && (typeof body.profile !== 'string' || !body.profile || body.profile.length > 63)) {
+      throw validationError('The activation is not valid', [{ field: 'profile', code: 'invalid', message: 'must be the key of a profile' }]);
+    }
+    return publicWorkflow(await w.setActive(adminOf(request), request.params.id, true, body.profile as string | undefined));
+  });
   app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(adminOf(request), request.params.id, false)));
 
   app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/versions', { schema: { params: IdParam } }, async (request) => ({ versions: await w.versions(adminOf(request).tenantId, request.params.id) }));

@@ -49,13 +49,15 @@ export interface RunRow {
   error: string | null;
   failedStep: string | null;
   test: boolean;
+  /** The principal the run acted as: its workflow's automation principal and that principal's profile when the run started. */
+  actedAs: { id: string; name: string; kind: 'automation'; profile: string } | null;
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
 }
 
 export const RUN_COLUMNS = `tenant_id as "tenantId", id, workflow_id as "workflowId", version, status, record_object as "recordObject", record_id as "recordId",
-  scope, cursor, seq, wait, error, failed_step as "failedStep", test, started_at as "startedAt", updated_at as "updatedAt", finished_at as "finishedAt"`;
+  scope, cursor, seq, wait, error, failed_step as "failedStep", test, acted_as as "actedAs", started_at as "startedAt", updated_at as "updatedAt", finished_at as "finishedAt"`;
 
 export const RUN_QUEUE = 'workflow.run';
 /** Retries of the run job itself (a crash, a lost connection); a step's own failures follow its policy. */

@@ -23,6 +23,7 @@ import {
   loadSettings,
   saveSettings,
   setWorkflowStatus,
+  ensureWorkflowAutomation,
   updateWorkflow,
   type WorkflowInput,
   type WorkflowRow,
@@ -118,9 +119,11 @@ export class WorkflowService {
     });
   }
 
-  async setActive(principal: Principal, idOrName: string, active: boolean): Promise<WorkflowRow> {
+  /** `profile`: the profile of the automation principal runs act as (default: the activating user's, on first activation). */
+  async setActive(principal: Principal, idOrName: string, active: boolean, profile?: string): Promise<WorkflowRow> {
     const wf = await this.#db.transaction(principal.tenantId, async (tx) => {
       const wf = await setWorkflowStatus(tx, principal.tenantId, principal.userId, idOrName, active);
+      if (active) await ensureWorkflowAutomation(tx, principal.tenantId, wf, principal.role, profile);
       await syncSchedule(tx, wf, await definitionAt(tx, wf.tenantId, wf.id, wf.activeVersion ?? wf.version));
       return wf;
     });

@@ -18,7 +18,10 @@ export interface WorkflowRow {
   activeVersion: number | null;
   triggerType: string;
   triggerObject: string | null;
+  /** The user who last activated the workflow (who answers for it; owner of what it creates unless the record has one). */
   runAs: string;
+  /** The automation principal runs act as (made on first activation); its profile decides what a run may read and write. */
+  automationId: string | null;
   pausedReason: string | null;
   failureStreak: number;
   webhookSecret: string;
@@ -39,7 +42,7 @@ export const DEFAULT_SETTINGS: WorkflowSettings = { maxConcurrentRuns: 200, maxS
 export function workflowColumns(alias = ''): string {
   const a = alias ? `${alias}.` : '';
   return `${a}tenant_id as "tenantId", ${a}id, ${a}api_name as "apiName", ${a}label, ${a}description, ${a}status, ${a}version, ${a}active_version as "activeVersion",
-  ${a}trigger_type as "triggerType", ${a}trigger_object as "triggerObject", ${a}run_as as "runAs", ${a}paused_reason as "pausedReason",
+  ${a}trigger_type as "triggerType", ${a}trigger_object as "triggerObject", ${a}run_as as "runAs", ${a}automation_id as "automationId", ${a}paused_reason as "pausedReason",
   ${a}failure_streak as "failureStreak", ${a}webhook_secret as "webhookSecret", ${a}created_at as "createdAt", ${a}updated_at as "updatedAt"`;
 }
 
@@ -201,7 +204,29 @@ export async function updateWorkflow(q: Queryable, tenantId: string, authorId: s
   return row!;
 }
 
-/** Activation starts new runs on the latest version, as the activating user; deactivation lets running runs finish. */
+/**
+ * The workflow's automation principal, made on first activation with `profile` (by default the
+ * activating user's); a later activation naming a profile changes it. Runs act as this principal.
+ */
+export async function ensureWorkflowAutomation(q: Queryable, tenantId: string, wf: WorkflowRow, defaultProfile: string, profile?: string): Promise<string> {
+  if (profile !== undefined || !wf.automationId) {
+    const key = profile ?? defaultProfile;
+    if (!(await q.query('select 1 from acl_profile where tenant_id = $1 and key = $2', [tenantId, key])).length) {
+      throw validationError('Unknown profile', [{ field: 'profile', code: 'unknown', message: `no profile '${key}' in this workspace` }]);
+    }
+    if (wf.automationId) {
+      await q.query('update acl_automation set profile = $3, name = $4 where tenant_id = $1 and id = $2', [tenantId, wf.automationId, key, wf.label]);
+    } else {
+      const id = randomUUID();
+      await q.query("insert into acl_automation (tenant_id, id, kind, name, profile) values ($1, $2, 'workflow', $3, $4)", [tenantId, id, wf.label, key]);
+      await q.query('update workflow set automation_id = $3 where tenant_id = $1 and id = $2', [tenantId, wf.id, id]);
+      wf.automationId = id;
+    }
+  }
+  return wf.automationId!;
+}
+
+/** Activation starts new runs on the latest version, as the workflow's automation principal; deactivation lets running runs finish. */
 export async function setWorkflowStatus(q: Queryable, tenantId: string, userId: string, idOrName: string, active: boolean): Promise<WorkflowRow> {
   const current = await findWorkflow(q, tenantId, idOrName);
   const [row] = await q.query<WorkflowRow>(
