@@ -105,7 +105,7 @@ describe('Setup › API docs', () => {
           if (!text) await page.locator('.graphiql-execute-button').click();
           return text;
         },
-        { timeout: 60_000, intervals: [2_000] },
+        { timeout: 60_000, interval: 2_000 },
       )
       .toContain('List');
     // The result editor lays its lines out after the text arrives.
@@ -126,7 +126,7 @@ describe('Setup › API docs', () => {
           await api(page, 'POST', '/records/deal', { name: 'Live in GraphiQL' });
           return page.locator('.graphiql-response').textContent();
         },
-        { timeout: 30_000, intervals: [500] },
+        { timeout: 30_000, interval: 500 },
       )
       .toMatch(/"event":\s*"created"/);
     expect(pageErrors).toEqual([]);

@@ -1,7 +1,7 @@
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 import { GraphiQL } from 'graphiql';
-import { getOperationAST, parse } from 'graphql';
+import { getOperationAST, parse, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { useEffect, useMemo } from 'react';
 import { useSession } from '../app/session.tsx';
@@ -31,16 +31,19 @@ export default function GraphiQLPanel() {
   const sockets = useMemo<Client>(() => createClient({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/graphql`, lazy: true }), []);
   useEffect(() => () => void sockets.dispose(), [sockets]);
   const fetcher = useMemo(
-    () => async (params: FetcherParams) => {
-      if (isSubscription(params)) return sockets.iterate({ query: params.query, operationName: params.operationName ?? null, variables: (params.variables ?? null) as Record<string, unknown> | null });
-      const response = await fetch('/api/v1/graphql', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'content-type': 'application/json', accept: 'application/json', 'accept-language': locale },
-        body: JSON.stringify(params),
-      });
-      return (await response.json()) as Record<string, unknown>;
-    },
+    () =>
+      (params: FetcherParams): Promise<ExecutionResult> | AsyncIterable<ExecutionResult> => {
+        // Results arrive as JSON (errors as plain objects), which is all GraphiQL reads of them.
+        if (isSubscription(params)) {
+          return sockets.iterate({ query: params.query, operationName: params.operationName ?? null, variables: (params.variables ?? null) as Record<string, unknown> | null }) as unknown as AsyncIterable<ExecutionResult>;
+        }
+        return fetch('/api/v1/graphql', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'accept-language': locale },
+          body: JSON.stringify(params),
+        }).then((response) => response.json() as Promise<ExecutionResult>);
+      },
     [locale, sockets],
   );
   return (

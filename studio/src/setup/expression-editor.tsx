@@ -20,7 +20,8 @@ export function ExpressionEditor(props: {
   onChange: (value: string) => void;
   id?: string;
 }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const area = useRef<HTMLTextAreaElement>(null);
   const [cursor, setCursor] = useState(props.value.length);
   const [recordId, setRecordId] = useState('');
@@ -54,8 +55,9 @@ export function ExpressionEditor(props: {
         <select aria-label={t('expression.insertField')} value="" onChange={(e) => e.target.value && insert({ insert: e.target.value, label: e.target.value, detail: '' })}>
           <option value="">{t('expression.insertField')}</option>
           {object?.fields.filter((f) => f.deletedAt === undefined).map((f) => (
+            // People pick a field by what they call it; its API name is what goes into the text.
             <option key={f.id} value={f.apiName}>
-              {f.apiName}
+              {i18n.fieldLabel(f)}
             </option>
           ))}
         </select>
