@@ -283,7 +283,7 @@ export class WorkflowEngine {
     let [row] = await select();
     if (!row) throw new Error('The workflow or the user who activated it no longer exists');
     if (!row.automationId || !row.profile) {
-      await ensureWorkflowAutomation(tx, tenantId, { ...(await findWorkflow(tx, tenantId, workflowId)), automationId: row.profile ? row.automationId : null }, row.role);
+      await ensureWorkflowAutomation(tx, tenantId, await findWorkflow(tx, tenantId, workflowId), row.role);
       [row] = await select();
     }
     const principal: Principal = { tenantId, tenantSlug: row!.slug, tenantName: row!.tenantName, userId: row!.automationId!, userName: row!.name!, role: row!.profile!, locale: row!.locale, via: 'automation' };

@@ -209,6 +209,11 @@ export async function updateWorkflow(q: Queryable, tenantId: string, authorId: s
  * activating user's); a later activation naming a profile changes it. Runs act as this principal.
  */
 export async function ensureWorkflowAutomation(q: Queryable, tenantId: string, wf: WorkflowRow, defaultProfile: string, profile?: string): Promise<string> {
+  // A principal deleted under the workflow is made again rather than leaving runs with no rights at all.
+  if (wf.automationId && !(await q.query('select 1 from acl_automation where tenant_id = $1 and id = $2', [tenantId, wf.automationId])).length) {
+    await q.query('update workflow set automation_id = null where tenant_id = $1 and id = $2 and automation_id = $3', [tenantId, wf.id, wf.automationId]);
+    wf.automationId = null;
+  }
   if (profile !== undefined || !wf.automationId) {
     const key = profile ?? defaultProfile;
     if (!(await q.query('select 1 from acl_profile where tenant_id = $1 and key = $2', [tenantId, key])).length) {
@@ -219,8 +224,14 @@ export async function ensureWorkflowAutomation(q: Queryable, tenantId: string, w
     } else {
       const id = randomUUID();
       await q.query("insert into acl_automation (tenant_id, id, kind, name, profile) values ($1, $2, 'workflow', $3, $4)", [tenantId, id, wf.label, key]);
-      await q.query('update workflow set automation_id = $3 where tenant_id = $1 and id = $2', [tenantId, wf.id, id]);
-      wf.automationId = id;
+      // Two first runs at once: the first to claim the workflow's principal wins, the other's row goes.
+      const [claimed] = await q.query<{ id: string }>(
+        `with mine as (update workflow set automation_id = $3 where tenant_id = $1 and id = $2 and automation_id is null returning automation_id)
+         select automation_id as id from mine union all select automation_id from workflow where tenant_id = $1 and id = $2 and not exists (select 1 from mine)`,
+        [tenantId, wf.id, id],
+      );
+      if (claimed?.id !== id) await q.query('delete from acl_automation where tenant_id = $1 and id = $2', [tenantId, id]);
+      wf.automationId = claimed?.id ?? id;
     }
   }
   return wf.automationId!;
