@@ -166,6 +166,8 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
         const object = snapshot.objects.find((o) => o.apiName === name || o.id === name);
         return object?.fields.filter((f) => !f.deletedAt).map((f) => ({ apiName: f.apiName, type: f.type }));
       },
+      // Expression conditions are type-checked while editing, as the server checks them at save.
+      snapshot,
     }),
     [snapshot],
   );
