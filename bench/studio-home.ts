@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The home page at 100,000 records, in Debian's Chromium against the real server (PGlite):
 //   studio.home_render.ms       click on Home in the navigation → every panel loaded and painted
 //   studio.home_render_cold.ms  full page load of / → every panel loaded and painted
