@@ -141,6 +141,10 @@ function newPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, options: '-c TimeZone=UTC' });
   // An idle client died (server restart): the pool replaces it on next checkout.
   pool.on('error', () => undefined);
+  // A connection ended by the server ('terminating connection due to administrator command') is
+  // reported to whoever holds the client and to the pool; an 'error' that reaches a client at a
+  // moment neither listens (seen once under heavy load) must not end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
