@@ -103,18 +103,7 @@ export class AccessService {
   async ensureDefaults(tenantId: string, within?: Queryable): Promise<void> {
     if (this.#seeded.has(tenantId)) return;
     const run = <T>(work: (q: Queryable) => Promise<T>) => (within ? work(within) : this.#db.withTenant(tenantId, work));
-    await run(async (q) => {
-      for (const set of SYSTEM_PERMISSION_SETS) {
-        await q.query(
-          `with s as (insert into acl_permission_set (tenant_id, id, key, name, description, system, grants) values ($1, $2, $3, $4, $5, true, $6)
-                       on conflict (tenant_id, key) do update set key = excluded.key returning id)
-           insert into acl_profile (tenant_id, id, key, name, system, permission_set_ids) select $1, $7, $3, $4, true, array[s.id] from s
-           on conflict (tenant_id, key) do nothing`,
-          [tenantId, randomUUID(), set.key, set.name, set.description, JSON.stringify(set.grants), randomUUID()],
-        );
-      }
-      await q.query('insert into acl_state (tenant_id, version) values ($1, 0) on conflict do nothing', [tenantId]);
-    });
+    await run((q) => seedAccessDefaults(q, tenantId));
     this.#seeded.add(tenantId);
   }
 
@@ -240,4 +229,21 @@ export async function seedDemoAccess(access: AccessService, tenantId: string, ac
     await q.query('update app_user set access_role_id = $2 where tenant_id = $1 and id = $3', [tenantId, director, actor.id]);
     await AccessService.audit(q, tenantId, actor, 'demo.seed', 'roles and groups', { roles: ['Sales director', 'Sales manager', 'Sales rep'], groups: ['Deal desk'] });
   });
+}
+
+/**
+ * The built-in permission sets and profiles of a tenant (admin, standard, read_only) and its
+ * access version: made with the tenant, and on first use for tenants older than access control.
+ */
+export async function seedAccessDefaults(q: Queryable, tenantId: string): Promise<void> {
+  for (const set of SYSTEM_PERMISSION_SETS) {
+    await q.query(
+      `with s as (insert into acl_permission_set (tenant_id, id, key, name, description, system, grants) values ($1, $2, $3, $4, $5, true, $6)
+                   on conflict (tenant_id, key) do update set key = excluded.key returning id)
+       insert into acl_profile (tenant_id, id, key, name, system, permission_set_ids) select $1, $7, $3, $4, true, array[s.id] from s
+       on conflict (tenant_id, key) do nothing`,
+      [tenantId, randomUUID(), set.key, set.name, set.description, JSON.stringify(set.grants), randomUUID()],
+    );
+  }
+  await q.query('insert into acl_state (tenant_id, version) values ($1, 0) on conflict do nothing', [tenantId]);
 }

@@ -3,6 +3,7 @@ import { assignIndexSlots, standardSnapshot, diffSnapshots, type Snapshot } from
 import { queryOne, type Database } from '../db/database.ts';
 import { conflict, validationError } from '../errors/problems.ts';
 import type { PasswordHasher } from '../auth/password-hasher.ts';
+import { seedAccessDefaults } from '../access/access-service.ts';
 import { PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
 
 export interface NewTenant {
@@ -38,6 +39,8 @@ export async function createTenant(db: Database, input: NewTenant, passwords: Pa
       'admin',
       passwordHash,
     ]);
+    // Profiles exist from the start: anything made with the workspace may name one.
+    await seedAccessDefaults(tx, tenantId);
     await tx.query(
       `insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, 1, $2, $3, $4, $5, 'Standard objects')`,
       [tenantId, JSON.stringify(snapshot), JSON.stringify(diffSnapshots(empty, snapshot)), adminId, input.admin.name],
