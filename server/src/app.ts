@@ -111,6 +111,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: loggerOptions(options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
+    // Start-up compiles every route's schemas; on a busy machine that outlasted Fastify's 10 s
+    // per plugin and the server refused to start.
+    pluginTimeout: 120_000,
     clientErrorHandler: answerClientError,
     // Unknown properties are errors, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
@@ -204,7 +207,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
         db: options.db,
         operatorToken: options.operatorToken,
         passwords: auth.passwords,
-        ...(options.starterAutomations ? { onCreated: (tenant: { id: string; adminId: string }) => workflows.installStarter(tenant.id, tenant.adminId) } : {}),
+        // A new workspace has its system profiles at once: its starter automations' principals take one.
+        onCreated: async (tenant: { id: string; adminId: string }) => {
+          await access.ensureDefaults(tenant.id);
+          if (options.starterAutomations) await workflows.installStarter(tenant.id, tenant.adminId);
+        },
       });
       await api.register(metadataRoutes, { metadata });
       await api.register(backfillRoutes, { db: options.db, metadata });
