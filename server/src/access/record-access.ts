@@ -16,13 +16,9 @@ export function recordAccessSql(shape: AccessShape): RecordAccessSql {
       if (!shape.can(objectId, 'read')) return 'false';
       const scope = shape.recordScope(objectId);
       if (scope.all) return undefined;
-      const s = `s_${alias}`;
-      // A probe of the record's few share rows by (tenant, record) under the primary key, per row
-      // the page reaches. Two spellings keep it so: `record_id = any(array[…])` is not an equality
-      // the planner turns into a hashed scan of every share row the grantees hold (it sizes that
-      // choice by the whole scan, not the page's LIMIT), and `(grantee = any(…)) is true` keeps the
-      // grantee a filter, where as an index condition the B-tree would descend once per grantee.
-      return `(${alias}.owner_id = any(${params.add(scope.owners, '::uuid[]')}) or exists (select 1 from record_share ${s} where ${s}.tenant_id = ${tenantParam} and ${s}.record_id = any(array[${alias}.id]) and (${s}.grantee = any(${params.add(scope.grantees, '::uuid[]')})) is true))`;
+      // Another's record costs one call of record_shared (migration 27): a primary-key probe of its
+      // share rows by (tenant, record), never a hashed scan of every share row the grantees hold.
+      return `(${alias}.owner_id = any(${params.add(scope.owners, '::uuid[]')}) or record_shared(${tenantParam}, ${alias}.id, ${params.add(scope.grantees, '::uuid[]')}))`;
     },
   };
 }

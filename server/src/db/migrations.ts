@@ -540,6 +540,20 @@ grant select, insert, update, delete on job, job_schedule to protean_app;`,
     sql: 'drop function if exists tenant_record_visible(uuid, text, uuid, uuid[], uuid[]);',
   },
   {
+    id: 27,
+    name: 'access control: a record shared with any of the grantees, as one probe',
+    // Called per row a list reaches (ADR 0012): a function the planner cannot inline or turn into a
+    // hashed scan of every share row, whose statement probes the primary key by (tenant, record)
+    // and keeps the grantee a filter (as an index condition the B-tree would descend per grantee).
+    sql: `
+create function record_shared(p_tenant uuid, p_record uuid, p_grantees uuid[]) returns boolean
+  language plpgsql stable as $$
+begin
+  return exists (select 1 from record_share s where s.tenant_id = p_tenant and s.record_id = p_record and (s.grantee = any(p_grantees)) is true);
+end $$;
+grant execute on function record_shared(uuid, uuid, uuid[]) to protean_app;`,
+  },
+  {
     id: 23,
     name: 'home page, recycle bin retention, invitations',
     // Recently viewed records per user (the home page); how long deleted records wait in the
