@@ -59,7 +59,8 @@ describe('record page and Setup in Chromium', () => {
     await page.goto(`${ws.baseUrl}/setup/revisions`);
     const diff = page.getByRole('region', { name: /Changes from revision/ });
     await diff.getByText('region').waitFor();
-    expect(await diff.textContent()).toContain('Created');
+    // The server describes each change as a sentence in the tenant's words.
+    expect(await diff.textContent()).toContain('Added Field Region of Deal');
     await shot(page, '82-revisions-diff');
     const rows = page.getByRole('table', { name: 'Revision history' }).locator('tbody tr');
     const previous = Number(await rows.nth(1).getAttribute('data-revision'));

@@ -62,8 +62,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [signedIn]);
 
   const refreshSnapshot = useCallback(async () => {
-    const snapshot = await metadataApi.snapshot();
-    setState((s) => (s.status === 'signed-in' ? { ...s, snapshot } : s));
+    // What the user may do follows the model: an object made in Setup has its rights only in a fresh answer.
+    const [snapshot, access] = await Promise.all([metadataApi.snapshot(), accessApi.me().catch(() => undefined)]);
+    setState((s) => (s.status === 'signed-in' ? { ...s, snapshot, ...(access !== undefined ? { access } : {}) } : s));
     return snapshot;
   }, []);
 

@@ -330,9 +330,11 @@ function ObjectList({ object }: { object: ObjectDef }) {
                 <div className="empty-state">
                   <p>{t('list.empty', { object: i18n.objectNoun(object) })}</p>
                   <p>{t('list.emptyPurpose', { object: i18n.objectNoun(object) })}</p>
-                  <button type="button" className="btn btn-small btn-primary" onClick={() => openQuickCreate(object.apiName)}>
-                    {t('record.new', { object: i18n.objectNoun(object) })}
-                  </button>
+                  {can(object.apiName, 'create') ? (
+                    <button type="button" className="btn btn-small btn-primary" onClick={() => openQuickCreate(object.apiName)}>
+                      {t('record.new', { object: i18n.objectNoun(object) })}
+                    </button>
+                  ) : null}
                 </div>
               )
             ) : null}

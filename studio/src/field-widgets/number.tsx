@@ -25,8 +25,9 @@ export const currencyWidget: FieldWidget = {
   Input: NumberInput,
   Value: function CurrencyValue({ field, value }) {
     const i18n = useI18n();
+    // data-money marks an amount Intl formatted: its currency symbol ("US$") is the locale's, not a word to translate.
     return (
-      <span className="num">
+      <span className="num" data-money={typeof value === 'number' ? '' : undefined}>
         {typeof value === 'number'
           ? i18n.formatMoney(value, field.currencyCode, { scale: field.scale ?? 2 })
           : String(value)}
