@@ -28,7 +28,7 @@ import { startPostgres } from '../scripts/pg-server.mjs';
 import { TenantModel } from '../server/src/data/tenant-model.ts';
 import { buildSchema } from '../server/src/graphql/build-schema.ts';
 import { GraphQLService } from '../server/src/graphql/graphql-service.ts';
-import { describeModel } from '../server/src/graphql/schema-descriptor.ts';
+import { describeModel, FULL_ACCESS } from '../server/src/graphql/schema-descriptor.ts';
 import { FIELD_API_NAMES, OBJECT_API_NAME, STATUS_VALUES } from './lib/bench-object.ts';
 import { inChunks, loadCustomers, loadOrganizations, type Sql } from './lib/dataset.ts';
 import { http } from './lib/http.ts';
@@ -97,7 +97,7 @@ function schemaBuild(): void {
   for (let i = 0; i < 7; i++) {
     const model = syntheticModel(`tenant-${i}`, 50, 20);
     const started = performance.now();
-    const schema = buildSchema(describeModel(model, model.words('en')));
+    const schema = buildSchema(describeModel(model, model.words('en'), FULL_ACCESS));
     // Types are built lazily on first use; asking for the type map builds them all.
     Object.keys(schema.getTypeMap());
     times.push(performance.now() - started);
@@ -119,7 +119,7 @@ function schemaMemory(): void {
   const measure = (distinct: boolean) => {
     const models = Array.from({ length: 1000 }, (_, i) => new TenantModel(`t${i}`, distinct ? withField(`custom_${i}`) : standardSnapshot()));
     const before = heap();
-    for (const model of models) service.schemaFor(model, 'en');
+    for (const model of models) service.schemaFor(model, 'en', { ...FULL_ACCESS, key: 'everything' });
     const after = heap();
     const perTenant = (after - before) / 1000 / 1024 / 1024;
     // Keep the models (and their schemas) alive until measured.

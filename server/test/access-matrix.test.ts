@@ -19,7 +19,7 @@ type Outcome =
   | 'fieldAbsent' | 'fieldPresent';
 
 type RuleKind = 'object denied' | 'field hidden' | 'field read-only' | 'private record' | 'shared by hierarchy' | 'shared by group' | 'shared by rule' | 'manual share' | 'other tenant';
-type Entry = 'list' | 'list filter' | 'list sort' | 'get' | 'create' | 'update' | 'delete' | 'batch' | 'restore' | 'search' | 'saved view' | 'openapi';
+type Entry = 'list' | 'list filter' | 'list sort' | 'get' | 'create' | 'update' | 'delete' | 'batch' | 'restore' | 'search' | 'saved view' | 'openapi' | 'graphql query' | 'graphql mutation';
 
 const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['list', 'object denied', 'notFound'],
@@ -32,6 +32,8 @@ const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['search', 'object denied', 'absent'],
   ['saved view', 'object denied', 'refused'],
   ['openapi', 'object denied', 'absent'],
+  ['graphql query', 'object denied', 'absent'],
+  ['graphql mutation', 'object denied', 'absent'],
 
   ['list', 'field hidden', 'fieldAbsent'],
   ['list filter', 'field hidden', 'refused'],
@@ -44,6 +46,8 @@ const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['search', 'field hidden', 'fieldAbsent'],
   ['saved view', 'field hidden', 'refused'],
   ['openapi', 'field hidden', 'fieldAbsent'],
+  ['graphql query', 'field hidden', 'fieldAbsent'],
+  ['graphql mutation', 'field hidden', 'fieldAbsent'],
 
   ['list', 'field read-only', 'fieldPresent'],
   ['get', 'field read-only', 'fieldPresent'],
@@ -52,6 +56,8 @@ const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['batch', 'field read-only', 'forbidden'],
   ['saved view', 'field read-only', 'saved'],
   ['openapi', 'field read-only', 'fieldPresent'],
+  ['graphql query', 'field read-only', 'fieldPresent'],
+  ['graphql mutation', 'field read-only', 'fieldAbsent'],
 
   ['list', 'private record', 'absent'],
   ['get', 'private record', 'notFound'],
@@ -278,7 +284,37 @@ const entries: Record<Entry, (kind: RuleKind) => Promise<Outcome>> = {
     const field = kind === 'field hidden' ? 'amount' : 'close_date';
     return doc.components.schemas['Deal']?.properties?.[field] ? 'fieldPresent' : 'fieldAbsent';
   },
+  // The schema is built per access shape (ADR 0016): what Alice cannot read is not in it, so a
+  // query naming it fails validation as an unknown field, while the admin's schema has it.
+  async 'graphql query'(kind) {
+    const query = kind === 'object denied' ? '{ activityList(first: 1) { nodes { id subject } } }' : `{ dealList(first: 1) { nodes { id ${kind === 'field hidden' ? 'amount' : 'close_date'} } } }`;
+    const admin = await a.api('POST', '/graphql', { query });
+    expect(admin.statusCode, admin.body).toBe(200);
+    return graphqlOutcome(await as(alice.key)('POST', '/graphql', { query }), kind, 'Query');
+  },
+  /** Input types hold only the fields Alice may edit; mutations only the objects she may write. */
+  async 'graphql mutation'(kind) {
+    const field = kind === 'field hidden' ? 'amount: 5' : 'close_date: "2027-01-01"';
+    const query = kind === 'object denied' ? 'mutation { createActivity(input: { subject: "Call" }) { id } }' : `mutation { createDeal(input: { name: "Typed", ${field} }) { id } }`;
+    const before = await dealCount();
+    const outcome = graphqlOutcome(await as(alice.key)('POST', '/graphql', { query }), kind, 'Mutation');
+    expect(await dealCount()).toBe(before);
+    return outcome;
+  },
 };
+
+function graphqlOutcome(r: LightMyRequestResponse, kind: RuleKind, root: 'Query' | 'Mutation'): Outcome {
+  if (r.statusCode === 200) return kind === 'object denied' ? 'listed' : 'fieldPresent';
+  expect(r.statusCode, r.body).toBe(400);
+  const messages = json<{ errors: { message: string }[] }>(r).errors.map((e) => e.message);
+  if (kind === 'object denied') {
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`Cannot query field "(activityList|createActivity)" on type "${root}"`)));
+    return 'absent';
+  }
+  const field = kind === 'field hidden' ? 'amount' : 'close_date';
+  expect(messages).toContainEqual(expect.stringMatching(root === 'Query' ? `Cannot query field "${field}" on type "Deal"` : `Field "${field}" is not defined by type "Deal_Input"`));
+  return 'fieldAbsent';
+}
 
 function statusOutcome(r: LightMyRequestResponse, field?: string, read = false): Outcome {
   if (r.statusCode === 404) return 'notFound';

@@ -358,21 +358,27 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
       query[`${alias}List`] ??= { ...list, deprecationReason: `Renamed to ${object.apiName}List` };
     }
 
-    // An object with nothing writable (an autonumber name, every other field read-only) has no input type: GraphQL forbids empty ones.
-    if (object.fields.some((f) => f.writable)) {
-      const Input = inputOf(object);
-      const version = { type: GraphQLInt, description: 'The version you read (optimistic concurrency, like If-Match).' };
+    // Only the mutations the principal's object rights allow are in its schema. An object with nothing
+    // it may write (an autonumber name, every other field read-only) has no input type: GraphQL forbids empty ones.
+    const { rights } = object;
+    const Input = object.fields.some((f) => f.writable) ? inputOf(object) : undefined;
+    const version = { type: GraphQLInt, description: 'The version you read (optimistic concurrency, like If-Match).' };
+    if (Input && rights.create) {
       mutation[`create${object.typeName}`] = {
         type: new GraphQLNonNull(type),
         args: { input: { type: new GraphQLNonNull(Input) } },
         resolve: (_root, args, context) => context.data.create(context.ctx, objectOf(context, object.apiName), asBody(args['input'])),
       };
+    }
+    if (Input && rights.edit) {
       mutation[`update${object.typeName}`] = {
         type: new GraphQLNonNull(type),
         args: { id: { type: new GraphQLNonNull(GraphQLID) }, version, input: { type: new GraphQLNonNull(Input) } },
         resolve: (_root, args, context) =>
           context.data.update(context.ctx, objectOf(context, object.apiName), args['id'] as string, asBody(args['input']), (args['version'] as number | null) ?? undefined),
       };
+    }
+    if (rights.delete) {
       mutation[`delete${object.typeName}`] = {
         type: new GraphQLNonNull(DeletedRecord),
         args: { id: { type: new GraphQLNonNull(GraphQLID) }, version },
@@ -386,6 +392,8 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
         args: { id: { type: new GraphQLNonNull(GraphQLID) } },
         resolve: (_root, args, context) => context.data.restore(context.ctx, objectOf(context, object.apiName), args['id'] as string),
       };
+    }
+    if (Input && (rights.create || rights.edit || rights.delete)) {
       let Operation = batchOperations.get(Input);
       if (!Operation) {
         Operation = new GraphQLInputObjectType({
@@ -432,8 +440,9 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
 
   return new GraphQLSchema({
     query: new GraphQLObjectType({ name: 'Query', fields: query }),
-    mutation: new GraphQLObjectType({ name: 'Mutation', fields: mutation }),
-    subscription: new GraphQLObjectType({ name: 'Subscription', fields: subscription }),
+    // A principal that may change nothing has no Mutation type: GraphQL forbids a type without fields.
+    ...(Object.keys(mutation).length ? { mutation: new GraphQLObjectType({ name: 'Mutation', fields: mutation }) } : {}),
+    ...(Object.keys(subscription).length ? { subscription: new GraphQLObjectType({ name: 'Subscription', fields: subscription }) } : {}),
     types: [JSONScalar],
   });
 }

@@ -74,7 +74,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     onSubscribe: async (socket, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       const principal = socket.extra.principal!;
       const { model, ctx } = await context(principal);
-      const tenantSchema = graphql.schemaFor(model, principal.locale);
+      const tenantSchema = await graphql.schemaOf(ctx);
       const document = graphql.document(tenantSchema, payload.query);
       if (!('kind' in document)) return document;
       const refused = graphql.admit(tenantSchema, document, ctx, payload.variables ?? undefined, payload.operationName ?? undefined);

@@ -27,7 +27,7 @@ import { buildSchema, LIST_LIMIT, NESTED_LIMIT } from './build-schema.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { GraphQLContext } from './graphql-context.ts';
 import { RecordLoaders } from './record-loaders.ts';
-import { describeModel, descriptorKey } from './schema-descriptor.ts';
+import { describeModel, descriptorKey, type SchemaAccess } from './schema-descriptor.ts';
 
 /** Limits every operation is held to; a breach is refused before anything runs, with the limit named. */
 export const graphqlLimits = {
@@ -39,6 +39,8 @@ export const graphqlLimits = {
   /** Documents parsed and validated once per schema, by their text. */
   documentsPerSchema: 500,
   persistedQueries: 5_000,
+  /** Schemas remembered per model, by locale and access shape (identical shapes still share one schema). */
+  schemasPerModel: 200,
 } as const;
 
 export interface TenantSchema {
@@ -85,19 +87,33 @@ export class GraphQLService {
     this.#changes = changes;
   }
 
-  schemaFor(model: TenantModel, locale: string | undefined): TenantSchema {
+  /**
+   * The schema of what `access` may read and change: its descriptor leaves out objects and fields
+   * it cannot read, so equal access shapes share one schema. Memoised per (locale, access key) in a
+   * bounded cache on the model: the key names the principal, and a tenant has many.
+   */
+  schemaFor(model: TenantModel, locale: string | undefined, access: SchemaAccess & { key: string }): TenantSchema {
     const words = model.words(locale);
-    return model.memo(`graphql:${words.locale}`, () => {
-      const descriptor = describeModel(model, words);
-      const key = descriptorKey(descriptor);
-      const known = this.#shared.get(key)?.deref();
-      if (known) return known;
-      const built: TenantSchema = { schema: buildSchema(descriptor), key, documents: new BoundedCache(graphqlLimits.documentsPerSchema), compiled: new BoundedCache(graphqlLimits.documentsPerSchema) };
+    const schemas = model.memo('graphql', () => new BoundedCache<string, TenantSchema>(graphqlLimits.schemasPerModel));
+    const memoKey = `${words.locale}\n${access.key}`;
+    const memoised = schemas.get(memoKey);
+    if (memoised) return memoised;
+    const descriptor = describeModel(model, words, access);
+    const key = descriptorKey(descriptor);
+    let schema = this.#shared.get(key)?.deref();
+    if (!schema) {
+      schema = { schema: buildSchema(descriptor), key, documents: new BoundedCache(graphqlLimits.documentsPerSchema), compiled: new BoundedCache(graphqlLimits.documentsPerSchema) };
       this.built += 1;
-      this.#shared.set(key, new WeakRef(built));
-      this.#collect.register(built, key);
-      return built;
-    });
+      this.#shared.set(key, new WeakRef(schema));
+      this.#collect.register(schema, key);
+    }
+    schemas.set(memoKey, schema);
+    return schema;
+  }
+
+  /** The schema for the principal of a request, with its access shape. */
+  async schemaOf(ctx: RequestContext): Promise<TenantSchema> {
+    return this.schemaFor(ctx.model, ctx.principal.locale, await this.#data.access.shapeOf(ctx.principal));
   }
 
   contextFor(ctx: RequestContext): GraphQLContext {
@@ -171,7 +187,7 @@ export class GraphQLService {
   async run(model: TenantModel, ctx: RequestContext, request: GraphQLRequest, method: 'GET' | 'POST'): Promise<GraphQLResponse> {
     const source = this.queryText(request);
     if (source instanceof GraphQLError) return { status: source.extensions['code'] === 'PERSISTED_QUERY_NOT_FOUND' ? 200 : 400, body: { errors: [source.toJSON()] } };
-    const tenantSchema = this.schemaFor(model, ctx.principal.locale);
+    const tenantSchema = await this.schemaOf({ ...ctx, model });
     const document = this.document(tenantSchema, source);
     if (!('kind' in document)) return { status: 400, body: { errors: document.map((e) => e.toJSON()) } };
     const refused = this.admit(tenantSchema, document, ctx, request.variables, request.operationName);
