@@ -70,4 +70,12 @@ describe('tenant schemas', () => {
     expect(mutations).not.toContain('updateDeal');
     expect(mutations).not.toContain('deleteDeal');
   });
+
+  it('a principal that may read nothing still gets a valid schema, with no mutations', () => {
+    const nothing = { key: 'nothing', can: () => false, fieldLevel: () => 'none' as const };
+    const { schema } = service.schemaFor(new TenantModel('none', standardSnapshot()), 'en', nothing);
+    expect(validateSchema(schema)).toEqual([]);
+    expect(schema.getType('Deal')).toBeUndefined();
+    expect(schema.getMutationType()).toBeUndefined();
+  });
 });

@@ -438,6 +438,8 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
     };
   }
 
+  // A principal that may read no object still gets a valid schema (a type needs one field).
+  if (!Object.keys(query).length) query['readableObjects'] = { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))), description: 'The objects you may read: none.', resolve: () => [] };
   return new GraphQLSchema({
     query: new GraphQLObjectType({ name: 'Query', fields: query }),
     // A principal that may change nothing has no Mutation type: GraphQL forbids a type without fields.
