@@ -185,7 +185,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
       q.query<Record<string, unknown>>(
         `select id, event, event_id::text as event_id, record_id, state, attempts, last_status, last_error, last_duration_ms, created_at, delivered_at, next_attempt_at
            from webhook_delivery where tenant_id = $1 and webhook_id = $2 and ($3::timestamptz is null or created_at < $3) and ($4::text is null or state = $4)
-          order by created_at desc, id desc limit $5`,
+          order by created_at desc, event_id desc limit $5`,
         [principal.tenantId, id, query.before ?? null, query.state ?? null, limit + 1],
       ),
     );
