@@ -42,6 +42,10 @@ export class DataService {
     return this.read.get(ctx, object, id, expand);
   }
 
+  canRead(ctx: RequestContext, object: ObjectDef, id: string): Promise<boolean> {
+    return this.read.canRead(ctx, object, id);
+  }
+
   list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     return this.read.list(ctx, query);
   }

@@ -54,6 +54,18 @@ export class ReadPath {
   }
 
   /**
+   * Whether the principal may read this record, live or deleted since: an event about a record
+   * that was deleted after it (an update, then a delete) still belongs to whoever could read it.
+   */
+  async canRead(ctx: RequestContext, object: ObjectDef, id: string): Promise<boolean> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    if (!shape.can(object.id, 'read') || !UUID.test(id)) return false;
+    const tenantId = ctx.principal.tenantId;
+    const [row] = await this.#db.withTenant(tenantId, (q) => q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and object_id = $2 and id = $3`, [tenantId, object.id, id]));
+    return row !== undefined && (await this.#reaches(shape, object, row));
+  }
+
+  /**
    * Whether a fetched record is within the principal's reach: the same rule as the list predicate
    * (record-access.ts), with the owner matched in memory against the principal's owner list and a
    * share looked up by (tenant, record) only for others' records, so a get of one's own or one's

@@ -16,9 +16,9 @@ export interface RecordChange {
 const QUEUE_LIMIT = 1_000;
 
 /**
- * The committed changes of one object for one subscriber, as an async iterator. A change the
- * principal cannot read (record access, or a record gone since) is not sent: each record is read
- * through the data service with the subscriber's context when its event arrives.
+ * The committed changes of one object for one subscriber, as an async iterator. Each record is
+ * read through the data service with the subscriber's context when its event arrives: a change
+ * the principal cannot read is not sent, one whose record was deleted since comes without it.
  */
 export function recordChanges(context: GraphQLContext, object: ObjectDef, events: readonly string[] | undefined): AsyncIterableIterator<RecordChange> {
   const queue: OutboxEvent[] = [];
@@ -45,8 +45,10 @@ export function recordChanges(context: GraphQLContext, object: ObjectDef, events
       try {
         record = await context.data.get(context.ctx, object, event.recordId!);
       } catch (error) {
-        if ((error as { status?: number }).status === 404) return undefined;
-        throw error;
+        if ((error as { status?: number }).status !== 404) throw error;
+        // Deleted since (an update followed by a delete): the change is still the subscriber's
+        // if it may read the record, without its values; otherwise it is not sent.
+        if (!(await context.data.canRead(context.ctx, object, event.recordId!))) return undefined;
       }
     }
     return { event: event.event, id: event.recordId!, eventId: String(event.id), occurredAt: new Date(event.occurredAt).toISOString(), changedFields, record };
