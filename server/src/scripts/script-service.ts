@@ -89,7 +89,8 @@ export class ScriptService {
 
   #forget(tenantId: string): void {
     this.#active.delete(tenantId);
-    void this.#loadTriggerObjects().catch(() => undefined);
+    // A failed reload leaves the previous set in place until the next change; it must not pass unseen.
+    void this.#loadTriggerObjects().catch((error: unknown) => console.error('reloading the objects with before-save scripts failed', error));
   }
 
   /** The tenant's active scripts at their live versions; `q` inside a transaction the caller holds. */

@@ -194,7 +194,11 @@ export class ScriptJobs {
     const object = ctx.model.objectById(p.objectId);
     if (!object) return;
     let record: Record<string, unknown> | undefined;
-    if (p.event !== 'deleted') record = await this.#data.get(ctx, object, p.recordId).catch(() => undefined);
+    // A record deleted since, or out of the acting user's reach, runs the script without it; anything else fails the job.
+    if (p.event !== 'deleted') record = await this.#data.get(ctx, object, p.recordId).catch((error: unknown) => {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    });
     const input = { object: object.apiName, event: p.event, recordId: p.recordId, ...(record ? { record } : {}), ...(p.changes ? { changes: namedChanges(ctx.model, object, p.changes) } : {}) };
     // A script's failure is in its invocation log; the job is done either way (scripts need not be idempotent).
     await this.#service.run(script, ctx, input, { cause: 'afterSave', recordId: p.recordId });

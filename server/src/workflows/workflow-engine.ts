@@ -112,7 +112,8 @@ export class WorkflowEngine {
     for (;;) {
       const afterCommit: WriteScope['afterCommit'] = [];
       const external = await this.#o.db.writeTransaction(job.tenantId, (tx, revision) => this.#advance(tx, revision, job, payload.runId, wake, pending, afterCommit));
-      for (const run of afterCommit) await Promise.resolve(run()).catch(() => undefined);
+      // After-commit work is a hint (outbox notices); the run itself is committed, so a failure is reported, not rethrown.
+      for (const run of afterCommit) await Promise.resolve(run()).catch((error: unknown) => console.error('workflow after-commit hook failed', error));
       this.#o.queue.notify();
       if (!external) return;
       wake = undefined;

@@ -188,7 +188,10 @@ export class WorkflowService {
     const tenantId = await this.#db.system(async (tx) => (await tx.query<{ id: string }>('select id from tenant where slug = $1', [tenantSlug]))[0]?.id);
     if (!tenantId) throw notFound('No such workflow');
     const runId = await this.#db.transaction(tenantId, async (tx) => {
-      const wf = await findWorkflow(tx, tenantId, apiName).catch(() => undefined);
+      const wf = await findWorkflow(tx, tenantId, apiName).catch((error: unknown) => {
+        if ((error as { status?: number }).status === 404) return undefined;
+        throw error;
+      });
       if (!wf || wf.triggerType !== 'webhook' || wf.status !== 'active') throw notFound('No such workflow');
       const parts = Object.fromEntries((signature ?? '').split(',').map((p) => p.trim().split('=', 2) as [string, string]));
       const t = Number(parts['t']);
