@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -109,4 +110,27 @@ export async function api<T>(page: Page, method: string, path: string, body?: un
   const text = await res.text();
   if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * A test file's workspace and one signed-in English page, started before its tests and stopped
+ * after them. `ready` receives them once started; page errors are collected in `pageErrors`.
+ */
+export function signedInPage(ready: (session: { ws: Workspace; page: Page }) => void, pageErrors: string[]): void {
+  let ws: Workspace | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    ws = await startWorkspace();
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.setDefaultTimeout(30_000);
+    await signIn(page, ws);
+    ready({ ws, page });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ws?.stop();
+  });
 }

@@ -1,28 +1,13 @@
 // Declarative logic in Chromium against the real server: layout rules and a dependent picklist
 // live in the record form, and a validation rule written in the expression editor.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { api, shot, signedInPage, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  ws = await startWorkspace();
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(30_000);
-  await signIn(page, ws);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ws?.stop();
-});
+signedInPage((session) => ({ ws, page } = session), pageErrors);
 
 type Layout = { id: string; objectId: string; name: string; sections: { id: string; fields: { fieldId: string }[] }[] };
 

@@ -1,29 +1,14 @@
 // Setup › Scripts in Chromium against the real server: a script written in the editor is refused
 // with the compiler's error at its line, saved once fixed, test-run against a chosen record, found
 // in its invocation log, and run from the record page as an action with its parameter form.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { api, shot, signedInPage, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  ws = await startWorkspace();
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(30_000);
-  await signIn(page, ws);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await ws?.stop();
-});
+signedInPage((session) => ({ ws, page } = session), pageErrors);
 
 /** Replaces the editor's text the way a person would: select all, type. */
 async function typeSource(source: string) {
