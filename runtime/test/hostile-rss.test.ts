@@ -8,7 +8,7 @@ const probe = fileURLToPath(new URL('./fixtures/rss-probe.ts', import.meta.url))
 function measure(memoryMb: number, kind: string): Promise<{ baseline: number; peak: number; limit: string | null; afterOk: boolean }> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--no-node-snapshot', probe, String(memoryMb), kind], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stderr}`));
+      if (error) reject(new Error(`${error.message} (exit ${String(error.code)}, signal ${String(error.signal)}, killed ${String(error.killed)})\n${stdout}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as { baseline: number; peak: number; limit: string | null; afterOk: boolean });
     });
   });
