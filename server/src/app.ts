@@ -200,7 +200,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(
     async (api) => {
       authenticateRequests(api, auth, options.secureCookies ?? false);
-      limitRequestRates(api, new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS), access);
+      limitRequestRates(api, new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.db), access);
       await api.register(accessRoutes, { access, sharing, metadata });
       await api.register(authRoutes, { auth, secureCookies: options.secureCookies ?? false });
       await api.register(tenantRoutes, {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ProblemError } from '../errors/problems.ts';
 import type { AccessService } from './access-service.ts';
+import type { Database } from '../db/database.ts';
 
 export interface RateLimits {
   /** Requests per minute for one tenant, all its users and keys together. */
@@ -11,40 +12,89 @@ export interface RateLimits {
 
 // High enough that no interactive use or ordinary integration meets them; a deployment sets its own.
 export const DEFAULT_RATE_LIMITS: RateLimits = { perTenant: 600_000, perApiKey: 300_000 };
-const WINDOW_MS = 60_000;
 const MAX_BUCKETS = 100_000;
+/** A lease used up faster than this asks for twice as many tokens next time, else half as many. */
+const BUSY_LEASE_MS = 1_000;
+
+export type RateVerdict = { ok: true } | { ok: false; retryAfter: number; scope: 'tenant' | 'apiKey' };
+
+interface LocalBucket {
+  /** Tokens leased from the shared bucket and not spent yet. */
+  tokens: number;
+  /** How many to ask for next time (1 up to the limit's fiftieth). */
+  lease: number;
+  leasedAt: number;
+  /** After the shared bucket refused: refuse locally until then, without asking again. */
+  refusedUntil: number;
+  retryAfter: number;
+  pending: Promise<void> | undefined;
+}
 
 /**
- * Token buckets, refilled continuously: a burst up to the minute's allowance, then the steady
- * rate. Kept per process, so with N processes a tenant gets up to N times the allowance: a
- * guard against one tenant or one runaway integration starving the others, not a billing meter.
+ * Token buckets, refilled continuously (a burst up to the minute's allowance, then the steady
+ * rate), kept in the database (`rate_bucket`, migration 28) so every server process draws from
+ * the same allowance. A process leases tokens in batches that grow while it is busy (doubling
+ * from 1 up to a fiftieth of the limit), so a busy tenant costs one statement per batch, not per
+ * request; a process can hold at most one unspent batch per bucket, so all processes together
+ * stay within the allowance plus at most N fiftieths of it. A refusal is remembered until the
+ * shared bucket has a token again, so a flood does not reach the database either.
  */
 export class RateLimiter {
   readonly #limits: RateLimits;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #db: Database;
+  readonly #buckets = new Map<string, LocalBucket>();
 
-  constructor(limits: RateLimits) {
+  constructor(limits: RateLimits, db: Database) {
     this.#limits = limits;
+    this.#db = db;
   }
 
   /** Takes one request from each bucket, or says how many seconds until the emptiest one has one. */
-  take(tenantId: string, apiKeyId: string | undefined, now = Date.now()): { ok: true } | { ok: false; retryAfter: number; scope: 'tenant' | 'apiKey' } {
-    const buckets: [string, number, 'tenant' | 'apiKey'][] = [[`t:${tenantId}`, this.#limits.perTenant, 'tenant']];
-    if (apiKeyId) buckets.push([`k:${apiKeyId}`, this.#limits.perApiKey, 'apiKey']);
-    const states = buckets.map(([key, limit, scope]) => {
-      const state = this.#buckets.get(key) ?? { tokens: limit, at: now };
-      state.tokens = Math.min(limit, state.tokens + ((now - state.at) * limit) / WINDOW_MS);
-      state.at = now;
-      if (!this.#buckets.has(key)) {
-        if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
-        this.#buckets.set(key, state);
+  async take(tenantId: string, apiKeyId: string | undefined): Promise<RateVerdict> {
+    const wanted: { key: string; limit: number; scope: 'tenant' | 'apiKey' }[] = [{ key: 't', limit: this.#limits.perTenant, scope: 'tenant' }];
+    if (apiKeyId) wanted.push({ key: `k:${apiKeyId}`, limit: this.#limits.perApiKey, scope: 'apiKey' });
+    // Requests of this process share a lease in flight; whoever finds the tokens gone asks again.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const buckets = wanted.map((w) => ({ ...w, local: this.#local(`${tenantId}:${w.key}`) }));
+      const now = Date.now();
+      const refused = buckets.find((b) => b.local.tokens < 1 && b.local.refusedUntil > now && !b.local.pending);
+      if (refused) return { ok: false, retryAfter: refused.local.retryAfter, scope: refused.scope };
+      const short = buckets.find((b) => b.local.tokens < 1);
+      if (!short) {
+        for (const b of buckets) b.local.tokens -= 1;
+        return { ok: true };
       }
-      return { state, limit, scope };
-    });
-    const empty = states.find((s) => s.state.tokens < 1);
-    if (empty) return { ok: false, retryAfter: Math.max(1, Math.ceil(((1 - empty.state.tokens) * WINDOW_MS) / empty.limit / 1000)), scope: empty.scope };
-    for (const s of states) s.state.tokens -= 1;
-    return { ok: true };
+      short.local.pending ??= this.#lease(tenantId, short.key, short.limit, short.local).finally(() => (short.local.pending = undefined));
+      await short.local.pending;
+    }
+    // Only when other requests of this process took every token leased meanwhile, eight times over.
+    const first = wanted[0]!;
+    return { ok: false, retryAfter: 1, scope: first.scope };
+  }
+
+  #local(key: string): LocalBucket {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
+      bucket = { tokens: 0, lease: 1, leasedAt: 0, refusedUntil: 0, retryAfter: 1, pending: undefined };
+      this.#buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  async #lease(tenantId: string, key: string, limit: number, local: LocalBucket): Promise<void> {
+    const now = Date.now();
+    local.lease = now - local.leasedAt < BUSY_LEASE_MS ? Math.min(local.lease * 2, Math.max(1, Math.floor(limit / 50))) : Math.max(1, Math.floor(local.lease / 2));
+    const [row] = await this.#db.read<{ granted: number; tokens: number }>(tenantId, 'select granted, tokens from rate_lease($1, $2, $3, $4)', [tenantId, key, limit, local.lease]);
+    const granted = Number(row?.granted ?? 0);
+    local.leasedAt = Date.now();
+    local.tokens += granted;
+    if (granted === 0) {
+      // The shared bucket refills limit/60 000 per millisecond; it has a token again in this long.
+      const waitMs = ((1 - Number(row?.tokens ?? 0)) * 60_000) / limit;
+      local.refusedUntil = local.leasedAt + waitMs;
+      local.retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+    }
   }
 }
 
@@ -58,7 +108,7 @@ export function limitRequestRates(scope: FastifyInstance, limiter: RateLimiter, 
     const principal = request.principal;
     if (!principal) return;
     request.setupRights = (await access.shapeOf(principal)).setupRights();
-    const verdict = limiter.take(principal.tenantId, principal.apiKeyId);
+    const verdict = await limiter.take(principal.tenantId, principal.apiKeyId);
     if (verdict.ok) return;
     void reply.header('retry-after', String(verdict.retryAfter));
     throw new ProblemError('limit-exceeded', 429, verdict.scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : 'This API key is sending too many requests; retry later', undefined, {

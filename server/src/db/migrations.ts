@@ -900,6 +900,43 @@ grant select, insert, update, delete on capture_receipt to protean_app;`,
 alter table workflow add column automation_id uuid;
 alter table workflow_run add column acted_as jsonb;`,
   },
+  {
+    id: 28,
+    name: 'request-rate limits: token buckets shared by every server process',
+    // ADR 0012: a process leases tokens in batches (rate-limit.ts); the refill is computed here
+    // on the database's clock, so processes on hosts whose clocks differ draw from one bucket.
+    sql: `
+create table rate_bucket (
+  tenant_id uuid not null references tenant (id),
+  key text not null,
+  tokens double precision not null,
+  at timestamptz not null,
+  primary key (tenant_id, key)
+);
+${tenantIsolation('rate_bucket')}
+grant select, insert, update on rate_bucket to protean_app;
+create function rate_lease(p_tenant uuid, p_key text, p_limit double precision, p_want integer)
+  returns table (granted integer, tokens double precision) language plpgsql as $$
+declare
+  v_tokens double precision;
+  v_at timestamptz;
+  v_now timestamptz;
+  v_granted integer;
+begin
+  select b.tokens, b.at into v_tokens, v_at from rate_bucket b where b.tenant_id = p_tenant and b.key = p_key for update;
+  if not found then
+    insert into rate_bucket as b (tenant_id, key, tokens, at) values (p_tenant, p_key, p_limit, clock_timestamp()) on conflict (tenant_id, key) do nothing;
+    select b.tokens, b.at into v_tokens, v_at from rate_bucket b where b.tenant_id = p_tenant and b.key = p_key for update;
+  end if;
+  -- Read after the row lock, so a process that waited never moves the refill clock back.
+  v_now := greatest(clock_timestamp(), v_at);
+  v_tokens := least(p_limit, v_tokens + extract(epoch from v_now - v_at) * p_limit / 60);
+  v_granted := greatest(0, least(p_want, floor(v_tokens)))::integer;
+  update rate_bucket b set tokens = v_tokens - v_granted, at = v_now where b.tenant_id = p_tenant and b.key = p_key;
+  return query select v_granted, v_tokens - v_granted;
+end $$;
+grant execute on function rate_lease(uuid, text, double precision, integer) to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

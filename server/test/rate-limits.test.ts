@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, startHarness, type Harness } from './harness.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+// PGlite lives inside one process; only a database server is shared by several.
+describe.skipIf(!process.env['DATABASE_URL'])('request-rate limits across server processes', () => {
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  it('two processes share one allowance per API key and per workspace: 429 with Retry-After once it is spent on either', async () => {
+    // 4 a minute per key and 6 per workspace: a token comes back every 15 s and 10 s, far longer than this test's requests take.
+    const env = { PROTEAN_RATE_LIMIT_API_KEY: '4', PROTEAN_RATE_LIMIT_TENANT: '6', PROTEAN_LOG: '0' };
+    [a, b] = await Promise.all([startServerProcess(process.env['DATABASE_URL']!, env), startServerProcess(process.env['DATABASE_URL']!, env)]);
+    const t = await createTestTenant(h, 'rl-procs');
+    const second = (await h.server.auth.createApiKey(t.id, t.adminId, 'second')).key;
+    const other = await createTestTenant(h, 'rl-other');
+    const get = (server: ServerProcess, key: string) => fetch(`${server.url}/api/v1/records/organization?limit=1`, { headers: { authorization: `Bearer ${key}` } });
+
+    // Alternating between the processes: per process it would be two each, far under the limit.
+    const first: number[] = [];
+    for (const server of [a, b, a, b]) first.push((await get(server, t.key)).status);
+    expect(first).toEqual([200, 200, 200, 200]);
+    for (const server of [a, b]) {
+      const refused = await get(server, t.key);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/API key/);
+    }
+    // The workspace has 6: four went to the first key, so the second key gets two, on either process.
+    const then: number[] = [];
+    for (const server of [b, a, b]) then.push((await get(server, second)).status);
+    expect(then).toEqual([200, 200, 429]);
+    const workspace = await get(a, second);
+    expect(workspace.status).toBe(429);
+    expect(((await workspace.json()) as { detail: string }).detail).toMatch(/workspace/);
+    // Another workspace draws from its own allowance.
+    expect((await get(b, other.key)).status).toBe(200);
+  }, 120_000);
+});
