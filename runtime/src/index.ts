@@ -18,3 +18,5 @@ export type { CompileResult, CompiledScript, CompileProblem, ScriptLanguage } fr
 export { sdkTypes } from './sdk-types.ts';
 export { createOutboundHttp, isPublicAddress, hostDeclared } from './http/outbound-http.ts';
 export type { OutboundPolicy, ResolvedAddress } from './http/outbound-http.ts';
+export { ProcessSandbox } from './sandbox/process-sandbox.ts';
+export type { Sandbox, ProcessSandboxOptions } from './sandbox/process-sandbox.ts';

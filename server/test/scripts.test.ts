@@ -1,3 +1,4 @@
+import { ProcessSandbox } from '@protean/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
@@ -286,6 +287,40 @@ export default function (ctx: ScriptContext, input: ActionInput) {
     expect(ran.statusCode, ran.body).toBe(200);
     expect(json(ran)['output']).toMatchObject({ got: false, found: 0 });
     expect(String((json(ran)['output'] as { error: string }).error)).toMatch(/no|not found/i);
+  });
+
+  it('fail with a clear error when the sandbox process is killed mid-action; the server keeps serving and the next actions run', async () => {
+    const sandbox = h.server.scripts.sandbox as ProcessSandbox;
+    expect(sandbox).toBeInstanceOf(ProcessSandbox);
+    const spin = { kind: 'action', object: 'organization', source: 'export default function () { for (;;) {} }', limits: { cpuMs: 2000, wallMs: 10000 } };
+    await saveScript(t, { apiName: 'spin_forever', label: 'Spin', ...spin });
+    const echo = { kind: 'action', object: 'organization', source: 'export default function (ctx: ScriptContext, input: ActionInput) { return { id: input.recordId }; }' };
+    await saveScript(t, { apiName: 'echo_id', label: 'Echo', ...echo });
+    await saveScript(other, { apiName: 'echo_id', label: 'Echo', ...echo });
+    const mine = json(await create(t, 'organization', { name: 'Spinner Inc' }));
+    const theirs = json(await create(other, 'organization', { name: 'Bystander Ltd' }));
+    const spinning = t.api('POST', `/records/organization/${String(mine['id'])}/actions/spin_forever`, {});
+    // Kill the process once the invocation is in it (sent and not answered).
+    const deadline = Date.now() + 15_000;
+    while (sandbox.inFlight === 0) {
+      if (Date.now() > deadline) throw new Error('the action never reached the sandbox process');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const pid = sandbox.pid!;
+    process.kill(pid, 'SIGSEGV');
+    const killed = await spinning;
+    expect(killed.statusCode).toBe(422);
+    expect(killed.body).toContain('sandbox process ended (SIGSEGV)');
+    // The server answers, and both tenants' next actions run in a new sandbox process.
+    expect((await t.api('GET', `/records/organization/${String(mine['id'])}`)).statusCode).toBe(200);
+    for (const [tenant, org] of [[t, mine], [other, theirs]] as const) {
+      const ran = await tenant.api('POST', `/records/organization/${String(org['id'])}/actions/echo_id`, {});
+      expect(ran.statusCode, ran.body).toBe(200);
+      expect(json(ran)['output']).toEqual({ id: org['id'] });
+    }
+    expect(sandbox.pid).not.toBe(pid);
+    const rows = await invocationsOf(t, 'spin_forever', (r) => r.length > 0);
+    expect(rows[0]!.error).toMatchObject({ name: 'SandboxCrashError' });
   });
 });
 

@@ -20,6 +20,12 @@ export interface InvokeRequest {
   input: unknown;
   host: ScriptHost;
   limits?: Partial<ScriptLimits> | undefined;
+  /**
+   * Told as soon as a limit fails the invocation, before its isolate is cleaned up: a sandbox
+   * process passes the news on at once, since an isolate that ran out of memory may take the
+   * process down while it is torn down (ADR 0017).
+   */
+  onLimit?: ((limit: LimitName) => void) | undefined;
 }
 
 export interface LogEntry {
@@ -308,7 +314,10 @@ export class ScriptSandbox {
       else if (!killedFor && error instanceof Error && /timed out/i.test(error.message)) failure = new ScriptLimitError('cpuTime', limits.cpuMs);
       // Typed-array memory is refused by the isolate's allocator at the same limit.
       else if (!killedFor && error instanceof Error && /Array buffer allocation failed/.test(error.message)) failure = new ScriptLimitError('memory', limits.memoryMb);
-      if (failure instanceof ScriptLimitError && isolate && !isolate.isDisposed) isolate.dispose();
+      if (failure instanceof ScriptLimitError) {
+        request.onLimit?.(failure.limit);
+        if (isolate && !isolate.isDisposed) isolate.dispose();
+      }
       return report({
         ok: false,
         error: errorOf(failure, invocation, this.#mapper(request.script)),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { compileScript, limitsWith, ScriptSandbox, TRANSACTION_LIMITS, type InvocationReport, type OutboundPolicy, type ScriptLimits } from '@protean/runtime';
+import { compileScript, limitsWith, ProcessSandbox, TRANSACTION_LIMITS, type InvocationReport, type OutboundPolicy, type Sandbox, type ScriptLimits } from '@protean/runtime';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
@@ -17,7 +17,8 @@ export const SCHEDULED_QUEUE = 'script.scheduled';
 const scheduleName = (scriptId: string) => `script:${scriptId}`;
 
 export interface ScriptServiceOptions {
-  sandbox?: ScriptSandbox;
+  /** Where scripts run: by default a sandbox process of the server's own (ADR 0017); tests may pass an in-process ScriptSandbox. */
+  sandbox?: Sandbox;
   /** Outbound HTTP settings for every script (tests give a resolver of their own). */
   outbound?: Partial<OutboundPolicy>;
 }
@@ -42,7 +43,7 @@ export interface RunResult {
  * per tenant and dropped on every save, here and on other processes (NOTIFY).
  */
 export class ScriptService {
-  readonly sandbox: ScriptSandbox;
+  readonly sandbox: Sandbox;
   readonly log: InvocationLog;
   readonly #db: Database;
   readonly #metadata: MetadataService;
@@ -59,7 +60,7 @@ export class ScriptService {
     this.#metadata = metadata;
     this.#data = data;
     this.#ownsSandbox = !options.sandbox;
-    this.sandbox = options.sandbox ?? new ScriptSandbox();
+    this.sandbox = options.sandbox ?? new ProcessSandbox();
     this.#outbound = options.outbound;
     this.log = new InvocationLog(db);
   }
