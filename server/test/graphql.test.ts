@@ -259,4 +259,42 @@ describe('GraphQL batching', () => {
     expect(fifty.statements).toBeLessThanOrEqual(6);
     expect(five.statements).toBeLessThanOrEqual(6);
   });
+
+  it('counts each parent’s related records (totalCount) in one statement for the whole level, not one per parent', async () => {
+    const t = await createTestTenant(h, 'gql-count');
+    // Organization i has i customers (0 to 11), a third of them named "VIP …".
+    const orgs: string[] = [];
+    for (let i = 0; i < 12; i++) orgs.push(json<{ id: string }>(await t.api('POST', '/records/organization', { name: `Count org ${String(i).padStart(2, '0')}` })).id);
+    const ops = orgs.flatMap((org, i) => Array.from({ length: i }, (_, j) => ({ op: 'create', data: { last_name: j % 3 === 0 ? `VIP ${i}-${j}` : `C ${i}-${j}`, organization: org } })));
+    expect((await t.api('POST', '/records/customer/batch', { operations: ops })).statusCode).toBe(200);
+
+    const counting = countingDatabase(h.db);
+    const service = new GraphQLService(new DataService(counting.db, h.server.metadata), new ChangeHub(counting.db));
+    const model = await h.server.metadata.model(t.id);
+    const principal = { tenantId: t.id, tenantSlug: t.slug, tenantName: t.slug, userId: t.adminId, userName: 'Admin', role: 'admin' as const, locale: 'en', via: 'apiKey' as const };
+    const run = async (first: number) => {
+      counting.reset();
+      const result = await service.run(model, { principal, model }, {
+        query: `{ organizationList(first: ${first}, sort: "name") { nodes { name
+          customers(first: 2) { totalCount nodes { last_name } pageInfo { hasNextPage } }
+          vips: customers(first: 1, filter: { field: "last_name", op: "startsWith", value: "VIP" }) { totalCount } } } }`,
+      }, 'POST');
+      expect(result.body.errors, JSON.stringify(result.body.errors)).toBeUndefined();
+      return { statements: counting.count(), nodes: (result.body.data as any).organizationList.nodes as any[] };
+    };
+    await run(1);
+    const two = await run(2);
+    const twelve = await run(12);
+    expect(twelve.nodes).toHaveLength(12);
+    twelve.nodes.forEach((node, i) => {
+      expect(node.name).toBe(`Count org ${String(i).padStart(2, '0')}`);
+      expect(node.customers.totalCount).toBe(i);
+      expect(node.customers.nodes).toHaveLength(Math.min(i, 2));
+      expect(node.customers.pageInfo.hasNextPage).toBe(i > 2);
+      expect(node.vips.totalCount).toBe(Math.ceil(i / 3));
+    });
+    // The list, then for each of the two connections its rows and its grouped count: as many for 12 parents as for 2.
+    expect(twelve.statements).toBe(two.statements);
+    expect(twelve.statements).toBeLessThanOrEqual(5);
+  });
 });

@@ -1,4 +1,4 @@
-import type { FieldDef, ObjectDef } from '@protean/metadata';
+import type { Condition, FieldDef, ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { AccessService } from '../access/access-service.ts';
 import { notFound } from '../errors/problems.ts';
@@ -48,6 +48,11 @@ export class DataService {
 
   list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     return this.read.list(ctx, query);
+  }
+
+  /** Matching records per value of the lookup `by` among `keys`, in one statement (GraphQL's nested totalCount). */
+  countBy(ctx: RequestContext, object: ObjectDef, where: Condition | undefined, by: FieldDef, keys: readonly string[]): Promise<Map<string, number>> {
+    return this.read.countBy(ctx, object, where, by, keys);
   }
 
   related(ctx: RequestContext, object: ObjectDef, id: string, limit?: number) {

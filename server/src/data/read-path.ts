@@ -1,4 +1,5 @@
-import { fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fieldType, fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fieldSql } from './sql/field-sql.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
@@ -117,6 +118,25 @@ export class ReadPath {
     const position = rows.length > query.limit && last ? { values: sql.sortAliases.map((alias) => last[alias] ?? null), id: last.id } : undefined;
     const nextCursor = position && query.cursor ? await this.#cursors.encode(query.cursor.scope, position) : null;
     return total === undefined ? { data, nextCursor } : { data, nextCursor, total };
+  }
+
+  /**
+   * How many records of `object` match `where` for each of `keys`, grouped by the lookup `by`: one
+   * statement counts the related lists of every parent on a GraphQL level. Keys with no match are 0.
+   */
+  async countBy(ctx: RequestContext, object: ObjectDef, where: Condition | undefined, by: FieldDef, keys: readonly string[]): Promise<Map<string, number>> {
+    const shape = await this.#access.shapeOf(ctx.principal);
+    requireObjectRight(ctx, shape, object, 'read');
+    const inKeys: Condition = { kind: 'compare', field: by, op: 'in', value: [...keys] };
+    const condition: Condition = where ? { kind: 'and', conditions: [where, inKeys] } : inKeys;
+    refuseHiddenFields(shape, object, { where: condition });
+    const compiled = compileListQuery(ctx.principal.tenantId, { object, where: condition, sort: [], expand: [], limit: 1, after: undefined, access: recordAccessSql(shape) });
+    const from = compiled.countSql.slice(compiled.countSql.indexOf(' from record r where '));
+    const sql = `select (${fieldSql(object, by, 'r').sql})::text as key, count(*)::int as total${from} group by 1`;
+    const rows = ctx.scope ? await ctx.scope.tx.query<{ key: string; total: number }>(sql, compiled.countParams) : await this.#db.read<{ key: string; total: number }>(ctx.principal.tenantId, sql, compiled.countParams);
+    const counts = new Map(keys.map((key) => [key, 0]));
+    for (const row of rows) if (counts.has(row.key)) counts.set(row.key, row.total);
+    return counts;
   }
 
   async related(ctx: RequestContext, object: ObjectDef, id: string, limit = 20): Promise<{ object: string; field: string; label: string; records: ApiRecord[]; total: number }[]> {

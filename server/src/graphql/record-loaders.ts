@@ -64,40 +64,46 @@ export class RecordLoaders {
 
   /**
    * Records of `source` whose lookup `field` points at `parentId`, one page. Without a cursor the
-   * pages of every parent on the level are read together; with one (paging on) the parent's own
-   * list is read, exactly as the REST list with that filter would.
+   * pages of every parent on the level are read together, and their counts (totalCount) in one
+   * grouped statement; with one (paging on) the parent's own list is read, exactly as the REST
+   * list with that filter would.
    */
   related(source: ObjectDef, field: FieldDef, parentId: string, args: RelatedArgs): Promise<RelatedPage> {
     const own = { field: field.apiName, op: 'eq', value: parentId };
     const userFilter = args.filter ?? undefined;
-    if (args.after !== undefined || args.count) {
+    if (args.after !== undefined) {
       const filter = userFilter === undefined ? own : { and: [userFilter, own] };
       return this.#page(source, filter, args, args.after);
     }
-    const key = `${source.id}\n${field.id}\n${JSON.stringify(userFilter ?? null)}\n${args.sort ?? ''}\n${args.first}`;
+    const key = `${source.id}\n${field.id}\n${JSON.stringify(userFilter ?? null)}\n${args.sort ?? ''}\n${args.first}\n${args.count}`;
     let batch = this.#related.get(key);
     if (!batch) {
       batch = new Batch(async (parentIds) => {
         const planned = parseListRequest(this.#ctx.model, source, { ...(userFilter === undefined ? {} : { filter: JSON.stringify(userFilter) }), ...(args.sort ? { sort: args.sort } : {}) });
         const inParents: Condition = { kind: 'compare', field, op: 'in', value: parentIds };
         const limit = Math.min(parentIds.length * (args.first + 1), RELATED_BATCH_ROWS);
-        const found = await this.#data.list(this.#ctx, {
-          object: source,
-          where: planned.where ? { kind: 'and', conditions: [planned.where, inParents] } : inParents,
-          sort: planned.sort,
-          expand: [],
-          limit,
-          after: undefined,
-        });
+        const [found, totals] = await Promise.all([
+          this.#data.list(this.#ctx, {
+            object: source,
+            where: planned.where ? { kind: 'and', conditions: [planned.where, inParents] } : inParents,
+            sort: planned.sort,
+            expand: [],
+            limit,
+            after: undefined,
+          }),
+          // totalCount of every parent on the level: one grouped count beside the rows, not one per parent.
+          args.count ? this.#data.countBy(this.#ctx, source, planned.where, field, parentIds) : undefined,
+        ]);
         const groups = new Map<string, ApiRecord[]>(parentIds.map((id) => [id, []]));
         for (const record of found.data) groups.get(record[field.apiName] as string)?.push(record);
         const complete = found.data.length < limit;
         return Promise.all(
-          parentIds.map(async (id) => {
+          parentIds.map(async (id): Promise<RelatedPage> => {
             const group = groups.get(id)!;
+            const total = totals ? { total: totals.get(id) ?? 0 } : {};
             // The batch stopped at its row limit: a parent with fewer than a page may have more.
-            if (!complete && group.length <= args.first) return this.#page(source, userFilter === undefined ? { ...own, value: id } : { and: [userFilter, { ...own, value: id }] }, args, undefined);
-            return { records: group.slice(0, args.first), hasNextPage: group.length > args.first, endCursor: null };
+            if (!complete && group.length <= args.first) return { ...(await this.#page(source, userFilter === undefined ? { ...own, value: id } : { and: [userFilter, { ...own, value: id }] }, { ...args, count: false }, undefined)), ...total };
+            return { records: group.slice(0, args.first), hasNextPage: group.length > args.first, endCursor: null, ...total };
           }),
         );
       });
