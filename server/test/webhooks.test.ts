@@ -81,6 +81,28 @@ describe('webhooks', () => {
     expect(hook.events).toEqual([{ object: 'deal', actions: ['created', 'updated'] }]);
     const listed = json<Record<string, unknown>[]>(await t.api('GET', '/webhooks'));
     expect(listed.find((w) => w['id'] === hook.id)).not.toHaveProperty('secret');
+    expect(json<Record<string, unknown>>(await t.api('GET', `/webhooks/${hook.id}`))).not.toHaveProperty('secret');
+
+    // At rest the secret is sealed under the platform key: the row holds neither it nor any part of it.
+    const stored = async (id: string) => (await h.db.system((q) => q.query<{ secret: string }>('select secret from webhook where tenant_id = $1 and id = $2', [t.id, id])))[0]!.secret;
+    const sealed = await stored(hook.id);
+    expect(sealed).toMatch(/^enc1:/);
+    expect(sealed).not.toContain(hook.secret.slice('whsec_'.length, 'whsec_'.length + 8));
+    // A rotated or given secret is sealed too, and shown only in the answer that set it.
+    const given = 'my-own-signing-secret-0123456789';
+    const patched = await t.api('PATCH', `/webhooks/${hook.id}`, { secret: given });
+    expect(json<{ secret: string }>(patched).secret).toBe(given);
+    expect(await stored(hook.id)).not.toContain('signing');
+    expect(await h.server.webhooks.secrets.open(t.id, hook.id, await stored(hook.id))).toBe(given);
+    // Sealed for this webhook only: copied to another webhook's row it does not open.
+    const other = json<{ id: string }>(await t.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/y', events: [{ object: 'deal', actions: ['created'] }] }));
+    await expect(h.server.webhooks.secrets.open(t.id, other.id, await stored(hook.id))).rejects.toThrow();
+    // A secret stored in clear before sealing existed is sealed when the sender starts.
+    await h.db.system((q) => q.query('update webhook set secret = $3 where tenant_id = $1 and id = $2', [t.id, other.id, 'whsec_stored_in_clear_before']));
+    expect(await h.server.webhooks.secrets.sealStored()).toBeGreaterThanOrEqual(1);
+    expect(await stored(other.id)).toMatch(/^enc1:/);
+    expect(await h.server.webhooks.secrets.open(t.id, other.id, await stored(other.id))).toBe('whsec_stored_in_clear_before');
+    expect((await t.api('DELETE', `/webhooks/${other.id}`)).statusCode).toBe(204);
     expect((await t.api('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
   });
 
@@ -162,6 +184,41 @@ describe('webhooks', () => {
       const mine = json<{ id: string }>(await t.api('POST', '/records/task', { subject: 'Mine' }));
       await waitFor('my task', () => rx.received.some((r) => r.json['recordId'] === mine.id));
       expect(rx.received.map((r) => r.json['data']?.subject)).toEqual(['Mine']);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('pages the delivery log by (time, event) so deliveries written at the same instant are neither skipped nor repeated', async () => {
+    const rx = await receiver();
+    try {
+      const t = await createTestTenant(h, 'hooks-ties');
+      const hook = json<{ id: string }>(await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'organization', actions: ['created'] }] }));
+      // One batch is one transaction: its events reach the dispatcher together, and their deliveries share a time.
+      const ops = Array.from({ length: 7 }, (_, i) => ({ op: 'create', data: { name: `Tie ${i}` } }));
+      const batch = await t.api('POST', '/records/organization/batch', { operations: ops });
+      expect(batch.statusCode, batch.body).toBe(200);
+      type Log = { data: { id: string; eventId: string; createdAt: string }[]; nextCursor: string | null };
+      await waitFor('seven deliveries', async () => json<Log>(await t.api('GET', `/webhooks/${hook.id}/deliveries?limit=200`)).data.length === 7);
+      const whole = json<Log>(await t.api('GET', `/webhooks/${hook.id}/deliveries?limit=200`));
+      expect(whole.nextCursor).toBeNull();
+      // The case this is about: several deliveries at one time.
+      expect(new Set(whole.data.map((d) => d.createdAt)).size).toBeLessThan(7);
+      const paged: Log['data'] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Log = json<Log>(await t.api('GET', `/webhooks/${hook.id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`));
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        paged.push(...page.data);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(paged.map((d) => d.id)).toEqual(whole.data.map((d) => d.id));
+      expect(new Set(paged.map((d) => d.id)).size).toBe(7);
+      // Newest event first.
+      expect(paged.map((d) => BigInt(d.eventId))).toEqual(paged.map((d) => BigInt(d.eventId)).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
+      const bad = await t.api('GET', `/webhooks/${hook.id}/deliveries?cursor=not-a-cursor`);
+      expect(bad.statusCode).toBe(400);
+      expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('cursor');
     } finally {
       await rx.close();
     }

@@ -41,7 +41,7 @@ const WebhookPatch = Type.Object(
 const IdParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const DeliveryParams = Type.Object({ id: Type.String({ format: 'uuid' }), delivery: Type.String({ format: 'uuid' }) });
 const LogQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), before: Type.Optional(Type.String({ format: 'date-time' })), state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])) },
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')])) },
   { additionalProperties: false },
 );
 
@@ -56,6 +56,25 @@ interface WebhookRow {
   updated_at: string;
   secret?: string;
 }
+
+/**
+ * The delivery log pages by (created_at, event_id): deliveries written in one transaction share
+ * their time, so a time alone would skip or repeat them at a page's edge; the event id is unique
+ * per webhook. The time travels as Postgres text, keeping its microseconds.
+ */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)?$/;
+const logCursor = {
+  encode: (row: Record<string, unknown>) => Buffer.from(JSON.stringify([row['cursor_at'], row['event_id']])).toString('base64url'),
+  decode: (token: string): [string, string] => {
+    try {
+      const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+      if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && TIMESTAMP.test(value[0]) && typeof value[1] === 'string' && /^\d{1,19}$/.test(value[1])) return [value[0], value[1]];
+    } catch {
+      // Falls through to the problem below.
+    }
+    throw validationError("'cursor': is not a cursor of this log (pass nextCursor as it came)", [{ field: 'cursor', code: 'format', message: 'is not a cursor of this log' }], 400);
+  },
+};
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
@@ -127,13 +146,15 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const model = await metadata.model(principal.tenantId);
     const events = (await checked(model, body))!;
     const secret = body.secret ?? newSecret();
+    const id = randomUUID();
+    const sealed = await webhooks.secrets.seal(principal.tenantId, id, secret);
     const [row] = await db.transaction(principal.tenantId, (q) =>
       q.query<WebhookRow>(
         `insert into webhook (tenant_id, id, name, url, events, filter, secret, active, created_by) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
-        [principal.tenantId, randomUUID(), body.name ?? new URL(body.url).host, body.url, JSON.stringify(events), body.filter ? JSON.stringify(body.filter) : null, secret, body.active ?? true, principal.userId],
+        [principal.tenantId, id, body.name ?? new URL(body.url).host, body.url, JSON.stringify(events), body.filter ? JSON.stringify(body.filter) : null, sealed, body.active ?? true, principal.userId],
       ),
     );
-    // The secret is shown once, here; afterwards only rotated.
+    // The secret is shown once, here (stored sealed, never returned again); afterwards only rotated.
     return reply.status(201).send(view(model, { ...row!, secret }));
   });
 
@@ -156,12 +177,13 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const current = await load(principal.tenantId, id);
     const events = await checked(model, { url: body.url, events: body.events ?? (body.filter ? current.events.map((e) => ({ object: e.object, actions: e.actions })) : undefined), filter: body.filter });
     const secret = body.secret === 'rotate' ? newSecret() : body.secret;
+    const sealed = secret === undefined ? null : await webhooks.secrets.seal(principal.tenantId, id, secret);
     const [row] = await db.transaction(principal.tenantId, (q) =>
       q.query<WebhookRow>(
         `update webhook set name = coalesce($3, name), url = coalesce($4, url), events = coalesce($5::jsonb, events),
                 filter = case when $6::boolean then $7::jsonb else filter end, secret = coalesce($8, secret), active = coalesce($9, active), updated_at = now()
           where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
-        [principal.tenantId, id, body.name ?? null, body.url ?? null, events ? JSON.stringify(events) : null, body.filter !== undefined, body.filter ? JSON.stringify(body.filter) : null, secret ?? null, body.active ?? null],
+        [principal.tenantId, id, body.name ?? null, body.url ?? null, events ? JSON.stringify(events) : null, body.filter !== undefined, body.filter ? JSON.stringify(body.filter) : null, sealed, body.active ?? null],
       ),
     );
     return view(model, { ...row!, ...(secret ? { secret } : {}) });
@@ -179,14 +201,15 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const principal = adminOf(request);
     const { id } = request.params as Static<typeof IdParam>;
     const query = request.query as Static<typeof LogQuery>;
+    const after = query.cursor === undefined ? undefined : logCursor.decode(query.cursor);
     await load(principal.tenantId, id);
     const limit = query.limit ?? 50;
     const rows = await db.withTenant(principal.tenantId, (q) =>
       q.query<Record<string, unknown>>(
-        `select id, event, event_id::text as event_id, record_id, state, attempts, last_status, last_error, last_duration_ms, created_at, delivered_at, next_attempt_at
-           from webhook_delivery where tenant_id = $1 and webhook_id = $2 and ($3::timestamptz is null or created_at < $3) and ($4::text is null or state = $4)
-          order by created_at desc, event_id desc limit $5`,
-        [principal.tenantId, id, query.before ?? null, query.state ?? null, limit + 1],
+        `select id, event, event_id::text as event_id, record_id, state, attempts, last_status, last_error, last_duration_ms, created_at, created_at::text as cursor_at, delivered_at, next_attempt_at
+           from webhook_delivery where tenant_id = $1 and webhook_id = $2 and ($3::timestamptz is null or (created_at, event_id) < ($3::timestamptz, $4::bigint)) and ($5::text is null or state = $5)
+          order by created_at desc, event_id desc limit $6`,
+        [principal.tenantId, id, after?.[0] ?? null, after?.[1] ?? null, query.state ?? null, limit + 1],
       ),
     );
     const page = rows.slice(0, limit);
@@ -205,7 +228,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
         deliveredAt: r['delivered_at'],
         nextAttemptAt: r['state'] === 'pending' ? r['next_attempt_at'] : null,
       })),
-      nextBefore: rows.length > limit ? (page.at(-1)?.['created_at'] ?? null) : null,
+      nextCursor: rows.length > limit ? logCursor.encode(page.at(-1)!) : null,
     };
   });
 

@@ -8,6 +8,7 @@ import type { OutboxEvent } from '../events/outbox-reader.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { OutboundPolicy } from './outbound-guard.ts';
 import { postDelivery, signDelivery } from './webhook-http.ts';
+import { WebhookSecrets } from './webhook-secrets.ts';
 
 export const WEBHOOK_ACTIONS = ['created', 'updated', 'deleted', 'restored'] as const;
 export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
@@ -79,12 +80,15 @@ export class WebhookService {
   #wakeSleeper: (() => void) | undefined;
   #inFlight = new Set<Promise<void>>();
   readonly #maxInFlight = 16;
+  /** Signing secrets are stored sealed under the platform key; the sender opens them to sign. */
+  readonly secrets: WebhookSecrets;
 
   constructor(db: Database, metadata: MetadataService, policy: OutboundPolicy, timing: Partial<WebhookTiming> = {}) {
     this.#db = db;
     this.#metadata = metadata;
     this.#policy = policy;
     this.#timing = { ...DEFAULT_TIMING, ...timing };
+    this.secrets = new WebhookSecrets(db);
     this.#dispatcher = new OutboxConsumer(db, {
       name: 'webhooks',
       // Webhooks registered later never see older events anyway; a new deployment starts at its present.
@@ -100,6 +104,7 @@ export class WebhookService {
   }
 
   async start(): Promise<void> {
+    await this.secrets.sealStored();
     await this.#db.listen(WEBHOOK_CHANNEL, () => this.wake());
     this.#db.onReconnect(() => this.wake());
     await this.#dispatcher.start();
@@ -226,7 +231,7 @@ export class WebhookService {
       {
         'protean-webhook-id': delivery.id,
         'protean-webhook-timestamp': String(timestamp),
-        'protean-webhook-signature': signDelivery(delivery.secret, timestamp, delivery.body),
+        'protean-webhook-signature': signDelivery(await this.secrets.open(delivery.tenant_id, delivery.webhook_id, delivery.secret), timestamp, delivery.body),
         'protean-webhook-attempt': String(delivery.attempts),
       },
       delivery.body,

@@ -44,7 +44,7 @@ export const webhooksApi = {
   create: (hook: NewWebhook) => http.post<Webhook>('/webhooks', hook),
   update: (id: string, patch: Partial<NewWebhook> & { secret?: 'rotate' }) => http.patch<Webhook>(`/webhooks/${enc(id)}`, patch),
   remove: (id: string) => http.delete<void>(`/webhooks/${enc(id)}`),
-  deliveries: (id: string) => http.get<{ data: Delivery[]; nextBefore: string | null }>(`/webhooks/${enc(id)}/deliveries`),
+  deliveries: (id: string) => http.get<{ data: Delivery[]; nextCursor: string | null }>(`/webhooks/${enc(id)}/deliveries`),
   redeliver: (id: string, delivery: string) => http.post<{ state: string; responseStatus: number | null }>(`/webhooks/${enc(id)}/deliveries/${enc(delivery)}/redeliver`),
 };
 
