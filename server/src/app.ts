@@ -224,7 +224,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(homeRoutes, { db: options.db, metadata, data });
       await api.register(recycleRoutes, { db: options.db, metadata, data });
       await api.register(settingsRoutes, { db: options.db });
-      await api.register(inviteRoutes, { db: options.db, auth });
+      await api.register(inviteRoutes, { db: options.db, auth, mail: { mailer: workflows.mailer, metadata, publicUrl: options.workflows?.publicUrl } });
       await api.register(workflowRoutes, { workflows });
       await api.register(captureRoutes, { capture });
     },

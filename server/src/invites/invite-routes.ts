@@ -5,11 +5,22 @@ import { adminOf } from '../auth/principal.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Role } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
-import { conflict, notFound, validationError } from '../errors/problems.ts';
+import { conflict, notFound, ProblemError, validationError } from '../errors/problems.ts';
+import type { MetadataService } from '../metadata/metadata-service.ts';
+import type { Mailer } from '../workflows/mailer.ts';
+import { inviteMail } from './invite-mail.ts';
 
 // The role is a plain value checked by user creation, so richer roles need no change here.
 const NewInvite = Type.Object(
-  { role: Type.String({ minLength: 1, maxLength: 100 }), email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })), days: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })) },
+  {
+    role: Type.String({ minLength: 1, maxLength: 100 }),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 })),
+    /** Send the link to `email` as well (needs outgoing mail, PROTEAN_SMTP_URL). */
+    send: Type.Optional(Type.Boolean()),
+    /** The invitee's language for that email; the inviter's own when absent. */
+    locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])),
+  },
   { additionalProperties: false },
 );
 const IdParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -54,13 +65,29 @@ const view = (r: InviteRow) => ({
   revokedAt: iso(r.revoked_at),
 });
 
+export interface InviteMailOptions {
+  mailer: Mailer;
+  metadata: MetadataService;
+  /** Where links in mail point (PROTEAN_PUBLIC_URL); else the origin the inviter's request came to. */
+  publicUrl: string | undefined;
+}
+
 /**
  * Invitation links: an admin picks the role (and optionally the email) and gets a link, shown
  * once; whoever opens it before it expires names themselves, sets a password and joins with
- * that role. A link works once. Only the token's SHA-256 is stored.
+ * that role. A link works once. Only the token's SHA-256 is stored. With outgoing mail, the
+ * link can also be sent to the email, in the invitee's language and the workspace's words; it
+ * is sent once the invitation is stored, and a mail server's refusal removes the invitation
+ * again, so no link exists that no one received.
  */
-export async function inviteRoutes(app: FastifyInstance, options: { db: Database; auth: AuthService }): Promise<void> {
-  const { db, auth } = options;
+export async function inviteRoutes(app: FastifyInstance, options: { db: Database; auth: AuthService; mail: InviteMailOptions }): Promise<void> {
+  const { db, auth, mail } = options;
+
+  /** What the invite form may offer: sending by email only when outgoing mail is configured. */
+  app.get('/invites/delivery', async (request) => {
+    adminOf(request);
+    return { email: mail.mailer.configured };
+  });
 
   app.get('/invites', async (request) => {
     const p = adminOf(request);
@@ -72,6 +99,10 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
     const p = adminOf(request);
     const body = request.body as Static<typeof NewInvite>;
     if (!ROLES.has(body.role)) throw validationError('Unknown role', [{ field: 'role', code: 'enum', message: `'${body.role}' is not a role of this workspace` }]);
+    if (body.send && !body.email) throw validationError('Sending an invitation needs an email', [{ field: 'email', code: 'required', message: 'is required to send the invitation by email' }]);
+    if (body.send && !mail.mailer.configured) {
+      throw validationError('No outgoing mail server is configured', [{ field: 'send', code: 'mail_unavailable', message: 'needs outgoing mail (PROTEAN_SMTP_URL); share the link instead' }]);
+    }
     const token = `inv_${randomBytes(24).toString('base64url')}`;
     const [row] = await db.transaction(p.tenantId, (tx) =>
       tx.query<InviteRow>(
@@ -80,7 +111,27 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
         [p.tenantId, randomUUID(), hashOf(token), body.role, body.email ?? null, p.userId, body.days ?? 7],
       ),
     );
-    return reply.status(201).send({ ...view(row!), token, path: `/invite/${token}` });
+    const path = `/invite/${token}`;
+    if (body.send) {
+      const locale = body.locale ?? (p.locale === 'zh-CN' ? 'zh-CN' : 'en');
+      const words = (await mail.metadata.model(p.tenantId)).words(locale);
+      const link = `${(mail.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '')}${path}`;
+      const message = inviteMail(words, { inviter: p.userName, workspace: p.tenantName, role: body.role, link, expiresAt: new Date(row!.expires_at) });
+      try {
+        await mail.mailer.send({ to: body.email!, ...message, messageId: `<invite-${row!.id}@protean>` });
+      } catch (error) {
+        await db.transaction(p.tenantId, (tx) => tx.query('delete from user_invite where tenant_id = $1 and id = $2', [p.tenantId, row!.id]));
+        // The mail server refused the address (bad input), or could not be reached (try again later).
+        if ((error as { code?: string }).code === 'EENVELOPE') {
+          throw validationError('The mail server refused this address; no invitation was made', [{ field: 'email', code: 'mail_refused', message: 'was refused by the mail server' }]);
+        }
+        request.log.warn({ err: error, invite: row!.id }, 'invitation email not sent');
+        throw new ProblemError('unavailable', 503, 'Outgoing mail is unavailable for the moment; no invitation was made, retry shortly', [
+          { field: 'send', code: 'mail_failed', message: 'the mail server could not be reached' },
+        ]);
+      }
+    }
+    return reply.status(201).send({ ...view(row!), token, path, ...(body.send ? { sentTo: body.email } : {}) });
   });
 
   app.delete('/invites/:id', { schema: { params: IdParam } }, async (request, reply) => {

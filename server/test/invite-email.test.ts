@@ -1,0 +1,100 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+// A real SMTP receiver on 127.0.0.1: what it accepted is what the invitee would read. Mail to
+// refused@… is refused at RCPT, as a mail server refuses an address it does not know.
+const received: ParsedMail[] = [];
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['AUTH', 'STARTTLS'],
+  logger: false,
+  onRcptTo: (address, _session, callback) => callback(address.address.startsWith('refused@') ? Object.assign(new Error('No such mailbox'), { responseCode: 550 }) : undefined),
+  onData: (stream, _session, callback) => {
+    simpleParser(stream)
+      .then((mail) => {
+        received.push(mail);
+        callback();
+      })
+      .catch(callback);
+  },
+});
+
+let h: Harness;
+let t: TestTenant;
+const PUBLIC_URL = 'https://crm.example.test';
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const port = (smtp.server.address() as AddressInfo).port;
+  h = await startHarness({ workflows: { smtpUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true`, publicUrl: PUBLIC_URL } });
+  t = await createTestTenant(h, 'invmail');
+  // The workspace's words: its customers are patients.
+  const renamed = await t.api('PUT', '/metadata/terms/customer', { forms: { en: { singular: 'patient', plural: 'patients' }, 'zh-CN': { singular: '患者', plural: '患者' } } });
+  expect(renamed.statusCode, renamed.body).toBe(200);
+});
+afterAll(async () => {
+  await h?.close();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+});
+
+const mailTo = async (address: string) => {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const mail = received.find((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((to) => to?.value.some((v) => v.address === address)));
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no mail reached ${address}; received: ${received.map((m) => m.subject).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe('inviting a user by email', () => {
+  it('the form may offer email: outgoing mail is configured', async () => {
+    expect(json(await t.api('GET', '/invites/delivery'))).toEqual({ email: true });
+  });
+
+  it('sends the link in the invitee’s language and the workspace’s words, and the link in the mail lets them join', async () => {
+    const made = await t.api('POST', '/invites', { role: 'standard', email: 'mei@invmail.test', send: true, locale: 'zh-CN' });
+    expect(made.statusCode, made.body).toBe(201);
+    const invite = json<{ token: string; sentTo: string }>(made);
+    expect(invite.sentTo).toBe('mei@invmail.test');
+    const mail = await mailTo('mei@invmail.test');
+    expect(mail.subject).toBe(`Test Admin邀请您加入“${t.slug}”`);
+    const text = mail.text ?? '';
+    expect(text).toContain('以标准用户身份加入');
+    expect(text).toContain('管理患者');
+    expect(text).not.toMatch(/客户|customer|\{/i);
+    const link = /https:\/\/\S+/.exec(text)?.[0];
+    expect(link).toBe(`${PUBLIC_URL}/invite/${invite.token}`);
+
+    const token = link!.slice(link!.lastIndexOf('/') + 1);
+    expect(json(await call(h, undefined, 'GET', `/invites/token/${token}`))).toMatchObject({ role: 'standard', email: 'mei@invmail.test' });
+    const joined = await call(h, undefined, 'POST', '/invites/accept', { token, name: 'Mei Chen', email: 'mei@invmail.test', password: 'a long enough password', locale: 'zh-CN' });
+    expect(joined.statusCode, joined.body).toBe(201);
+  });
+
+  it('writes English with the workspace’s words when the invitee reads English', async () => {
+    const made = await t.api('POST', '/invites', { role: 'admin', email: 'sam@invmail.test', send: true, locale: 'en' });
+    expect(made.statusCode, made.body).toBe(201);
+    const mail = await mailTo('sam@invmail.test');
+    expect(mail.subject).toBe(`Test Admin invited you to ${t.slug}`);
+    expect(mail.text).toContain(`invited you to join ${t.slug}, where the team keeps its patients and deals, as an administrator.`);
+    expect(mail.text).not.toMatch(/customer/i);
+    expect(mail.text).toContain(`${PUBLIC_URL}/invite/${json<{ token: string }>(made).token}`);
+  });
+
+  it('refuses to send without an email, and makes no invitation when the mail server refuses the address', async () => {
+    const before = json<unknown[]>(await t.api('GET', '/invites')).length;
+    const noEmail = await t.api('POST', '/invites', { role: 'standard', send: true });
+    expect(noEmail.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(noEmail).errors[0]!.field).toBe('email');
+
+    const refused = await t.api('POST', '/invites', { role: 'standard', email: 'refused@invmail.test', send: true });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(refused).errors[0]).toMatchObject({ field: 'email', code: 'mail_refused' });
+    // No link exists that no one received.
+    expect(json<unknown[]>(await t.api('GET', '/invites')).length).toBe(before);
+  });
+});
