@@ -145,6 +145,25 @@ describe('declarative logic in the save pipeline', () => {
     expect(removal.body).toContain('validation rule invoice.discount_reason');
   });
 
+  it('speaks the request’s language: checker errors with line and column, run-time failures and layout rules in zh-CN', async () => {
+    const t = await tenantWithInvoice();
+    const zh = { 'accept-language': 'zh-CN' };
+    const chinese = (text: string) => /[\u4e00-\u9fff]/.test(text) && !/\b(is|not|the|of|no|field|value|needs|cannot|when|could|evaluated|line|column)\b/.test(text.replace(/'[^']*'/g, ''));
+    const bad = await expectStatus(await t.api('POST', '/metadata/objects/invoice/fields', { apiName: 'x', type: 'formula', labels: { en: 'x' }, formula: { expression: "amont + 'a'", resultType: 'number', stored: true } }, zh), 422);
+    const messages = (bad['errors'] as Problem[]).map((e) => e.message);
+    expect(messages).toContain("invoice上没有字段'amont'（是否想写'amount'？）（第 1 行，第 1 列）");
+    const syntax = await expectStatus(await t.api('POST', '/metadata/objects/invoice/fields', { apiName: 'y', type: 'formula', labels: { en: 'y' }, formula: { expression: 'amount >', resultType: 'boolean', stored: false } }, zh), 422);
+    expect((syntax['errors'] as Problem[]).map((e) => e.message)).toEqual(['表达式不完整（第 1 行，第 9 列）']);
+    const failed = (await expectStatus(await t.api('POST', '/records/invoice', { name: 'Z', amount: 10, discount: 0 }, zh), 422))['errors'] as Problem[];
+    expect(failed[0]!.message).toBe('校验规则 ratio 无法计算：除数为零');
+    const layouts = json<{ layouts: { id: string; objectId: string; name: string; sections: unknown[] }[]; objects: { id: string; apiName: string }[] }>(await t.api('GET', '/metadata/snapshot'));
+    const layout = layouts.layouts.find((l) => l.objectId === layouts.objects.find((o) => o.apiName === 'invoice')!.id)!;
+    await expectStatus(await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, rules: [{ when: 'amount > 500', action: 'require', fieldIds: ['reason'] }] }), 200);
+    const required = await expectStatus(await t.api('POST', '/records/invoice', { name: 'Big', amount: 900, discount: 1 }, zh), 422);
+    expect((required['errors'] as Problem[])[0]!.message).toBe('在 amount > 500 成立时为必填项');
+    for (const text of [String(required['detail']), ...messages, String(bad['detail'])]) expect(chinese(text), text).toBe(true);
+  });
+
   it('recomputes a changed stored formula for existing records in the background, with progress', async () => {
     const t = await tenantWithInvoice();
     const ops = Array.from({ length: 450 }, (_, i) => ({ op: 'create', data: { name: `R${i}`, amount: i } }));

@@ -18,7 +18,7 @@ import type { Dependent, MetadataError } from './metadata-error.ts';
 import { effectiveTerms, objectLabel, snapshotResolver, termUsage } from '../terms/glossary.ts';
 import { standardTerm } from '../terms/standard-terms.ts';
 import type { TermDef } from '../terms/term-def.ts';
-import { followFieldRename, logicDependents, resolveLogicRefs } from '../expressions/model-expressions.ts';
+import { followFieldRename, followPicklistValueRenames, logicDependents, picklistValueDependents, resolveLogicRefs } from '../expressions/model-expressions.ts';
 
 export interface PlanContext {
   /** A fresh id with the given prefix (`o_`, `f_`, `v_`, `l_`), e.g. prefix + 10 random chars. */
@@ -373,9 +373,25 @@ class Planner {
           if (value !== before.apiName) followFieldRename(this.state, object.id, before.id, value as string);
           rename(after, value as string);
           break;
-        case 'values':
+        case 'values': {
           after.values = this.values(value as PicklistValueDraft[], before.values);
+          // Expressions comparing the picklist with a renamed value follow it (as they follow a field's
+          // rename); a value removed while an expression names it is refused with the expression named.
+          const renames = new Map<string, string>();
+          const removed = new Set<string>();
+          for (const old of before.values ?? []) {
+            const now = after.values.find((v) => v.id === old.id);
+            if (!now) removed.add(old.apiName);
+            else if (now.apiName !== old.apiName) renames.set(old.apiName, now.apiName);
+          }
+          for (const v of after.values) removed.delete(v.apiName);
+          const users = picklistValueDependents(this.state, before.id, removed);
+          if (users.length) {
+            this.fail(`${base}/values`, 'has_dependents', `value ${[...new Set(users.map((u) => `'${u.value}'`))].join(', ')} of '${before.apiName}' is used by ${users.map((u) => `'${u.label}'`).join(', ')}`, users.map(({ value: _, ...d }) => d));
+          }
+          followPicklistValueRenames(this.state, before.id, renames);
           break;
+        }
         case 'type': {
           const to = value as FieldDef['type'];
           if (!typeConversion(before.type, to)) {

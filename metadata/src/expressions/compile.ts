@@ -65,6 +65,8 @@ export interface ExpressionReferences {
   related: { lookupFieldId: string; objectId: string; fieldIds: string[] }[];
   /** Every place the source names a field, for rewriting it when a field's api name changes. */
   spans: { objectId: string; fieldId: string; start: number; end: number }[];
+  /** Every text literal compared with a picklist (`stage == 'won'`, `includes(tags, 'vip')`), quotes included, for following a value's rename. */
+  values: { fieldId: string; value: string; start: number; end: number }[];
   user: boolean;
   clock: boolean;
   prior: boolean;
@@ -155,9 +157,9 @@ export function fieldExprType(snapshot: Snapshot, field: FieldDef): ExprType | s
     case 'datetime':
       return T.datetime;
     case 'picklist':
-      return { kind: 'string', values, fieldLabel: field.apiName };
+      return { kind: 'string', values, fieldLabel: field.apiName, fieldId: field.id };
     case 'multiPicklist':
-      return { kind: 'list', of: { kind: 'string', values, fieldLabel: field.apiName } };
+      return { kind: 'list', of: { kind: 'string', values, fieldLabel: field.apiName, fieldId: field.id } };
     case 'lookup':
       return field.lookup ? { kind: 'ref', objectId: field.lookup.objectId, lookupFieldId: field.id } : T.string;
     case 'owner':
@@ -248,7 +250,7 @@ const truthy = (v: Value) => v === true;
 class Compiler {
   readonly errors: ExpressionError[] = [];
   cost = 0;
-  readonly refs: ExpressionReferences = { fieldIds: [], formulaFieldIds: [], related: [], spans: [], user: false, clock: false, prior: false };
+  readonly refs: ExpressionReferences = { fieldIds: [], formulaFieldIds: [], related: [], spans: [], values: [], user: false, clock: false, prior: false };
   private readonly source: string;
   private readonly env: ExpressionEnvironment;
   private readonly object: ObjectDef;
@@ -461,8 +463,10 @@ class Compiler {
     const values = picklist.kind === 'string' ? picklist.values : picklist.kind === 'list' && picklist.of.kind === 'string' ? picklist.of.values : undefined;
     if (!values) return;
     const label = picklist.kind === 'string' ? picklist.fieldLabel : picklist.kind === 'list' && picklist.of.kind === 'string' ? picklist.of.fieldLabel : undefined;
+    const fieldId = picklist.kind === 'string' ? picklist.fieldId : picklist.kind === 'list' && picklist.of.kind === 'string' ? picklist.of.fieldId : undefined;
     const literals = literal.kind === 'literal' ? [literal] : literal.kind === 'list' ? literal.items : [];
     for (const item of literals) {
+      if (item.kind === 'literal' && typeof item.value === 'string' && fieldId !== undefined) this.refs.values.push({ fieldId, value: item.value, start: item.start, end: item.end });
       if (item.kind === 'literal' && typeof item.value === 'string' && !values.includes(item.value)) {
         this.error('type', `'${item.value}' is not a value of ${label ?? 'the picklist'}${suggestion(item.value, values)}`, item);
       }

@@ -26,11 +26,14 @@ export { expressionLimits } from './limits.ts';
 export { functions as expressionFunctions, specialFunctions as expressionSpecialFunctions, type FunctionDef } from './functions.ts';
 export { T as exprTypes, typeName, formulaResultTypes, type ExprType, type FormulaResultType } from './types.ts';
 export { isValidTimeZone } from './values.ts';
+export { expressionMessage, expressionProblem, logicMessage } from './messages.ts';
 export {
   modelExpressions,
   compileModelExpression,
   logicDependents,
   followFieldRename,
+  followPicklistValueRenames,
+  picklistValueDependents,
   defaultResultType,
   checkFieldLogic,
   type ModelExpression,

@@ -92,6 +92,32 @@ describe('logic in the metadata model', () => {
     expect(s2.layouts.find((l) => l.id === layout.id)!.rules![0]!.when).toBe('value > 10');
   });
 
+  it('follows a picklist value’s rename in every expression comparing with it; removing a used value is refused naming the expression', () => {
+    const s0 = standardSnapshot();
+    const layout = s0.layouts.find((l) => l.objectId === 'deal')!;
+    const s1 = applied(s0, [
+      formulaField('won_amount', "stage == 'closed_won' ? amount : 0"),
+      { op: 'updateObject', object: 'deal', patch: { validationRules: [{ apiName: 'won_needs_amount', condition: "stage in ['closed_won', 'closed_lost'] && isNull(amount) && name != 'closed_won'", message: { en: 'no' } }] } },
+      { op: 'upsertLayout', layout: { ...layout, rules: [{ when: "stage != 'closed_won'", action: 'readOnly', fieldIds: ['close_date'] }] } },
+    ]);
+    const stage = findField(findObject(s1, 'deal')!, 'stage')!;
+    const values = stage.values!.map((v) => ({ id: v.id, apiName: v.apiName === 'closed_won' ? 'won' : v.apiName, labels: v.labels }));
+    const s2 = applied(s1, [{ op: 'updateField', object: 'deal', field: 'stage', patch: { values } }]);
+    const deal = findObject(s2, 'deal')!;
+    expect(findField(deal, 'won_amount')!.formula!.expression).toBe("stage == 'won' ? amount : 0");
+    // A text compared with another field keeps its words: only literals compared with the picklist follow.
+    expect(deal.validationRules![0]!.condition).toBe("stage in ['won', 'closed_lost'] && isNull(amount) && name != 'closed_won'");
+    expect(s2.layouts.find((l) => l.id === layout.id)!.rules![0]!.when).toBe("stage != 'won'");
+    // Removing the value the expressions use is refused, naming them; removing an unused one is not.
+    const refused = plan(s2, [{ op: 'updateField', object: 'deal', field: 'stage', patch: { values: values.filter((v) => v.apiName !== 'won') } }]);
+    expect(refused.ok).toBe(false);
+    const error = !refused.ok ? refused.errors[0]! : undefined;
+    expect(error?.code).toBe('has_dependents');
+    expect(error?.message).toBe("value 'won' of 'stage' is used by 'formula deal.won_amount', 'validation rule deal.won_needs_amount', 'layout rule 1 of layout '" + layout.name + "''");
+    const unused = values.find((v) => v.apiName === 'proposal')!;
+    applied(s2, [{ op: 'updateField', object: 'deal', field: 'stage', patch: { values: values.filter((v) => v.id !== unused.id) } }]);
+  });
+
   it('a field a layout rule acts on is a dependent; removed from layouts, it leaves the rules too', () => {
     const s0 = standardSnapshot();
     const layout = s0.layouts.find((l) => l.objectId === 'deal')!;

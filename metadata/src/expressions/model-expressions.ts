@@ -131,6 +131,39 @@ export function followFieldRename(snapshot: Snapshot, objectId: string, fieldId:
   for (const { e, source } of edits) e.replace(source);
 }
 
+/**
+ * Rewrites every text literal compared with a picklist field that names a renamed value
+ * (`stage == 'won'` → `stage == 'closed_won'`), as field renames are followed. `renames` maps old
+ * api names to new ones; call with the snapshot as it is before the rename.
+ */
+export function followPicklistValueRenames(snapshot: Snapshot, fieldId: string, renames: ReadonlyMap<string, string>): void {
+  if (renames.size === 0) return;
+  const edits: { e: ModelExpression; source: string }[] = [];
+  for (const e of modelExpressions(snapshot)) {
+    const r = compileModelExpression(snapshot, e);
+    if (!r.ok) continue;
+    const spans = r.expression.references.values.filter((v) => v.fieldId === fieldId && renames.has(v.value));
+    if (!spans.length) continue;
+    let source = e.source;
+    for (const span of [...spans].sort((a, b) => b.start - a.start)) source = `${source.slice(0, span.start)}'${renames.get(span.value)!}'${source.slice(span.end)}`;
+    edits.push({ e, source });
+  }
+  for (const { e, source } of edits) e.replace(source);
+}
+
+/** Expressions that compare a picklist with one of `values` (api names): removing such a value is refused while any does. */
+export function picklistValueDependents(snapshot: Snapshot, fieldId: string, values: ReadonlySet<string>): (Dependent & { value: string })[] {
+  const dependents: (Dependent & { value: string })[] = [];
+  if (values.size === 0) return dependents;
+  for (const e of modelExpressions(snapshot)) {
+    const r = compileModelExpression(snapshot, e);
+    if (!r.ok) continue;
+    const used = r.expression.references.values.find((v) => v.fieldId === fieldId && values.has(v.value));
+    if (used) dependents.push({ kind: e.kind, id: e.ownerId, label: e.label, value: used.value });
+  }
+  return dependents;
+}
+
 /** Resolves the references a formula, roll-up or dependent picklist makes by api name to ids, as snapshots keep them. */
 export function resolveLogicRefs(field: FieldDef, object: ObjectDef, snapshot: Snapshot): void {
   const rollup = field.rollup;

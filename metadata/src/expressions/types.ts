@@ -9,7 +9,7 @@ export type ExprType =
   /** Only where an error was already reported: accepted everywhere so one mistake is reported once. */
   | { kind: 'error' }
   /** Text; a picklist's text also carries its value names, so a literal compared with it is checked. */
-  | { kind: 'string'; values?: readonly string[]; fieldLabel?: string }
+  | { kind: 'string'; values?: readonly string[]; fieldLabel?: string; fieldId?: string }
   | { kind: 'list'; of: ExprType }
   /** A lookup: its value is the related record's id; `.field` reads a field of that record. */
   | { kind: 'ref'; objectId: string; lookupFieldId: string }

@@ -1,4 +1,4 @@
-import type { Locale } from '@protean/metadata';
+import { expressionProblem, logicMessage, type Locale } from '@protean/metadata';
 import type { ProblemType } from './problems.ts';
 
 /*
@@ -197,10 +197,18 @@ export function translateProblemText(text: string, locale: Locale): string {
   // Already Chinese (a message built from the glossary in the reader's language) unless an English phrase remains.
   if (locale === 'en' || !text || (/[\u4e00-\u9fff]/.test(text) && !/\b(?:is|must|matches)\b/.test(text))) return text;
   const t = (inner: string) => translateProblemText(inner, locale);
+  // An expression's error as the metadata checks write it, before any phrase here reads part of it.
+  if (/\(line \d+, column \d+\)$/.test(text)) {
+    const expression = expressionProblem(text, locale);
+    if (expression !== undefined) return expression;
+  }
   for (const [pattern, render] of [...SENTENCES, ...PHRASES]) {
     const match = pattern.exec(text);
     if (match) return render(match, t);
   }
+  // The expression language's own catalogue (checker, evaluation, the save pipeline's logic).
+  const logic = expressionProblem(text, locale);
+  if (logic !== undefined) return logic;
   // "<label> <phrase>" (the label already in the reader's language), or "'<name>' <phrase>".
   for (let space = text.indexOf(' '); space > 0; space = text.indexOf(' ', space + 1)) {
     const head = text.slice(0, space);
@@ -209,6 +217,8 @@ export function translateProblemText(text: string, locale: Locale): string {
       const match = pattern.exec(tail);
       if (match) return `${head}${render(match, t)}`;
     }
+    const phrase = logicMessage(tail, locale);
+    if (phrase !== undefined) return `${head}${phrase}`;
   }
   return text;
 }

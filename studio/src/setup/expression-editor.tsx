@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState } from 'react';
-import { compileExpression, type ExpressionContext } from '@protean/metadata/expressions';
+import { compileExpression, expressionMessage, type ExpressionContext } from '@protean/metadata/expressions';
 import type { Snapshot } from '@protean/metadata';
 import { recordsApi } from '../api/records.ts';
 import { useI18n } from '../i18n/i18n.tsx';
@@ -41,10 +41,11 @@ export function ExpressionEditor(props: {
     try {
       const record = await recordsApi.get(props.object, recordId.trim());
       const r = compileExpression(props.value, { snapshot: props.snapshot, object: props.object, context: props.context, recordForm: 'api' });
-      if (!r.ok) return setResult(r.errors[0]!.message);
+      if (!r.ok) return setResult(expressionMessage(r.errors[0]!.message, i18n.locale) ?? r.errors[0]!.message);
       setResult(JSON.stringify(r.expression.evaluate({ record, prior: record, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone })));
     } catch (error) {
-      setResult(error instanceof Error ? error.message : String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      setResult(expressionMessage(message, i18n.locale) ?? message);
     }
   };
 
@@ -97,7 +98,7 @@ export function ExpressionEditor(props: {
       <div id={`${id}-problems`} role="status">
         {verdict.errors.map((e, i) => (
           <p key={i} className="field-error">
-            {t('expression.lineColumn', { line: e.line, column: e.column })} · {t(`expression.code.${e.code}`)}: {e.message}
+            {t('expression.lineColumn', { line: e.line, column: e.column })} · {t(`expression.code.${e.code}`)}: {expressionMessage(e.message, i18n.locale) ?? e.message}
           </p>
         ))}
         {verdict.type && <p className="muted">{t('expression.valid', { type: verdict.type })}</p>}
