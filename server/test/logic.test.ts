@@ -145,6 +145,51 @@ describe('declarative logic in the save pipeline', () => {
     expect(removal.body).toContain('validation rule invoice.discount_reason');
   });
 
+  it('reads fields of a looked-up record one level deep: formulas computed on read, rules, defaults and layout rules; a stored one is refused', async () => {
+    const t = await createTestTenant(h, 'logic');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [
+      { op: 'createObject', object: { apiName: 'account', labels: { en: { singular: 'Account', plural: 'Accounts' } }, fields: [
+        { apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true },
+        { apiName: 'industry', type: 'picklist', labels: { en: 'Industry' }, values: [{ apiName: 'retail', labels: { en: 'Retail' } }, { apiName: 'health', labels: { en: 'Health' } }] },
+        { apiName: 'tier', type: 'number', labels: { en: 'Tier' } },
+      ] } },
+      { op: 'createObject', object: { apiName: 'opportunity', labels: { en: { singular: 'Opportunity', plural: 'Opportunities' } }, fields: [
+        { apiName: 'name', type: 'text', labels: { en: 'Name' }, required: true },
+        { apiName: 'account', type: 'lookup', labels: { en: 'Account' }, lookup: { objectId: 'account', onDelete: 'setNull', relationshipName: 'opportunities' } },
+        { apiName: 'amount', type: 'number', labels: { en: 'Amount' } },
+        { apiName: 'note', type: 'text', labels: { en: 'Note' }, defaultExpression: "'for ' + coalesce(account.name, 'nobody')" },
+        { apiName: 'sector', type: 'formula', labels: { en: 'Sector' }, formula: { expression: "coalesce(account.industry, 'none')", resultType: 'text', stored: false } },
+        { apiName: 'weighted', type: 'formula', labels: { en: 'Weighted' }, formula: { expression: 'amount * coalesce(account.tier, 1)', resultType: 'number', stored: false } },
+      ], validationRules: [{ apiName: 'big_accounts_big_deals', condition: "account.tier > 2 && amount < 100 && account.industry == 'retail'", message: { en: 'Tier 3 retail accounts take deals of 100 or more' } }] } },
+    ] }), 200);
+    const stored = await expectStatus(await t.api('POST', '/metadata/objects/opportunity/fields', { apiName: 'frozen', type: 'formula', labels: { en: 'Frozen' }, formula: { expression: 'account.tier + 1', resultType: 'number', stored: true } }), 422);
+    expect(JSON.stringify(stored)).toContain("a stored formula cannot read related records ('account.tier'): the stored value would go stale when the related record changes; compute it on read");
+
+    const big = String((await expectStatus(await t.api('POST', '/records/account', { name: 'Big', industry: 'retail', tier: 3 }), 201))['id']);
+    const small = String((await expectStatus(await t.api('POST', '/records/account', { name: 'Small', tier: 1 }), 201))['id']);
+    const refused = (await expectStatus(await t.api('POST', '/records/opportunity', { name: 'Tiny', account: big, amount: 50 }), 422))['errors'] as Problem[];
+    expect(refused).toEqual([expect.objectContaining({ rule: 'big_accounts_big_deals' })]);
+    const created = await expectStatus(await t.api('POST', '/records/opportunity', { name: 'A', account: big, amount: 200 }), 201);
+    expect(created).toMatchObject({ note: 'for Big', sector: 'retail', weighted: 600 });
+    await expectStatus(await t.api('POST', '/records/opportunity/batch', { operations: [
+      { op: 'create', data: { name: 'B', account: small, amount: 10 } },
+      { op: 'create', data: { name: 'C', amount: 7 } },
+      { op: 'create', data: { name: 'D', account: big, amount: 100 } },
+    ] }), 200);
+    const rows = async () => (json<{ data: { name: string; note: string; sector: string; weighted: number }[] }>(await t.api('GET', '/records/opportunity?sort=name'))).data.map((r) => [r.name, r.note, r.sector, r.weighted]);
+    expect(await rows()).toEqual([['A', 'for Big', 'retail', 600], ['B', 'for Small', 'none', 10], ['C', 'for nobody', 'none', 7], ['D', 'for Big', 'retail', 300]]);
+    // Computed on read: a change of the looked-up record shows at once, on a list and on a get.
+    await expectStatus(await t.api('PATCH', `/records/account/${big}`, { industry: 'health', tier: 2 }), 200);
+    expect(await rows()).toEqual([['A', 'for Big', 'health', 400], ['B', 'for Small', 'none', 10], ['C', 'for nobody', 'none', 7], ['D', 'for Big', 'health', 200]]);
+    expect(await expectStatus(await t.api('GET', `/records/opportunity/${String(created['id'])}`), 200)).toMatchObject({ sector: 'health', weighted: 400 });
+    // The same path enforces a layout rule over the looked-up record.
+    const layouts = json<{ layouts: { id: string; objectId: string; name: string; sections: unknown[] }[]; objects: { id: string; apiName: string }[] }>(await t.api('GET', '/metadata/snapshot'));
+    const layout = layouts.layouts.find((l) => l.objectId === layouts.objects.find((o) => o.apiName === 'opportunity')!.id)!;
+    await expectStatus(await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, rules: [{ when: "account.industry == 'health'", action: 'require', fieldIds: ['amount'] }] }), 200);
+    expect((await expectStatus(await t.api('POST', '/records/opportunity', { name: 'E', account: big }), 422))['errors']).toEqual([expect.objectContaining({ field: 'amount', code: 'required' })]);
+    await expectStatus(await t.api('POST', '/records/opportunity', { name: 'F', account: small }), 201);
+  });
+
   it('speaks the request’s language: checker errors with line and column, run-time failures and layout rules in zh-CN', async () => {
     const t = await tenantWithInvoice();
     const zh = { 'accept-language': 'zh-CN' };

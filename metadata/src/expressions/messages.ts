@@ -96,7 +96,7 @@ const RULES: Rule[] = [
   [/^the expression costs (\d+) to evaluate, more than the limit of (\d+) \(formulas it uses count too\)$/, (m) => `表达式的计算成本为 ${m[1]}，超过上限 ${m[2]}（所用公式也计入）`],
   [/^the expression gives (.+) but (.+) is needed$/, (m) => `表达式的结果是${typeZh(m[1]!)}，但需要${typeZh(m[2]!)}`],
   // Where an expression may be used (metadata checks).
-  [/^a stored formula reads related records only through lookups of its own record: (.+)$/, (m) => `存储公式只能通过本记录的关联读取关联记录：${m[1]}`],
+  [/^a stored formula cannot read related records \((.+)\): the stored value would go stale when the related record changes; compute it on read$/, (m) => `存储公式不能读取关联记录（${m[1]}）：关联记录变化时存储的值会过时，请改为读取时计算`],
   [/^a formula field shows one value to everyone: it cannot use user \(a validation rule or layout rule can\)$/, () => '公式字段对所有人显示同一个值，不能使用 user（校验规则或布局规则可以）'],
   [/^a stored formula cannot use today\(\) or now\(\): its stored value would go stale; compute it on read$/, () => '存储公式不能使用 today() 或 now()：存储的值会过时，请改为读取时计算'],
   [/^a roll-up filter reads the child's own stored fields only \(no related records, user, today\(\) or formulas\)$/, () => '汇总筛选条件只能读取子记录自身存储的字段（不能使用关联记录、user、today() 或公式）'],

@@ -217,7 +217,15 @@ export function checkFieldLogic(field: FieldDef, object: ObjectDef, snapshot: Sn
       errors.push(...expressionErrors(r, `${base}/formula/expression`));
       if (r.ok) {
         const refs = r.expression.references;
-        if (refs.related.length) fail('formula/expression', 'invalid_expression', 'a formula reads the record itself: fields of related records change without it; use a validation rule or a workflow instead');
+        // A related record changes without its children being written: a value stored from it would go
+        // stale, so a formula reading one is computed on read (lists load the related records in one query).
+        if (refs.related.length && field.formula.stored) {
+          const names = refs.related.flatMap((r) => {
+            const related = findObject(snapshot, r.objectId);
+            return r.fieldIds.map((id) => `'${findField(object, r.lookupFieldId)?.apiName ?? r.lookupFieldId}.${(related && findField(related, id)?.apiName) ?? id}'`);
+          });
+          fail('formula/stored', 'invalid_expression', `a stored formula cannot read related records (${names.join(', ')}): the stored value would go stale when the related record changes; compute it on read`);
+        }
         if (refs.user) fail('formula/expression', 'invalid_expression', 'a formula field shows one value to everyone: it cannot use user (a validation rule or layout rule can)');
         else if (field.formula.stored && refs.clock) {
           fail('formula/stored', 'invalid_expression', 'a stored formula cannot use today() or now(): its stored value would go stale; compute it on read');

@@ -10,6 +10,8 @@ import { emptySaveHooks, type SaveHooks } from './save-hooks.ts';
 import { SavePipeline, type BatchOperation, type BatchResult } from './save-pipeline.ts';
 import type { ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
+import { objectLogic } from '../logic/logic-hooks.ts';
+import { readsRelated } from '../logic/read-formulas.ts';
 
 export { BATCH_LIMIT, type BatchOperation, type BatchResult } from './save-pipeline.ts';
 export type { ListResult } from './read-path.ts';
@@ -67,12 +69,20 @@ export class DataService {
     return this.read.search(ctx, q, perObject);
   }
 
-  create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
-    return this.save.create(ctx, object, input);
+  async create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
+    return this.#withRelatedFormulas(ctx, object, await this.save.create(ctx, object, input));
   }
 
-  update(ctx: RequestContext, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
-    return this.save.update(ctx, object, id, input, expectedVersion);
+  async update(ctx: RequestContext, object: ObjectDef, id: string, input: unknown, expectedVersion: number | undefined): Promise<ApiRecord> {
+    return this.#withRelatedFormulas(ctx, object, await this.save.update(ctx, object, id, input, expectedVersion));
+  }
+
+  /** A saved record's formulas over related records, read back through the read path (which loads the related records). */
+  async #withRelatedFormulas(ctx: RequestContext, object: ObjectDef, record: ApiRecord): Promise<ApiRecord> {
+    if (!readsRelated(ctx.model, object)) return record;
+    const read = await this.read.get(ctx, object, String(record['id']));
+    for (const { field } of objectLogic(ctx.model, object).readFormulas) if (field.apiName in record) record[field.apiName] = read[field.apiName] ?? null;
+    return record;
   }
 
   delete(ctx: RequestContext, object: ObjectDef, id: string, expectedVersion: number | undefined): Promise<void> {

@@ -1,6 +1,7 @@
 import { fieldType, fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { fieldSql } from './sql/field-sql.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { loadReadRelated, readsRelated } from '../logic/read-formulas.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
@@ -49,9 +50,15 @@ export class ReadPath {
       ? await ctx.scope.tx.query<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id])
       : await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
     if (!row || !(await this.#reaches(shape, object, row, ctx.scope?.tx))) throw noRecord(ctx, object, id);
+    if (readsRelated(ctx.model, object)) await loadReadRelated(this.#reader(ctx), ctx.model, object, [row]);
     const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
     if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
     return record;
+  }
+
+  /** One read statement for the principal's tenant: in the caller's transaction when inside a save. */
+  #reader(ctx: RequestContext): <Row>(sql: string, params: unknown[]) => Promise<Row[]> {
+    return <Row>(sql: string, params: unknown[]) => (ctx.scope ? ctx.scope.tx.query<Row>(sql, params) : this.#db.read<Row>(ctx.principal.tenantId, sql, params));
   }
 
   /**
@@ -104,6 +111,8 @@ export class ReadPath {
     const page = rows.slice(0, query.limit);
     const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
     const select = query.select ?? readableOrAll(shape, model, query.object);
+    // Formulas over related records: the page's related records in one query, not one per row.
+    if (readsRelated(model, query.object)) await loadReadRelated(this.#reader(ctx), model, query.object, page);
     const data = page.map((row) => {
       const record = toApiRecord(model, query.object, row, select);
       for (const column of expansions) {

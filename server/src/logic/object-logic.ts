@@ -21,6 +21,8 @@ export interface ObjectLogic {
   dependentPicklists: { field: FieldDef; controlling: FieldDef }[];
   /** Lookup field ids whose related records some expression reads. */
   relatedLookups: string[];
+  /** Lookup field ids whose related records formulas computed on read use (loaded per page by the read path). */
+  readRelatedLookups: string[];
   /** Some default, rule or layout rule reads `user`. */
   readsUser: boolean;
   /** Roll-ups on other objects that summarise this object's records. */
@@ -107,6 +109,7 @@ export function compileObjectLogic(snapshot: Snapshot, object: ObjectDef): Objec
     layoutRules,
     dependentPicklists,
     relatedLookups: [...related],
+    readRelatedLookups: [...new Set(readFormulas.flatMap((f) => f.expression.references.related.map((r) => r.lookupFieldId)))],
     readsUser: [...defaults, ...rules, ...layoutRules].some((e) => e.expression.references.user),
     rollupsOver,
     any: defaults.length + storedFormulas.length + rules.length + layoutRules.length + dependentPicklists.length + rollupsOver.length > 0,
