@@ -3,7 +3,7 @@ import { compileRecordSchema, planChange, standardSnapshot } from '@protean/meta
 import type { LayoutDef } from '../api/types.ts';
 import { createI18n } from '../i18n/i18n.tsx';
 import { findObject } from '../lib/model.ts';
-import { buildRecordForm } from './record-ui-schema.ts';
+import { buildRecordForm, layoutRuleLookups } from './record-ui-schema.ts';
 
 const noop = () => {};
 const i18n = createI18n('en', noop);
@@ -58,5 +58,16 @@ describe('layout rules and dependent picklists apply live in the record form', (
   it('offers only the dependent values the controlling value allows', () => {
     const p = form({ stage: 'closed_lost' }).schema['properties'] as Record<string, { oneOf?: { const: string }[] }>;
     expect(p['loss_reason']!.oneOf!.map((o) => o.const)).toEqual(['price', 'timing']);
+  });
+
+  it('reads a looked-up record’s fields as the server does: the form knows which lookups to fetch', () => {
+    const byIndustry: LayoutDef = { ...layout, rules: [{ when: "organization.industry == 'retail' && amount > 100", action: 'require', fieldIds: ['close_date'] }] };
+    expect(layoutRuleLookups(deal, byIndustry, snapshot).map((f) => f.apiName)).toEqual(['organization']);
+    const required = (related: Record<string, Record<string, unknown> | null>) =>
+      buildRecordForm(compileRecordSchema(deal, 'create'), deal, byIndustry, snapshot, i18n, { organization: 'o1', amount: 500 }, true, related).schema['required'];
+    expect(required({ organization: { id: 'o1', name: 'Shop', industry: 'retail' } })).toContain('close_date');
+    expect(required({ organization: { id: 'o1', name: 'Bank', industry: 'finance' } })).not.toContain('close_date');
+    // Until the record is fetched (or when it cannot be read) the rule does not hold; the server decides on save.
+    expect(required({ organization: null })).not.toContain('close_date');
   });
 });

@@ -2,11 +2,12 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import Form, { type IChangeEvent } from '@rjsf/core';
 import { customizeValidator } from '@rjsf/validator-ajv8';
 import type { ErrorSchema } from '@rjsf/utils';
-import { ApiError, metadataApi, type JsonSchema, type LayoutDef, type ObjectDef } from '../api/index.ts';
+import { ApiError, metadataApi, recordsApi, type JsonSchema, type LayoutDef, type ObjectDef } from '../api/index.ts';
+import type { Snapshot } from '../api/types.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { layoutFor } from '../lib/model.ts';
-import { buildRecordForm, serverErrorsToErrorSchema, toFormData } from './record-ui-schema.ts';
+import { buildRecordForm, layoutRuleLookups, serverErrorsToErrorSchema, toFormData, type RelatedRecords } from './record-ui-schema.ts';
 import { errorTransformer, serverMessage, templates, translator, widgets } from './rjsf-theme.tsx';
 import { ErrorBox, Loading } from '../components/feedback.tsx';
 
@@ -55,6 +56,35 @@ export interface RecordFormProps {
   idPrefix?: string;
 }
 
+/**
+ * The looked-up records layout rules read (`account.industry == 'health'`), fetched when a lookup
+ * gets a value (once per record), so the rules hold in the form as they do on the server.
+ */
+function useRuleRelatedRecords(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot, values: Record<string, unknown>): RelatedRecords {
+  const lookups = useMemo(() => layoutRuleLookups(object, layout, snapshot), [object, layout, snapshot]);
+  const [records, setRecords] = useState<ReadonlyMap<string, Record<string, unknown> | null>>(new Map());
+  const wanted = lookups.map((f) => [f, typeof values[f.apiName] === 'string' ? (values[f.apiName] as string) : undefined] as const);
+  const key = wanted.map(([f, id]) => `${f.id}=${id ?? ''}`).join('&');
+  useEffect(() => {
+    let live = true;
+    for (const [field, id] of wanted) {
+      const target = snapshot.objects.find((o) => o.id === field.lookup?.objectId);
+      if (!id || !target || records.has(id)) continue;
+      recordsApi.get(target.apiName, id).then(
+        (record) => live && setRecords((m) => new Map(m).set(id, record as Record<string, unknown>)),
+        // A record the person may not read, or one deleted meanwhile, reads as none (the server decides on save).
+        () => live && setRecords((m) => new Map(m).set(id, null)),
+      );
+    }
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, snapshot]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => Object.fromEntries(wanted.map(([f, id]) => [f.apiName, id ? (records.get(id) ?? null) : null])), [key, records]);
+}
+
 export function RecordForm(props: RecordFormProps) {
   const { object, mode, initial, onSubmit, onCancel, submitLabel, staleActions, preview, autoFocus } = props;
   const i18n = useI18n();
@@ -73,10 +103,11 @@ export function RecordForm(props: RecordFormProps) {
     () => (serverSchema ? buildRecordForm(serverSchema, object, layout, snapshot, i18n, initial ?? {}) : null),
     [serverSchema, object, layout, snapshot, i18n, initial],
   );
+  const related = useRuleRelatedRecords(object, layout, snapshot, { ...(initial ?? {}), ...formData });
   // Layout rules and dependent picklists follow the values as they are typed (the same evaluator as the server).
   const liveForm = useMemo(
-    () => (serverSchema && model && (layout.rules?.length || object.fields.some((f) => f.dependsOn)) ? buildRecordForm(serverSchema, object, layout, snapshot, i18n, { ...(initial ?? {}), ...formData }, mode === 'create') : model),
-    [serverSchema, model, object, layout, snapshot, i18n, initial, formData, mode],
+    () => (serverSchema && model && (layout.rules?.length || object.fields.some((f) => f.dependsOn)) ? buildRecordForm(serverSchema, object, layout, snapshot, i18n, { ...(initial ?? {}), ...formData }, mode === 'create', related) : model),
+    [serverSchema, model, object, layout, snapshot, i18n, initial, formData, mode, related],
   );
   const writableKey = model?.writable.join(',') ?? '';
   const baseline = useMemo(() => toFormData(initial ?? {}, writableKey ? writableKey.split(',') : []), [initial, writableKey]);

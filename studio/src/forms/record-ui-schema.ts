@@ -66,11 +66,21 @@ function ruleCondition(snapshot: Snapshot, object: ObjectDef, when: string): Com
   return cache.get(key) ?? null;
 }
 
+/** Lookups whose records the layout's rules read (`account.industry`): the form fetches them as they are chosen. */
+export function layoutRuleLookups(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot): FieldDef[] {
+  const ids = new Set<string>();
+  for (const rule of layout.rules ?? []) for (const r of ruleCondition(snapshot, object, rule.when)?.references.related ?? []) ids.add(r.lookupFieldId);
+  return object.fields.filter((f) => ids.has(f.id) && f.deletedAt === undefined);
+}
+
+/** Looked-up records by the lookup's api name, in API form; null while the lookup is empty or its record unknown. */
+export type RelatedRecords = Readonly<Record<string, Readonly<Record<string, unknown>> | null>>;
+
 /**
  * What the layout's rules say for the values in the form now: fields and sections hidden,
  * fields required or read-only. `show` rules hide what they name while their condition fails.
  */
-export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot, formData: Record<string, unknown>, isNew: boolean) {
+export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot, formData: Record<string, unknown>, isNew: boolean, related: RelatedRecords = {}) {
   const hiddenFields = new Set<string>();
   const hiddenSections = new Set<string>();
   const requiredFields = new Set<string>();
@@ -80,7 +90,7 @@ export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot
     if (!condition) continue;
     let holds = false;
     try {
-      holds = condition.test({ record: formData, prior: isNew ? null : formData, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+      holds = condition.test({ record: formData, prior: isNew ? null : formData, related, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
     } catch {
       holds = false;
     }
@@ -129,10 +139,11 @@ export function buildRecordForm(
   i18n: I18n,
   formData: Record<string, unknown> = {},
   isNew = false,
+  related: RelatedRecords = {},
 ): RecordFormModel {
   const properties = asSchema(serverSchema['properties']) ?? {};
   const required = new Set(Array.isArray(serverSchema['required']) ? (serverSchema['required'] as string[]) : []);
-  const effects = layoutRuleEffects(object, layout, snapshot, formData, isNew);
+  const effects = layoutRuleEffects(object, layout, snapshot, formData, isNew, related);
   for (const name of effects.requiredFields) required.add(name);
   const outProps: Schema = {};
   const uiSchema: Record<string, unknown> = {};

@@ -42,7 +42,16 @@ export function ExpressionEditor(props: {
       const record = await recordsApi.get(props.object, recordId.trim());
       const r = compileExpression(props.value, { snapshot: props.snapshot, object: props.object, context: props.context, recordForm: 'api' });
       if (!r.ok) return setResult(expressionMessage(r.errors[0]!.message, i18n.locale) ?? r.errors[0]!.message);
-      setResult(JSON.stringify(r.expression.evaluate({ record, prior: record, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone })));
+      // Fields of looked-up records (`account.industry`) read the records the lookups point at, as on the server.
+      const related: Record<string, Record<string, unknown> | null> = {};
+      for (const ref of r.expression.references.related) {
+        const lookup = object?.fields.find((f) => f.id === ref.lookupFieldId);
+        const target = props.snapshot.objects.find((o) => o.id === ref.objectId);
+        if (!lookup || !target) continue;
+        const id = (record as Record<string, unknown>)[lookup.apiName];
+        related[lookup.apiName] = typeof id === 'string' ? ((await recordsApi.get(target.apiName, id).catch(() => null)) as Record<string, unknown> | null) : null;
+      }
+      setResult(JSON.stringify(r.expression.evaluate({ record, prior: record, related, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone })));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       setResult(expressionMessage(message, i18n.locale) ?? message);
