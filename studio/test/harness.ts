@@ -28,14 +28,17 @@ function ensureStudioBuilt() {
   if (r.status !== 0) throw new Error('studio build failed');
 }
 
-/** Starts `server/src/main.ts` on port 0 and creates a workspace with an admin through the operator API. */
-export async function startWorkspace(): Promise<Workspace> {
+/**
+ * Starts `server/src/main.ts` on port 0 and creates a workspace with an admin through the operator API.
+ * `env` adds settings of the server process (an SMTP server for outgoing mail, say).
+ */
+export async function startWorkspace(env: Record<string, string> = {}): Promise<Workspace> {
   ensureStudioBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'protean-studio-'));
   const operatorToken = `op_${randomBytes(16).toString('hex')}`;
   const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'server', 'src', 'main.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_DEMO: '0', PROTEAN_OPERATOR_TOKEN: operatorToken, PROTEAN_PASSWORD_COST: 'test' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_DEMO: '0', PROTEAN_OPERATOR_TOKEN: operatorToken, PROTEAN_PASSWORD_COST: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

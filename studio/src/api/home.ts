@@ -66,7 +66,11 @@ export const settingsApi = {
 
 export const invitesApi = {
   list: () => http.get<Invite[]>('/invites'),
-  create: (role: string, email?: string) => http.post<Invite & { token: string; path: string }>('/invites', { role, ...(email ? { email } : {}) }),
+  /** `send` mails the link to `email` in `locale` (the invitee's language) as well. */
+  create: (role: string, email?: string, send?: { locale: 'en' | 'zh-CN' }) =>
+    http.post<Invite & { token: string; path: string; sentTo?: string }>('/invites', { role, ...(email ? { email } : {}), ...(send ? { send: true, locale: send.locale } : {}) }),
+  /** Whether the server can send mail, so the form offers sending the link by email. */
+  delivery: () => http.get<{ email: boolean }>('/invites/delivery'),
   revoke: (id: string) => http.delete<unknown>(`/invites/${enc(id)}`),
   info: (token: string) => http.get<InviteInfo>(`/invites/token/${enc(token)}`),
   accept: (body: { token: string; name: string; email: string; password: string; locale?: string }) =>

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { invitesApi, type Invite } from '../api/index.ts';
+import { ApiError, invitesApi, type Invite } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { Dialog } from '../components/dialog.tsx';
@@ -9,7 +9,7 @@ import { DataTable } from '../components/data-table.tsx';
 /** The roles an admin may give; kept a plain value, as the server's user roles are. */
 const ROLES = ['standard', 'admin'] as const;
 
-/** Invitation links: the admin picks the role, copies the link, and sees which are still open. */
+/** Invitation links: the admin picks the role, copies the link (or has it mailed), and sees which are still open. */
 export function InvitesPanel() {
   const i18n = useI18n();
   const { t } = i18n;
@@ -68,18 +68,34 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
   const id = useId();
   const [role, setRole] = useState<string>('standard');
   const [email, setEmail] = useState('');
+  // Sending by email is offered only when the server has outgoing mail.
+  const delivery = useAsync(() => invitesApi.delivery(), []);
+  const [send, setSend] = useState(false);
+  const [mailLocale, setMailLocale] = useState<'en' | 'zh-CN'>(i18n.locale === 'zh-CN' ? 'zh-CN' : 'en');
   const [link, setLink] = useState<string | null>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [emailError, setEmailError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const sending = send && delivery.data?.email === true;
   const create = async () => {
-    setBusy(true);
     setError(null);
+    setEmailError(null);
+    if (sending && !email.trim()) {
+      setEmailError(t('invites.sendNeedsEmail'));
+      return;
+    }
+    setBusy(true);
     try {
-      const made = await invitesApi.create(role, email.trim() || undefined);
+      const made = await invitesApi.create(role, email.trim() || undefined, sending ? { locale: mailLocale } : undefined);
       setLink(`${location.origin}${made.path}`);
+      setSentTo(made.sentTo ?? null);
       onCreated();
     } catch (err) {
-      setError(err);
+      // A mail problem is said next to the email, in the studio's language; anything else in the box.
+      const code = err instanceof ApiError ? err.problem.errors?.find((e) => e.code === 'mail_refused' || e.code === 'mail_failed')?.code : undefined;
+      if (code) setEmailError(t(code === 'mail_refused' ? 'invites.mailRefused' : 'invites.mailFailed'));
+      else setError(err);
     } finally {
       setBusy(false);
     }
@@ -89,7 +105,7 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
       {error ? <ErrorBox error={error} /> : null}
       {link ? (
         <>
-          <p>{t('invites.linkReady', { role: roleLabel(role) })}</p>
+          <p data-testid="invite-result">{sentTo ? t('invites.sent', { email: sentTo, role: roleLabel(role) }) : t('invites.linkReady', { role: roleLabel(role) })}</p>
           <code className="secret" data-testid="invite-link">
             {link}
           </code>
@@ -122,11 +138,42 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
           </label>
           <label className="stacked" htmlFor={`${id}-email`}>
             {t('invites.emailOptional')}
-            <input id={`${id}-email`} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+            <input
+              id={`${id}-email`}
+              type="email"
+              value={email}
+              aria-invalid={emailError ? true : undefined}
+              aria-describedby={emailError ? `${id}-email-error` : undefined}
+              onChange={(e) => {
+                setEmail(e.target.value);
+                setEmailError(null);
+              }}
+            />
           </label>
+          {emailError ? (
+            <p id={`${id}-email-error`} className="field-error" role="alert">
+              {emailError}
+            </p>
+          ) : null}
+          {delivery.data?.email ? (
+            <>
+              <label className="check">
+                <input type="checkbox" checked={send} onChange={(e) => setSend(e.target.checked)} /> {t('invites.sendByEmail')}
+              </label>
+              {send ? (
+                <label className="stacked" htmlFor={`${id}-mail-locale`}>
+                  {t('invites.mailLanguage')}
+                  <select id={`${id}-mail-locale`} value={mailLocale} onChange={(e) => setMailLocale(e.target.value === 'zh-CN' ? 'zh-CN' : 'en')}>
+                    <option value="en">{t('locale.en')}</option>
+                    <option value="zh-CN">{t('locale.zh-CN')}</option>
+                  </select>
+                </label>
+              ) : null}
+            </>
+          ) : null}
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={busy}>
-              {t('invites.makeLink')}
+              {sending ? t('invites.send') : t('invites.makeLink')}
             </button>
             <button type="button" className="btn" onClick={onClose}>
               {t('action.cancel')}
