@@ -2,6 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
+import { ChangeHub, HUB_CHECKPOINT_PREFIX } from '../src/graphql/change-hub.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -119,6 +120,33 @@ describe('GraphQL subscriptions', () => {
   });
 });
 
+/** Subscription hubs' checkpoints (one per server process) as the outbox holds them. */
+const hubCheckpoints = async () =>
+  (await h.db.system((q) => q.query<{ consumer: string }>(`select consumer from outbox_checkpoint where consumer like '${HUB_CHECKPOINT_PREFIX}%'`))).map((r) => r.consumer);
+
+describe('GraphQL subscription checkpoints', () => {
+  it('a hub removes its checkpoint when it stops, and removes those of hubs that stopped marking theirs alive, never a live one', async () => {
+    const live = new ChangeHub(h.db, { heartbeatMs: 50 });
+    await live.start();
+    // A process that died without stopping: its checkpoint was last marked an hour ago.
+    const dead = `${HUB_CHECKPOINT_PREFIX}999999@gone:${crypto.randomUUID()}`;
+    await h.db.system((q) => q.query("insert into outbox_checkpoint (consumer, updated_at) values ($1, now() - interval '1 hour')", [dead]));
+    const sweeper = new ChangeHub(h.db);
+    await sweeper.start();
+    try {
+      const after = await hubCheckpoints();
+      expect(after).not.toContain(dead);
+      expect(after).toEqual(expect.arrayContaining([live.name, sweeper.name]));
+    } finally {
+      await sweeper.stop();
+      await live.stop();
+    }
+    const stopped = await hubCheckpoints();
+    expect(stopped).not.toContain(sweeper.name);
+    expect(stopped).not.toContain(live.name);
+  });
+});
+
 describe.skipIf(!process.env['DATABASE_URL'])('GraphQL subscriptions across server processes', () => {
   let a: ServerProcess | undefined;
   let b: ServerProcess | undefined;
@@ -126,6 +154,32 @@ describe.skipIf(!process.env['DATABASE_URL'])('GraphQL subscriptions across serv
     await a?.stop();
     await b?.stop();
   });
+
+  it('the checkpoint of a server process killed with open subscriptions is removed once it is stale, by any other process', async () => {
+    const t = await createTestTenant(h, 'gql-orphan');
+    const doomed = await startServerProcess(process.env['DATABASE_URL']!);
+    const client = wsClient(doomed.url, t.key);
+    let orphan: string | undefined;
+    try {
+      subscribe(client, 'subscription { dealChanged { event id } }');
+      await waitFor('the process’s checkpoint', async () => (orphan = (await hubCheckpoints()).find((c) => c.startsWith(`${HUB_CHECKPOINT_PREFIX}${doomed.child.pid}@`))) !== undefined);
+      await doomed.kill();
+    } finally {
+      await client.dispose();
+    }
+    // Nothing stopped it cleanly: the checkpoint outlives the process and its sockets.
+    expect(await hubCheckpoints()).toContain(orphan);
+    // Ten minutes later (the default staleness), as far as the checkpoint's mark goes.
+    await h.db.system((q) => q.query("update outbox_checkpoint set updated_at = now() - interval '11 minutes' where consumer = $1", [orphan]));
+    const survivor = new ChangeHub(h.db);
+    await survivor.start();
+    try {
+      expect(await hubCheckpoints()).not.toContain(orphan);
+      expect(await hubCheckpoints()).toContain(survivor.name);
+    } finally {
+      await survivor.stop();
+    }
+  }, 120_000);
 
   it('a change saved through one server process reaches a subscriber of another', async () => {
     const t = await createTestTenant(h, 'gql-procs');

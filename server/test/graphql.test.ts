@@ -4,6 +4,7 @@ import { DataService } from '../src/data/data-service.ts';
 import { ChangeHub } from '../src/graphql/change-hub.ts';
 import { GraphQLService } from '../src/graphql/graphql-service.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -297,4 +298,28 @@ describe('GraphQL batching', () => {
     expect(twelve.statements).toBe(two.statements);
     expect(twelve.statements).toBeLessThanOrEqual(5);
   });
+});
+
+describe.skipIf(!process.env['DATABASE_URL'])('GraphQL schema across server processes', () => {
+  let other: ServerProcess | undefined;
+  afterAll(async () => other?.stop());
+
+  it('a field an admin adds through one process is in the schema of the very next request to another process', async () => {
+    const t = await createTestTenant(h, 'gql-procs-schema');
+    other = await startServerProcess(process.env['DATABASE_URL']!);
+    const onOther = async (query: string) => {
+      const response = await fetch(`${other!.url}/api/v1/graphql`, { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      return { status: response.status, body: (await response.json()) as GraphQLBody };
+    };
+    // The other process has this tenant's model (and schema) cached before each change.
+    expect((await onOther('{ dealList(first: 1) { nodes { id } } }')).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const added = await t.api('POST', '/metadata/objects/deal/fields', { apiName: `region_${i}`, labels: { en: `Region ${i}` }, type: 'text' });
+      expect(added.statusCode, added.body).toBe(201);
+      // No waiting: the next request after the change's answer.
+      const next = await onOther(`mutation { createDeal(input: { name: "Deal ${i}", region_${i}: "North" }) { id region_${i} } }`);
+      expect(next.body.errors, JSON.stringify(next.body.errors)).toBeUndefined();
+      expect(next.body.data!['createDeal'][`region_${i}`]).toBe('North');
+    }
+  }, 120_000);
 });

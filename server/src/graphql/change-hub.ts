@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Database } from '../db/database.ts';
+import { ensureCheckpoint } from '../events/outbox-checkpoint.ts';
 import { OutboxConsumer } from '../events/outbox-consumer.ts';
 import type { OutboxEvent } from '../events/outbox-reader.ts';
 
@@ -8,24 +10,42 @@ export type RecordEventName = (typeof RECORD_EVENTS)[number];
 
 type Listener = (event: OutboxEvent) => void;
 
+export const HUB_CHECKPOINT_PREFIX = 'graphql-subscriptions:';
+
+export interface ChangeHubTiming {
+  pollMs: number;
+  /** How often a hub marks its checkpoint alive (and removes those of hubs that stopped doing so). */
+  heartbeatMs: number;
+  /** A hub checkpoint not marked for this long belongs to a process that died: it is removed. */
+  staleMs: number;
+}
+
 /**
  * Fans committed record events out to this process's GraphQL subscribers. It reads the outbox
  * like every other consumer (not in-process save calls), so a change saved through any server
  * process reaches subscribers on all of them. Each process has a checkpoint of its own that
  * starts at 'now' (a subscriber wants what happens from now on) and is removed when it stops.
+ * A process that dies cannot remove its own: every hub marks its checkpoint alive each
+ * `heartbeatMs` and removes hub checkpoints nobody marked for `staleMs`, so a crashed process
+ * leaves no checkpoint behind for long (nor an outbox position that looks like a lagging consumer).
  */
 export class ChangeHub {
   readonly #db: Database;
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #consumer: OutboxConsumer;
-  readonly #name = `graphql-subscriptions:${randomUUID()}`;
+  /** The process is in the name, so an operator can tell whose checkpoint it is. */
+  readonly name = `${HUB_CHECKPOINT_PREFIX}${process.pid}@${hostname()}:${randomUUID()}`;
+  readonly #timing: ChangeHubTiming;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #beating: Promise<void> | undefined;
 
-  constructor(db: Database, options: { pollMs?: number } = {}) {
+  constructor(db: Database, options: Partial<ChangeHubTiming> = {}) {
     this.#db = db;
+    this.#timing = { pollMs: 1_000, heartbeatMs: 60_000, staleMs: 10 * 60_000, ...options };
     this.#consumer = new OutboxConsumer(db, {
-      name: this.#name,
+      name: this.name,
       startAt: 'now',
-      pollMs: options.pollMs ?? 1_000,
+      pollMs: this.#timing.pollMs,
       batchSize: 500,
       handle: async (events) => {
         for (const event of events) {
@@ -36,13 +56,37 @@ export class ChangeHub {
     });
   }
 
-  start(): Promise<void> {
-    return this.#consumer.start();
+  async start(): Promise<void> {
+    await this.#consumer.start();
+    await this.beat();
+    this.#heartbeat = setInterval(() => {
+      this.#beating ??= this.beat()
+        .catch((error: unknown) => console.error('graphql subscriptions: checkpoint heartbeat failed', error))
+        .finally(() => (this.#beating = undefined));
+    }, this.#timing.heartbeatMs);
+    this.#heartbeat.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    await this.#beating;
     await this.#consumer.stop();
-    await this.#db.system((tx) => tx.query('delete from outbox_checkpoint where consumer = $1', [this.#name])).catch(() => undefined);
+    await this.#db
+      .system((tx) => tx.query('delete from outbox_checkpoint where consumer = $1', [this.name]))
+      .catch((error: unknown) => console.error('graphql subscriptions: removing the checkpoint failed (it is removed as stale later)', error));
+  }
+
+  /**
+   * Marks this hub's checkpoint alive and removes hubs' checkpoints that nobody marked for
+   * `staleMs` (their process died). One this hub finds missing (removed while the process was
+   * stalled longer than that) is made again, from now.
+   */
+  async beat(): Promise<void> {
+    await this.#db.system(async (tx) => {
+      const marked = await tx.query('update outbox_checkpoint set updated_at = now() where consumer = $1 returning consumer', [this.name]);
+      if (marked.length === 0) await ensureCheckpoint(tx, this.name, 'now');
+      await tx.query(`delete from outbox_checkpoint where consumer like '${HUB_CHECKPOINT_PREFIX}%' and consumer <> $1 and updated_at < now() - make_interval(secs => $2::float8 / 1000)`, [this.name, this.#timing.staleMs]);
+    });
   }
 
   /** Calls `listener` with each committed record event of one tenant's object; returns the unsubscribe. */
