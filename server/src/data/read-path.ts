@@ -163,6 +163,7 @@ export class ReadPath {
         params.values.push(...from.params);
         const visible = recordAccessSql(shape).predicate(source.id, 'r', params, '$1::uuid');
         const rows = await q.query<RecordRow & { total: number }>(`select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql}${visible ? ` and ${visible}` : ''} order by r.id desc limit ${limit}`, params.values);
+        if (readsRelated(model, source)) await loadReadRelated(<Row,>(sql: string, values: unknown[]) => q.query<Row>(sql, values), model, source, rows);
         groups.push({
           object: source.apiName,
           field: field.apiName,
