@@ -233,3 +233,29 @@ describe('request-rate limits', () => {
   });
 });
 
+
+describe('what a user may do with records, for the studio to offer only that', () => {
+  it('says per record whether edit and delete would be allowed: owner, edit share, read share, public read, unseen', async () => {
+    const t = await createTestTenant(h, 'acl-mine');
+    const rep = await newUser(t, 'Rita', 'standard');
+    expect((await t.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    const made = async (name: string) => json<{ id: string }>(await t.api('POST', '/records/deal', { name, amount: 1 })).id;
+    const [readShared, editShared, unseen] = [await made('read share'), await made('edit share'), await made('not shared')];
+    expect((await t.api('POST', `/records/deal/${readShared}/shares`, { granteeKind: 'user', granteeId: rep.id, access: 'read' })).statusCode).toBe(201);
+    expect((await t.api('POST', `/records/deal/${editShared}/shares`, { granteeKind: 'user', granteeId: rep.id, access: 'edit' })).statusCode).toBe(201);
+    const own = json<{ id: string }>(await call(h, rep.key, 'POST', '/records/deal', { name: 'mine', amount: 2 })).id;
+    const rights = async () =>
+      json<{ records: Record<string, { edit: boolean; delete: boolean }> }>(await call(h, rep.key, 'GET', `/access/me/records/deal?ids=${[readShared, editShared, unseen, own, randomUUID()].join(',')}`)).records;
+    expect(await rights()).toEqual({ [readShared]: { edit: false, delete: false }, [editShared]: { edit: true, delete: false }, [own]: { edit: true, delete: true } });
+    // What it says is what the save does.
+    expect((await call(h, rep.key, 'PATCH', `/records/deal/${readShared}`, { amount: 3 })).statusCode).toBe(403);
+    expect((await call(h, rep.key, 'PATCH', `/records/deal/${editShared}`, { amount: 3 })).statusCode).toBe(200);
+    expect((await call(h, rep.key, 'DELETE', `/records/deal/${editShared}`)).statusCode).toBe(403);
+    // Public read: every record readable, only one's own editable.
+    expect((await t.api('PUT', '/access/sharing', { objects: { deal: 'read' } })).statusCode).toBe(200);
+    expect((await rights())[unseen]).toEqual({ edit: false, delete: false });
+    const bad = await call(h, rep.key, 'GET', '/access/me/records/deal?ids=nope');
+    expect(bad.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('ids');
+  });
+});

@@ -9,7 +9,7 @@ import type { RecordRow } from '../data/record-codec.ts';
 import { ROW_COLUMNS } from '../data/cascades.ts';
 import { AccessService, actorOf } from './access-service.ts';
 import type { AccessShape } from './access-shape.ts';
-import { ownerOf, recordWriteAccess } from './record-access.ts';
+import { ownerOf, recordWriteAccess, recordWriteAccessMany } from './record-access.ts';
 import { GrantsSchema, OBJECT_ACTIONS, SETUP_RIGHTS, type Grants, type RecordDefault } from './permissions.ts';
 import { compileRuleCondition, type SharingRules } from './sharing.ts';
 
@@ -39,6 +39,8 @@ const NewAutomation = Type.Object({ kind: Type.Union([Type.Literal('script'), Ty
 const ShareParams = Type.Object({ object: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) });
 const NewShare = Type.Object({ ...Grantee }, { additionalProperties: false });
 const Explain = Type.Object({ user: Type.String({ format: 'uuid' }), object: Type.String({ maxLength: 100 }), record: Type.Optional(Type.String({ maxLength: 100 })), field: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false });
+const MyRecordsParams = Type.Object({ object: Type.String({ maxLength: 100 }) });
+const MyRecordsQuery = Type.Object({ ids: Type.String({ minLength: 1, maxLength: 200 * 37 }) }, { additionalProperties: false });
 const AuditQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }, { additionalProperties: false });
 
 interface SetRow {
@@ -86,6 +88,34 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       };
     }
     return { setup: shape.setupRights(), objects };
+  });
+
+  /**
+   * What the signed-in user may do with some records of an object (`ids`: at most 200, comma
+   * separated), so the studio offers Edit and Delete, inline edit and bulk actions only where the
+   * save would be allowed. Records the user cannot read (or that do not exist) are left out.
+   */
+  app.get('/access/me/records/:object', { schema: { params: MyRecordsParams, querystring: MyRecordsQuery } }, async (request) => {
+    const principal = principalOf(request);
+    const { object: objectName } = request.params as Static<typeof MyRecordsParams>;
+    const ids = [...new Set((request.query as Static<typeof MyRecordsQuery>).ids.split(',').map((id) => id.trim().toLowerCase()))];
+    const bad = ids.filter((id) => !UUID.test(id));
+    if (bad.length) throw validationError('The ids are not valid', [{ field: 'ids', code: 'format', message: `'${bad[0]}' is not a record id` }]);
+    if (ids.length > 200) throw validationError('Too many ids', [{ field: 'ids', code: 'maxItems', message: 'at most 200 ids at a time' }]);
+    const model = await metadata.model(principal.tenantId);
+    const object = model.object(objectName);
+    const shape = await access.shapeOf(principal);
+    if (!object || !shape.can(object.id, 'read')) throw notFound(`No object named '${objectName}'`);
+    const levels = await db.withTenant(principal.tenantId, async (q) => {
+      const rows = await q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and object_id = $2 and id = any($3::uuid[]) and deleted_at is null`, [principal.tenantId, object.id, ids]);
+      return recordWriteAccessMany(q, shape, object, rows);
+    });
+    const records: Record<string, { edit: boolean; delete: boolean }> = {};
+    for (const [id, level] of levels) {
+      if (level === 'none') continue;
+      records[id] = { edit: shape.can(object.id, 'edit') && (level === 'edit' || level === 'full'), delete: shape.can(object.id, 'delete') && level === 'full' };
+    }
+    return { records };
   });
 
   app.get('/access/permission-sets', async (request) => {

@@ -92,19 +92,51 @@ export function redactEventPayload(shape: AccessShape, model: TenantModel, objec
   return out;
 }
 
-/** Whether the principal may write (`edit`) or delete one record it can lock: owner, team, share with edit, or the object's defaults. */
-export async function recordWriteAccess(q: Queryable, shape: AccessShape, object: ObjectDef, row: { id: string; data: Record<string, unknown>; created_by: string | null }): Promise<'none' | 'read' | 'edit' | 'full'> {
+export type RecordLevel = 'none' | 'read' | 'edit' | 'full';
+type LevelRow = { id: string; data: Record<string, unknown>; created_by: string | null };
+
+/** The level the permission sets, ownership and defaults give, before any share; undefined when shares decide. */
+function levelBeforeShares(shape: AccessShape, object: ObjectDef, row: LevelRow): RecordLevel | undefined {
   const rights = shape.objectRights(object.id);
   if (!rights.read) return 'none';
   if (rights.modifyAll) return 'full';
   const owner = ownerOf(row);
   if (owner && shape.ownerSet.has(owner)) return 'full';
-  const fallback = shape.recordDefault(object.id);
-  if (fallback === 'edit') return 'full';
-  const shares = await q.query<{ access: 'read' | 'edit' }>('select access from record_share where tenant_id = $1 and record_id = $2 and grantee = any($3::uuid[])', [shape.tenantId, row.id, shape.grantees]);
-  if (shares.some((s) => s.access === 'edit')) return 'edit';
-  if (shares.length || fallback === 'read' || rights.viewAll) return 'read';
+  if (shape.recordDefault(object.id) === 'edit') return 'full';
+  return undefined;
+}
+
+function levelFromShares(shape: AccessShape, object: ObjectDef, shares: readonly ('read' | 'edit')[]): RecordLevel {
+  if (shares.includes('edit')) return 'edit';
+  if (shares.length || shape.recordDefault(object.id) === 'read' || shape.objectRights(object.id).viewAll) return 'read';
   return 'none';
+}
+
+/** Whether the principal may write (`edit`) or delete one record it can lock: owner, team, share with edit, or the object's defaults. */
+export async function recordWriteAccess(q: Queryable, shape: AccessShape, object: ObjectDef, row: LevelRow): Promise<RecordLevel> {
+  const level = levelBeforeShares(shape, object, row);
+  if (level) return level;
+  const shares = await q.query<{ access: 'read' | 'edit' }>('select access from record_share where tenant_id = $1 and record_id = $2 and grantee = any($3::uuid[])', [shape.tenantId, row.id, shape.grantees]);
+  return levelFromShares(shape, object, shares.map((s) => s.access));
+}
+
+/** `recordWriteAccess` for a page of records: the shares of all that need them in one statement. */
+export async function recordWriteAccessMany(q: Queryable, shape: AccessShape, object: ObjectDef, rows: readonly LevelRow[]): Promise<Map<string, RecordLevel>> {
+  const out = new Map<string, RecordLevel>();
+  const undecided: string[] = [];
+  for (const row of rows) {
+    const level = levelBeforeShares(shape, object, row);
+    if (level) out.set(row.id, level);
+    else undecided.push(row.id);
+  }
+  if (!undecided.length) return out;
+  const shares = await q.query<{ record_id: string; access: 'read' | 'edit' }>('select record_id, access from record_share where tenant_id = $1 and record_id = any($2::uuid[]) and grantee = any($3::uuid[])', [
+    shape.tenantId,
+    undecided,
+    shape.grantees,
+  ]);
+  for (const id of undecided) out.set(id, levelFromShares(shape, object, shares.filter((s) => s.record_id === id).map((s) => s.access)));
+  return out;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
