@@ -67,6 +67,17 @@ describe('search', () => {
     expect(JSON.stringify(await search(other, 'harbour'))).not.toContain('harbour.test');
   });
 
+  it('the indexed text holds the texts a search can match, lower-cased, and no dates, date-times, picklist values or ids (each write pays for every trigram)', async () => {
+    const data = {
+      f_name: 'Mei Chen', f_email: 'Mei@Harbour.test', f_phone: '+86 21 5555 0101', f_digits: '5550101', f_city: 'Chengdu',
+      f_date: '2026-12-04', f_datetime: '2026-12-04T18:34:23.123Z', f_offset: '2026-12-04T18:34:23+08:00', f_status: 'v_0d31188ea3',
+      f_lookup: '0193a0c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d', f_long: 'x'.repeat(201), f_number: 42, f_flag: true, f_tags: ['v_0d31188ea4'],
+      f_near_date: '2026-12-04 at the clinic',
+    };
+    const [row] = await h.db.system((q) => q.query<{ text: string }>('select record_search_text($1::jsonb) as text', [JSON.stringify(data)]));
+    expect(row!.text.split(' ').sort()).toEqual('mei chen mei@harbour.test +86 21 5555 0101 5550101 chengdu 2026-12-04 at the clinic'.split(' ').sort());
+  });
+
   it('a text with LIKE wildcards is matched literally', async () => {
     expect(await search(t, '%%%')).toEqual([]);
     expect(await search(t, '___')).toEqual([]);
