@@ -84,6 +84,43 @@ async function floorP95(url: string, tenantId: string, objectIds: string[], word
   return latencies[Math.min(latencies.length - 1, Math.ceil(0.95 * latencies.length) - 1)]!;
 }
 
+/**
+ * The plans the candidate function really runs (its statements are nested, so EXPLAIN of the
+ * call shows none of them): auto_explain, analysed with buffers, as notices to this session.
+ * Each word is searched 7 times so PL/pgSQL's plan cache has settled on its generic or custom
+ * plan; the last plan of each goes to plans.txt and its first line and timing to the log.
+ */
+async function explainCandidates(owner: pg.Client, tenantId: string, objectIds: string[]): Promise<void> {
+  const notices: string[] = [];
+  const onNotice = (n: { message?: string }) => notices.push(n.message ?? '');
+  owner.on('notice', onNotice);
+  const out: string[] = [];
+  try {
+    await owner.query(`load 'auto_explain'`);
+    for (const setting of ['log_min_duration = 0', 'log_analyze = on', 'log_buffers = on', 'log_nested_statements = on', 'log_level = notice']) await owner.query(`set auto_explain.${setting}`);
+    for (const [word, fuzzy] of [['chen', false], ['ohans', false], ['margret', true]] as const) {
+      for (let i = 0; i < 7; i++) {
+        notices.length = 0;
+        const started = performance.now();
+        await owner.query('begin');
+        await owner.query(`select set_config('app.tenant_id', $1, true)`, [tenantId]);
+        await owner.query('select * from search_record_candidates($1::text[], $2, $3, 60)', [objectIds, word, fuzzy]);
+        await owner.query('commit');
+        if (i === 6) {
+          const plan = notices.find((n) => /search_text/.test(n)) ?? notices.join('\n');
+          out.push(`## ${word}${fuzzy ? ' (fuzzy)' : ''}: ${(performance.now() - started).toFixed(1)} ms with auto_explain's timing\n\n${plan}\n`);
+          const lines = plan.split('\n');
+          log(`plan ${word}: ${lines.filter((l) => /Scan|Limit|Buffers|Recheck|Heap Blocks/.test(l)).slice(0, 8).map((l) => l.trim()).join(' | ')}`);
+        }
+      }
+    }
+  } finally {
+    owner.off('notice', onNotice);
+    await owner.query('set auto_explain.log_min_duration = -1');
+  }
+  writeFileSync(join(runDir, 'plans.txt'), out.join('\n'));
+}
+
 const children: Child[] = [];
 const postgres = await startPostgres();
 try {
@@ -116,6 +153,7 @@ try {
   log(`plan: ${plan.split('\n').map((l) => l.trim()).join(' | ')}`);
   const [size] = await sql.query(`select pg_relation_size('record_search') as bytes`);
   const objects = await sql.query(`select jsonb_array_elements(snapshot->'objects')->>'id' as id from metadata_revision where tenant_id = $1 and revision = (select current_revision from tenant where id = $1)`, [t.tenantId]);
+  await explainCandidates(owner, t.tenantId, objects.map((o) => String(o['id'])));
   await owner.end();
 
   // A check that the server answers what the bench measures: a contains search finds names holding the word.

@@ -186,7 +186,7 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
         await client.query({ text: variant.text, values: insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, [{ id: newRecordId(), data }]), ...(variant.prepared ? { name: `insert_variant_${v}` } : {}) });
         await client.query('commit');
       }
-      const [row] = await stats.query("select calls, total_exec_time, total_plan_time, wal_bytes::float8 as wal_bytes from pg_stat_statements where query like 'with input as materialized%'");
+      const [row] = await stats.query("select calls, total_exec_time, total_plan_time, wal_bytes::float8 as wal_bytes from pg_stat_statements where query like 'with targets as materialized%'");
       if (!row) {
         say(`| ${variant.label} | ? | ? | ? | ? |`);
         continue;

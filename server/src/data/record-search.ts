@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { ApiRecord, RecordRow } from './record-codec.ts';
 import { recordDisplayName } from './record-problems.ts';
 import type { RequestContext } from './request-context.ts';
-import { R_COLUMNS } from './cascades.ts';
+import { R_COLUMNS, ROW_COLUMNS } from './cascades.ts';
 import { fieldSql } from './sql/field-sql.ts';
 import { Params } from './sql/params.ts';
 
@@ -97,32 +97,36 @@ function countPerObject(hits: Map<string, { object: ObjectDef }>): number[] {
 
 /**
  * Rows whose text holds `text` (or, fuzzy, a word within a typo of it) plus, unless fuzzy, rows
- * whose name starts with it where a name slot serves that; only rows the reader may see.
+ * whose name starts with it where a name slot serves that; only rows the reader may see. One
+ * statement: the candidates, the name starts and the reader's access are one read, which
+ * `Database.read` sends as one round trip once the connection has it prepared (the object list is
+ * part of its text, so its values are scalars).
  */
 async function candidates(db: Database, ctx: RequestContext, scope: SearchScope, text: string, fuzzy: boolean, perObject: number): Promise<RecordRow[]> {
   const tenantId = ctx.principal.tenantId;
   const objects = scope.objects.map((e) => e.object);
-  return db.withTenant(tenantId, async (q) => {
-    const found = new Map<string, RecordRow>();
-    if (text.length >= MIN_TRIGRAM_QUERY) {
-      for (const row of await q.query<RecordRow>('select * from search_record_candidates($1::text[], $2, $3, $4)', [objects.map((o) => o.id), text, fuzzy, CANDIDATE_LIMIT])) found.set(row.id, row);
-    }
-    const prefix = fuzzy ? undefined : namePrefixSql(tenantId, scope, text, perObject);
-    if (prefix) for (const row of await q.query<RecordRow>(prefix.sql, prefix.params)) found.set(row.id, row);
-    const rows = [...found.values()];
-    if (rows.length === 0) return rows;
-    const params = new Params();
-    const tenant = params.add(tenantId, '::uuid');
-    const visible = scope.visibleSql(objects, params, tenant);
-    if (!visible) return rows;
-    // The candidate function reads as the owner; what the reader may see is decided here, by the same rules as every list.
-    const seen = await q.query<{ id: string }>(
-      `select r.id from record r where r.tenant_id = ${tenant} and r.object_id = any(${params.add([...new Set(rows.map((r) => r.object_id))], '::text[]')}) and r.id = any(${params.add(rows.map((r) => r.id), '::uuid[]')}) and r.deleted_at is null and ${visible}`,
-      params.values,
-    );
-    const ids = new Set(seen.map((r) => r.id));
-    return rows.filter((r) => ids.has(r.id));
-  });
+  const params = new Params();
+  // Added when first used: a parameter the statement never names has no type.
+  let tenantParam: string | undefined;
+  const tenant = () => (tenantParam ??= params.add(tenantId, '::uuid'));
+  const parts: string[] = [];
+  if (text.length >= MIN_TRIGRAM_QUERY) {
+    const list = `array[${objects.map((o) => `'${o.id.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
+    parts.push(`(select ${ROW_COLUMNS} from search_record_candidates(${list}, ${params.add(text, '::text')}, ${params.add(fuzzy, '::boolean')}, ${params.add(CANDIDATE_LIMIT, '::integer')}))`);
+  }
+  if (!fuzzy) parts.push(...namePrefixParts(scope, text, perObject, params, tenant));
+  if (parts.length === 0) return [];
+  const found = parts.join(' union all ');
+  // The candidate function reads as the owner; what the reader may see is decided here, by the same rules as every list.
+  // Asked first with parameters of its own, so the tenant is a parameter only when something names it.
+  const narrowed = scope.visibleSql(objects, new Params(), '$0') !== undefined;
+  const visible = narrowed ? scope.visibleSql(objects, params, tenant()) : undefined;
+  const sql = visible
+    ? `select c.* from (${found}) c where exists (select 1 from record r where r.tenant_id = ${tenant()} and r.object_id = c.object_id and r.id = c.id and r.deleted_at is null and ${visible})`
+    : found;
+  const rows = new Map<string, RecordRow>();
+  for (const row of await db.read<RecordRow>(tenantId, sql, params.values)) if (!rows.has(row.id)) rows.set(row.id, row);
+  return [...rows.values()];
 }
 
 /**
@@ -130,9 +134,7 @@ async function candidates(db: Database, ctx: RequestContext, scope: SearchScope,
  * (C collation, LEAKPROOF, so its index serves it under row-level security), a few per object.
  * Objects without a name slot are left to the trigram candidates: a prefix there would scan.
  */
-function namePrefixSql(tenantId: string, scope: SearchScope, text: string, perObject: number): { sql: string; params: unknown[] } | undefined {
-  const params = new Params();
-  const tenant = params.add(tenantId, '::uuid');
+function namePrefixParts(scope: SearchScope, text: string, perObject: number, params: Params, tenant: () => string): string[] {
   const parts: string[] = [];
   for (const { object, fields } of scope.objects) {
     const name = fields.find((f) => f.id === object.nameFieldId);
@@ -141,11 +143,11 @@ function namePrefixSql(tenantId: string, scope: SearchScope, text: string, perOb
     // The slot holds the lower-cased name, as `text` is.
     if (!column.lowered) continue;
     parts.push(
-      `(select ${R_COLUMNS} from record r where r.tenant_id = ${tenant} and r.object_id = ${params.add(object.id)} and r.deleted_at is null
+      `(select ${R_COLUMNS} from record r where r.tenant_id = ${tenant()} and r.object_id = ${params.add(object.id)} and r.deleted_at is null
          and ${column.sql} >= ${params.add(text)} and ${column.sql} < ${params.add(text + '\u{10FFFF}')} order by ${column.sql} limit ${params.add(perObject)})`,
     );
   }
-  return parts.length ? { sql: parts.join(' union all '), params: params.values } : undefined;
+  return parts;
 }
 
 /** The best way one of `fields` of `record` matches `text`, or undefined. */
