@@ -263,6 +263,29 @@ describe('workflows', () => {
     expect((await t.api('POST', `/workflow-runs/${ok.runId}/cancel`)).statusCode).toBe(409);
   });
 
+  it('keeps what the steps before a failing write did, once: the task and the notification exist a single time', async () => {
+    const id = await define(t, 'half_way', {
+      trigger: { type: 'manual', object: 'customer' },
+      start: 'task',
+      steps: [
+        { id: 'task', type: 'createTask', config: { subject: 'Half way for {{record.last_name}}' }, next: 'tell' },
+        { id: 'tell', type: 'notify', config: { message: 'Half way there' }, next: 'update' },
+        { id: 'update', type: 'updateRecord', config: { values: { status: 'no_such_status' } } },
+      ],
+    });
+    const c = await customer(t, { last_name: 'Halfway' });
+    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/half_way/runs', { recordId: c['id'] }));
+    const failed = await runIn(t, runId, 'failed');
+    expect(failed.steps.map((s) => `${s.stepId}:${s.status}`)).toEqual(['task:completed', 'tell:completed', 'update:failed']);
+    expect(failed.steps[2]!.error).toMatch(/status/);
+    const taskId = (failed.steps[0]!.output as { id: string }).id;
+    expect((await t.api('GET', `/records/task/${taskId}`)).statusCode).toBe(200);
+    const tasks = json<{ data: unknown[] }>(await t.api('GET', `/records/task?filter=${encodeURIComponent(JSON.stringify({ field: 'subject', op: 'eq', value: 'Half way for Halfway' }))}`));
+    expect(tasks.data).toHaveLength(1);
+    const notes = await h.db.transaction(t.id, (tx) => tx.query('select id from user_notification where tenant_id = $1 and source = $2', [t.id, `workflow:${id}`]));
+    expect(notes).toHaveLength(1);
+  });
+
   it('pauses a workflow that keeps failing and tells every admin', async () => {
     const tenant = await createTestTenant(h, 'wf-pause');
     expect((await tenant.api('PATCH', '/workflow-settings', { pauseAfterFailures: 2 })).statusCode).toBe(200);

@@ -14,6 +14,14 @@ export interface ClaimedJob extends JobRow {
    * caller's transaction must then roll back.
    */
   completeIn(tx: Queryable): Promise<void>;
+  /**
+   * The holder and attempt that fence this job's completion, for a handler that ends the job in a
+   * statement of its own (its last writes and the completion in one round trip): the statement
+   * updates the job `where state = 'running' and locked_by = workerId and attempts = attempts`,
+   * throws `LeaseLost` when that updated nothing, and calls `markCompleted` when it did.
+   */
+  readonly lease: { workerId: string; attempts: number };
+  markCompleted(): void;
 }
 
 export type JobHandler = (job: ClaimedJob) => Promise<void>;
@@ -263,6 +271,10 @@ export class JobQueue {
     const completed = this.#completed;
     const job: ClaimedJob = {
       ...row,
+      lease: { workerId, attempts: row.attempts },
+      markCompleted() {
+        completed.add(job);
+      },
       async completeIn(tx: Queryable) {
         const done = await tx.query(
           "update job set state = 'done', finished_at = now(), locked_by = null, locked_until = null, last_error = null where tenant_id = $1 and id = $2 and state = 'running' and locked_by = $3 and attempts = $4 returning id",

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowDefinition } from '@protean/metadata/workflows';
 import type { Queryable } from '../db/database.ts';
-import { enqueueJob } from '../jobs/job-store.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
 import { definitionAt, type WorkflowRow } from './workflow-store.ts';
 
@@ -84,46 +83,116 @@ export interface NewRun {
  * exist once it commits, or neither. Answers whether the run is new.
  */
 export async function createRun(tx: Queryable, run: NewRun): Promise<{ id: string; created: boolean }> {
-  const version = run.test ? run.workflow.version : (run.workflow.activeVersion ?? run.workflow.version);
-  const definition: WorkflowDefinition = await definitionAt(tx, run.tenantId, run.workflow.id, version);
-  const vars: Record<string, unknown> = {};
-  for (const v of definition.variables ?? []) vars[v.name] = v.default ?? null;
-  const state: RunState = {
-    record: run.record ?? null,
-    ...(run.previous ? { previous: run.previous } : {}),
-    input: run.input ?? {},
-    trigger: run.trigger ?? {},
-    vars,
-    steps: {},
-    loops: [],
-  };
-  const id = randomUUID();
-  const rows = await tx.query<{ id: string }>(
-    `insert into workflow_run (tenant_id, id, workflow_id, version, status, trigger_key, record_object, record_id, scope, cursor, test)
-     values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10)
-     on conflict (tenant_id, workflow_id, trigger_key) where trigger_key is not null do nothing returning id`,
-    [run.tenantId, id, run.workflow.id, version, run.triggerKey ?? null, run.recordObject ?? null, run.recordId ?? null, JSON.stringify(state), definition.start, run.test ?? false],
-  );
-  if (!rows[0]) {
-    const [existing] = await tx.query<{ id: string }>('select id from workflow_run where tenant_id = $1 and workflow_id = $2 and trigger_key = $3', [run.tenantId, run.workflow.id, run.triggerKey]);
-    return { id: existing!.id, created: false };
-  }
-  await enqueueJob(tx, { tenantId: run.tenantId, queue: RUN_QUEUE, payload: { runId: id }, idempotencyKey: `start:${id}`, retry: RUN_JOB_RETRY, ...(run.runAt ? { runAt: run.runAt } : {}) });
-  return { id, created: true };
+  return (await createRuns(tx, [run]))[0]!;
 }
 
-export async function lockRun(tx: Queryable, tenantId: string, runId: string): Promise<RunRow | undefined> {
-  const [row] = await tx.query<RunRow>(`select ${RUN_COLUMNS} from workflow_run where tenant_id = $1 and id = $2 for update`, [tenantId, runId]);
+/**
+ * Creates runs and their first jobs in the caller's transaction, in one statement however many
+ * (the trigger consumer writes a batch's runs at once). A run whose trigger key exists already is
+ * not created again; its id is answered with `created: false`.
+ */
+export async function createRuns(tx: Queryable, runs: readonly NewRun[]): Promise<{ id: string; created: boolean }[]> {
+  if (!runs.length) return [];
+  const rows: Record<string, unknown>[] = [];
+  for (const run of runs) {
+    const version = run.test ? run.workflow.version : (run.workflow.activeVersion ?? run.workflow.version);
+    const definition: WorkflowDefinition = await definitionAt(tx, run.tenantId, run.workflow.id, version);
+    const vars: Record<string, unknown> = {};
+    for (const v of definition.variables ?? []) vars[v.name] = v.default ?? null;
+    const state: RunState = {
+      record: run.record ?? null,
+      ...(run.previous ? { previous: run.previous } : {}),
+      input: run.input ?? {},
+      trigger: run.trigger ?? {},
+      vars,
+      steps: {},
+      loops: [],
+    };
+    rows.push({
+      tenant_id: run.tenantId,
+      id: randomUUID(),
+      job_id: randomUUID(),
+      workflow_id: run.workflow.id,
+      version,
+      trigger_key: run.triggerKey ?? null,
+      record_object: run.recordObject ?? null,
+      record_id: run.recordId ?? null,
+      scope: state,
+      cursor: definition.start,
+      test: run.test ?? false,
+      run_at: run.runAt?.toISOString() ?? null,
+    });
+  }
+  // The run and its job are written together; a trigger key seen before writes neither (and the
+  // same key twice in one call writes the first). The job's idempotency key is 'start:<run>'.
+  const created = await tx.query<{ id: string }>(
+    `with input as (
+       select * from jsonb_to_recordset($1::jsonb) as x(tenant_id uuid, id uuid, job_id uuid, workflow_id uuid, version int, trigger_key text, record_object text, record_id uuid, scope jsonb, cursor text, test boolean, run_at timestamptz)
+     ), runs as (
+       insert into workflow_run (tenant_id, id, workflow_id, version, status, trigger_key, record_object, record_id, scope, cursor, test)
+       select tenant_id, id, workflow_id, version, 'queued', trigger_key, record_object, record_id, scope, cursor, test from input
+       on conflict (tenant_id, workflow_id, trigger_key) where trigger_key is not null do nothing
+       returning id
+     ), jobs as (
+       insert into job (tenant_id, id, queue, payload, run_at, max_attempts, backoff_ms, backoff_max_ms, idempotency_key)
+       select i.tenant_id, i.job_id, '${RUN_QUEUE}', jsonb_build_object('runId', i.id), coalesce(i.run_at, now()), $2, $3, $4, 'start:' || i.id
+         from input i join runs r on r.id = i.id
+     )
+     select id from runs`,
+    [JSON.stringify(rows), RUN_JOB_RETRY.maxAttempts, RUN_JOB_RETRY.backoffMs, RUN_JOB_RETRY.backoffMaxMs],
+  );
+  const made = new Set(created.map((r) => r.id));
+  const out: { id: string; created: boolean }[] = [];
+  for (const row of rows) {
+    const id = row['id'] as string;
+    if (made.has(id)) {
+      out.push({ id, created: true });
+      continue;
+    }
+    const [existing] = await tx.query<{ id: string }>('select id from workflow_run where tenant_id = $1 and workflow_id = $2 and trigger_key = $3', [row['tenant_id'], row['workflow_id'], row['trigger_key']]);
+    out.push({ id: existing!.id, created: false });
+  }
+  return out;
+}
+
+/**
+ * Locks a run for a segment. A run about to start also answers how many of the workspace's runs
+ * are running (the concurrency limit), in the same round trip.
+ */
+export async function lockRun(tx: Queryable, tenantId: string, runId: string): Promise<(RunRow & { openRuns: number | null }) | undefined> {
+  const [row] = await tx.query<RunRow & { openRuns: number | null }>(
+    `select ${RUN_COLUMNS},
+       case when status = 'queued' then (select count(*)::int from workflow_run o where o.tenant_id = $1 and o.status = 'running') end as "openRuns"
+       from workflow_run where tenant_id = $1 and id = $2 for update`,
+    [tenantId, runId],
+  );
   return row;
 }
 
 export async function saveRun(tx: Queryable, run: RunRow): Promise<void> {
   await tx.query(
-    `update workflow_run set status = $3, scope = $4, cursor = $5, seq = $6, wait = $7, error = $8, failed_step = $9,
-       finished_at = case when $3 in ('completed', 'failed', 'cancelled') then coalesce(finished_at, now()) else null end, updated_at = now()
-     where tenant_id = $1 and id = $2`,
-    [run.tenantId, run.id, run.status, JSON.stringify(run.scope), run.cursor, run.seq, run.wait ? JSON.stringify(run.wait) : null, run.error, run.failedStep],
+    `update workflow_run set ${RUN_UPDATE} where tenant_id = $1 and id = $2`,
+    runParams(run),
   );
+}
+
+// The columns a segment changes; parameters $1 to $10 as `runParams` gives them.
+const RUN_UPDATE = `status = $3, scope = $4, cursor = $5, seq = $6, wait = $7, error = $8, failed_step = $9, acted_as = $10,
+  finished_at = case when $3 in ('completed', 'failed', 'cancelled') then coalesce(finished_at, now()) else null end, updated_at = now()`;
+
+function runParams(run: RunRow): unknown[] {
+  return [
+    run.tenantId,
+    run.id,
+    run.status,
+    JSON.stringify(run.scope),
+    run.cursor,
+    run.seq,
+    run.wait ? JSON.stringify(run.wait) : null,
+    run.error,
+    run.failedStep,
+    run.actedAs ? JSON.stringify(run.actedAs) : null,
+  ];
 }
 
 export interface StepRow {
@@ -191,17 +260,58 @@ export interface CompletedStep {
   durationMs: number;
 }
 
-/** Steps that completed in one go, written in one statement (a segment's worth of inline steps). */
-export async function writeCompletedSteps(tx: Queryable, tenantId: string, runId: string, steps: CompletedStep[]): Promise<void> {
-  if (!steps.length) return;
-  await tx.query(
-    `insert into workflow_step (tenant_id, run_id, seq, step_id, type, status, input, output, idempotency_key, finished_at, duration_ms)
-     select $1, $2::uuid, s.seq, s.step_id, s.type, 'completed', s.input, s.output, $2::text || ':' || s.seq, now(), s.duration_ms
-       from jsonb_to_recordset($3::jsonb) as s(seq int, step_id text, type text, input jsonb, output jsonb, duration_ms float8)
-     on conflict (tenant_id, run_id, seq) do update set status = 'completed', input = excluded.input, output = excluded.output, error = null,
-       attempt = workflow_step.attempt + 1, started_at = now(), finished_at = now(), duration_ms = excluded.duration_ms`,
-    [tenantId, runId, JSON.stringify(steps.map((s) => ({ seq: s.seq, step_id: s.stepId, type: s.type, input: s.input ?? null, output: s.output ?? null, duration_ms: s.durationMs })))],
-  );
+/** An in-app notification a step sends, written with the segment's other rows. */
+export interface NewNotification {
+  id: string;
+  userId: string;
+  message: string;
+  link: unknown;
+  source: string;
+}
+
+/**
+ * What a segment writes at once: the inline steps that completed, their notifications and, at
+ * its end, the run itself, the reset of the workflow's failure streak and the completion of the
+ * job, all in one statement. Answers false when the job was given and is no longer held by
+ * this worker (its lease ran out and another took it); the caller must then roll back.
+ */
+export interface SegmentWrites {
+  steps: CompletedStep[];
+  notifications: NewNotification[];
+  run?: RunRow;
+  resetStreak?: boolean;
+  job?: { id: string; workerId: string; attempts: number };
+}
+
+export async function writeSegment(tx: Queryable, tenantId: string, runId: string, w: SegmentWrites): Promise<boolean> {
+  const params: unknown[] = w.run ? runParams(w.run) : [tenantId, runId];
+  const add = (value: unknown) => `$${params.push(value)}`;
+  const parts: string[] = [];
+  if (w.run) parts.push(`run as (update workflow_run set ${RUN_UPDATE} where tenant_id = $1 and id = $2)`);
+  if (w.steps.length) {
+    const steps = add(JSON.stringify(w.steps.map((s) => ({ seq: s.seq, step_id: s.stepId, type: s.type, input: s.input ?? null, output: s.output ?? null, duration_ms: s.durationMs }))));
+    parts.push(`steps as (
+      insert into workflow_step (tenant_id, run_id, seq, step_id, type, status, input, output, idempotency_key, finished_at, duration_ms)
+      select $1, $2::uuid, s.seq, s.step_id, s.type, 'completed', s.input, s.output, $2::text || ':' || s.seq, now(), s.duration_ms
+        from jsonb_to_recordset(${steps}::jsonb) as s(seq int, step_id text, type text, input jsonb, output jsonb, duration_ms float8)
+      on conflict (tenant_id, run_id, seq) do update set status = 'completed', input = excluded.input, output = excluded.output, error = null,
+        attempt = workflow_step.attempt + 1, started_at = now(), finished_at = now(), duration_ms = excluded.duration_ms)`);
+  }
+  if (w.notifications.length) {
+    const notes = add(JSON.stringify(w.notifications.map((n) => ({ id: n.id, user_id: n.userId, message: n.message, link: n.link ?? null, source: n.source }))));
+    parts.push(`notes as (
+      insert into user_notification (tenant_id, id, user_id, message, link, source)
+      select $1, n.id, n.user_id, n.message, n.link, n.source from jsonb_to_recordset(${notes}::jsonb) as n(id uuid, user_id uuid, message text, link jsonb, source text))`);
+  }
+  if (w.resetStreak && w.run) parts.push(`streak as (update workflow set failure_streak = 0 where tenant_id = $1 and id = ${add(w.run.workflowId)} and failure_streak > 0)`);
+  if (w.job) {
+    parts.push(`done as (
+      update job set state = 'done', finished_at = now(), locked_by = null, locked_until = null, last_error = null
+       where tenant_id = $1 and id = ${add(w.job.id)} and state = 'running' and locked_by = ${add(w.job.workerId)} and attempts = ${add(w.job.attempts)} returning id)`);
+  }
+  if (!parts.length) return true;
+  const [row] = await tx.query<{ done: number }>(`with ${parts.join(',\n')}\nselect $2::uuid as run_id, ${w.job ? '(select count(*) from done)::int' : '1'} as done`, params);
+  return !w.job || (row?.done ?? 0) > 0;
 }
 
 export async function stepAt(tx: Queryable, tenantId: string, runId: string, seq: number): Promise<StepRow | undefined> {

@@ -8,7 +8,7 @@ import type { ClaimedJob, JobQueue } from '../jobs/job-queue.ts';
 import { removeSchedule, saveSchedule } from '../jobs/job-schedules.ts';
 import { enqueueJob } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
-import { createRun, RUN_JOB_RETRY, RUN_QUEUE, type RunWait } from './workflow-runs.ts';
+import { createRun, createRuns, RUN_JOB_RETRY, RUN_QUEUE, type NewRun, type RunWait } from './workflow-runs.ts';
 import { definitionAt, WORKFLOW_COLUMNS, workflowColumns, type WorkflowRow } from './workflow-store.ts';
 
 /** Timers of relative-time and no-activity triggers; each fires once per (workflow, record, moment). */
@@ -93,7 +93,11 @@ export class WorkflowTriggers {
       }
       return model;
     };
-    const rows = await loadRecords(tx, records);
+    // Only the records some workflow looks at are read (a run's own updates and tasks are events too).
+    const wanted = records.filter((e) => workflows.some((wf) => wf.tenantId === e.tenantId && looksAt(wf, e)));
+    const rows = wanted.length ? await loadRecords(tx, wanted) : new Map<string, RecordRow>();
+    // Runs the batch starts, written together in one statement after the loop.
+    const starts: NewRun[] = [];
     for (const event of records) {
       const tenantWorkflows = workflows.filter((w) => w.tenantId === event.tenantId);
       for (const run of waiting.filter((r) => r.tenantId === event.tenantId && r.recordId === event.recordId)) {
@@ -120,7 +124,7 @@ export class WorkflowTriggers {
         if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event)) {
           const scope = { record: record ?? { id: event.recordId }, ...(previous ? { previous } : {}), trigger: { event: event.event } };
           if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName))) continue;
-          const created = await createRun(tx, {
+          starts.push({
             tenantId: event.tenantId,
             workflow: wf,
             triggerKey: `event:${event.id}`,
@@ -130,7 +134,6 @@ export class WorkflowTriggers {
             ...(previous ? { previous } : {}),
             trigger: { type: 'record', event: event.event, eventId: event.id, actorId: event.actorId, occurredAt: event.occurredAt },
           });
-          if (created.created) written += 1;
         } else if (trigger.type === 'relativeTime' && record && wf.triggerObject === object.id && event.event !== 'deleted') {
           written += await armRelativeTimer(tx, wf, trigger, object.apiName, record, previous);
         } else if (trigger.type === 'noActivity' && record && event.event !== 'deleted') {
@@ -142,6 +145,7 @@ export class WorkflowTriggers {
         }
       }
     }
+    for (const run of await createRuns(tx, starts)) if (run.created) written += 1;
     return written;
   }
 
@@ -211,6 +215,15 @@ async function activeWorkflows(tx: Queryable, tenants: string[]): Promise<Active
     [tenants],
   );
   return rows;
+}
+
+/** Whether a workflow's trigger reads the record of an event (to start a run or arm a timer). */
+function looksAt(wf: ActiveWorkflow, e: RecordEvent): boolean {
+  const trigger = wf.definition.trigger;
+  if (trigger.type === 'record') return wf.triggerObject === e.objectId && trigger.events.includes(e.event);
+  if (e.event === 'deleted') return false;
+  if (trigger.type === 'noActivity') return wf.triggerObject === e.objectId || e.objectId === ACTIVITY_OBJECT;
+  return wf.triggerObject === e.objectId;
 }
 
 async function loadRecords(tx: Queryable, events: RecordEvent[]): Promise<Map<string, RecordRow>> {
