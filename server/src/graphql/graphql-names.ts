@@ -15,10 +15,11 @@ export function pascal(apiName: string): string {
  * a prefix and the API name itself, so no type is lost to a clash.
  */
 export function typeNames(objects: readonly ObjectDef[]): Map<string, string> {
+  const names = objects.map((o) => pascal(o.apiName));
   const counts = new Map<string, number>();
-  for (const object of objects) counts.set(pascal(object.apiName), (counts.get(pascal(object.apiName)) ?? 0) + 1);
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
   const unique = (name: string) => counts.get(name) === 1 && !RESERVED_TYPE_NAMES.has(name);
-  return new Map(objects.map((o) => [o.id, unique(pascal(o.apiName)) ? pascal(o.apiName) : `O_${o.apiName}`]));
+  return new Map(objects.map((o, i) => [o.id, unique(names[i]!) ? names[i]! : `O_${o.apiName}`]));
 }
 
 /** Names the schema gives its own types (and GraphQL its scalars): an object named so (`page_info`, `date`) takes the prefixed form. */

@@ -61,11 +61,21 @@ export function describeModel(model: TenantModel, words: Words, access: SchemaAc
   // Type names come from every object, so an object's name does not change with who reads it.
   const names = typeNames(model.snapshot.objects);
   const readable = model.snapshot.objects.filter((o) => access.can(o.id, 'read'));
+  // Lookups by their target, in one pass over the model (asking each object for its references scans every object again).
+  const references = new Map<string, { object: ObjectDef; field: FieldDef }[]>();
+  for (const source of model.snapshot.objects) {
+    for (const field of model.liveFields(source)) {
+      if (field.type !== 'lookup' || !field.lookup) continue;
+      let list = references.get(field.lookup.objectId);
+      if (!list) references.set(field.lookup.objectId, (list = []));
+      list.push({ object: source, field });
+    }
+  }
   const objects = readable.map((object): ObjectShape => {
     const live = model.liveFields(object).filter((f) => access.fieldLevel(object.id, f.id) !== 'none');
     const taken = new Set([...SYSTEM_NAMES, ...live.map((f) => f.apiName)]);
     const relations: ObjectShape['relations'] = [];
-    for (const { object: source, field } of model.referencesTo(object)) {
+    for (const { object: source, field } of references.get(object.id) ?? []) {
       // A relation reads the source's records through its lookup: both must be readable.
       if (!access.can(source.id, 'read') || access.fieldLevel(source.id, field.id) === 'none') continue;
       const name = field.lookup?.relationshipName;
