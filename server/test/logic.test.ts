@@ -190,6 +190,21 @@ describe('declarative logic in the save pipeline', () => {
     await expectStatus(await t.api('POST', '/records/opportunity', { name: 'F', account: small }), 201);
   });
 
+  it('follows a picklist value’s rename in the rules that compare with it, and refuses removing a value a rule uses', async () => {
+    const t = await tenantWithInvoice();
+    await expectStatus(await t.api('PATCH', '/metadata/objects/invoice', { validationRules: [{ apiName: 'web_small', condition: "channel == 'web' && amount > 1000", message: { en: 'Web orders stay under 1,000' } }] }), 200);
+    type Snap = { objects: { apiName: string; validationRules?: { condition: string }[]; fields: { apiName: string; values?: { id: string; apiName: string; labels: unknown }[] }[] }[] };
+    const invoiceOf = async () => json<Snap>(await t.api('GET', '/metadata/snapshot')).objects.find((o) => o.apiName === 'invoice')!;
+    const values = (await invoiceOf()).fields.find((f) => f.apiName === 'channel')!.values!.map((v) => ({ id: v.id, apiName: v.apiName === 'web' ? 'online' : v.apiName, labels: v.labels }));
+    await expectStatus(await t.api('PATCH', '/metadata/objects/invoice/fields/channel', { values }), 200);
+    expect((await invoiceOf()).validationRules![0]!.condition).toBe("channel == 'online' && amount > 1000");
+    const refused = (await expectStatus(await t.api('POST', '/records/invoice', { name: 'Web', amount: 2000, channel: 'online' }), 422))['errors'] as Problem[];
+    expect(refused).toEqual([expect.objectContaining({ rule: 'web_small', message: 'Web orders stay under 1,000' })]);
+    const removal = await t.api('PATCH', '/metadata/objects/invoice/fields/channel', { values: values.filter((v) => v.apiName !== 'online') });
+    expect(removal.statusCode, removal.body).toBe(422);
+    expect(removal.body).toContain("value 'online' of 'channel' is used by 'validation rule invoice.web_small'");
+  });
+
   it('speaks the request’s language: checker errors with line and column, run-time failures and layout rules in zh-CN', async () => {
     const t = await tenantWithInvoice();
     const zh = { 'accept-language': 'zh-CN' };
