@@ -395,6 +395,26 @@ describe('workflows', () => {
     expect((await tenant.api('PATCH', '/workflow-settings', { maxStepsPerRun: 0 })).statusCode).toBe(422);
   });
 
+  it("finds records as its principal: private deals stay out of sight of a profile that may only read its own", async () => {
+    const tenant = await createTestTenant(h, 'wf-share');
+    const reader = await tenant.api('POST', '/access/permission-sets', { key: 'reader', name: 'Reader', grants: { objects: { '*': { read: true } }, fields: {}, setup: {} } });
+    expect(reader.statusCode, reader.body).toBe(201);
+    expect((await tenant.api('POST', '/access/profiles', { key: 'reader', name: 'Reader', permissionSetIds: [json<{ id: string }>(reader).id] })).statusCode).toBe(201);
+    expect((await tenant.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    for (const name of ['Private one', 'Private two']) expect((await tenant.api('POST', '/records/deal', { name, amount: 10 })).statusCode).toBe(201);
+    const finder = { trigger: { type: 'manual' }, start: 'find', steps: [{ id: 'find', type: 'findRecords', config: { object: 'deal', where: { amount: 10 } } }] };
+    await define(tenant, 'find_as_reader', finder, false);
+    expect((await tenant.api('POST', '/workflows/find_as_reader/activate', { profile: 'reader' })).statusCode).toBe(200);
+    await define(tenant, 'find_as_admin', finder);
+    const found = async (workflow: string) => {
+      const { runId } = json<{ runId: string }>(await tenant.api('POST', `/workflows/${workflow}/runs`, {}));
+      return ((await runIn(tenant, runId, 'completed')).steps[0]!.output as { count: number; records: { name: string }[] });
+    };
+    expect((await found('find_as_reader')).count).toBe(0);
+    const all = await found('find_as_admin');
+    expect(all.records.map((r) => r.name)).toEqual(['Private one', 'Private two']);
+  });
+
   it('runs a workspace script in the sandbox as a step and passes its result on', async () => {
     const saved = await t.api('POST', '/scripts', { apiName: 'double', label: 'Double', kind: 'action', object: 'organization', language: 'typescript', source: 'export default (ctx: ScriptContext, input: { n: number }) => ({ doubled: input.n * 2 })' });
     expect(saved.statusCode, saved.body).toBe(201);

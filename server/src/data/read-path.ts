@@ -92,7 +92,8 @@ export class ReadPath {
 
   async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     const { model } = ctx;
-    const shape = await this.#access.shapeOf(ctx.principal);
+    // Inside a write (a workflow step) the shape is read in that transaction: on PGlite another one would wait for it for ever.
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     requireObjectRight(ctx, shape, query.object, 'read');
     refuseHiddenFields(shape, query.object, query);
     const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;

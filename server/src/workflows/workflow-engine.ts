@@ -4,6 +4,7 @@ import type { ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
+import { parseListRequest } from '../data/list-request.ts';
 import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
 import type { RequestContext, WriteScope } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -369,24 +370,18 @@ export class WorkflowEngine {
         return { output: { id, version: record['version'] }, next: step.next };
       }
       case 'findRecords': {
+        // Through the read path as the run's principal: its profile's object and field rights and
+        // its record sharing narrow what it finds, exactly as for a user's list.
         const object = this.#o.data.object(model, String(input['object']));
-        const where = (input['where'] ?? {}) as Record<string, unknown>;
-        const stored: Record<string, unknown> = {};
-        for (const [name, value] of Object.entries(where)) {
-          const field = model.field(object, name);
-          if (!field) throw new ProblemError('validation', 422, `'${object.apiName}' has no field '${name}'`);
-          stored[field.id] = value;
-        }
+        const conditions = Object.entries((input['where'] ?? {}) as Record<string, unknown>).map(([field, value]) => (value === null ? { field, op: 'isNull', value: true } : { field, op: 'eq', value }));
         const id = typeof input['id'] === 'string' && input['id'] ? input['id'] : undefined;
-        const rows =
-          id !== undefined && !UUID.test(id)
-            ? []
-            : await tx.query<RecordRow>(
-                `select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record
-                  where tenant_id = $1 and object_id = $2 and deleted_at is null and data @> $3 and ($5::uuid is null or id = $5::uuid) order by created_at, id limit $4`,
-                [tenantId, object.id, JSON.stringify(stored), Number(input['limit'] ?? 20), id ?? null],
-              );
-        const records = rows.map((r) => toApiRecord(model, object, r));
+        let records: ApiRecord[] = [];
+        if (id === undefined || UUID.test(id)) {
+          if (id !== undefined) conditions.push({ field: 'id', op: 'eq', value: id });
+          const filter = conditions.length === 0 ? undefined : JSON.stringify(conditions.length === 1 ? conditions[0] : { and: conditions });
+          const query = parseListRequest(model, object, { ...(filter ? { filter } : {}), sort: 'created_at', limit: Number(input['limit'] ?? 20) });
+          records = (await this.#o.data.list(ctx, query)).data;
+        }
         return { output: { count: records.length, records, ids: records.map((r) => r['id']) }, next: step.next };
       }
       case 'createTask': {
