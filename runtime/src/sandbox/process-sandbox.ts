@@ -64,6 +64,12 @@ class SandboxChild {
         this.process.off('message', onMessage);
         this.process.off('exit', onExit);
         if (this.pending.size === 0) this.idle();
+        // Started at the server's priority (a quick start after a crash), then lowered.
+        try {
+          setPriority(message.pid, nice);
+        } catch (error) {
+          console.error('could not lower the sandbox process priority', error);
+        }
         resolve();
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => reject(new Error(`the sandbox process ended while starting (${signal ?? `exit ${code}`})`));
@@ -72,13 +78,6 @@ class SandboxChild {
       this.process.once('error', reject);
     });
     this.ready.catch(() => undefined);
-    if (this.process.pid !== undefined) {
-      try {
-        setPriority(this.process.pid, nice);
-      } catch (error) {
-        console.error('could not lower the sandbox process priority', error);
-      }
-    }
   }
 
   /** While invocations are in flight the channel keeps this process alive; idle, it does not. */

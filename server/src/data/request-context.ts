@@ -24,6 +24,12 @@ export interface WriteScope {
   readonly tx: Queryable;
   readonly model: TenantModel;
   readonly afterCommit: (() => void | Promise<void>)[];
+  /**
+   * Reads ahead of a one-statement create, outside any transaction (SavePipeline): hooks may read
+   * through `tx` but never write; a hook that needs to write sends the create down the
+   * transactional path.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Loads a tenant's model at a revision, inside a transaction when one is given. */

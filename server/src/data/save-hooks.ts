@@ -51,7 +51,8 @@ export interface NamedHook<Run> {
   /**
    * A beforeSave hook that only reads (through `scope.tx`) and computes may run ahead of a
    * one-statement create instead of forcing a transaction; its `scope.tx` then runs each read
-   * in a transaction of its own. Problems it answers send the create down the transactional path.
+   * in a transaction of its own (`scope.readOnly`: writing through it throws). Problems it
+   * answers send the create down the transactional path, where it runs again.
    */
   outsideTransaction?: (object: ObjectDef, action: SaveAction) => boolean;
 }

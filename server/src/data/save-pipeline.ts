@@ -64,6 +64,7 @@ export class SavePipeline {
    * the one of the revision current inside the fence. After-commit work runs once committed.
    */
   async inScope<T>(ctx: RequestContext, work: (scope: WriteScope, ctx: RequestContext) => Promise<T>): Promise<T> {
+    if (ctx.scope?.readOnly) throw new Error('a write needs the save’s transaction; hooks that run ahead of a one-statement create only read');
     if (ctx.scope) return work(ctx.scope, ctx);
     const tenantId = ctx.principal.tenantId;
     const afterCommit: WriteScope['afterCommit'] = [];
@@ -241,17 +242,21 @@ export class SavePipeline {
     const { drafts, problems } = this.#drafts(ctx, model, current, [{ input, index: undefined }]);
     if (problems.length) return undefined;
     const draft = drafts[0]!;
-    if (fields.some((f) => f.type === 'owner' && draft.data[f.id] !== undefined && draft.data[f.id] !== principal.userId)) return undefined;
-    // A link to a record of a narrowed object is checked for reach on the transactional path.
     const shape = await this.#access.shapeOf(principal);
-    if (fields.some((f) => f.type === 'lookup' && f.lookup && typeof draft.data[f.id] === 'string' && !shape.recordScope(f.lookup.objectId).all)) return undefined;
+    // Another owner than the creator, and a link to a record of a narrowed object, are checked on the transactional path.
+    const simple = () =>
+      !fields.some((f) => f.type === 'owner' && draft.data[f.id] !== undefined && draft.data[f.id] !== principal.userId) &&
+      !fields.some((f) => f.type === 'lookup' && f.lookup && typeof draft.data[f.id] === 'string' && !shape.recordScope(f.lookup.objectId).all);
+    if (!simple()) return undefined;
     // Hooks that only read run here; each read is a statement in a transaction of its own.
-    const reads: WriteScope = { tx: { query: (sql, params = []) => this.#db.read(principal.tenantId, sql, params), exec: () => Promise.reject(new Error('no statements outside a transaction')) }, model, afterCommit: [] };
+    const reads: WriteScope = { tx: { query: (sql, params = []) => this.#db.read(principal.tenantId, sql, params), exec: () => Promise.reject(new Error('no statements outside a transaction')) }, model, afterCommit: [], readOnly: true };
     for (const hook of this.#hooks.beforeSave) {
       if (!(hook.appliesTo?.(current, 'create') ?? true)) continue;
       const problems = await hook.run({ ctx, scope: reads, object: current, action: 'create', records: drafts, changed: fields });
       if (problems?.length) return undefined;
     }
+    // A hook (a trigger's `set`) may have changed an owner or a lookup.
+    if (!simple()) return undefined;
     const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, drafts);
     const rows = await this.#db.scoped<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
     const row = rows[0];

@@ -20,8 +20,16 @@ export function scriptHost(options: {
   timeZone: string;
   allowedHosts: readonly string[];
   outbound?: Partial<OutboundPolicy> | undefined;
+  /** Told when the script writes while its save reads ahead of a one-statement create (the save then runs it again inside a transaction). */
+  onWriteOutside?: (() => void) | undefined;
 }): ScriptHost {
   const { db, data, ctx } = options;
+  // Ahead of a one-statement create there is no transaction to write in: the write is refused and the save takes the transactional path.
+  const writable = () => {
+    if (!ctx.scope?.readOnly) return;
+    options.onWriteOutside?.();
+    throw Object.assign(new Error('this trigger writes records, so it runs inside the save’s transaction'), { name: 'RetryInTransaction', status: 409 });
+  };
   const tenantId = ctx.principal.tenantId;
   const objectOf = (name: string) => data.object(ctx.model, name);
   // Inside a save the caller's transaction is the only way to the database (on PGlite, the only connection).
@@ -38,9 +46,9 @@ export function scriptHost(options: {
         return rows;
       },
       get: (object, id) => data.get(ctx, objectOf(object), id),
-      create: (object, values) => data.create(ctx, objectOf(object), values),
-      update: (object, id, values) => data.update(ctx, objectOf(object), id, values, undefined),
-      delete: (object, id) => data.delete(ctx, objectOf(object), id, undefined),
+      create: async (object, values) => (writable(), data.create(ctx, objectOf(object), values)),
+      update: async (object, id, values) => (writable(), data.update(ctx, objectOf(object), id, values, undefined)),
+      delete: async (object, id) => (writable(), data.delete(ctx, objectOf(object), id, undefined)),
     },
     config: (name) => inTenant((q) => readSetting(q, tenantId, name)),
     http: options.allowedHosts.length ? createOutboundHttp({ ...options.outbound, allowedHosts: options.allowedHosts }) : undefined,

@@ -28,6 +28,12 @@ export interface RunOptions {
   recordId?: string | undefined;
   /** Narrower limits for this run (a trigger inside a transaction). */
   limits?: Partial<ScriptLimits> | undefined;
+  /**
+   * A before-save trigger reading ahead of a one-statement create: its log entry waits for
+   * `log()` (a run the save repeats inside a transaction is logged there), and `wrote` tells
+   * whether it tried to write.
+   */
+  outside?: { wrote: boolean; log?: () => void } | undefined;
 }
 
 /** An invocation as the API answers it. */
@@ -53,6 +59,7 @@ export class ScriptService {
   readonly #zones = new Map<string, { zone: string; at: number }>();
   /** Object ids with an active before-save trigger in some tenant: the save pipeline's fast path asks. */
   #beforeSaveObjects = new Set<string>();
+  readonly #writingTriggerObjects = new Set<string>();
   readonly #ownsSandbox: boolean;
 
   constructor(db: Database, metadata: MetadataService, data: DataService, options: ScriptServiceOptions = {}) {
@@ -83,9 +90,23 @@ export class ScriptService {
     return this.#beforeSaveObjects.has(objectId);
   }
 
+  /**
+   * Whether a create of the object may run its before-save triggers ahead of the one-statement
+   * create: yes until one of them was seen writing records (then until the scripts change).
+   */
+  triggersOnlyRead(objectId: string): boolean {
+    return !this.#writingTriggerObjects.has(objectId);
+  }
+
+  /** A before-save trigger of the object wrote records: its creates take the transactional path. */
+  triggerWrites(objectId: string): void {
+    this.#writingTriggerObjects.add(objectId);
+  }
+
   async #loadTriggerObjects(): Promise<void> {
     const rows = await this.#db.system((q) => q.query<{ object_id: string }>("select distinct object_id from script where kind = 'beforeSave' and active and deleted_at is null and object_id is not null"));
     this.#beforeSaveObjects = new Set(rows.map((r) => r.object_id));
+    this.#writingTriggerObjects.clear();
   }
 
   #forget(tenantId: string): void {
@@ -215,15 +236,27 @@ export class ScriptService {
           owner: { tenantId },
           script: { hash: script.hash, code: script.code, sourceMap: script.sourceMap },
           input,
-          host: scriptHost({ db: this.#db, data: this.#data, ctx, timeZone: zone, allowedHosts: definition.allowedHosts ?? [], outbound: this.#outbound }),
+          host: scriptHost({
+            db: this.#db,
+            data: this.#data,
+            ctx,
+            timeZone: zone,
+            allowedHosts: definition.allowedHosts ?? [],
+            outbound: this.#outbound,
+            onWriteOutside: options.outside && (() => (options.outside!.wrote = true)),
+          }),
           limits,
         });
     if (report.ok && definition.outputSchema) {
       const problems = validateAgainst(definition.outputSchema, report.output ?? null, 'output');
       if (problems.length) Object.assign(report, refused(problems, 'the result does not match the output schema'), { startedAt: report.startedAt, durationMs: report.durationMs, cpuMs: report.cpuMs, memoryBytes: report.memoryBytes, logs: report.logs, usage: report.usage });
     }
-    const invocationId = this.log.record({ tenantId, scriptId: script.id, version: script.version, cause: options.cause, recordId: options.recordId, userId: ctx.principal.userId, input, report });
-    return { invocationId, report };
+    const entry = { tenantId, scriptId: script.id, version: script.version, cause: options.cause, recordId: options.recordId, userId: ctx.principal.userId, input, report };
+    if (options.outside) {
+      options.outside.log = () => void this.log.record(entry);
+      return { invocationId: '', report };
+    }
+    return { invocationId: this.log.record(entry), report };
   }
 
   /** Limits for a run inside a write transaction: the tighter of the script's own and the database's bound. */

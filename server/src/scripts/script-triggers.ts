@@ -39,6 +39,10 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
   return {
     name: 'script-triggers',
     appliesTo: (object, action) => (action === 'create' || action === 'update') && service.hasBeforeSave(object.id),
+    // A trigger that only reads runs ahead of a one-statement create (reads at read committed see
+    // what the transaction would); one that writes is refused there and the save runs it again
+    // inside the transaction, as it does for this object's later creates.
+    outsideTransaction: (object, action) => action === 'create' && service.triggersOnlyRead(object.id),
     run: async (event) => {
       if (event.action !== 'create' && event.action !== 'update') return;
       const { ctx, scope, object } = event;
@@ -53,6 +57,8 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
       const words = model.words(ctx.principal.locale);
       const validate = model.memo(`validate:update:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'update', { locale: words.locale }));
       const problems: FieldProblem[] = [];
+      // Ahead of a one-statement create: log entries wait until the save goes ahead there.
+      const aheadOfCreate: NonNullable<Parameters<ScriptService['run']>[3]['outside']>[] = [];
       const scriptCtx: RequestContext = { ...ctx, model, scope };
       triggerDepth.set(scriptCtx, depth + 1);
       for (const record of event.records) {
@@ -64,7 +70,15 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
             record: { id: record.id, ...apiValues(model, object, record.data) },
             ...(record.previous ? { previous: { id: record.id, ...apiValues(model, object, record.previous) } } : {}),
           };
-          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, limits: service.transactionLimits() });
+          const outside = scope.readOnly ? { wrote: false } : undefined;
+          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, limits: service.transactionLimits(), outside });
+          if (outside) {
+            if (outside.wrote) {
+              service.triggerWrites(object.id);
+              return [{ field: '', code: 'retryInTransaction', message: `${script.definition.label} writes records` }];
+            }
+            aheadOfCreate.push(outside);
+          }
           if (!report.ok) {
             const error = report.error;
             const fieldErrors = error?.errors?.length ? error.errors : [{ field: '', message: error?.message ?? 'failed' }];
@@ -103,6 +117,8 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
           }
         }
       }
+      // Problems send a create that read ahead down the transactional path, which runs the triggers again and logs them.
+      if (problems.length === 0) for (const run of aheadOfCreate) run.log?.();
       return problems;
     },
   };
