@@ -26,6 +26,7 @@ import type { ObjectDef } from '@protean/metadata';
 import { newRecordId } from '../server/src/data/record-id.ts';
 import { INSERT_RECORDS_SQL, insertRecordsParams } from '../server/src/data/sql/insert-records.ts';
 import { beginTenantSql } from '../server/src/db/database.ts';
+import { migrations } from '../server/src/db/migrations.ts';
 import { apiRecord, OBJECT_API_NAME, storedRecord, textbookRecord, type BenchObject } from './lib/bench-object.ts';
 import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
@@ -161,7 +162,7 @@ async function storage(sql: Sql, table: string, where: string, params: unknown[]
  * transaction as the application login: Postgres' planning and execution time per statement
  * (pg_stat_statements), so each part of the statement is charged separately.
  */
-async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenantId: string, userId: string, orgIds: string[], reps: number, title: string): Promise<void> {
+async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenantId: string, userId: string, orgIds: string[], reps: number, title: string, only = Infinity): Promise<void> {
   const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(INSERT_RECORDS_SQL)?.[0];
   if (!outboxCte) throw new Error('the insert statement has no events CTE to leave out');
   const variants: { label: string; text: string; prepared: boolean }[] = [
@@ -177,7 +178,7 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
     say();
     say('| variant | exec µs | plan µs | total µs | WAL B |');
     say('|---|---|---|---|---|');
-    for (const [v, variant] of variants.entries()) {
+    for (const [v, variant] of variants.slice(0, only).entries()) {
       // Statistics are keyed by the parse tree, the same for a statement prepared or not: one variant at a time.
       await stats.query('select pg_stat_statements_reset()');
       for (let i = 0; i < reps; i++) {
@@ -359,8 +360,18 @@ async function main(): Promise<void> {
     say(`a stored record: object_id ${JSON.stringify(sample!['object_id'])}, slots t1 ${JSON.stringify(sample!['ix_t1'])} t2 ${JSON.stringify(sample!['ix_t2'])} t3 ${JSON.stringify(sample!['ix_t3'])}, data ${String(sample!['data'])}`);
     say();
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'All indexes');
+    // The same statement with the search texts of earlier migrations, then the current one again:
+    // every string value through a query (22), only what a search matches through a query (55).
+    const searchText = (id: number) => migrations.find((m) => m.id === id)!.sql;
+    const current = Math.max(...migrations.filter((m) => /function record_search_text/.test(m.sql)).map((m) => m.id));
+    for (const [id, label] of [[22, 'every string value, through a query (migration 22)'], [55, 'names, emails and phones, through a query (migration 55)'], [current, `as now (migration ${current}), again`]] as const) {
+      await sql.query(searchText(id));
+      await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, `All indexes, search text of ${label}`, 2);
+    }
     await sql.query('drop index record_ix2, record_ix3');
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2 and record_ix3 (the lookup and name slots)');
+    await sql.query('drop index record_search');
+    await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2, record_ix3 and record_search (the trigram index)', 2);
     if (profile) summarizeProfile(join(runDir, profile));
     await textbook.end();
     await owner.end();
