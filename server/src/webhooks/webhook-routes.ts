@@ -60,7 +60,8 @@ interface WebhookRow {
 /**
  * The delivery log pages by (created_at, event_id): deliveries written in one transaction share
  * their time, so a time alone would skip or repeat them at a page's edge; the event id is unique
- * per webhook. The time travels as Postgres text, keeping its microseconds.
+ * per webhook. The time travels as Postgres text, keeping its microseconds. The SQL names the
+ * table's event_id: the select list's text copy of it would sort event 10 before event 9.
  */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)?$/;
 const logCursor = {
@@ -207,8 +208,8 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const rows = await db.withTenant(principal.tenantId, (q) =>
       q.query<Record<string, unknown>>(
         `select id, event, event_id::text as event_id, record_id, state, attempts, last_status, last_error, last_duration_ms, created_at, created_at::text as cursor_at, delivered_at, next_attempt_at
-           from webhook_delivery where tenant_id = $1 and webhook_id = $2 and ($3::timestamptz is null or (created_at, event_id) < ($3::timestamptz, $4::bigint)) and ($5::text is null or state = $5)
-          order by created_at desc, event_id desc limit $6`,
+           from webhook_delivery where tenant_id = $1 and webhook_id = $2 and ($3::timestamptz is null or (created_at, webhook_delivery.event_id) < ($3::timestamptz, $4::bigint)) and ($5::text is null or state = $5)
+          order by created_at desc, webhook_delivery.event_id desc limit $6`,
         [principal.tenantId, id, after?.[0] ?? null, after?.[1] ?? null, query.state ?? null, limit + 1],
       ),
     );
