@@ -13,7 +13,7 @@ export interface Sandbox {
 }
 
 export interface ProcessSandboxOptions extends SandboxOptions {
-  /** Niceness of the sandbox process (0–19): tenant code yields the cores to the server and the database. */
+  /** Niceness of the sandbox process (0–19; default PROTEAN_SANDBOX_NICE, else 10): tenant code yields the cores to the server and the database. */
   nice?: number;
   /** Delay before restarting after a crash: doubles per crash within a minute, from `min` up to `max` ms. */
   restartBackoffMs?: { min: number; max: number };
@@ -122,7 +122,7 @@ export class ProcessSandbox implements Sandbox {
   constructor(options: ProcessSandboxOptions = {}) {
     const { nice, restartBackoffMs, maxCatastrophes, onExit, onHostError, ...sandboxOptions } = options;
     this.#options = sandboxOptions;
-    this.#nice = nice ?? 10;
+    this.#nice = nice ?? (process.env['PROTEAN_SANDBOX_NICE'] ? Number(process.env['PROTEAN_SANDBOX_NICE']) : 10);
     this.#backoff = restartBackoffMs ?? { min: 50, max: 5_000 };
     this.#maxCatastrophes = maxCatastrophes ?? 3;
     this.#onHostError = onHostError ?? ((error) => console.error('script host call failed', error));
