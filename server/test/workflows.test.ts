@@ -415,6 +415,30 @@ describe('workflows', () => {
     expect(all.records.map((r) => r.name)).toEqual(['Private one', 'Private two']);
   });
 
+  it('refuses deleting a field a workflow uses, naming the workflow, and lets it go once no version in use names it', async () => {
+    const tenant = await createTestTenant(h, 'wf-deps');
+    const change = (operations: unknown[]) => tenant.api('POST', '/metadata/changes', { message: 'fields', operations });
+    expect((await change([{ op: 'createField', object: 'customer', field: { apiName: 'tier', type: 'text', labels: { en: 'Tier' } } }])).statusCode).toBe(200);
+    const uses = (field: string) => ({
+      trigger: { type: 'record', object: 'customer', events: ['updated'] },
+      start: 'check',
+      steps: [{ id: 'check', type: 'condition', config: { condition: { path: `record.${field}`, op: 'eq', value: 'gold' } } }],
+    });
+    await define(tenant, 'gold_tier', uses('tier'));
+    const refused = await change([{ op: 'deleteField', object: 'customer', field: 'tier' }]);
+    expect(refused.statusCode, refused.body).toBe(422);
+    const [problem] = json<{ errors: { code: string; message: string; dependents: unknown[] }[] }>(refused).errors;
+    expect(problem).toMatchObject({ code: 'has_dependents', dependents: [expect.objectContaining({ kind: 'workflow', label: 'gold tier' })] });
+    expect(problem!.message).toContain("'customer.tier' is used by the workflow 'gold tier'");
+    // The field is still there.
+    expect((await tenant.api('POST', '/records/customer', { last_name: 'Still', tier: 'gold' })).statusCode).toBe(201);
+    // A new version that no longer names it, activated: nothing in use names the field.
+    expect((await tenant.api('PATCH', '/workflows/gold_tier', { definition: uses('last_name') })).statusCode).toBe(200);
+    expect((await tenant.api('POST', '/workflows/gold_tier/activate')).statusCode).toBe(200);
+    const deleted = await change([{ op: 'deleteField', object: 'customer', field: 'tier' }]);
+    expect(deleted.statusCode, deleted.body).toBe(200);
+  });
+
   it('runs a workspace script in the sandbox as a step and passes its result on', async () => {
     const saved = await t.api('POST', '/scripts', { apiName: 'double', label: 'Double', kind: 'action', object: 'organization', language: 'typescript', source: 'export default (ctx: ScriptContext, input: { n: number }) => ({ doubled: input.n * 2 })' });
     expect(saved.statusCode, saved.body).toBe(201);

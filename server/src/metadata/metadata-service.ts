@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
 import { exclusiveFenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
-import { conflict, notFound, validationError } from '../errors/problems.ts';
+import { conflict, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, applyObjectRecords, runDataChecks } from './data-checks.ts';
 import { syncBackfills } from '../indexing/backfill-registry.ts';
@@ -36,11 +36,15 @@ export interface RevisionSummary {
  * through validate → plan → apply. Models are memoised per (tenant, revision); a change is
  * announced with NOTIFY so every process serves the new revision on its next request.
  */
+/** Problems a planned change would cause outside the model (`code: 'has_dependents'`, naming what depends); none lets it through. */
+export type DependencyGuard = (tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot) => Promise<FieldProblem[]>;
+
 export class MetadataService {
   readonly #db: Database;
   readonly #models = new BoundedCache<string, TenantModel>(MODEL_CACHE_SIZE);
   readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
   readonly #committed: ((tenantId: string, snapshot: Snapshot) => void)[] = [];
+  readonly #guards: DependencyGuard[] = [];
 
   constructor(db: Database) {
     this.#db = db;
@@ -104,6 +108,15 @@ export class MetadataService {
   }
 
   /**
+   * Adds a check of what the platform keeps outside the model (workflows) against a planned
+   * change: the change is refused with the problems it answers, as the model's own dependency
+   * check refuses deleting a field a formula uses.
+   */
+  guard(check: DependencyGuard): void {
+    this.#guards.push(check);
+  }
+
+  /**
    * A system revision once a pending slot's values are all copied: the field moves to the ready
    * slots, so from this revision on filters and sorts use the slot. Nothing is committed when the
    * slot no longer waits for that field (deleted, purged, reassigned). Returns the revision or null.
@@ -152,6 +165,9 @@ export class MetadataService {
           planned.errors.map((e) => ({ field: e.path, code: e.code, message: e.message, path: e.path, ...(e.dependents ? { dependents: e.dependents } : {}), ...(e.position ? { position: e.position } : {}) })),
         );
       }
+      const dependents: FieldProblem[] = [];
+      for (const check of this.#guards) dependents.push(...(await check(tx, principal.tenantId, current, planned.next)));
+      if (dependents.length) throw validationError(`The change was refused: ${dependents.length} problem${dependents.length === 1 ? '' : 's'}`, dependents);
       const revision = tenant.current_revision + 1;
       const next: Snapshot = { ...slots(current, planned.next), revision };
       // A change that changes nothing (a label saved as it was) is no revision: nothing to undo or audit.

@@ -13,6 +13,7 @@ import { Mailer } from './mailer.ts';
 import { CONTACTED_STATUS, educationFields, educationJourney, relationshipSales, type StarterWorkflow } from './starter-automations.ts';
 import { WorkflowEngine, type ScriptRunner, type Wake } from './workflow-engine.ts';
 import { createRun, RUN_COLUMNS, RUN_JOB_RETRY, RUN_QUEUE, STEP_COLUMNS, type RunRow, type StepRow } from './workflow-runs.ts';
+import { workflowDependents } from './workflow-dependents.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
 import {
   createWorkflow,
@@ -58,6 +59,8 @@ export class WorkflowService {
 
   constructor(options: WorkflowServiceOptions) {
     this.#db = options.db;
+    // Deleting or renaming a field or object a workflow names is refused, naming the workflow.
+    options.metadata.guard(workflowDependents);
     this.#metadata = options.metadata;
     this.#queue = options.queue;
     this.mailer = new Mailer(options.smtpUrl, options.mailFrom);
