@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { FieldDef } from '../schemas/field-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { planChange } from '../change/plan-change.ts';
+import { testContext } from '../change/test-context.ts';
+import { standardSnapshot } from '../standard/standard-objects.ts';
 import { compileExpression, ExpressionEvaluationError, expressionMessage, expressionProblem, logicMessage, type ExpressionContext } from './index.ts';
 
 function field(id: string, apiName: string, type: string, extra: Record<string, unknown> = {}): FieldDef {
@@ -51,6 +54,31 @@ describe('expression messages in zh-CN', () => {
     // Names, values and the suggestion survive.
     expect(expressionMessage(refused("status == 'wonn'")[0]!, 'zh-CN')).toBe("'wonn'不是status的选项（是否想写'won'？）");
     expect(expressionMessage(refused('amont > 1')[0]!, 'zh-CN')).toBe("deal上没有字段'amont'（是否想写'amount'？）");
+  });
+
+  it('the checks of formulas, roll-ups, defaults, dependent picklists and rules read in Chinese', () => {
+    const r = planChange(standardSnapshot(), { operations: [
+      { op: 'createField', object: 'deal', field: { apiName: 'frozen', labels: { en: 'x' }, type: 'formula', formula: { expression: 'organization.name', resultType: 'text', stored: true } } },
+      { op: 'createField', object: 'deal', field: { apiName: 'now_stored', labels: { en: 'x' }, type: 'formula', formula: { expression: 'today()', resultType: 'date', stored: true } } },
+      { op: 'createField', object: 'customer', field: { apiName: 'r1', labels: { en: 'x' }, type: 'rollup', rollup: { childObjectId: 'deal', lookupFieldId: 'organization', function: 'sum' } } },
+      { op: 'createField', object: 'customer', field: { apiName: 'r2', labels: { en: 'x' }, type: 'rollup', rollup: { childObjectId: 'deal', lookupFieldId: 'customer', function: 'count', fieldId: 'amount' } } },
+      { op: 'createField', object: 'customer', field: { apiName: 'r3', labels: { en: 'x' }, type: 'rollup', rollup: { childObjectId: 'deal', lookupFieldId: 'customer', function: 'sum', fieldId: 'name' } } },
+      { op: 'createField', object: 'deal', field: { apiName: 'flag', labels: { en: 'x' }, type: 'boolean', defaultExpression: 'true', dependsOn: { fieldId: 'stage', map: {} } } },
+      { op: 'updateObject', object: 'deal', patch: { validationRules: [{ apiName: 'a', condition: 'true', message: { en: 'a' } }, { apiName: 'a', condition: 'amount >', message: { en: 'a' } }] } },
+    ] }, testContext());
+    expect(r.ok).toBe(false);
+    const messages = (r.ok ? [] : r.errors).map((e) => e.message);
+    expect(messages).toEqual(expect.arrayContaining([
+      "a stored formula cannot read related records ('organization.name'): the stored value would go stale when the related record changes; compute it on read",
+      'count counts records; it takes no field',
+      "validation rule 'a' appears twice",
+    ]));
+    expect(messages.length).toBeGreaterThanOrEqual(8);
+    const untranslated = (r.ok ? [] : r.errors).map((e) => e.message).filter((m) => {
+      const zh = expressionProblem(m, 'zh-CN');
+      return zh === undefined || ENGLISH.test(unquoted(zh));
+    });
+    expect(untranslated).toEqual([]);
   });
 
   it('an error as a saved metadata change reports it keeps its line and column', () => {
