@@ -32,10 +32,12 @@ export interface TermTextInputProps {
   invalid?: boolean | undefined;
   onBlur?: () => void;
   onFocus?: () => void;
+  /** A text area of this many rows (help text, descriptions) instead of one line. */
+  rows?: number | undefined;
 }
 
 /** A text input over a template: shows the resolved words, keeps the tokens, shows them on request. */
-export function TermTextInput({ id, value: raw, onChange, locale, label, required, disabled, invalid, onBlur, onFocus }: TermTextInputProps) {
+export function TermTextInput({ id, value: raw, onChange, locale, label, required, disabled, invalid, onBlur, onFocus, rows }: TermTextInputProps) {
   const { snapshot } = useSession();
   const { t } = useI18n();
   const hintId = useId();
@@ -47,21 +49,21 @@ export function TermTextInput({ id, value: raw, onChange, locale, label, require
   const tokensShown = showTokens || !hasTokens;
   // The words the terms give here, as people read them ("Patient"), not the token names.
   const termWords = [...new Set(placeholders.map((p) => words.text(p.raw)))].join(', ');
+  const control = {
+    id,
+    'aria-label': label,
+    'aria-required': required || undefined,
+    'aria-invalid': invalid || undefined,
+    'aria-describedby': hasTokens ? hintId : undefined,
+    disabled,
+    value: tokensShown ? raw : resolved,
+    onChange: (e: { target: { value: string } }) => onChange(tokensShown ? e.target.value : retokenize(e.target.value, raw, words)),
+    onBlur,
+    onFocus,
+  };
   return (
     <div className="term-text">
-      <input
-        id={id}
-        type="text"
-        aria-label={label}
-        aria-required={required || undefined}
-        aria-invalid={invalid || undefined}
-        aria-describedby={hasTokens ? hintId : undefined}
-        disabled={disabled}
-        value={tokensShown ? raw : resolved}
-        onChange={(e) => onChange(tokensShown ? e.target.value : retokenize(e.target.value, raw, words))}
-        onBlur={onBlur}
-        onFocus={onFocus}
-      />
+      {rows ? <textarea rows={rows} {...control} /> : <input type="text" {...control} />}
       {hasTokens ? (
         <div className="term-text-hint" id={hintId}>
           {tokensShown ? (
@@ -94,6 +96,7 @@ export function TermTextWidget(props: WidgetProps) {
       invalid={!!rawErrors?.length}
       onBlur={() => onBlur(id, value)}
       onFocus={() => onFocus(id, value)}
+      rows={typeof options['rows'] === 'number' ? options['rows'] : undefined}
     />
   );
 }

@@ -19,8 +19,8 @@ export function fieldForm(kind: JsonSchema, type: FieldType, values: PicklistVal
   const ui: Record<string, unknown> = {
     'ui:order': keys,
     labels: termTextUi(),
-    helpText: { en: { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } }, 'zh-CN': { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } } },
-    description: { en: { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } }, 'zh-CN': { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } } },
+    helpText: termTextUi(undefined, 2),
+    description: termTextUi(undefined, 2),
   };
   if (options.includes('defaultValue')) {
     const editor = widgetDefaultValueForm(fieldType(type).widget, values, i18n);

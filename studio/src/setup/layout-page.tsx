@@ -95,17 +95,19 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
             <fieldset key={section.id} className="panel layout-section" data-section={section.id}>
               <legend>{t('layout.section', { n: si + 1 })}</legend>
               <div className="form-grid cols-3">
+                {/* Section labels show the words their glossary tokens stand for, the tokens on request. */}
                 <label>
                   {t('layout.sectionLabelEn')}
-                  <input value={section.labels.en} onChange={(e) => updateSection(si, { labels: { ...section.labels, en: e.target.value } })} />
+                  <TermTextInput locale="en" value={section.labels.en} onChange={(en) => updateSection(si, { labels: { ...section.labels, en } })} />
                 </label>
                 <label>
                   {t('layout.sectionLabelZh')}
-                  <input
+                  <TermTextInput
+                    locale="zh-CN"
                     value={section.labels['zh-CN'] ?? ''}
-                    onChange={(e) => {
+                    onChange={(zh) => {
                       const labels: Section['labels'] = { en: section.labels.en };
-                      if (e.target.value) labels['zh-CN'] = e.target.value;
+                      if (zh) labels['zh-CN'] = zh;
                       updateSection(si, { labels });
                     }}
                   />

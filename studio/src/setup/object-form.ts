@@ -22,8 +22,8 @@ export function objectForm(kind: JsonSchema, i18n: I18n, existing?: ObjectDef) {
   const uiSchema = titledUiSchema(schema, i18n, {
     'ui:order': keys,
     labels: termTextUi(['singular', 'plural']),
-    description: { en: { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } }, 'zh-CN': { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } } },
-    helpText: { en: { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } }, 'zh-CN': { 'ui:widget': 'textarea', 'ui:options': { rows: 2 } } },
+    description: termTextUi(undefined, 2),
+    helpText: termTextUi(undefined, 2),
   });
   return { schema, uiSchema };
 }

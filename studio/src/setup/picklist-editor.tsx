@@ -8,6 +8,7 @@ import { compact, pickProperties, titledUiSchema } from '../forms/kind-schema.ts
 import { useKindSchema } from './use-kind-schema.ts';
 import { deriveApiName } from './api-name.ts';
 import { DataTable } from '../components/data-table.tsx';
+import { termTextUi } from '../forms/term-text-ui.ts';
 
 /** Picklist values in display order: reorder, relabel per locale, deactivate; each value's form comes from the picklistValue kind schema. */
 export function PicklistEditor({ values, onChange, errors }: { values: PicklistValue[]; onChange: (v: PicklistValue[]) => void; errors?: string[] | undefined }) {
@@ -103,7 +104,7 @@ function PicklistValueDialog({ value, onClose, onSave }: { value: PicklistValue 
       {!schema ? <Loading /> : (
         <SchemaForm
           schema={schema}
-          uiSchema={titledUiSchema(schema, i18n, { 'ui:order': ['labels', 'apiName', 'active', 'color'], color: { 'ui:widget': 'color' } })}
+          uiSchema={titledUiSchema(schema, i18n, { 'ui:order': ['labels', 'apiName', 'active', 'color'], labels: termTextUi(), color: { 'ui:widget': 'color' } })}
           formData={value ? compact({ labels: value.labels, apiName: value.apiName, active: value.active, color: value.color }) : { active: true }}
           idPrefix="value"
           derive={value ? undefined : deriveApiName}
