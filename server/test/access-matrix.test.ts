@@ -5,7 +5,9 @@ import { call, createTestTenant, json, startHarness, type Harness, type TestTena
 /*
  * The access-control matrix (ADR 0012): every entry point × every rule kind, with the outcome a
  * user would notice. An entry point added later joins by one `entry` function and one line per
- * rule kind in MATRIX; a rule kind joins by one fixture and its lines.
+ * rule kind in MATRIX; a rule kind joins by one fixture and its lines. Every pair is either a
+ * line of MATRIX or a line of NOT_APPLICABLE saying why it cannot arise, and a test holds the two
+ * to every pair, so a new entry point or rule kind cannot be left out.
  *
  * The acting user, Alice, has the "Limited" profile: activities denied, a deal's amount hidden
  * and its close date read-only; deals are private. Bob works in a role below hers; the group
@@ -66,6 +68,11 @@ const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['batch', 'private record', 'notFound'],
   ['restore', 'private record', 'notFound'],
   ['search', 'private record', 'absent'],
+  ['graphql query', 'private record', 'absent'],
+  ['graphql mutation', 'private record', 'notFound'],
+
+  ['search', 'field read-only', 'fieldPresent'],
+  ['restore', 'field read-only', 'fieldPresent'],
 
   ['list', 'shared by hierarchy', 'listed'],
   ['get', 'shared by hierarchy', 'visible'],
@@ -74,26 +81,38 @@ const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['batch', 'shared by hierarchy', 'saved'],
   ['restore', 'shared by hierarchy', 'restored'],
   ['search', 'shared by hierarchy', 'listed'],
+  ['graphql query', 'shared by hierarchy', 'listed'],
+  ['graphql mutation', 'shared by hierarchy', 'saved'],
 
   ['list', 'shared by group', 'listed'],
   ['get', 'shared by group', 'visible'],
   ['update', 'shared by group', 'forbidden'],
   ['delete', 'shared by group', 'forbidden'],
   ['batch', 'shared by group', 'forbidden'],
+  ['restore', 'shared by group', 'notFound'],
   ['search', 'shared by group', 'listed'],
+  ['graphql query', 'shared by group', 'listed'],
+  ['graphql mutation', 'shared by group', 'forbidden'],
 
   ['list', 'shared by rule', 'listed'],
   ['get', 'shared by rule', 'visible'],
   ['update', 'shared by rule', 'saved'],
   ['delete', 'shared by rule', 'forbidden'],
+  ['batch', 'shared by rule', 'saved'],
+  ['restore', 'shared by rule', 'notFound'],
   ['search', 'shared by rule', 'listed'],
+  ['graphql query', 'shared by rule', 'listed'],
+  ['graphql mutation', 'shared by rule', 'saved'],
 
   ['list', 'manual share', 'listed'],
   ['get', 'manual share', 'visible'],
   ['update', 'manual share', 'forbidden'],
   ['delete', 'manual share', 'forbidden'],
+  ['batch', 'manual share', 'forbidden'],
   ['restore', 'manual share', 'notFound'],
   ['search', 'manual share', 'listed'],
+  ['graphql query', 'manual share', 'listed'],
+  ['graphql mutation', 'manual share', 'forbidden'],
 
   ['list', 'other tenant', 'absent'],
   ['get', 'other tenant', 'notFound'],
@@ -102,6 +121,22 @@ const MATRIX: [Entry, RuleKind, Outcome][] = [
   ['batch', 'other tenant', 'notFound'],
   ['restore', 'other tenant', 'notFound'],
   ['search', 'other tenant', 'absent'],
+  ['graphql query', 'other tenant', 'absent'],
+  ['graphql mutation', 'other tenant', 'notFound'],
+];
+
+const RECORD_KINDS: readonly RuleKind[] = ['private record', 'shared by hierarchy', 'shared by group', 'shared by rule', 'manual share', 'other tenant'];
+const FIELD_KINDS: readonly RuleKind[] = ['field hidden', 'field read-only'];
+
+/** The pairs that cannot arise, each with the reason; with MATRIX they cover every pair once. */
+const NOT_APPLICABLE: [Entry, RuleKind, string][] = [
+  ...RECORD_KINDS.map((k): [Entry, RuleKind, string] => ['create', k, 'a create reaches no existing record']),
+  ...RECORD_KINDS.map((k): [Entry, RuleKind, string] => ['saved view', k, 'a view stores columns, filter and sort, not records; its records come through list']),
+  ...RECORD_KINDS.map((k): [Entry, RuleKind, string] => ['openapi', k, 'the document describes objects and fields, not records']),
+  ...(['list filter', 'list sort'] as const).flatMap((e) =>
+    (['object denied', 'field read-only', ...RECORD_KINDS] as RuleKind[]).map((k): [Entry, RuleKind, string] => [e, k, 'filter and sort rules concern hidden fields; the rows they reach are the list’s']),
+  ),
+  ...FIELD_KINDS.map((k): [Entry, RuleKind, string] => ['delete', k, 'a delete names no field']),
 ];
 
 let h: Harness;
@@ -238,11 +273,11 @@ const entries: Record<Entry, (kind: RuleKind) => Promise<Outcome>> = {
       expect((await a.api('DELETE', `/records/activity/${activity.id}`)).statusCode).toBe(204);
       return statusOutcome(await as(alice.key)('POST', `/records/activity/${activity.id}/restore`));
     }
-    if (kind === 'field hidden') {
+    if (kind === 'field hidden' || kind === 'field read-only') {
       const mine = ok(await as(alice.key)('POST', '/records/deal', { name: `Own ${++counter}` }), 201) as { id: string };
       expect((await as(alice.key)('DELETE', `/records/deal/${mine.id}`)).statusCode).toBe(204);
       const bin = ok(await as(alice.key)('GET', '/recycle-bin?object=deal')) as { data: Record<string, unknown>[] };
-      expect(bin.data.find((r) => r['id'] === mine.id)).not.toHaveProperty('amount');
+      if (kind === 'field hidden') expect(bin.data.find((r) => r['id'] === mine.id)).not.toHaveProperty('amount');
       return fieldOutcome(ok(await as(alice.key)('POST', `/records/deal/${mine.id}/restore`)), kind);
     }
     const { id } = await fixture(kind);
@@ -260,7 +295,7 @@ const entries: Record<Entry, (kind: RuleKind) => Promise<Outcome>> = {
       const found = ok(await as(alice.key)('GET', `/search?q=${encodeURIComponent(subject)}`)) as unknown as { object: string }[];
       return found.some((g) => g.object === 'activity') ? 'listed' : 'absent';
     }
-    if (kind === 'field hidden') {
+    if (kind === 'field hidden' || kind === 'field read-only') {
       const name = `Searchable ${++counter}`;
       ok(await as(alice.key)('POST', '/records/deal', { name }), 201);
       const found = ok(await as(alice.key)('GET', `/search?q=${encodeURIComponent(name)}`)) as unknown as { object: string; records: Record<string, unknown>[] }[];
@@ -287,6 +322,15 @@ const entries: Record<Entry, (kind: RuleKind) => Promise<Outcome>> = {
   // The schema is built per access shape (ADR 0016): what Alice cannot read is not in it, so a
   // query naming it fails validation as an unknown field, while the admin's schema has it.
   async 'graphql query'(kind) {
+    if (RECORD_KINDS.includes(kind)) {
+      const { id, name } = await fixture(kind);
+      const r = await as(alice.key)('POST', '/graphql', { query: `{ deal(id: "${id}") { id name } dealList(filter: { field: "name", op: "eq", value: "${name}" }) { nodes { id } } }` });
+      expect(r.statusCode, r.body).toBe(200);
+      const data = json<{ data: { deal: { id: string } | null; dealList: { nodes: { id: string }[] } } }>(r).data;
+      // The one record and the list agree.
+      expect(data.dealList.nodes.some((n) => n.id === id)).toBe(data.deal !== null);
+      return data.deal ? 'listed' : 'absent';
+    }
     const query = kind === 'object denied' ? '{ activityList(first: 1) { nodes { id subject } } }' : `{ dealList(first: 1) { nodes { id ${kind === 'field hidden' ? 'amount' : 'close_date'} } } }`;
     const admin = await a.api('POST', '/graphql', { query });
     expect(admin.statusCode, admin.body).toBe(200);
@@ -294,6 +338,22 @@ const entries: Record<Entry, (kind: RuleKind) => Promise<Outcome>> = {
   },
   /** Input types hold only the fields Alice may edit; mutations only the objects she may write. */
   async 'graphql mutation'(kind) {
+    if (RECORD_KINDS.includes(kind)) {
+      const { id } = await fixture(kind);
+      const r = await as(alice.key)('POST', '/graphql', { query: `mutation { updateDeal(id: "${id}", input: { name: "Changed through GraphQL" }) { id name } }` });
+      const tenant = kind === 'other tenant' ? b : a;
+      const after = json(await tenant.api('GET', `/records/deal/${id}`));
+      const body = json<{ data: { updateDeal: { name: string } | null } | null; errors?: { extensions?: { status?: number } }[] }>(r);
+      if (body.data?.updateDeal) {
+        expect(after['name']).toBe('Changed through GraphQL');
+        return 'saved';
+      }
+      expect(after['name']).not.toBe('Changed through GraphQL');
+      const status = body.errors?.[0]?.extensions?.status;
+      if (status === 404) return 'notFound';
+      if (status === 403) return 'forbidden';
+      throw new Error(`unexpected answer: ${r.body}`);
+    }
     const field = kind === 'field hidden' ? 'amount: 5' : 'close_date: "2027-01-01"';
     const query = kind === 'object denied' ? 'mutation { createActivity(input: { subject: "Call" }) { id } }' : `mutation { createDeal(input: { name: "Typed", ${field} }) { id } }`;
     const before = await dealCount();
@@ -372,6 +432,16 @@ afterAll(async () => {
 });
 
 describe('access matrix: entry point × rule kind', () => {
+  it('names every pair of entry point and rule kind once: an outcome, or why it cannot arise', () => {
+    const entryPoints = Object.keys(entries) as Entry[];
+    const kinds: RuleKind[] = ['object denied', ...FIELD_KINDS, ...RECORD_KINDS];
+    const named = [...MATRIX.map(([e, k]) => `${e} × ${k}`), ...NOT_APPLICABLE.map(([e, k]) => `${e} × ${k}`)];
+    const every = entryPoints.flatMap((e) => kinds.map((k) => `${e} × ${k}`));
+    expect(named.filter((pair, i) => named.indexOf(pair) !== i)).toEqual([]);
+    expect(every.filter((pair) => !named.includes(pair))).toEqual([]);
+    expect(named.filter((pair) => !every.includes(pair))).toEqual([]);
+  });
+
   it.each(MATRIX)('%s × %s → %s', async (entry, kind, expected) => {
     expect(await entries[entry](kind)).toBe(expected);
   });
