@@ -115,4 +115,62 @@ describe('Setup › Access', () => {
     expect(refused.status()).toBe(403);
     expect(pageErrors).toEqual([]);
   });
+
+  it('a standard user sees no Edit, Delete, inline edit or bulk action for a record shared read-only, and all of them for its own', async () => {
+    const password = 'standard-password-123';
+    const rep = await api<{ id: string }>(admin, 'POST', '/users', { email: 'rita@example.com', name: 'Rita Rep', role: 'standard', password });
+    await api(admin, 'PUT', '/access/sharing', { objects: { deal: 'private' } });
+    const readOnly = await api<{ id: string }>(admin, 'POST', '/records/deal', { name: 'Shared to read', amount: 11 });
+    const editable = await api<{ id: string }>(admin, 'POST', '/records/deal', { name: 'Shared to edit', amount: 12 });
+    await api(admin, 'POST', `/records/deal/${readOnly.id}/shares`, { granteeKind: 'user', granteeId: rep.id, access: 'read' });
+    await api(admin, 'POST', `/records/deal/${editable.id}/shares`, { granteeKind: 'user', granteeId: rep.id, access: 'edit' });
+
+    for (const locale of ['en-US', 'zh-CN'] as const) {
+      const en = locale === 'en-US';
+      const say = { edit: en ? 'Edit' : '编辑', delete: en ? 'Delete' : '删除', amount: en ? 'Edit Amount' : '编辑金额' };
+      const { context, page } = await newPage(locale);
+      await signIn(page, { ...ws, email: 'rita@example.com', password });
+      const own = await api<{ id: string }>(page, 'POST', '/records/deal', { name: `Rita’s own ${locale}`, amount: 13 });
+
+      // The record page: a read-only share offers nothing to change; an edit share offers Edit but not Delete; one's own, both.
+      const expectActions = async (id: string, title: string, edit: boolean, del: boolean) => {
+        await page.goto(`${ws.baseUrl}/o/deal/${id}`);
+        await page.getByTestId('record-title').getByText(title).waitFor();
+        await page.waitForLoadState('networkidle');
+        expect(await page.getByRole('link', { name: say.edit, exact: true }).count(), `${title}: Edit`).toBe(edit ? 1 : 0);
+        expect(await page.getByRole('button', { name: say.delete, exact: true }).count(), `${title}: Delete`).toBe(del ? 1 : 0);
+        expect(await page.getByRole('button', { name: say.amount }).count(), `${title}: inline edit of Amount`).toBe(edit ? 1 : 0);
+      };
+      await expectActions(readOnly.id, 'Shared to read', false, false);
+      if (en) await shot(page, '94-access-read-only-share');
+      await expectActions(editable.id, 'Shared to edit', true, false);
+      await expectActions(own.id, `Rita’s own ${locale}`, true, true);
+
+      // Opened by its address, the edit page of a read-only record says so instead of offering a form.
+      await page.goto(`${ws.baseUrl}/o/deal/${readOnly.id}/edit`);
+      await page.getByRole('alert').getByText(en ? 'You may read this deal but not change it.' : '您可以查看此商机，但不能修改。').waitFor();
+      expect(await page.locator('.form-page form input').count()).toBe(0);
+
+      // The list: no inline edit in the read-only row; bulk actions only for a selection that allows them.
+      await page.goto(`${ws.baseUrl}/o/deal`);
+      const grid = page.getByRole('table');
+      await grid.getByRole('link', { name: 'Shared to read' }).waitFor();
+      const row = (name: string) => grid.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+      await expect.poll(() => row(`Rita’s own ${locale}`).locator('button.edit-pencil').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      expect(await row('Shared to read').locator('button.edit-pencil').count()).toBe(0);
+      expect(await row('Shared to edit').locator('button.edit-pencil').count()).toBeGreaterThan(0);
+      await row('Shared to read').getByRole('checkbox').check();
+      await row(`Rita’s own ${locale}`).getByRole('checkbox').check();
+      const bar = page.getByRole('region', { name: en ? 'Bulk actions' : '批量操作' });
+      await bar.getByText(en ? 'You may not change or delete all of the selected Deals' : '您无权修改或删除所选的全部商机').waitFor();
+      expect(await bar.getByRole('button', { name: en ? 'Edit selected' : '编辑所选' }).count()).toBe(0);
+      expect(await bar.getByRole('button', { name: en ? 'Delete selected' : '删除所选' }).count()).toBe(0);
+      if (en) await shot(page, '95-access-bulk-limited');
+      await row('Shared to read').getByRole('checkbox').uncheck();
+      await bar.getByRole('button', { name: en ? 'Edit selected' : '编辑所选' }).waitFor();
+      await bar.getByRole('button', { name: en ? 'Delete selected' : '删除所选' }).waitFor();
+      await context.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });

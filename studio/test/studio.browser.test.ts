@@ -153,7 +153,8 @@ describe('studio in Chromium', () => {
   it('dragging a deal on the board changes its stage', async () => {
     const deal = await api<{ id: string }>(page, 'POST', '/records/deal', { name: 'Board deal', stage: 'prospecting', amount: 500 });
     await page.goto(`${ws.baseUrl}/o/deal?view=kanban`);
-    const card = page.locator(`[data-record="${deal.id}"]`);
+    // A card can be dragged once the board knows the user may change it.
+    const card = page.locator(`[data-record="${deal.id}"][draggable="true"]`);
     await card.waitFor();
     await card.dragTo(page.locator('[data-column=proposal]'));
     await page.locator('[data-column=proposal]').locator(`[data-record="${deal.id}"]`).waitFor();

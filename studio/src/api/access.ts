@@ -95,8 +95,17 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** Whether a save or a delete of one record would be allowed for the signed-in user. */
+export interface RecordRights {
+  edit: boolean;
+  delete: boolean;
+}
+
 export const accessApi = {
   me: () => http.get<MyAccess>('/access/me'),
+  /** Per record (at most 200 ids); records the user cannot read are absent. */
+  recordRights: (object: string, ids: readonly string[], signal?: AbortSignal) =>
+    http.get<{ records: Record<string, RecordRights> }>(`/access/me/records/${enc(object)}`, { query: { ids: ids.join(',') }, signal }),
   permissionSets: () => http.get<PermissionSet[]>('/access/permission-sets'),
   createPermissionSet: (set: { key: string; name: string; description?: string; grants: Grants }) => http.post<PermissionSet>('/access/permission-sets', set),
   updatePermissionSet: (id: string, patch: { name?: string; description?: string; grants?: Grants }) => http.patch<PermissionSet>(`/access/permission-sets/${enc(id)}`, patch),

@@ -5,6 +5,7 @@ import { Link, setSearch, useLocation } from '../lib/router.tsx';
 import { liveFields, picklistFields, recordName } from '../lib/model.ts';
 import { describeError, useToast } from '../components/feedback.tsx';
 import { FieldValue } from './field-value.tsx';
+import { useRecordRights } from './record-rights.ts';
 
 const NO_VALUE = '__none__';
 const PER_COLUMN = 50;
@@ -29,6 +30,9 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
   const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
   const [dragOver, setDragOver] = useState<string | null>(null);
+  // Only a card the user may change moves (a read-only share, or a group field it may only read, stays put).
+  const { rightsOf } = useRecordRights(object.apiName, (columns ?? []).flatMap((c) => c.records.map((r) => r.id)));
+  const movable = (id: string) => !!groupField && !groupField.readOnly && rightsOf(id).edit;
   const filterKey = JSON.stringify(filter);
   // Column totals of the first money field, summed by the server over the same filter.
   const amountField = liveFields(object).find((f) => f.type === 'currency');
@@ -108,11 +112,11 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
     e.preventDefault();
     setDragOver(null);
     const id = e.dataTransfer.getData('text/x-protean-record');
-    if (id) void move(id, key);
+    if (id && movable(id)) void move(id, key);
   };
 
   const onCardKey = (e: KeyboardEvent, recordId: string, colIndex: number) => {
-    if (!columns || !e.altKey || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+    if (!columns || !e.altKey || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') || !movable(recordId)) return;
     e.preventDefault();
     const target = columns[colIndex + (e.key === 'ArrowLeft' ? -1 : 1)];
     if (target) void move(recordId, target.key);
@@ -165,10 +169,10 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
                 <li
                   key={r.id}
                   className="kanban-card"
-                  draggable
+                  draggable={movable(r.id)}
                   tabIndex={0}
                   data-record={r.id}
-                  aria-describedby="kanban-help"
+                  aria-describedby={movable(r.id) ? 'kanban-help' : undefined}
                   onDragStart={(e) => {
                     e.dataTransfer.setData('text/x-protean-record', r.id);
                     e.dataTransfer.effectAllowed = 'move';

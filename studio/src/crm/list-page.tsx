@@ -11,6 +11,7 @@ import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
 import { FieldValue } from './field-value.tsx';
 import { cellEditable, EditableCell } from './editable-cell.tsx';
 import { FilterBulkDialog } from './filter-bulk.tsx';
+import { useRecordRights } from './record-rights.ts';
 import { FieldInput } from './field-input.tsx';
 import { FilterBuilder } from './filter-builder.tsx';
 import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
@@ -129,6 +130,11 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const filterState = fromFilter(filter);
   const plural = i18n.objectLabel(object, 'plural');
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
+  // Inline edit and bulk actions only where every save would be allowed (a read-only share offers neither).
+  const { rightsOf } = useRecordRights(object.apiName, rows.map((r) => r.id));
+  const selectedIds = [...selected];
+  const mayEditSelected = selectedIds.length > 0 && selectedIds.every((id) => rightsOf(id).edit);
+  const mayDeleteSelected = selectedIds.length > 0 && selectedIds.every((id) => rightsOf(id).delete);
 
   // One all-or-nothing batch per thousand records: either a chunk lands in the recycle bin or none of it does.
   const deleteSelected = async () => {
@@ -241,26 +247,35 @@ function ObjectList({ object }: { object: ObjectDef }) {
           {selected.size ? (
             <div className="bulk-bar" role="region" aria-label={t('list.bulkActions')}>
               <span>{tc('list.selected', selected.size)}</span>
-              <button type="button" className="btn btn-small" onClick={() => setBulkEdit(true)}>
-                {t('list.bulkEdit')}
-              </button>
-              <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)}>
-                {t('list.bulkDelete')}
-              </button>
+              {mayEditSelected ? (
+                <button type="button" className="btn btn-small" onClick={() => setBulkEdit(true)}>
+                  {t('list.bulkEdit')}
+                </button>
+              ) : null}
+              {mayDeleteSelected ? (
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)}>
+                  {t('list.bulkDelete')}
+                </button>
+              ) : null}
+              {!mayEditSelected || !mayDeleteSelected ? <span className="hint">{t('list.selectionLimited', { objects: plural })}</span> : null}
               <button type="button" className="btn btn-small" onClick={() => setSelected(new Set())}>
                 {t('list.clearSelection')}
               </button>
             </div>
           ) : null}
-          {filter && !selected.size && rows.length ? (
+          {filter && !selected.size && rows.length && (can(object.apiName, 'edit') || can(object.apiName, 'delete')) ? (
             <div className="bulk-bar" role="region" aria-label={t('filterBulk.region')}>
               <span>{typeof total === 'number' ? tc('filterBulk.allMatching', total) : t('filterBulk.allMatchingUnknown')}</span>
-              <button type="button" className="btn btn-small" onClick={() => setByFilter('edit')}>
-                {t('filterBulk.edit')}
-              </button>
-              <button type="button" className="btn btn-small btn-danger" onClick={() => setByFilter('delete')}>
-                {t('filterBulk.delete')}
-              </button>
+              {can(object.apiName, 'edit') ? (
+                <button type="button" className="btn btn-small" onClick={() => setByFilter('edit')}>
+                  {t('filterBulk.edit')}
+                </button>
+              ) : null}
+              {can(object.apiName, 'delete') ? (
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setByFilter('delete')}>
+                  {t('filterBulk.delete')}
+                </button>
+              ) : null}
             </div>
           ) : null}
           {byFilter && filter ? (
@@ -306,7 +321,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
               </thead>
               <tbody>
                 {rows.map((r) => (
-                  <ListRow key={r.id} object={object} record={r} columns={columnFields} selected={selected.has(r.id)} onSaved={(saved) => list.setData((prev) => ({ ...prev!, data: (prev?.data ?? []).map((x) => (x.id === saved.id ? saved : x)) }))} onToggle={() => {
+                  <ListRow key={r.id} object={object} record={r} columns={columnFields} editable={rightsOf(r.id).edit} selected={selected.has(r.id)} onSaved={(saved) => list.setData((prev) => ({ ...prev!, data: (prev?.data ?? []).map((x) => (x.id === saved.id ? saved : x)) }))} onToggle={() => {
                     setSelected((s) => {
                       const n = new Set(s);
                       if (n.has(r.id)) n.delete(r.id);
@@ -388,7 +403,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   );
 }
 
-function ListRow({ object, record, columns, selected, onToggle, onSaved }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; selected: boolean; onToggle: () => void; onSaved: (record: RecordData) => void }) {
+function ListRow({ object, record, columns, editable, selected, onToggle, onSaved }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; editable: boolean; selected: boolean; onToggle: () => void; onSaved: (record: RecordData) => void }) {
   const { t } = useI18n();
   const nf = nameField(object);
   const name = recordName(object, record);
@@ -402,7 +417,7 @@ function ListRow({ object, record, columns, selected, onToggle, onSaved }: { obj
           <td key={f.id}>
             <Link to={`/o/${object.apiName}/${record.id}`}>{name}</Link>
           </td>
-        ) : cellEditable(f) ? (
+        ) : editable && cellEditable(f) ? (
           <EditableCell key={f.id} object={object} field={f} record={record} onSaved={onSaved} />
         ) : (
           <td key={f.id}>

@@ -8,6 +8,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
 import { useObjectParam } from './use-object.ts';
+import { useRecordRights } from './record-rights.ts';
 
 /** Full-page create (/o/:object/new) and edit (/o/:object/:id/edit), rendered by rjsf. */
 export default function RecordFormPage({ params }: PageProps) {
@@ -52,9 +53,18 @@ function EditRecord({ object, id }: { object: ObjectDef; id: string }) {
   const toast = useToast();
   const rec = useAsync(() => recordsApi.get(object.apiName, id), [object.apiName, id]);
   const initial = useMemo(() => rec.data, [rec.data]);
+  const { rightsOf, known } = useRecordRights(object.apiName, [id]);
   if (rec.error) return <ErrorBox error={rec.error} onRetry={rec.reload} />;
-  if (!initial) return <Loading />;
+  if (!initial || !known) return <Loading />;
   const name = recordName(object, initial);
+  // Opened by its address without the right to change it: say so rather than offer a form the save would refuse.
+  if (!rightsOf(id).edit)
+    return (
+      <div className="page form-page">
+        <p role="alert">{i18n.t('record.readOnly', { object: i18n.objectNoun(object) })}</p>
+        <Link to={`/o/${object.apiName}/${id}`}>{name}</Link>
+      </div>
+    );
   return (
     <div className="page form-page">
       <nav className="breadcrumb" aria-label={i18n.t('shell.breadcrumb')}>

@@ -17,6 +17,7 @@ import { useObjectParam } from './use-object.ts';
 import { RelatedLists } from './related-lists.tsx';
 import { ActivityTimeline } from './activity-timeline.tsx';
 import { RecordActions } from '../scripts/record-actions.tsx';
+import { useRecordRights } from './record-rights.ts';
 
 export default function RecordPage({ params }: PageProps) {
   const object = useObjectParam(params['object']);
@@ -34,7 +35,9 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
-  const { snapshot, can } = useSession();
+  const { snapshot } = useSession();
+  // Edit and Delete, and inline edit, only where the save would be allowed (a read-only share shows none).
+  const rights = useRecordRights(object.apiName, [id]).rightsOf(id);
   const layout = layoutFor(snapshot, object);
   const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt);
   const rec = useAsync(async () => {
@@ -74,12 +77,12 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
         </div>
         <span className="spacer" />
         <RecordActions object={object.apiName} id={id} onDone={rec.reload} />
-        {can(object.apiName, 'edit') ? (
+        {rights.edit ? (
           <Link to={`/o/${object.apiName}/${id}/edit`} className="btn btn-small">
             {t('action.edit')}
           </Link>
         ) : null}
-        {can(object.apiName, 'delete') ? (
+        {rights.delete ? (
           <button type="button" className="btn btn-small btn-danger" onClick={() => setConfirmDelete(true)}>
             {t('action.delete')}
           </button>
@@ -103,7 +106,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                       object={object}
                       field={field}
                       record={record}
-                      readOnly={!!lf.readOnly || !!field.readOnly || !fieldType(field.type).writable}
+                      readOnly={!rights.edit || !!lf.readOnly || !!field.readOnly || !fieldType(field.type).writable}
                       onSaved={(next) => rec.setData(next)}
                     />
                   ))}
