@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../src/access/rate-limit.ts';
 import { createTestTenant, startHarness, type Harness } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
@@ -7,6 +8,22 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
+
+describe('request-rate limits under concurrency', () => {
+  it('refuses only when the shared allowance is spent, however many requests of one process wait for a lease at once', async () => {
+    const t = await createTestTenant(h, 'rl-burst');
+    // A fresh limiter leases one token first: 300 requests arriving together must all wait on leases, not be refused.
+    const roomy = new RateLimiter({ perTenant: 1_000_000, perApiKey: 1_000_000 }, h.db);
+    const verdicts = await Promise.all(Array.from({ length: 300 }, () => roomy.take(t.id, 'burst-key')));
+    expect(verdicts.filter((v) => !v.ok)).toEqual([]);
+    // With an allowance of 50 a minute, exactly 50 of 80 get through and the rest are told when to retry.
+    const other = await createTestTenant(h, 'rl-tight');
+    const tight = new RateLimiter({ perTenant: 50, perApiKey: 1_000 }, h.db);
+    const tightVerdicts = await Promise.all(Array.from({ length: 80 }, () => tight.take(other.id, undefined)));
+    expect(tightVerdicts.filter((v) => v.ok)).toHaveLength(50);
+    expect(tightVerdicts.filter((v) => !v.ok).every((v) => !v.ok && v.retryAfter >= 1 && v.scope === 'tenant')).toBe(true);
+  });
+});
 
 // PGlite lives inside one process; only a database server is shared by several.
 describe.skipIf(!process.env['DATABASE_URL'])('request-rate limits across server processes', () => {

@@ -28,6 +28,8 @@ interface LocalBucket {
   refusedUntil: number;
   retryAfter: number;
   pending: Promise<void> | undefined;
+  /** Requests of this process waiting for the lease in flight: the next lease asks for at least this many. */
+  waiting: number;
 }
 
 /**
@@ -54,7 +56,9 @@ export class RateLimiter {
     const wanted: { key: string; limit: number; scope: 'tenant' | 'apiKey' }[] = [{ key: 't', limit: this.#limits.perTenant, scope: 'tenant' }];
     if (apiKeyId) wanted.push({ key: `k:${apiKeyId}`, limit: this.#limits.perApiKey, scope: 'apiKey' });
     // Requests of this process share a lease in flight; whoever finds the tokens gone asks again.
-    for (let attempt = 0; attempt < 8; attempt++) {
+    // Each lease asks for at least as many tokens as requests wait, so a round either serves them
+    // or the shared bucket refused: only the shared allowance ever answers 429.
+    for (;;) {
       const buckets = wanted.map((w) => ({ ...w, local: this.#local(`${tenantId}:${w.key}`) }));
       const now = Date.now();
       const refused = buckets.find((b) => b.local.tokens < 1 && b.local.refusedUntil > now && !b.local.pending);
@@ -64,19 +68,22 @@ export class RateLimiter {
         for (const b of buckets) b.local.tokens -= 1;
         return { ok: true };
       }
-      short.local.pending ??= this.#lease(tenantId, short.key, short.limit, short.local).finally(() => (short.local.pending = undefined));
-      await short.local.pending;
+      const local = short.local;
+      local.waiting += 1;
+      try {
+        local.pending ??= this.#lease(tenantId, short.key, short.limit, local).finally(() => (local.pending = undefined));
+        await local.pending;
+      } finally {
+        local.waiting -= 1;
+      }
     }
-    // Only when other requests of this process took every token leased meanwhile, eight times over.
-    const first = wanted[0]!;
-    return { ok: false, retryAfter: 1, scope: first.scope };
   }
 
   #local(key: string): LocalBucket {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
-      bucket = { tokens: 0, lease: 1, leasedAt: 0, refusedUntil: 0, retryAfter: 1, pending: undefined };
+      bucket = { tokens: 0, lease: 1, leasedAt: 0, refusedUntil: 0, retryAfter: 1, pending: undefined, waiting: 0 };
       this.#buckets.set(key, bucket);
     }
     return bucket;
@@ -85,7 +92,8 @@ export class RateLimiter {
   async #lease(tenantId: string, key: string, limit: number, local: LocalBucket): Promise<void> {
     const now = Date.now();
     local.lease = now - local.leasedAt < BUSY_LEASE_MS ? Math.min(local.lease * 2, Math.max(1, Math.floor(limit / 50))) : Math.max(1, Math.floor(local.lease / 2));
-    const [row] = await this.#db.read<{ granted: number; tokens: number }>(tenantId, 'select granted, tokens from rate_lease($1, $2, $3, $4)', [tenantId, key, limit, local.lease]);
+    const want = Math.min(Math.max(local.lease, local.waiting), Math.max(1, Math.floor(limit)));
+    const [row] = await this.#db.read<{ granted: number; tokens: number }>(tenantId, 'select granted, tokens from rate_lease($1, $2, $3, $4)', [tenantId, key, limit, want]);
     const granted = Number(row?.granted ?? 0);
     local.leasedAt = Date.now();
     local.tokens += granted;
