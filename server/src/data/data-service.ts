@@ -1,7 +1,7 @@
 import type { Condition, FieldDef, ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { AccessService } from '../access/access-service.ts';
-import { notFound } from '../errors/problems.ts';
+import { notFound, ProblemError } from '../errors/problems.ts';
 import { ListCursors, type CursorRequest } from './list-cursor.ts';
 import type { ApiRecord } from './record-codec.ts';
 import { ReadPath, type ListResult } from './read-path.ts';
@@ -80,7 +80,15 @@ export class DataService {
   /** A saved record's formulas over related records, read back through the read path (which loads the related records). */
   async #withRelatedFormulas(ctx: RequestContext, object: ObjectDef, record: ApiRecord): Promise<ApiRecord> {
     if (!readsRelated(ctx.model, object)) return record;
-    const read = await this.read.get(ctx, object, String(record['id']));
+    let read: ApiRecord;
+    try {
+      read = await this.read.get(ctx, object, String(record['id']));
+    } catch (error) {
+      // Saved, but out of the writer's reach to read (a create right without read access): the
+      // answer keeps those formulas empty rather than turn a done write into an error.
+      if (error instanceof ProblemError && error.status === 404) return record;
+      throw error;
+    }
     for (const { field } of objectLogic(ctx.model, object).readFormulas) if (field.apiName in record) record[field.apiName] = read[field.apiName] ?? null;
     return record;
   }
