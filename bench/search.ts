@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startPostgres } from '../scripts/pg-server.mjs';
+import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, type Sql } from './lib/dataset.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
@@ -175,12 +176,16 @@ try {
   const spec = (words: string[]): LoadSpec => ({ url: base, method: 'GET', paths: words.map((w) => `/api/v1/search?q=${encodeURIComponent(w)}`), headers: t.auth, connections: CONNECTIONS, duration: SECONDS, timeoutSec: 20 });
 
   load({ ...spec(CONTAINS), duration: 3 }); // warm-up
+  // CPU per search (server and Postgres, from /proc) says less about the machine's other load than a p95 does.
+  const cpuBefore = { pg: postgresCpuMs(postgres.pid), server: processCpuMs(server.pid) };
   const contains = load(spec(CONTAINS));
+  const cpu = { pg: (postgresCpuMs(postgres.pid) - cpuBefore.pg) / contains.ok, server: (processCpuMs(server.pid) - cpuBefore.server) / contains.ok };
   const containsFloor = await floorP95(appUrl, t.tenantId, objectIds, CONTAINS, false);
   log(`contains: ${contains.ok} answered, ${contains.rps.toFixed(0)} req/s, p50 ${contains.p50} ms, p95 ${contains.p95} ms; candidate statement alone p95 ${containsFloor.toFixed(2)} ms`);
   if (contains.non2xx || contains.errors) throw new Error(`contains search: ${contains.non2xx} non-2xx, ${contains.errors} errors`);
   record('search.contains.p95_ms', contains.p95, `ms p95 of GET /search?q=<last name or part of a name> at ${RECORDS.toLocaleString('en')} records, ${CONNECTIONS} connections, PostgreSQL 15 (target ≤ ${CONTAINS_FLOOR_MS}; floor: the candidate statement alone over pg)`, containsFloor);
   record('search.contains.rps', contains.rps, `requests/s of the same run`);
+  record('search.contains.cpu_ms', cpu.pg + cpu.server, `ms of CPU per contains search in the same run: Postgres ${round(cpu.pg)} + server ${round(cpu.server)} (informational; 10 searches at once on 2 cores wait for each other's CPU)`);
 
   const typo = load(spec(TYPOS));
   const typoFloor = await floorP95(appUrl, t.tenantId, objectIds, TYPOS, true);

@@ -1,4 +1,4 @@
-import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fromStoredValue, slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import type { ApiRecord, RecordRow } from './record-codec.ts';
 import { recordDisplayName } from './record-problems.ts';
@@ -50,48 +50,60 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
   const text = q.trim().toLowerCase();
   if (!text || scope.objects.length === 0) return [];
   const byId = new Map(scope.objects.map((entry) => [entry.object.id, entry]));
-  const hits = new Map<string, { object: ObjectDef; hit: SearchHit; order: number }>();
-  const consider = (entry: SearchScope['objects'][number], record: ApiRecord, allowSimilar: boolean) => {
-    const id = String(record['id']);
-    if (hits.has(id)) return;
-    const match = bestMatch(entry.fields, record, text, allowSimilar);
+  const hits = new Map<string, { entry: SearchScope['objects'][number]; row: RecordRow; view: { values: ApiRecord; whole: boolean }; name: string; match: SearchHit['match']; order: number }>();
+  const consider = (entry: SearchScope['objects'][number], row: RecordRow, allowSimilar: boolean) => {
+    if (hits.has(row.id)) return;
+    // Matched and ranked on the searched fields alone; only the hits answered are made API records.
+    const view = searchedValues(entry, row);
+    const match = bestMatch(entry.fields, view.values, text, allowSimilar);
     if (!match) return;
-    hits.set(id, { object: entry.object, hit: { ...record, display_name: recordDisplayName(entry.object, record), match }, order: hits.size });
+    hits.set(row.id, { entry, row, view, name: recordDisplayName(entry.object, view.values), match, order: hits.size });
   };
 
-  // One transaction: records holding the text (trigram index) and, so an exact or prefix match is
+  // One statement: records holding the text (trigram index) and, so an exact or prefix match is
   // never crowded out when many records hold it, names starting with it (their slot's index).
   for (const row of await candidates(db, ctx, scope, text, false, perObject)) {
     const entry = byId.get(row.object_id);
-    if (entry) consider(entry, entry.toRecord(row), false);
+    if (entry) consider(entry, row, false);
   }
   if (text.length >= MIN_TRIGRAM_QUERY && countPerObject(hits).every((n) => n < perObject)) {
     for (const row of await candidates(db, ctx, scope, text, true, perObject)) {
       const entry = byId.get(row.object_id);
-      if (entry) consider(entry, entry.toRecord(row), true);
+      if (entry) consider(entry, row, true);
     }
   }
 
   const ranked = [...hits.values()].sort(
     (a, b) =>
-      MATCH_RANKS.indexOf(a.hit.match.rank) - MATCH_RANKS.indexOf(b.hit.match.rank) ||
-      a.hit.display_name.length - b.hit.display_name.length ||
-      a.hit.display_name.localeCompare(b.hit.display_name) ||
+      MATCH_RANKS.indexOf(a.match.rank) - MATCH_RANKS.indexOf(b.match.rank) ||
+      a.name.length - b.name.length ||
+      a.name.localeCompare(b.name) ||
       a.order - b.order,
   );
   // Groups in the order of their best hit; each holds at most `perObject`.
   const groups = new Map<string, SearchGroup>();
-  for (const { object, hit } of ranked) {
-    let group = groups.get(object.id);
-    if (!group) groups.set(object.id, (group = { object: object.apiName, records: [] }));
-    if (group.records.length < perObject) group.records.push(hit);
+  for (const { entry, row, view, name, match } of ranked) {
+    let group = groups.get(entry.object.id);
+    if (!group) groups.set(entry.object.id, (group = { object: entry.object.apiName, records: [] }));
+    if (group.records.length < perObject) group.records.push({ ...(view.whole ? view.values : entry.toRecord(row)), display_name: name, match });
   }
   return [...groups.values()];
 }
 
-function countPerObject(hits: Map<string, { object: ObjectDef }>): number[] {
+/**
+ * The searched fields' values of a row as the API answers them (and its id), read from the stored
+ * values; when a searched field is computed on read (a formula), the whole record as the reader sees it.
+ */
+function searchedValues(entry: SearchScope['objects'][number], row: RecordRow): { values: ApiRecord; whole: boolean } {
+  if (entry.fields.some((f) => f.type === 'formula' && !f.formula?.stored)) return { values: entry.toRecord(row), whole: true };
+  const values: ApiRecord = { id: row.id };
+  for (const field of entry.fields) values[field.apiName] = fromStoredValue(field, row.data[field.id]) ?? null;
+  return { values, whole: false };
+}
+
+function countPerObject(hits: Map<string, { entry: { object: ObjectDef } }>): number[] {
   const counts = new Map<string, number>();
-  for (const { object } of hits.values()) counts.set(object.id, (counts.get(object.id) ?? 0) + 1);
+  for (const { entry } of hits.values()) counts.set(entry.object.id, (counts.get(entry.object.id) ?? 0) + 1);
   return counts.size ? [...counts.values()] : [0];
 }
 
