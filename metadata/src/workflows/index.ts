@@ -17,6 +17,7 @@ export {
   type WorkflowTrigger,
   type WorkflowVariable,
 } from './workflow-schemas.ts';
+export { localizeFormSchema, untranslatedFormLabels } from './form-labels.ts';
 export { allowedBranches, conditionProblems, triggerObject, validateWorkflow, workflowLimits, type WorkflowModel } from './validate-workflow.ts';
 export { durationMs, evaluateCondition, renderDeep, renderTemplate, valueAt, type RunScope } from './evaluate.ts';
 export { compileConditionExpression, conditionCompiler, describeExpressionError, type ConditionCompiler } from './expression-conditions.ts';

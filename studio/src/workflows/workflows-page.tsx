@@ -3,7 +3,7 @@ import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, u
 import '@xyflow/react/dist/style.css';
 import Form from '@rjsf/core';
 import { customizeValidator } from '@rjsf/validator-ajv8';
-import { conditionSchema, stepConfigSchema, triggerSchema, validateWorkflow, type StepType, type WorkflowDefinition, type WorkflowModel, type WorkflowStep } from '@protean/metadata/workflows';
+import { conditionSchema, localizeFormSchema, stepConfigSchema, triggerSchema, validateWorkflow, type StepType, type WorkflowDefinition, type WorkflowModel, type WorkflowStep } from '@protean/metadata/workflows';
 import type { PageProps } from '../app/routes.tsx';
 import { useSession } from '../app/session.tsx';
 import { workflowsApi, type StepExecution, type Workflow, type WorkflowRun } from '../api/workflows.ts';
@@ -30,6 +30,14 @@ const TRIGGER_DEFAULTS: Record<WorkflowDefinition['trigger']['type'], WorkflowDe
 function triggerVariant(type: string): Record<string, unknown> {
   const variant = (triggerSchema.oneOf as readonly { properties: { type: { const: string } } }[]).find((v) => v.properties.type.const === type);
   return { ...variant, $defs: { condition: conditionSchema } };
+}
+// Configuration forms in the reader's language: one localized schema per (locale, step or trigger type), made once.
+const formSchemas = new Map<string, Record<string, unknown>>();
+function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Record<string, unknown> {
+  const key = `${locale}:${kind}:${type}`;
+  let schema = formSchemas.get(key);
+  if (!schema) formSchemas.set(key, (schema = localizeFormSchema(kind === 'step' ? stepConfigSchema(type as StepType) : triggerVariant(type), locale)));
+  return schema;
 }
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
@@ -321,7 +329,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
               </label>
               <Form
                 key={def.trigger.type}
-                schema={triggerVariant(def.trigger.type) as never}
+                schema={formSchema(i18n.locale, 'trigger', def.trigger.type) as never}
                 formData={def.trigger}
                 validator={validator}
                 liveValidate
@@ -342,7 +350,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
               </p>
               <Form
                 key={step.id}
-                schema={stepConfigSchema(step.type) as never}
+                schema={formSchema(i18n.locale, 'step', step.type) as never}
                 formData={step.config}
                 validator={validator}
                 liveValidate

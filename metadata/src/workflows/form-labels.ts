@@ -1,0 +1,101 @@
+/**
+ * The Chinese form of the titles and descriptions in the step and trigger configuration schemas
+ * (workflow-schemas.ts): the studio renders those schemas as forms (rjsf), so their words are the
+ * form's labels. Browser-safe: no Node modules.
+ */
+const zhCN: Record<string, string> = {
+  Amount: '数量',
+  Approvers: '审批人',
+  Assignee: '负责人',
+  'At most (items)': '最多（项）',
+  'At most': '最多',
+  Body: '正文',
+  Cases: '分支条件',
+  'Compared with': '比较值',
+  Condition: '条件',
+  Cron: 'Cron 表达式',
+  'Days without activity': '无活动天数',
+  Description: '描述',
+  'Due in (days)': '到期（天后）',
+  Duration: '时长',
+  'Escalate after': '超时后升级',
+  'Escalate to': '升级给',
+  'Event name': '事件名称',
+  Expression: '表达式',
+  'Field equals': '字段等于',
+  'Give up after': '超时放弃',
+  Headers: '请求头',
+  Input: '输入',
+  'Item variable': '当前项变量',
+  List: '列表',
+  Message: '消息',
+  Method: '方法',
+  Object: '对象',
+  Operator: '运算符',
+  Outcome: '结果',
+  Priority: '优先级',
+  'Record id': '记录 ID',
+  Request: '请求',
+  Script: '脚本',
+  Subject: '主题',
+  'Time limit (ms)': '时限（毫秒）',
+  To: '收件人',
+  Trigger: '触发器',
+  URL: 'URL',
+  Unit: '单位',
+  'Until (date and time)': '直到（日期和时间）',
+  User: '用户',
+  'Value of': '取值自',
+  Value: '值',
+  Values: '字段值',
+  Variable: '变量',
+  'Wait for': '等待',
+  'When a record is': '当记录被',
+  'A user id; the record’s owner when empty': '用户 ID；留空则为记录的负责人',
+  'API names of fields and the values (templates allowed)': '字段的 API 名称及其值（可用模板）',
+  'Given to the script (templates allowed)': '传给脚本的输入（可用模板）',
+  'Only the record with this id (templates allowed)': '只查这个 ID 的记录（可用模板）',
+  'The API name of an active script (Setup › Scripts)': '已启用脚本的 API 名称（设置 › 脚本）',
+  'The trigger record when empty': '留空则为触发的记录',
+  'The trigger record’s object when empty': '留空则为触发记录的对象',
+};
+
+const forms: Record<string, Record<string, string>> = { 'zh-CN': zhCN };
+
+/** The words of a schema's titles and descriptions that have no form in `locale` (for tests). */
+export function untranslatedFormLabels(schema: unknown, locale: string): string[] {
+  const words = forms[locale] ?? {};
+  const out = new Set<string>();
+  walk(schema, (text) => {
+    if (!(text in words)) out.add(text);
+  });
+  return [...out];
+}
+
+/**
+ * A configuration schema with its titles and descriptions in `locale` (a copy; English is the
+ * schema's own). Words without a form stay as written.
+ */
+export function localizeFormSchema<T>(schema: T, locale: string): T {
+  const words = forms[locale];
+  if (!words) return schema;
+  const copy = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(copy);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      out[key] = (key === 'title' || key === 'description') && typeof value === 'string' ? (words[value] ?? value) : copy(value);
+    }
+    return out;
+  };
+  return copy(schema) as T;
+}
+
+function walk(node: unknown, visit: (text: string) => void): void {
+  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === 'title' || key === 'description') && typeof value === 'string') visit(value);
+    else walk(value, visit);
+  }
+}
