@@ -439,6 +439,21 @@ describe('workflows', () => {
     expect(deleted.statusCode, deleted.body).toBe(200);
   });
 
+  it('offers the active hand-started workflows of an object as buttons, with their input forms', async () => {
+    const tenant = await createTestTenant(h, 'wf-buttons');
+    const form = { type: 'object', required: ['reason'], properties: { reason: { type: 'string', title: 'Reason' } } };
+    const ending = [{ id: 'done', type: 'end', config: {} }];
+    await define(tenant, 'escalate', { trigger: { type: 'manual', object: 'customer', inputSchema: form }, start: 'done', steps: ending });
+    await define(tenant, 'draft_button', { trigger: { type: 'manual', object: 'customer' }, start: 'done', steps: ending }, false);
+    await define(tenant, 'on_deals', { trigger: { type: 'manual', object: 'deal' }, start: 'done', steps: ending });
+    const listed = await tenant.api('GET', '/workflow-buttons?object=customer');
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(json<{ buttons: unknown[] }>(listed).buttons).toEqual([expect.objectContaining({ apiName: 'escalate', label: 'escalate', inputSchema: form })]);
+    expect(json<{ buttons: { apiName: string }[] }>(await tenant.api('GET', '/workflow-buttons?object=deal')).buttons.map((b) => b.apiName)).toEqual(['on_deals']);
+    expect((await tenant.api('GET', '/workflow-buttons?object=no_such_object')).statusCode).toBe(404);
+    expect((await tenant.api('GET', '/workflow-buttons')).statusCode).toBe(400);
+  });
+
   it('runs a workspace script in the sandbox as a step and passes its result on', async () => {
     const saved = await t.api('POST', '/scripts', { apiName: 'double', label: 'Double', kind: 'action', object: 'organization', language: 'typescript', source: 'export default (ctx: ScriptContext, input: { n: number }) => ({ doubled: input.n * 2 })' });
     expect(saved.statusCode, saved.body).toBe(201);

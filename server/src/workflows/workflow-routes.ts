@@ -66,11 +66,17 @@ const Settings = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
+const ButtonsQuery = Type.Object({ object: Type.String({ minLength: 1, maxLength: 63 }) }, { additionalProperties: false });
 const HookParams = Type.Object({ tenant: Type.String({ maxLength: 100 }), apiName: Type.String({ maxLength: 63 }) });
 
 /** The workflow API: admins define and run workflows; any user sees and decides the approvals addressed to them. */
 export async function workflowRoutes(app: FastifyInstance, options: { workflows: WorkflowService }): Promise<void> {
   const w = options.workflows;
+
+  // Any user: the hand-started workflows a record page or list of the object offers as buttons.
+  app.get<{ Querystring: Static<typeof ButtonsQuery> }>('/workflow-buttons', { schema: { querystring: ButtonsQuery } }, async (request) => ({
+    buttons: await w.manualButtons(principalOf(request), request.query.object),
+  }));
 
   app.get('/workflows', async (request) => {
     const p = adminOf(request);

@@ -139,6 +139,27 @@ export class WorkflowService {
   }
 
   /** Starts a run by hand (a button on a record or list, with the trigger's input form), or a test run of the latest version. */
+  /**
+   * The buttons a record page or list of `objectName` shows: the active workflows started by hand
+   * on that object, with their input forms (as the active version defines them).
+   */
+  async manualButtons(principal: Principal, objectName: string): Promise<{ apiName: string; label: string; description: string; inputSchema: Record<string, unknown> | null }[]> {
+    const model = await this.#metadata.model(principal.tenantId);
+    const object = model.object(objectName);
+    if (!object) throw notFound(`No object '${objectName}'`);
+    const rows = await this.#db.transaction(principal.tenantId, (tx) =>
+      tx.query<{ apiName: string; label: string; description: string; definition: WorkflowDefinition }>(
+        `select w.api_name as "apiName", w.label, w.description, v.definition from workflow w
+           join workflow_version v on v.tenant_id = w.tenant_id and v.workflow_id = w.id and v.version = w.active_version
+          where w.tenant_id = $1 and w.status = 'active' order by w.label`,
+        [principal.tenantId],
+      ),
+    );
+    return rows
+      .filter((r) => r.definition.trigger.type === 'manual' && r.definition.trigger.object !== undefined && model.object(r.definition.trigger.object)?.id === object.id)
+      .map((r) => ({ apiName: r.apiName, label: r.label, description: r.description, inputSchema: r.definition.trigger.type === 'manual' ? (r.definition.trigger.inputSchema ?? null) : null }));
+  }
+
   async startManual(principal: Principal, idOrName: string, body: { recordId?: string; input?: Record<string, unknown>; test?: boolean }): Promise<{ runId: string }> {
     const model = await this.#metadata.model(principal.tenantId);
     const runId = await this.#db.transaction(principal.tenantId, async (tx) => {
