@@ -1,5 +1,4 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ScriptHost } from './host-api.ts';
 import { limitsWith, ScriptLimitError, type LimitName } from './limits.ts';
@@ -51,7 +50,7 @@ class SandboxChild {
   catastrophes = 0;
 
   constructor(options: SandboxProcessOptions, nice: number) {
-    this.process = fork(WORKER, [JSON.stringify(options)], {
+    this.process = fork(WORKER, [JSON.stringify(options), String(nice)], {
       execArgv: ['--no-node-snapshot'],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -64,12 +63,6 @@ class SandboxChild {
         this.process.off('message', onMessage);
         this.process.off('exit', onExit);
         if (this.pending.size === 0) this.idle();
-        // Started at the server's priority (a quick start after a crash), then lowered.
-        try {
-          setPriority(message.pid, nice);
-        } catch (error) {
-          console.error('could not lower the sandbox process priority', error);
-        }
         resolve();
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => reject(new Error(`the sandbox process ended while starting (${signal ?? `exit ${code}`})`));

@@ -3,12 +3,15 @@
 // which runs the real host function and answers. Nothing here outlives the server: the process
 // exits when its IPC channel closes.
 import { ScriptLimitError, ScriptRuntimeError } from './limits.ts';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import type { ScriptHost } from './host-api.ts';
 import type { FromSandbox, HostOp, SandboxProcessOptions, ToSandbox, WireHostError } from './sandbox-protocol.ts';
 import { ScriptSandbox, type ScriptCode } from './script-sandbox.ts';
 
 if (!process.send) throw new Error('the sandbox process is started by ProcessSandbox (child_process.fork)');
 const options = JSON.parse(process.argv[2] ?? '{}') as SandboxProcessOptions;
+const nice = Number(process.argv[3] ?? 10);
 const send = (message: FromSandbox): void => {
   if (process.connected) process.send!(message);
 };
@@ -29,6 +32,43 @@ const remember = (script: ScriptCode): void => {
   scripts.set(script.hash, script);
   if (scripts.size > MAX_SCRIPTS) scripts.delete(scripts.keys().next().value!);
 };
+
+/**
+ * Tenant code runs at a lower priority than the server: on Linux the threads isolated-vm runs
+ * isolates on (every thread started after this process was ready) are given niceness `nice`,
+ * while this thread, which passes messages and keeps the limits, stays at the server's priority
+ * so a call is not kept waiting for a core by its own bookkeeping. Elsewhere the whole process is
+ * lowered.
+ */
+const lowered = new Set<number>();
+let perThread = false;
+try {
+  for (const tid of readdirSync('/proc/self/task')) lowered.add(Number(tid));
+  perThread = true;
+} catch {
+  try {
+    setPriority(process.pid, nice);
+  } catch (error) {
+    console.error('could not lower the sandbox process priority', error);
+  }
+}
+let lastScan = 0;
+function lowerNewThreads(): void {
+  if (!perThread || nice === 0) return;
+  const now = performance.now();
+  if (now - lastScan < 20) return;
+  lastScan = now;
+  for (const entry of readdirSync('/proc/self/task')) {
+    const tid = Number(entry);
+    if (lowered.has(tid)) continue;
+    lowered.add(tid);
+    try {
+      setPriority(tid, nice);
+    } catch {
+      // The thread ended already.
+    }
+  }
+}
 
 const calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 let nextCall = 0;
@@ -78,6 +118,9 @@ async function invoke(message: Extract<ToSandbox, { t: 'invoke' }>): Promise<voi
   else script = scripts.get(message.script.hash);
   if (!script) return send({ t: 'need', id });
   remember(script);
+  lowerNewThreads();
+  // A thread isolated-vm starts for this invocation is lowered at its first check.
+  const check = setTimeout(lowerNewThreads, 25);
   const report = await sandbox.invoke({
     owner: message.owner,
     script,
@@ -86,7 +129,9 @@ async function invoke(message: Extract<ToSandbox, { t: 'invoke' }>): Promise<voi
     limits: message.limits,
     onLimit: (limit) => send({ t: 'limit', id, limit }),
   });
+  clearTimeout(check);
   send({ t: 'done', id, report });
+  lowerNewThreads();
   if (sandbox.catastrophes > catastrophesSent) {
     catastrophesSent = sandbox.catastrophes;
     send({ t: 'catastrophe', message: `${catastrophesSent} isolates lost to V8` });
