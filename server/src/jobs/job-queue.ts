@@ -166,15 +166,18 @@ export class JobQueue {
       await turn();
       let delay = this.#options.pollMs;
       try {
-        await this.#maintain(false);
+        // Claim before the maintenance round: a job just woken for starts at once, not after it.
         const free = this.#options.concurrency - this.#inFlight.size;
+        let full = false;
         if (free > 0 && this.#handlers.size > 0) {
           const jobs = await this.#claim(free);
           for (const job of jobs) this.#track(job);
-          // A full batch means more may be due; otherwise sleep until the next due job.
-          if (jobs.length === free) delay = 0;
-          else delay = Math.min(delay, await this.#untilNextDue());
+          full = jobs.length === free;
         }
+        await this.#maintain(false);
+        // A full batch means more may be due; otherwise sleep until the next due job.
+        if (full) delay = 0;
+        else if (free > 0 && this.#handlers.size > 0) delay = Math.min(delay, await this.#untilNextDue());
       } catch (error) {
         this.#onError(error);
       }

@@ -75,20 +75,15 @@ export class WorkflowTriggers {
     const records = events.filter(isRecordEvent);
     if (!records.length) return 0;
     const tenants = [...new Set(records.map((e) => e.tenantId))];
-    const workflows = await activeWorkflows(tx, tenants);
-    const waiting = await tx.query<{ tenantId: string; id: string; recordId: string; wait: RunWait }>(
-      `select tenant_id as "tenantId", id, record_id as "recordId", wait from workflow_run
-        where tenant_id = any($1::uuid[]) and status = 'waiting' and record_id = any($2::uuid[])`,
-      [tenants, [...new Set(records.map((e) => e.recordId))]],
-    );
+    // The batch's active workflows, the runs waiting on its records and each tenant's revision: one round trip.
+    const { workflows, waiting, revisions } = await batchContext(tx, tenants, [...new Set(records.map((e) => e.recordId))]);
     if (!workflows.length && !waiting.length) return 0;
     let written = 0;
     const models = new Map<string, TenantModel>();
     const modelOf = async (tenantId: string) => {
       let model = models.get(tenantId);
       if (!model) {
-        const [t] = await tx.query<{ revision: number }>('select current_revision as revision from tenant where id = $1', [tenantId]);
-        model = await this.#metadata.modelAt(tenantId, t?.revision ?? 0, tx);
+        model = await this.#metadata.modelAt(tenantId, revisions[tenantId] ?? 0, tx);
         models.set(tenantId, model);
       }
       return model;
@@ -207,14 +202,22 @@ export async function syncSchedule(tx: Queryable, wf: WorkflowRow, definition: W
   }
 }
 
-async function activeWorkflows(tx: Queryable, tenants: string[]): Promise<ActiveWorkflow[]> {
-  const rows = await tx.query<WorkflowRow & { definition: WorkflowDefinition }>(
-    `select ${workflowColumns('w')}, v.definition from workflow w
-       join workflow_version v on v.tenant_id = w.tenant_id and v.workflow_id = w.id and v.version = w.active_version
-      where w.tenant_id = any($1::uuid[]) and w.status = 'active' and w.trigger_type in ('record', 'relativeTime', 'noActivity')`,
-    [tenants],
+async function batchContext(
+  tx: Queryable,
+  tenants: string[],
+  recordIds: string[],
+): Promise<{ workflows: ActiveWorkflow[]; waiting: { tenantId: string; id: string; recordId: string; wait: RunWait }[]; revisions: Record<string, number> }> {
+  const [row] = await tx.query<{ workflows: ActiveWorkflow[] | null; waiting: { tenantId: string; id: string; recordId: string; wait: RunWait }[] | null; revisions: Record<string, number> | null }>(
+    `select
+       (select json_agg(x) from (select ${workflowColumns('w')}, v.definition from workflow w
+          join workflow_version v on v.tenant_id = w.tenant_id and v.workflow_id = w.id and v.version = w.active_version
+         where w.tenant_id = any($1::uuid[]) and w.status = 'active' and w.trigger_type in ('record', 'relativeTime', 'noActivity')) x) as workflows,
+       (select json_agg(x) from (select tenant_id as "tenantId", id, record_id as "recordId", wait from workflow_run
+         where tenant_id = any($1::uuid[]) and status = 'waiting' and record_id = any($2::uuid[])) x) as waiting,
+       (select json_object_agg(id, current_revision) from tenant where id = any($1::uuid[])) as revisions`,
+    [tenants, recordIds],
   );
-  return rows;
+  return { workflows: row?.workflows ?? [], waiting: row?.waiting ?? [], revisions: row?.revisions ?? {} };
 }
 
 /** Whether a workflow's trigger reads the record of an event (to start a run or arm a timer). */
