@@ -73,6 +73,9 @@ describe('inviting a user by email', () => {
     expect(json(await call(h, undefined, 'GET', `/invites/token/${token}`))).toMatchObject({ role: 'standard', email: 'mei@invmail.test' });
     const joined = await call(h, undefined, 'POST', '/invites/accept', { token, name: 'Mei Chen', email: 'mei@invmail.test', password: 'a long enough password', locale: 'zh-CN' });
     expect(joined.statusCode, joined.body).toBe(201);
+    // The profile she joined with is in the audit trail, granted by the admin who invited her.
+    const audit = json<{ actorName: string; action: string; subject: string; detail: { after: { profile: string } } }[]>(await t.api('GET', '/access/audit'));
+    expect(audit.find((e) => e.subject === 'user Mei Chen')).toMatchObject({ actorName: 'Test Admin', action: 'user.create', detail: { after: { profile: 'standard' } } });
   });
 
   it('writes English with the workspace’s words when the invitee reads English', async () => {
@@ -83,6 +86,21 @@ describe('inviting a user by email', () => {
     expect(mail.text).toContain(`invited you to join ${t.slug}, where the team keeps its patients and deals, as an administrator.`);
     expect(mail.text).not.toMatch(/customer/i);
     expect(mail.text).toContain(`${PUBLIC_URL}/invite/${json<{ token: string }>(made).token}`);
+  });
+
+  it('invites with any profile of the workspace, naming the workspace’s own profile as it is named', async () => {
+    const sets = json<{ id: string; key: string }[]>(await t.api('GET', '/access/permission-sets'));
+    const made = await t.api('POST', '/access/profiles', { key: 'clinician', name: 'Clinician', permissionSetIds: [sets.find((s) => s.key === 'standard')!.id] });
+    expect(made.statusCode, made.body).toBe(201);
+    const invite = await t.api('POST', '/invites', { role: 'clinician', email: 'cleo@invmail.test', send: true, locale: 'en' });
+    expect(invite.statusCode, invite.body).toBe(201);
+    expect((await mailTo('cleo@invmail.test')).text).toContain(', as Clinician.');
+    const token = json<{ token: string }>(invite).token;
+    expect(json(await call(h, undefined, 'GET', `/invites/token/${token}`))).toMatchObject({ role: 'clinician', roleName: 'Clinician' });
+    expect((await call(h, undefined, 'POST', '/invites/accept', { token, name: 'Cleo', email: 'cleo@invmail.test', password: 'a long enough password' })).statusCode).toBe(201);
+    const users = json<{ email: string; role: string }[]>(await t.api('GET', '/users'));
+    expect(users.find((u) => u.email === 'cleo@invmail.test')?.role).toBe('clinician');
+    expect((await t.api('POST', '/invites', { role: 'no_such_profile' })).statusCode).toBe(422);
   });
 
   it('refuses to send without an email, and makes no invitation when the mail server refuses the address', async () => {

@@ -75,6 +75,9 @@ beforeAll(async () => {
   // The workspace calls its customers patients: the invitation says so.
   await api(page, 'PUT', '/metadata/terms/customer', { forms: { en: { singular: 'patient', plural: 'patients' }, 'zh-CN': { singular: '患者', plural: '患者' } } });
   terms = (await api<{ terms: TermDef[] }>(page, 'GET', '/metadata/snapshot')).terms;
+  // A profile of the workspace's own: any profile may be given at invite.
+  const sets = await api<{ id: string; key: string }[]>(page, 'GET', '/access/permission-sets');
+  await api(page, 'POST', '/access/profiles', { key: 'clinician', name: 'Clinician', permissionSetIds: [sets.find((s) => s.key === 'standard')!.id] });
 });
 
 afterAll(async () => {
@@ -86,17 +89,18 @@ afterAll(async () => {
 
 describe('inviting a user by email', () => {
   // The admin works in one language and invites someone who reads the other.
-  const cases: { studio: Locale; invitee: Locale }[] = [
-    { studio: 'en', invitee: 'zh-CN' },
-    { studio: 'zh-CN', invitee: 'en' },
+  const cases: { studio: Locale; invitee: Locale; role: string }[] = [
+    { studio: 'en', invitee: 'zh-CN', role: 'standard' },
+    { studio: 'zh-CN', invitee: 'en', role: 'clinician' },
   ];
-  for (const { studio, invitee } of cases) {
+  for (const { studio, invitee, role } of cases) {
+    const roleLabel = (locale: Locale) => (role === 'standard' ? say(locale, 'users.roleStandard') : 'Clinician');
     it(`an admin working in ${studio} sends an invitation in ${invitee}; its link lets the invitee join`, async () => {
       await page.evaluate((l) => localStorage.setItem('protean.locale', l), studio);
       await page.goto(`${ws.baseUrl}/setup/users`);
       await page.getByRole('button', { name: say(studio, 'invites.create' as MessageKey) }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByLabel(say(studio, 'users.role')).selectOption('standard');
+      await dialog.getByLabel(say(studio, 'users.role')).selectOption(role);
 
       // A refused address is said beside the email field, in the studio's language, and nothing is made.
       await dialog.getByLabel(say(studio, 'invites.emailOptional' as MessageKey)).fill(`refused-${studio}@${ws.tenant}.test`);
@@ -112,7 +116,7 @@ describe('inviting a user by email', () => {
       await dialog.getByRole('button', { name: say(studio, 'invites.send' as MessageKey) }).click();
       await expect
         .poll(() => dialog.getByTestId('invite-result').innerText(), { timeout: 20_000 })
-        .toBe(say(studio, 'invites.sent' as MessageKey, { email: address, role: say(studio, 'users.roleStandard') }));
+        .toBe(say(studio, 'invites.sent' as MessageKey, { email: address, role: roleLabel(studio) }));
       await docShot(page, `invite-email-sent-${studio}`);
       await dialog.locator('.form-actions').getByRole('button', { name: say(studio, 'action.close') }).click();
 
@@ -132,13 +136,14 @@ describe('inviting a user by email', () => {
       const guest = await newPage(invitee);
       await guest.goto(link!);
       await guest.getByRole('heading', { name: say(invitee, 'invites.acceptTitle' as MessageKey) }).waitFor();
+      await guest.getByText(roleLabel(invitee), { exact: false }).first().waitFor();
       await expect.poll(() => guest.getByLabel(say(invitee, 'login.email'), { exact: true }).inputValue()).toBe(address);
       const name = invitee === 'en' ? 'Gina Guest' : '新同事';
       await guest.getByLabel(say(invitee, 'users.name'), { exact: true }).fill(name);
       await guest.getByLabel(say(invitee, 'login.password'), { exact: true }).fill('a long enough password');
       await guest.getByRole('button', { name: say(invitee, 'invites.join' as MessageKey) }).click();
       await guest.getByRole('heading', { level: 1, name: say(invitee, 'home.title', { name }) }).waitFor();
-      expect((await api<{ user: { role: string; email: string } }>(guest, 'GET', '/auth/me')).user).toMatchObject({ role: 'standard', email: address });
+      expect((await api<{ user: { role: string; email: string } }>(guest, 'GET', '/auth/me')).user).toMatchObject({ role, email: address });
       await guest.context().close();
     }, 180_000);
   }

@@ -15,3 +15,4 @@ export {
   type NounParam,
 } from './resolve-text.ts';
 export type { TermDef, TermForms, TermSet } from './term-def.ts';
+export { standardTerms } from './standard-terms.ts';

@@ -25,12 +25,15 @@ The link works once and expires on {expires}. If you did not expect this invitat
   },
   'role.admin': { en: 'an administrator', 'zh-CN': '管理员' },
   'role.standard': { en: 'a standard user', 'zh-CN': '标准用户' },
+  'role.read_only': { en: 'a read-only user', 'zh-CN': '只读用户' },
 } satisfies Record<string, Record<Locale, string>>;
 
 export interface InviteMailInput {
   inviter: string;
   workspace: string;
+  /** The profile key, and its name for a profile the workspace made (built-in ones are worded here). */
   role: string;
+  roleName: string;
   link: string;
   expiresAt: Date;
 }
@@ -39,7 +42,7 @@ export interface InviteMailInput {
 export function inviteMail(words: Words, input: InviteMailInput): { subject: string; text: string } {
   const locale = words.locale;
   const roleKey = `role.${input.role}` as keyof typeof TEXTS;
-  const role = roleKey in TEXTS ? TEXTS[roleKey][locale] : input.role;
+  const role = roleKey in TEXTS ? TEXTS[roleKey][locale] : input.roleName;
   // The expiry in the invitee's language; the server knows no time zone of a person not yet a user, so UTC, said as such.
   const expires = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(input.expiresAt);
   const params = { inviter: input.inviter, workspace: input.workspace, role, link: input.link, expires };

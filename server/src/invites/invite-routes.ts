@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { AccessService } from '../access/access-service.ts';
 import { adminOf } from '../auth/principal.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Role } from '../auth/principal.ts';
@@ -10,7 +11,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { Mailer } from '../workflows/mailer.ts';
 import { inviteMail } from './invite-mail.ts';
 
-// The role is a plain value checked by user creation, so richer roles need no change here.
+// The role is a profile key of the workspace (admin, standard, read_only or its own, ADR 0012).
 const NewInvite = Type.Object(
   {
     role: Type.String({ minLength: 1, maxLength: 100 }),
@@ -36,7 +37,6 @@ const Accept = Type.Object(
   { additionalProperties: false },
 );
 
-const ROLES = new Set(['admin', 'standard']);
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 interface InviteRow {
@@ -98,7 +98,7 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
   app.post('/invites', { schema: { body: NewInvite } }, async (request, reply) => {
     const p = adminOf(request);
     const body = request.body as Static<typeof NewInvite>;
-    if (!ROLES.has(body.role)) throw validationError('Unknown role', [{ field: 'role', code: 'enum', message: `'${body.role}' is not a role of this workspace` }]);
+    await request.server.access.requireProfile(p.tenantId, body.role);
     if (body.send && !body.email) throw validationError('Sending an invitation needs an email', [{ field: 'email', code: 'required', message: 'is required to send the invitation by email' }]);
     if (body.send && !mail.mailer.configured) {
       throw validationError('No outgoing mail server is configured', [{ field: 'send', code: 'mail_unavailable', message: 'needs outgoing mail (PROTEAN_SMTP_URL); share the link instead' }]);
@@ -116,7 +116,9 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
       const locale = body.locale ?? (p.locale === 'zh-CN' ? 'zh-CN' : 'en');
       const words = (await mail.metadata.model(p.tenantId)).words(locale);
       const link = `${(mail.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '')}${path}`;
-      const message = inviteMail(words, { inviter: p.userName, workspace: p.tenantName, role: body.role, link, expiresAt: new Date(row!.expires_at) });
+      // A workspace's own profile is named as the workspace named it; the built-in ones in the invitee's language.
+      const [profile] = await db.withTenant(p.tenantId, (q) => q.query<{ name: string }>('select name from acl_profile where tenant_id = $1 and key = $2', [p.tenantId, body.role]));
+      const message = inviteMail(words, { inviter: p.userName, workspace: p.tenantName, role: body.role, roleName: profile?.name ?? body.role, link, expiresAt: new Date(row!.expires_at) });
       try {
         await mail.mailer.send({ to: body.email!, ...message, messageId: `<invite-${row!.id}@protean>` });
       } catch (error) {
@@ -147,8 +149,9 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
   /** Before sign-in: the token alone finds its workspace (system connection, by hash). */
   const open = async (token: string) => {
     const [row] = await db.system((tx) =>
-      tx.query<InviteRow & { slug: string; tenant_name: string }>(
-        `select i.*, t.slug, t.name as tenant_name from user_invite i join tenant t on t.id = i.tenant_id
+      tx.query<InviteRow & { slug: string; tenant_name: string; role_name: string | null }>(
+        `select i.*, t.slug, t.name as tenant_name, (select p.name from acl_profile p where p.tenant_id = i.tenant_id and p.key = i.role) as role_name
+           from user_invite i join tenant t on t.id = i.tenant_id
           where i.token_hash = $1 and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()`,
         [hashOf(token)],
       ),
@@ -159,7 +162,7 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
 
   app.get('/invites/token/:token', { schema: { params: TokenParam } }, async (request) => {
     const row = await open((request.params as Static<typeof TokenParam>).token);
-    return { workspace: { slug: row.slug, name: row.tenant_name }, role: row.role, email: row.email, expiresAt: iso(row.expires_at) };
+    return { workspace: { slug: row.slug, name: row.tenant_name }, role: row.role, roleName: row.role_name ?? row.role, email: row.email, expiresAt: iso(row.expires_at) };
   });
 
   app.post('/invites/accept', { schema: { body: Accept } }, async (request, reply) => {
@@ -176,6 +179,11 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
     try {
       const user = await auth.createUser(row.tenant_id, { email: body.email, name: body.name, role: row.role as Role, password: body.password, locale: body.locale });
       await db.transaction(row.tenant_id, (tx) => tx.query('update user_invite set accepted_user_id = $3 where tenant_id = $1 and id = $2', [row.tenant_id, row.id, user.id]));
+      // The profile the user joined with was granted by whoever made the invitation: audited as theirs.
+      await request.server.access.change(row.tenant_id, async (q) => {
+        const [inviter] = await q.query<{ id: string; name: string }>('select id, name from app_user where tenant_id = $1 and id = $2', [row.tenant_id, row.created_by]);
+        await AccessService.audit(q, row.tenant_id, inviter ?? { id: user.id, name: user.name }, 'user.create', `user ${user.name}`, { after: { profile: row.role }, invitation: row.id });
+      });
       return reply.status(201).send({ workspace: row.slug, email: user.email, role: row.role });
     } catch (error) {
       await db.transaction(row.tenant_id, (tx) => tx.query('update user_invite set accepted_at = null where tenant_id = $1 and id = $2', [row.tenant_id, row.id]));

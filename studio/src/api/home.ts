@@ -44,6 +44,8 @@ export interface Invite {
 export interface InviteInfo {
   workspace: { slug: string; name: string };
   role: string;
+  /** The profile's name as the workspace named it. */
+  roleName?: string;
   email: string | null;
   expiresAt: string;
 }

@@ -19,7 +19,7 @@ export function AcceptInvitePage({ token }: { token: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const role = info.data?.role;
-  const roleLabel = role === 'admin' ? t('users.roleAdmin') : role === 'standard' ? t('users.roleStandard') : (role ?? '');
+  const roleLabel = role === 'admin' ? t('users.roleAdmin') : role === 'standard' ? t('users.roleStandard') : (info.data?.roleName ?? role ?? '');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, type MessageKey } from './catalogue.en.ts';
 import { zhCN } from './catalogue.zh-CN.ts';
-import { createTextResolver, type MessageParams, type NounParam, type TermDef, type TextResolver } from '@protean/metadata/terms';
+import { createTextResolver, standardTerms, type MessageParams, type NounParam, type TermDef, type TextResolver } from '@protean/metadata/terms';
 import { setRequestLocale } from '../api/http.ts';
 import type { FieldDef, ObjectDef, PicklistValue } from '../api/types.ts';
 
@@ -80,7 +80,9 @@ export type { MessageParams };
 export const capitalise = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
 /** Before sign-in there is no glossary: templates keep their placeholders. */
-const noTerms: readonly TermDef[] = [];
+// Before a workspace's glossary is known (signed out: sign-in, an invitation), the standard terms
+// give the words, so no page shows a raw {user} token.
+const noTerms: readonly TermDef[] = standardTerms();
 
 /**
  * Messages and metadata labels in `locale`, their placeholders (ADR 0004) filled from a glossary

@@ -1,12 +1,13 @@
 import { useId, useState } from 'react';
 import { ApiError, invitesApi, type Invite } from '../api/index.ts';
+import { accessApi } from '../api/access.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
 
-/** The roles an admin may give; kept a plain value, as the server's user roles are. */
+/** The roles offered when the workspace's profiles cannot be read (they are profile keys, ADR 0012). */
 const ROLES = ['standard', 'admin'] as const;
 
 /** Invitation links: the admin picks the role, copies the link (or has it mailed), and sees which are still open. */
@@ -67,6 +68,10 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
   const { t } = i18n;
   const id = useId();
   const [role, setRole] = useState<string>('standard');
+  // Every profile of the workspace may be given at invite; built-in ones in the studio's words.
+  const profiles = useAsync(() => accessApi.profiles().catch(() => null), []);
+  const choices = profiles.data ? profiles.data.map((p) => ({ key: p.key, label: p.key === 'admin' || p.key === 'standard' ? roleLabel(p.key) : p.name })) : ROLES.map((r) => ({ key: r, label: roleLabel(r) }));
+  const chosenLabel = choices.find((c) => c.key === role)?.label ?? roleLabel(role);
   const [email, setEmail] = useState('');
   // Sending by email is offered only when the server has outgoing mail.
   const delivery = useAsync(() => invitesApi.delivery(), []);
@@ -105,7 +110,7 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
       {error ? <ErrorBox error={error} /> : null}
       {link ? (
         <>
-          <p data-testid="invite-result">{sentTo ? t('invites.sent', { email: sentTo, role: roleLabel(role) }) : t('invites.linkReady', { role: roleLabel(role) })}</p>
+          <p data-testid="invite-result">{sentTo ? t('invites.sent', { email: sentTo, role: chosenLabel }) : t('invites.linkReady', { role: chosenLabel })}</p>
           <code className="secret" data-testid="invite-link">
             {link}
           </code>
@@ -129,9 +134,9 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
           <label className="stacked" htmlFor={`${id}-role`}>
             {t('users.role')}
             <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {roleLabel(r)}
+              {choices.map((c) => (
+                <option key={c.key} value={c.key}>
+                  {c.label}
                 </option>
               ))}
             </select>
