@@ -173,4 +173,20 @@ describe('Setup › Access', () => {
     }
     expect(pageErrors).toEqual([]);
   });
+
+  it('a read-only user reads a customer’s timeline but is not offered to log an activity, which an admin is', async () => {
+    const customer = await api<{ id: string }>(admin, 'POST', '/records/customer', { last_name: 'Timeline' });
+    await api(admin, 'POST', '/users', { email: 'reader@example.com', name: 'Rhea Reader', role: 'read_only', password: 'reader-password-123' });
+    const { context, page } = await newPage('en-US');
+    await signIn(page, { ...ws, email: 'reader@example.com', password: 'reader-password-123' });
+    await page.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
+    await page.getByTestId('record-title').getByText('Timeline').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('group', { name: 'Quick log' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Edit', exact: true }).count()).toBe(0);
+    await context.close();
+    await admin.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
+    await admin.getByRole('group', { name: 'Quick log' }).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
 });

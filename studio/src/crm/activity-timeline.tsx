@@ -28,7 +28,7 @@ function bodyField(object: ObjectDef): FieldDef | undefined {
 export function ActivityTimeline({ object, record, groups, onLogged }: { object: ObjectDef; record: RecordData; groups: RelatedGroup[] | undefined; onLogged: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { snapshot } = useSession();
+  const { snapshot, can } = useSession();
   const items: TimelineItem[] = [];
   const seen = new Set<string>();
   for (const g of groups ?? []) {
@@ -53,7 +53,8 @@ export function ActivityTimeline({ object, record, groups, onLogged }: { object:
       <h2 id="timeline-title" className="section-title">
         {t('timeline.title')}
       </h2>
-      {activityObject ? <QuickLog activityObject={activityObject} target={object} record={record} onLogged={onLogged} /> : null}
+      {/* Logging is offered only to whoever may create activities; reading the timeline needs less. */}
+      {activityObject && can(activityObject.apiName, 'create') ? <QuickLog activityObject={activityObject} target={object} record={record} onLogged={onLogged} /> : null}
       {groups && !items.length ? <p className="empty-state">{t('timeline.empty')}</p> : null}
       <ol className="timeline-list">
         {items.map(({ object: o, record: r, when }) => {
