@@ -89,6 +89,26 @@ describe('Setup › Workflows', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('starts a hand-started workflow from the record page through its input form, in zh-CN', async () => {
+    const page = await open('zh-CN');
+    const form = { type: 'object', required: ['reason'], properties: { reason: { type: 'string', title: '原因' } } };
+    await api(page, 'POST', '/workflows', {
+      apiName: 'escalate',
+      label: '升级处理',
+      definition: { trigger: { type: 'manual', object: 'customer', inputSchema: form }, start: 'note', steps: [{ id: 'note', type: 'updateRecord', config: { values: { notes: '升级：{{input.reason}}' } } }] },
+    });
+    await api(page, 'POST', '/workflows/escalate/activate');
+    const customer = await api<{ id: string }>(page, 'POST', '/records/customer', { first_name: '伟', last_name: '李' });
+    await page.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
+    await page.getByRole('button', { name: '升级处理' }).click();
+    const dialog = page.getByRole('dialog', { name: '升级处理' });
+    await dialog.getByRole('textbox', { name: /^原因/ }).fill('大客户');
+    await shot(page, 'workflow-manual-start-zh-CN');
+    await dialog.getByRole('button', { name: '启动' }).click();
+    await expect.poll(async () => (await api<{ notes?: string }>(page, 'GET', `/records/customer/${customer.id}`)).notes, { timeout: 30_000 }).toBe('升级：大客户');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('does the same in zh-CN', async () => {
     const page = await open('zh-CN');
     await buildFollowUp(page, 'zh-CN', 'Follow up zh', '回访 {{record.name}}');

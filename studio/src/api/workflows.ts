@@ -38,6 +38,14 @@ export interface WorkflowRun {
   finishedAt: string | null;
 }
 
+/** A hand-started workflow a record page or list offers as a button. */
+export interface WorkflowButton {
+  apiName: string;
+  label: string;
+  description: string;
+  inputSchema: Record<string, unknown> | null;
+}
+
 export interface StepExecution {
   seq: number;
   stepId: string;
@@ -59,6 +67,7 @@ export const workflowsApi = {
   activate: (id: string) => http.post<Workflow>(`/workflows/${enc(id)}/activate`),
   deactivate: (id: string) => http.post<Workflow>(`/workflows/${enc(id)}/deactivate`),
   versions: (id: string) => http.get<{ versions: WorkflowVersion[] }>(`/workflows/${enc(id)}/versions`).then((r) => r.versions),
+  buttons: (object: string) => http.get<{ buttons: WorkflowButton[] }>('/workflow-buttons', { query: { object } }).then((r) => r.buttons),
   start: (id: string, body: { recordId?: string; input?: Record<string, unknown>; test?: boolean }) => http.post<{ runId: string }>(`/workflows/${enc(id)}/runs`, body),
   runs: (id: string) => http.get<{ runs: WorkflowRun[] }>(`/workflows/${enc(id)}/runs`).then((r) => r.runs),
   run: (runId: string) => http.get<WorkflowRun & { steps: StepExecution[] }>(`/workflow-runs/${enc(runId)}`),

@@ -17,6 +17,7 @@ import { useObjectParam } from './use-object.ts';
 import { RelatedLists } from './related-lists.tsx';
 import { ActivityTimeline } from './activity-timeline.tsx';
 import { RecordActions } from '../scripts/record-actions.tsx';
+import { WorkflowButtons } from '../workflows/workflow-buttons.tsx';
 import { useRecordRights } from './record-rights.ts';
 
 export default function RecordPage({ params }: PageProps) {
@@ -77,6 +78,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
         </div>
         <span className="spacer" />
         <RecordActions object={object.apiName} id={id} onDone={rec.reload} />
+        <WorkflowButtons object={object.apiName} recordIds={[id]} onDone={rec.reload} />
         {rights.edit ? (
           <Link to={`/o/${object.apiName}/${id}/edit`} className="btn btn-small">
             {t('action.edit')}

@@ -829,6 +829,8 @@ export const en = {
   'workflows.saved': 'Saved',
   'workflows.testRecord': 'Record id for a test run',
   'workflows.testRun': 'Test run',
+  'workflows.start': 'Start',
+  'workflows.startedRun': 'Started “{workflow}”',
   'workflows.tab.problems': 'Problems',
   'workflows.tab.runs': 'Run history',
   'workflows.tab.versions': 'Versions',

@@ -829,6 +829,8 @@ export const zhCN: Record<MessageKey, string> = {
   'workflows.saved': '已保存',
   'workflows.testRecord': '测试运行所用的记录编号',
   'workflows.testRun': '测试运行',
+  'workflows.start': '启动',
+  'workflows.startedRun': '已启动“{workflow}”',
   'workflows.tab.problems': '问题',
   'workflows.tab.runs': '运行历史',
   'workflows.tab.versions': '版本',
