@@ -174,7 +174,7 @@ describe('Setup › Access', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('a read-only user reads a customer’s timeline but is not offered to log an activity, which an admin is', async () => {
+  it('a read-only user reads a customer’s timeline but is offered nothing to create (activity log, New in the top bar, palette and home page), which an admin is', async () => {
     const customer = await api<{ id: string }>(admin, 'POST', '/records/customer', { last_name: 'Timeline' });
     await api(admin, 'POST', '/users', { email: 'reader@example.com', name: 'Rhea Reader', role: 'read_only', password: 'reader-password-123' });
     const { context, page } = await newPage('en-US');
@@ -184,9 +184,19 @@ describe('Setup › Access', () => {
     await page.waitForLoadState('networkidle');
     expect(await page.getByRole('group', { name: 'Quick log' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Edit', exact: true }).count()).toBe(0);
+    // Nothing to create anywhere: no New in the top bar, none in the command palette, none on the home page.
+    expect(await page.locator('.topbar').getByRole('button', { name: 'Quick create' }).count()).toBe(0);
+    await page.keyboard.press('Control+k');
+    await page.getByRole('dialog').waitFor();
+    expect(await page.getByRole('dialog').getByText(/^New /).count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await page.goto(`${ws.baseUrl}/`);
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByRole('main').getByRole('link', { name: /^New / }).count()).toBe(0);
     await context.close();
     await admin.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
     await admin.getByRole('group', { name: 'Quick log' }).waitFor();
+    await admin.locator('.topbar').getByRole('button', { name: 'Quick create' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 });

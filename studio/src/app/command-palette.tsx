@@ -29,7 +29,7 @@ function matches(label: string, query: string): boolean {
 export function CommandPalette({ onClose, onQuickCreate }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { snapshot, isAdmin } = useSession();
+  const { snapshot, isAdmin, can } = useSession();
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const [hits, setHits] = useState<SearchHit[]>([]);
@@ -67,7 +67,7 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
     for (const o of navObjects(snapshot)) {
       list.push({ id: `go:${o.id}`, group: t('palette.go'), label: t('palette.goTo', { target: i18n.objectLabel(o, 'plural') }), run: go(`/o/${o.apiName}`) });
     }
-    for (const o of navObjects(snapshot)) {
+    for (const o of navObjects(snapshot).filter((x) => can(x.apiName, 'create'))) {
       list.push({
         id: `new:${o.id}`,
         group: t('palette.create'),
@@ -103,7 +103,7 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
       }
     }
     return list;
-  }, [snapshot, isAdmin, i18n, t, onClose, onQuickCreate]);
+  }, [snapshot, isAdmin, can, i18n, t, onClose, onQuickCreate]);
 
   const visible = useMemo(() => {
     const list = commands.filter((c) => matches(c.label, query));

@@ -70,9 +70,11 @@ export function Shell({ children }: { children: ReactNode }) {
             aria-label={t('shell.search')}
           />
         </form>
-        <button type="button" className="btn btn-primary btn-small" onClick={() => openQuickCreate()} aria-label={t('shell.quickCreate')} title={t('shell.quickCreate')}>
-          + {t('action.new')}
-        </button>
+        {navObjects(session.snapshot).some((o) => session.can(o.apiName, 'create')) ? (
+          <button type="button" className="btn btn-primary btn-small" onClick={() => openQuickCreate()} aria-label={t('shell.quickCreate')} title={t('shell.quickCreate')}>
+            + {t('action.new')}
+          </button>
+        ) : null}
         <button type="button" className="btn btn-small" onClick={() => setPaletteOpen(true)} aria-keyshortcuts="Control+K Meta+K" title={t('palette.title')}>
           {t('shell.commands')} <kbd>Ctrl K</kbd>
         </button>

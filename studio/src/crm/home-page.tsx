@@ -125,6 +125,7 @@ export default function HomePage(_: PageProps) {
 }
 
 function WorkPanel({ id, title, state, list, day, emptyText, i18n }: { id: string; title: string; state: { loading: boolean; error: unknown; reload: () => void }; list: WorkList | null; day: string; emptyText: string; i18n: I18n }) {
+  const { can } = useSession();
   const { t } = i18n;
   if (!state.loading && !state.error && !list) return null;
   return (
@@ -137,9 +138,11 @@ function WorkPanel({ id, title, state, list, day, emptyText, i18n }: { id: strin
       {list && !list.records.length ? (
         <div className="empty-state">
           <p>{emptyText}</p>
-          <Link to={`/o/${list.object.apiName}/new`} className="btn btn-small btn-primary">
-            {t('record.new', { object: i18n.objectNoun(list.object) })}
-          </Link>
+          {can(list.object.apiName, 'create') ? (
+            <Link to={`/o/${list.object.apiName}/new`} className="btn btn-small btn-primary">
+              {t('record.new', { object: i18n.objectNoun(list.object) })}
+            </Link>
+          ) : null}
         </div>
       ) : null}
       <ul className="plain-list home-list">
@@ -180,6 +183,7 @@ function EmptyRecent({ snapshot }: { snapshot: Snapshot }) {
 }
 
 function PipelinePanel({ pipeline, summary, loading, error, onRetry }: { pipeline: NonNullable<ReturnType<typeof pipelineOf>>; summary: PipelineSummary | null; loading: boolean; error: unknown; onRetry: () => void }) {
+  const { can } = useSession();
   const i18n = useI18n();
   const { t } = i18n;
   const { object, stage, amount } = pipeline;
@@ -197,9 +201,11 @@ function PipelinePanel({ pipeline, summary, loading, error, onRetry }: { pipelin
       {summary && summary.total.count === 0 ? (
         <div className="empty-state">
           <p>{t('home.noPipeline', { objects: plural })}</p>
-          <Link to={`/o/${object.apiName}/new`} className="btn btn-small btn-primary">
-            {t('record.new', { object: i18n.objectNoun(object) })}
-          </Link>
+          {can(object.apiName, 'create') ? (
+            <Link to={`/o/${object.apiName}/new`} className="btn btn-small btn-primary">
+              {t('record.new', { object: i18n.objectNoun(object) })}
+            </Link>
+          ) : null}
         </div>
       ) : null}
       {summary && summary.total.count > 0 ? (

@@ -13,8 +13,9 @@ export default function QuickCreateDialog({ initialObject, onClose }: { initialO
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
-  const { snapshot } = useSession();
-  const objects = navObjects(snapshot);
+  const { snapshot, can } = useSession();
+  // Only objects the user may create records of.
+  const objects = navObjects(snapshot).filter((o) => can(o.apiName, 'create'));
   const [objectRef, setObjectRef] = useState(initialObject ?? objects[0]?.apiName ?? '');
   const object = findObject(snapshot, objectRef);
   return (
