@@ -167,6 +167,8 @@ export class ProcessSandbox implements Sandbox {
       http: request.host.http !== undefined,
     };
     child.known.add(script.hash);
+    // The process may have ended since it was ready; its exit has answered everything it held.
+    if (child.exited || !child.process.connected) return failed(startedAt, started, { name: 'SandboxCrashError', message: 'the script sandbox process ended before this invocation reached it; the next invocation runs in a new sandbox process' });
     return new Promise<InvocationReport>((resolve) => {
       // Waiting for a turn (at most the wall time), loading, running: past all of it the process is stuck.
       const timer = setTimeout(() => {
