@@ -1009,6 +1009,13 @@ begin
 end $$;
 grant execute on function rate_lease(uuid, text, double precision, integer) to protean_app;`,
   },
+  {
+    id: 49,
+    name: 'create_records finds lookup targets by primary key (deleted ones counted out after the scan)',
+    // The insert statement changed (insert-records.ts): migration 18 made the function from the
+    // statement of its day, so a database made before this change gets the new body here.
+    sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

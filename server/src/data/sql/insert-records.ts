@@ -7,15 +7,19 @@ import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
  * the batch. When a target is missing (deleted, another object's, another tenant's) nothing is
  * written and no row comes back; the caller then says which. Parameters: $1 the records as
  * JSON, $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link, $6 and
- * $7 the distinct (target id, target object) pairs the records point at.
+ * $7 the distinct (target id, target object) pairs the records point at. Deleted targets are
+ * counted out after the scan, not in its WHERE: with deleted_at is null there, every partial
+ * index of record (all lead with tenant_id) qualified too, and while the statistics did not know
+ * the tenant yet the planner took one at equal cost and read all the tenant's records (11.8 ms
+ * for one target at 6,000 records, against 0.07 ms through the primary key).
  */
 export const INSERT_RECORDS_SQL = `with targets as materialized (
-   select r.id from record r join unnest($6::uuid[], $7::text[]) as w(id, object_id) on r.id = w.id and r.object_id = w.object_id
-    where r.tenant_id = $2 and r.deleted_at is null order by r.id for key share of r
+   select r.id, r.deleted_at from record r join unnest($6::uuid[], $7::text[]) as w(id, object_id) on r.id = w.id and r.object_id = w.object_id
+    where r.tenant_id = $2 order by r.id for key share of r
  ), input as materialized (
    select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
      with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
-    where (select count(*) from targets) = cardinality($6::uuid[])
+    where (select count(*) from targets where deleted_at is null) = cardinality($6::uuid[])
  ), created as (
    insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
    select $2, i, $3, d, $4, $4, ${SLOT_COLUMNS.join(', ')} from input order by n
