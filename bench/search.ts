@@ -8,7 +8,7 @@
 // runs (search_record_candidates) alone, over `pg` with 10 connections as the application role.
 // Also reported: search.typo.p95_ms (a misspelt name, the similar-word path) and the index size.
 //
-// Environment (optional): BENCH_RECORDS (1000000), BENCH_SECONDS (10).
+// Environment (optional): BENCH_RECORDS (1000000), BENCH_SECONDS (10), BENCH_RESULTS (another results file).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -123,7 +123,7 @@ async function explainCandidates(owner: pg.Client, tenantId: string, objectIds: 
 }
 
 const children: Child[] = [];
-const postgres = await startPostgres();
+const postgres = await startPostgres({ settings: ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'pg_stat_statements.track_planning=on'] });
 try {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -177,9 +177,22 @@ try {
 
   load({ ...spec(CONTAINS), duration: 3 }); // warm-up
   // CPU per search (server and Postgres, from /proc) says less about the machine's other load than a p95 does.
+  const stats = new pg.Client({ connectionString: postgres.url });
+  await stats.connect();
+  await stats.query('create extension if not exists pg_stat_statements');
+  await stats.query('select pg_stat_statements_reset()');
   const cpuBefore = { pg: postgresCpuMs(postgres.pid), server: processCpuMs(server.pid) };
   const contains = load(spec(CONTAINS));
   const cpu = { pg: (postgresCpuMs(postgres.pid) - cpuBefore.pg) / contains.ok, server: (processCpuMs(server.pid) - cpuBefore.server) / contains.ok };
+  // Where Postgres' time per search goes, statement by statement (nested ones included).
+  const statements = await stats.query(
+    `select calls, total_exec_time, total_plan_time, regexp_replace(query, '\\s+', ' ', 'g') as query from pg_stat_statements
+      where query not like '%pg_stat_statements%' order by total_exec_time + total_plan_time desc limit 12`,
+  );
+  await stats.end();
+  const perSearch = statements.rows.map((r) => `${(Number(r.calls) / contains.ok).toFixed(2)} calls, exec ${((Number(r.total_exec_time) * 1000) / contains.ok).toFixed(0)} µs, plan ${((Number(r.total_plan_time) * 1000) / contains.ok).toFixed(0)} µs per search: ${String(r.query).slice(0, 200)}`);
+  writeFileSync(join(runDir, 'statements.txt'), `${perSearch.join('\n')}\n`);
+  for (const line of perSearch.slice(0, 6)) log(`statement ${line.slice(0, 220)}`);
   const containsFloor = await floorP95(appUrl, t.tenantId, objectIds, CONTAINS, false);
   log(`contains: ${contains.ok} answered, ${contains.rps.toFixed(0)} req/s, p50 ${contains.p50} ms, p95 ${contains.p95} ms; candidate statement alone p95 ${containsFloor.toFixed(2)} ms`);
   if (contains.non2xx || contains.errors) throw new Error(`contains search: ${contains.non2xx} non-2xx, ${contains.errors} errors`);
@@ -192,7 +205,7 @@ try {
   record('search.typo.p95_ms', typo.p95, `ms p95 of GET /search?q=<misspelt name> (no contains match, the similar-word path), ${RECORDS.toLocaleString('en')} records, ${CONNECTIONS} connections; floor: the fuzzy candidate statement alone`, typoFloor);
   record('search.index.bytes_per_record', Number(size!['bytes']) / (RECORDS + 10_000), 'bytes of the trigram index per live record (informational)');
 
-  const file = join(root, 'bench', 'results.json');
+  const file = process.env['BENCH_RESULTS'] ?? join(root, 'bench', 'results.json');
   const merged = { ...(existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {}), ...results };
   writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
   log(`merged ${Object.keys(results).length} metrics into bench/results.json`);
