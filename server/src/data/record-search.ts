@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { ApiRecord, RecordRow } from './record-codec.ts';
 import { recordDisplayName } from './record-problems.ts';
 import type { RequestContext } from './request-context.ts';
-import { R_COLUMNS, ROW_COLUMNS } from './cascades.ts';
+import { ROW_COLUMNS } from './cascades.ts';
 import { fieldSql } from './sql/field-sql.ts';
 import { Params } from './sql/params.ts';
 
@@ -126,7 +126,7 @@ async function candidates(db: Database, ctx: RequestContext, scope: SearchScope,
     const list = `array[${objects.map((o) => `'${o.id.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
     parts.push(`(select ${ROW_COLUMNS} from search_record_candidates(${list}, ${params.add(text, '::text')}, ${params.add(fuzzy, '::boolean')}, ${params.add(CANDIDATE_LIMIT, '::integer')}))`);
   }
-  if (!fuzzy) parts.push(...namePrefixParts(scope, text, perObject, params, tenant));
+  if (!fuzzy) parts.push(...namePrefixParts(scope, text, perObject, params));
   if (parts.length === 0) return [];
   const found = parts.join(' union all ');
   // The candidate function reads as the owner; what the reader may see is decided here, by the same rules as every list.
@@ -143,23 +143,24 @@ async function candidates(db: Database, ctx: RequestContext, scope: SearchScope,
 
 /**
  * Names starting with `text`, per object whose name field has a text slot: a range on the slot
- * (C collation, LEAKPROOF, so its index serves it under row-level security), a few per object.
+ * (C collation, LEAKPROOF, so its index serves it under row-level security), a few per object, read
+ * by `search_name_prefixes` (migration 58), whose statements are planned once per connection.
  * Objects without a name slot are left to the trigram candidates: a prefix there would scan.
  */
-function namePrefixParts(scope: SearchScope, text: string, perObject: number, params: Params, tenant: () => string): string[] {
-  const parts: string[] = [];
+function namePrefixParts(scope: SearchScope, text: string, perObject: number, params: Params): string[] {
+  const objects: string[] = [];
+  const slots: string[] = [];
   for (const { object, fields } of scope.objects) {
     const name = fields.find((f) => f.id === object.nameFieldId);
-    if (!name || !slotOf(object, name.id)) continue;
-    const column = fieldSql(object, name, 'r');
+    const slot = name ? slotOf(object, name.id) : undefined;
     // The slot holds the lower-cased name, as `text` is.
-    if (!column.lowered) continue;
-    parts.push(
-      `(select ${R_COLUMNS} from record r where r.tenant_id = ${tenant()} and r.object_id = ${params.add(object.id)} and r.deleted_at is null
-         and ${column.sql} >= ${params.add(text)} and ${column.sql} < ${params.add(text + '\u{10FFFF}')} order by ${column.sql} limit ${params.add(perObject)})`,
-    );
+    if (!name || !slot || !fieldSql(object, name, 'r').lowered) continue;
+    objects.push(object.id);
+    slots.push(slot);
   }
-  return parts;
+  if (objects.length === 0) return [];
+  const list = (items: string[]) => `array[${items.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
+  return [`(select ${ROW_COLUMNS} from search_name_prefixes(${list(objects)}, ${list(slots)}, ${params.add(text, '::text')}, ${params.add(perObject, '::integer')}))`];
 }
 
 /** The best way one of `fields` of `record` matches `text`, or undefined. */

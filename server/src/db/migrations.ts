@@ -562,6 +562,48 @@ begin
 end $fn$;`,
   },
   {
+    id: 58,
+    name: 'names starting with a text, planned once per connection',
+    // A search read the names starting with its text by one range subquery per object, inside the
+    // statement around the candidates: the plan cache kept custom plans for those ranges, so every
+    // search planned the statement again (0.58 of 2.43 ms of Postgres CPU a search at 1M records).
+    // One statement per text slot here, planned once (generic plans, as create_records), run as the
+    // caller (row-level security applies; the C-collation range is LEAKPROOF, so the slot's
+    // index serves it).
+    sql: `
+create function search_name_prefixes(p_objects text[], p_slots text[], p_text text, p_limit integer)
+  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
+                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
+  language plpgsql stable set plan_cache_mode = force_generic_plan as $$
+#variable_conflict use_column
+declare
+  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
+  v_to text := p_text || chr(1114111);
+begin
+  if v_tenant is null then return; end if;
+  for i in 1 .. coalesce(cardinality(p_objects), 0) loop
+    if p_slots[i] = 't1' then
+      return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+        from record r where r.tenant_id = v_tenant and r.object_id = p_objects[i] and r.deleted_at is null
+         and r.ix_t1 >= p_text and r.ix_t1 < v_to order by r.ix_t1 limit p_limit;
+    elsif p_slots[i] = 't2' then
+      return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+        from record r where r.tenant_id = v_tenant and r.object_id = p_objects[i] and r.deleted_at is null
+         and r.ix_t2 >= p_text and r.ix_t2 < v_to order by r.ix_t2 limit p_limit;
+    elsif p_slots[i] = 't3' then
+      return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+        from record r where r.tenant_id = v_tenant and r.object_id = p_objects[i] and r.deleted_at is null
+         and r.ix_t3 >= p_text and r.ix_t3 < v_to order by r.ix_t3 limit p_limit;
+    elsif p_slots[i] = 't4' then
+      return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+        from record r where r.tenant_id = v_tenant and r.object_id = p_objects[i] and r.deleted_at is null
+         and r.ix_t4 >= p_text and r.ix_t4 < v_to order by r.ix_t4 limit p_limit;
+    end if;
+  end loop;
+end $$;
+grant execute on function search_name_prefixes(text[], text[], text, integer) to protean_app;`,
+  },
+  {
     id: 45,
     name: 'job queue: delayed, retried, idempotent jobs and cron schedules',
     // ADR 0015: the queue is two tables of our own, claimed with FOR UPDATE SKIP LOCKED. A job
