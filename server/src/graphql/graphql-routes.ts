@@ -6,7 +6,7 @@ import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { AuthService } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
-import { formatError, type GraphQLService } from './graphql-service.ts';
+import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
 
 const Body = Type.Object(
   {
@@ -57,6 +57,14 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     const model = await metadata.model(principal.tenantId);
     return { model, ctx: { principal, model } };
   };
+  /** Runs a request; one the schema refused runs again if the model moved on meanwhile (a field added through another process). */
+  const runFresh = async (principal: Principal, request: GraphQLRequest, method: 'GET' | 'POST') => {
+    const { model, ctx } = await context(principal);
+    const result = await graphql.run(model, ctx, request, method);
+    if (result.status !== 400 || !(await metadata.newerThan(principal.tenantId, model.revision))) return result;
+    const fresh = await context(principal);
+    return graphql.run(fresh.model, fresh.ctx, request, method);
+  };
 
   const sockets = makeServer<Record<string, unknown> | undefined, SocketExtra>({
     connectionInitWaitTimeout: 10_000,
@@ -95,8 +103,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
       const extensions = parseJsonParam('extensions', query.extensions);
       const bad = [variables, extensions].find((v) => v instanceof GraphQLError);
       if (bad) return reply.status(400).send({ errors: [bad.toJSON()] });
-      const { model, ctx } = await context(principalOf(request));
-      const result = await graphql.run(model, ctx, { query: query.query, variables: variables as Record<string, unknown> | undefined, operationName: query.operationName, extensions: extensions as never }, 'GET');
+      const result = await runFresh(principalOf(request), { query: query.query, variables: variables as Record<string, unknown> | undefined, operationName: query.operationName, extensions: extensions as never }, 'GET');
       return reply.status(result.status).send(result.body);
     },
     wsHandler: (socket, request) => {
@@ -127,8 +134,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
 
   app.post('/graphql', { schema: { body: Body } }, async (request, reply) => {
     const body = request.body as Static<typeof Body>;
-    const { model, ctx } = await context(principalOf(request));
-    const result = await graphql.run(model, ctx, { query: body.query, variables: body.variables ?? undefined, operationName: body.operationName ?? undefined, extensions: body.extensions as never }, 'POST');
+    const result = await runFresh(principalOf(request), { query: body.query, variables: body.variables ?? undefined, operationName: body.operationName ?? undefined, extensions: body.extensions as never }, 'POST');
     return reply.status(result.status).send(result.body);
   });
 }

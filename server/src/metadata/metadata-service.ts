@@ -71,6 +71,18 @@ export class MetadataService {
     return this.modelAt(tenantId, revision);
   }
 
+  /**
+   * Whether the tenant has a revision newer than `seen` that this process has not heard of yet (its
+   * notice is still on the way): a request that failed against the model it had asks once before
+   * answering, so a change made through another process is visible to the very next request.
+   */
+  async newerThan(tenantId: string, seen: number): Promise<boolean> {
+    const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ current_revision: number }>(q, 'select current_revision from tenant where id = $1', [tenantId]));
+    if (!row || row.current_revision <= seen) return false;
+    if (row.current_revision > (this.#current.get(tenantId) ?? 0)) this.#current.set(tenantId, row.current_revision);
+    return true;
+  }
+
   /** The model at `revision`; `q` loads it inside a transaction the caller already holds. */
   async modelAt(tenantId: string, revision: number, q?: Queryable): Promise<TenantModel> {
     const key = `${tenantId}:${revision}`;
