@@ -97,11 +97,14 @@ export class DataService {
     return this.save.delete(ctx, object, id, expectedVersion);
   }
 
-  restore(ctx: RequestContext, object: ObjectDef, id: string): Promise<ApiRecord> {
-    return this.save.restore(ctx, object, id);
+  async restore(ctx: RequestContext, object: ObjectDef, id: string): Promise<ApiRecord> {
+    return this.#withRelatedFormulas(ctx, object, await this.save.restore(ctx, object, id));
   }
 
-  batch(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
-    return this.save.batch(ctx, object, operations, withRecords);
+  async batch(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords = true): Promise<BatchResult[]> {
+    const results = await this.save.batch(ctx, object, operations, withRecords);
+    // A record read back per saved record: only objects with formulas over related records pay it.
+    if (withRecords && readsRelated(ctx.model, object)) for (const result of results) if (result.record) result.record = await this.#withRelatedFormulas(ctx, object, result.record);
+    return results;
   }
 }
