@@ -193,19 +193,22 @@ describe('declarative logic in the save pipeline', () => {
     await expectStatus(await t.api('POST', '/records/opportunity', { name: 'F', account: small }), 201);
   });
 
-  it('follows a picklist value’s rename in the rules that compare with it, and refuses removing a value a rule uses', async () => {
+  it('follows a picklist value’s rename in the rules that compare with it and in its own default, and refuses removing a value they use', async () => {
     const t = await tenantWithInvoice();
     await expectStatus(await t.api('PATCH', '/metadata/objects/invoice', { validationRules: [{ apiName: 'web_small', condition: "channel == 'web' && amount > 1000", message: { en: 'Web orders stay under 1,000' } }] }), 200);
+    // The channel's own default produces a value of it: the default follows the rename too.
+    await expectStatus(await t.api('PATCH', '/metadata/objects/invoice/fields/channel', { defaultExpression: "amount > 500 ? 'web' : 'shop'" }), 200);
     type Snap = { objects: { apiName: string; validationRules?: { condition: string }[]; fields: { apiName: string; values?: { id: string; apiName: string; labels: unknown }[] }[] }[] };
     const invoiceOf = async () => json<Snap>(await t.api('GET', '/metadata/snapshot')).objects.find((o) => o.apiName === 'invoice')!;
     const values = (await invoiceOf()).fields.find((f) => f.apiName === 'channel')!.values!.map((v) => ({ id: v.id, apiName: v.apiName === 'web' ? 'online' : v.apiName, labels: v.labels }));
     await expectStatus(await t.api('PATCH', '/metadata/objects/invoice/fields/channel', { values }), 200);
     expect((await invoiceOf()).validationRules![0]!.condition).toBe("channel == 'online' && amount > 1000");
+    expect((await expectStatus(await t.api('POST', '/records/invoice', { name: 'Defaulted', amount: 800 }), 201))['channel']).toBe('online');
     const refused = (await expectStatus(await t.api('POST', '/records/invoice', { name: 'Web', amount: 2000, channel: 'online' }), 422))['errors'] as Problem[];
     expect(refused).toEqual([expect.objectContaining({ rule: 'web_small', message: 'Web orders stay under 1,000' })]);
     const removal = await t.api('PATCH', '/metadata/objects/invoice/fields/channel', { values: values.filter((v) => v.apiName !== 'online') });
     expect(removal.statusCode, removal.body).toBe(422);
-    expect(removal.body).toContain("value 'online' of 'channel' is used by 'validation rule invoice.web_small'");
+    expect(removal.body).toContain("value 'online' of 'channel' is used by 'default value of invoice.channel', 'validation rule invoice.web_small'");
   });
 
   it('speaks the request’s language: checker errors with line and column, run-time failures and layout rules in zh-CN', async () => {

@@ -390,6 +390,8 @@ class Planner {
             this.fail(`${base}/values`, 'has_dependents', `value ${[...new Set(users.map((u) => `'${u.value}'`))].join(', ')} of '${before.apiName}' is used by ${users.map((u) => `'${u.label}'`).join(', ')}`, users.map(({ value: _, ...d }) => d));
           }
           followPicklistValueRenames(this.state, before.id, renames);
+          // The field's own default may have followed too: that edit landed on `before`, which `after` replaces.
+          if (op.patch.defaultExpression === undefined && before.defaultExpression !== undefined) after.defaultExpression = before.defaultExpression;
           break;
         }
         case 'type': {

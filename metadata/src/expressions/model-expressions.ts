@@ -5,6 +5,7 @@ import type { LayoutDef } from '../schemas/layout-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { compileExpression, compileFormula, rewriteFieldReferences, type CompileOptions, type CompileResult, type ExpressionContext } from './compile.ts';
+import { parse } from './parse.ts';
 import type { FormulaResultType } from './types.ts';
 
 /** One expression held by the model, with what it reads and how to write it back. */
@@ -142,13 +143,35 @@ export function followPicklistValueRenames(snapshot: Snapshot, fieldId: string, 
   for (const e of modelExpressions(snapshot)) {
     const r = compileModelExpression(snapshot, e);
     if (!r.ok) continue;
-    const spans = r.expression.references.values.filter((v) => v.fieldId === fieldId && renames.has(v.value));
+    const spans = [...r.expression.references.values.filter((v) => v.fieldId === fieldId && renames.has(v.value)), ...defaultResults(e, fieldId, renames)];
     if (!spans.length) continue;
     let source = e.source;
-    for (const span of [...spans].sort((a, b) => b.start - a.start)) source = `${source.slice(0, span.start)}'${renames.get(span.value)!}'${source.slice(span.end)}`;
+    const unique = [...new Map(spans.map((span) => [span.start, span])).values()];
+    for (const span of unique.sort((a, b) => b.start - a.start)) source = `${source.slice(0, span.start)}'${renames.get(span.value)!}'${source.slice(span.end)}`;
     edits.push({ e, source });
   }
   for (const { e, source } of edits) e.replace(source);
+}
+
+/**
+ * The text literals naming one of `values` in the default expression of the picklist `fieldId`
+ * itself: what such a default produces is a value of that field, so it follows a rename and holds
+ * the value against removal, as a comparison does.
+ */
+function defaultResults(e: ModelExpression, fieldId: string, values: { has(value: string): boolean }): { value: string; start: number; end: number }[] {
+  if (e.kind !== 'defaultValue' || e.ownerId !== fieldId) return [];
+  const parsed = parse(e.source);
+  if (!parsed.ok) return [];
+  const found: { value: string; start: number; end: number }[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const n = node as { kind?: unknown; value?: unknown; start?: number; end?: number };
+    if (n.kind === 'literal' && typeof n.value === 'string' && values.has(n.value)) found.push({ value: n.value, start: n.start!, end: n.end! });
+    else for (const child of Object.values(node)) visit(child);
+  };
+  visit(parsed.node);
+  return found;
 }
 
 /** Expressions that compare a picklist with one of `values` (api names): removing such a value is refused while any does. */
@@ -158,7 +181,7 @@ export function picklistValueDependents(snapshot: Snapshot, fieldId: string, val
   for (const e of modelExpressions(snapshot)) {
     const r = compileModelExpression(snapshot, e);
     if (!r.ok) continue;
-    const used = r.expression.references.values.find((v) => v.fieldId === fieldId && values.has(v.value));
+    const used = r.expression.references.values.find((v) => v.fieldId === fieldId && values.has(v.value)) ?? defaultResults(e, fieldId, values)[0];
     if (used) dependents.push({ kind: e.kind, id: e.ownerId, label: e.label, value: used.value });
   }
   return dependents;
