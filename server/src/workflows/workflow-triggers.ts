@@ -232,8 +232,9 @@ function looksAt(wf: ActiveWorkflow, e: RecordEvent): boolean {
 async function loadRecords(tx: Queryable, events: RecordEvent[]): Promise<Map<string, RecordRow>> {
   const rows = await tx.query<RecordRow & { tenant_id: string }>(
     `select tenant_id, id, object_id, version, data, created_at, created_by, updated_at, updated_by from record
-      where (tenant_id, id) in (select * from unnest($1::uuid[], $2::uuid[]))`,
-    [events.map((e) => e.tenantId), events.map((e) => e.recordId)],
+      where (tenant_id, object_id, id) in (select * from unnest($1::uuid[], $2::text[], $3::uuid[]))`,
+    // The whole primary key (tenant, object, record): by tenant and id alone it read the tenant's key range.
+    [events.map((e) => e.tenantId), events.map((e) => e.objectId), events.map((e) => e.recordId)],
   );
   return new Map(rows.map((r) => [r.id, r]));
 }
