@@ -33,9 +33,13 @@ async function saveScript(tenant: TestTenant, body: Record<string, unknown>): Pr
   return json(response);
 }
 
-/** Waits for the script's invocation log to hold what `ready` looks for (entries are written just after each run). */
+/**
+ * Waits for the script's invocation log to hold what `ready` looks for (entries are written just
+ * after each run). After-save runs wait for the outbox consumer, which waits for every older
+ * transaction on the database: other test files' long transactions hold it back in a full run.
+ */
 async function invocationsOf(tenant: TestTenant, script: string, ready: (rows: Invocation[]) => boolean): Promise<Invocation[]> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 50_000;
   for (;;) {
     await h.server.scripts.log.flush();
     const response = await tenant.api('GET', `/scripts/${script}/invocations?limit=50`);
@@ -359,7 +363,7 @@ export default function (ctx: ScriptContext, input: ActionInput) {
 });
 
 describe('after-save triggers', () => {
-  it('run from the outbox after the commit, as the user who saved', async () => {
+  it('run from the outbox after the commit, as the user who saved', { timeout: 60_000 }, async () => {
     await saveScript(t, {
       apiName: 'deal_won',
       label: 'Deal follow-up',
