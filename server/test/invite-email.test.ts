@@ -7,6 +7,8 @@ import { call, createTestTenant, json, startHarness, type Harness, type TestTena
 // A real SMTP receiver on 127.0.0.1: what it accepted is what the invitee would read. Mail to
 // refused@… is refused at RCPT, as a mail server refuses an address it does not know.
 const received: ParsedMail[] = [];
+/** Woken by each mail the receiver accepts. */
+const waiting: (() => void)[] = [];
 const smtp = new SMTPServer({
   authOptional: true,
   disabledCommands: ['AUTH', 'STARTTLS'],
@@ -16,6 +18,7 @@ const smtp = new SMTPServer({
     simpleParser(stream)
       .then((mail) => {
         received.push(mail);
+        for (const wake of waiting.splice(0)) wake();
         callback();
       })
       .catch(callback);
@@ -40,13 +43,21 @@ afterAll(async () => {
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
 
+/** The mail to `address`, as soon as the receiver has it (a failure after 20 s names what did arrive). */
 const mailTo = async (address: string) => {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const mail = received.find((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((to) => to?.value.some((v) => v.address === address)));
     if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no mail reached ${address}; received: ${received.map((m) => m.subject).join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`no mail reached ${address}; received: ${received.map((m) => m.subject).join(', ')}`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 };
 

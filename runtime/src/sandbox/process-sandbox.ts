@@ -70,6 +70,7 @@ class SandboxChild {
       this.process.once('exit', onExit);
       this.process.once('error', reject);
     });
+    // Whoever awaits `ready` gets the failure; this only keeps a start nobody awaits yet from being an unhandled rejection.
     this.ready.catch(() => undefined);
   }
 
@@ -291,7 +292,9 @@ export class ProcessSandbox implements Sandbox {
     // Start the next one when the backoff ends, so the next invocation finds it warm.
     clearTimeout(this.#restartTimer);
     this.#restartTimer = setTimeout(() => {
-      if (!this.#closed && !this.#child) void this.#current().catch(() => undefined);
+      if (this.#closed || this.#child) return;
+      // The next invocation tries again; a start that failed here is only said.
+      this.#current().catch((error: unknown) => console.error('restarting the script sandbox process failed', error));
     }, this.#restartAt - now);
     this.#restartTimer.unref();
   }

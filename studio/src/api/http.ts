@@ -35,6 +35,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A `.catch` handler that answers `fallback` when the server refused with one of `statuses` (what
+ * the caller can do without) and lets every other failure through to the page's error handling.
+ */
+export function whenRefused<T>(statuses: readonly number[], fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof ApiError && statuses.includes(error.status)) return fallback;
+    throw error;
+  };
+}
+
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
 export interface RequestOptions {

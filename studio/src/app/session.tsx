@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, authApi, metadataApi, onUnauthorized, settingsApi, type Me, type Snapshot } from '../api/index.ts';
+import { ApiError, authApi, metadataApi, onUnauthorized, settingsApi, whenRefused, type Me, type Snapshot } from '../api/index.ts';
 import type { DisplaySettings } from '../i18n/i18n.tsx';
 import { accessApi, type MyAccess, type ObjectAction } from '../api/access.ts';
 
@@ -32,7 +32,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
   const signedIn = useCallback(async (me: Me, snapshotRequest?: Promise<Snapshot>) => {
-    const [snapshot, display, access] = await Promise.all([snapshotRequest ?? metadataApi.snapshot(), loadDisplay(), accessApi.me().catch(() => null)]);
+    const [snapshot, display, access] = await Promise.all([snapshotRequest ?? metadataApi.snapshot(), loadDisplay(), accessApi.me().catch(whenRefused([401, 403, 404], null))]);
     setState({ status: 'signed-in', me, snapshot, display, access });
   }, []);
 
@@ -63,7 +63,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refreshSnapshot = useCallback(async () => {
     // What the user may do follows the model: an object made in Setup has its rights only in a fresh answer.
-    const [snapshot, access] = await Promise.all([metadataApi.snapshot(), accessApi.me().catch(() => undefined)]);
+    const [snapshot, access] = await Promise.all([metadataApi.snapshot(), accessApi.me().catch(whenRefused([401, 403, 404], undefined))]);
     setState((s) => (s.status === 'signed-in' ? { ...s, snapshot, ...(access !== undefined ? { access } : {}) } : s));
     return snapshot;
   }, []);

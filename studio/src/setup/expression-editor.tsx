@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from 'react';
 import { compileExpression, expressionMessage, type ExpressionContext } from '@protean/metadata/expressions';
 import type { Snapshot } from '@protean/metadata';
 import { recordsApi } from '../api/records.ts';
+import { whenRefused } from '../api/http.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { applySuggestion, diagnose, suggestions, type Suggestion } from './expression-assist.ts';
 
@@ -49,7 +50,7 @@ export function ExpressionEditor(props: {
         const target = props.snapshot.objects.find((o) => o.id === ref.objectId);
         if (!lookup || !target) continue;
         const id = (record as Record<string, unknown>)[lookup.apiName];
-        related[lookup.apiName] = typeof id === 'string' ? ((await recordsApi.get(target.apiName, id).catch(() => null)) as Record<string, unknown> | null) : null;
+        related[lookup.apiName] = typeof id === 'string' ? ((await recordsApi.get(target.apiName, id).catch(whenRefused([403, 404], null))) as Record<string, unknown> | null) : null;
       }
       setResult(JSON.stringify(r.expression.evaluate({ record, prior: record, related, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone })));
     } catch (error) {

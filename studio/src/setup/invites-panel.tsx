@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { ApiError, invitesApi, type Invite } from '../api/index.ts';
+import { ApiError, invitesApi, whenRefused, type Invite } from '../api/index.ts';
 import { accessApi } from '../api/access.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
@@ -69,7 +69,7 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
   const id = useId();
   const [role, setRole] = useState<string>('standard');
   // Every profile of the workspace may be given at invite; built-in ones in the studio's words.
-  const profiles = useAsync(() => accessApi.profiles().catch(() => null), []);
+  const profiles = useAsync(() => accessApi.profiles().catch(whenRefused([403, 404], null)), []);
   const choices = profiles.data ? profiles.data.map((p) => ({ key: p.key, label: p.key === 'admin' || p.key === 'standard' ? roleLabel(p.key) : p.name })) : ROLES.map((r) => ({ key: r, label: roleLabel(r) }));
   const chosenLabel = choices.find((c) => c.key === role)?.label ?? roleLabel(role);
   const [email, setEmail] = useState('');
