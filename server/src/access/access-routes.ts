@@ -7,10 +7,10 @@ import { forbidden, notFound, ProblemError, validationError } from '../errors/pr
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { RecordRow } from '../data/record-codec.ts';
 import { ROW_COLUMNS } from '../data/cascades.ts';
-import { AccessService, actorOf } from './access-service.ts';
+import { AccessService, actorOf, exceeding } from './access-service.ts';
 import type { AccessShape } from './access-shape.ts';
-import { ownerOf, recordWriteAccess, recordWriteAccessMany } from './record-access.ts';
-import { GrantsSchema, OBJECT_ACTIONS, SETUP_RIGHTS, type Grants, type RecordDefault } from './permissions.ts';
+import { ownerOf, recordRightsOf, recordWriteAccess } from './record-access.ts';
+import { GrantsSchema, OBJECT_ACTIONS, type Grants, type RecordDefault } from './permissions.ts';
 import { compileRuleCondition, type SharingRules } from './sharing.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -106,16 +106,8 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
     const object = model.object(objectName);
     const shape = await access.shapeOf(principal);
     if (!object || !shape.can(object.id, 'read')) throw notFound(`No object named '${objectName}'`);
-    const levels = await db.withTenant(principal.tenantId, async (q) => {
-      const rows = await q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and object_id = $2 and id = any($3::uuid[]) and deleted_at is null`, [principal.tenantId, object.id, ids]);
-      return recordWriteAccessMany(q, shape, object, rows);
-    });
-    const records: Record<string, { edit: boolean; delete: boolean }> = {};
-    for (const [id, level] of levels) {
-      if (level === 'none') continue;
-      records[id] = { edit: shape.can(object.id, 'edit') && (level === 'edit' || level === 'full'), delete: shape.can(object.id, 'delete') && level === 'full' };
-    }
-    return { records };
+    const rights = await db.withTenant(principal.tenantId, (q) => recordRightsOf(q, shape, object, ids));
+    return { records: Object.fromEntries(rights) };
   });
 
   app.get('/access/permission-sets', async (request) => {
@@ -580,20 +572,6 @@ async function requireSets(q: Queryable, tenantId: string, ids: string[]): Promi
   const missing = ids.filter((id) => !sets.some((s) => s.id === id));
   if (missing.length) throw validationError('Unknown permission sets', missing.map((id) => ({ field: 'permissionSetIds', code: 'unknown', message: `no permission set ${id}` })));
   return sets;
-}
-
-/** What a set grants beyond a principal's access: object actions and Setup rights, spelled for the refusal. */
-function exceeding(grants: Grants, holder: AccessShape): string[] {
-  const out: string[] = [];
-  for (const [objectId, rights] of Object.entries(grants.objects)) {
-    for (const action of OBJECT_ACTIONS) {
-      if (rights[action] !== true) continue;
-      const holds = objectId === '*' ? holder.sets.some((s) => s.grants.objects['*']?.[action] === true || s.grants.objects['*']?.modifyAll === true) : holder.can(objectId, action);
-      if (!holds) out.push(`${action} on ${objectId}`);
-    }
-  }
-  for (const right of SETUP_RIGHTS) if (grants.setup[right] === true && !holder.setup(right)) out.push(`Setup: ${right}`);
-  return out;
 }
 
 async function explainRecord(db: AccessService['db'], shape: AccessShape, objectId: string, row: RecordRow, grantedBy: (test: (g: Grants) => boolean) => string[]): Promise<{ because: string[] }> {

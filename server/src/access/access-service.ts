@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { forbidden, notFound, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
 import { AccessShape, type GrantingSet } from './access-shape.ts';
-import { SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
+import { OBJECT_ACTIONS, SETUP_RIGHTS, SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
 
 const ACL_CHANNEL = 'protean_acl';
 // A safety net only: every change is announced, here and on other processes.
@@ -90,6 +90,41 @@ export class AccessService {
     const shape = await this.shapeOf(principal);
     if (!shape.setup(right)) throw forbidden(`This needs the Setup right '${right}'`);
     return shape;
+  }
+
+  /**
+   * Refuses to let `actor` give someone a profile that grants more than the actor holds, unless
+   * the actor manages access (Setup right `access`): a user manager may add users and a designer
+   * may activate a workflow, but neither may make anyone (a workflow's principal included) more
+   * powerful than themselves. Each excess is named, as for an API key's sets.
+   */
+  async requireGrantable(actor: Principal, profileKey: string, field = 'role'): Promise<void> {
+    await this.requireProfile(actor.tenantId, profileKey, field);
+    const shape = await this.shapeOf(actor);
+    if (shape.setup('access')) return;
+    const sets = await this.#db.withTenant(actor.tenantId, (q) =>
+      q.query<{ name: string; grants: Grants }>(
+        'select s.name, s.grants from acl_profile p join acl_permission_set s on s.tenant_id = p.tenant_id and s.id = any(p.permission_set_ids) where p.tenant_id = $1 and p.key = $2',
+        [actor.tenantId, profileKey],
+      ),
+    );
+    const problems = sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
+    if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
+  }
+
+  /**
+   * Refuses to let `actor` change, deactivate or set the password of a user who holds more than
+   * the actor does, unless the actor manages access: otherwise a user manager could reset an
+   * administrator's password and sign in as them.
+   */
+  async requireManageable(actor: Principal, userId: string): Promise<void> {
+    const shape = await this.shapeOf(actor);
+    if (shape.setup('access') || userId === actor.userId) return;
+    const user = (await this.#db.withTenant(actor.tenantId, (q) => q.query<{ name: string; role: string }>('select name, role from app_user where tenant_id = $1 and id = $2', [actor.tenantId, userId])))[0];
+    if (!user) return;
+    const target = await this.shapeOf({ ...actor, userId, userName: user.name, role: user.role, via: 'session', apiKeyId: undefined as never });
+    const problems = target.sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'id', code: 'exceedsYours', message: `${user.name} holds ${what} through ${set.name}, which you do not hold` })));
+    if (problems.length) throw new ProblemError('forbidden', 403, `${user.name} holds more than you do; someone who manages access may change them`, problems);
   }
 
   /** Refuses a profile key the tenant does not have (a user given one would hold no rights at all). */
@@ -207,6 +242,20 @@ export async function reach(q: Queryable, tenantId: string, userId: string, role
 }
 
 export type { Grants };
+
+/** What a set grants beyond a principal's access: object actions and Setup rights, spelled for the refusal. */
+export function exceeding(grants: Grants, holder: AccessShape): string[] {
+  const out: string[] = [];
+  for (const [objectId, rights] of Object.entries(grants.objects)) {
+    for (const action of OBJECT_ACTIONS) {
+      if (rights[action] !== true) continue;
+      const holds = objectId === '*' ? holder.sets.some((s) => s.grants.objects['*']?.[action] === true || s.grants.objects['*']?.modifyAll === true) : holder.can(objectId, action);
+      if (!holds) out.push(`${action} on ${objectId}`);
+    }
+  }
+  for (const right of SETUP_RIGHTS) if (grants.setup[right] === true && !holder.setup(right)) out.push(`Setup: ${right}`);
+  return out;
+}
 
 /**
  * A starting point for a demo workspace's Setup › Access: a sales hierarchy and a group, so the

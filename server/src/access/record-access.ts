@@ -139,6 +139,27 @@ export async function recordWriteAccessMany(q: Queryable, shape: AccessShape, ob
   return out;
 }
 
+/** What a principal may do with one record: a save's `edit` and a delete's `delete`, as the save pipeline decides them. */
+export interface RecordRights {
+  edit: boolean;
+  delete: boolean;
+}
+
+/**
+ * The rights of `shape` on some live records of `object` (ids as validated UUIDs); records it
+ * cannot read, or that do not exist, are absent. What `/access/me/records` answers and what
+ * record actions and hand-started workflows are checked against.
+ */
+export async function recordRightsOf(q: Queryable, shape: AccessShape, object: ObjectDef, ids: readonly string[]): Promise<Map<string, RecordRights>> {
+  const rows = await q.query<LevelRow>('select id, data, created_by from record where tenant_id = $1 and object_id = $2 and id = any($3::uuid[]) and deleted_at is null', [shape.tenantId, object.id, ids]);
+  const out = new Map<string, RecordRights>();
+  for (const [id, level] of await recordWriteAccessMany(q, shape, object, rows)) {
+    if (level === 'none') continue;
+    out.set(id, { edit: shape.can(object.id, 'edit') && (level === 'edit' || level === 'full'), delete: shape.can(object.id, 'delete') && level === 'full' });
+  }
+  return out;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The same rule as the stored owner_id column (migration 25): the `owner` field, else the creator. */

@@ -112,7 +112,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
   app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
     const body = request.body as Static<typeof NewUser>;
     const { tenantId } = await setupOf(request, 'users');
-    await request.server.access.requireProfile(tenantId, body.role);
+    await request.server.access.requireGrantable(principalOf(request), body.role);
     const user = await withRetryAfter(reply, () => auth.createUser(tenantId, body));
     await request.server.access.change(tenantId, (q) => AccessService.audit(q, tenantId, actorOf(principalOf(request)), 'user.create', `user ${user.name}`, { after: { profile: body.role } }));
     return reply.status(201).send(user);
@@ -122,7 +122,8 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const { id } = request.params as Static<typeof IdParam>;
     const { tenantId } = await setupOf(request, 'users');
     const patch = request.body as Static<typeof UserPatch>;
-    if (patch.role !== undefined) await request.server.access.requireProfile(tenantId, patch.role);
+    await request.server.access.requireManageable(principalOf(request), id);
+    if (patch.role !== undefined) await request.server.access.requireGrantable(principalOf(request), patch.role);
     const user = await auth.updateUser(tenantId, id, patch);
     // The profile is part of the user's access: audited, and shapes are rebuilt on the next request.
     if (patch.role !== undefined) {
@@ -138,7 +139,8 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const { password, currentPassword } = request.body as Static<typeof NewPassword>;
     const p = principalOf(request);
     const own = p.userId === id;
-    if (!own && !request.setupRights?.users) throw forbidden('Only an admin may set another user’s password');
+    if (!own && !request.setupRights?.users) throw forbidden('Setting another user’s password needs the Setup right \'users\'');
+    if (!own) await request.server.access.requireManageable(p, id);
     if (own && currentPassword === undefined) {
       throw validationError('Changing your own password needs your current one', [{ field: 'currentPassword', code: 'required', message: 'is required to change your own password' }]);
     }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../errors/problems.ts';
+import { unauthorized } from '../errors/problems.ts';
 
 /** The key of the user's profile: 'admin', 'standard', 'read_only' or a profile the tenant made. */
 export type Role = 'admin' | 'standard' | (string & {});
@@ -35,14 +35,6 @@ export type SetupRight = 'model' | 'terms' | 'users' | 'keys' | 'access';
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized('Sign in or send an API key');
   return request.principal;
-}
-
-/** An administrator: a principal holding every Setup right (the Administrator permission set does). */
-export function adminOf(request: FastifyRequest): Principal {
-  const principal = principalOf(request);
-  const rights = request.setupRights;
-  if (!rights || !Object.values(rights).every(Boolean)) throw forbidden('Only an admin may do this');
-  return principal;
 }
 
 /** Refuses unless the signed-in principal holds the Setup right (ADR 0012: permission sets decide, not a role name). */

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { AccessService } from '../access/access-service.ts';
-import { adminOf } from '../auth/principal.ts';
+import { setupOf } from '../auth/principal.ts';
 import type { AuthService } from '../auth/auth-service.ts';
 import type { Role } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
@@ -85,20 +85,20 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
 
   /** What the invite form may offer: sending by email only when outgoing mail is configured. */
   app.get('/invites/delivery', async (request) => {
-    adminOf(request);
+    await setupOf(request, 'users');
     return { email: mail.mailer.configured };
   });
 
   app.get('/invites', async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'users');
     const rows = await db.withTenant(p.tenantId, (q) => q.query<InviteRow>('select * from user_invite where tenant_id = $1 order by created_at desc limit 200', [p.tenantId]));
     return rows.map(view);
   });
 
   app.post('/invites', { schema: { body: NewInvite } }, async (request, reply) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'users');
     const body = request.body as Static<typeof NewInvite>;
-    await request.server.access.requireProfile(p.tenantId, body.role);
+    await request.server.access.requireGrantable(p, body.role);
     if (body.send && !body.email) throw validationError('Sending an invitation needs an email', [{ field: 'email', code: 'required', message: 'is required to send the invitation by email' }]);
     if (body.send && !mail.mailer.configured) {
       throw validationError('No outgoing mail server is configured', [{ field: 'send', code: 'mail_unavailable', message: 'needs outgoing mail (PROTEAN_SMTP_URL); share the link instead' }]);
@@ -137,7 +137,7 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
   });
 
   app.delete('/invites/:id', { schema: { params: IdParam } }, async (request, reply) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'users');
     const { id } = request.params as Static<typeof IdParam>;
     const rows = await db.transaction(p.tenantId, (tx) =>
       tx.query('update user_invite set revoked_at = now() where tenant_id = $1 and id = $2 and accepted_at is null and revoked_at is null returning id', [p.tenantId, id]),

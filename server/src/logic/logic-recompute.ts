@@ -1,6 +1,6 @@
 import { writeSlotOf, type FieldDef, type ObjectDef, type Snapshot } from '@protean/metadata';
 import type { FastifyInstance } from 'fastify';
-import { adminOf } from '../auth/principal.ts';
+import { setupOf } from '../auth/principal.ts';
 import { queryOne, type Database, type Queryable } from '../db/database.ts';
 import { SLOT_TYPES, slotValue } from '../data/sql/field-sql.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -197,7 +197,7 @@ async function recomputeFormulaBatch(
 /** Admins follow recomputes: object, field (API names), progress and status. */
 export async function logicRecomputeRoutes(app: FastifyInstance, options: { db: Database; metadata: MetadataService }): Promise<void> {
   app.get('/metadata/logic-recomputes', async (request) => {
-    const { tenantId } = adminOf(request);
+    const { tenantId } = await setupOf(request, 'model');
     const [rows, model] = await Promise.all([
       options.db.withTenant(tenantId, (q) => q.query<{ object_id: string; field_id: string; done: string; total: string; status: string; started_at: string; updated_at: string }>('select object_id, field_id, done, total, status, started_at, updated_at from logic_recompute where tenant_id = $1 order by started_at desc', [tenantId])),
       options.metadata.model(tenantId),

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { compileRecordSchema, metadataKindSchemas, resolveSnapshot, type ChangeRequest, type Operation } from '@protean/metadata';
-import { adminOf, principalOf, setupOf } from '../auth/principal.ts';
+import { principalOf, setupOf } from '../auth/principal.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
 import { termRoutes } from './term-routes.ts';
@@ -24,7 +24,7 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
   const { metadata } = options;
 
   // Every write is a change request; the shortcuts below build one-operation requests.
-  const change = async (request: { principal: unknown } & Parameters<typeof adminOf>[0], operations: Operation[], message?: string) => {
+  const change = async (request: FastifyRequest, operations: Operation[], message?: string) => {
     const principal = await setupOf(request, 'model');
     const body: ChangeRequest = message === undefined ? { operations } : { operations, message };
     return metadata.apply(principal, body);

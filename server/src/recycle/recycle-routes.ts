@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { adminOf } from '../auth/principal.ts';
+import { principalOf } from '../auth/principal.ts';
+import { forbidden } from '../errors/problems.ts';
 import type { Database } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -22,9 +23,14 @@ export async function recycleRoutes(app: FastifyInstance, options: { db: Databas
   const { db, metadata, data } = options;
 
   app.post('/recycle-bin/purge', { schema: { body: Purge } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = principalOf(request);
     const body = request.body as Static<typeof Purge>;
-    const object = body.object ? data.object(await metadata.model(principal.tenantId), body.object) : undefined;
+    const model = await metadata.model(principal.tenantId);
+    const object = body.object ? data.object(model, body.object) : undefined;
+    // Purging is deleting for good whoever deleted the records: modify all on each object it may reach (ADR 0012).
+    const shape = await request.server.access.shapeOf(principal);
+    const lacking = (object ? [object] : model.snapshot.objects).filter((o) => !shape.can(o.id, 'modifyAll'));
+    if (lacking.length) throw forbidden(`Emptying the recycle bin needs modify all on ${lacking.map((o) => o.apiName).join(', ')}`);
     const purged = await db.transaction(principal.tenantId, (tx) =>
       purgeDeleted(tx, principal.tenantId, principal.userId, 'ids' in body ? { ids: body.ids } : { olderThanDays: 0 }, object?.id),
     );

@@ -5,7 +5,8 @@ import { principalOf, setupOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
-import { notFound, ProblemError, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
+import { recordRightsOf } from '../access/record-access.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { invalidScript, ScriptInput, validateAgainst } from './script-definition.ts';
 import { readInvocation, readInvocations } from './invocation-log.ts';
@@ -42,6 +43,9 @@ const RecordParams = Type.Object({ object: Type.String({ maxLength: 100 }), id: 
 const ActionBody = Type.Object({ params: Type.Optional(Type.Object({}, { additionalProperties: true })) }, { additionalProperties: false });
 const SettingParams = Type.Object({ name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,99}$' }) });
 const SettingBody = Type.Object({ value: Type.Unknown(), secret: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+/** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
+const actionWrites = (definition: { limits?: { recordsWritten?: number } | undefined }): boolean => definition.limits?.recordsWritten !== 0;
 
 // Thrown to undo a test run's writes: a test run never keeps what it wrote.
 const ROLLBACK = Symbol('test run rolls back');
@@ -224,7 +228,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     const object = data.object(ctx.model, params.object);
     await data.get(ctx, object, params.id);
     const actions = (await scripts.activeScripts(ctx.principal.tenantId)).filter((s) => s.kind === 'action' && s.objectId === object.id);
-    return { data: actions.map((s) => ({ apiName: s.apiName, label: s.definition.label, description: s.definition.description ?? null, inputSchema: s.definition.inputSchema ?? null })) };
+    return { data: actions.map((s) => ({ apiName: s.apiName, label: s.definition.label, description: s.definition.description ?? null, inputSchema: s.definition.inputSchema ?? null, writes: actionWrites(s.definition) })) };
   });
 
   /** Runs a record action as the signed-in user, with parameters checked against its input schema. */
@@ -235,6 +239,12 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     const script = (await scripts.activeScripts(ctx.principal.tenantId)).find((s) => s.kind === 'action' && s.objectId === object.id && (s.apiName === params.script || s.id === params.script));
     if (!script) throw notFound(`No action '${params.script}' on this object`);
     const record = await data.get(ctx, object, params.id);
+    // An action that may write is the user's change to the record: offered and run only where they may edit it (ADR 0012).
+    if (actionWrites(script.definition)) {
+      const shape = await request.server.access.shapeOf(ctx.principal);
+      const rights = await db.withTenant(ctx.principal.tenantId, (q) => recordRightsOf(q, shape, object, [String(record['id'])]));
+      if (!rights.get(String(record['id']))?.edit) throw forbidden(`The action '${script.definition.label}' may change this record, which you may only read`);
+    }
     const actionParams = (request.body as Static<typeof ActionBody> | undefined)?.params ?? {};
     const problems = validateAgainst(script.definition.inputSchema, actionParams, 'params');
     if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} parameters are invalid`, problems);

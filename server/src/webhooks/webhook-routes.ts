@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { planQuery } from '@protean/metadata';
-import { adminOf } from '../auth/principal.ts';
+import { setupOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { notFound, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -135,14 +135,14 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   const COLUMNS = 'id, name, url, events, filter, active, created_at, updated_at';
 
   app.get('/webhooks', async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const model = await metadata.model(principal.tenantId);
     const rows = await db.withTenant(principal.tenantId, (q) => q.query<WebhookRow>(`select ${COLUMNS} from webhook where tenant_id = $1 order by created_at`, [principal.tenantId]));
     return rows.map((r) => view(model, r));
   });
 
   app.post('/webhooks', { schema: { body: NewWebhook } }, async (request, reply) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const body = request.body as Static<typeof NewWebhook>;
     const model = await metadata.model(principal.tenantId);
     const events = (await checked(model, body))!;
@@ -166,12 +166,12 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   };
 
   app.get('/webhooks/:id', { schema: { params: IdParam } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     return view(await metadata.model(principal.tenantId), await load(principal.tenantId, (request.params as Static<typeof IdParam>).id));
   });
 
   app.patch('/webhooks/:id', { schema: { params: IdParam, body: WebhookPatch } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const { id } = request.params as Static<typeof IdParam>;
     const body = request.body as Static<typeof WebhookPatch>;
     const model = await metadata.model(principal.tenantId);
@@ -191,7 +191,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   });
 
   app.delete('/webhooks/:id', { schema: { params: IdParam } }, async (request, reply) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const { id } = request.params as Static<typeof IdParam>;
     const deleted = await db.transaction(principal.tenantId, (q) => q.query('delete from webhook where tenant_id = $1 and id = $2 returning id', [principal.tenantId, id]));
     if (deleted.length === 0) throw notFound(`No webhook ${id}`);
@@ -199,7 +199,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   });
 
   app.get('/webhooks/:id/deliveries', { schema: { params: IdParam, querystring: LogQuery } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const { id } = request.params as Static<typeof IdParam>;
     const query = request.query as Static<typeof LogQuery>;
     const after = query.cursor === undefined ? undefined : logCursor.decode(query.cursor);
@@ -234,7 +234,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   });
 
   app.get('/webhooks/:id/deliveries/:delivery', { schema: { params: DeliveryParams } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const { id, delivery } = request.params as Static<typeof DeliveryParams>;
     return db.withTenant(principal.tenantId, async (q) => {
       const [row] = await q.query<Record<string, unknown>>('select id, event, state, attempts, body, created_at from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]);
@@ -252,7 +252,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   });
 
   app.post('/webhooks/:id/deliveries/:delivery/redeliver', { schema: { params: DeliveryParams } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'keys');
     const { id, delivery } = request.params as Static<typeof DeliveryParams>;
     const [row] = await db.withTenant(principal.tenantId, (q) => q.query('select id from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]));
     if (!row) throw notFound(`No delivery ${delivery}`);

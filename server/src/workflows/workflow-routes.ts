@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { adminOf, principalOf } from '../auth/principal.ts';
+import { setupOf, principalOf } from '../auth/principal.ts';
 import { validationError } from '../errors/problems.ts';
 import type { WorkflowService } from './workflow-service.ts';
 
@@ -79,24 +79,24 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
   }));
 
   app.get('/workflows', async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     return { workflows: (await w.list(p.tenantId)).map(publicWorkflow) };
   });
 
   app.post<{ Body: Static<typeof NewWorkflow> }>('/workflows', { schema: { body: NewWorkflow } }, async (request, reply) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     const wf = await w.create(p, request.body);
     return reply.code(201).send(publicWorkflow(wf));
   });
 
   app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof VersionQuery> }>('/workflows/:id', { schema: { params: IdParam, querystring: VersionQuery } }, async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     const wf = await w.get(p.tenantId, request.params.id, request.query.version);
     return { ...publicWorkflow(wf), definition: wf.definition, shownVersion: wf.shownVersion };
   });
 
   app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof WorkflowPatch> }>('/workflows/:id', { schema: { params: IdParam, body: WorkflowPatch } }, async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     const { expectedVersion, ...input } = request.body;
     return publicWorkflow(await w.update(p, request.params.id, input, expectedVersion));
   });
@@ -107,14 +107,17 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     if (body.profile !== undefined && (typeof body.profile !== 'string' || !body.profile || body.profile.length > 63)) {
       throw validationError('The activation is not valid', [{ field: 'profile', code: 'invalid', message: 'must be the key of a profile' }]);
     }
-    return publicWorkflow(await w.setActive(adminOf(request), request.params.id, true, body.profile as string | undefined));
+    const p = await setupOf(request, 'model');
+    // Runs act as that profile: no one gives a workflow more than they hold themselves (ADR 0012).
+    if (typeof body.profile === 'string') await request.server.access.requireGrantable(p, body.profile, 'profile');
+    return publicWorkflow(await w.setActive(p, request.params.id, true, body.profile as string | undefined));
   });
-  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(adminOf(request), request.params.id, false)));
+  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(await setupOf(request, 'model'), request.params.id, false)));
 
-  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/versions', { schema: { params: IdParam } }, async (request) => ({ versions: await w.versions(adminOf(request).tenantId, request.params.id) }));
+  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/versions', { schema: { params: IdParam } }, async (request) => ({ versions: await w.versions((await setupOf(request, 'model')).tenantId, request.params.id) }));
 
   app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/webhook', { schema: { params: IdParam } }, async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     const wf = await w.get(p.tenantId, request.params.id);
     return { url: `/api/v1/hooks/${p.tenantSlug}/workflows/${wf.apiName}`, secret: await w.webhookSecret(p.tenantId, request.params.id), signature: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the secret>' };
   });
@@ -122,29 +125,29 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof StartRun> }>('/workflows/:id/runs', { schema: { params: IdParam, body: StartRun } }, async (request, reply) => {
     const p = principalOf(request);
     // A test run is a designer's tool; starting a manual workflow is open to users who can see the button.
-    if (request.body.test) adminOf(request);
+    if (request.body.test) await setupOf(request, 'model');
     return reply.code(202).send(await w.startManual(p, request.params.id, request.body));
   });
 
   app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof RunsQuery> }>('/workflows/:id/runs', { schema: { params: IdParam, querystring: RunsQuery } }, async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     return { runs: await w.runs(p.tenantId, request.params.id, request.query) };
   });
 
-  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/run-counts', { schema: { params: IdParam } }, async (request) => ({ counts: await w.runCounts(adminOf(request).tenantId, request.params.id) }));
+  app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/run-counts', { schema: { params: IdParam } }, async (request) => ({ counts: await w.runCounts((await setupOf(request, 'model')).tenantId, request.params.id) }));
 
-  app.get<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId', { schema: { params: RunParam } }, async (request) => w.run(adminOf(request).tenantId, request.params.runId));
+  app.get<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId', { schema: { params: RunParam } }, async (request) => w.run((await setupOf(request, 'model')).tenantId, request.params.runId));
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/retry', { schema: { params: RunParam } }, async (request, reply) => {
-    await w.retry(adminOf(request).tenantId, request.params.runId);
+    await w.retry((await setupOf(request, 'model')).tenantId, request.params.runId);
     return reply.code(202).send({ retried: true });
   });
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/cancel', { schema: { params: RunParam } }, async (request) => {
-    await w.cancel(adminOf(request).tenantId, request.params.runId);
+    await w.cancel((await setupOf(request, 'model')).tenantId, request.params.runId);
     return { cancelled: true };
   });
 
   app.post<{ Body: Static<typeof Signal> }>('/workflow-events', { schema: { body: Signal } }, async (request) => {
-    const p = adminOf(request);
+    const p = await setupOf(request, 'model');
     return w.signal(p.tenantId, request.body.event, request.body.recordId, request.body.data);
   });
 
@@ -174,11 +177,11 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
   });
 
   app.post<{ Params: { name: string } }>('/workflow-templates/:name/install', { schema: { params: Type.Object({ name: Type.String({ maxLength: 50 }) }) } }, async (request, reply) => {
-    return reply.code(201).send({ installed: await w.installTemplate(adminOf(request), request.params.name) });
+    return reply.code(201).send({ installed: await w.installTemplate(await setupOf(request, 'model'), request.params.name) });
   });
 
-  app.get('/workflow-settings', async (request) => w.settings(adminOf(request).tenantId));
-  app.patch<{ Body: Static<typeof Settings> }>('/workflow-settings', { schema: { body: Settings } }, async (request) => w.saveSettings(adminOf(request).tenantId, request.body));
+  app.get('/workflow-settings', async (request) => w.settings((await setupOf(request, 'model')).tenantId));
+  app.patch<{ Body: Static<typeof Settings> }>('/workflow-settings', { schema: { body: Settings } }, async (request) => w.saveSettings((await setupOf(request, 'model')).tenantId, request.body));
 
   // Inbound webhooks: no session or key; the signature over the raw body is the credential.
   await app.register(async (hooks) => {

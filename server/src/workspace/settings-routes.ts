@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { adminOf, principalOf } from '../auth/principal.ts';
+import { setupOf, principalOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
 
@@ -45,7 +45,7 @@ export async function settingsRoutes(app: FastifyInstance, options: { db: Databa
   app.get('/workspace/settings', async (request) => read(principalOf(request).tenantId));
 
   app.patch('/workspace/settings', { schema: { body: WorkspacePatch } }, async (request) => {
-    const principal = adminOf(request);
+    const principal = await setupOf(request, 'model');
     const body = request.body as Static<typeof WorkspacePatch>;
     if (body.currency && !isCurrency(body.currency)) throw validationError('Unknown currency', [{ field: 'currency', code: 'enum', message: `'${body.currency}' is not an ISO 4217 currency` }]);
     await db.transaction(principal.tenantId, (tx) =>

@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETUP_RIGHTS, type SetupRight } from '../src/access/permissions.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+/*
+ * Each Setup right alone opens exactly its routes (ADR 0012, addendum "Setup rights, route by
+ * route"). A route of a Setup area joins by one line of ROUTES: the right it needs (or
+ * 'everyone' for what any signed-in user may call), its method and path as registered, and a
+ * body the route's schema accepts. A user holding only that right must get past the check
+ * (anything but 401 and 403) and a user holding every other right must get 403. A test lists
+ * the routes the server registers under the Setup areas and fails on one the table does not
+ * name, so a new Setup route cannot be left ungated by accident.
+ *
+ * Path parameters take the values of PARAMS unless the line spells them: ids that name nothing,
+ * so a route that lets the caller in answers 404 or 422 and changes nothing.
+ */
+type Need = SetupRight | 'everyone';
+const ROUTES: [Need, string, unknown?][] = [
+  // The model: objects, fields, layouts, revisions, and what runs on them (scripts, workflows).
+  ['model', 'POST /metadata/changes', { message: 'nothing', operations: [] }],
+  ['model', 'POST /metadata/objects', {}],
+  ['model', 'PATCH /metadata/objects/:object', {}],
+  ['model', 'DELETE /metadata/objects/:object'],
+  ['model', 'POST /metadata/objects/:object/fields', {}],
+  ['model', 'PATCH /metadata/objects/:object/fields/:field', {}],
+  ['model', 'DELETE /metadata/objects/:object/fields/:field'],
+  ['model', 'PUT /metadata/layouts/:id', {}],
+  ['model', 'DELETE /metadata/layouts/:id'],
+  ['model', 'POST /metadata/revisions/:revision/restore'],
+  ['model', 'GET /metadata/logic-recomputes'],
+  ['model', 'GET /metadata/index-backfills'],
+  ['model', 'POST /scripts/compile', { language: 'javascript', source: 'export default () => 1;' }],
+  ['model', 'GET /scripts'],
+  ['model', 'POST /scripts', { apiName: 'gate_probe', label: 'Probe', kind: 'action', object: 'no_such_object', language: 'javascript', source: '' }],
+  ['model', 'GET /scripts/:ref'],
+  ['model', 'PUT /scripts/:ref', { apiName: 'gate_probe', label: 'Probe', kind: 'action', object: 'no_such_object', language: 'javascript', source: '' }],
+  ['model', 'DELETE /scripts/:ref'],
+  ['model', 'GET /scripts/:ref/versions'],
+  ['model', 'GET /scripts/:ref/versions/:version'],
+  ['model', 'POST /scripts/:ref/versions/:version/restore'],
+  ['model', 'GET /scripts/:ref/invocations'],
+  ['model', 'GET /scripts/:ref/invocations/:id'],
+  ['model', 'POST /scripts/:ref/test', {}],
+  ['model', 'GET /script-settings'],
+  ['model', 'PUT /script-settings/:name', { value: 1 }],
+  ['model', 'DELETE /script-settings/:name'],
+  ['model', 'GET /workflows'],
+  ['model', 'POST /workflows', { apiName: 'gate_probe', label: 'Probe', definition: null }],
+  ['model', 'GET /workflows/:id'],
+  ['model', 'PATCH /workflows/:id', { label: 'Probe' }],
+  ['model', 'POST /workflows/:id/activate'],
+  ['model', 'POST /workflows/:id/deactivate'],
+  ['model', 'GET /workflows/:id/versions'],
+  ['model', 'GET /workflows/:id/webhook'],
+  ['model', 'GET /workflows/:id/runs'],
+  ['model', 'GET /workflows/:id/run-counts'],
+  ['model', 'GET /workflow-runs/:runId'],
+  ['model', 'POST /workflow-runs/:runId/retry'],
+  ['model', 'POST /workflow-runs/:runId/cancel'],
+  ['model', 'POST /workflow-events', { event: 'gate.probe' }],
+  ['model', 'POST /workflow-templates/:name/install'],
+  ['model', 'GET /workflow-settings'],
+  ['model', 'PATCH /workflow-settings', { maxStepsPerRun: 500 }],
+  ['model', 'PATCH /workspace/settings', { recycleRetentionDays: 30 }],
+  // Words: the glossary and its term sets.
+  ['terms', 'PUT /metadata/terms/:key', { forms: {} }],
+  ['terms', 'DELETE /metadata/terms/:key'],
+  ['terms', 'POST /metadata/term-sets/:id/apply'],
+  // People: users and invitations.
+  ['users', 'GET /users'],
+  ['users', 'POST /users', { email: 'gate-probe@example.com', name: 'Gate probe', role: 'read_only', password: 'correct horse battery' }],
+  ['users', 'PATCH /users/:id', { name: 'Probe' }],
+  ['users', 'POST /users/:id/password', { password: 'correct horse battery' }],
+  ['users', 'GET /invites/delivery'],
+  ['users', 'GET /invites'],
+  ['users', 'POST /invites', { role: 'no_such_profile' }],
+  ['users', 'DELETE /invites/:id'],
+  // Integrations: what lets data in and out (every key of the workspace, webhooks).
+  ['keys', 'GET /webhooks'],
+  ['keys', 'POST /webhooks', { url: 'ftp://gate.probe', events: [{ object: 'deal', actions: ['created'] }] }],
+  ['keys', 'GET /webhooks/:id'],
+  ['keys', 'PATCH /webhooks/:id', { name: 'Probe' }],
+  ['keys', 'DELETE /webhooks/:id'],
+  ['keys', 'GET /webhooks/:id/deliveries'],
+  ['keys', 'GET /webhooks/:id/deliveries/:delivery'],
+  ['keys', 'POST /webhooks/:id/deliveries/:delivery/redeliver'],
+  // Access: permission sets, profiles, roles, groups, sharing, who holds what, explainer, audit.
+  ['access', 'GET /access/permission-sets'],
+  ['access', 'POST /access/permission-sets', { key: 'gate_probe', name: 'Probe', grants: { objects: { no_such_object: {} }, fields: {}, setup: {} } }],
+  ['access', 'PATCH /access/permission-sets/:id', { name: 'Probe' }],
+  ['access', 'DELETE /access/permission-sets/:id'],
+  ['access', 'GET /access/profiles'],
+  ['access', 'POST /access/profiles', { key: 'gate_probe', name: 'Probe', permissionSetIds: [randomUUID()] }],
+  ['access', 'PATCH /access/profiles/:id', { name: 'Probe' }],
+  ['access', 'GET /access/roles'],
+  ['access', 'POST /access/roles', { name: 'Probe', parentId: randomUUID() }],
+  ['access', 'DELETE /access/roles/:id'],
+  ['access', 'GET /access/groups'],
+  ['access', 'POST /access/groups', { name: 'Gate probe' }],
+  ['access', 'PUT /access/groups/:id/members', { members: [] }],
+  ['access', 'GET /access/sharing'],
+  ['access', 'PUT /access/sharing', { objects: { no_such_object: 'private' } }],
+  ['access', 'GET /access/sharing-rules'],
+  ['access', 'POST /access/sharing-rules', { object: 'no_such_object', name: 'Probe', condition: 'true', granteeKind: 'user', granteeId: randomUUID(), access: 'read' }],
+  ['access', 'PATCH /access/sharing-rules/:id', { name: 'Probe' }],
+  ['access', 'DELETE /access/sharing-rules/:id'],
+  ['access', 'GET /access/users'],
+  ['access', 'PUT /access/users/:id', { roleId: null }],
+  ['access', 'POST /access/automations', { kind: 'script', name: 'Probe', profile: 'no_such_profile' }],
+  ['access', 'GET /access/explain?user=:id&object=deal'],
+  ['access', 'GET /access/audit'],
+  // Open to every signed-in user: reading the model and words, one's own access, keys and preferences.
+  ['everyone', 'GET /metadata/schemas'],
+  ['everyone', 'GET /metadata/schemas/:kind'],
+  ['everyone', 'GET /metadata/snapshot'],
+  ['everyone', 'GET /metadata/objects'],
+  ['everyone', 'GET /metadata/objects/:object'],
+  ['everyone', 'GET /metadata/objects/:object/record-schema'],
+  ['everyone', 'GET /metadata/revisions'],
+  ['everyone', 'GET /metadata/revisions/:revision/changes'],
+  ['everyone', 'GET /metadata/revisions/compare?from=1&to=1'],
+  ['everyone', 'GET /metadata/revisions/:revision'],
+  ['everyone', 'GET /metadata/terms'],
+  ['everyone', 'GET /metadata/terms/:key'],
+  ['everyone', 'GET /metadata/terms/:key/usage'],
+  ['everyone', 'GET /metadata/term-sets'],
+  ['everyone', 'GET /access/me'],
+  ['everyone', 'GET /access/me/records/:object?ids=:id'],
+  ['everyone', 'PUT /access/api-keys/:id', { permissionSetIds: null }],
+  ['everyone', 'GET /users/directory'],
+  ['everyone', 'GET /api-keys'],
+  ['everyone', 'POST /api-keys', { name: 'Probe' }],
+  ['everyone', 'DELETE /api-keys/:id'],
+  ['everyone', 'GET /scripts/sdk.d.ts'],
+  ['everyone', 'GET /workflow-buttons?object=deal'],
+  ['everyone', 'POST /workflows/:id/runs', {}],
+  ['everyone', 'GET /workflow-approvals'],
+  ['everyone', 'POST /workflow-approvals/:id/decision', { decision: 'approved' }],
+  ['everyone', 'GET /workspace/settings'],
+  ['everyone', 'GET /me/preferences'],
+  ['everyone', 'PATCH /me/preferences', { timeZone: 'UTC' }],
+];
+
+/** The areas whose every route must be a line of ROUTES. */
+const SETUP_AREAS = /^\/(metadata|access|users|invites|api-keys|webhooks|scripts|script-settings|workflows|workflow-|workspace|me\/|recycle-bin\/purge)/;
+/** Routes of those areas that are not Setup at all, each with the reason. */
+const NOT_SETUP: Record<string, string> = {
+  'GET /invites/token/:token': 'an invitee opens the link before signing in; the token is the credential',
+  'POST /invites/accept': 'an invitee accepts before signing in; the token is the credential',
+  'GET /workflow-approvals/:id/email-decision': 'an approver decides from the email link; the signed link is the credential',
+  'POST /recycle-bin/purge': 'needs modify all on the objects it empties, an object right (tested below)',
+};
+
+const PARAMS: Record<string, string> = {
+  id: randomUUID(),
+  object: 'no_such_object',
+  field: 'no_such_field',
+  kind: 'object',
+  key: 'no_such_term',
+  ref: 'no_such_script',
+  name: 'no_such_setting',
+  version: '1',
+  revision: '999999',
+  runId: randomUUID(),
+  delivery: randomUUID(),
+};
+
+let h: Harness;
+let a: TestTenant;
+/** A user per Setup right, holding that right alone (and reading every object). */
+const holders = {} as Record<SetupRight, { id: string; key: string }>;
+let nobody: { id: string; key: string };
+
+async function newUser(name: string, profile: string): Promise<{ id: string; key: string }> {
+  const r = await a.api('POST', '/users', { email: `${name.replace(/\W/g, "-").toLowerCase()}-${a.slug}@example.com`, name, role: profile, password: 'correct horse battery' });
+  expect(r.statusCode, r.body).toBe(201);
+  const id = json<{ id: string }>(r).id;
+  return { id, key: (await h.server.auth.createApiKey(a.id, id, name)).key };
+}
+
+async function profileWith(key: string, grants: Record<string, unknown>): Promise<void> {
+  const set = await a.api('POST', '/access/permission-sets', { key, name: key, grants: { objects: { '*': { read: true } }, fields: {}, setup: {}, ...grants } });
+  expect(set.statusCode, set.body).toBe(201);
+  const profile = await a.api('POST', '/access/profiles', { key, name: key, permissionSetIds: [json<{ id: string }>(set).id] });
+  expect(profile.statusCode, profile.body).toBe(201);
+}
+
+const fill = (pattern: string) => pattern.replace(/:([A-Za-z]+)/g, (_, name: string) => PARAMS[name] ?? `:${name}`);
+const routeOf = (line: string) => line.split('?')[0]!;
+
+beforeAll(async () => {
+  h = await startHarness();
+  a = await createTestTenant(h, 'setup-rights');
+  for (const right of SETUP_RIGHTS) {
+    await profileWith(`only_${right}`, { setup: { [right]: true } });
+    holders[right] = await newUser(`Only ${right}`, `only_${right}`);
+  }
+  nobody = await newUser('Reader', 'read_only');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('each Setup right alone opens exactly its routes', () => {
+  it('names every route of the Setup areas once, with the right it needs', () => {
+    const registered = registeredRoutes(h.server.app.printRoutes({ commonPrefix: false })).filter((r) => SETUP_AREAS.test(r.split(' ')[1]!));
+    const named = ROUTES.map(([, line]) => routeOf(line));
+    expect(named.filter((r, i) => named.indexOf(r) !== i)).toEqual([]);
+    expect(registered.filter((r) => !named.includes(r) && !NOT_SETUP[r])).toEqual([]);
+    expect(named.filter((r) => !registered.includes(r))).toEqual([]);
+  });
+
+  it.each(ROUTES)('%s: %s', async (need, line, body) => {
+    const [method, pattern] = line.split(' ') as [string, string];
+    const path = fill(pattern);
+    const answers: [string, LightMyRequestResponse][] = [];
+    for (const right of SETUP_RIGHTS) answers.push([right, await call(h, holders[right].key, method, path, body)]);
+    answers.push(['none', await call(h, nobody.key, method, path, body)]);
+    for (const [who, r] of answers) {
+      const opens = need === 'everyone' || need === who;
+      if (opens) expect([401, 403], `${who}: ${r.statusCode} ${r.body}`).not.toContain(r.statusCode);
+      else expect(r.statusCode, `${who}: ${r.body}`).toBe(403);
+    }
+  });
+});
+
+describe('a right to manage people or the model is no way to more access', () => {
+  it('a user manager adds users with no more than they hold, and cannot take over an administrator', async () => {
+    const manager = holders.users;
+    const refused = await call(h, manager.key, 'POST', '/users', { email: `climber-${a.slug}@example.com`, name: 'Climber', role: 'admin', password: 'correct horse battery' });
+    expect(refused.statusCode).toBe(403);
+    expect(json<{ errors: { field: string; message: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ field: 'role', message: expect.stringMatching(/Setup: access/) }));
+    expect((await a.api('GET', '/users')).body).not.toContain('Climber');
+    // An administrator's password, profile and activity are out of a user manager's reach.
+    expect((await call(h, manager.key, 'POST', `/users/${a.adminId}/password`, { password: 'taken over at last' })).statusCode).toBe(403);
+    expect((await call(h, manager.key, 'PATCH', `/users/${a.adminId}`, { active: false })).statusCode).toBe(403);
+    expect((await call(h, manager.key, 'PATCH', `/users/${manager.id}`, { role: 'admin' })).statusCode).toBe(403);
+    const signIn = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: a.slug, email: a.adminEmail, password: a.adminPassword } });
+    expect(signIn.statusCode, signIn.body).toBe(200);
+    // A user who holds no more than the manager is theirs to look after.
+    expect((await call(h, manager.key, 'POST', `/users/${nobody.id}/password`, { password: 'a fresh password' })).statusCode).toBe(204);
+    expect((await call(h, manager.key, 'POST', '/invites', { role: 'admin' })).statusCode).toBe(403);
+    expect((await call(h, manager.key, 'POST', '/invites', { role: 'read_only' })).statusCode).toBe(201);
+  });
+
+  it('a designer activates a workflow as themselves, never as a profile holding more', async () => {
+    const designer = holders.model;
+    const definition = { trigger: { type: 'manual', object: 'deal' }, start: 'done', steps: [{ id: 'done', type: 'end', config: {} }] };
+    const made = await call(h, designer.key, 'POST', '/workflows', { apiName: 'designer_flow', label: 'Designer flow', definition });
+    expect(made.statusCode, made.body).toBe(201);
+    const id = json<{ id: string }>(made).id;
+    const refused = await call(h, designer.key, 'POST', `/workflows/${id}/activate`, { profile: 'admin' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toMatch(/modifyAll on \*/);
+    expect(json<{ status: string }>(await a.api('GET', `/workflows/${id}`)).status).not.toBe('active');
+    expect((await call(h, designer.key, 'POST', `/workflows/${id}/activate`, { profile: 'read_only' })).statusCode).toBe(200);
+  });
+
+  it('emptying the recycle bin needs modify all on what it empties', async () => {
+    const deal = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Binned' }));
+    expect((await a.api('DELETE', `/records/deal/${deal.id}`)).statusCode).toBe(204);
+    for (const right of SETUP_RIGHTS) {
+      const r = await call(h, holders[right].key, 'POST', '/recycle-bin/purge', { ids: [deal.id], object: 'deal' });
+      expect(r.statusCode).toBe(403);
+      expect(r.body).toContain('modify all on deal');
+    }
+    expect(json<{ purged: number }>(await a.api('POST', '/recycle-bin/purge', { ids: [deal.id], object: 'deal' })).purged).toBe(1);
+  });
+});
+
+/** `METHOD /path` of every route under /api/v1, from Fastify's route tree (HEAD and OPTIONS left out). */
+function registeredRoutes(tree: string): string[] {
+  const out: string[] = [];
+  const stack: { depth: number; path: string }[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length;
+    while (stack.length && stack[stack.length - 1]!.depth >= depth) stack.pop();
+    const path = (stack[stack.length - 1]?.path ?? '') + match[2]!;
+    stack.push({ depth, path });
+    if (!path.startsWith('/api/v1/')) continue;
+    for (const method of (match[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD' && m !== 'OPTIONS')) out.push(`${method} ${path.slice('/api/v1'.length)}`);
+  }
+  return out;
+}
