@@ -16,7 +16,7 @@ export {
 export { IndexDef, ObjectDef, ObjectDraft, ObjectPatch } from './schemas/object-def.ts';
 export { LayoutDef, LayoutSection } from './schemas/layout-def.ts';
 export { FormulaOptions, RollupOptions, PicklistDependency, ValidationRule, LayoutRule, ExpressionSource } from './schemas/logic-def.ts';
-export { Snapshot } from './schemas/snapshot.ts';
+export { Snapshot, AutomationRef, Automations, type AutomationKind } from './schemas/snapshot.ts';
 export { Operation, ChangeRequest, operationSchemas, type OperationName } from './schemas/operation.ts';
 export { metadataKindSchemas, type MetadataKind } from './schemas/metadata-kind-schemas.ts';
 
@@ -26,7 +26,8 @@ export { findObject, findField, liveFields } from './model/find.ts';
 export type { MetadataError, Dependent } from './change/metadata-error.ts';
 export { planChange, type ObjectRecordsAction, type PlanContext, type PlanResult } from './change/plan-change.ts';
 export { planRestore } from './change/plan-restore.ts';
-export { deepEqual, diffSnapshots, type DiffEntry, type DiffChange, type DiffAction } from './change/diff-snapshots.ts';
+export { withAutomation } from './change/automation-refs.ts';
+export { deepEqual, diffAutomations, diffSnapshots, type DiffEntry, type DiffChange, type DiffAction } from './change/diff-snapshots.ts';
 export { typeConversion, type DataCheck, type TypeConversion } from './change/data-checks.ts';
 export { validateMetadata } from './validate/validate-metadata.ts';
 export { optionsByType } from './validate/field-rules.ts';

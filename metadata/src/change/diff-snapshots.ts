@@ -10,9 +10,13 @@ export interface DiffChange {
 
 export type DiffAction = 'created' | 'updated' | 'deleted' | 'restored' | 'purged';
 
-/** One readable line of a revision's diff. For layouts `apiName` holds the layout's name; for terms `id` and `apiName` hold the key. */
+/**
+ * One readable line of a revision's diff. For layouts `apiName` holds the layout's name; for terms
+ * `id` and `apiName` hold the key; for workflows and scripts a change of `/version` says which saved
+ * version became current.
+ */
 export interface DiffEntry {
-  kind: 'object' | 'field' | 'layout' | 'term';
+  kind: 'object' | 'field' | 'layout' | 'term' | 'workflow' | 'script';
   action: DiffAction;
   id: string;
   apiName: string;
@@ -137,5 +141,26 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): DiffEntry[] {
     changesBetween(prev, term, '', [], changes);
     if (changes.length) terms.push({ kind: 'term', action: 'updated', id: key, apiName: key, changes });
   }
-  return [...objects, ...fields, ...layouts, ...terms];
+  return [...objects, ...fields, ...layouts, ...terms, ...diffAutomations(a, b)];
+}
+
+/** What changed in the workflow and script references from `a` to `b`. */
+export function diffAutomations(a: Snapshot, b: Snapshot): DiffEntry[] {
+  const out: DiffEntry[] = [];
+  for (const [key, kind] of [['workflows', 'workflow'], ['scripts', 'script']] as const) {
+    const before = new Map((a.automations?.[key] ?? []).map((r) => [r.id, r]));
+    const after = new Map((b.automations?.[key] ?? []).map((r) => [r.id, r]));
+    for (const [id, ref] of before) if (!after.has(id)) out.push({ kind, action: 'deleted', id, apiName: ref.apiName });
+    for (const [id, ref] of after) {
+      const prev = before.get(id);
+      if (!prev) {
+        out.push({ kind, action: 'created', id, apiName: ref.apiName });
+        continue;
+      }
+      const changes: DiffChange[] = [];
+      changesBetween(prev, ref, '', ['id'], changes);
+      if (changes.length) out.push({ kind, action: 'updated', id, apiName: ref.apiName, changes });
+    }
+  }
+  return out;
 }

@@ -31,6 +31,8 @@ const KIND: Record<DiffEntry['kind'], Sayings> = {
   field: { en: 'Field', 'zh-CN': '字段' },
   layout: { en: 'Layout', 'zh-CN': '布局' },
   term: { en: 'Term', 'zh-CN': '术语' },
+  workflow: { en: 'Workflow', 'zh-CN': '工作流' },
+  script: { en: 'Script', 'zh-CN': '脚本' },
 };
 
 const ACTION: Record<DiffEntry['action'], Sayings> = {
@@ -44,6 +46,7 @@ const ACTION: Record<DiffEntry['action'], Sayings> = {
 /** Words for the properties a change touches, by the first segment of its path. */
 const PROPERTY: Record<string, Sayings> = {
   labels: { en: 'label', 'zh-CN': '标签' },
+  label: { en: 'label', 'zh-CN': '标签' },
   apiName: { en: 'API name', 'zh-CN': 'API 名称' },
   apiNameAliases: { en: 'old API names', 'zh-CN': '旧 API 名称' },
   description: { en: 'description', 'zh-CN': '描述' },
@@ -74,6 +77,7 @@ const PROPERTY: Record<string, Sayings> = {
   objectId: { en: 'object', 'zh-CN': '对象' },
   forms: { en: 'words', 'zh-CN': '词形' },
   deletedAt: { en: 'deletion time', 'zh-CN': '删除时间' },
+  version: { en: 'version', 'zh-CN': '版本' },
 };
 
 const QUALIFIER: Record<string, Sayings> = {
@@ -122,6 +126,14 @@ export function describeRevision(diff: readonly DiffEntry[], after: TenantModel,
     }
     return fallback;
   };
+  const automationLabel = (entry: DiffEntry): string => {
+    const key = entry.kind === 'workflow' ? 'workflows' : 'scripts';
+    for (const model of [after, before]) {
+      const ref = model?.snapshot.automations?.[key].find((r) => r.id === entry.id);
+      if (ref?.label) return ref.label;
+    }
+    return entry.apiName;
+  };
   const quote = (text: string) => `“${text}”`;
 
   const show = (entry: DiffEntry, path: string, value: unknown): string => {
@@ -162,6 +174,7 @@ export function describeRevision(diff: readonly DiffEntry[], after: TenantModel,
     if (entry.kind === 'object') subject = fill(SENTENCE.plain[locale], { kind, name: objectName(entry.id, entry.apiName) });
     else if (entry.kind === 'field') subject = fill(SENTENCE.of[locale], { kind, name: fieldName(entry.objectId, entry.id, entry.apiName), object: objectName(entry.objectId, entry.objectId ?? '') });
     else if (entry.kind === 'layout') subject = fill(SENTENCE.of[locale], { kind, name: after.words(locale).text(entry.apiName), object: objectName(entry.objectId, entry.objectId ?? '') });
+    else if (entry.kind === 'workflow' || entry.kind === 'script') subject = fill(SENTENCE.plain[locale], { kind, name: automationLabel(entry) });
     else subject = fill(SENTENCE.plain[locale], { kind, name: entry.apiName });
     // Platform bookkeeping (index slots) is not something a reader changed; it stays out of the words.
     const details = (entry.changes ?? []).filter((c) => !/^\/(pendingIndexSlots|indexSlots)\b/.test(c.path)).map((c) => detail(entry, c));
@@ -195,6 +208,10 @@ const SYSTEM_MESSAGES: { pattern: RegExp; 'zh-CN': (match: RegExpExecArray) => s
   { pattern: /^Applied the (.+) term set$/, 'zh-CN': (m) => `应用了${termSetZh(m[1]!)}术语集` },
   { pattern: /^Restored revision (\d+)$/, 'zh-CN': (m) => `恢复到修订版 ${m[1]!}` },
   { pattern: /^Index slot (\w+) now serves (.+)$/, 'zh-CN': (m) => `索引槽 ${m[1]!} 现在服务于“${m[2]!}”` },
+  { pattern: /^Created workflow “(.+)”$/, 'zh-CN': (m) => `新建了工作流“${m[1]!}”` },
+  { pattern: /^Saved workflow “(.+)”, version (\d+)$/, 'zh-CN': (m) => `保存了工作流“${m[1]!}”，版本 ${m[2]!}` },
+  { pattern: /^Saved script “(.+)”, version (\d+)$/, 'zh-CN': (m) => `保存了脚本“${m[1]!}”，版本 ${m[2]!}` },
+  { pattern: /^Deleted script “(.+)”$/, 'zh-CN': (m) => `删除了脚本“${m[1]!}”` },
 ];
 
 let termSetNames: Map<string, string> | undefined;

@@ -1,4 +1,4 @@
-import { BoundedCache, assignIndexSlots, deepEqual, diffSnapshots, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
+import { BoundedCache, assignIndexSlots, deepEqual, diffAutomations, diffSnapshots, withAutomation, type AutomationKind, type AutomationRef, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -19,7 +19,7 @@ const MODEL_CACHE_SIZE = 500;
 const CURRENT_REVISION_TTL_MS = 60_000;
 
 /** Who a revision is by: a user, or the platform itself (no user id), e.g. when a backfill finishes. */
-type Author = Pick<Principal, 'tenantId' | 'userName'> & { userId: string | null };
+export type Author = Pick<Principal, 'tenantId' | 'userName'> & { userId: string | null };
 const PLATFORM_AUTHOR = 'Protean';
 
 export interface RevisionSummary {
@@ -39,12 +39,29 @@ export interface RevisionSummary {
 /** Problems a planned change would cause outside the model (`code: 'has_dependents'`, naming what depends); none lets it through. */
 export type DependencyGuard = (tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot) => Promise<FieldProblem[]>;
 
+/**
+ * Brings what the platform versions outside the model (workflow and script versions) in step with
+ * a revision about to commit, inside its transaction: a restore names older versions, which are
+ * made current again as new versions. Answers the snapshot to store (its references may change).
+ */
+export type RevisionSync = (tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot, author: Author) => Promise<Snapshot>;
+
+/** What a workflow or script save wrote in the revision's transaction, and the reference the revision records. */
+export interface AutomationSave<T> {
+  value: T;
+  kind: AutomationKind;
+  id: string;
+  /** The saved version, or null when the workflow or script was deleted. */
+  ref: AutomationRef | null;
+}
+
 export class MetadataService {
   readonly #db: Database;
   readonly #models = new BoundedCache<string, TenantModel>(MODEL_CACHE_SIZE);
   readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
   readonly #committed: ((tenantId: string, snapshot: Snapshot) => void)[] = [];
   readonly #guards: DependencyGuard[] = [];
+  readonly #syncs: RevisionSync[] = [];
 
   constructor(db: Database) {
     this.#db = db;
@@ -128,6 +145,30 @@ export class MetadataService {
     this.#guards.push(check);
   }
 
+  /** Adds a sync of automation versions with each revision (see `RevisionSync`). */
+  syncWithRevisions(sync: RevisionSync): void {
+    this.#syncs.push(sync);
+  }
+
+  /**
+   * Saves a workflow or script version as a revision of the tenant's metadata: `save` writes the
+   * version in the revision's transaction, against the model it commits with, and the revision
+   * records which version is current. A save that changes no version (a label) makes no revision.
+   */
+  async saveAutomation<T>(principal: Author, message: (saved: T) => string, save: (tx: Queryable, model: TenantModel) => Promise<AutomationSave<T>>): Promise<T> {
+    let saved: AutomationSave<T> | undefined;
+    await this.#commit(
+      principal,
+      () => message(saved!.value),
+      async (current, tx) => {
+        saved = await save(tx, this.#models.get(`${principal.tenantId}:${current.revision}`) ?? new TenantModel(principal.tenantId, current));
+        const next = withAutomation(current, saved.kind, saved.id, saved.ref);
+        return { ok: true, next, diff: diffAutomations(current, next), dataChecks: [] };
+      },
+    );
+    return saved!.value;
+  }
+
   /**
    * A system revision once a pending slot's values are all copied: the field moves to the ready
    * slots, so from this revision on filters and sorts use the slot. Nothing is committed when the
@@ -160,7 +201,7 @@ export class MetadataService {
   async #commit(
     principal: Author,
     describe: (current: Snapshot) => string | null,
-    plan: (current: Snapshot) => PlanResult | null,
+    plan: (current: Snapshot, tx: Queryable) => PlanResult | null | Promise<PlanResult | null>,
     slots: (current: Snapshot, next: Snapshot) => Snapshot = assignIndexSlots,
   ): Promise<{ revision: number; diff: unknown } | null> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
@@ -169,7 +210,7 @@ export class MetadataService {
       const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
       if (!tenant) throw notFound('No such tenant');
       const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
-      const planned = plan(current);
+      const planned = await plan(current, tx);
       if (!planned) return null;
       if (!planned.ok) {
         throw validationError(
@@ -181,9 +222,14 @@ export class MetadataService {
       for (const check of this.#guards) dependents.push(...(await check(tx, principal.tenantId, current, planned.next)));
       if (dependents.length) throw validationError(`The change was refused: ${dependents.length} problem${dependents.length === 1 ? '' : 's'}`, dependents);
       const revision = tenant.current_revision + 1;
-      const next: Snapshot = { ...slots(current, planned.next), revision };
+      let next: Snapshot = { ...slots(current, planned.next), revision };
+      let diff = planned.diff;
+      if (!deepEqual(next.automations, current.automations)) {
+        for (const sync of this.#syncs) next = await sync(tx, principal.tenantId, current, next, principal);
+        diff = [...diff.filter((e) => e.kind !== 'workflow' && e.kind !== 'script'), ...diffAutomations(current, next)];
+      }
       // A change that changes nothing (a label saved as it was) is no revision: nothing to undo or audit.
-      if (planned.diff.length === 0 && deepEqual({ ...next, revision: current.revision }, current)) return { revision: current.revision, diff: [], unchanged: true as const };
+      if (diff.length === 0 && deepEqual({ ...next, revision: current.revision }, current)) return { revision: current.revision, diff: [], unchanged: true as const };
       const refusals = await runDataChecks(tx, principal.tenantId, planned.next, planned.dataChecks, principal.userId);
       if (refusals.length) throw validationError('The change would break existing records', refusals);
       const kept = await applyObjectRecords(tx, principal.tenantId, planned.objectRecords ?? [], principal.userId);
@@ -193,11 +239,11 @@ export class MetadataService {
       await syncBackfills(tx, principal.tenantId, current, next);
       await tx.query(
         'insert into metadata_revision (tenant_id, revision, snapshot, diff, author_id, author_name, message) values ($1, $2, $3, $4, $5, $6, $7)',
-        [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(planned.diff), principal.userId, principal.userName, message],
+        [principal.tenantId, revision, JSON.stringify(next), JSON.stringify(diff), principal.userId, principal.userName, message],
       );
       await tx.query('update tenant set current_revision = $2 where id = $1', [principal.tenantId, revision]);
-      await writeModelEvent(tx, principal.tenantId, { event: 'metadata.revision', payload: { revision, message, changes: summariseDiff(planned.diff) } }, principal.userId);
-      return { revision, diff: planned.diff, snapshot: next };
+      await writeModelEvent(tx, principal.tenantId, { event: 'metadata.revision', payload: { revision, message, changes: summariseDiff(diff) } }, principal.userId);
+      return { revision, diff, snapshot: next };
     });
     if (!result) return null;
     if ('unchanged' in result) return { revision: result.revision, diff: result.diff };

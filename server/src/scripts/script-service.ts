@@ -6,13 +6,44 @@ import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import { conflict, notFound, preconditionFailed, type FieldProblem } from '../errors/problems.ts';
 import { removeSchedule, saveSchedule, tenantTimeZone } from '../jobs/index.ts';
-import type { MetadataService } from '../metadata/metadata-service.ts';
-import { checkDefinition, invalidScript, validateAgainst, type ScriptInput } from './script-definition.ts';
+import type { Author, MetadataService } from '../metadata/metadata-service.ts';
+import { withAutomation, type AutomationRef, type Snapshot } from '@protean/metadata';
+import { checkDefinition, invalidScript, validateAgainst, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
 import { scriptHost } from './script-host.ts';
-import { activeScripts, deleteScript, findScript, scriptVersion, writeVersion, type ScriptRecord } from './script-store.ts';
+import { activeScripts, deleteScript, findScript, listScripts, scriptVersion, writeVersion, type ScriptRecord } from './script-store.ts';
 import { InvocationLog, type InvocationCause } from './invocation-log.ts';
 
 export const SCRIPTS_CHANNEL = 'protean_scripts';
+
+/** What a tenant revision records of a script: its live version (ADR 0014). */
+function scriptRef(script: ScriptRecord): AutomationRef {
+  return { id: script.id, apiName: script.apiName, label: script.definition.label, version: script.version };
+}
+
+interface ScriptVersionInput {
+  tenantId: string;
+  scriptId: string;
+  active: boolean;
+  definition: ScriptDefinition;
+  code: string;
+  sourceMap: string;
+  hash: string;
+  authorId: string | null;
+  message: string | null;
+}
+
+/** Writes the script's next version and its schedule (a scheduled script is a job schedule, in the tenant's zone unless it names one). */
+async function writeScriptVersion(tx: Queryable, input: ScriptVersionInput, expectedVersion: number | undefined): Promise<ScriptRecord> {
+  const { tenantId, scriptId, definition, active } = input;
+  const written = await writeVersion(tx, { ...input, apiName: definition.apiName, kind: definition.kind, objectId: definition.objectId ?? null }, expectedVersion);
+  if ('stale' in written) throw preconditionFailed(`The script changed since version ${expectedVersion}; it is at version ${written.stale}`, { currentVersion: written.stale });
+  if (definition.kind === 'scheduled' && active && definition.cron) {
+    await saveSchedule(tx, { tenantId, name: scheduleName(scriptId), queue: SCHEDULED_QUEUE, cron: definition.cron, ...(definition.timeZone ? { timeZone: definition.timeZone } : {}), payload: { scriptId } });
+  } else {
+    await removeSchedule(tx, tenantId, scheduleName(scriptId));
+  }
+  return (await findScript(tx, tenantId, scriptId))!;
+}
 export const SCHEDULED_QUEUE = 'script.scheduled';
 const scheduleName = (scriptId: string) => `script:${scriptId}`;
 
@@ -61,6 +92,8 @@ export class ScriptService {
   #beforeSaveObjects = new Set<string>();
   readonly #writingTriggerObjects = new Set<string>();
   readonly #ownsSandbox: boolean;
+  /** Tenants whose scripts a revision being committed restored. */
+  readonly #restored = new Set<string>();
 
   constructor(db: Database, metadata: MetadataService, data: DataService, options: ScriptServiceOptions = {}) {
     this.#db = db;
@@ -70,6 +103,11 @@ export class ScriptService {
     this.sandbox = options.sandbox ?? new ProcessSandbox();
     this.#outbound = options.outbound;
     this.log = new InvocationLog(db);
+    metadata.syncWithRevisions(this.#syncWithRevision);
+    // A restore that changed scripts: every process drops the tenant's cached scripts.
+    metadata.onCommit((tenantId) => {
+      if (this.#restored.delete(tenantId)) void this.#announce(tenantId).catch((error: unknown) => console.error('announcing restored scripts failed', error));
+    });
   }
 
   async start(): Promise<void> {
@@ -151,42 +189,22 @@ export class ScriptService {
     if (problems.length || !compiled.ok) throw invalidScript(problems);
     const id = scriptId ?? randomUUID();
     const active = input.active ?? true;
-    const result = await this.#db.transaction(tenantId, async (tx) => {
-      if (scriptId) {
-        const existing = await findScript(tx, tenantId, scriptId);
-        if (!existing) throw notFound(`No script '${scriptId}'`);
-      }
-      const clash = await findScript(tx, tenantId, input.apiName);
-      if (clash && clash.id !== id) throw conflict(`A script named '${input.apiName}' exists`, [{ field: 'apiName', code: 'unique', message: 'another script has this API name' }]);
-      const written = await writeVersion(
-        tx,
-        {
-          tenantId,
-          scriptId: id,
-          apiName: input.apiName,
-          kind: input.kind,
-          objectId: definition.objectId ?? null,
-          active,
-          definition,
-          code: compiled.script.code,
-          sourceMap: compiled.script.sourceMap,
-          hash: compiled.script.hash,
-          authorId: principal.userId,
-          message: input.message ?? null,
-        },
-        expectedVersion,
-      );
-      if ('stale' in written) throw preconditionFailed(`The script changed since version ${expectedVersion}; it is at version ${written.stale}`, { currentVersion: written.stale });
-      // A scheduled script is a schedule on the shared job queue, in the tenant's zone unless it names one.
-      if (input.kind === 'scheduled' && active && input.cron) {
-        await saveSchedule(tx, { tenantId, name: scheduleName(id), queue: SCHEDULED_QUEUE, cron: input.cron, ...(input.timeZone ? { timeZone: input.timeZone } : {}), payload: { scriptId: id } });
-      } else {
-        await removeSchedule(tx, tenantId, scheduleName(id));
-      }
-      return findScript(tx, tenantId, id);
-    });
+    const result = await this.#metadata.saveAutomation(
+      principal,
+      (saved: ScriptRecord) => input.message?.trim() || `Saved script “${saved.definition.label}”, version ${saved.version}`,
+      async (tx) => {
+        if (scriptId) {
+          const existing = await findScript(tx, tenantId, scriptId);
+          if (!existing) throw notFound(`No script '${scriptId}'`);
+        }
+        const clash = await findScript(tx, tenantId, input.apiName);
+        if (clash && clash.id !== id) throw conflict(`A script named '${input.apiName}' exists`, [{ field: 'apiName', code: 'unique', message: 'another script has this API name' }]);
+        const saved = await writeScriptVersion(tx, { tenantId, scriptId: id, active, definition, ...compiled.script, authorId: principal.userId, message: input.message ?? null }, expectedVersion);
+        return { value: saved, kind: 'scripts', id, ref: scriptRef(saved) };
+      },
+    );
     await this.#announce(tenantId);
-    return result!;
+    return result;
   }
 
   /** Makes an earlier version live again, as a new version (history is never rewritten). */
@@ -205,13 +223,43 @@ export class ScriptService {
 
   async remove(principal: Principal, scriptId: string): Promise<void> {
     const tenantId = principal.tenantId;
-    await this.#db.transaction(tenantId, async (tx) => {
-      const script = await findScript(tx, tenantId, scriptId);
-      if (!script || !(await deleteScript(tx, tenantId, script.id))) throw notFound(`No script '${scriptId}'`);
-      await removeSchedule(tx, tenantId, scheduleName(script.id));
-    });
+    await this.#metadata.saveAutomation(
+      principal,
+      (script: ScriptRecord) => `Deleted script “${script.definition.label}”`,
+      async (tx) => {
+        const script = await findScript(tx, tenantId, scriptId);
+        if (!script || !(await deleteScript(tx, tenantId, script.id))) throw notFound(`No script '${scriptId}'`);
+        await removeSchedule(tx, tenantId, scheduleName(script.id));
+        return { value: script, kind: 'scripts', id: script.id, ref: null };
+      },
+    );
     await this.#announce(tenantId);
   }
+
+  /**
+   * Makes the script versions a revision names current (a restore names older ones), each saved
+   * again as a new version of the old one; a script deleted since is dropped from the revision.
+   */
+  readonly #syncWithRevision = async (tx: Queryable, tenantId: string, _current: Snapshot, next: Snapshot, author: Author): Promise<Snapshot> => {
+    const named = next.automations?.scripts ?? [];
+    if (!named.length) return next;
+    const live = new Map((await listScripts(tx, tenantId)).map((s) => [s.id, s]));
+    let synced = next;
+    for (const ref of named) {
+      const script = live.get(ref.id);
+      if (!script) {
+        synced = withAutomation(synced, 'scripts', ref.id, null);
+        continue;
+      }
+      if (script.version === ref.version) continue;
+      const old = await scriptVersion(tx, tenantId, ref.id, ref.version);
+      if (!old) throw notFound(`Script '${ref.apiName}' has no version ${ref.version}`);
+      const saved = await writeScriptVersion(tx, { tenantId, scriptId: ref.id, active: script.active, definition: old.definition, code: old.code, sourceMap: old.sourceMap, hash: old.hash, authorId: author.userId, message: `restored version ${ref.version}` }, undefined);
+      synced = withAutomation(synced, 'scripts', ref.id, scriptRef(saved));
+      this.#restored.add(tenantId);
+    }
+    return synced;
+  };
 
   async #announce(tenantId: string): Promise<void> {
     this.#forget(tenantId);

@@ -72,7 +72,7 @@ export interface NewVersion {
   code: string;
   sourceMap: string;
   hash: string;
-  authorId: string;
+  authorId: string | null;
   message: string | null;
 }
 

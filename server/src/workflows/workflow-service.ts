@@ -15,6 +15,7 @@ import { WorkflowEngine, type ScriptRunner, type Wake } from './workflow-engine.
 import { createRun, RUN_COLUMNS, RUN_JOB_RETRY, RUN_QUEUE, STEP_COLUMNS, type RunRow, type StepRow } from './workflow-runs.ts';
 import { workflowDependents } from './workflow-dependents.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
+import { syncWorkflowVersions } from './workflow-revisions.ts';
 import {
   createWorkflow,
   definitionAt,
@@ -26,6 +27,7 @@ import {
   setWorkflowStatus,
   ensureWorkflowAutomation,
   updateWorkflow,
+  workflowRef,
   type WorkflowInput,
   type WorkflowRow,
   type WorkflowSettings,
@@ -61,6 +63,8 @@ export class WorkflowService {
     this.#db = options.db;
     // Deleting or renaming a field or object a workflow names is refused, naming the workflow.
     options.metadata.guard(workflowDependents);
+    // Restoring a revision makes the workflow versions it names current again.
+    options.metadata.syncWithRevisions(syncWorkflowVersions);
     this.#metadata = options.metadata;
     this.#queue = options.queue;
     this.mailer = new Mailer(options.smtpUrl, options.mailFrom);
@@ -108,18 +112,29 @@ export class WorkflowService {
     });
   }
 
-  async create(principal: Principal, input: WorkflowInput): Promise<WorkflowRow> {
-    const model = await this.#metadata.model(principal.tenantId);
-    return this.#db.transaction(principal.tenantId, (tx) => createWorkflow(tx, principal.tenantId, principal.userId, model, input));
+  /** A new workflow is a revision of the tenant's metadata, validated against the model it commits with. */
+  create(principal: Principal, input: WorkflowInput): Promise<WorkflowRow> {
+    return this.#metadata.saveAutomation(
+      principal,
+      (wf: WorkflowRow) => input.message?.trim() || `Created workflow “${wf.label}”`,
+      async (tx, model) => {
+        const wf = await createWorkflow(tx, principal.tenantId, principal.userId, model, input);
+        return { value: wf, kind: 'workflows', id: wf.id, ref: workflowRef(wf) };
+      },
+    );
   }
 
-  async update(principal: Principal, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
-    const model = await this.#metadata.model(principal.tenantId);
-    return this.#db.transaction(principal.tenantId, async (tx) => {
-      const wf = await updateWorkflow(tx, principal.tenantId, principal.userId, model, idOrName, input, expectedVersion);
-      await syncSchedule(tx, wf, await definitionAt(tx, wf.tenantId, wf.id, wf.activeVersion ?? wf.version));
-      return wf;
-    });
+  /** A changed definition is a new version and a new revision; runs already going keep the version they started on. */
+  update(principal: Principal, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
+    return this.#metadata.saveAutomation(
+      principal,
+      (wf: WorkflowRow) => input.message?.trim() || `Saved workflow “${wf.label}”, version ${wf.version}`,
+      async (tx, model) => {
+        const wf = await updateWorkflow(tx, principal.tenantId, principal.userId, model, idOrName, input, expectedVersion);
+        await syncSchedule(tx, wf, await definitionAt(tx, wf.tenantId, wf.id, wf.activeVersion ?? wf.version));
+        return { value: wf, kind: 'workflows', id: wf.id, ref: workflowRef(wf) };
+      },
+    );
   }
 
   /** `profile`: the profile of the automation principal runs act as (default: the activating user's, on first activation). */

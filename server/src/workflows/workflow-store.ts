@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BoundedCache } from '@protean/metadata';
+import { BoundedCache, type AutomationRef } from '@protean/metadata';
 import { triggerObject, validateWorkflow, type WorkflowDefinition, type WorkflowModel } from '@protean/metadata/workflows';
 import type { Queryable } from '../db/database.ts';
 import { conflict, notFound, validationError } from '../errors/problems.ts';
@@ -147,6 +147,11 @@ function triggerColumns(definition: WorkflowDefinition, model: TenantModel): { t
   return { type: definition.trigger.type, object: name ? (model.object(name)?.id ?? name) : null };
 }
 
+/** What a tenant revision records of a workflow: its saved version (ADR 0015). */
+export function workflowRef(wf: Pick<WorkflowRow, 'id' | 'apiName' | 'label' | 'version'>): AutomationRef {
+  return { id: wf.id, apiName: wf.apiName, label: wf.label, version: wf.version };
+}
+
 export async function createWorkflow(q: Queryable, tenantId: string, authorId: string, model: TenantModel, input: WorkflowInput): Promise<WorkflowRow> {
   const problems = [];
   if (typeof input.apiName !== 'string' || !API_NAME.test(input.apiName)) problems.push({ field: 'apiName', code: 'invalid', message: 'lowercase letters, digits and underscores, starting with a letter (at most 63)' });
@@ -173,7 +178,7 @@ export async function createWorkflow(q: Queryable, tenantId: string, authorId: s
 }
 
 /** A changed definition is a new version; runs already going keep the version they started on. */
-export async function updateWorkflow(q: Queryable, tenantId: string, authorId: string, model: TenantModel, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
+export async function updateWorkflow(q: Queryable, tenantId: string, authorId: string | null, model: TenantModel, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
   const current = await findWorkflow(q, tenantId, idOrName);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw conflict(`The workflow is at version ${current.version}, not ${expectedVersion}; reload it`);
   if (input.label !== undefined && (typeof input.label !== 'string' || !input.label.trim() || input.label.length > 200)) {
