@@ -258,6 +258,19 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect((await call(h, designer.key, 'POST', `/workflows/${id}/activate`, { profile: 'read_only' })).statusCode).toBe(200);
   });
 
+  it('a view shared with everyone is part of the design: the model right shares one, no other right does', async () => {
+    const view = (name: string) => ({ object: 'deal', name, shared: true, definition: { kind: 'list', columns: ['name'] } });
+    for (const right of SETUP_RIGHTS.filter((r) => r !== 'model')) {
+      const r = await call(h, holders[right].key, 'POST', '/views', view(`Shared by ${right}`));
+      expect(r.statusCode).toBe(403);
+      expect(r.body).toContain("Setup right 'model'");
+    }
+    const shared = await call(h, holders.model.key, 'POST', '/views', view('Shared by the designer'));
+    expect(shared.statusCode, shared.body).toBe(201);
+    expect((await call(h, holders.terms.key, 'PATCH', `/views/${json<{ id: string }>(shared).id}`, { name: 'Renamed' })).statusCode).toBe(403);
+    expect((await a.api('PATCH', `/views/${json<{ id: string }>(shared).id}`, { name: 'Renamed' })).statusCode).toBe(200);
+  });
+
   it('emptying the recycle bin needs modify all on what it empties', async () => {
     const deal = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Binned' }));
     expect((await a.api('DELETE', `/records/deal/${deal.id}`)).statusCode).toBe(204);

@@ -97,9 +97,10 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
   };
 
   const check = async (principal: Principal, objectName: string, definition: Static<typeof Definition>, shared: boolean) => {
-    if (shared && principal.role !== 'admin') throw forbidden('Only an admin may share a view with everyone');
-    const model = await metadata.model(principal.tenantId);
     const shape = await app.access.shapeOf(principal);
+    // A view everyone sees shapes everyone's lists: part of designing the workspace (Setup right 'model').
+    if (shared && !shape.setup('model')) throw forbidden("Sharing a view with everyone needs the Setup right 'model'");
+    const model = await metadata.model(principal.tenantId);
     const object = model.object(objectName);
     if (!object || !shape.can(object.id, 'read')) throw validationError('The view is invalid', [{ field: 'object', code: 'unknown', message: `no object named '${objectName}'` }]);
     const planned = planQuery(model.snapshot, object.id, {
@@ -130,7 +131,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
       ? await db.withTenant(principal.tenantId, (q) => queryOne<ViewRow>(q, 'select * from saved_view where tenant_id = $1 and id = $2', [principal.tenantId, id]))
       : undefined;
     if (!row || (!row.shared && row.owner_id !== principal.userId)) throw notFound('No such view');
-    if (forWrite && row.owner_id !== principal.userId && principal.role !== 'admin') throw forbidden('Only the owner or an admin may change a shared view');
+    if (forWrite && row.owner_id !== principal.userId && !(await app.access.shapeOf(principal)).setup('model')) throw forbidden("Only the owner, or someone with the Setup right 'model', may change a shared view");
     return row;
   };
 
