@@ -14,9 +14,7 @@
 // floor: one with named prepared statements, one whose get is a single round trip.
 // Everything goes to bench/.data/<time>/write-cost.md; nothing is merged into results.json.
 //
-// Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30),
-// BENCH_PROFILE_LOAD (create: the server's CPU profile covers the create loads; batch: the batch
-// load), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some).
+// Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,8 +41,6 @@ const RECORDS = Number(process.env['BENCH_PROFILE_RECORDS'] ?? 100_000);
 const CREATES = Number(process.env['BENCH_PROFILE_CREATES'] ?? 3000);
 const BATCHES = Number(process.env['BENCH_PROFILE_BATCHES'] ?? 30);
 const BATCH = 1000;
-const PROFILE_LOAD = process.env['BENCH_PROFILE_LOAD'] === 'batch' ? 'batch' : 'create';
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'create,get,batch,storage,variants').split(',').map((p) => p.trim()));
 const ORGS = 10_000;
 const runDir = join(root, 'bench', '.data', `write-cost-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(runDir, { recursive: true });
@@ -231,7 +227,7 @@ function summarizeProfile(file: string): void {
     total += hits * interval;
   }
   const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
-  say(`### Protean server CPU profile from start to the end of the ${PROFILE_LOAD} loads (${r1(total)} ms on CPU, idle left out)`);
+  say(`### Protean server CPU profile from start to the end of the create loads (${r1(total)} ms on CPU, idle left out)`);
   say();
   say('| self time by package / file | ms | % |');
   say('|---|---|---|');
@@ -303,13 +299,10 @@ async function main(): Promise<void> {
     await waitForHttp(floor, `http://127.0.0.1:${floorPort}/healthz`);
     await waitForHttp(book, `http://127.0.0.1:${textbookPort}/healthz`);
 
-    // The create load (or the batch load) with the server under --cpu-prof (the profile is written when it exits).
-    const restart = async (prof: boolean) => {
-      await stop(protean);
-      protean = startChild(prof ? 'protean-prof' : 'protean', [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`] : []), ...serverArgs], env);
-      await waitForHttp(protean, `${base}/readyz`);
-    };
-    await restart(PROFILE_LOAD === 'create');
+    // The create load with the server under --cpu-prof (the profile is written when it exits).
+    await stop(protean);
+    protean = startChild('protean-prof', ['--cpu-prof', `--cpu-prof-dir=${runDir}`, ...serverArgs], env);
+    await waitForHttp(protean, `${base}/readyz`);
 
     say(`# Write cost per create and per bulk-inserted record (${RECORDS.toLocaleString('en')} customers on each side)`);
     say();
@@ -325,9 +318,13 @@ async function main(): Promise<void> {
       { name: 'floor-generic (named prepared statements, generic plans in write transactions)', pid: floorGeneric.pid, spec: { url: `http://127.0.0.1:${genericPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
     ];
-    if (PARTS.has('create')) for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
+    for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
 
-    if (PROFILE_LOAD === 'create') await restart(false);
+    await stop(protean);
+    const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
+
+    protean = startChild('protean', serverArgs, env);
+    await waitForHttp(protean, `${base}/readyz`);
 
     // Gets: the server, the floor (three round trips), the floor with named statements, the
     // floor in one round trip, and the textbook service (one autocommit statement).
@@ -344,20 +341,14 @@ async function main(): Promise<void> {
       { name: 'floor-one-trip (begin, tenant, select and commit in one simple query)', pid: floorOneTrip.pid, spec: { url: `http://127.0.0.1:${oneTripPort}`, method: 'GET', paths: ids.map((id) => `/get/${id}`) } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'GET', paths: textbookIds.map((id) => `/customers/${id}`) } },
     ];
-    if (PARTS.has('get')) for (const side of getSides) await charge(server, sql, side, `get-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES * 2, 1, 10, 'get');
+    for (const side of getSides) await charge(server, sql, side, `get-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES * 2, 1, 10, 'get');
     const batchBodies = {
       protean: [0, 1, 2, 3].map((b) => JSON.stringify({ operations: Array.from({ length: BATCH }, (_, i) => ({ op: 'create', data: apiRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!) })) })),
       textbook: [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, textbookOrgIds[(b * BATCH + i) % textbookOrgIds.length]!)) })),
     };
-    if (PARTS.has('batch')) {
-      if (PROFILE_LOAD === 'batch') await restart(true);
-      await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
-      await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
-    }
-    await stop(protean);
-    const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
+    await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
+    await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
 
-    if (PARTS.has('storage')) {
     await sql.query('vacuum analyze record');
     await sql.query('vacuum analyze outbox');
     await tsql.query('vacuum analyze customer');
@@ -368,8 +359,6 @@ async function main(): Promise<void> {
     const [sample] = await sql.query('select object_id, data::text as data, ix_t1, ix_t2, ix_t3 from record where tenant_id = $1 and object_id = $2 limit 1', [t.tenantId, o.objectId]);
     say(`a stored record: object_id ${JSON.stringify(sample!['object_id'])}, slots t1 ${JSON.stringify(sample!['ix_t1'])} t2 ${JSON.stringify(sample!['ix_t2'])} t3 ${JSON.stringify(sample!['ix_t3'])}, data ${String(sample!['data'])}`);
     say();
-    }
-    if (PARTS.has('variants')) {
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'All indexes');
     // The same statement with the search texts of earlier migrations, then the current one again:
     // every string value through a query (22), only what a search matches through a query (55).
@@ -383,7 +372,6 @@ async function main(): Promise<void> {
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2 and record_ix3 (the lookup and name slots)');
     await sql.query('drop index record_search');
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2, record_ix3 and record_search (the trigram index)', 2);
-    }
     if (profile) summarizeProfile(join(runDir, profile));
     await textbook.end();
     await owner.end();

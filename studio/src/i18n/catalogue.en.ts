@@ -149,6 +149,9 @@ export const en = {
   'diff.object': 'object',
   'diff.field': 'field',
   'diff.layout': 'layout',
+  'diff.term': 'term',
+  'diff.workflow': 'workflow',
+  'diff.script': 'script',
 
   'error.conflict': 'That value is already taken.',
   'error.dependents': 'Used by',

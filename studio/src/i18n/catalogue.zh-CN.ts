@@ -149,6 +149,9 @@ export const zhCN: Record<MessageKey, string> = {
   'diff.object': '对象',
   'diff.field': '字段',
   'diff.layout': '布局',
+  'diff.term': '术语',
+  'diff.workflow': '工作流',
+  'diff.script': '脚本',
 
   'error.conflict': '该值已被占用。',
   'error.dependents': '被以下项使用',

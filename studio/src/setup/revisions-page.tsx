@@ -97,7 +97,7 @@ const actionKeys: Record<string, MessageKey> = {
   restored: 'diff.restored',
   purged: 'diff.purged',
 };
-const kindKeys: Record<string, MessageKey> = { object: 'diff.object', field: 'diff.field', layout: 'diff.layout' };
+const kindKeys: Record<string, MessageKey> = { object: 'diff.object', field: 'diff.field', layout: 'diff.layout', term: 'diff.term', workflow: 'diff.workflow', script: 'diff.script' };
 
 function show(v: unknown): string {
   if (v === undefined) return '∅';
