@@ -283,6 +283,40 @@ describe('a right to manage people or the model is no way to more access', () =>
   });
 });
 
+describe('an action or workflow started on a record asks for what it may do to the record', () => {
+  it('one that may write needs edit access to the record; one that writes nothing, read access; a record out of reach is missing', async () => {
+    const write = (apiName: string, steps: unknown[]) => a.api('POST', '/workflows', { apiName, label: apiName, definition: { trigger: { type: 'manual', object: 'deal' }, start: 's', steps } });
+    expect((await write('mark_won', [{ id: 's', type: 'updateRecord', config: { values: { name: 'Won' } } }])).statusCode).toBe(201);
+    expect((await write('tell_owner', [{ id: 's', type: 'notify', config: { message: 'Look at this deal' } }])).statusCode).toBe(201);
+    for (const name of ['mark_won', 'tell_owner']) expect((await a.api('POST', `/workflows/${name}/activate`)).statusCode).toBe(200);
+    const action = (apiName: string, limits?: unknown) =>
+      a.api('POST', '/scripts', { apiName, label: apiName, kind: 'action', object: 'deal', language: 'javascript', source: 'export default () => 1;', ...(limits ? { limits } : {}) });
+    expect((await action('close_deal')).statusCode).toBe(201);
+    expect((await action('print_deal', { recordsWritten: 0 })).statusCode).toBe(201);
+
+    const deal = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Readable' }));
+    // The buttons say which may write, so the studio offers those only where the user may edit.
+    const buttons = json<{ buttons: { apiName: string; writes: boolean }[] }>(await call(h, nobody.key, 'GET', '/workflow-buttons?object=deal')).buttons;
+    expect(buttons).toEqual(expect.arrayContaining([expect.objectContaining({ apiName: 'mark_won', writes: true }), expect.objectContaining({ apiName: 'tell_owner', writes: false })]));
+    const actions = json<{ data: { apiName: string; writes: boolean }[] }>(await call(h, nobody.key, 'GET', `/records/deal/${deal.id}/actions`)).data;
+    expect(actions).toEqual(expect.arrayContaining([expect.objectContaining({ apiName: 'close_deal', writes: true }), expect.objectContaining({ apiName: 'print_deal', writes: false })]));
+
+    // A read-only user may only read the deal: writing ones are refused before anything runs.
+    const refused = await call(h, nobody.key, 'POST', '/workflows/mark_won/runs', { recordId: deal.id });
+    expect(refused.statusCode).toBe(403);
+    expect(json<{ runs: unknown[] }>(await a.api('GET', '/workflows/mark_won/runs')).runs).toEqual([]);
+    expect((await call(h, nobody.key, 'POST', `/records/deal/${deal.id}/actions/close_deal`, {})).statusCode).toBe(403);
+    expect((await call(h, nobody.key, 'POST', '/workflows/tell_owner/runs', { recordId: deal.id })).statusCode).toBe(202);
+
+    // A private deal of someone else does not exist for them, whatever the workflow does.
+    expect((await a.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    const hidden = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Hidden' }));
+    expect((await call(h, nobody.key, 'POST', '/workflows/tell_owner/runs', { recordId: hidden.id })).statusCode).toBe(404);
+    expect((await call(h, nobody.key, 'POST', `/records/deal/${hidden.id}/actions/print_deal`, {})).statusCode).toBe(404);
+    expect((await a.api('PUT', '/access/sharing', { objects: { deal: 'edit' } })).statusCode).toBe(200);
+  });
+});
+
 /** `METHOD /path` of every route under /api/v1, from Fastify's route tree (HEAD and OPTIONS left out). */
 function registeredRoutes(tree: string): string[] {
   const out: string[] = [];

@@ -126,7 +126,7 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     const p = principalOf(request);
     // A test run is a designer's tool; starting a manual workflow is open to users who can see the button.
     if (request.body.test) await setupOf(request, 'model');
-    return reply.code(202).send(await w.startManual(p, request.params.id, request.body));
+    return reply.code(202).send(await w.startManual(p, request.params.id, request.body, await request.server.access.shapeOf(p)));
   });
 
   app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof RunsQuery> }>('/workflows/:id/runs', { schema: { params: IdParam, querystring: RunsQuery } }, async (request) => {

@@ -2,6 +2,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { WorkflowDefinition } from '@protean/metadata/workflows';
 import type { Principal } from '../auth/principal.ts';
+import type { AccessShape } from '../access/access-shape.ts';
+import { recordRightsOf } from '../access/record-access.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import { toApiRecord, type RecordRow } from '../data/record-codec.ts';
@@ -48,6 +50,9 @@ export interface WorkflowServiceOptions {
 }
 
 const inputAjv = new Ajv2020({ allErrors: true, strict: false });
+const WRITING_STEPS = new Set(['createRecord', 'updateRecord', 'createTask', 'script']);
+/** Whether a run may write records: a step that creates or updates them, or runs a script. */
+const workflowWrites = (definition: WorkflowDefinition): boolean => definition.steps.some((step) => WRITING_STEPS.has(step.type));
 const WEBHOOK_TOLERANCE_S = 300;
 
 /** Workflows for the API: definitions and versions, runs and their history, approvals, notifications, limits. */
@@ -158,7 +163,7 @@ export class WorkflowService {
    * The buttons a record page or list of `objectName` shows: the active workflows started by hand
    * on that object, with their input forms (as the active version defines them).
    */
-  async manualButtons(principal: Principal, objectName: string): Promise<{ apiName: string; label: string; description: string; inputSchema: Record<string, unknown> | null }[]> {
+  async manualButtons(principal: Principal, objectName: string): Promise<{ apiName: string; label: string; description: string; inputSchema: Record<string, unknown> | null; writes: boolean }[]> {
     const model = await this.#metadata.model(principal.tenantId);
     const object = model.object(objectName);
     if (!object) throw notFound(`No object '${objectName}'`);
@@ -172,10 +177,15 @@ export class WorkflowService {
     );
     return rows
       .filter((r) => r.definition.trigger.type === 'manual' && r.definition.trigger.object !== undefined && model.object(r.definition.trigger.object)?.id === object.id)
-      .map((r) => ({ apiName: r.apiName, label: r.label, description: r.description, inputSchema: r.definition.trigger.type === 'manual' ? (r.definition.trigger.inputSchema ?? null) : null }));
+      .map((r) => ({ apiName: r.apiName, label: r.label, description: r.description, inputSchema: r.definition.trigger.type === 'manual' ? (r.definition.trigger.inputSchema ?? null) : null, writes: workflowWrites(r.definition) }));
   }
 
-  async startManual(principal: Principal, idOrName: string, body: { recordId?: string; input?: Record<string, unknown>; test?: boolean }): Promise<{ runId: string }> {
+  /**
+   * `shape` is the starter's access (loaded before this transaction): a run on a record the
+   * starter cannot read is refused as a missing record, and one that may write needs edit access
+   * to it (ADR 0012), since the run acts on the record for them.
+   */
+  async startManual(principal: Principal, idOrName: string, body: { recordId?: string; input?: Record<string, unknown>; test?: boolean }, shape?: AccessShape): Promise<{ runId: string }> {
     const model = await this.#metadata.model(principal.tenantId);
     const runId = await this.#db.transaction(principal.tenantId, async (tx) => {
       const wf = await findWorkflow(tx, principal.tenantId, idOrName);
@@ -204,6 +214,11 @@ export class WorkflowService {
           [principal.tenantId, object.id, body.recordId],
         );
         if (!row) throw notFound(`No ${object.apiName} record ${body.recordId}`);
+        if (shape) {
+          const rights = (await recordRightsOf(tx, shape, object, [row.id])).get(row.id);
+          if (!rights) throw notFound(`No ${object.apiName} record ${body.recordId}`);
+          if (workflowWrites(definition) && !rights.edit) throw forbidden(`The workflow '${wf.label}' may change this record, which you may only read`);
+        }
         record = toApiRecord(model, object, row);
       }
       const run = await createRun(tx, {
