@@ -1,38 +1,17 @@
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { MailReceiver } from './mail-receiver.ts';
 
-// A real SMTP receiver on 127.0.0.1: what it accepted is what the invitee would read. Mail to
-// refused@… is refused at RCPT, as a mail server refuses an address it does not know.
-const received: ParsedMail[] = [];
-/** Woken by each mail the receiver accepts. */
-const waiting: (() => void)[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['AUTH', 'STARTTLS'],
-  logger: false,
-  onRcptTo: (address, _session, callback) => callback(address.address.startsWith('refused@') ? Object.assign(new Error('No such mailbox'), { responseCode: 550 }) : undefined),
-  onData: (stream, _session, callback) => {
-    simpleParser(stream)
-      .then((mail) => {
-        received.push(mail);
-        for (const wake of waiting.splice(0)) wake();
-        callback();
-      })
-      .catch(callback);
-  },
-});
+// Mail to refused@… is refused at RCPT, as a mail server refuses an address it does not know.
+const receiver = new MailReceiver();
+const mailTo = (address: string) => receiver.mailTo(address);
 
 let h: Harness;
 let t: TestTenant;
 const PUBLIC_URL = 'https://crm.example.test';
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
-  h = await startHarness({ workflows: { smtpUrl: `smtp://127.0.0.1:${port}?ignoreTLS=true`, publicUrl: PUBLIC_URL } });
+  h = await startHarness({ workflows: { smtpUrl: await receiver.start(), publicUrl: PUBLIC_URL } });
   t = await createTestTenant(h, 'invmail');
   // The workspace's words: its customers are patients.
   const renamed = await t.api('PUT', '/metadata/terms/customer', { forms: { en: { singular: 'patient', plural: 'patients' }, 'zh-CN': { singular: '患者', plural: '患者' } } });
@@ -40,26 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await receiver.close();
 });
-
-/** The mail to `address`, as soon as the receiver has it (a failure after 20 s names what did arrive). */
-const mailTo = async (address: string) => {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const mail = received.find((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((to) => to?.value.some((v) => v.address === address)));
-    if (mail) return mail;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`no mail reached ${address}; received: ${received.map((m) => m.subject).join(', ')}`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, left);
-      waiting.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-};
 
 describe('inviting a user by email', () => {
   it('the form may offer email: outgoing mail is configured', async () => {

@@ -3,33 +3,17 @@
 // invitee's language and the workspace's words, and its link lets the invitee join. A refused
 // address is said next to the email field. Screenshots go to docs/screenshots/.
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTextResolver, type TermDef } from '@protean/metadata/terms';
 import { createI18n, type MessageKey, type MessageParams } from '../src/i18n/i18n.tsx';
 import { api, launchBrowser, repoRoot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { MailReceiver } from '../../server/test/mail-receiver.ts';
 
 type Locale = 'en' | 'zh-CN';
 
-const received: ParsedMail[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['AUTH', 'STARTTLS'],
-  logger: false,
-  onRcptTo: (address, _session, callback) => callback(address.address.startsWith('refused') ? Object.assign(new Error('No such mailbox'), { responseCode: 550 }) : undefined),
-  onData: (stream, _session, callback) => {
-    simpleParser(stream)
-      .then((mail) => {
-        received.push(mail);
-        callback();
-      })
-      .catch(callback);
-  },
-});
+const receiver = new MailReceiver();
 
 let ws: Workspace;
 let browser: Browser;
@@ -58,17 +42,8 @@ async function newPage(locale: Locale): Promise<Page> {
   return p;
 }
 
-async function mailTo(address: string): Promise<ParsedMail> {
-  let found: ParsedMail | undefined;
-  await expect
-    .poll(() => (found = received.find((m) => (Array.isArray(m.to) ? m.to : [m.to]).some((to) => to?.value.some((v) => v.address === address)))), { timeout: 20_000 })
-    .toBeTruthy();
-  return found!;
-}
-
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  ws = await startWorkspace({ PROTEAN_SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}?ignoreTLS=true` });
+  ws = await startWorkspace({ PROTEAN_SMTP_URL: await receiver.start() });
   browser = await launchBrowser();
   page = await newPage('en');
   await signIn(page, ws);
@@ -83,7 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await ws?.stop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await receiver.close();
   expect(pageErrors).toEqual([]);
 });
 
@@ -120,7 +95,7 @@ describe('inviting a user by email', () => {
       await docShot(page, `invite-email-sent-${studio}`);
       await dialog.locator('.form-actions').getByRole('button', { name: say(studio, 'action.close') }).click();
 
-      const mail = await mailTo(address);
+      const mail = await receiver.mailTo(address);
       const text = mail.text ?? '';
       if (invitee === 'zh-CN') {
         expect(mail.subject).toContain('邀请您加入');
