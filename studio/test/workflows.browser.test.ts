@@ -109,6 +109,41 @@ describe('Setup › Workflows', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('starts a hand-started workflow from a list for each selected record, through its input form', async () => {
+    const page = await open('en-US');
+    const form = { type: 'object', required: ['reason'], properties: { reason: { type: 'string', title: 'Reason' } } };
+    await api(page, 'POST', '/workflows', {
+      apiName: 'flag_vip',
+      label: 'Flag as VIP',
+      definition: { trigger: { type: 'manual', object: 'customer', inputSchema: form }, start: 'note', steps: [{ id: 'note', type: 'updateRecord', config: { values: { notes: 'VIP: {{input.reason}}' } } }] },
+    });
+    await api(page, 'POST', '/workflows/flag_vip/activate');
+    const [xu, ma, guo] = await Promise.all(
+      [['Ling', 'Xu'], ['Qiang', 'Ma'], ['Yan', 'Guo']].map(([first_name, last_name]) => api<{ id: string }>(page, 'POST', '/records/customer', { first_name, last_name })),
+    );
+    await page.goto(`${ws.baseUrl}/o/customer`);
+    // Nothing selected: the list offers no workflow to start.
+    await page.getByRole('checkbox', { name: 'Select Ling Xu' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Flag as VIP' }).count()).toBe(0);
+    await page.getByRole('checkbox', { name: 'Select Ling Xu' }).check();
+    await page.getByRole('checkbox', { name: 'Select Qiang Ma' }).check();
+    await page.getByRole('button', { name: 'Flag as VIP' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Flag as VIP' });
+    // The form is checked before anything starts: the reason is required.
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    await dialog.getByText(/required/i).first().waitFor();
+    await dialog.getByRole('textbox', { name: /^Reason/ }).fill('big account');
+    await shot(page, 'workflow-list-start-en');
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    const notes = async (id: string) => (await api<{ notes?: string | null }>(page, 'GET', `/records/customer/${id}`)).notes ?? null;
+    await expect.poll(async () => [await notes(xu!.id), await notes(ma!.id)], { timeout: 30_000 }).toEqual(['VIP: big account', 'VIP: big account']);
+    // One run per selected record, and none for the record left unselected.
+    const runs = await api<{ runs: { status: string }[] }>(page, 'GET', '/workflows/flag_vip/runs');
+    expect(runs.runs).toHaveLength(2);
+    expect(await notes(guo!.id)).toBeNull();
+    expect(pageErrors).toEqual([]);
+  });
+
   it('does the same in zh-CN', async () => {
     const page = await open('zh-CN');
     await buildFollowUp(page, 'zh-CN', 'Follow up zh', '回访 {{record.name}}');
