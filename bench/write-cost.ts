@@ -14,7 +14,10 @@
 // floor: one with named prepared statements, one whose get is a single round trip.
 // Everything goes to bench/.data/<time>/write-cost.md; nothing is merged into results.json.
 //
-// Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30).
+// Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30),
+// BENCH_PROFILE_LOAD (create: the server's CPU profile covers the create loads; batch: the batch
+// load), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
+// batch-variants: the batch's insert statement with its parts taken away one after another).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,6 +44,8 @@ const RECORDS = Number(process.env['BENCH_PROFILE_RECORDS'] ?? 100_000);
 const CREATES = Number(process.env['BENCH_PROFILE_CREATES'] ?? 3000);
 const BATCHES = Number(process.env['BENCH_PROFILE_BATCHES'] ?? 30);
 const BATCH = 1000;
+const PROFILE_LOAD = process.env['BENCH_PROFILE_LOAD'] === 'batch' ? 'batch' : 'create';
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'create,get,batch,storage,variants').split(',').map((p) => p.trim()));
 const ORGS = 10_000;
 const runDir = join(root, 'bench', '.data', `write-cost-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(runDir, { recursive: true });
@@ -168,7 +173,7 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
   const variants: { label: string; text: string; prepared: boolean }[] = [
     { label: 'as the server sends it (unnamed: parsed and planned every time)', text: INSERT_RECORDS_SQL, prepared: false },
     { label: 'the same as a named prepared statement (plan cached)', text: INSERT_RECORDS_SQL, prepared: true },
-    { label: 'prepared, outbox event without the data copy', text: INSERT_RECORDS_SQL.replace("jsonb_build_object('data', d)", "'{}'::jsonb"), prepared: true },
+    { label: 'prepared, outbox event with a copy of the data (before migration 59)', text: INSERT_RECORDS_SQL.replace("'{}'::jsonb", "jsonb_build_object('data', d)"), prepared: true },
     { label: 'prepared, without the outbox insert', text: INSERT_RECORDS_SQL.replace(outboxCte, ')\n'), prepared: true },
   ];
   const client = new pg.Client({ connectionString: appUrl });
@@ -203,6 +208,42 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
   }
 }
 
+/**
+ * The batch's insert statement (1,000 records, sent as the server sends it), `reps` times after
+ * each step of `steps` (DDL run as the owner, cumulative): per record, Postgres' execution time
+ * and WAL, so each index, the search text and the outbox event are charged separately.
+ */
+async function batchVariants(appUrl: string, owner: Sql, o: BenchObject, tenantId: string, userId: string, orgIds: string[], reps: number, steps: { label: string; ddl: string; withoutOutbox?: boolean }[]): Promise<void> {
+  const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(INSERT_RECORDS_SQL)?.[0];
+  if (!outboxCte) throw new Error('the insert statement has no events CTE to leave out');
+  const client = new pg.Client({ connectionString: appUrl });
+  await client.connect();
+  try {
+    say(`### The batch's insert statement (${BATCH} records, ${reps} times a line, application login), parts taken away one after another`);
+    say();
+    say('| without | exec µs per record | WAL B per record |');
+    say('|---|---|---|');
+    let n = 200_000;
+    for (const step of steps) {
+      if (step.ddl) await owner.query(step.ddl);
+      await owner.query('select pg_stat_statements_reset()');
+      for (let i = 0; i < reps; i++) {
+        const records = Array.from({ length: BATCH }, (_, k) => ({ id: newRecordId(), data: storedRecord(o, n + k, orgIds[(n + k) % orgIds.length]!) }));
+        n += BATCH;
+        await client.query(beginTenantSql(tenantId));
+        await client.query(step.withoutOutbox ? INSERT_RECORDS_SQL.replace(outboxCte, ')\n') : INSERT_RECORDS_SQL, insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, records));
+        await client.query('commit');
+      }
+      const [row] = await owner.query("select sum(calls)::float8 as calls, sum(total_exec_time)::float8 as exec, sum(wal_bytes)::float8 as wal from pg_stat_statements where query like 'with targets as materialized%'");
+      const records = Number(row!['calls']) * BATCH;
+      say(`| ${step.label} | ${r1((Number(row!['exec']) * 1000) / records)} | ${Math.round(Number(row!['wal']) / records)} |`);
+    }
+    say();
+  } finally {
+    await client.end();
+  }
+}
+
 /** Self time by function and by file from a V8 .cpuprofile. */
 function summarizeProfile(file: string): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -227,7 +268,7 @@ function summarizeProfile(file: string): void {
     total += hits * interval;
   }
   const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
-  say(`### Protean server CPU profile from start to the end of the create loads (${r1(total)} ms on CPU, idle left out)`);
+  say(`### Protean server CPU profile from start to the end of the ${PROFILE_LOAD} loads (${r1(total)} ms on CPU, idle left out)`);
   say();
   say('| self time by package / file | ms | % |');
   say('|---|---|---|');
@@ -299,10 +340,13 @@ async function main(): Promise<void> {
     await waitForHttp(floor, `http://127.0.0.1:${floorPort}/healthz`);
     await waitForHttp(book, `http://127.0.0.1:${textbookPort}/healthz`);
 
-    // The create load with the server under --cpu-prof (the profile is written when it exits).
-    await stop(protean);
-    protean = startChild('protean-prof', ['--cpu-prof', `--cpu-prof-dir=${runDir}`, ...serverArgs], env);
-    await waitForHttp(protean, `${base}/readyz`);
+    // The create load (or the batch load) with the server under --cpu-prof (the profile is written when it exits).
+    const restart = async (prof: boolean) => {
+      await stop(protean);
+      protean = startChild(prof ? 'protean-prof' : 'protean', [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`] : []), ...serverArgs], env);
+      await waitForHttp(protean, `${base}/readyz`);
+    };
+    await restart(PROFILE_LOAD === 'create');
 
     say(`# Write cost per create and per bulk-inserted record (${RECORDS.toLocaleString('en')} customers on each side)`);
     say();
@@ -318,13 +362,9 @@ async function main(): Promise<void> {
       { name: 'floor-generic (named prepared statements, generic plans in write transactions)', pid: floorGeneric.pid, spec: { url: `http://127.0.0.1:${genericPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
     ];
-    for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
+    if (PARTS.has('create')) for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
 
-    await stop(protean);
-    const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
-
-    protean = startChild('protean', serverArgs, env);
-    await waitForHttp(protean, `${base}/readyz`);
+    if (PROFILE_LOAD === 'create') await restart(false);
 
     // Gets: the server, the floor (three round trips), the floor with named statements, the
     // floor in one round trip, and the textbook service (one autocommit statement).
@@ -341,14 +381,20 @@ async function main(): Promise<void> {
       { name: 'floor-one-trip (begin, tenant, select and commit in one simple query)', pid: floorOneTrip.pid, spec: { url: `http://127.0.0.1:${oneTripPort}`, method: 'GET', paths: ids.map((id) => `/get/${id}`) } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'GET', paths: textbookIds.map((id) => `/customers/${id}`) } },
     ];
-    for (const side of getSides) await charge(server, sql, side, `get-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES * 2, 1, 10, 'get');
+    if (PARTS.has('get')) for (const side of getSides) await charge(server, sql, side, `get-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES * 2, 1, 10, 'get');
     const batchBodies = {
       protean: [0, 1, 2, 3].map((b) => JSON.stringify({ operations: Array.from({ length: BATCH }, (_, i) => ({ op: 'create', data: apiRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!) })) })),
       textbook: [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, textbookOrgIds[(b * BATCH + i) % textbookOrgIds.length]!)) })),
     };
-    await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
-    await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
+    if (PARTS.has('batch')) {
+      if (PROFILE_LOAD === 'batch') await restart(true);
+      await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
+      await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
+    }
+    await stop(protean);
+    const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));
 
+    if (PARTS.has('storage')) {
     await sql.query('vacuum analyze record');
     await sql.query('vacuum analyze outbox');
     await tsql.query('vacuum analyze customer');
@@ -359,6 +405,21 @@ async function main(): Promise<void> {
     const [sample] = await sql.query('select object_id, data::text as data, ix_t1, ix_t2, ix_t3 from record where tenant_id = $1 and object_id = $2 limit 1', [t.tenantId, o.objectId]);
     say(`a stored record: object_id ${JSON.stringify(sample!['object_id'])}, slots t1 ${JSON.stringify(sample!['ix_t1'])} t2 ${JSON.stringify(sample!['ix_t2'])} t3 ${JSON.stringify(sample!['ix_t3'])}, data ${String(sample!['data'])}`);
     say();
+    }
+    if (PARTS.has('batch-variants')) {
+      await batchVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 5, [
+        { label: '(nothing: as now)', ddl: '' },
+        { label: 'the outbox event', ddl: '', withoutOutbox: true },
+        { label: '(nothing, again)', ddl: '' },
+        { label: 'the trigram index', ddl: 'drop index record_search' },
+        { label: '… and the search text column', ddl: 'alter table record drop column search_text' },
+        { label: '… and record_by_owner', ddl: 'drop index record_by_owner' },
+        { label: '… and record_ix2, record_ix3 (lookup and name slots)', ddl: 'drop index record_ix2, record_ix3' },
+        { label: '… and the outbox event', ddl: '', withoutOutbox: true },
+      ]);
+    }
+    // Both take parts of the schema away: batch-variants (not run by default) leaves variants out.
+    if (PARTS.has('variants') && !PARTS.has('batch-variants')) {
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'All indexes');
     // The same statement with the search texts of earlier migrations, then the current one again:
     // every string value through a query (22), only what a search matches through a query (55).
@@ -372,6 +433,7 @@ async function main(): Promise<void> {
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2 and record_ix3 (the lookup and name slots)');
     await sql.query('drop index record_search');
     await insertVariants(appUrl, sql, o, t.tenantId, t.userId, orgIds, 1000, 'Without record_ix2, record_ix3 and record_search (the trigram index)', 2);
+    }
     if (profile) summarizeProfile(join(runDir, profile));
     await textbook.end();
     await owner.end();

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
@@ -147,6 +148,30 @@ describe('webhooks', () => {
       const detail = json<{ attempts: { manual: boolean; responseStatus: number }[] }>(await t.api('GET', `/webhooks/${hook.id}/deliveries/${log.data[1]!.id}`));
       expect(detail.attempts.map((a) => a.manual)).toEqual([false, true]);
     } finally {
+      await rx.close();
+    }
+  });
+
+  it('sends a created record with the values it was created with, though updates committed before the delivery was made', async () => {
+    const rx = await receiver();
+    // On PostgreSQL a transaction holding an id holds every later event back (ADR 0006), so the
+    // delivery of the create is certainly made after both updates committed.
+    const holder = process.env['DATABASE_URL'] ? new pg.Client({ connectionString: process.env['DATABASE_URL'] }) : undefined;
+    try {
+      await holder?.connect();
+      await holder?.query('begin');
+      await holder?.query('select pg_current_xact_id()');
+      const hook = json<{ id: string }>(await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'deal', actions: ['created'] }] }));
+      const deal = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'As Created', amount: 70 }));
+      expect((await t.api('PATCH', `/records/deal/${deal.id}`, { name: 'Renamed', amount: 80 })).statusCode).toBe(200);
+      expect((await t.api('PATCH', `/records/deal/${deal.id}`, { amount: null })).statusCode).toBe(200);
+      await holder?.query('commit');
+      await waitFor('the created delivery', () => rx.received.some((r) => r.json['recordId'] === deal.id), 20_000, () => rx.received.map((r) => r.json));
+      const created = rx.received.find((r) => r.json['recordId'] === deal.id)!;
+      expect(created.json).toMatchObject({ event: 'deal.created', data: { name: 'As Created', amount: 70 } });
+      expect((await t.api('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
+    } finally {
+      await holder?.end();
       await rx.close();
     }
   });

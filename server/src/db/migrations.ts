@@ -1058,6 +1058,15 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
     // statement of its day, so a database made before this change gets the new body here.
     sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
   },
+  {
+    id: 59,
+    name: 'created events without a copy of the record',
+    // ADR 0018: a created event's payload was {"data": <every value>}, 400 of its ~620 bytes (with
+    // its indexes) and ~310 bytes of a create's WAL; consumers read the record instead (webhooks
+    // undo the changes of later updates to send the values it was created with). Events written
+    // before keep their copy, and webhooks still send it.
+    sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -131,6 +131,10 @@ export class WebhookService {
     const hooks = await tx.query<WebhookRow>('select tenant_id, id, events, filter, created_at from webhook where active and tenant_id = any($1::uuid[])', [tenants]);
     if (hooks.length === 0) return;
     const models = new Map<string, TenantModel>();
+    const created = await valuesAtCreation(
+      tx,
+      records.filter((e) => e.event === 'created' && hooks.some((h) => h.tenant_id === e.tenantId && h.events.some((w) => w.object === e.objectId && w.actions.includes('created')))),
+    );
     const rows: { tenant_id: string; id: string; webhook_id: string; event_id: number; event: string; record_id: string; body: string }[] = [];
     for (const event of records) {
       for (const hook of hooks) {
@@ -142,7 +146,7 @@ export class WebhookService {
         if (!object) continue;
         if (hook.filter !== null && hook.filter !== undefined && !(await matches(tx, model, object, hook.filter, event))) continue;
         const id = randomUUID();
-        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body: deliveryBody(id, hook.id, model, object, event) });
+        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body: deliveryBody(id, hook.id, model, object, event, created.get(event.id)) });
       }
     }
     if (rows.length === 0) return;
@@ -281,9 +285,51 @@ async function matches(tx: Queryable, model: TenantModel, object: ObjectDef, fil
   return (await tx.query(sql.sql, sql.params)).length > 0;
 }
 
+/**
+ * The values each created record was created with, by event id. A created event carries no copy of
+ * them (ADR 0018): they are the record's values now with the changes of the updates committed since
+ * undone, newest first. Those updates are later in the outbox than the created event, so they lie
+ * between it and the newest event: a range of the commit-order index as long as this consumer's
+ * lag. A record purged since has none (its body then has no data). Events written before migration
+ * 59 carry their copy and are not asked for.
+ */
+async function valuesAtCreation(tx: Queryable, events: readonly OutboxEvent[]): Promise<Map<number, Record<string, unknown>>> {
+  const values = new Map<number, Record<string, unknown>>();
+  const asked = events.filter((e) => !(e.payload as { data?: unknown } | null)?.data);
+  if (asked.length === 0) return values;
+  const rows = await tx.query<{ id: string; version: number; data: Record<string, unknown> }>(
+    `select r.id, r.version, r.data from record r join unnest($1::uuid[], $2::text[], $3::uuid[]) as w(tenant_id, object_id, id)
+        on r.tenant_id = w.tenant_id and r.object_id = w.object_id and r.id = w.id`,
+    [asked.map((e) => e.tenantId), asked.map((e) => e.objectId), asked.map((e) => e.recordId)],
+  );
+  const byRecord = new Map(rows.map((r) => [r.id, r]));
+  const changed = asked.filter((e) => (byRecord.get(e.recordId!)?.version ?? 1) > 1);
+  if (changed.length) {
+    const first = changed[0]!.position;
+    const later = await tx.query<{ record_id: string; payload: { changes?: Record<string, { from: unknown }> } }>(
+      `select record_id, payload from outbox where (txid, id) > ($1::xid8, $2::bigint) and record_id = any($3::uuid[]) and event = 'updated' order by txid desc, id desc`,
+      [first.txid, first.id, changed.map((e) => e.recordId)],
+    );
+    for (const update of later) {
+      const row = byRecord.get(update.record_id);
+      if (!row) continue;
+      for (const [fieldId, change] of Object.entries(update.payload.changes ?? {})) {
+        if (change.from === null || change.from === undefined) delete row.data[fieldId];
+        else row.data[fieldId] = change.from;
+      }
+    }
+  }
+  for (const event of asked) {
+    const row = byRecord.get(event.recordId!);
+    if (row) values.set(event.id, row.data);
+  }
+  return values;
+}
+
 /** The JSON a receiver gets: fixed when the delivery is made, so every attempt sends the same bytes. */
-function deliveryBody(id: string, webhookId: string, model: TenantModel, object: ObjectDef, event: OutboxEvent): string {
-  const payload = (event.payload ?? {}) as { data?: Record<string, unknown>; changes?: Record<string, { from: unknown; to: unknown }>; version?: number; cause?: string };
+function deliveryBody(id: string, webhookId: string, model: TenantModel, object: ObjectDef, event: OutboxEvent, created: Record<string, unknown> | undefined): string {
+  const stored = (event.payload ?? {}) as { data?: Record<string, unknown>; changes?: Record<string, { from: unknown; to: unknown }>; version?: number; cause?: string };
+  const payload = created && !stored.data ? { ...stored, data: created } : stored;
   const byApiName = (values: Record<string, unknown>, convert: (fieldId: string, value: unknown) => unknown) => {
     const out: Record<string, unknown> = {};
     for (const [fieldId, value] of Object.entries(values)) {

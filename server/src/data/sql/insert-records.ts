@@ -5,7 +5,8 @@ import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
  * One statement checks and locks the lookup targets, then writes the new records, their lookup
  * links and their outbox events: one round trip and one JSON document to parse, however large
  * the batch. When a target is missing (deleted, another object's, another tenant's) nothing is
- * written and no row comes back; the caller then says which. Parameters: $1 the records as
+ * written and no row comes back; the caller then says which. A created event names its record and
+ * carries no copy of its values (ADR 0018): a consumer reads them from the record. Parameters: $1 the records as
  * JSON, $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link, $6 and
  * $7 the distinct (target id, target object) pairs the records point at. Deleted targets are
  * counted out after the scan, not in its WHERE: with deleted_at is null there, every partial
@@ -29,7 +30,7 @@ export const INSERT_RECORDS_SQL = `with targets as materialized (
    select $2, (input.d->>f.id)::uuid, f.id, input.i from input cross join unnest($5::text[]) as f(id) where input.d ? f.id
  ), events as (
    insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
-   select $2, $3, i, 'created', jsonb_build_object('data', d), $4 from input order by n
+   select $2, $3, i, 'created', '{}'::jsonb, $4 from input order by n
  )
  select * from created`;
 
