@@ -271,6 +271,19 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect((await a.api('PATCH', `/views/${json<{ id: string }>(shared).id}`, { name: 'Renamed' })).statusCode).toBe(200);
   });
 
+  it('a change request needs the right of each operation: words alone need terms, a mix needs model too', async () => {
+    const rename = { op: 'upsertTerm', term: { key: 'organization', forms: { en: { singular: 'practice', plural: 'practices' } } } };
+    const words = await call(h, holders.terms.key, 'POST', '/metadata/changes', { message: 'Practices', operations: [rename] });
+    expect(words.statusCode, words.body).toBe(200);
+    expect((await call(h, holders.model.key, 'POST', '/metadata/changes', { message: 'Practices', operations: [rename] })).statusCode).toBe(403);
+    const field = { op: 'createField', object: 'organization', field: { apiName: 'region', type: 'text', labels: { en: 'Region' } } };
+    for (const right of ['terms', 'model'] as const) {
+      const mixed = await call(h, holders[right].key, 'POST', '/metadata/changes', { message: 'Both', operations: [rename, field] });
+      expect(mixed.statusCode).toBe(403);
+      expect(mixed.body).toContain(`Setup right '${right === 'terms' ? 'model' : 'terms'}'`);
+    }
+  });
+
   it('emptying the recycle bin needs modify all on what it empties', async () => {
     const deal = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Binned' }));
     expect((await a.api('DELETE', `/records/deal/${deal.id}`)).statusCode).toBe(204);

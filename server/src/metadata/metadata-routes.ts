@@ -7,6 +7,8 @@ import type { MetadataService } from './metadata-service.ts';
 import { termRoutes } from './term-routes.ts';
 import { localeOf } from './words.ts';
 
+/** The operations that change the glossary's words: the Setup right 'terms' suffices for them. */
+const TERM_OPERATIONS = new Set(['upsertTerm', 'resetTerm', 'deleteTerm']);
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
 const FieldParams = Type.Object({ object: Type.String({ maxLength: 100 }), field: Type.String({ maxLength: 100 }) });
 // Revisions are int4 columns.
@@ -68,9 +70,14 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     return compileRecordSchema(words.resolved(object), query.mode ?? 'create', { locale: localeOf(words.locale) });
   });
 
+  // A change request needs the right of each of its operations: words alone need 'terms', anything else 'model' (ADR 0012).
   app.post('/metadata/changes', async (request) => {
     const body = unknownBody(request.body) as unknown as ChangeRequest;
-    return metadata.apply(await setupOf(request, 'model'), body);
+    const operations: unknown[] = Array.isArray(body.operations) ? body.operations : [];
+    const isTerm = (op: unknown) => TERM_OPERATIONS.has(String((op as { op?: unknown } | null)?.op));
+    let principal = operations.some(isTerm) ? await setupOf(request, 'terms') : undefined;
+    if (!operations.length || !operations.every(isTerm)) principal = await setupOf(request, 'model');
+    return metadata.apply(principal!, body);
   });
   app.post('/metadata/objects', async (request, reply) => reply.status(201).send(await change(request, [{ op: 'createObject', object: unknownBody(request.body) } as Operation])));
   app.patch('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>
