@@ -46,7 +46,6 @@ export class ChangeHub {
       name: this.name,
       startAt: 'now',
       pollMs: this.#timing.pollMs,
-      batchSize: 500,
       handle: async (events) => {
         for (const event of events) {
           if (!event.recordId || !event.objectId || !(RECORD_EVENTS as readonly string[]).includes(event.event)) continue;

@@ -94,7 +94,6 @@ export class WebhookService {
       // Webhooks registered later never see older events anyway; a new deployment starts at its present.
       startAt: 'now',
       pollMs: this.#timing.pollMs,
-      batchSize: 200,
       handle: (events, tx) => this.#dispatch(events, tx),
     });
   }

@@ -47,7 +47,6 @@ export class WorkflowTriggers {
     this.consumer = new OutboxConsumer(db, {
       name: TRIGGER_CONSUMER,
       startAt: 'now',
-      batchSize: 500,
       pollMs: options.pollMs ?? 1_000,
       handle: async (events, tx) => {
         await this.handle(events, tx);
