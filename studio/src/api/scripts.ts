@@ -72,6 +72,8 @@ export interface RecordAction {
   label: string;
   description: string | null;
   inputSchema: JsonSchema | null;
+  /** Whether it may write records (it does not declare `limits.recordsWritten: 0`): then it runs only where the user may edit the record. */
+  writes: boolean;
 }
 
 let sdkText: Promise<string> | undefined;

@@ -44,6 +44,8 @@ export interface WorkflowButton {
   label: string;
   description: string;
   inputSchema: Record<string, unknown> | null;
+  /** Whether a run may write records: then it starts only where the user may edit the record. */
+  writes: boolean;
 }
 
 export interface StepExecution {

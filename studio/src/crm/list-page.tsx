@@ -20,7 +20,7 @@ import { KanbanView } from './kanban-view.tsx';
 import { useObjectParam } from './use-object.ts';
 import { expandLookups } from '../lib/expand-lookups.ts';
 import { useShellActions } from '../app/shell-actions.ts';
-import { WorkflowButtons } from '../workflows/workflow-buttons.tsx';
+import { AutomationButtons } from './automation-buttons.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -258,7 +258,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
                   {t('list.bulkDelete')}
                 </button>
               ) : null}
-              <WorkflowButtons object={object.apiName} recordIds={[...selected]} onDone={() => list.reload()} />
+              <AutomationButtons object={object.apiName} recordIds={selectedIds} mayEdit={mayEditSelected} onDone={() => list.reload()} />
               {!mayEditSelected || !mayDeleteSelected ? <span className="hint">{t('list.selectionLimited', { objects: plural })}</span> : null}
               <button type="button" className="btn btn-small" onClick={() => setSelected(new Set())}>
                 {t('list.clearSelection')}

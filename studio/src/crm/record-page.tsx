@@ -16,8 +16,7 @@ import { FieldInput } from './field-input.tsx';
 import { useObjectParam } from './use-object.ts';
 import { RelatedLists } from './related-lists.tsx';
 import { ActivityTimeline } from './activity-timeline.tsx';
-import { RecordActions } from '../scripts/record-actions.tsx';
-import { WorkflowButtons } from '../workflows/workflow-buttons.tsx';
+import { AutomationButtons } from './automation-buttons.tsx';
 import { useRecordRights } from './record-rights.ts';
 
 export default function RecordPage({ params }: PageProps) {
@@ -37,7 +36,8 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const { t } = i18n;
   const toast = useToast();
   const { snapshot } = useSession();
-  // Edit and Delete, and inline edit, only where the save would be allowed (a read-only share shows none).
+  // Edit and Delete, inline edit, and actions and workflows that may write, only where the save
+  // would be allowed (a read-only share shows none of them).
   const rights = useRecordRights(object.apiName, [id]).rightsOf(id);
   const layout = layoutFor(snapshot, object);
   const lookups = object.fields.filter((f) => f.type === 'lookup' && !f.deletedAt);
@@ -77,8 +77,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           <h1 data-testid="record-title">{name}</h1>
         </div>
         <span className="spacer" />
-        <RecordActions object={object.apiName} id={id} onDone={rec.reload} />
-        <WorkflowButtons object={object.apiName} recordIds={[id]} onDone={rec.reload} />
+        <AutomationButtons object={object.apiName} recordIds={[id]} actions mayEdit={rights.edit} onDone={rec.reload} />
         {rights.edit ? (
           <Link to={`/o/${object.apiName}/${id}/edit`} className="btn btn-small">
             {t('action.edit')}
