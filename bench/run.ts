@@ -412,7 +412,7 @@ async function benchPostgres(): Promise<void> {
     // A list statement keeps running in Postgres after its HTTP request timed out; cancel
     // leftovers after every run so they do not spill into the next one.
     const cancelLeftovers = async () => {
-      const rows = await sql.query("select pg_cancel_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and state = 'active' and (query like 'select r.id,%' or query like 'select p.*%')");
+      const rows = await sql.query("select pg_cancel_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and state = 'active' and (query like 'select r.id,%' or query like 'select p.id,%')");
       if (rows.length) log(`  cancelled ${rows.length} list statements still running`);
     };
     const listSpec = { allowTimeouts: true, timeoutSec: LIST_TIMEOUT_S };
@@ -653,7 +653,7 @@ async function verifySameSql(server: PostgresServer, client: pg.Client, base: st
   const text = readFileSync(logFile, 'utf8');
   const after = text.slice(text.lastIndexOf(marker));
   const statements = [...after.matchAll(/LOG:\s+(?:execute [^:]*|statement): ([\s\S]*?)(?=\n\S[^\n]*(?:LOG|DETAIL|ERROR):|\n*$)/g)].map((m) => m[1]!.replace(/\s+/g, ' ').trim());
-  const lists = statements.filter((s) => s.startsWith('select r.id') || s.startsWith('select p.*'));
+  const lists = statements.filter((s) => s.startsWith('select r.id') || s.startsWith('select p.id,'));
   const gets = statements.filter((s) => (s.startsWith('select id, object_id, version') && s.includes('and id = $2')) || s.startsWith('select * from tenant_record('));
   writeFileSync(join(runDir, 'same-sql.txt'), statements.join('\n\n') + '\n');
   const same = lists.length === 2 && lists[0] === lists[1] && gets.length === 2 && gets[0] === gets[1];
