@@ -13,9 +13,11 @@ const PUBLIC_URL = 'https://crm.example.test';
 beforeAll(async () => {
   h = await startHarness({ workflows: { smtpUrl: await receiver.start(), publicUrl: PUBLIC_URL } });
   t = await createTestTenant(h, 'invmail');
-  // The workspace's words: its customers are patients.
+  // The workspace's words: its customers are patients, its users staff members.
   const renamed = await t.api('PUT', '/metadata/terms/customer', { forms: { en: { singular: 'patient', plural: 'patients' }, 'zh-CN': { singular: '患者', plural: '患者' } } });
   expect(renamed.statusCode, renamed.body).toBe(200);
+  const staff = await t.api('PUT', '/metadata/terms/user', { forms: { en: { singular: 'staff member', plural: 'staff members' }, 'zh-CN': { singular: '医护人员', plural: '医护人员' } } });
+  expect(staff.statusCode, staff.body).toBe(200);
 });
 afterAll(async () => {
   await h?.close();
@@ -35,14 +37,17 @@ describe('inviting a user by email', () => {
     const mail = await mailTo('mei@invmail.test');
     expect(mail.subject).toBe(`Test Admin邀请您加入“${t.slug}”`);
     const text = mail.text ?? '';
-    expect(text).toContain('以标准用户身份加入');
+    expect(text).toContain('以普通医护人员身份加入');
     expect(text).toContain('管理患者');
-    expect(text).not.toMatch(/客户|customer|\{/i);
+    expect(text).not.toMatch(/客户|用户|customer|\{/i);
     const link = /https:\/\/\S+/.exec(text)?.[0];
     expect(link).toBe(`${PUBLIC_URL}/invite/${invite.token}`);
 
     const token = link!.slice(link!.lastIndexOf('/') + 1);
-    expect(json(await call(h, undefined, 'GET', `/invites/token/${token}`))).toMatchObject({ role: 'standard', email: 'mei@invmail.test' });
+    // The join page gets the workspace's words with the invitation, so it too says 普通医护人员.
+    const info = json<{ role: string; terms: { key: string; forms: { en: { singular: string } } }[] }>(await call(h, undefined, 'GET', `/invites/token/${token}`));
+    expect(info).toMatchObject({ role: 'standard', email: 'mei@invmail.test' });
+    expect(info.terms.find((term) => term.key === 'user')?.forms.en.singular).toBe('staff member');
     const joined = await call(h, undefined, 'POST', '/invites/accept', { token, name: 'Mei Chen', email: 'mei@invmail.test', password: 'a long enough password', locale: 'zh-CN' });
     expect(joined.statusCode, joined.body).toBe(201);
     // The profile she joined with is in the audit trail, granted by the admin who invited her.

@@ -396,7 +396,10 @@ describe('daily use in Chromium', () => {
     expect(onLayouts).not.toContain('region');
   });
 
-  it('an admin invites by link with the role chosen, and the invited person joins through it', async () => {
+  it('an admin invites by link with the role chosen, and the invited person joins through it, in the workspace’s words', async () => {
+    // The workspace calls its users staff members: the invitation and the join page say so too.
+    await api(page, 'PUT', '/metadata/terms/user', { forms: { en: { singular: 'staff member', plural: 'staff members' }, 'zh-CN': { singular: '医护人员', measureWord: '位' } } });
+    await refreshTerms();
     for (const locale of LOCALES) {
       await open('/setup/users', locale);
       await page.getByRole('button', { name: say(locale, 'invites.create' as MessageKey) }).click();
@@ -411,6 +414,10 @@ describe('daily use in Chromium', () => {
       const guest = await newPage(locale);
       await guest.goto(link);
       await guest.getByRole('heading', { name: say(locale, 'invites.acceptTitle' as MessageKey) }).waitFor();
+      const intro = guest.getByText(say(locale, 'invites.acceptIntro' as MessageKey, { workspace: '演示公司', role: say(locale, 'users.roleStandard') }));
+      await intro.waitFor();
+      expect(await intro.innerText()).toContain(locale === 'en' ? 'Standard staff member' : '普通医护人员');
+      expect(await guest.locator('body').innerText()).not.toMatch(locale === 'en' ? /\buser\b|Organization/i : /用户|组织/);
       const name = locale === 'en' ? 'Nora New' : '新同事';
       await guest.getByLabel(say(locale, 'users.name'), { exact: true }).fill(name);
       await guest.getByLabel(say(locale, 'login.email'), { exact: true }).fill(`nora-${locale}@${ws.tenant}.test`);

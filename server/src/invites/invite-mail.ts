@@ -24,8 +24,8 @@ The link works once and expires on {expires}. If you did not expect this invitat
 此链接只能使用一次，将于 {expires} 失效。如果您没有预期收到此邀请，可以忽略此邮件。`,
   },
   'role.admin': { en: 'an administrator', 'zh-CN': '管理员' },
-  'role.standard': { en: 'a standard user', 'zh-CN': '标准用户' },
-  'role.read_only': { en: 'a read-only user', 'zh-CN': '只读用户' },
+  'role.standard': { en: 'a standard {user}', 'zh-CN': '普通{user}' },
+  'role.read_only': { en: 'a read-only {user}', 'zh-CN': '只读{user}' },
 } satisfies Record<string, Record<Locale, string>>;
 
 export interface InviteMailInput {
@@ -42,7 +42,7 @@ export interface InviteMailInput {
 export function inviteMail(words: Words, input: InviteMailInput): { subject: string; text: string } {
   const locale = words.locale;
   const roleKey = `role.${input.role}` as keyof typeof TEXTS;
-  const role = roleKey in TEXTS ? TEXTS[roleKey][locale] : input.roleName;
+  const role = roleKey in TEXTS ? words.text(TEXTS[roleKey][locale]) : input.roleName;
   // The expiry in the invitee's language; the server knows no time zone of a person not yet a user, so UTC, said as such.
   const expires = new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(input.expiresAt);
   const params = { inviter: input.inviter, workspace: input.workspace, role, link: input.link, expires };

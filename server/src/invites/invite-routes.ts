@@ -162,7 +162,9 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
 
   app.get('/invites/token/:token', { schema: { params: TokenParam } }, async (request) => {
     const row = await open((request.params as Static<typeof TokenParam>).token);
-    return { workspace: { slug: row.slug, name: row.tenant_name }, role: row.role, roleName: row.role_name ?? row.role, email: row.email, expiresAt: iso(row.expires_at) };
+    // The workspace's glossary, so the join page names things as the workspace does ("Standard staff member").
+    const terms = (await mail.metadata.model(row.tenant_id)).snapshot.terms;
+    return { workspace: { slug: row.slug, name: row.tenant_name }, role: row.role, roleName: row.role_name ?? row.role, email: row.email, expiresAt: iso(row.expires_at), terms };
   });
 
   app.post('/invites/accept', { schema: { body: Accept } }, async (request, reply) => {

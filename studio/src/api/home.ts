@@ -1,7 +1,7 @@
 // The home page's server side: the pipeline summary and the user's recently viewed records;
 // workspace settings (currency, recycle bin retention) and the user's own time zone.
 import { enc, http } from './http.ts';
-import type { Filter } from './types.ts';
+import type { Filter, Snapshot } from './types.ts';
 
 export interface PipelineStage {
   value: string;
@@ -48,6 +48,8 @@ export interface InviteInfo {
   roleName?: string;
   email: string | null;
   expiresAt: string;
+  /** The workspace's glossary: the join page speaks its terms, as the rest of the studio does. */
+  terms?: Snapshot['terms'];
 }
 
 export const homeApi = {

@@ -1,25 +1,39 @@
 import { useState, type FormEvent } from 'react';
-import { authApi, invitesApi } from '../api/index.ts';
-import { useI18n } from '../i18n/i18n.tsx';
-import { useAsync } from '../lib/use-async.ts';
+import { authApi, invitesApi, type InviteInfo } from '../api/index.ts';
+import { GlossaryProvider, useI18n } from '../i18n/i18n.tsx';
+import { useAsync, type AsyncState } from '../lib/use-async.ts';
 import { navigate } from '../lib/router.tsx';
 import { describeError } from '../components/feedback.tsx';
 import { useSessionControl } from './session.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 
-/** Opened from an invitation link, signed out: name yourself, choose a password, and you are in. */
+/**
+ * Opened from an invitation link, signed out: name yourself, choose a password, and you are in.
+ * The page speaks the workspace's terms, which come with the invitation (a clinic's link says
+ * "Standard staff member"), as every page does once signed in.
+ */
 export function AcceptInvitePage({ token }: { token: string }) {
+  const info = useAsync(() => invitesApi.info(token), [token]);
+  return (
+    <GlossaryProvider terms={info.data?.terms}>
+      <JoinForm token={token} info={info} />
+    </GlossaryProvider>
+  );
+}
+
+function JoinForm({ token, info }: { token: string; info: AsyncState<InviteInfo> }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { signedIn } = useSessionControl();
-  const info = useAsync(() => invitesApi.info(token), [token]);
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const role = info.data?.role;
-  const roleLabel = role === 'admin' ? t('users.roleAdmin') : role === 'standard' ? t('users.roleStandard') : (info.data?.roleName ?? role ?? '');
+  // The built-in profiles in the reader's language and the workspace's words; the workspace's own as it named them.
+  const builtIn = { admin: t('users.roleAdmin'), standard: t('users.roleStandard'), read_only: t('users.roleReadOnly') } as Record<string, string>;
+  const roleLabel = (role && builtIn[role]) ?? i18n.resolve(info.data?.roleName ?? role ?? '');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

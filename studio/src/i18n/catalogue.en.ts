@@ -244,7 +244,7 @@ export const en = {
   'invites.acceptIntro': 'You are invited to {workspace} as {role}. Choose your name and password.',
   'invites.acceptTitle': 'Join a workspace',
   'invites.copy': 'Copy link',
-  'invites.create': 'Invite a user',
+  'invites.create': 'Invite {user:a}',
   'invites.mailFailed': 'Outgoing mail is unavailable for the moment: nothing was sent and no invitation was made. Try again shortly, or make a link instead.',
   'invites.mailLanguage': 'Language of the email',
   'invites.mailRefused': 'The mail server refused this address: check it. No invitation was made.',
@@ -662,6 +662,7 @@ export const en = {
   'users.role': 'Role',
   'users.roleAdmin': 'Administrator',
   'users.roleNamed': 'Role of {name}',
+  'users.roleReadOnly': 'Read-only {user}',
   'users.roleStandard': 'Standard {user}',
   'users.updated': '{name} updated',
 

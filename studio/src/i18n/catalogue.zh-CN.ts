@@ -244,7 +244,7 @@ export const zhCN: Record<MessageKey, string> = {
   'invites.acceptIntro': '您受邀以{role}身份加入 {workspace}。请填写姓名并设置密码。',
   'invites.acceptTitle': '加入工作区',
   'invites.copy': '复制链接',
-  'invites.create': '邀请用户',
+  'invites.create': '邀请{user}',
   'invites.mailFailed': '发信服务暂不可用：没有发出邮件，也没有生成邀请。请稍后重试，或改为生成链接。',
   'invites.mailLanguage': '邮件语言',
   'invites.mailRefused': '邮件服务器拒收此地址，请检查。没有生成邀请。',
@@ -662,6 +662,7 @@ export const zhCN: Record<MessageKey, string> = {
   'users.role': '角色',
   'users.roleAdmin': '管理员',
   'users.roleNamed': '{name} 的角色',
+  'users.roleReadOnly': '只读{user}',
   'users.roleStandard': '普通{user}',
   'users.updated': '已更新 {name}',
 
