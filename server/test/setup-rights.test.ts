@@ -284,6 +284,15 @@ describe('a right to manage people or the model is no way to more access', () =>
     }
   });
 
+  it('browsing the GraphQL schema is for the model right; every user still runs queries', async () => {
+    const introspect = { query: '{ __schema { queryType { name } } }' };
+    expect((await call(h, holders.model.key, 'POST', '/graphql', introspect)).statusCode).toBe(200);
+    const refused = await call(h, holders.terms.key, 'POST', '/graphql', introspect);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain("Setup right 'model'");
+    expect((await call(h, holders.terms.key, 'POST', '/graphql', { query: '{ dealList(first: 1) { nodes { id } } }' })).statusCode).toBe(200);
+  });
+
   it('emptying the recycle bin needs modify all on what it empties', async () => {
     const deal = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Binned' }));
     expect((await a.api('DELETE', `/records/deal/${deal.id}`)).statusCode).toBe(204);

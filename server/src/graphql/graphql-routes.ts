@@ -85,7 +85,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
       const tenantSchema = await graphql.schemaOf(ctx);
       const document = graphql.document(tenantSchema, payload.query);
       if (!('kind' in document)) return document;
-      const refused = graphql.admit(tenantSchema, document, ctx, payload.variables ?? undefined, payload.operationName ?? undefined);
+      const refused = await graphql.admit(tenantSchema, document, ctx, payload.variables ?? undefined, payload.operationName ?? undefined);
       if (refused.length) return refused;
       return { schema: tenantSchema.schema, document, contextValue: graphql.contextFor(ctx), variableValues: payload.variables ?? null, operationName: payload.operationName ?? null };
     },

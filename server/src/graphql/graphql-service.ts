@@ -153,10 +153,11 @@ export class GraphQLService {
   }
 
   /** Everything before execution that depends on who asks and with which variables. */
-  admit(tenantSchema: TenantSchema, document: DocumentNode, ctx: RequestContext, variables: Record<string, unknown> | undefined, operationName: string | undefined): readonly GraphQLError[] {
-    if (ctx.principal.role !== 'admin') {
+  async admit(tenantSchema: TenantSchema, document: DocumentNode, ctx: RequestContext, variables: Record<string, unknown> | undefined, operationName: string | undefined): Promise<readonly GraphQLError[]> {
+    // Browsing the schema is for whoever designs the model (the Setup right 'model', ADR 0012), not a profile's name.
+    if (!(await this.#data.access.shapeOf(ctx.principal)).setup('model')) {
       const errors = validate(tenantSchema.schema, document, [NoSchemaIntrospectionCustomRule]);
-      if (errors.length) return errors.map((e) => new GraphQLError(`${e.message} Introspection is for admins.`, { nodes: e.nodes, extensions: { code: 'FORBIDDEN' } }));
+      if (errors.length) return errors.map((e) => new GraphQLError(`${e.message} Introspection is for admins (the Setup right 'model').`, { nodes: e.nodes, extensions: { code: 'FORBIDDEN' } }));
     }
     const operation = getOperationAST(document, operationName);
     if (!operation) return [new GraphQLError(operationName ? `No operation named '${operationName}'` : 'Name the operation to run (operationName)', { extensions: { code: 'BAD_REQUEST' } })];
@@ -190,7 +191,7 @@ export class GraphQLService {
     const tenantSchema = await this.schemaOf({ ...ctx, model });
     const document = this.document(tenantSchema, source);
     if (!('kind' in document)) return { status: 400, body: { errors: document.map((e) => e.toJSON()) } };
-    const refused = this.admit(tenantSchema, document, ctx, request.variables, request.operationName);
+    const refused = await this.admit(tenantSchema, document, ctx, request.variables, request.operationName);
     if (refused.length) return { status: refused[0]!.extensions['code'] === 'FORBIDDEN' ? 403 : 400, body: { errors: refused.map((e) => e.toJSON()) } };
     const operation = getOperationAST(document, request.operationName)!;
     if (method === 'GET' && operation.operation !== 'query') return { status: 405, body: { errors: [new GraphQLError('Mutations are sent with POST', { extensions: { code: 'METHOD_NOT_ALLOWED' } }).toJSON()] } };
