@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /**
- * Serves the built studio at `/`: hashed assets cached for a year, index.html never cached,
- * and every other browser route answered with index.html so client-side routes load.
+ * Serves the built studio at `/`: hashed assets cached for a year (in the Brotli or gzip copy the
+ * build wrote beside them, when the browser accepts it), index.html never cached, and every other
+ * browser route answered with index.html so client-side routes load.
  */
 export async function studioStatic(app: FastifyInstance, options: { distDir: string }): Promise<void> {
   const index = join(options.distDir, 'index.html');
@@ -18,6 +19,7 @@ export async function studioStatic(app: FastifyInstance, options: { distDir: str
     prefix: '/',
     wildcard: false,
     index: false,
+    preCompressed: true,
     setHeaders(response, path) {
       response.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
