@@ -18,6 +18,8 @@ export interface InvokeRequest {
   owner: SandboxOwner;
   script: ScriptCode;
   input: unknown;
+  /** The input as JSON text already (a sandbox process receives it so): saves a parse and a stringify. */
+  inputText?: string | undefined;
   host: ScriptHost;
   limits?: Partial<ScriptLimits> | undefined;
   /**
@@ -82,16 +84,52 @@ export interface SandboxOptions {
   maxOutputBytes?: number;
   /** A host method failed in a way the script must not see the details of. */
   onHostError?: (error: unknown) => void;
+  /**
+   * The quick path (0, the default, turns it off): a script whose recent runs here each took
+   * well under a millisecond runs on the calling thread, synchronously, for at most this many ms,
+   * instead of being handed to an isolate thread and back (two thread wake-ups, most of a short
+   * trigger's cost on an idle machine). One that runs past the slice is stopped before anything
+   * it asked of the host ran, and runs again from the start on an isolate thread in another
+   * isolate; its owner's scripts take the isolate threads for a minute. The sandbox process turns
+   * it on (ADR 0017); a server running scripts in-process leaves it off.
+   */
+  quickSliceMs?: number;
 }
 
 const SCRIPT_FILE = 'script.ts';
 const LOAD_ALLOWANCE_MS = 2_000;
+// A run this short (CPU, or wall time on the quick path) counts towards the quick path; two in a row
+// earn it. isolated-vm counts a running stretch in wall time, so on a busy machine fewer runs count.
+const QUICK_RUN_MS = 2;
+const QUICK_STREAK = 2;
+// An owner whose script ran past the quick slice stays off the quick path this long.
+const QUICK_BAR_MS = 60_000;
+// The calling thread also passes every owner's messages: one owner's quick runs take at most this
+// much of it per second; past that its runs take the isolate threads (and their fair turns).
+const QUICK_BUDGET_MS_PER_S = 100;
+const QUICK_SCRIPTS_KEPT = 4_096;
 
 interface LoadedModule {
   context: ivm.Context;
   handler: ivm.Reference<unknown>;
+  /** The bootstrap's entries (bootstrap.ts): run (async), quick and settle (sync), wait (async). */
   run: ivm.Reference<unknown>;
+  quick: ivm.Reference<unknown>;
+  settle: ivm.Reference<unknown>;
+  wait: ivm.Reference<unknown>;
 }
+
+function releaseModule(module: LoadedModule): void {
+  for (const ref of [module.handler, module.run, module.quick, module.settle, module.wait]) ref.release();
+  module.context.release();
+}
+
+/** What a run on the quick path came to. */
+type QuickOutcome =
+  | { kind: 'done'; outputText: string | undefined; cpuStart: bigint; ms: number }
+  | { kind: 'pending'; cpuStart: bigint }
+  | { kind: 'threw'; error: unknown; cpuStart: bigint }
+  | { kind: 'overran' };
 
 /**
  * `memoryMb` is what the isolate may add to the server process, not V8's old-space size: measured
@@ -126,11 +164,7 @@ class WarmIsolate {
   }
 
   dispose(): void {
-    for (const module of this.modules.values()) {
-      module.handler.release();
-      module.run.release();
-      module.context.release();
-    }
+    for (const module of this.modules.values()) releaseModule(module);
     this.modules.clear();
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
@@ -182,6 +216,10 @@ interface Waiter {
  */
 export class ScriptSandbox {
   readonly #options: Required<Omit<SandboxOptions, 'onHostError'>>;
+  /** Short runs in a row per owner and script hash (the quick path needs QUICK_STREAK); least recently run first. */
+  readonly #quickStreaks = new Map<string, number>();
+  /** Per owner: off the quick path until `barredUntil` (a script ran past the slice), and its quick time this second. */
+  readonly #quickOwners = new Map<string, { barredUntil: number; second: number; usedMs: number }>();
   readonly #onHostError: (error: unknown) => void;
   readonly #idle = new Map<string, WarmIsolate[]>();
   readonly #running = new Map<string, number>();
@@ -206,6 +244,7 @@ export class ScriptSandbox {
       maxIdleIsolates: options.maxIdleIsolates ?? 64,
       maxModulesPerIsolate: options.maxModulesPerIsolate ?? 32,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
+      quickSliceMs: options.quickSliceMs ?? 0,
     };
     this.#onHostError = options.onHostError ?? ((error) => console.error('script host call failed', error));
     this.#call = new ivm.Reference((token: string, op: string, args: string) => this.#hostCall(token, op, args));
@@ -238,7 +277,7 @@ export class ScriptSandbox {
     const startedAt = new Date();
     const started = performance.now();
     const limits = limitsWith(request.limits);
-    const invocation = new Invocation(limits, request.host);
+    let invocation = new Invocation(limits, request.host);
     const report = (fields: Partial<InvocationReport> & { ok: boolean }): InvocationReport => ({
       startedAt,
       durationMs: performance.now() - started,
@@ -255,6 +294,9 @@ export class ScriptSandbox {
     } catch (error) {
       return report({ ok: false, error: errorOf(error, invocation) });
     }
+    const inputText = request.inputText ?? JSON.stringify(request.input ?? null);
+    const meta = JSON.stringify({ user: request.host.user, timeZone: request.host.timeZone });
+    const streakKey = `${owner}\u0000${request.script.hash}`;
     let warm: WarmIsolate | undefined;
     let wasWarm = false;
     let cpuStart = 0n;
@@ -266,12 +308,46 @@ export class ScriptSandbox {
     let abort: (error: ScriptLimitError) => void = () => undefined;
     const aborted = new Promise<never>((_, reject) => (abort = reject));
     aborted.catch(() => undefined);
+    const finish = (isolate: ivm.Isolate, outputText: string | undefined): InvocationReport => {
+      if (invocation.failure) throw invocation.failure;
+      if (outputText !== undefined && utf8Length(outputText) > this.#options.maxOutputBytes) throw new ScriptLimitError('outputSize', this.#options.maxOutputBytes);
+      const output = outputText === undefined ? undefined : parseFromSandbox(outputText);
+      return report({ ok: true, output, warm: wasWarm, cpuMs: cpuMsOf(isolate, cpuStart), memoryBytes: heapOf(isolate) });
+    };
     try {
       warm = this.#checkOut(owner, limits.memoryMb);
+      let quick: QuickOutcome | undefined;
+      const cached = warm.modules.get(request.script.hash);
+      if (cached && this.#quickAllowed(owner, streakKey)) {
+        warm.onCatastrophe = (message) => (killedFor ??= new ScriptLimitError('memory', limits.memoryMb, message));
+        quick = this.#runQuick(owner, warm, cached, invocation, inputText, meta);
+        if (quick.kind === 'overran') {
+          // Stopped before anything it asked of the host ran (host calls wait for this thread, and
+          // its token is refused now). It runs again from the start on an isolate thread, in an
+          // isolate whose module state it did not half change; logs and usage start again too.
+          this.#invocations.delete(invocation.token);
+          this.#barQuick(owner, streakKey);
+          warm.dispose();
+          invocation = new Invocation(limits, request.host);
+          warm = this.#checkOut(owner, limits.memoryMb);
+          quick = undefined;
+        }
+      }
       wasWarm = warm.used;
       warm.used = true;
       const isolate = warm.isolate;
-      cpuStart = isolate.cpuTime;
+      if (quick && quick.kind !== 'overran') {
+        cpuStart = quick.cpuStart;
+        if (killedFor) throw killedFor;
+        if (quick.kind === 'threw') throw quick.error;
+        if (quick.kind === 'done') {
+          const done = finish(isolate, quick.outputText);
+          this.#noteRun(streakKey, quick.ms);
+          return done;
+        }
+      } else {
+        cpuStart = isolate.cpuTime;
+      }
       const kill = (error: ScriptLimitError) => {
         if (killedFor) return;
         killedFor = error;
@@ -297,21 +373,24 @@ export class ScriptSandbox {
       const loading = warm.modules.has(request.script.hash) ? 0 : LOAD_ALLOWANCE_MS;
       wallTimer = setTimeout(() => kill(new ScriptLimitError('wallTime', limits.wallMs)), limits.wallMs + loading);
       const loaded = warm;
-      const work = (async () => {
-        const module = await this.#load(loaded, request.script, limits);
-        this.#invocations.set(invocation.token, invocation);
-        const meta = JSON.stringify({ user: request.host.user, timeZone: request.host.timeZone });
-        return (await module.run.apply(undefined, [invocation.token, JSON.stringify(request.input ?? null), meta, module.handler.derefInto()], {
-          timeout: limits.wallMs,
-          result: { promise: true, copy: true },
-        })) as string | undefined;
-      })();
+      const running = invocation;
+      const work =
+        quick?.kind === 'pending'
+          ? // The handler awaits the host: the rest runs on an isolate thread.
+            (cached!.wait.apply(undefined, [running.token], { timeout: limits.wallMs, result: { promise: true, copy: true } }) as Promise<string | undefined>)
+          : (async () => {
+              const module = await this.#load(loaded, request.script, limits);
+              this.#invocations.set(running.token, running);
+              return (await module.run.apply(undefined, [running.token, inputText, meta, module.handler.derefInto()], {
+                timeout: limits.wallMs,
+                result: { promise: true, copy: true },
+              })) as string | undefined;
+            })();
       work.catch(() => undefined);
       const outputText = await Promise.race([work, aborted]);
-      if (invocation.failure) throw invocation.failure;
-      if (outputText !== undefined && utf8Length(outputText) > this.#options.maxOutputBytes) throw new ScriptLimitError('outputSize', this.#options.maxOutputBytes);
-      const output = outputText === undefined ? undefined : parseFromSandbox(outputText);
-      return report({ ok: true, output, warm: wasWarm, cpuMs: cpuMsOf(isolate, cpuStart), memoryBytes: heapOf(isolate) });
+      const done = finish(isolate, outputText);
+      this.#noteRun(streakKey, done.cpuMs);
+      return done;
     } catch (error) {
       const isolate = warm?.isolate;
       let failure: unknown = killedFor ?? invocation.failure ?? error;
@@ -321,15 +400,20 @@ export class ScriptSandbox {
       else if (!killedFor && error instanceof Error && /timed out/i.test(error.message)) failure = new ScriptLimitError('wallTime', limits.wallMs);
       // Typed-array memory is refused by the isolate's allocator at the same limit.
       else if (!killedFor && error instanceof Error && /Array buffer allocation failed/.test(error.message)) failure = new ScriptLimitError('memory', limits.memoryMb);
+      const cpuMs = isolate && !isolate.isDisposed ? cpuMsOf(isolate, cpuStart) : Number(cpuSeen) / 1e6;
       if (failure instanceof ScriptLimitError) {
         request.onLimit?.(failure.limit);
         if (isolate && !isolate.isDisposed) isolate.dispose();
+        this.#quickStreaks.delete(streakKey);
+      } else {
+        // A script that threw ran like any other.
+        this.#noteRun(streakKey, cpuMs);
       }
       return report({
         ok: false,
         error: errorOf(failure, invocation, this.#mapper(request.script)),
         warm: wasWarm,
-        cpuMs: isolate && !isolate.isDisposed ? cpuMsOf(isolate, cpuStart) : Number(cpuSeen) / 1e6,
+        cpuMs,
         memoryBytes: isolate && !isolate.isDisposed ? heapOf(isolate) : limits.memoryMb * 1024 * 1024,
       });
     } finally {
@@ -344,6 +428,77 @@ export class ScriptSandbox {
       }
       this.#release(owner);
     }
+  }
+
+  /**
+   * The quick path: the handler runs on this thread, synchronously, bounded by the slice. Host
+   * calls it makes are only queued meanwhile (isolated-vm delivers them to this thread's event
+   * loop), so a run stopped at the slice has done nothing outside its isolate.
+   */
+  #runQuick(owner: string, warm: WarmIsolate, module: LoadedModule, invocation: Invocation, inputText: string, meta: string): QuickOutcome {
+    const slice = this.#options.quickSliceMs;
+    this.#invocations.set(invocation.token, invocation);
+    const cpuStart = warm.isolate.cpuTime;
+    const began = performance.now();
+    try {
+      let out = module.quick.applySync(undefined, [invocation.token, inputText, meta, module.handler.derefInto()], { timeout: slice, result: { copy: true } }) as string;
+      // A handler that returned a promise: its microtasks ran as the call returned.
+      if (out === 'p') out = module.settle.applySync(undefined, [invocation.token], { timeout: slice, result: { copy: true } }) as string;
+      if (out === 'p') return { kind: 'pending', cpuStart };
+      return { kind: 'done', outputText: out === 'u' ? undefined : out.slice(1), cpuStart, ms: performance.now() - began };
+    } catch (error) {
+      if (!warm.isolate.isDisposed && error instanceof Error && /timed out/i.test(error.message)) return { kind: 'overran' };
+      return { kind: 'threw', error, cpuStart };
+    } finally {
+      this.#chargeQuick(owner, performance.now() - began);
+    }
+  }
+
+  /**
+   * The quick path is for short scripts of an owner within its budget, and only while nobody waits
+   * for a turn: under contention every run takes an isolate thread and the turns keep it fair.
+   */
+  #quickAllowed(owner: string, streakKey: string): boolean {
+    if (this.#options.quickSliceMs <= 0 || this.#waiting.size > 0 || (this.#quickStreaks.get(streakKey) ?? 0) < QUICK_STREAK) return false;
+    const state = this.#quickOwners.get(owner);
+    if (!state) return true;
+    const now = Date.now();
+    if (state.barredUntil > now) return false;
+    return Math.floor(now / 1000) !== state.second || state.usedMs < QUICK_BUDGET_MS_PER_S;
+  }
+
+  #quickOwner(owner: string): { barredUntil: number; second: number; usedMs: number } {
+    let state = this.#quickOwners.get(owner);
+    if (!state) {
+      state = { barredUntil: 0, second: 0, usedMs: 0 };
+      this.#quickOwners.set(owner, state);
+      if (this.#quickOwners.size > QUICK_SCRIPTS_KEPT) this.#quickOwners.delete(this.#quickOwners.keys().next().value!);
+    }
+    return state;
+  }
+
+  #chargeQuick(owner: string, ms: number): void {
+    const state = this.#quickOwner(owner);
+    const second = Math.floor(Date.now() / 1000);
+    if (state.second !== second) {
+      state.second = second;
+      state.usedMs = 0;
+    }
+    state.usedMs += ms;
+  }
+
+  /** A run that ended on its own: a short one lengthens the script's streak, a long one ends it. */
+  #noteRun(streakKey: string, ms: number): void {
+    if (this.#options.quickSliceMs <= 0) return;
+    const streak = ms < QUICK_RUN_MS ? (this.#quickStreaks.get(streakKey) ?? 0) + 1 : 0;
+    this.#quickStreaks.delete(streakKey);
+    if (streak > 0) this.#quickStreaks.set(streakKey, Math.min(streak, QUICK_STREAK));
+    if (this.#quickStreaks.size > QUICK_SCRIPTS_KEPT) this.#quickStreaks.delete(this.#quickStreaks.keys().next().value!);
+  }
+
+  #barQuick(owner: string, streakKey: string): void {
+    this.#quickStreaks.delete(streakKey);
+    this.#quickOwner(owner).barredUntil = Date.now() + QUICK_BAR_MS;
   }
 
   /** Disposes every isolate; invocations waiting for a turn are refused. */
@@ -371,16 +526,16 @@ export class ScriptSandbox {
     if (warm.modules.size >= this.#options.maxModulesPerIsolate) {
       const [oldest, module] = warm.modules.entries().next().value!;
       warm.modules.delete(oldest);
-      module.handler.release();
-      module.run.release();
-      module.context.release();
+      releaseModule(module);
     }
     const { isolate } = warm;
     // Each script gets a context of its own: scripts of one owner never share globals.
     const context = await isolate.createContext();
     const bootstrap = await context.eval(BOOTSTRAP_SOURCE, { reference: true });
-    const run = (await (bootstrap as ivm.Reference<unknown>).apply(undefined, [this.#call, this.#log, this.#clock], { result: { reference: true } })) as ivm.Reference<unknown>;
+    const entries = (await (bootstrap as ivm.Reference<unknown>).apply(undefined, [this.#call, this.#log, this.#clock], { result: { reference: true } })) as ivm.Reference<unknown[]>;
     (bootstrap as ivm.Reference<unknown>).release();
+    const [run, quick, settle, wait] = await Promise.all([0, 1, 2, 3].map((i) => entries.get(i, { reference: true }) as Promise<ivm.Reference<unknown>>));
+    entries.release();
     const module = await isolate.compileModule(script.code, { filename: SCRIPT_FILE });
     await module.instantiate(context, (specifier) => {
       throw new Error(`scripts cannot import modules ('${specifier}'); use ctx`);
@@ -389,7 +544,7 @@ export class ScriptSandbox {
     // would pass it before the module used its CPU; the watchdog bounds the CPU, this only the wall.
     await module.evaluate({ timeout: limits.wallMs });
     const handler = await module.namespace.get('default', { reference: true });
-    const loaded = { context, handler, run };
+    const loaded = { context, handler, run: run!, quick: quick!, settle: settle!, wait: wait! };
     warm.modules.set(script.hash, loaded);
     return loaded;
   }
