@@ -1067,6 +1067,17 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
     // before keep their copy, and webhooks still send it.
     sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
   },
+  {
+    id: 60,
+    name: 'outbox keyed by commit order',
+    // ADR 0018: nothing reads the outbox by (tenant_id, id); consumers read by (txid, id), which
+    // identifies an event as well. One index per event instead of two (41 B an event, and its
+    // entry in every write's WAL).
+    sql: `
+alter table outbox drop constraint outbox_pkey;
+drop index outbox_commit_order;
+alter table outbox add constraint outbox_pkey primary key (txid, id);`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
