@@ -293,6 +293,24 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect((await call(h, holders.terms.key, 'POST', '/graphql', { query: '{ dealList(first: 1) { nodes { id } } }' })).statusCode).toBe(200);
   });
 
+  it('whoever oversees workflows (the model right) sees and decides approvals addressed to others; no other right does', async () => {
+    const definition = { trigger: { type: 'manual' }, start: 'ask', steps: [{ id: 'ask', type: 'approval', config: { assignees: [a.adminId], message: 'May I?' }, branches: { approved: 'yes', rejected: 'no' } }, { id: 'yes', type: 'end', config: {} }, { id: 'no', type: 'end', config: {} }] };
+    expect((await a.api('POST', '/workflows', { apiName: 'ask_admin', label: 'Ask the admin', definition })).statusCode).toBe(201);
+    expect((await a.api('POST', '/workflows/ask_admin/activate')).statusCode).toBe(200);
+    const { runId } = json<{ runId: string }>(await a.api('POST', '/workflows/ask_admin/runs', {}));
+    const seen = async (key: string) => json<{ approvals: { id: string; runId: string }[] }>(await call(h, key, 'GET', '/workflow-approvals')).approvals.find((x) => x.runId === runId);
+    const deadline = Date.now() + 30_000;
+    while (!(await seen(a.key))) {
+      if (Date.now() > deadline) throw new Error('the approval was never asked for');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await seen(holders.terms.key)).toBeUndefined();
+    const approval = await seen(holders.model.key);
+    expect(approval).toBeDefined();
+    expect((await call(h, holders.users.key, 'POST', `/workflow-approvals/${approval!.id}/decision`, { decision: 'approved' })).statusCode).toBe(403);
+    expect((await call(h, holders.model.key, 'POST', `/workflow-approvals/${approval!.id}/decision`, { decision: 'approved' })).statusCode).toBe(200);
+  });
+
   it('emptying the recycle bin needs modify all on what it empties', async () => {
     const deal = json<{ id: string }>(await a.api('POST', '/records/deal', { name: 'Binned' }));
     expect((await a.api('DELETE', `/records/deal/${deal.id}`)).statusCode).toBe(204);

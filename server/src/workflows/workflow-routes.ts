@@ -151,10 +151,11 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     return w.signal(p.tenantId, request.body.event, request.body.recordId, request.body.data);
   });
 
-  app.get('/workflow-approvals', async (request) => ({ approvals: await w.approvals(principalOf(request)) }));
+  // Whoever oversees workflows (Setup right 'model') sees and decides every approval, not a profile's name (ADR 0012).
+  app.get('/workflow-approvals', async (request) => ({ approvals: await w.approvals(principalOf(request), request.setupRights?.model === true) }));
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof Decision> }>('/workflow-approvals/:id/decision', { schema: { params: UuidParam, body: Decision } }, async (request) => {
     const p = principalOf(request);
-    await w.decide(p.tenantId, request.params.id, p.userId, p.role === 'admin', request.body.decision, request.body.comment);
+    await w.decide(p.tenantId, request.params.id, p.userId, request.setupRights?.model === true, request.body.decision, request.body.comment);
     return { decided: request.body.decision };
   });
   // The link in an approval email: signed per approver and decision, so it works without signing in.

@@ -348,26 +348,27 @@ export class WorkflowService {
     await enqueueJob(tx, { tenantId, queue: RUN_QUEUE, payload: { runId, wake }, idempotencyKey: `signal:${runId}:${wake.seq}:${key}`, retry: RUN_JOB_RETRY });
   }
 
-  async approvals(principal: Principal, status = 'pending') {
+  /** The approvals addressed to the principal; `everyone's` for whoever oversees workflows (Setup right 'model'). */
+  async approvals(principal: Principal, everyones: boolean, status = 'pending') {
     return this.#db.transaction(principal.tenantId, (tx) =>
       tx.query(
         `select a.id, a.run_id as "runId", a.message, a.status, a.assignees, a.escalated, a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow"
            from workflow_approval a join workflow_run r on r.tenant_id = a.tenant_id and r.id = a.run_id join workflow w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
           where a.tenant_id = $1 and a.status = $2 and ($3::boolean or $4::uuid = any(a.assignees)) order by a.created_at desc limit 200`,
-        [principal.tenantId, status, principal.role === 'admin', principal.userId],
+        [principal.tenantId, status, everyones, principal.userId],
       ),
     );
   }
 
-  /** An approver (or an admin) decides; the run goes on along the approved or rejected branch. */
-  async decide(tenantId: string, approvalId: string, userId: string, isAdmin: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
+  /** An approver (or whoever oversees workflows, `overseer`) decides; the run goes on along the approved or rejected branch. */
+  async decide(tenantId: string, approvalId: string, userId: string, overseer: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
     await this.#db.transaction(tenantId, async (tx) => {
       const [approval] = await tx.query<{ runId: string; seq: number; assignees: string[]; status: string }>(
         'select run_id as "runId", seq, assignees, status from workflow_approval where tenant_id = $1 and id = $2 for update',
         [tenantId, approvalId],
       );
       if (!approval) throw notFound('No such approval');
-      if (!isAdmin && !approval.assignees.includes(userId)) throw forbidden('Only an approver named on the request may decide it');
+      if (!overseer && !approval.assignees.includes(userId)) throw forbidden('Only an approver named on the request may decide it');
       if (approval.status !== 'pending') throw conflict(`The request was already ${approval.status}`);
       await tx.query('update workflow_approval set status = $3, decided_by = $4, decided_at = now(), comment = $5 where tenant_id = $1 and id = $2', [tenantId, approvalId, decision, userId, comment ?? null]);
       await this.#wake(tx, tenantId, approval.runId, { seq: approval.seq, outcome: decision, data: { by: userId, comment: comment ?? null } }, `approval:${approvalId}`);
