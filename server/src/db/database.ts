@@ -54,6 +54,20 @@ export interface Database {
   close(): Promise<void>;
 }
 
+const standingLists = new WeakSet<readonly unknown[]>();
+
+/**
+ * Marks a list parameter that stays the same from one request to the next, such as a
+ * principal's owners and grantees (ADR 0012), unlike a batch's set of values: a statement
+ * carrying it may still be prepared and planned once per connection. Returns the list itself.
+ */
+export function standingList<T extends readonly unknown[]>(list: T): T {
+  standingLists.add(list);
+  return list;
+}
+
+export const isStandingList = (value: unknown): boolean => Array.isArray(value) && standingLists.has(value);
+
 export async function queryOne<Row>(q: Queryable, sql: string, params?: readonly unknown[]): Promise<Row | undefined> {
   const rows = await q.query<Row>(sql, params);
   return rows[0];
