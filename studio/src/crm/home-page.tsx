@@ -6,6 +6,7 @@ import { useI18n, type I18n } from '../i18n/i18n.tsx';
 import { Link } from '../lib/router.tsx';
 import { findField, findObject, liveFields, navObjects, recordName } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { fromZoneInput, toZoneInput } from '../lib/time-zone.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 
 const LIST_SIZE = 8;
@@ -24,16 +25,10 @@ export function pipelineOf(snapshot: Snapshot): { object: ObjectDef; stage: Fiel
   return null;
 }
 
-/** Today's date (YYYY-MM-DD) and midnight as an instant, in the user's time zone. */
+/** Today's date (YYYY-MM-DD) and its start as an instant, in the user's time zone. */
 function today(timeZone: string): { date: string; start: string } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  const offsetOf = (d: Date) => {
-    const local = new Date(d.toLocaleString('en-US', { timeZone }));
-    const utc = new Date(d.toLocaleString('en-US', { timeZone: 'UTC' }));
-    return local.getTime() - utc.getTime();
-  };
-  const midnightUtc = new Date(`${parts}T00:00:00Z`);
-  return { date: parts, start: new Date(midnightUtc.getTime() - offsetOf(midnightUtc)).toISOString() };
+  const date = toZoneInput(new Date().toISOString(), timeZone).slice(0, 10);
+  return { date, start: fromZoneInput(`${date}T00:00`, timeZone)! };
 }
 
 interface WorkList {

@@ -1,14 +1,6 @@
 import { useI18n } from '../i18n/i18n.tsx';
+import { fromZoneInput, toZoneInput } from '../lib/time-zone.ts';
 import type { FieldWidget } from './widget.ts';
-
-/** An ISO instant as the value of a datetime-local input, in the browser's zone. */
-function toLocalInput(iso: unknown): string {
-  if (typeof iso !== 'string' || !iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 export const dateWidget: FieldWidget = {
   Input: ({ value, onChange, attributes }) => (
@@ -21,9 +13,11 @@ export const dateWidget: FieldWidget = {
 };
 
 export const datetimeWidget: FieldWidget = {
-  Input: ({ value, onChange, attributes }) => (
-    <input type="datetime-local" {...attributes} value={toLocalInput(value)} onChange={(e) => onChange(e.target.value ? new Date(e.target.value).toISOString() : null)} />
-  ),
+  // Edited on the clock it is shown in: the user's time zone, not necessarily the browser's.
+  Input: function DateTimeInput({ value, onChange, attributes }) {
+    const { timeZone } = useI18n();
+    return <input type="datetime-local" {...attributes} value={toZoneInput(value, timeZone)} onChange={(e) => onChange(e.target.value ? fromZoneInput(e.target.value, timeZone) : null)} />;
+  },
   Value: function DateTimeValue({ value }) {
     const i18n = useI18n();
     return <span>{i18n.formatDateTime(String(value))}</span>;

@@ -16,7 +16,8 @@ import { getDefaultRegistry } from '@rjsf/core';
 import type { DirectoryUser } from '../api/index.ts';
 import { loadUsers } from '../lib/user-directory.ts';
 import { RecordPicker } from '../components/record-picker.tsx';
-import type { I18n, MessageKey } from '../i18n/i18n.tsx';
+import { useI18n, type I18n, type MessageKey } from '../i18n/i18n.tsx';
+import { fromZoneInput, toZoneInput } from '../lib/time-zone.ts';
 import type { FormSection } from './record-ui-schema.ts';
 import { useSession } from '../app/session.tsx';
 import { findObject } from '../lib/model.ts';
@@ -167,7 +168,15 @@ function BaseInputTemplate(props: BaseInputTemplateProps) {
   return <CoreBaseInputTemplate {...props} aria-required={props.required || undefined} />;
 }
 
-export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget, termText: TermTextWidget };
+/** rjsf's date-time input converts in the browser's zone; date-times are shown, so also edited, in the user's. */
+function DateTimeWidget(props: WidgetProps) {
+  const { onChange, value, options, registry } = props;
+  const { timeZone } = useI18n();
+  const Input = getTemplate('BaseInputTemplate', registry, options);
+  return <Input type="datetime-local" {...props} value={toZoneInput(value, timeZone)} onChange={(next: unknown) => onChange(typeof next === 'string' && next ? (fromZoneInput(next, timeZone) ?? undefined) : undefined)} />;
+}
+
+export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget, termText: TermTextWidget, DateTimeWidget };
 export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate, FieldTemplate, TitleFieldTemplate: TitleField, BaseInputTemplate };
 
 const rjsfStrings: Partial<Record<TranslatableString, MessageKey>> = {
