@@ -242,6 +242,11 @@ describe('a right to manage people or the model is no way to more access', () =>
     // A user who holds no more than the manager is theirs to look after.
     expect((await call(h, manager.key, 'POST', `/users/${nobody.id}/password`, { password: 'a fresh password' })).statusCode).toBe(204);
     expect((await call(h, manager.key, 'POST', '/invites', { role: 'admin' })).statusCode).toBe(403);
+    // In Chinese, too.
+    const zh = json<{ detail: string; errors: { message: string }[] }>(await call(h, manager.key, 'POST', '/invites', { role: 'admin' }, { 'accept-language': 'zh-CN' }));
+    expect(zh.detail).toBe("档案'admin'授予的权限超出您所拥有的；请由管理访问权限的人授予");
+    expect(zh.errors[0]!.message).toMatch(/^Administrator 授予 .+，而您没有该权限$/);
+    expect(json<{ detail: string }>(await call(h, holders.terms.key, 'GET', '/users', undefined, { 'accept-language': 'zh-CN' })).detail).toBe("此操作需要设置权限'users'");
     expect((await call(h, manager.key, 'POST', '/invites', { role: 'read_only' })).statusCode).toBe(201);
   });
 
