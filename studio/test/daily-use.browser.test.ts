@@ -176,6 +176,28 @@ describe('daily use in Chromium', () => {
     await page.getByRole('button', { name: 'Change time zone' }).click();
     await page.getByRole('combobox', { name: 'Time zone' }).selectOption('America/New_York');
     await poll(() => page.getByTestId('home-activities').innerText()).toMatch(/9:30\s?PM/);
+
+    // A date-time is edited on the clock it is shown in: the user's zone, not the browser's (UTC here).
+    const [meeting] = (await api<{ data: { id: string }[] }>(page, 'GET', `/records/activity?filter=${encodeURIComponent(JSON.stringify({ field: 'subject', op: 'eq', value: 'Demo meeting' }))}`)).data;
+    await open(`/o/activity/${meeting!.id}/edit`, 'en');
+    const occurred = page.getByLabel('Occurred at', { exact: true });
+    await poll(() => occurred.inputValue()).toBe('2098-12-31T21:30');
+    await occurred.fill('2099-01-02T08:15');
+    await page.getByRole('button', { name: say('en', 'action.save'), exact: true }).click();
+    await poll(async () => (await api<Record<string, unknown>>(page, 'GET', `/records/activity/${meeting!.id}`))['occurred_at']).toBe('2099-01-02T13:15:00.000Z');
+  });
+
+  it('a search that finds nothing says what search looks through and offers to create the record', async () => {
+    for (const locale of LOCALES) {
+      await open('/search?q=zzqx-nothing', locale);
+      const empty = page.getByTestId('search-empty');
+      await poll(() => empty.innerText()).toContain(say(locale, 'search.none' as MessageKey, { q: 'zzqx-nothing' }));
+      expect(await empty.innerText()).toContain(say(locale, 'search.purpose' as MessageKey));
+      await docShot(page, `search-empty-${locale}`);
+      await empty.getByRole('button', { name: say(locale, 'shell.quickCreate') }).click();
+      await page.getByRole('dialog').first().waitFor();
+      await page.keyboard.press('Escape');
+    }
   });
 
   it('Setup shows what an object is called and where the name comes from, and label inputs show words with their tokens on request', async () => {

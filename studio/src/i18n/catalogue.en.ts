@@ -532,7 +532,9 @@ export const en = {
   'revisions.system': 'System',
   'revisions.when': 'When',
 
-  'search.none': 'No records found.',
+  'search.none': 'Nothing matches “{q}”.',
+  'search.purpose': 'Search looks through the names, emails and phone numbers of every record you may see, also for part of a word (“chen” finds Mei Chen) or with a small typo.',
+  'search.start': 'Type in the search box above to find a record.',
   'search.title': 'Search results for "{q}"',
 
   'serverError.values.required': 'Add at least one value: a picklist needs values to choose from.',

@@ -532,7 +532,9 @@ export const zhCN: Record<MessageKey, string> = {
   'revisions.system': '系统',
   'revisions.when': '时间',
 
-  'search.none': '没有找到记录。',
+  'search.none': '没有与“{q}”匹配的记录。',
+  'search.purpose': '搜索会查找您可见的所有记录的名称、电子邮件和电话号码，输入词的一部分（“chen”可找到 Mei Chen）或有小的拼写错误也能找到。',
+  'search.start': '在上方的搜索框中输入内容，查找记录。',
   'search.title': '“{q}”的搜索结果',
 
   'serverError.values.required': '请至少添加一个值：选项列表需要可供选择的值。',
