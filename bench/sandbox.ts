@@ -13,10 +13,11 @@
 //                                  in-process ScriptSandbox's p50 too (the process boundary's cost).
 //   sandbox.trigger_overhead.ms    p50 of a record create with one before-save trigger minus p50 without
 //                                  (the same object of one tenant, the trigger switched on and off in
-//                                  alternating rounds, through Fastify's inject); at most 1.
+//                                  30 alternating rounds of 10, through Fastify's inject); at most 1.
 //   sandbox.noisy_neighbour.ratio  p95 of tenant A's record creates while tenant B runs infinite-loop
 //                                  record actions (4 at a time, each stopped at its CPU limit), over the
-//                                  same p95 without them, in alternating stretches of 40; at most 1.5.
+//                                  same p95 without them, in alternating stretches of 40 (eight busy, nine
+//                                  quiet); at most 1.5.
 //   sandbox.calls_per_s            record actions answered per second through the REST API, 10
 //                                  connections (autocannon in its own process, bench/lib/load.ts), 10 s;
 //                                  at least 1,000.
@@ -186,11 +187,14 @@ async function serverFigures(): Promise<void> {
     const without: number[] = [];
     const trigger = (active: boolean) => must('toggle', a.api('PUT', '/scripts/lead_score', { ...leadTrigger, active }));
     for (let i = 0; i < 30; i++) await must('warm org', a.api('POST', '/records/organization', { name: `Warm ${i}`, employees: 100 }));
-    for (let round_ = 0; round_ < 6; round_++) {
-      for (const active of [true, false]) {
+    // Thirty short rounds, each order in turn, rather than six long ones: the figure is the
+    // difference of two medians of 1.5-5 ms, and a machine whose load drifts over seconds moved it
+    // from -1.6 to 2.5 ms between runs when each side had six stretches of 50.
+    for (let round_ = 0; round_ < 30; round_++) {
+      for (const active of round_ % 2 ? [false, true] : [true, false]) {
         await trigger(active);
-        for (let i = 0; i < 3; i++) await must('warm', a.api('POST', '/records/organization', { name: `Warm ${round_}-${i}` }));
-        for (let i = 0; i < 50; i++) {
+        for (let i = 0; i < 2; i++) await must('warm', a.api('POST', '/records/organization', { name: `Warm ${round_}-${i}` }));
+        for (let i = 0; i < 10; i++) {
           const r = await a.api('POST', '/records/organization', { name: `Org ${round_}-${i}`, employees: 120, industry: 'healthcare' });
           if (r.status !== 201) throw new Error(`create: ${r.status}`);
           (active ? withTrigger : without).push(r.ms);
@@ -212,12 +216,14 @@ async function serverFigures(): Promise<void> {
       }
       return times;
     };
-    // Quiet and busy stretches alternate (four of each, then one more quiet), so a change in the
+    // Quiet and busy stretches alternate (eight of each, then one more quiet), so a change in the
     // machine's own load during the run weighs on both sides alike.
     let loopsRun = 0;
     const quietAll: number[] = [];
     const busy: number[] = [];
-    for (let stretch = 0; stretch < 4; stretch++) {
+    // Eight, not four: with 160 creates a side the p95 is the 8th slowest, and the ratio moved from
+    // 1.02 to 1.69 between runs on a quiet machine.
+    for (let stretch = 0; stretch < 8; stretch++) {
       quietAll.push(...(await createsOfA(40)));
       let noisy = true;
       const spinner = async () => {

@@ -85,8 +85,8 @@ export interface SandboxOptions {
   /** A host method failed in a way the script must not see the details of. */
   onHostError?: (error: unknown) => void;
   /**
-   * The quick path (0, the default, turns it off): a script whose recent runs here each took
-   * well under a millisecond runs on the calling thread, synchronously, for at most this many ms,
+   * The quick path (0, the default, turns it off): a script whose last two runs here each took
+   * under 2 ms runs on the calling thread, synchronously, for at most this many ms,
    * instead of being handed to an isolate thread and back (two thread wake-ups, most of a short
    * trigger's cost on an idle machine). One that runs past the slice is stopped before anything
    * it asked of the host ran, and runs again from the start on an isolate thread in another
