@@ -573,6 +573,8 @@ export class ScriptSandbox {
         const list = this.#waiting.get(owner);
         const at = list?.indexOf(waiter) ?? -1;
         if (at >= 0) list!.splice(at, 1);
+        // An empty queue would count as someone waiting (the quick path asks).
+        if (list?.length === 0) this.#waiting.delete(owner);
         reject(new ScriptLimitError('concurrency', this.#options.maxQueuedPerOwner, `no turn within ${waitMs} ms`));
       }, waitMs);
       queue.push(waiter);
