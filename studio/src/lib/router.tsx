@@ -1,5 +1,5 @@
 // A small history router: a route table (app/routes.tsx) maps path patterns to lazy pages.
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -8,14 +8,43 @@ function notify() {
   listeners.forEach((l) => l());
 }
 
-window.addEventListener('popstate', notify);
+/** What a path needs before it can render (its page's code); null when it has it already. */
+let prepare: ((pathname: string) => Promise<unknown> | null) | null = null;
+/** The latest navigation: one that was waiting for its page's code is dropped when another follows. */
+let latest = 0;
+
+/**
+ * Lets the app load a path's page before the location changes, so the page renders in one go: a
+ * page that suspends instead shows the loading fallback, and React then holds the page back
+ * until 300 ms after that fallback appeared.
+ */
+export function prepareNavigation(fn: (pathname: string) => Promise<unknown> | null) {
+  prepare = fn;
+}
+
+function whenPrepared(pathname: string, apply: () => void) {
+  const id = ++latest;
+  const run = () => {
+    if (id === latest) apply();
+  };
+  const pending = prepare?.(pathname) ?? null;
+  if (pending) void pending.then(run, run);
+  else run();
+}
+
+window.addEventListener('popstate', () => whenPrepared(location.pathname, notify));
 
 export function navigate(to: string, options: { replace?: boolean } = {}) {
   const current = location.pathname + location.search;
-  if (to === current) return;
-  if (options.replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
-  notify();
+  if (to === current) {
+    latest++;
+    return;
+  }
+  whenPrepared(new URL(to, location.origin).pathname, () => {
+    if (options.replace) history.replaceState(null, '', to);
+    else history.pushState(null, '', to);
+    notify();
+  });
 }
 
 function subscribe(listener: Listener) {
@@ -66,7 +95,7 @@ export function matchPath(pattern: string, pathname: string): Params | null {
 
 type LinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & { to: string; children?: ReactNode };
 
-export function Link({ to, onClick, children, ...rest }: LinkProps) {
+export function Link({ to, onClick, onPointerEnter, children, ...rest }: LinkProps) {
   const handle = (e: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(e);
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -74,8 +103,13 @@ export function Link({ to, onClick, children, ...rest }: LinkProps) {
     e.preventDefault();
     navigate(to);
   };
+  // Pointing at a link starts loading its page's code, so the click rarely waits for it.
+  const warm = (e: PointerEvent<HTMLAnchorElement>) => {
+    onPointerEnter?.(e);
+    prepare?.(new URL(to, location.origin).pathname)?.catch(() => {});
+  };
   return (
-    <a href={to} onClick={handle} {...rest}>
+    <a href={to} onClick={handle} onPointerEnter={warm} {...rest}>
       {children}
     </a>
   );
