@@ -209,6 +209,25 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
 }
 
 /**
+ * How long the server's outbox consumers (webhooks, workflow triggers, after-save scripts,
+ * subscriptions) take, after a load, to reach the newest event: work a load leaves behind it.
+ */
+async function outboxDrain(sql: Sql, label: string): Promise<void> {
+  const started = Date.now();
+  const lagging = async () =>
+    (await sql.query(`select c.consumer, (select count(*) from outbox o where (o.txid, o.id) > (c.txid, c.id))::int as behind from outbox_checkpoint c`)).filter((r) => Number(r['behind']) > 0);
+  const first = await lagging();
+  let left = first;
+  while (left.length && Date.now() - started < 300_000) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    left = await lagging();
+  }
+  const behind = first.map((r) => `${String(r['consumer']).replace(/@.*$/, '')} ${Number(r['behind']).toLocaleString('en')}`).join(', ');
+  say(`outbox consumers ${label}: ${first.length ? `behind by ${behind} events; caught up ${r1((Date.now() - started) / 1000)} s later${left.length ? ' (NOT caught up after 300 s)' : ''}` : 'already caught up'}`);
+  say();
+}
+
+/**
  * The batch's insert statement (1,000 records, sent as the server sends it), `reps` times after
  * each step of `steps` (DDL run as the owner, cumulative): per record, Postgres' execution time
  * and WAL, so each index, the search text and the outbox event are charged separately.
@@ -389,6 +408,7 @@ async function main(): Promise<void> {
     if (PARTS.has('batch')) {
       if (PROFILE_LOAD === 'batch') await restart(true);
       await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
+      await outboxDrain(sql, 'after the batch load');
       await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
     }
     await stop(protean);
