@@ -89,3 +89,19 @@ begin
 end $$;
 grant execute on function tenant_record_visible(uuid, text, uuid, uuid[], uuid[]) to protean_app;
 analyze record;`;
+
+
+/**
+ * ADR 0019. A principal's owners and grantees stored once per content (the id is a hash of both
+ * lists), so a list statement names them instead of carrying them: for a manager 8.6 KB of
+ * literal that Postgres parsed into 220 UUIDs on every request. Rows are written when an access
+ * shape is built (PostgreSQL only) and never change; `used_at` is refreshed at most daily while
+ * shapes use them, and rows unused for 30 days go when a new one is written.
+ */
+export const accessReachSql = () => `
+create table acl_reach (
+  tenant_id uuid not null, id text not null, owners uuid[] not null, grantees uuid[] not null,
+  used_at timestamptz not null default now(), primary key (tenant_id, id)
+);
+${tenantIsolation('acl_reach')}
+grant select, insert, update, delete on acl_reach to protean_app;`;

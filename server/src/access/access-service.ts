@@ -67,12 +67,35 @@ export class AccessService {
     const version = this.#versions.get(principal.tenantId) ?? 0;
     await this.ensureDefaults(principal.tenantId, q);
     const shape = q ? await this.#load(q, principal, version) : await this.#db.withTenant(principal.tenantId, (q) => this.#load(q, principal, version));
+    // Not inside a caller's transaction: the row must outlive it, and a second connection taken
+    // while the caller holds one could wait for ever on a full pool. Such a shape keeps its lists
+    // as parameters.
+    if (!q && this.#db.kind === 'postgres') await this.#storeReach(shape);
     // A change announced while this shape was loading leaves it unstored: the next request reloads.
     if ((this.#versions.get(principal.tenantId) ?? 0) === version) {
       if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
       this.#shapes.set(cacheKey, { shape, at: Date.now() });
     }
     return shape;
+  }
+
+  /**
+   * Stores the shape's owners and grantees once (acl_reach, migration 63) in a transaction of its
+   * own, so that lists name them by key (ADR 0019). An existing row's `used_at` is refreshed at
+   * most daily; a new row clears the tenant's rows unused for 30 days (no shape built since then
+   * names them, and a shape lives a minute).
+   */
+  async #storeReach(shape: AccessShape): Promise<void> {
+    await this.#db.transaction(shape.tenantId, async (q) => {
+      const [row] = await q.query<{ inserted: boolean }>(
+        `insert into acl_reach (tenant_id, id, owners, grantees) values ($1, $2, $3::uuid[], $4::uuid[])
+         on conflict (tenant_id, id) do update set used_at = now() where acl_reach.used_at < now() - interval '1 day'
+         returning xmax = 0 as inserted`,
+        [shape.tenantId, shape.reachKey, shape.owners, shape.grantees],
+      );
+      if (row?.inserted) await q.query(`delete from acl_reach where tenant_id = $1 and used_at < now() - interval '30 days'`, [shape.tenantId]);
+    });
+    shape.reachStored();
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FieldDef, ObjectDef } from '@protean/metadata';
 import { systemFieldIds } from '@protean/metadata';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -42,6 +43,9 @@ export class AccessShape {
   readonly ownerSet: ReadonlySet<string>;
   readonly grantees: readonly string[];
   readonly roleId: string | null;
+  /** The owners and grantees as a key of acl_reach (a hash of both lists, migration 63). */
+  readonly reachKey: string;
+  #reachStored = false;
   readonly #defaults: ReadonlyMap<string, RecordDefault>;
   readonly #rights = new Map<string, ObjectRights>();
   readonly #fields = new Map<string, FieldLevel>();
@@ -58,6 +62,17 @@ export class AccessShape {
     this.ownerSet = new Set(input.owners);
     this.grantees = input.grantees;
     this.roleId = input.roleId;
+    this.reachKey = createHash('sha256').update(`${input.owners.join(',')}|${input.grantees.join(',')}`).digest('base64url');
+  }
+
+  /** The acl_reach row of this shape's lists, once it is committed: lists name it instead of carrying both lists (ADR 0019). */
+  get reachId(): string | undefined {
+    return this.#reachStored ? this.reachKey : undefined;
+  }
+
+  /** Called once the row of `reachKey` is committed. */
+  reachStored(): void {
+    this.#reachStored = true;
   }
 
   objectRights(objectId: string): ObjectRights {
@@ -132,6 +147,7 @@ export class AccessShape {
 
   /** The part of a cache key that makes a compiled list depend on who asks (ADR 0012). */
   listKey(objectId: string): string {
-    return this.recordScope(objectId).all ? `all:${this.key}` : `own:${this.key}`;
+    // With the lists' content and whether they are named by key or carried (ADR 0019).
+    return this.recordScope(objectId).all ? `all:${this.key}` : `own:${this.key}:${this.reachId ?? `lists:${this.reachKey}`}`;
   }
 }

@@ -22,9 +22,19 @@ export function recordAccessSql(shape: AccessShape): RecordAccessSql {
       // planner may turn it into a hashed scan of every share row the grantees hold, costed for the
       // whole index scan rather than a page. Inline, a probe costs ~3 µs, about a third of a call
       // of record_shared (migration 27, a PL/pgSQL function). The lists are the principal's own,
-      // the same on every request: the statement is prepared (standingList).
-      const owners = params.add(standingList(scope.owners), '::uuid[]');
-      const grantees = params.add(standingList(scope.grantees), '::uuid[]');
+      // the same on every request: the statement is prepared (standingList). Once stored in
+      // acl_reach (PostgreSQL, ADR 0019) they are named by key and read once per statement.
+      let owners: string;
+      let grantees: string;
+      if (shape.reachId) {
+        const key = params.add(shape.reachId);
+        const stored = (column: 'owners' | 'grantees') => `(select acl_r.${column} from acl_reach acl_r where acl_r.tenant_id = ${tenantParam} and acl_r.id = ${key})::uuid[]`;
+        owners = stored('owners');
+        grantees = stored('grantees');
+      } else {
+        owners = params.add(standingList(scope.owners), '::uuid[]');
+        grantees = params.add(standingList(scope.grantees), '::uuid[]');
+      }
       return `(${alias}.owner_id = any(${owners}) or exists (select 1 from record_share acl_s where acl_s.tenant_id = ${tenantParam} and acl_s.record_id = ${alias}.id and (acl_s.grantee = any(${grantees})) is true offset 0))`;
     },
   };

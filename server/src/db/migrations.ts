@@ -1,5 +1,5 @@
 import type { Database } from './database.ts';
-import { accessControlSql } from '../access/access-migrations.ts';
+import { accessControlSql, accessReachSql } from '../access/access-migrations.ts';
 import { INSERT_RECORDS_SQL } from '../data/sql/insert-records.ts';
 
 /**
@@ -1077,6 +1077,13 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
 alter table outbox drop constraint outbox_pkey;
 drop index outbox_commit_order;
 alter table outbox add constraint outbox_pkey primary key (txid, id);`,
+  },
+  {
+    id: 63,
+    name: 'access control: owners and grantees stored once, named by lists',
+    // ADR 0019: a list narrowed by record access names the principal's lists by key instead of
+    // carrying them as parameters on every request.
+    sql: accessReachSql(),
   },
 ];
 
