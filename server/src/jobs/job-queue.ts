@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../db/database.ts';
+import { standingList, type Database, type Queryable } from '../db/database.ts';
 import { fireDueSchedules } from './job-schedules.ts';
 import { backoffDelay, enqueueJob, jobColumns, type JobInput, type JobRow } from './job-store.ts';
 
@@ -77,6 +77,10 @@ export class JobQueue {
   readonly #options: typeof DEFAULTS;
   readonly #onError: (error: unknown, job?: JobRow) => void;
   readonly #handlers = new Map<string, JobHandler>();
+  // The queues this process works, the same list on every poll and claim: their statements are
+  // prepared once per connection rather than planned on every call (~15 µs of Postgres time per
+  // create under a create load, ADR 0018).
+  #queues: readonly string[] = standingList([]);
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #completed = new WeakSet<ClaimedJob>();
   #running: Promise<void> | undefined;
@@ -100,6 +104,7 @@ export class JobQueue {
   /** Registers the handler of a queue; jobs of queues without one stay queued. */
   work(queue: string, handler: JobHandler): void {
     this.#handlers.set(queue, handler);
+    this.#queues = standingList([...this.#handlers.keys()]);
     this.wake();
   }
 
@@ -209,7 +214,7 @@ export class JobQueue {
   }
 
   async #untilNextDue(): Promise<number> {
-    const queues = [...this.#handlers.keys()];
+    const queues = this.#queues;
     const [row] = await this.#db.system((tx) =>
       tx.query<{ ms: number | null }>(
         `select (extract(epoch from (least(
@@ -256,7 +261,7 @@ export class JobQueue {
   }
 
   async #claim(limit: number): Promise<ClaimedJob[]> {
-    const queues = [...this.#handlers.keys()];
+    const queues = this.#queues;
     if (!queues.length || limit <= 0) return [];
     const rows = await this.#db.system((tx) =>
       tx.query<JobRow>(
