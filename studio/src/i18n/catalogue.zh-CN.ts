@@ -533,7 +533,7 @@ export const zhCN: Record<MessageKey, string> = {
   'revisions.when': '时间',
 
   'search.none': '没有与“{q}”匹配的记录。',
-  'search.purpose': '搜索会查找您可见的所有记录的名称、电子邮件和电话号码，输入词的一部分（“chen”可找到 Mei Chen）或有小的拼写错误也能找到。',
+  'search.purpose': '搜索会查找您可见的所有记录的名称、电子邮件和电话号码，只输入词的一部分（“美玲”可找到“陈美玲”）或有小的拼写错误也能找到。',
   'search.start': '在上方的搜索框中输入内容，查找记录。',
   'search.title': '“{q}”的搜索结果',
 
