@@ -5,7 +5,7 @@
 // Floor (same run): the slowest of the API calls the page waits on, each timed alone (median):
 // a page that waits for all of them cannot be ready sooner.
 // Run: node scripts/node24.mjs --no-node-snapshot bench/studio-home.ts [--records N]
-// Prints its figures and merges them into bench/results.json.
+// Prints its figures and merges them into bench/results.json (BENCH_RESULTS names another file).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, launchBrowser, repoRoot, signIn, startWorkspace } from '../studio/test/harness.ts';
@@ -114,7 +114,7 @@ try {
   for (const [k, v] of Object.entries(results)) process.stdout.write(`${k}: ${v.value} ${v.unit} (floor ${v.floor} ms; aim < 300 ms)\n`);
   process.stdout.write(`runs (ms): warm ${warm.map(Math.round).join(', ')}; cold ${cold.map(Math.round).join(', ')}\n`);
   // Read right before writing: other benchmarks merge their own metrics into the same file.
-  const shared = join(repoRoot, 'bench', 'results.json');
+  const shared = process.env['BENCH_RESULTS'] ?? join(repoRoot, 'bench', 'results.json');
   const merged = { ...(JSON.parse(readFileSync(shared, 'utf8')) as Record<string, unknown>), ...results };
   writeFileSync(shared, `${JSON.stringify(merged, null, 2)}\n`);
 } finally {
