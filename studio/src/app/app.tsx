@@ -7,7 +7,7 @@ import { AcceptInvitePage } from './accept-invite-page.tsx';
 import { Shell } from './shell.tsx';
 import { matchPath, navigate, useLocation } from '../lib/router.tsx';
 import { resolveRoute } from './routes.tsx';
-import { useSession } from './session.tsx';
+import { allowedSetupSections, routeRight, useCanSetup } from './setup-rights.ts';
 import { ErrorBoundary } from '../components/error-boundary.tsx';
 
 export function App() {
@@ -45,17 +45,21 @@ function SignedOut({ error }: { error?: unknown }) {
 
 function CurrentPage() {
   const { pathname } = useLocation();
-  const { isAdmin } = useSession();
+  const canSetup = useCanSetup();
   const { t } = useI18n();
   const resolved = resolveRoute(pathname, matchPath);
   // A bookmarked or typed /login (or an invitation link), once signed in, means "take me in": go home, not to a 404.
   const isLoginPath = pathname === '/login' || pathname === '/login/' || pathname.startsWith('/invite/');
+  // Setup itself opens the first section the user may use (Terminology for someone who may only rename terms).
+  const setupHome = pathname === '/setup' || pathname === '/setup/' ? (allowedSetupSections(canSetup)[0]?.path ?? '/') : null;
   useEffect(() => {
     if (isLoginPath) navigate('/', { replace: true });
-  }, [isLoginPath]);
-  if (isLoginPath) return <Loading label={t('common.loading')} />;
+    else if (setupHome) navigate(setupHome, { replace: true });
+  }, [isLoginPath, setupHome]);
+  if (isLoginPath || setupHome) return <Loading label={t('common.loading')} />;
   if (!resolved) return <NotFound />;
-  if (resolved.route.admin && !isAdmin) {
+  const right = routeRight(resolved.route.path);
+  if (right && !canSetup(right)) {
     return (
       <div className="page">
         <p role="alert">{t('error.forbidden')}</p>

@@ -4,7 +4,7 @@ import { navigate } from '../lib/router.tsx';
 import { navObjects, recordName } from '../lib/model.ts';
 import { searchAll, type SearchHit } from '../lib/global-search.ts';
 import { useSession } from './session.tsx';
-import { setupPages } from './routes.tsx';
+import { allowedSetupSections, useCanSetup } from './setup-rights.ts';
 
 interface Command {
   id: string;
@@ -29,7 +29,8 @@ function matches(label: string, query: string): boolean {
 export function CommandPalette({ onClose, onQuickCreate }: Props) {
   const i18n = useI18n();
   const { t } = i18n;
-  const { snapshot, isAdmin, can } = useSession();
+  const { snapshot, can } = useSession();
+  const canSetup = useCanSetup();
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const [hits, setHits] = useState<SearchHit[]>([]);
@@ -79,11 +80,10 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
       });
     }
     list.push({ id: 'recycle', group: t('palette.go'), label: t('recycle.title'), run: go('/recycle-bin') });
-    for (const p of setupPages) {
-      if (p.admin && !isAdmin) continue;
+    for (const p of allowedSetupSections(canSetup)) {
       list.push({ id: `setup:${p.path}`, group: t('shell.setup'), label: `${t('shell.setup')}: ${t(p.label)}`, run: go(p.path) });
     }
-    if (isAdmin) {
+    if (canSetup('terms')) {
       // Each glossary term, named by its current word: "Setup: Terminology › Patient".
       for (const term of snapshot.terms ?? []) {
         list.push({
@@ -93,6 +93,8 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
           run: go(`/setup/terminology?term=${encodeURIComponent(term.key)}`),
         });
       }
+    }
+    if (canSetup('model')) {
       for (const o of snapshot.objects) {
         list.push({
           id: `setup-object:${o.id}`,
@@ -103,7 +105,7 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
       }
     }
     return list;
-  }, [snapshot, isAdmin, can, i18n, t, onClose, onQuickCreate]);
+  }, [snapshot, canSetup, can, i18n, t, onClose, onQuickCreate]);
 
   const visible = useMemo(() => {
     const list = commands.filter((c) => matches(c.label, query));

@@ -5,7 +5,7 @@ import { navObjects } from '../lib/model.ts';
 import { useSession } from './session.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 import { CommandPalette } from './command-palette.tsx';
-import { setupPages } from './routes.tsx';
+import { allowedSetupSections, useCanSetup } from './setup-rights.ts';
 import { ShellActionsContext } from './shell-actions.ts';
 
 const QuickCreateDialog = lazy(() => import('../crm/quick-create-dialog.tsx'));
@@ -14,7 +14,11 @@ export function Shell({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   const { pathname, search } = useLocation();
   const session = useSession();
-  const { me, snapshot, isAdmin } = session;
+  const { me, snapshot } = session;
+  const canSetup = useCanSetup();
+  // Setup as far as the user's rights go: each section shows only to whoever holds its right.
+  const sections = allowedSetupSections(canSetup);
+  const anySetupRight = sections.some((p) => p.right);
   const [paletteOpen, setPaletteOpen] = useState(false);
   const [quickCreate, setQuickCreate] = useState<{ object?: string } | null>(null);
   const [q, setQ] = useState(() => (pathname === '/search' ? (search.get('q') ?? '') : ''));
@@ -81,8 +85,8 @@ export function Shell({ children }: { children: ReactNode }) {
         <Link to="/recycle-bin" className="nav-link" aria-current={pathname === '/recycle-bin' ? 'page' : undefined}>
           {t('recycle.title')}
         </Link>
-        {isAdmin ? (
-          <Link to="/setup/objects" className="nav-link" aria-current={inSetup ? 'page' : undefined}>
+        {anySetupRight ? (
+          <Link to={sections.find((p) => p.right)!.path} className="nav-link" aria-current={inSetup ? 'page' : undefined}>
             {t('shell.setup')}
           </Link>
         ) : (
@@ -108,15 +112,13 @@ export function Shell({ children }: { children: ReactNode }) {
           <nav className="setup-nav" aria-label={t('shell.setup')}>
             <h2>{t('shell.setup')}</h2>
             <ul>
-              {setupPages
-                .filter((p) => isAdmin || !p.admin)
-                .map((p) => (
-                  <li key={p.path}>
-                    <Link to={p.path} aria-current={pathname.startsWith(p.path) ? 'page' : undefined}>
-                      {t(p.label)}
-                    </Link>
-                  </li>
-                ))}
+              {sections.map((p) => (
+                <li key={p.path}>
+                  <Link to={p.path} aria-current={pathname.startsWith(p.path) ? 'page' : undefined}>
+                    {t(p.label)}
+                  </Link>
+                </li>
+              ))}
             </ul>
           </nav>
         ) : null}

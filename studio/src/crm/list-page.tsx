@@ -21,6 +21,7 @@ import { useObjectParam } from './use-object.ts';
 import { expandLookups } from '../lib/expand-lookups.ts';
 import { useShellActions } from '../app/shell-actions.ts';
 import { AutomationButtons } from './automation-buttons.tsx';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 const PAGE_SIZE = 50;
 
@@ -46,6 +47,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const i18n = useI18n();
   const { t, tc } = i18n;
   const { snapshot, me, can } = useSession();
+  const canSetup = useCanSetup();
   const toast = useToast();
   const { openQuickCreate } = useShellActions();
   const { search } = useLocation();
@@ -391,7 +393,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
       ) : null}
       {saveViewOpen ? (
         <SaveViewDialog
-          canShare={me.user.role === 'admin'}
+          canShare={canSetup('model')}
           onClose={() => setSaveViewOpen(false)}
           onSave={async (name, shared) => {
             const group = search.get('group') ?? picklistFields(object)[0]?.apiName ?? null;

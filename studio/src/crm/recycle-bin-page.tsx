@@ -10,6 +10,7 @@ import { ErrorBox, Loading, describeError, useToast } from '../components/feedba
 import { DataTable } from '../components/data-table.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { useUserName } from '../lib/user-directory.ts';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 const PAGE_SIZE = 50;
 
@@ -18,7 +19,10 @@ export default function RecycleBinPage(_: PageProps) {
   const i18n = useI18n();
   const { t, tc } = i18n;
   const toast = useToast();
-  const { snapshot, isAdmin } = useSession();
+  const { snapshot, can } = useSession();
+  const canSetup = useCanSetup();
+  // Purging deletes for good whoever deleted the records: modify all on each object it reaches (ADR 0012).
+  const mayPurge = (object: string | undefined) => (object ? can(object, 'modifyAll') : snapshot.objects.every((o) => can(o.apiName, 'modifyAll')));
   const [objectFilter, setObjectFilter] = useState('');
   const settings = useAsync(() => settingsApi.workspace(), []);
   const [purging, setPurging] = useState<DeletedRecord[] | 'all' | null>(null);
@@ -55,7 +59,7 @@ export default function RecycleBinPage(_: PageProps) {
   const purge = async (target: DeletedRecord[] | 'all') => {
     setPurging(null);
     try {
-      const r = await recordsApi.purge(target === 'all' ? { all: true } : { ids: target.map((x) => x.id) }, objectFilter || undefined);
+      const r = await recordsApi.purge(target === 'all' ? { all: true } : { ids: target.map((x) => x.id) }, objectFilter || (target !== 'all' && target.length === 1 ? target[0]!.object : undefined));
       toast(tc('recycle.purged', r.purged), 'success');
       bin.reload();
     } catch (err) {
@@ -89,7 +93,7 @@ export default function RecycleBinPage(_: PageProps) {
             ))}
           </select>
         </label>
-        {isAdmin && records?.length ? (
+        {mayPurge(objectFilter || undefined) && records?.length ? (
           <button type="button" className="btn btn-small btn-danger" onClick={() => setPurging('all')}>
             {t('recycle.emptyBin')}
           </button>
@@ -97,7 +101,7 @@ export default function RecycleBinPage(_: PageProps) {
       </header>
       <p className="hint" data-testid="retention">
         {days !== undefined ? t('recycle.retention', { days }) : null}{' '}
-        {isAdmin && days !== undefined ? (
+        {canSetup('model') && days !== undefined ? (
           <label className="inline-label">
             {t('recycle.keepFor')}{' '}
             <select value={days} onChange={(e) => void setRetention(Number(e.target.value))}>
@@ -135,7 +139,7 @@ export default function RecycleBinPage(_: PageProps) {
                   <button type="button" className="btn btn-small" onClick={() => void restore(r)} aria-label={t('recycle.restoreName', { name })}>
                     {t('recycle.restore')}
                   </button>{' '}
-                  {isAdmin ? (
+                  {mayPurge(r.object) ? (
                     <button type="button" className="btn btn-small btn-danger" onClick={() => setPurging([r])} aria-label={t('recycle.purgeName', { name })}>
                       {t('recycle.purge')}
                     </button>

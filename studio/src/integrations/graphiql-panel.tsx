@@ -4,9 +4,9 @@ import { GraphiQL } from 'graphiql';
 import { getOperationAST, parse, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { useEffect, useMemo } from 'react';
-import { useSession } from '../app/session.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useStarterQuery } from './api-docs-page.tsx';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 type FetcherParams = { query: string; operationName?: string | null; variables?: unknown };
 
@@ -25,7 +25,8 @@ function isSubscription(params: FetcherParams): boolean {
  */
 export default function GraphiQLPanel() {
   const { t, locale } = useI18n();
-  const { isAdmin } = useSession();
+  // Browsing the schema (introspection) is for whoever holds the Setup right 'model'.
+  const mayIntrospect = useCanSetup()('model');
   const starter = useStarterQuery();
   // The socket carries the session cookie, as every request of the studio does.
   const sockets = useMemo<Client>(() => createClient({ url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/graphql`, lazy: true }), []);
@@ -48,7 +49,7 @@ export default function GraphiQLPanel() {
   );
   return (
     <div className="graphiql-host" style={{ height: '70vh', minHeight: 480 }}>
-      {isAdmin ? null : <p className="muted">{t('apiDocs.graphqlAdminOnly')}</p>}
+      {mayIntrospect ? null : <p className="muted">{t('apiDocs.graphqlAdminOnly')}</p>}
       <GraphiQL fetcher={fetcher} defaultQuery={starter} shouldPersistHeaders={false} />
     </div>
   );

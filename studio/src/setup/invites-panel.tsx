@@ -6,6 +6,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 /** The roles offered when the workspace's profiles cannot be read (they are profile keys, ADR 0012). */
 const ROLES = ['standard', 'admin'] as const;
@@ -68,6 +69,8 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
   const { t } = i18n;
   const id = useId();
   const [role, setRole] = useState<string>('standard');
+  // Without the access right, no one is invited as an administrator (the server refuses it).
+  const managesAccess = useCanSetup()('access');
   // Every profile of the workspace may be given at invite; built-in ones in the studio's words.
   const profiles = useAsync(() => accessApi.profiles().catch(whenRefused([403, 404], null)), []);
   const choices = profiles.data ? profiles.data.map((p) => ({ key: p.key, label: p.key === 'admin' || p.key === 'standard' ? roleLabel(p.key) : p.name })) : ROLES.map((r) => ({ key: r, label: roleLabel(r) }));
@@ -135,7 +138,7 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
             {t('users.role')}
             <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value)}>
               {choices.map((c) => (
-                <option key={c.key} value={c.key}>
+                <option key={c.key} value={c.key} disabled={!managesAccess && c.key === 'admin'}>
                   {c.label}
                 </option>
               ))}

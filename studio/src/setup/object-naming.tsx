@@ -8,6 +8,7 @@ import { useSession } from '../app/session.tsx';
 import { capitalise, LOCALES, useI18n, type UiLocale } from '../i18n/i18n.tsx';
 import { Link } from '../lib/router.tsx';
 import { ErrorBox, useToast } from '../components/feedback.tsx';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 type Names = { singular: string; plural: string };
 
@@ -33,6 +34,7 @@ export function ObjectNaming({ object }: { object: ObjectDef }) {
   const { t } = i18n;
   const toast = useToast();
   const { snapshot, refreshSnapshot } = useSession();
+  const canSetup = useCanSetup();
   const names = useEffectiveNames(object);
   const titleId = useId();
   const [choosing, setChoosing] = useState(false);
@@ -80,7 +82,7 @@ export function ObjectNaming({ object }: { object: ObjectDef }) {
       {object.term ? (
         <p className="naming-source" data-source="term">
           {t('naming.fromTerm', { term: words.term(capitalise(object.term), 'singular') ?? object.term })}{' '}
-          <Link to={`/setup/terminology?term=${encodeURIComponent(object.term)}`}>{t('naming.editTerm')}</Link>
+          {canSetup('terms') ? <Link to={`/setup/terminology?term=${encodeURIComponent(object.term)}`}>{t('naming.editTerm')}</Link> : null}
         </p>
       ) : (
         <p className="naming-source" data-source="labels">

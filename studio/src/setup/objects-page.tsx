@@ -14,12 +14,14 @@ import { objectForm } from './object-form.ts';
 import { deriveApiName } from './api-name.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { DeleteObjectDialog } from './delete-object-dialog.tsx';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 export default function ObjectsPage(_: PageProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
   const { snapshot, refreshSnapshot } = useSession();
+  const canSetup = useCanSetup();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<ObjectDef | null>(null);
 
@@ -40,10 +42,12 @@ export default function ObjectsPage(_: PageProps) {
               <Link to={`/setup/objects/${o.apiName}`}>{i18n.objectLabel(o, 'plural')}</Link>
             </td>
             <td>
-              {o.term ? (
+              {o.term && canSetup('terms') ? (
                 <Link to={`/setup/terminology?term=${encodeURIComponent(o.term)}`} title={t('naming.editTerm')}>
                   {t('naming.sourceTerm', { term: i18n.objectLabel(o) })}
                 </Link>
+              ) : o.term ? (
+                t('naming.sourceTerm', { term: i18n.objectLabel(o) })
               ) : (
                 t('naming.sourceLabels')
               )}

@@ -9,12 +9,17 @@ import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { InvitesPanel } from './invites-panel.tsx';
+import { useCanSetup } from '../app/setup-rights.ts';
 
 export default function UsersPage(_: PageProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
   const { me } = useSession();
+  const canSetup = useCanSetup();
+  // Without the access right, no one is made an administrator nor changed while being one (the server refuses both).
+  const managesAccess = canSetup('access');
+  const outOfReach = (u: User) => u.id === me.user.id || (!managesAccess && u.role === 'admin');
   const users = useAsync(() => usersApi.list(), []);
   const [inviting, setInviting] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
@@ -50,10 +55,12 @@ export default function UsersPage(_: PageProps) {
               <select
                 aria-label={t('users.roleNamed', { name: u.name })}
                 value={u.role}
-                disabled={u.id === me.user.id}
+                disabled={outOfReach(u)}
                 onChange={(e) => void update(u, { role: e.target.value as Role })}
               >
-                <option value="admin">{t('users.roleAdmin')}</option>
+                <option value="admin" disabled={!managesAccess}>
+                  {t('users.roleAdmin')}
+                </option>
                 <option value="standard">{t('users.roleStandard')}</option>
               </select>
             </td>
@@ -62,12 +69,12 @@ export default function UsersPage(_: PageProps) {
                 type="checkbox"
                 aria-label={t('users.activeNamed', { name: u.name })}
                 checked={u.active !== false}
-                disabled={u.id === me.user.id}
+                disabled={outOfReach(u)}
                 onChange={(e) => void update(u, { active: e.target.checked })}
               />
             </td>
             <td>
-              <button type="button" className="btn btn-small" onClick={() => setResetting(u)} aria-label={t('users.resetNamed', { name: u.name })}>
+              <button type="button" className="btn btn-small" disabled={u.id !== me.user.id && outOfReach(u)} onClick={() => setResetting(u)} aria-label={t('users.resetNamed', { name: u.name })}>
                 {t('users.resetPassword')}
               </button>
             </td>
@@ -93,6 +100,7 @@ export default function UsersPage(_: PageProps) {
 
 function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (u: User) => void }) {
   const { t } = useI18n();
+  const managesAccess = useCanSetup()('access');
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('standard');
@@ -128,7 +136,9 @@ function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
           {t('users.role')}
           <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
             <option value="standard">{t('users.roleStandard')}</option>
-            <option value="admin">{t('users.roleAdmin')}</option>
+            <option value="admin" disabled={!managesAccess}>
+              {t('users.roleAdmin')}
+            </option>
           </select>
         </label>
         <label>
