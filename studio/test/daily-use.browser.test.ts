@@ -187,6 +187,38 @@ describe('daily use in Chromium', () => {
     await poll(async () => (await api<Record<string, unknown>>(page, 'GET', `/records/activity/${meeting!.id}`))['occurred_at']).toBe('2099-01-02T13:15:00.000Z');
   });
 
+  it('moving to Home or another page shows it in one go, without a page-wide loading placeholder in between', async () => {
+    // A page that suspends shows the placeholder, and React then holds the page back 300 ms.
+    for (const [from, link, ready] of [
+      ['/o/customer', 'a[href="/"]', '.home[data-ready=true]'],
+      ['/', 'a[href="/recycle-bin"]', '[data-testid=retention]'],
+    ] as const) {
+      await page.goto(`${ws.baseUrl}${from}`);
+      await settle(page);
+      const placeholders = await page.evaluate(
+        ([link, ready]) =>
+          new Promise<number>((resolve) => {
+            const main = document.querySelector('main')!;
+            let seen = 0;
+            const observer = new MutationObserver(() => {
+              if (main.querySelector(':scope > .loading')) seen++;
+            });
+            observer.observe(main, { childList: true });
+            document.querySelector<HTMLAnchorElement>(link)!.click();
+            const check = () => {
+              if (document.querySelector(ready)) {
+                observer.disconnect();
+                resolve(seen);
+              } else requestAnimationFrame(check);
+            };
+            check();
+          }),
+        [link, ready] as const,
+      );
+      expect(placeholders, `placeholder shown between ${from} and ${link}`).toBe(0);
+    }
+  });
+
   it('a search that finds nothing says what search looks through and offers to create the record', async () => {
     for (const locale of LOCALES) {
       await open('/search?q=zzqx-nothing', locale);

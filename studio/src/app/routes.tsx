@@ -1,5 +1,5 @@
 // The route table. Adding a screen: one entry here, a page component, and the API client it needs.
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { createElement, lazy, useState, type ComponentType } from 'react';
 import type { Params } from '../lib/router.tsx';
 import type { MessageKey } from '../i18n/i18n.tsx';
 
@@ -11,16 +11,27 @@ export interface RouteDef {
   path: string;
   face: 'crm' | 'setup';
   admin?: boolean;
-  page: LazyExoticComponent<ComponentType<PageProps>> & { preload: () => Promise<unknown> };
+  page: ComponentType<PageProps> & { preload: () => Promise<unknown>; loaded: () => boolean };
 }
 
 type PageModule = { default: ComponentType<PageProps> };
 
-/** A lazy page whose chunk can also be fetched ahead of rendering (see preloadRoute). */
+/**
+ * A lazy page whose chunk can also be fetched ahead of rendering (see preloadRoute). Once the
+ * chunk is in, the page renders directly: React.lazy suspends on its first render even then,
+ * which shows the loading fallback and holds the page back for React's 300 ms fallback throttle.
+ */
 const page = (load: () => Promise<PageModule>) => {
   let pending: Promise<PageModule> | null = null;
-  const once = () => (pending ??= load());
-  return Object.assign(lazy(once), { preload: once });
+  let module: PageModule | null = null;
+  const once = () => (pending ??= load().then((m) => (module = m)));
+  const Lazy = lazy(once);
+  // Chosen once per mount: switching from Lazy to the module's component later would remount the page.
+  const Page = (props: PageProps) => {
+    const [component] = useState<ComponentType<PageProps>>(() => (module ? module.default : Lazy));
+    return createElement(component, props);
+  };
+  return Object.assign(Page, { preload: once, loaded: () => module !== null });
 };
 
 export const routes: RouteDef[] = [
@@ -68,6 +79,12 @@ export const setupPages: { path: string; label: MessageKey; admin: boolean }[] =
 /** Starts loading the current route's chunk while the session is still being checked. */
 export function preloadRoute(pathname: string, match: (pattern: string, path: string) => Params | null) {
   void resolveRoute(pathname, match)?.route.page.preload().catch(() => {});
+}
+
+/** The route's chunk while it is still loading (null once loaded, or for no route): navigation waits for it. */
+export function routeLoading(pathname: string, match: (pattern: string, path: string) => Params | null): Promise<unknown> | null {
+  const page = resolveRoute(pathname, match)?.route.page;
+  return page && !page.loaded() ? page.preload() : null;
 }
 
 export function resolveRoute(pathname: string, match: (pattern: string, path: string) => Params | null) {

@@ -26,13 +26,13 @@ type SessionState =
   | { status: 'signed-in'; me: Me; snapshot: Snapshot; display: DisplaySettings; access: MyAccess | null };
 
 const SessionContext = createContext<Session | null>(null);
-const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, snapshot?: Promise<Snapshot>) => Promise<void> } | null>(null);
+const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, early?: EarlyRequests) => Promise<void> } | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
-  const signedIn = useCallback(async (me: Me, snapshotRequest?: Promise<Snapshot>) => {
-    const [snapshot, display, access] = await Promise.all([snapshotRequest ?? metadataApi.snapshot(), loadDisplay(), accessApi.me().catch(whenRefused([401, 403, 404], null))]);
+  const signedIn = useCallback(async (me: Me, early?: EarlyRequests) => {
+    const [snapshot, display, access] = await Promise.all([early?.snapshot ?? metadataApi.snapshot(), early?.display ?? loadDisplay(), early?.access ?? loadAccess()]);
     setState({ status: 'signed-in', me, snapshot, display, access });
   }, []);
 
@@ -43,13 +43,22 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let cancelled = false;
-    // Ask for the model alongside the session check: one round trip less before the first page.
+    // Ask for everything the first page needs alongside the session check: one round trip before
+    // the first page instead of two. Signed out, these fail as the check does and are unused.
+    const meRequest = authApi.me();
     const snapshotRequest = metadataApi.snapshot();
-    snapshotRequest.catch(() => {});
-    authApi
-      .me()
+    const displayRequest = loadDisplay();
+    const accessRequest = loadAccess();
+    for (const r of [snapshotRequest, displayRequest, accessRequest]) r.catch(() => {});
+    meRequest
       .then(async (me) => {
-        if (!cancelled) await signedIn(me, snapshotRequest.catch(() => metadataApi.snapshot()));
+        if (!cancelled) {
+          await signedIn(me, {
+            snapshot: snapshotRequest.catch(() => metadataApi.snapshot()),
+            display: displayRequest,
+            access: accessRequest.catch(() => loadAccess()),
+          });
+        }
       })
       .catch((error: unknown) => {
         if (!cancelled) setState({ status: 'signed-out', error: error instanceof ApiError && error.status === 401 ? undefined : error });
@@ -116,6 +125,17 @@ function visibleSnapshot(snapshot: Snapshot, access: MyAccess | null): Snapshot 
       return { ...o, fields: o.fields.filter((f) => levels[f.apiName] !== 'none').map((f) => (levels[f.apiName] === 'read' ? { ...f, readOnly: true } : f)) };
     });
   return { ...snapshot, objects };
+}
+
+/** What the first page needs besides the user, asked for alongside the session check. */
+interface EarlyRequests {
+  snapshot: Promise<Snapshot>;
+  display: Promise<DisplaySettings>;
+  access: Promise<MyAccess | null>;
+}
+
+function loadAccess(): Promise<MyAccess | null> {
+  return accessApi.me().catch(whenRefused([401, 403, 404], null));
 }
 
 /** Settings that only change how values read: the page still works with the defaults if they fail to load. */
