@@ -1,7 +1,6 @@
 // The route table. Adding a screen: one entry here, a page component, and the API client it needs.
 import { createElement, lazy, useState, type ComponentType } from 'react';
 import type { Params } from '../lib/router.tsx';
-import type { MessageKey } from '../i18n/i18n.tsx';
 
 export interface PageProps {
   params: Params;
@@ -9,8 +8,8 @@ export interface PageProps {
 
 export interface RouteDef {
   path: string;
+  /** A Setup page needs the right of its section (setup-rights.ts: one line per section). */
   face: 'crm' | 'setup';
-  admin?: boolean;
   page: ComponentType<PageProps> & { preload: () => Promise<unknown>; loaded: () => boolean };
 }
 
@@ -42,38 +41,23 @@ export const routes: RouteDef[] = [
   { path: '/o/:object/new', face: 'crm', page: page(() => import('../crm/record-form-page.tsx')) },
   { path: '/o/:object/:id', face: 'crm', page: page(() => import('../crm/record-page.tsx')) },
   { path: '/o/:object/:id/edit', face: 'crm', page: page(() => import('../crm/record-form-page.tsx')) },
-  { path: '/setup', face: 'setup', admin: true, page: page(() => import('../setup/objects-page.tsx')) },
-  { path: '/setup/objects', face: 'setup', admin: true, page: page(() => import('../setup/objects-page.tsx')) },
-  { path: '/setup/objects/:object', face: 'setup', admin: true, page: page(() => import('../setup/object-page.tsx')) },
-  { path: '/setup/objects/:object/fields/:field', face: 'setup', admin: true, page: page(() => import('../setup/field-page.tsx')) },
-  { path: '/setup/objects/:object/layouts/:layout', face: 'setup', admin: true, page: page(() => import('../setup/layout-page.tsx')) },
-  { path: '/setup/navigation', face: 'setup', admin: true, page: page(() => import('../setup/navigation-page.tsx')) },
-  { path: '/setup/terminology', face: 'setup', admin: true, page: page(() => import('../setup/terminology-page.tsx')) },
-  { path: '/setup/revisions', face: 'setup', admin: true, page: page(() => import('../setup/revisions-page.tsx')) },
-  { path: '/setup/users', face: 'setup', admin: true, page: page(() => import('../setup/users-page.tsx')) },
+  { path: '/setup', face: 'setup', page: page(() => import('../setup/objects-page.tsx')) },
+  { path: '/setup/objects', face: 'setup', page: page(() => import('../setup/objects-page.tsx')) },
+  { path: '/setup/objects/:object', face: 'setup', page: page(() => import('../setup/object-page.tsx')) },
+  { path: '/setup/objects/:object/fields/:field', face: 'setup', page: page(() => import('../setup/field-page.tsx')) },
+  { path: '/setup/objects/:object/layouts/:layout', face: 'setup', page: page(() => import('../setup/layout-page.tsx')) },
+  { path: '/setup/navigation', face: 'setup', page: page(() => import('../setup/navigation-page.tsx')) },
+  { path: '/setup/terminology', face: 'setup', page: page(() => import('../setup/terminology-page.tsx')) },
+  { path: '/setup/revisions', face: 'setup', page: page(() => import('../setup/revisions-page.tsx')) },
+  { path: '/setup/users', face: 'setup', page: page(() => import('../setup/users-page.tsx')) },
   { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
-  { path: '/setup/access', face: 'setup', admin: true, page: page(() => import('../setup/access-page.tsx')) },
-  { path: '/setup/webhooks', face: 'setup', admin: true, page: page(() => import('../integrations/webhooks-page.tsx')) },
-  { path: '/setup/scripts', face: 'setup', admin: true, page: page(() => import('../scripts/scripts-page.tsx')) },
-  { path: '/setup/scripts/:script', face: 'setup', admin: true, page: page(() => import('../scripts/scripts-page.tsx')) },
-  { path: '/setup/workflows', face: 'setup', admin: true, page: page(() => import('../workflows/workflows-page.tsx')) },
-  { path: '/setup/workflows/:workflow', face: 'setup', admin: true, page: page(() => import('../workflows/workflows-page.tsx')) },
+  { path: '/setup/access', face: 'setup', page: page(() => import('../setup/access-page.tsx')) },
+  { path: '/setup/webhooks', face: 'setup', page: page(() => import('../integrations/webhooks-page.tsx')) },
+  { path: '/setup/scripts', face: 'setup', page: page(() => import('../scripts/scripts-page.tsx')) },
+  { path: '/setup/scripts/:script', face: 'setup', page: page(() => import('../scripts/scripts-page.tsx')) },
+  { path: '/setup/workflows', face: 'setup', page: page(() => import('../workflows/workflows-page.tsx')) },
+  { path: '/setup/workflows/:workflow', face: 'setup', page: page(() => import('../workflows/workflows-page.tsx')) },
   { path: '/setup/api-docs', face: 'setup', page: page(() => import('../integrations/api-docs-page.tsx')) },
-];
-
-/** Setup's side navigation, also offered by the command palette. */
-export const setupPages: { path: string; label: MessageKey; admin: boolean }[] = [
-  { path: '/setup/objects', label: 'setup.objects', admin: true },
-  { path: '/setup/navigation', label: 'setup.navigation', admin: true },
-  { path: '/setup/terminology', label: 'setup.terminology', admin: true },
-  { path: '/setup/revisions', label: 'setup.revisions', admin: true },
-  { path: '/setup/users', label: 'setup.users', admin: true },
-  { path: '/setup/access', label: 'setup.access', admin: true },
-  { path: '/setup/api-keys', label: 'setup.apiKeys', admin: false },
-  { path: '/setup/webhooks', label: 'setup.webhooks', admin: true },
-  { path: '/setup/scripts', label: 'setup.scripts', admin: true },
-  { path: '/setup/workflows', label: 'setup.workflows', admin: true },
-  { path: '/setup/api-docs', label: 'setup.apiDocs', admin: false },
 ];
 
 /** Starts loading the current route's chunk while the session is still being checked. */

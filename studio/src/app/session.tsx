@@ -6,7 +6,6 @@ import { accessApi, type MyAccess, type ObjectAction } from '../api/access.ts';
 export interface Session {
   me: Me;
   snapshot: Snapshot;
-  isAdmin: boolean;
   /** What the user may do (ADR 0012): screens hide buttons, fields and objects it may not use. */
   access: MyAccess | null;
   /** Whether the user may `action` records of the object (true while access is unknown: the server decides). */
@@ -92,7 +91,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
             me: state.me,
             snapshot: visibleSnapshot(state.snapshot, state.access),
             display: state.display,
-            isAdmin: state.access ? state.access.setup.model || state.access.setup.access || state.access.setup.users : state.me.user.role === 'admin',
             access: state.access,
             can: (objectApiName, action) => (state.access ? state.access.objects[objectApiName]?.[action] === true : true),
             refreshSnapshot,
