@@ -452,6 +452,12 @@ describe('workflows', () => {
     expect(json<{ buttons: { apiName: string }[] }>(await tenant.api('GET', '/workflow-buttons?object=deal')).buttons.map((b) => b.apiName)).toEqual(['on_deals']);
     expect((await tenant.api('GET', '/workflow-buttons?object=no_such_object')).statusCode).toBe(404);
     expect((await tenant.api('GET', '/workflow-buttons')).statusCode).toBe(400);
+    // A record id that only looks like one (36 dashes, a UUID with a stray letter) is a 422 naming it, never a 500.
+    for (const recordId of ['-'.repeat(36), '0000000-0000-0000-0000-00000000000g0', 'abc']) {
+      const started = await tenant.api('POST', '/workflows/on_deals/runs', { recordId });
+      expect(started.statusCode, started.body).toBe(422);
+      expect(json<{ errors: { field: string }[] }>(started).errors[0]!.field).toBe('recordId');
+    }
   });
 
   it('runs a workspace script in the sandbox as a step and passes its result on', async () => {

@@ -12,8 +12,8 @@ import type { AccessShape } from './access-shape.ts';
 import { ownerOf, recordRightsOf, recordWriteAccess } from './record-access.ts';
 import { GrantsSchema, OBJECT_ACTIONS, type Grants, type RecordDefault } from './permissions.ts';
 import { compileRuleCondition, type SharingRules } from './sharing.ts';
+import { UUID } from '../http/ids.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 120 });
 const NewSet = Type.Object({ key: Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' }), name: Name, description: Type.Optional(Type.String({ maxLength: 500 })), grants: GrantsSchema }, { additionalProperties: false });

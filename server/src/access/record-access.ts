@@ -8,6 +8,7 @@ import type { TenantModel } from '../data/tenant-model.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
 import type { AccessShape } from './access-shape.ts';
 import type { ObjectAction } from './permissions.ts';
+import { UUID } from '../http/ids.ts';
 
 /** The record-access predicate of a principal, as SQL over a record alias: an owner match or a share row, both under an index. */
 export function recordAccessSql(shape: AccessShape): RecordAccessSql {
@@ -180,7 +181,6 @@ export async function recordRightsOf(q: Queryable, shape: AccessShape, object: O
   return out;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The same rule as the stored owner_id column (migration 25): the `owner` field, else the creator. */
 export function ownerOf(row: { data: Record<string, unknown>; created_by: string | null }): string | null {

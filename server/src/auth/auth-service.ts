@@ -6,6 +6,7 @@ import { LoginThrottle, NO_TENANT } from './login-throttle.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { hashToken, newToken, PASSWORD_MIN_LENGTH } from './passwords.ts';
 import type { Principal, Role } from './principal.ts';
+import { UUID } from '../http/ids.ts';
 
 export const SESSION_COOKIE = 'protean_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -52,7 +53,6 @@ const toView = (row: UserRow): UserView => ({
   createdAt: row.created_at,
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const apiKeyPattern = /^pk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 const uuidFromHex = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 

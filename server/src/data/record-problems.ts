@@ -4,7 +4,7 @@ import type { Words } from '../metadata/words.ts';
 import type { RequestContext } from './request-context.ts';
 import type { TenantModel } from './tenant-model.ts';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { UUID } from '../http/ids.ts';
 
 /** "No Patient with id …": the object named through the tenant's glossary, in the user's locale. */
 export function noRecord(ctx: RequestContext, object: ObjectDef, id: string, key: 'record.notFound' | 'record.deletedNotFound' = 'record.notFound') {

@@ -1,3 +1,5 @@
+import { UUID } from '../http/ids.ts';
+
 /** The two-method driver every part of the server talks to; a `pg` pool or PGlite sits behind it. */
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
@@ -72,8 +74,6 @@ export async function queryOne<Row>(q: Queryable, sql: string, params?: readonly
   const rows = await q.query<Row>(sql, params);
   return rows[0];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A tenant id as an SQL literal: checked to be a UUID, so it is safe to inline. */
 function tenantLiteral(tenantId: string): string {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.ts';
 import type { ScriptDefinition, ScriptKind } from './script-definition.ts';
+import { UUID } from '../http/ids.ts';
 
 /** A script at its live version: what triggers, actions and schedules run. */
 export interface ScriptRecord {
@@ -35,7 +36,7 @@ export async function listScripts(q: Queryable, tenantId: string): Promise<Scrip
 
 /** By id or API name. */
 export async function findScript(q: Queryable, tenantId: string, ref: string): Promise<ScriptRecord | undefined> {
-  const byId = /^[0-9a-f-]{36}$/i.test(ref);
+  const byId = UUID.test(ref);
   const [row] = await q.query<ScriptRecord>(`select ${SCRIPT_COLUMNS} ${FROM} where s.tenant_id = $1 and ${byId ? 's.id = $2::uuid' : 's.api_name = $2'} and s.deleted_at is null`, [tenantId, ref]);
   return row;
 }

@@ -10,6 +10,7 @@ import type { AccessShape } from '../access/access-shape.ts';
 import { refuseHiddenFields } from '../access/record-access.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import type { ObjectDef } from '@protean/metadata';
+import { UUID } from '../http/ids.ts';
 
 /** What a list view shows: its columns, order, filter (the REST filter language) and, for kanban, the grouping picklist. */
 const Definition = Type.Object(
@@ -44,7 +45,6 @@ interface ViewRow {
   updated_at: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Saved list and kanban views: private to their owner, or shared with the whole tenant by an

@@ -16,6 +16,7 @@ import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
+import { UUID } from '../http/ids.ts';
 
 export const MAIL_QUEUE = 'workflow.mail';
 
@@ -84,7 +85,6 @@ interface Segment {
   writes: SegmentWrites;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const WRITES = new Set(['createRecord', 'updateRecord', 'createTask', 'findRecords', 'approval']);
 const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
@@ -471,7 +471,7 @@ export class WorkflowEngine {
 
   async #beginApproval(ctx: RequestContext, run: RunRow, input: Record<string, unknown>, seq: number, view: Record<string, unknown>): Promise<StepResult> {
     const { tx } = ctx.scope!;
-    const assignees = [...new Set((input['assignees'] as unknown[]).map(String).filter((a) => /^[0-9a-f-]{36}$/i.test(a)))];
+    const assignees = [...new Set((input['assignees'] as unknown[]).map(String).filter((a) => UUID.test(a)))];
     if (!assignees.length) throw new ProblemError('validation', 422, 'The approval has no approver (the assignees are not user ids)');
     const id = randomUUID();
     await tx.query('insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message) values ($1, $2, $3, $4, $5, $6)', [run.tenantId, id, run.id, seq, assignees, String(input['message'])]);
@@ -560,7 +560,7 @@ export class WorkflowEngine {
     }
     if (wake.outcome === 'escalate') {
       const to = String(renderDeep(step.config['escalateTo'] ?? '', runView(run.scope, ctx.model, run)));
-      if (/^[0-9a-f-]{36}$/i.test(to)) {
+      if (UUID.test(to)) {
         await tx.query("update workflow_approval set assignees = array_append(assignees, $3::uuid), escalated = true where tenant_id = $1 and id = $2 and status = 'pending' and not ($3::uuid = any(assignees))", [run.tenantId, wait.approvalId, to]);
         await this.#askApprovers(tx, run, wait.approvalId!, [to], `Escalated: ${String(step.config['message'])}`);
       }

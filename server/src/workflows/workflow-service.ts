@@ -34,6 +34,7 @@ import {
   type WorkflowRow,
   type WorkflowSettings,
 } from './workflow-store.ts';
+import { UUID } from '../http/ids.ts';
 
 export interface WorkflowServiceOptions {
   db: Database;
@@ -208,7 +209,7 @@ export class WorkflowService {
       if (body.recordId !== undefined) {
         const object = objectName ? model.object(objectName) : undefined;
         if (!object) throw validationError('This workflow takes no record', [{ field: 'recordId', code: 'unexpected', message: 'the trigger names no object' }]);
-        if (!/^[0-9a-f-]{36}$/i.test(body.recordId)) throw validationError('The record id is not valid', [{ field: 'recordId', code: 'invalid', message: 'must be a record id' }]);
+        if (!UUID.test(body.recordId)) throw validationError('The record id is not valid', [{ field: 'recordId', code: 'invalid', message: 'must be a record id' }]);
         const [row] = await tx.query<RecordRow>(
           'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3 and deleted_at is null',
           [principal.tenantId, object.id, body.recordId],

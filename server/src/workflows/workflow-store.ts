@@ -4,6 +4,7 @@ import { triggerObject, validateWorkflow, type WorkflowDefinition, type Workflow
 import type { Queryable } from '../db/database.ts';
 import { conflict, notFound, validationError } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
+import { UUID } from '../http/ids.ts';
 
 export type WorkflowStatus = 'active' | 'inactive' | 'paused';
 
@@ -75,7 +76,7 @@ export async function definitionAt(q: Queryable, tenantId: string, workflowId: s
 }
 
 export async function findWorkflow(q: Queryable, tenantId: string, idOrName: string): Promise<WorkflowRow> {
-  const byId = /^[0-9a-f-]{36}$/i.test(idOrName);
+  const byId = UUID.test(idOrName);
   const [row] = await q.query<WorkflowRow>(`select ${WORKFLOW_COLUMNS} from workflow where tenant_id = $1 and ${byId ? 'id = $2::uuid' : 'api_name = $2'}`, [tenantId, idOrName]);
   if (!row) throw notFound(`No workflow '${idOrName}'`);
   return row;
