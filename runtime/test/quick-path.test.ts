@@ -110,7 +110,7 @@ describe('the quick path', () => {
       expect((await runs('calm-2', calm, 1, { n: i }))[0]!.output).toBe(i + 1);
       quiet.push(performance.now() - started);
     }
-    const flood = Array.from({ length: 500 }, () => sandbox.invoke({ owner: { tenantId: 'flooder' }, script: short, input: {}, host: hostFor('flooder'), limits: { wallMs: 10_000 } }));
+    const flood = Array.from({ length: 1_000 }, () => sandbox.invoke({ owner: { tenantId: 'flooder' }, script: short, input: {}, host: hostFor('flooder'), limits: { wallMs: 10_000 } }));
     const busy: number[] = [];
     for (let i = 0; i < 10; i++) {
       const started = performance.now();
@@ -119,8 +119,9 @@ describe('the quick path', () => {
     }
     const reports = await Promise.all(flood);
     expect(reports.filter((r) => r.ok).length).toBeGreaterThan(150);
-    // Run one after another on this thread the flood would hold it for up to half a second.
-    expect(Math.max(...busy)).toBeLessThan(Math.max(...quiet) * 3 + 150);
+    // Run one after another on this thread the flood would hold it for a second or more (1 ms of
+    // wall clock each); the margin is for a loaded machine, where every call is slower.
+    expect(Math.max(...busy)).toBeLessThan(Math.max(...quiet) * 3 + 400);
   });
 
   it.each([
@@ -147,8 +148,9 @@ describe('the quick path', () => {
       served.push(performance.now() - started);
     }
     const report = await turned;
-    if (limit) expect(report.error).toMatchObject({ name: 'ScriptLimitError', limit });
-    else expect(['cpuTime', 'wallTime']).toContain(report.error?.limit);
+    // A loop stops at its CPU time, or at its wall time first when a loaded machine gives it less CPU than that.
+    if (limit === 'memory') expect(report.error).toMatchObject({ name: 'ScriptLimitError', limit });
+    else expect(report.error).toMatchObject({ name: 'ScriptLimitError', limit: expect.stringMatching(/^(cpuTime|wallTime)$/) });
     expect(Math.min(...served)).toBeLessThan(SLICE_MS * 5);
     // And the owner's next run works, in a fresh isolate.
     const [after] = await runs(owner, script, 1, { hostile: false });
