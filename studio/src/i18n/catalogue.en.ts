@@ -62,7 +62,7 @@ export const en = {
   'access.groupName': 'Group name',
   'access.newGroup': 'New group',
   'access.roleAndBelow': '{name} and below',
-  'access.defaults': 'Org-wide defaults',
+  'access.defaults': 'Workspace-wide defaults',
   'access.defaultAccess': 'Default access',
   'access.defaultOf': 'Default access to {what}',
   'access.default.private': 'Private',

@@ -62,7 +62,7 @@ export const zhCN: Record<MessageKey, string> = {
   'access.groupName': '组名称',
   'access.newGroup': '新建组',
   'access.roleAndBelow': '{name}及下级',
-  'access.defaults': '组织范围默认设置',
+  'access.defaults': '工作区范围默认设置',
   'access.defaultAccess': '默认访问',
   'access.defaultOf': '{what}的默认访问',
   'access.default.private': '私有',
