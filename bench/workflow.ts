@@ -18,7 +18,7 @@
 //
 // Every load loop is bounded in count and time. Environment: BENCH_RUNS (3000), BENCH_LATENCY_SAMPLES (200).
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../scripts/pg-server.mjs';
@@ -286,7 +286,7 @@ async function main(): Promise<void> {
     await pg.stop();
   }
   const file = process.env['BENCH_RESULTS'] ?? join(root, 'bench', 'results.json');
-  const current = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Metric>;
+  const current = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, Metric>) : {};
   writeFileSync(file, `${JSON.stringify({ ...current, ...results }, null, 2)}\n`);
   for (const [name, m] of Object.entries(results)) process.stdout.write(`${name}: ${m.value} ${m.unit}${m.floor === null ? '' : ` (floor ${m.floor})`}\n`);
   const p95 = results['workflow.start_latency.p95_ms']!.value!;
