@@ -10,7 +10,7 @@ import type { Author, MetadataService } from '../metadata/metadata-service.ts';
 import { withAutomation, type AutomationRef, type Snapshot } from '@protean/metadata';
 import { checkDefinition, invalidScript, validateAgainst, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
 import { scriptHost } from './script-host.ts';
-import { activeScripts, deleteScript, findScript, listScripts, scriptVersion, writeVersion, type ScriptRecord } from './script-store.ts';
+import { activeScripts, deleteScript, findScript, listScripts, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
 import { InvocationLog, type InvocationCause } from './invocation-log.ts';
 
 export const SCRIPTS_CHANNEL = 'protean_scripts';
@@ -20,17 +20,8 @@ function scriptRef(script: ScriptRecord): AutomationRef {
   return { id: script.id, apiName: script.apiName, label: script.definition.label, version: script.version };
 }
 
-interface ScriptVersionInput {
-  tenantId: string;
-  scriptId: string;
-  active: boolean;
-  definition: ScriptDefinition;
-  code: string;
-  sourceMap: string;
-  hash: string;
-  authorId: string | null;
-  message: string | null;
-}
+/** A version to write: the API name, kind and object come from its definition. */
+type ScriptVersionInput = Omit<NewVersion, 'apiName' | 'kind' | 'objectId'>;
 
 /** Writes the script's next version and its schedule (a scheduled script is a job schedule, in the tenant's zone unless it names one). */
 async function writeScriptVersion(tx: Queryable, input: ScriptVersionInput, expectedVersion: number | undefined): Promise<ScriptRecord> {
