@@ -39,6 +39,9 @@ export interface RevisionSummary {
 /** Problems a planned change would cause outside the model (`code: 'has_dependents'`, naming what depends); none lets it through. */
 export type DependencyGuard = (tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot) => Promise<FieldProblem[]>;
 
+/** A planned change; `automationsWritten` when the plan itself wrote the automation versions it names. */
+type Planned = PlanResult & { automationsWritten?: true };
+
 /**
  * Brings what the platform versions outside the model (workflow and script versions) in step with
  * a revision about to commit, inside its transaction: a restore names older versions, which are
@@ -153,7 +156,8 @@ export class MetadataService {
   /**
    * Saves a workflow or script version as a revision of the tenant's metadata: `save` writes the
    * version in the revision's transaction, against the model it commits with, and the revision
-   * records which version is current. A save that changes no version (a label) makes no revision.
+   * records which version is current. A save that changes no reference (same version and label)
+   * makes no revision. The syncs are skipped: what the revision names is what `save` just wrote.
    */
   async saveAutomation<T>(principal: Author, message: (saved: T) => string, save: (tx: Queryable, model: TenantModel) => Promise<AutomationSave<T>>): Promise<T> {
     let saved: AutomationSave<T> | undefined;
@@ -163,7 +167,7 @@ export class MetadataService {
       async (current, tx) => {
         saved = await save(tx, this.#models.get(`${principal.tenantId}:${current.revision}`) ?? new TenantModel(principal.tenantId, current));
         const next = withAutomation(current, saved.kind, saved.id, saved.ref);
-        return { ok: true, next, diff: diffAutomations(current, next), dataChecks: [] };
+        return { ok: true, next, diff: diffAutomations(current, next), dataChecks: [], automationsWritten: true };
       },
     );
     return saved!.value;
@@ -201,7 +205,7 @@ export class MetadataService {
   async #commit(
     principal: Author,
     describe: (current: Snapshot) => string | null,
-    plan: (current: Snapshot, tx: Queryable) => PlanResult | null | Promise<PlanResult | null>,
+    plan: (current: Snapshot, tx: Queryable) => Planned | null | Promise<Planned | null>,
     slots: (current: Snapshot, next: Snapshot) => Snapshot = assignIndexSlots,
   ): Promise<{ revision: number; diff: unknown } | null> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
@@ -224,7 +228,7 @@ export class MetadataService {
       const revision = tenant.current_revision + 1;
       let next: Snapshot = { ...slots(current, planned.next), revision };
       let diff = planned.diff;
-      if (!deepEqual(next.automations, current.automations)) {
+      if (!planned.automationsWritten && !deepEqual(next.automations, current.automations)) {
         for (const sync of this.#syncs) next = await sync(tx, principal.tenantId, current, next, principal);
         diff = [...diff.filter((e) => e.kind !== 'workflow' && e.kind !== 'script'), ...diffAutomations(current, next)];
       }

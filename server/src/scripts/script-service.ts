@@ -10,7 +10,7 @@ import type { Author, MetadataService } from '../metadata/metadata-service.ts';
 import { withAutomation, type AutomationRef, type Snapshot } from '@protean/metadata';
 import { checkDefinition, invalidScript, validateAgainst, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
 import { scriptHost } from './script-host.ts';
-import { activeScripts, deleteScript, findScript, listScripts, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
+import { activeScripts, deleteScript, findScript, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
 import { InvocationLog, type InvocationCause } from './invocation-log.ts';
 
 export const SCRIPTS_CHANNEL = 'protean_scripts';
@@ -234,7 +234,7 @@ export class ScriptService {
   readonly #syncWithRevision = async (tx: Queryable, tenantId: string, _current: Snapshot, next: Snapshot, author: Author): Promise<Snapshot> => {
     const named = next.automations?.scripts ?? [];
     if (!named.length) return next;
-    const live = new Map((await listScripts(tx, tenantId)).map((s) => [s.id, s]));
+    const live = new Map((await tx.query<{ id: string; version: number; active: boolean }>('select id, version, active from script where tenant_id = $1 and deleted_at is null', [tenantId])).map((s) => [s.id, s]));
     let synced = next;
     for (const ref of named) {
       const script = live.get(ref.id);

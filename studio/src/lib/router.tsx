@@ -103,10 +103,11 @@ export function Link({ to, onClick, onPointerEnter, children, ...rest }: LinkPro
     e.preventDefault();
     navigate(to);
   };
-  // Pointing at a link starts loading its page's code, so the click rarely waits for it.
+  // Pointing at a link starts loading its page's code, so the click rarely waits for it. A failed
+  // load is not the user's yet: the click loads the page again and shows that error if it persists.
   const warm = (e: PointerEvent<HTMLAnchorElement>) => {
     onPointerEnter?.(e);
-    prepare?.(new URL(to, location.origin).pathname)?.catch(() => {});
+    void prepare?.(new URL(to, location.origin).pathname)?.catch(() => undefined);
   };
   return (
     <a href={to} onClick={handle} onPointerEnter={warm} {...rest}>
