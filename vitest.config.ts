@@ -51,7 +51,9 @@ export default defineConfig({
               name: 'server-postgres',
               include: ['server/src/**/*.test.ts', 'server/test/**/*.test.ts'],
               exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
-              env: { DATABASE_URL: postgresUrl },
+              // Test files share the database: only the webhook tests' own servers send webhooks, with
+              // their fast retry timing, or a sender of another file would claim their deliveries.
+              env: { DATABASE_URL: postgresUrl, PROTEAN_WEBHOOK_DELIVER: '0' },
             },
           }]
         : []),

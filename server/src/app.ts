@@ -21,7 +21,7 @@ import { GraphQLService } from './graphql/graphql-service.ts';
 import { healthRoutes } from './health/health-routes.ts';
 import { outboundPolicyFrom, type OutboundPolicy } from './webhooks/outbound-guard.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
-import { WebhookService, webhookTimingFrom, type WebhookTiming } from './webhooks/webhook-service.ts';
+import { WebhookService, webhookDeliveryFrom, webhookTimingFrom, type WebhookTiming } from './webhooks/webhook-service.ts';
 import { homeRoutes } from './home/home-routes.ts';
 import { inviteRoutes } from './invites/invite-routes.ts';
 import { recycleRoutes } from './recycle/recycle-routes.ts';
@@ -61,9 +61,10 @@ export interface AppOptions {
   logger?: boolean;
   bodyLimit?: number;
   /**
-   * Outbound targets and retry timing of webhooks; by default from PROTEAN_WEBHOOK_* variables.
-   * `deliver: false` keeps this process out of delivering (registration still works): every
-   * process that delivers must share one policy, since any of them may send a delivery.
+   * Outbound targets, retry timing and whether this process sends webhooks; by default from the
+   * PROTEAN_WEBHOOK_* variables. `deliver: false` keeps this process out of delivering
+   * (registration still works): every process that delivers must share one policy and timing,
+   * since any of them may send a delivery.
    */
   webhooks?: { policy?: OutboundPolicy; timing?: Partial<WebhookTiming>; deliver?: boolean };
   /** Requests per minute per tenant and per API key (429 with Retry-After beyond). */
@@ -151,7 +152,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', () => changes.stop());
   const graphql = new GraphQLService(data, changes);
   const webhooks = new WebhookService(options.db, metadata, options.webhooks?.policy ?? outboundPolicyFrom(), options.webhooks?.timing ?? webhookTimingFrom());
-  if (options.webhooks?.deliver !== false) await webhooks.start();
+  if (options.webhooks?.deliver ?? webhookDeliveryFrom()) await webhooks.start();
   app.addHook('onClose', () => webhooks.stop());
 
   // Workflows: runs, waits and timers are jobs; record triggers come from the outbox.

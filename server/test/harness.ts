@@ -17,7 +17,8 @@ export interface Harness {
 /**
  * Test files share one database on a Postgres server, so a test server delivers webhooks only when
  * its test asks (`webhooks: { deliver: true }`): a sender of another file, with other settings,
- * would otherwise take that test's deliveries.
+ * would otherwise take that test's deliveries. Servers a test builds itself stay out through
+ * PROTEAN_WEBHOOK_DELIVER=0 in the project's environment.
  */
 export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'operatorToken'>> = {}): Promise<Harness> {
   const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });

@@ -6,7 +6,9 @@ import { createTestTenant, json, startHarness, type Harness, type TestTenant } f
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 // The operator allows the local receiver; retries are fast and give up after 2 s instead of 24 h.
+// These servers, and the server processes they start, are the only senders of the test database.
 Object.assign(process.env, {
+  PROTEAN_WEBHOOK_DELIVER: '1',
   PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
   PROTEAN_WEBHOOK_RETRY_BASE_MS: '50',
   PROTEAN_WEBHOOK_RETRY_MAX_MS: '200',

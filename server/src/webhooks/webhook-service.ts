@@ -356,6 +356,18 @@ function deliveryBody(id: string, webhookId: string, model: TenantModel, object:
   });
 }
 
+/**
+ * Whether this process sends webhooks (PROTEAN_WEBHOOK_DELIVER, default 1): API-only processes
+ * beside dedicated senders set 0. Every process that sends must share one timing and policy,
+ * since any of them may claim any due delivery.
+ */
+export function webhookDeliveryFrom(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['PROTEAN_WEBHOOK_DELIVER'];
+  if (value === undefined || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(`PROTEAN_WEBHOOK_DELIVER must be 0 or 1, not ${value}`);
+}
+
 /** Operator overrides (milliseconds): PROTEAN_WEBHOOK_RETRY_BASE_MS, _RETRY_MAX_MS, _RETRY_FOR_MS, _LEASE_MS, _POLL_MS. */
 export function webhookTimingFrom(env: NodeJS.ProcessEnv = process.env): Partial<WebhookTiming> {
   const read = (name: string) => {
