@@ -351,3 +351,77 @@ describe('one tenant’s flood', () => {
     expect(p95(busy)).toBeLessThan(p95(quiet) * 3 + 250);
   });
 });
+
+describe('a runaway script', () => {
+  it('36. waits out a cool-down that doubles with each further run stopped at its CPU limit, is refused at its wall time when the cool-down lasts longer, and leaves the owner’s other scripts alone', async () => {
+    // A sandbox of its own: the cool-down is per owner and script, and its clock is real time.
+    const own = new ScriptSandbox({ coolDownMaxMs: 500 });
+    try {
+      const loop = compiled('export default () => { for (;;) {} }');
+      const run = (limits: Partial<ScriptLimits>) => own.invoke({ owner: { tenantId: 'looper' }, script: loop, input: {}, host: hostFor('looper'), limits: { cpuMs: 40, ...limits } });
+      // An invocation allowed 20 ms is refused when they are up (not at once: a client sending it
+      // again at once gets no quicker answer than a run) and says how long the cool-down has left.
+      const coolDownLeft = async () => {
+        const started = performance.now();
+        const refused = await run({ wallMs: 20 });
+        expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+        expect(refused.error).toMatchObject({ limit: 'coolDown' });
+        return Number(/cooling down.*may run again in (\d+) ms/.exec(refused.error!.message)![1]);
+      };
+      // One run stopped at its limit may be the input's doing: the next runs at once (and is stopped too).
+      expect((await run({})).error).toMatchObject({ limit: 'cpuTime' });
+      expect((await run({})).error).toMatchObject({ limit: 'cpuTime' });
+      // After the second in a row: three times the CPU it burnt (40 ms and a little more: the watchdog looks every 10 ms).
+      const first = await coolDownLeft();
+      expect(first).toBeGreaterThan(90);
+      expect(first).toBeLessThanOrEqual(300);
+      // The next run waits it out, then runs (and is stopped again).
+      const started = performance.now();
+      expect((await run({})).error).toMatchObject({ limit: 'cpuTime' });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(first - 5);
+      // Twice as long after the third in a row.
+      const second = await coolDownLeft();
+      expect(second).toBeGreaterThan(first * 1.5);
+      expect(second).toBeLessThanOrEqual(500);
+      // Another script of the same owner runs meanwhile, at once.
+      const other = await own.invoke({ owner: { tenantId: 'looper' }, script: leadScore, input: leadInput, host: hostFor('looper') });
+      expect(other.output).toEqual({ score: 75 });
+      expect((await run({})).error).toMatchObject({ limit: 'cpuTime' });
+      // The doubling stops at the largest cool-down (500 ms here).
+      const third = await coolDownLeft();
+      expect(third).toBeGreaterThan(second);
+      expect(third).toBeLessThanOrEqual(500);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('37. one run stopped at its limit holds nothing back, and a run within its limits ends the cool-down streak', async () => {
+    const own = new ScriptSandbox();
+    try {
+      // Loops only when asked to: the same script (one hash) runs away, then behaves.
+      const script = compiled('export default (ctx, input) => { if (input.spin) for (;;) {} return "fine"; }');
+      const run = (spin: boolean, wallMs?: number) =>
+        own.invoke({ owner: { tenantId: 'sometimes' }, script, input: { spin }, host: hostFor('sometimes'), limits: { cpuMs: 30, ...(wallMs ? { wallMs } : {}) } });
+      const coolDownLeft = async () => {
+        const refused = await run(false, 5);
+        expect(refused.error).toMatchObject({ limit: 'coolDown' });
+        return Number(/may run again in (\d+) ms/.exec(refused.error!.message)![1]);
+      };
+      // Stopped once, then fine: a loop on one input does not hold the script's other runs back.
+      expect((await run(true)).error).toMatchObject({ limit: 'cpuTime' });
+      expect((await run(false)).output).toBe('fine');
+      expect((await run(true)).error).toMatchObject({ limit: 'cpuTime' });
+      expect((await run(true)).error).toMatchObject({ limit: 'cpuTime' });
+      const first = await coolDownLeft();
+      // Waited out, a run that ends within its limits ends the streak: stopped twice again, the
+      // cool-down is a first one again, not twice the first.
+      expect((await run(false)).output).toBe('fine');
+      expect((await run(true)).error).toMatchObject({ limit: 'cpuTime' });
+      expect((await run(true)).error).toMatchObject({ limit: 'cpuTime' });
+      expect(await coolDownLeft()).toBeLessThan(first * 1.6);
+    } finally {
+      own.close();
+    }
+  });
+});

@@ -23,7 +23,7 @@ export interface ScriptLimits {
 
 export type GovernorLimit = 'queries' | 'recordsRead' | 'recordsWritten' | 'outboundCalls' | 'logBytes';
 /** Every limit an invocation can hit, by the name its error carries. */
-export type LimitName = 'memory' | 'cpuTime' | 'wallTime' | GovernorLimit | 'concurrency' | 'outputSize' | 'triggerDepth';
+export type LimitName = 'memory' | 'cpuTime' | 'wallTime' | GovernorLimit | 'concurrency' | 'coolDown' | 'outputSize' | 'triggerDepth';
 
 export const DEFAULT_LIMITS: Readonly<ScriptLimits> = Object.freeze({
   memoryMb: 32,
@@ -59,6 +59,7 @@ const UNITS: Record<LimitName, string> = {
   outboundCalls: 'outbound calls',
   logBytes: 'bytes of log',
   concurrency: 'invocations waiting for this tenant',
+  coolDown: 'ms of cool-down',
   outputSize: 'bytes of result',
   triggerDepth: 'nested trigger levels',
 };
@@ -69,7 +70,11 @@ export class ScriptLimitError extends Error {
   readonly max: number;
 
   constructor(limit: LimitName, max: number, detail?: string) {
-    super(`script exceeded its ${limit} limit (at most ${max} ${UNITS[limit]})${detail ? `: ${detail}` : ''}`);
+    const what =
+      limit === 'coolDown'
+        ? `script is cooling down: its last runs kept exceeding their CPU or memory limit, and it may run again in ${max} ms`
+        : `script exceeded its ${limit} limit (at most ${max} ${UNITS[limit]})`;
+    super(`${what}${detail ? `: ${detail}` : ''}`);
     this.name = 'ScriptLimitError';
     this.limit = limit;
     this.max = max;

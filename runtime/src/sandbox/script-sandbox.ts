@@ -94,6 +94,14 @@ export interface SandboxOptions {
    * it on (ADR 0017); a server running scripts in-process leaves it off.
    */
   quickSliceMs?: number;
+  /**
+   * A script whose runs were stopped at their CPU or memory limit twice in a row waits before it
+   * runs again: three times the CPU the last run used, doubling with each further one in a row, at most this
+   * many ms (default 60,000; 0 turns it off). A run that ends within its limits clears it. An
+   * invocation waits out the cool-down if it ends within the invocation's wall time, else it is
+   * refused with the `coolDown` limit when its wall time is up.
+   */
+  coolDownMaxMs?: number;
 }
 
 const SCRIPT_FILE = 'script.ts';
@@ -108,6 +116,14 @@ const QUICK_BAR_MS = 60_000;
 // much of it per second; past that its runs take the isolate threads (and their fair turns).
 const QUICK_BUDGET_MS_PER_S = 100;
 const QUICK_SCRIPTS_KEPT = 4_096;
+// A runaway script (stopped at its CPU or memory limit twice in a row) first waits this many times
+// the CPU it used, then twice as long after each further run stopped in a row: a script looping at a 200 ms limit
+// runs 200 ms a minute once its cool-down reached the largest. One looping thread costs a
+// neighbour's requests more than its share of the cores (two vCPUs of one machine share more than
+// the scheduler hands out), so the lever is how often it runs, not its priority.
+const COOL_DOWN_FACTOR = 3;
+// A runaway streak ends when the script has not hit a limit for this long.
+const COOL_DOWN_FORGET_MS = 10 * 60_000;
 
 interface LoadedModule {
   context: ivm.Context;
@@ -220,6 +236,8 @@ export class ScriptSandbox {
   readonly #quickStreaks = new Map<string, number>();
   /** Per owner: off the quick path until `barredUntil` (a script ran past the slice), and its quick time this second. */
   readonly #quickOwners = new Map<string, { barredUntil: number; second: number; usedMs: number }>();
+  /** Per owner and script hash: runs stopped at a limit in a row, and when the script may run again. */
+  readonly #runaways = new Map<string, { hits: number; until: number; lastHit: number }>();
   readonly #onHostError: (error: unknown) => void;
   readonly #idle = new Map<string, WarmIsolate[]>();
   readonly #running = new Map<string, number>();
@@ -245,6 +263,7 @@ export class ScriptSandbox {
       maxModulesPerIsolate: options.maxModulesPerIsolate ?? 32,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
       quickSliceMs: options.quickSliceMs ?? 0,
+      coolDownMaxMs: options.coolDownMaxMs ?? 60_000,
     };
     this.#onHostError = options.onHostError ?? ((error) => console.error('script host call failed', error));
     this.#call = new ivm.Reference((token: string, op: string, args: string) => this.#hostCall(token, op, args));
@@ -289,14 +308,14 @@ export class ScriptSandbox {
       ...fields,
     });
     const owner = ownerKey(request.owner);
+    const streakKey = `${owner}\u0000${request.script.hash}`;
     try {
-      await this.#turnFor(owner, limits.wallMs);
+      await this.#turnAfterCoolDown(owner, streakKey, limits.wallMs);
     } catch (error) {
       return report({ ok: false, error: errorOf(error, invocation) });
     }
     const inputText = request.inputText ?? JSON.stringify(request.input ?? null);
     const meta = JSON.stringify({ user: request.host.user, timeZone: request.host.timeZone });
-    const streakKey = `${owner}\u0000${request.script.hash}`;
     let warm: WarmIsolate | undefined;
     let wasWarm = false;
     let cpuStart = 0n;
@@ -405,6 +424,7 @@ export class ScriptSandbox {
         request.onLimit?.(failure.limit);
         if (isolate && !isolate.isDisposed) isolate.dispose();
         this.#quickStreaks.delete(streakKey);
+        if (failure.limit === 'cpuTime' || failure.limit === 'memory') this.#noteRunaway(streakKey, cpuMs);
       } else {
         // A script that threw ran like any other.
         this.#noteRun(streakKey, cpuMs);
@@ -489,6 +509,7 @@ export class ScriptSandbox {
 
   /** A run that ended on its own: a short one lengthens the script's streak, a long one ends it. */
   #noteRun(streakKey: string, ms: number): void {
+    this.#runaways.delete(streakKey);
     if (this.#options.quickSliceMs <= 0) return;
     const streak = ms < QUICK_RUN_MS ? (this.#quickStreaks.get(streakKey) ?? 0) + 1 : 0;
     this.#quickStreaks.delete(streakKey);
@@ -547,6 +568,44 @@ export class ScriptSandbox {
     const loaded = { context, handler, run: run!, quick: quick!, settle: settle!, wait: wait! };
     warm.modules.set(script.hash, loaded);
     return loaded;
+  }
+
+  /** A turn once the script's cool-down (if any) is over; refused at the wall time if it lasts longer. */
+  async #turnAfterCoolDown(owner: string, streakKey: string, wallMs: number): Promise<void> {
+    const deadline = Date.now() + wallMs;
+    for (;;) {
+      const cooling = this.#coolingMs(streakKey);
+      if (cooling > 0) {
+        const left = deadline - Date.now();
+        // Refused only once its wall time is up, as a run would have been: a client that sends it
+        // again at once gets no faster answer than the run would have given it.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(cooling, left))));
+        if (cooling >= left) throw new ScriptLimitError('coolDown', Math.max(1, this.#coolingMs(streakKey)));
+      }
+      await this.#turnFor(owner, Math.max(1, deadline - Date.now()));
+      // Another run of the script may have hit its limit while this one waited for its turn.
+      if (this.#coolingMs(streakKey) <= 0) return;
+      this.#release(owner);
+    }
+  }
+
+  #coolingMs(streakKey: string): number {
+    const runaway = this.#runaways.get(streakKey);
+    return runaway ? Math.max(0, runaway.until - Date.now()) : 0;
+  }
+
+  /** A run stopped at its CPU or memory limit after burning `cpuMs`: the script waits a multiple of that. */
+  #noteRunaway(streakKey: string, cpuMs: number): void {
+    if (this.#options.coolDownMaxMs <= 0) return;
+    const now = Date.now();
+    const previous = this.#runaways.get(streakKey);
+    const hits = previous && now - previous.lastHit < COOL_DOWN_FORGET_MS ? previous.hits + 1 : 1;
+    // One run stopped at a limit may be the input's doing (a trigger that loops on one record):
+    // the cool-down starts with the second in a row.
+    const wait = hits < 2 ? 0 : Math.min(this.#options.coolDownMaxMs, COOL_DOWN_FACTOR * Math.max(10, cpuMs) * 2 ** Math.min(20, hits - 2));
+    this.#runaways.delete(streakKey);
+    this.#runaways.set(streakKey, { hits, until: now + Math.ceil(wait), lastHit: now });
+    if (this.#runaways.size > QUICK_SCRIPTS_KEPT) this.#runaways.delete(this.#runaways.keys().next().value!);
   }
 
   // The scheduler: a turn per invocation, at most maxRunning at once and maxRunningPerOwner per
