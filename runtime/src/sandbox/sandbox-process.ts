@@ -20,9 +20,12 @@ const send = (message: FromSandbox): void => {
 // then costs the server two wake-ups of a sleeping thread (this one, and its own for the answer)
 // instead of four. PROTEAN_SANDBOX_QUICK_MS sets the slice; 0 turns the quick path off.
 const quickSlice = Number(process.env['PROTEAN_SANDBOX_QUICK_MS'] ?? 10);
+// The largest cool-down of a script that keeps hitting its CPU or memory limit; 0 turns it off.
+const coolDownMax = Number(process.env['PROTEAN_SANDBOX_COOL_DOWN_MS'] ?? 60_000);
 
 const sandbox = new ScriptSandbox({
   quickSliceMs: Number.isFinite(quickSlice) && quickSlice >= 0 ? quickSlice : 10,
+  coolDownMaxMs: Number.isFinite(coolDownMax) && coolDownMax >= 0 ? coolDownMax : 60_000,
   ...options,
   // The server logged the real error of a host call; anything else failed here and is logged here.
   onHostError: (error) => {
