@@ -221,6 +221,38 @@ describe('outbox consumers', () => {
     expect(new Set(ids).size).toBe(20);
   });
 
+  it.skipIf(!onPostgres)('an event held behind an older open transaction is read soon after that transaction ends, with no notice and long before the poll', async () => {
+    const held = await createTestTenant(h, 'outbox-held');
+    const { consumer, delivered } = collect(held.id, { pollMs: 600_000, startAt: 'now' });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let opened!: () => void;
+    const isOpen = new Promise<void>((resolve) => (opened = resolve));
+    // An older transaction with an id of its own that writes no event, so its commit sends no notice.
+    const older = h.db.transaction(held.id, async (tx) => {
+      await tx.query('select pg_current_xact_id()');
+      opened();
+      await released;
+    });
+    await isOpen;
+    const [event] = await h.db.system((tx) =>
+      tx.query<{ id: number }>("insert into outbox (tenant_id, object_id, record_id, event, payload) values ($1, 'organization', $2, 'created', '{}') returning id", [held.id, randomUUID()]),
+    );
+    await consumer.start();
+    try {
+      // Woken, the consumer finds the event held back and looks again soon, not after its poll.
+      await notifyOutbox(h.db);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(delivered).toEqual([]);
+      release();
+      await older;
+      await waitFor('the held event', () => delivered.some((e) => e.id === event!.id), 10_000);
+    } finally {
+      release();
+      await consumer.stop();
+    }
+  });
+
   it.skipIf(!onPostgres)('an event committed late with a lower id is delivered, not skipped (PostgreSQL: concurrent transactions)', async () => {
     const c = await createTestTenant(h, 'outbox-order');
     const insert = (tx: Queryable, name: string) =>

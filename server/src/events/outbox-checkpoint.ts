@@ -26,16 +26,21 @@ export async function ensureCheckpoint(q: Queryable, consumer: string, startAt: 
 }
 
 /**
- * The consumer's position, with the right to advance it until the transaction ends; undefined
- * when another process of the same consumer holds it. An advisory lock rather than `for update`:
- * locking a row would give this transaction an id at once, and a transaction id held while the
- * handler works holds back every consumer's horizon (ADR 0006). The position is read in a
- * statement of its own, after the lock: a snapshot taken before it could predate the commit of
- * the process that held it, and deliver its batch again.
+ * The right to advance the consumer's position until the transaction ends; false when another
+ * process of the same consumer holds it. An advisory lock rather than `for update`: locking a row
+ * would give this transaction an id at once, and a transaction id held while the handler works
+ * holds back every consumer's horizon (ADR 0006). The position must then be read in a statement
+ * of its own, after this one: a snapshot taken before the lock could predate the commit of the
+ * process that held it, and deliver its batch again.
  */
-export async function claimCheckpoint(q: Queryable, consumer: string): Promise<OutboxPosition | undefined> {
+export async function lockCheckpoint(q: Queryable, consumer: string): Promise<boolean> {
   const [lock] = await q.query<{ locked: boolean }>(`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK}, hashtext($1)) as locked`, [consumer]);
-  if (!lock?.locked) return undefined;
+  return lock?.locked === true;
+}
+
+/** The consumer's position, with the right to advance it (see `lockCheckpoint`); undefined when another process holds it. */
+export async function claimCheckpoint(q: Queryable, consumer: string): Promise<OutboxPosition | undefined> {
+  if (!(await lockCheckpoint(q, consumer))) return undefined;
   const [row] = await q.query<{ txid: string; id: number }>('select txid::text as txid, id from outbox_checkpoint where consumer = $1', [consumer]);
   if (!row) throw new Error(`No checkpoint for outbox consumer '${consumer}'`);
   return row;
