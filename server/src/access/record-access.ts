@@ -196,13 +196,18 @@ export function ownerOf(row: { data: Record<string, unknown>; created_by: string
 export function checkWriteInput(ctx: RequestContext, shape: AccessShape, object: ObjectDef, action: 'create' | 'edit' | 'delete', items: { input: unknown; index: number | undefined }[]): void {
   requireObjectRight(ctx, shape, object, action);
   const problems: FieldProblem[] = [];
+  // A batch names the same fields in every record: each name is resolved once (a thousand records
+  // of a dozen fields made the lookups ~2 % of the server's time in a bulk insert).
+  const levels = new Map<string, ReturnType<AccessShape['fieldLevel']> | null>();
   for (const { input, index } of items) {
     if (!input || typeof input !== 'object' || Array.isArray(input)) continue;
     for (const name of Object.keys(input)) {
-      const field = ctx.model.field(object, name);
-      if (!field) continue;
-      const level = shape.fieldLevel(object.id, field.id);
-      if (level === 'edit') continue;
+      let level = levels.get(name);
+      if (level === undefined) {
+        const field = ctx.model.field(object, name);
+        levels.set(name, (level = field ? shape.fieldLevel(object.id, field.id) : null));
+      }
+      if (level === null || level === 'edit') continue;
       problems.push({ field: name, code: 'fieldPermission', message: level === 'read' ? 'is read-only for you' : 'is not a field you may edit', ...(index === undefined ? {} : { index }) });
     }
   }
