@@ -23,6 +23,8 @@ export interface Actor {
   name: string;
 }
 
+const shapeKey = (p: Principal) => `${p.tenantId}\n${p.via}\n${p.userId}\n${p.apiKeyId ?? ''}\n${p.role}`;
+
 export const actorOf = (p: Principal): Actor => ({ id: p.userId, name: p.userName });
 
 /**
@@ -35,6 +37,14 @@ export class AccessService {
   readonly #shapes = new Map<string, { shape: AccessShape; at: number }>();
   readonly #seeded = new Set<string>();
   readonly #versions = new Map<string, number>();
+  /**
+   * The shape last resolved for a principal object (the auth cache hands the same object to every
+   * request of a credential), so a request finds it without building and hashing the cache key.
+   * Valid while `#epoch`, bumped whenever cached shapes are dropped, is unchanged.
+   */
+  readonly #byPrincipal = new WeakMap<Principal, { shape: AccessShape; at: number; epoch: number }>();
+  #epoch = 0;
+  readonly #loading = new Map<string, Promise<AccessShape>>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -42,10 +52,14 @@ export class AccessService {
 
   async start(): Promise<void> {
     await this.#db.listen(ACL_CHANNEL, (tenantId) => this.#forgetTenant(tenantId));
-    this.#db.onReconnect(() => this.#shapes.clear());
+    this.#db.onReconnect(() => {
+      this.#epoch++;
+      this.#shapes.clear();
+    });
   }
 
   #forgetTenant(tenantId: string): void {
+    this.#epoch++;
     this.#versions.set(tenantId, (this.#versions.get(tenantId) ?? 0) + 1);
     for (const key of this.#shapes.keys()) if (key.startsWith(`${tenantId}\n`)) this.#shapes.delete(key);
   }
@@ -61,9 +75,32 @@ export class AccessService {
    * loaded in it, since on PGlite a second transaction would wait behind the first forever.
    */
   async shapeOf(principal: Principal, q?: Queryable): Promise<AccessShape> {
-    const cacheKey = `${principal.tenantId}\n${principal.via}\n${principal.userId}\n${principal.apiKeyId ?? ''}\n${principal.role}`;
-    const cached = this.#shapes.get(cacheKey);
-    if (cached && Date.now() - cached.at < SHAPE_TTL_MS) return cached.shape;
+    const cached = this.cachedShape(principal);
+    if (cached) return cached;
+    if (q) return this.#resolve(principal, q);
+    // Requests in flight when a shape expires (once a minute) share one load rather than each
+    // running its own few statements; a request after an access change starts its own.
+    const key = `${shapeKey(principal)}\n${this.#versions.get(principal.tenantId) ?? 0}`;
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = this.#resolve(principal).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    return loading;
+  }
+
+  /** The principal's shape when it is cached and fresh (most requests), without a promise. */
+  cachedShape(principal: Principal): AccessShape | undefined {
+    const known = this.#byPrincipal.get(principal);
+    if (known && known.epoch === this.#epoch && Date.now() - known.at < SHAPE_TTL_MS) return known.shape;
+    const cached = this.#shapes.get(shapeKey(principal));
+    if (!cached || Date.now() - cached.at >= SHAPE_TTL_MS) return undefined;
+    this.#byPrincipal.set(principal, { ...cached, epoch: this.#epoch });
+    return cached.shape;
+  }
+
+  async #resolve(principal: Principal, q?: Queryable): Promise<AccessShape> {
+    const cacheKey = shapeKey(principal);
     const version = this.#versions.get(principal.tenantId) ?? 0;
     await this.ensureDefaults(principal.tenantId, q);
     const shape = q ? await this.#load(q, principal, version) : await this.#db.withTenant(principal.tenantId, (q) => this.#load(q, principal, version));
@@ -73,7 +110,10 @@ export class AccessService {
     if (!q && this.#db.kind === 'postgres') await this.#storeReach(shape);
     // A change announced while this shape was loading leaves it unstored: the next request reloads.
     if ((this.#versions.get(principal.tenantId) ?? 0) === version) {
-      if (this.#shapes.size >= MAX_SHAPES) this.#shapes.clear();
+      if (this.#shapes.size >= MAX_SHAPES) {
+        this.#epoch++;
+        this.#shapes.clear();
+      }
       this.#shapes.set(cacheKey, { shape, at: Date.now() });
     }
     return shape;

@@ -100,9 +100,11 @@ export class AccessShape {
     return own && (this.ceiling ? this.ceiling.setup(right) : true);
   }
 
-  setupRights(): Record<SetupRight, boolean> {
-    return Object.fromEntries(SETUP_RIGHTS.map((r) => [r, this.setup(r)])) as Record<SetupRight, boolean>;
+  /** Resolved once per shape: every request asks for them (rate-limit.ts). */
+  setupRights(): Readonly<Record<SetupRight, boolean>> {
+    return (this.#setupRights ??= Object.freeze(Object.fromEntries(SETUP_RIGHTS.map((r) => [r, this.setup(r)])) as Record<SetupRight, boolean>));
   }
+  #setupRights: Readonly<Record<SetupRight, boolean>> | undefined;
 
   /** System fields (id, created_at, …) are readable wherever the object is. */
   fieldLevel(objectId: string, fieldId: string): FieldLevel {

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.ts';
 import { ProblemError } from '../errors/problems.ts';
 import type { AccessService } from './access-service.ts';
 import type { Database } from '../db/database.ts';
@@ -44,7 +45,9 @@ interface LocalBucket {
 export class RateLimiter {
   readonly #limits: RateLimits;
   readonly #db: Database;
-  readonly #buckets = new Map<string, LocalBucket>();
+  /** Per tenant: its bucket and its API keys' (two levels, so a request builds no key string). */
+  readonly #buckets = new Map<string, { tenant: LocalBucket; keys: Map<string, LocalBucket> }>();
+  #size = 0;
 
   constructor(limits: RateLimits, db: Database) {
     this.#limits = limits;
@@ -59,7 +62,7 @@ export class RateLimiter {
     // Each lease asks for at least as many tokens as requests wait, so a round either serves them
     // or the shared bucket refused: only the shared allowance ever answers 429.
     for (;;) {
-      const buckets = wanted.map((w) => ({ ...w, local: this.#local(`${tenantId}:${w.key}`) }));
+      const buckets = wanted.map((w) => ({ ...w, local: this.#local(tenantId, w.scope === 'apiKey' ? apiKeyId : undefined) }));
       const now = Date.now();
       const refused = buckets.find((b) => b.local.tokens < 1 && b.local.refusedUntil > now && !b.local.pending);
       if (refused) return { ok: false, retryAfter: refused.local.retryAfter, scope: refused.scope };
@@ -79,14 +82,40 @@ export class RateLimiter {
     }
   }
 
-  #local(key: string): LocalBucket {
-    let bucket = this.#buckets.get(key);
+  /**
+   * Takes one request from this process's leased tokens when every bucket has one (nearly every
+   * request of a busy tenant), without a promise; false when `take` must ask the shared bucket.
+   */
+  takeHeld(tenantId: string, apiKeyId: string | undefined): boolean {
+    const tenant = this.#local(tenantId, undefined);
+    const key = apiKeyId === undefined ? undefined : this.#local(tenantId, apiKeyId);
+    if (tenant.tokens < 1 || (key && key.tokens < 1)) return false;
+    tenant.tokens -= 1;
+    if (key) key.tokens -= 1;
+    return true;
+  }
+
+  #local(tenantId: string, apiKeyId: string | undefined): LocalBucket {
+    let buckets = this.#buckets.get(tenantId);
+    if (!buckets) {
+      buckets = { tenant: newBucket(), keys: new Map() };
+      this.#grow();
+      this.#buckets.set(tenantId, buckets);
+    }
+    if (apiKeyId === undefined) return buckets.tenant;
+    let bucket = buckets.keys.get(apiKeyId);
     if (!bucket) {
-      if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
-      bucket = { tokens: 0, lease: 1, leasedAt: 0, refusedUntil: 0, retryAfter: 1, pending: undefined, waiting: 0 };
-      this.#buckets.set(key, bucket);
+      bucket = newBucket();
+      this.#grow();
+      buckets.keys.set(apiKeyId, bucket);
     }
     return bucket;
+  }
+
+  #grow(): void {
+    if (++this.#size <= MAX_BUCKETS) return;
+    this.#buckets.clear();
+    this.#size = 1;
   }
 
   async #lease(tenantId: string, key: string, limit: number, local: LocalBucket): Promise<void> {
@@ -106,15 +135,15 @@ export class RateLimiter {
   }
 }
 
+const newBucket = (): LocalBucket => ({ tokens: 0, lease: 1, leasedAt: 0, refusedUntil: 0, retryAfter: 1, pending: undefined, waiting: 0 });
+
 /**
  * Refuses a signed-in request over its tenant's or its API key's rate with 429 and Retry-After,
  * then resolves the principal's Setup rights for the routes that check them.
  */
 export function limitRequestRates(scope: FastifyInstance, limiter: RateLimiter, access: AccessService): void {
   scope.decorateRequest('setupRights', null);
-  scope.addHook('preHandler', async (request, reply) => {
-    const principal = request.principal;
-    if (!principal) return;
+  const limit = async (request: FastifyRequest, reply: FastifyReply, principal: Principal) => {
     request.setupRights = (await access.shapeOf(principal)).setupRights();
     const verdict = await limiter.take(principal.tenantId, principal.apiKeyId);
     if (verdict.ok) return;
@@ -122,5 +151,16 @@ export function limitRequestRates(scope: FastifyInstance, limiter: RateLimiter, 
     throw new ProblemError('limit-exceeded', 429, verdict.scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : 'This API key is sending too many requests; retry later', undefined, {
       retryAfter: verdict.retryAfter,
     });
+  };
+  // A callback hook: with the shape cached and leased tokens at hand (most requests) nothing is awaited.
+  scope.addHook('preHandler', (request, reply, done) => {
+    const principal = request.principal;
+    if (!principal) return done();
+    const shape = access.cachedShape(principal);
+    if (shape && limiter.takeHeld(principal.tenantId, principal.apiKeyId)) {
+      request.setupRights = shape.setupRights();
+      return done();
+    }
+    limit(request, reply, principal).then(() => done(), (error: Error) => done(error));
   });
 }

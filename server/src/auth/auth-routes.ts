@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { forbidden, ProblemError, validationError } from '../errors/problems.ts';
-import { principalOf, setupOf } from './principal.ts';
+import { principalOf, setupOf, type Principal } from './principal.ts';
 import { AccessService, actorOf } from '../access/access-service.ts';
 import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
@@ -32,15 +32,30 @@ export const sessionCookieName = (secure: boolean) => (secure ? `__Host-${SESSIO
 export function authenticateRequests(scope: FastifyInstance, auth: AuthService, secureCookies = false): void {
   const cookieName = sessionCookieName(secureCookies);
   scope.decorateRequest('principal', null);
-  scope.addHook('onRequest', async (request) => {
-    const cookie = request.cookies[cookieName];
-    checkCrossSite(request, cookie);
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const principal = await auth.authenticate({ bearer, cookie });
+  const resolved = (request: FastifyRequest, principal: Principal | null) => {
     // The language chosen in the UI (Accept-Language) wins over the user's stored one.
     const asked = preferredLocale(request.headers['accept-language']);
     request.principal = principal && asked && asked !== principal.locale ? { ...principal, locale: asked } : principal;
+  };
+  // A callback hook: credentials verified a moment ago (most requests) are resolved without a promise.
+  scope.addHook('onRequest', (request, _reply, done) => {
+    const cookie = request.cookies[cookieName];
+    checkCrossSite(request, cookie);
+    const header = request.headers.authorization;
+    const credentials = { bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined, cookie };
+    const known = auth.knownPrincipal(credentials);
+    if (known !== undefined) {
+      resolved(request, known);
+      done();
+      return;
+    }
+    auth.authenticate(credentials).then(
+      (principal) => {
+        resolved(request, principal);
+        done();
+      },
+      (error: Error) => done(error),
+    );
   });
 }
 

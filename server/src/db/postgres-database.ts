@@ -75,7 +75,7 @@ export class PostgresDatabase implements Database {
 
   async scoped<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
     if (!this.#app) throw new Error('The application connection is not open yet (run migrations first)');
-    return withClient(this.#app, async (client) => (await client.query(prepared(client, sql, params))).rows as Row[]);
+    return withClient(this.#app, async (client) => (await run(client, prepared(client, sql, params))).rows as Row[]);
   }
 
   async read<Row>(tenantId: string, sql: string, params: readonly unknown[]): Promise<Row[]> {
@@ -90,7 +90,7 @@ export class PostgresDatabase implements Database {
       }
       await client.query(beginTenantSql(tenantId));
       try {
-        const rows = (await client.query(statement)).rows as Row[];
+        const rows = (await run(client, statement)).rows as Row[];
         await client.query('commit');
         executed(client, statement.name);
         return rows;
@@ -263,10 +263,28 @@ function textOf(value: unknown): string {
   throw new Error(`A read parameter cannot be sent as text: ${typeof value}`);
 }
 
+/**
+ * Runs a statement as `client.query(config)` does, but through a Query built from the text: pg
+ * copies a config object with getOwnPropertyDescriptors (~4.6 µs a statement against ~0.5 µs,
+ * a few per cent of a get's server time), and a text plus a name is all a statement carries here.
+ */
+function run(client: pg.PoolClient, config: pg.QueryConfig): Promise<pg.QueryResult> {
+  return new Promise((resolve, reject) => {
+    const query = new pg.Query(config.text, config.values ?? [], (error: Error | undefined, result: unknown) => {
+      if (!error) return resolve(result as pg.QueryResult);
+      // As pg does for its own promises: the stack leads back to the caller, not to the socket.
+      Error.captureStackTrace(error);
+      reject(error);
+    });
+    if (config.name) (query as unknown as { name: string }).name = config.name;
+    void client.query(query);
+  });
+}
+
 function wrap(client: pg.PoolClient, prepare: boolean): Queryable {
   return {
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
-      const result = await client.query(prepare ? prepared(client, sql, params) : { text: sql, values: params as unknown[] | undefined });
+      const result = await run(client, prepare ? prepared(client, sql, params) : { text: sql, values: params as unknown[] | undefined });
       return result.rows as Row[];
     },
     async exec(sql: string): Promise<void> {

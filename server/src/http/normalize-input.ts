@@ -12,7 +12,7 @@ export const MAX_INPUT_DEPTH = 64;
  * MAX_INPUT_DEPTH is refused with a 400 naming the field path (`operations.3.data.name`).
  */
 export function registerInputNormalization(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request: FastifyRequest) => {
+  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
     const problems = [
       ...inputProblems(request.params, 'url'),
       ...inputProblems(request.query, 'url'),
@@ -22,6 +22,7 @@ export function registerInputNormalization(app: FastifyInstance): void {
       const first = problems[0]!;
       throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
     }
+    done();
   });
 }
 

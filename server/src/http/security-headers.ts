@@ -37,7 +37,8 @@ const HEADERS: Record<string, string> = {
  */
 export function registerSecurityHeaders(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
-  app.addHook('onSend', async (_request, reply) => {
-    for (const [name, value] of Object.entries(HEADERS)) void reply.header(name, value);
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.headers(HEADERS);
+    done(null, payload);
   });
 }

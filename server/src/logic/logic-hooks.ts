@@ -7,8 +7,16 @@ import { compileObjectLogic, type ObjectLogic } from './object-logic.ts';
 import { updateRollups } from './rollups.ts';
 import type { TenantZones } from './tenant-zones.ts';
 
+// The last model each object definition was compiled for: a list asks once or twice a row, and
+// the model's memo builds and hashes a key string each time.
+const lastCompiled = new WeakMap<ObjectDef, { model: TenantModel; logic: ObjectLogic }>();
+
 export function objectLogic(model: TenantModel, object: ObjectDef): ObjectLogic {
-  return model.memo(`logic:${object.id}`, () => compileObjectLogic(model.snapshot, object));
+  const last = lastCompiled.get(object);
+  if (last?.model === model) return last.logic;
+  const logic = model.memo(`logic:${object.id}`, () => compileObjectLogic(model.snapshot, object));
+  lastCompiled.set(object, { model, logic });
+  return logic;
 }
 
 /** Where a run-time evaluation failure is reported (the record and the rule); the write is never left half-done. */
