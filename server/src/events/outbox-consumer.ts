@@ -146,9 +146,9 @@ export class OutboxConsumer {
     const result = await this.#db.system(async (tx): Promise<BatchResult> => {
       // Another process of this consumer holds the checkpoint and is delivering.
       if (!(await lockCheckpoint(tx, this.#name))) return { delivered: 0, heldBack: false };
-      const { at, events } = await readAfterCheckpoint(tx, this.#name, this.#options.batchSize);
+      const { events } = await readAfterCheckpoint(tx, this.#name, this.#options.batchSize);
       const last = events.at(-1);
-      if (!last) return { delivered: 0, heldBack: await outboxHeldBack(tx, at) };
+      if (!last) return { delivered: 0, heldBack: await outboxHeldBack(tx) };
       await this.#handle(events, tx);
       await advanceCheckpoint(tx, this.#name, last.position);
       return { delivered: events.length, heldBack: false };

@@ -100,18 +100,16 @@ export async function readAfterCheckpoint(q: Queryable, consumer: string, limit:
  * transaction ids (and between the last and the snapshot's xmax) is probed by the index alone.
  * Asking for any visible event at or above the horizon walked every entry of the transactions
  * still writing instead, each with a heap visit: under a bulk insert, a thousand or more entries
- * a call and ~16 µs of Postgres time per inserted record (ADR 0018). Events below the horizon
- * that a new snapshot can read count too (they are to be read at once).
+ * a call and ~16 µs of Postgres time per inserted record (ADR 0018). Every event above the
+ * horizon lies after the checkpoint, which never passes the horizon it was read under.
  */
-export async function outboxHeldBack(q: Queryable, after: OutboxPosition): Promise<boolean> {
+export async function outboxHeldBack(q: Queryable): Promise<boolean> {
   const rows = await q.query<{ held: boolean }>(
     `with gaps as (
        select lag(x) over (order by x) as lo, x as hi
          from (select pg_snapshot_xip(pg_current_snapshot()) as x union all select pg_snapshot_xmax(pg_current_snapshot())) xs
      )
-     select exists (select 1 from outbox where (txid, id) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot()))
-         or exists (select 1 from gaps g where g.lo is not null and exists (select 1 from outbox o where o.txid > g.lo and o.txid < g.hi)) as held`,
-    [after.txid, after.id],
+     select exists (select 1 from gaps g where g.lo is not null and exists (select 1 from outbox o where o.txid > g.lo and o.txid < g.hi)) as held`,
   );
   return rows[0]?.held === true;
 }
