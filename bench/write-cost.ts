@@ -16,7 +16,8 @@
 //
 // Environment: BENCH_PROFILE_RECORDS (100000), BENCH_PROFILE_CREATES (3000), BENCH_PROFILE_BATCHES (30),
 // BENCH_PROFILE_LOAD (create: the server's CPU profile covers the create loads; batch: the batch
-// load), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
+// load), BENCH_CREATE_SIDES (protean,floor,floor-prepared,floor-generic,textbook: the sides of the create
+// load, default all), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
 // batch-variants: the batch's insert statement with its parts taken away one after another).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -381,7 +382,9 @@ async function main(): Promise<void> {
       { name: 'floor-generic (named prepared statements, generic plans in write transactions)', pid: floorGeneric.pid, spec: { url: `http://127.0.0.1:${genericPort}`, method: 'POST', paths: ['/create'], bodies: createBodies.floor } },
       { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers'], bodies: createBodies.textbook } },
     ];
-    if (PARTS.has('create')) for (const side of sides) await charge(server, sql, side, `create-${side.name.split(' ')[0]!.toLowerCase()}`, CREATES, 1, 10);
+    const createSides = process.env['BENCH_CREATE_SIDES']?.split(',').map((s) => s.trim());
+    const label = (side: Side) => side.name.split(' ')[0]!.toLowerCase();
+    if (PARTS.has('create')) for (const side of sides) if (!createSides || createSides.includes(label(side))) await charge(server, sql, side, `create-${label(side)}`, CREATES, 1, 10);
 
     if (PROFILE_LOAD === 'create') await restart(false);
 
