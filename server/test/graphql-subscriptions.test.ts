@@ -64,17 +64,24 @@ async function checkSequence(writeUrl: string, t: TestTenant, client: Client): P
     await untilLive(async () => void (await restOn(writeUrl, t.key, 'POST', '/records/deal', { name: 'probe' })), sub.changes, sub.errors);
     sub.changes.length = 0;
     const deal = await restOn(writeUrl, t.key, 'POST', '/records/deal', { name: 'Live deal', amount: 5 });
+    // A change carries the record as it is when the change reaches the server's subscribers (a
+    // record deleted by then comes without values): the delete waits until the create and the
+    // update have arrived, so that their values are there to check.
+    const arrived = (n: number) => () => {
+      if (sub.errors.length) throw new Error(JSON.stringify(sub.errors));
+      return sub.changes.filter((c) => c.id === deal['id']).length >= n;
+    };
+    await waitFor('the created change', arrived(1), 20_000, () => sub.changes);
     await restOn(writeUrl, t.key, 'PATCH', `/records/deal/${String(deal['id'])}`, { amount: 7 });
+    await waitFor('the updated change', arrived(2), 20_000, () => sub.changes);
     await restOn(writeUrl, t.key, 'DELETE', `/records/deal/${String(deal['id'])}`);
     await restOn(writeUrl, t.key, 'POST', `/records/deal/${String(deal['id'])}/restore`);
-    await waitFor('four changes of the deal', () => {
-      if (sub.errors.length) throw new Error(JSON.stringify(sub.errors));
-      return sub.changes.filter((c) => c.id === deal['id']).length >= 4;
-    }, 20_000, () => sub.changes);
+    await waitFor('four changes of the deal', arrived(4), 20_000, () => sub.changes);
     const mine = sub.changes.filter((c) => c.id === deal['id']);
     expect(mine.map((c) => c.event)).toEqual(['created', 'updated', 'deleted', 'restored']);
-    expect(mine[0]!.record).toEqual({ name: 'Live deal', amount: expect.any(Number) });
+    expect(mine[0]!.record).toEqual({ name: 'Live deal', amount: 5 });
     expect(mine[1]!.changedFields).toEqual(['amount']);
+    expect(mine[1]!.record).toEqual({ name: 'Live deal', amount: 7 });
     expect(mine[2]!.record).toBeNull();
     expect(new Set(mine.map((c) => c.eventId)).size).toBe(4);
     expect(sub.errors).toEqual([]);
