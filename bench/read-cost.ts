@@ -40,6 +40,7 @@ const PROFILE = process.env['BENCH_CPU_PROF'] === '1';
 const EXTRA_ARGS = (process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Boolean);
 const PROTEAN_ARGS = (process.env['BENCH_PROTEAN_ARGS'] ?? '').split(' ').filter(Boolean);
 const ORGS = 10_000;
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
 const runDir = join(root, 'bench', '.data', `read-cost-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(runDir, { recursive: true });
 
@@ -93,7 +94,7 @@ interface Charge {
 async function charge(postmaster: number, side: Side, kind: 'get' | 'list', amount: number, label: string): Promise<Charge> {
   const pgBefore = postgresCpuMs(postmaster);
   const serverBefore = processCpuMs(side.pid);
-  const result = await load({ ...side[kind], connections: 10, duration: 0, amount }, label);
+  const result = await load({ ...side[kind], connections: CONNECTIONS, duration: 0, amount }, label);
   const charged = {
     serverUs: ((processCpuMs(side.pid) - serverBefore) * 1000) / amount,
     postgresUs: ((postgresCpuMs(postmaster) - pgBefore) * 1000) / amount,
@@ -122,11 +123,21 @@ async function main(): Promise<void> {
     const serverArgs = (checkout: string) => [...EXTRA_ARGS, '--no-node-snapshot', join(checkout, 'server/src/main.ts')];
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    // Set-up runs on a server of its own: the measured servers start fresh, alike (a server that
+    // did the set-up carried its heap and caches into the runs).
+    const setup = startChild('setup', serverArgs(root), { ...env, PORT: String(port) });
+    await waitForHttp(setup, `${base}/readyz`);
+    const t = await createTenant(base, operatorToken, 'bench');
+    const { object: o, orgNameFieldId } = await createBenchObject(base, t, log);
+    await setup.stop();
+    children.delete(setup);
     const protean = startChild('protean', [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${runDir}`] : []), ...PROTEAN_ARGS, ...serverArgs(root)], { ...env, PORT: String(port) });
     await waitForHttp(protean, `${base}/readyz`);
     log(`Protean server pid ${protean.pid}`);
-    const t = await createTenant(base, operatorToken, 'bench');
-    const { object: o, orgNameFieldId } = await createBenchObject(base, t, log);
+    // BENCH_SETUP_IN_SERVER=1: the measured server sets up a workspace of its own first, as the core bench's server does.
+    // (=tenant: the workspace, its sign-in and API key only, without the object.)
+    if (process.env['BENCH_SETUP_IN_SERVER'] === 'tenant') await createTenant(base, operatorToken, 'bench-own');
+    else if (process.env['BENCH_SETUP_IN_SERVER'] === '1') await createBenchObject(base, await createTenant(base, operatorToken, 'bench-own'), log);
     await loadOrganizations(sql, t.tenantId, t.userId, o.orgObjectId, orgNameFieldId, ORGS);
     await inChunks('protean customers', RECORDS, 100_000, (from, to) => loadCustomers(sql, o, t.tenantId, t.userId, from, to, true));
     await sql.query('vacuum analyze record');

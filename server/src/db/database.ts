@@ -33,9 +33,9 @@ export interface Database {
    */
   scoped<Row = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<Row[]>;
   /**
-   * One read statement for a tenant, in a transaction of its own. On PostgreSQL, once the
-   * statement is prepared on the connection, the tenant setting and the statement travel as one
-   * simple query that Postgres runs as one implicit transaction: one round trip instead of three.
+   * One read statement for a tenant, in a transaction of its own. On PostgreSQL the tenant
+   * setting and the statement travel as extended-protocol messages under one Sync, which Postgres
+   * runs as one implicit transaction: one round trip instead of three.
    */
   read<Row = Record<string, unknown>>(tenantId: string, sql: string, params: readonly unknown[]): Promise<Row[]>;
   /** A transaction on the system connection (all tenants, not bound by row-level security). */
