@@ -119,7 +119,10 @@ describe('webhooks', () => {
       const big = json<{ id: string; version: number }>(await t.api('POST', '/records/deal', { name: 'Big', amount: 500 }));
       await t.api('PATCH', `/records/deal/${big.id}`, { amount: 600 });
       await waitFor('two deliveries', () => rx.received.length >= 2, 20_000, () => rx.received.map((r) => r.json));
-      const [created, updated] = rx.received;
+      // Deliveries are sent side by side, in no promised order (the body's eventId orders them).
+      const created = rx.received.find((r) => r.json['event'] === 'deal.created');
+      const updated = rx.received.find((r) => r.json['event'] === 'deal.updated');
+      expect(Number(created!.json['eventId'])).toBeLessThan(Number(updated!.json['eventId']));
       expect(created!.json).toMatchObject({ event: 'deal.created', object: 'deal', recordId: big.id, data: { name: 'Big', amount: 500 } });
       expect(updated!.json).toMatchObject({ event: 'deal.updated', recordId: big.id, changes: { amount: { from: 500, to: 600 } } });
       expect(rx.received.map((r) => r.json['recordId'])).not.toContain(small.id);
