@@ -172,6 +172,7 @@ async function main(): Promise<void> {
       const baselinePort = await freePort();
       const baseline = startChild('baseline', serverArgs(resolve(BASELINE)), { ...env, PORT: String(baselinePort) }, resolve(BASELINE));
       await waitForHttp(baseline, `http://127.0.0.1:${baselinePort}/readyz`);
+      log(`baseline server pid ${baseline.pid}`);
       sides.push(proteanSide('baseline', baseline.pid, `http://127.0.0.1:${baselinePort}`));
     }
     const bookUrl = `http://127.0.0.1:${textbookPort}`;

@@ -1,3 +1,5 @@
+// First: sets V8 flags before the other modules load.
+import './gc-flags.ts';
 import { buildApp } from './app.ts';
 import { readConfig } from './config.ts';
 import { openDatabase } from './db/open-database.ts';
