@@ -61,6 +61,8 @@ export interface AutomationSave<T> {
 export class MetadataService {
   readonly #db: Database;
   readonly #models = new BoundedCache<string, TenantModel>(MODEL_CACHE_SIZE);
+  /** Each tenant's model last handed out: every request asks for it, without a key string and an LRU move each time. */
+  readonly #latest = new Map<string, TenantModel>();
   readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
   readonly #committed: ((tenantId: string, snapshot: Snapshot) => void)[] = [];
   readonly #guards: DependencyGuard[] = [];
@@ -105,12 +107,17 @@ export class MetadataService {
 
   /** The model at `revision`; `q` loads it inside a transaction the caller already holds. */
   async modelAt(tenantId: string, revision: number, q?: Queryable): Promise<TenantModel> {
+    const latest = this.#latest.get(tenantId);
+    if (latest?.revision === revision) return latest;
     const key = `${tenantId}:${revision}`;
-    const cached = this.#models.get(key);
-    if (cached) return cached;
-    const snapshot = q ? await loadSnapshot(q, tenantId, revision) : await this.#db.withTenant(tenantId, (q) => loadSnapshot(q, tenantId, revision));
-    const model = new TenantModel(tenantId, snapshot);
-    this.#models.set(key, model);
+    let model = this.#models.get(key);
+    if (!model) {
+      const snapshot = q ? await loadSnapshot(q, tenantId, revision) : await this.#db.withTenant(tenantId, (q) => loadSnapshot(q, tenantId, revision));
+      model = new TenantModel(tenantId, snapshot);
+      this.#models.set(key, model);
+    }
+    if (this.#latest.size >= MODEL_CACHE_SIZE) this.#latest.clear();
+    this.#latest.set(tenantId, model);
     return model;
   }
 
