@@ -177,6 +177,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await workflows.start();
   // Tenant scripts: before-save triggers join the save pipeline; after-save triggers and scheduled scripts run on the same queue.
   await scripts.start();
+  // Fastify runs onClose hooks last-registered first: registered before the queue's, this one runs
+  // after the queue stopped and its jobs in flight (script runs among them) finished. Then no
+  // script runs any more, and the invocation log is written out.
+  app.addHook('onClose', () => scripts.stop());
   const scriptJobs = new ScriptJobs(options.db, scripts, metadata, data, jobs);
   await scriptJobs.start();
   app.addHook('onClose', () => scriptJobs.stop());
@@ -189,8 +193,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const inbound = options.inboundSmtp ? new InboundMail(options.db, capture, options.inboundSmtp) : undefined;
   const inboundSmtpPort = await inbound?.listen();
   if (inbound) app.addHook('onClose', () => inbound.close());
-  // After the queue stopped, no script runs any more: the invocation log is written out.
-  app.addHook('onClose', () => scripts.stop());
 
   app.decorate('access', access);
   registerProblemHandler(app);

@@ -1,5 +1,8 @@
 import { ProcessSandbox } from '@protean/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { migrate } from '../src/db/migrations.ts';
+import { openDatabase } from '../src/db/open-database.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -217,6 +220,45 @@ describe('before-save triggers reading records', () => {
 });
 
 describe('scheduled scripts', () => {
+  it('a server shutting down lets a scheduled script in flight finish before it stops the sandbox, and logs the run', async () => {
+    // A database of its own (embedded): no other server may take the job.
+    const db = await openDatabase({ databaseUrl: undefined, dataDir: undefined });
+    await migrate(db);
+    const server = await buildApp({ db, operatorToken: 'op-unused', passwordCost: 'test' });
+    const own: Harness = { db, server, operatorToken: 'op-unused', close: async () => undefined };
+    try {
+      const tenant = await createTestTenant(own, 'closing');
+      const saved = await saveScript(tenant, {
+        apiName: 'long_night',
+        label: 'Long night',
+        kind: 'scheduled',
+        cron: '0 3 * * *',
+        limits: { wallMs: 5_000 },
+        // Busy for half a second, most of it waiting on the host (queries), little of it CPU.
+        source: `export default async function (ctx: ScriptContext) {
+  const end = Date.now() + 500;
+  let queries = 0;
+  while (Date.now() < end && queries < 80) { await ctx.records.query('organization', { limit: 1 }); queries++; }
+  return { queries };
+}`,
+      });
+      await db.system((q) => q.query("update job_schedule set next_run_at = now() - interval '1 second' where tenant_id = $1 and name = $2", [tenant.id, `script:${String(saved['id'])}`]));
+      server.jobs.wake();
+      const deadline = Date.now() + 20_000;
+      while ((await db.system((q) => q.query("select 1 from job where tenant_id = $1 and queue = 'script.scheduled' and state = 'running'", [tenant.id]))).length === 0) {
+        if (Date.now() > deadline) throw new Error('the scheduled script never started');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await server.app.close();
+      const [run] = await db.system((q) => q.query<{ outcome: string; output: { queries: number } | null; error: unknown }>('select outcome, output, error from script_invocation where tenant_id = $1', [tenant.id]));
+      expect(run, JSON.stringify(run)).toMatchObject({ outcome: 'ok' });
+      expect(run!.output!.queries).toBeGreaterThan(0);
+    } finally {
+      await server.app.close();
+      await db.close();
+    }
+  });
+
   it('run on the shared job queue in the tenant’s time zone, as their author', async () => {
     const saved = await saveScript(t, {
       apiName: 'nightly',
@@ -237,7 +279,7 @@ describe('scheduled scripts', () => {
     await h.db.system((q) => q.query("update job_schedule set next_run_at = now() - interval '1 second' where tenant_id = $1 and name = $2", [t.id, `script:${String(saved['id'])}`]));
     h.server.jobs.wake();
     const rows = await invocationsOf(t, 'nightly', (r) => r.length > 0);
-    expect(rows[0]).toMatchObject({ cause: 'scheduled', outcome: 'ok', output: { zone: 'Asia/Shanghai', as: t.adminId } });
+    expect(rows[0], JSON.stringify(rows[0]?.['error'])).toMatchObject({ cause: 'scheduled', outcome: 'ok', output: { zone: 'Asia/Shanghai', as: t.adminId } });
     const bad = await t.api('POST', '/scripts', { apiName: 'badcron', label: 'B', kind: 'scheduled', cron: 'every day', language: 'javascript', source: 'export default () => 1' });
     expect(bad.statusCode).toBe(422);
     expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('cron');

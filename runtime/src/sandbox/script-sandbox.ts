@@ -424,7 +424,9 @@ export class ScriptSandbox {
         request.onLimit?.(failure.limit);
         if (isolate && !isolate.isDisposed) isolate.dispose();
         this.#quickStreaks.delete(streakKey);
-        if (failure.limit === 'cpuTime' || failure.limit === 'memory') this.#noteRunaway(streakKey, cpuMs);
+        // isolated-vm counts a running stretch in wall time, so on a busy machine the reading passes
+        // the CPU a stopped run could have burnt: the cool-down is a multiple of at most the limit.
+        if (failure.limit === 'cpuTime' || failure.limit === 'memory') this.#noteRunaway(streakKey, Math.min(cpuMs, limits.cpuMs));
       } else {
         // A script that threw ran like any other.
         this.#noteRun(streakKey, cpuMs);
