@@ -16,8 +16,9 @@
 //                                  30 alternating rounds of 10, through Fastify's inject); at most 1.
 //   sandbox.noisy_neighbour.ratio  p95 of tenant A's record creates while tenant B runs infinite-loop
 //                                  record actions (4 at a time, each stopped at its CPU limit), over the
-//                                  same p95 without them, in alternating stretches of 40 (eight busy, nine
-//                                  quiet); at most 1.5.
+//                                  same p95 without them, in alternating stretches of 200 creates (six
+//                                  busy, seven quiet); at most 1.5. PROTEAN_SANDBOX_COOL_DOWN_MS=0 shows
+//                                  the loops without the cool-down of a runaway script (ADR 0017).
 //   sandbox.calls_per_s            record actions answered per second through the REST API, 10
 //                                  connections (autocannon in its own process, bench/lib/load.ts), 10 s;
 //                                  at least 1,000.
@@ -217,16 +218,21 @@ async function serverFigures(): Promise<void> {
       }
       return times;
     };
-    // Quiet and busy stretches alternate (eight of each, then one more quiet), so a change in the
+    // Quiet and busy stretches alternate (six of each, then one more quiet), so a change in the
     // machine's own load during the run weighs on both sides alike.
     let loopsRun = 0;
     let loopsCooled = 0;
     const quietAll: number[] = [];
     const busy: number[] = [];
-    // Eight, not four: with 160 creates a side the p95 is the 8th slowest, and the ratio moved from
-    // 1.02 to 1.69 between runs on a quiet machine.
-    for (let stretch = 0; stretch < 8; stretch++) {
-      quietAll.push(...(await createsOfA(40)));
+    // Stretches of 200 creates (0.2-0.5 s), not 40: a stretch of 40 lasted 40-70 ms, less than one
+    // loop's 200 ms of CPU, so what it measured was mostly the four action requests arriving together
+    // as it began (1-4 of its 40 creates slowed, the p95 of 320 sitting on them) rather than the loops
+    // running; and with 160-320 creates a side the p95 moved from 1.02 to 1.69 between quiet runs.
+    const STRETCH = 200;
+    // Deal creates warmed up first (plans, JIT), so the first quiet stretch is not the slow one.
+    await createsOfA(STRETCH);
+    for (let stretch = 0; stretch < 6; stretch++) {
+      quietAll.push(...(await createsOfA(STRETCH)));
       let noisy = true;
       const spinner = async () => {
         while (noisy) {
@@ -238,11 +244,11 @@ async function serverFigures(): Promise<void> {
         }
       };
       const spinners = Array.from({ length: 4 }, spinner);
-      busy.push(...(await createsOfA(40)));
+      busy.push(...(await createsOfA(STRETCH)));
       noisy = false;
       await Promise.all(spinners);
     }
-    quietAll.push(...(await createsOfA(40)));
+    quietAll.push(...(await createsOfA(STRETCH)));
     const ratio = pct(busy, 0.95) / pct(quietAll, 0.95);
     results['sandbox.noisy_neighbour.ratio'] = { value: round(ratio), unit: `p95 of a tenant's creates while another runs infinite-loop actions (${round(pct(busy, 0.95))} ms, ${loopsRun} loops stopped at 200 ms CPU or their wall time, ${loopsCooled} refused while the loop cooled down) over without (${round(pct(quietAll, 0.95))} ms)`, floor: 1 };
     log(`noisy neighbour ratio ${round(ratio)} (${round(pct(busy, 0.95))} vs ${round(pct(quietAll, 0.95))} ms, ${loopsRun} loops, ${loopsCooled} refused cooling down)`);
