@@ -36,7 +36,7 @@ import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { freePort, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { freePort, runMain, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
 import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -472,13 +472,4 @@ async function main(): Promise<void> {
   log(`wrote ${join(runDir, 'write-cost.md')}`);
 }
 
-process.on('SIGINT', () => {
-  void (async () => {
-    for (const child of children) await child.stop().catch(() => undefined);
-    process.exit(130);
-  })();
-});
-
-await main().catch(() => {
-  process.exitCode = 1;
-});
+await runMain(main, children);

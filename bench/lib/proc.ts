@@ -83,3 +83,19 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Runs a bench's main: the child processes it started are stopped on Ctrl-C, and a failure (which
+ * main has already reported) sets the exit code.
+ */
+export async function runMain(main: () => Promise<void>, children: ReadonlySet<Child>): Promise<void> {
+  process.on('SIGINT', () => {
+    void (async () => {
+      for (const child of children) await child.stop().catch(() => undefined);
+      process.exit(130);
+    })();
+  });
+  await main().catch(() => {
+    process.exitCode = 1;
+  });
+}
