@@ -15,6 +15,7 @@
 //
 // Load: autocannon in its own process (bench/lib/load.ts), 10 connections, alternating sides,
 // best of BENCH_ROUNDS (2) × BENCH_DURATION (8 s). Environment: BENCH_ACL_RECORDS (1000000);
+// Each measured load logs its CPU per request, of the server process and of PostgreSQL.
 // BENCH_EXPLAIN=1 has PostgreSQL log the plans of statements over 30 ms (auto_explain, analyzed)
 // and prints the slowest list plans of each side at the end.
 import { spawn } from 'node:child_process';
@@ -30,6 +31,10 @@ import { http } from './lib/http.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { createBenchObject, createTenant } from './lib/protean-setup.ts';
 import { freePort, startNode, waitForHttp, type Child } from './lib/proc.ts';
+import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
+
+/** The server process and the postmaster, whose CPU each load is charged per request (a log line). */
+const PIDS = { server: 0, pg: 0 };
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RECORDS = Number(process.env['BENCH_ACL_RECORDS'] ?? 1_000_000);
@@ -72,7 +77,12 @@ async function compare(label: string, base: string, paths: string[], sides: { ad
   for (const side of ['admin', 'standard'] as const) await load({ url: base, method: 'GET', paths, headers: { authorization: `Bearer ${sides[side]}` }, connections: CONNECTIONS, duration: 3 }, `${label}-${side}-warmup`);
   for (let i = 0; i < ROUNDS; i++) {
     for (const side of ['admin', 'standard'] as const) {
+      const serverBefore = processCpuMs(PIDS.server);
+      const postgresBefore = postgresCpuMs(PIDS.pg);
       const r = await load({ url: base, method: 'GET', paths, headers: { authorization: `Bearer ${sides[side]}` }, connections: CONNECTIONS, duration: DURATION }, `${label}-${side}-${i + 1}`);
+      // Per-request CPU tells where a side's extra time goes (the server or the database).
+      const perRequestUs = (ms: number) => Math.round((ms * 1000) / Math.max(1, r.ok));
+      log(`    CPU per request: server ${perRequestUs(processCpuMs(PIDS.server) - serverBefore)} µs, Postgres ${perRequestUs(postgresCpuMs(PIDS.pg) - postgresBefore)} µs`);
       best[side] = Math.min(best[side], r.p95);
     }
   }
@@ -108,8 +118,10 @@ async function main(): Promise<void> {
   const operatorToken = `op_${randomBytes(18).toString('base64url')}`;
   const client = new pg.Client({ connectionString: server.url });
   try {
+    PIDS.pg = server.pid;
     const protean = startNode('protean-acl', ['--no-node-snapshot', join(root, 'server/src/main.ts')], { HOST: '127.0.0.1', PORT: String(port), PROTEAN_DEMO: '0', PROTEAN_LOG: '0', PROTEAN_PASSWORD_COST: 'test', DATABASE_URL: server.url, PROTEAN_OPERATOR_TOKEN: operatorToken }, join(runDir, 'protean.log'), root);
     children.add(protean);
+    PIDS.server = protean.pid;
     await waitForHttp(protean, `${base}/readyz`);
     const t = await createTenant(base, operatorToken, 'acl');
     const { object: o, orgNameFieldId } = await createBenchObject(base, t, (text) => log(text));
