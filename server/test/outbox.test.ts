@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../src/db/database.ts';
 import { notifyOutbox } from '../src/events/outbox-channel.ts';
 import { OutboxConsumer, type OutboxConsumerOptions } from '../src/events/outbox-consumer.ts';
-import type { OutboxEvent } from '../src/events/outbox-reader.ts';
+import { outboxHeldBack, type OutboxEvent } from '../src/events/outbox-reader.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -242,7 +242,9 @@ describe('outbox consumers', () => {
     try {
       // Woken, the consumer finds the event held back and looks again soon, not after its poll.
       await notifyOutbox(h.db);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // While the older transaction runs, a batch delivers nothing: the event is held back behind it.
+      expect(await consumer.deliverOnce()).toBe(0);
+      expect(await h.db.system((tx) => outboxHeldBack(tx))).toBe(true);
       expect(delivered).toEqual([]);
       release();
       await older;
