@@ -18,7 +18,6 @@
 // Each measured load logs its CPU per request, of the server process and of PostgreSQL.
 // BENCH_EXPLAIN=1 has PostgreSQL log the plans of statements over 30 ms (auto_explain, analyzed)
 // and prints the slowest list plans of each side at the end.
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -29,6 +28,7 @@ import { OBJECT_API_NAME, STATUS_VALUES } from './lib/bench-object.ts';
 import { inChunks, loadCustomers, loadOrganizations, type Sql } from './lib/dataset.ts';
 import { http } from './lib/http.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
+import { runLoad } from './lib/run-load.ts';
 import { createBenchObject, createTenant } from './lib/protean-setup.ts';
 import { freePort, startNode, waitForHttp, type Child } from './lib/proc.ts';
 import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
@@ -54,18 +54,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 const children = new Set<Child>();
 
 async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
-  const file = join(runDir, `load-${label}.json`);
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, [join(root, 'bench/lib/load.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), (spec.duration + 60) * 1000);
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`load ${label} failed (${code}): ${err.slice(-2000)}`);
-  const result = JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+  const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
   log(`  ${label}: ${round(result.rps, 1)} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, ${result.ok} ok, ${result.non2xx} non-2xx`);
   if (!label.endsWith('warmup') && (result.non2xx > 0 || result.errors > 0 || result.ok === 0)) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;

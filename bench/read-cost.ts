@@ -14,7 +14,6 @@
 // the rounds as `baseline`; its node_modules must resolve), BENCH_CPU_PROF=1 (the server's
 // --cpu-prof over all rounds), BENCH_SERVER_ARGS (more Node flags for every server, the
 // textbook's too, e.g. --trace-gc), BENCH_PROTEAN_ARGS (Node flags for this checkout's server only: an A/B of a flag).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,7 +24,8 @@ import { OBJECT_API_NAME, STATUS_VALUES } from './lib/bench-object.ts';
 import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { freePort, runMain, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { runLoad } from './lib/run-load.ts';
+import { freePort, runMain, startNode, stopAll, tail, waitForHttp, type Child } from './lib/proc.ts';
 import { createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -61,16 +61,7 @@ function startChild(name: string, args: string[], env: Record<string, string> = 
 }
 
 async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
-  const file = join(runDir, `load-${label}.json`);
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, [join(root, 'bench/lib/load.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  if (code !== 0) throw new Error(`load ${label} failed (${code}): ${stderr.slice(-2000)}`);
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
 }
@@ -214,7 +205,7 @@ async function main(): Promise<void> {
     for (const child of children) log(`--- ${child.name} log tail ---\n${tail(child.log)}`);
     throw error;
   } finally {
-    for (const child of children) await child.stop().catch(() => undefined);
+    await stopAll(children);
     await server.stop();
   }
   const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));

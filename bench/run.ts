@@ -13,7 +13,6 @@
 // the list runs, or setup plus the batch-insert run, into the run's log folder), BENCH_RESULTS
 // (the results file, bench/results.json), BENCH_BASELINE_ROOT=<checkout> (that checkout's
 // server joins the PostgreSQL list rounds as `baseline`: a before/after in the same rounds).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +25,7 @@ import { inChunks, loadCustomers, loadOrganizations, loadOtherTenant, loadTextbo
 import type { FloorSpec } from './lib/floor-server.ts';
 import { http } from './lib/http.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
+import { runLoad } from './lib/run-load.ts';
 import { applicationUrl, createBenchObject, createTenant, type Tenant } from './lib/protean-setup.ts';
 import { freePort, rssMb, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
@@ -61,19 +61,7 @@ function record(name: string, value: number | null, unit: string, floor: number 
 
 // ---------------------------------------------------------------- load generator (own process)
 async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
-  const file = join(runDir, `load-${label}.json`);
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, [join(root, 'bench/lib/load.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const limitMs = (spec.amount ? 300 : spec.duration + 60) * 1000;
-  const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), limitMs);
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`load generator ${label} failed (${code}): ${err.slice(-2000)}`);
-  const result = JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+  const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
   log(`  ${label}: ${round(result.rps)} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, ${result.ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors`);
   if (label.endsWith('-warmup') || (spec.allowTimeouts && result.ok === 0)) return result;
   if (result.non2xx > 0 || (result.errors > 0 && !spec.allowTimeouts) || result.ok === 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx and ${result.errors} errors out of ${result.requests} requests`);

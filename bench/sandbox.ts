@@ -24,7 +24,6 @@
 //                                  at least 1,000.
 //
 // Every loop is bounded in count and time. BENCH_RESULTS names another results file.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,6 +36,7 @@ import { migrate } from '../server/src/db/migrations.ts';
 import { openDatabase } from '../server/src/db/open-database.ts';
 import { createTenant } from '../server/src/tenancy/tenant-service.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
+import { runLoad } from './lib/run-load.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = process.env['BENCH_RESULTS'] ?? join(root, 'bench/results.json');
@@ -138,18 +138,7 @@ function client(server: App, key: string) {
 }
 
 async function load(spec: LoadSpec, dir: string): Promise<LoadResult> {
-  const file = join(dir, 'load.json');
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, [join(root, 'bench/lib/load.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), (spec.duration + 60) * 1000);
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`load failed (${code}): ${err.slice(-2000)}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
+  return runLoad(spec, join(dir, 'load.json'), 'of record actions');
 }
 
 async function serverFigures(): Promise<void> {

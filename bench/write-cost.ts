@@ -19,7 +19,6 @@
 // load), BENCH_CREATE_SIDES (protean,floor,floor-prepared,floor-generic,textbook: the sides of the create
 // load, default all), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
 // batch-variants: the batch's insert statement with its parts taken away one after another).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -36,7 +35,8 @@ import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { freePort, runMain, startNode, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { runLoad } from './lib/run-load.ts';
+import { freePort, runMain, startNode, stopAll, tail, waitForHttp, type Child } from './lib/proc.ts';
 import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -72,18 +72,7 @@ async function stop(child: Child): Promise<void> {
 }
 
 async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
-  const file = join(runDir, `load-${label}.json`);
-  writeFileSync(file, JSON.stringify(spec));
-  const child = spawn(process.execPath, [join(root, 'bench/lib/load.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 300_000);
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`load ${label} failed (${code}): ${stderr.slice(-2000)}`);
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+  const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   log(`  ${label}: ${r1(result.rps)} req/s over ${r1(result.seconds)} s`);
   return result;
@@ -465,7 +454,7 @@ async function main(): Promise<void> {
     for (const child of children) log(`--- ${child.name} log tail ---\n${tail(child.log)}`);
     throw error;
   } finally {
-    for (const child of children) await child.stop().catch(() => undefined);
+    await stopAll(children);
     await server.stop();
   }
   writeFileSync(join(runDir, 'write-cost.md'), `${out.join('\n')}\n`);

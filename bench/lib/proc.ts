@@ -84,16 +84,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Stops every child; one that fails to stop is reported and the rest are still stopped. */
+export async function stopAll(children: ReadonlySet<Child>): Promise<void> {
+  for (const child of children) {
+    await child.stop().catch((error: unknown) => process.stderr.write(`could not stop ${child.name}: ${String(error)}\n`));
+  }
+}
+
 /**
  * Runs a bench's main: the child processes it started are stopped on Ctrl-C, and a failure (which
  * main has already reported) sets the exit code.
  */
 export async function runMain(main: () => Promise<void>, children: ReadonlySet<Child>): Promise<void> {
   process.on('SIGINT', () => {
-    void (async () => {
-      for (const child of children) await child.stop().catch(() => undefined);
-      process.exit(130);
-    })();
+    void stopAll(children).then(() => process.exit(130));
   });
   await main().catch(() => {
     process.exitCode = 1;
