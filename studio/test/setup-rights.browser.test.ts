@@ -22,8 +22,18 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page };
 }
 
-async function userWith(profile: string, email: string, password: string): Promise<void> {
+/** A new user of `profile`, signed in on a page of their own. */
+async function signedInAs(profile: string, email: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
   await api(admin, 'POST', '/users', { email, name: email.split('@')[0], role: profile, password });
+  const opened = await newPage();
+  await signIn(opened.page, { ...ws, email, password });
+  return opened;
+}
+
+/** A profile whose one permission set reads every object and holds the given Setup rights. */
+async function profileWith(key: string, name: string, setup: Record<string, boolean>): Promise<void> {
+  const set = await api<{ id: string }>(admin, 'POST', '/access/permission-sets', { key, name, grants: { objects: { '*': { read: true } }, fields: {}, setup } });
+  await api(admin, 'POST', '/access/profiles', { key, name, permissionSetIds: [set.id] });
 }
 
 beforeAll(async () => {
@@ -40,11 +50,8 @@ afterAll(async () => {
 
 describe('Setup per right', () => {
   it('a user who may only rename terms reaches Terminology, and no other Setup section by link, palette or address', async () => {
-    const set = await api<{ id: string }>(admin, 'POST', '/access/permission-sets', { key: 'wordsmith', name: 'Wordsmith', grants: { objects: { '*': { read: true } }, fields: {}, setup: { terms: true } } });
-    await api(admin, 'POST', '/access/profiles', { key: 'wordsmith', name: 'Wordsmith', permissionSetIds: [set.id] });
-    await userWith('wordsmith', 'wordsmith@example.com', 'wordsmith-password-1');
-    const { context, page } = await newPage();
-    await signIn(page, { ...ws, email: 'wordsmith@example.com', password: 'wordsmith-password-1' });
+    await profileWith('wordsmith', 'Wordsmith', { terms: true });
+    const { context, page } = await signedInAs('wordsmith', 'wordsmith@example.com', 'wordsmith-password-1');
 
     // The top bar's Setup opens the one section of the right the user holds.
     await page.locator('.topbar').getByRole('link', { name: 'Setup', exact: true }).click();
@@ -103,11 +110,8 @@ describe('Setup per right', () => {
 
 describe('Setup per right, for people', () => {
   it('a user manager reaches Users alone, and is offered no administrator to make', async () => {
-    const set = await api<{ id: string }>(admin, 'POST', '/access/permission-sets', { key: 'people', name: 'People', grants: { objects: { '*': { read: true } }, fields: {}, setup: { users: true } } });
-    await api(admin, 'POST', '/access/profiles', { key: 'people', name: 'People', permissionSetIds: [set.id] });
-    await userWith('people', 'people@example.com', 'people-password-12');
-    const { context, page } = await newPage();
-    await signIn(page, { ...ws, email: 'people@example.com', password: 'people-password-12' });
+    await profileWith('people', 'People', { users: true });
+    const { context, page } = await signedInAs('people', 'people@example.com', 'people-password-12');
     await page.locator('.topbar').getByRole('link', { name: 'Setup', exact: true }).click();
     await page.waitForURL(/\/setup\/users$/);
     const nav = page.getByRole('navigation', { name: 'Setup' });
@@ -147,9 +151,7 @@ describe('record buttons per record', () => {
     for (const id of [...writing, ...reading]) await admin.getByTestId(id).waitFor();
     await admin.getByRole('link', { name: 'Edit', exact: true }).waitFor();
 
-    await userWith('read_only', 'reader@example.com', 'reader-password-123');
-    const { context, page } = await newPage();
-    await signIn(page, { ...ws, email: 'reader@example.com', password: 'reader-password-123' });
+    const { context, page } = await signedInAs('read_only', 'reader@example.com', 'reader-password-123');
     await page.goto(`${ws.baseUrl}/o/deal/${deal.id}`);
     await page.getByTestId('record-title').getByText('Buttoned deal').waitFor();
     for (const id of reading) await page.getByTestId(id).waitFor();
