@@ -326,6 +326,21 @@ describe('a right to manage people or the model is no way to more access', () =>
     }
     expect(json<{ purged: number }>(await a.api('POST', '/recycle-bin/purge', { ids: [deal.id], object: 'deal' })).purged).toBe(1);
   });
+
+  it('says whether the whole bin may be emptied, counting the objects the user cannot see', async () => {
+    type Me = { objects: Record<string, { modifyAll: boolean }>; recycleBin: { emptyAll: boolean } };
+    await profileWith('all_but_activities', { objects: { '*': { read: true, modifyAll: true }, activity: {} } });
+    const partial = await newUser('All but activities', 'all_but_activities');
+    const me = json<Me>(await call(h, partial.key, 'GET', '/access/me'));
+    // Every object the user can see grants modify all; the one it cannot see does not.
+    expect(me.objects['activity']).toBeUndefined();
+    expect(Object.values(me.objects).every((o) => o.modifyAll)).toBe(true);
+    expect(me.recycleBin.emptyAll).toBe(false);
+    const refused = await call(h, partial.key, 'POST', '/recycle-bin/purge', { all: true });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('activity');
+    expect(json<Me>(await a.api('GET', '/access/me')).recycleBin.emptyAll).toBe(true);
+  });
 });
 
 describe('an action or workflow started on a record asks for what it may do to the record', () => {

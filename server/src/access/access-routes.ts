@@ -87,7 +87,10 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
         fields: Object.fromEntries(model.liveFields(object).map((f) => [f.apiName, shape.fieldLevel(object.id, f.id)])),
       };
     }
-    return { setup: shape.setupRights(), objects };
+    // Emptying the whole bin needs modify all on every object, the ones this user cannot see too:
+    // the studio cannot tell that from `objects`, which lists only those it can.
+    const recycleBin = { emptyAll: model.snapshot.objects.every((o) => shape.can(o.id, 'modifyAll')) };
+    return { setup: shape.setupRights(), objects, recycleBin };
   });
 
   /**

@@ -73,6 +73,8 @@ export interface UserAccess {
 export interface MyAccess {
   setup: Record<SetupRight, boolean>;
   objects: Record<string, Record<ObjectAction, boolean> & { recordDefault: RecordDefault; fields: Record<string, FieldLevel> }>;
+  /** Whether the user may empty the whole recycle bin: modify all on every object, seen or not. */
+  recycleBin: { emptyAll: boolean };
 }
 
 export interface Explanation {

@@ -19,10 +19,11 @@ export default function RecycleBinPage(_: PageProps) {
   const i18n = useI18n();
   const { t, tc } = i18n;
   const toast = useToast();
-  const { snapshot, can } = useSession();
+  const { snapshot, can, access } = useSession();
   const canSetup = useCanSetup();
-  // Purging deletes for good whoever deleted the records: modify all on each object it reaches (ADR 0012).
-  const mayPurge = (object: string | undefined) => (object ? can(object, 'modifyAll') : snapshot.objects.every((o) => can(o.apiName, 'modifyAll')));
+  // Purging deletes for good whoever deleted the records: modify all on each object it reaches,
+  // for the whole bin also the objects this user cannot see (ADR 0012).
+  const mayPurge = (object: string | undefined) => (object ? can(object, 'modifyAll') : (access?.recycleBin.emptyAll ?? true));
   const [objectFilter, setObjectFilter] = useState('');
   const settings = useAsync(() => settingsApi.workspace(), []);
   const [purging, setPurging] = useState<DeletedRecord[] | 'all' | null>(null);
