@@ -105,3 +105,24 @@ create table acl_reach (
 );
 ${tenantIsolation('acl_reach')}
 grant select, insert, update, delete on acl_reach to protean_app;`;
+
+/**
+ * ADR 0012 addendum. `record.has_shares` is true once a share row names the record, so a list
+ * narrowed by record access probes `record_share` only for the few records that ever had one
+ * (about one in ten under the bench's five rules) instead of every record of others it reads.
+ * A statement trigger on `record_share` sets it for every writer (rules, their recalculation,
+ * manual shares). It is never cleared: a record whose shares are gone costs a probe that finds
+ * nothing, never a wrong answer. A false is never stale, because a share row and its record's
+ * mark commit together.
+ */
+export const recordShareMarkSql = () => `
+alter table record add column has_shares boolean not null default false;
+update record r set has_shares = true where exists (select 1 from record_share s where s.tenant_id = r.tenant_id and s.record_id = r.id);
+create function record_share_mark() returns trigger language plpgsql as $$
+begin
+  update record r set has_shares = true
+    from (select distinct tenant_id, object_id, record_id from added) a
+   where r.tenant_id = a.tenant_id and r.object_id = a.object_id and r.id = a.record_id and not r.has_shares;
+  return null;
+end $$;
+create trigger record_share_mark after insert on record_share referencing new table as added for each statement execute function record_share_mark();`;

@@ -1,5 +1,5 @@
 import type { Database } from './database.ts';
-import { accessControlSql, accessReachSql } from '../access/access-migrations.ts';
+import { accessControlSql, accessReachSql, recordShareMarkSql } from '../access/access-migrations.ts';
 import { INSERT_RECORDS_SQL } from '../data/sql/insert-records.ts';
 
 /**
@@ -1084,6 +1084,12 @@ alter table outbox add constraint outbox_pkey primary key (txid, id);`,
     // ADR 0019: a list narrowed by record access names the principal's lists by key instead of
     // carrying them as parameters on every request.
     sql: accessReachSql(),
+  },
+  {
+    id: 64,
+    name: 'access control: records marked once a share names them',
+    // ADR 0012 addendum: a list narrowed by record access probes the shares only of marked records.
+    sql: recordShareMarkSql(),
   },
 ];
 
