@@ -70,6 +70,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['terms', 'POST /metadata/term-sets/:id/apply'],
   // People: users and invitations.
   ['users', 'GET /users'],
+  ['users', 'GET /users/profiles'],
   ['users', 'POST /users', { email: 'gate-probe@example.com', name: 'Gate probe', role: 'read_only', password: 'correct horse battery' }],
   ['users', 'PATCH /users/:id', { name: 'Probe' }],
   ['users', 'POST /users/:id/password', { password: 'correct horse battery' }],
@@ -248,6 +249,31 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect(zh.errors[0]!.message).toMatch(/^Administrator 授予 .+，而您没有该权限$/);
     expect(json<{ detail: string }>(await call(h, holders.terms.key, 'GET', '/users', undefined, { 'accept-language': 'zh-CN' })).detail).toBe("此操作需要设置权限'users'");
     expect((await call(h, manager.key, 'POST', '/invites', { role: 'read_only' })).statusCode).toBe(201);
+  });
+
+  it('tells a user manager which users it may change and which profiles it may give, as the saves decide', async () => {
+    const manager = holders.users;
+    const users = json<{ id: string; manageable: boolean }[]>(await call(h, manager.key, 'GET', '/users'));
+    const manageable = (id: string) => users.find((u) => u.id === id)!.manageable;
+    expect(manageable(a.adminId)).toBe(false);
+    expect(manageable(nobody.id)).toBe(true);
+    expect(manageable(manager.id)).toBe(true);
+    expect(manageable(holders.model.id)).toBe(false);
+    const profiles = json<{ key: string; grantable: boolean }[]>(await call(h, manager.key, 'GET', '/users/profiles'));
+    const grantable = (key: string) => profiles.find((p) => p.key === key)!.grantable;
+    expect(grantable('admin')).toBe(false);
+    expect(grantable('read_only')).toBe(true);
+    // Another Setup right is more than a user manager holds.
+    expect(grantable('only_model')).toBe(false);
+    expect(grantable('only_users')).toBe(true);
+    // What it says is what the saves do.
+    expect((await call(h, manager.key, 'PATCH', `/users/${a.adminId}`, { active: true })).statusCode).toBe(403);
+    expect((await call(h, manager.key, 'PATCH', `/users/${nobody.id}`, { role: 'only_model' })).statusCode).toBe(403);
+    expect((await call(h, manager.key, 'PATCH', `/users/${nobody.id}`, { role: 'only_users' })).statusCode).toBe(200);
+    expect((await call(h, manager.key, 'PATCH', `/users/${nobody.id}`, { role: 'read_only' })).statusCode).toBe(200);
+    // Whoever manages access may change anyone and give any profile.
+    expect(json<{ manageable: boolean }[]>(await a.api('GET', '/users')).every((u) => u.manageable)).toBe(true);
+    expect(json<{ grantable: boolean }[]>(await a.api('GET', '/users/profiles')).every((p) => p.grantable)).toBe(true);
   });
 
   it('a designer activates a workflow as themselves, never as a profile holding more', async () => {

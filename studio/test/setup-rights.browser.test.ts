@@ -109,8 +109,10 @@ describe('Setup per right', () => {
 });
 
 describe('Setup per right, for people', () => {
-  it('a user manager reaches Users alone, and is offered no administrator to make', async () => {
+  it('a user manager reaches Users alone, and is offered no one to make or change who would hold more', async () => {
     await profileWith('people', 'People', { users: true });
+    await profileWith('designers', 'Designers', { model: true });
+    await api(admin, 'POST', '/users', { email: 'dora@example.com', name: 'Dora Designer', role: 'designers', password: 'designer-password-12' });
     const { context, page } = await signedInAs('people', 'people@example.com', 'people-password-12');
     await page.locator('.topbar').getByRole('link', { name: 'Setup', exact: true }).click();
     await page.waitForURL(/\/setup\/users$/);
@@ -121,9 +123,18 @@ describe('Setup per right, for people', () => {
     const adminRow = page.getByRole('row').filter({ hasText: ws.email });
     expect(await adminRow.getByRole('combobox').isDisabled()).toBe(true);
     expect(await adminRow.getByRole('button').isDisabled()).toBe(true);
+    // Nor a user who holds a right the manager does not (the server says so per user and per profile).
+    const designerRow = page.getByRole('row').filter({ hasText: 'dora@example.com' });
+    expect(await designerRow.getByRole('combobox').isDisabled()).toBe(true);
+    const ownRow = page.getByRole('row').filter({ hasText: 'people@example.com' });
+    expect(await ownRow.getByRole('button').isDisabled()).toBe(false);
     await page.getByRole('button', { name: 'New user' }).click();
     const dialog = page.getByRole('dialog');
+    await dialog.locator('option[value="designers"]').waitFor({ state: 'attached' });
     expect(await dialog.locator('option[value="admin"]').isDisabled()).toBe(true);
+    expect(await dialog.locator('option[value="designers"]').isDisabled()).toBe(true);
+    expect(await dialog.locator('option[value="people"]').isDisabled()).toBe(false);
+    expect(await dialog.locator('option[value="designers"]').textContent()).toBe('Designers');
     await context.close();
     expect(pageErrors).toEqual([]);
   });

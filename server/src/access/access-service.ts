@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import { AccessShape, type GrantingSet } from './access-shape.ts';
 import { OBJECT_ACTIONS, SETUP_RIGHTS, SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
 
@@ -163,16 +163,21 @@ export class AccessService {
    */
   async requireGrantable(actor: Principal, profileKey: string, field = 'role'): Promise<void> {
     await this.requireProfile(actor.tenantId, profileKey, field);
+    const problems = await this.grantProblems(actor, profileKey, field);
+    if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
+  }
+
+  /** What `actor` lacks to give the profile (nothing for whoever manages access); requireGrantable's rule, for the studio to offer only what it may give. */
+  async grantProblems(actor: Principal, profileKey: string, field = 'role'): Promise<FieldProblem[]> {
     const shape = await this.shapeOf(actor);
-    if (shape.setup('access')) return;
+    if (shape.setup('access')) return [];
     const sets = await this.#db.withTenant(actor.tenantId, (q) =>
       q.query<{ name: string; grants: Grants }>(
         'select s.name, s.grants from acl_profile p join acl_permission_set s on s.tenant_id = p.tenant_id and s.id = any(p.permission_set_ids) where p.tenant_id = $1 and p.key = $2',
         [actor.tenantId, profileKey],
       ),
     );
-    const problems = sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
-    if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
+    return sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
   }
 
   /**
@@ -181,13 +186,26 @@ export class AccessService {
    * administrator's password and sign in as them.
    */
   async requireManageable(actor: Principal, userId: string): Promise<void> {
+    const problems = await this.manageProblems(actor, userId);
+    if (!problems.length) return;
+    const user = (await this.#db.withTenant(actor.tenantId, (q) => q.query<{ name: string }>('select name from app_user where tenant_id = $1 and id = $2', [actor.tenantId, userId])))[0];
+    throw new ProblemError('forbidden', 403, `${user?.name ?? 'This user'} holds more than you do; someone who manages access may change them`, problems);
+  }
+
+  /** What `actor` lacks to change the user (nothing for oneself or whoever manages access); requireManageable's rule. */
+  async manageProblems(actor: Principal, userId: string): Promise<FieldProblem[]> {
     const shape = await this.shapeOf(actor);
-    if (shape.setup('access') || userId === actor.userId) return;
+    if (shape.setup('access') || userId === actor.userId) return [];
     const user = (await this.#db.withTenant(actor.tenantId, (q) => q.query<{ name: string; role: string }>('select name, role from app_user where tenant_id = $1 and id = $2', [actor.tenantId, userId])))[0];
-    if (!user) return;
+    if (!user) return [];
     const target = await this.shapeOf({ ...actor, userId, userName: user.name, role: user.role, via: 'session', apiKeyId: undefined as never });
-    const problems = target.sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'id', code: 'exceedsYours', message: `${user.name} holds ${what} through ${set.name}, which you do not hold` })));
-    if (problems.length) throw new ProblemError('forbidden', 403, `${user.name} holds more than you do; someone who manages access may change them`, problems);
+    return target.sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'id', code: 'exceedsYours', message: `${user.name} holds ${what} through ${set.name}, which you do not hold` })));
+  }
+
+  /** The tenant's profiles, system ones first. */
+  async profiles(tenantId: string): Promise<{ key: string; name: string; system: boolean }[]> {
+    await this.ensureDefaults(tenantId);
+    return this.#db.withTenant(tenantId, (q) => q.query<{ key: string; name: string; system: boolean }>('select key, name, system from acl_profile where tenant_id = $1 order by system desc, name', [tenantId]));
   }
 
   /** Refuses a profile key the tenant does not have (a user given one would hold no rights at all). */

@@ -122,7 +122,22 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.get('/users/directory', async (request) => auth.directory(principalOf(request).tenantId));
 
-  app.get('/users', async (request) => auth.listUsers((await setupOf(request, 'users')).tenantId));
+  // Each user says whether the caller may change them (the rule PATCH applies), so the studio
+  // offers only those changes instead of failing after the click.
+  app.get('/users', async (request) => {
+    const { tenantId } = await setupOf(request, 'users');
+    const actor = principalOf(request);
+    const users = await auth.listUsers(tenantId);
+    return Promise.all(users.map(async (user) => ({ ...user, manageable: (await request.server.access.manageProblems(actor, user.id)).length === 0 })));
+  });
+
+  /** The profiles a user manager may give, each with whether the caller may (the rule a create, change or invitation applies). */
+  app.get('/users/profiles', async (request) => {
+    const { tenantId } = await setupOf(request, 'users');
+    const actor = principalOf(request);
+    const profiles = await request.server.access.profiles(tenantId);
+    return Promise.all(profiles.map(async (p) => ({ key: p.key, name: p.name, system: p.system, grantable: (await request.server.access.grantProblems(actor, p.key)).length === 0 })));
+  });
 
   app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
     const body = request.body as Static<typeof NewUser>;

@@ -14,7 +14,8 @@ export type {
   Operation,
 } from '@protean/metadata';
 
-export type Role = 'admin' | 'standard';
+/** A profile key: the built-in `admin` and `standard`, or one the workspace made (ADR 0012). */
+export type Role = 'admin' | 'standard' | (string & {});
 
 export interface User {
   id: string;
@@ -24,6 +25,16 @@ export interface User {
   locale?: Locale | string;
   active?: boolean;
   createdAt?: string;
+  /** In the Setup list: whether the signed-in user may change this user (the server's rule). */
+  manageable?: boolean;
+}
+
+/** A profile as the Users page offers it: whether the signed-in user may give it (the server's rule). */
+export interface GrantableProfile {
+  key: string;
+  name: string;
+  system: boolean;
+  grantable: boolean;
 }
 
 export interface Tenant {

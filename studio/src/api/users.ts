@@ -1,5 +1,5 @@
 import { enc, http } from './http.ts';
-import type { ApiKey, CreatedApiKey, DirectoryUser, Role, User } from './types.ts';
+import type { ApiKey, CreatedApiKey, DirectoryUser, GrantableProfile, Role, User } from './types.ts';
 
 export interface NewUser {
   email: string;
@@ -21,6 +21,8 @@ export const usersApi = {
   update: (id: string, patch: Partial<User>) => http.patch<User>(`/users/${enc(id)}`, patch),
   /** Changing one's own password needs the current one; an admin resets another user's without it. */
   setPassword: (id: string, password: string, currentPassword?: string) => http.post<unknown>(`/users/${enc(id)}/password`, { password, currentPassword }),
+  /** The workspace's profiles, each saying whether the signed-in user may give it. */
+  profiles: () => http.get<GrantableProfile[]>('/users/profiles'),
 };
 
 export const apiKeysApi = {

@@ -1,15 +1,11 @@
 import { useId, useState } from 'react';
-import { ApiError, invitesApi, whenRefused, type Invite } from '../api/index.ts';
-import { accessApi } from '../api/access.ts';
+import { ApiError, invitesApi, type Invite } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
-import { useCanSetup } from '../app/setup-rights.ts';
-
-/** The roles offered when the workspace's profiles cannot be read (they are profile keys, ADR 0012). */
-const ROLES = ['standard', 'admin'] as const;
+import { useProfileChoices } from './profile-choices.ts';
 
 /** Invitation links: the admin picks the role, copies the link (or has it mailed), and sees which are still open. */
 export function InvitesPanel() {
@@ -28,7 +24,7 @@ export function InvitesPanel() {
       toast(describeError(err, i18n), 'error');
     }
   };
-  const roleLabel = (role: string) => (role === 'admin' ? t('users.roleAdmin') : role === 'standard' ? t('users.roleStandard') : role);
+  const { labelOf } = useProfileChoices();
   return (
     <section className="panel" aria-labelledby="invites-title" data-testid="invites">
       <header className="related-header">
@@ -47,7 +43,7 @@ export function InvitesPanel() {
         <DataTable label={t('invites.title')} columns={[t('users.role'), t('users.email'), t('invites.expires')]} actions compact>
           {open.map((i) => (
             <tr key={i.id}>
-              <td>{roleLabel(i.role)}</td>
+              <td>{labelOf(i.role)}</td>
               <td>{i.email ?? '—'}</td>
               <td>{i18n.formatDateTime(i.expiresAt)}</td>
               <td>
@@ -59,22 +55,19 @@ export function InvitesPanel() {
           ))}
         </DataTable>
       ) : null}
-      {creating ? <CreateInviteDialog onClose={() => setCreating(false)} onCreated={invites.reload} roleLabel={roleLabel} /> : null}
+      {creating ? <CreateInviteDialog onClose={() => setCreating(false)} onCreated={invites.reload} /> : null}
     </section>
   );
 }
 
-function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => void; onCreated: () => void; roleLabel: (role: string) => string }) {
+function CreateInviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
   const id = useId();
   const [role, setRole] = useState<string>('standard');
-  // Without the access right, no one is invited as an administrator (the server refuses it).
-  const managesAccess = useCanSetup()('access');
-  // Every profile of the workspace may be given at invite; built-in ones in the studio's words.
-  const profiles = useAsync(() => accessApi.profiles().catch(whenRefused([403, 404], null)), []);
-  const choices = profiles.data ? profiles.data.map((p) => ({ key: p.key, label: p.key === 'admin' || p.key === 'standard' ? roleLabel(p.key) : p.name })) : ROLES.map((r) => ({ key: r, label: roleLabel(r) }));
-  const chosenLabel = choices.find((c) => c.key === role)?.label ?? roleLabel(role);
+  // Every profile of the workspace may be given at invite, those the inviter holds less than disabled (the server refuses them).
+  const { choices, labelOf } = useProfileChoices();
+  const chosenLabel = labelOf(role);
   const [email, setEmail] = useState('');
   // Sending by email is offered only when the server has outgoing mail.
   const delivery = useAsync(() => invitesApi.delivery(), []);
@@ -138,7 +131,7 @@ function CreateInviteDialog({ onClose, onCreated, roleLabel }: { onClose: () => 
             {t('users.role')}
             <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value)}>
               {choices.map((c) => (
-                <option key={c.key} value={c.key} disabled={!managesAccess && c.key === 'admin'}>
+                <option key={c.key} value={c.key} disabled={!c.grantable}>
                   {c.label}
                 </option>
               ))}

@@ -9,17 +9,17 @@ import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { InvitesPanel } from './invites-panel.tsx';
-import { useCanSetup } from '../app/setup-rights.ts';
+import { useProfileChoices, type ProfileChoice } from './profile-choices.ts';
 
 export default function UsersPage(_: PageProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
   const { me } = useSession();
-  const canSetup = useCanSetup();
-  // Without the access right, no one is made an administrator nor changed while being one (the server refuses both).
-  const managesAccess = canSetup('access');
-  const outOfReach = (u: User) => u.id === me.user.id || (!managesAccess && u.role === 'admin');
+  // The server says which users the signed-in user may change and which profiles it may give (a
+  // user manager cannot change or make anyone who holds more than it does).
+  const { choices } = useProfileChoices();
+  const outOfReach = (u: User) => u.id === me.user.id || u.manageable === false;
   const users = useAsync(() => usersApi.list(), []);
   const [inviting, setInviting] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
@@ -58,10 +58,7 @@ export default function UsersPage(_: PageProps) {
                 disabled={outOfReach(u)}
                 onChange={(e) => void update(u, { role: e.target.value as Role })}
               >
-                <option value="admin" disabled={!managesAccess}>
-                  {t('users.roleAdmin')}
-                </option>
-                <option value="standard">{t('users.roleStandard')}</option>
+                <ProfileOptions choices={choices} current={u.role} />
               </select>
             </td>
             <td>
@@ -100,7 +97,7 @@ export default function UsersPage(_: PageProps) {
 
 function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (u: User) => void }) {
   const { t } = useI18n();
-  const managesAccess = useCanSetup()('access');
+  const { choices } = useProfileChoices();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('standard');
@@ -135,10 +132,7 @@ function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
         <label>
           {t('users.role')}
           <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            <option value="standard">{t('users.roleStandard')}</option>
-            <option value="admin" disabled={!managesAccess}>
-              {t('users.roleAdmin')}
-            </option>
+            <ProfileOptions choices={choices} current={role} />
           </select>
         </label>
         <label>
@@ -203,5 +197,19 @@ function PasswordDialog({ user, own, onClose }: { user: User; own: boolean; onCl
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** The profiles as options, those the signed-in user may not give disabled; a user's current profile is always shown. */
+function ProfileOptions({ choices, current }: { choices: ProfileChoice[]; current: string }) {
+  const shown = choices.some((c) => c.key === current) ? choices : [...choices, { key: current, label: current, grantable: false }];
+  return (
+    <>
+      {shown.map((c) => (
+        <option key={c.key} value={c.key} disabled={!c.grantable && c.key !== current}>
+          {c.label}
+        </option>
+      ))}
+    </>
   );
 }

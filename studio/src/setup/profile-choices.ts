@@ -1,0 +1,32 @@
+import { usersApi, whenRefused } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { useCanSetup } from '../app/setup-rights.ts';
+
+export interface ProfileChoice {
+  key: string;
+  label: string;
+  /** Whether the signed-in user may give it: the server refuses a profile that grants more than the giver holds. */
+  grantable: boolean;
+}
+
+/**
+ * The profiles a user, an invitation or a new user may be given, in the studio's words for the
+ * built-in ones, each with the server's verdict on whether the signed-in user may give it. Before
+ * the answer (or if it is refused) the built-in two, the administrator profile only for whoever
+ * manages access.
+ */
+export function useProfileChoices(): { choices: ProfileChoice[]; labelOf: (key: string) => string } {
+  const { t } = useI18n();
+  const managesAccess = useCanSetup()('access');
+  const profiles = useAsync(() => usersApi.profiles().catch(whenRefused([403, 404], null)), []);
+  const builtIn = (key: string) => (key === 'admin' ? t('users.roleAdmin') : key === 'standard' ? t('users.roleStandard') : undefined);
+  const choices = profiles.data
+    ? profiles.data.map((p) => ({ key: p.key, label: (p.system ? builtIn(p.key) : undefined) ?? p.name, grantable: p.grantable }))
+    : [
+        { key: 'standard', label: t('users.roleStandard'), grantable: true },
+        { key: 'admin', label: t('users.roleAdmin'), grantable: managesAccess },
+      ];
+  const labelOf = (key: string) => choices.find((c) => c.key === key)?.label ?? builtIn(key) ?? key;
+  return { choices, labelOf };
+}
