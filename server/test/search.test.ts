@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { searchText } from '../src/data/sql/search-text.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -79,6 +80,32 @@ describe('search', () => {
     // Long texts are left out however many short ones come with them.
     const [many] = await h.db.system((q) => q.query<{ text: string }>('select record_search_text($1::jsonb) as text', [JSON.stringify({ ...data, f_a: 'a'.repeat(200), f_b: 'b'.repeat(150) })]));
     expect(JSON.parse(many!.text)).toHaveLength(8);
+  });
+
+  it('the server computes the same search text as record_search_text, which inserts and updates of the values store', async () => {
+    const samples: Record<string, unknown>[] = [
+      {},
+      { f_name: 'Mei Chen', f_email: 'Mei@Harbour.test', f_phone: '+86 21 5555 0101', f_number: 42, f_flag: false, f_none: null },
+      // JSONB's key order (shorter keys first, then bytewise), whatever order the values came in.
+      { f_long_key_name: 'Zed', b: 'Bee', aa: 'Double A', a: 'Ay', Ä: 'Umlaut key', f_0d31188ea3: 'Third', f_0d31188ea1: 'First' },
+      // Escapes as jsonb::text writes them, non-ASCII letters (lower-cased by Postgres), characters outside the BMP.
+      { f_a: 'Quote " and \\ back\\slash', f_b: 'Tab\tnew\nline\u0001\u001f', f_c: 'ÅNGSTRÖM İstanbul ΣΊΣΥΦΟΣ', f_d: '😀 emoji 😀', f_e: '/slash/' },
+      // The unsearchable shapes, and near misses that stay.
+      { f_u: '0193A0C4-5E6F-7A8B-9C0D-1E2F3A4B5C6D', f_v: 'v_0d31188ea3', f_w: 'v_0D31188EA3', f_x: '2026-12-04T18:34:23.1Z', f_y: '2026-12-04 18:34:23-0530', f_z: '2026-12-04\n', f_q: 'v_0d31188ea3 ' },
+      // Length in characters: 200 stay, 201 do not, also when they are astral (two UTF-16 units each).
+      { f_1: 'x'.repeat(200), f_2: 'y'.repeat(201), f_3: '😀'.repeat(150), f_4: '😀'.repeat(201), f_5: 'short' },
+    ];
+    for (const data of samples) {
+      const [row] = await h.db.system((q) => q.query<{ sql: string; ours: string }>('select record_search_text($1::jsonb) as sql, lower($2) as ours', [JSON.stringify(data), searchText(data)]));
+      expect(row!.ours, JSON.stringify(data)).toBe(row!.sql);
+    }
+    // What a create and an edit store is the function's text of the stored values.
+    const created = json<{ id: string }>(await t.api('POST', '/records/customer', { first_name: 'Søren', last_name: 'Ørsted', email: 'Soren@Example.TEST' }));
+    expect((await t.api('PATCH', `/records/customer/${created.id}`, { last_name: 'Kierkegaard', phone: '+45 3333 0000' })).statusCode).toBe(200);
+    expect(names(await search(t, 'kierkegaard'))).toEqual(['Søren Kierkegaard']);
+    expect(names(await search(t, 'Ørsted'))).toEqual([]);
+    const stale = await h.db.system((q) => q.query('select id from record where search_text is distinct from record_search_text(data)'));
+    expect(stale).toEqual([]);
   });
 
   it('a text with LIKE wildcards is matched literally', async () => {

@@ -1,5 +1,6 @@
 import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
+import { searchText } from './search-text.ts';
 
 /**
  * One statement checks and locks the lookup targets, then writes the new records, their lookup
@@ -7,7 +8,8 @@ import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
  * the batch. When a target is missing (deleted, another object's, another tenant's) nothing is
  * written and no row comes back; the caller then says which. A created event names its record and
  * carries no copy of its values (ADR 0018): a consumer reads them from the record. Parameters: $1 the records as
- * JSON, $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link, $6 and
+ * JSON (each with its search text, `s`, lower-cased here: migration 66), $2 tenant, $3 object,
+ * $4 acting user, $5 ids of the lookups kept in record_link, $6 and
  * $7 the distinct (target id, target object) pairs the records point at. Deleted targets are
  * counted out after the scan, not in its WHERE: with deleted_at is null there, every partial
  * index of record (all lead with tenant_id) qualified too, and while the statistics did not know
@@ -18,12 +20,12 @@ export const INSERT_RECORDS_SQL = `with targets as materialized (
    select r.id, r.deleted_at from record r join unnest($6::uuid[], $7::text[]) as w(id, object_id) on r.id = w.id and r.object_id = w.object_id
     where r.tenant_id = $2 order by r.id for key share of r
  ), input as materialized (
-   select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
-     with ordinality as x(i, d, ${SLOT_COLUMNS.join(', ')}, n)
+   select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, s text, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
+     with ordinality as x(i, d, s, ${SLOT_COLUMNS.join(', ')}, n)
     where (select count(*) from targets where deleted_at is null) = cardinality($6::uuid[])
  ), created as (
-   insert into record (tenant_id, id, object_id, data, created_by, updated_by, ${SLOT_COLUMNS.join(', ')})
-   select $2, i, $3, d, $4, $4, ${SLOT_COLUMNS.join(', ')} from input order by n
+   insert into record (tenant_id, id, object_id, data, created_by, updated_by, search_text, ${SLOT_COLUMNS.join(', ')})
+   select $2, i, $3, d, $4, $4, lower(s), ${SLOT_COLUMNS.join(', ')} from input order by n
    returning id, version, created_at, updated_at
  ), links as (
    insert into record_link (tenant_id, target_id, field_id, source_id)
@@ -40,7 +42,7 @@ export const linkedLookups = (object: ObjectDef, fields: readonly FieldDef[]) =>
 export function insertRecordsParams(tenantId: string, object: ObjectDef, userId: string, records: readonly { id: string; data: Record<string, unknown> }[]): unknown[] {
   const input = JSON.stringify(
     records.map((p) => {
-      const row: Record<string, unknown> = { i: p.id, d: p.data };
+      const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchText(p.data) };
       slotRow(object, p.data).forEach((value, k) => (row[SLOT_COLUMNS[k]!] = value));
       return row;
     }),
