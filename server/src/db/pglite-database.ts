@@ -3,6 +3,10 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { beginTenantSql, beginWriteSql, type Database, type Queryable } from './database.ts';
 import { timestampToIso } from './timestamps.ts';
 
+/** How often the embedded database looks whether its tables need a vacuum, and how much must have been written since the last. */
+const MAINTENANCE_EVERY_MS = 5 * 60_000;
+const MAINTENANCE_MIN_WAL_BYTES = 16 * 1024 * 1024;
+
 /**
  * Embedded Postgres. PGlite is a single session, so all work is serialised here:
  * a transaction holds the session until it ends, and NOTIFY becomes an in-process
@@ -15,6 +19,9 @@ export class PgliteDatabase implements Database {
   #queue: Promise<unknown> = Promise.resolve();
   #role: string | undefined;
   readonly #handlers = new Map<string, Set<(payload: string) => void>>();
+  #maintenance: NodeJS.Timeout | undefined;
+  /** The WAL position after the last maintenance pass: the next runs once enough was written since. */
+  #maintainedAt: string | undefined;
 
   private constructor(db: PGlite) {
     this.#db = db;
@@ -106,6 +113,29 @@ export class PgliteDatabase implements Database {
   async connectApplication(role: string): Promise<void> {
     if (!/^[a-z_]+$/.test(role)) throw new Error('A role name is lowercase letters and underscores');
     this.#role = role;
+    this.#maintenance ??= setInterval(() => void this.maintain().catch(() => undefined), MAINTENANCE_EVERY_MS).unref();
+  }
+
+  /**
+   * PGlite is one session with no background workers, so nothing vacuums or analyzes its tables:
+   * dead rows pile up under every update and delete, and the planner never learns how many rows
+   * a table has (a home page summary read 160 ms of dead rows against 82 ms after a VACUUM).
+   * Once `minWalBytes` were written since the last pass, each table is vacuumed and analyzed,
+   * one table per turn of the session, so requests run between tables. Returns the tables done.
+   */
+  async maintain(minWalBytes = MAINTENANCE_MIN_WAL_BYTES): Promise<string[]> {
+    const [position] = await this.#exclusive(() => this.#session.query<{ lsn: string; written: number | null }>(
+      'select pg_current_wal_lsn()::text as lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), $1::text::pg_lsn)::float8 as written',
+      [this.#maintainedAt ?? '0/0'],
+    ));
+    if (!position || (this.#maintainedAt !== undefined && Number(position.written) < minWalBytes)) return [];
+    const tables = await this.#exclusive(() => this.#session.query<{ name: string }>(
+      "select quote_ident(c.relname) as name from pg_class c where c.relkind = 'r' and c.relnamespace = 'public'::regnamespace order by pg_relation_size(c.oid) desc",
+    ));
+    for (const { name } of tables) await this.#exclusive(() => this.#db.exec(`vacuum (analyze) ${name}`));
+    const [after] = await this.#exclusive(() => this.#session.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'));
+    this.#maintainedAt = after?.lsn;
+    return tables.map((t) => t.name);
   }
 
   async notify(channel: string, payload: string): Promise<void> {
@@ -122,6 +152,7 @@ export class PgliteDatabase implements Database {
   onReconnect(): void {}
 
   close(): Promise<void> {
+    clearInterval(this.#maintenance);
     return this.#exclusive(() => this.#db.close());
   }
 }
