@@ -113,6 +113,7 @@ export class PgliteDatabase implements Database {
   async connectApplication(role: string): Promise<void> {
     if (!/^[a-z_]+$/.test(role)) throw new Error('A role name is lowercase letters and underscores');
     this.#role = role;
+    // A pass that fails (the database closing under it) leaves the position unmoved: the next one retries.
     this.#maintenance ??= setInterval(() => void this.maintain().catch(() => undefined), MAINTENANCE_EVERY_MS).unref();
   }
 
