@@ -39,7 +39,7 @@ export class ReadPath {
   }
 
   async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
-    const shape = await this.#access.shapeOf(ctx.principal);
+    const shape = this.#access.cachedShape(ctx.principal) ?? (await this.#access.shapeOf(ctx.principal));
     requireObjectRight(ctx, shape, object, 'read');
     if (expand.length) refuseHiddenFields(shape, object, { expand });
     if (!UUID.test(id)) throw noRecord(ctx, object, id);
@@ -49,7 +49,10 @@ export class ReadPath {
     const [row] = ctx.scope
       ? await ctx.scope.tx.query<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id])
       : await this.#db.scoped<RecordRow>('select * from tenant_record($1, $2, $3)', [tenantId, object.id, id]);
-    if (!row || !(await this.#reaches(shape, object, row, ctx.scope?.tx))) throw noRecord(ctx, object, id);
+    if (!row) throw noRecord(ctx, object, id);
+    let reaches = this.#reaches(shape, object, row, ctx.scope?.tx);
+    if (typeof reaches !== 'boolean') reaches = await reaches;
+    if (!reaches) throw noRecord(ctx, object, id);
     if (readsRelated(ctx.model, object)) await loadReadRelated(this.#reader(ctx), ctx.model, object, [row]);
     const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
     if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
@@ -79,13 +82,18 @@ export class ReadPath {
    * share looked up by (tenant, record) only for others' records, so a get of one's own or one's
    * team's record costs what an admin's does.
    */
-  async #reaches(shape: AccessShape, object: ObjectDef, row: RecordRow, tx?: Queryable): Promise<boolean> {
+  #reaches(shape: AccessShape, object: ObjectDef, row: RecordRow, tx?: Queryable): boolean | Promise<boolean> {
     const scope = shape.recordScope(object.id);
     if (scope.all) return true;
     const owner = ownerOf(row);
     if (owner && shape.ownerSet.has(owner)) return true;
+    return this.#shared(shape, scope.grantees, row, tx);
+  }
+
+  /** Whether a share row gives one of the grantees the record. */
+  async #shared(shape: AccessShape, grantees: unknown, row: RecordRow, tx?: Queryable): Promise<boolean> {
     const sql = 'select 1 from record_share where tenant_id = $1 and record_id = any(array[$2::uuid]) and (grantee = any($3::uuid[])) is true limit 1';
-    const params = [shape.tenantId, row.id, scope.grantees];
+    const params = [shape.tenantId, row.id, grantees];
     const shares = tx ? await tx.query(sql, params) : await this.#db.withTenant(shape.tenantId, (q) => q.query(sql, params));
     return shares.length > 0;
   }

@@ -84,6 +84,12 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     const ctx = await contextOf(request);
     return { ctx, model: ctx.model, object: data.object(ctx.model, objectName) };
   };
+  /** `resolve` without a promise when the tenant's current model is at hand (most requests). */
+  const resolveHeld = (request: FastifyRequest, objectName: string) => {
+    const principal = principalOf(request);
+    const model = metadata.cachedModel(principal.tenantId);
+    return model && { ctx: { principal, model }, model, object: data.object(model, objectName) };
+  };
 
   app.get('/openapi.json', async (request) => {
     const principal = principalOf(request);
@@ -91,14 +97,15 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
   });
 
   app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
-    const { ctx, model, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
+    const objectName = (request.params as Static<typeof ObjectParam>).object;
+    const { ctx, model, object } = resolveHeld(request, objectName) ?? (await resolve(request, objectName));
     const query = parseListRequest(model, object, request.query as Static<typeof ListQuery>);
     return data.list(ctx, query);
   });
 
   app.get('/records/:object/:id', { schema: { params: RecordParams, querystring: GetQuery } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
-    const { ctx, model, object } = await resolve(request, params.object);
+    const { ctx, model, object } = resolveHeld(request, params.object) ?? (await resolve(request, params.object));
     const expand = parseExpand(model, object, (request.query as Static<typeof GetQuery>).expand);
     const record = await data.get(ctx, object, params.id, expand);
     const etag = `"${String(record['version'])}"`;

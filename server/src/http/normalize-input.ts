@@ -13,6 +13,9 @@ export const MAX_INPUT_DEPTH = 64;
  */
 export function registerInputNormalization(app: FastifyInstance): void {
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
+    // Most requests (a get, a list): no body, and path parameters and a query string of plain
+    // strings, checked where they are without building paths or a stack.
+    if (request.body === undefined && flatUrlTextIsAcceptable(request.params) && flatUrlTextIsAcceptable(request.query)) return done();
     const problems = [
       ...inputProblems(request.params, 'url'),
       ...inputProblems(request.query, 'url'),
@@ -31,6 +34,22 @@ const notFinite = 'must be a finite number (beyond ±1.8e308 a number becomes In
 // In a body the same text is a string value and stays one.
 // Unambiguous (the fraction needs its dot), so a long non-numeral fails in linear time.
 const numeral = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
+
+/**
+ * True when `input` (path parameters or a query string) holds only strings, none of which, nor
+ * any name, `inputProblems` would refuse; false when it must look (it then finds the problems, or
+ * a nested or repeated value that it accepts).
+ */
+function flatUrlTextIsAcceptable(input: unknown): boolean {
+  if (input === undefined || input === null) return true;
+  if (typeof input !== 'object') return false;
+  for (const key in input) {
+    const value = (input as Record<string, unknown>)[key];
+    if (typeof value !== 'string' || unstorableTextReason(key) !== undefined || unstorableTextReason(value) !== undefined) return false;
+    if (numeral.test(value) && !Number.isFinite(Number(value))) return false;
+  }
+  return true;
+}
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path. */
 export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {

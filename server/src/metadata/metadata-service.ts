@@ -82,6 +82,12 @@ export class MetadataService {
     this.#db.onReconnect(() => this.#current.clear());
   }
 
+  /** The tenant's current model when this process knows the revision and holds its model (most requests), without a promise. */
+  cachedModel(tenantId: string): TenantModel | undefined {
+    const latest = this.#latest.get(tenantId);
+    return latest !== undefined && latest.revision === this.#current.get(tenantId) ? latest : undefined;
+  }
+
   async model(tenantId: string): Promise<TenantModel> {
     let revision = this.#current.get(tenantId);
     if (revision === undefined) {
