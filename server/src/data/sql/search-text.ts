@@ -10,14 +10,18 @@
  */
 const UNSEARCHABLE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$/;
 
+/** Only these lengths can match UNSEARCHABLE (a date 10, a value id 12, a date-time 19-29, a UUID 36): most values skip the test. */
+const unsearchableLength = (n: number) => n === 10 || n === 12 || n === 36 || (n >= 19 && n <= 29);
+
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** JSONB's order of object keys: by length in bytes, then by their bytes. */
 function jsonbKeyOrder(a: string, b: string): number {
+  // ASCII keys (field ids are): lengths and code units compare as bytes do.
+  if (ASCII.test(a) && ASCII.test(b)) return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
   const la = Buffer.byteLength(a);
   const lb = Buffer.byteLength(b);
-  if (la !== lb) return la - lb;
-  // ASCII (field ids are): code units compare as bytes do.
-  if (la === a.length && lb === b.length) return a < b ? -1 : a > b ? 1 : 0;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return la !== lb ? la - lb : Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** Length in characters (code points), as Postgres counts it. */
@@ -27,7 +31,7 @@ export function searchText(data: Readonly<Record<string, unknown>>): string {
   const keys: string[] = [];
   for (const key in data) {
     const value = data[key];
-    if (typeof value === 'string' && characters(value) <= 200 && !UNSEARCHABLE.test(value)) keys.push(key);
+    if (typeof value === 'string' && characters(value) <= 200 && !(unsearchableLength(value.length) && UNSEARCHABLE.test(value))) keys.push(key);
   }
   if (keys.length > 1) keys.sort(jsonbKeyOrder);
   return `[${keys.map((k) => JSON.stringify(data[k])).join(', ')}]`;
