@@ -92,14 +92,31 @@ describe('the recycle bin keeps deleted records for the retention, then purges t
   });
 
   it('the retention is a workspace setting an admin changes, checked on input', async () => {
-    expect(json(await t.api('GET', '/workspace/settings'))).toEqual({ currency: 'USD', recycleRetentionDays: 30 });
+    expect(json(await t.api('GET', '/workspace/settings'))).toEqual({ currency: 'USD', recycleRetentionDays: 30, timeZone: 'UTC' });
     const bad = await t.api('PATCH', '/workspace/settings', { recycleRetentionDays: 0, currency: 'usd' });
     expect(bad.statusCode).toBe(400);
     const unknown = await t.api('PATCH', '/workspace/settings', { currency: 'ZZZ' });
     expect(unknown.statusCode).toBe(422);
     expect(json<{ errors: { field: string }[] }>(unknown).errors[0]!.field).toBe('currency');
     const ok = await t.api('PATCH', '/workspace/settings', { recycleRetentionDays: 7, currency: 'CNY' });
-    expect(json(ok)).toEqual({ currency: 'CNY', recycleRetentionDays: 7 });
+    expect(json(ok)).toEqual({ currency: 'CNY', recycleRetentionDays: 7, timeZone: 'UTC' });
+  });
+
+  it("the workspace's time zone is a setting too, and today() in formulas and defaults is the date there", async () => {
+    const w = await createTestTenant(h, 'zone');
+    const unknown = await w.api('PATCH', '/workspace/settings', { timeZone: 'Mars/Olympus_Mons' });
+    expect(unknown.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(unknown).errors[0]!.field).toBe('timeZone');
+    const field = { apiName: 'opened', type: 'date', labels: { en: 'Opened' }, defaultExpression: 'today()' };
+    expect((await w.api('POST', '/metadata/changes', { operations: [{ op: 'createField', object: 'customer', field }] })).statusCode).toBe(200);
+    const dateIn = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    // At any hour one of these two zones is on another date than UTC (UTC+14 and UTC-11).
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      expect(json(await w.api('PATCH', '/workspace/settings', { timeZone: zone }))).toMatchObject({ timeZone: zone });
+      const before = dateIn(zone);
+      const made = json<{ id: string; opened: string }>(await w.api('POST', '/records/customer', { last_name: `Opened in ${zone}` }));
+      expect([before, dateIn(zone)]).toContain(made.opened);
+    }
   });
 
   it('a record deleted longer ago than the retention is purged by the sweep', async () => {

@@ -22,6 +22,11 @@ export class TenantZones {
   cached(tenantId: string): string {
     return this.#zones.get(tenantId)?.zone ?? 'UTC';
   }
+
+  /** A tenant's zone just changed (in this process): used from now on. */
+  changed(tenantId: string, zone: string): void {
+    this.#zones.set(tenantId, { zone, at: Date.now() });
+  }
 }
 
 /** The process's cache: saves fill it, formulas computed on read use it. */

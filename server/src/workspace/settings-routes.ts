@@ -3,10 +3,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { setupOf, principalOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
+import { tenantZones } from '../logic/tenant-zones.ts';
 
 const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
 const WorkspacePatch = Type.Object(
-  { currency: Type.Optional(Currency), recycleRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+  { currency: Type.Optional(Currency), recycleRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })), timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
   { additionalProperties: false, minProperties: 1 },
 );
 const PreferencesPatch = Type.Object({ timeZone: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]) }, { additionalProperties: false });
@@ -14,6 +15,8 @@ const PreferencesPatch = Type.Object({ timeZone: Type.Union([Type.String({ minLe
 export interface WorkspaceSettings {
   currency: string;
   recycleRetentionDays: number;
+  /** The IANA zone of today() and date parts in formulas, rules and workflows. */
+  timeZone: string;
 }
 
 function isTimeZone(zone: string): boolean {
@@ -38,8 +41,8 @@ export async function settingsRoutes(app: FastifyInstance, options: { db: Databa
   const { db } = options;
   const read = (tenantId: string) =>
     db.withTenant(tenantId, async (q) => {
-      const [row] = await q.query<{ currency: string; days: number }>('select currency, recycle_retention_days as days from tenant where id = $1', [tenantId]);
-      return { currency: row?.currency ?? 'USD', recycleRetentionDays: row?.days ?? 30 } satisfies WorkspaceSettings;
+      const [row] = await q.query<{ currency: string; days: number; zone: string }>('select currency, recycle_retention_days as days, time_zone as zone from tenant where id = $1', [tenantId]);
+      return { currency: row?.currency ?? 'USD', recycleRetentionDays: row?.days ?? 30, timeZone: row?.zone ?? 'UTC' } satisfies WorkspaceSettings;
     });
 
   app.get('/workspace/settings', async (request) => read(principalOf(request).tenantId));
@@ -48,13 +51,17 @@ export async function settingsRoutes(app: FastifyInstance, options: { db: Databa
     const principal = await setupOf(request, 'model');
     const body = request.body as Static<typeof WorkspacePatch>;
     if (body.currency && !isCurrency(body.currency)) throw validationError('Unknown currency', [{ field: 'currency', code: 'enum', message: `'${body.currency}' is not an ISO 4217 currency` }]);
+    if (body.timeZone !== undefined && !isTimeZone(body.timeZone)) throw validationError('Unknown time zone', [{ field: 'timeZone', code: 'enum', message: `'${body.timeZone}' is not an IANA time zone` }]);
     await db.transaction(principal.tenantId, (tx) =>
-      tx.query('update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days) where id = $1', [
+      tx.query('update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days), time_zone = coalesce($4, time_zone) where id = $1', [
         principal.tenantId,
         body.currency ?? null,
         body.recycleRetentionDays ?? null,
+        body.timeZone ?? null,
       ]),
     );
+    // This process's expressions use the new zone at once; others within their cache's 30 s.
+    if (body.timeZone !== undefined) tenantZones.changed(principal.tenantId, body.timeZone);
     return read(principal.tenantId);
   });
 

@@ -27,6 +27,8 @@ export interface RecentRecord {
 export interface WorkspaceSettings {
   currency: string;
   recycleRetentionDays: number;
+  /** The zone of today() in the workspace's formulas, rules and workflows. */
+  timeZone: string;
 }
 
 export interface Invite {

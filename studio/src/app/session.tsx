@@ -139,7 +139,7 @@ function loadAccess(): Promise<MyAccess | null> {
 /** Settings that only change how values read: the page still works with the defaults if they fail to load. */
 async function loadDisplay(): Promise<DisplaySettings> {
   const [workspace, preferences] = await Promise.all([settingsApi.workspace().catch(() => null), settingsApi.preferences().catch(() => null)]);
-  return { currency: workspace?.currency, timeZone: preferences?.timeZone ?? null };
+  return { currency: workspace?.currency, timeZone: preferences?.timeZone ?? null, workspaceTimeZone: workspace?.timeZone };
 }
 
 export function useSessionControl() {

@@ -70,4 +70,17 @@ describe('layout rules and dependent picklists apply live in the record form', (
     // Until the record is fetched (or when it cannot be read) the rule does not hold; the server decides on save.
     expect(required({ organization: null })).not.toContain('close_date');
   });
+
+  it("reads today() in the workspace's time zone, as the server's rules do, not the browser's", () => {
+    const closingToday: LayoutDef = { ...layout, rules: [{ when: 'close_date == today()', action: 'require', fieldIds: ['probability'] }] };
+    const dateIn = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    // At any hour one of these two zones is on another date than UTC (UTC+14 and UTC-11).
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const inZone = createI18n('en', noop, undefined, { workspaceTimeZone: zone });
+      const before = dateIn(zone);
+      const required = buildRecordForm(compileRecordSchema(deal, 'create'), deal, closingToday, snapshot, inZone, { close_date: before }, true).schema['required'];
+      // Unless the zone's date turned over between the two readings, the rule holds for that date.
+      if (dateIn(zone) === before) expect(required).toContain('probability');
+    }
+  });
 });

@@ -80,7 +80,7 @@ export type RelatedRecords = Readonly<Record<string, Readonly<Record<string, unk
  * What the layout's rules say for the values in the form now: fields and sections hidden,
  * fields required or read-only. `show` rules hide what they name while their condition fails.
  */
-export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot, formData: Record<string, unknown>, isNew: boolean, related: RelatedRecords = {}) {
+export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot: Snapshot, formData: Record<string, unknown>, isNew: boolean, related: RelatedRecords = {}, timeZone = 'UTC') {
   const hiddenFields = new Set<string>();
   const hiddenSections = new Set<string>();
   const requiredFields = new Set<string>();
@@ -90,7 +90,8 @@ export function layoutRuleEffects(object: ObjectDef, layout: LayoutDef, snapshot
     if (!condition) continue;
     let holds = false;
     try {
-      holds = condition.test({ record: formData, prior: isNew ? null : formData, related, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone });
+      // today() is the workspace's date, as in the server's rules, not the browser's.
+      holds = condition.test({ record: formData, prior: isNew ? null : formData, related, timeZone });
     } catch {
       holds = false;
     }
@@ -143,7 +144,7 @@ export function buildRecordForm(
 ): RecordFormModel {
   const properties = asSchema(serverSchema['properties']) ?? {};
   const required = new Set(Array.isArray(serverSchema['required']) ? (serverSchema['required'] as string[]) : []);
-  const effects = layoutRuleEffects(object, layout, snapshot, formData, isNew, related);
+  const effects = layoutRuleEffects(object, layout, snapshot, formData, isNew, related, i18n.workspaceTimeZone);
   for (const name of effects.requiredFields) required.add(name);
   const outProps: Schema = {};
   const uiSchema: Record<string, unknown> = {};

@@ -65,12 +65,15 @@ export interface I18n {
   formatMoney: (n: number, currency?: string, options?: { compact?: boolean; scale?: number }) => string;
   /** The time zone dates and times are shown in: the user's setting, else the browser's. */
   timeZone: string;
+  /** The workspace's time zone: today() in expressions, as the server evaluates them (UTC until known). */
+  workspaceTimeZone: string;
 }
 
 /** Workspace and user settings that decide how values read (money currency, time zone). */
 export interface DisplaySettings {
   currency?: string | undefined;
   timeZone?: string | null | undefined;
+  workspaceTimeZone?: string | undefined;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -155,6 +158,7 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, w
     formatNumber: (n, options) => n.toLocaleString(locale, options),
     formatMoney: (n, currency, options = {}) => money(currency ?? display.currency ?? 'USD', options.compact ?? false, options.scale).format(n),
     timeZone,
+    workspaceTimeZone: validZone(display.workspaceTimeZone) ?? 'UTC',
   };
 }
 
@@ -192,9 +196,10 @@ export function GlossaryProvider({ terms, display, children }: { terms: readonly
   const base = useI18n();
   const currency = display?.currency;
   const timeZone = display?.timeZone;
+  const workspaceTimeZone = display?.workspaceTimeZone;
   const value = useMemo(
-    () => createI18n(base.locale, base.setLocale, createTextResolver(terms ?? noTerms, base.locale), { currency, timeZone }),
-    [base.locale, base.setLocale, terms, currency, timeZone],
+    () => createI18n(base.locale, base.setLocale, createTextResolver(terms ?? noTerms, base.locale), { currency, timeZone, workspaceTimeZone }),
+    [base.locale, base.setLocale, terms, currency, timeZone, workspaceTimeZone],
   );
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }

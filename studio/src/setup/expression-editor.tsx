@@ -52,7 +52,7 @@ export function ExpressionEditor(props: {
         const id = (record as Record<string, unknown>)[lookup.apiName];
         related[lookup.apiName] = typeof id === 'string' ? ((await recordsApi.get(target.apiName, id).catch(whenRefused([403, 404], null))) as Record<string, unknown> | null) : null;
       }
-      setResult(JSON.stringify(r.expression.evaluate({ record, prior: record, related, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone })));
+      setResult(JSON.stringify(r.expression.evaluate({ record, prior: record, related, timeZone: i18n.workspaceTimeZone })));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       setResult(expressionMessage(message, i18n.locale) ?? message);
