@@ -12,7 +12,7 @@ let admin: Page;
 const pageErrors: string[] = [];
 
 /** Every Setup section of the navigation, by its English name. */
-const SECTIONS = ['Objects', 'Navigation', 'Terminology', 'Revision history', 'Users', 'Access', 'API keys', 'Webhooks', 'Scripts', 'Workflows', 'API docs'];
+const SECTIONS = ['Objects', 'Navigation', 'Workspace', 'Terminology', 'Revision history', 'Users', 'Access', 'API keys', 'Webhooks', 'Scripts', 'Workflows', 'API docs'];
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
@@ -61,7 +61,7 @@ describe('Setup per right', () => {
     await nav.getByRole('link', { name: 'Terminology' }).waitFor();
     const shown = await nav.getByRole('link').allTextContents();
     expect(shown).toEqual(['Terminology', 'API keys', 'API docs']);
-    expect(SECTIONS.filter((s) => !shown.includes(s))).toEqual(['Objects', 'Navigation', 'Revision history', 'Users', 'Access', 'Webhooks', 'Scripts', 'Workflows']);
+    expect(SECTIONS.filter((s) => !shown.includes(s))).toEqual(['Objects', 'Navigation', 'Workspace', 'Revision history', 'Users', 'Access', 'Webhooks', 'Scripts', 'Workflows']);
     await shot(page, '96-setup-terms-only');
 
     // The glossary's words are the user's to change, and the change is saved.
@@ -104,6 +104,28 @@ describe('Setup per right', () => {
     const all = admin.getByRole('navigation', { name: 'Setup' });
     await all.getByRole('link', { name: 'Workflows' }).waitFor();
     expect(await all.getByRole('link').allTextContents()).toEqual(SECTIONS);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('workspace settings', () => {
+  it("an administrator sets the workspace's currency, time zone and how long the recycle bin keeps records", async () => {
+    await admin.goto(`${ws.baseUrl}/setup/workspace`);
+    await admin.getByRole('heading', { name: 'Workspace', level: 1 }).waitFor();
+    const zone = admin.getByLabel('Time zone');
+    expect(await zone.inputValue()).toBe('UTC');
+    await zone.selectOption('Asia/Shanghai');
+    await admin.getByLabel('Currency').selectOption('CNY');
+    await admin.getByLabel('Days the recycle bin keeps deleted records').fill('45');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByText('Workspace settings saved').waitFor();
+    expect(await api(admin, 'GET', '/workspace/settings')).toEqual({ currency: 'CNY', recycleRetentionDays: 45, timeZone: 'Asia/Shanghai' });
+    await shot(admin, '98-setup-workspace');
+    await admin.reload();
+    await admin.getByRole('heading', { name: 'Workspace', level: 1 }).waitFor();
+    expect(await admin.getByLabel('Time zone').inputValue()).toBe('Asia/Shanghai');
+    expect(await admin.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await api(admin, 'PATCH', '/workspace/settings', { currency: 'USD', recycleRetentionDays: 30, timeZone: 'UTC' });
     expect(pageErrors).toEqual([]);
   });
 });

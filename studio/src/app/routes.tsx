@@ -47,6 +47,7 @@ export const routes: RouteDef[] = [
   { path: '/setup/objects/:object/fields/:field', face: 'setup', page: page(() => import('../setup/field-page.tsx')) },
   { path: '/setup/objects/:object/layouts/:layout', face: 'setup', page: page(() => import('../setup/layout-page.tsx')) },
   { path: '/setup/navigation', face: 'setup', page: page(() => import('../setup/navigation-page.tsx')) },
+  { path: '/setup/workspace', face: 'setup', page: page(() => import('../setup/workspace-page.tsx')) },
   { path: '/setup/terminology', face: 'setup', page: page(() => import('../setup/terminology-page.tsx')) },
   { path: '/setup/revisions', face: 'setup', page: page(() => import('../setup/revisions-page.tsx')) },
   { path: '/setup/users', face: 'setup', page: page(() => import('../setup/users-page.tsx')) },

@@ -17,6 +17,7 @@ export interface SetupSection {
 export const setupSections: readonly SetupSection[] = [
   { path: '/setup/objects', label: 'setup.objects', right: 'model' },
   { path: '/setup/navigation', label: 'setup.navigation', right: 'model' },
+  { path: '/setup/workspace', label: 'setup.workspace', right: 'model' },
   { path: '/setup/terminology', label: 'setup.terminology', right: 'terms' },
   { path: '/setup/revisions', label: 'setup.revisions', right: 'model' },
   { path: '/setup/users', label: 'setup.users', right: 'users' },

@@ -1,0 +1,98 @@
+import { useMemo, useState } from 'react';
+import type { PageProps } from '../app/routes.tsx';
+import { settingsApi, type WorkspaceSettings } from '../api/index.ts';
+import { useI18n } from '../i18n/i18n.tsx';
+import { useSession } from '../app/session.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
+
+/**
+ * Settings of the whole workspace: the money currency, the time zone of today() in formulas,
+ * rules, defaults and workflows, and how long the recycle bin keeps records.
+ */
+export default function WorkspacePage(_: PageProps) {
+  const settings = useAsync(() => settingsApi.workspace(), []);
+  if (settings.error) return <ErrorBox error={settings.error} onRetry={settings.reload} />;
+  if (!settings.data) return <Loading />;
+  return <WorkspaceForm initial={settings.data} onSaved={settings.setData} />;
+}
+
+function WorkspaceForm({ initial, onSaved }: { initial: WorkspaceSettings; onSaved: (next: WorkspaceSettings) => void }) {
+  const { t } = useI18n();
+  const toast = useToast();
+  const { refreshDisplay } = useSession();
+  const [draft, setDraft] = useState(initial);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const currencies = useMemo(() => Intl.supportedValuesOf('currency') as string[], []);
+  const zones = useMemo(() => {
+    const all = Intl.supportedValuesOf('timeZone') as string[];
+    return all.includes(initial.timeZone) ? all : [initial.timeZone, ...all];
+  }, [initial.timeZone]);
+  const changed = draft.currency !== initial.currency || draft.timeZone !== initial.timeZone || draft.recycleRetentionDays !== initial.recycleRetentionDays;
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await settingsApi.updateWorkspace({ currency: draft.currency, timeZone: draft.timeZone, recycleRetentionDays: draft.recycleRetentionDays });
+      onSaved(next);
+      setDraft(next);
+      await refreshDisplay();
+      toast(t('workspace.saved'), 'success');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1>{t('setup.workspace')}</h1>
+      </header>
+      <form
+        className="form-grid cols-1 panel"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <label>
+          {t('workspace.currency')}
+          <select value={draft.currency} onChange={(e) => setDraft({ ...draft, currency: e.target.value })}>
+            {currencies.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+          <span className="hint">{t('workspace.currencyHelp')}</span>
+        </label>
+        <label>
+          {t('workspace.timeZone')}
+          <select value={draft.timeZone} onChange={(e) => setDraft({ ...draft, timeZone: e.target.value })}>
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z}
+              </option>
+            ))}
+          </select>
+          <span className="hint">{t('workspace.timeZoneHelp')}</span>
+        </label>
+        <label>
+          {t('workspace.retention')}
+          <input type="number" min={1} max={3650} required value={draft.recycleRetentionDays} onChange={(e) => setDraft({ ...draft, recycleRetentionDays: Number(e.target.value) })} />
+          <span className="hint">{t('workspace.retentionHelp')}</span>
+        </label>
+        {error ? <ErrorBox error={error} /> : null}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy || !changed}>
+            {t('action.save')}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
