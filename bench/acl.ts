@@ -134,7 +134,9 @@ async function main(): Promise<void> {
     await loadOrganizations(sql, t.tenantId, t.userId, o.orgObjectId, orgNameFieldId, 10_000);
     const useSlots = Object.keys(o.def['indexSlots'] ?? {}).length > 0;
     log(`loading ${RECORDS} customers owned by ${USERS} users`);
-    await inChunks('customers', RECORDS, CHUNK, (from, to) => loadCustomers(sql, o, t.tenantId, users[Math.floor(from / CHUNK) % USERS]!.id, from, to, useSlots));
+    // Owned in blocks, every user owning some at any scale (at 1M, blocks of 5,000).
+    const block = Math.max(1, Math.min(CHUNK, Math.floor(RECORDS / USERS)));
+    await inChunks('customers', RECORDS, block, (from, to) => loadCustomers(sql, o, t.tenantId, users[Math.floor(from / block) % USERS]!.id, from, to, useSlots));
 
     // The standard user: signs up through the API, is placed in VP A's role, mints its own key.
     const vpA = roles.find((r) => r.name === 'VP A')!;
