@@ -13,7 +13,7 @@ const uuid = { type: 'string', format: 'uuid' };
 /**
  * OpenAPI 3.1 of the whole tenant API at its current revision: records of every object (with
  * batches and bulk changes), search, the recycle bin, saved views, sign-in and API keys,
- * metadata and terms. Names follow API names (stable for generated clients); every text a
+ * metadata and terms, workspace settings, preferences and the home page's pipeline and recent records. Names follow API names (stable for generated clients); every text a
  * person reads comes from the glossary in the caller's locale (ADR 0004).
  */
 export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape): Json {
@@ -40,6 +40,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
     const views = tag(say('tag.views'), say('tag.views.description'));
     const metadata = tag(say('tag.metadata'), say('tag.metadata.description'));
     const terms = tag(say('tag.terms'), say('tag.terms.description'));
+    const workspace = tag(say('tag.workspace'), say('tag.workspace.description'));
     const op = (tagName: string, operationId: string, summary: OpenApiTextKey, responses: Json, extra: Json = {}) => ({
       tags: [tagName],
       summary: say(summary),
@@ -151,6 +152,36 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
         delete: op(auth, 'revoke_api_key', 'op.revokeKey', { 204: { description: say('response.noContent') }, 404: problem(say('response.notFound')) }),
       },
       '/users/directory': { get: op(auth, 'user_directory', 'op.directory', { 200: ok(say('response.ok'), { type: 'array', items: ref('UserName') }) }) },
+      '/workspace/settings': {
+        get: op(workspace, 'get_workspace_settings', 'op.workspaceSettings', { 200: ok(say('response.ok'), ref('WorkspaceSettings')) }),
+        patch: op(workspace, 'update_workspace_settings', 'op.updateWorkspaceSettings', { 200: ok(say('response.ok'), ref('WorkspaceSettings')), 400: problem(say('response.invalid')), 422: problem(say('response.invalid')) }, {
+          requestBody: { required: true, content: json(ref('WorkspaceSettingsPatch')) },
+        }),
+      },
+      '/me/preferences': {
+        get: op(workspace, 'get_preferences', 'op.preferences', { 200: ok(say('response.ok'), ref('Preferences')) }),
+        patch: op(workspace, 'update_preferences', 'op.updatePreferences', { 200: ok(say('response.ok'), ref('Preferences')), 400: problem(say('response.invalid')), 422: problem(say('response.invalid')) }, {
+          requestBody: { required: true, content: json(ref('Preferences')) },
+        }),
+      },
+      '/home/pipeline': {
+        get: op(workspace, 'pipeline_summary', 'op.pipeline', { 200: ok(say('response.ok'), ref('PipelineSummary')), 400: problem(say('response.badQuery')), 404: problem(say('response.notFound')) }, {
+          parameters: [
+            param('object', 'query', 'param.object', { type: 'string', maxLength: 100 }, { required: true, example: 'deal' }),
+            param('groupBy', 'query', 'param.groupBy', { type: 'string', maxLength: 100 }, { required: true, example: 'stage' }),
+            param('amount', 'query', 'param.amount', { type: 'string', maxLength: 100 }, { example: 'amount' }),
+            param('filter', 'query', 'param.filter', { type: 'string', maxLength: 20_000 }),
+          ],
+        }),
+      },
+      '/recent': {
+        get: op(workspace, 'recent_records', 'op.recent', { 200: ok(say('response.ok'), { type: 'array', items: ref('RecentRecord') }) }, {
+          parameters: [param('limit', 'query', 'param.recentLimit', { type: 'integer', minimum: 1, maximum: 50, default: 10 })],
+        }),
+        post: op(workspace, 'record_visit', 'op.visit', { 204: { description: say('response.noContent') }, 400: problem(say('response.invalid')), 404: problem(say('response.notFound')) }, {
+          requestBody: { required: true, content: json(ref('Visit')) },
+        }),
+      },
       '/search': {
         get: op(search, 'search', 'op.search', { 200: ok(say('response.ok'), { type: 'array', items: ref('SearchGroup') }), 400: problem(say('response.badQuery')) }, {
           parameters: [param('q', 'query', 'param.q', { type: 'string', minLength: 1, maxLength: 200 }, { required: true, example: 'chen' }), param('limit', 'query', 'param.searchLimit', { type: 'integer', minimum: 1, maximum: 20, default: 5 })],
@@ -363,6 +394,30 @@ function genericSchemas(): Record<string, unknown> {
     Login: { type: 'object', required: ['tenant', 'email', 'password'], additionalProperties: false, properties: { tenant: { type: 'string', maxLength: 63 }, email: { type: 'string', maxLength: 254 }, password: { type: 'string', maxLength: 1024, format: 'password' } } },
     Session: { type: 'object', properties: { user, tenant: { type: 'object', properties: { id: uuid, slug: { type: 'string' }, name: { type: 'string' } } }, via: { type: 'string', enum: ['session', 'apiKey'] }, csrfToken: { type: 'string' } } },
     UserName: { type: 'object', properties: { id: uuid, name: { type: 'string' } } },
+    WorkspaceSettings: {
+      type: 'object',
+      required: ['currency', 'recycleRetentionDays', 'timeZone'],
+      properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$', example: 'USD' }, recycleRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 }, timeZone: { type: 'string', example: 'Asia/Shanghai' } },
+    },
+    WorkspaceSettingsPatch: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' }, recycleRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 }, timeZone: { type: 'string', minLength: 1, maxLength: 64 } },
+    },
+    Preferences: { type: 'object', required: ['timeZone'], additionalProperties: false, properties: { timeZone: { type: ['string', 'null'], maxLength: 64, example: 'Europe/Berlin' } } },
+    PipelineSummary: {
+      type: 'object',
+      properties: {
+        object: { type: 'string' },
+        groupBy: { type: 'string' },
+        amountField: { type: ['string', 'null'] },
+        stages: { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, count: { type: 'integer', minimum: 0 }, amount: { type: ['number', 'null'] } } } },
+        total: { type: 'object', properties: { count: { type: 'integer', minimum: 0 }, amount: { type: ['number', 'null'] } } },
+      },
+    },
+    RecentRecord: { type: 'object', properties: { object: { type: 'string' }, id: uuid, name: { type: 'string' }, visitedAt: { type: 'string', format: 'date-time' } } },
+    Visit: { type: 'object', required: ['object', 'id'], additionalProperties: false, properties: { object: { type: 'string', maxLength: 100 }, id: uuid } },
     ApiKey: { type: 'object', properties: { id: uuid, name: { type: 'string' }, hint: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, lastUsedAt: { type: ['string', 'null'], format: 'date-time' } } },
     NewApiKey: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 120 } } },
     NewApiKeyResult: { type: 'object', required: ['key'], properties: { id: uuid, name: { type: 'string' }, key: { type: 'string' } } },
