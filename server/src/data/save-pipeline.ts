@@ -12,7 +12,7 @@ import { assignAutonumbers, checkLookups, checkUsers, claimUniqueValues, findByU
 import type { ModelSource, RequestContext, WriteScope } from './request-context.ts';
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
-import { INSERT_RECORDS_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
+import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
 
 export const BATCH_LIMIT = 1000;
 const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
@@ -313,14 +313,14 @@ export class SavePipeline {
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), drafts);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
     // The insert checks and locks the lookup targets itself; when it writes nothing, one is missing.
-    const rows = await tx.query<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(INSERT_RECORDS_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, drafts));
-    if (rows.length < drafts.length) {
+    const [result] = await tx.query<{ written: number; at: string }>(INSERT_RECORDS_COUNTED_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, drafts));
+    if (!result || result.written < drafts.length) {
       await checkLookups(tx, model, object, drafts, principal.locale);
       throw new Error('The insert wrote fewer records than it was given, yet every lookup target exists');
     }
-    const byId = new Map(rows.map((r) => [r.id, r]));
     await this.#afterWrite(ctx, scope, object, 'create', drafts, fields);
-    return drafts.map((p) => ({ ...byId.get(p.id)!, object_id: object.id, created_by: principal.userId, updated_by: principal.userId, data: p.data }));
+    // A new record is at version 1, created and updated at the transaction's time (INSERT_RECORDS_COUNTED_SQL).
+    return drafts.map((p) => ({ id: p.id, version: 1, created_at: result.at, updated_at: result.at, object_id: object.id, created_by: principal.userId, updated_by: principal.userId, data: p.data }));
   }
 
   async #update(
