@@ -168,7 +168,9 @@ describe.skipIf(!process.env['DATABASE_URL'])('GraphQL subscriptions across serv
     const client = wsClient(doomed.url, t.key);
     let orphan: string | undefined;
     try {
-      subscribe(client, 'subscription { dealChanged { event id } }');
+      const sub = subscribe(client, 'subscription { dealChanged { event id } }');
+      // Open for certain before the kill: a kill during the handshake tests nothing and fails the client's dispose.
+      await untilLive(async () => void (await t.api('POST', '/records/deal', { name: 'probe' })), sub.changes, sub.errors);
       await waitFor('the process’s checkpoint', async () => (orphan = (await hubCheckpoints()).find((c) => c.startsWith(`${HUB_CHECKPOINT_PREFIX}${doomed.child.pid}@`))) !== undefined);
       await doomed.kill();
     } finally {
