@@ -1,6 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { ChangeHub, HUB_CHECKPOINT_PREFIX } from '../src/graphql/change-hub.ts';
 
@@ -9,14 +9,6 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 20_000, seen?: () => unknown): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen())}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 interface Change {
   event: string;

@@ -78,3 +78,15 @@ export function call(h: Harness, key: string | undefined, method: string, path: 
 }
 
 export const json = <T = Record<string, unknown>>(response: LightMyRequestResponse): T => response.json() as T;
+
+/**
+ * Waits until `condition` holds, checking every 20 ms; past `ms` it fails naming what it waited
+ * for (and, given `seen`, what it saw instead).
+ */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 20_000, seen?: () => unknown): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen())}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fireDueSchedules, nextOccurrence, saveSchedule } from '../src/jobs/job-schedules.ts';
 import { JobQueue, RetryAt, type ClaimedJob } from '../src/jobs/job-queue.ts';
 import { cancelJob, enqueueJob, findJob } from '../src/jobs/job-store.ts';
-import { createTestTenant, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -15,14 +15,6 @@ afterAll(async () => {
   for (const q of queues) await q.stop();
   await h?.close();
 });
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function queue(options: ConstructorParameters<typeof JobQueue>[1] = {}): JobQueue {
   const q = new JobQueue(h.db, { pollMs: 50, ...options });

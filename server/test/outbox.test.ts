@@ -4,7 +4,7 @@ import type { Queryable } from '../src/db/database.ts';
 import { notifyOutbox } from '../src/events/outbox-channel.ts';
 import { OutboxConsumer, type OutboxConsumerOptions } from '../src/events/outbox-consumer.ts';
 import { outboxHeldBack, type OutboxEvent } from '../src/events/outbox-reader.ts';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -16,14 +16,6 @@ afterAll(async () => h?.close());
 const onPostgres = Boolean(process.env['DATABASE_URL']);
 
 /** Waits for `condition`, looking again every few milliseconds, until `ms` have passed. */
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * A consumer that keeps what it is given for one tenant. The outbox is shared by every test
  * (and, on a Postgres server, by every test file), so each consumer has a name of its own and

@@ -8,6 +8,7 @@ import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrations.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { OutboxConsumer } from '../src/events/outbox-consumer.ts';
+import { waitFor } from './harness.ts';
 
 // PGlite runs inside the test process: there is no server to restart. The suite's PostgreSQL
 // run (DATABASE_URL set) has the binaries; this test starts and restarts a server of its own.
@@ -15,14 +16,6 @@ const onPostgres = Boolean(process.env['DATABASE_URL']);
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const LOAD_WORKERS = 4;
 const MAX_REQUESTS = 3_000;
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The real server as a process of its own, on a free port; resolves once it says where it listens. */
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string; output: () => string }> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { migrate } from '../src/db/migrations.ts';
 import { openDatabase } from '../src/db/open-database.ts';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -244,11 +244,7 @@ describe('scheduled scripts', () => {
       });
       await db.system((q) => q.query("update job_schedule set next_run_at = now() - interval '1 second' where tenant_id = $1 and name = $2", [tenant.id, `script:${String(saved['id'])}`]));
       server.jobs.wake();
-      const deadline = Date.now() + 20_000;
-      while ((await db.system((q) => q.query("select 1 from job where tenant_id = $1 and queue = 'script.scheduled' and state = 'running'", [tenant.id]))).length === 0) {
-        if (Date.now() > deadline) throw new Error('the scheduled script never started');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor('the scheduled script to start', async () => (await db.system((q) => q.query("select 1 from job where tenant_id = $1 and queue = 'script.scheduled' and state = 'running'", [tenant.id]))).length > 0);
       await server.app.close();
       const [run] = await db.system((q) => q.query<{ outcome: string; output: { queries: number } | null; error: unknown }>('select outcome, output, error from script_invocation where tenant_id = $1', [tenant.id]));
       expect(run, JSON.stringify(run)).toMatchObject({ outcome: 'ok' });

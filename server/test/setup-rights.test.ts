@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETUP_RIGHTS, type SetupRight } from '../src/access/permissions.ts';
-import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 /*
  * Each Setup right alone opens exactly its routes (ADR 0012, addendum "Setup rights, route by
@@ -330,11 +330,7 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect((await a.api('POST', '/workflows/ask_admin/activate')).statusCode).toBe(200);
     const { runId } = json<{ runId: string }>(await a.api('POST', '/workflows/ask_admin/runs', {}));
     const seen = async (key: string) => json<{ approvals: { id: string; runId: string }[] }>(await call(h, key, 'GET', '/workflow-approvals')).approvals.find((x) => x.runId === runId);
-    const deadline = Date.now() + 30_000;
-    while (!(await seen(a.key))) {
-      if (Date.now() > deadline) throw new Error('the approval was never asked for');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await waitFor('the approval to be asked for', async () => (await seen(a.key)) !== undefined, 30_000);
     expect(await seen(holders.terms.key)).toBeUndefined();
     const approval = await seen(holders.model.key);
     expect(approval).toBeDefined();

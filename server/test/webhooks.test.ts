@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 // The operator allows the local receiver; retries are fast and give up after 2 s instead of 24 h.
@@ -21,14 +21,6 @@ beforeAll(async () => {
   h = await startHarness({ webhooks: { deliver: true } });
 });
 afterAll(async () => h?.close());
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 20_000, seen?: () => unknown): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${seen ? `; seen: ${JSON.stringify(seen())}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 interface Received {
   headers: IncomingHttpHeaders;
