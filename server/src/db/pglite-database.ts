@@ -113,8 +113,14 @@ export class PgliteDatabase implements Database {
   async connectApplication(role: string): Promise<void> {
     if (!/^[a-z_]+$/.test(role)) throw new Error('A role name is lowercase letters and underscores');
     this.#role = role;
-    // A pass that fails (the database closing under it) leaves the position unmoved: the next one retries.
-    this.#maintenance ??= setInterval(() => void this.maintain().catch(() => undefined), MAINTENANCE_EVERY_MS).unref();
+    // A pass that fails leaves the position unmoved, so the next one retries; it is reported
+    // unless the database was closed under it.
+    this.#maintenance ??= setInterval(
+      () => void this.maintain().catch((error: unknown) => {
+        if (this.#maintenance !== undefined) console.error('embedded database maintenance failed', error);
+      }),
+      MAINTENANCE_EVERY_MS,
+    ).unref();
   }
 
   /**
@@ -154,6 +160,7 @@ export class PgliteDatabase implements Database {
 
   close(): Promise<void> {
     clearInterval(this.#maintenance);
+    this.#maintenance = undefined;
     return this.#exclusive(() => this.#db.close());
   }
 }
