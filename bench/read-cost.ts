@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     await textbook.end();
     await owner.end();
   } catch (error) {
-    log(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    // runMain reports the error itself; the children's last lines say what they saw.
     for (const child of children) log(`--- ${child.name} log tail ---\n${tail(child.log)}`);
     throw error;
   } finally {

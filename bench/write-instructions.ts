@@ -140,11 +140,4 @@ async function main(): Promise<void> {
   }
 }
 
-runMain(
-  () =>
-    main().catch((error: unknown) => {
-      process.stderr.write(`write-instructions: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      throw error;
-    }),
-  new Set(),
-);
+await runMain(main, new Set());

@@ -92,14 +92,15 @@ export async function stopAll(children: ReadonlySet<Child>): Promise<void> {
 }
 
 /**
- * Runs a bench's main: the child processes it started are stopped on Ctrl-C, and a failure (which
- * main has already reported) sets the exit code.
+ * Runs a bench's main: the child processes it started are stopped on Ctrl-C, and a failure is
+ * written to stderr and sets the exit code (a main may log more first, its children's logs).
  */
 export async function runMain(main: () => Promise<void>, children: ReadonlySet<Child>): Promise<void> {
   process.on('SIGINT', () => {
     void stopAll(children).then(() => process.exit(130));
   });
-  await main().catch(() => {
+  await main().catch((error: unknown) => {
+    process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
 }
