@@ -15,7 +15,7 @@
 // --cpu-prof over all rounds), BENCH_SERVER_ARGS (more Node flags for every server, the
 // textbook's too, e.g. --trace-gc), BENCH_PROTEAN_ARGS (Node flags for this checkout's server only: an A/B of a flag).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -25,7 +25,7 @@ import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { runLoad } from './lib/run-load.ts';
-import { freePort, runMain, startNode, stopAll, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { benchRun, freePort, runMain, stopAll, tail, waitForHttp } from './lib/proc.ts';
 import { createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -41,24 +41,9 @@ const EXTRA_ARGS = (process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Bo
 const PROTEAN_ARGS = (process.env['BENCH_PROTEAN_ARGS'] ?? '').split(' ').filter(Boolean);
 const ORGS = 10_000;
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
-const runDir = join(root, 'bench', '.data', `read-cost-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-mkdirSync(runDir, { recursive: true });
-
-const children = new Set<Child>();
-const out: string[] = [];
-const log = (message: string) => process.stderr.write(`[read-cost ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-const say = (line = '') => {
-  out.push(line);
-  process.stdout.write(`${line}\n`);
-};
+const { runDir, children, out, log, say, startChild } = benchRun('read-cost', root);
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-function startChild(name: string, args: string[], env: Record<string, string> = {}, cwd = root): Child {
-  const child = startNode(name, args, env, join(runDir, `${name}.log`), cwd);
-  children.add(child);
-  return child;
-}
 
 async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
   const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);

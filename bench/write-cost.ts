@@ -20,7 +20,7 @@
 // load, default all), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
 // batch-variants: the batch's insert statement with its parts taken away one after another).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -35,7 +35,7 @@ import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, load
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { runLoad } from './lib/run-load.ts';
-import { freePort, runMain, startNode, stopAll, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { benchRun, freePort, runMain, stopAll, tail, waitForHttp, type Child } from './lib/proc.ts';
 import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -47,23 +47,8 @@ const BATCH = 1000;
 const PROFILE_LOAD = process.env['BENCH_PROFILE_LOAD'] === 'batch' ? 'batch' : 'create';
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'create,get,batch,storage,variants').split(',').map((p) => p.trim()));
 const ORGS = 10_000;
-const runDir = join(root, 'bench', '.data', `write-cost-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-mkdirSync(runDir, { recursive: true });
-
-const children = new Set<Child>();
-const out: string[] = [];
-const log = (message: string) => process.stderr.write(`[write-cost ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-const say = (line = '') => {
-  out.push(line);
-  process.stdout.write(`${line}\n`);
-};
+const { runDir, children, out, log, say, startChild } = benchRun('write-cost', root);
 const r1 = (n: number) => Math.round(n * 10) / 10;
-
-function startChild(name: string, args: string[], env: Record<string, string> = {}): Child {
-  const child = startNode(name, args, env, join(runDir, `${name}.log`), root);
-  children.add(child);
-  return child;
-}
 
 async function stop(child: Child): Promise<void> {
   await child.stop();

@@ -1,7 +1,8 @@
 // Child processes of the benchmark: started with this very Node binary (so the PID we hold is
 // the server itself, not a launcher), logged to a file, stopped by PID with a bounded wait.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Child {
   name: string;
@@ -103,4 +104,32 @@ export async function runMain(main: () => Promise<void>, children: ReadonlySet<C
     process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
+}
+
+/**
+ * What a bench that reports to a file shares: its run folder under bench/.data, the child
+ * processes it started (stopped by runMain on Ctrl-C), a log to stderr, and the report's lines,
+ * printed as they come and kept in `out` to be written at the end.
+ */
+export function benchRun(name: string, root: string) {
+  const runDir = join(root, 'bench', '.data', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(runDir, { recursive: true });
+  const children = new Set<Child>();
+  const out: string[] = [];
+  return {
+    runDir,
+    children,
+    out,
+    log: (message: string) => process.stderr.write(`[${name} ${new Date().toISOString().slice(11, 19)}] ${message}\n`),
+    say: (line = '') => {
+      out.push(line);
+      process.stdout.write(`${line}\n`);
+    },
+    /** A node process whose output goes to `<name>.log` in the run folder. */
+    startChild(childName: string, args: string[], env: Record<string, string> = {}, cwd = root): Child {
+      const child = startNode(childName, args, env, join(runDir, `${childName}.log`), cwd);
+      children.add(child);
+      return child;
+    },
+  };
 }
