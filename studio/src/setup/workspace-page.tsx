@@ -59,28 +59,8 @@ function WorkspaceForm({ initial, onSaved }: { initial: WorkspaceSettings; onSav
           void save();
         }}
       >
-        <label>
-          {t('workspace.currency')}
-          <select value={draft.currency} onChange={(e) => setDraft({ ...draft, currency: e.target.value })}>
-            {currencies.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-          <span className="hint">{t('workspace.currencyHelp')}</span>
-        </label>
-        <label>
-          {t('workspace.timeZone')}
-          <select value={draft.timeZone} onChange={(e) => setDraft({ ...draft, timeZone: e.target.value })}>
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z}
-              </option>
-            ))}
-          </select>
-          <span className="hint">{t('workspace.timeZoneHelp')}</span>
-        </label>
+        <Choice label={t('workspace.currency')} hint={t('workspace.currencyHelp')} value={draft.currency} options={currencies} onChange={(currency) => setDraft({ ...draft, currency })} />
+        <Choice label={t('workspace.timeZone')} hint={t('workspace.timeZoneHelp')} value={draft.timeZone} options={zones} onChange={(timeZone) => setDraft({ ...draft, timeZone })} />
         <label>
           {t('workspace.retention')}
           <input type="number" min={1} max={3650} required value={draft.recycleRetentionDays} onChange={(e) => setDraft({ ...draft, recycleRetentionDays: Number(e.target.value) })} />
@@ -94,5 +74,22 @@ function WorkspaceForm({ initial, onSaved }: { initial: WorkspaceSettings; onSav
         </div>
       </form>
     </div>
+  );
+}
+
+/** One setting picked from a list of codes (currencies, time zones), with what it decides beneath. */
+function Choice({ label, hint, value, options, onChange }: { label: string; hint: string; value: string; options: readonly string[]; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+      <span className="hint">{hint}</span>
+    </label>
   );
 }
