@@ -163,20 +163,34 @@ export class AccessService {
    */
   async requireGrantable(actor: Principal, profileKey: string, field = 'role'): Promise<void> {
     await this.requireProfile(actor.tenantId, profileKey, field);
-    const problems = await this.grantProblems(actor, profileKey, field);
+    const [profile] = await this.#profilesWithSets(actor.tenantId, profileKey);
+    const problems = profile ? await this.#grantProblems(actor, profile.sets, field) : [];
     if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
   }
 
-  /** What `actor` lacks to give the profile (nothing for whoever manages access); requireGrantable's rule, for the studio to offer only what it may give. */
-  async grantProblems(actor: Principal, profileKey: string, field = 'role'): Promise<FieldProblem[]> {
-    const shape = await this.shapeOf(actor);
-    if (shape.setup('access')) return [];
-    const sets = await this.#db.withTenant(actor.tenantId, (q) =>
-      q.query<{ name: string; grants: Grants }>(
-        'select s.name, s.grants from acl_profile p join acl_permission_set s on s.tenant_id = p.tenant_id and s.id = any(p.permission_set_ids) where p.tenant_id = $1 and p.key = $2',
-        [actor.tenantId, profileKey],
+  /** The tenant's profiles, system ones first, each saying whether `actor` may give it (requireGrantable's rule), for the studio to offer only those. */
+  async profilesGivableBy(actor: Principal): Promise<{ key: string; name: string; system: boolean; grantable: boolean }[]> {
+    await this.ensureDefaults(actor.tenantId);
+    const profiles = await this.#profilesWithSets(actor.tenantId);
+    return Promise.all(profiles.map(async ({ sets, ...p }) => ({ ...p, grantable: (await this.#grantProblems(actor, sets)).length === 0 })));
+  }
+
+  /** A tenant's profiles (or the one of `key`) with their permission sets, in one query. */
+  #profilesWithSets(tenantId: string, key?: string): Promise<{ key: string; name: string; system: boolean; sets: { name: string; grants: Grants }[] }[]> {
+    return this.#db.withTenant(tenantId, (q) =>
+      q.query(
+        `select p.key, p.name, p.system, coalesce(jsonb_agg(jsonb_build_object('name', s.name, 'grants', s.grants)) filter (where s.id is not null), '[]') as sets
+           from acl_profile p left join acl_permission_set s on s.tenant_id = p.tenant_id and s.id = any(p.permission_set_ids)
+          where p.tenant_id = $1 and ($2::text is null or p.key = $2)
+          group by p.key, p.name, p.system order by p.system desc, p.name`,
+        [tenantId, key ?? null],
       ),
     );
+  }
+
+  async #grantProblems(actor: Principal, sets: readonly { name: string; grants: Grants }[], field = 'role'): Promise<FieldProblem[]> {
+    const shape = await this.shapeOf(actor);
+    if (shape.setup('access')) return [];
     return sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
   }
 
@@ -186,26 +200,20 @@ export class AccessService {
    * administrator's password and sign in as them.
    */
   async requireManageable(actor: Principal, userId: string): Promise<void> {
-    const problems = await this.manageProblems(actor, userId);
-    if (!problems.length) return;
-    const user = (await this.#db.withTenant(actor.tenantId, (q) => q.query<{ name: string }>('select name from app_user where tenant_id = $1 and id = $2', [actor.tenantId, userId])))[0];
-    throw new ProblemError('forbidden', 403, `${user?.name ?? 'This user'} holds more than you do; someone who manages access may change them`, problems);
+    // Whoever manages access, or changes themselves, needs no look at the user.
+    if (userId === actor.userId || (await this.shapeOf(actor)).setup('access')) return;
+    const user = (await this.#db.withTenant(actor.tenantId, (q) => q.query<{ id: string; name: string; role: string }>('select id, name, role from app_user where tenant_id = $1 and id = $2', [actor.tenantId, userId])))[0];
+    if (!user) return;
+    const problems = await this.manageProblems(actor, user);
+    if (problems.length) throw new ProblemError('forbidden', 403, `${user.name} holds more than you do; someone who manages access may change them`, problems);
   }
 
-  /** What `actor` lacks to change the user (nothing for oneself or whoever manages access); requireManageable's rule. */
-  async manageProblems(actor: Principal, userId: string): Promise<FieldProblem[]> {
+  /** What `actor` lacks to change the user (nothing for oneself or whoever manages access); requireManageable's rule, for the studio to offer only that. */
+  async manageProblems(actor: Principal, user: { id: string; name: string; role: string }): Promise<FieldProblem[]> {
     const shape = await this.shapeOf(actor);
-    if (shape.setup('access') || userId === actor.userId) return [];
-    const user = (await this.#db.withTenant(actor.tenantId, (q) => q.query<{ name: string; role: string }>('select name, role from app_user where tenant_id = $1 and id = $2', [actor.tenantId, userId])))[0];
-    if (!user) return [];
-    const target = await this.shapeOf({ ...actor, userId, userName: user.name, role: user.role, via: 'session', apiKeyId: undefined as never });
+    if (shape.setup('access') || user.id === actor.userId) return [];
+    const target = await this.shapeOf({ ...actor, userId: user.id, userName: user.name, role: user.role, via: 'session', apiKeyId: undefined as never });
     return target.sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'id', code: 'exceedsYours', message: `${user.name} holds ${what} through ${set.name}, which you do not hold` })));
-  }
-
-  /** The tenant's profiles, system ones first. */
-  async profiles(tenantId: string): Promise<{ key: string; name: string; system: boolean }[]> {
-    await this.ensureDefaults(tenantId);
-    return this.#db.withTenant(tenantId, (q) => q.query<{ key: string; name: string; system: boolean }>('select key, name, system from acl_profile where tenant_id = $1 order by system desc, name', [tenantId]));
   }
 
   /** Refuses a profile key the tenant does not have (a user given one would hold no rights at all). */

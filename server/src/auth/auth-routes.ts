@@ -128,15 +128,13 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const { tenantId } = await setupOf(request, 'users');
     const actor = principalOf(request);
     const users = await auth.listUsers(tenantId);
-    return Promise.all(users.map(async (user) => ({ ...user, manageable: (await request.server.access.manageProblems(actor, user.id)).length === 0 })));
+    return Promise.all(users.map(async (user) => ({ ...user, manageable: (await request.server.access.manageProblems(actor, user)).length === 0 })));
   });
 
   /** The profiles a user manager may give, each with whether the caller may (the rule a create, change or invitation applies). */
   app.get('/users/profiles', async (request) => {
-    const { tenantId } = await setupOf(request, 'users');
-    const actor = principalOf(request);
-    const profiles = await request.server.access.profiles(tenantId);
-    return Promise.all(profiles.map(async (p) => ({ key: p.key, name: p.name, system: p.system, grantable: (await request.server.access.grantProblems(actor, p.key)).length === 0 })));
+    await setupOf(request, 'users');
+    return request.server.access.profilesGivableBy(principalOf(request));
   });
 
   app.post('/users', { schema: { body: NewUser } }, async (request, reply) => {
