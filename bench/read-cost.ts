@@ -25,7 +25,7 @@ import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { runLoad } from './lib/run-load.ts';
-import { benchRun, freePort, runMain, stopAll, tail, waitForHttp } from './lib/proc.ts';
+import { benchRun, freePort, runMain, stopAll, waitForHttp } from './lib/proc.ts';
 import { createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -185,10 +185,6 @@ async function main(): Promise<void> {
     say();
     await textbook.end();
     await owner.end();
-  } catch (error) {
-    // runMain reports the error itself; the children's last lines say what they saw.
-    for (const child of children) log(`--- ${child.name} log tail ---\n${tail(child.log)}`);
-    throw error;
   } finally {
     await stopAll(children);
     await server.stop();

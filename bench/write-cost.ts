@@ -35,7 +35,7 @@ import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, load
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
 import { runLoad } from './lib/run-load.ts';
-import { benchRun, freePort, runMain, stopAll, tail, waitForHttp, type Child } from './lib/proc.ts';
+import { benchRun, freePort, runMain, stopAll, waitForHttp, type Child } from './lib/proc.ts';
 import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
 
@@ -432,10 +432,6 @@ async function main(): Promise<void> {
     if (profile) summarizeProfile(join(runDir, profile));
     await textbook.end();
     await owner.end();
-  } catch (error) {
-    // runMain reports the error itself; the children's last lines say what they saw.
-    for (const child of children) log(`--- ${child.name} log tail ---\n${tail(child.log)}`);
-    throw error;
   } finally {
     await stopAll(children);
     await server.stop();

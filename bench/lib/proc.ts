@@ -94,13 +94,15 @@ export async function stopAll(children: ReadonlySet<Child>): Promise<void> {
 
 /**
  * Runs a bench's main: the child processes it started are stopped on Ctrl-C, and a failure is
- * written to stderr and sets the exit code (a main may log more first, its children's logs).
+ * written to stderr with the tail of each child's log, and sets the exit code.
  */
 export async function runMain(main: () => Promise<void>, children: ReadonlySet<Child>): Promise<void> {
   process.on('SIGINT', () => {
     void stopAll(children).then(() => process.exit(130));
   });
   await main().catch((error: unknown) => {
+    // The children's last lines say what they saw; main's finally may have stopped them since.
+    for (const child of children) process.stderr.write(`--- ${child.name} log tail ---\n${tail(child.log)}\n`);
     process.stderr.write(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   });
