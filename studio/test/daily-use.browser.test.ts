@@ -389,7 +389,9 @@ describe('daily use in Chromium', () => {
     }
     await open('/recycle-bin', 'en');
     await page.getByRole('combobox', { name: 'Keep for' }).selectOption('60');
+    // The sentence, not the picker's options, says 60 days once the server has saved it.
     await poll(() => page.getByTestId('retention').innerText()).toContain('60 days');
+    expect(await page.getByTestId('retention').innerText()).not.toContain('30 days');
     expect((await api<{ recycleRetentionDays: number }>(page, 'GET', '/workspace/settings')).recycleRetentionDays).toBe(60);
     await page.getByRole('button', { name: 'Delete Bin One for good' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete for good' }).click();

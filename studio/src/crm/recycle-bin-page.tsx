@@ -100,8 +100,8 @@ export default function RecycleBinPage(_: PageProps) {
           </button>
         ) : null}
       </header>
-      <p className="hint" data-testid="retention">
-        {days !== undefined ? t('recycle.retention', { days }) : null}{' '}
+      <p className="hint">
+        {days !== undefined ? <span data-testid="retention">{t('recycle.retention', { days })}</span> : null}{' '}
         {canSetup('model') && days !== undefined ? (
           <label className="inline-label">
             {t('recycle.keepFor')}{' '}
