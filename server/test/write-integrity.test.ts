@@ -166,6 +166,37 @@ describe('integrity under concurrency', () => {
     expect(dangling!.n).toBe(0);
   });
 
+  it('creates sent at once share statements, and one that names a deleted lookup target fails alone', async () => {
+    const t = await createTestTenant(h, 'group');
+    const part = { ...gadget, object: { ...gadget.object, fields: [...gadget.object.fields, { apiName: 'maker', type: 'lookup', labels: { en: 'Maker' }, lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'parts' } }] } };
+    await ok(await t.api('POST', '/metadata/changes', { operations: [part] }));
+    const [live, gone] = json<{ results: { id: string }[] }>(
+      await t.api('POST', '/records/organization/batch', { operations: ['Live', 'Gone'].map((name) => ({ op: 'create', data: { name } })) }),
+    ).results.map((r) => r.id);
+    await ok(await t.api('DELETE', `/records/organization/${gone}`), 204);
+    const ctx = await contextOf(t);
+    const object = h.server.data.object(ctx.model, 'gadget');
+    await h.server.data.create(ctx, object, { name: 'Warm', maker: live });
+
+    // Called in one go, as requests arriving together are: the creates queue behind the first ones.
+    const createAtOnce = (count: number, makerOf: (n: number) => string) =>
+      Promise.allSettled(Array.from({ length: count }, (_, n) => h.server.data.create(ctx, object, { name: `Part ${n}`, weight: n, maker: makerOf(n) })));
+    const first = await createAtOnce(40, () => live!);
+    const saved = first.map((r) => (r.status === 'fulfilled' ? r.value : expect.fail(String(r.reason))));
+    // Each caller gets its own record, saved with its own values.
+    expect(saved.map((r) => `${String(r['name'])}/${String(r['weight'])}`)).toEqual(Array.from({ length: 40 }, (_, n) => `Part ${n}/${n}`));
+    const [shared] = await h.db.transaction(t.id, (q) =>
+      q.query<{ events: number; transactions: number }>("select count(*)::int as events, count(distinct txid)::int as transactions from outbox where record_id = any($1::uuid[]) and event = 'created'", [saved.map((r) => r.id)]),
+    );
+    expect(shared!.events).toBe(40);
+    expect(shared!.transactions).toBeLessThan(10);
+
+    const second = await createAtOnce(40, (n) => (n === 17 ? gone! : live!));
+    expect(second.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(second[17]).toMatchObject({ status: 'rejected', reason: { status: 422, errors: [{ field: 'maker' }] } });
+    expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(80);
+  });
+
   it('holding a link open makes a concurrent delete wait for it and then apply its on-delete rule to it', async () => {
     const t = await createTestTenant(h, 'hold');
     const org = String(json(await t.api('POST', '/records/organization', { name: 'Held' }))['id']);

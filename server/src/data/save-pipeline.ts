@@ -6,6 +6,7 @@ import { checkWriteInput, recordWriteAccess, redact, refuseUnreachableLookups } 
 import { conflict, limitExceeded, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import { softDelete, ROW_COLUMNS } from './cascades.ts';
 import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
+import { CreateGroups } from './create-groups.ts';
 import { newRecordId } from './record-id.ts';
 import { at, invalid, noRecord, requireObject, stale, UUID } from './record-problems.ts';
 import { assignAutonumbers, checkLookups, checkUsers, claimUniqueValues, findByUniqueValue, releaseUniqueValues, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
@@ -18,6 +19,9 @@ export const BATCH_LIMIT = 1000;
 const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
+
+/** What `create_records` answers per record. */
+type CreatedRow = Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>;
 
 export type BatchOperation =
   | { op: 'create'; data: Record<string, unknown> }
@@ -50,6 +54,7 @@ export class SavePipeline {
   readonly #hooks: SaveHooks;
   readonly #onHookError: (error: unknown) => void;
   readonly #access: AccessService;
+  readonly #creates = new CreateGroups<RecordDraft, CreatedRow>();
 
   constructor(db: Database, models: ModelSource, hooks: SaveHooks, access: AccessService, onHookError: (error: unknown) => void = (error) => console.error('after-commit hook failed', error)) {
     this.#db = db;
@@ -228,9 +233,10 @@ export class SavePipeline {
    * A create that needs no transaction of ours: no beforeSave or afterWrite hook applies, the
    * object has no autonumber or unique field, and no owner other than the creator is named. Then
    * the fence, the lookup check, the insert and the outbox event are one statement that commits
-   * on its own (`create_records`, migration 18): one round trip instead of three. It writes
-   * nothing when the revision moved on since `ctx.model`, a lookup target is missing, or the
-   * input is invalid; undefined then sends the create down the transactional path, which
+   * on its own (`create_records`, migration 18): one round trip instead of three, shared with
+   * the creates of the same tenant, object and user that arrive meanwhile (`CreateGroups`). It
+   * writes nothing when the revision moved on since `ctx.model`, a lookup target is missing, or
+   * the input is invalid; undefined then sends the create down the transactional path, which
    * validates against the current revision and says what is wrong.
    */
   async #createAlone(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord | undefined> {
@@ -257,9 +263,10 @@ export class SavePipeline {
     }
     // A hook (a trigger's `set`) may have changed an owner or a lookup.
     if (!simple()) return undefined;
-    const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, drafts);
-    const rows = await this.#db.scoped<Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
-    const row = rows[0];
+    const row = await this.#creates.submit(`${principal.tenantId} ${current.id} ${principal.userId} ${model.revision}`, draft, (group) => {
+      const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, group);
+      return this.#db.scoped<CreatedRow>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
+    });
     if (!row) return undefined;
     for (const hook of this.#hooks.afterCommit) {
       try {
