@@ -15,7 +15,6 @@ afterAll(async () => h?.close());
 // An empty DATABASE_URL means PGlite, as it does to the harness.
 const onPostgres = Boolean(process.env['DATABASE_URL']);
 
-/** Waits for `condition`, looking again every few milliseconds, until `ms` have passed. */
 /**
  * A consumer that keeps what it is given for one tenant. The outbox is shared by every test
  * (and, on a Postgres server, by every test file), so each consumer has a name of its own and
@@ -245,6 +244,52 @@ describe('outbox consumers', () => {
       release();
       await consumer.stop();
     }
+  });
+
+  it('a filtered consumer is handed only the events it wants, and its checkpoint passes over the others', async () => {
+    const other = await createTestTenant(h, 'outbox-passed');
+    const seen: OutboxEvent[] = [];
+    const { consumer, name } = collect(t.id, { startAt: 'now', handle: async (events) => void seen.push(...events), filter: () => ({ sql: 'o.tenant_id = any($3::uuid[])', params: [[t.id]] }) });
+    expect(await consumer.deliverOnce()).toBe(0);
+    const create = async (tenant: TestTenant, names: string[]) =>
+      json<{ results: { id: string }[] }>(await tenant.api('POST', '/records/organization/batch', { operations: names.map((n) => ({ op: 'create', data: { name: n } })) })).results.map((r) => r.id);
+    const mine = await create(t, ['Wanted 1', 'Wanted 2']);
+    const theirs = await create(other, ['Passed 1', 'Passed 2', 'Passed 3']);
+    await waitFor('the wanted events', async () => (await consumer.deliverOnce()) === 0 && mine.every((id) => seen.some((e) => e.recordId === id)));
+    expect(seen.every((e) => e.tenantId === t.id)).toBe(true);
+    // The checkpoint stands at or past the last event passed over, so they are not read again.
+    const [passed] = await h.db.system((tx) =>
+      tx.query<{ past: boolean }>(
+        `select (c.txid, c.id) >= (m.txid, m.id) as past
+           from outbox_checkpoint c, (select o.txid, o.id from outbox o where o.record_id = any($2::uuid[]) order by o.txid desc, o.id desc limit 1) m
+          where c.consumer = $1`,
+        [name, theirs],
+      ),
+    );
+    expect(passed?.past).toBe(true);
+  });
+
+  it('a batch read while the filter it was read with went out of date is read again with a new one', async () => {
+    const other = await createTestTenant(h, 'outbox-refilter');
+    const seen: OutboxEvent[] = [];
+    let filters = 0;
+    const { consumer } = collect(t.id, {
+      startAt: 'now',
+      handle: async (events) => void seen.push(...events),
+      // The first filter leaves the other tenant out and is out of date by the time its batch is read, as when a subscription came meanwhile.
+      filter: () => {
+        const first = ++filters === 1;
+        return { sql: 'o.tenant_id = any($3::uuid[])', params: [first ? [t.id] : [t.id, other.id]], current: () => !first };
+      },
+    });
+    await consumer.deliverOnce();
+    filters = 0;
+    const [id] = json<{ results: { id: string }[] }>(await other.api('POST', '/records/organization/batch', { operations: [{ op: 'create', data: { name: 'Late subscriber' } }] })).results.map((r) => r.id);
+    await waitFor('the event for the tenant the second filter names', async () => {
+      await consumer.deliverOnce();
+      return seen.some((e) => e.recordId === id);
+    });
+    expect(filters).toBeGreaterThanOrEqual(2);
   });
 
   it.skipIf(!onPostgres)('an event committed late with a lower id is delivered, not skipped (PostgreSQL: concurrent transactions)', async () => {

@@ -68,29 +68,67 @@ const toEvent = (r: OutboxRow): OutboxEvent => ({
 });
 
 /**
+ * Which events a consumer wants: an SQL condition over the outbox row `o` (its parameters are
+ * `$3` on), evaluated in the statement that reads the batch, so it sees exactly the rows
+ * committed before the events it judges (a webhook registered before an event is seen with it).
+ * Events it refuses are passed over: the checkpoint moves past them, and the server neither
+ * receives nor parses them.
+ */
+export interface OutboxFilter {
+  sql: string;
+  params?: readonly unknown[];
+  /**
+   * For a filter made from the process' memory (not from rows the statement sees): false when
+   * that memory changed while the batch was read, which is then read again with a new filter.
+   */
+  current?: () => boolean;
+}
+
+/** A batch as read: the events wanted, where the batch ends, and how many events it passed over or took. */
+export interface OutboxBatch {
+  at: OutboxPosition;
+  events: OutboxEvent[];
+  /** The last event of the batch, wanted or not; undefined when the batch is empty. */
+  last: OutboxPosition | undefined;
+  scanned: number;
+}
+
+const EVENT_COLUMNS = 'o.id, o.tenant_id, o.object_id, o.record_id, o.event, o.payload, o.actor_id, o.occurred_at, o.txid::text as txid_text';
+
+/**
  * The consumer's checkpoint and the events after it (as `readOutbox`), in one statement: a batch
  * is a transaction of round trips on the system connection, and under a stream of writes every
  * consumer runs one every few milliseconds (ADR 0018). Call it after `lockCheckpoint`, as a
- * statement of its own, so its snapshot is taken after the lock was granted.
+ * statement of its own, so its snapshot is taken after the lock was granted. With a filter only
+ * the wanted events come back, and the batch's last event whatever it is, to say where it ends.
  */
-export async function readAfterCheckpoint(q: Queryable, consumer: string, limit: number): Promise<{ at: OutboxPosition; events: OutboxEvent[] }> {
-  const rows = await q.query<{ at_txid: string; at_id: number } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>(
-    `select c.txid::text as at_txid, c.id as at_id, e.*
+export async function readAfterCheckpoint(q: Queryable, consumer: string, limit: number, filter?: OutboxFilter): Promise<OutboxBatch> {
+  const after = `from outbox o
+          where (o.txid, o.id) > (c.txid, c.id) and o.txid < pg_snapshot_xmin(pg_current_snapshot())
+          order by o.txid, o.id
+          limit $2`;
+  const batch = filter
+    ? `select w.* from (
+         select ${EVENT_COLUMNS}, o.txid, (${filter.sql}) as wanted,
+                row_number() over (order by o.txid, o.id) = count(*) over () as last, count(*) over () as scanned
+           from (select * ${after}) o
+       ) w where w.wanted or w.last
+       order by w.txid, w.id`
+    : `select ${EVENT_COLUMNS}, true as wanted, false as last, 0 as scanned ${after}`;
+  const rows = await q.query<{ at_txid: string; at_id: number; wanted: boolean | null; last: boolean | null; scanned: number | string | null } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>(
+    `select c.txid::text as at_txid, c.id as at_id, e.id, e.tenant_id, e.object_id, e.record_id, e.event, e.payload, e.actor_id, e.occurred_at, e.txid_text, e.wanted, e.last, e.scanned
        from outbox_checkpoint c
-       left join lateral (
-         select id, tenant_id, object_id, record_id, event, payload, actor_id, occurred_at, txid::text as txid_text
-           from outbox
-          where (txid, id) > (c.txid, c.id) and txid < pg_snapshot_xmin(pg_current_snapshot())
-          order by outbox.txid, outbox.id
-          limit $2
-       ) e on true
+       left join lateral (${batch}) e on true
       where c.consumer = $1`,
-    [consumer, limit],
+    [consumer, limit, ...(filter?.params ?? [])],
   );
   const first = rows[0];
   if (!first) throw new Error(`No checkpoint for outbox consumer '${consumer}'`);
   const at = { txid: first.at_txid, id: Number(first.at_id) };
-  return { at, events: first.id === null ? [] : rows.map((r) => toEvent(r as OutboxRow)) };
+  if (first.id === null) return { at, events: [], last: undefined, scanned: 0 };
+  const events = rows.filter((r) => r.wanted).map((r) => toEvent(r as OutboxRow));
+  const end = rows[rows.length - 1]!;
+  return { at, events, last: { txid: end.txid_text!, id: Number(end.id) }, scanned: filter ? Number(end.scanned) : rows.length };
 }
 
 /**

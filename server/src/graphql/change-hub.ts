@@ -32,6 +32,8 @@ export interface ChangeHubTiming {
 export class ChangeHub {
   readonly #db: Database;
   readonly #listeners = new Map<string, Set<Listener>>();
+  /** Counts `listen` calls, so a batch read meanwhile knows its filter is out of date. */
+  #subscriptionsMade = 0;
   readonly #consumer: OutboxConsumer;
   /** The process is in the name, so an operator can tell whose checkpoint it is. */
   readonly name = `${HUB_CHECKPOINT_PREFIX}${process.pid}@${hostname()}:${randomUUID()}`;
@@ -46,6 +48,13 @@ export class ChangeHub {
       name: this.name,
       startAt: 'now',
       pollMs: this.#timing.pollMs,
+      // Only tenants with a live subscription in this process; one subscribing later wants only later events.
+      // A subscription made while a batch was read may be for one of its events: the batch is read again then.
+      filter: () => {
+        const made = this.#subscriptionsMade;
+        const tenants = new Set([...this.#listeners.keys()].map((key) => key.slice(0, key.indexOf('\n'))));
+        return { sql: 'o.tenant_id = any($3::uuid[])', params: [[...tenants]], current: () => made === this.#subscriptionsMade };
+      },
       handle: async (events) => {
         for (const event of events) {
           if (!event.recordId || !event.objectId || !(RECORD_EVENTS as readonly string[]).includes(event.event)) continue;
@@ -94,6 +103,7 @@ export class ChangeHub {
     let set = this.#listeners.get(key);
     if (!set) this.#listeners.set(key, (set = new Set()));
     set.add(listener);
+    this.#subscriptionsMade += 1;
     return () => {
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(key);

@@ -158,7 +158,13 @@ export class ScriptJobs {
     this.#metadata = metadata;
     this.#data = data;
     this.#jobs = jobs;
-    this.consumer = new OutboxConsumer(db, { name: AFTER_SAVE_CONSUMER, startAt: 'now', handle: (events, tx) => this.#enqueue(events, tx) });
+    this.consumer = new OutboxConsumer(db, {
+      name: AFTER_SAVE_CONSUMER,
+      startAt: 'now',
+      // Only tenants with an active after-save script have anything to run.
+      filter: () => ({ sql: "o.tenant_id in (select tenant_id from script where kind = 'afterSave' and active and deleted_at is null)" }),
+      handle: (events, tx) => this.#enqueue(events, tx),
+    });
   }
 
   async start(): Promise<void> {

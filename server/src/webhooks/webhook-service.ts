@@ -94,6 +94,8 @@ export class WebhookService {
       // Webhooks registered later never see older events anyway; a new deployment starts at its present.
       startAt: 'now',
       pollMs: this.#timing.pollMs,
+      // Only tenants with an active webhook have anything to send.
+      filter: () => ({ sql: 'o.tenant_id in (select tenant_id from webhook where active)' }),
       handle: (events, tx) => this.#dispatch(events, tx),
     });
   }

@@ -48,6 +48,8 @@ export class WorkflowTriggers {
       name: TRIGGER_CONSUMER,
       startAt: 'now',
       pollMs: options.pollMs ?? 1_000,
+      // Only tenants with an active workflow, or a run waiting on a record, have anything to start or resume.
+      filter: () => ({ sql: "o.tenant_id in (select tenant_id from workflow where status = 'active') or o.tenant_id in (select tenant_id from workflow_run where status = 'waiting')" }),
       handle: async (events, tx) => {
         await this.handle(events, tx);
       },
