@@ -161,8 +161,8 @@ export class ScriptJobs {
     this.consumer = new OutboxConsumer(db, {
       name: AFTER_SAVE_CONSUMER,
       startAt: 'now',
-      // Only tenants with an active after-save script have anything to run.
-      filter: () => ({ sql: "o.tenant_id in (select tenant_id from script where kind = 'afterSave' and active and deleted_at is null)" }),
+      // Only objects with an active after-save script have anything to run.
+      filter: () => ({ sql: "(o.tenant_id, o.object_id) in (select tenant_id, object_id from script where kind = 'afterSave' and active and deleted_at is null)" }),
       handle: (events, tx) => this.#enqueue(events, tx),
     });
   }

@@ -48,8 +48,13 @@ export class WorkflowTriggers {
       name: TRIGGER_CONSUMER,
       startAt: 'now',
       pollMs: options.pollMs ?? 1_000,
-      // Only tenants with an active workflow, or a run waiting on a record, have anything to start or resume.
-      filter: () => ({ sql: "o.tenant_id in (select tenant_id from workflow where status = 'active') or o.tenant_id in (select tenant_id from workflow_run where status = 'waiting')" }),
+      // What `looksAt` and the waiting runs can use: an event of an object an active workflow is
+      // triggered by, an activity where a no-activity workflow is active, a record a run waits on.
+      filter: () => ({
+        sql: `(o.tenant_id, o.object_id) in (select tenant_id, trigger_object from workflow where status = 'active' and trigger_type in ('record', 'relativeTime', 'noActivity'))
+          or (o.object_id = '${ACTIVITY_OBJECT}' and o.tenant_id in (select tenant_id from workflow where status = 'active' and trigger_type = 'noActivity'))
+          or (o.tenant_id, o.record_id) in (select tenant_id, record_id from workflow_run where status = 'waiting')`,
+      }),
       handle: async (events, tx) => {
         await this.handle(events, tx);
       },
