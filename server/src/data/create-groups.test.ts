@@ -30,6 +30,21 @@ describe('CreateGroups', () => {
     await expect(later).resolves.toEqual({ id: 'e' });
   });
 
+  it('carries at most 100 creates a statement; the rest go in the next', async () => {
+    const groups = new CreateGroups<Draft, Draft>();
+    const { calls, write } = statements();
+    const ids = Array.from({ length: 151 }, (_, n) => `r${n}`);
+    const answers = ids.map((id) => groups.submit('k', { id }, write));
+    calls[0]!.finish(drafts('r0'));
+    await answers[0];
+    expect(calls.map((c) => c.ids.length)).toEqual([1, 100]);
+    calls[1]!.finish(drafts(...calls[1]!.ids));
+    await answers[100];
+    expect(calls.map((c) => c.ids.length)).toEqual([1, 100, 50]);
+    calls[2]!.finish(drafts(...calls[2]!.ids));
+    expect((await Promise.all(answers)).map((r) => r?.id)).toEqual(ids);
+  });
+
   it('keeps creates of other keys apart', () => {
     const groups = new CreateGroups<Draft, Draft>();
     const { calls, write } = statements();

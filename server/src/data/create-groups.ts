@@ -4,8 +4,12 @@
  * Postgres 232 µs; with one, 6–7 creates and 166 µs (ADR 0020).
  */
 const IN_FLIGHT_PER_KEY = 1;
-/** Records one grouped statement carries at most (a batch's own limit). */
-const GROUP_LIMIT = 1000;
+/**
+ * Creates one grouped statement carries at most. Under ten connections groups average ~7; the
+ * cap bounds the statement's JSON parameter when many large creates queue at once (a single
+ * create may be 1 MB, a whole batch 16 MB).
+ */
+const GROUP_LIMIT = 100;
 
 interface Waiting<Draft, Row> {
   draft: Draft;
