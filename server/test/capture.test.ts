@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../src/app.ts';
-import { json, startHarness, type Harness } from './harness.ts';
+import { json, startHarness, waitForValue, type Harness } from './harness.ts';
 
 // A second server on the harness's database, as production runs it: starter automations on, an SMTP listener.
 let h: Harness;
@@ -16,16 +16,6 @@ afterAll(async () => {
   await server?.app.close();
   await h?.close();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A workspace made through the API, as an operator makes one, so it starts with the automations. */
 async function workspace() {
@@ -60,7 +50,7 @@ describe('relationship-sales automations and communication capture', () => {
     expect(customer).toMatchObject({ first_name: 'Mei', last_name: 'Lin', phone: expect.stringContaining('138'), status: 'lead' });
     const activity = json(await w.api('GET', `/records/activity/${captured.activityId}`));
     expect(activity).toMatchObject({ type: 'call', channel: 'phone', subject: 'Asked about prices', customer: captured.customerId, duration_minutes: 4 });
-    await waitFor('the customer to be Contacted', async () => (json(await w.api('GET', `/records/customer/${captured.customerId}`))['status'] === 'contacted' ? true : undefined));
+    await waitForValue('the customer to be Contacted', async () => (json(await w.api('GET', `/records/customer/${captured.customerId}`))['status'] === 'contacted' ? true : undefined));
     const again = await w.api('POST', '/capture/communications', body);
     expect(again.statusCode).toBe(200);
     expect(json(again)).toMatchObject({ activityId: captured.activityId, duplicate: true });
@@ -77,7 +67,7 @@ describe('relationship-sales automations and communication capture', () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.inboundSmtpPort!, secure: false, ignoreTLS: true });
     const info = await transport.sendMail({ from: 'Zhang Wei <zhang.wei@example.com>', to: `${w.slug}@inbound.protean.test`, subject: 'Trial lesson next week?', text: 'Hello, can my son join a trial lesson?' });
     expect(info.accepted).toEqual([`${w.slug}@inbound.protean.test`]);
-    const found = await waitFor('the customer', async () => {
+    const found = await waitForValue('the customer', async () => {
       const list = json<{ data: { id: string; email: string; first_name: string; last_name: string }[] }>(
         await w.api('GET', `/records/customer?filter=${encodeURIComponent(JSON.stringify({ field: 'email', op: 'eq', value: 'zhang.wei@example.com' }))}`),
       );
@@ -101,7 +91,7 @@ describe('relationship-sales automations and communication capture', () => {
     expect(quick.statusCode, quick.body).toBe(201);
     expect((await w.api('POST', '/workflows/quick_follow_up/activate')).statusCode).toBe(200);
     const customer = json<{ id: string }>(await w.api('POST', '/records/customer', { first_name: 'Lei', last_name: 'Sun' }));
-    const task = await waitFor('the follow-up task', async () => {
+    const task = await waitForValue('the follow-up task', async () => {
       const list = json<{ data: { subject: string; related_customer: string }[] }>(
         await w.api('GET', `/records/task?filter=${encodeURIComponent(JSON.stringify({ field: 'related_customer', op: 'eq', value: customer.id }))}`),
       );
@@ -115,10 +105,10 @@ describe('relationship-sales automations and communication capture', () => {
     const student = json<{ id: string; journey_stage: string }>(await w.api('POST', '/records/customer', { first_name: 'Xiao', last_name: 'Ming' }));
     expect(student.journey_stage).toBe('lead');
     expect((await w.api('POST', '/records/activity', { subject: 'Trial lesson', type: 'visit', customer: student.id })).statusCode).toBe(201);
-    await waitFor('trial lesson', async () => (json(await w.api('GET', `/records/customer/${student.id}`))['journey_stage'] === 'trial_lesson' ? true : undefined));
+    await waitForValue('trial lesson', async () => (json(await w.api('GET', `/records/customer/${student.id}`))['journey_stage'] === 'trial_lesson' ? true : undefined));
     const enrol = await w.api('POST', '/workflows/edu_enrol/runs', { recordId: student.id, input: { course_start: '2027-03-01', course_end: '2027-08-31' } });
     expect(enrol.statusCode, enrol.body).toBe(202);
-    await waitFor('enrolled', async () => {
+    await waitForValue('enrolled', async () => {
       const s = json(await w.api('GET', `/records/customer/${student.id}`));
       return s['journey_stage'] === 'enrolled' && s['course_start'] === '2027-03-01' ? true : undefined;
     });

@@ -90,3 +90,10 @@ export async function waitFor(what: string, condition: () => boolean | Promise<b
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Waits, as `waitFor`, until `probe` gives a value (anything but undefined), and returns it. */
+export async function waitForValue<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  let value: T | undefined;
+  await waitFor(what, async () => (value = await probe()) !== undefined, ms);
+  return value as T;
+}

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, waitForValue, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -9,16 +9,6 @@ beforeAll(async () => {
   t = await createTestTenant(h, 'wf');
 });
 afterAll(async () => h?.close());
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 type Run = { id: string; status: string; version: number; error: string | null; failedStep: string | null; steps: { seq: number; stepId: string; status: string; input: unknown; output: unknown; durationMs: number | null; error: string | null; attempt: number }[] };
 
@@ -34,7 +24,7 @@ async function run(tenant: TestTenant, id: string): Promise<Run> {
   return json<Run>(response);
 }
 
-const runIn = (tenant: TestTenant, id: string, status: string) => waitFor(`run ${id} to be ${status}`, async () => ((await run(tenant, id)).status === status ? run(tenant, id) : undefined));
+const runIn = (tenant: TestTenant, id: string, status: string) => waitForValue(`run ${id} to be ${status}`, async () => ((await run(tenant, id)).status === status ? run(tenant, id) : undefined));
 
 async function define(tenant: TestTenant, apiName: string, definition: unknown, activate = true): Promise<string> {
   const created = await tenant.api('POST', '/workflows', { apiName, label: apiName.replace(/_/g, ' '), definition });
@@ -66,7 +56,7 @@ describe('workflows', () => {
     // Created as a lead: "changed to active" does not hold, so nothing starts.
     const updated = await t.api('PATCH', `/records/customer/${String(c['id'])}`, { status: 'active' });
     expect(updated.statusCode, updated.body).toBe(200);
-    const [first] = await waitFor('a run', async () => {
+    const [first] = await waitForValue('a run', async () => {
       const runs = await runsOf(t, 'activated_follow_up');
       return runs.length ? runs : undefined;
     });
@@ -132,7 +122,7 @@ describe('workflows', () => {
       // Changing the notes alone does not change the status: the trigger condition holds back a run.
       expect((await t.api('PATCH', `/records/customer/${String(c['id'])}`, { notes: 'first call' })).statusCode).toBe(200);
       expect((await t.api('PATCH', `/records/customer/${String(c['id'])}`, { status: 'active' })).statusCode).toBe(200);
-      const runs = await waitFor(`run ${count}`, async () => {
+      const runs = await waitForValue(`run ${count}`, async () => {
         const all = await runsOf(t, 'expr_vip');
         return all.length >= count ? all : undefined;
       });
@@ -165,7 +155,7 @@ describe('workflows', () => {
     expect(automationId).not.toBe(t.adminId);
 
     const c = await customer(t, { last_name: 'Readonly' });
-    const [only] = await waitFor('a run', async () => {
+    const [only] = await waitForValue('a run', async () => {
       const runs = await runsOf(t, 'read_only_note');
       return runs.length ? runs : undefined;
     });
@@ -249,7 +239,7 @@ describe('workflows', () => {
     // The input is fixed at the source: the record can take the value once the picklist has it. Here
     // the run's input is what failed, so the retry fails the same way, at the same step, as attempt 2.
     expect((await t.api('POST', `/workflow-runs/${runId}/retry`)).statusCode).toBe(202);
-    const again = await waitFor('the second attempt', async () => {
+    const again = await waitForValue('the second attempt', async () => {
       const r = await run(t, runId);
       return r.status === 'failed' && r.steps[1]!.attempt === 2 ? r : undefined;
     });
