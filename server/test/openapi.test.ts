@@ -73,6 +73,7 @@ describe('the OpenAPI document', () => {
       'login', 'me', 'create_api_key', 'search', 'recycle_bin', 'list_views', 'create_view', 'apply_change', 'get_revision_changes', 'list_terms', 'put_term', 'apply_term_set',
       'list_customer', 'create_customer', 'get_customer', 'update_customer', 'delete_customer', 'restore_customer', 'batch_customer', 'update_by_filter_customer', 'delete_by_filter_customer',
       'list_plan', 'list_account_plan',
+      'list_webhooks', 'create_webhook', 'update_webhook', 'list_webhook_deliveries', 'redeliver_webhook_delivery',
     ]));
     expect(new Set(ids).size).toBe(ids.length);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Customer', 'CustomerCreate', 'CustomerUpdate', 'CustomerPage', 'CustomerBatch', 'Plan', 'PlanBatch', 'ChangeRequest', 'Problem']));

@@ -227,6 +227,27 @@ describe('each Setup right alone opens exactly its routes', () => {
   });
 });
 
+describe('the OpenAPI document follows the Setup rights', () => {
+  it('describes every webhook route, to whoever holds the keys right and to no one else', async () => {
+    type Doc = { paths: Record<string, Record<string, { operationId?: string }>> };
+    const webhookRoutes = registeredRoutes(h.server.app.printRoutes({ commonPrefix: false }))
+      .filter((r) => r.split(' ')[1]!.startsWith('/webhooks'))
+      .map((r) => r.replace(/:([A-Za-z]+)/g, '{$1}'))
+      .sort();
+    expect(webhookRoutes.length).toBeGreaterThan(5);
+    for (const [who, user] of [...SETUP_RIGHTS.map((r) => [r, holders[r]] as const), ['none', nobody] as const]) {
+      const r = await call(h, user.key, 'GET', '/openapi.json');
+      expect(r.statusCode, r.body).toBe(200);
+      const doc = json<Doc>(r);
+      const documented = Object.entries(doc.paths)
+        .filter(([path]) => path.startsWith('/webhooks'))
+        .flatMap(([path, item]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`))
+        .sort();
+      expect(documented, who).toEqual(who === 'keys' ? webhookRoutes : []);
+    }
+  });
+});
+
 describe('a right to manage people or the model is no way to more access', () => {
   it('a user manager adds users with no more than they hold, and cannot take over an administrator', async () => {
     const manager = holders.users;

@@ -13,7 +13,8 @@ const uuid = { type: 'string', format: 'uuid' };
 /**
  * OpenAPI 3.1 of the whole tenant API at its current revision: records of every object (with
  * batches and bulk changes), search, the recycle bin, saved views, sign-in and API keys,
- * metadata and terms, workspace settings, preferences and the home page's pipeline and recent records. Names follow API names (stable for generated clients); every text a
+ * metadata and terms, workspace settings, preferences, the home page's pipeline and recent records, and webhooks for
+ * whoever may manage them. Names follow API names (stable for generated clients); every text a
  * person reads comes from the glossary in the caller's locale (ADR 0004).
  */
 export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape): Json {
@@ -268,6 +269,49 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       },
     });
 
+    // Webhooks are for whoever may manage integrations (the routes ask for the keys right).
+    if (shape.setup('keys')) {
+      const hooks = tag(say('tag.webhooks'), say('tag.webhooks.description'));
+      const webhookId = param('id', 'path', 'param.webhookId', uuid);
+      const deliveryId = param('delivery', 'path', 'param.deliveryId', uuid);
+      const noWebhook = { 404: problem(say('response.notFound')) };
+      Object.assign(schemas, webhookSchemas());
+      Object.assign(paths, {
+        '/webhooks': {
+          get: op(hooks, 'list_webhooks', 'op.listWebhooks', { 200: ok(say('response.ok'), { type: 'array', items: ref('Webhook') }) }),
+          post: op(hooks, 'create_webhook', 'op.createWebhook', { 201: ok(say('response.ok'), ref('Webhook')), 400: problem(say('response.invalid')), 422: problem(say('response.invalid')) }, {
+            requestBody: { required: true, content: json(ref('NewWebhook')) },
+          }),
+        },
+        '/webhooks/{id}': {
+          parameters: [webhookId],
+          get: op(hooks, 'get_webhook', 'op.getWebhook', { 200: ok(say('response.ok'), ref('Webhook')), ...noWebhook }),
+          patch: op(hooks, 'update_webhook', 'op.updateWebhook', { 200: ok(say('response.ok'), ref('Webhook')), 400: problem(say('response.invalid')), ...noWebhook, 422: problem(say('response.invalid')) }, {
+            requestBody: { required: true, content: json(ref('WebhookPatch')) },
+          }),
+          delete: op(hooks, 'delete_webhook', 'op.deleteWebhook', { 204: { description: say('response.noContent') }, ...noWebhook }),
+        },
+        '/webhooks/{id}/deliveries': {
+          parameters: [webhookId],
+          get: op(hooks, 'list_webhook_deliveries', 'op.webhookDeliveries', { 200: ok(say('response.ok'), ref('WebhookDeliveryPage')), 400: problem(say('response.badQuery')), ...noWebhook }, {
+            parameters: [
+              param('limit', 'query', 'param.deliveryLimit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }),
+              param('cursor', 'query', 'param.cursor', { type: 'string', minLength: 1, maxLength: 200 }),
+              param('state', 'query', 'param.deliveryState', { type: 'string', enum: ['pending', 'delivered', 'failed'] }),
+            ],
+          }),
+        },
+        '/webhooks/{id}/deliveries/{delivery}': {
+          parameters: [webhookId, deliveryId],
+          get: op(hooks, 'get_webhook_delivery', 'op.webhookDelivery', { 200: ok(say('response.ok'), ref('WebhookDeliveryDetail')), ...noWebhook }),
+        },
+        '/webhooks/{id}/deliveries/{delivery}/redeliver': {
+          parameters: [webhookId, deliveryId],
+          post: op(hooks, 'redeliver_webhook_delivery', 'op.redeliver', { 200: ok(say('response.ok'), ref('WebhookRedelivery')), ...noWebhook }),
+        },
+      });
+    }
+
     return {
       openapi: '3.1.0',
       info: {
@@ -343,6 +387,56 @@ function filterExample(object: ObjectDef): Json {
 }
 
 /** Schemas shared by every object and the generic endpoints. */
+/** The webhook routes' bodies and answers (server/src/webhooks/webhook-routes.ts). */
+function webhookSchemas(): Record<string, unknown> {
+  const time = { type: 'string', format: 'date-time' };
+  const maybeTime = { type: ['string', 'null'], format: 'date-time' };
+  const events = {
+    type: 'array',
+    minItems: 1,
+    maxItems: 50,
+    items: {
+      type: 'object',
+      required: ['object', 'actions'],
+      additionalProperties: false,
+      properties: { object: { type: 'string', minLength: 1, maxLength: 100 }, actions: { type: 'array', minItems: 1, maxItems: 4, uniqueItems: true, items: { type: 'string', enum: ['created', 'updated', 'deleted', 'restored'] } } },
+    },
+  };
+  const filter = { type: ['object', 'null'] };
+  const writable = { name: { type: 'string', minLength: 1, maxLength: 120 }, url: { type: 'string', format: 'uri', minLength: 1, maxLength: 2000 }, events, filter, active: { type: 'boolean' } };
+  const secret = { type: 'string', minLength: 16, maxLength: 200 };
+  const outcome = { state: { type: 'string', enum: ['pending', 'delivered', 'failed'] }, attempts: { type: 'integer' }, responseStatus: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, durationMs: { type: ['integer', 'null'] } };
+  return {
+    Webhook: {
+      type: 'object',
+      required: ['id', 'name', 'url', 'events', 'active'],
+      properties: { id: uuid, ...writable, createdAt: time, updatedAt: time, secret: { type: 'string' } },
+    },
+    NewWebhook: { type: 'object', required: ['url', 'events'], additionalProperties: false, properties: { ...writable, secret } },
+    WebhookPatch: { type: 'object', minProperties: 1, additionalProperties: false, properties: { ...writable, secret: { oneOf: [secret, { type: 'string', enum: ['rotate'] }] } } },
+    WebhookDelivery: {
+      type: 'object',
+      properties: { id: uuid, event: { type: 'string', example: 'deal.created' }, eventId: { type: 'string' }, recordId: { type: ['string', 'null'], format: 'uuid' }, ...outcome, createdAt: time, deliveredAt: maybeTime, nextAttemptAt: maybeTime },
+    },
+    WebhookDeliveryPage: { type: 'object', required: ['data', 'nextCursor'], properties: { data: { type: 'array', items: ref('WebhookDelivery') }, nextCursor: { type: ['string', 'null'] } } },
+    WebhookDeliveryDetail: {
+      type: 'object',
+      properties: {
+        id: uuid,
+        event: { type: 'string' },
+        state: outcome.state,
+        createdAt: time,
+        body: { type: 'object' },
+        attempts: {
+          type: 'array',
+          items: { type: 'object', properties: { attempt: { type: 'integer' }, startedAt: time, responseStatus: { type: ['integer', 'null'] }, error: { type: ['string', 'null'] }, durationMs: { type: ['integer', 'null'] }, manual: { type: 'boolean' } } },
+        },
+      },
+    },
+    WebhookRedelivery: { type: 'object', properties: { id: uuid, ...outcome } },
+  };
+}
+
 function genericSchemas(): Record<string, unknown> {
   const fieldProblem = { type: 'object', required: ['field', 'code', 'message'], properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' }, index: { type: 'integer' }, records: { type: 'array', items: uuid } } };
   const anyRecord = { type: 'object', required: ['id'], properties: { id: uuid, version: { type: 'integer' }, display_name: { type: 'string' } }, additionalProperties: true };
