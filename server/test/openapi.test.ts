@@ -74,6 +74,7 @@ describe('the OpenAPI document', () => {
       'list_customer', 'create_customer', 'get_customer', 'update_customer', 'delete_customer', 'restore_customer', 'batch_customer', 'update_by_filter_customer', 'delete_by_filter_customer',
       'list_plan', 'list_account_plan',
       'list_webhooks', 'create_webhook', 'update_webhook', 'list_webhook_deliveries', 'redeliver_webhook_delivery',
+      'list_invites', 'create_invite', 'revoke_invite', 'open_invite', 'accept_invite',
     ]));
     expect(new Set(ids).size).toBe(ids.length);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Customer', 'CustomerCreate', 'CustomerUpdate', 'CustomerPage', 'CustomerBatch', 'Plan', 'PlanBatch', 'ChangeRequest', 'Problem']));

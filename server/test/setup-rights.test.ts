@@ -228,22 +228,28 @@ describe('each Setup right alone opens exactly its routes', () => {
 });
 
 describe('the OpenAPI document follows the Setup rights', () => {
-  it('describes every webhook route, to whoever holds the keys right and to no one else', async () => {
+  // Each area's routes are described to the holders of its right; the routes open to anyone with a link, to everyone.
+  const AREAS: [prefix: string, right: SetupRight, open: string[]][] = [
+    ['/webhooks', 'keys', []],
+    ['/invites', 'users', ['GET /invites/token/{token}', 'POST /invites/accept']],
+  ];
+
+  it.each(AREAS)('describes every %s route to whoever holds the %s right, and to others only the open ones', async (prefix, right, open) => {
     type Doc = { paths: Record<string, Record<string, { operationId?: string }>> };
-    const webhookRoutes = registeredRoutes(h.server.app.printRoutes({ commonPrefix: false }))
-      .filter((r) => r.split(' ')[1]!.startsWith('/webhooks'))
+    const registered = registeredRoutes(h.server.app.printRoutes({ commonPrefix: false }))
+      .filter((r) => r.split(' ')[1]!.startsWith(prefix))
       .map((r) => r.replace(/:([A-Za-z]+)/g, '{$1}'))
       .sort();
-    expect(webhookRoutes.length).toBeGreaterThan(5);
+    expect(registered.length).toBeGreaterThan(open.length + 2);
+    expect(registered).toEqual(expect.arrayContaining(open));
     for (const [who, user] of [...SETUP_RIGHTS.map((r) => [r, holders[r]] as const), ['none', nobody] as const]) {
       const r = await call(h, user.key, 'GET', '/openapi.json');
       expect(r.statusCode, r.body).toBe(200);
-      const doc = json<Doc>(r);
-      const documented = Object.entries(doc.paths)
-        .filter(([path]) => path.startsWith('/webhooks'))
+      const documented = Object.entries(json<Doc>(r).paths)
+        .filter(([path]) => path.startsWith(prefix))
         .flatMap(([path, item]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`))
         .sort();
-      expect(documented, who).toEqual(who === 'keys' ? webhookRoutes : []);
+      expect(documented, who).toEqual(who === right ? registered : [...open].sort());
     }
   });
 });

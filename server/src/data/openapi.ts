@@ -13,8 +13,8 @@ const uuid = { type: 'string', format: 'uuid' };
 /**
  * OpenAPI 3.1 of the whole tenant API at its current revision: records of every object (with
  * batches and bulk changes), search, the recycle bin, saved views, sign-in and API keys,
- * metadata and terms, workspace settings, preferences, the home page's pipeline and recent records, and webhooks for
- * whoever may manage them. Names follow API names (stable for generated clients); every text a
+ * metadata and terms, workspace settings, preferences, the home page's pipeline and recent records, invitations, and
+ * webhooks for whoever may manage them. Names follow API names (stable for generated clients); every text a
  * person reads comes from the glossary in the caller's locale (ADR 0004).
  */
 export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape): Json {
@@ -312,6 +312,39 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       });
     }
 
+    // Invitations: made and revoked with the users right; opened and accepted by anyone holding the link.
+    {
+      const invites = tag(say('tag.invites'), say('tag.invites.description'));
+      const token = param('token', 'path', 'param.inviteToken', { type: 'string', minLength: 10, maxLength: 200 });
+      const gone = { 404: problem(say('response.inviteGone')) };
+      const manage = shape.setup('users');
+      Object.assign(schemas, inviteSchemas(manage));
+      if (manage) {
+        Object.assign(paths, {
+          '/invites': {
+            get: op(invites, 'list_invites', 'op.listInvites', { 200: ok(say('response.ok'), { type: 'array', items: ref('Invite') }) }),
+            post: op(invites, 'create_invite', 'op.createInvite', { 201: ok(say('response.ok'), ref('NewInviteResult')), 400: problem(say('response.invalid')), 422: problem(say('response.invalid')), 503: problem(say('response.mailUnavailable')) }, {
+              requestBody: { required: true, content: json(ref('NewInvite')) },
+            }),
+          },
+          '/invites/{id}': {
+            parameters: [param('id', 'path', 'param.inviteId', uuid)],
+            delete: op(invites, 'revoke_invite', 'op.revokeInvite', { 204: { description: say('response.noContent') }, 404: problem(say('response.notFound')) }),
+          },
+          '/invites/delivery': { get: op(invites, 'invite_delivery', 'op.inviteDelivery', { 200: ok(say('response.ok'), ref('InviteDelivery')) }) },
+        });
+      }
+      Object.assign(paths, {
+        '/invites/token/{token}': { parameters: [token], get: op(invites, 'open_invite', 'op.openInvite', { 200: ok(say('response.ok'), ref('OpenInvite')), ...gone }, { security: [] }) },
+        '/invites/accept': {
+          post: op(invites, 'accept_invite', 'op.acceptInvite', { 201: ok(say('response.ok'), ref('AcceptedInvite')), 400: problem(say('response.invalid')), ...gone, 409: problem(say('response.inviteUsed')), 422: problem(say('response.invalid')) }, {
+            security: [],
+            requestBody: { required: true, content: json(ref('AcceptInvite')) },
+          }),
+        },
+      });
+    }
+
     return {
       openapi: '3.1.0',
       info: {
@@ -387,6 +420,56 @@ function filterExample(object: ObjectDef): Json {
 }
 
 /** Schemas shared by every object and the generic endpoints. */
+/** The invitation routes' bodies and answers (server/src/invites/invite-routes.ts); those of making them with `manage`. */
+function inviteSchemas(manage: boolean): Record<string, unknown> {
+  const time = { type: 'string', format: 'date-time' };
+  const maybeTime = { type: ['string', 'null'], format: 'date-time' };
+  const locale = { type: 'string', enum: ['en', 'zh-CN'] };
+  const invite = {
+    id: uuid,
+    role: { type: 'string' },
+    email: { type: ['string', 'null'], format: 'email' },
+    createdBy: { type: ['string', 'null'], format: 'uuid' },
+    createdAt: time,
+    expiresAt: time,
+    acceptedAt: maybeTime,
+    acceptedUserId: { type: ['string', 'null'], format: 'uuid' },
+    revokedAt: maybeTime,
+  };
+  const making = {
+    Invite: { type: 'object', required: ['id', 'role', 'expiresAt'], properties: invite },
+    NewInvite: {
+      type: 'object',
+      required: ['role'],
+      additionalProperties: false,
+      properties: { role: { type: 'string', minLength: 1, maxLength: 100 }, email: { type: 'string', format: 'email', maxLength: 254 }, days: { type: 'integer', minimum: 1, maximum: 30, default: 7 }, send: { type: 'boolean' }, locale },
+    },
+    NewInviteResult: { type: 'object', required: ['id', 'token', 'path'], properties: { ...invite, token: { type: 'string' }, path: { type: 'string', example: '/invite/inv_…' }, sentTo: { type: 'string', format: 'email' } } },
+    InviteDelivery: { type: 'object', required: ['email'], properties: { email: { type: 'boolean' } } },
+  };
+  return {
+    ...(manage ? making : {}),
+    OpenInvite: {
+      type: 'object',
+      properties: {
+        workspace: { type: 'object', properties: { slug: { type: 'string' }, name: { type: 'string' } } },
+        role: { type: 'string' },
+        roleName: { type: 'string' },
+        email: { type: ['string', 'null'], format: 'email' },
+        expiresAt: time,
+        terms: { type: 'array', items: { type: 'object' } },
+      },
+    },
+    AcceptInvite: {
+      type: 'object',
+      required: ['token', 'name', 'email', 'password'],
+      additionalProperties: false,
+      properties: { token: { type: 'string', minLength: 10, maxLength: 200 }, name: { type: 'string', minLength: 1, maxLength: 120 }, email: { type: 'string', format: 'email', maxLength: 254 }, password: { type: 'string', minLength: 10, maxLength: 1024 }, locale },
+    },
+    AcceptedInvite: { type: 'object', properties: { workspace: { type: 'string' }, email: { type: 'string', format: 'email' }, role: { type: 'string' } } },
+  };
+}
+
 /** The webhook routes' bodies and answers (server/src/webhooks/webhook-routes.ts). */
 function webhookSchemas(): Record<string, unknown> {
   const time = { type: 'string', format: 'date-time' };
