@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { CreateGroups } from './create-groups.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CreateGroups, STALLED_AFTER_MS } from './create-groups.ts';
 
 type Draft = { id: string };
 
@@ -14,6 +14,10 @@ function statements() {
 const drafts = (...ids: string[]) => ids.map((id) => ({ id }));
 
 describe('CreateGroups', () => {
+  // The clock only moves when a test moves it: a statement counts as held up at a time the test chooses.
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
   it('sends a lone create at once, and the creates that arrive while it is in flight together in the next statement', async () => {
     const groups = new CreateGroups<Draft, Draft>();
     const { calls, write } = statements();
@@ -43,6 +47,41 @@ describe('CreateGroups', () => {
     expect(calls.map((c) => c.ids.length)).toEqual([1, 100, 50]);
     calls[2]!.finish(drafts(...calls[2]!.ids));
     expect((await Promise.all(answers)).map((r) => r?.id)).toEqual(ids);
+  });
+
+  it('lets the queue go in another statement when the one in flight is held up, up to four at once', () => {
+    const groups = new CreateGroups<Draft, Draft>();
+    const { calls, write } = statements();
+    void groups.submit('k', { id: 'a' }, write);
+    void groups.submit('k', { id: 'b' }, write);
+    vi.advanceTimersByTime(STALLED_AFTER_MS - 1);
+    expect(calls.map((c) => c.ids)).toEqual([['a']]);
+    vi.advanceTimersByTime(1);
+    expect(calls.map((c) => c.ids)).toEqual([['a'], ['b']]);
+    // The newest statement is not held up yet: the next create waits for it as long.
+    void groups.submit('k', { id: 'c' }, write);
+    expect(calls).toHaveLength(2);
+    vi.advanceTimersByTime(STALLED_AFTER_MS);
+    for (const id of ['d', 'e']) void groups.submit('k', { id }, write);
+    vi.advanceTimersByTime(STALLED_AFTER_MS);
+    expect(calls.map((c) => c.ids)).toEqual([['a'], ['b'], ['c'], ['d', 'e']]);
+    void groups.submit('k', { id: 'f' }, write);
+    vi.advanceTimersByTime(10 * STALLED_AFTER_MS);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('sends the queue at once when a statement ends while the others in flight are held up', async () => {
+    const groups = new CreateGroups<Draft, Draft>();
+    const { calls, write } = statements();
+    void groups.submit('k', { id: 'a' }, write);
+    void groups.submit('k', { id: 'b' }, write);
+    vi.advanceTimersByTime(STALLED_AFTER_MS);
+    const c = groups.submit('k', { id: 'c' }, write);
+    calls[1]!.finish(drafts('b'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map((call) => call.ids)).toEqual([['a'], ['b'], ['c']]);
+    calls[2]!.finish(drafts('c'));
+    await expect(c).resolves.toEqual({ id: 'c' });
   });
 
   it('keeps creates of other keys apart', () => {
