@@ -164,15 +164,15 @@ export class AccessService {
   async requireGrantable(actor: Principal, profileKey: string, field = 'role'): Promise<void> {
     await this.requireProfile(actor.tenantId, profileKey, field);
     const [profile] = await this.#profilesWithSets(actor.tenantId, profileKey);
-    const problems = profile ? await this.#grantProblems(actor, profile.sets, field) : [];
+    const problems = profile ? grantProblems(await this.shapeOf(actor), profile.sets, field) : [];
     if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
   }
 
   /** The tenant's profiles, system ones first, each saying whether `actor` may give it (requireGrantable's rule), for the studio to offer only those. */
   async profilesGivableBy(actor: Principal): Promise<{ key: string; name: string; system: boolean; grantable: boolean }[]> {
     await this.ensureDefaults(actor.tenantId);
-    const profiles = await this.#profilesWithSets(actor.tenantId);
-    return Promise.all(profiles.map(async ({ sets, ...p }) => ({ ...p, grantable: (await this.#grantProblems(actor, sets)).length === 0 })));
+    const [shape, profiles] = await Promise.all([this.shapeOf(actor), this.#profilesWithSets(actor.tenantId)]);
+    return profiles.map(({ sets, ...p }) => ({ ...p, grantable: grantProblems(shape, sets).length === 0 }));
   }
 
   /** A tenant's profiles (or the one of `key`) with their permission sets, in one query. */
@@ -186,12 +186,6 @@ export class AccessService {
         [tenantId, key ?? null],
       ),
     );
-  }
-
-  async #grantProblems(actor: Principal, sets: readonly { name: string; grants: Grants }[], field = 'role'): Promise<FieldProblem[]> {
-    const shape = await this.shapeOf(actor);
-    if (shape.setup('access')) return [];
-    return sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
   }
 
   /**
@@ -331,6 +325,12 @@ export async function reach(q: Queryable, tenantId: string, userId: string, role
 }
 
 export type { Grants };
+
+/** What the permission sets grant beyond `shape` (nothing for whoever manages access), each named with `field`. */
+function grantProblems(shape: AccessShape, sets: readonly { name: string; grants: Grants }[], field = 'role'): FieldProblem[] {
+  if (shape.setup('access')) return [];
+  return sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
+}
 
 /** What a set grants beyond a principal's access: object actions and Setup rights, spelled for the refusal. */
 export function exceeding(grants: Grants, holder: AccessShape): string[] {

@@ -9,6 +9,8 @@ type Json = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const uuid = { type: 'string', format: 'uuid' };
+const time = { type: 'string', format: 'date-time' };
+const maybeTime = { type: ['string', 'null'], format: 'date-time' };
 
 /**
  * OpenAPI 3.1 of the whole tenant API at its current revision: records of every object (with
@@ -422,8 +424,6 @@ function filterExample(object: ObjectDef): Json {
 /** Schemas shared by every object and the generic endpoints. */
 /** The invitation routes' bodies and answers (server/src/invites/invite-routes.ts); those of making them with `manage`. */
 function inviteSchemas(manage: boolean): Record<string, unknown> {
-  const time = { type: 'string', format: 'date-time' };
-  const maybeTime = { type: ['string', 'null'], format: 'date-time' };
   const locale = { type: 'string', enum: ['en', 'zh-CN'] };
   const invite = {
     id: uuid,
@@ -472,8 +472,6 @@ function inviteSchemas(manage: boolean): Record<string, unknown> {
 
 /** The webhook routes' bodies and answers (server/src/webhooks/webhook-routes.ts). */
 function webhookSchemas(): Record<string, unknown> {
-  const time = { type: 'string', format: 'date-time' };
-  const maybeTime = { type: ['string', 'null'], format: 'date-time' };
   const events = {
     type: 'array',
     minItems: 1,

@@ -39,11 +39,9 @@ function isCurrency(code: string): boolean {
  */
 export async function settingsRoutes(app: FastifyInstance, options: { db: Database }): Promise<void> {
   const { db } = options;
-  const read = (tenantId: string) =>
-    db.withTenant(tenantId, async (q) => {
-      const [row] = await q.query<{ currency: string; days: number; zone: string }>('select currency, recycle_retention_days as days, time_zone as zone from tenant where id = $1', [tenantId]);
-      return { currency: row?.currency ?? 'USD', recycleRetentionDays: row?.days ?? 30, timeZone: row?.zone ?? 'UTC' } satisfies WorkspaceSettings;
-    });
+  const COLUMNS = 'currency, recycle_retention_days as days, time_zone as zone';
+  const settingsOf = (row: { currency: string; days: number; zone: string } | undefined): WorkspaceSettings => ({ currency: row?.currency ?? 'USD', recycleRetentionDays: row?.days ?? 30, timeZone: row?.zone ?? 'UTC' });
+  const read = (tenantId: string) => db.withTenant(tenantId, async (q) => settingsOf((await q.query<{ currency: string; days: number; zone: string }>(`select ${COLUMNS} from tenant where id = $1`, [tenantId]))[0]));
 
   app.get('/workspace/settings', async (request) => read(principalOf(request).tenantId));
 
@@ -52,17 +50,15 @@ export async function settingsRoutes(app: FastifyInstance, options: { db: Databa
     const body = request.body as Static<typeof WorkspacePatch>;
     if (body.currency && !isCurrency(body.currency)) throw validationError('Unknown currency', [{ field: 'currency', code: 'enum', message: `'${body.currency}' is not an ISO 4217 currency` }]);
     if (body.timeZone !== undefined && !isTimeZone(body.timeZone)) throw validationError('Unknown time zone', [{ field: 'timeZone', code: 'enum', message: `'${body.timeZone}' is not an IANA time zone` }]);
-    await db.transaction(principal.tenantId, (tx) =>
-      tx.query('update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days), time_zone = coalesce($4, time_zone) where id = $1', [
-        principal.tenantId,
-        body.currency ?? null,
-        body.recycleRetentionDays ?? null,
-        body.timeZone ?? null,
-      ]),
+    const [row] = await db.transaction(principal.tenantId, (tx) =>
+      tx.query<{ currency: string; days: number; zone: string }>(
+        `update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days), time_zone = coalesce($4, time_zone) where id = $1 returning ${COLUMNS}`,
+        [principal.tenantId, body.currency ?? null, body.recycleRetentionDays ?? null, body.timeZone ?? null],
+      ),
     );
     // This process's expressions use the new zone at once; others within their cache's 30 s.
     if (body.timeZone !== undefined) tenantZones.changed(principal.tenantId, body.timeZone);
-    return read(principal.tenantId);
+    return settingsOf(row);
   });
 
   app.get('/me/preferences', async (request) => {

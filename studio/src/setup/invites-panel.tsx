@@ -5,10 +5,10 @@ import { useAsync } from '../lib/use-async.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
-import { useProfileChoices } from './profile-choices.ts';
+import type { ProfileChoices } from './profile-choices.ts';
 
 /** Invitation links: the admin picks the role, copies the link (or has it mailed), and sees which are still open. */
-export function InvitesPanel() {
+export function InvitesPanel({ profiles }: { profiles: ProfileChoices }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
@@ -24,7 +24,7 @@ export function InvitesPanel() {
       toast(describeError(err, i18n), 'error');
     }
   };
-  const { labelOf } = useProfileChoices();
+  const { labelOf } = profiles;
   return (
     <section className="panel" aria-labelledby="invites-title" data-testid="invites">
       <header className="related-header">
@@ -55,18 +55,18 @@ export function InvitesPanel() {
           ))}
         </DataTable>
       ) : null}
-      {creating ? <CreateInviteDialog onClose={() => setCreating(false)} onCreated={invites.reload} /> : null}
+      {creating ? <CreateInviteDialog profiles={profiles} onClose={() => setCreating(false)} onCreated={invites.reload} /> : null}
     </section>
   );
 }
 
-function CreateInviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+function CreateInviteDialog({ profiles, onClose, onCreated }: { profiles: ProfileChoices; onClose: () => void; onCreated: () => void }) {
   const i18n = useI18n();
   const { t } = i18n;
   const id = useId();
   const [role, setRole] = useState<string>('standard');
   // Every profile of the workspace may be given at invite, those the inviter holds less than disabled (the server refuses them).
-  const { choices, labelOf } = useProfileChoices();
+  const { choices, labelOf } = profiles;
   const chosenLabel = labelOf(role);
   const [email, setEmail] = useState('');
   // Sending by email is offered only when the server has outgoing mail.

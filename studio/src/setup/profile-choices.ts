@@ -16,7 +16,13 @@ export interface ProfileChoice {
  * the answer (or if it is refused) the built-in two, the administrator profile only for whoever
  * manages access.
  */
-export function useProfileChoices(): { choices: ProfileChoice[]; labelOf: (key: string) => string } {
+export interface ProfileChoices {
+  choices: ProfileChoice[];
+  labelOf: (key: string) => string;
+}
+
+/** Read once per page (the Users page passes the answer to its panels and dialogs). */
+export function useProfileChoices(): ProfileChoices {
   const { t } = useI18n();
   const managesAccess = useCanSetup()('access');
   const profiles = useAsync(() => usersApi.profiles().catch(whenRefused([403, 404], null)), []);

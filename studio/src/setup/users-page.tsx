@@ -18,7 +18,8 @@ export default function UsersPage(_: PageProps) {
   const { me } = useSession();
   // The server says which users the signed-in user may change and which profiles it may give (a
   // user manager cannot change or make anyone who holds more than it does).
-  const { choices } = useProfileChoices();
+  const profiles = useProfileChoices();
+  const { choices } = profiles;
   const outOfReach = (u: User) => u.id === me.user.id || u.manageable === false;
   const users = useAsync(() => usersApi.list(), []);
   const [inviting, setInviting] = useState(false);
@@ -78,9 +79,10 @@ export default function UsersPage(_: PageProps) {
           </tr>
         ))}
       </DataTable>
-      <InvitesPanel />
+      <InvitesPanel profiles={profiles} />
       {inviting ? (
         <InviteDialog
+          choices={choices}
           onClose={() => setInviting(false)}
           onCreated={(u) => {
             forgetUsers();
@@ -95,9 +97,8 @@ export default function UsersPage(_: PageProps) {
   );
 }
 
-function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (u: User) => void }) {
+function InviteDialog({ choices, onClose, onCreated }: { choices: ProfileChoice[]; onClose: () => void; onCreated: (u: User) => void }) {
   const { t } = useI18n();
-  const { choices } = useProfileChoices();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('standard');

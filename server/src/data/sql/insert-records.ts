@@ -1,5 +1,6 @@
 import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
+import { UUID } from '../../http/ids.ts';
 import { searchText } from './search-text.ts';
 
 /**
@@ -65,9 +66,6 @@ function insertRecordsSql(links: boolean): string {
  select * from created`;
 }
 
-/** The owner the record_by_owner index files a record under: its `owner` value when that is a UUID, else its creator (`ownerOf`). */
-const OWNER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Lookups kept in record_link: those without an index slot (a slotted lookup is found through its slot). */
 export const linkedLookups = (object: ObjectDef, fields: readonly FieldDef[]) => fields.filter((f) => f.type === 'lookup' && !slotOf(object, f.id));
 
@@ -75,8 +73,9 @@ export function insertRecordsParams(tenantId: string, object: ObjectDef, userId:
   const input = JSON.stringify(
     records.map((p) => {
       const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchText(p.data) };
+      // The owner the record_by_owner index files it under: its `owner` when that is a UUID, else (unsent) its creator, as `ownerOf`.
       const owner = p.data['owner'];
-      if (typeof owner === 'string' && OWNER.test(owner)) row['o'] = owner;
+      if (typeof owner === 'string' && UUID.test(owner)) row['o'] = owner;
       slotRow(object, p.data).forEach((value, k) => (row[SLOT_COLUMNS[k]!] = value));
       return row;
     }),
