@@ -442,6 +442,8 @@ describe('daily use in Chromium', () => {
       if (locale === 'en') {
         await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
         await dialog.waitFor({ state: 'hidden' });
+        // The dialog closes as the change is sent; the toast says it was saved.
+        await page.getByText(say('en', 'setup.fieldDeleted', { name: 'Region' })).waitFor();
       } else await dialog.getByRole('button', { name: '取消' }).click();
     }
     const after = await api<{ objects: { id: string; fields: { id: string; apiName: string; deletedAt?: string }[] }[]; layouts: { objectId: string; sections: { fields: { fieldId: string }[] }[] }[] }>(page, 'GET', '/metadata/snapshot');
