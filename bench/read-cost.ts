@@ -23,8 +23,7 @@ import { startPostgres } from '../scripts/pg-server.mjs';
 import { OBJECT_API_NAME, STATUS_VALUES } from './lib/bench-object.ts';
 import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
-import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { runLoad } from './lib/run-load.ts';
+import type { LoadSpec } from './lib/load.ts';
 import { benchRun, freePort, runMain, stopAll, waitForHttp } from './lib/proc.ts';
 import { createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
@@ -41,15 +40,9 @@ const EXTRA_ARGS = (process.env['BENCH_SERVER_ARGS'] ?? '').split(' ').filter(Bo
 const PROTEAN_ARGS = (process.env['BENCH_PROTEAN_ARGS'] ?? '').split(' ').filter(Boolean);
 const ORGS = 10_000;
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
-const { runDir, children, out, log, say, startChild } = benchRun('read-cost', root);
+const { runDir, children, out, log, say, startChild, load } = benchRun('read-cost', root);
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
-
-async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
-  const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result;
-}
 
 interface Side {
   name: string;

@@ -34,7 +34,6 @@ import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
-import { runLoad } from './lib/run-load.ts';
 import { benchRun, freePort, runMain, stopAll, waitForHttp, type Child } from './lib/proc.ts';
 import { applicationUrl, createBenchObject, createTenant } from './lib/protean-setup.ts';
 import type { TextbookSpec } from './lib/textbook-server.ts';
@@ -47,7 +46,8 @@ const BATCH = 1000;
 const PROFILE_LOAD = process.env['BENCH_PROFILE_LOAD'] === 'batch' ? 'batch' : 'create';
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'create,get,batch,storage,variants').split(',').map((p) => p.trim()));
 const ORGS = 10_000;
-const { runDir, children, out, log, say, startChild } = benchRun('write-cost', root);
+const run = benchRun('write-cost', root);
+const { runDir, children, out, log, say, startChild } = run;
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
 async function stop(child: Child): Promise<void> {
@@ -56,8 +56,7 @@ async function stop(child: Child): Promise<void> {
 }
 
 async function load(spec: LoadSpec, label: string): Promise<LoadResult> {
-  const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const result = await run.load(spec, label);
   log(`  ${label}: ${r1(result.rps)} req/s over ${r1(result.seconds)} s`);
   return result;
 }

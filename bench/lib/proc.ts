@@ -3,6 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { runLoad } from './run-load.ts';
 
 export interface Child {
   name: string;
@@ -126,6 +128,12 @@ export function benchRun(name: string, root: string) {
     say: (line = '') => {
       out.push(line);
       process.stdout.write(`${line}\n`);
+    },
+    /** A bounded load whose spec and result stay in the run folder; a non-2xx answer or an error fails the bench. */
+    async load(spec: LoadSpec, label: string): Promise<LoadResult> {
+      const result = await runLoad(spec, join(runDir, `load-${label}.json`), label);
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`load ${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      return result;
     },
     /** A node process whose output goes to `<name>.log` in the run folder. */
     startChild(childName: string, args: string[], env: Record<string, string> = {}, cwd = root): Child {
