@@ -525,7 +525,7 @@ interface Storage {
 async function proteanStorage(sql: Sql): Promise<Storage> {
   const [row] = await sql.query(`select pg_total_relation_size('record')::float8 as record, pg_relation_size('record')::float8 as heap,
     pg_indexes_size('record')::float8 as indexes, pg_total_relation_size('record_link')::float8 as link, pg_total_relation_size('record_unique')::float8 as uniq,
-    pg_total_relation_size('outbox')::float8 as outbox, (select count(*) from record)::float8 as rows, (select count(*) from outbox)::float8 as events`);
+    pg_total_relation_size('outbox')::float8 as outbox, (select count(*) from record)::float8 as rows, (select count(*) from outbox_event)::float8 as events`);
   const r = row as Record<string, number>;
   const perRow = (r['record']! + r['link']! + r['uniq']!) / r['rows']!;
   const perEvent = r['events'] ? r['outbox']! / r['events']! : 0;

@@ -18,7 +18,8 @@
 // BENCH_PROFILE_LOAD (create: the server's CPU profile covers the create loads; batch: the batch
 // load), BENCH_CREATE_SIDES (protean,floor,floor-prepared,floor-generic,textbook: the sides of the create
 // load, default all), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
-// batch-variants: the batch's insert statement with its parts taken away one after another).
+// batch-variants: the batch's insert statement with its parts taken away one after another),
+// BENCH_WAITS (1: what Postgres' client backends wait on during each charged load).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -44,6 +45,8 @@ const CREATES = Number(process.env['BENCH_PROFILE_CREATES'] ?? 3000);
 const BATCHES = Number(process.env['BENCH_PROFILE_BATCHES'] ?? 30);
 const BATCH = 1000;
 const PROFILE_LOAD = process.env['BENCH_PROFILE_LOAD'] === 'batch' ? 'batch' : 'create';
+// BENCH_WAITS=1: sample what Postgres' client backends wait on during each charged load.
+const WAIT_SAMPLES = process.env['BENCH_WAITS'] === '1';
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'create,get,batch,storage,variants').split(',').map((p) => p.trim()));
 const ORGS = 10_000;
 const run = benchRun('write-cost', root);
@@ -76,7 +79,9 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   const [before] = await stats.query('select pg_current_wal_lsn() as lsn');
   const pgBefore = postgresCpuMs(server.pid);
   const serverBefore = processCpuMs(side.pid);
+  const waits = WAIT_SAMPLES ? sampleWaits(server.url) : undefined;
   const result = await load({ ...side.spec, connections, duration: 0, amount }, label);
+  const waited = await waits?.stop();
   const pgMs = postgresCpuMs(server.pid) - pgBefore;
   const serverMs = processCpuMs(side.pid) - serverBefore;
   const [wal] = await stats.query('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 as bytes', [before!['lsn']]);
@@ -91,12 +96,50 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   say(`per ${perUnit}: Postgres CPU ${r1((pgMs * 1000) / n)} µs, ${side.name} process CPU ${r1((serverMs * 1000) / n)} µs, WAL ${Math.round(Number(wal!['bytes']) / n)} bytes, statements ${r1(statements.reduce((a, s) => a + Number(s['calls']), 0) / amount)} per request`);
   say();
   say(`| statement | calls/request | exec µs per ${perUnit} | plan µs per ${perUnit} | WAL B per ${perUnit} | blocks per ${perUnit} | dirtied per ${perUnit} |`);
+  if (waited) {
+    say(`client backends' states during the load (${waited.samples} samples every 10 ms): ${waited.states.map(([state, n]) => `${state} ${r1((100 * n) / waited.samples)}`).join(', ')} (average backends per sample)`);
+    say();
+  }
   say('|---|---|---|---|---|---|---|');
   for (const s of statements) {
     const text = String(s['query']).slice(0, 140).replaceAll('|', '\\|');
     say(`| \`${text}\` | ${r1(Number(s['calls']) / amount)} | ${r1((Number(s['total_exec_time']) * 1000) / n)} | ${r1((Number(s['total_plan_time']) * 1000) / n)} | ${Math.round(Number(s['wal_bytes']) / n)} | ${r1(Number(s['blocks']) / n)} | ${r1(Number(s['dirtied']) / n)} |`);
   }
   say();
+}
+
+/**
+ * What the client backends do during a load, sampled from pg_stat_activity: on CPU ("active"),
+ * waiting (by wait event), idle in a transaction, or idle: where a load that leaves CPU unused waits.
+ */
+function sampleWaits(url: string): { stop(): Promise<{ samples: number; states: [string, number][] }> } {
+  const client = new pg.Client({ connectionString: url });
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let stopped = false;
+  const running = (async () => {
+    await client.connect();
+    // Bounded: stops when the load does, or after 10 minutes.
+    for (const until = Date.now() + 600_000; !stopped && Date.now() < until; ) {
+      const rows = (
+        await client.query(
+          `select case when state = 'active' then coalesce(wait_event_type || ':' || wait_event, 'on CPU') else state end as what
+             from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
+        )
+      ).rows as { what: string }[];
+      samples += 1;
+      for (const r of rows) counts.set(r.what, (counts.get(r.what) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await client.end();
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      return { samples, states: [...counts].sort((a, b) => b[1] - a[1]) };
+    },
+  };
 }
 
 async function storage(sql: Sql, table: string, where: string, params: unknown[], label: string): Promise<void> {
@@ -188,7 +231,7 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
 async function outboxDrain(sql: Sql, label: string): Promise<void> {
   const started = Date.now();
   const lagging = async () =>
-    (await sql.query(`select c.consumer, (select count(*) from outbox o where (o.txid, o.id) > (c.txid, c.id))::int as behind from outbox_checkpoint c`)).filter((r) => Number(r['behind']) > 0);
+    (await sql.query(`select c.consumer, (select count(*) from outbox_event o where (o.txid, o.id) > (c.txid, c.id))::int as behind from outbox_checkpoint c`)).filter((r) => Number(r['behind']) > 0);
   const first = await lagging();
   let left = first;
   while (left.length && Date.now() - started < 300_000) {

@@ -155,6 +155,41 @@ describe('outbox consumers', () => {
     expect(summary(delivered)).toEqual([`created ${first}`, `created ${second}`]);
   });
 
+
+  it('the records one statement creates share an outbox row, and consumers get one event per record, in order, with ids that hold across batches and redeliveries', async () => {
+    const b = await createTestTenant(h, 'outbox-rows');
+    const { consumer, delivered, name } = collect(b.id, { startAt: 'now', batchSize: 3, filter: () => ({ sql: 'o.tenant_id = $3::uuid', params: [b.id] }) });
+    expect(await consumer.deliverOnce()).toBe(0);
+    const names = Array.from({ length: 7 }, (_, n) => `Row ${n}`);
+    const batch = await b.api('POST', '/records/organization/batch', { operations: names.map((n) => ({ op: 'create', data: { name: n } })) });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const ids = json<{ results: { id: string }[] }>(batch).results.map((r) => r.id);
+    const single = String(json(await b.api('POST', '/records/organization', { name: 'After' }))['id']);
+
+    const rows = await h.db.system((q) =>
+      q.query<{ record_id: string | null; record_ids: string[] | null }>('select record_id, record_ids from outbox where tenant_id = $1 order by txid, id', [b.id]),
+    );
+    expect(rows.map((r) => r.record_ids ?? r.record_id)).toEqual([ids, single]);
+
+    // Batches of at most three events (fewer when other tests' events share them) end inside the row.
+    const sizes: number[] = [];
+    for (let n = await consumer.deliverOnce(); n > 0 && sizes.length < 20; n = await consumer.deliverOnce()) sizes.push(n);
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+    expect(sizes.every((n) => n <= 3)).toBe(true);
+    expect(delivered.map((e) => e.recordId)).toEqual([...ids, single]);
+    const eventIds = delivered.map((e) => e.id);
+    expect(eventIds.every((id, n) => n === 0 || id > eventIds[n - 1]!)).toBe(true);
+    expect(delivered.every((e) => e.position.id === e.id && e.event === 'created')).toBe(true);
+    const listed = await h.db.system((q) => q.query<{ id: string; record_id: string }>('select id, record_id from outbox_event where tenant_id = $1 order by txid, id', [b.id]));
+    expect(listed.map((e) => [Number(e.id), e.record_id])).toEqual(delivered.map((e) => [e.id, e.recordId]));
+
+    // Read again from the start of the row, one event a batch: the same ids.
+    await h.db.system((q) => q.query('update outbox_checkpoint set txid = $2::xid8, id = $3 where consumer = $1', [name, delivered[0]!.position.txid, eventIds[0]! - 1]));
+    const again: OutboxEvent[] = [];
+    const reread = new OutboxConsumer(h.db, { name, batchSize: 1, filter: () => ({ sql: 'o.tenant_id = $3::uuid', params: [b.id] }), handle: async (events) => void again.push(...events) });
+    while ((await reread.deliverOnce()) > 0) if (again.length > 20) break;
+    expect(again.map((e) => [e.id, e.recordId])).toEqual(delivered.map((e) => [e.id, e.recordId]));
+  });
   it('a notice after commit wakes a consumer long before its next poll', async () => {
     const n = await createTestTenant(h, 'outbox-notify');
     const { consumer, delivered } = collect(n.id, { pollMs: 600_000 });
@@ -261,7 +296,7 @@ describe('outbox consumers', () => {
     const [passed] = await h.db.system((tx) =>
       tx.query<{ past: boolean }>(
         `select (c.txid, c.id) >= (m.txid, m.id) as past
-           from outbox_checkpoint c, (select o.txid, o.id from outbox o where o.record_id = any($2::uuid[]) order by o.txid desc, o.id desc limit 1) m
+           from outbox_checkpoint c, (select o.txid, o.id from outbox_event o where o.record_id = any($2::uuid[]) order by o.txid desc, o.id desc limit 1) m
           where c.consumer = $1`,
         [name, theirs],
       ),

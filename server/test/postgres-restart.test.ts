@@ -135,7 +135,7 @@ describe.skipIf(!onPostgres)('a Postgres restart under load (PostgreSQL only: PG
 
       stopLoad = true;
       await load;
-      const committed = await db.system((q) => q.query<{ id: number }>('select id from outbox where tenant_id = $1 order by id', [tenantId]));
+      const committed = await db.system((q) => q.query<{ id: number }>('select id from outbox_event where tenant_id = $1 order by id', [tenantId]));
       await waitFor('every committed event delivered', () => committed.every((e) => delivered.has(e.id)), 20_000);
       const duplicates = [...delivered.values()].reduce((n, times) => n + times - 1, 0);
       console.info(

@@ -144,7 +144,7 @@ describe('a freed index slot is backfilled for an existing field', () => {
     // promoted it (the revision fence orders their events between the two revisions' events).
     const [during] = await h.db.system((q) =>
       q.query<{ n: number }>(
-        `select count(*)::int as n from outbox
+        `select count(*)::int as n from outbox_event
           where tenant_id = $1 and object_id = $2 and record_id is not null
             and id > (select id from outbox where tenant_id = $1 and event = 'metadata.revision' and (payload->>'revision')::int = $3)
             and id < (select id from outbox where tenant_id = $1 and event = 'metadata.revision' and (payload->>'revision')::int = $4)`,

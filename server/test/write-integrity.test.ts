@@ -54,14 +54,15 @@ const gadget = {
 
 describe('the metadata revision fence', () => {
   it('a create that needs no transaction commits through create_records, whose insert is the transactional path\'s own statement', async () => {
-    const [fn] = await h.db.system((q) => q.query<{ source: string }>("select prosrc as source from pg_proc where proname = 'create_records'"));
-    // A change to the insert statement without a migration re-creating the function fails here.
-    expect(createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)).toContain(fn!.source.trim());
+    const functions = await h.db.system((q) => q.query<{ name: string; source: string }>("select proname as name, prosrc as source from pg_proc where proname in ('create_records', 'create_records_batch') order by proname"));
+    // A change to the insert statement without a migration re-creating the functions fails here.
+    expect(functions.map((f) => f.name)).toEqual(['create_records', 'create_records_batch']);
+    for (const fn of functions) expect(createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL, fn.name)).toContain(fn.source.trim());
     const t = await createTestTenant(h, 'alone');
     await ok(await t.api('POST', '/metadata/changes', { operations: [gadget] }));
     const created = json<{ id: string; version: number; name: string }>(await t.api('POST', '/records/gadget', { name: 'Alone', weight: 2 }));
     expect(created).toMatchObject({ name: 'Alone', version: 1 });
-    const [event] = await h.db.transaction(t.id, (q) => q.query<{ event: string }>('select event from outbox where record_id = $1', [created.id]));
+    const [event] = await h.db.transaction(t.id, (q) => q.query<{ event: string }>('select event from outbox_event where record_id = $1', [created.id]));
     expect(event?.event).toBe('created');
   });
 
@@ -186,7 +187,7 @@ describe('integrity under concurrency', () => {
     // Each caller gets its own record, saved with its own values.
     expect(saved.map((r) => `${String(r['name'])}/${String(r['weight'])}`)).toEqual(Array.from({ length: 40 }, (_, n) => `Part ${n}/${n}`));
     const [shared] = await h.db.transaction(t.id, (q) =>
-      q.query<{ events: number; transactions: number }>("select count(*)::int as events, count(distinct txid)::int as transactions from outbox where record_id = any($1::uuid[]) and event = 'created'", [saved.map((r) => r.id)]),
+      q.query<{ events: number; transactions: number }>("select count(*)::int as events, count(distinct txid)::int as transactions from outbox_event where record_id = any($1::uuid[]) and event = 'created'", [saved.map((r) => r.id)]),
     );
     expect(shared!.events).toBe(40);
     expect(shared!.transactions).toBeLessThan(10);
@@ -195,6 +196,29 @@ describe('integrity under concurrency', () => {
     expect(second.filter((r) => r.status === 'rejected')).toHaveLength(1);
     expect(second[17]).toMatchObject({ status: 'rejected', reason: { status: 422, errors: [{ field: 'maker' }] } });
     expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(80);
+  });
+
+  it('a batch of creates is saved in one statement, and one naming a deleted lookup target fails the whole batch at its index', async () => {
+    const t = await createTestTenant(h, 'batch-alone');
+    const part = { ...gadget, object: { ...gadget.object, fields: [...gadget.object.fields, { apiName: 'maker', type: 'lookup', labels: { en: 'Maker' }, lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'parts' } }] } };
+    await ok(await t.api('POST', '/metadata/changes', { operations: [part] }));
+    const [live, gone] = json<{ results: { id: string }[] }>(
+      await t.api('POST', '/records/organization/batch', { operations: ['Live', 'Gone'].map((name) => ({ op: 'create', data: { name } })) }),
+    ).results.map((r) => r.id);
+    await ok(await t.api('DELETE', `/records/organization/${gone}`), 204);
+
+    const batch = (makerOf: (n: number) => string) => t.api('POST', '/records/gadget/batch?return=representation', { operations: Array.from({ length: 30 }, (_, n) => ({ op: 'create', data: { name: `Batch ${n}`, weight: n, maker: makerOf(n) } })) });
+    const saved = json<{ data: { id: string; version: number; name: string; weight: number; maker: string }[] }>(await batch(() => live!)).data;
+    expect(saved.map((r) => `${r.name}/${r.weight}/${r.maker === live}/${r.version}`)).toEqual(Array.from({ length: 30 }, (_, n) => `Batch ${n}/${n}/true/1`));
+    const [written] = await h.db.transaction(t.id, (q) =>
+      q.query<{ rows: number; events: number }>('select count(*)::int as rows, sum(cardinality(record_ids))::int as events from outbox where record_ids && $1::uuid[]', [saved.map((r) => r.id)]),
+    );
+    expect(written).toEqual({ rows: 1, events: 30 });
+
+    const refused = await batch((n) => (n === 12 ? gone! : live!));
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { field: string; index: number }[] }>(refused).errors).toEqual([expect.objectContaining({ field: 'maker', index: 12 })]);
+    expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(30);
   });
 
   it('holding a link open makes a concurrent delete wait for it and then apply its on-delete rule to it', async () => {
@@ -263,7 +287,7 @@ describe('integrity under concurrency', () => {
     expect(data.map((d) => d.name)).toEqual(['First', 'Between', 'Second']);
     expect(data[2]!.id).toBe(data[0]!.id);
     const events = await h.db.system((q) =>
-      q.query<{ event: string; record_id: string }>("select event, record_id from outbox where tenant_id = $1 and object_id = 'organization' order by id", [t.id]),
+      q.query<{ event: string; record_id: string }>("select event, record_id from outbox_event where tenant_id = $1 and object_id = 'organization' order by id", [t.id]),
     );
     expect(events.map((e) => [e.event, e.record_id])).toEqual([
       ['created', data[0]!.id],

@@ -18,7 +18,8 @@ export async function ensureCheckpoint(q: Queryable, consumer: string, startAt: 
     `insert into outbox_checkpoint (consumer, txid, id)
      select $1, coalesce(t.txid, '0'::xid8), coalesce(t.id, 0)
        from (select 1) one left join lateral (
-         select txid, id from outbox where txid < pg_snapshot_xmin(pg_current_snapshot()) order by txid desc, id desc limit 1
+         select txid, id + coalesce(cardinality(record_ids), 1) - 1 as id from outbox
+          where txid < pg_snapshot_xmin(pg_current_snapshot()) order by txid desc, outbox.id desc limit 1
        ) t on true
      on conflict do nothing`,
     [consumer],

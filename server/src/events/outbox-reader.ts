@@ -7,8 +7,6 @@ export interface OutboxPosition {
   id: number;
 }
 
-export const OUTBOX_START: OutboxPosition = { txid: '0', id: 0 };
-
 /** One event as consumers see it; `id` is stable: a redelivery carries the same id. */
 export interface OutboxEvent {
   id: number;
@@ -35,26 +33,6 @@ interface OutboxRow {
   txid_text: string;
 }
 
-/**
- * Events after `after`, written by transactions that ended before the oldest one still running
- * began (ADR 0006). Every transaction below that horizon is over, so no event can still appear
- * below it: once read past, a position never has an event committed behind it. Reads across
- * tenants, so `q` is the system connection.
- */
-export async function readOutbox(q: Queryable, after: OutboxPosition, limit: number): Promise<OutboxEvent[]> {
-  const rows = await q.query<OutboxRow>(
-    // The text form gets a name of its own: `order by txid` would otherwise sort by that text
-    // ('10214' before '1616'), not by the transaction id.
-    `select id, tenant_id, object_id, record_id, event, payload, actor_id, occurred_at, txid::text as txid_text
-       from outbox
-      where (txid, id) > ($1::xid8, $2::bigint) and txid < pg_snapshot_xmin(pg_current_snapshot())
-      order by outbox.txid, outbox.id
-      limit $3`,
-    [after.txid, after.id, limit],
-  );
-  return rows.map(toEvent);
-}
-
 const toEvent = (r: OutboxRow): OutboxEvent => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -69,7 +47,9 @@ const toEvent = (r: OutboxRow): OutboxEvent => ({
 
 /**
  * Which events a consumer wants: an SQL condition over the outbox row `o` (its parameters are
- * `$3` on), evaluated in the statement that reads the batch, so it sees exactly the rows
+ * `$3` on; a row of created records names them in `o.record_ids`, any other row its record in
+ * `o.record_id`; the handler gets every event of a wanted row), evaluated in the statement that
+ * reads the batch, so it sees exactly the rows
  * committed before the events it judges (a webhook registered before an event is seen with it).
  * Events it refuses are passed over: the checkpoint moves past them, and the server neither
  * receives nor parses them.
@@ -93,28 +73,57 @@ export interface OutboxBatch {
   scanned: number;
 }
 
-const EVENT_COLUMNS = 'o.id, o.tenant_id, o.object_id, o.record_id, o.event, o.payload, o.actor_id, o.occurred_at, o.txid::text as txid_text';
+/**
+ * Most events one outbox row carries. The row's id is the first event's, and the ids after it up
+ * to this many are the row's own: the identity advances by this much a row (migration 68), so an
+ * event's id and its position stay stable and in commit order wherever a row ends.
+ */
+export const EVENTS_PER_ROW = 1024;
+
+const EVENTS_OF_ROW = 'coalesce(cardinality(x.record_ids), 1)';
+// The row's first event after the checkpoint: its first, but in the row the checkpoint stands in.
+const FIRST_AFTER = 'case when x.txid = c.txid and x.id <= c.id then c.id + 1 else x.id end';
 
 /**
- * The consumer's checkpoint and the events after it (as `readOutbox`), in one statement: a batch
- * is a transaction of round trips on the system connection, and under a stream of writes every
- * consumer runs one every few milliseconds (ADR 0018). Call it after `lockCheckpoint`, as a
- * statement of its own, so its snapshot is taken after the lock was granted. With a filter only
- * the wanted events come back, and the batch's last event whatever it is, to say where it ends.
+ * The outbox rows holding the next events after the checkpoint `c` (in scope where this is
+ * used), in (txid, id) order, as far as `$2` events go: each with the first event it gives
+ * (`first_id`) and how many (`taken`). A row of created records (`record_ids`) holds one event per
+ * record, in order; every other row is one event. A row the checkpoint stands in gives the rest.
+ */
+const ROWS_AFTER_CHECKPOINT = `
+  select x.*, least(x.id + ${EVENTS_OF_ROW} - x.first_id, $2 - x.before) as taken
+    from (
+      select x.*, ${FIRST_AFTER} as first_id,
+             (sum(x.id + ${EVENTS_OF_ROW} - ${FIRST_AFTER}) over (order by x.txid, x.id rows between unbounded preceding and current row)
+               - (x.id + ${EVENTS_OF_ROW} - ${FIRST_AFTER}))::bigint as before
+        from outbox x
+       where (x.txid, x.id) > (c.txid, c.id - ${EVENTS_PER_ROW - 1}) and (x.txid, x.id + ${EVENTS_OF_ROW} - 1) > (c.txid, c.id)
+         and x.txid < pg_snapshot_xmin(pg_current_snapshot())
+       order by x.txid, x.id
+       limit $2
+    ) x
+   where x.before < $2`;
+
+/**
+ * The consumer's checkpoint and the events after it, in one statement: a batch is a transaction
+ * of round trips on the system connection, and under a stream of writes every consumer runs one
+ * every few milliseconds (ADR 0018). Call it after `lockCheckpoint`, as a statement of its own, so
+ * its snapshot is taken after the lock was granted. A filter is judged once per outbox row: only
+ * the wanted rows are expanded into events, and the batch's last event comes back whatever it is,
+ * to say where the batch ends.
  */
 export async function readAfterCheckpoint(q: Queryable, consumer: string, limit: number, filter?: OutboxFilter): Promise<OutboxBatch> {
-  const after = `from outbox o
-          where (o.txid, o.id) > (c.txid, c.id) and o.txid < pg_snapshot_xmin(pg_current_snapshot())
-          order by o.txid, o.id
-          limit $2`;
-  const batch = filter
-    ? `select w.* from (
-         select ${EVENT_COLUMNS}, o.txid, (${filter.sql}) as wanted,
-                row_number() over (order by o.txid, o.id) = count(*) over () as last, count(*) over () as scanned
-           from (select * ${after}) o
-       ) w where w.wanted or w.last
-       order by w.txid, w.id`
-    : `select ${EVENT_COLUMNS}, true as wanted, false as last, 0 as scanned ${after}`;
+  const batch = `
+    select o.first_id + g.n - 1 as id, o.tenant_id, o.object_id, coalesce(o.record_ids[o.first_id - o.id + g.n], o.record_id) as record_id,
+           o.event, o.payload, o.actor_id, o.occurred_at, o.txid::text as txid_text, o.wanted, o.is_last and g.n = o.taken as last, o.scanned
+      from (
+        select o.*, (${filter?.sql ?? 'true'}) as wanted,
+               row_number() over (order by o.txid desc, o.id desc) = 1 as is_last, (sum(o.taken) over ())::bigint as scanned
+          from (${ROWS_AFTER_CHECKPOINT}) o
+      ) o
+      cross join lateral generate_series(case when o.wanted then 1 else o.taken end, o.taken) as g(n)
+     where o.wanted or o.is_last
+     order by o.txid, o.id, g.n`;
   const rows = await q.query<{ at_txid: string; at_id: number; wanted: boolean | null; last: boolean | null; scanned: number | string | null } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>(
     `select c.txid::text as at_txid, c.id as at_id, e.id, e.tenant_id, e.object_id, e.record_id, e.event, e.payload, e.actor_id, e.occurred_at, e.txid_text, e.wanted, e.last, e.scanned
        from outbox_checkpoint c
@@ -128,7 +137,7 @@ export async function readAfterCheckpoint(q: Queryable, consumer: string, limit:
   if (first.id === null) return { at, events: [], last: undefined, scanned: 0 };
   const events = rows.filter((r) => r.wanted).map((r) => toEvent(r as OutboxRow));
   const end = rows[rows.length - 1]!;
-  return { at, events, last: { txid: end.txid_text!, id: Number(end.id) }, scanned: filter ? Number(end.scanned) : rows.length };
+  return { at, events, last: { txid: end.txid_text!, id: Number(end.id) }, scanned: Number(end.scanned) };
 }
 
 /**

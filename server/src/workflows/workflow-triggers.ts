@@ -49,7 +49,8 @@ export class WorkflowTriggers {
       startAt: 'now',
       pollMs: options.pollMs ?? 1_000,
       // What `looksAt` and the waiting runs can use: an event of an object an active workflow is
-      // triggered by, an activity where a no-activity workflow is active, a record a run waits on.
+      // triggered by, an activity where a no-activity workflow is active, a record a run waits on
+      // (a row of created records names new records only, which no run can be waiting on).
       filter: () => ({
         sql: `(o.tenant_id, o.object_id) in (select tenant_id, trigger_object from workflow where status = 'active' and trigger_type in ('record', 'relativeTime', 'noActivity'))
           or (o.object_id = '${ACTIVITY_OBJECT}' and o.tenant_id in (select tenant_id from workflow where status = 'active' and trigger_type = 'noActivity'))

@@ -2,13 +2,15 @@ import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
 import { UUID } from '../../http/ids.ts';
 import { searchText } from './search-text.ts';
+import { EVENTS_PER_ROW } from '../../events/outbox-reader.ts';
 
 /**
  * One statement checks and locks the lookup targets, then writes the new records, their lookup
  * links and their outbox events: one round trip and one JSON document to parse, however large
  * the batch. When a target is missing (deleted, another object's, another tenant's) nothing is
  * written and no row comes back; the caller then says which. A created event names its record and
- * carries no copy of its values (ADR 0018): a consumer reads them from the record. Parameters: $1 the records as
+ * carries no copy of its values (ADR 0018): a consumer reads them from the record. The statement's
+ * created events share one outbox row, which names the records in order (migration 68). Parameters: $1 the records as
  * JSON (each with its search text, `s`, lower-cased here, and its owner, `o`: migrations 66 and 67),
  * $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link, $6 and
  * $7 the distinct (target id, target object) pairs the records point at. Deleted targets are
@@ -60,8 +62,9 @@ function insertRecordsSql(links: boolean): string {
  ), `
      : ''
  }events as (
-   insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
-   select $2, $3, i, 'created', '{}'::jsonb, $4 from input order by n
+   insert into outbox (tenant_id, object_id, record_id, record_ids, event, payload, actor_id)
+   select $2, $3, case when count(*) = 1 then (array_agg(i))[1] end, case when count(*) > 1 then array_agg(i order by n) end, 'created', '{}'::jsonb, $4
+     from input having count(*) > 0
  )
  select * from created`;
 }
@@ -70,6 +73,8 @@ function insertRecordsSql(links: boolean): string {
 export const linkedLookups = (object: ObjectDef, fields: readonly FieldDef[]) => fields.filter((f) => f.type === 'lookup' && !slotOf(object, f.id));
 
 export function insertRecordsParams(tenantId: string, object: ObjectDef, userId: string, records: readonly { id: string; data: Record<string, unknown> }[]): unknown[] {
+  // The statement's created events are one outbox row, which holds at most this many.
+  if (records.length > EVENTS_PER_ROW) throw new Error(`One insert statement writes at most ${EVENTS_PER_ROW} records; it was given ${records.length}`);
   const input = JSON.stringify(
     records.map((p) => {
       const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchText(p.data) };
