@@ -94,7 +94,7 @@ export class SavePipeline {
   async create(ctx: RequestContext, object: ObjectDef, input: unknown): Promise<ApiRecord> {
     const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     checkWriteInput(ctx, shape, object, 'create', [{ input, index: undefined }]);
-    const [alone] = (ctx.scope ? undefined : await this.#createAlone(ctx, object, [{ input, index: undefined }])) ?? [];
+    const [alone] = (ctx.scope ? undefined : await this.#createAlone(ctx, object, [{ input, index: undefined }]))?.records() ?? [];
     if (alone) return redact(shape, ctx.model, object, alone);
     return this.inScope(ctx, async (scope, ctx) => {
       const current = currentObject(scope, object);
@@ -173,9 +173,11 @@ export class SavePipeline {
       if (items.length) checkWriteInput(ctx, shape, object, action, items);
     }
     const created = ctx.scope || !operations.every((o) => o.op === 'create') ? undefined : await this.#createAlone(ctx, object, operations.map((o, index) => ({ input: o.data, index })));
-    const results = created
-      ? created.map((record) => (withRecords ? saved('created', record) : { action: 'created' as const, id: String(record['id']), version: Number(record['version']) }))
-      : await this.#batchInScope(ctx, object, operations, withRecords);
+    const results: BatchResult[] = !created
+      ? await this.#batchInScope(ctx, object, operations, withRecords)
+      : withRecords
+        ? created.records().map((record) => saved('created', record))
+        : created.ids.map((id) => ({ action: 'created' as const, id, version: 1 }));
     for (const result of results) if (result.record) redact(shape, ctx.model, object, result.record);
     return results;
   }
@@ -251,7 +253,7 @@ export class SavePipeline {
    * the input is invalid; undefined then sends the creates down the transactional path, which
    * validates against the current revision and says what is wrong.
    */
-  async #createAlone(ctx: RequestContext, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<ApiRecord[] | undefined> {
+  async #createAlone(ctx: RequestContext, object: ObjectDef, items: { input: unknown; index: number | undefined }[]): Promise<{ ids: string[]; records: () => ApiRecord[] } | undefined> {
     const { model, principal } = ctx;
     const current = model.objectById(object.id);
     if (!current || this.#hookApplies(current, 'create', true)) return undefined;
@@ -296,7 +298,11 @@ export class SavePipeline {
         this.#onHookError(error);
       }
     }
-    return drafts.map((draft, i) => toApiRecord(model, current, { ...rows[i]!, object_id: current.id, created_by: principal.userId, updated_by: principal.userId, data: draft.data }));
+    return {
+      ids: drafts.map((draft) => draft.id),
+      // Mapping a thousand records back to API form is left to callers that want them.
+      records: () => drafts.map((draft, i) => toApiRecord(model, current, { ...rows[i]!, object_id: current.id, created_by: principal.userId, updated_by: principal.userId, data: draft.data })),
+    };
   }
 
   /** Whether a hook needs the save's transaction (with `alone`, hooks that may run outside one do not count). */
