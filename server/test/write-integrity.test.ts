@@ -52,6 +52,18 @@ const gadget = {
   },
 };
 
+/** A tenant whose gadgets have a `maker` lookup to organizations, with one live organization and one deleted. */
+async function partsWithMaker(slug: string): Promise<{ t: TestTenant; live: string; gone: string }> {
+  const t = await createTestTenant(h, slug);
+  const part = { ...gadget, object: { ...gadget.object, fields: [...gadget.object.fields, { apiName: 'maker', type: 'lookup', labels: { en: 'Maker' }, lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'parts' } }] } };
+  await ok(await t.api('POST', '/metadata/changes', { operations: [part] }));
+  const [live, gone] = json<{ results: { id: string }[] }>(
+    await t.api('POST', '/records/organization/batch', { operations: ['Live', 'Gone'].map((name) => ({ op: 'create', data: { name } })) }),
+  ).results.map((r) => r.id);
+  await ok(await t.api('DELETE', `/records/organization/${gone}`), 204);
+  return { t, live: live!, gone: gone! };
+}
+
 describe('the metadata revision fence', () => {
   it('a create that needs no transaction commits through create_records, whose insert is the transactional path\'s own statement', async () => {
     const functions = await h.db.system((q) => q.query<{ name: string; source: string }>("select proname as name, prosrc as source from pg_proc where proname in ('create_records', 'create_records_batch') order by proname"));
@@ -168,13 +180,7 @@ describe('integrity under concurrency', () => {
   });
 
   it('creates sent at once share statements, and one that names a deleted lookup target fails alone', async () => {
-    const t = await createTestTenant(h, 'group');
-    const part = { ...gadget, object: { ...gadget.object, fields: [...gadget.object.fields, { apiName: 'maker', type: 'lookup', labels: { en: 'Maker' }, lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'parts' } }] } };
-    await ok(await t.api('POST', '/metadata/changes', { operations: [part] }));
-    const [live, gone] = json<{ results: { id: string }[] }>(
-      await t.api('POST', '/records/organization/batch', { operations: ['Live', 'Gone'].map((name) => ({ op: 'create', data: { name } })) }),
-    ).results.map((r) => r.id);
-    await ok(await t.api('DELETE', `/records/organization/${gone}`), 204);
+    const { t, live, gone } = await partsWithMaker('group');
     const ctx = await contextOf(t);
     const object = h.server.data.object(ctx.model, 'gadget');
     await h.server.data.create(ctx, object, { name: 'Warm', maker: live });
@@ -182,7 +188,7 @@ describe('integrity under concurrency', () => {
     // Called in one go, as requests arriving together are: the creates queue behind the first ones.
     const createAtOnce = (count: number, makerOf: (n: number) => string) =>
       Promise.allSettled(Array.from({ length: count }, (_, n) => h.server.data.create(ctx, object, { name: `Part ${n}`, weight: n, maker: makerOf(n) })));
-    const first = await createAtOnce(40, () => live!);
+    const first = await createAtOnce(40, () => live);
     const saved = first.map((r) => (r.status === 'fulfilled' ? r.value : expect.fail(String(r.reason))));
     // Each caller gets its own record, saved with its own values.
     expect(saved.map((r) => `${String(r['name'])}/${String(r['weight'])}`)).toEqual(Array.from({ length: 40 }, (_, n) => `Part ${n}/${n}`));
@@ -192,30 +198,24 @@ describe('integrity under concurrency', () => {
     expect(shared!.events).toBe(40);
     expect(shared!.transactions).toBeLessThan(10);
 
-    const second = await createAtOnce(40, (n) => (n === 17 ? gone! : live!));
+    const second = await createAtOnce(40, (n) => (n === 17 ? gone : live));
     expect(second.filter((r) => r.status === 'rejected')).toHaveLength(1);
     expect(second[17]).toMatchObject({ status: 'rejected', reason: { status: 422, errors: [{ field: 'maker' }] } });
     expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(80);
   });
 
   it('a batch of creates is saved in one statement, and one naming a deleted lookup target fails the whole batch at its index', async () => {
-    const t = await createTestTenant(h, 'batch-alone');
-    const part = { ...gadget, object: { ...gadget.object, fields: [...gadget.object.fields, { apiName: 'maker', type: 'lookup', labels: { en: 'Maker' }, lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'parts' } }] } };
-    await ok(await t.api('POST', '/metadata/changes', { operations: [part] }));
-    const [live, gone] = json<{ results: { id: string }[] }>(
-      await t.api('POST', '/records/organization/batch', { operations: ['Live', 'Gone'].map((name) => ({ op: 'create', data: { name } })) }),
-    ).results.map((r) => r.id);
-    await ok(await t.api('DELETE', `/records/organization/${gone}`), 204);
+    const { t, live, gone } = await partsWithMaker('batch-alone');
 
     const batch = (makerOf: (n: number) => string) => t.api('POST', '/records/gadget/batch?return=representation', { operations: Array.from({ length: 30 }, (_, n) => ({ op: 'create', data: { name: `Batch ${n}`, weight: n, maker: makerOf(n) } })) });
-    const saved = json<{ data: { id: string; version: number; name: string; weight: number; maker: string }[] }>(await batch(() => live!)).data;
+    const saved = json<{ data: { id: string; version: number; name: string; weight: number; maker: string }[] }>(await batch(() => live)).data;
     expect(saved.map((r) => `${r.name}/${r.weight}/${r.maker === live}/${r.version}`)).toEqual(Array.from({ length: 30 }, (_, n) => `Batch ${n}/${n}/true/1`));
     const [written] = await h.db.transaction(t.id, (q) =>
       q.query<{ rows: number; events: number }>('select count(*)::int as rows, sum(cardinality(record_ids))::int as events from outbox where record_ids && $1::uuid[]', [saved.map((r) => r.id)]),
     );
     expect(written).toEqual({ rows: 1, events: 30 });
 
-    const refused = await batch((n) => (n === 12 ? gone! : live!));
+    const refused = await batch((n) => (n === 12 ? gone : live));
     expect(refused.statusCode, refused.body).toBe(422);
     expect(json<{ errors: { field: string; index: number }[] }>(refused).errors).toEqual([expect.objectContaining({ field: 'maker', index: 12 })]);
     expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(30);
