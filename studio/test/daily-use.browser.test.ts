@@ -441,11 +441,29 @@ describe('daily use in Chromium', () => {
       await docShot(page, `delete-field-on-layout-${locale}`);
       if (locale === 'en') {
         await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
-        await dialog.waitFor({ state: 'hidden' });
-        // The dialog closes as the change is sent; the toast says it was saved.
+        // The dialog closes once the change is saved, and the toast says so.
         await page.getByText(say('en', 'setup.fieldDeleted', { name: 'Region' })).waitFor();
+        expect(await dialog.count()).toBe(0);
       } else await dialog.getByRole('button', { name: '取消' }).click();
     }
+
+    // A field a formula uses is refused: the dialog stays open and says why, and the field stays.
+    await api(page, 'POST', '/metadata/changes', {
+      operations: [
+        { op: 'createField', object: 'deal', field: { apiName: 'weight', type: 'number', labels: { en: 'Weight', 'zh-CN': '权重' } } },
+        { op: 'createField', object: 'deal', field: { apiName: 'double_weight', type: 'formula', labels: { en: 'Double weight', 'zh-CN': '双倍权重' }, formula: { expression: 'weight * 2', resultType: 'number', stored: false } } },
+      ],
+    });
+    await open('/setup/objects/deal?tab=fields', 'en');
+    await page.getByRole('button', { name: say('en', 'setup.deleteFieldNamed', { name: 'Weight' }) }).click();
+    const refusing = page.getByRole('dialog');
+    await refusing.getByRole('button', { name: 'Delete', exact: true }).click();
+    await poll(() => refusing.innerText()).toContain('deal.double_weight');
+    expect(await refusing.getByRole('button', { name: 'Delete', exact: true }).isEnabled()).toBe(true);
+    await refusing.getByRole('button', { name: 'Cancel' }).click();
+    await refusing.waitFor({ state: 'hidden' });
+    const kept = await api<{ objects: { id: string; fields: { apiName: string; deletedAt?: string }[] }[] }>(page, 'GET', '/metadata/snapshot');
+    expect(kept.objects.find((o) => o.id === 'deal')!.fields.find((f) => f.apiName === 'weight')?.deletedAt).toBeUndefined();
     const after = await api<{ objects: { id: string; fields: { id: string; apiName: string; deletedAt?: string }[] }[]; layouts: { objectId: string; sections: { fields: { fieldId: string }[] }[] }[] }>(page, 'GET', '/metadata/snapshot');
     const region = after.objects.find((o) => o.id === 'deal')!.fields.find((f) => f.apiName === 'region');
     expect(region?.deletedAt).toBeTruthy();

@@ -107,10 +107,17 @@ function FieldList({ object }: { object: ObjectDef }) {
   const [deleting, setDeleting] = useState<FieldDef | null>(null);
   const [alsoFromLayouts, setAlsoFromLayouts] = useState(true);
   const [error, setError] = useState<unknown>(null);
+  // The dialog stays open until the field is deleted: a refusal is shown in it, beside the choice that led to it.
+  const [removing, setRemoving] = useState(false);
+  const [removeError, setRemoveError] = useState<unknown>(null);
+  const ask = (f: FieldDef | null) => {
+    setRemoveError(null);
+    setDeleting(f);
+  };
   const onLayouts = (f: FieldDef) => layoutsFor(snapshot, object).filter((l) => l.sections.some((s) => s.fields.some((lf) => lf.fieldId === f.id || lf.fieldId === f.apiName)));
   const remove = async (f: FieldDef) => {
-    setDeleting(null);
-    setError(null);
+    setRemoving(true);
+    setRemoveError(null);
     try {
       const layouts = onLayouts(f);
       if (layouts.length && alsoFromLayouts) {
@@ -126,9 +133,12 @@ function FieldList({ object }: { object: ObjectDef }) {
         });
       } else await metadataApi.deleteField(object.apiName, f.apiName);
       await refreshSnapshot();
+      setDeleting(null);
       toast(t('setup.fieldDeleted', { name: i18n.fieldLabel(f) }), 'success');
     } catch (err) {
-      setError(err);
+      setRemoveError(err);
+    } finally {
+      setRemoving(false);
     }
   };
   const restore = async (f: FieldDef) => {
@@ -167,7 +177,7 @@ function FieldList({ object }: { object: ObjectDef }) {
                   {t('setup.restoreField')}
                 </button>
               ) : f.id !== object.nameFieldId ? (
-                <button type="button" className="btn btn-small btn-danger" onClick={() => setDeleting(f)} aria-label={t('setup.deleteFieldNamed', { name: i18n.fieldLabel(f) })}>
+                <button type="button" className="btn btn-small btn-danger" onClick={() => ask(f)} aria-label={t('setup.deleteFieldNamed', { name: i18n.fieldLabel(f) })}>
                   {t('action.delete')}
                 </button>
               ) : null}
@@ -178,18 +188,19 @@ function FieldList({ object }: { object: ObjectDef }) {
       <Dialog
         open={!!deleting}
         title={t('setup.deleteField')}
-        onClose={() => setDeleting(null)}
+        onClose={() => !removing && ask(null)}
         footer={
           <>
-            <button type="button" className="btn" onClick={() => setDeleting(null)}>
+            <button type="button" className="btn" disabled={removing} onClick={() => ask(null)}>
               {t('action.cancel')}
             </button>
-            <button type="button" className="btn btn-primary btn-danger" onClick={() => deleting && void remove(deleting)}>
+            <button type="button" className="btn btn-primary btn-danger" disabled={removing} onClick={() => deleting && void remove(deleting)}>
               {t('action.delete')}
             </button>
           </>
         }
       >
+        {removeError ? <ErrorBox error={removeError} /> : null}
         {deleting ? <p>{t('setup.deleteFieldConfirm', { name: i18n.fieldLabel(deleting) })}</p> : null}
         {deleting && onLayouts(deleting).length ? (
           <>
