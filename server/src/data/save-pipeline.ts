@@ -16,10 +16,7 @@ import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
 
 export const BATCH_LIMIT = 1000;
-const createRecordsSql = (fn: string) => `select * from ${fn}($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])`;
-// Grouped single creates, and a batch's creates (planned for their own arrays: migration 68).
-const CREATE_RECORDS_SQL = createRecordsSql('create_records');
-const CREATE_RECORDS_BATCH_SQL = createRecordsSql('create_records_batch');
+const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
 
@@ -280,14 +277,14 @@ export class SavePipeline {
     }
     // A hook (a trigger's `set`) may have changed an owner or a lookup.
     if (!simple()) return undefined;
-    const statement = (sql: string) => (group: readonly RecordDraft[]) => {
+    const statement = (group: readonly RecordDraft[]) => {
       const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, group);
-      return this.#db.scoped<CreatedRow>(sql, [tenantId, model.revision, records, ...rest]);
+      return this.#db.scoped<CreatedRow>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
     };
     let rows: (CreatedRow | undefined)[];
-    if (drafts.length === 1) rows = [await this.#creates.submit(`${principal.tenantId} ${current.id} ${principal.userId} ${model.revision}`, drafts[0]!, statement(CREATE_RECORDS_SQL))];
+    if (drafts.length === 1) rows = [await this.#creates.submit(`${principal.tenantId} ${current.id} ${principal.userId} ${model.revision}`, drafts[0]!, statement)];
     else {
-      const byId = new Map((await statement(CREATE_RECORDS_BATCH_SQL)(drafts)).map((row) => [row.id, row]));
+      const byId = new Map((await statement(drafts)).map((row) => [row.id, row]));
       rows = drafts.map((draft) => byId.get(draft.id));
     }
     if (rows.some((row) => row === undefined)) return undefined;

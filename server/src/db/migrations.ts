@@ -24,7 +24,7 @@ create policy tenant_isolation on ${table} using (${visible}) with check (${visi
  * with; then it runs the insert statement with its parameters named. Row-level security binds
  * it as it binds the caller (it is not SECURITY DEFINER).
  */
-export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: string, name = 'create_records', planCacheMode = 'force_generic_plan'): string {
+export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: string): string {
   const names = ['p_records', 'p_tenant', 'p_object', 'p_user', 'p_linked', 'p_target_ids', 'p_target_objects'];
   const named = (sql: string) => sql.replace(/\$(\d)/g, (_, n: string) => names[Number(n) - 1]!);
   // Without links when the object keeps none in record_link (migration 67): each branch's plan is made once.
@@ -37,13 +37,13 @@ export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: st
   end if;`
     : `return query ${named(insertSql)};`;
   return `
-create or replace function ${name}(p_tenant uuid, p_revision integer, p_records jsonb, p_object text, p_user uuid,
+create or replace function create_records(p_tenant uuid, p_revision integer, p_records jsonb, p_object text, p_user uuid,
                                           p_linked text[], p_target_ids uuid[], p_target_objects text[])
   returns table (id uuid, version integer, created_at timestamptz, updated_at timestamptz)
-  -- create_records takes a few records per call: a plan made once fits every call, and planning
-  -- the insert afresh (PL/pgSQL's custom plans) cost more than running it. create_records_batch
-  -- takes up to a thousand, whose plan is worth making for the call's own arrays.
-  language plpgsql set plan_cache_mode = ${planCacheMode} as $fn$
+  -- A plan made once fits every call: planning the insert afresh (PL/pgSQL's custom plans) cost
+  -- a single create more than running it, and a batch's thousand records run no faster with a
+  -- plan of their own (write-cost.ts, ADR 0018 sixth pass).
+  language plpgsql set plan_cache_mode = force_generic_plan as $fn$
 #variable_conflict use_column
 begin
   perform set_config('app.tenant_id', p_tenant::text, true);
@@ -54,7 +54,7 @@ begin
   end if;
   ${run}
 end $fn$;
-grant execute on function ${name}(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]) to protean_app;`;
+grant execute on function create_records(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]) to protean_app;`;
 }
 
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
@@ -1175,8 +1175,7 @@ create view outbox_event with (security_invoker = true) as
     from outbox o cross join lateral unnest(coalesce(o.record_ids, array[o.record_id])) with ordinality as e(record_id, n);
 grant select on outbox_event to protean_app;
 revoke insert, update, delete on outbox_event from protean_app;
-${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)}
-${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL, 'create_records_batch', 'force_custom_plan')}`,
+${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)}`,
   },
 ];
 
