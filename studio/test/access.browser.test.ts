@@ -2,7 +2,7 @@
 // (ADR 0012), in English and Simplified Chinese.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -41,6 +41,8 @@ describe('Setup › Access', () => {
     await admin.getByRole('button', { name: 'Copy' }).click();
     await admin.getByRole('combobox', { name: 'Permission set' }).locator('option', { hasText: 'Sales user' }).waitFor({ state: 'attached' });
     await admin.getByRole('combobox', { name: 'Permission set' }).selectOption({ label: 'Sales user' });
+    // The grid shows the chosen set once its grants have arrived; a click before that lands on the set shown before.
+    await settle(admin);
     await grid.getByRole('checkbox', { name: 'Activities: Read' }).uncheck();
     // Without read no other right holds, and the grid says so.
     expect(await grid.getByRole('checkbox', { name: 'Activities: Edit' }).isChecked()).toBe(false);
@@ -136,7 +138,7 @@ describe('Setup › Access', () => {
       const expectActions = async (id: string, title: string, edit: boolean, del: boolean) => {
         await page.goto(`${ws.baseUrl}/o/deal/${id}`);
         await page.getByTestId('record-title').getByText(title).waitFor();
-        await page.waitForLoadState('networkidle');
+        await settle(page);
         expect(await page.getByRole('link', { name: say.edit, exact: true }).count(), `${title}: Edit`).toBe(edit ? 1 : 0);
         expect(await page.getByRole('button', { name: say.delete, exact: true }).count(), `${title}: Delete`).toBe(del ? 1 : 0);
         expect(await page.getByRole('button', { name: say.amount }).count(), `${title}: inline edit of Amount`).toBe(edit ? 1 : 0);
@@ -181,7 +183,7 @@ describe('Setup › Access', () => {
     await signIn(page, { ...ws, email: 'reader@example.com', password: 'reader-password-123' });
     await page.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
     await page.getByTestId('record-title').getByText('Timeline').waitFor();
-    await page.waitForLoadState('networkidle');
+    await settle(page);
     expect(await page.getByRole('group', { name: 'Quick log' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Edit', exact: true }).count()).toBe(0);
     // Nothing to create anywhere: no New in the top bar, none in the command palette, none on the home page.
@@ -191,7 +193,7 @@ describe('Setup › Access', () => {
     expect(await page.getByRole('dialog').getByText(/^New /).count()).toBe(0);
     await page.keyboard.press('Escape');
     await page.goto(`${ws.baseUrl}/`);
-    await page.waitForLoadState('networkidle');
+    await settle(page);
     expect(await page.getByRole('main').getByRole('link', { name: /^New / }).count()).toBe(0);
     await context.close();
     await admin.goto(`${ws.baseUrl}/o/customer/${customer.id}`);

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTextResolver, type TermDef } from '@protean/metadata/terms';
 import { createI18n, type MessageKey, type MessageParams } from '../src/i18n/i18n.tsx';
-import { api, launchBrowser, repoRoot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, repoRoot, settle, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 type Locale = 'en' | 'zh-CN';
 const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
@@ -56,11 +56,6 @@ async function useLocale(locale: Locale) {
   await page.evaluate((l) => localStorage.setItem('protean.locale', l), locale);
 }
 
-/** Waits until the route's chunk and data have arrived. */
-async function settle(p: Page) {
-  await p.waitForLoadState('networkidle');
-  await p.waitForFunction(() => !document.querySelector('.loading'));
-}
 
 async function open(path: string, locale: Locale) {
   await useLocale(locale);

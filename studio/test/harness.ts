@@ -97,6 +97,22 @@ export async function signIn(page: Page, ws: Workspace) {
   await page.locator('.topbar').waitFor();
 }
 
+/**
+ * Waits until the page has what it asked for: the app has rendered, nothing shows a loading
+ * placeholder, and no request to the server is in flight (the studio marks the body `aria-busy`
+ * meanwhile), for three frames in a row, so requests that a render's effects start are waited for
+ * too. (A predicate that returns a promise would count as done at once: it is truthy.)
+ */
+export async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { settledFrames: number }).settledFrames = 0));
+  await page.waitForFunction(() => {
+    const w = window as unknown as { settledFrames: number };
+    const idle = (document.getElementById('root')?.childElementCount ?? 0) > 0 && !document.body.hasAttribute('aria-busy') && !document.querySelector('.loading');
+    w.settledFrames = idle ? (w.settledFrames ?? 0) + 1 : 0;
+    return w.settledFrames >= 3;
+  });
+}
+
 export async function shot(page: Page, name: string) {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });

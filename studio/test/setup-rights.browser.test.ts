@@ -4,7 +4,7 @@
 // action or workflow that would write on the record, and still the ones that only read it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -188,7 +188,7 @@ describe('record buttons per record', () => {
     await page.goto(`${ws.baseUrl}/o/deal/${deal.id}`);
     await page.getByTestId('record-title').getByText('Buttoned deal').waitFor();
     for (const id of reading) await page.getByTestId(id).waitFor();
-    await page.waitForLoadState('networkidle');
+    await settle(page);
     for (const id of writing) expect(await page.getByTestId(id).count(), id).toBe(0);
     expect(await page.getByRole('link', { name: 'Edit', exact: true }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0);

@@ -1,7 +1,7 @@
 // The studio in a real browser against the real server: Debian's Chromium via playwright-core.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -247,7 +247,7 @@ describe('studio in Chromium', () => {
     ] as const) {
       await page.goto(`${ws.baseUrl}${path}`);
       await page.locator('h1').waitFor();
-      await page.waitForLoadState('networkidle');
+      await settle(page);
       await shot(page, name);
     }
     expect(pageErrors).toEqual([]);

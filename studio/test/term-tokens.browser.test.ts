@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createTextResolver, type TermDef } from '@protean/metadata/terms';
 import { createI18n, type MessageKey } from '../src/i18n/i18n.tsx';
-import { api, repoRoot, signedInPage, type Workspace } from './harness.ts';
+import { api, repoRoot, settle, signedInPage, type Workspace } from './harness.ts';
 
 type Locale = 'en' | 'zh-CN';
 
@@ -29,7 +29,7 @@ async function docShot(name: string) {
 async function open(path: string, locale: Locale) {
   await page.evaluate((l) => localStorage.setItem('protean.locale', l), locale);
   await page.goto(`${ws.baseUrl}${path}`);
-  await page.waitForLoadState('networkidle');
+  await settle(page);
 }
 
 /** The input shows the words; its toggle shows the tokens, and hides them again. */

@@ -4,7 +4,7 @@
 // the visible text or in what a screen reader reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -127,8 +127,7 @@ const SHOWN_PROBLEM = '[role=alert], .field-error, .error-box, .error-detail, [a
 
 /** Waits until the route's chunk, its data and its lazy lists have arrived. */
 async function settle(p: Page) {
-  await p.waitForLoadState('networkidle');
-  await p.waitForFunction(() => !document.querySelector('.loading'));
+  await settleLoaded(p);
   await p.locator('main#main').waitFor();
 }
 

@@ -1,6 +1,8 @@
 // The one place that speaks HTTP to the server: JSON in, JSON out, problem+json errors
 // turned into ApiError so every screen handles failures the same way.
 
+import { tracked } from './in-flight.ts';
+
 export const API_BASE = '/api/v1';
 
 export interface ProblemFieldError {
@@ -98,20 +100,22 @@ export async function request<T>(method: string, path: string, options: RequestO
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body);
   }
-  let response: Response;
-  try {
-    response = await fetch(buildUrl(path, options.query), {
-      method,
-      headers,
-      body,
-      credentials: 'same-origin',
-      signal: options.signal,
-    });
-  } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError({ type: 'network', title: 'Network error', status: 0, detail: String(error) });
-  }
-  const text = await response.text();
+  const { response, text } = await tracked(async () => {
+    let response: Response;
+    try {
+      response = await fetch(buildUrl(path, options.query), {
+        method,
+        headers,
+        body,
+        credentials: 'same-origin',
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      throw new ApiError({ type: 'network', title: 'Network error', status: 0, detail: String(error) });
+    }
+    return { response, text: await response.text() };
+  });
   let parsed: unknown = undefined;
   if (text) {
     try {

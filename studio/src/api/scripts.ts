@@ -1,4 +1,5 @@
 import { enc, http, request, type ApiResponse } from './http.ts';
+import { tracked } from './in-flight.ts';
 import type { JsonSchema } from './index.ts';
 
 export const SCRIPT_KINDS = ['beforeSave', 'afterSave', 'action', 'scheduled'] as const;
@@ -88,7 +89,7 @@ export const scriptsApi = {
   test: (ref: string, body: { recordId?: string; params?: Record<string, unknown>; source?: string; language?: ScriptInput['language'] }) => http.post<RunResult>(`/scripts/${enc(ref)}/test`, body),
   invocations: async (ref: string, outcome?: string) => (await http.get<{ data: Invocation[] }>(`/scripts/${enc(ref)}/invocations`, { query: { limit: 50, outcome } })).data,
   /** The SDK's declarations: what the editor completes `ctx.` from. */
-  sdk: () => (sdkText ??= fetch('/api/v1/scripts/sdk.d.ts', { credentials: 'same-origin' }).then((r) => r.text())),
+  sdk: () => (sdkText ??= tracked(() => fetch('/api/v1/scripts/sdk.d.ts', { credentials: 'same-origin' }).then((r) => r.text()))),
   actions: async (object: string, id: string) => (await http.get<{ data: RecordAction[] }>(`/records/${enc(object)}/${enc(id)}/actions`)).data,
   runAction: (object: string, id: string, script: string, params: Record<string, unknown>) => http.post<RunResult>(`/records/${enc(object)}/${enc(id)}/actions/${enc(script)}`, { params }),
 };

@@ -6,6 +6,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { useEffect, useMemo } from 'react';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useStarterQuery } from './api-docs-page.tsx';
+import { tracked } from '../api/in-flight.ts';
 import { useCanSetup } from '../app/setup-rights.ts';
 
 type FetcherParams = { query: string; operationName?: string | null; variables?: unknown };
@@ -38,12 +39,14 @@ export default function GraphiQLPanel() {
         if (isSubscription(params)) {
           return sockets.iterate({ query: params.query, operationName: params.operationName ?? null, variables: (params.variables ?? null) as Record<string, unknown> | null }) as unknown as AsyncIterable<ExecutionResult>;
         }
-        return fetch('/api/v1/graphql', {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'content-type': 'application/json', accept: 'application/json', 'accept-language': locale },
-          body: JSON.stringify(params),
-        }).then((response) => response.json() as Promise<ExecutionResult>);
+        return tracked(() =>
+          fetch('/api/v1/graphql', {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'content-type': 'application/json', accept: 'application/json', 'accept-language': locale },
+            body: JSON.stringify(params),
+          }).then((response) => response.json() as Promise<ExecutionResult>),
+        );
       },
     [locale, sockets],
   );
