@@ -95,11 +95,11 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   say();
   say(`per ${perUnit}: Postgres CPU ${r1((pgMs * 1000) / n)} µs, ${side.name} process CPU ${r1((serverMs * 1000) / n)} µs, WAL ${Math.round(Number(wal!['bytes']) / n)} bytes, statements ${r1(statements.reduce((a, s) => a + Number(s['calls']), 0) / amount)} per request`);
   say();
-  say(`| statement | calls/request | exec µs per ${perUnit} | plan µs per ${perUnit} | WAL B per ${perUnit} | blocks per ${perUnit} | dirtied per ${perUnit} |`);
   if (waited) {
-    say(`client backends' states during the load (${waited.samples} samples every 10 ms): ${waited.states.map(([state, n]) => `${state} ${r1((100 * n) / waited.samples)}`).join(', ')} (average backends per sample)`);
+    say(`client backends' states during the load (${waited.samples} samples every 10 ms): ${waited.states.map(([state, n]) => `${state} ${r1(n / waited.samples)}`).join(', ')} (average backends per sample)`);
     say();
   }
+  say(`| statement | calls/request | exec µs per ${perUnit} | plan µs per ${perUnit} | WAL B per ${perUnit} | blocks per ${perUnit} | dirtied per ${perUnit} |`);
   say('|---|---|---|---|---|---|---|');
   for (const s of statements) {
     const text = String(s['query']).slice(0, 140).replaceAll('|', '\\|');

@@ -87,20 +87,21 @@ const FIRST_AFTER = 'case when x.txid = c.txid and x.id <= c.id then c.id + 1 el
 /**
  * The outbox rows holding the next events after the checkpoint `c` (in scope where this is
  * used), in (txid, id) order, as far as `$2` events go: each with the first event it gives
- * (`first_id`) and how many (`taken`). A row of created records (`record_ids`) holds one event per
+ * (`first_id`), how many it has from there (`remaining`) and how many this batch takes (`taken`). A row of created records (`record_ids`) holds one event per
  * record, in order; every other row is one event. A row the checkpoint stands in gives the rest.
  */
 const ROWS_AFTER_CHECKPOINT = `
-  select x.*, least(x.id + ${EVENTS_OF_ROW} - x.first_id, $2 - x.before) as taken
+  select x.*, least(x.remaining, $2 - x.before) as taken
     from (
-      select x.*, ${FIRST_AFTER} as first_id,
-             (sum(x.id + ${EVENTS_OF_ROW} - ${FIRST_AFTER}) over (order by x.txid, x.id rows between unbounded preceding and current row)
-               - (x.id + ${EVENTS_OF_ROW} - ${FIRST_AFTER}))::bigint as before
-        from outbox x
-       where (x.txid, x.id) > (c.txid, c.id - ${EVENTS_PER_ROW - 1}) and (x.txid, x.id + ${EVENTS_OF_ROW} - 1) > (c.txid, c.id)
-         and x.txid < pg_snapshot_xmin(pg_current_snapshot())
-       order by x.txid, x.id
-       limit $2
+      select x.*, (sum(x.remaining) over (order by x.txid, x.id rows between unbounded preceding and current row) - x.remaining)::bigint as before
+        from (
+          select x.*, ${FIRST_AFTER} as first_id, x.id + ${EVENTS_OF_ROW} - (${FIRST_AFTER}) as remaining
+            from outbox x
+           where (x.txid, x.id) > (c.txid, c.id - ${EVENTS_PER_ROW - 1}) and (x.txid, x.id + ${EVENTS_OF_ROW} - 1) > (c.txid, c.id)
+             and x.txid < pg_snapshot_xmin(pg_current_snapshot())
+           order by x.txid, x.id
+           limit $2
+        ) x
     ) x
    where x.before < $2`;
 
