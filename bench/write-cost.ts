@@ -19,7 +19,8 @@
 // load), BENCH_CREATE_SIDES (protean,floor,floor-prepared,floor-generic,textbook: the sides of the create
 // load, default all), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
 // batch-variants: the batch's insert statement with its parts taken away one after another),
-// BENCH_WAITS (1: what Postgres' client backends wait on during each charged load).
+// BENCH_WAITS (1: what Postgres' client backends wait on during each charged load), BENCH_BATCH_DDL
+// (SQL run as the owner before the batch loads: a change of the schema tried under load).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +32,7 @@ import { newRecordId } from '../server/src/data/record-id.ts';
 import { INSERT_RECORDS_SQL, insertRecordsParams } from '../server/src/data/sql/insert-records.ts';
 import { beginTenantSql } from '../server/src/db/database.ts';
 import { apiRecord, OBJECT_API_NAME, storedRecord, textbookRecord, type BenchObject } from './lib/bench-object.ts';
-import { postgresCpuMs, processCpuMs } from './lib/cpu.ts';
+import { machineCpuMs, postgresCpuByKindMs, postgresCpuMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
@@ -78,11 +79,20 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   await stats.query('select pg_stat_statements_reset()');
   const [before] = await stats.query('select pg_current_wal_lsn() as lsn');
   const pgBefore = postgresCpuMs(server.pid);
+  const kindsBefore = postgresCpuByKindMs(server.pid);
+  const machineBefore = machineCpuMs();
+  const wallBefore = performance.now();
   const serverBefore = processCpuMs(side.pid);
   const waits = WAIT_SAMPLES ? sampleWaits(server.url) : undefined;
   const result = await load({ ...side.spec, connections, duration: 0, amount }, label);
   const waited = await waits?.stop();
   const pgMs = postgresCpuMs(server.pid) - pgBefore;
+  const machine = machineCpuMs();
+  // Over the charged window (the load generator's start and its last tick included), not the load's own seconds.
+  const wallMs = performance.now() - wallBefore;
+  const cores = (machine.total - machineBefore.total) / wallMs;
+  const busyCores = (machine.busy - machineBefore.busy) / wallMs;
+  const kinds = [...postgresCpuByKindMs(server.pid)].map(([kind, ms]) => [kind, ms - (kindsBefore.get(kind) ?? 0)] as const).filter(([, ms]) => ms > 0);
   const serverMs = processCpuMs(side.pid) - serverBefore;
   const [wal] = await stats.query('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 as bytes', [before!['lsn']]);
   const n = amount * units;
@@ -94,6 +104,10 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   say(`### ${label}: ${amount} requests × ${units} = ${n} ${perUnit}s, ${r1(result.rps * units)} ${perUnit}s/s`);
   say();
   say(`per ${perUnit}: Postgres CPU ${r1((pgMs * 1000) / n)} µs, ${side.name} process CPU ${r1((serverMs * 1000) / n)} µs, WAL ${Math.round(Number(wal!['bytes']) / n)} bytes, statements ${r1(statements.reduce((a, s) => a + Number(s['calls']), 0) / amount)} per request`);
+  say();
+  say(`the machine during the load: ${r1(busyCores)} of ${r1(cores)} cores busy (/proc/stat), ${r1(((machine.busy - machineBefore.busy) * 1000) / n)} µs per ${perUnit} in all`);
+  say();
+  say(`Postgres CPU per ${perUnit} by process: ${kinds.sort((a, b) => b[1] - a[1]).map(([kind, ms]) => `${kind} ${r1((ms * 1000) / n)} µs`).join(', ')}`);
   say();
   if (waited) {
     say(`client backends' states during the load (${waited.samples} samples every 10 ms): ${waited.states.map(([state, n]) => `${state} ${r1(n / waited.samples)}`).join(', ')} (average backends per sample)`);
@@ -428,6 +442,8 @@ async function main(): Promise<void> {
     };
     if (PARTS.has('batch')) {
       if (PROFILE_LOAD === 'batch') await restart(true);
+      // BENCH_BATCH_DDL: a schema change (as the owner) tried under the batch load, e.g. an index's storage parameter.
+      if (process.env['BENCH_BATCH_DDL']) await sql.query(process.env['BENCH_BATCH_DDL']);
       await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
       await outboxDrain(sql, 'after the batch load');
       await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
