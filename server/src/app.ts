@@ -32,6 +32,7 @@ import { answerClientError } from './http/client-errors.ts';
 import { loggerOptions } from './http/log-redaction.ts';
 import { registerInputNormalization } from './http/normalize-input.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import { RouteCatalog } from './http/route-catalog.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
@@ -103,6 +104,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Who may do what (ADR 0012): route modules check Setup rights through it. */
     access: AccessService;
+    /** The tenant API's routes with their schemas, for the OpenAPI document. */
+    routeCatalog: RouteCatalog;
   }
 }
 
@@ -195,6 +198,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (inbound) app.addHook('onClose', () => inbound.close());
 
   app.decorate('access', access);
+  const routeCatalog = new RouteCatalog();
+  routeCatalog.attach(app);
+  app.decorate('routeCatalog', routeCatalog);
   registerProblemHandler(app);
   registerInputNormalization(app);
   registerSecurityHeaders(app);

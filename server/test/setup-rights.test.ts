@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETUP_RIGHTS, type SetupRight } from '../src/access/permissions.ts';
-import { call, createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
+import { call, createTestTenant, json, registeredRoutes, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 /*
  * Each Setup right alone opens exactly its routes (ADR 0012, addendum "Setup rights, route by
@@ -254,6 +254,32 @@ describe('the OpenAPI document follows the Setup rights', () => {
   });
 });
 
+describe('the OpenAPI document describes each route to whoever may call it', () => {
+  it('shows every route of the table to the holders of its right, and the Setup ones to no one else', async () => {
+    type Doc = { paths: Record<string, Record<string, unknown>> };
+    const documentFor = async (key: string) => {
+      const r = await call(h, key, 'GET', '/openapi.json');
+      expect(r.statusCode, r.body).toBe(200);
+      const paths = json<Doc>(r).paths;
+      return (route: string) => {
+        const [method, path] = routeOf(route).split(' ') as [string, string];
+        return Boolean(paths[path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[method.toLowerCase()]);
+      };
+    };
+    const forNobody = await documentFor(nobody.key);
+    const wrong: string[] = [];
+    for (const right of SETUP_RIGHTS) {
+      const forHolder = await documentFor(holders[right].key);
+      for (const [need, route] of ROUTES) if (need === right && !forHolder(route)) wrong.push(`${route}: not shown to a holder of ${right}`);
+    }
+    for (const [need, route] of ROUTES) {
+      if (need === 'everyone' && !forNobody(route)) wrong.push(`${route}: not shown to everyone`);
+      if (need !== 'everyone' && forNobody(route)) wrong.push(`${route}: shown without the ${need} right`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('a right to manage people or the model is no way to more access', () => {
   it('a user manager adds users with no more than they hold, and cannot take over an administrator', async () => {
     const manager = holders.users;
@@ -425,20 +451,3 @@ describe('an action or workflow started on a record asks for what it may do to t
     expect((await a.api('PUT', '/access/sharing', { objects: { deal: 'edit' } })).statusCode).toBe(200);
   });
 });
-
-/** `METHOD /path` of every route under /api/v1, from Fastify's route tree (HEAD and OPTIONS left out). */
-function registeredRoutes(tree: string): string[] {
-  const out: string[] = [];
-  const stack: { depth: number; path: string }[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length;
-    while (stack.length && stack[stack.length - 1]!.depth >= depth) stack.pop();
-    const path = (stack[stack.length - 1]?.path ?? '') + match[2]!;
-    stack.push({ depth, path });
-    if (!path.startsWith('/api/v1/')) continue;
-    for (const method of (match[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD' && m !== 'OPTIONS')) out.push(`${method} ${path.slice('/api/v1'.length)}`);
-  }
-  return out;
-}

@@ -3,6 +3,8 @@ import type { AccessShape } from '../access/access-shape.ts';
 import type { Principal } from '../auth/principal.ts';
 import { BATCH_LIMIT } from './save-pipeline.ts';
 import { openApiTexts, type OpenApiTextKey } from './openapi-texts.ts';
+import { documentedRoutes, HAND_WRITTEN_NEEDS } from './openapi-routes.ts';
+import type { CatalogedRoute } from '../http/route-catalog.ts';
 import type { TenantModel } from './tenant-model.ts';
 
 type Json = Record<string, unknown>;
@@ -19,7 +21,7 @@ const maybeTime = { type: ['string', 'null'], format: 'date-time' };
  * webhooks for whoever may manage them. Names follow API names (stable for generated clients); every text a
  * person reads comes from the glossary in the caller's locale (ADR 0004).
  */
-export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape): Json {
+export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape, routes: readonly CatalogedRoute[]): Json {
   const words = model.words(principal.locale);
   // The document shows only the objects and fields its reader may use, so it is cached per access shape.
   return model.memo(`openapi:${words.locale}:${shape.key}:${principal.tenantName}`, () => {
@@ -345,6 +347,31 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
           }),
         },
       });
+    }
+
+    // The other routes, from the catalog: their schemas are those they validate with.
+    const others = documentedRoutes(
+      routes,
+      {
+        locale,
+        text: (template) => words.text(template, {}),
+        shows: (need) => need === 'everyone' || need === 'link' || shape.setup(need),
+        objects: model.snapshot.objects.filter((o) => shape.can(o.id, 'read')).map((o) => o.apiName),
+        common,
+        problem,
+        words: { ok: say('response.ok'), noContent: say('response.noContent'), invalid: say('response.invalid'), notFound: say('response.notFound') },
+      },
+      paths as Record<string, unknown>,
+    );
+    Object.assign(paths, others.paths);
+    tags.push(...others.tags);
+    // What a Setup right opens is described to its holders only.
+    for (const [operation, right] of Object.entries(HAND_WRITTEN_NEEDS)) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const item = paths[path] as Record<string, unknown> | undefined;
+      if (!item || shape.setup(right)) continue;
+      delete item[method.toLowerCase()];
+      if (Object.keys(item).every((key) => key === 'parameters')) delete paths[path];
     }
 
     return {

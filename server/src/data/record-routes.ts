@@ -93,7 +93,7 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
 
   app.get('/openapi.json', async (request) => {
     const principal = principalOf(request);
-    return buildOpenApi(await metadata.model(principal.tenantId), principal, await request.server.access.shapeOf(principal));
+    return buildOpenApi(await metadata.model(principal.tenantId), principal, await request.server.access.shapeOf(principal), request.server.routeCatalog.routes);
   });
 
   app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
