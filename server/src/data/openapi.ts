@@ -15,11 +15,13 @@ const time = { type: 'string', format: 'date-time' };
 const maybeTime = { type: ['string', 'null'], format: 'date-time' };
 
 /**
- * OpenAPI 3.1 of the whole tenant API at its current revision: records of every object (with
- * batches and bulk changes), search, the recycle bin, saved views, sign-in and API keys,
- * metadata and terms, workspace settings, preferences, the home page's pipeline and recent records, invitations, and
- * webhooks for whoever may manage them. Names follow API names (stable for generated clients); every text a
- * person reads comes from the glossary in the caller's locale (ADR 0004).
+ * OpenAPI 3.1 of the whole tenant API at its current revision. Described here by hand: records of
+ * every object (with batches and bulk changes), search, the recycle bin, saved views, sign-in and
+ * API keys, metadata and terms, workspace settings, preferences, the home page's pipeline and
+ * recent records, invitations, and webhooks for whoever may manage them. Every other route comes
+ * from the route catalog with the schemas it validates with (`openapi-routes.ts`). Each operation
+ * is shown only to whoever may call it. Names follow API names (stable for generated clients);
+ * every text a person reads comes from the glossary in the caller's locale (ADR 0004).
  */
 export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape, routes: readonly CatalogedRoute[]): Json {
   const words = model.words(principal.locale);
