@@ -33,6 +33,8 @@ import { loggerOptions } from './http/log-redaction.ts';
 import { registerInputNormalization } from './http/normalize-input.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { RouteCatalog } from './http/route-catalog.ts';
+import { checkResponses } from './http/response-contract.ts';
+import { documentedResponse } from './data/openapi-routes.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
@@ -79,6 +81,8 @@ export interface AppOptions {
   starterAutomations?: boolean;
   /** The inbound email channel: an SMTP listener that logs mail to the matching customer. */
   inboundSmtp?: InboundMailOptions;
+  /** Check every success answer against the OpenAPI document's response schema (test servers: the suite keeps the document true). */
+  checkResponses?: boolean;
 }
 
 export interface App {
@@ -201,6 +205,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const routeCatalog = new RouteCatalog();
   routeCatalog.attach(app);
   app.decorate('routeCatalog', routeCatalog);
+  if (options.checkResponses) checkResponses(app, documentedResponse);
   registerProblemHandler(app);
   registerInputNormalization(app);
   registerSecurityHeaders(app);

@@ -25,7 +25,7 @@ export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'ope
   await migrate(db);
   const operatorToken = `op_${randomUUID()}`;
   // Test servers hash passwords cheaply, by configuration (what PROTEAN_PASSWORD_COST=test sets for a process).
-  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1", passwordCost: 'test', ...options, webhooks: { deliver: false, ...options.webhooks } });
+  const server = await buildApp({ db, operatorToken, logger: process.env["PROTEAN_LOG"] === "1", passwordCost: 'test', checkResponses: true, ...options, webhooks: { deliver: false, ...options.webhooks } });
   await server.app.ready();
   return {
     db,

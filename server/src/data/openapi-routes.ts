@@ -1,6 +1,10 @@
 import type { Locale } from '@protean/metadata';
 import type { SetupRight } from '../auth/principal.ts';
 import type { CatalogedRoute } from '../http/route-catalog.ts';
+import type { DocumentedResponse } from '../http/response-contract.ts';
+import { accessResponses } from './openapi-responses/access.ts';
+import { platformResponses } from './openapi-responses/platform.ts';
+import { workflowsResponses } from './openapi-responses/workflows.ts';
 
 /**
  * The OpenAPI operations of the routes that `openapi.ts` does not describe by hand: access,
@@ -23,9 +27,11 @@ interface RouteDoc {
   ok: 200 | 201 | 202 | 204;
   /** The summary in each locale, in the placeholder grammar of ADR 0004 (`{user:plural}` is the workspace's word). */
   summary: Record<Locale, string>;
+  /** The success answer is plain text, not JSON. */
+  text?: true;
 }
 
-const doc = (tag: RouteTag, id: string, need: RouteNeed, ok: RouteDoc['ok'], en: string, zh: string): RouteDoc => ({ tag, id, need, ok, summary: { en, 'zh-CN': zh } });
+const doc = (tag: RouteTag, id: string, need: RouteNeed, ok: RouteDoc['ok'], en: string, zh: string, extra: Partial<RouteDoc> = {}): RouteDoc => ({ tag, id, need, ok, summary: { en, 'zh-CN': zh }, ...extra });
 
 export const ROUTE_TAGS: Record<RouteTag, { name: Record<Locale, string>; description: Record<Locale, string> }> = {
   access: {
@@ -134,7 +140,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // Scripts.
   'GET /scripts': doc('scripts', 'list_scripts', 'model', 200, 'List scripts', '列出脚本'),
   'POST /scripts': doc('scripts', 'create_script', 'model', 201, 'Create a script', '创建脚本'),
-  'GET /scripts/sdk.d.ts': doc('scripts', 'script_sdk_types', 'everyone', 200, 'The TypeScript declarations of the script SDK', '脚本 SDK 的 TypeScript 声明'),
+  'GET /scripts/sdk.d.ts': doc('scripts', 'script_sdk_types', 'everyone', 200, 'The TypeScript declarations of the script SDK', '脚本 SDK 的 TypeScript 声明', { text: true }),
   'POST /scripts/compile': doc('scripts', 'compile_script', 'model', 200, 'Check a script without saving it', '检查脚本而不保存'),
   'GET /scripts/:ref': doc('scripts', 'get_script', 'model', 200, 'Read a script', '读取脚本'),
   'PUT /scripts/:ref': doc('scripts', 'update_script', 'model', 200, 'Save a new version of a script', '保存脚本的新版本'),
@@ -178,12 +184,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // Approvals and notifications.
   'GET /workflow-approvals': doc('approvals', 'list_approvals', 'everyone', 200, 'The approvals waiting for you', '等待您处理的审批'),
   'POST /workflow-approvals/:id/decision': doc('approvals', 'decide_approval', 'everyone', 200, 'Approve or reject', '批准或拒绝'),
-  'GET /workflow-approvals/:id/email-decision': doc('approvals', 'decide_approval_by_email', 'link', 200, 'Approve or reject from the signed link of an email', '通过邮件中的签名链接批准或拒绝'),
+  'GET /workflow-approvals/:id/email-decision': doc('approvals', 'decide_approval_by_email', 'link', 200, 'Approve or reject from the signed link of an email', '通过邮件中的签名链接批准或拒绝', { text: true }),
   'GET /notifications': doc('approvals', 'list_notifications', 'everyone', 200, 'Your notifications', '您的通知'),
   'POST /notifications/:id/read': doc('approvals', 'read_notification', 'everyone', 200, 'Mark a notification read', '将通知标记为已读'),
 
   // Capture.
   'POST /capture/communications': doc('capture', 'capture_communication', 'everyone', 201, 'Log an email or a call against the records it concerns', '将邮件或通话记录到相关记录上'),
+};
+
+/** The body of each route's success answer (routes that answer 204 have none), by `METHOD /path` as in ROUTE_DOCS. */
+export const ROUTE_RESPONSES: Readonly<Record<string, unknown>> = { ...accessResponses, ...platformResponses, ...workflowsResponses };
+
+/** A cataloged route's documented success, for the response contract of test servers. */
+export const documentedResponse: DocumentedResponse = (operation) => {
+  const described = ROUTE_DOCS[operation];
+  const schema = ROUTE_RESPONSES[operation];
+  return described && schema ? { status: described.ok, schema } : undefined;
 };
 
 /** Operations `openapi.ts` describes by hand that only a Setup right opens (the others are for every signed-in user). */
@@ -257,7 +273,9 @@ function operation(route: CatalogedRoute, d: RouteDoc, c: RouteDocContext, url: 
     ...[...url.matchAll(/:([A-Za-z]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: params.properties[name!] ?? { type: 'string' } })),
     ...Object.entries(query.properties).map(([name, s]) => ({ name, in: 'query', ...(query.required.has(name) ? { required: true } : {}), schema: s })),
   ];
-  const success = d.ok === 204 ? { description: c.words.noContent } : { description: c.words.ok, content: { 'application/json': { schema: {} } } };
+  const body = ROUTE_RESPONSES[`${route.method} ${route.url}`];
+  const content = d.text ? { 'text/plain': { schema: { type: 'string' } } } : { 'application/json': { schema: body ? inWords(plain(body), c.text) : {} } };
+  const success = d.ok === 204 ? { description: c.words.noContent } : { description: c.words.ok, content };
   const refusals = schema.body || parameters.length ? { 400: c.problem(c.words.invalid), ...(route.method === 'GET' ? {} : { 422: c.problem(c.words.invalid) }) } : {};
   return {
     tags: [c.text(ROUTE_TAGS[d.tag].name[c.locale])],
@@ -274,6 +292,13 @@ function operation(route: CatalogedRoute, d: RouteDoc, c: RouteDocContext, url: 
 function properties(schema: unknown): { properties: Record<string, unknown>; required: Set<string> } {
   const s = plain(schema) as { properties?: Record<string, unknown>; required?: string[] } | undefined;
   return { properties: s?.properties ?? {}, required: new Set(s?.required ?? []) };
+}
+
+/** A schema whose descriptions speak the workspace's words (they are templates: `{user}` is its word for users). */
+function inWords(schema: unknown, text: (template: string) => string): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => inWords(item, text));
+  if (!schema || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'description' && typeof value === 'string' ? text(value) : inWords(value, text)]));
 }
 
 /** TypeBox schemas carry symbol keys and may share nodes: a copy in plain JSON. */
