@@ -33,7 +33,8 @@ import { loggerOptions } from './http/log-redaction.ts';
 import { registerInputNormalization } from './http/normalize-input.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { RouteCatalog } from './http/route-catalog.ts';
-import { checkResponses } from './http/response-contract.ts';
+import { checkResponses, type OpenApiDocument } from './http/response-contract.ts';
+import { buildOpenApi } from './data/openapi.ts';
 import { documentedResponse } from './data/openapi-routes.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
@@ -205,7 +206,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const routeCatalog = new RouteCatalog();
   routeCatalog.attach(app);
   app.decorate('routeCatalog', routeCatalog);
-  if (options.checkResponses) checkResponses(app, documentedResponse);
+  if (options.checkResponses) {
+    checkResponses(app, {
+      cataloged: documentedResponse,
+      document: async (request) => {
+        const principal = request.principal;
+        if (!principal) return undefined;
+        return buildOpenApi(await metadata.model(principal.tenantId), principal, await access.shapeOf(principal), routeCatalog.routes) as unknown as OpenApiDocument;
+      },
+    });
+  }
   registerProblemHandler(app);
   registerInputNormalization(app);
   registerSecurityHeaders(app);

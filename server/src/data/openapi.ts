@@ -257,16 +257,16 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       },
       '/metadata/revisions/{revision}/restore': { parameters: [revisionParam], post: op(metadata, 'restore_revision', 'op.restore', { 200: change, ...refused }) },
       '/metadata/schemas': { get: op(metadata, 'metadata_schemas', 'op.kindSchemas', { 200: ok(say('response.ok'), { type: 'object' }) }, { security: [] }) },
-      '/metadata/terms': { get: op(terms, 'list_terms', 'op.listTerms', { 200: ok(say('response.ok'), { type: 'array', items: ref('TermDef') }) }) },
+      '/metadata/terms': { get: op(terms, 'list_terms', 'op.listTerms', { 200: ok(say('response.ok'), { type: 'array', items: ref('TermView') }) }) },
       '/metadata/terms/{key}': {
         parameters: [param('key', 'path', 'param.termKey', { type: 'string', maxLength: 63 })],
-        get: op(terms, 'get_term', 'op.getTerm', { 200: ok(say('response.ok'), ref('TermDef')), 404: problem(say('response.notFound')) }),
+        get: op(terms, 'get_term', 'op.getTerm', { 200: ok(say('response.ok'), ref('TermView')), 404: problem(say('response.notFound')) }),
         put: op(terms, 'put_term', 'op.putTerm', { 200: change, ...refused }, { requestBody: { required: true, content: json(ref('TermDraft')) } }),
         delete: op(terms, 'delete_term', 'op.deleteTerm', { 200: change, ...refused }),
       },
       '/metadata/terms/{key}/usage': {
         parameters: [param('key', 'path', 'param.termKey', { type: 'string', maxLength: 63 })],
-        get: op(terms, 'term_usage', 'op.termUsage', { 200: ok(say('response.ok'), { type: 'array', items: { type: 'object' } }), 404: problem(say('response.notFound')) }),
+        get: op(terms, 'term_usage', 'op.termUsage', { 200: ok(say('response.ok'), ref('TermUsage')), 404: problem(say('response.notFound')) }),
       },
       '/metadata/term-sets': { get: op(terms, 'list_term_sets', 'op.termSets', { 200: ok(say('response.ok'), { type: 'array', items: { type: 'object' } }) }) },
       '/metadata/term-sets/{id}/apply': {
@@ -635,7 +635,19 @@ function genericSchemas(): Record<string, unknown> {
     FieldPatch,
     LayoutDef: LayoutDef,
     TermDef: TermDef,
+    // A term as the terms routes answer it: whether a standard term's words were changed, and its defaults.
+    TermView: { ...TermDef, required: [...TermDef.required, 'overridden'], properties: { ...TermDef.properties, overridden: { type: 'boolean' }, defaultForms: TermDef.properties.forms } },
     TermDraft: TermDraft,
+    // Where a term is used: labels and texts of the model (`uses`), and the server's messages that say it (`messages`).
+    TermUsage: {
+      type: 'object',
+      required: ['key', 'uses', 'messages'],
+      properties: {
+        key: { type: 'string' },
+        uses: { type: 'array', items: { type: 'object', properties: { objectId: { type: 'string' }, fieldId: { type: 'string' }, objectApiName: { type: 'string' }, objectLabel: { type: 'string' }, fieldApiName: { type: 'string' }, text: { type: 'string' }, resolved: { type: 'string' } } } },
+        messages: { type: 'array', items: { type: 'object', required: ['id', 'via'], properties: { id: { type: 'string' }, via: { type: 'string', enum: ['term', 'object'] }, en: { type: 'string' }, 'zh-CN': { type: 'string' } } } },
+      },
+    },
     ChangeRequest: ChangeRequest,
     Snapshot: { type: 'object', required: ['revision', 'objects', 'layouts'], properties: { revision: { type: 'integer' }, objects: { type: 'array', items: ref('ObjectDef') }, layouts: { type: 'array', items: ref('LayoutDef') }, terms: { type: 'array', items: ref('TermDef') } } },
     ChangeResult: { type: 'object', required: ['revision', 'diff'], properties: { revision: { type: 'integer' }, diff: { type: 'array', items: ref('DiffEntry') } } },
@@ -643,7 +655,7 @@ function genericSchemas(): Record<string, unknown> {
       type: 'object',
       required: ['kind', 'action', 'id', 'apiName'],
       properties: {
-        kind: { type: 'string', enum: ['object', 'field', 'layout', 'term'] },
+        kind: { type: 'string', enum: ['object', 'field', 'layout', 'term', 'workflow', 'script'] },
         action: { type: 'string', enum: ['created', 'updated', 'deleted', 'restored', 'purged'] },
         id: { type: 'string' },
         apiName: { type: 'string' },
