@@ -266,26 +266,54 @@ export function documentedRoutes(routes: readonly CatalogedRoute[], c: RouteDocC
 }
 
 function operation(route: CatalogedRoute, d: RouteDoc, c: RouteDocContext, url: string, object: string | undefined): Record<string, unknown> {
-  const schema = route.schema ?? {};
-  const params = properties(schema.params);
-  const query = properties(schema.querystring);
+  const { params, query, body, response } = prepared(route);
   const parameters = [
     ...[...url.matchAll(/:([A-Za-z]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: params.properties[name!] ?? { type: 'string' } })),
     ...Object.entries(query.properties).map(([name, s]) => ({ name, in: 'query', ...(query.required.has(name) ? { required: true } : {}), schema: s })),
   ];
-  const body = ROUTE_RESPONSES[`${route.method} ${route.url}`];
-  const content = d.text ? { 'text/plain': { schema: { type: 'string' } } } : { 'application/json': { schema: body ? inWords(plain(body), c.text) : {} } };
+  const answer = response && (response.templated ? inWords(response.schema, c.text) : response.schema);
+  const content = d.text ? { 'text/plain': { schema: { type: 'string' } } } : { 'application/json': { schema: answer ?? {} } };
   const success = d.ok === 204 ? { description: c.words.noContent } : { description: c.words.ok, content };
-  const refusals = schema.body || parameters.length ? { 400: c.problem(c.words.invalid), ...(route.method === 'GET' ? {} : { 422: c.problem(c.words.invalid) }) } : {};
+  const refusals = body || parameters.length ? { 400: c.problem(c.words.invalid), ...(route.method === 'GET' ? {} : { 422: c.problem(c.words.invalid) }) } : {};
   return {
     tags: [c.text(ROUTE_TAGS[d.tag].name[c.locale])],
     summary: c.text(d.summary[c.locale]),
     operationId: object === undefined ? d.id : `${d.id}_${object}`,
     ...(parameters.length ? { parameters } : {}),
-    ...(schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: plain(schema.body) } } } } : {}),
+    ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
     ...(d.need === 'link' ? { security: [] } : {}),
     responses: { [d.ok]: success, ...refusals, ...(url.includes(':') ? { 404: c.problem(c.words.notFound) } : {}), ...(d.need === 'link' ? {} : c.common) },
   };
+}
+
+interface PreparedRoute {
+  params: { properties: Record<string, unknown>; required: Set<string> };
+  query: { properties: Record<string, unknown>; required: Set<string> };
+  body: unknown;
+  /** The documented answer; `templated` when a description names a term and must be put in each workspace's words. */
+  response: { schema: unknown; templated: boolean } | undefined;
+}
+
+/**
+ * What a route's operation takes from its schemas, in plain JSON, made once per route: every
+ * document (one per access shape and revision) shares it. Nothing here is changed afterwards.
+ */
+const preparedRoutes = new WeakMap<CatalogedRoute, PreparedRoute>();
+function prepared(route: CatalogedRoute): PreparedRoute {
+  let found = preparedRoutes.get(route);
+  if (!found) {
+    const schema = route.schema ?? {};
+    const answer = ROUTE_RESPONSES[`${route.method} ${route.url}`];
+    const response = answer === undefined ? undefined : plain(answer);
+    found = {
+      params: properties(schema.params),
+      query: properties(schema.querystring),
+      body: plain(schema.body),
+      response: response === undefined ? undefined : { schema: response, templated: /"description":"[^"]*\{[A-Za-z]/.test(JSON.stringify(response)) },
+    };
+    preparedRoutes.set(route, found);
+  }
+  return found;
 }
 
 /** A route schema's properties as plain JSON Schema, with the names it requires. */

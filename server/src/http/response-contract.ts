@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -29,8 +30,7 @@ export interface ResponseContract {
  * pay for it.
  */
 export function checkResponses(app: FastifyInstance, contract: ResponseContract): void {
-  const newAjv = () => new Ajv2020({ allErrors: true, strict: false, formats: { uuid: UUID, 'date-time': (text: string) => !Number.isNaN(Date.parse(text)), date: /^\d{4}-\d{2}-\d{2}$/, uri: true, email: true } });
-  const ajv = newAjv();
+  const ajv = new Ajv2020({ allErrors: true, strict: false, formats: { uuid: UUID, 'date-time': (text: string) => !Number.isNaN(Date.parse(text)), date: /^\d{4}-\d{2}-\d{2}$/, uri: true, email: true } });
   const cataloged = new Map<string, { status: number; validate: ValidateFunction } | null>();
   const catalogedCheck = (operation: string) => {
     if (!cataloged.has(operation)) {
@@ -39,19 +39,27 @@ export function checkResponses(app: FastifyInstance, contract: ResponseContract)
     }
     return cataloged.get(operation);
   };
-  // The hand-described routes' validators, per document (one per access shape and revision, cached by the model).
-  const byDocument = new WeakMap<OpenApiDocument, { ajv: Ajv2020; validators: Map<string, ValidateFunction | null> }>();
+  // The hand-described routes' validators. Documents are built per access shape and revision, and
+  // most workspaces' documents are alike: a validator is compiled once per schema and components.
+  const compiledBy = new Map<string, ValidateFunction>();
+  const byDocument = new WeakMap<OpenApiDocument, { components: string; validators: Map<string, ValidateFunction | null> }>();
   const handWrittenCheck = (document: OpenApiDocument, path: string, method: string, status: number): ValidateFunction | null => {
-    let compiled = byDocument.get(document);
-    if (!compiled) byDocument.set(document, (compiled = { ajv: newAjv(), validators: new Map() }));
+    let known = byDocument.get(document);
+    if (!known) byDocument.set(document, (known = { components: createHash('sha1').update(JSON.stringify(document.components)).digest('base64'), validators: new Map() }));
     const key = `${method} ${path} ${status}`;
-    if (!compiled.validators.has(key)) {
+    if (!known.validators.has(key)) {
       const operation = document.paths[path]?.[method.toLowerCase()] as { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } | undefined;
       const schema = operation?.responses?.[String(status)]?.content?.['application/json']?.schema;
-      // The document's references point into its components: the schema is compiled with them at its root.
-      compiled.validators.set(key, schema ? compiled.ajv.compile({ ...(schema as object), components: document.components }) : null);
+      let validate: ValidateFunction | null = null;
+      if (schema) {
+        const cacheKey = `${known.components}\n${JSON.stringify(schema)}`;
+        // The document's references point into its components: the schema is compiled with them at its root.
+        validate = compiledBy.get(cacheKey) ?? ajv.compile({ ...(schema as object), components: document.components });
+        compiledBy.set(cacheKey, validate);
+      }
+      known.validators.set(key, validate);
     }
-    return compiled.validators.get(key)!;
+    return known.validators.get(key)!;
   };
 
   app.addHook('onSend', async (request, reply, payload) => {
