@@ -15,7 +15,6 @@
 // covers both databases: `server` on PGlite (DATABASE_URL removed) and `server-postgres` on
 // that server. Only the server's tests open a database.
 import { defineConfig } from 'vitest/config';
-import BrowserFilesFirst from './scripts/test-sequencer.ts';
 
 const nodePackages = ['metadata', 'runtime', 'plugins', 'server'] as const;
 const postgresUrl = process.env['PROTEAN_TEST_POSTGRES_URL'];
@@ -28,7 +27,6 @@ export default defineConfig({
     // Most test time is spent waiting on a database, a server or a browser, not on a core: on a
     // 2-core machine the default (one worker) ran the files one after another.
     maxWorkers: 4,
-    sequence: { sequencer: BrowserFilesFirst },
     execArgv: ['--no-node-snapshot'],
     environment: 'node',
     testTimeout: 30_000,
