@@ -32,7 +32,7 @@ import { newRecordId } from '../server/src/data/record-id.ts';
 import { INSERT_RECORDS_SQL, insertRecordsParams } from '../server/src/data/sql/insert-records.ts';
 import { beginTenantSql } from '../server/src/db/database.ts';
 import { apiRecord, OBJECT_API_NAME, storedRecord, textbookRecord, type BenchObject } from './lib/bench-object.ts';
-import { machineCpuMs, postgresCpuByKindMs, postgresCpuMs, processCpuMs } from './lib/cpu.ts';
+import { machineCpuMs, postgresCpuByKindMs, processCpuMs } from './lib/cpu.ts';
 import { inChunks, loadCustomers, loadOrganizations, loadTextbookCustomers, loadTextbookOrganizations, type Sql } from './lib/dataset.ts';
 import type { FloorSpec } from './lib/floor-server.ts';
 import type { LoadResult, LoadSpec } from './lib/load.ts';
@@ -78,7 +78,6 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   await load({ ...side.spec, connections, duration: 0, amount: Math.max(20, Math.floor(amount / 10)) }, `${label}-warmup`);
   await stats.query('select pg_stat_statements_reset()');
   const [before] = await stats.query('select pg_current_wal_lsn() as lsn');
-  const pgBefore = postgresCpuMs(server.pid);
   const kindsBefore = postgresCpuByKindMs(server.pid);
   const machineBefore = machineCpuMs();
   const wallBefore = performance.now();
@@ -86,13 +85,15 @@ async function charge(server: PostgresServer, stats: Sql, side: Side, label: str
   const waits = WAIT_SAMPLES ? sampleWaits(server.url) : undefined;
   const result = await load({ ...side.spec, connections, duration: 0, amount }, label);
   const waited = await waits?.stop();
-  const pgMs = postgresCpuMs(server.pid) - pgBefore;
   const machine = machineCpuMs();
   // Over the charged window (the load generator's start and its last tick included), not the load's own seconds.
   const wallMs = performance.now() - wallBefore;
   const cores = (machine.total - machineBefore.total) / wallMs;
   const busyCores = (machine.busy - machineBefore.busy) / wallMs;
-  const kinds = [...postgresCpuByKindMs(server.pid)].map(([kind, ms]) => [kind, ms - (kindsBefore.get(kind) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  const kindsAfter = postgresCpuByKindMs(server.pid);
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const pgMs = sum(kindsAfter) - sum(kindsBefore);
+  const kinds = [...kindsAfter].map(([kind, ms]) => [kind, ms - (kindsBefore.get(kind) ?? 0)] as const).filter(([, ms]) => ms > 0);
   const serverMs = processCpuMs(side.pid) - serverBefore;
   const [wal] = await stats.query('select pg_wal_lsn_diff(pg_current_wal_lsn(), $1)::float8 as bytes', [before!['lsn']]);
   const n = amount * units;

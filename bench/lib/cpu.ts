@@ -25,14 +25,7 @@ export function processCpuMs(pid: number): number {
  * children that already exited (the postmaster reaps them, so their time is in its cutime).
  */
 export function postgresCpuMs(postmasterPid: number): number {
-  const postmaster = stat(postmasterPid);
-  let total = postmaster ? postmaster.ms + postmaster.reapedMs : 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const s = stat(Number(entry));
-    if (s?.ppid === postmasterPid) total += s.ms;
-  }
-  return total;
+  return [...postgresCpu(postmasterPid, () => 'child').values()].reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -41,6 +34,10 @@ export function postgresCpuMs(postmasterPid: number): number {
  * table) are one kind of their own: the postmaster only keeps their sum.
  */
 export function postgresCpuByKindMs(postmasterPid: number): Map<string, number> {
+  return postgresCpu(postmasterPid, processKind);
+}
+
+function postgresCpu(postmasterPid: number, kindOf: (pid: number) => string): Map<string, number> {
   const kinds = new Map<string, number>();
   const add = (kind: string, ms: number) => kinds.set(kind, (kinds.get(kind) ?? 0) + ms);
   const postmaster = stat(postmasterPid);
@@ -51,7 +48,7 @@ export function postgresCpuByKindMs(postmasterPid: number): Map<string, number> 
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const s = stat(Number(entry));
-    if (s?.ppid === postmasterPid) add(processKind(Number(entry)), s.ms);
+    if (s?.ppid === postmasterPid) add(kindOf(Number(entry)), s.ms);
   }
   return kinds;
 }

@@ -35,7 +35,6 @@ import { registerSecurityHeaders } from './http/security-headers.ts';
 import { RouteCatalog } from './http/route-catalog.ts';
 import { checkResponses, type OpenApiDocument } from './http/response-contract.ts';
 import { buildOpenApi } from './data/openapi.ts';
-import { documentedResponse } from './data/openapi-routes.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
@@ -207,13 +206,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   routeCatalog.attach(app);
   app.decorate('routeCatalog', routeCatalog);
   if (options.checkResponses) {
-    checkResponses(app, {
-      cataloged: documentedResponse,
-      document: async (request) => {
-        const principal = request.principal;
-        if (!principal) return undefined;
-        return buildOpenApi(await metadata.model(principal.tenantId), principal, await access.shapeOf(principal), routeCatalog.routes) as unknown as OpenApiDocument;
-      },
+    checkResponses(app, async (request) => {
+      const principal = request.principal;
+      if (!principal) return undefined;
+      return buildOpenApi(await metadata.model(principal.tenantId), principal, await access.shapeOf(principal), routeCatalog.routes) as unknown as OpenApiDocument;
     });
   }
   registerProblemHandler(app);

@@ -98,19 +98,5 @@ export async function waitForValue<T>(what: string, probe: () => Promise<T | und
   return value as T;
 }
 
-/** `METHOD /path` of every route under /api/v1, from Fastify's route tree (HEAD and OPTIONS left out). */
-export function registeredRoutes(tree: string): string[] {
-  const out: string[] = [];
-  const stack: { depth: number; path: string }[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length;
-    while (stack.length && stack[stack.length - 1]!.depth >= depth) stack.pop();
-    const path = (stack[stack.length - 1]?.path ?? '') + match[2]!;
-    stack.push({ depth, path });
-    if (!path.startsWith('/api/v1/')) continue;
-    for (const method of (match[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD' && m !== 'OPTIONS')) out.push(`${method} ${path.slice('/api/v1'.length)}`);
-  }
-  return out;
-}
+/** `METHOD /path` of every route under /api/v1 (`:param` as registered, HEAD and OPTIONS left out). */
+export const registeredRoutes = (h: Harness): string[] => h.server.app.routeCatalog.routes.map((route) => `${route.method} ${route.url}`);

@@ -1,7 +1,6 @@
 import type { Locale } from '@protean/metadata';
 import type { SetupRight } from '../auth/principal.ts';
-import type { CatalogedRoute } from '../http/route-catalog.ts';
-import type { DocumentedResponse } from '../http/response-contract.ts';
+import { documentPath, type CatalogedRoute } from '../http/route-catalog.ts';
 import { accessResponses } from './openapi-responses/access.ts';
 import { platformResponses } from './openapi-responses/platform.ts';
 import { workflowsResponses } from './openapi-responses/workflows.ts';
@@ -195,13 +194,6 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
 /** The body of each route's success answer (routes that answer 204 have none), by `METHOD /path` as in ROUTE_DOCS. */
 export const ROUTE_RESPONSES: Readonly<Record<string, unknown>> = { ...accessResponses, ...platformResponses, ...workflowsResponses };
 
-/** A cataloged route's documented success, for the response contract of test servers. */
-export const documentedResponse: DocumentedResponse = (operation) => {
-  const described = ROUTE_DOCS[operation];
-  const schema = ROUTE_RESPONSES[operation];
-  return described && schema ? { status: described.ok, schema } : undefined;
-};
-
 /** Operations `openapi.ts` describes by hand that only a Setup right opens (the others are for every signed-in user). */
 export const HAND_WRITTEN_NEEDS: Record<string, SetupRight> = {
   'POST /metadata/changes': 'model',
@@ -253,22 +245,22 @@ export function documentedRoutes(routes: readonly CatalogedRoute[], c: RouteDocC
     if (!described || !c.shows(described.need)) continue;
     const byObject = route.url.startsWith('/records/:object/');
     for (const object of byObject ? c.objects : [undefined]) {
-      const url = object === undefined ? route.url : route.url.replace(':object', object);
-      const path = url.replace(/:([A-Za-z]+)/g, '{$1}');
+      const path = documentPath(route.url, object);
       const method = route.method.toLowerCase();
       if ((taken[path] as Record<string, unknown> | undefined)?.[method] || paths[path]?.[method]) continue;
       used.add(described.tag);
-      (paths[path] ??= {})[method] = operation(route, described, c, url, object);
+      (paths[path] ??= {})[method] = operation(route, described, c, object);
     }
   }
   const tags = [...used].map((tag) => ({ name: c.text(ROUTE_TAGS[tag].name[c.locale]), description: c.text(ROUTE_TAGS[tag].description[c.locale]) }));
   return { paths, tags };
 }
 
-function operation(route: CatalogedRoute, d: RouteDoc, c: RouteDocContext, url: string, object: string | undefined): Record<string, unknown> {
+function operation(route: CatalogedRoute, d: RouteDoc, c: RouteDocContext, object: string | undefined): Record<string, unknown> {
   const { params, query, body, response } = prepared(route);
+  const path = documentPath(route.url, object);
   const parameters = [
-    ...[...url.matchAll(/:([A-Za-z]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: params.properties[name!] ?? { type: 'string' } })),
+    ...[...path.matchAll(/\{([A-Za-z]+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: params.properties[name!] ?? { type: 'string' } })),
     ...Object.entries(query.properties).map(([name, s]) => ({ name, in: 'query', ...(query.required.has(name) ? { required: true } : {}), schema: s })),
   ];
   const answer = response && (response.templated ? inWords(response.schema, c.text) : response.schema);
@@ -282,7 +274,7 @@ function operation(route: CatalogedRoute, d: RouteDoc, c: RouteDocContext, url: 
     ...(parameters.length ? { parameters } : {}),
     ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
     ...(d.need === 'link' ? { security: [] } : {}),
-    responses: { [d.ok]: success, ...refusals, ...(url.includes(':') ? { 404: c.problem(c.words.notFound) } : {}), ...(d.need === 'link' ? {} : c.common) },
+    responses: { [d.ok]: success, ...refusals, ...(path.includes('{') ? { 404: c.problem(c.words.notFound) } : {}), ...(d.need === 'link' ? {} : c.common) },
   };
 }
 

@@ -7,7 +7,16 @@ export interface CatalogedRoute {
   schema?: { params?: unknown; querystring?: unknown; body?: unknown };
 }
 
-const API_PREFIX = '/api/v1';
+export const API_PREFIX = '/api/v1';
+
+/**
+ * The OpenAPI path of a route (below the prefix): `{param}` for `:param`, and the routes by
+ * object (`/records/:object…`) under the object's API name, as the document describes them.
+ */
+export function documentPath(url: string, object: string | undefined): string {
+  const concrete = object !== undefined && url.startsWith('/records/:object') ? url.replace(':object', object) : url;
+  return concrete.replace(/:([A-Za-z]+)/g, '{$1}');
+}
 
 /**
  * Every route of the tenant API as Fastify registers it, kept for the OpenAPI document
