@@ -6,8 +6,9 @@
 //   studio-browser:                     studio/test/**/*.browser.test.ts, driving Debian's Chromium
 //                                       with playwright-core against the built studio
 //
-//   server-postgres:                    the server's tests again against a PostgreSQL server, only
-//                                       when PROTEAN_TEST_POSTGRES_URL is set (.ci/run sets it)
+//   server-postgres:                    the server's tests against a PostgreSQL server, only when
+//                                       PROTEAN_TEST_POSTGRES_URL is set (.ci/run sets it); `server`
+//                                       then keeps the tests of the embedded engine (see below)
 //
 // Every project runs in forked child processes started with --no-node-snapshot, which
 // isolated-vm needs. Integration tests reach a real database (DATABASE_URL, else PGlite),
@@ -18,8 +19,32 @@ import { defineConfig } from 'vitest/config';
 
 const nodePackages = ['metadata', 'runtime', 'plugins', 'server'] as const;
 const postgresUrl = process.env['PROTEAN_TEST_POSTGRES_URL'];
+
+/**
+ * With a PostgreSQL server at hand, the server's tests run once, on it (`server-postgres`), and
+ * on PGlite (`server`) only those whose outcome depends on the embedded engine rather than on
+ * the SQL both run (ADR 0022): its adapter (one connection, transactions queued in-process, its
+ * own commit notices), its upkeep, the pg_trgm build it ships, row-level security and error
+ * texts as its engine gives them, plans and backfills on its single connection. The studio's
+ * browser tests run the product's own server on PGlite as well, end to end. Without a server
+ * (`npm test` on a developer's machine) every server test runs on PGlite.
+ */
+const EMBEDDED_DATABASE_TESTS = [
+  'server/test/embedded-maintenance.test.ts',
+  'server/test/tenancy.test.ts',
+  'server/test/records.test.ts',
+  'server/test/search.test.ts',
+  'server/test/outbox.test.ts',
+  'server/test/metadata.test.ts',
+  'server/test/slot-backfill.test.ts',
+  'server/test/list-read-path.test.ts',
+  'server/test/no-5xx-classes.test.ts',
+  'server/test/write-integrity.test.ts',
+];
+
 // `env` can only set variables; a setup file removes DATABASE_URL in the project's workers.
-const databaseEnv = (name: string) => (name === 'server' && postgresUrl ? { setupFiles: ['scripts/test-pglite-env.ts'] } : {});
+const databaseEnv = (name: string) =>
+  name === 'server' && postgresUrl ? { include: EMBEDDED_DATABASE_TESTS, setupFiles: ['scripts/test-pglite-env.ts'] } : {};
 
 export default defineConfig({
   test: {

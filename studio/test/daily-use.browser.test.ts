@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTextResolver, type TermDef } from '@protean/metadata/terms';
 import { createI18n, type MessageKey, type MessageParams } from '../src/i18n/i18n.tsx';
-import { api, launchBrowser, repoRoot, settle, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, navigateInApp, repoRoot, settle, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 type Locale = 'en' | 'zh-CN';
 const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
@@ -520,8 +520,10 @@ describe('daily use in Chromium', () => {
     const findings: string[] = [];
     for (const locale of LOCALES) {
       const old = locale === 'en' ? /\bCustomers?\b/ : /客户/;
-      for (const path of paths) {
-        await open(path, locale);
+      // The first page loads in the locale; the rest open as the app's links open them.
+      for (const [n, path] of paths.entries()) {
+        if (n === 0) await open(path, locale);
+        else await navigateInApp(page, path);
         await page.locator('main#main').waitFor();
         const found = await page.evaluate((source) => {
           const re = new RegExp(source);

@@ -4,7 +4,7 @@
 // the visible text or in what a screen reader reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, navigateInApp, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -146,8 +146,13 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
     visited.push(label);
     findings.push(...(await findOldWords(page, `${locale} ${label}`)));
   };
+  // The first page loads in the locale; the rest open as the app's links open them, except where
+  // a step below wants a page fresh from the server.
+  let loaded = false;
   const visit = async (path: string, label = path, screenshot?: string) => {
-    await page.goto(`${base}${path}`);
+    if (loaded) await navigateInApp(page, path);
+    else await page.goto(`${base}${path}`);
+    loaded = true;
     await settle(page);
     await record(label);
     if (screenshot) await shot(page, `terminology-${locale}-${screenshot}`);

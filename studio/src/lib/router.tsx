@@ -1,5 +1,6 @@
 // A small history router: a route table (app/routes.tsx) maps path patterns to lazy pages.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
+import { tracked } from '../api/in-flight.ts';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -28,7 +29,8 @@ function whenPrepared(pathname: string, apply: () => void) {
     if (id === latest) apply();
   };
   const pending = prepare?.(pathname) ?? null;
-  if (pending) void pending.then(run, run);
+  // Busy while the next page's code loads, as while its data does (in-flight.ts).
+  if (pending) void tracked(() => pending).then(run, run);
   else run();
 }
 
