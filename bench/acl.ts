@@ -16,6 +16,8 @@
 // Load: autocannon in its own process (bench/lib/load.ts), 10 connections, alternating sides,
 // best of BENCH_ROUNDS (2) × BENCH_DURATION (8 s). Environment: BENCH_ACL_RECORDS (1000000);
 // Each measured load logs its CPU per request, of the server process and of PostgreSQL.
+// BENCH_ACL_DDL: SQL run as the owner after the measured loads, which then run again (an index
+// dropped, say), so a schema change is judged on the same data in the same sitting.
 // BENCH_EXPLAIN=1 has PostgreSQL log the plans of statements over BENCH_EXPLAIN_MS (30) ms, a
 // BENCH_EXPLAIN_SAMPLE (1) share of them (auto_explain, analyzed); the slowest and the median are printed
 // and prints the slowest list plans of each side at the end.
@@ -204,6 +206,17 @@ async function main(): Promise<void> {
     }
     const getPaths = ids.map((id) => `/api/v1/records/${OBJECT_API_NAME}/${id}`);
     const get = await compare('get', base, getPaths, { admin: t.apiKey, standard: stdKey });
+
+    // BENCH_ACL_DDL: a change of the schema tried on the same data, in the same sitting (the
+    // lists and gets again after it); the results keep the figures before it.
+    const ddl = process.env['BENCH_ACL_DDL'];
+    if (ddl) {
+      log(`schema change: ${ddl}`);
+      await sql.query(ddl);
+      const listAfter = await compare('list (after the schema change)', base, listPaths, { admin: t.apiKey, standard: stdKey });
+      const getAfter = await compare('get (after the schema change)', base, getPaths, { admin: t.apiKey, standard: stdKey });
+      log(`before → after the schema change, p95 ms: list admin ${list.admin} → ${listAfter.admin}, standard ${list.standard} → ${listAfter.standard}; get admin ${get.admin} → ${getAfter.admin}, standard ${get.standard} → ${getAfter.standard}`);
+    }
 
     const records = `${(RECORDS / 1e6).toFixed(RECORDS % 1e6 ? 2 : 0)}M`;
     results['acl.list_overhead.ratio'] = {

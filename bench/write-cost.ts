@@ -473,7 +473,6 @@ async function main(): Promise<void> {
         // The insert statement writes the search text (migration 66): without the column it writes
         // none, and the trigger that fills it for other writers goes with it.
         { label: '… and the search text column', ddl: 'drop trigger record_fill_derived_on_insert on record; drop trigger record_fill_derived_on_update on record; alter table record drop column search_text', withoutSearchText: true },
-        { label: '… and record_by_owner', ddl: 'drop index record_by_owner' },
         { label: '… and record_ix2, record_ix3 (lookup and name slots)', ddl: 'drop index record_ix2, record_ix3' },
         { label: '… and the outbox event', ddl: '', withoutOutbox: true },
       ]);

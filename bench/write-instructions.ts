@@ -8,7 +8,7 @@
 // value id, a date, a date-time and an organization lookup in its slots) and 10,000 organizations,
 // stops the server and runs `postgres --single` under `valgrind --tool=callgrind` three times on
 // the same data directory: one create, BENCH_CREATES (400) single creates, BENCH_BATCHES (4)
-// batches of 1,000, each as `select count(*) from create_records(...)` with the records' JSON as
+// batches of 1,000, each as `select written from create_records(...)` with the records' JSON as
 // the server sends it (this tree's search text and slot values) and the role protean_app. Per
 // create and per bulk-inserted record: (instructions of the run - instructions of the one-create
 // run) / (records - 1). The SQL text of the call is parsed in single-user mode (the server's
@@ -82,7 +82,7 @@ const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 /** One create_records call on one line (single-user mode ends a statement at the newline). */
 function call(records: { row: Record<string, unknown>; org: string }[]): string {
   const orgs = [...new Set(records.map((r) => r.org))];
-  return `select count(*) from create_records('${TENANT}', 5, ${literal(JSON.stringify(records.map((r) => r.row)))}::jsonb, '${CUSTOMER}', '${USER}', '{}', '{${orgs.join(',')}}', '{${orgs.map(() => ORG).join(',')}}');`;
+  return `select written from create_records('${TENANT}', 5, ${literal(JSON.stringify(records.map((r) => r.row)))}::jsonb, '${CUSTOMER}', '${USER}', '{}', '{${orgs.join(',')}}', '{${orgs.map(() => ORG).join(',')}}');`;
 }
 
 async function main(): Promise<void> {

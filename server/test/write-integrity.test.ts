@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/auth/principal.ts';
 import type { RequestContext } from '../src/data/request-context.ts';
-import { INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL } from '../src/data/sql/insert-records.ts';
-import { createRecordsFunctionSql } from '../src/db/migrations.ts';
+import { CREATE_RECORDS_FUNCTION_SQL } from '../src/db/migrations.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -68,7 +67,7 @@ describe('the metadata revision fence', () => {
   it('a create that needs no transaction commits through create_records, whose insert is the transactional path\'s own statement', async () => {
     const [fn] = await h.db.system((q) => q.query<{ source: string }>("select prosrc as source from pg_proc where proname = 'create_records'"));
     // A change to the insert statement without a migration re-creating the function fails here.
-    expect(createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)).toContain(fn!.source.trim());
+    expect(CREATE_RECORDS_FUNCTION_SQL).toContain(fn!.source.trim());
     const t = await createTestTenant(h, 'alone');
     await ok(await t.api('POST', '/metadata/changes', { operations: [gadget] }));
     const created = json<{ id: string; version: number; name: string }>(await t.api('POST', '/records/gadget', { name: 'Alone', weight: 2 }));

@@ -20,7 +20,7 @@ const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, 
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
 
-/** What `create_records` answers per record. */
+/** What a create written by `create_records` is: version 1, created and updated when its statement ran. */
 type CreatedRow = Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>;
 
 export type BatchOperation =
@@ -277,9 +277,12 @@ export class SavePipeline {
     }
     // A hook (a trigger's `set`) may have changed an owner or a lookup.
     if (!simple()) return undefined;
-    const statement = (group: readonly RecordDraft[]) => {
+    const statement = async (group: readonly RecordDraft[]): Promise<CreatedRow[]> => {
       const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, group);
-      return this.#db.scoped<CreatedRow>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
+      const [answer] = await this.#db.scoped<{ written: number; at: string }>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
+      // The statement writes all of its records or none (migration 69); no answer: the revision moved on.
+      if (!answer || answer.written !== group.length) return [];
+      return group.map((draft) => ({ id: draft.id, version: 1, created_at: answer.at, updated_at: answer.at }));
     };
     let rows: (CreatedRow | undefined)[];
     if (drafts.length === 1) rows = [await this.#creates.submit(`${principal.tenantId} ${current.id} ${principal.userId} ${model.revision}`, drafts[0]!, statement)];

@@ -1,6 +1,6 @@
 import type { Database } from './database.ts';
 import { accessControlSql, accessReachSql, recordShareMarkSql } from '../access/access-migrations.ts';
-import { INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL } from '../data/sql/insert-records.ts';
+import { INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL } from '../data/sql/insert-records.ts';
 import { EVENTS_PER_ROW } from '../events/outbox-reader.ts';
 
 /**
@@ -24,7 +24,7 @@ create policy tenant_isolation on ${table} using (${visible}) with check (${visi
  * with; then it runs the insert statement with its parameters named. Row-level security binds
  * it as it binds the caller (it is not SECURITY DEFINER).
  */
-export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: string): string {
+export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: string, returns = 'table (id uuid, version integer, created_at timestamptz, updated_at timestamptz)'): string {
   const names = ['p_records', 'p_tenant', 'p_object', 'p_user', 'p_linked', 'p_target_ids', 'p_target_objects'];
   const named = (sql: string) => sql.replace(/\$(\d)/g, (_, n: string) => names[Number(n) - 1]!);
   // Without links when the object keeps none in record_link (migration 67): each branch's plan is made once.
@@ -39,7 +39,7 @@ export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: st
   return `
 create or replace function create_records(p_tenant uuid, p_revision integer, p_records jsonb, p_object text, p_user uuid,
                                           p_linked text[], p_target_ids uuid[], p_target_objects text[])
-  returns table (id uuid, version integer, created_at timestamptz, updated_at timestamptz)
+  returns ${returns}
   -- A plan made once fits every call: planning the insert afresh (PL/pgSQL's custom plans) cost
   -- a single create more than running it, and a batch's thousand records run no faster with a
   -- plan of their own (write-cost.ts, ADR 0018 sixth pass).
@@ -56,6 +56,9 @@ begin
 end $fn$;
 grant execute on function create_records(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]) to protean_app;`;
 }
+
+/** `create_records` as the latest migration makes it: a change of the insert statement needs a migration that runs this. */
+export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, 'table (written integer, at timestamptz)');
 
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
 
@@ -1176,6 +1179,27 @@ create view outbox_event with (security_invoker = true) as
 grant select on outbox_event to protean_app;
 revoke insert, update, delete on outbox_event from protean_app;
 ${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)}`,
+  },
+  {
+    id: 69,
+    name: 'create_records answers how many records it wrote and when',
+    // ADR 0018 addendum. It answered a row per record (id, version 1, created and updated at the
+    // transaction's time), a thousand for a bulk insert: kept in a tuplestore, sent and parsed
+    // (two time stamps each) to tell the server what it knew, since the statement writes all of
+    // its records or none. A different result type needs the function dropped first.
+    sql: `
+drop function create_records(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]);
+${CREATE_RECORDS_FUNCTION_SQL}`,
+  },
+  {
+    id: 70,
+    name: 'no record_by_owner index',
+    // ADR 0018 addendum. Nothing reads through it: a list narrowed by record access matches the
+    // owner by a hashed subplan (ADR 0019), which cannot be an index condition. bench/acl.ts at
+    // 1M records measured the narrowed list's Postgres CPU the same with and without it, while it
+    // cost every bulk-inserted record ~8 µs of execution and every record ~140 B. The owner_id
+    // column stays: the narrowed predicate reads it.
+    sql: 'drop index if exists record_by_owner;',
   },
 ];
 

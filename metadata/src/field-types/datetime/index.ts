@@ -2,6 +2,8 @@ import { dateTimePatternInRange, isCalendarDateTime } from '../calendar.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
 import { notA, orderedOperators, parsed, withNull } from '../shared.ts';
 
+const STORED_FORM = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** An instant: ISO 8601 with a zone in the API, stored as UTC (`toISOString()`) so text order is time order. */
 export const datetime: FieldTypeDefinition = {
   type: 'datetime',
@@ -10,7 +12,10 @@ export const datetime: FieldTypeDefinition = {
   messages: { type: 'must be a date-time (ISO 8601 with a time zone)', pattern: 'must be a date-time in the years 0001 to 9999' },
   toStored: (_field, value) => {
     if (typeof value !== 'string') return value;
-    // Parsed once (a bulk insert stores thousands of these a second).
+    // Already in stored form (what clients that echo our values send): a Date would give it back
+    // unchanged, at ~1.5 µs a value, thousands a second in a bulk insert. Validation has checked
+    // the calendar before this runs.
+    if (STORED_FORM.test(value)) return value;
     const time = new Date(value);
     return Number.isNaN(time.getTime()) ? value : time.toISOString();
   },

@@ -36,6 +36,9 @@ export const INSERT_RECORDS_WITHOUT_LINKS_SQL = insertRecordsSql(false);
  */
 export const INSERT_RECORDS_COUNTED_SQL = counted(INSERT_RECORDS_SQL);
 
+/** The same without the record_link insert: what `create_records` runs for an object that keeps no lookup there. */
+export const INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL = counted(INSERT_RECORDS_WITHOUT_LINKS_SQL);
+
 function counted(sql: string): string {
   const last = ' select * from created';
   if (!sql.endsWith(last)) throw new Error('the insert statement no longer ends by selecting what it created');
@@ -78,7 +81,7 @@ export function insertRecordsParams(tenantId: string, object: ObjectDef, userId:
   const input = JSON.stringify(
     records.map((p) => {
       const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchText(p.data) };
-      // The owner the record_by_owner index files it under: its `owner` when that is a UUID, else (unsent) its creator, as `ownerOf`.
+      // The owner that record access matches (owner_id): its `owner` when that is a UUID, else (unsent) its creator, as `ownerOf`.
       const owner = p.data['owner'];
       if (typeof owner === 'string' && UUID.test(owner)) row['o'] = owner;
       // An empty slot is left out (the statement reads a missing key as null): a thousand records' worth of `"ix_n2":null` was parsed for nothing.
