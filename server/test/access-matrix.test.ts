@@ -503,6 +503,14 @@ describe('attempts across tenants and across sharing answer not-found and write 
     expect(await listedFor(alice.key, name)).toBe(false);
   });
 
+  it('search finds Alice’s own deal although more deals she may not see hold the text than one read of candidates', async () => {
+    const decoys = await a.api('POST', '/records/deal/batch', { operations: Array.from({ length: 70 }, (_, i) => ({ op: 'create', data: { name: `Quuxbar deal ${i}`, amount: 1 } })) });
+    expect(decoys.statusCode, decoys.body).toBe(200);
+    const mine = ok(await as(alice.key)('POST', '/records/deal', { name: 'Alice quuxbar' }), 201) as { id: string };
+    const found = ok(await as(alice.key)('GET', '/search?q=quuxbar')) as unknown as { object: string; records: { id: string }[] }[];
+    expect(found.flatMap((g) => g.records.map((r) => r.id))).toEqual([mine.id]);
+  });
+
   it('a revoked manual share takes the record out of lists, searches and gets', async () => {
     const { id, name } = await fixture('private record');
     expect(await listedFor(alice.key, name)).toBe(false);

@@ -59,6 +59,19 @@ describe('search', () => {
     expect(names(await search(t, 'chen', 2))).toEqual(['Chen', 'Mei Chen']);
   });
 
+  it('finds a match that more records than one read of candidates hold only in texts search does not look at', async () => {
+    const crowded = await createTestTenant(h, 'search-crowded');
+    // Seventy records hold the text in their WeChat ID (not a searched field), written before the one whose name holds it.
+    const decoys = await crowded.api('POST', '/records/customer/batch', {
+      operations: Array.from({ length: 70 }, (_, i) => ({ op: 'create', data: { last_name: `Decoy ${i}`, wechat_id: `zorblax-${i}` } })),
+    });
+    expect(decoys.statusCode, decoys.body).toBe(200);
+    expect((await crowded.api('POST', '/records/customer', { first_name: 'Ann', last_name: 'Zorblax' })).statusCode).toBe(201);
+    const found = await search(crowded, 'zorblax');
+    expect(names(found)).toEqual(['Ann Zorblax']);
+    expect(found[0]!.records[0]!.match).toEqual({ field: 'name', rank: 'word' });
+  });
+
   it('never finds deleted records or another workspace’s', async () => {
     const mine = await search(t, 'Wen Tachen');
     const id = mine[0]!.records[0]!.id;

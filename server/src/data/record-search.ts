@@ -34,8 +34,13 @@ export interface SearchScope {
   visibleSql(objects: readonly ObjectDef[], params: Params, tenantParam: string): string | undefined;
 }
 
-/** Candidates read from the trigram index per search; ranking happens among them (ADR 0010). */
-export const CANDIDATE_LIMIT = 60;
+/**
+ * Candidates read from the trigram index per search; ranking happens among them (ADR 0010). When
+ * the index gave a full set and the searched fields and the reader's access left too few of them
+ * (the text was in other texts, a city say, or in records out of the reader's reach), the search
+ * reads again with the larger limit, the candidate function's cap.
+ */
+export const CANDIDATE_LIMITS = [60, 500] as const;
 const MIN_TRIGRAM_QUERY = 3;
 const SIMILARITY = 0.45;
 
@@ -51,27 +56,33 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
   if (!text || scope.objects.length === 0) return [];
   const byId = new Map(scope.objects.map((entry) => [entry.object.id, entry]));
   const hits = new Map<string, { entry: SearchScope['objects'][number]; row: RecordRow; view: { values: ApiRecord; whole: boolean }; name: string; match: SearchHit['match']; order: number }>();
-  const consider = (entry: SearchScope['objects'][number], row: RecordRow, allowSimilar: boolean) => {
-    if (hits.has(row.id)) return;
+  /** Whether the row is a hit. */
+  const consider = (entry: SearchScope['objects'][number], row: RecordRow, allowSimilar: boolean): boolean => {
+    if (hits.has(row.id)) return true;
     // Matched and ranked on the searched fields alone; only the hits answered are made API records.
     const view = searchedValues(entry, row);
     const match = bestMatch(entry.fields, view.values, text, allowSimilar);
-    if (!match) return;
+    if (!match) return false;
     hits.set(row.id, { entry, row, view, name: recordDisplayName(entry.object, view.values), match, order: hits.size });
+    return true;
   };
 
   // One statement: records holding the text (trigram index) and, so an exact or prefix match is
   // never crowded out when many records hold it, names starting with it (their slot's index).
-  for (const row of await candidates(db, ctx, scope, text, false, perObject)) {
-    const entry = byId.get(row.object_id);
-    if (entry) consider(entry, row, false);
-  }
-  if (text.length >= MIN_TRIGRAM_QUERY && countPerObject(hits).every((n) => n < perObject)) {
-    for (const row of await candidates(db, ctx, scope, text, true, perObject)) {
-      const entry = byId.get(row.object_id);
-      if (entry) consider(entry, row, true);
+  const gather = async (fuzzy: boolean) => {
+    for (const limit of CANDIDATE_LIMITS) {
+      const found = await candidates(db, ctx, scope, text, fuzzy, perObject, limit);
+      // Candidates spent on records the reader may not see, or on texts search does not match.
+      let spent = found.hidden;
+      for (const { row, candidate } of found.rows) {
+        const entry = byId.get(row.object_id);
+        if (!(entry && consider(entry, row, fuzzy)) && candidate) spent++;
+      }
+      if (!found.full || spent === 0 || countPerObject(hits, scope).every((n) => n >= perObject)) return;
     }
-  }
+  };
+  await gather(false);
+  if (text.length >= MIN_TRIGRAM_QUERY && countPerObject(hits, scope).every((n) => n < perObject)) await gather(true);
 
   const ranked = [...hits.values()].sort(
     (a, b) =>
@@ -101,10 +112,11 @@ function searchedValues(entry: SearchScope['objects'][number], row: RecordRow): 
   return { values, whole: false };
 }
 
-function countPerObject(hits: Map<string, { entry: { object: ObjectDef } }>): number[] {
-  const counts = new Map<string, number>();
+/** Hits per searched object, objects without any counted as 0. */
+function countPerObject(hits: Map<string, { entry: { object: ObjectDef } }>, scope: SearchScope): number[] {
+  const counts = new Map<string, number>(scope.objects.map(({ object }) => [object.id, 0]));
   for (const { entry } of hits.values()) counts.set(entry.object.id, (counts.get(entry.object.id) ?? 0) + 1);
-  return counts.size ? [...counts.values()] : [0];
+  return [...counts.values()];
 }
 
 /**
@@ -114,7 +126,15 @@ function countPerObject(hits: Map<string, { entry: { object: ObjectDef } }>): nu
  * `Database.read` sends as one round trip once the connection has it prepared (the object list is
  * part of its text, so its values are scalars).
  */
-async function candidates(db: Database, ctx: RequestContext, scope: SearchScope, text: string, fuzzy: boolean, perObject: number): Promise<RecordRow[]> {
+async function candidates(
+  db: Database,
+  ctx: RequestContext,
+  scope: SearchScope,
+  text: string,
+  fuzzy: boolean,
+  perObject: number,
+  limit: number,
+): Promise<{ rows: { row: RecordRow; candidate: boolean }[]; full: boolean; hidden: number }> {
   const tenantId = ctx.principal.tenantId;
   const objects = scope.objects.map((e) => e.object);
   const params = new Params();
@@ -122,23 +142,41 @@ async function candidates(db: Database, ctx: RequestContext, scope: SearchScope,
   let tenantParam: string | undefined;
   const tenant = () => (tenantParam ??= params.add(tenantId, '::uuid'));
   const parts: string[] = [];
-  if (text.length >= MIN_TRIGRAM_QUERY) {
+  const trigrams = text.length >= MIN_TRIGRAM_QUERY;
+  if (trigrams) {
     const list = `array[${objects.map((o) => `'${o.id.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
-    parts.push(`(select ${ROW_COLUMNS} from search_record_candidates(${list}, ${params.add(text, '::text')}, ${params.add(fuzzy, '::boolean')}, ${params.add(CANDIDATE_LIMIT, '::integer')}))`);
+    parts.push(`(select ${ROW_COLUMNS} from search_record_candidates(${list}, ${params.add(text, '::text')}, ${params.add(fuzzy, '::boolean')}, ${params.add(limit, '::integer')}))`);
   }
   if (!fuzzy) parts.push(...namePrefixParts(scope, text, perObject, params));
-  if (parts.length === 0) return [];
-  const found = parts.join(' union all ');
+  if (parts.length === 0) return { rows: [], full: false, hidden: 0 };
   // The candidate function reads as the owner; what the reader may see is decided here, by the same rules as every list.
   // Asked first with parameters of its own, so the tenant is a parameter only when something names it.
   const narrowed = scope.visibleSql(objects, new Params(), '$0') !== undefined;
   const visible = narrowed ? scope.visibleSql(objects, params, tenant()) : undefined;
-  const sql = visible
-    ? `select c.* from (${found}) c where exists (select 1 from record r where r.tenant_id = ${tenant()} and r.object_id = c.object_id and r.id = c.id and r.deleted_at is null and ${visible})`
-    : found;
-  const rows = new Map<string, RecordRow>();
-  for (const row of await db.read<RecordRow>(tenantId, sql, params.values)) if (!rows.has(row.id)) rows.set(row.id, row);
-  return [...rows.values()];
+  const seen = (from: string) =>
+    visible ? `select c.* from (${from}) c where exists (select 1 from record r where r.tenant_id = ${tenant()} and r.object_id = c.object_id and r.id = c.id and r.deleted_at is null and ${visible})` : from;
+  const [first, ...rest] = parts;
+  // With the trigram part, also how many rows the index gave before access narrowed them (as many
+  // as asked: there may be more), on a row of its own when the reader may see none of them; each
+  // row says whether it came from the index (a candidate) or from the name starts.
+  const flagged = (part: string, candidate: boolean) => `select x.*, ${candidate} as candidate from ${part} x`;
+  const sql = trigrams
+    ? `with t as materialized ${first} select v.*, n.found from (select count(*)::int as found from t) n left join lateral (${seen(
+        [flagged('t', true), ...rest.map((p) => flagged(p, false))].join(' union all '),
+      )}) v on true`
+    : seen(parts.map((p) => flagged(p, false)).join(' union all '));
+  const rows = new Map<string, { row: RecordRow; candidate: boolean }>();
+  let found = 0;
+  let seenCandidates = 0;
+  for (const { found: n, candidate, ...row } of await db.read<RecordRow & { found?: number; candidate: boolean | null }>(tenantId, sql, params.values)) {
+    found = n ?? 0;
+    if (!row.id) continue;
+    if (candidate) seenCandidates++;
+    const known = rows.get(row.id);
+    if (!known) rows.set(row.id, { row, candidate: candidate === true });
+    else if (candidate) known.candidate = true;
+  }
+  return { rows: [...rows.values()], full: found >= limit, hidden: found - seenCandidates };
 }
 
 /**
