@@ -237,7 +237,11 @@ describe('a freed index slot is backfilled for an existing field', () => {
   });
 
   // Runs last: it stops this server's backfill worker, so the copy never starts.
-  it('a pending field deleted before its copy completes gives the slot up, and no stale value stays in it', async () => {
+  // The window "before its copy completes" is held open by stopping this server's backfills. On a
+  // database shared by the test files, any other file's server that starts meanwhile resumes every
+  // running backfill (as a restarted server must) and may finish the copy first; on the embedded
+  // database no other process can.
+  it.skipIf(process.env['DATABASE_URL'] !== undefined)('a pending field deleted before its copy completes gives the slot up, and no stale value stays in it (embedded database)', async () => {
     const t = await createTestTenant(h, 'backfill-cancel');
     await ok(await t.api('POST', '/metadata/changes', { operations: [parcel] }));
     await h.server.backfills.stop();
