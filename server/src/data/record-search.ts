@@ -37,8 +37,8 @@ export interface SearchScope {
 /**
  * Candidates read from the trigram index per search; ranking happens among them (ADR 0010). When
  * the index gave a full set and the searched fields and the reader's access left too few of them
- * (the text was in other texts, a city say, or in records out of the reader's reach), the search
- * reads again with the larger limit, the candidate function's cap.
+ * (the text was in other texts, a city say, or in records out of the reader's reach), a contains
+ * search reads again with the larger limit, the candidate function's cap.
  */
 export const CANDIDATE_LIMITS = [60, 500] as const;
 const MIN_TRIGRAM_QUERY = 3;
@@ -69,8 +69,10 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
 
   // One statement: records holding the text (trigram index) and, so an exact or prefix match is
   // never crowded out when many records hold it, names starting with it (their slot's index).
+  // Within a typo, candidates the server's check turns down are the rule (the index's word
+  // similarity is not the ranking's), and reading 500 of them cost the typo path 6×: read once.
   const gather = async (fuzzy: boolean) => {
-    for (const limit of CANDIDATE_LIMITS) {
+    for (const limit of fuzzy ? CANDIDATE_LIMITS.slice(0, 1) : CANDIDATE_LIMITS) {
       const found = await candidates(db, ctx, scope, text, fuzzy, perObject, limit);
       // Candidates spent on records the reader may not see, or on texts search does not match.
       let spent = found.hidden;
