@@ -7,7 +7,8 @@ const ACCESS_TABLES = ['acl_permission_set', 'acl_profile', 'acl_role', 'acl_gro
  * them, one per user), the role hierarchy, groups, org-wide defaults, sharing rules and the
  * share rows that rules and people create. Record access is answered in SQL: the record's
  * owner is a stored column (the `owner` field, else the creator) and shares are rows keyed by
- * (record, grantee), so a list narrows by `owner_id = any(...) or exists(share)` under an index.
+ * (record, grantee), so a list narrows by `owner_id = any(...) or exists(share)`. (Migration 70
+ * dropped `record_by_owner`: the narrowed predicate never used it as an index condition.)
  */
 export const accessControlSql = () => `
 alter table record add column owner_id uuid generated always as (
