@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinDir, haltPostgres, startPostgres, stopPostgres } from '../scripts/pg-server.mjs';
 import { newRecordId } from '../server/src/data/record-id.ts';
-import { searchValues } from '../server/src/data/sql/search-text.ts';
+import { searchText } from '../server/src/data/sql/search-text.ts';
 import { migrations } from '../server/src/db/migrations.ts';
 import { runMain } from './lib/proc.ts';
 
@@ -74,7 +74,7 @@ function record(n: number): { row: Record<string, unknown>; org: string } {
     f_0d31188eb0: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString(),
     f_0d31188eb1: org,
   };
-  return { row: { i: newRecordId(), d: data, s: searchValues(data), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() }, org };
+  return { row: { i: newRecordId(), d: data, s: searchText(data), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() }, org };
 }
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;

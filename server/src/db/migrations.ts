@@ -1201,14 +1201,6 @@ ${CREATE_RECORDS_FUNCTION_SQL}`,
     // column stays: the narrowed predicate reads it.
     sql: 'drop index if exists record_by_owner;',
   },
-  {
-    id: 71,
-    name: 'the insert statement takes the search text as its values',
-    // ADR 0018 addendum: the server sent each record's search text as a JSON string of a JSON
-    // array, its quotes escaped, which Postgres' JSON lexer reads a character at a time; it now
-    // sends the array and the statement writes lower(s::text), the text record_search_text gives.
-    sql: CREATE_RECORDS_FUNCTION_SQL,
-  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

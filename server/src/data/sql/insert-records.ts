@@ -1,7 +1,7 @@
 import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
 import { UUID } from '../../http/ids.ts';
-import { searchValues } from './search-text.ts';
+import { searchText } from './search-text.ts';
 import { EVENTS_PER_ROW } from '../../events/outbox-reader.ts';
 
 /**
@@ -11,7 +11,7 @@ import { EVENTS_PER_ROW } from '../../events/outbox-reader.ts';
  * written and no row comes back; the caller then says which. A created event names its record and
  * carries no copy of its values (ADR 0018): a consumer reads them from the record. The statement's
  * created events share one outbox row, which names the records in order (migration 68). Parameters: $1 the records as
- * JSON (each with its search text's values, `s`, made text and lower-cased here, and its owner, `o`: migrations 66, 67, 71),
+ * JSON (each with its search text, `s`, lower-cased here, and its owner, `o`: migrations 66 and 67),
  * $2 tenant, $3 object, $4 acting user, $5 ids of the lookups kept in record_link, $6 and
  * $7 the distinct (target id, target object) pairs the records point at. Deleted targets are
  * counted out after the scan, not in its WHERE: with deleted_at is null there, every partial
@@ -50,12 +50,12 @@ function insertRecordsSql(links: boolean): string {
    select r.id, r.deleted_at from record r join unnest($6::uuid[], $7::text[]) as w(id, object_id) on r.id = w.id and r.object_id = w.object_id
     where r.tenant_id = $2 order by r.id for key share of r
  ), input as materialized (
-   select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, s jsonb, o uuid, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
+   select * from rows from (jsonb_to_recordset($1::jsonb) as (i uuid, d jsonb, s text, o uuid, ${SLOT_COLUMNS.map((c) => `${c} ${SLOT_TYPES[c]}`).join(', ')}))
      with ordinality as x(i, d, s, o, ${SLOT_COLUMNS.join(', ')}, n)
     where (select count(*) from targets where deleted_at is null) = cardinality($6::uuid[])
  ), created as (
    insert into record (tenant_id, id, object_id, data, created_by, updated_by, search_text, owner_id, ${SLOT_COLUMNS.join(', ')})
-   select $2, i, $3, d, $4, $4, lower(s::text), coalesce(o, $4), ${SLOT_COLUMNS.join(', ')} from input order by n
+   select $2, i, $3, d, $4, $4, lower(s), coalesce(o, $4), ${SLOT_COLUMNS.join(', ')} from input order by n
    returning id, version, created_at, updated_at
  ), ${
    links
@@ -80,7 +80,7 @@ export function insertRecordsParams(tenantId: string, object: ObjectDef, userId:
   if (records.length > EVENTS_PER_ROW) throw new Error(`One insert statement writes at most ${EVENTS_PER_ROW} records; it was given ${records.length}`);
   const input = JSON.stringify(
     records.map((p) => {
-      const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchValues(p.data) };
+      const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchText(p.data) };
       // The owner that record access matches (owner_id): its `owner` when that is a UUID, else (unsent) its creator, as `ownerOf`.
       const owner = p.data['owner'];
       if (typeof owner === 'string' && UUID.test(owner)) row['o'] = owner;
