@@ -14,6 +14,7 @@ import type { ModelSource, RequestContext, WriteScope } from './request-context.
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
+import { jsonbKeyOrder } from './sql/search-text.ts';
 
 export const BATCH_LIMIT = 1000;
 const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
@@ -316,7 +317,8 @@ export class SavePipeline {
     const { principal } = ctx;
     const words = model.words(principal.locale);
     const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
-    const fields = model.liveFields(object);
+    // Values in JSONB's key order: the insert statement's parameter then needs no sorting in Postgres.
+    const fields = model.memo(`fields-in-key-order:${object.id}`, () => [...model.liveFields(object)].sort((a, b) => jsonbKeyOrder(a.id, b.id)));
     const problems: FieldProblem[] = [];
     const drafts: RecordDraft[] = items.map(({ input, index }) => {
       requireObject(input, index);

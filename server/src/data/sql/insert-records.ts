@@ -1,7 +1,7 @@
 import { slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './field-sql.ts';
 import { UUID } from '../../http/ids.ts';
-import { searchText } from './search-text.ts';
+import { jsonbKeyOrder, searchText } from './search-text.ts';
 import { EVENTS_PER_ROW } from '../../events/outbox-reader.ts';
 
 /**
@@ -75,17 +75,24 @@ function insertRecordsSql(links: boolean): string {
 /** Lookups kept in record_link: those without an index slot (a slotted lookup is found through its slot). */
 export const linkedLookups = (object: ObjectDef, fields: readonly FieldDef[]) => fields.filter((f) => f.type === 'lookup' && !slotOf(object, f.id));
 
+/** The slot columns in JSONB's key order, which Postgres sorts each object's keys into (below). */
+const SLOTS_IN_KEY_ORDER = SLOT_COLUMNS.map((column, k) => ({ column, k })).sort((a, b) => jsonbKeyOrder(a.column, b.column));
+
 export function insertRecordsParams(tenantId: string, object: ObjectDef, userId: string, records: readonly { id: string; data: Record<string, unknown> }[]): unknown[] {
   // The statement's created events are one outbox row, which holds at most this many.
   if (records.length > EVENTS_PER_ROW) throw new Error(`One insert statement writes at most ${EVENTS_PER_ROW} records; it was given ${records.length}`);
   const input = JSON.stringify(
     records.map((p) => {
-      const row: Record<string, unknown> = { i: p.id, d: p.data, s: searchText(p.data) };
+      // Keys in JSONB's order (d, i, o, s, then the slots), as the drafts' values are: Postgres sorts
+      // every object's keys while it reads the parameter, and finds them sorted at a glance.
+      const row: Record<string, unknown> = { d: p.data, i: p.id };
       // The owner that record access matches (owner_id): its `owner` when that is a UUID, else (unsent) its creator, as `ownerOf`.
       const owner = p.data['owner'];
       if (typeof owner === 'string' && UUID.test(owner)) row['o'] = owner;
+      row['s'] = searchText(p.data);
       // An empty slot is left out (the statement reads a missing key as null): a thousand records' worth of `"ix_n2":null` was parsed for nothing.
-      slotRow(object, p.data).forEach((value, k) => value !== null && (row[SLOT_COLUMNS[k]!] = value));
+      const slots = slotRow(object, p.data);
+      for (const { column, k } of SLOTS_IN_KEY_ORDER) if (slots[k] !== null) row[column] = slots[k];
       return row;
     }),
   );

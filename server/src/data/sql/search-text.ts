@@ -16,7 +16,7 @@ const unsearchableLength = (n: number) => n === 10 || n === 12 || n === 36 || (n
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** JSONB's order of object keys: by length in bytes, then by their bytes. */
-function jsonbKeyOrder(a: string, b: string): number {
+export function jsonbKeyOrder(a: string, b: string): number {
   // ASCII keys (field ids are): lengths and code units compare as bytes do.
   if (ASCII.test(a) && ASCII.test(b)) return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
   const la = Buffer.byteLength(a);
