@@ -13,7 +13,8 @@
 // create and per bulk-inserted record: (instructions of the run - instructions of the one-create
 // run) / (records - 1). The SQL text of the call is parsed in single-user mode (the server's
 // statement is prepared), which adds the same to both sides of an A/B; the parameter's JSON is
-// parsed either way. Prints the figures; writes nothing else.
+// parsed either way. BENCH_KEY_ORDER=unsorted writes the JSON's object keys out of JSONB's order
+// (as the server did before it wrote them in that order). Prints the figures; writes nothing else.
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinDir, haltPostgres, startPostgres, stopPostgres } from '../scripts/pg-server.mjs';
 import { newRecordId } from '../server/src/data/record-id.ts';
-import { searchText } from '../server/src/data/sql/search-text.ts';
+import { jsonbKeyOrder, searchText } from '../server/src/data/sql/search-text.ts';
 import { migrations } from '../server/src/db/migrations.ts';
 import { runMain } from './lib/proc.ts';
 
@@ -74,8 +75,15 @@ function record(n: number): { row: Record<string, unknown>; org: string } {
     f_0d31188eb0: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString(),
     f_0d31188eb1: org,
   };
-  return { row: { i: newRecordId(), d: data, s: searchText(data), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() }, org };
+  const row = { i: newRecordId(), d: data, s: searchText(data), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() };
+  // The server writes every object's keys in JSONB's order (Postgres then finds them sorted);
+  // BENCH_KEY_ORDER=unsorted writes them in another order, as a server's field order would.
+  if (UNSORTED_KEYS) return { row: { ...row, d: Object.fromEntries(Object.entries(data).reverse()) }, org };
+  return { row: inKeyOrder(row), org };
 }
+
+const UNSORTED_KEYS = process.env['BENCH_KEY_ORDER'] === 'unsorted';
+const inKeyOrder = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => jsonbKeyOrder(a, b)));
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
