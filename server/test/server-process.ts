@@ -13,11 +13,16 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `server/src/main.ts` as a process of its own on a free port of 127.0.0.1, against `databaseUrl`. */
+/**
+ * Starts `server/src/main.ts` as a process of its own on a free port of 127.0.0.1, against `databaseUrl`.
+ * Its job leases are short (3 s, as workflow-crash.test.ts sets them): its queue claims due jobs of
+ * every tenant on the database the test files share, and a test that kills it (a crash) would
+ * otherwise leave another file's claimed jobs waiting out the production lease of 30 s.
+ */
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [join(root, 'scripts', 'node24.mjs'), '--no-node-snapshot', join(root, 'server', 'src', 'main.ts')], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', PROTEAN_DEMO: '0', PROTEAN_PASSWORD_COST: 'test', PROTEAN_OPERATOR_TOKEN: 'op-test-process', ...env },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', PROTEAN_DEMO: '0', PROTEAN_PASSWORD_COST: 'test', PROTEAN_OPERATOR_TOKEN: 'op-test-process', PROTEAN_JOB_LEASE_MS: '3000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
