@@ -34,7 +34,7 @@ import { registerInputNormalization } from './http/normalize-input.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { RouteCatalog } from './http/route-catalog.ts';
 import { checkResponses, type OpenApiDocument } from './http/response-contract.ts';
-import { buildOpenApi } from './data/openapi.ts';
+import { openApiFor } from './data/openapi.ts';
 import { MetadataService } from './metadata/metadata-service.ts';
 import { metadataRoutes } from './metadata/metadata-routes.ts';
 import { studioStatic } from './studio/studio-static.ts';
@@ -205,13 +205,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const routeCatalog = new RouteCatalog();
   routeCatalog.attach(app);
   app.decorate('routeCatalog', routeCatalog);
-  if (options.checkResponses) {
-    checkResponses(app, async (request) => {
-      const principal = request.principal;
-      if (!principal) return undefined;
-      return buildOpenApi(await metadata.model(principal.tenantId), principal, await access.shapeOf(principal), routeCatalog.routes) as unknown as OpenApiDocument;
-    });
-  }
+  if (options.checkResponses) checkResponses(app, async ({ principal }) => (principal ? ((await openApiFor(metadata, app, principal)) as unknown as OpenApiDocument) : undefined));
   registerProblemHandler(app);
   registerInputNormalization(app);
   registerSecurityHeaders(app);

@@ -4,6 +4,7 @@ import * as Parsers from '@stoplight/spectral-parsers';
 import { oas } from '@stoplight/spectral-rulesets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNDOCUMENTED_ROUTES } from '../src/data/openapi-routes.ts';
+import { documentPath } from '../src/http/route-catalog.ts';
 import { createTestTenant, json, registeredRoutes, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -94,7 +95,10 @@ describe('the OpenAPI document', () => {
     const doc = await documentIn('en');
     const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`)));
     // Routes by object (`/records/:object`) are documented once per object, under its API name.
-    const concrete = (route: string) => route.replace(/:([A-Za-z]+)/g, '{$1}').replace(/^(\w+) \/records\/\{object\}/, '$1 /records/customer');
+    const concrete = (route: string) => {
+      const [method, url] = route.split(' ');
+      return `${method} ${documentPath(url!, 'customer')}`;
+    };
     const missing = registeredRoutes(h)
       .filter((route) => !(route in UNDOCUMENTED_ROUTES))
       .map(concrete)

@@ -523,7 +523,10 @@ describe('daily use in Chromium', () => {
       // The first page loads in the locale; the rest open as the app's links open them.
       for (const [n, path] of paths.entries()) {
         if (n === 0) await open(path, locale);
-        else await navigateInApp(page, path);
+        else {
+          await navigateInApp(page, path);
+          await settle(page);
+        }
         await page.locator('main#main').waitFor();
         const found = await page.evaluate((source) => {
           const re = new RegExp(source);

@@ -6,6 +6,8 @@ import { openApiTexts, type OpenApiTextKey } from './openapi-texts.ts';
 import { documentedRoutes, HAND_WRITTEN_NEEDS } from './openapi-routes.ts';
 import type { CatalogedRoute } from '../http/route-catalog.ts';
 import type { TenantModel } from './tenant-model.ts';
+import type { FastifyInstance } from 'fastify';
+import type { MetadataService } from '../metadata/metadata-service.ts';
 
 type Json = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -23,6 +25,11 @@ const maybeTime = { type: ['string', 'null'], format: 'date-time' };
  * is shown only to whoever may call it. Names follow API names (stable for generated clients);
  * every text a person reads comes from the glossary in the caller's locale (ADR 0004).
  */
+/** The document `principal` reads: what GET /openapi.json answers, and what test servers hold every answer to. */
+export async function openApiFor(metadata: MetadataService, server: FastifyInstance, principal: Principal): Promise<Json> {
+  return buildOpenApi(await metadata.model(principal.tenantId), principal, await server.access.shapeOf(principal), server.routeCatalog.routes);
+}
+
 export function buildOpenApi(model: TenantModel, principal: Principal, shape: AccessShape, routes: readonly CatalogedRoute[]): Json {
   const words = model.words(principal.locale);
   // The document shows only the objects and fields its reader may use, so it is cached per access shape.

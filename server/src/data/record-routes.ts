@@ -5,7 +5,7 @@ import { validationError } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { BATCH_LIMIT, type BatchOperation, type DataService } from './data-service.ts';
 import { parseExpand, parseListRequest } from './list-request.ts';
-import { buildOpenApi } from './openapi.ts';
+import { openApiFor } from './openapi.ts';
 import { bulkByFilter } from './bulk-by-filter.ts';
 import type { RequestContext } from './request-context.ts';
 
@@ -92,8 +92,7 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
   };
 
   app.get('/openapi.json', async (request) => {
-    const principal = principalOf(request);
-    return buildOpenApi(await metadata.model(principal.tenantId), principal, await request.server.access.shapeOf(principal), request.server.routeCatalog.routes);
+    return openApiFor(metadata, request.server, principalOf(request));
   });
 
   app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
