@@ -36,6 +36,20 @@ function tryExec(command, args) {
   }
 }
 
+/**
+ * The character classes the database uses: a UTF-8 locale's. Sorting stays bytewise (`C`), but
+ * under an ASCII-only LC_CTYPE Postgres' lower() leaves "É" alone and pg_trgm reads every
+ * non-ASCII letter as a space, so search finds no part of a Chinese name (the server refuses
+ * such a database). glibc has C.UTF-8 built in since 2.35; before that, any UTF-8 locale will do.
+ */
+function unicodeCtype() {
+  const available = (tryExec('locale', ['-a']) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const utf8 = (name) => /\.utf-?8$/i.test(name);
+  const pick = available.find((l) => /^c\.utf-?8$/i.test(l)) ?? available.find((l) => /^en_US\.utf-?8$/i.test(l)) ?? available.find(utf8);
+  // `locale -a` missing or silent (some minimal images): glibc's built-in name.
+  return pick ?? 'C.UTF-8';
+}
+
 function majorOf(binary) {
   const match = /(\d+)(?:\.\d+)?/.exec(tryExec(binary, ['--version']) ?? '');
   return match ? Number(match[1]) : undefined;
@@ -214,7 +228,7 @@ export async function startPostgres({ osUser = DEFAULT_OS_USER, database = 'prot
   try {
     execFileSync(join(binDir, 'initdb'), [
       '--pgdata', join(dir, 'data'), '--username', role, '--pwfile', passwordFile,
-      '--auth', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', '--no-sync',
+      '--auth', 'scram-sha-256', '--encoding', 'UTF8', '--locale', 'C', '--lc-ctype', unicodeCtype(), '--no-sync',
     ], { ...asUser, cwd: dir, stdio: ['ignore', 'ignore', 2] });
     rmSync(passwordFile, { force: true });
 

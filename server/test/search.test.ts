@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 import { searchText } from '../src/data/sql/search-text.ts';
+import { migrate } from '../src/db/migrations.ts';
+import { openDatabase } from '../src/db/open-database.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -122,8 +125,54 @@ describe('search', () => {
     expect(stale).toEqual([]);
   });
 
+  it('finds names in any script: part of a Chinese name, accented capitals in any case', async () => {
+    const people = [
+      ['美玲', '陈'],
+      ['建国', '王'],
+      ['Émile', 'Zola'],
+      ['Ödön', 'Horváth'],
+    ];
+    const created = await t.api('POST', '/records/customer/batch', { operations: people.map(([first_name, last_name]) => ({ op: 'create', data: { first_name, last_name } })) });
+    expect(created.statusCode, created.body).toBe(200);
+    // Inside the name, not at its start: only the trigram index can find these.
+    expect(names(await search(t, '美玲'))).toEqual(['美玲 陈']);
+    expect(names(await search(t, '玲 陈'))).toEqual(['美玲 陈']);
+    expect(names(await search(t, '建国'))).toEqual(['建国 王']);
+    for (const q of ['émile', 'ÉMILE', 'Émile', 'mile']) expect(names(await search(t, q)), q).toEqual(['Émile Zola']);
+    for (const q of ['HORVÁTH', 'ödön', 'ÖDÖN H']) expect(names(await search(t, q)), q).toEqual(['Ödön Horváth']);
+    // An edit is searched the same way as a create.
+    const zola = (await search(t, 'Zola'))[0]!.records[0]!.id;
+    expect((await t.api('PATCH', `/records/customer/${zola}`, { last_name: 'ÇELİK' })).statusCode).toBe(200);
+    expect(names(await search(t, 'çeli'))).toEqual(['Émile ÇELİK']);
+  });
+
   it('a text with LIKE wildcards is matched literally', async () => {
     expect(await search(t, '%%%')).toEqual([]);
     expect(await search(t, '___')).toEqual([]);
+  });
+});
+
+// An embedded database always has a UTF-8 character type; a Postgres server's can be created without one.
+describe.skipIf(!process.env['DATABASE_URL'])('a database whose character type knows only ASCII letters', () => {
+  it('is refused at start, before any migration, with how to create one that works', async () => {
+    const url = new URL(process.env['DATABASE_URL']!);
+    const name = `protean_ascii_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name} template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
+      url.pathname = `/${name}`;
+      const db = await openDatabase({ databaseUrl: url.toString() });
+      try {
+        await expect(migrate(db)).rejects.toThrow(/LC_CTYPE is C, which knows only ASCII letters[\s\S]*--lc-ctype=C\.UTF-8/);
+        const [tables] = await db.system((q) => q.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'"));
+        expect(tables!.n).toBe(0);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await admin.query(`drop database if exists ${name}`);
+      await admin.end();
+    }
   });
 });

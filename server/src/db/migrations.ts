@@ -1210,8 +1210,28 @@ export const LATEST_MIGRATION = Math.max(...migrations.map((m) => m.id));
 
 /** Applies pending migrations on the system connection, then opens the application's own. */
 export async function migrate(db: Database): Promise<void> {
+  await assertUnicodeCharacterClasses(db);
   await applyMigrations(db);
   await db.connectApplication(APP_ROLE);
+}
+
+/**
+ * Search lower-cases texts and splits them into words in the database (lower(), pg_trgm), both by
+ * the database's LC_CTYPE. Under an ASCII-only one (C, POSIX) "Émile" stays "Émile" and every
+ * Chinese character reads as a space, so a search finds no part of a Chinese name and no accented
+ * capital: refused at start rather than found out by a user. LC_CTYPE is fixed when a database is
+ * created; collation (sort order) may stay C. Checked before any migration writes: pg_trgm's
+ * letters and lower() come from the same LC_CTYPE, so lower() tells for both.
+ */
+async function assertUnicodeCharacterClasses(db: Database): Promise<void> {
+  const [row] = await db.system((q) =>
+    q.query<{ ctype: string; folds: boolean }>("select datctype as ctype, lower('ÉΣ') = 'éσ' as folds from pg_database where datname = current_database()"),
+  );
+  if (row?.folds) return;
+  throw new Error(
+    `The database's LC_CTYPE is ${row?.ctype ?? 'unknown'}, which knows only ASCII letters: search would not find "美玲" in "陈美玲" nor "émile" in "Émile". ` +
+      'Create the database with a UTF-8 character type, e.g. createdb --template=template0 --encoding=UTF8 --lc-collate=C --lc-ctype=C.UTF-8 <name>.',
+  );
 }
 
 async function applyMigrations(db: Database): Promise<void> {
