@@ -108,6 +108,8 @@ describe('search', () => {
       { f_a: 'Quote " and \\ back\\slash', f_b: 'Tab\tnew\nline\u0001\u001f', f_c: 'ÅNGSTRÖM İstanbul ΣΊΣΥΦΟΣ', f_d: '😀 emoji 😀', f_e: '/slash/' },
       // The unsearchable shapes, and near misses that stay.
       { f_u: '0193A0C4-5E6F-7A8B-9C0D-1E2F3A4B5C6D', f_v: 'v_0d31188ea3', f_w: 'v_0D31188EA3', f_x: '2026-12-04T18:34:23.1Z', f_y: '2026-12-04 18:34:23-0530', f_z: '2026-12-04\n', f_q: 'v_0d31188ea3 ' },
+      // East Asian letters: each with the one after it, after the texts (Han, kana, Hangul, a Han character outside the BMP, mixed with Latin).
+      { f_a: '陈美玲', f_b: 'Mei 陈', f_c: 'ジョン・スミス', f_d: '김민준', f_e: 'x𠀀𠀁y々', f_f: 'no letters of theirs' },
       // Length in characters: 200 stay, 201 do not, also when they are astral (two UTF-16 units each).
       { f_1: 'x'.repeat(200), f_2: 'y'.repeat(201), f_3: '😀'.repeat(150), f_4: '😀'.repeat(201), f_5: 'short' },
     ];
@@ -125,22 +127,38 @@ describe('search', () => {
     expect(stale).toEqual([]);
   });
 
-  it('finds names in any script: part of a Chinese name, accented capitals in any case', async () => {
+  it('finds names in any script: one or two Chinese characters anywhere in a name, accented capitals in any case', async () => {
     const people = [
       ['美玲', '陈'],
       ['建国', '王'],
+      ['美', '李'],
+      ['Mei', '陈'],
       ['Émile', 'Zola'],
       ['Ödön', 'Horváth'],
     ];
     const created = await t.api('POST', '/records/customer/batch', { operations: people.map(([first_name, last_name]) => ({ op: 'create', data: { first_name, last_name } })) });
     expect(created.statusCode, created.body).toBe(200);
-    // Inside the name, not at its start: only the trigram index can find these.
-    expect(names(await search(t, '美玲'))).toEqual(['美玲 陈']);
-    expect(names(await search(t, '玲 陈'))).toEqual(['美玲 陈']);
-    expect(names(await search(t, '建国'))).toEqual(['建国 王']);
+    // Names in East Asian script are written family name first, without a space.
+    const stored = await Promise.all(json<{ results: { id: string }[] }>(created).results.map(async (r) => json<{ name: string }>(await t.api('GET', `/records/customer/${r.id}`)).name));
+    expect(stored).toEqual(['陈美玲', '王建国', '李美', 'Mei 陈', 'Émile Zola', 'Ödön Horváth']);
+    // Given names, family names and parts of either, wherever they stand in the name.
+    expect(names(await search(t, '美玲'))).toEqual(['陈美玲']);
+    expect(names(await search(t, '玲'))).toEqual(['陈美玲']);
+    expect(names(await search(t, '建国'))).toEqual(['王建国']);
+    expect(names(await search(t, '王建'))).toEqual(['王建国']);
+    expect(names(await search(t, '陈'))).toEqual(['陈美玲', 'Mei 陈']);
+    expect(names(await search(t, '美')).sort()).toEqual(['李美', '陈美玲']);
+    expect(names(await search(t, '美玲', 1))).toEqual(['陈美玲']);
+    expect(names(await search(t, '陈美玲'))).toEqual(['陈美玲']);
+    expect(names(await search(t, '张'))).toEqual([]);
     for (const q of ['émile', 'ÉMILE', 'Émile', 'mile']) expect(names(await search(t, q)), q).toEqual(['Émile Zola']);
     for (const q of ['HORVÁTH', 'ödön', 'ÖDÖN H']) expect(names(await search(t, q)), q).toEqual(['Ödön Horváth']);
-    // An edit is searched the same way as a create.
+    // An edit is searched the same way as a create; its old name is no longer found.
+    const chen = (await search(t, '美玲'))[0]!.records[0]!.id;
+    expect((await t.api('PATCH', `/records/customer/${chen}`, { name: '欧阳娜娜' })).statusCode).toBe(200);
+    expect(names(await search(t, '娜'))).toEqual(['欧阳娜娜']);
+    expect(names(await search(t, '阳娜'))).toEqual(['欧阳娜娜']);
+    expect(names(await search(t, '美玲'))).toEqual([]);
     const zola = (await search(t, 'Zola'))[0]!.records[0]!.id;
     expect((await t.api('PATCH', `/records/customer/${zola}`, { last_name: 'ÇELİK' })).statusCode).toBe(200);
     expect(names(await search(t, 'çeli'))).toEqual(['Émile ÇELİK']);

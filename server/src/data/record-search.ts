@@ -6,6 +6,7 @@ import type { RequestContext } from './request-context.ts';
 import { ROW_COLUMNS } from './cascades.ts';
 import { fieldSql } from './sql/field-sql.ts';
 import { Params } from './sql/params.ts';
+import { isShortEastAsian } from './sql/search-text.ts';
 
 /** How well a record matched, best first. */
 export const MATCH_RANKS = ['exact', 'prefix', 'word', 'wordPrefix', 'contains', 'similar'] as const;
@@ -144,7 +145,7 @@ async function candidates(
   let tenantParam: string | undefined;
   const tenant = () => (tenantParam ??= params.add(tenantId, '::uuid'));
   const parts: string[] = [];
-  const trigrams = text.length >= MIN_TRIGRAM_QUERY;
+  const trigrams = text.length >= MIN_TRIGRAM_QUERY || isShortEastAsian(text);
   if (trigrams) {
     const list = `array[${objects.map((o) => `'${o.id.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
     parts.push(`(select ${ROW_COLUMNS} from search_record_candidates(${list}, ${params.add(text, '::text')}, ${params.add(fuzzy, '::boolean')}, ${params.add(limit, '::integer')}))`);

@@ -486,10 +486,21 @@ function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Reco
   if (!first || !last || !name || name.id === first.id || name.id === last.id) return false;
   if (body && (name.apiName in body || !(first.apiName in body || last.apiName in body))) return false;
   if (!body && typeof data[name.id] === 'string' && data[name.id] !== '') return false;
-  const derived = [data[first.id], data[last.id]].filter((v) => typeof v === 'string' && v).join(' ');
+  const derived = personName(data[first.id], data[last.id]);
   if (!derived || data[name.id] === derived) return false;
   data[name.id] = derived;
   return true;
+}
+
+/** Chinese, Japanese and Korean script: names in it are written family name first, without a space. */
+const EAST_ASIAN_NAME = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\u00b7\u30fb]+$/u;
+
+/** A person's name from its parts: "Mei Chen", but "陈美玲" (family name first) when both parts are in East Asian script. */
+export function personName(first: unknown, last: unknown): string {
+  const given = typeof first === 'string' ? first.trim() : '';
+  const family = typeof last === 'string' ? last.trim() : '';
+  if (given && family && EAST_ASIAN_NAME.test(given) && EAST_ASIAN_NAME.test(family)) return family + given;
+  return [given, family].filter(Boolean).join(' ');
 }
 
 function defaultValue(field: FieldDef, principal: Principal): unknown {

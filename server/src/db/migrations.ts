@@ -2,6 +2,7 @@ import type { Database } from './database.ts';
 import { accessControlSql, accessReachSql, recordShareMarkSql } from '../access/access-migrations.ts';
 import { INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL } from '../data/sql/insert-records.ts';
 import { EVENTS_PER_ROW } from '../events/outbox-reader.ts';
+import { EAST_ASIAN_SQL_CLASS } from '../data/sql/search-text.ts';
 
 /**
  * Row-level security for a tenant table: the rows of the tenant the current transaction is
@@ -1200,6 +1201,68 @@ ${CREATE_RECORDS_FUNCTION_SQL}`,
     // cost every bulk-inserted record ~8 µs of execution and every record ~140 B. The owner_id
     // column stays: the narrowed predicate reads it.
     sql: 'drop index if exists record_by_owner;',
+  },
+  {
+    id: 71,
+    name: 'search finds one or two East Asian characters anywhere in a name',
+    // ADR 0010 addendum. A trigram needs three characters, so "美玲" found "美玲" only at the start
+    // of a name, never in "陈美玲"; most Chinese given and family names are one or two characters.
+    // The search text now ends with each East Asian character and the one after it as words of
+    // their own (search-text.ts gives the same text), and a search of one or two such characters
+    // looks for a word starting with it: its trigram with the word's padding is in the index.
+    // Records already holding such letters get the new text; nothing else changes for them.
+    sql: `
+create or replace function record_search_text(data jsonb) returns text language plpgsql immutable parallel safe as $fn$
+declare
+  texts jsonb := jsonb_path_query_array(data, 'strict $.* ? (@.type() == "string" && !(@ like_regex "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"))');
+  starts text;
+begin
+  if length(texts::text) > 204 then
+    texts := (select coalesce(jsonb_agg(v order by n), '[]') from jsonb_array_elements(texts) with ordinality x(v, n) where length(v #>> '{}') <= 200);
+  end if;
+  if texts::text ~ '${EAST_ASIAN_SQL_CLASS}' then
+    select string_agg(' ' || substr(m.run[1], i, 2), '' order by v.n, m.k, i) into starts
+      from jsonb_array_elements_text(texts) with ordinality v(t, n)
+      cross join lateral regexp_matches(v.t, '${EAST_ASIAN_SQL_CLASS}+', 'g') with ordinality m(run, k)
+      cross join lateral generate_series(1, char_length(m.run[1])) i;
+    texts := texts || to_jsonb(starts);
+  end if;
+  return lower(texts::text);
+end $fn$;
+
+create or replace function search_record_candidates(p_objects text[], p_query text, p_fuzzy boolean, p_limit integer)
+  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
+                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
+  language plpgsql stable security definer set search_path = public, pg_temp set enable_seqscan = off set enable_indexscan = off as $$
+#variable_conflict use_column
+declare
+  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
+  v_text text := lower(p_query);
+  v_pattern text;
+begin
+  if v_tenant is null then return; end if;
+  if char_length(v_text) < 3 then
+    -- One or two East Asian characters: a word of the text's East Asian starts begins with them.
+    if p_fuzzy or v_text !~ '^${EAST_ASIAN_SQL_CLASS}{1,2}$' then return; end if;
+    v_pattern := '% ' || v_text || '%';
+  elsif cardinality(show_trgm(v_text)) = 0 then
+    return;
+  elsif p_fuzzy then
+    perform set_config('pg_trgm.word_similarity_threshold', '0.5', true);
+    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+       and r.search_text %> v_text limit least(p_limit, 500);
+    return;
+  else
+    v_pattern := '%' || replace(replace(replace(v_text, '#', '##'), '%', '#%'), '_', '#_') || '%';
+  end if;
+  return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+    from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+     and r.search_text like v_pattern escape '#'
+   limit least(p_limit, 500);
+end $$;
+
+update record set search_text = record_search_text(data) where search_text ~ '${EAST_ASIAN_SQL_CLASS}';`,
   },
 ];
 

@@ -6,7 +6,8 @@
  * record's backend CPU); V8 runs the same expression for a fraction of that. A test holds the two
  * equal. The text is the JSON array of the top-level string values in JSONB's key order (shorter
  * keys first, then bytewise), leaving out values longer than 200 characters and values that no
- * search can match (UUIDs, picklist value ids, dates and date-times), as `jsonb::text` writes it.
+ * search can match (UUIDs, picklist value ids, dates and date-times), as `jsonb::text` writes it,
+ * and last, when the texts hold Chinese, Japanese or Korean, their East Asian starts (below).
  */
 const UNSEARCHABLE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$/;
 
@@ -27,6 +28,39 @@ export function jsonbKeyOrder(a: string, b: string): number {
 /** Length in characters (code points), as Postgres counts it. */
 const characters = (s: string) => (s.length <= 200 ? s.length : [...s].length);
 
+/**
+ * Letters of Chinese, Japanese and Korean (Hangul jamo, 々, kana, Han and its extensions, Hangul
+ * syllables), as one regular-expression class in JavaScript and in Postgres (migration 71).
+ */
+const EAST_ASIAN = '\\u1100-\\u11ff\\u3005\\u3040-\\u30ff\\u3130-\\u318f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uac00-\\ud7af\\uf900-\\ufaff';
+const EAST_ASIAN_RUN = new RegExp(`[${EAST_ASIAN}\\u{20000}-\\u{3134f}]+`, 'gu');
+const EAST_ASIAN_QUERY = new RegExp(`^[${EAST_ASIAN}\\u{20000}-\\u{3134f}]{1,2}$`, 'u');
+export const EAST_ASIAN_SQL_CLASS = `[${EAST_ASIAN}\\U00020000-\\U0003134f]`;
+
+/**
+ * A search of one or two Chinese, Japanese or Korean characters ("美玲", "李"): most given names and
+ * family names are that long, but a trigram needs three characters to be looked up in the middle
+ * of a name. Such a search looks for a word that starts with it among the text's East Asian starts.
+ */
+export const isShortEastAsian = (text: string) => EAST_ASIAN_QUERY.test(text);
+
+/**
+ * Every East Asian character of the texts with the one after it, each as a word of its own
+ * (" 陈美 美玲 玲" for "陈美玲"): whatever one or two characters a value holds start one of these
+ * words, which the trigram index finds by the word's start. Texts without such letters add nothing.
+ */
+function eastAsianStarts(texts: readonly string[]): string {
+  let starts = '';
+  for (const text of texts) {
+    if (ASCII.test(text)) continue;
+    for (const [run] of text.matchAll(EAST_ASIAN_RUN)) {
+      const chars = [...run];
+      for (let i = 0; i < chars.length; i++) starts += ` ${chars[i]}${chars[i + 1] ?? ''}`;
+    }
+  }
+  return starts;
+}
+
 export function searchText(data: Readonly<Record<string, unknown>>): string {
   const keys: string[] = [];
   for (const key in data) {
@@ -34,5 +68,7 @@ export function searchText(data: Readonly<Record<string, unknown>>): string {
     if (typeof value === 'string' && characters(value) <= 200 && !(unsearchableLength(value.length) && UNSEARCHABLE.test(value))) keys.push(key);
   }
   if (keys.length > 1) keys.sort(jsonbKeyOrder);
-  return `[${keys.map((k) => JSON.stringify(data[k])).join(', ')}]`;
+  const texts = keys.map((k) => data[k] as string);
+  const starts = eastAsianStarts(texts);
+  return `[${[...texts, ...(starts ? [starts] : [])].map((t) => JSON.stringify(t)).join(', ')}]`;
 }
