@@ -67,6 +67,15 @@ describe('sign-in throttling', () => {
     expect(waits).toEqual(['2', '4']);
   }, 30_000);
 
+  it('locks the account out however its email is cased, a Turkish dotted capital İ included', async () => {
+    const t = await createTestTenant(h, 'throttle-case');
+    // Each attempt from its own address: only the account's count can lock.
+    for (let i = 0; i < 5; i++) expect((await login(t, { password: `wrong password ${i}`, address: `10.7.0.${i + 1}` })).statusCode).toBe(401);
+    // Sign-in finds the account by lower(email), which reads 'ADMİN' as 'admin'.
+    const dotted = await login(t, { email: t.adminEmail.toUpperCase().replace('I', 'İ'), address: '10.7.0.9' });
+    expect(dotted.statusCode, dotted.body).toBe(429);
+  });
+
   it('a lockout recorded through one server instance refuses the sign-in on another, which shares only the database', async () => {
     const t = await createTestTenant(h, 'shared');
     const other = await buildApp({ db: h.db, passwordCost: 'test', logger: false });

@@ -62,6 +62,15 @@ describe('relationship-sales automations and communication capture', () => {
     expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('contact');
   });
 
+  it('a captured email in capitals, a Turkish dotted İ included, is logged to the customer with that email', async () => {
+    const w = await workspace();
+    const created = await w.api('POST', '/records/customer', { first_name: 'Ivan', last_name: 'Petrov', email: 'ivan.petrov@example.test' });
+    expect(created.statusCode, created.body).toBe(201);
+    const captured = await w.api('POST', '/capture/communications', { type: 'email', subject: 'Prices', contact: { email: 'İVAN.PETROV@EXAMPLE.TEST' } });
+    expect(captured.statusCode, captured.body).toBe(201);
+    expect(json(captured)).toMatchObject({ customerId: json<{ id: string }>(created).id, customerCreated: false });
+  });
+
   it('logs an email sent over SMTP to the workspace’s address to the matching customer, creating an unknown sender', async () => {
     const w = await workspace();
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.inboundSmtpPort!, secure: false, ignoreTLS: true });

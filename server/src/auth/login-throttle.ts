@@ -1,3 +1,4 @@
+import { foldCase } from '@protean/metadata/field-types';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Database } from '../db/database.ts';
 import { ProblemError } from '../errors/problems.ts';
@@ -29,7 +30,9 @@ export interface LoginSubject {
   address: string;
 }
 
-const subjectsOf = (s: LoginSubject) => [`account:${s.email.toLowerCase()}`, `address:${s.address}`];
+// Lowered as sign-in's lower(email) finds the account: however its letters are cased ('İ' or 'i'),
+// one account is one subject.
+const subjectsOf = (s: LoginSubject) => [`account:${foldCase(s.email)}`, `address:${s.address}`];
 
 export function tooManyAttempts(retryAfterSeconds: number, message: string): ProblemError {
   return new ProblemError('limit-exceeded', 429, message, undefined, { retryAfter: retryAfterSeconds });

@@ -1,3 +1,4 @@
+import { foldCase } from '@protean/metadata/field-types';
 import type { Principal } from '../auth/principal.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
@@ -62,7 +63,9 @@ export class CaptureService {
       }
       const customer = this.#data.object(model, 'customer');
       const activity = this.#data.object(model, 'activity');
-      const email = input.contact.email?.trim().toLowerCase();
+      const trimmed = input.contact.email?.trim();
+      // Lowered as the match below lowers the stored emails.
+      const email = trimmed === undefined ? undefined : foldCase(trimmed);
       const digits = input.contact.phone?.replace(/\D/g, '');
       const emailField = model.field(customer, 'email');
       const phoneFields = ['phone', 'mobile'].map((n) => model.field(customer, n)).filter((f) => f !== undefined);

@@ -61,6 +61,8 @@ grant execute on function create_records(uuid, integer, jsonb, text, uuid, text[
 /** `create_records` as the latest migration makes it: a change of the insert statement needs a migration that runs this. */
 export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, 'table (written integer, at timestamptz)');
 
+const TEXT_SLOTS = ['t1', 't2', 't3', 't4'] as const;
+
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
 
 /**
@@ -1263,6 +1265,26 @@ begin
 end $$;
 
 update record set search_text = record_search_text(data) where search_text ~ '${EAST_ASIAN_SQL_CLASS}';`,
+  },
+  {
+    id: 72,
+    name: 'text slots lowered as lower() lowers',
+    // Text slots were filled with toLowerCase(), which turns 'İ' into 'i' and a combining dot and a
+    // word-final 'Σ' into 'ς', where lower() (filters, search) gives 'i' and 'σ'; writes now use
+    // foldCase. Only values holding one of the two differ. A slot of a field stored as it is
+    // (picklist, lookup, owner) holds the value itself and is left alone.
+    sql: TEXT_SLOTS.map(
+      (slot) => `
+update record r set ix_${slot} = lower(r.data->>s.field_id)
+  from (select t.id as tenant_id, o->>'id' as object_id, f.field_id
+          from tenant t join metadata_revision m on m.tenant_id = t.id and m.revision = t.current_revision
+          cross join jsonb_array_elements(m.snapshot->'objects') o
+          cross join lateral (select coalesce(o->'indexSlots'->>'${slot}', o->'pendingIndexSlots'->>'${slot}') as field_id) f
+         where f.field_id is not null) s
+ where r.tenant_id = s.tenant_id and r.object_id = s.object_id and jsonb_typeof(r.data->s.field_id) = 'string'
+   and r.data->>s.field_id ~ '[\u0130\u03a3]' and r.ix_${slot} is distinct from r.data->>s.field_id
+   and r.ix_${slot} is distinct from lower(r.data->>s.field_id);`,
+    ).join(''),
   },
 ];
 

@@ -1,4 +1,4 @@
-import type { Condition, FieldDef, FilterOperator, ObjectDef, SortKey } from '@protean/metadata';
+import { foldCase, type Condition, type FieldDef, type FilterOperator, type ObjectDef, type SortKey } from '@protean/metadata';
 import { fieldSql, literal, type FieldSql } from './field-sql.ts';
 import { Params } from './params.ts';
 
@@ -48,7 +48,7 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
   if (op === 'startsWith' && f.lowered) {
     // A prefix as a range on the slot: text comparisons in the C collation are LEAKPROOF, so
     // the index serves them under row-level security, where LIKE would only filter.
-    const prefix = String(value).toLowerCase();
+    const prefix = foldCase(String(value));
     return `${left} >= ${params.add(prefix)} and ${left} < ${params.add(prefix + '\u{10FFFF}')} and ${left} like ${params.add(likeEscape(prefix))} || '%'`;
   }
   switch (op) {
@@ -69,20 +69,23 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
     case 'nin':
       return `not coalesce(${left} = any(${param(value, true)}), false)`;
     case 'contains':
-      return `${left} like '%' || ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
+      return `${left} like '%' || ${params.add(likeEscape(foldCase(String(value))))} || '%'`;
     case 'startsWith':
-      return `${left} like ${params.add(likeEscape(String(value).toLowerCase()))} || '%'`;
+      return `${left} like ${params.add(likeEscape(foldCase(String(value))))} || '%'`;
   }
 }
 
-/** Case-insensitive text compares lower(value) with lower(parameter); a text slot is stored lower already. */
+/**
+ * Case-insensitive text compares lower(value) with the parameter lowered alike (foldCase); a text
+ * slot is stored lowered already.
+ */
 function sides(f: FieldSql, params: Params): { left: string; param: (value: unknown, array?: boolean) => string } {
   const ci = f.kind === 'ci_text';
   const left = ci && !f.lowered ? `lower(${f.sql})` : f.sql;
   return {
     left,
     param: (value, array = false) => {
-      const lowered = ci ? (Array.isArray(value) ? value.map((v) => String(v).toLowerCase()) : String(value).toLowerCase()) : value;
+      const lowered = ci ? (Array.isArray(value) ? value.map((v) => foldCase(String(v))) : foldCase(String(value))) : value;
       return params.add(lowered, array ? `${f.cast}[]` : f.cast);
     },
   };

@@ -1,4 +1,4 @@
-import { fieldType, slotOf, systemFieldIds, writeSlots, type FieldDef, type IndexSlot, type ObjectDef, type StoredKind } from '@protean/metadata';
+import { fieldType, foldCase, slotOf, systemFieldIds, writeSlots, type FieldDef, type IndexSlot, type ObjectDef, type StoredKind } from '@protean/metadata';
 
 /** Field ids are validated identifiers; quoting keeps the literal safe regardless. */
 export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -65,14 +65,17 @@ export function fieldSql(object: ObjectDef, field: FieldDef, alias: string): Fie
   }
 }
 
-/** The value a field puts into its slot column, or null. */
+/**
+ * The value a field puts into its slot column, or null. Case-insensitive text is stored as
+ * Postgres' lower() lowers it (foldCase): search's prefix match lowers its text with lower().
+ */
 export function slotValue(slot: IndexSlot, field: FieldDef, stored: unknown): string | number | null {
   if (stored === undefined || stored === null) return null;
   if (slot.startsWith('n')) return typeof stored === 'number' ? stored : null;
   // A date's slot holds midnight UTC of that day.
   if (slot.startsWith('d')) return typeof stored === 'string' ? (fieldType(field).stored === 'date' ? `${stored}T00:00:00Z` : stored) : null;
   if (typeof stored !== 'string') return null;
-  return sqlKind(field) === 'ci_text' ? stored.toLowerCase() : stored;
+  return sqlKind(field) === 'ci_text' ? foldCase(stored) : stored;
 }
 
 export const SLOT_COLUMNS = ['ix_t1', 'ix_t2', 'ix_t3', 'ix_t4', 'ix_n1', 'ix_n2', 'ix_d1', 'ix_d2'] as const;
