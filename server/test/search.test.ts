@@ -153,6 +153,12 @@ describe('search', () => {
     expect(names(await search(t, '张'))).toEqual([]);
     for (const q of ['émile', 'ÉMILE', 'Émile', 'mile']) expect(names(await search(t, q)), q).toEqual(['Émile Zola']);
     for (const q of ['HORVÁTH', 'ödön', 'ÖDÖN H']) expect(names(await search(t, q)), q).toEqual(['Ödön Horváth']);
+    // Turkish capitals: the search lowers 'İ' as the database does ('i'), so the name starts with what was typed.
+    expect((await t.api('POST', '/records/organization', { name: 'İSTANBUL Trading' })).statusCode).toBe(201);
+    for (const q of ['ist', 'İst', 'istanbul']) {
+      const found = (await search(t, q)).find((g) => g.object === 'organization')?.records ?? [];
+      expect(found.map((r) => [r.display_name, r.match.rank]), q).toEqual([['İSTANBUL Trading', 'prefix']]);
+    }
     // An edit is searched the same way as a create; its old name is no longer found.
     const chen = (await search(t, '美玲'))[0]!.records[0]!.id;
     expect((await t.api('PATCH', `/records/customer/${chen}`, { name: '欧阳娜娜' })).statusCode).toBe(200);

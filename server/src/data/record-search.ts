@@ -1,4 +1,4 @@
-import { fromStoredValue, slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { foldCase, fromStoredValue, slotOf, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import type { ApiRecord, RecordRow } from './record-codec.ts';
 import { recordDisplayName } from './record-problems.ts';
@@ -53,7 +53,7 @@ const SIMILARITY = 0.45;
  * searchable fields and ranked here.
  */
 export async function searchRecords(db: Database, ctx: RequestContext, q: string, perObject: number, scope: SearchScope): Promise<SearchGroup[]> {
-  const text = q.trim().toLowerCase();
+  const text = foldCase(q.trim());
   if (!text || scope.objects.length === 0) return [];
   const byId = new Map(scope.objects.map((entry) => [entry.object.id, entry]));
   const hits = new Map<string, { entry: SearchScope['objects'][number]; row: RecordRow; view: { values: ApiRecord; whole: boolean }; name: string; match: SearchHit['match']; order: number }>();
@@ -210,7 +210,7 @@ export function bestMatch(fields: readonly FieldDef[], record: ApiRecord, text: 
   for (const field of fields) {
     const raw = record[field.apiName];
     if (typeof raw !== 'string' || !raw) continue;
-    const rank = rankOf(raw.toLowerCase(), text, allowSimilar);
+    const rank = rankOf(foldCase(raw), text, allowSimilar);
     if (rank && (!best || MATCH_RANKS.indexOf(rank) < MATCH_RANKS.indexOf(best.rank))) best = { field: field.apiName, rank };
   }
   return best;
