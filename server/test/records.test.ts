@@ -163,6 +163,40 @@ describe('cursor pagination', () => {
     }
   });
 
+  it('sorts a text field without an index slot case-insensitively, page by page as in one list, with empty values where they were', async () => {
+    const s = await createTestTenant(h, 'sort');
+    const optional = await s.api('PATCH', '/metadata/objects/customer/fields/last_name', { required: false });
+    expect(optional.statusCode, optional.body).toBe(200);
+    const model = await h.server.metadata.model(s.id);
+    const customer = model.object('customer')!;
+    expect(slotOf(customer, model.field(customer, 'last_name')!.id)).toBeUndefined();
+    const names = ['Zed', 'adam', 'Bob', 'bob', 'İstanbul', 'istanbul', null];
+    for (const last_name of names) {
+      const r = await s.api('POST', '/records/customer', { first_name: 'Sorted', ...(last_name === null ? {} : { last_name }) });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const filter = encodeURIComponent(JSON.stringify({ field: 'first_name', op: 'eq', value: 'Sorted' }));
+    const list = async (sort: string, limit: number) => {
+      const seen: (string | null)[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const response = await s.api('GET', `/records/customer?filter=${filter}&sort=${sort}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.statusCode, response.body).toBe(200);
+        const body = json<{ data: { last_name?: string | null }[]; nextCursor: string | null }>(response);
+        seen.push(...body.data.map((r) => r.last_name ?? null));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      return seen;
+    };
+    // Equal when lowered ('İ' lowers to 'i'), so the record id, that is creation order, decides.
+    const ascending = ['adam', 'Bob', 'bob', 'İstanbul', 'istanbul', 'Zed', null];
+    expect(await list('last_name', 100)).toEqual(ascending);
+    expect(await list('last_name', 2)).toEqual(ascending);
+    expect(await list('-last_name', 100)).toEqual([...ascending].reverse());
+    expect(await list('-last_name', 2)).toEqual([...ascending].reverse());
+  });
+
   it('a list asked for system fields by name answers their values, not null', async () => {
     const id = await newOrganization('Fields Org');
     const r = await t.api('GET', `/records/organization?fields=id,created_at,created_by,name&filter=${encodeURIComponent(JSON.stringify({ field: 'id', op: 'eq', value: id }))}`);

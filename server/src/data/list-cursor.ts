@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { fieldType, type ObjectDef, type SortKey } from '@protean/metadata';
+import { fieldType, systemFieldIds, type ObjectDef, type SortKey } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
 import { UUID } from './record-problems.ts';
@@ -61,7 +61,11 @@ function checkFor(key: SortKey): ValueCheck {
  * tenant, or a field whose type has changed is refused.
  */
 export function listScope(tenantId: string, object: ObjectDef, filter: string | undefined, sortText: string | undefined, sort: readonly SortKey[]): CursorScope {
-  const binding = JSON.stringify(['list', tenantId, object.id, filter ?? '', sortText ?? '', sort.map((k) => `${k.field.id}:${k.field.type}:${k.direction}`)]);
+  // A text field sorts by its lowered value (':lower'): a cursor made when a field without a slot
+  // sorted by the value as stored would skip or repeat rows, so it is refused.
+  const lowered = (k: SortKey) => !systemFieldIds.has(k.field.id) && fieldType(k.field).stored === 'ciText';
+  const key = (k: SortKey) => `${k.field.id}:${k.field.type}:${k.direction}${lowered(k) ? ':lower' : ''}`;
+  const binding = JSON.stringify(['list', tenantId, object.id, filter ?? '', sortText ?? '', sort.map(key)]);
   return { binding, checks: sort.map(checkFor) };
 }
 

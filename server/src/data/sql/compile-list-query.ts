@@ -1,5 +1,5 @@
 import { foldCase, type Condition, type FieldDef, type FilterOperator, type ObjectDef, type SortKey } from '@protean/metadata';
-import { fieldSql, literal, type FieldSql } from './field-sql.ts';
+import { fieldSql, foldedSql, literal, type FieldSql } from './field-sql.ts';
 import { Params } from './params.ts';
 
 export interface ListQuery {
@@ -81,9 +81,8 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
  */
 function sides(f: FieldSql, params: Params): { left: string; param: (value: unknown, array?: boolean) => string } {
   const ci = f.kind === 'ci_text';
-  const left = ci && !f.lowered ? `lower(${f.sql})` : f.sql;
   return {
-    left,
+    left: foldedSql(f),
     param: (value, array = false) => {
       const lowered = ci ? (Array.isArray(value) ? value.map((v) => foldCase(String(v))) : foldCase(String(value))) : value;
       return params.add(lowered, array ? `${f.cast}[]` : f.cast);
@@ -160,8 +159,10 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
     // Record ids are UUIDv7, stamped when the record is created: creation order is id order,
     // which the primary key serves without an index of its own.
     if (key.field.id === 'created_at') return { sql: 'r.id', cast: '::uuid', direction: key.direction };
+    // Text sorts case-insensitively whether or not it has a slot; the cursor carries the lowered
+    // value, so the next page compares like with like.
     const f = fieldSql(query.object, key.field, 'r');
-    return { sql: f.sql, cast: f.cast, direction: key.direction };
+    return { sql: foldedSql(f), cast: f.cast, direction: key.direction };
   });
   // The id ends every order (it is unique); when the sort already ends with it, once is enough.
   const endsWithId = sortKeys.at(-1)?.sql === 'r.id';

@@ -66,6 +66,14 @@ export function fieldSql(object: ObjectDef, field: FieldDef, alias: string): Fie
 }
 
 /**
+ * The expression case-insensitive text filters and sorts by: lower() of the value, which a text
+ * slot holds already. Filter parameters and cursor values compared with it are lowered alike.
+ */
+export function foldedSql(f: FieldSql): string {
+  return f.kind === 'ci_text' && !f.lowered ? `lower(${f.sql})` : f.sql;
+}
+
+/**
  * The value a field puts into its slot column, or null. Case-insensitive text is stored as
  * Postgres' lower() lowers it (foldCase): search's prefix match lowers its text with lower().
  */
