@@ -197,6 +197,54 @@ describe('cursor pagination', () => {
     expect(await list('-last_name', 2)).toEqual([...ascending].reverse());
   });
 
+  it('sorts deals by stage in the order of the picklist, page by page as in one list, and refuses a cursor made before the values were reordered', async () => {
+    const s = await createTestTenant(h, 'pick');
+    const optional = await s.api('PATCH', '/metadata/objects/deal/fields/stage', { required: false });
+    expect(optional.statusCode, optional.body).toBe(200);
+    const stages = ['closed_won', 'prospecting', 'negotiation', null, 'qualification', 'proposal', 'prospecting', 'closed_lost'];
+    for (const [i, stage] of stages.entries()) {
+      const r = await s.api('POST', '/records/deal', { name: `Staged ${i}`, stage: stage ?? 'prospecting' });
+      expect(r.statusCode, r.body).toBe(201);
+      if (stage === null) expect((await s.api('PATCH', `/records/deal/${String(json(r)['id'])}`, { stage: null })).statusCode).toBe(200);
+    }
+    const filter = encodeURIComponent(JSON.stringify({ field: 'name', op: 'startsWith', value: 'Staged' }));
+    const page = async (sort: string, limit: number, cursor: string | null) => {
+      const response = await s.api('GET', `/records/deal?filter=${filter}&sort=${sort}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(response.statusCode, response.body).toBe(200);
+      return json<{ data: { name: string; stage?: string | null }[]; nextCursor: string | null }>(response);
+    };
+    const list = async (sort: string, limit: number) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let n = 0; n < 10; n++) {
+        const body = await page(sort, limit, cursor);
+        seen.push(...body.data.map((r) => `${r.stage ?? '-'} ${r.name}`));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      return seen;
+    };
+    // Pipeline order, ties by creation, the empty stage last.
+    const ascending = ['prospecting Staged 1', 'prospecting Staged 6', 'qualification Staged 4', 'proposal Staged 5', 'negotiation Staged 2', 'closed_won Staged 0', 'closed_lost Staged 7', '- Staged 3'];
+    for (const limit of [100, 2]) {
+      expect(await list('stage', limit)).toEqual(ascending);
+      expect(await list('-stage', limit)).toEqual([...ascending].reverse());
+    }
+
+    const before = await page('stage', 2, null);
+    const field = json<{ fields: { apiName: string; values: { apiName: string }[] }[] }>(await s.api('GET', '/metadata/objects/deal')).fields.find((f) => f.apiName === 'stage')!;
+    const byName = new Map(field.values.map((v) => [v.apiName, v]));
+    const reordered = ['closed_lost', 'proposal', 'negotiation', 'prospecting', 'qualification', 'closed_won'].map((name) => byName.get(name)!);
+    const change = await s.api('PATCH', '/metadata/objects/deal/fields/stage', { values: reordered });
+    expect(change.statusCode, change.body).toBe(200);
+    const now = ['closed_lost Staged 7', 'proposal Staged 5', 'negotiation Staged 2', 'prospecting Staged 1', 'prospecting Staged 6', 'qualification Staged 4', 'closed_won Staged 0', '- Staged 3'];
+    expect(await list('stage', 100)).toEqual(now);
+    expect(await list('stage', 2)).toEqual(now);
+    expect(await list('-stage', 3)).toEqual([...now].reverse());
+    const stale = await s.api('GET', `/records/deal?filter=${filter}&sort=stage&limit=2&cursor=${before.nextCursor}`);
+    expect(stale.statusCode, stale.body).toBe(400);
+  });
+
   it('a list asked for system fields by name answers their values, not null', async () => {
     const id = await newOrganization('Fields Org');
     const r = await t.api('GET', `/records/organization?fields=id,created_at,created_by,name&filter=${encodeURIComponent(JSON.stringify({ field: 'id', op: 'eq', value: id }))}`);

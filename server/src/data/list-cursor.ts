@@ -1,5 +1,5 @@
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { fieldType, systemFieldIds, type ObjectDef, type SortKey } from '@protean/metadata';
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { fieldType, systemFieldIds, type FieldDef, type ObjectDef, type SortKey } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
 import { UUID } from './record-problems.ts';
@@ -33,6 +33,7 @@ const isTimestampText: ValueCheck = (v) => typeof v === 'string' && /^\d{4}-\d{2
 const isNumber: ValueCheck = (v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(v));
 const isText: ValueCheck = (v) => typeof v === 'string' && !v.includes('\u0000') && v.isWellFormed();
 const isAnything: ValueCheck = () => true;
+const isPosition: ValueCheck = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** What a sort value of `key` looks like as the list query returns it (null is always allowed). */
 function checkFor(key: SortKey): ValueCheck {
@@ -40,6 +41,8 @@ function checkFor(key: SortKey): ValueCheck {
   // created_at sorts by the time-ordered record id, the other system columns by themselves.
   if (field.id === 'id' || field.id === 'created_at') return isUuid;
   if (field.id === 'updated_at') return isTimestampText;
+  // A picklist sorts by its value's position in the value list.
+  if (field.type === 'picklist') return isPosition;
   switch (fieldType(field).stored) {
     case 'number':
       return isNumber;
@@ -57,16 +60,24 @@ function checkFor(key: SortKey): ValueCheck {
 
 /**
  * A list cursor is bound to the tenant, the object, the filter and the sort it was made for,
- * including each sort field's id and type: a cursor replayed against another list, another
- * tenant, or a field whose type has changed is refused.
+ * including each sort field's id and type (and a picklist's value order): a cursor replayed
+ * against another list, another tenant, or a field whose type or order has changed is refused.
  */
 export function listScope(tenantId: string, object: ObjectDef, filter: string | undefined, sortText: string | undefined, sort: readonly SortKey[]): CursorScope {
   // A text field sorts by its lowered value (':lower'): a cursor made when a field without a slot
   // sorted by the value as stored would skip or repeat rows, so it is refused.
   const lowered = (k: SortKey) => !systemFieldIds.has(k.field.id) && fieldType(k.field).stored === 'ciText';
-  const key = (k: SortKey) => `${k.field.id}:${k.field.type}:${k.direction}${lowered(k) ? ':lower' : ''}`;
+  // A picklist sorts by position in its value list (':order=…'): a cursor made before the values
+  // were reordered, added or removed holds a position in another order, so it is refused.
+  const order = (k: SortKey) => (k.field.type === 'picklist' ? `:order=${valueOrder(k.field)}` : '');
+  const key = (k: SortKey) => `${k.field.id}:${k.field.type}:${k.direction}${lowered(k) ? ':lower' : ''}${order(k)}`;
   const binding = JSON.stringify(['list', tenantId, object.id, filter ?? '', sortText ?? '', sort.map(key)]);
   return { binding, checks: sort.map(checkFor) };
+}
+
+/** A short digest of a picklist's value ids in their order. */
+function valueOrder(field: FieldDef): string {
+  return createHash('sha256').update(JSON.stringify((field.values ?? []).map((v) => v.id))).digest('base64url').slice(0, 16);
 }
 
 /** The recycle bin pages over (deleted_at, id), of one object or of all. */

@@ -159,9 +159,16 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
     // Record ids are UUIDv7, stamped when the record is created: creation order is id order,
     // which the primary key serves without an index of its own.
     if (key.field.id === 'created_at') return { sql: 'r.id', cast: '::uuid', direction: key.direction };
+    const f = fieldSql(query.object, key.field, 'r');
+    // A picklist sorts in the order its values are listed (inactive ones where they stand), not by
+    // value id; the list is a parameter, so the statement's text is the same at every revision. A
+    // stored id no longer listed reads as empty and sorts with the empty values.
+    if (key.field.type === 'picklist') {
+      const order = params.add((key.field.values ?? []).map((v) => v.id), '::text[]');
+      return { sql: `array_position(${order}, ${f.sql})`, cast: '::int', direction: key.direction };
+    }
     // Text sorts case-insensitively whether or not it has a slot; the cursor carries the lowered
     // value, so the next page compares like with like.
-    const f = fieldSql(query.object, key.field, 'r');
     return { sql: foldedSql(f), cast: f.cast, direction: key.direction };
   });
   // The id ends every order (it is unique); when the sort already ends with it, once is enough.
