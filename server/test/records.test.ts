@@ -243,6 +243,16 @@ describe('cursor pagination', () => {
     expect(await list('-stage', 3)).toEqual([...now].reverse());
     const stale = await s.api('GET', `/records/deal?filter=${filter}&sort=stage&limit=2&cursor=${before.nextCursor}`);
     expect(stale.statusCode, stale.body).toBe(400);
+    // A value made inactive keeps its place; the records holding it still read (and satisfy the API's own read schema), new writes may not use it.
+    const retired = reordered.map((v) => (v.apiName === 'negotiation' ? { ...v, active: false } : v));
+    const retire = await s.api('PATCH', '/metadata/objects/deal/fields/stage', { values: retired });
+    expect(retire.statusCode, retire.body).toBe(200);
+    expect(await list('stage', 2)).toEqual(now);
+    const held = (await page('stage', 100, null)).data.find((d) => d.name === 'Staged 2')!;
+    expect(held.stage).toBe('negotiation');
+    const refused = await s.api('POST', '/records/deal', { name: 'Too late', stage: 'negotiation' });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.body).toContain('inactive_value');
   });
 
   it('a list asked for system fields by name answers their values, not null', async () => {

@@ -1,7 +1,7 @@
 import type { FieldDef } from '../../schemas/field-def.ts';
 import { metadataLimits } from '../../schemas/limits.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
-import { activeValueNames, parseValueName } from '../picklist/index.ts';
+import { parseValueName, valueNamesFor } from '../picklist/index.ts';
 import { withNull } from '../shared.ts';
 
 // Value api name → id and back, per field definition (definitions are immutable per revision).
@@ -25,14 +25,14 @@ const mapItems = (value: unknown[], map: Map<string, string>) =>
 export const multiPicklist: FieldTypeDefinition = {
   type: 'multiPicklist',
   options: ['values', 'defaultValue'],
-  valueSchema(field, nullable) {
-    const active = activeValueNames(field);
+  valueSchema(field, nullable, mode) {
+    const names = valueNamesFor(field, mode);
     const max = metadataLimits.multiPicklistSelections;
     // Past the limit only the count is reported: with allErrors the items would still be checked.
     return {
       type: withNull('array', nullable),
       if: { maxItems: max },
-      then: { items: active.length ? { type: 'string', enum: active } : { not: {} }, uniqueItems: true },
+      then: { items: names.length ? { type: 'string', enum: names } : { not: {} }, uniqueItems: true },
       else: { maxItems: max },
     };
   },

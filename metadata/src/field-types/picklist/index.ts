@@ -1,9 +1,13 @@
+import type { RecordSchemaMode } from '../../compile/compile-record-schema.ts';
 import type { FieldDef } from '../../schemas/field-def.ts';
 import type { FieldTypeDefinition, ParsedFilterValue } from '../field-type.ts';
 import { equalityOperators, notA, parsed, withNull } from '../shared.ts';
 
 /** The api names a write may use: inactive values still read, but are refused in writes. */
 export const activeValueNames = (field: FieldDef) => (field.values ?? []).filter((v) => v.active).map((v) => v.apiName);
+
+/** The api names a value may have in `mode`: a record read may hold a value made inactive after it was saved. */
+export const valueNamesFor = (field: FieldDef, mode: RecordSchemaMode) => (mode === 'read' ? (field.values ?? []).map((v) => v.apiName) : activeValueNames(field));
 
 /** A value api name in a filter → its id. Inactive values still match stored records, so filters accept them. */
 export function parseValueName(field: FieldDef, raw: unknown): ParsedFilterValue {
@@ -16,10 +20,10 @@ export function parseValueName(field: FieldDef, raw: unknown): ParsedFilterValue
 export const picklist: FieldTypeDefinition = {
   type: 'picklist',
   options: ['values', 'defaultValue'],
-  valueSchema(field, nullable) {
-    const active = activeValueNames(field);
-    if (active.length === 0) return nullable ? { type: 'null' } : { type: 'string', not: {} };
-    return { type: withNull('string', nullable), enum: nullable ? [...active, null] : active };
+  valueSchema(field, nullable, mode) {
+    const names = valueNamesFor(field, mode);
+    if (names.length === 0) return nullable ? { type: 'null' } : { type: 'string', not: {} };
+    return { type: withNull('string', nullable), enum: nullable ? [...names, null] : names };
   },
   messages: { type: 'must be a string' },
   // An unknown value name maps to null (validation refuses it first).
