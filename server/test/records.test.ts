@@ -360,4 +360,26 @@ describe('text in Turkish and Greek capitals', () => {
     expect(await filtered('organization', 'name', 'contains', 'eski istanbul')).toEqual(['Eski İSTANBUL Ofisi ΣΟΦΟΣ']);
     expect(await filtered('organization', 'name', 'eq', 'ESKİ İSTANBUL OFİSİ ΣΟΦΟΣ')).toEqual(['Eski İSTANBUL Ofisi ΣΟΦΟΣ']);
   });
+
+  it('a text written with a combining accent is the same value as the precomposed one: stored, filtered, unique and searched alike', async () => {
+    const decomposed = 'E\u0301mile Nfd';
+    const composed = 'Émile Nfd';
+    expect(decomposed).not.toBe(composed);
+    const id = await create('customer', { first_name: 'Nfd', last_name: decomposed });
+    const stored = json<{ last_name: string }>(await w.api('GET', `/records/customer/${id}`));
+    expect(stored.last_name).toBe(composed);
+    for (const value of [decomposed, composed]) expect(await filtered('customer', 'last_name', 'eq', value, 'last_name'), value).toEqual([composed]);
+    expect(await filtered('customer', 'last_name', 'contains', 'e\u0301mile', 'last_name')).toEqual([composed]);
+    // A unique field takes one or the other, not both.
+    const field = await w.api('POST', '/metadata/objects/organization/fields', { apiName: 'nfd_code', type: 'text', labels: { en: 'NFD code' }, unique: true, maxLength: 40 });
+    expect(field.statusCode, field.body).toBe(201);
+    await create('organization', { name: 'Composed code', nfd_code: 'CAFÉ-1' });
+    const twin = await w.api('POST', '/records/organization', { name: 'Decomposed code', nfd_code: 'CAFE\u0301-1' });
+    expect(twin.statusCode, twin.body).toBe(409);
+    // Search, typed either way.
+    for (const q of ['E\u0301mile Nfd', 'émile nfd']) {
+      const found = json<{ object: string; records: { id: string }[] }[]>(await w.api('GET', `/search?q=${encodeURIComponent(q)}`));
+      expect(found.find((g) => g.object === 'customer')?.records.map((r) => r.id), q).toEqual([id]);
+    }
+  });
 });

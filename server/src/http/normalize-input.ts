@@ -10,6 +10,9 @@ export const MAX_INPUT_DEPTH = 64;
  * path parameters, query string and JSON body are walked once, and a string Postgres cannot
  * store (NUL, lone surrogate), a number JSON parsed to ±Infinity, or nesting past
  * MAX_INPUT_DEPTH is refused with a 400 naming the field path (`operations.3.data.name`).
+ * Every string value is put in Unicode's composed form (NFC): "Émile" typed as 'E' and a
+ * combining accent (as some keyboards and macOS file names give it) is then the same value as
+ * the precomposed one to filters, unique keys and search.
  */
 export function registerInputNormalization(app: FastifyInstance): void {
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
@@ -47,21 +50,25 @@ function flatUrlTextIsAcceptable(input: unknown): boolean {
     const value = (input as Record<string, unknown>)[key];
     if (typeof value !== 'string' || unstorableTextReason(key) !== undefined || unstorableTextReason(value) !== undefined) return false;
     if (numeral.test(value) && !Number.isFinite(Number(value))) return false;
+    if (!ASCII.test(value)) (input as Record<string, unknown>)[key] = value.normalize('NFC');
   }
   return true;
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path. */
 export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
   const problems: FieldProblem[] = [];
   // An explicit stack: a deeply nested body must not overflow ours.
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: '', depth: 0 }];
+  const stack: { value: unknown; path: string; depth: number; within?: Record<string, unknown> | unknown[]; key?: string }[] = [{ value: input, path: '', depth: 0 }];
   while (stack.length) {
-    const { value, path, depth } = stack.pop()!;
+    const { value, path, depth, within, key: place } = stack.pop()!;
     if (typeof value === 'string') {
       const reason = unstorableTextReason(value);
       if (reason) problems.push({ field: path, code: 'invalid_text', message: reason });
       else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: path, code: 'not_finite', message: notFinite });
+      else if (within && !ASCII.test(value)) (within as Record<string, unknown>)[place!] = value.normalize('NFC');
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push({ field: path, code: 'not_finite', message: notFinite });
     } else if (value !== null && typeof value === 'object') {
@@ -74,7 +81,7 @@ export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProble
         const shown = reason ? JSON.stringify(key).slice(1, -1) : key;
         const at = path ? `${path}.${shown}` : shown;
         if (reason) problems.push({ field: at, code: 'invalid_text', message: `has a name that ${reason}` });
-        else stack.push({ value: item, path: at, depth: depth + 1 });
+        else stack.push({ value: item, path: at, depth: depth + 1, within: value as Record<string, unknown>, key });
       }
     }
   }
