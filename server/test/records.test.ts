@@ -211,7 +211,7 @@ describe('cursor pagination', () => {
     const page = async (sort: string, limit: number, cursor: string | null) => {
       const response = await s.api('GET', `/records/deal?filter=${filter}&sort=${sort}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.statusCode, response.body).toBe(200);
-      return json<{ data: { name: string; stage?: string | null }[]; nextCursor: string | null }>(response);
+      return json<{ data: { id: string; name: string; stage?: string | null }[]; nextCursor: string | null }>(response);
     };
     const list = async (sort: string, limit: number) => {
       const seen: string[] = [];
@@ -253,6 +253,14 @@ describe('cursor pagination', () => {
     const refused = await s.api('POST', '/records/deal', { name: 'Too late', stage: 'negotiation' });
     expect(refused.statusCode, refused.body).toBe(422);
     expect(refused.body).toContain('inactive_value');
+    // A record sent back as it was read keeps its inactive value; moving another record onto it is refused.
+    const kept = await s.api('PATCH', `/records/deal/${held.id}`, { name: 'Staged 2 renamed', stage: 'negotiation' });
+    expect(kept.statusCode, kept.body).toBe(200);
+    expect(json(kept)['stage']).toBe('negotiation');
+    const other = (await page('stage', 100, null)).data.find((d) => d.name === 'Staged 4')!;
+    const moved = await s.api('PATCH', `/records/deal/${other.id}`, { stage: 'negotiation' });
+    expect(moved.statusCode, moved.body).toBe(422);
+    expect(moved.body).toContain('inactive_value');
   });
 
   it('a list asked for system fields by name answers their values, not null', async () => {

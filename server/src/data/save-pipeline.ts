@@ -372,8 +372,11 @@ export class SavePipeline {
     const validate = model.memo(`validate:update:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'update', { locale: words.locale }));
     requireObject(item.input, item.index);
     const errors = validate(item.input);
-    if (errors.length) throw invalid(model, words, object, errors.map(at(item.index)));
+    // Only inactive values may still be right: the ones the record already holds (a whole record sent back as read).
+    if (errors.some((e) => e.code !== 'inactive_value')) throw invalid(model, words, object, errors.map(at(item.index)));
     const row = await lockRow(ctx, scope, object, item.id);
+    const changing = errors.filter((e) => !holdsAlready(model.field(object, e.field), (item.input as Record<string, unknown>)[e.field], row.data));
+    if (changing.length) throw invalid(model, words, object, changing.map(at(item.index)));
     await this.#requireRecordAccess(ctx, scope, object, row, 'edit');
     if (item.expectedVersion !== undefined && row.version !== item.expectedVersion) throw stale(row.version);
     const body = item.input;
@@ -490,6 +493,11 @@ function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Reco
   if (!derived || data[name.id] === derived) return false;
   data[name.id] = derived;
   return true;
+}
+
+/** Whether a written value is the one the record holds: a value made inactive since may stay where it is. */
+function holdsAlready(field: FieldDef | undefined, value: unknown, data: Readonly<Record<string, unknown>>): boolean {
+  return field !== undefined && JSON.stringify(toStoredValue(field, value) ?? null) === JSON.stringify(data[field.id] ?? null);
 }
 
 /** Chinese, Japanese and Korean script: names in it are written family name first, without a space. */
