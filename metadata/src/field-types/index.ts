@@ -2,7 +2,7 @@
 // functions with no schema library or validator, so the studio can import it.
 export { FIELD_TYPES, fieldType } from './registry.ts';
 export { fieldTypes, type FieldTypeName } from './type-names.ts';
-export { foldCase } from './text/fold-case.ts';
+export { foldCase, isAscii } from './text/fold-case.ts';
 export {
   fieldOptionNames,
   type FieldOption,

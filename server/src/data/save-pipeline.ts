@@ -14,7 +14,7 @@ import type { ModelSource, RequestContext, WriteScope } from './request-context.
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
-import { jsonbKeyOrder } from './sql/search-text.ts';
+import { EAST_ASIAN_LETTERS, jsonbKeyOrder } from './sql/search-text.ts';
 
 export const BATCH_LIMIT = 1000;
 const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
@@ -387,7 +387,7 @@ export class SavePipeline {
       const field = model.field(object, name);
       if (!field) continue;
       const stored = toStoredValue(field, value);
-      if (JSON.stringify(stored ?? null) === JSON.stringify(data[field.id] ?? null)) continue;
+      if (sameStored(stored, data[field.id])) continue;
       changes[field.id] = { from: data[field.id] ?? null, to: stored ?? null };
       if (stored === undefined || stored === null) delete data[field.id];
       else data[field.id] = stored;
@@ -495,13 +495,16 @@ function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Reco
   return true;
 }
 
+/** Whether two values in stored form are the same (absent and null alike). */
+const sameStored = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
 /** Whether a written value is the one the record holds: a value made inactive since may stay where it is. */
 function holdsAlready(field: FieldDef | undefined, value: unknown, data: Readonly<Record<string, unknown>>): boolean {
-  return field !== undefined && JSON.stringify(toStoredValue(field, value) ?? null) === JSON.stringify(data[field.id] ?? null);
+  return field !== undefined && sameStored(toStoredValue(field, value), data[field.id]);
 }
 
-/** Chinese, Japanese and Korean script: names in it are written family name first, without a space. */
-const EAST_ASIAN_NAME = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u30fc\u00b7\u30fb]+$/u;
+/** Chinese, Japanese and Korean script (with the middle dots of transliterated names): written family name first, without a space. */
+const EAST_ASIAN_NAME = new RegExp(`^[${EAST_ASIAN_LETTERS}\\u00b7]+$`, 'u');
 
 /** A person's name from its parts: "Mei Chen", but "陈美玲" (family name first) when both parts are in East Asian script. */
 export function personName(first: unknown, last: unknown): string {

@@ -61,6 +61,28 @@ grant execute on function create_records(uuid, integer, jsonb, text, uuid, text[
 /** `create_records` as the latest migration makes it: a change of the insert statement needs a migration that runs this. */
 export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, 'table (written integer, at timestamptz)');
 
+/** A record's texts search can match, as a jsonb array `texts`: its string values but ids, dates and date-times (migrations 57 and 71). */
+const SEARCHABLE_TEXTS_SQL = `  texts jsonb := jsonb_path_query_array(data, 'strict $.* ? (@.type() == "string" && !(@ like_regex "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"))');`;
+
+/** Leaves out of `texts` those longer than 200 characters; only a record holding long texts runs the query. */
+const SHORT_TEXTS_ONLY_SQL = `  if length(texts::text) > 204 then
+    texts := (select coalesce(jsonb_agg(v), '[]') from jsonb_array_elements(texts) v where length(v #>> '{}') <= 200);
+  end if;`;
+
+/** search_record_candidates up to its declarations of the tenant and the lowered query (migrations 56 and 71). */
+const CANDIDATES_FUNCTION_HEAD = `create or replace function search_record_candidates(p_objects text[], p_query text, p_fuzzy boolean, p_limit integer)
+  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
+                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
+  language plpgsql stable security definer set search_path = public, pg_temp set enable_seqscan = off set enable_indexscan = off as $$
+#variable_conflict use_column
+declare
+  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
+  v_text text := lower(p_query);`;
+
+/** The row search_record_candidates answers for each live record `r` of the caller's tenant and objects. */
+const CANDIDATE_ROWS_SQL = `select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
+      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null`;
+
 const TEXT_SLOTS = ['t1', 't2', 't3', 't4'] as const;
 
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
@@ -535,24 +557,15 @@ end $fn$;`,
     // rows read; and a text with no trigram at all ('---') finds no candidates (the index could
     // only hand over every row of the table), names starting with it still come from their slot.
     sql: `
-create or replace function search_record_candidates(p_objects text[], p_query text, p_fuzzy boolean, p_limit integer)
-  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
-                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
-  language plpgsql stable security definer set search_path = public, pg_temp set enable_seqscan = off set enable_indexscan = off as $$
-#variable_conflict use_column
-declare
-  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
-  v_text text := lower(p_query);
+${CANDIDATES_FUNCTION_HEAD}
 begin
   if v_tenant is null or length(v_text) < 3 or cardinality(show_trgm(v_text)) = 0 then return; end if;
   if p_fuzzy then
     perform set_config('pg_trgm.word_similarity_threshold', '0.5', true);
-    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
-      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+    return query ${CANDIDATE_ROWS_SQL}
        and r.search_text %> v_text limit least(p_limit, 500);
   else
-    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
-      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+    return query ${CANDIDATE_ROWS_SQL}
        and r.search_text like '%' || replace(replace(replace(v_text, '#', '##'), '%', '#%'), '_', '#_') || '%' escape '#'
      limit least(p_limit, 500);
   end if;
@@ -570,11 +583,9 @@ end $$;`,
     sql: `
 create or replace function record_search_text(data jsonb) returns text language plpgsql immutable parallel safe as $fn$
 declare
-  texts jsonb := jsonb_path_query_array(data, 'strict $.* ? (@.type() == "string" && !(@ like_regex "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"))');
+${SEARCHABLE_TEXTS_SQL}
 begin
-  if length(texts::text) > 204 then
-    texts := (select coalesce(jsonb_agg(v), '[]') from jsonb_array_elements(texts) v where length(v #>> '{}') <= 200);
-  end if;
+${SHORT_TEXTS_ONLY_SQL}
   return lower(texts::text);
 end $fn$;`,
   },
@@ -1216,12 +1227,10 @@ ${CREATE_RECORDS_FUNCTION_SQL}`,
     sql: `
 create or replace function record_search_text(data jsonb) returns text language plpgsql immutable parallel safe as $fn$
 declare
-  texts jsonb := jsonb_path_query_array(data, 'strict $.* ? (@.type() == "string" && !(@ like_regex "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"))');
+${SEARCHABLE_TEXTS_SQL}
   starts text;
 begin
-  if length(texts::text) > 204 then
-    texts := (select coalesce(jsonb_agg(v order by n), '[]') from jsonb_array_elements(texts) with ordinality x(v, n) where length(v #>> '{}') <= 200);
-  end if;
+${SHORT_TEXTS_ONLY_SQL}
   if texts::text ~ '${EAST_ASIAN_SQL_CLASS}' then
     select string_agg(' ' || substr(m.run[1], i, 2), '' order by v.n, m.k, i) into starts
       from jsonb_array_elements_text(texts) with ordinality v(t, n)
@@ -1232,14 +1241,7 @@ begin
   return lower(texts::text);
 end $fn$;
 
-create or replace function search_record_candidates(p_objects text[], p_query text, p_fuzzy boolean, p_limit integer)
-  returns table (id uuid, object_id text, version integer, data jsonb, created_at timestamptz, created_by uuid,
-                 updated_at timestamptz, updated_by uuid, deleted_at timestamptz, deleted_by uuid)
-  language plpgsql stable security definer set search_path = public, pg_temp set enable_seqscan = off set enable_indexscan = off as $$
-#variable_conflict use_column
-declare
-  v_tenant uuid := nullif(current_setting('app.tenant_id', true), '')::uuid;
-  v_text text := lower(p_query);
+${CANDIDATES_FUNCTION_HEAD}
   v_pattern text;
 begin
   if v_tenant is null then return; end if;
@@ -1251,15 +1253,13 @@ begin
     return;
   elsif p_fuzzy then
     perform set_config('pg_trgm.word_similarity_threshold', '0.5', true);
-    return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
-      from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+    return query ${CANDIDATE_ROWS_SQL}
        and r.search_text %> v_text limit least(p_limit, 500);
     return;
   else
     v_pattern := '%' || replace(replace(replace(v_text, '#', '##'), '%', '#%'), '_', '#_') || '%';
   end if;
-  return query select r.id, r.object_id, r.version, r.data, r.created_at, r.created_by, r.updated_at, r.updated_by, r.deleted_at, r.deleted_by
-    from record r where r.tenant_id = v_tenant and r.object_id = any(p_objects) and r.deleted_at is null
+  return query ${CANDIDATE_ROWS_SQL}
      and r.search_text like v_pattern escape '#'
    limit least(p_limit, 500);
 end $$;

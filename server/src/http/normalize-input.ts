@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unstorableTextReason } from '@protean/metadata';
+import { isAscii, unstorableTextReason } from '@protean/metadata';
 import { validationError, type FieldProblem } from '../errors/problems.ts';
 
 /** Deeper than any document of ours; past it a request is refused before anything recurses over it. */
@@ -18,7 +18,7 @@ export function registerInputNormalization(app: FastifyInstance): void {
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
     // Most requests (a get, a list): no body, and path parameters and a query string of plain
     // strings, checked where they are without building paths or a stack.
-    if (request.body === undefined && flatUrlTextIsAcceptable(request.params) && flatUrlTextIsAcceptable(request.query)) return done();
+    if (request.body === undefined && acceptFlatUrlText(request.params) && acceptFlatUrlText(request.query)) return done();
     const problems = [
       ...inputProblems(request.params, 'url'),
       ...inputProblems(request.query, 'url'),
@@ -40,35 +40,35 @@ const numeral = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
 
 /**
  * True when `input` (path parameters or a query string) holds only strings, none of which, nor
- * any name, `inputProblems` would refuse; false when it must look (it then finds the problems, or
- * a nested or repeated value that it accepts).
+ * any name, `inputProblems` would refuse, each then put in composed form as `inputProblems` puts
+ * it; false when it must look (it then finds the problems, or a nested or repeated value that it
+ * accepts).
  */
-function flatUrlTextIsAcceptable(input: unknown): boolean {
+function acceptFlatUrlText(input: unknown): boolean {
   if (input === undefined || input === null) return true;
   if (typeof input !== 'object') return false;
   for (const key in input) {
     const value = (input as Record<string, unknown>)[key];
     if (typeof value !== 'string' || unstorableTextReason(key) !== undefined || unstorableTextReason(value) !== undefined) return false;
     if (numeral.test(value) && !Number.isFinite(Number(value))) return false;
-    if (!ASCII.test(value)) (input as Record<string, unknown>)[key] = value.normalize('NFC');
+    if (!isAscii(value)) (input as Record<string, unknown>)[key] = value.normalize('NFC');
   }
   return true;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
 
-/** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path. */
+/** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path; the acceptable strings are put in composed form where they are. */
 export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
   const problems: FieldProblem[] = [];
   // An explicit stack: a deeply nested body must not overflow ours.
-  const stack: { value: unknown; path: string; depth: number; within?: Record<string, unknown> | unknown[]; key?: string }[] = [{ value: input, path: '', depth: 0 }];
+  const stack: { value: unknown; path: string; depth: number; within?: Record<string, unknown>; key?: string }[] = [{ value: input, path: '', depth: 0 }];
   while (stack.length) {
     const { value, path, depth, within, key: place } = stack.pop()!;
     if (typeof value === 'string') {
       const reason = unstorableTextReason(value);
       if (reason) problems.push({ field: path, code: 'invalid_text', message: reason });
       else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: path, code: 'not_finite', message: notFinite });
-      else if (within && !ASCII.test(value)) (within as Record<string, unknown>)[place!] = value.normalize('NFC');
+      else if (within && !isAscii(value)) within[place!] = value.normalize('NFC');
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push({ field: path, code: 'not_finite', message: notFinite });
     } else if (value !== null && typeof value === 'object') {

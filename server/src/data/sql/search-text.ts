@@ -1,3 +1,5 @@
+import { isAscii } from '@protean/metadata';
+
 /**
  * The search text of a record's stored values, before lower-casing: the same text as the SQL
  * function `record_search_text` (migration 57) gives, which the insert statement lower-cases and
@@ -14,12 +16,10 @@ const UNSEARCHABLE = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 /** Only these lengths can match UNSEARCHABLE (a date 10, a value id 12, a date-time 19-29, a UUID 36): most values skip the test. */
 const unsearchableLength = (n: number) => n === 10 || n === 12 || n === 36 || (n >= 19 && n <= 29);
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** JSONB's order of object keys: by length in bytes, then by their bytes. */
 export function jsonbKeyOrder(a: string, b: string): number {
   // ASCII keys (field ids are): lengths and code units compare as bytes do.
-  if (ASCII.test(a) && ASCII.test(b)) return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+  if (isAscii(a) && isAscii(b)) return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
   const la = Buffer.byteLength(a);
   const lb = Buffer.byteLength(b);
   return la !== lb ? la - lb : Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -33,8 +33,10 @@ const characters = (s: string) => (s.length <= 200 ? s.length : [...s].length);
  * syllables), as one regular-expression class in JavaScript and in Postgres (migration 71).
  */
 const EAST_ASIAN = '\\u1100-\\u11ff\\u3005\\u3040-\\u30ff\\u3130-\\u318f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uac00-\\ud7af\\uf900-\\ufaff';
-const EAST_ASIAN_RUN = new RegExp(`[${EAST_ASIAN}\\u{20000}-\\u{3134f}]+`, 'gu');
-const EAST_ASIAN_QUERY = new RegExp(`^[${EAST_ASIAN}\\u{20000}-\\u{3134f}]{1,2}$`, 'u');
+/** The same letters as the inside of a JavaScript character class (flag `u`). */
+export const EAST_ASIAN_LETTERS = `${EAST_ASIAN}\\u{20000}-\\u{3134f}`;
+const EAST_ASIAN_RUN = new RegExp(`[${EAST_ASIAN_LETTERS}]+`, 'gu');
+const EAST_ASIAN_QUERY = new RegExp(`^[${EAST_ASIAN_LETTERS}]{1,2}$`, 'u');
 export const EAST_ASIAN_SQL_CLASS = `[${EAST_ASIAN}\\U00020000-\\U0003134f]`;
 
 /**
@@ -52,7 +54,7 @@ export const isShortEastAsian = (text: string) => EAST_ASIAN_QUERY.test(text);
 function eastAsianStarts(texts: readonly string[]): string {
   let starts = '';
   for (const text of texts) {
-    if (ASCII.test(text)) continue;
+    if (isAscii(text)) continue;
     for (const [run] of text.matchAll(EAST_ASIAN_RUN)) {
       const chars = [...run];
       for (let i = 0; i < chars.length; i++) starts += ` ${chars[i]}${chars[i + 1] ?? ''}`;
