@@ -121,8 +121,9 @@ function afterSql(keys: { sql: string; cast: string; direction: 'asc' | 'desc' }
     const [key] = keys as [(typeof keys)[0]];
     return `${key.sql} ${key.direction === 'desc' ? '<' : '>'} ${params.add(values[0], key.cast)}`;
   }
-  if (keys.length === 2 && values.every((v) => v !== null && v !== undefined)) {
-    // One sort key: a row comparison lets the index start right at the cursor.
+  if (keys.length === 2 && keys[0]!.direction === keys[1]!.direction && values.every((v) => v !== null && v !== undefined)) {
+    // One sort key and the id in its direction: a row comparison lets the index start right at
+    // the cursor. A row comparison orders both columns one way, so `name,-id` takes the branches.
     const [key, id] = keys as [(typeof keys)[0], (typeof keys)[0]];
     const row = `(${key.sql}, ${id.sql})`;
     const at = `(${params.add(values[0], key.cast)}, ${params.add(values[1], id.cast)})`;
