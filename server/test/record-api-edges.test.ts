@@ -46,3 +46,27 @@ describe('list pages', () => {
     }
   });
 });
+
+describe('ids in capitals', () => {
+  it('a lookup or owner written with a capitalised id is stored as the id, found by filters and related lists, and its user is known', async () => {
+    const org = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Capital Letters Ltd' })).id;
+    const me = json<{ owner: string }>(await t.api('POST', '/records/organization', { name: 'Mine' })).owner;
+    // A deal is created in one statement, a customer (autonumbered) in a transaction: both paths.
+    const deal = await t.api('POST', '/records/deal', { name: 'Capital deal', organization: org.toUpperCase(), owner: me.toUpperCase() });
+    expect(deal.statusCode, deal.body).toBe(201);
+    expect(json(deal)).toMatchObject({ organization: org, owner: me });
+    const customer = await t.api('POST', '/records/customer', { last_name: 'Capital', organization: org.toUpperCase(), owner: me.toUpperCase() });
+    expect(customer.statusCode, customer.body).toBe(201);
+    expect(json(customer)).toMatchObject({ organization: org, owner: me });
+    const other = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'Moved deal' })).id;
+    const moved = await t.api('PATCH', `/records/deal/${other}`, { organization: org.toUpperCase() });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(json(moved)['organization']).toBe(org);
+
+    const deals = json<Page>(await t.api('GET', `/records/deal?filter=${filter({ field: 'organization', op: 'eq', value: org })}`)).data.map((r) => r['name']);
+    expect(deals.sort()).toEqual(['Capital deal', 'Moved deal']);
+    const related = json<{ object: string; total: number }[]>(await t.api('GET', `/related/organization/${org}`));
+    expect(related.find((r) => r.object === 'deal')?.total).toBe(2);
+    expect(related.find((r) => r.object === 'customer')?.total).toBe(1);
+  });
+});

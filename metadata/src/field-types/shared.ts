@@ -16,6 +16,13 @@ export const notA = (expected: string): ParsedFilterValue => ({ ok: false, expec
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A record or user id as stored: lower-case, as Postgres writes a uuid. The API takes either case
+ * (some systems write GUIDs in capitals); stored as sent, a capitalised id matched no filter by
+ * that id, no related list, and no user when checked.
+ */
+export const storedId = (_field: unknown, value: NonNullable<unknown>): unknown => (typeof value === 'string' ? value.toLowerCase() : value);
+
 /** A record or user id in a filter, lower-cased as ids are stored. */
 export function parseId(raw: unknown): ParsedFilterValue {
   return typeof raw === 'string' && uuidPattern.test(raw) ? parsed(raw.toLowerCase()) : notA('a record id');

@@ -1,5 +1,5 @@
 import type { FieldTypeDefinition } from '../field-type.ts';
-import { equalityOperators, parseId, withNull } from '../shared.ts';
+import { equalityOperators, parseId, storedId, withNull } from '../shared.ts';
 
 /** A reference to a record of `lookup.objectId`, stored as its id. */
 export const lookup: FieldTypeDefinition = {
@@ -19,6 +19,7 @@ export const lookup: FieldTypeDefinition = {
     return { type: withNull('string', nullable), format: 'uuid' };
   },
   messages: { type: 'must be a record id', format: 'must be a record id' },
+  toStored: storedId,
   stored: 'text',
   slot: { kind: 'text', candidates: ['t2', 't4'] },
   filterOperators: equalityOperators,

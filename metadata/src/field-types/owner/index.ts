@@ -1,5 +1,5 @@
 import type { FieldTypeDefinition } from '../field-type.ts';
-import { equalityOperators, parseId, withNull } from '../shared.ts';
+import { equalityOperators, parseId, storedId, withNull } from '../shared.ts';
 
 /** A user id; a create that leaves it out gets the acting user. */
 export const owner: FieldTypeDefinition = {
@@ -7,6 +7,7 @@ export const owner: FieldTypeDefinition = {
   options: [],
   valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'uuid' }),
   messages: { type: 'must be a user id', format: 'must be a user id' },
+  toStored: storedId,
   stored: 'text',
   slot: { kind: 'text', candidates: ['t4'] },
   filterOperators: equalityOperators,
