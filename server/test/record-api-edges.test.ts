@@ -45,6 +45,19 @@ describe('list pages', () => {
       expect(await walk(t, `/records/organization?filter=${only}&sort=${sort}`, 2).then((rows) => rows.map((r) => r['id'])), sort).toEqual(whole);
     }
   });
+
+  it('a text starting with U+FEFF (a byte-order mark left by a CSV export) sorts and pages like any other, and paging ends', async () => {
+    const names = ['\ufeffBom first', 'Apple', 'Bom', 'Cherry', '\ufeffZed'];
+    const created = await t.api('POST', '/records/customer/batch', { operations: names.map((last_name) => ({ op: 'create', data: { first_name: 'Marked', last_name, wechat_id: last_name } })) });
+    expect(created.statusCode, created.body).toBe(200);
+    const only = filter({ field: 'first_name', op: 'eq', value: 'Marked' });
+    // last_name has no index slot, name has one: both kinds of sort key.
+    for (const sort of ['last_name', '-last_name', 'name', '-name', 'wechat_id,-id']) {
+      const whole = (await walk(t, `/records/customer?filter=${only}&sort=${sort}`, 200)).map((r) => r['last_name']);
+      expect(whole, sort).toHaveLength(names.length);
+      expect((await walk(t, `/records/customer?filter=${only}&sort=${sort}`, 2)).map((r) => r['last_name']), sort).toEqual(whole);
+    }
+  });
 });
 
 describe('ids in capitals', () => {
