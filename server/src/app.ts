@@ -158,7 +158,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await changes.start();
   app.addHook('onClose', () => changes.stop());
   const graphql = new GraphQLService(data, changes);
-  const webhooks = new WebhookService(options.db, metadata, options.webhooks?.policy ?? outboundPolicyFrom(), options.webhooks?.timing ?? webhookTimingFrom());
+  const webhooks = new WebhookService(options.db, metadata, access, options.webhooks?.policy ?? outboundPolicyFrom(), options.webhooks?.timing ?? webhookTimingFrom());
   if (options.webhooks?.deliver ?? webhookDeliveryFrom()) await webhooks.start();
   app.addHook('onClose', () => webhooks.stop());
 

@@ -4,7 +4,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { planQuery } from '@protean/metadata';
 import { setupOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
-import { notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import type { AccessShape } from '../access/access-shape.ts';
+import { refuseHiddenFields } from '../access/record-access.ts';
+import { notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { checkTarget, OutboundRefused } from './outbound-guard.ts';
@@ -84,7 +86,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   const { db, metadata, webhooks } = options;
 
   /** Objects by API name → ids (a later API rename keeps the webhook), filters checked against the model. */
-  const checked = async (model: TenantModel, body: { url?: string | undefined; events?: Static<typeof Events> | undefined; filter?: unknown }) => {
+  const checked = async (model: TenantModel, shape: AccessShape, body: { url?: string | undefined; events?: Static<typeof Events> | undefined; filter?: unknown }) => {
     const problems: FieldProblem[] = [];
     let events: WebhookEvents[] | undefined;
     if (body.url !== undefined) {
@@ -107,7 +109,8 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
       events = [];
       body.events.forEach((e, i) => {
         const object = model.object(e.object);
-        if (!object) problems.push({ field: `events/${i}/object`, code: 'unknown_object', message: `no object named '${e.object}'` });
+        // The webhook delivers as the user who sets it up: an object that user may not read does not exist for it.
+        if (!object || !shape.can(object.id, 'read')) problems.push({ field: `events/${i}/object`, code: 'unknown_object', message: `no object named '${e.object}'` });
         else events!.push({ object: object.id, actions: e.actions });
       });
     }
@@ -115,6 +118,14 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
       for (const e of events) {
         const planned = planQuery(model.snapshot, e.object, { filter: body.filter });
         if (!planned.ok) for (const error of planned.errors) problems.push({ field: `filter${error.path ?? ''}`, code: error.code, message: `${model.objectById(e.object)?.apiName}: ${error.message}` });
+        else {
+          try {
+            refuseHiddenFields(shape, model.objectById(e.object)!, { where: planned.plan.where });
+          } catch (error) {
+            if (!(error instanceof ProblemError)) throw error;
+            for (const problem of error.errors ?? []) problems.push({ ...problem, field: `filter/${problem.field}` });
+          }
+        }
       }
     }
     if (problems.length) throw validationError(problems.length === 1 ? `'${problems[0]!.field}': ${problems[0]!.message}` : `${problems.length} problems in the webhook`, problems);
@@ -145,7 +156,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const principal = await setupOf(request, 'keys');
     const body = request.body as Static<typeof NewWebhook>;
     const model = await metadata.model(principal.tenantId);
-    const events = (await checked(model, body))!;
+    const events = (await checked(model, await app.access.shapeOf(principal), body))!;
     const secret = body.secret ?? newSecret();
     const id = randomUUID();
     const sealed = await webhooks.secrets.seal(principal.tenantId, id, secret);
@@ -176,15 +187,22 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const body = request.body as Static<typeof WebhookPatch>;
     const model = await metadata.model(principal.tenantId);
     const current = await load(principal.tenantId, id);
-    const events = await checked(model, { url: body.url, events: body.events ?? (body.filter ? current.events.map((e) => ({ object: e.object, actions: e.actions })) : undefined), filter: body.filter });
+    const events = await checked(model, await app.access.shapeOf(principal), { url: body.url, events: body.events ?? (body.filter ? current.events.map((e) => ({ object: e.object, actions: e.actions })) : undefined), filter: body.filter });
     const secret = body.secret === 'rotate' ? newSecret() : body.secret;
     const sealed = secret === undefined ? null : await webhooks.secrets.seal(principal.tenantId, id, secret);
     const [row] = await db.transaction(principal.tenantId, (q) =>
       q.query<WebhookRow>(
         `update webhook set name = coalesce($3, name), url = coalesce($4, url), events = coalesce($5::jsonb, events),
-                filter = case when $6::boolean then $7::jsonb else filter end, secret = coalesce($8, secret), active = coalesce($9, active), updated_at = now()
+                filter = case when $6::boolean then $7::jsonb else filter end, secret = coalesce($8, secret), active = coalesce($9, active), updated_at = now(),
+                created_by = case when $10::boolean then $11::uuid else created_by end
           where tenant_id = $1 and id = $2 returning ${COLUMNS}`,
-        [principal.tenantId, id, body.name ?? null, body.url ?? null, events ? JSON.stringify(events) : null, body.filter !== undefined, body.filter ? JSON.stringify(body.filter) : null, sealed, body.active ?? null],
+        [
+          principal.tenantId, id, body.name ?? null, body.url ?? null, events ? JSON.stringify(events) : null, body.filter !== undefined, body.filter ? JSON.stringify(body.filter) : null, sealed, body.active ?? null,
+          // Whoever changes where it sends or what is who it delivers as from then on: redirecting
+          // another user's webhook must not carry that user's access along.
+          body.url !== undefined || body.events !== undefined || body.filter !== undefined,
+          principal.userId,
+        ],
       ),
     );
     return view(model, { ...row!, ...(secret ? { secret } : {}) });

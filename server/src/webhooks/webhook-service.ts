@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { fromStoredValue, planQuery, systemFields, type Condition, type ObjectDef } from '@protean/metadata';
+import type { AccessService } from '../access/access-service.ts';
+import type { AccessShape } from '../access/access-shape.ts';
+import { recordWriteAccess, redactEventPayload, refuseHiddenFields } from '../access/record-access.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { ProblemError } from '../errors/problems.ts';
+import { userPrincipal } from '../scripts/script-triggers.ts';
 import { compileListQuery } from '../data/sql/compile-list-query.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { OutboxConsumer } from '../events/outbox-consumer.ts';
@@ -47,6 +52,8 @@ interface WebhookRow {
   events: WebhookEvents[];
   filter: unknown;
   created_at: string;
+  /** The user the webhook delivers as: whoever registered it or last changed what it sends and where. */
+  created_by: string | null;
 }
 
 interface DueDelivery {
@@ -70,6 +77,7 @@ interface DueDelivery {
 export class WebhookService {
   readonly #db: Database;
   readonly #metadata: MetadataService;
+  readonly #access: AccessService;
   readonly #policy: OutboundPolicy;
   readonly #timing: WebhookTiming;
   readonly #dispatcher: OutboxConsumer;
@@ -83,9 +91,10 @@ export class WebhookService {
   /** Signing secrets are stored sealed under the platform key; the sender opens them to sign. */
   readonly secrets: WebhookSecrets;
 
-  constructor(db: Database, metadata: MetadataService, policy: OutboundPolicy, timing: Partial<WebhookTiming> = {}) {
+  constructor(db: Database, metadata: MetadataService, access: AccessService, policy: OutboundPolicy, timing: Partial<WebhookTiming> = {}) {
     this.#db = db;
     this.#metadata = metadata;
+    this.#access = access;
     this.#policy = policy;
     this.#timing = { ...DEFAULT_TIMING, ...timing };
     this.secrets = new WebhookSecrets(db);
@@ -129,7 +138,7 @@ export class WebhookService {
     const records = events.filter((e) => e.recordId && e.objectId && (WEBHOOK_ACTIONS as readonly string[]).includes(e.event));
     if (records.length === 0) return;
     const tenants = [...new Set(records.map((e) => e.tenantId))];
-    const hooks = await tx.query<WebhookRow>('select tenant_id, id, events, filter, created_at from webhook where active and tenant_id = any($1::uuid[])', [tenants]);
+    const hooks = await tx.query<WebhookRow>('select tenant_id, id, events, filter, created_at, created_by from webhook where active and tenant_id = any($1::uuid[])', [tenants]);
     if (hooks.length === 0) return;
     const models = new Map<string, TenantModel>();
     const created = await valuesAtCreation(
@@ -137,6 +146,13 @@ export class WebhookService {
       records.filter((e) => e.event === 'created' && hooks.some((h) => h.tenant_id === e.tenantId && h.events.some((w) => w.object === e.objectId && w.actions.includes('created')))),
     );
     const rows: { tenant_id: string; id: string; webhook_id: string; event_id: number; event: string; record_id: string; body: string }[] = [];
+    // A webhook sends what the user it delivers as may read (ADR 0012): an inactive or removed user's webhook sends nothing.
+    const senders = new Map<string, Promise<AccessShape | undefined>>();
+    const senderOf = (hook: WebhookRow) => {
+      let shape = senders.get(hook.id);
+      if (!shape) senders.set(hook.id, (shape = this.#sender(tx, hook)));
+      return shape;
+    };
     for (const event of records) {
       for (const hook of hooks) {
         if (hook.tenant_id !== event.tenantId || Date.parse(event.occurredAt) < Date.parse(hook.created_at)) continue;
@@ -145,9 +161,14 @@ export class WebhookService {
         if (!model) models.set(event.tenantId, (model = await this.#modelIn(tx, event.tenantId)));
         const object = model.objectById(event.objectId!);
         if (!object) continue;
-        if (hook.filter !== null && hook.filter !== undefined && !(await matches(tx, model, object, hook.filter, event))) continue;
+        const shape = await senderOf(hook);
+        if (!shape || !(await reaches(tx, shape, object, event))) continue;
+        if (hook.filter !== null && hook.filter !== undefined && !(await matches(tx, model, object, hook.filter, event, shape))) continue;
         const id = randomUUID();
-        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body: deliveryBody(id, hook.id, model, object, event, created.get(event.id)) });
+        const body = deliveryBody(id, hook.id, model, object, event, created.get(event.id), shape);
+        // An update of fields its user may not read alone is not news to it.
+        if (body === undefined) continue;
+        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body });
       }
     }
     if (rows.length === 0) return;
@@ -163,6 +184,11 @@ export class WebhookService {
     if (this.#db.kind === 'postgres') await tx.query(`select pg_notify('${WEBHOOK_CHANNEL}', '')`);
     // PGlite runs one transaction at a time: the sender's claim comes after this commit.
     else queueMicrotask(() => this.wake());
+  }
+
+  async #sender(tx: Queryable, hook: WebhookRow): Promise<AccessShape | undefined> {
+    const principal = hook.created_by ? await userPrincipal(tx, hook.tenant_id, hook.created_by) : undefined;
+    return principal && this.#access.shapeOf(principal, tx);
   }
 
   async #modelIn(tx: Queryable, tenantId: string): Promise<TenantModel> {
@@ -275,11 +301,33 @@ export class WebhookService {
   }
 }
 
+/**
+ * Whether the webhook's user may read the event's record, as a get would decide it: the object
+ * right, then (for a narrowed object) the record as it stands, live or deleted since.
+ */
+async function reaches(tx: Queryable, shape: AccessShape, object: ObjectDef, event: OutboxEvent): Promise<boolean> {
+  if (!shape.can(object.id, 'read')) return false;
+  if (shape.recordScope(object.id).all) return true;
+  const [row] = await tx.query<{ id: string; data: Record<string, unknown>; created_by: string | null }>('select id, data, created_by from record where tenant_id = $1 and object_id = $2 and id = $3', [
+    event.tenantId,
+    object.id,
+    event.recordId,
+  ]);
+  return row !== undefined && (await recordWriteAccess(tx, shape, object, row)) !== 'none';
+}
+
 /** Whether the event's record matches the webhook's filter, by the list query compiler (deleted records as deleted). */
-async function matches(tx: Queryable, model: TenantModel, object: ObjectDef, filter: unknown, event: OutboxEvent): Promise<boolean> {
+async function matches(tx: Queryable, model: TenantModel, object: ObjectDef, filter: unknown, event: OutboxEvent, shape: AccessShape): Promise<boolean> {
   const planned = planQuery(model.snapshot, object.id, { filter });
   // A filter broken by a later metadata change (a field deleted) matches nothing rather than everything.
   if (!planned.ok) return false;
+  // So does one on a field its user may no longer read: which events arrive would tell the value.
+  try {
+    refuseHiddenFields(shape, object, { where: planned.plan.where });
+  } catch (error) {
+    if (error instanceof ProblemError) return false;
+    throw error;
+  }
   const own: Condition = { kind: 'compare', field: ID_FIELD, op: 'eq', value: event.recordId! };
   const where: Condition = planned.plan.where ? { kind: 'and', conditions: [planned.plan.where, own] } : own;
   const sql = compileListQuery(event.tenantId, { object, where, sort: [], expand: [], limit: 1, after: undefined }, event.event === 'deleted');
@@ -328,9 +376,12 @@ async function valuesAtCreation(tx: Queryable, events: readonly OutboxEvent[]): 
 }
 
 /** The JSON a receiver gets: fixed when the delivery is made, so every attempt sends the same bytes. */
-function deliveryBody(id: string, webhookId: string, model: TenantModel, object: ObjectDef, event: OutboxEvent, created: Record<string, unknown> | undefined): string {
-  const stored = (event.payload ?? {}) as { data?: Record<string, unknown>; changes?: Record<string, { from: unknown; to: unknown }>; version?: number; cause?: string };
-  const payload = created && !stored.data ? { ...stored, data: created } : stored;
+function deliveryBody(id: string, webhookId: string, model: TenantModel, object: ObjectDef, event: OutboxEvent, created: Record<string, unknown> | undefined, shape: AccessShape): string | undefined {
+  type Payload = { data?: Record<string, unknown>; changes?: Record<string, { from: unknown; to: unknown }>; version?: number; cause?: string };
+  const stored = (event.payload ?? {}) as Payload;
+  // Only the fields the webhook's user may read leave the workspace.
+  const payload = redactEventPayload(shape, model, object, created && !stored.data ? { ...stored, data: created } : stored) as Payload;
+  if (stored.changes && Object.keys(stored.changes).length && !Object.keys(payload.changes ?? {}).length) return undefined;
   const byApiName = (values: Record<string, unknown>, convert: (fieldId: string, value: unknown) => unknown) => {
     const out: Record<string, unknown> = {};
     for (const [fieldId, value] of Object.entries(values)) {

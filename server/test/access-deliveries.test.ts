@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
+
+// What leaves the workspace on a user's behalf carries only what that user may read (ADR 0012).
+Object.assign(process.env, {
+  PROTEAN_WEBHOOK_DELIVER: '1',
+  PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+  PROTEAN_WEBHOOK_RETRY_BASE_MS: '50',
+  PROTEAN_WEBHOOK_RETRY_MAX_MS: '200',
+  PROTEAN_WEBHOOK_RETRY_FOR_MS: '2000',
+  PROTEAN_WEBHOOK_POLL_MS: '50',
+});
+
+let h: Harness;
+let a: TestTenant;
+let carol: { id: string; key: string };
+
+interface Delivery {
+  event: string;
+  recordId: string;
+  data?: Record<string, unknown>;
+  changes?: Record<string, unknown>;
+}
+
+async function receiver(): Promise<{ url: string; received: Delivery[]; close: () => Promise<void> }> {
+  const received: Delivery[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Delivery);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const created = async (r: Promise<import('fastify').LightMyRequestResponse>) => {
+  const response = await r;
+  expect(response.statusCode, response.body).toBe(201);
+  return json<{ id: string }>(response);
+};
+
+beforeAll(async () => {
+  h = await startHarness({ webhooks: { deliver: true } });
+  a = await createTestTenant(h, 'acl-out');
+  const set = await created(
+    a.api('POST', '/access/permission-sets', {
+      key: 'keys_no_amount',
+      name: 'Keys, no amounts',
+      grants: { objects: { '*': { create: true, read: true, edit: true, delete: true } }, fields: { deal: { amount: 'none' } }, setup: { keys: true } },
+    }),
+  );
+  await created(a.api('POST', '/access/profiles', { key: 'keys_no_amount', name: 'Keys, no amounts', permissionSetIds: [set.id] }));
+  const user = await created(a.api('POST', '/users', { email: `carol@${a.slug}.test`, name: 'Carol', role: 'keys_no_amount', password: 'correct horse battery' }));
+  carol = { id: user.id, key: (await h.server.auth.createApiKey(a.id, user.id, 'carol')).key };
+  expect((await a.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+});
+afterAll(async () => h?.close());
+
+describe('webhooks deliver as the user who set them up', () => {
+  it('a user with the keys right receives neither fields hidden from them nor records out of their reach, and may not filter on a hidden field', async () => {
+    const asCarol = (method: string, path: string, body?: unknown) => call(h, carol.key, method, path, body);
+    const target = await receiver();
+    try {
+      const byAmount = await asCarol('POST', '/webhooks', { url: target.url, events: [{ object: 'deal', actions: ['created'] }], filter: { field: 'amount', op: 'gt', value: 1000 } });
+      expect(byAmount.statusCode, byAmount.body).toBe(422);
+      expect(json<{ errors: { field: string; code: string }[] }>(byAmount).errors).toContainEqual(expect.objectContaining({ field: 'filter/amount', code: 'fieldPermission' }));
+
+      const hook = await created(asCarol('POST', '/webhooks', { url: target.url, events: [{ object: 'deal', actions: ['created', 'updated'] }] }));
+      const secret = await created(a.api('POST', '/records/deal', { name: 'Admin secret', amount: 900 }));
+      const hers = await created(a.api('POST', '/records/deal', { name: 'For Carol', amount: 500, owner: carol.id }));
+      // A change of a hidden field alone is not delivered; the rename after it is, without the amount.
+      expect((await a.api('PATCH', `/records/deal/${hers.id}`, { amount: 650 })).statusCode).toBe(200);
+      expect((await a.api('PATCH', `/records/deal/${hers.id}`, { name: 'For Carol, renamed' })).statusCode).toBe(200);
+      await waitFor('the rename delivered', () => target.received.some((d) => d.event === 'deal.updated' && d.recordId === hers.id), 20_000, () => target.received);
+
+      expect(target.received.filter((d) => d.recordId === secret.id)).toEqual([]);
+      const mine = target.received.filter((d) => d.recordId === hers.id);
+      // Sent concurrently: they may arrive in either order.
+      expect(mine.map((d) => d.event).sort()).toEqual(['deal.created', 'deal.updated']);
+      const first = mine.find((d) => d.event === 'deal.created')!;
+      expect(first.data).toMatchObject({ name: 'For Carol' });
+      expect(first.data).not.toHaveProperty('amount');
+      expect(Object.keys(mine.find((d) => d.event === 'deal.updated')!.changes ?? {})).toEqual(['name']);
+      // The delivery log holds what was sent, nothing more.
+      const log = json<{ data: { recordId: string }[] }>(await asCarol('GET', `/webhooks/${hook.id}/deliveries`));
+      expect(log.data.map((d) => d.recordId).sort()).toEqual([hers.id, hers.id]);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("redirecting an administrator's webhook makes it deliver as whoever redirected it", async () => {
+    const asCarol = (method: string, path: string, body?: unknown) => call(h, carol.key, method, path, body);
+    const target = await receiver();
+    try {
+      const hook = await created(a.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/erp', events: [{ object: 'deal', actions: ['created'] }] }));
+      const redirected = await asCarol('PATCH', `/webhooks/${hook.id}`, { url: target.url });
+      expect(redirected.statusCode, redirected.body).toBe(200);
+      const secret = await created(a.api('POST', '/records/deal', { name: 'After the redirect', amount: 70 }));
+      const marker = await created(a.api('POST', '/records/deal', { name: 'Carol marker', owner: carol.id }));
+      await waitFor('the marker delivered', () => target.received.some((d) => d.recordId === marker.id), 20_000, () => target.received);
+      const log = json<{ data: { recordId: string }[] }>(await asCarol('GET', `/webhooks/${hook.id}/deliveries`));
+      expect(log.data.map((d) => d.recordId)).toEqual([marker.id]);
+      expect(target.received.filter((d) => d.recordId === secret.id)).toEqual([]);
+      expect(target.received.find((d) => d.recordId === marker.id)!.data).not.toHaveProperty('amount');
+    } finally {
+      await target.close();
+    }
+  });
+});
+
