@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
 
@@ -114,3 +115,39 @@ describe('webhooks deliver as the user who set them up', () => {
   });
 });
 
+describe('live updates', () => {
+  it('a subscriber hears neither of deleted records out of its reach nor of changes to fields hidden from it', async () => {
+    const url = await h.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const client = createClient({ url: `${url.replace(/^http/, 'ws')}/api/v1/graphql`, webSocketImpl: globalThis.WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${carol.key}` } });
+    const changes: { event: string; id: string; changedFields: string[] | null }[] = [];
+    const errors: unknown[] = [];
+    const stop = client.subscribe<{ dealChanged: (typeof changes)[number] }>(
+      { query: 'subscription { dealChanged { event id changedFields } }' },
+      { next: (r) => (r.errors ? errors.push(r.errors) : changes.push(r.data!.dealChanged)), error: (e) => errors.push(e), complete: () => undefined },
+    );
+    try {
+      // Live once the server registered it: probes are written until one arrives.
+      await waitFor('the subscription to be live', async () => {
+        if (errors.length) throw new Error(JSON.stringify(errors));
+        if (!changes.length) await created(call(h, carol.key, 'POST', '/records/deal', { name: 'Probe' }));
+        return changes.length > 0;
+      });
+      const secret = await created(a.api('POST', '/records/deal', { name: 'Deleted in private', amount: 10 }));
+      expect((await a.api('DELETE', `/records/deal/${secret.id}`)).statusCode).toBe(204);
+      const hers = await created(a.api('POST', '/records/deal', { name: 'Hers', owner: carol.id }));
+      expect((await a.api('PATCH', `/records/deal/${hers.id}`, { amount: 99 })).statusCode).toBe(200);
+      expect((await a.api('PATCH', `/records/deal/${hers.id}`, { name: 'Hers, renamed' })).statusCode).toBe(200);
+      // Changes reach a subscriber in commit order: once the rename arrived, the others were weighed.
+      await waitFor('the rename', () => changes.some((c) => c.id === hers.id && c.event === 'updated'), 20_000, () => changes);
+      expect(errors).toEqual([]);
+      expect(changes.filter((c) => c.id === secret.id)).toEqual([]);
+      expect(changes.filter((c) => c.id === hers.id)).toEqual([
+        { event: 'created', id: hers.id, changedFields: null },
+        { event: 'updated', id: hers.id, changedFields: ['name'] },
+      ]);
+    } finally {
+      stop();
+      await client.dispose();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import type { ObjectDef } from '@protean/metadata';
+import { redactEventPayload } from '../access/record-access.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
 import type { OutboxEvent } from '../events/outbox-reader.ts';
 import type { GraphQLContext } from './graphql-context.ts';
@@ -33,7 +34,10 @@ export function recordChanges(context: GraphQLContext, object: ObjectDef, events
   });
 
   const changeOf = async (event: OutboxEvent): Promise<RecordChange | undefined> => {
-    const payload = (event.payload ?? {}) as { changes?: Record<string, unknown> };
+    const stored = (event.payload ?? {}) as { changes?: Record<string, unknown> };
+    // The changed fields the subscriber may read: a change of hidden fields alone is not news to it.
+    const payload = redactEventPayload(await context.data.access.shapeOf(context.ctx.principal), context.ctx.model, object, stored) as typeof stored;
+    if (stored.changes && Object.keys(stored.changes).length && !Object.keys(payload.changes ?? {}).length) return undefined;
     const changedFields = payload.changes
       ? Object.keys(payload.changes).flatMap((id) => {
           const field = context.ctx.model.fieldById(object, id);
@@ -41,7 +45,10 @@ export function recordChanges(context: GraphQLContext, object: ObjectDef, events
         })
       : null;
     let record: ApiRecord | null = null;
-    if (event.event !== 'deleted') {
+    if (event.event === 'deleted') {
+      // A deleted record is the subscriber's news only if it could read it.
+      if (!(await context.data.canRead(context.ctx, object, event.recordId!))) return undefined;
+    } else {
       try {
         record = await context.data.get(context.ctx, object, event.recordId!);
       } catch (error) {
