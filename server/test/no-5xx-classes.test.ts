@@ -78,6 +78,8 @@ const cases: BadInput[] = [
   { name: 'month 13 in a datetime filter', method: 'GET', path: `/records/deal?${filter({ field: 'created_at', op: 'gt', value: '2024-13-45T99:00Z' })}`, status: 400, field: 'created_at', reason: /date/ },
   { name: 'year 0 in a date filter', method: 'GET', path: `/records/deal?${filter({ field: 'close_date', op: 'gt', value: '0000-01-01' })}`, status: 400, field: 'close_date', reason: /date/ },
   { name: 'year 0 in a record date', method: 'POST', path: '/records/deal', body: { name: 'x', close_date: '0000-01-01' }, status: 422, field: 'close_date', reason: /date/, count: 'deal' },
+  { name: 'a leap second in a record date-time', method: 'POST', path: '/records/activity', body: { subject: 'x', occurred_at: '2016-12-31T23:59:60Z' }, status: 422, field: 'occurred_at', reason: /date-time/, count: 'activity' },
+  { name: 'a leap second with a fraction in a record date-time', method: 'POST', path: '/records/activity', body: { subject: 'x', occurred_at: '2016-12-31T23:59:60.5Z' }, status: 422, field: 'occurred_at', reason: /date-time/, count: 'activity' },
 
   // 4. Forged cursors.
   { name: 'a cursor made up by hand', method: 'GET', path: `/records/deal?cursor=${Buffer.from(JSON.stringify({ v: [], id: '00000000-0000-4000-8000-000000000000' })).toString('base64url')}`, status: 400, field: 'cursor', reason: /cursor/ },

@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { BoundedCache } from '../cache/bounded-cache.ts';
 import { fieldType } from '../field-types/registry.ts';
 import { labelOf } from '../model/find.ts';
@@ -29,10 +30,24 @@ export interface RecordValidatorOptions {
   revisionKey?: string;
 }
 
+// ajv-formats defines it as `{ validate, compare }` (full mode).
+const rfc3339 = fullFormats['date-time'] as { validate: (text: string) => boolean };
+const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}[Tt\s]\d{2}:\d{2}:60/;
+
+/**
+ * RFC 3339's date-time without its leap second (23:59:60): JavaScript's Date has none, so such a
+ * value was stored as sent, read back as text no client could parse, matched by no filter (they
+ * refuse it), and with a fraction ('23:59:60.5') refused by Postgres without naming the field.
+ */
+function isInstantText(text: string): boolean {
+  return rfc3339.validate(text) && !LEAP_SECOND.test(text);
+}
+
 // One instance for every record validator; each compiled schema is removed from Ajv's own
 // (unbounded) cache straight away, so our bounded caches are the only thing holding it.
 const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true, multipleOfPrecision: 9, strict: true });
 addFormats(ajv);
+ajv.addFormat('date-time', { type: 'string', validate: isInstantText });
 ajv.addKeyword(inValuesKeyword);
 
 const byRevision = new BoundedCache<string, RecordValidator>(500);
