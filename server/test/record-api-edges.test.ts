@@ -83,3 +83,23 @@ describe('ids in capitals', () => {
     expect(related.find((r) => r.object === 'customer')?.total).toBe(1);
   });
 });
+
+describe('a renamed field', () => {
+  it('sent under its new and its old name in one body is refused on create, update and in a batch, and nothing is written', async () => {
+    const s = await createTestTenant(h, 'renamed');
+    const renamed = await s.api('PATCH', '/metadata/objects/deal/fields/amount', { apiName: 'deal_value' });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    const deal = json<{ id: string; deal_value: number }>(await s.api('POST', '/records/deal', { name: 'Renamed', amount: 10 }));
+    expect(deal.deal_value).toBe(10);
+    const refused = (r: { statusCode: number; body: string }) => {
+      expect(r.statusCode, r.body).toBe(422);
+      expect(JSON.parse(r.body).errors).toContainEqual(expect.objectContaining({ field: 'amount', code: 'duplicate_field' }));
+    };
+    refused(await s.api('POST', '/records/deal', { name: 'Twice', deal_value: 1, amount: 2 }));
+    refused(await s.api('PATCH', `/records/deal/${deal.id}`, { deal_value: 3, amount: 4 }));
+    refused(await s.api('PATCH', `/records/deal/${deal.id}`, { amount: 4, deal_value: 3 }));
+    refused(await s.api('POST', '/records/deal/batch', { operations: [{ op: 'update', id: deal.id, data: { deal_value: 5, amount: 6 } }] }));
+    const after = json<{ data: { name: string; deal_value: number }[] }>(await s.api('GET', '/records/deal?sort=name'));
+    expect(after.data.map((d) => [d.name, d.deal_value])).toEqual([['Renamed', 10]]);
+  });
+});

@@ -76,17 +76,33 @@ function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): Recor
   ajv.removeSchema(schema);
   const live = object.fields.filter((f) => f.deletedAt === undefined);
   const fields = new Map(live.flatMap((f) => [f.apiName, ...f.apiNameAliases].map((name) => [name, f] as const)));
+  const renamed = live.filter((f) => f.apiNameAliases.length > 0);
   return (input) => {
-    if (validate(input)) return [];
-    const errors = (validate.errors ?? [])
+    const twice = renamed.length ? namedTwice(renamed, input) : [];
+    if (validate(input)) return twice;
+    const errors = [...twice, ...(validate.errors ?? [])
       // A required field with old api names is `anyOf` required under each name: report it once, by its current name.
       .filter((e) => !(e.instancePath === '' && e.keyword === 'anyOf'))
       .map((e) => explain(e, input, fields, locale))
-      .map((e) => (e.code === 'required' && fields.get(e.field) ? { ...e, field: fields.get(e.field)!.apiName } : e));
+      .map((e) => (e.code === 'required' && fields.get(e.field) ? { ...e, field: fields.get(e.field)!.apiName } : e))];
     errors.sort((a, b) => rank(a.code) - rank(b.code));
     const seen = new Set<string>();
     return errors.filter((e) => (seen.has(e.field) ? false : (seen.add(e.field), true)));
   };
+}
+
+/**
+ * A field sent under its api name and an old one (or two old ones) has two values; one of them was
+ * dropped, and which depended on the path (a create kept the current name's, an update the later key's).
+ */
+function namedTwice(renamed: readonly FieldDef[], input: unknown): RecordFieldError[] {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return [];
+  const errors: RecordFieldError[] = [];
+  for (const field of renamed) {
+    const [first, ...others] = [field.apiName, ...field.apiNameAliases].filter((name) => Object.hasOwn(input, name));
+    for (const other of others) errors.push({ field: other, code: 'duplicate_field', message: `is also sent as '${first!}', a name of the same field` });
+  }
+  return errors;
 }
 
 const firstCodes = ['unknown_field', 'read_only', 'required', 'type'];

@@ -46,6 +46,7 @@ const PHRASES: Rule[] = [
   [/^is not a role of this workspace$/, () => '不是此工作区的角色'],
   [/^is not your current password$/, () => '不是你当前的密码'],
   [/^unknown field '(.+)'$/, (m) => `未知字段'${m[1]}'`],
+  [/^is also sent as '(.+)', a name of the same field$/, (m) => `同时以'${m[1]}'发送，二者是同一字段`],
   [/^'(.+)' is read-only$/, (m) => `'${m[1]}'为只读`],
   [/^'(.+)' is not an active value of (.+)$/, (m) => `'${m[1]}'不是${m[2]}的有效选项`],
   [/^'(.+)' is not a value of (.+)$/, (m) => `'${m[1]}'不是${m[2]}的选项`],
