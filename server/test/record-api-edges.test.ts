@@ -103,3 +103,24 @@ describe('a renamed field', () => {
     expect(after.data.map((d) => [d.name, d.deal_value])).toEqual([['Renamed', 10]]);
   });
 });
+
+describe('an empty text in a required field', () => {
+  it('is refused as missing on create, update and in a batch, as a field is made required only when no record holds one', async () => {
+    const before = json<{ total: number }>(await t.api('GET', '/records/customer?count=true&limit=1')).total;
+    const missing = (r: { statusCode: number; body: string }, index?: number) => {
+      expect(r.statusCode, r.body).toBe(422);
+      expect(JSON.parse(r.body).errors).toContainEqual(expect.objectContaining({ field: 'last_name', code: 'required', ...(index === undefined ? {} : { index }) }));
+    };
+    missing(await t.api('POST', '/records/customer', { first_name: 'Empty', last_name: '' }));
+    missing(await t.api('POST', '/records/customer/batch', { operations: [{ op: 'create', data: { last_name: 'Fine' } }, { op: 'create', data: { last_name: '' } }] }), 1);
+    expect(json<{ total: number }>(await t.api('GET', '/records/customer?count=true&limit=1')).total).toBe(before);
+
+    const customer = json<{ id: string }>(await t.api('POST', '/records/customer', { first_name: 'Kept', last_name: 'Name' }));
+    missing(await t.api('PATCH', `/records/customer/${customer.id}`, { last_name: '' }));
+    missing(await t.api('POST', '/records/customer/batch', { operations: [{ op: 'update', id: customer.id, data: { last_name: '' } }] }), 0);
+    expect(json(await t.api('GET', `/records/customer/${customer.id}`))['last_name']).toBe('Name');
+    // An optional field may still be emptied.
+    const emptied = await t.api('PATCH', `/records/customer/${customer.id}`, { first_name: '' });
+    expect(emptied.statusCode, emptied.body).toBe(200);
+  });
+});

@@ -331,6 +331,8 @@ export class SavePipeline {
         if (stored !== undefined && stored !== null) data[field.id] = stored;
       }
       deriveName(object, data, undefined);
+      // An absent required value is refused by the schema; an empty text only here.
+      for (const field of fields) if (field.required && data[field.id] === '') problems.push(at(index)({ field: field.apiName, code: 'required', message: 'is required' }));
       return index === undefined ? { id: newRecordId(), data } : { id: newRecordId(), data, index };
     });
     return { drafts, problems };
@@ -398,7 +400,7 @@ export class SavePipeline {
       if (nameField && !changed.includes(nameField)) changed.push(nameField);
     }
     const draft: RecordDraft = { id: item.id, data, previous: row.data, ...(item.index === undefined ? {} : { index: item.index }) };
-    const problems = changed.filter((f) => f.required && data[f.id] === undefined).map((f) => at(item.index)({ field: f.apiName, code: 'required', message: 'is required' }));
+    const problems = changed.filter((f) => f.required && holdsNoValue(data[f.id])).map((f) => at(item.index)({ field: f.apiName, code: 'required', message: 'is required' }));
     if (changed.length) problems.push(...(await this.#beforeSave(ctx, scope, object, 'update', [draft], changed)));
     if (problems.length) throw invalid(model, words, object, problems);
     if (changed.length === 0) return toApiRecord(model, object, row);
@@ -494,6 +496,13 @@ function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Reco
   data[name.id] = derived;
   return true;
 }
+
+/**
+ * A required field holds no value when it is absent or an empty text: a field is made required only
+ * when no record holds either (the metadata change's data check), and an empty name, code or
+ * subject is as missing to a reader as an absent one.
+ */
+const holdsNoValue = (value: unknown) => value === undefined || value === '';
 
 /** Whether two values in stored form are the same (absent and null alike). */
 const sameStored = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
