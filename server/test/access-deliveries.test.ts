@@ -151,3 +151,37 @@ describe('live updates', () => {
     }
   });
 });
+
+describe('workflows read as their principal', () => {
+  it("a designer's workflow starts on no record out of its profile's reach and renders no field hidden from it", async () => {
+    const set = await created(
+      a.api('POST', '/access/permission-sets', {
+        key: 'designer_no_email',
+        name: 'Designer, no emails',
+        grants: { objects: { '*': { create: true, read: true, edit: true, delete: true } }, fields: { deal: { amount: 'none' }, customer: { email: 'none' } }, setup: { model: true } },
+      }),
+    );
+    await created(a.api('POST', '/access/profiles', { key: 'designer_no_email', name: 'Designer, no emails', permissionSetIds: [set.id] }));
+    const dave = await created(a.api('POST', '/users', { email: `dave@${a.slug}.test`, name: 'Dave', role: 'designer_no_email', password: 'correct horse battery' }));
+    const daveKey = (await h.server.auth.createApiKey(a.id, dave.id, 'dave')).key;
+    const asDave = (method: string, path: string, body?: unknown) => call(h, daveKey, method, path, body);
+    const notify = (apiName: string, object: string, message: string) => ({
+      apiName,
+      label: apiName,
+      definition: { trigger: { type: 'record', object, events: ['created'] }, start: 'tell', steps: [{ id: 'tell', type: 'notify', config: { user: dave.id, message } }] },
+    });
+    const onDeal = await created(asDave('POST', '/workflows', notify('tell_deals', 'deal', 'Deal {{record.name}} worth {{record.amount}}')));
+    const onCustomer = await created(asDave('POST', '/workflows', notify('tell_customers', 'customer', 'Customer {{record.last_name}} <{{record.email}}>')));
+    for (const wf of [onDeal, onCustomer]) expect((await asDave('POST', `/workflows/${wf.id}/activate`, {})).statusCode).toBe(200);
+
+    // Deals are private and the workflow owns none; customers are public but their emails hidden from its profile.
+    await created(a.api('POST', '/records/deal', { name: 'Private pipeline', amount: 4242 }));
+    await created(a.api('POST', '/records/customer', { last_name: 'Marker', email: 'hidden@example.com' }));
+    const runs = async (id: string) => json<{ runs: { status: string }[] }>(await asDave('GET', `/workflows/${id}/runs`)).runs;
+    // Runs of one batch of events are written together, in order: once the customer's run exists, the deal's event was weighed.
+    await waitFor("the customer's run to complete", async () => (await runs(onCustomer.id)).some((r) => r.status === 'completed'));
+    expect(await runs(onDeal.id)).toEqual([]);
+    const messages = json<{ notifications: { message: string }[] }>(await asDave('GET', '/notifications')).notifications.map((n) => n.message);
+    expect(messages).toEqual(['Customer Marker <>']);
+  });
+});

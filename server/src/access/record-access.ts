@@ -5,7 +5,7 @@ import type { RecordAccessSql } from '../data/sql/compile-list-query.ts';
 import { Params } from '../data/sql/params.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
-import type { ApiRecord } from '../data/record-codec.ts';
+import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
 import type { AccessShape } from './access-shape.ts';
 import type { ObjectAction } from './permissions.ts';
 import { UUID } from '../http/ids.ts';
@@ -113,6 +113,16 @@ export function redactEventPayload(shape: AccessShape, model: TenantModel, objec
   if ('data' in out) out['data'] = keep(out['data']);
   if ('changes' in out) out['changes'] = keep(out['changes']);
   return out;
+}
+
+/**
+ * A stored record as a principal that reads it on its own (an automation's run) sees it: undefined
+ * when the object or the record is out of its reach, else only the fields it may read.
+ */
+export async function recordAsReadBy(q: Queryable, shape: AccessShape, model: TenantModel, object: ObjectDef, row: RecordRow): Promise<ApiRecord | undefined> {
+  if (!shape.can(object.id, 'read')) return undefined;
+  if (!shape.recordScope(object.id).all && (await recordWriteAccess(q, shape, object, row)) === 'none') return undefined;
+  return toApiRecord(model, object, row, shape.readsEveryField(model, object) ? undefined : shape.readableFields(model, object));
 }
 
 export type RecordLevel = 'none' | 'read' | 'edit' | 'full';

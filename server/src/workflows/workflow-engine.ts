@@ -5,7 +5,8 @@ import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
-import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
+import { recordAsReadBy } from '../access/record-access.ts';
+import type { ApiRecord, RecordRow } from '../data/record-codec.ts';
 import type { RequestContext, WriteScope } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { ProblemError } from '../errors/problems.ts';
@@ -204,7 +205,7 @@ export class WorkflowEngine {
       }
     }
     // A run's first segment carries the record its trigger read a moment ago; later ones read it again.
-    if (!starting) await this.#refreshRecord(tx, model, run);
+    if (!starting) await this.#refreshRecord(tx, model, run, principal);
 
     if (pending) {
       const step = stepOf(definition, run.cursor!);
@@ -299,7 +300,7 @@ export class WorkflowEngine {
     return frame ? frame.stepId : null;
   }
 
-  async #refreshRecord(tx: Queryable, model: TenantModel, run: RunRow): Promise<void> {
+  async #refreshRecord(tx: Queryable, model: TenantModel, run: RunRow, principal: Principal): Promise<void> {
     if (!run.recordId || !run.recordObject) return;
     const object = model.object(run.recordObject);
     if (!object) return;
@@ -307,7 +308,9 @@ export class WorkflowEngine {
       'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3 and deleted_at is null',
       [run.tenantId, object.id, run.recordId],
     );
-    run.scope.record = row ? toApiRecord(model, object, row) : (run.scope.record ?? null);
+    if (!row) return;
+    // As the run's principal reads it now: a record gone out of its reach keeps only its id.
+    run.scope.record = (await recordAsReadBy(tx, await this.#o.data.access.shapeOf(principal, tx), model, object, row)) ?? { id: run.recordId };
   }
 
   /**
@@ -554,7 +557,7 @@ export class WorkflowEngine {
     const wait = run.wait!;
     const step = stepOf(definition, wait.stepId);
     if (wake.outcome === 'check') {
-      await this.#refreshRecord(tx, ctx.model, run);
+      await this.#refreshRecord(tx, ctx.model, run, ctx.principal);
       if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run), conditionCompiler(ctx.model.snapshot, triggerObject(definition)))) return false;
       wake = { ...wake, outcome: 'done' };
     }

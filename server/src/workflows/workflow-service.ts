@@ -2,11 +2,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { WorkflowDefinition } from '@protean/metadata/workflows';
 import type { Principal } from '../auth/principal.ts';
+import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
-import { recordRightsOf } from '../access/record-access.ts';
+import { recordAsReadBy, recordRightsOf } from '../access/record-access.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
-import { toApiRecord, type RecordRow } from '../data/record-codec.ts';
+import type { RecordRow } from '../data/record-codec.ts';
 import { conflict, forbidden, notFound, unauthorized, validationError } from '../errors/problems.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { enqueueJob } from '../jobs/job-store.ts';
@@ -18,6 +19,7 @@ import { createRun, RUN_COLUMNS, RUN_JOB_RETRY, RUN_QUEUE, STEP_COLUMNS, type Ru
 import { workflowDependents } from './workflow-dependents.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
 import { syncWorkflowVersions } from './workflow-revisions.ts';
+import { runAccess } from './run-access.ts';
 import {
   createWorkflow,
   definitionAt,
@@ -64,6 +66,7 @@ export class WorkflowService {
   readonly #db: Database;
   readonly #metadata: MetadataService;
   readonly #queue: JobQueue;
+  readonly #access: AccessService;
 
   constructor(options: WorkflowServiceOptions) {
     this.#db = options.db;
@@ -84,7 +87,8 @@ export class WorkflowService {
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
       ...(options.scripts ? { scripts: options.scripts } : {}),
     });
-    this.triggers = new WorkflowTriggers(options.db, options.metadata, options.queue, { ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
+    this.#access = options.data.access;
+    this.triggers = new WorkflowTriggers(options.db, options.metadata, options.queue, options.data.access, { ...(options.pollMs ? { pollMs: options.pollMs } : {}) });
   }
 
   /** Registers the queue handlers and starts the trigger consumer; the queue itself is started by its owner. */
@@ -220,7 +224,9 @@ export class WorkflowService {
           if (!rights) throw notFound(`No ${object.apiName} record ${body.recordId}`);
           if (workflowWrites(definition) && !rights.edit) throw forbidden(`The workflow '${wf.label}' may change this record, which you may only read`);
         }
-        record = toApiRecord(model, object, row);
+        // The run holds it as the run's principal reads it; one that may not read it still gets the id it was started on.
+        const runShape = await runAccess(tx, this.#access, principal.tenantId, wf.id);
+        record = (runShape && (await recordAsReadBy(tx, runShape, model, object, row))) ?? { id: row.id };
       }
       const run = await createRun(tx, {
         tenantId: principal.tenantId,

@@ -1,4 +1,7 @@
 import { conditionCompiler, durationMs, evaluateCondition, type ConditionCompiler, type WorkflowCondition, type WorkflowDefinition, type WorkflowTrigger } from '@protean/metadata/workflows';
+import type { AccessService } from '../access/access-service.ts';
+import type { AccessShape } from '../access/access-shape.ts';
+import { recordAsReadBy } from '../access/record-access.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -9,6 +12,7 @@ import { removeSchedule, saveSchedule } from '../jobs/job-schedules.ts';
 import { enqueueJob } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { createRun, createRuns, RUN_JOB_RETRY, RUN_QUEUE, type NewRun, type RunWait } from './workflow-runs.ts';
+import { runAccess } from './run-access.ts';
 import { definitionAt, WORKFLOW_COLUMNS, workflowColumns, type WorkflowRow } from './workflow-store.ts';
 
 /** Timers of relative-time and no-activity triggers; each fires once per (workflow, record, moment). */
@@ -38,12 +42,14 @@ export class WorkflowTriggers {
   readonly #db: Database;
   readonly #metadata: MetadataService;
   readonly #queue: JobQueue;
+  readonly #access: AccessService;
   readonly consumer: OutboxConsumer;
 
-  constructor(db: Database, metadata: MetadataService, queue: JobQueue, options: { pollMs?: number } = {}) {
+  constructor(db: Database, metadata: MetadataService, queue: JobQueue, access: AccessService, options: { pollMs?: number } = {}) {
     this.#db = db;
     this.#metadata = metadata;
     this.#queue = queue;
+    this.#access = access;
     this.consumer = new OutboxConsumer(db, {
       name: TRIGGER_CONSUMER,
       startAt: 'now',
@@ -100,6 +106,14 @@ export class WorkflowTriggers {
     const rows = wanted.length ? await loadRecords(tx, wanted) : new Map<string, RecordRow>();
     // Runs the batch starts, written together in one statement after the loop.
     const starts: NewRun[] = [];
+    // A run sees the record as its principal reads it (ADR 0012): a record out of its reach starts
+    // nothing, and fields it may not read are neither in its conditions nor in its templates.
+    const shapes = new Map<string, Promise<AccessShape | undefined>>();
+    const shapeOf = (wf: ActiveWorkflow) => {
+      let shape = shapes.get(wf.id);
+      if (!shape) shapes.set(wf.id, (shape = runAccess(tx, this.#access, wf.tenantId, wf.id)));
+      return shape;
+    };
     for (const event of records) {
       const tenantWorkflows = workflows.filter((w) => w.tenantId === event.tenantId);
       for (const run of waiting.filter((r) => r.tenantId === event.tenantId && r.recordId === event.recordId)) {
@@ -119,12 +133,15 @@ export class WorkflowTriggers {
       const object = model.objectById(event.objectId);
       if (!object) continue;
       const row = rows.get(event.recordId);
-      const record = row ? toApiRecord(model, object, row) : null;
-      const previous = record && event.event === 'updated' ? previousValues(model, object.id, record, event.payload) : undefined;
       for (const wf of tenantWorkflows) {
         const trigger = wf.definition.trigger;
+        const reads = trigger.type === 'record' || trigger.type === 'relativeTime' ? looksAt(wf, event) : false;
+        const shape = reads && row ? await shapeOf(wf) : undefined;
+        const record = shape && row ? await recordAsReadBy(tx, shape, model, object, row) : undefined;
+        if (reads && !record) continue;
+        const previous = record && event.event === 'updated' ? previousValues(model, object.id, record, event.payload) : undefined;
         if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event)) {
-          const scope = { record: record ?? { id: event.recordId }, ...(previous ? { previous } : {}), trigger: { event: event.event } };
+          const scope = { record: record!, ...(previous ? { previous } : {}), trigger: { event: event.event } };
           if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName))) continue;
           starts.push({
             tenantId: event.tenantId,
@@ -138,7 +155,7 @@ export class WorkflowTriggers {
           });
         } else if (trigger.type === 'relativeTime' && record && wf.triggerObject === object.id && event.event !== 'deleted') {
           written += await armRelativeTimer(tx, wf, trigger, object.apiName, record, previous);
-        } else if (trigger.type === 'noActivity' && record && event.event !== 'deleted') {
+        } else if (trigger.type === 'noActivity' && row && event.event !== 'deleted') {
           // Activity is a change to the record itself or an interaction logged against it (an
           // activity record pointing at it). Tasks and other linked records are not: a follow-up
           // task the workflow creates must not count as the activity whose absence it reports.
@@ -166,8 +183,9 @@ export class WorkflowTriggers {
         'select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3 and deleted_at is null',
         [job.tenantId, object.id, p.recordId],
       );
-      if (!row) return job.completeIn(tx);
-      const record = toApiRecord(model, object, row);
+      const shape = row && (await runAccess(tx, this.#access, job.tenantId, wf.id));
+      const record = shape && row ? await recordAsReadBy(tx, shape, model, object, row) : undefined;
+      if (!record) return job.completeIn(tx);
       const trigger = definition.trigger;
       // The date moved since the timer was set: the timer armed for the new date will fire instead.
       if (p.kind === 'relative' && (trigger.type !== 'relativeTime' || String(record[trigger.field] ?? '') !== p.moment)) return job.completeIn(tx);
@@ -254,7 +272,8 @@ function previousValues(model: TenantModel, objectId: string, record: ApiRecord,
   const before = { ...record };
   for (const [fieldId, change] of Object.entries(changes)) {
     const field = model.fieldById(object, fieldId);
-    if (!field) continue;
+    // A field the record was read without (hidden from the run's principal) stays out of it.
+    if (!field || !(field.apiName in record)) continue;
     const stored = toApiRecord(model, object, { id: '', object_id: objectId, version: 0, data: { [fieldId]: change.from }, created_at: '', created_by: null, updated_at: '', updated_by: null }, [field]);
     before[field.apiName] = stored[field.apiName] ?? null;
   }
