@@ -113,6 +113,32 @@ describe('webhooks deliver as the user who set them up', () => {
       await target.close();
     }
   });
+
+  it("another holder of the keys right reads an administrator's delivery log without records or fields hidden from them", async () => {
+    const target = await receiver();
+    try {
+      const hook = await created(a.api('POST', '/webhooks', { url: target.url, events: [{ object: 'deal', actions: ['created'] }] }));
+      const secret = await created(a.api('POST', '/records/deal', { name: 'Logged in private', amount: 31 }));
+      const hers = await created(a.api('POST', '/records/deal', { name: 'Logged for Carol', amount: 32, owner: carol.id }));
+      const log = async () => json<{ data: { id: string; recordId: string }[] }>(await a.api('GET', `/webhooks/${hook.id}/deliveries`)).data;
+      await waitFor('both deliveries logged', async () => (await log()).length === 2);
+      const deliveries = await log();
+      const bodyOf = async (key: string, recordId: string) => {
+        const r = await call(h, key, 'GET', `/webhooks/${hook.id}/deliveries/${deliveries.find((d) => d.recordId === recordId)!.id}`);
+        expect(r.statusCode, r.body).toBe(200);
+        return json<{ body: { recordId: string; data?: Record<string, unknown> } }>(r).body;
+      };
+      expect((await bodyOf(a.key, secret.id)).data).toMatchObject({ name: 'Logged in private', amount: 31 });
+      const hidden = await bodyOf(carol.key, secret.id);
+      expect(hidden.recordId).toBe(secret.id);
+      expect(hidden).not.toHaveProperty('data');
+      const shown = await bodyOf(carol.key, hers.id);
+      expect(shown.data).toMatchObject({ name: 'Logged for Carol' });
+      expect(shown.data).not.toHaveProperty('amount');
+    } finally {
+      await target.close();
+    }
+  });
 });
 
 describe('live updates', () => {

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { planQuery } from '@protean/metadata';
 import { setupOf } from '../auth/principal.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import type { AccessShape } from '../access/access-shape.ts';
-import { refuseHiddenFields } from '../access/record-access.ts';
+import { recordWriteAccess, refuseHiddenFields } from '../access/record-access.ts';
 import { notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -78,6 +78,28 @@ const logCursor = {
     throw validationError("'cursor': is not a cursor of this log (pass nextCursor as it came)", [{ field: 'cursor', code: 'format', message: 'is not a cursor of this log' }], 400);
   },
 };
+
+/**
+ * A delivery's body as the viewer of the log may read it: the body was fixed for the webhook's own
+ * user, and another holder of the keys right sees no record it could not read, nor hidden fields.
+ */
+async function asReadBy(q: Queryable, shape: AccessShape, model: TenantModel, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const object = typeof body['object'] === 'string' ? model.object(body['object']) : undefined;
+  const { data, changes, ...rest } = body;
+  if (!object || !shape.can(object.id, 'read')) return rest;
+  if (!shape.recordScope(object.id).all) {
+    const [row] = await q.query<{ id: string; data: Record<string, unknown>; created_by: string | null }>('select id, data, created_by from record where tenant_id = $1 and object_id = $2 and id = $3', [shape.tenantId, object.id, body['recordId']]);
+    if (!row || (await recordWriteAccess(q, shape, object, row)) === 'none') return rest;
+  }
+  const readable = (values: unknown) => {
+    if (!values || typeof values !== 'object') return values;
+    return Object.fromEntries(Object.entries(values).filter(([name]) => {
+      const field = model.field(object, name);
+      return !field || shape.canReadField(object, field);
+    }));
+  };
+  return { ...rest, ...(data === undefined ? {} : { data: readable(data) }), ...(changes === undefined ? {} : { changes: readable(changes) }) };
+}
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
@@ -258,12 +280,13 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
       const [row] = await q.query<Record<string, unknown>>('select id, event, state, attempts, body, created_at from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]);
       if (!row) throw notFound(`No delivery ${delivery}`);
       const attempts = await q.query<Record<string, unknown>>('select attempt, started_at, status, error, duration_ms, manual from webhook_attempt where tenant_id = $1 and delivery_id = $2 order by attempt', [principal.tenantId, delivery]);
+      const body = JSON.parse(row['body'] as string) as Record<string, unknown>;
       return {
         id: row['id'],
         event: row['event'],
         state: row['state'],
         createdAt: row['created_at'],
-        body: JSON.parse(row['body'] as string) as unknown,
+        body: await asReadBy(q, await app.access.shapeOf(principal), await metadata.model(principal.tenantId), body),
         attempts: attempts.map((a) => ({ attempt: a['attempt'], startedAt: a['started_at'], responseStatus: a['status'], error: a['error'], durationMs: a['duration_ms'], manual: a['manual'] })),
       };
     });
