@@ -124,3 +124,19 @@ describe('an empty text in a required field', () => {
     expect(emptied.statusCode, emptied.body).toBe(200);
   });
 });
+
+describe('upserts of one key at the same time', () => {
+  it('all succeed and leave one record: those that lost the race for the key update the record the winner created', async () => {
+    const s = await createTestTenant(h, 'upsert-race');
+    const field = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'external_id', type: 'text', labels: { en: 'External id' }, unique: true, maxLength: 40 });
+    expect(field.statusCode, field.body).toBe(201);
+    for (const key of ['SYNC-1', 'SYNC-2', 'SYNC-3']) {
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => s.api('POST', '/records/organization/batch', { operations: [{ op: 'upsert', matchField: 'external_id', data: { name: `Worker ${i}`, external_id: key } }] })),
+      );
+      for (const answer of answers) expect(answer.statusCode, answer.body).toBe(200);
+      const found = json<{ total: number }>(await s.api('GET', `/records/organization?count=true&limit=1&filter=${filter({ field: 'external_id', op: 'eq', value: key })}`));
+      expect(found.total, key).toBe(1);
+    }
+  });
+});

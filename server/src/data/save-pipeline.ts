@@ -172,12 +172,31 @@ export class SavePipeline {
     }
     const created = ctx.scope || !operations.every((o) => o.op === 'create') ? undefined : await this.#createAlone(ctx, object, operations.map((o, index) => ({ input: o.data, index })));
     const results: BatchResult[] = !created
-      ? await this.#batchInScope(ctx, object, operations, withRecords)
+      ? await this.#batchRetryingRacedUpserts(ctx, object, operations, withRecords)
       : withRecords
         ? created.records().map((record) => saved('created', record))
         : created.ids.map((id) => ({ action: 'created' as const, id, version: 1 }));
     for (const result of results) if (result.record) redact(shape, ctx.model, object, result.record);
     return results;
+  }
+
+  /**
+   * An upsert that found no record by its key, and then lost the key to another transaction that
+   * created one meanwhile, is run again: the claim waited for that transaction to commit, so the
+   * second run finds the record and updates it, as an upsert promises. Parallel sync workers
+   * upserting the same key otherwise got "another record already has this value" for a key they
+   * meant to match. Only a whole batch whose every problem is such a race runs again (nothing of
+   * it was written), and only while the races go on being lost to fresh records.
+   */
+  async #batchRetryingRacedUpserts(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords: boolean): Promise<BatchResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#batchInScope(ctx, object, operations, withRecords);
+      } catch (error) {
+        const apiName = (name: string) => ctx.model.field(object, name)?.apiName ?? name;
+        if (ctx.scope || attempt >= 3 || !lostUpsertRace(error, operations, apiName)) throw error;
+      }
+    }
   }
 
   async #batchInScope(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords: boolean): Promise<BatchResult[]> {
@@ -459,6 +478,15 @@ export class SavePipeline {
   #afterCommit(ctx: RequestContext, scope: WriteScope, object: ObjectDef, action: SaveAction, records: RecordDraft[], changed: readonly FieldDef[]): void {
     for (const hook of this.#hooks.afterCommit) scope.afterCommit.push(() => hook.run({ ctx, object, action, records, changed }));
   }
+}
+
+/** Whether every problem of a failed batch is an upsert's key taken by another record (by a transaction that committed meanwhile, when the upsert had found none). */
+function lostUpsertRace(error: unknown, operations: readonly BatchOperation[], apiName: (name: string) => string): boolean {
+  if (!(error instanceof ProblemError) || !error.errors?.length) return false;
+  return error.errors.every((problem) => {
+    const operation = problem.index === undefined ? undefined : operations[problem.index];
+    return problem.code === 'unique' && operation?.op === 'upsert' && problem.field === apiName(operation.matchField);
+  });
 }
 
 const saved = (action: 'created' | 'updated', record: ApiRecord): BatchResult => ({ action, id: String(record['id']), version: Number(record['version']), record });
