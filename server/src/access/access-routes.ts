@@ -280,6 +280,7 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
     return change(p, async (q) => {
       const group = (await q.query<{ name: string }>('select name from acl_group where tenant_id = $1 and id = $2', [p.tenantId, UUID.test(id) ? id : null]))[0];
       if (!group) throw notFound('No such group');
+      await requirePrincipals(q, p.tenantId, members.map((m, i) => ({ ...m, field: `members/${i}/id` })));
       await q.query('delete from acl_group_member where tenant_id = $1 and group_id = $2', [p.tenantId, id]);
       await q.query(
         'insert into acl_group_member (tenant_id, group_id, member_kind, member_id) select $1, $2, k, m from unnest($3::text[], $4::uuid[]) as x(k, m) on conflict do nothing',
@@ -348,6 +349,7 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
     compileRuleCondition(model, object, body.condition);
     const id = randomUUID();
     const row = await change(p, async (q) => {
+      await requirePrincipals(q, p.tenantId, [{ kind: body.granteeKind, id: body.granteeId, field: 'granteeId' }]);
       const rows = await q.query<Record<string, unknown>>(
         'insert into acl_sharing_rule (tenant_id, id, object_id, name, condition, grantee_kind, grantee_id, access, active) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *',
         [p.tenantId, id, object.id, body.name, body.condition, body.granteeKind, body.granteeId, body.access, body.active ?? true],
@@ -369,6 +371,10 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       if (!before) throw notFound('No such sharing rule');
       const object = model.objectById(String(before['object_id']));
       if (body.condition && object) compileRuleCondition(model, object, body.condition);
+      if (body.granteeKind !== undefined || body.granteeId !== undefined) {
+        const kind = body.granteeKind ?? (before['grantee_kind'] as 'user' | 'role' | 'group');
+        await requirePrincipals(q, p.tenantId, [{ kind, id: body.granteeId ?? String(before['grantee_id']), field: body.granteeId === undefined ? 'granteeKind' : 'granteeId' }]);
+      }
       const rows = await q.query<Record<string, unknown>>(
         `update acl_sharing_rule set name = coalesce($3, name), condition = coalesce($4, condition), grantee_kind = coalesce($5, grantee_kind), grantee_id = coalesce($6, grantee_id),
                 access = coalesce($7, access), active = coalesce($8, active), updated_at = now() where tenant_id = $1 and id = $2 returning *`,
@@ -421,6 +427,7 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
     if (level !== 'full') throw forbidden('Only the owner, a manager above the owner, or someone who may modify all of them may share this record');
     const body = request.body as Static<typeof NewShare>;
     await change(principal, async (q) => {
+      await requirePrincipals(q, principal.tenantId, [{ kind: body.granteeKind, id: body.granteeId, field: 'granteeId' }]);
       await q.query(
         `insert into record_share (tenant_id, record_id, grantee, object_id, access, source, created_by) values ($1, $2, $3, $4, $5, 'manual', $6)
          on conflict (tenant_id, record_id, grantee, source) do update set access = excluded.access`,
@@ -568,6 +575,23 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       q.query('select id, at, actor_id as "actorId", actor_name as "actorName", action, subject, detail from acl_audit where tenant_id = $1 order by at desc limit $2', [p.tenantId, limit ?? 100]),
     );
   });
+}
+
+/**
+ * Refuses grantees and group members that are not a user, role or group of this workspace (an id
+ * of another tenant's, or of nothing), each named with its field, as a permission set unknown here is.
+ */
+async function requirePrincipals(q: Queryable, tenantId: string, refs: readonly { kind: 'user' | 'role' | 'role_and_below' | 'group'; id: string; field: string }[]): Promise<void> {
+  const ids = (kind: 'user' | 'role' | 'group') => refs.filter((r) => (r.kind === 'role_and_below' ? 'role' : r.kind) === kind).map((r) => r.id);
+  const found = await q.query<{ kind: string; id: string }>(
+    `select 'user' as kind, id from app_user where tenant_id = $1 and id = any($2::uuid[])
+     union all select 'role', id from acl_role where tenant_id = $1 and id = any($3::uuid[])
+     union all select 'group', id from acl_group where tenant_id = $1 and id = any($4::uuid[])`,
+    [tenantId, ids('user'), ids('role'), ids('group')],
+  );
+  const known = new Set(found.map((f) => `${f.kind}:${f.id.toLowerCase()}`));
+  const missing = refs.filter((r) => !known.has(`${r.kind === 'role_and_below' ? 'role' : r.kind}:${r.id.toLowerCase()}`));
+  if (missing.length) throw validationError(missing.length === 1 ? `No ${missing[0]!.kind.replaceAll('_', ' ')} ${missing[0]!.id} in this workspace` : 'Unknown users, roles or groups', missing.map((r) => ({ field: r.field, code: 'unknown', message: `is not a ${r.kind === 'role_and_below' ? 'role' : r.kind} of this workspace` })));
 }
 
 async function requireSets(q: Queryable, tenantId: string, ids: string[]): Promise<{ id: string; name: string; grants: Grants }[]> {

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+let a: TestTenant;
+let b: TestTenant;
+beforeAll(async () => {
+  h = await startHarness();
+  a = await createTestTenant(h, 'ids-a');
+  b = await createTestTenant(h, 'ids-b');
+});
+afterAll(async () => h?.close());
+
+const made = async (r: ReturnType<TestTenant['api']>) => {
+  const response = await r;
+  expect(response.statusCode, response.body).toBe(201);
+  return json<{ id: string }>(response);
+};
+
+describe('grantees and group members are principals of the workspace', () => {
+  it("a share, a sharing rule or a group membership naming another tenant's user, role or group, or nothing, is refused with the field named and writes nothing", async () => {
+    const bRole = await made(b.api('POST', '/access/roles', { name: 'Their role' }));
+    const bGroup = await made(b.api('POST', '/access/groups', { name: 'Their group' }));
+    const deal = await made(a.api('POST', '/records/deal', { name: 'Shared with strangers?' }));
+    const group = await made(a.api('POST', '/access/groups', { name: 'Ours' }));
+    const refused = async (r: ReturnType<TestTenant['api']>, field: string) => {
+      const response = await r;
+      expect(response.statusCode, response.body).toBe(422);
+      expect(json<{ errors: { field: string; code: string }[] }>(response).errors).toEqual([expect.objectContaining({ field, code: 'unknown' })]);
+    };
+
+    await refused(a.api('POST', `/records/deal/${deal.id}/shares`, { granteeKind: 'user', granteeId: b.adminId, access: 'edit' }), 'granteeId');
+    await refused(a.api('POST', `/records/deal/${deal.id}/shares`, { granteeKind: 'group', granteeId: bGroup.id, access: 'read' }), 'granteeId');
+    await refused(a.api('POST', `/records/deal/${deal.id}/shares`, { granteeKind: 'role', granteeId: randomUUID(), access: 'read' }), 'granteeId');
+    // A kind that does not fit the id is refused too: a group id is no user.
+    await refused(a.api('POST', `/records/deal/${deal.id}/shares`, { granteeKind: 'user', granteeId: group.id, access: 'read' }), 'granteeId');
+    expect(json<unknown[]>(await a.api('GET', `/records/deal/${deal.id}/shares`))).toEqual([]);
+
+    await refused(a.api('POST', '/access/sharing-rules', { object: 'deal', name: 'To them', condition: 'true', granteeKind: 'role', granteeId: bRole.id, access: 'read' }), 'granteeId');
+    await refused(a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'user', id: a.adminId }, { kind: 'user', id: b.adminId }] }), 'members/1/id');
+    await refused(a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'role_and_below', id: bRole.id }] }), 'members/0/id');
+    expect(json<{ id: string; members: unknown[] }[]>(await a.api('GET', '/access/groups')).find((g) => g.id === group.id)!.members).toEqual([]);
+
+    // What names this workspace's own principals is taken as before.
+    const rule = await made(a.api('POST', '/access/sharing-rules', { object: 'deal', name: 'To ours', condition: 'true', granteeKind: 'group', granteeId: group.id, access: 'read' }));
+    await refused(a.api('PATCH', `/access/sharing-rules/${rule.id}`, { granteeId: bGroup.id }), 'granteeId');
+    expect((await a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'user', id: a.adminId }] })).statusCode).toBe(200);
+    await made(a.api('POST', `/records/deal/${deal.id}/shares`, { granteeKind: 'group', granteeId: group.id, access: 'read' }));
+  });
+});
