@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
 let a: TestTenant;
@@ -47,5 +47,24 @@ describe('grantees and group members are principals of the workspace', () => {
     await refused(a.api('PATCH', `/access/sharing-rules/${rule.id}`, { granteeId: bGroup.id }), 'granteeId');
     expect((await a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'user', id: a.adminId }] })).statusCode).toBe(200);
     await made(a.api('POST', `/records/deal/${deal.id}/shares`, { granteeKind: 'group', granteeId: group.id, access: 'read' }));
+  });
+});
+
+describe('a record whose name is hidden from the reader is shown by its id', () => {
+  it('in the recently viewed list as in the recycle bin', async () => {
+    const set = await made(a.api('POST', '/access/permission-sets', { key: 'no_deal_names', name: 'No deal names', grants: { objects: { '*': { create: true, read: true, edit: true, delete: true } }, fields: { deal: { name: 'none' } }, setup: {} } }));
+    await made(a.api('POST', '/access/profiles', { key: 'no_deal_names', name: 'No deal names', permissionSetIds: [set.id] }));
+    const user = await made(a.api('POST', '/users', { email: `nina@${a.slug}.test`, name: 'Nina', role: 'no_deal_names', password: 'correct horse battery' }));
+    const key = (await h.server.auth.createApiKey(a.id, user.id, 'nina')).key;
+    const asNina = (method: string, path: string, body?: unknown) => call(h, key, method, path, body);
+    const deal = await made(a.api('POST', '/records/deal', { name: 'Codename Falcon' }));
+    const seen = await asNina('GET', `/records/deal/${deal.id}`);
+    expect(seen.statusCode).toBe(200);
+    expect(json(seen)).not.toHaveProperty('name');
+    expect((await asNina('POST', '/recent', { object: 'deal', id: deal.id })).statusCode).toBe(204);
+    expect(json<{ id: string; name: string }[]>(await asNina('GET', '/recent'))).toEqual([expect.objectContaining({ id: deal.id, name: deal.id })]);
+    expect((await a.api('DELETE', `/records/deal/${deal.id}`)).statusCode).toBe(204);
+    const bin = json<{ data: { id: string; display_name: string }[] }>(await asNina('GET', '/recycle-bin?object=deal')).data;
+    expect(bin.find((r) => r.id === deal.id)).toMatchObject({ display_name: deal.id });
   });
 });

@@ -5,7 +5,7 @@ import type { RecordAccessSql } from '../data/sql/compile-list-query.ts';
 import { Params } from '../data/sql/params.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
-import { toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
+import { recordName, toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
 import type { AccessShape } from './access-shape.ts';
 import type { ObjectAction } from './permissions.ts';
 import { UUID } from '../http/ids.ts';
@@ -95,6 +95,12 @@ export function redact(shape: AccessShape, model: TenantModel, object: ObjectDef
   if (shape.readsEveryField(model, object)) return record;
   for (const field of model.liveFields(object)) if (!shape.canReadField(object, field)) delete record[field.apiName];
   return record;
+}
+
+/** A record's display name as the principal may see it: its name, or its id when the name field is hidden from it. */
+export function displayNameAs(shape: AccessShape, model: TenantModel, object: ObjectDef, data: Record<string, unknown>, id: string): string {
+  const name = model.fieldById(object, object.nameFieldId);
+  return name && !shape.canReadField(object, name) ? id : recordName(object, data, id);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { loadReadRelated, readsRelated } from '../logic/read-formulas.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
-import { objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
+import { displayNameAs, objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
 import { Params } from './sql/params.ts';
 import { searchRecords, type SearchGroup } from './record-search.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
@@ -210,7 +210,7 @@ export class ReadPath {
     const last = page[page.length - 1];
     const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
-      return source ? [{ ...toApiRecord(model, source, row, readableOrAll(shape, model, source)), object: source.apiName, display_name: shape.canReadField(source, model.fieldById(source, source.nameFieldId) ?? source.fields[0]!) ? recordName(source, row.data, row.id) : row.id }] : [];
+      return source ? [{ ...toApiRecord(model, source, row, readableOrAll(shape, model, source)), object: source.apiName, display_name: displayNameAs(shape, model, source, row.data, row.id) }] : [];
     });
     return { data, nextCursor: rows.length > limit && last ? await this.#cursors.encode(scope, { values: [last.deleted_key], id: last.id }) : null };
   }

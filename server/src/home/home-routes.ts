@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { fieldType } from '@protean/metadata';
-import { objectsVisibleSql, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
+import { displayNameAs, objectsVisibleSql, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
 import { principalOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
 import type { DataService } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
-import { recordName } from '../data/record-codec.ts';
 import { UUID } from '../data/record-problems.ts';
 import { Params } from '../data/sql/params.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -99,7 +98,7 @@ export async function homeRoutes(app: FastifyInstance, options: { db: Database; 
     return rows.flatMap((r) => {
       const object = model.object(r.object_id);
       if (!object) return [];
-      return [{ object: object.apiName, id: r.record_id, name: recordName(object, r.data, r.record_id), visitedAt: new Date(r.visited_at).toISOString() }];
+      return [{ object: object.apiName, id: r.record_id, name: displayNameAs(shape, model, object, r.data, r.record_id), visitedAt: new Date(r.visited_at).toISOString() }];
     });
   });
 }
