@@ -75,6 +75,19 @@ describe('record forms with fields of every kind', () => {
     expect(await dialog.getByLabel('Status').inputValue()).not.toBe('');
     await page.keyboard.press('Escape');
   });
+
+  it('a multi-select picklist labels its boxes with the values’ labels, in Chinese too', async () => {
+    await open(`/o/customer/${customerId}/edit`);
+    await page.getByRole('checkbox', { name: 'VIP', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'First visit', exact: true }).check();
+    await save();
+    expect((await read())['tags']).toEqual(['vip', 'first_visit']);
+
+    await open(`/o/customer/${customerId}/edit`, 'zh-CN');
+    expect(await page.getByRole('checkbox', { name: '贵宾', exact: true }).isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: '初诊', exact: true }).isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: 'vip', exact: true }).count()).toBe(0);
+  });
 });
 
 it('raised no script errors', () => {

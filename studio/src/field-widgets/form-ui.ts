@@ -55,6 +55,11 @@ const forms: Partial<Record<FieldWidgetName, WidgetForm>> = {
       prop['type'] = 'array';
       prop['uniqueItems'] = true;
       prop['items'] = { type: 'string', anyOf: picklistOptions(field, i18n, current) };
+      // The server's schema bounds the list in an if/then whose items are bare API names; rjsf
+      // merges that in and would label the boxes with them. The options here are bounded already.
+      delete prop['if'];
+      delete prop['then'];
+      delete prop['else'];
     },
     defaultValue: {
       schema: (values) => (values.length ? { type: 'array', uniqueItems: true, items: { type: 'string', enum: values.map((v) => v.apiName) } } : null),
