@@ -88,6 +88,17 @@ describe('record forms with fields of every kind', () => {
     expect(await page.getByRole('checkbox', { name: '初诊', exact: true }).isChecked()).toBe(true);
     expect(await page.getByRole('checkbox', { name: 'vip', exact: true }).count()).toBe(0);
   });
+
+  it('a JSON field is edited as text on the record form and saved as JSON', async () => {
+    await open(`/o/customer/${customerId}/edit`);
+    const extra = page.getByLabel('Extra');
+    expect(await extra.evaluate((el) => el.tagName)).toBe('TEXTAREA');
+    await extra.fill('{"allergies": ["青霉素"], "weightKg": 58}');
+    await save();
+    expect((await read())['extra']).toEqual({ allergies: ['青霉素'], weightKg: 58 });
+    await open(`/o/customer/${customerId}/edit`);
+    expect(JSON.parse(await page.getByLabel('Extra').inputValue())).toEqual({ allergies: ['青霉素'], weightKg: 58 });
+  });
 });
 
 it('raised no script errors', () => {

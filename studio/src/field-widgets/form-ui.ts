@@ -68,7 +68,7 @@ const forms: Partial<Record<FieldWidgetName, WidgetForm>> = {
   },
   lookup: { ui: (field, snapshot) => ({ 'ui:widget': 'lookup', 'ui:options': { object: lookupTargets(snapshot, field)?.apiName ?? field.lookup?.objectId } }) },
   owner: { ui: () => ({ 'ui:widget': 'owner' }) },
-  json: { ui: () => ({ 'ui:widget': 'json' }), defaultValue: { schema: () => null } },
+  json: { ui: () => ({ 'ui:field': 'json' }), defaultValue: { schema: () => null } },
   // Assigned by the platform: shown, never typed into a form.
   autonumber: { ui: () => ({ 'ui:readonly': true }) },
 };

@@ -8,7 +8,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { layoutFor } from '../lib/model.ts';
 import { buildRecordForm, layoutRuleLookups, serverErrorsToErrorSchema, toFormData, type RelatedRecords } from './record-ui-schema.ts';
-import { errorTransformer, serverMessage, templates, translator, widgets } from './rjsf-theme.tsx';
+import { errorTransformer, fields, serverMessage, templates, translator, widgets } from './rjsf-theme.tsx';
 import { ErrorBox, Loading } from '../components/feedback.tsx';
 
 // Decimal steps such as multipleOf 0.01 need a tolerance, or 19.99 fails in binary floating point.
@@ -173,6 +173,7 @@ export function RecordForm(props: RecordFormProps) {
         formData={formData}
         validator={validator}
         widgets={widgets}
+        fields={fields}
         templates={templates}
         translateString={translator(i18n)}
         transformErrors={errorTransformer(i18n)}

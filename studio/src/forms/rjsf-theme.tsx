@@ -1,10 +1,12 @@
 // Protean's rjsf registry: section/column layout for the root object, locale-aware strings
-// and error messages, and the widgets the core lacks (lookup, owner, json).
-import { useEffect, useState } from 'react';
+// and error messages, the widgets the core lacks (lookup, owner) and a field for JSON values.
+import { useEffect, useRef, useState } from 'react';
 import type {
   BaseInputTemplateProps,
+  FieldProps,
   FieldTemplateProps,
   ObjectFieldTemplateProps,
+  RegistryFieldsType,
   RegistryWidgetsType,
   RJSFValidationError,
   TemplatesType,
@@ -94,29 +96,61 @@ function OwnerWidget(props: WidgetProps) {
   );
 }
 
-function JsonWidget(props: WidgetProps) {
-  const { id, value, onChange, disabled, readonly, label } = props;
-  const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)));
+const asText = (value: unknown) => (value === undefined || value === null ? '' : JSON.stringify(value, null, 2));
+
+/** Any JSON value, typed as text; the value changes only while the text parses. */
+function JsonText({ id, value, onChange, disabled, label, required }: { id: string; value: unknown; onChange: (next: unknown) => void; disabled: boolean; label: string; required?: boolean | undefined }) {
+  const [text, setText] = useState(() => asText(value));
   const [bad, setBad] = useState(false);
+  // A value from outside (the record arriving after the form, a reset) replaces the text; what was
+  // typed here comes back as the same value and leaves the text, half-typed or not, alone.
+  const typed = useRef(value);
+  useEffect(() => {
+    if (JSON.stringify(value) === JSON.stringify(typed.current)) return;
+    typed.current = value;
+    setText(asText(value));
+    setBad(false);
+  }, [value]);
   return (
     <textarea
       id={id}
       aria-label={label}
+      aria-required={required || undefined}
       aria-invalid={bad || undefined}
       className="mono"
       rows={4}
-      disabled={disabled || readonly}
+      disabled={disabled}
       value={text}
       onChange={(e) => {
         setText(e.target.value);
         try {
-          onChange(e.target.value.trim() ? JSON.parse(e.target.value) : undefined);
+          const next: unknown = e.target.value.trim() ? JSON.parse(e.target.value) : undefined;
+          typed.current = next;
+          onChange(next);
           setBad(false);
         } catch {
           setBad(true);
         }
       }}
     />
+  );
+}
+
+/**
+ * A JSON field's schema has no type (any JSON value), and rjsf picks a field by type, so a widget
+ * alone is never reached ("unsupported field schema"). This field takes any schema; as a custom
+ * field rjsf leaves its label to it.
+ */
+function JsonField({ fieldPathId, formData, onChange, disabled, readonly, schema, name, required }: FieldProps) {
+  const label = typeof schema.title === 'string' ? schema.title : name;
+  return (
+    <>
+      <label className="control-label" htmlFor={fieldPathId.$id}>
+        {label}
+        <RequiredMark required={required} />
+      </label>
+      <JsonText id={fieldPathId.$id} value={formData} onChange={(next) => onChange(next, fieldPathId.path)} disabled={!!(disabled || readonly)} label={label} required={required} />
+    </>
   );
 }
 
@@ -176,7 +210,8 @@ function DateTimeWidget(props: WidgetProps) {
   return <Input type="datetime-local" {...props} value={toZoneInput(value, timeZone)} onChange={(next: unknown) => onChange(typeof next === 'string' && next ? (fromZoneInput(next, timeZone) ?? undefined) : undefined)} />;
 }
 
-export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, json: JsonWidget, termText: TermTextWidget, DateTimeWidget };
+export const fields: RegistryFieldsType = { json: JsonField };
+export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, termText: TermTextWidget, DateTimeWidget };
 export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate, FieldTemplate, TitleFieldTemplate: TitleField, BaseInputTemplate };
 
 const rjsfStrings: Partial<Record<TranslatableString, MessageKey>> = {
