@@ -99,6 +99,20 @@ describe('record forms with fields of every kind', () => {
     await open(`/o/customer/${customerId}/edit`);
     expect(JSON.parse(await page.getByLabel('Extra').inputValue())).toEqual({ allergies: ['青霉素'], weightKg: 58 });
   });
+
+  it('a form the browser refuses shows why on the field and logs no console error', async () => {
+    consoleErrors.length = 0;
+    await open('/o/customer');
+    await page.locator('.page-header').getByRole('button', { name: 'New Customer' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('First name').fill('明');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.getByText('is required').waitFor();
+    expect(await isFocused(dialog.getByLabel('Last name'))).toBe(true);
+    expect(await dialog.getByLabel('First name').inputValue()).toBe('明');
+    expect(consoleErrors).toEqual([]);
+    await page.keyboard.press('Escape');
+  });
 });
 
 it('raised no script errors', () => {

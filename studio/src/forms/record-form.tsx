@@ -17,6 +17,8 @@ const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecisio
 // Picklists are oneOf lists of consts (form-ui.ts); rjsf would otherwise take an empty picklist's
 // first value as its default, so a save would write a value nobody chose.
 const defaultFormState = { constAsDefaults: 'skipOneOf' } as const;
+/** The form's own checks show on their fields; without a handler rjsf also logs them as console errors. */
+const showOnFields = () => undefined;
 
 const schemaCache = new Map<string, Promise<JsonSchema>>();
 
@@ -197,6 +199,7 @@ export function RecordForm(props: RecordFormProps) {
           }
         }}
         onSubmit={(e) => void submit(e)}
+        onError={showOnFields}
       >
         {preview ? (
           <></>

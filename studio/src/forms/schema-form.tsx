@@ -9,6 +9,9 @@ import { errorTransformer, templates, translator, widgets } from './rjsf-theme.t
 
 const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecision: 8 } });
 
+/** The form's own checks show on their fields; without a handler rjsf also logs them as console errors. */
+const showOnFields = () => undefined;
+
 type ServerFieldError = { path?: string; field?: string; code?: string; message: string };
 
 /**
@@ -84,6 +87,7 @@ export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, sub
         extraErrors={extraErrors}
         showErrorList={false}
         noHtml5Validate
+        onError={showOnFields}
         omitExtraData
         idPrefix={idPrefix}
         onChange={(e) => {
