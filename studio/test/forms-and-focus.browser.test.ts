@@ -115,6 +115,33 @@ describe('record forms with fields of every kind', () => {
   });
 });
 
+describe('dialogs from the keyboard', () => {
+  it('a dialog starts in its first field, Enter submits it and focus goes back to what opened it', async () => {
+    await open('/o/customer');
+    const opener = page.getByRole('button', { name: 'Save view' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const name = page.locator('dialog[open]').getByLabel('View name');
+    await poll(() => isFocused(name)).toBe(true);
+    await page.keyboard.type('Everyone');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    await poll(() => isFocused(opener)).toBe(true);
+    expect(await page.getByLabel('Saved views').locator('option', { hasText: 'Everyone' }).count()).toBe(1);
+  });
+
+  it('a confirmation starts on its action, and Escape gives focus back to the button that asked', async () => {
+    await open(`/o/customer/${customerId}`);
+    const remove = page.locator('.page-header').getByRole('button', { name: 'Delete' });
+    await remove.click();
+    const confirm = page.locator('dialog[open]').getByRole('button', { name: 'Delete' });
+    await poll(() => isFocused(confirm)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    await poll(() => isFocused(remove)).toBe(true);
+  });
+});
+
 it('raised no script errors', () => {
   expect(pageErrors).toEqual([]);
 });

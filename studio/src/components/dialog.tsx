@@ -8,19 +8,64 @@ interface DialogProps {
   children: ReactNode;
   footer?: ReactNode;
   wide?: boolean;
+  /** Makes body and footer one form: Enter in a field submits it, as the footer's `type="submit"` button would. */
+  onSubmit?: () => void;
 }
 
-/** A modal built on <dialog>: the browser traps focus, Escape closes, focus returns to the opener. */
-export function Dialog({ open, title, onClose, children, footer, wide }: DialogProps) {
+const FIELD = 'input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])';
+
+/**
+ * Where focus starts: the control marked `data-autofocus`, else the first field of the body, else
+ * the browser's choice (the close button). React's `autoFocus` cannot serve: it focuses while the
+ * dialog is still closed, and `showModal()` then moves focus to the first button.
+ */
+function focusStart(dialog: HTMLDialogElement) {
+  const start = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>(`.dialog-body :is(${FIELD})`);
+  start?.focus();
+}
+
+/** Gives focus back to what opened the dialog, unless the person has moved it somewhere else meanwhile. */
+function returnFocus(dialog: HTMLDialogElement, opener: HTMLElement | null) {
+  const active = document.activeElement;
+  const lost = !active || active === document.body || dialog.contains(active);
+  if (lost && opener?.isConnected) opener.focus();
+}
+
+/**
+ * A modal built on <dialog>: the browser traps focus, Escape closes, focus starts in the first
+ * field and returns to the opener, also when the dialog is unmounted rather than closed (most are
+ * rendered only while open, which leaves the browser nothing to return focus from).
+ */
+export function Dialog({ open, title, onClose, children, footer, wide, onSubmit }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   const titleId = useId();
   const { t } = useI18n();
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    if (open && !el.open) el.showModal();
-    if (!open && el.open) el.close();
+    if (open && !el.open) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      el.showModal();
+      focusStart(el);
+    }
+    if (!open && el.open) {
+      el.close();
+      returnFocus(el, opener.current);
+    }
   }, [open]);
+  useEffect(() => {
+    const el = ref.current;
+    return () => {
+      if (el) returnFocus(el, opener.current);
+    };
+  }, []);
+  const content = (
+    <>
+      <div className="dialog-body">{children}</div>
+      {footer ? <footer className="dialog-footer">{footer}</footer> : null}
+    </>
+  );
   return (
     <dialog
       ref={ref}
@@ -39,8 +84,18 @@ export function Dialog({ open, title, onClose, children, footer, wide }: DialogP
               ×
             </button>
           </header>
-          <div className="dialog-body">{children}</div>
-          {footer ? <footer className="dialog-footer">{footer}</footer> : null}
+          {onSubmit ? (
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                onSubmit();
+              }}
+            >
+              {content}
+            </form>
+          ) : (
+            content
+          )}
         </>
       ) : null}
     </dialog>
@@ -69,7 +124,7 @@ export function ConfirmDialog({ open, title, message, confirmLabel, danger, onCo
           <button type="button" className="btn" onClick={onCancel}>
             {t('action.cancel')}
           </button>
-          <button type="button" className={danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={onConfirm} autoFocus>
+          <button type="button" className={danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={onConfirm} data-autofocus>
             {confirmLabel}
           </button>
         </>

@@ -510,12 +510,13 @@ function BulkEditDialog({ object, ids, onClose, onDone }: { object: ObjectDef; i
       open
       title={tc('list.bulkEditTitle', ids.length)}
       onClose={onClose}
+      onSubmit={() => void apply()}
       footer={
         <>
           <button type="button" className="btn" onClick={onClose}>
             {t('action.cancel')}
           </button>
-          <button type="button" className="btn btn-primary" disabled={busy || !field} onClick={() => void apply()}>
+          <button type="submit" className="btn btn-primary" disabled={busy || !field}>
             {t('action.apply')}
           </button>
         </>
@@ -572,12 +573,13 @@ function SaveViewDialog({ canShare, onClose, onSave }: { canShare: boolean; onCl
       open
       title={t('views.save')}
       onClose={onClose}
+      onSubmit={() => void submit()}
       footer={
         <>
           <button type="button" className="btn" onClick={onClose}>
             {t('action.cancel')}
           </button>
-          <button type="button" className="btn btn-primary" disabled={busy || !name.trim()} onClick={() => void submit()}>
+          <button type="submit" className="btn btn-primary" disabled={busy || !name.trim()}>
             {t('action.save')}
           </button>
         </>
