@@ -142,6 +142,17 @@ describe('dialogs from the keyboard', () => {
   });
 });
 
+describe('finding one’s way', () => {
+  it('a record that does not exist says so, offers the way back to its list and no retry', async () => {
+    await open('/o/customer/01a2476a-7ae5-7000-9f3f-000000000000');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/not found/i);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Customers' }).click();
+    await page.waitForURL(`${ws.baseUrl}/o/customer`);
+  });
+});
+
 it('raised no script errors', () => {
   expect(pageErrors).toEqual([]);
 });

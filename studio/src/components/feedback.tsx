@@ -78,6 +78,15 @@ function MessageText({ text }: { text: string }) {
   return <>{parts.map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}</>;
 }
 
+/**
+ * Whether asking again could give another answer: a lost connection, an overloaded or failing
+ * server. A record that is not there, a refusal or invalid input answer the same every time.
+ */
+export function mayRetry(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.kind === 'network' || error.status >= 500 || error.status === 408 || error.status === 429;
+}
+
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const i18n = useI18n();
   if (!error) return null;
@@ -106,7 +115,7 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
           ))}
         </ul>
       ) : null}
-      {onRetry ? (
+      {onRetry && mayRetry(error) ? (
         <button type="button" className="btn" onClick={onRetry}>
           {i18n.t('action.retry')}
         </button>

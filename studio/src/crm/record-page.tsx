@@ -50,7 +50,19 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const related = useAsync(() => recordsApi.related(object.apiName, id), [object.apiName, id]);
   const [confirmDelete, setConfirmDelete] = useState(false);
 
-  if (rec.error) return <ErrorBox error={rec.error} onRetry={rec.reload} />;
+  const breadcrumb = (
+    <nav className="breadcrumb" aria-label={t('shell.breadcrumb')}>
+      <Link to={`/o/${object.apiName}`}>{i18n.objectLabel(object, 'plural')}</Link>
+    </nav>
+  );
+  // A record that is gone still leaves the way back to its list.
+  if (rec.error)
+    return (
+      <div className="page record-page">
+        {breadcrumb}
+        <ErrorBox error={rec.error} onRetry={rec.reload} />
+      </div>
+    );
   if (!rec.data) return <Loading />;
   const record = rec.data;
   const name = recordName(object, record);
@@ -68,9 +80,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
 
   return (
     <div className="page record-page">
-      <nav className="breadcrumb" aria-label={t('shell.breadcrumb')}>
-        <Link to={`/o/${object.apiName}`}>{i18n.objectLabel(object, 'plural')}</Link>
-      </nav>
+      {breadcrumb}
       <header className="page-header">
         <div>
           <div className="eyebrow">{i18n.objectLabel(object)}</div>
