@@ -150,6 +150,10 @@ describe('finding one’s way', () => {
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Customers' }).click();
     await page.waitForURL(`${ws.baseUrl}/o/customer`);
+    // In Chinese the reason is there too, in the server's Chinese words.
+    await open('/o/customer/01a2476a-7ae5-7000-9f3f-000000000000', 'zh-CN');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/^未找到。找不到 id 为 01a2476a-7ae5-7000-9f3f-000000000000 的客户/);
   });
 });
 

@@ -48,13 +48,19 @@ const kindMessages: Record<string, MessageKey> = {
   network: 'error.network',
 };
 
-/** A one-line, localised description of a failure; the server's detail is kept when it adds information. */
+/**
+ * A one-line, localised description of a failure; the server's detail is kept when it adds
+ * information. The server writes it in the language the request asked for (the studio's), so it
+ * is the reason in every language, not only in English.
+ */
 export function describeError(error: unknown, i18n: I18n): string {
   if (error instanceof ApiError) {
     const key = kindMessages[error.kind];
     const title = key ? i18n.t(key) : i18n.t('error.generic');
     const detail = error.problem.detail;
-    return detail && i18n.locale === 'en' && detail !== error.problem.title ? `${title} ${detail}` : title;
+    if (!detail || detail === error.problem.title) return title;
+    // Chinese sentences follow one another without a space.
+    return /[。！？]$/.test(title) ? `${title}${detail}` : `${title} ${detail}`;
   }
   return i18n.t('error.generic');
 }
