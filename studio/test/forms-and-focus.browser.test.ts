@@ -155,6 +155,14 @@ describe('finding one’s way', () => {
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').innerText()).toMatch(/^未找到。找不到 id 为 01a2476a-7ae5-7000-9f3f-000000000000 的客户/);
   });
+
+  it('the language menu names each language in its own words, whichever language the studio is in', async () => {
+    for (const locale of ['en', 'zh-CN'] as const) {
+      await open('/', locale);
+      const menu = page.locator('.topbar').locator('select').last();
+      expect(await menu.locator('option').allTextContents()).toEqual(['English', '简体中文']);
+    }
+  });
 });
 
 it('raised no script errors', () => {

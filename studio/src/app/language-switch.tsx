@@ -1,6 +1,10 @@
-import { LOCALES, isUiLocale, useI18n, type MessageKey } from '../i18n/i18n.tsx';
+import { LOCALES, isUiLocale, useI18n, type UiLocale } from '../i18n/i18n.tsx';
 
-const names: Record<string, MessageKey> = { en: 'locale.en', 'zh-CN': 'locale.zh-CN' };
+/**
+ * Each language is named in itself, as language menus do: someone who cannot read the language
+ * the studio is in now must still find their own.
+ */
+const ownNames: Record<UiLocale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
 export function LanguageSwitch() {
   const { locale, setLocale, t } = useI18n();
@@ -15,8 +19,8 @@ export function LanguageSwitch() {
         }}
       >
         {LOCALES.map((l) => (
-          <option key={l} value={l}>
-            {t(names[l]!)}
+          <option key={l} value={l} lang={l}>
+            {ownNames[l]}
           </option>
         ))}
       </select>
