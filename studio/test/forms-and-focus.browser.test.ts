@@ -163,6 +163,18 @@ describe('finding one’s way', () => {
       expect(await menu.locator('option').allTextContents()).toEqual(['English', '简体中文']);
     }
   });
+
+  it('the browser tab names the page, in the workspace’s words and the reader’s language', async () => {
+    await api(page, 'PUT', '/metadata/terms/customer', { forms: { en: { singular: 'patient', plural: 'patients' }, 'zh-CN': { singular: '患者', measureWord: '位' } } });
+    await open('/o/customer');
+    await poll(() => page.title()).toBe('Patients | Protean');
+    await page.getByRole('link', { name: '王丽' }).click();
+    await poll(() => page.title()).toBe('王丽 | Patient | Protean');
+    await open(`/o/customer/${customerId}`, 'zh-CN');
+    await poll(() => page.title()).toBe('王丽 | 患者 | Protean');
+    await open('/setup/terminology', 'zh-CN');
+    await poll(() => page.title()).toBe('术语 | Protean');
+  });
 });
 
 it('raised no script errors', () => {

@@ -9,8 +9,10 @@ import { matchPath, navigate, useLocation } from '../lib/router.tsx';
 import { resolveRoute } from './routes.tsx';
 import { allowedSetupSections, routeRight, useCanSetup } from './setup-rights.ts';
 import { ErrorBoundary } from '../components/error-boundary.tsx';
+import { useDocumentTitle } from './document-title.ts';
 
 export function App() {
+  useDocumentTitle();
   return (
     <I18nProvider>
       <ToastProvider>

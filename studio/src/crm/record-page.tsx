@@ -84,7 +84,9 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
       <header className="page-header">
         <div>
           <div className="eyebrow">{i18n.objectLabel(object)}</div>
-          <h1 data-testid="record-title">{name}</h1>
+          <h1 data-testid="record-title" data-title-context={i18n.objectLabel(object)}>
+            {name}
+          </h1>
         </div>
         <span className="spacer" />
         <AutomationButtons object={object.apiName} recordIds={[id]} actions mayEdit={rights.edit} onDone={rec.reload} />
