@@ -513,6 +513,13 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
         const problems = sets.flatMap((set) => exceeding(set.grants, creatorShape).map((what) => ({ field: 'permissionSetIds', code: 'exceedsCreator', message: `${set.name} grants ${what}, which the key's creator does not hold` })));
         if (problems.length) throw new ProblemError('forbidden', 403, 'An API key cannot hold more than the user who created it', problems);
       }
+      // Asked with a key, the result never exceeds that key: a key narrowed to reading could
+      // otherwise widen itself (or a sibling) back to its creator's access. No sets means the creator's.
+      if (p.via === 'apiKey') {
+        const granted = permissionSetIds ? await requireSets(q, p.tenantId, permissionSetIds) : creatorShape.sets;
+        const problems = granted.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'permissionSetIds', code: 'exceedsKey', message: `${set.name} grants ${what}, which the key asking does not hold` })));
+        if (problems.length) throw new ProblemError('forbidden', 403, 'An API key cannot give a key more than it holds itself', problems);
+      }
       await q.query('update api_key set permission_set_ids = $3 where tenant_id = $1 and id = $2', [p.tenantId, id, permissionSetIds]);
       await audit(q, p, 'apiKey.access', `API key ${key.name}`, { permissionSetIds });
     });

@@ -185,7 +185,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.post('/api-keys', { schema: { body: NewApiKey } }, async (request, reply) => {
     const p = principalOf(request);
-    const key = await auth.createApiKey(p.tenantId, p.userId, (request.body as Static<typeof NewApiKey>).name);
+    const key = await auth.createApiKey(p.tenantId, p.userId, (request.body as Static<typeof NewApiKey>).name, p.via === 'apiKey' ? p.apiKeyId : undefined);
     return reply.status(201).send(key);
   });
 

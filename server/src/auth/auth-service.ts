@@ -288,11 +288,19 @@ export class AuthService {
     return rows.map((r) => ({ id: r.id, name: r.name, hint: r.hint, userId: r.user_id, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
   }
 
-  async createApiKey(tenantId: string, userId: string, name: string): Promise<{ id: string; name: string; key: string }> {
+  /**
+   * A new key of `userId`. Made with a key (`madeWith`), it holds that key's own permission sets:
+   * a key narrowed to reading would otherwise mint one with its creator's whole access.
+   */
+  async createApiKey(tenantId: string, userId: string, name: string, madeWith?: string): Promise<{ id: string; name: string; key: string }> {
     const key = `pk_${tenantId.replaceAll('-', '')}_${newToken()}`;
     const id = randomUUID();
     await this.#db.withTenant(tenantId, (q) =>
-      q.query('insert into api_key (tenant_id, id, user_id, name, token_hash, hint) values ($1, $2, $3, $4, $5, $6)', [tenantId, id, userId, name, hashToken(key), `…${key.slice(-4)}`]),
+      q.query(
+        `insert into api_key (tenant_id, id, user_id, name, token_hash, hint, permission_set_ids)
+         values ($1, $2, $3, $4, $5, $6, (select permission_set_ids from api_key where tenant_id = $1 and id = $7::uuid))`,
+        [tenantId, id, userId, name, hashToken(key), `…${key.slice(-4)}`, madeWith ?? null],
+      ),
     );
     return { id, name, key };
   }

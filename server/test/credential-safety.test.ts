@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+async function newUser(t: TestTenant, name: string, role: string): Promise<{ id: string; email: string; password: string }> {
+  const email = `${name.toLowerCase()}@${t.slug}.test`;
+  const password = `${name} password`;
+  const created = await t.api('POST', '/users', { email, name, role, password });
+  expect(created.statusCode, created.body).toBe(201);
+  return { id: json<{ id: string }>(created).id, email, password };
+}
+
+describe('an API key narrowed by its own permission sets stays narrow', () => {
+  it('a read-only key can neither mint a key with its creator’s access nor widen itself or a sibling', async () => {
+    const t = await createTestTenant(h, 'narrow-key');
+    const sets = json<{ id: string; key: string }[]>(await t.api('GET', '/access/permission-sets'));
+    const readOnly = sets.find((s) => s.key === 'read_only')!.id;
+    const made = json<{ id: string; key: string }>(await t.api('POST', '/api-keys', { name: 'integration' }));
+    const sibling = json<{ id: string; key: string }>(await t.api('POST', '/api-keys', { name: 'sibling' }));
+    for (const key of [made, sibling]) expect((await t.api('PUT', `/access/api-keys/${key.id}`, { permissionSetIds: [readOnly] })).statusCode).toBe(200);
+    const narrow = (method: string, path: string, body?: unknown) => call(h, made.key, method, path, body);
+    expect((await narrow('POST', '/records/organization', { name: 'refused' })).statusCode).toBe(403);
+
+    const minted = await narrow('POST', '/api-keys', { name: 'escalated' });
+    expect(minted.statusCode, minted.body).toBe(201);
+    expect((await call(h, json<{ key: string }>(minted).key, 'POST', '/records/organization', { name: 'through the minted key' })).statusCode).toBe(403);
+
+    for (const id of [made.id, sibling.id]) {
+      const widened = await narrow('PUT', `/access/api-keys/${id}`, { permissionSetIds: null });
+      expect(widened.statusCode, widened.body).toBe(403);
+      expect(json<{ errors: { field: string }[] }>(widened).errors[0]!.field).toBe('permissionSetIds');
+    }
+    expect((await narrow('POST', '/records/organization', { name: 'still refused' })).statusCode).toBe(403);
+    expect((await call(h, sibling.key, 'POST', '/records/organization', { name: 'still refused' })).statusCode).toBe(403);
+    // Its creator, signed in otherwise, still may.
+    expect((await t.api('PUT', `/access/api-keys/${made.id}`, { permissionSetIds: null })).statusCode).toBe(200);
+    expect((await narrow('POST', '/records/organization', { name: 'allowed again' })).statusCode).toBe(201);
+  });
+});
