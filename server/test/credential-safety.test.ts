@@ -7,6 +7,14 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+async function signIn(t: TestTenant, email: string, password: string, address = '127.0.0.1'): Promise<string> {
+  const response = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: address, payload: { tenant: t.slug, email, password } });
+  expect(response.statusCode, response.body).toBe(200);
+  return (response.headers['set-cookie'] as string).split(';')[0]!;
+}
+
+const me = (cookie: string) => h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
+
 async function newUser(t: TestTenant, name: string, role: string): Promise<{ id: string; email: string; password: string }> {
   const email = `${name.toLowerCase()}@${t.slug}.test`;
   const password = `${name} password`;
@@ -40,5 +48,19 @@ describe('an API key narrowed by its own permission sets stays narrow', () => {
     // Its creator, signed in otherwise, still may.
     expect((await t.api('PUT', `/access/api-keys/${made.id}`, { permissionSetIds: null })).statusCode).toBe(200);
     expect((await narrow('POST', '/records/organization', { name: 'allowed again' })).statusCode).toBe(201);
+  });
+});
+
+describe('sessions end with the user’s access', () => {
+  it('deactivating a user ends their sessions, so reactivating them does not bring an old cookie back', async () => {
+    const t = await createTestTenant(h, 'deactivate');
+    const rep = await newUser(t, 'Rep', 'standard');
+    const cookie = await signIn(t, rep.email, rep.password);
+    expect((await me(cookie)).statusCode).toBe(200);
+    expect((await t.api('PATCH', `/users/${rep.id}`, { active: false })).statusCode).toBe(200);
+    expect((await me(cookie)).statusCode).toBe(401);
+    expect((await t.api('PATCH', `/users/${rep.id}`, { active: true })).statusCode).toBe(200);
+    expect((await me(cookie)).statusCode).toBe(401);
+    expect((await me(await signIn(t, rep.email, rep.password))).statusCode).toBe(200);
   });
 });

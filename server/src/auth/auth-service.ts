@@ -241,13 +241,16 @@ export class AuthService {
 
   async updateUser(tenantId: string, userId: string, patch: { name?: string | undefined; role?: Role | undefined; locale?: string | undefined; active?: boolean | undefined }): Promise<UserView> {
     if (!UUID.test(userId)) throw notFound('No such user');
-    const rows = await this.#db.withTenant(tenantId, (q) =>
-      q.query<UserRow>(
+    const rows = await this.#db.transaction(tenantId, async (q) => {
+      const updated = await q.query<UserRow>(
         `update app_user set name = coalesce($3, name), role = coalesce($4, role), locale = coalesce($5, locale), active = coalesce($6, active)
           where tenant_id = $1 and id = $2 returning *`,
         [tenantId, userId, patch.name ?? null, patch.role ?? null, patch.locale ?? null, patch.active ?? null],
-      ),
-    );
+      );
+      // Deactivation ends the user's sessions: kept, they came back to life when the user was reactivated.
+      if (patch.active === false) await q.query('delete from user_session where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+      return updated;
+    });
     if (!rows[0]) throw notFound('No such user');
     await this.#forget(tenantId, { userId });
     return toView(rows[0]);
