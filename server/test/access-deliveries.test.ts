@@ -179,7 +179,9 @@ describe('live updates', () => {
 });
 
 describe('workflows read as their principal', () => {
-  it("a designer's workflow starts on no record out of its profile's reach and renders no field hidden from it", async () => {
+  let dave: { id: string };
+  let asDave: (method: string, path: string, body?: unknown) => ReturnType<typeof call>;
+  beforeAll(async () => {
     const set = await created(
       a.api('POST', '/access/permission-sets', {
         key: 'designer_no_email',
@@ -188,9 +190,12 @@ describe('workflows read as their principal', () => {
       }),
     );
     await created(a.api('POST', '/access/profiles', { key: 'designer_no_email', name: 'Designer, no emails', permissionSetIds: [set.id] }));
-    const dave = await created(a.api('POST', '/users', { email: `dave@${a.slug}.test`, name: 'Dave', role: 'designer_no_email', password: 'correct horse battery' }));
+    dave = await created(a.api('POST', '/users', { email: `dave@${a.slug}.test`, name: 'Dave', role: 'designer_no_email', password: 'correct horse battery' }));
     const daveKey = (await h.server.auth.createApiKey(a.id, dave.id, 'dave')).key;
-    const asDave = (method: string, path: string, body?: unknown) => call(h, daveKey, method, path, body);
+    asDave = (method, path, body) => call(h, daveKey, method, path, body);
+  });
+
+  it("a designer's workflow starts on no record out of its profile's reach and renders no field hidden from it", async () => {
     const notify = (apiName: string, object: string, message: string) => ({
       apiName,
       label: apiName,
@@ -209,5 +214,31 @@ describe('workflows read as their principal', () => {
     expect(await runs(onDeal.id)).toEqual([]);
     const messages = json<{ notifications: { message: string }[] }>(await asDave('GET', '/notifications')).notifications.map((n) => n.message);
     expect(messages).toEqual(['Customer Marker <>']);
+  });
+
+  it("a designer may not change, start again or read the runs of a workflow whose profile holds more than they do", async () => {
+    const definition = (message: string) => ({ trigger: { type: 'record', object: 'deal', events: ['created'] }, start: 'tell', steps: [{ id: 'tell', type: 'notify', config: { user: dave.id, message } }] });
+    const wf = await created(a.api('POST', '/workflows', { apiName: 'admin_deals', label: 'Admin deals', definition: definition('New deal {{record.name}}') }));
+    expect((await a.api('POST', `/workflows/${wf.id}/activate`, {})).statusCode).toBe(200);
+    await created(a.api('POST', '/records/deal', { name: 'Seen by the admin profile', amount: 5150 }));
+    await waitFor('a run of the administrator’s workflow', async () => json<{ runs: unknown[] }>(await a.api('GET', `/workflows/${wf.id}/runs`)).runs.length > 0);
+    const run = json<{ runs: { id: string }[] }>(await a.api('GET', `/workflows/${wf.id}/runs`)).runs[0]!;
+
+    const refused = async (r: ReturnType<typeof call>) => {
+      const response = await r;
+      expect(response.statusCode, response.body).toBe(403);
+      expect(json<{ errors: { field: string; code: string }[] }>(response).errors).toContainEqual(expect.objectContaining({ field: 'profile', code: 'exceedsYours' }));
+    };
+    // Saving a definition makes it the running version: it would run as the administrator's profile.
+    await refused(asDave('PATCH', `/workflows/${wf.id}`, { definition: definition('Hijacked {{record.name}} {{record.amount}}') }));
+    await refused(asDave('POST', `/workflows/${wf.id}/activate`, {}));
+    await refused(asDave('GET', `/workflows/${wf.id}/runs`));
+    await refused(asDave('GET', `/workflow-runs/${run.id}`));
+    const current = json<{ version: number; definition: { steps: { config: { message: string } }[] } }>(await a.api('GET', `/workflows/${wf.id}`));
+    expect(current.version).toBe(1);
+    expect(current.definition.steps[0]!.config.message).toBe('New deal {{record.name}}');
+    // Given a profile the designer holds, it is theirs to change.
+    expect((await asDave('POST', `/workflows/${wf.id}/activate`, { profile: 'designer_no_email' })).statusCode).toBe(200);
+    expect((await asDave('PATCH', `/workflows/${wf.id}`, { definition: definition('Deal {{record.name}}') })).statusCode).toBe(200);
   });
 });

@@ -108,8 +108,10 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
       throw validationError('The activation is not valid', [{ field: 'profile', code: 'invalid', message: 'must be the key of a profile' }]);
     }
     const p = await setupOf(request, 'model');
-    // Runs act as that profile: no one gives a workflow more than they hold themselves (ADR 0012).
+    // Runs act as that profile: no one gives a workflow more than they hold themselves (ADR 0012),
+    // nor starts it again with a profile that holds more.
     if (typeof body.profile === 'string') await request.server.access.requireGrantable(p, body.profile, 'profile');
+    else await w.requireAnswerable(p, request.params.id);
     return publicWorkflow(await w.setActive(p, request.params.id, true, body.profile as string | undefined));
   });
   app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(await setupOf(request, 'model'), request.params.id, false)));
@@ -131,12 +133,19 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
 
   app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof RunsQuery> }>('/workflows/:id/runs', { schema: { params: IdParam, querystring: RunsQuery } }, async (request) => {
     const p = await setupOf(request, 'model');
+    // Runs hold records as the workflow's profile read them.
+    await w.requireAnswerable(p, request.params.id);
     return { runs: await w.runs(p.tenantId, request.params.id, request.query) };
   });
 
   app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/run-counts', { schema: { params: IdParam } }, async (request) => ({ counts: await w.runCounts((await setupOf(request, 'model')).tenantId, request.params.id) }));
 
-  app.get<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId', { schema: { params: RunParam } }, async (request) => w.run((await setupOf(request, 'model')).tenantId, request.params.runId));
+  app.get<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId', { schema: { params: RunParam } }, async (request) => {
+    const p = await setupOf(request, 'model');
+    const run = await w.run(p.tenantId, request.params.runId);
+    await w.requireAnswerable(p, run.workflowId);
+    return run;
+  });
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/retry', { schema: { params: RunParam } }, async (request, reply) => {
     await w.retry((await setupOf(request, 'model')).tenantId, request.params.runId);
     return reply.code(202).send({ retried: true });

@@ -134,8 +134,24 @@ export class WorkflowService {
     );
   }
 
+  /**
+   * Refuses, naming each excess, a designer whose access the workflow's profile exceeds: changing
+   * what it does, starting it again with the profile it has, or reading what its runs saw would
+   * act or read with more than the designer holds (ADR 0012: no right is a way to more access).
+   * A workflow not yet activated has no profile, and whoever manages access passes.
+   */
+  async requireAnswerable(principal: Principal, idOrName: string): Promise<void> {
+    const profile = await this.#db.transaction(principal.tenantId, async (tx) => {
+      const wf = await findWorkflow(tx, principal.tenantId, idOrName);
+      if (!wf.automationId) return undefined;
+      return (await tx.query<{ profile: string }>('select profile from acl_automation where tenant_id = $1 and id = $2', [principal.tenantId, wf.automationId]))[0]?.profile;
+    });
+    if (profile) await this.#access.requireGrantable(principal, profile, 'profile');
+  }
+
   /** A changed definition is a new version and a new revision; runs already going keep the version they started on. */
-  update(principal: Principal, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
+  async update(principal: Principal, idOrName: string, input: WorkflowInput, expectedVersion?: number): Promise<WorkflowRow> {
+    await this.requireAnswerable(principal, idOrName);
     return this.#metadata.saveAutomation(
       principal,
       (wf: WorkflowRow) => input.message?.trim() || `Saved workflow “${wf.label}”, version ${wf.version}`,
