@@ -67,6 +67,7 @@ const cases: BadInput[] = [
   { name: 'limit=1e20', method: 'GET', path: '/records/deal?limit=1e20', status: 400, field: 'limit', reason: /200/ },
   { name: 'a numeral that overflows in a body string is only text', method: 'POST', path: '/records/deal', body: { name: '1e309', amount: 'x' }, status: 422, field: 'amount', reason: /number/, count: 'deal' },
   { name: 'a number that overflows to Infinity', method: 'POST', path: '/records/deal', body: raw('{"name":"x","amount":1e400}'), status: 400, field: 'amount', reason: /finite/, count: 'deal' },
+  { name: 'an integer with more digits than a double holds', method: 'POST', path: '/records/deal', body: raw('{"name":"x","probability":123456789012345678}'), status: 400, field: 'probability', reason: /digits/, count: 'deal' },
   { name: 'a number beyond the field precision', method: 'POST', path: '/records/deal', body: { name: 'x', amount: 1e300 }, status: 422, field: 'amount', reason: /digits|most/, count: 'deal' },
   { name: 'a huge record version in a batch', method: 'POST', path: '/records/deal/batch', body: { operations: [{ op: 'delete', id: '00000000-0000-4000-8000-000000000000', version: 2 ** 31 }] }, status: 400, field: 'operations.0.version', reason: /2147483647/, count: 'deal' },
   { name: 'a huge If-Match', method: 'PATCH', path: '/records/deal/00000000-0000-4000-8000-000000000000', body: { name: 'x' }, headers: { 'if-match': `"${'9'.repeat(40)}"` }, field: 'If-Match', reason: /version/ },

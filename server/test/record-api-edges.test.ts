@@ -140,3 +140,27 @@ describe('upserts of one key at the same time', () => {
     }
   });
 });
+
+describe('numbers', () => {
+  it('a whole number is stored as written or refused: more digits than a double holds is a 400 naming the field, the digits JavaScript writes pass', async () => {
+    const s = await createTestTenant(h, 'digits');
+    const field = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'ratio', type: 'number', labels: { en: 'Ratio' } });
+    expect(field.statusCode, field.body).toBe(201);
+    const send = (path: string, text: string) => s.api('POST', path, text, { 'content-type': 'application/json' });
+    // 0.1 + 0.2 as JavaScript writes it: seventeen digits, and exactly that double.
+    const written = await send('/records/organization', '{"name":"Seventeen digits","ratio":0.30000000000000004,"phone":"1234567890123456789"}');
+    expect(written.statusCode, written.body).toBe(201);
+    expect(json(written)['ratio']).toBe(0.1 + 0.2);
+    // A whole number beyond 2^53 written as its double is: exactly that value.
+    const round = await send('/records/organization', '{"name":"Round","ratio":1e21}');
+    expect(round.statusCode, round.body).toBe(201);
+    const big = await send('/records/organization', '{"name":"Eighteen digits","ratio":123456789012345678}');
+    expect(big.statusCode, big.body).toBe(400);
+    expect(JSON.parse(big.body).errors).toContainEqual(expect.objectContaining({ field: 'ratio', code: 'not_exact' }));
+    const batch = await send('/records/organization/batch', '{"operations":[{"op":"create","data":{"name":"Fine","ratio":1.5}},{"op":"create","data":{"name":"Long","ratio":-98765432109876543210}}]}');
+    expect(batch.statusCode, batch.body).toBe(400);
+    expect(JSON.parse(batch.body).errors).toContainEqual(expect.objectContaining({ field: 'operations.1.data.ratio', code: 'not_exact' }));
+    const names = json<{ data: { name: string }[] }>(await s.api('GET', '/records/organization?sort=name')).data.map((o) => o.name);
+    expect(names).toEqual(['Round', 'Seventeen digits']);
+  });
+});

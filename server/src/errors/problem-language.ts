@@ -85,6 +85,7 @@ const PHRASES: Rule[] = [
   [/^must not repeat a value$/, () => '不能有重复的值'],
   [/^must set at least one field$/, () => '至少要设置一个字段'],
   [/^must be a finite number .*$/, () => '必须是有限的数字'],
+  [/^(\S+) has more digits than a number holds exactly \(15 to 17\); send it rounded, or as text$/, (m) => `${m[1]} 的位数多于数字能精确保存的位数（15 至 17 位）；请舍入后发送，或作为文本发送`],
   [/^must not contain a NUL character .*$/, () => '不能包含 NUL 字符'],
   [/^must not contain a lone UTF-16 surrogate .*$/, () => '不能包含无效的 Unicode 字符'],
   [/^must be a JSON body$|^a JSON body is required$/, () => '需要 JSON 请求体'],

@@ -15,15 +15,29 @@ export const MAX_INPUT_DEPTH = 64;
  * the precomposed one to filters, unique keys and search.
  */
 export function registerInputNormalization(app: FastifyInstance): void {
+  // Fastify's own JSON parser (prototype keys refused); the text is kept for the request, so a
+  // number the walk doubts can be compared with what was written.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const jsonTexts = new WeakMap<FastifyRequest, string>();
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (error, value) => {
+      if (!error) jsonTexts.set(request, body as string);
+      done(error, value);
+    });
+  });
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
     // Most requests (a get, a list): no body, and path parameters and a query string of plain
     // strings, checked where they are without building paths or a stack.
     if (request.body === undefined && acceptFlatUrlText(request.params) && acceptFlatUrlText(request.query)) return done();
+    const doubted = { number: false };
     const problems = [
       ...inputProblems(request.params, 'url'),
       ...inputProblems(request.query, 'url'),
-      ...inputProblems(request.body, 'body'),
+      ...inputProblems(request.body, 'body', doubted),
     ];
+    const text = doubted.number ? jsonTexts.get(request) : undefined;
+    if (text !== undefined) problems.push(...inexactNumbers(text));
     if (problems.length) {
       const first = problems[0]!;
       throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
@@ -33,6 +47,53 @@ export function registerInputNormalization(app: FastifyInstance): void {
 }
 
 const notFinite = 'must be a finite number (beyond ±1.8e308 a number becomes Infinity)';
+
+/** A number whose text names another value than the double JSON.parse made of it: its text, kept for the problem. */
+class InexactNumber {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+const NUMERAL_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
+
+/**
+ * A numeral of at most 15 significant digits is the double it parses to; a whole number beyond
+ * 2^53 may have come from a longer one (an 18-digit id), so its text is looked at. Decimals with
+ * too many digits are not caught: telling them apart costs a look at every number's text.
+ */
+const doubtful = (value: number) => Number.isInteger(value) && !Number.isSafeInteger(value);
+
+/** A numeral as its significant digits and exponent ('1.50' and '15e-1' are '15e-1'; zero is '0'). */
+function decimalValue(text: string): string {
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = NUMERAL_PARTS.exec(text) ?? [];
+  let digits = (whole + fraction).replace(/^0+/, '');
+  let power = Number(exponent) - fraction.length;
+  if (digits === '') return '0';
+  while (digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    power++;
+  }
+  return `${sign}${digits}e${power}`;
+}
+
+/** Each number of a JSON text that is not the value its text names (123456789012345678 is read as …680), with its dotted path. */
+function inexactNumbers(text: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const marked = JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || context?.source === undefined) return value;
+    return decimalValue(context.source) === decimalValue(String(value)) ? value : new InexactNumber(context.source);
+  }) as unknown;
+  const stack: { value: unknown; path: string }[] = [{ value: marked, path: '' }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (value instanceof InexactNumber) problems.push({ field: path, code: 'not_exact', message: `${value.text} has more digits than a number holds exactly (15 to 17); send it rounded, or as text` });
+    else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) stack.push({ value: item, path: path ? `${path}.${key}` : key });
+  }
+  return problems.reverse();
+}
+
 // URL text that route schemas would coerce to a number, and which overflows to ±Infinity (`limit=1e309`).
 // In a body the same text is a string value and stays one.
 // Unambiguous (the fraction needs its dot), so a long non-numeral fails in linear time.
@@ -74,7 +135,7 @@ function pathOf(place: Place): string {
 }
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path; the acceptable strings are put in composed form where they are. */
-export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
+export function inputProblems(input: unknown, from: 'body' | 'url', doubted?: { number: boolean }): FieldProblem[] {
   const problems: FieldProblem[] = [];
   // An explicit stack: a deeply nested body must not overflow ours. Paths are built only for
   // what is refused: a thousand-record batch has some ten thousand values, nearly all accepted.
@@ -89,6 +150,7 @@ export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProble
       else if (within && !isAscii(value)) within[place.key!] = value.normalize('NFC');
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push({ field: pathOf(place), code: 'not_finite', message: notFinite });
+      else if (doubted && doubtful(value)) doubted.number = true;
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_INPUT_DEPTH) {
         problems.push({ field: pathOf(place), code: 'too_deep', message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` });
