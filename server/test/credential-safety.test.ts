@@ -64,3 +64,27 @@ describe('sessions end with the user’s access', () => {
     expect((await me(await signIn(t, rep.email, rep.password))).statusCode).toBe(200);
   });
 });
+
+describe('the current password is a guess like a sign-in', () => {
+  it('wrong current passwords on a password change lock the account out with a 429 as failed sign-ins do, and count toward them', async () => {
+    const t = await createTestTenant(h, 'pw-guess');
+    const rep = await newUser(t, 'Rep', 'standard');
+    const cookie = await signIn(t, rep.email, rep.password);
+    const csrfToken = String(json(await me(cookie))['csrfToken']);
+    const change = (currentPassword: string) =>
+      h.server.app.inject({
+        method: 'POST',
+        url: `/api/v1/users/${rep.id}/password`,
+        remoteAddress: '10.44.0.1',
+        headers: { cookie, 'x-csrf-token': csrfToken },
+        payload: { password: 'a brand new password', currentPassword },
+      });
+    for (let i = 0; i < 5; i++) expect((await change(`guess number ${i}`)).statusCode).toBe(403);
+    const locked = await change(rep.password);
+    expect(locked.statusCode, locked.body).toBe(429);
+    expect(locked.headers['retry-after']).toBe('1');
+    // The same account's sign-in is locked too, from another address.
+    const signInLocked = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '10.44.0.2', payload: { tenant: t.slug, email: rep.email, password: rep.password } });
+    expect(signInLocked.statusCode).toBe(429);
+  });
+});

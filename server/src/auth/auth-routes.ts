@@ -173,7 +173,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
       throw validationError('Changing your own password needs your current one', [{ field: 'currentPassword', code: 'required', message: 'is required to change your own password' }]);
     }
     const session = p.via === 'session' ? parseSessionCookie(request.cookies[cookieName] ?? '')?.token : undefined;
-    const change = own && currentPassword !== undefined ? { current: currentPassword, keepSession: session } : undefined;
+    const change = own && currentPassword !== undefined ? { current: currentPassword, keepSession: session, address: request.ip } : undefined;
     await withRetryAfter(reply, () => auth.setPassword(p.tenantId, id, password, change));
     return reply.status(204).send();
   });

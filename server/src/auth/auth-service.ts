@@ -258,16 +258,24 @@ export class AuthService {
 
   /**
    * Sets a user's password. Changing one's own needs the current one (`current`); an admin
-   * resetting another user's passes none. Every other session of the user ends.
+   * resetting another user's passes none. Every other session of the user ends. The current
+   * password is a guess like a sign-in's, counted and locked out by the same throttle: else a
+   * stolen session could try passwords without limit.
    */
-  async setPassword(tenantId: string, userId: string, password: string, change?: { current: string; keepSession?: string | undefined }): Promise<void> {
+  async setPassword(tenantId: string, userId: string, password: string, change?: { current: string; keepSession?: string | undefined; address: string }): Promise<void> {
     if (!UUID.test(userId)) throw notFound('No such user');
     checkPassword(password);
     if (change) {
-      const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ password_hash: string }>(q, 'select password_hash from app_user where tenant_id = $1 and id = $2', [tenantId, userId]));
+      const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ password_hash: string; email: string }>(q, 'select password_hash, email from app_user where tenant_id = $1 and id = $2', [tenantId, userId]));
       if (!row) throw notFound('No such user');
+      const subject = { tenantId, email: row.email, address: change.address };
+      await this.#throttle.check(subject);
       const verdict = await this.passwords.verify(tenantId, change.current, row.password_hash);
-      if (!verdict.ok) throw new ProblemError('forbidden', 403, 'The current password is not right', [{ field: 'currentPassword', code: 'mismatch', message: 'is not your current password' }]);
+      if (!verdict.ok) {
+        await this.#throttle.failed(subject);
+        throw new ProblemError('forbidden', 403, 'The current password is not right', [{ field: 'currentPassword', code: 'mismatch', message: 'is not your current password' }]);
+      }
+      await this.#throttle.succeeded(subject);
     }
     const passwordHash = await this.passwords.hash(tenantId, password);
     const kept = change?.keepSession ? hashToken(change.keepSession) : '';
