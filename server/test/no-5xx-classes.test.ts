@@ -82,6 +82,9 @@ const cases: BadInput[] = [
   { name: 'a leap second in a record date-time', method: 'POST', path: '/records/activity', body: { subject: 'x', occurred_at: '2016-12-31T23:59:60Z' }, status: 422, field: 'occurred_at', reason: /date-time/, count: 'activity' },
   { name: 'a leap second with a fraction in a record date-time', method: 'POST', path: '/records/activity', body: { subject: 'x', occurred_at: '2016-12-31T23:59:60.5Z' }, status: 422, field: 'occurred_at', reason: /date-time/, count: 'activity' },
 
+  { name: 'an unknown query parameter on a single record', method: 'GET', path: '/records/deal/00000000-0000-4000-8000-000000000000?fields=name', status: 400, field: 'fields', reason: /additional/ },
+  { name: 'an unknown query parameter on a create', method: 'POST', path: '/records/deal?return=minimal', body: { name: 'x' }, status: 400, field: 'return', reason: /additional/, count: 'deal' },
+
   // 4. Forged cursors.
   { name: 'a cursor made up by hand', method: 'GET', path: `/records/deal?cursor=${Buffer.from(JSON.stringify({ v: [], id: '00000000-0000-4000-8000-000000000000' })).toString('base64url')}`, status: 400, field: 'cursor', reason: /cursor/ },
   { name: 'garbage as cursor', method: 'GET', path: '/records/deal?cursor=%E2%9C%93', status: 400, field: 'cursor', reason: /cursor/ },

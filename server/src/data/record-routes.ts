@@ -11,7 +11,10 @@ import type { RequestContext } from './request-context.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
 const RecordParams = Type.Object({ object: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) });
-const GetQuery = Type.Object({ expand: Type.Optional(Type.String({ maxLength: 500 })) });
+// Unknown query parameters are refused, as on the list: `fields=` or `return=minimal` on a single
+// record was ignored without a word, and the caller took the whole record for what it asked.
+const GetQuery = Type.Object({ expand: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
+const NoQuery = Type.Object({}, { additionalProperties: false });
 const ListQuery = Type.Object(
   {
     filter: Type.Optional(Type.String({ maxLength: 20_000 })),
@@ -112,27 +115,27 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     return reply.header('etag', etag).send(record);
   });
 
-  app.post('/records/:object', { schema: { params: ObjectParam } }, async (request, reply) => {
+  app.post('/records/:object', { schema: { params: ObjectParam, querystring: NoQuery } }, async (request, reply) => {
     const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     const record = await data.create(ctx, object, request.body);
     return reply.status(201).header('etag', `"${String(record['version'])}"`).header('location', `/api/v1/records/${object.apiName}/${String(record['id'])}`).send(record);
   });
 
-  app.patch('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
+  app.patch('/records/:object/:id', { schema: { params: RecordParams, querystring: NoQuery } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
     const { ctx, object } = await resolve(request, params.object);
     const record = await data.update(ctx, object, params.id, request.body, expectedVersion(request));
     return reply.header('etag', `"${String(record['version'])}"`).send(record);
   });
 
-  app.delete('/records/:object/:id', { schema: { params: RecordParams } }, async (request, reply) => {
+  app.delete('/records/:object/:id', { schema: { params: RecordParams, querystring: NoQuery } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
     const { ctx, object } = await resolve(request, params.object);
     await data.delete(ctx, object, params.id, expectedVersion(request));
     return reply.status(204).send();
   });
 
-  app.post('/records/:object/:id/restore', { schema: { params: RecordParams } }, async (request) => {
+  app.post('/records/:object/:id/restore', { schema: { params: RecordParams, querystring: NoQuery } }, async (request) => {
     const params = request.params as Static<typeof RecordParams>;
     const { ctx, object } = await resolve(request, params.object);
     return data.restore(ctx, object, params.id);
