@@ -88,3 +88,28 @@ describe('the current password is a guess like a sign-in', () => {
     expect(signInLocked.statusCode).toBe(429);
   });
 });
+
+describe('an invitation gives what its inviter may still give', () => {
+  it('the link of an administrator since deactivated or demoted no longer opens nor lets anyone join', async () => {
+    const t = await createTestTenant(h, 'invite-inviter');
+    for (const [name, removal] of [
+      ['Leaver', { active: false }],
+      ['Demoted', { role: 'standard' }],
+    ] as const) {
+      const inviter = await newUser(t, name, 'admin');
+      const cookie = await signIn(t, inviter.email, inviter.password);
+      const made = await h.server.app.inject({ method: 'POST', url: '/api/v1/invites', headers: { cookie, 'sec-fetch-site': 'same-origin' }, payload: { role: 'admin', days: 30 } });
+      expect(made.statusCode, made.body).toBe(201);
+      const token = json<{ token: string }>(made).token;
+      expect((await h.server.app.inject({ method: 'GET', url: `/api/v1/invites/token/${token}` })).statusCode).toBe(200);
+
+      expect((await t.api('PATCH', `/users/${inviter.id}`, removal)).statusCode).toBe(200);
+      expect((await h.server.app.inject({ method: 'GET', url: `/api/v1/invites/token/${token}` })).statusCode).toBe(404);
+      const email = `back-door-${name.toLowerCase()}@elsewhere.test`;
+      const accepted = await h.server.app.inject({ method: 'POST', url: '/api/v1/invites/accept', payload: { token, name: 'Back door', email, password: 'back door password' } });
+      expect(accepted.statusCode, accepted.body).toBe(404);
+      const users = json<{ email: string }[]>(await t.api('GET', '/users'));
+      expect(users.map((u) => u.email)).not.toContain(email);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AccessService } from '../access/access-service.ts';
 import { setupOf } from '../auth/principal.ts';
 import type { AuthService } from '../auth/auth-service.ts';
-import type { Role } from '../auth/principal.ts';
+import type { Principal, Role } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { conflict, notFound, ProblemError, validationError } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -157,7 +157,24 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
       ),
     );
     if (!row) throw notFound('This invitation link is not valid: it was used, revoked or has expired');
+    if (!(await inviterMayStillGive(row))) throw notFound('This invitation link is no longer valid: whoever made it may no longer invite with this profile');
     return row;
+  };
+
+  /**
+   * A link gives what its inviter may give when it is used, not when it was made: an inviter
+   * since deactivated, or who lost the users right or the profile, leaves a dead link (else an
+   * administrator about to be removed could keep a way back in).
+   */
+  const inviterMayStillGive = async (row: InviteRow & { slug: string; tenant_name: string }): Promise<boolean> => {
+    if (!row.created_by) return false;
+    const [inviter] = await db.withTenant(row.tenant_id, (q) =>
+      q.query<{ id: string; name: string; role: string; locale: string }>('select id, name, role, locale from app_user where tenant_id = $1 and id = $2 and active', [row.tenant_id, row.created_by]),
+    );
+    if (!inviter) return false;
+    const principal: Principal = { tenantId: row.tenant_id, tenantSlug: row.slug, tenantName: row.tenant_name, userId: inviter.id, userName: inviter.name, role: inviter.role, locale: inviter.locale, via: 'session' };
+    if (!(await app.access.shapeOf(principal)).setup('users')) return false;
+    return (await app.access.profilesGivableBy(principal)).some((profile) => profile.key === row.role && profile.grantable);
   };
 
   app.get('/invites/token/:token', { schema: { params: TokenParam } }, async (request) => {
