@@ -142,6 +142,25 @@ describe('dialogs from the keyboard', () => {
   });
 });
 
+describe('related lists', () => {
+  it('“New Deal” on a customer’s page starts a deal for that customer and shows it there, without leaving the page', async () => {
+    await open(`/o/customer/${customerId}`);
+    const deals = page.getByRole('region', { name: 'Deals' });
+    const start = deals.getByRole('button', { name: 'New Deal' });
+    await start.click();
+    const dialog = page.getByRole('dialog', { name: 'New Deal' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('王丽 — 年度计划');
+    expect(await dialog.getByLabel('Customer').inputValue()).toBe('王丽');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await deals.getByRole('link', { name: '王丽 — 年度计划' }).waitFor();
+    expect(page.url()).toBe(`${ws.baseUrl}/o/customer/${customerId}`);
+    await poll(() => isFocused(start)).toBe(true);
+    const { data } = await api<{ data: { name: string; customer: unknown }[] }>(page, 'GET', `/records/deal?filter=${encodeURIComponent(JSON.stringify({ field: 'customer', op: 'eq', value: customerId }))}`);
+    expect(data.map((d) => d.name)).toEqual(['王丽 — 年度计划']);
+  });
+});
+
 describe('finding one’s way', () => {
   it('a record that does not exist says so, offers the way back to its list and no retry', async () => {
     await open('/o/customer/01a2476a-7ae5-7000-9f3f-000000000000');

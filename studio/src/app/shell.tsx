@@ -6,7 +6,7 @@ import { useSession } from './session.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 import { CommandPalette } from './command-palette.tsx';
 import { allowedSetupSections, useCanSetup } from './setup-rights.ts';
-import { ShellActionsContext } from './shell-actions.ts';
+import { ShellActionsContext, type QuickCreateOptions } from './shell-actions.ts';
 
 const QuickCreateDialog = lazy(() => import('../crm/quick-create-dialog.tsx'));
 
@@ -20,7 +20,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const sections = allowedSetupSections(canSetup);
   const anySetupRight = sections.some((p) => p.right);
   const [paletteOpen, setPaletteOpen] = useState(false);
-  const [quickCreate, setQuickCreate] = useState<{ object?: string } | null>(null);
+  const [quickCreate, setQuickCreate] = useState<({ object?: string } & QuickCreateOptions) | null>(null);
   const [q, setQ] = useState(() => (pathname === '/search' ? (search.get('q') ?? '') : ''));
   const inSetup = pathname.startsWith('/setup');
 
@@ -35,7 +35,7 @@ export function Shell({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const openQuickCreate = useCallback((object?: string) => setQuickCreate({ object }), []);
+  const openQuickCreate = useCallback((object?: string, options?: QuickCreateOptions) => setQuickCreate({ object, ...options }), []);
 
   const submitSearch = (e: FormEvent) => {
     e.preventDefault();
@@ -129,7 +129,7 @@ export function Shell({ children }: { children: ReactNode }) {
       {paletteOpen ? <CommandPalette onClose={() => setPaletteOpen(false)} onQuickCreate={openQuickCreate} /> : null}
       {quickCreate ? (
         <Suspense fallback={null}>
-          <QuickCreateDialog initialObject={quickCreate.object} onClose={() => setQuickCreate(null)} />
+          <QuickCreateDialog initialObject={quickCreate.object} initial={quickCreate.initial} onCreated={quickCreate.onCreated} onClose={() => setQuickCreate(null)} />
         </Suspense>
       ) : null}
     </ShellActionsContext.Provider>

@@ -7,9 +7,13 @@ import { findObject, navObjects, recordName } from '../lib/model.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
+import type { QuickCreateOptions } from '../app/shell-actions.ts';
 
-/** Create a record of any object from anywhere: the shell's "New" button and the command palette. */
-export default function QuickCreateDialog({ initialObject, onClose }: { initialObject?: string; onClose: () => void }) {
+/**
+ * Create a record of any object from anywhere: the shell's "New" button, the command palette, and
+ * a record's related lists (which start the new record linked to theirs and stay on their page).
+ */
+export default function QuickCreateDialog({ initialObject, initial, onCreated, onClose }: { initialObject?: string; onClose: () => void } & QuickCreateOptions) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
@@ -37,6 +41,7 @@ export default function QuickCreateDialog({ initialObject, onClose }: { initialO
           key={object.id}
           object={object}
           mode="create"
+          initial={initial}
           autoFocus
           idPrefix="qc"
           onCancel={onClose}
@@ -44,7 +49,8 @@ export default function QuickCreateDialog({ initialObject, onClose }: { initialO
             const created = await recordsApi.create(object.apiName, data);
             toast(t('record.created', { name: recordName(object, created) }), 'success');
             onClose();
-            navigate(`/o/${object.apiName}/${created.id}`);
+            if (onCreated) onCreated(created);
+            else navigate(`/o/${object.apiName}/${created.id}`);
           }}
         />
       ) : null}

@@ -142,7 +142,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
               </div>
             </dl>
           </section>
-          <RelatedLists groups={related.data} error={related.error} />
+          <RelatedLists groups={related.data} error={related.error} parent={id} onCreated={related.reload} />
         </div>
         <aside className="record-side" aria-label={t('timeline.title')}>
           <ActivityTimeline object={object} record={record} groups={related.data} onLogged={related.reload} />

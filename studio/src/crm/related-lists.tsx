@@ -2,16 +2,21 @@ import { fieldType } from '@protean/metadata/field-types';
 import type { RelatedGroup } from '../api/types.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
+import { useShellActions } from '../app/shell-actions.ts';
 import { Link } from '../lib/router.tsx';
 import { findField, findObject, isTimelineObject, liveFields, recordName } from '../lib/model.ts';
 import { ErrorBox, Loading } from '../components/feedback.tsx';
 import { FieldValue } from './field-value.tsx';
 
-/** Records of other objects that look this one up, one table per lookup field. */
-export function RelatedLists({ groups, error }: { groups: RelatedGroup[] | undefined; error: unknown }) {
+/**
+ * Records of other objects that look this one up, one table per lookup field, each with "New …"
+ * that starts a record already linked to `parent` (a deal for this customer) and stays here.
+ */
+export function RelatedLists({ groups, error, parent, onCreated }: { groups: RelatedGroup[] | undefined; error: unknown; parent: string; onCreated: () => void }) {
   const i18n = useI18n();
   const { t, tc } = i18n;
-  const { snapshot } = useSession();
+  const { snapshot, can } = useSession();
+  const { openQuickCreate } = useShellActions();
   if (error) return <ErrorBox error={error} />;
   if (!groups) return <Loading />;
   const shown = groups.filter((g) => {
@@ -39,6 +44,11 @@ export function RelatedLists({ groups, error }: { groups: RelatedGroup[] | undef
             <header className="related-header">
               <h3>{title}</h3>
               <span className="count">{tc('list.count', g.total ?? g.records.length)}</span>
+              {via && !via.readOnly && can(object.apiName, 'create') ? (
+                <button type="button" className="btn btn-small" onClick={() => openQuickCreate(object.apiName, { initial: { [via.apiName]: parent }, onCreated })}>
+                  {t('record.new', { object: i18n.objectNoun(object) })}
+                </button>
+              ) : null}
             </header>
             {g.records.length ? (
               <table className="grid compact">
