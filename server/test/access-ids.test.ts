@@ -68,3 +68,29 @@ describe('a record whose name is hidden from the reader is shown by its id', () 
     expect(bin.find((r) => r.id === deal.id)).toMatchObject({ display_name: deal.id });
   });
 });
+
+describe('no profile is given by someone it would out-read', () => {
+  it("a user manager whose set denies an object and hides a field may not give the standard profile, whose '*' reads both", async () => {
+    const set = await made(
+      a.api('POST', '/access/permission-sets', {
+        key: 'narrow_user_manager',
+        name: 'Narrow user manager',
+        grants: { objects: { '*': { create: true, read: true, edit: true, delete: true }, activity: {} }, fields: { deal: { amount: 'none' } }, setup: { users: true } },
+      }),
+    );
+    await made(a.api('POST', '/access/profiles', { key: 'narrow_user_manager', name: 'Narrow user manager', permissionSetIds: [set.id] }));
+    const ursula = await made(a.api('POST', '/users', { email: `ursula@${a.slug}.test`, name: 'Ursula', role: 'narrow_user_manager', password: 'correct horse battery' }));
+    const key = (await h.server.auth.createApiKey(a.id, ursula.id, 'ursula')).key;
+    const refused = await call(h, key, 'POST', '/users', { email: `mallory@${a.slug}.test`, name: 'Mallory', role: 'standard', password: 'correct horse battery' });
+    expect(refused.statusCode, refused.body).toBe(403);
+    const messages = json<{ errors: { field: string; code: string; message: string }[] }>(refused).errors.map((e) => e.message);
+    expect(messages).toContainEqual(expect.stringContaining('read on activity'));
+    expect(messages).toContainEqual(expect.stringContaining('edit of deal.amount'));
+    expect(json<{ email: string }[]>(await a.api('GET', '/users')).map((u) => u.email)).not.toContain(`mallory@${a.slug}.test`);
+    const profiles = json<{ key: string; grantable: boolean }[]>(await call(h, key, 'GET', '/users/profiles'));
+    expect(profiles.find((p) => p.key === 'standard')!.grantable).toBe(false);
+    // Their own profile, and one that reads less, they may give.
+    expect(profiles.find((p) => p.key === 'narrow_user_manager')!.grantable).toBe(true);
+    await made(call(h, key, 'POST', '/users', { email: `rory@${a.slug}.test`, name: 'Rory', role: 'narrow_user_manager', password: 'correct horse battery' }));
+  });
+});

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { forbidden, notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import { AccessShape, type GrantingSet } from './access-shape.ts';
-import { OBJECT_ACTIONS, SETUP_RIGHTS, SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
+import { fieldLevelOf, objectRightsOf, OBJECT_ACTIONS, SETUP_RIGHTS, SYSTEM_PERMISSION_SETS, type Grants, type RecordDefault, type SetupRight } from './permissions.ts';
 
 const ACL_CHANNEL = 'protean_acl';
 // A safety net only: every change is announced, here and on other processes.
@@ -332,14 +332,31 @@ function grantProblems(shape: AccessShape, sets: readonly { name: string; grants
   return sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field, code: 'exceedsYours', message: `${set.name} grants ${what}, which you do not hold` })));
 }
 
-/** What a set grants beyond a principal's access: object actions and Setup rights, spelled for the refusal. */
+/** An object id no permission set names: what a set's `*` entry gives every object it does not name. */
+const ANY_OBJECT = '\u0000*';
+const LEVEL_ORDER = ['none', 'read', 'edit'] as const;
+
+/**
+ * What a set grants beyond a principal's access, spelled for the refusal: object actions (with
+ * their implied ones) and field levels as they take effect, and Setup rights. Every object either
+ * names is compared, and one neither names stands for the rest, so a `*` entry is weighed against
+ * the holder's objects named narrower (`activity: {}`) and a field against the holder's hidden ones.
+ */
 export function exceeding(grants: Grants, holder: AccessShape): string[] {
   const out: string[] = [];
-  for (const [objectId, rights] of Object.entries(grants.objects)) {
-    for (const action of OBJECT_ACTIONS) {
-      if (rights[action] !== true) continue;
-      const holds = objectId === '*' ? holder.sets.some((s) => s.grants.objects['*']?.[action] === true || s.grants.objects['*']?.modifyAll === true) : holder.can(objectId, action);
-      if (!holds) out.push(`${action} on ${objectId}`);
+  const holders = [...holder.sets, ...(holder.ceiling?.sets ?? [])];
+  const named = (of: (g: Grants) => Record<string, unknown>) => [of(grants), ...holders.map((s) => of(s.grants))].flatMap((entries) => Object.keys(entries));
+  const objects = new Set([...named((g) => g.objects), ...named((g) => g.fields)].filter((id) => id !== '*'));
+  for (const objectId of [...objects, ANY_OBJECT]) {
+    const shown = objectId === ANY_OBJECT ? '*' : objectId;
+    const given = objectRightsOf(grants, objectId);
+    for (const action of OBJECT_ACTIONS) if (given[action] && !holder.can(objectId, action)) out.push(`${action} on ${shown}`);
+    if (!given.read || objectId === ANY_OBJECT) continue;
+    // A field no set names follows its object on both sides: the actions above compare it.
+    const fields = new Set([grants, ...holders.map((s) => s.grants)].flatMap((g) => Object.keys(g.fields[objectId] ?? {})));
+    for (const fieldId of fields) {
+      const level = fieldLevelOf(grants, objectId, fieldId);
+      if (LEVEL_ORDER.indexOf(level) > LEVEL_ORDER.indexOf(holder.fieldLevel(objectId, fieldId))) out.push(`${level} of ${objectId}.${fieldId}`);
     }
   }
   for (const right of SETUP_RIGHTS) if (grants.setup[right] === true && !holder.setup(right)) out.push(`Setup: ${right}`);
