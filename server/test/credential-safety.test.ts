@@ -1,4 +1,6 @@
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggerOptions } from '../src/http/log-redaction.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -111,5 +113,25 @@ describe('an invitation gives what its inviter may still give', () => {
       const users = json<{ email: string }[]>(await t.api('GET', '/users'));
       expect(users.map((u) => u.email)).not.toContain(email);
     }
+  });
+});
+
+describe('credentials in URLs stay out of the log', () => {
+  it('logs an invitation link’s token, and a key sent in a query string, as [redacted]', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: loggerOptions(true, { write: (line: string) => void lines.push(line) }) });
+    app.get('/invite/:token', async () => 'page');
+    app.get('/api/v1/invites/token/:token', async () => ({}));
+    app.get('/api/v1/records/:object', async () => []);
+    const invite = 'inv_roMT9TL2fBgN5a56YeLLf4pkfqHlNKrA';
+    const key = 'pk_ba68837b7cdf43819733f33cd13ded22_VR80lxzJ8lcKqltwVx043wVqLQ7JLjiMRJl99r8Vlgs';
+    for (const url of [`/invite/${invite}`, `/api/v1/invites/token/${invite}`, `/api/v1/records/customer?key=${key}`]) await app.inject({ method: 'GET', url });
+    await app.close();
+    const text = lines.join('');
+    expect(text).toContain('/invite/inv_[redacted]');
+    expect(text).toContain('/api/v1/invites/token/inv_[redacted]');
+    expect(text).toContain('key=pk_[redacted]');
+    expect(text).not.toContain(invite.slice(4));
+    expect(text).not.toContain(key.slice(3));
   });
 });

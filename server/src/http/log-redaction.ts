@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /** Request and log fields that may hold a credential: they are written as [redacted], never in clear. */
 const SECRET_PATHS = [
@@ -19,8 +19,25 @@ const SECRET_PATHS = [
   '*.apiKey',
 ];
 
+// Credentials that travel in a URL: an invitation link's token (/invite/…, /invites/token/…), and
+// an API key or operator token a client put in a query string by mistake.
+const SECRET_IN_URL = /\b(inv|pk|op)_[A-Za-z0-9_-]{16,}/g;
+
+/** A URL as logged: its credentials written as [redacted]. */
+export const urlForLog = (url: string): string => url.replace(SECRET_IN_URL, '$1_[redacted]');
+
+/** Fastify's request serializer, with the URL's credentials redacted. */
+const request = (req: FastifyRequest) => ({
+  method: req.method,
+  url: urlForLog(req.url),
+  version: req.headers['accept-version']?.toString(),
+  host: req.host,
+  remoteAddress: req.ip,
+  remotePort: req.socket?.remotePort,
+});
+
 /** The server's logger: pino at `info`, with every credential-bearing field redacted. */
 export function loggerOptions(enabled: boolean, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   if (!enabled) return false;
-  return { level: 'info', redact: { paths: SECRET_PATHS, censor: '[redacted]' }, ...(stream ? { stream } : {}) };
+  return { level: 'info', redact: { paths: SECRET_PATHS, censor: '[redacted]' }, serializers: { req: request }, ...(stream ? { stream } : {}) };
 }
