@@ -67,6 +67,23 @@ describe('sessions end with the user’s access', () => {
   });
 });
 
+describe('a session lives as long as its cookie', () => {
+  it('using a session does not extend it past the end of the cookie sign-in set', async () => {
+    const t = await createTestTenant(h, 'session-end');
+    const rep = await newUser(t, 'Rep', 'standard');
+    const signedIn = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: t.slug, email: rep.email, password: rep.password } });
+    const cookie = (signedIn.headers['set-cookie'] as string).split(';')[0]!;
+    const maxAge = Number(/Max-Age=(\d+)/.exec(String(signedIn.headers['set-cookie']))![1]);
+    const cookieEnds = Date.now() + maxAge * 1000;
+    // Late in its life, as if signed in most of a day ago: the browser's cookie ends in a minute.
+    await h.db.system((q) => q.query(`update user_session set expires_at = now() + interval '1 minute' where tenant_id = $1 and user_id = $2`, [t.id, rep.id]));
+    expect((await me(cookie)).statusCode).toBe(200);
+    const [row] = await h.db.system((q) => q.query<{ expires_at: string }>('select expires_at from user_session where tenant_id = $1 and user_id = $2', [t.id, rep.id]));
+    expect(Date.parse(row!.expires_at)).toBeLessThan(Date.now() + 2 * 60_000);
+    expect(Date.parse(row!.expires_at)).toBeLessThanOrEqual(cookieEnds);
+  });
+});
+
 describe('the current password is a guess like a sign-in', () => {
   it('wrong current passwords on a password change lock the account out with a 429 as failed sign-ins do, and count toward them', async () => {
     const t = await createTestTenant(h, 'pw-guess');

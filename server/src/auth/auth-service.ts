@@ -172,14 +172,9 @@ export class AuthService {
       ),
     );
     if (!row) return null;
-    let expiresAt = Date.parse(row.expires_at);
-    // Sliding expiry: a session used in the second half of its life is extended.
-    if (expiresAt - Date.now() < SESSION_TTL_MS / 2) {
-      expiresAt = Date.now() + SESSION_TTL_MS;
-      await this.#db.withTenant(parsed.tenantId, (q) =>
-        q.query('update user_session set expires_at = $3 where tenant_id = $1 and token_hash = $2', [parsed.tenantId, credentialHash, new Date(expiresAt)]),
-      );
-    }
+    // A session ends when the cookie sign-in set does (SESSION_TTL_MS after it), however much it is
+    // used: the browser drops the cookie then, so a longer life would serve only a stolen copy.
+    const expiresAt = Date.parse(row.expires_at);
     const principal: Principal = { tenantId: parsed.tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
     this.#cache.set(credentialHash, { principal, credentialHash, expiresAt });
     return principal;
