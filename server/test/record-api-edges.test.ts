@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotOf } from '@protean/metadata';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 /*
@@ -162,5 +163,35 @@ describe('numbers', () => {
     expect(JSON.parse(batch.body).errors).toContainEqual(expect.objectContaining({ field: 'operations.1.data.ratio', code: 'not_exact' }));
     const names = json<{ data: { name: string }[] }>(await s.api('GET', '/records/organization?sort=name')).data.map((o) => o.name);
     expect(names).toEqual(['Round', 'Seventeen digits']);
+  });
+});
+
+describe('empty values in filters', () => {
+  it("isNull finds an empty text as it finds an absent one, with or without an index slot, and not isNull finds neither", async () => {
+    const s = await createTestTenant(h, 'empty-text');
+    const rows = [{ first_name: '', wechat_id: '', last_name: 'Empty' }, { last_name: 'Absent' }, { first_name: 'Ann', wechat_id: 'ann_1', last_name: 'Full' }];
+    for (const data of rows) expect((await s.api('POST', '/records/customer', data)).statusCode).toBe(201);
+    const lastNames = async (where: unknown) => {
+      const r = await s.api('GET', `/records/customer?sort=last_name&filter=${filter(where)}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return json<Page>(r).data.map((c) => c['last_name']);
+    };
+    // The name (filled from first and last name) has an index slot; first_name and wechat_id have none.
+    for (const field of ['first_name', 'wechat_id']) {
+      expect(await lastNames({ field, op: 'isNull', value: true }), field).toEqual(['Absent', 'Empty']);
+      expect(await lastNames({ field, op: 'isNull', value: false }), field).toEqual(['Full']);
+      expect(await lastNames({ not: { field, op: 'isNull', value: true } }), field).toEqual(['Full']);
+    }
+
+    // An organization's name has an index slot; made optional, it may be empty.
+    const optional = await s.api('PATCH', '/metadata/objects/organization/fields/name', { required: false });
+    expect(optional.statusCode, optional.body).toBe(200);
+    const model = await h.server.metadata.model(s.id);
+    const organization = model.object('organization')!;
+    expect(slotOf(organization, organization.nameFieldId)).toBeDefined();
+    for (const data of [{ name: '', phone: '1' }, { phone: '2' }, { name: 'Full', phone: '3' }]) expect((await s.api('POST', '/records/organization', data)).statusCode).toBe(201);
+    const phones = async (where: unknown) => json<Page>(await s.api('GET', `/records/organization?sort=phone&filter=${filter(where)}`)).data.map((o) => o['phone']);
+    expect(await phones({ field: 'name', op: 'isNull', value: true })).toEqual(['1', '2']);
+    expect(await phones({ field: 'name', op: 'isNull', value: false })).toEqual(['3']);
   });
 });

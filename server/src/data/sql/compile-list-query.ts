@@ -35,7 +35,9 @@ const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOperator, value: unknown, params: Params): string {
   const f = fieldSql(object, field, alias);
   if (op === 'isNull') {
-    const missing = f.sql.startsWith(`${alias}.ix_`) || f.kind === 'timestamp' || f.kind === 'uuid' ? `${f.sql} is null` : `${alias}.data->${literal(field.id)} is null`;
+    const absent = f.sql.startsWith(`${alias}.ix_`) || f.kind === 'timestamp' || f.kind === 'uuid' ? `${f.sql} is null` : `${alias}.data->${literal(field.id)} is null`;
+    // An empty text is no value, as a unique field's claim and a required field's check count it.
+    const missing = f.kind === 'text' || f.kind === 'ci_text' ? `(${absent} or ${f.sql} = '')` : absent;
     return value ? missing : `not (${missing})`;
   }
   if (f.kind === 'jsonb') {
