@@ -142,6 +142,30 @@ describe('dialogs from the keyboard', () => {
   });
 });
 
+describe('editing in place from the keyboard', () => {
+  it('a list cell and a record field give focus back when their editor closes, saved or not', async () => {
+    await open('/o/customer');
+    const cell = page.getByRole('row', { name: /王丽/ }).locator('td[data-field=email]');
+    await cell.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    await poll(() => isFocused(cell)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('li.wang@example.cn');
+    await page.keyboard.press('Enter');
+    await poll(() => cell.innerText()).toContain('li.wang@example.cn');
+    await poll(() => isFocused(cell)).toBe(true);
+
+    await open(`/o/customer/${customerId}`);
+    const pencil = page.getByRole('button', { name: 'Edit Email' });
+    await pencil.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    await poll(() => isFocused(pencil)).toBe(true);
+  });
+});
+
 describe('related lists', () => {
   it('“New Deal” on a customer’s page starts a deal for that customer and shows it there, without leaving the page', async () => {
     await open(`/o/customer/${customerId}`);

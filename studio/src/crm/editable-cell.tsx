@@ -13,6 +13,7 @@ import { RecordPicker } from '../components/record-picker.tsx';
 import { describeError, useToast } from '../components/feedback.tsx';
 import { FieldInput } from './field-input.tsx';
 import { FieldValue } from './field-value.tsx';
+import { useFocusReturn } from '../lib/focus-return.ts';
 
 const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecision: 8 } });
 
@@ -43,6 +44,7 @@ export function EditableCell({ object, field, record, onSaved }: { object: Objec
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const cellRef = useFocusReturn<HTMLTableCellElement>(editing);
   const label = i18n.fieldLabel(field);
   const current = record[field.apiName];
   const inputId = `cell-${record.id}-${field.apiName}`;
@@ -94,6 +96,7 @@ export function EditableCell({ object, field, record, onSaved }: { object: Objec
   if (!editing) {
     return (
       <td
+        ref={cellRef}
         className="editable-cell"
         data-field={field.apiName}
         tabIndex={0}

@@ -14,6 +14,7 @@ import { expandLookups } from '../lib/expand-lookups.ts';
 import { FieldValue } from './field-value.tsx';
 import { FieldInput } from './field-input.tsx';
 import { useObjectParam } from './use-object.ts';
+import { useFocusReturn } from '../lib/focus-return.ts';
 import { RelatedLists } from './related-lists.tsx';
 import { ActivityTimeline } from './activity-timeline.tsx';
 import { AutomationButtons } from './automation-buttons.tsx';
@@ -181,6 +182,7 @@ function InlineField({ object, field, record, readOnly, onSaved }: InlineFieldPr
   const [error, setError] = useState<string | null>(null);
   const [stale, setStale] = useState<RecordData | null>(null);
   const [busy, setBusy] = useState(false);
+  const pencilRef = useFocusReturn<HTMLButtonElement>(editing);
   const inputId = `inline-${field.apiName}`;
   const errorId = `${inputId}-error`;
   const label = i18n.fieldLabel(field);
@@ -236,7 +238,7 @@ function InlineField({ object, field, record, readOnly, onSaved }: InlineFieldPr
         <dd>
           <FieldValue field={field} value={current} />
           {!readOnly ? (
-            <button type="button" className="btn-icon edit-pencil" aria-label={t('record.editField', { field: label })} onClick={start}>
+            <button ref={pencilRef} type="button" className="btn-icon edit-pencil" aria-label={t('record.editField', { field: label })} onClick={start}>
               ✎
             </button>
           ) : null}
