@@ -152,3 +152,17 @@ describe('credentials in URLs stay out of the log', () => {
     expect(text).not.toContain(key.slice(3));
   });
 });
+
+describe('a request is judged by the credential it names', () => {
+  it('a blank Bearer header beside a session cookie does not let the cookie write from another site', async () => {
+    const t = await createTestTenant(h, 'blank-bearer');
+    const cookie = await signIn(t, t.adminEmail, t.adminPassword);
+    const before = json<unknown[]>(await t.api('GET', '/api-keys')).length;
+    for (const authorization of ['Bearer ', 'Bearer \u00a0']) {
+      const response = await h.server.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: { cookie, authorization, 'sec-fetch-site': 'cross-site' }, payload: { name: 'cross-site' } });
+      expect(response.statusCode, JSON.stringify(authorization)).toBe(401);
+    }
+    expect(json<unknown[]>(await t.api('GET', '/api-keys')).length).toBe(before);
+  });
+
+});

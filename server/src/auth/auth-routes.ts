@@ -39,10 +39,13 @@ export function authenticateRequests(scope: FastifyInstance, auth: AuthService, 
   };
   // A callback hook: credentials verified a moment ago (most requests) are resolved without a promise.
   scope.addHook('onRequest', (request, _reply, done) => {
-    const cookie = request.cookies[cookieName];
-    checkCrossSite(request, cookie);
     const header = request.headers.authorization;
-    const credentials = { bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined, cookie };
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    // A request that says Bearer is judged by that alone, as the cross-site check lets it through
+    // for saying so: a blank one ('Bearer ' and a no-break space) let the ambient cookie act unchecked.
+    const cookie = bearer === undefined ? request.cookies[cookieName] : undefined;
+    checkCrossSite(request, cookie);
+    const credentials = { bearer, cookie };
     const known = auth.knownPrincipal(credentials);
     if (known !== undefined) {
       resolved(request, known);
