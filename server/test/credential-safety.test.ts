@@ -165,4 +165,21 @@ describe('a request is judged by the credential it names', () => {
     expect(json<unknown[]>(await t.api('GET', '/api-keys')).length).toBe(before);
   });
 
+  it('a cookie-signed GraphQL socket from an opaque origin (null) is refused as cross-site, like any other site', async () => {
+    const t = await createTestTenant(h, 'ws-origin');
+    const cookie = await signIn(t, t.adminEmail, t.adminPassword);
+    const url = `${(await h.server.app.listen({ host: '127.0.0.1', port: 0 })).replace(/^http/, 'ws')}/api/v1/graphql`;
+    // Node's WebSocket takes request headers (a browser sets Origin and cookies itself).
+    const Socket = WebSocket as unknown as new (url: string, init: { protocols: string[]; headers: Record<string, string> }) => WebSocket;
+    const closeOf = (origin: string) =>
+      new Promise<{ code: number; reason: string }>((resolve) => {
+        const socket = new Socket(url, { protocols: ['graphql-transport-ws'], headers: { cookie, origin } });
+        socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init' }));
+        socket.onmessage = (message) => socket.close(1000, String(message.data));
+        socket.onclose = (event) => resolve({ code: event.code, reason: event.reason });
+      });
+    for (const origin of ['null', 'http://evil.example']) expect(await closeOf(origin), origin).toEqual({ code: 4403, reason: 'Cross-site WebSocket refused' });
+    const host = new URL(url).host;
+    expect((await closeOf(`http://${host}`)).reason).toMatch(/connection_ack/);
+  });
 });

@@ -27,6 +27,9 @@ export function checkCrossSite(request: FastifyRequest, sessionCookie: string | 
   throw forbidden('A request signed in with a session cookie needs the same-origin headers a browser sends, or the X-CSRF-Token from sign-in');
 }
 
+/** True when a browser says the request comes from another origin (a WebSocket upgrade's, too); a request without fetch metadata is not one. */
+export const fromAnotherOrigin = (request: FastifyRequest): boolean => sameOrigin(request) === false;
+
 /** true or false when the browser told us, undefined when the request has no fetch metadata at all. */
 function sameOrigin(request: FastifyRequest): boolean | undefined {
   const site = request.headers['sec-fetch-site'];

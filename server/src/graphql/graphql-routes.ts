@@ -5,6 +5,7 @@ import { execute, GraphQLError, subscribe, type ExecutionArgs } from './graphql-
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { AuthService } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';
+import { fromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
 
@@ -108,8 +109,8 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     },
     wsHandler: (socket, request) => {
       // A cookie-authenticated socket must come from this site: WebSockets are not bound by CORS.
-      const origin = request.headers.origin;
-      if (request.principal?.via === 'session' && origin && new URL(origin).host !== request.headers.host) {
+      // The one same-origin rule of cookie writes: an opaque origin ('null', a sandboxed frame) is another site, not an error.
+      if (request.principal?.via === 'session' && fromAnotherOrigin(request)) {
         socket.close(CloseCode.Forbidden, 'Cross-site WebSocket refused');
         return;
       }
