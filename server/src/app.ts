@@ -11,6 +11,7 @@ import { AccessService } from './access/access-service.ts';
 import { accessRoutes } from './access/access-routes.ts';
 import { DEFAULT_RATE_LIMITS, limitRequestRates, RateLimiter, type RateLimits } from './access/rate-limit.ts';
 import { SharingRules } from './access/sharing.ts';
+import { expressionReadGuard } from './access/expression-reads.ts';
 import { emptySaveHooks } from './data/save-hooks.ts';
 import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
@@ -132,6 +133,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   hooks.afterCommit.push({ name: 'outbox-notify', run: () => void notifyOutbox(options.db) });
   const access = new AccessService(options.db);
   await access.start();
+  // A designer's expressions read no field hidden from them.
+  metadata.guard(expressionReadGuard(access));
   // Sharing rules become share rows in the save's own transaction.
   const sharing = new SharingRules(options.db);
   await sharing.start();
@@ -208,7 +211,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   if (options.checkResponses) checkResponses(app, async ({ principal }) => (principal ? ((await openApiFor(metadata, app, principal)) as unknown as OpenApiDocument) : undefined));
   registerProblemHandler(app);
   registerInputNormalization(app);
-  registerSecurityHeaders(app);
+  registerSecurityHeaders(app, { https: options.secureCookies ?? false });
   await app.register(fastifyCookie);
   await app.register(healthRoutes, { db: options.db });
   await app.register(

@@ -242,3 +242,37 @@ describe('workflows read as their principal', () => {
     expect((await asDave('PATCH', `/workflows/${wf.id}`, { definition: definition('Deal {{record.name}}') })).statusCode).toBe(200);
   });
 });
+
+describe('a designer computes over no field hidden from them', () => {
+  it('refuses a formula, a validation rule or a roll-up reading the hidden amount, and takes what reads visible fields', async () => {
+    const set = await created(
+      a.api('POST', '/access/permission-sets', {
+        key: 'designer_no_amount',
+        name: 'Designer, no amounts',
+        grants: { objects: { '*': { create: true, read: true, edit: true, delete: true } }, fields: { deal: { amount: 'none' } }, setup: { model: true } },
+      }),
+    );
+    await created(a.api('POST', '/access/profiles', { key: 'designer_no_amount', name: 'Designer, no amounts', permissionSetIds: [set.id] }));
+    const erin = await created(a.api('POST', '/users', { email: `erin@${a.slug}.test`, name: 'Erin', role: 'designer_no_amount', password: 'correct horse battery' }));
+    const key = (await h.server.auth.createApiKey(a.id, erin.id, 'erin')).key;
+    const asErin = (method: string, path: string, body?: unknown) => call(h, key, method, path, body);
+    const refused = async (r: ReturnType<typeof call>) => {
+      const response = await r;
+      expect(response.statusCode, response.body).toBe(422);
+      const errors = json<{ errors: { code: string; message: string }[] }>(response).errors;
+      expect(errors).toContainEqual(expect.objectContaining({ code: 'fieldPermission', message: expect.stringContaining("'deal.amount'") }));
+    };
+    const formula = (apiName: string, expression: string) => ({ apiName, type: 'formula', labels: { en: apiName }, formula: { expression, resultType: 'number', stored: false } });
+    await refused(asErin('POST', '/metadata/objects/deal/fields', formula('double_amount', 'amount * 2')));
+    await refused(asErin('PATCH', '/metadata/objects/deal', { validationRules: [{ apiName: 'big', condition: 'amount > 1000', message: { en: 'Big' } }] }));
+    await refused(asErin('POST', '/metadata/objects/organization/fields', { apiName: 'deal_total', type: 'rollup', labels: { en: 'Deal total' }, rollup: { childObjectId: 'deal', lookupFieldId: 'organization', function: 'sum', fieldId: 'amount' } }));
+    const fields = json<{ fields: { apiName: string }[] }>(await a.api('GET', '/metadata/objects/deal')).fields.map((f) => f.apiName);
+    expect(fields).not.toContain('double_amount');
+
+    expect((await asErin('POST', '/metadata/objects/deal/fields', formula('double_probability', 'probability * 2'))).statusCode).toBe(201);
+    // What someone who may read the amount made, the designer may still rename and relabel.
+    expect((await a.api('POST', '/metadata/objects/deal/fields', formula('amount_and_probability', 'amount + probability'))).statusCode).toBe(201);
+    expect((await asErin('PATCH', '/metadata/objects/deal/fields/probability', { apiName: 'likelihood' })).statusCode).toBe(200);
+    expect((await asErin('PATCH', '/metadata/objects/deal/fields/amount_and_probability', { labels: { en: 'Sum' } })).statusCode).toBe(200);
+  });
+});

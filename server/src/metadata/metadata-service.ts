@@ -37,7 +37,7 @@ export interface RevisionSummary {
  * announced with NOTIFY so every process serves the new revision on its next request.
  */
 /** Problems a planned change would cause outside the model (`code: 'has_dependents'`, naming what depends); none lets it through. */
-export type DependencyGuard = (tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot) => Promise<FieldProblem[]>;
+export type DependencyGuard = (tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot, author: Author) => Promise<FieldProblem[]>;
 
 /** A planned change; `automationsWritten` when the plan itself wrote the automation versions it names. */
 type Planned = PlanResult & { automationsWritten?: true };
@@ -236,7 +236,7 @@ export class MetadataService {
         );
       }
       const dependents: FieldProblem[] = [];
-      for (const check of this.#guards) dependents.push(...(await check(tx, principal.tenantId, current, planned.next)));
+      for (const check of this.#guards) dependents.push(...(await check(tx, principal.tenantId, current, planned.next, principal)));
       if (dependents.length) throw validationError(`The change was refused: ${dependents.length} problem${dependents.length === 1 ? '' : 's'}`, dependents);
       const revision = tenant.current_revision + 1;
       let next: Snapshot = { ...slots(current, planned.next), revision };
