@@ -15,7 +15,7 @@ import { useRecordRights } from './record-rights.ts';
 import { FieldInput } from './field-input.tsx';
 import { FilterBuilder } from './filter-builder.tsx';
 import { fromFilter, parseFilterParam, toFilter } from './filters.ts';
-import { loadColumns, saveColumns, toDefinition, useSavedViews, viewSearch } from './saved-views.ts';
+import { loadColumns, saveColumns, showsView, toDefinition, useSavedViews, viewSearch } from './saved-views.ts';
 import { KanbanView } from './kanban-view.tsx';
 import { useObjectParam } from './use-object.ts';
 import { expandLookups } from '../lib/expand-lookups.ts';
@@ -43,6 +43,8 @@ function defaultColumns(object: ObjectDef, layoutFields: string[]): string[] {
   return [...(nf ? [nf.apiName] : []), ...rest].slice(0, 6);
 }
 
+const DEFAULT_SORT = '-created_at';
+
 function ObjectList({ object }: { object: ObjectDef }) {
   const i18n = useI18n();
   const { t, tc } = i18n;
@@ -52,7 +54,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const { openQuickCreate } = useShellActions();
   const { search } = useLocation();
   const view = search.get('view') === 'kanban' ? 'kanban' : 'list';
-  const sort = search.get('sort') ?? '-created_at';
+  const sort = search.get('sort') ?? DEFAULT_SORT;
   const filterParam = search.get('filter');
   const filter = useMemo(() => parseFilterParam(filterParam), [filterParam]);
   const fields = liveFields(object);
@@ -79,6 +81,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   const [bulkEdit, setBulkEdit] = useState(false);
   const [byFilter, setByFilter] = useState<'edit' | 'delete' | null>(null);
   const { views, save: saveView } = useSavedViews(object.apiName);
+  const currentView = views.find((v) => showsView(v.definition, search, DEFAULT_SORT));
   const [saveViewOpen, setSaveViewOpen] = useState(false);
 
   // Rows first; the total arrives on its own so a slow count never holds the page back.
@@ -181,7 +184,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
           <span className="sr-only">{t('views.title')}</span>
           <select
             aria-label={t('views.title')}
-            value=""
+            value={currentView?.id ?? ''}
             onChange={(e) => {
               const v = views.find((x) => x.id === e.target.value);
               if (v) applyView(v);
@@ -190,7 +193,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
             <option value="">{t('views.choose')}</option>
             {views.map((v) => (
               <option key={v.id} value={v.id}>
-                {v.name} {v.shared ? `(${t('views.shared')})` : ''}
+                {v.shared ? `${v.name} (${t('views.shared')})` : v.name}
               </option>
             ))}
           </select>

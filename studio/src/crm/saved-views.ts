@@ -35,6 +35,38 @@ export function viewSearch(definition: ViewDefinition): string {
   }).toString();
 }
 
+/** JSON with its object keys in one order, so a filter the server stored compares equal to the same filter typed. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function parsed(text: string | null): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Whether the list shows what a view defines (board or table, sort, filter, grouping), so the page
+ * can say which view is on: applying one leaves only a query string, and a changed filter or
+ * sort is no longer that view. Columns are a display preference and do not count.
+ */
+export function showsView(definition: ViewDefinition, search: URLSearchParams, defaultSort: string): boolean {
+  const kanban = search.get('view') === 'kanban';
+  if (kanban !== (definition.kind === 'kanban')) return false;
+  if ((search.get('sort') ?? defaultSort) !== (definition.sort || defaultSort)) return false;
+  if (canonical(parsed(search.get('filter'))) !== canonical(definition.filter ?? null)) return false;
+  return !kanban || (search.get('group') ?? '') === (definition.groupBy ?? '');
+}
+
 /** The views the user may apply on one object, and saving under a name (replacing their own view of that name). */
 export function useSavedViews(objectApiName: string) {
   const views = useAsync((signal) => viewsApi.list(objectApiName, signal), [objectApiName]);
