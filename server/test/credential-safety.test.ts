@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { loggerOptions } from '../src/http/log-redaction.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
@@ -181,5 +185,32 @@ describe('a request is judged by the credential it names', () => {
     for (const origin of ['null', 'http://evil.example']) expect(await closeOf(origin), origin).toEqual({ code: 4403, reason: 'Cross-site WebSocket refused' });
     const host = new URL(url).host;
     expect((await closeOf(`http://${host}`)).reason).toMatch(/connection_ack/);
+  });
+});
+
+describe('caching and transport headers', () => {
+  it('API answers are not stored by the browser, the studio’s files keep their own caching, and HTTPS is required once cookies are secure', async () => {
+    const studioDir = mkdtempSync(join(tmpdir(), 'protean-studio-'));
+    mkdirSync(join(studioDir, 'assets'));
+    writeFileSync(join(studioDir, 'index.html'), '<!doctype html><title>studio</title>');
+    writeFileSync(join(studioDir, 'assets', 'app-1234.js'), 'export {};');
+    const secure = await buildApp({ db: h.db, secureCookies: true, passwordCost: 'test', logger: false, studioDir });
+    try {
+      const t = await createTestTenant(h, 'headers-cache');
+      for (const response of [await t.api('GET', '/auth/me'), await t.api('GET', '/users'), await h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me' })]) {
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.headers['strict-transport-security']).toBeUndefined();
+      }
+      const me = await secure.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${t.key}` } });
+      expect(me.statusCode).toBe(200);
+      expect(me.headers['cache-control']).toBe('no-store');
+      const asset = await secure.app.inject({ method: 'GET', url: '/assets/app-1234.js' });
+      expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect((await secure.app.inject({ method: 'GET', url: '/some/page' })).headers['cache-control']).toBe('no-cache');
+      for (const response of [me, asset]) expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    } finally {
+      await secure.app.close();
+      rmSync(studioDir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,15 +30,22 @@ const HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+// Served over HTTPS (secure cookies say so), browsers are told to come back only that way for a year.
+const HTTPS_ONLY = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
+
 /**
  * Browser safety for every response, studio and API alike: the headers above, and request
  * bodies only as JSON. Fastify parses text/plain by default; a form can send text/plain
  * cross-site without a preflight, so that parser goes and such a body gets a 415 problem.
+ * An answer that says nothing of caching is not stored (records, users, CSRF tokens would stay
+ * in the browser's cache after sign-out); the studio's files set their own.
  */
-export function registerSecurityHeaders(app: FastifyInstance): void {
+export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
   app.removeContentTypeParser('text/plain');
+  const headers = options.https ? { ...HEADERS, ...HTTPS_ONLY } : HEADERS;
   app.addHook('onSend', (_request, reply, payload, done) => {
-    void reply.headers(HEADERS);
+    void reply.headers(headers);
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     done(null, payload);
   });
 }
