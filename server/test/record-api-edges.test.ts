@@ -195,3 +195,18 @@ describe('empty values in filters', () => {
     expect(await phones({ field: 'name', op: 'isNull', value: false })).toEqual(['3']);
   });
 });
+
+describe('a body of many unknown keys', () => {
+  it('is answered with the first twenty problems of each record, not one per key', async () => {
+    const data: Record<string, unknown> = { name: 'Wide' };
+    for (let i = 0; i < 300; i++) data[`unknown_${i}`] = i;
+    const one = await t.api('POST', '/records/organization', data);
+    expect(one.statusCode).toBe(422);
+    const problems = JSON.parse(one.body).errors as { field: string; code: string }[];
+    expect(problems).toHaveLength(20);
+    expect(problems.every((p) => p.code === 'unknown_field' && p.field.startsWith('unknown_'))).toBe(true);
+    const batch = await t.api('POST', '/records/organization/batch', { operations: Array.from({ length: 50 }, () => ({ op: 'create', data })) });
+    expect(batch.statusCode).toBe(422);
+    expect(JSON.parse(batch.body).errors).toHaveLength(50 * 20);
+  });
+});
