@@ -203,6 +203,13 @@ describe('finding one’s way', () => {
     expect(await page.getByRole('alert').innerText()).toMatch(/^未找到。找不到 id 为 01a2476a-7ae5-7000-9f3f-000000000000 的客户/);
   });
 
+  it('a label before its value ends in the reader’s colon: a board column’s total in Chinese reads 金额：', async () => {
+    await open('/o/deal?view=kanban', 'zh-CN');
+    const column = page.getByTestId('column-total').first();
+    await poll(() => column.innerText()).toMatch(/金额：US\$/);
+    expect(await page.locator('main').innerText()).not.toContain('金额:');
+  });
+
   it('the language menu names each language in its own words, whichever language the studio is in', async () => {
     for (const locale of ['en', 'zh-CN'] as const) {
       await open('/', locale);

@@ -108,7 +108,7 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
               {Array.isArray(e.dependents) && e.dependents.length ? (
                 <span className="dependents">
                   {' '}
-                  {i18n.t('error.dependents')}:{' '}
+                  {i18n.t('common.labelled', { label: i18n.t('error.dependents') })}
                   {e.dependents.map((d, k) => (
                     <span key={k}>
                       {k ? ', ' : null}

@@ -161,7 +161,8 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
             </header>
             {amountField && c.key !== NO_VALUE && columnAmount(c.key) !== null ? (
               <div className="kanban-col-total" data-testid="column-total">
-                {i18n.fieldLabel(amountField)}: {i18n.formatMoney(columnAmount(c.key)!, amountField.currencyCode, { scale: amountField.scale ?? 2 })}
+                {t('common.labelled', { label: i18n.fieldLabel(amountField) })}
+                {i18n.formatMoney(columnAmount(c.key)!, amountField.currencyCode, { scale: amountField.scale ?? 2 })}
               </div>
             ) : null}
             <ul className="kanban-cards">

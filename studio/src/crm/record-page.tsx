@@ -275,7 +275,8 @@ function InlineField({ object, field, record, readOnly, onSaved }: InlineFieldPr
           <div className="notice notice-warning" role="alert">
             <p>{t('record.staleEdit')}</p>
             <p>
-              {t('record.theirValue')}: <FieldValue field={field} value={stale[field.apiName]} />
+              {t('common.labelled', { label: t('record.theirValue') })}
+              <FieldValue field={field} value={stale[field.apiName]} />
             </p>
             <div className="button-row">
               <button type="button" className="btn btn-small btn-primary" disabled={busy} onClick={() => void save(stale.version)}>

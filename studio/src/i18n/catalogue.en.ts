@@ -125,6 +125,8 @@ export const en = {
 
   'common.actions': 'Actions',
   'common.empty': 'Empty',
+  // A label before its value; Chinese writes a full-width colon with no space after it.
+  'common.labelled': '{label}: ',
   'common.loading': 'Loading…',
   'common.no': 'No',
   'common.none': '(none)',

@@ -125,6 +125,7 @@ export const zhCN: Record<MessageKey, string> = {
 
   'common.actions': '操作',
   'common.empty': '空',
+  'common.labelled': '{label}：',
   'common.loading': '加载中…',
   'common.no': '否',
   'common.none': '（无）',
