@@ -94,3 +94,31 @@ describe('no profile is given by someone it would out-read', () => {
     await made(call(h, key, 'POST', '/users', { email: `rory@${a.slug}.test`, name: 'Rory', role: 'narrow_user_manager', password: 'correct horse battery' }));
   });
 });
+
+describe('captured communications find their contact as the caller would', () => {
+  it('a caller matches no customer out of its reach, nor by an email hidden from it, and learns nothing of either', async () => {
+    const t = await createTestTenant(h, 'ids-capture');
+    const holder = await made(t.api('POST', '/records/customer', { last_name: 'Holder', email: 'holder@example.com' }));
+    expect((await t.api('PUT', '/access/sharing', { objects: { customer: 'private' } })).statusCode).toBe(200);
+    const user = async (name: string, role: string) => {
+      const added = json<{ id: string }>(await t.api('POST', '/users', { email: `${name}@${t.slug}.test`, name, role, password: 'correct horse battery' }));
+      return (await h.server.auth.createApiKey(t.id, added.id, name)).key;
+    };
+    const bob = await user('bob', 'standard');
+    const captured = await call(h, bob, 'POST', '/capture/communications', { type: 'call', contact: { email: 'holder@example.com' } });
+    expect(captured.statusCode, captured.body).toBe(201);
+    expect(captured.body).not.toContain(holder.id);
+    expect(json(captured)).toMatchObject({ customerCreated: true });
+
+    const set = await made(t.api('POST', '/access/permission-sets', { key: 'no_emails', name: 'No emails', grants: { objects: { '*': { create: true, read: true, edit: true, delete: true } }, fields: { customer: { email: 'none' } }, setup: {} } }));
+    await made(t.api('POST', '/access/profiles', { key: 'no_emails', name: 'No emails', permissionSetIds: [set.id] }));
+    const fay = await user('fay', 'no_emails');
+    expect((await t.api('PUT', '/access/sharing', { objects: { customer: 'read' } })).statusCode).toBe(200);
+    // Known or not, an email Fay may not read finds no one: she is told she may not write it, both times.
+    for (const email of ['holder@example.com', 'stranger@example.com']) {
+      const r = await call(h, fay, 'POST', '/capture/communications', { type: 'call', contact: { email } });
+      expect(r.statusCode, r.body).toBe(403);
+      expect(json<{ errors: { field: string }[] }>(r).errors).toEqual([expect.objectContaining({ field: 'email' })]);
+    }
+  });
+});

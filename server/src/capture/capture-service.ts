@@ -1,6 +1,8 @@
 import { foldCase } from '@protean/metadata/field-types';
 import type { Principal } from '../auth/principal.ts';
+import { recordAccessSql } from '../access/record-access.ts';
 import type { DataService } from '../data/data-service.ts';
+import { Params } from '../data/sql/params.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import { validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -67,14 +69,25 @@ export class CaptureService {
       // Lowered as the match below lowers the stored emails.
       const email = trimmed === undefined ? undefined : foldCase(trimmed);
       const digits = input.contact.phone?.replace(/\D/g, '');
-      const emailField = model.field(customer, 'email');
-      const phoneFields = ['phone', 'mobile'].map((n) => model.field(customer, n)).filter((f) => f !== undefined);
+      // The contact is matched as the capturing principal would find it: among the customers it
+      // may read, by the email and phone fields it may read. Otherwise which customer (or whether
+      // any) holds a hidden value would show in the answer.
+      const shape = await this.#data.access.shapeOf(principal, tx);
+      const readable = (name: string) => {
+        const field = model.field(customer, name);
+        return field && shape.canReadField(customer, field) ? field : undefined;
+      };
+      const emailField = readable('email');
+      const phoneFields = ['phone', 'mobile'].map(readable).filter((f) => f !== undefined);
+      const params = new Params();
+      params.values.push(tenantId, customer.id, emailField ? (email ?? null) : null, emailField?.id ?? 'email', phoneFields.length ? digits || null : null, phoneFields[0]?.id ?? 'phone', phoneFields[1]?.id ?? phoneFields[0]?.id ?? 'phone');
+      const visible = recordAccessSql(shape).predicate(customer.id, 'r', params, '$1::uuid');
       const [match] = await tx.query<{ id: string }>(
-        `select id from record where tenant_id = $1 and object_id = $2 and deleted_at is null and (
-           ($3::text is not null and lower(data->>$4) = $3) or ($5::text is not null and length($5) >= 5 and regexp_replace(coalesce(data->>$6, ''), '\\D', '', 'g') = $5)
-           or ($5::text is not null and length($5) >= 5 and regexp_replace(coalesce(data->>$7, ''), '\\D', '', 'g') = $5))
-         order by (lower(data->>$4) = $3) desc nulls last, created_at limit 1`,
-        [tenantId, customer.id, email ?? null, emailField?.id ?? 'email', digits || null, phoneFields[0]?.id ?? 'phone', phoneFields[1]?.id ?? phoneFields[0]?.id ?? 'phone'],
+        `select r.id from record r where r.tenant_id = $1 and r.object_id = $2 and r.deleted_at is null${visible ? ` and ${visible}` : ''} and (
+           ($3::text is not null and lower(r.data->>$4) = $3) or ($5::text is not null and length($5) >= 5 and regexp_replace(coalesce(r.data->>$6, ''), '\\D', '', 'g') = $5)
+           or ($5::text is not null and length($5) >= 5 and regexp_replace(coalesce(r.data->>$7, ''), '\\D', '', 'g') = $5))
+         order by (lower(r.data->>$4) = $3) desc nulls last, r.created_at limit 1`,
+        params.values,
       );
       let customerId = match?.id;
       const created = !customerId;
