@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { registerProblemHandler } from '../src/errors/problem-handler.ts';
 import { loggerOptions } from '../src/http/log-redaction.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
@@ -154,6 +155,25 @@ describe('credentials in URLs stay out of the log', () => {
     expect(text).toContain('key=pk_[redacted]');
     expect(text).not.toContain(invite.slice(4));
     expect(text).not.toContain(key.slice(3));
+  });
+
+  it('the always-on line of a server error names the path with an invitation token redacted', async () => {
+    const app = Fastify({ logger: false });
+    registerProblemHandler(app);
+    app.get('/api/v1/invites/token/:token', async () => {
+      throw new Error('the database went away');
+    });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
+    try {
+      expect((await app.inject({ method: 'GET', url: '/api/v1/invites/token/inv_roMT9TL2fBgN5a56YeLLf4pkfqHlNKrA' })).statusCode).toBe(500);
+    } finally {
+      spy.mockRestore();
+      await app.close();
+    }
+    const line = written.find((l) => l.includes('unhandled error'))!;
+    expect(line).toContain('"path":"/api/v1/invites/token/inv_[redacted]"');
+    expect(line).not.toContain('roMT9TL2fBgN5a56YeLLf4pkfqHlNKrA');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isConnectionLost } from '../db/connection-lost.ts';
 import { preferredLocale } from '../auth/auth-routes.ts';
+import { urlForLog } from '../http/log-redaction.ts';
 import { localeOf } from '../metadata/words.ts';
 import { problemTitle, translateProblemText } from './problem-language.ts';
 import { PROBLEM_BASE, ProblemError, type FieldProblem } from './problems.ts';
@@ -75,11 +76,11 @@ function clientFaultOfDatabase(error: unknown): ProblemError | undefined {
   return reason ? new ProblemError('validation', 400, `The request holds a value that cannot be stored: ${reason}`, [{ field: '', code: 'unstorable', message: reason }]) : undefined;
 }
 
-/** One JSON line on stderr, always on: request id, method, path (never the query, which may hold secrets) and stack. */
+/** One JSON line on stderr, always on: request id, method, path (never the query; an invitation token in it redacted) and stack. */
 function logError(level: 'error' | 'warn', message: string, request: FastifyRequest, error: unknown): void {
   const err = error instanceof Error ? { name: error.name, message: error.message, code: (error as { code?: unknown }).code, stack: error.stack } : { message: String(error) };
   process.stderr.write(
-    JSON.stringify({ level, time: new Date().toISOString(), msg: message, requestId: request.id, method: request.method, path: request.url.split('?')[0], err }) + '\n',
+    JSON.stringify({ level, time: new Date().toISOString(), msg: message, requestId: request.id, method: request.method, path: urlForLog(request.url.split('?')[0]!), err }) + '\n',
   );
 }
 
