@@ -26,11 +26,11 @@ const SECRET_IN_URL = /\b(inv|pk|op)_[A-Za-z0-9_-]{16,}/g;
 /** A URL as logged: its credentials written as [redacted]. */
 export const urlForLog = (url: string): string => url.replace(SECRET_IN_URL, '$1_[redacted]');
 
-/** Fastify's request serializer, with the URL's credentials redacted. */
-const request = (req: FastifyRequest) => ({
+/** Fastify's request serializer, with the URL's credentials redacted; any object logged as `req` passes without a throw. */
+const request = (req: Partial<FastifyRequest>) => ({
   method: req.method,
-  url: urlForLog(req.url),
-  version: req.headers['accept-version']?.toString(),
+  url: typeof req.url === 'string' ? urlForLog(req.url) : undefined,
+  version: req.headers?.['accept-version']?.toString(),
   host: req.host,
   remoteAddress: req.ip,
   remotePort: req.socket?.remotePort,
