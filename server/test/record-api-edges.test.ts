@@ -210,3 +210,32 @@ describe('a body of many unknown keys', () => {
     expect(JSON.parse(batch.body).errors).toHaveLength(50 * 20);
   });
 });
+
+describe('a batch that fails', () => {
+  it('answers as its operations would have been answered alone, each item with a code a program can act on', async () => {
+    const s = await createTestTenant(h, 'batch-kinds');
+    const field = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'tax_id', type: 'text', labels: { en: 'Tax id' }, unique: true, maxLength: 20 });
+    expect(field.statusCode, field.body).toBe(201);
+    const org = json<{ id: string }>(await s.api('POST', '/records/organization', { name: 'Versioned', tax_id: 'T-1' }));
+    expect((await s.api('PATCH', `/records/organization/${org.id}`, { name: 'Versioned again' })).statusCode).toBe(200);
+    const answer = async (operations: unknown[]) => {
+      const r = await s.api('POST', '/records/organization/batch', { operations });
+      return { status: r.statusCode, errors: (JSON.parse(r.body) as { errors: Record<string, unknown>[] }).errors };
+    };
+    // A stale version: 412, as PATCH with If-Match answers, with the version the record is at.
+    const stale = await answer([{ op: 'update', id: org.id, version: 1, data: { name: 'Blind' } }]);
+    expect(stale.status).toBe(412);
+    expect(stale.errors).toEqual([expect.objectContaining({ index: 0, code: 'precondition-failed', currentVersion: 2 })]);
+    const missing = await answer([{ op: 'delete', id: '00000000-0000-4000-8000-000000000000' }]);
+    expect(missing.status).toBe(404);
+    expect(missing.errors).toEqual([expect.objectContaining({ index: 0, code: 'not-found' })]);
+    const taken = await answer([{ op: 'create', data: { name: 'Copy', tax_id: 't-1' } }]);
+    expect(taken.status).toBe(409);
+    expect(taken.errors).toEqual([expect.objectContaining({ index: 0, field: 'tax_id', code: 'unique' })]);
+    // Problems of different kinds: a 422 that lists each with its own code.
+    const mixed = await answer([{ op: 'update', id: org.id, version: 1, data: { name: 'Blind' } }, { op: 'create', data: { website: 'https://no-name.example' } }]);
+    expect(mixed.status).toBe(422);
+    expect(mixed.errors).toEqual([expect.objectContaining({ index: 0, code: 'precondition-failed' }), expect.objectContaining({ index: 1, field: 'name', code: 'required' })]);
+    expect(json(await s.api('GET', `/records/organization/${org.id}`))['name']).toBe('Versioned again');
+  });
+});

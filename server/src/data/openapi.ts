@@ -127,18 +127,19 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
           post: o('restore', 'record.restore', { 200: one, 404: problem(say('response.noSuch', nouns)), 409: problem(say('response.unique')) }),
         };
         paths[`/records/${apiName}/batch`] = {
-          post: o('batch', 'record.batch', { 200: ok(say('response.batch'), ref('BatchResult')), 413: problem(say('response.tooMany')), 422: problem(say('response.invalid')) }, {
+          // A batch whose failed items all failed alike answers as they would have alone (404, 409, 412); otherwise 422.
+          post: o('batch', 'record.batch', { 200: ok(say('response.batch'), ref('BatchResult')), 404: problem(say('response.noSuch', nouns)), 409: problem(say('response.unique')), 412: problem(say('response.stale')), 413: problem(say('response.tooMany')), 422: problem(say('response.invalid')) }, {
             parameters: [param('return', 'query', 'param.return', { type: 'string', enum: ['minimal', 'representation'] })],
             requestBody: { required: true, content: json(ref(`${name}Batch`)) },
           }),
         };
         paths[`/records/${apiName}/update-by-filter`] = {
-          post: o('update_by_filter', 'record.updateByFilter', { 200: ok(say('response.bulk'), ref('BulkResult')), 400: problem(say('response.badQuery')), 409: problem(say('response.changed')), 422: problem(say('response.invalid')) }, {
+          post: o('update_by_filter', 'record.updateByFilter', { 200: ok(say('response.bulk'), ref('BulkResult')), 400: problem(say('response.badQuery')), 409: problem(say('response.changed')), 412: problem(say('response.stale')), 422: problem(say('response.invalid')) }, {
             requestBody: { required: true, content: json({ allOf: [ref('BulkUpdate'), { type: 'object', properties: { data: ref(`${name}Update`) } }] }) },
           }),
         };
         paths[`/records/${apiName}/delete-by-filter`] = {
-          post: o('delete_by_filter', 'record.deleteByFilter', { 200: ok(say('response.bulk'), ref('BulkResult')), 400: problem(say('response.badQuery')), 409: problem(say('response.changed')), 422: problem(say('response.invalid')) }, {
+          post: o('delete_by_filter', 'record.deleteByFilter', { 200: ok(say('response.bulk'), ref('BulkResult')), 400: problem(say('response.badQuery')), 409: problem(say('response.changed')), 412: problem(say('response.stale')), 422: problem(say('response.invalid')) }, {
             requestBody: { required: true, content: json(ref('BulkDelete')) },
           }),
         };

@@ -204,15 +204,19 @@ export class SavePipeline {
       const current = currentObject(scope, object);
       const results: BatchResult[] = new Array(operations.length);
       const problems: FieldProblem[] = [];
+      // What the failed operations would have been answered alone: one kind for all is the batch's answer too.
+      const kinds = new Map<number, ProblemError['type']>();
       let creates: { input: unknown; index: number }[] = [];
       const collect = async (work: () => Promise<void>, index: number | undefined) => {
         try {
           await work();
         } catch (error) {
-          const errors = error instanceof Error && 'errors' in error && Array.isArray(error.errors) ? (error.errors as FieldProblem[]) : [];
-          if (errors.length) for (const e of errors) problems.push(index === undefined ? e : { ...e, index });
-          else if (error instanceof Error && 'status' in error) problems.push({ field: '', code: 'error', message: error.message, ...(index === undefined ? {} : { index }) });
-          else throw error;
+          if (!(error instanceof ProblemError)) throw error;
+          kinds.set(error.status, error.type);
+          const at = index === undefined ? {} : { index };
+          // A problem without field problems (a stale version, a record not found) keeps its kind as the code, and its details.
+          if (error.errors?.length) for (const e of error.errors) problems.push({ ...e, ...at });
+          else problems.push({ field: '', code: error.type, message: error.message, ...error.extra, ...at });
         }
       };
       const flush = async () => {
@@ -253,7 +257,11 @@ export class SavePipeline {
         }, index);
       }
       await flush();
-      if (problems.length) throw validationError(`${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`, problems);
+      if (problems.length) {
+        const detail = `${new Set(problems.map((p) => p.index)).size} of ${operations.length} operations failed; nothing was saved`;
+        const [only] = kinds.size === 1 ? kinds : [];
+        throw only && only[0] !== 422 ? new ProblemError(only[1], only[0], detail, problems) : validationError(detail, problems);
+      }
       return results;
     });
   }
