@@ -203,6 +203,23 @@ describe('finding one’s way', () => {
     expect(await page.getByRole('alert').innerText()).toMatch(/^未找到。找不到 id 为 01a2476a-7ae5-7000-9f3f-000000000000 的客户/);
   });
 
+  it('a tab opened before a deploy still opens the next page: a page whose code is gone loads in full', async () => {
+    await open('/o/customer');
+    // The deploy: the record page's chunk of the build this tab runs is no longer on the server.
+    const chunk = '**/assets/record-page-*.js';
+    let refused = 0;
+    await page.route(chunk, (route) => (refused++ === 0 ? route.fulfill({ status: 404, body: '' }) : route.continue()));
+    try {
+      await page.getByRole('link', { name: '王丽', exact: true }).click();
+      await page.waitForURL(`${ws.baseUrl}/o/customer/${customerId}`);
+      await poll(() => page.getByTestId('record-title').innerText()).toBe('王丽');
+      expect(refused).toBeGreaterThan(1);
+      expect(await page.getByText('Something went wrong.').count()).toBe(0);
+    } finally {
+      await page.unroute(chunk);
+    }
+  });
+
   it('a label before its value ends in the reader’s colon: a board column’s total in Chinese reads 金额：', async () => {
     await open('/o/deal?view=kanban', 'zh-CN');
     const column = page.getByTestId('column-total').first();

@@ -23,18 +23,39 @@ export function prepareNavigation(fn: (pathname: string) => Promise<unknown> | n
   prepare = fn;
 }
 
-function whenPrepared(pathname: string, apply: () => void) {
+const RELOADED_FOR = 'protean.reloadedFor';
+
+/**
+ * A page's code that cannot be loaded is, most often, code of a build the server no longer has: a
+ * tab opened before a deploy asks for chunk names that are gone. Loading the address in full
+ * fetches the new build. Once per address: if that load fails too, the page shows the error.
+ */
+function loadInFull(href: string): boolean {
+  try {
+    if (sessionStorage.getItem(RELOADED_FOR) === href) return false;
+    sessionStorage.setItem(RELOADED_FOR, href);
+  } catch {
+    return false;
+  }
+  location.assign(href);
+  return true;
+}
+
+function whenPrepared(href: string, apply: () => void) {
   const id = ++latest;
   const run = () => {
     if (id === latest) apply();
   };
-  const pending = prepare?.(pathname) ?? null;
+  const pending = prepare?.(new URL(href, location.origin).pathname) ?? null;
   // Busy while the next page's code loads, as while its data does (in-flight.ts).
-  if (pending) void tracked(() => pending).then(run, run);
+  if (pending)
+    void tracked(() => pending).then(run, () => {
+      if (id === latest && !loadInFull(new URL(href, location.origin).href)) run();
+    });
   else run();
 }
 
-window.addEventListener('popstate', () => whenPrepared(location.pathname, notify));
+window.addEventListener('popstate', () => whenPrepared(location.pathname + location.search, notify));
 
 export function navigate(to: string, options: { replace?: boolean } = {}) {
   const current = location.pathname + location.search;
@@ -42,7 +63,7 @@ export function navigate(to: string, options: { replace?: boolean } = {}) {
     latest++;
     return;
   }
-  whenPrepared(new URL(to, location.origin).pathname, () => {
+  whenPrepared(to, () => {
     if (options.replace) history.replaceState(null, '', to);
     else history.pushState(null, '', to);
     notify();
