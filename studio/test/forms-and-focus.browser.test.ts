@@ -106,11 +106,21 @@ describe('record forms with fields of every kind', () => {
     await page.locator('.page-header').getByRole('button', { name: 'New Customer' }).click();
     const dialog = page.locator('dialog[open]');
     await dialog.getByLabel('First name').fill('明');
+    await dialog.getByLabel('Email').fill('ming@');
     await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     await dialog.getByText('is required').waitFor();
     expect(await isFocused(dialog.getByLabel('Last name'))).toBe(true);
     expect(await dialog.getByLabel('First name').inputValue()).toBe('明');
+    // What the value must be, as the server would say it, not that it is "not in the expected format".
+    expect(await dialog.getByText('must be an email address').count()).toBe(1);
     expect(consoleErrors).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    await open('/o/customer', 'zh-CN');
+    await page.locator('.page-header').getByRole('button', { name: '新建客户' }).click();
+    await page.locator('dialog[open]').getByLabel('电子邮件').fill('ming@');
+    await page.locator('dialog[open]').getByRole('button', { name: '保存', exact: true }).click();
+    await page.locator('dialog[open]').getByText('必须是电子邮件地址').waitFor();
     await page.keyboard.press('Escape');
   });
 });

@@ -259,13 +259,27 @@ const validationKeys: Record<string, MessageKey> = {
   multipleOf: 'validation.type',
 };
 
-/** Localised messages for ajv's errors; oneOf/anyOf noise from picklists collapses into one. */
+/** What a value of a format must be, in the words the server uses for the same check. */
+const formatKeys: Record<string, MessageKey> = {
+  email: 'validation.formatEmail',
+  uri: 'validation.formatUrl',
+  date: 'validation.formatDate',
+  'date-time': 'validation.formatDateTime',
+};
+
+/**
+ * Localised messages for ajv's errors; oneOf/anyOf noise from picklists collapses into one, and a
+ * value that is not of its format is told what it must be (a web address fails both its format
+ * and the pattern that asks for http or https: the format says it once).
+ */
 export function errorTransformer(i18n: I18n) {
   return (errors: RJSFValidationError[]): RJSFValidationError[] =>
     errors
       .filter((e) => !(e.name === 'const' && errors.some((o) => o.property === e.property && (o.name === 'oneOf' || o.name === 'anyOf'))))
+      .filter((e) => !(e.name === 'pattern' && errors.some((o) => o.property === e.property && o.name === 'format')))
       .map((e) => {
-        const key = e.name ? validationKeys[e.name] : undefined;
+        const format = e.name === 'format' ? String((e.params as { format?: unknown } | undefined)?.format ?? '') : '';
+        const key = formatKeys[format] ?? (e.name ? validationKeys[e.name] : undefined);
         if (!key) return e;
         const params = (e.params ?? {}) as Record<string, unknown>;
         const limit = params['limit'] ?? params['comparison'] ?? '';

@@ -680,6 +680,10 @@ export const en = {
 
   'validation.enum': 'choose one of the listed values',
   'validation.format': 'is not in the expected format',
+  'validation.formatDate': 'must be a date',
+  'validation.formatDateTime': 'must be a date and time',
+  'validation.formatEmail': 'must be an email address',
+  'validation.formatUrl': 'must be an http or https URL',
   'validation.length': 'has the wrong length',
   'validation.maxLength': 'must be at most {limit} characters',
   'validation.maximum': 'must be at most {limit}',

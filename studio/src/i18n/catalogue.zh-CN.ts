@@ -679,6 +679,10 @@ export const zhCN: Record<MessageKey, string> = {
 
   'validation.enum': '请从列出的值中选择',
   'validation.format': '格式不正确',
+  'validation.formatDate': '必须是日期',
+  'validation.formatDateTime': '必须是日期和时间',
+  'validation.formatEmail': '必须是电子邮件地址',
+  'validation.formatUrl': '必须是 http 或 https 网址',
   'validation.length': '长度不正确',
   'validation.maxLength': '最多 {limit} 个字符',
   'validation.maximum': '不能大于 {limit}',
