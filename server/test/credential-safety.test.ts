@@ -72,6 +72,17 @@ describe('sessions end with the user’s access', () => {
   });
 });
 
+describe('one’s own password changes only with the current one', () => {
+  it('however the own id is cased in the path', async () => {
+    const t = await createTestTenant(h, 'pw-case');
+    const changed = await t.api('POST', `/users/${t.adminId.toUpperCase()}/password`, { password: 'taken over password' });
+    expect(changed.statusCode, changed.body).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(changed).errors[0]!.field).toBe('currentPassword');
+    expect((await t.api('POST', `/users/${t.adminId.toUpperCase()}/password`, { password: 'changed on purpose', currentPassword: t.adminPassword })).statusCode).toBe(204);
+    await signIn(t, t.adminEmail, 'changed on purpose');
+  });
+});
+
 describe('a session lives as long as its cookie', () => {
   it('using a session does not extend it past the end of the cookie sign-in set', async () => {
     const t = await createTestTenant(h, 'session-end');
