@@ -124,6 +124,16 @@ describe('an empty text in a required field', () => {
     const emptied = await t.api('PATCH', `/records/customer/${customer.id}`, { first_name: '' });
     expect(emptied.statusCode, emptied.body).toBe(200);
   });
+
+  it('is refused by the published schemas too, so forms and generated clients refuse what the server refuses', async () => {
+    type Schema = { properties: Record<string, { minLength?: number }> };
+    const document = json<{ components: { schemas: Record<string, Schema> } }>(await t.api('GET', '/openapi.json'));
+    expect(document.components.schemas['CustomerCreate']!.properties['last_name']!.minLength).toBe(1);
+    expect(document.components.schemas['CustomerUpdate']!.properties['last_name']!.minLength).toBe(1);
+    expect(document.components.schemas['CustomerCreate']!.properties['first_name']!.minLength).toBeUndefined();
+    const form = json<Schema>(await t.api('GET', '/metadata/objects/customer/record-schema?mode=update'));
+    expect(form.properties['last_name']!.minLength).toBe(1);
+  });
 });
 
 describe('upserts of one key at the same time', () => {

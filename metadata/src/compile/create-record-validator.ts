@@ -181,6 +181,7 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
     case 'maxLength':
       return at('max_length', `must be at most ${String(params.limit)} characters`);
     case 'minLength':
+      if (value === '' && field?.required) return at('required', 'is required');
       return at('min_length', `must be at least ${String(params.limit)} characters`);
     case 'minimum':
       return at('minimum', `must be at least ${String(params.limit)}`);
@@ -227,7 +228,8 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
     labels: { en: { singular: 'Probe', plural: 'Probes' } },
     standard: false,
     nameFieldId: field.id,
-    fields: [{ ...field, apiNameAliases: [], required: true, readOnly: false, defaultValue: undefined, deletedAt: undefined }],
+    // Required here only so that null fails; an empty text stays what it was for the field (records of a required one refuse it).
+    fields: [{ ...field, apiNameAliases: [], required: true, readOnly: false, defaultValue: undefined, deletedAt: undefined, ...(fieldType(field).textLimits ? { minLength: field.minLength ?? 0 } : {}) }],
   };
   const schema = withSetMembership(compileRecordSchema(probe, 'update', { locale }));
   const validate = ajv.compile(schema);
