@@ -72,6 +72,22 @@ describe('sessions end with the user’s access', () => {
   });
 });
 
+describe('a burst of guesses at one account', () => {
+  it('gets no more answers than the free failures: a guess waits for the one before it to be counted', async () => {
+    const t = await createTestTenant(h, 'burst-account');
+    const rep = await newUser(t, 'Rep', 'standard');
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: `10.55.0.${i + 1}`, payload: { tenant: t.slug, email: rep.email, password: `guess number ${i}` } }),
+      ),
+    );
+    const statuses = burst.map((r) => r.statusCode);
+    expect(statuses.every((s) => s === 401 || s === 429), statuses.join()).toBe(true);
+    expect(statuses.filter((s) => s === 401).length, statuses.join()).toBeLessThanOrEqual(5);
+    expect(burst.find((r) => r.statusCode === 429)!.headers['retry-after']).toBeDefined();
+  });
+});
+
 describe('one’s own password changes only with the current one', () => {
   it('however the own id is cased in the path', async () => {
     const t = await createTestTenant(h, 'pw-case');

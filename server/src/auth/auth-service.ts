@@ -97,16 +97,14 @@ export class AuthService {
     const tenant = await this.#workspace(tenantSlug);
     const subject = { tenantId: tenant?.id ?? NO_TENANT, email, address };
     this.passwords.refuseWhenBusy(subject.tenantId);
-    await this.#throttle.check(subject);
-    const user = tenant
-      ? await this.#db.withTenant(tenant.id, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]))
-      : undefined;
-    const verdict = await this.passwords.verify(subject.tenantId, password, user?.password_hash);
-    if (!tenant || !user || !verdict.ok) {
-      await this.#throttle.failed(subject);
-      throw unauthorized('Unknown workspace, email or password');
-    }
-    await this.#throttle.succeeded(subject);
+    const { user, verdict } = await this.#throttle.attempt(subject, async () => {
+      const found = tenant
+        ? await this.#db.withTenant(tenant.id, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]))
+        : undefined;
+      const checked = await this.passwords.verify(subject.tenantId, password, found?.password_hash);
+      return { ok: checked.ok && found !== undefined, user: found, verdict: checked };
+    });
+    if (!tenant || !user || !verdict.ok) throw unauthorized('Unknown workspace, email or password');
     if (verdict.rehash) {
       const upgraded = await this.passwords.hash(tenant.id, password);
       await this.#db.withTenant(tenant.id, (q) => q.query('update app_user set password_hash = $3 where tenant_id = $1 and id = $2', [tenant.id, user.id, upgraded]));
@@ -263,14 +261,8 @@ export class AuthService {
     if (change) {
       const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ password_hash: string; email: string }>(q, 'select password_hash, email from app_user where tenant_id = $1 and id = $2', [tenantId, userId]));
       if (!row) throw notFound('No such user');
-      const subject = { tenantId, email: row.email, address: change.address };
-      await this.#throttle.check(subject);
-      const verdict = await this.passwords.verify(tenantId, change.current, row.password_hash);
-      if (!verdict.ok) {
-        await this.#throttle.failed(subject);
-        throw new ProblemError('forbidden', 403, 'The current password is not right', [{ field: 'currentPassword', code: 'mismatch', message: 'is not your current password' }]);
-      }
-      await this.#throttle.succeeded(subject);
+      const verdict = await this.#throttle.attempt({ tenantId, email: row.email, address: change.address }, () => this.passwords.verify(tenantId, change.current, row.password_hash));
+      if (!verdict.ok) throw new ProblemError('forbidden', 403, 'The current password is not right', [{ field: 'currentPassword', code: 'mismatch', message: 'is not your current password' }]);
     }
     const passwordHash = await this.passwords.hash(tenantId, password);
     const kept = change?.keepSession ? hashToken(change.keepSession) : '';

@@ -52,9 +52,30 @@ export class LoginThrottle {
    */
   readonly #locks = new TtlCache<number>(10_000, THROTTLE_POLICY.maxLockSeconds * 1000);
   #failures = 0;
+  /** Accounts with a guess being checked in this process. */
+  readonly #guessing = new Set<string>();
 
   constructor(db: Database) {
     this.#db = db;
+  }
+
+  /**
+   * One guess at an account's password: refused while the account or address is locked out, or
+   * while another guess at the same account is being checked here (a burst would otherwise pass
+   * the check all at once, before its first failure was counted), then counted by its outcome.
+   */
+  async attempt<T extends { ok: boolean }>(subject: LoginSubject, guess: () => Promise<T>): Promise<T> {
+    const key = `${subject.tenantId} ${subjectsOf(subject)[0]}`;
+    if (this.#guessing.has(key)) throw tooManyAttempts(1, 'Too many sign-ins are in progress for this account; try again in a moment');
+    this.#guessing.add(key);
+    try {
+      await this.check(subject);
+      const outcome = await guess();
+      await (outcome.ok ? this.succeeded(subject) : this.failed(subject));
+      return outcome;
+    } finally {
+      this.#guessing.delete(key);
+    }
   }
 
   /** Refuses with a 429 problem while the account or the address is locked out; runs before any hashing. */
