@@ -199,6 +199,42 @@ describe('related lists', () => {
   });
 });
 
+describe('Setup: computed fields', () => {
+  it('a formula and a roll-up summary are set up with named choices, not raw keys and ids, and the roll-up shows on the record', async () => {
+    const unsupported = () => page.getByText(/Unsupported field schema|不支持/).count();
+    await open('/setup/objects/customer/fields/new', 'zh-CN');
+    await page.getByRole('combobox', { name: '类型', exact: true }).selectOption({ label: '汇总' });
+    await page.getByLabel('汇总哪类记录').waitFor();
+    const form = await page.locator('main').innerText();
+    for (const raw of ['childObjectId', 'lookupFieldId', 'function', 'fieldId', 'resultType', 'rollup']) expect(form).not.toContain(raw);
+    expect(await unsupported()).toBe(0);
+
+    await open('/setup/objects/customer/fields/new');
+    await page.getByLabel('English').first().fill('Open deals value');
+    await page.getByRole('combobox', { name: 'Type', exact: true }).selectOption({ label: 'Formula' });
+    await page.getByLabel('Result type').waitFor();
+    expect(await page.getByLabel('Result type').locator('option').allTextContents()).toEqual(expect.arrayContaining(['Number', 'Text', 'Checkbox', 'Date']));
+    expect(await unsupported()).toBe(0);
+
+    await page.getByRole('combobox', { name: 'Type', exact: true }).selectOption({ label: 'Roll-up summary' });
+    await page.getByLabel('Summarise the records of').selectOption({ label: 'Deals' });
+    await page.getByLabel('Linked through').selectOption({ label: 'Customer' });
+    await page.getByLabel('Summary').selectOption({ label: 'Sum' });
+    await page.getByLabel('Field', { exact: true }).selectOption({ label: 'Amount' });
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.waitForURL(`${ws.baseUrl}/setup/objects/customer?tab=fields`);
+
+    await api(page, 'POST', '/records/deal', { name: '王丽 — 续约', amount: 1200, customer: customerId });
+    await open(`/o/customer/${customerId}`);
+    const row = page.locator('.field-row[data-field=open_deals_value]');
+    await poll(async () => {
+      await page.reload();
+      await settle(page);
+      return row.locator('dd').innerText();
+    }).toMatch(/1,200/);
+  });
+});
+
 describe('finding one’s way', () => {
   it('a record that does not exist says so, offers the way back to its list and no retry', async () => {
     await open('/o/customer/01a2476a-7ae5-7000-9f3f-000000000000');

@@ -1,5 +1,5 @@
 import type { JsonSchema } from '../api/metadata.ts';
-import type { FieldDef, FieldType, PicklistValue, Snapshot } from '../api/types.ts';
+import type { FieldDef, FieldType, ObjectDef, PicklistValue, Snapshot } from '../api/types.ts';
 import type { I18n, MessageKey } from '../i18n/i18n.tsx';
 import { fieldType, fieldTypes } from '@protean/metadata/field-types';
 import { widgetDefaultValueForm } from '../field-widgets/form-ui.ts';
@@ -10,8 +10,20 @@ const COMMON = ['labels', 'apiName', 'type', 'required', 'readOnly', 'helpText',
 
 type Schema = Record<string, unknown>;
 
-/** The field kind schema cut to the options that apply to `type`, with selects for type, lookup target and defaults. */
-export function fieldForm(kind: JsonSchema, type: FieldType, values: PicklistValue[], snapshot: Snapshot, i18n: I18n) {
+/** Types a roll-up can sum or take the smallest or largest of. */
+const SUMMARISED = new Set<FieldType>(['number', 'currency', 'percent', 'date', 'datetime']);
+
+/** A select over `values`, or the property as it was when there is nothing to choose from. */
+function choices(prop: unknown, values: { value: string; title: string }[]): Schema {
+  return values.length ? enumSchema(values) : (prop as Schema);
+}
+
+/**
+ * The field kind schema cut to the options that apply to `type`, with selects for type, lookup
+ * target, defaults, a formula's result type and a roll-up's records, field and function: the kind
+ * schema gives their choices as unions of constants and ids, which a form cannot offer as they are.
+ */
+export function fieldForm(kind: JsonSchema, type: FieldType, values: PicklistValue[], snapshot: Snapshot, i18n: I18n, object?: ObjectDef, data: Record<string, unknown> = {}) {
   const options = fieldType(type).options.filter((o) => o !== 'values');
   const keys = [...COMMON, ...options];
   let schema = pickProperties(kind, keys, ['apiNameAliases', 'id']);
@@ -38,6 +50,37 @@ export function fieldForm(kind: JsonSchema, type: FieldType, values: PicklistVal
         { value: 'cascade', title: i18n.t('onDelete.cascade') },
       ]);
       schema = withProperty(schema, 'lookup', { ...lookup, properties: props });
+    }
+  }
+  const resultTypes = (names: readonly FieldType[]) => enumSchema(names.map((t) => ({ value: t, title: i18n.t(`fieldType.${t}` as MessageKey) })));
+  if (options.includes('formula')) {
+    const formula = (schema['properties'] as Schema)['formula'] as Schema | undefined;
+    if (formula) {
+      const props = { ...(formula['properties'] as Schema), resultType: resultTypes(['number', 'text', 'boolean', 'date', 'datetime']) };
+      schema = withProperty(schema, 'formula', { ...formula, properties: props });
+    }
+  }
+  if (options.includes('rollup')) {
+    const rollup = (schema['properties'] as Schema)['rollup'] as Schema | undefined;
+    if (rollup) {
+      // The children: objects with a lookup to this one. Field ids are unique within their object
+      // only, so the lookup and the summarised field are offered from the chosen child.
+      const linksHere = (o: ObjectDef) => o.fields.filter((f) => !f.deletedAt && f.type === 'lookup' && f.lookup?.objectId === object?.id);
+      const children = snapshot.objects.filter((o) => linksHere(o).length > 0);
+      const chosen = (data['rollup'] as { childObjectId?: unknown } | undefined)?.childObjectId;
+      const child = children.find((o) => o.id === chosen) ?? children[0];
+      const { resultType: _managed, ...rest } = (rollup['properties'] as Schema | undefined) ?? {};
+      const summarised = child ? child.fields.filter((f) => !f.deletedAt && SUMMARISED.has(f.type)) : [];
+      const props: Schema = {
+        ...rest,
+        childObjectId: choices(rest['childObjectId'], children.map((o) => ({ value: o.id, title: i18n.objectLabel(o, 'plural') }))),
+        lookupFieldId: choices(rest['lookupFieldId'], child ? linksHere(child).map((f) => ({ value: f.id, title: i18n.fieldLabel(f) })) : []),
+        function: enumSchema((['count', 'sum', 'min', 'max'] as const).map((fn) => ({ value: fn, title: i18n.t(`rollup.${fn}`) }))),
+        // None first: a count summarises no field.
+        fieldId: choices(rest['fieldId'], summarised.length ? [{ value: '', title: i18n.t('common.none') }, ...summarised.map((f) => ({ value: f.id, title: i18n.fieldLabel(f) }))] : []),
+      };
+      schema = withProperty(schema, 'rollup', { ...rollup, properties: props });
+      ui['rollup'] = { 'ui:order': ['childObjectId', 'lookupFieldId', 'function', 'fieldId', 'filter'] };
     }
   }
   return { schema, uiSchema: titledUiSchema(schema, i18n, ui) };

@@ -60,7 +60,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
   if (kind.error) return <ErrorBox error={kind.error} />;
   if (!kind.data) return <Loading />;
   const isFormula = type === 'formula';
-  const form = isFormula ? withExpressionOutside(fieldForm(kind.data, type, values, snapshot, i18n)) : fieldForm(kind.data, type, values, snapshot, i18n);
+  const form = isFormula ? withExpressionOutside(fieldForm(kind.data, type, values, snapshot, i18n, object, data)) : fieldForm(kind.data, type, values, snapshot, i18n, object, data);
   const formula = (data['formula'] ?? {}) as { resultType?: 'number' | 'text' | 'boolean' | 'date' | 'datetime' };
 
   const submit = async (formData: Record<string, unknown>) => {
