@@ -235,6 +235,21 @@ describe('Setup: computed fields', () => {
   });
 });
 
+describe('Setup in Chinese', () => {
+  it('the built-in profiles and permission sets are named in Chinese wherever they are offered', async () => {
+    await open('/setup/users', 'zh-CN');
+    const roles = page.getByRole('combobox', { name: /的角色$/ }).first();
+    expect(await roles.locator('option').allTextContents()).toEqual(expect.arrayContaining(['管理员', '普通用户', '只读用户']));
+    await open('/setup/access', 'zh-CN');
+    expect(await page.locator('main').getByRole('combobox').first().locator('option').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^只读用户/)]));
+    await page.getByRole('tab', { name: '简档与用户' }).click();
+    await page.getByRole('table', { name: '简档' }).waitFor();
+    const main = await page.locator('main').innerText();
+    expect(main).toContain('只读用户');
+    for (const english of ['Read only', 'Standard user', 'Administrator']) expect(main).not.toContain(english);
+  });
+});
+
 describe('finding one’s way', () => {
   it('a record that does not exist says so, offers the way back to its list and no retry', async () => {
     await open('/o/customer/01a2476a-7ae5-7000-9f3f-000000000000');

@@ -5,6 +5,7 @@ import { useAsync, type AsyncState } from '../lib/use-async.ts';
 import { navigate } from '../lib/router.tsx';
 import { describeError } from '../components/feedback.tsx';
 import { useSessionControl } from './session.tsx';
+import { builtInName } from '../setup/profile-choices.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 
 /**
@@ -32,8 +33,7 @@ function JoinForm({ token, info }: { token: string; info: AsyncState<InviteInfo>
   const [error, setError] = useState<string | null>(null);
   const role = info.data?.role;
   // The built-in profiles in the reader's language and the workspace's words; the workspace's own as it named them.
-  const builtIn = { admin: t('users.roleAdmin'), standard: t('users.roleStandard'), read_only: t('users.roleReadOnly') } as Record<string, string>;
-  const roleLabel = (role && builtIn[role]) ?? i18n.resolve(info.data?.roleName ?? role ?? '');
+  const roleLabel = (role && builtInName(role, t)) ?? i18n.resolve(info.data?.roleName ?? role ?? '');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -11,6 +11,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { Tabs } from '../components/tabs.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
+import { accessName } from './profile-choices.ts';
 
 type Tab = 'sets' | 'users' | 'roles' | 'groups' | 'sharing' | 'explain' | 'audit';
 const TABS: Tab[] = ['sets', 'users', 'roles', 'groups', 'sharing', 'explain', 'audit'];
@@ -118,7 +119,7 @@ function PermissionSets() {
           >
             {sets.data.map((s) => (
               <option key={s.id} value={s.id}>
-                {s.name}
+                {accessName(s, t)}
                 {s.system ? ` — ${t('access.builtIn')}` : ''}
               </option>
             ))}
@@ -215,8 +216,8 @@ function UserAssignments() {
       <DataTable label={t('access.profiles')} compact columns={[t('access.name'), t('access.permissionSets')]}>
         {profiles.map((p) => (
           <tr key={p.id}>
-            <th scope="row">{p.name}</th>
-            <td>{p.permissionSetIds.map((id) => sets.find((s) => s.id === id)?.name ?? id).join(', ')}</td>
+            <th scope="row">{accessName(p, t)}</th>
+            <td>{p.permissionSetIds.map((id) => { const s = sets.find((x) => x.id === id); return s ? accessName(s, t) : id; }).join(', ')}</td>
           </tr>
         ))}
       </DataTable>
@@ -235,7 +236,7 @@ function UserAssignments() {
         <select multiple aria-label={t('access.permissionSets')} value={newProfile.sets} onChange={(e) => setNewProfile({ ...newProfile, sets: [...e.target.selectedOptions].map((o) => o.value) })}>
           {sets.map((s) => (
             <option key={s.id} value={s.id}>
-              {s.name}
+              {accessName(s, t)}
             </option>
           ))}
         </select>
@@ -252,7 +253,7 @@ function UserAssignments() {
               <select aria-label={t('access.profileOf', { name: u.name })} value={u.profile} onChange={(e) => void change(() => accessApi.setUser(u.id, { profile: e.target.value }), data.reload)}>
                 {profiles.map((p) => (
                   <option key={p.id} value={p.key}>
-                    {p.name}
+                    {accessName(p, t)}
                   </option>
                 ))}
               </select>

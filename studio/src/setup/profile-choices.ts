@@ -1,7 +1,23 @@
 import { usersApi, whenRefused } from '../api/index.ts';
-import { useI18n } from '../i18n/i18n.tsx';
+import { useI18n, type I18n, type MessageKey } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useCanSetup } from '../app/setup-rights.ts';
+
+const BUILT_IN: Record<string, MessageKey> = { admin: 'users.roleAdmin', standard: 'users.roleStandard', read_only: 'users.roleReadOnly' };
+
+/**
+ * A built-in profile's or permission set's name in the reader's language and the workspace's words
+ * ('只读医护人员'); the server names them in English. Undefined for a key that is not built in.
+ */
+export function builtInName(key: string, t: I18n['t']): string | undefined {
+  const message = BUILT_IN[key];
+  return message ? t(message) : undefined;
+}
+
+/** What a profile or permission set is called where it is shown: built-in ones in the studio's words, the workspace's own as named. */
+export function accessName(item: { key: string; name: string; system: boolean }, t: I18n['t']): string {
+  return (item.system ? builtInName(item.key, t) : undefined) ?? item.name;
+}
 
 export interface ProfileChoice {
   key: string;
@@ -26,9 +42,9 @@ export function useProfileChoices(): ProfileChoices {
   const { t } = useI18n();
   const managesAccess = useCanSetup()('access');
   const profiles = useAsync(() => usersApi.profiles().catch(whenRefused([403, 404], null)), []);
-  const builtIn = (key: string) => (key === 'admin' ? t('users.roleAdmin') : key === 'standard' ? t('users.roleStandard') : undefined);
+  const builtIn = (key: string) => builtInName(key, t);
   const choices = profiles.data
-    ? profiles.data.map((p) => ({ key: p.key, label: (p.system ? builtIn(p.key) : undefined) ?? p.name, grantable: p.grantable }))
+    ? profiles.data.map((p) => ({ key: p.key, label: accessName(p, t), grantable: p.grantable }))
     : [
         { key: 'standard', label: t('users.roleStandard'), grantable: true },
         { key: 'admin', label: t('users.roleAdmin'), grantable: managesAccess },
