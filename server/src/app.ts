@@ -172,16 +172,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     metadata,
     data,
     queue: jobs,
-    // Script steps run an active script of the workspace in the sandbox, as the run's principal.
-    scripts: {
-      run: async ({ principal, script, input }) => {
-        const found = (await scripts.activeScripts(principal.tenantId)).find((s) => s.apiName === script);
-        if (!found) throw new Error(`No active script named '${script}'`);
-        const { report } = await scripts.run(found, { principal, model: await metadata.model(principal.tenantId) }, input, { cause: 'action' });
-        if (!report.ok) throw new Error(`The script '${script}' failed: ${report.error?.message ?? 'no result'}`);
-        return report.output ?? null;
-      },
-    },
+    // Script steps run an active script of the workspace in the sandbox, as the script's principal for the run's.
+    scripts: { run: ({ principal, script, input }) => scripts.runStep(principal, script, input) },
     ...options.workflows,
   });
   await workflows.start();

@@ -1286,6 +1286,24 @@ update record r set ix_${slot} = lower(r.data->>s.field_id)
    and r.ix_${slot} is distinct from lower(r.data->>s.field_id);`,
     ).join(''),
   },
+  {
+    id: 73,
+    name: 'scripts act as their own automation principal',
+    // ADR 0014 addendum. A script ran as whoever invoked it (the saver, the presser), so the model
+    // right reached every saver's access through a script and its invocation log. Each script now
+    // acts as an automation principal of its own id; a script saved before takes the profile its
+    // live version's author holds now, as a new script takes its author's. One without an author
+    // gets no principal and reaches nothing until someone saves it with a profile. Each invocation
+    // records the profile it ran as: its log is read only by whoever may give that profile.
+    sql: `
+alter table script_invocation add column profile text;
+insert into acl_automation (tenant_id, id, kind, name, profile)
+select s.tenant_id, s.id, 'script', coalesce(v.definition->>'label', s.api_name), u.role
+  from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version
+  join app_user u on u.tenant_id = s.tenant_id and u.id = v.author_id
+ where s.deleted_at is null
+on conflict (tenant_id, id) do nothing;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

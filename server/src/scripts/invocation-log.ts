@@ -11,6 +11,8 @@ export interface InvocationEntry {
   cause: InvocationCause;
   recordId?: string | undefined;
   userId?: string | undefined;
+  /** The profile the script acted as: what the entry holds was read with it. */
+  profile?: string | null | undefined;
   input?: unknown;
   report: InvocationReport;
 }
@@ -22,6 +24,7 @@ export interface InvocationRow {
   cause: InvocationCause;
   recordId: string | null;
   userId: string | null;
+  profile: string | null;
   durationMs: number;
   cpuMs: number;
   memoryBytes: number;
@@ -91,6 +94,7 @@ export class InvocationLog {
         cause: e.cause,
         record_id: e.recordId ?? null,
         user_id: e.userId ?? null,
+        profile: e.profile ?? null,
         duration_ms: e.report.durationMs,
         cpu_ms: e.report.cpuMs,
         memory_bytes: e.report.memoryBytes,
@@ -104,9 +108,9 @@ export class InvocationLog {
       }));
       await this.#db.transaction(tenantId, async (tx) => {
         await tx.query(
-          `insert into script_invocation (tenant_id, script_id, id, version, started_at, cause, record_id, user_id, duration_ms, cpu_ms, memory_bytes, outcome, limit_name, usage, logs, input, output, error)
-           select $1, script_id, id, version, started_at, cause, record_id, user_id, duration_ms, cpu_ms, memory_bytes, outcome, limit_name, usage, logs, input::jsonb, output::jsonb, error
-             from jsonb_to_recordset($2::jsonb) as x(script_id uuid, id uuid, version integer, started_at timestamptz, cause text, record_id uuid, user_id uuid,
+          `insert into script_invocation (tenant_id, script_id, id, version, started_at, cause, record_id, user_id, profile, duration_ms, cpu_ms, memory_bytes, outcome, limit_name, usage, logs, input, output, error)
+           select $1, script_id, id, version, started_at, cause, record_id, user_id, profile, duration_ms, cpu_ms, memory_bytes, outcome, limit_name, usage, logs, input::jsonb, output::jsonb, error
+             from jsonb_to_recordset($2::jsonb) as x(script_id uuid, id uuid, version integer, started_at timestamptz, cause text, record_id uuid, user_id uuid, profile text,
                duration_ms double precision, cpu_ms double precision, memory_bytes bigint, outcome text, limit_name text, usage jsonb, logs jsonb, input text, output text, error jsonb)`,
           [tenantId, JSON.stringify(rows)],
         );
@@ -132,7 +136,7 @@ export class InvocationLog {
   }
 }
 
-const ROW_COLUMNS = `id, version, started_at as "startedAt", cause, record_id as "recordId", user_id as "userId", duration_ms as "durationMs", cpu_ms as "cpuMs",
+const ROW_COLUMNS = `id, version, started_at as "startedAt", cause, record_id as "recordId", user_id as "userId", profile, duration_ms as "durationMs", cpu_ms as "cpuMs",
   memory_bytes as "memoryBytes", outcome, limit_name as "limit", usage, logs, input, output, error`;
 
 /** Newest first, paged by id. */

@@ -61,6 +61,12 @@ export const ScriptInput = Type.Object(
     allowedHosts: Type.Optional(Type.Array(HostPattern, { maxItems: 20, uniqueItems: true })),
     limits: Type.Optional(LimitsSchema),
     active: Type.Optional(Type.Boolean()),
+    /**
+     * The profile of the automation principal the script acts as: its record calls read and write
+     * what that profile allows (ADR 0014). A new script without one takes its author's; a later
+     * save without one keeps the script's.
+     */
+    profile: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
     /** Says what this version changes (kept with the version). */
     message: Type.Optional(Type.String({ maxLength: 1_000 })),
   },
@@ -69,7 +75,7 @@ export const ScriptInput = Type.Object(
 export type ScriptInput = Static<typeof ScriptInput>;
 
 /** What a version stores: the input as accepted, with the object resolved to its immutable id. */
-export type ScriptDefinition = Omit<ScriptInput, 'message'> & { objectId?: string };
+export type ScriptDefinition = Omit<ScriptInput, 'message' | 'profile'> & { objectId?: string };
 
 const schemaAjv = new Ajv2020({ allErrors: true, strict: false });
 
@@ -80,7 +86,8 @@ const schemaAjv = new Ajv2020({ allErrors: true, strict: false });
  */
 export function checkDefinition(input: ScriptInput, model: TenantModel): { definition: ScriptDefinition; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
-  const { message: _message, ...rest } = input;
+  // The profile belongs to the script's principal, not to a version: restoring a version keeps it.
+  const { message: _message, profile: _profile, ...rest } = input;
   const definition: ScriptDefinition = { ...rest };
   const needsObject = input.kind !== 'scheduled';
   if (needsObject) {

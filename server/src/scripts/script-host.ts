@@ -1,17 +1,19 @@
+import type { ObjectDef } from '@protean/metadata';
 import { createOutboundHttp, type OutboundPolicy, type ScriptHost } from '@protean/runtime';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import { readSetting } from './script-store.ts';
+import type { ScriptUser } from './script-service.ts';
 
 const MAX_QUERY_LIMIT = 200;
 
 /**
  * The host side of ctx for one invocation: every record call goes through the data service with
- * the invocation's request context (its principal, its model, and, inside a save, the caller's
- * transaction), so a script reads and writes exactly what that principal may, validated like
- * any other write, and never another tenant's data.
+ * the invocation's request context (the script's automation principal, its model, and, inside a
+ * save, the caller's transaction), so a script reads and writes exactly what its profile allows,
+ * validated like any other write, and never another tenant's data.
  */
 export function scriptHost(options: {
   db: Database;
@@ -19,6 +21,8 @@ export function scriptHost(options: {
   ctx: RequestContext;
   timeZone: string;
   allowedHosts: readonly string[];
+  /** Whom the run is for (ctx.user); records it creates are theirs unless it names an owner. */
+  user: ScriptUser;
   outbound?: Partial<OutboundPolicy> | undefined;
   /** Told when the script writes while its save reads ahead of a one-statement create (the save then runs it again inside a transaction). */
   onWriteOutside?: (() => void) | undefined;
@@ -46,13 +50,25 @@ export function scriptHost(options: {
         return rows;
       },
       get: (object, id) => data.get(ctx, objectOf(object), id),
-      create: async (object, values) => (writable(), data.create(ctx, objectOf(object), values)),
+      create: async (object, values) => {
+        writable();
+        const target = objectOf(object);
+        // An automation owns nothing: owner fields the script leaves empty go to the user it runs for.
+        return data.create(ctx, target, ctx.principal.via === 'automation' ? ownedBy(ctx.model, target, values, options.user.id) : values);
+      },
       update: async (object, id, values) => (writable(), data.update(ctx, objectOf(object), id, values, undefined)),
       delete: async (object, id) => (writable(), data.delete(ctx, objectOf(object), id, undefined)),
     },
     config: (name) => inTenant((q) => readSetting(q, tenantId, name)),
     http: options.allowedHosts.length ? createOutboundHttp({ ...options.outbound, allowedHosts: options.allowedHosts }) : undefined,
-    user: { id: ctx.principal.userId, name: ctx.principal.userName, locale: ctx.principal.locale, role: ctx.principal.role },
+    user: options.user,
     timeZone: options.timeZone,
   };
+}
+
+function ownedBy(model: RequestContext['model'], object: ObjectDef, values: unknown, owner: string): unknown {
+  if (!values || typeof values !== 'object' || Array.isArray(values)) return values;
+  const out = { ...(values as Record<string, unknown>) };
+  for (const field of model.liveFields(object)) if (field.type === 'owner' && out[field.apiName] === undefined) out[field.apiName] = owner;
+  return out;
 }

@@ -8,8 +8,11 @@ import type { RequestContext } from '../data/request-context.ts';
 import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
 import { recordRightsOf } from '../access/record-access.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
+import type { ObjectDef } from '@protean/metadata';
+import type { Principal } from '../auth/principal.ts';
 import { invalidScript, ScriptInput, validateAgainst } from './script-definition.ts';
-import { readInvocation, readInvocations } from './invocation-log.ts';
+import { readInvocation, readInvocations, type InvocationRow } from './invocation-log.ts';
+import type { AccessService } from '../access/access-service.ts';
 import type { RunResult, ScriptService } from './script-service.ts';
 import { deleteSetting, findScript, listScripts, listSettings, scriptVersion, scriptVersions, writeSetting, type ScriptRecord } from './script-store.ts';
 
@@ -44,6 +47,17 @@ const ActionBody = Type.Object({ params: Type.Optional(Type.Object({}, { additio
 const SettingParams = Type.Object({ name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,99}$' }) });
 const SettingBody = Type.Object({ value: Type.Unknown(), secret: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
+/**
+ * Which invocations the principal may read: those run with a profile they may give (an entry
+ * written before the script's profile was lowered holds what the higher one read).
+ */
+async function readableBy(access: AccessService, principal: Principal): Promise<(row: InvocationRow) => boolean> {
+  const givable = new Set((await access.profilesGivableBy(principal)).filter((p) => p.grantable).map((p) => p.key));
+  return (row) => row.profile === null || givable.has(row.profile);
+}
+
+const userOf = (p: Principal) => ({ id: p.userId, name: p.userName, locale: p.locale, role: p.role });
+
 /** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
 const actionWrites = (definition: { limits?: { recordsWritten?: number } | undefined }): boolean => definition.limits?.recordsWritten !== 0;
 
@@ -53,7 +67,7 @@ const ROLLBACK = Symbol('test run rolls back');
 /** A script as the API answers it: the live version's definition (source included) and where it stands. */
 function view(script: ScriptRecord) {
   const { objectId: _objectId, ...definition } = script.definition;
-  return { ...definition, id: script.id, active: script.active, version: script.version, hash: script.hash, createdAt: script.createdAt, updatedAt: script.updatedAt };
+  return { ...definition, profile: script.profile, id: script.id, active: script.active, version: script.version, hash: script.hash, createdAt: script.createdAt, updatedAt: script.updatedAt };
 }
 
 function expectedVersion(request: FastifyRequest): number | undefined {
@@ -92,6 +106,12 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     if (!script) throw notFound(`No script '${ref}'`);
     return script;
   };
+  /** A record the caller read, as the script's principal reads it: undefined when out of its reach. */
+  const asReadBy = async (acting: RequestContext, object: ObjectDef, record: Record<string, unknown>) =>
+    data.get(acting, object, String(record['id'])).catch((error: unknown) => {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    });
   const contextOf = async (request: FastifyRequest): Promise<RequestContext> => {
     const principal = principalOf(request);
     return { principal, model: await metadata.model(principal.tenantId) };
@@ -161,19 +181,23 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
   app.get('/scripts/:ref/invocations', { schema: { params: Ref, querystring: InvocationQuery } }, async (request) => {
     const principal = await setupOf(request, 'model');
     const script = await load(principal.tenantId, (request.params as Static<typeof Ref>).ref);
+    // Invocations hold what the script's profile read: only for whoever holds at least that profile.
+    await scripts.requireAnswerable(principal, script.id);
     const query = request.query as Static<typeof InvocationQuery>;
     const limit = query.limit ?? 50;
     const rows = await db.withTenant(principal.tenantId, (q) => readInvocations(q, principal.tenantId, script.id, { limit: limit + 1, before: query.before, outcome: query.outcome }));
     const page = rows.slice(0, limit);
-    return { data: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
+    const readable = await readableBy(request.server.access, principal);
+    return { data: page.filter(readable), nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
   });
 
   app.get('/scripts/:ref/invocations/:id', { schema: { params: InvocationParams } }, async (request) => {
     const principal = await setupOf(request, 'model');
     const params = request.params as Static<typeof InvocationParams>;
     const script = await load(principal.tenantId, params.ref);
+    await scripts.requireAnswerable(principal, script.id);
     const row = await db.withTenant(principal.tenantId, (q) => readInvocation(q, principal.tenantId, script.id, params.id));
-    if (!row) throw notFound('No such invocation');
+    if (!row || !(await readableBy(request.server.access, principal))(row)) throw notFound('No such invocation');
     return row;
   });
 
@@ -186,6 +210,8 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     const principal = await setupOf(request, 'model');
     const body = request.body as Static<typeof TestBody>;
     const saved = await load(principal.tenantId, (request.params as Static<typeof Ref>).ref);
+    // A test run acts as the script's profile and answers what it read.
+    await scripts.requireAnswerable(principal, saved.id);
     let script: ScriptRecord = saved;
     if (body.source !== undefined) {
       const compiled = compileScript(body.source, body.language ?? saved.definition.language);
@@ -194,7 +220,11 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     }
     const ctx = await contextOf(request);
     const object = saved.definition.object ? data.object(ctx.model, saved.definition.object) : undefined;
-    const record = body.recordId && object ? await data.get(ctx, object, body.recordId) : undefined;
+    // The designer chooses among records they see; the script gets it as its principal reads it.
+    const acting: RequestContext = { ...ctx, principal: scripts.principalOf(saved, ctx.principal) };
+    const chosen = body.recordId && object ? await data.get(ctx, object, body.recordId) : undefined;
+    const record = chosen && object ? await asReadBy(acting, object, chosen) : undefined;
+    if (chosen && !record) throw validationError('The script does not reach this record', [{ field: 'recordId', code: 'outOfReach', message: `the profile '${saved.profile ?? 'none'}' the script acts as does not reach this record` }]);
     if (saved.kind !== 'scheduled' && saved.kind !== 'beforeSave' && !record && body.input === undefined) {
       throw validationError('Choose a record to test against', [{ field: 'recordId', code: 'required', message: `a ${saved.kind} script runs on a record` }]);
     }
@@ -212,7 +242,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     await db
       .writeTransaction(principal.tenantId, async (tx, revision) => {
         const model = revision === ctx.model.revision ? ctx.model : await metadata.modelAt(principal.tenantId, revision, tx);
-        result = await scripts.run(script, { ...ctx, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, limits: scripts.transactionLimits() });
+        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: userOf(ctx.principal), limits: scripts.transactionLimits() });
         throw ROLLBACK;
       })
       .catch((error: unknown) => {
@@ -231,7 +261,11 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     return { data: actions.map((s) => ({ apiName: s.apiName, label: s.definition.label, description: s.definition.description ?? null, inputSchema: s.definition.inputSchema ?? null, writes: actionWrites(s.definition) })) };
   });
 
-  /** Runs a record action as the signed-in user, with parameters checked against its input schema. */
+  /**
+   * Runs a record action on a record the signed-in user sees (and may edit, if it writes), with
+   * parameters checked against its input schema, as the script's automation principal: it gets the
+   * record as that principal reads it, or only its id when the record is out of its reach.
+   */
   app.post('/records/:object/:id/actions/:script', { schema: { params: ActionParams, body: ActionBody } }, async (request) => {
     const ctx = await contextOf(request);
     const params = request.params as Static<typeof ActionParams>;
@@ -248,7 +282,9 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     const actionParams = (request.body as Static<typeof ActionBody> | undefined)?.params ?? {};
     const problems = validateAgainst(script.definition.inputSchema, actionParams, 'params');
     if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} parameters are invalid`, problems);
-    const result = await scripts.run(script, ctx, { object: object.apiName, recordId: params.id, record, params: actionParams }, { cause: 'action', recordId: params.id });
+    const acting: RequestContext = { ...ctx, principal: scripts.principalOf(script, ctx.principal) };
+    const seen = await asReadBy(acting, object, record);
+    const result = await scripts.run(script, acting, { object: object.apiName, recordId: params.id, ...(seen ? { record: seen } : {}), params: actionParams }, { cause: 'action', recordId: params.id, user: userOf(ctx.principal) });
     return answer(result, true);
   });
 

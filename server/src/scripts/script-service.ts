@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { compileScript, limitsWith, ProcessSandbox, TRANSACTION_LIMITS, type InvocationReport, type OutboundPolicy, type Sandbox, type ScriptLimits } from '@protean/runtime';
+import type { AccessService } from '../access/access-service.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
-import { conflict, notFound, preconditionFailed, type FieldProblem } from '../errors/problems.ts';
+import { conflict, notFound, preconditionFailed, ProblemError, type FieldProblem } from '../errors/problems.ts';
 import { removeSchedule, saveSchedule, tenantTimeZone } from '../jobs/index.ts';
 import type { Author, MetadataService } from '../metadata/metadata-service.ts';
 import { withAutomation, type AutomationRef, type Snapshot } from '@protean/metadata';
 import { checkDefinition, invalidScript, validateAgainst, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
 import { scriptHost } from './script-host.ts';
-import { activeScripts, deleteScript, findScript, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
+import { activeScripts, deleteScript, findScript, saveScriptAutomation, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
 import { InvocationLog, type InvocationCause } from './invocation-log.ts';
 
 export const SCRIPTS_CHANNEL = 'protean_scripts';
@@ -45,8 +46,18 @@ export interface ScriptServiceOptions {
   outbound?: Partial<OutboundPolicy>;
 }
 
+/** The user a script runs for (ctx.user): whose save or click started it, or a scheduled script's author. */
+export interface ScriptUser {
+  id: string;
+  name: string;
+  locale: string;
+  role: string;
+}
+
 export interface RunOptions {
   cause: InvocationCause;
+  /** Whom the run is for; by default the context's principal. Its records are owned by them unless it says otherwise. */
+  user?: ScriptUser | undefined;
   recordId?: string | undefined;
   /** Narrower limits for this run (a trigger inside a transaction). */
   limits?: Partial<ScriptLimits> | undefined;
@@ -66,8 +77,8 @@ export interface RunResult {
 
 /**
  * Scripts as tenant metadata: saved as versions (compiled and type-checked at save, errors
- * answered with their line and column), run in the sandbox with the invoking principal through
- * the data service, every run written to the script's invocation log. Active scripts are cached
+ * answered with their line and column), run in the sandbox as the script's automation principal
+ * through the data service, every run written to the script's invocation log. Active scripts are cached
  * per tenant and dropped on every save, here and on other processes (NOTIFY).
  */
 export class ScriptService {
@@ -76,6 +87,7 @@ export class ScriptService {
   readonly #db: Database;
   readonly #metadata: MetadataService;
   readonly #data: DataService;
+  readonly #access: AccessService;
   readonly #outbound: Partial<OutboundPolicy> | undefined;
   readonly #active = new Map<string, Promise<ScriptRecord[]>>();
   readonly #zones = new Map<string, { zone: string; at: number }>();
@@ -90,6 +102,7 @@ export class ScriptService {
     this.#db = db;
     this.#metadata = metadata;
     this.#data = data;
+    this.#access = data.access;
     this.#ownsSandbox = !options.sandbox;
     this.sandbox = options.sandbox ?? new ProcessSandbox();
     this.#outbound = options.outbound;
@@ -171,6 +184,11 @@ export class ScriptService {
    */
   async save(principal: Principal, input: ScriptInput, scriptId?: string, expectedVersion?: number): Promise<ScriptRecord> {
     const tenantId = principal.tenantId;
+    // The script acts as its profile: no one saves into one that holds more than they do, nor
+    // gives one more than they hold (ADR 0012). A script without one acts as its author would.
+    const current = scriptId ? await this.requireAnswerable(principal, scriptId) : undefined;
+    const profile = input.profile ?? (current?.profile ? undefined : principal.role);
+    if (profile !== undefined) await this.#access.requireGrantable(principal, profile, 'profile');
     const model = await this.#metadata.model(tenantId);
     const { definition, problems } = checkDefinition(input, model);
     const compiled = compileScript(input.source, input.language);
@@ -190,12 +208,57 @@ export class ScriptService {
         }
         const clash = await findScript(tx, tenantId, input.apiName);
         if (clash && clash.id !== id) throw conflict(`A script named '${input.apiName}' exists`, [{ field: 'apiName', code: 'unique', message: 'another script has this API name' }]);
+        await saveScriptAutomation(tx, tenantId, id, definition.label, profile);
         const saved = await writeScriptVersion(tx, { tenantId, scriptId: id, active, definition, ...compiled.script, authorId: principal.userId, message: input.message ?? null }, expectedVersion);
         return { value: saved, kind: 'scripts', id, ref: scriptRef(saved) };
       },
     );
     await this.#announce(tenantId);
     return result;
+  }
+
+  /**
+   * Refuses, naming each excess, a designer whose access the script's profile exceeds: changing
+   * what it does or reading what its runs saw would act or read with more than they hold.
+   */
+  async requireAnswerable(principal: Principal, ref: string): Promise<ScriptRecord | undefined> {
+    const script = await this.#db.withTenant(principal.tenantId, (q) => findScript(q, principal.tenantId, ref));
+    if (script?.profile) await this.#access.requireGrantable(principal, script.profile, 'profile');
+    return script;
+  }
+
+  /**
+   * The automation principal a script acts as: its record calls are judged by its profile through
+   * the data service. `base` gives the tenant and the locale of the run (whom it runs for).
+   */
+  principalOf(script: Pick<ScriptRecord, 'id' | 'definition' | 'profile'>, base: Pick<Principal, 'tenantId' | 'tenantSlug' | 'tenantName' | 'locale'>): Principal {
+    // A script without a principal (none was ever made) acts as a profile that grants nothing.
+    return { tenantId: base.tenantId, tenantSlug: base.tenantSlug, tenantName: base.tenantName, locale: base.locale, userId: script.id, userName: script.definition.label, role: script.profile ?? 'none', via: 'automation' };
+  }
+
+  /**
+   * A workflow's script step: the script acts as its own principal, for the workflow's. One whose
+   * profile grants more than the workflow's principal holds is refused, naming each excess, since
+   * the workflow's designer would reach through its input and output what that profile reads.
+   */
+  async runStep(principal: Principal, apiName: string, input: unknown): Promise<unknown> {
+    const found = (await this.activeScripts(principal.tenantId)).find((s) => s.apiName === apiName);
+    if (!found) throw new Error(`No active script named '${apiName}'`);
+    if (found.profile) {
+      await this.#access.requireGrantable(principal, found.profile, 'script').catch((error: unknown) => {
+        const excess = error instanceof ProblemError && error.status === 403 ? (error.errors ?? []).map((e) => e.message).join('; ') : undefined;
+        throw excess === undefined ? error : new Error(`The script '${apiName}' acts as the profile '${found.profile}', which grants more than this workflow's: ${excess}`);
+      });
+    }
+    const ctx: RequestContext = { principal: this.principalOf(found, principal), model: await this.#metadata.model(principal.tenantId) };
+    const { report } = await this.run(found, ctx, input, { cause: 'action', user: { id: principal.userId, name: principal.userName, locale: principal.locale, role: principal.role } });
+    if (!report.ok) throw new Error(`The script '${apiName}' failed: ${report.error?.message ?? 'no result'}`);
+    return report.output ?? null;
+  }
+
+  /** A principal's access, in the caller's transaction if it holds one. */
+  shapeOf(principal: Principal, q?: Queryable) {
+    return this.#access.shapeOf(principal, q);
   }
 
   /** Makes an earlier version live again, as a new version (history is never rewritten). */
@@ -281,6 +344,7 @@ export class ScriptService {
             ctx,
             timeZone: zone,
             allowedHosts: definition.allowedHosts ?? [],
+            user: options.user ?? { id: ctx.principal.userId, name: ctx.principal.userName, locale: ctx.principal.locale, role: ctx.principal.role },
             outbound: this.#outbound,
             onWriteOutside: options.outside && (() => (options.outside!.wrote = true)),
           }),
@@ -290,7 +354,7 @@ export class ScriptService {
       const problems = validateAgainst(definition.outputSchema, report.output ?? null, 'output');
       if (problems.length) Object.assign(report, refused(problems, 'the result does not match the output schema'), { startedAt: report.startedAt, durationMs: report.durationMs, cpuMs: report.cpuMs, memoryBytes: report.memoryBytes, logs: report.logs, usage: report.usage });
     }
-    const entry = { tenantId, scriptId: script.id, version: script.version, cause: options.cause, recordId: options.recordId, userId: ctx.principal.userId, input, report };
+    const entry = { tenantId, scriptId: script.id, version: script.version, cause: options.cause, recordId: options.recordId, userId: options.user?.id ?? ctx.principal.userId, profile: ctx.principal.via === 'automation' ? ctx.principal.role : null, input, report };
     if (options.outside) {
       options.outside.log = () => void this.log.record(entry);
       return { invocationId: '', report };

@@ -14,6 +14,10 @@ export interface ScriptRecord {
   code: string;
   sourceMap: string;
   hash: string;
+  /** The profile of the automation principal the script acts as (ADR 0014); null for none (it reaches nothing). */
+  profile: string | null;
+  /** Who wrote the live version: a scheduled script runs for them. */
+  authorId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -27,8 +31,10 @@ export interface ScriptVersionSummary {
 }
 
 const SCRIPT_COLUMNS = `s.id, s.api_name as "apiName", s.kind, s.object_id as "objectId", s.active, s.version, v.definition, v.code,
-  v.source_map as "sourceMap", v.hash, s.created_at as "createdAt", s.updated_at as "updatedAt"`;
-const FROM = 'from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version';
+  v.source_map as "sourceMap", v.hash, a.profile, v.author_id as "authorId", s.created_at as "createdAt", s.updated_at as "updatedAt"`;
+// A script's automation principal has the script's id (one per script, made on its first save).
+const FROM = `from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version
+  left join acl_automation a on a.tenant_id = s.tenant_id and a.id = s.id`;
 
 export async function listScripts(q: Queryable, tenantId: string): Promise<ScriptRecord[]> {
   return q.query<ScriptRecord>(`select ${SCRIPT_COLUMNS} ${FROM} where s.tenant_id = $1 and s.deleted_at is null order by s.api_name`, [tenantId]);
@@ -112,6 +118,19 @@ export async function writeVersion(q: Queryable, input: NewVersion, expectedVers
     ]);
   }
   return { version };
+}
+
+/** Makes or changes the script's automation principal: named by its label, acting with `profile`. */
+export async function saveScriptAutomation(q: Queryable, tenantId: string, scriptId: string, label: string, profile: string | undefined): Promise<void> {
+  if (profile === undefined) {
+    await q.query('update acl_automation set name = $3 where tenant_id = $1 and id = $2', [tenantId, scriptId, label]);
+    return;
+  }
+  await q.query(
+    `insert into acl_automation (tenant_id, id, kind, name, profile) values ($1, $2, 'script', $3, $4)
+     on conflict (tenant_id, id) do update set name = excluded.name, profile = excluded.profile`,
+    [tenantId, scriptId, label, profile],
+  );
 }
 
 export async function deleteScript(q: Queryable, tenantId: string, scriptId: string): Promise<boolean> {

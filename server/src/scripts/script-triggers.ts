@@ -1,4 +1,6 @@
 import { fromStoredValue, toStoredValue, createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import type { AccessShape } from '../access/access-shape.ts';
+import { recordAsReadBy, recordWriteAccess } from '../access/record-access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
@@ -9,9 +11,10 @@ import type { FieldProblem } from '../errors/problems.ts';
 import { OutboxConsumer } from '../events/outbox-consumer.ts';
 import type { OutboxEvent } from '../events/outbox-reader.ts';
 import { enqueueJob, type ClaimedJob, type JobQueue } from '../jobs/index.ts';
+import type { RecordRow } from '../data/record-codec.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
-import { findScript, scriptVersion } from './script-store.ts';
-import { SCHEDULED_QUEUE, type ScriptService } from './script-service.ts';
+import { findScript, type ScriptRecord } from './script-store.ts';
+import { SCHEDULED_QUEUE, type ScriptService, type ScriptUser } from './script-service.ts';
 
 export const AFTER_SAVE_QUEUE = 'script.after-save';
 export const AFTER_SAVE_CONSUMER = 'script-after-save';
@@ -21,19 +24,22 @@ export const MAX_TRIGGER_DEPTH = 3;
 // The depth of the trigger a request context was made for: a trigger's own writes carry it.
 const triggerDepth = new WeakMap<RequestContext, number>();
 
-/** Values by API name, as scripts and the REST API see them. */
-function apiValues(model: TenantModel, object: ObjectDef, data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** Values by API name, as scripts and the REST API see them: only the fields `shape` may read. */
+function apiValues(model: TenantModel, object: ObjectDef, data: Readonly<Record<string, unknown>>, shape: AccessShape): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const field of model.liveFields(object)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
+  for (const field of model.liveFields(object)) if (shape.canReadField(object, field)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
   return out;
 }
+
+const userOf = (p: Principal): ScriptUser => ({ id: p.userId, name: p.userName, locale: p.locale, role: p.role });
 
 /**
  * Before-save triggers: inside the write transaction, after validation. Each active trigger of
  * the object gets the record's values; what it returns in `set` is validated like user input and
  * applied, `errors` refuse the save beside their fields, and a failure (an error it threw or a
- * limit it hit) refuses the save with its message. Triggers run with the saving principal and
- * the caller's transaction, bounded for a transaction (ADR 0014).
+ * limit it hit) refuses the save with its message. Triggers run as their script's automation
+ * principal in the caller's transaction, bounded for a transaction (ADR 0014): a record out of that
+ * principal's reach does not invoke them, and they see and set only fields it may read and edit.
  */
 export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEvent) => Promise<FieldProblem[] | void>> {
   return {
@@ -59,19 +65,39 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
       const problems: FieldProblem[] = [];
       // Ahead of a one-statement create: log entries wait until the save goes ahead there.
       const aheadOfCreate: NonNullable<Parameters<ScriptService['run']>[3]['outside']>[] = [];
-      const scriptCtx: RequestContext = { ...ctx, model, scope };
-      triggerDepth.set(scriptCtx, depth + 1);
+      const acting = new Map<string, { ctx: RequestContext; shape: AccessShape }>();
+      const actingAs = async (script: ScriptRecord) => {
+        let found = acting.get(script.id);
+        if (!found) {
+          const principal = service.principalOf(script, ctx.principal);
+          const scriptCtx: RequestContext = { ...ctx, principal, model, scope };
+          triggerDepth.set(scriptCtx, depth + 1);
+          acting.set(script.id, (found = { ctx: scriptCtx, shape: await service.shapeOf(principal, scope.tx) }));
+        }
+        return found;
+      };
+      // The record as stored (a create: as it will be, the saver its creator) must be in the principal's reach.
+      const reaches = async (shape: AccessShape, record: (typeof event.records)[number]): Promise<boolean> => {
+        if (!shape.can(object.id, 'read')) return false;
+        if (shape.recordScope(object.id).all) return true;
+        const [row] = record.previous
+          ? await scope.tx.query<{ id: string; data: Record<string, unknown>; created_by: string | null }>('select id, data, created_by from record where tenant_id = $1 and id = $2', [tenantId, record.id])
+          : [{ id: record.id, data: record.data, created_by: ctx.principal.userId }];
+        return !!row && (await recordWriteAccess(scope.tx, shape, object, row)) !== 'none';
+      };
       for (const record of event.records) {
         const at = record.index === undefined ? {} : { index: record.index };
         for (const script of scripts) {
+          const { ctx: scriptCtx, shape } = await actingAs(script);
+          if (!(await reaches(shape, record))) continue;
           const input = {
             object: object.apiName,
             action: event.action,
-            record: { id: record.id, ...apiValues(model, object, record.data) },
-            ...(record.previous ? { previous: { id: record.id, ...apiValues(model, object, record.previous) } } : {}),
+            record: { id: record.id, ...apiValues(model, object, record.data, shape) },
+            ...(record.previous ? { previous: { id: record.id, ...apiValues(model, object, record.previous, shape) } } : {}),
           };
           const outside = scope.readOnly ? { wrote: false } : undefined;
-          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, limits: service.transactionLimits(), outside });
+          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, user: userOf(ctx.principal), limits: service.transactionLimits(), outside });
           if (outside) {
             if (outside.wrote) {
               service.triggerWrites(object.id);
@@ -99,6 +125,15 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
           }
           if (set && typeof set === 'object' && !Array.isArray(set)) {
             const changes = set as Record<string, unknown>;
+            // A trigger changes only what its principal may edit, as its own writes would.
+            const unwritable = Object.keys(changes).filter((name) => {
+              const field = model.field(object, name);
+              return field && shape.fieldLevel(object.id, field.id) !== 'edit';
+            });
+            if (unwritable.length) {
+              for (const name of unwritable) problems.push({ field: name, code: 'fieldPermission', message: `${script.definition.label}: is not a field its profile may edit`, script: script.apiName, ...at });
+              continue;
+            }
             const invalid = validate(changes);
             if (invalid.length) {
               for (const e of invalid) problems.push({ ...e, code: e.code, message: `${script.definition.label}: ${e.message}`, script: script.apiName, ...at });
@@ -125,9 +160,8 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
 }
 
 /**
- * The principal a script runs as when no request carries one: a user of the tenant (the saver of
- * an event, or a scheduled script's author), with that user's own access, exactly as their
- * session would have it, so a script never does more than the user it acts for.
+ * A user of the tenant as their session would have them, when no request carries one: whom an
+ * after-save or scheduled script runs for (the saver, or the author), and whom a webhook delivers as.
  */
 export async function userPrincipal(q: Queryable, tenantId: string, userId: string): Promise<Principal | undefined> {
   const [row] = await q.query<{ slug: string; tenant_name: string; id: string; name: string; role: Principal['role']; locale: string; active: boolean }>(
@@ -142,7 +176,7 @@ export async function userPrincipal(q: Queryable, tenantId: string, userId: stri
  * After-save triggers and scheduled scripts run from the shared job queue: the outbox consumer
  * turns each committed event that an after-save trigger listens to into a job (in the same
  * transaction that advances its checkpoint, keyed by event, so nothing is lost or doubled), and
- * the job runs the script after the save committed, as the user who saved.
+ * the job runs the script after the save committed, as its automation principal, for the user who saved.
  */
 export class ScriptJobs {
   readonly consumer: OutboxConsumer;
@@ -212,49 +246,58 @@ export class ScriptJobs {
     const p = job.payload as { scriptId: string; event: string; objectId: string; recordId: string; actorId: string | null; changes: unknown };
     const loaded = await this.#load(job.tenantId, p.scriptId, p.actorId);
     if (!loaded) return;
-    const { script, ctx } = loaded;
+    const { script, ctx, user } = loaded;
     const object = ctx.model.objectById(p.objectId);
     if (!object) return;
+    const shape = await this.#service.shapeOf(ctx.principal);
+    // A record out of the script's reach does not invoke it (deleted or not: its id and changes would tell).
+    const reached = await this.#db.withTenant(job.tenantId, async (q) => {
+      const [row] = await q.query<RecordRow>('select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3', [job.tenantId, object.id, p.recordId]);
+      return !!row && !!(await recordAsReadBy(q, shape, ctx.model, object, row));
+    });
+    if (!reached) return;
     let record: Record<string, unknown> | undefined;
-    // A record deleted since, or out of the acting user's reach, runs the script without it; anything else fails the job.
+    // A record deleted since runs the script without it; anything else fails the job.
     if (p.event !== 'deleted') record = await this.#data.get(ctx, object, p.recordId).catch((error: unknown) => {
       if ((error as { status?: number }).status === 404) return undefined;
       throw error;
     });
-    const input = { object: object.apiName, event: p.event, recordId: p.recordId, ...(record ? { record } : {}), ...(p.changes ? { changes: namedChanges(ctx.model, object, p.changes) } : {}) };
+    const input = { object: object.apiName, event: p.event, recordId: p.recordId, ...(record ? { record } : {}), ...(p.changes ? { changes: namedChanges(ctx.model, object, p.changes, shape) } : {}) };
     // A script's failure is in its invocation log; the job is done either way (scripts need not be idempotent).
-    await this.#service.run(script, ctx, input, { cause: 'afterSave', recordId: p.recordId });
+    await this.#service.run(script, ctx, input, { cause: 'afterSave', recordId: p.recordId, user });
   }
 
   async #scheduled(job: ClaimedJob): Promise<void> {
     const p = job.payload as { scriptId: string; occurrence?: string };
     const loaded = await this.#load(job.tenantId, p.scriptId, undefined);
     if (!loaded) return;
-    await this.#service.run(loaded.script, loaded.ctx, { scheduledAt: p.occurrence ?? new Date().toISOString() }, { cause: 'scheduled' });
+    await this.#service.run(loaded.script, loaded.ctx, { scheduledAt: p.occurrence ?? new Date().toISOString() }, { cause: 'scheduled', user: loaded.user });
   }
 
-  /** The live version and a context for the user it runs as: the saver, else the author of the live version. */
+  /**
+   * The live version and a context acting as the script's automation principal, for the user it
+   * runs for: the saver, else the author of the live version (whose locale it takes).
+   */
   async #load(tenantId: string, scriptId: string, actorId: string | null | undefined) {
     const found = await this.#db.withTenant(tenantId, async (q) => {
       const script = await findScript(q, tenantId, scriptId);
       if (!script?.active) return undefined;
-      const version = await scriptVersion(q, tenantId, script.id, script.version);
-      const principal = (actorId && (await userPrincipal(q, tenantId, actorId))) || (version?.authorId ? await userPrincipal(q, tenantId, version.authorId) : undefined);
-      return principal ? { script, principal } : undefined;
+      const forUser = (actorId && (await userPrincipal(q, tenantId, actorId))) || (script.authorId ? await userPrincipal(q, tenantId, script.authorId) : undefined);
+      return forUser ? { script, forUser } : undefined;
     });
     if (!found) return undefined;
-    const ctx: RequestContext = { principal: found.principal, model: await this.#metadata.model(tenantId) };
-    return { script: found.script, ctx };
+    const ctx: RequestContext = { principal: this.#service.principalOf(found.script, found.forUser), model: await this.#metadata.model(tenantId) };
+    return { script: found.script, ctx, user: userOf(found.forUser) };
   }
 }
 
 /** Outbox changes are keyed by field id; scripts see API names. */
-function namedChanges(model: TenantModel, object: ObjectDef, changes: unknown): Record<string, { from: unknown; to: unknown }> {
+function namedChanges(model: TenantModel, object: ObjectDef, changes: unknown, shape: AccessShape): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
   if (!changes || typeof changes !== 'object') return out;
   for (const [id, change] of Object.entries(changes as Record<string, { from: unknown; to: unknown }>)) {
     const field = model.fieldById(object, id);
-    if (field && !field.deletedAt) out[field.apiName] = { from: fromStoredValue(field, change.from) ?? null, to: fromStoredValue(field, change.to) ?? null };
+    if (field && !field.deletedAt && shape.canReadField(object, field)) out[field.apiName] = { from: fromStoredValue(field, change.from) ?? null, to: fromStoredValue(field, change.to) ?? null };
   }
   return out;
 }

@@ -21,7 +21,7 @@ import { UUID } from '../http/ids.ts';
 
 export const MAIL_QUEUE = 'workflow.mail';
 
-/** Runs a workflow's script step: an active script of the workspace, in the sandbox, as the run's principal. */
+/** Runs a workflow's script step: an active script of the workspace, in the sandbox, as the script's principal (for the run's). */
 export interface ScriptRunner {
   run(request: { principal: Principal; script: string; input: unknown; idempotencyKey: string }): Promise<unknown>;
 }

@@ -64,6 +64,7 @@ const scriptDefinition = {
 const Script = Type.Object({
   ...scriptDefinition,
   id: uuid(),
+  profile: nullable(Type.String({ description: 'The profile of the automation principal the script acts as (null: none, it reaches nothing)' })),
   active: Type.Boolean(),
   version: Type.Integer({ description: 'The live version (also sent as ETag)' }),
   hash: Type.String({ description: 'sha256 of the compiled code' }),
@@ -120,6 +121,7 @@ const Invocation = Type.Object({
   cause: InvocationCause,
   recordId: nullable(uuid()),
   userId: nullable(uuid()),
+  profile: nullable(Type.String({ description: 'The profile the script acted as; the entry is shown only to whoever may give it' })),
   durationMs: Type.Number(),
   cpuMs: Type.Number(),
   memoryBytes: Type.Integer(),

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
+
+// A script acts as its own automation principal, with a profile its author may give (ADR 0014):
+// the model right is no way to the access of whoever saves a record or presses a button.
+
+let h: Harness;
+let a: TestTenant;
+let dave: { id: string };
+let asDave: (method: string, path: string, body?: unknown) => ReturnType<typeof call>;
+
+const created = async (r: ReturnType<typeof call>) => {
+  const response = await r;
+  expect(response.statusCode, response.body).toBe(201);
+  return json<{ id: string }>(response);
+};
+
+interface Invocation {
+  cause: string;
+  outcome: string;
+  recordId: string | null;
+  input: unknown;
+  output: unknown;
+  logs: { message: string }[];
+  error: unknown;
+}
+
+/** What Dave reads of his script's runs. */
+async function davesLog(script: string): Promise<Invocation[]> {
+  await h.server.scripts.log.flush();
+  const response = await asDave('GET', `/scripts/${script}/invocations?limit=50`);
+  expect(response.statusCode, response.body).toBe(200);
+  return json<{ data: Invocation[] }>(response).data;
+}
+
+/** Every after-save job of the tenant has run (each leaves its invocation, or none when the record is out of reach). */
+async function afterSaveJobsDone(): Promise<void> {
+  await waitFor('the after-save jobs to finish', async () => {
+    h.server.jobs.wake();
+    const [row] = await h.db.system((q) => q.query<{ n: number }>("select count(*)::int as n from job where tenant_id = $1 and queue = 'script.after-save' and state in ('queued', 'running')", [a.id]));
+    return row!.n === 0;
+  }, 50_000);
+}
+
+const source = (body: string) => `export default async function (ctx: ScriptContext, input: any) {\n${body}\n}`;
+const readsDeals = `const deals = await ctx.records.query('deal', { limit: 50 });\n  ctx.log.info(JSON.stringify(deals), JSON.stringify(input.record ?? null));\n  return { deals, record: input.record ?? null };`;
+
+beforeAll(async () => {
+  h = await startHarness();
+  a = await createTestTenant(h, 'scr-acl');
+  const set = await created(
+    a.api('POST', '/access/permission-sets', {
+      key: 'designer_hidden',
+      name: 'Designer, no amounts or emails',
+      grants: { objects: { '*': { create: true, read: true, edit: true, delete: true } }, fields: { deal: { amount: 'none' }, customer: { email: 'none' } }, setup: { model: true } },
+    }),
+  );
+  await created(a.api('POST', '/access/profiles', { key: 'designer_hidden', name: 'Designer, no amounts or emails', permissionSetIds: [set.id] }));
+  dave = await created(a.api('POST', '/users', { email: `dave@${a.slug}.test`, name: 'Dave', role: 'designer_hidden', password: 'correct horse battery' }));
+  const key = (await h.server.auth.createApiKey(a.id, dave.id, 'dave')).key;
+  asDave = (method, path, body) => call(h, key, method, path, body);
+  expect((await a.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+});
+afterAll(async () => h?.close());
+
+describe("a designer's script acts with the designer's profile, not the saver's", () => {
+  it('an after-save script on deals learns neither of private deals nor of their amounts when an administrator saves one', { timeout: 90_000 }, async () => {
+    const onDeal = await created(asDave('POST', '/scripts', { apiName: 'leak_after', label: 'Leak after', kind: 'afterSave', object: 'deal', events: ['created'], language: 'typescript', source: source(readsDeals) }));
+    const onCustomer = await created(asDave('POST', '/scripts', { apiName: 'leak_after_c', label: 'Leak after (customers)', kind: 'afterSave', object: 'customer', events: ['created'], language: 'typescript', source: source(readsDeals) }));
+
+    await created(a.api('POST', '/records/deal', { name: 'Private pipeline', amount: 4242 }));
+    const customer = await created(a.api('POST', '/records/customer', { last_name: 'Marker', email: 'hidden@example.com' }));
+    await waitFor("the customer's script to run", async () => (await davesLog(onCustomer.id)).some((r) => r.recordId === customer.id), 50_000);
+    await afterSaveJobsDone();
+
+    // The deal is out of the script's reach: no run. The customer's run found no deal and no email.
+    expect(await davesLog(onDeal.id)).toEqual([]);
+    const [run] = await davesLog(onCustomer.id);
+    expect(run, JSON.stringify(run)).toMatchObject({ outcome: 'ok', output: { deals: [], record: expect.objectContaining({ last_name: 'Marker' }) } });
+    expect(JSON.stringify(run)).not.toMatch(/4242|Private pipeline|hidden@example\.com/);
+    // Saved without a profile, the script took its author's.
+    expect(json<{ profile: string }>(await asDave('GET', `/scripts/${onDeal.id}`)).profile).toBe('designer_hidden');
+    for (const script of [onDeal, onCustomer]) expect((await asDave('DELETE', `/scripts/${script.id}`)).statusCode).toBe(204);
+  });
+
+  it('a before-save trigger is not invoked on a deal out of its reach and sees no hidden field of a customer', async () => {
+    await created(asDave('POST', '/scripts', { apiName: 'leak_before', label: 'Leak before', kind: 'beforeSave', object: 'deal', events: ['create', 'update'], language: 'typescript', source: source(`${readsDeals.split('\n  return')[0]}\n  return {};`) }));
+    await created(asDave('POST', '/scripts', { apiName: 'leak_before_c', label: 'Leak before (customers)', kind: 'beforeSave', object: 'customer', events: ['create'], language: 'typescript', source: source(`${readsDeals.split('\n  return')[0]}\n  return {};`) }));
+
+    const deal = await created(a.api('POST', '/records/deal', { name: 'Before pipeline', amount: 7777 }));
+    expect((await a.api('PATCH', `/records/deal/${deal.id}`, { amount: 7878 })).statusCode).toBe(200);
+    await created(a.api('POST', '/records/customer', { last_name: 'Before', email: 'before@example.com' }));
+
+    expect(await davesLog('leak_before')).toEqual([]);
+    const runs = await davesLog('leak_before_c');
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.logs[0]!.message).toContain('"last_name":"Before"');
+    expect(JSON.stringify(runs)).not.toMatch(/7777|7878|4242|pipeline|@example\.com|"email"/);
+    for (const script of ['leak_before', 'leak_before_c']) expect((await asDave('DELETE', `/scripts/${script}`)).statusCode).toBe(204);
+  });
+
+  it("a record action an administrator presses answers and logs only what the designer's profile reads", async () => {
+    await created(asDave('POST', '/scripts', { apiName: 'leak_action', label: 'Leak action', kind: 'action', object: 'customer', language: 'typescript', source: source(readsDeals) }));
+    const customer = await created(a.api('POST', '/records/customer', { last_name: 'Pressed', email: 'pressed@example.com' }));
+    const pressed = await a.api('POST', `/records/customer/${customer.id}/actions/leak_action`, { params: {} });
+    expect(pressed.statusCode, pressed.body).toBe(200);
+    const output = json<{ output: { deals: unknown[]; record: Record<string, unknown> } }>(pressed).output;
+    expect(output.deals).toEqual([]);
+    expect(output.record).toMatchObject({ id: customer.id, last_name: 'Pressed' });
+    expect(output.record).not.toHaveProperty('email');
+    const runs = await davesLog('leak_action');
+    expect(runs).toHaveLength(1);
+    expect(JSON.stringify(runs)).not.toMatch(/4242|pipeline|@example\.com/);
+  });
+});
+
+describe("an administrator's script", () => {
+  it('acts with the administrator profile for administrators, and a designer may neither change it, test it, read its runs nor give a script more than they hold', async () => {
+    const script = await created(a.api('POST', '/scripts', { apiName: 'admin_deals', label: 'Admin deals', kind: 'action', object: 'customer', language: 'typescript', source: source(readsDeals) }));
+    const shown = json<{ profile: string; source: string; label: string; kind: string; object: string; language: string; apiName: string }>(await a.api('GET', `/scripts/${script.id}`));
+    const customer = await created(a.api('POST', '/records/customer', { last_name: 'Admin pressed' }));
+    const pressed = await a.api('POST', `/records/customer/${customer.id}/actions/admin_deals`, { params: {} });
+    expect(pressed.statusCode, pressed.body).toBe(200);
+    expect(json<{ output: { deals: { name: string; amount: number }[] } }>(pressed).output.deals).toContainEqual(expect.objectContaining({ name: 'Private pipeline', amount: 4242 }));
+
+    const refused = async (r: ReturnType<typeof call>) => {
+      const response = await r;
+      expect(response.statusCode, response.body).toBe(403);
+      expect(json<{ errors: { field: string; code: string; message: string }[] }>(response).errors).toContainEqual(expect.objectContaining({ field: 'profile', code: 'exceedsYours', message: expect.stringContaining('deal.') }));
+    };
+    const { profile: _profile, ...input } = shown;
+    await refused(asDave('PUT', `/scripts/${script.id}`, { apiName: input.apiName, label: input.label, kind: input.kind, object: input.object, language: input.language, source: source('return await ctx.records.query(\'deal\', { limit: 50 });') }));
+    await refused(asDave('POST', `/scripts/${script.id}/versions/1/restore`));
+    await refused(asDave('GET', `/scripts/${script.id}/invocations`));
+    await refused(asDave('POST', `/scripts/${script.id}/test`, { recordId: customer.id }));
+    await refused(asDave('POST', '/scripts', { apiName: 'as_admin', label: 'As admin', kind: 'action', object: 'customer', language: 'typescript', source: source('return 1;'), profile: 'admin' }));
+    expect(json<{ version: number; profile: string }>(await a.api('GET', `/scripts/${script.id}`))).toMatchObject({ version: 1, profile: 'admin' });
+    // Given a profile the designer holds, it is theirs to change.
+    const mine = await a.api('PUT', `/scripts/${script.id}`, { apiName: input.apiName, label: input.label, kind: input.kind, object: input.object, language: input.language, source: input.source, profile: 'designer_hidden' });
+    expect(mine.statusCode, mine.body).toBe(200);
+    // What it read with the administrator profile stays out of the designer's sight.
+    const log = await asDave('GET', `/scripts/${script.id}/invocations`);
+    expect(log.statusCode, log.body).toBe(200);
+    expect(log.body).not.toMatch(/4242|Private pipeline/);
+    await h.server.scripts.log.flush();
+    expect(json<{ data: unknown[] }>(await a.api('GET', `/scripts/${script.id}/invocations`)).data.length).toBeGreaterThan(0);
+  });
+});
