@@ -450,7 +450,7 @@ export const zhCN: Record<MessageKey, string> = {
   'prop.fieldId': '字段',
   'prop.fieldId.help': '求和或取最小、最大值的字段；计数时不需要。',
   'prop.filter': '仅限满足条件的记录',
-  'prop.filter.help': "对每条记录求值的表达式，例如 stage == 'closed_won'；留空表示全部记录。",
+  'prop.filter.help': '对每条记录求值的表达式，条件成立的记录才计入；留空表示全部记录。',
   'prop.formula': '公式',
   'prop.function': '汇总方式',
   'prop.helpText': '帮助文字',
