@@ -97,6 +97,17 @@ describe('one’s own password changes only with the current one', () => {
     expect((await t.api('POST', `/users/${t.adminId.toUpperCase()}/password`, { password: 'changed on purpose', currentPassword: t.adminPassword })).statusCode).toBe(204);
     await signIn(t, t.adminEmail, 'changed on purpose');
   });
+
+  it('as every guard of one’s own user, and every id in a path, is read in any case', async () => {
+    const t = await createTestTenant(h, 'id-case');
+    const demoted = await t.api('PUT', `/access/users/${t.adminId.toUpperCase()}`, { profile: 'standard' });
+    expect(demoted.statusCode, demoted.body).toBe(422);
+    expect(json<{ errors: { code: string }[] }>(demoted).errors[0]!.code).toBe('self');
+    const created = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Cased Ltd' }));
+    const read = await t.api('GET', `/records/organization/${created.id.toUpperCase()}`);
+    expect(read.statusCode, read.body).toBe(200);
+    expect(json<{ id: string }>(read).id).toBe(created.id);
+  });
 });
 
 describe('a session lives as long as its cookie', () => {

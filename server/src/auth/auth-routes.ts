@@ -24,9 +24,6 @@ const NewPassword = Type.Object(
 );
 const NewApiKey = Type.Object({ name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String() });
-// Ids are UUIDs, which Postgres reads in any case: compared with the caller's own id as text,
-// 'ABC…' passed for one's own 'abc…' and a password change skipped the current password.
-const idOf = (request: FastifyRequest) => (request.params as Static<typeof IdParam>).id.toLowerCase();
 
 /** The session cookie's name: with secure cookies the `__Host-` prefix binds it to this host, HTTPS and path /. */
 export const sessionCookieName = (secure: boolean) => (secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
@@ -153,7 +150,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
   });
 
   app.patch('/users/:id', { schema: { body: UserPatch, params: IdParam } }, async (request) => {
-    const id = idOf(request);
+    const { id } = request.params as Static<typeof IdParam>;
     const { tenantId } = await setupOf(request, 'users');
     const patch = request.body as Static<typeof UserPatch>;
     await request.server.access.requireManageable(principalOf(request), id);
@@ -169,7 +166,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   // One's own password changes only with the current one; an admin resets another user's without it.
   app.post('/users/:id/password', { schema: { body: NewPassword, params: IdParam } }, async (request, reply) => {
-    const id = idOf(request);
+    const { id } = request.params as Static<typeof IdParam>;
     const { password, currentPassword } = request.body as Static<typeof NewPassword>;
     const p = principalOf(request);
     const own = p.userId === id;

@@ -29,6 +29,7 @@ export function registerInputNormalization(app: FastifyInstance): void {
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
     // Most requests (a get, a list): no body, and path parameters and a query string of plain
     // strings, checked where they are without building paths or a stack.
+    lowerCaseIds(request.params);
     if (request.body === undefined && acceptFlatUrlText(request.params) && acceptFlatUrlText(request.query)) return done();
     const doubted = { number: false };
     const problems = [
@@ -44,6 +45,22 @@ export function registerInputNormalization(app: FastifyInstance): void {
     }
     done();
   });
+}
+
+const ANY_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * An id in a path in the form it is stored and compared in: Postgres reads a UUID in any case,
+ * but handlers compare ids as text ("is this my own user?"), so 'ABC…' for one's own 'abc…' was
+ * taken for another user's and skipped a guard meant for oneself.
+ */
+function lowerCaseIds(params: unknown): void {
+  if (params === null || typeof params !== 'object') return;
+  const values = params as Record<string, unknown>;
+  for (const key in values) {
+    const value = values[key];
+    if (typeof value === 'string' && value.length === 36 && ANY_CASE_UUID.test(value)) values[key] = value.toLowerCase();
+  }
 }
 
 const notFinite = 'must be a finite number (beyond ±1.8e308 a number becomes Infinity)';
