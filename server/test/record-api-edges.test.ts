@@ -249,3 +249,35 @@ describe('a batch that fails', () => {
     expect(json(await s.api('GET', `/records/organization/${org.id}`))['name']).toBe('Versioned again');
   });
 });
+
+describe('an empty selection of a multi-select picklist', () => {
+  it('is no value: isNull finds it, and a required one refuses it on create, update and in a batch', async () => {
+    const s = await createTestTenant(h, 'empty-tags');
+    const tags = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'tags', type: 'multiPicklist', labels: { en: 'Tags' }, values: [{ apiName: 'vip', labels: { en: 'VIP' } }, { apiName: 'partner', labels: { en: 'Partner' } }] });
+    expect(tags.statusCode, tags.body).toBe(201);
+    // What the list's multi-select sends when every value is taken off.
+    for (const data of [{ name: 'Cleared', tags: [] }, { name: 'Never set' }, { name: 'Tagged', tags: ['vip'] }]) expect((await s.api('POST', '/records/organization', data)).statusCode).toBe(201);
+    const names = async (where: unknown) => json<Page>(await s.api('GET', `/records/organization?sort=name&filter=${filter(where)}`)).data.map((o) => o['name']);
+    expect(await names({ field: 'tags', op: 'isNull', value: true })).toEqual(['Cleared', 'Never set']);
+    expect(await names({ field: 'tags', op: 'isNull', value: false })).toEqual(['Tagged']);
+
+    // A field holding an empty selection somewhere cannot be made required, as one with no value cannot.
+    const refused = await s.api('PATCH', '/metadata/objects/organization/fields/tags', { required: true });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(JSON.parse(refused.body).errors[0]).toMatchObject({ code: 'data.required', count: 2 });
+    const fill = await s.api('POST', '/records/organization/update-by-filter', { filter: { field: 'tags', op: 'isNull', value: true }, data: { tags: ['partner'] } });
+    expect(fill.statusCode, fill.body).toBe(200);
+    const required = await s.api('PATCH', '/metadata/objects/organization/fields/tags', { required: true });
+    expect(required.statusCode, required.body).toBe(200);
+
+    const missing = (r: { statusCode: number; body: string }) => {
+      expect(r.statusCode, r.body).toBe(422);
+      expect(JSON.parse(r.body).errors).toContainEqual(expect.objectContaining({ field: 'tags', code: 'required' }));
+    };
+    missing(await s.api('POST', '/records/organization', { name: 'No tags', tags: [] }));
+    const tagged = json<Page>(await s.api('GET', `/records/organization?filter=${filter({ field: 'name', op: 'eq', value: 'Tagged' })}`)).data[0]!;
+    missing(await s.api('PATCH', `/records/organization/${String(tagged['id'])}`, { tags: [] }));
+    missing(await s.api('POST', '/records/organization/batch', { operations: [{ op: 'update', id: tagged['id'], data: { tags: [] } }] }));
+    expect(json(await s.api('GET', `/records/organization/${String(tagged['id'])}`))['tags']).toEqual(['vip']);
+  });
+});

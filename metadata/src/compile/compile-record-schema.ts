@@ -74,8 +74,9 @@ export function compileRecordSchema(object: ObjectDef, mode: RecordSchemaMode, o
     }
     const nullable = mode === 'read' || field.required !== true;
     const schema = { ...describe(field, locale), ...fieldValueSchema(field, nullable, mode) };
-    // A required text may not be empty: an empty text is no value to a unique claim or to the check that makes a field required.
+    // A required text or selection may not be empty: an empty one is no value to a unique claim or to the check that makes a field required.
     if (!nullable && fieldType(field).textLimits !== undefined && schema.minLength === undefined) schema.minLength = 1;
+    if (!nullable && field.type === 'multiPicklist') schema.minItems = 1;
     if (mode === 'read' && !isWritable(field)) schema.readOnly = true;
     if (field.defaultValue !== undefined && mode === 'create') schema.default = field.defaultValue;
     properties[field.apiName] = schema;

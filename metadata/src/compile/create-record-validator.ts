@@ -195,6 +195,8 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
     case 'enum':
     case IN_VALUES:
       return field ? picklistError(field, value, label, at) : at('invalid', 'is not an allowed value');
+    case 'minItems':
+      return field?.required ? at('required', 'is required') : at('min_items', `must have at least ${String(params.limit)} values`);
     case 'maxItems':
       return at('max_items', `must have at most ${String(params.limit)} values`);
     case 'uniqueItems':
@@ -217,8 +219,8 @@ function picklistError(
 }
 
 /**
- * Checks one value (API form) against a field as if it were required and writable: used for
- * default values and backfills. Returns the friendly error, or undefined when the value fits.
+ * Checks one value (API form) against a field as if it were writable, null never fitting: used
+ * for default values and backfills. Returns the friendly error, or undefined when the value fits.
  */
 export function validateFieldValue(field: FieldDef, value: unknown, locale: Locale = 'en'): RecordFieldError | undefined {
   const probe: ObjectDef = {
@@ -228,9 +230,10 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
     labels: { en: { singular: 'Probe', plural: 'Probes' } },
     standard: false,
     nameFieldId: field.id,
-    // Required here only so that null fails; an empty text stays what it was for the field (records of a required one refuse it).
-    fields: [{ ...field, apiNameAliases: [], required: true, readOnly: false, defaultValue: undefined, deletedAt: undefined, ...(fieldType(field).textLimits ? { minLength: field.minLength ?? 0 } : {}) }],
+    // Not required, so an empty text or selection is checked as before (records of a required field refuse one); null is refused below.
+    fields: [{ ...field, apiNameAliases: [], required: false, readOnly: false, defaultValue: undefined, deletedAt: undefined }],
   };
+  if (value === null) return field.required ? { field: field.apiName, code: 'required', message: 'is required' } : { field: field.apiName, code: 'type', message: expectedType(field) };
   const schema = withSetMembership(compileRecordSchema(probe, 'update', { locale }));
   const validate = ajv.compile(schema);
   ajv.removeSchema(schema);

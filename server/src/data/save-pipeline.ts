@@ -358,8 +358,8 @@ export class SavePipeline {
         if (stored !== undefined && stored !== null) data[field.id] = stored;
       }
       deriveName(object, data, undefined);
-      // An absent required value is refused by the schema; an empty text only here.
-      for (const field of fields) if (field.required && data[field.id] === '') problems.push(at(index)({ field: field.apiName, code: 'required', message: 'is required' }));
+      // An absent required value is refused by the schema; an empty one here too, whatever filled it.
+      for (const field of fields) if (field.required && isEmptyValue(data[field.id])) problems.push(at(index)({ field: field.apiName, code: 'required', message: 'is required' }));
       return index === undefined ? { id: newRecordId(), data } : { id: newRecordId(), data, index };
     });
     return { drafts, problems };
@@ -534,11 +534,12 @@ function deriveName(object: ObjectDef, data: Record<string, unknown>, body: Reco
 }
 
 /**
- * A required field holds no value when it is absent or an empty text: a field is made required only
- * when no record holds either (the metadata change's data check), and an empty name, code or
- * subject is as missing to a reader as an absent one.
+ * A required field holds no value when it is absent, an empty text or an empty selection: a field
+ * is made required only when no record holds any of these (the metadata change's data check), and
+ * an empty name or list of tags is as missing to a reader as an absent one.
  */
-const holdsNoValue = (value: unknown) => value === undefined || value === '';
+const isEmptyValue = (value: unknown) => value === '' || (Array.isArray(value) && value.length === 0);
+const holdsNoValue = (value: unknown) => value === undefined || isEmptyValue(value);
 
 /** Whether two values in stored form are the same (absent and null alike). */
 const sameStored = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);

@@ -66,7 +66,7 @@ function offendingSql(check: DataCheck, field: FieldDef): string {
   const present = `data->${id} is not null`;
   switch (check.kind) {
     case 'required':
-      return `data->${id} is null or ${text} = ''`;
+      return `data->${id} is null or ${text} = '' or data->${id} = '[]'::jsonb`;
     case 'maxLength':
       return `length(${text}) > ${Number(check.maxLength)}`;
     case 'minLength':

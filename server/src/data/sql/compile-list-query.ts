@@ -36,8 +36,9 @@ function compare(object: ObjectDef, field: FieldDef, alias: string, op: FilterOp
   const f = fieldSql(object, field, alias);
   if (op === 'isNull') {
     const absent = f.sql.startsWith(`${alias}.ix_`) || f.kind === 'timestamp' || f.kind === 'uuid' ? `${f.sql} is null` : `${alias}.data->${literal(field.id)} is null`;
-    // An empty text is no value, as a unique field's claim and a required field's check count it.
-    const missing = f.kind === 'text' || f.kind === 'ci_text' ? `(${absent} or ${f.sql} = '')` : absent;
+    // An empty text or selection is no value, as a unique field's claim and a required field's check count it.
+    const empty = f.kind === 'text' || f.kind === 'ci_text' ? `${f.sql} = ''` : field.type === 'multiPicklist' ? `${f.sql} = '[]'::jsonb` : undefined;
+    const missing = empty ? `(${absent} or ${empty})` : absent;
     return value ? missing : `not (${missing})`;
   }
   if (f.kind === 'jsonb') {
