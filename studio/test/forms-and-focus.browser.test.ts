@@ -2,7 +2,7 @@
 // forms with fields of every kind (an empty picklist, a multi-select picklist, a JSON field),
 // dialogs used from the keyboard, the browser tab's title, the language menu, a record that is
 // gone, and a console free of errors.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { api, settle, signedInPage, type Workspace } from './harness.ts';
 
@@ -17,6 +17,13 @@ signedInPage((session) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
   });
 }, pageErrors);
+
+// A failed step says where the page was and what it showed.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !page) return;
+  const shown = await page.locator('body').innerText().catch((e: unknown) => `(unreadable: ${String(e)})`);
+  console.log(`after the failure, ${page.url()} showed:\n${shown.slice(0, 1500)}`);
+});
 
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000 });
 const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
