@@ -281,3 +281,16 @@ describe('an empty selection of a multi-select picklist', () => {
     expect(json(await s.api('GET', `/records/organization/${String(tagged['id'])}`))['tags']).toEqual(['vip']);
   });
 });
+
+describe('a metadata change refused for the records it would break', () => {
+  it('says how many, in agreement with the count', async () => {
+    const s = await createTestTenant(h, 'one-record');
+    expect((await s.api('POST', '/records/organization', { name: 'Lonely' })).statusCode).toBe(201);
+    const one = await s.api('PATCH', '/metadata/objects/organization/fields/website', { required: true });
+    expect(one.statusCode, one.body).toBe(422);
+    expect(JSON.parse(one.body).errors[0].message).toMatch(/^1 record has no value for Website;/);
+    expect((await s.api('POST', '/records/organization', { name: 'Company' })).statusCode).toBe(201);
+    const two = await s.api('PATCH', '/metadata/objects/organization/fields/website', { required: true });
+    expect(JSON.parse(two.body).errors[0].message).toMatch(/^2 records have no value for Website;/);
+  });
+});

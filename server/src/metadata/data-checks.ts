@@ -48,7 +48,7 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
       problems.push({
         field: `${object.apiName}.${field.apiName}`,
         code: `data.${check.kind}`,
-        message: `${count} record${count === 1 ? '' : 's'} ${describe(check, field)}${check.kind === 'unique' ? '' : '; give a backfill value or fix them first'}`,
+        message: `${count} record${count === 1 ? '' : 's'} ${describe(check, field, count)}${check.kind === 'unique' ? '' : '; give a backfill value or fix them first'}`,
         path: check.path,
         count,
       });
@@ -107,19 +107,21 @@ function offendingSql(check: DataCheck, field: FieldDef): string {
   }
 }
 
-function describe(check: DataCheck, field: FieldDef): string {
+/** What the counted records do, its verb agreeing with the count ('1 record has', '2 records have'). */
+function describe(check: DataCheck, field: FieldDef, count: number): string {
   const label = field.labels.en;
+  const verb = (plural: string, singular: string) => (count === 1 ? singular : plural);
   switch (check.kind) {
     case 'required':
-      return `have no value for ${label}`;
+      return `${verb('have', 'has')} no value for ${label}`;
     case 'unique':
-      return `share a value of ${label} with another record; make the values distinct first`;
+      return `${verb('share', 'shares')} a value of ${label} with another record; make the values distinct first`;
     case 'type':
-      return `hold values of ${label} that are not a valid ${check.to}`;
+      return `${verb('hold values', 'holds a value')} of ${label} that ${verb('are', 'is')} not a valid ${check.to}`;
     case 'picklistValue':
-      return `use a value of ${label} that would no longer exist`;
+      return `${verb('use', 'uses')} a value of ${label} that would no longer exist`;
     default:
-      return `hold values of ${label} outside its new ${check.kind}`;
+      return `${verb('hold values', 'holds a value')} of ${label} outside its new ${check.kind}`;
   }
 }
 
