@@ -49,6 +49,30 @@ afterAll(async () => {
 });
 
 describe('Setup per right', () => {
+  it('a designer is offered for a script only the profiles they may give, and the script acts as the one chosen', async () => {
+    await profileWith('designer', 'Designer', { model: true });
+    const { context, page } = await signedInAs('designer', 'designer@example.com', 'designer-password-1');
+    await page.goto(`${ws.baseUrl}/setup/scripts/new`);
+    await page.getByRole('heading', { name: 'New script', level: 1 }).waitFor();
+    await settle(page);
+    const settings = page.locator('.script-settings');
+    const profile = settings.getByLabel('Acts as profile');
+    // The administrator's and the standard user's profiles grant more than reading: shown, not offered.
+    expect(await profile.locator('option[value="admin"]').isDisabled()).toBe(true);
+    expect(await profile.locator('option[value="standard"]').isDisabled()).toBe(true);
+    expect(await profile.locator('option[value="designer"]').isDisabled()).toBe(false);
+    await settings.getByLabel('Label', { exact: true }).fill('Read deals');
+    await settings.getByLabel('API name').fill('read_deals');
+    await profile.selectOption('designer');
+    await page.getByTestId('script-save').click();
+    await page.getByText('Saved as version 1').waitFor();
+    await page.waitForURL(/\/setup\/scripts\/read_deals$/);
+    expect((await api<{ profile: string }>(admin, 'GET', '/scripts/read_deals')).profile).toBe('designer');
+    await context.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+
   it('a user who may only rename terms reaches Terminology, and no other Setup section by link, palette or address', async () => {
     await profileWith('wordsmith', 'Wordsmith', { terms: true });
     const { context, page } = await signedInAs('wordsmith', 'wordsmith@example.com', 'wordsmith-password-1');

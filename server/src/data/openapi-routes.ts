@@ -150,6 +150,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /scripts/:ref/invocations': doc('scripts', 'list_script_invocations', 'model', 200, 'The log of a script’s runs', '脚本运行日志'),
   'GET /scripts/:ref/invocations/:id': doc('scripts', 'get_script_invocation', 'model', 200, 'One run of a script, with its output', '脚本的一次运行及其输出'),
   'POST /scripts/:ref/test': doc('scripts', 'test_script', 'model', 200, 'Run a script on test input, writing nothing', '用测试输入运行脚本，不写入任何数据'),
+  'GET /script-profiles': doc('scripts', 'script_profiles', 'model', 200, 'The profiles a script may act as, each saying whether you may give it', '脚本可使用的简档，并说明您能否授予'),
   'GET /script-settings': doc('scripts', 'list_script_settings', 'model', 200, 'List script settings', '列出脚本设置'),
   'PUT /script-settings/:name': doc('scripts', 'put_script_setting', 'model', 200, 'Set a script setting', '设置脚本设置'),
   'DELETE /script-settings/:name': doc('scripts', 'delete_script_setting', 'model', 204, 'Remove a script setting', '移除脚本设置'),

@@ -288,6 +288,12 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     return answer(result, true);
   });
 
+  /** The profiles a script may act as, each saying whether the caller may give it (the rule a save applies): what the studio offers. */
+  app.get('/script-profiles', async (request) => {
+    const principal = await setupOf(request, 'model');
+    return request.server.access.profilesGivableBy(principal);
+  });
+
   app.get('/script-settings', async (request) => {
     const principal = await setupOf(request, 'model');
     const rows = await db.withTenant(principal.tenantId, (q) => listSettings(q, principal.tenantId));

@@ -1,6 +1,7 @@
 import { enc, http, request, type ApiResponse } from './http.ts';
 import { tracked } from './in-flight.ts';
 import type { JsonSchema } from './index.ts';
+import type { GrantableProfile } from './types.ts';
 
 export const SCRIPT_KINDS = ['beforeSave', 'afterSave', 'action', 'scheduled'] as const;
 export type ScriptKind = (typeof SCRIPT_KINDS)[number];
@@ -20,11 +21,15 @@ export interface ScriptInput {
   outputSchema?: JsonSchema;
   allowedHosts?: string[];
   active?: boolean;
+  /** The profile of the automation principal the script acts as (a new script without one takes its author's). */
+  profile?: string;
   message?: string;
 }
 
-export interface Script extends ScriptInput {
+export interface Script extends Omit<ScriptInput, 'profile'> {
   id: string;
+  /** Null: the script has no principal and reaches nothing. */
+  profile: string | null;
   version: number;
   hash: string;
   active: boolean;
@@ -80,6 +85,8 @@ export interface RecordAction {
 let sdkText: Promise<string> | undefined;
 
 export const scriptsApi = {
+  /** The profiles a script may act as, each saying whether the signed-in user may give it. */
+  profiles: () => http.get<GrantableProfile[]>('/script-profiles'),
   list: async () => (await http.get<{ data: Script[] }>('/scripts')).data,
   get: (ref: string): Promise<ApiResponse<Script>> => request<Script>('GET', `/scripts/${enc(ref)}`),
   create: (input: ScriptInput) => http.post<Script>('/scripts', input),

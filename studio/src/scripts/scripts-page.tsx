@@ -9,6 +9,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { RecordPicker } from '../components/record-picker.tsx';
+import { useProfileChoices } from '../setup/profile-choices.ts';
 import { ScriptEditor } from './script-editor.tsx';
 import { templateFor } from './sdk-completions.ts';
 import './scripts.css';
@@ -62,6 +63,12 @@ function ScriptList() {
   );
 }
 
+/** A saved script as the editor's input: without a profile when it has none (a save then gives it the saver's). */
+function asInput(script: Script): ScriptInput {
+  const { profile, ...rest } = script;
+  return profile ? { ...rest, profile } : rest;
+}
+
 function emptyScript(): ScriptInput {
   return { apiName: '', label: '', kind: 'action', object: 'customer', language: 'typescript', source: templateFor('action'), active: true };
 }
@@ -79,8 +86,9 @@ function ScriptEditorPage({ scriptRef }: { scriptRef: string }) {
   const [saving, setSaving] = useState(false);
   const [tab, setTab] = useState<'test' | 'log'>('test');
 
+  const profiles = useProfileChoices(scriptsApi.profiles);
   const saved: Script | undefined = loaded.data;
-  const current: ScriptInput = draft ?? (saved ? { ...saved } : emptyScript());
+  const current: ScriptInput = draft ?? (saved ? asInput(saved) : emptyScript());
   const update = (patch: Partial<ScriptInput>) => setDraft({ ...current, ...patch });
 
   if (!isNew && loaded.error) return <ErrorBox error={loaded.error} onRetry={loaded.reload} />;
@@ -197,6 +205,22 @@ function ScriptEditorPage({ scriptRef }: { scriptRef: string }) {
         <label>
           {t('scripts.hosts')}
           <input value={(current.allowedHosts ?? []).join(', ')} placeholder="api.example.com" onChange={(e) => update({ allowedHosts: e.target.value.split(/[\s,]+/).filter(Boolean) })} />
+        </label>
+        <label>
+          {t('scripts.profile')}
+          <select value={current.profile ?? ''} onChange={(e) => update({ profile: e.target.value })} aria-label={t('scripts.profile')} aria-describedby="script-profile-hint" data-testid="script-profile">
+            {current.profile ? null : <option value="">{t('scripts.profileOwn')}</option>}
+            {profiles.choices.map((c) => (
+              // Profiles the user may not give are shown but not offered; the script's own stays.
+              <option key={c.key} value={c.key} disabled={!c.grantable && c.key !== saved?.profile}>
+                {c.label}
+              </option>
+            ))}
+            {current.profile && !profiles.choices.some((c) => c.key === current.profile) ? <option value={current.profile}>{profiles.labelOf(current.profile)}</option> : null}
+          </select>
+          <small id="script-profile-hint" className="muted">
+            {t('scripts.profileHint')}
+          </small>
         </label>
         <label className="inline">
           <input type="checkbox" checked={current.active ?? true} onChange={(e) => update({ active: e.target.checked })} />

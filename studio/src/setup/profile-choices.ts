@@ -1,4 +1,5 @@
 import { usersApi, whenRefused } from '../api/index.ts';
+import type { GrantableProfile } from '../api/types.ts';
 import { useI18n, type I18n, type MessageKey } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { useCanSetup } from '../app/setup-rights.ts';
@@ -37,11 +38,14 @@ export interface ProfileChoices {
   labelOf: (key: string) => string;
 }
 
-/** Read once per page (the Users page passes the answer to its panels and dialogs). */
-export function useProfileChoices(): ProfileChoices {
+/**
+ * Read once per page (the Users page passes the answer to its panels and dialogs). `load` asks
+ * who may be given what: by default a user's profile; the script editor asks for a script's.
+ */
+export function useProfileChoices(load: () => Promise<GrantableProfile[]> = usersApi.profiles): ProfileChoices {
   const { t } = useI18n();
   const managesAccess = useCanSetup()('access');
-  const profiles = useAsync(() => usersApi.profiles().catch(whenRefused([403, 404], null)), []);
+  const profiles = useAsync(() => load().catch(whenRefused([403, 404], null)), []);
   const builtIn = (key: string) => builtInName(key, t);
   const choices = profiles.data
     ? profiles.data.map((p) => ({ key: p.key, label: accessName(p, t), grantable: p.grantable }))

@@ -207,6 +207,7 @@ export const platformResponses: Record<string, TSchema> = {
   'GET /scripts/:ref/invocations/:id': Invocation,
   'POST /scripts/:ref/test': TestRun,
 
+  'GET /script-profiles': Type.Array(Type.Object({ key: Type.String(), name: Type.String(), system: Type.Boolean(), grantable: Type.Boolean({ description: 'Whether you may give a script this profile' }) })),
   'GET /script-settings': Type.Object({ data: Type.Array(Type.Object({ ...scriptSetting, updatedAt: dateTime() })) }),
   'PUT /script-settings/:name': Type.Object(scriptSetting),
 
