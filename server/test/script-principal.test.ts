@@ -146,3 +146,33 @@ describe("an administrator's script", () => {
     expect(json<{ data: unknown[] }>(await a.api('GET', `/scripts/${script.id}/invocations`)).data.length).toBeGreaterThan(0);
   });
 });
+
+describe('a workflow script step', () => {
+  it("runs a script as the script's principal, and is refused one whose profile holds more than the workflow's", { timeout: 90_000 }, async () => {
+    await created(a.api('POST', '/scripts', { apiName: 'admin_amounts', label: 'Admin amounts', kind: 'action', object: 'customer', language: 'typescript', source: source('return { amounts: (await ctx.records.query(\'deal\', { limit: 50 })).map((d) => d[\'amount\']) };') }));
+    await created(asDave('POST', '/scripts', { apiName: 'dave_names', label: 'Dave names', kind: 'action', object: 'customer', language: 'typescript', source: source('return { seen: (await ctx.records.query(\'customer\', { limit: 50 })).length };') }));
+    const step = (script: string) => ({ trigger: { type: 'manual' }, start: 'calc', steps: [{ id: 'calc', type: 'script', config: { script, input: {} }, retry: { maxAttempts: 1, backoffMs: 0 } }] });
+    const ranAs = async (apiName: string, script: string) => {
+      await created(asDave('POST', '/workflows', { apiName, label: apiName, definition: step(script) }));
+      expect((await asDave('POST', `/workflows/${apiName}/activate`, {})).statusCode).toBe(200);
+      const started = await asDave('POST', `/workflows/${apiName}/runs`, { input: {} });
+      expect(started.statusCode, started.body).toBe(202);
+      const { runId } = json<{ runId: string }>(started);
+      let run: { status: string; steps: { output: unknown; error: string | null }[] } | undefined;
+      await waitFor(`the run of ${apiName} to end`, async () => {
+        run = json(await asDave('GET', `/workflow-runs/${runId}`));
+        return run!.status === 'completed' || run!.status === 'failed';
+      }, 50_000);
+      return run!;
+    };
+
+    const own = await ranAs('dave_step', 'dave_names');
+    expect(own.status, JSON.stringify(own)).toBe('completed');
+    expect(own.steps[0]!.output).toMatchObject({ seen: expect.any(Number) });
+    const borrowed = await ranAs('borrowed_step', 'admin_amounts');
+    expect(borrowed.status, JSON.stringify(borrowed)).toBe('failed');
+    expect(borrowed.steps[0]!.error).toMatch(/Admin amounts|admin_amounts/);
+    expect(borrowed.steps[0]!.error).toContain('deal.');
+    expect(JSON.stringify(borrowed)).not.toMatch(/4242/);
+  });
+});
