@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../src/db/migrations.ts';
 import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
 
 // A script acts as its own automation principal, with a profile its author may give (ADR 0014):
@@ -174,5 +175,26 @@ describe('a workflow script step', () => {
     expect(borrowed.steps[0]!.error).toMatch(/Admin amounts|admin_amounts/);
     expect(borrowed.steps[0]!.error).toContain('deal.');
     expect(JSON.stringify(borrowed)).not.toMatch(/4242/);
+  });
+});
+
+describe('scripts saved before scripts had a principal', () => {
+  it("take the profile their live version's author holds, and reach nothing without an author", async () => {
+    const daves = await created(asDave('POST', '/scripts', { apiName: 'old_daves', label: 'Old, Dave’s', kind: 'action', object: 'customer', language: 'typescript', source: source('return 1;') }));
+    const orphan = await created(a.api('POST', '/scripts', { apiName: 'old_orphan', label: 'Old, no author', kind: 'action', object: 'customer', language: 'typescript', source: source('return 1;') }));
+    // As they stood before migration 73: no principal, and one whose version names no author.
+    await h.db.system(async (q) => {
+      await q.query('delete from acl_automation where tenant_id = $1 and id = any($2::uuid[])', [a.id, [daves.id, orphan.id]]);
+      await q.query('update script_version set author_id = null where tenant_id = $1 and script_id = $2', [a.id, orphan.id]);
+    });
+    await h.db.system((q) => q.exec(migrations.find((m) => m.id === 73)!.sql));
+    expect(json<{ profile: string | null }>(await a.api('GET', `/scripts/${daves.id}`)).profile).toBe('designer_hidden');
+    expect(json<{ profile: string | null }>(await a.api('GET', `/scripts/${orphan.id}`)).profile).toBeNull();
+    // Dave may answer for his own; saving the one without a principal gives it the saver's profile.
+    expect((await asDave('GET', `/scripts/${daves.id}/invocations`)).statusCode).toBe(200);
+    const shown = json<Record<string, unknown>>(await asDave('GET', `/scripts/${orphan.id}`));
+    const saved = await asDave('PUT', `/scripts/${orphan.id}`, { apiName: shown['apiName'], label: shown['label'], kind: shown['kind'], object: shown['object'], language: shown['language'], source: shown['source'] });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(json<{ profile: string }>(saved).profile).toBe('designer_hidden');
   });
 });

@@ -1296,7 +1296,7 @@ update record r set ix_${slot} = lower(r.data->>s.field_id)
     // gets no principal and reaches nothing until someone saves it with a profile. Each invocation
     // records the profile it ran as: its log is read only by whoever may give that profile.
     sql: `
-alter table script_invocation add column profile text;
+alter table script_invocation add column if not exists profile text;
 insert into acl_automation (tenant_id, id, kind, name, profile)
 select s.tenant_id, s.id, 'script', coalesce(v.definition->>'label', s.api_name), u.role
   from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version
