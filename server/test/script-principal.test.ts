@@ -100,6 +100,14 @@ describe("a designer's script acts with the designer's profile, not the saver's"
     for (const script of ['leak_before', 'leak_before_c']) expect((await asDave('DELETE', `/scripts/${script}`)).statusCode).toBe(204);
   });
 
+  it('a before-save trigger may not set a field its profile may not edit, whoever saves', async () => {
+    await created(asDave('POST', '/scripts', { apiName: 'sets_email', label: 'Sets email', kind: 'beforeSave', object: 'customer', events: ['create'], language: 'typescript', source: source("return { set: { email: 'trap@example.net' } };") }));
+    const refused = await a.api('POST', '/records/customer', { last_name: 'Trapped' });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ field: 'email', code: 'fieldPermission' }));
+    expect((await asDave('DELETE', '/scripts/sets_email')).statusCode).toBe(204);
+  });
+
   it("a record action an administrator presses answers and logs only what the designer's profile reads", async () => {
     await created(asDave('POST', '/scripts', { apiName: 'leak_action', label: 'Leak action', kind: 'action', object: 'customer', language: 'typescript', source: source(readsDeals) }));
     const customer = await created(a.api('POST', '/records/customer', { last_name: 'Pressed', email: 'pressed@example.com' }));
