@@ -60,6 +60,8 @@ export interface AppOptions {
   /** The operator token from configuration; without it the hash stored at first start is used. */
   operatorToken?: string | undefined;
   secureCookies?: boolean;
+  /** Reverse proxies whose X-Forwarded-For names the client (request.ip); none: the socket's address. */
+  trustedProxies?: readonly string[];
   /** Password hashing at OWASP parameters unless configuration says `test` (test servers only). */
   passwordCost?: PasswordCost;
   logger?: boolean;
@@ -124,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // per plugin and the server refused to start.
     pluginTimeout: 120_000,
     clientErrorHandler: answerClientError,
+    ...(options.trustedProxies?.length ? { trustProxy: options.trustedProxies.join(',') } : {}),
     // Unknown properties are errors, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { PasswordCost } from './auth/passwords.ts';
 
@@ -12,6 +13,8 @@ export interface Config {
   demo: boolean;
   operatorToken: string | undefined;
   secureCookies: boolean;
+  /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  trustedProxies: string[];
   passwordCost: PasswordCost;
   /** Requests per minute per tenant and per API key (ADR 0012). */
   rateLimits: { perTenant: number; perApiKey: number };
@@ -45,6 +48,25 @@ function inboundPort(raw: string | undefined): number | undefined {
   return value;
 }
 
+/**
+ * PROTEAN_TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of the reverse proxies in
+ * front of the server. Behind one, every request comes from the proxy's address, so the
+ * per-address sign-in throttle would lock everyone out together; forwarded headers from anyone
+ * else stay ignored, or a client could name any address it liked.
+ */
+export function trustedProxies(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((entry) => {
+    const proxy = entry.trim();
+    const [address = '', bits, ...rest] = proxy.split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? undefined : Number(bits);
+    const validPrefix = prefix === undefined || (/^\d+$/.test(bits!) && prefix <= (family === 6 ? 128 : 32));
+    if (!family || rest.length || !validPrefix) throw new Error(`PROTEAN_TRUSTED_PROXIES must list IP addresses or CIDR ranges separated by commas; '${proxy}' is neither`);
+    return proxy;
+  });
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env['PORT'] ?? 4610);
   const cost = env['PROTEAN_PASSWORD_COST'] || 'owasp';
@@ -61,6 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env['PROTEAN_DEMO'] !== '0',
     operatorToken: env['PROTEAN_OPERATOR_TOKEN'] || undefined,
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
+    trustedProxies: trustedProxies(env['PROTEAN_TRUSTED_PROXIES']),
     passwordCost: cost,
     rateLimits: { perTenant: perMinute(env, 'PROTEAN_RATE_LIMIT_TENANT', 600_000), perApiKey: perMinute(env, 'PROTEAN_RATE_LIMIT_API_KEY', 300_000) },
     workflows: {

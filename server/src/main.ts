@@ -19,6 +19,7 @@ const server = await buildApp({
   studioDir: config.studioDir,
   operatorToken: config.operatorToken,
   secureCookies: config.secureCookies,
+  trustedProxies: config.trustedProxies,
   passwordCost: config.passwordCost,
   rateLimits: config.rateLimits,
   workflows: { smtpUrl: config.workflows.smtpUrl, mailFrom: config.workflows.mailFrom, publicUrl: config.workflows.publicUrl, allowPrivateHosts: config.workflows.allowPrivateHosts },

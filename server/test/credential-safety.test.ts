@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { registerProblemHandler } from '../src/errors/problem-handler.ts';
 import { loggerOptions } from '../src/http/log-redaction.ts';
+import { trustedProxies } from '../src/config.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -270,5 +271,27 @@ describe('caching and transport headers', () => {
       await secure.app.close();
       rmSync(studioDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('behind a reverse proxy named in PROTEAN_TRUSTED_PROXIES', () => {
+  it('sign-in throttles the client the proxy names, not the proxy, so one client’s failures lock out no one else', async () => {
+    const proxied = await startHarness({ trustedProxies: ['127.0.0.1'] });
+    try {
+      const t = await createTestTenant(proxied, 'proxied');
+      const login = (client: string, email: string, password: string) =>
+        proxied.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client }, payload: { tenant: t.slug, email, password } });
+      for (let i = 0; i < 21; i++) expect([401, 429]).toContain((await login('203.0.113.5', `nobody${i}@proxied.test`, 'wrong')).statusCode);
+      expect((await login('203.0.113.5', t.adminEmail, t.adminPassword)).statusCode).toBe(429);
+      expect((await login('198.51.100.7', t.adminEmail, t.adminPassword)).statusCode).toBe(200);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('takes only addresses and CIDR ranges', () => {
+    expect(trustedProxies(' 10.0.0.0/8, ::1 ,192.168.1.1')).toEqual(['10.0.0.0/8', '::1', '192.168.1.1']);
+    expect(trustedProxies('')).toEqual([]);
+    for (const bad of ['proxy.local', '10.0.0.0/33', '10.0.0.1/8/1', 'true']) expect(() => trustedProxies(bad)).toThrow(/PROTEAN_TRUSTED_PROXIES/);
   });
 });
