@@ -111,6 +111,10 @@ describe('planChange', () => {
     );
     const errs = errors(plan([{ op: 'deleteObject', object: 'project' }], result.next));
     expect(errs[0]?.dependents).toEqual([{ kind: 'field', id: expect.stringMatching(/^f_/), label: 'deal.project' }]);
+    // Deleted, the lookup still holds the object until it is purged, and the refusal says why it is named.
+    const lookupDeleted = ok(plan([{ op: 'deleteField', object: 'deal', field: 'project' }], result.next)).next;
+    const stillRefused = errors(plan([{ op: 'deleteObject', object: 'project' }], lookupDeleted));
+    expect(stillRefused[0]?.message).toBe("'project' is looked up by 'deal.project (deleted, not yet purged)'");
   });
 
   it('deleting a field keeps it (and its data) until it is purged; restore brings it back', () => {

@@ -325,7 +325,8 @@ class Planner {
       if (other.id === object.id) continue;
       for (const field of other.fields) {
         if (field.lookup?.objectId === object.id) {
-          dependents.push({ kind: 'field', id: field.id, label: `${other.apiName}.${field.apiName}` });
+          // A deleted lookup still counts (restoring it would point at nothing): say so, or the refusal names a field no one sees.
+          dependents.push({ kind: 'field', id: field.id, label: `${other.apiName}.${field.apiName}${field.deletedAt === undefined ? '' : ' (deleted, not yet purged)'}` });
         }
         if (field.deletedAt === undefined && field.rollup?.childObjectId === object.id) {
           dependents.push({ kind: 'rollup', id: field.id, label: `roll-up ${other.apiName}.${field.apiName}` });
