@@ -292,5 +292,7 @@ describe('a metadata change refused for the records it would break', () => {
     expect((await s.api('POST', '/records/organization', { name: 'Company' })).statusCode).toBe(201);
     const two = await s.api('PATCH', '/metadata/objects/organization/fields/website', { required: true });
     expect(JSON.parse(two.body).errors[0].message).toMatch(/^2 records have no value for Website;/);
+    const inChinese = await s.api('PATCH', '/metadata/objects/organization/fields/website', { required: true }, { 'accept-language': 'zh-CN' });
+    expect(JSON.parse(inChinese.body).errors[0].message).toBe("2 条记录的'Website'没有值；请提供回填值或先修正它们");
   });
 });

@@ -197,6 +197,12 @@ const SENTENCES: Rule[] = [
   [/^'(.+)' is a standard object and cannot be deleted$/, (m) => `'${m[1]}'是标准对象，不能删除`],
   [/^'(.+)' is looked up by (.+)$/, (m) => `'${m[1]}'正被关联字段引用：${m[2]!.replaceAll(' (deleted, not yet purged)', '（已删除，尚未彻底清除）')}`],
   [/^'(.+)' has (\d+) records?; say records "delete" to delete them with it, or "keep" to keep them until the object is restored$/, (m) => `'${m[1]}'有 ${m[2]} 条记录；请将 records 设为 "delete" 一并删除，或设为 "keep" 保留到对象恢复`],
+  // What a metadata change would break (data-checks.ts `describe`), the label as the field names itself.
+  [/^(\d+) records? (?:have|has) no value for (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录的'${m[2]}'没有值；请提供回填值或先修正它们`],
+  [/^(\d+) records? (?:hold values|holds a value) of (.+) that (?:are|is) not a valid (\S+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录的'${m[2]}'不是有效的 ${m[3]}；请提供回填值或先修正它们`],
+  [/^(\d+) records? (?:use|uses) a value of (.+) that would no longer exist; give a backfill value or fix them first$/, (m) => `${m[1]} 条记录的'${m[2]}'使用了将不再存在的值；请提供回填值或先修正它们`],
+  [/^(\d+) records? (?:hold values|holds a value) of (.+) outside its new (\S+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录的'${m[2]}'超出了新的 ${m[3]} 限制；请提供回填值或先修正它们`],
+  [/^(\d+) records? (?:share|shares) a value of (.+) with another record; make the values distinct first$/, (m) => `${m[1]} 条记录的'${m[2]}'与其他记录重复；请先使这些值互不相同`],
   [/^(\d+) records? (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录${m[2]}；请提供回填值或先修正它们`],
   [/^unknown operation (.+)$/, (m) => `未知的操作 ${m[1]}`],
   [/^term '(.+)' does not exist$/, (m) => `术语'${m[1]}'不存在`],
