@@ -220,6 +220,7 @@ describe('before-save triggers reading records', () => {
 });
 
 describe('scheduled scripts', () => {
+  // Its own embedded database and migrations take ~17 s alone, far more beside other files.
   it('a server shutting down lets a scheduled script in flight finish before it stops the sandbox, and logs the run', async () => {
     // A database of its own (embedded): no other server may take the job.
     const db = await openDatabase({ databaseUrl: undefined, dataDir: undefined });
@@ -253,7 +254,7 @@ describe('scheduled scripts', () => {
       await server.app.close();
       await db.close();
     }
-  });
+  }, 120_000);
 
   it('run on the shared job queue in the tenant’s time zone, as their author', async () => {
     const saved = await saveScript(t, {
