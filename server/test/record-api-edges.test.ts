@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '@protean/metadata';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { migrations } from '../src/db/migrations.ts';
 
 /*
  * What an integrator meets at the edges of the records API: every page of a list in the order of
@@ -82,6 +83,28 @@ describe('ids in capitals', () => {
     const related = json<{ object: string; total: number }[]>(await t.api('GET', `/related/organization/${org}`));
     expect(related.find((r) => r.object === 'deal')?.total).toBe(2);
     expect(related.find((r) => r.object === 'customer')?.total).toBe(1);
+  });
+
+  it('ids written in capitals before are lowered by migration 74, in the values and their slots, every lookup of a record', async () => {
+    const org = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Old Capitals Ltd' })).id;
+    const created = json<{ id: string; owner: string }>(await t.api('POST', '/records/deal', { name: 'Old capital deal', organization: org }));
+    // As the one-statement create stored them: values and slots as sent.
+    await h.db.system(async (q) => {
+      const [row] = await q.query<{ data: Record<string, string> }>('select data from record where tenant_id = $1 and id = $2', [t.id, created.id]);
+      const capitalised = Object.fromEntries(Object.entries(row!.data).map(([k, v]) => [k, v === org || v === created.owner ? v.toUpperCase() : v]));
+      await q.query(
+        `update record set data = $3, ${['t1', 't2', 't3', 't4'].map((s) => `ix_${s} = case when ix_${s} in ($4, $5) then upper(ix_${s}) else ix_${s} end`).join(', ')} where tenant_id = $1 and id = $2`,
+        [t.id, created.id, capitalised, org, created.owner],
+      );
+    });
+    const byOrg = () => t.api('GET', `/records/deal?filter=${filter({ field: 'organization', op: 'eq', value: org })}`);
+    expect(json<Page>(await byOrg()).data.map((r) => r['id'])).not.toContain(created.id);
+
+    await h.db.system((q) => q.exec(migrations.find((m) => m.id === 74)!.sql));
+    expect(json<Page>(await byOrg()).data.map((r) => r['id'])).toContain(created.id);
+    const byOwner = json<Page>(await t.api('GET', `/records/deal?filter=${filter({ field: 'owner', op: 'eq', value: created.owner })}&limit=200`)).data.map((r) => r['id']);
+    expect(byOwner).toContain(created.id);
+    expect(json(await t.api('GET', `/records/deal/${created.id}`))).toMatchObject({ organization: org, owner: created.owner, name: 'Old capital deal' });
   });
 });
 

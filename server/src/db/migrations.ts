@@ -85,6 +85,14 @@ const CANDIDATE_ROWS_SQL = `select r.id, r.object_id, r.version, r.data, r.creat
 
 const TEXT_SLOTS = ['t1', 't2', 't3', 't4'] as const;
 
+/** Every lookup and owner field of every tenant's current model, with its object's slots (given and pending). */
+const ID_FIELDS_SQL = `select t.id as tenant_id, o->>'id' as object_id, f->>'id' as field_id,
+         coalesce(o->'indexSlots', '{}') || coalesce(o->'pendingIndexSlots', '{}') as slots
+    from tenant t join metadata_revision m on m.tenant_id = t.id and m.revision = t.current_revision
+    cross join jsonb_array_elements(m.snapshot->'objects') o
+    cross join jsonb_array_elements(o->'fields') f
+   where f->>'type' in ('lookup', 'owner')`;
+
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
 
 /**
@@ -1303,6 +1311,24 @@ select s.tenant_id, s.id, 'script', coalesce(v.definition->>'label', s.api_name)
   join app_user u on u.tenant_id = s.tenant_id and u.id = v.author_id
  where s.deleted_at is null
 on conflict (tenant_id, id) do nothing;`,
+  },
+  {
+    id: 74,
+    name: 'record and user ids in lookups stored lower-case',
+    // A lookup or owner written with a capitalised id was stored as sent by the one-statement
+    // create: no filter by that id and no related list found the record. Writes now store ids as
+    // Postgres writes a uuid; the values and slots already written that way are lowered here.
+    sql: `
+update record r set data = (select jsonb_object_agg(e.key, case when e.key = any(i.field_ids) and jsonb_typeof(e.value) = 'string' then to_jsonb(lower(e.value #>> '{}')) else e.value end) from jsonb_each(r.data) e)
+  from (select tenant_id, object_id, array_agg(field_id) as field_ids from (${ID_FIELDS_SQL}) f group by tenant_id, object_id) i
+ where r.tenant_id = i.tenant_id and r.object_id = i.object_id
+   and exists (select 1 from unnest(i.field_ids) f(id) where jsonb_typeof(r.data->f.id) = 'string' and r.data->>f.id ~ '[A-F]');
+${TEXT_SLOTS.map(
+  (slot) => `
+update record r set ix_${slot} = lower(r.ix_${slot})
+  from (${ID_FIELDS_SQL}) i
+ where r.tenant_id = i.tenant_id and r.object_id = i.object_id and i.field_id = i.slots->>'${slot}' and r.ix_${slot} ~ '[A-F]';`,
+).join('')}`,
   },
 ];
 
