@@ -12,6 +12,7 @@ import { accessRoutes } from './access/access-routes.ts';
 import { DEFAULT_RATE_LIMITS, limitRequestRates, RateLimiter, type RateLimits } from './access/rate-limit.ts';
 import { SharingRules } from './access/sharing.ts';
 import { expressionReadGuard } from './access/expression-reads.ts';
+import { automationRestoreGuard } from './access/automation-restores.ts';
 import { emptySaveHooks } from './data/save-hooks.ts';
 import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
@@ -138,6 +139,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await access.start();
   // A designer's expressions read no field hidden from them.
   metadata.guard(expressionReadGuard(access));
+  // A restore brings back only automation versions whose profiles the restorer may give.
+  metadata.restoreGuard(automationRestoreGuard(access));
   // Sharing rules become share rows in the save's own transaction.
   const sharing = new SharingRules(options.db);
   await sharing.start();

@@ -206,3 +206,21 @@ describe('scripts saved before scripts had a principal', () => {
     expect(json<{ profile: string }>(saved).profile).toBe('designer_hidden');
   });
 });
+
+describe('restoring a metadata revision', () => {
+  it('brings back no script version under a profile the restorer may not give: a designer may not put back their code once an administrator raised the script', async () => {
+    const script = await created(asDave('POST', '/scripts', { apiName: 'raised_later', label: 'Raised later', kind: 'action', object: 'customer', language: 'typescript', source: source(readsDeals) }));
+    const daves = json<{ revision: number }[]>(await a.api('GET', '/metadata/revisions'))[0]!.revision;
+    const shown = json<{ source: string; label: string; kind: string; object: string; language: string; apiName: string }>(await a.api('GET', `/scripts/${script.id}`));
+    const raised = await a.api('PUT', `/scripts/${script.id}`, { apiName: shown.apiName, label: shown.label, kind: shown.kind, object: shown.object, language: shown.language, source: source('return 1;'), profile: 'admin' });
+    expect(raised.statusCode, raised.body).toBe(200);
+
+    const restored = await asDave('POST', `/metadata/revisions/${daves}/restore`);
+    expect(restored.statusCode, restored.body).toBe(403);
+    expect(json<{ errors: { field: string; code: string }[] }>(restored).errors).toContainEqual(expect.objectContaining({ field: 'scripts.raised_later', code: 'exceedsYours' }));
+    expect(json<{ version: number; profile: string }>(await a.api('GET', `/scripts/${script.id}`))).toMatchObject({ version: 2, profile: 'admin' });
+    // An administrator answers for it.
+    expect((await a.api('POST', `/metadata/revisions/${daves}/restore`)).statusCode).toBe(200);
+    expect(json<{ version: number }>(await a.api('GET', `/scripts/${script.id}`)).version).not.toBe(2);
+  });
+});

@@ -168,6 +168,12 @@ export class AccessService {
     if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
   }
 
+  /** What giving `profileKey` would grant beyond what `actor` holds, each excess named (requireGrantable's rule, without refusing). */
+  async grantExcess(actor: Principal, profileKey: string, field: string): Promise<FieldProblem[]> {
+    const [profile] = await this.#profilesWithSets(actor.tenantId, profileKey);
+    return profile ? grantProblems(await this.shapeOf(actor), profile.sets, field) : [];
+  }
+
   /** The tenant's profiles, system ones first, each saying whether `actor` may give it (requireGrantable's rule), for the studio to offer only those. */
   async profilesGivableBy(actor: Principal): Promise<{ key: string; name: string; system: boolean; grantable: boolean }[]> {
     await this.ensureDefaults(actor.tenantId);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
 import { exclusiveFenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
-import { conflict, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
+import { ProblemError, conflict, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import { applyDataActions, applyObjectRecords, runDataChecks } from './data-checks.ts';
 import { syncBackfills } from '../indexing/backfill-registry.ts';
@@ -66,6 +66,7 @@ export class MetadataService {
   readonly #current = new TtlCache<number>(100_000, CURRENT_REVISION_TTL_MS);
   readonly #committed: ((tenantId: string, snapshot: Snapshot) => void)[] = [];
   readonly #guards: DependencyGuard[] = [];
+  readonly #restoreGuards: DependencyGuard[] = [];
   readonly #syncs: RevisionSync[] = [];
 
   constructor(db: Database) {
@@ -161,6 +162,14 @@ export class MetadataService {
     this.#guards.push(check);
   }
 
+  /**
+   * Adds a check that only restoring a revision needs: a restore brings back automation versions
+   * that no save of the restorer's wrote (their authors answered for them).
+   */
+  restoreGuard(check: DependencyGuard): void {
+    this.#restoreGuards.push(check);
+  }
+
   /** Adds a sync of automation versions with each revision (see `RevisionSync`). */
   syncWithRevisions(sync: RevisionSync): void {
     this.#syncs.push(sync);
@@ -208,7 +217,18 @@ export class MetadataService {
   /** Restoring is itself a change: the old model becomes a new revision, checked against today's data. */
   async restore(principal: Principal, revision: number): Promise<{ revision: number; diff: unknown }> {
     const target = await this.modelAt(principal.tenantId, revision);
-    return (await this.#commit(principal, () => `Restored revision ${revision}`, (current) => planRestore(current, target.snapshot, { now: new Date().toISOString() })))!;
+    return (await this.#commit(
+      principal,
+      () => `Restored revision ${revision}`,
+      async (current, tx) => {
+        const planned = planRestore(current, target.snapshot, { now: new Date().toISOString() });
+        if (!planned.ok) return planned;
+        const problems: FieldProblem[] = [];
+        for (const check of this.#restoreGuards) problems.push(...(await check(tx, principal.tenantId, current, planned.next, principal)));
+        if (problems.length) throw new ProblemError('forbidden', 403, `Restoring revision ${revision} would bring back what you may not answer for`, problems);
+        return planned;
+      },
+    ))!;
   }
 
   /**
