@@ -194,6 +194,12 @@ describe('numbers', () => {
     const batch = await send('/records/organization/batch', '{"operations":[{"op":"create","data":{"name":"Fine","ratio":1.5}},{"op":"create","data":{"name":"Long","ratio":-98765432109876543210}}]}');
     expect(batch.statusCode, batch.body).toBe(400);
     expect(JSON.parse(batch.body).errors).toContainEqual(expect.objectContaining({ field: 'operations.1.data.ratio', code: 'not_exact' }));
+    // A decimal with more digits than its double names, and one beyond the smallest double, are refused too.
+    for (const [ratio, name] of [['0.30000000000000000001', 'Twenty digits'], ['1e-400', 'Underflow']] as const) {
+      const refused = await send('/records/organization', `{"name":"${name}","ratio":${ratio}}`);
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(JSON.parse(refused.body).errors).toContainEqual(expect.objectContaining({ field: 'ratio', code: 'not_exact' }));
+    }
     const names = json<{ data: { name: string }[] }>(await s.api('GET', '/records/organization?sort=name')).data.map((o) => o.name);
     expect(names).toEqual(['Round', 'Seventeen digits']);
   });

@@ -37,8 +37,8 @@ export function registerInputNormalization(app: FastifyInstance): void {
       ...inputProblems(request.query, 'url'),
       ...inputProblems(request.body, 'body', doubted),
     ];
-    const text = doubted.number ? jsonTexts.get(request) : undefined;
-    if (text !== undefined) problems.push(...inexactNumbers(text));
+    const text = jsonTexts.get(request);
+    if (text !== undefined && (doubted.number || MANY_DIGITS.test(text))) problems.push(...inexactNumbers(text));
     if (problems.length) {
       const first = problems[0]!;
       throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
@@ -77,10 +77,17 @@ const NUMERAL_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 
 /**
  * A numeral of at most 15 significant digits is the double it parses to; a whole number beyond
- * 2^53 may have come from a longer one (an 18-digit id), so its text is looked at. Decimals with
- * too many digits are not caught: telling them apart costs a look at every number's text.
+ * 2^53 may have come from a longer one (an 18-digit id), so its text is looked at.
  */
 const doubtful = (value: number) => Number.isInteger(value) && !Number.isSafeInteger(value);
+
+/**
+ * Sixteen digits in a row (a dot among them allowed), or an exponent of three digits: only a text
+ * holding one of these can hold a number its double does not name ("0.30000000000000000001" read
+ * as 0.3, "1e-400" as 0). One scan of the body's text finds them; each number's own text is looked
+ * at only then (strings of many digits, such as ids, cost that look and pass it).
+ */
+const MANY_DIGITS = /\d(?:\.?\d){15}|[eE][+-]?\d{3}/;
 
 /** A numeral as its significant digits and exponent ('1.50' and '15e-1' are '15e-1'; zero is '0'). */
 function decimalValue(text: string): string {
