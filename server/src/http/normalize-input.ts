@@ -82,12 +82,13 @@ const NUMERAL_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 const doubtful = (value: number) => Number.isInteger(value) && !Number.isSafeInteger(value);
 
 /**
- * Sixteen digits in a row (a dot among them allowed), or an exponent of three digits: only a text
- * holding one of these can hold a number its double does not name ("0.30000000000000000001" read
- * as 0.3, "1e-400" as 0). One scan of the body's text finds them; each number's own text is looked
- * at only then (strings of many digits, such as ids, cost that look and pass it).
+ * A JSON number (after ':', ',' or '[') of sixteen digits or more (a dot among them allowed), or
+ * with an exponent of three digits: only such a number can be one its double does not name
+ * ("0.30000000000000000001" read as 0.3, "1e-400" as 0). One scan of the body's text finds them;
+ * each number's own text is looked at only then. Text inside strings rarely looks like this (a hex
+ * id's "3e456" does not: it follows no ':'), and only costs that look when it does.
  */
-const MANY_DIGITS = /\d(?:\.?\d){15}|[eE][+-]?\d{3}/;
+const MANY_DIGITS = /[:,[]\s*-?(?:\d(?:\.?\d){15}|[\d.]+[eE][+-]?\d{3})/;
 
 /** A numeral as its significant digits and exponent ('1.50' and '15e-1' are '15e-1'; zero is '0'). */
 function decimalValue(text: string): string {
