@@ -48,6 +48,8 @@ describe('revisions in words', () => {
   it('the platform’s own revision messages are translated; a user’s message is shown as written', async () => {
     const zh = json<Revision[]>(await t.api('GET', '/metadata/revisions', undefined, { 'accept-language': 'zh-CN' }));
     expect(zh.map((r) => r.message)).toContain('应用了医疗术语集');
+    // A new workspace's first revision is the platform's too.
+    expect(zh.at(-1)!.message).toBe('标准对象');
     const en = json<Revision[]>(await t.api('GET', '/metadata/revisions', undefined, { 'accept-language': 'en' }));
     expect(en.map((r) => r.message)).toContain('Applied the Healthcare term set');
     await t.api('POST', '/metadata/changes', { message: 'Notes for the front desk', operations: [{ op: 'updateField', object: 'customer', field: 'notes', patch: { labels: { en: 'Front desk notes' } } }] });

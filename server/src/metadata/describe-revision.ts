@@ -212,6 +212,10 @@ const SYSTEM_MESSAGES: { pattern: RegExp; 'zh-CN': (match: RegExpExecArray) => s
   { pattern: /^Saved workflow “(.+)”, version (\d+)$/, 'zh-CN': (m) => `保存了工作流“${m[1]!}”，版本 ${m[2]!}` },
   { pattern: /^Saved script “(.+)”, version (\d+)$/, 'zh-CN': (m) => `保存了脚本“${m[1]!}”，版本 ${m[2]!}` },
   { pattern: /^Deleted script “(.+)”$/, 'zh-CN': (m) => `删除了脚本“${m[1]!}”` },
+  // What a new workspace's first revisions say (tenant-service, starter automations).
+  { pattern: /^Standard objects$/, 'zh-CN': () => '标准对象' },
+  { pattern: /^Installed$/, 'zh-CN': () => '已安装' },
+  { pattern: /^Relationship-sales automations: the Contacted status$/, 'zh-CN': () => '关系型销售自动化：“已联系”状态' },
 ];
 
 let termSetNames: Map<string, string> | undefined;

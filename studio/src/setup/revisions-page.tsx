@@ -52,8 +52,8 @@ export default function RevisionsPage(_: PageProps) {
           {revisions.map((r) => (
             <tr key={r.revision} data-revision={r.revision}>
               <td className="num">{r.revision}</td>
-              <td>{r.authorName ?? t('revisions.system')}</td>
-              <td>{i18n.formatDateTime(r.createdAt)}</td>
+              <td className="nowrap">{r.authorName ?? t('revisions.system')}</td>
+              <td className="nowrap">{i18n.formatDateTime(r.createdAt)}</td>
               <td>
                 {r.message ?? ''}
                 {typeof r.changes === 'number' ? <span className="muted"> {i18n.tc('revisions.changes', r.changes)}</span> : null}
