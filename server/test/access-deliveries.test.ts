@@ -1,17 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant, LOCAL_WEBHOOK_DELIVERY } from './harness.ts';
 
 // What leaves the workspace on a user's behalf carries only what that user may read (ADR 0012).
-Object.assign(process.env, {
-  PROTEAN_WEBHOOK_DELIVER: '1',
-  PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
-  PROTEAN_WEBHOOK_RETRY_BASE_MS: '50',
-  PROTEAN_WEBHOOK_RETRY_MAX_MS: '200',
-  PROTEAN_WEBHOOK_RETRY_FOR_MS: '2000',
-  PROTEAN_WEBHOOK_POLL_MS: '50',
-});
+Object.assign(process.env, LOCAL_WEBHOOK_DELIVERY);
 
 let h: Harness;
 let a: TestTenant;

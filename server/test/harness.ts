@@ -20,6 +20,19 @@ export interface Harness {
  * would otherwise take that test's deliveries. Servers a test builds itself stay out through
  * PROTEAN_WEBHOOK_DELIVER=0 in the project's environment.
  */
+/**
+ * The environment under which test servers deliver webhooks to a local receiver: the operator
+ * allows 127.0.0.1, and retries are fast and give up after 2 s instead of 24 h.
+ */
+export const LOCAL_WEBHOOK_DELIVERY = {
+  PROTEAN_WEBHOOK_DELIVER: '1',
+  PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+  PROTEAN_WEBHOOK_RETRY_BASE_MS: '50',
+  PROTEAN_WEBHOOK_RETRY_MAX_MS: '200',
+  PROTEAN_WEBHOOK_RETRY_FOR_MS: '2000',
+  PROTEAN_WEBHOOK_POLL_MS: '50',
+};
+
 export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'operatorToken'>> = {}): Promise<Harness> {
   const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });
   await migrate(db);

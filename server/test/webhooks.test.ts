@@ -2,19 +2,11 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
+import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor, LOCAL_WEBHOOK_DELIVERY } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
-// The operator allows the local receiver; retries are fast and give up after 2 s instead of 24 h.
 // These servers, and the server processes they start, are the only senders of the test database.
-Object.assign(process.env, {
-  PROTEAN_WEBHOOK_DELIVER: '1',
-  PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
-  PROTEAN_WEBHOOK_RETRY_BASE_MS: '50',
-  PROTEAN_WEBHOOK_RETRY_MAX_MS: '200',
-  PROTEAN_WEBHOOK_RETRY_FOR_MS: '2000',
-  PROTEAN_WEBHOOK_POLL_MS: '50',
-});
+Object.assign(process.env, LOCAL_WEBHOOK_DELIVERY);
 
 let h: Harness;
 beforeAll(async () => {
