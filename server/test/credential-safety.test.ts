@@ -71,6 +71,17 @@ describe('sessions end with the user’s access', () => {
     expect((await me(cookie)).statusCode).toBe(401);
     expect((await me(await signIn(t, rep.email, rep.password))).statusCode).toBe(200);
   });
+
+  it('deactivating a user revokes their API keys, so reactivating them does not bring a key back', async () => {
+    const t = await createTestTenant(h, 'deactivate-keys');
+    const rep = await newUser(t, 'Keyholder', 'standard');
+    const { key } = await h.server.auth.createApiKey(t.id, rep.id, 'integration');
+    expect((await call(h, key, 'GET', '/records/organization')).statusCode).toBe(200);
+    expect((await t.api('PATCH', `/users/${rep.id}`, { active: false })).statusCode).toBe(200);
+    expect((await call(h, key, 'GET', '/records/organization')).statusCode).toBe(401);
+    expect((await t.api('PATCH', `/users/${rep.id}`, { active: true })).statusCode).toBe(200);
+    expect((await call(h, key, 'GET', '/records/organization')).statusCode).toBe(401);
+  });
 });
 
 describe('a burst of guesses at one account', () => {

@@ -240,8 +240,12 @@ export class AuthService {
           where tenant_id = $1 and id = $2 returning *`,
         [tenantId, userId, patch.name ?? null, patch.role ?? null, patch.locale ?? null, patch.active ?? null],
       );
-      // Deactivation ends the user's sessions: kept, they came back to life when the user was reactivated.
-      if (patch.active === false) await q.query('delete from user_session where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+      // Deactivation ends the user's sessions and revokes their API keys: kept, both came back to
+      // life when the user was reactivated (an integration a leaver set up, working again).
+      if (patch.active === false) {
+        await q.query('delete from user_session where tenant_id = $1 and user_id = $2', [tenantId, userId]);
+        await q.query('update api_key set revoked_at = now() where tenant_id = $1 and user_id = $2 and revoked_at is null', [tenantId, userId]);
+      }
       return updated;
     });
     if (!rows[0]) throw notFound('No such user');
