@@ -16,7 +16,7 @@ export const MAX_INPUT_DEPTH = 64;
  */
 export function registerInputNormalization(app: FastifyInstance): void {
   // Fastify's own JSON parser (prototype keys refused); the text is kept for the request, so a
-  // number the walk doubts can be compared with what was written.
+  // number the scan doubts can be compared with what was written.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const jsonTexts = new WeakMap<FastifyRequest, string>();
   app.removeContentTypeParser('application/json');
@@ -31,14 +31,13 @@ export function registerInputNormalization(app: FastifyInstance): void {
     // strings, checked where they are without building paths or a stack.
     lowerCaseIds(request.params);
     if (request.body === undefined && acceptFlatUrlText(request.params) && acceptFlatUrlText(request.query)) return done();
-    const doubted = { number: false };
     const problems = [
       ...inputProblems(request.params, 'url'),
       ...inputProblems(request.query, 'url'),
-      ...inputProblems(request.body, 'body', doubted),
+      ...inputProblems(request.body, 'body'),
     ];
     const text = jsonTexts.get(request);
-    if (text !== undefined && (doubted.number || MANY_DIGITS.test(text))) problems.push(...inexactNumbers(text));
+    if (text !== undefined && MANY_DIGITS.test(text)) problems.push(...inexactNumbers(text));
     if (problems.length) {
       const first = problems[0]!;
       throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
@@ -76,19 +75,15 @@ class InexactNumber {
 const NUMERAL_PARTS = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 
 /**
- * A numeral of at most 15 significant digits is the double it parses to; a whole number beyond
- * 2^53 may have come from a longer one (an 18-digit id), so its text is looked at.
+ * A JSON number (the body itself, or after ':', ',' or '[') of sixteen digits or more (a dot among
+ * them allowed), or with an exponent of three digits. A numeral of at most 15 significant digits
+ * is the double it parses to, and its digits stand together, so only such a number can be one its
+ * double does not name (123456789012345678 read as …680, "0.30000000000000000001" as 0.3,
+ * "1e-400" as 0). One scan of the body's text finds them; each number's own text is looked at only
+ * then. Text inside strings rarely looks like this (a hex id's "3e456" does not: it follows no
+ * ':'), and only costs that look when it does.
  */
-const doubtful = (value: number) => Number.isInteger(value) && !Number.isSafeInteger(value);
-
-/**
- * A JSON number (after ':', ',' or '[') of sixteen digits or more (a dot among them allowed), or
- * with an exponent of three digits: only such a number can be one its double does not name
- * ("0.30000000000000000001" read as 0.3, "1e-400" as 0). One scan of the body's text finds them;
- * each number's own text is looked at only then. Text inside strings rarely looks like this (a hex
- * id's "3e456" does not: it follows no ':'), and only costs that look when it does.
- */
-const MANY_DIGITS = /[:,[]\s*-?(?:\d(?:\.?\d){15}|[\d.]+[eE][+-]?\d{3})/;
+const MANY_DIGITS = /(?:^|[:,[])\s*-?(?:\d(?:\.?\d){15}|[\d.]+[eE][+-]?\d{3})/;
 
 /** A numeral as its significant digits and exponent ('1.50' and '15e-1' are '15e-1'; zero is '0'). */
 function decimalValue(text: string): string {
@@ -143,11 +138,10 @@ function acceptFlatUrlText(input: unknown): boolean {
 }
 
 
-/** A value being walked: where it sits (its container and key) and how deep. */
+/** A value being walked: where it sits (its container's place and its key there) and how deep. */
 interface Place {
   value: unknown;
   depth: number;
-  within?: Record<string, unknown>;
   key?: string;
   parent?: Place;
 }
@@ -160,22 +154,21 @@ function pathOf(place: Place): string {
 }
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path; the acceptable strings are put in composed form where they are. */
-export function inputProblems(input: unknown, from: 'body' | 'url', doubted?: { number: boolean }): FieldProblem[] {
+export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
   const problems: FieldProblem[] = [];
   // An explicit stack: a deeply nested body must not overflow ours. Paths are built only for
   // what is refused: a thousand-record batch has some ten thousand values, nearly all accepted.
   const stack: Place[] = [{ value: input, depth: 0 }];
   while (stack.length) {
     const place = stack.pop()!;
-    const { value, depth, within } = place;
+    const { value, depth, parent } = place;
     if (typeof value === 'string') {
       const reason = unstorableTextReason(value);
       if (reason) problems.push({ field: pathOf(place), code: 'invalid_text', message: reason });
       else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: pathOf(place), code: 'not_finite', message: notFinite });
-      else if (within && !isAscii(value)) within[place.key!] = value.normalize('NFC');
+      else if (parent && !isAscii(value)) (parent.value as Record<string, unknown>)[place.key!] = value.normalize('NFC');
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push({ field: pathOf(place), code: 'not_finite', message: notFinite });
-      else if (doubted && doubtful(value)) doubted.number = true;
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_INPUT_DEPTH) {
         problems.push({ field: pathOf(place), code: 'too_deep', message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` });
@@ -187,7 +180,7 @@ export function inputProblems(input: unknown, from: 'body' | 'url', doubted?: { 
         const reason = unstorableTextReason(key);
         if (reason) problems.push({ field: pathOf({ value: item, depth: depth + 1, key, parent: place }), code: 'invalid_text', message: `has a name that ${reason}` });
         // Scalars other than strings and numbers (booleans, null) need no visit.
-        else if (typeof item === 'string' || typeof item === 'number' || (item !== null && typeof item === 'object')) stack.push({ value: item, depth: depth + 1, within: container, key, parent: place });
+        else if (typeof item === 'string' || typeof item === 'number' || (item !== null && typeof item === 'object')) stack.push({ value: item, depth: depth + 1, key, parent: place });
       }
     }
   }
