@@ -8,7 +8,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { layoutFor } from '../lib/model.ts';
 import { buildRecordForm, layoutRuleLookups, serverErrorsToErrorSchema, toFormData, type RelatedRecords } from './record-ui-schema.ts';
-import { errorTransformer, fields, serverMessage, templates, translator, widgets } from './rjsf-theme.tsx';
+import { errorTransformer, fields, serverMessage, showOnFields, templates, translator, widgets } from './rjsf-theme.tsx';
 import { ErrorBox, Loading } from '../components/feedback.tsx';
 
 // Decimal steps such as multipleOf 0.01 need a tolerance, or 19.99 fails in binary floating point.
@@ -17,8 +17,6 @@ const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecisio
 // Picklists are oneOf lists of consts (form-ui.ts); rjsf would otherwise take an empty picklist's
 // first value as its default, so a save would write a value nobody chose.
 const defaultFormState = { constAsDefaults: 'skipOneOf' } as const;
-/** The form's own checks show on their fields; without a handler rjsf also logs them as console errors. */
-const showOnFields = () => undefined;
 
 const schemaCache = new Map<string, Promise<JsonSchema>>();
 

@@ -214,6 +214,9 @@ export const fields: RegistryFieldsType = { json: JsonField };
 export const widgets: RegistryWidgetsType = { lookup: LookupWidget, owner: OwnerWidget, termText: TermTextWidget, DateTimeWidget };
 export const templates: Partial<TemplatesType> = { ObjectFieldTemplate: SectionedObjectTemplate, FieldTemplate, TitleFieldTemplate: TitleField, BaseInputTemplate };
 
+/** A form's `onError`: its own checks show on their fields; without a handler rjsf also logs them as console errors. */
+export const showOnFields = () => undefined;
+
 const rjsfStrings: Partial<Record<TranslatableString, MessageKey>> = {
   [TranslatableString.YesLabel]: 'common.yes',
   [TranslatableString.NoLabel]: 'common.no',

@@ -5,12 +5,9 @@ import type { ErrorSchema } from '@rjsf/utils';
 import { ApiError, type JsonSchema } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { ErrorBox } from '../components/feedback.tsx';
-import { errorTransformer, templates, translator, widgets } from './rjsf-theme.tsx';
+import { errorTransformer, showOnFields, templates, translator, widgets } from './rjsf-theme.tsx';
 
 const validator = customizeValidator({ ajvOptionsOverrides: { multipleOfPrecision: 8 } });
-
-/** The form's own checks show on their fields; without a handler rjsf also logs them as console errors. */
-const showOnFields = () => undefined;
 
 type ServerFieldError = { path?: string; field?: string; code?: string; message: string };
 
