@@ -46,13 +46,12 @@ export function useProfileChoices(load: () => Promise<GrantableProfile[]> = user
   const { t } = useI18n();
   const managesAccess = useCanSetup()('access');
   const profiles = useAsync(() => load().catch(whenRefused([403, 404], null)), []);
-  const builtIn = (key: string) => builtInName(key, t);
   const choices = profiles.data
     ? profiles.data.map((p) => ({ key: p.key, label: accessName(p, t), grantable: p.grantable }))
     : [
         { key: 'standard', label: t('users.roleStandard'), grantable: true },
         { key: 'admin', label: t('users.roleAdmin'), grantable: managesAccess },
       ];
-  const labelOf = (key: string) => choices.find((c) => c.key === key)?.label ?? builtIn(key) ?? key;
+  const labelOf = (key: string) => choices.find((c) => c.key === key)?.label ?? builtInName(key, t) ?? key;
   return { choices, labelOf };
 }
