@@ -46,11 +46,12 @@ function whenPrepared(href: string, apply: () => void) {
   const run = () => {
     if (id === latest) apply();
   };
-  const pending = prepare?.(new URL(href, location.origin).pathname) ?? null;
+  const url = new URL(href, location.origin);
+  const pending = prepare?.(url.pathname) ?? null;
   // Busy while the next page's code loads, as while its data does (in-flight.ts).
   if (pending)
     void tracked(() => pending).then(run, () => {
-      if (id === latest && !loadInFull(new URL(href, location.origin).href)) run();
+      if (id === latest && !loadInFull(url.href)) run();
     });
   else run();
 }
