@@ -85,11 +85,14 @@ const CANDIDATE_ROWS_SQL = `select r.id, r.object_id, r.version, r.data, r.creat
 
 const TEXT_SLOTS = ['t1', 't2', 't3', 't4'] as const;
 
+/** Every object `o` of every tenant `t`'s current model (migrations that fix stored values by field). */
+const CURRENT_OBJECTS_SQL = `tenant t join metadata_revision m on m.tenant_id = t.id and m.revision = t.current_revision
+    cross join jsonb_array_elements(m.snapshot->'objects') o`;
+
 /** Every lookup and owner field of every tenant's current model, with its object's slots (given and pending). */
 const ID_FIELDS_SQL = `select t.id as tenant_id, o->>'id' as object_id, f->>'id' as field_id,
          coalesce(o->'indexSlots', '{}') || coalesce(o->'pendingIndexSlots', '{}') as slots
-    from tenant t join metadata_revision m on m.tenant_id = t.id and m.revision = t.current_revision
-    cross join jsonb_array_elements(m.snapshot->'objects') o
+    from ${CURRENT_OBJECTS_SQL}
     cross join jsonb_array_elements(o->'fields') f
    where f->>'type' in ('lookup', 'owner')`;
 
@@ -1285,8 +1288,7 @@ update record set search_text = record_search_text(data) where search_text ~ '${
       (slot) => `
 update record r set ix_${slot} = lower(r.data->>s.field_id)
   from (select t.id as tenant_id, o->>'id' as object_id, f.field_id
-          from tenant t join metadata_revision m on m.tenant_id = t.id and m.revision = t.current_revision
-          cross join jsonb_array_elements(m.snapshot->'objects') o
+          from ${CURRENT_OBJECTS_SQL}
           cross join lateral (select coalesce(o->'indexSlots'->>'${slot}', o->'pendingIndexSlots'->>'${slot}') as field_id) f
          where f.field_id is not null) s
  where r.tenant_id = s.tenant_id and r.object_id = s.object_id and jsonb_typeof(r.data->s.field_id) = 'string'
