@@ -52,6 +52,9 @@ interface InviteRow {
   revoked_at: Date | string | null;
 }
 
+/** An open invitation as its link finds it, with its inviter when still active (read in the same statement). */
+type OpenInvite = InviteRow & { slug: string; tenant_name: string; role_name: string | null; inviter: { id: string; name: string; role: string; locale: string } | null };
+
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 const view = (r: InviteRow) => ({
   id: r.id,
@@ -149,8 +152,10 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
   /** Before sign-in: the token alone finds its workspace (system connection, by hash). */
   const open = async (token: string) => {
     const [row] = await db.system((tx) =>
-      tx.query<InviteRow & { slug: string; tenant_name: string; role_name: string | null }>(
-        `select i.*, t.slug, t.name as tenant_name, (select p.name from acl_profile p where p.tenant_id = i.tenant_id and p.key = i.role) as role_name
+      tx.query<OpenInvite>(
+        `select i.*, t.slug, t.name as tenant_name, (select p.name from acl_profile p where p.tenant_id = i.tenant_id and p.key = i.role) as role_name,
+                (select jsonb_build_object('id', u.id, 'name', u.name, 'role', u.role, 'locale', u.locale) from app_user u
+                  where u.tenant_id = i.tenant_id and u.id = i.created_by and u.active) as inviter
            from user_invite i join tenant t on t.id = i.tenant_id
           where i.token_hash = $1 and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()`,
         [hashOf(token)],
@@ -166,11 +171,8 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
    * since deactivated, or who lost the users right or the profile, leaves a dead link (else an
    * administrator about to be removed could keep a way back in).
    */
-  const inviterMayStillGive = async (row: InviteRow & { slug: string; tenant_name: string }): Promise<boolean> => {
-    if (!row.created_by) return false;
-    const [inviter] = await db.withTenant(row.tenant_id, (q) =>
-      q.query<{ id: string; name: string; role: string; locale: string }>('select id, name, role, locale from app_user where tenant_id = $1 and id = $2 and active', [row.tenant_id, row.created_by]),
-    );
+  const inviterMayStillGive = async (row: OpenInvite): Promise<boolean> => {
+    const { inviter } = row;
     if (!inviter) return false;
     const principal: Principal = { tenantId: row.tenant_id, tenantSlug: row.slug, tenantName: row.tenant_name, userId: inviter.id, userName: inviter.name, role: inviter.role, locale: inviter.locale, via: 'session' };
     if (!(await app.access.shapeOf(principal)).setup('users')) return false;
