@@ -148,6 +148,14 @@ describe('an empty text in a required field', () => {
     expect(emptied.statusCode, emptied.body).toBe(200);
   });
 
+  it('is reported once, as the one problem it is', async () => {
+    const r = await t.api('POST', '/records/customer', { first_name: 'Empty', last_name: '' });
+    expect(r.statusCode, r.body).toBe(422);
+    const problem = JSON.parse(r.body) as { detail: string; errors: unknown[] };
+    expect(problem.errors).toEqual([expect.objectContaining({ field: 'last_name', code: 'required' })]);
+    expect(problem.detail).toBe('Last name is required');
+  });
+
   it('is refused by the published schemas too, so forms and generated clients refuse what the server refuses', async () => {
     type Schema = { properties: Record<string, { minLength?: number }> };
     const document = json<{ components: { schemas: Record<string, Schema> } }>(await t.api('GET', '/openapi.json'));

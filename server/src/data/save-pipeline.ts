@@ -349,7 +349,8 @@ export class SavePipeline {
     const problems: FieldProblem[] = [];
     const drafts: RecordDraft[] = items.map(({ input, index }) => {
       requireObject(input, index);
-      for (const e of validate(input)) problems.push(at(index)(e));
+      const errors = validate(input);
+      for (const e of errors) problems.push(at(index)(e));
       const data: Record<string, unknown> = {};
       for (const field of fields) {
         const name = Object.hasOwn(input, field.apiName) ? field.apiName : field.apiNameAliases.find((alias) => Object.hasOwn(input, alias));
@@ -358,8 +359,8 @@ export class SavePipeline {
         if (stored !== undefined && stored !== null) data[field.id] = stored;
       }
       deriveName(object, data, undefined);
-      // An absent required value is refused by the schema; an empty one here too, whatever filled it.
-      for (const field of fields) if (field.required && isEmptyValue(data[field.id])) problems.push(at(index)({ field: field.apiName, code: 'required', message: 'is required' }));
+      // An absent or empty required value sent is refused by the schema; one filled empty (a default, a derived name) here, once.
+      for (const field of fields) if (field.required && isEmptyValue(data[field.id]) && !errors.some((e) => e.field === field.apiName)) problems.push(at(index)({ field: field.apiName, code: 'required', message: 'is required' }));
       return index === undefined ? { id: newRecordId(), data } : { id: newRecordId(), data, index };
     });
     return { drafts, problems };
