@@ -13,7 +13,7 @@ import type { Principal } from '../auth/principal.ts';
 import { invalidScript, ScriptInput, validateAgainst } from './script-definition.ts';
 import { readInvocation, readInvocations, type InvocationRow } from './invocation-log.ts';
 import type { AccessService } from '../access/access-service.ts';
-import type { RunResult, ScriptService } from './script-service.ts';
+import { scriptUserOf, type RunResult, type ScriptService } from './script-service.ts';
 import { deleteSetting, findScript, listScripts, listSettings, scriptVersion, scriptVersions, writeSetting, type ScriptRecord } from './script-store.ts';
 
 const Ref = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -55,8 +55,6 @@ async function readableBy(access: AccessService, principal: Principal): Promise<
   const givable = new Set((await access.profilesGivableBy(principal)).filter((p) => p.grantable).map((p) => p.key));
   return (row) => row.profile === null || givable.has(row.profile);
 }
-
-const userOf = (p: Principal) => ({ id: p.userId, name: p.userName, locale: p.locale, role: p.role });
 
 /** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
 const actionWrites = (definition: { limits?: { recordsWritten?: number } | undefined }): boolean => definition.limits?.recordsWritten !== 0;
@@ -242,7 +240,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     await db
       .writeTransaction(principal.tenantId, async (tx, revision) => {
         const model = revision === ctx.model.revision ? ctx.model : await metadata.modelAt(principal.tenantId, revision, tx);
-        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: userOf(ctx.principal), limits: scripts.transactionLimits() });
+        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: scriptUserOf(ctx.principal), limits: scripts.transactionLimits() });
         throw ROLLBACK;
       })
       .catch((error: unknown) => {
@@ -284,7 +282,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} parameters are invalid`, problems);
     const acting: RequestContext = { ...ctx, principal: scripts.principalOf(script, ctx.principal) };
     const seen = await asReadBy(acting, object, record);
-    const result = await scripts.run(script, acting, { object: object.apiName, recordId: params.id, ...(seen ? { record: seen } : {}), params: actionParams }, { cause: 'action', recordId: params.id, user: userOf(ctx.principal) });
+    const result = await scripts.run(script, acting, { object: object.apiName, recordId: params.id, ...(seen ? { record: seen } : {}), params: actionParams }, { cause: 'action', recordId: params.id, user: scriptUserOf(ctx.principal) });
     return answer(result, true);
   });
 

@@ -54,6 +54,9 @@ export interface ScriptUser {
   role: string;
 }
 
+/** A user principal as the script's ctx.user. */
+export const scriptUserOf = (p: Pick<Principal, 'userId' | 'userName' | 'locale' | 'role'>): ScriptUser => ({ id: p.userId, name: p.userName, locale: p.locale, role: p.role });
+
 export interface RunOptions {
   cause: InvocationCause;
   /** Whom the run is for; by default the context's principal. Its records are owned by them unless it says otherwise. */
@@ -251,7 +254,7 @@ export class ScriptService {
       });
     }
     const ctx: RequestContext = { principal: this.principalOf(found, principal), model: await this.#metadata.model(principal.tenantId) };
-    const { report } = await this.run(found, ctx, input, { cause: 'action', user: { id: principal.userId, name: principal.userName, locale: principal.locale, role: principal.role } });
+    const { report } = await this.run(found, ctx, input, { cause: 'action', user: scriptUserOf(principal) });
     if (!report.ok) throw new Error(`The script '${apiName}' failed: ${report.error?.message ?? 'no result'}`);
     return report.output ?? null;
   }
@@ -344,7 +347,7 @@ export class ScriptService {
             ctx,
             timeZone: zone,
             allowedHosts: definition.allowedHosts ?? [],
-            user: options.user ?? { id: ctx.principal.userId, name: ctx.principal.userName, locale: ctx.principal.locale, role: ctx.principal.role },
+            user: options.user ?? scriptUserOf(ctx.principal),
             outbound: this.#outbound,
             onWriteOutside: options.outside && (() => (options.outside!.wrote = true)),
           }),

@@ -14,7 +14,7 @@ import { enqueueJob, type ClaimedJob, type JobQueue } from '../jobs/index.ts';
 import type { RecordRow } from '../data/record-codec.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { findScript, type ScriptRecord } from './script-store.ts';
-import { SCHEDULED_QUEUE, type ScriptService, type ScriptUser } from './script-service.ts';
+import { SCHEDULED_QUEUE, scriptUserOf, type ScriptService } from './script-service.ts';
 
 export const AFTER_SAVE_QUEUE = 'script.after-save';
 export const AFTER_SAVE_CONSUMER = 'script-after-save';
@@ -30,8 +30,6 @@ function apiValues(model: TenantModel, object: ObjectDef, data: Readonly<Record<
   for (const field of model.liveFields(object)) if (shape.canReadField(object, field)) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
   return out;
 }
-
-const userOf = (p: Principal): ScriptUser => ({ id: p.userId, name: p.userName, locale: p.locale, role: p.role });
 
 /**
  * Before-save triggers: inside the write transaction, after validation. Each active trigger of
@@ -97,7 +95,7 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
             ...(record.previous ? { previous: { id: record.id, ...apiValues(model, object, record.previous, shape) } } : {}),
           };
           const outside = scope.readOnly ? { wrote: false } : undefined;
-          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, user: userOf(ctx.principal), limits: service.transactionLimits(), outside });
+          const { report } = await service.run(script, scriptCtx, input, { cause: 'beforeSave', recordId: record.id, user: scriptUserOf(ctx.principal), limits: service.transactionLimits(), outside });
           if (outside) {
             if (outside.wrote) {
               service.triggerWrites(object.id);
@@ -287,7 +285,7 @@ export class ScriptJobs {
     });
     if (!found) return undefined;
     const ctx: RequestContext = { principal: this.#service.principalOf(found.script, found.forUser), model: await this.#metadata.model(tenantId) };
-    return { script: found.script, ctx, user: userOf(found.forUser) };
+    return { script: found.script, ctx, user: scriptUserOf(found.forUser) };
   }
 }
 
