@@ -168,10 +168,13 @@ export class AccessService {
     if (problems.length) throw new ProblemError('forbidden', 403, `The profile '${profileKey}' grants more than you hold; someone who manages access may give it`, problems);
   }
 
-  /** What giving `profileKey` would grant beyond what `actor` holds, each excess named (requireGrantable's rule, without refusing). */
-  async grantExcess(actor: Principal, profileKey: string, field: string): Promise<FieldProblem[]> {
-    const [profile] = await this.#profilesWithSets(actor.tenantId, profileKey);
-    return profile ? grantProblems(await this.shapeOf(actor), profile.sets, field) : [];
+  /**
+   * What giving `profileKey` would grant beyond what `actor` holds, each excess named (requireGrantable's
+   * rule, without refusing), read in `q`: asked inside a transaction, a read of its own would wait on it.
+   */
+  async grantExcess(actor: Principal, profileKey: string, field: string, q: Queryable): Promise<FieldProblem[]> {
+    const [profile] = await this.#profilesWithSets(actor.tenantId, profileKey, q);
+    return profile ? grantProblems(await this.shapeOf(actor, q), profile.sets, field) : [];
   }
 
   /** The tenant's profiles, system ones first, each saying whether `actor` may give it (requireGrantable's rule), for the studio to offer only those. */
@@ -181,17 +184,17 @@ export class AccessService {
     return profiles.map(({ sets, ...p }) => ({ ...p, grantable: grantProblems(shape, sets).length === 0 }));
   }
 
-  /** A tenant's profiles (or the one of `key`) with their permission sets, in one query. */
-  #profilesWithSets(tenantId: string, key?: string): Promise<{ key: string; name: string; system: boolean; sets: { name: string; grants: Grants }[] }[]> {
-    return this.#db.withTenant(tenantId, (q) =>
-      q.query(
+  /** A tenant's profiles (or the one of `key`) with their permission sets, in one query (in `q` when given). */
+  #profilesWithSets(tenantId: string, key?: string, q?: Queryable): Promise<{ key: string; name: string; system: boolean; sets: { name: string; grants: Grants }[] }[]> {
+    const read = (q: Queryable) =>
+      q.query<{ key: string; name: string; system: boolean; sets: { name: string; grants: Grants }[] }>(
         `select p.key, p.name, p.system, coalesce(jsonb_agg(jsonb_build_object('name', s.name, 'grants', s.grants)) filter (where s.id is not null), '[]') as sets
            from acl_profile p left join acl_permission_set s on s.tenant_id = p.tenant_id and s.id = any(p.permission_set_ids)
           where p.tenant_id = $1 and ($2::text is null or p.key = $2)
           group by p.key, p.name, p.system order by p.system desc, p.name`,
         [tenantId, key ?? null],
-      ),
-    );
+      );
+    return q ? read(q) : this.#db.withTenant(tenantId, read);
   }
 
   /**

@@ -27,7 +27,7 @@ export function automationRestoreGuard(access: AccessService) {
       );
       for (const ref of brought) {
         const profile = profiles.find((p) => p.id === ref.id)?.profile;
-        if (profile) problems.push(...(await access.grantExcess(author as Principal, profile, `${kind}.${ref.apiName}`)));
+        if (profile) problems.push(...(await access.grantExcess(author as Principal, profile, `${kind}.${ref.apiName}`, tx)));
       }
     }
     return problems;
