@@ -126,9 +126,22 @@ export function redactEventPayload(shape: AccessShape, model: TenantModel, objec
  * when the object or the record is out of its reach, else only the fields it may read.
  */
 export async function recordAsReadBy(q: Queryable, shape: AccessShape, model: TenantModel, object: ObjectDef, row: RecordRow): Promise<ApiRecord | undefined> {
-  if (!shape.can(object.id, 'read')) return undefined;
-  if (!shape.recordScope(object.id).all && (await recordWriteAccess(q, shape, object, row)) === 'none') return undefined;
+  if (!(await readsRecord(q, shape, object, row))) return undefined;
   return toApiRecord(model, object, row, shape.readsEveryField(model, object) ? undefined : shape.readableFields(model, object));
+}
+
+/** Whether the principal may read one record, as a get would decide it: the object right, then (for a narrowed object) the record's level. */
+export async function readsRecord(q: Queryable, shape: AccessShape, object: ObjectDef, row: LevelRow): Promise<boolean> {
+  if (!shape.can(object.id, 'read')) return false;
+  return shape.recordScope(object.id).all || (await recordWriteAccess(q, shape, object, row)) !== 'none';
+}
+
+/** `readsRecord` by id, the record live or deleted since; the row is read only when the object is narrowed. */
+export async function readsStoredRecord(q: Queryable, shape: AccessShape, object: ObjectDef, recordId: string): Promise<boolean> {
+  if (!shape.can(object.id, 'read')) return false;
+  if (shape.recordScope(object.id).all) return true;
+  const [row] = await q.query<LevelRow>('select id, data, created_by from record where tenant_id = $1 and object_id = $2 and id = $3', [shape.tenantId, object.id, recordId]);
+  return row !== undefined && (await recordWriteAccess(q, shape, object, row)) !== 'none';
 }
 
 export type RecordLevel = 'none' | 'read' | 'edit' | 'full';

@@ -1,6 +1,6 @@
 import { fromStoredValue, toStoredValue, createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { AccessShape } from '../access/access-shape.ts';
-import { recordAsReadBy, recordWriteAccess } from '../access/record-access.ts';
+import { readsRecord, readsStoredRecord, recordAsReadBy } from '../access/record-access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
@@ -75,14 +75,8 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
         return found;
       };
       // The record as stored (a create: as it will be, the saver its creator) must be in the principal's reach.
-      const reaches = async (shape: AccessShape, record: (typeof event.records)[number]): Promise<boolean> => {
-        if (!shape.can(object.id, 'read')) return false;
-        if (shape.recordScope(object.id).all) return true;
-        const [row] = record.previous
-          ? await scope.tx.query<{ id: string; data: Record<string, unknown>; created_by: string | null }>('select id, data, created_by from record where tenant_id = $1 and id = $2', [tenantId, record.id])
-          : [{ id: record.id, data: record.data, created_by: ctx.principal.userId }];
-        return !!row && (await recordWriteAccess(scope.tx, shape, object, row)) !== 'none';
-      };
+      const reaches = (shape: AccessShape, record: (typeof event.records)[number]): Promise<boolean> =>
+        record.previous ? readsStoredRecord(scope.tx, shape, object, record.id) : readsRecord(scope.tx, shape, object, { id: record.id, data: record.data, created_by: ctx.principal.userId });
       for (const record of event.records) {
         const at = record.index === undefined ? {} : { index: record.index };
         for (const script of scripts) {

@@ -5,7 +5,7 @@ import { planQuery } from '@protean/metadata';
 import { setupOf } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { AccessShape } from '../access/access-shape.ts';
-import { recordWriteAccess, refuseHiddenFields } from '../access/record-access.ts';
+import { readsStoredRecord, refuseHiddenFields } from '../access/record-access.ts';
 import { notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -86,11 +86,7 @@ const logCursor = {
 async function asReadBy(q: Queryable, shape: AccessShape, model: TenantModel, body: Record<string, unknown>): Promise<Record<string, unknown>> {
   const object = typeof body['object'] === 'string' ? model.object(body['object']) : undefined;
   const { data, changes, ...rest } = body;
-  if (!object || !shape.can(object.id, 'read')) return rest;
-  if (!shape.recordScope(object.id).all) {
-    const [row] = await q.query<{ id: string; data: Record<string, unknown>; created_by: string | null }>('select id, data, created_by from record where tenant_id = $1 and object_id = $2 and id = $3', [shape.tenantId, object.id, body['recordId']]);
-    if (!row || (await recordWriteAccess(q, shape, object, row)) === 'none') return rest;
-  }
+  if (!object || !(await readsStoredRecord(q, shape, object, body['recordId'] as string))) return rest;
   const readable = (values: unknown) => {
     if (!values || typeof values !== 'object') return values;
     return Object.fromEntries(Object.entries(values).filter(([name]) => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fromStoredValue, planQuery, systemFields, type Condition, type ObjectDef } from '@protean/metadata';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
-import { recordWriteAccess, redactEventPayload, refuseHiddenFields } from '../access/record-access.ts';
+import { readsStoredRecord, redactEventPayload, refuseHiddenFields } from '../access/record-access.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { ProblemError } from '../errors/problems.ts';
 import { userPrincipal } from '../scripts/script-triggers.ts';
@@ -162,7 +162,7 @@ export class WebhookService {
         const object = model.objectById(event.objectId!);
         if (!object) continue;
         const shape = await senderOf(hook);
-        if (!shape || !(await reaches(tx, shape, object, event))) continue;
+        if (!shape || !(await readsStoredRecord(tx, shape, object, event.recordId!))) continue;
         if (hook.filter !== null && hook.filter !== undefined && !(await matches(tx, model, object, hook.filter, event, shape))) continue;
         const id = randomUUID();
         const body = deliveryBody(id, hook.id, model, object, event, created.get(event.id), shape);
@@ -299,21 +299,6 @@ export class WebhookService {
     await this.#send(delivery, true);
     return true;
   }
-}
-
-/**
- * Whether the webhook's user may read the event's record, as a get would decide it: the object
- * right, then (for a narrowed object) the record as it stands, live or deleted since.
- */
-async function reaches(tx: Queryable, shape: AccessShape, object: ObjectDef, event: OutboxEvent): Promise<boolean> {
-  if (!shape.can(object.id, 'read')) return false;
-  if (shape.recordScope(object.id).all) return true;
-  const [row] = await tx.query<{ id: string; data: Record<string, unknown>; created_by: string | null }>('select id, data, created_by from record where tenant_id = $1 and object_id = $2 and id = $3', [
-    event.tenantId,
-    object.id,
-    event.recordId,
-  ]);
-  return row !== undefined && (await recordWriteAccess(tx, shape, object, row)) !== 'none';
 }
 
 /** Whether the event's record matches the webhook's filter, by the list query compiler (deleted records as deleted). */
