@@ -164,7 +164,7 @@ describe('Setup › Access', () => {
       await row('Shared to read').getByRole('checkbox').check();
       await row(`Rita’s own ${locale}`).getByRole('checkbox').check();
       const bar = page.getByRole('region', { name: en ? 'Bulk actions' : '批量操作' });
-      await bar.getByText(en ? 'You may not change or delete all of the selected Deals' : '您无权修改或删除所选的全部商机').waitFor();
+      await bar.getByText(en ? 'You may not change or delete all of the selected deals' : '您无权修改或删除所选的全部商机').waitFor();
       expect(await bar.getByRole('button', { name: en ? 'Edit selected' : '编辑所选' }).count()).toBe(0);
       expect(await bar.getByRole('button', { name: en ? 'Delete selected' : '删除所选' }).count()).toBe(0);
       if (en) await shot(page, '95-access-bulk-limited');

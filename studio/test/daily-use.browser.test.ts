@@ -337,7 +337,7 @@ describe('daily use in Chromium', () => {
     await open(`/o/deal?filter=${filter}`, 'en');
     await page.getByRole('button', { name: 'Delete all…' }).click();
     const dialog = page.getByRole('dialog');
-    await poll(() => dialog.getByTestId('dry-run').innerText()).toContain('3 Deals match now');
+    await poll(() => dialog.getByTestId('dry-run').innerText()).toContain('3 deals match now');
     await docShot(page, 'list-delete-by-filter-en');
     await dialog.getByRole('button', { name: 'Move 3 records to the recycle bin' }).click();
     await dialog.waitFor({ state: 'hidden' });

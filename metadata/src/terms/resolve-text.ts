@@ -151,7 +151,7 @@ class GlossaryResolver implements TextResolver {
       }
       const p = part.placeholder;
       const param = params[p.name] ?? (p.capital ? params[p.key] : undefined);
-      out += param === undefined ? (part.word ?? p.raw) : typeof param === 'object' ? nounForm(param, p) : String(param);
+      out += param === undefined ? (part.word ?? p.raw) : typeof param === 'object' ? nounForm(param, p, this.locale) : String(param);
     }
     return out;
   }
@@ -167,9 +167,25 @@ class GlossaryResolver implements TextResolver {
   }
 }
 
-function nounForm(noun: NounParam, part: Placeholder): string {
+// A word of a label as a title writes it: capitalised (or not), the rest lower-case ("Patient", "plan", "Follow-up").
+const ORDINARY_WORD = /^\p{Lu}?\p{Ll}*(?:['’]\p{Ll}+|-\p{L}\p{Ll}*)*$/u;
+
+/**
+ * A noun label as running English text writes it: "Patients" → "patients", "Treatment Plan" →
+ * "treatment plan". A label with any word that is not an ordinary capitalised word keeps its
+ * letters ("VIP accounts", "iPhone leads", "Q3 Goals"): those are acronyms or proper nouns.
+ */
+export function inRunningText(label: string): string {
+  const words = label.split(' ');
+  if (!words.every((w) => ORDINARY_WORD.test(w))) return label;
+  return words.map((w) => w.replace(/(^|-)(\p{Lu})/gu, (_, before: string, letter: string) => before + letter.toLowerCase())).join(' ');
+}
+
+/** A noun's form for a placeholder: `{Object}` capitalises; `{object}` writes it as running text does in English. */
+function nounForm(noun: NounParam, part: Placeholder, locale: Locale): string {
   const word = part.form === 'a' ? (noun.a ?? `${/^[aeiou]/i.test(noun.singular) ? 'an' : 'a'} ${noun.singular}`) : noun[part.form];
-  return part.capital ? capitalise(word) : word;
+  if (part.capital) return capitalise(word);
+  return locale === 'en' ? inRunningText(word) : word;
 }
 
 const resolvers = new WeakMap<readonly TermDef[], Map<Locale, TextResolver>>();

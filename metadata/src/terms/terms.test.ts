@@ -35,6 +35,16 @@ describe('placeholder grammar', () => {
     expect(resolveText('{nope} {{x}} {customer:weird}', terms, 'en')).toBe('{nope} {x} {customer:weird}');
   });
 
+  it('writes a noun parameter mid-sentence as running English text unless it is an acronym or proper noun', () => {
+    const widget = { singular: 'Widget', plural: 'Widgets' };
+    expect(resolveText('No {object} with id {id}', terms, 'en', { object: widget, id: 7 })).toBe('No widget with id 7');
+    expect(resolveText('{Object:plural} and {object:a}', terms, 'en', { object: widget })).toBe('Widgets and a widget');
+    expect(resolveText('No {object:plural}', terms, 'en', { object: { singular: 'VIP Account', plural: 'VIP Accounts' } })).toBe('No VIP Accounts');
+    expect(resolveText('No {object:plural}', terms, 'en', { object: { singular: 'Follow-Up', plural: 'Follow-Ups' } })).toBe('No follow-ups');
+    expect(resolveText('No {object:plural}', terms, 'en', { object: { singular: "O'Brien Deal", plural: "O'Brien Deals" } })).toBe("No O'Brien Deals");
+    expect(resolveText('没有{object}', terms, 'zh-CN', { object: widget })).toBe('没有Widget');
+  });
+
   it('compiles each template once into text and placeholders', () => {
     expect(compileTemplate('New {Customer}!')).toBe(compileTemplate('New {Customer}!'));
     expect(compileTemplate('New {Customer}!')).toEqual(['New ', expect.objectContaining({ key: 'customer', capital: true, form: 'singular' }), '!']);

@@ -120,7 +120,7 @@ export function FilterBulkDialog({ object, filter, mode, onClose, onDone }: { ob
       {busy && !preview ? <Loading /> : null}
       {preview ? (
         <p role="status" data-testid="dry-run">
-          {tc('filterBulk.matched', preview.matched, { objects: i18n.objectLabel(object, 'plural') })}
+          {tc('filterBulk.matched', preview.matched, { object: i18n.objectNoun(object) })}
           {sample ? ` ${t('filterBulk.sample', { names: sample })}` : ''}
         </p>
       ) : null}

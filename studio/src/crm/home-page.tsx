@@ -170,7 +170,7 @@ function EmptyRecent({ snapshot }: { snapshot: Snapshot }) {
       <p>{i18n.t('home.noRecent')}</p>
       {first ? (
         <Link to={`/o/${first.apiName}`} className="btn btn-small">
-          {i18n.t('home.browse', { objects: i18n.objectLabel(first, 'plural') })}
+          {i18n.t('home.browse', { object: i18n.objectNoun(first) })}
         </Link>
       ) : null}
     </div>
@@ -185,17 +185,17 @@ function PipelinePanel({ pipeline, summary, loading, error, onRetry }: { pipelin
   const money = (n: number | null) => (n === null || !amount ? '' : i18n.formatMoney(n, amount.currencyCode, { scale: amount.scale ?? 2 }));
   const measure = (s: { count: number; amount: number | null }) => (amount ? (s.amount ?? 0) : s.count);
   const max = Math.max(1, ...(summary?.stages ?? []).map(measure));
-  const plural = i18n.objectLabel(object, 'plural');
+  const noun = i18n.objectNoun(object);
   return (
     <section className="panel home-panel home-pipeline" aria-labelledby="home-pipeline" data-testid="home-pipeline">
       <h2 id="home-pipeline" className="section-title">
-        {t('home.pipeline', { objects: plural, field: i18n.fieldLabel(stage) })}
+        {t('home.pipeline', { object: noun, field: i18n.fieldLabel(stage) })}
       </h2>
       {error ? <ErrorBox error={error} onRetry={onRetry} /> : null}
       {loading && !summary ? <Loading /> : null}
       {summary && summary.total.count === 0 ? (
         <div className="empty-state">
-          <p>{t('home.noPipeline', { objects: plural })}</p>
+          <p>{t('home.noPipeline', { object: noun })}</p>
           {can(object.apiName, 'create') ? (
             <Link to={`/o/${object.apiName}/new`} className="btn btn-small btn-primary">
               {t('record.new', { object: i18n.objectNoun(object) })}
@@ -205,7 +205,7 @@ function PipelinePanel({ pipeline, summary, loading, error, onRetry }: { pipelin
       ) : null}
       {summary && summary.total.count > 0 ? (
         <table className="pipeline-chart">
-          <caption className="sr-only">{t('home.pipeline', { objects: plural, field: i18n.fieldLabel(stage) })}</caption>
+          <caption className="sr-only">{t('home.pipeline', { object: noun, field: i18n.fieldLabel(stage) })}</caption>
           <thead>
             <tr>
               <th scope="col">{i18n.fieldLabel(stage)}</th>

@@ -264,7 +264,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
                 </button>
               ) : null}
               <AutomationButtons object={object.apiName} recordIds={selectedIds} mayEdit={mayEditSelected} onDone={() => list.reload()} />
-              {!mayEditSelected || !mayDeleteSelected ? <span className="hint">{t('list.selectionLimited', { objects: plural })}</span> : null}
+              {!mayEditSelected || !mayDeleteSelected ? <span className="hint">{t('list.selectionLimited', { object: i18n.objectNoun(object) })}</span> : null}
               <button type="button" className="btn btn-small" onClick={() => setSelected(new Set())}>
                 {t('list.clearSelection')}
               </button>
@@ -375,7 +375,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
       <ConfirmDialog
         open={confirmDelete}
         title={t('list.bulkDelete')}
-        message={tc('list.confirmDelete', selected.size, { objects: plural })}
+        message={tc('list.confirmDelete', selected.size, { object: i18n.objectNoun(object) })}
         confirmLabel={t('action.delete')}
         danger
         onCancel={() => setConfirmDelete(false)}

@@ -1,5 +1,5 @@
 // The English message catalogue. Placeholders (ADR 0004): {name} for parameters, {object} /
-// {object:plural} for nouns, and {customer}-style glossary terms wherever the word is one of the
+// {object:plural} for nouns (as running text: "No patients yet"; {Object} in titles and buttons), and {customer}-style glossary terms wherever the word is one of the
 // tenant's nouns (a clinic's "New {user}" reads "New staff member"). Generic words (record, field) stay.
 export const en = {
   'access.title': 'Access',
@@ -97,7 +97,7 @@ export const en = {
   'filterBulk.editN': 'Change {count} records',
   'filterBulk.editN_one': 'Change {count} record',
   'filterBulk.editTitle': 'Change every record matching the filter',
-  'filterBulk.matched': '{count} {objects} match now; nothing has changed yet.',
+  'filterBulk.matched': '{count} {object:plural} match now; nothing has changed yet.',
   'filterBulk.matched_one': '{count} record matches now; nothing has changed yet.',
   'filterBulk.preview': 'Count the matches',
   'filterBulk.region': 'Records matching the filter',
@@ -224,7 +224,7 @@ export const en = {
   'form.selectDate': 'Select a date',
 
   'home.activitiesDue': 'My upcoming {activity:plural}',
-  'home.browse': 'Browse {objects}',
+  'home.browse': 'Browse {object:plural}',
   'home.changeTimeZone': 'Change time zone',
   'home.chart': 'Share',
   'home.chooseTimeZone': 'Time zone',
@@ -233,11 +233,11 @@ export const en = {
   'home.noActivities': 'No {activity:plural} planned from today on. Calls and meetings you plan appear here.',
   'home.noObjects': 'Nothing is in the navigation yet. An administrator can add objects in Setup.',
 
-  'home.noPipeline': 'No {objects} yet. The pipeline shows how many there are at each stage and what they are worth.',
+  'home.noPipeline': 'No {object:plural} yet. The pipeline shows how many there are at each stage and what they are worth.',
   'home.noRecent': 'Records you open appear here, so you can get back to them in one click.',
   'home.noTasks': 'Nothing is assigned to you. {Task:plural} given to you appear here, soonest due first.',
   'home.overdue': 'overdue',
-  'home.pipeline': '{objects} by {field}',
+  'home.pipeline': '{Object:plural} by {field}',
   'home.purpose': 'Your day at a glance: what is yours to do, what you opened lately, and where the pipeline stands.',
   'home.recent': 'Recently viewed',
   'home.timeZone': 'Times are shown in {zone}.',
@@ -318,7 +318,7 @@ export const en = {
   'list.bulkEditTitle_one': 'Edit {count} record',
   'list.clearSelection': 'Clear selection',
   'list.columns': 'Columns',
-  'list.confirmDelete': 'Move {count} {objects} to the recycle bin?',
+  'list.confirmDelete': 'Move {count} {object:plural} to the recycle bin?',
   'list.confirmDelete_one': 'Move {count} record to the recycle bin?',
   'list.count': '{count} records',
   'list.count_one': '{count} record',
@@ -335,7 +335,7 @@ export const en = {
   'list.selectAll': 'Select all rows',
   'list.selectRow': 'Select {name}',
   'list.selected': '{count} selected',
-  'list.selectionLimited': 'You may not change or delete all of the selected {objects}: only what every one of them allows is offered.',
+  'list.selectionLimited': 'You may not change or delete all of the selected {object:plural}: only what every one of them allows is offered.',
   'list.selected_one': '{count} selected',
   'list.showing': 'Showing {shown} of {total}',
   'list.table': 'Table',
@@ -488,13 +488,13 @@ export const en = {
   'record.created': '{name} created',
   'record.createdAt': 'Created',
   'record.deleteConfirm': 'Move {name} to the recycle bin? You can restore it from there.',
-  'record.deleteTitle': 'Delete {object}',
+  'record.deleteTitle': 'Delete {Object}',
   'record.deleted': '{name} moved to the recycle bin',
   'record.editField': 'Edit {field}',
   'record.editTitle': 'Edit {name}',
   'record.readOnly': 'You may read this {object} but not change it.',
   'record.keepMine': 'Save my version',
-  'record.new': 'New {object}',
+  'record.new': 'New {Object}',
   'record.saved': 'Saved',
   'record.staleEdit': 'Someone else saved this record after you opened it. Your changes are kept here; choose which version to keep.',
   'record.staleShort': 'Someone else changed this record first; the board was refreshed.',

@@ -4,13 +4,14 @@ import { zhCN } from './catalogue.zh-CN.ts';
 import { standardTermKeys } from '@protean/metadata';
 import { fieldTypes } from '@protean/metadata/field-types';
 
-// Parameters must match; glossary terms may differ (Chinese has no capitals or plurals, and a
-// language may name a term where the other does not: "返回{customer}管理" / "Back to the CRM").
+// Parameters must match, whatever their capitals (Chinese has none: "New {Object}" / "新建{object}");
+// glossary terms may differ (Chinese has no plurals, and a language may name a term where the
+// other does not: "返回{customer}管理" / "Back to the CRM").
 const terms = new Set(standardTermKeys);
 const placeholders = (s: string) =>
   [...s.matchAll(/\{([a-zA-Z_][\w.]*)(?::\w+)?\}/g)]
-    .map((m) => m[1]!)
-    .filter((name) => !terms.has(name[0]!.toLowerCase() + name.slice(1)))
+    .map((m) => m[1]![0]!.toLowerCase() + m[1]!.slice(1))
+    .filter((name) => !terms.has(name))
     .sort();
 
 // Words that are the same in both languages: codes, key names and language names; and the

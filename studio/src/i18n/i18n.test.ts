@@ -13,8 +13,8 @@ describe('messages', () => {
 
   it('inserts parameters and picks the asked form of a noun', () => {
     const deal = { singular: 'Deal', plural: 'Deals' };
-    expect(plain.format('New {object}', { object: deal })).toBe('New Deal');
-    expect(plain.format('No {object:plural} yet.', { object: deal })).toBe('No Deals yet.');
+    expect(plain.format('New {Object}', { object: deal })).toBe('New Deal');
+    expect(plain.format('No {object:plural} yet.', { object: deal })).toBe('No deals yet.');
     expect(plain.format('{count} records', { count: 3 })).toBe('3 records');
     expect(plain.format('{{literal}}', {})).toBe('{literal}');
   });
@@ -25,6 +25,21 @@ describe('messages', () => {
     expect(en.format('All {customer:plural}', {})).toBe('All patients');
     expect(en.format('Add {customer:a}', {})).toBe('Add a patient');
     expect(createI18n('zh-CN', () => {}, createTextResolver(patient, 'zh-CN')).format('新建{customer}', {})).toBe('新建患者');
+  });
+
+  it('writes an object name mid-sentence as running English text, but keeps acronyms and proper nouns', () => {
+    const noun = (singular: string, plural: string) => ({ singular, plural });
+    expect(plain.t('list.empty', { object: noun('Patient', 'Patients') })).toBe('No patients yet.');
+    expect(plain.t('list.empty', { object: noun('Treatment Plan', 'Treatment Plans') })).toBe('No treatment plans yet.');
+    expect(plain.t('list.empty', { object: noun('VIP account', 'VIP accounts') })).toBe('No VIP accounts yet.');
+    expect(plain.t('list.empty', { object: noun('iPhone lead', 'iPhone leads') })).toBe('No iPhone leads yet.');
+    expect(plain.t('list.empty', { object: noun('Q3 Goal', 'Q3 Goals') })).toBe('No Q3 Goals yet.');
+    expect(plain.tc('list.confirmDelete', 2, { object: noun('Patient', 'Patients') })).toBe('Move 2 patients to the recycle bin?');
+    expect(plain.t('home.pipeline', { object: noun('Deal', 'Deals'), field: 'Stage' })).toBe('Deals by Stage');
+    expect(plain.t('record.new', { object: noun('Patient', 'Patients') })).toBe('New Patient');
+    expect(plain.format('Add {object:a}', { object: noun('Invoice', 'Invoices') })).toBe('Add an invoice');
+    const zh = createI18n('zh-CN', () => {});
+    expect(zh.t('list.empty', { object: noun('Widget', 'Widgets') })).toBe('还没有Widgets。');
   });
 
   it('leaves an unknown placeholder visible instead of dropping it', () => {
@@ -44,7 +59,7 @@ describe('object names and glossary terms', () => {
     const en = createI18n('en', () => {}, createTextResolver(patient, 'en'));
     expect(en.objectLabel(customer, 'plural')).toBe('Patients');
     expect(en.t('record.new', { object: en.objectNoun(customer) })).toBe('New Patient');
-    expect(en.t('list.empty', { object: en.objectNoun(customer) })).toBe('No Patients yet.');
+    expect(en.t('list.empty', { object: en.objectNoun(customer) })).toBe('No patients yet.');
     const field = standardSnapshot().objects.find((o) => o.id === 'customer')!.fields.find((f) => f.id === 'customer_number')!;
     expect(en.fieldLabel(field)).toBe('Patient number');
     const zh = createI18n('zh-CN', () => {}, createTextResolver(patient, 'zh-CN'));
