@@ -65,6 +65,8 @@ export interface AppOptions {
   trustedProxies?: readonly string[];
   /** Password hashing at OWASP parameters unless configuration says `test` (test servers only). */
   passwordCost?: PasswordCost;
+  /** A session unused this long ends; PROTEAN_SESSION_IDLE_MINUTES, two hours unless configured. */
+  sessionIdleMs?: number;
   logger?: boolean;
   bodyLimit?: number;
   /**
@@ -152,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const data = new DataService(options.db, metadata, hooks, access);
   const scripts = new ScriptService(options.db, metadata, data, options.scripts);
   registerScriptHooks(hooks, scripts);
-  const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'));
+  const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'), { idleMs: options.sessionIdleMs });
   await metadata.start();
   await auth.start();
   const backfills = new SlotBackfill(options.db, metadata);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { DEFAULT_SESSION_IDLE_MS } from './auth/auth-service.ts';
 import type { PasswordCost } from './auth/passwords.ts';
 
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
   starterAutomations: boolean;
   /** The inbound email channel's SMTP port (unset: no listener) and address. */
   inboundSmtp: { port: number; host: string } | undefined;
+  /** A session unused this long ends (ADR 0007); every session also ends 12 hours after sign-in. */
+  sessionIdleMs: number;
 }
 
 function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -46,6 +49,14 @@ function inboundPort(raw: string | undefined): number | undefined {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`PROTEAN_INBOUND_SMTP_PORT must be a port number, not ${raw}`);
   return value;
+}
+
+/** PROTEAN_SESSION_IDLE_MINUTES: at most the 12 hours a session lives at all; longer would mean nothing. */
+export function sessionIdleMs(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_SESSION_IDLE_MS;
+  const minutes = Number(raw);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 720) throw new Error(`PROTEAN_SESSION_IDLE_MINUTES must be a whole number of minutes from 1 to 720, not ${raw}`);
+  return minutes * 60_000;
 }
 
 /**
@@ -94,6 +105,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jobLeaseMs: leaseMs(env['PROTEAN_JOB_LEASE_MS']),
     },
     starterAutomations: env['PROTEAN_STARTER_AUTOMATIONS'] !== '0',
+    sessionIdleMs: sessionIdleMs(env['PROTEAN_SESSION_IDLE_MINUTES']),
     inboundSmtp: inboundPort(env['PROTEAN_INBOUND_SMTP_PORT']) === undefined ? undefined : { port: inboundPort(env['PROTEAN_INBOUND_SMTP_PORT'])!, host: env['PROTEAN_INBOUND_SMTP_HOST'] ?? env['HOST'] ?? '127.0.0.1' },
   };
 }

@@ -21,6 +21,7 @@ const server = await buildApp({
   secureCookies: config.secureCookies,
   trustedProxies: config.trustedProxies,
   passwordCost: config.passwordCost,
+  sessionIdleMs: config.sessionIdleMs,
   rateLimits: config.rateLimits,
   workflows: { smtpUrl: config.workflows.smtpUrl, mailFrom: config.workflows.mailFrom, publicUrl: config.workflows.publicUrl, allowPrivateHosts: config.workflows.allowPrivateHosts },
   ...(config.workflows.jobLeaseMs ? { jobs: { leaseMs: config.workflows.jobLeaseMs } } : {}),

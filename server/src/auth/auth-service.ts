@@ -10,6 +10,10 @@ import { UUID } from '../http/ids.ts';
 
 export const SESSION_COOKIE = 'protean_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+export const DEFAULT_SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+// A session's last use is written only once it is older than this, so requests cost no write;
+// a session thus ends between idle − step and idle after its last request.
+const LAST_SEEN_STEP_MS = 5 * 60_000;
 const AUTH_CHANNEL = 'protean_auth';
 // Verified credentials are cached briefly; logout and revocation clear them on every process via NOTIFY.
 const CREDENTIAL_CACHE_MS = 30_000;
@@ -41,6 +45,8 @@ interface CachedPrincipal {
   principal: Principal;
   credentialHash: string;
   expiresAt: number;
+  /** A session's: when it was last used as stored (or being stored), in this process's clock. */
+  seenAt?: number;
 }
 
 const toView = (row: UserRow): UserView => ({
@@ -61,12 +67,16 @@ export class AuthService {
   readonly #cache = new TtlCache<CachedPrincipal>(10_000, CREDENTIAL_CACHE_MS);
   readonly #throttle: LoginThrottle;
   readonly #workspaces = new TtlCache<{ id: string; slug: string; name: string }>(10_000, WORKSPACE_CACHE_MS);
+  readonly #idleMs: number;
+  readonly #seenStepMs: number;
   readonly passwords: PasswordHasher;
 
-  constructor(db: Database, passwords: PasswordHasher) {
+  constructor(db: Database, passwords: PasswordHasher, sessions: { idleMs?: number | undefined } = {}) {
     this.#db = db;
     this.passwords = passwords;
     this.#throttle = new LoginThrottle(db);
+    this.#idleMs = sessions.idleMs ?? DEFAULT_SESSION_IDLE_MS;
+    this.#seenStepMs = Math.min(LAST_SEEN_STEP_MS, this.#idleMs / 10);
   }
 
   async start(): Promise<void> {
@@ -111,9 +121,11 @@ export class AuthService {
     }
     const token = newToken();
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
-    await this.#db.withTenant(tenant.id, (q) =>
-      q.query('insert into user_session (tenant_id, token_hash, user_id, expires_at) values ($1, $2, $3, $4)', [tenant.id, hashToken(token), user.id, expiresAt]),
-    );
+    await this.#db.transaction(tenant.id, async (tx) => {
+      // The user's ended sessions go as a new one starts, so their list stays as long as their devices.
+      await tx.query(`delete from user_session where tenant_id = $1 and user_id = $2 and (expires_at <= now() or last_seen_at <= now() - interval '1 millisecond' * $3::float8)`, [tenant.id, user.id, this.#idleMs]);
+      await tx.query('insert into user_session (tenant_id, token_hash, user_id, expires_at) values ($1, $2, $3, $4)', [tenant.id, hashToken(token), user.id, expiresAt]);
+    });
     const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
     return { cookie: `${tenant.id}.${token}`, principal, email: user.email, expiresAt };
   }
@@ -150,7 +162,30 @@ export class AuthService {
     const token = credentials.bearer ?? (credentials.cookie ? parseSessionCookie(credentials.cookie)?.token : undefined);
     if (token === undefined) return credentials.bearer === undefined && credentials.cookie === undefined ? null : undefined;
     const cached = this.#cache.get(hashToken(token));
-    return cached && cached.expiresAt > Date.now() ? cached.principal : undefined;
+    // A session due for its last-use write goes the asynchronous way, which writes it.
+    return cached && this.#live(cached) && !this.#dueForSeen(cached) ? cached.principal : undefined;
+  }
+
+  #live(entry: CachedPrincipal): boolean {
+    const now = Date.now();
+    return entry.expiresAt > now && (entry.seenAt === undefined || now - entry.seenAt < this.#idleMs);
+  }
+
+  #dueForSeen(entry: CachedPrincipal): boolean {
+    return entry.seenAt !== undefined && Date.now() - entry.seenAt >= this.#seenStepMs;
+  }
+
+  /** Records the session's use when the stored time is a step old; the requests meanwhile see it done and write nothing. */
+  async #seen(tenantId: string, entry: CachedPrincipal): Promise<void> {
+    if (!this.#dueForSeen(entry)) return;
+    entry.seenAt = Date.now();
+    await this.#db.withTenant(tenantId, (q) =>
+      q.query(`update user_session set last_seen_at = now() where tenant_id = $1 and token_hash = $2 and last_seen_at < now() - interval '1 millisecond' * $3::float8`, [
+        tenantId,
+        entry.credentialHash,
+        this.#seenStepMs,
+      ]),
+    );
   }
 
   async #fromSession(cookie: string): Promise<Principal | null> {
@@ -158,15 +193,19 @@ export class AuthService {
     if (!parsed) return null;
     const credentialHash = hashToken(parsed.token);
     const cached = this.#cache.get(credentialHash);
-    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    if (cached && this.#live(cached)) {
+      await this.#seen(parsed.tenantId, cached);
+      return cached.principal;
+    }
+    // The idle time is measured by the database's clock, and kept as an age: no clock skew between it and this process matters.
     const row = await this.#db.withTenant(parsed.tenantId, (q) =>
-      queryOne<UserRow & { slug: string; tenant_name: string; expires_at: string }>(
+      queryOne<UserRow & { slug: string; tenant_name: string; expires_at: string; idle_ms: number }>(
         q,
-        `select u.*, t.slug, t.name as tenant_name, s.expires_at from user_session s
+        `select u.*, t.slug, t.name as tenant_name, s.expires_at, (extract(epoch from now() - s.last_seen_at) * 1000)::float8 as idle_ms from user_session s
            join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
            join tenant t on t.id = s.tenant_id
-          where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and u.active`,
-        [parsed.tenantId, credentialHash],
+          where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - interval '1 millisecond' * $3::float8 and u.active`,
+        [parsed.tenantId, credentialHash, this.#idleMs],
       ),
     );
     if (!row) return null;
@@ -174,7 +213,9 @@ export class AuthService {
     // used: the browser drops the cookie then, so a longer life would serve only a stolen copy.
     const expiresAt = Date.parse(row.expires_at);
     const principal: Principal = { tenantId: parsed.tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
-    this.#cache.set(credentialHash, { principal, credentialHash, expiresAt });
+    const entry: CachedPrincipal = { principal, credentialHash, expiresAt, seenAt: Date.now() - Number(row.idle_ms) };
+    this.#cache.set(credentialHash, entry);
+    await this.#seen(parsed.tenantId, entry);
     return principal;
   }
 

@@ -1332,6 +1332,15 @@ update record r set ix_${slot} = lower(r.ix_${slot})
  where r.tenant_id = i.tenant_id and r.object_id = i.object_id and i.field_id = i.slots->>'${slot}' and r.ix_${slot} ~ '[A-F]';`,
 ).join('')}`,
   },
+  {
+    id: 75,
+    name: 'sessions remember when they were last used',
+    // ADR 0007 addendum: a session unused for the idle time ends. The time is written at most once
+    // every few minutes per session, so a request costs no write; the index serves a user's sessions.
+    sql: `
+alter table user_session add column if not exists last_seen_at timestamptz not null default now();
+create index if not exists user_session_user on user_session (tenant_id, user_id);`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
