@@ -125,4 +125,34 @@ describe('declarative logic in the studio', () => {
     expect(ids.map((id) => reason.values!.find((v) => v.id === id)!.apiName).sort()).toEqual(['other', 'price', 'timing']);
     expect(pageErrors).toEqual([]);
   });
+  it('shows a roll-up of a currency field in that currency on the list and the record page, in English and Chinese', async () => {
+    await api(page, 'POST', '/metadata/changes', { operations: [
+      { op: 'createField', object: 'customer', field: { apiName: 'deal_total', labels: { en: 'Deal total', 'zh-CN': '商机总额' }, type: 'rollup', rollup: { childObjectId: 'deal', lookupFieldId: 'customer', function: 'sum', fieldId: 'amount' } } },
+      { op: 'createField', object: 'customer', field: { apiName: 'deal_count', labels: { en: 'Deal count', 'zh-CN': '商机数' }, type: 'rollup', rollup: { childObjectId: 'deal', lookupFieldId: 'customer', function: 'count' } } },
+    ] });
+    const snapshot = await api<{ objects: { id: string; apiName: string }[]; layouts: Layout[] }>(page, 'GET', '/metadata/snapshot');
+    const customerId = snapshot.objects.find((o) => o.apiName === 'customer')!.id;
+    const layout = snapshot.layouts.find((l) => l.objectId === customerId)!;
+    const first = layout.sections[0]!;
+    await api(page, 'PUT', `/metadata/layouts/${layout.id}`, { ...layout, sections: [{ ...first, fields: [{ fieldId: 'deal_total' }, { fieldId: 'deal_count' }, ...first.fields] }, ...layout.sections.slice(1)] });
+    const customer = await api<{ id: string }>(page, 'POST', '/records/customer', { last_name: 'Rollup' });
+    await api(page, 'POST', '/records/deal', { name: 'First', amount: 1000.25, customer: customer.id });
+    await api(page, 'POST', '/records/deal', { name: 'Second', amount: 234.25, customer: customer.id });
+    expect((await api<{ deal_total: number }>(page, 'GET', `/records/customer/${customer.id}`)).deal_total).toBe(1234.5);
+
+    await page.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
+    await page.getByText('$1,234.50').first().waitFor();
+    expect(await page.getByText('1,234.5', { exact: true }).count()).toBe(0);
+    await page.goto(`${ws.baseUrl}/o/customer`);
+    const row = page.getByRole('row', { name: /Rollup/ });
+    await row.getByText('$1,234.50').waitFor();
+    // A count stays a plain number.
+    expect(await row.getByText('2', { exact: true }).count()).toBe(1);
+
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'zh-CN'));
+    await page.goto(`${ws.baseUrl}/o/customer/${customer.id}`);
+    await page.getByText('US$1,234.50').first().waitFor();
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
+    expect(pageErrors).toEqual([]);
+  });
 });
