@@ -1,4 +1,4 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type ExecProtocolOptions, type messages } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { beginTenantSql, beginWriteSql, type Database, type Queryable } from './database.ts';
 import { timestampToIso } from './timestamps.ts';
@@ -6,6 +6,49 @@ import { timestampToIso } from './timestamps.ts';
 /** How often the embedded database looks whether its tables need a vacuum, and how much must have been written since the last. */
 const MAINTENANCE_EVERY_MS = 5 * 60_000;
 const MAINTENANCE_MIN_WAL_BYTES = 16 * 1024 * 1024;
+
+/** U+FEFF in UTF-8. */
+const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * PGlite decodes each value of a row with a TextDecoder left to drop a leading U+FEFF (a byte-order
+ * mark to the decoder, a character like any other to Postgres), so a name starting with one (left
+ * by a CSV export) came back without it, where a Postgres server returns it. The decoder is
+ * PGlite's own; every statement's answer passes through execProtocolStream, so here the answer is
+ * read with its bytes, and a value whose bytes start with the mark gets back the one it lost.
+ */
+class ExactTextPGlite extends PGlite {
+  override async execProtocolStream(message: Uint8Array, options: ExecProtocolOptions = {}): Promise<messages.BackendMessage[]> {
+    const { messages: answer, data } = await this.execProtocol(message, options);
+    if (holdsByteOrderMark(data)) restoreByteOrderMarks(answer, data);
+    return answer;
+  }
+}
+
+function holdsByteOrderMark(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(BYTE_ORDER_MARK[0]); i !== -1 && i + 2 < bytes.length; i = bytes.indexOf(BYTE_ORDER_MARK[0], i + 1)) {
+    if (bytes[i + 1] === BYTE_ORDER_MARK[1] && bytes[i + 2] === BYTE_ORDER_MARK[2]) return true;
+  }
+  return false;
+}
+
+/** Walks the answer's DataRow messages ('D': length, field count, then each field's length and bytes) beside the parsed rows, in order. */
+function restoreByteOrderMarks(answer: messages.BackendMessage[], bytes: Uint8Array): void {
+  const rows = answer.filter((m): m is messages.DataRowMessage => m.name === 'dataRow');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let row = 0;
+  for (let at = 0; at + 5 <= bytes.length && row < rows.length; at += 1 + view.getInt32(at + 1)) {
+    if (bytes[at] !== 0x44) continue;
+    const fields = rows[row++]!.fields;
+    let field = at + 7;
+    for (let i = 0; i < fields.length; i++) {
+      const length = view.getInt32(field);
+      field += 4;
+      if (length >= 3 && bytes[field] === BYTE_ORDER_MARK[0] && bytes[field + 1] === BYTE_ORDER_MARK[1] && bytes[field + 2] === BYTE_ORDER_MARK[2]) fields[i] = `\ufeff${fields[i] ?? ''}`;
+      if (length > 0) field += length;
+    }
+  }
+}
 
 /**
  * Embedded Postgres. PGlite is a single session, so all work is serialised here:
@@ -15,7 +58,7 @@ const MAINTENANCE_MIN_WAL_BYTES = 16 * 1024 * 1024;
  */
 export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
-  readonly #db: PGlite;
+  readonly #db: ExactTextPGlite;
   #queue: Promise<unknown> = Promise.resolve();
   #role: string | undefined;
   readonly #handlers = new Map<string, Set<(payload: string) => void>>();
@@ -23,13 +66,13 @@ export class PgliteDatabase implements Database {
   /** The WAL position after the last maintenance pass: the next runs once enough was written since. */
   #maintainedAt: string | undefined;
 
-  private constructor(db: PGlite) {
+  private constructor(db: ExactTextPGlite) {
     this.#db = db;
   }
 
   static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
     // One options object: given as a second argument beside an undefined data folder (memory), PGlite ignores it.
-    const db = new PGlite({
+    const db = new ExactTextPGlite({
       ...(dataDir === undefined ? {} : { dataDir }),
       // Search's trigram index (migration 20) needs the extension loaded in every session that writes records.
       extensions: { pg_trgm },

@@ -147,17 +147,6 @@ function afterSql(keys: { sql: string; cast: string; direction: 'asc' | 'desc' }
   return `(${branches.map((b) => `(${b})`).join(' or ')})`;
 }
 
-/**
- * A sort key's value as the next page's cursor carries it. Timestamps travel as Postgres text, so
- * microseconds survive the round trip. Text travels as JSON: the embedded database's reader
- * decodes a text column with a TextDecoder that drops a leading U+FEFF, so a name starting with
- * one came back without it and the next page started before that row, again and again.
- */
-function cursorValueSql(key: { sql: string; cast: string }): string {
-  if (key.cast === '::timestamptz') return `${key.sql}::text`;
-  return key.cast === '::text' ? `to_jsonb(${key.sql})` : key.sql;
-}
-
 export function compileListQuery(tenantId: string, query: ListQuery, deleted = false): CompiledList {
   const params = new Params();
   const tenant = params.add(tenantId, '::uuid');
@@ -197,7 +186,8 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   // LEAKPROOF) can use the primary key under row-level security; one on a JSON expression cannot.
   query.expand.forEach((field, i) => select.push(`(r.data->>${literal(field.id)})::uuid as l${i}`));
   const sortAliases = query.sort.map((_, i) => {
-    select.push(`${cursorValueSql(keys[i]!)} as s${i}`);
+    // Timestamps travel in the cursor as Postgres text: microseconds survive the round trip.
+    select.push(`${keys[i]!.sql}${keys[i]!.cast === '::timestamptz' ? '::text' : ''} as s${i}`);
     // The typed key orders the statement around the page (an expansion's); a page alone orders by the expression.
     if (query.expand.length) select.push(`${keys[i]!.sql} as o${i}`);
     return `s${i}`;
