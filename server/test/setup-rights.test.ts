@@ -75,6 +75,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['users', 'POST /users', { email: 'gate-probe@example.com', name: 'Gate probe', role: 'read_only', password: 'correct horse battery' }],
   ['users', 'PATCH /users/:id', { name: 'Probe' }],
   ['users', 'POST /users/:id/password', { password: 'correct horse battery' }],
+  ['users', 'DELETE /users/:id/sessions'],
   ['users', 'GET /invites/delivery'],
   ['users', 'GET /invites'],
   ['users', 'POST /invites', { role: 'no_such_profile' }],
@@ -381,18 +382,22 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect((await call(h, holders.terms.key, 'POST', '/graphql', { query: '{ dealList(first: 1) { nodes { id } } }' })).statusCode).toBe(200);
   });
 
-  it('whoever oversees workflows (the model right) sees and decides approvals addressed to others; no other right does', async () => {
+  it('whoever manages access (the administrator) sees and decides approvals addressed to others; designing workflows (the model right) does not, nor any other right', async () => {
     const definition = { trigger: { type: 'manual' }, start: 'ask', steps: [{ id: 'ask', type: 'approval', config: { assignees: [a.adminId], message: 'May I?' }, branches: { approved: 'yes', rejected: 'no' } }, { id: 'yes', type: 'end', config: {} }, { id: 'no', type: 'end', config: {} }] };
     expect((await a.api('POST', '/workflows', { apiName: 'ask_admin', label: 'Ask the admin', definition })).statusCode).toBe(201);
     expect((await a.api('POST', '/workflows/ask_admin/activate')).statusCode).toBe(200);
     const { runId } = json<{ runId: string }>(await a.api('POST', '/workflows/ask_admin/runs', {}));
     const seen = async (key: string) => json<{ approvals: { id: string; runId: string }[] }>(await call(h, key, 'GET', '/workflow-approvals')).approvals.find((x) => x.runId === runId);
     await waitFor('the approval to be asked for', async () => (await seen(a.key)) !== undefined, 30_000);
-    expect(await seen(holders.terms.key)).toBeUndefined();
-    const approval = await seen(holders.model.key);
+    for (const right of ['model', 'terms', 'users', 'keys'] as const) expect(await seen(holders[right].key), right).toBeUndefined();
+    const approval = await seen(holders.access.key);
     expect(approval).toBeDefined();
-    expect((await call(h, holders.users.key, 'POST', `/workflow-approvals/${approval!.id}/decision`, { decision: 'approved' })).statusCode).toBe(403);
-    expect((await call(h, holders.model.key, 'POST', `/workflow-approvals/${approval!.id}/decision`, { decision: 'approved' })).statusCode).toBe(200);
+    for (const right of ['model', 'users'] as const) {
+      const refused = await call(h, holders[right].key, 'POST', `/workflow-approvals/${approval!.id}/decision`, { decision: 'approved' });
+      expect(refused.statusCode, right).toBe(403);
+      expect(refused.body).toContain('Only an approver named on the request, or an administrator, may decide it');
+    }
+    expect((await call(h, holders.access.key, 'POST', `/workflow-approvals/${approval!.id}/decision`, { decision: 'approved' })).statusCode).toBe(200);
   });
 
   it('emptying the recycle bin needs modify all on what it empties', async () => {

@@ -297,11 +297,12 @@ describe('workflows', () => {
   });
 
   it('asks for approval, and goes on along the branch the approver chose (in the app, or by the signed email link)', async () => {
+    // The admin starts the runs and is the one approver: the step lets them decide their own requests.
     await define(t, 'big_deal', {
       trigger: { type: 'manual' },
       start: 'ask',
       steps: [
-        { id: 'ask', type: 'approval', config: { assignees: [t.adminId], message: 'Approve a discount of {{input.discount}}%' }, branches: { approved: 'yes', rejected: 'no' } },
+        { id: 'ask', type: 'approval', config: { assignees: [t.adminId], message: 'Approve a discount of {{input.discount}}%', allowSelfApproval: true }, branches: { approved: 'yes', rejected: 'no' } },
         { id: 'yes', type: 'end', config: { outcome: 'approved' } },
         { id: 'no', type: 'end', config: { outcome: 'rejected' } },
       ],

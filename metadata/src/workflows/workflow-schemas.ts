@@ -226,6 +226,11 @@ export const stepCatalog = {
         message: { ...template, minLength: 1, title: 'Request' },
         escalateAfter: { ...durationSchema, title: 'Escalate after' },
         escalateTo: { ...template, title: 'Escalate to' },
+        allowSelfApproval: {
+          type: 'boolean',
+          title: 'Self-approval',
+          description: 'The user whose change or start asked for the approval may decide it when they are its only approver',
+        },
       },
     },
   },

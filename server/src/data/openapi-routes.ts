@@ -182,7 +182,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /hooks/:tenant/workflows/:apiName': doc('workflows', 'workflow_inbound_webhook', 'link', 202, 'Start a workflow from an inbound webhook (signed with its secret)', '通过入站 Webhook 启动工作流（使用其密钥签名）'),
 
   // Approvals and notifications.
-  'GET /workflow-approvals': doc('approvals', 'list_approvals', 'everyone', 200, 'The approvals waiting for you', '等待您处理的审批'),
+  'GET /workflow-approvals': doc('approvals', 'list_approvals', 'everyone', 200, 'The approvals waiting for you (for an administrator, every one)', '等待您处理的审批（管理员可看到全部）'),
   'POST /workflow-approvals/:id/decision': doc('approvals', 'decide_approval', 'everyone', 200, 'Approve or reject', '批准或拒绝'),
   'GET /workflow-approvals/:id/email-decision': doc('approvals', 'decide_approval_by_email', 'link', 200, 'Approve or reject from the signed link of an email', '通过邮件中的签名链接批准或拒绝', { text: true }),
   'GET /notifications': doc('approvals', 'list_notifications', 'everyone', 200, 'Your notifications', '您的通知'),

@@ -1341,6 +1341,21 @@ update record r set ix_${slot} = lower(r.ix_${slot})
 alter table user_session add column if not exists last_seen_at timestamptz not null default now();
 create index if not exists user_session_user on user_session (tenant_id, user_id);`,
   },
+  {
+    id: 76,
+    name: 'approvals remember who asked for them',
+    // ADR 0015 addendum "Who decides an approval": the requester may not decide their own request
+    // unless its step allows it and names them alone. Requests made before take the requester from
+    // their run's trigger (the user who changed the record or started the run) and do not allow it,
+    // as no step could say so then.
+    sql: `
+alter table workflow_approval add column if not exists requested_by uuid;
+alter table workflow_approval add column if not exists self_approval boolean not null default false;
+update workflow_approval a set requested_by = lower(coalesce(r.scope->'trigger'->>'actorId', r.scope->'trigger'->>'userId'))::uuid
+  from workflow_run r
+ where r.tenant_id = a.tenant_id and r.id = a.run_id and a.requested_by is null
+   and coalesce(r.scope->'trigger'->>'actorId', r.scope->'trigger'->>'userId') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -143,6 +143,11 @@ const SENTENCES: Rule[] = [
   [/^(.+) holds more than you do; someone who manages access may change them$/, (m) => `${m[1]} 拥有的权限多于您；请由管理访问权限的人修改`],
   [/^(.+) holds (.+) through (.+), which you do not hold$/, (m) => `${m[1]} 通过 ${m[3]} 拥有 ${m[2]}，而您没有该权限`],
   [/^The (action|workflow) '(.+)' may change this record, which you may only read$/, (m) => `${m[1] === 'action' ? '操作' : '工作流'}'${m[2]}'可能会修改此记录，而您只能查看它`],
+  // Approvals (ADR 0015, "Who decides an approval").
+  [/^Only an approver named on the request, or an administrator, may decide it$/, () => '只有请求中指定的审批人或管理员可以处理此审批'],
+  [/^You asked for this approval; another approver or an administrator decides it$/, () => '此审批由您发起，须由其他审批人或管理员处理'],
+  [/^The request was already (approved|rejected|cancelled)$/, (m) => `该请求已被${({ approved: '批准', rejected: '拒绝', cancelled: '取消' } as Record<string, string>)[m[1]!]}`],
+  [/^No such approval$/, () => '没有该审批'],
   [/^No object named '(.+)'$/, (m) => `没有名为'${m[1]}'的对象`],
   [/^No revision (\d+)$/, (m) => `没有修订版 ${m[1]}`],
   [/^No such tenant$/, () => '没有该工作区'],

@@ -15,6 +15,7 @@ import { enqueueJob, type JobInput } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
+import { requesterOf } from './approval-deciders.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
@@ -477,7 +478,17 @@ export class WorkflowEngine {
     const assignees = [...new Set((input['assignees'] as unknown[]).map(String).filter((a) => UUID.test(a)))];
     if (!assignees.length) throw new ProblemError('validation', 422, 'The approval has no approver (the assignees are not user ids)');
     const id = randomUUID();
-    await tx.query('insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message) values ($1, $2, $3, $4, $5, $6)', [run.tenantId, id, run.id, seq, assignees, String(input['message'])]);
+    // Who asked and whether they may decide alone are kept with the request: the decision weighs them (approval-deciders.ts).
+    await tx.query('insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message, requested_by, self_approval) values ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      run.tenantId,
+      id,
+      run.id,
+      seq,
+      assignees,
+      String(input['message']),
+      requesterOf(run.scope),
+      input['allowSelfApproval'] === true,
+    ]);
     await this.#askApprovers(tx, run, id, assignees, String(input['message']));
     const escalate = input['escalateAfter'] as Duration | undefined;
     void view;

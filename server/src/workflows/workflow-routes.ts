@@ -69,7 +69,7 @@ const Settings = Type.Object(
 const ButtonsQuery = Type.Object({ object: Type.String({ minLength: 1, maxLength: 63 }) }, { additionalProperties: false });
 const HookParams = Type.Object({ tenant: Type.String({ maxLength: 100 }), apiName: Type.String({ maxLength: 63 }) });
 
-/** The workflow API: admins define and run workflows; any user sees and decides the approvals addressed to them. */
+/** The workflow API: designers define and run workflows; any user sees and decides the approvals addressed to them. */
 export async function workflowRoutes(app: FastifyInstance, options: { workflows: WorkflowService }): Promise<void> {
   const w = options.workflows;
 
@@ -160,11 +160,12 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     return w.signal(p.tenantId, request.body.event, request.body.recordId, request.body.data);
   });
 
-  // Whoever oversees workflows (Setup right 'model') sees and decides every approval, not a profile's name (ADR 0012).
-  app.get('/workflow-approvals', async (request) => ({ approvals: await w.approvals(principalOf(request), request.setupRights?.model === true) }));
+  // An approval is decided by its approvers and by administrators, who hold the Setup right 'access'
+  // (ADR 0015, "Who decides an approval"); designing workflows ('model') gives no say in them.
+  app.get('/workflow-approvals', async (request) => ({ approvals: await w.approvals(principalOf(request), request.setupRights?.access === true) }));
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof Decision> }>('/workflow-approvals/:id/decision', { schema: { params: UuidParam, body: Decision } }, async (request) => {
     const p = principalOf(request);
-    await w.decide(p.tenantId, request.params.id, p.userId, request.setupRights?.model === true, request.body.decision, request.body.comment);
+    await w.decide(p.tenantId, request.params.id, p.userId, request.setupRights?.access === true, request.body.decision, request.body.comment);
     return { decided: request.body.decision };
   });
   // The link in an approval email: signed per approver and decision, so it works without signing in.

@@ -20,6 +20,7 @@ import { workflowDependents } from './workflow-dependents.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
 import { syncWorkflowVersions } from './workflow-revisions.ts';
 import { runAccess } from './run-access.ts';
+import { decisionRefusal, type ApprovalParties } from './approval-deciders.ts';
 import {
   createWorkflow,
   definitionAt,
@@ -371,27 +372,36 @@ export class WorkflowService {
     await enqueueJob(tx, { tenantId, queue: RUN_QUEUE, payload: { runId, wake }, idempotencyKey: `signal:${runId}:${wake.seq}:${key}`, retry: RUN_JOB_RETRY });
   }
 
-  /** The approvals addressed to the principal; `everyone's` for whoever oversees workflows (Setup right 'model'). */
-  async approvals(principal: Principal, everyones: boolean, status = 'pending') {
-    return this.#db.transaction(principal.tenantId, (tx) =>
-      tx.query(
-        `select a.id, a.run_id as "runId", a.message, a.status, a.assignees, a.escalated, a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow"
+  /**
+   * The approvals the principal may decide (decisionRefusal); an administrator's are every one of
+   * the workspace, each saying whether they may decide it themselves (not their own request).
+   */
+  async approvals(principal: Principal, administrator: boolean, status = 'pending') {
+    const rows = await this.#db.transaction(principal.tenantId, (tx) =>
+      tx.query<ApprovalParties & { id: string }>(
+        `select a.id, a.run_id as "runId", a.message, a.status, a.assignees, a.escalated, a.requested_by as "requestedBy", a.self_approval as "selfApproval",
+                a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow"
            from workflow_approval a join workflow_run r on r.tenant_id = a.tenant_id and r.id = a.run_id join workflow w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
           where a.tenant_id = $1 and a.status = $2 and ($3::boolean or $4::uuid = any(a.assignees)) order by a.created_at desc limit 200`,
-        [principal.tenantId, status, everyones, principal.userId],
+        [principal.tenantId, status, administrator, principal.userId],
       ),
     );
+    return rows.map((row) => ({ ...row, mayDecide: decisionRefusal(row, principal.userId, administrator) === undefined })).filter((row) => administrator || row.mayDecide);
   }
 
-  /** An approver (or whoever oversees workflows, `overseer`) decides; the run goes on along the approved or rejected branch. */
-  async decide(tenantId: string, approvalId: string, userId: string, overseer: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
+  /**
+   * The approval's approver, or an administrator (`administrator`), decides; the run goes on along
+   * the approved or rejected branch. Anyone else is refused with the reason (decisionRefusal).
+   */
+  async decide(tenantId: string, approvalId: string, userId: string, administrator: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
     await this.#db.transaction(tenantId, async (tx) => {
-      const [approval] = await tx.query<{ runId: string; seq: number; assignees: string[]; status: string }>(
-        'select run_id as "runId", seq, assignees, status from workflow_approval where tenant_id = $1 and id = $2 for update',
+      const [approval] = await tx.query<ApprovalParties & { runId: string; seq: number; status: string }>(
+        'select run_id as "runId", seq, assignees, requested_by as "requestedBy", self_approval as "selfApproval", status from workflow_approval where tenant_id = $1 and id = $2 for update',
         [tenantId, approvalId],
       );
       if (!approval) throw notFound('No such approval');
-      if (!overseer && !approval.assignees.includes(userId)) throw forbidden('Only an approver named on the request may decide it');
+      const refusal = decisionRefusal(approval, userId, administrator);
+      if (refusal) throw forbidden(refusal);
       if (approval.status !== 'pending') throw conflict(`The request was already ${approval.status}`);
       await tx.query('update workflow_approval set status = $3, decided_by = $4, decided_at = now(), comment = $5 where tenant_id = $1 and id = $2', [tenantId, approvalId, decision, userId, comment ?? null]);
       await this.#wake(tx, tenantId, approval.runId, { seq: approval.seq, outcome: decision, data: { by: userId, comment: comment ?? null } }, `approval:${approvalId}`);
@@ -403,6 +413,7 @@ export class WorkflowService {
     if (decision !== 'approved' && decision !== 'rejected') throw validationError('The decision is not valid', [{ field: 'decision', code: 'invalid', message: 'approved or rejected' }]);
     const tenantId = await this.#db.system(async (tx) => (await tx.query<{ id: string }>('select id from tenant where slug = $1', [tenantSlug]))[0]?.id);
     if (!tenantId || !this.engine.checkApprovalToken(tenantId, approvalId, userId, decision, token)) throw unauthorized('The link is not valid');
+    // The link speaks for the approver it was sent to, never for an administrator.
     await this.decide(tenantId, approvalId, userId, false, decision);
   }
 
