@@ -75,3 +75,114 @@ describe('a session left unused ends (idle timeout)', () => {
     for (const bad of ['0', '1.5', 'ten', '721']) expect(() => readConfig({ PROTEAN_SESSION_IDLE_MINUTES: bad })).toThrow(/PROTEAN_SESSION_IDLE_MINUTES/);
   });
 });
+
+interface Session {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  address: string | null;
+  userAgent: string | null;
+  browser: string | null;
+  os: string | null;
+  current: boolean;
+}
+
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1';
+
+/** A cookie-signed call from the studio's own origin. */
+const asSession = (cookie: string, method: 'GET' | 'POST' | 'DELETE', path: string) =>
+  h.server.app.inject({ method, url: `/api/v1${path}`, headers: { cookie, 'sec-fetch-site': 'same-origin' } });
+
+describe('a user sees their sessions and ends them', () => {
+  it('lists the user’s own sessions with when, where and with what each signed in, marking the one asking', async () => {
+    const t = await createTestTenant(h, 'sessions-list');
+    const rep = await newUser(t, 'Traveller');
+    const laptop = await signIn(t, rep.email, rep.password, { 'user-agent': FIREFOX });
+    const phone = await signIn(t, rep.email, rep.password, { 'user-agent': SAFARI });
+    await signIn(t, t.adminEmail, t.adminPassword);
+    const listed = await asSession(laptop, 'GET', '/auth/sessions');
+    expect(listed.statusCode, listed.body).toBe(200);
+    const sessions = json<Session[]>(listed);
+    expect(sessions.length).toBe(2);
+    const mine = sessions.find((s) => s.current)!;
+    expect(mine).toMatchObject({ browser: 'Firefox 133', os: 'Linux', userAgent: FIREFOX, address: '127.0.0.1' });
+    expect(sessions.find((s) => !s.current)).toMatchObject({ browser: 'Safari 17', os: 'iOS' });
+    expect(Date.parse(mine.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(json<Session[]>(await asSession(phone, 'GET', '/auth/sessions')).find((s) => s.current)!.browser).toBe('Safari 17');
+    // Nothing of the token, nor its hash, is in the answer.
+    expect(listed.body).not.toContain(laptop.split('.')[1]!);
+    expect(Object.keys(mine).sort()).toEqual(['address', 'browser', 'createdAt', 'current', 'expiresAt', 'id', 'lastSeenAt', 'os', 'userAgent']);
+  });
+
+  it('ending one session refuses its next request with 401 and leaves the others signed in', async () => {
+    const t = await createTestTenant(h, 'sessions-end');
+    const rep = await newUser(t, 'Closer');
+    const laptop = await signIn(t, rep.email, rep.password, { 'user-agent': FIREFOX });
+    const phone = await signIn(t, rep.email, rep.password, { 'user-agent': SAFARI });
+    // The phone's session is cached as recently used: the ending must reach past that.
+    expect((await me(phone)).statusCode).toBe(200);
+    const target = json<Session[]>(await asSession(laptop, 'GET', '/auth/sessions')).find((s) => !s.current)!;
+    expect((await asSession(laptop, 'DELETE', `/auth/sessions/${target.id}`)).statusCode).toBe(204);
+    expect((await me(phone)).statusCode).toBe(401);
+    expect((await me(laptop)).statusCode).toBe(200);
+    expect(json<Session[]>(await asSession(laptop, 'GET', '/auth/sessions')).map((s) => s.current)).toEqual([true]);
+    expect((await asSession(laptop, 'DELETE', `/auth/sessions/${target.id}`)).statusCode).toBe(404);
+  });
+
+  it('signing out of all other sessions keeps only the one asking', async () => {
+    const t = await createTestTenant(h, 'sessions-others');
+    const rep = await newUser(t, 'Everywhere');
+    const others = [await signIn(t, rep.email, rep.password), await signIn(t, rep.email, rep.password)];
+    const here = await signIn(t, rep.email, rep.password);
+    const colleague = await signIn(t, t.adminEmail, t.adminPassword);
+    for (const cookie of others) expect((await me(cookie)).statusCode).toBe(200);
+    const ended = await asSession(here, 'POST', '/auth/sessions/end-others');
+    expect(ended.statusCode, ended.body).toBe(200);
+    expect(json(ended)).toEqual({ ended: 2 });
+    for (const cookie of others) expect((await me(cookie)).statusCode).toBe(401);
+    expect((await me(here)).statusCode).toBe(200);
+    expect((await me(colleague)).statusCode).toBe(200);
+  });
+
+  it('another user’s session cannot be ended, nor another workspace’s: 404, and it stays signed in', async () => {
+    const t = await createTestTenant(h, 'sessions-theirs');
+    const other = await createTestTenant(h, 'sessions-elsewhere');
+    const rep = await newUser(t, 'Nosy');
+    const nosy = await signIn(t, rep.email, rep.password);
+    const adminCookie = await signIn(t, t.adminEmail, t.adminPassword);
+    const elsewhere = await signIn(other, other.adminEmail, other.adminPassword);
+    const adminSession = json<Session[]>(await asSession(adminCookie, 'GET', '/auth/sessions'))[0]!;
+    const foreignSession = json<Session[]>(await asSession(elsewhere, 'GET', '/auth/sessions'))[0]!;
+    for (const id of [adminSession.id, foreignSession.id, 'not-an-id']) expect((await asSession(nosy, 'DELETE', `/auth/sessions/${id}`)).statusCode).toBe(404);
+    // Even an administrator ends only their own sessions here.
+    expect((await asSession(adminCookie, 'DELETE', `/auth/sessions/${foreignSession.id}`)).statusCode).toBe(404);
+    expect((await me(adminCookie)).statusCode).toBe(200);
+    expect((await me(elsewhere)).statusCode).toBe(200);
+  });
+
+  it('a user manager signs another user of the workspace out everywhere; never a user of another workspace', async () => {
+    const t = await createTestTenant(h, 'sessions-admin');
+    const other = await createTestTenant(h, 'sessions-admin-other');
+    const leaver = await newUser(t, 'Leaver');
+    const cookies = [await signIn(t, leaver.email, leaver.password), await signIn(t, leaver.email, leaver.password)];
+    for (const cookie of cookies) expect((await me(cookie)).statusCode).toBe(200);
+    const foreign = await signIn(other, other.adminEmail, other.adminPassword);
+
+    const ended = await t.api('DELETE', `/users/${leaver.id}/sessions`);
+    expect(ended.statusCode, ended.body).toBe(200);
+    expect(json(ended)).toEqual({ ended: 2 });
+    for (const cookie of cookies) expect((await me(cookie)).statusCode).toBe(401);
+    // The user may sign in again: their account is untouched.
+    expect((await me(await signIn(t, leaver.email, leaver.password))).statusCode).toBe(200);
+
+    expect((await t.api('DELETE', `/users/${other.adminId}/sessions`)).statusCode).toBe(404);
+    expect((await me(foreign)).statusCode).toBe(200);
+    // Without the users right: refused, and the sessions live on.
+    const peer = await newUser(t, 'Peer');
+    const peerCookie = await signIn(t, peer.email, peer.password);
+    const survivor = await signIn(t, leaver.email, leaver.password);
+    expect((await asSession(peerCookie, 'DELETE', `/users/${leaver.id}/sessions`)).statusCode).toBe(403);
+    expect((await me(survivor)).statusCode).toBe(200);
+  });
+});

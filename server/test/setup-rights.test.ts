@@ -75,7 +75,6 @@ const ROUTES: [Need, string, unknown?][] = [
   ['users', 'POST /users', { email: 'gate-probe@example.com', name: 'Gate probe', role: 'read_only', password: 'correct horse battery' }],
   ['users', 'PATCH /users/:id', { name: 'Probe' }],
   ['users', 'POST /users/:id/password', { password: 'correct horse battery' }],
-  ['users', 'DELETE /users/:id/sessions'],
   ['users', 'GET /invites/delivery'],
   ['users', 'GET /invites'],
   ['users', 'POST /invites', { role: 'no_such_profile' }],
@@ -114,6 +113,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['access', 'POST /access/automations', { kind: 'script', name: 'Probe', profile: 'no_such_profile' }],
   ['access', 'GET /access/explain?user=:id&object=deal'],
   ['access', 'GET /access/audit'],
+  ['access', 'POST /workflow-approvals/:id/reassign', { assignees: [randomUUID()] }],
   // Open to every signed-in user: reading the model and words, one's own access, keys and preferences.
   ['everyone', 'GET /metadata/schemas'],
   ['everyone', 'GET /metadata/schemas/:kind'],

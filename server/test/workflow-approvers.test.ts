@@ -15,6 +15,7 @@ let other: TestTenant;
 type User = { id: string; key: string };
 let clerk: User;
 let manager: User;
+let deputy: User;
 let designer: User;
 
 type Approval = { id: string; runId: string; message: string; assignees: string[]; requestedBy: string | null; mayDecide: boolean };
@@ -72,6 +73,7 @@ beforeAll(async () => {
   other = await createTestTenant(h, 'approvers-other');
   clerk = await newUser('Clerk', 'standard');
   manager = await newUser('Manager', 'standard');
+  deputy = await newUser('Deputy', 'standard');
   // A designer: the model right and every object readable, nothing of access.
   const set = await t.api('POST', '/access/permission-sets', { key: 'designer', name: 'Designer', grants: { objects: { '*': { read: true, create: true, edit: true } }, fields: {}, setup: { model: true } } });
   expect(set.statusCode, set.body).toBe(201);
@@ -114,10 +116,11 @@ describe('who decides an approval', () => {
     expect((await decide(manager.key, approval, 'approved')).statusCode).toBe(409);
   });
 
-  it('another workspace finds no approval: not listed, and deciding it answers 404', async () => {
+  it('another workspace finds no approval: not listed, and deciding or reassigning it answers 404', async () => {
     const approval = await asked(clerk.key, 'Discount');
     expect((await listOf(other.key)).some((a) => a.id === approval.id)).toBe(false);
     expect((await decide(other.key, approval, 'approved')).statusCode).toBe(404);
+    expect((await call(h, other.key, 'POST', `/workflow-approvals/${approval.id}/reassign`, { assignees: [other.adminId] })).statusCode).toBe(404);
     expect((await decide(manager.key, approval, 'approved')).statusCode).toBe(200);
   });
 
@@ -160,5 +163,30 @@ describe('who decides an approval', () => {
     expect((await listOf(t.key)).find((a) => a.id === before.id)?.requestedBy).toBe(clerk.id);
     expect((await decide(clerk.key, before, 'approved')).statusCode).toBe(403);
     expect((await decide(t.key, before, 'approved')).statusCode).toBe(200);
+  });
+
+  it('an administrator reassigns an approval: the new approver is told and decides, the one before (and their email link) no longer may', async () => {
+    const approval = await asked(clerk.key, 'Discount');
+    const byDesigner = await call(h, designer.key, 'POST', `/workflow-approvals/${approval.id}/reassign`, { assignees: [deputy.id] });
+    expect(byDesigner.statusCode).toBe(403);
+    expect(json<Problem>(byDesigner).detail).toBe("This needs the Setup right 'access'");
+    const unknown = await t.api('POST', `/workflow-approvals/${approval.id}/reassign`, { assignees: [deputy.id, randomUUID()] });
+    expect(unknown.statusCode).toBe(422);
+    expect(json<Problem>(unknown).errors).toEqual([expect.objectContaining({ field: 'assignees', index: 1, message: 'is not an active user of this workspace' })]);
+
+    const reassigned = await t.api('POST', `/workflow-approvals/${approval.id}/reassign`, { assignees: [deputy.id] });
+    expect(reassigned.statusCode, reassigned.body).toBe(200);
+    expect(json(reassigned)).toEqual({ assignees: [deputy.id] });
+    const told = json<{ notifications: { link: { approvalId?: string } | null }[] }>(await call(h, deputy.key, 'GET', '/notifications')).notifications;
+    expect(told.some((n) => n.link?.approvalId === approval.id)).toBe(true);
+    expect((await listOf(manager.key)).some((a) => a.id === approval.id)).toBe(false);
+    expect((await decide(manager.key, approval, 'approved')).statusCode).toBe(403);
+    const token = h.server.workflows.engine.approvalToken(t.id, approval.id, manager.id, 'approved');
+    const link = await h.server.app.inject({ method: 'GET', url: `/api/v1/workflow-approvals/${approval.id}/email-decision?tenant=${t.slug}&decision=approved&user=${manager.id}&token=${token}` });
+    expect(link.statusCode).toBe(403);
+
+    expect((await listOf(deputy.key)).find((a) => a.id === approval.id)?.mayDecide).toBe(true);
+    expect((await decide(deputy.key, approval, 'rejected')).statusCode).toBe(200);
+    expect(await endOf(approval)).toBe('no');
   });
 });

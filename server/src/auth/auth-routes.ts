@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { forbidden, ProblemError, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
 import { principalOf, setupOf, type Principal } from './principal.ts';
 import { AccessService, actorOf } from '../access/access-service.ts';
 import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
+import { UUID } from '../http/ids.ts';
 
 const Login = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 // A profile key: 'admin', 'standard', 'read_only' or one the workspace made (checked against its profiles).
@@ -89,7 +90,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.post('/auth/login', { schema: { body: Login } }, async (request, reply) => {
     const body = request.body as Static<typeof Login>;
-    const session = await withRetryAfter(reply, () => auth.login(body.tenant, body.email, body.password, request.ip));
+    const session = await withRetryAfter(reply, () => auth.login(body.tenant, body.email, body.password, { address: request.ip, userAgent: request.headers['user-agent'] }));
     void reply.setCookie(cookieName, session.cookie, {
       httpOnly: true,
       sameSite: 'lax',
@@ -121,6 +122,26 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
       via: p.via,
       ...(cookie ? { csrfToken: csrfTokenOf(cookie) } : {}),
     };
+  });
+
+  // One's own sessions (ADR 0007): listed with the one asking marked, each ended on its own, or all
+  // but the one asking. Through an API key no session is the one asking.
+  const ownSession = (request: FastifyRequest, p: Principal) => (p.via === 'session' ? parseSessionCookie(request.cookies[cookieName] ?? '')?.token : undefined);
+
+  app.get('/auth/sessions', async (request) => {
+    const p = principalOf(request);
+    return auth.listSessions(p.tenantId, p.userId, ownSession(request, p));
+  });
+
+  app.delete('/auth/sessions/:id', { schema: { params: IdParam } }, async (request, reply) => {
+    const p = principalOf(request);
+    await auth.endSession(p.tenantId, p.userId, (request.params as Static<typeof IdParam>).id);
+    return reply.status(204).send();
+  });
+
+  app.post('/auth/sessions/end-others', async (request) => {
+    const p = principalOf(request);
+    return { ended: await auth.endSessions(p.tenantId, p.userId, ownSession(request, p)) };
   });
 
   app.get('/users/directory', async (request) => auth.directory(principalOf(request).tenantId));
@@ -179,6 +200,17 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const change = own && currentPassword !== undefined ? { current: currentPassword, keepSession: session, address: request.ip } : undefined;
     await withRetryAfter(reply, () => auth.setPassword(p.tenantId, id, password, change));
     return reply.status(204).send();
+  });
+
+  // Signs a user out everywhere, as a user manager may change them (a leaver's stolen laptop).
+  app.delete('/users/:id/sessions', { schema: { params: IdParam } }, async (request) => {
+    const { id } = request.params as Static<typeof IdParam>;
+    const { tenantId } = await setupOf(request, 'users');
+    if (!UUID.test(id)) throw notFound('No such user');
+    await request.server.access.requireManageable(principalOf(request), id);
+    if (!(await auth.user(tenantId, id))) throw notFound('No such user');
+    const keep = id === principalOf(request).userId ? ownSession(request, principalOf(request)) : undefined;
+    return { ended: await auth.endSessions(tenantId, id, keep) };
   });
 
   app.get('/api-keys', async (request) => {

@@ -7,6 +7,7 @@ import type { PasswordHasher } from './password-hasher.ts';
 import { hashToken, newToken, PASSWORD_MIN_LENGTH } from './passwords.ts';
 import type { Principal, Role } from './principal.ts';
 import { UUID } from '../http/ids.ts';
+import { describeUserAgent } from './user-agent.ts';
 
 export const SESSION_COOKIE = 'protean_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -48,6 +49,28 @@ interface CachedPrincipal {
   /** A session's: when it was last used as stored (or being stored), in this process's clock. */
   seenAt?: number;
 }
+
+/** One of a user's live sessions, as its owner sees it in their list; the token's hash never leaves the server. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  address: string | null;
+  userAgent: string | null;
+  browser: string | null;
+  os: string | null;
+  current: boolean;
+}
+
+/** The client a session was signed in from, as the sign-in request showed it. */
+export interface SessionClient {
+  address: string;
+  userAgent?: string | undefined;
+}
+
+// Long enough for any browser's header; a longer one is cut, not refused (it only labels the session).
+const USER_AGENT_MAX = 512;
 
 const toView = (row: UserRow): UserView => ({
   id: row.id,
@@ -103,9 +126,9 @@ export class AuthService {
    * cost whether or not the workspace and the email exist: a missing account is checked
    * against a dummy hash of the same parameters.
    */
-  async login(tenantSlug: string, email: string, password: string, address: string): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
+  async login(tenantSlug: string, email: string, password: string, client: SessionClient): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
     const tenant = await this.#workspace(tenantSlug);
-    const subject = { tenantId: tenant?.id ?? NO_TENANT, email, address };
+    const subject = { tenantId: tenant?.id ?? NO_TENANT, email, address: client.address };
     this.passwords.refuseWhenBusy(subject.tenantId);
     const { user, verdict } = await this.#throttle.attempt(subject, async () => {
       const found = tenant
@@ -124,7 +147,14 @@ export class AuthService {
     await this.#db.transaction(tenant.id, async (tx) => {
       // The user's ended sessions go as a new one starts, so their list stays as long as their devices.
       await tx.query(`delete from user_session where tenant_id = $1 and user_id = $2 and (expires_at <= now() or last_seen_at <= now() - interval '1 millisecond' * $3::float8)`, [tenant.id, user.id, this.#idleMs]);
-      await tx.query('insert into user_session (tenant_id, token_hash, user_id, expires_at) values ($1, $2, $3, $4)', [tenant.id, hashToken(token), user.id, expiresAt]);
+      await tx.query('insert into user_session (tenant_id, token_hash, user_id, expires_at, address, user_agent) values ($1, $2, $3, $4, $5, $6)', [
+        tenant.id,
+        hashToken(token),
+        user.id,
+        expiresAt,
+        client.address,
+        client.userAgent?.slice(0, USER_AGENT_MAX) || null,
+      ]);
     });
     const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
     return { cookie: `${tenant.id}.${token}`, principal, email: user.email, expiresAt };
@@ -144,6 +174,52 @@ export class AuthService {
     const credentialHash = hashToken(parsed.token);
     await this.#db.withTenant(parsed.tenantId, (q) => q.query('delete from user_session where tenant_id = $1 and token_hash = $2', [parsed.tenantId, credentialHash]));
     await this.#forget(parsed.tenantId, { credentialHash });
+  }
+
+  /** The user's live sessions, the last used first; `currentToken` marks the one asking. */
+  async listSessions(tenantId: string, userId: string, currentToken?: string): Promise<SessionView[]> {
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ id: string; created_at: string; last_seen_at: string; expires_at: string; address: string | null; user_agent: string | null; current: boolean }>(
+        `select id, created_at, last_seen_at, expires_at, address, user_agent, token_hash = $3 as current from user_session
+          where tenant_id = $1 and user_id = $2 and expires_at > now() and last_seen_at > now() - interval '1 millisecond' * $4::float8
+          order by last_seen_at desc, created_at desc`,
+        [tenantId, userId, currentToken ? hashToken(currentToken) : '', this.#idleMs],
+      ),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: iso(r.created_at),
+      lastSeenAt: iso(r.last_seen_at),
+      expiresAt: iso(r.expires_at),
+      address: r.address,
+      userAgent: r.user_agent,
+      ...describeUserAgent(r.user_agent),
+      current: r.current,
+    }));
+  }
+
+  /** Ends one of the user's sessions: its next request is refused, on every process. */
+  async endSession(tenantId: string, userId: string, sessionId: string): Promise<void> {
+    if (!UUID.test(sessionId)) throw notFound('No such session');
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ token_hash: string }>('delete from user_session where tenant_id = $1 and user_id = $2 and id = $3 returning token_hash', [tenantId, userId, sessionId]),
+    );
+    if (!rows[0]) throw notFound('No such session');
+    await this.#forget(tenantId, { credentialHash: rows[0].token_hash });
+  }
+
+  /** Ends every session of the user but `keepToken`'s (all of them without one); how many ended. */
+  async endSessions(tenantId: string, userId: string, keepToken?: string): Promise<number> {
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ live: boolean }>(
+        `delete from user_session where tenant_id = $1 and user_id = $2 and token_hash <> $3
+          returning expires_at > now() and last_seen_at > now() - interval '1 millisecond' * $4::float8 as live`,
+        [tenantId, userId, keepToken ? hashToken(keepToken) : '', this.#idleMs],
+      ),
+    );
+    await this.#forget(tenantId, { userId });
+    // Sessions that had ended already go too, uncounted: the user ended only the live ones.
+    return rows.filter((r) => r.live).length;
   }
 
   /** Resolves the principal behind a session cookie or an API key; null when neither is valid. */
@@ -360,6 +436,8 @@ export class AuthService {
     await this.#forget(tenantId, { credentialHash: rows[0].token_hash });
   }
 }
+
+const iso = (value: string | Date) => new Date(value).toISOString();
 
 function checkPassword(password: string): void {
   if (password.length < PASSWORD_MIN_LENGTH) {

@@ -489,7 +489,7 @@ export class WorkflowEngine {
       requesterOf(run.scope),
       input['allowSelfApproval'] === true,
     ]);
-    await this.#askApprovers(tx, run, id, assignees, String(input['message']));
+    await this.askApprovers(tx, run, id, assignees, String(input['message']));
     const escalate = input['escalateAfter'] as Duration | undefined;
     void view;
     return {
@@ -499,7 +499,8 @@ export class WorkflowEngine {
     };
   }
 
-  async #askApprovers(tx: Queryable, run: RunRow, approvalId: string, userIds: string[], message: string): Promise<void> {
+  /** Tells each of `userIds` in the app, and by email with signed links when mail is set up, that the approval waits for them. */
+  async askApprovers(tx: Queryable, run: Pick<RunRow, 'tenantId' | 'workflowId'>, approvalId: string, userIds: string[], message: string): Promise<void> {
     for (const userId of userIds) {
       await tx.query('insert into user_notification (tenant_id, id, user_id, message, link, source) values ($1, $2, $3, $4, $5, $6)', [
         run.tenantId,
@@ -576,7 +577,7 @@ export class WorkflowEngine {
       const to = String(renderDeep(step.config['escalateTo'] ?? '', runView(run.scope, ctx.model, run)));
       if (UUID.test(to)) {
         await tx.query("update workflow_approval set assignees = array_append(assignees, $3::uuid), escalated = true where tenant_id = $1 and id = $2 and status = 'pending' and not ($3::uuid = any(assignees))", [run.tenantId, wait.approvalId, to]);
-        await this.#askApprovers(tx, run, wait.approvalId!, [to], `Escalated: ${String(step.config['message'])}`);
+        await this.askApprovers(tx, run, wait.approvalId!, [to], `Escalated: ${String(step.config['message'])}`);
       }
       await tx.query('update workflow_step set output = output || $4 where tenant_id = $1 and run_id = $2 and seq = $3', [run.tenantId, run.id, wait.seq, JSON.stringify({ escalatedTo: to || null })]);
       return false;

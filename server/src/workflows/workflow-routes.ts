@@ -48,6 +48,7 @@ const Decision = Type.Object(
   { decision: Type.Union([Type.Literal('approved'), Type.Literal('rejected')]), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
   { additionalProperties: false },
 );
+const Reassign = Type.Object({ assignees: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 20 }) }, { additionalProperties: false });
 const EmailDecision = Type.Object(
   {
     tenant: Type.String({ maxLength: 100 }),
@@ -167,6 +168,10 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     const p = principalOf(request);
     await w.decide(p.tenantId, request.params.id, p.userId, request.setupRights?.access === true, request.body.decision, request.body.comment);
     return { decided: request.body.decision };
+  });
+  app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof Reassign> }>('/workflow-approvals/:id/reassign', { schema: { params: UuidParam, body: Reassign } }, async (request) => {
+    const p = await setupOf(request, 'access');
+    return w.reassign(p.tenantId, request.params.id, request.body.assignees);
   });
   // The link in an approval email: signed per approver and decision, so it works without signing in.
   app.get<{ Params: Static<typeof UuidParam>; Querystring: Static<typeof EmailDecision> }>(

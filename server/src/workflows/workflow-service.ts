@@ -409,6 +409,29 @@ export class WorkflowService {
     this.#queue.notify();
   }
 
+  /** An administrator names who decides a pending approval instead of its approvers; those new to it are told as approvers are. */
+  async reassign(tenantId: string, approvalId: string, assignees: string[]): Promise<{ assignees: string[] }> {
+    const ids = assignees.map((id) => id.toLowerCase());
+    const unique = [...new Set(ids)];
+    await this.#db.transaction(tenantId, async (tx) => {
+      const [approval] = await tx.query<{ workflowId: string; assignees: string[]; status: string; message: string }>(
+        `select r.workflow_id as "workflowId", a.assignees, a.status, a.message
+           from workflow_approval a join workflow_run r on r.tenant_id = a.tenant_id and r.id = a.run_id
+          where a.tenant_id = $1 and a.id = $2 for update of a`,
+        [tenantId, approvalId],
+      );
+      if (!approval) throw notFound('No such approval');
+      if (approval.status !== 'pending') throw conflict(`The request was already ${approval.status}`);
+      const users = new Set((await tx.query<{ id: string }>('select id from app_user where tenant_id = $1 and id = any($2::uuid[]) and active', [tenantId, unique])).map((u) => u.id));
+      const unknown = ids.flatMap((id, index) => (users.has(id) ? [] : [{ field: 'assignees', index, code: 'unknown', message: 'is not an active user of this workspace' }]));
+      if (unknown.length) throw validationError('The approvers are not valid', unknown);
+      await tx.query('update workflow_approval set assignees = $3 where tenant_id = $1 and id = $2', [tenantId, approvalId, unique]);
+      await this.engine.askApprovers(tx, { tenantId, workflowId: approval.workflowId }, approvalId, unique.filter((id) => !approval.assignees.includes(id)), approval.message);
+    });
+    this.#queue.notify();
+    return { assignees: unique };
+  }
+
   async decideFromEmail(tenantSlug: string, approvalId: string, userId: string, decision: string, token: string): Promise<void> {
     if (decision !== 'approved' && decision !== 'rejected') throw validationError('The decision is not valid', [{ field: 'decision', code: 'invalid', message: 'approved or rejected' }]);
     const tenantId = await this.#db.system(async (tx) => (await tx.query<{ id: string }>('select id from tenant where slug = $1', [tenantSlug]))[0]?.id);

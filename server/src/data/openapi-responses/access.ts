@@ -8,6 +8,8 @@ const GranteeKind = Type.Union([Type.Literal('role'), Type.Literal('group'), Typ
 const MemberKind = Type.Union([Type.Literal('user'), Type.Literal('role'), Type.Literal('role_and_below')]);
 const Locale = Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]);
 
+const SessionsEnded = Type.Object({ ended: Type.Integer({ description: 'How many sessions were signed out' }) });
+
 const flag = Type.Optional(Type.Boolean());
 /** The six object rights, each present (resolved for one principal). */
 const ObjectRights = {
@@ -270,4 +272,19 @@ export const accessResponses: Record<string, TSchema> = {
   'POST /users': User,
   'GET /users/profiles': Type.Array(Type.Object({ key: Type.String(), name: Type.String(), system: Type.Boolean(), grantable: Type.Boolean({ description: 'Whether you may give this profile' }) })),
   'PATCH /users/:id': User,
+  'DELETE /users/:id/sessions': SessionsEnded,
+  'GET /auth/sessions': Type.Array(
+    Type.Object({
+      id: uuid(),
+      createdAt: dateTime('When it was signed in'),
+      lastSeenAt: dateTime('When it was last used, to within a few minutes'),
+      expiresAt: dateTime('When it ends however much it is used (it also ends when unused for the idle time)'),
+      address: nullable(Type.String({ description: 'The client address it signed in from' })),
+      userAgent: nullable(Type.String({ description: 'The User-Agent header it signed in with' })),
+      browser: nullable(Type.String({ description: 'The browser and its major version, as read from the User-Agent' })),
+      os: nullable(Type.String({ description: 'The operating system, as read from the User-Agent' })),
+      current: Type.Boolean({ description: 'Whether this is the session asking' }),
+    }),
+  ),
+  'POST /auth/sessions/end-others': SessionsEnded,
 };

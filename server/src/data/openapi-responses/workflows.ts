@@ -205,6 +205,7 @@ export const workflowsResponses: Record<string, TSchema> = {
   'POST /hooks/:tenant/workflows/:apiName': RunStarted,
   'GET /workflow-approvals': Type.Object({ approvals: Type.Array(Approval) }),
   'POST /workflow-approvals/:id/decision': Type.Object({ decided: literals(['approved', 'rejected']) }),
+  'POST /workflow-approvals/:id/reassign': Type.Object({ assignees: Type.Array(uuid(), { description: 'The approvers now' }) }),
   'GET /notifications': Type.Object({ notifications: Type.Array(Notification, { description: 'Newest first' }) }),
   'POST /notifications/:id/read': Type.Object({ read: Type.Literal(true) }),
 };
