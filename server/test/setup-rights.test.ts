@@ -75,6 +75,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['users', 'POST /users', { email: 'gate-probe@example.com', name: 'Gate probe', role: 'read_only', password: 'correct horse battery' }],
   ['users', 'PATCH /users/:id', { name: 'Probe' }],
   ['users', 'POST /users/:id/password', { password: 'correct horse battery' }],
+  ['users', 'DELETE /users/:id/sessions'],
   ['users', 'GET /invites/delivery'],
   ['users', 'GET /invites'],
   ['users', 'POST /invites', { role: 'no_such_profile' }],

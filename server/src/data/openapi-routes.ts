@@ -42,7 +42,7 @@ export const ROUTE_TAGS: Record<RouteTag, { name: Record<Locale, string>; descri
   },
   users: {
     name: { en: '{User:plural}', 'zh-CN': '{user}' },
-    description: { en: 'The people of the workspace: their profiles, passwords and whether they may sign in.', 'zh-CN': '工作区中的人员：他们的简档、密码以及是否可以登录。' },
+    description: { en: 'The people of the workspace: their profiles, passwords, sessions and whether they may sign in.', 'zh-CN': '工作区中的人员：他们的简档、密码、会话以及是否可以登录。' },
   },
   scripts: {
     name: { en: 'Scripts', 'zh-CN': '脚本' },
@@ -130,6 +130,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /users/profiles': doc('users', 'grantable_profiles', 'users', 200, 'The profiles you may give', '您可以授予的简档'),
   'PATCH /users/:id': doc('users', 'update_user', 'users', 200, 'Change {user:a}', '更改{user}'),
   'POST /users/:id/password': doc('users', 'set_user_password', 'users', 204, 'Set the password of {user:a}', '设置{user}的密码'),
+  'DELETE /users/:id/sessions': doc('users', 'end_user_sessions', 'users', 200, 'Sign {user:a} out everywhere', '将{user}从所有会话中登出'),
+  'GET /auth/sessions': doc('users', 'list_my_sessions', 'everyone', 200, 'Your sessions: where you are signed in', '您的会话：您在哪些地方已登录'),
+  'DELETE /auth/sessions/:id': doc('users', 'end_my_session', 'everyone', 204, 'Sign out one of your sessions', '登出您的某个会话'),
+  'POST /auth/sessions/end-others': doc('users', 'end_my_other_sessions', 'everyone', 200, 'Sign out of all your other sessions', '登出您的所有其他会话'),
 
   // Metadata jobs and schemas.
   'GET /metadata/schemas/:kind': doc('metadata', 'metadata_schema', 'everyone', 200, 'The JSON Schema of one kind of metadata', '某类元数据的 JSON Schema'),

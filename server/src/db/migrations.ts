@@ -1356,6 +1356,17 @@ update workflow_approval a set requested_by = lower(coalesce(r.scope->'trigger'-
  where r.tenant_id = a.tenant_id and r.id = a.run_id and a.requested_by is null
    and coalesce(r.scope->'trigger'->>'actorId', r.scope->'trigger'->>'userId') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';`,
   },
+  {
+    id: 77,
+    name: 'sessions a user can see and end',
+    // ADR 0007 addendum: a user lists their sessions and ends one by its id (the token's hash stays
+    // on the server); each shows where and with what it was signed in. Sessions from before know neither.
+    sql: `
+alter table user_session add column if not exists id uuid not null default gen_random_uuid();
+alter table user_session add column if not exists address text;
+alter table user_session add column if not exists user_agent text;
+create unique index if not exists user_session_id on user_session (tenant_id, id);`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
