@@ -119,4 +119,14 @@ describe('record values', () => {
     if (!occurred) throw new Error('no field');
     expect(toStoredValue(occurred, '2025-03-01T10:00:00+08:00')).toBe('2025-03-01T02:00:00.000Z');
   });
+
+  it('accepts exactly the calendar date-times RFC 3339 allows, in stored form as in any other', () => {
+    const activity = standardSnapshot().objects.find((o) => o.id === 'activity');
+    if (!activity) throw new Error('no activity');
+    const validate = createRecordValidator(activity, 'update');
+    const valid = ['2024-02-29T23:59:59.999Z', '2000-02-29T00:00:00Z', '2025-12-31T23:59:59Z', '2025-04-30T12:00:00.123456789Z', '2025-03-01T10:00:00+08:00', '2025-03-01t10:00:00z'];
+    const invalid = ['2023-02-29T00:00:00Z', '1900-02-29T00:00:00.000Z', '2025-04-31T00:00:00Z', '2025-13-01T00:00:00Z', '2025-00-10T00:00:00Z', '2025-01-00T00:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T23:60:00Z', '2016-12-31T23:59:60Z', '2025-01-01T00:00:00.Z'];
+    for (const text of valid) expect([text, validate({ occurred_at: text })]).toEqual([text, []]);
+    for (const text of invalid) expect([text, validate({ occurred_at: text }).map((e) => e.field)]).toEqual([text, ['occurred_at']]);
+  });
 });

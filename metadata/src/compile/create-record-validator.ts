@@ -218,11 +218,16 @@ function picklistError(
   return at('unknown_value', `'${shown}' is not a value of ${label}`);
 }
 
+/** An empty text or selection: no value, to a required field as to a unique claim and to isNull. */
+export const isEmptyValue = (value: unknown): boolean => value === '' || (Array.isArray(value) && value.length === 0);
+
 /**
  * Checks one value (API form) against a field as if it were writable, null never fitting: used
  * for default values and backfills. Returns the friendly error, or undefined when the value fits.
+ * An empty one does not fit a required field: every record it filled would lack the value.
  */
 export function validateFieldValue(field: FieldDef, value: unknown, locale: Locale = 'en'): RecordFieldError | undefined {
+  if (field.required && isEmptyValue(value)) return { field: field.apiName, code: 'required', message: `cannot be empty: '${field.apiName}' is required` };
   const probe: ObjectDef = {
     id: 'probe',
     apiName: 'probe',
@@ -230,7 +235,7 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
     labels: { en: { singular: 'Probe', plural: 'Probes' } },
     standard: false,
     nameFieldId: field.id,
-    // Not required, so an empty text or selection is checked as before (records of a required field refuse one); null is refused below.
+    // Not required, so the value's shape alone is checked (an empty one was answered above); null is refused below.
     fields: [{ ...field, apiNameAliases: [], required: false, readOnly: false, defaultValue: undefined, deletedAt: undefined }],
   };
   if (value === null) return field.required ? { field: field.apiName, code: 'required', message: 'is required' } : { field: field.apiName, code: 'type', message: expectedType(field) };
