@@ -1,8 +1,11 @@
-import { http } from './http.ts';
-import type { Me } from './types.ts';
+import { enc, http } from './http.ts';
+import type { Me, UserSession } from './types.ts';
 
 export const authApi = {
   login: (tenant: string, email: string, password: string) => http.post<Me>('/auth/login', { tenant, email, password }),
   logout: () => http.post<unknown>('/auth/logout', {}),
   me: () => http.get<Me>('/auth/me'),
+  sessions: () => http.get<UserSession[]>('/auth/sessions'),
+  endSession: (id: string) => http.delete<unknown>(`/auth/sessions/${enc(id)}`),
+  endOtherSessions: () => http.post<{ ended: number }>('/auth/sessions/end-others', {}),
 };

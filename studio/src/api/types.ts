@@ -59,6 +59,21 @@ export interface ApiKey {
   revokedAt?: string | null;
 }
 
+/** One of the signed-in user's sessions (GET /auth/sessions). */
+export interface UserSession {
+  id: string;
+  createdAt: string;
+  /** To within a few minutes: the server records use coarsely. */
+  lastSeenAt: string;
+  expiresAt: string;
+  address: string | null;
+  userAgent: string | null;
+  browser: string | null;
+  os: string | null;
+  /** The session this studio is signed in with. */
+  current: boolean;
+}
+
 export interface CreatedApiKey {
   id: string;
   name: string;

@@ -52,6 +52,7 @@ export const routes: RouteDef[] = [
   { path: '/setup/revisions', face: 'setup', page: page(() => import('../setup/revisions-page.tsx')) },
   { path: '/setup/users', face: 'setup', page: page(() => import('../setup/users-page.tsx')) },
   { path: '/setup/api-keys', face: 'setup', page: page(() => import('../setup/api-keys-page.tsx')) },
+  { path: '/setup/sessions', face: 'setup', page: page(() => import('../setup/sessions-page.tsx')) },
   { path: '/setup/access', face: 'setup', page: page(() => import('../setup/access-page.tsx')) },
   { path: '/setup/webhooks', face: 'setup', page: page(() => import('../integrations/webhooks-page.tsx')) },
   { path: '/setup/scripts', face: 'setup', page: page(() => import('../scripts/scripts-page.tsx')) },

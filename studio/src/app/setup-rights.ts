@@ -23,6 +23,7 @@ export const setupSections: readonly SetupSection[] = [
   { path: '/setup/users', label: 'setup.users', right: 'users' },
   { path: '/setup/access', label: 'setup.access', right: 'access' },
   { path: '/setup/api-keys', label: 'setup.apiKeys' },
+  { path: '/setup/sessions', label: 'setup.sessions' },
   { path: '/setup/webhooks', label: 'setup.webhooks', right: 'keys' },
   { path: '/setup/scripts', label: 'setup.scripts', right: 'model' },
   { path: '/setup/workflows', label: 'setup.workflows', right: 'model' },
