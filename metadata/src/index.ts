@@ -81,6 +81,7 @@ export {
   snapshotResolver,
   objectLabel,
   fieldLabel,
+  layoutName,
   resolveObject,
   resolveSnapshot,
   termUsage,

@@ -104,4 +104,33 @@ describe('record page and Setup in Chromium', () => {
     expect(login.status).toBe(200);
     expect(pageErrors).toEqual([]);
   });
+  it("names an object's own layout in the reader's language after the object's current name, until an admin names it", async () => {
+    const layoutLink = (name: string) => page.getByRole('tabpanel').getByRole('link', { name, exact: true });
+    await page.goto(`${ws.baseUrl}/setup/objects/organization?tab=layouts`);
+    await layoutLink('Organization layout').waitFor();
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'zh-CN'));
+    await page.reload();
+    await layoutLink('组织布局').waitFor();
+    await api(page, 'PUT', '/metadata/terms/organization', { forms: { en: { singular: 'clinic', plural: 'clinics' }, 'zh-CN': { singular: '诊所' } } });
+    await page.reload();
+    await layoutLink('诊所布局').click();
+    await page.getByRole('heading', { name: '布局：诊所布局' }).waitFor();
+    expect(await page.getByLabel('布局名称').inputValue()).toBe('诊所布局');
+    await shot(page, '83-layout-name-zh');
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Layout: Clinic layout' }).waitFor();
+    // A name the admin writes is theirs: it stays as written through the next rename, in both languages.
+    await page.getByLabel('Layout name').fill('Front desk');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(/Saved as revision/).waitFor();
+    await api(page, 'DELETE', '/metadata/terms/organization');
+    await page.goto(`${ws.baseUrl}/setup/objects/organization?tab=layouts`);
+    await layoutLink('Front desk').waitFor();
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'zh-CN'));
+    await page.reload();
+    await layoutLink('Front desk').waitFor();
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -165,7 +165,7 @@ describe('studio in Chromium', () => {
   it('a layout change shows in the preview and then on the record page', async () => {
     await page.goto(`${ws.baseUrl}/setup/objects/project?tab=layouts`);
     // A new object comes with a default layout; the record page shows the object's first layout.
-    await page.getByRole('tabpanel').getByRole('link', { name: 'Default' }).click();
+    await page.getByRole('tabpanel').getByRole('link', { name: 'Project layout' }).click();
     await page.getByRole('button', { name: '+ Add section' }).click();
     const sections = page.locator('.layout-section');
     const last = sections.last();

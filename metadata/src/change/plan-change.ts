@@ -15,7 +15,8 @@ import { checkTerms } from '../validate/term-rules.ts';
 import { fieldDataChecks, typeConversion, type DataCheck } from './data-checks.ts';
 import { diffSnapshots, type DiffEntry } from './diff-snapshots.ts';
 import type { Dependent, MetadataError } from './metadata-error.ts';
-import { effectiveTerms, objectLabel, snapshotResolver, termUsage } from '../terms/glossary.ts';
+import { effectiveTerms, layoutName, objectLabel, termUsage } from '../terms/glossary.ts';
+import { STANDARD_LAYOUT_NAME } from '../terms/layout-name.ts';
 import { standardTerm } from '../terms/standard-terms.ts';
 import type { TermDef } from '../terms/term-def.ts';
 import { followFieldRename, followPicklistValueRenames, logicDependents, picklistValueDependents, resolveLogicRefs } from '../expressions/model-expressions.ts';
@@ -176,7 +177,7 @@ class Planner {
       this.state.layouts.push({
         id: this.#ctx.newId('l_'),
         objectId: id,
-        name: 'Default',
+        name: STANDARD_LAYOUT_NAME,
         sections: [{ id: this.#ctx.newId('s_'), labels: { en: 'Details', 'zh-CN': '详细信息' }, columns: 2, fields: liveFields(object).map((f) => ({ fieldId: f.id })) }],
       });
     }
@@ -442,7 +443,7 @@ class Planner {
     }
     for (const layout of this.state.layouts) {
       if (layout.objectId === object.id && layout.sections.some((s) => s.fields.some((f) => f.fieldId === field.id))) {
-        dependents.push({ kind: 'layout', id: layout.id, label: snapshotResolver(this.state, this.#ctx.locale ?? 'en').text(layout.name) });
+        dependents.push({ kind: 'layout', id: layout.id, label: layoutName(this.state, layout, this.#ctx.locale ?? 'en') });
       }
     }
     return dependents;
@@ -468,7 +469,7 @@ class Planner {
     }
     const ruleTargets: Dependent[] = this.state.layouts
       .filter((l) => l.objectId === object.id && (l.rules ?? []).some((r) => r.fieldIds?.includes(field.id)))
-      .map((l) => ({ kind: 'layoutRule', id: l.id, label: `a rule of layout '${snapshotResolver(this.state, this.#ctx.locale ?? 'en').text(l.name)}'` }));
+      .map((l) => ({ kind: 'layoutRule', id: l.id, label: `a rule of layout '${layoutName(this.state, l, this.#ctx.locale ?? 'en')}'` }));
     const dependents = [...this.fieldDependents(object, field), ...ruleTargets, ...logicDependents(this.state, object.id, field.id)];
     if (dependents.length) {
       const list = dependents.map((d) => `${d.kind} '${d.label}'`).join(', ');
@@ -529,7 +530,7 @@ class Planner {
     const index = this.state.layouts.findIndex((l) => l.id === layout.id);
     const existing = this.state.layouts[index];
     if (existing && existing.objectId !== layout.objectId) {
-      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${snapshotResolver(this.state, this.#ctx.locale ?? 'en').text(existing.name)}' belongs to another object`);
+      return this.fail(`${base}/objectId`, 'layout_object_change', `layout '${layoutName(this.state, existing, this.#ctx.locale ?? 'en')}' belongs to another object`);
     }
     if (index === -1) this.state.layouts.push(layout);
     else this.state.layouts[index] = layout;

@@ -113,7 +113,7 @@ describe('logic in the metadata model', () => {
     expect(refused.ok).toBe(false);
     const error = !refused.ok ? refused.errors[0]! : undefined;
     expect(error?.code).toBe('has_dependents');
-    expect(error?.message).toBe("value 'won' of 'stage' is used by 'formula deal.won_amount', 'validation rule deal.won_needs_amount', 'layout rule 1 of layout '" + layout.name + "''");
+    expect(error?.message).toBe("value 'won' of 'stage' is used by 'formula deal.won_amount', 'validation rule deal.won_needs_amount', 'layout rule 1 of the standard layout of 'deal''");
     const unused = values.find((v) => v.apiName === 'proposal')!;
     applied(s2, [{ op: 'updateField', object: 'deal', field: 'stage', patch: { values: values.filter((v) => v.id !== unused.id) } }]);
   });

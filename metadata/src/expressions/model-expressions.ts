@@ -6,6 +6,7 @@ import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { compileExpression, compileFormula, rewriteFieldReferences, type CompileOptions, type CompileResult, type ExpressionContext } from './compile.ts';
 import { parse } from './parse.ts';
+import { isStandardLayoutName } from '../terms/layout-name.ts';
 import type { FormulaResultType } from './types.ts';
 
 /** One expression held by the model, with what it reads and how to write it back. */
@@ -77,8 +78,10 @@ export function modelExpressions(snapshot: Snapshot): ModelExpression[] {
     }
   }
   for (const layout of snapshot.layouts) {
+    const object = findObject(snapshot, layout.objectId);
+    const named = object && isStandardLayoutName(layout.name, object) ? `the standard layout of '${object.apiName}'` : `layout '${layout.name}'`;
     (layout.rules ?? []).forEach((rule, i) => {
-      out.push({ kind: 'layoutRule', objectId: layout.objectId, ownerId: rule.id ?? `${layout.id}#${i}`, label: `layout rule ${i + 1} of layout '${layout.name}'`, source: rule.when, context: 'layout', expect: 'bool', replace: (s) => { rule.when = s; } });
+      out.push({ kind: 'layoutRule', objectId: layout.objectId, ownerId: rule.id ?? `${layout.id}#${i}`, label: `layout rule ${i + 1} of ${named}`, source: rule.when, context: 'layout', expect: 'bool', replace: (s) => { rule.when = s; } });
     });
   }
   return out;

@@ -2,6 +2,7 @@ import type { FieldDef, FieldType, PicklistValue } from '../schemas/field-def.ts
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { STANDARD_LAYOUT_NAME } from '../terms/layout-name.ts';
 import { standardTerms } from '../terms/standard-terms.ts';
 
 /*
@@ -176,7 +177,7 @@ function defaultLayout(object: ObjectDef): LayoutDef {
   return {
     id: `${object.id}_default`,
     objectId: object.id,
-    name: `{${object.labels.en.singular}} layout`,
+    name: STANDARD_LAYOUT_NAME,
     sections: [
       {
         id: 'details',

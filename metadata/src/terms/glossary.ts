@@ -4,6 +4,7 @@ import { locales } from '../schemas/labels.ts';
 import type { LayoutDef } from '../schemas/layout-def.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
+import { layoutDisplayName } from './layout-name.ts';
 import { createTextResolver, templatePlaceholders, type TextResolver } from './resolve-text.ts';
 import { standardTerms } from './standard-terms.ts';
 import type { TermDef } from './term-def.ts';
@@ -49,6 +50,13 @@ export function objectLabel(snapshot: Snapshot, object: ObjectDef, locale: Local
   }
   const labels = locale === 'zh-CN' ? (object.labels['zh-CN'] ?? object.labels.en) : object.labels.en;
   return r.text(labels[form]);
+}
+
+/** A layout's name in `locale`: the platform's name follows its object's current name; an admin's is resolved as written. */
+export function layoutName(snapshot: Snapshot, layout: Pick<LayoutDef, 'name' | 'objectId'>, locale: Locale): string {
+  const object = snapshot.objects.find((o) => o.id === layout.objectId || o.apiName === layout.objectId);
+  const noun = object && { singular: objectLabel(snapshot, object, locale, 'singular'), plural: objectLabel(snapshot, object, locale, 'plural') };
+  return layoutDisplayName(layout.name, object, noun, snapshotResolver(snapshot, locale));
 }
 
 /** A field's label in `locale`, placeholders resolved. */
@@ -115,7 +123,7 @@ export function resolveSnapshot(snapshot: Snapshot, locale: Locale): Snapshot {
   const layouts = snapshot.layouts.map(
     (layout): LayoutDef => ({
       ...layout,
-      name: resolvers[locale].text(layout.name),
+      name: layoutName(snapshot, layout, locale),
       sections: layout.sections.map((s) => ({ ...s, labels: resolveLabels(s.labels, resolvers, locale) })),
     }),
   );

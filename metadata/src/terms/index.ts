@@ -16,3 +16,4 @@ export {
 } from './resolve-text.ts';
 export type { TermDef, TermForms, TermSet } from './term-def.ts';
 export { standardTerms } from './standard-terms.ts';
+export { STANDARD_LAYOUT_NAME, isStandardLayoutName, layoutDisplayName } from './layout-name.ts';

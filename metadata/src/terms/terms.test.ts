@@ -4,7 +4,7 @@ import { testContext } from '../change/test-context.ts';
 import { standardSnapshot } from '../standard/standard-objects.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { validateMetadata } from '../validate/validate-metadata.ts';
-import { effectiveTerms, objectLabel, resolveSnapshot, termUsage, withTerms } from './glossary.ts';
+import { effectiveTerms, layoutName, objectLabel, resolveSnapshot, termUsage, withTerms } from './glossary.ts';
 import { compileTemplate, resolveText, termResolver } from './resolve-text.ts';
 import { findTermSet, standardTerms } from './standard-terms.ts';
 
@@ -78,6 +78,35 @@ describe('glossary in the change pipeline', () => {
       expect(text).not.toMatch(/\{[A-Za-z]/);
     }
     expect(resolveSnapshot(model, 'en').layouts.find((l) => l.id === 'customer_default')!.name).toBe('Patient layout');
+  });
+
+  it("a layout no one has named reads in the reader's language with its object's current name; a layout an admin named keeps its name", () => {
+    const standard = standardSnapshot();
+    const customerLayout = (s: Snapshot) => s.layouts.find((l) => l.id === 'customer_default')!;
+    expect(layoutName(standard, customerLayout(standard), 'en')).toBe('Customer layout');
+    expect(layoutName(standard, customerLayout(standard), 'zh-CN')).toBe('客户布局');
+    const clinic = next(standard, healthcare());
+    expect(resolveSnapshot(clinic, 'zh-CN').layouts.find((l) => l.id === 'customer_default')!.name).toBe('患者布局');
+
+    const withProject = next(standard, [{ op: 'createObject', object: { apiName: 'project', labels: { en: { singular: 'Project', plural: 'Projects' }, 'zh-CN': { singular: '项目', plural: '项目' } } } }]);
+    const projectLayout = withProject.layouts.find((l) => l.objectId === withProject.objects.find((o) => o.apiName === 'project')!.id)!;
+    expect(layoutName(withProject, projectLayout, 'en')).toBe('Project layout');
+    expect(layoutName(withProject, projectLayout, 'zh-CN')).toBe('项目布局');
+    const renamed = next(withProject, [{ op: 'updateObject', object: 'project', patch: { labels: { en: { singular: 'Engagement', plural: 'Engagements' }, 'zh-CN': { singular: '合作', plural: '合作' } } } }]);
+    expect(layoutName(renamed, projectLayout, 'en')).toBe('Engagement layout');
+    expect(layoutName(renamed, projectLayout, 'zh-CN')).toBe('合作布局');
+
+    const named = next(renamed, [{ op: 'upsertLayout', layout: { ...projectLayout, name: 'Intake form' } }]);
+    const intake = named.layouts.find((l) => l.id === projectLayout.id)!;
+    expect([layoutName(named, intake, 'en'), layoutName(named, intake, 'zh-CN')]).toEqual(['Intake form', 'Intake form']);
+  });
+
+  it("reads the layout names the platform wrote before ('{Customer} layout', 'Default') as the platform's name", () => {
+    const old = standardSnapshot();
+    for (const layout of old.layouts) layout.name = layout.objectId === 'deal' ? 'Default' : `{${layout.objectId[0]!.toUpperCase()}${layout.objectId.slice(1)}} layout`;
+    expect(validateMetadata(old)).toEqual([]);
+    const clinic = next(old, healthcare());
+    expect(resolveSnapshot(clinic, 'zh-CN').layouts.map((l) => l.name)).toEqual(['患者布局', '诊所布局', '治疗方案布局', '就诊布局', '护理任务布局']);
   });
 
   it('a rename is one diff entry of kind term; reset brings back the standard forms', () => {

@@ -1,6 +1,7 @@
 import type { MetadataError } from '../change/metadata-error.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { effectiveTerms, modelTexts } from '../terms/glossary.ts';
+import { STANDARD_LAYOUT_NAME } from '../terms/layout-name.ts';
 import { templatePlaceholders } from '../terms/resolve-text.ts';
 import { standardTermKeys } from '../terms/standard-terms.ts';
 
@@ -24,6 +25,8 @@ export function checkTerms(snapshot: Snapshot): MetadataError[] {
     if (object.term !== undefined && !keys.has(object.term)) errors.push({ path: `/objects/${i}/term`, code: 'unknown_term', message: `term '${object.term}' does not exist` });
   });
   for (const use of modelTexts(snapshot)) {
+    // The platform's layout name takes its object's name, not a term.
+    if (use.kind === 'layout' && use.text === STANDARD_LAYOUT_NAME) continue;
     for (const p of templatePlaceholders(use.text)) {
       if (!keys.has(p.key)) errors.push({ path: use.path, code: 'unknown_term', message: `'${p.raw}' names no term; terms: ${[...keys].join(', ')}` });
     }

@@ -1,4 +1,4 @@
-import { termSets, type DiffChange, type DiffEntry, type Locale, type ObjectDef } from '@protean/metadata';
+import { layoutName, termSets, type DiffChange, type DiffEntry, type Locale, type ObjectDef } from '@protean/metadata';
 import type { TenantModel } from '../data/tenant-model.ts';
 
 /** One changed property of a described change: where, the words for it, and a sentence. */
@@ -126,6 +126,13 @@ export function describeRevision(diff: readonly DiffEntry[], after: TenantModel,
     }
     return fallback;
   };
+  const layoutTitle = (entry: DiffEntry): string => {
+    for (const model of [after, before]) {
+      const layout = model?.snapshot.layouts.find((l) => l.id === entry.id);
+      if (model && layout) return layoutName(model.snapshot, layout, locale);
+    }
+    return after.words(locale).text(entry.apiName);
+  };
   const automationLabel = (entry: DiffEntry): string => {
     const key = entry.kind === 'workflow' ? 'workflows' : 'scripts';
     for (const model of [after, before]) {
@@ -173,7 +180,7 @@ export function describeRevision(diff: readonly DiffEntry[], after: TenantModel,
     let subject: string;
     if (entry.kind === 'object') subject = fill(SENTENCE.plain[locale], { kind, name: objectName(entry.id, entry.apiName) });
     else if (entry.kind === 'field') subject = fill(SENTENCE.of[locale], { kind, name: fieldName(entry.objectId, entry.id, entry.apiName), object: objectName(entry.objectId, entry.objectId ?? '') });
-    else if (entry.kind === 'layout') subject = fill(SENTENCE.of[locale], { kind, name: after.words(locale).text(entry.apiName), object: objectName(entry.objectId, entry.objectId ?? '') });
+    else if (entry.kind === 'layout') subject = fill(SENTENCE.of[locale], { kind, name: layoutTitle(entry), object: objectName(entry.objectId, entry.objectId ?? '') });
     else if (entry.kind === 'workflow' || entry.kind === 'script') subject = fill(SENTENCE.plain[locale], { kind, name: automationLabel(entry) });
     else subject = fill(SENTENCE.plain[locale], { kind, name: entry.apiName });
     // Platform bookkeeping (index slots) is not something a reader changed; it stays out of the words.

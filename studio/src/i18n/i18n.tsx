@@ -1,9 +1,9 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, type MessageKey } from './catalogue.en.ts';
 import { zhCN } from './catalogue.zh-CN.ts';
-import { createTextResolver, standardTerms, type MessageParams, type NounParam, type TermDef, type TextResolver } from '@protean/metadata/terms';
+import { createTextResolver, layoutDisplayName, standardTerms, type MessageParams, type NounParam, type TermDef, type TextResolver } from '@protean/metadata/terms';
 import { setRequestLocale } from '../api/http.ts';
-import type { FieldDef, ObjectDef, PicklistValue } from '../api/types.ts';
+import type { FieldDef, LayoutDef, ObjectDef, PicklistValue } from '../api/types.ts';
 
 export type UiLocale = 'en' | 'zh-CN';
 export const LOCALES: readonly UiLocale[] = ['en', 'zh-CN'];
@@ -54,6 +54,8 @@ export interface I18n {
   fieldHelp: (field: FieldDef) => string | undefined;
   valueLabel: (value: PicklistValue) => string;
   sectionLabel: (labels: unknown) => string;
+  /** A layout's name: the platform's one in this language with its object's current name ("Patient layout", "患者布局"), an admin's as written. */
+  layoutName: (layout: Pick<LayoutDef, 'name'>, object: ObjectDef | undefined) => string;
   /** Resolves glossary placeholders in any text taken from metadata. */
   resolve: (text: string | undefined) => string;
   /** A template that is not in the catalogue (e.g. a server message) with parameters and glossary terms. */
@@ -143,6 +145,7 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, w
     fieldLabel: (field) => label(pickLocale<string>(field.labels as LocalisedLabels, locale)) ?? field.apiName,
     fieldHelp: (field) => label(pickLocale<string>(field.helpText as LocalisedLabels | undefined, locale)),
     valueLabel: (value) => label(pickLocale<string>(value.labels as LocalisedLabels, locale)) ?? value.apiName,
+    layoutName: (layout, object) => layoutDisplayName(layout.name, object, object && objectNoun(object), words),
     sectionLabel: (labels) => {
       if (typeof labels === 'string') return label(labels)!;
       return label(pickLocale<string>(labels as LocalisedLabels, locale)) ?? '';

@@ -1,6 +1,7 @@
 // Read helpers over the tenant snapshot. Everything the UI shows about objects and fields is
 // derived from here, so no screen knows an object by a hard-coded name.
 import { fieldType } from '@protean/metadata/field-types';
+import { STANDARD_LAYOUT_NAME } from '@protean/metadata/terms';
 import type { FieldDef, LayoutDef, ObjectDef, Snapshot } from '../api/types.ts';
 
 /** Standard objects whose records form a record's activity timeline (ids are immutable). */
@@ -58,7 +59,7 @@ export function defaultLayout(object: ObjectDef): LayoutDef {
   return {
     id: `${object.id}_default`,
     objectId: object.id,
-    name: 'default',
+    name: STANDARD_LAYOUT_NAME,
     sections: [
       {
         id: 'main',

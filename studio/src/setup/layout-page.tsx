@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
 import { metadataApi, type LayoutDef, type ObjectDef } from '../api/index.ts';
 import { TermTextInput } from '../forms/term-text-widget.tsx';
+import { isStandardLayoutName } from '@protean/metadata/terms';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
@@ -78,7 +79,7 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
         <Link to="/setup/objects">{t('setup.objects')}</Link> › <Link to={`/setup/objects/${object.apiName}?tab=layouts`}>{i18n.objectLabel(object, 'plural')}</Link>
       </nav>
       <header className="page-header">
-        <h1>{t('layout.title', { name: i18n.resolve(layout.name) })}</h1>
+        <h1>{t('layout.title', { name: i18n.layoutName(layout, object) })}</h1>
         <span className="spacer" />
         <button type="button" className="btn btn-primary btn-small" disabled={busy} onClick={() => void save()}>
           {t('action.save')}
@@ -89,7 +90,8 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
         <div className="layout-sections">
           <label className="stacked">
             {t('layout.name')}
-            <TermTextInput value={layout.name} locale={i18n.locale} onChange={(name) => setLayout((l) => ({ ...l, name }))} />
+            {/* The platform's name shows as it reads and stays the platform's (following the object's name) until someone writes another. */}
+            <TermTextInput value={isStandardLayoutName(layout.name, object) ? i18n.layoutName(layout, object) : layout.name} locale={i18n.locale} onChange={(name) => setLayout((l) => ({ ...l, name }))} />
           </label>
           {layout.sections.map((section, si) => (
             <fieldset key={section.id} className="panel layout-section" data-section={section.id}>

@@ -204,7 +204,7 @@ function FieldList({ object }: { object: ObjectDef }) {
         {deleting ? <p>{t('setup.deleteFieldConfirm', { name: i18n.fieldLabel(deleting) })}</p> : null}
         {deleting && onLayouts(deleting).length ? (
           <>
-            <p>{t('deleteField.onLayouts', { layouts: onLayouts(deleting).map((l) => i18n.resolve(l.name)).join(', ') })}</p>
+            <p>{t('deleteField.onLayouts', { layouts: onLayouts(deleting).map((l) => i18n.layoutName(l, object)).join(', ') })}</p>
             <label className="check">
               <input type="checkbox" checked={alsoFromLayouts} onChange={(e) => setAlsoFromLayouts(e.target.checked)} /> {t('deleteField.removeFromLayouts')}
             </label>
@@ -231,7 +231,7 @@ function LayoutList({ object }: { object: ObjectDef }) {
       <ul className="plain-list">
         {layouts.map((l, i) => (
           <li key={l.id}>
-            <Link to={`/setup/objects/${object.apiName}/layouts/${l.id}`}>{i18n.resolve(l.name)}</Link>
+            <Link to={`/setup/objects/${object.apiName}/layouts/${l.id}`}>{i18n.layoutName(l, object)}</Link>
             {i === 0 ? <span className="badge">{t('setup.activeLayout')}</span> : null}
           </li>
         ))}

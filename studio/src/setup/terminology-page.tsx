@@ -435,7 +435,7 @@ function UsageList({ usage, error, loading, preview, termKey }: { usage: TermUsa
     const object = snapshot.objects.find((o) => o.id === use.objectId);
     const field = object?.fields.find((f) => f.id === use.fieldId);
     const layout = snapshot.layouts.find((l) => l.id === use.layoutId);
-    const where = [object ? preview.objectLabel(object) : '', field ? preview.fieldLabel(field) : '', use.kind === 'layoutSection' && layout ? preview.resolve(layout.name) : '']
+    const where = [object ? preview.objectLabel(object) : '', field ? preview.fieldLabel(field) : '', use.kind === 'layoutSection' && layout ? preview.layoutName(layout, object) : '']
       .filter(Boolean)
       .join(' › ');
     const text = use.text === 'term' ? '' : withoutParams(preview.resolve(use.text));
