@@ -11,6 +11,9 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+/** The field region_code of an object as GET /metadata/objects/:object answers it. */
+const regionCode = (r: { body: string }) => (JSON.parse(r.body) as { fields: Record<string, unknown>[] }).fields.find((f) => f['apiName'] === 'region_code')!;
+
 type Problem = { status: number; errors?: { field: string; code: string; message: string; path?: string; dependents?: unknown[]; count?: number }[] };
 
 describe('metadata changes', () => {
@@ -86,6 +89,54 @@ describe('metadata changes', () => {
     expect(applied.statusCode, applied.body).toBe(200);
     const list = json<{ data: { segment: string }[] }>(await t.api('GET', '/records/organization?limit=200'));
     expect(list.data.every((r) => r.segment !== null)).toBe(true);
+  });
+
+  it('a required field may not default to an empty text or selection, nor be backfilled with one: refused naming the field, in English and Chinese', async () => {
+    const s = await createTestTenant(h, 'empty-default');
+    const emptyDefault = (r: { statusCode: number; body: string }, message: string) => {
+      expect(r.statusCode, r.body).toBe(422);
+      expect((JSON.parse(r.body) as Problem).errors).toContainEqual(expect.objectContaining({ code: 'invalid', message }));
+    };
+    const refusal = "default value cannot be empty: 'region_code' is required";
+    emptyDefault(await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'region_code', type: 'text', labels: { en: 'Region code' }, required: true, defaultValue: '' }), refusal);
+    const optional = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'region_code', type: 'text', labels: { en: 'Region code' }, defaultValue: '' });
+    expect(optional.statusCode, optional.body).toBe(201);
+    emptyDefault(await s.api('PATCH', '/metadata/objects/organization/fields/region_code', { required: true }), refusal);
+    const chinese = await s.api('PATCH', '/metadata/objects/organization/fields/region_code', { required: true }, { 'accept-language': 'zh-CN' });
+    expect((JSON.parse(chinese.body) as Problem).errors?.[0]?.message).toBe("默认值不能为空：'region_code'为必填项");
+    emptyDefault(
+      await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'labels_tags', type: 'multiPicklist', labels: { en: 'Tags' }, required: true, defaultValue: [], values: [{ apiName: 'vip', labels: { en: 'VIP' } }] }),
+      "default value cannot be empty: 'labels_tags' is required",
+    );
+    // A backfill fills the records that have no value: an empty one would leave them without it.
+    expect((await s.api('POST', '/records/organization', { name: 'No code' })).statusCode).toBe(201);
+    emptyDefault(await s.api('PATCH', '/metadata/objects/organization/fields/region_code', { required: true, defaultValue: null, backfill: '' }), "backfill cannot be empty: 'region_code' is required");
+    expect(regionCode(await s.api('GET', '/metadata/objects/organization'))).toMatchObject({ defaultValue: '' });
+  });
+
+  it('a model stored with a required field defaulting to an empty text (accepted before) still takes changes, and a create still asks for that field', async () => {
+    const s = await createTestTenant(h, 'stored-default');
+    const made = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'region_code', type: 'text', labels: { en: 'Region code' }, required: true });
+    expect(made.statusCode, made.body).toBe(201);
+    // As a change accepted before stored it: the current revision's field with the default ''.
+    await h.db.system(async (q) => {
+      const [row] = await q.query<{ revision: number; snapshot: { objects: { apiName: string; fields: { apiName: string; defaultValue?: unknown }[] }[] } }>(
+        'select m.revision, m.snapshot from metadata_revision m join tenant t on t.id = m.tenant_id and t.current_revision = m.revision where m.tenant_id = $1',
+        [s.id],
+      );
+      const field = row!.snapshot.objects.find((o) => o.apiName === 'organization')!.fields.find((f) => f.apiName === 'region_code')!;
+      field.defaultValue = '';
+      await q.query('update metadata_revision set snapshot = $3 where tenant_id = $1 and revision = $2', [s.id, row!.revision, JSON.stringify(row!.snapshot)]);
+    });
+    const relabelled = await s.api('PATCH', '/metadata/objects/organization/fields/region_code', { labels: { en: 'Region' } });
+    expect(relabelled.statusCode, relabelled.body).toBe(200);
+    const field = regionCode(await s.api('GET', '/metadata/objects/organization'));
+    expect(field).toMatchObject({ required: true, labels: { en: 'Region' } });
+    expect(field['defaultValue']).toBeUndefined();
+    const missing = await s.api('POST', '/records/organization', { name: 'No region' });
+    expect(missing.statusCode, missing.body).toBe(422);
+    expect(JSON.parse(missing.body).errors).toEqual([expect.objectContaining({ field: 'region_code', code: 'required' })]);
+    expect((await s.api('POST', '/records/organization', { name: 'With region', region_code: 'EU' })).statusCode).toBe(201);
   });
 
   it('a deleted field keeps its data and comes back when restored', async () => {

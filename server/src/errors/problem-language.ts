@@ -211,6 +211,7 @@ const SENTENCES: Rule[] = [
   [/^(\d+) records? (?:hold values|holds a value) of (.+) outside its new (\S+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录的'${m[2]}'超出了新的 ${m[3]} 限制；请提供回填值或先修正它们`],
   [/^(\d+) records? (?:share|shares) a value of (.+) with another record; make the values distinct first$/, (m) => `${m[1]} 条记录的'${m[2]}'与其他记录重复；请先使这些值互不相同`],
   [/^(\d+) records? (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录${m[2]}；请提供回填值或先修正它们`],
+  [/^(default value|backfill) cannot be empty: '(.+)' is required$/, (m) => `${m[1] === 'backfill' ? '回填值' : '默认值'}不能为空：'${m[2]}'为必填项`],
   [/^unknown operation (.+)$/, (m) => `未知的操作 ${m[1]}`],
   [/^term '(.+)' does not exist$/, (m) => `术语'${m[1]}'不存在`],
   [/^layout '(.+)' does not exist$/, (m) => `布局'${m[1]}'不存在`],

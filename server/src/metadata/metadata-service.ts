@@ -1,4 +1,4 @@
-import { BoundedCache, assignIndexSlots, deepEqual, diffAutomations, diffSnapshots, withAutomation, type AutomationKind, type AutomationRef, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot } from '@protean/metadata';
+import { BoundedCache, assignIndexSlots, deepEqual, diffAutomations, diffSnapshots, withAutomation, type AutomationKind, type AutomationRef, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot, upgradeStoredSnapshot } from '@protean/metadata';
 import { randomBytes } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -333,5 +333,5 @@ export class MetadataService {
 async function loadSnapshot(q: Queryable, tenantId: string, revision: number): Promise<Snapshot> {
   const row = await queryOne<{ snapshot: Snapshot }>(q, 'select snapshot from metadata_revision where tenant_id = $1 and revision = $2', [tenantId, revision]);
   if (!row) throw notFound(`No revision ${revision}`);
-  return { ...row.snapshot, revision };
+  return upgradeStoredSnapshot({ ...row.snapshot, revision });
 }
