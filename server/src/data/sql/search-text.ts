@@ -64,13 +64,24 @@ function eastAsianStarts(texts: readonly string[]): string {
 }
 
 export function searchText(data: Readonly<Record<string, unknown>>): string {
-  const keys: string[] = [];
+  // A bulk insert computes this for every record, so it makes no array it can do without: the
+  // values are mostly ASCII and their keys already in JSONB's order (drafts are written so).
+  let keys: string[] | undefined;
+  let previous: string | undefined;
+  let inOrder = true;
+  let ascii = true;
   for (const key in data) {
     const value = data[key];
-    if (typeof value === 'string' && characters(value) <= 200 && !(unsearchableLength(value.length) && UNSEARCHABLE.test(value))) keys.push(key);
+    if (typeof value !== 'string' || characters(value) > 200 || (unsearchableLength(value.length) && UNSEARCHABLE.test(value))) continue;
+    if (previous !== undefined && inOrder && jsonbKeyOrder(previous, key) > 0) inOrder = false;
+    (keys ??= []).push(key);
+    previous = key;
+    if (ascii && !isAscii(value)) ascii = false;
   }
-  if (keys.length > 1) keys.sort(jsonbKeyOrder);
-  const texts = keys.map((k) => data[k] as string);
-  const starts = eastAsianStarts(texts);
-  return `[${[...texts, ...(starts ? [starts] : [])].map((t) => JSON.stringify(t)).join(', ')}]`;
+  if (!keys) return '[]';
+  if (!inOrder) keys.sort(jsonbKeyOrder);
+  let text = '[';
+  for (let i = 0; i < keys.length; i++) text += (i ? ', ' : '') + JSON.stringify(data[keys[i]!]);
+  const starts = ascii ? '' : eastAsianStarts(keys.map((k) => data[k] as string));
+  return starts ? `${text}, ${JSON.stringify(starts)}]` : `${text}]`;
 }
