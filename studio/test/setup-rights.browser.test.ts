@@ -12,7 +12,7 @@ let admin: Page;
 const pageErrors: string[] = [];
 
 /** Every Setup section of the navigation, by its English name. */
-const SECTIONS = ['Objects', 'Navigation', 'Workspace', 'Terminology', 'Revision history', 'Users', 'Access', 'API keys', 'Webhooks', 'Scripts', 'Workflows', 'API docs'];
+const SECTIONS = ['Objects', 'Navigation', 'Workspace', 'Terminology', 'Revision history', 'Users', 'Access', 'API keys', 'Sessions', 'Webhooks', 'Scripts', 'Workflows', 'API docs'];
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
@@ -84,7 +84,7 @@ describe('Setup per right', () => {
     const nav = page.getByRole('navigation', { name: 'Setup' });
     await nav.getByRole('link', { name: 'Terminology' }).waitFor();
     const shown = await nav.getByRole('link').allTextContents();
-    expect(shown).toEqual(['Terminology', 'API keys', 'API docs']);
+    expect(shown).toEqual(['Terminology', 'API keys', 'Sessions', 'API docs']);
     expect(SECTIONS.filter((s) => !shown.includes(s))).toEqual(['Objects', 'Navigation', 'Workspace', 'Revision history', 'Users', 'Access', 'Webhooks', 'Scripts', 'Workflows']);
     await shot(page, '96-setup-terms-only');
 
@@ -105,7 +105,7 @@ describe('Setup per right', () => {
     await palette.getByRole('combobox').fill('Setup:');
     await palette.locator('.palette-label', { hasText: /^Setup: Terminology$/ }).waitFor();
     const offered = (await palette.locator('.palette-label').allTextContents()).filter((l) => l.startsWith('Setup: '));
-    expect(offered.filter((l) => !l.startsWith('Setup: Terminology ›'))).toEqual(['Setup: Terminology', 'Setup: API keys', 'Setup: API docs']);
+    expect(offered.filter((l) => !l.startsWith('Setup: Terminology ›'))).toEqual(['Setup: Terminology', 'Setup: API keys', 'Setup: Sessions', 'Setup: API docs']);
     expect(offered).toContain('Setup: Terminology › Practice');
     await page.keyboard.press('Escape');
 
@@ -164,7 +164,7 @@ describe('Setup per right, for people', () => {
     await page.waitForURL(/\/setup\/users$/);
     const nav = page.getByRole('navigation', { name: 'Setup' });
     await nav.getByRole('link', { name: 'Users' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Users', 'API keys', 'API docs']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Users', 'API keys', 'Sessions', 'API docs']);
     // The administrator's row cannot be changed from here, and no one can be made one.
     const adminRow = page.getByRole('row').filter({ hasText: ws.email });
     expect(await adminRow.getByRole('combobox').isDisabled()).toBe(true);
