@@ -186,3 +186,35 @@ describe('a user sees their sessions and ends them', () => {
     expect((await me(survivor)).statusCode).toBe(200);
   });
 });
+
+describe('a new password ends the user’s other sessions', () => {
+  it('changing one’s own password signs out every other session of the user, and keeps the one that changed it', async () => {
+    const t = await createTestTenant(h, 'sessions-password');
+    const rep = await newUser(t, 'Changer');
+    const others = [await signIn(t, rep.email, rep.password, { 'user-agent': SAFARI }), await signIn(t, rep.email, rep.password)];
+    const here = await signIn(t, rep.email, rep.password, { 'user-agent': FIREFOX });
+    const colleague = await signIn(t, t.adminEmail, t.adminPassword);
+    for (const cookie of others) expect((await me(cookie)).statusCode).toBe(200);
+    const changed = await h.server.app.inject({
+      method: 'POST',
+      url: `/api/v1/users/${rep.id}/password`,
+      headers: { cookie: here, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      payload: JSON.stringify({ currentPassword: rep.password, password: 'a brand new secret' }),
+    });
+    expect(changed.statusCode, changed.body).toBe(204);
+    for (const cookie of others) expect((await me(cookie)).statusCode).toBe(401);
+    expect((await me(here)).statusCode).toBe(200);
+    expect(json<Session[]>(await asSession(here, 'GET', '/auth/sessions')).map((s) => [s.current, s.browser])).toEqual([[true, 'Firefox 133']]);
+    expect((await me(colleague)).statusCode).toBe(200);
+  });
+
+  it('an administrator resetting a user’s password signs out all of that user’s sessions', async () => {
+    const t = await createTestTenant(h, 'sessions-reset');
+    const rep = await newUser(t, 'Reset');
+    const cookies = [await signIn(t, rep.email, rep.password), await signIn(t, rep.email, rep.password)];
+    for (const cookie of cookies) expect((await me(cookie)).statusCode).toBe(200);
+    expect((await t.api('POST', `/users/${rep.id}/password`, { password: 'reset by the admin' })).statusCode).toBe(204);
+    for (const cookie of cookies) expect((await me(cookie)).statusCode).toBe(401);
+    expect((await me(await signIn(t, rep.email, 'reset by the admin'))).statusCode).toBe(200);
+  });
+});
