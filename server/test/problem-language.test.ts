@@ -38,7 +38,64 @@ const cases: { name: string; request: (headers: Record<string, string>) => Retur
   { name: 'a metadata change on a missing field', request: (hd) => t.api('PATCH', '/metadata/objects/customer/fields/warp', { labels: { en: 'Warp' } }, hd) },
   { name: 'a revision that does not exist', request: (hd) => t.api('GET', '/metadata/revisions/99999', undefined, hd) },
   { name: 'a bulk update without a filter', request: (hd) => t.api('POST', '/records/customer/update-by-filter', { filter: {}, data: { notes: 'x' } }, hd) },
+  // Metadata changes refused by the planner and the model's rules (Setup pages show these messages).
+  ...metadataRefusals(),
 ];
+
+/** A refused metadata change of each kind: objects, fields, picklists, lookups, terms, layouts. */
+function metadataRefusals(): typeof cases {
+  const field = (body: unknown) => (hd: Record<string, string>) => t.api('POST', '/metadata/objects/customer/fields', body, hd);
+  const ops = (operations: unknown[]) => (hd: Record<string, string>) => t.api('POST', '/metadata/changes', { operations }, hd);
+  return [
+    { name: 'an unknown property of an object', request: (hd) => t.api('POST', '/metadata/objects', { apiName: 'tag', labels: { en: { singular: 'Tag', plural: 'Tags' } }, colour: 'red' }, hd) },
+    { name: 'an object api name already used', request: ops([{ op: 'createObject', object: { apiName: 'tag', labels: { en: { singular: 'Tag', plural: 'Tags' } } } }, { op: 'createObject', object: { apiName: 'tag', labels: { en: { singular: 'Tag', plural: 'Tags' } } } }]) },
+    { name: 'a reserved object api name', request: (hd) => t.api('POST', '/metadata/objects', { apiName: 'customer', labels: { en: { singular: 'C', plural: 'Cs' } } }, hd) },
+    { name: 'an object id already used', request: ops([{ op: 'createObject', object: { id: 'deal', apiName: 'gadget', labels: { en: { singular: 'Gadget', plural: 'Gadgets' } } } }]) },
+    { name: 'a field api name already used', request: field({ apiName: 'email', type: 'text', labels: { en: 'Email 2' } }) },
+    { name: 'a reserved field api name', request: field({ apiName: 'created_at', type: 'text', labels: { en: 'Created' } }) },
+    { name: 'a picklist without values', request: field({ apiName: 'tier', type: 'picklist', labels: { en: 'Tier' }, values: [] }) },
+    { name: 'a picklist value twice', request: field({ apiName: 'tier', type: 'picklist', labels: { en: 'Tier' }, values: [{ apiName: 'gold', labels: { en: 'Gold' } }, { apiName: 'gold', labels: { en: 'Gold again' } }] }) },
+    { name: 'a lookup without its target', request: field({ apiName: 'mentor', type: 'lookup', labels: { en: 'Mentor' } }) },
+    { name: 'a lookup to an object that does not exist', request: field({ apiName: 'mentor', type: 'lookup', labels: { en: 'Mentor' }, lookup: { objectId: 'starship', onDelete: 'setNull', relationshipName: 'mentees' } }) },
+    { name: 'a required lookup that would be set to null', request: field({ apiName: 'mentor', type: 'lookup', required: true, labels: { en: 'Mentor' }, lookup: { objectId: 'customer', onDelete: 'setNull', relationshipName: 'mentees' } }) },
+    { name: 'a relationship name already used', request: field({ apiName: 'mentor', type: 'lookup', labels: { en: 'Mentor' }, lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'customers' } }) },
+    { name: 'an option that does not apply', request: field({ apiName: 'visits', type: 'number', labels: { en: 'Visits' }, maxLength: 5 }) },
+    { name: 'min above max', request: field({ apiName: 'visits', type: 'number', labels: { en: 'Visits' }, min: 5, max: 1 }) },
+    { name: 'minLength above maxLength', request: field({ apiName: 'code', type: 'text', labels: { en: 'Code' }, minLength: 5, maxLength: 1 }) },
+    { name: 'scale above precision', request: field({ apiName: 'ratio', type: 'number', labels: { en: 'Ratio' }, precision: 2, scale: 4 }) },
+    { name: 'a text longer than its type allows', request: field({ apiName: 'code', type: 'text', labels: { en: 'Code' }, maxLength: 999999 }) },
+    { name: 'an autonumber without a pattern', request: field({ apiName: 'ticket', type: 'autonumber', labels: { en: 'Ticket' } }) },
+    { name: 'an autonumber pattern without a number', request: field({ apiName: 'ticket', type: 'autonumber', labels: { en: 'Ticket' }, autonumber: { pattern: 'T-', start: 1 } }) },
+    { name: 'a required read-only field without a default', request: field({ apiName: 'code', type: 'text', labels: { en: 'Code' }, required: true, readOnly: true }) },
+    { name: 'a default value and a default expression', request: field({ apiName: 'code', type: 'text', labels: { en: 'Code' }, defaultValue: 'x', defaultExpression: "'y'" }) },
+    { name: 'a default value of the wrong type', request: field({ apiName: 'visits', type: 'number', labels: { en: 'Visits' }, defaultValue: 'many' }) },
+    { name: 'a label naming no term', request: field({ apiName: 'code', type: 'text', labels: { en: 'About {custmer}' } }) },
+    { name: 'a type change that loses data', request: (hd) => t.api('PATCH', '/metadata/objects/customer/fields/birth_date', { type: 'checkbox' }, hd) },
+    { name: 'a lookup pointed at another object', request: (hd) => t.api('PATCH', '/metadata/objects/deal/fields/customer', { lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'deals2' } }, hd) },
+    { name: 'deleting a field in use', request: (hd) => t.api('DELETE', '/metadata/objects/customer/fields/name', undefined, hd) },
+    { name: 'deleting a field on a layout', request: (hd) => t.api('DELETE', '/metadata/objects/customer/fields/email', undefined, hd) },
+    { name: 'removing a picklist value in use', request: ops([
+      { op: 'createField', object: 'customer', field: { apiName: 'band', type: 'picklist', labels: { en: 'Band' }, values: [{ apiName: 'a', labels: { en: 'A' } }, { apiName: 'b', labels: { en: 'B' } }] } },
+      { op: 'updateObject', object: 'customer', patch: { validationRules: [{ apiName: 'no_a', condition: "band == 'a'", message: { en: 'Not A' } }] } },
+      { op: 'updateField', object: 'customer', field: 'band', patch: { values: [{ apiName: 'b', labels: { en: 'B' } }] } },
+    ]) },
+    { name: 'a name field of a type that cannot name records', request: (hd) => t.api('PATCH', '/metadata/objects/customer', { nameFieldId: 'birth_date' }, hd) },
+    { name: 'deleting an object others look up', request: ops([
+      { op: 'createObject', object: { apiName: 'gizmo', labels: { en: { singular: 'Gizmo', plural: 'Gizmos' } } } },
+      { op: 'createField', object: 'deal', field: { apiName: 'gizmo', type: 'lookup', labels: { en: 'Gizmo' }, lookup: { objectId: 'gizmo', onDelete: 'setNull', relationshipName: 'deals' } } },
+      { op: 'deleteObject', object: 'gizmo' },
+    ]) },
+    { name: 'deleting a standard term', request: ops([{ op: 'deleteTerm', key: 'customer' }]) },
+    { name: 'resetting a custom term', request: ops([{ op: 'upsertTerm', term: { key: 'pet', forms: { en: { singular: 'pet', plural: 'pets' } } } }, { op: 'resetTerm', key: 'pet' }]) },
+    { name: 'a new term without English forms', request: ops([{ op: 'upsertTerm', term: { key: 'pet', forms: { 'zh-CN': { singular: '宠物' } } } }]) },
+    { name: 'a term that does not exist', request: ops([{ op: 'deleteTerm', key: 'nope' }]) },
+    { name: 'a layout placing a field twice', request: (hd) => t.api('PUT', '/metadata/layouts/customer_default', { objectId: 'customer', name: 'Twice', sections: [{ id: 's1', labels: { en: 'S' }, columns: 1, fields: [{ fieldId: 'email' }, { fieldId: 'email' }] }] }, hd) },
+    { name: 'a layout moved to another object', request: (hd) => t.api('PUT', '/metadata/layouts/customer_default', { objectId: 'deal', name: 'Moved', sections: [] }, hd) },
+    { name: 'a layout with a field that does not exist', request: (hd) => t.api('PUT', '/metadata/layouts/customer_default', { objectId: 'customer', name: 'Ghost', sections: [{ id: 's1', labels: { en: 'S' }, columns: 1, fields: [{ fieldId: 'ghost' }] }] }, hd) },
+    { name: 'an unknown alias', request: ops([{ op: 'removeAlias', object: 'customer', apiName: 'client' }]) },
+    { name: 'a term set that does not exist', request: (hd) => t.api('POST', '/metadata/term-sets/klingon/apply', {}, hd) },
+  ];
+}
 
 /** English words that mean a sentence was left untranslated; quoted names and values are set aside first. */
 const ENGLISH = /\b(is|are|must|the|not|be|of|and|or|required|invalid|value|values|field|record|records|object|request|body|failed|allowed|characters|unknown|no|with|sign|route|found|match)\b/i;
@@ -57,6 +114,14 @@ describe('problems speak the reader’s language', () => {
       }
     }
     expect(untranslated).toEqual([]);
+  });
+
+  it('in zh-CN a refused metadata change names what depends on the field or value in Chinese', async () => {
+    const zh = { 'accept-language': 'zh-CN' };
+    const inUse = json<Problem>(await t.api('DELETE', '/metadata/objects/customer/fields/name', undefined, zh));
+    expect(inUse.errors![0]!.message).toBe("字段'name'正被使用：客户的名称字段、布局'客户布局'");
+    const value = json<Problem>(await metadataRefusals().find((c) => c.name === 'removing a picklist value in use')!.request(zh));
+    expect(value.errors!.map((e) => e.message)).toContain("'band'的选项 'a' 正被使用：校验规则 customer.no_a");
   });
 
   it('in English the same errors read in English', async () => {

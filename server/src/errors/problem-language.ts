@@ -196,7 +196,7 @@ const SENTENCES: Rule[] = [
   // Metadata changes (the planner's messages).
   [/^object '(.+)' does not exist$/, (m) => `对象'${m[1]}'不存在`],
   [/^field '(.+)' does not exist on '(.+)'$/, (m) => `'${m[2]}'上不存在字段'${m[1]}'`],
-  [/^field '(.+)' is used by (.+)$/, (m) => `字段'${m[1]}'正被使用：${m[2]}`],
+  [/^field '(.+)' is used by (.+)$/, (m) => `字段'${m[1]}'正被使用：${dependentsZh(m[2]!)}`],
   [/^field '(.+)' is already deleted$/, (m) => `字段'${m[1]}'已被删除`],
   [/^field '(.+)' is not deleted$/, (m) => `字段'${m[1]}'未被删除`],
   [/^field '(.+)' must be deleted before it is purged$/, (m) => `字段'${m[1]}'必须先删除才能彻底清除`],
@@ -212,6 +212,49 @@ const SENTENCES: Rule[] = [
   [/^(\d+) records? (?:share|shares) a value of (.+) with another record; make the values distinct first$/, (m) => `${m[1]} 条记录的'${m[2]}'与其他记录重复；请先使这些值互不相同`],
   [/^(\d+) records? (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录${m[2]}；请提供回填值或先修正它们`],
   [/^(default value|backfill) cannot be empty: '(.+)' is required$/, (m) => `${m[1] === 'backfill' ? '回填值' : '默认值'}不能为空：'${m[2]}'为必填项`],
+  // The model's own rules and the planner's refusals of creating, changing and deleting objects, fields, picklists, terms and layouts.
+  [/^(default value|backfill) ((?:must|is) .+)$/, (m, t) => `${m[1] === 'backfill' ? '回填值' : '默认值'}${t(m[2]!)}`],
+  [/^unknown property '(.+)'$/, (m) => `未知的属性'${m[1]}'`],
+  [/^'(.+)' is already used by object '(.+)'$/, (m) => `'${m[1]}'已被对象'${m[2]}'使用`],
+  [/^'(.+)' is already used by field '(.+)' of '(.+)'$/, (m) => `'${m[1]}'已被'${m[3]}'的字段'${m[2]}'使用`],
+  [/^'(.+)' is both the api name and an alias$/, (m) => `'${m[1]}'既是 API 名称又是别名`],
+  [/^'(.+)' is reserved for a standard object of the platform$/, (m) => `'${m[1]}'是平台标准对象的保留名称`],
+  [/^'(.+)' is reserved for a system column of every record$/, (m) => `'${m[1]}'是每条记录都有的系统列的保留名称`],
+  [/^'(.+)' is reserved: every JavaScript object has it$/, (m) => `'${m[1]}'是保留名称：每个 JavaScript 对象都有它`],
+  [/^object id '(.+)' already exists$/, (m) => `对象 id '${m[1]}'已存在`],
+  [/^field id '(.+)' already exists on '(.+)'$/, (m) => `'${m[2]}'上已存在字段 id '${m[1]}'`],
+  [/^(value|field|index|section|layout) id '(.+)' appears twice$/, (m) => `${ID_KINDS[m[1]!]} id '${m[2]}'重复出现`],
+  [/^(value|term) '(.+)' appears twice$/, (m) => `${m[1] === 'value' ? '选项' : '术语'}'${m[2]}'重复出现`],
+  [/^field '(.+)' is placed twice$/, (m) => `字段'${m[1]}'被放置了两次`],
+  [/^a (\w+) field needs at least one value$/, (m) => `${m[1]} 类型的字段至少需要一个选项`],
+  [/^a (\w+) field cannot become (\w+); create a new field and copy the data$/, (m) => `${m[1]} 类型的字段不能改为 ${m[2]}；请新建字段并复制数据`],
+  [/^a (\w+) field cannot name records \(use (.+)\)$/, (m) => `${m[1]} 类型的字段不能作为记录名称（可用：${m[2]}）`],
+  [/^name field '(.+)' is not a live field of '(.+)'$/, (m) => `名称字段'${m[1]}'不是'${m[2]}'的有效字段`],
+  [/^(\w+) fields cannot be indexed$/, (m) => `${m[1]} 类型的字段不能建索引`],
+  [/^(\w+) does not apply to (\w+) fields$/, (m) => `${m[1]} 不适用于 ${m[2]} 类型的字段`],
+  [/^(min|minLength|scale) must not exceed (max|maxLength|precision)$/, (m) => `${m[1]} 不能大于 ${m[2]}`],
+  [/^maxLength of a (\w+) field is at most (\d+)$/, (m) => `${m[1]} 类型字段的 maxLength 最多为 ${m[2]}`],
+  [/^(a unique|the name) field's text is indexed, so its maxLength is at most (\d+) \(this one allows (\d+)\)$/, (m) => `${m[1] === 'a unique' ? '唯一' : '名称'}字段的文本会建索引，因此 maxLength 最多为 ${m[2]}（此字段为 ${m[3]}）`],
+  [/^a lookup field needs lookup\.objectId, onDelete and relationshipName$/, () => '关联字段需要 lookup.objectId、onDelete 和 relationshipName'],
+  [/^a required lookup cannot use onDelete setNull$/, () => '必填的关联字段不能使用 onDelete setNull'],
+  [/^'(.+)' already has a relationship '(.+)' \(from (.+)\)$/, (m) => `'${m[1]}'已有关系'${m[2]}'（来自 ${m[3]}）`],
+  [/^a lookup cannot be pointed at another object; its values are ids of the current one$/, () => '关联字段不能改为指向其他对象：它的值是当前对象记录的 id'],
+  [/^an autonumber field needs a pattern such as (.+)$/, (m) => `自动编号字段需要格式，例如 ${m[1]}`],
+  [/^the pattern needs exactly one number group such as '(.+)'$/, (m) => `格式中需要恰好一个数字组，例如'${m[1]}'`],
+  [/^a required read-only field needs a default value$/, () => '必填的只读字段需要默认值'],
+  [/^a field has a default value or a default expression, not both$/, () => '字段可以有默认值或默认值表达式，但不能两者都有'],
+  [/^'(.+)' names no term; terms: (.+)$/, (m) => `'${m[1]}'不是任何术语；现有术语：${m[2]}`],
+  [/^value (.+) of '(.+)' is used by ('.+')$/, (m) => `'${m[2]}'的选项 ${m[1]} 正被使用：${m[3]!.slice(1, -1).split("', '").map((label) => dependentLabelZh(label) ?? `'${label}'`).join('、')}`],
+  [/^term '(.+)' is used by (.+)$/, (m) => `术语'${m[1]}'正被使用：${m[2]}`],
+  [/^'(.+)' is a standard term and cannot be deleted; reset it instead$/, (m) => `'${m[1]}'是标准术语，不能删除；请改为重置`],
+  [/^'(.+)' is a custom term with no standard forms; change its forms or delete it$/, (m) => `'${m[1]}'是自定义术语，没有标准词形；请修改其词形或删除它`],
+  [/^'(.+)' is not a standard term$/, (m) => `'${m[1]}'不是标准术语`],
+  [/^'(.+)' is a standard term$/, (m) => `'${m[1]}'是标准术语`],
+  [/^a new term needs its English forms$/, () => '新术语需要英文词形'],
+  [/^layout '(.+)' belongs to another object$/, (m) => `布局'${m[1]}'属于另一个对象`],
+  [/^'(.+)' is not an alias of '(.+)'$/, (m) => `'${m[1]}'不是'${m[2]}'的别名`],
+  [/^No term set '(.+)'$/, (m) => `没有术语集'${m[1]}'`],
+  [/^Restoring revision (\d+) would bring back what you may not answer for$/, (m) => `恢复修订版 ${m[1]} 会带回您无权负责的内容`],
   [/^unknown operation (.+)$/, (m) => `未知的操作 ${m[1]}`],
   [/^term '(.+)' does not exist$/, (m) => `术语'${m[1]}'不存在`],
   [/^layout '(.+)' does not exist$/, (m) => `布局'${m[1]}'不存在`],
@@ -219,10 +262,48 @@ const SENTENCES: Rule[] = [
   [/^(?:Body is not valid JSON|Unexpected |Expected |.* in JSON at position \d+|.*is not valid JSON)/, () => '不是有效的 JSON'],
 ];
 
+const ID_KINDS: Record<string, string> = { value: '选项', field: '字段', index: '索引', section: '分区', layout: '布局' };
+
+/** What depends on a field (the planner's "kind 'label', …"), each in Chinese; labels in quotes as written. */
+const DEPENDENT_KINDS: Record<string, string> = {
+  object: '对象', field: '字段', layout: '布局', index: '索引', picklistValue: '选项', layoutSection: '布局分区', formula: '公式', rollupFilter: '汇总筛选条件',
+  defaultValue: '默认值', validationRule: '校验规则', layoutRule: '布局规则', rollup: '汇总', dependentPicklist: '依赖选项列表',
+};
+const DEPENDENT_LABELS: Rule[] = [
+  [/^name field of (.+)$/, (m) => `${m[1]}的名称字段`],
+  [/^index (.+)$/, (m) => `索引 ${m[1]}`],
+  [/^a rule of layout '(.+)'$/, (m) => `布局'${m[1]}'的规则`],
+  [/^formula (\S+)$/, (m) => `公式 ${m[1]}`],
+  [/^roll-up (\S+)$/, (m) => `汇总 ${m[1]}`],
+  [/^default value of (\S+)$/, (m) => `${m[1]} 的默认值`],
+  [/^validation rule (\S+)$/, (m) => `校验规则 ${m[1]}`],
+  [/^dependent picklist (\S+)$/, (m) => `依赖选项列表 ${m[1]}`],
+  [/^layout rule (\d+) of the standard layout of '(.+)'$/, (m) => `'${m[2]}'标准布局的第 ${m[1]} 条布局规则`],
+  [/^layout rule (\d+) of layout '(.+)'$/, (m) => `布局'${m[2]}'的第 ${m[1]} 条布局规则`],
+];
+function dependentLabelZh(label: string): string | undefined {
+  for (const [pattern, render] of DEPENDENT_LABELS) {
+    const m = pattern.exec(label);
+    if (m) return render(m, (x) => x);
+  }
+  return undefined;
+}
+function dependentsZh(list: string): string {
+  const kinds = Object.keys(DEPENDENT_KINDS).join('|');
+  return list
+    .split(new RegExp(`, (?=(?:${kinds}) ')`))
+    .map((item) => {
+      const m = new RegExp(`^(${kinds}) '(.*)'$`).exec(item);
+      if (!m) return item;
+      return dependentLabelZh(m[2]!) ?? `${DEPENDENT_KINDS[m[1]!]}'${m[2]}'`;
+    })
+    .join('、');
+}
+
 /** `text` in `locale`: English as written; Chinese where this catalogue knows the sentence. */
 export function translateProblemText(text: string, locale: Locale): string {
   // Already Chinese (a message built from the glossary in the reader's language) unless an English phrase remains.
-  if (locale === 'en' || !text || (/[\u4e00-\u9fff]/.test(text) && !/\b(?:is|must|matches)\b/.test(text))) return text;
+  if (locale === 'en' || !text || (/[\u4e00-\u9fff]/.test(text) && !/\b(?:is|must|matches|belongs)\b/.test(text))) return text;
   const t = (inner: string) => translateProblemText(inner, locale);
   // An expression's error as the metadata checks write it, before any phrase here reads part of it.
   if (/\(line \d+, column \d+\)$/.test(text)) {
