@@ -138,51 +138,56 @@ function acceptFlatUrlText(input: unknown): boolean {
 }
 
 
-/** A value being walked: where it sits (its container's place and its key there) and how deep. */
+/** A container being walked: where it sits (its container's place and its key there). */
 interface Place {
-  value: unknown;
-  depth: number;
   key?: string;
   parent?: Place;
 }
 
-/** A place's dotted path (`operations.3.data.name`), built only for a value that is refused. */
-function pathOf(place: Place): string {
-  const keys: string[] = [];
+/** The dotted path (`operations.3.data.name`) of `key` in the container at `place`, built only for a value that is refused. */
+function pathOf(place: Place, key?: string): string {
+  const keys: string[] = key === undefined ? [] : [key];
   for (let at: Place | undefined = place; at?.key !== undefined; at = at.parent) keys.push(at.key);
-  return keys.reverse().map((key) => (unstorableTextReason(key) ? JSON.stringify(key).slice(1, -1) : key)).join('.');
+  return keys.reverse().map((k) => (unstorableTextReason(k) ? JSON.stringify(k).slice(1, -1) : k)).join('.');
 }
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path; the acceptable strings are put in composed form where they are. */
 export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  // An explicit stack: a deeply nested body must not overflow ours. Paths are built only for
-  // what is refused: a thousand-record batch has some ten thousand values, nearly all accepted.
-  const stack: Place[] = [{ value: input, depth: 0 }];
-  while (stack.length) {
-    const place = stack.pop()!;
-    const { value, depth, parent } = place;
-    if (typeof value === 'string') {
-      const reason = unstorableTextReason(value);
-      if (reason) problems.push({ field: pathOf(place), code: 'invalid_text', message: reason });
-      else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: pathOf(place), code: 'not_finite', message: notFinite });
-      else if (parent && !isAscii(value)) (parent.value as Record<string, unknown>)[place.key!] = value.normalize('NFC');
-    } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) problems.push({ field: pathOf(place), code: 'not_finite', message: notFinite });
-    } else if (value !== null && typeof value === 'object') {
-      if (depth >= MAX_INPUT_DEPTH) {
-        problems.push({ field: pathOf(place), code: 'too_deep', message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` });
-        continue;
-      }
-      const container = value as Record<string, unknown>;
-      for (const key of Object.keys(container)) {
-        const item = container[key];
-        const reason = unstorableTextReason(key);
-        if (reason) problems.push({ field: pathOf({ value: item, depth: depth + 1, key, parent: place }), code: 'invalid_text', message: `has a name that ${reason}` });
-        // Scalars other than strings and numbers (booleans, null) need no visit.
-        else if (typeof item === 'string' || typeof item === 'number' || (item !== null && typeof item === 'object')) stack.push({ value: item, depth: depth + 1, key, parent: place });
-      }
-    }
+  const root: Place = {};
+  if (input !== null && typeof input === 'object') walk(input as Record<string, unknown>, 0, root, from, problems);
+  else scalarProblem(input, from, root, undefined, undefined, problems);
+  return problems;
+}
+
+/**
+ * The problems of one container's values, in document order, then those of its names. Recursion
+ * is bounded: a container at MAX_INPUT_DEPTH is refused, not entered. A thousand-record batch has
+ * some ten thousand values, nearly all accepted: scalars are checked where they are found.
+ */
+function walk(container: Record<string, unknown>, depth: number, place: Place, from: 'body' | 'url', problems: FieldProblem[]): void {
+  let badNames: FieldProblem[] | undefined;
+  for (const key of Object.keys(container)) {
+    const item = container[key];
+    const reason = unstorableTextReason(key);
+    if (reason) (badNames ??= []).push({ field: pathOf(place, key), code: 'invalid_text', message: `has a name that ${reason}` });
+    else if (item !== null && typeof item === 'object') {
+      if (depth + 1 >= MAX_INPUT_DEPTH) problems.push({ field: pathOf(place, key), code: 'too_deep', message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` });
+      else walk(item as Record<string, unknown>, depth + 1, { key, parent: place }, from, problems);
+    } else if (typeof item === 'string' && from === 'body' && isAscii(item) && !item.includes('\u0000')) {
+      // The common case, decided by one scan: ASCII holds no lone surrogate and needs no composing.
+    } else scalarProblem(item, from, place, container, key, problems);
   }
-  return problems.reverse();
+  // Names last, the last first: the order the problems were answered in before.
+  if (badNames) problems.push(...badNames.reverse());
+}
+
+/** A string or number's problem, if any; an acceptable string in a container is put in composed form there. */
+function scalarProblem(value: unknown, from: 'body' | 'url', place: Place, container: Record<string, unknown> | undefined, key: string | undefined, problems: FieldProblem[]): void {
+  if (typeof value === 'string') {
+    const reason = unstorableTextReason(value);
+    if (reason) problems.push({ field: pathOf(place, key), code: 'invalid_text', message: reason });
+    else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: pathOf(place, key), code: 'not_finite', message: notFinite });
+    else if (container && key !== undefined && !isAscii(value)) container[key] = value.normalize('NFC');
+  } else if (typeof value === 'number' && !Number.isFinite(value)) problems.push({ field: pathOf(place, key), code: 'not_finite', message: notFinite });
 }
