@@ -243,6 +243,70 @@ describe('empty values in filters', () => {
   });
 });
 
+describe('an empty text in an optional field', () => {
+  it('is stored as no value: it reads as null, sorts with the records without one and is found by isNull', async () => {
+    const s = await createTestTenant(h, 'empty-write');
+    const created = await s.api('POST', '/records/customer', { last_name: 'Blank', first_name: '', wechat_id: '', notes: '' });
+    expect(created.statusCode, created.body).toBe(201);
+    const record = json<{ id: string }>(created);
+    expect(json(created)).toMatchObject({ first_name: null, wechat_id: null, notes: null });
+    const full = json<{ id: string }>(await s.api('POST', '/records/customer', { last_name: 'Full', first_name: 'Ann', wechat_id: 'ann_1' }));
+    const emptied = await s.api('PATCH', `/records/customer/${full.id}`, { first_name: '' });
+    expect(emptied.statusCode, emptied.body).toBe(200);
+    expect(json(emptied)['first_name']).toBeNull();
+    const [stored] = await h.db.system((q) => q.query<{ data: Record<string, unknown> }>('select data from record where tenant_id = $1 and id = any($2::uuid[]) order by id', [s.id, [record.id]]));
+    expect(Object.values(stored!.data)).not.toContain('');
+    const sorted = json<Page>(await s.api('GET', '/records/customer?sort=wechat_id')).data.map((c) => c['last_name']);
+    expect(sorted).toEqual(['Full', 'Blank']);
+    const named = json<Page>(await s.api('GET', `/records/customer?sort=last_name&filter=${filter({ field: 'first_name', op: 'isNull', value: true })}`)).data.map((c) => c['last_name']);
+    expect(named).toEqual(['Blank', 'Full']);
+  });
+
+  it('stored empty before (as writes stored it) reads, sorts and filters as no value once migration 78 has run', async () => {
+    const s = await createTestTenant(h, 'empty-stored');
+    // An organization's name has an index slot; made optional, it may hold no value.
+    const optional = await s.api('PATCH', '/metadata/objects/organization/fields/name', { required: false });
+    expect(optional.statusCode, optional.body).toBe(200);
+    // A text without an index slot too.
+    const motto = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'motto', type: 'text', labels: { en: 'Motto' } });
+    expect(motto.statusCode, motto.body).toBe(201);
+    const ids: Record<string, string> = {};
+    for (const [phone, data] of [['1', {}], ['2', { name: 'Full', motto: 'Onward' }], ['3', { name: 'Emptied', motto: 'Gone' }]] as const) {
+      const r = await s.api('POST', '/records/organization', { ...data, phone });
+      expect(r.statusCode, r.body).toBe(201);
+      ids[phone] = json<{ id: string }>(r).id;
+    }
+    // As writes stored an empty name and motto: the values '' and the name's slot ''.
+    const model = await h.server.metadata.model(s.id);
+    const organization = model.object('organization')!;
+    const slot = slotOf(organization, organization.nameFieldId)!;
+    const mottoId = model.field(organization, 'motto')!.id;
+    await h.db.system((q) =>
+      q.query(`update record set data = data || jsonb_build_object($3::text, '', $4::text, ''), ix_${slot} = '' where tenant_id = $1 and id = $2`, [s.id, ids['3'], organization.nameFieldId, mottoId]),
+    );
+    const phones = async (query: string) => {
+      const r = await s.api('GET', `/records/organization?${query}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return json<Page>(r).data.map((o) => o['phone']);
+    };
+    expect(await phones('sort=name')).toEqual(['3', '2', '1']);
+    expect(await phones('sort=motto')).toEqual(['3', '2', '1']);
+    expect(json(await s.api('GET', `/records/organization/${ids['3']}`))).toMatchObject({ name: '', motto: '' });
+
+    await h.db.system((q) => q.exec(migrations.find((m) => m.id === 78)!.sql));
+    expect(json(await s.api('GET', `/records/organization/${ids['3']}`))).toMatchObject({ name: null, motto: null, phone: '3' });
+    expect(await phones('sort=name')).toEqual(['2', '1', '3']);
+    expect(await phones('sort=-name')).toEqual(['3', '1', '2']);
+    expect(await phones('sort=motto')).toEqual(['2', '1', '3']);
+    expect(await phones(`sort=phone&filter=${filter({ field: 'name', op: 'isNull', value: true })}`)).toEqual(['1', '3']);
+    expect(await phones(`sort=phone&filter=${filter({ field: 'motto', op: 'isNull', value: false })}`)).toEqual(['2']);
+    const [row] = await h.db.system((q) => q.query<{ data: Record<string, unknown>; slot: string | null }>(`select data, ix_${slot} as slot from record where tenant_id = $1 and id = $2`, [s.id, ids['3']]));
+    expect(row!.slot).toBeNull();
+    expect(Object.keys(row!.data)).not.toContain(organization.nameFieldId);
+    expect(Object.keys(row!.data)).not.toContain(mottoId);
+  });
+});
+
 describe('a body of many unknown keys', () => {
   it('is answered with the first twenty problems of each record, not one per key', async () => {
     const data: Record<string, unknown> = { name: 'Wide' };

@@ -89,12 +89,18 @@ const TEXT_SLOTS = ['t1', 't2', 't3', 't4'] as const;
 const CURRENT_OBJECTS_SQL = `tenant t join metadata_revision m on m.tenant_id = t.id and m.revision = t.current_revision
     cross join jsonb_array_elements(m.snapshot->'objects') o`;
 
-/** Every lookup and owner field of every tenant's current model, with its object's slots (given and pending). */
-const ID_FIELDS_SQL = `select t.id as tenant_id, o->>'id' as object_id, f->>'id' as field_id,
+/** Every field of the given types (an SQL list) of every tenant's current model, with its object's slots (given and pending). */
+const fieldsOfTypesSql = (types: string) => `select t.id as tenant_id, o->>'id' as object_id, f->>'id' as field_id,
          coalesce(o->'indexSlots', '{}') || coalesce(o->'pendingIndexSlots', '{}') as slots
     from ${CURRENT_OBJECTS_SQL}
     cross join jsonb_array_elements(o->'fields') f
-   where f->>'type' in ('lookup', 'owner')`;
+   where f->>'type' in (${types})`;
+
+/** Every lookup and owner field of every tenant's current model, with its object's slots (given and pending). */
+const ID_FIELDS_SQL = fieldsOfTypesSql(`'lookup', 'owner'`);
+
+/** Every text-like field (the types with text limits) of every tenant's current model, with its object's slots. */
+const TEXT_FIELDS_SQL = fieldsOfTypesSql(`'text', 'longText', 'email', 'phone', 'url'`);
 
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
 
@@ -1366,6 +1372,25 @@ alter table user_session add column if not exists id uuid not null default gen_r
 alter table user_session add column if not exists address text;
 alter table user_session add column if not exists user_agent text;
 create unique index if not exists user_session_id on user_session (tenant_id, id);`,
+  },
+  {
+    id: 78,
+    name: 'empty texts stored as no value',
+    // ADR 0009 addendum: an empty text is no value to a required field, a unique claim and isNull,
+    // yet it was stored as '', so it sorted before every name and read as '' where a record without
+    // the value reads null. Writes now store none; the texts stored empty before leave the values
+    // (every such field of a record at once) and their slots.
+    sql: `
+update record r set data = r.data - array(select f.id from unnest(i.field_ids) f(id) where r.data->f.id = '""'::jsonb)
+  from (select tenant_id, object_id, array_agg(field_id) as field_ids from (${TEXT_FIELDS_SQL}) f group by tenant_id, object_id) i
+ where r.tenant_id = i.tenant_id and r.object_id = i.object_id
+   and exists (select 1 from unnest(i.field_ids) f(id) where r.data->f.id = '""'::jsonb);
+${TEXT_SLOTS.map(
+  (slot) => `
+update record r set ix_${slot} = null
+  from (${TEXT_FIELDS_SQL}) i
+ where r.tenant_id = i.tenant_id and r.object_id = i.object_id and i.field_id = i.slots->>'${slot}' and r.ix_${slot} = '';`,
+).join('')}`,
   },
 ];
 

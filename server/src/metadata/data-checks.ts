@@ -25,14 +25,15 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
     const offending = offendingSql(check, field);
     const scope = 'tenant_id = $1 and object_id = $2 and deleted_at is null';
     if (check.backfill !== undefined && check.kind !== 'unique') {
-      const stored = toStoredValue(field, check.backfill);
+      // A backfill stored as no value (an empty text) takes the field out of the records, as a write would.
+      const stored = toStoredValue(field, check.backfill) ?? null;
       // The slot column (ready or pending) gets the value a write would store, so filters see it at once.
       const slot = writeSlotOf(object, field.id);
       const slotUpdate = slot ? `, ix_${slot} = $6::${SLOT_TYPES[`ix_${slot}`]}` : '';
       await tx.query(
         `with before as materialized (select id, data->$3 as value from record where ${scope} and (${offending}) for update),
          changed as (
-           update record set data = jsonb_set(data, array[$3::text], $4::jsonb)${slotUpdate}, version = version + 1, updated_at = now()
+           update record set data = case when $4::jsonb = 'null'::jsonb then data - $3::text else jsonb_set(data, array[$3::text], $4::jsonb) end${slotUpdate}, version = version + 1, updated_at = now()
             where tenant_id = $1 and object_id = $2 and id in (select id from before)
             returning id, version)
          insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)

@@ -41,6 +41,8 @@ function textType(variant: TextVariant): FieldTypeDefinition {
     options: long ? stringOptions : [...stringOptions, 'unique'],
     valueSchema: (field, nullable) => ({ ...stringSchema(field, nullable, variant.limits.defaultMax), ...variant.format }),
     messages: variant.patternMessage ? { type: 'must be a string', pattern: variant.patternMessage } : { type: 'must be a string' },
+    // An empty text is no value (to a required field, a unique claim and isNull): stored as none, it sorts and reads as none.
+    toStored: (_field, value) => (value === '' ? null : value),
     stored: 'ciText',
     slot: long ? null : { kind: 'text', candidates: ['t3'], onlyNameOrUnique: true },
     filterOperators: long ? ['contains', 'startsWith', 'isNull'] : stringOperators,
