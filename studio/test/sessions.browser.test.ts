@@ -65,6 +65,16 @@ describe('Setup › Sessions', () => {
     // This session stays signed in.
     await page.reload();
     await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
+
+    // In Chinese, every word of the page.
+    await page.locator('.topbar').getByRole('combobox').selectOption('zh-CN');
+    await page.getByRole('heading', { name: '登录会话', level: 1 }).waitFor();
+    const zh = page.getByRole('table', { name: '登录会话' });
+    expect(await zh.locator('thead').innerText()).toMatch(/设备\s+IP 地址\s+登录时间\s+最近活动/);
+    await zh.getByText('当前会话').waitFor();
+    expect(await zh.locator('tbody td').first().innerText()).toMatch(/^Linux 上的 Chrome \d+$/);
+    await page.getByRole('button', { name: '退出所有其他会话' }).waitFor();
+    await shot(page, 'sessions-zh-CN');
     expect(pageErrors).toEqual([]);
   });
 });
