@@ -55,7 +55,7 @@ function insertRecordsSql(links: boolean): string {
     where (select count(*) from targets where deleted_at is null) = cardinality($6::uuid[])
  ), created as (
    insert into record (tenant_id, id, object_id, data, created_by, updated_by, search_text, owner_id, ${SLOT_COLUMNS.join(', ')})
-   select $2, i, $3, d, $4, $4, lower(s), coalesce(o, $4), ${SLOT_COLUMNS.join(', ')} from input order by n
+   select $2, i, $3, d, $4, $4, lower(s), coalesce(o, $4), ${SLOT_COLUMNS.join(', ')} from input
    returning id, version, created_at, updated_at
  ), ${
    links
