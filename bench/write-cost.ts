@@ -19,7 +19,8 @@
 // load), BENCH_CREATE_SIDES (protean,floor,floor-prepared,floor-generic,textbook: the sides of the create
 // load, default all), BENCH_PARTS (create,get,batch,storage,variants: a shorter run measures only some;
 // batch-variants: the batch's insert statement with its parts taken away one after another),
-// BENCH_WAITS (1: what Postgres' client backends wait on during each charged load), BENCH_BATCH_DDL
+// BENCH_WAITS (1: what Postgres' client backends wait on during each charged load), BENCH_BATCH_CONNECTIONS
+// (2: the batch loads' concurrent requests), BENCH_BATCH_DDL
 // (SQL run as the owner before the batch loads: a change of the schema tried under load).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -45,6 +46,7 @@ const RECORDS = Number(process.env['BENCH_PROFILE_RECORDS'] ?? 100_000);
 const CREATES = Number(process.env['BENCH_PROFILE_CREATES'] ?? 3000);
 const BATCHES = Number(process.env['BENCH_PROFILE_BATCHES'] ?? 30);
 const BATCH = 1000;
+const BATCH_CONNECTIONS = Number(process.env['BENCH_BATCH_CONNECTIONS'] ?? 2);
 const PROFILE_LOAD = process.env['BENCH_PROFILE_LOAD'] === 'batch' ? 'batch' : 'create';
 // BENCH_WAITS=1: sample what Postgres' client backends wait on during each charged load.
 const WAIT_SAMPLES = process.env['BENCH_WAITS'] === '1';
@@ -445,9 +447,9 @@ async function main(): Promise<void> {
       if (PROFILE_LOAD === 'batch') await restart(true);
       // BENCH_BATCH_DDL: a schema change (as the owner) tried under the batch load, e.g. an index's storage parameter.
       if (process.env['BENCH_BATCH_DDL']) await sql.query(process.env['BENCH_BATCH_DDL']);
-      await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, 2);
+      await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, BATCH_CONNECTIONS);
       await outboxDrain(sql, 'after the batch load');
-      await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, 2);
+      await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, BATCH_CONNECTIONS);
     }
     await stop(protean);
     const profile = readdirSync(runDir).find((f) => f.endsWith('.cpuprofile'));

@@ -14,7 +14,9 @@
 // run) / (records - 1). The SQL text of the call is parsed in single-user mode (the server's
 // statement is prepared), which adds the same to both sides of an A/B; the parameter's JSON is
 // parsed either way. BENCH_KEY_ORDER=unsorted writes the JSON's object keys out of JSONB's order
-// (as the server did before it wrote them in that order). Prints the figures; writes nothing else.
+// (as the server did before it wrote them in that order). BENCH_DDL: SQL run as the owner after the
+// data is loaded (a change of the schema to weigh). BENCH_CALLGRIND_OUT: a file for the batches'
+// callgrind profile (callgrind_annotate reads it). Prints the figures; writes nothing else.
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +109,7 @@ async function main(): Promise<void> {
       await client.query('insert into schema_migration (id, name) values ($1, $2)', [migration.id, migration.name]);
     }
     await client.query(DATA_SQL);
+    if (process.env['BENCH_DDL']) await client.query(process.env['BENCH_DDL']);
     await client.query('vacuum analyze');
     await client.end();
     await haltPostgres(server.pid, server.dir);
@@ -125,10 +128,10 @@ async function main(): Promise<void> {
     const one = script('one', [call([record(n++)])]);
     const creates = script('creates', Array.from({ length: CREATES }, () => call([record(n++)])));
     const batches = script('batches', Array.from({ length: BATCHES }, () => call(Array.from({ length: 1000 }, () => record(n++)))));
-    const instructions = (file: string): number => {
+    const instructions = (file: string, out = '/dev/null'): number => {
       const run = spawnSync(
         'valgrind',
-        ['--tool=callgrind', '--callgrind-out-file=/dev/null', postgres, '--single', '-D', join(server.dir, 'data'), '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'jit=off', 'protean'],
+        ['--tool=callgrind', `--callgrind-out-file=${out}`, postgres, '--single', '-D', join(server.dir, 'data'), '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'jit=off', 'protean'],
         { ...asServer, cwd: work, input: readFileSync(file), encoding: 'utf8', maxBuffer: 1 << 28 },
       );
       if (run.error) throw run.error;
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
     };
     const base = instructions(one);
     const perCreate = (instructions(creates) - base) / (CREATES - 1);
-    const perRecord = (instructions(batches) - base) / (BATCHES * 1000 - 1);
+    const perRecord = (instructions(batches, process.env['BENCH_CALLGRIND_OUT']) - base) / (BATCHES * 1000 - 1);
     const k = (x: number) => `${Math.round(x / 1000).toLocaleString('en')} k`;
     process.stdout.write(`Postgres instructions (${RECORDS.toLocaleString('en')} customers): per create ${k(perCreate)}, per bulk-inserted record ${k(perRecord)} (${CREATES} creates, ${BATCHES} batches of 1,000)\n`);
   } finally {
