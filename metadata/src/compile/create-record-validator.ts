@@ -40,7 +40,26 @@ const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}[Tt\s]\d{2}:\d{2}:60/;
  * refuse it), and with a fraction ('23:59:60.5') refused by Postgres without naming the field.
  */
 function isInstantText(text: string): boolean {
+  const stored = STORED_INSTANT.exec(text);
+  if (stored) return isCalendarTime(stored);
   return rfc3339.validate(text) && !LEAP_SECOND.test(text);
+}
+
+/**
+ * The form date-times are stored and read back in (`2024-01-31T09:30:00.000Z`), which most
+ * writes send: its calendar is checked here directly. ajv-formats' general RFC 3339 check cost a
+ * bulk-inserted record with one date-time ~1 µs of the server's CPU, a twentieth of all its work.
+ */
+const STORED_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isCalendarTime([, y, mo, d, h, mi, s]: RegExpExecArray): boolean {
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
 
 // One instance for every record validator; each compiled schema is removed from Ajv's own
