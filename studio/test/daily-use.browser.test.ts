@@ -114,7 +114,7 @@ describe('daily use in Chromium', () => {
       const tasks = page.getByTestId('home-tasks');
       await poll(() => tasks.innerText()).toContain(say(locale, 'home.noTasks'));
       expect(await tasks.getByRole('link').first().getAttribute('href')).toBe('/o/task/new');
-      await poll(() => page.getByTestId('home-pipeline').innerText()).toContain(say(locale, 'home.noPipeline', { objects: locale === 'en' ? 'Deals' : '商机' }));
+      await poll(() => page.getByTestId('home-pipeline').innerText()).toContain(say(locale, 'home.noPipeline', { object: locale === 'en' ? { singular: 'Deal', plural: 'Deals' } : { singular: '商机', plural: '商机' } }));
       expect(await page.locator('body').innerText()).toContain(say(locale, 'home.noRecent'));
       await docShot(page, `home-empty-${locale}`);
     }
@@ -324,7 +324,7 @@ describe('daily use in Chromium', () => {
       await dialog.locator('select').first().selectOption({ label: locale === 'en' ? 'Amount' : '金额' });
       await dialog.locator('input[type=number]').fill(locale === 'en' ? '7' : '8');
       await dialog.getByRole('button', { name: say(locale, 'filterBulk.preview' as MessageKey) }).click();
-      await poll(() => dialog.getByTestId('dry-run').innerText()).toContain(say(locale, 'filterBulk.matched' as MessageKey, { count: '3', objects: locale === 'en' ? 'Deals' : '商机' }));
+      await poll(() => dialog.getByTestId('dry-run').innerText()).toContain(say(locale, 'filterBulk.matched' as MessageKey, { count: '3', object: locale === 'en' ? { singular: 'Deal', plural: 'Deals' } : { singular: '商机', plural: '商机' } }));
       // The dry run wrote nothing.
       const before = await api<{ data: { amount: number }[] }>(page, 'GET', `/records/deal?filter=${filter}`);
       expect(before.data.map((r) => r.amount)).toEqual(locale === 'en' ? [1, 1, 1] : [7, 7, 7]);
