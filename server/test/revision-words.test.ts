@@ -57,6 +57,18 @@ describe('revisions in words', () => {
     expect(mine.message).toBe('Notes for the front desk');
   });
 
+  it("names the platform's layout in the reader's words when an admin renames it", async () => {
+    const snapshot = json<{ layouts: { id: string; objectId: string; name: string; sections: unknown[] }[] }>(await t.api('GET', '/metadata/snapshot'));
+    const layout = snapshot.layouts.find((l) => l.objectId === 'organization')!;
+    const renamed = await t.api('PUT', `/metadata/layouts/${layout.id}`, { ...layout, name: 'Front desk' });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    const revision = json<{ revision: number }>(renamed).revision;
+    const zh = json<Described>(await t.api('GET', `/metadata/revisions/${revision}/changes`, undefined, { 'accept-language': 'zh-CN' }));
+    expect(zh.changes[0]!.details.map((d) => d.text)).toContain('名称由“诊所布局”改为“Front desk”');
+    const en = json<Described>(await t.api('GET', `/metadata/revisions/${revision}/changes`, undefined, { 'accept-language': 'en' }));
+    expect(en.changes[0]!.details.map((d) => d.text)).toContain('Name changed from “Clinic layout” to “Front desk”');
+  });
+
   it('a revision of terms says which words changed', async () => {
     const revisions = json<Revision[]>(await t.api('GET', '/metadata/revisions', undefined, { 'accept-language': 'en' }));
     const applied = revisions.find((r) => r.message === 'Applied the Healthcare term set')!;

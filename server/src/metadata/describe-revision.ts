@@ -148,6 +148,10 @@ export function describeRevision(diff: readonly DiffEntry[], after: TenantModel,
     if (typeof value === 'boolean') return SENTENCE[value ? 'yes' : 'no'][locale];
     if (path === '/nameFieldId' && typeof value === 'string') return quote(fieldName(entry.id, value, value));
     if (path === '/lookup/objectId' && typeof value === 'string') return quote(objectName(value, value));
+    if (entry.kind === 'layout' && path === '/name' && typeof value === 'string') {
+      const model = [after, before].find((m) => m?.snapshot.objects.some((o) => o.id === entry.objectId)) ?? after;
+      return quote(layoutName(model.snapshot, { name: value, objectId: entry.objectId ?? '' }, locale));
+    }
     if (typeof value === 'string' || typeof value === 'number') return quote(String(value));
     if (Array.isArray(value)) {
       const labels = value.map((item) => (item && typeof item === 'object' && 'labels' in item ? labelIn((item as { labels: unknown }).labels, locale) : undefined));
