@@ -23,6 +23,7 @@ const NewPassword = Type.Object(
   { password: Type.String({ minLength: 10, maxLength: 1024 }), currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
   { additionalProperties: false },
 );
+const OwnSettings = Type.Object({ locale: Locale }, { additionalProperties: false });
 const NewApiKey = Type.Object({ name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String() });
 
@@ -122,6 +123,14 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
       via: p.via,
       ...(cookie ? { csrfToken: csrfTokenOf(cookie) } : {}),
     };
+  });
+
+  // One's own language, the one messages take when a request does not say (an API key, an
+  // automation run as the user). The name, email and profile stay a user manager's to change.
+  app.patch('/auth/me', { schema: { body: OwnSettings } }, async (request, reply) => {
+    const p = principalOf(request);
+    await auth.updateUser(p.tenantId, p.userId, { locale: (request.body as Static<typeof OwnSettings>).locale });
+    return reply.status(204).send();
   });
 
   // One's own sessions (ADR 0007): listed with the one asking marked, each ended on its own, or all

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { queryOne, type Database } from '../db/database.ts';
-import { conflict, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
+import { conflict, notFound, ProblemError, unauthorized } from '../errors/problems.ts';
 import { LoginThrottle, NO_TENANT } from './login-throttle.ts';
 import type { PasswordHasher } from './password-hasher.ts';
-import { hashToken, newToken, PASSWORD_MIN_LENGTH } from './passwords.ts';
+import { hashToken, newToken } from './passwords.ts';
+import { checkNewPassword } from './password-policy.ts';
 import type { Principal, Role } from './principal.ts';
 import { UUID } from '../http/ids.ts';
 import { describeUserAgent } from './user-agent.ts';
@@ -336,7 +337,7 @@ export class AuthService {
   }
 
   async createUser(tenantId: string, input: { email: string; name: string; role: Role; password: string; locale?: string | undefined }): Promise<UserView> {
-    checkPassword(input.password);
+    checkNewPassword(input.password);
     const passwordHash = await this.passwords.hash(tenantId, input.password);
     // The unique index on (tenant, lower(email)) decides, so two sign-ups at once cannot both win.
     const rows = await this.#db.transaction(tenantId, (tx) =>
@@ -378,7 +379,7 @@ export class AuthService {
    */
   async setPassword(tenantId: string, userId: string, password: string, change?: { current: string; keepSession?: string | undefined; address: string }): Promise<void> {
     if (!UUID.test(userId)) throw notFound('No such user');
-    checkPassword(password);
+    checkNewPassword(password);
     if (change) {
       const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ password_hash: string; email: string }>(q, 'select password_hash, email from app_user where tenant_id = $1 and id = $2', [tenantId, userId]));
       if (!row) throw notFound('No such user');
@@ -438,12 +439,6 @@ export class AuthService {
 }
 
 const iso = (value: string | Date) => new Date(value).toISOString();
-
-function checkPassword(password: string): void {
-  if (password.length < PASSWORD_MIN_LENGTH) {
-    throw validationError('The password is too short', [{ field: 'password', code: 'minLength', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }]);
-  }
-}
 
 export function parseSessionCookie(cookie: string): { tenantId: string; token: string } | null {
   const dot = cookie.indexOf('.');

@@ -131,6 +131,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'PATCH /users/:id': doc('users', 'update_user', 'users', 200, 'Change {user:a}', '更改{user}'),
   'POST /users/:id/password': doc('users', 'set_user_password', 'users', 204, 'Set the password of {user:a}', '设置{user}的密码'),
   'DELETE /users/:id/sessions': doc('users', 'end_user_sessions', 'users', 200, 'Sign {user:a} out everywhere', '将{user}从所有会话中登出'),
+  'PATCH /auth/me': doc('users', 'update_my_settings', 'everyone', 204, 'Set your own language', '设置您自己的语言'),
   'GET /auth/sessions': doc('users', 'list_my_sessions', 'everyone', 200, 'Your sessions: where you are signed in', '您的会话：您在哪些地方已登录'),
   'DELETE /auth/sessions/:id': doc('users', 'end_my_session', 'everyone', 204, 'Sign out one of your sessions', '登出您的某个会话'),
   'POST /auth/sessions/end-others': doc('users', 'end_my_other_sessions', 'everyone', 200, 'Sign out of all your other sessions', '登出您的所有其他会话'),

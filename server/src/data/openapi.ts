@@ -373,7 +373,8 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       },
       paths as Record<string, unknown>,
     );
-    Object.assign(paths, others.paths);
+    // A path may have methods of both parts (GET /auth/me by hand, PATCH from the catalog).
+    for (const [path, item] of Object.entries(others.paths)) paths[path] = { ...(paths[path] as Record<string, unknown> | undefined), ...item };
     tags.push(...others.tags);
     // What a Setup right opens is described to its holders only.
     for (const [operation, right] of Object.entries(HAND_WRITTEN_NEEDS)) {

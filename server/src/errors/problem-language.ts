@@ -46,6 +46,8 @@ const PHRASES: Rule[] = [
   [/^is not a role of this workspace$/, () => '不是此工作区的角色'],
   [/^is not an active user of this workspace$/, () => '不是此工作区的在职用户'],
   [/^is not your current password$/, () => '不是你当前的密码'],
+  [/^is required to change your own password$/, () => '修改自己的密码时为必填项'],
+  [/^is one of the most common passwords; choose one that is harder to guess$/, () => '是最常用的密码之一，请选择更难猜到的密码'],
   [/^unknown field '(.+)'$/, (m) => `未知字段'${m[1]}'`],
   [/^is also sent as '(.+)', a name of the same field$/, (m) => `同时以'${m[1]}'发送，二者是同一字段`],
   [/^'(.+)' is read-only$/, (m) => `'${m[1]}'为只读`],
@@ -133,6 +135,12 @@ const SENTENCES: Rule[] = [
   [/^No route (\S+) (.+)$/, (m) => `没有路由 ${m[1]} ${m[2]}`],
   [/^Sign in or send an API key$/, () => '请登录或提供 API 密钥'],
   [/^Only an admin may do this$/, () => '只有管理员可以执行此操作'],
+  // Passwords (ADR 0007): the new one's rules, and one's own change.
+  [/^The password is too short$/, () => '密码太短'],
+  [/^The password is too common$/, () => '密码过于常见'],
+  [/^Changing your own password needs your current one$/, () => '修改自己的密码需要提供当前密码'],
+  [/^The current password is not right$/, () => '当前密码不正确'],
+  [/^The tenant is invalid$/, () => '工作区无效'],
   // Setup rights (ADR 0012): the right keeps its key, as the API names it.
   [/^This needs the Setup right '(\w+)'$/, (m) => `此操作需要设置权限'${m[1]}'`],
   [/^Setting another user’s password needs the Setup right 'users'$/, () => "设置他人的密码需要设置权限'users'"],

@@ -4,7 +4,7 @@ import { queryOne, type Database } from '../db/database.ts';
 import { conflict, validationError } from '../errors/problems.ts';
 import type { PasswordHasher } from '../auth/password-hasher.ts';
 import { seedAccessDefaults } from '../access/access-service.ts';
-import { PASSWORD_MIN_LENGTH } from '../auth/passwords.ts';
+import { passwordProblems } from '../auth/password-policy.ts';
 
 export interface NewTenant {
   slug: string;
@@ -19,7 +19,7 @@ export async function createTenant(db: Database, input: NewTenant, passwords: Pa
   const errors = [];
   if (!SLUG_PATTERN.test(input.slug)) errors.push({ field: 'slug', code: 'pattern', message: 'must be 2-63 lowercase letters, digits or dashes, starting with a letter' });
   if (!input.name.trim()) errors.push({ field: 'name', code: 'required', message: 'is required' });
-  if (input.admin.password.length < PASSWORD_MIN_LENGTH) errors.push({ field: 'admin.password', code: 'minLength', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` });
+  errors.push(...passwordProblems(input.admin.password, 'admin.password'));
   if (errors.length) throw validationError('The tenant is invalid', errors);
 
   const tenantId = randomUUID();
