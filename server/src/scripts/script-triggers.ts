@@ -242,18 +242,22 @@ export class ScriptJobs {
     const object = ctx.model.objectById(p.objectId);
     if (!object) return;
     const shape = await this.#service.shapeOf(ctx.principal);
-    // A record out of the script's reach does not invoke it (deleted or not: its id and changes would tell).
-    const reached = await this.#db.withTenant(job.tenantId, async (q) => {
-      const [row] = await q.query<RecordRow>('select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3', [job.tenantId, object.id, p.recordId]);
-      return !!row && !!(await recordAsReadBy(q, shape, ctx.model, object, row));
-    });
-    if (!reached) return;
     let record: Record<string, unknown> | undefined;
-    // A record deleted since runs the script without it; anything else fails the job.
+    // The record as the script's principal reads it: a live record within its reach, else 404.
     if (p.event !== 'deleted') record = await this.#data.get(ctx, object, p.recordId).catch((error: unknown) => {
       if ((error as { status?: number }).status === 404) return undefined;
       throw error;
     });
+    // Without it (a deletion, a record deleted since, or one out of reach) the stored row decides: a
+    // record out of the script's reach does not invoke it (deleted or not: its id and changes would
+    // tell); one deleted since runs the script without it.
+    if (!record) {
+      const reached = await this.#db.withTenant(job.tenantId, async (q) => {
+        const [row] = await q.query<RecordRow>('select id, object_id, version, data, created_at, created_by, updated_at, updated_by from record where tenant_id = $1 and object_id = $2 and id = $3', [job.tenantId, object.id, p.recordId]);
+        return !!row && !!(await recordAsReadBy(q, shape, ctx.model, object, row));
+      });
+      if (!reached) return;
+    }
     const input = { object: object.apiName, event: p.event, recordId: p.recordId, ...(record ? { record } : {}), ...(p.changes ? { changes: namedChanges(ctx.model, object, p.changes, shape) } : {}) };
     // A script's failure is in its invocation log; the job is done either way (scripts need not be idempotent).
     await this.#service.run(script, ctx, input, { cause: 'afterSave', recordId: p.recordId, user });
