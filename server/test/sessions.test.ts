@@ -185,6 +185,19 @@ describe('a user sees their sessions and ends them', () => {
     expect((await asSession(peerCookie, 'DELETE', `/users/${leaver.id}/sessions`)).statusCode).toBe(403);
     expect((await me(survivor)).statusCode).toBe(200);
   });
+
+  it('a user manager signing someone out everywhere is in the access audit trail: who, whom and how many sessions; a refused attempt is not', async () => {
+    const t = await createTestTenant(h, 'sessions-audit');
+    const leaver = await newUser(t, 'Audited');
+    await signIn(t, leaver.email, leaver.password);
+    await signIn(t, leaver.email, leaver.password);
+    const peer = await newUser(t, 'Meddler');
+    expect((await asSession(await signIn(t, peer.email, peer.password), 'DELETE', `/users/${leaver.id}/sessions`)).statusCode).toBe(403);
+    expect(json(await t.api('DELETE', `/users/${leaver.id}/sessions`))).toEqual({ ended: 2 });
+    const trail = json<{ actorId: string; actorName: string; action: string; subject: string; detail: unknown }[]>(await t.api('GET', '/access/audit'));
+    const endings = trail.filter((e) => e.action === 'user.endSessions');
+    expect(endings).toEqual([expect.objectContaining({ actorId: t.adminId, actorName: 'Test Admin', subject: 'user Audited', detail: { ended: 2 } })]);
+  });
 });
 
 describe('a new password ends the user’s other sessions', () => {

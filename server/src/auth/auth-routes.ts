@@ -211,15 +211,19 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     return reply.status(204).send();
   });
 
-  // Signs a user out everywhere, as a user manager may change them (a leaver's stolen laptop).
+  // Signs a user out everywhere, as a user manager may change them (a leaver's stolen laptop);
+  // recorded in the access audit trail with who did it and how many sessions ended.
   app.delete('/users/:id/sessions', { schema: { params: IdParam } }, async (request) => {
     const { id } = request.params as Static<typeof IdParam>;
     const { tenantId } = await setupOf(request, 'users');
     if (!UUID.test(id)) throw notFound('No such user');
-    await request.server.access.requireManageable(principalOf(request), id);
-    if (!(await auth.user(tenantId, id))) throw notFound('No such user');
-    const keep = id === principalOf(request).userId ? ownSession(request, principalOf(request)) : undefined;
-    return { ended: await auth.endSessions(tenantId, id, keep) };
+    const actor = principalOf(request);
+    await request.server.access.requireManageable(actor, id);
+    const user = await auth.user(tenantId, id);
+    if (!user) throw notFound('No such user');
+    const keep = id === actor.userId ? ownSession(request, actor) : undefined;
+    const ended = await auth.endSessions(tenantId, id, keep, (q, count) => AccessService.audit(q, tenantId, actorOf(actor), 'user.endSessions', `user ${user.name}`, { ended: count }));
+    return { ended };
   });
 
   app.get('/api-keys', async (request) => {

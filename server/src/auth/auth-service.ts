@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
-import { queryOne, type Database } from '../db/database.ts';
+import { queryOne, type Database, type Queryable } from '../db/database.ts';
 import { conflict, notFound, ProblemError, unauthorized } from '../errors/problems.ts';
 import { LoginThrottle, NO_TENANT } from './login-throttle.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -209,18 +209,24 @@ export class AuthService {
     await this.#forget(tenantId, { credentialHash: rows[0].token_hash });
   }
 
-  /** Ends every session of the user but `keepToken`'s (all of them without one); how many ended. */
-  async endSessions(tenantId: string, userId: string, keepToken?: string): Promise<number> {
-    const rows = await this.#db.withTenant(tenantId, (q) =>
-      q.query<{ live: boolean }>(
+  /**
+   * Ends every session of the user but `keepToken`'s (all of them without one); how many ended.
+   * `audit` records the ending in the same transaction (an administrator's, in the access audit trail).
+   */
+  async endSessions(tenantId: string, userId: string, keepToken?: string, audit?: (q: Queryable, ended: number) => Promise<void>): Promise<number> {
+    const ended = await this.#db.transaction(tenantId, async (q) => {
+      const rows = await q.query<{ live: boolean }>(
         `delete from user_session where tenant_id = $1 and user_id = $2 and token_hash <> $3
           returning expires_at > now() and last_seen_at > now() - interval '1 millisecond' * $4::float8 as live`,
         [tenantId, userId, keepToken ? hashToken(keepToken) : '', this.#idleMs],
-      ),
-    );
+      );
+      // Sessions that had ended already go too, uncounted: the user ended only the live ones.
+      const live = rows.filter((r) => r.live).length;
+      await audit?.(q, live);
+      return live;
+    });
     await this.#forget(tenantId, { userId });
-    // Sessions that had ended already go too, uncounted: the user ended only the live ones.
-    return rows.filter((r) => r.live).length;
+    return ended;
   }
 
   /** Resolves the principal behind a session cookie or an API key; null when neither is valid. */
