@@ -67,6 +67,8 @@ export interface AppOptions {
   passwordCost?: PasswordCost;
   /** A session unused this long ends; PROTEAN_SESSION_IDLE_MINUTES, two hours unless configured. */
   sessionIdleMs?: number;
+  /** How often the credentials of live connections (GraphQL sockets) are checked, besides when one is announced ended; a minute unless set. */
+  liveRecheckMs?: number;
   logger?: boolean;
   bodyLimit?: number;
   /**
@@ -154,9 +156,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const data = new DataService(options.db, metadata, hooks, access);
   const scripts = new ScriptService(options.db, metadata, data, options.scripts);
   registerScriptHooks(hooks, scripts);
-  const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'), { idleMs: options.sessionIdleMs });
+  const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'), { idleMs: options.sessionIdleMs, liveRecheckMs: options.liveRecheckMs });
   await metadata.start();
   await auth.start();
+  app.addHook('onClose', () => auth.stop());
   const backfills = new SlotBackfill(options.db, metadata);
   await backfills.start();
   const recomputes = new LogicRecompute(options.db, metadata);

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
 import { principalOf, setupOf, type Principal } from './principal.ts';
 import { AccessService, actorOf } from '../access/access-service.ts';
-import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService } from './auth-service.ts';
+import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService, type Credentials } from './auth-service.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
 import { UUID } from '../http/ids.ts';
 
@@ -30,10 +30,18 @@ const IdParam = Type.Object({ id: Type.String() });
 /** The session cookie's name: with secure cookies the `__Host-` prefix binds it to this host, HTTPS and path /. */
 export const sessionCookieName = (secure: boolean) => (secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The credential the request was judged by: what a connection outliving the request is held to (AuthService.hold). */
+    credentials: Credentials | null;
+  }
+}
+
 /** Resolves the principal of every request in `scope` (and the scopes registered inside it), refusing cross-site writes first. */
 export function authenticateRequests(scope: FastifyInstance, auth: AuthService, secureCookies = false): void {
   const cookieName = sessionCookieName(secureCookies);
   scope.decorateRequest('principal', null);
+  scope.decorateRequest('credentials', null);
   const resolved = (request: FastifyRequest, principal: Principal | null) => {
     // The language chosen in the UI (Accept-Language) wins over the user's stored one.
     const asked = preferredLocale(request.headers['accept-language']);
@@ -48,6 +56,7 @@ export function authenticateRequests(scope: FastifyInstance, auth: AuthService, 
     const cookie = bearer === undefined ? request.cookies[cookieName] : undefined;
     checkCrossSite(request, cookie);
     const credentials = { bearer, cookie };
+    request.credentials = credentials;
     const known = auth.knownPrincipal(credentials);
     if (known !== undefined) {
       resolved(request, known);

@@ -9,6 +9,7 @@ import { checkNewPassword } from './password-policy.ts';
 import type { Principal, Role } from './principal.ts';
 import { UUID } from '../http/ids.ts';
 import { describeUserAgent } from './user-agent.ts';
+import { LiveConnections, type LiveConnection } from './live-connections.ts';
 
 export const SESSION_COOKIE = 'protean_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -21,6 +22,14 @@ const AUTH_CHANNEL = 'protean_auth';
 const CREDENTIAL_CACHE_MS = 30_000;
 // Workspaces found by slug at sign-in; a burst against one then costs no lookup per attempt.
 const WORKSPACE_CACHE_MS = 60_000;
+// How often live connections' credentials are asked after: how late one outlives a session that lapsed by itself.
+export const DEFAULT_LIVE_RECHECK_MS = 60_000;
+
+/** The credential a request names: an API key (Bearer) or a session cookie. */
+export interface Credentials {
+  cookie?: string | undefined;
+  bearer?: string | undefined;
+}
 
 export interface UserView {
   id: string;
@@ -93,27 +102,68 @@ export class AuthService {
   readonly #workspaces = new TtlCache<{ id: string; slug: string; name: string }>(10_000, WORKSPACE_CACHE_MS);
   readonly #idleMs: number;
   readonly #seenStepMs: number;
+  readonly #connections: LiveConnections;
   readonly passwords: PasswordHasher;
 
-  constructor(db: Database, passwords: PasswordHasher, sessions: { idleMs?: number | undefined } = {}) {
+  constructor(db: Database, passwords: PasswordHasher, sessions: { idleMs?: number | undefined; liveRecheckMs?: number | undefined } = {}) {
     this.#db = db;
     this.passwords = passwords;
     this.#throttle = new LoginThrottle(db);
     this.#idleMs = sessions.idleMs ?? DEFAULT_SESSION_IDLE_MS;
     this.#seenStepMs = Math.min(LAST_SEEN_STEP_MS, this.#idleMs / 10);
+    this.#connections = new LiveConnections((tenantId, held) => this.#liveCredentials(tenantId, held), sessions.liveRecheckMs ?? DEFAULT_LIVE_RECHECK_MS);
   }
 
   async start(): Promise<void> {
     await this.#db.listen(AUTH_CHANNEL, (payload) => this.#evict(JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string }));
     // A logout or revocation announced while the listening connection was down was never heard.
-    this.#db.onReconnect(() => this.#cache.clear());
+    this.#db.onReconnect(() => {
+      this.#cache.clear();
+      this.#connections.suspectAll();
+    });
+    this.#connections.start();
     await this.passwords.warm();
+  }
+
+  async stop(): Promise<void> {
+    await this.#connections.stop();
   }
 
   #evict({ tenantId, userId, credentialHash }: { tenantId: string; userId?: string | undefined; credentialHash?: string | undefined }): void {
     this.#cache.deleteWhere(
       (entry) => entry.principal.tenantId === tenantId && (entry.credentialHash === credentialHash || (userId !== undefined && entry.principal.userId === userId)),
     );
+    this.#connections.suspect(tenantId, { userId, credentialHash });
+  }
+
+  /**
+   * Keeps a connection that outlives its request (a GraphQL socket) only while the credential it
+   * was opened with lives: `end` is called once that session or key has ended, on whichever
+   * process ended it, or lapsed. Returns the release, for when the connection closes.
+   */
+  hold(credentials: Credentials, principal: Principal, end: (reason: string) => void): () => void {
+    const token = credentials.bearer ?? (credentials.cookie ? parseSessionCookie(credentials.cookie)?.token : undefined);
+    if (token === undefined || (principal.via !== 'session' && principal.via !== 'apiKey')) throw new Error('Only a connection opened with a session or an API key is held');
+    return this.#connections.hold({ tenantId: principal.tenantId, userId: principal.userId, via: principal.via, credentialHash: hashToken(token), end });
+  }
+
+  /**
+   * Which of the held credentials still live, by the rules a request's authentication applies
+   * (idleness too), in one statement. It does not count as the session's use.
+   */
+  async #liveCredentials(tenantId: string, held: readonly LiveConnection[]): Promise<Set<string>> {
+    const of = (via: LiveConnection['via']) => held.filter((c) => c.via === via).map((c) => c.credentialHash);
+    const rows = await this.#db.withTenant(tenantId, (q) =>
+      q.query<{ token_hash: string }>(
+        `select s.token_hash from user_session s join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
+          where s.tenant_id = $1 and s.token_hash = any($2::text[]) and s.expires_at > now() and s.last_seen_at > now() - interval '1 millisecond' * $4::float8 and u.active
+         union all
+         select k.token_hash from api_key k join app_user u on u.tenant_id = k.tenant_id and u.id = k.user_id
+          where k.tenant_id = $1 and k.token_hash = any($3::text[]) and k.revoked_at is null and u.active`,
+        [tenantId, of('session'), of('apiKey'), this.#idleMs],
+      ),
+    );
+    return new Set(rows.map((r) => r.token_hash));
   }
 
   /** Forgets cached credentials here at once, and on every other process when the NOTIFY arrives. */
@@ -230,7 +280,7 @@ export class AuthService {
   }
 
   /** Resolves the principal behind a session cookie or an API key; null when neither is valid. */
-  async authenticate(credentials: { cookie?: string | undefined; bearer?: string | undefined }): Promise<Principal | null> {
+  async authenticate(credentials: Credentials): Promise<Principal | null> {
     if (credentials.bearer) return this.#fromApiKey(credentials.bearer);
     if (credentials.cookie) return this.#fromSession(credentials.cookie);
     return null;
@@ -241,7 +291,7 @@ export class AuthService {
    * promise: null without credentials, undefined when they must be looked up. Most requests
    * come with credentials seen a moment ago, and the request hook then runs without awaiting.
    */
-  knownPrincipal(credentials: { cookie?: string | undefined; bearer?: string | undefined }): Principal | null | undefined {
+  knownPrincipal(credentials: Credentials): Principal | null | undefined {
     const token = credentials.bearer ?? (credentials.cookie ? parseSessionCookie(credentials.cookie)?.token : undefined);
     if (token === undefined) return credentials.bearer === undefined && credentials.cookie === undefined ? null : undefined;
     const cached = this.#cache.get(hashToken(token));

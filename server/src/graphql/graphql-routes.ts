@@ -3,7 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
 import { execute, GraphQLError, subscribe, type ExecutionArgs } from './graphql-js.ts';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
-import type { AuthService } from '../auth/auth-service.ts';
+import type { AuthService, Credentials } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import { fromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -43,6 +43,10 @@ function parseJsonParam(name: string, text: string | undefined): Record<string, 
 interface SocketExtra {
   request: FastifyRequest;
   principal: Principal | null;
+  /** Closes the socket with a close code of the protocol. */
+  close: (code: number, reason: string) => void;
+  /** Lets go of the socket's hold on its credential (AuthService.hold), once it is closed. */
+  release?: () => void;
 }
 
 /**
@@ -73,12 +77,18 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     execute: (args) => execute(args),
     subscribe: (args) => subscribe(args),
     // A browser sends its session cookie with the upgrade; other clients may send an API key in connection_init.
+    // The socket lives as long as that credential: ending the session or revoking the key closes it.
     onConnect: async (socket) => {
-      if (socket.extra.principal) return true;
-      const authorization = socket.connectionParams?.['authorization'];
-      const bearer = typeof authorization === 'string' && authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
-      socket.extra.principal = bearer ? await auth.authenticate({ bearer, cookie: undefined }) : null;
-      return socket.extra.principal !== null;
+      let credentials: Credentials | null = socket.extra.request.credentials;
+      if (!socket.extra.principal) {
+        const authorization = socket.connectionParams?.['authorization'];
+        const bearer = typeof authorization === 'string' && authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+        credentials = { bearer, cookie: undefined };
+        socket.extra.principal = bearer ? await auth.authenticate(credentials) : null;
+      }
+      if (!socket.extra.principal || !credentials) return false;
+      socket.extra.release ??= auth.hold(credentials, socket.extra.principal, (reason) => socket.extra.close(CloseCode.Forbidden, reason));
+      return true;
     },
     onSubscribe: async (socket, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       const principal = socket.extra.principal!;
@@ -114,11 +124,15 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
         socket.close(CloseCode.Forbidden, 'Cross-site WebSocket refused');
         return;
       }
+      const close = (code: number, reason: string) => socket.close(code, reason);
+      const extra: SocketExtra = { request, principal: request.principal, close };
       const closed = sockets.opened(
         {
           protocol: socket.protocol,
-          send: (data) => new Promise<void>((resolve, reject) => socket.send(data, (error?: Error) => (error ? reject(error) : resolve()))),
-          close: (code, reason) => socket.close(code, reason),
+          // A change read while the socket was closing (its session ended, the client left) has no one to go to: not an error.
+          send: (data) =>
+            socket.readyState === socket.OPEN ? new Promise<void>((resolve, reject) => socket.send(data, (error?: Error) => (error ? reject(error) : resolve()))) : Promise.resolve(),
+          close,
           onMessage: (handle) =>
             socket.on('message', (message: Buffer) => {
               handle(message.toString()).catch((error: unknown) => {
@@ -127,9 +141,14 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
               });
             }),
         },
-        { request, principal: request.principal },
+        extra,
       );
-      socket.once('close', (code: number, reason: Buffer) => void closed(code, reason.toString()));
+      socket.once('close', (code: number, reason: Buffer) => {
+        extra.release?.();
+        // A connection_init still being authenticated finds the socket let go of and holds nothing.
+        extra.release = () => undefined;
+        void closed(code, reason.toString());
+      });
     },
   });
 
