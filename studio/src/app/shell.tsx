@@ -95,14 +95,16 @@ export function Shell({ children }: { children: ReactNode }) {
           </Link>
         )}
         <LanguageSwitch />
-        <div className="user-box" aria-label={t('shell.signedInAs')}>
+        {/* Who is signed in, opening their own account: every user, whatever their Setup rights. */}
+        <Link to="/account" className="user-box" aria-current={pathname === '/account' ? 'page' : undefined} title={t('account.title')}>
+          <span className="sr-only">{t('common.labelled', { label: t('account.title') })}</span>
           <span className="user-name" data-testid="user-name">
             {me.user.name}
           </span>
           <span className="tenant-name" data-testid="tenant-name">
             {me.tenant.name}
           </span>
-        </div>
+        </Link>
         <button type="button" className="btn btn-small" onClick={() => void session.logout().then(() => navigate('/'))}>
           {t('shell.signOut')}
         </button>
