@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoWorkspace } from '../src/platform/demo-workspace.ts';
+import { DEMO_WORKSPACE, demoAdmin, ensureDemoWorkspace, newDemoPassword } from '../src/platform/demo-workspace.ts';
+import { findTenant } from '../src/tenancy/tenant-service.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 /*
@@ -98,10 +99,17 @@ describe('a new password that is one of the most common is refused', () => {
     expect((await create('a boss with a long password')).statusCode).toBe(201);
   });
 
-  it('the demo workspace is still made with its generated password, which signs in', async () => {
+  it('the demo workspace is made, and its password reset, with generated passwords that sign in', async () => {
+    const signsIn = (email: string, password: string) => h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: DEMO_WORKSPACE, email, password } });
+    // Made by this run, or by an earlier one on the same PostgreSQL database.
     const demo = await ensureDemoWorkspace(h.db, h.server);
-    expect(demo.created).toBeDefined();
-    const login = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: demo.tenant, email: demo.email, password: demo.created!.password } });
+    if (demo.created) expect((await signsIn(demo.email, demo.created.password)).statusCode).toBe(200);
+    // What demo:reset-password does.
+    const tenant = (await findTenant(h.db, DEMO_WORKSPACE))!;
+    const admin = (await demoAdmin(h.db, tenant.id))!;
+    const password = newDemoPassword();
+    await h.server.auth.setPassword(tenant.id, admin.id, password);
+    const login = await signsIn(admin.email, password);
     expect(login.statusCode, login.body).toBe(200);
   });
 
