@@ -1379,18 +1379,14 @@ create unique index if not exists user_session_id on user_session (tenant_id, id
     // ADR 0009 addendum: an empty text is no value to a required field, a unique claim and isNull,
     // yet it was stored as '', so it sorted before every name and read as '' where a record without
     // the value reads null. Writes now store none; the texts stored empty before leave the values
-    // (every such field of a record at once) and their slots.
+    // (every such field of a record at once) and their slots, in one pass over the records that
+    // writes each such record once (a slot holds '' only where its field's value is '').
     sql: `
-update record r set data = r.data - array(select f.id from unnest(i.field_ids) f(id) where r.data->f.id = '""'::jsonb)
-  from (select tenant_id, object_id, array_agg(field_id) as field_ids from (${TEXT_FIELDS_SQL}) f group by tenant_id, object_id) i
+update record r set data = r.data - array(select f.id from unnest(i.field_ids) f(id) where r.data->f.id = '""'::jsonb),
+${TEXT_SLOTS.map((slot) => `       ix_${slot} = case when r.ix_${slot} = '' and i.slots->>'${slot}' = any(i.field_ids) then null else r.ix_${slot} end`).join(',\n')}
+  from (select tenant_id, object_id, slots, array_agg(field_id) as field_ids from (${TEXT_FIELDS_SQL}) f group by tenant_id, object_id, slots) i
  where r.tenant_id = i.tenant_id and r.object_id = i.object_id
-   and exists (select 1 from unnest(i.field_ids) f(id) where r.data->f.id = '""'::jsonb);
-${TEXT_SLOTS.map(
-  (slot) => `
-update record r set ix_${slot} = null
-  from (${TEXT_FIELDS_SQL}) i
- where r.tenant_id = i.tenant_id and r.object_id = i.object_id and i.field_id = i.slots->>'${slot}' and r.ix_${slot} = '';`,
-).join('')}`,
+   and exists (select 1 from unnest(i.field_ids) f(id) where r.data->f.id = '""'::jsonb);`,
   },
   {
     id: 79,
