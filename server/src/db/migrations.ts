@@ -1343,7 +1343,10 @@ update record r set ix_${slot} = lower(r.ix_${slot})
     name: 'sessions remember when they were last used',
     // ADR 0007 addendum: a session unused for the idle time ends. The time is written at most once
     // every few minutes per session, so a request costs no write; the index serves a user's sessions.
+    // Sessions were never cleared once they lapsed: they go first, so the index (and migration 77's
+    // rewrite of the table) covers the sessions of the last 12 hours, not every sign-in ever.
     sql: `
+delete from user_session where expires_at <= now();
 alter table user_session add column if not exists last_seen_at timestamptz not null default now();
 create index if not exists user_session_user on user_session (tenant_id, user_id);`,
   },
