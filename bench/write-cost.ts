@@ -21,7 +21,8 @@
 // batch-variants: the batch's insert statement with its parts taken away one after another),
 // BENCH_WAITS (1: what Postgres' client backends wait on during each charged load), BENCH_BATCH_CONNECTIONS
 // (2: the batch loads' concurrent requests), BENCH_BATCH_DDL
-// (SQL run as the owner before the batch loads: a change of the schema tried under load).
+// (SQL run as the owner before the batch loads: a change of the schema tried under load),
+// BENCH_TEXTBOOK_DDL (the same in the textbook's database).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -447,6 +448,8 @@ async function main(): Promise<void> {
       if (PROFILE_LOAD === 'batch') await restart(true);
       // BENCH_BATCH_DDL: a schema change (as the owner) tried under the batch load, e.g. an index's storage parameter.
       if (process.env['BENCH_BATCH_DDL']) await sql.query(process.env['BENCH_BATCH_DDL']);
+      // BENCH_TEXTBOOK_DDL: the same for the textbook's database, e.g. the trigram index a hand-written CRM's search would need.
+      if (process.env['BENCH_TEXTBOOK_DDL']) await tsql.query(process.env['BENCH_TEXTBOOK_DDL']);
       await charge(server, sql, { name: 'Protean server', pid: protean.pid, spec: { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies: batchBodies.protean, headers: t.auth, timeoutSec: 120 } }, 'batch-protean', BATCHES, BATCH, BATCH_CONNECTIONS);
       await outboxDrain(sql, 'after the batch load');
       await charge(server, sql, { name: 'textbook', pid: book.pid, spec: { url: `http://127.0.0.1:${textbookPort}`, method: 'POST', paths: ['/customers/batch'], bodies: batchBodies.textbook, timeoutSec: 120 } }, 'batch-textbook', BATCHES, BATCH, BATCH_CONNECTIONS);
