@@ -189,4 +189,23 @@ describe('who decides an approval', () => {
     expect((await decide(deputy.key, approval, 'rejected')).statusCode).toBe(200);
     expect(await endOf(approval)).toBe('no');
   });
+
+  it('the inbox lists what its reader may decide even behind more than its 200 of their own requests', async () => {
+    // The clerk's to decide (the admin asked), then 201 newer requests naming the clerk that the clerk asked for.
+    const theirs = await asked(t.key, 'Solo');
+    const own = await asked(clerk.key, 'Pair');
+    await h.db.system((q) =>
+      q.query(
+        `insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message, requested_by, self_approval, created_at)
+         select tenant_id, gen_random_uuid(), run_id, seq, assignees, message, requested_by, self_approval, created_at + n * interval '1 millisecond'
+           from workflow_approval, generate_series(1, 200) n where tenant_id = $1 and id = $2`,
+        [t.id, own.id],
+      ),
+    );
+    const clerks = await listOf(clerk.key);
+    expect(clerks.find((a) => a.id === theirs.id)?.mayDecide).toBe(true);
+    expect(clerks.some((a) => a.message === own.message)).toBe(false);
+    expect((await decide(clerk.key, theirs, 'approved')).statusCode).toBe(200);
+    expect(await endOf(theirs)).toBe('yes');
+  });
 });

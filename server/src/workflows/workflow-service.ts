@@ -20,7 +20,7 @@ import { workflowDependents } from './workflow-dependents.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
 import { syncWorkflowVersions } from './workflow-revisions.ts';
 import { runAccess } from './run-access.ts';
-import { decisionRefusal, type ApprovalParties } from './approval-deciders.ts';
+import { DECISION_REFUSALS, decisionRefusalSql, type DecisionRefusal } from './approval-deciders.ts';
 import {
   createWorkflow,
   definitionAt,
@@ -373,35 +373,37 @@ export class WorkflowService {
   }
 
   /**
-   * The approvals the principal may decide (decisionRefusal); an administrator's are every one of
-   * the workspace, each saying whether they may decide it themselves (not their own request).
+   * The approvals the principal may decide (decisionRefusalSql), the newest 200; an administrator's
+   * are every one of the workspace, each saying whether they may decide it themselves (not their
+   * own request). The rule is applied by the statement, before its limit.
    */
   async approvals(principal: Principal, administrator: boolean, status = 'pending') {
     const rows = await this.#db.transaction(principal.tenantId, (tx) =>
-      tx.query<ApprovalParties & { id: string }>(
+      tx.query<{ id: string; refusal: DecisionRefusal | null }>(
         `select a.id, a.run_id as "runId", a.message, a.status, a.assignees, a.escalated, a.requested_by as "requestedBy", a.self_approval as "selfApproval",
-                a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow"
+                a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow", d.refusal
            from workflow_approval a join workflow_run r on r.tenant_id = a.tenant_id and r.id = a.run_id join workflow w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
-          where a.tenant_id = $1 and a.status = $2 and ($3::boolean or $4::uuid = any(a.assignees)) order by a.created_at desc limit 200`,
+          cross join lateral (select ${decisionRefusalSql('a', '$4::uuid', '$3::boolean')} as refusal) d
+          where a.tenant_id = $1 and a.status = $2 and ($3::boolean or d.refusal is null) order by a.created_at desc limit 200`,
         [principal.tenantId, status, administrator, principal.userId],
       ),
     );
-    return rows.map((row) => ({ ...row, mayDecide: decisionRefusal(row, principal.userId, administrator) === undefined })).filter((row) => administrator || row.mayDecide);
+    return rows.map(({ refusal, ...row }) => ({ ...row, mayDecide: refusal === null }));
   }
 
   /**
    * The approval's approver, or an administrator (`administrator`), decides; the run goes on along
-   * the approved or rejected branch. Anyone else is refused with the reason (decisionRefusal).
+   * the approved or rejected branch. Anyone else is refused with the reason (decisionRefusalSql).
    */
   async decide(tenantId: string, approvalId: string, userId: string, administrator: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
     await this.#db.transaction(tenantId, async (tx) => {
-      const [approval] = await tx.query<ApprovalParties & { runId: string; seq: number; status: string }>(
-        'select run_id as "runId", seq, assignees, requested_by as "requestedBy", self_approval as "selfApproval", status from workflow_approval where tenant_id = $1 and id = $2 for update',
-        [tenantId, approvalId],
+      const [approval] = await tx.query<{ runId: string; seq: number; status: string; refusal: DecisionRefusal | null }>(
+        `select a.run_id as "runId", a.seq, a.status, ${decisionRefusalSql('a', '$3::uuid', '$4::boolean')} as refusal
+           from workflow_approval a where a.tenant_id = $1 and a.id = $2 for update`,
+        [tenantId, approvalId, userId, administrator],
       );
       if (!approval) throw notFound('No such approval');
-      const refusal = decisionRefusal(approval, userId, administrator);
-      if (refusal) throw forbidden(refusal);
+      if (approval.refusal) throw forbidden(DECISION_REFUSALS[approval.refusal]);
       if (approval.status !== 'pending') throw conflict(`The request was already ${approval.status}`);
       await tx.query('update workflow_approval set status = $3, decided_by = $4, decided_at = now(), comment = $5 where tenant_id = $1 and id = $2', [tenantId, approvalId, decision, userId, comment ?? null]);
       await this.#wake(tx, tenantId, approval.runId, { seq: approval.seq, outcome: decision, data: { by: userId, comment: comment ?? null } }, `approval:${approvalId}`);
