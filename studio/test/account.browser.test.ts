@@ -1,7 +1,8 @@
 // My account in Chromium against the real server: a user without any Setup right opens it from
 // the header, is refused a common password, a confirmation that differs and a wrong current
 // password (each on its field, which takes the focus), changes the password by keyboard and signs
-// in with the new one; then the same page in Chinese, with the language saved to the account.
+// in with the new one; then the same page in Chinese, with the language saved to the account, which
+// a new device then signs in with.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
@@ -130,6 +131,30 @@ describe('My account', () => {
     await page.getByText('密码已修改。您的其他会话已登出。').waitFor();
     await shot(page, 'account-zh-CN');
     expect(await loginStatus(page, 'rita writes in chinese')).toBe(200);
+    reader.password = 'rita writes in chinese';
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('signs in on a new device in the language saved with the account, unless a language was chosen on that device', async () => {
+    // An English browser where no one chose a language: Rita saved 简体中文 with her account above.
+    const fresh = await newPage();
+    await signIn(fresh, { ...ws, email: reader.email, password: reader.password });
+    const chineseLink = fresh.locator('.topbar').getByRole('link', { name: /^我的账户：\s*Rita Reader/ });
+    await chineseLink.waitFor();
+    expect(await fresh.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await fresh.reload();
+    await chineseLink.waitFor();
+    await fresh.goto(`${ws.baseUrl}/account`);
+    await fresh.getByRole('heading', { name: '我的账户', level: 1 }).waitFor();
+
+    // English chosen on the sign-in page of this device stays, whatever the account says.
+    const chosen = await newPage('zh-CN');
+    await chosen.goto(`${ws.baseUrl}/`);
+    await chosen.getByRole('combobox', { name: '语言' }).selectOption('en');
+    await chosen.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(chosen, { ...ws, email: reader.email, password: reader.password });
+    await chosen.locator('.topbar').getByRole('link', { name: /^My account: Rita Reader/ }).waitFor();
+    expect(await chosen.evaluate(() => document.documentElement.lang)).toBe('en');
     expect(pageErrors).toEqual([]);
   });
 });

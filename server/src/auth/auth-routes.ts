@@ -127,7 +127,8 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const me = await auth.user(p.tenantId, p.userId);
     const cookie = p.via === 'session' ? request.cookies[cookieName] : undefined;
     return {
-      user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: p.locale },
+      // The stored language (PATCH /auth/me), not the request's: a device with no choice of its own takes it.
+      user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: me?.locale ?? p.locale },
       tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantName },
       via: p.via,
       ...(cookie ? { csrfToken: csrfTokenOf(cookie) } : {}),

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, authApi, metadataApi, onUnauthorized, settingsApi, whenRefused, type Me, type Snapshot } from '../api/index.ts';
-import type { DisplaySettings } from '../i18n/i18n.tsx';
+import { useFollowAccountLocale, type DisplaySettings } from '../i18n/i18n.tsx';
 import { accessApi, type MyAccess, type ObjectAction } from '../api/access.ts';
 
 export interface Session {
@@ -29,11 +29,16 @@ const SessionControlContext = createContext<{ state: SessionState; signedIn: (me
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const followAccountLocale = useFollowAccountLocale();
 
-  const signedIn = useCallback(async (me: Me, early?: EarlyRequests) => {
-    const [snapshot, display, access] = await Promise.all([early?.snapshot ?? metadataApi.snapshot(), early?.display ?? loadDisplay(), early?.access ?? loadAccess()]);
-    setState({ status: 'signed-in', me, snapshot, display, access });
-  }, []);
+  const signedIn = useCallback(
+    async (me: Me, early?: EarlyRequests) => {
+      const [snapshot, display, access] = await Promise.all([early?.snapshot ?? metadataApi.snapshot(), early?.display ?? loadDisplay(), early?.access ?? loadAccess()]);
+      followAccountLocale(me.user.locale);
+      setState({ status: 'signed-in', me, snapshot, display, access });
+    },
+    [followAccountLocale],
+  );
 
   const refreshDisplay = useCallback(async () => {
     const display = await loadDisplay();

@@ -175,6 +175,8 @@ function validZone(zone: string | null | undefined): string | undefined {
   }
 }
 
+const AccountLocaleContext = createContext<(locale: unknown) => void>(() => {});
+
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [locale, setLocaleState] = useState<UiLocale>(initialLocale);
   const setLocale = useCallback((l: UiLocale) => {
@@ -185,13 +187,32 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     }
     setLocaleState(l);
   }, []);
+  // The account's language applies for this visit without becoming the device's choice, so a
+  // language later saved with the account elsewhere still reaches this device. Every account holds
+  // English until a language is saved with it, which cannot be told from a choice of English: that
+  // one leaves the browser's language in place, as before accounts had a language of their own.
+  const followAccount = useCallback((l: unknown) => {
+    if (isUiLocale(l) && l !== 'en' && storedLocale() === null) setLocaleState(l);
+  }, []);
   // Set during render so the first requests of a page already carry the language.
   setRequestLocale(locale);
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
   const value = useMemo(() => createI18n(locale, setLocale), [locale, setLocale]);
-  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+  return (
+    <AccountLocaleContext.Provider value={followAccount}>
+      <I18nContext.Provider value={value}>{children}</I18nContext.Provider>
+    </AccountLocaleContext.Provider>
+  );
+}
+
+/**
+ * Takes the signed-in account's stored language (ADR 0007, "My account") where this device has
+ * no language chosen on it; a choice made on the device wins.
+ */
+export function useFollowAccountLocale(): (locale: unknown) => void {
+  return useContext(AccountLocaleContext);
 }
 
 /** Below the session: the same i18n with the tenant glossary, so labels and messages speak its terms. */
