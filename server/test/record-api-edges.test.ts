@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slotOf } from '@protean/metadata';
+import { slotOf, writeSlotOf } from '@protean/metadata';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { migrations } from '../src/db/migrations.ts';
 
 /*
@@ -304,6 +305,121 @@ describe('an empty text in an optional field', () => {
     expect(row!.slot).toBeNull();
     expect(Object.keys(row!.data)).not.toContain(organization.nameFieldId);
     expect(Object.keys(row!.data)).not.toContain(mottoId);
+  });
+});
+
+describe("'' in an optional field of a format", () => {
+  /** A JSON Schema validator as a generated client or a form has one, with plain checks of the formats. */
+  const standardValidator = () => {
+    const ajv = new Ajv2020({ strict: false });
+    ajv.addFormat('email', /^[^@\s]+@[^@\s]+$/);
+    ajv.addFormat('uri', /^[a-z][a-z0-9+.-]*:\S+$/i);
+    ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
+    ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+    ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+    return ajv;
+  };
+
+  it('clears the value as null does, on create, update and in a batch: it reads as null, is stored as none and claims no unique value', async () => {
+    const s = await createTestTenant(h, 'empty-formats');
+    // Beside the customer's email, phones, birth date, status and organization: a unique email (it takes an index slot), a web address and a date-time.
+    for (const field of [
+      { apiName: 'work_email', type: 'email', labels: { en: 'Work email' }, unique: true },
+      { apiName: 'homepage', type: 'url', labels: { en: 'Homepage' } },
+      { apiName: 'met_at', type: 'datetime', labels: { en: 'Met at' } },
+    ]) {
+      const r = await s.api('POST', '/metadata/objects/customer/fields', field);
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const org = json<{ id: string }>(await s.api('POST', '/records/organization', { name: 'Formats Ltd' })).id;
+    const full = { email: 'ada@example.com', phone: '+44 20 7946 0000', mobile: '555 0100', work_email: 'ada@work.example', homepage: 'https://ada.example', birth_date: '1815-12-10', met_at: '2024-05-01T09:30:00.000Z', status: 'active', organization: org, owner: s.adminId };
+    const cleared = Object.fromEntries(Object.keys(full).map((name) => [name, '']));
+    const none = Object.fromEntries(Object.keys(full).map((name) => [name, null]));
+
+    const created = await s.api('POST', '/records/customer', { last_name: 'Blank', ...cleared });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json(created)).toMatchObject(none);
+    const filled = await s.api('POST', '/records/customer', { last_name: 'Full', ...full });
+    expect(filled.statusCode, filled.body).toBe(201);
+    const emptied = await s.api('PATCH', `/records/customer/${json<{ id: string }>(filled).id}`, cleared);
+    expect(emptied.statusCode, emptied.body).toBe(200);
+    expect(json(emptied)).toMatchObject(none);
+    // The unique email it held is free again.
+    const next = await s.api('POST', '/records/customer', { last_name: 'Next', work_email: 'ADA@work.example' });
+    expect(next.statusCode, next.body).toBe(201);
+    const batch = await s.api('POST', '/records/customer/batch', {
+      operations: [
+        { op: 'create', data: { last_name: 'Batch one', ...cleared } },
+        { op: 'create', data: { last_name: 'Batch two', ...cleared } },
+        { op: 'update', id: json<{ id: string }>(next).id, data: { work_email: '' } },
+      ],
+    });
+    expect(batch.statusCode, batch.body).toBe(200);
+
+    const list = async (where: unknown) => json<Page>(await s.api('GET', `/records/customer?sort=last_name&filter=${filter(where)}`)).data;
+    const everyone = ['Batch one', 'Batch two', 'Blank', 'Full', 'Next'];
+    expect((await list({ field: 'work_email', op: 'isNull', value: true })).map((c) => c['last_name'])).toEqual(everyone);
+    expect((await list({ field: 'birth_date', op: 'isNull', value: true })).map((c) => c['last_name'])).toEqual(everyone);
+    for (const record of await list({ field: 'last_name', op: 'in', value: ['Batch one', 'Batch two', 'Blank', 'Full'] })) expect(record).toMatchObject(none);
+    const model = await h.server.metadata.model(s.id);
+    const customer = model.object('customer')!;
+    const fieldIds = Object.keys(full).map((name) => model.field(customer, name)!.id);
+    // The status, organization, owner and dates have index slots: none holds a value.
+    const slots = fieldIds.flatMap((id) => writeSlotOf(customer, id) ?? []).map((slot) => `ix_${slot}`);
+    expect(slots.length).toBeGreaterThanOrEqual(4);
+    // Every record but the one that only had its email cleared (it keeps its default status and its owner).
+    const rows = await h.db.system((q) => q.query<{ data: Record<string, unknown>; slots: unknown[] }>(`select data, array[${slots.join(', ')}]::text[] as slots from record where tenant_id = $1 and object_id = $2 and id <> $3`, [s.id, customer.id, json<{ id: string }>(next).id]));
+    expect(rows).toHaveLength(everyone.length - 1);
+    for (const row of rows) {
+      expect(Object.keys(row.data).filter((id) => fieldIds.includes(id))).toEqual([]);
+      expect(row.slots.every((value) => value === null)).toBe(true);
+    }
+  });
+
+  it('is refused as missing in a required field, and the published schemas say so: they take what the server takes', async () => {
+    const s = await createTestTenant(h, 'empty-required');
+    for (const field of [
+      { apiName: 'billing_email', type: 'email', labels: { en: 'Billing email' }, required: true },
+      { apiName: 'signed_on', type: 'date', labels: { en: 'Signed on' }, required: true },
+    ]) {
+      const r = await s.api('POST', '/metadata/objects/deal/fields', field);
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const missing = (r: { statusCode: number; body: string }, fields: string[]) => {
+      expect(r.statusCode, r.body).toBe(422);
+      const errors = JSON.parse(r.body).errors as { field: string; code: string }[];
+      for (const field of fields) expect(errors).toContainEqual(expect.objectContaining({ field, code: 'required' }));
+    };
+    const valid = { name: 'Signed', billing_email: 'billing@example.com', signed_on: '2024-01-31' };
+    missing(await s.api('POST', '/records/deal', { ...valid, billing_email: '', signed_on: '', stage: '' }), ['billing_email', 'signed_on', 'stage']);
+    const deal = json<{ id: string }>(await s.api('POST', '/records/deal', valid));
+    missing(await s.api('PATCH', `/records/deal/${deal.id}`, { billing_email: '' }), ['billing_email']);
+    missing(await s.api('POST', '/records/deal/batch', { operations: [{ op: 'update', id: deal.id, data: { signed_on: '' } }] }), ['signed_on']);
+    expect(json(await s.api('GET', `/records/deal/${deal.id}`))).toMatchObject({ billing_email: 'billing@example.com', signed_on: '2024-01-31' });
+    // A value of the wrong format is still one, and refused as such.
+    const malformed = await s.api('POST', '/records/customer', { last_name: 'Bad', email: 'not an address', birth_date: 'soon' });
+    expect(malformed.statusCode, malformed.body).toBe(422);
+    expect(JSON.parse(malformed.body).errors).toEqual([
+      { field: 'email', code: 'format', message: 'must be an email address' },
+      { field: 'birth_date', code: 'format', message: 'must be a date (YYYY-MM-DD)' },
+    ]);
+
+    const ajv = standardValidator();
+    const document = json<{ components: { schemas: Record<string, object> } }>(await s.api('GET', '/openapi.json'));
+    const forms = { create: json<object>(await s.api('GET', '/metadata/objects/customer/record-schema?mode=create')), update: json<object>(await s.api('GET', '/metadata/objects/customer/record-schema?mode=update')) };
+    const org = json<{ id: string }>(await s.api('POST', '/records/organization', { name: 'Schemas Ltd' })).id;
+    const cleared = { email: '', phone: '', mobile: '', birth_date: '', status: '', organization: '', owner: '' };
+    for (const [name, schema] of [['CustomerCreate', document.components.schemas['CustomerCreate']], ['CustomerUpdate', document.components.schemas['CustomerUpdate']], ['form create', forms.create], ['form update', forms.update]] as const) {
+      const validate = ajv.compile(schema!);
+      expect(validate({ last_name: 'Cleared', ...cleared }), name).toBe(true);
+      expect(validate({ last_name: 'Filled', email: 'a@example.com', phone: '+1 555', birth_date: '2000-02-29', status: 'lead', organization: org }), name).toBe(true);
+      for (const wrongValue of [{ email: 'not an address' }, { phone: 'call me' }, { birth_date: 'soon' }, { status: 'nope' }, { organization: 'nobody' }]) expect(validate({ last_name: 'Wrong', ...wrongValue }), `${name} ${JSON.stringify(wrongValue)}`).toBe(false);
+    }
+    const dealCreate = ajv.compile(document.components.schemas['DealCreate']!);
+    expect(dealCreate(valid)).toBe(true);
+    expect(dealCreate({ ...valid, billing_email: '' })).toBe(false);
+    expect(dealCreate({ ...valid, signed_on: '' })).toBe(false);
+    expect(dealCreate({ ...valid, stage: '' })).toBe(false);
   });
 });
 

@@ -7,7 +7,7 @@ import { labelOf } from '../model/find.ts';
 import type { FieldDef } from '../schemas/field-def.ts';
 import type { Locale } from '../schemas/labels.ts';
 import type { ObjectDef } from '../schemas/object-def.ts';
-import { compileRecordSchema, type RecordSchemaMode } from './compile-record-schema.ts';
+import { compileRecordSchema, isWritable, type RecordSchemaMode } from './compile-record-schema.ts';
 import { IN_VALUES, inValuesKeyword, withSetMembership } from './set-membership.ts';
 
 const addFormats = formats.default;
@@ -110,7 +110,8 @@ function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): Recor
     const errors = [...twice, ...(validate.errors ?? [])
       .slice(0, MAX_ERRORS_EXPLAINED)
       // A required field with old api names is `anyOf` required under each name: report it once, by its current name.
-      .filter((e) => !(e.instancePath === '' && e.keyword === 'anyOf'))
+      // An `if` fails with its branch, whose own errors say why.
+      .filter((e) => !(e.instancePath === '' && e.keyword === 'anyOf') && e.keyword !== 'if')
       .map((e) => explain(e, input, fields, locale))
       .map((e) => (e.code === 'required' && fields.get(e.field) ? { ...e, field: fields.get(e.field)!.apiName } : e))];
     errors.sort((a, b) => rank(a.code) - rank(b.code));
@@ -183,6 +184,8 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
   const label = field ? labelOf(field.labels, locale) : fieldName;
   const value = valueAt(input, error.instancePath);
   const at = (code: string, message: string): RecordFieldError => ({ field: fieldName, code, message });
+  // '' is no value: where a required field takes strings, its '' fails a format, a length or a list of values for want of one.
+  if (value === '' && error.keyword !== 'type' && field?.required && isWritable(field)) return at('required', 'is required');
 
   switch (error.keyword) {
     case 'not':
@@ -200,7 +203,6 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
     case 'maxLength':
       return at('max_length', `must be at most ${String(params.limit)} characters`);
     case 'minLength':
-      if (value === '' && field?.required) return at('required', 'is required');
       return at('min_length', `must be at least ${String(params.limit)} characters`);
     case 'minimum':
       return at('minimum', `must be at least ${String(params.limit)}`);
@@ -263,6 +265,6 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
   ajv.removeSchema(schema);
   if (validate({ [field.apiName]: value })) return undefined;
   const fields = new Map([[field.apiName, field]]);
-  const error = (validate.errors ?? []).map((e) => explain(e, { [field.apiName]: value }, fields, locale)).sort((a, b) => rank(a.code) - rank(b.code))[0];
+  const error = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => explain(e, { [field.apiName]: value }, fields, locale)).sort((a, b) => rank(a.code) - rank(b.code))[0];
   return error ?? { field: field.apiName, code: 'invalid', message: 'is invalid' };
 }

@@ -99,6 +99,16 @@ describe('record forms from the compiled record schema and a layout', () => {
     expect(i18n.t('record.new', { object: i18n.objectNoun(deal) })).toBe('New Deal');
   });
 
+  it("checks an optional field's format as before: the server's '' (no value) alternative stays out of the form", () => {
+    const i18n = createI18n('en', noop);
+    const customer = findObject(snapshot, 'customer')!;
+    const form = buildRecordForm(compileRecordSchema(customer, 'update'), customer, { id: 'l', objectId: 'customer', name: 'Contact', sections: [{ id: 's', labels: { en: 'Contact' }, columns: 1, fields: ['email', 'phone', 'birth_date', 'organization'].map((fieldId) => ({ fieldId })) }] }, snapshot, i18n);
+    const props = form.schema['properties'] as Record<string, Record<string, unknown>>;
+    expect(props['email']).toMatchObject({ format: 'email' });
+    expect(props['birth_date']).toMatchObject({ format: 'date' });
+    for (const name of ['email', 'phone', 'birth_date', 'organization']) expect(Object.keys(props[name]!), name).not.toContain('if');
+  });
+
   it('sends only what changed, with a cleared value as null', () => {
     expect(changedFields({ name: 'A', amount: 5, stage: 'proposal' }, { name: 'A', stage: 'negotiation' })).toEqual({ amount: null, stage: 'negotiation' });
   });

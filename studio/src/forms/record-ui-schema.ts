@@ -36,8 +36,20 @@ function asSchema(v: unknown): Schema | undefined {
   return typeof v === 'object' && v !== null ? (v as Schema) : undefined;
 }
 
+/**
+ * The server's schema lets an optional field take '' as no value (`if: { const: '' }, else: …`); a
+ * form sends no value instead, so it checks the `else` part alone, and rjsf reports no failed `if`.
+ */
+function withoutEmptyAlternative(prop: Schema): Schema {
+  const condition = asSchema(prop['if']);
+  const checks = asSchema(prop['else']);
+  if (condition?.['const'] !== '' || !checks || 'then' in prop) return prop;
+  const { if: _if, else: _else, ...rest } = prop;
+  return { ...rest, ...checks };
+}
+
 function decorateProperty(prop: Schema, field: FieldDef, i18n: I18n, current: unknown): Schema {
-  const out = widgetFormSchema(fieldType(field.type).widget, prop, field, i18n, current);
+  const out = widgetFormSchema(fieldType(field.type).widget, withoutEmptyAlternative(prop), field, i18n, current);
   out['title'] = i18n.fieldLabel(field);
   delete out['description'];
   return out;

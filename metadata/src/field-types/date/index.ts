@@ -1,13 +1,14 @@
 import { datePatternInRange, isCalendarDate } from '../calendar.ts';
 import type { FieldTypeDefinition } from '../field-type.ts';
-import { notA, orderedOperators, parsed, withNull } from '../shared.ts';
+import { emptyIsNone, noneIfEmpty, notA, orderedOperators, parsed, withNull } from '../shared.ts';
 
 /** A calendar date, 'YYYY-MM-DD'; its index slot holds midnight UTC of that day. */
 export const date: FieldTypeDefinition = {
   type: 'date',
   options: ['defaultValue'],
-  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'date', pattern: datePatternInRange }),
+  valueSchema: (_field, nullable, mode) => emptyIsNone({ type: withNull('string', nullable) }, { format: 'date', pattern: datePatternInRange }, nullable, mode),
   messages: { type: 'must be a date (YYYY-MM-DD)', pattern: 'must be a date in the years 0001 to 9999' },
+  toStored: noneIfEmpty,
   stored: 'date',
   slot: { kind: 'date', candidates: ['d1', 'd2'] },
   filterOperators: orderedOperators,

@@ -1,5 +1,5 @@
 import type { FieldTypeDefinition } from '../field-type.ts';
-import { equalityOperators, parseId, storedId, withNull } from '../shared.ts';
+import { emptyIsNone, equalityOperators, parseId, storedId, withNull } from '../shared.ts';
 
 /** A reference to a record of `lookup.objectId`, stored as its id. */
 export const lookup: FieldTypeDefinition = {
@@ -16,7 +16,7 @@ export const lookup: FieldTypeDefinition = {
         ],
       };
     }
-    return { type: withNull('string', nullable), format: 'uuid' };
+    return emptyIsNone({ type: withNull('string', nullable) }, { format: 'uuid' }, nullable, mode);
   },
   messages: { type: 'must be a record id', format: 'must be a record id' },
   toStored: storedId,

@@ -1,11 +1,11 @@
 import type { FieldTypeDefinition } from '../field-type.ts';
-import { equalityOperators, parseId, storedId, withNull } from '../shared.ts';
+import { emptyIsNone, equalityOperators, parseId, storedId, withNull } from '../shared.ts';
 
 /** A user id; a create that leaves it out gets the acting user. */
 export const owner: FieldTypeDefinition = {
   type: 'owner',
   options: [],
-  valueSchema: (_field, nullable) => ({ type: withNull('string', nullable), format: 'uuid' }),
+  valueSchema: (_field, nullable, mode) => emptyIsNone({ type: withNull('string', nullable) }, { format: 'uuid' }, nullable, mode),
   messages: { type: 'must be a user id', format: 'must be a user id' },
   toStored: storedId,
   stored: 'text',

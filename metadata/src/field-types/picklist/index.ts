@@ -22,11 +22,13 @@ export const picklist: FieldTypeDefinition = {
   options: ['values', 'defaultValue'],
   valueSchema(field, nullable, mode) {
     const names = valueNamesFor(field, mode);
-    if (names.length === 0) return nullable ? { type: 'null' } : { type: 'string', not: {} };
-    return { type: withNull('string', nullable), enum: nullable ? [...names, null] : names };
+    // An optional picklist in a write takes '' as no value, as the text types do (emptyIsNone).
+    const none = !nullable ? [] : mode === 'read' ? [null] : ['', null];
+    if (names.length === 0) return !nullable ? { type: 'string', not: {} } : mode === 'read' ? { type: 'null' } : { type: ['string', 'null'], enum: none };
+    return { type: withNull('string', nullable), enum: [...names, ...none] };
   },
   messages: { type: 'must be a string' },
-  // An unknown value name maps to null (validation refuses it first).
+  // An unknown value name maps to null (validation refuses it first), and so does '' (no value).
   toStored: (field, value) => field.values?.find((v) => v.apiName === value)?.id ?? null,
   // A value id that no longer exists reads as null.
   fromStored: (field, value) => field.values?.find((v) => v.id === value)?.apiName ?? null,

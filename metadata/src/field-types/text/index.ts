@@ -1,8 +1,8 @@
-import type { JsonSchema } from '../../compile/compile-record-schema.ts';
+import type { JsonSchema, RecordSchemaMode } from '../../compile/compile-record-schema.ts';
 import type { FilterOperator } from '../../query/query-plan.ts';
 import type { FieldDef, FieldType } from '../../schemas/field-def.ts';
 import type { FieldOption, FieldTypeDefinition, FieldWidgetName } from '../field-type.ts';
-import { notA, parsed, stringOperators, withNull } from '../shared.ts';
+import { emptyIsNone, noneIfEmpty, notA, parsed, stringOperators, withNull } from '../shared.ts';
 
 const phonePattern = '^\\+?[0-9][0-9 ()\\-.#*]*$';
 const httpPattern = '^https?://';
@@ -16,12 +16,14 @@ export function parseText(_field: FieldDef, op: FilterOperator, raw: unknown) {
   return parsed(raw);
 }
 
-/** The schema of a string value with the field's length limits. */
-export function stringSchema(field: FieldDef, nullable: boolean, defaultMax: number): JsonSchema {
-  const schema: JsonSchema = { type: withNull('string', nullable) };
-  schema.maxLength = field.maxLength ?? defaultMax;
-  if (field.minLength !== undefined) schema.minLength = field.minLength;
-  return schema;
+/**
+ * A text variant's value: a string within the field's length limits, of the variant's format. The
+ * least length and the format hold for a value; '' is none in an optional field (emptyIsNone).
+ */
+function textSchema(field: FieldDef, nullable: boolean, mode: RecordSchemaMode, variant: TextVariant): JsonSchema {
+  const base: JsonSchema = { type: withNull('string', nullable), maxLength: field.maxLength ?? variant.limits.defaultMax };
+  const checks: JsonSchema = { ...(field.minLength === undefined ? {} : { minLength: field.minLength }), ...variant.format };
+  return emptyIsNone(base, checks, nullable, mode);
 }
 
 interface TextVariant {
@@ -39,10 +41,10 @@ function textType(variant: TextVariant): FieldTypeDefinition {
   return {
     type: variant.type,
     options: long ? stringOptions : [...stringOptions, 'unique'],
-    valueSchema: (field, nullable) => ({ ...stringSchema(field, nullable, variant.limits.defaultMax), ...variant.format }),
+    valueSchema: (field, nullable, mode) => textSchema(field, nullable, mode, variant),
     messages: variant.patternMessage ? { type: 'must be a string', pattern: variant.patternMessage } : { type: 'must be a string' },
     // An empty text is no value (to a required field, a unique claim and isNull): stored as none, it sorts and reads as none.
-    toStored: (_field, value) => (value === '' ? null : value),
+    toStored: noneIfEmpty,
     stored: 'ciText',
     slot: long ? null : { kind: 'text', candidates: ['t3'], onlyNameOrUnique: true },
     filterOperators: long ? ['contains', 'startsWith', 'isNull'] : stringOperators,
