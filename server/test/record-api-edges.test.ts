@@ -499,6 +499,41 @@ describe('an empty selection of a multi-select picklist', () => {
   });
 });
 
+describe('an empty selection stored', () => {
+  it('is stored as no value and reads as null, as a field never set does, on create, update and in a batch; one stored before leaves the values in migration 80', async () => {
+    const s = await createTestTenant(h, 'stored-tags');
+    const tags = await s.api('POST', '/metadata/objects/organization/fields', { apiName: 'tags', type: 'multiPicklist', labels: { en: 'Tags' }, values: [{ apiName: 'vip', labels: { en: 'VIP' } }, { apiName: 'partner', labels: { en: 'Partner' } }] });
+    expect(tags.statusCode, tags.body).toBe(201);
+    const created = await s.api('POST', '/records/organization', { name: 'Cleared', tags: [] });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json(created)['tags']).toBeNull();
+    const never = json<{ id: string; tags: unknown }>(await s.api('POST', '/records/organization', { name: 'Never set' }));
+    expect(never.tags).toBeNull();
+    const tagged = json<{ id: string }>(await s.api('POST', '/records/organization', { name: 'Untagged', tags: ['vip'] }));
+    const untagged = await s.api('PATCH', `/records/organization/${tagged.id}`, { tags: [] });
+    expect(untagged.statusCode, untagged.body).toBe(200);
+    expect(json(untagged)['tags']).toBeNull();
+    const other = json<{ id: string }>(await s.api('POST', '/records/organization', { name: 'Batch updated', tags: ['partner'] }));
+    const batch = await s.api('POST', '/records/organization/batch', { operations: [{ op: 'create', data: { name: 'Batch created', tags: [] } }, { op: 'update', id: other.id, data: { tags: [] } }] });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const listed = json<Page>(await s.api('GET', '/records/organization?sort=name')).data;
+    expect(listed.map((o) => [o['name'], o['tags']])).toEqual([['Batch created', null], ['Batch updated', null], ['Cleared', null], ['Never set', null], ['Untagged', null]]);
+
+    const model = await h.server.metadata.model(s.id);
+    const organization = model.object('organization')!;
+    const tagsId = model.field(organization, 'tags')!.id;
+    const stored = async () => (await h.db.system((q) => q.query<{ data: Record<string, unknown> }>('select data from record where tenant_id = $1 and object_id = $2', [s.id, organization.id]))).filter((row) => Object.hasOwn(row.data, tagsId)).length;
+    expect(await stored()).toBe(0);
+    // As writes stored an emptied selection before.
+    await h.db.system((q) => q.query(`update record set data = data || jsonb_build_object($3::text, '[]'::jsonb) where tenant_id = $1 and id = any($2::uuid[])`, [s.id, [never.id, tagged.id], tagsId]));
+    expect(await stored()).toBe(2);
+    expect(json(await s.api('GET', `/records/organization/${never.id}`))['tags']).toBeNull();
+    await h.db.system((q) => q.exec(migrations.find((m) => m.id === 80)!.sql));
+    expect(await stored()).toBe(0);
+    expect(json(await s.api('GET', `/records/organization/${tagged.id}`))['tags']).toBeNull();
+  });
+});
+
 describe('a metadata change refused for the records it would break', () => {
   it('says how many, in agreement with the count', async () => {
     const s = await createTestTenant(h, 'one-record');

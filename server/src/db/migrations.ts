@@ -102,6 +102,9 @@ const ID_FIELDS_SQL = fieldsOfTypesSql(`'lookup', 'owner'`);
 /** Every text-like field (the types with text limits) of every tenant's current model, with its object's slots. */
 const TEXT_FIELDS_SQL = fieldsOfTypesSql(`'text', 'longText', 'email', 'phone', 'url'`);
 
+/** Every multi-select picklist field of every tenant's current model (they take no slot). */
+const MULTI_PICKLIST_FIELDS_SQL = fieldsOfTypesSql(`'multiPicklist'`);
+
 const TENANT_TABLES = ['app_user', 'user_session', 'api_key', 'metadata_revision', 'record', 'record_unique', 'record_link', 'autonumber_counter', 'outbox', 'saved_view'];
 
 /**
@@ -1407,6 +1410,19 @@ alter index record_ix3 set (deduplicate_items = off);
 alter index record_ix4 set (deduplicate_items = off);
 alter table outbox alter column record_ids set storage external;
 ${CREATE_RECORDS_FUNCTION_SQL}`,
+  },
+  {
+    id: 80,
+    name: 'empty selections stored as no value',
+    // ADR 0009 addendum: an empty multi-select is no value to a required field and isNull, as an
+    // empty text is (migration 78), yet it was stored as [], so the records held two forms of none.
+    // Writes now store none; the selections stored empty before leave the values, every such field
+    // of a record at once.
+    sql: `
+update record r set data = r.data - array(select f.id from unnest(i.field_ids) f(id) where r.data->f.id = '[]'::jsonb)
+  from (select tenant_id, object_id, array_agg(field_id) as field_ids from (${MULTI_PICKLIST_FIELDS_SQL}) f group by tenant_id, object_id) i
+ where r.tenant_id = i.tenant_id and r.object_id = i.object_id
+   and exists (select 1 from unnest(i.field_ids) f(id) where r.data->f.id = '[]'::jsonb);`,
   },
 ];
 

@@ -17,6 +17,7 @@ const mapItems = (value: unknown[], map: Map<string, string>) =>
     const mapped = typeof item === 'string' ? map.get(item) : undefined;
     return mapped === undefined ? [] : [mapped];
   });
+const orNone = (items: string[]) => (items.length > 0 ? items : null);
 
 /**
  * Several values of a list: API string[] of value api names, stored string[] of value ids. In a
@@ -37,9 +38,10 @@ export const multiPicklist: FieldTypeDefinition = {
     };
   },
   messages: { type: 'must be a list of values' },
-  toStored: (field, value) => (Array.isArray(value) ? mapItems(value, lookup(idsByName, field, false)) : null),
-  // Value ids that no longer exist are dropped.
-  fromStored: (field, value) => (Array.isArray(value) ? mapItems(value, lookup(namesById, field, true)) : null),
+  // An empty selection is no value (to a required field and isNull): stored as none, it reads as a field never set.
+  toStored: (field, value) => orNone(Array.isArray(value) ? mapItems(value, lookup(idsByName, field, false)) : []),
+  // Value ids that no longer exist are dropped; a list left with none reads as no value.
+  fromStored: (field, value) => orNone(Array.isArray(value) ? mapItems(value, lookup(namesById, field, true)) : []),
   stored: 'json',
   slot: null,
   filterOperators: ['contains', 'in', 'nin', 'isNull'],
