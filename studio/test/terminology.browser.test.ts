@@ -1,7 +1,8 @@
 // Terminology in Chromium: the Setup page edits, previews, saves and resets a term and applies a
 // term set; then, with the Healthcare set applied, a crawl of every CRM and Setup page a user can
 // reach (and the error states it provokes) in zh-CN and en finds no "Customer" and no "客户" in
-// the visible text or in what a screen reader reads.
+// the visible text or in what a screen reader reads, and one's own account and sessions no "User"
+// and no "用户" either.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, launchBrowser, navigateInApp, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
@@ -78,13 +79,15 @@ interface Finding {
 }
 
 const OLD_WORDS = /\bcustomers?\b|客户/i;
+/** The standard words for people who sign in, which the Healthcare set renames to staff members (医护人员). */
+const OLD_USER_WORDS = /\busers?\b|用户/i;
 
 /**
  * Every word a person reads or hears: visible text, option texts, the document title, and the attributes a screen
  * reader reads (aria-label, aria-labelledby/-describedby targets, aria-description, title, alt,
  * placeholder).
  */
-async function findOldWords(p: Page, label: string): Promise<Finding[]> {
+async function findOldWords(p: Page, label: string, words = OLD_WORDS): Promise<Finding[]> {
   const found = await p.evaluate((source) => {
     const re = new RegExp(source, 'i');
     const out: { where: string; snippet: string }[] = [];
@@ -118,7 +121,7 @@ async function findOldWords(p: Page, label: string): Promise<Finding[]> {
     // Dedupe: a text found through several routes is one finding.
     const seen = new Set<string>();
     return out.filter((f) => (seen.has(f.snippet) ? false : (seen.add(f.snippet), true)));
-  }, OLD_WORDS.source);
+  }, words.source);
   return found.map((f) => ({ page: label, ...f }));
 }
 
@@ -260,6 +263,11 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   await record('new user dialog');
   await page.keyboard.press('Escape');
   await visit('/setup/api-keys', undefined, 'setup-api-keys');
+  // One's own account and sessions speak of people who sign in, so of the user term as well.
+  for (const [path, screenshot] of [['/setup/sessions', 'setup-sessions'], ['/account', 'account']] as const) {
+    await visit(path, undefined, screenshot);
+    findings.push(...(await findOldWords(page, `${locale} ${path}`, OLD_USER_WORDS)));
+  }
   await visit('/setup/terminology', undefined, 'setup-terminology');
   await visit('/setup/terminology?term=customer', '/setup/terminology (editing the customer term)', 'setup-terminology-editor');
   await visit('/setup/terminology?term=user', '/setup/terminology (editing the user term)');
@@ -275,6 +283,14 @@ describe('terminology in Chromium', () => {
       await page.goto(`${ws.baseUrl}/o/customer`);
       await settle(page);
       const findings = await findOldWords(page, `${locale} /o/customer`);
+      expect(findings.some((f) => word.test(f.snippet)), report(findings)).toBe(true);
+    }
+    // And the user term's, on one's own account.
+    for (const [locale, word] of [['en', /users/], ['zh-CN', /用户/]] as const) {
+      await setLocale(locale);
+      await page.goto(`${ws.baseUrl}/account`);
+      await settle(page);
+      const findings = await findOldWords(page, `${locale} /account`, OLD_USER_WORDS);
       expect(findings.some((f) => word.test(f.snippet)), report(findings)).toBe(true);
     }
   });
