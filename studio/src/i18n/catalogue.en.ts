@@ -14,7 +14,7 @@ export const en = {
   'account.fieldProblem': 'This {problem}.',
   'account.passwordChanged': 'Password changed. Your other sessions were signed out.',
   'account.language': 'Language',
-  'account.languageHint': 'The studio’s language on this device. Saved with your account too: the language of messages to your API keys and to automations that run as you.',
+  'account.languageHint': 'The studio’s language on this device. Saved with your account too: the language you are signed in with on a device where none was chosen, and of messages to your API keys and to automations that run as you.',
   'account.languageSaved': 'Language saved',
   'account.sessionsIntro': 'See where you are signed in, and sign out of sessions you do not recognise:',
   'account.sessionsLink': 'Setup › Sessions',

@@ -14,7 +14,7 @@ export const zhCN: Record<MessageKey, string> = {
   'account.fieldProblem': '该密码{problem}。',
   'account.passwordChanged': '密码已修改。您的其他会话已登出。',
   'account.language': '语言',
-  'account.languageHint': '此设备上工作室的语言。它也随您的账户保存：发给您的接口密钥以及以您身份运行的自动化的消息都使用这种语言。',
+  'account.languageHint': '此设备上工作室的语言。它也随您的账户保存：在未选择语言的设备上登录时使用这种语言，发给您的接口密钥以及以您身份运行的自动化的消息也使用这种语言。',
   'account.languageSaved': '语言已保存',
   'account.sessionsIntro': '查看您在哪些地方已登录，并登出您不认识的会话：',
   'account.sessionsLink': '设置 › 登录会话',
