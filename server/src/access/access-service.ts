@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../auth/principal.ts';
+import { automationPrincipal, type Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { forbidden, notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import { AccessShape, type GrantingSet } from './access-shape.ts';
@@ -145,7 +145,7 @@ export class AccessService {
   async automationPrincipal(tenant: { id: string; slug: string; name: string }, automationId: string, locale = 'en'): Promise<Principal> {
     const row = (await this.#db.withTenant(tenant.id, (q) => q.query<{ name: string; profile: string }>('select name, profile from acl_automation where tenant_id = $1 and id = $2', [tenant.id, automationId])))[0];
     if (!row) throw notFound('No such automation principal');
-    return { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: automationId, userName: row.name, role: row.profile, locale, via: 'automation' };
+    return automationPrincipal({ tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, locale }, automationId, row.name, row.profile);
   }
 
   /** Refuses unless the principal holds the Setup right. */

@@ -32,6 +32,11 @@ declare module 'fastify' {
 
 export type SetupRight = 'model' | 'terms' | 'users' | 'keys' | 'access';
 
+/** An automation (a script, workflow or plugin) acting in `base`'s workspace and language as its own principal `id`, with `profile`'s access. */
+export function automationPrincipal(base: Pick<Principal, 'tenantId' | 'tenantSlug' | 'tenantName' | 'locale'>, id: string, name: string, profile: Role): Principal {
+  return { tenantId: base.tenantId, tenantSlug: base.tenantSlug, tenantName: base.tenantName, locale: base.locale, userId: id, userName: name, role: profile, via: 'automation' };
+}
+
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized('Sign in or send an API key');
   return request.principal;

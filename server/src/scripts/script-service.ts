@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { compileScript, limitsWith, ProcessSandbox, TRANSACTION_LIMITS, type InvocationReport, type OutboundPolicy, type Sandbox, type ScriptLimits } from '@protean/runtime';
 import type { AccessService } from '../access/access-service.ts';
-import type { Principal } from '../auth/principal.ts';
+import { automationPrincipal, type Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
@@ -236,7 +236,7 @@ export class ScriptService {
    */
   principalOf(script: Pick<ScriptRecord, 'id' | 'definition' | 'profile'>, base: Pick<Principal, 'tenantId' | 'tenantSlug' | 'tenantName' | 'locale'>): Principal {
     // A script without a principal (none was ever made) acts as a profile that grants nothing.
-    return { tenantId: base.tenantId, tenantSlug: base.tenantSlug, tenantName: base.tenantName, locale: base.locale, userId: script.id, userName: script.definition.label, role: script.profile ?? 'none', via: 'automation' };
+    return automationPrincipal(base, script.id, script.definition.label, script.profile ?? 'none');
   }
 
   /**
