@@ -1,13 +1,11 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import type { PageProps } from './routes.tsx';
 import { ApiError, authApi, usersApi } from '../api/index.ts';
-import { LOCALES, isUiLocale, useI18n, type I18n, type UiLocale } from '../i18n/i18n.tsx';
+import { isUiLocale, useI18n, type I18n, type UiLocale } from '../i18n/i18n.tsx';
+import { LanguageOptions } from './language-switch.tsx';
 import { Link } from '../lib/router.tsx';
 import { ErrorBox, describeError, useToast } from '../components/feedback.tsx';
 import { useSession } from './session.tsx';
-
-/** Each language named in itself, as in the header's language menu. */
-const ownNames: Record<UiLocale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
 type PasswordField = 'currentPassword' | 'password' | 'confirm';
 
@@ -71,11 +69,7 @@ export default function AccountPage(_: PageProps) {
               if (isUiLocale(e.target.value)) void changeLanguage(e.target.value);
             }}
           >
-            {LOCALES.map((l) => (
-              <option key={l} value={l} lang={l}>
-                {ownNames[l]}
-              </option>
-            ))}
+            <LanguageOptions />
           </select>
         </label>
         </div>

@@ -6,6 +6,19 @@ import { LOCALES, isUiLocale, useI18n, type UiLocale } from '../i18n/i18n.tsx';
  */
 const ownNames: Record<UiLocale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
+/** One option per language the studio speaks, each named in itself. */
+export function LanguageOptions() {
+  return (
+    <>
+      {LOCALES.map((l) => (
+        <option key={l} value={l} lang={l}>
+          {ownNames[l]}
+        </option>
+      ))}
+    </>
+  );
+}
+
 export function LanguageSwitch() {
   const { locale, setLocale, t } = useI18n();
   return (
@@ -18,11 +31,7 @@ export function LanguageSwitch() {
           if (isUiLocale(e.target.value)) setLocale(e.target.value);
         }}
       >
-        {LOCALES.map((l) => (
-          <option key={l} value={l} lang={l}>
-            {ownNames[l]}
-          </option>
-        ))}
+        <LanguageOptions />
       </select>
     </label>
   );
