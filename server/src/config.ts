@@ -29,34 +29,25 @@ export interface Config {
   sessionIdleMs: number;
 }
 
-function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+/** An optional whole-number setting: undefined when unset, else within [min, max], or start-up fails saying what it must be. */
+function wholeNumber(name: string, raw: string | undefined, min: number, max: number, must: string): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number of requests per minute, not ${raw}`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be ${must}, not ${raw}`);
   return value;
 }
 
-function leaseMs(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1_000) throw new Error(`PROTEAN_JOB_LEASE_MS must be a whole number of milliseconds, at least 1000, not ${raw}`);
-  return value;
-}
+const perMinute = (env: NodeJS.ProcessEnv, name: string, fallback: number): number =>
+  wholeNumber(name, env[name], 1, Infinity, 'a positive whole number of requests per minute') ?? fallback;
 
-function inboundPort(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`PROTEAN_INBOUND_SMTP_PORT must be a port number, not ${raw}`);
-  return value;
-}
+const leaseMs = (raw: string | undefined) => wholeNumber('PROTEAN_JOB_LEASE_MS', raw, 1_000, Infinity, 'a whole number of milliseconds, at least 1000');
+
+const inboundPort = (raw: string | undefined) => wholeNumber('PROTEAN_INBOUND_SMTP_PORT', raw, 0, 65535, 'a port number');
 
 /** PROTEAN_SESSION_IDLE_MINUTES: at most the 12 hours a session lives at all; longer would mean nothing. */
 export function sessionIdleMs(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return DEFAULT_SESSION_IDLE_MS;
-  const minutes = Number(raw);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 720) throw new Error(`PROTEAN_SESSION_IDLE_MINUTES must be a whole number of minutes from 1 to 720, not ${raw}`);
-  return minutes * 60_000;
+  const minutes = wholeNumber('PROTEAN_SESSION_IDLE_MINUTES', raw, 1, 720, 'a whole number of minutes from 1 to 720');
+  return minutes === undefined ? DEFAULT_SESSION_IDLE_MS : minutes * 60_000;
 }
 
 /**
