@@ -287,6 +287,22 @@ describe('roll-up summaries', () => {
     expect(await get(b)).toMatchObject({ order_count: 0, open_total: 0, biggest: null });
   });
 
+  it("a new parent's count and sum roll-ups read 0, as those of a parent whose children left do, and a filter on 0 finds both", async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order, ...rollups] }), 200);
+    const fresh = String((await expectStatus(await t.api('POST', '/records/account', { name: 'Fresh' }), 201))['id']);
+    const emptied = String((await expectStatus(await t.api('POST', '/records/account', { name: 'Emptied' }), 201))['id']);
+    const batch = await expectStatus(await t.api('POST', '/records/account/batch?return=representation', { operations: [{ op: 'create', data: { name: 'Batched' } }] }), 200);
+    const o = String((await expectStatus(await t.api('POST', '/records/order', { name: 'o', account: emptied, total: 4, open: true }), 201))['id']);
+    await expectStatus(await t.api('DELETE', `/records/order/${o}`), 204);
+    const get = async (id: string) => json<Record<string, unknown>>(await t.api('GET', `/records/account/${id}`));
+    expect(await get(fresh)).toMatchObject({ order_count: 0, open_total: 0, biggest: null });
+    expect(await get(emptied)).toMatchObject({ order_count: 0, open_total: 0, biggest: null });
+    expect((batch['data'] as Record<string, unknown>[])[0]).toMatchObject({ order_count: 0, open_total: 0 });
+    const none = json<{ data: { name: string }[] }>(await t.api('GET', `/records/account?sort=name&filter=${encodeURIComponent(JSON.stringify({ field: 'order_count', op: 'eq', value: 0 }))}`));
+    expect(none.data.map((r) => r.name)).toEqual(['Batched', 'Emptied', 'Fresh']);
+  });
+
   it('stays exact under concurrent child writes to one parent', async () => {
     const t = await createTestTenant(h, 'rollup');
     await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order, ...rollups] }), 200);

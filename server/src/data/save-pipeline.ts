@@ -565,5 +565,7 @@ function defaultValue(field: FieldDef, principal: Principal): unknown {
   if (field.defaultValue !== undefined) return field.defaultValue;
   // The creator owns what they create unless they say otherwise.
   if (field.type === 'owner') return principal.userId;
+  // A count or sum over no children is 0, as it is once they all left (and as a recompute stores it).
+  if (field.type === 'rollup' && (field.rollup?.function === 'count' || field.rollup?.function === 'sum')) return 0;
   return undefined;
 }
