@@ -78,6 +78,49 @@ describe('GraphQL per tenant', () => {
     expect(gone.body.errors![0]!.message).toMatch(/Cannot query field "region"/);
   });
 
+  it('keeps an integration written before an object and a field were renamed working: its mutations, inputs and subscription take the old API names, deprecated', async () => {
+    const made = await t.api('POST', '/metadata/changes', {
+      operations: [{ op: 'createObject', object: { apiName: 'gadget', labels: { en: { singular: 'Gadget', plural: 'Gadgets' } }, fields: [{ apiName: 'color', type: 'text', labels: { en: 'Color' } }] } }],
+    });
+    expect(made.statusCode, made.body).toBe(200);
+    const renamed = await t.api('POST', '/metadata/changes', {
+      operations: [
+        { op: 'updateObject', object: 'gadget', patch: { apiName: 'widget' } },
+        { op: 'updateField', object: 'widget', field: 'color', patch: { apiName: 'colour' } },
+      ],
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+
+    const created = await gql(t, 'mutation { createGadget(input: { name: "Old client", color: "red" }) { id version colour } }');
+    expect(created.body.errors, JSON.stringify(created.body.errors)).toBeUndefined();
+    const record = created.body.data!['createGadget'];
+    expect(record.colour).toBe('red');
+    const updated = await gql(t, `mutation { updateGadget(id: "${record.id}", version: ${record.version}, input: { color: "green" }) { colour } }`);
+    expect(updated.body.errors, JSON.stringify(updated.body.errors)).toBeUndefined();
+    expect(updated.body.data!['updateGadget'].colour).toBe('green');
+    const batch = await gql(t, 'mutation { batchGadget(operations: [{ op: create, data: { name: "Batched", color: "blue" } }]) { record { colour } } }');
+    expect(batch.body.errors, JSON.stringify(batch.body.errors)).toBeUndefined();
+    expect(batch.body.data!['batchGadget'][0].record.colour).toBe('blue');
+    // Both names of one field in one input are refused, as in a REST body.
+    const both = await gql(t, 'mutation { createWidget(input: { name: "Both", color: "a", colour: "b" }) { id } }');
+    expect(both.body.errors![0]!.extensions!['errors'][0]).toMatchObject({ field: 'color', code: 'duplicate_field' });
+    expect((await gql(t, `mutation { deleteGadget(id: "${record.id}") { deleted } }`)).body.data!['deleteGadget'].deleted).toBe(true);
+    expect((await gql(t, `mutation { restoreGadget(id: "${record.id}") { colour } }`)).body.data!['restoreGadget'].colour).toBe('green');
+
+    // The old names are there for old clients only: deprecated, each naming its replacement.
+    const described = await gql(
+      t,
+      `{ __schema { mutationType { fields(includeDeprecated: true) { name deprecationReason } } subscriptionType { fields(includeDeprecated: true) { name deprecationReason } } }
+         input: __type(name: "Widget_Input") { inputFields(includeDeprecated: true) { name deprecationReason } } }`,
+    );
+    const reason = (list: { name: string; deprecationReason: string | null }[], name: string) => list.find((f) => f.name === name)?.deprecationReason;
+    const schema = described.body.data!['__schema'];
+    expect(reason(schema.mutationType.fields, 'createGadget')).toBe('Renamed to createWidget');
+    expect(reason(schema.mutationType.fields, 'createWidget')).toBeNull();
+    expect(reason(schema.subscriptionType.fields, 'gadgetChanged')).toBe('Renamed to widgetChanged');
+    expect(reason(described.body.data!['input'].inputFields, 'color')).toBe('Renamed to colour');
+  });
+
   it('lists with the REST filter, sort and cursor: the same records, in the same order, page by page', async () => {
     const org = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Paging Org' }));
     for (let i = 0; i < 7; i++) expect((await t.api('POST', '/records/deal', { name: `Paged ${i}`, amount: i * 100, organization: org.id })).statusCode).toBe(201);

@@ -32,6 +32,7 @@ import type { RelatedPage } from './record-loaders.ts';
 import type { FieldShape, ObjectShape, SchemaDescriptor } from './schema-descriptor.ts';
 import { recordChanges, type RecordChange } from './record-changes.ts';
 import { sharedTypes } from './shared-types.ts';
+import { pascal } from './graphql-names.ts';
 
 /** A shared input type's batch operation is shared with it. */
 const batchOperations = new WeakMap<GraphQLInputObjectType, GraphQLInputObjectType>();
@@ -325,9 +326,14 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
     const writable = object.fields.filter((f) => f.writable);
     const description = `Values of ${object.description.split('\n')[0]} to write; validated exactly as the REST API validates them.`;
     // Its fields are scalars and enums only, so equal objects of any tenant share it.
-    type = sharedTypes.get({ input: object.typeName, description, fields: writable.map((f) => [f.apiName, f.type, f.description, f.enumValues ?? null]) }, () => {
+    type = sharedTypes.get({ input: object.typeName, description, fields: writable.map((f) => [f.apiName, f.type, f.description, f.enumValues ?? null, f.deprecatedAliases]) }, () => {
       const fields: GraphQLInputFieldConfigMap = {};
       for (const field of writable) fields[field.apiName] = { type: scalarOf(object, field), description: field.description };
+      // An integration written before a field's rename keeps writing it under the old name, as REST
+      // bodies may; the data service refuses both names in one input.
+      for (const field of writable) {
+        for (const alias of field.deprecatedAliases) fields[alias] ??= { type: scalarOf(object, field), description: field.description, deprecationReason: `Renamed to ${field.apiName}` };
+      }
       return new GraphQLInputObjectType({ name: `${object.typeName}_Input`, description, fields });
     });
     inputs.set(object.apiName, type);
@@ -384,15 +390,16 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
     const { rights } = object;
     const Input = object.fields.some((f) => f.writable) ? inputOf(object) : undefined;
     const version = versionArg;
+    const writes: Record<string, GraphQLFieldConfig<unknown, GraphQLContext>> = {};
     if (Input && rights.create) {
-      mutation[`create${object.typeName}`] = {
+      writes['create'] = {
         type: nonNull(type),
         args: { input: { type: nonNull(Input) } },
         resolve: (_root, args, context) => context.data.create(context.ctx, objectOf(context, object.apiName), asBody(args['input'])),
       };
     }
     if (Input && rights.edit) {
-      mutation[`update${object.typeName}`] = {
+      writes['update'] = {
         type: nonNull(type),
         args: { id: { type: NonNullID }, version, input: { type: nonNull(Input) } },
         resolve: (_root, args, context) =>
@@ -400,7 +407,7 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
       };
     }
     if (rights.delete) {
-      mutation[`delete${object.typeName}`] = {
+      writes['delete'] = {
         type: nonNull(DeletedRecord),
         args: { id: { type: NonNullID }, version },
         resolve: async (_root, args, context) => {
@@ -408,7 +415,7 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
           return { id: args['id'], deleted: true };
         },
       };
-      mutation[`restore${object.typeName}`] = {
+      writes['restore'] = {
         type: nonNull(type),
         args: idArgs,
         resolve: (_root, args, context) => context.data.restore(context.ctx, objectOf(context, object.apiName), args['id'] as string),
@@ -427,13 +434,19 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
         name: `${object.typeName}_BatchResult`,
         fields: { id: { type: NonNullID }, version: { type: GraphQLInt }, action: { type: NonNullString }, record: { type } },
       });
-      mutation[`batch${object.typeName}`] = {
+      writes['batch'] = {
         type: listOf(Result),
         description: 'Applies the operations in order, all or nothing, as POST /records/:object/batch does.',
         args: { operations: { type: listOf(Operation) } },
         resolve: (_root, args, context) =>
           context.data.batch(context.ctx, objectOf(context, object.apiName), (args['operations'] as Record<string, unknown>[]).map(toBatchOperation), true),
       };
+    }
+
+    for (const [verb, config] of Object.entries(writes)) {
+      mutation[`${verb}${object.typeName}`] = config;
+      // Mutations under a renamed object's old API name, as REST paths keep it (current names win a clash).
+      for (const alias of object.aliases) mutation[`${verb}${pascal(alias)}`] ??= { ...config, deprecationReason: `Renamed to ${verb}${object.typeName}` };
     }
 
     const Change = new GraphQLObjectType<RecordChange>({
@@ -450,13 +463,15 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
         },
       },
     });
-    subscription[`${object.apiName}Changed`] = {
+    const changed: GraphQLFieldConfig<unknown, GraphQLContext> = {
       type: nonNull(Change),
       description: `${object.description.split('\n')[0]}: created, updated, deleted and restored, as they commit on any server.`,
       args: eventsArgs,
       subscribe: (_root, args, context) => recordChanges(context, objectOf(context, object.apiName), (args['events'] as string[] | null) ?? undefined),
       resolve: (change: unknown) => change as RecordChange,
     };
+    subscription[`${object.apiName}Changed`] = changed;
+    for (const alias of object.aliases) subscription[`${alias}Changed`] ??= { ...changed, deprecationReason: `Renamed to ${object.apiName}Changed` };
   }
 
   // A principal that may read no object still gets a valid schema (a type needs one field).
