@@ -548,3 +548,25 @@ describe('a metadata change refused for the records it would break', () => {
     expect(JSON.parse(inChinese.body).errors[0].message).toBe("2 条记录的'Website'没有值；请提供回填值或先修正它们");
   });
 });
+
+describe('date-times in the forms clients send', () => {
+  it('are stored in UTC and found by a filter given the very text that was saved; one Date cannot read is refused naming the field, not stored as sent', async () => {
+    const customer = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Zoned' }));
+    for (const [sent, stored] of [
+      ['2026-03-29 01:30:00Z', '2026-03-29T01:30:00.000Z'],
+      ['2026-03-29T01:30:00+0100', '2026-03-29T00:30:00.000Z'],
+      ['2026-03-29T01:30:00.1234567890Z', '2026-03-29T01:30:00.123Z'],
+    ] as const) {
+      const created = await t.api('POST', '/records/activity', { subject: 'Zoned call', type: 'call', customer: customer.id, occurred_at: sent });
+      expect(created.statusCode, created.body).toBe(201);
+      const record = json<{ id: string; occurred_at: string }>(created);
+      expect(record.occurred_at, sent).toBe(stored);
+      const found = await t.api('GET', `/records/activity?fields=occurred_at&filter=${filter({ field: 'occurred_at', op: 'eq', value: sent })}`);
+      expect(found.statusCode, `${sent}: ${found.body}`).toBe(200);
+      expect(json<Page>(found).data.map((r) => r['id']), sent).toContain(record.id);
+    }
+    const hoursOnly = await t.api('POST', '/records/activity', { subject: 'Zoned call', type: 'call', customer: customer.id, occurred_at: '2026-03-29T01:30:00+01' });
+    expect(hoursOnly.statusCode, hoursOnly.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(hoursOnly).errors).toEqual([expect.objectContaining({ field: 'occurred_at', code: 'format' })]);
+  });
+});

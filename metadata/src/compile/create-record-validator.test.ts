@@ -3,6 +3,7 @@ import type { ObjectDef } from '../schemas/object-def.ts';
 import { standardSnapshot } from '../standard/standard-objects.ts';
 import { compileRecordSchema } from './compile-record-schema.ts';
 import { createRecordValidator, validateFieldValue } from './create-record-validator.ts';
+import { fieldType } from '../field-types/registry.ts';
 import { fromStoredValue, recordDataToApi, recordInputToData, toStoredValue } from './record-values.ts';
 
 function deal(): ObjectDef {
@@ -128,5 +129,21 @@ describe('record values', () => {
     const invalid = ['2023-02-29T00:00:00Z', '1900-02-29T00:00:00.000Z', '2025-04-31T00:00:00Z', '2025-13-01T00:00:00Z', '2025-00-10T00:00:00Z', '2025-01-00T00:00:00Z', '2025-01-01T24:00:00Z', '2025-01-01T23:60:00Z', '2016-12-31T23:59:60Z', '2025-01-01T00:00:00.Z'];
     for (const text of valid) expect([text, validate({ occurred_at: text })]).toEqual([text, []]);
     for (const text of invalid) expect([text, validate({ occurred_at: text }).map((e) => e.field)]).toEqual([text, ['occurred_at']]);
+  });
+
+  it('accepts a date-time exactly when a filter does, and only in forms it stores in UTC', () => {
+    const activity = standardSnapshot().objects.find((o) => o.id === 'activity');
+    const occurred = activity?.fields.find((f) => f.id === 'occurred_at');
+    if (!activity || !occurred) throw new Error('no activity');
+    const validate = createRecordValidator(activity, 'update');
+    const texts = ['2026-03-29 01:30:00Z', '2026-03-29T01:30:00+0100', '2026-03-29T01:30Z', '2026-03-29T01:30:00.1234567890Z', '2026-03-29T01:30:00+01', '2026-03-29\t01:30:00Z', '2026-03-29T01:30:00.5+01'];
+    for (const text of texts) {
+      const saved = validate({ occurred_at: text }).length === 0;
+      expect([text, saved]).toEqual([text, fieldType('datetime').parseFilterValue(occurred, 'eq', text).ok]);
+      if (saved) expect(toStoredValue(occurred, text)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    }
+    // An offset of hours alone, which Date cannot read, was saved and stored as sent.
+    expect(validate({ occurred_at: '2026-03-29T01:30:00+01' }).map((e) => e.code)).toEqual(['format']);
+    expect(toStoredValue(occurred, '2026-03-29 01:30:00+0100')).toBe('2026-03-29T00:30:00.000Z');
   });
 });

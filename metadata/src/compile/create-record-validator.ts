@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
-import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { BoundedCache } from '../cache/bounded-cache.ts';
+import { isCalendarDateTime } from '../field-types/calendar.ts';
 import { fieldType } from '../field-types/registry.ts';
 import { labelOf } from '../model/find.ts';
 import type { FieldDef } from '../schemas/field-def.ts';
@@ -30,19 +30,14 @@ export interface RecordValidatorOptions {
   revisionKey?: string;
 }
 
-// ajv-formats defines it as `{ validate, compare }` (full mode).
-const rfc3339 = fullFormats['date-time'] as { validate: (text: string) => boolean };
-const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}[Tt\s]\d{2}:\d{2}:60/;
-
 /**
- * RFC 3339's date-time without its leap second (23:59:60): JavaScript's Date has none, so such a
- * value was stored as sent, read back as text no client could parse, matched by no filter (they
- * refuse it), and with a fraction ('23:59:60.5') refused by Postgres without naming the field.
+ * One rule for a date-time wherever one is read (`isCalendarDateTime`, which filters use too): a
+ * value the filter refused could be saved, and one Date cannot read ('…+01') was stored as sent.
  */
 function isInstantText(text: string): boolean {
   const stored = STORED_INSTANT.exec(text);
   if (stored) return isCalendarTime(stored);
-  return rfc3339.validate(text) && !LEAP_SECOND.test(text);
+  return isCalendarDateTime(text);
 }
 
 /**

@@ -4,7 +4,10 @@
  * Years 0001–9999 only: Postgres has no year 0, and ISO text past 9999 needs a sign.
  */
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
-const dateTimePattern = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+// What record values and filter values alike accept: RFC 3339 (a space for the T too) with the
+// seconds optional and the offset's colon too (ISO 8601), never an offset of hours alone, which
+// Date cannot read (such a value was stored as sent, outside the UTC form that sorts by time).
+const dateTimePattern = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-](\d{2}):?(\d{2}))$/;
 
 export const MIN_YEAR = 1;
 export const MAX_YEAR = 9999;

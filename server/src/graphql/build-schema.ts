@@ -62,7 +62,7 @@ const stringScalar = (name: string, description: string, pattern: RegExp) =>
     },
   });
 const DateScalar = stringScalar('Date', '"2026-03-01" (YYYY-MM-DD)', /^\d{4}-\d{2}-\d{2}$/);
-const DateTimeScalar = stringScalar('DateTime', '"2026-03-01T09:30:00Z" (ISO 8601)', /^\d{4}-\d{2}-\d{2}T/);
+const DateTimeScalar = stringScalar('DateTime', '"2026-03-01T09:30:00Z" (ISO 8601)', /^\d{4}-\d{2}-\d{2}[Tt ]/);
 
 const PageInfo = new GraphQLObjectType({
   name: 'PageInfo',
