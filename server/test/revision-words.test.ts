@@ -57,6 +57,18 @@ describe('revisions in words', () => {
     expect(mine.message).toBe('Notes for the front desk');
   });
 
+  it('a term renamed, reset or deleted on the Terminology page says so in the reader’s language', async () => {
+    const t = await createTestTenant(h, 'termwords');
+    const messages = async (locale: string) => json<Revision[]>(await t.api('GET', '/metadata/revisions', undefined, { 'accept-language': locale })).slice(0, 3).map((r) => r.message);
+    const forms = { en: { singular: 'Clinic', plural: 'Clinics' }, 'zh-CN': { singular: '诊所' } };
+    expect((await t.api('PUT', '/metadata/terms/organization', { forms: { ...forms, en: { singular: 'Practice', plural: 'Practices' } } })).statusCode).toBe(200);
+    expect((await t.api('PUT', '/metadata/terms/chair', { forms: { en: { singular: 'Chair', plural: 'Chairs' }, 'zh-CN': { singular: '牙椅' } } })).statusCode).toBe(200);
+    expect((await t.api('DELETE', '/metadata/terms/chair')).statusCode).toBe(200);
+    expect((await t.api('DELETE', '/metadata/terms/organization')).statusCode).toBe(200);
+    expect(await messages('zh-CN')).toEqual(['重置了术语 organization', '删除了术语 chair', '重命名了术语 chair']);
+    expect(await messages('en')).toEqual(['Reset term organization', 'Deleted term chair', 'Renamed term chair']);
+  });
+
   it("names the platform's layout in the reader's words when an admin renames it", async () => {
     const snapshot = json<{ layouts: { id: string; objectId: string; name: string; sections: unknown[] }[] }>(await t.api('GET', '/metadata/snapshot'));
     const layout = snapshot.layouts.find((l) => l.objectId === 'organization')!;

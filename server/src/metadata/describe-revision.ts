@@ -223,6 +223,10 @@ const SYSTEM_MESSAGES: { pattern: RegExp; 'zh-CN': (match: RegExpExecArray) => s
   { pattern: /^Saved workflow “(.+)”, version (\d+)$/, 'zh-CN': (m) => `保存了工作流“${m[1]!}”，版本 ${m[2]!}` },
   { pattern: /^Saved script “(.+)”, version (\d+)$/, 'zh-CN': (m) => `保存了脚本“${m[1]!}”，版本 ${m[2]!}` },
   { pattern: /^Deleted script “(.+)”$/, 'zh-CN': (m) => `删除了脚本“${m[1]!}”` },
+  // The glossary's routes (term-routes), naming the term by its key.
+  { pattern: /^Renamed term (\S+)$/, 'zh-CN': (m) => `重命名了术语 ${m[1]!}` },
+  { pattern: /^Reset term (\S+)$/, 'zh-CN': (m) => `重置了术语 ${m[1]!}` },
+  { pattern: /^Deleted term (\S+)$/, 'zh-CN': (m) => `删除了术语 ${m[1]!}` },
   // What a new workspace's first revisions say (tenant-service, starter automations).
   { pattern: /^Standard objects$/, 'zh-CN': () => '标准对象' },
   { pattern: /^Installed$/, 'zh-CN': () => '已安装' },
