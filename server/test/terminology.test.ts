@@ -165,6 +165,15 @@ describe('terminology', () => {
     expect(terms.find((x) => x.key === 'deal')).toMatchObject({ overridden: false });
   });
 
+  it('resolves each place a renamed term is used in the language it is written in', async () => {
+    const t = await createTestTenant(h, 'terms');
+    expect((await t.api('PUT', '/metadata/terms/customer', { forms: { en: { singular: 'Patient', plural: 'Patients' }, 'zh-CN': { singular: '患者' } } })).statusCode).toBe(200);
+    const usage = json<{ uses: { path: string; fieldApiName?: string; resolved?: string }[] }>(await t.api('GET', '/metadata/terms/customer/usage'));
+    const number = usage.uses.filter((u) => u.fieldApiName === 'customer_number');
+    expect(number.map((u) => [u.path.split('/').at(-1), u.resolved])).toEqual([['en', 'Patient number'], ['zh-CN', '患者编号']]);
+    expect(usage.uses.filter((u) => u.path.endsWith('/zh-CN')).map((u) => u.resolved).join(' ')).not.toMatch(/Patient|[Cc]ustomer/);
+  });
+
   it('lists where a term is used, refuses deleting a used custom term, and lets an unused one go', async () => {
     const t = await createTestTenant(h, 'terms');
     const usage = json<{ uses: { kind: string; objectApiName?: string; fieldApiName?: string }[]; messages: { id: string }[] }>(await t.api('GET', '/metadata/terms/customer/usage'));

@@ -45,15 +45,17 @@ function findTerm(snapshot: Snapshot, key: string): TermDef {
 
 /** Where a term appears: model texts and objects (with names to show), and server messages. */
 function usage(snapshot: Snapshot, key: string) {
-  const en = snapshotResolver(snapshot, 'en');
+  const resolvers = { en: snapshotResolver(snapshot, 'en'), 'zh-CN': snapshotResolver(snapshot, 'zh-CN') };
   const uses = termUsage(snapshot, key).map((use) => {
+    // A text is resolved in the language it is written in: a Chinese label with the Chinese forms.
+    const resolver = use.path.split('/').includes('zh-CN') ? resolvers['zh-CN'] : resolvers.en;
     const object = snapshot.objects.find((o) => o.id === use.objectId);
     const field = object?.fields.find((f) => f.id === use.fieldId);
     return {
       ...use,
       ...(object ? { objectApiName: object.apiName, objectLabel: objectLabel(snapshot, object, 'en') } : {}),
       ...(field ? { fieldApiName: field.apiName } : {}),
-      resolved: use.text === 'term' ? undefined : en.text(use.text),
+      resolved: use.text === 'term' ? undefined : resolver.text(use.text),
     };
   });
   // A message names the term itself ({user}), or names an object ({object}) that this term labels.
