@@ -107,8 +107,9 @@ describe('webhooks', () => {
       const created = rx.received.find((r) => r.json['event'] === 'deal.created');
       const updated = rx.received.find((r) => r.json['event'] === 'deal.updated');
       expect(Number(created!.json['eventId'])).toBeLessThan(Number(updated!.json['eventId']));
-      expect(created!.json).toMatchObject({ event: 'deal.created', object: 'deal', recordId: big.id, data: { name: 'Big', amount: 500 } });
-      expect(updated!.json).toMatchObject({ event: 'deal.updated', recordId: big.id, changes: { amount: { from: 500, to: 600 } } });
+      // Each carries the record's version, so a receiver can drop a created event that arrives after the update.
+      expect(created!.json).toMatchObject({ event: 'deal.created', object: 'deal', recordId: big.id, version: 1, data: { name: 'Big', amount: 500 } });
+      expect(updated!.json).toMatchObject({ event: 'deal.updated', recordId: big.id, version: 2, changes: { amount: { from: 500, to: 600 } } });
       expect(rx.received.map((r) => r.json['recordId'])).not.toContain(small.id);
       for (const r of rx.received) {
         expect(verify(hook.secret, r)).toBe(true);

@@ -387,7 +387,9 @@ function deliveryBody(id: string, webhookId: string, model: TenantModel, object:
     occurredAt: new Date(event.occurredAt).toISOString(),
     object: object.apiName,
     recordId: event.recordId,
-    ...(payload.version !== undefined ? { version: payload.version } : {}),
+    // A created event is stored without its version (ADR 0018), which is always 1: receivers order a
+    // record's events by version and must be able to drop a created one that arrives after an update.
+    ...(payload.version !== undefined ? { version: payload.version } : event.event === 'created' ? { version: 1 } : {}),
     ...(payload.data ? { data: byApiName(payload.data, value) } : {}),
     ...(payload.changes ? { changes: byApiName(payload.changes, (fieldId, c) => ({ from: value(fieldId, (c as { from: unknown }).from), to: value(fieldId, (c as { to: unknown }).to) })) } : {}),
     ...(payload.cause ? { cause: payload.cause } : {}),
