@@ -62,6 +62,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['model', 'POST /workflow-runs/:runId/cancel'],
   ['model', 'POST /workflow-events', { event: 'gate.probe' }],
   ['model', 'POST /workflow-templates/:name/install'],
+  ['model', 'GET /workflow-approver-choices'],
   ['model', 'GET /workflow-settings'],
   ['model', 'PATCH /workflow-settings', { maxStepsPerRun: 500 }],
   ['model', 'PATCH /workspace/settings', { recycleRetentionDays: 30 }],

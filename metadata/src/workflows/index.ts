@@ -1,5 +1,6 @@
 export {
   conditionOps,
+  type ApproverDefinition,
   conditionSchema,
   stepCatalog,
   stepConfigSchema,

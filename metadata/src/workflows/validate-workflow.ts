@@ -6,7 +6,8 @@ import { conditionSchema, stepCatalog, stepConfigSchema, workflowDefinitionSchem
 
 /** What validation needs to know of the tenant's model: objects and their fields by API name. */
 export interface WorkflowModel {
-  fields(objectApiName: string): readonly { apiName: string; type: string }[] | undefined;
+  /** `lookup`: the API name of the object a lookup field points at. */
+  fields(objectApiName: string): readonly { apiName: string; type: string; lookup?: string | undefined }[] | undefined;
   /** The model itself, for type-checking expression conditions (without it they are only parsed at run time). */
   snapshot?: Snapshot;
 }
@@ -49,6 +50,7 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
     if (step.type === 'end' && (step.next !== undefined || Object.keys(step.branches ?? {}).length)) errors.push({ path: `${base}/next`, code: 'after_end', message: 'nothing follows an end step' });
     if (step.type === 'loop' && !step.branches?.['each']) errors.push({ path: `${base}/branches/each`, code: 'required', message: 'a loop needs the steps it runs for each item' });
     if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
+    if (step.type === 'approval') errors.push(...approverProblems(step.config, base, objectOf, model));
     if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base, priorKnown(def)));
   });
   if (model && objectOf && !model.fields(objectOf)) errors.push({ path: '/trigger/object', code: 'unknown_object', message: `no object '${objectOf}'` });
@@ -82,6 +84,45 @@ function waitProblems(config: Record<string, unknown>, base: string): MetadataEr
   const key = needs[String(mode)];
   if (key && config[key] === undefined) return [{ path: `${base}/config/${key}`, code: 'required', message: `a wait for ${String(mode)} needs '${key}'` }];
   return [];
+}
+
+/**
+ * An approval names its approvers (`approvers`, or the earlier `assignees`); each field an approver
+ * reads must be a user field (type owner) of the trigger record, or of the record one of its
+ * lookups points at. Profiles and roles are the workspace's access data, checked by the server.
+ */
+function approverProblems(config: Record<string, unknown>, base: string, objectName: string | undefined, model: WorkflowModel | undefined): MetadataError[] {
+  const approvers = config['approvers'];
+  if (approvers === undefined && config['assignees'] === undefined) return [{ path: `${base}/config/approvers`, code: 'required', message: 'an approval needs at least one approver' }];
+  if (!Array.isArray(approvers)) return [];
+  const out: MetadataError[] = [];
+  approvers.forEach((entry: unknown, i) => {
+    if (!entry || typeof entry !== 'object') return;
+    const key = 'field' in entry ? 'field' : 'manager' in entry ? 'manager' : undefined;
+    const path = key ? (entry as Record<string, unknown>)[key] : undefined;
+    if (!key || typeof path !== 'string') return;
+    const at = `${base}/config/approvers/${i}/${key}`;
+    if (!objectName) {
+      out.push({ path: at, code: 'invalid', message: 'a field approver reads the trigger record; this trigger has none' });
+      return;
+    }
+    const problem = model ? userFieldProblem(model, objectName, path) : undefined;
+    if (problem) out.push({ path: at, code: problem.code, message: problem.message });
+  });
+  return out;
+}
+
+function userFieldProblem(model: WorkflowModel, objectName: string, path: string): { code: string; message: string } | undefined {
+  const [first, second] = path.split('.') as [string, string | undefined];
+  const fields = model.fields(objectName);
+  if (!fields) return undefined;
+  const field = fields.find((f) => f.apiName === first);
+  if (!field) return { code: 'unknown_field', message: `'${objectName}' has no field '${first}'` };
+  if (second === undefined) return field.type === 'owner' ? undefined : { code: 'not_user_field', message: `'${first}' is of type ${field.type}, not a user field` };
+  if (field.type !== 'lookup' || !field.lookup) return { code: 'not_lookup', message: `'${first}' is of type ${field.type}, not a lookup to another record` };
+  const target = model.fields(field.lookup)?.find((f) => f.apiName === second);
+  if (!target) return { code: 'unknown_field', message: `'${field.lookup}' has no field '${second}'` };
+  return target.type === 'owner' ? undefined : { code: 'not_user_field', message: `'${field.lookup}.${second}' is of type ${target.type}, not a user field` };
 }
 
 /** Only a record-updated trigger knows the values before the change (`isChanged`, `priorValue`). */

@@ -73,6 +73,44 @@ const durationSchema = {
   },
 } as const;
 
+/** A path to a user field of the trigger record (`owner`), or of the record one of its lookups points at (`organization.owner`). */
+const userFieldPath = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}(\\.[a-z][a-z0-9_]{0,62})?$' } as const;
+
+/** Who an approval step asks, one entry each (ADR 0015, "Approvers by profile, role, field or manager"). */
+export type ApproverDefinition = { user: string } | { profile: string } | { role: string } | { field: string } | { manager: string };
+
+const approverSchemas = [
+  { title: 'A user', type: 'object', required: ['user'], additionalProperties: false, properties: { user: { ...template, minLength: 1, title: 'User', description: 'A user id (templates allowed)' } } },
+  {
+    title: 'Everyone with a profile',
+    type: 'object',
+    required: ['profile'],
+    additionalProperties: false,
+    properties: { profile: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$', title: 'Profile', description: 'The key of a profile (Setup › Access)' } },
+  },
+  {
+    title: 'Everyone in a role',
+    type: 'object',
+    required: ['role'],
+    additionalProperties: false,
+    properties: { role: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', title: 'Role', description: 'The id of a role (Setup › Access)' } },
+  },
+  {
+    title: 'The user in a field of the record',
+    type: 'object',
+    required: ['field'],
+    additionalProperties: false,
+    properties: { field: { ...userFieldPath, title: 'Field', description: 'A user field of the record (owner), or of a record it looks up (organization.owner)' } },
+  },
+  {
+    title: 'The manager of the user in a field',
+    type: 'object',
+    required: ['manager'],
+    additionalProperties: false,
+    properties: { manager: { ...userFieldPath, default: 'owner', title: 'Manager of', description: 'Whoever holds the role above that user’s role (owner: the record owner’s manager)' } },
+  },
+];
+
 export const conditionSchema = {
   title: 'Condition',
   oneOf: [
@@ -219,10 +257,25 @@ export const stepCatalog = {
     external: false,
     schema: {
       type: 'object',
-      required: ['assignees', 'message'],
+      required: ['message'],
       additionalProperties: false,
       properties: {
-        assignees: { type: 'array', minItems: 1, maxItems: 20, items: template, title: 'Approvers' },
+        approvers: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 20,
+          title: 'Approvers',
+          description: 'Who decides, resolved to users when the step starts and kept with the request',
+          items: { title: 'Approver', oneOf: approverSchemas },
+        },
+        decision: {
+          title: 'Decided by',
+          oneOf: [
+            { const: 'first', title: 'The first response' },
+            { const: 'unanimous', title: 'Every approver (one rejection rejects)' },
+          ],
+        },
+        assignees: { type: 'array', minItems: 1, maxItems: 20, items: template, title: 'Approvers (user ids)', description: 'User ids or templates that render to them; the earlier form of a user approver' },
         message: { ...template, minLength: 1, title: 'Request' },
         escalateAfter: { ...durationSchema, title: 'Escalate after' },
         escalateTo: { ...template, title: 'Escalate to' },

@@ -189,6 +189,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // Approvals and notifications.
   'GET /workflow-approvals': doc('approvals', 'list_approvals', 'everyone', 200, 'The approvals waiting for you (for an administrator, every one)', '等待您处理的审批（管理员可看到全部）'),
   'POST /workflow-approvals/:id/decision': doc('approvals', 'decide_approval', 'everyone', 200, 'Approve or reject', '批准或拒绝'),
+  'GET /workflow-approver-choices': doc('workflows', 'workflow_approver_choices', 'model', 200, 'The profiles and roles an approval step may name as its approvers', '审批步骤可指定为审批人的简档和角色'),
   'POST /workflow-approvals/:id/reassign': doc('approvals', 'reassign_approval', 'access', 200, 'Name who decides an approval instead of its approvers', '改由其他人处理审批'),
   'GET /workflow-approvals/:id/email-decision': doc('approvals', 'decide_approval_by_email', 'link', 200, 'Approve or reject from the signed link of an email', '通过邮件中的签名链接批准或拒绝', { text: true }),
   'GET /notifications': doc('approvals', 'list_notifications', 'everyone', 200, 'Your notifications', '您的通知'),

@@ -1424,6 +1424,26 @@ update record r set data = r.data - array(select f.id from unnest(i.field_ids) f
  where r.tenant_id = i.tenant_id and r.object_id = i.object_id
    and exists (select 1 from unnest(i.field_ids) f(id) where r.data->f.id = '[]'::jsonb);`,
   },
+  {
+    id: 81,
+    name: 'approvals decided by every approver, and each approver\'s decision',
+    // ADR 0015 addendum: an approval keeps how it is decided (the first response, or every approver)
+    // and whom its approver definitions resolved to when its step started; each approver's decision
+    // is a row. Requests made before are decided by the first response, as they were.
+    sql: `
+alter table workflow_approval add column if not exists decision_mode text not null default 'first' check (decision_mode in ('first', 'unanimous'));
+alter table workflow_approval add column if not exists approvers jsonb;
+create table if not exists workflow_approval_vote (
+  tenant_id uuid not null, approval_id uuid not null, user_id uuid not null,
+  decision text not null check (decision in ('approved', 'rejected')), comment text, decided_at timestamptz not null default now(),
+  primary key (tenant_id, approval_id, user_id)
+);
+${tenantIsolation('workflow_approval_vote')}
+grant select, insert, update, delete on workflow_approval_vote to protean_app;
+insert into workflow_approval_vote (tenant_id, approval_id, user_id, decision, comment, decided_at)
+select tenant_id, id, decided_by, status, comment, decided_at from workflow_approval
+ where status in ('approved', 'rejected') and decided_by is not null on conflict do nothing;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { conditionCompiler, durationMs, evaluateCondition, renderDeep, stepCatalog, triggerObject, valueAt, type ConditionCompiler, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
+import { conditionCompiler, durationMs, type ApproverDefinition, evaluateCondition, renderDeep, stepCatalog, triggerObject, valueAt, type ConditionCompiler, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
 import type { ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -16,6 +16,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
 import { requesterOf } from './approval-deciders.ts';
+import { resolveApprovers } from './approver-resolution.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
@@ -447,7 +448,7 @@ export class WorkflowEngine {
       case 'wait':
         return this.#beginWait(input, step, view, compile);
       case 'approval':
-        return this.#beginApproval(ctx, run, input, seq, view);
+        return this.#beginApproval(ctx, run, input, seq);
       default:
         throw new Error(`The step type '${step.type}' is not run inline`);
     }
@@ -473,27 +474,31 @@ export class WorkflowEngine {
     return { output: {}, next: undefined, wait: { mode, event: String(config['event']), ...(timeoutAt ? { timeoutAt } : {}) } };
   }
 
-  async #beginApproval(ctx: RequestContext, run: RunRow, input: Record<string, unknown>, seq: number, view: Record<string, unknown>): Promise<StepResult> {
+  /**
+   * Asks the step's approvers, resolved to users now and kept with the request with what each
+   * definition named (approver-resolution.ts). A step whose approvers name nobody fails, saying
+   * why each named none: the designer sees it in the run's history and retries the run once the
+   * roles or the record are put right.
+   */
+  async #beginApproval(ctx: RequestContext, run: RunRow, input: Record<string, unknown>, seq: number): Promise<StepResult> {
     const { tx } = ctx.scope!;
-    const assignees = [...new Set((input['assignees'] as unknown[]).map(String).filter((a) => UUID.test(a)))];
-    if (!assignees.length) throw new ProblemError('validation', 422, 'The approval has no approver (the assignees are not user ids)');
+    const definitions: ApproverDefinition[] = Array.isArray(input['approvers'])
+      ? (input['approvers'] as ApproverDefinition[])
+      : ((input['assignees'] as unknown[] | undefined) ?? []).map((user) => ({ user: String(user) }));
+    const resolved = await resolveApprovers(tx, run.tenantId, ctx.model, { object: run.recordObject, id: run.recordId }, definitions);
+    const assignees = [...new Set(resolved.flatMap((r) => r.users))];
+    if (!assignees.length) throw new ProblemError('validation', 422, `The approval has no approver: ${resolved.map((r) => r.nobody).join('; ')}`);
+    const mode = input['decision'] === 'unanimous' ? 'unanimous' : 'first';
     const id = randomUUID();
     // Who asked and whether they may decide alone are kept with the request: the decision weighs them (approval-deciders.ts).
-    await tx.query('insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message, requested_by, self_approval) values ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      run.tenantId,
-      id,
-      run.id,
-      seq,
-      assignees,
-      String(input['message']),
-      requesterOf(run.scope),
-      input['allowSelfApproval'] === true,
-    ]);
+    await tx.query(
+      'insert into workflow_approval (tenant_id, id, run_id, seq, assignees, message, requested_by, self_approval, decision_mode, approvers) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [run.tenantId, id, run.id, seq, assignees, String(input['message']), requesterOf(run.scope), input['allowSelfApproval'] === true, mode, JSON.stringify(resolved)],
+    );
     await this.askApprovers(tx, run, id, assignees, String(input['message']));
     const escalate = input['escalateAfter'] as Duration | undefined;
-    void view;
     return {
-      output: { approvalId: id, assignees },
+      output: { approvalId: id, assignees, decision: mode, approvers: resolved },
       next: undefined,
       wait: { mode: 'approval', approvalId: id, ...(escalate ? { timeoutAt: new Date(Date.now() + durationMs(escalate)).toISOString() } : {}) },
     };

@@ -166,9 +166,11 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
   app.get('/workflow-approvals', async (request) => ({ approvals: await w.approvals(principalOf(request), request.setupRights?.access === true) }));
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof Decision> }>('/workflow-approvals/:id/decision', { schema: { params: UuidParam, body: Decision } }, async (request) => {
     const p = principalOf(request);
-    await w.decide(p.tenantId, request.params.id, p.userId, request.setupRights?.access === true, request.body.decision, request.body.comment);
-    return { decided: request.body.decision };
+    const settled = await w.decide(p.tenantId, request.params.id, p.userId, request.setupRights?.access === true, request.body.decision, request.body.comment);
+    return { decided: request.body.decision, ...settled };
   });
+  // What a designer picks approvers from: the workspace's profiles and roles (names only, no members).
+  app.get('/workflow-approver-choices', async (request) => w.approverChoices((await setupOf(request, 'model')).tenantId));
   app.post<{ Params: Static<typeof UuidParam>; Body: Static<typeof Reassign> }>('/workflow-approvals/:id/reassign', { schema: { params: UuidParam, body: Reassign } }, async (request) => {
     const p = await setupOf(request, 'access');
     return w.reassign(p.tenantId, request.params.id, request.body.assignees);
@@ -179,8 +181,9 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     { schema: { params: UuidParam, querystring: EmailDecision } },
     async (request, reply) => {
       const q = request.query;
-      await w.decideFromEmail(q.tenant, request.params.id, q.user, q.decision, q.token);
-      return reply.type('text/plain; charset=utf-8').send(q.decision === 'approved' ? 'Approved. You can close this page.' : 'Rejected. You can close this page.');
+      const settled = await w.decideFromEmail(q.tenant, request.params.id, q.user, q.decision, q.token);
+      const said = q.decision === 'approved' ? (settled.status === 'pending' ? 'Approved; the request waits for the other approvers.' : 'Approved.') : 'Rejected.';
+      return reply.type('text/plain; charset=utf-8').send(`${said} You can close this page.`);
     },
   );
 

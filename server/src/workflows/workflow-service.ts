@@ -20,7 +20,7 @@ import { workflowDependents } from './workflow-dependents.ts';
 import { syncSchedule, WorkflowTriggers } from './workflow-triggers.ts';
 import { syncWorkflowVersions } from './workflow-revisions.ts';
 import { runAccess } from './run-access.ts';
-import { DECISION_REFUSALS, decisionRefusalSql, type DecisionRefusal } from './approval-deciders.ts';
+import { awaitedApproversSql, decisionRefusal, decisionRefusalSql, NO_SAY, requiredApproversSql, type DecisionRefusal } from './approval-deciders.ts';
 import {
   createWorkflow,
   definitionAt,
@@ -373,42 +373,65 @@ export class WorkflowService {
   }
 
   /**
-   * The approvals the principal may decide (decisionRefusalSql), the newest 200; an administrator's
-   * are every one of the workspace, each saying whether they may decide it themselves (not their
-   * own request). The rule is applied by the statement, before its limit.
+   * The approvals the principal has a say in (decisionRefusalSql), the newest 200; an administrator's
+   * are every one of the workspace, each saying whether they may decide it now (not their own
+   * request, not one they already approved). The rule is applied by the statement, before its limit.
+   * Each lists its approvers with their decisions, and a request every approver decides says how
+   * many it still waits for.
    */
   async approvals(principal: Principal, administrator: boolean, status = 'pending') {
     const rows = await this.#db.transaction(principal.tenantId, (tx) =>
       tx.query<{ id: string; refusal: DecisionRefusal | null }>(
         `select a.id, a.run_id as "runId", a.message, a.status, a.assignees, a.escalated, a.requested_by as "requestedBy", a.self_approval as "selfApproval",
-                a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow", d.refusal
+                a.decision_mode as "decisionMode", coalesce(a.approvers, '[]'::jsonb) as approvers,
+                a.created_at as "createdAt", a.decided_at as "decidedAt", a.decided_by as "decidedBy", w.label as "workflow", d.refusal,
+                (select coalesce(jsonb_agg(jsonb_build_object('userId', p.id, 'name', u.name, 'decision', v.decision, 'comment', v.comment, 'decidedAt', v.decided_at) order by p.n), '[]'::jsonb)
+                   from (select id, min(n) as n from unnest(a.assignees || array(select v.user_id from workflow_approval_vote v where v.tenant_id = a.tenant_id and v.approval_id = a.id)) with ordinality x(id, n) group by id) p
+                   left join app_user u on u.tenant_id = a.tenant_id and u.id = p.id
+                   left join workflow_approval_vote v on v.tenant_id = a.tenant_id and v.approval_id = a.id and v.user_id = p.id) as decisions,
+                case when a.decision_mode = 'unanimous' then jsonb_build_object('required', ${requiredApproversSql('a')}, 'waitingFor', to_jsonb(${awaitedApproversSql('a')})) end as progress
            from workflow_approval a join workflow_run r on r.tenant_id = a.tenant_id and r.id = a.run_id join workflow w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
           cross join lateral (select ${decisionRefusalSql('a', '$4::uuid', '$3::boolean')} as refusal) d
-          where a.tenant_id = $1 and a.status = $2 and ($3::boolean or d.refusal is null) order by a.created_at desc limit 200`,
-        [principal.tenantId, status, administrator, principal.userId],
+          where a.tenant_id = $1 and a.status = $2 and ($3::boolean or d.refusal is null or not (d.refusal = any($5::text[]))) order by a.created_at desc limit 200`,
+        [principal.tenantId, status, administrator, principal.userId, NO_SAY],
       ),
     );
     return rows.map(({ refusal, ...row }) => ({ ...row, mayDecide: refusal === null }));
   }
 
   /**
-   * The approval's approver, or an administrator (`administrator`), decides; the run goes on along
-   * the approved or rejected branch. Anyone else is refused with the reason (decisionRefusalSql).
+   * The approval's approver, or an administrator (`administrator`), decides; anyone else is refused
+   * with the reason (decisionRefusalSql). Decided by the first response, the first decision settles
+   * it; decided by every approver, a rejection settles it, and an approval counts until every
+   * approver has approved. An administrator who is not one of its approvers settles it either way.
+   * Once settled, the run goes on along the approved or rejected branch.
    */
-  async decide(tenantId: string, approvalId: string, userId: string, administrator: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<void> {
-    await this.#db.transaction(tenantId, async (tx) => {
-      const [approval] = await tx.query<{ runId: string; seq: number; status: string; refusal: DecisionRefusal | null }>(
-        `select a.run_id as "runId", a.seq, a.status, ${decisionRefusalSql('a', '$3::uuid', '$4::boolean')} as refusal
+  async decide(tenantId: string, approvalId: string, userId: string, administrator: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<{ status: string; waitingFor: string[] }> {
+    const result = await this.#db.transaction(tenantId, async (tx) => {
+      const [approval] = await tx.query<{ runId: string; seq: number; status: string; mode: string; assignees: string[]; refusal: DecisionRefusal | null }>(
+        `select a.run_id as "runId", a.seq, a.status, a.decision_mode as mode, a.assignees, ${decisionRefusalSql('a', '$3::uuid', '$4::boolean')} as refusal
            from workflow_approval a where a.tenant_id = $1 and a.id = $2 for update`,
         [tenantId, approvalId, userId, administrator],
       );
       if (!approval) throw notFound('No such approval');
-      if (approval.refusal) throw forbidden(DECISION_REFUSALS[approval.refusal]);
-      if (approval.status !== 'pending') throw conflict(`The request was already ${approval.status}`);
+      if (approval.refusal) throw decisionRefusal(approval.refusal, approval.status);
+      await tx.query('insert into workflow_approval_vote (tenant_id, approval_id, user_id, decision, comment) values ($1, $2, $3, $4, $5) on conflict (tenant_id, approval_id, user_id) do update set decision = $4, comment = $5, decided_at = now()', [
+        tenantId,
+        approvalId,
+        userId,
+        decision,
+        comment ?? null,
+      ]);
+      if (approval.mode === 'unanimous' && decision === 'approved' && approval.assignees.includes(userId)) {
+        const [awaited] = await tx.query<{ waitingFor: string[] }>(`select ${awaitedApproversSql('a')} as "waitingFor" from workflow_approval a where a.tenant_id = $1 and a.id = $2`, [tenantId, approvalId]);
+        if (awaited!.waitingFor.length) return { status: 'pending', waitingFor: awaited!.waitingFor };
+      }
       await tx.query('update workflow_approval set status = $3, decided_by = $4, decided_at = now(), comment = $5 where tenant_id = $1 and id = $2', [tenantId, approvalId, decision, userId, comment ?? null]);
       await this.#wake(tx, tenantId, approval.runId, { seq: approval.seq, outcome: decision, data: { by: userId, comment: comment ?? null } }, `approval:${approvalId}`);
+      return { status: decision, waitingFor: [] };
     });
     this.#queue.notify();
+    return result;
   }
 
   /** An administrator names who decides a pending approval instead of its approvers; those new to it are told as approvers are. */
@@ -434,12 +457,21 @@ export class WorkflowService {
     return { assignees: unique };
   }
 
-  async decideFromEmail(tenantSlug: string, approvalId: string, userId: string, decision: string, token: string): Promise<void> {
+  async decideFromEmail(tenantSlug: string, approvalId: string, userId: string, decision: string, token: string): Promise<{ status: string; waitingFor: string[] }> {
     if (decision !== 'approved' && decision !== 'rejected') throw validationError('The decision is not valid', [{ field: 'decision', code: 'invalid', message: 'approved or rejected' }]);
     const tenantId = await this.#db.system(async (tx) => (await tx.query<{ id: string }>('select id from tenant where slug = $1', [tenantSlug]))[0]?.id);
     if (!tenantId || !this.engine.checkApprovalToken(tenantId, approvalId, userId, decision, token)) throw unauthorized('The link is not valid');
     // The link speaks for the approver it was sent to, never for an administrator.
-    await this.decide(tenantId, approvalId, userId, false, decision);
+    return this.decide(tenantId, approvalId, userId, false, decision);
+  }
+
+  /** The profiles and roles an approval step may name, for the designer. */
+  async approverChoices(tenantId: string): Promise<{ profiles: { key: string; name: string }[]; roles: { id: string; name: string; parentId: string | null }[] }> {
+    await this.#access.ensureDefaults(tenantId);
+    return this.#db.transaction(tenantId, async (tx) => ({
+      profiles: await tx.query<{ key: string; name: string }>('select key, name from acl_profile where tenant_id = $1 order by name, key', [tenantId]),
+      roles: await tx.query<{ id: string; name: string; parentId: string | null }>('select id, name, parent_id as "parentId" from acl_role where tenant_id = $1 order by array_length(path, 1), name', [tenantId]),
+    }));
   }
 
   notifications(principal: Principal, unreadOnly: boolean) {

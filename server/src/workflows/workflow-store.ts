@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BoundedCache, type AutomationRef } from '@protean/metadata';
-import { triggerObject, validateWorkflow, type WorkflowDefinition, type WorkflowModel } from '@protean/metadata/workflows';
+import { triggerObject, validateWorkflow, type ApproverDefinition, type WorkflowDefinition, type WorkflowModel } from '@protean/metadata/workflows';
 import type { Queryable } from '../db/database.ts';
 import { conflict, notFound, validationError } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -56,7 +56,7 @@ export function workflowModel(model: TenantModel): WorkflowModel {
   return {
     fields(name) {
       const object = model.object(name);
-      return object ? model.liveFields(object).map((f) => ({ apiName: f.apiName, type: f.type })) : undefined;
+      return object ? model.liveFields(object).map((f) => ({ apiName: f.apiName, type: f.type, lookup: f.lookup ? model.objectById(f.lookup.objectId)?.apiName : undefined })) : undefined;
     },
     snapshot: model.snapshot,
   };
@@ -142,6 +142,35 @@ function checkDefinition(definition: unknown, model: TenantModel): WorkflowDefin
   return definition as WorkflowDefinition;
 }
 
+/**
+ * The profiles and roles the definition's approval steps name must be the workspace's (ADR 0015):
+ * a step naming one that does not exist would resolve to nobody at every run.
+ */
+async function checkApproverAccess(q: Queryable, tenantId: string, definition: WorkflowDefinition): Promise<void> {
+  const named: { path: string; kind: 'profile' | 'role'; value: string; step: string }[] = [];
+  definition.steps.forEach((step, i) => {
+    if (step.type !== 'approval' || !Array.isArray(step.config['approvers'])) return;
+    (step.config['approvers'] as ApproverDefinition[]).forEach((entry, j) => {
+      if ('profile' in entry) named.push({ path: `steps.${i}.config.approvers.${j}.profile`, kind: 'profile', value: entry.profile, step: step.id });
+      if ('role' in entry) named.push({ path: `steps.${i}.config.approvers.${j}.role`, kind: 'role', value: entry.role.toLowerCase(), step: step.id });
+    });
+  });
+  if (!named.length) return;
+  const [found] = await q.query<{ profiles: string[]; roles: string[] }>(
+    `select array(select key from acl_profile where tenant_id = $1 and key = any($2::text[])) as profiles,
+            array(select id::text from acl_role where tenant_id = $1 and id = any($3::uuid[])) as roles`,
+    [tenantId, named.filter((n) => n.kind === 'profile').map((n) => n.value), named.filter((n) => n.kind === 'role').map((n) => n.value)],
+  );
+  const known = { profile: new Set(found!.profiles), role: new Set(found!.roles) };
+  const unknown = named.filter((n) => !known[n.kind].has(n.value));
+  if (unknown.length) {
+    throw validationError(
+      'The workflow is not valid',
+      unknown.map((n) => ({ field: `definition.${n.path}`, code: `unknown_${n.kind}`, message: `step '${n.step}': no ${n.kind} '${n.value}' in this workspace`, path: `/definition/${n.path.replace(/\./g, '/')}` })),
+    );
+  }
+}
+
 /** The trigger's type and object id (not its API name, which can be renamed), for matching events. */
 function triggerColumns(definition: WorkflowDefinition, model: TenantModel): { type: string; object: string | null } {
   const name = triggerObject(definition);
@@ -159,6 +188,7 @@ export async function createWorkflow(q: Queryable, tenantId: string, authorId: s
   if (typeof input.label !== 'string' || !input.label.trim() || input.label.length > 200) problems.push({ field: 'label', code: 'invalid', message: 'is required (at most 200 characters)' });
   if (problems.length) throw validationError('The workflow is not valid', problems);
   const definition = checkDefinition(input.definition, model);
+  await checkApproverAccess(q, tenantId, definition);
   const id = randomUUID();
   const trigger = triggerColumns(definition, model);
   const rows = await q.query<WorkflowRow>(
@@ -189,6 +219,7 @@ export async function updateWorkflow(q: Queryable, tenantId: string, authorId: s
   let trigger = { type: current.triggerType, object: current.triggerObject };
   if (input.definition !== undefined) {
     const definition = checkDefinition(input.definition, model);
+    await checkApproverAccess(q, tenantId, definition);
     version += 1;
     trigger = triggerColumns(definition, model);
     await q.query('insert into workflow_version (tenant_id, workflow_id, version, definition, label, author_id, message) values ($1, $2, $3, $4, $5, $6, $7)', [

@@ -135,7 +135,26 @@ const Approval = Type.Object({
   escalated: Type.Boolean(),
   requestedBy: nullable(uuid('The {user} whose change or hand start asked for it; none for a schedule or a webhook')),
   selfApproval: Type.Boolean({ description: 'Whether its step lets the requester decide it when they are its one approver' }),
-  mayDecide: Type.Boolean({ description: 'Whether you may decide it: an approver or an administrator, and not your own request' }),
+  mayDecide: Type.Boolean({ description: 'Whether you may decide it now: an approver or an administrator, not your own request, not one you already approved' }),
+  decisionMode: literals(['first', 'unanimous'], 'first: the first response decides; unanimous: every approver must approve, and one rejection rejects'),
+  approvers: Type.Array(
+    Type.Object({
+      approver: Type.Record(Type.String(), Type.String(), { description: "The step's approver definition: { user }, { profile }, { role }, { field } or { manager }" }),
+      users: Type.Array(uuid(), { description: 'The active {user:plural} it named when the step started' }),
+      nobody: Type.Optional(Type.String({ description: 'Why it named none' })),
+    }),
+    { description: 'What each approver definition of the step resolved to when it started (empty for requests made before)' },
+  ),
+  decisions: Type.Array(
+    Type.Object({ userId: uuid(), name: nullable(Type.String()), decision: nullable(literals(['approved', 'rejected'])), comment: nullable(Type.String()), decidedAt: nullable(dateTime()) }),
+    { description: 'Each approver (and an administrator who decided) with their decision, none while awaited' },
+  ),
+  progress: nullable(
+    Type.Object(
+      { required: Type.Integer({ description: 'How many approvals it needs' }), waitingFor: Type.Array(uuid(), { description: 'The approvers who have not approved yet' }) },
+      { description: 'For a request every approver decides; null for one the first response decides' },
+    ),
+  ),
   createdAt: dateTime(),
   decidedAt: nullable(dateTime()),
   decidedBy: nullable(uuid()),
@@ -204,7 +223,15 @@ export const workflowsResponses: Record<string, TSchema> = {
   }),
   'POST /hooks/:tenant/workflows/:apiName': RunStarted,
   'GET /workflow-approvals': Type.Object({ approvals: Type.Array(Approval) }),
-  'POST /workflow-approvals/:id/decision': Type.Object({ decided: literals(['approved', 'rejected']) }),
+  'POST /workflow-approvals/:id/decision': Type.Object({
+    decided: literals(['approved', 'rejected']),
+    status: literals(['pending', 'approved', 'rejected'], 'The request now: pending while a request every approver decides waits for others'),
+    waitingFor: Type.Array(uuid(), { description: 'The approvers it still waits for' }),
+  }),
+  'GET /workflow-approver-choices': Type.Object({
+    profiles: Type.Array(Type.Object({ key: Type.String(), name: Type.String() })),
+    roles: Type.Array(Type.Object({ id: uuid(), name: Type.String(), parentId: nullable(uuid()) }), { description: 'From the top of the hierarchy down' }),
+  }),
   'POST /workflow-approvals/:id/reassign': Type.Object({ assignees: Type.Array(uuid(), { description: 'The approvers now' }) }),
   'GET /notifications': Type.Object({ notifications: Type.Array(Notification, { description: 'Newest first' }) }),
   'POST /notifications/:id/read': Type.Object({ read: Type.Literal(true) }),
