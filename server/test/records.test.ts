@@ -136,6 +136,26 @@ describe('records through the REST API', () => {
   });
 });
 
+describe('a number with a scale', () => {
+  it('keeps the decimals its scale allows: a sum a client added in binary floating point (0.1 + 0.2) is stored, read and found as 0.3', async () => {
+    const t = await createTestTenant(h, 'scale');
+    const field = await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'fee', type: 'currency', labels: { en: 'Fee' }, precision: 12, scale: 2 });
+    expect(field.statusCode, field.body).toBe(201);
+    const created = await t.api('POST', '/records/organization', { name: 'Smile Dental', fee: 0.1 + 0.2 });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json(created)['fee']).toBe(0.3);
+    const id = String(json(created)['id']);
+    const updated = await t.api('PATCH', `/records/organization/${id}`, { fee: 19.99 * 3 });
+    expect(updated.statusCode, updated.body).toBe(200);
+    expect(json(updated)['fee']).toBe(59.97);
+    expect(json(await t.api('GET', `/records/organization/${id}`))['fee']).toBe(59.97);
+    const found = json<{ data: { id: string }[] }>(await t.api('GET', `/records/organization?filter=${encodeURIComponent(JSON.stringify({ field: 'fee', op: 'eq', value: 59.97 }))}`));
+    expect(found.data.map((r) => r.id)).toEqual([id]);
+    // A value beyond the scale is still refused, not rounded.
+    expect((await t.api('PATCH', `/records/organization/${id}`, { fee: 1.005 })).statusCode).toBe(422);
+  });
+});
+
 describe('cursor pagination', () => {
   it('walks every record exactly once in both directions, with empty values and ties in the sort field', async () => {
     const org = await newOrganization('Paging Org');

@@ -28,6 +28,9 @@ function numberType(type: FieldType, options: readonly FieldOption[], widget: Fi
     valueSchema: numberSchema,
     messages: { type: 'must be a number' },
     stored: 'number',
+    // The schema lets a value within 1e-9 of the scale pass (ajv's multipleOfPrecision): 0.1 + 0.2
+    // as a client's binary arithmetic sends it. It is stored as the decimal it was meant to be.
+    toStored: (field, value) => (typeof value === 'number' && field.scale !== undefined ? Number(value.toFixed(field.scale)) : value),
     slot: { kind: 'number', candidates: ['n1', 'n2'] },
     filterOperators: orderedOperators,
     parseFilterValue(_field, _op, raw) {
