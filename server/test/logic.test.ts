@@ -45,6 +45,15 @@ async function tenantWithInvoice(): Promise<TestTenant> {
 }
 
 describe('declarative logic in the save pipeline', () => {
+  it("a broken rule's problem detail is the rule's own message after the field's label, or alone for a rule about the whole record, in the reader's language", async () => {
+    const t = await tenantWithInvoice();
+    const detail = async (body: Record<string, unknown>, language: string) => (await expectStatus(await t.api('POST', '/records/invoice', body, { 'accept-language': language }), 422))['detail'];
+    expect(await detail({ name: 'Field rule', amount: 100, discount: 25 }, 'en')).toBe('Reason: A discount over 20% on this customer invoice needs a reason');
+    expect(await detail({ name: 'Field rule', amount: 100, discount: 25 }, 'zh-CN')).toBe('Reason：折扣超过20%需要理由');
+    expect(await detail({ name: 'Record rule', amount: 5000, discount: 1 }, 'en')).toBe('ratio too high');
+    expect(await detail({ name: 'Record rule', amount: 5000, discount: 1 }, 'zh-CN')).toBe('ratio too high');
+  });
+
   it('answers every broken rule of a create at once, with field and reason, and writes nothing', async () => {
     const t = await tenantWithInvoice();
     const r = await t.api('POST', '/records/invoice', { name: 'Bad', amount: 100, discount: 25, channel: 'web', source: 'walk_in' });

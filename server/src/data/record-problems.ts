@@ -15,7 +15,11 @@ export function noRecord(ctx: RequestContext, object: ObjectDef, id: string, key
 /** One invalid value as a sentence that names the field by its label ("Patient is required"). */
 export function summary(model: TenantModel, words: Words, object: ObjectDef, problem: FieldProblem): string {
   const field = problem.field ? model.field(object, problem.field) : undefined;
-  return `${field ? words.field(field) : problem.field ? `'${problem.field}'` : 'The record'} ${problem.message}`;
+  // A validation rule's message is the admin's own sentence ("An appointment cannot end before it
+  // starts"): it follows the field's label, or stands alone for a rule about the whole record.
+  if (problem.code === 'validationRule') return field ? `${words.field(field)}${words.locale === 'zh-CN' ? '：' : ': '}${problem.message}` : problem.message;
+  const subject = field ? words.field(field) : problem.field ? `'${problem.field}'` : words.object(object);
+  return `${subject} ${problem.message}`;
 }
 
 export function invalid(model: TenantModel, words: Words, object: ObjectDef, problems: FieldProblem[]) {
