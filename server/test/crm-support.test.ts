@@ -41,6 +41,51 @@ describe('what the CRM screens need from the API', () => {
     expect(fields.some((f) => f.includes('warp'))).toBe(true);
   });
 
+  it('a saved view follows its fields through renames: it answers their current API names and still lists once the old names are removed', async () => {
+    const added = await t.api('POST', '/metadata/changes', {
+      operations: [
+        { op: 'createField', object: 'deal', field: { apiName: 'region', type: 'text', labels: { en: 'Region' } } },
+        { op: 'createField', object: 'deal', field: { apiName: 'tier', type: 'picklist', labels: { en: 'Tier' }, values: [{ apiName: 'gold', labels: { en: 'Gold' } }, { apiName: 'silver', labels: { en: 'Silver' } }] } },
+      ],
+    });
+    expect(added.statusCode, added.body).toBe(200);
+    for (const [name, region] of [['North one', 'North'], ['South one', 'South']]) expect((await t.api('POST', '/records/deal', { name, region, tier: 'gold' })).statusCode).toBe(201);
+    const saved = await t.api('POST', '/views', {
+      object: 'deal',
+      name: 'Northern tiers',
+      shared: true,
+      definition: { kind: 'kanban', groupBy: 'tier', columns: ['name', 'region'], sort: '-region,name', filter: { and: [{ field: 'region', op: 'eq', value: 'North' }, { not: { field: 'tier', op: 'isNull', value: true } }, { not: { field: 'organization.name', op: 'eq', value: 'Nowhere' } }] } },
+    });
+    expect(saved.statusCode, saved.body).toBe(201);
+    const id = json<{ id: string }>(saved).id;
+
+    for (const [field, apiName] of [['region', 'territory'], ['tier', 'level']]) {
+      const renamed = await t.api('POST', '/metadata/changes', { operations: [{ op: 'updateField', object: 'deal', field, patch: { apiName } }] });
+      expect(renamed.statusCode, renamed.body).toBe(200);
+      const dropped = await t.api('POST', '/metadata/changes', { operations: [{ op: 'removeAlias', object: 'deal', field: apiName, apiName: field }] });
+      expect(dropped.statusCode, dropped.body).toBe(200);
+    }
+    const expected = {
+      kind: 'kanban',
+      groupBy: 'level',
+      columns: ['name', 'territory'],
+      sort: '-territory,name',
+      filter: { and: [{ field: 'territory', op: 'eq', value: 'North' }, { not: { field: 'level', op: 'isNull', value: true } }, { not: { field: 'organization.name', op: 'eq', value: 'Nowhere' } }] },
+    };
+    for (const api of [t.api, asRep]) {
+      const view = json<{ id: string; definition: { filter: unknown; sort: string } }[]>(await api('GET', '/views?object=deal')).find((v) => v.id === id);
+      expect(view?.definition).toEqual(expected);
+      // What the studio asks for with the view's definition finds the records it found before the renames.
+      const listed = await api('GET', `/records/deal?fields=name&sort=${view!.definition.sort}&filter=${encodeURIComponent(JSON.stringify(view!.definition.filter))}`);
+      expect(listed.statusCode, listed.body).toBe(200);
+      expect(json<{ data: { name: string }[] }>(listed).data.map((r) => r.name)).toEqual(['North one']);
+    }
+    // Saving it again (sharing unchanged) keeps it valid.
+    const patched = await t.api('PATCH', `/views/${id}`, { shared: true, name: 'Northern tiers again' });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(json<{ definition: unknown }>(patched).definition).toEqual(expected);
+  });
+
   it('global search finds records by the start of their name, email or phone across objects', async () => {
     await t.api('POST', '/records/customer', { first_name: 'Quasi', last_name: 'Modo', email: 'zq@search.test' });
     await t.api('POST', '/records/organization', { name: 'Quasar Labs' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { planQuery } from '@protean/metadata';
+import { planQuery, systemFields, type FieldDef } from '@protean/metadata';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import { queryOne, type Database } from '../db/database.ts';
 import { forbidden, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
@@ -45,6 +45,46 @@ interface ViewRow {
   updated_at: string;
 }
 
+type Definition = Static<typeof Definition>;
+
+/**
+ * A view's field references ('amount', 'customer.name') with each field named by `name`. Views
+ * are stored by field id and answered by current API name: one saved under a name an admin then
+ * renamed kept the old name, and once that alias was removed its filter and sort named no field.
+ * A reference that names no live field is kept as written.
+ */
+function renameRefs(model: TenantModel, object: ObjectDef, definition: Definition, name: (field: FieldDef) => string): Definition {
+  const live = (on: ObjectDef, ref: string) => {
+    const byId = model.fieldById(on, ref);
+    return (byId && !byId.deletedAt ? byId : model.field(on, ref)) ?? systemFields.find((f) => f.id === ref);
+  };
+  const ref = (text: string): string => {
+    const [first = '', second, ...rest] = text.split('.');
+    const field = rest.length ? undefined : live(object, first);
+    if (!field) return text;
+    if (second === undefined) return name(field);
+    const target = field.lookup ? model.objectById(field.lookup.objectId) : undefined;
+    const related = target ? live(target, second) : undefined;
+    return related ? `${name(field)}.${name(related)}` : text;
+  };
+  const filter = (node: unknown): unknown => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
+    const n = node as Record<string, unknown>;
+    if (Array.isArray(n['and'])) return { ...n, and: n['and'].map(filter) };
+    if (Array.isArray(n['or'])) return { ...n, or: n['or'].map(filter) };
+    if ('not' in n) return { ...n, not: filter(n['not']) };
+    return typeof n['field'] === 'string' ? { ...n, field: ref(n['field']) } : n;
+  };
+  return {
+    ...definition,
+    ...(definition.columns ? { columns: definition.columns.map(ref) } : {}),
+    ...(definition.sort ? { sort: definition.sort.split(',').map((key) => (key.startsWith('-') ? `-${ref(key.slice(1))}` : ref(key))).join(',') } : {}),
+    ...(definition.groupBy ? { groupBy: ref(definition.groupBy) } : {}),
+    ...(definition.filter !== undefined ? { filter: filter(definition.filter) } : {}),
+  };
+}
+const byId = (field: FieldDef) => field.id;
+const byApiName = (field: FieldDef) => field.apiName;
 
 /**
  * Saved list and kanban views: private to their owner, or shared with the whole tenant by an
@@ -81,7 +121,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
     const model = await metadata.model(principal.tenantId);
     const shape = await app.access.shapeOf(principal);
     const object = model.objectById(row.object_id);
-    const definition = object ? visibleDefinition(shape, model, object, row.definition) : undefined;
+    const definition = object ? visibleDefinition(shape, model, object, renameRefs(model, object, row.definition, byApiName)) : undefined;
     if (!definition) return undefined;
     return {
       id: row.id,
@@ -96,13 +136,15 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
     };
   };
 
-  const check = async (principal: Principal, objectName: string, definition: Static<typeof Definition>, shared: boolean) => {
+  /** Checks a view as its author would use it; answers its object and the definition to store (by field id). */
+  const check = async (principal: Principal, objectName: string, given: Definition, shared: boolean) => {
     const shape = await app.access.shapeOf(principal);
     // A view everyone sees shapes everyone's lists: part of designing the workspace (Setup right 'model').
     if (shared && !shape.setup('model')) throw forbidden("Sharing a view with everyone needs the Setup right 'model'");
     const model = await metadata.model(principal.tenantId);
     const object = model.object(objectName);
     if (!object || !shape.can(object.id, 'read')) throw validationError('The view is invalid', [{ field: 'object', code: 'unknown', message: `no object named '${objectName}'` }]);
+    const definition = renameRefs(model, object, given, byApiName);
     const planned = planQuery(model.snapshot, object.id, {
       ...(definition.filter !== undefined && definition.filter !== null ? { filter: JSON.stringify(definition.filter) } : {}),
       ...(definition.sort ? { sort: definition.sort } : {}),
@@ -123,7 +165,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
       if (group?.type !== 'picklist') problems.push({ field: 'definition.groupBy', code: 'type', message: 'a kanban view groups by a picklist field' });
     }
     if (problems.length) throw validationError('The view is invalid', problems);
-    return object;
+    return { object, stored: renameRefs(model, object, definition, byId) };
   };
 
   const load = async (principal: Principal, id: string, forWrite: boolean): Promise<ViewRow> => {
@@ -151,7 +193,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
   app.post('/views', { schema: { body: NewView } }, async (request, reply) => {
     const principal = principalOf(request);
     const body = request.body as Static<typeof NewView>;
-    const object = await check(principal, body.object, body.definition, body.shared ?? false);
+    const { object, stored } = await check(principal, body.object, body.definition, body.shared ?? false);
     const rows = await db.withTenant(principal.tenantId, (q) =>
       q.query<ViewRow>('insert into saved_view (tenant_id, id, object_id, owner_id, name, shared, definition) values ($1, $2, $3, $4, $5, $6, $7) returning *', [
         principal.tenantId,
@@ -160,7 +202,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
         principal.userId,
         body.name,
         body.shared ?? false,
-        JSON.stringify(body.definition),
+        JSON.stringify(stored),
       ]),
     );
     return reply.status(201).send(await toView(principal, rows[0]!));
@@ -172,14 +214,14 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
     const row = await load(principal, (request.params as Static<typeof IdParam>).id, true);
     const definition = patch.definition ?? row.definition;
     const shared = patch.shared ?? row.shared;
-    if (patch.definition || patch.shared) await check(principal, row.object_id, definition, shared);
+    const checked = patch.definition || patch.shared ? await check(principal, row.object_id, definition, shared) : undefined;
     const rows = await db.withTenant(principal.tenantId, (q) =>
       q.query<ViewRow>('update saved_view set name = $3, shared = $4, definition = $5, updated_at = now() where tenant_id = $1 and id = $2 returning *', [
         principal.tenantId,
         row.id,
         patch.name ?? row.name,
         shared,
-        JSON.stringify(definition),
+        JSON.stringify(checked?.stored ?? definition),
       ]),
     );
     return toView(principal, rows[0]!);
