@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { planQuery, systemFields, type FieldDef } from '@protean/metadata';
+import { planQuery, type FieldDef } from '@protean/metadata';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import { queryOne, type Database } from '../db/database.ts';
 import { forbidden, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
@@ -9,6 +9,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { refuseHiddenFields } from '../access/record-access.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
+import { byApiName, byFieldId, renameFieldRef, renameFilterRefs } from '../data/field-refs.ts';
 import type { ObjectDef } from '@protean/metadata';
 import { UUID } from '../http/ids.ts';
 
@@ -47,44 +48,17 @@ interface ViewRow {
 
 type Definition = Static<typeof Definition>;
 
-/**
- * A view's field references ('amount', 'customer.name') with each field named by `name`. Views
- * are stored by field id and answered by current API name: one saved under a name an admin then
- * renamed kept the old name, and once that alias was removed its filter and sort named no field.
- * A reference that names no live field is kept as written.
- */
+/** A view's columns, sort, grouping and filter with each field spelled by `name` (stored by id, answered by API name). */
 function renameRefs(model: TenantModel, object: ObjectDef, definition: Definition, name: (field: FieldDef) => string): Definition {
-  const live = (on: ObjectDef, ref: string) => {
-    const byId = model.fieldById(on, ref);
-    return (byId && !byId.deletedAt ? byId : model.field(on, ref)) ?? systemFields.find((f) => f.id === ref);
-  };
-  const ref = (text: string): string => {
-    const [first = '', second, ...rest] = text.split('.');
-    const field = rest.length ? undefined : live(object, first);
-    if (!field) return text;
-    if (second === undefined) return name(field);
-    const target = field.lookup ? model.objectById(field.lookup.objectId) : undefined;
-    const related = target ? live(target, second) : undefined;
-    return related ? `${name(field)}.${name(related)}` : text;
-  };
-  const filter = (node: unknown): unknown => {
-    if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
-    const n = node as Record<string, unknown>;
-    if (Array.isArray(n['and'])) return { ...n, and: n['and'].map(filter) };
-    if (Array.isArray(n['or'])) return { ...n, or: n['or'].map(filter) };
-    if ('not' in n) return { ...n, not: filter(n['not']) };
-    return typeof n['field'] === 'string' ? { ...n, field: ref(n['field']) } : n;
-  };
+  const ref = (text: string) => renameFieldRef(model, object, text, name);
   return {
     ...definition,
     ...(definition.columns ? { columns: definition.columns.map(ref) } : {}),
     ...(definition.sort ? { sort: definition.sort.split(',').map((key) => (key.startsWith('-') ? `-${ref(key.slice(1))}` : ref(key))).join(',') } : {}),
     ...(definition.groupBy ? { groupBy: ref(definition.groupBy) } : {}),
-    ...(definition.filter !== undefined ? { filter: filter(definition.filter) } : {}),
+    ...(definition.filter !== undefined ? { filter: renameFilterRefs(model, object, definition.filter, name) } : {}),
   };
 }
-const byId = (field: FieldDef) => field.id;
-const byApiName = (field: FieldDef) => field.apiName;
 
 /**
  * Saved list and kanban views: private to their owner, or shared with the whole tenant by an
@@ -165,7 +139,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
       if (group?.type !== 'picklist') problems.push({ field: 'definition.groupBy', code: 'type', message: 'a kanban view groups by a picklist field' });
     }
     if (problems.length) throw validationError('The view is invalid', problems);
-    return { object, stored: renameRefs(model, object, definition, byId) };
+    return { object, stored: renameRefs(model, object, definition, byFieldId) };
   };
 
   const load = async (principal: Principal, id: string, forWrite: boolean): Promise<ViewRow> => {

@@ -6,6 +6,7 @@ import { setupOf } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { readsStoredRecord, refuseHiddenFields } from '../access/record-access.ts';
+import { byApiName, byFieldId, renameFilterRefs } from '../data/field-refs.ts';
 import { notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -143,6 +144,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
             if (!(error instanceof ProblemError)) throw error;
             for (const problem of error.errors ?? []) problems.push({ ...problem, field: `filter/${problem.field}` });
           }
+          e.filter = renameFilterRefs(model, model.objectById(e.object)!, body.filter, byFieldId);
         }
       }
     }
@@ -150,12 +152,20 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     return events;
   };
 
+  /** The filter by current API names, as its first object's fields are named now (stored by id, so renames keep it working). */
+  const filterOf = (model: TenantModel, row: WebhookRow): unknown => {
+    if (row.filter === null || row.filter === undefined) return null;
+    const first = row.events[0];
+    const object = first ? model.objectById(first.object) : undefined;
+    return object ? renameFilterRefs(model, object, first!.filter ?? row.filter, byApiName) : row.filter;
+  };
+
   const view = (model: TenantModel, row: WebhookRow) => ({
     id: row.id,
     name: row.name,
     url: row.url,
     events: row.events.map((e) => ({ object: model.objectById(e.object)?.apiName ?? e.object, actions: e.actions })),
-    filter: row.filter ?? null,
+    filter: filterOf(model, row),
     active: row.active,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -205,7 +215,13 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const body = request.body as Static<typeof WebhookPatch>;
     const model = await metadata.model(principal.tenantId);
     const current = await load(principal.tenantId, id);
-    const events = await checked(model, await app.access.shapeOf(principal), { url: body.url, events: body.events ?? (body.filter ? current.events.map((e) => ({ object: e.object, actions: e.actions })) : undefined), filter: body.filter });
+    // New events take the filter, and a new filter the events: each event keeps the filter by its object's field ids.
+    const filter = body.filter !== undefined ? body.filter : body.events ? filterOf(model, current) : undefined;
+    const events = await checked(model, await app.access.shapeOf(principal), {
+      url: body.url,
+      events: body.events ?? (body.filter !== undefined ? current.events.map((e) => ({ object: e.object, actions: e.actions })) : undefined),
+      filter,
+    });
     const secret = body.secret === 'rotate' ? newSecret() : body.secret;
     const sealed = secret === undefined ? null : await webhooks.secrets.seal(principal.tenantId, id, secret);
     const [row] = await db.transaction(principal.tenantId, (q) =>

@@ -22,6 +22,8 @@ export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
 export interface WebhookEvents {
   object: string;
   actions: WebhookAction[];
+  /** The webhook's filter with this object's fields by id (stable across API renames); absent on webhooks stored before. */
+  filter?: unknown;
 }
 
 export const WEBHOOK_CHANNEL = 'protean_webhooks';
@@ -156,14 +158,16 @@ export class WebhookService {
     for (const event of records) {
       for (const hook of hooks) {
         if (hook.tenant_id !== event.tenantId || Date.parse(event.occurredAt) < Date.parse(hook.created_at)) continue;
-        if (!hook.events.some((e) => e.object === event.objectId && e.actions.includes(event.event as WebhookAction))) continue;
+        const listens = hook.events.find((e) => e.object === event.objectId && e.actions.includes(event.event as WebhookAction));
+        if (!listens) continue;
         let model = models.get(event.tenantId);
         if (!model) models.set(event.tenantId, (model = await this.#modelIn(tx, event.tenantId)));
         const object = model.objectById(event.objectId!);
         if (!object) continue;
         const shape = await senderOf(hook);
         if (!shape || !(await readsStoredRecord(tx, shape, object, event.recordId!))) continue;
-        if (hook.filter !== null && hook.filter !== undefined && !(await matches(tx, model, object, hook.filter, event, shape))) continue;
+        const filter = listens.filter ?? hook.filter;
+        if (filter !== null && filter !== undefined && !(await matches(tx, model, object, filter, event, shape))) continue;
         const id = randomUUID();
         const body = deliveryBody(id, hook.id, model, object, event, created.get(event.id), shape);
         // An update of fields its user may not read alone is not news to it.
