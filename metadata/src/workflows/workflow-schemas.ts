@@ -269,6 +269,7 @@ export const stepCatalog = {
           items: { title: 'Approver', oneOf: approverSchemas },
         },
         decision: {
+          type: 'string',
           title: 'Decided by',
           oneOf: [
             { const: 'first', title: 'The first response' },

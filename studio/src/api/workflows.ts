@@ -61,7 +61,39 @@ export interface StepExecution {
   durationMs: number | null;
 }
 
+/** One approver of a request and their decision (none while awaited). */
+export interface ApprovalDecision {
+  userId: string;
+  name: string | null;
+  decision: 'approved' | 'rejected' | null;
+  comment: string | null;
+  decidedAt: string | null;
+}
+
+/** An approval request in the inbox: what asks, who decides, and how far a unanimous one has come. */
+export interface Approval {
+  id: string;
+  runId: string;
+  message: string;
+  status: 'pending' | 'approved' | 'rejected' | 'cancelled';
+  workflow: string;
+  createdAt: string;
+  decisionMode: 'first' | 'unanimous';
+  decisions: ApprovalDecision[];
+  progress: { required: number; waitingFor: string[] } | null;
+  mayDecide: boolean;
+}
+
+/** The profiles and roles an approval step may name as approvers. */
+export interface ApproverChoices {
+  profiles: { key: string; name: string }[];
+  roles: { id: string; name: string; parentId: string | null }[];
+}
+
 export const workflowsApi = {
+  approvals: () => http.get<{ approvals: Approval[] }>('/workflow-approvals').then((r) => r.approvals),
+  decide: (id: string, decision: 'approved' | 'rejected') => http.post<{ decided: string; status: string; waitingFor: string[] }>(`/workflow-approvals/${enc(id)}/decision`, { decision }),
+  approverChoices: () => http.get<ApproverChoices>('/workflow-approver-choices'),
   list: () => http.get<{ workflows: Workflow[] }>('/workflows').then((r) => r.workflows),
   get: (id: string, version?: number) => http.get<WorkflowWithDefinition>(`/workflows/${enc(id)}`, version ? { query: { version } } : undefined),
   create: (body: { apiName: string; label: string; definition: WorkflowDefinition }) => http.post<Workflow>('/workflows', body),

@@ -80,6 +80,7 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
       });
     }
     list.push({ id: 'recycle', group: t('palette.go'), label: t('recycle.title'), run: go('/recycle-bin') });
+    list.push({ id: 'approvals', group: t('palette.go'), label: t('approvals.title'), run: go('/approvals') });
     list.push({ id: 'account', group: t('palette.go'), label: t('account.title'), run: go('/account') });
     for (const p of allowedSetupSections(canSetup)) {
       list.push({ id: `setup:${p.path}`, group: t('shell.setup'), label: `${t('shell.setup')}: ${t(p.label)}`, run: go(p.path) });

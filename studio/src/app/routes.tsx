@@ -37,6 +37,7 @@ export const routes: RouteDef[] = [
   { path: '/', face: 'crm', page: page(() => import('../crm/home-page.tsx')) },
   { path: '/search', face: 'crm', page: page(() => import('../crm/search-page.tsx')) },
   { path: '/recycle-bin', face: 'crm', page: page(() => import('../crm/recycle-bin-page.tsx')) },
+  { path: '/approvals', face: 'crm', page: page(() => import('../workflows/approvals-page.tsx')) },
   { path: '/account', face: 'crm', page: page(() => import('./account-page.tsx')) },
   { path: '/o/:object', face: 'crm', page: page(() => import('../crm/list-page.tsx')) },
   { path: '/o/:object/new', face: 'crm', page: page(() => import('../crm/record-form-page.tsx')) },

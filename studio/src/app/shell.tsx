@@ -85,6 +85,9 @@ export function Shell({ children }: { children: ReactNode }) {
         <Link to="/recycle-bin" className="nav-link" aria-current={pathname === '/recycle-bin' ? 'page' : undefined}>
           {t('recycle.title')}
         </Link>
+        <Link to="/approvals" className="nav-link" aria-current={pathname === '/approvals' ? 'page' : undefined}>
+          {t('approvals.title')}
+        </Link>
         {anySetupRight ? (
           <Link to={sections.find((p) => p.right)!.path} className="nav-link" aria-current={inSetup ? 'page' : undefined}>
             {t('shell.setup')}

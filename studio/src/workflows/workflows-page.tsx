@@ -3,7 +3,7 @@ import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, u
 import '@xyflow/react/dist/style.css';
 import Form from '@rjsf/core';
 import { customizeValidator } from '@rjsf/validator-ajv8';
-import { conditionSchema, localizeFormSchema, stepConfigSchema, triggerSchema, validateWorkflow, type StepType, type WorkflowDefinition, type WorkflowModel, type WorkflowStep } from '@protean/metadata/workflows';
+import { conditionSchema, localizeFormSchema, stepConfigSchema, triggerObject, triggerSchema, validateWorkflow, type StepType, type WorkflowDefinition, type WorkflowModel, type WorkflowStep } from '@protean/metadata/workflows';
 import type { PageProps } from '../app/routes.tsx';
 import { useSession } from '../app/session.tsx';
 import { workflowsApi, type StepExecution, type Workflow, type WorkflowRun } from '../api/workflows.ts';
@@ -12,6 +12,8 @@ import { navigate } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
+import { approvalFormSchema, cleanApprovalConfig, userFieldChoices } from './approver-form.ts';
+import { findObject } from '../lib/model.ts';
 import { connect, diffDefinitions, disconnect, edgesOf, handlesOf, newStep, paletteTypes, removeSteps, TRIGGER_NODE } from './workflow-graph.ts';
 
 const validator = customizeValidator();
@@ -172,7 +174,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
     () => ({
       fields: (name) => {
         const object = snapshot.objects.find((o) => o.apiName === name || o.id === name);
-        return object?.fields.filter((f) => !f.deletedAt).map((f) => ({ apiName: f.apiName, type: f.type }));
+        return object?.fields.filter((f) => !f.deletedAt).map((f) => ({ apiName: f.apiName, type: f.type, lookup: f.lookup ? findObject(snapshot, f.lookup.objectId)?.apiName : undefined }));
       },
       // Expression conditions are type-checked while editing, as the server checks them at save.
       snapshot,
@@ -180,6 +182,9 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
     [snapshot],
   );
   const problems = useMemo(() => validateWorkflow(def, model), [def, model]);
+  // Approval steps pick profiles, roles and user fields by name (approver-form.ts).
+  const approverChoices = useAsync(() => workflowsApi.approverChoices(), []);
+  const userFields = useMemo(() => userFieldChoices(snapshot, triggerObject(def), i18n.fieldLabel), [snapshot, def, i18n.fieldLabel]);
   const problemSteps = useMemo(() => new Set(problems.map((p) => /^\/steps\/(\d+)/.exec(p.path)?.[1]).filter(Boolean).map((i) => def.steps[Number(i)]?.id)), [problems, def]);
   const ran = useMemo(() => new Map(testRun?.steps.map((s) => [s.stepId, s.status]) ?? []), [testRun]);
 
@@ -350,12 +355,15 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
               </p>
               <Form
                 key={step.id}
-                schema={formSchema(i18n.locale, 'step', step.type) as never}
+                schema={(step.type === 'approval' ? approvalFormSchema(formSchema(i18n.locale, 'step', step.type), approverChoices.data, userFields, step.config) : formSchema(i18n.locale, 'step', step.type)) as never}
                 formData={step.config}
                 validator={validator}
                 liveValidate
                 showErrorList={false}
-                onChange={(e) => update({ ...def, steps: def.steps.map((s) => (s.id === step.id ? { ...s, config: (e.formData ?? {}) as Record<string, unknown> } : s)) })}
+                onChange={(e) => {
+                  const config = (e.formData ?? {}) as Record<string, unknown>;
+                  update({ ...def, steps: def.steps.map((s) => (s.id === step.id ? { ...s, config: s.type === 'approval' ? cleanApprovalConfig(config) : config } : s)) });
+                }}
                 uiSchema={{ 'ui:submitButtonOptions': { norender: true } }}
               />
               <button type="button" className="btn btn-small btn-danger" onClick={() => (update(removeSteps(def, [step.id])), setSelected(TRIGGER_NODE))}>
