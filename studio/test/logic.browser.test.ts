@@ -155,4 +155,31 @@ describe('declarative logic in the studio', () => {
     await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
     expect(pageErrors).toEqual([]);
   });
+
+  it("lists a refusal about a field the form does not show, or about the whole record, above the form by the field's label; one about a shown field is beside it only", async () => {
+    await api(page, 'POST', '/metadata/changes', { operations: [
+      { op: 'createField', object: 'deal', field: { apiName: 'discount_reason', labels: { en: 'Discount reason', 'zh-CN': '折扣理由' }, type: 'text' } },
+      { op: 'updateObject', object: 'deal', patch: { validationRules: [
+        { apiName: 'reason_needed', condition: "name == 'Placement' && isBlank(discount_reason)", fieldId: 'discount_reason', message: { en: 'A discounted deal needs a reason', 'zh-CN': '折扣商机需要理由' } },
+        { apiName: 'unlucky', condition: "name == 'Placement' && amount == 13", fieldId: 'amount', message: { en: 'Thirteen is not an amount', 'zh-CN': '金额不能是 13' } },
+        { apiName: 'closed_on_sunday', condition: "name == 'Placement'", message: { en: 'Deals are not made on Sundays', 'zh-CN': '周日不签商机' } },
+      ] } },
+    ] });
+    for (const [locale, reason, unlucky, sunday] of [['en', 'Discount reason: A discounted deal needs a reason', 'Thirteen is not an amount', 'Deals are not made on Sundays'], ['zh-CN', '折扣理由：折扣商机需要理由', '金额不能是 13', '周日不签商机']] as const) {
+      await page.evaluate((l) => localStorage.setItem('protean.locale', l), locale);
+      await page.goto(`${ws.baseUrl}/o/deal/new`);
+      await page.locator('#root_name').fill('Placement');
+      await page.locator('#root_amount').fill('13');
+      await page.locator('#root_name').press('Enter');
+      const alert = page.locator('.error-box');
+      await alert.getByText(reason).waitFor();
+      await alert.getByText(sunday).waitFor();
+      // The shown field's refusal is beside the field, not repeated in the list, and no API name is shown.
+      await page.getByText(unlucky).first().waitFor();
+      expect(await alert.getByText(unlucky).count()).toBe(0);
+      expect(await alert.textContent()).not.toMatch(/discount_reason|amount/);
+    }
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
+    expect(pageErrors).toEqual([]);
+  });
 });

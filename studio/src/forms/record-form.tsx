@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import Form, { type IChangeEvent } from '@rjsf/core';
 import { customizeValidator } from '@rjsf/validator-ajv8';
 import type { ErrorSchema } from '@rjsf/utils';
-import { ApiError, metadataApi, recordsApi, type JsonSchema, type LayoutDef, type ObjectDef } from '../api/index.ts';
+import { ApiError, metadataApi, recordsApi, type FieldDef, type JsonSchema, type LayoutDef, type ObjectDef } from '../api/index.ts';
 import type { Snapshot } from '../api/types.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
@@ -145,9 +145,12 @@ export function RecordForm(props: RecordFormProps) {
       if (err instanceof ApiError && err.status === 412) {
         setStale(true);
       } else if (err instanceof ApiError && err.problem.errors?.length) {
-        const { byField, unplaced } = serverErrorsToErrorSchema(err.problem.errors, object, serverMessage(i18n));
+        // Errors on fields the form shows are shown there; the list above the form holds only the others, by their labels.
+        const shown = new Set(Object.keys(((liveForm ?? model).schema['properties'] as Record<string, unknown> | undefined) ?? {}));
+        const named = (field: FieldDef | undefined, key: string, message: string) => `${t('common.labelled', { label: field ? i18n.fieldLabel(field) : key })}${message}`;
+        const { byField, unplaced } = serverErrorsToErrorSchema(err.problem.errors, object, serverMessage(i18n), { shown, named });
         setExtraErrors(byField as ErrorSchema);
-        setFailure(unplaced.length ? err : null);
+        setFailure(unplaced.length ? new ApiError({ ...err.problem, errors: unplaced.map((message) => ({ message })) }) : null);
         const first = Object.keys(byField)[0];
         if (first) requestAnimationFrame(() => document.getElementById(`${props.idPrefix ?? 'root'}_${first}`)?.focus());
       } else {

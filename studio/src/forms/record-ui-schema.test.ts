@@ -84,6 +84,21 @@ describe('record forms from the compiled record schema and a layout', () => {
     expect(toFormData({ id: 'x', version: 2, name: 'Ada', customer_number: 'CUS-1', email: null }, form.writable)).toEqual({ name: 'Ada' });
   });
 
+  it('lists an error on a field the form does not show with the refusals about the whole record, named by its label', () => {
+    const { byField, unplaced } = serverErrorsToErrorSchema(
+      [
+        { field: 'amount', code: 'minimum', message: 'must be >= 0' },
+        { field: 'probability', code: 'validationRule', message: 'needs a reason' },
+        { field: '', code: 'validationRule', message: 'The clinic is closed on Sundays' },
+      ],
+      deal,
+      (_code, message) => message,
+      { shown: new Set(['name', 'amount']), named: (field, key, message) => `${field?.labels.en ?? key}: ${message}` },
+    );
+    expect(byField).toEqual({ amount: { __errors: ['must be >= 0'] } });
+    expect(unplaced).toEqual(['Probability: needs a reason', 'The clinic is closed on Sundays']);
+  });
+
   it('puts a server field error on the field it names, by API name', () => {
     const i18n = createI18n('en', noop);
     const { byField, unplaced } = serverErrorsToErrorSchema(

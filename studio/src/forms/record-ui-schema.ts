@@ -223,12 +223,19 @@ export function toFormData(record: Record<string, unknown>, writable: string[]):
   return out;
 }
 
-/** Server errors (problem+json errors[].field) as rjsf's extraErrors, keyed by field API name. */
+/**
+ * Server errors (problem+json errors[].field) as rjsf's extraErrors, keyed by field API name, for
+ * the fields the form shows (`shown`, all when not given). The others are `unplaced`: a refusal
+ * about the whole record, or about a field the form does not show, named by its field (`named`),
+ * which the form lists above itself so that none goes unseen.
+ */
 export function serverErrorsToErrorSchema(
   errors: { field?: string; path?: string; code?: string; message: string }[],
   object: ObjectDef,
   translate: (code: string | undefined, message: string) => string,
+  placing: { shown?: ReadonlySet<string>; named?: (field: FieldDef | undefined, key: string, message: string) => string } = {},
 ): { byField: Record<string, { __errors: string[] }>; unplaced: string[] } {
+  const { shown, named = (field, key, message) => `${field?.apiName ?? key}: ${message}` } = placing;
   const byField: Record<string, { __errors: string[] }> = {};
   const unplaced: string[] = [];
   for (const e of errors) {
@@ -236,8 +243,8 @@ export function serverErrorsToErrorSchema(
     const field = raw ? findField(object, raw) : undefined;
     const key = field?.apiName ?? raw;
     const msg = translate(e.code, e.message);
-    if (key) (byField[key] ??= { __errors: [] }).__errors.push(msg);
-    else unplaced.push(msg);
+    if (key && (!shown || shown.has(key))) (byField[key] ??= { __errors: [] }).__errors.push(msg);
+    else unplaced.push(key ? named(field, key, msg) : msg);
   }
   return { byField, unplaced };
 }
