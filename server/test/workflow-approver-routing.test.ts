@@ -185,9 +185,13 @@ describe('approvers named by role, profile, field or manager', () => {
     expect(await endOf(approval)).toBe('yes');
   });
 
-  it('decided by every approver: one rejection rejects, and the others are refused after', async () => {
+  it('decided by every approver: one rejection rejects, and the others are refused after; an email link counts as its approver', async () => {
     const approval = await asked(clerk.key, 'customer', customer('All'));
-    expect((await decide(reviewer.key, approval, 'approved')).statusCode).toBe(200);
+    const token = h.server.workflows.engine.approvalToken(t.id, approval.id, reviewer.id, 'approved');
+    const link = await h.server.app.inject({ method: 'GET', url: `/api/v1/workflow-approvals/${approval.id}/email-decision?tenant=${t.slug}&decision=approved&user=${reviewer.id}&token=${token}` });
+    expect(link.statusCode, link.body).toBe(200);
+    expect(link.body).toBe('Approved; the request waits for the other approvers. You can close this page.');
+    expect((await seen(t.key, approval))?.progress?.waitingFor.sort()).toEqual([lead.id, second.id].sort());
     const rejected = await decide(second.key, approval, 'rejected');
     expect(json(rejected)).toEqual({ decided: 'rejected', status: 'rejected', waitingFor: [] });
     expect(await endOf(approval)).toBe('no');

@@ -29,6 +29,43 @@ const followUp = (): WorkflowDefinition => ({
 });
 
 describe('workflow definitions', () => {
+  it("checks an approval step's approvers: a user field of the record or of the record a lookup points at; not another type, not an unknown field, not an empty list", () => {
+    const deals: WorkflowModel = {
+      fields: (name) =>
+        name === 'deal'
+          ? [
+              { apiName: 'name', type: 'text' },
+              { apiName: 'owner', type: 'owner' },
+              { apiName: 'customer', type: 'lookup', lookup: 'customer' },
+            ]
+          : name === 'customer'
+            ? [
+                { apiName: 'owner', type: 'owner' },
+                { apiName: 'email', type: 'email' },
+              ]
+            : undefined,
+    };
+    const asking = (config: Record<string, unknown>): WorkflowDefinition => ({
+      trigger: { type: 'record', object: 'deal', events: ['created'] },
+      start: 'ask',
+      steps: [
+        { id: 'ask', type: 'approval', config: { message: 'May I?', ...config }, branches: { approved: 'done', rejected: 'done' } },
+        { id: 'done', type: 'end', config: {} },
+      ],
+    });
+    const problems = (config: Record<string, unknown>) => validateWorkflow(asking(config), deals).map((e) => `${e.path} ${e.code}`);
+    expect(problems({ approvers: [{ manager: 'owner' }, { field: 'customer.owner' }, { role: '0b7a3c9e-5f7d-4c1e-9a57-3f5f1f0e2d11' }, { profile: 'sales' }, { user: '{{record.owner}}' }], decision: 'unanimous' })).toEqual([]);
+    expect(problems({ approvers: [{ field: 'name' }, { manager: 'customer.email' }, { field: 'name.owner' }, { field: 'warp' }] })).toEqual([
+      '/steps/0/config/approvers/0/field not_user_field',
+      '/steps/0/config/approvers/1/manager not_user_field',
+      '/steps/0/config/approvers/2/field not_lookup',
+      '/steps/0/config/approvers/3/field unknown_field',
+    ]);
+    expect(problems({ approvers: [] })).toEqual(['/steps/0/config/approvers invalid']);
+    expect(problems({})).toEqual(['/steps/0/config/approvers required']);
+    expect(problems({ approvers: [{ role: 'sales managers' }] })[0]).toMatch(/^\/steps\/0\/config\/approvers\/0/);
+  });
+
   it('accepts the no-activity follow-up', () => {
     expect(validateWorkflow(followUp(), model)).toEqual([]);
   });
