@@ -7,6 +7,13 @@ import { timestampToIso } from './timestamps.ts';
 const MAINTENANCE_EVERY_MS = 5 * 60_000;
 const MAINTENANCE_MIN_WAL_BYTES = 16 * 1024 * 1024;
 
+/**
+ * PGlite answers in microtasks, so a transaction of many statements (a batch of a thousand updates
+ * or deletes) held the event loop for seconds: no request, not even /healthz, was answered
+ * meanwhile. A statement that starts when the loop has had no turn for this long waits for one.
+ */
+const TURN_AFTER_MS = 50;
+
 /** U+FEFF in UTF-8. */
 const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf] as const;
 
@@ -92,12 +99,29 @@ export class PgliteDatabase implements Database {
     return run;
   }
 
+  /** When the event loop last had a turn, as seen by a check scheduled at most once a turn. */
+  #lastTurn = performance.now();
+  #turnAwaited = false;
+
+  async #letTheLoopTurn(): Promise<void> {
+    if (!this.#turnAwaited) {
+      this.#turnAwaited = true;
+      setImmediate(() => {
+        this.#turnAwaited = false;
+        this.#lastTurn = performance.now();
+      });
+    }
+    if (performance.now() - this.#lastTurn > TURN_AFTER_MS) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   readonly #session: Queryable = {
     query: async <Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> => {
+      await this.#letTheLoopTurn();
       const result = await this.#db.query<Row>(sql, params as unknown[] | undefined);
       return result.rows;
     },
     exec: async (sql: string): Promise<void> => {
+      await this.#letTheLoopTurn();
       await this.#db.exec(sql);
     },
   };
