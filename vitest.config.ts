@@ -53,6 +53,8 @@ export default defineConfig({
     // 2-core machine the default (one worker) ran the files one after another.
     maxWorkers: 4,
     execArgv: ['--no-node-snapshot'],
+    // One migrated PGlite data folder per run, copied by each test server on the embedded engine.
+    globalSetup: ['scripts/test-pglite-template.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

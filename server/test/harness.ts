@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type App, type AppOptions } from '../src/app.ts';
 import type { Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrations.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { createTenant } from '../src/tenancy/tenant-service.ts';
+import { copyPgliteTemplate } from '../../scripts/test-pglite-template.ts';
 
-/** A real server over a real database: DATABASE_URL when set (Postgres server), else in-memory PGlite. */
+/** A real server over a real database: DATABASE_URL when set (Postgres server), else PGlite. */
 export interface Harness {
   db: Database;
   server: App;
@@ -34,7 +38,14 @@ export const LOCAL_WEBHOOK_DELIVERY = {
 };
 
 export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'operatorToken'>> = {}): Promise<Harness> {
-  const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 4 });
+  const databaseUrl = process.env['DATABASE_URL'];
+  // On PGlite: a copy of the run's migrated data folder when there is one, else a database in memory.
+  let dataDir: string | undefined = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'protean-test-'));
+  if (dataDir && !copyPgliteTemplate(dataDir)) {
+    rmSync(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  }
+  const db = await openDatabase({ databaseUrl, dataDir, poolSize: 4 });
   await migrate(db);
   const operatorToken = `op_${randomUUID()}`;
   // Test servers hash passwords cheaply, by configuration (what PROTEAN_PASSWORD_COST=test sets for a process).
@@ -47,6 +58,7 @@ export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'ope
     async close() {
       await server.app.close();
       await db.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { copyPgliteTemplate } from '../../scripts/test-pglite-template.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const screenshotDir = resolve(repoRoot, process.env['PROTEAN_TEST_OUTPUT'] ?? 'test-output', 'screenshots');
@@ -35,6 +36,7 @@ function ensureStudioBuilt() {
 export async function startWorkspace(env: Record<string, string> = {}): Promise<Workspace> {
   ensureStudioBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'protean-studio-'));
+  copyPgliteTemplate(dataDir);
   const operatorToken = `op_${randomBytes(16).toString('hex')}`;
   const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', join(repoRoot, 'server', 'src', 'main.ts')], {
     cwd: repoRoot,
