@@ -122,6 +122,7 @@ beforeAll(async () => {
   await approvalFlow('all_must_approve', 'All', { approvers: [{ role: managers }, { profile: 'reviewer' }], decision: 'unanimous' });
   await approvalFlow('owner_manager', 'Managed', { approvers: [{ manager: 'owner' }] });
   await approvalFlow('owner_field', 'Owned', { approvers: [{ field: 'owner' }] });
+  await approvalFlow('both_forms', 'Both', { assignees: [reviewer.id], approvers: [{ role: managers }] });
   const deal = await t.api('POST', '/workflows', {
     apiName: 'customer_owner_of_deal',
     label: 'Deal approved by its customer’s owner',
@@ -231,6 +232,13 @@ describe('approvers named by role, profile, field or manager', () => {
     });
     expect(failed.error).toContain('The approval has no approver: Orphan (the record\'s owner) holds no role, so has no manager');
     expect((await listOf(t.key)).some((a) => a.message === `Approve ${json<{ id: string }>(r).id}`)).toBe(false);
+  });
+
+  it('a step that still names users in the earlier assignees asks them as well as its approvers', async () => {
+    const approval = await asked(clerk.key, 'customer', customer('Both'));
+    expect(approval.assignees.sort()).toEqual([lead.id, second.id, reviewer.id].sort());
+    expect((await decide(reviewer.key, approval, 'approved')).statusCode).toBe(200);
+    expect(await endOf(approval)).toBe('yes');
   });
 
   it("another workspace's approval stays not found", async () => {

@@ -482,9 +482,11 @@ export class WorkflowEngine {
    */
   async #beginApproval(ctx: RequestContext, run: RunRow, input: Record<string, unknown>, seq: number): Promise<StepResult> {
     const { tx } = ctx.scope!;
-    const definitions: ApproverDefinition[] = Array.isArray(input['approvers'])
-      ? (input['approvers'] as ApproverDefinition[])
-      : ((input['assignees'] as unknown[] | undefined) ?? []).map((user) => ({ user: String(user) }));
+    // `assignees` is the earlier form of user approvers: a step may still have both.
+    const definitions: ApproverDefinition[] = [
+      ...((input['approvers'] as ApproverDefinition[] | undefined) ?? []),
+      ...((input['assignees'] as unknown[] | undefined) ?? []).map((user) => ({ user: String(user) })),
+    ];
     const resolved = await resolveApprovers(tx, run.tenantId, ctx.model, { object: run.recordObject, id: run.recordId }, definitions);
     const assignees = [...new Set(resolved.flatMap((r) => r.users))];
     if (!assignees.length) throw new ProblemError('validation', 422, `The approval has no approver: ${resolved.map((r) => r.nobody).join('; ')}`);
