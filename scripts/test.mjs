@@ -10,7 +10,7 @@
 // Environment:
 //   PROTEAN_TEST_OUTPUT  folder for the JSON report and summary.json (default test-output)
 //   PROTEAN_TEST_LABEL   optional prefix for the summary line ("label: 3 passed, 0 failed")
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,27 @@ function run(title, command, args, options = {}) {
   const ok = result.status === 0;
   process.stdout.write(`── ${title}: ${ok ? 'ok' : `FAILED (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`} in ${seconds}s\n`);
   return ok;
+}
+
+/** `run`, with the output kept and printed whole at the end, so that steps run at once do not interleave. */
+function runCaptured(title, command, args) {
+  const started = Date.now();
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    child.stdout.on('data', (chunk) => chunks.push(chunk));
+    child.stderr.on('data', (chunk) => chunks.push(chunk));
+    let done = false;
+    const finish = (ok, why) => {
+      if (done) return;
+      done = true;
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      process.stdout.write(`\n── ${title}\n${Buffer.concat(chunks).toString()}── ${title}: ${ok ? 'ok' : `FAILED (${why})`} in ${seconds}s\n`);
+      resolveRun(ok);
+    };
+    child.on('error', (error) => finish(false, error.message));
+    child.on('close', (code, signal) => finish(code === 0, `exit ${code ?? signal}`));
+  });
 }
 
 function describeServer(url, name) {
@@ -82,17 +103,22 @@ let failed = 0;
 const steps = {};
 
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-let typecheckOk = run('typecheck: tsconfig.json', node, [tsc, '-p', 'tsconfig.json']);
+// The typechecks and the studio build share no output: they run at once, each single-threaded
+// tsc on a core of its own, and their outputs are printed one after another when all are done.
+const checks = [{ title: 'typecheck: tsconfig.json', command: node, args: [tsc, '-p', 'tsconfig.json'] }];
 // The studio app without Node's types; then its tests and bench, which run under Node.
 for (const config of ['studio/tsconfig.json', 'studio/tsconfig.test.json']) {
-  if (existsSync(join(root, config))) typecheckOk = run(`typecheck: ${config}`, node, [tsc, '-p', config]) && typecheckOk;
+  if (existsSync(join(root, config))) checks.push({ title: `typecheck: ${config}`, command: node, args: [tsc, '-p', config] });
 }
+const hasStudioBuild = Boolean(findViteConfig(join(root, 'studio')));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+if (hasStudioBuild) checks.push({ title: 'studio build', command: npm, args: ['run', 'build', '--workspace', 'studio'] });
+const outcomes = await Promise.all(checks.map((check) => runCaptured(check.title, check.command, check.args)));
+const typecheckOk = outcomes.filter((_, i) => checks[i].title.startsWith('typecheck')).every(Boolean);
 steps.typecheck = typecheckOk ? 'passed' : 'failed';
 if (!typecheckOk) failed += 1;
-
-if (findViteConfig(join(root, 'studio'))) {
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const buildOk = run('studio build', npm, ['run', 'build', '--workspace', 'studio']);
+if (hasStudioBuild) {
+  const buildOk = outcomes[outcomes.length - 1];
   steps.studioBuild = buildOk ? 'passed' : 'failed';
   if (!buildOk) failed += 1;
 } else {
