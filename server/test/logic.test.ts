@@ -357,6 +357,32 @@ describe('roll-up summaries', () => {
     expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ order_count: 1, open_total: 3, biggest: 3 });
   });
 
+  it('a roll-up and a stored formula deleted and brought back are recomputed from what was written meanwhile', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order, ...rollups,
+      { op: 'createField', object: 'order', field: { apiName: 'doubled', type: 'formula', labels: { en: 'Doubled' }, formula: { expression: 'total * 2', resultType: 'number', stored: true } } },
+    ] }), 200);
+    const a = String((await expectStatus(await t.api('POST', '/records/account', { name: 'A' }), 201))['id']);
+    const o = String((await expectStatus(await t.api('POST', '/records/order', { name: 'before', account: a, total: 10, open: true }), 201))['id']);
+    await h.server.recomputes.settled();
+    const drop = (field: string, object: string) => ({ op: 'deleteField', object, field, removeFromLayouts: true });
+    const deleted = await expectStatus(await t.api('POST', '/metadata/changes', { operations: [drop('open_total', 'account'), drop('doubled', 'order')] }), 200);
+    await h.server.recomputes.settled();
+    await expectStatus(await t.api('POST', '/records/order', { name: 'meanwhile', account: a, total: 5, open: true }), 201);
+    await expectStatus(await t.api('PATCH', `/records/order/${o}`, { total: 20 }), 200);
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [{ op: 'restoreField', object: 'account', field: 'open_total' }, { op: 'restoreField', object: 'order', field: 'doubled' }] }), 200);
+    await h.server.recomputes.settled();
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ order_count: 2, open_total: 25 });
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/order/${o}`))).toMatchObject({ doubled: 40 });
+    // Brought back by restoring the revision before the delete, too.
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [drop('open_total', 'account')] }), 200);
+    await h.server.recomputes.settled();
+    await expectStatus(await t.api('PATCH', `/records/order/${o}`, { total: 30 }), 200);
+    await expectStatus(await t.api('POST', `/metadata/revisions/${Number(deleted['revision']) - 1}/restore`), 200);
+    await h.server.recomputes.settled();
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ open_total: 35 });
+  });
+
   it('computes a roll-up defined over existing children', async () => {
     const t = await createTestTenant(h, 'rollup');
     await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order] }), 200);

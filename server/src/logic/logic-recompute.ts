@@ -76,9 +76,19 @@ export class LogicRecompute {
         if (definition) wanted.push({ objectId: object.id, fieldId: field.id, definition, countObject: object.id });
       }
     }
-    if (wanted.length === 0) return;
     const started = await this.#db.withTenant(tenantId, async (q) => {
       const rows = await q.query<{ object_id: string; field_id: string; definition: string }>('select object_id, field_id, definition from logic_recompute where tenant_id = $1', [tenantId]);
+      // A field no longer computed (deleted, or a formula no longer stored) forgets what it was computed
+      // as: its values stopped following writes, so bringing it back (restoreField, a revision restored)
+      // computes them again rather than finding its definition already done.
+      const wantedKeys = new Set(wanted.map((w) => `${w.objectId}:${w.fieldId}`));
+      for (const r of rows) {
+        if (r.definition === '' || wantedKeys.has(`${r.object_id}:${r.field_id}`)) continue;
+        await q.query(
+          "update logic_recompute set definition = '', status = case when status = 'running' then 'cancelled' else status end, updated_at = now() where tenant_id = $1 and object_id = $2 and field_id = $3",
+          [tenantId, r.object_id, r.field_id],
+        );
+      }
       const known = new Map(rows.map((r) => [`${r.object_id}:${r.field_id}`, r.definition]));
       const fresh = wanted.filter((w) => known.get(`${w.objectId}:${w.fieldId}`) !== w.definition);
       for (const w of fresh) {
