@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.ts';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -229,5 +229,39 @@ describe('a new password ends the user’s other sessions', () => {
     expect((await t.api('POST', `/users/${rep.id}/password`, { password: 'reset by the admin' })).statusCode).toBe(204);
     for (const cookie of cookies) expect((await me(cookie)).statusCode).toBe(401);
     expect((await me(await signIn(t, rep.email, 'reset by the admin'))).statusCode).toBe(200);
+  });
+});
+
+describe('an API key cannot end sessions: a key is not a session', () => {
+  const keyOf = async (cookie: string) => {
+    const made = await h.server.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: { cookie, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, payload: '{"name":"integration"}' });
+    expect(made.statusCode, made.body).toBe(201);
+    return json<{ key: string }>(made).key;
+  };
+
+  it('“sign out of all other sessions” and ending one session with the user’s key are 403 with the reason, and the browser sessions stay signed in', async () => {
+    const t = await createTestTenant(h, 'key-sessions');
+    const rep = await newUser(t, 'Integrator');
+    const laptop = await signIn(t, rep.email, rep.password, { 'user-agent': FIREFOX });
+    const phone = await signIn(t, rep.email, rep.password, { 'user-agent': SAFARI });
+    const key = await keyOf(laptop);
+    const others = await call(h, key, 'POST', '/auth/sessions/end-others');
+    expect(others.statusCode, others.body).toBe(403);
+    expect(json<{ detail: string }>(others).detail).toMatch(/API key.*not a session/);
+    const phoneId = json<Session[]>(await asSession(laptop, 'GET', '/auth/sessions')).find((s) => !s.current)!.id;
+    expect((await call(h, key, 'DELETE', `/auth/sessions/${phoneId}`)).statusCode).toBe(403);
+    for (const cookie of [laptop, phone]) expect((await me(cookie)).statusCode).toBe(200);
+  });
+
+  it('a user manager’s key signs another user out everywhere, never its own user: that would be every session of theirs', async () => {
+    const t = await createTestTenant(h, 'key-admin-sessions');
+    const leaver = await newUser(t, 'Departing');
+    const leaverCookie = await signIn(t, leaver.email, leaver.password);
+    const adminCookie = await signIn(t, t.adminEmail, t.adminPassword);
+    const own = await t.api('DELETE', `/users/${t.adminId}/sessions`);
+    expect(own.statusCode, own.body).toBe(403);
+    expect((await me(adminCookie)).statusCode).toBe(200);
+    expect(json(await t.api('DELETE', `/users/${leaver.id}/sessions`))).toEqual({ ended: 1 });
+    expect((await me(leaverCookie)).statusCode).toBe(401);
   });
 });

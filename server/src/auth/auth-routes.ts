@@ -37,6 +37,11 @@ declare module 'fastify' {
   }
 }
 
+/** Ending sessions is for the session's own browser: an API key is not a session, and a leaked one must not sign its owner out. */
+const refuseApiKey = (p: Principal) => {
+  if (p.via === 'apiKey') throw forbidden('An API key cannot end sessions: sign in to end your sessions (a key is not a session, and ending them is not an integration’s to do)');
+};
+
 /** Resolves the principal of every request in `scope` (and the scopes registered inside it), refusing cross-site writes first. */
 export function authenticateRequests(scope: FastifyInstance, auth: AuthService, secureCookies = false): void {
   const cookieName = sessionCookieName(secureCookies);
@@ -144,7 +149,7 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
   });
 
   // One's own sessions (ADR 0007): listed with the one asking marked, each ended on its own, or all
-  // but the one asking. Through an API key no session is the one asking.
+  // but the one asking. Through an API key no session is the one asking, and none is ended.
   const ownSession = (request: FastifyRequest, p: Principal) => (p.via === 'session' ? parseSessionCookie(request.cookies[cookieName] ?? '')?.token : undefined);
 
   app.get('/auth/sessions', async (request) => {
@@ -154,12 +159,14 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
 
   app.delete('/auth/sessions/:id', { schema: { params: IdParam } }, async (request, reply) => {
     const p = principalOf(request);
+    refuseApiKey(p);
     await auth.endSession(p.tenantId, p.userId, (request.params as Static<typeof IdParam>).id);
     return reply.status(204).send();
   });
 
   app.post('/auth/sessions/end-others', async (request) => {
     const p = principalOf(request);
+    refuseApiKey(p);
     return { ended: await auth.endSessions(p.tenantId, p.userId, ownSession(request, p)) };
   });
 
@@ -228,6 +235,9 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const { tenantId } = await setupOf(request, 'users');
     if (!UUID.test(id)) throw notFound('No such user');
     const actor = principalOf(request);
+    // Another user's sessions may be ended by a user manager's integration (a leaver's); one's own
+    // through a key would be every one of them, there being no session to keep.
+    if (id === actor.userId) refuseApiKey(actor);
     await request.server.access.requireManageable(actor, id);
     const user = await auth.user(tenantId, id);
     if (!user) throw notFound('No such user');
