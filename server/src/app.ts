@@ -65,7 +65,7 @@ export interface AppOptions {
   trustedProxies?: readonly string[];
   /** Password hashing at OWASP parameters unless configuration says `test` (test servers only). */
   passwordCost?: PasswordCost;
-  /** A session unused this long ends; PROTEAN_SESSION_IDLE_MINUTES, two hours unless configured. */
+  /** A session unused this long ends in a workspace that chose no idle time; PROTEAN_SESSION_IDLE_MINUTES, 30 minutes unless configured. */
   sessionIdleMs?: number;
   /** How often the credentials of live connections (GraphQL sockets) are checked, besides when one is announced ended; a minute unless set. */
   liveRecheckMs?: number;

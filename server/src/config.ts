@@ -44,7 +44,7 @@ const leaseMs = (raw: string | undefined) => wholeNumber('PROTEAN_JOB_LEASE_MS',
 
 const inboundPort = (raw: string | undefined) => wholeNumber('PROTEAN_INBOUND_SMTP_PORT', raw, 0, 65535, 'a port number');
 
-/** PROTEAN_SESSION_IDLE_MINUTES: at most the 12 hours a session lives at all; longer would mean nothing. */
+/** PROTEAN_SESSION_IDLE_MINUTES, the idle time of workspaces that chose none: at most the 12 hours a session lives at all; longer would mean nothing. */
 export function sessionIdleMs(raw: string | undefined): number {
   const minutes = wholeNumber('PROTEAN_SESSION_IDLE_MINUTES', raw, 1, 720, 'a whole number of minutes from 1 to 720');
   return minutes === undefined ? DEFAULT_SESSION_IDLE_MS : minutes * 60_000;

@@ -37,11 +37,11 @@ describe('a session left unused ends (idle timeout)', () => {
     const t = await createTestTenant(h, 'idle');
     const rep = await newUser(t, 'Idler');
     const left = await signIn(t, rep.email, rep.password);
-    await idleFor(t, rep.id, 121);
+    await idleFor(t, rep.id, 31);
     expect((await me(left)).statusCode).toBe(401);
 
     const kept = await signIn(t, rep.email, rep.password);
-    await idleFor(t, rep.id, 110);
+    await idleFor(t, rep.id, 27);
     expect((await me(kept)).statusCode).toBe(200);
     // That use counts as the session's last: it stays alive past the idle time measured from before.
     expect(Math.max(...(await minutesSinceSeen(t, rep.id)))).toBeLessThan(1);
@@ -69,9 +69,9 @@ describe('a session left unused ends (idle timeout)', () => {
     for (const cookie of [second, third]) expect((await me(cookie)).statusCode).toBe(200);
   });
 
-  it('the idle time is a server setting in whole minutes, two hours unless set', () => {
-    expect(readConfig({}).sessionIdleMs).toBe(120 * 60_000);
-    expect(readConfig({ PROTEAN_SESSION_IDLE_MINUTES: '30' }).sessionIdleMs).toBe(30 * 60_000);
+  it('the idle time of workspaces that chose none is a server setting in whole minutes, thirty unless set', () => {
+    expect(readConfig({}).sessionIdleMs).toBe(30 * 60_000);
+    expect(readConfig({ PROTEAN_SESSION_IDLE_MINUTES: '120' }).sessionIdleMs).toBe(120 * 60_000);
     for (const bad of ['0', '1.5', 'ten', '721']) expect(() => readConfig({ PROTEAN_SESSION_IDLE_MINUTES: bad })).toThrow(/PROTEAN_SESSION_IDLE_MINUTES/);
   });
 });
@@ -232,6 +232,135 @@ describe('a new password ends the user’s other sessions', () => {
   });
 });
 
+interface SessionSettings {
+  idleMinutes: number;
+  chosen: boolean;
+  defaultMinutes: number;
+  choices: number[];
+}
+
+const setIdle = (t: TestTenant, idleMinutes: unknown) => t.api('PATCH', '/workspace/session-settings', { idleMinutes });
+const idleSettings = async (t: TestTenant) => json<SessionSettings>(await t.api('GET', '/workspace/session-settings'));
+
+describe('a workspace’s administrator chooses its idle time', () => {
+  it('a workspace that chose none takes the server’s default (30 minutes here); the choice is saved, shown, and in the access audit trail', async () => {
+    const t = await createTestTenant(h, 'idle-choice');
+    expect(await idleSettings(t)).toEqual({ idleMinutes: 30, chosen: false, defaultMinutes: 30, choices: [15, 30, 60, 120, 240, 480, 720] });
+    const changed = await setIdle(t, 15);
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(json(changed)).toMatchObject({ idleMinutes: 15, chosen: true });
+    expect(await idleSettings(t)).toMatchObject({ idleMinutes: 15, chosen: true });
+    const trail = json<{ actorId: string; action: string; detail: unknown }[]>(await t.api('GET', '/access/audit'));
+    expect(trail.filter((e) => e.action === 'session.idleTimeout')).toEqual([
+      expect.objectContaining({ actorId: t.adminId, detail: { before: { idleMinutes: 30 }, after: { idleMinutes: 15 } } }),
+    ]);
+  });
+
+  it('an idle time outside the choices is a 422 naming idleMinutes, and nothing changes', async () => {
+    const t = await createTestTenant(h, 'idle-bad');
+    for (const bad of [45, 0, 721, 10_000, -15]) {
+      const refused = await setIdle(t, bad);
+      expect(refused.statusCode, `${bad}: ${refused.body}`).toBe(422);
+      expect(json<{ errors: { field: string; message: string }[] }>(refused).errors).toEqual([expect.objectContaining({ field: 'idleMinutes', message: expect.stringContaining('15, 30, 60, 120, 240, 480, 720') })]);
+    }
+    for (const bad of ['thirty', null, 30.5]) expect((await setIdle(t, bad)).statusCode, String(bad)).toBeGreaterThanOrEqual(400);
+    expect((await setIdle(t, 30.5)).statusCode).toBeLessThan(500);
+    expect((await t.api('PATCH', '/workspace/session-settings', {})).statusCode).toBe(400);
+    expect(await idleSettings(t)).toMatchObject({ idleMinutes: 30, chosen: false });
+    expect(json<{ action: string }[]>(await t.api('GET', '/access/audit')).filter((e) => e.action === 'session.idleTimeout')).toEqual([]);
+  });
+
+  it('a user without the users right may read the idle time but not change it', async () => {
+    const t = await createTestTenant(h, 'idle-rights');
+    const rep = await newUser(t, 'Plain');
+    const cookie = await signIn(t, rep.email, rep.password);
+    const write = (body: unknown) =>
+      h.server.app.inject({ method: 'PATCH', url: '/api/v1/workspace/session-settings', headers: { cookie, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    expect((await write({ idleMinutes: 720 })).statusCode).toBe(403);
+    expect(json(await asSession(cookie, 'GET', '/workspace/session-settings'))).toMatchObject({ idleMinutes: 30, chosen: false });
+  });
+
+  it('a shorter idle time ends the sessions idle longer at their next request, though this process had them cached as just used', async () => {
+    const t = await createTestTenant(h, 'idle-shorter');
+    const rep = await newUser(t, 'Lingerer');
+    const cookie = await signIn(t, rep.email, rep.password);
+    expect((await me(cookie)).statusCode).toBe(200);
+    await idleFor(t, rep.id, 20);
+    expect((await setIdle(t, 15)).statusCode).toBe(200);
+    expect((await me(cookie)).statusCode).toBe(401);
+  });
+
+  it('a longer idle time keeps sessions the server’s default would have ended', async () => {
+    const t = await createTestTenant(h, 'idle-longer');
+    const rep = await newUser(t, 'Meeting');
+    const cookie = await signIn(t, rep.email, rep.password);
+    expect((await setIdle(t, 60)).statusCode).toBe(200);
+    await idleFor(t, rep.id, 45);
+    expect((await me(cookie)).statusCode).toBe(200);
+    expect(json<Session[]>(await asSession(cookie, 'GET', '/auth/sessions')).length).toBe(1);
+  });
+
+  it('one workspace’s idle time never changes another’s sessions', async () => {
+    const strict = await createTestTenant(h, 'idle-strict');
+    const relaxed = await createTestTenant(h, 'idle-relaxed');
+    const strictRep = await newUser(strict, 'Strict');
+    const relaxedRep = await newUser(relaxed, 'Relaxed');
+    const strictCookie = await signIn(strict, strictRep.email, strictRep.password);
+    const relaxedCookie = await signIn(relaxed, relaxedRep.email, relaxedRep.password);
+    expect((await setIdle(strict, 15)).statusCode).toBe(200);
+    expect((await setIdle(relaxed, 240)).statusCode).toBe(200);
+    await idleFor(strict, strictRep.id, 20);
+    await idleFor(relaxed, relaxedRep.id, 20);
+    expect((await me(strictCookie)).statusCode).toBe(401);
+    expect((await me(relaxedCookie)).statusCode).toBe(200);
+    expect(await idleSettings(relaxed)).toMatchObject({ idleMinutes: 240 });
+    // A third workspace that chose none keeps the server's default.
+    const untouched = await createTestTenant(h, 'idle-untouched');
+    expect(await idleSettings(untouched)).toMatchObject({ idleMinutes: 30, chosen: false });
+  });
+});
+
+describe('a session tells when it ends', () => {
+  const endsIn = (response: { headers: Record<string, unknown> }) => Number(response.headers['x-session-ends-in']);
+
+  it('every answer to a session says how long until it ends unused; GET /auth/session says the same from the database without counting as use', async () => {
+    const t = await createTestTenant(h, 'ends-in');
+    const rep = await newUser(t, 'Watcher');
+    const fresh = await me(await signIn(t, t.adminEmail, t.adminPassword));
+    expect(endsIn(fresh)).toBeGreaterThan(29 * 60_000);
+    expect(endsIn(fresh)).toBeLessThanOrEqual(30 * 60_000);
+
+    const cookie = await signIn(t, rep.email, rep.password);
+    await idleFor(t, rep.id, 10);
+    const asked = await asSession(cookie, 'GET', '/auth/session');
+    expect(asked.statusCode, asked.body).toBe(200);
+    expect(endsIn(asked)).toBeLessThanOrEqual(20 * 60_000);
+    const status = json<{ endsIn: number; idleTimeout: number; expiresAt: string }>(asked);
+    expect(status.idleTimeout).toBe(30 * 60_000);
+    expect(status.endsIn).toBeGreaterThan(19 * 60_000);
+    expect(status.endsIn).toBeLessThanOrEqual(20 * 60_000);
+    expect(Date.parse(status.expiresAt)).toBeGreaterThan(Date.now() + 11 * 60 * 60_000);
+    // Asking is not use: asked again, the session is still ten minutes unused.
+    await asSession(cookie, 'GET', '/auth/session');
+    expect((await minutesSinceSeen(t, rep.id))[0]).toBeGreaterThan(9.9);
+
+    // Any other request is use, and the session's end moves back to the full idle time.
+    expect(endsIn(await me(cookie))).toBeGreaterThan(29 * 60_000);
+    expect(json<{ endsIn: number }>(await asSession(cookie, 'GET', '/auth/session')).endsIn).toBeGreaterThan(29 * 60_000);
+  });
+
+  it('an ended session asking when it ends is a 401; an API key has no session to ask about (403)', async () => {
+    const t = await createTestTenant(h, 'ends-gone');
+    const rep = await newUser(t, 'Gone');
+    const cookie = await signIn(t, rep.email, rep.password);
+    await idleFor(t, rep.id, 31);
+    expect((await asSession(cookie, 'GET', '/auth/session')).statusCode).toBe(401);
+    const viaKey = await t.api('GET', '/auth/session');
+    expect(viaKey.statusCode).toBe(403);
+    expect(viaKey.headers['x-session-ends-in']).toBeUndefined();
+  });
+});
+
 describe('an API key cannot end sessions: a key is not a session', () => {
   const keyOf = async (cookie: string) => {
     const made = await h.server.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: { cookie, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, payload: '{"name":"integration"}' });
@@ -263,5 +392,31 @@ describe('an API key cannot end sessions: a key is not a session', () => {
     expect((await me(adminCookie)).statusCode).toBe(200);
     expect(json(await t.api('DELETE', `/users/${leaver.id}/sessions`))).toEqual({ ended: 1 });
     expect((await me(leaverCookie)).statusCode).toBe(401);
+  });
+});
+
+describe('an account knows whether its language was chosen', () => {
+  type MeAnswer = { user: { locale: string; localeChosen: boolean } };
+  const patchMe = (cookie: string, locale: string) =>
+    h.server.app.inject({ method: 'PATCH', url: '/api/v1/auth/me', headers: { cookie, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, payload: JSON.stringify({ locale }) });
+
+  it('a new account has none chosen; choosing English is told apart from never choosing', async () => {
+    const t = await createTestTenant(h, 'locale-chosen');
+    const rep = await newUser(t, 'Speaker');
+    const cookie = await signIn(t, rep.email, rep.password);
+    expect(json<MeAnswer>(await me(cookie)).user).toMatchObject({ locale: 'en', localeChosen: false });
+    expect((await patchMe(cookie, 'en')).statusCode).toBe(204);
+    expect(json<MeAnswer>(await me(cookie)).user).toMatchObject({ locale: 'en', localeChosen: true });
+    expect((await patchMe(cookie, 'zh-CN')).statusCode).toBe(204);
+    expect(json<MeAnswer>(await me(cookie)).user).toMatchObject({ locale: 'zh-CN', localeChosen: true });
+  });
+
+  it('a language a user manager gives the account counts as chosen; a change of anything else does not', async () => {
+    const t = await createTestTenant(h, 'locale-admin');
+    const made = await t.api('POST', '/users', { email: `li@${t.slug}.test`, name: 'Li', role: 'standard', password: 'Li password 1', locale: 'zh-CN' });
+    expect(json(made)).toMatchObject({ locale: 'zh-CN', localeChosen: true });
+    const plain = await newUser(t, 'Renamed');
+    expect(json(await t.api('PATCH', `/users/${plain.id}`, { name: 'Renamed again' }))).toMatchObject({ locale: 'en', localeChosen: false });
+    expect(json(await t.api('PATCH', `/users/${plain.id}`, { locale: 'en' }))).toMatchObject({ locale: 'en', localeChosen: true });
   });
 });

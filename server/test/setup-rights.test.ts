@@ -77,6 +77,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['users', 'PATCH /users/:id', { name: 'Probe' }],
   ['users', 'POST /users/:id/password', { password: 'correct horse battery' }],
   ['users', 'DELETE /users/:id/sessions'],
+  ['users', 'PATCH /workspace/session-settings', { idleMinutes: 7 }],
   ['users', 'GET /invites/delivery'],
   ['users', 'GET /invites'],
   ['users', 'POST /invites', { role: 'no_such_profile' }],
@@ -144,6 +145,7 @@ const ROUTES: [Need, string, unknown?][] = [
   ['everyone', 'GET /workflow-approvals'],
   ['everyone', 'POST /workflow-approvals/:id/decision', { decision: 'approved' }],
   ['everyone', 'GET /workspace/settings'],
+  ['everyone', 'GET /workspace/session-settings'],
   ['everyone', 'GET /me/preferences'],
   ['everyone', 'PATCH /me/preferences', { timeZone: 'UTC' }],
 ];

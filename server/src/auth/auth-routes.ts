@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
 import { principalOf, setupOf, type Principal } from './principal.ts';
 import { AccessService, actorOf } from '../access/access-service.ts';
 import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService, type Credentials } from './auth-service.ts';
@@ -24,6 +24,8 @@ const NewPassword = Type.Object(
   { additionalProperties: false },
 );
 const OwnSettings = Type.Object({ locale: Locale }, { additionalProperties: false });
+// Any whole number passes the schema: one outside the choices is refused by the service, naming them.
+const SessionSettingsPatch = Type.Object({ idleMinutes: Type.Integer() }, { additionalProperties: false });
 const NewApiKey = Type.Object({ name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
 const IdParam = Type.Object({ id: Type.String() });
 
@@ -35,7 +37,17 @@ declare module 'fastify' {
     /** The credential the request was judged by: what a connection outliving the request is held to (AuthService.hold). */
     credentials: Credentials | null;
   }
+  interface FastifyContextConfig {
+    /** false: the request does not count as its session's use (asking when the session ends must not keep it). */
+    sessionUse?: boolean;
+  }
 }
+
+/**
+ * On every answer to a session's request: how many milliseconds until the session ends unless
+ * used again (idle time, or its 12 hours), so the studio warns before it does (ADR 0007).
+ */
+export const SESSION_ENDS_IN_HEADER = 'x-session-ends-in';
 
 /** Ending sessions is for the session's own browser: an API key is not a session, and a leaked one must not sign its owner out. */
 const refuseApiKey = (p: Principal) => {
@@ -47,13 +59,15 @@ export function authenticateRequests(scope: FastifyInstance, auth: AuthService, 
   const cookieName = sessionCookieName(secureCookies);
   scope.decorateRequest('principal', null);
   scope.decorateRequest('credentials', null);
-  const resolved = (request: FastifyRequest, principal: Principal | null) => {
+  const resolved = (request: FastifyRequest, reply: FastifyReply, principal: Principal | null, cookie: string | undefined) => {
     // The language chosen in the UI (Accept-Language) wins over the user's stored one.
     const asked = preferredLocale(request.headers['accept-language']);
     request.principal = principal && asked && asked !== principal.locale ? { ...principal, locale: asked } : principal;
+    const endsIn = principal?.via === 'session' && cookie ? auth.sessionEndsIn(cookie) : undefined;
+    if (endsIn !== undefined) void reply.header(SESSION_ENDS_IN_HEADER, String(Math.round(endsIn)));
   };
   // A callback hook: credentials verified a moment ago (most requests) are resolved without a promise.
-  scope.addHook('onRequest', (request, _reply, done) => {
+  scope.addHook('onRequest', (request, reply, done) => {
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     // A request that says Bearer is judged by that alone, as the cross-site check lets it through
@@ -62,15 +76,16 @@ export function authenticateRequests(scope: FastifyInstance, auth: AuthService, 
     checkCrossSite(request, cookie);
     const credentials = { bearer, cookie };
     request.credentials = credentials;
-    const known = auth.knownPrincipal(credentials);
+    const uses = request.routeOptions.config.sessionUse !== false;
+    const known = auth.knownPrincipal(credentials, uses);
     if (known !== undefined) {
-      resolved(request, known);
+      resolved(request, reply, known, cookie);
       done();
       return;
     }
-    auth.authenticate(credentials).then(
+    auth.authenticate(credentials, uses).then(
       (principal) => {
-        resolved(request, principal);
+        resolved(request, reply, principal, cookie);
         done();
       },
       (error: Error) => done(error),
@@ -133,7 +148,8 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const cookie = p.via === 'session' ? request.cookies[cookieName] : undefined;
     return {
       // The stored language (PATCH /auth/me), not the request's: a device with no choice of its own takes it.
-      user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: me?.locale ?? p.locale },
+      // localeChosen false: the account holds the default, and a device follows its browser's language.
+      user: { id: p.userId, name: p.userName, email: me?.email ?? '', role: p.role, locale: me?.locale ?? p.locale, localeChosen: me?.localeChosen ?? false },
       tenant: { id: p.tenantId, slug: p.tenantSlug, name: p.tenantName },
       via: p.via,
       ...(cookie ? { csrfToken: csrfTokenOf(cookie) } : {}),
@@ -151,6 +167,28 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
   // One's own sessions (ADR 0007): listed with the one asking marked, each ended on its own, or all
   // but the one asking. Through an API key no session is the one asking, and none is ended.
   const ownSession = (request: FastifyRequest, p: Principal) => (p.via === 'session' ? parseSessionCookie(request.cookies[cookieName] ?? '')?.token : undefined);
+
+  // When the asking session ends unless used (the studio's warning), as the database has it: use
+  // in another tab or on another process counts. Asking is not use, or the warning would keep it.
+  app.get('/auth/session', { config: { sessionUse: false } }, async (request) => {
+    const p = principalOf(request);
+    if (p.via !== 'session') throw forbidden('An API key is not a session: it has no idle time and no end but its revocation');
+    const status = await auth.sessionStatus(p.tenantId, ownSession(request, p)!);
+    if (!status) throw unauthorized('The session has ended');
+    return status;
+  });
+
+  // The workspace's idle time (ADR 0007): seen by everyone signed in, chosen by a user manager,
+  // audited with the access changes.
+  app.get('/workspace/session-settings', async (request) => auth.sessionSettings(principalOf(request).tenantId));
+
+  app.patch('/workspace/session-settings', { schema: { body: SessionSettingsPatch } }, async (request) => {
+    const { tenantId } = await setupOf(request, 'users');
+    const actor = principalOf(request);
+    const { idleMinutes } = request.body as Static<typeof SessionSettingsPatch>;
+    await auth.setSessionIdle(tenantId, idleMinutes, (q, before) => AccessService.audit(q, tenantId, actorOf(actor), 'session.idleTimeout', 'session settings', { before: { idleMinutes: before }, after: { idleMinutes } }));
+    return auth.sessionSettings(tenantId);
+  });
 
   app.get('/auth/sessions', async (request) => {
     const p = principalOf(request);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { queryOne, type Database, type Queryable } from '../db/database.ts';
-import { conflict, notFound, ProblemError, unauthorized } from '../errors/problems.ts';
+import { conflict, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
 import { LoginThrottle, NO_TENANT } from './login-throttle.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { hashToken, newToken } from './passwords.ts';
@@ -13,10 +13,16 @@ import { LiveConnections, type LiveConnection } from './live-connections.ts';
 
 export const SESSION_COOKIE = 'protean_session';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-export const DEFAULT_SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+/** The idle time of a workspace that chose none, unless PROTEAN_SESSION_IDLE_MINUTES says (ASVS 3.3.2). */
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+/** The idle times an administrator chooses among in Setup, in minutes (ADR 0007 addendum). */
+export const SESSION_IDLE_CHOICES = [15, 30, 60, 120, 240, 480, 720] as const;
 // A session's last use is written only once it is older than this, so requests cost no write;
 // a session thus ends between idle − step and idle after its last request.
 const LAST_SEEN_STEP_MS = 5 * 60_000;
+const seenStepOf = (idleMs: number) => Math.min(LAST_SEEN_STEP_MS, idleMs / 10);
+/** A session's idle time in milliseconds, as SQL: its workspace's choice, else the server's default (`param`). */
+const idleMsSql = (param: string) => `coalesce((select t.session_idle_minutes from tenant t where t.id = s.tenant_id) * 60000.0, ${param}::float8)`;
 const AUTH_CHANNEL = 'protean_auth';
 // Verified credentials are cached briefly; logout and revocation clear them on every process via NOTIFY.
 const CREDENTIAL_CACHE_MS = 30_000;
@@ -37,6 +43,8 @@ export interface UserView {
   name: string;
   role: Role;
   locale: string;
+  /** Whether a language was ever set for the account (by the user, or a user manager): else `locale` is the default, and a device follows its browser. */
+  localeChosen: boolean;
   active: boolean;
   createdAt: string;
 }
@@ -47,6 +55,7 @@ interface UserRow {
   name: string;
   role: Role;
   locale: string;
+  locale_chosen: boolean;
   active: boolean;
   created_at: string;
   password_hash: string;
@@ -58,6 +67,8 @@ interface CachedPrincipal {
   expiresAt: number;
   /** A session's: when it was last used as stored (or being stored), in this process's clock. */
   seenAt?: number;
+  /** A session's: its workspace's idle time when it was read. */
+  idleMs?: number;
 }
 
 /** One of a user's live sessions, as its owner sees it in their list; the token's hash never leaves the server. */
@@ -88,6 +99,7 @@ const toView = (row: UserRow): UserView => ({
   name: row.name,
   role: row.role,
   locale: row.locale,
+  localeChosen: row.locale_chosen,
   active: row.active,
   createdAt: row.created_at,
 });
@@ -100,8 +112,8 @@ export class AuthService {
   readonly #cache = new TtlCache<CachedPrincipal>(10_000, CREDENTIAL_CACHE_MS);
   readonly #throttle: LoginThrottle;
   readonly #workspaces = new TtlCache<{ id: string; slug: string; name: string }>(10_000, WORKSPACE_CACHE_MS);
+  /** The idle time of workspaces that chose none. */
   readonly #idleMs: number;
-  readonly #seenStepMs: number;
   readonly #connections: LiveConnections;
   readonly passwords: PasswordHasher;
 
@@ -110,12 +122,11 @@ export class AuthService {
     this.passwords = passwords;
     this.#throttle = new LoginThrottle(db);
     this.#idleMs = sessions.idleMs ?? DEFAULT_SESSION_IDLE_MS;
-    this.#seenStepMs = Math.min(LAST_SEEN_STEP_MS, this.#idleMs / 10);
     this.#connections = new LiveConnections((tenantId, held) => this.#liveCredentials(tenantId, held), sessions.liveRecheckMs ?? DEFAULT_LIVE_RECHECK_MS);
   }
 
   async start(): Promise<void> {
-    await this.#db.listen(AUTH_CHANNEL, (payload) => this.#evict(JSON.parse(payload) as { tenantId: string; userId?: string; credentialHash?: string }));
+    await this.#db.listen(AUTH_CHANNEL, (payload) => this.#evict(JSON.parse(payload) as AuthChange));
     // A logout or revocation announced while the listening connection was down was never heard.
     this.#db.onReconnect(() => {
       this.#cache.clear();
@@ -129,11 +140,13 @@ export class AuthService {
     await this.#connections.stop();
   }
 
-  #evict({ tenantId, userId, credentialHash }: { tenantId: string; userId?: string | undefined; credentialHash?: string | undefined }): void {
+  #evict({ tenantId, userId, credentialHash, sessions }: AuthChange): void {
     this.#cache.deleteWhere(
-      (entry) => entry.principal.tenantId === tenantId && (entry.credentialHash === credentialHash || (userId !== undefined && entry.principal.userId === userId)),
+      (entry) =>
+        entry.principal.tenantId === tenantId &&
+        (entry.credentialHash === credentialHash || (userId !== undefined && entry.principal.userId === userId) || (sessions === true && entry.principal.via === 'session')),
     );
-    this.#connections.suspect(tenantId, { userId, credentialHash });
+    this.#connections.suspect(tenantId, { userId, credentialHash, sessions });
   }
 
   /**
@@ -156,7 +169,7 @@ export class AuthService {
     const rows = await this.#db.withTenant(tenantId, (q) =>
       q.query<{ token_hash: string }>(
         `select s.token_hash from user_session s join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
-          where s.tenant_id = $1 and s.token_hash = any($2::text[]) and s.expires_at > now() and s.last_seen_at > now() - interval '1 millisecond' * $4::float8 and u.active
+          where s.tenant_id = $1 and s.token_hash = any($2::text[]) and s.expires_at > now() and s.last_seen_at > now() - interval '1 millisecond' * ${idleMsSql('$4')} and u.active
          union all
          select k.token_hash from api_key k join app_user u on u.tenant_id = k.tenant_id and u.id = k.user_id
           where k.tenant_id = $1 and k.token_hash = any($3::text[]) and k.revoked_at is null and u.active`,
@@ -167,7 +180,7 @@ export class AuthService {
   }
 
   /** Forgets cached credentials here at once, and on every other process when the NOTIFY arrives. */
-  #forget(tenantId: string, change: { userId?: string; credentialHash?: string }): Promise<void> {
+  #forget(tenantId: string, change: Omit<AuthChange, 'tenantId'>): Promise<void> {
     this.#evict({ tenantId, ...change });
     return this.#db.notify(AUTH_CHANNEL, JSON.stringify({ tenantId, ...change }));
   }
@@ -197,7 +210,11 @@ export class AuthService {
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await this.#db.transaction(tenant.id, async (tx) => {
       // The user's ended sessions go as a new one starts, so their list stays as long as their devices.
-      await tx.query(`delete from user_session where tenant_id = $1 and user_id = $2 and (expires_at <= now() or last_seen_at <= now() - interval '1 millisecond' * $3::float8)`, [tenant.id, user.id, this.#idleMs]);
+      await tx.query(`delete from user_session s where tenant_id = $1 and user_id = $2 and (expires_at <= now() or last_seen_at <= now() - interval '1 millisecond' * ${idleMsSql('$3')})`, [
+        tenant.id,
+        user.id,
+        this.#idleMs,
+      ]);
       await tx.query('insert into user_session (tenant_id, token_hash, user_id, expires_at, address, user_agent) values ($1, $2, $3, $4, $5, $6)', [
         tenant.id,
         hashToken(token),
@@ -231,8 +248,8 @@ export class AuthService {
   async listSessions(tenantId: string, userId: string, currentToken?: string): Promise<SessionView[]> {
     const rows = await this.#db.withTenant(tenantId, (q) =>
       q.query<{ id: string; created_at: string; last_seen_at: string; expires_at: string; address: string | null; user_agent: string | null; current: boolean }>(
-        `select id, created_at, last_seen_at, expires_at, address, user_agent, token_hash = $3 as current from user_session
-          where tenant_id = $1 and user_id = $2 and expires_at > now() and last_seen_at > now() - interval '1 millisecond' * $4::float8
+        `select id, created_at, last_seen_at, expires_at, address, user_agent, token_hash = $3 as current from user_session s
+          where tenant_id = $1 and user_id = $2 and expires_at > now() and last_seen_at > now() - interval '1 millisecond' * ${idleMsSql('$4')}
           order by last_seen_at desc, created_at desc`,
         [tenantId, userId, currentToken ? hashToken(currentToken) : '', this.#idleMs],
       ),
@@ -266,8 +283,8 @@ export class AuthService {
   async endSessions(tenantId: string, userId: string, keepToken?: string, audit?: (q: Queryable, ended: number) => Promise<void>): Promise<number> {
     const ended = await this.#db.transaction(tenantId, async (q) => {
       const rows = await q.query<{ live: boolean }>(
-        `delete from user_session where tenant_id = $1 and user_id = $2 and token_hash <> $3
-          returning expires_at > now() and last_seen_at > now() - interval '1 millisecond' * $4::float8 as live`,
+        `delete from user_session s where tenant_id = $1 and user_id = $2 and token_hash <> $3
+          returning expires_at > now() and last_seen_at > now() - interval '1 millisecond' * ${idleMsSql('$4')} as live`,
         [tenantId, userId, keepToken ? hashToken(keepToken) : '', this.#idleMs],
       );
       // Sessions that had ended already go too, uncounted: the user ended only the live ones.
@@ -279,10 +296,13 @@ export class AuthService {
     return ended;
   }
 
-  /** Resolves the principal behind a session cookie or an API key; null when neither is valid. */
-  async authenticate(credentials: Credentials): Promise<Principal | null> {
+  /**
+   * Resolves the principal behind a session cookie or an API key; null when neither is valid.
+   * `uses` false asks without counting as the session's use (the studio asking when it ends).
+   */
+  async authenticate(credentials: Credentials, uses = true): Promise<Principal | null> {
     if (credentials.bearer) return this.#fromApiKey(credentials.bearer);
-    if (credentials.cookie) return this.#fromSession(credentials.cookie);
+    if (credentials.cookie) return this.#fromSession(credentials.cookie, uses);
     return null;
   }
 
@@ -291,53 +311,108 @@ export class AuthService {
    * promise: null without credentials, undefined when they must be looked up. Most requests
    * come with credentials seen a moment ago, and the request hook then runs without awaiting.
    */
-  knownPrincipal(credentials: Credentials): Principal | null | undefined {
+  knownPrincipal(credentials: Credentials, uses = true): Principal | null | undefined {
     const token = credentials.bearer ?? (credentials.cookie ? parseSessionCookie(credentials.cookie)?.token : undefined);
     if (token === undefined) return credentials.bearer === undefined && credentials.cookie === undefined ? null : undefined;
     const cached = this.#cache.get(hashToken(token));
     // A session due for its last-use write goes the asynchronous way, which writes it.
-    return cached && this.#live(cached) && !this.#dueForSeen(cached) ? cached.principal : undefined;
+    return cached && this.#live(cached) && !(uses && this.#dueForSeen(cached)) ? cached.principal : undefined;
+  }
+
+  /**
+   * How long until the session of `cookie` ends unless used again (or at its 12 hours), in
+   * milliseconds, as this process last verified it; undefined when it is not a live session here.
+   */
+  sessionEndsIn(cookie: string): number | undefined {
+    const parsed = parseSessionCookie(cookie);
+    const cached = parsed && this.#cache.get(hashToken(parsed.token));
+    if (!cached || cached.seenAt === undefined || cached.idleMs === undefined || !this.#live(cached)) return undefined;
+    return Math.max(0, Math.min(cached.expiresAt, cached.seenAt + cached.idleMs) - Date.now());
+  }
+
+  /**
+   * The session's end as the database has it (its last use written by any process, for any of
+   * the browser's tabs), without counting as its use: undefined when it has ended.
+   */
+  async sessionStatus(tenantId: string, token: string): Promise<{ endsIn: number; idleTimeout: number; expiresAt: string } | undefined> {
+    const row = await this.#db.withTenant(tenantId, (q) =>
+      queryOne<{ ends_in: number; idle_ms: number; expires_at: string }>(
+        q,
+        `select (extract(epoch from least(s.expires_at, s.last_seen_at + interval '1 millisecond' * i.idle_ms) - now()) * 1000)::float8 as ends_in, i.idle_ms, s.expires_at
+           from user_session s, lateral (select ${idleMsSql('$3')} as idle_ms) i
+          where s.tenant_id = $1 and s.token_hash = $2`,
+        [tenantId, hashToken(token), this.#idleMs],
+      ),
+    );
+    if (!row || Number(row.ends_in) <= 0) return undefined;
+    return { endsIn: Math.round(Number(row.ends_in)), idleTimeout: Math.round(Number(row.idle_ms)), expiresAt: iso(row.expires_at) };
+  }
+
+  /** The workspace's idle time: its administrator's choice (`chosen`), else the server's default. */
+  async sessionSettings(tenantId: string): Promise<{ idleMinutes: number; chosen: boolean; defaultMinutes: number; choices: readonly number[] }> {
+    const row = await this.#db.withTenant(tenantId, (q) => queryOne<{ minutes: number | null }>(q, 'select session_idle_minutes as minutes from tenant where id = $1', [tenantId]));
+    const defaultMinutes = this.#idleMs / 60_000;
+    return { idleMinutes: row?.minutes ?? defaultMinutes, chosen: row?.minutes != null, defaultMinutes, choices: SESSION_IDLE_CHOICES };
+  }
+
+  /**
+   * Sets the workspace's idle time, with `audit` in the same transaction. Sessions cached on
+   * any process are read again at their next request, so a shorter time ends those idle longer
+   * at once, not after the cache's lifetime.
+   */
+  async setSessionIdle(tenantId: string, minutes: number, audit: (q: Queryable, before: number) => Promise<void>): Promise<void> {
+    if (!(SESSION_IDLE_CHOICES as readonly number[]).includes(minutes)) {
+      throw validationError('Unknown idle time', [{ field: 'idleMinutes', code: 'enum', message: `must be one of ${SESSION_IDLE_CHOICES.join(', ')} (minutes)` }]);
+    }
+    await this.#db.transaction(tenantId, async (q) => {
+      const [before] = await q.query<{ minutes: number | null }>('select session_idle_minutes as minutes from tenant where id = $1 for update', [tenantId]);
+      await q.query('update tenant set session_idle_minutes = $2 where id = $1', [tenantId, minutes]);
+      await audit(q, before?.minutes ?? this.#idleMs / 60_000);
+    });
+    await this.#forget(tenantId, { sessions: true });
   }
 
   #live(entry: CachedPrincipal): boolean {
     const now = Date.now();
-    return entry.expiresAt > now && (entry.seenAt === undefined || now - entry.seenAt < this.#idleMs);
+    return entry.expiresAt > now && (entry.seenAt === undefined || entry.idleMs === undefined || now - entry.seenAt < entry.idleMs);
   }
 
   #dueForSeen(entry: CachedPrincipal): boolean {
-    return entry.seenAt !== undefined && Date.now() - entry.seenAt >= this.#seenStepMs;
+    return entry.seenAt !== undefined && entry.idleMs !== undefined && Date.now() - entry.seenAt >= seenStepOf(entry.idleMs);
   }
 
   /** Records the session's use when the stored time is a step old; the requests meanwhile see it done and write nothing. */
   async #seen(tenantId: string, entry: CachedPrincipal): Promise<void> {
-    if (!this.#dueForSeen(entry)) return;
+    const idleMs = entry.idleMs;
+    if (!this.#dueForSeen(entry) || idleMs === undefined) return;
     entry.seenAt = Date.now();
     await this.#db.withTenant(tenantId, (q) =>
       q.query(`update user_session set last_seen_at = now() where tenant_id = $1 and token_hash = $2 and last_seen_at < now() - interval '1 millisecond' * $3::float8`, [
         tenantId,
         entry.credentialHash,
-        this.#seenStepMs,
+        seenStepOf(idleMs),
       ]),
     );
   }
 
-  async #fromSession(cookie: string): Promise<Principal | null> {
+  async #fromSession(cookie: string, uses: boolean): Promise<Principal | null> {
     const parsed = parseSessionCookie(cookie);
     if (!parsed) return null;
     const credentialHash = hashToken(parsed.token);
     const cached = this.#cache.get(credentialHash);
     if (cached && this.#live(cached)) {
-      await this.#seen(parsed.tenantId, cached);
+      if (uses) await this.#seen(parsed.tenantId, cached);
       return cached.principal;
     }
     // The idle time is measured by the database's clock, and kept as an age: no clock skew between it and this process matters.
     const row = await this.#db.withTenant(parsed.tenantId, (q) =>
-      queryOne<UserRow & { slug: string; tenant_name: string; expires_at: string; idle_ms: number }>(
+      queryOne<UserRow & { slug: string; tenant_name: string; expires_at: string; unused_ms: number; idle_ms: number }>(
         q,
-        `select u.*, t.slug, t.name as tenant_name, s.expires_at, (extract(epoch from now() - s.last_seen_at) * 1000)::float8 as idle_ms from user_session s
+        `select u.*, t.slug, t.name as tenant_name, s.expires_at, (extract(epoch from now() - s.last_seen_at) * 1000)::float8 as unused_ms, i.idle_ms from user_session s
            join app_user u on u.tenant_id = s.tenant_id and u.id = s.user_id
            join tenant t on t.id = s.tenant_id
-          where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - interval '1 millisecond' * $3::float8 and u.active`,
+           cross join lateral (select coalesce(t.session_idle_minutes * 60000.0, $3::float8)::float8 as idle_ms) i
+          where s.tenant_id = $1 and s.token_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - interval '1 millisecond' * i.idle_ms and u.active`,
         [parsed.tenantId, credentialHash, this.#idleMs],
       ),
     );
@@ -346,9 +421,9 @@ export class AuthService {
     // used: the browser drops the cookie then, so a longer life would serve only a stolen copy.
     const expiresAt = Date.parse(row.expires_at);
     const principal: Principal = { tenantId: parsed.tenantId, tenantSlug: row.slug, tenantName: row.tenant_name, userId: row.id, userName: row.name, role: row.role, locale: row.locale, via: 'session' };
-    const entry: CachedPrincipal = { principal, credentialHash, expiresAt, seenAt: Date.now() - Number(row.idle_ms) };
+    const entry: CachedPrincipal = { principal, credentialHash, expiresAt, seenAt: Date.now() - Number(row.unused_ms), idleMs: Number(row.idle_ms) };
     this.#cache.set(credentialHash, entry);
-    await this.#seen(parsed.tenantId, entry);
+    if (uses) await this.#seen(parsed.tenantId, entry);
     return principal;
   }
 
@@ -398,8 +473,8 @@ export class AuthService {
     // The unique index on (tenant, lower(email)) decides, so two sign-ups at once cannot both win.
     const rows = await this.#db.transaction(tenantId, (tx) =>
       tx.query<UserRow>(
-        'insert into app_user (tenant_id, id, email, name, role, password_hash, locale) values ($1, $2, $3, $4, $5, $6, $7) on conflict do nothing returning *',
-        [tenantId, randomUUID(), input.email, input.name, input.role, passwordHash, input.locale ?? 'en'],
+        'insert into app_user (tenant_id, id, email, name, role, password_hash, locale, locale_chosen) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing returning *',
+        [tenantId, randomUUID(), input.email, input.name, input.role, passwordHash, input.locale ?? 'en', input.locale !== undefined],
       ),
     );
     if (!rows[0]) throw conflict(`A user with the email ${input.email} already exists`, [{ field: 'email', code: 'unique', message: 'is already used by another user' }]);
@@ -410,9 +485,9 @@ export class AuthService {
     if (!UUID.test(userId)) throw notFound('No such user');
     const rows = await this.#db.transaction(tenantId, async (q) => {
       const updated = await q.query<UserRow>(
-        `update app_user set name = coalesce($3, name), role = coalesce($4, role), locale = coalesce($5, locale), active = coalesce($6, active)
+        `update app_user set name = coalesce($3, name), role = coalesce($4, role), locale = coalesce($5, locale), active = coalesce($6, active), locale_chosen = locale_chosen or $7
           where tenant_id = $1 and id = $2 returning *`,
-        [tenantId, userId, patch.name ?? null, patch.role ?? null, patch.locale ?? null, patch.active ?? null],
+        [tenantId, userId, patch.name ?? null, patch.role ?? null, patch.locale ?? null, patch.active ?? null, patch.locale !== undefined],
       );
       // Deactivation ends the user's sessions and revokes their API keys: kept, both came back to
       // life when the user was reactivated (an integration a leaver set up, working again).
@@ -495,6 +570,14 @@ export class AuthService {
 }
 
 const iso = (value: string | Date) => new Date(value).toISOString();
+
+/** What a NOTIFY on the auth channel says may have ended: a credential, a user's, or (`sessions`) every session of the workspace. */
+interface AuthChange {
+  tenantId: string;
+  userId?: string | undefined;
+  credentialHash?: string | undefined;
+  sessions?: boolean | undefined;
+}
 
 export function parseSessionCookie(cookie: string): { tenantId: string; token: string } | null {
   const dot = cookie.indexOf('.');

@@ -62,10 +62,12 @@ export class LiveConnections {
   }
 
   /** A credential of the tenant may have ended: the one with this hash, or any of this user's. */
-  suspect(tenantId: string, change: { userId?: string | undefined; credentialHash?: string | undefined }): void {
+  suspect(tenantId: string, change: { userId?: string | undefined; credentialHash?: string | undefined; sessions?: boolean | undefined }): void {
     const held = this.#byTenant.get(tenantId);
     if (!held) return;
-    const suspects = [...held].filter((c) => c.credentialHash === change.credentialHash || (change.userId !== undefined && c.userId === change.userId));
+    const suspects = [...held].filter(
+      (c) => c.credentialHash === change.credentialHash || (change.userId !== undefined && c.userId === change.userId) || (change.sessions === true && c.via === 'session'),
+    );
     if (suspects.length) this.#check(tenantId, suspects);
   }
 

@@ -135,6 +135,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /auth/sessions': doc('users', 'list_my_sessions', 'everyone', 200, 'Your sessions: where you are signed in', '您的会话：您在哪些地方已登录'),
   'DELETE /auth/sessions/:id': doc('users', 'end_my_session', 'everyone', 204, 'Sign out one of your sessions', '登出您的某个会话'),
   'POST /auth/sessions/end-others': doc('users', 'end_my_other_sessions', 'everyone', 200, 'Sign out of all your other sessions', '登出您的所有其他会话'),
+  'GET /auth/session': doc('users', 'my_session_ends', 'everyone', 200, 'When your session ends unless used (asking is not use)', '您的会话在未使用时何时结束（查询不算使用）'),
+  'GET /workspace/session-settings': doc('users', 'session_settings', 'everyone', 200, 'The workspace’s session idle time', '工作区的会话空闲时间'),
+  'PATCH /workspace/session-settings': doc('users', 'set_session_settings', 'users', 200, 'Choose the workspace’s session idle time', '选择工作区的会话空闲时间'),
 
   // Metadata jobs and schemas.
   'GET /metadata/schemas/:kind': doc('metadata', 'metadata_schema', 'everyone', 200, 'The JSON Schema of one kind of metadata', '某类元数据的 JSON Schema'),

@@ -561,7 +561,17 @@ function genericSchemas(): Record<string, unknown> {
   const anyRecord = { type: 'object', required: ['id'], properties: { id: uuid, version: { type: 'integer' }, display_name: { type: 'string' } }, additionalProperties: true };
   const filter = { oneOf: [{ type: 'string', minLength: 1, maxLength: 20_000 }, { type: 'object' }] };
   const bulk = { dryRun: { type: 'boolean' }, expectedCount: { type: 'integer', minimum: 0 }, filter };
-  const user = { type: 'object', properties: { id: uuid, name: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, locale: { type: 'string', enum: ['en', 'zh-CN'] } } };
+  const user = {
+    type: 'object',
+    properties: {
+      id: uuid,
+      name: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
+      locale: { type: 'string', enum: ['en', 'zh-CN'] },
+      localeChosen: { type: 'boolean', description: 'Whether a language was ever set for the account; false: locale is the default, and a device follows its browser' },
+    },
+  };
   const view = { type: 'object', properties: { kind: { type: 'string', enum: ['list', 'kanban'] }, columns: { type: 'array', items: { type: 'string' } }, sort: { type: 'string' }, filter: {}, groupBy: { type: 'string' } }, required: ['kind'] };
   return {
     Problem: {

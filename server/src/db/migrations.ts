@@ -1444,6 +1444,17 @@ insert into workflow_approval_vote (tenant_id, approval_id, user_id, decision, c
 select tenant_id, id, decided_by, status, comment, decided_at from workflow_approval
  where status in ('approved', 'rejected') and decided_by is not null on conflict do nothing;`,
   },
+  {
+    id: 82,
+    name: 'a workspace chooses its sessions\' idle time; an account knows whether its language was chosen',
+    // ADR 0007 addendum: none chosen (null) takes the server's PROTEAN_SESSION_IDLE_MINUTES. An
+    // account's language was 'en' until one was set, so English could not be told from none: the
+    // accounts that hold another language had one set; those holding 'en' count as never chosen.
+    sql: `
+alter table tenant add column if not exists session_idle_minutes integer check (session_idle_minutes between 1 and 720);
+alter table app_user add column if not exists locale_chosen boolean not null default false;
+update app_user set locale_chosen = true where locale <> 'en' and not locale_chosen;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

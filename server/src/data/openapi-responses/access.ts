@@ -97,8 +97,16 @@ const User = Type.Object({
   name: Type.String(),
   role: Type.String({ description: 'The key of the profile' }),
   locale: Locale,
+  localeChosen: Type.Boolean({ description: 'Whether a language was ever set for the account; false: locale is the default' }),
   active: Type.Boolean(),
   createdAt: dateTime(),
+});
+
+const SessionSettings = Type.Object({
+  idleMinutes: Type.Integer({ description: 'A session unused this long ends' }),
+  chosen: Type.Boolean({ description: 'Whether an administrator chose it; else it is the server’s default' }),
+  defaultMinutes: Type.Integer({ description: 'The server’s default (PROTEAN_SESSION_IDLE_MINUTES), for a workspace that chose none' }),
+  choices: Type.Array(Type.Integer(), { description: 'The idle times an administrator may choose, in minutes' }),
 });
 
 /** A record as the record routes answer it: the system fields, then the fields the caller may read by API name. */
@@ -287,4 +295,11 @@ export const accessResponses: Record<string, TSchema> = {
     }),
   ),
   'POST /auth/sessions/end-others': SessionsEnded,
+  'GET /auth/session': Type.Object({
+    endsIn: Type.Integer({ description: 'Milliseconds until the session ends unless it is used again (or at its 12 hours)' }),
+    idleTimeout: Type.Integer({ description: 'The idle time, in milliseconds' }),
+    expiresAt: dateTime('When it ends however much it is used'),
+  }),
+  'GET /workspace/session-settings': SessionSettings,
+  'PATCH /workspace/session-settings': SessionSettings,
 };
