@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf, writeSlotOf } from '@protean/metadata';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { migrations } from '../src/db/migrations.ts';
 
@@ -568,5 +568,59 @@ describe('date-times in the forms clients send', () => {
     const hoursOnly = await t.api('POST', '/records/activity', { subject: 'Zoned call', type: 'call', customer: customer.id, occurred_at: '2026-03-29T01:30:00+01' });
     expect(hoursOnly.statusCode, hoursOnly.body).toBe(422);
     expect(json<{ errors: { field: string; code: string }[] }>(hoursOnly).errors).toEqual([expect.objectContaining({ field: 'occurred_at', code: 'format' })]);
+  });
+});
+
+describe('a write sent again with the same Idempotency-Key', () => {
+  const named = async (object: string, name: string) =>
+    json<Page>(await t.api('GET', `/records/${object}?fields=name&filter=${filter({ field: 'name', op: 'eq', value: name })}`)).data.map((r) => r['id']);
+
+  it('answers the first answer again instead of writing twice: a create, a batch and retries sent side by side', async () => {
+    const first = await t.api('POST', '/records/organization', { name: 'Retried Ltd' }, { 'idempotency-key': 'create-retried-1' });
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await t.api('POST', '/records/organization', { name: 'Retried Ltd' }, { 'idempotency-key': 'create-retried-1' });
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['location']).toBe(first.headers['location']);
+    expect(json(again)).toEqual(json(first));
+    expect(await named('organization', 'Retried Ltd')).toEqual([json<{ id: string }>(first).id]);
+
+    const operations = [{ op: 'create', data: { name: 'Batched once A' } }, { op: 'create', data: { name: 'Batched once B' } }];
+    const batch = await t.api('POST', '/records/organization/batch', { operations }, { 'idempotency-key': 'batch-once' });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const batchAgain = await t.api('POST', '/records/organization/batch', { operations }, { 'idempotency-key': 'batch-once' });
+    expect(json(batchAgain)).toEqual(json(batch));
+    expect(await named('organization', 'Batched once A')).toHaveLength(1);
+
+    // A client that retries before the first answer came: both wait for one write.
+    const together = await Promise.all([1, 2, 3].map(() => t.api('POST', '/records/organization', { name: 'Sent thrice' }, { 'idempotency-key': 'side-by-side' })));
+    expect(together.map((r) => r.statusCode)).toEqual([201, 201, 201]);
+    expect(new Set(together.map((r) => json<{ id: string }>(r).id)).size).toBe(1);
+    expect(await named('organization', 'Sent thrice')).toHaveLength(1);
+  });
+
+  it('keeps nothing for a refused write, refuses a key sent with another request, and keeps each API key’s keys apart', async () => {
+    const refused = await t.api('POST', '/records/organization', { name: 'Fixed later', employees: -1 }, { 'idempotency-key': 'fix-and-retry' });
+    expect(refused.statusCode, refused.body).toBe(422);
+    const fixed = await t.api('POST', '/records/organization', { name: 'Fixed later', employees: 1 }, { 'idempotency-key': 'fix-and-retry' });
+    expect(fixed.statusCode, fixed.body).toBe(201);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+
+    const other = await t.api('POST', '/records/organization', { name: 'Another request' }, { 'idempotency-key': 'fix-and-retry' });
+    expect(other.statusCode, other.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(other).errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key', code: 'reused' })]);
+    expect(await named('organization', 'Another request')).toEqual([]);
+
+    const { key } = await h.server.auth.createApiKey(t.id, t.adminId, 'second integration');
+    const second = await call(h, key, 'POST', '/records/organization', { name: 'Fixed later', employees: 1 }, { 'idempotency-key': 'fix-and-retry' });
+    expect(second.statusCode, second.body).toBe(201);
+    expect(json<{ id: string }>(second).id).not.toBe(json<{ id: string }>(fixed).id);
+
+    for (const bad of ['', 'x'.repeat(256), 'clé']) {
+      const refusedKey = await t.api('POST', '/records/organization', { name: 'Bad key' }, { 'idempotency-key': bad });
+      expect(refusedKey.statusCode, bad).toBe(400);
+      expect(json<{ errors: { field: string }[] }>(refusedKey).errors[0]!.field).toBe('Idempotency-Key');
+    }
+    expect(await named('organization', 'Bad key')).toEqual([]);
   });
 });

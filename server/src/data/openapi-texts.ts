@@ -120,6 +120,10 @@ Every error is \`application/problem+json\` with a title in the request's langua
   'param.limit': { en: 'Records per page', 'zh-CN': '每页记录数' },
   'param.cursor': { en: 'The `nextCursor` of the previous page', 'zh-CN': '上一页的 `nextCursor`' },
   'param.count': { en: 'Also count every match', 'zh-CN': '同时统计所有匹配数' },
+  'param.idempotencyKey': {
+    en: 'A key of your choosing (1 to 255 visible ASCII characters) that makes a retry safe: sent again with the same request within 24 hours, the first answer comes back (header Idempotent-Replayed: true) and nothing is written twice',
+    'zh-CN': '由你选定的键（1 到 255 个可见 ASCII 字符），使重试安全：24 小时内以相同请求再次发送时，返回第一次的应答（响应头 Idempotent-Replayed: true），不会重复写入',
+  },
   'param.ifMatch': { en: 'The version the change is based on, as returned in ETag', 'zh-CN': '更改所基于的版本，即 ETag 中返回的值' },
   'param.return': { en: '`representation` returns each record as saved; by default each item says what happened', 'zh-CN': '`representation` 返回保存后的每条记录；默认只说明每一项的结果' },
   'param.q': { en: 'Words to find (at least 1 character; 3 or more find them inside words)', 'zh-CN': '要查找的文字（至少 1 个字符；3 个及以上可在词语中间匹配）' },

@@ -95,6 +95,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
           return built;
         };
         const idParam = param('id', 'path', 'param.id', uuid);
+        const idempotencyKey = param('Idempotency-Key', 'header', 'param.idempotencyKey', { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
         paths[`/records/${apiName}`] = {
           get: o('list', 'record.list', { 200: ok(say('response.page', nouns), ref(`${name}Page`)), 400: problem(say('response.badQuery')) }, {
             parameters: [
@@ -108,6 +109,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
             ],
           }),
           post: o('create', 'record.create', { 201: { ...one, description: say('response.created', nouns) }, 409: problem(say('response.unique')), 422: problem(say('response.invalid')) }, {
+            parameters: [idempotencyKey],
             requestBody: { required: true, content: json(ref(`${name}Create`)) },
           }),
         };
@@ -129,7 +131,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
         paths[`/records/${apiName}/batch`] = {
           // A batch whose failed items all failed alike answers as they would have alone (404, 409, 412); otherwise 422.
           post: o('batch', 'record.batch', { 200: ok(say('response.batch'), ref('BatchResult')), 404: problem(say('response.noSuch', nouns)), 409: problem(say('response.unique')), 412: problem(say('response.stale')), 413: problem(say('response.tooMany')), 422: problem(say('response.invalid')) }, {
-            parameters: [param('return', 'query', 'param.return', { type: 'string', enum: ['minimal', 'representation'] })],
+            parameters: [param('return', 'query', 'param.return', { type: 'string', enum: ['minimal', 'representation'] }), idempotencyKey],
             requestBody: { required: true, content: json(ref(`${name}Batch`)) },
           }),
         };

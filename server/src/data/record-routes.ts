@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { principalOf } from '../auth/principal.ts';
 import { validationError } from '../errors/problems.ts';
@@ -8,6 +8,8 @@ import { parseExpand, parseListRequest } from './list-request.ts';
 import { openApiFor } from './openapi.ts';
 import { bulkByFilter } from './bulk-by-filter.ts';
 import type { RequestContext } from './request-context.ts';
+import type { ApiRecord } from './record-codec.ts';
+import { idempotencyKeyOf, writeOnce, type WriteAnswer } from './idempotent-writes.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
 const RecordParams = Type.Object({ object: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) });
@@ -115,10 +117,20 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     return reply.header('etag', etag).send(record);
   });
 
+  /** A write, run once per `Idempotency-Key` when the request sends one (a retry gets the first answer). */
+  const once = async (request: FastifyRequest, reply: FastifyReply, ctx: RequestContext, what: unknown, write: (ctx: RequestContext) => Promise<WriteAnswer>): Promise<WriteAnswer> => {
+    const key = idempotencyKeyOf(request.headers);
+    if (key === undefined) return write(ctx);
+    const { replayed, ...answer } = await writeOnce(data, ctx, key, what, write);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return answer;
+  };
+
   app.post('/records/:object', { schema: { params: ObjectParam, querystring: NoQuery } }, async (request, reply) => {
     const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
-    const record = await data.create(ctx, object, request.body);
-    return reply.status(201).header('etag', `"${String(record['version'])}"`).header('location', `/api/v1/records/${object.apiName}/${String(record['id'])}`).send(record);
+    const { status, body } = await once(request, reply, ctx, ['create', object.id, request.body], async (ctx) => ({ status: 201, body: await data.create(ctx, object, request.body) }));
+    const record = body as ApiRecord;
+    return reply.status(status).header('etag', `"${String(record['version'])}"`).header('location', `/api/v1/records/${object.apiName}/${String(record['id'])}`).send(record);
   });
 
   app.patch('/records/:object/:id', { schema: { params: RecordParams, querystring: NoQuery } }, async (request, reply) => {
@@ -141,13 +153,17 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     return data.restore(ctx, object, params.id);
   });
 
-  app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request) => {
+  app.post('/records/:object/batch', { schema: { params: ObjectParam, body: Batch, querystring: BatchQuery }, bodyLimit: 16 * 1024 * 1024 }, async (request, reply) => {
     const { ctx, object } = await resolve(request, (request.params as Static<typeof ObjectParam>).object);
     // A thousand full records is a lot to send back; by default each item says what happened to it.
     const representation = (request.query as Static<typeof BatchQuery>).return === 'representation';
-    const results = await data.batch(ctx, object, (request.body as Static<typeof Batch>).operations as BatchOperation[], representation);
-    if (representation) return { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) };
-    return { results: results.map(({ id, version, action }) => ({ id, version, action })) };
+    const operations = (request.body as Static<typeof Batch>).operations as BatchOperation[];
+    const { body } = await once(request, reply, ctx, ['batch', object.id, representation, operations], async (ctx) => {
+      const results = await data.batch(ctx, object, operations, representation);
+      if (representation) return { status: 200, body: { data: results.map((r) => r.record ?? { id: r.id, version: r.version, deleted: true }) } };
+      return { status: 200, body: { results: results.map(({ id, version, action }) => ({ id, version, action })) } };
+    });
+    return reply.send(body);
   });
 
   // Every record a filter matches, through the save pipeline as one all-or-nothing batch; `dryRun` counts first.

@@ -1455,6 +1455,25 @@ alter table tenant add column if not exists session_idle_minutes integer check (
 alter table app_user add column if not exists locale_chosen boolean not null default false;
 update app_user set locale_chosen = true where locale <> 'en' and not locale_chosen;`,
   },
+  {
+    id: 83,
+    name: 'a write sent with an Idempotency-Key keeps its answer for a retry',
+    // One row per key of an API key or user, claimed in the write's own transaction; kept a day.
+    sql: `
+create table if not exists idempotent_request (
+  tenant_id uuid not null,
+  holder text not null,
+  key text not null,
+  fingerprint text not null,
+  status integer,
+  body jsonb,
+  created_at timestamptz not null default now(),
+  primary key (tenant_id, holder, key)
+);
+create index if not exists idempotent_request_by_age on idempotent_request (tenant_id, created_at);
+${tenantIsolation('idempotent_request')}
+grant select, insert, update, delete on idempotent_request to protean_app;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
