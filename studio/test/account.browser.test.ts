@@ -157,4 +157,19 @@ describe('My account', () => {
     expect(await chosen.evaluate(() => document.documentElement.lang)).toBe('en');
     expect(pageErrors).toEqual([]);
   });
+
+  it('an account that never chose a language follows the browser; English chosen with the account sticks on a Chinese browser', async () => {
+    const never = await newPage('zh-CN');
+    await signIn(never, ws);
+    await never.locator('.topbar').getByRole('link', { name: /^我的账户：/ }).waitFor();
+    expect(await never.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    expect(await api<{ user: { localeChosen: boolean } }>(never, 'GET', '/auth/me')).toMatchObject({ user: { locale: 'en', localeChosen: false } });
+
+    await api(never, 'PATCH', '/auth/me', { locale: 'en' });
+    const another = await newPage('zh-CN');
+    await signIn(another, ws);
+    await another.locator('.topbar').getByRole('link', { name: /^My account: / }).waitFor();
+    expect(await another.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(pageErrors).toEqual([]);
+  });
 });

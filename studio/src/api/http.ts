@@ -79,6 +79,15 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+type SessionEndsListener = (endsInMs: number) => void;
+const sessionEndsListeners = new Set<SessionEndsListener>();
+
+/** Every answer to a session's request says how long until it ends unused (X-Session-Ends-In); the session timer listens here. */
+export function onSessionEndsIn(listener: SessionEndsListener): () => void {
+  sessionEndsListeners.add(listener);
+  return () => sessionEndsListeners.delete(listener);
+}
+
 export function buildUrl(path: string, query?: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query ?? {})) {
@@ -116,6 +125,8 @@ export async function request<T>(method: string, path: string, options: RequestO
     }
     return { response, text: await response.text() };
   });
+  const endsIn = Number(response.headers.get('x-session-ends-in') ?? NaN);
+  if (Number.isFinite(endsIn)) sessionEndsListeners.forEach((l) => l(endsIn));
   let parsed: unknown = undefined;
   if (text) {
     try {

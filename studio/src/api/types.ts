@@ -23,6 +23,8 @@ export interface User {
   email: string;
   role: Role;
   locale?: Locale | string;
+  /** Whether a language was ever set for the account; false: `locale` is the default, and a device follows its browser. */
+  localeChosen?: boolean;
   active?: boolean;
   createdAt?: string;
   /** In the Setup list: whether the signed-in user may change this user (the server's rule). */
@@ -57,6 +59,24 @@ export interface ApiKey {
   createdAt?: string;
   lastUsedAt?: string | null;
   revokedAt?: string | null;
+}
+
+/** When the asking session ends unless used (GET /auth/session); asking is not use. */
+export interface SessionStatus {
+  /** Milliseconds until it ends unless used again, by any tab. */
+  endsIn: number;
+  /** The workspace's idle time, in milliseconds. */
+  idleTimeout: number;
+  expiresAt: string;
+}
+
+/** The workspace's idle time (GET /workspace/session-settings). */
+export interface SessionSettings {
+  idleMinutes: number;
+  /** Whether an administrator chose it; else it is the server's default. */
+  chosen: boolean;
+  defaultMinutes: number;
+  choices: number[];
 }
 
 /** One of the signed-in user's sessions (GET /auth/sessions). */

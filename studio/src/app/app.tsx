@@ -1,6 +1,6 @@
 import { Suspense, useEffect } from 'react';
 import { GlossaryProvider, I18nProvider, useI18n } from '../i18n/i18n.tsx';
-import { SessionProvider, useSessionControl } from './session.tsx';
+import { SessionProvider, useSessionControl, type SignedOutReason } from './session.tsx';
 import { ToastProvider, ErrorBox, Loading } from '../components/feedback.tsx';
 import { LoginPage } from './login-page.tsx';
 import { AcceptInvitePage } from './accept-invite-page.tsx';
@@ -27,7 +27,7 @@ export function App() {
 function Gate() {
   const { state } = useSessionControl();
   if (state.status === 'loading') return <Loading />;
-  if (state.status === 'signed-out') return <SignedOut error={state.error} />;
+  if (state.status === 'signed-out') return <SignedOut error={state.error} reason={state.reason} />;
   return (
     <GlossaryProvider terms={state.snapshot.terms} display={state.display}>
       <Shell>
@@ -38,11 +38,11 @@ function Gate() {
 }
 
 /** Signed out, an invitation link opens the page that accepts it; anything else asks to sign in. */
-function SignedOut({ error }: { error?: unknown }) {
+function SignedOut({ error, reason }: { error?: unknown; reason?: SignedOutReason | undefined }) {
   const { pathname } = useLocation();
   const invite = matchPath('/invite/:token', pathname);
   if (invite?.['token']) return <AcceptInvitePage token={invite['token']} />;
-  return <LoginPage error={error} />;
+  return <LoginPage error={error} reason={reason} />;
 }
 
 function CurrentPage() {

@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, authApi } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
-import { useSessionControl } from './session.tsx';
+import { useSessionControl, type SignedOutReason } from './session.tsx';
 import { describeError } from '../components/feedback.tsx';
 import { LanguageSwitch } from './language-switch.tsx';
 
 const TENANT_KEY = 'protean.tenant';
 
-export function LoginPage({ error: startupError }: { error?: unknown }) {
+/** `reason`: why a signed-in studio came here by itself, said above the form. */
+export function LoginPage({ error: startupError, reason }: { error?: unknown; reason?: SignedOutReason | undefined }) {
   const i18n = useI18n();
   const { t } = i18n;
   const { signedIn } = useSessionControl();
@@ -39,6 +40,11 @@ export function LoginPage({ error: startupError }: { error?: unknown }) {
           Protean
         </div>
         <h1 id="login-title">{t('login.title')}</h1>
+        {reason ? (
+          <p className="notice notice-warning" role="status">
+            {t(reason === 'idle' ? 'login.sessionIdle' : 'login.sessionEnded')}
+          </p>
+        ) : null}
         <label>
           {t('login.tenant')}
           <input name="tenant" value={tenant} onChange={(e) => setTenant(e.target.value)} required autoComplete="organization" autoFocus={!tenant} />

@@ -19,13 +19,16 @@ export interface Session {
   logout: () => Promise<void>;
 }
 
+/** Why a signed-in studio went to the sign-in page by itself: unused for the idle time, or ended otherwise (elsewhere, by an administrator). */
+export type SignedOutReason = 'idle' | 'ended';
+
 type SessionState =
   | { status: 'loading' }
-  | { status: 'signed-out'; error?: unknown }
+  | { status: 'signed-out'; error?: unknown; reason?: SignedOutReason }
   | { status: 'signed-in'; me: Me; snapshot: Snapshot; display: DisplaySettings; access: MyAccess | null };
 
 const SessionContext = createContext<Session | null>(null);
-const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, early?: EarlyRequests) => Promise<void> } | null>(null);
+const SessionControlContext = createContext<{ state: SessionState; signedIn: (me: Me, early?: EarlyRequests) => Promise<void>; signedOut: (reason: SignedOutReason) => void } | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
@@ -34,7 +37,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signedIn = useCallback(
     async (me: Me, early?: EarlyRequests) => {
       const [snapshot, display, access] = await Promise.all([early?.snapshot ?? metadataApi.snapshot(), early?.display ?? loadDisplay(), early?.access ?? loadAccess()]);
-      followAccountLocale(me.user.locale);
+      followAccountLocale(me.user.locale, me.user.localeChosen);
       setState({ status: 'signed-in', me, snapshot, display, access });
     },
     [followAccountLocale],
@@ -67,7 +70,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .catch((error: unknown) => {
         if (!cancelled) setState({ status: 'signed-out', error: error instanceof ApiError && error.status === 401 ? undefined : error });
       });
-    const off = onUnauthorized(() => setState({ status: 'signed-out' }));
+    // A request refused as signed out, while signed in: the session ended meanwhile, which the sign-in page says.
+    const off = onUnauthorized(() => setState((s) => ({ status: 'signed-out', ...(s.status === 'signed-in' ? { reason: 'ended' as const } : {}) })));
     return () => {
       cancelled = true;
       off();
@@ -80,6 +84,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setState((s) => (s.status === 'signed-in' ? { ...s, snapshot, ...(access !== undefined ? { access } : {}) } : s));
     return snapshot;
   }, []);
+
+  const signedOut = useCallback((reason: SignedOutReason) => setState({ status: 'signed-out', reason }), []);
 
   const logout = useCallback(async () => {
     try {
@@ -107,7 +113,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   return (
-    <SessionControlContext.Provider value={{ state, signedIn }}>
+    <SessionControlContext.Provider value={{ state, signedIn, signedOut }}>
       <SessionContext.Provider value={session}>{children}</SessionContext.Provider>
     </SessionControlContext.Provider>
   );

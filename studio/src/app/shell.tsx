@@ -7,6 +7,7 @@ import { LanguageSwitch } from './language-switch.tsx';
 import { CommandPalette } from './command-palette.tsx';
 import { allowedSetupSections, useCanSetup } from './setup-rights.ts';
 import { ShellActionsContext, type QuickCreateOptions } from './shell-actions.ts';
+import { SessionTimer } from './session-timer.tsx';
 
 const QuickCreateDialog = lazy(() => import('../crm/quick-create-dialog.tsx'));
 
@@ -131,6 +132,7 @@ export function Shell({ children }: { children: ReactNode }) {
           {children}
         </main>
       </div>
+      <SessionTimer />
       {paletteOpen ? <CommandPalette onClose={() => setPaletteOpen(false)} onQuickCreate={openQuickCreate} /> : null}
       {quickCreate ? (
         <Suspense fallback={null}>

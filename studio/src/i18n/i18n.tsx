@@ -175,7 +175,7 @@ function validZone(zone: string | null | undefined): string | undefined {
   }
 }
 
-const AccountLocaleContext = createContext<(locale: unknown) => void>(() => {});
+const AccountLocaleContext = createContext<(locale: unknown, chosen: unknown) => void>(() => {});
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [locale, setLocaleState] = useState<UiLocale>(initialLocale);
@@ -188,11 +188,10 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     setLocaleState(l);
   }, []);
   // The account's language applies for this visit without becoming the device's choice, so a
-  // language later saved with the account elsewhere still reaches this device. Every account holds
-  // English until a language is saved with it, which cannot be told from a choice of English: that
-  // one leaves the browser's language in place, as before accounts had a language of their own.
-  const followAccount = useCallback((l: unknown) => {
-    if (isUiLocale(l) && l !== 'en' && storedLocale() === null) setLocaleState(l);
+  // language later saved with the account elsewhere still reaches this device. An account where
+  // none was ever chosen leaves the browser's language in place; a chosen English sticks.
+  const followAccount = useCallback((l: unknown, chosen: unknown) => {
+    if (isUiLocale(l) && chosen === true && storedLocale() === null) setLocaleState(l);
   }, []);
   // Set during render so the first requests of a page already carry the language.
   setRequestLocale(locale);
@@ -211,7 +210,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
  * Takes the signed-in account's stored language (ADR 0007, "My account") where this device has
  * no language chosen on it; a choice made on the device wins.
  */
-export function useFollowAccountLocale(): (locale: unknown) => void {
+export function useFollowAccountLocale(): (locale: unknown, chosen: unknown) => void {
   return useContext(AccountLocaleContext);
 }
 

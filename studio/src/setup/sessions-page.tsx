@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { authApi, type UserSession } from '../api/index.ts';
+import { authApi, type SessionSettings, type UserSession } from '../api/index.ts';
+import { useCanSetup } from '../app/setup-rights.ts';
 import { useI18n, type I18n } from '../i18n/i18n.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ConfirmDialog } from '../components/dialog.tsx';
@@ -11,6 +12,7 @@ import { DataTable } from '../components/data-table.tsx';
 export default function SessionsPage(_: PageProps) {
   const i18n = useI18n();
   const { t } = i18n;
+  const canSetup = useCanSetup();
   const toast = useToast();
   const sessions = useAsync(() => authApi.sessions(), []);
   const [confirmingOthers, setConfirmingOthers] = useState(false);
@@ -77,7 +79,80 @@ export default function SessionsPage(_: PageProps) {
         onCancel={() => setConfirmingOthers(false)}
         onConfirm={() => void signOutOthers()}
       />
+      {canSetup('users') ? <IdleTimeSetting /> : null}
     </div>
+  );
+}
+
+/** "15 minutes", "1 hour", "12 hours". */
+function idleLabel(minutes: number, i18n: I18n): string {
+  return minutes % 60 === 0 ? i18n.tc('sessions.hours', minutes / 60, { count: minutes / 60 }) : i18n.tc('sessions.minutes', minutes, { count: minutes });
+}
+
+/** The workspace's idle time, for whoever manages users: how long an unused session lives. */
+function IdleTimeSetting() {
+  const i18n = useI18n();
+  const { t } = i18n;
+  const toast = useToast();
+  const settings = useAsync(() => authApi.sessionSettings(), []);
+  const [draft, setDraft] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const current = settings.data;
+  useEffect(() => {
+    if (current) setDraft(current.idleMinutes);
+  }, [current]);
+
+  const save = async (saved: SessionSettings, minutes: number) => {
+    setBusy(true);
+    setError(null);
+    try {
+      settings.setData(await authApi.updateSessionSettings(minutes));
+      toast(t('sessions.idleSaved'), 'success');
+    } catch (err) {
+      setError(err);
+      setDraft(saved.idleMinutes);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (settings.error) return <ErrorBox error={settings.error} onRetry={settings.reload} />;
+  if (!current || draft === null) return <Loading />;
+  // A server default outside the choices (PROTEAN_SESSION_IDLE_MINUTES=45) is shown as it is.
+  const choices = current.choices.includes(current.idleMinutes) ? current.choices : [...current.choices, current.idleMinutes].sort((a, b) => a - b);
+  return (
+    <section className="panel idle-setting" aria-labelledby="idle-time-title">
+      <h2 id="idle-time-title">{t('sessions.idleTitle')}</h2>
+      <form
+        className="form-grid cols-1"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save(current, draft);
+        }}
+      >
+        <label>
+          {t('sessions.idleTime')}
+          <select name="idleMinutes" value={draft} onChange={(e) => setDraft(Number(e.target.value))}>
+            {choices.map((m) => (
+              <option key={m} value={m}>
+                {idleLabel(m, i18n)}
+              </option>
+            ))}
+          </select>
+          <span className="hint">
+            {t('sessions.idleHelp')}
+            {current.chosen ? '' : ` ${t('sessions.idleServerDefault')}`}
+          </span>
+        </label>
+        {error ? <ErrorBox error={error} /> : null}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy || (current.chosen && draft === current.idleMinutes)}>
+            {t('action.save')}
+          </button>
+        </div>
+      </form>
+    </section>
   );
 }
 
