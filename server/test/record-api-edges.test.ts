@@ -624,3 +624,15 @@ describe('a write sent again with the same Idempotency-Key', () => {
     expect(await named('organization', 'Bad key')).toEqual([]);
   });
 });
+
+describe('a read-only field sent in a body', () => {
+  it('is named once, by its label, in the problem and in either language', async () => {
+    const numbered = await t.api('POST', '/records/customer', { last_name: 'Numbered', customer_number: 'CUS-9999' });
+    expect(numbered.statusCode, numbered.body).toBe(422);
+    expect(json<{ detail: string; errors: unknown[] }>(numbered)).toMatchObject({ detail: 'Customer number is read-only', errors: [{ field: 'customer_number', code: 'read_only', message: 'is read-only' }] });
+    const withId = await t.api('POST', '/records/customer', { last_name: 'Numbered', id: '01a248a5-a35a-7000-bfcd-818af1c13e70' });
+    expect(json<{ detail: string }>(withId).detail).toBe("'id' is read-only");
+    const zh = await t.api('POST', '/records/customer', { last_name: 'Numbered', customer_number: 'CUS-9999' }, { 'accept-language': 'zh-CN' });
+    expect(json<{ errors: { message: string }[] }>(zh).errors[0]!.message).toBe('为只读');
+  });
+});

@@ -67,8 +67,8 @@ describe('createRecordValidator', () => {
     const errors = createRecordValidator(customer, 'update')({ id: uuid, customer_number: 'CUS-0001', last_name: null });
     expect(errors).toEqual(
       expect.arrayContaining([
-        { field: 'id', code: 'read_only', message: "'id' is read-only" },
-        { field: 'customer_number', code: 'read_only', message: "'customer_number' is read-only" },
+        { field: 'id', code: 'read_only', message: 'is read-only' },
+        { field: 'customer_number', code: 'read_only', message: 'is read-only' },
         { field: 'last_name', code: 'required', message: 'is required' },
       ]),
     );

@@ -185,7 +185,8 @@ function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDe
   switch (error.keyword) {
     case 'not':
       if (field && fieldType(field.type).options.includes('values')) return picklistError(field, value, label, at);
-      return at('read_only', `'${fieldName}' is read-only`);
+      // The summary names the field already ("Customer number is read-only"), as for every other message.
+      return at('read_only', 'is read-only');
     case 'type':
       if (value === null && field?.required) return at('required', 'is required');
       return at('type', expectedType(field));
