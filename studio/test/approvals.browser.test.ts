@@ -3,7 +3,7 @@
 // in their Approvals inbox, which counts down "waiting for 3 of 3" as each approves, in English and
 // in Chinese (ADR 0015).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
@@ -68,7 +68,7 @@ describe('Approvals', () => {
     await shot(admin, 'approval-step-designer-en');
     await admin.getByRole('button', { name: 'Save as a new version' }).click();
     await expect
-      .poll(async () => (await api<{ version: number; definition: { steps: { config: Record<string, unknown> }[] } }>(admin, 'GET', '/workflows/discount_approval')).definition.steps[0]!.config)
+      .poll(async () => (await api<{ version: number; definition: { steps: { config: Record<string, unknown> }[] } }>(admin, 'GET', '/workflows/discount_approval')).definition.steps[0]!.config, { timeout: 20_000 })
       .toEqual({ approvers: [{ role: role.id }], decision: 'unanimous', message: 'Approve a 30% discount' });
     await api(admin, 'POST', '/workflows/discount_approval/activate');
     await api(admin, 'POST', '/workflows/discount_approval/runs', {});
@@ -79,9 +79,9 @@ describe('Approvals', () => {
     const ria = await open('en-US', { email: reviewers[0]!.email, password });
     await ria.getByRole('link', { name: 'Approvals' }).click();
     const item = ria.getByRole('listitem', { name: 'Approve a 30% discount' });
-    await expect.poll(() => item.getByTestId('approval-progress').textContent()).toBe('Waiting for 3 of 3');
+    await progressIs(item, 'Waiting for 3 of 3');
     await item.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => item.getByTestId('approval-progress').textContent()).toBe('Waiting for 2 of 3');
+    await progressIs(item, 'Waiting for 2 of 3');
     await settle(ria);
     expect(await item.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await item.getByRole('list', { name: 'Approvers' }).getByRole('listitem').allTextContents()).toEqual(['Ria: Approved', 'Sol: Awaited', 'Tam: Awaited']);
@@ -91,14 +91,19 @@ describe('Approvals', () => {
     const sol = await open('zh-CN', { email: reviewers[1]!.email, password });
     await sol.goto(`${ws.baseUrl}/approvals`);
     const chinese = sol.getByRole('listitem', { name: 'Approve a 30% discount' });
-    await expect.poll(() => chinese.getByTestId('approval-progress').textContent()).toBe('等待 3 人中的 2 人');
+    await progressIs(chinese, '等待 3 人中的 2 人');
     await chinese.getByRole('button', { name: '批准' }).click();
-    await expect.poll(() => chinese.getByTestId('approval-progress').textContent()).toBe('等待 3 人中的 1 人');
+    await progressIs(chinese, '等待 3 人中的 1 人');
     expect(await chinese.getByRole('list', { name: '审批人' }).getByRole('listitem').allTextContents()).toEqual(['Ria: 已批准', 'Sol: 已批准', 'Tam: 待处理']);
     await shot(sol, 'approvals-inbox-zh-CN');
     expect(pageErrors).toEqual([]);
   });
 });
+
+/** Waits until the item's progress reads `text` (the page's own timeout: the inbox reloads after a decision). */
+async function progressIs(item: Locator, text: string): Promise<void> {
+  await item.getByTestId('approval-progress').filter({ hasText: new RegExp(`^${text}$`) }).waitFor();
+}
 
 async function waitForApproval(page: Page): Promise<Approval> {
   let found: Approval | undefined;
@@ -106,7 +111,7 @@ async function waitForApproval(page: Page): Promise<Approval> {
     .poll(async () => {
       found = (await api<{ approvals: Approval[] }>(page, 'GET', '/workflow-approvals')).approvals.find((a) => a.message === 'Approve a 30% discount');
       return found?.decisionMode;
-    })
+    }, { timeout: 20_000 })
     .toBe('unanimous');
   return found!;
 }

@@ -72,7 +72,7 @@ async function buildFollowUp(page: Page, locale: 'en-US' | 'zh-CN', name: string
   await shot(page, `workflow-builder-${locale}`);
   await page.getByRole('button', { name: w.save }).click();
   await page.getByRole('button', { name: w.activate }).click();
-  await expect.poll(async () => (await api<{ status: string; version: number }>(page, 'GET', `/workflows/${name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?![a-z])/, 'w_')}`)).status).toBe('active');
+  await expect.poll(async () => (await api<{ status: string; version: number }>(page, 'GET', `/workflows/${name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').replace(/^(?![a-z])/, 'w_')}`)).status, { timeout: 30_000 }).toBe('active');
 }
 
 describe('Setup › Workflows', () => {
