@@ -349,6 +349,19 @@ describe('a session tells when it ends', () => {
     expect(json<{ endsIn: number }>(await asSession(cookie, 'GET', '/auth/session')).endsIn).toBeGreaterThan(29 * 60_000);
   });
 
+  it('a session near its 12 hours says it ends by the limit, which use does not move', async () => {
+    const t = await createTestTenant(h, 'ends-limit');
+    const rep = await newUser(t, 'Marathon');
+    const cookie = await signIn(t, rep.email, rep.password);
+    expect(json(await asSession(cookie, 'GET', '/auth/session'))).toMatchObject({ endsBy: 'idle' });
+    await h.db.system((q) => q.query(`update user_session set expires_at = now() + interval '10 minutes' where tenant_id = $1 and user_id = $2`, [t.id, rep.id]));
+    expect((await me(cookie)).statusCode).toBe(200);
+    const status = json<{ endsIn: number; endsBy: string }>(await asSession(cookie, 'GET', '/auth/session'));
+    expect(status.endsBy).toBe('limit');
+    expect(status.endsIn).toBeGreaterThan(9 * 60_000);
+    expect(status.endsIn).toBeLessThanOrEqual(10 * 60_000);
+  });
+
   it('an ended session asking when it ends is a 401; an API key has no session to ask about (403)', async () => {
     const t = await createTestTenant(h, 'ends-gone');
     const rep = await newUser(t, 'Gone');

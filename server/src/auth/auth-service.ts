@@ -332,20 +332,22 @@ export class AuthService {
 
   /**
    * The session's end as the database has it (its last use written by any process, for any of
-   * the browser's tabs), without counting as its use: undefined when it has ended.
+   * the browser's tabs), without counting as its use: undefined when it has ended. `endsBy` says
+   * whether use would keep it ('idle') or it reaches its 12 hours first ('limit').
    */
-  async sessionStatus(tenantId: string, token: string): Promise<{ endsIn: number; idleTimeout: number; expiresAt: string } | undefined> {
+  async sessionStatus(tenantId: string, token: string): Promise<{ endsIn: number; endsBy: 'idle' | 'limit'; idleTimeout: number; expiresAt: string } | undefined> {
     const row = await this.#db.withTenant(tenantId, (q) =>
-      queryOne<{ ends_in: number; idle_ms: number; expires_at: string }>(
+      queryOne<{ ends_in: number; by_limit: boolean; idle_ms: number; expires_at: string }>(
         q,
-        `select (extract(epoch from least(s.expires_at, s.last_seen_at + interval '1 millisecond' * i.idle_ms) - now()) * 1000)::float8 as ends_in, i.idle_ms, s.expires_at
+        `select (extract(epoch from least(s.expires_at, s.last_seen_at + interval '1 millisecond' * i.idle_ms) - now()) * 1000)::float8 as ends_in,
+                s.expires_at <= s.last_seen_at + interval '1 millisecond' * i.idle_ms as by_limit, i.idle_ms, s.expires_at
            from user_session s, lateral (select ${idleMsSql('$3')} as idle_ms) i
           where s.tenant_id = $1 and s.token_hash = $2`,
         [tenantId, hashToken(token), this.#idleMs],
       ),
     );
     if (!row || Number(row.ends_in) <= 0) return undefined;
-    return { endsIn: Math.round(Number(row.ends_in)), idleTimeout: Math.round(Number(row.idle_ms)), expiresAt: iso(row.expires_at) };
+    return { endsIn: Math.round(Number(row.ends_in)), endsBy: row.by_limit ? 'limit' : 'idle', idleTimeout: Math.round(Number(row.idle_ms)), expiresAt: iso(row.expires_at) };
   }
 
   /** The workspace's idle time: its administrator's choice (`chosen`), else the server's default. */

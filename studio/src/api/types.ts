@@ -65,6 +65,8 @@ export interface ApiKey {
 export interface SessionStatus {
   /** Milliseconds until it ends unless used again, by any tab. */
   endsIn: number;
+  /** 'idle': use keeps it; 'limit': it reaches its 12 hours first, whatever the use. */
+  endsBy: 'idle' | 'limit';
   /** The workspace's idle time, in milliseconds. */
   idleTimeout: number;
   expiresAt: string;

@@ -19,7 +19,8 @@ function clock(ms: number): string {
 
 /**
  * Warns before the session ends unused ("Your session ends in 1:30"), keeps it with one request,
- * and once it has ended shows the sign-in page with the reason. The server decides when it ends:
+ * and once it has ended shows the sign-in page with the reason. A session reaching its 12 hours
+ * is warned of too, without the offer to stay, which use cannot give. The server decides when it ends:
  * every answer says how long is left (X-Session-Ends-In), and before warning the studio asks
  * (GET /auth/session, which is not use), so use in another tab or window counts.
  */
@@ -30,8 +31,12 @@ export function SessionTimer() {
   const [endsAt, setEndsAt] = useState<number | null>(null);
   const [idleMs, setIdleMs] = useState<number | null>(null);
   const [warning, setWarning] = useState(false);
+  const [endsBy, setEndsBy] = useState<'idle' | 'limit'>('idle');
+  // The limit's warning, once closed, stays closed: nothing can be done about it but signing in again.
+  const [dismissed, setDismissed] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const asking = useRef(false);
+  const byLimit = useRef(false);
 
   /** Asks the server when the session ends; ended, the studio goes to the sign-in page saying why. */
   const ask = useCallback(async () => {
@@ -41,9 +46,11 @@ export function SessionTimer() {
       const status = await authApi.session();
       setIdleMs(status.idleTimeout);
       setEndsAt(Date.now() + status.endsIn);
+      setEndsBy(status.endsBy);
+      byLimit.current = status.endsBy === 'limit';
       setWarning(status.endsIn <= warnBefore(status.idleTimeout));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) signedOut('idle');
+      if (error instanceof ApiError && error.status === 401) signedOut(byLimit.current ? 'ended' : 'idle');
       // Any other failure (the network): the next answer or check tells again.
     } finally {
       asking.current = false;
@@ -83,6 +90,25 @@ export function SessionTimer() {
     }
   };
 
+  const time = clock((endsAt ?? now) - now);
+  if (endsBy === 'limit') {
+    return (
+      <Dialog
+        open={warning && !dismissed}
+        title={t('sessionTimeout.limitTitle')}
+        onClose={() => setDismissed(true)}
+        footer={
+          <button type="button" className="btn btn-primary" data-autofocus onClick={() => void logout()}>
+            {t('sessionTimeout.signOut')}
+          </button>
+        }
+      >
+        <p role="timer" aria-live="off">
+          {t('sessionTimeout.limit', { time })}
+        </p>
+      </Dialog>
+    );
+  }
   return (
     <Dialog
       open={warning}
@@ -100,7 +126,7 @@ export function SessionTimer() {
       }
     >
       <p role="timer" aria-live="off">
-        {t('sessionTimeout.endsIn', { time: clock((endsAt ?? now) - now) })}
+        {t('sessionTimeout.endsIn', { time })}
       </p>
     </Dialog>
   );

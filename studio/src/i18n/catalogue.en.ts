@@ -326,6 +326,8 @@ export const en = {
   'sessionTimeout.title': 'Your session is about to end',
   'sessionTimeout.endsIn': 'Your session ends in {time}: there has been no activity for a while.',
   'sessionTimeout.stay': 'Stay signed in',
+  'sessionTimeout.limitTitle': 'Your session is about to reach its limit',
+  'sessionTimeout.limit': 'Your session ends in {time}: every session ends 12 hours after sign-in. Save your work, then sign in again.',
   'sessionTimeout.signOut': 'Sign out',
 
   'label.fromTerms': 'Words from the glossary: {tokens}',

@@ -325,6 +325,8 @@ export const zhCN: Record<MessageKey, string> = {
   'sessionTimeout.title': '您的会话即将结束',
   'sessionTimeout.endsIn': '由于一段时间没有活动，您的会话将在 {time} 后结束。',
   'sessionTimeout.stay': '保持登录',
+  'sessionTimeout.limitTitle': '您的会话即将到达时限',
+  'sessionTimeout.limit': '您的会话将在 {time} 后结束：每个会话都在登录 12 小时后结束。请保存您的工作，然后重新登录。',
   'sessionTimeout.signOut': '退出登录',
 
   'label.fromTerms': '来自术语表：{tokens}',

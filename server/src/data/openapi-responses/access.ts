@@ -297,6 +297,7 @@ export const accessResponses: Record<string, TSchema> = {
   'POST /auth/sessions/end-others': SessionsEnded,
   'GET /auth/session': Type.Object({
     endsIn: Type.Integer({ description: 'Milliseconds until the session ends unless it is used again (or at its 12 hours)' }),
+    endsBy: Type.Union([Type.Literal('idle'), Type.Literal('limit')], { description: "'idle': use keeps it; 'limit': it reaches its 12 hours first, whatever the use" }),
     idleTimeout: Type.Integer({ description: 'The idle time, in milliseconds' }),
     expiresAt: dateTime('When it ends however much it is used'),
   }),
