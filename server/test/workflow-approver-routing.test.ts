@@ -201,6 +201,18 @@ describe('approvers named by role, profile, field or manager', () => {
     expect(json<Problem>(late).detail).toBe('The request was already rejected');
   });
 
+  it('decided by every approver: the requester among them is not waited for, and an administrator who is not one settles it', async () => {
+    const approval = await asked(lead.key, 'customer', customer('All'));
+    expect(approval.progress).toEqual({ required: 2, waitingFor: expect.arrayContaining([second.id, reviewer.id]) });
+    const own = await decide(lead.key, approval, 'approved');
+    expect(own.statusCode).toBe(403);
+    expect(json<Problem>(own).detail).toBe('You asked for this approval; another approver or an administrator decides it');
+    expect(json(await decide(second.key, approval, 'approved'))).toEqual({ decided: 'approved', status: 'pending', waitingFor: [reviewer.id] });
+    expect(json(await decide(t.key, approval, 'approved'))).toEqual({ decided: 'approved', status: 'approved', waitingFor: [] });
+    expect(await endOf(approval)).toBe('yes');
+    expect((await decide(reviewer.key, approval, 'approved')).statusCode).toBe(409);
+  });
+
   it("the record owner's manager decides: whoever holds the role above the owner's", async () => {
     const approval = await asked(clerk.key, 'customer', customer('Managed'));
     expect(approval.assignees.sort()).toEqual([lead.id, second.id].sort());
