@@ -41,7 +41,7 @@ describe('what the CRM screens need from the API', () => {
     expect(fields.some((f) => f.includes('warp'))).toBe(true);
   });
 
-  it('a saved view follows its fields through renames: it answers their current API names and still lists once the old names are removed', async () => {
+  it('a saved view follows its fields and picklist values through renames: it answers their current API names and still lists once the old names are removed', async () => {
     const added = await t.api('POST', '/metadata/changes', {
       operations: [
         { op: 'createField', object: 'deal', field: { apiName: 'region', type: 'text', labels: { en: 'Region' } } },
@@ -54,7 +54,7 @@ describe('what the CRM screens need from the API', () => {
       object: 'deal',
       name: 'Northern tiers',
       shared: true,
-      definition: { kind: 'kanban', groupBy: 'tier', columns: ['name', 'region'], sort: '-region,name', filter: { and: [{ field: 'region', op: 'eq', value: 'North' }, { not: { field: 'tier', op: 'isNull', value: true } }, { not: { field: 'organization.name', op: 'eq', value: 'Nowhere' } }] } },
+      definition: { kind: 'kanban', groupBy: 'tier', columns: ['name', 'region'], sort: '-region,name', filter: { and: [{ field: 'region', op: 'eq', value: 'North' }, { field: 'tier', op: 'in', value: ['gold'] }, { not: { field: 'organization.name', op: 'eq', value: 'Nowhere' } }] } },
     });
     expect(saved.statusCode, saved.body).toBe(201);
     const id = json<{ id: string }>(saved).id;
@@ -65,12 +65,17 @@ describe('what the CRM screens need from the API', () => {
       const dropped = await t.api('POST', '/metadata/changes', { operations: [{ op: 'removeAlias', object: 'deal', field: apiName, apiName: field }] });
       expect(dropped.statusCode, dropped.body).toBe(200);
     }
+    // A picklist value renamed too: the view's filter names it by its new name.
+    const level = json<{ fields: { apiName: string; values?: { apiName: string }[] }[] }>(await t.api('GET', '/metadata/objects/deal')).fields.find((f) => f.apiName === 'level')!;
+    const values = level.values!.map((v) => (v.apiName === 'gold' ? { ...v, apiName: 'platinum' } : v));
+    const revalued = await t.api('POST', '/metadata/changes', { operations: [{ op: 'updateField', object: 'deal', field: 'level', patch: { values } }] });
+    expect(revalued.statusCode, revalued.body).toBe(200);
     const expected = {
       kind: 'kanban',
       groupBy: 'level',
       columns: ['name', 'territory'],
       sort: '-territory,name',
-      filter: { and: [{ field: 'territory', op: 'eq', value: 'North' }, { not: { field: 'level', op: 'isNull', value: true } }, { not: { field: 'organization.name', op: 'eq', value: 'Nowhere' } }] },
+      filter: { and: [{ field: 'territory', op: 'eq', value: 'North' }, { field: 'level', op: 'in', value: ['platinum'] }, { not: { field: 'organization.name', op: 'eq', value: 'Nowhere' } }] },
     };
     for (const api of [t.api, asRep]) {
       const view = json<{ id: string; definition: { filter: unknown; sort: string } }[]>(await api('GET', '/views?object=deal')).find((v) => v.id === id);

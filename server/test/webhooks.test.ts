@@ -142,26 +142,34 @@ describe('webhooks', () => {
     }
   });
 
-  it('goes on delivering what its filter matches after the field it filters on is renamed and the old name removed, and shows the filter by the new name', async () => {
+  it('goes on delivering what its filter matches after the field and the picklist value it filters on are renamed and the old names removed, and shows the filter by the new names', async () => {
     const rx = await receiver();
     try {
       const added = await t.api('POST', '/metadata/objects/deal/fields', { apiName: 'score', type: 'number', labels: { en: 'Score' } });
       expect(added.statusCode, added.body).toBe(201);
-      const hook = json<{ id: string }>(await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'deal', actions: ['created'] }], filter: { and: [{ field: 'score', op: 'gte', value: 10 }] } }));
+      const hook = json<{ id: string }>(
+        await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'deal', actions: ['created'] }], filter: { and: [{ field: 'score', op: 'gte', value: 10 }, { field: 'stage', op: 'in', value: ['proposal', 'negotiation'] }] } }),
+      );
       const renamed = await t.api('POST', '/metadata/changes', { operations: [{ op: 'updateField', object: 'deal', field: 'score', patch: { apiName: 'points' } }] });
       expect(renamed.statusCode, renamed.body).toBe(200);
       const dropped = await t.api('POST', '/metadata/changes', { operations: [{ op: 'removeAlias', object: 'deal', field: 'points', apiName: 'score' }] });
       expect(dropped.statusCode, dropped.body).toBe(200);
-      expect(json<{ filter: unknown }>(await t.api('GET', `/webhooks/${hook.id}`)).filter).toEqual({ and: [{ field: 'points', op: 'gte', value: 10 }] });
+      // A picklist value renamed too.
+      const stage = json<{ fields: { apiName: string; values?: { apiName: string }[] }[] }>(await t.api('GET', '/metadata/objects/deal')).fields.find((f) => f.apiName === 'stage')!;
+      const values = stage.values!.map((v) => (v.apiName === 'proposal' ? { ...v, apiName: 'offer' } : v));
+      const revalued = await t.api('POST', '/metadata/changes', { operations: [{ op: 'updateField', object: 'deal', field: 'stage', patch: { values } }] });
+      expect(revalued.statusCode, revalued.body).toBe(200);
+      const renamedFilter = { and: [{ field: 'points', op: 'gte', value: 10 }, { field: 'stage', op: 'in', value: ['offer', 'negotiation'] }] };
+      expect(json<{ filter: unknown }>(await t.api('GET', `/webhooks/${hook.id}`)).filter).toEqual(renamedFilter);
 
-      const low = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'Low score', points: 5 }));
-      const high = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'High score', points: 50 }));
+      const low = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'Low score', points: 5, stage: 'offer' }));
+      const high = json<{ id: string }>(await t.api('POST', '/records/deal', { name: 'High score', points: 50, stage: 'offer' }));
       await waitFor('the high score delivered', () => rx.received.some((r) => r.json['recordId'] === high.id), 20_000, () => rx.received.map((r) => r.json));
       expect(rx.received.find((r) => r.json['recordId'] === high.id)!.json['data']).toMatchObject({ points: 50 });
       // Changing the events keeps the filter, now checked against the objects it is given.
       const moved = await t.api('PATCH', `/webhooks/${hook.id}`, { events: [{ object: 'deal', actions: ['created', 'updated'] }] });
       expect(moved.statusCode, moved.body).toBe(200);
-      expect(json<{ filter: unknown }>(moved).filter).toEqual({ and: [{ field: 'points', op: 'gte', value: 10 }] });
+      expect(json<{ filter: unknown }>(moved).filter).toEqual(renamedFilter);
       await t.api('PATCH', `/records/deal/${high.id}`, { name: 'Still high' });
       await waitFor('the update delivered', () => rx.received.some((r) => r.json['event'] === 'deal.updated' && r.json['recordId'] === high.id), 20_000, () => rx.received.map((r) => r.json));
       expect(rx.received.map((r) => r.json['recordId'])).not.toContain(low.id);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { planQuery, type FieldDef } from '@protean/metadata';
+import { planQuery } from '@protean/metadata';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import { queryOne, type Database } from '../db/database.ts';
 import { forbidden, notFound, validationError, type FieldProblem } from '../errors/problems.ts';
@@ -9,7 +9,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { refuseHiddenFields } from '../access/record-access.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
-import { byApiName, byFieldId, renameFieldRef, renameFilterRefs } from '../data/field-refs.ts';
+import { BY_API_NAME, STORED, renameFieldRef, renameFilterRefs, type Spelling } from '../data/field-refs.ts';
 import type { ObjectDef } from '@protean/metadata';
 import { UUID } from '../http/ids.ts';
 
@@ -48,15 +48,15 @@ interface ViewRow {
 
 type Definition = Static<typeof Definition>;
 
-/** A view's columns, sort, grouping and filter with each field spelled by `name` (stored by id, answered by API name). */
-function renameRefs(model: TenantModel, object: ObjectDef, definition: Definition, name: (field: FieldDef) => string): Definition {
-  const ref = (text: string) => renameFieldRef(model, object, text, name);
+/** A view's columns, sort, grouping and filter respelled (stored by id, answered by API name). */
+function renameRefs(model: TenantModel, object: ObjectDef, definition: Definition, spelling: Spelling): Definition {
+  const ref = (text: string) => renameFieldRef(model, object, text, spelling);
   return {
     ...definition,
     ...(definition.columns ? { columns: definition.columns.map(ref) } : {}),
     ...(definition.sort ? { sort: definition.sort.split(',').map((key) => (key.startsWith('-') ? `-${ref(key.slice(1))}` : ref(key))).join(',') } : {}),
     ...(definition.groupBy ? { groupBy: ref(definition.groupBy) } : {}),
-    ...(definition.filter !== undefined ? { filter: renameFilterRefs(model, object, definition.filter, name) } : {}),
+    ...(definition.filter !== undefined ? { filter: renameFilterRefs(model, object, definition.filter, spelling) } : {}),
   };
 }
 
@@ -95,7 +95,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
     const model = await metadata.model(principal.tenantId);
     const shape = await app.access.shapeOf(principal);
     const object = model.objectById(row.object_id);
-    const definition = object ? visibleDefinition(shape, model, object, renameRefs(model, object, row.definition, byApiName)) : undefined;
+    const definition = object ? visibleDefinition(shape, model, object, renameRefs(model, object, row.definition, BY_API_NAME)) : undefined;
     if (!definition) return undefined;
     return {
       id: row.id,
@@ -118,7 +118,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
     const model = await metadata.model(principal.tenantId);
     const object = model.object(objectName);
     if (!object || !shape.can(object.id, 'read')) throw validationError('The view is invalid', [{ field: 'object', code: 'unknown', message: `no object named '${objectName}'` }]);
-    const definition = renameRefs(model, object, given, byApiName);
+    const definition = renameRefs(model, object, given, BY_API_NAME);
     const planned = planQuery(model.snapshot, object.id, {
       ...(definition.filter !== undefined && definition.filter !== null ? { filter: JSON.stringify(definition.filter) } : {}),
       ...(definition.sort ? { sort: definition.sort } : {}),
@@ -139,7 +139,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
       if (group?.type !== 'picklist') problems.push({ field: 'definition.groupBy', code: 'type', message: 'a kanban view groups by a picklist field' });
     }
     if (problems.length) throw validationError('The view is invalid', problems);
-    return { object, stored: renameRefs(model, object, definition, byFieldId) };
+    return { object, stored: renameRefs(model, object, definition, STORED) };
   };
 
   const load = async (principal: Principal, id: string, forWrite: boolean): Promise<ViewRow> => {

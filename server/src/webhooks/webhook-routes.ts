@@ -6,7 +6,7 @@ import { setupOf } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { readsStoredRecord, refuseHiddenFields } from '../access/record-access.ts';
-import { byApiName, byFieldId, renameFilterRefs } from '../data/field-refs.ts';
+import { BY_API_NAME, STORED, renameFilterRefs } from '../data/field-refs.ts';
 import { notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -144,7 +144,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
             if (!(error instanceof ProblemError)) throw error;
             for (const problem of error.errors ?? []) problems.push({ ...problem, field: `filter/${problem.field}` });
           }
-          e.filter = renameFilterRefs(model, model.objectById(e.object)!, body.filter, byFieldId);
+          e.filter = renameFilterRefs(model, model.objectById(e.object)!, body.filter, STORED);
         }
       }
     }
@@ -157,7 +157,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     if (row.filter === null || row.filter === undefined) return null;
     const first = row.events[0];
     const object = first ? model.objectById(first.object) : undefined;
-    return object ? renameFilterRefs(model, object, first!.filter ?? row.filter, byApiName) : row.filter;
+    return object ? renameFilterRefs(model, object, first!.filter ?? row.filter, BY_API_NAME) : row.filter;
   };
 
   const view = (model: TenantModel, row: WebhookRow) => ({

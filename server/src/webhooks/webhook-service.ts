@@ -3,6 +3,7 @@ import { fromStoredValue, planQuery, systemFields, type Condition, type ObjectDe
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { readsStoredRecord, redactEventPayload, refuseHiddenFields } from '../access/record-access.ts';
+import { BY_API_NAME, renameFilterRefs } from '../data/field-refs.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { ProblemError } from '../errors/problems.ts';
 import { userPrincipal } from '../scripts/script-triggers.ts';
@@ -166,8 +167,9 @@ export class WebhookService {
         if (!object) continue;
         const shape = await senderOf(hook);
         if (!shape || !(await readsStoredRecord(tx, shape, object, event.recordId!))) continue;
+        // Stored by field and value ids (renames keep it), read by the current API names.
         const filter = listens.filter ?? hook.filter;
-        if (filter !== null && filter !== undefined && !(await matches(tx, model, object, filter, event, shape))) continue;
+        if (filter !== null && filter !== undefined && !(await matches(tx, model, object, renameFilterRefs(model, object, filter, BY_API_NAME), event, shape))) continue;
         const id = randomUUID();
         const body = deliveryBody(id, hook.id, model, object, event, created.get(event.id), shape);
         // An update of fields its user may not read alone is not news to it.
