@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config.ts';
-import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
+import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -317,6 +318,24 @@ describe('a workspace’s administrator chooses its idle time', () => {
     // A third workspace that chose none keeps the server's default.
     const untouched = await createTestTenant(h, 'idle-untouched');
     expect(await idleSettings(untouched)).toMatchObject({ idleMinutes: 30, chosen: false });
+  });
+});
+
+describe.skipIf(!process.env['DATABASE_URL'])('a workspace’s idle time on another server process', () => {
+  let other: ServerProcess | undefined;
+  afterAll(async () => other?.stop());
+
+  it('a shorter idle time chosen through one process ends, within seconds, a session another process has cached as just used', async () => {
+    const t = await createTestTenant(h, 'idle-procs');
+    const rep = await newUser(t, 'Elsewhere');
+    const cookie = await signIn(t, rep.email, rep.password);
+    other = await startServerProcess(process.env['DATABASE_URL']!);
+    const meThere = async () => (await fetch(`${other!.url}/api/v1/auth/me`, { headers: { cookie } })).status;
+    expect(await meThere()).toBe(200);
+    await idleFor(t, rep.id, 20);
+    expect((await setIdle(t, 15)).statusCode).toBe(200);
+    // Sooner than the other process's credential cache (30 s) would forget the session by itself.
+    await waitFor('the other process to refuse the session', async () => (await meThere()) === 401, 10_000);
   });
 });
 
