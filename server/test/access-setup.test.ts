@@ -58,6 +58,34 @@ describe('Setup rights come from permission sets', () => {
   });
 });
 
+describe('a permission set names objects and fields', () => {
+  it('by API name as by id: a price hidden as treatment.price is hidden; a name of nothing is refused with its path and saves nothing', async () => {
+    const t = await createTestTenant(h, 'acl-names');
+    const made = await t.api('POST', '/metadata/changes', { operations: [{ op: 'createObject', object: { apiName: 'treatment', labels: { en: { singular: 'Treatment', plural: 'Treatments' } }, fields: [{ apiName: 'name', type: 'text', labels: { en: 'Name' } }, { apiName: 'price', type: 'currency', labels: { en: 'Price' } }] } }] });
+    expect(made.statusCode, made.body).toBe(200);
+    await t.api('POST', '/records/treatment', { name: 'Crown', price: 4800 });
+    const reads = { create: false, read: true, edit: false, delete: false, viewAll: true, modifyAll: false };
+    const refused = await t.api('POST', '/access/permission-sets', { key: 'typo', name: 'Typo', grants: { objects: { treatmnt: reads }, fields: { treatment: { prize: 'none' } }, setup: {} } });
+    expect(refused.statusCode).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(refused).errors).toEqual([
+      expect.objectContaining({ field: 'grants.objects.treatmnt', code: 'unknown_object' }),
+      expect.objectContaining({ field: 'grants.fields.treatment.prize', code: 'unknown_field' }),
+    ]);
+    expect(json<{ key: string }[]>(await t.api('GET', '/access/permission-sets')).map((s) => s.key)).not.toContain('typo');
+    const created = await t.api('POST', '/access/permission-sets', { key: 'front_desk', name: 'Front desk', grants: { objects: { treatment: reads }, fields: { treatment: { price: 'none' } }, setup: {} } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect((await t.api('POST', '/access/profiles', { key: 'front_desk', name: 'Front desk', permissionSetIds: [json<{ id: string }>(created).id] })).statusCode).toBe(201);
+    const desk = await newUser(t, 'Rita', 'front_desk');
+    const listed = json<{ data: Record<string, unknown>[] }>(await call(h, desk.key, 'GET', '/records/treatment'));
+    expect(listed.data).toEqual([expect.objectContaining({ name: 'Crown' })]);
+    expect(listed.data[0]).not.toHaveProperty('price');
+    // A change of the set by names is checked the same way.
+    const patched = await t.api('PATCH', `/access/permission-sets/${json<{ id: string }>(created).id}`, { grants: { objects: { treatment: reads }, fields: { treatment: { price: 'none', cost: 'none' } }, setup: {} } });
+    expect(patched.statusCode).toBe(422);
+    expect(json<{ errors: { field: string }[] }>(patched).errors.map((e) => e.field)).toEqual(['grants.fields.treatment.cost']);
+  });
+});
+
 describe('API keys never exceed their creator', () => {
   it('a standard user cannot give its key the Administrator set; a narrower set narrows the key at once', async () => {
     const sets = json<{ id: string; key: string }[]>(await a.api('GET', '/access/permission-sets'));

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Snapshot } from '@protean/metadata';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import type { Queryable } from '../db/database.ts';
-import { forbidden, notFound, ProblemError, validationError } from '../errors/problems.ts';
+import { forbidden, notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { RecordRow } from '../data/record-codec.ts';
 import { ROW_COLUMNS } from '../data/cascades.ts';
@@ -121,14 +122,15 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
   app.post('/access/permission-sets', { schema: { body: NewSet } }, async (request, reply) => {
     const p = await manager(request);
     const body = request.body as Static<typeof NewSet>;
+    const grants = grantsByIds((await metadata.model(p.tenantId)).snapshot, body.grants);
     const id = randomUUID();
     const row = await change(p, async (q) => {
       const rows = await q.query<SetRow>(
         'insert into acl_permission_set (tenant_id, id, key, name, description, grants) values ($1, $2, $3, $4, $5, $6) on conflict do nothing returning id, key, name, description, system, grants',
-        [p.tenantId, id, body.key, body.name, body.description ?? '', JSON.stringify(body.grants)],
+        [p.tenantId, id, body.key, body.name, body.description ?? '', JSON.stringify(grants)],
       );
       if (!rows[0]) throw validationError('A permission set with this key exists', [{ field: 'key', code: 'unique', message: 'is already used' }], 409);
-      await audit(q, p, 'permissionSet.create', `permission set ${body.key}`, { grants: body.grants });
+      await audit(q, p, 'permissionSet.create', `permission set ${body.key}`, { grants });
       return rows[0];
     });
     return reply.status(201).send(row);
@@ -142,10 +144,11 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       const before = (await q.query<SetRow>('select * from acl_permission_set where tenant_id = $1 and id = $2', [p.tenantId, UUID.test(id) ? id : null]))[0];
       if (!before) throw notFound('No such permission set');
       if (before.system) throw forbidden('The built-in permission sets cannot be changed; make a copy');
+      const grants = body.grants && grantsByIds((await metadata.model(p.tenantId)).snapshot, body.grants, before.grants);
       const rows = await q.query<SetRow>(
         `update acl_permission_set set name = coalesce($3, name), description = coalesce($4, description), grants = coalesce($5, grants), updated_at = now()
           where tenant_id = $1 and id = $2 returning id, key, name, description, system, grants`,
-        [p.tenantId, id, body.name ?? null, body.description ?? null, body.grants ? JSON.stringify(body.grants) : null],
+        [p.tenantId, id, body.name ?? null, body.description ?? null, grants ? JSON.stringify(grants) : null],
       );
       await audit(q, p, 'permissionSet.update', `permission set ${before.key}`, { before: before.grants, after: rows[0]!.grants });
       return rows[0];
@@ -588,6 +591,45 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
  * Refuses grantees and group members that are not a user, role or group of this workspace (an id
  * of another tenant's, or of nothing), each named with its field, as a permission set unknown here is.
  */
+/**
+ * A set's grants with every object and field named by its id, as access checks read them: an API
+ * name (or an old one) is taken for its id, and a name of nothing is refused with its path. A
+ * field hidden under a name that matched nothing stayed visible to everyone given the set. Names
+ * the set already held are kept (an object deleted since may come back with a restore).
+ */
+function grantsByIds(snapshot: Snapshot, grants: Grants, before?: Grants): Grants {
+  const problems: FieldProblem[] = [];
+  const objectOf = (name: string) => snapshot.objects.find((o) => o.id === name) ?? snapshot.objects.find((o) => o.apiName === name || o.apiNameAliases.includes(name));
+  const objects: Grants['objects'] = {};
+  for (const [name, rights] of Object.entries(grants.objects)) {
+    const object = name === '*' ? undefined : objectOf(name);
+    if (name === '*' || (!object && before?.objects[name])) objects[name] = rights;
+    else if (object) objects[object.id] = rights;
+    else problems.push({ field: `grants.objects.${name}`, code: 'unknown_object', message: `No object named '${name}'` });
+  }
+  const fields: Grants['fields'] = {};
+  for (const [objectName, levels] of Object.entries(grants.fields)) {
+    const object = objectOf(objectName);
+    if (!object && before?.fields[objectName]) {
+      fields[objectName] = levels;
+      continue;
+    }
+    if (!object) {
+      problems.push({ field: `grants.fields.${objectName}`, code: 'unknown_object', message: `No object named '${objectName}'` });
+      continue;
+    }
+    const byId: Record<string, 'none' | 'read' | 'edit'> = (fields[object.id] ??= {});
+    for (const [fieldName, level] of Object.entries(levels)) {
+      const field = object.fields.find((f) => f.id === fieldName) ?? object.fields.find((f) => f.apiName === fieldName || f.apiNameAliases.includes(fieldName));
+      if (field) byId[field.id] = level;
+      else if (before?.fields[objectName]?.[fieldName]) byId[fieldName] = level;
+      else problems.push({ field: `grants.fields.${objectName}.${fieldName}`, code: 'unknown_field', message: `unknown field '${fieldName}' on '${object.apiName}'` });
+    }
+  }
+  if (problems.length) throw validationError(problems.length === 1 ? problems[0]!.message : `${problems.length} values are invalid`, problems);
+  return { ...grants, objects, fields };
+}
+
 async function requirePrincipals(q: Queryable, tenantId: string, refs: readonly { kind: 'user' | 'role' | 'role_and_below' | 'group'; id: string; field: string }[]): Promise<void> {
   const ids = (kind: 'user' | 'role' | 'group') => refs.filter((r) => (r.kind === 'role_and_below' ? 'role' : r.kind) === kind).map((r) => r.id);
   const found = await q.query<{ kind: string; id: string }>(
