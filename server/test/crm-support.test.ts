@@ -39,6 +39,10 @@ describe('what the CRM screens need from the API', () => {
     const fields = (bad.json() as { errors: { field: string }[] }).errors.map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['definition.groupBy']));
     expect(fields.some((f) => f.includes('warp'))).toBe(true);
+    // A misspelt column is named where it was written: in the view's columns.
+    const column = await t.api('POST', '/views', { object: 'deal', name: 'Typo', definition: { kind: 'list', columns: ['name', 'amuont'], sort: '-amount' } });
+    expect(column.statusCode).toBe(422);
+    expect((column.json() as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['definition.columns.amuont']);
   });
 
   it('a saved view follows its fields and picklist values through renames: it answers their current API names and still lists once the old names are removed', async () => {

@@ -124,14 +124,16 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
       ...(definition.sort ? { sort: definition.sort } : {}),
       ...(definition.columns?.length ? { fields: definition.columns.join(',') } : {}),
     });
-    const problems: FieldProblem[] = planned.ok ? [] : planned.errors.map((e) => ({ field: `definition.${e.param}${e.field ? `.${e.field}` : ''}`, code: e.code, message: e.message }));
+    // The query calls the columns `fields`; the view calls them `columns`, where the author wrote them.
+    const part = (param: unknown) => String(param === 'fields' ? 'columns' : param);
+    const problems: FieldProblem[] = planned.ok ? [] : planned.errors.map((e) => ({ field: `definition.${part(e.param)}${e.field ? `.${e.field}` : ''}`, code: e.code, message: e.message }));
     // A view may not show, filter, sort or group by a field its author cannot read.
     if (planned.ok) {
       try {
         refuseHiddenFields(shape, object, { where: planned.plan.where, sort: planned.plan.sort, select: planned.plan.select });
       } catch (error) {
         const errors = (error as { errors?: FieldProblem[] }).errors ?? [];
-        problems.push(...errors.map((e) => ({ ...e, field: `definition.${String(e['param'] === 'fields' ? 'columns' : e['param'])}.${e.field}` })));
+        problems.push(...errors.map((e) => ({ ...e, field: `definition.${part(e['param'])}.${e.field}` })));
       }
     }
     if (definition.kind === 'kanban') {
