@@ -285,6 +285,9 @@ describe('saving approver definitions', () => {
     expect(await refusal({ approvers: [{ manager: 'warp' }] })).toEqual([expect.objectContaining({ field: 'definition.steps.0.config.approvers.0.manager', code: 'unknown_field' })]);
     expect(await refusal({ approvers: [] })).toEqual([expect.objectContaining({ field: 'definition.steps.0.config.approvers' })]);
     expect(await refusal({})).toEqual([expect.objectContaining({ field: 'definition.steps.0.config.approvers', code: 'required' })]);
+    expect(await refusal({ approvers: [{ user: clerk.id, role: managers }] })).toEqual([
+      expect.objectContaining({ field: 'definition.steps.0.config.approvers.0', message: "step 'ask': an approver names one of user, profile, role, field, manager (this one has user, role)" }),
+    ]);
     const chinese = await t.api('POST', '/workflows', { apiName: 'bad_zh', label: 'Bad', definition: definitionOf('customer', { path: 'record.id', op: 'isNotEmpty' }, { approvers: [{ profile: 'nobody_has_this' }] }) }, { 'accept-language': 'zh-CN' });
     expect(json<Problem>(chinese).errors?.[0]?.message).toBe("步骤'ask'：此工作区没有简档'nobody_has_this'");
   });

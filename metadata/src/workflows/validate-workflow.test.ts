@@ -63,7 +63,14 @@ describe('workflow definitions', () => {
     ]);
     expect(problems({ approvers: [] })).toEqual(['/steps/0/config/approvers invalid']);
     expect(problems({})).toEqual(['/steps/0/config/approvers required']);
-    expect(problems({ approvers: [{ role: 'sales managers' }] })[0]).toMatch(/^\/steps\/0\/config\/approvers\/0/);
+    // One problem per approver that fits no kind, not one per kind it is not.
+    expect(problems({ approvers: [{ role: 'sales managers' }, {}, { user: 'x', role: 'y' }, { group: 'g' }] })).toEqual([
+      '/steps/0/config/approvers/0/role invalid',
+      '/steps/0/config/approvers/1 invalid',
+      '/steps/0/config/approvers/2 invalid',
+      '/steps/0/config/approvers/3 invalid',
+    ]);
+    expect(validateWorkflow(asking({ approvers: [{ user: 'x', role: 'y' }] }), deals)[0]?.message).toBe('an approver names one of user, profile, role, field, manager (this one has user, role)');
   });
 
   it('accepts the no-activity follow-up', () => {

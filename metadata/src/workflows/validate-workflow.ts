@@ -40,7 +40,8 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
   def.steps.forEach((step, i) => {
     const base = `/steps/${i}`;
     const validator = stepValidators.get(step.type)!;
-    errors.push(...schemaErrors(validator, step.config, `${base}/config`));
+    const configErrors = schemaErrors(validator, step.config, `${base}/config`);
+    errors.push(...(step.type === 'approval' ? approverShapeErrors(configErrors, step.config, base) : configErrors));
     const allowed = allowedBranches(step.type, step.config);
     for (const [branch, target] of Object.entries(step.branches ?? {})) {
       if (!allowed.includes(branch)) errors.push({ path: `${base}/branches/${branch}`, code: 'unknown_branch', message: `a ${step.type} step has no way out called '${branch}' (it has ${allowed.join(', ') || 'none'})` });
@@ -84,6 +85,35 @@ function waitProblems(config: Record<string, unknown>, base: string): MetadataEr
   const key = needs[String(mode)];
   if (key && config[key] === undefined) return [{ path: `${base}/config/${key}`, code: 'required', message: `a wait for ${String(mode)} needs '${key}'` }];
   return [];
+}
+
+const approverKinds = (stepCatalog.approval.schema.properties.approvers.items.oneOf as readonly { properties: Record<string, unknown> }[]).map((branch) => ({
+  kind: Object.keys(branch.properties)[0]!,
+  validator: compileMetadataSchema(branch),
+}));
+
+/**
+ * An approver entry that fits none of its kinds makes the schema report every kind's complaint
+ * (five lines for one slip); it gets one: which kinds there are, or what is wrong with the value
+ * of the one it names.
+ */
+function approverShapeErrors(errors: MetadataError[], config: Record<string, unknown>, base: string): MetadataError[] {
+  const approvers = config['approvers'];
+  if (!Array.isArray(approvers)) return errors;
+  const prefix = `${base}/config/approvers/`;
+  const entries = new Set(errors.filter((e) => e.path.startsWith(prefix)).map((e) => Number(e.path.slice(prefix.length).split('/')[0])));
+  const out = errors.filter((e) => !e.path.startsWith(prefix));
+  for (const i of entries) {
+    const entry: unknown = approvers[i];
+    const keys = entry && typeof entry === 'object' && !Array.isArray(entry) ? Object.keys(entry) : [];
+    const named = approverKinds.filter((k) => keys.includes(k.kind));
+    if (named.length === 1 && keys.length === 1) out.push(...schemaErrors(named[0]!.validator, entry, `${prefix}${i}`));
+    else {
+      const kinds = approverKinds.map((k) => k.kind).join(', ');
+      out.push({ path: `${prefix}${i}`, code: 'invalid', message: `an approver names one of ${kinds}${keys.length ? ` (this one has ${keys.join(', ')})` : ''}` });
+    }
+  }
+  return out;
 }
 
 /**

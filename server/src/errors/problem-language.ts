@@ -159,6 +159,7 @@ const SENTENCES: Rule[] = [
   [/^You have already approved this request; it waits for the other approvers$/, () => '您已批准此请求，正在等待其他审批人'],
   [/^step '(.+)': no (profile|role) '(.+)' in this workspace$/, (m) => `步骤'${m[1]}'：此工作区没有${m[2] === 'profile' ? '简档' : '角色'}'${m[3]}'`],
   [/^step '(.+)': an approval needs at least one approver$/, (m) => `步骤'${m[1]}'：审批至少需要一位审批人`],
+  [/^step '(.+)': an approver names one of ([a-z, ]+?)(?: \(this one has (.+)\))?$/, (m) => `步骤'${m[1]}'：审批人须指定 ${m[2]} 之一${m[3] ? `（此项为 ${m[3]}）` : ''}`],
   [/^step '(.+)': '(.+)' is of type (\w+), not a user field$/, (m) => `步骤'${m[1]}'：'${m[2]}'的类型是 ${m[3]}，不是用户字段`],
   [/^No such approval$/, () => '没有该审批'],
   [/^The approvers are not valid$/, () => '审批人无效'],
