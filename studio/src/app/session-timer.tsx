@@ -81,11 +81,13 @@ export function SessionTimer() {
     };
   }, [warning, endsAt, ask]);
 
-  // Any request counts as use; its answer moves the end, and asking again closes the warning.
+  // One request that counts as use: its answer's X-Session-Ends-In moves the end back by the whole
+  // idle time (less at most the last-use step), well past the warning. Refused, the session had ended.
   const stay = async () => {
     try {
       await authApi.me();
-    } finally {
+      setWarning(false);
+    } catch {
       await ask();
     }
   };
