@@ -383,6 +383,20 @@ describe('roll-up summaries', () => {
     expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ open_total: 35 });
   });
 
+  it('a record in the recycle bin when a stored formula is redefined reads the new definition once restored', async () => {
+    const t = await createTestTenant(h, 'rollup');
+    await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order,
+      { op: 'createField', object: 'order', field: { apiName: 'doubled', type: 'formula', labels: { en: 'Doubled' }, formula: { expression: 'total * 2', resultType: 'number', stored: true } } },
+    ] }), 200);
+    const o = String((await expectStatus(await t.api('POST', '/records/order', { name: 'o', total: 10 }), 201))['id']);
+    await expectStatus(await t.api('DELETE', `/records/order/${o}`), 204);
+    await expectStatus(await t.api('PATCH', '/metadata/objects/order/fields/doubled', { formula: { expression: 'total * 3', resultType: 'number', stored: true } }), 200);
+    await h.server.recomputes.settled();
+    await expectStatus(await t.api('POST', `/records/order/${o}/restore`), 200);
+    expect(json<Record<string, unknown>>(await t.api('GET', `/records/order/${o}`))).toMatchObject({ doubled: 30 });
+    expect(json<{ data: unknown[] }>(await t.api('GET', `/records/order?filter=${encodeURIComponent(JSON.stringify({ field: 'doubled', op: 'eq', value: 30 }))}`)).data).toHaveLength(1);
+  });
+
   it('computes a roll-up defined over existing children', async () => {
     const t = await createTestTenant(h, 'rollup');
     await expectStatus(await t.api('POST', '/metadata/changes', { operations: [account, order] }), 200);

@@ -92,7 +92,7 @@ export class LogicRecompute {
       const known = new Map(rows.map((r) => [`${r.object_id}:${r.field_id}`, r.definition]));
       const fresh = wanted.filter((w) => known.get(`${w.objectId}:${w.fieldId}`) !== w.definition);
       for (const w of fresh) {
-        const total = (await queryOne<{ n: string }>(q, 'select count(*)::text as n from record where tenant_id = $1 and object_id = $2 and deleted_at is null', [tenantId, w.countObject]))?.n ?? '0';
+        const total = (await queryOne<{ n: string }>(q, 'select count(*)::text as n from record where tenant_id = $1 and object_id = $2', [tenantId, w.countObject]))?.n ?? '0';
         await q.query(
           `insert into logic_recompute (tenant_id, object_id, field_id, definition, total, status) values ($1, $2, $3, $4, $5, 'running')
            on conflict (tenant_id, object_id, field_id) do update set definition = excluded.definition, total = excluded.total, done = 0, last_id = null, status = 'running', started_at = now(), updated_at = now()`,
@@ -149,8 +149,10 @@ export class LogicRecompute {
       await tx.query("update logic_recompute set status = 'cancelled', updated_at = now() where tenant_id = $1 and object_id = $2 and field_id = $3 and definition = $4", [tenantId, objectId, fieldId, job.definition]);
       return false;
     }
+    // Records in the recycle bin too: a restore brings a record back as stored, so its value must
+    // already follow the new definition.
     const ids = await tx.query<{ id: string; version: number; data: Record<string, unknown> }>(
-      'select id, version, data from record where tenant_id = $1 and object_id = $2 and id > $3 and deleted_at is null order by id limit $4',
+      'select id, version, data from record where tenant_id = $1 and object_id = $2 and id > $3 order by id limit $4',
       [tenantId, objectId, job.last_id ?? FIRST_ID, this.#batchRows],
     );
     if (field.type === 'formula') await recomputeFormulaBatch(tx, tenantId, object, field, ids, await tenantZones.of(tx, tenantId), objectLogic(model, object));
