@@ -10,7 +10,7 @@ import { DataService } from './data/data-service.ts';
 import { AccessService } from './access/access-service.ts';
 import { accessRoutes } from './access/access-routes.ts';
 import { DEFAULT_RATE_LIMITS, limitRequestRates, RateLimiter, type RateLimits } from './access/rate-limit.ts';
-import { SharingRules } from './access/sharing.ts';
+import { followSharingRules, SharingRules } from './access/sharing.ts';
 import { expressionReadGuard } from './access/expression-reads.ts';
 import { automationRestoreGuard } from './access/automation-restores.ts';
 import { emptySaveHooks } from './data/save-hooks.ts';
@@ -143,6 +143,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await access.start();
   // A designer's expressions read no field hidden from them.
   metadata.guard(expressionReadGuard(access));
+  // Sharing rule conditions follow renames of the fields and values they name.
+  metadata.guard(followSharingRules);
   // A restore brings back only automation versions whose profiles the restorer may give.
   metadata.restoreGuard(automationRestoreGuard(access));
   // Sharing rules become share rows in the save's own transaction.

@@ -1,7 +1,7 @@
-import { compileExpression, ExpressionEvaluationError, parseExpression, planQuery, type ExprNode, type ObjectDef } from '@protean/metadata';
+import { compileExpression, ExpressionEvaluationError, parseExpression, planQuery, type ExprNode, type ObjectDef, type Snapshot } from '@protean/metadata';
 import { listWhere } from '../data/sql/compile-list-query.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { validationError } from '../errors/problems.ts';
+import { validationError, type FieldProblem } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import type { NamedHook, SaveEvent } from '../data/save-hooks.ts';
 
@@ -35,6 +35,44 @@ export function compileRuleCondition(model: TenantModel, object: ObjectDef, sour
     throw validationError('The sharing rule condition is invalid', [{ field: 'condition', code: 'related', message: 'may read only the record’s own fields, not those of related records' }]);
   }
   return { test: (record) => expression.test({ record }), fieldIds: expression.references.fieldIds };
+}
+
+/**
+ * Sharing rules live outside the model, so a metadata change follows them here, in its own
+ * transaction (a guard of the metadata service): a condition naming a field or picklist value the
+ * change renames is rewritten to the new name, as the model's own expressions are. A rule kept the
+ * old name, and once that alias was removed (or at once, for a renamed value) every save of the
+ * object was refused as 'The sharing rule condition is invalid'. A change that breaks a rule
+ * another way (a field it reads deleted) is refused, naming the rule.
+ */
+export async function followSharingRules(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot): Promise<FieldProblem[]> {
+  const rules = await tx.query<Pick<SharingRule, 'id' | 'object_id' | 'name' | 'condition'>>('select id, object_id, name, condition from acl_sharing_rule where tenant_id = $1', [tenantId]);
+  const problems: FieldProblem[] = [];
+  const fieldIn = (snapshot: Snapshot, objectId: string, fieldId: string) => snapshot.objects.find((o) => o.id === objectId)?.fields.find((f) => f.id === fieldId && f.deletedAt === undefined);
+  for (const rule of rules) {
+    const before = compileExpression(rule.condition, { snapshot: current, object: rule.object_id, context: 'condition' }, { expect: 'bool' });
+    // Broken before this change, or its object deleted by it: neither is this change's to answer for.
+    if (!before.ok || !next.objects.some((o) => o.id === rule.object_id)) continue;
+    const edits = new Map<number, { end: number; text: string }>();
+    for (const span of before.expression.references.spans) {
+      const field = fieldIn(next, span.objectId, span.fieldId);
+      if (field) edits.set(span.start, { end: span.end, text: field.apiName });
+    }
+    for (const literal of before.expression.references.values) {
+      const id = fieldIn(current, rule.object_id, literal.fieldId)?.values?.find((v) => v.apiName === literal.value)?.id;
+      const renamed = fieldIn(next, rule.object_id, literal.fieldId)?.values?.find((v) => v.id === id);
+      if (renamed) edits.set(literal.start, { end: literal.end, text: `'${renamed.apiName}'` });
+    }
+    let source = rule.condition;
+    for (const [start, { end, text }] of [...edits].sort((a, b) => b[0] - a[0])) source = source.slice(0, start) + text + source.slice(end);
+    const after = compileExpression(source, { snapshot: next, object: rule.object_id, context: 'condition' }, { expect: 'bool' });
+    if (!after.ok) {
+      problems.push({ field: 'condition', code: 'has_dependents', message: `The change breaks the sharing rule '${rule.name}': ${after.errors[0]?.message ?? 'its condition no longer compiles'}`, dependents: [{ kind: 'sharingRule', id: rule.id, label: rule.name }] });
+    } else if (source !== rule.condition) {
+      await tx.query('update acl_sharing_rule set condition = $3, updated_at = now() where tenant_id = $1 and id = $2', [tenantId, rule.id, source]);
+    }
+  }
+  return problems;
 }
 
 /**
