@@ -292,6 +292,18 @@ describe('saving approver definitions', () => {
     expect(json<Problem>(chinese).errors?.[0]?.message).toBe("步骤'ask'：此工作区没有简档'nobody_has_this'");
   });
 
+  it('a role a workflow asks for approval cannot be deleted, naming the workflow, until no version in use names it', async () => {
+    const quiet = await newRole('Quiet reviewers', null);
+    const created = await t.api('POST', '/workflows', { apiName: 'quiet_review', label: 'Quiet review', definition: definitionOf('customer', { path: 'record.last_name', op: 'eq', value: 'Quiet' }, { approvers: [{ role: quiet }] }) });
+    expect(created.statusCode, created.body).toBe(201);
+    const refused = await t.api('DELETE', `/access/roles/${quiet}`);
+    expect(refused.statusCode).toBe(409);
+    expect(json<Problem>(refused).errors).toEqual([expect.objectContaining({ field: 'id', code: 'inUse', message: "asks for approval in the workflow 'Quiet review'" })]);
+    const changed = await t.api('PATCH', '/workflows/quiet_review', { definition: definitionOf('customer', { path: 'record.last_name', op: 'eq', value: 'Quiet' }, { approvers: [{ role: managers }] }) });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect((await t.api('DELETE', `/access/roles/${quiet}`)).statusCode).toBe(204);
+  });
+
   it('lists the profiles and roles a designer picks approvers from, to those who design workflows only', async () => {
     const choices = await t.api('GET', '/workflow-approver-choices');
     expect(choices.statusCode, choices.body).toBe(200);

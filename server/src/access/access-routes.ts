@@ -14,6 +14,7 @@ import { ownerOf, recordRightsOf, recordWriteAccess } from './record-access.ts';
 import { GrantsSchema, OBJECT_ACTIONS, type Grants, type RecordDefault } from './permissions.ts';
 import { compileRuleCondition, type SharingRules } from './sharing.ts';
 import { UUID } from '../http/ids.ts';
+import { workflowsNamingRole } from '../workflows/workflow-dependents.ts';
 
 const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Name = Type.String({ minLength: 1, maxLength: 120 });
@@ -246,7 +247,11 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       if (!role) throw notFound('No such role');
       const below = await q.query('select 1 from acl_role where tenant_id = $1 and parent_id = $2 limit 1', [p.tenantId, id]);
       const holders = await q.query('select 1 from app_user where tenant_id = $1 and access_role_id = $2 limit 1', [p.tenantId, id]);
-      if (below.length || holders.length) throw validationError('The role is in use', [{ field: 'id', code: 'inUse', message: below.length ? 'has roles below it' : 'is held by users' }], 409);
+      const approving = await workflowsNamingRole(q, p.tenantId, id);
+      if (below.length || holders.length || approving.length) {
+        const why = below.length ? 'has roles below it' : holders.length ? 'is held by users' : `asks for approval in the workflow ${approving.map((label) => `'${label}'`).join(', ')}`;
+        throw validationError('The role is in use', [{ field: 'id', code: 'inUse', message: why }], 409);
+      }
       await q.query('delete from acl_role where tenant_id = $1 and id = $2', [p.tenantId, id]);
       await audit(q, p, 'role.delete', `role ${role.name}`, {});
     });

@@ -62,3 +62,18 @@ function goneNames(current: Snapshot, next: Snapshot): string[] {
   }
   return out;
 }
+
+/**
+ * The labels of the workflows whose latest or active version asks everyone in a role for approval
+ * (`{ role }` approvers, ADR 0015): deleting the role would leave those steps asking nobody.
+ */
+export async function workflowsNamingRole(q: Queryable, tenantId: string, roleId: string): Promise<string[]> {
+  const rows = await q.query<{ label: string }>(
+    `select distinct w.label from workflow w
+       join workflow_version v on v.tenant_id = w.tenant_id and v.workflow_id = w.id and (v.version = w.version or v.version = w.active_version)
+      where w.tenant_id = $1 and jsonb_path_exists(lower(v.definition::text)::jsonb, '$.steps[*].config.approvers[*].role ? (@ == $role)', jsonb_build_object('role', lower($2)))
+      order by w.label`,
+    [tenantId, roleId],
+  );
+  return rows.map((r) => r.label);
+}
