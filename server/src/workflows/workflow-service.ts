@@ -408,8 +408,8 @@ export class WorkflowService {
    */
   async decide(tenantId: string, approvalId: string, userId: string, administrator: boolean, decision: 'approved' | 'rejected', comment?: string): Promise<{ status: string; waitingFor: string[] }> {
     const result = await this.#db.transaction(tenantId, async (tx) => {
-      const [approval] = await tx.query<{ runId: string; seq: number; status: string; mode: string; assignees: string[]; refusal: DecisionRefusal | null }>(
-        `select a.run_id as "runId", a.seq, a.status, a.decision_mode as mode, a.assignees, ${decisionRefusalSql('a', '$3::uuid', '$4::boolean')} as refusal
+      const [approval] = await tx.query<{ runId: string; seq: number; status: string; mode: string; named: boolean; refusal: DecisionRefusal | null }>(
+        `select a.run_id as "runId", a.seq, a.status, a.decision_mode as mode, $3::uuid = any(a.assignees) as named, ${decisionRefusalSql('a', '$3::uuid', '$4::boolean')} as refusal
            from workflow_approval a where a.tenant_id = $1 and a.id = $2 for update`,
         [tenantId, approvalId, userId, administrator],
       );
@@ -422,7 +422,7 @@ export class WorkflowService {
         decision,
         comment ?? null,
       ]);
-      if (approval.mode === 'unanimous' && decision === 'approved' && approval.assignees.includes(userId)) {
+      if (approval.mode === 'unanimous' && decision === 'approved' && approval.named) {
         const [awaited] = await tx.query<{ waitingFor: string[] }>(`select ${awaitedApproversSql('a')} as "waitingFor" from workflow_approval a where a.tenant_id = $1 and a.id = $2`, [tenantId, approvalId]);
         if (awaited!.waitingFor.length) return { status: 'pending', waitingFor: awaited!.waitingFor };
       }
