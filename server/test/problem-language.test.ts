@@ -85,6 +85,11 @@ function metadataRefusals(): typeof cases {
       { op: 'createField', object: 'deal', field: { apiName: 'gizmo', type: 'lookup', labels: { en: 'Gizmo' }, lookup: { objectId: 'gizmo', onDelete: 'setNull', relationshipName: 'deals' } } },
       { op: 'deleteObject', object: 'gizmo' },
     ]) },
+    { name: 'deleting an object a roll-up summarises', request: ops([
+      { op: 'createObject', object: { apiName: 'visit', labels: { en: { singular: 'Visit', plural: 'Visits' } }, fields: [{ apiName: 'customer', type: 'lookup', labels: { en: 'Customer' }, lookup: { objectId: 'customer', onDelete: 'setNull', relationshipName: 'visits' } }] } },
+      { op: 'createField', object: 'customer', field: { apiName: 'visit_count', type: 'rollup', labels: { en: 'Visits' }, rollup: { childObjectId: 'visit', lookupFieldId: 'customer', function: 'count' } } },
+      { op: 'deleteObject', object: 'visit' },
+    ]) },
     { name: 'deleting a standard term', request: ops([{ op: 'deleteTerm', key: 'customer' }]) },
     { name: 'resetting a custom term', request: ops([{ op: 'upsertTerm', term: { key: 'pet', forms: { en: { singular: 'pet', plural: 'pets' } } } }, { op: 'resetTerm', key: 'pet' }]) },
     { name: 'a new term without English forms', request: ops([{ op: 'upsertTerm', term: { key: 'pet', forms: { 'zh-CN': { singular: '宠物' } } } }]) },
@@ -122,6 +127,10 @@ describe('problems speak the reader’s language', () => {
     expect(inUse.errors![0]!.message).toBe("字段'name'正被使用：客户的名称字段、布局'客户布局'");
     const value = json<Problem>(await metadataRefusals().find((c) => c.name === 'removing a picklist value in use')!.request(zh));
     expect(value.errors!.map((e) => e.message)).toContain("'band'的选项 'a' 正被使用：校验规则 customer.no_a");
+    // An object a roll-up summarises is not looked up by it.
+    const summarised = metadataRefusals().find((c) => c.name === 'deleting an object a roll-up summarises')!;
+    expect(json<Problem>(await summarised.request(zh)).errors!.map((e) => e.message)).toEqual(["'visit'正被汇总字段使用：汇总 customer.visit_count"]);
+    expect(json<Problem>(await summarised.request({ 'accept-language': 'en' })).errors!.map((e) => e.message)).toEqual(["'visit' is summarised by roll-up customer.visit_count"]);
   });
 
   it('in English the same errors read in English', async () => {

@@ -335,7 +335,11 @@ class Planner {
       }
     }
     if (dependents.length) {
-      this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is looked up by ${dependents.map((d) => `'${d.label}'`).join(', ')}`, dependents);
+      // A roll-up does not look the object up, it summarises it: each kind is said as what it is.
+      const lookups = dependents.filter((d) => d.kind === 'field');
+      const rollups = dependents.filter((d) => d.kind === 'rollup');
+      if (lookups.length) this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is looked up by ${lookups.map((d) => `'${d.label}'`).join(', ')}`, lookups);
+      if (rollups.length) this.fail(`${path}/object`, 'has_dependents', `'${object.apiName}' is summarised by ${rollups.map((d) => d.label).join(', ')}`, rollups);
       return;
     }
     // Its own layouts go with it. Its records stay stored under the object id unless the request

@@ -216,6 +216,7 @@ const SENTENCES: Rule[] = [
   [/^field '(.+)' is deleted; restore it first$/, (m) => `字段'${m[1]}'已删除，请先恢复`],
   [/^'(.+)' is a standard object and cannot be deleted$/, (m) => `'${m[1]}'是标准对象，不能删除`],
   [/^'(.+)' is looked up by (.+)$/, (m) => `'${m[1]}'正被关联字段引用：${m[2]!.replaceAll(' (deleted, not yet purged)', '（已删除，尚未彻底清除）')}`],
+  [/^'(.+)' is summarised by (.+)$/, (m) => `'${m[1]}'正被汇总字段使用：${m[2]!.split(', ').map((label) => dependentLabelZh(label) ?? label).join('、')}`],
   [/^'(.+)' has (\d+) records?; say records "delete" to delete them with it, or "keep" to keep them until the object is restored$/, (m) => `'${m[1]}'有 ${m[2]} 条记录；请将 records 设为 "delete" 一并删除，或设为 "keep" 保留到对象恢复`],
   // What a metadata change would break (data-checks.ts `describe`), the label as the field names itself.
   [/^(\d+) records? (?:have|has) no value for (.+); give a backfill value or fix them first$/, (m) => `${m[1]} 条记录的'${m[2]}'没有值；请提供回填值或先修正它们`],
