@@ -636,3 +636,15 @@ describe('a read-only field sent in a body', () => {
     expect(json<{ errors: { message: string }[] }>(zh).errors[0]!.message).toBe('为只读');
   });
 });
+
+describe('If-Match: *', () => {
+  it('lets an update or a delete of a record that exists through, whatever its version, as HTTP defines it; a missing record is still a 404', async () => {
+    const made = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Any version' }));
+    await t.api('PATCH', `/records/organization/${made.id}`, { name: 'Any version, changed' });
+    const updated = await t.api('PATCH', `/records/organization/${made.id}`, { employees: 3 }, { 'if-match': '*' });
+    expect(updated.statusCode, updated.body).toBe(200);
+    expect(updated.headers['etag']).toBe('"3"');
+    expect((await t.api('DELETE', `/records/organization/${made.id}`, undefined, { 'if-match': '*' })).statusCode).toBe(204);
+    expect((await t.api('PATCH', `/records/organization/${made.id}`, { employees: 4 }, { 'if-match': '*' })).statusCode).toBe(404);
+  });
+});

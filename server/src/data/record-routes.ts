@@ -67,10 +67,13 @@ const BulkDelete = Type.Object(
 );
 const SearchQuery = Type.Object({ q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }, { additionalProperties: false });
 
-/** `If-Match: "3"` (or W/"3", or 3) → 3; absent → undefined; anything else is a 400. */
+/**
+ * `If-Match: "3"` (or W/"3", or 3) → 3; absent, or `*` (any version of a record that exists, as
+ * HTTP defines it and generic clients send it) → undefined; anything else is a 400.
+ */
 function expectedVersion(request: FastifyRequest): number | undefined {
   const header = request.headers['if-match'];
-  if (header === undefined) return undefined;
+  if (header === undefined || String(header).trim() === '*') return undefined;
   const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
   if (!match) throw validationError('If-Match must hold a record version such as "3"', [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }]);
   return Number(match[1]);
