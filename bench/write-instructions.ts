@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinDir, haltPostgres, startPostgres, stopPostgres } from '../scripts/pg-server.mjs';
+import { foldCase } from '@protean/metadata';
 import { newRecordId } from '../server/src/data/record-id.ts';
 import { jsonbKeyOrder, searchText } from '../server/src/data/sql/search-text.ts';
 import { migrations } from '../server/src/db/migrations.ts';
@@ -77,7 +78,7 @@ function record(n: number): { row: Record<string, unknown>; org: string } {
     f_0d31188eb0: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString(),
     f_0d31188eb1: org,
   };
-  const row = { i: newRecordId(), d: data, s: searchText(data), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() };
+  const row = { i: newRecordId(), d: data, s: foldCase(searchText(data)), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() };
   // The server writes every object's keys in JSONB's order (Postgres then finds them sorted);
   // BENCH_KEY_ORDER=unsorted writes them in another order, as a server's field order would.
   if (UNSORTED_KEYS) return { row: { ...row, d: Object.fromEntries(Object.entries(data).reverse()) }, org };
