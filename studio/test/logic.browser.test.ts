@@ -182,4 +182,20 @@ describe('declarative logic in the studio', () => {
     await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
     expect(pageErrors).toEqual([]);
   });
+
+  it("the expression editor says a formula's result type and a suggested field's label and type in the reader's language", async () => {
+    await api(page, 'POST', '/metadata/changes', { operations: [
+      { op: 'createField', object: 'deal', field: { apiName: 'doubled', labels: { en: 'Doubled', 'zh-CN': '双倍' }, type: 'formula', formula: { expression: 'amount * 2', resultType: 'number', stored: false } } },
+    ] });
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'zh-CN'));
+    await page.goto(`${ws.baseUrl}/setup/objects/deal/fields/doubled`);
+    await page.getByText('有效：结果类型为 数字').waitFor();
+    const source = page.locator('.expression-source');
+    await source.fill('amo');
+    await page.getByRole('list', { name: '建议' }).getByRole('button', { name: 'amount 金额 · 货币' }).waitFor();
+    await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
+    await page.goto(`${ws.baseUrl}/setup/objects/deal/fields/doubled`);
+    await page.getByText('Valid: gives number').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
 });

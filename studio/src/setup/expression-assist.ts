@@ -1,11 +1,13 @@
 import { compileExpression, expressionFunctions, expressionSpecialFunctions, typeName, type ExpressionContext, type ExpressionError } from '@protean/metadata/expressions';
-import type { Snapshot } from '@protean/metadata';
+import type { FieldDef, Snapshot } from '@protean/metadata';
 
 export interface Suggestion {
   /** What replaces the word being typed. */
   insert: string;
   label: string;
   detail: string;
+  /** A field's suggestion: shown by its label and type in the reader's language. */
+  field?: FieldDef;
 }
 
 /** The word being typed before the cursor, and where it starts (after a '.', members of that name). */
@@ -39,10 +41,10 @@ export function suggestions(snapshot: Snapshot, objectRef: string, source: strin
     const lookup = live(object.fields).find((f) => f.apiName === after && f.type === 'lookup');
     const target = lookup?.lookup ? snapshot.objects.find((o) => o.id === lookup.lookup!.objectId) : undefined;
     const methods = expressionFunctions.filter((f) => f.style !== 'global').map((f) => ({ insert: `${f.name}(`, label: f.name, detail: f.signature }));
-    candidates = target ? live(target.fields).map((f) => ({ insert: f.apiName, label: f.apiName, detail: f.type })) : methods;
+    candidates = target ? live(target.fields).map((f) => ({ insert: f.apiName, label: f.apiName, detail: f.type, field: f })) : methods;
   } else {
     candidates = [
-      ...live(object.fields).map((f) => ({ insert: f.apiName, label: f.apiName, detail: f.type })),
+      ...live(object.fields).map((f) => ({ insert: f.apiName, label: f.apiName, detail: f.type, field: f })),
       { insert: 'user', label: 'user', detail: 'id, name, email' },
       ...expressionFunctions.filter((f) => f.style !== 'method').map((f) => ({ insert: `${f.name}(`, label: f.name, detail: f.signature })),
       ...expressionSpecialFunctions.map((f) => ({ insert: `${f.name}(`, label: f.name, detail: f.signature })),

@@ -3,7 +3,7 @@ import { compileExpression, expressionMessage, type ExpressionContext } from '@p
 import type { Snapshot } from '@protean/metadata';
 import { recordsApi } from '../api/records.ts';
 import { whenRefused } from '../api/http.ts';
-import { useI18n } from '../i18n/i18n.tsx';
+import { useI18n, type I18n } from '../i18n/i18n.tsx';
 import { applySuggestion, diagnose, suggestions, type Suggestion } from './expression-assist.ts';
 
 /**
@@ -99,7 +99,7 @@ export function ExpressionEditor(props: {
           {options.map((s) => (
             <li key={s.label}>
               <button type="button" className="btn btn-small" onClick={() => insert(s)} title={s.detail}>
-                {s.label} <span className="muted">{s.detail}</span>
+                {s.label} <span className="muted">{s.field ? `${i18n.fieldLabel(s.field)} · ${t(`fieldType.${s.field.type}`)}` : s.detail}</span>
               </button>
             </li>
           ))}
@@ -111,7 +111,7 @@ export function ExpressionEditor(props: {
             {t('expression.lineColumn', { line: e.line, column: e.column })} · {t(`expression.code.${e.code}`)}: {expressionMessage(e.message, i18n.locale) ?? e.message}
           </p>
         ))}
-        {verdict.type && <p className="muted">{t('expression.valid', { type: verdict.type })}</p>}
+        {verdict.type && <p className="muted">{t('expression.valid', { type: resultTypeName(verdict.type, t) })}</p>}
       </div>
       <fieldset className="expression-test">
         <legend>{t('expression.testTitle')}</legend>
@@ -123,4 +123,14 @@ export function ExpressionEditor(props: {
       </fieldset>
     </div>
   );
+}
+
+const RESULT_TYPES = ['bool', 'number', 'string', 'date', 'datetime', 'duration', 'null', 'lookup'] as const;
+
+/** The checker's type name ('number', 'list(string)') in the reader's words; another name (a scope) as written. */
+function resultTypeName(type: string, t: I18n['t']): string {
+  const list = /^list\((.*)\)$/.exec(type);
+  if (list) return t('expression.type.list', { type: resultTypeName(list[1]!, t) });
+  const known = RESULT_TYPES.find((k) => k === type);
+  return known ? t(`expression.type.${known}`) : type;
 }
