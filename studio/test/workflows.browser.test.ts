@@ -153,4 +153,21 @@ describe('Setup › Workflows', () => {
       .toEqual(expect.arrayContaining([expect.stringMatching(/^回访 .*芳/)]));
     expect(pageErrors).toEqual([]);
   });
+
+  it("names a record trigger's events and its condition's kind in zh-CN, not by their codes or 'option 4'", async () => {
+    const page = await open('zh-CN');
+    await api(page, 'POST', '/workflows', { apiName: 'big_deal_zh', label: 'Big deal', definition: {
+      trigger: { type: 'record', object: 'deal', events: ['created'], condition: { expression: 'amount > 1000' } },
+      start: 'done',
+      steps: [{ id: 'done', type: 'end', config: { outcome: 'ok' } }],
+    } });
+    await page.goto(`${ws.baseUrl}/setup/workflows/big_deal_zh`);
+    const events = page.getByLabel(/^当记录被/);
+    await events.waitFor();
+    expect(await events.locator('option').allTextContents()).toEqual(['创建', '更新', '删除']);
+    const kinds = page.locator('select').filter({ has: page.locator('option', { hasText: '表达式' }) }).first();
+    expect(await kinds.locator('option').allTextContents()).toEqual(['全部满足', '任一满足', '不满足', '表达式', '比较一个值']);
+    expect(await page.locator('.workflow-builder, main').first().innerText()).not.toMatch(/option \d|\bcreated\b/);
+    expect(pageErrors).toEqual([]);
+  });
 });

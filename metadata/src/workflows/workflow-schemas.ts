@@ -114,11 +114,13 @@ const approverSchemas = [
 export const conditionSchema = {
   title: 'Condition',
   oneOf: [
-    { type: 'object', required: ['all'], additionalProperties: false, properties: { all: { type: 'array', maxItems: 50, items: { $ref: '#/$defs/condition' } } } },
-    { type: 'object', required: ['any'], additionalProperties: false, properties: { any: { type: 'array', maxItems: 50, items: { $ref: '#/$defs/condition' } } } },
-    { type: 'object', required: ['not'], additionalProperties: false, properties: { not: { $ref: '#/$defs/condition' } } },
-    { type: 'object', required: ['expression'], additionalProperties: false, properties: { expression: { type: 'string', minLength: 1, maxLength: 4000, title: 'Expression' } } },
+    // Each kind has a title: the form offers them by it (a form without one says 'option 4').
+    { title: 'All of these', type: 'object', required: ['all'], additionalProperties: false, properties: { all: { type: 'array', maxItems: 50, items: { $ref: '#/$defs/condition' }, title: 'Conditions' } } },
+    { title: 'Any of these', type: 'object', required: ['any'], additionalProperties: false, properties: { any: { type: 'array', maxItems: 50, items: { $ref: '#/$defs/condition' }, title: 'Conditions' } } },
+    { title: 'Not this', type: 'object', required: ['not'], additionalProperties: false, properties: { not: { $ref: '#/$defs/condition' } } },
+    { title: 'An expression', type: 'object', required: ['expression'], additionalProperties: false, properties: { expression: { type: 'string', minLength: 1, maxLength: 4000, title: 'Expression' } } },
     {
+      title: 'A value compared',
       type: 'object',
       required: ['path', 'op'],
       additionalProperties: false,

@@ -340,7 +340,12 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
                 liveValidate
                 showErrorList={false}
                 onChange={(e) => e.formData && update({ ...def, trigger: { ...(e.formData as object), type: def.trigger.type } as WorkflowDefinition['trigger'] })}
-                uiSchema={{ type: { 'ui:widget': 'hidden' }, 'ui:submitButtonOptions': { norender: true } }}
+                uiSchema={{
+                  type: { 'ui:widget': 'hidden' },
+                  // The record events in the reader's words, as the webhook form says them.
+                  events: { items: { 'ui:enumNames': ['created', 'updated', 'deleted'].map((event) => t(`webhooks.action.${event}` as MessageKey)) } },
+                  'ui:submitButtonOptions': { norender: true },
+                }}
               />
             </>
           ) : step ? (
