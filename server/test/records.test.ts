@@ -136,6 +136,42 @@ describe('records through the REST API', () => {
   });
 });
 
+describe('a filter on a related field when there is no related record', () => {
+  it('reads the field as empty: isNull true, ne and nin match records without one, REST and GraphQL alike', async () => {
+    const acme = await t.api('POST', '/records/organization', { name: 'Hop Acme', website: 'https://acme.example' });
+    const bare = await t.api('POST', '/records/organization', { name: 'Hop Bare' });
+    const gone = await t.api('POST', '/records/organization', { name: 'Hop Gone' });
+    const [acmeId, bareId, goneId] = [acme, bare, gone].map((r) => json(r)['id'] as string);
+    const customers = { withAcme: acmeId, withBare: bareId, withGone: goneId, without: undefined };
+    for (const [last_name, organization] of Object.entries(customers)) {
+      const created = await t.api('POST', '/records/customer', { first_name: 'Hop', last_name, ...(organization ? { organization } : {}) });
+      expect(created.statusCode, created.body).toBe(201);
+    }
+    expect((await t.api('DELETE', `/records/organization/${goneId}`)).statusCode).toBe(204);
+
+    const names = async (condition: unknown): Promise<string[]> => {
+      const filter = JSON.stringify({ and: [{ field: 'first_name', op: 'eq', value: 'Hop' }, condition] });
+      const rest = await t.api('GET', `/records/customer?filter=${encodeURIComponent(filter)}&sort=last_name&count=true`);
+      expect(rest.statusCode, rest.body).toBe(200);
+      const body = json<{ data: { last_name: string }[]; total: number }>(rest);
+      const graphql = await t.api('POST', '/graphql', { query: 'query($f: JSON) { customerList(filter: $f, sort: "last_name") { nodes { last_name } totalCount } }', variables: { f: JSON.parse(filter) } });
+      const list = json<{ data: { customerList: { nodes: { last_name: string }[]; totalCount: number } } }>(graphql).data.customerList;
+      expect(list.nodes.map((n) => n.last_name)).toEqual(body.data.map((r) => r.last_name));
+      expect([body.total, list.totalCount]).toEqual([body.data.length, body.data.length]);
+      return body.data.map((r) => r.last_name);
+    };
+    expect(await names({ field: 'organization.name', op: 'isNull', value: true })).toEqual(['withGone', 'without']);
+    expect(await names({ field: 'organization.name', op: 'isNull', value: false })).toEqual(['withAcme', 'withBare']);
+    expect(await names({ field: 'organization.website', op: 'isNull', value: true })).toEqual(['withBare', 'withGone', 'without']);
+    expect(await names({ field: 'organization.website', op: 'isNull', value: false })).toEqual(['withAcme']);
+    expect(await names({ field: 'organization.name', op: 'ne', value: 'hop acme' })).toEqual(['withBare', 'withGone', 'without']);
+    expect(await names({ not: { field: 'organization.name', op: 'eq', value: 'Hop Acme' } })).toEqual(['withBare', 'withGone', 'without']);
+    expect(await names({ field: 'organization.name', op: 'nin', value: ['Hop Acme', 'Hop Bare'] })).toEqual(['withGone', 'without']);
+    expect(await names({ field: 'organization.name', op: 'eq', value: 'Hop Bare' })).toEqual(['withBare']);
+    expect(await names({ field: 'organization.name', op: 'startsWith', value: 'hop' })).toEqual(['withAcme', 'withBare']);
+  });
+});
+
 describe('a number with a scale', () => {
   it('keeps the decimals its scale allows: a sum a client added in binary floating point (0.1 + 0.2) is stored, read and found as 0.3', async () => {
     const t = await createTestTenant(h, 'scale');

@@ -1,4 +1,4 @@
-import { foldCase, type Condition, type FieldDef, type FilterOperator, type ObjectDef, type SortKey } from '@protean/metadata';
+import { foldCase, type Condition, type FieldDef, type FilterOperator, type ObjectDef, type QueryValue, type SortKey } from '@protean/metadata';
 import { fieldSql, foldedSql, literal, type FieldSql } from './field-sql.ts';
 import { Params } from './params.ts';
 
@@ -93,6 +93,17 @@ function sides(f: FieldSql, params: Params): { left: string; param: (value: unkn
   };
 }
 
+/**
+ * For a compare an empty value meets (as `compare` writes them: `ne` is `is distinct from`, `nin`
+ * and `isNull` count null in), the compare that holds exactly where it does not on a value.
+ */
+function emptyMeets(op: FilterOperator, value: QueryValue): { op: FilterOperator; value: QueryValue } | undefined {
+  if (op === 'ne') return { op: 'eq', value };
+  if (op === 'nin') return { op: 'in', value };
+  if (op === 'isNull' && value === true) return { op: 'isNull', value: false };
+  return undefined;
+}
+
 function conditionSql(object: ObjectDef, condition: Condition, params: Params, tenantParam: string, access?: RecordAccessSql): string {
   switch (condition.kind) {
     case 'and':
@@ -103,12 +114,17 @@ function conditionSql(object: ObjectDef, condition: Condition, params: Params, t
       return `not coalesce(${conditionSql(object, condition.condition, params, tenantParam, access)}, false)`;
     case 'compare': {
       if (!condition.via) return compare(object, condition.field, 'r', condition.op, condition.value, params);
-      // One hop through a lookup: the related record must exist, be live and match.
+      // One hop through a lookup. Without a related record (none set, deleted, or one the principal
+      // cannot read, whose values must not be inferred) the related field is empty, as in the
+      // expansion: a condition an empty value meets (isNull true, ne, nin) holds, any other fails.
       const link = fieldSql(object, condition.via.lookupField, 'r').sql;
-      const inner = compare(condition.via.object, condition.field, 'l', condition.op, condition.value, params);
-      // A related record the principal cannot read matches no filter, so its values cannot be inferred.
       const visible = access?.predicate(condition.via.object.id, 'l', params, tenantParam);
-      return `exists (select 1 from record l where l.tenant_id = ${tenantParam} and l.object_id = ${params.add(condition.via.object.id)} and l.id = ${link}::uuid and l.deleted_at is null and ${inner}${visible ? ` and ${visible}` : ''})`;
+      const related = `select 1 from record l where l.tenant_id = ${tenantParam} and l.object_id = ${params.add(condition.via.object.id)} and l.id = ${link}::uuid and l.deleted_at is null${visible ? ` and ${visible}` : ''}`;
+      const { op, value } = condition;
+      const complement = emptyMeets(op, value);
+      // Written as "no related record fails it" through the complement, which an index on the related field serves as it serves the compare.
+      if (!complement) return `exists (${related} and ${compare(condition.via.object, condition.field, 'l', op, value, params)})`;
+      return `not exists (${related} and ${compare(condition.via.object, condition.field, 'l', complement.op, complement.value, params)})`;
     }
   }
 }
