@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor, LOCAL_WEBHOOK_DELIVERY } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
@@ -199,6 +199,57 @@ describe('webhooks', () => {
       expect((await t.api('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
     } finally {
       await holder?.end();
+      await rx.close();
+    }
+  });
+
+  it('a webhook deleted while its delivery is being sent takes the delivery along: the attempt goes unrecorded and the sender logs no error', async () => {
+    const errors = vi.spyOn(console, 'error');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const rx = await receiver(async () => {
+      await released;
+      return 200;
+    });
+    try {
+      const hook = json<{ id: string }>(await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'task', actions: ['created'] }] }));
+      expect((await t.api('POST', '/records/task', { subject: 'Deleted mid-send' })).statusCode).toBe(201);
+      await waitFor('the delivery to be in flight', () => rx.received.length === 1, 20_000);
+      expect((await t.api('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
+      release();
+      await h.server.webhooks.settled();
+      expect(errors.mock.calls.filter(([message]) => String(message).startsWith('webhook sender'))).toEqual([]);
+      const left = await h.db.system((q) => q.query('select 1 from webhook_delivery where tenant_id = $1 and webhook_id = $2', [t.id, hook.id]));
+      expect(left).toEqual([]);
+    } finally {
+      release();
+      errors.mockRestore();
+      await rx.close();
+    }
+  });
+
+  it('a redelivery whose webhook is deleted while it is being sent answers 404, not a server error', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The first attempt is answered at once; the redelivery waits until the webhook is deleted.
+    const rx = await receiver(async (_r, n) => {
+      if (n > 1) await released;
+      return 200;
+    });
+    try {
+      const hook = json<{ id: string }>(await t.api('POST', '/webhooks', { url: rx.url, events: [{ object: 'task', actions: ['created'] }] }));
+      expect((await t.api('POST', '/records/task', { subject: 'Redelivered mid-delete' })).statusCode).toBe(201);
+      type Log = { data: { id: string; state: string }[] };
+      await waitFor('the delivery to be delivered', async () => json<Log>(await t.api('GET', `/webhooks/${hook.id}/deliveries`)).data[0]?.state === 'delivered', 20_000);
+      const delivery = json<Log>(await t.api('GET', `/webhooks/${hook.id}/deliveries`)).data[0]!;
+      const again = t.api('POST', `/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`);
+      await waitFor('the redelivery to be in flight', () => rx.received.length === 2, 20_000);
+      expect((await t.api('DELETE', `/webhooks/${hook.id}`)).statusCode).toBe(204);
+      release();
+      const answer = await again;
+      expect(answer.statusCode, answer.body).toBe(404);
+    } finally {
+      release();
       await rx.close();
     }
   });

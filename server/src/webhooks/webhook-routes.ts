@@ -309,10 +309,12 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     const { id, delivery } = request.params as Static<typeof DeliveryParams>;
     const [row] = await db.withTenant(principal.tenantId, (q) => q.query('select id from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]));
     if (!row) throw notFound(`No delivery ${delivery}`);
-    await webhooks.redeliver(principal.tenantId, delivery);
+    // The webhook may be deleted while the delivery is sent: its deliveries went with it.
+    if (!(await webhooks.redeliver(principal.tenantId, delivery))) throw notFound(`No delivery ${delivery}`);
     const [after] = await db.withTenant(principal.tenantId, (q) =>
       q.query<Record<string, unknown>>('select state, attempts, last_status, last_error, last_duration_ms from webhook_delivery where tenant_id = $1 and id = $2', [principal.tenantId, delivery]),
     );
-    return { id: delivery, state: after!['state'], attempts: after!['attempts'], responseStatus: after!['last_status'], error: after!['last_error'], durationMs: after!['last_duration_ms'] };
+    if (!after) throw notFound(`No delivery ${delivery}`);
+    return { id: delivery, state: after['state'], attempts: after['attempts'], responseStatus: after['last_status'], error: after['last_error'], durationMs: after['last_duration_ms'] };
   });
 }

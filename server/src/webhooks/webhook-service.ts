@@ -129,7 +129,7 @@ export class WebhookService {
     this.#wakeSleeper?.();
     await this.#dispatcher.stop();
     await this.#running;
-    await Promise.all(this.#inFlight);
+    await this.settled();
   }
 
   wake(): void {
@@ -249,6 +249,7 @@ export class WebhookService {
     );
     for (const delivery of due) {
       const sending: Promise<void> = this.#send(delivery, false)
+        .then(() => undefined)
         .catch((error: unknown) => console.error('webhook sender: recording an attempt failed', error))
         .finally(() => {
           this.#inFlight.delete(sending);
@@ -259,7 +260,13 @@ export class WebhookService {
     return due.length;
   }
 
-  async #send(delivery: DueDelivery, manual: boolean): Promise<void> {
+  /** Resolves once the attempts in flight now are recorded, or dropped with their deleted webhook. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#inFlight);
+  }
+
+  /** Sends one attempt and records it; false when the delivery was deleted (with its webhook) meanwhile. */
+  async #send(delivery: DueDelivery, manual: boolean): Promise<boolean> {
     const timestamp = Math.floor(Date.now() / 1000);
     const startedAt = new Date().toISOString();
     const result = await postDelivery(
@@ -275,7 +282,11 @@ export class WebhookService {
     );
     const expired = Date.now() - Date.parse(delivery.created_at) >= this.#timing.retryForMs;
     const state = result.ok ? 'delivered' : expired ? 'failed' : 'pending';
-    await this.#db.system(async (tx) => {
+    return this.#db.system(async (tx) => {
+      // A webhook deleted while its attempt was in flight took its deliveries with it: the attempt goes
+      // unrecorded. The key-share lock keeps a delete from removing the delivery until it is recorded.
+      const held = await tx.query('select 1 from webhook_delivery where tenant_id = $1 and id = $2 for key share', [delivery.tenant_id, delivery.id]);
+      if (held.length === 0) return false;
       await tx.query(
         `insert into webhook_attempt (tenant_id, delivery_id, attempt, started_at, status, error, duration_ms, manual) values ($1, $2, $3, $4, $5, $6, $7, $8)
          on conflict (tenant_id, delivery_id, attempt) do update set status = excluded.status, error = excluded.error, duration_ms = excluded.duration_ms`,
@@ -288,6 +299,7 @@ export class WebhookService {
           where tenant_id = $1 and id = $2 and attempts = $8`,
         [delivery.tenant_id, delivery.id, state, result.status, result.error, result.durationMs, retryDelay(delivery.attempts, this.#timing), delivery.attempts],
       );
+      return true;
     });
   }
 
@@ -302,8 +314,7 @@ export class WebhookService {
       ),
     );
     if (!delivery) return false;
-    await this.#send(delivery, true);
-    return true;
+    return this.#send(delivery, true);
   }
 }
 
