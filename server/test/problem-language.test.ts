@@ -155,3 +155,41 @@ describe('problems speak the reader’s language', () => {
     }
   });
 });
+
+describe('a list query problem names its field once', () => {
+  const list = (query: Record<string, string>) => `/records/deal?${new URLSearchParams(query).toString()}`;
+  const filter = (f: unknown) => list({ filter: JSON.stringify(f) });
+  /** Every planner problem about a field reference: its message must not repeat the reference. */
+  const requests: Record<string, string> = {
+    'a sort key that is not one': list({ sort: 'customer.name' }),
+    'an unknown sort field': list({ sort: 'warp' }),
+    'a sort key twice': list({ sort: 'name,-name' }),
+    'a sort on a field that cannot be sorted': '/records/customer?sort=notes',
+    'a related field in fields': list({ fields: 'organization.name' }),
+    'an expansion of a field that is not a lookup': list({ expand: 'name' }),
+    'a filter on an unknown field': filter({ field: 'warp', op: 'eq', value: 1 }),
+    'a filter on an unknown related field': filter({ field: 'organization.warp', op: 'eq', value: 1 }),
+    'a filter through a field that is not a lookup': filter({ field: 'name.first', op: 'eq', value: 1 }),
+    'a filter reference of three parts': filter({ field: 'organization.name.first', op: 'eq', value: 1 }),
+    'an operator the field does not take': filter({ field: 'amount', op: 'contains', value: '1' }),
+    'a value of the wrong type': filter({ field: 'amount', op: 'eq', value: 'lots' }),
+    'a picklist value that does not exist': filter({ field: 'stage', op: 'eq', value: 'won-ish' }),
+  };
+  for (const locale of ['en', 'zh-CN']) {
+    it(`in ${locale}, no message repeats the field its problem names, and the summary names it once`, async () => {
+      const repeated: string[] = [];
+      for (const [name, path] of Object.entries(requests)) {
+        const response = await t.api('GET', path, undefined, { 'accept-language': locale });
+        expect(response.statusCode, `${name}: ${response.body}`).toBe(400);
+        const problem = json<Problem>(response);
+        expect(problem.errors?.length, name).toBe(1);
+        const [{ field, message }] = problem.errors as [{ field: string; message: string }];
+        const quoted = `'${field}'`;
+        if (message.includes(quoted) || message.startsWith(field)) repeated.push(`${name}: ${field} → ${message}`);
+        if (problem.detail.split(quoted).length !== 2) repeated.push(`${name}: ${problem.detail}`);
+        if (locale === 'zh-CN' && (!/[\u4e00-\u9fff]/.test(message) || ENGLISH.test(unquoted(message)))) repeated.push(`${name}: untranslated ${message}`);
+      }
+      expect(repeated).toEqual([]);
+    });
+  }
+});

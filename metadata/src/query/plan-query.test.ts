@@ -43,9 +43,9 @@ describe('planQuery', () => {
 
   it('a filter on an unknown field names the field', () => {
     expect(errors(planQuery(snapshot, 'deal', { filter: { field: 'stge', op: 'eq', value: 'x' } }))).toEqual([
-      { param: 'filter', field: 'stge', code: 'unknown_field', message: "unknown field 'stge' on 'deal'", path: '/field' },
+      { param: 'filter', field: 'stge', code: 'unknown_field', message: "is not a field of 'deal'", path: '/field' },
     ]);
-    expect(errors(planQuery(snapshot, 'deal', { filter: { field: 'organization.nme', op: 'eq', value: 'x' } }))[0]?.message).toBe("unknown field 'nme' on 'organization'");
+    expect(errors(planQuery(snapshot, 'deal', { filter: { field: 'organization.nme', op: 'eq', value: 'x' } }))[0]?.message).toBe("is not a field reference: 'organization' has no field 'nme'");
   });
 
   it('refuses unknown operators, operators that do not fit the type and values of the wrong type', () => {

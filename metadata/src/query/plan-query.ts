@@ -34,6 +34,13 @@ export const operatorsByType = Object.fromEntries(FIELD_TYPES.map((t) => [t.type
 
 type Resolved = { field: FieldDef; via?: Via };
 
+/*
+ * A problem's `field` names the reference as written and the summary puts it first ("'stage': has
+ * no value 'won'"), so a message says what is wrong with it without naming it again.
+ */
+const unknownField = (object: ObjectDef, name: string, whole: boolean) =>
+  whole ? `is not a field of '${object.apiName}'` : `is not a field reference: '${object.apiName}' has no field '${name}'`;
+
 class QueryPlanner {
   readonly errors: QueryError[] = [];
   readonly #snapshot: Snapshot;
@@ -57,17 +64,17 @@ class QueryPlanner {
   resolve(ref: string, param: QueryError['param'], path?: string, allowHop = true): Resolved | undefined {
     const parts = ref.split('.');
     if (parts.length > 2 || parts.some((p) => p === '')) {
-      return this.fail(param, ref, 'unknown_field', `'${ref}' is not a field reference (use a field or lookup.field)`, path);
+      return this.fail(param, ref, 'unknown_field', 'is not a field reference (use a field or lookup.field)', path);
     }
     const [first = '', second] = parts;
     const field = this.direct(this.#object, first);
-    if (!field) return this.fail(param, ref, 'unknown_field', `unknown field '${first}' on '${this.#object.apiName}'`, path);
+    if (!field) return this.fail(param, ref, 'unknown_field', unknownField(this.#object, first, second === undefined), path);
     if (second === undefined) return { field };
-    if (!allowHop) return this.fail(param, ref, 'unsupported', `'${ref}': related fields are not allowed here`, path);
+    if (!allowHop) return this.fail(param, ref, 'unsupported', 'is a related field, which only a filter takes', path);
     const target = field.lookup ? this.#snapshot.objects.find((o) => o.id === field.lookup?.objectId) : undefined;
-    if (!target) return this.fail(param, ref, 'not_a_lookup', `'${first}' is not a lookup field, so '${ref}' cannot be followed`, path);
+    if (!target) return this.fail(param, ref, 'not_a_lookup', `cannot be followed: '${first}' is not a lookup field`, path);
     const related = this.direct(target, second);
-    if (!related) return this.fail(param, ref, 'unknown_field', `unknown field '${second}' on '${target.apiName}'`, path);
+    if (!related) return this.fail(param, ref, 'unknown_field', unknownField(target, second, false), path);
     return { field: related, via: { lookupField: field, object: target } };
   }
 
@@ -113,7 +120,7 @@ class QueryPlanner {
     const allowed = field.id === 'id' ? equalityOps : fieldType(field).filterOperators;
     if (!allowed.includes(operator)) {
       const why = allowed.length ? `use ${allowed.join(', ')}` : field.type === 'formula' ? 'a formula computed on read cannot be filtered; store it to filter by it' : 'it cannot be filtered';
-      return this.fail('filter', ref, 'operator_not_allowed', `'${operator}' does not apply to ${field.type} field '${ref}' (${why})`, `${path}/op`);
+      return this.fail('filter', ref, 'operator_not_allowed', `does not take '${operator}' (${why})`, `${path}/op`);
     }
     if (!('value' in node)) return this.fail('filter', ref, 'bad_value', `'${operator}' needs a value`, `${path}/value`);
     const value = this.value(field, operator, node.value, ref, `${path}/value`);
@@ -139,7 +146,7 @@ class QueryPlanner {
   }
 
   scalar(field: FieldDef, op: FilterOperator, raw: unknown, ref: string, path: string): string | number | boolean | undefined {
-    const bad = (expected: string) => this.fail('filter', ref, 'bad_value', `${JSON.stringify(raw) ?? 'undefined'} is not ${expected} for '${ref}'`, path);
+    const bad = (expected: string) => this.fail('filter', ref, 'bad_value', `takes ${expected}, not ${JSON.stringify(raw) ?? 'undefined'}`, path);
     if (typeof raw === 'string' && raw.length > queryLimits.maxStringLength) {
       return this.fail('filter', ref, 'limit_exceeded', `filter values are at most ${queryLimits.maxStringLength} characters`, path);
     }
@@ -148,7 +155,7 @@ class QueryPlanner {
     // The record id is a system column typed as text for display; it filters as an id.
     const result = field.id === 'id' ? parseId(raw) : fieldType(field).parseFilterValue(field, op, raw);
     if (result.ok) return result.value;
-    if ('notAValue' in result) return this.fail('filter', ref, 'bad_value', `'${result.notAValue}' is not a value of '${ref}'`, path);
+    if ('notAValue' in result) return this.fail('filter', ref, 'bad_value', `has no value '${result.notAValue}'`, path);
     return bad(result.expected);
   }
 
@@ -163,18 +170,18 @@ class QueryPlanner {
     for (const part of parts) {
       const name = part.startsWith('-') ? part.slice(1) : part;
       if (!/^[a-z][a-z0-9_]*$/.test(name)) {
-        this.fail('sort', part, 'unknown_field', `'${part}' is not a sort key (use a field api name, '-' for descending)`);
+        this.fail('sort', part, 'unknown_field', "is not a sort key (use a field api name, '-' for descending)");
         continue;
       }
       const resolved = this.resolve(name, 'sort', undefined, false);
       if (!resolved) continue;
       const { field } = resolved;
       if (!fieldType(field).sortable) {
-        this.fail('sort', name, 'not_sortable', field.type === 'formula' ? `formula field '${name}' is computed on read and cannot be sorted; store it to sort by it` : `${field.type} field '${name}' cannot be sorted`);
+        this.fail('sort', name, 'not_sortable', field.type === 'formula' ? 'is a formula computed on read and cannot be sorted; store it to sort by it' : `is a ${field.type} field and cannot be sorted`);
         continue;
       }
       if (seen.has(field.id)) {
-        this.fail('sort', name, 'duplicate', `'${name}' appears twice in sort`);
+        this.fail('sort', name, 'duplicate', 'appears twice in sort');
         continue;
       }
       seen.add(field.id);
@@ -189,7 +196,7 @@ class QueryPlanner {
       const resolved = this.resolve(name, param, undefined, false);
       if (!resolved) continue;
       if (param === 'expand' && !resolved.field.lookup) {
-        this.fail('expand', name, 'not_a_lookup', `'${name}' is not a lookup field and cannot be expanded`);
+        this.fail('expand', name, 'not_a_lookup', 'is not a lookup field and cannot be expanded');
         continue;
       }
       if (!out.includes(resolved.field)) out.push(resolved.field);
