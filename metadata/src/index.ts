@@ -1,7 +1,7 @@
 export { Locale, ObjectLabels, FieldLabels, LocalizedText, locales } from './schemas/labels.ts';
 export { reservedFieldApiNames, reservedFieldNameReason, reservedObjectNameReason, prototypeNames } from './schemas/names.ts';
 export { metadataLimits } from './schemas/limits.ts';
-export { unstorableTextReason } from './schemas/storable-text.ts';
+export { nameTextReason, unstorableTextReason } from './schemas/storable-text.ts';
 export {
   FieldType,
   fieldTypes,

@@ -60,6 +60,16 @@ const cases: BadInput[] = [
   { name: 'a body nested 100 levels deep', method: 'POST', path: '/records/deal', body: { name: 'x', description: Array.from({ length: 100 }).reduce<unknown>((inner) => ({ a: inner }), 1) }, status: 400, field: `description${'.a'.repeat(63)}`, reason: /nested/, count: 'deal' },
   { name: 'lone surrogate in a term', method: 'PUT', path: '/metadata/terms/customer', body: raw('{"forms":{"en":{"singular":"\\udc00","plural":"x"}}}'), status: 400, field: 'forms.en.singular', reason: /surrogate/ },
 
+  // Bidirectional overrides and isolates in the names of the platform's own things (ADR 0009): U+202E reads 'admin\u202Eyek' as 'adminkey'.
+  { name: 'a right-to-left override in an API key name', method: 'POST', path: '/api-keys', body: { name: 'admin\u202Eyek' }, status: 422, field: 'name', reason: /bidirectional/ },
+  { name: 'an isolate in a field label', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'bidi_label', type: 'text', labels: { en: 'Amount\u2066x\u2069' } }, status: 422, field: 'labels.en', reason: /bidirectional/ },
+  { name: 'an override in a picklist value label', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'bidi_values', type: 'picklist', labels: { en: 'Kind' }, values: [{ apiName: 'a', labels: { en: 'A' } }, { apiName: 'b', labels: { en: '\u202Db' } }] }, status: 422, field: 'values.1.labels.en', reason: /bidirectional/ },
+  { name: 'an override in a role name', method: 'POST', path: '/access/roles', body: { name: 'Sales\u202E' }, status: 422, field: 'name', reason: /bidirectional/ },
+  { name: 'an override in a term', method: 'PUT', path: '/metadata/terms/customer', body: { forms: { en: { singular: 'Client\u202E', plural: 'Clients' } } }, status: 422, field: 'forms.en.singular', reason: /bidirectional/ },
+  { name: 'an override in a webhook name', method: 'POST', path: '/webhooks', body: { name: 'ERP\u202E', url: 'http://127.0.0.1:9/x', events: [{ object: 'deal', actions: ['created'] }] }, status: 422, field: 'name', reason: /bidirectional/ },
+  { name: 'an override in a label of a metadata change', method: 'POST', path: '/metadata/changes', body: { operations: [{ op: 'updateField', object: 'deal', field: 'name', patch: { labels: { en: 'Name\u202E' } } }] }, status: 422, field: 'operations.0.patch.labels.en', reason: /bidirectional/ },
+  { name: 'an embedding in a saved view name', method: 'POST', path: '/views', body: { object: 'deal', name: '\u202AMine', definition: {} }, status: 422, field: 'name', reason: /bidirectional/ },
+
   // 2. Non-finite and out-of-range numbers.
   { name: 'limit=1e309', method: 'GET', path: '/records/deal?limit=1e309', status: 400, field: 'limit', reason: /finite/ },
   { name: 'a 400-digit limit', method: 'GET', path: `/records/deal?limit=${'9'.repeat(400)}`, status: 400, field: 'limit', reason: /finite/ },
@@ -133,6 +143,27 @@ describe('each class of bad input gets a 4xx problem naming the field and the re
     expect(named.length, shown).toBeGreaterThan(0);
     expect(named.some((e) => c.reason.test(`${e.code} ${e.message}`)), shown).toBe(true);
     if (c.count) expect(await count(t, c.count)).toBe(before);
+  });
+});
+
+describe('bidirectional controls in names and in record values', () => {
+  it('refuses an override in an API key name in English and Chinese, and creates no key', async () => {
+    const keys = async () => json<unknown[]>(await t.api('GET', '/api-keys')).length;
+    const before = await keys();
+    const zh = await t.api('POST', '/api-keys', { name: 'ops\u202Etset' }, { 'accept-language': 'zh-CN' });
+    expect(zh.statusCode, zh.body).toBe(422);
+    expect(json<Problem>(zh).errors).toEqual([expect.objectContaining({ field: 'name', code: 'invalid_text', message: expect.stringContaining('双向') })]);
+    expect(await keys()).toBe(before);
+  });
+
+  it('keeps the marks right-to-left names need, and any text in record values', async () => {
+    // U+200F (right-to-left mark) is not an override: a Hebrew or Arabic name may carry it.
+    const key = await t.api('POST', '/api-keys', { name: 'מפתח\u200F 1' });
+    expect(key.statusCode, key.body).toBe(201);
+    const name = 'שלום \u202Bעולם\u202C \u2067مرحبا\u2069';
+    const created = await t.api('POST', '/records/deal', { name });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json<{ name: string }>(await t.api('GET', `/records/deal/${json<{ id: string }>(created).id}`)).name).toBe(name);
   });
 });
 

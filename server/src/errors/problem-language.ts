@@ -107,6 +107,7 @@ const PHRASES: Rule[] = [
   [/^(\S+) has more digits than a number holds exactly \(15 to 17\); send it rounded, or as text$/, (m) => `${m[1]} 的位数多于数字能精确保存的位数（15 至 17 位）；请舍入后发送，或作为文本发送`],
   [/^must not contain a NUL character .*$/, () => '不能包含 NUL 字符'],
   [/^must not contain a lone UTF-16 surrogate .*$/, () => '不能包含无效的 Unicode 字符'],
+  [/^must not contain a Unicode bidirectional override or isolate control .*$/, () => '不能包含 Unicode 双向覆盖或隔离控制字符（U+202A–U+202E、U+2066–U+2069）：它会让名称看起来与实际不同'],
   [/^must be a JSON body$|^a JSON body is required$/, () => '需要 JSON 请求体'],
   [/^is nested more than (\d+) levels deep$/, (m) => `嵌套超过 ${m[1]} 层`],
   [/^matches (\d+) records, more than (\d+)$/, (m) => `匹配了 ${m[1]} 条记录，超过 ${m[2]} 条`],

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isAscii, unstorableTextReason } from '@protean/metadata';
+import { isAscii, nameTextReason, unstorableTextReason } from '@protean/metadata';
 import { validationError, type FieldProblem } from '../errors/problems.ts';
 
 /** Deeper than any document of ours; past it a request is refused before anything recurses over it. */
@@ -41,6 +41,11 @@ export function registerInputNormalization(app: FastifyInstance): void {
     if (problems.length) {
       const first = problems[0]!;
       throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
+    }
+    const names = RECORD_ROUTE.test(request.routeOptions.url ?? '') ? [] : nameProblems(request.body);
+    if (names.length) {
+      const first = names[0]!;
+      throw validationError(names.length === 1 ? `'${first.field}' ${first.message}` : `${names.length} names cannot be accepted`, names.slice(0, 20));
     }
     done();
   });
@@ -190,4 +195,34 @@ function scalarProblem(value: unknown, from: 'body' | 'url', place: Place, conta
     else if (from === 'url' && numeral.test(value) && !Number.isFinite(Number(value))) problems.push({ field: pathOf(place, key), code: 'not_finite', message: notFinite });
     else if (container && key !== undefined && !isAscii(value)) container[key] = value.normalize('NFC');
   } else if (typeof value === 'number' && !Number.isFinite(value)) problems.push({ field: pathOf(place, key), code: 'not_finite', message: notFinite });
+}
+
+/** Routes whose bodies are record values, which may hold any text (ADR 0009). */
+const RECORD_ROUTE = /\/(records|graphql)(\/|$)/;
+/** Keys whose text is a name or label people read: the key itself, or each locale beneath it. */
+const NAME_KEYS = new Set(['name', 'label', 'labels', 'displayName', 'singular', 'plural']);
+/** Keys whose text is record values (a filter's operands, a record's data, a run's input), even in a Setup body. */
+const VALUE_KEYS = new Set(['filter', 'data', 'changes', 'defaultValue', 'value', 'values', 'condition', 'input', 'record']);
+
+/**
+ * The names and labels of a Setup body that hold a bidirectional override or isolate control,
+ * each with its dotted path. A list of picklist values is entered: their labels are names.
+ */
+function nameProblems(body: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (body === null || typeof body !== 'object') return problems;
+  const stack: { value: unknown; path: string; name: boolean }[] = [{ value: body, path: '', name: false }];
+  while (stack.length) {
+    const { value, path, name } = stack.pop()!;
+    if (typeof value === 'string') {
+      const reason = name ? nameTextReason(value) : undefined;
+      if (reason) problems.push({ field: path, code: 'invalid_text', message: reason });
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value).reverse()) {
+        if (!name && VALUE_KEYS.has(key) && !(key === 'values' && Array.isArray(item))) continue;
+        stack.push({ value: item, path: path ? `${path}.${key}` : key, name: name || NAME_KEYS.has(key) });
+      }
+    }
+  }
+  return problems;
 }
