@@ -647,4 +647,23 @@ describe('If-Match: *', () => {
     expect((await t.api('DELETE', `/records/organization/${made.id}`, undefined, { 'if-match': '*' })).statusCode).toBe(204);
     expect((await t.api('PATCH', `/records/organization/${made.id}`, { employees: 4 }, { 'if-match': '*' })).statusCode).toBe(404);
   });
+
+  it('takes an If-Match list as any of its versions, as HTTP defines it, and answers a malformed one with a 400 naming the header', async () => {
+    const made = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Listed versions' }));
+    const path = `/records/organization/${made.id}`;
+    for (const header of ['version one', '"1", two', ',']) {
+      for (const [method, body] of [['PATCH', { employees: 9 }], ['DELETE', undefined]] as const) {
+        const refused = await t.api(method, path, body, { 'if-match': header });
+        expect(refused.statusCode, `${method} ${header}: ${refused.body}`).toBe(400);
+        expect(json<{ errors: unknown[] }>(refused).errors).toEqual([{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }]);
+      }
+    }
+    expect(json<{ version: number }>(await t.api('GET', path)).version).toBe(1);
+    const listed = await t.api('PATCH', path, { employees: 9 }, { 'if-match': '"1", "2"' });
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.headers['etag']).toBe('"2"');
+    const stale = await t.api('PATCH', path, { employees: 10 }, { 'if-match': '"1", "3"' });
+    expect(stale.statusCode, stale.body).toBe(412);
+    expect((await t.api('DELETE', path, undefined, { 'if-match': '"3", "2"' })).statusCode).toBe(204);
+  });
 });

@@ -83,7 +83,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
       let tagName = words.object(object, 'plural');
       if (tags.some((t) => t.name === tagName)) tagName = `${tagName} (${object.apiName})`;
       tag(tagName, say('tag.records.description', nouns));
-      const one = { description: say('response.one', nouns), headers: { ETag: { description: say('param.ifMatch'), schema: { type: 'string' } } }, content: json(ref(name)) };
+      const one = { description: say('response.one', nouns), headers: { ETag: { description: say('header.etag'), schema: { type: 'string' } } }, content: json(ref(name)) };
       const example = filterExample(resolved);
 
       for (const apiName of [object.apiName, ...object.apiNameAliases]) {

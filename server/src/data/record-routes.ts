@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import type { ObjectDef } from '@protean/metadata';
 import { principalOf } from '../auth/principal.ts';
 import { validationError } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -68,15 +69,31 @@ const BulkDelete = Type.Object(
 const SearchQuery = Type.Object({ q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }, { additionalProperties: false });
 
 /**
- * `If-Match: "3"` (or W/"3", or 3) → 3; absent, or `*` (any version of a record that exists, as
- * HTTP defines it and generic clients send it) → undefined; anything else is a 400.
+ * The versions `If-Match` names: `"3"` (or W/"3", or 3) → [3], and a list (`"2", "3"`) any of
+ * them, as HTTP defines it; absent, or `*` (any version of a record that exists, as HTTP defines
+ * it and generic clients send it) → undefined. A value that is no version is malformed: a 400, as
+ * a header is part of the request's syntax, not content to process (422).
  */
-function expectedVersion(request: FastifyRequest): number | undefined {
+function ifMatchVersions(request: FastifyRequest): number[] | undefined {
   const header = request.headers['if-match'];
   if (header === undefined || String(header).trim() === '*') return undefined;
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
-  if (!match) throw validationError('If-Match must hold a record version such as "3"', [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }]);
-  return Number(match[1]);
+  const tags = String(header).split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
+  const versions = tags.map((tag) => /^(?:W\/)?"?(\d{1,9})"?$/.exec(tag)?.[1]);
+  if (versions.length === 0 || versions.some((v) => v === undefined)) {
+    throw validationError('If-Match must hold a record version such as "3"', [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }], 400);
+  }
+  return versions.map(Number);
+}
+
+/**
+ * The version a change is based on. Of several, the record's current one when listed: the write
+ * still refuses it (412) if it changed since, and a version not listed is refused the same way.
+ */
+async function expectedVersion(request: FastifyRequest, data: DataService, ctx: RequestContext, object: ObjectDef, id: string): Promise<number | undefined> {
+  const versions = ifMatchVersions(request);
+  if (versions === undefined || versions.length === 1) return versions?.[0];
+  const current = Number((await data.get(ctx, object, id))['version']);
+  return versions.includes(current) ? current : versions[0];
 }
 
 /** REST over the data service: every handler resolves metadata, then calls the one door. */
@@ -139,14 +156,14 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
   app.patch('/records/:object/:id', { schema: { params: RecordParams, querystring: NoQuery } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
     const { ctx, object } = await resolve(request, params.object);
-    const record = await data.update(ctx, object, params.id, request.body, expectedVersion(request));
+    const record = await data.update(ctx, object, params.id, request.body, await expectedVersion(request, data, ctx, object, params.id));
     return reply.header('etag', `"${String(record['version'])}"`).send(record);
   });
 
   app.delete('/records/:object/:id', { schema: { params: RecordParams, querystring: NoQuery } }, async (request, reply) => {
     const params = request.params as Static<typeof RecordParams>;
     const { ctx, object } = await resolve(request, params.object);
-    await data.delete(ctx, object, params.id, expectedVersion(request));
+    await data.delete(ctx, object, params.id, await expectedVersion(request, data, ctx, object, params.id));
     return reply.status(204).send();
   });
 
