@@ -170,4 +170,27 @@ describe('Setup › Workflows', () => {
     expect(await page.locator('.workflow-builder, main').first().innerText()).not.toMatch(/option \d|\bcreated\b/);
     expect(pageErrors).toEqual([]);
   });
+
+  it("reads a condition's branches and the canvas's own controls in zh-CN, not 'true', 'Zoom In' or 'Edge from'", async () => {
+    const page = await open('zh-CN');
+    await api(page, 'POST', '/workflows', { apiName: 'vip_zh', label: 'VIP', definition: {
+      trigger: { type: 'record', object: 'deal', events: ['created'] },
+      start: 'vip',
+      steps: [
+        { id: 'vip', type: 'condition', label: '是否重要', config: { condition: { expression: 'amount > 1000' } }, branches: { true: 'yes_end', false: 'no_end' } },
+        { id: 'yes_end', type: 'end', label: '重要', config: {} },
+        { id: 'no_end', type: 'end', label: '普通', config: {} },
+      ],
+    } });
+    await page.goto(`${ws.baseUrl}/setup/workflows/vip_zh`);
+    const branches = page.locator('.wf-node-branches');
+    await branches.first().waitFor();
+    expect(await branches.first().innerText()).toMatch(/是\s*否/);
+    await expect.poll(() => page.locator('.react-flow__edge-text').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['是', '否']));
+    expect(await page.locator('.react-flow__edge').first().getAttribute('aria-label')).toMatch(/^从.+到.+$/);
+    expect(await page.locator('.react-flow__controls button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')))).toEqual(expect.arrayContaining(['放大', '缩小', '显示整个工作流']));
+    const canvas = await page.locator('.react-flow').first().evaluate((el) => el.outerHTML);
+    expect(canvas).not.toMatch(/Zoom In|Zoom Out|Fit View|Edge from|Press enter or space|>true<|>false</);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -130,8 +130,13 @@ interface StepNodeData extends Record<string, unknown> {
   isTrigger: boolean;
 }
 
+/** A branch a step leaves by, in the reader's words: the fixed ones of conditions and approvals are translated, a switch's cases are the designer's own. */
+function branchLabel(i18n: ReturnType<typeof useI18n>, branch: string): string {
+  return branch === 'next' ? i18n.t('workflows.next') : (i18n.tMaybe(`workflows.branch.${branch}`) ?? branch);
+}
+
 function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
-  const { t } = useI18n();
+  const i18n = useI18n();
   const classes = ['wf-node', data.isTrigger ? 'wf-trigger' : '', data.problem ? 'wf-problem' : '', data.ran ? `wf-ran-${data.ran}` : '', selected ? 'wf-selected' : ''].join(' ');
   return (
     <div className={classes} data-testid={`wf-node-${data.title}`}>
@@ -140,13 +145,13 @@ function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
       <div className="wf-node-title">{data.title}</div>
       <div className="wf-node-handles">
         {data.handles.map((h, i) => (
-          <Handle key={h} type="source" position={Position.Bottom} id={h} style={{ left: `${((i + 1) * 100) / (data.handles.length + 1)}%` }} title={h === 'next' ? t('workflows.next') : h} />
+          <Handle key={h} type="source" position={Position.Bottom} id={h} style={{ left: `${((i + 1) * 100) / (data.handles.length + 1)}%` }} title={branchLabel(i18n, h)} />
         ))}
       </div>
       {data.handles.length > 1 ? (
         <div className="wf-node-branches" aria-hidden>
           {data.handles.map((h) => (
-            <span key={h}>{h === 'next' ? t('workflows.next') : h}</span>
+            <span key={h}>{branchLabel(i18n, h)}</span>
           ))}
         </div>
       ) : null}
@@ -211,7 +216,30 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
       data: { title: label(step), kind: t(stepKey(step.type)), handles: handlesOf(step), problem: problemSteps.has(step.id), isTrigger: false, ...(ran.has(step.id) ? { ran: ran.get(step.id)! } : {}) },
     })),
   ];
-  const edges: Edge[] = edgesOf(def).map((e) => ({ ...e, label: e.sourceHandle === 'next' ? undefined : e.sourceHandle, animated: ran.has(e.source) && ran.has(e.target) }));
+  const titleOf = new Map(nodes.map((n) => [n.id, n.data.title]));
+  const edges: Edge[] = edgesOf(def).map((e) => ({
+    ...e,
+    label: e.sourceHandle === 'next' ? undefined : branchLabel(i18n, e.sourceHandle),
+    ariaLabel: t('workflows.edge', { from: titleOf.get(e.source) ?? e.source, to: titleOf.get(e.target) ?? e.target }),
+    animated: ran.has(e.source) && ran.has(e.target),
+  }));
+  // The canvas library's own controls and screen-reader texts, in the studio's language.
+  const ariaLabelConfig = useMemo(
+    () => ({
+      'node.a11yDescription.default': t('workflows.stepHelp'),
+      'node.a11yDescription.keyboardDisabled': t('workflows.stepHelpKeyboard'),
+      'node.a11yDescription.ariaLiveMessage': ({ x, y }: { x: number; y: number }) => t('workflows.stepMoved', { x: String(Math.round(x)), y: String(Math.round(y)) }),
+      'edge.a11yDescription.default': t('workflows.edgeHelp'),
+      'controls.ariaLabel': t('workflows.canvasControls'),
+      'controls.zoomIn.ariaLabel': t('workflows.zoomIn'),
+      'controls.zoomOut.ariaLabel': t('workflows.zoomOut'),
+      'controls.fitView.ariaLabel': t('workflows.fitView'),
+      'controls.interactive.ariaLabel': t('workflows.lockCanvas'),
+      'minimap.ariaLabel': t('workflows.miniMap'),
+      'handle.ariaLabel': t('workflows.handle'),
+    }),
+    [t],
+  );
 
   const addStep = (type: StepType, position?: { x: number; y: number }) => {
     const lowest = Math.max(0, ...def.steps.map((s) => s.position?.y ?? 0));
@@ -293,6 +321,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
+            ariaLabelConfig={ariaLabelConfig}
             fitView
             deleteKeyCode={['Delete', 'Backspace']}
             onNodeClick={(_, node) => setSelected(node.id)}
