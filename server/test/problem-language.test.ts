@@ -156,11 +156,12 @@ describe('problems speak the reader’s language', () => {
   });
 });
 
-describe('a list query problem names its field once', () => {
+describe('a records API problem names its field once', () => {
   const list = (query: Record<string, string>) => `/records/deal?${new URLSearchParams(query).toString()}`;
   const filter = (f: unknown) => list({ filter: JSON.stringify(f) });
-  /** Every planner problem about a field reference: its message must not repeat the reference. */
-  const requests: Record<string, string> = {
+  /** Every problem about a field reference a list query or a record's body names: its message must not repeat the reference. */
+  const requests: Record<string, string | ((headers: Record<string, string>) => ReturnType<TestTenant['api']>)> = {
+    'an unknown field in a body': (hd) => t.api('POST', '/records/customer', { last_name: 'Lee', warp: 1 }, hd),
     'a sort key that is not one': list({ sort: 'customer.name' }),
     'an unknown sort field': list({ sort: 'warp' }),
     'a sort key twice': list({ sort: 'name,-name' }),
@@ -179,8 +180,9 @@ describe('a list query problem names its field once', () => {
     it(`in ${locale}, no message repeats the field its problem names, and the summary names it once`, async () => {
       const repeated: string[] = [];
       for (const [name, path] of Object.entries(requests)) {
-        const response = await t.api('GET', path, undefined, { 'accept-language': locale });
-        expect(response.statusCode, `${name}: ${response.body}`).toBe(400);
+        const headers = { 'accept-language': locale };
+        const response = typeof path === 'string' ? await t.api('GET', path, undefined, headers) : await path(headers);
+        expect(response.statusCode, `${name}: ${response.body}`).toBe(typeof path === 'string' ? 400 : 422);
         const problem = json<Problem>(response);
         expect(problem.errors?.length, name).toBe(1);
         const [{ field, message }] = problem.errors as [{ field: string; message: string }];

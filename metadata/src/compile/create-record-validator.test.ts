@@ -51,7 +51,7 @@ describe('createRecordValidator', () => {
     const errors = createRecordValidator(deal(), 'create')({ xyz: 1, amount: 'lots', close_date: 'soon' });
     expect(errors).toEqual(
       expect.arrayContaining([
-        { field: 'xyz', code: 'unknown_field', message: "unknown field 'xyz'" },
+        { field: 'xyz', code: 'unknown_field', message: "is not a field of 'deal'" },
         { field: 'name', code: 'required', message: 'is required' },
         { field: 'amount', code: 'type', message: 'must be a number' },
         { field: 'close_date', code: 'format', message: 'must be a date (YYYY-MM-DD)' },

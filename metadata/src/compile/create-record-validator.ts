@@ -107,7 +107,7 @@ function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): Recor
       // A required field with old api names is `anyOf` required under each name: report it once, by its current name.
       // An `if` fails with its branch, whose own errors say why.
       .filter((e) => !(e.instancePath === '' && e.keyword === 'anyOf') && e.keyword !== 'if')
-      .map((e) => explain(e, input, fields, locale))
+      .map((e) => explain(e, input, fields, locale, object.apiName))
       .map((e) => (e.code === 'required' && fields.get(e.field) ? { ...e, field: fields.get(e.field)!.apiName } : e))];
     errors.sort((a, b) => rank(a.code) - rank(b.code));
     const seen = new Set<string>();
@@ -161,12 +161,13 @@ const formatMessages: Record<string, string> = {
   uuid: 'must be an id (UUID)',
 };
 
-function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDef>, locale: Locale): RecordFieldError {
+function explain(error: ErrorObject, input: unknown, fields: Map<string, FieldDef>, locale: Locale, objectName: string): RecordFieldError {
   const params: Record<string, unknown> = error.params;
   if (error.instancePath === '') {
     if (error.keyword === 'additionalProperties') {
       const name = String(params.additionalProperty);
-      return { field: name, code: 'unknown_field', message: `unknown field '${name}'` };
+      // The problem's field is the name sent; the message does not repeat it ("'warp' is not a field of 'customer'").
+      return { field: name, code: 'unknown_field', message: `is not a field of '${objectName}'` };
     }
     if (error.keyword === 'required') {
       return { field: String(params.missingProperty), code: 'required', message: 'is required' };
@@ -261,6 +262,6 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
   ajv.removeSchema(schema);
   if (validate({ [field.apiName]: value })) return undefined;
   const fields = new Map([[field.apiName, field]]);
-  const error = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => explain(e, { [field.apiName]: value }, fields, locale)).sort((a, b) => rank(a.code) - rank(b.code))[0];
+  const error = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => explain(e, { [field.apiName]: value }, fields, locale, probe.apiName)).sort((a, b) => rank(a.code) - rank(b.code))[0];
   return error ?? { field: field.apiName, code: 'invalid', message: 'is invalid' };
 }
