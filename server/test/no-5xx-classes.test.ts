@@ -206,7 +206,8 @@ describe('list cursors are signed and bound to the tenant and the query', () => 
     const [payload, signature] = cursor.split('.') as [string, string];
     const forged = Buffer.from(JSON.stringify({ v: ["') or true --"], id: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
     refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${forged}.${signature}`));
-    refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${payload}.${signature.slice(0, -2)}AA`));
+    // Another first character, which always changes the signature's bytes: writing AA over the last two left one signature in 1,024 as it was (the last character carries 4 bits), and CI met one.
+    refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`));
     refused(await t.api('GET', `/records/deal?limit=1&sort=name&cursor=${payload}`));
   });
 
