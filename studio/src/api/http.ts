@@ -82,6 +82,23 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
 type SessionEndsListener = (endsInMs: number) => void;
 const sessionEndsListeners = new Set<SessionEndsListener>();
 
+/** When the session ends unused, by the last answer that said so, and whether its 12 hours end it then instead. */
+const sessionEnd = { at: Number.POSITIVE_INFINITY, byLimit: false };
+
+/** The session timer tells what ends the session when the server says (GET /auth/session's `endsBy`). */
+export function noteSessionEndsBy(endsBy: 'idle' | 'limit'): void {
+  sessionEnd.byLimit = endsBy === 'limit';
+}
+
+/**
+ * Whether a refusal as signed out is the session's idle time run out (the time the answers gave has
+ * passed, with a little slack for the round trip) rather than an end from elsewhere (signed out in
+ * another window, ended by an administrator, its 12 hours): whichever request meets it first.
+ */
+export function sessionLapsedUnused(): boolean {
+  return !sessionEnd.byLimit && Date.now() >= sessionEnd.at - 2_000;
+}
+
 /** Every answer to a session's request says how long until it ends unused (X-Session-Ends-In); the session timer listens here. */
 export function onSessionEndsIn(listener: SessionEndsListener): () => void {
   sessionEndsListeners.add(listener);
@@ -126,7 +143,10 @@ export async function request<T>(method: string, path: string, options: RequestO
     return { response, text: await response.text() };
   });
   const endsIn = Number(response.headers.get('x-session-ends-in') ?? NaN);
-  if (Number.isFinite(endsIn)) sessionEndsListeners.forEach((l) => l(endsIn));
+  if (Number.isFinite(endsIn)) {
+    sessionEnd.at = Date.now() + endsIn;
+    sessionEndsListeners.forEach((l) => l(endsIn));
+  }
   let parsed: unknown = undefined;
   if (text) {
     try {

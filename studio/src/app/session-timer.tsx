@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, authApi, onSessionEndsIn } from '../api/index.ts';
+import { ApiError, authApi, noteSessionEndsBy, onSessionEndsIn } from '../api/index.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession, useSessionControl } from './session.tsx';
@@ -48,6 +48,7 @@ export function SessionTimer() {
       setEndsAt(Date.now() + status.endsIn);
       setEndsBy(status.endsBy);
       byLimit.current = status.endsBy === 'limit';
+      noteSessionEndsBy(status.endsBy);
       setWarning(status.endsIn <= warnBefore(status.idleTimeout));
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) signedOut(byLimit.current ? 'ended' : 'idle');

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, authApi, metadataApi, onUnauthorized, settingsApi, whenRefused, type Me, type Snapshot } from '../api/index.ts';
+import { ApiError, authApi, metadataApi, onUnauthorized, sessionLapsedUnused, settingsApi, whenRefused, type Me, type Snapshot } from '../api/index.ts';
 import { useFollowAccountLocale, type DisplaySettings } from '../i18n/i18n.tsx';
 import { accessApi, type MyAccess, type ObjectAction } from '../api/access.ts';
 
@@ -70,8 +70,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .catch((error: unknown) => {
         if (!cancelled) setState({ status: 'signed-out', error: error instanceof ApiError && error.status === 401 ? undefined : error });
       });
-    // A request refused as signed out, while signed in: the session ended meanwhile, which the sign-in page says.
-    const off = onUnauthorized(() => setState((s) => ({ status: 'signed-out', ...(s.status === 'signed-in' ? { reason: 'ended' as const } : {}) })));
+    // A request refused as signed out, while signed in: the session ended meanwhile, which the sign-in page says,
+    // idle when its time without use had run out, whichever request (a live connection's, the timer's) met it first.
+    // Once signed out, a later refusal (a request that was still on its way) leaves the reason shown as it is.
+    const off = onUnauthorized(() =>
+      setState((s) => (s.status === 'signed-in' ? { status: 'signed-out', reason: sessionLapsedUnused() ? 'idle' : 'ended' } : s.status === 'signed-out' ? s : { status: 'signed-out' })),
+    );
     return () => {
       cancelled = true;
       off();
