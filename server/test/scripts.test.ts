@@ -86,6 +86,21 @@ describe('scripts as metadata', () => {
     expect(json<{ errors: { field: string }[] }>(unknown).errors[0]!.field).toBe('object');
   });
 
+  it('reads If-Match as records do: a list is any of its versions, * any version, and no version a 400 naming it', async () => {
+    const body = (label: string) => ({ apiName: 'matched', label, kind: 'action', object: 'organization', language: 'typescript', source: 'export default () => 1' });
+    await saveScript(t, { apiName: 'matched', label: 'V1', kind: 'action', object: 'organization', source: 'export default () => 1' });
+    const malformed = await t.api('PUT', '/scripts/matched', body('V2'), { 'if-match': 'latest' });
+    expect(malformed.statusCode, malformed.body).toBe(400);
+    expect(json<{ errors: { field: string }[] }>(malformed).errors[0]!.field).toBe('If-Match');
+    expect((await t.api('PUT', '/scripts/matched', body('V2'), { 'if-match': '"2", "3"' })).statusCode).toBe(412);
+    const listed = await t.api('PUT', '/scripts/matched', body('V2'), { 'if-match': '"5", "1"' });
+    expect(listed.statusCode, listed.body).toBe(200);
+    const any = await t.api('PUT', '/scripts/matched', body('V3'), { 'if-match': '*' });
+    expect(any.statusCode, any.body).toBe(200);
+    const versions = json<{ data: { version: number }[] }>(await t.api('GET', '/scripts/matched/versions')).data;
+    expect(versions.map((v) => v.version)).toEqual([3, 2, 1]);
+  });
+
   it('keeps every save as a version and restores an earlier one as a new version', async () => {
     const first = await saveScript(t, { apiName: 'versioned', label: 'V1', kind: 'action', object: 'organization', source: 'export default () => ({ v: 1 })' });
     const second = await t.api('PUT', '/scripts/versioned', { apiName: 'versioned', label: 'V2', kind: 'action', object: 'organization', language: 'typescript', source: 'export default () => ({ v: 2 })', message: 'second' }, { 'if-match': '"1"' });

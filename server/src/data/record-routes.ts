@@ -10,6 +10,7 @@ import { openApiFor } from './openapi.ts';
 import { bulkByFilter } from './bulk-by-filter.ts';
 import type { RequestContext } from './request-context.ts';
 import type { ApiRecord } from './record-codec.ts';
+import { basedOn, ifMatchVersions } from '../http/if-match.ts';
 import { idempotencyKeyOf, writeOnce, type WriteAnswer } from './idempotent-writes.ts';
 
 const ObjectParam = Type.Object({ object: Type.String({ maxLength: 100 }) });
@@ -69,31 +70,13 @@ const BulkDelete = Type.Object(
 const SearchQuery = Type.Object({ q: Type.String({ minLength: 1, maxLength: 200 }), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) }, { additionalProperties: false });
 
 /**
- * The versions `If-Match` names: `"3"` (or W/"3", or 3) → [3], and a list (`"2", "3"`) any of
- * them, as HTTP defines it; absent, or `*` (any version of a record that exists, as HTTP defines
- * it and generic clients send it) → undefined. A value that is no version is malformed: a 400, as
- * a header is part of the request's syntax, not content to process (422).
- */
-function ifMatchVersions(request: FastifyRequest): number[] | undefined {
-  const header = request.headers['if-match'];
-  if (header === undefined || String(header).trim() === '*') return undefined;
-  const tags = String(header).split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
-  const versions = tags.map((tag) => /^(?:W\/)?"?(\d{1,9})"?$/.exec(tag)?.[1]);
-  if (versions.length === 0 || versions.some((v) => v === undefined)) {
-    throw validationError('If-Match must hold a record version such as "3"', [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }], 400);
-  }
-  return versions.map(Number);
-}
-
-/**
  * The version a change is based on. Of several, the record's current one when listed: the write
  * still refuses it (412) if it changed since, and a version not listed is refused the same way.
  */
 async function expectedVersion(request: FastifyRequest, data: DataService, ctx: RequestContext, object: ObjectDef, id: string): Promise<number | undefined> {
-  const versions = ifMatchVersions(request);
+  const versions = ifMatchVersions(request.headers, 'record');
   if (versions === undefined || versions.length === 1) return versions?.[0];
-  const current = Number((await data.get(ctx, object, id))['version']);
-  return versions.includes(current) ? current : versions[0];
+  return basedOn(versions, Number((await data.get(ctx, object, id))['version']));
 }
 
 /** REST over the data service: every handler resolves metadata, then calls the one door. */

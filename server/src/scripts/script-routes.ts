@@ -15,6 +15,7 @@ import { readInvocation, readInvocations, type InvocationRow } from './invocatio
 import type { AccessService } from '../access/access-service.ts';
 import { scriptUserOf, type RunResult, type ScriptService } from './script-service.ts';
 import { deleteSetting, findScript, listScripts, listSettings, scriptVersion, scriptVersions, writeSetting, type ScriptRecord } from './script-store.ts';
+import { basedOn, ifMatchVersions } from '../http/if-match.ts';
 
 const Ref = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 100 }) });
 const VersionParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 100 }), version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
@@ -68,12 +69,10 @@ function view(script: ScriptRecord) {
   return { ...definition, profile: script.profile, id: script.id, active: script.active, version: script.version, hash: script.hash, createdAt: script.createdAt, updatedAt: script.updatedAt };
 }
 
-function expectedVersion(request: FastifyRequest): number | undefined {
-  const header = request.headers['if-match'];
-  if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
-  if (!match) throw validationError('If-Match must hold a script version such as "3"', [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }]);
-  return Number(match[1]);
+/** The version a save is based on, as `If-Match` names it (records read it the same way). */
+function expectedVersion(request: FastifyRequest, current: number): number | undefined {
+  const versions = ifMatchVersions(request.headers, 'script');
+  return versions === undefined ? undefined : basedOn(versions, current);
 }
 
 /** An action's or test run's result: 200 with the output, or the script's failure as a problem naming its invocation. */
@@ -144,7 +143,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
   app.put('/scripts/:ref', { schema: { params: Ref, body: ScriptInput } }, async (request, reply) => {
     const principal = await setupOf(request, 'model');
     const current = await load(principal.tenantId, (request.params as Static<typeof Ref>).ref);
-    const script = await scripts.save(principal, request.body as ScriptInput, current.id, expectedVersion(request));
+    const script = await scripts.save(principal, request.body as ScriptInput, current.id, expectedVersion(request, current.version));
     return reply.header('etag', `"${script.version}"`).send(view(script));
   });
 
