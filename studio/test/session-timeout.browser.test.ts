@@ -82,7 +82,10 @@ describe('the studio warns before an idle session ends', () => {
 
 describe('Setup › Sessions: the workspace’s idle time', () => {
   it('an administrator chooses it from the list, it is saved and applies to the session, and reads in Chinese', async () => {
-    const page = watch(await english.newPage());
+    // Signed in on a browser of its own: it does not depend on the test above ending signed in.
+    const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const page = watch(await own.newPage());
+    await signIn(page, ws);
     await page.goto(`${ws.baseUrl}/setup/sessions`);
     await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
     await settle(page);
