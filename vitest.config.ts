@@ -16,6 +16,7 @@
 // covers both databases: `server` on PGlite (DATABASE_URL removed) and `server-postgres` on
 // that server. Only the server's tests open a database.
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const nodePackages = ['metadata', 'runtime', 'plugins', 'server'] as const;
 const postgresUrl = process.env['PROTEAN_TEST_POSTGRES_URL'];
@@ -42,6 +43,21 @@ const EMBEDDED_DATABASE_TESTS = [
   'server/test/write-integrity.test.ts',
 ];
 
+/**
+ * Files that spend minutes waiting on the wall clock (a session's idle time running out), not on
+ * a core. They start first, beside the files that need the cores, instead of running alone at the
+ * end of the run, where the default order (project by project, larger files first) put them.
+ */
+const WAITS_ON_CLOCK = ['studio/test/session-timeout.browser.test.ts'];
+
+class ClockWaitersFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const waits = (spec: TestSpecification) => WAITS_ON_CLOCK.some((path) => spec.moduleId.endsWith(path));
+    return [...sorted.filter(waits), ...sorted.filter((spec) => !waits(spec))];
+  }
+}
+
 // `env` can only set variables; a setup file removes DATABASE_URL in the project's workers.
 const databaseEnv = (name: string) =>
   name === 'server' && postgresUrl ? { include: EMBEDDED_DATABASE_TESTS, setupFiles: ['scripts/test-pglite-env.ts'] } : {};
@@ -56,6 +72,7 @@ export default defineConfig({
     // One migrated PGlite data folder per run, copied by each test server on the embedded engine.
     globalSetup: ['scripts/test-pglite-template.ts'],
     environment: 'node',
+    sequence: { sequencer: ClockWaitersFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,

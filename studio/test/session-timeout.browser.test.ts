@@ -120,3 +120,66 @@ describe('Setup › Sessions: the workspace’s idle time', () => {
     expect(pageErrors).toEqual([]);
   });
 });
+
+describe('the warning keeps asking the server until the session has ended', () => {
+  it('an answer giving the same end as the one before still schedules the next check (the page’s clock held still)', async () => {
+    // The end the server gives is one instant, and the studio's `now + endsIn` lands on the same
+    // millisecond whenever the round trip takes as long as the last. With the page's clock held
+    // still between checks it always does: each check must still lead to the next, up to the end.
+    const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const start = new Date('2026-03-02T09:00:00Z').getTime();
+    await own.clock.install({ time: start });
+    const page = watch(await own.newPage());
+    const end = start + 100_000;
+    let checks = 0;
+    // This page's session ends when these answers say, alone: the real server's X-Session-Ends-In
+    // on its other answers (the workspace's idle time, whatever a test before chose) is taken off.
+    await page.route('**/api/v1/**', async (route) => {
+      if (!route.request().url().endsWith('/api/v1/auth/session')) {
+        const response = await route.fetch();
+        const headers = { ...response.headers() };
+        delete headers['x-session-ends-in'];
+        await route.fulfill({ response, headers });
+        return;
+      }
+      checks += 1;
+      const pageNow = await page.evaluate(() => Date.now());
+      if (pageNow >= end) {
+        await route.fulfill({ status: 401, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401 }) });
+        return;
+      }
+      await route.fulfill({ json: { endsIn: end - pageNow, endsBy: 'idle', idleTimeout: 60_000, expiresAt: new Date(start + 12 * 3_600_000).toISOString() } });
+    });
+    // Held from the start: every answer reaches the studio at the instant it was given for.
+    await page.clock.pauseAt(start + 1_000);
+    await signIn(page, ws);
+
+    // The page's time moves only when this test moves it: the page is read with plain evaluations,
+    // polled from here, each wait bounded.
+    const until = async (what: string, condition: () => boolean) => {
+      for (let poll = 0; poll < 200; poll++) {
+        if (await page.evaluate(condition)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`the page never showed ${what}`);
+    };
+    const answered = () => !document.body.hasAttribute('aria-busy');
+    const signedOutIdle = () => document.body.innerText.includes('You were signed out after a time without activity');
+    const warned = () => document.querySelector('dialog[open]')?.textContent?.includes('Your session ends in') === true;
+
+    // A second at a time, each after the page has its answers, from signing in to past the end:
+    // asleep until 15 s before, then warning and asking every 5 s, every answer the same end.
+    let warnedAt: number | undefined;
+    for (let second = 1; second <= 110 && !(await page.evaluate(signedOutIdle)); second++) {
+      await until('its answer', answered);
+      if (warnedAt === undefined && (await page.evaluate(warned))) warnedAt = second;
+      await page.clock.runFor(1_000);
+    }
+    await until('the sign-in page with the reason', signedOutIdle);
+    expect(warnedAt).toBe(85);
+    // The first check on signing in; then at 15, 10 and 5 s before the end, and at the end (refused).
+    expect(checks).toBe(5);
+    await own.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -35,6 +35,10 @@ export function SessionTimer() {
   // The limit's warning, once closed, stays closed: nothing can be done about it but signing in again.
   const [dismissed, setDismissed] = useState(false);
   const [now, setNow] = useState(() => Date.now());
+  // Counts the server's answers to `ask`, so the next check is scheduled after every one. The end
+  // it gives is the same instant each time (only the round trip moves it), often to the
+  // millisecond: scheduled on `endsAt` alone, an answer that left it as it was scheduled nothing.
+  const [answers, setAnswers] = useState(0);
   const asking = useRef(false);
   const byLimit = useRef(false);
 
@@ -52,9 +56,10 @@ export function SessionTimer() {
       setWarning(status.endsIn <= warnBefore(status.idleTimeout));
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) signedOut(byLimit.current ? 'ended' : 'idle');
-      // Any other failure (the network): the next answer or check tells again.
+      // Any other failure (the network): the next check, scheduled as after any answer, tells again.
     } finally {
       asking.current = false;
+      setAnswers((n) => n + 1);
     }
   }, [signedOut]);
 
@@ -66,9 +71,10 @@ export function SessionTimer() {
   // Asleep until the warning is due; then the server says whether it still is.
   useEffect(() => {
     if (endsAt === null || idleMs === null || warning) return;
-    const timer = setTimeout(() => void ask(), Math.max(0, endsAt - warnBefore(idleMs) - Date.now()));
+    // At least a second: a check that failed (the network) is not repeated at once, over and over.
+    const timer = setTimeout(() => void ask(), Math.max(1_000, endsAt - warnBefore(idleMs) - Date.now()));
     return () => clearTimeout(timer);
-  }, [endsAt, idleMs, warning, ask]);
+  }, [endsAt, idleMs, warning, ask, answers]);
 
   // While warning: the countdown each second, and the server asked again now and then and at the end.
   useEffect(() => {
@@ -80,7 +86,7 @@ export function SessionTimer() {
       clearInterval(tick);
       clearTimeout(recheck);
     };
-  }, [warning, endsAt, ask]);
+  }, [warning, endsAt, ask, answers]);
 
   // One request that counts as use: its answer's X-Session-Ends-In moves the end back by the whole
   // idle time (less at most the last-use step), well past the warning. Refused, the session had ended.
