@@ -482,3 +482,51 @@ describe('settings and the test-run panel', () => {
     expect(json(await t.api('GET', `/records/organization/${String(org['id'])}`))['employees']).toBe(5);
   });
 });
+
+describe('a model change that takes away a name a script uses', () => {
+  it('is refused, naming the script and its line, in English and Chinese; comments do not count; once the script stops using it the change goes through', async () => {
+    const tenant = await createTestTenant(h, 'scr-deps');
+    const change = (operations: unknown[], locale = 'en') => tenant.api('POST', '/metadata/changes', { message: 'model', operations }, { 'accept-language': locale });
+    const fields = ['tier', 'nickname', 'segment'].map((apiName) => ({ op: 'createField', object: 'customer', field: { apiName, type: 'text', labels: { en: apiName } } }));
+    expect((await change(fields)).statusCode).toBe(200);
+    const tiering = (source: string) => ({ apiName: 'tiering', label: 'Tiering', kind: 'beforeSave', object: 'customer', source });
+    await saveScript(tenant, tiering(`// nickname is left as it is
+export default function (ctx: ScriptContext, input: BeforeSaveInput): BeforeSaveResult {
+  return input.record.tier === 'gold' ? { set: { last_name: 'VIP' } } : {};
+}`));
+    // An action of another object that reads customers by name.
+    await saveScript(tenant, {
+      apiName: 'segments',
+      label: 'Segments',
+      kind: 'action',
+      object: 'organization',
+      source: `export default async function (ctx: ScriptContext) {
+  const rows = await ctx.records.query('customer', {});
+  return rows.map((r) => r['segment']);
+}`,
+    });
+    const problemsOf = (response: { statusCode: number; body: string }) => {
+      expect(response.statusCode, response.body).toBe(422);
+      return json<{ errors: { field: string; code: string; message: string; dependents: unknown[] }[] }>(response).errors;
+    };
+
+    const renamed = problemsOf(await change([{ op: 'updateField', object: 'customer', field: 'tier', patch: { apiName: 'level' } }]));
+    expect(renamed).toEqual([
+      expect.objectContaining({ field: 'customer.tier', code: 'has_dependents', message: "'customer.tier' is used by the script 'Tiering' (line 3)", dependents: [expect.objectContaining({ kind: 'script', apiName: 'tiering' })] }),
+    ]);
+    expect(problemsOf(await change([{ op: 'deleteField', object: 'customer', field: 'segment' }]))[0]!.message).toBe("'customer.segment' is used by the script 'Segments' (line 3)");
+    expect(problemsOf(await change([{ op: 'updateObject', object: 'customer', patch: { apiName: 'patient' } }]))[0]!.message).toBe("'customer' is used by the script 'Segments' (line 2)");
+    expect(problemsOf(await change([{ op: 'deleteField', object: 'customer', field: 'tier' }], 'zh-CN'))[0]!.message).toBe("'customer.tier'正被脚本'Tiering'使用（第 3 行）");
+    // Nothing was changed: the field still takes values.
+    expect((await tenant.api('POST', '/records/customer', { last_name: 'Still', tier: 'silver' })).statusCode).toBe(201);
+
+    // Named only in a comment: renamed freely.
+    expect((await change([{ op: 'updateField', object: 'customer', field: 'nickname', patch: { apiName: 'alias_name' } }])).statusCode).toBe(200);
+    // A new version that reads the new name: the rename goes through.
+    await tenant.api('PUT', '/scripts/tiering', { ...tiering(`export default function (ctx: ScriptContext, input: BeforeSaveInput): BeforeSaveResult {
+  return input.record.level === 'gold' ? { set: { last_name: 'VIP' } } : {};
+}`), language: 'typescript' });
+    expect((await change([{ op: 'updateField', object: 'customer', field: 'tier', patch: { apiName: 'level' } }])).statusCode).toBe(200);
+    expect(json(await tenant.api('POST', '/records/customer', { last_name: 'x', level: 'gold' }))).toMatchObject({ last_name: 'VIP' });
+  });
+});

@@ -13,6 +13,7 @@ import { checkDefinition, invalidScript, validateAgainst, type ScriptDefinition,
 import { scriptHost } from './script-host.ts';
 import { activeScripts, deleteScript, findScript, saveScriptAutomation, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
 import { InvocationLog, type InvocationCause } from './invocation-log.ts';
+import { scriptDependents } from './script-dependents.ts';
 
 export const SCRIPTS_CHANNEL = 'protean_scripts';
 
@@ -111,6 +112,8 @@ export class ScriptService {
     this.#outbound = options.outbound;
     this.log = new InvocationLog(db);
     metadata.syncWithRevisions(this.#syncWithRevision);
+    // A model change that takes away a name a script's source uses is refused, naming the script.
+    metadata.guard(scriptDependents);
     // A restore that changed scripts: every process drops the tenant's cached scripts.
     metadata.onCommit((tenantId) => {
       if (this.#restored.delete(tenantId)) void this.#announce(tenantId).catch((error: unknown) => console.error('announcing restored scripts failed', error));
