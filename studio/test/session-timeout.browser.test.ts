@@ -121,65 +121,105 @@ describe('Setup › Sessions: the workspace’s idle time', () => {
   });
 });
 
+/**
+ * A signed-in page whose clock is held by the test (Playwright's clock, from `start`), and whose
+ * session ends at `end` by the answers of GET /auth/session, given here: the server's own
+ * X-Session-Ends-In on its other answers is taken off. The page is read with plain evaluations,
+ * polled from here (its time moves only when the test moves it), each wait bounded.
+ */
+async function heldClockSession(status: { start: number; end: number; endsBy: 'idle' | 'limit'; idleTimeout: number }) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  await context.clock.install({ time: status.start });
+  const page = watch(await context.newPage());
+  let checks = 0;
+  await page.route('**/api/v1/**', async (route) => {
+    if (!route.request().url().endsWith('/api/v1/auth/session')) {
+      const response = await route.fetch();
+      const headers = { ...response.headers() };
+      delete headers['x-session-ends-in'];
+      await route.fulfill({ response, headers });
+      return;
+    }
+    checks += 1;
+    const pageNow = await page.evaluate(() => Date.now());
+    if (pageNow >= status.end) {
+      await route.fulfill({ status: 401, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401 }) });
+      return;
+    }
+    await route.fulfill({ json: { endsIn: status.end - pageNow, endsBy: status.endsBy, idleTimeout: status.idleTimeout, expiresAt: new Date(status.end).toISOString() } });
+  });
+  // Held from the start: every answer reaches the studio at the instant it was given for.
+  await page.clock.pauseAt(status.start + 1_000);
+  await signIn(page, ws);
+  const answered = () => !document.body.hasAttribute('aria-busy');
+  const until = async (what: string, condition: () => boolean) => {
+    for (let poll = 0; poll < 200; poll++) {
+      if (await page.evaluate(condition)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`the page never showed ${what}`);
+  };
+  /** One second on, and the answers to what the page asked meanwhile. */
+  const tick = async () => {
+    await page.clock.runFor(1_000);
+    await until('its answer', answered);
+  };
+  await until('its answer', answered);
+  return { context, page, until, tick, checks: () => checks };
+}
+
+const dialogText = () => document.querySelector('dialog[open]')?.textContent ?? '';
+
 describe('the warning keeps asking the server until the session has ended', () => {
   it('an answer giving the same end as the one before still schedules the next check (the page’s clock held still)', async () => {
     // The end the server gives is one instant, and the studio's `now + endsIn` lands on the same
     // millisecond whenever the round trip takes as long as the last. With the page's clock held
     // still between checks it always does: each check must still lead to the next, up to the end.
-    const own = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     const start = new Date('2026-03-02T09:00:00Z').getTime();
-    await own.clock.install({ time: start });
-    const page = watch(await own.newPage());
-    const end = start + 100_000;
-    let checks = 0;
-    // This page's session ends when these answers say, alone: the real server's X-Session-Ends-In
-    // on its other answers (the workspace's idle time, whatever a test before chose) is taken off.
-    await page.route('**/api/v1/**', async (route) => {
-      if (!route.request().url().endsWith('/api/v1/auth/session')) {
-        const response = await route.fetch();
-        const headers = { ...response.headers() };
-        delete headers['x-session-ends-in'];
-        await route.fulfill({ response, headers });
-        return;
-      }
-      checks += 1;
-      const pageNow = await page.evaluate(() => Date.now());
-      if (pageNow >= end) {
-        await route.fulfill({ status: 401, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401 }) });
-        return;
-      }
-      await route.fulfill({ json: { endsIn: end - pageNow, endsBy: 'idle', idleTimeout: 60_000, expiresAt: new Date(start + 12 * 3_600_000).toISOString() } });
-    });
-    // Held from the start: every answer reaches the studio at the instant it was given for.
-    await page.clock.pauseAt(start + 1_000);
-    await signIn(page, ws);
-
-    // The page's time moves only when this test moves it: the page is read with plain evaluations,
-    // polled from here, each wait bounded.
-    const until = async (what: string, condition: () => boolean) => {
-      for (let poll = 0; poll < 200; poll++) {
-        if (await page.evaluate(condition)) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error(`the page never showed ${what}`);
-    };
-    const answered = () => !document.body.hasAttribute('aria-busy');
+    const session = await heldClockSession({ start, end: start + 100_000, endsBy: 'idle', idleTimeout: 60_000 });
     const signedOutIdle = () => document.body.innerText.includes('You were signed out after a time without activity');
-    const warned = () => document.querySelector('dialog[open]')?.textContent?.includes('Your session ends in') === true;
-
-    // A second at a time, each after the page has its answers, from signing in to past the end:
-    // asleep until 15 s before, then warning and asking every 5 s, every answer the same end.
+    // A second at a time from signing in to past the end: asleep until 15 s before, then warning
+    // and asking every 5 s, every answer the same end.
     let warnedAt: number | undefined;
-    for (let second = 1; second <= 110 && !(await page.evaluate(signedOutIdle)); second++) {
-      await until('its answer', answered);
-      if (warnedAt === undefined && (await page.evaluate(warned))) warnedAt = second;
-      await page.clock.runFor(1_000);
+    for (let second = 1; second <= 110 && !(await session.page.evaluate(signedOutIdle)); second++) {
+      if (warnedAt === undefined && (await session.page.evaluate(dialogText)).includes('Your session ends in')) warnedAt = second;
+      await session.tick();
     }
-    await until('the sign-in page with the reason', signedOutIdle);
+    await session.until('the sign-in page with the reason', signedOutIdle);
     expect(warnedAt).toBe(85);
     // The first check on signing in; then at 15, 10 and 5 s before the end, and at the end (refused).
-    expect(checks).toBe(5);
-    await own.close();
+    expect(session.checks()).toBe(5);
+    await session.context.close();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a session reaching its 12 hours is warned of without the offer to stay; closed, the warning stays closed; at the end the sign-in page says it has ended', async () => {
+    const start = new Date('2026-03-02T21:00:00Z').getTime();
+    // Half an hour's idle time: the warning comes 90 s before the end.
+    const session = await heldClockSession({ start, end: start + 100_000, endsBy: 'limit', idleTimeout: 30 * 60_000 });
+    const { page } = session;
+    for (let second = 1; second < 9; second++) await session.tick();
+    expect(await page.evaluate(dialogText)).toBe('');
+    await session.tick();
+    await session.until('the limit’s warning', () => document.querySelector('dialog[open]')?.textContent?.includes('Your session ends in 1:30: every session ends 12 hours after sign-in.') === true);
+    const warning = await page.evaluate(() => ({
+      title: document.getElementById(document.querySelector('dialog[open]')!.getAttribute('aria-labelledby')!)?.textContent,
+      buttons: [...document.querySelectorAll('dialog[open] button')].map((b) => b.textContent),
+    }));
+    expect(warning.title).toBe('Your session is about to reach its limit');
+    expect(warning.buttons).not.toContain('Stay signed in');
+    expect(warning.buttons).toContain('Sign out');
+    await shot(page, 'session-limit-warning');
+
+    await page.keyboard.press('Escape');
+    await session.until('the warning closed', () => document.querySelector('dialog[open]') === null);
+    const signedOutEnded = () => document.body.innerText.includes('Your session has ended. Sign in again to continue.');
+    for (let second = 10; second <= 110 && !(await page.evaluate(signedOutEnded)); second++) {
+      expect(await page.evaluate(dialogText)).toBe('');
+      await session.tick();
+    }
+    await session.until('the sign-in page saying the session has ended', signedOutEnded);
+    await session.context.close();
     expect(pageErrors).toEqual([]);
   });
 });
