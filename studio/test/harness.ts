@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { copyPgliteTemplate } from '../../scripts/test-pglite-template.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -131,6 +131,38 @@ export async function navigateInApp(page: Page, path: string): Promise<void> {
 export async function shot(page: Page, name: string) {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/**
+ * The top bar's link to an object, by its label: in the bar, or under "More" (opened for it)
+ * when the bar is too narrow for it. Waits for the object to be offered at all.
+ */
+export async function objectNavLink(page: Page, label: string): Promise<Locator> {
+  const nav = page.locator('.topbar nav.object-nav');
+  const link = nav.getByRole('link', { name: label, exact: true });
+  await expect
+    .poll(
+      async () => {
+        if (await link.count()) return true;
+        const more = nav.locator('.nav-more-button');
+        if ((await more.count()) && (await more.getAttribute('aria-expanded')) === 'false') await more.click();
+        return false;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+  return link;
+}
+
+/** Every object the top bar offers, in order: those in the bar and those under "More". */
+export async function objectNavLabels(page: Page): Promise<string[]> {
+  const nav = page.locator('.topbar nav.object-nav');
+  await nav.waitFor();
+  const more = nav.locator('.nav-more-button');
+  if ((await more.count()) && (await more.getAttribute('aria-expanded')) === 'false') await more.click();
+  const labels = await nav.locator('a.nav-link').allInnerTexts();
+  if (await more.count()) await more.click();
+  return labels;
 }
 
 /** Calls the REST API with the page's session cookie, as the page itself would (same origin). */

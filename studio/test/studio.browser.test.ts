@@ -1,7 +1,7 @@
 // The studio in a real browser against the real server: Debian's Chromium via playwright-core.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, objectNavLink, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -84,12 +84,12 @@ describe('studio in Chromium', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('navigation', { name: 'Setup' }).waitFor();
     await page.getByRole('link', { name: '← Back to the CRM' }).click();
-    await page.getByRole('navigation', { name: 'Objects' }).getByRole('link', { name: 'Projects' }).waitFor();
+    await (await objectNavLink(page, 'Projects')).waitFor();
     await shot(page, '11-setup-navigation-result');
   });
 
   it('creates, edits, filters and deletes a record', async () => {
-    await page.getByRole('navigation', { name: 'Objects' }).getByRole('link', { name: 'Projects' }).click();
+    await (await objectNavLink(page, 'Projects')).click();
     // The empty list offers the first record beside the page's own button; the object made a moment
     // ago in Setup grants its rights at once, so both show.
     const newButtons = page.getByRole('button', { name: 'New Project', exact: true });
@@ -112,7 +112,7 @@ describe('studio in Chromium', () => {
     await shot(page, '20-record-page');
 
     await api(page, 'POST', '/records/project', { name: 'Beta', code: 'B-1', phase: 'build' });
-    await page.getByRole('navigation', { name: 'Objects' }).getByRole('link', { name: 'Projects' }).click();
+    await (await objectNavLink(page, 'Projects')).click();
     await expect.poll(() => page.getByTestId('list-count').textContent(), { timeout: 20_000 }).toBe('2 records');
 
     await page.getByRole('button', { name: 'Filters', exact: true }).click();

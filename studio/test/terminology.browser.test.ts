@@ -5,7 +5,7 @@
 // and no "用户" either.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, navigateInApp, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, navigateInApp, objectNavLink, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
 let ws: Workspace;
 let browser: Browser;
@@ -315,7 +315,7 @@ describe('terminology in Chromium', () => {
     const terms = await api<{ key: string; overridden: boolean; forms: { en: { singular: string } } }[]>(page, 'GET', '/metadata/terms');
     expect(terms.find((t) => t.key === 'organization')).toMatchObject({ overridden: true, forms: { en: { singular: 'practice' } } });
     await page.goto(`${ws.baseUrl}/`);
-    await page.locator('.topbar').getByRole('navigation', { name: 'Objects' }).getByText('Practices').waitFor();
+    await (await objectNavLink(page, 'Practices')).waitFor();
     await page.goto(`${ws.baseUrl}/setup/terminology?term=organization`);
     await editor.getByRole('button', { name: 'Reset to standard' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Reset to standard' }).click();
@@ -343,7 +343,7 @@ describe('terminology in Chromium', () => {
     await dialog.getByRole('button', { name: 'Apply' }).click();
     await page.getByText(/Healthcare term set applied as revision/).waitFor();
     await page.goto(`${ws.baseUrl}/`);
-    await page.locator('.topbar').getByRole('navigation', { name: 'Objects' }).getByText('Patients').waitFor();
+    await (await objectNavLink(page, 'Patients')).waitFor();
   });
 
   for (const locale of ['zh-CN', 'en'] as const) {

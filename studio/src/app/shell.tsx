@@ -8,6 +8,7 @@ import { CommandPalette } from './command-palette.tsx';
 import { allowedSetupSections, useCanSetup } from './setup-rights.ts';
 import { ShellActionsContext, type QuickCreateOptions } from './shell-actions.ts';
 import { SessionTimer } from './session-timer.tsx';
+import { ObjectNav } from './object-nav.tsx';
 
 const QuickCreateDialog = lazy(() => import('../crm/quick-create-dialog.tsx'));
 
@@ -55,17 +56,15 @@ export function Shell({ children }: { children: ReactNode }) {
         <Link to="/" className="brand" aria-label={t('shell.home')}>
           Protean
         </Link>
-        <nav className="object-nav" aria-label={t('shell.objectNav')}>
-          {inSetup ? (
+        {inSetup ? (
+          <nav className="object-nav" aria-label={t('shell.objectNav')}>
             <Link to="/" className="nav-link">
               {t('shell.backToCrm')}
             </Link>
-          ) : (
-            objects.map((o) => (
-              <NavObjectLink key={o.id} apiName={o.apiName} active={activeObject === o.apiName} />
-            ))
-          )}
-        </nav>
+          </nav>
+        ) : (
+          <ObjectNav objects={objects} activeObject={activeObject} />
+        )}
         <form className="global-search" role="search" onSubmit={submitSearch}>
           <input
             type="search"
@@ -140,16 +139,5 @@ export function Shell({ children }: { children: ReactNode }) {
         </Suspense>
       ) : null}
     </ShellActionsContext.Provider>
-  );
-}
-
-function NavObjectLink({ apiName, active }: { apiName: string; active: boolean }) {
-  const { snapshot } = useSession();
-  const i18n = useI18n();
-  const object = snapshot.objects.find((o) => o.apiName === apiName)!;
-  return (
-    <Link to={`/o/${apiName}`} className="nav-link" aria-current={active ? 'page' : undefined}>
-      {i18n.objectLabel(object, 'plural')}
-    </Link>
   );
 }

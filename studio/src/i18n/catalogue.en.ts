@@ -665,6 +665,7 @@ export const en = {
   'shell.commands': 'Commands',
   'shell.home': 'Home',
   'shell.language': 'Language',
+  'shell.more': 'More',
   'shell.objectNav': 'Objects',
   'shell.quickCreate': 'Quick create',
   'shell.search': 'Search records',

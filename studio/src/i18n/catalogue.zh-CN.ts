@@ -664,6 +664,7 @@ export const zhCN: Record<MessageKey, string> = {
   'shell.commands': '命令',
   'shell.home': '首页',
   'shell.language': '语言',
+  'shell.more': '更多',
   'shell.objectNav': '对象',
   'shell.quickCreate': '快速新建',
   'shell.search': '搜索记录',
