@@ -40,8 +40,8 @@ async function drag(page: Page, from: Locator, to: Locator) {
 }
 
 const words = {
-  'en-US': { newName: 'Name of a new workflow', trigger: 'Starts when', noActivity: 'A record has no activity', createTask: 'Create a task', save: 'Save as a new version', activate: 'Activate', runs: 'Run history', completed: 'Completed', noProblems: 'No problems', inspector: 'Selected step', object: /^Object/, days: /^Days without activity/, subject: /^Subject/ },
-  'zh-CN': { newName: '新工作流的名称', trigger: '启动条件', noActivity: '记录无活动时', createTask: '创建任务', save: '保存为新版本', activate: '启用', runs: '运行历史', completed: '已完成', noProblems: '没有问题', inspector: '所选步骤', object: /^对象/, days: /^无活动天数/, subject: /^主题/ },
+  'en-US': { newName: 'Name of a new workflow', trigger: 'Starts when', noActivity: 'A record has no activity', createTask: 'Create a task', save: 'Save as a new version', activate: 'Activate', runs: 'Run history', completed: 'Completed', noProblems: 'No problems', inspector: 'Selected step', object: /^Object/, days: /^Days without activity/, subject: /^Subject/, customer: 'Customer', deal: 'Deal' },
+  'zh-CN': { newName: '新工作流的名称', trigger: '启动条件', noActivity: '记录无活动时', createTask: '创建任务', save: '保存为新版本', activate: '启用', runs: '运行历史', completed: '已完成', noProblems: '没有问题', inspector: '所选步骤', object: /^对象/, days: /^无活动天数/, subject: /^主题/, customer: '客户', deal: '商机' },
 } as const;
 
 async function buildFollowUp(page: Page, locale: 'en-US' | 'zh-CN', name: string, subject: string) {
@@ -56,7 +56,10 @@ async function buildFollowUp(page: Page, locale: 'en-US' | 'zh-CN', name: string
   await page.getByLabel(w.trigger).selectOption('noActivity');
   const inspector = page.getByRole('complementary', { name: w.inspector });
   // The configuration forms speak the page's language too.
-  await inspector.getByRole('textbox', { name: w.object }).fill('customer');
+  // The object is chosen by its label in the page's language, not typed as an API name.
+  const objectChoice = inspector.getByRole('combobox', { name: w.object });
+  expect(await objectChoice.locator('option').allInnerTexts()).toEqual(expect.arrayContaining([w.customer, w.deal]));
+  await objectChoice.selectOption({ label: w.customer });
   await inspector.getByRole('spinbutton', { name: w.days }).fill(String(3 / 86_400));
   // The palette: a task step.
   await page.getByRole('complementary', { name: /Steps|步骤/ }).getByRole('button', { name: w.createTask }).click();

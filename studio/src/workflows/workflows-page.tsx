@@ -42,6 +42,24 @@ function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Rec
   return schema;
 }
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
+/**
+ * A form's `object` property as a choice of the workspace's objects by their label, instead of a
+ * box for an API name typed from memory. A value that names no object (renamed or deleted since)
+ * stays offered under its name, so the form shows what the workflow says and validation names it.
+ */
+function withObjectChoices(schema: Record<string, unknown>, objects: readonly { apiName: string; label: string }[], current: unknown): { schema: Record<string, unknown>; ui: Record<string, unknown> } {
+  const properties = schema['properties'] as Record<string, Record<string, unknown>> | undefined;
+  const object = properties?.['object'];
+  if (!properties || object?.['type'] !== 'string') return { schema, ui: {} };
+  const names = objects.map((o) => o.apiName);
+  const labels = objects.map((o) => o.label);
+  if (typeof current === 'string' && current && !names.includes(current)) {
+    names.push(current);
+    labels.push(current);
+  }
+  return { schema: { ...schema, properties: { ...properties, object: { ...object, enum: names } } }, ui: { object: { 'ui:enumNames': labels } } };
+}
+
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
 /** Setup → Workflows: the list, and the builder of one workflow. */
@@ -295,6 +313,9 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
   };
 
   const step = def.steps.find((s) => s.id === selected);
+  const objectChoices = snapshot.objects.map((o) => ({ apiName: o.apiName, label: i18n.objectLabel(o, 'singular') }));
+  const triggerForm = withObjectChoices(formSchema(i18n.locale, 'trigger', def.trigger.type), objectChoices, (def.trigger as { object?: unknown }).object);
+  const stepForm = step ? withObjectChoices(formSchema(i18n.locale, 'step', step.type), objectChoices, step.config['object']) : undefined;
   return (
     <div className="page wf-builder">
       <header className="page-header">
@@ -363,13 +384,14 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
               </label>
               <Form
                 key={def.trigger.type}
-                schema={formSchema(i18n.locale, 'trigger', def.trigger.type) as never}
+                schema={triggerForm.schema as never}
                 formData={def.trigger}
                 validator={validator}
                 liveValidate
                 showErrorList={false}
                 onChange={(e) => e.formData && update({ ...def, trigger: { ...(e.formData as object), type: def.trigger.type } as WorkflowDefinition['trigger'] })}
                 uiSchema={{
+                  ...triggerForm.ui,
                   type: { 'ui:widget': 'hidden' },
                   // The record events in the reader's words, as the webhook form says them.
                   events: { items: { 'ui:enumNames': ['created', 'updated', 'deleted'].map((event) => t(`webhooks.action.${event}` as MessageKey)) } },
@@ -389,7 +411,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
               </p>
               <Form
                 key={step.id}
-                schema={(step.type === 'approval' ? approvalFormSchema(formSchema(i18n.locale, 'step', step.type), approverChoices.data, userFields, step.config) : formSchema(i18n.locale, 'step', step.type)) as never}
+                schema={(step.type === 'approval' ? approvalFormSchema(stepForm!.schema, approverChoices.data, userFields, step.config) : stepForm!.schema) as never}
                 formData={step.config}
                 validator={validator}
                 liveValidate
@@ -398,7 +420,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
                   const config = (e.formData ?? {}) as Record<string, unknown>;
                   update({ ...def, steps: def.steps.map((s) => (s.id === step.id ? { ...s, config: s.type === 'approval' ? cleanApprovalConfig(config) : config } : s)) });
                 }}
-                uiSchema={{ 'ui:submitButtonOptions': { norender: true } }}
+                uiSchema={{ ...stepForm!.ui, 'ui:submitButtonOptions': { norender: true } }}
               />
               <button type="button" className="btn btn-small btn-danger" onClick={() => (update(removeSteps(def, [step.id])), setSelected(TRIGGER_NODE))}>
                 {t('workflows.removeStep')}
