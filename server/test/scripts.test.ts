@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { ProcessSandbox } from '@protean/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -505,7 +506,7 @@ export default function (ctx: ScriptContext, input: BeforeSaveInput): BeforeSave
   return rows.map((r) => r['segment']);
 }`,
     });
-    const problemsOf = (response: { statusCode: number; body: string }) => {
+    const problemsOf = (response: LightMyRequestResponse) => {
       expect(response.statusCode, response.body).toBe(422);
       return json<{ errors: { field: string; code: string; message: string; dependents: unknown[] }[] }>(response).errors;
     };

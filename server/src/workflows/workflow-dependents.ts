@@ -3,6 +3,7 @@ import { validateWorkflow, type WorkflowDefinition } from '@protean/metadata/wor
 import type { Queryable } from '../db/database.ts';
 import { TenantModel } from '../data/tenant-model.ts';
 import type { FieldProblem } from '../errors/problems.ts';
+import { goneNames } from '../metadata/gone-names.ts';
 import { workflowModel } from './workflow-store.ts';
 
 /**
@@ -22,7 +23,7 @@ export async function workflowDependents(tx: Queryable, tenantId: string, curren
   if (!rows.length) return [];
   const before = workflowModel(new TenantModel(tenantId, current));
   const after = workflowModel(new TenantModel(tenantId, next));
-  const gone = goneNames(current, next);
+  const gone = goneNames(current, next).map((g) => g.name);
   const key = (e: { path: string; code: string }) => `${e.path}\n${e.code}`;
   const problems = new Map<string, FieldProblem>();
   for (const row of rows) {
@@ -42,25 +43,6 @@ export async function workflowDependents(tx: Queryable, tenantId: string, curren
     });
   }
   return [...problems.values()];
-}
-
-/** Objects and fields (as object.field) that the change deletes or renames. */
-function goneNames(current: Snapshot, next: Snapshot): string[] {
-  const out: string[] = [];
-  const nextObjects = new Map(next.objects.map((o) => [o.id, o]));
-  for (const object of current.objects) {
-    const after = nextObjects.get(object.id);
-    if (!after || after.apiName !== object.apiName) {
-      out.push(object.apiName);
-      continue;
-    }
-    const fields = new Map(after.fields.filter((f) => !f.deletedAt).map((f) => [f.id, f]));
-    for (const field of object.fields) {
-      if (field.deletedAt) continue;
-      if (fields.get(field.id)?.apiName !== field.apiName) out.push(`${object.apiName}.${field.apiName}`);
-    }
-  }
-  return out;
 }
 
 /**
