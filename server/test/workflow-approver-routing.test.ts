@@ -299,6 +299,8 @@ describe('saving approver definitions', () => {
     const refused = await t.api('DELETE', `/access/roles/${quiet}`);
     expect(refused.statusCode).toBe(409);
     expect(json<Problem>(refused).errors).toEqual([expect.objectContaining({ field: 'id', code: 'inUse', message: "asks for approval in the workflow 'Quiet review'" })]);
+    const refusedZh = await t.api('DELETE', `/access/roles/${quiet}`, undefined, { 'accept-language': 'zh-CN' });
+    expect(json<Problem>(refusedZh)).toMatchObject({ detail: '该角色仍在使用中', errors: [{ message: "在工作流'Quiet review'中被指定为审批人" }] });
     const changed = await t.api('PATCH', '/workflows/quiet_review', { definition: definitionOf('customer', { path: 'record.last_name', op: 'eq', value: 'Quiet' }, { approvers: [{ role: managers }] }) });
     expect(changed.statusCode, changed.body).toBe(200);
     expect((await t.api('DELETE', `/access/roles/${quiet}`)).statusCode).toBe(204);

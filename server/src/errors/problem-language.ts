@@ -44,6 +44,11 @@ const PHRASES: Rule[] = [
   [/^is read-only for you$/, () => '对你只读'],
   [/^is not a cursor returned by this list$/, () => '不是此列表返回的游标'],
   [/^is not a role of this workspace$/, () => '不是此工作区的角色'],
+  // Deleting a role that is still in use.
+  [/^The role is in use$/, () => '该角色仍在使用中'],
+  [/^has roles below it$/, () => '其下还有角色'],
+  [/^is held by users$/, () => '仍有用户担任此角色'],
+  [/^asks for approval in the workflow (.+)$/, (m) => `在工作流${m[1]!.split(', ').join('、')}中被指定为审批人`],
   [/^is not an active user of this workspace$/, () => '不是此工作区的在职用户'],
   [/^is not your current password$/, () => '不是你当前的密码'],
   [/^is required to change your own password$/, () => '修改自己的密码时为必填项'],
