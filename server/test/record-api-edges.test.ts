@@ -569,6 +569,32 @@ describe('date-times in the forms clients send', () => {
     expect(hoursOnly.statusCode, hoursOnly.body).toBe(422);
     expect(json<{ errors: { field: string; code: string }[] }>(hoursOnly).errors).toEqual([expect.objectContaining({ field: 'occurred_at', code: 'format' })]);
   });
+
+  it('stored before with an offset of hours alone, as sent, read in UTC once migration 85 has run, and their text is no longer in the search text', async () => {
+    const s = await createTestTenant(h, 'hours-offset');
+    const due = await s.api('POST', '/metadata/objects/activity/fields', { apiName: 'follow_up_at', type: 'datetime', labels: { en: 'Follow up at' } });
+    expect(due.statusCode, due.body).toBe(201);
+    const customer = json<{ id: string }>(await s.api('POST', '/records/customer', { last_name: 'Offset' }));
+    const activity = json<{ id: string }>(await s.api('POST', '/records/activity', { subject: 'Offset call', type: 'call', customer: customer.id, occurred_at: '2026-03-29T01:30:00Z' }));
+    const model = await h.server.metadata.model(s.id);
+    const object = model.object('activity')!;
+    const [occurredAt, followUpAt] = ['occurred_at', 'follow_up_at'].map((name) => model.field(object, name)!.id);
+    // As writes stored such values before: two fields of one record.
+    await h.db.system((q) =>
+      q.query(`update record set data = data || jsonb_build_object($3::text, '2026-03-29T09:30:00+08'::text, $4::text, '2026-04-01T08:00-05'::text), search_text = lower(record_search_text(data || jsonb_build_object($3::text, '2026-03-29T09:30:00+08'::text, $4::text, '2026-04-01T08:00-05'::text))) where tenant_id = $1 and id = $2`, [s.id, activity.id, occurredAt, followUpAt]),
+    );
+    // Read back, such a value breaks the answer's own documented date-time format (the test server checks answers: a 500).
+    expect((await s.api('GET', `/records/activity/${activity.id}`)).statusCode).toBe(500);
+    const searchText = async () => (await h.db.system((q) => q.query<{ search_text: string }>('select search_text from record where tenant_id = $1 and id = $2', [s.id, activity.id])))[0]!.search_text;
+    expect(await searchText()).toContain('2026-04-01t08:00-05');
+
+    await h.db.system((q) => q.exec(migrations.find((m) => m.id === 85)!.sql));
+    expect(json(await s.api('GET', `/records/activity/${activity.id}`))).toMatchObject({ occurred_at: '2026-03-29T01:30:00.000Z', follow_up_at: '2026-04-01T13:00:00.000Z' });
+    expect(await searchText()).not.toContain('2026');
+    expect(await searchText()).toContain('offset call');
+    const found = await s.api('GET', `/records/activity?fields=occurred_at&filter=${filter({ field: 'occurred_at', op: 'eq', value: '2026-03-29T09:30:00+08:00' })}`);
+    expect(json<Page>(found).data.map((r) => r['id'])).toEqual([activity.id]);
+  });
 });
 
 describe('a write sent again with the same Idempotency-Key', () => {

@@ -1482,6 +1482,27 @@ grant select, insert, update, delete on idempotent_request to protean_app;`,
     // lowered it again for its trigrams: 1.5 % of a bulk-inserted record's instructions.
     sql: CREATE_RECORDS_FUNCTION_SQL,
   },
+  {
+    id: 85,
+    name: 'date-times stored with an offset of hours alone, in UTC',
+    // ADR 0009 addendum. Date-times are stored in UTC (toISOString(), so text order is time order),
+    // but one with an offset of hours alone ('…+08'), which Date cannot read, was stored as sent
+    // until such values were refused. Those read back in another form, sort out of time order as
+    // text, and their text was searchable. Postgres reads the offset; each such value is rewritten
+    // as the instant in UTC, field by field (a record may hold several), with its search text.
+    sql: `
+do $$
+declare datetime_field record;
+begin
+  for datetime_field in ${fieldsOfTypesSql(`'datetime'`)} loop
+    update record r
+       set data = jsonb_set(r.data, array[datetime_field.field_id], to_jsonb(to_char((r.data->>datetime_field.field_id)::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
+           search_text = lower(record_search_text(jsonb_set(r.data, array[datetime_field.field_id], to_jsonb(to_char((r.data->>datetime_field.field_id)::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))))
+     where r.tenant_id = datetime_field.tenant_id and r.object_id = datetime_field.object_id
+       and r.data->>datetime_field.field_id ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?[+-][0-9]{2}$';
+  end loop;
+end $$;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
