@@ -95,6 +95,35 @@ describe('what the CRM screens need from the API', () => {
     expect(json<{ definition: unknown }>(patched).definition).toEqual(expected);
   });
 
+  it('a view and a webhook filter saved by name, before references were stored by id, keep working when the name they use is renamed and its alias removed', async () => {
+    const s = await createTestTenant(h, 'crm-stored-names');
+    const added = await s.api('POST', '/metadata/objects/deal/fields', { apiName: 'zone', type: 'picklist', labels: { en: 'Zone' }, values: [{ apiName: 'east', labels: { en: 'East' } }, { apiName: 'west', labels: { en: 'West' } }] });
+    expect(added.statusCode, added.body).toBe(201);
+    for (const [name, zone] of [['East one', 'east'], ['West one', 'west']]) expect((await s.api('POST', '/records/deal', { name, zone })).statusCode).toBe(201);
+    const byName = { kind: 'list', columns: ['name', 'zone'], sort: 'zone', filter: { field: 'zone', op: 'in', value: ['east'] } };
+    const view = json<{ id: string }>(await s.api('POST', '/views', { object: 'deal', name: 'Eastern', definition: byName }));
+    const created = await s.api('POST', '/webhooks', { url: 'https://93.184.216.34/hook', events: [{ object: 'deal', actions: ['created'] }], filter: byName.filter });
+    expect(created.statusCode, created.body).toBe(201);
+    const hook = json<{ id: string }>(created);
+    // As they were stored before: by API name, the webhook's filter for all its objects.
+    await h.db.system(async (q) => {
+      await q.query('update saved_view set definition = $3 where tenant_id = $1 and id = $2', [s.id, view.id, byName]);
+      await q.query(`update webhook set filter = $3, events = '[{"object": "${json<{ id: string }>(await s.api('GET', '/metadata/objects/deal')).id}", "actions": ["created"]}]' where tenant_id = $1 and id = $2`, [s.id, hook.id, byName.filter]);
+    });
+
+    const renamed = await s.api('POST', '/metadata/changes', { operations: [{ op: 'updateField', object: 'deal', field: 'zone', patch: { apiName: 'region_zone' } }] });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    const dropped = await s.api('POST', '/metadata/changes', { operations: [{ op: 'removeAlias', object: 'deal', field: 'region_zone', apiName: 'zone' }] });
+    expect(dropped.statusCode, dropped.body).toBe(200);
+
+    const shown = json<{ id: string; definition: { filter: unknown; sort: string } }[]>(await s.api('GET', '/views?object=deal')).find((v) => v.id === view.id)!;
+    expect(shown.definition).toEqual({ kind: 'list', columns: ['name', 'region_zone'], sort: 'region_zone', filter: { field: 'region_zone', op: 'in', value: ['east'] } });
+    const listed = await s.api('GET', `/records/deal?fields=name&sort=${shown.definition.sort}&filter=${encodeURIComponent(JSON.stringify(shown.definition.filter))}`);
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(json<{ data: { name: string }[] }>(listed).data.map((r) => r.name)).toEqual(['East one']);
+    expect(json<{ filter: unknown }>(await s.api('GET', `/webhooks/${hook.id}`)).filter).toEqual({ field: 'region_zone', op: 'in', value: ['east'] });
+  });
+
   it('global search finds records by the start of their name, email or phone across objects', async () => {
     await t.api('POST', '/records/customer', { first_name: 'Quasi', last_name: 'Modo', email: 'zq@search.test' });
     await t.api('POST', '/records/organization', { name: 'Quasar Labs' });

@@ -49,7 +49,7 @@ interface ViewRow {
 type Definition = Static<typeof Definition>;
 
 /** A view's columns, sort, grouping and filter respelled (stored by id, answered by API name). */
-function renameRefs(model: TenantModel, object: ObjectDef, definition: Definition, spelling: Spelling): Definition {
+export function renameRefs(model: TenantModel, object: ObjectDef, definition: Definition, spelling: Spelling): Definition {
   const ref = (text: string) => renameFieldRef(model, object, text, spelling);
   return {
     ...definition,
