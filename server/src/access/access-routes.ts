@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Snapshot } from '@protean/metadata';
+import type { TenantModel } from '../data/tenant-model.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { principalOf, type Principal } from '../auth/principal.ts';
@@ -123,7 +123,7 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
   app.post('/access/permission-sets', { schema: { body: NewSet } }, async (request, reply) => {
     const p = await manager(request);
     const body = request.body as Static<typeof NewSet>;
-    const grants = grantsByIds((await metadata.model(p.tenantId)).snapshot, body.grants);
+    const grants = grantsByIds(await metadata.model(p.tenantId), body.grants);
     const id = randomUUID();
     const row = await change(p, async (q) => {
       const rows = await q.query<SetRow>(
@@ -145,7 +145,7 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
       const before = (await q.query<SetRow>('select * from acl_permission_set where tenant_id = $1 and id = $2', [p.tenantId, UUID.test(id) ? id : null]))[0];
       if (!before) throw notFound('No such permission set');
       if (before.system) throw forbidden('The built-in permission sets cannot be changed; make a copy');
-      const grants = body.grants && grantsByIds((await metadata.model(p.tenantId)).snapshot, body.grants, before.grants);
+      const grants = body.grants && grantsByIds(await metadata.model(p.tenantId), body.grants, before.grants);
       const rows = await q.query<SetRow>(
         `update acl_permission_set set name = coalesce($3, name), description = coalesce($4, description), grants = coalesce($5, grants), updated_at = now()
           where tenant_id = $1 and id = $2 returning id, key, name, description, system, grants`,
@@ -593,28 +593,23 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
 }
 
 /**
- * Refuses grantees and group members that are not a user, role or group of this workspace (an id
- * of another tenant's, or of nothing), each named with its field, as a permission set unknown here is.
- */
-/**
  * A set's grants with every object and field named by its id, as access checks read them: an API
  * name (or an old one) is taken for its id, and a name of nothing is refused with its path. A
  * field hidden under a name that matched nothing stayed visible to everyone given the set. Names
  * the set already held are kept (an object deleted since may come back with a restore).
  */
-function grantsByIds(snapshot: Snapshot, grants: Grants, before?: Grants): Grants {
+function grantsByIds(model: TenantModel, grants: Grants, before?: Grants): Grants {
   const problems: FieldProblem[] = [];
-  const objectOf = (name: string) => snapshot.objects.find((o) => o.id === name) ?? snapshot.objects.find((o) => o.apiName === name || o.apiNameAliases.includes(name));
   const objects: Grants['objects'] = {};
   for (const [name, rights] of Object.entries(grants.objects)) {
-    const object = name === '*' ? undefined : objectOf(name);
+    const object = name === '*' ? undefined : model.object(name);
     if (name === '*' || (!object && before?.objects[name])) objects[name] = rights;
     else if (object) objects[object.id] = rights;
     else problems.push({ field: `grants.objects.${name}`, code: 'unknown_object', message: `No object named '${name}'` });
   }
   const fields: Grants['fields'] = {};
   for (const [objectName, levels] of Object.entries(grants.fields)) {
-    const object = objectOf(objectName);
+    const object = model.object(objectName);
     if (!object && before?.fields[objectName]) {
       fields[objectName] = levels;
       continue;
@@ -635,6 +630,10 @@ function grantsByIds(snapshot: Snapshot, grants: Grants, before?: Grants): Grant
   return { ...grants, objects, fields };
 }
 
+/**
+ * Refuses grantees and group members that are not a user, role or group of this workspace (an id
+ * of another tenant's, or of nothing), each named with its field, as a permission set unknown here is.
+ */
 async function requirePrincipals(q: Queryable, tenantId: string, refs: readonly { kind: 'user' | 'role' | 'role_and_below' | 'group'; id: string; field: string }[]): Promise<void> {
   const ids = (kind: 'user' | 'role' | 'group') => refs.filter((r) => (r.kind === 'role_and_below' ? 'role' : r.kind) === kind).map((r) => r.id);
   const found = await q.query<{ kind: string; id: string }>(

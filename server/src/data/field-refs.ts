@@ -23,8 +23,7 @@ export const BY_API_NAME: Spelling = { field: (f) => f.apiName, value: (v) => v.
 /** A reference ('amount', 'customer.name') respelled; one naming no live field is kept as written. */
 export function renameFieldRef(model: TenantModel, object: ObjectDef, text: string, spelling: Spelling): string {
   const resolved = resolveRef(model, object, text, spelling);
-  if (!resolved) return text;
-  return resolved.via ? `${spelling.field(resolved.via)}.${spelling.field(resolved.field)}` : spelling.field(resolved.field);
+  return resolved ? spelled(resolved, spelling) : text;
 }
 
 /** A filter of the list language with its fields and picklist values respelled; anything else is kept as it is. */
@@ -38,7 +37,7 @@ export function renameFilterRefs(model: TenantModel, object: ObjectDef, filter: 
     if (typeof n['field'] !== 'string') return n;
     const resolved = resolveRef(model, object, n['field'], spelling);
     if (!resolved) return n;
-    const field = resolved.via ? `${spelling.field(resolved.via)}.${spelling.field(resolved.field)}` : spelling.field(resolved.field);
+    const field = spelled(resolved, spelling);
     const values = resolved.field.type === 'picklist' || resolved.field.type === 'multiPicklist' ? resolved.field.values ?? [] : [];
     const value = (text: unknown) => {
       if (typeof text !== 'string') return text;
@@ -51,6 +50,9 @@ export function renameFilterRefs(model: TenantModel, object: ObjectDef, filter: 
   };
   return visit(filter);
 }
+
+const spelled = (resolved: { field: FieldDef; via?: FieldDef }, spelling: Spelling) =>
+  resolved.via ? `${spelling.field(resolved.via)}.${spelling.field(resolved.field)}` : spelling.field(resolved.field);
 
 function resolveRef(model: TenantModel, object: ObjectDef, text: string, spelling: Spelling): { field: FieldDef; via?: FieldDef } | undefined {
   const [first = '', second, ...rest] = text.split('.');

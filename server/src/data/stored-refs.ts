@@ -1,6 +1,7 @@
 import type { Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
+import { objectsLosingNames } from '../metadata/gone-names.ts';
 import { renameRefs } from '../views/saved-views.ts';
 import type { WebhookEvents } from '../webhooks/webhook-service.ts';
 import { renameFilterRefs, STORED } from './field-refs.ts';
@@ -15,11 +16,18 @@ import { TenantModel } from './tenant-model.ts';
  * refuses nothing.
  */
 export async function respellStoredRefs(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot): Promise<FieldProblem[]> {
-  if (!takesNamesAway(current, next)) return [];
+  const losing = objectsLosingNames(current, next);
+  if (!losing.size) return [];
   const model = new TenantModel(tenantId, current);
+  // A reference may name a field of the object or, through a lookup, of the object it looks up.
+  const affected = new Set(losing);
+  for (const id of losing) {
+    const target = model.objectById(id);
+    if (target) for (const { object } of model.referencesTo(target)) affected.add(object.id);
+  }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-  const views = await tx.query<{ id: string; object_id: string; definition: Parameters<typeof renameRefs>[2] }>('select id, object_id, definition from saved_view where tenant_id = $1', [tenantId]);
+  const views = await tx.query<{ id: string; object_id: string; definition: Parameters<typeof renameRefs>[2] }>('select id, object_id, definition from saved_view where tenant_id = $1 and object_id = any($2)', [tenantId, [...affected]]);
   for (const view of views) {
     const object = model.objectById(view.object_id);
     if (!object) continue;
@@ -29,6 +37,7 @@ export async function respellStoredRefs(tx: Queryable, tenantId: string, current
 
   const hooks = await tx.query<{ id: string; events: WebhookEvents[]; filter: unknown }>('select id, events, filter from webhook where tenant_id = $1', [tenantId]);
   for (const hook of hooks) {
+    if (!hook.events.some((e) => affected.has(e.object))) continue;
     // Each object's filter by its own fields' ids; one given for the whole webhook, as before, becomes each object's.
     const events = hook.events.map((e) => {
       const filter = e.filter ?? hook.filter;
@@ -38,23 +47,4 @@ export async function respellStoredRefs(tx: Queryable, tenantId: string, current
     if (!same(events, hook.events)) await tx.query('update webhook set events = $3 where tenant_id = $1 and id = $2', [tenantId, hook.id, JSON.stringify(events)]);
   }
   return [];
-}
-
-/** Whether a name an object, field or picklist value answers to now (its API name or an alias) is gone after the change. */
-function takesNamesAway(current: Snapshot, next: Snapshot): boolean {
-  const names = (snapshot: Snapshot) => {
-    const out = new Set<string>();
-    for (const object of snapshot.objects) {
-      for (const name of [object.apiName, ...(object.apiNameAliases ?? [])]) out.add(`${object.id} ${name}`);
-      for (const field of object.fields) {
-        if (field.deletedAt) continue;
-        for (const name of [field.apiName, ...(field.apiNameAliases ?? [])]) out.add(`${object.id} ${field.id} ${name}`);
-        for (const value of field.values ?? []) out.add(`${object.id} ${field.id} value ${value.apiName}`);
-      }
-    }
-    return out;
-  };
-  const after = names(next);
-  for (const name of names(current)) if (!after.has(name)) return true;
-  return false;
 }

@@ -1495,11 +1495,12 @@ do $$
 declare datetime_field record;
 begin
   for datetime_field in ${fieldsOfTypesSql(`'datetime'`)} loop
-    update record r
-       set data = jsonb_set(r.data, array[datetime_field.field_id], to_jsonb(to_char((r.data->>datetime_field.field_id)::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
-           search_text = lower(record_search_text(jsonb_set(r.data, array[datetime_field.field_id], to_jsonb(to_char((r.data->>datetime_field.field_id)::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))))
-     where r.tenant_id = datetime_field.tenant_id and r.object_id = datetime_field.object_id
-       and r.data->>datetime_field.field_id ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?[+-][0-9]{2}$';
+    update record r set data = u.data, search_text = lower(record_search_text(u.data))
+      from (select id, jsonb_set(data, array[datetime_field.field_id], to_jsonb(to_char((data->>datetime_field.field_id)::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) as data
+              from record
+             where tenant_id = datetime_field.tenant_id and object_id = datetime_field.object_id
+               and data->>datetime_field.field_id ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?[+-][0-9]{2}$') u
+     where r.tenant_id = datetime_field.tenant_id and r.id = u.id;
   end loop;
 end $$;`,
   },

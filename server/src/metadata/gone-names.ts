@@ -28,3 +28,26 @@ export function goneNames(current: Snapshot, next: Snapshot): GoneName[] {
   }
   return out;
 }
+
+/**
+ * The objects a change takes a name away from: a name the object, one of its fields or one of
+ * their picklist values answers to now (its API name or a kept alias) that it no longer answers to.
+ */
+export function objectsLosingNames(current: Snapshot, next: Snapshot): Set<string> {
+  const names = (snapshot: Snapshot) => {
+    const out = new Set<string>();
+    for (const object of snapshot.objects) {
+      for (const name of [object.apiName, ...object.apiNameAliases]) out.add(`${object.id} ${name}`);
+      for (const field of object.fields) {
+        if (field.deletedAt) continue;
+        for (const name of [field.apiName, ...field.apiNameAliases]) out.add(`${object.id} ${field.id} ${name}`);
+        for (const value of field.values ?? []) out.add(`${object.id} ${field.id} value ${value.apiName}`);
+      }
+    }
+    return out;
+  };
+  const after = names(next);
+  const losing = new Set<string>();
+  for (const name of names(current)) if (!after.has(name)) losing.add(name.slice(0, name.indexOf(' ')));
+  return losing;
+}

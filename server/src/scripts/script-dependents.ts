@@ -2,7 +2,7 @@ import type { Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { goneNames } from '../metadata/gone-names.ts';
-import { listScripts } from './script-store.ts';
+import { scriptSources } from './script-store.ts';
 
 /**
  * The metadata service's dependency check for scripts: renaming or deleting an object or a field
@@ -17,8 +17,8 @@ export async function scriptDependents(tx: Queryable, tenantId: string, current:
   const gone = goneNames(current, next);
   if (!gone.length) return [];
   const problems: FieldProblem[] = [];
-  for (const script of await listScripts(tx, tenantId)) {
-    const tokens = scanSource(script.definition.source);
+  for (const script of await scriptSources(tx, tenantId)) {
+    const tokens = scanSource(script.source);
     const namesObject = (apiName: string) => tokens.find((t) => t.string && t.text === apiName);
     for (const g of gone) {
       const where = g.field === undefined ? namesObject(g.objectApiName) : (script.objectId === g.objectId || namesObject(g.objectApiName)) && tokens.find((t) => t.text === g.field);
@@ -26,8 +26,8 @@ export async function scriptDependents(tx: Queryable, tenantId: string, current:
       problems.push({
         field: g.name,
         code: 'has_dependents',
-        message: `'${g.name}' is used by the script '${script.definition.label}' (line ${where.line})`,
-        dependents: [{ kind: 'script', id: script.id, label: script.definition.label, apiName: script.apiName, version: script.version }],
+        message: `'${g.name}' is used by the script '${script.label}' (line ${where.line})`,
+        dependents: [{ kind: 'script', id: script.id, label: script.label, apiName: script.apiName, version: script.version }],
       });
       break;
     }

@@ -40,6 +40,16 @@ export async function listScripts(q: Queryable, tenantId: string): Promise<Scrip
   return q.query<ScriptRecord>(`select ${SCRIPT_COLUMNS} ${FROM} where s.tenant_id = $1 and s.deleted_at is null order by s.api_name`, [tenantId]);
 }
 
+/** Each live script's latest source, without its compiled code: what a model change's dependency check reads. */
+export async function scriptSources(q: Queryable, tenantId: string): Promise<{ id: string; apiName: string; objectId: string | null; version: number; label: string; source: string }[]> {
+  return q.query(
+    `select s.id, s.api_name as "apiName", s.object_id as "objectId", s.version, v.definition->>'label' as label, v.definition->>'source' as source
+       from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version
+      where s.tenant_id = $1 and s.deleted_at is null order by s.api_name`,
+    [tenantId],
+  );
+}
+
 /** By id or API name. */
 export async function findScript(q: Queryable, tenantId: string, ref: string): Promise<ScriptRecord | undefined> {
   const byId = UUID.test(ref);

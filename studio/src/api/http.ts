@@ -90,6 +90,9 @@ export function noteSessionEndsBy(endsBy: 'idle' | 'limit'): void {
   sessionEnd.byLimit = endsBy === 'limit';
 }
 
+/** Whether the session's 12 hours end it before its idle time, as the server last said. */
+export const sessionEndsByLimit = (): boolean => sessionEnd.byLimit;
+
 /**
  * Whether a refusal as signed out is the session's idle time run out (the time the answers gave has
  * passed, with a little slack for the round trip) rather than an end from elsewhere (signed out in

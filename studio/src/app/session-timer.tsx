@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, authApi, noteSessionEndsBy, onSessionEndsIn } from '../api/index.ts';
+import { ApiError, authApi, noteSessionEndsBy, onSessionEndsIn, sessionEndsByLimit } from '../api/index.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession, useSessionControl } from './session.tsx';
@@ -40,7 +40,6 @@ export function SessionTimer() {
   // millisecond: scheduled on `endsAt` alone, an answer that left it as it was scheduled nothing.
   const [answers, setAnswers] = useState(0);
   const asking = useRef(false);
-  const byLimit = useRef(false);
 
   /** Asks the server when the session ends; ended, the studio goes to the sign-in page saying why. */
   const ask = useCallback(async () => {
@@ -51,11 +50,10 @@ export function SessionTimer() {
       setIdleMs(status.idleTimeout);
       setEndsAt(Date.now() + status.endsIn);
       setEndsBy(status.endsBy);
-      byLimit.current = status.endsBy === 'limit';
       noteSessionEndsBy(status.endsBy);
       setWarning(status.endsIn <= warnBefore(status.idleTimeout));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) signedOut(byLimit.current ? 'ended' : 'idle');
+      if (error instanceof ApiError && error.status === 401) signedOut(sessionEndsByLimit() ? 'ended' : 'idle');
       // Any other failure (the network): the next check, scheduled as after any answer, tells again.
     } finally {
       asking.current = false;

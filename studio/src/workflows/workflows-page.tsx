@@ -42,6 +42,8 @@ function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Rec
   return schema;
 }
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
+const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
+
 /**
  * A form's `object` property as a choice of the workspace's objects by their label, instead of a
  * box for an API name typed from memory. A value that names no object (renamed or deleted since)
@@ -59,8 +61,6 @@ function withObjectChoices(schema: Record<string, unknown>, objects: readonly { 
   }
   return { schema: { ...schema, properties: { ...properties, object: { ...object, enum: names } } }, ui: { object: { 'ui:enumNames': labels } } };
 }
-
-const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
 /** Setup → Workflows: the list, and the builder of one workflow. */
 export default function WorkflowsPage({ params }: PageProps) {
