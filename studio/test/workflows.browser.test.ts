@@ -174,6 +174,40 @@ describe('Setup › Workflows', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('keeps every step on the canvas shown while a step is edited, instead of blinking it out on each keystroke', async () => {
+    const page = await open('en-US');
+    await api(page, 'POST', '/workflows', { apiName: 'steady_canvas', label: 'Steady canvas', definition: {
+      trigger: { type: 'record', object: 'deal', events: ['created'] },
+      start: 'vip',
+      steps: [
+        { id: 'vip', type: 'condition', label: 'Big?', config: { condition: { expression: 'amount > 1000' } }, branches: { true: 'yes_end', false: 'no_end' } },
+        { id: 'yes_end', type: 'end', label: 'Big', config: {} },
+        { id: 'no_end', type: 'end', label: 'Small', config: {} },
+      ],
+    } });
+    await page.goto(`${ws.baseUrl}/setup/workflows/steady_canvas`);
+    const end = page.locator('.react-flow__node[data-id="no_end"]');
+    await end.waitFor();
+    // Every time the canvas hides a node from here on is recorded, however briefly.
+    await page.evaluate(() => {
+      const hidden: string[] = [];
+      (window as unknown as { hiddenNodes: string[] }).hiddenNodes = hidden;
+      new MutationObserver((changes) => {
+        for (const change of changes) {
+          const node = change.target as HTMLElement;
+          if (node.classList.contains('react-flow__node') && node.style.visibility === 'hidden') hidden.push(node.dataset['id'] ?? '?');
+        }
+      }).observe(document.querySelector('.react-flow')!, { attributes: true, attributeFilter: ['style'], subtree: true });
+    });
+    await end.click();
+    const label = page.getByRole('complementary', { name: 'Selected step' }).getByRole('textbox', { name: 'Label', exact: true });
+    await label.press('End');
+    await label.pressSequentially(' deal', { delay: 20 });
+    await page.getByTestId('wf-node-Small deal').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { hiddenNodes: string[] }).hiddenNodes)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
   it("reads a condition's branches and the canvas's own controls in zh-CN, not 'true', 'Zoom In' or 'Edge from'", async () => {
     const page = await open('zh-CN');
     await api(page, 'POST', '/workflows', { apiName: 'vip_zh', label: 'VIP', definition: {
@@ -187,8 +221,8 @@ describe('Setup › Workflows', () => {
     } });
     await page.goto(`${ws.baseUrl}/setup/workflows/vip_zh`);
     const branches = page.locator('.wf-node-branches');
-    await branches.first().waitFor();
-    expect(await branches.first().innerText()).toMatch(/是\s*否/);
+    // The canvas hides a node until it has measured it, and innerText reads nothing while it is hidden.
+    await expect.poll(() => branches.first().innerText(), { timeout: 10_000 }).toMatch(/是\s*否/);
     await expect.poll(() => page.locator('.react-flow__edge-text').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining(['是', '否']));
     expect(await page.locator('.react-flow__edge').first().getAttribute('aria-label')).toMatch(/^从.+到.+$/);
     expect(await page.locator('.react-flow__controls button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')))).toEqual(expect.arrayContaining(['放大', '缩小', '显示整个工作流']));

@@ -188,6 +188,9 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
   const [def, setDef] = useState<WorkflowDefinition>(initial.definition);
   const [selected, setSelected] = useState<string>(TRIGGER_NODE);
   const [dirty, setDirty] = useState(false);
+  // The nodes are rebuilt from the definition on every render; the canvas hides a node it has no
+  // size for, so the sizes it measured are handed back, or every keystroke would blink the canvas.
+  const [measured, setMeasured] = useState<ReadonlyMap<string, { width: number; height: number }>>(new Map());
   const [message, setMessage] = useState('');
   const [testRecord, setTestRecord] = useState('');
   const [testRun, setTestRun] = useState<(WorkflowRun & { steps: StepExecution[] }) | null>(null);
@@ -222,6 +225,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
       id: TRIGGER_NODE,
       type: 'step',
       position: def.triggerPosition ?? { x: 0, y: 0 },
+      measured: measured.get(TRIGGER_NODE),
       deletable: false,
       selected: selected === TRIGGER_NODE,
       data: { title: t(`workflows.trigger.${def.trigger.type}` as MessageKey), kind: t('workflows.triggerNode'), handles: ['next'], problem: problems.some((p) => p.path.startsWith('/trigger') || p.path === '/start'), isTrigger: true },
@@ -230,6 +234,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
       id: step.id,
       type: 'step',
       position: step.position ?? { x: 0, y: 140 * (i + 1) },
+      measured: measured.get(step.id),
       selected: selected === step.id,
       data: { title: label(step), kind: t(stepKey(step.type)), handles: handlesOf(step), problem: problemSteps.has(step.id), isTrigger: false, ...(ran.has(step.id) ? { ran: ran.get(step.id)! } : {}) },
     })),
@@ -348,6 +353,8 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
             onNodeClick={(_, node) => setSelected(node.id)}
             autoPanOnConnect={false}
             onNodesChange={(changes) => {
+              const sizes = changes.flatMap((change) => (change.type === 'dimensions' && change.dimensions ? [[change.id, change.dimensions] as const] : []));
+              if (sizes.length > 0) setMeasured((known) => new Map([...known, ...sizes]));
               // Nodes follow the mouse while dragged: their positions live in the definition.
               let next = def;
               for (const change of changes) {
