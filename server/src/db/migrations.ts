@@ -1504,6 +1504,13 @@ begin
   end loop;
 end $$;`,
   },
+  {
+    id: 86,
+    name: 'a workspace has a language of its own',
+    // What the workspace is set up in: its starter workflows are written in it, and an account
+    // that never chose a language reads the workspace's. Existing workspaces were all English.
+    sql: `alter table tenant add column if not exists locale text not null default 'en' check (locale in ('en', 'zh-CN'));`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */
