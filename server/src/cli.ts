@@ -3,14 +3,14 @@ import { readConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import { openDatabase } from './db/open-database.ts';
 import { migrate } from './db/migrations.ts';
-import { createTenant, findTenant } from './tenancy/tenant-service.ts';
+import { createTenant, findTenant, type NewTenant } from './tenancy/tenant-service.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { PasswordHasher } from './auth/password-hasher.ts';
 import { demoAdmin, DEMO_WORKSPACE, newDemoPassword } from './platform/demo-workspace.ts';
 import { rotateOperatorToken } from './platform/operator-token.ts';
 
 const usage = `usage: npm run protean -- <command>
-  tenant:create <slug> --name <name> --admin-email <email> --admin-password <password> [--admin-name <name>] [--api-key]
+  tenant:create <slug> --name <name> --admin-email <email> --admin-password <password> [--admin-name <name>] [--locale en|zh-CN] [--api-key]
   operator:token          replaces the operator token and prints the new one once
   demo:reset-password     sets a new password for the demo workspace's admin and prints it once`;
 
@@ -53,13 +53,13 @@ async function createTenantCommand(db: Database, auth: AuthService): Promise<voi
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { name: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-password': { type: 'string' }, 'admin-name': { type: 'string' }, 'api-key': { type: 'boolean' } },
+    options: { name: { type: 'string' }, locale: { type: 'string' }, 'admin-email': { type: 'string' }, 'admin-password': { type: 'string' }, 'admin-name': { type: 'string' }, 'api-key': { type: 'boolean' } },
   });
   const slug = positionals[0];
   if (!slug || !values['admin-email'] || !values['admin-password']) throw new Error(usage);
   const tenant = await createTenant(
     db,
-    { slug, name: values.name ?? slug, admin: { email: values['admin-email'], name: values['admin-name'] ?? 'Admin', password: values['admin-password'] } },
+    { slug, name: values.name ?? slug, locale: values.locale as NewTenant['locale'], admin: { email: values['admin-email'], name: values['admin-name'] ?? 'Admin', password: values['admin-password'] } },
     auth.passwords,
   );
   process.stdout.write(`created workspace ${tenant.slug} (${tenant.id})\n`);

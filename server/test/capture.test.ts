@@ -18,9 +18,9 @@ afterAll(async () => {
 });
 
 /** A workspace made through the API, as an operator makes one, so it starts with the automations. */
-async function workspace() {
+async function workspace(locale?: string) {
   const slug = `cap-${randomUUID().slice(0, 8)}`;
-  const created = await server.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { authorization: `Bearer ${h.operatorToken}` }, payload: { slug, name: slug, admin: { email: `boss@${slug}.test`, name: 'Boss', password: 'long enough secret' } } });
+  const created = await server.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { authorization: `Bearer ${h.operatorToken}` }, payload: { slug, name: slug, ...(locale ? { locale } : {}), admin: { email: `boss@${slug}.test`, name: 'Boss', password: 'long enough secret' } } });
   expect(created.statusCode, created.body).toBe(201);
   const tenantId = json<{ id: string }>(created).id;
   const [admin] = await h.db.system((q) => q.query<{ id: string }>("select id from app_user where tenant_id = $1 and role = 'admin'", [tenantId]));
@@ -37,6 +37,42 @@ describe('relationship-sales automations and communication capture', () => {
     const customer = json<{ fields: { apiName: string; values?: { apiName: string }[] }[] }>(await w.api('GET', '/metadata/objects/customer'));
     const status = customer.fields.find((f) => f.apiName === 'status')!;
     expect(status.values!.map((v) => v.apiName)).toEqual(expect.arrayContaining(['lead', 'contacted']));
+  });
+
+  it('a workspace made in Chinese starts with its automations written in Chinese, its admin and new accounts reading Chinese', async () => {
+    const w = await workspace('zh-CN');
+    const list = json<{ workflows: { apiName: string; label: string; description: string }[] }>(await w.api('GET', '/workflows')).workflows;
+    const byName = new Map(list.map((x) => [x.apiName, x]));
+    expect(byName.get('first_contact')).toMatchObject({ label: '首次活动后：潜在客户 → 已联系', description: '为仍是潜在客户的客户记录活动时，该客户变为已联系。' });
+    expect(byName.get('no_activity_follow_up')!.label).toBe('7 天无活动后跟进');
+    // The steps a person reads on the canvas, and what they write, are Chinese too.
+    const followUp = json<{ definition: { steps: { id: string; label?: string; config: Record<string, unknown> }[] } }>(await w.api('GET', '/workflows/no_activity_follow_up'));
+    expect(followUp.definition.steps.map((s) => s.label)).toEqual(['不是不活跃？', '跟进任务']);
+    expect(followUp.definition.steps[1]!.config['subject']).toBe('跟进{{record.name}}');
+    // Every label of every starter is Chinese: no English word is left for a Chinese admin to read.
+    for (const wf of list) expect(`${wf.label} ${wf.description}`).not.toMatch(/[A-Za-z]{3,}/);
+    expect(json(await w.api('GET', '/workspace/settings'))).toMatchObject({ locale: 'zh-CN' });
+    const me = json<{ user: { locale: string; localeChosen: boolean } }>(await w.api('GET', '/auth/me'));
+    expect(me.user).toMatchObject({ locale: 'zh-CN', localeChosen: false });
+    // An account made with no language starts in the workspace's; one given a language keeps it.
+    const plain = json<{ locale: string; localeChosen: boolean }>(await w.api('POST', '/users', { email: 'li@zh.test', name: 'Li', role: 'standard', password: 'long enough secret' }));
+    expect(plain).toMatchObject({ locale: 'zh-CN', localeChosen: false });
+    const chosen = json<{ locale: string }>(await w.api('POST', '/users', { email: 'ann@zh.test', name: 'Ann', role: 'standard', password: 'long enough secret', locale: 'en' }));
+    expect(chosen.locale).toBe('en');
+    // The workspace's language is a setting: accounts made after a change start in the new one.
+    expect(json(await w.api('PATCH', '/workspace/settings', { locale: 'en' }))).toMatchObject({ locale: 'en' });
+    expect(json<{ locale: string }>(await w.api('POST', '/users', { email: 'bo@zh.test', name: 'Bo', role: 'standard', password: 'long enough secret' })).locale).toBe('en');
+    const bad = await w.api('PATCH', '/workspace/settings', { locale: 'fr' });
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.stringify(json(bad))).toContain('locale');
+  });
+
+  it('a workspace asked for in a language the product does not speak is refused, naming the field', async () => {
+    const slug = `cap-${randomUUID().slice(0, 8)}`;
+    const refused = await server.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { authorization: `Bearer ${h.operatorToken}` }, payload: { slug, name: slug, locale: 'fr', admin: { email: `boss@${slug}.test`, name: 'Boss', password: 'long enough secret' } } });
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.stringify(json(refused))).toContain('locale');
+    expect(await h.db.system((q) => q.query('select 1 from tenant where slug = $1', [slug]))).toEqual([]);
   });
 
   it('a captured call from an unknown number creates the customer, logs the activity, and the first activity makes the customer Contacted; the same call again is logged once', async () => {

@@ -92,14 +92,14 @@ describe('the recycle bin keeps deleted records for the retention, then purges t
   });
 
   it('the retention is a workspace setting an admin changes, checked on input', async () => {
-    expect(json(await t.api('GET', '/workspace/settings'))).toEqual({ currency: 'USD', recycleRetentionDays: 30, timeZone: 'UTC' });
+    expect(json(await t.api('GET', '/workspace/settings'))).toEqual({ currency: 'USD', locale: 'en', recycleRetentionDays: 30, timeZone: 'UTC' });
     const bad = await t.api('PATCH', '/workspace/settings', { recycleRetentionDays: 0, currency: 'usd' });
     expect(bad.statusCode).toBe(400);
     const unknown = await t.api('PATCH', '/workspace/settings', { currency: 'ZZZ' });
     expect(unknown.statusCode).toBe(422);
     expect(json<{ errors: { field: string }[] }>(unknown).errors[0]!.field).toBe('currency');
     const ok = await t.api('PATCH', '/workspace/settings', { recycleRetentionDays: 7, currency: 'CNY' });
-    expect(json(ok)).toEqual({ currency: 'CNY', recycleRetentionDays: 7, timeZone: 'UTC' });
+    expect(json(ok)).toEqual({ currency: 'CNY', locale: 'en', recycleRetentionDays: 7, timeZone: 'UTC' });
   });
 
   it("the workspace's time zone is a setting too, and today() in formulas and defaults is the date there", async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { LocaleSchema } from '../metadata/words.ts';
 import { forbidden, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
 import { principalOf, setupOf, type Principal } from './principal.ts';
 import { AccessService, actorOf } from '../access/access-service.ts';
@@ -10,20 +11,19 @@ import { UUID } from '../http/ids.ts';
 const Login = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 // A profile key: 'admin', 'standard', 'read_only' or one the workspace made (checked against its profiles).
 const Role = Type.String({ pattern: '^[a-z][a-z0-9_]{1,62}$' });
-const Locale = Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]);
 const NewUser = Type.Object(
-  { email: Type.String({ format: 'email', maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 120 }), role: Role, password: Type.String({ minLength: 10, maxLength: 1024 }), locale: Type.Optional(Locale) },
+  { email: Type.String({ format: 'email', maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 120 }), role: Role, password: Type.String({ minLength: 10, maxLength: 1024 }), locale: Type.Optional(LocaleSchema) },
   { additionalProperties: false },
 );
 const UserPatch = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(Role), locale: Type.Optional(Locale), active: Type.Optional(Type.Boolean()) },
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), role: Type.Optional(Role), locale: Type.Optional(LocaleSchema), active: Type.Optional(Type.Boolean()) },
   { additionalProperties: false, minProperties: 1 },
 );
 const NewPassword = Type.Object(
   { password: Type.String({ minLength: 10, maxLength: 1024 }), currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })) },
   { additionalProperties: false },
 );
-const OwnSettings = Type.Object({ locale: Locale }, { additionalProperties: false });
+const OwnSettings = Type.Object({ locale: LocaleSchema }, { additionalProperties: false });
 // Any whole number passes the schema: one outside the choices is refused by the service, naming them.
 const SessionSettingsPatch = Type.Object({ idleMinutes: Type.Integer() }, { additionalProperties: false });
 const NewApiKey = Type.Object({ name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });

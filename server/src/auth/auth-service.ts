@@ -473,10 +473,12 @@ export class AuthService {
     checkNewPassword(input.password);
     const passwordHash = await this.passwords.hash(tenantId, input.password);
     // The unique index on (tenant, lower(email)) decides, so two sign-ups at once cannot both win.
+    // An account given no language starts in the workspace's (unchosen: a device follows its browser).
     const rows = await this.#db.transaction(tenantId, (tx) =>
       tx.query<UserRow>(
-        'insert into app_user (tenant_id, id, email, name, role, password_hash, locale, locale_chosen) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing returning *',
-        [tenantId, randomUUID(), input.email, input.name, input.role, passwordHash, input.locale ?? 'en', input.locale !== undefined],
+        `insert into app_user (tenant_id, id, email, name, role, password_hash, locale, locale_chosen)
+         values ($1, $2, $3, $4, $5, $6, coalesce($7, (select locale from tenant where id = $1), 'en'), $8) on conflict do nothing returning *`,
+        [tenantId, randomUUID(), input.email, input.name, input.role, passwordHash, input.locale ?? null, input.locale !== undefined],
       ),
     );
     if (!rows[0]) throw conflict(`A user with the email ${input.email} already exists`, [{ field: 'email', code: 'unique', message: 'is already used by another user' }]);

@@ -13,6 +13,7 @@ type Json = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const uuid = { type: 'string', format: 'uuid' };
+const workspaceLocale = { type: 'string', enum: ['en', 'zh-CN'], description: 'The workspace’s language: its starter workflows are written in it, and accounts given no language start in it' };
 const time = { type: 'string', format: 'date-time' };
 const maybeTime = { type: ['string', 'null'], format: 'date-time' };
 
@@ -621,14 +622,14 @@ function genericSchemas(): Record<string, unknown> {
     UserName: { type: 'object', properties: { id: uuid, name: { type: 'string' } } },
     WorkspaceSettings: {
       type: 'object',
-      required: ['currency', 'recycleRetentionDays', 'timeZone'],
-      properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$', example: 'USD' }, recycleRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 }, timeZone: { type: 'string', example: 'Asia/Shanghai' } },
+      required: ['currency', 'locale', 'recycleRetentionDays', 'timeZone'],
+      properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$', example: 'USD' }, locale: workspaceLocale, recycleRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 }, timeZone: { type: 'string', example: 'Asia/Shanghai' } },
     },
     WorkspaceSettingsPatch: {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' }, recycleRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 }, timeZone: { type: 'string', minLength: 1, maxLength: 64 } },
+      properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' }, locale: workspaceLocale, recycleRetentionDays: { type: 'integer', minimum: 1, maximum: 3650 }, timeZone: { type: 'string', minLength: 1, maxLength: 64 } },
     },
     Preferences: { type: 'object', required: ['timeZone'], additionalProperties: false, properties: { timeZone: { type: ['string', 'null'], maxLength: 64, example: 'Europe/Berlin' } } },
     PipelineSummary: {

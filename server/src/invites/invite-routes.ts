@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { LocaleSchema } from '../metadata/words.ts';
 import { AccessService } from '../access/access-service.ts';
 import { setupOf } from '../auth/principal.ts';
 import type { AuthService } from '../auth/auth-service.ts';
@@ -20,7 +21,7 @@ const NewInvite = Type.Object(
     /** Send the link to `email` as well (needs outgoing mail, PROTEAN_SMTP_URL). */
     send: Type.Optional(Type.Boolean()),
     /** The invitee's language for that email; the inviter's own when absent. */
-    locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])),
+    locale: Type.Optional(LocaleSchema),
   },
   { additionalProperties: false },
 );
@@ -32,7 +33,7 @@ const Accept = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 120 }),
     email: Type.String({ format: 'email', maxLength: 254 }),
     password: Type.String({ minLength: 10, maxLength: 1024 }),
-    locale: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])),
+    locale: Type.Optional(LocaleSchema),
   },
   { additionalProperties: false },
 );

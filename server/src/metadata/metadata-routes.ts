@@ -5,7 +5,7 @@ import { principalOf, setupOf } from '../auth/principal.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
 import { termRoutes } from './term-routes.ts';
-import { localeOf } from './words.ts';
+import { LocaleSchema, localeOf } from './words.ts';
 
 /** The operations that change the glossary's words: the Setup right 'terms' suffices for them. */
 const TERM_OPERATIONS = new Set(['upsertTerm', 'resetTerm', 'deleteTerm']);
@@ -16,7 +16,7 @@ const Revision = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const RevisionParam = Type.Object({ revision: Revision });
 const IdParam = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const Compare = Type.Object({ from: Revision, to: Revision });
-const SnapshotQuery = Type.Object({ resolve: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')])) });
+const SnapshotQuery = Type.Object({ resolve: Type.Optional(LocaleSchema) });
 const DeleteObjectQuery = Type.Object({ records: Type.Optional(Type.Union([Type.Literal('keep'), Type.Literal('delete'), Type.Literal('refuse')])) }, { additionalProperties: false });
 const DeleteFieldQuery = Type.Object({ removeFromLayouts: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 const SchemaMode = Type.Object({ mode: Type.Optional(Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('read')])), locale: Type.Optional(Type.String({ maxLength: 10 })) });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { LocaleSchema } from './words.ts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import {
   effectiveTerms,
@@ -21,7 +22,7 @@ import { serverMessages, type ServerMessageKey } from './server-messages.ts';
 
 const KeyParam = Type.Object({ key: Type.String({ maxLength: 63 }) });
 const SetParam = Type.Object({ id: Type.String({ maxLength: 63 }) });
-const Locales = Type.Array(Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]), { minItems: 1, uniqueItems: true });
+const Locales = Type.Array(LocaleSchema, { minItems: 1, uniqueItems: true });
 const ApplyBody = Type.Union([Type.Null(), Type.Object({ locales: Type.Optional(Locales) }, { additionalProperties: false })]);
 const checkApplyBody = TypeCompiler.Compile(ApplyBody);
 

@@ -1,8 +1,12 @@
 import { objectLabel, resolveObject, snapshotResolver, type FieldDef, type Locale, type NounParam, type ObjectDef, type Snapshot, type TextResolver } from '@protean/metadata';
+import { Type } from '@sinclair/typebox';
 import { serverMessages, type ServerMessageKey } from './server-messages.ts';
 
 /** The request's locale as a metadata locale: zh-CN when the user reads Chinese, else English. */
 export const localeOf = (locale: string | undefined): Locale => (locale === 'zh-CN' ? 'zh-CN' : 'en');
+
+/** A language the product speaks, as request bodies name it. */
+export const LocaleSchema = Type.Union([Type.Literal('en'), Type.Literal('zh-CN')]);
 
 type Param = string | number | NounParam;
 

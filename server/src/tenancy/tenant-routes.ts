@@ -4,12 +4,14 @@ import type { PasswordHasher } from '../auth/password-hasher.ts';
 import type { Database } from '../db/database.ts';
 import { forbidden } from '../errors/problems.ts';
 import { hashOperatorToken, operatorTokenMatches, storedOperatorTokenHash } from '../platform/operator-token.ts';
+import { LocaleSchema } from '../metadata/words.ts';
 import { createTenant } from './tenant-service.ts';
 
 const NewTenant = Type.Object(
   {
     slug: Type.String({ minLength: 2, maxLength: 63 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
+    locale: Type.Optional(LocaleSchema),
     admin: Type.Object({ email: Type.String({ format: 'email', maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 120 }), password: Type.String({ minLength: 10, maxLength: 1024 }) }, { additionalProperties: false }),
   },
   { additionalProperties: false },

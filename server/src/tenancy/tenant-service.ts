@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assignIndexSlots, standardSnapshot, diffSnapshots, type Snapshot } from '@protean/metadata';
+import { assignIndexSlots, standardSnapshot, diffSnapshots, type Locale, type Snapshot } from '@protean/metadata';
 import { queryOne, type Database } from '../db/database.ts';
 import { conflict, validationError } from '../errors/problems.ts';
 import type { PasswordHasher } from '../auth/password-hasher.ts';
@@ -9,6 +9,8 @@ import { passwordProblems } from '../auth/password-policy.ts';
 export interface NewTenant {
   slug: string;
   name: string;
+  /** The workspace's language: its starter workflows are written in it, and its admin reads it. English when absent. */
+  locale?: Locale | undefined;
   admin: { email: string; name: string; password: string };
 }
 
@@ -19,6 +21,8 @@ export async function createTenant(db: Database, input: NewTenant, passwords: Pa
   const errors = [];
   if (!SLUG_PATTERN.test(input.slug)) errors.push({ field: 'slug', code: 'pattern', message: 'must be 2-63 lowercase letters, digits or dashes, starting with a letter' });
   if (!input.name.trim()) errors.push({ field: 'name', code: 'required', message: 'is required' });
+  const locale = input.locale ?? 'en';
+  if (locale !== 'en' && locale !== 'zh-CN') errors.push({ field: 'locale', code: 'enum', message: 'is not an allowed value' });
   errors.push(...passwordProblems(input.admin.password, 'admin.password'));
   if (errors.length) throw validationError('The tenant is invalid', errors);
 
@@ -30,14 +34,15 @@ export async function createTenant(db: Database, input: NewTenant, passwords: Pa
   await db.system(async (tx) => {
     const taken = await queryOne(tx, 'select 1 from tenant where slug = $1', [input.slug]);
     if (taken) throw conflict(`The workspace ${input.slug} already exists`, [{ field: 'slug', code: 'unique', message: 'is already taken' }]);
-    await tx.query('insert into tenant (id, slug, name, current_revision) values ($1, $2, $3, 1)', [tenantId, input.slug, input.name]);
-    await tx.query('insert into app_user (tenant_id, id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)', [
+    await tx.query('insert into tenant (id, slug, name, current_revision, locale) values ($1, $2, $3, 1, $4)', [tenantId, input.slug, input.name, locale]);
+    await tx.query('insert into app_user (tenant_id, id, email, name, role, password_hash, locale) values ($1, $2, $3, $4, $5, $6, $7)', [
       tenantId,
       adminId,
       input.admin.email,
       input.admin.name,
       'admin',
       passwordHash,
+      locale,
     ]);
     // Profiles exist from the start: anything made with the workspace may name one.
     await seedAccessDefaults(tx, tenantId);

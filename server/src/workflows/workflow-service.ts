@@ -12,8 +12,9 @@ import { conflict, forbidden, notFound, unauthorized, validationError } from '..
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { enqueueJob } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
+import { localeOf } from '../metadata/words.ts';
 import { Mailer } from './mailer.ts';
-import { CONTACTED_STATUS, educationFields, educationJourney, relationshipSales, type StarterWorkflow } from './starter-automations.ts';
+import { CONTACTED_STATUS, educationFields, educationJourney, relationshipSales, sayIn, type Say, type StarterWorkflow } from './starter-automations.ts';
 import { WorkflowEngine, type ScriptRunner, type Wake } from './workflow-engine.ts';
 import { createRun, RUN_COLUMNS, RUN_JOB_RETRY, RUN_QUEUE, STEP_COLUMNS, type RunRow, type StepRow } from './workflow-runs.ts';
 import { workflowDependents } from './workflow-dependents.ts';
@@ -331,7 +332,7 @@ export class WorkflowService {
   async retry(tenantId: string, runId: string): Promise<void> {
     await this.#db.transaction(tenantId, async (tx) => {
       const rows = await tx.query<{ id: string }>(
-        "update workflow_run set status = 'running', error = null, finished_at = null, updated_at = now() where tenant_id = $1 and id = $2 and status = 'failed' returning id",
+        "update workflow_run set status = 'running', error = null, error_detail = null, finished_at = null, updated_at = now() where tenant_id = $1 and id = $2 and status = 'failed' returning id",
         [tenantId, runId],
       );
       if (!rows.length) throw conflict('Only a failed run can be retried');
@@ -497,6 +498,8 @@ export class WorkflowService {
    */
   async installStarter(tenantId: string, adminId: string): Promise<string[]> {
     const principal = await this.#adminPrincipal(tenantId, adminId);
+    // In the workspace's language, which its first admin reads (tenant-service.ts).
+    const say = sayIn(localeOf(principal.locale));
     const model = await this.#metadata.model(tenantId);
     const customer = model.object('customer');
     const status = customer ? model.field(customer, 'status') : undefined;
@@ -504,29 +507,39 @@ export class WorkflowService {
       const values = status.values.map((v) => ({ id: v.id, apiName: v.apiName, labels: v.labels, active: v.active, ...(v.color ? { color: v.color } : {}) }));
       // After "lead", before the rest: the order people move through.
       values.splice(Math.max(1, values.findIndex((v) => v.apiName === 'lead') + 1), 0, { ...CONTACTED_STATUS, active: true } as (typeof values)[number]);
-      await this.#metadata.apply(principal, { message: 'Relationship-sales automations: the Contacted status', operations: [{ op: 'updateField', object: 'customer', field: 'status', patch: { values } }] } as never);
+      await this.#metadata.apply(principal, { message: say('Relationship-sales automations: the Contacted status', '关系型销售自动化：已联系状态'), operations: [{ op: 'updateField', object: 'customer', field: 'status', patch: { values } }] } as never);
     }
-    return this.#installAll(principal, relationshipSales);
+    return this.#installAll(principal, relationshipSales(say), say);
   }
 
   /** Installs a shipped example (today: `education`, the student journey) with the fields it needs, active. */
   async installTemplate(principal: Principal, name: string): Promise<string[]> {
     if (name !== 'education') throw notFound(`No workflow template '${name}'`);
+    // In the language of the admin who installs it.
+    const say = sayIn(localeOf(principal.locale));
     const model = await this.#metadata.model(principal.tenantId);
     const customer = model.object('customer');
     const missing = educationFields.filter((f) => customer && !model.field(customer, f.apiName));
     if (missing.length) {
-      await this.#metadata.apply(principal, { message: 'Education journey: stage and course dates', operations: missing.map((field) => ({ op: 'createField', object: 'customer', field })) } as never);
+      await this.#metadata.apply(principal, { message: say('Education journey: stage and course dates', '学员旅程：学习阶段与课程日期'), operations: missing.map((field) => ({ op: 'createField', object: 'customer', field })) } as never);
     }
-    return this.#installAll(principal, educationJourney);
+    return this.#installAll(principal, educationJourney(say), say);
   }
 
-  async #installAll(principal: Principal, workflows: StarterWorkflow[]): Promise<string[]> {
+  async #installAll(principal: Principal, workflows: StarterWorkflow[], say: Say): Promise<string[]> {
     const existing = new Set((await this.list(principal.tenantId)).map((w) => w.apiName));
+    // The workspace's own nouns ({customer} may be "Patient") in the starters' labels, as the model names them now.
+    const words = (await this.#metadata.model(principal.tenantId)).words(localeOf(principal.locale));
     const installed: string[] = [];
-    for (const wf of workflows) {
-      if (existing.has(wf.apiName)) continue;
-      await this.create(principal, { apiName: wf.apiName, label: wf.label, description: wf.description, definition: wf.definition, message: 'Installed' });
+    for (const starter of workflows) {
+      if (existing.has(starter.apiName)) continue;
+      const wf = {
+        ...starter,
+        label: words.text(starter.label),
+        description: words.text(starter.description),
+        definition: { ...starter.definition, steps: starter.definition.steps.map((step) => (step.label ? { ...step, label: words.text(step.label) } : step)) },
+      };
+      await this.create(principal, { apiName: wf.apiName, label: wf.label, description: wf.description, definition: wf.definition, message: say('Installed', '已安装') });
       await this.setActive(principal, wf.apiName, true);
       installed.push(wf.apiName);
     }

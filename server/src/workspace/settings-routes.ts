@@ -4,19 +4,30 @@ import { setupOf, principalOf } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { validationError } from '../errors/problems.ts';
 import { tenantZones } from '../logic/tenant-zones.ts';
+import { LocaleSchema, localeOf } from '../metadata/words.ts';
+import type { Locale } from '@protean/metadata';
 
 const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
 const WorkspacePatch = Type.Object(
-  { currency: Type.Optional(Currency), recycleRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })), timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+  { currency: Type.Optional(Currency), locale: Type.Optional(LocaleSchema), recycleRetentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })), timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
   { additionalProperties: false, minProperties: 1 },
 );
 const PreferencesPatch = Type.Object({ timeZone: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]) }, { additionalProperties: false });
 
 export interface WorkspaceSettings {
   currency: string;
+  /** What the workspace was set up in: its starter workflows' words, and the language of accounts that never chose one. */
+  locale: Locale;
   recycleRetentionDays: number;
   /** The IANA zone of today() and date parts in formulas, rules and workflows. */
   timeZone: string;
+}
+
+interface SettingsRow {
+  currency: string;
+  locale: string;
+  days: number;
+  zone: string;
 }
 
 function isTimeZone(zone: string): boolean {
@@ -39,9 +50,9 @@ function isCurrency(code: string): boolean {
  */
 export async function settingsRoutes(app: FastifyInstance, options: { db: Database }): Promise<void> {
   const { db } = options;
-  const COLUMNS = 'currency, recycle_retention_days as days, time_zone as zone';
-  const settingsOf = (row: { currency: string; days: number; zone: string } | undefined): WorkspaceSettings => ({ currency: row?.currency ?? 'USD', recycleRetentionDays: row?.days ?? 30, timeZone: row?.zone ?? 'UTC' });
-  const read = (tenantId: string) => db.withTenant(tenantId, async (q) => settingsOf((await q.query<{ currency: string; days: number; zone: string }>(`select ${COLUMNS} from tenant where id = $1`, [tenantId]))[0]));
+  const COLUMNS = 'currency, locale, recycle_retention_days as days, time_zone as zone';
+  const settingsOf = (row: SettingsRow | undefined): WorkspaceSettings => ({ currency: row?.currency ?? 'USD', locale: localeOf(row?.locale), recycleRetentionDays: row?.days ?? 30, timeZone: row?.zone ?? 'UTC' });
+  const read = (tenantId: string) => db.withTenant(tenantId, async (q) => settingsOf((await q.query<SettingsRow>(`select ${COLUMNS} from tenant where id = $1`, [tenantId]))[0]));
 
   app.get('/workspace/settings', async (request) => read(principalOf(request).tenantId));
 
@@ -51,9 +62,10 @@ export async function settingsRoutes(app: FastifyInstance, options: { db: Databa
     if (body.currency && !isCurrency(body.currency)) throw validationError('Unknown currency', [{ field: 'currency', code: 'enum', message: `'${body.currency}' is not an ISO 4217 currency` }]);
     if (body.timeZone !== undefined && !isTimeZone(body.timeZone)) throw validationError('Unknown time zone', [{ field: 'timeZone', code: 'enum', message: `'${body.timeZone}' is not an IANA time zone` }]);
     const [row] = await db.transaction(principal.tenantId, (tx) =>
-      tx.query<{ currency: string; days: number; zone: string }>(
-        `update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days), time_zone = coalesce($4, time_zone) where id = $1 returning ${COLUMNS}`,
-        [principal.tenantId, body.currency ?? null, body.recycleRetentionDays ?? null, body.timeZone ?? null],
+      tx.query<SettingsRow>(
+        `update tenant set currency = coalesce($2, currency), recycle_retention_days = coalesce($3, recycle_retention_days), time_zone = coalesce($4, time_zone), locale = coalesce($5, locale)
+          where id = $1 returning ${COLUMNS}`,
+        [principal.tenantId, body.currency ?? null, body.recycleRetentionDays ?? null, body.timeZone ?? null, body.locale ?? null],
       ),
     );
     // This process's expressions use the new zone at once; others within their cache's 30 s.

@@ -26,6 +26,8 @@ export interface RecentRecord {
 
 export interface WorkspaceSettings {
   currency: string;
+  /** The workspace's language: accounts created without one start in it. */
+  locale: 'en' | 'zh-CN';
   recycleRetentionDays: number;
   /** The zone of today() in the workspace's formulas, rules and workflows. */
   timeZone: string;

@@ -640,6 +640,8 @@ export const en = {
   'workspace.currencyHelp': 'Money amounts without a currency of their own are in this one.',
   'workspace.timeZone': 'Time zone',
   'workspace.timeZoneHelp': 'In formulas, rules, default values and workflows, today() is the date in this zone. Each user still sees times in their own zone.',
+  'workspace.locale': 'Language of the workspace',
+  'workspace.localeHelp': 'Accounts created without a language of their own start in it, and so do the emails they are sent. Each user can still choose their own.',
   'workspace.retention': 'Days the recycle bin keeps deleted records',
   'workspace.retentionHelp': 'After that they are removed for good.',
   'workspace.saved': 'Workspace settings saved',

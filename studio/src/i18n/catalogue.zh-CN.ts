@@ -639,6 +639,8 @@ export const zhCN: Record<MessageKey, string> = {
   'workspace.currencyHelp': '未指定货币的金额使用此货币。',
   'workspace.timeZone': '时区',
   'workspace.timeZoneHelp': '公式、规则、默认值和工作流中的“今天”是该时区的日期。每位用户仍按自己的时区查看时间。',
+  'workspace.locale': '工作区语言',
+  'workspace.localeHelp': '未设置语言的新账号默认使用该语言，发给他们的邮件也是。每位用户仍可选择自己的语言。',
   'workspace.retention': '回收站保留已删除记录的天数',
   'workspace.retentionHelp': '超过后将被永久删除。',
   'workspace.saved': '工作区设置已保存',

@@ -7,8 +7,9 @@ import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 
 /**
- * Settings of the whole workspace: the money currency, the time zone of today() in formulas,
- * rules, defaults and workflows, and how long the recycle bin keeps records.
+ * Settings of the whole workspace: the money currency, its language (that of accounts given none),
+ * the time zone of today() in formulas, rules, defaults and workflows, and how long the recycle bin
+ * keeps records.
  */
 export default function WorkspacePage(_: PageProps) {
   const settings = useAsync(() => settingsApi.workspace(), []);
@@ -29,13 +30,13 @@ function WorkspaceForm({ initial, onSaved }: { initial: WorkspaceSettings; onSav
     const all = Intl.supportedValuesOf('timeZone') as string[];
     return all.includes(initial.timeZone) ? all : [initial.timeZone, ...all];
   }, [initial.timeZone]);
-  const changed = draft.currency !== initial.currency || draft.timeZone !== initial.timeZone || draft.recycleRetentionDays !== initial.recycleRetentionDays;
+  const changed = draft.currency !== initial.currency || draft.locale !== initial.locale || draft.timeZone !== initial.timeZone || draft.recycleRetentionDays !== initial.recycleRetentionDays;
 
   const save = async () => {
     setBusy(true);
     setError(null);
     try {
-      const next = await settingsApi.updateWorkspace({ currency: draft.currency, timeZone: draft.timeZone, recycleRetentionDays: draft.recycleRetentionDays });
+      const next = await settingsApi.updateWorkspace({ currency: draft.currency, locale: draft.locale, timeZone: draft.timeZone, recycleRetentionDays: draft.recycleRetentionDays });
       onSaved(next);
       setDraft(next);
       await refreshDisplay();
@@ -60,6 +61,17 @@ function WorkspaceForm({ initial, onSaved }: { initial: WorkspaceSettings; onSav
         }}
       >
         <Choice label={t('workspace.currency')} hint={t('workspace.currencyHelp')} value={draft.currency} options={currencies} onChange={(currency) => setDraft({ ...draft, currency })} />
+        <label>
+          {t('workspace.locale')}
+          <select value={draft.locale} onChange={(e) => setDraft({ ...draft, locale: e.target.value as WorkspaceSettings['locale'] })}>
+            {(['en', 'zh-CN'] as const).map((locale) => (
+              <option key={locale} value={locale}>
+                {t(`locale.${locale}`)}
+              </option>
+            ))}
+          </select>
+          <span className="hint">{t('workspace.localeHelp')}</span>
+        </label>
         <Choice label={t('workspace.timeZone')} hint={t('workspace.timeZoneHelp')} value={draft.timeZone} options={zones} onChange={(timeZone) => setDraft({ ...draft, timeZone })} />
         <label>
           {t('workspace.retention')}
