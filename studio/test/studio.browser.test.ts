@@ -192,6 +192,8 @@ describe('studio in Chromium', () => {
     await page.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
     await page.getByRole('heading', { name: '甲项目' }).waitFor();
     await page.getByText('活动', { exact: true }).first().waitFor();
+    // Related lists, rights and actions arrive after the record: every word is on the page before it is read.
+    await settle(page);
     await shot(page, '50-record-page-zh');
     const words = await page.evaluate(() => {
       // A formatted amount carries the currency symbol Intl gives the locale (zh-CN writes USD as "US$").

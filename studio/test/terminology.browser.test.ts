@@ -250,9 +250,12 @@ async function crawl(locale: 'en' | 'zh-CN'): Promise<{ findings: Finding[]; vis
   const siteRow = page.locator('main table tbody tr').filter({ has: page.locator('code', { hasText: /^site$/ }) });
   await siteRow.locator('button.btn-danger').click();
   await page.getByRole('dialog').waitFor();
+  // The dialog counts the object's records with a request of its own.
+  await settle(page);
   await record('object delete confirmation');
   await page.getByRole('dialog').getByRole('button', { name: any('Delete', '删除') }).click();
-  await page.getByRole('alert').first().waitFor();
+  // The dialog already holds an alert (the lookups that block the delete): the server's refusal is its error box.
+  await page.getByRole('dialog').locator('.error-box').waitFor();
   await record('refused object delete');
   await shot(page, `terminology-${locale}-refused-object-delete`);
   await visit('/setup/navigation', undefined, 'setup-navigation');
