@@ -133,7 +133,7 @@ describe('Setup per right', () => {
 });
 
 describe('workspace settings', () => {
-  it("an administrator sets the workspace's currency, time zone and how long the recycle bin keeps records", async () => {
+  it("an administrator sets the workspace's currency, language, time zone and how long the recycle bin keeps records", async () => {
     await admin.goto(`${ws.baseUrl}/setup/workspace`);
     await admin.getByRole('heading', { name: 'Workspace', level: 1 }).waitFor();
     const zone = admin.getByLabel('Time zone');
@@ -141,15 +141,19 @@ describe('workspace settings', () => {
     await zone.selectOption('Asia/Shanghai');
     await admin.getByLabel('Currency').selectOption('CNY');
     await admin.getByLabel('Days the recycle bin keeps deleted records').fill('45');
+    const language = admin.getByLabel('Language of the workspace');
+    expect(await language.locator('option').allTextContents()).toEqual(['English', '简体中文']);
+    await language.selectOption({ label: '简体中文' });
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByText('Workspace settings saved').waitFor();
-    expect(await api(admin, 'GET', '/workspace/settings')).toEqual({ currency: 'CNY', recycleRetentionDays: 45, timeZone: 'Asia/Shanghai' });
+    expect(await api(admin, 'GET', '/workspace/settings')).toEqual({ currency: 'CNY', locale: 'zh-CN', recycleRetentionDays: 45, timeZone: 'Asia/Shanghai' });
     await shot(admin, '98-setup-workspace');
     await admin.reload();
     await admin.getByRole('heading', { name: 'Workspace', level: 1 }).waitFor();
     expect(await admin.getByLabel('Time zone').inputValue()).toBe('Asia/Shanghai');
+    expect(await admin.getByLabel('Language of the workspace').inputValue()).toBe('zh-CN');
     expect(await admin.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
-    await api(admin, 'PATCH', '/workspace/settings', { currency: 'USD', recycleRetentionDays: 30, timeZone: 'UTC' });
+    await api(admin, 'PATCH', '/workspace/settings', { currency: 'USD', locale: 'en', recycleRetentionDays: 30, timeZone: 'UTC' });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -217,8 +217,9 @@ function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermVie
     try {
       const message = t('terms.saveMessage', { singular: wordOf({ ...term, forms }, i18n.locale), plural: wordOf({ ...term, forms }, i18n.locale, 'plural') });
       const result = await termsApi.save({ key: term.key, forms, ...(term.description ? { description: term.description } : {}) }, message);
-      toast(t('setup.savedRevision', { revision: result.revision }), 'success');
+      // The model first, then the toast: when it says saved, every page already speaks the new word.
       await onChanged();
+      toast(t('setup.savedRevision', { revision: result.revision }), 'success');
     } catch (err) {
       setError(err);
     } finally {
@@ -231,8 +232,8 @@ function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermVie
     setError(null);
     try {
       const result = await termsApi.reset(term.key);
-      toast(t('terms.resetDone', { revision: result.revision }), 'success');
       await onChanged();
+      toast(t('terms.resetDone', { revision: result.revision }), 'success');
     } catch (err) {
       setError(err);
     }
