@@ -396,6 +396,38 @@ describe('daily use in Chromium', () => {
     await api(page, 'GET', `/records/customer/${made.results[1]!.id}`);
   });
 
+  it('a record with no name is "Untitled …" in its list, on its page and in search, never its id', async () => {
+    await api(page, 'POST', '/metadata/changes', {
+      operations: [
+        {
+          op: 'createObject',
+          object: {
+            apiName: 'errand',
+            labels: { en: { singular: 'Errand', plural: 'Errands' }, 'zh-CN': { singular: '差事', plural: '差事' } },
+            fields: [
+              { apiName: 'name', type: 'text', labels: { en: 'Name', 'zh-CN': '名称' } },
+              { apiName: 'contact', type: 'email', labels: { en: 'Contact', 'zh-CN': '联系邮箱' } },
+            ],
+          },
+        },
+      ],
+    });
+    const errand = await api<{ id: string }>(page, 'POST', '/records/errand', { contact: 'parcel-desk@example.com' });
+    for (const locale of LOCALES) {
+      const untitled = locale === 'en' ? 'Untitled errand' : '未命名差事';
+      await open('/o/errand', locale);
+      const row = page.locator('main table tbody tr').filter({ hasText: 'parcel-desk@example.com' });
+      await poll(() => row.innerText()).toContain(untitled);
+      await open(`/o/errand/${errand.id}`, locale);
+      await poll(() => page.getByRole('heading', { level: 1 }).innerText()).toBe(untitled);
+      // Search answers the name the server gives it (its id, for a record with none).
+      await open(`/search?q=${encodeURIComponent('parcel')}`, locale);
+      await poll(() => page.locator('main').getByRole('link', { name: untitled }).count()).toBeGreaterThan(0);
+      expect(await page.locator('main').innerText()).not.toContain(errand.id);
+    }
+    await api(page, 'POST', '/metadata/changes', { operations: [{ op: 'deleteObject', object: 'errand' }] });
+  });
+
   it('deleting an object asks what happens to its records; deleting a field on a layout offers to take it off', async () => {
     await api(page, 'POST', '/metadata/objects', { apiName: 'project', labels: { en: { singular: 'Project', plural: 'Projects' }, 'zh-CN': { singular: '项目', plural: '项目' } } });
     const projects = await api<{ results: { id: string }[] }>(page, 'POST', '/records/project/batch', { operations: [{ op: 'create', data: { name: 'Apollo' } }, { op: 'create', data: { name: 'Gemini' } }] });

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { capitalise, useI18n } from '../i18n/i18n.tsx';
 import { navigate } from '../lib/router.tsx';
-import { navObjects, recordName } from '../lib/model.ts';
+import { navObjects } from '../lib/model.ts';
 import { searchAll, type SearchHit } from '../lib/global-search.ts';
 import { useSession } from './session.tsx';
 import { allowedSetupSections, useCanSetup } from './setup-rights.ts';
@@ -116,7 +116,7 @@ export function CommandPalette({ onClose, onQuickCreate }: Props) {
         list.push({
           id: `record:${hit.object.id}:${r.id}`,
           group: t('palette.records'),
-          label: `${recordName(hit.object, r)} · ${i18n.objectLabel(hit.object)}`,
+          label: `${i18n.recordName(hit.object, r)} · ${i18n.objectLabel(hit.object)}`,
           run: () => {
             onClose();
             navigate(`/o/${hit.object.apiName}/${r.id}`);

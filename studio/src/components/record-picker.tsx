@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type KeyboardEvent } from 'react';
 import { recordsApi, type ObjectDef, type RecordData } from '../api/index.ts';
-import { nameField, recordName } from '../lib/model.ts';
+import { nameField } from '../lib/model.ts';
+import { useI18n } from '../i18n/i18n.tsx';
 
 interface Props {
   object: ObjectDef | undefined;
@@ -16,6 +17,7 @@ interface Props {
 
 /** A combobox that searches an object's records by name and yields the chosen record's id. */
 export function RecordPicker({ object, value, onChange, id, label, required, disabled, invalid, autoFocus }: Props) {
+  const i18n = useI18n();
   const [text, setText] = useState('');
   const [selectedName, setSelectedName] = useState('');
   const [results, setResults] = useState<RecordData[]>([]);
@@ -30,7 +32,7 @@ export function RecordPicker({ object, value, onChange, id, label, required, dis
     }
     let live = true;
     recordsApi.get(object.apiName, value).then(
-      (r) => live && setSelectedName(recordName(object, r)),
+      (r) => live && setSelectedName(i18n.recordName(object, r)),
       () => live && setSelectedName(value),
     );
     return () => {
@@ -55,7 +57,7 @@ export function RecordPicker({ object, value, onChange, id, label, required, dis
 
   const choose = (r: RecordData) => {
     onChange(r.id, r);
-    if (object) setSelectedName(recordName(object, r));
+    if (object) setSelectedName(i18n.recordName(object, r));
     setText('');
     setOpen(false);
   };
@@ -120,7 +122,7 @@ export function RecordPicker({ object, value, onChange, id, label, required, dis
                 choose(r);
               }}
             >
-              {object ? recordName(object, r) : r.id}
+              {object ? i18n.recordName(object, r) : r.id}
             </li>
           ))}
         </ul>

@@ -3,7 +3,7 @@ import { ApiError, recordsApi, type FieldDef, type ObjectDef, type PicklistValue
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link } from '../lib/router.tsx';
-import { TIMELINE_OBJECT_IDS, findObject, liveFields, nameField, picklistFields, recordName } from '../lib/model.ts';
+import { TIMELINE_OBJECT_IDS, findObject, liveFields, nameField, picklistFields } from '../lib/model.ts';
 import { describeError, useToast } from '../components/feedback.tsx';
 import { FieldValue, PicklistChip } from './field-value.tsx';
 
@@ -67,7 +67,7 @@ export function ActivityTimeline({ object, record, groups, onLogged }: { object:
                 <time dateTime={when}>{when ? i18n.formatDateTime(when) : ''}</time>
               </div>
               <Link to={`/o/${o.apiName}/${r.id}`} className="timeline-title">
-                {recordName(o, r)}
+                {i18n.recordName(o, r)}
               </Link>
               {body && r[body.apiName] ? <p className="timeline-body">{String(r[body.apiName])}</p> : null}
             </li>

@@ -6,7 +6,7 @@ import { customizeValidator } from '@rjsf/validator-ajv8';
 import { ApiError, recordsApi, type FieldDef, type JsonSchema, type ObjectDef, type RecordData } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
-import { lookupTargets, recordName } from '../lib/model.ts';
+import { lookupTargets } from '../lib/model.ts';
 import { useRecordSchema } from '../forms/record-form.tsx';
 import { errorTransformer } from '../forms/rjsf-theme.tsx';
 import { RecordPicker } from '../components/record-picker.tsx';
@@ -110,7 +110,7 @@ export function EditableCell({ object, field, record, onSaved }: { object: Objec
         title={t('list.editCellHint')}
       >
         <FieldValue field={field} value={current} />
-        <button type="button" className="btn-icon edit-pencil" aria-label={t('list.editCellNamed', { field: label, name: recordName(object, record) })} onClick={start} tabIndex={-1}>
+        <button type="button" className="btn-icon edit-pencil" aria-label={t('list.editCellNamed', { field: label, name: i18n.recordName(object, record) })} onClick={start} tabIndex={-1}>
           ✎
         </button>
       </td>

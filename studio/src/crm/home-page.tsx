@@ -4,7 +4,7 @@ import { homeApi, recordsApi, settingsApi, type FieldDef, type Filter, type Obje
 import { useSession } from '../app/session.tsx';
 import { useI18n, type I18n } from '../i18n/i18n.tsx';
 import { Link } from '../lib/router.tsx';
-import { findField, findObject, liveFields, navObjects, recordName } from '../lib/model.ts';
+import { findField, findObject, liveFields, navObjects } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { fromZoneInput, toZoneInput } from '../lib/time-zone.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
@@ -146,7 +146,7 @@ function WorkPanel({ id, title, state, list, day, emptyText, i18n }: { id: strin
           const overdue = typeof when === 'string' && list.when?.type === 'date' && when < day;
           return (
             <li key={r.id}>
-              <Link to={`/o/${list.object.apiName}/${r.id}`}>{recordName(list.object, r)}</Link>
+              <Link to={`/o/${list.object.apiName}/${r.id}`}>{i18n.recordName(list.object, r)}</Link>
               {typeof when === 'string' ? (
                 <span className={overdue ? 'due overdue' : 'due muted'}>
                   {' '}

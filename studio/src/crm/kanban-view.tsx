@@ -2,7 +2,7 @@ import { useEffect, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { ApiError, homeApi, recordsApi, type FieldDef, type Filter, type ObjectDef, type PipelineSummary, type RecordData } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { Link, setSearch, useLocation } from '../lib/router.tsx';
-import { liveFields, picklistFields, recordName } from '../lib/model.ts';
+import { liveFields, picklistFields } from '../lib/model.ts';
 import { describeError, useToast } from '../components/feedback.tsx';
 import { FieldValue } from './field-value.tsx';
 import { useRecordRights } from './record-rights.ts';
@@ -101,7 +101,7 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
       setColumns((cols) => cols!.map((c) => ({ ...c, records: c.records.map((r) => (r.id === recordId ? { ...r, ...saved } : r)) })));
       setSummaryTick((n) => n + 1);
       const target = columns.find((c) => c.key === to);
-      toast(t('kanban.moved', { name: recordName(object, record), column: target?.label ?? '' }), 'success');
+      toast(t('kanban.moved', { name: i18n.recordName(object, record), column: target?.label ?? '' }), 'success');
     } catch (err) {
       toast(err instanceof ApiError && err.status === 412 ? t('record.staleShort') : describeError(err, i18n), 'error');
       setTick((n) => n + 1);
@@ -181,7 +181,7 @@ export function KanbanView({ object, filter, sort }: { object: ObjectDef; filter
                   onKeyDown={(e) => onCardKey(e, r.id, ci)}
                 >
                   <Link to={`/o/${object.apiName}/${r.id}`} className="card-title">
-                    {recordName(object, r)}
+                    {i18n.recordName(object, r)}
                   </Link>
                   {cardFields.map((f) => (
                     <div key={f.id} className="card-field">

@@ -4,7 +4,7 @@ import { BATCH_LIMIT, recordsApi, type BatchOperation, type FieldDef, type Objec
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate, setSearch, useLocation } from '../lib/router.tsx';
-import { layoutFor, liveFields, nameField, picklistFields, recordName } from '../lib/model.ts';
+import { layoutFor, liveFields, nameField, picklistFields } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx';
@@ -411,9 +411,10 @@ function ObjectList({ object }: { object: ObjectDef }) {
 }
 
 function ListRow({ object, record, columns, editable, selected, onToggle, onSaved }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; editable: boolean; selected: boolean; onToggle: () => void; onSaved: (record: RecordData) => void }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const nf = nameField(object);
-  const name = recordName(object, record);
+  const name = i18n.recordName(object, record);
   return (
     <tr aria-selected={selected}>
       <td className="col-select">

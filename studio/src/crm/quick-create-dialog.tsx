@@ -3,7 +3,7 @@ import { recordsApi } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { navigate } from '../lib/router.tsx';
-import { findObject, navObjects, recordName } from '../lib/model.ts';
+import { findObject, navObjects } from '../lib/model.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
@@ -47,7 +47,7 @@ export default function QuickCreateDialog({ initialObject, initial, onCreated, o
           onCancel={onClose}
           onSubmit={async (data) => {
             const created = await recordsApi.create(object.apiName, data);
-            toast(t('record.created', { name: recordName(object, created) }), 'success');
+            toast(t('record.created', { name: i18n.recordName(object, created) }), 'success');
             onClose();
             if (onCreated) onCreated(created);
             else navigate(`/o/${object.apiName}/${created.id}`);

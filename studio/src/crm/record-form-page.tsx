@@ -3,7 +3,6 @@ import type { PageProps } from '../app/routes.tsx';
 import { recordsApi, type ObjectDef } from '../api/index.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { Link, navigate } from '../lib/router.tsx';
-import { recordName } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
@@ -40,7 +39,7 @@ function CreateRecord({ object }: { object: ObjectDef }) {
         onCancel={() => history.back()}
         onSubmit={async (data) => {
           const created = await recordsApi.create(object.apiName, data);
-          toast(i18n.t('record.created', { name: recordName(object, created) }), 'success');
+          toast(i18n.t('record.created', { name: i18n.recordName(object, created) }), 'success');
           navigate(`/o/${object.apiName}/${created.id}`, { replace: true });
         }}
       />
@@ -56,7 +55,7 @@ function EditRecord({ object, id }: { object: ObjectDef; id: string }) {
   const { rightsOf, known } = useRecordRights(object.apiName, [id]);
   if (rec.error) return <ErrorBox error={rec.error} onRetry={rec.reload} />;
   if (!initial || !known) return <Loading />;
-  const name = recordName(object, initial);
+  const name = i18n.recordName(object, initial);
   // Opened by its address without the right to change it: say so rather than offer a form the save would refuse.
   if (!rightsOf(id).edit)
     return (

@@ -5,7 +5,7 @@ import { ApiError, recordsApi, type FieldDef, type ObjectDef, type RecordData, h
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate } from '../lib/router.tsx';
-import { findField, layoutFor, lookupTargets, recordName } from '../lib/model.ts';
+import { findField, layoutFor, lookupTargets } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { ConfirmDialog } from '../components/dialog.tsx';
@@ -66,7 +66,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
     );
   if (!rec.data) return <Loading />;
   const record = rec.data;
-  const name = recordName(object, record);
+  const name = i18n.recordName(object, record);
 
   const remove = async () => {
     setConfirmDelete(false);

@@ -4,7 +4,7 @@ import { recordsApi, settingsApi, type DeletedRecord, type RecycleBinPage as Bin
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link } from '../lib/router.tsx';
-import { findObject, recordName } from '../lib/model.ts';
+import { findObject } from '../lib/model.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
@@ -50,7 +50,7 @@ export default function RecycleBinPage(_: PageProps) {
     try {
       await recordsApi.restore(r.object, r.id);
       const o = findObject(snapshot, r.object);
-      toast(t('recycle.restored', { name: r.display_name ?? (o ? recordName(o, r) : r.id) }), 'success');
+      toast(t('recycle.restored', { name: o ? i18n.recordName(o, r) : (r.display_name ?? r.id) }), 'success');
       bin.setData((prev) => ({ data: (prev?.data ?? []).filter((x) => x.id !== r.id), nextCursor: prev?.nextCursor ?? null }));
     } catch (err) {
       toast(describeError(err, i18n), 'error');
@@ -127,7 +127,7 @@ export default function RecycleBinPage(_: PageProps) {
         <DataTable label={t('recycle.title')} columns={[t('recycle.name'), t('recycle.object'), t('recycle.deletedBy'), t('recycle.deletedAt')]} actions>
           {records.map((r) => {
             const o = findObject(snapshot, r.object);
-            const name = r.display_name ?? (o ? recordName(o, r) : r.id);
+            const name = o ? i18n.recordName(o, r) : (r.display_name ?? r.id);
             return (
               <tr key={r.id}>
                 <td>{name}</td>

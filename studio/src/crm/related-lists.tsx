@@ -4,7 +4,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { useShellActions } from '../app/shell-actions.ts';
 import { Link } from '../lib/router.tsx';
-import { findField, findObject, isTimelineObject, liveFields, recordName } from '../lib/model.ts';
+import { findField, findObject, isTimelineObject, liveFields } from '../lib/model.ts';
 import { ErrorBox, Loading } from '../components/feedback.tsx';
 import { FieldValue } from './field-value.tsx';
 
@@ -66,7 +66,7 @@ export function RelatedLists({ groups, error, parent, onCreated }: { groups: Rel
                   {g.records.map((r) => (
                     <tr key={r.id}>
                       <td>
-                        <Link to={`/o/${object.apiName}/${r.id}`}>{recordName(object, r)}</Link>
+                        <Link to={`/o/${object.apiName}/${r.id}`}>{i18n.recordName(object, r)}</Link>
                       </td>
                       {cols.map((c) => (
                         <td key={c.id}>

@@ -2,7 +2,7 @@ import type { PageProps } from '../app/routes.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, useLocation } from '../lib/router.tsx';
-import { navObjects, recordName, searchableFields } from '../lib/model.ts';
+import { navObjects, searchableFields } from '../lib/model.ts';
 import { useShellActions } from '../app/shell-actions.ts';
 import { searchAll } from '../lib/global-search.ts';
 import { useAsync } from '../lib/use-async.ts';
@@ -43,7 +43,7 @@ export default function SearchPage(_: PageProps) {
             <ul className="plain-list search-results">
               {hit.records.map((r) => (
                 <li key={r.id}>
-                  <Link to={`/o/${hit.object.apiName}/${r.id}`}>{r.display_name ?? recordName(hit.object, r)}</Link>
+                  <Link to={`/o/${hit.object.apiName}/${r.id}`}>{i18n.recordName(hit.object, r)}</Link>
                   {cols.map((c) => (
                     <span key={c.id} className="muted">
                       {' · '}

@@ -4,6 +4,7 @@ import type { ObjectDef } from '../api/types.ts';
 import { useSession } from '../app/session.tsx';
 import { Link } from '../lib/router.tsx';
 import { findObject, recordName } from '../lib/model.ts';
+import { useI18n } from '../i18n/i18n.tsx';
 import { TextInput } from './text.tsx';
 import type { FieldWidget } from './widget.ts';
 
@@ -19,6 +20,7 @@ export const lookupWidget: FieldWidget = {
   },
 };
 
+// An expanded record without a name (or a value that is its id alone) is fetched to know which it is.
 function LookupLink({ object, id, name }: { object: ObjectDef; id: string; name: string | null }) {
   return <Link to={`/o/${object.apiName}/${id}`}>{name && name !== id ? name : <LookupName object={object} id={id} />}</Link>;
 }
@@ -27,6 +29,8 @@ const nameCache = new Map<string, Promise<string>>();
 
 /** Resolves a lookup id to the record's name when the list did not expand it. */
 function LookupName({ object, id }: { object: ObjectDef; id: string }) {
+  const i18n = useI18n();
+  // '' once fetched: the record has no name, said as "Untitled …" in the reader's language.
   const [name, setName] = useState<string>('…');
   useEffect(() => {
     const key = `${object.id}:${id}`;
@@ -41,5 +45,5 @@ function LookupName({ object, id }: { object: ObjectDef; id: string }) {
       live = false;
     };
   }, [object, id]);
-  return <>{name}</>;
+  return <>{name === '' ? i18n.recordName(object, {}) : name}</>;
 }

@@ -542,6 +542,7 @@ export const en = {
   'quickCreate.object': 'Type of record',
 
   'record.created': '{name} created',
+  'record.untitled': 'Untitled {object}',
   'record.createdAt': 'Created',
   'record.deleteConfirm': 'Move {name} to the recycle bin? You can restore it from there.',
   'record.deleteTitle': 'Delete {Object}',

@@ -541,6 +541,7 @@ export const zhCN: Record<MessageKey, string> = {
   'quickCreate.object': '记录类型',
 
   'record.created': '已创建 {name}',
+  'record.untitled': '未命名{object}',
   'record.createdAt': '创建时间',
   'record.deleteConfirm': '将 {name} 移到回收站？之后可以从回收站恢复。',
   'record.deleteTitle': '删除{object}',

@@ -4,6 +4,7 @@ import { zhCN } from './catalogue.zh-CN.ts';
 import { createTextResolver, layoutDisplayName, standardTerms, type MessageParams, type NounParam, type TermDef, type TextResolver } from '@protean/metadata/terms';
 import { setRequestLocale } from '../api/http.ts';
 import type { FieldDef, LayoutDef, ObjectDef, PicklistValue } from '../api/types.ts';
+import { recordName } from '../lib/model.ts';
 
 export type UiLocale = 'en' | 'zh-CN';
 export const LOCALES: readonly UiLocale[] = ['en', 'zh-CN'];
@@ -50,6 +51,8 @@ export interface I18n {
   tc: (key: MessageKey, count: number, params?: MessageParams) => string;
   objectNoun: (object: ObjectDef) => NounParam;
   objectLabel: (object: ObjectDef, form?: 'singular' | 'plural') => string;
+  /** What people call a record: its name field's value, or "Untitled customer" when it has none (never its id). */
+  recordName: (object: ObjectDef, record: Record<string, unknown>) => string;
   fieldLabel: (field: FieldDef) => string;
   fieldHelp: (field: FieldDef) => string | undefined;
   valueLabel: (value: PicklistValue) => string;
@@ -140,6 +143,7 @@ export function createI18n(locale: UiLocale, setLocale: (l: UiLocale) => void, w
     },
     objectNoun,
     objectLabel: (object, form = 'singular') => objectNoun(object)[form],
+    recordName: (object, record) => recordName(object, record) || t('record.untitled', { object: objectNoun(object) }),
     resolve: (text) => label(text) ?? '',
     format: (template, params) => words.text(template, params),
     fieldLabel: (field) => label(pickLocale<string>(field.labels as LocalisedLabels, locale)) ?? field.apiName,

@@ -31,11 +31,17 @@ export function nameField(object: ObjectDef): FieldDef | undefined {
   return object.fields.find((f) => f.id === object.nameFieldId) ?? liveFields(object).find((f) => f.type === 'text');
 }
 
+/**
+ * A record's name: its name field's value, else the name the server gave it (`display_name`,
+ * which is the id when the record has none, so that is no name either). Empty when it has none:
+ * people read `i18n.recordName`, which says "Untitled …" then.
+ */
 export function recordName(object: ObjectDef, record: Record<string, unknown>): string {
   const nf = nameField(object);
   const v = nf ? record[nf.apiName] : undefined;
-  if (v === undefined || v === null || v === '') return String(record['id'] ?? '');
-  return String(v);
+  if (v !== undefined && v !== null && v !== '') return String(v);
+  const given = record['display_name'];
+  return typeof given === 'string' && given !== record['id'] ? given : '';
 }
 
 export function navObjects(snapshot: Snapshot): ObjectDef[] {
