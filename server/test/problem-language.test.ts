@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { translateProblemText } from '../src/errors/problem-language.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -139,6 +140,42 @@ describe('problems speak the reader’s language', () => {
       expect(problem.title, c.name).toMatch(/^[A-Z][a-z]+( [a-z]+)*$/);
       expect(/[\u4e00-\u9fff]/.test(`${problem.title} ${problem.detail}`), `${c.name}: ${problem.detail}`).toBe(false);
     }
+  });
+
+  it('in zh-CN every sentence a workflow run, step or pause is stored with is Chinese', () => {
+    // What the engine itself writes (workflow-engine.ts, approver-resolution.ts, outbound-guard.ts, the script and mail steps).
+    const sentences = [
+      'failed',
+      "The run took more than 500 steps, this workspace's limit per run",
+      'The loop over steps.find.ids has 12 items; it may run over at most 10',
+      'There is no record to update: the trigger has none and the step names none',
+      "The notification's user 'nobody' is not a user id",
+      "The wait's date 'soon' is not a date",
+      "The approval has no approver: 'x' is not a user id; the user 0b0c8d2e-1c1f-4f55-9d7c-2f5bdfa0c111 is not an active user of this workspace; no active user has the profile 'sales'; the role 7 no longer exists; no active user holds the role 'Boss'",
+      "The approval has no approver: the record's owner is not an active user; the record's owner is not a user of this workspace; Li (the record's owner) holds no role, so has no manager; Li's role 'Rep' has no role above it, so Li has no manager",
+      "The approval has no approver: no active user holds the role 'Boss' above Li's; the run has no record to read owner from; 'org' no longer points at an object; the record's org is not a record id; the record's org: the record's owner is empty; the record's owner is not a user id; 'customer' has no field 'coach'; the customer record 42 no longer exists",
+      'The workflow or the user who activated it no longer exists',
+      "The workflow version has no step 'gone'",
+      "The step type 'http' is not run inline",
+      'Script steps need the sandboxed runtime, which this server has not enabled',
+      "No active script named 'score'",
+      "The script 'score' failed: no result",
+      "The script 'score' acts as the profile 'admin', which grants more than this workflow's: is refused",
+      'No SMTP server is configured (PROTEAN_SMTP_URL), so no email can be sent',
+      'POST example.com/hook answered 503',
+      'The operation was aborted due to timeout',
+      'This operation was aborted',
+      'fetch failed',
+      "'nope' is not a URL",
+      'only http and https may be called, not ftp:',
+      'credentials in the URL are not allowed; send them in a header',
+      "the host 'example.invalid' does not resolve",
+      "the host 'localhost' resolves to 127.0.0.1, a private or loopback address, which workflows may not call",
+      'Paused after 5 failed runs in a row; the last failed with: The operation was aborted due to timeout',
+    ];
+    const untranslated = sentences.map((text) => translateProblemText(text, 'zh-CN')).filter((text) => !/[\u4e00-\u9fff]/.test(text) || ENGLISH.test(unquoted(text)));
+    expect(untranslated).toEqual([]);
+    expect(translateProblemText('Paused after 5 failed runs in a row; the last failed with: failed', 'zh-CN')).toBe('连续 5 次运行失败后已暂停；最后一次失败的原因：失败');
   });
 
   it('without Accept-Language the user’s own setting decides', async () => {

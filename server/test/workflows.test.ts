@@ -479,6 +479,60 @@ describe('workflows', () => {
     expect(failed.steps[0]!.error).toMatch(/private or loopback/);
   });
 
+  it('answers a run’s validation failure, its step’s and the pause it led to in the request’s language, and stores them in English', async () => {
+    const tenant = await createTestTenant(h, 'wf-lang');
+    expect((await tenant.api('PATCH', '/workflow-settings', { pauseAfterFailures: 2 })).statusCode).toBe(200);
+    await define(tenant, 'blank_name', {
+      trigger: { type: 'record', object: 'customer', events: ['updated'], condition: { path: 'record.status', op: 'changedTo', value: 'active' } },
+      start: 'blank',
+      steps: [{ id: 'blank', type: 'updateRecord', config: { values: { last_name: '', status: 'gold' } } }],
+    });
+    let last = '';
+    for (let i = 1; i <= 2; i++) {
+      const c = await customer(tenant, { last_name: `Lang${i}` });
+      expect((await tenant.api('PATCH', `/records/customer/${String(c['id'])}`, { status: 'active' })).statusCode).toBe(200);
+      const [newest] = await waitForValue(`run ${i}`, async () => {
+        const runs = await runsOf(tenant, 'blank_name');
+        return runs.length === i ? runs : undefined;
+      });
+      last = (await runIn(tenant, newest!.id, 'failed')).id;
+    }
+    type Detail = { message: string; errors?: { field: string; message: string }[] };
+    const read = async (locale: string) => json<Run & { errorDetail: Detail | null; steps: { errorDetail: Detail | null }[] }>(await tenant.api('GET', `/workflow-runs/${last}`, undefined, { 'accept-language': locale }));
+
+    const zh = await read('zh-CN');
+    expect(zh.errorDetail).toEqual({ message: '2 个值无效', errors: [{ field: 'last_name', message: '为必填项' }, { field: 'status', message: "'gold'不是Status的选项" }] });
+    expect(zh.error).toBe("2 个值无效：last_name 为必填项；status 'gold'不是Status的选项");
+    expect(zh.steps.map((s) => `${s.stepId}:${s.status}`)).toEqual(['blank:failed']);
+    expect(zh.steps[0]!.error).toBe(zh.error);
+    expect(zh.steps[0]!.errorDetail).toEqual(zh.errorDetail);
+    const en = await read('en-US');
+    expect(en.error).toBe("2 values are invalid: last_name is required; status 'gold' is not a value of Status");
+    expect(en.steps[0]!.error).toBe(en.error);
+    // The run history answers the same.
+    const history = async (locale: string) => json<{ runs: { error: string | null }[] }>(await tenant.api('GET', '/workflows/blank_name/runs', undefined, { 'accept-language': locale })).runs.map((r) => r.error);
+    expect(await history('zh-CN')).toEqual([zh.error, zh.error]);
+    expect(await history('en-US')).toEqual([en.error, en.error]);
+
+    // Two failures in a row paused it: the reason, in each language, ends with the last run's error.
+    const workflow = async (locale: string) => json<Record<string, unknown>>(await tenant.api('GET', '/workflows/blank_name', undefined, { 'accept-language': locale }));
+    const pausedZh = await workflow('zh-CN');
+    expect(pausedZh['status']).toBe('paused');
+    expect(pausedZh['pausedReason']).toBe(`连续 2 次运行失败后已暂停；最后一次失败的原因：${zh.error}`);
+    expect(pausedZh).not.toHaveProperty('pausedDetail');
+    expect((await workflow('en-US'))['pausedReason']).toBe(`Paused after 2 failed runs in a row; the last failed with: ${en.error}`);
+    const listed = json<{ workflows: { apiName: string; pausedReason: string | null }[] }>(await tenant.api('GET', '/workflows', undefined, { 'accept-language': 'zh-CN' })).workflows;
+    expect(listed.find((w) => w.apiName === 'blank_name')?.pausedReason).toBe(pausedZh['pausedReason']);
+
+    // Stored in English (API consumers and logs read it) with the parts it was made of.
+    const [stored] = await h.db.transaction(tenant.id, (tx) => tx.query<{ error: string; detail: Detail }>('select error, error_detail as detail from workflow_run where tenant_id = $1 and id = $2', [tenant.id, last]));
+    expect(stored).toEqual({ error: en.error, detail: { message: '2 values are invalid', errors: [{ field: 'last_name', message: 'is required' }, { field: 'status', message: "'gold' is not a value of Status" }] } });
+    // A run stored before its parts were kept is answered from its text.
+    await h.db.transaction(tenant.id, (tx) => tx.query("update workflow_run set error = 'failed', error_detail = null where tenant_id = $1 and id = $2", [tenant.id, last]));
+    expect((await read('zh-CN')).error).toBe('失败');
+    expect((await read('en-US')).error).toBe('failed');
+  });
+
   it('keeps one tenant’s workflows and runs out of another’s sight', async () => {
     const other = await createTestTenant(h, 'wf-other');
     expect((await other.api('GET', '/workflows/activated_follow_up')).statusCode).toBe(404);

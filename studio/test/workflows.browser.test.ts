@@ -230,4 +230,33 @@ describe('Setup › Workflows', () => {
     expect(canvas).not.toMatch(/Zoom In|Zoom Out|Fit View|Edge from|Press enter or space|>true<|>false</);
     expect(pageErrors).toEqual([]);
   });
+
+  it('shows a run that failed on a validation problem, and the pause it led to, in zh-CN', async () => {
+    const page = await open('zh-CN');
+    // One failure pauses it here; the workspace's other workflows are put back to the default after.
+    await api(page, 'PATCH', '/workflow-settings', { pauseAfterFailures: 1 });
+    try {
+      const record = await api<{ id: string }>(page, 'POST', '/records/customer', { last_name: 'Lin' });
+      await api(page, 'POST', '/workflows', { apiName: 'blank_name_zh', label: 'Blank name', definition: {
+        trigger: { type: 'manual', object: 'customer' },
+        start: 'blank',
+        steps: [{ id: 'blank', type: 'updateRecord', config: { values: { last_name: '' } } }],
+      } });
+      await api(page, 'POST', '/workflows/blank_name_zh/activate');
+      await api(page, 'POST', '/workflows/blank_name_zh/runs', { recordId: record.id });
+      await expect.poll(async () => (await api<{ status: string }>(page, 'GET', '/workflows/blank_name_zh')).status, { timeout: 30_000 }).toBe('paused');
+    } finally {
+      await api(page, 'PATCH', '/workflow-settings', { pauseAfterFailures: 5 });
+    }
+    await page.goto(`${ws.baseUrl}/setup/workflows/blank_name_zh`);
+    await page.getByText(/^连续 1 次运行失败后已暂停；最后一次失败的原因：.*last_name 为必填项$/).waitFor();
+    await page.getByRole('tab', { name: words['zh-CN'].runs }).click();
+    const runs = page.getByRole('table', { name: words['zh-CN'].runs });
+    await runs.getByText(/last_name 为必填项$/).waitFor();
+    await runs.getByRole('button', { name: '步骤' }).first().click();
+    await page.getByRole('table', { name: '步骤' }).getByText(/last_name 为必填项$/).waitFor();
+    expect(await page.locator('main').first().innerText()).not.toMatch(/is required|Paused after/);
+    await shot(page, 'workflow-run-error-zh-CN');
+    expect(pageErrors).toEqual([]);
+  });
 });

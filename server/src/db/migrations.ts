@@ -1511,6 +1511,18 @@ end $$;`,
     // that never chose a language reads the workspace's. Existing workspaces were all English.
     sql: `alter table tenant add column if not exists locale text not null default 'en' check (locale in ('en', 'zh-CN'));`,
   },
+  {
+    id: 87,
+    name: 'workflow run, step and pause errors keep what they were made of',
+    // ADR 0015 addendum. A run's error is stored as one English sentence; its parts (the problem's
+    // detail and each field's message, or the pause's count and the last run's error) are kept
+    // beside it, so the API answers them in the reader's language. Older rows have none and are
+    // answered from their text.
+    sql: `
+alter table workflow_run add column if not exists error_detail jsonb;
+alter table workflow_step add column if not exists error_detail jsonb;
+alter table workflow add column if not exists paused_detail jsonb;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -49,8 +49,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
   });
 }
 
-/** The language of a problem: the request's (Accept-Language), then the signed-in user's setting. */
-function localeOfRequest(request: FastifyRequest) {
+/** The language of a problem (and of any stored error a route answers): the request's (Accept-Language), then the signed-in user's setting. */
+export function localeOfRequest(request: FastifyRequest) {
   return localeOf(preferredLocale(request.headers['accept-language']) ?? (request as { principal?: { locale?: string } | null }).principal?.locale);
 }
 

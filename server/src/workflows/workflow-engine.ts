@@ -17,6 +17,7 @@ import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
 import { requesterOf } from './approval-deciders.ts';
 import { resolveApprovers } from './approver-resolution.ts';
+import { errorDetailOf, errorText, pauseText, type ErrorDetail, type PauseDetail } from './run-errors.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
@@ -61,7 +62,7 @@ interface ExternalOutcome {
   seq: number;
   ok: boolean;
   output?: unknown;
-  error?: string;
+  error?: ErrorDetail;
   durationMs: number;
 }
 
@@ -216,7 +217,7 @@ export class WorkflowEngine {
         await job.completeIn(tx);
         return undefined;
       }
-      if (!pending.ok) return this.#stepFailed(tx, job, run, definition, step, pending.seq, row.input, pending.error ?? 'failed', pending.durationMs, true, settings);
+      if (!pending.ok) return this.#stepFailed(tx, job, run, definition, step, pending.seq, row.input, pending.error ?? { message: 'failed' }, pending.durationMs, true, settings);
       await writeStep(tx, tenantId, run.id, { seq: pending.seq, stepId: step.id, type: step.type, status: 'completed', input: row.input, output: pending.output, durationMs: pending.durationMs, newAttempt: false });
       state.steps[step.id] = pending.output;
       run.seq = pending.seq;
@@ -228,7 +229,7 @@ export class WorkflowEngine {
       const seq = run.seq + 1;
       if (seq > settings.maxStepsPerRun) {
         await flush();
-        return this.#failRun(tx, job, run, step.id, `The run took more than ${settings.maxStepsPerRun} steps, this workspace's limit per run`, settings);
+        return this.#failRun(tx, job, run, step.id, { message: `The run took more than ${settings.maxStepsPerRun} steps, this workspace's limit per run` }, settings);
       }
       const view = runView(state, model, run);
       const input = (step.type === 'condition' || step.type === 'switch' || step.type === 'wait' ? step.config : renderDeep(step.config, view)) as Record<string, unknown>;
@@ -252,8 +253,8 @@ export class WorkflowEngine {
         if (writing && !careful) throw new CarefulReplay(error);
         if (guarded) await tx.query('rollback to savepoint workflow_step');
         await flush();
-        if (error instanceof StepLimitError) return this.#failRun(tx, job, run, step.id, error.message, settings, { seq, step, input });
-        return this.#stepFailed(tx, job, run, definition, step, seq, input, messageOf(error), performance.now() - started, !(error instanceof ProblemError), settings);
+        if (error instanceof StepLimitError) return this.#failRun(tx, job, run, step.id, errorDetailOf(error), settings, { seq, step, input });
+        return this.#stepFailed(tx, job, run, definition, step, seq, input, errorDetailOf(error), performance.now() - started, !(error instanceof ProblemError), settings);
       }
       const duration = performance.now() - started;
       if (result.wait) {
@@ -273,6 +274,7 @@ export class WorkflowEngine {
     }
     run.status = 'completed';
     run.error = null;
+    run.errorDetail = null;
     run.failedStep = null;
     // The segment's rows, the run, the streak's reset and the job's completion: one round trip.
     const completed = await writeSegment(tx, tenantId, run.id, { ...writes, run, resetStreak: true, job: { id: job.id, ...job.lease } });
@@ -609,7 +611,7 @@ export class WorkflowEngine {
       const output = await this.#callOut(tenantId, call);
       return { seq: call.seq, ok: true, output, durationMs: performance.now() - started };
     } catch (error) {
-      return { seq: call.seq, ok: false, error: messageOf(error), durationMs: performance.now() - started };
+      return { seq: call.seq, ok: false, error: errorDetailOf(error), durationMs: performance.now() - started };
     }
   }
 
@@ -656,13 +658,13 @@ export class WorkflowEngine {
     step: WorkflowStep,
     seq: number,
     input: unknown,
-    message: string,
+    error: ErrorDetail,
     duration: number,
     retryable: boolean,
     settings: WorkflowSettings,
   ): Promise<undefined> {
     const external = stepCatalog[step.type].external;
-    const attempt = await writeStep(tx, run.tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'failed', input, error: message, durationMs: duration, newAttempt: !external });
+    const attempt = await writeStep(tx, run.tenantId, run.id, { seq, stepId: step.id, type: step.type, status: 'failed', input, error, durationMs: duration, newAttempt: !external });
     const policy = step.retry ?? (external ? DEFAULT_EXTERNAL_RETRY : { maxAttempts: 1, backoffMs: 0 });
     void definition;
     if (retryable && attempt < policy.maxAttempts) {
@@ -674,18 +676,20 @@ export class WorkflowEngine {
         idempotencyKey: `retry:${run.id}:${seq}:${attempt}`,
         retry: RUN_JOB_RETRY,
       });
-      run.error = message;
+      run.error = errorText(error);
+      run.errorDetail = error;
       await saveRun(tx, run);
       await job.completeIn(tx);
       return undefined;
     }
-    return this.#failRun(tx, job, run, step.id, message, settings);
+    return this.#failRun(tx, job, run, step.id, error, settings);
   }
 
-  async #failRun(tx: Queryable, job: ClaimedJob, run: RunRow, stepId: string, message: string, settings: WorkflowSettings, record?: { seq: number; step: WorkflowStep; input: unknown }): Promise<undefined> {
-    if (record) await writeStep(tx, run.tenantId, run.id, { seq: record.seq, stepId: record.step.id, type: record.step.type, status: 'failed', input: record.input, error: message, newAttempt: false });
+  async #failRun(tx: Queryable, job: ClaimedJob, run: RunRow, stepId: string, error: ErrorDetail, settings: WorkflowSettings, record?: { seq: number; step: WorkflowStep; input: unknown }): Promise<undefined> {
+    if (record) await writeStep(tx, run.tenantId, run.id, { seq: record.seq, stepId: record.step.id, type: record.step.type, status: 'failed', input: record.input, error, newAttempt: false });
     run.status = 'failed';
-    run.error = message;
+    run.error = errorText(error);
+    run.errorDetail = error;
     run.failedStep = stepId;
     await saveRun(tx, run);
     if (!run.test) await this.#countFailure(tx, run, settings);
@@ -700,8 +704,10 @@ export class WorkflowEngine {
       [run.tenantId, run.workflowId],
     );
     if (!wf || wf.status !== 'active' || wf.streak < settings.pauseAfterFailures) return;
-    const reason = `Paused after ${wf.streak} failed runs in a row; the last failed with: ${run.error}`;
-    await tx.query("update workflow set status = 'paused', paused_reason = $3, updated_at = now() where tenant_id = $1 and id = $2", [run.tenantId, run.workflowId, reason]);
+    // Stored in English and as its parts, which the API answers in the reader's language.
+    const detail: PauseDetail = { streak: wf.streak, last: run.errorDetail };
+    const reason = pauseText(detail);
+    await tx.query("update workflow set status = 'paused', paused_reason = $3, paused_detail = $4, updated_at = now() where tenant_id = $1 and id = $2", [run.tenantId, run.workflowId, reason, JSON.stringify(detail)]);
     await tx.query("update job_schedule set active = false where tenant_id = $1 and name = $2", [run.tenantId, `workflow:${run.workflowId}`]);
     const admins = await tx.query<{ id: string; email: string }>("select id, email from app_user where tenant_id = $1 and role = 'admin' and active", [run.tenantId]);
     for (const admin of admins) {
@@ -756,11 +762,6 @@ function termWords(model: TenantModel): Record<string, string> {
     for (const term of model.snapshot.terms ?? []) out[term.key] = term.forms.en.singular;
     return out;
   });
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof ProblemError && error.errors?.length) return `${error.message}: ${error.errors.map((e) => (e.field ? `${e.field} ${e.message}` : e.message)).join('; ')}`;
-  return error instanceof Error ? error.message : String(error);
 }
 
 const zones = new Map<string, { zone: string; at: number }>();

@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { setupOf, principalOf } from '../auth/principal.ts';
+import { localeOfRequest } from '../errors/problem-handler.ts';
 import { validationError } from '../errors/problems.ts';
+import { errorsIn, pausedReasonIn, type PauseDetail } from './run-errors.ts';
 import type { WorkflowService } from './workflow-service.ts';
 
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -81,25 +83,25 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
 
   app.get('/workflows', async (request) => {
     const p = await setupOf(request, 'model');
-    return { workflows: (await w.list(p.tenantId)).map(publicWorkflow) };
+    return { workflows: (await w.list(p.tenantId)).map((wf) => publicWorkflow(wf, request)) };
   });
 
   app.post<{ Body: Static<typeof NewWorkflow> }>('/workflows', { schema: { body: NewWorkflow } }, async (request, reply) => {
     const p = await setupOf(request, 'model');
     const wf = await w.create(p, request.body);
-    return reply.code(201).send(publicWorkflow(wf));
+    return reply.code(201).send(publicWorkflow(wf, request));
   });
 
   app.get<{ Params: Static<typeof IdParam>; Querystring: Static<typeof VersionQuery> }>('/workflows/:id', { schema: { params: IdParam, querystring: VersionQuery } }, async (request) => {
     const p = await setupOf(request, 'model');
     const wf = await w.get(p.tenantId, request.params.id, request.query.version);
-    return { ...publicWorkflow(wf), definition: wf.definition, shownVersion: wf.shownVersion };
+    return { ...publicWorkflow(wf, request), definition: wf.definition, shownVersion: wf.shownVersion };
   });
 
   app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof WorkflowPatch> }>('/workflows/:id', { schema: { params: IdParam, body: WorkflowPatch } }, async (request) => {
     const p = await setupOf(request, 'model');
     const { expectedVersion, ...input } = request.body;
-    return publicWorkflow(await w.update(p, request.params.id, input, expectedVersion));
+    return publicWorkflow(await w.update(p, request.params.id, input, expectedVersion), request);
   });
 
   app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/activate', { schema: { params: IdParam } }, async (request) => {
@@ -113,9 +115,9 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     // nor starts it again with a profile that holds more.
     if (typeof body.profile === 'string') await request.server.access.requireGrantable(p, body.profile, 'profile');
     else await w.requireAnswerable(p, request.params.id);
-    return publicWorkflow(await w.setActive(p, request.params.id, true, body.profile as string | undefined));
+    return publicWorkflow(await w.setActive(p, request.params.id, true, body.profile as string | undefined), request);
   });
-  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(await setupOf(request, 'model'), request.params.id, false)));
+  app.post<{ Params: Static<typeof IdParam> }>('/workflows/:id/deactivate', { schema: { params: IdParam } }, async (request) => publicWorkflow(await w.setActive(await setupOf(request, 'model'), request.params.id, false), request));
 
   app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/versions', { schema: { params: IdParam } }, async (request) => ({ versions: await w.versions((await setupOf(request, 'model')).tenantId, request.params.id) }));
 
@@ -136,7 +138,8 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     const p = await setupOf(request, 'model');
     // Runs hold records as the workflow's profile read them.
     await w.requireAnswerable(p, request.params.id);
-    return { runs: await w.runs(p.tenantId, request.params.id, request.query) };
+    const locale = localeOfRequest(request);
+    return { runs: (await w.runs(p.tenantId, request.params.id, request.query)).map((run) => errorsIn(run, locale)) };
   });
 
   app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/run-counts', { schema: { params: IdParam } }, async (request) => ({ counts: await w.runCounts((await setupOf(request, 'model')).tenantId, request.params.id) }));
@@ -145,7 +148,9 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     const p = await setupOf(request, 'model');
     const run = await w.run(p.tenantId, request.params.runId);
     await w.requireAnswerable(p, run.workflowId);
-    return run;
+    // Errors are stored in English with their parts; the answer is in the request's language.
+    const locale = localeOfRequest(request);
+    return { ...errorsIn(run, locale), steps: run.steps.map((step) => errorsIn(step, locale)) };
   });
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/retry', { schema: { params: RunParam } }, async (request, reply) => {
     await w.retry((await setupOf(request, 'model')).tenantId, request.params.runId);
@@ -215,7 +220,8 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
   });
 }
 
-function publicWorkflow<T extends { webhookSecret: string }>(wf: T): Omit<T, 'webhookSecret'> {
+/** A workflow without its webhook secret, its paused reason in the request's language. */
+function publicWorkflow<T extends { webhookSecret: string; pausedReason: string | null; pausedDetail: PauseDetail | null }>(wf: T, request: FastifyRequest): Omit<Omit<T, 'webhookSecret'>, 'pausedDetail'> {
   const { webhookSecret: _secret, ...rest } = wf;
-  return rest;
+  return pausedReasonIn(rest, localeOfRequest(request));
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowDefinition } from '@protean/metadata/workflows';
 import type { Queryable } from '../db/database.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
+import { errorText, type ErrorDetail } from './run-errors.ts';
 import { definitionAt, type WorkflowRow } from './workflow-store.ts';
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
@@ -46,6 +47,8 @@ export interface RunRow {
   seq: number;
   wait: RunWait | null;
   error: string | null;
+  /** What `error` was made of (null for runs that failed before it was kept). */
+  errorDetail: ErrorDetail | null;
   failedStep: string | null;
   test: boolean;
   /** The principal the run acted as: its workflow's automation principal and that principal's profile when the run started. */
@@ -56,7 +59,7 @@ export interface RunRow {
 }
 
 export const RUN_COLUMNS = `tenant_id as "tenantId", id, workflow_id as "workflowId", version, status, record_object as "recordObject", record_id as "recordId",
-  scope, cursor, seq, wait, error, failed_step as "failedStep", test, acted_as as "actedAs", started_at as "startedAt", updated_at as "updatedAt", finished_at as "finishedAt"`;
+  scope, cursor, seq, wait, error, error_detail as "errorDetail", failed_step as "failedStep", test, acted_as as "actedAs", started_at as "startedAt", updated_at as "updatedAt", finished_at as "finishedAt"`;
 
 export const RUN_QUEUE = 'workflow.run';
 /** Retries of the run job itself (a crash, a lost connection); a step's own failures follow its policy. */
@@ -176,8 +179,8 @@ export async function saveRun(tx: Queryable, run: RunRow): Promise<void> {
   );
 }
 
-// The columns a segment changes; parameters $1 to $10 as `runParams` gives them.
-const RUN_UPDATE = `status = $3, scope = $4, cursor = $5, seq = $6, wait = $7, error = $8, failed_step = $9, acted_as = $10,
+// The columns a segment changes; parameters $1 to $11 as `runParams` gives them.
+const RUN_UPDATE = `status = $3, scope = $4, cursor = $5, seq = $6, wait = $7, error = $8, failed_step = $9, acted_as = $10, error_detail = $11,
   finished_at = case when $3 in ('completed', 'failed', 'cancelled') then coalesce(finished_at, now()) else null end, updated_at = now()`;
 
 function runParams(run: RunRow): unknown[] {
@@ -192,6 +195,7 @@ function runParams(run: RunRow): unknown[] {
     run.error,
     run.failedStep,
     run.actedAs ? JSON.stringify(run.actedAs) : null,
+    run.errorDetail ? JSON.stringify(run.errorDetail) : null,
   ];
 }
 
@@ -204,30 +208,32 @@ export interface StepRow {
   input: unknown;
   output: unknown;
   error: string | null;
+  errorDetail: ErrorDetail | null;
   idempotencyKey: string;
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
 }
 
-export const STEP_COLUMNS = `seq, step_id as "stepId", type, status, attempt, input, output, error, idempotency_key as "idempotencyKey",
+export const STEP_COLUMNS = `seq, step_id as "stepId", type, status, attempt, input, output, error, error_detail as "errorDetail", idempotency_key as "idempotencyKey",
   started_at as "startedAt", finished_at as "finishedAt", duration_ms as "durationMs"`;
 
 /**
  * Writes a step execution at (run, seq). A row already there is the same step tried again (after
- * a failure or a crash): it keeps its idempotency key and counts the attempt.
+ * a failure or a crash): it keeps its idempotency key and counts the attempt. A failure's error
+ * is stored as its English sentence and as its parts.
  */
 export async function writeStep(
   tx: Queryable,
   tenantId: string,
   runId: string,
-  step: { seq: number; stepId: string; type: string; status: StepRow['status']; input: unknown; output?: unknown; error?: string | null; durationMs?: number | null; newAttempt: boolean },
+  step: { seq: number; stepId: string; type: string; status: StepRow['status']; input: unknown; output?: unknown; error?: ErrorDetail | null; durationMs?: number | null; newAttempt: boolean },
 ): Promise<number> {
   const finished = step.status === 'completed' || step.status === 'failed';
   const [row] = await tx.query<{ attempt: number }>(
-    `insert into workflow_step (tenant_id, run_id, seq, step_id, type, status, input, output, error, idempotency_key, finished_at, duration_ms)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $11 then now() end, $12)
-     on conflict (tenant_id, run_id, seq) do update set status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error,
+    `insert into workflow_step (tenant_id, run_id, seq, step_id, type, status, input, output, error, idempotency_key, finished_at, duration_ms, error_detail)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, case when $11 then now() end, $12, $14)
+     on conflict (tenant_id, run_id, seq) do update set status = excluded.status, input = excluded.input, output = excluded.output, error = excluded.error, error_detail = excluded.error_detail,
        attempt = workflow_step.attempt + (case when $13 then 1 else 0 end),
        started_at = case when $13 then now() else workflow_step.started_at end,
        finished_at = excluded.finished_at, duration_ms = excluded.duration_ms
@@ -241,11 +247,12 @@ export async function writeStep(
       step.status,
       JSON.stringify(step.input ?? null),
       step.output === undefined ? null : JSON.stringify(step.output),
-      step.error ?? null,
+      step.error ? errorText(step.error) : null,
       `${runId}:${step.seq}`,
       finished,
       step.durationMs ?? null,
       step.newAttempt,
+      step.error ? JSON.stringify(step.error) : null,
     ],
   );
   return row!.attempt;
@@ -294,7 +301,7 @@ export async function writeSegment(tx: Queryable, tenantId: string, runId: strin
       insert into workflow_step (tenant_id, run_id, seq, step_id, type, status, input, output, idempotency_key, finished_at, duration_ms)
       select $1, $2::uuid, s.seq, s.step_id, s.type, 'completed', s.input, s.output, $2::text || ':' || s.seq, now(), s.duration_ms
         from jsonb_to_recordset(${steps}::jsonb) as s(seq int, step_id text, type text, input jsonb, output jsonb, duration_ms float8)
-      on conflict (tenant_id, run_id, seq) do update set status = 'completed', input = excluded.input, output = excluded.output, error = null,
+      on conflict (tenant_id, run_id, seq) do update set status = 'completed', input = excluded.input, output = excluded.output, error = null, error_detail = null,
         attempt = workflow_step.attempt + 1, started_at = now(), finished_at = now(), duration_ms = excluded.duration_ms)`);
   }
   if (w.notifications.length) {

@@ -5,6 +5,7 @@ import type { Queryable } from '../db/database.ts';
 import { conflict, notFound, validationError } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { UUID } from '../http/ids.ts';
+import type { PauseDetail } from './run-errors.ts';
 
 export type WorkflowStatus = 'active' | 'inactive' | 'paused';
 
@@ -24,6 +25,8 @@ export interface WorkflowRow {
   /** The automation principal runs act as (made on first activation); its profile decides what a run may read and write. */
   automationId: string | null;
   pausedReason: string | null;
+  /** What `pausedReason` was made of (null for workflows paused before it was kept). */
+  pausedDetail: PauseDetail | null;
   failureStreak: number;
   webhookSecret: string;
   createdAt: string;
@@ -44,7 +47,7 @@ export function workflowColumns(alias = ''): string {
   const a = alias ? `${alias}.` : '';
   return `${a}tenant_id as "tenantId", ${a}id, ${a}api_name as "apiName", ${a}label, ${a}description, ${a}status, ${a}version, ${a}active_version as "activeVersion",
   ${a}trigger_type as "triggerType", ${a}trigger_object as "triggerObject", ${a}run_as as "runAs", ${a}automation_id as "automationId", ${a}paused_reason as "pausedReason",
-  ${a}failure_streak as "failureStreak", ${a}webhook_secret as "webhookSecret", ${a}created_at as "createdAt", ${a}updated_at as "updatedAt"`;
+  ${a}paused_detail as "pausedDetail", ${a}failure_streak as "failureStreak", ${a}webhook_secret as "webhookSecret", ${a}created_at as "createdAt", ${a}updated_at as "updatedAt"`;
 }
 
 export const WORKFLOW_COLUMNS = workflowColumns();
@@ -279,7 +282,7 @@ export async function setWorkflowStatus(q: Queryable, tenantId: string, userId: 
   const current = await findWorkflow(q, tenantId, idOrName);
   const [row] = await q.query<WorkflowRow>(
     `update workflow set status = $3, active_version = case when $3 = 'active' then version else active_version end,
-       run_as = case when $3 = 'active' then $4::uuid else run_as end, paused_reason = null, failure_streak = 0, updated_at = now()
+       run_as = case when $3 = 'active' then $4::uuid else run_as end, paused_reason = null, paused_detail = null, failure_streak = 0, updated_at = now()
      where tenant_id = $1 and id = $2 returning ${WORKFLOW_COLUMNS}`,
     [tenantId, current.id, active ? 'active' : 'inactive', userId],
   );

@@ -19,7 +19,7 @@ const Workflow = Type.Object({
   triggerObject: nullable(Type.String({ description: 'The object the trigger watches (its id)' })),
   runAs: uuid('The {user} who last activated the workflow'),
   automationId: nullable(uuid('The automation principal runs act as; null until first activated')),
-  pausedReason: nullable(Type.String()),
+  pausedReason: nullable(Type.String({ description: 'Why runs that kept failing paused it, in the request’s language' })),
   failureStreak: Type.Integer({ description: 'Failed runs in a row' }),
   createdAt: dateTime(),
   updatedAt: dateTime(),
@@ -58,6 +58,14 @@ const RunWait = Type.Object({
   approvalId: Type.Optional(uuid()),
 });
 
+/** What a run's or a step's error was made of, in the request's language (null for errors stored before it was kept). */
+const ErrorDetail = nullable(
+  Type.Object({
+    message: Type.String({ description: 'The problem, as `error` begins' }),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }), { description: 'Each field the problem names, with its message' })),
+  }),
+);
+
 /** A run without its working state. */
 const runProperties = {
   tenantId: uuid(),
@@ -70,7 +78,8 @@ const runProperties = {
   cursor: nullable(Type.String({ description: 'The id of the step to run next' })),
   seq: Type.Integer(),
   wait: nullable(RunWait),
-  error: nullable(Type.String()),
+  error: nullable(Type.String({ description: 'Why the run failed, in the request’s language' })),
+  errorDetail: ErrorDetail,
   failedStep: nullable(Type.String()),
   test: Type.Boolean(),
   actedAs: nullable(
@@ -93,7 +102,8 @@ const RunStep = Type.Object({
   attempt: Type.Integer(),
   input: Type.Unknown(),
   output: Type.Unknown(),
-  error: nullable(Type.String()),
+  error: nullable(Type.String({ description: 'Why the step failed, in the request’s language' })),
+  errorDetail: ErrorDetail,
   idempotencyKey: Type.String(),
   startedAt: dateTime(),
   finishedAt: nullable(dateTime()),
