@@ -174,6 +174,25 @@ describe('Setup › Workflows', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("labels a relative-time trigger's fields and choices in zh-CN, not by their keys and codes (direction, offset, hours)", async () => {
+    const page = await open('zh-CN');
+    await api(page, 'POST', '/workflows', { apiName: 'due_soon_zh', label: 'Due soon', definition: {
+      trigger: { type: 'relativeTime', object: 'task', field: 'due_date', offset: { amount: 2, unit: 'hours' }, direction: 'before' },
+      start: 'done',
+      steps: [{ id: 'done', type: 'end', config: {} }],
+    } });
+    await page.goto(`${ws.baseUrl}/setup/workflows/due_soon_zh`);
+    const inspector = page.getByRole('complementary', { name: '所选步骤' });
+    const direction = inspector.getByRole('combobox', { name: /^之前或之后/ });
+    await direction.waitFor();
+    expect(await direction.locator('option').allTextContents()).toEqual(expect.arrayContaining(['之前', '之后']));
+    const unit = inspector.getByRole('combobox', { name: /^单位/ });
+    expect(await unit.locator('option').allTextContents()).toEqual(expect.arrayContaining(['秒', '分钟', '小时', '天', '周']));
+    expect(await inspector.innerText()).toContain('日期字段');
+    expect(await inspector.innerText()).not.toMatch(/\b(direction|offset|field|hours|before)\b/);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('keeps every step on the canvas shown while a step is edited, instead of blinking it out on each keystroke', async () => {
     const page = await open('en-US');
     await api(page, 'POST', '/workflows', { apiName: 'steady_canvas', label: 'Steady canvas', definition: {

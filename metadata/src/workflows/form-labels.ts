@@ -30,7 +30,9 @@ const zhCN: Record<string, string> = {
   Assignee: '负责人',
   'At most (items)': '最多（项）',
   'At most': '最多',
+  'Before or after': '之前或之后',
   Body: '正文',
+  'Branch name': '分支名称',
   Cases: '分支条件',
   'Compared with': '比较值',
   Condition: '条件',
@@ -41,6 +43,7 @@ const zhCN: Record<string, string> = {
   'An expression': '表达式',
   'A value compared': '比较一个值',
   Cron: 'Cron 表达式',
+  'Date field': '日期字段',
   'Days without activity': '无活动天数',
   Description: '描述',
   'Due in (days)': '到期（天后）',
@@ -53,11 +56,13 @@ const zhCN: Record<string, string> = {
   'Give up after': '超时放弃',
   Headers: '请求头',
   Input: '输入',
+  'Input form (JSON Schema)': '输入表单（JSON Schema）',
   'Item variable': '当前项变量',
   List: '列表',
   Message: '消息',
   Method: '方法',
   Object: '对象',
+  Offset: '偏移',
   Operator: '运算符',
   Outcome: '结果',
   Priority: '优先级',
@@ -67,6 +72,7 @@ const zhCN: Record<string, string> = {
   'Self-approval': '允许自行审批',
   Subject: '主题',
   'Time limit (ms)': '时限（毫秒）',
+  'Time zone': '时区',
   To: '收件人',
   Trigger: '触发器',
   URL: 'URL',
@@ -91,6 +97,52 @@ const zhCN: Record<string, string> = {
 
 const forms: Record<string, Record<string, string>> = { 'zh-CN': zhCN };
 
+/**
+ * The choices of the schemas' enums as people say them: a form offers "is at least" and "Hours",
+ * not `gte` and `hours`. Codes that are the words already (HTTP methods) and choices the studio
+ * names itself (record events) are not here; an enum is labelled only when all its values are.
+ */
+const choices: Record<string, Record<string, string>> = {
+  en: {
+    seconds: 'Seconds', minutes: 'Minutes', hours: 'Hours', days: 'Days', weeks: 'Weeks',
+    before: 'Before', after: 'After',
+    low: 'Low', normal: 'Normal', high: 'High',
+    duration: 'A length of time', until: 'A date and time', condition: 'A condition', event: 'An event',
+    eq: 'equals', neq: 'does not equal', gt: 'is greater than', gte: 'is at least', lt: 'is less than', lte: 'is at most',
+    contains: 'contains', in: 'is one of', isEmpty: 'is empty', isNotEmpty: 'is not empty',
+    changed: 'changed', changedTo: 'changed to', changedFrom: 'changed from',
+  },
+  'zh-CN': {
+    seconds: '秒', minutes: '分钟', hours: '小时', days: '天', weeks: '周',
+    before: '之前', after: '之后',
+    low: '低', normal: '普通', high: '高',
+    duration: '一段时间', until: '某个日期和时间', condition: '某个条件', event: '某个事件',
+    eq: '等于', neq: '不等于', gt: '大于', gte: '大于或等于', lt: '小于', lte: '小于或等于',
+    contains: '包含', in: '属于其中之一', isEmpty: '为空', isNotEmpty: '不为空',
+    changed: '已更改', changedTo: '更改为', changedFrom: '更改自',
+  },
+};
+
+/** The enum values of a schema that no language names (for tests: each is a word already, or named by the studio). */
+export function unlabelledChoices(schema: unknown): string[] {
+  const out = new Set<string>();
+  walkEnums(schema, (values) => {
+    if (!values.every((v) => Object.hasOwn(choices['en']!, v))) values.forEach((v) => out.add(v));
+  });
+  return [...out];
+}
+
+function walkEnums(node: unknown, visit: (values: string[]) => void): void {
+  if (Array.isArray(node)) return node.forEach((n) => walkEnums(n, visit));
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (Array.isArray(record['enum']) && record['enum'].every((v) => typeof v === 'string')) visit(record['enum'] as string[]);
+  for (const value of Object.values(record)) walkEnums(value, visit);
+}
+
+/** The languages that name every choice English names (for tests). */
+export const choiceLanguages = (): Record<string, string[]> => Object.fromEntries(Object.entries(choices).map(([locale, named]) => [locale, Object.keys(named)]));
+
 /** The words of a schema's titles and descriptions that have no form in `locale` (for tests). */
 export function untranslatedFormLabels(schema: unknown, locale: string): string[] {
   const words = forms[locale] ?? {};
@@ -102,18 +154,21 @@ export function untranslatedFormLabels(schema: unknown, locale: string): string[
 }
 
 /**
- * A configuration schema with its titles and descriptions in `locale` (a copy; English is the
- * schema's own). Words without a form stay as written.
+ * A configuration schema as a form in `locale` (a copy; the schema itself stays English and
+ * coded): titles and descriptions in the language, and each labelled enum as a choice of
+ * constants with their names (`oneOf: [{ const: 'gte', title: '大于或等于' }]`), which the form
+ * shows and validates as the enum. Words without a form stay as written.
  */
 export function localizeFormSchema<T>(schema: T, locale: string): T {
-  const words = forms[locale];
-  if (!words) return schema;
+  const words = forms[locale] ?? {};
+  const named = choices[locale] ?? choices['en']!;
   const copy = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(copy);
     if (!node || typeof node !== 'object') return node;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {
-      out[key] = (key === 'title' || key === 'description') && typeof value === 'string' ? (words[value] ?? value) : copy(value);
+      if (key === 'enum' && Array.isArray(value) && value.every((v) => typeof v === 'string' && Object.hasOwn(named, v))) out['oneOf'] = value.map((v: string) => ({ const: v, title: named[v] }));
+      else out[key] = (key === 'title' || key === 'description') && typeof value === 'string' ? (words[value] ?? value) : copy(value);
     }
     return out;
   };

@@ -41,6 +41,9 @@ function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Rec
   if (!schema) formSchemas.set(key, (schema = localizeFormSchema(kind === 'step' ? stepConfigSchema(type as StepType) : triggerVariant(type), locale)));
   return schema;
 }
+// A choice is offered as constants with names (localizeFormSchema); the form would otherwise fill
+// the first one into every optional field that has one (an escalation with a unit and no amount).
+const NO_CHOICE_BY_DEFAULT = { constAsDefaults: 'skipOneOf' } as const;
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
@@ -394,6 +397,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
                 schema={triggerForm.schema as never}
                 formData={def.trigger}
                 validator={validator}
+                experimental_defaultFormStateBehavior={NO_CHOICE_BY_DEFAULT}
                 liveValidate
                 showErrorList={false}
                 onChange={(e) => e.formData && update({ ...def, trigger: { ...(e.formData as object), type: def.trigger.type } as WorkflowDefinition['trigger'] })}
@@ -421,6 +425,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
                 schema={(step.type === 'approval' ? approvalFormSchema(stepForm!.schema, approverChoices.data, userFields, step.config) : stepForm!.schema) as never}
                 formData={step.config}
                 validator={validator}
+                experimental_defaultFormStateBehavior={NO_CHOICE_BY_DEFAULT}
                 liveValidate
                 showErrorList={false}
                 onChange={(e) => {
