@@ -482,6 +482,8 @@ describe('workflows', () => {
   it('answers a run’s validation failure, its step’s and the pause it led to in the request’s language, and stores them in English', async () => {
     const tenant = await createTestTenant(h, 'wf-lang');
     expect((await tenant.api('PATCH', '/workflow-settings', { pauseAfterFailures: 2 })).statusCode).toBe(200);
+    // A second admin reads Chinese: the pause's inbox line, written once for each admin, is written in it.
+    const zhAdmin = json<{ id: string }>(await tenant.api('POST', '/users', { email: 'wang@wf-lang.test', name: 'Wang', role: 'admin', password: 'long enough secret', locale: 'zh-CN' }));
     await define(tenant, 'blank_name', {
       trigger: { type: 'record', object: 'customer', events: ['updated'], condition: { path: 'record.status', op: 'changedTo', value: 'active' } },
       start: 'blank',
@@ -523,6 +525,11 @@ describe('workflows', () => {
     expect((await workflow('en-US'))['pausedReason']).toBe(`Paused after 2 failed runs in a row; the last failed with: ${en.error}`);
     const listed = json<{ workflows: { apiName: string; pausedReason: string | null }[] }>(await tenant.api('GET', '/workflows', undefined, { 'accept-language': 'zh-CN' })).workflows;
     expect(listed.find((w) => w.apiName === 'blank_name')?.pausedReason).toBe(pausedZh['pausedReason']);
+    const told = async (userId: string) =>
+      (await h.db.transaction(tenant.id, (tx) => tx.query<{ message: string }>("select message from user_notification where tenant_id = $1 and user_id = $2 and source = 'workflow-pause'", [tenant.id, userId]))).map((n) => n.message);
+    expect(await told(zhAdmin.id)).toEqual([`工作流“blank name”已暂停：${pausedZh['pausedReason']}`]);
+    const inbox = json<{ notifications: { message: string; source: string }[] }>(await tenant.api('GET', '/notifications'));
+    expect(inbox.notifications.find((n) => n.source === 'workflow-pause')?.message).toBe(`The workflow “blank name” was paused: Paused after 2 failed runs in a row; the last failed with: ${en.error}`);
 
     // Stored in English (API consumers and logs read it) with the parts it was made of.
     const [stored] = await h.db.transaction(tenant.id, (tx) => tx.query<{ error: string; detail: Detail }>('select error, error_detail as detail from workflow_run where tenant_id = $1 and id = $2', [tenant.id, last]));

@@ -42,6 +42,14 @@ export function pauseText(detail: PauseDetail, locale: Locale = 'en'): string {
   return translateProblemText(`Paused after ${detail.streak} failed runs in a row; the last failed with: ${LAST_ERROR}`, locale).replace(LAST_ERROR, () => last);
 }
 
+/** What an admin is told when a workflow is paused, in their language: the inbox line and the email's subject. */
+export function pauseNotice(label: string, detail: PauseDetail, locale: Locale): { message: string; subject: string } {
+  const reason = pauseText(detail, locale);
+  return locale === 'zh-CN'
+    ? { message: `工作流“${label}”已暂停：${reason}`, subject: `工作流已暂停：${label}` }
+    : { message: `The workflow “${label}” was paused: ${reason}`, subject: `Workflow paused: ${label}` };
+}
+
 type WithError = { error: string | null; errorDetail: ErrorDetail | null };
 
 /** A run or step execution as the API answers it: its error in `locale`, from its parts, or from its text for rows stored without them. */

@@ -17,7 +17,8 @@ import type { Mailer } from './mailer.ts';
 import { checkOutbound } from './outbound-guard.ts';
 import { requesterOf } from './approval-deciders.ts';
 import { resolveApprovers } from './approver-resolution.ts';
-import { errorDetailOf, errorText, pauseText, type ErrorDetail, type PauseDetail } from './run-errors.ts';
+import { errorDetailOf, errorText, pauseNotice, pauseText, type ErrorDetail, type PauseDetail } from './run-errors.ts';
+import { localeOf } from '../metadata/words.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
@@ -709,13 +710,15 @@ export class WorkflowEngine {
     const reason = pauseText(detail);
     await tx.query("update workflow set status = 'paused', paused_reason = $3, paused_detail = $4, updated_at = now() where tenant_id = $1 and id = $2", [run.tenantId, run.workflowId, reason, JSON.stringify(detail)]);
     await tx.query("update job_schedule set active = false where tenant_id = $1 and name = $2", [run.tenantId, `workflow:${run.workflowId}`]);
-    const admins = await tx.query<{ id: string; email: string }>("select id, email from app_user where tenant_id = $1 and role = 'admin' and active", [run.tenantId]);
+    const admins = await tx.query<{ id: string; email: string; locale: string }>("select id, email, locale from app_user where tenant_id = $1 and role = 'admin' and active", [run.tenantId]);
     for (const admin of admins) {
+      // Written once and kept, so in the language each admin reads.
+      const notice = pauseNotice(wf.label, detail, localeOf(admin.locale));
       await tx.query('insert into user_notification (tenant_id, id, user_id, message, link, source) values ($1, $2, $3, $4, $5, $6)', [
         run.tenantId,
         randomUUID(),
         admin.id,
-        `The workflow “${wf.label}” was paused: ${reason}`,
+        notice.message,
         JSON.stringify({ workflowId: run.workflowId }),
         'workflow-pause',
       ]);
@@ -723,7 +726,7 @@ export class WorkflowEngine {
         await this.#enqueue(tx, {
           tenantId: run.tenantId,
           queue: MAIL_QUEUE,
-          payload: { to: admin.email, subject: `Workflow paused: ${wf.label}`, text: reason, messageId: `<pause-${run.id}-${admin.id}@protean>` },
+          payload: { to: admin.email, subject: notice.subject, text: pauseText(detail, localeOf(admin.locale)), messageId: `<pause-${run.id}-${admin.id}@protean>` },
           idempotencyKey: `pause:${run.id}:${admin.id}`,
         });
       }
