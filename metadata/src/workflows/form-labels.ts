@@ -126,18 +126,11 @@ const choices: Record<string, Record<string, string>> = {
 /** The enum values of a schema that no language names (for tests: each is a word already, or named by the studio). */
 export function unlabelledChoices(schema: unknown): string[] {
   const out = new Set<string>();
-  walkEnums(schema, (values) => {
-    if (!values.every((v) => Object.hasOwn(choices['en']!, v))) values.forEach((v) => out.add(v));
+  eachNode(schema, (node) => {
+    const values = node['enum'];
+    if (Array.isArray(values) && values.every((v) => typeof v === 'string') && !values.every((v) => Object.hasOwn(choices['en']!, v))) values.forEach((v) => out.add(v));
   });
   return [...out];
-}
-
-function walkEnums(node: unknown, visit: (values: string[]) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walkEnums(n, visit));
-  if (!node || typeof node !== 'object') return;
-  const record = node as Record<string, unknown>;
-  if (Array.isArray(record['enum']) && record['enum'].every((v) => typeof v === 'string')) visit(record['enum'] as string[]);
-  for (const value of Object.values(record)) walkEnums(value, visit);
 }
 
 /** The languages that name every choice English names (for tests). */
@@ -147,8 +140,8 @@ export const choiceLanguages = (): Record<string, string[]> => Object.fromEntrie
 export function untranslatedFormLabels(schema: unknown, locale: string): string[] {
   const words = forms[locale] ?? {};
   const out = new Set<string>();
-  walk(schema, (text) => {
-    if (!(text in words)) out.add(text);
+  eachNode(schema, (node) => {
+    for (const text of [node['title'], node['description']]) if (typeof text === 'string' && !(text in words)) out.add(text);
   });
   return [...out];
 }
@@ -175,11 +168,10 @@ export function localizeFormSchema<T>(schema: T, locale: string): T {
   return copy(schema) as T;
 }
 
-function walk(node: unknown, visit: (text: string) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
+/** Every object of a schema, nested ones included. */
+function eachNode(node: unknown, visit: (node: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) return node.forEach((n) => eachNode(n, visit));
   if (!node || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node)) {
-    if ((key === 'title' || key === 'description') && typeof value === 'string') visit(value);
-    else walk(value, visit);
-  }
+  visit(node as Record<string, unknown>);
+  for (const value of Object.values(node)) eachNode(value, visit);
 }
