@@ -40,8 +40,8 @@ async function drag(page: Page, from: Locator, to: Locator) {
 }
 
 const words = {
-  'en-US': { newName: 'Name of a new workflow', trigger: 'Starts when', noActivity: 'A record has no activity', createTask: 'Create a task', save: 'Save as a new version', activate: 'Activate', runs: 'Run history', completed: 'Completed', noProblems: 'No problems', inspector: 'Selected step', object: /^Object/, days: /^Days without activity/, subject: /^Subject/, customer: 'Customer', deal: 'Deal' },
-  'zh-CN': { newName: '新工作流的名称', trigger: '启动条件', noActivity: '记录无活动时', createTask: '创建任务', save: '保存为新版本', activate: '启用', runs: '运行历史', completed: '已完成', noProblems: '没有问题', inspector: '所选步骤', object: /^对象/, days: /^无活动天数/, subject: /^主题/, customer: '客户', deal: '商机' },
+  'en-US': { newName: 'Name of a new workflow', trigger: 'Starts when', noActivity: 'A record has no activity', createTask: 'Create a task', save: 'Save as a new version', activate: 'Activate', runs: 'Run history', completed: 'Completed', noProblems: 'No problems', inspector: 'Selected step', object: /^Object/, days: /^Days without activity/, subject: /^Subject/, customer: 'Customer', deal: 'Deal', end: 'End' },
+  'zh-CN': { newName: '新工作流的名称', trigger: '启动条件', noActivity: '记录无活动时', createTask: '创建任务', save: '保存为新版本', activate: '启用', runs: '运行历史', completed: '已完成', noProblems: '没有问题', inspector: '所选步骤', object: /^对象/, days: /^无活动天数/, subject: /^主题/, customer: '客户', deal: '商机', end: '结束' },
 } as const;
 
 async function buildFollowUp(page: Page, locale: 'en-US' | 'zh-CN', name: string, subject: string) {
@@ -68,6 +68,9 @@ async function buildFollowUp(page: Page, locale: 'en-US' | 'zh-CN', name: string
   const trigger = page.locator('.react-flow__node').filter({ has: page.locator('.wf-trigger') });
   const task = page.locator('.react-flow__node[data-id="create_task_1"]');
   const end = page.locator('.react-flow__node[data-id="end_1"]');
+  // Steps are titled on the canvas by their kind in the page's language, not by their ids.
+  expect(await task.locator('.wf-node-title').innerText()).toBe(w.createTask);
+  expect(await end.locator('.wf-node-title').innerText()).toBe(w.end);
   await drag(page, trigger.locator('.react-flow__handle.source'), task);
   await drag(page, task.locator('.react-flow__handle.source'), end);
   await shot(page, `workflow-connected-${locale}`);

@@ -80,12 +80,20 @@ export function removeSteps(def: WorkflowDefinition, ids: string[]): WorkflowDef
 const snake = (type: string) => type.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** A new step of `type` with an unused id and an empty configuration. */
-export function newStep(def: WorkflowDefinition, type: StepType, position: { x: number; y: number }): WorkflowStep {
+/**
+ * A step added from the palette: an id of its kind, and the kind's name in the designer's
+ * language as its label (numbered when another step has it), so the canvas reads "Create a task 2"
+ * rather than `create_task_2`; the label is the designer's to change.
+ */
+export function newStep(def: WorkflowDefinition, type: StepType, position: { x: number; y: number }, kindName: string): WorkflowStep {
   const base = snake(type);
   let n = 1;
   while (def.steps.some((s) => s.id === `${base}_${n}`)) n += 1;
+  const labels = new Set(def.steps.map((s) => s.label));
+  let label = kindName;
+  for (let k = 2; labels.has(label); k++) label = `${kindName} ${k}`;
   const config: Record<string, unknown> = type === 'wait' ? { mode: 'duration', duration: { amount: 1, unit: 'days' } } : type === 'loop' ? { over: 'steps', max: 100 } : {};
-  return { id: `${base}_${n}`, type, config, position };
+  return { id: `${base}_${n}`, type, label, config, position };
 }
 
 export const paletteTypes = Object.keys(stepCatalog) as StepType[];

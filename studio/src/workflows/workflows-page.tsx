@@ -82,7 +82,7 @@ function WorkflowList() {
       const wf = await workflowsApi.create({
         apiName,
         label: label.trim(),
-        definition: { trigger: { type: 'manual' }, start: 'end_1', steps: [{ id: 'end_1', type: 'end', config: {}, position: { x: 0, y: 140 } }], triggerPosition: { x: 0, y: 0 } },
+        definition: { trigger: { type: 'manual' }, start: 'end_1', steps: [{ id: 'end_1', type: 'end', label: t(stepKey('end')), config: {}, position: { x: 0, y: 140 } }], triggerPosition: { x: 0, y: 0 } },
       });
       navigate(`/setup/workflows/${wf.apiName}`);
     } catch (error) {
@@ -269,7 +269,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
 
   const addStep = (type: StepType, position?: { x: number; y: number }) => {
     const lowest = Math.max(0, ...def.steps.map((s) => s.position?.y ?? 0));
-    const step = newStep(def, type, position ?? { x: 0, y: lowest + 140 });
+    const step = newStep(def, type, position ?? { x: 0, y: lowest + 140 }, t(stepKey(type)));
     update({ ...def, steps: [...def.steps, step] });
     setSelected(step.id);
     // Keep the whole graph in view, the new step included, once it has been drawn.
