@@ -468,6 +468,23 @@ describe('workflows', () => {
     expect(done.steps[1]!.output).toEqual({ name: 'result', value: 42 });
   });
 
+  it("test-runs a workflow never activated on a record whose values its first step reads (no automation yet: its creator's access)", async () => {
+    await define(t, 'draft_zhang', {
+      trigger: { type: 'record', object: 'customer', events: ['created'] },
+      start: 'zhang',
+      steps: [
+        { id: 'zhang', type: 'condition', config: { condition: { path: 'record.last_name', op: 'eq', value: 'Zhang' } }, branches: { true: 'yes_end', false: 'no_end' } },
+        { id: 'yes_end', type: 'end', config: {} },
+        { id: 'no_end', type: 'end', config: {} },
+      ],
+    }, false);
+    const c = await customer(t, { last_name: 'Zhang' });
+    const started = await t.api('POST', '/workflows/draft_zhang/runs', { test: true, recordId: c['id'] });
+    expect(started.statusCode, started.body).toBe(202);
+    const run = await runIn(t, json<{ runId: string }>(started).runId, 'completed');
+    expect(run.steps.map((s) => s.stepId)).toEqual(['zhang', 'yes_end']);
+  });
+
   it('refuses an HTTP step to a loopback address', async () => {
     await define(t, 'call_home', {
       trigger: { type: 'manual' },

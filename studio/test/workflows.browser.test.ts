@@ -196,6 +196,32 @@ describe('Setup › Workflows', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('test-runs a workflow on a record picked by its name, not by an id typed from memory, in zh-CN', async () => {
+    const page = await open('zh-CN');
+    await api(page, 'POST', '/workflows', { apiName: 'is_zhang', label: 'Is Zhang', definition: {
+      trigger: { type: 'record', object: 'customer', events: ['created'] },
+      start: 'zhang',
+      steps: [
+        { id: 'zhang', type: 'condition', label: '姓张？', config: { condition: { path: 'record.last_name', op: 'eq', value: '张' } }, branches: { true: 'yes_end', false: 'no_end' } },
+        { id: 'yes_end', type: 'end', label: '是张', config: {} },
+        { id: 'no_end', type: 'end', label: '不是张', config: {} },
+      ],
+    } });
+    await api(page, 'POST', '/records/customer', { first_name: '伟', last_name: '张' });
+    await page.goto(`${ws.baseUrl}/setup/workflows/is_zhang`);
+    const picker = page.getByRole('combobox', { name: '测试运行所用的记录' });
+    await picker.waitFor();
+    // Opening a workflow changes nothing: there is nothing to save, and it may be test-run as it is.
+    expect(await page.getByRole('button', { name: '保存为新版本' }).isDisabled()).toBe(true);
+    await picker.click();
+    await picker.fill('张');
+    await page.getByRole('option', { name: /张/ }).first().click();
+    await page.getByRole('button', { name: '测试运行' }).click();
+    // The run took the record: the condition went the way its last name says.
+    await expect.poll(() => page.getByTestId('wf-test-status').innerText(), { timeout: 20_000 }).toMatch(/姓张？ → 是张$/);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('keeps every step on the canvas shown while a step is edited, instead of blinking it out on each keystroke', async () => {
     const page = await open('en-US');
     await api(page, 'POST', '/workflows', { apiName: 'steady_canvas', label: 'Steady canvas', definition: {

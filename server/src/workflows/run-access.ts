@@ -20,7 +20,8 @@ export async function runAccess(tx: Queryable, access: AccessService, tenantId: 
   const principal: Principal =
     row.automationId && row.profile
       ? { tenantId, tenantSlug: row.slug, tenantName: row.tenantName, userId: row.automationId, userName: row.name ?? '', role: row.profile, locale: row.locale, via: 'automation' }
-      : { tenantId, tenantSlug: row.slug, tenantName: row.tenantName, userId: row.userId, userName: row.userName, role: row.role, locale: row.locale, via: 'automation' };
+      : // The user's own access, read as a user's: as an automation it would be looked for among automations and found nowhere.
+        { tenantId, tenantSlug: row.slug, tenantName: row.tenantName, userId: row.userId, userName: row.userName, role: row.role, locale: row.locale, via: 'session' };
   return access.shapeOf(principal, tx);
 }
 

@@ -243,7 +243,8 @@ export class WorkflowService {
           if (workflowWrites(definition) && !rights.edit) throw forbidden(`The workflow '${wf.label}' may change this record, which you may only read`);
         }
         // The run holds it as the run's principal reads it; one that may not read it still gets the id it was started on.
-        const runShape = await runAccess(tx, this.#access, principal.tenantId, wf.id);
+        // A workflow never activated has no such principal yet: its test run, which keeps no writes, reads it as the tester does.
+        const runShape = (await runAccess(tx, this.#access, principal.tenantId, wf.id)) ?? (test ? shape : undefined);
         record = (runShape && (await recordAsReadBy(tx, runShape, model, object, row))) ?? { id: row.id };
       }
       const run = await createRun(tx, {

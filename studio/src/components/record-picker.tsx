@@ -13,10 +13,12 @@ interface Props {
   disabled?: boolean;
   invalid?: boolean;
   autoFocus?: boolean;
+  /** What the empty box says it is for, where no visible label stands beside it. */
+  placeholder?: string;
 }
 
 /** A combobox that searches an object's records by name and yields the chosen record's id. */
-export function RecordPicker({ object, value, onChange, id, label, required, disabled, invalid, autoFocus }: Props) {
+export function RecordPicker({ object, value, onChange, id, label, required, disabled, invalid, autoFocus, placeholder }: Props) {
   const i18n = useI18n();
   const [text, setText] = useState('');
   const [selectedName, setSelectedName] = useState('');
@@ -91,6 +93,7 @@ export function RecordPicker({ object, value, onChange, id, label, required, dis
         aria-required={required || undefined}
         aria-invalid={invalid || undefined}
         aria-label={label}
+        placeholder={placeholder}
         aria-activedescendant={open && results[active] ? `${listId}-${active}` : undefined}
         disabled={disabled}
         autoFocus={autoFocus}

@@ -943,7 +943,7 @@ export const en = {
   'workflows.changeNote': 'What changed',
   'workflows.save': 'Save as a new version',
   'workflows.saved': 'Saved',
-  'workflows.testRecord': 'Record id for a test run',
+  'workflows.testRecord': 'Record for a test run',
   'workflows.testRun': 'Test run',
   'workflows.start': 'Start',
   'workflows.startedRun': 'Started “{workflow}”',

@@ -942,7 +942,7 @@ export const zhCN: Record<MessageKey, string> = {
   'workflows.changeNote': '修改说明',
   'workflows.save': '保存为新版本',
   'workflows.saved': '已保存',
-  'workflows.testRecord': '测试运行所用的记录编号',
+  'workflows.testRecord': '测试运行所用的记录',
   'workflows.testRun': '测试运行',
   'workflows.start': '启动',
   'workflows.startedRun': '已启动“{workflow}”',

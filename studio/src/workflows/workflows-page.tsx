@@ -14,6 +14,7 @@ import { DataTable } from '../components/data-table.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { approvalFormSchema, cleanApprovalConfig, userFieldChoices } from './approver-form.ts';
 import { findObject } from '../lib/model.ts';
+import { RecordPicker } from '../components/record-picker.tsx';
 import { connect, diffDefinitions, disconnect, edgesOf, handlesOf, newStep, paletteTypes, removeSteps, TRIGGER_NODE } from './workflow-graph.ts';
 
 const validator = customizeValidator();
@@ -41,10 +42,23 @@ function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Rec
   if (!schema) formSchemas.set(key, (schema = localizeFormSchema(kind === 'step' ? stepConfigSchema(type as StepType) : triggerVariant(type), locale)));
   return schema;
 }
-// A choice is offered as constants with names (localizeFormSchema); the form would otherwise fill
-// the first one into every optional field that has one (an escalation with a unit and no amount).
-const NO_CHOICE_BY_DEFAULT = { constAsDefaults: 'skipOneOf' } as const;
+// What the forms fill in by themselves: nothing the workflow did not say in an optional field. A
+// choice offered as named constants (localizeFormSchema) would otherwise put its first into every
+// optional field that has one (an escalation with a unit and no amount), and a trigger without a
+// condition would be given an empty "all of these", so every workflow opened unsaved.
+const FORM_DEFAULTS = { constAsDefaults: 'skipOneOf', emptyObjectFields: 'populateRequiredDefaults' } as const;
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
+
+/** Whether two definitions say the same, whatever the order of their keys. */
+function sameDefinition(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameDefinition(x, b[i]));
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  // A key whose value is undefined is no key: the forms leave such keys behind.
+  const keys = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+  const ak = keys(a);
+  return ak.length === keys(b).length && ak.every((k) => sameDefinition((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
 /**
@@ -218,6 +232,9 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
   const ran = useMemo(() => new Map(testRun?.steps.map((s) => [s.stepId, s.status]) ?? []), [testRun]);
 
   const update = (next: WorkflowDefinition) => {
+    // The configuration forms report their data when they mount and on every render; only a
+    // change of what the workflow says makes it unsaved (and keeps it from a test run).
+    if (sameDefinition(next, def)) return;
     setDef(next);
     setDirty(true);
   };
@@ -307,7 +324,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
   };
   const test = async () => {
     try {
-      const { runId } = await workflowsApi.start(initial.apiName, { test: true, ...(testRecord.trim() ? { recordId: testRecord.trim() } : {}) });
+      const { runId } = await workflowsApi.start(initial.apiName, { test: true, ...(testObject && testRecord ? { recordId: testRecord } : {}) });
       const deadline = Date.now() + 15_000;
       let run = await workflowsApi.run(runId);
       while (['queued', 'running'].includes(run.status) && Date.now() < deadline) {
@@ -321,6 +338,8 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
   };
 
   const step = def.steps.find((s) => s.id === selected);
+  const testObjectName = triggerObject(def);
+  const testObject = testObjectName ? findObject(snapshot, testObjectName) : undefined;
   const objectChoices = snapshot.objects.map((o) => ({ apiName: o.apiName, label: i18n.objectLabel(o, 'singular') }));
   const triggerForm = withObjectChoices(formSchema(i18n.locale, 'trigger', def.trigger.type), objectChoices, (def.trigger as { object?: unknown }).object);
   const stepForm = step ? withObjectChoices(formSchema(i18n.locale, 'step', step.type), objectChoices, step.config['object']) : undefined;
@@ -397,7 +416,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
                 schema={triggerForm.schema as never}
                 formData={def.trigger}
                 validator={validator}
-                experimental_defaultFormStateBehavior={NO_CHOICE_BY_DEFAULT}
+                experimental_defaultFormStateBehavior={FORM_DEFAULTS}
                 liveValidate
                 showErrorList={false}
                 onChange={(e) => e.formData && update({ ...def, trigger: { ...(e.formData as object), type: def.trigger.type } as WorkflowDefinition['trigger'] })}
@@ -425,7 +444,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
                 schema={(step.type === 'approval' ? approvalFormSchema(stepForm!.schema, approverChoices.data, userFields, step.config) : stepForm!.schema) as never}
                 formData={step.config}
                 validator={validator}
-                experimental_defaultFormStateBehavior={NO_CHOICE_BY_DEFAULT}
+                experimental_defaultFormStateBehavior={FORM_DEFAULTS}
                 liveValidate
                 showErrorList={false}
                 onChange={(e) => {
@@ -446,7 +465,8 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
         <button type="button" className="btn btn-primary" disabled={!dirty || problems.length > 0} onClick={() => void save()}>
           {t('workflows.save')}
         </button>
-        <input value={testRecord} onChange={(e) => setTestRecord(e.target.value)} placeholder={t('workflows.testRecord')} aria-label={t('workflows.testRecord')} />
+        {/* A test run takes a record of the trigger's object, found by its name (a trigger without an object takes none). */}
+        {testObject ? <RecordPicker object={testObject} value={testRecord || null} onChange={(id) => setTestRecord(id ?? '')} label={t('workflows.testRecord')} placeholder={t('workflows.testRecord')} /> : null}
         <button type="button" className="btn" disabled={dirty} onClick={() => void test()}>
           {t('workflows.testRun')}
         </button>
