@@ -50,11 +50,20 @@ const EMBEDDED_DATABASE_TESTS = [
  */
 const WAITS_ON_CLOCK = ['studio/test/session-timeout.browser.test.ts'];
 
+/**
+ * Then the browser files, the longest of the run (a server and a Chromium each, 10–100 s), one
+ * beside each other file: left in their project's place they started after every server file and
+ * ran last, few at a time, while the cores had little else to do.
+ */
 class ClockWaitersFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
     const waits = (spec: TestSpecification) => WAITS_ON_CLOCK.some((path) => spec.moduleId.endsWith(path));
-    return [...sorted.filter(waits), ...sorted.filter((spec) => !waits(spec))];
+    const browser = (spec: TestSpecification) => spec.moduleId.endsWith('.browser.test.ts');
+    const browsers = sorted.filter((spec) => browser(spec) && !waits(spec));
+    const others = sorted.filter((spec) => !browser(spec) && !waits(spec));
+    const interleaved = browsers.flatMap((spec, i) => (others[i] ? [spec, others[i]] : [spec]));
+    return [...sorted.filter(waits), ...interleaved, ...others.slice(browsers.length)];
   }
 }
 
