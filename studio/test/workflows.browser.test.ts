@@ -39,6 +39,12 @@ async function drag(page: Page, from: Locator, to: Locator) {
   await page.mouse.up();
 }
 
+/** Saves a workflow through the API and opens it in the designer. */
+async function openWorkflow(page: Page, apiName: string, label: string, definition: unknown) {
+  await api(page, 'POST', '/workflows', { apiName, label, definition });
+  await page.goto(`${ws.baseUrl}/setup/workflows/${apiName}`);
+}
+
 const words = {
   'en-US': { newName: 'Name of a new workflow', trigger: 'Starts when', noActivity: 'A record has no activity', createTask: 'Create a task', save: 'Save as a new version', activate: 'Activate', runs: 'Run history', completed: 'Completed', noProblems: 'No problems', inspector: 'Selected step', object: /^Object/, days: /^Days without activity/, subject: /^Subject/, customer: 'Customer', deal: 'Deal', end: 'End' },
   'zh-CN': { newName: '新工作流的名称', trigger: '启动条件', noActivity: '记录无活动时', createTask: '创建任务', save: '保存为新版本', activate: '启用', runs: '运行历史', completed: '已完成', noProblems: '没有问题', inspector: '所选步骤', object: /^对象/, days: /^无活动天数/, subject: /^主题/, customer: '客户', deal: '商机', end: '结束' },
@@ -162,12 +168,11 @@ describe('Setup › Workflows', () => {
 
   it("names a record trigger's events and its condition's kind in zh-CN, not by their codes or 'option 4'", async () => {
     const page = await open('zh-CN');
-    await api(page, 'POST', '/workflows', { apiName: 'big_deal_zh', label: 'Big deal', definition: {
+    await openWorkflow(page, 'big_deal_zh', 'Big deal', {
       trigger: { type: 'record', object: 'deal', events: ['created'], condition: { expression: 'amount > 1000' } },
       start: 'done',
       steps: [{ id: 'done', type: 'end', config: { outcome: 'ok' } }],
-    } });
-    await page.goto(`${ws.baseUrl}/setup/workflows/big_deal_zh`);
+    });
     const events = page.getByLabel(/^当记录被/);
     await events.waitFor();
     expect(await events.locator('option').allTextContents()).toEqual(['创建', '更新', '删除']);
@@ -179,12 +184,11 @@ describe('Setup › Workflows', () => {
 
   it("labels a relative-time trigger's fields and choices in zh-CN, not by their keys and codes (direction, offset, hours)", async () => {
     const page = await open('zh-CN');
-    await api(page, 'POST', '/workflows', { apiName: 'due_soon_zh', label: 'Due soon', definition: {
+    await openWorkflow(page, 'due_soon_zh', 'Due soon', {
       trigger: { type: 'relativeTime', object: 'task', field: 'due_date', offset: { amount: 2, unit: 'hours' }, direction: 'before' },
       start: 'done',
       steps: [{ id: 'done', type: 'end', config: {} }],
-    } });
-    await page.goto(`${ws.baseUrl}/setup/workflows/due_soon_zh`);
+    });
     const inspector = page.getByRole('complementary', { name: '所选步骤' });
     const direction = inspector.getByRole('combobox', { name: /^之前或之后/ });
     await direction.waitFor();
@@ -198,7 +202,8 @@ describe('Setup › Workflows', () => {
 
   it('test-runs a workflow on a record picked by its name, not by an id typed from memory, in zh-CN', async () => {
     const page = await open('zh-CN');
-    await api(page, 'POST', '/workflows', { apiName: 'is_zhang', label: 'Is Zhang', definition: {
+    await api(page, 'POST', '/records/customer', { first_name: '伟', last_name: '张' });
+    await openWorkflow(page, 'is_zhang', 'Is Zhang', {
       trigger: { type: 'record', object: 'customer', events: ['created'] },
       start: 'zhang',
       steps: [
@@ -206,9 +211,7 @@ describe('Setup › Workflows', () => {
         { id: 'yes_end', type: 'end', label: '是张', config: {} },
         { id: 'no_end', type: 'end', label: '不是张', config: {} },
       ],
-    } });
-    await api(page, 'POST', '/records/customer', { first_name: '伟', last_name: '张' });
-    await page.goto(`${ws.baseUrl}/setup/workflows/is_zhang`);
+    });
     const picker = page.getByRole('combobox', { name: '测试运行所用的记录' });
     await picker.waitFor();
     // Opening a workflow changes nothing: there is nothing to save, and it may be test-run as it is.
@@ -224,7 +227,7 @@ describe('Setup › Workflows', () => {
 
   it('keeps every step on the canvas shown while a step is edited, instead of blinking it out on each keystroke', async () => {
     const page = await open('en-US');
-    await api(page, 'POST', '/workflows', { apiName: 'steady_canvas', label: 'Steady canvas', definition: {
+    await openWorkflow(page, 'steady_canvas', 'Steady canvas', {
       trigger: { type: 'record', object: 'deal', events: ['created'] },
       start: 'vip',
       steps: [
@@ -232,8 +235,7 @@ describe('Setup › Workflows', () => {
         { id: 'yes_end', type: 'end', label: 'Big', config: {} },
         { id: 'no_end', type: 'end', label: 'Small', config: {} },
       ],
-    } });
-    await page.goto(`${ws.baseUrl}/setup/workflows/steady_canvas`);
+    });
     const end = page.locator('.react-flow__node[data-id="no_end"]');
     await end.waitFor();
     // Every time the canvas hides a node from here on is recorded, however briefly.
@@ -258,7 +260,7 @@ describe('Setup › Workflows', () => {
 
   it("reads a condition's branches and the canvas's own controls in zh-CN, not 'true', 'Zoom In' or 'Edge from'", async () => {
     const page = await open('zh-CN');
-    await api(page, 'POST', '/workflows', { apiName: 'vip_zh', label: 'VIP', definition: {
+    await openWorkflow(page, 'vip_zh', 'VIP', {
       trigger: { type: 'record', object: 'deal', events: ['created'] },
       start: 'vip',
       steps: [
@@ -266,8 +268,7 @@ describe('Setup › Workflows', () => {
         { id: 'yes_end', type: 'end', label: '重要', config: {} },
         { id: 'no_end', type: 'end', label: '普通', config: {} },
       ],
-    } });
-    await page.goto(`${ws.baseUrl}/setup/workflows/vip_zh`);
+    });
     const branches = page.locator('.wf-node-branches');
     // The canvas hides a node until it has measured it, and innerText reads nothing while it is hidden.
     await expect.poll(() => branches.first().innerText(), { timeout: 10_000 }).toMatch(/是\s*否/);

@@ -1,5 +1,8 @@
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { effectiveTerms } from '../terms/glossary.ts';
+import { deepEqual, isPlainObject } from '../json/deep-equal.ts';
+
+export { deepEqual };
 
 export interface DiffChange {
   /** JSON pointer inside the entity, e.g. /labels/zh-CN or /maxLength. */
@@ -25,20 +28,6 @@ export interface DiffEntry {
   changes?: DiffChange[];
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of keys) if (!deepEqual(a[key], b[key])) return false;
-    return true;
-  }
-  return false;
-}
 
 function changesBetween(a: unknown, b: unknown, prefix: string, skip: readonly string[], out: DiffChange[]): void {
   if (a === b) return;

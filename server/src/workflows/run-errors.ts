@@ -42,12 +42,12 @@ export function pauseText(detail: PauseDetail, locale: Locale = 'en'): string {
   return translateProblemText(`Paused after ${detail.streak} failed runs in a row; the last failed with: ${LAST_ERROR}`, locale).replace(LAST_ERROR, () => last);
 }
 
-/** What an admin is told when a workflow is paused, in their language: the inbox line and the email's subject. */
-export function pauseNotice(label: string, detail: PauseDetail, locale: Locale): { message: string; subject: string } {
+/** What an admin is told when a workflow is paused, in their language: the inbox line, and the email's subject and text. */
+export function pauseNotice(label: string, detail: PauseDetail, locale: Locale): { message: string; subject: string; reason: string } {
   const reason = pauseText(detail, locale);
   return locale === 'zh-CN'
-    ? { message: `工作流“${label}”已暂停：${reason}`, subject: `工作流已暂停：${label}` }
-    : { message: `The workflow “${label}” was paused: ${reason}`, subject: `Workflow paused: ${label}` };
+    ? { message: `工作流“${label}”已暂停：${reason}`, subject: `工作流已暂停：${label}`, reason }
+    : { message: `The workflow “${label}” was paused: ${reason}`, subject: `Workflow paused: ${label}`, reason };
 }
 
 type WithError = { error: string | null; errorDetail: ErrorDetail | null };

@@ -726,7 +726,7 @@ export class WorkflowEngine {
         await this.#enqueue(tx, {
           tenantId: run.tenantId,
           queue: MAIL_QUEUE,
-          payload: { to: admin.email, subject: notice.subject, text: pauseText(detail, localeOf(admin.locale)), messageId: `<pause-${run.id}-${admin.id}@protean>` },
+          payload: { to: admin.email, subject: notice.subject, text: notice.reason, messageId: `<pause-${run.id}-${admin.id}@protean>` },
           idempotencyKey: `pause:${run.id}:${admin.id}`,
         });
       }

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
 import { settingsApi, type WorkspaceSettings } from '../api/index.ts';
-import { useI18n } from '../i18n/i18n.tsx';
+import { useI18n, LOCALES } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { ErrorBox, Loading, useToast } from '../components/feedback.tsx';
@@ -64,7 +64,7 @@ function WorkspaceForm({ initial, onSaved }: { initial: WorkspaceSettings; onSav
         <label>
           {t('workspace.locale')}
           <select value={draft.locale} onChange={(e) => setDraft({ ...draft, locale: e.target.value as WorkspaceSettings['locale'] })}>
-            {(['en', 'zh-CN'] as const).map((locale) => (
+            {LOCALES.map((locale) => (
               <option key={locale} value={locale}>
                 {t(`locale.${locale}`)}
               </option>

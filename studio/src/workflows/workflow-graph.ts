@@ -79,7 +79,6 @@ export function removeSteps(def: WorkflowDefinition, ids: string[]): WorkflowDef
 
 const snake = (type: string) => type.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** A new step of `type` with an unused id and an empty configuration. */
 /**
  * A step added from the palette: an id of its kind, and the kind's name in the designer's
  * language as its label (numbered when another step has it), so the canvas reads "Create a task 2"

@@ -14,6 +14,7 @@ import { DataTable } from '../components/data-table.tsx';
 import { ErrorBox, Loading, describeError, useToast } from '../components/feedback.tsx';
 import { approvalFormSchema, cleanApprovalConfig, userFieldChoices } from './approver-form.ts';
 import { findObject } from '../lib/model.ts';
+import { deepEqual } from '@protean/metadata/json';
 import { RecordPicker } from '../components/record-picker.tsx';
 import { connect, diffDefinitions, disconnect, edgesOf, handlesOf, newStep, paletteTypes, removeSteps, TRIGGER_NODE } from './workflow-graph.ts';
 
@@ -49,16 +50,6 @@ function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Rec
 const FORM_DEFAULTS = { constAsDefaults: 'skipOneOf', emptyObjectFields: 'populateRequiredDefaults' } as const;
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
 
-/** Whether two definitions say the same, whatever the order of their keys. */
-function sameDefinition(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameDefinition(x, b[i]));
-  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
-  // A key whose value is undefined is no key: the forms leave such keys behind.
-  const keys = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
-  const ak = keys(a);
-  return ak.length === keys(b).length && ak.every((k) => sameDefinition((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
 /**
@@ -234,7 +225,7 @@ function Builder({ initial, reload }: { initial: Awaited<ReturnType<typeof workf
   const update = (next: WorkflowDefinition) => {
     // The configuration forms report their data when they mount and on every render; only a
     // change of what the workflow says makes it unsaved (and keeps it from a test run).
-    if (sameDefinition(next, def)) return;
+    if (deepEqual(next, def)) return;
     setDef(next);
     setDirty(true);
   };
