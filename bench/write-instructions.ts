@@ -61,6 +61,9 @@ insert into record (tenant_id, id, object_id, data, created_by, updated_by, ix_t
     pg_temp.org_id(1 + i % ${ORGS})::text, 'customer ' || i
   from generate_series(1, ${RECORDS}) i;`;
 
+/** The fields search matches (the name, the email, the phone): the server's search text holds these. */
+const SEARCHED = new Set(['f_0d31188ea1', 'f_0d31188ea2', 'f_0d31188ea3']);
+
 /** One record as the insert statement's JSON carries it, and the organization it points at. */
 function record(n: number): { row: Record<string, unknown>; org: string } {
   const org = orgId(1 + (n % ORGS));
@@ -78,7 +81,7 @@ function record(n: number): { row: Record<string, unknown>; org: string } {
     f_0d31188eb0: new Date(Date.UTC(2024, 0, 1) + n * 60_000).toISOString(),
     f_0d31188eb1: org,
   };
-  const row = { i: newRecordId(), d: data, s: foldCase(searchText(data)), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() };
+  const row = { i: newRecordId(), d: data, s: foldCase(searchText(data, SEARCHED)), ix_t1: data.f_0d31188ea4, ix_d1: `${date}T00:00:00Z`, ix_n1: data.f_0d31188ea5, ix_t2: org, ix_t3: data.f_0d31188ea1.toLowerCase() };
   // The server writes every object's keys in JSONB's order (Postgres then finds them sorted);
   // BENCH_KEY_ORDER=unsorted writes them in another order, as a server's field order would.
   if (UNSORTED_KEYS) return { row: { ...row, d: Object.fromEntries(Object.entries(data).reverse()) }, org };

@@ -1,4 +1,4 @@
-import { fieldType, fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { fieldSql } from './sql/field-sql.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { loadReadRelated, readsRelated } from '../logic/read-formulas.ts';
@@ -7,6 +7,7 @@ import type { AccessShape } from '../access/access-shape.ts';
 import { displayNameAs, objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
 import { Params } from './sql/params.ts';
 import { searchRecords, type SearchGroup } from './record-search.ts';
+import { isSearchedField } from './sql/search-text.ts';
 import { R_COLUMNS, referencing, ROW_COLUMNS } from './cascades.ts';
 import { recycleBinScope, type CursorRequest, type ListCursors } from './list-cursor.ts';
 import { recordName, toApiRecord, type ApiRecord, type RecordRow } from './record-codec.ts';
@@ -222,7 +223,7 @@ export class ReadPath {
     const objects = model.snapshot.objects.filter((object) => shape.can(object.id, 'read')).map((object) => {
       const readable = readableOrAll(shape, model, object);
       // Only fields the principal reads are searched, so a match never reveals a hidden value.
-      const fields = (readable ?? model.liveFields(object)).filter((f) => f.id === object.nameFieldId || fieldType(f.type).searchable);
+      const fields = (readable ?? model.liveFields(object)).filter((f) => isSearchedField(object, f));
       return { object, fields, toRecord: (row: RecordRow) => toApiRecord(model, object, row, readable) };
     });
     return searchRecords(this.#db, ctx, q, perObject, {

@@ -1523,6 +1523,18 @@ alter table workflow_run add column if not exists error_detail jsonb;
 alter table workflow_step add column if not exists error_detail jsonb;
 alter table workflow add column if not exists paused_detail jsonb;`,
   },
+  {
+    id: 88,
+    name: 'a search text set to null is made again',
+    // ADR 0018 addendum (searched texts only). The server now stores the text of the fields search
+    // matches; a field that search starts matching (a new name field, a type that search matches, a
+    // restored field) has its object's texts set to null, and this trigger makes them again from
+    // the values (the text of every string value, a superset search narrows).
+    sql: `
+drop trigger record_fill_derived_on_update on record;
+create trigger record_fill_derived_on_update before update of data, created_by, search_text on record
+  for each row when (new.data is distinct from old.data or new.created_by is distinct from old.created_by or new.search_text is null) execute function record_fill_derived();`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -3,6 +3,7 @@ import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { toStoredValue } from '../data/record-codec.ts';
 import { literal, SLOT_TYPES, slotValue } from '../data/sql/field-sql.ts';
+import { searchedFieldIds } from '../data/sql/search-text.ts';
 import { writeModelEvent } from '../events/model-events.ts';
 
 const NUMERIC = '^-?[0-9]+(\\.[0-9]+)?$';
@@ -155,7 +156,20 @@ export async function applyDataActions(tx: Queryable, tenantId: string, current:
       if (after && !now) await purgeFieldData(tx, tenantId, before, field, actorId);
     }
     if (after) await clearAbandonedSlots(tx, tenantId, before, after);
+    if (after && searchesMore(before, after)) await tx.query('update record set search_text = null where tenant_id = $1 and object_id = $2 and deleted_at is null', [tenantId, after.id]);
   }
+}
+
+/**
+ * Whether search starts matching a field that records may already hold values of (a new name
+ * field, a type search matches, a restored field). The server writes a record's search text from
+ * the fields search matches, so the texts of records written before lack it: they are made again
+ * (migration 88). A new field has no values yet; a default given to existing records is a write
+ * of their data, whose text is made again with it.
+ */
+function searchesMore(before: ObjectDef, after: ObjectDef): boolean {
+  const was = searchedFieldIds(before);
+  return [...searchedFieldIds(after)].some((id) => !was.has(id) && before.fields.some((f) => f.id === id));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isAscii } from '@protean/metadata';
+import { fieldType, isAscii, type FieldDef, type ObjectDef } from '@protean/metadata';
 
 /**
  * The search text of a record's stored values, before lower-casing: the same text as the SQL
@@ -63,7 +63,24 @@ function eastAsianStarts(texts: readonly string[]): string {
   return starts;
 }
 
-export function searchText(data: Readonly<Record<string, unknown>>): string {
+/** Whether search matches a field's values: the object's name, and fields of a searchable type (email, phone, autonumber). */
+export const isSearchedField = (object: ObjectDef, field: FieldDef) => field.id === object.nameFieldId || fieldType(field.type).searchable;
+
+const searchedIds = new WeakMap<ObjectDef, ReadonlySet<string>>();
+
+/** The ids of the live fields search matches (`isSearchedField`): what a record's search text is made of when the server writes it. */
+export function searchedFieldIds(object: ObjectDef): ReadonlySet<string> {
+  let ids = searchedIds.get(object);
+  if (!ids) searchedIds.set(object, (ids = new Set(object.fields.filter((f) => !f.deletedAt && isSearchedField(object, f)).map((f) => f.id))));
+  return ids;
+}
+
+/**
+ * With `fields`, the text of those fields' values only: what the server stores for a record it
+ * writes (ADR 0018 addendum, searched texts only). Without, the text of every string value, as
+ * `record_search_text` makes it for rows written by statements of their own.
+ */
+export function searchText(data: Readonly<Record<string, unknown>>, fields?: ReadonlySet<string>): string {
   // A bulk insert computes this for every record, so it makes no array it can do without: the
   // values are mostly ASCII and their keys already in JSONB's order (drafts are written so).
   let keys: string[] | undefined;
@@ -71,6 +88,7 @@ export function searchText(data: Readonly<Record<string, unknown>>): string {
   let inOrder = true;
   let ascii = true;
   for (const key in data) {
+    if (fields && !fields.has(key)) continue;
     const value = data[key];
     if (typeof value !== 'string' || characters(value) > 200 || (unsearchableLength(value.length) && UNSEARCHABLE.test(value))) continue;
     if (previous !== undefined && inOrder && jsonbKeyOrder(previous, key) > 0) inOrder = false;
