@@ -1,6 +1,7 @@
 // Bulk loading for the benchmark. Loading is setup, not a measured figure: rows go straight
 // into the shared tables with generate_series, values keyed by the real field ids that the
 // metadata API assigned, lookups mirrored into record_link as the data service does.
+import { jsonbKeyOrder } from '../../server/src/data/sql/search-text.ts';
 import { STATUS_VALUES, type BenchObject } from './bench-object.ts';
 
 export interface Sql {
@@ -36,6 +37,15 @@ export function slotExpressions(o: BenchObject, data: string): { columns: string
     else exprs.push(['text', 'longText', 'email', 'phone', 'url', 'autonumber'].includes(field.type) ? `lower(${value})` : value);
   }
   return { columns, exprs };
+}
+
+/**
+ * The search text the server writes for a record of the bench object (search-text.ts): the JSON
+ * array of its name, email and phone in JSONB's key order, lower-cased.
+ */
+function searchTextSql(o: BenchObject, data: string): string {
+  const searched = [o.fieldIds.name, o.fieldIds.email, o.fieldIds.phone].sort(jsonbKeyOrder);
+  return `lower(jsonb_build_array(${searched.map((id) => `${data}->>'${id}'`).join(', ')})::text)`;
 }
 
 const FIRST_NAMES = ['Mei', 'Wei', 'Li', 'Jun', 'Hana', 'Yuki', 'Aiko', 'Omar', 'Fatima', 'Amir', 'Priya', 'Ravi', 'Anil', 'Sofia', 'Lucas', 'Mateo', 'Camila', 'Diego', 'Elena', 'Ivan', 'Olga', 'Anna', 'Lena', 'Jonas', 'Emma', 'Noah', 'Liam', 'Olivia', 'Ava', 'Mia', 'Ethan', 'James', 'Margaret', 'Grace', 'Chloe', 'Zoe', 'Leo', 'Max', 'Felix', 'Nora', 'Ingrid', 'Sven', 'Lars', 'Astrid', 'Kofi', 'Ama', 'Tunde', 'Zara', 'Yusuf', 'Leila', 'Tomás', 'Inés', 'Pablo', 'Marta', 'Giulia', 'Marco', 'Luca', 'Chiara', 'Pierre', 'Claire', 'Louis', 'Julie', 'Hugo', 'Manon', 'Jan', 'Eva', 'Piotr', 'Kasia', 'Dmitri', 'Sasha', 'Nikos', 'Eleni', 'Cem', 'Aylin', 'Arjun', 'Kavya', 'Sanjay', 'Deepa', 'Minh', 'Linh', 'Tuan', 'Thu', 'Kenji', 'Sora', 'Haruto', 'Rin', 'Jin', 'Seo-yeon', 'Min-jun', 'Ji-woo', 'Rahul', 'Neha', 'Tariq', 'Nadia', 'Kwame', 'Abena', 'Jamal', 'Keisha', 'Carlos', 'Lucia', 'Andrés'];
@@ -76,8 +86,8 @@ export async function loadCustomers(sql: Sql, o: BenchObject, tenantId: string, 
                       timestamptz '2019-01-01 00:00Z' + random() * interval '2190 days' as created
                  from generate_series($5::int, $6::int) i) g
      ), ins as (
-       insert into record (tenant_id, id, object_id, data, created_at, created_by, updated_at, updated_by${slots.columns.map((c) => `, ${c}`).join('')})
-       select $1::uuid, s.id, $2, s.d, s.created, $4::uuid, s.created, $4::uuid${slots.exprs.map((e) => `, ${e}`).join('')}
+       insert into record (tenant_id, id, object_id, data, created_at, created_by, updated_at, updated_by, search_text${slots.columns.map((c) => `, ${c}`).join('')})
+       select $1::uuid, s.id, $2, s.d, s.created, $4::uuid, s.created, $4::uuid, ${searchTextSql(o, 's.d')}${slots.exprs.map((e) => `, ${e}`).join('')}
          from src s
        returning id, data
      )
