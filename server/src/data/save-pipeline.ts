@@ -1,4 +1,4 @@
-import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { createRecordValidator, foldCase, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
@@ -14,12 +14,16 @@ import type { ModelSource, RequestContext, WriteScope } from './request-context.
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
-import { EAST_ASIAN_LETTERS, jsonbKeyOrder } from './sql/search-text.ts';
+import { EAST_ASIAN_LETTERS, jsonbKeyOrder, searchedFieldIds, searchText } from './sql/search-text.ts';
 
 export const BATCH_LIMIT = 1000;
 const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
+/** The search text after the slots: the text of the fields search matches (migration 88). */
+const SEARCH_TEXT_ASSIGNMENT = `search_text = $${SLOT_COLUMNS.length + 6}::text`;
+/** The parameters after the record's values: its slots, then its search text. */
+const derivedParams = (object: ObjectDef, data: Record<string, unknown>) => [...slotRow(object, data), foldCase(searchText(data, searchedFieldIds(object)))];
 
 /** What a create written by `create_records` is: version 1, created and updated when its statement ran. */
 type CreatedRow = Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>;
@@ -146,9 +150,9 @@ export class SavePipeline {
       }
       await claimUniqueValues(tx, tenantId, current, fields.filter((f) => f.unique), [{ id, data }], model.words(ctx.principal.locale));
       const restored = await tx.query<RecordRow>(
-        `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
+        `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}, ${SEARCH_TEXT_ASSIGNMENT}
           where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
-        [tenantId, id, current.id, JSON.stringify(data), ctx.principal.userId, ...slotRow(current, data)],
+        [tenantId, id, current.id, JSON.stringify(data), ctx.principal.userId, ...derivedParams(current, data)],
       );
       await writeLinks(tx, tenantId, linkedLookups(current, lookups), [{ id, data }], new Map([[id, row.data]]));
       await writeOutbox(tx, tenantId, current, 'restored', [{ recordId: id, payload: { version: restored[0]!.version } }], ctx.principal.userId);
@@ -440,9 +444,9 @@ export class SavePipeline {
     await releaseUniqueValues(tx, principal.tenantId, object, uniqueChanged, [item.id]);
     await claimUniqueValues(tx, principal.tenantId, object, uniqueChanged, [draft], words);
     const updated = await tx.query<RecordRow>(
-      `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}
+      `update record set data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}, ${SEARCH_TEXT_ASSIGNMENT}
         where tenant_id = $1 and id = $2 and object_id = $3 returning ${ROW_COLUMNS}`,
-      [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId, ...slotRow(object, data)],
+      [principal.tenantId, item.id, object.id, JSON.stringify(data), principal.userId, ...derivedParams(object, data)],
     );
     await writeLinks(tx, principal.tenantId, linkedLookups(object, changed), [draft], new Map([[item.id, row.data]]));
     await writeOutbox(tx, principal.tenantId, object, 'updated', [{ recordId: item.id, payload: { version: updated[0]!.version, changes } }], principal.userId);

@@ -1525,12 +1525,25 @@ alter table workflow add column if not exists paused_detail jsonb;`,
   },
   {
     id: 88,
-    name: 'a search text set to null is made again',
-    // ADR 0018 addendum (searched texts only). The server now stores the text of the fields search
-    // matches; a field that search starts matching (a new name field, a type that search matches, a
-    // restored field) has its object's texts set to null, and this trigger makes them again from
-    // the values (the text of every string value, a superset search narrows).
+    name: 'the search text of the searched fields, made by the server',
+    // ADR 0018 addendum (searched texts only). The server now writes the text of the fields search
+    // matches with every create, edit and restore. A text is made here only when it is null: by a
+    // statement of its own that changes values search may match (a default given to existing
+    // records, a purge), and for an object whose records search must read again (a new name field,
+    // a type search matches, a restored field). It is then the text of every string value, a
+    // superset the search narrows. Before, an edit's text was remade here from all its values
+    // whenever the values changed, which overwrote the server's text when it had not changed.
     sql: `
+create or replace function record_fill_derived() returns trigger language plpgsql as $$
+begin
+  if new.search_text is null then
+    new.search_text := record_search_text(new.data);
+  end if;
+  if new.owner_id is null or (tg_op = 'UPDATE' and new.owner_id is not distinct from old.owner_id) then
+    new.owner_id := record_owner(new.data, new.created_by);
+  end if;
+  return new;
+end $$;
 drop trigger record_fill_derived_on_update on record;
 create trigger record_fill_derived_on_update before update of data, created_by, search_text on record
   for each row when (new.data is distinct from old.data or new.created_by is distinct from old.created_by or new.search_text is null) execute function record_fill_derived();`,

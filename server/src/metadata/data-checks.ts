@@ -34,7 +34,7 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
       await tx.query(
         `with before as materialized (select id, data->$3 as value from record where ${scope} and (${offending}) for update),
          changed as (
-           update record set data = case when $4::jsonb = 'null'::jsonb then data - $3::text else jsonb_set(data, array[$3::text], $4::jsonb) end${slotUpdate}, version = version + 1, updated_at = now()
+           update record set data = case when $4::jsonb = 'null'::jsonb then data - $3::text else jsonb_set(data, array[$3::text], $4::jsonb) end${slotUpdate}, search_text = null, version = version + 1, updated_at = now()
             where tenant_id = $1 and object_id = $2 and id in (select id from before)
             returning id, version)
          insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
@@ -190,7 +190,7 @@ async function clearAbandonedSlots(tx: Queryable, tenantId: string, before: Obje
 async function purgeFieldData(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, actorId: string | null): Promise<void> {
   const slot = writeSlotOf(object, field.id);
   const rows = await tx.query<{ n: number }>(
-    `with purged as (update record set data = data - $3${slot ? `, ix_${slot} = null` : ''} where tenant_id = $1 and object_id = $2 and data ? $3 returning 1) select count(*)::int as n from purged`,
+    `with purged as (update record set data = data - $3${slot ? `, ix_${slot} = null` : ''}, search_text = null where tenant_id = $1 and object_id = $2 and data ? $3 returning 1) select count(*)::int as n from purged`,
     [tenantId, object.id, field.id],
   );
   if (field.type === 'lookup') await tx.query('delete from record_link where tenant_id = $1 and field_id = $2', [tenantId, field.id]);
