@@ -58,6 +58,23 @@ end $fn$;
 grant execute on function create_records(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]) to protean_app;`;
 }
 
+/**
+ * The trigger function filling a record's search text (when `remakeText` holds) and its owner
+ * (when none is given, or an edit leaves it as it was) from its values (migrations 67 and 88).
+ */
+function recordFillDerivedSql(verb: 'create' | 'create or replace', remakeText: string): string {
+  return `${verb} function record_fill_derived() returns trigger language plpgsql as $$
+begin
+  if ${remakeText} then
+    new.search_text := record_search_text(new.data);
+  end if;
+  if new.owner_id is null or (tg_op = 'UPDATE' and new.owner_id is not distinct from old.owner_id) then
+    new.owner_id := record_owner(new.data, new.created_by);
+  end if;
+  return new;
+end $$;`;
+}
+
 /** `create_records` as the latest migration makes it: a change of the insert statement needs a migration that runs this. */
 export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, 'table (written integer, at timestamptz)');
 
@@ -1180,16 +1197,7 @@ create function record_owner(data jsonb, created_by uuid) returns uuid language 
 drop trigger record_search_text_on_insert on record;
 drop trigger record_search_text_on_update on record;
 drop function record_fill_search_text();
-create function record_fill_derived() returns trigger language plpgsql as $$
-begin
-  if new.search_text is null or (tg_op = 'UPDATE' and new.data is distinct from old.data and new.search_text is not distinct from old.search_text) then
-    new.search_text := record_search_text(new.data);
-  end if;
-  if new.owner_id is null or (tg_op = 'UPDATE' and new.owner_id is not distinct from old.owner_id) then
-    new.owner_id := record_owner(new.data, new.created_by);
-  end if;
-  return new;
-end $$;
+${recordFillDerivedSql('create', "new.search_text is null or (tg_op = 'UPDATE' and new.data is distinct from old.data and new.search_text is not distinct from old.search_text)")}
 create trigger record_fill_derived_on_insert before insert on record
   for each row when (new.search_text is null or new.owner_id is null) execute function record_fill_derived();
 create trigger record_fill_derived_on_update before update of data, created_by on record
@@ -1534,16 +1542,7 @@ alter table workflow add column if not exists paused_detail jsonb;`,
     // superset the search narrows. Before, an edit's text was remade here from all its values
     // whenever the values changed, which overwrote the server's text when it had not changed.
     sql: `
-create or replace function record_fill_derived() returns trigger language plpgsql as $$
-begin
-  if new.search_text is null then
-    new.search_text := record_search_text(new.data);
-  end if;
-  if new.owner_id is null or (tg_op = 'UPDATE' and new.owner_id is not distinct from old.owner_id) then
-    new.owner_id := record_owner(new.data, new.created_by);
-  end if;
-  return new;
-end $$;
+${recordFillDerivedSql('create or replace', 'new.search_text is null')}
 drop trigger record_fill_derived_on_update on record;
 create trigger record_fill_derived_on_update before update of data, created_by, search_text on record
   for each row when (new.data is distinct from old.data or new.created_by is distinct from old.created_by or new.search_text is null) execute function record_fill_derived();`,
