@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import type { Locale } from '@protean/metadata';
 import { DEFAULT_SESSION_IDLE_MS } from './auth/auth-service.ts';
 import type { PasswordCost } from './auth/passwords.ts';
 
@@ -12,6 +13,8 @@ export interface Config {
   dataDir: string;
   studioDir: string;
   demo: boolean;
+  /** The demo workspace's language: its sample records, starter workflows and first admin (PROTEAN_DEMO_LOCALE). */
+  demoLocale: Locale;
   operatorToken: string | undefined;
   secureCookies: boolean;
   /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
@@ -69,6 +72,12 @@ export function trustedProxies(raw: string | undefined): string[] {
   });
 }
 
+function demoLocale(raw: string | undefined): Locale {
+  if (raw === undefined || raw === '') return 'en';
+  if (raw === 'en' || raw === 'zh-CN') return raw;
+  throw new Error(`PROTEAN_DEMO_LOCALE must be en or zh-CN, not ${raw}`);
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env['PORT'] ?? 4610);
   const cost = env['PROTEAN_PASSWORD_COST'] || 'owasp';
@@ -83,6 +92,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env['PROTEAN_DATA_DIR'] ?? 'data'),
     studioDir: resolve(env['PROTEAN_STUDIO_DIR'] ?? new URL('../../studio/dist', import.meta.url).pathname),
     demo: env['PROTEAN_DEMO'] !== '0',
+    demoLocale: demoLocale(env['PROTEAN_DEMO_LOCALE']),
     operatorToken: env['PROTEAN_OPERATOR_TOKEN'] || undefined,
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
     trustedProxies: trustedProxies(env['PROTEAN_TRUSTED_PROXIES']),

@@ -29,7 +29,7 @@ const server = await buildApp({
   ...(config.inboundSmtp ? { inboundSmtp: config.inboundSmtp } : {}),
   logger: process.env['PROTEAN_LOG'] === '1',
 });
-const demo = config.demo ? await ensureDemoWorkspace(db, server) : undefined;
+const demo = config.demo ? await ensureDemoWorkspace(db, server, config.demoLocale) : undefined;
 const address = await server.app.listen({ host: config.host, port: config.port });
 
 const storage = config.databaseUrl ? `Postgres server ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//…@')}` : `embedded Postgres (PGlite) in ${config.dataDir}`;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Locale } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf, seedDemoAccess } from '../access/access-service.ts';
 import type { App } from '../app.ts';
@@ -14,19 +15,23 @@ export interface DemoWorkspace {
 
 const DEMO_SLUG = 'demo';
 
-/** Creates the demo workspace on first start (with sample records); later starts find its admin's email. */
-export async function ensureDemoWorkspace(db: Database, app: App): Promise<DemoWorkspace> {
-  const existing = await findTenant(db, DEMO_SLUG);
-  if (existing) return { tenant: DEMO_SLUG, email: (await demoAdmin(db, existing.id))?.email ?? 'admin@demo.test' };
+/**
+ * Creates the demo workspace on first start (with sample records) in `locale`; later starts find
+ * its admin's email. Another slug is for tests, which share one database.
+ */
+export async function ensureDemoWorkspace(db: Database, app: App, locale: Locale = 'en', slug = DEMO_SLUG): Promise<DemoWorkspace> {
+  const existing = await findTenant(db, slug);
+  if (existing) return { tenant: slug, email: (await demoAdmin(db, existing.id))?.email ?? 'admin@demo.test' };
+  const texts = DEMO_TEXTS[locale];
   const password = newDemoPassword();
   const email = 'admin@demo.test';
-  const tenant = await createTenant(db, { slug: DEMO_SLUG, name: 'Demo workspace', admin: { email, name: 'Demo Admin', password } }, app.auth.passwords);
-  const key = await app.auth.createApiKey(tenant.id, tenant.adminId, 'Demo key');
-  const principal: Principal = { tenantId: tenant.id, tenantSlug: DEMO_SLUG, tenantName: 'Demo workspace', userId: tenant.adminId, userName: 'Demo Admin', role: 'admin', locale: 'en', via: 'session' };
+  const tenant = await createTenant(db, { slug, name: texts.workspace, locale, admin: { email, name: texts.admin, password } }, app.auth.passwords);
+  const key = await app.auth.createApiKey(tenant.id, tenant.adminId, texts.key);
+  const principal: Principal = { tenantId: tenant.id, tenantSlug: slug, tenantName: texts.workspace, userId: tenant.adminId, userName: texts.admin, role: 'admin', locale, via: 'session' };
   await seedDemoAccess(app.access, tenant.id, actorOf(principal));
   await app.workflows.installStarter(tenant.id, tenant.adminId);
-  await seedSampleRecords(app, principal);
-  return { tenant: DEMO_SLUG, email, created: { password, apiKey: key.key } };
+  await seedSampleRecords(app, principal, texts);
+  return { tenant: slug, email, created: { password, apiKey: key.key } };
 }
 
 /** The demo workspace's first admin, whose password `demo:reset-password` replaces. */
@@ -37,35 +42,80 @@ export async function demoAdmin(db: Database, tenantId: string): Promise<{ id: s
 export const DEMO_WORKSPACE = DEMO_SLUG;
 export const newDemoPassword = () => randomBytes(9).toString('base64url');
 
-async function seedSampleRecords(app: App, principal: Principal): Promise<void> {
+/** What the demo workspace is made of, in each language the product speaks. */
+interface DemoTexts {
+  workspace: string;
+  admin: string;
+  key: string;
+  organizations: { name: string; website: string; industry: string }[];
+  /** First name, last name, email. */
+  people: [string, string, string][];
+  deal: (customer: string) => string;
+  call: (customer: { first: string; name: string }) => string;
+}
+
+const DEMO_TEXTS: Record<Locale, DemoTexts> = {
+  en: {
+    workspace: 'Demo workspace',
+    admin: 'Demo Admin',
+    key: 'Demo key',
+    organizations: [
+      { name: 'Harbor Health Clinic', website: 'https://harbor.example', industry: 'healthcare' },
+      { name: 'Northwind Academy', website: 'https://northwind.example', industry: 'education' },
+      { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'finance' },
+    ],
+    people: [
+      ['Mei', 'Chen', 'mei.chen@example.com'],
+      ['Oliver', 'Smith', 'oliver.smith@example.com'],
+      ['Amara', 'Okafor', 'amara.okafor@example.com'],
+      ['Lukas', 'Berg', 'lukas.berg@example.com'],
+      ['Hana', 'Sato', 'hana.sato@example.com'],
+      ['Diego', 'Ramos', 'diego.ramos@example.com'],
+    ],
+    deal: (customer) => `${customer} — annual plan`,
+    call: (customer) => `Intro call with ${customer.first}`,
+  },
+  'zh-CN': {
+    workspace: '演示工作区',
+    admin: '演示管理员',
+    key: '演示密钥',
+    organizations: [
+      { name: '港湾健康诊所', website: 'https://harbor.example', industry: 'healthcare' },
+      { name: '北风学院', website: 'https://northwind.example', industry: 'education' },
+      { name: '蓝灯保险', website: 'https://bluelantern.example', industry: 'finance' },
+    ],
+    people: [
+      ['美玲', '陈', 'meiling.chen@example.com'],
+      ['伟', '王', 'wei.wang@example.com'],
+      ['娜', '李', 'na.li@example.com'],
+      ['磊', '张', 'lei.zhang@example.com'],
+      ['洋', '刘', 'yang.liu@example.com'],
+      ['敏', '赵', 'min.zhao@example.com'],
+    ],
+    deal: (customer) => `${customer} — 年度方案`,
+    call: (customer) => `与${customer.name}的初次通话`,
+  },
+};
+
+async function seedSampleRecords(app: App, principal: Principal, texts: DemoTexts): Promise<void> {
   const model = await app.metadata.model(principal.tenantId);
   const object = (name: string) => app.data.object(model, name);
   const ctx = { principal, model };
-  const organizations = await app.data.batch(ctx, object('organization'), [
-    { op: 'create', data: { name: 'Harbor Health Clinic', website: 'https://harbor.example', industry: 'healthcare' } },
-    { op: 'create', data: { name: 'Northwind Academy', website: 'https://northwind.example', industry: 'education' } },
-    { op: 'create', data: { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'finance' } },
-  ]);
-  const people = [
-    ['Mei', 'Chen', 'mei.chen@example.com'],
-    ['Oliver', 'Smith', 'oliver.smith@example.com'],
-    ['Amara', 'Okafor', 'amara.okafor@example.com'],
-    ['Lukas', 'Berg', 'lukas.berg@example.com'],
-    ['Hana', 'Sato', 'hana.sato@example.com'],
-    ['Diego', 'Ramos', 'diego.ramos@example.com'],
-  ];
+  const organizations = await app.data.batch(ctx, object('organization'), texts.organizations.map((data) => ({ op: 'create' as const, data })));
   const customers = await app.data.batch(
     ctx,
     object('customer'),
-    people.map(([first, last, email], i) => ({ op: 'create' as const, data: { first_name: first, last_name: last, email, organization: organizations[i % organizations.length]!.id } })),
+    texts.people.map(([first, last, email], i) => ({ op: 'create' as const, data: { first_name: first, last_name: last, email, organization: organizations[i % organizations.length]!.id } })),
   );
+  // The name the customer was given from its first and last name ("Mei Chen", "陈美玲").
+  const named = customers.map((c, i) => ({ first: texts.people[i]![0], name: String(c.record?.['name']) }));
   const stages = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won'];
   const deals = await app.data.batch(
     ctx,
     object('deal'),
     customers.map((c, i) => ({
       op: 'create' as const,
-      data: { name: `${String(c.record?.['first_name'])} ${String(c.record?.['last_name'])} — annual plan`, stage: stages[i % stages.length], amount: 1200 * (i + 1), close_date: `2027-0${(i % 9) + 1}-15`, customer: c.id },
+      data: { name: texts.deal(named[i]!.name), stage: stages[i % stages.length], amount: 1200 * (i + 1), close_date: `2027-0${(i % 9) + 1}-15`, customer: c.id },
     })),
   );
   await app.data.batch(
@@ -73,7 +123,7 @@ async function seedSampleRecords(app: App, principal: Principal): Promise<void> 
     object('activity'),
     customers.map((c, i) => ({
       op: 'create' as const,
-      data: { subject: `Intro call with ${String(c.record?.['first_name'])}`, type: 'call', channel: 'phone', occurred_at: new Date(Date.now() - i * 86_400_000).toISOString(), customer: c.id, deal: deals[i]!.id },
+      data: { subject: texts.call(named[i]!), type: 'call', channel: 'phone', occurred_at: new Date(Date.now() - i * 86_400_000).toISOString(), customer: c.id, deal: deals[i]!.id },
     })),
   );
 }
