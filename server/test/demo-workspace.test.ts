@@ -12,12 +12,12 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 describe('the demo workspace in Chinese', () => {
-  it('is a Chinese workspace: its admin, its sample records and its starter workflows read in Chinese', async () => {
+  it('is a Chinese workspace: its admin, its sample records and its starter workflows read in Chinese, its money is yuan and its clock Shanghai’s', async () => {
     const slug = `demo-zh-${randomUUID().slice(0, 8)}`;
     const demo = await ensureDemoWorkspace(h.db, h.server, 'zh-CN', slug);
     expect(demo.created?.password).toBeTruthy();
-    const [tenant] = await h.db.system((q) => q.query<{ id: string; name: string; locale: string }>('select id, name, locale from tenant where slug = $1', [slug]));
-    expect(tenant).toMatchObject({ name: '演示工作区', locale: 'zh-CN' });
+    const [tenant] = await h.db.system((q) => q.query<{ id: string; name: string; locale: string; currency: string; time_zone: string }>('select id, name, locale, currency, time_zone from tenant where slug = $1', [slug]));
+    expect(tenant).toMatchObject({ name: '演示工作区', locale: 'zh-CN', currency: 'CNY', time_zone: 'Asia/Shanghai' });
     const [admin] = await h.db.system((q) => q.query<{ name: string; locale: string }>("select name, locale from app_user where tenant_id = $1 and role = 'admin'", [tenant!.id]));
     expect(admin).toMatchObject({ name: '演示管理员', locale: 'zh-CN' });
 

@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { actorOf, seedDemoAccess } from '../access/access-service.ts';
 import type { App } from '../app.ts';
 import { queryOne, type Database } from '../db/database.ts';
+import { tenantZones } from '../logic/tenant-zones.ts';
 import { createTenant, findTenant } from '../tenancy/tenant-service.ts';
 
 /** The demo login; the password and key only when they were just made (they are stored as hashes only). */
@@ -26,6 +27,7 @@ export async function ensureDemoWorkspace(db: Database, app: App, locale: Locale
   const password = newDemoPassword();
   const email = 'admin@demo.test';
   const tenant = await createTenant(db, { slug, name: texts.workspace, locale, admin: { email, name: texts.admin, password } }, app.auth.passwords);
+  if (texts.settings) await setWorkspace(db, tenant.id, texts.settings);
   const key = await app.auth.createApiKey(tenant.id, tenant.adminId, texts.key);
   const principal: Principal = { tenantId: tenant.id, tenantSlug: slug, tenantName: texts.workspace, userId: tenant.adminId, userName: texts.admin, role: 'admin', locale, via: 'session' };
   await seedDemoAccess(app.access, tenant.id, actorOf(principal));
@@ -42,9 +44,16 @@ export async function demoAdmin(db: Database, tenantId: string): Promise<{ id: s
 export const DEMO_WORKSPACE = DEMO_SLUG;
 export const newDemoPassword = () => randomBytes(9).toString('base64url');
 
+/** The money and the clock of the workspace's place, where they are not the defaults (USD, UTC). */
+async function setWorkspace(db: Database, tenantId: string, settings: { currency: string; timeZone: string }): Promise<void> {
+  await db.transaction(tenantId, (tx) => tx.query('update tenant set currency = $2, time_zone = $3 where id = $1', [tenantId, settings.currency, settings.timeZone]));
+  tenantZones.changed(tenantId, settings.timeZone);
+}
+
 /** What the demo workspace is made of, in each language the product speaks. */
 interface DemoTexts {
   workspace: string;
+  settings?: { currency: string; timeZone: string };
   admin: string;
   key: string;
   organizations: { name: string; website: string; industry: string }[];
@@ -77,6 +86,7 @@ const DEMO_TEXTS: Record<Locale, DemoTexts> = {
   },
   'zh-CN': {
     workspace: '演示工作区',
+    settings: { currency: 'CNY', timeZone: 'Asia/Shanghai' },
     admin: '演示管理员',
     key: '演示密钥',
     organizations: [
