@@ -1,4 +1,4 @@
-import { createRecordValidator, foldCase, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
@@ -14,7 +14,7 @@ import type { ModelSource, RequestContext, WriteScope } from './request-context.
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
 import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
-import { EAST_ASIAN_LETTERS, jsonbKeyOrder, searchedFieldIds, searchText } from './sql/search-text.ts';
+import { EAST_ASIAN_LETTERS, jsonbKeyOrder, storedSearchText } from './sql/search-text.ts';
 
 export const BATCH_LIMIT = 1000;
 const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
@@ -23,7 +23,7 @@ const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TY
 /** The search text after the slots: the text of the fields search matches (migration 88). */
 const SEARCH_TEXT_ASSIGNMENT = `search_text = $${SLOT_COLUMNS.length + 6}::text`;
 /** The parameters after the record's values: its slots, then its search text. */
-const derivedParams = (object: ObjectDef, data: Record<string, unknown>) => [...slotRow(object, data), foldCase(searchText(data, searchedFieldIds(object)))];
+const derivedParams = (object: ObjectDef, data: Record<string, unknown>) => [...slotRow(object, data), storedSearchText(object, data)];
 
 /** What a create written by `create_records` is: version 1, created and updated when its statement ran. */
 type CreatedRow = Omit<RecordRow, 'data' | 'object_id' | 'created_by' | 'updated_by'>;

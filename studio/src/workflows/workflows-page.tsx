@@ -49,7 +49,6 @@ function formSchema(locale: string, kind: 'step' | 'trigger', type: string): Rec
 // condition would be given an empty "all of these", so every workflow opened unsaved.
 const FORM_DEFAULTS = { constAsDefaults: 'skipOneOf', emptyObjectFields: 'populateRequiredDefaults' } as const;
 const stepKey = (type: string) => `workflows.step.${type}` as MessageKey;
-
 const statusKey = (status: string) => `workflows.status.${status}` as MessageKey;
 
 /**

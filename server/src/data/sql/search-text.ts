@@ -1,4 +1,4 @@
-import { fieldType, isAscii, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { fieldType, foldCase, isAscii, type FieldDef, type ObjectDef } from '@protean/metadata';
 
 /**
  * The search text of a record's stored values, before lower-casing: the same text as the SQL
@@ -74,6 +74,9 @@ export function searchedFieldIds(object: ObjectDef): ReadonlySet<string> {
   if (!ids) searchedIds.set(object, (ids = new Set(object.fields.filter((f) => !f.deletedAt && isSearchedField(object, f)).map((f) => f.id))));
   return ids;
 }
+
+/** The search text the server stores with a record it writes: its searched fields' text, lowered as lower() lowers (ADR 0023). */
+export const storedSearchText = (object: ObjectDef, data: Readonly<Record<string, unknown>>) => foldCase(searchText(data, searchedFieldIds(object)));
 
 /**
  * With `fields`, the text of those fields' values only: what the server stores for a record it
