@@ -67,6 +67,7 @@ function eastAsianStarts(texts: readonly string[]): string {
 export const isSearchedField = (object: ObjectDef, field: FieldDef) => field.id === object.nameFieldId || fieldType(field.type).searchable;
 
 const searchedIds = new WeakMap<ObjectDef, ReadonlySet<string>>();
+const searchedInKeyOrder = new WeakMap<ObjectDef, readonly string[]>();
 
 /** The ids of the live fields search matches (`isSearchedField`): what a record's search text is made of when the server writes it. */
 export function searchedFieldIds(object: ObjectDef): ReadonlySet<string> {
@@ -76,7 +77,12 @@ export function searchedFieldIds(object: ObjectDef): ReadonlySet<string> {
 }
 
 /** The search text the server stores with a record it writes: its searched fields' text, lowered as lower() lowers (ADR 0023). */
-export const storedSearchText = (object: ObjectDef, data: Readonly<Record<string, unknown>>) => foldCase(searchText(data, searchedFieldIds(object)));
+export function storedSearchText(object: ObjectDef, data: Readonly<Record<string, unknown>>): string {
+  // A bulk insert makes this for every record: the searched ids are put in JSONB's order once per model, not checked per record.
+  let keys = searchedInKeyOrder.get(object);
+  if (!keys) searchedInKeyOrder.set(object, (keys = [...searchedFieldIds(object)].sort(jsonbKeyOrder)));
+  return foldCase(textOfKeys(data, keys));
+}
 
 /**
  * With `fields`, the text of those fields' values only: what the server stores for a record it
@@ -84,25 +90,25 @@ export const storedSearchText = (object: ObjectDef, data: Readonly<Record<string
  * `record_search_text` makes it for rows written by statements of their own.
  */
 export function searchText(data: Readonly<Record<string, unknown>>, fields?: ReadonlySet<string>): string {
-  // A bulk insert computes this for every record, so it makes no array it can do without: the
-  // values are mostly ASCII and their keys already in JSONB's order (drafts are written so).
-  let keys: string[] | undefined;
-  let previous: string | undefined;
-  let inOrder = true;
+  const keys: string[] = [];
+  for (const key in data) if (!fields || fields.has(key)) keys.push(key);
+  return textOfKeys(data, keys.sort(jsonbKeyOrder));
+}
+
+/** A value search can match: a text of at most 200 characters that is not an id, a date or a date-time. */
+const searchable = (value: unknown): value is string => typeof value === 'string' && characters(value) <= 200 && !(unsearchableLength(value.length) && UNSEARCHABLE.test(value));
+
+/** The text of the values under `keys` (in JSONB's key order) that search can match; absent keys are passed over. */
+function textOfKeys(data: Readonly<Record<string, unknown>>, keys: readonly string[]): string {
+  let text = '';
   let ascii = true;
-  for (const key in data) {
-    if (fields && !fields.has(key)) continue;
+  for (const key of keys) {
     const value = data[key];
-    if (typeof value !== 'string' || characters(value) > 200 || (unsearchableLength(value.length) && UNSEARCHABLE.test(value))) continue;
-    if (previous !== undefined && inOrder && jsonbKeyOrder(previous, key) > 0) inOrder = false;
-    (keys ??= []).push(key);
-    previous = key;
+    if (!searchable(value)) continue;
+    text += (text ? ', ' : '[') + JSON.stringify(value);
     if (ascii && !isAscii(value)) ascii = false;
   }
-  if (!keys) return '[]';
-  if (!inOrder) keys.sort(jsonbKeyOrder);
-  let text = '[';
-  for (let i = 0; i < keys.length; i++) text += (i ? ', ' : '') + JSON.stringify(data[keys[i]!]);
-  const starts = ascii ? '' : eastAsianStarts(keys.map((k) => data[k] as string));
+  if (!text) return '[]';
+  const starts = ascii ? '' : eastAsianStarts(keys.map((k) => data[k]).filter(searchable));
   return starts ? `${text}, ${JSON.stringify(starts)}]` : `${text}]`;
 }
