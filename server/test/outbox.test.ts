@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queryable } from '../src/db/database.ts';
 import { notifyOutbox } from '../src/events/outbox-channel.ts';
 import { OutboxConsumer, type OutboxConsumerOptions } from '../src/events/outbox-consumer.ts';
-import { outboxHeldBack, type OutboxEvent } from '../src/events/outbox-reader.ts';
+import { ensureCheckpoint } from '../src/events/outbox-checkpoint.ts';
+import { outboxHeldBack, readAfterCheckpoint, type OutboxEvent } from '../src/events/outbox-reader.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 let h: Harness;
@@ -196,6 +197,25 @@ describe('outbox consumers', () => {
     await waitFor(`the ${expected} events again`, async () => (await reread.deliverOnce(), again.length >= expected));
     expect(again.map((e) => [e.id, e.recordId])).toEqual(delivered.map((e) => [e.id, e.recordId]));
   });
+  it('a batch says whether events are left after it: one that takes a whole row of created records to its limit is not followed by a read in vain', async () => {
+    const b = await createTestTenant(h, 'outbox-more');
+    const name = `test-${randomUUID()}`;
+    await h.db.system((q) => ensureCheckpoint(q, name, 'now'));
+    const batch = await b.api('POST', '/records/organization/batch', { operations: ['A', 'B', 'C', 'D'].map((n) => ({ op: 'create', data: { name: `More ${n}` } })) });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const ours = 'o.tenant_id = $3::uuid';
+    const read = (limit: number) => h.db.system((q) => readAfterCheckpoint(q, name, limit, { sql: ours, params: [b.id] }));
+    // A row of four events behind the checkpoint: a batch of two leaves some, whatever else precedes them.
+    await waitFor('the row to be readable', async () => (await read(2)).last !== undefined);
+    expect((await read(2)).more).toBe(true);
+    // On the embedded engine no other file writes events: a batch of exactly the row's four takes everything.
+    if (!onPostgres) {
+      const whole = await read(4);
+      expect([whole.scanned, whole.events.length, whole.more]).toEqual([4, 4, false]);
+      expect((await read(3)).more).toBe(true);
+    }
+  });
+
   it('a notice after commit wakes a consumer long before its next poll', async () => {
     const n = await createTestTenant(h, 'outbox-notify');
     const { consumer, delivered } = collect(n.id, { pollMs: 600_000 });

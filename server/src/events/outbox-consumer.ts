@@ -51,6 +51,8 @@ interface BatchResult {
   delivered: number;
   /** Events read, wanted or passed over. */
   scanned: number;
+  /** Events visible now are left after the batch: read again at once. */
+  more: boolean;
   heldBack: boolean;
 }
 
@@ -127,7 +129,7 @@ export class OutboxConsumer {
       try {
         const result = await this.#batch();
         failures = 0;
-        delay = result.scanned === this.#options.batchSize ? 0 : result.heldBack ? HELD_BACK_MS : this.#options.pollMs;
+        delay = result.more ? 0 : result.heldBack ? HELD_BACK_MS : this.#options.pollMs;
         if (result.scanned > 0 && delay > 0 && this.#options.gatherMs > 0) await this.#sleep(this.#options.gatherMs, false);
       } catch (error) {
         failures += 1;
@@ -155,15 +157,15 @@ export class OutboxConsumer {
   async #batch(): Promise<BatchResult> {
     const result = await this.#db.system(async (tx): Promise<BatchResult> => {
       // Another process of this consumer holds the checkpoint and is delivering.
-      if (!(await lockCheckpoint(tx, this.#name))) return { delivered: 0, scanned: 0, heldBack: false };
+      if (!(await lockCheckpoint(tx, this.#name))) return { delivered: 0, scanned: 0, more: false, heldBack: false };
       let filter = this.#filter?.();
       let batch = await readAfterCheckpoint(tx, this.#name, this.#options.batchSize, filter);
       while (filter?.current && !filter.current()) batch = await readAfterCheckpoint(tx, this.#name, this.#options.batchSize, (filter = this.#filter!()));
-      const { events, last, scanned } = batch;
-      if (!last) return { delivered: 0, scanned: 0, heldBack: await outboxHeldBack(tx) };
+      const { events, last, scanned, more } = batch;
+      if (!last) return { delivered: 0, scanned: 0, more: false, heldBack: await outboxHeldBack(tx) };
       if (events.length) await this.#handle(events, tx);
       await advanceCheckpoint(tx, this.#name, last);
-      return { delivered: events.length, scanned, heldBack: false };
+      return { delivered: events.length, scanned, more, heldBack: false };
     });
     if (result.delivered) this.#afterCommit?.(result.delivered);
     return result;

@@ -71,6 +71,8 @@ export interface OutboxBatch {
   /** The last event of the batch, wanted or not; undefined when the batch is empty. */
   last: OutboxPosition | undefined;
   scanned: number;
+  /** Whether events visible now are left after the batch. */
+  more: boolean;
 }
 
 /**
@@ -89,18 +91,22 @@ const FIRST_AFTER = 'case when x.txid = c.txid and x.id <= c.id then c.id + 1 el
  * used), in (txid, id) order, as far as `$2` events go: each with the first event it gives
  * (`first_id`), how many it has from there (`remaining`) and how many this batch takes (`taken`). A row of created records (`record_ids`) holds one event per
  * record, in order; every other row is one event. A row the checkpoint stands in gives the rest.
+ * One row more than can be taken is read, so `available` (the events of every row read) says
+ * whether events are left after the batch: a bulk insert's row of a thousand events filled a batch
+ * to its limit, and its consumer read again at once and found nothing, a batch in vain per row.
  */
 const ROWS_AFTER_CHECKPOINT = `
   select x.*, least(x.remaining, $2 - x.before) as taken
     from (
-      select x.*, (sum(x.remaining) over (order by x.txid, x.id rows between unbounded preceding and current row) - x.remaining)::bigint as before
+      select x.*, (sum(x.remaining) over (order by x.txid, x.id rows between unbounded preceding and current row) - x.remaining)::bigint as before,
+             (sum(x.remaining) over ())::bigint as available
         from (
           select x.*, ${FIRST_AFTER} as first_id, x.id + ${EVENTS_OF_ROW} - (${FIRST_AFTER}) as remaining
             from outbox x
            where (x.txid, x.id) > (c.txid, c.id - ${EVENTS_PER_ROW - 1}) and (x.txid, x.id + ${EVENTS_OF_ROW} - 1) > (c.txid, c.id)
              and x.txid < pg_snapshot_xmin(pg_current_snapshot())
            order by x.txid, x.id
-           limit $2
+           limit $2 + 1
         ) x
     ) x
    where x.before < $2`;
@@ -116,7 +122,7 @@ const ROWS_AFTER_CHECKPOINT = `
 export async function readAfterCheckpoint(q: Queryable, consumer: string, limit: number, filter?: OutboxFilter): Promise<OutboxBatch> {
   const batch = `
     select o.first_id + g.n - 1 as id, o.tenant_id, o.object_id, coalesce(o.record_ids[o.first_id - o.id + g.n], o.record_id) as record_id,
-           o.event, o.payload, o.actor_id, o.occurred_at, o.txid::text as txid_text, o.wanted, o.is_last and g.n = o.taken as last, o.scanned
+           o.event, o.payload, o.actor_id, o.occurred_at, o.txid::text as txid_text, o.wanted, o.is_last and g.n = o.taken as last, o.scanned, o.available
       from (
         select o.*, (${filter?.sql ?? 'true'}) as wanted,
                row_number() over (order by o.txid desc, o.id desc) = 1 as is_last, (sum(o.taken) over ())::bigint as scanned
@@ -125,8 +131,8 @@ export async function readAfterCheckpoint(q: Queryable, consumer: string, limit:
       cross join lateral generate_series(case when o.wanted then 1 else o.taken end, o.taken) as g(n)
      where o.wanted or o.is_last
      order by o.txid, o.id, g.n`;
-  const rows = await q.query<{ at_txid: string; at_id: number; wanted: boolean | null; last: boolean | null; scanned: number | string | null } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>(
-    `select c.txid::text as at_txid, c.id as at_id, e.id, e.tenant_id, e.object_id, e.record_id, e.event, e.payload, e.actor_id, e.occurred_at, e.txid_text, e.wanted, e.last, e.scanned
+  const rows = await q.query<{ at_txid: string; at_id: number; wanted: boolean | null; last: boolean | null; scanned: number | string | null; available: number | string | null } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>(
+    `select c.txid::text as at_txid, c.id as at_id, e.id, e.tenant_id, e.object_id, e.record_id, e.event, e.payload, e.actor_id, e.occurred_at, e.txid_text, e.wanted, e.last, e.scanned, e.available
        from outbox_checkpoint c
        left join lateral (${batch}) e on true
       where c.consumer = $1`,
@@ -135,10 +141,10 @@ export async function readAfterCheckpoint(q: Queryable, consumer: string, limit:
   const first = rows[0];
   if (!first) throw new Error(`No checkpoint for outbox consumer '${consumer}'`);
   const at = { txid: first.at_txid, id: Number(first.at_id) };
-  if (first.id === null) return { at, events: [], last: undefined, scanned: 0 };
+  if (first.id === null) return { at, events: [], last: undefined, scanned: 0, more: false };
   const events = rows.filter((r) => r.wanted).map((r) => toEvent(r as OutboxRow));
   const end = rows[rows.length - 1]!;
-  return { at, events, last: { txid: end.txid_text!, id: Number(end.id) }, scanned: Number(end.scanned) };
+  return { at, events, last: { txid: end.txid_text!, id: Number(end.id) }, scanned: Number(end.scanned), more: Number(end.available) > Number(end.scanned) };
 }
 
 /**
