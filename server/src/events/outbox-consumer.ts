@@ -42,8 +42,14 @@ export interface OutboxConsumerOptions {
 // Under a stream of single writes every commit's notice started a batch of the few events since
 // the last one: at 1,600 creates/s, four consumers spent ~3 round trips per create. After a batch
 // that found events the next waits `gatherMs`, so a busy stream is read in batches of that many
-// milliseconds of events; an event after a quiet spell is still read at once.
-const DEFAULTS = { batchSize: 1_000, pollMs: 1_000, retryMinMs: 100, retryMaxMs: 30_000, gatherMs: 20 };
+// milliseconds of events; an event after a quiet spell is still read at once. While batch after
+// batch holds BULK_EVENTS or more the wait doubles, up to MAX_GATHER_MS: under a bulk insert every
+// commit still started a batch of each consumer, ~5 round trips a thousand records, with the
+// statement's row of a thousand events filling a batch. A batch now holds a few such rows. A
+// stream of single writes, whose webhooks and workflows people wait on, keeps the short wait.
+const DEFAULTS = { batchSize: 4_096, pollMs: 1_000, retryMinMs: 100, retryMaxMs: 30_000, gatherMs: 20 };
+const BULK_EVENTS = 500;
+const MAX_GATHER_MS = 160;
 // Events committed but behind an older running transaction: look again soon, no notice will come.
 const HELD_BACK_MS = 25;
 
@@ -123,6 +129,7 @@ export class OutboxConsumer {
 
   async #loop(): Promise<void> {
     let failures = 0;
+    let gather = this.#options.gatherMs;
     while (!this.#stopped) {
       this.#woken = false;
       let delay: number;
@@ -130,7 +137,9 @@ export class OutboxConsumer {
         const result = await this.#batch();
         failures = 0;
         delay = result.more ? 0 : result.heldBack ? HELD_BACK_MS : this.#options.pollMs;
-        if (result.scanned > 0 && delay > 0 && this.#options.gatherMs > 0) await this.#sleep(this.#options.gatherMs, false);
+        if (result.scanned > 0 && delay > 0 && gather > 0) await this.#sleep(gather, false);
+        if (result.scanned < BULK_EVENTS) gather = this.#options.gatherMs;
+        else if (delay > 0) gather = Math.min(gather * 2, Math.max(MAX_GATHER_MS, this.#options.gatherMs));
       } catch (error) {
         failures += 1;
         this.#onError(error, failures);
