@@ -7,14 +7,14 @@
 //   batch:  BENCH_BATCH_ROWS rows per statement (as a batch create writes them), one client;
 //   single: one row per transaction (as a single create), BENCH_CLIENTS clients at once;
 //   records: the whole batch-create statement (record rows, index slots, links and their
-//            outbox rows, `INSERT_RECORDS_SQL`), BENCH_BATCH_ROWS deals per statement.
+//            outbox rows, the server's insert statement), BENCH_BATCH_ROWS deals per statement.
 // Bounded: BENCH_ROUNDS rounds of BENCH_BATCH_TOTAL + BENCH_SINGLE_TOTAL rows per variant.
 // Throughput on a shared machine is noisy, so the WAL written per row (deterministic) is printed too.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { assignIndexSlots, standardSnapshot } from '@protean/metadata';
 import { startPostgres } from '../scripts/pg-server.mjs';
-import { INSERT_RECORDS_SQL, insertRecordsParams } from '../server/src/data/sql/insert-records.ts';
+import { insertRecordsParams, insertRecordsStatement } from '../server/src/data/sql/insert-records.ts';
 import { migrate } from '../server/src/db/migrations.ts';
 import { openDatabase } from '../server/src/db/open-database.ts';
 
@@ -67,7 +67,8 @@ try {
     const started = performance.now();
     for (let done = 0; done < BATCH_TOTAL; done += BATCH_ROWS) {
       const rows = Array.from({ length: BATCH_ROWS }, (_, i) => ({ id: randomUUID(), data: { name: `Deal ${done + i}`, stage: 'prospecting', amount: (done + i) % 10_000 } }));
-      await pool.query(INSERT_RECORDS_SQL, insertRecordsParams(tenants[done % tenants.length]!, deal, tenants[0]!, rows));
+      const params = insertRecordsParams(tenants[done % tenants.length]!, deal, tenants[0]!, rows);
+      await pool.query(insertRecordsStatement(params, 'rows'), params);
     }
     return BATCH_TOTAL / ((performance.now() - started) / 1000);
   };

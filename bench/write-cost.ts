@@ -31,7 +31,7 @@ import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../scripts/pg-server.mjs';
 import type { ObjectDef } from '@protean/metadata';
 import { newRecordId } from '../server/src/data/record-id.ts';
-import { INSERT_RECORDS_SQL, insertRecordsParams } from '../server/src/data/sql/insert-records.ts';
+import { ARRAYS_INSERT, insertRecordsParams, RECORDSET_INSERT } from '../server/src/data/sql/insert-records.ts';
 import { beginTenantSql } from '../server/src/db/database.ts';
 import { apiRecord, OBJECT_API_NAME, storedRecord, textbookRecord, type BenchObject } from './lib/bench-object.ts';
 import { machineCpuMs, postgresCpuByKindMs, processCpuMs } from './lib/cpu.ts';
@@ -202,13 +202,13 @@ async function storage(sql: Sql, table: string, where: string, params: unknown[]
  * (pg_stat_statements), so each part of the statement is charged separately.
  */
 async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenantId: string, userId: string, orgIds: string[], reps: number, title: string, only = Infinity): Promise<void> {
-  const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(INSERT_RECORDS_SQL)?.[0];
+  const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(RECORDSET_INSERT.sql)?.[0];
   if (!outboxCte) throw new Error('the insert statement has no events CTE to leave out');
   const variants: { label: string; text: string; prepared: boolean }[] = [
-    { label: 'as the server sends it (unnamed: parsed and planned every time)', text: INSERT_RECORDS_SQL, prepared: false },
-    { label: 'the same as a named prepared statement (plan cached)', text: INSERT_RECORDS_SQL, prepared: true },
-    { label: 'prepared, outbox event with a copy of the data (before migration 59)', text: INSERT_RECORDS_SQL.replace("'{}'::jsonb", "jsonb_build_object('data', d)"), prepared: true },
-    { label: 'prepared, without the outbox insert', text: INSERT_RECORDS_SQL.replace(outboxCte, ')\n'), prepared: true },
+    { label: 'as the server sends it (unnamed: parsed and planned every time)', text: RECORDSET_INSERT.sql, prepared: false },
+    { label: 'the same as a named prepared statement (plan cached)', text: RECORDSET_INSERT.sql, prepared: true },
+    { label: 'prepared, outbox event with a copy of the data (before migration 59)', text: RECORDSET_INSERT.sql.replace("'{}'::jsonb", "jsonb_build_object('data', d)"), prepared: true },
+    { label: 'prepared, without the outbox insert', text: RECORDSET_INSERT.sql.replace(outboxCte, ')\n'), prepared: true },
   ];
   const client = new pg.Client({ connectionString: appUrl });
   await client.connect();
@@ -267,7 +267,7 @@ async function outboxDrain(sql: Sql, label: string): Promise<void> {
  * and WAL, so each index, the search text and the outbox event are charged separately.
  */
 async function batchVariants(appUrl: string, owner: Sql, o: BenchObject, tenantId: string, userId: string, orgIds: string[], reps: number, steps: { label: string; ddl: string; withoutOutbox?: boolean; withoutSearchText?: boolean }[]): Promise<void> {
-  const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(INSERT_RECORDS_SQL)?.[0];
+  const outboxCte = /\),\s*events as \([\s\S]*?\n \)\n/.exec(ARRAYS_INSERT.sql)?.[0];
   if (!outboxCte) throw new Error('the insert statement has no events CTE to leave out');
   const client = new pg.Client({ connectionString: appUrl });
   await client.connect();
@@ -281,7 +281,7 @@ async function batchVariants(appUrl: string, owner: Sql, o: BenchObject, tenantI
     for (const step of steps) {
       if (step.ddl) await owner.query(step.ddl);
       withoutSearchText ||= step.withoutSearchText === true;
-      const insert = withoutSearchText ? INSERT_RECORDS_SQL.replace('search_text, ', '').replace('lower(s), ', '') : INSERT_RECORDS_SQL;
+      const insert = withoutSearchText ? ARRAYS_INSERT.sql.replace('search_text, ', '').replace('$4, $4, s, ', '$4, $4, ') : ARRAYS_INSERT.sql;
       await owner.query('select pg_stat_statements_reset()');
       for (let i = 0; i < reps; i++) {
         const records = Array.from({ length: BATCH }, (_, k) => ({ id: newRecordId(), data: storedRecord(o, n + k, orgIds[(n + k) % orgIds.length]!) }));

@@ -8,7 +8,7 @@
 // value id, a date, a date-time and an organization lookup in its slots) and 10,000 organizations,
 // stops the server and runs `postgres --single` under `valgrind --tool=callgrind` three times on
 // the same data directory: one create, BENCH_CREATES (400) single creates, BENCH_BATCHES (4)
-// batches of 1,000, each as `select written from create_records(...)` with the records' JSON as
+// batches of 1,000, each as `select written from create_records(...)` with the records as
 // the server sends it (this tree's search text and slot values) and the role protean_app. Per
 // create and per bulk-inserted record: (instructions of the run - instructions of the one-create
 // run) / (records - 1). The SQL text of the call is parsed in single-user mode (the server's
@@ -26,6 +26,7 @@ import { findPostgresBinDir, haltPostgres, startPostgres, stopPostgres } from '.
 import { foldCase } from '@protean/metadata';
 import { newRecordId } from '../server/src/data/record-id.ts';
 import { jsonbKeyOrder, searchText } from '../server/src/data/sql/search-text.ts';
+import { ARRAY_PARAMS, ARRAYS_FROM, arrayLiteral } from '../server/src/data/sql/insert-records.ts';
 import { migrations } from '../server/src/db/migrations.ts';
 import { runMain } from './lib/proc.ts';
 
@@ -93,10 +94,16 @@ const inKeyOrder = (o: Record<string, unknown>) => Object.fromEntries(Object.ent
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** One create_records call on one line (single-user mode ends a statement at the newline). */
+/** One create_records call on one line (single-user mode ends a statement at the newline), its records as the server sends them: a few as a recordset, more as values and arrays. */
 function call(records: { row: Record<string, unknown>; org: string }[]): string {
   const orgs = [...new Set(records.map((r) => r.org))];
-  return `select written from create_records('${TENANT}', 5, ${literal(JSON.stringify(records.map((r) => r.row)))}::jsonb, '${CUSTOMER}', '${USER}', '{}', '{${orgs.join(',')}}', '{${orgs.map(() => ORG).join(',')}}');`;
+  const asArrays = records.length >= ARRAYS_FROM;
+  const arrays = ARRAY_PARAMS.map((p) => {
+    const text = asArrays ? arrayLiteral(records.map((r) => (r.row[p.column] ?? null) as string | number | null)) : null;
+    return text === null ? `null::${p.type}[]` : `${literal(text)}::${p.type}[]`;
+  });
+  const json = JSON.stringify(records.map((r) => (asArrays ? r.row['d'] : r.row)));
+  return `select written from create_records('${TENANT}', 5, ${literal(json)}::jsonb, '${CUSTOMER}', '${USER}', '{}', '{${orgs.join(',')}}', '{${orgs.map(() => ORG).join(',')}}', ${arrays.join(', ')});`;
 }
 
 async function main(): Promise<void> {
@@ -145,7 +152,7 @@ async function main(): Promise<void> {
       return Number(collected[1]);
     };
     const base = instructions(one);
-    const perCreate = (instructions(creates) - base) / (CREATES - 1);
+    const perCreate = (instructions(creates, process.env['BENCH_CALLGRIND_CREATES']) - base) / (CREATES - 1);
     const perRecord = (instructions(batches, process.env['BENCH_CALLGRIND_OUT']) - base) / (BATCHES * 1000 - 1);
     const k = (x: number) => `${Math.round(x / 1000).toLocaleString('en')} k`;
     process.stdout.write(`Postgres instructions (${RECORDS.toLocaleString('en')} customers): per create ${k(perCreate)}, per bulk-inserted record ${k(perRecord)} (${CREATES} creates, ${BATCHES} batches of 1,000)\n`);

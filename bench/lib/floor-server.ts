@@ -7,7 +7,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import type { ObjectDef } from '@protean/metadata';
 import { newRecordId } from '../../server/src/data/record-id.ts';
-import { INSERT_RECORDS_SQL, insertRecordsParams } from '../../server/src/data/sql/insert-records.ts';
+import { insertRecordsParams, RECORDSET_INSERT } from '../../server/src/data/sql/insert-records.ts';
 import { beginTenantSql, beginWriteSql } from '../../server/src/db/database.ts';
 
 export interface FloorSpec {
@@ -152,7 +152,7 @@ app.post('/create', async (request, reply) => {
   const id = newRecordId();
   // The insert checks and locks the lookup target itself, as the server's does.
   const row = await db.transaction(WRITE_BEGIN(spec), async (tx) => {
-    const inserted = await tx.query(INSERT_RECORDS_SQL, insertRecordsParams(spec.tenantId, spec.object as ObjectDef, spec.userId, [{ id, data }]));
+    const inserted = await tx.query(RECORDSET_INSERT.sql, insertRecordsParams(spec.tenantId, spec.object as ObjectDef, spec.userId, [{ id, data }]));
     if (!inserted.rows[0]) throw new Error('lookup target missing');
     return inserted.rows[0];
   });

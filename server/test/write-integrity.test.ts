@@ -219,6 +219,61 @@ describe('integrity under concurrency', () => {
     expect(json<{ total: number }>(await t.api('GET', '/records/gadget?count=true&limit=1')).total).toBe(30);
   });
 
+  it('a bulk batch (values as JSON, derived columns as arrays) stores every column as the same record created alone does, whatever its texts hold', async () => {
+    const { t, live, gone } = await partsWithMaker('arrays-input');
+    await ok(
+      await t.api('POST', '/metadata/changes', {
+        operations: [
+          { op: 'createField', object: 'gadget', field: { apiName: 'contact', type: 'email', labels: { en: 'Contact' } } },
+          { op: 'createField', object: 'gadget', field: { apiName: 'line', type: 'phone', labels: { en: 'Line' } } },
+          { op: 'createField', object: 'gadget', field: { apiName: 'grade', type: 'picklist', labels: { en: 'Grade' }, values: [{ apiName: 'a', labels: { en: 'A' } }, { apiName: 'b', labels: { en: 'B' } }] } },
+          { op: 'createField', object: 'gadget', field: { apiName: 'due', type: 'date', labels: { en: 'Due' } } },
+          { op: 'createField', object: 'gadget', field: { apiName: 'seen', type: 'datetime', labels: { en: 'Seen' } } },
+        ],
+      }),
+    );
+    // Texts an array literal must quote or escape, one that reads as its null, other scripts; values left out now and then.
+    const names = ['Quote "q"', 'Back\\slash', 'Comma, {brace} (paren)', 'NULL', '陈美玲', 'Émile Zola', '  spaced  ', "It's"];
+    const values = Array.from({ length: 70 }, (_, n) => ({
+      name: n === 3 ? 'NULL' : `${names[n % names.length]} ${n}`,
+      ...(n % 5 ? { contact: `u.${n}+"x"@example.com`.replace('"x"', 'x') } : {}),
+      ...(n % 4 ? { line: `+1 555 01${String(n).padStart(2, '0')}` } : {}),
+      ...(n % 3 ? { grade: n % 2 ? 'a' : 'b' } : {}),
+      ...(n % 6 ? { weight: n % 7 ? n * 1.5 - 20 : 0 } : {}),
+      ...(n % 2 ? { due: `2026-0${1 + (n % 9)}-1${n % 10}` } : {}),
+      ...(n % 3 ? { seen: new Date(Date.UTC(2026, 0, 1) + n * 3_600_000).toISOString() } : {}),
+      ...(n % 4 !== 1 ? { maker: live } : {}),
+    }));
+    const batch = json<{ results: { id: string }[] }>(await t.api('POST', '/records/gadget/batch', { operations: values.map((data) => ({ op: 'create', data })) })).results.map((r) => r.id);
+    const alone: string[] = [];
+    for (const data of values) alone.push(json<{ id: string }>(await t.api('POST', '/records/gadget', data)).id);
+    expect(batch).toHaveLength(70);
+
+    const columns = 'data, search_text, owner_id, created_by, version, ix_t1, ix_t2, ix_t3, ix_t4, ix_n1, ix_n2, ix_d1, ix_d2';
+    const rows = async (ids: string[]) => {
+      const found = await h.db.transaction(t.id, (q) => q.query<Record<string, unknown> & { id: string }>(`select id, ${columns} from record where id = any($1::uuid[])`, [ids]));
+      const byId = new Map(found.map(({ id, ...rest }) => [id, rest]));
+      return ids.map((id) => byId.get(id));
+    };
+    const [fromBatch, fromAlone] = [await rows(batch), await rows(alone)];
+    expect(fromBatch).toEqual(fromAlone);
+    expect(Object.values(fromBatch[3]!['data'] as Record<string, unknown>)).toContain('NULL');
+    // Every slot the object has was written by both: the comparison covered them.
+    const slotsUsed = ['ix_t1', 'ix_t2', 'ix_t3', 'ix_t4', 'ix_n1', 'ix_n2', 'ix_d1', 'ix_d2'].filter((c) => fromBatch.some((r) => r![c] !== null));
+    expect(slotsUsed.length).toBeGreaterThanOrEqual(4);
+    const found = json<{ data: { id: string }[] }>(await t.api('GET', `/records/gadget?filter=${encodeURIComponent(JSON.stringify({ field: 'grade', op: 'eq', value: 'a' }))}&limit=200`)).data.map((r) => r.id);
+    expect(found.filter((id) => batch.includes(id)).length).toBe(values.filter((v) => v.grade === 'a').length);
+    const searched = json<{ data: { id: string }[] }>(await t.api('GET', `/search?q=${encodeURIComponent('Back\\slash 9')}`));
+    expect(JSON.stringify(searched)).toContain(batch[9]!);
+
+    // One outbox row names the batch's records in order; a deleted lookup target fails the whole batch at its index.
+    const [event] = await h.db.transaction(t.id, (q) => q.query<{ ids: string[] }>('select record_ids::text[] as ids from outbox where record_ids && $1::uuid[]', [batch]));
+    expect(event!.ids).toEqual(batch);
+    const refused = await t.api('POST', '/records/gadget/batch', { operations: values.map((data, n) => ({ op: 'create', data: { ...data, maker: n === 66 ? gone : live } })) });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { field: string; index: number }[] }>(refused).errors).toEqual([expect.objectContaining({ field: 'maker', index: 66 })]);
+  });
+
   it('holding a link open makes a concurrent delete wait for it and then apply its on-delete rule to it', async () => {
     const t = await createTestTenant(h, 'hold');
     const org = String(json(await t.api('POST', '/records/organization', { name: 'Held' }))['id']);

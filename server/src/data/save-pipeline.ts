@@ -13,11 +13,10 @@ import { assignAutonumbers, checkLookups, checkUsers, claimUniqueValues, findByU
 import type { ModelSource, RequestContext, WriteScope } from './request-context.ts';
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
-import { INSERT_RECORDS_COUNTED_SQL, insertRecordsParams, linkedLookups } from './sql/insert-records.ts';
+import { CREATE_RECORDS_CALL_SQL, createRecordsCallParams, insertRecordsParams, insertRecordsStatement, linkedLookups } from './sql/insert-records.ts';
 import { EAST_ASIAN_LETTERS, jsonbKeyOrder, storedSearchText } from './sql/search-text.ts';
 
 export const BATCH_LIMIT = 1000;
-const CREATE_RECORDS_SQL = 'select * from create_records($1::uuid, $2::integer, $3::jsonb, $4::text, $5::uuid, $6::text[], $7::uuid[], $8::text[])';
 // Slot values are parameters $6…$13 of every single-record update.
 const SLOT_ASSIGNMENTS = SLOT_COLUMNS.map((c, i) => `${c} = $${i + 6}::${SLOT_TYPES[c]}`).join(', ');
 /** The search text after the slots: the text of the fields search matches (migration 88). */
@@ -310,8 +309,8 @@ export class SavePipeline {
     // A hook (a trigger's `set`) may have changed an owner or a lookup.
     if (!simple()) return undefined;
     const statement = async (group: readonly RecordDraft[]): Promise<CreatedRow[]> => {
-      const [records, tenantId, ...rest] = insertRecordsParams(principal.tenantId, current, principal.userId, group);
-      const [answer] = await this.#db.scoped<{ written: number; at: string }>(CREATE_RECORDS_SQL, [tenantId, model.revision, records, ...rest]);
+      const params = createRecordsCallParams(model.revision, insertRecordsParams(principal.tenantId, current, principal.userId, group));
+      const [answer] = await this.#db.scoped<{ written: number; at: string }>(CREATE_RECORDS_CALL_SQL, params);
       // The statement writes all of its records or none (migration 69); no answer: the revision moved on.
       if (!answer || answer.written !== group.length) return [];
       return group.map((draft) => ({ id: draft.id, version: 1, created_at: answer.at, updated_at: answer.at }));
@@ -383,13 +382,14 @@ export class SavePipeline {
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), drafts);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
     // The insert checks and locks the lookup targets itself; when it writes nothing, one is missing.
-    const [result] = await tx.query<{ written: number; at: string }>(INSERT_RECORDS_COUNTED_SQL, insertRecordsParams(principal.tenantId, object, principal.userId, drafts));
+    const params = insertRecordsParams(principal.tenantId, object, principal.userId, drafts);
+    const [result] = await tx.query<{ written: number; at: string }>(insertRecordsStatement(params, 'counted'), params);
     if (!result || result.written < drafts.length) {
       await checkLookups(tx, model, object, drafts, principal.locale);
       throw new Error('The insert wrote fewer records than it was given, yet every lookup target exists');
     }
     await this.#afterWrite(ctx, scope, object, 'create', drafts, fields);
-    // A new record is at version 1, created and updated at the transaction's time (INSERT_RECORDS_COUNTED_SQL).
+    // A new record is at version 1, created and updated at the transaction's time (insertRecordsStatement's counted form).
     return drafts.map((p) => ({ id: p.id, version: 1, created_at: result.at, updated_at: result.at, object_id: object.id, created_by: principal.userId, updated_by: principal.userId, data: p.data }));
   }
 

@@ -1,6 +1,6 @@
 import type { Database } from './database.ts';
 import { accessControlSql, accessReachSql, recordShareMarkSql } from '../access/access-migrations.ts';
-import { INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL } from '../data/sql/insert-records.ts';
+import { ARRAYS_INSERT, CREATE_RECORDS_PARAMS, createRecordsArguments, RECORDSET_INSERT, type InsertStatements } from '../data/sql/insert-records.ts';
 import { EVENTS_PER_ROW } from '../events/outbox-reader.ts';
 import { EAST_ASIAN_SQL_CLASS } from '../data/sql/search-text.ts';
 
@@ -25,21 +25,36 @@ create policy tenant_isolation on ${table} using (${visible}) with check (${visi
  * with; then it runs the insert statement with its parameters named. Row-level security binds
  * it as it binds the caller (it is not SECURITY DEFINER).
  */
-export function createRecordsFunctionSql(insertSql: string, withoutLinksSql?: string, returns = 'table (id uuid, version integer, created_at timestamptz, updated_at timestamptz)'): string {
-  const names = ['p_records', 'p_tenant', 'p_object', 'p_user', 'p_linked', 'p_target_ids', 'p_target_objects'];
-  const named = (sql: string) => sql.replace(/\$(\d)/g, (_, n: string) => names[Number(n) - 1]!);
+export function createRecordsFunctionSql(
+  insertSql: string,
+  withoutLinksSql?: string,
+  returns = 'table (id uuid, version integer, created_at timestamptz, updated_at timestamptz)',
+  arrays?: Pick<InsertStatements, 'counted' | 'countedWithoutLinks'>,
+): string {
+  // The insert statement's $1 is the records, $2 the tenant, then the function's own order.
+  const params = CREATE_RECORDS_PARAMS[arrays ? 'arrays' : 'recordset'];
+  const names = [params[0]!.name, 'p_tenant', ...params.slice(1).map((p) => p.name)];
+  const named = (sql: string) => sql.replace(/\$(\d+)/g, (_, n: string) => names[Number(n) - 1]!);
   // Without links when the object keeps none in record_link (migration 67): each branch's plan is made once.
   // RETURN QUERY does not leave the function, so the branches are if/else.
-  const run = withoutLinksSql
-    ? `if coalesce(cardinality(p_linked), 0) = 0 then
-    return query ${named(withoutLinksSql)};
+  const branch = (sql: string, withoutLinks?: string) =>
+    withoutLinks
+      ? `if coalesce(cardinality(p_linked), 0) = 0 then
+    return query ${named(withoutLinks)};
   else
-    return query ${named(insertSql)};
+    return query ${named(sql)};
   end if;`
-    : `return query ${named(insertSql)};`;
+      : `return query ${named(sql)};`;
+  // A few records come as a recordset, their arrays null (insertRecordsParams).
+  const run = arrays
+    ? `if p_i is null then
+  ${branch(insertSql, withoutLinksSql)}
+  else
+  ${branch(arrays.counted, arrays.countedWithoutLinks)}
+  end if;`
+    : branch(insertSql, withoutLinksSql);
   return `
-create or replace function create_records(p_tenant uuid, p_revision integer, p_records jsonb, p_object text, p_user uuid,
-                                          p_linked text[], p_target_ids uuid[], p_target_objects text[])
+create or replace function create_records(p_tenant uuid, p_revision integer, ${params.map((p) => `${p.name} ${p.type}`).join(', ')})
   returns ${returns}
   -- A plan made once fits every call: planning the insert afresh (PL/pgSQL's custom plans) cost
   -- a single create more than running it, and a batch's thousand records run no faster with a
@@ -55,7 +70,7 @@ begin
   end if;
   ${run}
 end $fn$;
-grant execute on function create_records(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]) to protean_app;`;
+grant execute on function create_records(${createRecordsArguments(arrays ? 'arrays' : 'recordset')}) to protean_app;`;
 }
 
 /**
@@ -75,8 +90,16 @@ begin
 end $$;`;
 }
 
+/** The insert statements of a recordset: what migrations before 89 ran in `create_records`, and it still runs for a few records. */
+const RECORDSET = RECORDSET_INSERT;
+
+/** `create_records` as migrations 69 to 88 made it, answering a count. */
+const CREATE_RECORDS_RECORDSET_FUNCTION_SQL = createRecordsFunctionSql(RECORDSET.counted, RECORDSET.countedWithoutLinks, 'table (written integer, at timestamptz)');
+
 /** `create_records` as the latest migration makes it: a change of the insert statement needs a migration that runs this. */
-export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(INSERT_RECORDS_COUNTED_SQL, INSERT_RECORDS_WITHOUT_LINKS_COUNTED_SQL, 'table (written integer, at timestamptz)');
+// A named row type, not `returns table`: a table function's result is built from its argument
+// list on every call, and with the arrays that list is nineteen long (~50 k instructions a create).
+export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(RECORDSET.counted, RECORDSET.countedWithoutLinks, 'setof create_records_answer', ARRAYS_INSERT);
 
 /** A record's texts search can match, as a jsonb array `texts`: its string values but ids, dates and date-times (migrations 57 and 71). */
 const SEARCHABLE_TEXTS_SQL = `  texts jsonb := jsonb_path_query_array(data, 'strict $.* ? (@.type() == "string" && !(@ like_regex "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"))');`;
@@ -475,7 +498,7 @@ grant execute on function begin_tenant_write(uuid), tenant_record(uuid, text, uu
     // A create that needs no transaction of ours (no hook, claim or counter) commits on its own
     // in one round trip instead of three. The body is the insert statement of the transactional
     // path; a test holds the two equal, so changing that statement needs a migration here.
-    sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
+    sql: createRecordsFunctionSql(RECORDSET.sql),
   },
   {
     id: 20,
@@ -1121,7 +1144,7 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
     name: 'create_records finds lookup targets by primary key (deleted ones counted out after the scan)',
     // The insert statement changed (insert-records.ts): migration 18 made the function from the
     // statement of its day, so a database made before this change gets the new body here.
-    sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
+    sql: createRecordsFunctionSql(RECORDSET.sql),
   },
   {
     id: 59,
@@ -1130,7 +1153,7 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
     // its indexes) and ~310 bytes of a create's WAL; consumers read the record instead (webhooks
     // undo the changes of later updates to send the values it was created with). Events written
     // before keep their copy, and webhooks still send it.
-    sql: createRecordsFunctionSql(INSERT_RECORDS_SQL),
+    sql: createRecordsFunctionSql(RECORDSET.sql),
   },
   {
     id: 60,
@@ -1177,7 +1200,7 @@ create trigger record_search_text_on_insert before insert on record
   for each row when (new.search_text is null) execute function record_fill_search_text();
 create trigger record_search_text_on_update before update of data on record
   for each row when (new.data is distinct from old.data and new.search_text is not distinct from old.search_text) execute function record_fill_search_text();
-${createRecordsFunctionSql(INSERT_RECORDS_SQL)}`,
+${createRecordsFunctionSql(RECORDSET.sql)}`,
   },
   {
     id: 67,
@@ -1202,7 +1225,7 @@ create trigger record_fill_derived_on_insert before insert on record
   for each row when (new.search_text is null or new.owner_id is null) execute function record_fill_derived();
 create trigger record_fill_derived_on_update before update of data, created_by on record
   for each row when (new.data is distinct from old.data or new.created_by is distinct from old.created_by) execute function record_fill_derived();
-${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)}`,
+${createRecordsFunctionSql(RECORDSET.sql, RECORDSET.withoutLinks)}`,
   },
   {
     id: 68,
@@ -1220,7 +1243,7 @@ create view outbox_event with (security_invoker = true) as
     from outbox o cross join lateral unnest(coalesce(o.record_ids, array[o.record_id])) with ordinality as e(record_id, n);
 grant select on outbox_event to protean_app;
 revoke insert, update, delete on outbox_event from protean_app;
-${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)}`,
+${createRecordsFunctionSql(RECORDSET.sql, RECORDSET.withoutLinks)}`,
   },
   {
     id: 69,
@@ -1231,7 +1254,7 @@ ${createRecordsFunctionSql(INSERT_RECORDS_SQL, INSERT_RECORDS_WITHOUT_LINKS_SQL)
     // its records or none. A different result type needs the function dropped first.
     sql: `
 drop function create_records(uuid, integer, jsonb, text, uuid, text[], uuid[], text[]);
-${CREATE_RECORDS_FUNCTION_SQL}`,
+${CREATE_RECORDS_RECORDSET_FUNCTION_SQL}`,
   },
   {
     id: 70,
@@ -1417,7 +1440,7 @@ alter index record_ix2 set (deduplicate_items = off);
 alter index record_ix3 set (deduplicate_items = off);
 alter index record_ix4 set (deduplicate_items = off);
 alter table outbox alter column record_ids set storage external;
-${CREATE_RECORDS_FUNCTION_SQL}`,
+${CREATE_RECORDS_RECORDSET_FUNCTION_SQL}`,
   },
   {
     id: 80,
@@ -1488,7 +1511,7 @@ grant select, insert, update, delete on idempotent_request to protean_app;`,
     // ADR 0018, twelfth pass. The server lowers the search text with foldCase, which lowers as
     // lower() does (ADR 0023); lower() in the statement lowered it a second time before pg_trgm
     // lowered it again for its trigrams: 1.5 % of a bulk-inserted record's instructions.
-    sql: CREATE_RECORDS_FUNCTION_SQL,
+    sql: CREATE_RECORDS_RECORDSET_FUNCTION_SQL,
   },
   {
     id: 85,
@@ -1546,6 +1569,17 @@ ${recordFillDerivedSql('create or replace', 'new.search_text is null')}
 drop trigger record_fill_derived_on_update on record;
 create trigger record_fill_derived_on_update before update of data, created_by, search_text on record
   for each row when (new.data is distinct from old.data or new.created_by is distinct from old.created_by or new.search_text is null) execute function record_fill_derived();`,
+  },
+  {
+    id: 89,
+    name: 'create_records takes the derived columns as arrays beside the values',
+    // ADR 0018 addendum (the insert's input). The records' ids, search texts, owners and slot
+    // values go as one array parameter each, beside a JSON array of the values: Postgres 15 parsed
+    // them as JSON text a character at a time, ~12 % of a bulk-inserted record's instructions.
+    sql: `
+drop function create_records(${createRecordsArguments('recordset')});
+create type create_records_answer as (written integer, at timestamptz);
+${CREATE_RECORDS_FUNCTION_SQL}`,
   },
 ];
 
