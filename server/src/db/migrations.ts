@@ -90,16 +90,13 @@ begin
 end $$;`;
 }
 
-/** The insert statements of a recordset: what migrations before 89 ran in `create_records`, and it still runs for a few records. */
-const RECORDSET = RECORDSET_INSERT;
-
-/** `create_records` as migrations 69 to 88 made it, answering a count. */
-const CREATE_RECORDS_RECORDSET_FUNCTION_SQL = createRecordsFunctionSql(RECORDSET.counted, RECORDSET.countedWithoutLinks, 'table (written integer, at timestamptz)');
+/** `create_records` as migrations 69 to 88 made it, answering a count: with the recordset statements alone, which it still runs for a few records. */
+const CREATE_RECORDS_RECORDSET_FUNCTION_SQL = createRecordsFunctionSql(RECORDSET_INSERT.counted, RECORDSET_INSERT.countedWithoutLinks, 'table (written integer, at timestamptz)');
 
 /** `create_records` as the latest migration makes it: a change of the insert statement needs a migration that runs this. */
 // A named row type, not `returns table`: a table function's result is built from its argument
 // list on every call, and with the arrays that list is nineteen long (~50 k instructions a create).
-export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(RECORDSET.counted, RECORDSET.countedWithoutLinks, 'setof create_records_answer', ARRAYS_INSERT);
+export const CREATE_RECORDS_FUNCTION_SQL = createRecordsFunctionSql(RECORDSET_INSERT.counted, RECORDSET_INSERT.countedWithoutLinks, 'setof create_records_answer', ARRAYS_INSERT);
 
 /** A record's texts search can match, as a jsonb array `texts`: its string values but ids, dates and date-times (migrations 57 and 71). */
 const SEARCHABLE_TEXTS_SQL = `  texts jsonb := jsonb_path_query_array(data, 'strict $.* ? (@.type() == "string" && !(@ like_regex "^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|v_[0-9a-f]{10}|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?)$"))');`;
@@ -498,7 +495,7 @@ grant execute on function begin_tenant_write(uuid), tenant_record(uuid, text, uu
     // A create that needs no transaction of ours (no hook, claim or counter) commits on its own
     // in one round trip instead of three. The body is the insert statement of the transactional
     // path; a test holds the two equal, so changing that statement needs a migration here.
-    sql: createRecordsFunctionSql(RECORDSET.sql),
+    sql: createRecordsFunctionSql(RECORDSET_INSERT.sql),
   },
   {
     id: 20,
@@ -1144,7 +1141,7 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
     name: 'create_records finds lookup targets by primary key (deleted ones counted out after the scan)',
     // The insert statement changed (insert-records.ts): migration 18 made the function from the
     // statement of its day, so a database made before this change gets the new body here.
-    sql: createRecordsFunctionSql(RECORDSET.sql),
+    sql: createRecordsFunctionSql(RECORDSET_INSERT.sql),
   },
   {
     id: 59,
@@ -1153,7 +1150,7 @@ grant execute on function rate_lease(uuid, text, double precision, integer) to p
     // its indexes) and ~310 bytes of a create's WAL; consumers read the record instead (webhooks
     // undo the changes of later updates to send the values it was created with). Events written
     // before keep their copy, and webhooks still send it.
-    sql: createRecordsFunctionSql(RECORDSET.sql),
+    sql: createRecordsFunctionSql(RECORDSET_INSERT.sql),
   },
   {
     id: 60,
@@ -1200,7 +1197,7 @@ create trigger record_search_text_on_insert before insert on record
   for each row when (new.search_text is null) execute function record_fill_search_text();
 create trigger record_search_text_on_update before update of data on record
   for each row when (new.data is distinct from old.data and new.search_text is not distinct from old.search_text) execute function record_fill_search_text();
-${createRecordsFunctionSql(RECORDSET.sql)}`,
+${createRecordsFunctionSql(RECORDSET_INSERT.sql)}`,
   },
   {
     id: 67,
@@ -1225,7 +1222,7 @@ create trigger record_fill_derived_on_insert before insert on record
   for each row when (new.search_text is null or new.owner_id is null) execute function record_fill_derived();
 create trigger record_fill_derived_on_update before update of data, created_by on record
   for each row when (new.data is distinct from old.data or new.created_by is distinct from old.created_by) execute function record_fill_derived();
-${createRecordsFunctionSql(RECORDSET.sql, RECORDSET.withoutLinks)}`,
+${createRecordsFunctionSql(RECORDSET_INSERT.sql, RECORDSET_INSERT.withoutLinks)}`,
   },
   {
     id: 68,
@@ -1243,7 +1240,7 @@ create view outbox_event with (security_invoker = true) as
     from outbox o cross join lateral unnest(coalesce(o.record_ids, array[o.record_id])) with ordinality as e(record_id, n);
 grant select on outbox_event to protean_app;
 revoke insert, update, delete on outbox_event from protean_app;
-${createRecordsFunctionSql(RECORDSET.sql, RECORDSET.withoutLinks)}`,
+${createRecordsFunctionSql(RECORDSET_INSERT.sql, RECORDSET_INSERT.withoutLinks)}`,
   },
   {
     id: 69,

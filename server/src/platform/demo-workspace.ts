@@ -50,13 +50,21 @@ async function setWorkspace(db: Database, tenantId: string, settings: { currency
   tenantZones.changed(tenantId, settings.timeZone);
 }
 
+/** The demo organizations' values that read the same in every language. */
+const ORGANIZATIONS = [
+  { website: 'https://harbor.example', industry: 'healthcare' },
+  { website: 'https://northwind.example', industry: 'education' },
+  { website: 'https://bluelantern.example', industry: 'finance' },
+];
+
 /** What the demo workspace is made of, in each language the product speaks. */
 interface DemoTexts {
   workspace: string;
   settings?: { currency: string; timeZone: string };
   admin: string;
   key: string;
-  organizations: { name: string; website: string; industry: string }[];
+  /** The names of ORGANIZATIONS, in order. */
+  organizations: string[];
   /** First name, last name, email. */
   people: [string, string, string][];
   deal: (customer: string) => string;
@@ -68,11 +76,7 @@ const DEMO_TEXTS: Record<Locale, DemoTexts> = {
     workspace: 'Demo workspace',
     admin: 'Demo Admin',
     key: 'Demo key',
-    organizations: [
-      { name: 'Harbor Health Clinic', website: 'https://harbor.example', industry: 'healthcare' },
-      { name: 'Northwind Academy', website: 'https://northwind.example', industry: 'education' },
-      { name: 'Blue Lantern Insurance', website: 'https://bluelantern.example', industry: 'finance' },
-    ],
+    organizations: ['Harbor Health Clinic', 'Northwind Academy', 'Blue Lantern Insurance'],
     people: [
       ['Mei', 'Chen', 'mei.chen@example.com'],
       ['Oliver', 'Smith', 'oliver.smith@example.com'],
@@ -89,11 +93,7 @@ const DEMO_TEXTS: Record<Locale, DemoTexts> = {
     settings: { currency: 'CNY', timeZone: 'Asia/Shanghai' },
     admin: '演示管理员',
     key: '演示密钥',
-    organizations: [
-      { name: '港湾健康诊所', website: 'https://harbor.example', industry: 'healthcare' },
-      { name: '北风学院', website: 'https://northwind.example', industry: 'education' },
-      { name: '蓝灯保险', website: 'https://bluelantern.example', industry: 'finance' },
-    ],
+    organizations: ['港湾健康诊所', '北风学院', '蓝灯保险'],
     people: [
       ['美玲', '陈', 'meiling.chen@example.com'],
       ['伟', '王', 'wei.wang@example.com'],
@@ -111,7 +111,7 @@ async function seedSampleRecords(app: App, principal: Principal, texts: DemoText
   const model = await app.metadata.model(principal.tenantId);
   const object = (name: string) => app.data.object(model, name);
   const ctx = { principal, model };
-  const organizations = await app.data.batch(ctx, object('organization'), texts.organizations.map((data) => ({ op: 'create' as const, data })));
+  const organizations = await app.data.batch(ctx, object('organization'), texts.organizations.map((name, i) => ({ op: 'create' as const, data: { name, ...ORGANIZATIONS[i] } })));
   const customers = await app.data.batch(
     ctx,
     object('customer'),

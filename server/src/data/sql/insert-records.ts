@@ -158,47 +158,44 @@ export function insertRecordsParams(tenantId: string, object: ObjectDef, userId:
   const rest = [tenantId, object.id, userId, linkedLookups(object, live).map((f) => f.id), targets.map((t) => t.id), targets.map((t) => t.objectId)];
   if (records.length < ARRAYS_FROM) return [recordset(object, records), ...rest];
   const columns = ARRAY_PARAMS.map(() => new ArrayLiteral());
-  const [ids, texts, owners, ...slotColumns] = columns as [ArrayLiteral, ArrayLiteral, ArrayLiteral, ...ArrayLiteral[]];
   let values = '[';
   for (let n = 0; n < records.length; n++) {
     const p = records[n]!;
     values += (n ? ',' : '') + JSON.stringify(p.data);
-    ids.add(p.id);
-    texts.add(storedSearchText(object, p.data));
-    owners.add(ownerOf(p.data));
-    const slots = slotRow(object, p.data);
-    for (let k = 0; k < slots.length; k++) slotColumns[k]!.add(slots[k]!);
+    const derived = derivedColumns(object, p);
+    for (let k = 0; k < derived.length; k++) columns[k]!.add(derived[k]!);
   }
   return [`${values}]`, ...rest, ...columns.map((column) => column.text())];
 }
 
-/** The owner that record access matches (owner_id): its `owner` when that is a UUID, else (null) its creator, as `ownerOf`. */
-function ownerOf(data: Record<string, unknown>): string | null {
-  const owner = data['owner'];
-  return typeof owner === 'string' && UUID.test(owner) ? owner : null;
+/**
+ * A record's columns the server derives, in ARRAY_PARAMS' order: its id, its search text (lowered
+ * here: lower() in the statement cost a bulk-inserted record 1.5 % of its instructions), the owner
+ * record access matches (its `owner` when that is a UUID, else null for its creator, as `ownerOf`)
+ * and its slot values.
+ */
+function derivedColumns(object: ObjectDef, record: { id: string; data: Record<string, unknown> }): (string | number | null)[] {
+  const owner = record.data['owner'];
+  return [record.id, storedSearchText(object, record.data), typeof owner === 'string' && UUID.test(owner) ? owner : null, ...slotRow(object, record.data)];
 }
 
-/** The slot columns in JSONB's key order, which Postgres sorts each object's keys into (below). */
-const SLOTS_IN_KEY_ORDER = SLOT_COLUMNS.map((column, k) => ({ column, k })).sort((a, b) => jsonbKeyOrder(a.column, b.column));
+/** The derived columns in JSONB's key order (after `d`), which Postgres sorts each object's keys into. */
+const RECORDSET_KEYS = ARRAY_PARAMS.map(({ column }, k) => ({ column, k })).sort((a, b) => jsonbKeyOrder(a.column, b.column));
 
 /**
- * A recordset's JSON: per record its values (`d`), id, owner, search text (lowered here: lower() in
- * the statement cost a bulk-inserted record 1.5 % of its instructions) and slot values, with keys in
- * JSONB's order, as the values' are: Postgres sorts every object's keys while it reads the
- * parameter, and finds them sorted at a glance. Written as text around each record's values,
- * without a wrapper object per record for JSON.stringify.
+ * A recordset's JSON: per record its values (`d`) and its derived columns, with keys in JSONB's
+ * order, as the values' are: Postgres sorts every object's keys while it reads the parameter, and
+ * finds them sorted at a glance. A null column is left out (the statement reads a missing key as
+ * null). Written as text around each record's values, without a wrapper object per record for
+ * JSON.stringify.
  */
 function recordset(object: ObjectDef, records: readonly { id: string; data: Record<string, unknown> }[]): string {
   let input = '[';
   for (let n = 0; n < records.length; n++) {
     const p = records[n]!;
-    let row = `${n ? ',' : ''}{"d":${JSON.stringify(p.data)},"i":${JSON.stringify(p.id)}`;
-    const owner = ownerOf(p.data);
-    if (owner !== null) row += `,"o":"${owner}"`;
-    row += `,"s":${JSON.stringify(storedSearchText(object, p.data))}`;
-    // An empty slot is left out (the statement reads a missing key as null).
-    const slots = slotRow(object, p.data);
-    for (const { column, k } of SLOTS_IN_KEY_ORDER) if (slots[k] !== null) row += `,"${column}":${JSON.stringify(slots[k])}`;
+    const derived = derivedColumns(object, p);
+    let row = `${n ? ',' : ''}{"d":${JSON.stringify(p.data)}`;
+    for (const { column, k } of RECORDSET_KEYS) if (derived[k] !== null) row += `,"${column}":${JSON.stringify(derived[k])}`;
     input += `${row}}`;
   }
   return `${input}]`;
