@@ -484,6 +484,54 @@ describe('settings and the test-run panel', () => {
   });
 });
 
+describe('a test run', () => {
+  it('meets the limits of the run it stands for: an action’s own, a before-save trigger’s inside its transaction; it never calls out', async () => {
+    const org = json(await create(t, 'organization', { name: 'Limits Target' }));
+    // 30 reads: more than a trigger may make inside a transaction (10 on PGlite, 20 on PostgreSQL), well within an action's 100.
+    const reads = `export default async function (ctx: ScriptContext) {
+  for (let i = 0; i < 30; i++) await ctx.records.query('organization', { limit: 1 });
+  return { reads: 30 };
+}`;
+    await saveScript(t, { apiName: 'many_reads', label: 'Many reads', kind: 'action', object: 'organization', source: reads });
+    const action = await t.api('POST', '/scripts/many_reads/test', { recordId: org['id'] });
+    expect(action.statusCode, action.body).toBe(200);
+    expect(json(action)).toMatchObject({ ok: true, output: { reads: 30 } });
+    // The action itself runs the same way from the record page.
+    const pressed = await t.api('POST', `/records/organization/${String(org['id'])}/actions/many_reads`, {});
+    expect(pressed.statusCode, pressed.body).toBe(200);
+
+    await saveScript(t, {
+      apiName: 'many_reads_on_save',
+      label: 'Many reads on save',
+      kind: 'beforeSave',
+      object: 'organization',
+      active: false,
+      source: `export default async function (ctx: ScriptContext, input: BeforeSaveInput): Promise<BeforeSaveResult> {
+  for (let i = 0; i < 30; i++) await ctx.records.query('organization', { limit: 1 });
+  return {};
+}`,
+    });
+    const trigger = await t.api('POST', '/scripts/many_reads_on_save/test', { recordId: org['id'] });
+    expect(trigger.statusCode, trigger.body).toBe(200);
+    expect(json(trigger)).toMatchObject({ ok: false, error: { limit: 'queries' } });
+
+    await saveScript(t, {
+      apiName: 'calls_out',
+      label: 'Calls out',
+      kind: 'action',
+      object: 'organization',
+      allowedHosts: ['api.example.com'],
+      source: `export default async function (ctx: ScriptContext) {
+  await ctx.http.fetch('https://api.example.com/ping');
+  return 'called';
+}`,
+    });
+    const outbound = await t.api('POST', '/scripts/calls_out/test', { recordId: org['id'] });
+    expect(outbound.statusCode, outbound.body).toBe(200);
+    expect(json(outbound)).toMatchObject({ ok: false, error: { limit: 'outboundCalls' } });
+  });
+});
+
 describe('a model change that takes away a name a script uses', () => {
   it('is refused, naming the script and its line, in English and Chinese; comments do not count; once the script stops using it the change goes through', async () => {
     const tenant = await createTestTenant(h, 'scr-deps');

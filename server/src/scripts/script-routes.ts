@@ -58,6 +58,8 @@ async function readableBy(access: AccessService, principal: Principal): Promise<
 }
 
 /** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
+/** What a test run of a kind other than before-save is refused beyond its own limits: calls out, which its rollback would not undo. */
+const TEST_RUN_BOUND = Object.freeze({ outboundCalls: 0 });
 const actionWrites = (definition: { limits?: { recordsWritten?: number } | undefined }): boolean => definition.limits?.recordsWritten !== 0;
 
 // Thrown to undo a test run's writes: a test run never keeps what it wrote.
@@ -200,8 +202,10 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
 
   /**
    * Runs a script as a test: the live version, or unsaved source, against a chosen record. It runs
-   * inside a transaction that is rolled back afterwards, so its record writes are never kept;
-   * it is bounded like a trigger inside a transaction.
+   * inside a transaction that is rolled back afterwards, so its record writes are never kept. It
+   * meets the limits of the run it stands for (a before-save trigger's inside its transaction, the
+   * others' their own), so it stops where that run would and nowhere else; only outbound calls,
+   * which no rollback undoes, are refused.
    */
   app.post('/scripts/:ref/test', { schema: { params: Ref, body: TestBody } }, async (request) => {
     const principal = await setupOf(request, 'model');
@@ -239,7 +243,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     await db
       .writeTransaction(principal.tenantId, async (tx, revision) => {
         const model = revision === ctx.model.revision ? ctx.model : await metadata.modelAt(principal.tenantId, revision, tx);
-        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: scriptUserOf(ctx.principal), limits: scripts.transactionLimits() });
+        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: scriptUserOf(ctx.principal), limits: saved.kind === 'beforeSave' ? scripts.transactionLimits() : TEST_RUN_BOUND });
         throw ROLLBACK;
       })
       .catch((error: unknown) => {
