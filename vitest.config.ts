@@ -136,6 +136,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'studio-browser',
+          // Reused workers, so that files of one worker share its server (studio/test/harness.ts).
+          isolate: false,
           include: ['studio/test/**/*.browser.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

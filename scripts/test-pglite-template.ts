@@ -10,23 +10,36 @@ import { migrate } from '../server/src/db/migrations.ts';
 import { openDatabase } from '../server/src/db/open-database.ts';
 
 const TEMPLATE = 'PROTEAN_TEST_PGLITE_TEMPLATE';
+const RUN_DIR = 'PROTEAN_TEST_RUN_DIR';
 
-/** Creates the template unless an earlier project's setup of this run did; its teardown removes it. */
+/**
+ * Creates the template unless an earlier project's setup of this run did. It lives in a folder of
+ * the run, where servers that outlive their test file (a worker's shared browser-test server) keep
+ * their data too; the teardown removes the folder.
+ */
 export default async function setup(): Promise<(() => void) | undefined> {
   if (process.env[TEMPLATE]) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'protean-pglite-template-'));
+  const runDir = mkdtempSync(join(tmpdir(), 'protean-test-run-'));
+  const dir = join(runDir, 'template');
   const db = await openDatabase({ dataDir: dir });
   try {
     await migrate(db);
   } finally {
     await db.close();
   }
-  // Set before the workers are forked, which inherit it, as do the servers they spawn.
+  // Set before the workers are forked, which inherit them, as do the servers they spawn.
   process.env[TEMPLATE] = dir;
+  process.env[RUN_DIR] = runDir;
   return () => {
     delete process.env[TEMPLATE];
-    rmSync(dir, { recursive: true, force: true });
+    delete process.env[RUN_DIR];
+    rmSync(runDir, { recursive: true, force: true });
   };
+}
+
+/** The folder of this run that its teardown removes; undefined without the global setup. */
+export function testRunDir(): string | undefined {
+  return process.env[RUN_DIR];
 }
 
 /**

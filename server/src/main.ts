@@ -58,3 +58,5 @@ async function stop(): Promise<void> {
 }
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+// Started over an IPC channel (by a supervisor or a test harness), the server ends with its parent.
+process.on('disconnect', () => void stop());

@@ -6,9 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
 
-// The operator allows the test's receiver on loopback (the server refuses private targets otherwise).
-process.env['PROTEAN_WEBHOOK_ALLOW_HOSTS'] = '127.0.0.1';
-
 let ws: Workspace;
 let browser: Browser;
 let page: Page;
@@ -29,7 +26,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
-  ws = await startWorkspace();
+  // The operator allows the test's receiver on loopback (the server refuses private targets otherwise).
+  ws = await startWorkspace({ PROTEAN_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' });
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
   page = await context.newPage();
