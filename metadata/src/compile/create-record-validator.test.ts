@@ -99,6 +99,21 @@ describe('createRecordValidator', () => {
     expect(validateFieldValue(email, 'a@b.co')).toBeUndefined();
     expect(validateFieldValue(email, 'nope')?.message).toBe('must be an email address');
   });
+
+  it('answers a value checked again as the first time, and a changed field by its new definition', () => {
+    const name = standardSnapshot().objects[0]?.fields.find((f) => f.type === 'text');
+    if (!name) throw new Error('no text field');
+    const short = { ...name, maxLength: 5 };
+    const first = validateFieldValue(short, 'abcdef');
+    expect(first?.code).toBe('max_length');
+    const message = first!.message;
+    // An answer handed out is the caller's: changing it changes no later answer.
+    first!.message = 'changed by the caller';
+    expect(validateFieldValue(short, 'abcdef')).toEqual({ ...first, message });
+    expect(validateFieldValue({ ...short, maxLength: 10 }, 'abcdef')).toBeUndefined();
+    expect(validateFieldValue(short, 'abcde')).toBeUndefined();
+    expect(validateFieldValue({ ...short, required: true }, null)?.code).toBe('required');
+  });
 });
 
 describe('record values', () => {

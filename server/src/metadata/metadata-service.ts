@@ -287,7 +287,8 @@ export class MetadataService {
     this.#models.set(`${principal.tenantId}:${result.revision}`, new TenantModel(principal.tenantId, result.snapshot));
     this.#current.set(principal.tenantId, result.revision);
     await this.#db.notify(METADATA_CHANNEL, `${principal.tenantId}:${result.revision}`);
-    await notifyOutbox(this.#db);
+    // A hint sent after its batching window (outbox-channel.ts): the change does not wait for it.
+    void notifyOutbox(this.#db);
     for (const listener of this.#committed) listener(principal.tenantId, result.snapshot);
     return { revision: result.revision, diff: result.diff };
   }
