@@ -75,10 +75,11 @@ class ClockWaitersFirst extends BaseSequencer {
  * each: their files import the same module graph (the server's ~300 modules), which a fresh
  * worker evaluated again for every file: 136 of the 360 s of CPU the server's tests took. Their
  * files share no module state (each test builds its own tenants, harness and servers) and a
- * worker serves only files of its own project. The runtime's tests stay isolated: they measure
- * the process (its memory, its sandbox children) and start from a clean one.
+ * worker serves only files of its own project. Browser files share their worker's server as well
+ * (studio/test/harness.ts). The runtime's tests stay isolated: they measure the process (its
+ * memory, its sandbox children) and start from a clean one.
  */
-const SHARES_WORKERS = new Set(['metadata', 'server', 'server-postgres', 'studio']);
+const SHARES_WORKERS = new Set(['metadata', 'server', 'server-postgres', 'studio', 'studio-browser']);
 const workers = (name: string) => (SHARES_WORKERS.has(name) ? { isolate: false } : {});
 
 // `env` can only set variables; a setup file removes DATABASE_URL in the project's workers.
@@ -139,8 +140,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'studio-browser',
-          // Reused workers, so that files of one worker share its server (studio/test/harness.ts).
-          isolate: false,
+          ...workers('studio-browser'),
           include: ['studio/test/**/*.browser.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -255,8 +255,7 @@ export function validateFieldValue(field: FieldDef, value: unknown, locale: Loca
   if (field.required && isEmptyValue(value)) return { field: field.apiName, code: 'required', message: `cannot be empty: '${field.apiName}' is required` };
   if (value === null) return field.required ? { field: field.apiName, code: 'required', message: 'is required' } : { field: field.apiName, code: 'type', message: expectedType(field) };
   const key = JSON.stringify([field, value, locale]);
-  if (!fieldValueAnswers.has(key)) fieldValueAnswers.set(key, checkFieldValue(field, value, locale));
-  const answer = fieldValueAnswers.get(key);
+  const answer = fieldValueAnswers.getOrCreate(key, () => checkFieldValue(field, value, locale));
   return answer && { ...answer };
 }
 

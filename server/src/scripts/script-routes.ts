@@ -57,9 +57,10 @@ async function readableBy(access: AccessService, principal: Principal): Promise<
   return (row) => row.profile === null || givable.has(row.profile);
 }
 
-/** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
 /** What a test run of a kind other than before-save is refused beyond its own limits: calls out, which its rollback would not undo. */
 const TEST_RUN_BOUND = Object.freeze({ outboundCalls: 0 });
+
+/** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
 const actionWrites = (definition: { limits?: { recordsWritten?: number } | undefined }): boolean => definition.limits?.recordsWritten !== 0;
 
 // Thrown to undo a test run's writes: a test run never keeps what it wrote.
