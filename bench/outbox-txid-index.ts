@@ -68,7 +68,7 @@ try {
     for (let done = 0; done < BATCH_TOTAL; done += BATCH_ROWS) {
       const rows = Array.from({ length: BATCH_ROWS }, (_, i) => ({ id: randomUUID(), data: { name: `Deal ${done + i}`, stage: 'prospecting', amount: (done + i) % 10_000 } }));
       const params = insertRecordsParams(tenants[done % tenants.length]!, deal, tenants[0]!, rows);
-      await pool.query(insertRecordsStatement(params, 'rows'), params);
+      await pool.query(insertRecordsStatement(params, 'rows'), params.values);
     }
     return BATCH_TOTAL / ((performance.now() - started) / 1000);
   };

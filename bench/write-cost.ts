@@ -223,7 +223,7 @@ async function insertVariants(appUrl: string, stats: Sql, o: BenchObject, tenant
       for (let i = 0; i < reps; i++) {
         const data = storedRecord(o, 100_000 + i, orgIds[i % orgIds.length]!);
         await client.query(beginTenantSql(tenantId));
-        await client.query({ text: variant.text, values: insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, [{ id: newRecordId(), data }]), ...(variant.prepared ? { name: `insert_variant_${v}` } : {}) });
+        await client.query({ text: variant.text, values: insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, [{ id: newRecordId(), data }]).values, ...(variant.prepared ? { name: `insert_variant_${v}` } : {}) });
         await client.query('commit');
       }
       const [row] = await stats.query("select calls, total_exec_time, total_plan_time, wal_bytes::float8 as wal_bytes from pg_stat_statements where query like 'with targets as materialized%'");
@@ -287,7 +287,7 @@ async function batchVariants(appUrl: string, owner: Sql, o: BenchObject, tenantI
         const records = Array.from({ length: BATCH }, (_, k) => ({ id: newRecordId(), data: storedRecord(o, n + k, orgIds[(n + k) % orgIds.length]!) }));
         n += BATCH;
         await client.query(beginTenantSql(tenantId));
-        await client.query(step.withoutOutbox ? insert.replace(outboxCte, ')\n') : insert, insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, records));
+        await client.query(step.withoutOutbox ? insert.replace(outboxCte, ')\n') : insert, insertRecordsParams(tenantId, o.def as unknown as ObjectDef, userId, records).values);
         await client.query('commit');
       }
       const [row] = await owner.query("select sum(calls)::float8 as calls, sum(total_exec_time)::float8 as exec, sum(wal_bytes)::float8 as wal from pg_stat_statements where query like 'with targets as materialized%'");

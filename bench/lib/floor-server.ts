@@ -152,7 +152,7 @@ app.post('/create', async (request, reply) => {
   const id = newRecordId();
   // The insert checks and locks the lookup target itself, as the server's does.
   const row = await db.transaction(WRITE_BEGIN(spec), async (tx) => {
-    const inserted = await tx.query(RECORDSET_INSERT.sql, insertRecordsParams(spec.tenantId, spec.object as ObjectDef, spec.userId, [{ id, data }]));
+    const inserted = await tx.query(RECORDSET_INSERT.sql, insertRecordsParams(spec.tenantId, spec.object as ObjectDef, spec.userId, [{ id, data }]).values);
     if (!inserted.rows[0]) throw new Error('lookup target missing');
     return inserted.rows[0];
   });

@@ -383,7 +383,7 @@ export class SavePipeline {
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
     // The insert checks and locks the lookup targets itself; when it writes nothing, one is missing.
     const params = insertRecordsParams(principal.tenantId, object, principal.userId, drafts);
-    const [result] = await tx.query<{ written: number; at: string }>(insertRecordsStatement(params, 'counted'), params);
+    const [result] = await tx.query<{ written: number; at: string }>(insertRecordsStatement(params, 'counted'), params.values);
     if (!result || result.written < drafts.length) {
       await checkLookups(tx, model, object, drafts, principal.locale);
       throw new Error('The insert wrote fewer records than it was given, yet every lookup target exists');

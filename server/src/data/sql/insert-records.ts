@@ -101,15 +101,22 @@ export function insertRecordsStatements(input: RecordsInput): InsertStatements {
 export const RECORDSET_INSERT = insertRecordsStatements('recordset');
 export const ARRAYS_INSERT = insertRecordsStatements('arrays');
 
-/** The insert statement for parameters made by `insertRecordsParams`: a recordset's seven or the arrays' eighteen. */
-export function insertRecordsStatement(params: readonly unknown[], form: 'rows' | 'counted'): string {
-  const statements = params.length === CREATE_RECORDS_PARAMS.recordset.length + 1 ? RECORDSET_INSERT : ARRAYS_INSERT;
+/** The parameters of the insert statement for a group of records, in the input form chosen for its size (see `RecordsInput`). */
+export interface InsertRecordsParams {
+  input: RecordsInput;
+  /** $1 onwards: a recordset's seven, or the arrays' eighteen. */
+  values: unknown[];
+}
+
+/** The insert statement for parameters made by `insertRecordsParams`. */
+export function insertRecordsStatement(params: InsertRecordsParams, form: 'rows' | 'counted'): string {
+  const statements = params.input === 'recordset' ? RECORDSET_INSERT : ARRAYS_INSERT;
   return form === 'rows' ? statements.sql : statements.counted;
 }
 
 /** The parameters of CREATE_RECORDS_CALL_SQL for `params` of `insertRecordsParams`: a recordset's arrays are null. */
-export function createRecordsCallParams(revision: number, params: readonly unknown[]): unknown[] {
-  const [records, tenantId, ...rest] = params;
+export function createRecordsCallParams(revision: number, params: InsertRecordsParams): unknown[] {
+  const [records, tenantId, ...rest] = params.values;
   const all = [tenantId, revision, records, ...rest];
   return [...all, ...Array.from({ length: CREATE_RECORDS_PARAMS.arrays.length + 2 - all.length }, () => null)];
 }
@@ -150,13 +157,13 @@ function insertRecordsSql(links: boolean, input: RecordsInput): string {
 export const linkedLookups = (object: ObjectDef, fields: readonly FieldDef[]) => fields.filter((f) => f.type === 'lookup' && !slotOf(object, f.id));
 
 /** The insert statement's parameters for `records`: a recordset for fewer than ARRAYS_FROM, else the values and the arrays (see `RecordsInput`). */
-export function insertRecordsParams(tenantId: string, object: ObjectDef, userId: string, records: readonly { id: string; data: Record<string, unknown> }[]): unknown[] {
+export function insertRecordsParams(tenantId: string, object: ObjectDef, userId: string, records: readonly { id: string; data: Record<string, unknown> }[]): InsertRecordsParams {
   // The statement's created events are one outbox row, which holds at most this many.
   if (records.length > EVENTS_PER_ROW) throw new Error(`One insert statement writes at most ${EVENTS_PER_ROW} records; it was given ${records.length}`);
   const live = object.fields.filter((f) => !f.deletedAt);
   const targets = lookupTargets(live, records);
   const rest = [tenantId, object.id, userId, linkedLookups(object, live).map((f) => f.id), targets.map((t) => t.id), targets.map((t) => t.objectId)];
-  if (records.length < ARRAYS_FROM) return [recordset(object, records), ...rest];
+  if (records.length < ARRAYS_FROM) return { input: 'recordset', values: [recordset(object, records), ...rest] };
   const columns = ARRAY_PARAMS.map(() => new ArrayLiteral());
   let values = '[';
   for (let n = 0; n < records.length; n++) {
@@ -165,7 +172,7 @@ export function insertRecordsParams(tenantId: string, object: ObjectDef, userId:
     const derived = derivedColumns(object, p);
     for (let k = 0; k < derived.length; k++) columns[k]!.add(derived[k]!);
   }
-  return [`${values}]`, ...rest, ...columns.map((column) => column.text())];
+  return { input: 'arrays', values: [`${values}]`, ...rest, ...columns.map((column) => column.text())] };
 }
 
 /**
