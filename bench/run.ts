@@ -73,7 +73,11 @@ interface Side {
   spec: Omit<LoadSpec, 'url' | 'connections' | 'duration'>;
 }
 
-/** Warm-up then ROUNDS runs alternating over the sides; the better run of each side is kept (max req/s, min p95). */
+/**
+ * Warm-up then ROUNDS runs alternating over the sides, every other round in reverse order (ABBA),
+ * so that no side always runs just after another or last while the machine drifts; the better
+ * run of each side is kept (max req/s, min p95).
+ */
 async function compare<K extends string>(label: string, sides: Record<K, Side>, afterRun: () => Promise<void> = async () => undefined): Promise<Record<K, LoadResult[]>> {
   const names = Object.keys(sides) as K[];
   const out = Object.fromEntries(names.map((name) => [name, [] as LoadResult[]])) as Record<K, LoadResult[]>;
@@ -83,7 +87,7 @@ async function compare<K extends string>(label: string, sides: Record<K, Side>, 
     await afterRun();
   }
   for (let i = 0; i < ROUNDS; i++) {
-    for (const name of names) {
+    for (const name of i % 2 ? [...names].reverse() : names) {
       const side = sides[name];
       out[name].push(await load({ url: side.url, connections: CONNECTIONS, duration: DURATION, ...side.spec }, `${label}-${name}-${i + 1}`));
       await afterRun();
@@ -192,23 +196,67 @@ async function metadataTimings(base: string, t: Tenant, prefix: string): Promise
   record(`${prefix}metadata.relabel.ms`, median(relabel), `ms (HTTP round trip, median of ${METADATA_REPS})`);
 }
 
-/** Batch insert through the API: 1,000-record batches, bounded by count and by ~60 s. */
-async function batchInsert(base: string, t: Tenant, orgIds: string[], prefix: string, maxRecords: number, connections: number): Promise<number> {
-  const bodies = [0, 1, 2, 3].map((b) =>
+/** The bodies of Protean's batch requests: four of BATCH creates each, cycled by the load. */
+function batchBodies(orgIds: string[]): string[] {
+  return [0, 1, 2, 3].map((b) =>
     JSON.stringify({ operations: Array.from({ length: BATCH }, (_, i) => ({ op: 'create', data: apiRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!) })) }),
   );
-  const probe = await http(base, 'POST', `/api/v1/records/${OBJECT_API_NAME}/batch`, { headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.parse(bodies[0]!) });
+}
+
+/** One batch request to Protean, checked: its time in ms. */
+async function probeBatch(base: string, t: Tenant, body: string): Promise<number> {
+  const probe = await http(base, 'POST', `/api/v1/records/${OBJECT_API_NAME}/batch`, { headers: { ...t.auth, 'content-type': 'application/json' }, body: JSON.parse(body) });
   const answered = probe.body?.data ?? probe.body?.results;
   if (!Array.isArray(answered) || answered.length !== BATCH) throw new Error(`batch answered ${JSON.stringify(probe.body).slice(0, 300)}`);
-  const perBatchS = probe.ms / 1000;
+  return probe.ms;
+}
+
+/** Batch insert through the API (PGlite, which has no textbook beside it): 1,000-record batches, bounded by count and by ~60 s. */
+async function batchInsert(base: string, t: Tenant, orgIds: string[], prefix: string, maxRecords: number, connections: number): Promise<number> {
+  const bodies = batchBodies(orgIds);
+  const perBatchS = (await probeBatch(base, t, bodies[0]!)) / 1000;
   const batches = Math.max(connections * 4, Math.min(Math.floor(maxRecords / BATCH) - 1, Math.floor(60 / perBatchS)));
-  log(`  batch probe ${round(probe.ms)} ms; running ${batches} batches of ${BATCH} on ${connections} connections`);
+  log(`  batch probe ${round(perBatchS * 1000)} ms; running ${batches} batches of ${BATCH} on ${connections} connections`);
   const r = await load(
     { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies, headers: t.auth, connections, duration: 0, amount: batches, timeoutSec: 120 },
     `${prefix}batch`,
   );
   record(`${prefix}rest.batch_insert.records_per_s`, (r.ok * BATCH) / r.seconds, `records/s (${BATCH}-record batches, ${connections} connections, ${r.ok * BATCH} records)`);
   return (batches + 1) * BATCH;
+}
+
+/** The legs of the batch comparison, Protean (p) and the textbook (t) in turn: ABBA, so a machine that speeds up or slows down through them favours neither. */
+const BATCH_LEGS = ['p', 't', 't', 'p'] as const;
+
+/**
+ * Protean's and the textbook's bulk insert through their APIs, in alternating legs of the same
+ * number of 1,000-record batches on 2 connections each, both into tables holding only their
+ * organizations: each side's figure is its records over the time of its legs. Measured one
+ * after the other, minutes apart, the textbook's figure moved with whatever the machine did in
+ * between (its batch ran after two million rows had been loaded and vacuumed).
+ */
+async function compareBatchInserts(base: string, t: Tenant, orgIds: string[], book: TextbookServer, maxRecords: number): Promise<void> {
+  const connections = 2;
+  const bodies = batchBodies(orgIds);
+  const textbookBodies = [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, book.orgIds[(b * BATCH + i) % book.orgIds.length]!)) }));
+  const probeMs = await probeBatch(base, t, bodies[0]!);
+  await http(book.base, 'POST', '/customers/batch', { body: JSON.parse(textbookBodies[0]!) });
+  // Bounded by count and by ~60 s of Protean's batches in all.
+  const perLeg = Math.max(connections * 4, Math.floor(Math.min(Math.floor(maxRecords / BATCH) - 1, Math.floor(60_000 / probeMs)) / 2));
+  log(`  batch probe ${round(probeMs)} ms; legs ${BATCH_LEGS.join(' ')} of ${perLeg} batches of ${BATCH} on ${connections} connections`);
+  const totals = { p: { records: 0, seconds: 0 }, t: { records: 0, seconds: 0 } };
+  for (const [i, side] of BATCH_LEGS.entries()) {
+    const spec: Pick<LoadSpec, 'url' | 'method' | 'paths' | 'bodies' | 'headers'> = side === 'p'
+      ? { url: base, method: 'POST', paths: [`/api/v1/records/${OBJECT_API_NAME}/batch`], bodies, headers: t.auth }
+      : { url: book.base, method: 'POST', paths: ['/customers/batch'], bodies: textbookBodies };
+    const r = await load({ ...spec, connections, duration: 0, amount: perLeg, timeoutSec: 120 }, `${side === 'p' ? 'batch' : 'textbook-batch'}-${i + 1}`);
+    totals[side].records += r.ok * BATCH;
+    totals[side].seconds += r.seconds;
+  }
+  const legs = `${BATCH}-record batches, ${connections} connections, ${BATCH_LEGS.length / 2} legs of ${perLeg} batches alternating with the other side's (${BATCH_LEGS.join(' ')})`;
+  record('rest.batch_insert.records_per_s', totals.p.records / totals.p.seconds, `records/s (${legs}, ${totals.p.records} records)`);
+  record('textbook.batch_insert.records_per_s', totals.t.records / totals.t.seconds, `records/s (${legs}, ${totals.t.records} records); the textbook service`);
+  ratio('rest.batch_insert.records_per_s.textbook_ratio', 'rest.batch_insert.records_per_s', 'textbook.batch_insert.records_per_s', '× textbook (rest.batch_insert.records_per_s ÷ textbook.batch_insert.records_per_s; target ≥ 0.5)');
 }
 
 // ---------------------------------------------------------------- Postgres
@@ -254,8 +302,10 @@ async function benchPostgres(): Promise<void> {
     await loadOrganizations(sql, t.tenantId, t.userId, o.orgObjectId, orgNameFieldId, ORGS);
     const orgIds = (await sql.query('select id from record where tenant_id = $1 and object_id = $2 order by random() limit 200', [t.tenantId, o.orgObjectId])).map((r) => String(r['id']));
 
-    log('batch insert through the API');
-    await batchInsert(base, t, orgIds, '', Math.min(300_000, Math.floor(RECORDS * 0.3)), 2);
+    const book = await openTextbook(server);
+    cleanup.unshift(() => book.stop());
+    log('batch insert through the API, Protean and the textbook in turn');
+    await compareBatchInserts(base, t, orgIds, book, Math.min(300_000, Math.floor(RECORDS * 0.3)));
     if (profBatch) {
       await stopChild(protean); // writes the profile on exit
       protean = startProtean('pg', env, port);
@@ -349,8 +399,7 @@ async function benchPostgres(): Promise<void> {
     await waitForHttp(ownerFloor, `http://127.0.0.1:${ownerPort}/healthz`);
     const ownerBase = `http://127.0.0.1:${ownerPort}`;
 
-    const book = await startTextbook(server, Number(counts[0]!['mine']), storage);
-    cleanup.unshift(() => book.stop());
+    const textbook = await fillTextbook(book, Number(counts[0]!['mine']), storage);
 
     // Sanity: one answer from each side before loading them.
     const sample = await http(base, 'GET', listPaths().protean[10]!, { headers: t.auth });
@@ -368,7 +417,7 @@ async function benchPostgres(): Promise<void> {
     const get = await compare('get', {
       protean: { url: base, spec: { method: 'GET', paths: getPaths.protean, headers: t.auth } },
       floor: { url: floorBase, spec: { method: 'GET', paths: getPaths.floor } },
-      textbook: { url: book.base, spec: { method: 'GET', paths: book.ids.map((id) => `/customers/${id}`) } },
+      textbook: { url: book.base, spec: { method: 'GET', paths: textbook.ids.map((id) => `/customers/${id}`) } },
     });
     const getUnit = `req/s (get by id, ${CONNECTIONS} connections, best of ${ROUNDS} × ${DURATION} s)`;
     record('rest.get.rps', bestRps(get.protean), getUnit, bestRps(get.floor));
@@ -424,7 +473,7 @@ async function benchPostgres(): Promise<void> {
     if (baselineRuns) results['baseline.rest.list.p95_ms'] = { value: baselineP95 === null ? null : round(baselineP95, 2), unit: `${listUnit}; the server of BENCH_BASELINE_ROOT in the same rounds; informational`, floor: null };
     const ownerP95 = bestP95(listRuns.floorOwner);
     results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler logged in as the table owner (RLS not applied); informational`, floor: null };
-    record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${book.records.toLocaleString('en')} customers`);
+    record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${textbook.records.toLocaleString('en')} customers`);
     ratio('rest.list.p95_ms.textbook_ratio', 'rest.list.p95_ms', 'textbook.list.p95_ms', '× textbook (rest.list.p95_ms ÷ textbook.list.p95_ms; target ≤ 1)');
     if (process.env['BENCH_CPU_PROF'] === 'list') {
       await stopChild(protean); // writes the profile on exit
@@ -534,51 +583,46 @@ async function proteanStorage(sql: Sql): Promise<Storage> {
   return { bytesPerRecord: perRow + perEvent, detail };
 }
 
-interface Textbook {
+/** The textbook service running over its schema and organizations, before its customers are loaded. */
+interface TextbookServer {
   base: string;
-  ids: string[];
+  /** Its database's address (the owner's). */
+  url: string;
   orgIds: string[];
-  records: number;
   stop(): Promise<void>;
 }
 
-/**
- * The textbook service in its own database of the same server: schema, organizations, the
- * measured batch insert through its HTTP API (bounded like Protean's), the rest of the records
- * by SQL, then `textbook.batch_insert.records_per_s` and storage beside Protean's.
- */
-async function startTextbook(server: PostgresServer, records: number, protean: Storage): Promise<Textbook> {
+interface Textbook extends TextbookServer {
+  ids: string[];
+  records: number;
+}
+
+/** The textbook service in its own database of the same server: schema, organizations and the service, started. */
+async function openTextbook(server: PostgresServer): Promise<TextbookServer> {
   const owner = new pg.Client({ connectionString: server.url });
   await owner.connect();
   await owner.query('create database textbook');
   await owner.end();
   const url = new URL(server.url);
   url.pathname = '/textbook';
-  const client = new pg.Client({ connectionString: url.toString() });
-  client.on('error', (e) => log(`textbook loader connection: ${e.message}`));
-  await client.connect();
-  try {
-    const sql = await sqlOf(client);
-    await client.query(readFileSync(join(root, 'bench/lib/textbook-schema.sql'), 'utf8'));
+  const orgIds = await withTextbookSql(url.toString(), async (sql) => {
+    await sql.query(readFileSync(join(root, 'bench/lib/textbook-schema.sql'), 'utf8'));
     await loadTextbookOrganizations(sql, ORGS);
-    const orgIds = (await sql.query('select id from organization order by random() limit 200')).map((r) => String(r['id']));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const file = join(runDir, 'textbook.json');
-    writeFileSync(file, JSON.stringify({ databaseUrl: url.toString(), port, poolSize: 10 } satisfies TextbookSpec));
-    const child = startNode('textbook', [join(root, 'bench/lib/textbook-server.ts'), file], {}, join(runDir, 'textbook.log'), root);
-    children.add(child);
-    await waitForHttp(child, `${base}/healthz`);
+    return (await sql.query('select id from organization order by random() limit 200')).map((r) => String(r['id']));
+  });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const file = join(runDir, 'textbook.json');
+  writeFileSync(file, JSON.stringify({ databaseUrl: url.toString(), port, poolSize: 10 } satisfies TextbookSpec));
+  const child = startNode('textbook', [join(root, 'bench/lib/textbook-server.ts'), file], {}, join(runDir, 'textbook.log'), root);
+  children.add(child);
+  await waitForHttp(child, `${base}/healthz`);
+  return { base, url: url.toString(), orgIds, stop: () => stopChild(child) };
+}
 
-    log('textbook: batch insert through its API');
-    const bodies = [0, 1, 2, 3].map((b) => JSON.stringify({ records: Array.from({ length: BATCH }, (_, i) => textbookRecord(b * BATCH + i, orgIds[(b * BATCH + i) % orgIds.length]!)) }));
-    const probe = await http(base, 'POST', '/customers/batch', { body: JSON.parse(bodies[0]!) });
-    const maxRecords = Math.min(300_000, Math.floor(records * 0.3));
-    const batches = Math.max(8, Math.min(Math.floor(maxRecords / BATCH) - 1, Math.floor(60 / (probe.ms / 1000))));
-    const r = await load({ url: base, method: 'POST', paths: ['/customers/batch'], bodies, connections: 2, duration: 0, amount: batches, timeoutSec: 120 }, 'textbook-batch');
-    record('textbook.batch_insert.records_per_s', (r.ok * BATCH) / r.seconds, `records/s (${BATCH}-record batches, 2 connections, ${r.ok * BATCH} records); the textbook service`);
-    ratio('rest.batch_insert.records_per_s.textbook_ratio', 'rest.batch_insert.records_per_s', 'textbook.batch_insert.records_per_s', '× textbook (rest.batch_insert.records_per_s ÷ textbook.batch_insert.records_per_s; target ≥ 0.5)');
-
+/** The rest of the textbook's customers by SQL (up to `records`), its storage beside Protean's, then vacuum analyze. */
+async function fillTextbook(book: TextbookServer, records: number, protean: Storage): Promise<Textbook> {
+  return withTextbookSql(book.url, async (sql) => {
     const already = Number((await sql.query('select count(*)::int as n from customer'))[0]!['n']);
     await inChunks('textbook customers', Math.max(0, records - already), 250_000, (from, to) => loadTextbookCustomers(sql, already + from, already + to));
     const [size] = await sql.query(`select (pg_total_relation_size('customer') + pg_total_relation_size('organization'))::float8 as bytes,
@@ -590,12 +634,16 @@ async function startTextbook(server: PostgresServer, records: number, protean: S
     await sql.query('vacuum analyze');
     const ids = (await sql.query('select id from customer order by random() limit 20000')).map((row) => String(row['id']));
     notes.push(`Textbook service: ${Number(size!['customers']).toLocaleString('en')} customers and ${ORGS} organizations in typed tables (bench/lib/textbook-schema.sql), its own database on the same PostgreSQL server.`);
-    return {
-      base, ids, orgIds, records: Number(size!['customers']),
-      async stop() {
-        await stopChild(child);
-      },
-    };
+    return { ...book, ids, records: Number(size!['customers']) };
+  });
+}
+
+async function withTextbookSql<T>(url: string, use: (sql: Sql) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', (e) => log(`textbook loader connection: ${e.message}`));
+  await client.connect();
+  try {
+    return await use(await sqlOf(client));
   } finally {
     await client.end();
   }
