@@ -33,7 +33,14 @@ interface TestServer {
   baseUrl: string;
   operatorToken: string;
   stop: () => Promise<void>;
+  /** Whether the server process has ended. */
+  exited: () => boolean;
+  /** The end of what it wrote. */
+  output: () => string;
 }
+
+/** How much of a test server's output is kept for a failure's message. */
+const OUTPUT_KEPT = 20_000;
 
 /**
  * Starts `server/src/main.ts` on port 0 in a copy of the run's migrated data folder. It is started
@@ -54,7 +61,7 @@ async function startServer(env: Record<string, string>): Promise<TestServer> {
   const baseUrl = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+      output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
       const m = /running at (http:\/\/[^\s]+)/.exec(output);
       if (m) {
         clearTimeout(timer);
@@ -77,7 +84,7 @@ async function startServer(env: Record<string, string>): Promise<TestServer> {
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { baseUrl, operatorToken, stop };
+  return { baseUrl, operatorToken, stop, exited: () => child.exitCode !== null || child.signalCode !== null, output: () => output };
 }
 
 /**
@@ -87,9 +94,13 @@ async function startServer(env: Record<string, string>): Promise<TestServer> {
  * a reused worker (the project's `isolate: false`).
  */
 const SHARED_SERVER = Symbol.for('protean.test.sharedServer');
-function sharedServer(): Promise<TestServer> {
+async function sharedServer(): Promise<TestServer> {
   const holder = globalThis as unknown as Record<symbol, Promise<TestServer> | undefined>;
-  return (holder[SHARED_SERVER] ??= startServer({}));
+  const server = await (holder[SHARED_SERVER] ??= startServer({}));
+  if (!server.exited()) return server;
+  // The file during which it ended fails on its own; the files after it in this worker get a new one.
+  process.stderr.write(`The worker's shared test server had ended; starting another. What it wrote last:\n${server.output()}\n`);
+  return (holder[SHARED_SERVER] = startServer({}));
 }
 
 /**
