@@ -17,7 +17,7 @@ import { automationRestoreGuard } from './access/automation-restores.ts';
 import { emptySaveHooks } from './data/save-hooks.ts';
 import { notifyOutbox } from './events/outbox-channel.ts';
 import { recordRoutes } from './data/record-routes.ts';
-import { registerProblemHandler } from './errors/problem-handler.ts';
+import { answerError, MAX_PATH_PART, registerProblemHandler } from './errors/problem-handler.ts';
 import { ChangeHub } from './graphql/change-hub.ts';
 import { graphqlRoutes } from './graphql/graphql-routes.ts';
 import { GraphQLService } from './graphql/graphql-service.ts';
@@ -31,7 +31,7 @@ import { recycleRoutes } from './recycle/recycle-routes.ts';
 import { settingsRoutes } from './workspace/settings-routes.ts';
 import { backfillRoutes } from './indexing/backfill-routes.ts';
 import { SlotBackfill } from './indexing/slot-backfill.ts';
-import { answerClientError } from './http/client-errors.ts';
+import { answerClientError, answerConnect } from './http/client-errors.ts';
 import { loggerOptions } from './http/log-redaction.ts';
 import { registerInputNormalization } from './http/normalize-input.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
@@ -71,6 +71,8 @@ export interface AppOptions {
   /** How often the credentials of live connections (GraphQL sockets) are checked, besides when one is announced ended; a minute unless set. */
   liveRecheckMs?: number;
   logger?: boolean;
+  /** Where the log goes when `logger` is on (standard output unless given). */
+  logStream?: { write(line: string): void };
   bodyLimit?: number;
   /**
    * Outbound targets, retry timing and whether this process sends webhooks; by default from the
@@ -125,17 +127,21 @@ declare module 'fastify' {
 /** The server, assembled top to bottom: errors, cookies, health, then the API under /api/v1, then the studio. */
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
-    logger: loggerOptions(options.logger ?? false),
+    logger: loggerOptions(options.logger ?? false, options.logStream),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
     // Start-up compiles every route's schemas; on a busy machine that outlasted Fastify's 10 s
     // per plugin and the server refused to start.
     pluginTimeout: 120_000,
     clientErrorHandler: answerClientError,
+    // The router's own refusals (a path that does not decode, a part over MAX_PATH_PART) as problems too.
+    frameworkErrors: answerError,
+    maxParamLength: MAX_PATH_PART,
     ...(options.trustedProxies?.length ? { trustProxy: options.trustedProxies.join(',') } : {}),
     // Unknown properties are errors, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
+  app.server.on('connect', answerConnect);
   const metadata = new MetadataService(options.db);
   const hooks = emptySaveHooks();
   // Outbox consumers on every process hear of committed events at once; a hint only, they also poll.

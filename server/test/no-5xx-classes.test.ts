@@ -1,7 +1,7 @@
-import { connect } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -234,6 +234,9 @@ describe('list cursors are signed and bound to the tenant and the query', () => 
   });
 });
 
+/** The server's open connections. */
+const connections = (server: Server) => new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+
 /** One HTTP exchange over a plain socket: what the client reads before the server closes, even if it resets after. */
 function exchange(port: number, head: string, body: Buffer = Buffer.alloc(0), chunked = false): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
@@ -301,6 +304,93 @@ describe('oversized or malformed HTTP gets a problem answer on a real socket, ne
     const r = await exchange(port, head, body);
     expect(r.status, r.body.slice(0, 200)).toBe(403);
     expect(r.type).toBe('application/problem+json');
+  });
+
+  it('a path that does not decode is a 400 problem naming the path, with its request id', async () => {
+    for (const path of ['/api/v1/records/%ZZ', '/api/v1/records/deal/%ED%A0%80']) {
+      const r = await exchange(port, `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${t.key}\r\nConnection: close\r\n\r\n`);
+      expect(r.status, r.body.slice(0, 200)).toBe(400);
+      expect(r.type).toBe('application/problem+json');
+      const problem = JSON.parse(r.body) as Problem & { requestId: string };
+      expect(problem.errors?.[0]).toMatchObject({ field: 'path', code: 'encoding' });
+      expect(problem.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.body).not.toMatch(/FST_/);
+    }
+  });
+
+  it('an id longer than any id is refused by name, and a path part past the router\'s limit is a 414 problem', async () => {
+    const long = await t.api('GET', `/records/deal/${'a'.repeat(150)}`);
+    expect(long.statusCode).toBe(400);
+    expect(json<Problem>(long).errors?.[0]).toMatchObject({ field: 'id', code: 'maxLength' });
+    const r = await exchange(port, `GET /api/v1/records/deal/${'a'.repeat(600)} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${t.key}\r\nConnection: close\r\n\r\n`);
+    expect(r.status).toBe(414);
+    expect(r.type).toBe('application/problem+json');
+    expect((JSON.parse(r.body) as Problem).errors?.[0]).toMatchObject({ field: 'path', code: 'maxLength' });
+  });
+
+  it('CONNECT is a 405 problem, not a dropped connection', async () => {
+    const r = await exchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(r.status).toBe(405);
+    expect(r.type).toBe('application/problem+json');
+  });
+
+  it('a client that closes before its body has arrived is not logged as a server error', async () => {
+    // A server of its own, to know when the body is being read: its hook runs just before.
+    const extra = await buildApp({ db: h.db });
+    let reading!: () => void;
+    const bodyRead = new Promise<void>((resolve) => (reading = resolve));
+    extra.app.addHook('preParsing', (_request, _reply, payload, done) => {
+      reading();
+      done(null, payload);
+    });
+    await extra.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = extra.app.server.address();
+    const extraPort = typeof address === 'object' && address ? address.port : 0;
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      const before = await count(t, 'deal');
+      const socket = connect({ host: '127.0.0.1', port: extraPort });
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.on('connect', resolve));
+      socket.write(`${post('/records/deal', 100)}{"name":"cut`);
+      await bodyRead;
+      socket.destroy();
+      await waitFor('the server to see the connection closed', async () => (await connections(extra.app.server)) === 0);
+      // A request after it is answered only once the abort has been handled.
+      expect((await exchange(extraPort, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')).status).toBe(200);
+      expect(lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+      expect(await count(t, 'deal')).toBe(before);
+    } finally {
+      spy.mockRestore();
+      await extra.app.close();
+    }
+  });
+
+  it('a subscription frame over the size limit closes the socket as too big and is not logged as a server error', async () => {
+    const logged: string[] = [];
+    const extra = await buildApp({ db: h.db, logger: true, logStream: { write: (line) => void logged.push(line) } });
+    await extra.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = extra.app.server.address();
+    const extraPort = typeof address === 'object' && address ? address.port : 0;
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+    try {
+      const socket = new WebSocket(`ws://127.0.0.1:${extraPort}/api/v1/graphql`, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) => socket.addEventListener('close', (event) => resolve(event.code)));
+      await new Promise((resolve, reject) => {
+        socket.addEventListener('open', resolve);
+        socket.addEventListener('error', reject);
+      });
+      socket.send('x'.repeat(2 * 1024 * 1024));
+      expect(await closed).toBe(1009);
+      await waitFor('the server to log the closed socket', () => logged.some((l) => l.includes('client error')));
+      expect(logged.map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 50)).toEqual([]);
+      expect(stderr.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      await extra.app.close();
+    }
   });
 
   it('the batch route takes up to 16 MB and answers 413 beyond', async () => {

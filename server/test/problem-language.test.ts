@@ -29,6 +29,8 @@ const cases: { name: string; request: (headers: Record<string, string>) => Retur
   { name: 'a record that does not exist', request: (hd) => t.api('GET', `/records/customer/${randomUUID()}`, undefined, hd) },
   { name: 'an object that does not exist', request: (hd) => t.api('GET', '/records/starship', undefined, hd) },
   { name: 'a route that does not exist', request: (hd) => t.api('GET', '/nowhere', undefined, hd) },
+  { name: 'a path that does not decode', request: (hd) => t.api('GET', '/records/%ZZ', undefined, hd) },
+  { name: 'a path part over the router\'s limit', request: (hd) => t.api('GET', `/records/customer/${'a'.repeat(600)}`, undefined, hd) },
   { name: 'no credentials', request: (hd) => call(h, undefined, 'GET', '/records/customer', undefined, hd) },
   { name: 'a batch too large', request: (hd) => t.api('POST', '/records/customer/batch', { operations: Array.from({ length: 1001 }, () => ({ op: 'create', data: {} })) }, hd) },
   { name: 'a stale version', request: async (hd) => {

@@ -13,6 +13,7 @@ import {
   DateTimeValue,
   DateValue,
   DurationValue,
+  outsideFieldYears,
   parseDate,
   parseDateTime,
   toApiValue,
@@ -779,7 +780,12 @@ function compileTree(source: string, node: ExprNode, env: ExpressionEnvironment,
     type: typed.type,
     cost: compiler.cost,
     references: compiler.refs,
-    evaluate: (input) => toApiValue(run(new Activation(input))),
+    evaluate: (input) => {
+      const value = run(new Activation(input));
+      // A date past the years fields hold would be stored or shown as a text no date field takes.
+      if (outsideFieldYears(value)) throw new ExpressionEvaluationError('a date outside the years 0001 to 9999', node.start, node.end);
+      return toApiValue(value);
+    },
     test: (input) => run(new Activation(input)) === true,
   };
   return { ok: true, expression };

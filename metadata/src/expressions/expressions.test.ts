@@ -100,6 +100,22 @@ describe('expression language', () => {
     expect(e("date(2024, 2, 29) < date('2024-03-01')")).toBe(true);
   });
 
+  it('keeps the years 0 to 99 as written, and gives no date a date field cannot hold', () => {
+    const e = (s: string) => compiled(s, 'formula').evaluate({ record: { f_birth: '2024-01-31', f_closed: '2024-01-31T10:00:00.000Z' }, timeZone: 'UTC' });
+    expect(e('date(50, 1, 1)')).toBe('0050-01-01');
+    expect(e("date('0050-03-01')")).toBe('0050-03-01');
+    expect(e("addMonths(date('0099-12-15'), 1)")).toBe('0100-01-15');
+    expect(e("date(50, 1, 1) + duration('1d')")).toBe('0050-01-02');
+    expect(e('date(1, 1, 1)')).toBe('0001-01-01');
+    expect(e('date(9999, 12, 31)')).toBe('9999-12-31');
+    for (const outside of ['date(-5, 1, 1)', 'date(0, 12, 31)', 'date(10000, 1, 1)', "birthDate + duration('3000000d')", "closedAt + duration('3000000d')", "closedAt + duration('999999999999d')"]) {
+      expect(() => e(outside), outside).toThrow(/outside the years 0001 to 9999/);
+    }
+    // As text, such a date says what it is rather than a truncated or thrown one.
+    expect(e('text(date(-5, 1, 1))')).toBe('-000005-01-01');
+    expect(e("text(closedAt + duration('999999999999d'))")).toBe('invalid date-time');
+  });
+
   it('does text and number functions, with null joining text as empty', () => {
     const e = (s: string, record: Record<string, unknown> = { f_name: ' Acme ', f_amount: 1234.565 }) => compiled(s, 'formula').evaluate({ record });
     expect(e("name.trim().upper() + '-' + reason")).toBe('ACME-');

@@ -13,6 +13,7 @@ import {
   parseDateTime,
   parseDuration,
   startOfDayInZone,
+  utc,
   valuesEqual,
   zonedParts,
   type Value,
@@ -69,7 +70,7 @@ function finite(n: number, ctx: CallContext): number {
 function timeParts(v: Value, ctx: CallContext) {
   if (v instanceof DateValue) return { ...civil(v), hour: 0, minute: 0, second: 0 };
   const p = zonedParts((v as DateTimeValue).ms, ctx.timeZone);
-  const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+  const weekday = new Date(utc(p.year, p.month - 1, p.day)).getUTCDay();
   return { ...p, weekday };
 }
 

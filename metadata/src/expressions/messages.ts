@@ -122,6 +122,7 @@ const RULES: Rule[] = [
   [/^the result is not a finite number$/, () => '结果不是有限的数字'],
   [/^square root of a negative number$/, () => '负数不能开平方'],
   [/^no such date$/, () => '没有这个日期'],
+  [/^a date outside the years 0001 to 9999$/, () => '日期不在 0001 至 9999 年之间'],
   [/^"(.*)" is not a number$/, (m) => `"${m[1]}"不是数字`],
   [/^"(.*)" is not a date \(YYYY-MM-DD\)$/, (m) => `"${m[1]}"不是日期（YYYY-MM-DD）`],
   [/^"(.*)" is not an ISO 8601 date-time with a zone$/, (m) => `"${m[1]}"不是带时区的 ISO 8601 日期时间`],

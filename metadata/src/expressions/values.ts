@@ -5,7 +5,11 @@ export class DateValue {
     this.day = day;
   }
   toString(): string {
-    return new Date(this.day * 86_400_000).toISOString().slice(0, 10);
+    const d = new Date(this.day * 86_400_000);
+    if (Number.isNaN(d.getTime())) return 'invalid date';
+    // Past the year 9999 or before 0000 the year has six digits and a sign: the date is all before the T.
+    const iso = d.toISOString();
+    return iso.slice(0, iso.indexOf('T'));
   }
 }
 
@@ -16,7 +20,8 @@ export class DateTimeValue {
     this.ms = ms;
   }
   toString(): string {
-    return new Date(this.ms).toISOString();
+    const d = new Date(this.ms);
+    return Number.isNaN(d.getTime()) ? 'invalid date-time' : d.toISOString();
   }
 }
 
@@ -35,10 +40,32 @@ export type Value = null | boolean | number | string | DateValue | DateTimeValue
 
 const dayMs = 86_400_000;
 
+/**
+ * Milliseconds of a UTC date and time, as `Date.UTC` gives them but without its reading of the
+ * years 0 to 99 as 1900 to 1999 (`date(50, 1, 1)` was 1950).
+ */
+export function utc(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
+
+/** The days and instants a date or date-time field holds: the years 0001 to 9999. */
+const FIRST_MS = utc(1, 0, 1);
+const AFTER_LAST_MS = utc(10_000, 0, 1);
+
+/** Whether a value is, or holds, a date or an instant that no date or date-time field can hold. */
+export function outsideFieldYears(value: Value): boolean {
+  if (value instanceof DateValue) return !(value.day * dayMs >= FIRST_MS && value.day * dayMs < AFTER_LAST_MS);
+  if (value instanceof DateTimeValue) return !(value.ms >= FIRST_MS && value.ms < AFTER_LAST_MS);
+  return Array.isArray(value) && value.some(outsideFieldYears);
+}
+
 export function parseDate(text: string): DateValue | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return null;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const ms = utc(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const back = new Date(ms);
   if (back.getUTCDate() !== Number(m[3]) || back.getUTCMonth() !== Number(m[2]) - 1) return null;
   return new DateValue(Math.round(ms / dayMs));
@@ -100,7 +127,7 @@ export function zonedParts(ms: number, timeZone: string): { year: number; month:
 /** The date an instant falls on in a time zone. */
 export function dateInZone(ms: number, timeZone: string): DateValue {
   const p = zonedParts(ms, timeZone);
-  return new DateValue(Math.round(Date.UTC(p.year, p.month - 1, p.day) / dayMs));
+  return new DateValue(Math.round(utc(p.year, p.month - 1, p.day) / dayMs));
 }
 
 /** Midnight of a date in a time zone, as an instant. */
@@ -110,7 +137,7 @@ export function startOfDayInZone(date: DateValue, timeZone: string): DateTimeVal
   let guess = utcMidnight;
   for (let i = 0; i < 2; i++) {
     const p = zonedParts(guess, timeZone);
-    const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    const wall = utc(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
     guess = utcMidnight - (wall - guess);
   }
   return new DateTimeValue(guess);
@@ -131,7 +158,7 @@ export function civil(date: DateValue): { year: number; month: number; day: numb
 }
 
 export function fromCivil(year: number, month: number, day: number): DateValue {
-  return new DateValue(Math.round(Date.UTC(year, month - 1, day) / dayMs));
+  return new DateValue(Math.round(utc(year, month - 1, day) / dayMs));
 }
 
 /** Adds months keeping the day, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29). */
@@ -140,7 +167,7 @@ export function addMonths(date: DateValue, months: number): DateValue {
   const total = c.year * 12 + (c.month - 1) + Math.trunc(months);
   const year = Math.floor(total / 12);
   const month = (total % 12) + 1;
-  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const last = new Date(utc(year, month, 0)).getUTCDate();
   return fromCivil(year, month, Math.min(c.day, last));
 }
 

@@ -1,10 +1,13 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isConnectionLost } from '../db/connection-lost.ts';
 import { preferredLocale } from '../auth/auth-routes.ts';
 import { urlForLog } from '../http/log-redaction.ts';
 import { localeOf } from '../metadata/words.ts';
 import { problemTitle, translateProblemText } from './problem-language.ts';
 import { PROBLEM_BASE, ProblemError, type FieldProblem } from './problems.ts';
+
+/** The longest part of a path between slashes the router takes (Fastify's `maxParamLength`): ids and names are far shorter. */
+export const MAX_PATH_PART = 500;
 
 /**
  * Maps every error leaving a route to application/problem+json, in the request's language
@@ -19,25 +22,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
     void reply.header('x-request-id', request.id);
     done();
   });
-  app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
-    const clientFault = clientFaultOfDatabase(error);
-    const problem = clientFault ?? toProblem(error);
-    if (problem.status >= 500) logError('error', 'unhandled error', request, error);
-    // A safety net, not a fix: the input should have been refused before reaching SQL.
-    else if (clientFault) logError('warn', 'database refused a value that input validation let through', request, error);
-    const locale = localeOfRequest(request);
-    const body: Record<string, unknown> = {
-      type: PROBLEM_BASE + problem.type,
-      title: problemTitle(problem.type, locale),
-      status: problem.status,
-      detail: translateProblemText(problem.message, locale),
-      ...(problem.errors ? { errors: problem.errors.map((e) => ({ ...e, message: translateProblemText(e.message, locale) })) } : {}),
-      ...problem.extra,
-      requestId: request.id,
-    };
-    if (problem.type === 'unavailable') void reply.header('retry-after', '1');
-    void reply.status(problem.status).type('application/problem+json').send(body);
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).type('application/problem+json').send({
       type: PROBLEM_BASE + 'not-found',
@@ -47,6 +32,31 @@ export function registerProblemHandler(app: FastifyInstance): void {
       requestId: request.id,
     });
   });
+}
+
+/**
+ * The problem answer to an error: from a route or a hook, or from the router itself
+ * (`frameworkErrors`: a path that does not decode, a path parameter over the router's limit).
+ */
+export function answerError(error: FastifyError | ProblemError, request: FastifyRequest, reply: FastifyReply): void {
+  const clientFault = clientFaultOfDatabase(error);
+  const problem = clientFault ?? toProblem(error, request);
+  if (problem.status >= 500) logError('error', 'unhandled error', request, error);
+  // A safety net, not a fix: the input should have been refused before reaching SQL.
+  else if (clientFault) logError('warn', 'database refused a value that input validation let through', request, error);
+  const locale = localeOfRequest(request);
+  const body: Record<string, unknown> = {
+    type: PROBLEM_BASE + problem.type,
+    title: problemTitle(problem.type, locale),
+    status: problem.status,
+    detail: translateProblemText(problem.message, locale),
+    ...(problem.errors ? { errors: problem.errors.map((e) => ({ ...e, message: translateProblemText(e.message, locale) })) } : {}),
+    ...problem.extra,
+    requestId: request.id,
+  };
+  if (problem.type === 'unavailable') void reply.header('retry-after', '1');
+  // Errors of the router come before any hook, so before the one that sets this header.
+  void reply.header('x-request-id', request.id).status(problem.status).type('application/problem+json').send(body);
 }
 
 /** The language of a problem (and of any stored error a route answers): the request's (Accept-Language), then the signed-in user's setting. */
@@ -77,16 +87,32 @@ function clientFaultOfDatabase(error: unknown): ProblemError | undefined {
 }
 
 /** One JSON line on stderr, always on: request id, method, path (never the query; an invitation token in it redacted) and stack. */
-function logError(level: 'error' | 'warn', message: string, request: FastifyRequest, error: unknown): void {
+export function logError(level: 'error' | 'warn', message: string, request: FastifyRequest, error: unknown): void {
   const err = error instanceof Error ? { name: error.name, message: error.message, code: (error as { code?: unknown }).code, stack: error.stack } : { message: String(error) };
   process.stderr.write(
     JSON.stringify({ level, time: new Date().toISOString(), msg: message, requestId: request.id, method: request.method, path: urlForLog(request.url.split('?')[0]!), err }) + '\n',
   );
 }
 
-function toProblem(error: FastifyError | ProblemError): ProblemError {
+/**
+ * Whether the client went away before its request had arrived (a body cut off by a closed or
+ * reset connection): its doing, not a bug; nobody is left to read the answer.
+ */
+export function clientWentAway(error: { code?: unknown }, request: FastifyRequest): boolean {
+  // A connection to the database reset under a live request is not this: its socket is still open.
+  return (error.code === 'ECONNRESET' || error.code === 'ECONNABORTED') && request.raw.socket.destroyed;
+}
+
+function toProblem(error: FastifyError | ProblemError, request: FastifyRequest): ProblemError {
   if (error instanceof ProblemError) return error;
   const code = error.code;
+  if (clientWentAway(error, request)) return new ProblemError('validation', 400, 'The connection closed before the request had arrived');
+  if (code === 'FST_ERR_BAD_URL') {
+    return new ProblemError('validation', 400, 'The path is not valid', [{ field: 'path', code: 'encoding', message: 'holds a percent-escape that is not UTF-8 text' }]);
+  }
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return new ProblemError('validation', 414, 'The path is not valid', [{ field: 'path', code: 'maxLength', message: `has a part longer than ${MAX_PATH_PART} characters` }]);
+  }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ProblemError('payload-too-large', 413, 'The request body is larger than the limit');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ProblemError('unsupported-media-type', 415, 'Send JSON with Content-Type: application/json');
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new ProblemError('validation', 400, 'The request body is empty', [{ field: '', code: 'required', message: 'a JSON body is required' }]);

@@ -8,6 +8,7 @@ import { principalOf, type Principal } from '../auth/principal.ts';
 import { fromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
+import { logError } from '../errors/problem-handler.ts';
 
 const Body = Type.Object(
   {
@@ -56,7 +57,7 @@ interface SocketExtra {
  */
 export async function graphqlRoutes(app: FastifyInstance, options: { metadata: MetadataService; graphql: GraphQLService; auth: AuthService }): Promise<void> {
   const { metadata, graphql, auth } = options;
-  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, handleProtocols: (protocols: Set<string>) => handleProtocols(protocols) } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, handleProtocols: (protocols: Set<string>) => handleProtocols(protocols) }, errorHandler: onSocketError });
 
   const context = async (principal: Principal) => {
     const model = await metadata.model(principal.tenantId);
@@ -157,4 +158,16 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     const result = await runFresh(principalOf(request), { query: body.query, variables: body.variables ?? undefined, operationName: body.operationName ?? undefined, extensions: body.extensions as never }, 'POST');
     return reply.status(result.status).send(result.body);
   });
+}
+
+/**
+ * An error on a subscription's socket. A frame the protocol refuses (over `maxPayload`, a bad
+ * opcode: `ws` has closed the connection with the code that says so) or a connection the client
+ * dropped is the client's doing; anything else is a bug, logged with its request id whatever the
+ * log setting, as a route's would be.
+ */
+function onSocketError(error: Error & { code?: string }, socket: { terminate(): void }, request: FastifyRequest): void {
+  if (error.code?.startsWith('WS_ERR_') || error.code === 'ECONNRESET') request.log.info({ err: error }, 'a subscription socket closed on a client error');
+  else logError('error', 'subscription socket error', request, error);
+  socket.terminate();
 }
