@@ -24,4 +24,11 @@ describe('date-times on a time zone’s wall clock', () => {
     expect(fromZoneInput('', 'UTC')).toBeNull();
     expect(fromZoneInput('2026-13-45T99:00', 'UTC')).toBeNull();
   });
+
+  it('keeps the years 1 to 99 as typed', () => {
+    // Before time zones, Shanghai kept its local mean time, 8:05:43 ahead.
+    expect(toZoneInput('0050-06-01T12:00:00.000Z', 'Asia/Shanghai')).toBe('0050-06-01T20:05');
+    expect(toZoneInput('0050-06-01T12:00:00.000Z', 'UTC')).toBe('0050-06-01T12:00');
+    expect(fromZoneInput('0050-06-01T12:00', 'UTC')).toBe('0050-06-01T12:00:00.000Z');
+  });
 });

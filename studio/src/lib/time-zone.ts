@@ -12,7 +12,11 @@ function offsetAt(at: number, zone: string): number {
     formats.set(zone, format);
   }
   const part = Object.fromEntries(format.formatToParts(new Date(at)).map((p) => [p.type, Number(p.value)]));
-  const wall = Date.UTC(part['year']!, part['month']! - 1, part['day']!, part['hour']!, part['minute']!, part['second']!);
+  // Not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
+  const wallClock = new Date(0);
+  wallClock.setUTCFullYear(part['year']!, part['month']! - 1, part['day']!);
+  wallClock.setUTCHours(part['hour']!, part['minute']!, part['second']!, 0);
+  const wall = wallClock.getTime();
   return wall - (at - (((at % 1000) + 1000) % 1000));
 }
 
