@@ -236,6 +236,17 @@ describe('cross-site requests', () => {
     const form = await withCookie('POST', '/api-keys', { 'content-type': 'text/plain', 'sec-fetch-site': 'same-origin' }, { name: 'x' });
     expect(form.statusCode).toBe(415);
   });
+
+  it('refuses JSON said to be in another encoding than UTF-8, and takes it said to be UTF-8', async () => {
+    const post = (contentType: string) =>
+      h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': contentType }, payload: JSON.stringify({ tenant: t.slug, email: t.adminEmail, password: t.adminPassword }) });
+    for (const contentType of ['application/json; charset=utf-16', 'application/json;charset="latin1"', 'application/json; charset=']) {
+      const refused = await post(contentType);
+      expect(refused.statusCode, contentType).toBe(415);
+      expect(refused.json()).toMatchObject({ status: 415, detail: expect.stringMatching(/UTF-8/) });
+    }
+    for (const contentType of ['application/json; charset=utf-8', 'application/json; charset=UTF8', 'application/json; charset="utf-8"', 'application/json']) expect((await post(contentType)).statusCode, contentType).toBe(200);
+  });
 });
 
 describe('session cookie and response headers', () => {

@@ -150,6 +150,7 @@ const SENTENCES: Rule[] = [
   [/^The connection closed before the request had arrived$/, () => '请求尚未完整到达，连接已关闭'],
   [/^The path is not valid$/, () => '路径无效'],
   [/^Send JSON with Content-Type: application\/json$/, () => '请以 Content-Type: application/json 发送 JSON'],
+  [/^Send JSON in UTF-8 \(Content-Type: application\/json; charset=utf-8\)$/, () => '请以 UTF-8 发送 JSON（Content-Type: application/json; charset=utf-8）'],
   [/^The request holds a value that cannot be stored: (.+)$/, (m, t) => `请求中有无法保存的值：${t(m[1]!)}`],
   [/^a value has the wrong form for its field$/, () => '某个值的形式与字段不符'],
   [/^a number is out of range$/, () => '数字超出范围'],

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAscii, nameTextReason, unstorableTextReason } from '@protean/metadata';
-import { validationError, type FieldProblem } from '../errors/problems.ts';
+import { ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 
 /** Deeper than any document of ours; past it a request is refused before anything recurses over it. */
 export const MAX_INPUT_DEPTH = 64;
@@ -21,6 +21,12 @@ export function registerInputNormalization(app: FastifyInstance): void {
   const jsonTexts = new WeakMap<FastifyRequest, string>();
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // JSON between systems is UTF-8 (RFC 8259); a body said to be in another encoding was read as UTF-8 anyway.
+    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^"?utf-?8"?$/i.test(charset)) {
+      done(new ProblemError('unsupported-media-type', 415, 'Send JSON in UTF-8 (Content-Type: application/json; charset=utf-8)'), undefined);
+      return;
+    }
     parseJson(request, body as string, (error, value) => {
       if (!error) jsonTexts.set(request, body as string);
       done(error, value);
@@ -50,6 +56,8 @@ export function registerInputNormalization(app: FastifyInstance): void {
     done();
   });
 }
+
+const CHARSET = /;\s*charset\s*=\s*("?[^;"\s]*"?)/i;
 
 const ANY_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
