@@ -144,6 +144,9 @@ export default defineConfig({
           include: ['studio/test/**/*.browser.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // A page waited on (`expect.poll`) loads and renders over a real server: Vitest's one second
+          // was shorter than a page takes on a loaded machine.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

@@ -136,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     clientErrorHandler: answerClientError,
     // The router's own refusals (a path that does not decode, a part over MAX_PATH_PART) as problems too.
     frameworkErrors: answerError,
-    maxParamLength: MAX_PATH_PART,
+    routerOptions: { maxParamLength: MAX_PATH_PART },
     ...(options.trustedProxies?.length ? { trustProxy: options.trustedProxies.join(',') } : {}),
     // Unknown properties are errors, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },

@@ -130,6 +130,9 @@ describe('Setup › Sessions: the workspace’s idle time', () => {
 async function heldClockSession(status: { start: number; end: number; endsBy: 'idle' | 'limit'; idleTimeout: number }) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   await context.clock.install({ time: status.start });
+  // Held from the start: every answer reaches the studio at the instant it was given for. Held
+  // before the page opens: the clock runs meanwhile, and on a loaded machine had passed this instant.
+  await context.clock.pauseAt(status.start + 1_000);
   const page = watch(await context.newPage());
   let checks = 0;
   await page.route('**/api/v1/**', async (route) => {
@@ -148,8 +151,6 @@ async function heldClockSession(status: { start: number; end: number; endsBy: 'i
     }
     await route.fulfill({ json: { endsIn: status.end - pageNow, endsBy: status.endsBy, idleTimeout: status.idleTimeout, expiresAt: new Date(status.end).toISOString() } });
   });
-  // Held from the start: every answer reaches the studio at the instant it was given for.
-  await page.clock.pauseAt(status.start + 1_000);
   await signIn(page, ws);
   const answered = () => !document.body.hasAttribute('aria-busy');
   const until = async (what: string, condition: () => boolean) => {

@@ -76,11 +76,15 @@ export class SavePipeline {
     if (ctx.scope?.readOnly) throw new Error('a write needs the save’s transaction; hooks that run ahead of a one-statement create only read');
     if (ctx.scope) return work(ctx.scope, ctx);
     const tenantId = ctx.principal.tenantId;
-    const afterCommit: WriteScope['afterCommit'] = [];
-    const result = await this.#db.writeTransaction(tenantId, async (tx, revision) => {
-      const model = revision === ctx.model.revision ? ctx.model : await this.#models.modelAt(tenantId, revision, tx);
-      const scope: WriteScope = { tx, model, afterCommit };
-      return work(scope, { ...ctx, model, scope });
+    let afterCommit: WriteScope['afterCommit'] = [];
+    const result = await retryingWriteConflicts(() => {
+      // Hooks of an attempt that Postgres rolled back are dropped with it.
+      afterCommit = [];
+      return this.#db.writeTransaction(tenantId, async (tx, revision) => {
+        const model = revision === ctx.model.revision ? ctx.model : await this.#models.modelAt(tenantId, revision, tx);
+        const scope: WriteScope = { tx, model, afterCommit };
+        return work(scope, { ...ctx, model, scope });
+      });
     });
     for (const run of afterCommit) {
       try {
@@ -205,6 +209,7 @@ export class SavePipeline {
   async #batchInScope(ctx: RequestContext, object: ObjectDef, operations: BatchOperation[], withRecords: boolean): Promise<BatchResult[]> {
     return this.inScope(ctx, async (scope, ctx) => {
       const current = currentObject(scope, object);
+      await lockInIdOrder(ctx, scope, current, operations);
       const results: BatchResult[] = new Array(operations.length);
       const problems: FieldProblem[] = [];
       // What the failed operations would have been answered alone: one kind for all is the batch's answer too.
@@ -511,6 +516,18 @@ function currentObject(scope: WriteScope, object: ObjectDef): ObjectDef {
   return current;
 }
 
+/**
+ * Locks the records a batch updates or deletes, in id order, before it changes any. Locked one by
+ * one in the order the client sent, two batches naming the same records in opposite orders each
+ * held one and waited for the other: a deadlock, which Postgres ends by aborting one of them a
+ * second later. Locked alike by every batch, they wait in a line instead.
+ */
+async function lockInIdOrder(ctx: RequestContext, scope: WriteScope, object: ObjectDef, operations: readonly BatchOperation[]): Promise<void> {
+  const ids = [...new Set(operations.flatMap((o) => ((o.op === 'update' || o.op === 'delete') && UUID.test(o.id) ? [o.id.toLowerCase()] : [])))];
+  if (ids.length < 2) return;
+  await scope.tx.query(`select id from record where tenant_id = $1 and object_id = $2 and id = any($3::uuid[]) and deleted_at is null order by id for update`, [ctx.principal.tenantId, object.id, ids]);
+}
+
 async function lockRow(ctx: RequestContext, scope: WriteScope, object: ObjectDef, id: string): Promise<RecordRow> {
   const rows = await scope.tx.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = $2 and object_id = $3 and deleted_at is null for update`, [
     ctx.principal.tenantId,
@@ -572,4 +589,26 @@ function defaultValue(field: FieldDef, principal: Principal): unknown {
   // A count or sum over no children is 0, as it is once they all left (and as a recompute stores it).
   if (field.type === 'rollup' && (field.rollup?.function === 'count' || field.rollup?.function === 'sum')) return 0;
   return undefined;
+}
+
+/** Postgres' answers to transactions that met another one head-on: a deadlock, a serialization failure. */
+const WRITE_CONFLICTS = new Set(['40P01', '40001']);
+const WRITE_ATTEMPTS = 4;
+
+/**
+ * Runs a write transaction again when Postgres aborted it for meeting another one head-on (two
+ * batches locking the same records in opposite orders): nothing of it was written, and its next
+ * attempt usually finds the other committed. After the last attempt the conflict is a 409 to retry.
+ */
+async function retryingWriteConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!WRITE_CONFLICTS.has(String((error as { code?: unknown }).code))) throw error;
+      if (n >= WRITE_ATTEMPTS) throw new ProblemError('conflict', 409, 'Other requests were changing the same records at the same time; nothing was saved, retry');
+      // Apart at random, so the transactions that met do not meet again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * n));
+    }
+  }
 }

@@ -127,6 +127,8 @@ function toProblem(error: FastifyError | ProblemError, request: FastifyRequest):
     }));
     return new ProblemError('validation', 400, `The request ${error.validationContext ?? 'input'} is invalid`, errors);
   }
+  // Two transactions that met head-on (the save pipeline runs its own again before it comes to this).
+  if (code === '40P01' || code === '40001') return new ProblemError('conflict', 409, 'Other requests were changing the same records at the same time; nothing was saved, retry');
   // The database restarting or out of reach is not a bug of the request: 503, worth a retry.
   if (isConnectionLost(error)) return new ProblemError('unavailable', 503, 'The database is unavailable for the moment; retry shortly');
   const status = error.statusCode ?? 500;

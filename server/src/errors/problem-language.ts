@@ -149,6 +149,7 @@ const SENTENCES: Rule[] = [
   [/^The request body is larger than the limit$/, () => '请求内容超过大小限制'],
   [/^The connection closed before the request had arrived$/, () => '请求尚未完整到达，连接已关闭'],
   [/^The path is not valid$/, () => '路径无效'],
+  [/^Other requests were changing the same records at the same time; nothing was saved, retry$/, () => '其他请求同时在修改相同的记录；未保存任何内容，请重试'],
   [/^Send JSON with Content-Type: application\/json$/, () => '请以 Content-Type: application/json 发送 JSON'],
   [/^Send JSON in UTF-8 \(Content-Type: application\/json; charset=utf-8\)$/, () => '请以 UTF-8 发送 JSON（Content-Type: application/json; charset=utf-8）'],
   [/^The request holds a value that cannot be stored: (.+)$/, (m, t) => `请求中有无法保存的值：${t(m[1]!)}`],
