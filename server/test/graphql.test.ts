@@ -171,6 +171,26 @@ describe('GraphQL per tenant', () => {
     expect((await gql(t, '{ dealList(filter: { field: "name", op: "eq", value: "B2" }) { totalCount } }')).body.data!['dealList'].totalCount).toBe(before);
   });
 
+  it('takes text in a query\'s literals as REST takes it in a body: composed, and NUL or a lone surrogate refused by field, never an internal error', async () => {
+    // "Zébra" with its accent as a combining mark, escaped in the query text itself.
+    const decomposed = await gql(t, 'mutation { createDeal(input: { name: "Ze\\u0301bra" }) { id name } }');
+    expect(decomposed.body.errors, JSON.stringify(decomposed.body.errors)).toBeUndefined();
+    expect(decomposed.body.data!['createDeal'].name).toBe('Z\u00e9bra');
+    const found = json<{ data: { id: string }[] }>(await t.api('GET', `/records/deal?filter=${encodeURIComponent(JSON.stringify({ field: 'name', op: 'eq', value: 'Z\u00e9bra' }))}`));
+    expect(found.data.map((r) => r.id)).toEqual([decomposed.body.data!['createDeal'].id]);
+    const refused = await gql(t, 'mutation { createDeal(input: { name: "nul\\u0000x" }) { id } }');
+    expect(refused.body.errors![0]!.extensions, JSON.stringify(refused.body.errors)).toMatchObject({ code: 'VALIDATION', errors: [expect.objectContaining({ field: 'name', code: 'invalid_text', message: expect.stringMatching(/NUL/) })] });
+    const inBatch = await gql(t, 'mutation { batchDeal(operations: [{ op: create, data: { name: "fine" } }, { op: create, data: { name: "nul\\u0000x" } }]) { id } }');
+    expect(inBatch.body.errors![0]!.extensions!['errors'][0]).toMatchObject({ field: 'name', code: 'invalid_text', index: 1 });
+    // A lone surrogate the GraphQL parser itself refuses, as a syntax error.
+    const lone = await gql(t, 'mutation { createDeal(input: { name: "lone \\ud800 half" }) { id } }');
+    expect(lone.status).toBe(400);
+    expect(lone.body.errors![0]!.message).toMatch(/Unicode escape/);
+    // A filter's text that Postgres cannot take is the client's, as in REST.
+    const filtered = await gql(t, '{ dealList(filter: { field: "name", op: "eq", value: "a\\u0000b" }) { totalCount } }');
+    expect(filtered.body.errors?.[0]?.extensions?.['code'], JSON.stringify(filtered.body)).toBe('VALIDATION');
+  });
+
   it('refuses queries beyond the depth and cost limits with errors that name the limit', async () => {
     const deep = await gql(t, '{ dealList { nodes { customer { organization { customers { nodes { organization { deals { nodes { customer { organization { customers { nodes { organization { name } } } } } } } } } } } } } } }');
     expect(deep.status).toBe(400);

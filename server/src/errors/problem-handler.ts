@@ -79,7 +79,7 @@ const clientFaultStates: Record<string, string> = {
   '54000': 'a value is too large to store or index',
 };
 
-function clientFaultOfDatabase(error: unknown): ProblemError | undefined {
+export function clientFaultOfDatabase(error: unknown): ProblemError | undefined {
   if (error instanceof ProblemError || !error || typeof error !== 'object') return undefined;
   const state = (error as { code?: unknown }).code;
   const reason = typeof state === 'string' ? clientFaultStates[state] : undefined;

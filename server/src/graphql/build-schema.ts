@@ -26,13 +26,14 @@ import { queryLimits, type ObjectDef } from '@protean/metadata';
 import type { BatchOperation } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
-import { notFound, validationError } from '../errors/problems.ts';
+import { notFound, ProblemError, validationError } from '../errors/problems.ts';
 import type { GraphQLContext } from './graphql-context.ts';
 import type { RelatedPage } from './record-loaders.ts';
 import type { FieldShape, ObjectShape, SchemaDescriptor } from './schema-descriptor.ts';
 import { recordChanges, type RecordChange } from './record-changes.ts';
 import { sharedTypes } from './shared-types.ts';
 import { pascal } from './graphql-names.ts';
+import { normalizeRecordInput } from '../http/normalize-input.ts';
 
 /** A shared input type's batch operation is shared with it. */
 const batchOperations = new WeakMap<GraphQLInputObjectType, GraphQLInputObjectType>();
@@ -160,7 +161,12 @@ function expandable(info: GraphQLResolveInfo, object: ObjectShape, objects: Read
 }
 
 /** Input from GraphQL (null-prototype objects, enum values as names) as the REST body the save pipeline takes. */
-const asBody = (input: unknown): Record<string, unknown> => ({ ...(input as Record<string, unknown>) });
+/** A mutation's input as a record body: its texts checked and composed as a REST body's are (literals in the query escaped the HTTP layer's walk). */
+const asBody = (input: unknown): Record<string, unknown> => {
+  const body = { ...(input as Record<string, unknown>) };
+  normalizeRecordInput(body);
+  return body;
+};
 
 /**
  * Builds the executable schema of a descriptor. Resolvers find objects by API name in the model
@@ -487,7 +493,14 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
 
 function toBatchOperation(input: Record<string, unknown>, index: number): BatchOperation {
   const missing = (field: string) => validationError(`operations[${index}]: '${field}' is required for '${String(input['op'])}'`, [{ field, code: 'required', message: 'is required', index }], 400);
-  const data = input['data'] ? asBody(input['data']) : undefined;
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = input['data'] ? asBody(input['data']) : undefined;
+  } catch (error) {
+    // Named as a REST batch names them: by the operation's index.
+    if (error instanceof ProblemError && error.errors) throw validationError(error.message, error.errors.map((e) => ({ ...e, index })), error.status);
+    throw error;
+  }
   const version = typeof input['version'] === 'number' ? { version: input['version'] } : {};
   switch (input['op']) {
     case 'create':

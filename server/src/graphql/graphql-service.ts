@@ -28,6 +28,7 @@ import type { ChangeHub } from './change-hub.ts';
 import type { GraphQLContext } from './graphql-context.ts';
 import { RecordLoaders } from './record-loaders.ts';
 import { describeModel, descriptorKey, type SchemaAccess } from './schema-descriptor.ts';
+import { clientFaultOfDatabase } from '../errors/problem-handler.ts';
 
 /** Limits every operation is held to; a breach is refused before anything runs, with the limit named. */
 export const graphqlLimits = {
@@ -214,7 +215,8 @@ const limitError = (message: string, code: string, extra: Record<string, unknown
 
 /** Errors of the data service carry their problem: type, status and the fields at fault, as in REST. */
 export function formatError(error: GraphQLError): GraphQLFormattedError {
-  const original = error.originalError;
+  // A value Postgres refused that validation let through is still the client's, as in REST.
+  const original = clientFaultOfDatabase(error.originalError) ?? error.originalError;
   if (original instanceof ProblemError) {
     return {
       ...error.toJSON(),

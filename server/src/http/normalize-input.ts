@@ -44,10 +44,7 @@ export function registerInputNormalization(app: FastifyInstance): void {
     ];
     const text = jsonTexts.get(request);
     if (text !== undefined && MANY_DIGITS.test(text)) problems.push(...inexactNumbers(text));
-    if (problems.length) {
-      const first = problems[0]!;
-      throw validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
-    }
+    if (problems.length) throw inputRefused(problems);
     const names = RECORD_ROUTE.test(request.routeOptions.url ?? '') ? [] : nameProblems(request.body);
     if (names.length) {
       const first = names[0]!;
@@ -162,6 +159,22 @@ function pathOf(place: Place, key?: string): string {
   const keys: string[] = key === undefined ? [] : [key];
   for (let at: Place | undefined = place; at?.key !== undefined; at = at.parent) keys.push(at.key);
   return keys.reverse().map((k) => (unstorableTextReason(k) ? JSON.stringify(k).slice(1, -1) : k)).join('.');
+}
+
+/** The 400 problem for `inputProblems`' answer. */
+function inputRefused(problems: readonly FieldProblem[]) {
+  const first = problems[0]!;
+  return validationError(problems.length === 1 ? `'${first.field}' ${first.message}` : `${problems.length} values cannot be accepted`, problems.slice(0, 20), 400);
+}
+
+/**
+ * Record values that reached the server other than as a JSON body (a GraphQL query's literals,
+ * which its parser decodes after the walk of the body), through the same check and composition:
+ * refused with the same 400, else put in composed form where they are.
+ */
+export function normalizeRecordInput(input: Record<string, unknown>): void {
+  const problems = inputProblems(input, 'body');
+  if (problems.length) throw inputRefused(problems);
 }
 
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path; the acceptable strings are put in composed form where they are. */
