@@ -154,6 +154,44 @@ describe('the metadata revision fence', () => {
   });
 });
 
+describe('a record restored from the recycle bin meets the model as it is now', () => {
+  it('is refused by field when a field was made required or shorter meanwhile, or its required lookup\'s record is gone; restored once it would be valid', async () => {
+    const t = await createTestTenant(h, 'restore-model');
+    await ok(await t.api('POST', '/metadata/objects/customer/fields', { apiName: 'tier', labels: { en: 'Tier' }, type: 'text', maxLength: 50 }), 201);
+    const customer = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Binned', tier: 'a rather long tier name' }));
+    const kept = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Kept' }));
+    const untiered = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Untiered' }));
+    expect((await t.api('DELETE', `/records/customer/${untiered.id}`)).statusCode).toBe(204);
+    const activity = json<{ id: string }>(await t.api('POST', '/records/activity', { subject: 'Call', type: 'call', customer: kept.id }));
+    expect((await t.api('DELETE', `/records/customer/${customer.id}`)).statusCode).toBe(204);
+    // A tighter limit while the record sits in the bin.
+    await ok(await t.api('PATCH', '/metadata/objects/customer/fields/tier', { maxLength: 10 }));
+    const tooLong = await t.api('POST', `/records/customer/${customer.id}/restore`);
+    expect(tooLong.statusCode, tooLong.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(tooLong).errors).toEqual([expect.objectContaining({ field: 'tier', code: 'max_length' })]);
+    await ok(await t.api('PATCH', '/metadata/objects/customer/fields/tier', { maxLength: 50 }));
+    // Then made required, with a backfill that reaches live records only.
+    await ok(await t.api('PATCH', '/metadata/objects/customer/fields/tier', { required: true, backfill: 'gold' }));
+    const binnedLong = await t.api('POST', `/records/customer/${customer.id}/restore`);
+    expect(binnedLong.statusCode, binnedLong.body).toBe(200);
+    // The activity's customer deleted by itself: the activity's required lookup would point at nothing.
+    expect((await t.api('DELETE', `/records/activity/${activity.id}`)).statusCode).toBe(204);
+    expect((await t.api('DELETE', `/records/customer/${kept.id}`)).statusCode).toBe(204);
+    const orphan = await t.api('POST', `/records/activity/${activity.id}/restore`);
+    expect(orphan.statusCode, orphan.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(orphan).errors).toEqual([expect.objectContaining({ field: 'customer', code: 'target_deleted' })]);
+    expect((await t.api('GET', `/records/activity/${activity.id}`)).statusCode).toBe(404);
+    // Its customer restored first, then it.
+    await ok(await t.api('POST', `/records/customer/${kept.id}/restore`));
+    await ok(await t.api('POST', `/records/activity/${activity.id}/restore`));
+    // Deleted before the tier was required, with none: its restore names the field.
+    const untieredBack = await t.api('POST', `/records/customer/${untiered.id}/restore`);
+    expect(untieredBack.statusCode, untieredBack.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string }[] }>(untieredBack).errors).toEqual([expect.objectContaining({ field: 'tier', code: 'required' })]);
+    expect((await t.api('GET', `/records/customer/${untiered.id}`)).statusCode).toBe(404);
+  });
+});
+
 describe('integrity under concurrency', () => {
   it('a lookup never points at a deleted record, whichever of link and delete comes first', async () => {
     const t = await createTestTenant(h, 'link');

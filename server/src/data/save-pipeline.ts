@@ -1,4 +1,4 @@
-import { createRecordValidator, type FieldDef, type ObjectDef } from '@protean/metadata';
+import { createRecordValidator, fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
@@ -151,6 +151,9 @@ export class SavePipeline {
         );
         for (const f of lookups) if (typeof data[f.id] === 'string' && !live.has(data[f.id] as string)) delete data[f.id];
       }
+      const goneTargets = lookups.filter((f) => typeof row.data[f.id] === 'string' && data[f.id] === undefined).map((f) => f.id);
+      const problems = restoreProblems(model, ctx.principal.locale, current, data, goneTargets);
+      if (problems.length) throw invalid(model, model.words(ctx.principal.locale), current, problems);
       await claimUniqueValues(tx, tenantId, current, fields.filter((f) => f.unique), [{ id, data }], model.words(ctx.principal.locale));
       const restored = await tx.query<RecordRow>(
         `update record set deleted_at = null, deleted_by = null, data = $4, version = version + 1, updated_at = now(), updated_by = $5, ${SLOT_ASSIGNMENTS}, ${SEARCH_TEXT_ASSIGNMENT}
@@ -514,6 +517,28 @@ function currentObject(scope: WriteScope, object: ObjectDef): ObjectDef {
   const current = scope.model.objectById(object.id);
   if (!current) throw conflict('The object was deleted by a metadata change made while this request ran', [{ field: '', code: 'revision', message: `object '${object.apiName}' no longer exists at revision ${scope.model.revision}` }]);
   return current;
+}
+
+/**
+ * What a record in the recycle bin would break of the model as it is now, were it restored: the
+ * model may have changed since it was deleted (a field made required, a shorter limit), and
+ * restoring is a write like any other. Its values are checked as a create of them would be; a
+ * required lookup whose record is gone says so, for that record is to be restored first.
+ */
+function restoreProblems(model: WriteScope['model'], locale: string, object: ObjectDef, data: Record<string, unknown>, goneTargets: readonly string[]): FieldProblem[] {
+  const words = model.words(locale);
+  const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
+  const input: Record<string, unknown> = {};
+  const fields = model.liveFields(object).filter((f) => fieldType(f).writable);
+  for (const field of fields) {
+    const value = fromStoredValue(field, data[field.id]);
+    if (value !== undefined && value !== null) input[field.apiName] = value;
+  }
+  // A value made inactive after the record was saved is kept, as a live record keeps it.
+  return validate(input).filter((problem) => problem.code !== 'inactive_value').map((problem) => {
+    const field = fields.find((f) => f.apiName === problem.field);
+    return field && goneTargets.includes(field.id) && problem.code === 'required' ? { ...problem, code: 'target_deleted', message: 'points at a record that is deleted: restore that one first' } : problem;
+  });
 }
 
 /**

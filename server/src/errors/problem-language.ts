@@ -35,6 +35,7 @@ const PHRASES: Rule[] = [
   [/^is required \(at most (\d+) characters\)$/, (m) => `为必填项（最多 ${m[1]} 个字符）`],
   [/^is required to upsert$/, () => '为插入或更新所必需'],
   [/^is invalid$/, () => '无效'],
+  [/^points at a record that is deleted: restore that one first$/, () => '指向的记录已删除：请先恢复那条记录'],
   [/^holds a percent-escape that is not UTF-8 text$/, () => '含有不是 UTF-8 文本的百分号转义'],
   [/^has a part longer than (\d+) characters$/, (m) => `有一段超过 ${m[1]} 个字符`],
   [/^is not an allowed value$/, () => '不是允许的值'],
