@@ -1,4 +1,5 @@
 import { connect, type Server } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
@@ -234,6 +235,20 @@ describe('list cursors are signed and bound to the tenant and the query', () => 
   });
 });
 
+/** Listens on a free port of 127.0.0.1 and gives it. */
+async function listenOnFreePort(app: FastifyInstance): Promise<number> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** What the process writes to stderr until `restore` (the server's always-on error lines go there). */
+function captureStderr(): { lines: string[]; restore: () => void } {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+  return { lines, restore: () => spy.mockRestore() };
+}
+
 /** The server's open connections. */
 const connections = (server: Server) => new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
 
@@ -264,9 +279,7 @@ function exchange(port: number, head: string, body: Buffer = Buffer.alloc(0), ch
 describe('oversized or malformed HTTP gets a problem answer on a real socket, never a dropped connection', () => {
   let port: number;
   beforeAll(async () => {
-    await h.server.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = h.server.app.server.address();
-    port = typeof address === 'object' && address ? address.port : 0;
+    port = await listenOnFreePort(h.server.app);
   });
 
   const post = (path: string, length: number | undefined) =>
@@ -343,11 +356,8 @@ describe('oversized or malformed HTTP gets a problem answer on a real socket, ne
       reading();
       done(null, payload);
     });
-    await extra.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = extra.app.server.address();
-    const extraPort = typeof address === 'object' && address ? address.port : 0;
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    const extraPort = await listenOnFreePort(extra.app);
+    const stderr = captureStderr();
     try {
       const before = await count(t, 'deal');
       const socket = connect({ host: '127.0.0.1', port: extraPort });
@@ -359,10 +369,10 @@ describe('oversized or malformed HTTP gets a problem answer on a real socket, ne
       await waitFor('the server to see the connection closed', async () => (await connections(extra.app.server)) === 0);
       // A request after it is answered only once the abort has been handled.
       expect((await exchange(extraPort, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')).status).toBe(200);
-      expect(lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+      expect(stderr.lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
       expect(await count(t, 'deal')).toBe(before);
     } finally {
-      spy.mockRestore();
+      stderr.restore();
       await extra.app.close();
     }
   });
@@ -370,11 +380,8 @@ describe('oversized or malformed HTTP gets a problem answer on a real socket, ne
   it('a subscription frame over the size limit closes the socket as too big and is not logged as a server error', async () => {
     const logged: string[] = [];
     const extra = await buildApp({ db: h.db, logger: true, logStream: { write: (line) => void logged.push(line) } });
-    await extra.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = extra.app.server.address();
-    const extraPort = typeof address === 'object' && address ? address.port : 0;
-    const stderr: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+    const extraPort = await listenOnFreePort(extra.app);
+    const stderr = captureStderr();
     try {
       const socket = new WebSocket(`ws://127.0.0.1:${extraPort}/api/v1/graphql`, 'graphql-transport-ws');
       const closed = new Promise<number>((resolve) => socket.addEventListener('close', (event) => resolve(event.code)));
@@ -386,9 +393,9 @@ describe('oversized or malformed HTTP gets a problem answer on a real socket, ne
       expect(await closed).toBe(1009);
       await waitFor('the server to log the closed socket', () => logged.some((l) => l.includes('client error')));
       expect(logged.map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 50)).toEqual([]);
-      expect(stderr.filter((l) => l.includes('"level":"error"'))).toEqual([]);
+      expect(stderr.lines.filter((l) => l.includes('"level":"error"'))).toEqual([]);
     } finally {
-      spy.mockRestore();
+      stderr.restore();
       await extra.app.close();
     }
   });
@@ -408,8 +415,7 @@ describe('an unexpected error is logged with its request id and shows no interna
       throw new Error('internal detail: select secret from platform_secret');
     });
     extra.app.get('/cast', async () => h.db.system((q) => q.query("select 'not a number'::int")));
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    const { lines, restore } = captureStderr();
     try {
       const boom = await extra.app.inject({ method: 'GET', url: '/boom?token=hunter2' });
       expect(boom.statusCode).toBe(500);
@@ -428,7 +434,7 @@ describe('an unexpected error is logged with its request id and shows no interna
       expect(cast.body).not.toMatch(/invalid input syntax|integer/);
       expect(lines.some((l) => l.includes('"level":"warn"') && l.includes(String(cast.headers['x-request-id'])))).toBe(true);
     } finally {
-      spy.mockRestore();
+      restore();
       await extra.app.close();
     }
   });
