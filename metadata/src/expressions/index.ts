@@ -25,7 +25,7 @@ export { ExpressionEvaluationError, type ExpressionError } from './errors.ts';
 export { expressionLimits } from './limits.ts';
 export { functions as expressionFunctions, specialFunctions as expressionSpecialFunctions, type FunctionDef } from './functions.ts';
 export { T as exprTypes, typeName, formulaResultTypes, type ExprType, type FormulaResultType } from './types.ts';
-export { isValidTimeZone } from './values.ts';
+export { isValidTimeZone, utc } from './values.ts';
 export { expressionMessage, expressionProblem, logicMessage } from './messages.ts';
 export {
   modelExpressions,

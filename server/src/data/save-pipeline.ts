@@ -1,9 +1,10 @@
 import { createRecordValidator, fieldType, fromStoredValue, type FieldDef, type ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
+import type { Words } from '../metadata/words.ts';
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
 import { checkWriteInput, recordWriteAccess, redact, refuseUnreachableLookups } from '../access/record-access.ts';
-import { conflict, limitExceeded, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
+import { conflict, isWriteConflict, limitExceeded, ProblemError, validationError, writeConflict, type FieldProblem } from '../errors/problems.ts';
 import { softDelete, ROW_COLUMNS } from './cascades.ts';
 import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
 import { CreateGroups } from './create-groups.ts';
@@ -354,7 +355,7 @@ export class SavePipeline {
   #drafts(ctx: RequestContext, model: WriteScope['model'], object: ObjectDef, items: { input: unknown; index: number | undefined }[]): { drafts: RecordDraft[]; problems: FieldProblem[] } {
     const { principal } = ctx;
     const words = model.words(principal.locale);
-    const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
+    const validate = createValidatorOf(model, words, object);
     // Values in JSONB's key order: the insert statement's parameter then needs no sorting in Postgres.
     const fields = model.memo(`fields-in-key-order:${object.id}`, () => [...model.liveFields(object)].sort((a, b) => jsonbKeyOrder(a.id, b.id)));
     const problems: FieldProblem[] = [];
@@ -519,6 +520,11 @@ function currentObject(scope: WriteScope, object: ObjectDef): ObjectDef {
   return current;
 }
 
+/** The object's create validator in the words of `words`, compiled once per model. */
+function createValidatorOf(model: WriteScope['model'], words: Words, object: ObjectDef) {
+  return model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
+}
+
 /**
  * What a record in the recycle bin would break of the model as it is now, were it restored: the
  * model may have changed since it was deleted (a field made required, a shorter limit), and
@@ -526,8 +532,7 @@ function currentObject(scope: WriteScope, object: ObjectDef): ObjectDef {
  * required lookup whose record is gone says so, for that record is to be restored first.
  */
 function restoreProblems(model: WriteScope['model'], locale: string, object: ObjectDef, data: Record<string, unknown>, goneTargets: readonly string[]): FieldProblem[] {
-  const words = model.words(locale);
-  const validate = model.memo(`validate:create:${object.id}:${words.locale}`, () => createRecordValidator(words.resolved(object), 'create', { locale: words.locale }));
+  const validate = createValidatorOf(model, model.words(locale), object);
   const input: Record<string, unknown> = {};
   const fields = model.liveFields(object).filter((f) => fieldType(f).writable);
   for (const field of fields) {
@@ -616,8 +621,7 @@ function defaultValue(field: FieldDef, principal: Principal): unknown {
   return undefined;
 }
 
-/** Postgres' answers to transactions that met another one head-on: a deadlock, a serialization failure. */
-const WRITE_CONFLICTS = new Set(['40P01', '40001']);
+/** How many times a write transaction that met another head-on is run before the conflict is answered. */
 const WRITE_ATTEMPTS = 4;
 
 /**
@@ -630,8 +634,8 @@ async function retryingWriteConflicts<T>(attempt: () => Promise<T>): Promise<T> 
     try {
       return await attempt();
     } catch (error) {
-      if (!WRITE_CONFLICTS.has(String((error as { code?: unknown }).code))) throw error;
-      if (n >= WRITE_ATTEMPTS) throw new ProblemError('conflict', 409, 'Other requests were changing the same records at the same time; nothing was saved, retry');
+      if (!isWriteConflict(error)) throw error;
+      if (n >= WRITE_ATTEMPTS) throw writeConflict();
       // Apart at random, so the transactions that met do not meet again.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * n));
     }

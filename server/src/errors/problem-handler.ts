@@ -4,7 +4,7 @@ import { preferredLocale } from '../auth/auth-routes.ts';
 import { urlForLog } from '../http/log-redaction.ts';
 import { localeOf } from '../metadata/words.ts';
 import { problemTitle, translateProblemText } from './problem-language.ts';
-import { PROBLEM_BASE, ProblemError, type FieldProblem } from './problems.ts';
+import { isWriteConflict, PROBLEM_BASE, ProblemError, writeConflict, type FieldProblem } from './problems.ts';
 
 /** The longest part of a path between slashes the router takes (Fastify's `maxParamLength`): ids and names are far shorter. */
 export const MAX_PATH_PART = 500;
@@ -98,7 +98,7 @@ export function logError(level: 'error' | 'warn', message: string, request: Fast
  * Whether the client went away before its request had arrived (a body cut off by a closed or
  * reset connection): its doing, not a bug; nobody is left to read the answer.
  */
-export function clientWentAway(error: { code?: unknown }, request: FastifyRequest): boolean {
+function clientWentAway(error: { code?: unknown }, request: FastifyRequest): boolean {
   // A connection to the database reset under a live request is not this: its socket is still open.
   return (error.code === 'ECONNRESET' || error.code === 'ECONNABORTED') && request.raw.socket.destroyed;
 }
@@ -128,7 +128,7 @@ function toProblem(error: FastifyError | ProblemError, request: FastifyRequest):
     return new ProblemError('validation', 400, `The request ${error.validationContext ?? 'input'} is invalid`, errors);
   }
   // Two transactions that met head-on (the save pipeline runs its own again before it comes to this).
-  if (code === '40P01' || code === '40001') return new ProblemError('conflict', 409, 'Other requests were changing the same records at the same time; nothing was saved, retry');
+  if (isWriteConflict(error)) return writeConflict();
   // The database restarting or out of reach is not a bug of the request: 503, worth a retry.
   if (isConnectionLost(error)) return new ProblemError('unavailable', 503, 'The database is unavailable for the moment; retry shortly');
   const status = error.statusCode ?? 500;

@@ -39,6 +39,12 @@ export const validationError = (message: string, errors: readonly FieldProblem[]
   new ProblemError('validation', status, message, errors, extra);
 export const notFound = (message: string) => new ProblemError('not-found', 404, message);
 export const conflict = (message: string, errors?: readonly FieldProblem[], extra?: Record<string, unknown>) => new ProblemError('conflict', 409, message, errors, extra);
+/** Postgres' aborts of a transaction that met another head-on: a deadlock, a serialization failure. Nothing of it was written. */
+export const isWriteConflict = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+};
+export const writeConflict = () => conflict('Other requests were changing the same records at the same time; nothing was saved, retry');
 export const preconditionFailed = (message: string, extra?: Record<string, unknown>) => new ProblemError('precondition-failed', 412, message, undefined, extra);
 export const forbidden = (message: string) => new ProblemError('forbidden', 403, message);
 export const unauthorized = (message: string) => new ProblemError('unauthorized', 401, message);

@@ -160,8 +160,11 @@ function expandable(info: GraphQLResolveInfo, object: ObjectShape, objects: Read
   return [...names].slice(0, queryLimits.maxExpand);
 }
 
-/** Input from GraphQL (null-prototype objects, enum values as names) as the REST body the save pipeline takes. */
-/** A mutation's input as a record body: its texts checked and composed as a REST body's are (literals in the query escaped the HTTP layer's walk). */
+/**
+ * Input from GraphQL (null-prototype objects, enum values as names) as the REST body the save
+ * pipeline takes, its texts checked and composed as a REST body's are: literals in the query text
+ * are decoded by the GraphQL parser, after the HTTP layer's walk of the JSON body.
+ */
 const asBody = (input: unknown): Record<string, unknown> => {
   const body = { ...(input as Record<string, unknown>) };
   normalizeRecordInput(body);

@@ -1,6 +1,7 @@
 // Date-times are shown in the user's time zone (their setting, else the browser's), so they are
 // also edited in it: a datetime-local input holds wall-clock time, which these convert from and
 // to an instant in a named zone rather than in the browser's own.
+import { utc } from '@protean/metadata/expressions';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
@@ -13,10 +14,7 @@ function offsetAt(at: number, zone: string): number {
   }
   const part = Object.fromEntries(format.formatToParts(new Date(at)).map((p) => [p.type, Number(p.value)]));
   // Not Date.UTC, which reads the years 0 to 99 as 1900 to 1999.
-  const wallClock = new Date(0);
-  wallClock.setUTCFullYear(part['year']!, part['month']! - 1, part['day']!);
-  wallClock.setUTCHours(part['hour']!, part['minute']!, part['second']!, 0);
-  const wall = wallClock.getTime();
+  const wall = utc(part['year']!, part['month']! - 1, part['day']!, part['hour']!, part['minute']!, part['second']!);
   return wall - (at - (((at % 1000) + 1000) % 1000));
 }
 
