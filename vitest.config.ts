@@ -25,21 +25,19 @@ const postgresUrl = process.env['PROTEAN_TEST_POSTGRES_URL'];
  * With a PostgreSQL server at hand, the server's tests run once, on it (`server-postgres`), and
  * on PGlite (`server`) only those whose outcome depends on the embedded engine rather than on
  * the SQL both run (ADR 0022): its adapter (one connection, transactions queued in-process, its
- * own commit notices), its upkeep, the pg_trgm build it ships, row-level security and error
- * texts as its engine gives them, plans and backfills on its single connection. The studio's
- * browser tests run the product's own server on PGlite as well, end to end. Without a server
+ * own commit notices), its upkeep, the pg_trgm build it ships, row-level security, plans and
+ * backfills on its single connection. Its errors carry the SQLSTATE codes the PostgreSQL server's
+ * do, which the problem handler maps alike. The studio's browser tests run the product's own server
+ * on PGlite as well, end to end: every record and metadata change they make. Without a server
  * (`npm test` on a developer's machine) every server test runs on PGlite.
  */
 const EMBEDDED_DATABASE_TESTS = [
   'server/test/embedded-maintenance.test.ts',
   'server/test/tenancy.test.ts',
-  'server/test/records.test.ts',
   'server/test/search.test.ts',
   'server/test/outbox.test.ts',
-  'server/test/metadata.test.ts',
   'server/test/slot-backfill.test.ts',
   'server/test/list-read-path.test.ts',
-  'server/test/no-5xx-classes.test.ts',
   'server/test/write-integrity.test.ts',
 ];
 

@@ -10,6 +10,7 @@ import { hashPassword } from '../src/auth/passwords.ts';
 import { loggerOptions } from '../src/http/log-redaction.ts';
 import { ensureDemoWorkspace } from '../src/platform/demo-workspace.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { copyPgliteTemplate } from '../../scripts/test-pglite-template.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -320,6 +321,8 @@ describe('platform secrets', () => {
 
   it('prints the generated operator token and demo login at first start only, from a real server process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'protean-secrets-'));
+    // A migrated database that has never served (the run's template): the secrets are made at the first start, not by migrations.
+    copyPgliteTemplate(dataDir);
     try {
       const first = await startAndStop(dataDir);
       const token = /operator token: (op_\S+)/.exec(first)?.[1];
