@@ -58,6 +58,23 @@ describe('Setup rights come from permission sets', () => {
   });
 });
 
+describe('the built-in permission sets of an existing workspace', () => {
+  it('are found, not rewritten, by another server process’s first request: no row of them changes or waits on a lock', async () => {
+    const versions = () =>
+      h.db.system((q) => q.query<{ key: string; xmin: string }>(`select key, xmin::text from acl_permission_set where tenant_id = $1 and system union all select 'profile:' || key, xmin::text from acl_profile where tenant_id = $1 and system order by 1`, [a.id]));
+    const before = await versions();
+    expect(before.length).toBeGreaterThanOrEqual(6);
+    const other = await buildApp({ db: h.db, passwordCost: 'test', logger: false });
+    try {
+      const me = await other.app.inject({ method: 'GET', url: '/api/v1/access/me', headers: { authorization: `Bearer ${std.key}` } });
+      expect(me.statusCode, me.body).toBe(200);
+    } finally {
+      await other.app.close();
+    }
+    expect(await versions()).toEqual(before);
+  });
+});
+
 describe('a permission set names objects and fields', () => {
   it('by API name as by id: a price hidden as treatment.price is hidden; a name of nothing is refused with its path and saves nothing', async () => {
     const t = await createTestTenant(h, 'acl-names');

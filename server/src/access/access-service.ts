@@ -400,6 +400,17 @@ export async function seedDemoAccess(access: AccessService, tenantId: string, ac
  * access version: made with the tenant, and on first use for tenants older than access control.
  */
 export async function seedAccessDefaults(q: Queryable, tenantId: string): Promise<void> {
+  // Each server process checks each tenant once, after a deploy on its first request: a read finds
+  // them made, without the row locks (and row versions) the upsert below takes, which had that
+  // first request wait for any transaction holding the tenant's permission sets.
+  const keys = SYSTEM_PERMISSION_SETS.map((set) => set.key);
+  const [made] = await q.query<{ sets: number; profiles: number; state: number }>(
+    `select (select count(*)::int from acl_permission_set where tenant_id = $1 and key = any($2::text[])) as sets,
+            (select count(*)::int from acl_profile where tenant_id = $1 and key = any($2::text[])) as profiles,
+            (select count(*)::int from acl_state where tenant_id = $1) as state`,
+    [tenantId, keys],
+  );
+  if (made && made.sets === keys.length && made.profiles === keys.length && made.state === 1) return;
   for (const set of SYSTEM_PERMISSION_SETS) {
     await q.query(
       `with s as (insert into acl_permission_set (tenant_id, id, key, name, description, system, grants) values ($1, $2, $3, $4, $5, true, $6)
