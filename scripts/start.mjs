@@ -40,7 +40,8 @@ if (hasViteConfig()) {
   if (builtAt === 0 || studioInputs.some((p) => newestMtime(p) > builtAt)) {
     process.stdout.write(builtAt === 0 ? 'protean: building the studio\n' : 'protean: studio sources changed, rebuilding the studio\n');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const build = spawnSync(npm, ['run', 'build', '--workspace', 'studio'], { cwd: root, stdio: 'inherit' });
+    // React's production build whatever NODE_ENV the shell has (Vite keeps one that is set).
+    const build = spawnSync(npm, ['run', 'build', '--workspace', 'studio'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     if (build.status !== 0) {
       process.stderr.write('protean: studio build failed\n');
       process.exit(build.status ?? 1);

@@ -25,7 +25,8 @@ export interface Workspace {
 function ensureStudioBuilt() {
   if (existsSync(join(repoRoot, 'studio', 'dist', 'index.html'))) return;
   const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', 'studio'], { cwd: repoRoot, stdio: 'inherit' });
+  // The build users get: a test run's NODE_ENV (test) would give React's development build.
+  const r = spawnSync(process.execPath, [vite, 'build', 'studio'], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (r.status !== 0) throw new Error('studio build failed');
 }
 
