@@ -40,8 +40,7 @@ if (hasViteConfig()) {
   if (builtAt === 0 || studioInputs.some((p) => newestMtime(p) > builtAt)) {
     process.stdout.write(builtAt === 0 ? 'protean: building the studio\n' : 'protean: studio sources changed, rebuilding the studio\n');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    // React's production build whatever NODE_ENV the shell has (Vite keeps one that is set).
-    const build = spawnSync(npm, ['run', 'build', '--workspace', 'studio'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+    const build = spawnSync(npm, ['run', 'build', '--workspace', 'studio'], { cwd: root, stdio: 'inherit' });
     if (build.status !== 0) {
       process.stderr.write('protean: studio build failed\n');
       process.exit(build.status ?? 1);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /**
@@ -29,7 +29,7 @@ function precompress(): Plugin {
 // In development the API runs beside vite; in production the server serves studio/dist.
 const apiTarget = process.env['PROTEAN_API'] ?? 'http://127.0.0.1:4610';
 
-export default defineConfig({
+const config: UserConfig = {
   root: import.meta.dirname,
   plugins: [react(), precompress()],
   build: {
@@ -42,4 +42,12 @@ export default defineConfig({
   server: {
     proxy: { '/api': { target: apiTarget, changeOrigin: false } },
   },
+};
+
+export default defineConfig(({ command }) => {
+  // A build is what users get: React's production code, whatever NODE_ENV the building process
+  // had (a test run's `test` gave React's development build, whose StrictMode ran every effect
+  // twice, so each page sent its requests twice). Vite reads NODE_ENV once this config is loaded.
+  if (command === 'build') process.env['NODE_ENV'] = 'production';
+  return config;
 });

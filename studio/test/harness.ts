@@ -25,8 +25,7 @@ export interface Workspace {
 function ensureStudioBuilt() {
   if (existsSync(join(repoRoot, 'studio', 'dist', 'index.html'))) return;
   const vite = join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js');
-  // The build users get: a test run's NODE_ENV (test) would give React's development build.
-  const r = spawnSync(process.execPath, [vite, 'build', 'studio'], { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  const r = spawnSync(process.execPath, [vite, 'build', 'studio'], { cwd: repoRoot, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('studio build failed');
 }
 
