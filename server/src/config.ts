@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Locale } from '@protean/metadata';
+import { bearerToken } from './auth/bearer.ts';
 import { DEFAULT_SESSION_IDLE_MS } from './auth/auth-service.ts';
 import type { PasswordCost } from './auth/passwords.ts';
 
@@ -72,6 +73,13 @@ export function trustedProxies(raw: string | undefined): string[] {
   });
 }
 
+/** A configured operator token must be one a client can send: `Authorization: Bearer` carries a b64token (bearer.ts). */
+function operatorToken(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (bearerToken(`Bearer ${raw}`) !== raw) throw new Error('PROTEAN_OPERATOR_TOKEN must be letters, digits and - . _ ~ + / (then any = signs): the characters an Authorization: Bearer header carries');
+  return raw;
+}
+
 function demoLocale(raw: string | undefined): Locale {
   if (raw === undefined || raw === '') return 'en';
   if (raw === 'en' || raw === 'zh-CN') return raw;
@@ -93,7 +101,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     studioDir: resolve(env['PROTEAN_STUDIO_DIR'] ?? new URL('../../studio/dist', import.meta.url).pathname),
     demo: env['PROTEAN_DEMO'] !== '0',
     demoLocale: demoLocale(env['PROTEAN_DEMO_LOCALE']),
-    operatorToken: env['PROTEAN_OPERATOR_TOKEN'] || undefined,
+    operatorToken: operatorToken(env['PROTEAN_OPERATOR_TOKEN']),
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
     trustedProxies: trustedProxies(env['PROTEAN_TRUSTED_PROXIES']),
     passwordCost: cost,

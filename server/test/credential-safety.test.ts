@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { registerProblemHandler } from '../src/errors/problem-handler.ts';
 import { loggerOptions } from '../src/http/log-redaction.ts';
-import { trustedProxies } from '../src/config.ts';
+import { readConfig, trustedProxies } from '../src/config.ts';
 import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -237,6 +237,27 @@ describe('a request is judged by the credential it names', () => {
       expect(response.statusCode, JSON.stringify(authorization)).toBe(401);
     }
     expect(json<unknown[]>(await t.api('GET', '/api-keys')).length).toBe(before);
+  });
+
+  it('every entrance reads `Authorization: Bearer` alike: any letter case and 1*SP accepted, a malformed token refused, on REST and the operator’s routes', async () => {
+    const t = await createTestTenant(h, 'bearer-forms');
+    const me = (authorization: string) => h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization } });
+    // RFC 6750 §2.1 with RFC 7235's scheme rules: the scheme is case-insensitive, one or more spaces follow.
+    for (const authorization of [`Bearer ${t.key}`, `bearer ${t.key}`, `BEARER  ${t.key}`]) {
+      expect((await me(authorization)).statusCode, authorization).toBe(200);
+    }
+    // A tab, a no-break space, a token with a character outside b64token, or nothing: named Bearer, matched by nothing.
+    for (const authorization of [`Bearer\t${t.key}`, `Bearer\u00a0${t.key}`, `Bearer ${t.key} extra`, `Bearer ${t.key}é`, 'Bearer', 'Bearer=']) {
+      const response = await me(authorization);
+      expect(response.statusCode, JSON.stringify(authorization)).toBe(401);
+    }
+    const createTenantWith = (authorization: string) =>
+      h.server.app.inject({ method: 'POST', url: '/api/v1/tenants', headers: { authorization }, payload: { slug: `bearer-${Math.random().toString(36).slice(2, 8)}`, name: 'Bearer', admin: { email: 'a@bearer.test', name: 'A', password: 'long enough secret' } } });
+    expect((await createTenantWith(`bearer  ${h.operatorToken}`)).statusCode).toBe(201);
+    expect((await createTenantWith(`Bearer ${h.operatorToken} `.replace(/ $/, '\u00a0'))).statusCode).toBe(403);
+    // A token no header can carry is refused when the server starts, not at the first request.
+    expect(() => readConfig({ PROTEAN_OPERATOR_TOKEN: 'op token with spaces' })).toThrow(/PROTEAN_OPERATOR_TOKEN must be/);
+    expect(readConfig({ PROTEAN_OPERATOR_TOKEN: 'op_AZaz09-._~+/==' }).operatorToken).toBe('op_AZaz09-._~+/==');
   });
 
   it('a cookie-signed GraphQL socket from an opaque origin (null) is refused as cross-site, like any other site', async () => {

@@ -5,6 +5,7 @@ import { forbidden, notFound, ProblemError, unauthorized, validationError } from
 import { principalOf, setupOf, type Principal } from './principal.ts';
 import { AccessService, actorOf } from '../access/access-service.ts';
 import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService, type Credentials } from './auth-service.ts';
+import { bearerToken } from './bearer.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
 import { UUID } from '../http/ids.ts';
 
@@ -68,12 +69,11 @@ export function authenticateRequests(scope: FastifyInstance, auth: AuthService, 
   };
   // A callback hook: credentials verified a moment ago (most requests) are resolved without a promise.
   scope.addHook('onRequest', (request, reply, done) => {
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const bearer = bearerToken(request.headers.authorization);
     // A request that says Bearer is judged by that alone, as the cross-site check lets it through
     // for saying so: a blank one ('Bearer ' and a no-break space) let the ambient cookie act unchecked.
     const cookie = bearer === undefined ? request.cookies[cookieName] : undefined;
-    checkCrossSite(request, cookie);
+    checkCrossSite(request, bearer, cookie);
     const credentials = { bearer, cookie };
     request.credentials = credentials;
     const uses = request.routeOptions.config.sessionUse !== false;

@@ -17,8 +17,8 @@ export const csrfTokenOf = (sessionCookie: string) => createHash('sha256').updat
  * browser says it is same-origin (Sec-Fetch-Site, else an Origin naming our Host), or when it
  * sends the session's CSRF token; anything a browser marks cross-origin is refused, login too.
  */
-export function checkCrossSite(request: FastifyRequest, sessionCookie: string | undefined): void {
-  if (SAFE_METHODS.has(request.method) || request.headers.authorization?.startsWith('Bearer ')) return;
+export function checkCrossSite(request: FastifyRequest, bearer: string | undefined, sessionCookie: string | undefined): void {
+  if (SAFE_METHODS.has(request.method) || bearer !== undefined) return;
   const origin = sameOrigin(request);
   if (origin === false) throw forbidden('Cross-site requests are refused: the request must come from the studio’s own origin');
   if (!sessionCookie || origin) return;

@@ -5,6 +5,7 @@ import { execute, GraphQLError, subscribe, type ExecutionArgs } from './graphql-
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { AuthService, Credentials } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';
+import { bearerToken } from '../auth/bearer.ts';
 import { fromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
@@ -82,8 +83,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     onConnect: async (socket) => {
       let credentials: Credentials | null = socket.extra.request.credentials;
       if (!socket.extra.principal) {
-        const authorization = socket.connectionParams?.['authorization'];
-        const bearer = typeof authorization === 'string' && authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+        const bearer = bearerToken(socket.connectionParams?.['authorization']);
         credentials = { bearer, cookie: undefined };
         socket.extra.principal = bearer ? await auth.authenticate(credentials) : null;
       }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { bearerToken } from '../auth/bearer.ts';
 import type { PasswordHasher } from '../auth/password-hasher.ts';
 import type { Database } from '../db/database.ts';
 import { forbidden } from '../errors/problems.ts';
@@ -28,7 +29,7 @@ export async function tenantRoutes(
 ): Promise<void> {
   const configured = options.operatorToken ? hashOperatorToken(options.operatorToken) : undefined;
   app.post('/tenants', { schema: { body: NewTenant } }, async (request, reply) => {
-    const given = request.headers.authorization?.replace(/^Bearer /, '') ?? '';
+    const given = bearerToken(request.headers.authorization) ?? '';
     const expected = configured ?? (await storedOperatorTokenHash(options.db));
     if (!operatorTokenMatches(given, expected)) throw forbidden('Creating a workspace needs the operator token');
     const tenant = await createTenant(options.db, request.body as Static<typeof NewTenant>, options.passwords);
