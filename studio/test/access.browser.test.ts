@@ -1,11 +1,11 @@
 // Setup › Access and what the CRM hides from a limited user, in Chromium against the real server
 // (ADR 0012), in English and Simplified Chinese.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, objectNavLabels, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { api, launchBrowser, objectNavLabels, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let admin: Page;
 const pageErrors: string[] = [];
 

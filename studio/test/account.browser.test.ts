@@ -4,11 +4,11 @@
 // in with the new one; then the same page in Chinese, with the language saved to the account, which
 // a new device then signs in with.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let admin: Page;
 const pageErrors: string[] = [];
 const reader = { email: 'reader@account.test', name: 'Rita Reader', password: 'rita reads all day' };

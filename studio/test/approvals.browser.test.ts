@@ -3,11 +3,11 @@
 // in their Approvals inbox, which counts down "waiting for 3 of 3" as each approves, in English and
 // in Chinese (ADR 0015).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { Locator, Page } from 'playwright-core';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
 // Saved views on the server, bulk delete into the recycle bin, global search and required-field
 // names in Chromium against the real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { api, launchBrowser, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let page: Page;
 const pageErrors: string[] = [];
 

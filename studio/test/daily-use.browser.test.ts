@@ -5,16 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTextResolver, type TermDef } from '@protean/metadata/terms';
 import { createI18n, type MessageKey, type MessageParams } from '../src/i18n/i18n.tsx';
-import { api, launchBrowser, navigateInApp, repoRoot, settle, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, navigateInApp, repoRoot, settle, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 type Locale = 'en' | 'zh-CN';
 const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let page: Page;
 let adminId: string;
 let terms: TermDef[] = [];

@@ -3,11 +3,11 @@
 // again; the API docs run a REST request and a GraphQL query on the workspace's own schema.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { api, launchBrowser, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let page: Page;
 let receiver: Server;
 let receiverUrl: string;

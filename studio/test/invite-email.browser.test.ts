@@ -5,10 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTextResolver, type TermDef } from '@protean/metadata/terms';
 import { createI18n, type MessageKey, type MessageParams } from '../src/i18n/i18n.tsx';
-import { api, launchBrowser, repoRoot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import { api, launchBrowser, repoRoot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 import { MailReceiver } from '../../server/test/mail-receiver.ts';
 
 type Locale = 'en' | 'zh-CN';
@@ -16,7 +16,7 @@ type Locale = 'en' | 'zh-CN';
 const receiver = new MailReceiver();
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let page: Page;
 let terms: TermDef[] = [];
 const pageErrors: string[] = [];

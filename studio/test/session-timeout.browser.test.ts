@@ -3,11 +3,11 @@
 // tab keeps the session for every tab (the server decides); once it has ended, the sign-in page
 // says why. Then an administrator chooses the workspace's idle time in Setup › Sessions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let english: BrowserContext;
 let chinese: BrowserContext;
 const pageErrors: string[] = [];

@@ -1,14 +1,14 @@
 // Setup › Sessions in Chromium against the real server: a user signed in on three devices sees
 // them, signs one out (its next request is refused), then signs out of all but this one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchBrowser, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1';
 const TABLET = 'Mozilla/5.0 (Linux; Android 14; Pixel Tablet) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let page: Page;
 const devices: { context: BrowserContext; page: Page }[] = [];
 const pageErrors: string[] = [];

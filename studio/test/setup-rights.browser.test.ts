@@ -3,11 +3,11 @@
 // Terminology and no other Setup section; a read-only user is offered no Edit, no Delete and no
 // action or workflow that would write on the record, and still the ones that only read it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { api, launchBrowser, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let admin: Page;
 const pageErrors: string[] = [];
 

@@ -1,10 +1,10 @@
 // The studio in a real browser against the real server: Debian's Chromium via playwright-core.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, objectNavLink, settle, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { api, launchBrowser, objectNavLink, settle, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];

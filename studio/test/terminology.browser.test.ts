@@ -4,11 +4,11 @@
 // the visible text or in what a screen reader reads, and one's own account and sessions no "User"
 // and no "用户" either.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launchBrowser, navigateInApp, objectNavLink, settle as settleLoaded, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { api, launchBrowser, navigateInApp, objectNavLink, settle as settleLoaded, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];

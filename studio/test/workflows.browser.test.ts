@@ -2,11 +2,11 @@
 // scratch with the mouse and the keyboard (palette, dragging connections, step forms), saved,
 // activated, and seen to fire on a customer left alone; then the same in zh-CN.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { api, launchBrowser, shot, signIn, startWorkspace, type Workspace } from './harness.ts';
+import type { Locator, Page } from 'playwright-core';
+import { api, launchBrowser, shot, signIn, startWorkspace, type TestBrowser, type Workspace } from './harness.ts';
 
 let ws: Workspace;
-let browser: Browser;
+let browser: TestBrowser;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
