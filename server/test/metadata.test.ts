@@ -82,6 +82,8 @@ describe('metadata changes', () => {
   it('making a field required while records lack it is refused with a count, or applied with a backfill', async () => {
     await t.api('POST', '/metadata/objects/organization/fields', { apiName: 'segment', type: 'text', labels: { en: 'Segment' } });
     await t.api('POST', '/records/organization', { name: 'No Segment 1' });
+    const binned = json(await t.api('POST', '/records/organization', { name: 'No Segment, in the bin' }));
+    expect((await t.api('DELETE', `/records/organization/${String(binned['id'])}`)).statusCode).toBe(204);
     const refused = await t.api('PATCH', '/metadata/objects/organization/fields/segment', { required: true });
     expect(refused.statusCode).toBe(422);
     expect((refused.json() as Problem).errors?.[0]?.count).toBeGreaterThan(0);
@@ -89,6 +91,10 @@ describe('metadata changes', () => {
     expect(applied.statusCode, applied.body).toBe(200);
     const list = json<{ data: { segment: string }[] }>(await t.api('GET', '/records/organization?limit=200'));
     expect(list.data.every((r) => r.segment !== null)).toBe(true);
+    // A record in the recycle bin gets the backfill too: restored, it meets the field as it is now.
+    const restored = await t.api('POST', `/records/organization/${String(binned['id'])}/restore`);
+    expect(restored.statusCode, restored.body).toBe(200);
+    expect(json(restored)['segment']).toBe('unknown');
   });
 
   it('a required field may not default to an empty text or selection, nor be backfilled with one: refused naming the field, in English and Chinese', async () => {

@@ -13,8 +13,9 @@ const PHONE = '^[+0-9 ().-]{3,}$';
 
 /**
  * Answers the planner's data checks: counts the live records each tightened definition would
- * break. A check with a backfill writes the value into those records instead (in the change's
- * transaction); without one the change is refused with the count, so nothing saved is lost.
+ * break. A check with a backfill writes the value into those records instead, and into those in
+ * the recycle bin (in the change's transaction); without one the change is refused with the
+ * count, so nothing saved is lost.
  * Each backfilled record gets its `updated` event, as any other change of its values would.
  */
 export async function runDataChecks(tx: Queryable, tenantId: string, next: Snapshot, checks: readonly DataCheck[], actorId: string | null = null): Promise<FieldProblem[]> {
@@ -31,8 +32,9 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
       // The slot column (ready or pending) gets the value a write would store, so filters see it at once.
       const slot = writeSlotOf(object, field.id);
       const slotUpdate = slot ? `, ix_${slot} = $6::${SLOT_TYPES[`ix_${slot}`]}` : '';
+      // Records in the recycle bin too: restored, they meet the model as it is now (a restore validates them).
       await tx.query(
-        `with before as materialized (select id, data->$3 as value from record where ${scope} and (${offending}) for update),
+        `with before as materialized (select id, data->$3 as value from record where tenant_id = $1 and object_id = $2 and (${offending}) for update),
          changed as (
            update record set data = case when $4::jsonb = 'null'::jsonb then data - $3::text else jsonb_set(data, array[$3::text], $4::jsonb) end${slotUpdate}, search_text = null, version = version + 1, updated_at = now()
             where tenant_id = $1 and object_id = $2 and id in (select id from before)
