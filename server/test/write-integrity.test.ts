@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '../src/auth/principal.ts';
 import type { RequestContext } from '../src/data/request-context.ts';
 import { CREATE_RECORDS_FUNCTION_SQL } from '../src/db/migrations.ts';
@@ -159,7 +159,7 @@ describe('a record restored from the recycle bin meets the model as it is now', 
     const t = await createTestTenant(h, 'restore-model');
     await ok(await t.api('POST', '/metadata/objects/customer/fields', { apiName: 'tier', labels: { en: 'Tier' }, type: 'text', maxLength: 50 }), 201);
     const customer = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Binned', tier: 'a rather long tier name' }));
-    const kept = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Kept' }));
+    const kept = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Kept', tier: 'silver' }));
     const untiered = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Untiered' }));
     expect((await t.api('DELETE', `/records/customer/${untiered.id}`)).statusCode).toBe(204);
     const activity = json<{ id: string }>(await t.api('POST', '/records/activity', { subject: 'Call', type: 'call', customer: kept.id }));
@@ -170,8 +170,9 @@ describe('a record restored from the recycle bin meets the model as it is now', 
     expect(tooLong.statusCode, tooLong.body).toBe(422);
     expect(json<{ errors: { field: string; code: string }[] }>(tooLong).errors).toEqual([expect.objectContaining({ field: 'tier', code: 'max_length' })]);
     await ok(await t.api('PATCH', '/metadata/objects/customer/fields/tier', { maxLength: 50 }));
-    // Then made required, with a backfill that reaches live records only.
-    await ok(await t.api('PATCH', '/metadata/objects/customer/fields/tier', { required: true, backfill: 'gold' }));
+    // Then made required: no live record lacks a tier, so no backfill is asked for (one would reach the bin too),
+    // and the binned record without one keeps lacking it.
+    await ok(await t.api('PATCH', '/metadata/objects/customer/fields/tier', { required: true }));
     const binnedLong = await t.api('POST', `/records/customer/${customer.id}/restore`);
     expect(binnedLong.statusCode, binnedLong.body).toBe(200);
     // The activity's customer deleted by itself: the activity's required lookup would point at nothing.
@@ -189,6 +190,38 @@ describe('a record restored from the recycle bin meets the model as it is now', 
     expect(untieredBack.statusCode, untieredBack.body).toBe(422);
     expect(json<{ errors: { field: string; code: string }[] }>(untieredBack).errors).toEqual([expect.objectContaining({ field: 'tier', code: 'required' })]);
     expect((await t.api('GET', `/records/customer/${untiered.id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('an access shape that expires while a write holds its transaction', () => {
+  // A principal's access shape is cached for a minute. A write that found it fresh before its
+  // transaction and expired inside it loaded it again through another connection: on PGlite, whose
+  // one connection the write held, that waited for ever, and the whole server with it.
+  it('is loaded again in that transaction: creates, updates and batches complete, and the server keeps serving', async () => {
+    const t = await createTestTenant(h, 'shape-expiry');
+    const org = json<{ id: string }>(await t.api('POST', '/records/organization', { name: 'Expiry Org' }));
+    const access = h.server.access;
+    const fresh = access.cachedShape.bind(access);
+    let checks = 0;
+    // Fresh at the first look of each write, expired at every later one.
+    const spy = vi.spyOn(access, 'cachedShape').mockImplementation((principal) => (checks++ === 0 ? fresh(principal) : undefined));
+    const within = <T>(what: string, work: Promise<T>) =>
+      Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not complete in 15 s`)), 15_000))]);
+    try {
+      checks = 0;
+      const created = await within('a create', t.api('POST', '/records/customer', { last_name: 'Expiry', organization: org.id }));
+      expect(created.statusCode, created.body).toBe(201);
+      const id = String(json(created)['id']);
+      checks = 0;
+      const updated = await within('an update', t.api('PATCH', `/records/customer/${id}`, { first_name: 'Mid', organization: org.id }));
+      expect(updated.statusCode, updated.body).toBe(200);
+      checks = 0;
+      const batch = await within('a batch', t.api('POST', '/records/customer/batch', { operations: [{ op: 'create', data: { last_name: 'Batched', organization: org.id } }, { op: 'update', id, data: { first_name: 'Again' } }] }));
+      expect(batch.statusCode, batch.body).toBe(200);
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await t.api('GET', '/records/customer?limit=5')).statusCode).toBe(200);
   });
 });
 

@@ -40,7 +40,7 @@ export class ReadPath {
   }
 
   async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
-    const shape = this.#access.cachedShape(ctx.principal) ?? (await this.#access.shapeOf(ctx.principal));
+    const shape = this.#access.cachedShape(ctx.principal) ?? (await this.#access.shapeOf(ctx.principal, ctx.scope?.tx));
     requireObjectRight(ctx, shape, object, 'read');
     if (expand.length) refuseHiddenFields(shape, object, { expand });
     if (!UUID.test(id)) throw noRecord(ctx, object, id);

@@ -298,7 +298,7 @@ export class SavePipeline {
     if (fields.some((f) => f.unique || f.type === 'autonumber')) return undefined;
     const { drafts, problems } = this.#drafts(ctx, model, current, items);
     if (problems.length) return undefined;
-    const shape = await this.#access.shapeOf(principal);
+    const shape = await this.#access.shapeOf(principal, ctx.scope?.tx);
     // Another owner than the creator, and a link to a record of a narrowed object, are checked on the transactional path.
     const owners = fields.filter((f) => f.type === 'owner');
     const narrowedLookups = fields.filter((f) => f.type === 'lookup' && f.lookup && !shape.recordScope(f.lookup.objectId).all);
@@ -386,7 +386,7 @@ export class SavePipeline {
     const { drafts, problems } = this.#drafts(ctx, model, object, items);
     problems.push(...(await this.#beforeSave(ctx, scope, object, 'create', drafts, fields)));
     if (problems.length) throw invalid(model, words, object, problems);
-    await refuseUnreachableLookups(tx, ctx, await this.#access.shapeOf(principal), object, drafts, fields);
+    await refuseUnreachableLookups(tx, ctx, await this.#access.shapeOf(principal, tx), object, drafts, fields);
     await checkUsers(tx, model, object, drafts, principal.userId, principal.locale);
     await assignAutonumbers(tx, principal.tenantId, object, fields.filter((f) => f.type === 'autonumber'), drafts);
     await claimUniqueValues(tx, principal.tenantId, object, fields.filter((f) => f.unique), drafts, words);
@@ -446,7 +446,7 @@ export class SavePipeline {
     if (problems.length) throw invalid(model, words, object, problems);
     if (changed.length === 0) return toApiRecord(model, object, row);
     const touched: PendingRecord = { id: item.id, data: Object.fromEntries(changed.map((f) => [f.id, data[f.id]])), ...(item.index === undefined ? {} : { index: item.index }) };
-    await refuseUnreachableLookups(tx, ctx, await this.#access.shapeOf(principal), object, [touched], changed);
+    await refuseUnreachableLookups(tx, ctx, await this.#access.shapeOf(principal, tx), object, [touched], changed);
     await checkLookups(tx, model, object, [touched], principal.locale);
     await checkUsers(tx, model, object, [touched], principal.userId, principal.locale);
     const uniqueChanged = changed.filter((f) => f.unique);
