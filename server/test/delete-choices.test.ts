@@ -80,3 +80,28 @@ describe('deleting a field that is on a layout', () => {
     expect(after.objects.find((o) => o.id === 'customer')!.fields.find((f) => f.apiName === 'pet_name')!.deletedAt).toBeDefined();
   });
 });
+
+describe('restoring a lookup field whose records point at records gone meanwhile', () => {
+  it('clears those values with an event, keeps the others, and the field filters and expands', async () => {
+    const field = await t.api('POST', '/metadata/objects/customer/fields', { apiName: 'partner', labels: { en: 'Partner' }, type: 'lookup', lookup: { objectId: 'organization', onDelete: 'setNull', relationshipName: 'partner_customers' } });
+    expect(field.statusCode, field.body).toBe(201);
+    const [gone, kept, binned] = await Promise.all(['Gone Org', 'Kept Org', 'Binned Org'].map(async (name) => json<{ id: string }>(await t.api('POST', '/records/organization', { name }))));
+    const customers = await Promise.all([gone, kept, binned].map(async (org, n) => json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: `Partnered ${n}`, partner: org!.id }))));
+    const deleted = await t.api('DELETE', '/metadata/objects/customer/fields/partner');
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    // While the field is deleted, one target is purged and another sits in the recycle bin: no cascade ran for the field.
+    for (const org of [gone, binned]) expect((await t.api('DELETE', `/records/organization/${org!.id}`)).statusCode).toBe(204);
+    expect((await t.api('POST', '/recycle-bin/purge', { ids: [gone!.id] })).statusCode).toBe(200);
+    const restored = await t.api('POST', `/metadata/revisions/${json<{ revision: number }>(deleted).revision - 1}/restore`);
+    expect(restored.statusCode, restored.body).toBe(200);
+    const partnerOf = async (id: string) => json<{ partner: unknown }>(await t.api('GET', `/records/customer/${id}`)).partner;
+    expect(await Promise.all(customers.map((c) => partnerOf(c.id)))).toEqual([null, kept!.id, null]);
+    const expanded = await t.api('GET', `/records/customer?expand=partner&filter=${encodeURIComponent(JSON.stringify({ field: 'partner', op: 'isNull', value: false }))}`);
+    expect(expanded.statusCode, expanded.body).toBe(200);
+    expect(json<{ data: { id: string; partner: { id: string } }[] }>(expanded).data.map((r) => [r.id, r.partner.id])).toEqual([[customers[1]!.id, kept!.id]]);
+    const events = await h.db.system((q) =>
+      q.query<{ record_id: string; payload: { cause?: string } }>(`select record_id, payload from outbox where tenant_id = $1 and object_id = 'customer' and event = 'updated' and payload->>'cause' = 'restore'`, [t.id]),
+    );
+    expect(events.map((e) => e.record_id).sort()).toEqual([customers[0]!.id, customers[2]!.id].sort());
+  });
+});

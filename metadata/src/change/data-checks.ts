@@ -27,6 +27,11 @@ export type DataCheck = CheckBase &
     | { kind: 'precision'; precision: number; scale: number }
     | { kind: 'type'; from: FieldType; to: FieldType }
     | { kind: 'picklistValue'; valueIds: string[] }
+    /**
+     * A lookup field coming back by a restore: while it was deleted no cascade ran for it, so
+     * values may point at records deleted or purged since. Answered by clearing them.
+     */
+    | { kind: 'lookupTargets' }
   );
 
 export type TypeConversion = 'widening' | 'narrowing';

@@ -35,6 +35,8 @@ export function planRestore(current: Snapshot, target: Snapshot, ctx: Pick<PlanC
     for (const field of object.fields) {
       if (field.deletedAt !== undefined) continue;
       const prev = before?.fields.find((f) => f.id === field.id && f.deletedAt === undefined);
+      // First, so that a required lookup then counts the values cleared.
+      if (!prev && field.type === 'lookup') dataChecks.push({ objectId: object.id, fieldId: field.id, path: '/restore', kind: 'lookupTargets' });
       dataChecks.push(...fieldDataChecks(object.id, prev, prev ? field : { ...field, defaultValue: undefined }, '/restore'));
     }
   }

@@ -24,6 +24,10 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
     const object = next.objects.find((o) => o.id === check.objectId);
     const field = object?.fields.find((f) => f.id === check.fieldId);
     if (!object || !field) continue;
+    if (check.kind === 'lookupTargets') {
+      await clearGoneTargets(tx, tenantId, object, field, offendingSql(check, field), actorId);
+      continue;
+    }
     const offending = offendingSql(check, field);
     const scope = 'tenant_id = $1 and object_id = $2 and deleted_at is null';
     if (check.backfill !== undefined && check.kind !== 'unique') {
@@ -93,6 +97,13 @@ function offendingSql(check: DataCheck, field: FieldDef): string {
         ? `${present} and exists (select 1 from jsonb_array_elements_text(data->${id}) v where v in (${ids}))`
         : `${present} and ${text} in (${ids})`;
     }
+    case 'lookupTargets': {
+      // Compared as uuids, so the target is found by its key; a value that is no uuid points at nothing.
+      // Qualified: inside the subquery a bare `data` would be the target record's.
+      const value = `(record.data->>${id})`;
+      const target = `case when ${value} ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then ${value}::uuid end`;
+      return `${present} and not exists (select 1 from record t where t.tenant_id = record.tenant_id and t.id = ${target} and t.deleted_at is null)`;
+    }
     case 'type':
       switch (check.to) {
         case 'number':
@@ -127,6 +138,27 @@ function describe(check: DataCheck, field: FieldDef, count: number): string {
     default:
       return `${verb('hold values', 'holds a value')} of ${label} outside its new ${check.kind}`;
   }
+}
+
+/**
+ * A restored lookup's values that point at no live record (purged, or in the recycle bin, while
+ * the field was deleted and no cascade ran for it) are cleared, with their links, slot value and
+ * an `updated` event each; records in the recycle bin too, so a restore of one meets the model.
+ */
+async function clearGoneTargets(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, pointsAtNothing: string, actorId: string | null): Promise<void> {
+  const slot = writeSlotOf(object, field.id);
+  await tx.query(
+    `with before as materialized (select id, data->$3 as value from record where tenant_id = $1 and object_id = $2 and (${pointsAtNothing}) for update of record),
+     unlinked as (delete from record_link where tenant_id = $1 and field_id = $3 and source_id in (select id from before)),
+     changed as (
+       update record set data = data - $3::text${slot ? `, ix_${slot} = null` : ''}, search_text = null, version = version + 1, updated_at = now()
+        where tenant_id = $1 and object_id = $2 and id in (select id from before)
+        returning id, version)
+     insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
+     select $1, $2, c.id, 'updated', jsonb_build_object('version', c.version, 'changes', jsonb_build_object($3::text, jsonb_build_object('from', b.value, 'to', null)), 'cause', 'restore'), $4
+       from changed c join before b using (id) order by c.id`,
+    [tenantId, object.id, field.id, actorId],
+  );
 }
 
 /** A field made unique starts enforcing from the values already stored. */
