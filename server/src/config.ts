@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { Locale } from '@protean/metadata';
-import { bearerToken } from './auth/bearer.ts';
+import { isB64Token } from './auth/bearer.ts';
 import { DEFAULT_SESSION_IDLE_MS } from './auth/auth-service.ts';
 import type { PasswordCost } from './auth/passwords.ts';
 
@@ -76,7 +76,7 @@ export function trustedProxies(raw: string | undefined): string[] {
 /** A configured operator token must be one a client can send: `Authorization: Bearer` carries a b64token (bearer.ts). */
 function operatorToken(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
-  if (bearerToken(`Bearer ${raw}`) !== raw) throw new Error('PROTEAN_OPERATOR_TOKEN must be letters, digits and - . _ ~ + / (then any = signs): the characters an Authorization: Bearer header carries');
+  if (!isB64Token(raw)) throw new Error('PROTEAN_OPERATOR_TOKEN must be letters, digits and - . _ ~ + / (then any = signs): the characters an Authorization: Bearer header carries');
   return raw;
 }
 

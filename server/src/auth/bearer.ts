@@ -13,5 +13,8 @@ export function bearerToken(authorization: unknown): string | undefined {
   const scheme = /^bearer(?: +|$)/i.exec(authorization);
   if (!scheme) return undefined;
   const token = authorization.slice(scheme[0].length);
-  return B64TOKEN.test(token) ? token : '';
+  return isB64Token(token) ? token : '';
 }
+
+/** Whether `token` is one an `Authorization: Bearer` header can carry. */
+export const isB64Token = (token: string): boolean => B64TOKEN.test(token);

@@ -24,30 +24,16 @@ export async function runDataChecks(tx: Queryable, tenantId: string, next: Snaps
     const object = next.objects.find((o) => o.id === check.objectId);
     const field = object?.fields.find((f) => f.id === check.fieldId);
     if (!object || !field) continue;
+    const offending = offendingSql(check, field);
+    // A restored lookup's values that point at no live record are cleared, as a backfill of no value.
     if (check.kind === 'lookupTargets') {
-      await clearGoneTargets(tx, tenantId, object, field, offendingSql(check, field), actorId);
+      await writeValue(tx, tenantId, object, field, offending, null, 'restore', actorId);
       continue;
     }
-    const offending = offendingSql(check, field);
     const scope = 'tenant_id = $1 and object_id = $2 and deleted_at is null';
     if (check.backfill !== undefined && check.kind !== 'unique') {
       // A backfill stored as no value (an empty text) takes the field out of the records, as a write would.
-      const stored = toStoredValue(field, check.backfill) ?? null;
-      // The slot column (ready or pending) gets the value a write would store, so filters see it at once.
-      const slot = writeSlotOf(object, field.id);
-      const slotUpdate = slot ? `, ix_${slot} = $6::${SLOT_TYPES[`ix_${slot}`]}` : '';
-      // Records in the recycle bin too: restored, they meet the model as it is now (a restore validates them).
-      await tx.query(
-        `with before as materialized (select id, data->$3 as value from record where tenant_id = $1 and object_id = $2 and (${offending}) for update),
-         changed as (
-           update record set data = case when $4::jsonb = 'null'::jsonb then data - $3::text else jsonb_set(data, array[$3::text], $4::jsonb) end${slotUpdate}, search_text = null, version = version + 1, updated_at = now()
-            where tenant_id = $1 and object_id = $2 and id in (select id from before)
-            returning id, version)
-         insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
-         select $1, $2, c.id, 'updated', jsonb_build_object('version', c.version, 'changes', jsonb_build_object($3::text, jsonb_build_object('from', b.value, 'to', $4::jsonb)), 'cause', 'backfill'), $5
-           from changed c join before b using (id) order by c.id`,
-        [tenantId, object.id, field.id, JSON.stringify(stored), actorId, ...(slot ? [slotValue(slot, field, stored)] : [])],
-      );
+      await writeValue(tx, tenantId, object, field, offending, toStoredValue(field, check.backfill) ?? null, 'backfill', actorId);
       continue;
     }
     const rows = await tx.query<{ n: number }>(`select count(*)::int as n from record where ${scope} and (${offending})`, [tenantId, object.id]);
@@ -141,23 +127,27 @@ function describe(check: DataCheck, field: FieldDef, count: number): string {
 }
 
 /**
- * A restored lookup's values that point at no live record (purged, or in the recycle bin, while
- * the field was deleted and no cascade ran for it) are cleared, with their links, slot value and
- * an `updated` event each; records in the recycle bin too, so a restore of one meets the model.
+ * Writes `stored` (null: takes the field out) into every record of the object that `offending`
+ * picks, in the change's transaction, records in the recycle bin too: restored, they meet the
+ * model as it is now (a restore validates them). The slot column (ready or pending) gets the value
+ * a write would store, so filters see it at once; a lookup's links of those records go with the
+ * old value; each record gets an `updated` event naming the cause.
  */
-async function clearGoneTargets(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, pointsAtNothing: string, actorId: string | null): Promise<void> {
+async function writeValue(tx: Queryable, tenantId: string, object: ObjectDef, field: FieldDef, offending: string, stored: unknown, cause: 'backfill' | 'restore', actorId: string | null): Promise<void> {
   const slot = writeSlotOf(object, field.id);
+  const slotUpdate = slot ? `, ix_${slot} = $7::${SLOT_TYPES[`ix_${slot}`]}` : '';
+  const unlink = field.type === 'lookup' ? `unlinked as (delete from record_link where tenant_id = $1 and field_id = $3 and source_id in (select id from before)),` : '';
   await tx.query(
-    `with before as materialized (select id, data->$3 as value from record where tenant_id = $1 and object_id = $2 and (${pointsAtNothing}) for update of record),
-     unlinked as (delete from record_link where tenant_id = $1 and field_id = $3 and source_id in (select id from before)),
+    `with before as materialized (select id, data->$3 as value from record where tenant_id = $1 and object_id = $2 and (${offending}) for update of record),
+     ${unlink}
      changed as (
-       update record set data = data - $3::text${slot ? `, ix_${slot} = null` : ''}, search_text = null, version = version + 1, updated_at = now()
+       update record set data = case when $4::jsonb = 'null'::jsonb then data - $3::text else jsonb_set(data, array[$3::text], $4::jsonb) end${slotUpdate}, search_text = null, version = version + 1, updated_at = now()
         where tenant_id = $1 and object_id = $2 and id in (select id from before)
         returning id, version)
      insert into outbox (tenant_id, object_id, record_id, event, payload, actor_id)
-     select $1, $2, c.id, 'updated', jsonb_build_object('version', c.version, 'changes', jsonb_build_object($3::text, jsonb_build_object('from', b.value, 'to', null)), 'cause', 'restore'), $4
+     select $1, $2, c.id, 'updated', jsonb_build_object('version', c.version, 'changes', jsonb_build_object($3::text, jsonb_build_object('from', b.value, 'to', $4::jsonb)), 'cause', $6::text), $5
        from changed c join before b using (id) order by c.id`,
-    [tenantId, object.id, field.id, actorId],
+    [tenantId, object.id, field.id, JSON.stringify(stored), actorId, cause, ...(slot ? [slotValue(slot, field, stored)] : [])],
   );
 }
 
