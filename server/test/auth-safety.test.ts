@@ -270,15 +270,24 @@ describe('session cookie and response headers', () => {
     }
   });
 
-  it('sends CSP, frame, sniffing and referrer headers on API answers and problems alike', async () => {
+  it('answers API calls and problems alike with a policy that lets a rendered answer load nothing and be framed by nothing', async () => {
     const t = await createTestTenant(h, 'headers');
     for (const response of [await t.api('GET', '/auth/me'), await h.server.app.inject({ method: 'GET', url: '/api/v1/no-such-route' }), await login(t, { password: 'wrong password' })]) {
-      const csp = String(response.headers['content-security-policy']);
-      for (const directive of ["script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'"]) expect(csp).toContain(directive);
+      expect(response.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['x-frame-options']).toBe('DENY');
-      expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+      expect(response.headers['cache-control']).toBe('no-store');
     }
+  });
+
+  it('serves the studio with its own policy: scripts and styles of its origin only, no framing, no <base>, a referrer policy', async () => {
+    const page = await h.server.app.inject({ method: 'GET', url: '/' });
+    const csp = String(page.headers['content-security-policy']);
+    for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'"]) expect(csp).toContain(directive);
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
   });
 
   it('redacts credentials in log lines', async () => {
