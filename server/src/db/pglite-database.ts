@@ -14,6 +14,32 @@ const MAINTENANCE_MIN_WAL_BYTES = 16 * 1024 * 1024;
  */
 const TURN_AFTER_MS = 50;
 
+/**
+ * PGlite is one session: a transaction that stops issuing statements while others wait stalls
+ * every request of the server. One that awaits work needing the session itself (a load through
+ * another transaction, from inside its own) never ends. After this long idle with others waiting,
+ * it is rolled back and the session handed on, as PostgreSQL's
+ * idle_in_transaction_session_timeout ends such a session; its next statement fails.
+ */
+const IDLE_TRANSACTION_MS = 15_000;
+
+/** Thrown into a transaction the embedded database ended for idling while it held the session. */
+export class IdleTransactionEnded extends Error {
+  constructor(idleMs: number) {
+    const idle = idleMs < 1000 ? `${Math.round(idleMs)} ms` : `${Math.round(idleMs / 1000)} s`;
+    super(`The transaction held the embedded database's one session for ${idle} without a statement while others waited, and was rolled back`);
+    this.name = 'IdleTransactionEnded';
+  }
+}
+
+/** The transaction holding the session: what the idle check reads, and how it ends it. */
+interface Holder {
+  lastActivity: number;
+  inFlight: number;
+  ended: boolean;
+  release(): void;
+}
+
 /** U+FEFF in UTF-8. */
 const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf] as const;
 
@@ -73,11 +99,15 @@ export class PgliteDatabase implements Database {
   /** The WAL position after the last maintenance pass: the next runs once enough was written since. */
   #maintainedAt: string | undefined;
 
-  private constructor(db: ExactTextPGlite) {
+  readonly #idleTransactionMs: number;
+
+  private constructor(db: ExactTextPGlite, idleTransactionMs: number) {
     this.#db = db;
+    this.#idleTransactionMs = idleTransactionMs;
+    this.#idleCheck = setInterval(() => this.#checkIdle(), Math.min(1000, idleTransactionMs / 4)).unref();
   }
 
-  static async open(dataDir: string | undefined): Promise<PgliteDatabase> {
+  static async open(dataDir: string | undefined, options: { idleTransactionMs?: number } = {}): Promise<PgliteDatabase> {
     // One options object: given as a second argument beside an undefined data folder (memory), PGlite ignores it.
     const db = new ExactTextPGlite({
       ...(dataDir === undefined ? {} : { dataDir }),
@@ -90,13 +120,43 @@ export class PgliteDatabase implements Database {
     });
     await db.waitReady;
     await db.exec("set TimeZone = 'UTC'");
-    return new PgliteDatabase(db);
+    return new PgliteDatabase(db, options.idleTransactionMs ?? IDLE_TRANSACTION_MS);
   }
 
-  #exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(work, work);
-    this.#queue = run.catch(() => undefined);
-    return run;
+  /**
+   * Runs `work` when the session is free. The next in line starts when `work` ends, or earlier
+   * when the transaction it runs is ended for idling (`release`).
+   */
+  #exclusive<T>(work: (release: () => void) => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.#queue;
+    this.#queue = released;
+    this.#waiting++;
+    return previous.then(async () => {
+      this.#waiting--;
+      try {
+        return await work(release);
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /** Work queued behind the session's holder. */
+  #waiting = 0;
+  #holder: Holder | undefined;
+  #idleCheck: NodeJS.Timeout | undefined;
+
+  /** Ends the holding transaction when it has idled too long with others waiting (IDLE_TRANSACTION_MS). */
+  #checkIdle(): void {
+    const holder = this.#holder;
+    if (!holder || holder.ended || holder.inFlight > 0 || this.#waiting === 0) return;
+    const idle = performance.now() - holder.lastActivity;
+    if (idle < this.#idleTransactionMs) return;
+    holder.ended = true;
+    console.error(new IdleTransactionEnded(idle).message);
+    void this.#db.query('rollback').catch(() => undefined).finally(() => holder.release());
   }
 
   /** When the event loop last had a turn, as seen by a check scheduled at most once a turn. */
@@ -127,18 +187,41 @@ export class PgliteDatabase implements Database {
   };
 
   #inTransaction<T>(begin: string, work: (tx: Queryable) => Promise<T>, opened?: (rows: Record<string, unknown>[]) => void): Promise<T> {
-    return this.#exclusive(async () => {
-      const results = await this.#db.exec(begin);
-      opened?.((results[results.length - 1]?.rows ?? []) as Record<string, unknown>[]);
+    return this.#exclusive(async (release) => {
+      const holder: Holder = { lastActivity: performance.now(), inFlight: 0, ended: false, release };
+      this.#holder = holder;
       try {
-        const result = await work(this.#session);
+        const results = await this.#db.exec(begin);
+        opened?.((results[results.length - 1]?.rows ?? []) as Record<string, unknown>[]);
+        const result = await work(this.#held(holder));
+        if (holder.ended) throw new IdleTransactionEnded(this.#idleTransactionMs);
         await this.#db.query('commit');
         return result;
       } catch (error) {
-        await this.#db.query('rollback');
+        if (!holder.ended) await this.#db.query('rollback');
         throw error;
+      } finally {
+        if (this.#holder === holder) this.#holder = undefined;
       }
     });
+  }
+
+  /** The session as the transaction of `holder` sees it: each statement counts as activity, and none runs once it was ended. */
+  #held(holder: Holder): Queryable {
+    const step = async <R>(statement: () => Promise<R>): Promise<R> => {
+      if (holder.ended) throw new IdleTransactionEnded(this.#idleTransactionMs);
+      holder.inFlight++;
+      try {
+        return await statement();
+      } finally {
+        holder.inFlight--;
+        holder.lastActivity = performance.now();
+      }
+    };
+    return {
+      query: (sql, params) => step(() => this.#session.query(sql, params)),
+      exec: (sql) => step(() => this.#session.exec(sql)),
+    };
   }
 
   /**
@@ -227,6 +310,7 @@ export class PgliteDatabase implements Database {
 
   close(): Promise<void> {
     clearInterval(this.#maintenance);
+    clearInterval(this.#idleCheck);
     this.#maintenance = undefined;
     return this.#exclusive(() => this.#db.close());
   }
