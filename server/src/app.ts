@@ -55,6 +55,8 @@ import { registerScriptHooks, ScriptJobs } from './scripts/script-triggers.ts';
 import { logicHooks } from './logic/logic-hooks.ts';
 import { tenantZones } from './logic/tenant-zones.ts';
 import { LogicRecompute, logicRecomputeRoutes } from './logic/logic-recompute.ts';
+import { usePatternEngine } from '@protean/metadata/expressions';
+import { linearPatterns } from './logic/linear-patterns.ts';
 
 export interface AppOptions {
   db: Database;
@@ -126,6 +128,7 @@ declare module 'fastify' {
 
 /** The server, assembled top to bottom: errors, cookies, health, then the API under /api/v1, then the studio. */
 export async function buildApp(options: AppOptions): Promise<App> {
+  usePatternEngine(linearPatterns);
   const app = Fastify({
     logger: loggerOptions(options.logger ?? false, options.logStream),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,

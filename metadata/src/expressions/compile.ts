@@ -6,6 +6,7 @@ import { errorAt, ExpressionEvaluationError, type ExpressionError } from './erro
 import { functionsByName, type CallContext, type Overload, type Param } from './functions.ts';
 import { expressionLimits } from './limits.ts';
 import { parse, type ExprNode } from './parse.ts';
+import { PatternError, patternEngine } from './patterns.ts';
 import { baseKind, fits, resultExprType, T, typeName, unify, type ExprType, type FormulaResultType } from './types.ts';
 import {
   compareValues,
@@ -711,19 +712,21 @@ class Compiler {
     }
     const pattern = patternNode.value;
     if (pattern.length > expressionLimits.maxPatternLength) return this.error('limit', `a pattern is at most ${expressionLimits.maxPatternLength} characters`, patternNode);
-    // Nested quantifiers backtrack exponentially in JavaScript's engine: refused up front.
+    // Nested quantifiers backtrack exponentially in JavaScript's engine, which the studio runs:
+    // refused up front, on the server too, so both accept the same patterns.
     if (/\([^)]*[+*][^)]*\)\s*[+*{]/.test(pattern) || /\\[1-9]/.test(pattern) || /\(\?<?[=!]/.test(pattern)) {
       return this.error('limit', 'the pattern repeats a repeated group, a back-reference or a look-around, which can run for a very long time', patternNode);
     }
-    let re: RegExp;
+    let test: (text: string) => boolean;
     try {
-      re = new RegExp(pattern, 'u');
+      test = patternEngine().compile(pattern);
     } catch (e) {
-      return this.error('syntax', `invalid pattern: ${(e as Error).message}`, patternNode);
+      if (e instanceof PatternError) return this.error(e.kind, e.message, patternNode);
+      throw e;
     }
     this.cost += 20;
     const r = text.run;
-    return { type: T.bool, run: (a) => { const v = r(a); return v === null ? false : re.test(v as string); } };
+    return { type: T.bool, run: (a) => { const v = r(a); return v === null ? false : test(v as string); } };
   }
 }
 

@@ -23,6 +23,7 @@ export {
 export { parse as parseExpression, type ExprNode } from './parse.ts';
 export { ExpressionEvaluationError, type ExpressionError } from './errors.ts';
 export { expressionLimits } from './limits.ts';
+export { PatternError, usePatternEngine, type PatternEngine } from './patterns.ts';
 export { functions as expressionFunctions, specialFunctions as expressionSpecialFunctions, type FunctionDef } from './functions.ts';
 export { T as exprTypes, typeName, formulaResultTypes, type ExprType, type FormulaResultType } from './types.ts';
 export { isValidTimeZone, utc } from './values.ts';

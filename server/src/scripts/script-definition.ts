@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ScriptLimits } from '@protean/runtime';
 import { validationError, type FieldProblem } from '../errors/problems.ts';
 import { isTimeZone, nextOccurrence } from '../jobs/index.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
+import { tenantSchemaProblems } from '../logic/tenant-schemas.ts';
 
 export const SCRIPT_KINDS = ['beforeSave', 'afterSave', 'action', 'scheduled'] as const;
 export type ScriptKind = (typeof SCRIPT_KINDS)[number];
@@ -77,8 +77,6 @@ export type ScriptInput = Static<typeof ScriptInput>;
 /** What a version stores: the input as accepted, with the object resolved to its immutable id. */
 export type ScriptDefinition = Omit<ScriptInput, 'message' | 'profile'> & { objectId?: string };
 
-const schemaAjv = new Ajv2020({ allErrors: true, strict: false });
-
 /**
  * Checks what the schema cannot: the object exists and suits the kind, the events suit the
  * kind, a scheduled script has a valid cron pattern and zone, and the declared schemas are
@@ -120,29 +118,9 @@ export function checkDefinition(input: ScriptInput, model: TenantModel): { defin
   } else if (input.cron) problems.push({ field: 'cron', code: 'unexpected', message: 'only a scheduled script has a cron pattern' });
   for (const key of ['inputSchema', 'outputSchema'] as const) {
     const schema = input[key];
-    if (!schema) continue;
-    try {
-      schemaAjv.compile(schema);
-    } catch (error) {
-      problems.push({ field: key, code: 'schema', message: `is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}` });
-    }
+    if (schema) problems.push(...tenantSchemaProblems(schema, key));
   }
   return { definition, problems };
-}
-
-/** A compiled validator for a declared schema, memoised by the schema's text. */
-const validators = new Map<string, ReturnType<typeof schemaAjv.compile>>();
-export function validateAgainst(schema: object | undefined, value: unknown, field: string): FieldProblem[] {
-  if (!schema) return [];
-  const key = JSON.stringify(schema);
-  let validate = validators.get(key);
-  if (!validate) {
-    if (validators.size > 500) validators.clear();
-    validate = schemaAjv.compile(schema);
-    validators.set(key, validate);
-  }
-  if (validate(value)) return [];
-  return (validate.errors ?? []).map((e) => ({ field: `${field}${e.instancePath.replace(/\//g, '.')}`, code: e.keyword, message: e.message ?? 'is invalid' }));
 }
 
 export function invalidScript(problems: FieldProblem[]) {

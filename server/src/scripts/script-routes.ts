@@ -10,7 +10,8 @@ import { recordRightsOf } from '../access/record-access.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
-import { invalidScript, ScriptInput, validateAgainst } from './script-definition.ts';
+import { invalidScript, ScriptInput } from './script-definition.ts';
+import { validateWithTenantSchema } from '../logic/tenant-schemas.ts';
 import { readInvocation, readInvocations, type InvocationRow } from './invocation-log.ts';
 import type { AccessService } from '../access/access-service.ts';
 import { scriptUserOf, type RunResult, type ScriptService } from './script-service.ts';
@@ -282,7 +283,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
       if (!rights.get(String(record['id']))?.edit) throw forbidden(`The action '${script.definition.label}' may change this record, which you may only read`);
     }
     const actionParams = (request.body as Static<typeof ActionBody> | undefined)?.params ?? {};
-    const problems = validateAgainst(script.definition.inputSchema, actionParams, 'params');
+    const problems = validateWithTenantSchema(script.definition.inputSchema, actionParams, 'params');
     if (problems.length) throw validationError(problems.length === 1 ? `${problems[0]!.field}: ${problems[0]!.message}` : `${problems.length} parameters are invalid`, problems);
     const acting: RequestContext = { ...ctx, principal: scripts.principalOf(script, ctx.principal) };
     const seen = await asReadBy(acting, object, record);

@@ -9,7 +9,8 @@ import { conflict, notFound, preconditionFailed, ProblemError, type FieldProblem
 import { removeSchedule, saveSchedule, tenantTimeZone } from '../jobs/index.ts';
 import type { Author, MetadataService } from '../metadata/metadata-service.ts';
 import { withAutomation, type AutomationRef, type Snapshot } from '@protean/metadata';
-import { checkDefinition, invalidScript, validateAgainst, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
+import { checkDefinition, invalidScript, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
+import { validateWithTenantSchema } from '../logic/tenant-schemas.ts';
 import { scriptHost } from './script-host.ts';
 import { activeScripts, deleteScript, findScript, saveScriptAutomation, scriptVersion, writeVersion, type NewVersion, type ScriptRecord } from './script-store.ts';
 import { InvocationLog, type InvocationCause } from './invocation-log.ts';
@@ -335,7 +336,7 @@ export class ScriptService {
   async run(script: Pick<ScriptRecord, 'id' | 'version' | 'definition' | 'code' | 'sourceMap' | 'hash'>, ctx: RequestContext, input: unknown, options: RunOptions): Promise<RunResult> {
     const tenantId = ctx.principal.tenantId;
     const { definition } = script;
-    const inputProblems = options.cause === 'action' || options.cause === 'test' ? [] : validateAgainst(definition.inputSchema, input, 'input');
+    const inputProblems = options.cause === 'action' || options.cause === 'test' ? [] : validateWithTenantSchema(definition.inputSchema, input, 'input');
     const zone = definition.timeZone ?? (await this.timeZoneOf(tenantId, ctx.scope?.tx));
     const limits = limitsWith(definition.limits, options.limits && narrowest(definition.limits, options.limits));
     const report: InvocationReport = inputProblems.length
@@ -357,7 +358,7 @@ export class ScriptService {
           limits,
         });
     if (report.ok && definition.outputSchema) {
-      const problems = validateAgainst(definition.outputSchema, report.output ?? null, 'output');
+      const problems = validateWithTenantSchema(definition.outputSchema, report.output ?? null, 'output');
       if (problems.length) Object.assign(report, refused(problems, 'the result does not match the output schema'), { startedAt: report.startedAt, durationMs: report.durationMs, cpuMs: report.cpuMs, memoryBytes: report.memoryBytes, logs: report.logs, usage: report.usage });
     }
     const entry = { tenantId, scriptId: script.id, version: script.version, cause: options.cause, recordId: options.recordId, userId: options.user?.id ?? ctx.principal.userId, profile: ctx.principal.via === 'automation' ? ctx.principal.role : null, input, report };

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { WorkflowDefinition } from '@protean/metadata/workflows';
 import type { Principal } from '../auth/principal.ts';
 import type { AccessService } from '../access/access-service.ts';
@@ -39,6 +38,7 @@ import {
   type WorkflowSettings,
 } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
+import { validateWithTenantSchema } from '../logic/tenant-schemas.ts';
 
 export interface WorkflowServiceOptions {
   db: Database;
@@ -54,7 +54,6 @@ export interface WorkflowServiceOptions {
   pollMs?: number;
 }
 
-const inputAjv = new Ajv2020({ allErrors: true, strict: false });
 const WRITING_STEPS = new Set(['createRecord', 'updateRecord', 'createTask', 'script']);
 /** Whether a run may write records: a step that creates or updates them, or runs a script. */
 const workflowWrites = (definition: WorkflowDefinition): boolean => definition.steps.some((step) => WRITING_STEPS.has(step.type));
@@ -217,14 +216,9 @@ export class WorkflowService {
       if (!test && wf.status !== 'active') throw conflict(`The workflow '${wf.apiName}' is ${wf.status}; activate it or start a test run`);
       if (!test && definition.trigger.type !== 'manual') throw validationError('This workflow is not started by hand', [{ field: 'trigger', code: 'not_manual', message: `its trigger is ${definition.trigger.type}` }]);
       const input = body.input ?? {};
-      if (definition.trigger.type === 'manual' && definition.trigger.inputSchema) {
-        const validate = inputAjv.compile(definition.trigger.inputSchema);
-        if (!validate(input)) {
-          throw validationError(
-            'The input is not valid',
-            (validate.errors ?? []).map((e) => ({ field: `input${e.instancePath.replace(/\//g, '.')}`, code: e.keyword, message: e.message ?? 'is invalid' })),
-          );
-        }
+      if (definition.trigger.type === 'manual') {
+        const problems = validateWithTenantSchema(definition.trigger.inputSchema, input, 'input');
+        if (problems.length) throw validationError('The input is not valid', problems);
       }
       const objectName = 'object' in definition.trigger ? definition.trigger.object : undefined;
       let record = null;

@@ -6,6 +6,7 @@ import { conflict, notFound, validationError } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { UUID } from '../http/ids.ts';
 import type { PauseDetail } from './run-errors.ts';
+import { tenantSchemaProblems } from '../logic/tenant-schemas.ts';
 
 export type WorkflowStatus = 'active' | 'inactive' | 'paused';
 
@@ -142,7 +143,12 @@ function checkDefinition(definition: unknown, model: TenantModel): WorkflowDefin
       errors.map((e) => ({ field: `definition${e.path.replace(/\//g, '.')}`, code: e.code, message: `${stepNamed(definition, e.path)}${e.message}`, path: `/definition${e.path}`, ...(e.position ? { position: e.position } : {}) })),
     );
   }
-  return definition as WorkflowDefinition;
+  const checked = definition as WorkflowDefinition;
+  if (checked.trigger.type === 'manual' && checked.trigger.inputSchema !== undefined) {
+    const problems = tenantSchemaProblems(checked.trigger.inputSchema, 'definition.trigger.inputSchema');
+    if (problems.length) throw validationError('The workflow is not valid', problems.map((p) => ({ ...p, path: `/${p.field.replace(/\./g, '/')}` })));
+  }
+  return checked;
 }
 
 /**
