@@ -43,6 +43,17 @@ describe('what the CRM screens need from the API', () => {
     const column = await t.api('POST', '/views', { object: 'deal', name: 'Typo', definition: { kind: 'list', columns: ['name', 'amuont'], sort: '-amount' } });
     expect(column.statusCode).toBe(422);
     expect((column.json() as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['definition.columns.amuont']);
+    // Each column is one field, once; only a kanban view groups.
+    for (const [definition, field] of [
+      [{ kind: 'list', columns: ['name', ''] }, 'definition.columns.1'],
+      [{ kind: 'list', columns: ['name,amount'] }, 'definition.columns.0'],
+      [{ kind: 'list', columns: ['name', 'amount', 'name'] }, 'definition.columns.2'],
+      [{ kind: 'list', groupBy: 'stage' }, 'definition.groupBy'],
+    ] as const) {
+      const refused = await t.api('POST', '/views', { object: 'deal', name: 'Odd', definition });
+      expect(refused.statusCode, JSON.stringify(definition)).toBe(422);
+      expect((refused.json() as { errors: { field: string }[] }).errors.map((e) => e.field), JSON.stringify(definition)).toContain(field);
+    }
   });
 
   it('a saved view follows its fields and picklist values through renames: it answers their current API names and still lists once the old names are removed', async () => {

@@ -136,10 +136,15 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
         problems.push(...errors.map((e) => ({ ...e, field: `definition.${part(e['param'])}.${e.field}` })));
       }
     }
+    // The plan reads the columns as one comma-separated list: each must be one field, once.
+    given.columns?.forEach((name, i) => {
+      if (!name || name.includes(',')) problems.push({ field: `definition.columns.${i}`, code: 'format', message: 'is the API name of one field' });
+      else if (given.columns!.indexOf(name) !== i) problems.push({ field: `definition.columns.${i}`, code: 'duplicate', message: `'${name}' is already a column` });
+    });
     if (definition.kind === 'kanban') {
       const group = definition.groupBy ? model.field(object, definition.groupBy) : undefined;
       if (group?.type !== 'picklist') problems.push({ field: 'definition.groupBy', code: 'type', message: 'a kanban view groups by a picklist field' });
-    }
+    } else if (definition.groupBy !== undefined) problems.push({ field: 'definition.groupBy', code: 'unexpected', message: 'only a kanban view groups its records' });
     if (problems.length) throw validationError('The view is invalid', problems);
     return { object, stored: renameRefs(model, object, definition, STORED) };
   };
