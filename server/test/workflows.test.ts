@@ -451,6 +451,25 @@ describe('workflows', () => {
     }
   });
 
+  it('refuses when saved what would fail at every run: a schedule that never fires or in no known zone, a script step naming no script, a {{ that opens no placeholder', async () => {
+    const ending = [{ id: 'done', type: 'end', config: {} }];
+    const cases: [Record<string, unknown>, string][] = [
+      [{ trigger: { type: 'schedule', cron: '*/0 * * * *' }, start: 'done', steps: ending }, 'definition.trigger.cron'],
+      [{ trigger: { type: 'schedule', cron: '0 0 31 2 *' }, start: 'done', steps: ending }, 'definition.trigger.cron'],
+      [{ trigger: { type: 'schedule', cron: '0 9 * * *', timeZone: 'Mars/Olympus' }, start: 'done', steps: ending }, 'definition.trigger.timeZone'],
+      [{ trigger: { type: 'manual' }, start: 'calc', steps: [{ id: 'calc', type: 'script', config: { script: 'nope', input: {} } }] }, 'definition.steps.0.config.script'],
+      [{ trigger: { type: 'manual' }, start: 'keep', steps: [{ id: 'keep', type: 'setVariable', config: { name: 'x', value: 'Hello {{' } }] }, 'definition.steps.0.config.value'],
+      [{ trigger: { type: 'manual' }, start: 'keep', steps: [{ id: 'keep', type: 'setVariable', config: { name: 'x', value: 'Hello {{record.}}' } }] }, 'definition.steps.0.config.value'],
+    ];
+    for (const [definition, field] of cases) {
+      const response = await t.api('POST', '/workflows', { apiName: 'refused_when_saved', label: 'Refused', definition });
+      expect(response.statusCode, JSON.stringify(definition)).toBe(422);
+      expect(json<{ errors: { field: string }[] }>(response).errors.map((e) => e.field), JSON.stringify(definition)).toContain(field);
+    }
+    const fine = await t.api('POST', '/workflows', { apiName: 'refused_when_saved', label: 'Fine', definition: { trigger: { type: 'schedule', cron: '0 9 * * 1', timeZone: 'Asia/Shanghai' }, start: 'keep', steps: [{ id: 'keep', type: 'setVariable', config: { name: 'x', value: '{{ trigger.occurrence }} and {"a":{"b":1}}' } }] } });
+    expect(fine.statusCode, fine.body).toBe(201);
+  });
+
   it('runs a workspace script in the sandbox as a step and passes its result on', async () => {
     const saved = await t.api('POST', '/scripts', { apiName: 'double', label: 'Double', kind: 'action', object: 'organization', language: 'typescript', source: 'export default (ctx: ScriptContext, input: { n: number }) => ({ doubled: input.n * 2 })' });
     expect(saved.statusCode, saved.body).toBe(201);

@@ -50,6 +50,7 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
     if (step.next !== undefined && !byId.has(step.next)) errors.push({ path: `${base}/next`, code: 'unknown_step', message: `no step '${step.next}'` });
     if (step.type === 'end' && (step.next !== undefined || Object.keys(step.branches ?? {}).length)) errors.push({ path: `${base}/next`, code: 'after_end', message: 'nothing follows an end step' });
     if (step.type === 'loop' && !step.branches?.['each']) errors.push({ path: `${base}/branches/each`, code: 'required', message: 'a loop needs the steps it runs for each item' });
+    errors.push(...templateProblems(step.config, `${base}/config`));
     if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
     if (step.type === 'approval') errors.push(...approverProblems(step.config, base, objectOf, model));
     if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base, priorKnown(def)));
@@ -77,6 +78,20 @@ export function allowedBranches(type: StepType, config: Record<string, unknown>)
     for (const c of config['cases'] as { name?: unknown }[]) if (typeof c.name === 'string') fixed.push(c.name);
   }
   return fixed;
+}
+
+/** A placeholder as `renderTemplate` fills it: a dotted path of names, e.g. `{{record.owner.email}}`. */
+const PLACEHOLDER = /\{\{\s*[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*\s*\}\}/g;
+
+/** A `{{` that opens no placeholder would be sent as written, at every run: refused when saved. */
+function templateProblems(value: unknown, path: string): MetadataError[] {
+  if (typeof value === 'string') {
+    if (!value.includes('{{') || !value.replace(PLACEHOLDER, '').includes('{{')) return [];
+    return [{ path, code: 'template', message: 'has a {{ that opens no placeholder: write {{record.name}}, a path of names between double braces' }];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => templateProblems(item, `${path}/${i}`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([key, item]) => templateProblems(item, `${path}/${key}`));
+  return [];
 }
 
 function waitProblems(config: Record<string, unknown>, base: string): MetadataError[] {

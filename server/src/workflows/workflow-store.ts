@@ -2,11 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { BoundedCache, type AutomationRef } from '@protean/metadata';
 import { triggerObject, validateWorkflow, type ApproverDefinition, type WorkflowDefinition, type WorkflowModel } from '@protean/metadata/workflows';
 import type { Queryable } from '../db/database.ts';
-import { conflict, notFound, validationError } from '../errors/problems.ts';
+import { conflict, notFound, ProblemError, validationError, type FieldProblem } from '../errors/problems.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { UUID } from '../http/ids.ts';
 import type { PauseDetail } from './run-errors.ts';
 import { tenantSchemaProblems } from '../logic/tenant-schemas.ts';
+import { nextOccurrence } from '../jobs/job-schedules.ts';
 
 export type WorkflowStatus = 'active' | 'inactive' | 'paused';
 
@@ -144,11 +145,29 @@ function checkDefinition(definition: unknown, model: TenantModel): WorkflowDefin
     );
   }
   const checked = definition as WorkflowDefinition;
-  if (checked.trigger.type === 'manual' && checked.trigger.inputSchema !== undefined) {
-    const problems = tenantSchemaProblems(checked.trigger.inputSchema, 'definition.trigger.inputSchema');
-    if (problems.length) throw validationError('The workflow is not valid', problems.map((p) => ({ ...p, path: `/${p.field.replace(/\./g, '/')}` })));
+  const problems: FieldProblem[] = [];
+  if (checked.trigger.type === 'manual' && checked.trigger.inputSchema !== undefined) problems.push(...tenantSchemaProblems(checked.trigger.inputSchema, 'definition.trigger.inputSchema'));
+  // A schedule that cannot fire is refused now, not when the workflow is activated.
+  if (checked.trigger.type === 'schedule') {
+    try {
+      nextOccurrence(checked.trigger.cron, checked.trigger.timeZone ?? 'UTC', new Date());
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      problems.push(...(error.errors ?? []).map((e) => ({ ...e, field: `definition.trigger.${e.field}` })));
+    }
   }
+  if (problems.length) throw validationError('The workflow is not valid', problems.map((p) => ({ ...p, path: `/${p.field.replace(/\./g, '/')}` })));
   return checked;
+}
+
+/** The scripts the definition's script steps run must be the workspace's, as its approvers must. */
+async function checkScriptSteps(q: Queryable, tenantId: string, definition: WorkflowDefinition): Promise<void> {
+  const named = definition.steps.flatMap((step, i) => (step.type === 'script' && typeof step.config['script'] === 'string' ? [{ i, name: step.config['script'] }] : []));
+  if (!named.length) return;
+  const rows = await q.query<{ api_name: string }>('select api_name from script where tenant_id = $1 and api_name = any($2::text[]) and deleted_at is null', [tenantId, named.map((n) => n.name)]);
+  const known = new Set(rows.map((r) => r.api_name));
+  const problems = named.filter((n) => !known.has(n.name)).map((n) => ({ field: `definition.steps.${n.i}.config.script`, code: 'unknown', message: `no script named '${n.name}'`, path: `/definition/steps/${n.i}/config/script` }));
+  if (problems.length) throw validationError('The workflow is not valid', problems);
 }
 
 /**
@@ -198,6 +217,7 @@ export async function createWorkflow(q: Queryable, tenantId: string, authorId: s
   if (problems.length) throw validationError('The workflow is not valid', problems);
   const definition = checkDefinition(input.definition, model);
   await checkApproverAccess(q, tenantId, definition);
+  await checkScriptSteps(q, tenantId, definition);
   const id = randomUUID();
   const trigger = triggerColumns(definition, model);
   const rows = await q.query<WorkflowRow>(
@@ -229,6 +249,7 @@ export async function updateWorkflow(q: Queryable, tenantId: string, authorId: s
   if (input.definition !== undefined) {
     const definition = checkDefinition(input.definition, model);
     await checkApproverAccess(q, tenantId, definition);
+    await checkScriptSteps(q, tenantId, definition);
     version += 1;
     trigger = triggerColumns(definition, model);
     await q.query('insert into workflow_version (tenant_id, workflow_id, version, definition, label, author_id, message) values ($1, $2, $3, $4, $5, $6, $7)', [
