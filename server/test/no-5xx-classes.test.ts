@@ -83,6 +83,7 @@ const cases: BadInput[] = [
   { name: 'a huge record version in a batch', method: 'POST', path: '/records/deal/batch', body: { operations: [{ op: 'delete', id: '00000000-0000-4000-8000-000000000000', version: 2 ** 31 }] }, status: 400, field: 'operations.0.version', reason: /2147483647/, count: 'deal' },
   { name: 'a huge If-Match', method: 'PATCH', path: '/records/deal/00000000-0000-4000-8000-000000000000', body: { name: 'x' }, headers: { 'if-match': `"${'9'.repeat(40)}"` }, field: 'If-Match', reason: /version/ },
   { name: 'a huge revision number', method: 'GET', path: '/metadata/revisions/99999999999999', status: 400, field: 'revision', reason: /2147483647/ },
+  { name: 'a huge workflow version', method: 'GET', path: '/workflows/anything?version=2147483648', status: 400, field: 'version', reason: /2147483647/ },
   { name: 'an autonumber starting beyond its counter', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'deal_no', type: 'autonumber', labels: { en: 'No' }, autonumber: { pattern: 'D-{0000}', start: 1e20 } }, field: 'autonumber.start', reason: /most|maximum|<=/ },
 
   // 3. Impossible dates in filters.

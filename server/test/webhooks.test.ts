@@ -319,9 +319,13 @@ describe('webhooks', () => {
       expect(new Set(paged.map((d) => d.id)).size).toBe(7);
       // Newest event first.
       expect(paged.map((d) => BigInt(d.eventId))).toEqual(paged.map((d) => BigInt(d.eventId)).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)));
-      const bad = await t.api('GET', `/webhooks/${hook.id}/deliveries?cursor=not-a-cursor`);
-      expect(bad.statusCode).toBe(400);
-      expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('cursor');
+      // Forged cursors of the right shape, holding what Postgres would refuse: each a 400 naming the cursor.
+      const forged = (time: string, eventId: string) => Buffer.from(JSON.stringify([time, eventId])).toString('base64url');
+      for (const cursor of ['not-a-cursor', forged('2026-12-06 10:00:00+00', '9999999999999999999'), forged('2026-02-30 10:00:00+00', '1'), forged('2026-12-06 24:00:00+00', '1')]) {
+        const bad = await t.api('GET', `/webhooks/${hook.id}/deliveries?cursor=${cursor}`);
+        expect(bad.statusCode, cursor).toBe(400);
+        expect(json<{ errors: { field: string }[] }>(bad).errors[0]!.field).toBe('cursor');
+      }
     } finally {
       await rx.close();
     }

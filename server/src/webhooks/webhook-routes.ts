@@ -67,12 +67,22 @@ interface WebhookRow {
  * table's event_id: the select list's text copy of it would sort event 10 before event 9.
  */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)?$/;
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
+
+/** The shape above, and a day, hour, minute and second that exist (Postgres refuses 2026-02-30 with a 22008). */
+function isRealTime(text: string): boolean {
+  if (!TIMESTAMP.test(text)) return false;
+  const [year, month, day, hour, minute, second] = text.match(/\d+/g)!.slice(0, 6).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return year >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+}
+
 const logCursor = {
   encode: (row: Record<string, unknown>) => Buffer.from(JSON.stringify([row['cursor_at'], row['event_id']])).toString('base64url'),
   decode: (token: string): [string, string] => {
     try {
       const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
-      if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && TIMESTAMP.test(value[0]) && typeof value[1] === 'string' && /^\d{1,19}$/.test(value[1])) return [value[0], value[1]];
+      if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && isRealTime(value[0]) && typeof value[1] === 'string' && /^\d{1,19}$/.test(value[1]) && BigInt(value[1]) <= BIGINT_MAX) return [value[0], value[1]];
     } catch {
       // Falls through to the problem below.
     }

@@ -25,7 +25,7 @@ const WorkflowPatch = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     definition: Type.Optional(Type.Unknown()),
     message: Type.Optional(Type.String({ maxLength: 500 })),
-    expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+    expectedVersion: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -41,7 +41,7 @@ const RunsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+const VersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) }, { additionalProperties: false });
 const Signal = Type.Object(
   { event: Type.String({ pattern: '^[a-z][a-z0-9_.]{0,62}$' }), recordId: Type.Optional(Type.String({ format: 'uuid' })), data: Type.Optional(Type.Unknown()) },
   { additionalProperties: false },
