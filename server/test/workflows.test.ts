@@ -248,6 +248,9 @@ describe('workflows', () => {
     await runIn(t, ok.runId, 'waiting');
     expect((await t.api('POST', `/workflow-runs/${ok.runId}/cancel`)).statusCode).toBe(200);
     expect((await run(t, ok.runId)).status).toBe('cancelled');
+    // Only a failed run is retried: a cancelled one is a conflict, an unknown one not found.
+    expect((await t.api('POST', `/workflow-runs/${ok.runId}/retry`)).statusCode).toBe(409);
+    expect((await t.api('POST', '/workflow-runs/00000000-0000-4000-8000-000000000000/retry')).statusCode).toBe(404);
     const timers = await h.db.transaction(t.id, (tx) => tx.query("select id from job where tenant_id = $1 and state = 'queued' and payload->>'runId' = $2", [t.id, ok.runId]));
     expect(timers).toHaveLength(0);
     expect((await t.api('POST', `/workflow-runs/${ok.runId}/cancel`)).statusCode).toBe(409);

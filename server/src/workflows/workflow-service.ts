@@ -330,7 +330,11 @@ export class WorkflowService {
         "update workflow_run set status = 'running', error = null, error_detail = null, finished_at = null, updated_at = now() where tenant_id = $1 and id = $2 and status = 'failed' returning id",
         [tenantId, runId],
       );
-      if (!rows.length) throw conflict('Only a failed run can be retried');
+      if (!rows.length) {
+        const [run] = await tx.query<{ status: string }>('select status from workflow_run where tenant_id = $1 and id = $2', [tenantId, runId]);
+        if (!run) throw notFound(`No workflow run ${runId}`);
+        throw conflict(`Only a failed run can be retried; this one is ${run.status}`);
+      }
       await enqueueJob(tx, { tenantId, queue: RUN_QUEUE, payload: { runId }, idempotencyKey: `retry:${runId}:${Date.now()}`, retry: RUN_JOB_RETRY });
     });
     this.#queue.notify();
