@@ -141,6 +141,10 @@ describe('GraphQL per tenant', () => {
     const bad = await gql(t, '{ dealList(filter: { field: "amount", op: "gte", value: "lots" }) { nodes { id } } }');
     expect(bad.body.errors![0]!.extensions!['code']).toBe('VALIDATION');
     expect(bad.body.errors![0]!.extensions!['errors'][0].field).toBe('amount');
+    // A literal past a double's range parses to Infinity, which JSON would print as null.
+    const overflow = await gql(t, '{ dealList(filter: { field: "amount", op: "gte", value: 1e400 }) { nodes { id } } }');
+    expect(overflow.status).toBe(400);
+    expect(overflow.body.errors![0]!.message).toMatch(/finite/);
   });
 
   it('creates, updates, deletes, restores and batches through the data service, with the same validation as REST', async () => {
@@ -211,6 +215,10 @@ describe('GraphQL per tenant', () => {
     const byHash = await t.api('GET', `/graphql?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash } }))}`);
     expect(byHash.statusCode, byHash.body).toBe(200);
     expect(json<GraphQLBody>(byHash).data!['dealList'].nodes).toHaveLength(1);
+    // Another workspace learns nothing from the hash: it must send the text itself.
+    const elsewhere = await createTestTenant(h, 'gql-persisted');
+    const guessed = await elsewhere.api('POST', '/graphql', { extensions: { persistedQuery: { version: 1, sha256Hash } } });
+    expect(json<GraphQLBody>(guessed).errors![0]!.extensions!['code']).toBe('PERSISTED_QUERY_NOT_FOUND');
     const mismatch = await t.api('POST', '/graphql', { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash } } });
     expect(json<GraphQLBody>(mismatch).errors![0]!.extensions!['code']).toBe('PERSISTED_QUERY_HASH_MISMATCH');
     const mutation = await t.api('GET', `/graphql?query=${encodeURIComponent('mutation { createDeal(input: { name: "x" }) { id } }')}`);

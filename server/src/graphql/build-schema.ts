@@ -46,8 +46,16 @@ const JSONScalar = new GraphQLScalarType({
   description: 'Any JSON value. List filters take the REST filter language as JSON: {"field": "stage", "op": "eq", "value": "won"}.',
   serialize: (v) => v,
   parseValue: (v) => v,
-  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+  parseLiteral: (ast, variables) => finiteJson(valueFromASTUntyped(ast, variables)),
 });
+
+/** A literal past a double's range (1e400) parses to Infinity, which is no JSON value: refused as one. */
+function finiteJson(value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('JSON numbers are finite: a number here is beyond ±1.8e308');
+  if (Array.isArray(value)) value.forEach(finiteJson);
+  else if (value !== null && typeof value === 'object') Object.values(value).forEach(finiteJson);
+  return value;
+}
 const stringScalar = (name: string, description: string, pattern: RegExp) =>
   new GraphQLScalarType({
     name,

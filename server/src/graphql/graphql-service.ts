@@ -78,7 +78,11 @@ export class GraphQLService {
   readonly #collect = new FinalizationRegistry<string>((key) => {
     if (!this.#shared.get(key)?.deref()) this.#shared.delete(key);
   });
-  /** Automatic persisted queries: text by SHA-256, shared by every tenant (a hash names text, not data). */
+  /**
+   * Automatic persisted queries: text by tenant and SHA-256. Shared by every tenant, a hash that
+   * answered told one tenant that another had sent that exact text (a guessed query naming a
+   * customer, say).
+   */
   readonly #persisted = new BoundedCache<string, string>(graphqlLimits.persistedQueries);
   /** Schemas built (not found shared) since start: what the cache saves shows here. */
   built = 0;
@@ -122,15 +126,16 @@ export class GraphQLService {
   }
 
   /** Resolves a persisted query's text, or the error that tells the client to send it. */
-  queryText(request: GraphQLRequest): string | GraphQLError {
+  queryText(tenantId: string, request: GraphQLRequest): string | GraphQLError {
     const hash = request.extensions?.persistedQuery?.sha256Hash;
+    const key = `${tenantId}:${hash}`;
     if (hash === undefined) return request.query ?? new GraphQLError('Send a query', { extensions: { code: 'BAD_REQUEST' } });
     if (request.query !== undefined) {
       if (createHash('sha256').update(request.query).digest('hex') !== hash) return new GraphQLError('The query does not match its sha256Hash', { extensions: { code: 'PERSISTED_QUERY_HASH_MISMATCH' } });
-      this.#persisted.set(hash, request.query);
+      this.#persisted.set(key, request.query);
       return request.query;
     }
-    return this.#persisted.get(hash) ?? new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    return this.#persisted.get(key) ?? new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
   }
 
   /** Parses and validates once per (schema, text); depth is part of validation. */
@@ -187,7 +192,7 @@ export class GraphQLService {
 
   /** One query or mutation over HTTP. */
   async run(model: TenantModel, ctx: RequestContext, request: GraphQLRequest, method: 'GET' | 'POST'): Promise<GraphQLResponse> {
-    const source = this.queryText(request);
+    const source = this.queryText(ctx.principal.tenantId, request);
     if (source instanceof GraphQLError) return { status: source.extensions['code'] === 'PERSISTED_QUERY_NOT_FOUND' ? 200 : 400, body: { errors: [source.toJSON()] } };
     const tenantSchema = await this.schemaOf({ ...ctx, model });
     const document = this.document(tenantSchema, source);
