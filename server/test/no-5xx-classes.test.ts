@@ -148,6 +148,25 @@ describe('each class of bad input gets a 4xx problem naming the field and the re
   });
 });
 
+describe('a method a path does not take', () => {
+  it('is a 405 naming the methods it takes in Allow; a path that does not exist stays a 404', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const [method, path, allow] of [
+      ['PUT', `/records/deal/${id}`, ['GET', 'HEAD', 'PATCH', 'DELETE']],
+      ['DELETE', '/records/deal', ['GET', 'HEAD', 'POST']],
+      ['OPTIONS', '/workflows', ['GET', 'HEAD', 'POST']],
+    ] as const) {
+      const response = await t.api(method, path);
+      expect(response.statusCode, `${method} ${path}`).toBe(405);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(String(response.headers['allow']).split(', '), `${method} ${path}`).toEqual(expect.arrayContaining([...allow]));
+      expect((response.json() as Problem).status).toBe(405);
+    }
+    expect((await t.api('POST', '/no-such-route')).statusCode).toBe(404);
+    expect((await t.api('GET', '/no-such-route')).statusCode).toBe(404);
+  });
+});
+
 describe('bidirectional controls in names and in record values', () => {
   it('refuses an override in an API key name in English and Chinese, and creates no key', async () => {
     const keys = async () => json<unknown[]>(await t.api('GET', '/api-keys')).length;

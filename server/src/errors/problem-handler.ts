@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { isConnectionLost } from '../db/connection-lost.ts';
 import { preferredLocale } from '../auth/auth-routes.ts';
 import { urlForLog } from '../http/log-redaction.ts';
@@ -23,7 +24,22 @@ export function registerProblemHandler(app: FastifyInstance): void {
     done();
   });
   app.setErrorHandler(answerError);
+  const apiPaths = apiPathsOf(app);
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = apiPaths.methodsOf(path);
+    if (allowed.length) {
+      // The path exists, not with this method (RFC 9110 §15.5.6): 405, and the methods it takes.
+      const locale = localeOfRequest(request);
+      void reply.status(405).header('allow', allowed.join(', ')).type('application/problem+json').send({
+        type: PROBLEM_BASE + 'method-not-allowed',
+        title: problemTitle('method-not-allowed', locale),
+        status: 405,
+        detail: translateProblemText(`${request.method} is not a method of ${path}, which takes ${allowed.join(', ')}`, locale),
+        requestId: request.id,
+      });
+      return;
+    }
     void reply.status(404).type('application/problem+json').send({
       type: PROBLEM_BASE + 'not-found',
       title: problemTitle('not-found', localeOfRequest(request)),
@@ -32,6 +48,26 @@ export function registerProblemHandler(app: FastifyInstance): void {
       requestId: request.id,
     });
   });
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * The API's routes by path, kept beside Fastify's router, which answers only "no route" for a
+ * path that exists under other methods. The studio's catch-all page route is left out, so an
+ * unknown API path stays a 404.
+ */
+function apiPathsOf(app: FastifyInstance): { methodsOf(path: string): string[] } {
+  const router = FindMyWay({ maxParamLength: MAX_PATH_PART });
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    for (const method of [route.method].flat()) {
+      if (!router.hasRoute(method as HTTPMethod, route.url)) router.on(method as HTTPMethod, route.url, () => undefined);
+    }
+  });
+  return {
+    methodsOf: (path) => (path.startsWith('/api/') ? METHODS.filter((method) => router.find(method, path) !== null) : []),
+  };
 }
 
 /**

@@ -14,6 +14,7 @@ import type { ProblemType } from './problems.ts';
 const TITLES: Record<ProblemType, Record<Locale, string>> = {
   validation: { en: 'Validation failed', 'zh-CN': '校验未通过' },
   'not-found': { en: 'Not found', 'zh-CN': '未找到' },
+  'method-not-allowed': { en: 'Method not allowed', 'zh-CN': '不允许的请求方法' },
   conflict: { en: 'Conflict', 'zh-CN': '冲突' },
   'precondition-failed': { en: 'Precondition failed', 'zh-CN': '前提条件不满足' },
   forbidden: { en: 'Forbidden', 'zh-CN': '无权操作' },
@@ -163,6 +164,7 @@ const SENTENCES: Rule[] = [
   [/^Something went wrong on our side; the error was logged$/, () => '服务器出错，错误已记录'],
   [/^The database is unavailable for the moment; retry shortly$/, () => '数据库暂不可用，请稍后重试'],
   [/^No route (\S+) (.+)$/, (m) => `没有路由 ${m[1]} ${m[2]}`],
+  [/^(\S+) is not a method of (.+), which takes (.+)$/, (m) => `${m[2]} 不支持 ${m[1]}，支持的方法：${m[3]}`],
   [/^Sign in or send an API key$/, () => '请登录或提供 API 密钥'],
   [/^Only an admin may do this$/, () => '只有管理员可以执行此操作'],
   // Passwords (ADR 0007): the new one's rules, and one's own change.

@@ -10,6 +10,7 @@ export interface FieldProblem {
 export type ProblemType =
   | 'validation'
   | 'not-found'
+  | 'method-not-allowed'
   | 'conflict'
   | 'precondition-failed'
   | 'forbidden'
