@@ -298,6 +298,15 @@ describe('what a user may do with records, for the studio to offer only that', (
     expect((await call(h, rep.key, 'PATCH', `/records/deal/${readShared}`, { amount: 3 })).statusCode).toBe(403);
     expect((await call(h, rep.key, 'PATCH', `/records/deal/${editShared}`, { amount: 3 })).statusCode).toBe(200);
     expect((await call(h, rep.key, 'DELETE', `/records/deal/${editShared}`)).statusCode).toBe(403);
+    // An edit share does not make its holder the owner: taking the record (or giving it away) needs what deleting needs.
+    const taken = await call(h, rep.key, 'PATCH', `/records/deal/${editShared}`, { owner: rep.id });
+    expect(taken.statusCode, taken.body).toBe(403);
+    expect(json<{ errors: { field: string }[] }>(taken).errors[0]!.field).toBe('owner');
+    const batchTaken = await call(h, rep.key, 'POST', '/records/deal/batch', { operations: [{ op: 'update', id: editShared, data: { owner: rep.id } }] });
+    expect(batchTaken.statusCode, batchTaken.body).toBe(403);
+    expect(json(await t.api('GET', `/records/deal/${editShared}`))['owner']).toBe(t.adminId);
+    // The owner gives their own away.
+    expect((await call(h, rep.key, 'PATCH', `/records/deal/${own}`, { owner: t.adminId })).statusCode).toBe(200);
     // Public read: every record readable, only one's own editable.
     expect((await t.api('PUT', '/access/sharing', { objects: { deal: 'read' } })).statusCode).toBe(200);
     expect((await rights())[unseen]).toEqual({ edit: false, delete: false });

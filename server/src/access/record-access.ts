@@ -213,9 +213,12 @@ export async function recordRightsOf(q: Queryable, shape: AccessShape, object: O
 }
 
 
+/** The id of the field that names a record's owner, on every object that has one. */
+export const OWNER_FIELD_ID = 'owner';
+
 /** The same rule as the stored owner_id column (migration 25): the `owner` field, else the creator. */
 export function ownerOf(row: { data: Record<string, unknown>; created_by: string | null }): string | null {
-  const owner = row.data['owner'];
+  const owner = row.data[OWNER_FIELD_ID];
   return typeof owner === 'string' && UUID.test(owner) ? owner.toLowerCase() : row.created_by;
 }
 

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Words } from '../metadata/words.ts';
 import type { Database } from '../db/database.ts';
 import type { AccessService } from '../access/access-service.ts';
-import { checkWriteInput, recordWriteAccess, redact, refuseUnreachableLookups } from '../access/record-access.ts';
+import { checkWriteInput, OWNER_FIELD_ID, recordWriteAccess, redact, refuseUnreachableLookups, type RecordLevel } from '../access/record-access.ts';
 import { conflict, isWriteConflict, limitExceeded, ProblemError, validationError, writeConflict, type FieldProblem } from '../errors/problems.ts';
 import { softDelete, ROW_COLUMNS } from './cascades.ts';
 import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './record-codec.ts';
@@ -420,7 +420,7 @@ export class SavePipeline {
     const row = await lockRow(ctx, scope, object, item.id);
     const changing = errors.filter((e) => !holdsAlready(model.field(object, e.field), (item.input as Record<string, unknown>)[e.field], row.data));
     if (changing.length) throw invalid(model, words, object, changing.map(at(item.index)));
-    await this.#requireRecordAccess(ctx, scope, object, row, 'edit');
+    const level = await this.#requireRecordAccess(ctx, scope, object, row, 'edit');
     if (item.expectedVersion !== undefined && row.version !== item.expectedVersion) throw stale(row.version);
     const body = item.input;
     const data = { ...row.data };
@@ -439,6 +439,13 @@ export class SavePipeline {
     if (changed.length && deriveName(object, data, body)) {
       const nameField = model.fieldById(object, object.nameFieldId);
       if (nameField && !changed.includes(nameField)) changed.push(nameField);
+    }
+    // Whoever owns a record decides who else may delete or share it: giving it away, or taking it,
+    // needs what deleting needs, not an edit share.
+    if (level !== 'full' && changed.some((f) => f.id === OWNER_FIELD_ID)) {
+      throw new ProblemError('forbidden', 403, 'Only the owner, a manager above the owner, or someone who may modify all of them may change who owns this record', [
+        at(item.index)({ field: model.fieldById(object, OWNER_FIELD_ID)?.apiName ?? 'owner', code: 'recordAccess', message: 'needs the owner, a manager above the owner, or modify-all' }),
+      ]);
     }
     const draft: RecordDraft = { id: item.id, data, previous: row.data, ...(item.index === undefined ? {} : { index: item.index }) };
     const problems = changed.filter((f) => f.required && holdsNoValue(data[f.id])).map((f) => at(item.index)({ field: f.apiName, code: 'required', message: 'is required' }));
@@ -477,11 +484,11 @@ export class SavePipeline {
    * A record the principal cannot see is not found (before its version is compared, so nothing
    * about it leaks); one it can see but not change is refused. Deleting needs full access.
    */
-  async #requireRecordAccess(ctx: RequestContext, scope: WriteScope, object: ObjectDef, row: RecordRow, needed: 'edit' | 'full'): Promise<void> {
+  async #requireRecordAccess(ctx: RequestContext, scope: WriteScope, object: ObjectDef, row: RecordRow, needed: 'edit' | 'full'): Promise<RecordLevel> {
     const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     const access = await recordWriteAccess(scope.tx, shape, object, row);
     if (access === 'none') throw noRecord(ctx, object, row.id);
-    if (access === 'full' || (needed === 'edit' && access === 'edit')) return;
+    if (access === 'full' || (needed === 'edit' && access === 'edit')) return access;
     const words = scope.model.words(ctx.principal.locale);
     throw new ProblemError('forbidden', 403, `You may read this ${words.object(object)} but not ${needed === 'full' ? 'delete' : 'change'} it`, [{ field: '', code: 'recordAccess', message: needed === 'full' ? 'needs the owner, a manager above the owner, or modify-all' : 'is shared with you read-only' }]);
   }
