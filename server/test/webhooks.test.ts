@@ -142,6 +142,39 @@ describe('webhooks', () => {
     }
   });
 
+  it('pointed elsewhere by another holder of the keys right, delivers as that user from then on: nothing made for its previous user follows the new URL', async () => {
+    const tenant = await createTestTenant(h, 'hooks-moved');
+    expect((await tenant.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    const set = json<{ id: string }>(await tenant.api('POST', '/access/permission-sets', { key: 'hook_keeper', name: 'Hook keeper', grants: { objects: { deal: { read: true, create: true } }, fields: {}, setup: { keys: true } } }));
+    expect((await tenant.api('POST', '/access/profiles', { key: 'hook_keeper', name: 'Hook keeper', permissionSetIds: [set.id] })).statusCode).toBe(201);
+    const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
+    const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
+    const asKeeper = (method: string, path: string, body?: unknown) => h.server.app.inject({ method: method as 'GET', url: `/api/v1${path}`, headers: { authorization: `Bearer ${keeperKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const failing = await receiver(() => 500);
+    const elsewhere = await receiver();
+    try {
+      const hook = json<{ id: string }>(await tenant.api('POST', '/webhooks', { url: failing.url, events: [{ object: 'deal', actions: ['created'] }] }));
+      await tenant.api('POST', '/records/deal', { name: 'Secret', amount: 31_337 });
+      await waitFor('a failed first attempt', () => failing.received.length >= 1);
+      const [pending] = json<{ data: { id: string; state: string }[] }>(await tenant.api('GET', `/webhooks/${hook.id}/deliveries`)).data;
+      expect(pending!.state).toBe('pending');
+
+      expect((await asKeeper('PATCH', `/webhooks/${hook.id}`, { url: elsewhere.url })).statusCode).toBe(200);
+      // What was made for the admin is not sent to the new URL, by retry or by hand.
+      const dropped = json<{ data: { id: string; state: string; error: string }[] }>(await tenant.api('GET', `/webhooks/${hook.id}/deliveries`)).data[0]!;
+      expect(dropped).toMatchObject({ id: pending!.id, state: 'failed', error: expect.stringContaining('previous user') });
+      expect((await asKeeper('POST', `/webhooks/${hook.id}/deliveries/${pending!.id}/redeliver`)).statusCode).toBe(409);
+      // From now on it sends what the keeper may read: not the admin's private deal, but the keeper's own.
+      await tenant.api('POST', '/records/deal', { name: 'Secret 2', amount: 42 });
+      expect((await asKeeper('POST', '/records/deal', { name: 'Mine', amount: 7 })).statusCode).toBe(201);
+      await waitFor("the keeper's deal at the new URL", () => elsewhere.received.some((r) => r.json['data']?.name === 'Mine'));
+      expect(elsewhere.received.map((r) => r.json['data']?.name)).toEqual(['Mine']);
+    } finally {
+      await failing.close();
+      await elsewhere.close();
+    }
+  });
+
   it('goes on delivering what its filter matches after the field and the picklist value it filters on are renamed and the old names removed, and shows the filter by the new names', async () => {
     const rx = await receiver();
     try {

@@ -1578,6 +1578,16 @@ drop function create_records(${createRecordsArguments('recordset')});
 create type create_records_answer as (written integer, at timestamptz);
 ${CREATE_RECORDS_FUNCTION_SQL}`,
   },
+  {
+    id: 90,
+    name: 'a webhook delivery is sent only as the user it was made for',
+    // A delivery's body holds what its webhook's user could read when it was made. Another holder
+    // of the keys right who points the webhook elsewhere becomes its user from then on; the
+    // deliveries made for the one before must not follow the new URL (retries or redelivery).
+    sql: `
+alter table webhook_delivery add column sender_id uuid;
+update webhook_delivery d set sender_id = w.created_by from webhook w where w.tenant_id = d.tenant_id and w.id = d.webhook_id;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -11,7 +11,7 @@ import { notFound, ProblemError, validationError, type FieldProblem } from '../e
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { checkTarget, OutboundRefused } from './outbound-guard.ts';
-import { WEBHOOK_ACTIONS, type WebhookEvents, type WebhookService } from './webhook-service.ts';
+import { WEBHOOK_ACTIONS, WebhookService, type WebhookEvents } from './webhook-service.ts';
 
 const Action = Type.Union(WEBHOOK_ACTIONS.map((a) => Type.Literal(a)));
 const Events = Type.Array(Type.Object({ object: Type.String({ minLength: 1, maxLength: 100 }), actions: Type.Array(Action, { minItems: 1, maxItems: 4, uniqueItems: true }) }, { additionalProperties: false }), {
@@ -234,8 +234,8 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
     });
     const secret = body.secret === 'rotate' ? newSecret() : body.secret;
     const sealed = secret === undefined ? null : await webhooks.secrets.seal(principal.tenantId, id, secret);
-    const [row] = await db.transaction(principal.tenantId, (q) =>
-      q.query<WebhookRow>(
+    const [row] = await db.transaction(principal.tenantId, async (q) => {
+      const rows = await q.query<WebhookRow>(
         `update webhook set name = coalesce($3, name), url = coalesce($4, url), events = coalesce($5::jsonb, events),
                 filter = case when $6::boolean then $7::jsonb else filter end, secret = coalesce($8, secret), active = coalesce($9, active), updated_at = now(),
                 created_by = case when $10::boolean then $11::uuid else created_by end
@@ -247,8 +247,10 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
           body.url !== undefined || body.events !== undefined || body.filter !== undefined,
           principal.userId,
         ],
-      ),
-    );
+      );
+      if (rows[0]) await WebhookService.dropDeliveriesOfPreviousUser(q, principal.tenantId, id);
+      return rows;
+    });
     return view(model, { ...row!, ...(secret ? { secret } : {}) });
   });
 

@@ -5,7 +5,7 @@ import type { AccessShape } from '../access/access-shape.ts';
 import { readsStoredRecord, redactEventPayload, refuseHiddenFields } from '../access/record-access.ts';
 import { BY_API_NAME, renameFilterRefs } from '../data/field-refs.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { ProblemError } from '../errors/problems.ts';
+import { conflict, ProblemError } from '../errors/problems.ts';
 import { userPrincipal } from '../scripts/script-triggers.ts';
 import { compileListQuery } from '../data/sql/compile-list-query.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
@@ -148,7 +148,7 @@ export class WebhookService {
       tx,
       records.filter((e) => e.event === 'created' && hooks.some((h) => h.tenant_id === e.tenantId && h.events.some((w) => w.object === e.objectId && w.actions.includes('created')))),
     );
-    const rows: { tenant_id: string; id: string; webhook_id: string; event_id: number; event: string; record_id: string; body: string }[] = [];
+    const rows: { tenant_id: string; id: string; webhook_id: string; event_id: number; event: string; record_id: string; body: string; sender_id: string | null }[] = [];
     // A webhook sends what the user it delivers as may read (ADR 0012): an inactive or removed user's webhook sends nothing.
     const senders = new Map<string, Promise<AccessShape | undefined>>();
     const senderOf = (hook: WebhookRow) => {
@@ -174,15 +174,15 @@ export class WebhookService {
         const body = deliveryBody(id, hook.id, model, object, event, created.get(event.id), shape);
         // An update of fields its user may not read alone is not news to it.
         if (body === undefined) continue;
-        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body });
+        rows.push({ tenant_id: event.tenantId, id, webhook_id: hook.id, event_id: event.id, event: `${object.apiName}.${event.event}`, record_id: event.recordId!, body, sender_id: hook.created_by });
       }
     }
     if (rows.length === 0) return;
     // A batch delivered again after a failure finds its deliveries there and adds none.
     await tx.query(
-      `insert into webhook_delivery (tenant_id, id, webhook_id, event_id, event, record_id, body)
-       select tenant_id, id, webhook_id, event_id, event, record_id, body from jsonb_to_recordset($1::jsonb)
-         as x(tenant_id uuid, id uuid, webhook_id uuid, event_id bigint, event text, record_id uuid, body text)
+      `insert into webhook_delivery (tenant_id, id, webhook_id, event_id, event, record_id, body, sender_id)
+       select tenant_id, id, webhook_id, event_id, event, record_id, body, sender_id from jsonb_to_recordset($1::jsonb)
+         as x(tenant_id uuid, id uuid, webhook_id uuid, event_id bigint, event text, record_id uuid, body text, sender_id uuid)
        on conflict (tenant_id, webhook_id, event_id) do nothing`,
       [JSON.stringify(rows)],
     );
@@ -242,7 +242,7 @@ export class WebhookService {
             order by next_attempt_at limit $1 for update skip locked)
          update webhook_delivery d set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
            from due, webhook w
-          where d.tenant_id = due.tenant_id and d.id = due.id and w.tenant_id = d.tenant_id and w.id = d.webhook_id
+          where d.tenant_id = due.tenant_id and d.id = due.id and w.tenant_id = d.tenant_id and w.id = d.webhook_id and d.sender_id is not distinct from w.created_by
          returning d.tenant_id, d.id, d.webhook_id, d.body, d.attempts, d.created_at, w.url, w.secret`,
         [room, this.#timing.leaseMs],
       ),
@@ -303,18 +303,36 @@ export class WebhookService {
     });
   }
 
-  /** Sends a delivery again now, under its own id: what the delivery log's "redeliver" does. */
+  /**
+   * Sends a delivery again now, under its own id: what the delivery log's "redeliver" does. False
+   * when it is gone; refused when it was made for the webhook's previous user.
+   */
   async redeliver(tenantId: string, deliveryId: string): Promise<boolean> {
     const [delivery] = await this.#db.system((tx) =>
-      tx.query<DueDelivery>(
-        `update webhook_delivery d set attempts = d.attempts + 1, state = 'pending', next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), created_at = d.created_at
+      tx.query<DueDelivery & { own: boolean }>(
+        `update webhook_delivery d set attempts = d.attempts + case when d.sender_id is not distinct from w.created_by then 1 else 0 end,
+                state = case when d.sender_id is not distinct from w.created_by then 'pending' else d.state end,
+                next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), created_at = d.created_at
            from webhook w where d.tenant_id = $1 and d.id = $2 and w.tenant_id = d.tenant_id and w.id = d.webhook_id
-         returning d.tenant_id, d.id, d.webhook_id, d.body, d.attempts, now()::text as created_at, w.url, w.secret`,
+         returning d.tenant_id, d.id, d.webhook_id, d.body, d.attempts, now()::text as created_at, w.url, w.secret, d.sender_id is not distinct from w.created_by as own`,
         [tenantId, deliveryId, this.#timing.leaseMs],
       ),
     );
     if (!delivery) return false;
+    if (!delivery.own) throw conflict('This delivery was made for the webhook’s previous user, and the webhook now delivers as another: it is not sent again');
     return this.#send(delivery, true);
+  }
+
+  /**
+   * A webhook whose user changed (another holder of the keys right pointed it elsewhere): the
+   * deliveries still pending were made for the user before, and are not sent to where it points now.
+   */
+  static async dropDeliveriesOfPreviousUser(tx: Queryable, tenantId: string, webhookId: string): Promise<void> {
+    await tx.query(
+      `update webhook_delivery d set state = 'failed', last_error = 'not sent: made for the webhook''s previous user, and the webhook now delivers as another'
+         from webhook w where d.tenant_id = $1 and d.webhook_id = $2 and d.state = 'pending' and w.tenant_id = d.tenant_id and w.id = d.webhook_id and d.sender_id is distinct from w.created_by`,
+      [tenantId, webhookId],
+    );
   }
 }
 
