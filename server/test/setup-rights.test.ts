@@ -313,6 +313,25 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect((await call(h, manager.key, 'POST', '/invites', { role: 'read_only' })).statusCode).toBe(201);
   });
 
+  it('a user manager cannot take over one whose team in the role hierarchy lies beyond their own reach, though their profile holds no more', async () => {
+    const manager = holders.users;
+    const lead = json<{ id: string }>(await a.api('POST', '/access/roles', { name: 'Team lead' }));
+    const member = json<{ id: string }>(await a.api('POST', '/access/roles', { name: 'Team member', parentId: lead.id }));
+    const leader = await newUser('Leader', 'read_only');
+    const follower = await newUser('Follower', 'read_only');
+    expect((await a.api('PUT', `/access/users/${leader.id}`, { roleId: lead.id })).statusCode).toBe(200);
+    expect((await a.api('PUT', `/access/users/${follower.id}`, { roleId: member.id })).statusCode).toBe(200);
+    const refused = await call(h, manager.key, 'POST', `/users/${leader.id}/password`, { password: 'taken over the team' });
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(json<{ errors: { code: string; message: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ code: 'exceedsYours', message: expect.stringContaining('role hierarchy') }));
+    expect((await call(h, manager.key, 'PATCH', `/users/${leader.id}`, { active: false })).statusCode).toBe(403);
+    // The one at the bottom of the team reaches no one else's records.
+    expect((await call(h, manager.key, 'POST', `/users/${follower.id}/password`, { password: 'a fresh password' })).statusCode).toBe(204);
+    const users = json<{ id: string; manageable: boolean }[]>(await call(h, manager.key, 'GET', '/users'));
+    expect(users.find((u) => u.id === leader.id)!.manageable).toBe(false);
+    expect(users.find((u) => u.id === follower.id)!.manageable).toBe(true);
+  });
+
   it('tells a user manager which users it may change and which profiles it may give, as the saves decide', async () => {
     const manager = holders.users;
     const users = json<{ id: string; manageable: boolean }[]>(await call(h, manager.key, 'GET', '/users'));

@@ -216,7 +216,12 @@ export class AccessService {
     const shape = await this.shapeOf(actor);
     if (shape.setup('access') || user.id === actor.userId) return [];
     const target = await this.shapeOf({ ...actor, userId: user.id, userName: user.name, role: user.role, via: 'session', apiKeyId: undefined as never });
-    return target.sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'id', code: 'exceedsYours', message: `${user.name} holds ${what} through ${set.name}, which you do not hold` })));
+    const problems = target.sets.flatMap((set) => exceeding(set.grants, shape).map((what) => ({ field: 'id', code: 'exceedsYours', message: `${user.name} holds ${what} through ${set.name}, which you do not hold` })));
+    // A manager reaches the records of everyone below them in the role hierarchy: signing in as one
+    // whose team lies outside the actor's reach would reach those records too.
+    const beyond = [...target.ownerSet].filter((owner) => owner !== user.id && !shape.ownerSet.has(owner));
+    if (beyond.length) problems.push({ field: 'id', code: 'exceedsYours', message: `${user.name} reaches the records of ${beyond.length} user(s) below them in the role hierarchy whose records you do not reach` });
+    return problems;
   }
 
   /** Refuses a profile key the tenant does not have (a user given one would hold no rights at all). */
