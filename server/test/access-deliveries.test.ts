@@ -227,6 +227,11 @@ describe('workflows read as their principal', () => {
     await refused(asDave('POST', `/workflows/${wf.id}/activate`, {}));
     await refused(asDave('GET', `/workflows/${wf.id}/runs`));
     await refused(asDave('GET', `/workflow-runs/${run.id}`));
+    // Nor drive it: its inbound secret starts runs as its profile, and so do test runs, retries and cancels.
+    await refused(asDave('GET', `/workflows/${wf.id}/webhook`));
+    await refused(asDave('POST', `/workflows/${wf.id}/runs`, { test: true }));
+    await refused(asDave('POST', `/workflow-runs/${run.id}/retry`));
+    await refused(asDave('POST', `/workflow-runs/${run.id}/cancel`));
     const current = json<{ version: number; definition: { steps: { config: { message: string } }[] } }>(await a.api('GET', `/workflows/${wf.id}`));
     expect(current.version).toBe(1);
     expect(current.definition.steps[0]!.config.message).toBe('New deal {{record.name}}');

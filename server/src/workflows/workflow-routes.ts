@@ -123,14 +123,17 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
 
   app.get<{ Params: Static<typeof IdParam> }>('/workflows/:id/webhook', { schema: { params: IdParam } }, async (request) => {
     const p = await setupOf(request, 'model');
+    // Whoever holds the secret starts runs that act as the workflow's profile.
+    await w.requireAnswerable(p, request.params.id);
     const wf = await w.get(p.tenantId, request.params.id);
     return { url: `/api/v1/hooks/${p.tenantSlug}/workflows/${wf.apiName}`, secret: await w.webhookSecret(p.tenantId, request.params.id), signature: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the secret>' };
   });
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof StartRun> }>('/workflows/:id/runs', { schema: { params: IdParam, body: StartRun } }, async (request, reply) => {
     const p = principalOf(request);
-    // A test run is a designer's tool; starting a manual workflow is open to users who can see the button.
-    if (request.body.test) await setupOf(request, 'model');
+    // A test run is a designer's tool, for one who answers for what the run may do; starting a
+    // manual workflow is open to users who can see the button.
+    if (request.body.test) await w.requireAnswerable(await setupOf(request, 'model'), request.params.id);
     return reply.code(202).send(await w.startManual(p, request.params.id, request.body, await request.server.access.shapeOf(p)));
   });
 
@@ -152,12 +155,18 @@ export async function workflowRoutes(app: FastifyInstance, options: { workflows:
     const locale = localeOfRequest(request);
     return { ...errorsIn(run, locale), steps: run.steps.map((step) => errorsIn(step, locale)) };
   });
+  // Retrying runs the steps again as the workflow's profile; both answer to whoever answers for it.
+  const answerableRun = async (request: FastifyRequest<{ Params: Static<typeof RunParam> }>) => {
+    const p = await setupOf(request, 'model');
+    await w.requireAnswerable(p, (await w.run(p.tenantId, request.params.runId)).workflowId);
+    return p;
+  };
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/retry', { schema: { params: RunParam } }, async (request, reply) => {
-    await w.retry((await setupOf(request, 'model')).tenantId, request.params.runId);
+    await w.retry((await answerableRun(request)).tenantId, request.params.runId);
     return reply.code(202).send({ retried: true });
   });
   app.post<{ Params: Static<typeof RunParam> }>('/workflow-runs/:runId/cancel', { schema: { params: RunParam } }, async (request) => {
-    await w.cancel((await setupOf(request, 'model')).tenantId, request.params.runId);
+    await w.cancel((await answerableRun(request)).tenantId, request.params.runId);
     return { cancelled: true };
   });
 
