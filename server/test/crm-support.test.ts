@@ -56,6 +56,17 @@ describe('what the CRM screens need from the API', () => {
     }
   });
 
+  it('a shared view broken by a later change (its field deleted) is shown to its owner alone: its filter can no longer be checked against what each reader may see', async () => {
+    const added = await t.api('POST', '/metadata/objects/deal/fields', { apiName: 'passing_note', type: 'text', labels: { en: 'Passing note' } });
+    expect(added.statusCode, added.body).toBe(201);
+    const view = await t.api('POST', '/views', { object: 'deal', name: 'Soon broken', shared: true, definition: { kind: 'list', filter: { and: [{ field: 'amount', op: 'gt', value: 900_000 }, { field: 'passing_note', op: 'eq', value: 'x' }] } } });
+    expect(view.statusCode, view.body).toBe(201);
+    expect(((await asRep('GET', '/views?object=deal')).json() as { name: string }[]).map((v) => v.name)).toContain('Soon broken');
+    expect((await t.api('DELETE', '/metadata/objects/deal/fields/passing_note')).statusCode).toBe(200);
+    expect(((await asRep('GET', '/views?object=deal')).json() as { name: string }[]).map((v) => v.name)).not.toContain('Soon broken');
+    expect(json<{ name: string }[]>(await t.api('GET', '/views?object=deal')).map((v) => v.name)).toContain('Soon broken');
+  });
+
   it('a saved view follows its fields and picklist values through renames: it answers their current API names and still lists once the old names are removed', async () => {
     const added = await t.api('POST', '/metadata/changes', {
       operations: [

@@ -71,13 +71,16 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
   /**
    * A view as its reader may see it: columns it cannot read are left out, and a view whose filter,
    * sort or grouping uses such a field is not shown at all (its results would reveal the values).
+   * One broken by a later change (a field deleted) cannot be checked field by field, and its filter
+   * may still name a hidden field: only its owner, who wrote it, sees it, to mend or delete it.
    */
-  const visibleDefinition = (shape: AccessShape, model: TenantModel, object: ObjectDef, definition: Static<typeof Definition>): Static<typeof Definition> | undefined => {
+  const visibleDefinition = (shape: AccessShape, model: TenantModel, object: ObjectDef, definition: Static<typeof Definition>, owned: boolean): Static<typeof Definition> | undefined => {
     if (!shape.can(object.id, 'read')) return undefined;
     const planned = planQuery(model.snapshot, object.id, {
       ...(definition.filter !== undefined && definition.filter !== null ? { filter: JSON.stringify(definition.filter) } : {}),
       ...(definition.sort ? { sort: definition.sort } : {}),
     });
+    if (!planned.ok && !owned) return undefined;
     if (planned.ok) {
       try {
         refuseHiddenFields(shape, object, { where: planned.plan.where, sort: planned.plan.sort });
@@ -95,7 +98,7 @@ export async function savedViewRoutes(app: FastifyInstance, options: { db: Datab
     const model = await metadata.model(principal.tenantId);
     const shape = await app.access.shapeOf(principal);
     const object = model.objectById(row.object_id);
-    const definition = object ? visibleDefinition(shape, model, object, renameRefs(model, object, row.definition, BY_API_NAME)) : undefined;
+    const definition = object ? visibleDefinition(shape, model, object, renameRefs(model, object, row.definition, BY_API_NAME), row.owner_id === principal.userId) : undefined;
     if (!definition) return undefined;
     return {
       id: row.id,
