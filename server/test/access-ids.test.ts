@@ -41,6 +41,8 @@ describe('grantees and group members are principals of the workspace', () => {
     await refused(a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'user', id: a.adminId }, { kind: 'user', id: b.adminId }] }), 'members/1/id');
     await refused(a.api('PUT', `/access/groups/${group.id}/members`, { members: [{ kind: 'role_and_below', id: bRole.id }] }), 'members/0/id');
     expect(json<{ id: string; members: unknown[] }[]>(await a.api('GET', '/access/groups')).find((g) => g.id === group.id)!.members).toEqual([]);
+    await refused(a.api('POST', '/access/automations', { kind: 'workflow', name: 'Theirs', profile: 'standard', roleId: bRole.id }), 'roleId');
+    await refused(a.api('PUT', `/access/users/${a.adminId}`, { roleId: bRole.id }), 'roleId');
 
     // What names this workspace's own principals is taken as before.
     const rule = await made(a.api('POST', '/access/sharing-rules', { object: 'deal', name: 'To ours', condition: 'true', granteeKind: 'group', granteeId: group.id, access: 'read' }));

@@ -307,6 +307,13 @@ describe('what a user may do with records, for the studio to offer only that', (
     expect(json(await t.api('GET', `/records/deal/${editShared}`))['owner']).toBe(t.adminId);
     // The owner gives their own away.
     expect((await call(h, rep.key, 'PATCH', `/records/deal/${own}`, { owner: t.adminId })).statusCode).toBe(200);
+    // An upsert matching a record the user cannot see answers as a create of that value would: taken, no id.
+    expect((await t.api('POST', '/metadata/objects/deal/fields', { apiName: 'ext_ref', type: 'text', unique: true, labels: { en: 'External ref' } })).statusCode).toBe(201);
+    expect((await t.api('PATCH', `/records/deal/${unseen}`, { ext_ref: 'ERP-1' })).statusCode).toBe(200);
+    const upsert = await call(h, rep.key, 'POST', '/records/deal/batch', { operations: [{ op: 'upsert', matchField: 'ext_ref', data: { name: 'Mine now?', ext_ref: 'ERP-1' } }] });
+    expect(upsert.statusCode, upsert.body).toBe(409);
+    expect(json<{ errors: { field: string; code: string }[] }>(upsert).errors[0]).toMatchObject({ field: 'ext_ref', code: 'unique' });
+    expect(upsert.body).not.toContain(unseen);
     // Public read: every record readable, only one's own editable.
     expect((await t.api('PUT', '/access/sharing', { objects: { deal: 'read' } })).statusCode).toBe(200);
     expect((await rights())[unseen]).toEqual({ edit: false, delete: false });

@@ -541,6 +541,9 @@ export async function accessRoutes(app: FastifyInstance, options: { access: Acce
     const id = randomUUID();
     await change(p, async (q) => {
       if (!(await q.query('select 1 from acl_profile where tenant_id = $1 and key = $2', [p.tenantId, body.profile])).length) throw validationError('Unknown profile', [{ field: 'profile', code: 'unknown', message: `no profile '${body.profile}'` }]);
+      if (body.roleId && !(await q.query('select 1 from acl_role where tenant_id = $1 and id = $2', [p.tenantId, body.roleId])).length) {
+        throw validationError('Unknown role', [{ field: 'roleId', code: 'unknown', message: 'is not a role of this workspace' }]);
+      }
       await q.query('insert into acl_automation (tenant_id, id, kind, name, profile, access_role_id) values ($1, $2, $3, $4, $5, $6)', [p.tenantId, id, body.kind, body.name, body.profile, body.roleId ?? null]);
       await audit(q, p, 'automation.create', `${body.kind} ${body.name}`, { profile: body.profile });
     });

@@ -48,7 +48,7 @@ export async function claimUniqueValues(tx: Queryable, tenantId: string, object:
   throw conflict(`${problems.length === 1 ? 'A value' : 'Values'} must be unique`, problems);
 }
 
-function uniqueProblem(field: FieldDef, record: PendingRecord, words: Words | undefined): FieldProblem {
+export function uniqueProblem(field: FieldDef, record: PendingRecord, words: Words | undefined): FieldProblem {
   const message = words ? words.say('unique.taken', { field: words.field(field) }) : `another record already has this ${field.apiName}`;
   return { field: field.apiName, code: 'unique', message, ...(record.index !== undefined ? { index: record.index } : {}) };
 }

@@ -10,7 +10,7 @@ import { toApiRecord, toStoredValue, type ApiRecord, type RecordRow } from './re
 import { CreateGroups } from './create-groups.ts';
 import { newRecordId } from './record-id.ts';
 import { at, invalid, noRecord, requireObject, stale, UUID } from './record-problems.ts';
-import { assignAutonumbers, checkLookups, checkUsers, claimUniqueValues, findByUniqueValue, releaseUniqueValues, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
+import { assignAutonumbers, checkLookups, checkUsers, claimUniqueValues, findByUniqueValue, uniqueProblem, releaseUniqueValues, writeLinks, writeOutbox, type PendingRecord } from './record-writes.ts';
 import type { ModelSource, RequestContext, WriteScope } from './request-context.ts';
 import type { RecordDraft, SaveAction, SaveHooks } from './save-hooks.ts';
 import { SLOT_COLUMNS, SLOT_TYPES, slotRow } from './sql/field-sql.ts';
@@ -263,7 +263,7 @@ export class SavePipeline {
             const value = toStoredValue(match, operation.data[match.apiName]);
             if (value === undefined || value === null || value === '') throw validationError('Upsert needs a value to match on', [{ field: match.apiName, code: 'required', message: 'is required to upsert' }]);
             const existing = await findByUniqueValue(scope.tx, ctx.principal.tenantId, current, match, value);
-            if (existing) results[index] = saved('updated', await this.#update(ctx, scope, current, { id: existing, input: operation.data, expectedVersion: undefined, index }));
+            if (existing) results[index] = saved('updated', await this.#upsertInto(ctx, scope, current, match, existing, operation.data, index));
             else creates.push({ input: operation.data, index });
           }
         }, index);
@@ -468,6 +468,19 @@ export class SavePipeline {
     await writeOutbox(tx, principal.tenantId, object, 'updated', [{ recordId: item.id, payload: { version: updated[0]!.version, changes } }], principal.userId);
     await this.#afterWrite(ctx, scope, object, 'update', [draft], changed);
     return toApiRecord(model, object, updated[0]!);
+  }
+
+  /**
+   * The update of an upsert that matched a record. One the principal cannot see answers as a create
+   * of that value would (the value is taken), not as "no record <id>": its id would be news.
+   */
+  async #upsertInto(ctx: RequestContext, scope: WriteScope, object: ObjectDef, match: FieldDef, id: string, input: Record<string, unknown>, index: number): Promise<ApiRecord> {
+    try {
+      return await this.#update(ctx, scope, object, { id, input, expectedVersion: undefined, index });
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.status !== 404) throw error;
+      throw conflict('A value must be unique', [uniqueProblem(match, { id, data: { [match.id]: toStoredValue(match, input[match.apiName]) }, index }, scope.model.words(ctx.principal.locale))]);
+    }
   }
 
   /** Returns the version the record has once deleted. */
