@@ -23,6 +23,28 @@ describe('metadata changes', () => {
     expect(snapshot.objects.find((o) => o.apiName === 'customer')!.labels['zh-CN']!.singular).toBe('客户');
   });
 
+  it('refuses a change made against a model revision that is no longer current (If-Match), so one admin’s edit never silently undoes another’s', async () => {
+    const tenant = await createTestTenant(h, 'meta-match');
+    const read = await tenant.api('GET', '/metadata/objects/customer');
+    const etag = String(read.headers['etag']);
+    expect(etag).toMatch(/^"\d+"$/);
+    const first = await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Phone (main)' } }, { 'if-match': etag });
+    expect(first.statusCode, first.body).toBe(200);
+    // The second admin read the same revision: their change would lay over the first unseen.
+    const second = await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Telephone' } }, { 'if-match': etag });
+    expect(second.statusCode, second.body).toBe(412);
+    expect(json<{ errors: { field: string; code: string }[] }>(second).errors[0]).toMatchObject({ field: 'If-Match', code: 'stale' });
+    const changes = await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'updateField', object: 'customer', field: 'phone', patch: { labels: { en: 'Telephone' } } }] }, { 'if-match': etag });
+    expect(changes.statusCode).toBe(412);
+    expect((await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Telephone' } }, { 'if-match': 'garbage' })).statusCode).toBe(400);
+    const fields = json<{ fields: { apiName: string; labels: { en: string } }[] }>(await tenant.api('GET', '/metadata/objects/customer')).fields;
+    expect(fields.find((f) => f.apiName === 'phone')!.labels.en).toBe('Phone (main)');
+    // Read again, the change goes through; without If-Match, as before, it always does.
+    const fresh = String((await tenant.api('GET', '/metadata/snapshot')).headers['etag']);
+    expect((await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Telephone' } }, { 'if-match': fresh })).statusCode).toBe(200);
+    expect((await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Phone' } })).statusCode).toBe(200);
+  });
+
   it('adds an object and its fields in one all-or-nothing change, which becomes a revision with author and diff', async () => {
     const before = json<{ revision: number }[]>(await t.api('GET', '/metadata/revisions'))[0]!.revision;
     const change = await t.api('POST', '/metadata/changes', {

@@ -8,13 +8,13 @@ import { validationError } from '../errors/problems.ts';
  * header is part of the request's syntax, not content to process (422). `what` names the thing
  * in the refusal ("a record version").
  */
-export function ifMatchVersions(headers: IncomingHttpHeaders, what: 'record' | 'script'): number[] | undefined {
+export function ifMatchVersions(headers: IncomingHttpHeaders, what: 'record' | 'script' | 'model revision'): number[] | undefined {
   const header = headers['if-match'];
   if (header === undefined || String(header).trim() === '*') return undefined;
   const tags = String(header).split(',').map((tag) => tag.trim()).filter((tag) => tag !== '');
   const versions = tags.map((tag) => /^(?:W\/)?"?(\d{1,9})"?$/.exec(tag)?.[1]);
   if (versions.length === 0 || versions.some((v) => v === undefined)) {
-    throw validationError(`If-Match must hold a ${what} version such as "3"`, [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }], 400);
+    throw validationError(`If-Match must hold a ${what === 'model revision' ? 'model revision' : `${what} version`} such as "3"`, [{ field: 'If-Match', code: 'format', message: 'must be a version returned in ETag' }], 400);
   }
   return versions.map(Number);
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { compileRecordSchema, metadataKindSchemas, resolveSnapshot, type ChangeRequest, type Operation } from '@protean/metadata';
 import { principalOf, setupOf } from '../auth/principal.ts';
@@ -6,6 +6,7 @@ import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
 import { termRoutes } from './term-routes.ts';
 import { LocaleSchema, localeOf } from './words.ts';
+import { ifMatchVersions } from '../http/if-match.ts';
 
 /** The operations that change the glossary's words: the Setup right 'terms' suffices for them. */
 const TERM_OPERATIONS = new Set(['upsertTerm', 'resetTerm', 'deleteTerm']);
@@ -26,10 +27,18 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
   const { metadata } = options;
 
   // Every write is a change request; the shortcuts below build one-operation requests.
+  // A write names the model revision it was made against in If-Match (the ETag of what it read), or none.
+  const basedOn = (request: FastifyRequest) => ifMatchVersions(request.headers, 'model revision');
   const change = async (request: FastifyRequest, operations: Operation[], message?: string) => {
     const principal = await setupOf(request, 'model');
     const body: ChangeRequest = message === undefined ? { operations } : { operations, message };
-    return metadata.apply(principal, body);
+    return metadata.apply(principal, body, basedOn(request));
+  };
+  // What a write compares against: the model's revision, the ETag of what is read from the model.
+  const modelRead = async (request: FastifyRequest, reply: FastifyReply) => {
+    const model = await metadata.model(principalOf(request).tenantId);
+    void reply.header('etag', `"${model.revision}"`);
+    return model;
   };
   const unknownBody = (body: unknown): Record<string, unknown> => {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('A JSON object is required', [{ field: '', code: 'type', message: 'must be an object' }]);
@@ -46,14 +55,14 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
   });
 
   // The raw model (labels with their placeholders, the glossary in `terms`); `?resolve=en|zh-CN` gives it ready to display.
-  app.get('/metadata/snapshot', { schema: { querystring: SnapshotQuery } }, async (request) => {
-    const snapshot = (await metadata.model(principalOf(request).tenantId)).snapshot;
+  app.get('/metadata/snapshot', { schema: { querystring: SnapshotQuery } }, async (request, reply) => {
+    const snapshot = (await modelRead(request, reply)).snapshot;
     const { resolve } = request.query as Static<typeof SnapshotQuery>;
     return resolve ? resolveSnapshot(snapshot, resolve) : snapshot;
   });
-  app.get('/metadata/objects', async (request) => (await metadata.model(principalOf(request).tenantId)).snapshot.objects);
-  app.get('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) => {
-    const model = await metadata.model(principalOf(request).tenantId);
+  app.get('/metadata/objects', async (request, reply) => (await modelRead(request, reply)).snapshot.objects);
+  app.get('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request, reply) => {
+    const model = await modelRead(request, reply);
     const name = (request.params as Static<typeof ObjectParam>).object;
     const object = model.object(name);
     if (!object) throw notFound(`No object named '${name}'`);
@@ -77,7 +86,7 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     const isTerm = (op: unknown) => TERM_OPERATIONS.has(String((op as { op?: unknown } | null)?.op));
     let principal = operations.some(isTerm) ? await setupOf(request, 'terms') : undefined;
     if (!operations.length || !operations.every(isTerm)) principal = await setupOf(request, 'model');
-    return metadata.apply(principal!, body);
+    return metadata.apply(principal!, body, basedOn(request));
   });
   app.post('/metadata/objects', async (request, reply) => reply.status(201).send(await change(request, [{ op: 'createObject', object: unknownBody(request.body) } as Operation])));
   app.patch('/metadata/objects/:object', { schema: { params: ObjectParam } }, async (request) =>

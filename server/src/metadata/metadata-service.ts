@@ -129,9 +129,13 @@ export class MetadataService {
   }
 
   /** Validate → plan → apply, all-or-nothing. Data checks that fail without a backfill refuse the change with counts. */
-  async apply(principal: Principal, request: ChangeRequest): Promise<{ revision: number; diff: unknown }> {
+  /**
+   * `basedOn`: the model revisions the change was made against (If-Match); when the model is at
+   * another, the change is refused (412) rather than laid over an edit its author has not seen.
+   */
+  async apply(principal: Principal, request: ChangeRequest, basedOn?: readonly number[]): Promise<{ revision: number; diff: unknown }> {
     const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName, locale: localeOf(principal.locale) };
-    return (await this.#commit(principal, () => request.message ?? null, (current) => planChange(current, request, ids)))!;
+    return (await this.#commit(principal, () => request.message ?? null, (current) => planChange(current, request, ids), assignIndexSlots, basedOn))!;
   }
 
   /**
@@ -240,12 +244,18 @@ export class MetadataService {
     describe: (current: Snapshot) => string | null,
     plan: (current: Snapshot, tx: Queryable) => Planned | null | Promise<Planned | null>,
     slots: (current: Snapshot, next: Snapshot) => Snapshot = assignIndexSlots,
+    basedOn?: readonly number[],
   ): Promise<{ revision: number; diff: unknown } | null> {
     const result = await this.#db.transaction(principal.tenantId, async (tx) => {
       // Waits for record writes in flight and holds new ones until this revision commits.
       await tx.query(exclusiveFenceSql(principal.tenantId));
       const tenant = await queryOne<{ current_revision: number }>(tx, 'select current_revision from tenant where id = $1 for update', [principal.tenantId]);
       if (!tenant) throw notFound('No such tenant');
+      if (basedOn && !basedOn.includes(tenant.current_revision)) {
+        throw new ProblemError('precondition-failed', 412, `The model is at revision ${tenant.current_revision}, not ${basedOn.join(' or ')}: someone changed it meanwhile; reload and make your change again`, [
+          { field: 'If-Match', code: 'stale', message: `the model is at revision ${tenant.current_revision}` },
+        ]);
+      }
       const current = await loadSnapshot(tx, principal.tenantId, tenant.current_revision);
       const planned = await plan(current, tx);
       if (!planned) return null;

@@ -19,6 +19,7 @@ import { principalOf, setupOf } from '../auth/principal.ts';
 import { notFound, validationError } from '../errors/problems.ts';
 import type { MetadataService } from './metadata-service.ts';
 import { serverMessages, type ServerMessageKey } from './server-messages.ts';
+import { ifMatchVersions } from '../http/if-match.ts';
 
 const KeyParam = Type.Object({ key: Type.String({ maxLength: 63 }) });
 const SetParam = Type.Object({ id: Type.String({ maxLength: 63 }) });
@@ -91,7 +92,7 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('A JSON object is required', [{ field: '', code: 'type', message: 'must be an object' }]);
     const term = { ...(body as Record<string, unknown>), key: (request.params as Static<typeof KeyParam>).key };
-    return metadata.apply(principal, { message: `Renamed term ${term.key}`, operations: [{ op: 'upsertTerm', term } as Operation] });
+    return metadata.apply(principal, { message: `Renamed term ${term.key}`, operations: [{ op: 'upsertTerm', term } as Operation] }, ifMatchVersions(request.headers, 'model revision'));
   });
 
   // A standard term goes back to its catalogue forms; a custom one is removed (refused while used).
