@@ -11,7 +11,7 @@ import { AccessService } from './access/access-service.ts';
 import { accessRoutes } from './access/access-routes.ts';
 import { DEFAULT_RATE_LIMITS, limitRequestRates, RateLimiter, type RateLimits } from './access/rate-limit.ts';
 import { followSharingRules, SharingRules } from './access/sharing.ts';
-import { respellStoredRefs } from './data/stored-refs.ts';
+import { respellStoredRefs, storedFilterDependents } from './data/stored-refs.ts';
 import { expressionReadGuard } from './access/expression-reads.ts';
 import { automationRestoreGuard } from './access/automation-restores.ts';
 import { emptySaveHooks } from './data/save-hooks.ts';
@@ -157,6 +157,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   metadata.guard(followSharingRules);
   // Views and webhook filters saved by name before are respelled by id before a name they use goes.
   metadata.guard(respellStoredRefs);
+  // Nor does a change remove a field or value that a shared view or a webhook filter uses.
+  metadata.guard(storedFilterDependents);
   // A restore brings back only automation versions whose profiles the restorer may give.
   metadata.restoreGuard(automationRestoreGuard(access));
   // Sharing rules become share rows in the save's own transaction.

@@ -56,13 +56,16 @@ describe('what the CRM screens need from the API', () => {
     }
   });
 
-  it('a shared view broken by a later change (its field deleted) is shown to its owner alone: its filter can no longer be checked against what each reader may see', async () => {
+  it('a field or picklist value a shared view uses cannot be removed; a view broken all the same is shown to its owner alone', async () => {
     const added = await t.api('POST', '/metadata/objects/deal/fields', { apiName: 'passing_note', type: 'text', labels: { en: 'Passing note' } });
     expect(added.statusCode, added.body).toBe(201);
-    const view = await t.api('POST', '/views', { object: 'deal', name: 'Soon broken', shared: true, definition: { kind: 'list', filter: { and: [{ field: 'amount', op: 'gt', value: 900_000 }, { field: 'passing_note', op: 'eq', value: 'x' }] } } });
-    expect(view.statusCode, view.body).toBe(201);
+    const view = json<{ id: string }>(await t.api('POST', '/views', { object: 'deal', name: 'Soon broken', shared: true, definition: { kind: 'list', filter: { and: [{ field: 'amount', op: 'gt', value: 900_000 }, { field: 'passing_note', op: 'eq', value: 'x' }] } } }));
     expect(((await asRep('GET', '/views?object=deal')).json() as { name: string }[]).map((v) => v.name)).toContain('Soon broken');
-    expect((await t.api('DELETE', '/metadata/objects/deal/fields/passing_note')).statusCode).toBe(200);
+    const refused = await t.api('DELETE', '/metadata/objects/deal/fields/passing_note');
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { code: string; dependents: { kind: string; id: string }[] }[] }>(refused).errors[0]).toMatchObject({ code: 'has_dependents', dependents: [{ kind: 'savedView', id: view.id }] });
+    // Broken all the same (a definition stored before these checks): its filter can no longer be checked against what each reader may see.
+    await h.db.system((q) => q.query(`update saved_view set definition = jsonb_set(definition, '{filter,and,1,field}', '"f_gone"') where tenant_id = $1 and id = $2`, [t.id, view.id]));
     expect(((await asRep('GET', '/views?object=deal')).json() as { name: string }[]).map((v) => v.name)).not.toContain('Soon broken');
     expect(json<{ name: string }[]>(await t.api('GET', '/views?object=deal')).map((v) => v.name)).toContain('Soon broken');
   });

@@ -84,6 +84,7 @@ const cases: BadInput[] = [
   { name: 'a huge If-Match', method: 'PATCH', path: '/records/deal/00000000-0000-4000-8000-000000000000', body: { name: 'x' }, headers: { 'if-match': `"${'9'.repeat(40)}"` }, field: 'If-Match', reason: /version/ },
   { name: 'a huge revision number', method: 'GET', path: '/metadata/revisions/99999999999999', status: 400, field: 'revision', reason: /2147483647/ },
   { name: 'a huge workflow version', method: 'GET', path: '/workflows/anything?version=2147483648', status: 400, field: 'version', reason: /2147483647/ },
+  { name: 'a setting given as the text "Infinity", which validation would coerce', method: 'PATCH', path: '/workspace/settings', body: { recycleRetentionDays: 'Infinity' }, status: 400, field: 'recycleRetentionDays', reason: /finite/ },
   { name: 'an autonumber starting beyond its counter', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'deal_no', type: 'autonumber', labels: { en: 'No' }, autonumber: { pattern: 'D-{0000}', start: 1e20 } }, field: 'autonumber.start', reason: /most|maximum|<=/ },
 
   // 3. Impossible dates in filters.

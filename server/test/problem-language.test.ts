@@ -41,6 +41,14 @@ const cases: { name: string; request: (headers: Record<string, string>) => Retur
   { name: 'a metadata change on a missing field', request: (hd) => t.api('PATCH', '/metadata/objects/customer/fields/warp', { labels: { en: 'Warp' } }, hd) },
   { name: 'a revision that does not exist', request: (hd) => t.api('GET', '/metadata/revisions/99999', undefined, hd) },
   { name: 'a bulk update without a filter', request: (hd) => t.api('POST', '/records/customer/update-by-filter', { filter: {}, data: { notes: 'x' } }, hd) },
+  { name: 'a method the path does not take', request: (hd) => t.api('PUT', '/records/customer', {}, hd) },
+  { name: 'a metadata change made against an old revision', request: (hd) => t.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Phone' } }, { ...hd, 'if-match': '"0"' }) },
+  { name: 'a saved view column that is two fields', request: (hd) => t.api('POST', '/views', { object: 'customer', name: 'Two', definition: { kind: 'list', columns: ['name,email'], groupBy: 'status' } }, hd) },
+  { name: 'removing a field a shared view filters by', request: async (hd) => {
+    await t.api('POST', '/metadata/objects/customer/fields', { apiName: 'referral', type: 'text', labels: { en: 'Referral' } });
+    await t.api('POST', '/views', { object: 'customer', name: 'Referred', shared: true, definition: { kind: 'list', filter: { field: 'referral', op: 'eq', value: 'x' } } });
+    return t.api('DELETE', '/metadata/objects/customer/fields/referral', undefined, hd);
+  } },
   // Metadata changes refused by the planner and the model's rules (Setup pages show these messages).
   ...metadataRefusals(),
 ];

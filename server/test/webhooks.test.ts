@@ -175,6 +175,21 @@ describe('webhooks', () => {
     }
   });
 
+  it('keeps the field and the picklist value its filter uses: removing either is refused, naming the webhook, while the webhook is active', async () => {
+    const tenant = await createTestTenant(h, 'hooks-deps');
+    const tier = await tenant.api('POST', '/metadata/objects/deal/fields', { apiName: 'tier', type: 'picklist', labels: { en: 'Tier' }, values: [{ apiName: 'gold', labels: { en: 'Gold' } }, { apiName: 'silver', labels: { en: 'Silver' } }] });
+    expect(tier.statusCode, tier.body).toBe(201);
+    const hook = json<{ id: string }>(await tenant.api('POST', '/webhooks', { name: 'Gold deals', url: 'http://127.0.0.1:9/x', events: [{ object: 'deal', actions: ['created'] }], filter: { field: 'tier', op: 'eq', value: 'gold' } }));
+    const values = json<{ fields: { apiName: string; values: unknown[] }[] }>(await tenant.api('GET', '/metadata/objects/deal')).fields.find((f) => f.apiName === 'tier')!.values;
+    const withoutGold = await tenant.api('PATCH', '/metadata/objects/deal/fields/tier', { values: values.filter((v) => (v as { apiName: string }).apiName !== 'gold') });
+    expect(withoutGold.statusCode, withoutGold.body).toBe(422);
+    expect(json<{ errors: { code: string; dependents: { kind: string; id: string }[] }[] }>(withoutGold).errors[0]).toMatchObject({ code: 'has_dependents', dependents: [{ kind: 'webhook', id: hook.id }] });
+    expect((await tenant.api('DELETE', '/metadata/objects/deal/fields/tier')).statusCode).toBe(422);
+    // Switched off, it no longer holds them.
+    expect((await tenant.api('PATCH', `/webhooks/${hook.id}`, { active: false })).statusCode).toBe(200);
+    expect((await tenant.api('DELETE', '/metadata/objects/deal/fields/tier')).statusCode).toBe(200);
+  });
+
   it('goes on delivering what its filter matches after the field and the picklist value it filters on are renamed and the old names removed, and shows the filter by the new names', async () => {
     const rx = await receiver();
     try {

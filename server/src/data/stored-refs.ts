@@ -1,10 +1,10 @@
-import type { Snapshot } from '@protean/metadata';
+import { planQuery, type ObjectDef, type Snapshot } from '@protean/metadata';
 import type { Queryable } from '../db/database.ts';
 import type { FieldProblem } from '../errors/problems.ts';
 import { objectsLosingNames } from '../metadata/gone-names.ts';
 import { renameRefs } from '../views/saved-views.ts';
 import type { WebhookEvents } from '../webhooks/webhook-service.ts';
-import { renameFilterRefs, STORED } from './field-refs.ts';
+import { BY_API_NAME, renameFilterRefs, STORED } from './field-refs.ts';
 import { TenantModel } from './tenant-model.ts';
 
 /**
@@ -47,4 +47,67 @@ export async function respellStoredRefs(tx: Queryable, tenantId: string, current
     if (!same(events, hook.events)) await tx.query('update webhook set events = $3 where tenant_id = $1 and id = $2', [tenantId, hook.id, JSON.stringify(events)]);
   }
   return [];
+}
+
+/**
+ * What everyone relies on may not break unseen: a change that deletes a field or removes a picklist
+ * value which a shared view or a webhook filters, sorts or groups by is refused, naming them, as a
+ * sharing rule's is (a shared view would answer 400 to everyone; a webhook would go silent). A
+ * private view is its owner's to mend: it breaks, and is shown to its owner alone.
+ */
+export async function storedFilterDependents(tx: Queryable, tenantId: string, current: Snapshot, next: Snapshot): Promise<FieldProblem[]> {
+  const losing = objectsLosingFieldsOrValues(current, next);
+  if (!losing.size) return [];
+  const before = new TenantModel(tenantId, current);
+  const after = new TenantModel(tenantId, next);
+  const breaks = (objectId: string, plan: (model: TenantModel, object: ObjectDef) => boolean) => {
+    const was = before.objectById(objectId);
+    const is = after.objectById(objectId);
+    return was !== undefined && is !== undefined && plan(before, was) && !plan(after, is);
+  };
+  const problems: FieldProblem[] = [];
+  const views = await tx.query<{ id: string; name: string; object_id: string; definition: Parameters<typeof renameRefs>[2] }>(
+    'select id, name, object_id, definition from saved_view where tenant_id = $1 and shared and object_id = any($2)',
+    [tenantId, [...losing]],
+  );
+  for (const view of views) {
+    const plans = (model: TenantModel, object: ObjectDef) => {
+      const d = renameRefs(model, object, view.definition, BY_API_NAME);
+      const planned = planQuery(model.snapshot, object.id, {
+        ...(d.filter !== undefined && d.filter !== null ? { filter: JSON.stringify(d.filter) } : {}),
+        ...(d.sort ? { sort: d.sort } : {}),
+        ...(d.columns?.length ? { fields: d.columns.join(',') } : {}),
+      });
+      return planned.ok && (!d.groupBy || model.field(object, d.groupBy) !== undefined);
+    };
+    if (breaks(view.object_id, plans)) problems.push({ field: '', code: 'has_dependents', message: `The change breaks the shared view '${view.name}', which uses what it removes`, dependents: [{ kind: 'savedView', id: view.id, label: view.name }] });
+  }
+  const hooks = await tx.query<{ id: string; name: string; events: WebhookEvents[]; filter: unknown }>('select id, name, events, filter from webhook where tenant_id = $1 and active', [tenantId]);
+  for (const hook of hooks) {
+    for (const event of hook.events) {
+      const filter = event.filter ?? hook.filter;
+      if (filter === null || filter === undefined || !losing.has(event.object)) continue;
+      const plans = (model: TenantModel, object: ObjectDef) => planQuery(model.snapshot, object.id, { filter: JSON.stringify(renameFilterRefs(model, object, filter, BY_API_NAME)) }).ok;
+      if (!breaks(event.object, plans)) continue;
+      problems.push({ field: '', code: 'has_dependents', message: `The change breaks the filter of the webhook '${hook.name}', which would then match nothing`, dependents: [{ kind: 'webhook', id: hook.id, label: hook.name }] });
+      break;
+    }
+  }
+  return problems;
+}
+
+/** Objects that lose a field, or a picklist value of a field, in the change. */
+function objectsLosingFieldsOrValues(current: Snapshot, next: Snapshot): Set<string> {
+  const out = new Set<string>();
+  for (const object of current.objects) {
+    const after = next.objects.find((o) => o.id === object.id);
+    if (!after) continue;
+    for (const field of object.fields) {
+      if (field.deletedAt !== undefined) continue;
+      const now = after.fields.find((f) => f.id === field.id);
+      const values = new Set((now?.values ?? []).map((v) => v.id));
+      if (!now || now.deletedAt !== undefined || (field.values ?? []).some((v) => !values.has(v.id))) out.add(object.id);
+    }
+  }
+  return out;
 }

@@ -142,6 +142,15 @@ const PHRASES: Rule[] = [
 
 /** Whole sentences (problem details and messages that are not "X + phrase"). */
 const SENTENCES: Rule[] = [
+  [/^The model is at revision (\d+), not (.+): someone changed it meanwhile; reload and make your change again$/, (m) => `模型已处于修订版 ${m[1]}，而不是 ${m[2]!.replace(' or ', ' 或 ')}：有人在此期间修改了它；请重新加载后再修改`],
+  [/^the model is at revision (\d+)$/, (m) => `模型已处于修订版 ${m[1]}`],
+  [/^The change breaks the shared view '(.+)', which uses what it removes$/, (m) => `此更改会破坏共享视图'${m[1]}'，该视图用到了要移除的内容`],
+  [/^The change breaks the filter of the webhook '(.+)', which would then match nothing$/, (m) => `此更改会破坏 Webhook'${m[1]}'的筛选条件，使其不再匹配任何记录`],
+  [/^Only the owner, a manager above the owner, or someone who may modify all of them may change who owns this record$/, () => '只有负责人、负责人之上的经理或可修改全部此类记录的人才能更改此记录的负责人'],
+  [/^is the API name of one field$/, () => '应为一个字段的 API 名称'],
+  [/^'(.+)' is already a column$/, (m) => `'${m[1]}'已是一列`],
+  [/^only a kanban view groups its records$/, () => '只有看板视图才对记录分组'],
+  [/^The view is invalid$/, () => '视图无效'],
   [/^(\d+) values are invalid$/, (m) => `${m[1]} 个值无效`],
   [/^(\d+) problems in the query$/, (m) => `查询中有 ${m[1]} 个问题`],
   [/^'(.+)': (.+)$/, (m, t) => `'${m[1]}'：${t(m[2]!)}`],
@@ -164,7 +173,7 @@ const SENTENCES: Rule[] = [
   [/^Something went wrong on our side; the error was logged$/, () => '服务器出错，错误已记录'],
   [/^The database is unavailable for the moment; retry shortly$/, () => '数据库暂不可用，请稍后重试'],
   [/^No route (\S+) (.+)$/, (m) => `没有路由 ${m[1]} ${m[2]}`],
-  [/^(\S+) is not a method of (.+), which takes (.+)$/, (m) => `${m[2]} 不支持 ${m[1]}，支持的方法：${m[3]}`],
+  [/^(\S+) is not a method of (.+), which takes (.+)$/, (m) => `不支持 ${m[1]} ${m[2]}，支持的方法：${m[3]!.split(', ').join('、')}`],
   [/^Sign in or send an API key$/, () => '请登录或提供 API 密钥'],
   [/^Only an admin may do this$/, () => '只有管理员可以执行此操作'],
   // Passwords (ADR 0007): the new one's rules, and one's own change.
