@@ -328,7 +328,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
               </thead>
               <tbody>
                 {rows.map((r) => (
-                  <ListRow key={r.id} object={object} record={r} columns={columnFields} editable={rightsOf(r.id).edit} selected={selected.has(r.id)} onSaved={(saved) => list.setData((prev) => ({ ...prev!, data: (prev?.data ?? []).map((x) => (x.id === saved.id ? saved : x)) }))} onToggle={() => {
+                  <ListRow key={r.id} object={object} record={r} columns={columnFields} editable={rightsOf(r.id).edit} mayChangeOwner={rightsOf(r.id).delete} selected={selected.has(r.id)} onSaved={(saved) => list.setData((prev) => ({ ...prev!, data: (prev?.data ?? []).map((x) => (x.id === saved.id ? saved : x)) }))} onToggle={() => {
                     setSelected((s) => {
                       const n = new Set(s);
                       if (n.has(r.id)) n.delete(r.id);
@@ -410,7 +410,7 @@ function ObjectList({ object }: { object: ObjectDef }) {
   );
 }
 
-function ListRow({ object, record, columns, editable, selected, onToggle, onSaved }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; editable: boolean; selected: boolean; onToggle: () => void; onSaved: (record: RecordData) => void }) {
+function ListRow({ object, record, columns, editable, mayChangeOwner, selected, onToggle, onSaved }: { object: ObjectDef; record: RecordData; columns: FieldDef[]; editable: boolean; mayChangeOwner: boolean; selected: boolean; onToggle: () => void; onSaved: (record: RecordData) => void }) {
   const i18n = useI18n();
   const { t } = i18n;
   const nf = nameField(object);
@@ -425,7 +425,7 @@ function ListRow({ object, record, columns, editable, selected, onToggle, onSave
           <td key={f.id}>
             <Link to={`/o/${object.apiName}/${record.id}`}>{name}</Link>
           </td>
-        ) : editable && cellEditable(f) ? (
+        ) : editable && cellEditable(f) && (f.id !== 'owner' || mayChangeOwner) ? (
           <EditableCell key={f.id} object={object} field={f} record={record} onSaved={onSaved} />
         ) : (
           <td key={f.id}>

@@ -76,6 +76,8 @@ function EditRecord({ object, id }: { object: ObjectDef; id: string }) {
         mode="update"
         initial={initial}
         autoFocus
+        // Changing who owns a record needs what deleting it needs (the server refuses it otherwise).
+        lockedFields={rightsOf(id).delete ? [] : ['owner']}
         onCancel={() => navigate(`/o/${object.apiName}/${id}`)}
         staleActions={(mine) => (
           <div className="button-row">

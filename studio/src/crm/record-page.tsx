@@ -120,7 +120,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                       object={object}
                       field={field}
                       record={record}
-                      readOnly={!rights.edit || !!lf.readOnly || !!field.readOnly || !fieldType(field.type).writable}
+                      readOnly={!rights.edit || (field.id === 'owner' && !rights.delete) || !!lf.readOnly || !!field.readOnly || !fieldType(field.type).writable}
                       onSaved={(next) => rec.setData(next)}
                     />
                   ))}

@@ -58,6 +58,8 @@ export interface RecordFormProps {
   preview?: boolean;
   autoFocus?: boolean;
   idPrefix?: string;
+  /** API names shown but not changeable here (the owner, for one who may edit but not delete the record). */
+  lockedFields?: readonly string[];
 }
 
 /**
@@ -109,10 +111,17 @@ export function RecordForm(props: RecordFormProps) {
   );
   const related = useRuleRelatedRecords(object, layout, snapshot, { ...(initial ?? {}), ...formData });
   // Layout rules and dependent picklists follow the values as they are typed (the same evaluator as the server).
-  const liveForm = useMemo(
+  const ruledForm = useMemo(
     () => (serverSchema && model && (layout.rules?.length || object.fields.some((f) => f.dependsOn)) ? buildRecordForm(serverSchema, object, layout, snapshot, i18n, { ...(initial ?? {}), ...formData }, mode === 'create', related) : model),
     [serverSchema, model, object, layout, snapshot, i18n, initial, formData, mode, related],
   );
+  const lockedKey = props.lockedFields?.join(',') ?? '';
+  const liveForm = useMemo(() => {
+    if (!ruledForm || !lockedKey) return ruledForm;
+    const uiSchema = { ...ruledForm.uiSchema };
+    for (const name of lockedKey.split(',')) if (uiSchema[name]) uiSchema[name] = { ...(uiSchema[name] as object), 'ui:readonly': true };
+    return { ...ruledForm, uiSchema };
+  }, [ruledForm, lockedKey]);
   const writableKey = model?.writable.join(',') ?? '';
   const baseline = useMemo(() => toFormData(initial ?? {}, writableKey ? writableKey.split(',') : []), [initial, writableKey]);
 
