@@ -438,6 +438,34 @@ describe('after-save triggers', () => {
     expect(tasks).toHaveLength(1);
     await t.api('DELETE', '/scripts/deal_won');
   });
+
+  it('do not fire on their own writes: a script that updates the record it fired on runs once per save', { timeout: 60_000 }, async () => {
+    const tenant = await createTestTenant(h, 'scr-self');
+    await saveScript(tenant, {
+      apiName: 'count_saves',
+      label: 'Count saves',
+      kind: 'afterSave',
+      object: 'organization',
+      events: ['updated'],
+      source: `export default async function (ctx: ScriptContext, input: AfterSaveInput) {
+  const org = await ctx.records.get('organization', input.recordId);
+  await ctx.records.update('organization', input.recordId, { employees: Number(org.employees ?? 0) + 1 });
+}`,
+    });
+    const first = json<{ id: string }>(await create(tenant, 'organization', { name: 'First', employees: 0 }));
+    const second = json<{ id: string }>(await create(tenant, 'organization', { name: 'Second', employees: 0 }));
+    await tenant.api('PATCH', `/records/organization/${first.id}`, { name: 'First, renamed' });
+    await invocationsOf(tenant, 'count_saves', (rows) => rows.some((r) => r.recordId === first.id && r.outcome === 'ok'));
+    // Events are read in commit order: once a save made after the script's own write has been
+    // handled, that write was looked at first, and started nothing.
+    await tenant.api('PATCH', `/records/organization/${second.id}`, { name: 'Second, renamed' });
+    const rows = await invocationsOf(tenant, 'count_saves', (r) => r.some((x) => x.recordId === second.id && x.outcome === 'ok'));
+    expect(rows.filter((r) => r.recordId === first.id)).toHaveLength(1);
+    // Jobs run side by side: what counts is that none was queued for the script's own write.
+    const jobs = await h.db.system((q) => q.query(`select 1 from job where tenant_id = $1 and queue = 'script.after-save' and payload->>'recordId' = $2`, [tenant.id, first.id]));
+    expect(jobs).toHaveLength(1);
+    expect(json(await tenant.api('GET', `/records/organization/${first.id}`))['employees']).toBe(1);
+  });
 });
 
 describe('settings and the test-run panel', () => {

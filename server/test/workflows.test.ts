@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTenant, json, startHarness, waitForValue, type Harness, type TestTenant } from './harness.ts';
+import { createTestTenant, json, startHarness, waitFor, waitForValue, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -452,6 +452,24 @@ describe('workflows', () => {
       expect(started.statusCode, started.body).toBe(422);
       expect(json<{ errors: { field: string }[] }>(started).errors[0]!.field).toBe('recordId');
     }
+  });
+
+  it('does not start on its own writes: a workflow that updates the record it started on runs once per save', async () => {
+    const tenant = await createTestTenant(h, 'wf-self');
+    await define(tenant, 'mark_renamed', {
+      trigger: { type: 'record', object: 'organization', events: ['updated'] },
+      start: 'mark',
+      steps: [{ id: 'mark', type: 'updateRecord', config: { values: { name: '{{record.name}} ✓' } } }],
+    });
+    const org = async (name: string) => json<{ id: string }>(await tenant.api('POST', '/records/organization', { name })).id;
+    const [first, second] = [await org('First'), await org('Second')];
+    await tenant.api('PATCH', `/records/organization/${first}`, { name: 'First, renamed' });
+    await waitFor('the first run to complete', async () => (await runsOf(tenant, 'mark_renamed')).some((r) => r.status === 'completed'));
+    expect(json(await tenant.api('GET', `/records/organization/${first}`))['name']).toBe('First, renamed ✓');
+    // Runs start in commit order: once the later save's run exists, the run's own update was weighed before it.
+    await tenant.api('PATCH', `/records/organization/${second}`, { name: 'Second, renamed' });
+    await waitFor('a run for the second save', async () => (await runsOf(tenant, 'mark_renamed')).length >= 2);
+    expect(await runsOf(tenant, 'mark_renamed')).toHaveLength(2);
   });
 
   it('refuses when saved what would fail at every run: a schedule that never fires or in no known zone, a script step naming no script, a {{ that opens no placeholder', async () => {

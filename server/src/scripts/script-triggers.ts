@@ -220,6 +220,9 @@ export class ScriptJobs {
       }
       for (const script of scripts) {
         if (script.object_id !== event.objectId || !script.events.includes(event.event)) continue;
+        // A script does not fire on its own writes (it acts as itself, so its id is their actor):
+        // one that updates the record it fired on would otherwise fire again, without end.
+        if (event.actorId === script.id) continue;
         const payload = event.payload && typeof event.payload === 'object' ? (event.payload as Record<string, unknown>) : {};
         await enqueueJob(tx, {
           tenantId: event.tenantId,

@@ -140,7 +140,9 @@ export class WorkflowTriggers {
         const record = shape && row ? await recordAsReadBy(tx, shape, model, object, row) : undefined;
         if (reads && !record) continue;
         const previous = record && event.event === 'updated' ? previousValues(model, object.id, record, event.payload) : undefined;
-        if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event)) {
+        // A workflow does not start on its own writes (its runs act as its automation principal):
+        // one that updates the record it started on would otherwise start again, without end.
+        if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event) && !(wf.automationId && event.actorId === wf.automationId)) {
           const scope = { record: record!, ...(previous ? { previous } : {}), trigger: { event: event.event } };
           if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName))) continue;
           starts.push({
