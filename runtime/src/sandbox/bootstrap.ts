@@ -14,6 +14,10 @@
  */
 export const BOOTSTRAP_SOURCE = `(function (call, log, clock) {
   'use strict';
+  // A script waits for the host or for time, never on shared memory: Atomics.wait (over a
+  // SharedArrayBuffer, or a WebAssembly memory made shared) blocks the thread without using CPU,
+  // past the CPU watchdog. Scripts have no use for any of the three.
+  for (const name of ['Atomics', 'SharedArrayBuffer', 'WebAssembly']) delete globalThis[name];
   const parse = JSON.parse, stringify = JSON.stringify, freeze = Object.freeze;
   const ErrorCtor = Error, DateCtor = Date, StringCtor = String;
   const toError = (e) => {

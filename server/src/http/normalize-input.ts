@@ -194,6 +194,16 @@ export function normalizeRecordInput(input: Record<string, unknown>): void {
   if (problems.length) throw inputRefused(problems);
 }
 
+/**
+ * Record values written by the server's own writers (a script's `ctx.records`, a workflow's steps),
+ * which reach the data service without passing the HTTP layer: the same check and composition,
+ * in place (they are copies of their own), refused with the same 400.
+ */
+export function checkedRecordValues(values: unknown): Record<string, unknown> {
+  if (values !== null && typeof values === 'object' && !Array.isArray(values)) normalizeRecordInput(values as Record<string, unknown>);
+  return values as Record<string, unknown>;
+}
+
 /** Every unacceptable string, number or nesting in `input` (a parsed body, or URL parameters), each with its dotted path; the acceptable strings are put in composed form where they are. */
 export function inputProblems(input: unknown, from: 'body' | 'url'): FieldProblem[] {
   const problems: FieldProblem[] = [];

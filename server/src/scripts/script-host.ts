@@ -6,6 +6,7 @@ import { parseListRequest } from '../data/list-request.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import { readSetting } from './script-store.ts';
 import type { ScriptUser } from './script-service.ts';
+import { checkedRecordValues } from '../http/normalize-input.ts';
 
 const MAX_QUERY_LIMIT = 200;
 
@@ -54,9 +55,9 @@ export function scriptHost(options: {
         writable();
         const target = objectOf(object);
         // An automation owns nothing: owner fields the script leaves empty go to the user it runs for.
-        return data.create(ctx, target, ctx.principal.via === 'automation' ? ownedBy(ctx.model, target, values, options.user.id) : values);
+        return data.create(ctx, target, ctx.principal.via === 'automation' ? ownedBy(ctx.model, target, checkedRecordValues(values), options.user.id) : checkedRecordValues(values));
       },
-      update: async (object, id, values) => (writable(), data.update(ctx, objectOf(object), id, values, undefined)),
+      update: async (object, id, values) => (writable(), data.update(ctx, objectOf(object), id, checkedRecordValues(values), undefined)),
       delete: async (object, id) => (writable(), data.delete(ctx, objectOf(object), id, undefined)),
     },
     config: (name) => inTenant((q) => readSetting(q, tenantId, name)),

@@ -58,7 +58,11 @@ async function readableBy(access: AccessService, principal: Principal): Promise<
   return (row) => row.profile === null || givable.has(row.profile);
 }
 
-/** What a test run of a kind other than before-save is refused beyond its own limits: calls out, which its rollback would not undo. */
+/**
+ * What a test run of a kind other than before-save is refused beyond its own limits: calls out,
+ * which its rollback would not undo. On the embedded database a test run holds its one connection
+ * (every tenant's) for as long as it runs, so it gets a before-save trigger's bounds there.
+ */
 const TEST_RUN_BOUND = Object.freeze({ outboundCalls: 0 });
 
 /** Whether an action may write records: unless it declares it writes none (`limits.recordsWritten: 0`). */
@@ -245,7 +249,7 @@ export async function scriptRoutes(app: FastifyInstance, options: { db: Database
     await db
       .writeTransaction(principal.tenantId, async (tx, revision) => {
         const model = revision === ctx.model.revision ? ctx.model : await metadata.modelAt(principal.tenantId, revision, tx);
-        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: scriptUserOf(ctx.principal), limits: saved.kind === 'beforeSave' ? scripts.transactionLimits() : TEST_RUN_BOUND });
+        result = await scripts.run(script, { ...acting, model, scope: { tx, model, afterCommit: [] } }, input, { cause: 'test', recordId: body.recordId, user: scriptUserOf(ctx.principal), limits: saved.kind === 'beforeSave' || db.kind === 'pglite' ? scripts.transactionLimits() : TEST_RUN_BOUND });
         throw ROLLBACK;
       })
       .catch((error: unknown) => {

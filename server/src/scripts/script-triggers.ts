@@ -15,6 +15,7 @@ import type { RecordRow } from '../data/record-codec.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { findScript, type ScriptRecord } from './script-store.ts';
 import { SCHEDULED_QUEUE, scriptUserOf, type ScriptService } from './script-service.ts';
+import { inputProblems } from '../http/normalize-input.ts';
 
 export const AFTER_SAVE_QUEUE = 'script.after-save';
 export const AFTER_SAVE_CONSUMER = 'script-after-save';
@@ -124,6 +125,12 @@ export function beforeSaveHook(service: ScriptService): NamedHook<(event: SaveEv
             });
             if (unwritable.length) {
               for (const name of unwritable) problems.push({ field: name, code: 'fieldPermission', message: `${script.definition.label}: is not a field its profile may edit`, script: script.apiName, ...at });
+              continue;
+            }
+            // What a trigger sets passes the checks a request's body passes: no NUL or lone surrogate, text composed.
+            const unstorable = inputProblems(changes, 'body');
+            if (unstorable.length) {
+              for (const e of unstorable) problems.push({ ...e, message: `${script.definition.label}: ${e.message}`, script: script.apiName, ...at });
               continue;
             }
             const invalid = validate(changes);

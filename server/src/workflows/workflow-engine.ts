@@ -22,6 +22,7 @@ import { localeOf } from '../metadata/words.ts';
 import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
+import { checkedRecordValues } from '../http/normalize-input.ts';
 
 export const MAIL_QUEUE = 'workflow.mail';
 
@@ -365,7 +366,7 @@ export class WorkflowEngine {
       }
       case 'createRecord': {
         const object = this.#o.data.object(model, String(input['object']));
-        const record = await this.#o.data.create(ctx, object, ownedBy(model, object, input['values'], owner));
+        const record = await this.#o.data.create(ctx, object, ownedBy(model, object, checkedRecordValues(input['values']), owner));
         return { output: { id: record['id'], record }, next: step.next };
       }
       case 'updateRecord': {
@@ -373,7 +374,7 @@ export class WorkflowEngine {
         const id = (input['recordId'] as string | undefined) || run.recordId;
         if (!objectName || !id) throw new ProblemError('validation', 422, 'There is no record to update: the trigger has none and the step names none');
         const object = this.#o.data.object(model, objectName);
-        const record = await this.#o.data.update(ctx, object, String(id), input['values'], undefined);
+        const record = await this.#o.data.update(ctx, object, String(id), checkedRecordValues(input['values']), undefined);
         if (id === run.recordId) state.record = record;
         return { output: { id, version: record['version'] }, next: step.next };
       }
@@ -404,7 +405,7 @@ export class WorkflowEngine {
         const recordObject = run.recordObject ? model.object(run.recordObject) : undefined;
         const link = recordObject && run.recordId ? model.liveFields(task).find((f) => f.type === 'lookup' && f.lookup?.objectId === recordObject.id) : undefined;
         if (link && state.record) values[link.apiName] = run.recordId;
-        const record = await this.#o.data.create(ctx, task, ownedBy(model, task, values, owner));
+        const record = await this.#o.data.create(ctx, task, ownedBy(model, task, checkedRecordValues(values), owner));
         return { output: { id: record['id'], assignee, due_date: record['due_date'] ?? null }, next: step.next };
       }
       case 'notify': {
