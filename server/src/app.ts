@@ -236,7 +236,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(
     async (api) => {
       authenticateRequests(api, auth, options.secureCookies ?? false);
-      limitRequestRates(api, new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.db), access);
+      const limiter = new RateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.db);
+      limitRequestRates(api, limiter, access);
       await api.register(accessRoutes, { access, sharing, metadata });
       await api.register(authRoutes, { auth, secureCookies: options.secureCookies ?? false });
       await api.register(tenantRoutes, {
@@ -253,7 +254,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(backfillRoutes, { db: options.db, metadata });
       await api.register(logicRecomputeRoutes, { db: options.db, metadata });
       await api.register(recordRoutes, { metadata, data });
-      await api.register(graphqlRoutes, { metadata, graphql, auth });
+      await api.register(graphqlRoutes, { metadata, graphql, auth, limiter });
       await api.register(webhookRoutes, { db: options.db, metadata, webhooks });
       await api.register(savedViewRoutes, { db: options.db, metadata });
       await api.register(scriptRoutes, { db: options.db, metadata, data, scripts });

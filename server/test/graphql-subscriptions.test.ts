@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { ChangeHub, HUB_CHECKPOINT_PREFIX } from '../src/graphql/change-hub.ts';
+import { MAX_OPERATIONS_PER_SOCKET } from '../src/graphql/graphql-routes.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -116,6 +117,58 @@ describe('GraphQL subscriptions', () => {
     });
     expect(closed.code).toBe(4403);
     await client.dispose();
+  });
+});
+
+/** Runs one operation on a socket; its data, or its errors. */
+function operate(client: Client, query: string): Promise<{ data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  return new Promise((resolve) => {
+    let data: unknown;
+    client.subscribe({ query }, {
+      next: (result) => void (data = result.data ?? data),
+      error: (errors) => resolve({ errors: errors as { message: string; extensions?: Record<string, unknown> }[] }),
+      complete: () => resolve({ data }),
+    });
+  });
+}
+
+describe('what one socket may ask', () => {
+  it('each query, mutation or subscription is a request of its key and workspace, refused past their rate as HTTP is', async () => {
+    const limited = await startHarness({ rateLimits: { perTenant: 10_000, perApiKey: 5 } });
+    const tenant = await createTestTenant(limited, 'gql-rate');
+    const limitedUrl = await limited.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const client = wsClient(limitedUrl, tenant.key);
+    try {
+      const answers = [];
+      for (let i = 0; i < 8; i++) answers.push(await operate(client, '{ __typename }'));
+      expect(answers.filter((a) => a.data).length).toBeLessThanOrEqual(5);
+      const refused = answers.filter((a) => a.errors);
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      expect(refused[0]!.errors![0]).toMatchObject({ message: expect.stringContaining('API key is sending too many requests'), extensions: { code: 'RATE_LIMITED' } });
+      // HTTP draws from the same bucket.
+      expect((await tenant.api('GET', '/records/deal')).statusCode).toBe(429);
+    } finally {
+      await client.dispose();
+      await limited.close();
+    }
+  });
+
+  it(`runs at most ${MAX_OPERATIONS_PER_SOCKET} operations at once; one completed frees its place`, async () => {
+    const t = await createTestTenant(h, 'gql-cap');
+    const listening = h.server.app.server.listening ? (h.server.app.server.address() as { port: number }) : undefined;
+    const url = listening ? `http://127.0.0.1:${listening.port}` : await h.server.app.listen({ host: '127.0.0.1', port: 0 });
+    const client = wsClient(url, t.key);
+    try {
+      const held = Array.from({ length: MAX_OPERATIONS_PER_SOCKET }, () => subscribe(client, 'subscription { dealChanged { id } }'));
+      await untilLive(async () => void (await t.api('POST', '/records/deal', { name: 'probe' })), held.at(-1)!.changes, held.at(-1)!.errors);
+      const over = await operate(client, '{ __typename }');
+      expect(over.errors?.[0]?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+      held[0]!.stop();
+      await waitFor('a place to be freed', async () => (await operate(client, '{ __typename }')).data !== undefined);
+      expect(held.every((sub) => sub.errors.length === 0)).toBe(true);
+    } finally {
+      await client.dispose();
+    }
   });
 });
 

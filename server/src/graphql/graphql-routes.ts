@@ -10,6 +10,7 @@ import { fromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
 import { logError } from '../errors/problem-handler.ts';
+import type { RateLimiter } from '../access/rate-limit.ts';
 
 const Body = Type.Object(
   {
@@ -42,9 +43,18 @@ function parseJsonParam(name: string, text: string | undefined): Record<string, 
   return new GraphQLError(`'${name}' must be a JSON object`, { extensions: { code: 'BAD_REQUEST' } });
 }
 
+/**
+ * Operations one socket may hold at once. Each subscription reads every change of its object as
+ * its principal: 1,500 on one socket turned three creates into 4,500 reads, and slowed other
+ * workspaces' requests to seconds.
+ */
+export const MAX_OPERATIONS_PER_SOCKET = 100;
+
 interface SocketExtra {
   request: FastifyRequest;
   principal: Principal | null;
+  /** The ids of the operations running on the socket. */
+  operations?: Set<string>;
   /** Closes the socket with a close code of the protocol. */
   close: (code: number, reason: string) => void;
   /** Lets go of the socket's hold on its credential (AuthService.hold), once it is closed. */
@@ -56,8 +66,8 @@ interface SocketExtra {
  * WebSocket (graphql-transport-ws) at the same path. The schema is the tenant's, at the revision
  * of the request (ADR 0016).
  */
-export async function graphqlRoutes(app: FastifyInstance, options: { metadata: MetadataService; graphql: GraphQLService; auth: AuthService }): Promise<void> {
-  const { metadata, graphql, auth } = options;
+export async function graphqlRoutes(app: FastifyInstance, options: { metadata: MetadataService; graphql: GraphQLService; auth: AuthService; limiter: RateLimiter }): Promise<void> {
+  const { metadata, graphql, auth, limiter } = options;
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024, handleProtocols: (protocols: Set<string>) => handleProtocols(protocols) }, errorHandler: onSocketError });
 
   const context = async (principal: Principal) => {
@@ -91,8 +101,19 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
       socket.extra.release ??= auth.hold(credentials, socket.extra.principal, (reason) => socket.extra.close(CloseCode.Forbidden, reason));
       return true;
     },
-    onSubscribe: async (socket, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    onSubscribe: async (socket, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       const principal = socket.extra.principal!;
+      // Each operation is a request, drawn from the buckets HTTP requests draw from (ADR 0016).
+      const verdict = await limiter.take(principal.tenantId, principal.apiKeyId);
+      if (!verdict.ok) {
+        const message = verdict.scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : 'This API key is sending too many requests; retry later';
+        return [new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', retryAfter: verdict.retryAfter } })];
+      }
+      const operations = (socket.extra.operations ??= new Set());
+      if (operations.size >= MAX_OPERATIONS_PER_SOCKET) {
+        return [new GraphQLError(`A socket runs at most ${MAX_OPERATIONS_PER_SOCKET} operations at once; complete one first`, { extensions: { code: 'LIMIT_EXCEEDED', limit: MAX_OPERATIONS_PER_SOCKET } })];
+      }
+      operations.add(id);
       const { model, ctx } = await context(principal);
       const tenantSchema = await graphql.schemaOf(ctx);
       const document = graphql.document(tenantSchema, payload.query);
@@ -101,7 +122,11 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
       if (refused.length) return refused;
       return { schema: tenantSchema.schema, document, contextValue: graphql.contextFor(ctx), variableValues: payload.variables ?? null, operationName: payload.operationName ?? null };
     },
-    onError: (_socket, _id, _payload, errors) => errors.map(formatError),
+    onComplete: (socket, id) => void socket.extra.operations?.delete(id),
+    onError: (socket, id, _payload, errors) => {
+      socket.extra.operations?.delete(id);
+      return errors.map(formatError);
+    },
     onNext: (_socket, _id, _payload, _args, result) => ('errors' in result && result.errors ? { ...result, errors: result.errors.map((e) => formatError(e as GraphQLError)) } : result),
   });
 
