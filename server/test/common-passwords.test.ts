@@ -91,6 +91,16 @@ describe('a new password that is one of the most common is refused', () => {
     expect((await signIn(`nia@${t.slug}.test`, 'Nia chose her own words')).statusCode).toBe(200);
   });
 
+  it('counts a password as it is hashed: half-width kana that compose are fewer characters, and spaces alone are no password', async () => {
+    const rep = await newUser('Kana');
+    for (const [password, code] of [['ｶﾞ'.repeat(5), 'minLength'], [' '.repeat(12), 'blank']] as const) {
+      const refused = await t.api('POST', `/users/${rep.id}/password`, { password });
+      expect(refused.statusCode, password).toBe(422);
+      expect(json<{ errors: { field: string; code: string }[] }>(refused).errors[0]).toMatchObject({ field: 'password', code });
+    }
+    expect((await t.api('POST', `/users/${rep.id}/password`, { password: 'ｶﾞ'.repeat(10) })).statusCode).toBe(204);
+  });
+
   it('a new workspace’s first admin is refused a common password, naming admin.password', async () => {
     const slug = `weak-${Date.now().toString(36)}`;
     const body = (password: string) => ({ slug, name: 'Weak', admin: { email: 'boss@weak.test', name: 'Boss', password } });

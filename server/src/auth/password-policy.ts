@@ -26,7 +26,10 @@ export const isCommonPassword = (password: string): boolean => commonPasswords()
 
 /** What is wrong with a new password, as problems of `field`; none when it may be used. The password itself is never quoted. */
 export function passwordProblems(password: string, field = 'password'): FieldProblem[] {
-  if (password.length < PASSWORD_MIN_LENGTH) return [{ field, code: 'minLength', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }];
+  // Counted as it is hashed (NFKC: 'ｶﾞ' is one 'ガ'), in characters rather than UTF-16 units.
+  const hashed = password.normalize('NFKC');
+  if ([...hashed].length < PASSWORD_MIN_LENGTH) return [{ field, code: 'minLength', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }];
+  if (hashed.trim() === '') return [{ field, code: 'blank', message: 'cannot be only spaces' }];
   if (isCommonPassword(password)) return [{ field, code: 'common', message: 'is one of the most common passwords; choose one that is harder to guess' }];
   return [];
 }

@@ -104,6 +104,7 @@ const PHRASES: Rule[] = [
   [/^must match format (.+)$/, (m) => `必须符合格式 ${m[1]}`],
   [/^must be at most (\d+) characters$/, (m) => `最多 ${m[1]} 个字符`],
   [/^must be at least (\d+) characters$/, (m) => `至少 ${m[1]} 个字符`],
+  [/^cannot be only spaces$/, () => '不能只有空格'],
   [/^must be at most (-?[\d.e+]+)$/, (m) => `不能大于 ${m[1]}`],
   [/^must be at least (-?[\d.e+]+)$/, (m) => `不能小于 ${m[1]}`],
   [/^must be between (\d+) and (\d+)$/, (m) => `必须介于 ${m[1]} 和 ${m[2]} 之间`],
