@@ -116,6 +116,15 @@ describe('sign-in throttling', () => {
     expect((await login(other, { address: '10.0.0.7' })).statusCode).toBe(200);
   });
 
+  it('counts the failures of each unknown workspace name apart, as it does each workspace’s, so a lock tells no name from a real one', async () => {
+    const t = await createTestTenant(h, 'names');
+    for (let i = 0; i < 20; i++) expect((await login(t, { tenant: 'no-such-firm', email: `user${i}@x.test`, password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
+    expect((await login(t, { tenant: 'no-such-firm', password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(429);
+    // Another unknown name, from the same address, answers as a real workspace does: 401, not 429.
+    expect((await login(t, { tenant: 'no-such-company', password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
+    expect((await login(t, { password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
+  });
+
   it('a 429 reaches the client as a problem with Retry-After when a workspace has too many sign-ins waiting to be hashed', async () => {
     const t = await createTestTenant(h, 'burst');
     const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => login(t, { email: `nobody${i}@burst.test`, password: 'guess guess', address: `10.1.0.${i}` })));

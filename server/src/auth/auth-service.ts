@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { queryOne, type Database, type Queryable } from '../db/database.ts';
 import { conflict, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
@@ -192,13 +192,16 @@ export class AuthService {
    */
   async login(tenantSlug: string, email: string, password: string, client: SessionClient): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
     const tenant = await this.#workspace(tenantSlug);
-    const subject = { tenantId: tenant?.id ?? NO_TENANT, email, address: client.address };
-    this.passwords.refuseWhenBusy(subject.tenantId);
+    // Each unknown workspace name counts failures as a workspace of its own: shared by every
+    // unknown name, an address locked by guessing some answered 429 for the next unknown name
+    // and 401 for a real one, which told the names apart. Hashing waits in one queue for all of them.
+    const subject = { tenantId: tenant?.id ?? unknownWorkspaceId(tenantSlug), email, address: client.address };
+    this.passwords.refuseWhenBusy(tenant?.id ?? NO_TENANT);
     const { user, verdict } = await this.#throttle.attempt(subject, async () => {
       const found = tenant
         ? await this.#db.withTenant(tenant.id, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]))
         : undefined;
-      const checked = await this.passwords.verify(subject.tenantId, password, found?.password_hash);
+      const checked = await this.passwords.verify(tenant?.id ?? NO_TENANT, password, found?.password_hash);
       return { ok: checked.ok && found !== undefined, user: found, verdict: checked };
     });
     if (!tenant || !user || !verdict.ok) throw unauthorized('Unknown workspace, email or password');
@@ -588,4 +591,10 @@ export function parseSessionCookie(cookie: string): { tenantId: string; token: s
   const tenantId = cookie.slice(0, dot);
   const token = cookie.slice(dot + 1);
   return dot > 0 && UUID.test(tenantId) && token.length >= 32 ? { tenantId, token } : null;
+}
+
+/** A stable id for a workspace name that names none, for its sign-in failures alone (a name-based UUID, RFC 9562 version 8). */
+function unknownWorkspaceId(slug: string): string {
+  const hex = createHash('sha256').update(`protean:unknown-workspace:${slug.toLowerCase()}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
