@@ -118,10 +118,11 @@ describe('sign-in throttling', () => {
 
   it('counts the failures of each unknown workspace name apart, as it does each workspace’s, so a lock tells no name from a real one', async () => {
     const t = await createTestTenant(h, 'names');
-    for (let i = 0; i < 20; i++) expect((await login(t, { tenant: 'no-such-firm', email: `user${i}@x.test`, password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
-    expect((await login(t, { tenant: 'no-such-firm', password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(429);
+    const [firm, company] = [`no-such-firm-${t.slug}`, `no-such-company-${t.slug}`];
+    for (let i = 0; i < 20; i++) expect((await login(t, { tenant: firm, email: `user${i}@x.test`, password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
+    expect((await login(t, { tenant: firm, password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(429);
     // Another unknown name, from the same address, answers as a real workspace does: 401, not 429.
-    expect((await login(t, { tenant: 'no-such-company', password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
+    expect((await login(t, { tenant: company, password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
     expect((await login(t, { password: 'guess guess', address: '10.0.0.9' })).statusCode).toBe(401);
   });
 
@@ -185,6 +186,19 @@ describe('passwords', () => {
     const user = json(await t.api('POST', '/users', { email: 'rep@pwchange.test', name: 'Rep', role: 'standard', password: 'first password' }));
     expect((await t.api('POST', `/users/${String(user['id'])}/password`, { password: 'reset by admin' })).statusCode).toBe(204);
     expect((await login(t, { email: 'rep@pwchange.test', password: 'reset by admin' })).statusCode).toBe(200);
+  });
+});
+
+describe('a session cookie', () => {
+  it('is a session of the workspace it names only: the token under another workspace’s id signs nobody in', async () => {
+    const t = await createTestTenant(h, 'cookie-ws');
+    const other = await createTestTenant(h, 'cookie-ws-other');
+    const cookie = sessionCookie(await login(t));
+    const me = (value: string) => h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: value } });
+    expect((await me(cookie)).statusCode).toBe(200);
+    // The same token, its workspace swapped: refused even while the session is in the cache.
+    expect((await me(cookie.replace(t.id, other.id))).statusCode).toBe(401);
+    expect((await me(cookie)).statusCode).toBe(200);
   });
 });
 

@@ -315,9 +315,12 @@ export class AuthService {
    * come with credentials seen a moment ago, and the request hook then runs without awaiting.
    */
   knownPrincipal(credentials: Credentials, uses = true): Principal | null | undefined {
-    const token = credentials.bearer ?? (credentials.cookie ? parseSessionCookie(credentials.cookie)?.token : undefined);
+    const session = credentials.bearer === undefined && credentials.cookie ? parseSessionCookie(credentials.cookie) : undefined;
+    const token = credentials.bearer ?? session?.token;
     if (token === undefined) return credentials.bearer === undefined && credentials.cookie === undefined ? null : undefined;
     const cached = this.#cache.get(hashToken(token));
+    // A cookie names its workspace beside the token: one naming another is not this session.
+    if (cached && session && cached.principal.tenantId !== session.tenantId) return undefined;
     // A session due for its last-use write goes the asynchronous way, which writes it.
     return cached && this.#live(cached) && !(uses && this.#dueForSeen(cached)) ? cached.principal : undefined;
   }
@@ -405,7 +408,7 @@ export class AuthService {
     if (!parsed) return null;
     const credentialHash = hashToken(parsed.token);
     const cached = this.#cache.get(credentialHash);
-    if (cached && this.#live(cached)) {
+    if (cached && cached.principal.tenantId === parsed.tenantId && this.#live(cached)) {
       if (uses) await this.#seen(parsed.tenantId, cached);
       return cached.principal;
     }
