@@ -35,7 +35,7 @@ const login = (t: TestTenant, attempt: Attempt = {}, app = h.server.app): Promis
     payload: { tenant: attempt.tenant ?? t.slug, email: attempt.email ?? t.adminEmail, password: attempt.password ?? t.adminPassword },
   });
 
-const sessionCookie = (response: LightMyRequestResponse) => (response.headers['set-cookie'] as string).split(';')[0]!;
+const sessionCookie = (response: LightMyRequestResponse) => String(response.headers['set-cookie']).split(';')[0]!;
 
 /** Waits out a lockout: retries a wrong password until it is answered 401 (refused attempts are not counted). */
 const failOnceUnlocked = (t: TestTenant) =>
@@ -48,6 +48,25 @@ const failOnceUnlocked = (t: TestTenant) =>
   );
 
 describe('sign-in throttling', () => {
+  it('a browser that signed in to the account before is not kept out by the account’s lock, only by its own address’s', async () => {
+    const t = await createTestTenant(h, 'device');
+    const first = await login(t, { address: '10.3.0.1' });
+    expect(first.statusCode).toBe(200);
+    const device = String(first.headers['set-cookie']).match(/protean_device=[^;]+/)?.[0];
+    expect(device).toBeDefined();
+    expect(String(first.headers['set-cookie'])).toMatch(/protean_device=[^;]+;[^,]*Path=\/api\/v1\/auth\/login/);
+    // Someone who knows the email locks the account from addresses of their own.
+    for (let i = 0; i < 5; i++) expect((await login(t, { password: `guess ${i}`, address: `10.3.1.${i}` })).statusCode).toBe(401);
+    expect((await login(t, { address: '10.3.2.1' })).statusCode).toBe(429);
+    // The owner's browser signs in; one without the cookie, or with another account's, is held.
+    expect((await login(t, { address: '10.3.0.1', headers: { cookie: device! } })).statusCode).toBe(200);
+    expect((await login(t, { address: '10.3.0.2' })).statusCode).toBe(429);
+    const other = await createTestTenant(h, 'device-other');
+    const otherDevice = String((await login(other, { address: '10.3.0.3' })).headers['set-cookie']).match(/protean_device=[^;]+/)![0];
+    expect((await login(t, { address: '10.3.0.3', headers: { cookie: otherDevice } })).statusCode).toBe(429);
+    expect((await login(t, { address: '10.3.0.3', headers: { cookie: device!.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) } })).statusCode).toBe(429);
+  });
+
   it('locks an account out after five wrong passwords with a 429 problem, and each further failure doubles the lockout', async () => {
     const t = await createTestTenant(h, 'throttle');
     for (let i = 0; i < 5; i++) expect((await login(t, { password: `wrong password ${i}` })).statusCode).toBe(401);
@@ -284,6 +303,8 @@ describe('session cookie and response headers', () => {
       expect(setCookie).toMatch(/; Secure/);
       expect(setCookie).toMatch(/; Path=\//);
       expect(setCookie).not.toMatch(/Domain=/);
+      // The device cookie is sign-in's alone (its path), so __Secure- rather than __Host-.
+      expect(setCookie).toMatch(/__Secure-protean_device=[^;]+; Max-Age=\d+; Path=\/api\/v1\/auth\/login; HttpOnly; Secure; SameSite=Strict/);
       const me = await secure.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: sessionCookie(signedIn) } });
       expect(me.statusCode).toBe(200);
       const plainName = await secure.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie: sessionCookie(signedIn).replace('__Host-', '') } });

@@ -26,7 +26,7 @@ const COMMON = ['Password123', 'qwertyuiop', '1234567890', 'Basketball'];
 
 const signIn = (email: string, password: string) => h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: t.slug, email, password } });
 
-const sessionOf = async (email: string, password: string) => ((await signIn(email, password)).headers['set-cookie'] as string).split(';')[0]!;
+const sessionOf = async (email: string, password: string) => String((await signIn(email, password)).headers['set-cookie']).split(';')[0]!;
 
 async function newUser(name: string): Promise<{ id: string; email: string; password: string }> {
   const email = `${name.toLowerCase()}@${t.slug}.test`;

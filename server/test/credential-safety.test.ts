@@ -18,7 +18,7 @@ afterAll(async () => h?.close());
 async function signIn(t: TestTenant, email: string, password: string, address = '127.0.0.1'): Promise<string> {
   const response = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: address, payload: { tenant: t.slug, email, password } });
   expect(response.statusCode, response.body).toBe(200);
-  return (response.headers['set-cookie'] as string).split(';')[0]!;
+  return String(response.headers['set-cookie']).split(';')[0]!;
 }
 
 const me = (cookie: string) => h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
@@ -127,7 +127,7 @@ describe('a session lives as long as its cookie', () => {
     const t = await createTestTenant(h, 'session-end');
     const rep = await newUser(t, 'Rep', 'standard');
     const signedIn = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: t.slug, email: rep.email, password: rep.password } });
-    const cookie = (signedIn.headers['set-cookie'] as string).split(';')[0]!;
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
     const maxAge = Number(/Max-Age=(\d+)/.exec(String(signedIn.headers['set-cookie']))![1]);
     const cookieEnds = Date.now() + maxAge * 1000;
     // Late in its life, as if signed in most of a day ago: the browser's cookie ends in a minute.

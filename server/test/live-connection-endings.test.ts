@@ -35,7 +35,7 @@ async function newUser(t: TestTenant, name: string): Promise<Person> {
 async function signIn(t: TestTenant, person: Person): Promise<string> {
   const response = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: t.slug, email: person.email, password: person.password } });
   expect(response.statusCode, response.body).toBe(200);
-  return (response.headers['set-cookie'] as string).split(';')[0]!;
+  return String(response.headers['set-cookie']).split(';')[0]!;
 }
 
 /** A cookie-signed call from the studio's own origin. */

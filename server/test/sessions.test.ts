@@ -12,7 +12,7 @@ afterAll(async () => h?.close());
 async function signIn(t: TestTenant, email: string, password: string, headers: Record<string, string> = {}): Promise<string> {
   const response = await h.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers, payload: { tenant: t.slug, email, password } });
   expect(response.statusCode, response.body).toBe(200);
-  return (response.headers['set-cookie'] as string).split(';')[0]!;
+  return String(response.headers['set-cookie']).split(';')[0]!;
 }
 
 const me = (cookie: string) => h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });

@@ -8,6 +8,7 @@ import { parseSessionCookie, SESSION_COOKIE, SESSION_TTL_MS, type AuthService, t
 import { bearerToken } from './bearer.ts';
 import { checkCrossSite, csrfTokenOf } from './csrf.ts';
 import { UUID } from '../http/ids.ts';
+import { DEVICE_COOKIE, DEVICE_TRUST_MS } from './trusted-devices.ts';
 
 const Login = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 // A profile key: 'admin', 'standard', 'read_only' or one the workspace made (checked against its profiles).
@@ -117,16 +118,28 @@ export function preferredLocale(header: string | undefined): string | undefined 
 export async function authRoutes(app: FastifyInstance, options: { auth: AuthService; secureCookies: boolean }): Promise<void> {
   const { auth } = options;
   const cookieName = sessionCookieName(options.secureCookies);
+  // Its path is sign-in's alone, so it cannot take __Host-; __Secure- still keeps it to HTTPS.
+  const deviceCookieName = options.secureCookies ? `__Secure-${DEVICE_COOKIE}` : DEVICE_COOKIE;
 
   app.post('/auth/login', { schema: { body: Login } }, async (request, reply) => {
     const body = request.body as Static<typeof Login>;
-    const session = await withRetryAfter(reply, () => auth.login(body.tenant, body.email, body.password, { address: request.ip, userAgent: request.headers['user-agent'] }));
+    const session = await withRetryAfter(reply, () =>
+      auth.login(body.tenant, body.email, body.password, { address: request.ip, userAgent: request.headers['user-agent'], deviceCookie: request.cookies[deviceCookieName] }),
+    );
     void reply.setCookie(cookieName, session.cookie, {
       httpOnly: true,
       sameSite: 'lax',
       secure: options.secureCookies,
       path: '/',
       maxAge: Math.floor(SESSION_TTL_MS / 1000),
+    });
+    // Sent back only to sign-in: it says this browser signed in to the account before.
+    void reply.setCookie(deviceCookieName, session.deviceCookie, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: options.secureCookies,
+      path: '/api/v1/auth/login',
+      maxAge: Math.floor(DEVICE_TRUST_MS / 1000),
     });
     return {
       user: { id: session.principal.userId, name: session.principal.userName, email: session.email, role: session.principal.role, locale: session.principal.locale },

@@ -3,6 +3,7 @@ import { TtlCache } from '../cache/ttl-cache.ts';
 import { queryOne, type Database, type Queryable } from '../db/database.ts';
 import { conflict, notFound, ProblemError, unauthorized, validationError } from '../errors/problems.ts';
 import { LoginThrottle, NO_TENANT } from './login-throttle.ts';
+import { TrustedDevices } from './trusted-devices.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { hashToken, newToken } from './passwords.ts';
 import { checkNewPassword } from './password-policy.ts';
@@ -88,6 +89,8 @@ export interface SessionView {
 export interface SessionClient {
   address: string;
   userAgent?: string | undefined;
+  /** The browser's device cookie (TrustedDevices), if it has one. */
+  deviceCookie?: string | undefined;
 }
 
 // Long enough for any browser's header; a longer one is cut, not refused (it only labels the session).
@@ -116,11 +119,14 @@ export class AuthService {
   readonly #idleMs: number;
   readonly #connections: LiveConnections;
   readonly passwords: PasswordHasher;
+  /** Browsers that signed in before, which an account's lock does not keep out. */
+  readonly devices: TrustedDevices;
 
   constructor(db: Database, passwords: PasswordHasher, sessions: { idleMs?: number | undefined; liveRecheckMs?: number | undefined } = {}) {
     this.#db = db;
     this.passwords = passwords;
     this.#throttle = new LoginThrottle(db);
+    this.devices = new TrustedDevices(db);
     this.#idleMs = sessions.idleMs ?? DEFAULT_SESSION_IDLE_MS;
     this.#connections = new LiveConnections((tenantId, held) => this.#liveCredentials(tenantId, held), sessions.liveRecheckMs ?? DEFAULT_LIVE_RECHECK_MS);
   }
@@ -190,12 +196,13 @@ export class AuthService {
    * cost whether or not the workspace and the email exist: a missing account is checked
    * against a dummy hash of the same parameters.
    */
-  async login(tenantSlug: string, email: string, password: string, client: SessionClient): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date }> {
+  async login(tenantSlug: string, email: string, password: string, client: SessionClient): Promise<{ cookie: string; principal: Principal; email: string; expiresAt: Date; deviceCookie: string }> {
     const tenant = await this.#workspace(tenantSlug);
     // Each unknown workspace name counts failures as a workspace of its own: shared by every
     // unknown name, an address locked by guessing some answered 429 for the next unknown name
     // and 401 for a real one, which told the names apart. Hashing waits in one queue for all of them.
-    const subject = { tenantId: tenant?.id ?? unknownWorkspaceId(tenantSlug), email, address: client.address };
+    const trustedDevice = tenant !== undefined && (await this.devices.trusts(client.deviceCookie, tenant.id, email));
+    const subject = { tenantId: tenant?.id ?? unknownWorkspaceId(tenantSlug), email, address: client.address, trustedDevice };
     this.passwords.refuseWhenBusy(tenant?.id ?? NO_TENANT);
     const { user, verdict } = await this.#throttle.attempt(subject, async () => {
       const found = tenant
@@ -228,7 +235,7 @@ export class AuthService {
       ]);
     });
     const principal: Principal = { tenantId: tenant.id, tenantSlug: tenant.slug, tenantName: tenant.name, userId: user.id, userName: user.name, role: user.role, locale: user.locale, via: 'session' };
-    return { cookie: `${tenant.id}.${token}`, principal, email: user.email, expiresAt };
+    return { cookie: `${tenant.id}.${token}`, principal, email: user.email, expiresAt, deviceCookie: await this.devices.issue(tenant.id, email) };
   }
 
   async #workspace(slug: string): Promise<{ id: string; slug: string; name: string } | undefined> {

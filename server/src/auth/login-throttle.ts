@@ -28,6 +28,8 @@ export interface LoginSubject {
   tenantId: string;
   email: string;
   address: string;
+  /** A browser that signed in to this account before (TrustedDevices): the account's lock does not hold it, its address's does. */
+  trustedDevice?: boolean;
 }
 
 // Lowered as sign-in's lower(email) finds the account: however its letters are cased ('İ' or 'i'),
@@ -80,7 +82,7 @@ export class LoginThrottle {
 
   /** Refuses with a 429 problem while the account or the address is locked out; runs before any hashing. */
   async check(subject: LoginSubject): Promise<void> {
-    const subjects = subjectsOf(subject);
+    const subjects = subject.trustedDevice ? subjectsOf(subject).slice(1) : subjectsOf(subject);
     this.#refuseIfLocked(subject.tenantId, subjects);
     const rows = await this.#db.system((q) =>
       q.query<LockRow>(

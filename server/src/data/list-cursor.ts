@@ -1,6 +1,7 @@
-import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { fieldType, systemFieldIds, type FieldDef, type ObjectDef, type SortKey } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
+import { platformKey } from '../platform/platform-keys.ts';
 import { validationError } from '../errors/problems.ts';
 import { UUID } from './record-problems.ts';
 
@@ -93,14 +94,11 @@ const refused = (why: string) => validationError('The cursor is invalid', [{ fie
  * random key kept in `platform_secret`, made by whichever process needs it first.
  */
 export class ListCursors {
-  readonly #db: Database;
-  readonly #configured: string | undefined;
   // A key object, imported once: every list page with a next page signs a cursor.
-  #key: Promise<KeyObject> | undefined;
+  readonly #keyOnce: () => Promise<KeyObject>;
 
   constructor(db: Database, secret: string | undefined = process.env['PROTEAN_CURSOR_SECRET']) {
-    this.#db = db;
-    this.#configured = secret || undefined;
+    this.#keyOnce = platformKey(db, SECRET_KEY, secret || undefined);
   }
 
   async encode(scope: CursorScope, position: CursorPosition): Promise<string> {
@@ -132,24 +130,5 @@ export class ListCursors {
 
   #sign(key: KeyObject, binding: string, payload: string): Buffer {
     return createHmac('sha256', key).update(binding).update('\n').update(payload).digest();
-  }
-
-  #keyOnce(): Promise<KeyObject> {
-    this.#key ??= this.#loadKey().then((key) => createSecretKey(key), (error: unknown) => {
-      this.#key = undefined;
-      throw error;
-    });
-    return this.#key;
-  }
-
-  async #loadKey(): Promise<Buffer> {
-    if (this.#configured) return Buffer.from(this.#configured, 'utf8');
-    const value = await this.#db.system(async (q) => {
-      await q.query('insert into platform_secret (key, value) values ($1, $2) on conflict (key) do nothing', [SECRET_KEY, randomBytes(32).toString('base64url')]);
-      const rows = await q.query<{ value: string }>('select value from platform_secret where key = $1', [SECRET_KEY]);
-      return rows[0]?.value;
-    });
-    if (!value) throw new Error('The list cursor key could not be read from platform_secret');
-    return Buffer.from(value, 'base64url');
   }
 }
