@@ -525,15 +525,21 @@ describe('workflows', () => {
     expect(run.steps.map((s) => s.stepId)).toEqual(['zhang', 'yes_end']);
   });
 
-  it('refuses an HTTP step to a loopback address', async () => {
+  it('refuses an HTTP step to a loopback or private address, in whatever form it is written', async () => {
+    const urls = ['http://127.0.0.1:9/admin', 'http://localhost:9/admin', 'http://[::127.0.0.1]:9/', 'http://[64:ff9b::7f00:1]:9/', 'http://[2002:7f00:1::]:9/', 'http://[fec0::1]:9/', 'http://169.254.169.254/latest/meta-data'];
     await define(t, 'call_home', {
       trigger: { type: 'manual' },
       start: 'call',
-      steps: [{ id: 'call', type: 'http', config: { method: 'GET', url: 'http://127.0.0.1:9/admin' }, retry: { maxAttempts: 1, backoffMs: 0 } }],
+      steps: [{ id: 'call', type: 'http', config: { method: 'GET', url: '{{input.url}}' }, retry: { maxAttempts: 1, backoffMs: 0 } }],
     });
-    const { runId } = json<{ runId: string }>(await t.api('POST', '/workflows/call_home/runs', {}));
-    const failed = await runIn(t, runId, 'failed');
-    expect(failed.steps[0]!.error).toMatch(/private or loopback/);
+    for (const url of urls) {
+      // Test runs: failed runs of the workflow itself would pause it after a few.
+      const started = await t.api('POST', '/workflows/call_home/runs', { test: true, input: { url } });
+      expect(started.statusCode, started.body).toBe(202);
+      const { runId } = json<{ runId: string }>(started);
+      const failed = await runIn(t, runId, 'failed');
+      expect(failed.steps[0]!.error, url).toMatch(/private, loopback or link-local/);
+    }
   });
 
   it('answers a run’s validation failure, its step’s and the pause it led to in the request’s language, and stores them in English', async () => {

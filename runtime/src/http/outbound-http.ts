@@ -11,8 +11,12 @@ export interface ResolvedAddress {
 }
 
 export interface OutboundPolicy {
-  /** Host names the script or plugin declared: `api.example.com`, or `*.example.com` for its subdomains. */
-  allowedHosts: readonly string[];
+  /**
+   * Host names the script or plugin declared: `api.example.com`, or `*.example.com` for its
+   * subdomains; `'any'` for a caller that names no hosts (a workflow's HTTP step), which the
+   * address checks alone then bound.
+   */
+  allowedHosts: readonly string[] | 'any';
   maxResponseBytes?: number;
   /** For the whole exchange, redirects included. */
   timeoutMs?: number;
@@ -33,7 +37,8 @@ for (const [net, prefix] of [
   ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) nonPublic.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16],
+  // ::/96 holds the unspecified and loopback addresses and the deprecated IPv4-compatible form (::7f00:1 is 127.0.0.1).
+  ['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16],
   ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) nonPublic.addSubnet(net, prefix, 'ipv6');
 
@@ -77,7 +82,7 @@ export function createOutboundHttp(policy: OutboundPolicy): HttpHost {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundRefused(`only http and https URLs may be fetched, not ${url.protocol}`);
     if (url.username || url.password) throw new OutboundRefused('URLs with credentials are refused; send them in a header');
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!hostDeclared(host, policy.allowedHosts)) throw new OutboundRefused(`host '${host}' is not among the declared outbound hosts`);
+    if (policy.allowedHosts !== 'any' && !hostDeclared(host, policy.allowedHosts)) throw new OutboundRefused(`host '${host}' is not among the declared outbound hosts`);
     const family = isIP(host);
     const addresses = family ? [{ address: host, family: family as 4 | 6 }] : await resolve(host).catch(() => {
       throw new OutboundRefused(`host '${host}' could not be resolved`);

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isPublicAddress } from '@protean/runtime';
 
 /**
  * Which outbound targets the operator allows besides public addresses: `PROTEAN_WEBHOOK_ALLOW_HOSTS`
@@ -15,20 +16,9 @@ export function outboundPolicyFrom(env: NodeJS.ProcessEnv = process.env): Outbou
   return { allowHosts: new Set(listed.filter((h) => h !== '*')), allowAllPrivate: listed.includes('*') };
 }
 
-// Loopback, private, link-local (cloud metadata at 169.254.169.254), carrier-grade NAT, unspecified,
-// multicast and reserved ranges: an integration must never reach the platform's own network.
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) blocked.addSubnet(net, prefix, 'ipv6');
-
-function isPrivate(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  return blocked.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
+// One list of the addresses no integration may reach (loopback, private, link-local with cloud
+// metadata at 169.254.169.254, NAT64 and 6to4 forms of them, reserved and multicast): the runtime's.
+const isPrivate = (address: string): boolean => !isPublicAddress(address, isIP(address) === 6 ? 6 : 4);
 
 export class OutboundRefused extends Error {}
 

@@ -14,7 +14,6 @@ import { LeaseLost, RetryAt, type ClaimedJob, type JobQueue } from '../jobs/job-
 import { enqueueJob, type JobInput } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import type { Mailer } from './mailer.ts';
-import { checkOutbound } from './outbound-guard.ts';
 import { requesterOf } from './approval-deciders.ts';
 import { resolveApprovers } from './approver-resolution.ts';
 import { errorDetailOf, errorText, pauseNotice, pauseText, type ErrorDetail, type PauseDetail } from './run-errors.ts';
@@ -23,6 +22,7 @@ import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, write
 import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
 import { checkedRecordValues } from '../http/normalize-input.ts';
+import { createOutboundHttp } from '@protean/runtime';
 
 export const MAIL_QUEUE = 'workflow.mail';
 
@@ -91,6 +91,8 @@ interface Segment {
   writes: SegmentWrites;
 }
 
+/** An HTTP step's answer past this is refused (read as it streams, never whole). */
+const HTTP_STEP_MAX_RESPONSE_BYTES = 1024 * 1024;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const WRITES = new Set(['createRecord', 'updateRecord', 'createTask', 'findRecords', 'approval']);
 const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
@@ -623,25 +625,25 @@ export class WorkflowEngine {
       return sent;
     }
     if (step.type === 'http') {
-      const { url } = await checkOutbound(String(input['url']), this.#o.allowPrivateHosts ?? false);
+      // The runtime's outbound client, as scripts': the connection goes to the address it checked
+      // (no second lookup to rebind), every redirect is checked again, the response is bounded.
+      const client = createOutboundHttp({
+        allowedHosts: 'any',
+        timeoutMs: Number(input['timeoutMs'] ?? 10_000),
+        maxResponseBytes: HTTP_STEP_MAX_RESPONSE_BYTES,
+        ...(this.#o.allowPrivateHosts ? { allowAddress: () => true } : {}),
+      });
       const method = String(input['method']);
-      const response = await fetch(url, {
+      const target = new URL(String(input['url']));
+      const response = await client.fetch(target.href, {
         method,
         headers: { 'idempotency-key': key, ...((input['headers'] as Record<string, string> | undefined) ?? {}) },
-        ...(input['body'] !== undefined && method !== 'GET' ? { body: typeof input['body'] === 'string' ? input['body'] : JSON.stringify(input['body']) } : {}),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(Number(input['timeoutMs'] ?? 10_000)),
+        ...(input['body'] !== undefined && method !== 'GET' ? { body: input['body'] } : {}),
       });
-      const text = (await response.text()).slice(0, 65_536);
-      let body: unknown = text;
-      if ((response.headers.get('content-type') ?? '').includes('json')) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-      }
-      if (response.status >= 400) throw new Error(`${method} ${url.host}${url.pathname} answered ${response.status}`);
+      // What the run keeps of the answer: the first 64 KB, parsed when it is JSON and whole.
+      const text = response.body.slice(0, 65_536);
+      const body: unknown = response.json !== undefined && text.length === response.body.length ? response.json : text;
+      if (response.status >= 400) throw new Error(`${method} ${target.host}${target.pathname} answered ${response.status}`);
       return { status: response.status, body };
     }
     if (step.type === 'script') {
