@@ -481,6 +481,7 @@ describe('workflows', () => {
       [{ trigger: { type: 'manual' }, start: 'calc', steps: [{ id: 'calc', type: 'script', config: { script: 'nope', input: {} } }] }, 'definition.steps.0.config.script'],
       [{ trigger: { type: 'manual' }, start: 'keep', steps: [{ id: 'keep', type: 'setVariable', config: { name: 'x', value: 'Hello {{' } }] }, 'definition.steps.0.config.value'],
       [{ trigger: { type: 'manual' }, start: 'keep', steps: [{ id: 'keep', type: 'setVariable', config: { name: 'x', value: 'Hello {{record.}}' } }] }, 'definition.steps.0.config.value'],
+      [{ trigger: { type: 'manual' }, start: 'pause', steps: [{ id: 'pause', type: 'wait', config: { mode: 'duration', duration: { amount: 1_000_000, unit: 'weeks' } } }] }, 'definition.steps.0.config.duration'],
     ];
     for (const [definition, field] of cases) {
       const response = await t.api('POST', '/workflows', { apiName: 'refused_when_saved', label: 'Refused', definition });
@@ -523,6 +524,20 @@ describe('workflows', () => {
     expect(started.statusCode, started.body).toBe(202);
     const run = await runIn(t, json<{ runId: string }>(started).runId, 'completed');
     expect(run.steps.map((s) => s.stepId)).toEqual(['zhang', 'yes_end']);
+  });
+
+  it('fails a run whose wait would end more than ten years away, naming the date, instead of leaving it queued', async () => {
+    await define(t, 'wait_for_ever', {
+      trigger: { type: 'manual' },
+      start: 'pause',
+      steps: [{ id: 'pause', type: 'wait', config: { mode: 'until', until: '{{input.at}}' } }],
+    });
+    for (const at of ['99999-01-01', '+275760-09-13T00:00:00.000Z', '2999-01-01']) {
+      const started = await t.api('POST', '/workflows/wait_for_ever/runs', { test: true, input: { at } });
+      expect(started.statusCode, started.body).toBe(202);
+      const failed = await runIn(t, json<{ runId: string }>(started).runId, 'failed');
+      expect(failed.steps[0]!.error, at).toMatch(/more than ten years away|is not a date/);
+    }
   });
 
   it('refuses an HTTP step to a loopback or private address, in whatever form it is written', async () => {

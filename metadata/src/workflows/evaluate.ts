@@ -124,6 +124,9 @@ export function renderDeep(value: unknown, scope: RunScope): unknown {
 
 const UNIT_MS = { seconds: 1_000, minutes: 60_000, hours: 3_600_000, days: 86_400_000, weeks: 604_800_000 } as const;
 
+/** The longest a run may wait (a wait step, an approval's escalation, a timeout): ten years. */
+export const MAX_WAIT_MS = 10 * 365 * 86_400_000;
+
 export function durationMs(duration: Duration): number {
   return Math.round(duration.amount * UNIT_MS[duration.unit]);
 }

@@ -20,5 +20,5 @@ export {
 } from './workflow-schemas.ts';
 export { localizeFormSchema, untranslatedFormLabels } from './form-labels.ts';
 export { allowedBranches, conditionProblems, triggerObject, validateWorkflow, workflowLimits, type WorkflowModel } from './validate-workflow.ts';
-export { durationMs, evaluateCondition, renderDeep, renderTemplate, valueAt, type RunScope } from './evaluate.ts';
+export { durationMs, MAX_WAIT_MS, evaluateCondition, renderDeep, renderTemplate, valueAt, type RunScope } from './evaluate.ts';
 export { compileConditionExpression, conditionCompiler, describeExpressionError, type ConditionCompiler } from './expression-conditions.ts';

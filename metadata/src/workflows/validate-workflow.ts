@@ -2,7 +2,8 @@ import type { MetadataError } from '../change/metadata-error.ts';
 import { compileMetadataSchema, schemaErrors, type LazyValidator } from '../validate/schema-validator.ts';
 import type { Snapshot } from '../schemas/snapshot.ts';
 import { compileConditionExpression, describeExpressionError } from './expression-conditions.ts';
-import { conditionSchema, stepCatalog, stepConfigSchema, workflowDefinitionSchema, type StepType, type WorkflowCondition, type WorkflowDefinition } from './workflow-schemas.ts';
+import { conditionSchema, stepCatalog, stepConfigSchema, workflowDefinitionSchema, type Duration, type StepType, type WorkflowCondition, type WorkflowDefinition } from './workflow-schemas.ts';
+import { durationMs, MAX_WAIT_MS } from './evaluate.ts';
 
 /** What validation needs to know of the tenant's model: objects and their fields by API name. */
 export interface WorkflowModel {
@@ -50,7 +51,7 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
     if (step.next !== undefined && !byId.has(step.next)) errors.push({ path: `${base}/next`, code: 'unknown_step', message: `no step '${step.next}'` });
     if (step.type === 'end' && (step.next !== undefined || Object.keys(step.branches ?? {}).length)) errors.push({ path: `${base}/next`, code: 'after_end', message: 'nothing follows an end step' });
     if (step.type === 'loop' && !step.branches?.['each']) errors.push({ path: `${base}/branches/each`, code: 'required', message: 'a loop needs the steps it runs for each item' });
-    errors.push(...templateProblems(step.config, `${base}/config`));
+    errors.push(...templateProblems(step.config, `${base}/config`), ...durationProblems(step.config, `${base}/config`));
     if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
     if (step.type === 'approval') errors.push(...approverProblems(step.config, base, objectOf, model));
     if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base, priorKnown(def)));
@@ -82,6 +83,17 @@ export function allowedBranches(type: StepType, config: Record<string, unknown>)
 
 /** A placeholder as `renderTemplate` fills it: a dotted path of names, e.g. `{{record.owner.email}}`. */
 const PLACEHOLDER = /\{\{\s*[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*\s*\}\}/g;
+
+/** A duration anywhere in a step (a wait, a timeout, an escalation) of more than MAX_WAIT_MS. */
+function durationProblems(value: unknown, path: string): MetadataError[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => durationProblems(item, `${path}/${i}`));
+  if (!value || typeof value !== 'object') return [];
+  const d = value as { amount?: unknown; unit?: unknown };
+  if (typeof d.amount === 'number' && typeof d.unit === 'string' && durationMs(d as Duration) > MAX_WAIT_MS) {
+    return [{ path, code: 'limit', message: 'is longer than a run may wait (ten years)' }];
+  }
+  return Object.entries(value).flatMap(([key, item]) => durationProblems(item, `${path}/${key}`));
+}
 
 /** A `{{` that opens no placeholder would be sent as written, at every run: refused when saved. */
 function templateProblems(value: unknown, path: string): MetadataError[] {

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { conditionCompiler, durationMs, type ApproverDefinition, evaluateCondition, renderDeep, stepCatalog, triggerObject, valueAt, type ConditionCompiler, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
+import { conditionCompiler, durationMs, MAX_WAIT_MS, type ApproverDefinition, evaluateCondition, renderDeep, stepCatalog, triggerObject, valueAt, type ConditionCompiler, type Duration, type WorkflowCondition, type WorkflowDefinition, type WorkflowStep } from '@protean/metadata/workflows';
 import type { ObjectDef } from '@protean/metadata';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Queryable } from '../db/database.ts';
@@ -470,6 +470,8 @@ export class WorkflowEngine {
       const raw = renderDeep(config['until'], view);
       const at = new Date(String(raw));
       if (Number.isNaN(at.getTime())) throw new ProblemError('validation', 422, `The wait's date '${String(raw)}' is not a date`);
+      // Past ten years it is a date typed wrong (or beyond what the database stores), not a wait.
+      if (at.getTime() - now > MAX_WAIT_MS) throw new ProblemError('validation', 422, `The wait's date '${String(raw)}' is more than ten years away`);
       if (at.getTime() <= now) return { output: { outcome: 'done', at: at.toISOString() }, next: step.branches?.['done'] ?? step.next };
       return { output: {}, next: undefined, wait: { mode, at: at.toISOString() } };
     }
