@@ -234,6 +234,20 @@ describe('governor limits name the limit, even when the script catches them', ()
     expect(report.usage.recordsWritten).toBe(6);
   });
 
+  it('25b. one call’s arguments: refused before the host parses them, and the host never sees them', async () => {
+    const host = hostFor('hostile');
+    const report = await hostile('export default async (ctx) => { try { await ctx.records.create("lead", { notes: "x".repeat(2 * 1024 * 1024) }); } catch (e) { return { status: e.status, message: e.message }; } }', { host, limits: { memoryMb: 64 } });
+    expect(report.output).toEqual({ status: 400, message: expect.stringContaining('at most 1 MB of JSON') });
+    expect(host.calls.filter((c) => c.startsWith('create'))).toEqual([]);
+  });
+
+  it('25c. a limit is named only when the invocation hit it: a script’s own error claiming one is a plain error', async () => {
+    const report = await hostile('export default () => { throw Object.assign(new Error("out of memory, honestly"), { limit: "memory" }); }');
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatchObject({ name: 'Error', message: 'out of memory, honestly' });
+    expect(report.error?.limit).toBeUndefined();
+  });
+
   it('26. log volume', async () => {
     const report = await hostile('export default (ctx) => { for (;;) ctx.log.info("x".repeat(1000)); }', { limits: { logBytes: 10_000 } });
     expect(report.error).toMatchObject({ limit: 'logBytes' });
