@@ -16,6 +16,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import { findScript, type ScriptRecord } from './script-store.ts';
 import { SCHEDULED_QUEUE, scriptUserOf, type ScriptService } from './script-service.ts';
 import { inputProblems } from '../http/normalize-input.ts';
+import { TriggerBreaker } from '../events/trigger-breaker.ts';
 
 export const AFTER_SAVE_QUEUE = 'script.after-save';
 export const AFTER_SAVE_CONSUMER = 'script-after-save';
@@ -184,6 +185,7 @@ export class ScriptJobs {
   readonly #metadata: MetadataService;
   readonly #data: DataService;
   readonly #jobs: JobQueue;
+  readonly #breaker = new TriggerBreaker();
 
   constructor(db: Database, service: ScriptService, metadata: MetadataService, data: DataService, jobs: JobQueue) {
     this.#db = db;
@@ -212,13 +214,13 @@ export class ScriptJobs {
 
   async #enqueue(events: readonly OutboxEvent[], tx: Queryable): Promise<void> {
     let queued = 0;
-    const byTenant = new Map<string, { id: string; object_id: string; events: string[] }[]>();
+    const byTenant = new Map<string, { id: string; api_name: string; object_id: string; events: string[] }[]>();
     for (const event of events) {
       if (!event.objectId || !event.recordId) continue;
       let scripts = byTenant.get(event.tenantId);
       if (!scripts) {
-        scripts = await tx.query<{ id: string; object_id: string; events: string[] }>(
-          `select s.id, s.object_id, coalesce(array(select jsonb_array_elements_text(v.definition->'events')), '{}') as events
+        scripts = await tx.query<{ id: string; api_name: string; object_id: string; events: string[] }>(
+          `select s.id, s.api_name, s.object_id, coalesce(array(select jsonb_array_elements_text(v.definition->'events')), '{}') as events
              from script s join script_version v on v.tenant_id = s.tenant_id and v.script_id = s.id and v.version = s.version
             where s.tenant_id = $1 and s.kind = 'afterSave' and s.active and s.deleted_at is null`,
           [event.tenantId],
@@ -230,6 +232,7 @@ export class ScriptJobs {
         // A script does not fire on its own writes (it acts as itself, so its id is their actor):
         // one that updates the record it fired on would otherwise fire again, without end.
         if (event.actorId === script.id) continue;
+        if (!this.#breaker.allow({ id: script.id, label: script.api_name }, event.recordId)) continue;
         const payload = event.payload && typeof event.payload === 'object' ? (event.payload as Record<string, unknown>) : {};
         await enqueueJob(tx, {
           tenantId: event.tenantId,

@@ -14,6 +14,7 @@ import type { MetadataService } from '../metadata/metadata-service.ts';
 import { createRun, createRuns, RUN_JOB_RETRY, RUN_QUEUE, type NewRun, type RunWait } from './workflow-runs.ts';
 import { runAccess } from './run-access.ts';
 import { definitionAt, WORKFLOW_COLUMNS, workflowColumns, type WorkflowRow } from './workflow-store.ts';
+import { TriggerBreaker } from '../events/trigger-breaker.ts';
 
 /** Timers of relative-time and no-activity triggers; each fires once per (workflow, record, moment). */
 export const TIMER_QUEUE = 'workflow.timer';
@@ -44,6 +45,7 @@ export class WorkflowTriggers {
   readonly #queue: JobQueue;
   readonly #access: AccessService;
   readonly consumer: OutboxConsumer;
+  readonly #breaker = new TriggerBreaker();
 
   constructor(db: Database, metadata: MetadataService, queue: JobQueue, access: AccessService, options: { pollMs?: number } = {}) {
     this.#db = db;
@@ -145,6 +147,7 @@ export class WorkflowTriggers {
         if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event) && !(wf.automationId && event.actorId === wf.automationId)) {
           const scope = { record: record!, ...(previous ? { previous } : {}), trigger: { event: event.event } };
           if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName))) continue;
+          if (!this.#breaker.allow({ id: wf.id, label: wf.apiName }, event.recordId)) continue;
           starts.push({
             tenantId: event.tenantId,
             workflow: wf,
