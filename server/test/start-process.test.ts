@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { copyPgliteTemplate } from '../../scripts/test-pglite-template.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -25,6 +26,8 @@ function childrenOf(pid: number): number[] {
 describe.skipIf(process.platform !== 'linux')('starting the server', () => {
   it('under Node 24, scripts/node24.mjs becomes the server itself: one process, no wrapper', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'protean-start-'));
+    // The run's migrated data folder: what is tested is the process tree, not migrating from nothing.
+    copyPgliteTemplate(dataDir);
     const child = spawn(process.execPath, [join(root, 'scripts', 'node24.mjs'), '--no-node-snapshot', join(root, 'server', 'src', 'main.ts')], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', PROTEAN_DATA_DIR: dataDir, PROTEAN_DEMO: '0', PROTEAN_PASSWORD_COST: 'test', PROTEAN_STUDIO_DIR: dataDir },
