@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor, LOCAL_WEBHOOK_DELIVERY } from './harness.ts';
+import { call, createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor, LOCAL_WEBHOOK_DELIVERY } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 // These servers, and the server processes they start, are the only senders of the test database.
@@ -149,7 +149,7 @@ describe('webhooks', () => {
     expect((await tenant.api('POST', '/access/profiles', { key: 'hook_keeper', name: 'Hook keeper', permissionSetIds: [set.id] })).statusCode).toBe(201);
     const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
     const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
-    const asKeeper = (method: string, path: string, body?: unknown) => h.server.app.inject({ method: method as 'GET', url: `/api/v1${path}`, headers: { authorization: `Bearer ${keeperKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const asKeeper = (method: string, path: string, body?: unknown) => call(h, keeperKey, method, path, body);
     const failing = await receiver(() => 500);
     const elsewhere = await receiver();
     try {

@@ -126,21 +126,10 @@ export async function authRoutes(app: FastifyInstance, options: { auth: AuthServ
     const session = await withRetryAfter(reply, () =>
       auth.login(body.tenant, body.email, body.password, { address: request.ip, userAgent: request.headers['user-agent'], deviceCookie: request.cookies[deviceCookieName] }),
     );
-    void reply.setCookie(cookieName, session.cookie, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: options.secureCookies,
-      path: '/',
-      maxAge: Math.floor(SESSION_TTL_MS / 1000),
-    });
+    const httpOnly = { httpOnly: true, secure: options.secureCookies } as const;
+    void reply.setCookie(cookieName, session.cookie, { ...httpOnly, sameSite: 'lax', path: '/', maxAge: Math.floor(SESSION_TTL_MS / 1000) });
     // Sent back only to sign-in: it says this browser signed in to the account before.
-    void reply.setCookie(deviceCookieName, session.deviceCookie, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: options.secureCookies,
-      path: '/api/v1/auth/login',
-      maxAge: Math.floor(DEVICE_TRUST_MS / 1000),
-    });
+    void reply.setCookie(deviceCookieName, session.deviceCookie, { ...httpOnly, sameSite: 'strict', path: '/api/v1/auth/login', maxAge: Math.floor(DEVICE_TRUST_MS / 1000) });
     return {
       user: { id: session.principal.userId, name: session.principal.userName, email: session.email, role: session.principal.role, locale: session.principal.locale },
       tenant: { id: session.principal.tenantId, slug: session.principal.tenantSlug, name: session.principal.tenantName },

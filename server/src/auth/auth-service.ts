@@ -203,12 +203,13 @@ export class AuthService {
     // and 401 for a real one, which told the names apart. Hashing waits in one queue for all of them.
     const trustedDevice = tenant !== undefined && (await this.devices.trusts(client.deviceCookie, tenant.id, email));
     const subject = { tenantId: tenant?.id ?? unknownWorkspaceId(tenantSlug), email, address: client.address, trustedDevice };
-    this.passwords.refuseWhenBusy(tenant?.id ?? NO_TENANT);
+    const hashQueue = tenant?.id ?? NO_TENANT;
+    this.passwords.refuseWhenBusy(hashQueue);
     const { user, verdict } = await this.#throttle.attempt(subject, async () => {
       const found = tenant
         ? await this.#db.withTenant(tenant.id, (q) => queryOne<UserRow>(q, 'select * from app_user where tenant_id = $1 and lower(email) = lower($2) and active', [tenant.id, email]))
         : undefined;
-      const checked = await this.passwords.verify(tenant?.id ?? NO_TENANT, password, found?.password_hash);
+      const checked = await this.passwords.verify(hashQueue, password, found?.password_hash);
       return { ok: checked.ok && found !== undefined, user: found, verdict: checked };
     });
     if (!tenant || !user || !verdict.ok) throw unauthorized('Unknown workspace, email or password');

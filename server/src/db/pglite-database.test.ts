@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/harness.ts';
 import { IdleTransactionEnded, PgliteDatabase } from './pglite-database.ts';
 
 // The embedded database is one session: these run an in-memory one with a short idle limit.
@@ -13,7 +14,6 @@ beforeEach(() => d.system((tx) => tx.exec('truncate note')));
 afterAll(() => d.close());
 
 const notes = async () => (await d.system((tx) => tx.query<{ body: string }>('select body from note order by body'))).map((r) => r.body);
-const idle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the embedded database’s one session', () => {
   it('ends a transaction that waits for a transaction of its own making, so the server serves again instead of hanging', { timeout: 15_000 }, async () => {
@@ -43,7 +43,9 @@ describe('the embedded database’s one session', () => {
   it('leaves an idle transaction that nobody waits behind', { timeout: 15_000 }, async () => {
     await d.system(async (tx) => {
       await tx.query("insert into note values ('slow')");
-      await idle(IDLE_MS * 3);
+      // Idle until a check has found it past the limit, and left it.
+      const spared = d.idleSpared;
+      await waitFor('a check to find the transaction idle past its limit', () => d.idleSpared > spared, 10_000);
       await tx.query("insert into note values ('slower')");
     });
     expect(await notes()).toEqual(['slow', 'slower']);

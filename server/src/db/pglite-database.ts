@@ -149,14 +149,24 @@ export class PgliteDatabase implements Database {
   #idleCheck: NodeJS.Timeout | undefined;
 
   /** Ends the holding transaction when it has idled too long with others waiting (IDLE_TRANSACTION_MS). */
+  /** Checks that found a transaction idle past the limit and left it, nobody waiting behind it. */
+  idleSpared = 0;
+
   #checkIdle(): void {
     const holder = this.#holder;
-    if (!holder || holder.ended || holder.inFlight > 0 || this.#waiting === 0) return;
+    if (!holder || holder.ended || holder.inFlight > 0) return;
     const idle = performance.now() - holder.lastActivity;
     if (idle < this.#idleTransactionMs) return;
+    if (this.#waiting === 0) {
+      this.idleSpared += 1;
+      return;
+    }
     holder.ended = true;
     console.error(new IdleTransactionEnded(idle).message);
-    void this.#db.query('rollback').catch(() => undefined).finally(() => holder.release());
+    void this.#db
+      .query('rollback')
+      .catch((error: unknown) => console.error('rolling back an idle transaction of the embedded database failed', error))
+      .finally(() => holder.release());
   }
 
   /** When the event loop last had a turn, as seen by a check scheduled at most once a turn. */
