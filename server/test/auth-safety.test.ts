@@ -257,6 +257,9 @@ describe('cross-site requests', () => {
     expect((await withCookie('POST', '/api-keys', { origin: 'http://localhost:80' }, { name: 'b' })).statusCode).toBe(201);
     expect((await withCookie('POST', '/api-keys', { 'x-csrf-token': csrfToken }, { name: 'c' })).statusCode).toBe(201);
     expect((await withCookie('POST', '/api-keys', { 'x-csrf-token': 'x'.repeat(43) }, { name: 'd' })).statusCode).toBe(403);
+    // Our host under another scheme is another origin: without fetch metadata it needs the token.
+    expect((await withCookie('POST', '/api-keys', { origin: 'https://localhost:80' }, { name: 'f' })).statusCode).toBe(403);
+    expect((await withCookie('POST', '/api-keys', { origin: 'https://localhost:80', 'x-csrf-token': csrfToken }, { name: 'g' })).statusCode).toBe(201);
     expect((await t.api('POST', '/api-keys', { name: 'e' }, { origin: 'https://evil.example' })).statusCode).toBe(201);
     const me = await h.server.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { cookie } });
     expect(json(me)['csrfToken']).toBe(csrfToken);

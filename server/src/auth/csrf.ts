@@ -30,7 +30,14 @@ export function checkCrossSite(request: FastifyRequest, bearer: string | undefin
 /** True when a browser says the request comes from another origin (a WebSocket upgrade's, too); a request without fetch metadata is not one. */
 export const fromAnotherOrigin = (request: FastifyRequest): boolean => sameOrigin(request) === false;
 
-/** true or false when the browser told us, undefined when the request has no fetch metadata at all. */
+/**
+ * true or false when the browser told us, undefined when it did not say enough: no fetch metadata
+ * at all, or an Origin naming our host under another scheme. A page served over plain HTTP on our
+ * name (say, through a network that rewrites it) is another origin than the studio over HTTPS;
+ * behind a proxy that does not forward the scheme (no trusted proxy configured) the scheme the
+ * server sees may differ from the browser's, so such a request is not refused outright but needs
+ * the session's CSRF token, as a client without fetch metadata does.
+ */
 function sameOrigin(request: FastifyRequest): boolean | undefined {
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string') return site === 'same-origin';
@@ -39,7 +46,8 @@ function sameOrigin(request: FastifyRequest): boolean | undefined {
   try {
     // Through the same URL parser, so a default port written out (host:80) still matches.
     const from = new URL(origin);
-    return from.host === new URL(`${from.protocol}//${request.headers.host ?? ''}`).host;
+    if (from.host !== new URL(`${from.protocol}//${request.headers.host ?? ''}`).host) return false;
+    return from.protocol === `${request.protocol}:` ? true : undefined;
   } catch {
     return false;
   }
