@@ -155,6 +155,22 @@ describe('inviting a user by link with the role chosen at invite', () => {
     expect(json<{ user: { role: string } }>(login).user.role).toBe('standard');
   });
 
+  it('a link for anyone tried with the emails of members is revoked at the third, so it cannot list who is in the workspace', async () => {
+    const { token } = json<{ token: string }>(await t.api('POST', '/invites', { role: 'standard' }));
+    const members = ['m1', 'm2', 'm3'].map((name) => `${name}@taken-${t.slug}.test`);
+    for (const email of members) expect((await t.api('POST', '/users', { email, name: email, role: 'standard', password: 'a long enough password' })).statusCode).toBe(201);
+    const tryAs = (email: string) => call(h, undefined, 'POST', '/invites/accept', { token, name: 'Guess', email, password: 'a long enough password' });
+    // A weak password is no guess at an email: it does not count.
+    expect((await call(h, undefined, 'POST', '/invites/accept', { token, name: 'Guess', email: members[0], password: 'short' })).statusCode).toBe(400);
+    for (const email of members.slice(0, 2)) expect(json<{ errors: { field: string }[] }>(await tryAs(email)).errors[0]!.field).toBe('email');
+    const last = await tryAs(members[2]!);
+    expect(last.statusCode).toBe(409);
+    expect(json<{ detail: string }>(last).detail).toMatch(/no longer works/);
+    // Spent: a free email cannot use it either, and the inviter sees it revoked.
+    expect((await tryAs(`free@${t.slug}.test`)).statusCode).toBe(404);
+    expect(json<{ email: string | null; revokedAt: string | null }[]>(await t.api('GET', '/invites')).some((i) => i.revokedAt !== null)).toBe(true);
+  });
+
   it('an unknown role is refused; a revoked link no longer opens', async () => {
     const bad = await t.api('POST', '/invites', { role: 'owner' });
     expect(bad.statusCode).toBe(422);

@@ -1588,6 +1588,13 @@ ${CREATE_RECORDS_FUNCTION_SQL}`,
 alter table webhook_delivery add column sender_id uuid;
 update webhook_delivery d set sender_id = w.created_by from webhook w where w.tenant_id = d.tenant_id and w.id = d.webhook_id;`,
   },
+  {
+    id: 91,
+    name: 'an invitation link counts the taken emails tried with it',
+    // A link for anyone answers "already used" for an email of a member: with unlimited tries it
+    // would list the workspace's people. A link is revoked at its third taken email.
+    sql: `alter table user_invite add column taken_email_tries integer not null default 0;`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -69,6 +69,14 @@ const view = (r: InviteRow) => ({
   revokedAt: iso(r.revoked_at),
 });
 
+
+/** The taken emails a link may be tried with before it is revoked. */
+const TAKEN_EMAIL_TRIES = 3;
+
+/** The refusal of an email another user of the workspace has. */
+const isTakenEmail = (error: unknown): boolean =>
+  error instanceof ProblemError && error.status === 409 && (error.errors ?? []).some((e) => e.field === 'email' && e.code === 'unique');
+
 export interface InviteMailOptions {
   mailer: Mailer;
   metadata: MetadataService;
@@ -208,7 +216,22 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
       });
       return reply.status(201).send({ workspace: row.slug, email: user.email, role: row.role });
     } catch (error) {
-      await db.transaction(row.tenant_id, (tx) => tx.query('update user_invite set accepted_at = null where tenant_id = $1 and id = $2', [row.tenant_id, row.id]));
+      // Given back, unless this was the link's last taken email: a link for anyone that answered
+      // "already used" without end would tell who is a member, one guess at a time.
+      const taken = isTakenEmail(error);
+      const [back] = await db.transaction(row.tenant_id, (tx) =>
+        tx.query<{ revoked: boolean }>(
+          `update user_invite set accepted_at = null, taken_email_tries = taken_email_tries + $3::int,
+                  revoked_at = case when taken_email_tries + $3::int >= ${TAKEN_EMAIL_TRIES} then now() end
+            where tenant_id = $1 and id = $2 returning revoked_at is not null as revoked`,
+          [row.tenant_id, row.id, taken ? 1 : 0],
+        ),
+      );
+      if (back?.revoked) {
+        throw conflict(`This email is already used in the workspace, and this invitation link has been tried with ${TAKEN_EMAIL_TRIES} such emails: it no longer works. Ask for a new one.`, [
+          { field: 'email', code: 'unique', message: 'is already used by another user' },
+        ]);
+      }
       throw error;
     }
   });
