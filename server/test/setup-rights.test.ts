@@ -332,6 +332,27 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect(users.find((u) => u.id === follower.id)!.manageable).toBe(true);
   });
 
+  it('a user manager cannot take over one who reaches records shared with their group that the manager does not reach', async () => {
+    const manager = holders.users;
+    expect((await a.api('POST', '/metadata/objects', { apiName: 'ledger', labels: { en: { singular: 'Ledger', plural: 'Ledgers' } } })).statusCode).toBe(201);
+    expect((await a.api('PUT', '/access/sharing', { objects: { ledger: 'private' } })).statusCode).toBe(200);
+    const entry = json<{ id: string }>(await a.api('POST', '/records/ledger', { name: 'Payroll' }));
+    const keeper = await newUser('Keeper', 'read_only');
+    const auditors = json<{ id: string }>(await a.api('POST', '/access/groups', { name: 'Auditors' }));
+    expect((await a.api('PUT', `/access/groups/${auditors.id}/members`, { members: [{ kind: 'user', id: keeper.id }] })).statusCode).toBe(200);
+    expect((await a.api('POST', `/records/ledger/${entry.id}/shares`, { granteeKind: 'group', granteeId: auditors.id, access: 'read' })).statusCode).toBe(201);
+    // The keeper sees the shared record; the manager does not, so signing in as the keeper would be more.
+    expect((await call(h, keeper.key, 'GET', `/records/ledger/${entry.id}`)).statusCode).toBe(200);
+    expect((await call(h, manager.key, 'GET', `/records/ledger/${entry.id}`)).statusCode).toBe(404);
+    const refused = await call(h, manager.key, 'POST', `/users/${keeper.id}/password`, { password: 'taken over the ledger' });
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(json<{ errors: { code: string; message: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ code: 'exceedsYours', message: 'Keeper reaches 1 record(s) shared with them or their groups that you do not reach' }));
+    expect(json<{ id: string; manageable: boolean }[]>(await call(h, manager.key, 'GET', '/users')).find((u) => u.id === keeper.id)!.manageable).toBe(false);
+    // Once the share is gone the keeper holds no more than the manager.
+    expect((await a.api('DELETE', `/records/ledger/${entry.id}/shares/${auditors.id}`)).statusCode).toBe(204);
+    expect((await call(h, manager.key, 'POST', `/users/${keeper.id}/password`, { password: 'a fresh password' })).statusCode).toBe(204);
+  });
+
   it('tells a user manager which users it may change and which profiles it may give, as the saves decide', async () => {
     const manager = holders.users;
     const users = json<{ id: string; manageable: boolean }[]>(await call(h, manager.key, 'GET', '/users'));

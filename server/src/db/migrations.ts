@@ -1595,6 +1595,12 @@ update webhook_delivery d set sender_id = w.created_by from webhook w where w.te
     // would list the workspace's people. A link is revoked at its third taken email.
     sql: `alter table user_invite add column taken_email_tries integer not null default 0;`,
   },
+  {
+    id: 92,
+    name: 'record shares by grantee',
+    // What is shared with a user or group (a user manager may reset only those who reach no more than they do).
+    sql: `create index record_share_by_grantee on record_share (tenant_id, grantee);`,
+  },
 ];
 
 /** The role every request runs as once migrations are done (see migration 4). */

@@ -196,6 +196,7 @@ const SENTENCES: Rule[] = [
   [/^(.+) grants (.+), which you do not hold$/, (m) => `${m[1]} 授予 ${m[2]}，而您没有该权限`],
   [/^(.+) holds more than you do; someone who manages access may change them$/, (m) => `${m[1]} 拥有的权限多于您；请由管理访问权限的人修改`],
   [/^(.+) holds (.+) through (.+), which you do not hold$/, (m) => `${m[1]} 通过 ${m[3]} 拥有 ${m[2]}，而您没有该权限`],
+  [/^(.+) reaches (\d+) record\(s\) shared with them or their groups that you do not reach$/, (m) => `${m[1]} 可访问共享给其本人或其所在组的 ${m[2]} 条记录，而您无法访问这些记录`],
   [/^(.+) reaches the records of (\d+) user\(s\) below them in the role hierarchy whose records you do not reach$/, (m) => `${m[1]} 可访问角色层级中其下 ${m[2]} 位用户的记录，而您无法访问这些记录`],
   [/^The (action|workflow) '(.+)' may change this record, which you may only read$/, (m) => `${m[1] === 'action' ? '操作' : '工作流'}'${m[2]}'可能会修改此记录，而您只能查看它`],
   // Approvals (ADR 0015, "Who decides an approval").
