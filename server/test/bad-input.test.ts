@@ -90,6 +90,15 @@ describe('bad input gets a 4xx naming the field and writes nothing', () => {
     expect(r.headers['content-type']).toContain('application/problem+json');
   });
 
+  it('a body with a __proto__ or constructor.prototype key is refused as such, not as malformed JSON', async () => {
+    for (const body of ['{"name": "x", "__proto__": {"admin": true}}', '{"name": "x", "constructor": {"prototype": {"admin": true}}}']) {
+      const r = await t.api('POST', '/records/organization', body, { 'content-type': 'application/json' });
+      expect(r.statusCode).toBe(400);
+      expect(problem(r).detail).toMatch(/__proto__/);
+      expect(problem(r).errors?.[0]).toMatchObject({ field: '', code: 'forbiddenKey' });
+    }
+  });
+
   it('oversized body is a 413', async () => {
     const r = await t.api('POST', '/records/organization', { name: 'big', description: 'x'.repeat(2 * 1024 * 1024) });
     expect(r.statusCode).toBe(413);

@@ -29,7 +29,7 @@ export function registerInputNormalization(app: FastifyInstance): void {
     }
     parseJson(request, body as string, (error, value) => {
       if (!error) jsonTexts.set(request, body as string);
-      done(error, value);
+      done(error && isJson(body as string) ? forbiddenKey() : error, value);
     });
   });
   app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
@@ -72,6 +72,22 @@ function nonFiniteNumbers(value: unknown, place: Place, problems: FieldProblem[]
 }
 
 const CHARSET = /;\s*charset\s*=\s*("?[^;"\s]*"?)/i;
+
+/** Whether the text is JSON as the language reads it (which makes `__proto__` an own key, harmlessly). */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Valid JSON the parser refused: a key that would reach an object's prototype when read. */
+const forbiddenKey = () =>
+  new ProblemError('validation', 400, 'The request body holds a key named __proto__, or constructor with prototype inside, which no object here has', [
+    { field: '', code: 'forbiddenKey', message: 'has a key named __proto__ or constructor.prototype' },
+  ]);
 
 const ANY_CASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
