@@ -37,14 +37,20 @@ export const LOCAL_WEBHOOK_DELIVERY = {
   PROTEAN_WEBHOOK_POLL_MS: '50',
 };
 
+/**
+ * An embedded database of its own: a copy of the run's migrated data folder when there is one
+ * (initdb and every migration in WebAssembly cost seconds of CPU), else one in memory (undefined).
+ */
+export function embeddedDataDir(): string | undefined {
+  const dataDir = mkdtempSync(join(tmpdir(), 'protean-test-'));
+  if (copyPgliteTemplate(dataDir)) return dataDir;
+  rmSync(dataDir, { recursive: true, force: true });
+  return undefined;
+}
+
 export async function startHarness(options: Partial<Omit<AppOptions, 'db' | 'operatorToken'>> = {}): Promise<Harness> {
   const databaseUrl = process.env['DATABASE_URL'];
-  // On PGlite: a copy of the run's migrated data folder when there is one, else a database in memory.
-  let dataDir: string | undefined = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'protean-test-'));
-  if (dataDir && !copyPgliteTemplate(dataDir)) {
-    rmSync(dataDir, { recursive: true, force: true });
-    dataDir = undefined;
-  }
+  const dataDir = databaseUrl ? undefined : embeddedDataDir();
   const db = await openDatabase({ databaseUrl, dataDir, poolSize: 4 });
   await migrate(db);
   const operatorToken = `op_${randomUUID()}`;

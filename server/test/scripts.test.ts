@@ -1,10 +1,11 @@
+import { rmSync } from 'node:fs';
 import type { LightMyRequestResponse } from 'fastify';
 import { ProcessSandbox } from '@protean/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { migrate } from '../src/db/migrations.ts';
 import { openDatabase } from '../src/db/open-database.ts';
-import { createTestTenant, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
+import { createTestTenant, embeddedDataDir, json, startHarness, type Harness, type TestTenant, waitFor } from './harness.ts';
 
 let h: Harness;
 let t: TestTenant;
@@ -236,10 +237,10 @@ describe('before-save triggers reading records', () => {
 });
 
 describe('scheduled scripts', () => {
-  // Its own embedded database and migrations take ~17 s alone, far more beside other files.
   it('a server shutting down lets a scheduled script in flight finish before it stops the sandbox, and logs the run', async () => {
-    // A database of its own (embedded): no other server may take the job.
-    const db = await openDatabase({ databaseUrl: undefined, dataDir: undefined });
+    // A database of its own (embedded, copied from the run's migrated one): no other server may take the job.
+    const dataDir = embeddedDataDir();
+    const db = await openDatabase({ databaseUrl: undefined, dataDir });
     await migrate(db);
     const server = await buildApp({ db, operatorToken: 'op-unused', passwordCost: 'test' });
     const own: Harness = { db, server, operatorToken: 'op-unused', close: async () => undefined };
@@ -269,6 +270,7 @@ describe('scheduled scripts', () => {
     } finally {
       await server.app.close();
       await db.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 
