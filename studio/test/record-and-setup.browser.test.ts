@@ -1,5 +1,5 @@
 // Record-page behaviour (stale edits, quick logging) and Setup pages (revisions, API keys,
-// refused deletes) in Chromium against the real server.
+// refused deletes, model changes made meanwhile) in Chromium against the real server.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { api, shot, signedInPage, type Workspace } from './harness.ts';
@@ -131,6 +131,44 @@ describe('record page and Setup in Chromium', () => {
     await page.reload();
     await layoutLink('Front desk').waitFor();
     await page.evaluate(() => localStorage.setItem('protean.locale', 'en'));
+    expect(pageErrors).toEqual([]);
+  });
+  it('refuses a field saved in Setup after another administrator changed it, keeps their change, and saves on the latest version', async () => {
+    await api(page, 'POST', '/metadata/objects/customer/fields', { apiName: 'nickname', labels: { en: 'Nickname' }, type: 'text' });
+    const labelOf = async () => (await api<{ fields: { apiName: string; labels: { en: string } }[] }>(page, 'GET', '/metadata/objects/customer')).fields.find((f) => f.apiName === 'nickname')!.labels.en;
+    await page.goto(`${ws.baseUrl}/setup/objects/customer/fields/nickname`);
+    const label = page.locator('#field_labels_en');
+    await label.fill('Studio nickname');
+    await api(page, 'PATCH', '/metadata/objects/customer/fields/nickname', { labels: { en: 'Preferred name' } });
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'someone changed it meanwhile' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('What you changed here is not kept');
+    expect(await labelOf()).toBe('Preferred name');
+    await refusal.getByRole('button', { name: 'Load the latest version' }).click();
+    await page.waitForFunction(() => (document.getElementById('field_labels_en') as HTMLInputElement | null)?.value === 'Preferred name');
+    expect(await refusal.count()).toBe(0);
+    await label.fill('Called by');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(/Saved as revision/).waitFor();
+    expect(await labelOf()).toBe('Called by');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('saves a layout twice in a row from one editor, each save building on the one before', async () => {
+    const revisionNow = async () => (await api<{ revision: number }>(page, 'GET', '/metadata/snapshot')).revision;
+    const layouts = (await api<{ layouts: { id: string; objectId: string }[] }>(page, 'GET', '/metadata/snapshot')).layouts;
+    const layout = layouts.find((l) => l.objectId === 'deal')!;
+    await page.goto(`${ws.baseUrl}/setup/objects/deal/layouts/${layout.id}`);
+    const before = await revisionNow();
+    await page.getByLabel('Layout name').fill('Deal desk');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(`Saved as revision ${before + 1}`).waitFor();
+    await page.getByLabel('Layout name').fill('Deal room');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(`Saved as revision ${before + 2}`).waitFor();
+    const saved = (await api<{ layouts: { id: string; name: string }[] }>(page, 'GET', '/metadata/snapshot')).layouts.find((l) => l.id === layout.id)!;
+    expect(saved.name).toBe('Deal room');
     expect(pageErrors).toEqual([]);
   });
 });

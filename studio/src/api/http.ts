@@ -176,6 +176,11 @@ export const http = {
   delete: <T>(path: string, options?: RequestOptions) => request<T>('DELETE', path, options).then((r) => r.data),
 };
 
+/** A write's options naming the version it was made against (If-Match): the server refuses it (412) once that is no longer current. None without a version. */
+export function ifMatch(version: number | undefined): RequestOptions {
+  return version === undefined ? {} : { headers: { 'if-match': `"${version}"` } };
+}
+
 export function enc(segment: string): string {
   return encodeURIComponent(segment);
 }

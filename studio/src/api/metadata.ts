@@ -1,4 +1,4 @@
-import { enc, http } from './http.ts';
+import { enc, http, ifMatch } from './http.ts';
 import type { ChangeRequest, ChangeResult, DiffEntry, LayoutDef, ObjectDef, RevisionDetail, RevisionSummary, Snapshot } from './types.ts';
 
 /** One diff entry in words (GET /metadata/revisions/:n/changes). */
@@ -33,17 +33,20 @@ export const metadataApi = {
     }
     return cached;
   },
-  change: (request: ChangeRequest) => http.post<ChangeResult>('/metadata/changes', request),
-  createObject: (object: Partial<ObjectDef>) => http.post<ChangeResult>('/metadata/objects', object),
-  updateObject: (object: string, patch: Partial<ObjectDef>) => http.patch<ChangeResult>(`/metadata/objects/${enc(object)}`, patch),
+  // `basedOn`: the model revision the editor's data was read at. The server applies the change only
+  // while the model is still there, else refuses it (412), so no one overwrites a change made meanwhile.
+  change: (request: ChangeRequest, basedOn?: number) => http.post<ChangeResult>('/metadata/changes', request, ifMatch(basedOn)),
+  createObject: (object: Partial<ObjectDef>, basedOn?: number) => http.post<ChangeResult>('/metadata/objects', object, ifMatch(basedOn)),
+  updateObject: (object: string, patch: Partial<ObjectDef>, basedOn?: number) => http.patch<ChangeResult>(`/metadata/objects/${enc(object)}`, patch, ifMatch(basedOn)),
   /** `records`: keep them stored for a restore (the default) or delete them for good in the same change. */
-  deleteObject: (object: string, records?: 'keep' | 'delete') => http.delete<ChangeResult>(`/metadata/objects/${enc(object)}`, { query: { records } }),
-  createField: (object: string, field: unknown) => http.post<ChangeResult>(`/metadata/objects/${enc(object)}/fields`, field),
-  updateField: (object: string, field: string, patch: unknown) =>
-    http.patch<ChangeResult>(`/metadata/objects/${enc(object)}/fields/${enc(field)}`, patch),
-  deleteField: (object: string, field: string) => http.delete<ChangeResult>(`/metadata/objects/${enc(object)}/fields/${enc(field)}`),
-  putLayout: (layout: LayoutDef) => http.put<ChangeResult>(`/metadata/layouts/${enc(layout.id)}`, layout),
-  deleteLayout: (id: string) => http.delete<ChangeResult>(`/metadata/layouts/${enc(id)}`),
+  deleteObject: (object: string, records?: 'keep' | 'delete', basedOn?: number) =>
+    http.delete<ChangeResult>(`/metadata/objects/${enc(object)}`, { query: { records }, ...ifMatch(basedOn) }),
+  createField: (object: string, field: unknown, basedOn?: number) => http.post<ChangeResult>(`/metadata/objects/${enc(object)}/fields`, field, ifMatch(basedOn)),
+  updateField: (object: string, field: string, patch: unknown, basedOn?: number) =>
+    http.patch<ChangeResult>(`/metadata/objects/${enc(object)}/fields/${enc(field)}`, patch, ifMatch(basedOn)),
+  deleteField: (object: string, field: string, basedOn?: number) => http.delete<ChangeResult>(`/metadata/objects/${enc(object)}/fields/${enc(field)}`, ifMatch(basedOn)),
+  putLayout: (layout: LayoutDef, basedOn?: number) => http.put<ChangeResult>(`/metadata/layouts/${enc(layout.id)}`, layout, ifMatch(basedOn)),
+  deleteLayout: (id: string, basedOn?: number) => http.delete<ChangeResult>(`/metadata/layouts/${enc(id)}`, ifMatch(basedOn)),
   revisions: () => http.get<RevisionSummary[]>('/metadata/revisions'),
   revision: (n: number) => http.get<RevisionDetail>(`/metadata/revisions/${n}`),
   /** What one revision changed, in sentences with the tenant's terms, in the request's language. */

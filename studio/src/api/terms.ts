@@ -1,6 +1,6 @@
 // The tenant glossary (docs/api.md, "Terminology"): terms with their catalogue defaults, where a
 // term is used, and the term sets that ship with Protean.
-import { enc, http } from './http.ts';
+import { enc, http, ifMatch } from './http.ts';
 import type { ChangeResult } from './types.ts';
 import type { TermDef, TermForms, TermSet } from '@protean/metadata';
 
@@ -39,9 +39,12 @@ export interface TermUsage {
 export const termsApi = {
   list: (signal?: AbortSignal) => http.get<TermView[]>('/metadata/terms', { signal }),
   usage: (key: string, signal?: AbortSignal) => http.get<TermUsage>(`/metadata/terms/${enc(key)}/usage`, { signal }),
-  /** One revision: the given locales' forms replace the stored ones. The message is the revision's. */
-  save: (term: { key: string; forms: Partial<TermForms>; description?: TermDef['description'] }, message: string) =>
-    http.post<ChangeResult>('/metadata/changes', { message, operations: [{ op: 'upsertTerm', term }] }),
+  /**
+   * One revision: the given locales' forms replace the stored ones. The message is the revision's;
+   * `basedOn` the model revision the words were read at, refused (412) once someone changed the model.
+   */
+  save: (term: { key: string; forms: Partial<TermForms>; description?: TermDef['description'] }, message: string, basedOn?: number) =>
+    http.post<ChangeResult>('/metadata/changes', { message, operations: [{ op: 'upsertTerm', term }] }, ifMatch(basedOn)),
   /** A standard term goes back to its catalogue words; a custom term is deleted (refused while used). */
   reset: (key: string) => http.delete<ChangeResult>(`/metadata/terms/${enc(key)}`),
   sets: (signal?: AbortSignal) => http.get<TermSet[]>('/metadata/term-sets', { signal }),

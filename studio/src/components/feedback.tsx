@@ -93,14 +93,34 @@ export function mayRetry(error: unknown): boolean {
   return error.kind === 'network' || error.status >= 500 || error.status === 408 || error.status === 429;
 }
 
-export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/**
+ * A failure as the user reads it. With `onLoadLatest`, a change refused because someone changed the
+ * model since the editor read it (412) offers to open the editor again on the latest model, saying
+ * first that what was typed in it is not kept.
+ */
+export function ErrorBox({ error, onRetry, onLoadLatest }: { error: unknown; onRetry?: () => void; onLoadLatest?: () => Promise<void> }) {
   const i18n = useI18n();
+  const [loading, setLoading] = useState(false);
+  const [loadError, setLoadError] = useState<unknown>(null);
   if (!error) return null;
   const problem = error instanceof ApiError ? error.problem : null;
+  const stale = !!onLoadLatest && error instanceof ApiError && error.status === 412;
+  const loadLatest = async () => {
+    setLoading(true);
+    setLoadError(null);
+    try {
+      await onLoadLatest!();
+    } catch (err) {
+      setLoadError(err);
+    } finally {
+      setLoading(false);
+    }
+  };
   return (
     <div className="error-box" role="alert">
       <p>{describeError(error, i18n)}</p>
-      {problem?.errors?.length ? (
+      {/* A stale change's detail already says why in words; the header it names is no help to the reader. */}
+      {problem?.errors?.length && !stale ? (
         <ul>
           {problem.errors.map((e, i) => (
             <li key={i}>
@@ -120,6 +140,15 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
             </li>
           ))}
         </ul>
+      ) : null}
+      {stale ? (
+        <>
+          <p>{i18n.t('error.staleLoadLatest')}</p>
+          {loadError ? <p>{describeError(loadError, i18n)}</p> : null}
+          <button type="button" className="btn" disabled={loading} onClick={() => void loadLatest()}>
+            {i18n.t('action.loadLatest')}
+          </button>
+        </>
       ) : null}
       {onRetry && mayRetry(error) ? (
         <button type="button" className="btn" onClick={onRetry}>

@@ -59,10 +59,12 @@ export interface SchemaFormProps {
   derive?: (next: Record<string, unknown>, prev: Record<string, unknown>) => Record<string, unknown>;
   /** Errors on properties edited outside this form (by property name); without it they show above the form. */
   onOutsideErrors?: (errors: Record<string, string[]>) => void;
+  /** Opens the form again on the latest model, offered when a save was refused as made on an older one (412). */
+  onLoadLatest?: () => Promise<void>;
 }
 
 /** An rjsf form for Setup: metadata kind schemas in, all server errors back on their fields. */
-export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, submitLabel, onCancel, errorPrefix, idPrefix, extraActions, derive, onOutsideErrors }: SchemaFormProps) {
+export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, submitLabel, onCancel, errorPrefix, idPrefix, extraActions, derive, onOutsideErrors, onLoadLatest }: SchemaFormProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const [data, setData] = useState(formData);
@@ -71,7 +73,7 @@ export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, sub
   const [busy, setBusy] = useState(false);
   return (
     <div className="schema-form">
-      {failure ? <ErrorBox error={failure} /> : null}
+      {failure ? <ErrorBox error={failure} onLoadLatest={onLoadLatest} /> : null}
       <Form
         schema={schema}
         uiSchema={uiSchema}
@@ -101,7 +103,9 @@ export function SchemaForm({ schema, uiSchema, formData, onChange, onSubmit, sub
           try {
             await onSubmit((e.formData ?? {}) as Record<string, unknown>);
           } catch (err) {
-            if (err instanceof ApiError && err.problem.errors?.length) {
+            // A change refused as made on an older model is about the whole form, not one of its fields.
+            if (err instanceof ApiError && err.status === 412) setFailure(err);
+            else if (err instanceof ApiError && err.problem.errors?.length) {
               const properties = Object.keys((schema['properties'] as Record<string, unknown> | undefined) ?? {});
               // The studio's own words for a known (property, code), else the server's (sent in the UI language).
               const say = (fe: ServerFieldError, property: string) => (fe.code ? i18n.tMaybe(`serverError.${property}.${fe.code}`) : undefined) ?? fe.message;

@@ -137,6 +137,7 @@ export const en = {
   'action.new': 'New',
   'action.remove': 'Remove',
   'action.retry': 'Try again',
+  'action.loadLatest': 'Load the latest version',
   'action.save': 'Save',
 
   'common.actions': 'Actions',
@@ -181,6 +182,7 @@ export const en = {
   'error.objectNotFound': 'This object does not exist.',
   'error.pageNotFound': 'Page not found',
   'error.stale': 'Someone else changed this first.',
+  'error.staleLoadLatest': 'Loading the latest version shows what was saved meanwhile. What you changed here is not kept: note it first, then make your change again.',
   'error.tooLarge': 'The request is too large.',
   'error.unauthorized': 'Please sign in again.',
   'error.validation': 'Some values are not valid.',

@@ -137,6 +137,7 @@ export const zhCN: Record<MessageKey, string> = {
   'action.new': '新建',
   'action.remove': '移除',
   'action.retry': '重试',
+  'action.loadLatest': '加载最新版本',
   'action.save': '保存',
 
   'common.actions': '操作',
@@ -180,6 +181,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.objectNotFound': '该对象不存在。',
   'error.pageNotFound': '页面不存在',
   'error.stale': '已有其他人先做了修改。',
+  'error.staleLoadLatest': '加载最新版本会显示期间保存的内容。您在这里的修改不会保留：请先记下，再重新修改。',
   'error.tooLarge': '请求内容过大。',
   'error.unauthorized': '请重新登录。',
   'error.validation': '部分值无效。',

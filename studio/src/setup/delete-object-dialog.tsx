@@ -33,7 +33,8 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
     setError(null);
     setBusy(true);
     try {
-      await metadataApi.deleteObject(object.apiName, choice === 'purge' ? 'delete' : 'keep');
+      // On the model the dialog shows (what looks the object up), not one read later.
+      await metadataApi.deleteObject(object.apiName, choice === 'purge' ? 'delete' : 'keep', snapshot.revision);
       await refreshSnapshot();
       toast(t('setup.objectDeleted', { name }), 'success');
       onClose();
@@ -63,7 +64,15 @@ export function DeleteObjectDialog({ object, onClose }: { object: ObjectDef; onC
     >
       {count.loading ? <Loading /> : null}
       {count.error ? <ErrorBox error={count.error} /> : null}
-      {error ? <ErrorBox error={error} /> : null}
+      {error ? (
+        <ErrorBox
+          error={error}
+          onLoadLatest={async () => {
+            await refreshSnapshot();
+            setError(null);
+          }}
+        />
+      ) : null}
       {blockers.length ? (
         <div className="notice notice-warning" role="alert">
           <p>{t('deleteObject.blocked', { object: i18n.objectNoun(object) })}</p>

@@ -16,10 +16,12 @@ import { PicklistEditor } from './picklist-editor.tsx';
 import { deriveApiName } from './api-name.ts';
 import { ExpressionEditor } from './expression-editor.tsx';
 import { DependencyEditor } from './dependency-editor.tsx';
+import { useBasedOn, useReopen } from './based-on-revision.ts';
 
 export default function FieldPage({ params }: PageProps) {
   const { snapshot } = useSession();
   const { t } = useI18n();
+  const { opened, reopen } = useReopen();
   const object = findObject(snapshot, params['object'] ?? '');
   const isNew = params['field'] === 'new';
   const field = object && !isNew ? findField(object, params['field'] ?? '') : undefined;
@@ -29,18 +31,19 @@ export default function FieldPage({ params }: PageProps) {
         <p role="alert">{t('error.notFound')}</p>
       </div>
     );
-  return <FieldEditor key={field?.id ?? 'new'} object={object} field={field} />;
+  return <FieldEditor key={`${field?.id ?? 'new'}:${opened}`} object={object} field={field} onLoadLatest={reopen} />;
 }
 
 function stripDraftIds(values: PicklistValue[]): unknown[] {
   return values.map(({ id, ...rest }) => (id ? { id, ...rest } : rest));
 }
 
-function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef }) {
+function FieldEditor({ object, field, onLoadLatest }: { object: ObjectDef; field?: FieldDef; onLoadLatest: () => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
   const { snapshot, refreshSnapshot } = useSession();
+  const [basedOn] = useBasedOn();
   const kind = useKindSchema('field');
   const [data, setData] = useState<Record<string, unknown>>(() =>
     field ? compact({ ...field, id: undefined, apiNameAliases: undefined, deletedAt: undefined, values: undefined }) : { type: 'text' },
@@ -77,7 +80,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
         navigate(back);
         return;
       }
-      const r = await metadataApi.updateField(object.apiName, field.apiName, patch);
+      const r = await metadataApi.updateField(object.apiName, field.apiName, patch, basedOn);
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
     } else if (addToLayouts && layouts.length) {
       // One change request: the field and its place at the end of every layout, one revision.
@@ -89,10 +92,10 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
           layout: { ...l, sections: l.sections.map((s, i) => (i === l.sections.length - 1 ? { ...s, fields: [...s.fields, { fieldId: apiName }] } : s)) },
         })),
       ] as Operation[];
-      const r = await metadataApi.change({ operations });
+      const r = await metadataApi.change({ operations }, basedOn);
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
     } else {
-      const r = await metadataApi.createField(object.apiName, body);
+      const r = await metadataApi.createField(object.apiName, body, basedOn);
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
     }
     await refreshSnapshot();
@@ -117,6 +120,7 @@ function FieldEditor({ object, field }: { object: ObjectDef; field?: FieldDef })
             onChange={setData}
             onSubmit={submit}
             onOutsideErrors={setOutsideErrors}
+            onLoadLatest={onLoadLatest}
             onCancel={() => navigate(back)}
             submitLabel={field ? t('action.save') : t('action.create')}
             extraActions={

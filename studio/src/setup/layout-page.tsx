@@ -11,6 +11,7 @@ import { ErrorBox, useToast } from '../components/feedback.tsx';
 import { RecordForm } from '../forms/record-form.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { LayoutRulesEditor } from './layout-rules-editor.tsx';
+import { useBasedOn, useReopen } from './based-on-revision.ts';
 
 type Section = LayoutDef['sections'][number];
 
@@ -24,6 +25,7 @@ function randomId(prefix: string): string {
 export default function LayoutPage({ params }: PageProps) {
   const { snapshot } = useSession();
   const { t } = useI18n();
+  const { opened, reopen } = useReopen();
   const object = findObject(snapshot, params['object'] ?? '');
   const isNew = params['layout'] === 'new';
   const layout = object && !isNew ? snapshot.layouts.find((l) => l.id === params['layout'] && l.objectId === object.id) : undefined;
@@ -34,15 +36,16 @@ export default function LayoutPage({ params }: PageProps) {
       </div>
     );
   const start: LayoutDef = layout ?? { ...defaultLayout(object), id: randomId('l_'), name: t('setup.newLayout') };
-  return <LayoutEditor key={start.id} object={object} initial={start} isNew={isNew} />;
+  return <LayoutEditor key={`${start.id}:${opened}`} object={object} initial={start} isNew={isNew} onLoadLatest={reopen} />;
 }
 
 /** Sections, field order, columns and layout-level required/read-only, with a live rjsf preview. */
-function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: LayoutDef; isNew: boolean }) {
+function LayoutEditor({ object, initial, isNew, onLoadLatest }: { object: ObjectDef; initial: LayoutDef; isNew: boolean; onLoadLatest: () => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
   const { refreshSnapshot } = useSession();
+  const [basedOn, rebase] = useBasedOn();
   const [layout, setLayout] = useState<LayoutDef>(() => structuredClone(initial));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -62,7 +65,8 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
     setBusy(true);
     setError(null);
     try {
-      const r = await metadataApi.putLayout(layout);
+      const r = await metadataApi.putLayout(layout, basedOn);
+      rebase(r.revision);
       await refreshSnapshot();
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
       if (isNew) navigate(`/setup/objects/${object.apiName}/layouts/${layout.id}`, { replace: true });
@@ -85,7 +89,7 @@ function LayoutEditor({ object, initial, isNew }: { object: ObjectDef; initial: 
           {t('action.save')}
         </button>
       </header>
-      {error ? <ErrorBox error={error} /> : null}
+      {error ? <ErrorBox error={error} onLoadLatest={onLoadLatest} /> : null}
       <div className="setup-columns">
         <div className="layout-sections">
           <label className="stacked">

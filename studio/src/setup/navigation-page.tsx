@@ -24,6 +24,8 @@ export default function NavigationPage(_: PageProps) {
   const toast = useToast();
   const { snapshot, refreshSnapshot } = useSession();
   const [rows, setRows] = useState<Row[]>(() => initialRows(snapshot.objects));
+  // The revision the rows were read at: they are read again after each save, and on a refusal's request.
+  const [basedOn, rebase] = useState(snapshot.revision);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
@@ -48,16 +50,22 @@ export default function NavigationPage(_: PageProps) {
     }
     try {
       if (operations.length) {
-        const result = await metadataApi.change({ message: t('nav.changeMessage'), operations });
+        const result = await metadataApi.change({ message: t('nav.changeMessage'), operations }, basedOn);
         toast(t('setup.savedRevision', { revision: result.revision }), 'success');
       }
-      const next = await refreshSnapshot();
-      setRows(initialRows(next.objects));
+      await loadLatest();
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
+  };
+
+  const loadLatest = async () => {
+    const next = await refreshSnapshot();
+    setRows(initialRows(next.objects));
+    rebase(next.revision);
+    setError(null);
   };
 
   return (
@@ -70,7 +78,7 @@ export default function NavigationPage(_: PageProps) {
         </button>
       </header>
       <p className="hint">{t('nav.help')}</p>
-      {error ? <ErrorBox error={error} /> : null}
+      {error ? <ErrorBox error={error} onLoadLatest={loadLatest} /> : null}
       <DataTable label={t('setup.navigation')} columns={[t('nav.show'), t('setup.label'), t('picklist.order')]}>
         {rows.map((r, i) => {
           const label = i18n.objectLabel(r.object, 'plural');

@@ -44,11 +44,12 @@ export function ObjectNaming({ object }: { object: ObjectDef }) {
   const words = createTextResolver(snapshot.terms ?? [], i18n.locale);
   const terms = snapshot.terms ?? [];
 
+  // The panel shows the session's model as it is now, so that is the revision a change is made on.
   const apply = async (patch: Partial<ObjectDef> | Record<string, unknown>) => {
     setBusy(true);
     setError(null);
     try {
-      const r = await metadataApi.updateObject(object.apiName, patch as Partial<ObjectDef>);
+      const r = await metadataApi.updateObject(object.apiName, patch as Partial<ObjectDef>, snapshot.revision);
       await refreshSnapshot();
       setChoosing(false);
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
@@ -57,6 +58,11 @@ export function ObjectNaming({ object }: { object: ObjectDef }) {
     } finally {
       setBusy(false);
     }
+  };
+  const loadLatest = async () => {
+    await refreshSnapshot();
+    setChoosing(false);
+    setError(null);
   };
   // Leaving the term keeps the words people see: the term's current words become the own labels.
   const useOwnLabels = () =>
@@ -90,7 +96,7 @@ export function ObjectNaming({ object }: { object: ObjectDef }) {
         </p>
       )}
       <p className="hint">{t('naming.model')}</p>
-      {error ? <ErrorBox error={error} /> : null}
+      {error ? <ErrorBox error={error} onLoadLatest={loadLatest} /> : null}
       <div className="toolbar">
         {object.term ? (
           <button type="button" className="btn btn-small" disabled={busy} onClick={() => void useOwnLabels()}>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { PageProps } from '../app/routes.tsx';
-import { metadataApi, type FieldDef, type ObjectDef, type Operation } from '../api/index.ts';
+import { metadataApi, type FieldDef, type JsonSchema, type ObjectDef, type Operation } from '../api/index.ts';
 import { useI18n, type MessageKey } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { Link, navigate, setSearch, useLocation } from '../lib/router.tsx';
@@ -15,6 +15,7 @@ import { objectForm } from './object-form.ts';
 import { ObjectNaming } from './object-naming.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ValidationRulesPanel } from './validation-rules-panel.tsx';
+import { useBasedOn, useReopen } from './based-on-revision.ts';
 
 export default function ObjectPage({ params }: PageProps) {
   const { snapshot } = useSession();
@@ -67,32 +68,42 @@ function ObjectSetup({ object }: { object: ObjectDef }) {
 }
 
 function ObjectDetails({ object }: { object: ObjectDef }) {
-  const i18n = useI18n();
-  const toast = useToast();
-  const { refreshSnapshot } = useSession();
+  const { opened, reopen } = useReopen();
   const kind = useKindSchema('object');
   if (kind.error) return <ErrorBox error={kind.error} />;
   if (!kind.data) return <Loading />;
-  const form = objectForm(kind.data, i18n, object);
-  const initial = { apiName: object.apiName, labels: object.term ? undefined : object.labels, nameFieldId: object.nameFieldId, description: object.description, helpText: object.helpText };
   return (
     <>
-    <ObjectNaming object={object} />
+      <ObjectNaming object={object} />
+      {/* Naming the object another way changes what the form holds: it is built again, on that model. */}
+      <ObjectDetailsForm key={`${object.term ?? ''}:${opened}`} kind={kind.data} object={object} onLoadLatest={reopen} />
+    </>
+  );
+}
+
+function ObjectDetailsForm({ kind, object, onLoadLatest }: { kind: JsonSchema; object: ObjectDef; onLoadLatest: () => Promise<void> }) {
+  const i18n = useI18n();
+  const toast = useToast();
+  const { refreshSnapshot } = useSession();
+  const [basedOn, rebase] = useBasedOn();
+  const form = objectForm(kind, i18n, object);
+  const initial = { apiName: object.apiName, labels: object.term ? undefined : object.labels, nameFieldId: object.nameFieldId, description: object.description, helpText: object.helpText };
+  return (
     <SchemaForm
-      key={object.term ?? ''}
       schema={form.schema}
       uiSchema={form.uiSchema}
       formData={compact(initial)}
       idPrefix="object"
+      onLoadLatest={onLoadLatest}
       onSubmit={async (data) => {
         const patch = compact(data);
-        const result = await metadataApi.updateObject(object.apiName, patch);
+        const result = await metadataApi.updateObject(object.apiName, patch, basedOn);
+        rebase(result.revision);
         await refreshSnapshot();
         toast(i18n.t('setup.savedRevision', { revision: result.revision }), 'success');
         if (patch['apiName'] !== object.apiName) navigate(`/setup/objects/${String(patch['apiName'])}?tab=details`, { replace: true });
       }}
     />
-    </>
   );
 }
 
@@ -102,8 +113,9 @@ function FieldList({ object }: { object: ObjectDef }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
-  const { refreshSnapshot } = useSession();
-  const { snapshot } = useSession();
+  // The list shows the session's model as it is: its changes name that revision, and reading the
+  // model again is all a refused one needs.
+  const { snapshot, refreshSnapshot } = useSession();
   const [deleting, setDeleting] = useState<FieldDef | null>(null);
   const [alsoFromLayouts, setAlsoFromLayouts] = useState(true);
   const [error, setError] = useState<unknown>(null);
@@ -130,8 +142,8 @@ function FieldList({ object }: { object: ObjectDef }) {
             })),
             { op: 'deleteField' as const, object: object.id, field: f.id },
           ] as Operation[],
-        });
-      } else await metadataApi.deleteField(object.apiName, f.apiName);
+        }, snapshot.revision);
+      } else await metadataApi.deleteField(object.apiName, f.apiName, snapshot.revision);
       await refreshSnapshot();
       setDeleting(null);
       toast(t('setup.fieldDeleted', { name: i18n.fieldLabel(f) }), 'success');
@@ -141,10 +153,14 @@ function FieldList({ object }: { object: ObjectDef }) {
       setRemoving(false);
     }
   };
+  const loadLatest = async (clear: (error: null) => void) => {
+    await refreshSnapshot();
+    clear(null);
+  };
   const restore = async (f: FieldDef) => {
     setError(null);
     try {
-      await metadataApi.change({ operations: [{ op: 'restoreField', object: object.id, field: f.id }] });
+      await metadataApi.change({ operations: [{ op: 'restoreField', object: object.id, field: f.id }] }, snapshot.revision);
       await refreshSnapshot();
     } catch (err) {
       setError(err);
@@ -157,7 +173,7 @@ function FieldList({ object }: { object: ObjectDef }) {
           {t('setup.newField')}
         </Link>
       </div>
-      {error ? <ErrorBox error={error} /> : null}
+      {error ? <ErrorBox error={error} onLoadLatest={() => loadLatest(setError)} /> : null}
       <DataTable label={t('setup.fields')} columns={[t('setup.label'), t('setup.apiName'), t('setup.type'), t('prop.required')]} actions>
         {object.fields.map((f) => (
           <tr key={f.id} className={f.deletedAt ? 'deleted' : undefined}>
@@ -200,7 +216,7 @@ function FieldList({ object }: { object: ObjectDef }) {
           </>
         }
       >
-        {removeError ? <ErrorBox error={removeError} /> : null}
+        {removeError ? <ErrorBox error={removeError} onLoadLatest={() => loadLatest(setRemoveError)} /> : null}
         {deleting ? <p>{t('setup.deleteFieldConfirm', { name: i18n.fieldLabel(deleting) })}</p> : null}
         {deleting && onLayouts(deleting).length ? (
           <>

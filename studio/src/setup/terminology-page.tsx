@@ -1,7 +1,7 @@
 // Setup → Terminology: the tenant glossary (ADR 0004). Search the terms, edit their words per
 // language, see where a term is used, preview a record page with the draft words, save as one
 // revision, reset to the standard words, or apply a shipped term set in one step.
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { PageProps } from '../app/routes.tsx';
 import { useSession } from '../app/session.tsx';
 import { termsApi, type TermDef, type TermSet, type TermUsage, type TermUseView, type TermView } from '../api/terms.ts';
@@ -62,10 +62,14 @@ export default function TerminologyPage(_: PageProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
-  const { refreshSnapshot } = useSession();
+  const { snapshot, refreshSnapshot } = useSession();
   const { search } = useLocation();
   const selectedKey = search.get('term');
-  const terms = useAsync((signal) => termsApi.list(signal), []);
+  // A save names the session's model revision as the glossary is read (which is read after it, so
+  // is never older): a change saved meanwhile is refused, never overwritten.
+  const sessionRevision = useRef(snapshot.revision);
+  sessionRevision.current = snapshot.revision;
+  const terms = useAsync(async (signal) => ({ basedOn: sessionRevision.current, list: await termsApi.list(signal) }), []);
   const sets = useAsync((signal) => termsApi.sets(signal), []);
   const [query, setQuery] = useState('');
   const [applying, setApplying] = useState<TermSet | null>(null);
@@ -74,13 +78,13 @@ export default function TerminologyPage(_: PageProps) {
 
   const visible = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const list = terms.data ?? [];
+    const list = terms.data?.list ?? [];
     if (!q) return list;
     return list.filter((term) =>
       [term.key, term.forms.en.singular, term.forms.en.plural, term.forms['zh-CN']?.singular ?? '', term.forms['zh-CN']?.plural ?? ''].some((w) => w.toLowerCase().includes(q)),
     );
   }, [terms.data, query]);
-  const selected = terms.data?.find((term) => term.key === selectedKey);
+  const selected = terms.data?.list.find((term) => term.key === selectedKey);
 
   const afterChange = async () => {
     await refreshSnapshot();
@@ -178,7 +182,9 @@ export default function TerminologyPage(_: PageProps) {
           </table>
           {terms.data && !visible.length ? <p className="empty-state">{t('terms.noMatches')}</p> : null}
         </section>
-        {selected && terms.data ? <TermEditor key={`${selected.key}:${JSON.stringify(selected.forms)}`} term={selected} terms={terms.data} onChanged={afterChange} /> : null}
+        {selected && terms.data ? (
+          <TermEditor key={`${selected.key}:${terms.data.basedOn}:${JSON.stringify(selected.forms)}`} term={selected} terms={terms.data.list} basedOn={terms.data.basedOn} onChanged={afterChange} />
+        ) : null}
       </div>
       <ConfirmDialog
         open={!!applying}
@@ -192,7 +198,8 @@ export default function TerminologyPage(_: PageProps) {
   );
 }
 
-function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermView[]; onChanged: () => Promise<void> }) {
+/** `basedOn`: the model revision the glossary was read at; reading it again at a newer one opens the editor again. */
+function TermEditor({ term, terms, basedOn, onChanged }: { term: TermView; terms: TermView[]; basedOn: number; onChanged: () => Promise<void> }) {
   const i18n = useI18n();
   const { t } = i18n;
   const toast = useToast();
@@ -216,7 +223,7 @@ function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermVie
     setError(null);
     try {
       const message = t('terms.saveMessage', { singular: wordOf({ ...term, forms }, i18n.locale), plural: wordOf({ ...term, forms }, i18n.locale, 'plural') });
-      const result = await termsApi.save({ key: term.key, forms, ...(term.description ? { description: term.description } : {}) }, message);
+      const result = await termsApi.save({ key: term.key, forms, ...(term.description ? { description: term.description } : {}) }, message, basedOn);
       // The model first, then the toast: when it says saved, every page already speaks the new word.
       await onChanged();
       toast(t('setup.savedRevision', { revision: result.revision }), 'success');
@@ -248,7 +255,7 @@ function TermEditor({ term, terms, onChanged }: { term: TermView; terms: TermVie
       <p className="hint">
         {t('terms.key')}: <code>{term.key}</code>
       </p>
-      {error ? <ErrorBox error={error} /> : null}
+      {error ? <ErrorBox error={error} onLoadLatest={onChanged} /> : null}
       <form
         aria-labelledby={`${id}-title`}
         onSubmit={(e) => {

@@ -19,14 +19,15 @@ export function ValidationRulesPanel({ object }: { object: ObjectDef }) {
   const toast = useToast();
   const { snapshot, refreshSnapshot } = useSession();
   const rules = object.validationRules ?? [];
-  const [editing, setEditing] = useState<{ index: number | null; rule: ValidationRule } | null>(null);
+  // A rule being edited keeps the revision it was read at; the list itself always shows the session's model.
+  const [editing, setEditing] = useState<{ index: number | null; rule: ValidationRule; basedOn: number } | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
   const fields = object.fields.filter((f) => f.deletedAt === undefined);
 
-  const save = async (next: ValidationRule[]) => {
+  const save = async (next: ValidationRule[], basedOn: number) => {
     setFailure(null);
     try {
-      const r = await metadataApi.updateObject(object.apiName, { validationRules: next });
+      const r = await metadataApi.updateObject(object.apiName, { validationRules: next }, basedOn);
       toast(t('setup.savedRevision', { revision: r.revision }), 'success');
       setEditing(null);
       await refreshSnapshot();
@@ -35,17 +36,24 @@ export function ValidationRulesPanel({ object }: { object: ObjectDef }) {
     }
   };
 
+  // The rule being edited was read on an older model: it is closed, and the list shows the latest rules.
+  const loadLatest = async () => {
+    await refreshSnapshot();
+    setEditing(null);
+    setFailure(null);
+  };
+
   return (
     <section className="panel" aria-labelledby="rules-title">
       <header className="related-header">
         <h2 id="rules-title" className="section-title">
           {t('rules.title')}
         </h2>
-        <button type="button" className="btn btn-small" onClick={() => setEditing({ index: null, rule: blank() })}>
+        <button type="button" className="btn btn-small" onClick={() => setEditing({ index: null, rule: blank(), basedOn: snapshot.revision })}>
           + {t('rules.add')}
         </button>
       </header>
-      {failure ? <ErrorBox error={failure} /> : null}
+      {failure ? <ErrorBox error={failure} onLoadLatest={loadLatest} /> : null}
       {rules.length === 0 ? <p className="muted">{t('rules.empty')}</p> : null}
       {rules.length ? (
         <DataTable label={t('rules.title')} columns={[t('rules.apiName'), t('rules.condition'), t('rules.message'), t('rules.field'), t('prop.active')]} actions compact>
@@ -59,10 +67,10 @@ export function ValidationRulesPanel({ object }: { object: ObjectDef }) {
               <td>{rule.fieldId ? (fields.find((f) => f.id === rule.fieldId)?.apiName ?? rule.fieldId) : t('rules.recordLevel')}</td>
               <td>{rule.active === false ? '—' : '✓'}</td>
               <td>
-                <button type="button" className="btn btn-small" onClick={() => setEditing({ index: i, rule: { ...rule } })}>
+                <button type="button" className="btn btn-small" onClick={() => setEditing({ index: i, rule: { ...rule }, basedOn: snapshot.revision })}>
                   {t('action.edit')}
                 </button>{' '}
-                <button type="button" className="btn btn-small" onClick={() => void save(rules.filter((_, j) => j !== i))}>
+                <button type="button" className="btn btn-small" onClick={() => void save(rules.filter((_, j) => j !== i), snapshot.revision)}>
                   {t('action.delete')}
                 </button>
               </td>
@@ -78,7 +86,7 @@ export function ValidationRulesPanel({ object }: { object: ObjectDef }) {
             const next = [...rules];
             if (editing.index === null) next.push(editing.rule);
             else next[editing.index] = editing.rule;
-            void save(next);
+            void save(next, editing.basedOn);
           }}
         >
           <label>
