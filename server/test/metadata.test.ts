@@ -43,6 +43,13 @@ describe('metadata changes', () => {
     const fresh = String((await tenant.api('GET', '/metadata/snapshot')).headers['etag']);
     expect((await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Telephone' } }, { 'if-match': fresh })).statusCode).toBe(200);
     expect((await tenant.api('PATCH', '/metadata/objects/customer/fields/phone', { labels: { en: 'Phone' } })).statusCode).toBe(200);
+    // The glossary is read at a revision too, and a rename names it.
+    const terms = await tenant.api('GET', '/metadata/terms');
+    const termsTag = String(terms.headers['etag']);
+    expect(termsTag).toBe(String((await tenant.api('GET', '/metadata/snapshot')).headers['etag']));
+    const rename = (singular: string) => ({ key: 'organization', forms: { en: { singular, plural: `${singular}s` } } });
+    expect((await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'upsertTerm', term: rename('practice') }] }, { 'if-match': termsTag })).statusCode).toBe(200);
+    expect((await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'upsertTerm', term: rename('clinic') }] }, { 'if-match': termsTag })).statusCode).toBe(412);
   });
 
   it('adds an object and its fields in one all-or-nothing change, which becomes a revision with author and diff', async () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { LocaleSchema } from './words.ts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -76,9 +76,15 @@ function usage(snapshot: Snapshot, key: string) {
 export async function termRoutes(app: FastifyInstance, options: { metadata: MetadataService }): Promise<void> {
   const { metadata } = options;
   const snapshotOf = async (request: Parameters<typeof principalOf>[0]) => (await metadata.model(principalOf(request).tenantId)).snapshot;
+  // The model revision the terms were read at, for a rename to name in If-Match, as the model's reads carry it.
+  const termsRead = async (request: Parameters<typeof principalOf>[0], reply: FastifyReply) => {
+    const snapshot = await snapshotOf(request);
+    void reply.header('etag', `"${snapshot.revision}"`);
+    return snapshot;
+  };
 
-  app.get('/metadata/terms', async (request) => effectiveTerms(await snapshotOf(request)).map(view));
-  app.get('/metadata/terms/:key', { schema: { params: KeyParam } }, async (request) => view(findTerm(await snapshotOf(request), (request.params as Static<typeof KeyParam>).key)));
+  app.get('/metadata/terms', async (request, reply) => effectiveTerms(await termsRead(request, reply)).map(view));
+  app.get('/metadata/terms/:key', { schema: { params: KeyParam } }, async (request, reply) => view(findTerm(await termsRead(request, reply), (request.params as Static<typeof KeyParam>).key)));
   app.get('/metadata/terms/:key/usage', { schema: { params: KeyParam } }, async (request) => {
     const snapshot = await snapshotOf(request);
     const key = (request.params as Static<typeof KeyParam>).key;
