@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   try {
     await migrate(db);
     // The bench measures the write path, not the request-rate limits (ADR 0012), which it would meet within seconds.
-    server = await buildApp({ db, operatorToken: `op_${randomUUID()}`, passwordCost: 'test', rateLimits: { perTenant: 100_000_000, perApiKey: 100_000_000 } });
+    server = await buildApp({ db, operatorToken: `op_${randomUUID()}`, passwordCost: 'test', rateLimits: { perTenant: 100_000_000, perApiKey: 100_000_000, perUser: 100_000_000 } });
     await server.app.ready();
     const app = server.app;
     const tenant = await createTenant(db, { slug: `bench-${randomUUID().slice(0, 8)}`, name: 'Bench', admin: { email: 'admin@bench.test', name: 'Admin', password: 'correct horse battery' } }, server.auth.passwords);

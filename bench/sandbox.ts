@@ -149,7 +149,7 @@ async function serverFigures(): Promise<void> {
   await migrate(db);
   // BENCH_SANDBOX_IN_PROCESS=1 runs the server's scripts in this process (no sandbox process): what the process boundary costs a trigger.
   const inProcessScripts = process.env['BENCH_SANDBOX_IN_PROCESS'] === '1';
-  const server = await buildApp({ db, passwordCost: 'test', rateLimits: { perTenant: 100_000_000, perApiKey: 100_000_000 }, ...(inProcessScripts ? { scripts: { sandbox: new ScriptSandbox({ quickSliceMs: 10 }) } } : {}) });
+  const server = await buildApp({ db, passwordCost: 'test', rateLimits: { perTenant: 100_000_000, perApiKey: 100_000_000, perUser: 100_000_000 }, ...(inProcessScripts ? { scripts: { sandbox: new ScriptSandbox({ quickSliceMs: 10 }) } } : {}) });
   try {
     const workspace = async (slug: string) => {
       const tenant = await createTenant(db, { slug, name: slug, admin: { email: `boss@${slug}.test`, name: 'Boss', password: 'long enough secret' } }, server.auth.passwords);

@@ -22,7 +22,7 @@ export interface Config {
   trustedProxies: string[];
   passwordCost: PasswordCost;
   /** Requests per minute per tenant and per API key (ADR 0012). */
-  rateLimits: { perTenant: number; perApiKey: number };
+  rateLimits: { perTenant: number; perApiKey: number; perUser: number };
   /** Workflows: outgoing mail, where links in mail point, whether HTTP steps may call private addresses, and how long a job is held. */
   workflows: { smtpUrl: string | undefined; mailFrom: string | undefined; publicUrl: string | undefined; allowPrivateHosts: boolean; jobLeaseMs: number | undefined };
   /** New workspaces start with the relationship-sales automations unless PROTEAN_STARTER_AUTOMATIONS=0. */
@@ -105,7 +105,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: env['PROTEAN_SECURE_COOKIES'] === '1',
     trustedProxies: trustedProxies(env['PROTEAN_TRUSTED_PROXIES']),
     passwordCost: cost,
-    rateLimits: { perTenant: perMinute(env, 'PROTEAN_RATE_LIMIT_TENANT', 600_000), perApiKey: perMinute(env, 'PROTEAN_RATE_LIMIT_API_KEY', 300_000) },
+    rateLimits: {
+      perTenant: perMinute(env, 'PROTEAN_RATE_LIMIT_TENANT', 600_000),
+      perApiKey: perMinute(env, 'PROTEAN_RATE_LIMIT_API_KEY', 300_000),
+      perUser: perMinute(env, 'PROTEAN_RATE_LIMIT_USER', 60_000),
+    },
     workflows: {
       smtpUrl: env['PROTEAN_SMTP_URL'] || undefined,
       mailFrom: env['PROTEAN_MAIL_FROM'] || undefined,

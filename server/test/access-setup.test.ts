@@ -248,7 +248,7 @@ describe('request-rate limits', () => {
   beforeAll(async () => {
     const db = await openDatabase({ databaseUrl: process.env['DATABASE_URL'], dataDir: undefined, poolSize: 2 });
     await migrate(db);
-    app = await buildApp({ db, passwordCost: 'test', rateLimits: { perTenant: 8, perApiKey: 4 } });
+    app = await buildApp({ db, passwordCost: 'test', rateLimits: { perTenant: 8, perApiKey: 4, perUser: 1_000 } });
     await app.app.ready();
     close = async () => {
       await app.app.close();

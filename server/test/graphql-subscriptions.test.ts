@@ -134,7 +134,7 @@ function operate(client: Client, query: string): Promise<{ data?: unknown; error
 
 describe('what one socket may ask', () => {
   it('each query, mutation or subscription is a request of its key and workspace, refused past their rate as HTTP is', async () => {
-    const limited = await startHarness({ rateLimits: { perTenant: 10_000, perApiKey: 5 } });
+    const limited = await startHarness({ rateLimits: { perTenant: 10_000, perApiKey: 5, perUser: 10_000 } });
     const tenant = await createTestTenant(limited, 'gql-rate');
     const limitedUrl = await limited.server.app.listen({ host: '127.0.0.1', port: 0 });
     const client = wsClient(limitedUrl, tenant.key);

@@ -13,15 +13,45 @@ describe('request-rate limits under concurrency', () => {
   it('refuses only when the shared allowance is spent, however many requests of one process wait for a lease at once', async () => {
     const t = await createTestTenant(h, 'rl-burst');
     // A fresh limiter leases one token first: 300 requests arriving together must all wait on leases, not be refused.
-    const roomy = new RateLimiter({ perTenant: 1_000_000, perApiKey: 1_000_000 }, h.db);
-    const verdicts = await Promise.all(Array.from({ length: 300 }, () => roomy.take(t.id, 'burst-key')));
+    const roomy = new RateLimiter({ perTenant: 1_000_000, perApiKey: 1_000_000, perUser: 1_000_000 }, h.db);
+    const verdicts = await Promise.all(Array.from({ length: 300 }, () => roomy.take(t.id, { scope: 'apiKey', id: 'burst-key' })));
     expect(verdicts.filter((v) => !v.ok)).toEqual([]);
     // With an allowance of 50 a minute, exactly 50 of 80 get through and the rest are told when to retry.
     const other = await createTestTenant(h, 'rl-tight');
-    const tight = new RateLimiter({ perTenant: 50, perApiKey: 1_000 }, h.db);
+    const tight = new RateLimiter({ perTenant: 50, perApiKey: 1_000, perUser: 1_000 }, h.db);
     const tightVerdicts = await Promise.all(Array.from({ length: 80 }, () => tight.take(other.id, undefined)));
     expect(tightVerdicts.filter((v) => v.ok)).toHaveLength(50);
     expect(tightVerdicts.filter((v) => !v.ok).every((v) => !v.ok && v.retryAfter >= 1 && v.scope === 'tenant')).toBe(true);
+  });
+});
+
+describe('a user signed in to the studio', () => {
+  it('has an allowance of their own: one runaway tab is refused before it spends the workspace’s, and colleagues and the user’s keys go on', async () => {
+    const own = await startHarness({ rateLimits: { perTenant: 1_000, perApiKey: 1_000, perUser: 5 } });
+    try {
+      const t = await createTestTenant(own, 'rl-user');
+      const signIn = async (email: string) => {
+        const r = await own.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: t.slug, email, password: 'correct horse battery' } });
+        expect(r.statusCode, r.body).toBe(200);
+        return String(r.headers['set-cookie']).split(';')[0]!;
+      };
+      expect((await t.api('POST', '/users', { email: `colleague@${t.slug}.test`, name: 'Colleague', role: 'standard', password: 'correct horse battery' })).statusCode).toBe(201);
+      const get = (cookie: string) => own.server.app.inject({ method: 'GET', url: '/api/v1/records/organization?limit=1', headers: { cookie } });
+      const runaway = await signIn(t.adminEmail);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await get(runaway)).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      const refused = await get(runaway);
+      expect(refused.headers['retry-after']).toBeDefined();
+      expect(JSON.parse(refused.body)).toMatchObject({ detail: 'You are sending too many requests; retry later' });
+      expect(JSON.parse((await own.server.app.inject({ method: 'GET', url: '/api/v1/records/organization?limit=1', headers: { cookie: runaway, 'accept-language': 'zh-CN' } })).body)).toMatchObject({ detail: '您的请求过多，请稍后重试' });
+      // Another session of the same user shares the allowance; a colleague and the user's API key have their own.
+      expect((await get(await signIn(t.adminEmail))).statusCode).toBe(429);
+      expect((await get(await signIn(`colleague@${t.slug}.test`))).statusCode).toBe(200);
+      expect((await t.api('GET', '/records/organization?limit=1')).statusCode).toBe(200);
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -9,15 +9,28 @@ export interface RateLimits {
   perTenant: number;
   /** Requests per minute for one API key. */
   perApiKey: number;
+  /** Requests per minute for one user signed in in the studio (all their sessions), so one runaway tab does not spend a workspace's allowance. */
+  perUser: number;
 }
 
 // High enough that no interactive use or ordinary integration meets them; a deployment sets its own.
-export const DEFAULT_RATE_LIMITS: RateLimits = { perTenant: 600_000, perApiKey: 300_000 };
+export const DEFAULT_RATE_LIMITS: RateLimits = { perTenant: 600_000, perApiKey: 300_000, perUser: 60_000 };
+
+/** Who, inside a tenant, a request is counted for besides the tenant: its API key, or its signed-in user. */
+export type RateCaller = { scope: 'apiKey' | 'user'; id: string } | undefined;
+
+export const rateCallerOf = (principal: Principal): RateCaller =>
+  principal.apiKeyId ? { scope: 'apiKey', id: principal.apiKeyId } : principal.via === 'session' ? { scope: 'user', id: principal.userId } : undefined;
+
+/** The refusal's words, by the bucket that was empty. */
+export const rateRefusal = (scope: RateScope): string =>
+  scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : scope === 'apiKey' ? 'This API key is sending too many requests; retry later' : 'You are sending too many requests; retry later';
 const MAX_BUCKETS = 100_000;
 /** A lease used up faster than this asks for twice as many tokens next time, else half as many. */
 const BUSY_LEASE_MS = 1_000;
 
-export type RateVerdict = { ok: true } | { ok: false; retryAfter: number; scope: 'tenant' | 'apiKey' };
+export type RateScope = 'tenant' | 'apiKey' | 'user';
+export type RateVerdict = { ok: true } | { ok: false; retryAfter: number; scope: RateScope };
 
 interface LocalBucket {
   /** Tokens leased from the shared bucket and not spent yet. */
@@ -45,8 +58,8 @@ interface LocalBucket {
 export class RateLimiter {
   readonly #limits: RateLimits;
   readonly #db: Database;
-  /** Per tenant: its bucket and its API keys' (two levels, so a request builds no key string). */
-  readonly #buckets = new Map<string, { tenant: LocalBucket; keys: Map<string, LocalBucket> }>();
+  /** Per tenant: its bucket and its callers' (API keys, users), two levels, so a request builds no key string. */
+  readonly #buckets = new Map<string, { tenant: LocalBucket; keys: Map<string, LocalBucket>; users: Map<string, LocalBucket> }>();
   #size = 0;
 
   constructor(limits: RateLimits, db: Database) {
@@ -55,14 +68,15 @@ export class RateLimiter {
   }
 
   /** Takes one request from each bucket, or says how many seconds until the emptiest one has one. */
-  async take(tenantId: string, apiKeyId: string | undefined): Promise<RateVerdict> {
-    const wanted: { key: string; limit: number; scope: 'tenant' | 'apiKey' }[] = [{ key: 't', limit: this.#limits.perTenant, scope: 'tenant' }];
-    if (apiKeyId) wanted.push({ key: `k:${apiKeyId}`, limit: this.#limits.perApiKey, scope: 'apiKey' });
+  async take(tenantId: string, caller: RateCaller): Promise<RateVerdict> {
+    const wanted: { key: string; limit: number; scope: RateScope }[] = [{ key: 't', limit: this.#limits.perTenant, scope: 'tenant' }];
+    if (caller?.scope === 'apiKey') wanted.push({ key: `k:${caller.id}`, limit: this.#limits.perApiKey, scope: 'apiKey' });
+    if (caller?.scope === 'user') wanted.push({ key: `u:${caller.id}`, limit: this.#limits.perUser, scope: 'user' });
     // Requests of this process share a lease in flight; whoever finds the tokens gone asks again.
     // Each lease asks for at least as many tokens as requests wait, so a round either serves them
     // or the shared bucket refused: only the shared allowance ever answers 429.
     for (;;) {
-      const buckets = wanted.map((w) => ({ ...w, local: this.#local(tenantId, w.scope === 'apiKey' ? apiKeyId : undefined) }));
+      const buckets = wanted.map((w) => ({ ...w, local: this.#local(tenantId, w.scope === 'tenant' ? undefined : caller) }));
       const now = Date.now();
       const refused = buckets.find((b) => b.local.tokens < 1 && b.local.refusedUntil > now && !b.local.pending);
       if (refused) return { ok: false, retryAfter: refused.local.retryAfter, scope: refused.scope };
@@ -86,28 +100,29 @@ export class RateLimiter {
    * Takes one request from this process's leased tokens when every bucket has one (nearly every
    * request of a busy tenant), without a promise; false when `take` must ask the shared bucket.
    */
-  takeHeld(tenantId: string, apiKeyId: string | undefined): boolean {
+  takeHeld(tenantId: string, caller: RateCaller): boolean {
     const tenant = this.#local(tenantId, undefined);
-    const key = apiKeyId === undefined ? undefined : this.#local(tenantId, apiKeyId);
+    const key = caller === undefined ? undefined : this.#local(tenantId, caller);
     if (tenant.tokens < 1 || (key && key.tokens < 1)) return false;
     tenant.tokens -= 1;
     if (key) key.tokens -= 1;
     return true;
   }
 
-  #local(tenantId: string, apiKeyId: string | undefined): LocalBucket {
+  #local(tenantId: string, caller: RateCaller): LocalBucket {
     let buckets = this.#buckets.get(tenantId);
     if (!buckets) {
-      buckets = { tenant: newBucket(), keys: new Map() };
+      buckets = { tenant: newBucket(), keys: new Map(), users: new Map() };
       this.#grow();
       this.#buckets.set(tenantId, buckets);
     }
-    if (apiKeyId === undefined) return buckets.tenant;
-    let bucket = buckets.keys.get(apiKeyId);
+    if (caller === undefined) return buckets.tenant;
+    const callers = caller.scope === 'apiKey' ? buckets.keys : buckets.users;
+    let bucket = callers.get(caller.id);
     if (!bucket) {
       bucket = newBucket();
       this.#grow();
-      buckets.keys.set(apiKeyId, bucket);
+      callers.set(caller.id, bucket);
     }
     return bucket;
   }
@@ -138,26 +153,24 @@ export class RateLimiter {
 const newBucket = (): LocalBucket => ({ tokens: 0, lease: 1, leasedAt: 0, refusedUntil: 0, retryAfter: 1, pending: undefined, waiting: 0 });
 
 /**
- * Refuses a signed-in request over its tenant's or its API key's rate with 429 and Retry-After,
+ * Refuses a signed-in request over its tenant's, its API key's or its user's rate with 429 and Retry-After,
  * then resolves the principal's Setup rights for the routes that check them.
  */
 export function limitRequestRates(scope: FastifyInstance, limiter: RateLimiter, access: AccessService): void {
   scope.decorateRequest('setupRights', null);
   const limit = async (request: FastifyRequest, reply: FastifyReply, principal: Principal) => {
     request.setupRights = (await access.shapeOf(principal)).setupRights();
-    const verdict = await limiter.take(principal.tenantId, principal.apiKeyId);
+    const verdict = await limiter.take(principal.tenantId, rateCallerOf(principal));
     if (verdict.ok) return;
     void reply.header('retry-after', String(verdict.retryAfter));
-    throw new ProblemError('limit-exceeded', 429, verdict.scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : 'This API key is sending too many requests; retry later', undefined, {
-      retryAfter: verdict.retryAfter,
-    });
+    throw new ProblemError('limit-exceeded', 429, rateRefusal(verdict.scope), undefined, { retryAfter: verdict.retryAfter });
   };
   // A callback hook: with the shape cached and leased tokens at hand (most requests) nothing is awaited.
   scope.addHook('preHandler', (request, reply, done) => {
     const principal = request.principal;
     if (!principal) return done();
     const shape = access.cachedShape(principal);
-    if (shape && limiter.takeHeld(principal.tenantId, principal.apiKeyId)) {
+    if (shape && limiter.takeHeld(principal.tenantId, rateCallerOf(principal))) {
       request.setupRights = shape.setupRights();
       return done();
     }

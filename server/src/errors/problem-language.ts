@@ -282,6 +282,7 @@ const SENTENCES: Rule[] = [
   [/^The filter now matches (\d+) records, not the (\d+) counted before; check again$/, (m) => `筛选条件现在匹配 ${m[1]} 条记录，而不是之前统计的 ${m[2]} 条，请重新检查`],
   [/^This workspace is sending too many requests; retry later$/, () => '此工作区的请求过多，请稍后重试'],
   [/^This API key is sending too many requests; retry later$/, () => '此 API 密钥的请求过多，请稍后重试'],
+  [/^You are sending too many requests; retry later$/, () => '您的请求过多，请稍后重试'],
   // Lists: the query planner's messages.
   [/^unknown field '(.+)' on '(.+)'$/, (m) => `'${m[2]}'上没有字段'${m[1]}'`],
   [/^unknown operator (.+) \(use (.+)\)$/, (m) => `未知的运算符 ${m[1]}（可用：${m[2]}）`],

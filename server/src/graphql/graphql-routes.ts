@@ -10,7 +10,7 @@ import { fromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
 import { logError } from '../errors/problem-handler.ts';
-import type { RateLimiter } from '../access/rate-limit.ts';
+import { rateCallerOf, rateRefusal, type RateLimiter } from '../access/rate-limit.ts';
 
 const Body = Type.Object(
   {
@@ -104,11 +104,8 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     onSubscribe: async (socket, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
       const principal = socket.extra.principal!;
       // Each operation is a request, drawn from the buckets HTTP requests draw from (ADR 0016).
-      const verdict = await limiter.take(principal.tenantId, principal.apiKeyId);
-      if (!verdict.ok) {
-        const message = verdict.scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : 'This API key is sending too many requests; retry later';
-        return [new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', retryAfter: verdict.retryAfter } })];
-      }
+      const verdict = await limiter.take(principal.tenantId, rateCallerOf(principal));
+      if (!verdict.ok) return [new GraphQLError(rateRefusal(verdict.scope), { extensions: { code: 'RATE_LIMITED', retryAfter: verdict.retryAfter } })];
       const operations = (socket.extra.operations ??= new Set());
       if (operations.size >= MAX_OPERATIONS_PER_SOCKET) {
         return [new GraphQLError(`A socket runs at most ${MAX_OPERATIONS_PER_SOCKET} operations at once; complete one first`, { extensions: { code: 'LIMIT_EXCEEDED', limit: MAX_OPERATIONS_PER_SOCKET } })];
