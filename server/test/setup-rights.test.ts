@@ -348,9 +348,17 @@ describe('a right to manage people or the model is no way to more access', () =>
     expect(refused.statusCode, refused.body).toBe(403);
     expect(json<{ errors: { code: string; message: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ code: 'exceedsYours', message: 'Keeper reaches 1 record(s) shared with them or their groups that you do not reach' }));
     expect(json<{ id: string; manageable: boolean }[]>(await call(h, manager.key, 'GET', '/users')).find((u) => u.id === keeper.id)!.manageable).toBe(false);
-    // Once the share is gone the keeper holds no more than the manager.
-    expect((await a.api('DELETE', `/records/ledger/${entry.id}/shares/${auditors.id}`)).statusCode).toBe(204);
+    // A share that lets the keeper edit what the manager may only read is more, too.
+    expect((await a.api('POST', `/records/ledger/${entry.id}/shares`, { granteeKind: 'user', granteeId: manager.id, access: 'read' })).statusCode).toBe(201);
+    expect((await a.api('POST', `/records/ledger/${entry.id}/shares`, { granteeKind: 'group', granteeId: auditors.id, access: 'edit' })).statusCode).toBe(201);
+    expect((await call(h, manager.key, 'POST', `/users/${keeper.id}/password`, { password: 'taken over the ledger' })).statusCode).toBe(403);
+    expect((await a.api('PUT', '/access/sharing', { objects: { ledger: 'read' } })).statusCode).toBe(200);
+    expect((await call(h, manager.key, 'POST', `/users/${keeper.id}/password`, { password: 'taken over the ledger' })).statusCode).toBe(403);
+    // Once the keeper's share gives no more than the manager's, the keeper holds no more than the manager.
+    expect((await a.api('POST', `/records/ledger/${entry.id}/shares`, { granteeKind: 'group', granteeId: auditors.id, access: 'read' })).statusCode).toBe(201);
     expect((await call(h, manager.key, 'POST', `/users/${keeper.id}/password`, { password: 'a fresh password' })).statusCode).toBe(204);
+    expect((await a.api('DELETE', `/records/ledger/${entry.id}/shares/${auditors.id}`)).statusCode).toBe(204);
+    expect((await call(h, manager.key, 'POST', `/users/${keeper.id}/password`, { password: 'another fresh password' })).statusCode).toBe(204);
   });
 
   it('tells a user manager which users it may change and which profiles it may give, as the saves decide', async () => {

@@ -228,25 +228,27 @@ export class AccessService {
 
   /**
    * Records that shares (by hand or by sharing rule) give `target` through a grantee `actor` is
-   * not (the user, a group, a role) and that `actor` reaches in no other way: by owning them or
-   * their owner's team, by a share of their own, or by seeing every record of the object.
+   * not (the user, a group, a role) and that `actor` does not reach as far in another way: by
+   * owning them or their owner's team, by a share of their own that gives as much (an edit share
+   * outreaches a read one), or by reading (editing) every record of the object.
    */
   async #sharedBeyond(tenantId: string, actor: AccessShape, target: AccessShape): Promise<number> {
     const mine = new Set(actor.grantees);
     const extra = target.grantees.filter((g) => !mine.has(g));
     if (!extra.length) return 0;
     const counts = await this.#db.withTenant(tenantId, (q) =>
-      q.query<{ object_id: string; n: number }>(
-        `select s.object_id, count(distinct s.record_id)::int as n
+      q.query<{ object_id: string; access: 'read' | 'edit'; n: number }>(
+        `select s.object_id, s.access, count(distinct s.record_id)::int as n
            from record_share s join record r on r.tenant_id = s.tenant_id and r.object_id = s.object_id and r.id = s.record_id and r.deleted_at is null
           where s.tenant_id = $1 and s.grantee = any($2::uuid[]) and not (r.owner_id = any($3::uuid[]))
-            and not exists (select 1 from record_share m where m.tenant_id = s.tenant_id and m.record_id = s.record_id and m.grantee = any($4::uuid[]))
-          group by s.object_id`,
+            and not exists (select 1 from record_share m where m.tenant_id = s.tenant_id and m.record_id = s.record_id and m.grantee = any($4::uuid[])
+                              and (s.access = 'read' or m.access = 'edit'))
+          group by s.object_id, s.access`,
         [tenantId, extra, actor.owners, actor.grantees],
       ),
     );
-    // Records of an object the actor sees whole are no more than they hold.
-    return counts.filter((c) => !actor.recordScope(c.object_id).all).reduce((sum, c) => sum + c.n, 0);
+    // Records of an object the actor reads (edits) whole are no more than they hold.
+    return counts.filter((c) => !actor.recordScope(c.object_id, c.access).all).reduce((sum, c) => sum + c.n, 0);
   }
 
   /** Refuses a profile key the tenant does not have (a user given one would hold no rights at all). */
