@@ -50,6 +50,16 @@ describe('metadata changes', () => {
     const rename = (singular: string) => ({ key: 'organization', forms: { en: { singular, plural: `${singular}s` } } });
     expect((await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'upsertTerm', term: rename('practice') }] }, { 'if-match': termsTag })).statusCode).toBe(200);
     expect((await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'upsertTerm', term: rename('clinic') }] }, { 'if-match': termsTag })).statusCode).toBe(412);
+    // Resetting a term, applying a term set and restoring a revision name what they were read at as well.
+    const stale = { 'if-match': termsTag };
+    const revisions = json<{ revision: number }[]>(await tenant.api('GET', '/metadata/revisions')).length;
+    expect((await tenant.api('DELETE', '/metadata/terms/organization', undefined, stale)).statusCode).toBe(412);
+    expect((await tenant.api('DELETE', '/metadata/terms/organization', undefined, { 'if-match': 'garbage' })).statusCode).toBe(400);
+    expect((await tenant.api('POST', '/metadata/term-sets/healthcare/apply', {}, stale)).statusCode).toBe(412);
+    expect((await tenant.api('POST', '/metadata/revisions/1/restore', {}, stale)).statusCode).toBe(412);
+    expect(json<{ revision: number }[]>(await tenant.api('GET', '/metadata/revisions')).length).toBe(revisions);
+    const current = String((await tenant.api('GET', '/metadata/terms')).headers['etag']);
+    expect((await tenant.api('DELETE', '/metadata/terms/organization', undefined, { 'if-match': current })).statusCode).toBe(200);
   });
 
   it('adds an object and its fields in one all-or-nothing change, which becomes a revision with author and diff', async () => {

@@ -135,7 +135,7 @@ export async function metadataRoutes(app: FastifyInstance, options: { metadata: 
     metadata.revision(principalOf(request).tenantId, (request.params as Static<typeof RevisionParam>).revision),
   );
   app.post('/metadata/revisions/:revision/restore', { schema: { params: RevisionParam } }, async (request) =>
-    metadata.restore(await setupOf(request, 'model'), (request.params as Static<typeof RevisionParam>).revision),
+    metadata.restore(await setupOf(request, 'model'), (request.params as Static<typeof RevisionParam>).revision, basedOn(request)),
   );
 
   await termRoutes(app, { metadata });

@@ -142,14 +142,14 @@ export class MetadataService {
    * Applies a shipped term set (Healthcare, Education) as one change request, so one revision
    * that a restore undoes. `locales` limits it to some languages' forms (default: all).
    */
-  applyTermSet(principal: Principal, id: string, locales?: readonly Locale[]): Promise<{ revision: number; diff: unknown }> {
+  applyTermSet(principal: Principal, id: string, locales?: readonly Locale[], basedOn?: readonly number[]): Promise<{ revision: number; diff: unknown }> {
     const set = findTermSet(id);
     if (!set) throw notFound(`No term set '${id}'`);
     const operations: Operation[] = set.terms.map((term) => {
       const forms = Object.fromEntries(Object.entries(term.forms).filter(([locale]) => !locales || locales.includes(locale as Locale)));
       return { op: 'upsertTerm', term: { ...term, forms } };
     });
-    return this.apply(principal, { message: `Applied the ${set.labels.en} term set`, operations });
+    return this.apply(principal, { message: `Applied the ${set.labels.en} term set`, operations }, basedOn);
   }
 
   /** Called after each revision this process commits (e.g. to start the backfills it calls for). */
@@ -219,7 +219,7 @@ export class MetadataService {
   }
 
   /** Restoring is itself a change: the old model becomes a new revision, checked against today's data. */
-  async restore(principal: Principal, revision: number): Promise<{ revision: number; diff: unknown }> {
+  async restore(principal: Principal, revision: number, basedOn?: readonly number[]): Promise<{ revision: number; diff: unknown }> {
     const target = await this.modelAt(principal.tenantId, revision);
     return (await this.#commit(
       principal,
@@ -232,6 +232,8 @@ export class MetadataService {
         if (problems.length) throw new ProblemError('forbidden', 403, `Restoring revision ${revision} would bring back what you may not answer for`, problems);
         return planned;
       },
+      assignIndexSlots,
+      basedOn,
     ))!;
   }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { LocaleSchema } from './words.ts';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -75,6 +75,8 @@ function usage(snapshot: Snapshot, key: string) {
 /** The glossary: read by everyone signed in, changed by admins; each change is one revision. */
 export async function termRoutes(app: FastifyInstance, options: { metadata: MetadataService }): Promise<void> {
   const { metadata } = options;
+  // A write names the model revision it was made against in If-Match (the ETag of what it read), or none.
+  const basedOn = (request: FastifyRequest) => ifMatchVersions(request.headers, 'model revision');
   const snapshotOf = async (request: Parameters<typeof principalOf>[0]) => (await metadata.model(principalOf(request).tenantId)).snapshot;
   // The model revision the terms were read at, for a rename to name in If-Match, as the model's reads carry it.
   const termsRead = async (request: Parameters<typeof principalOf>[0], reply: FastifyReply) => {
@@ -98,7 +100,7 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
     const body = request.body;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw validationError('A JSON object is required', [{ field: '', code: 'type', message: 'must be an object' }]);
     const term = { ...(body as Record<string, unknown>), key: (request.params as Static<typeof KeyParam>).key };
-    return metadata.apply(principal, { message: `Renamed term ${term.key}`, operations: [{ op: 'upsertTerm', term } as Operation] }, ifMatchVersions(request.headers, 'model revision'));
+    return metadata.apply(principal, { message: `Renamed term ${term.key}`, operations: [{ op: 'upsertTerm', term } as Operation] }, basedOn(request));
   });
 
   // A standard term goes back to its catalogue forms; a custom one is removed (refused while used).
@@ -107,7 +109,7 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
     const key = (request.params as Static<typeof KeyParam>).key;
     const term = findTerm((await metadata.model(principal.tenantId)).snapshot, key);
     const op: Operation = term.standard ? { op: 'resetTerm', key } : { op: 'deleteTerm', key };
-    return metadata.apply(principal, { message: term.standard ? `Reset term ${key}` : `Deleted term ${key}`, operations: [op] });
+    return metadata.apply(principal, { message: term.standard ? `Reset term ${key}` : `Deleted term ${key}`, operations: [op] }, basedOn(request));
   });
 
   app.get('/metadata/term-sets', async (request) => {
@@ -119,6 +121,6 @@ export async function termRoutes(app: FastifyInstance, options: { metadata: Meta
     const principal = await setupOf(request, 'terms');
     const body = request.body ?? null;
     if (!checkApplyBody.Check(body)) throw validationError('The body is invalid', [{ field: 'locales', code: 'invalid', message: "must be a non-empty list of 'en' and 'zh-CN'" }]);
-    return metadata.applyTermSet(principal, (request.params as Static<typeof SetParam>).id, body?.locales);
+    return metadata.applyTermSet(principal, (request.params as Static<typeof SetParam>).id, body?.locales, basedOn(request));
   });
 }

@@ -52,5 +52,5 @@ export const metadataApi = {
   /** What one revision changed, in sentences with the tenant's terms, in the request's language. */
   changes: (n: number) => http.get<{ revision: number; changes: DescribedChange[] }>(`/metadata/revisions/${n}/changes`).then((r) => r.changes),
   compare: (from: number, to: number) => http.get<DiffEntry[]>('/metadata/revisions/compare', { query: { from, to } }),
-  restore: (n: number) => http.post<ChangeResult>(`/metadata/revisions/${n}/restore`, {}),
+  restore: (n: number, basedOn?: number) => http.post<ChangeResult>(`/metadata/revisions/${n}/restore`, {}, ifMatch(basedOn)),
 };

@@ -46,7 +46,7 @@ export const termsApi = {
   save: (term: { key: string; forms: Partial<TermForms>; description?: TermDef['description'] }, message: string, basedOn?: number) =>
     http.post<ChangeResult>('/metadata/changes', { message, operations: [{ op: 'upsertTerm', term }] }, ifMatch(basedOn)),
   /** A standard term goes back to its catalogue words; a custom term is deleted (refused while used). */
-  reset: (key: string) => http.delete<ChangeResult>(`/metadata/terms/${enc(key)}`),
+  reset: (key: string, basedOn?: number) => http.delete<ChangeResult>(`/metadata/terms/${enc(key)}`, ifMatch(basedOn)),
   sets: (signal?: AbortSignal) => http.get<TermSet[]>('/metadata/term-sets', { signal }),
-  applySet: (id: string) => http.post<ChangeResult>(`/metadata/term-sets/${enc(id)}/apply`, {}),
+  applySet: (id: string, basedOn?: number) => http.post<ChangeResult>(`/metadata/term-sets/${enc(id)}/apply`, {}, ifMatch(basedOn)),
 };

@@ -30,7 +30,8 @@ export default function RevisionsPage(_: PageProps) {
     setRestoring(null);
     setError(null);
     try {
-      const res = await metadataApi.restore(r.revision);
+      // Based on the newest revision the page lists: one saved since is not undone unseen.
+      const res = await metadataApi.restore(r.revision, latest);
       await refreshSnapshot();
       toast(t('revisions.restored', { revision: r.revision, next: res.revision }), 'success');
       list.reload();

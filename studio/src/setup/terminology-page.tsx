@@ -95,7 +95,7 @@ export default function TerminologyPage(_: PageProps) {
     setApplying(null);
     setError(null);
     try {
-      const result = await termsApi.applySet(set.id);
+      const result = await termsApi.applySet(set.id, terms.data?.basedOn);
       toast(t('terms.applied', { name: set.labels[i18n.locale], revision: result.revision }), 'success');
       await afterChange();
     } catch (err) {
@@ -238,7 +238,7 @@ function TermEditor({ term, terms, basedOn, onChanged }: { term: TermView; terms
     setResetting(false);
     setError(null);
     try {
-      const result = await termsApi.reset(term.key);
+      const result = await termsApi.reset(term.key, basedOn);
       await onChanged();
       toast(t('terms.resetDone', { revision: result.revision }), 'success');
     } catch (err) {
