@@ -171,6 +171,15 @@ describe('inviting a user by link with the role chosen at invite', () => {
     expect(json<{ email: string | null; revokedAt: string | null }[]>(await t.api('GET', '/invites')).some((i) => i.revokedAt !== null)).toBe(true);
   });
 
+  it('a link can be revoked while someone is joining through it: if that join fails, the link stays dead', async () => {
+    const made = json<{ id: string; token: string }>(await t.api('POST', '/invites', { role: 'standard' }));
+    // The moment between an accept's claim and its user being made.
+    await h.db.system((q) => q.query('update user_invite set accepted_at = now() where id = $1', [made.id]));
+    expect((await t.api('DELETE', `/invites/${made.id}`)).statusCode).toBe(204);
+    await h.db.system((q) => q.query('update user_invite set accepted_at = null where id = $1', [made.id]));
+    expect((await call(h, undefined, 'GET', `/invites/token/${made.token}`)).statusCode).toBe(404);
+  });
+
   it('an unknown role is refused; a revoked link no longer opens', async () => {
     const bad = await t.api('POST', '/invites', { role: 'owner' });
     expect(bad.statusCode).toBe(422);

@@ -152,7 +152,8 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
     const p = await setupOf(request, 'users');
     const { id } = request.params as Static<typeof IdParam>;
     const rows = await db.transaction(p.tenantId, (tx) =>
-      tx.query('update user_invite set revoked_at = now() where tenant_id = $1 and id = $2 and accepted_at is null and revoked_at is null returning id', [p.tenantId, id]),
+      // A link someone is joining through right now (claimed, no user yet) can still be revoked: if the join then fails, the link stays dead.
+      tx.query('update user_invite set revoked_at = now() where tenant_id = $1 and id = $2 and accepted_user_id is null and revoked_at is null returning id', [p.tenantId, id]),
     );
     if (!rows.length) throw notFound('No open invitation with this id');
     return reply.status(204).send();
@@ -222,7 +223,7 @@ export async function inviteRoutes(app: FastifyInstance, options: { db: Database
       const [back] = await db.transaction(row.tenant_id, (tx) =>
         tx.query<{ revoked: boolean }>(
           `update user_invite set accepted_at = null, taken_email_tries = taken_email_tries + $3::int,
-                  revoked_at = case when taken_email_tries + $3::int >= ${TAKEN_EMAIL_TRIES} then now() end
+                  revoked_at = coalesce(revoked_at, case when taken_email_tries + $3::int >= ${TAKEN_EMAIL_TRIES} then now() end)
             where tenant_id = $1 and id = $2 returning revoked_at is not null as revoked`,
           [row.tenant_id, row.id, taken ? 1 : 0],
         ),
