@@ -223,6 +223,10 @@ describe('GraphQL per tenant', () => {
     expect(json<GraphQLBody>(mismatch).errors![0]!.extensions!['code']).toBe('PERSISTED_QUERY_HASH_MISMATCH');
     const mutation = await t.api('GET', `/graphql?query=${encodeURIComponent('mutation { createDeal(input: { name: "x" }) { id } }')}`);
     expect(mutation.statusCode).toBe(405);
+    // Variables in the query string are read as a body is: a prototype key is refused, named.
+    const proto = await t.api('GET', `/graphql?query=${encodeURIComponent('query ($n: Int) { __typename }')}&variables=${encodeURIComponent('{"__proto__": {"n": 1}}')}`);
+    expect(proto.statusCode).toBe(400);
+    expect(json<GraphQLBody>(proto).errors![0]!.message).toBe("'variables': has a key named __proto__ or constructor.prototype");
   });
 
   it('lets admins introspect and refuses introspection to other users, who still run queries', async () => {

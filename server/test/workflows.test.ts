@@ -352,6 +352,12 @@ describe('workflows', () => {
     // The same delivery again (a sender's retry) starts nothing new.
     const replay = await h.server.app.inject({ method: 'POST', url: secret.url, payload: body, headers: { 'content-type': 'application/json', 'x-protean-signature': sign(body) } });
     expect(json(replay)['runId']).toBe(json(good)['runId']);
+    // A signed body is read as any body is: prototype keys and NUL characters are refused with a 400 naming them.
+    for (const [payload, code] of [['{"name": "x", "__proto__": {"admin": true}}', 'forbiddenKey'], ['{"name": "a\\u0000b"}', 'invalid_text']] as const) {
+      const refusedBody = await h.server.app.inject({ method: 'POST', url: secret.url, payload, headers: { 'content-type': 'application/json', 'x-protean-signature': sign(payload) } });
+      expect(refusedBody.statusCode, refusedBody.body).toBe(400);
+      expect(json<{ errors: { code: string }[] }>(refusedBody).errors[0]!.code).toBe(code);
+    }
 
     await define(t, 'with_form', {
       trigger: { type: 'manual', inputSchema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 3 } } } },

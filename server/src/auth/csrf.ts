@@ -27,8 +27,16 @@ export function checkCrossSite(request: FastifyRequest, bearer: string | undefin
   throw forbidden('A request signed in with a session cookie needs the same-origin headers a browser sends, or the X-CSRF-Token from sign-in');
 }
 
-/** True when a browser says the request comes from another origin (a WebSocket upgrade's, too); a request without fetch metadata is not one. */
-export const fromAnotherOrigin = (request: FastifyRequest): boolean => sameOrigin(request) === false;
+/**
+ * Whether a WebSocket upgrade may not be taken as coming from the studio: a browser says it comes
+ * from another origin, or names an Origin it cannot be shown to share (our host under another
+ * scheme). A socket cannot carry the CSRF token a write would send instead; a client without an
+ * Origin is no browser.
+ */
+export const socketFromAnotherOrigin = (request: FastifyRequest): boolean => {
+  const same = sameOrigin(request);
+  return same === false || (same === undefined && request.headers.origin !== undefined);
+};
 
 /**
  * true or false when the browser told us, undefined when it did not say enough: no fetch metadata

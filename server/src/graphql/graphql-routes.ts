@@ -6,11 +6,13 @@ import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { AuthService, Credentials } from '../auth/auth-service.ts';
 import { principalOf, type Principal } from '../auth/principal.ts';
 import { bearerToken } from '../auth/bearer.ts';
-import { fromAnotherOrigin } from '../auth/csrf.ts';
+import { socketFromAnotherOrigin } from '../auth/csrf.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { formatError, type GraphQLRequest, type GraphQLService } from './graphql-service.ts';
 import { logError } from '../errors/problem-handler.ts';
 import { rateCallerOf, rateRefusal, type RateLimiter } from '../access/rate-limit.ts';
+import { ProblemError } from '../errors/problems.ts';
+import { parseJsonInput } from '../http/normalize-input.ts';
 
 const Body = Type.Object(
   {
@@ -34,11 +36,12 @@ const Query = Type.Object(
 function parseJsonParam(name: string, text: string | undefined): Record<string, unknown> | undefined | GraphQLError {
   if (text === undefined || text === '') return undefined;
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = parseJsonInput(text);
     if (value === null) return undefined;
     if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // answered below
+  } catch (error) {
+    // Not JSON is answered below; a refused key or value as the body's would be.
+    if (error instanceof ProblemError) return new GraphQLError(`'${name}': ${error.errors?.[0]?.message ?? error.message}`, { extensions: { code: 'BAD_REQUEST' } });
   }
   return new GraphQLError(`'${name}' must be a JSON object`, { extensions: { code: 'BAD_REQUEST' } });
 }
@@ -143,7 +146,7 @@ export async function graphqlRoutes(app: FastifyInstance, options: { metadata: M
     wsHandler: (socket, request) => {
       // A cookie-authenticated socket must come from this site: WebSockets are not bound by CORS.
       // The one same-origin rule of cookie writes: an opaque origin ('null', a sandboxed frame) is another site, not an error.
-      if (request.principal?.via === 'session' && fromAnotherOrigin(request)) {
+      if (request.principal?.via === 'session' && socketFromAnotherOrigin(request)) {
         socket.close(CloseCode.Forbidden, 'Cross-site WebSocket refused');
         return;
       }

@@ -73,6 +73,24 @@ function nonFiniteNumbers(value: unknown, place: Place, problems: FieldProblem[]
 
 const CHARSET = /;\s*charset\s*=\s*("?[^;"\s]*"?)/i;
 
+/**
+ * JSON text that reached the server other than as a request's JSON body (a signed webhook's raw
+ * body, a GraphQL GET's `variables`), read as the body parser reads a body: a `__proto__` key, or
+ * `constructor` holding `prototype`, refused (400 forbiddenKey), then the same walk of strings,
+ * numbers and nesting. Throws SyntaxError for text that is not JSON, for the caller to word.
+ */
+export function parseJsonInput(text: string): unknown {
+  let forbidden = false;
+  const value: unknown = JSON.parse(text, function (this: unknown, key: string, item: unknown) {
+    if (key === '__proto__' || (key === 'constructor' && item !== null && typeof item === 'object' && Object.hasOwn(item, 'prototype'))) forbidden = true;
+    return item;
+  });
+  if (forbidden) throw forbiddenKey();
+  const problems = inputProblems(value, 'body');
+  if (problems.length) throw inputRefused(problems);
+  return value;
+}
+
 /** Whether the text is JSON as the language reads it (which makes `__proto__` an own key, harmlessly). */
 function isJson(text: string): boolean {
   try {

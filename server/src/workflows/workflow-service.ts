@@ -8,6 +8,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { RecordRow } from '../data/record-codec.ts';
 import { conflict, forbidden, notFound, unauthorized, validationError } from '../errors/problems.ts';
+import { parseJsonInput } from '../http/normalize-input.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { enqueueJob } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -276,8 +277,9 @@ export class WorkflowService {
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw unauthorized('The signature does not match');
       let input: unknown;
       try {
-        input = rawBody ? JSON.parse(rawBody) : {};
-      } catch {
+        input = rawBody ? parseJsonInput(rawBody) : {};
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
         throw validationError('The body is not JSON', [{ field: 'body', code: 'invalid', message: 'must be a JSON object' }], 400);
       }
       if (!input || typeof input !== 'object' || Array.isArray(input)) throw validationError('The body is not a JSON object', [{ field: 'body', code: 'invalid', message: 'must be a JSON object' }], 400);
