@@ -16,6 +16,8 @@ export interface RateLimits {
 // High enough that no interactive use or ordinary integration meets them; a deployment sets its own.
 export const DEFAULT_RATE_LIMITS: RateLimits = { perTenant: 600_000, perApiKey: 300_000, perUser: 60_000 };
 
+export type RateScope = 'tenant' | 'apiKey' | 'user';
+
 /** Who, inside a tenant, a request is counted for besides the tenant: its API key, or its signed-in user. */
 export type RateCaller = { scope: 'apiKey' | 'user'; id: string } | undefined;
 
@@ -25,11 +27,11 @@ export const rateCallerOf = (principal: Principal): RateCaller =>
 /** The refusal's words, by the bucket that was empty. */
 export const rateRefusal = (scope: RateScope): string =>
   scope === 'tenant' ? 'This workspace is sending too many requests; retry later' : scope === 'apiKey' ? 'This API key is sending too many requests; retry later' : 'You are sending too many requests; retry later';
+
 const MAX_BUCKETS = 100_000;
 /** A lease used up faster than this asks for twice as many tokens next time, else half as many. */
 const BUSY_LEASE_MS = 1_000;
 
-export type RateScope = 'tenant' | 'apiKey' | 'user';
 export type RateVerdict = { ok: true } | { ok: false; retryAfter: number; scope: RateScope };
 
 interface LocalBucket {

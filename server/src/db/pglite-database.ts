@@ -148,10 +148,10 @@ export class PgliteDatabase implements Database {
   #holder: Holder | undefined;
   #idleCheck: NodeJS.Timeout | undefined;
 
-  /** Ends the holding transaction when it has idled too long with others waiting (IDLE_TRANSACTION_MS). */
   /** Checks that found a transaction idle past the limit and left it, nobody waiting behind it. */
   idleSpared = 0;
 
+  /** Ends the holding transaction when it has idled too long with others waiting (IDLE_TRANSACTION_MS). */
   #checkIdle(): void {
     const holder = this.#holder;
     if (!holder || holder.ended || holder.inFlight > 0) return;

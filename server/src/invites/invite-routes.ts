@@ -69,7 +69,6 @@ const view = (r: InviteRow) => ({
   revokedAt: iso(r.revoked_at),
 });
 
-
 /** The taken emails a link may be tried with before it is revoked. */
 const TAKEN_EMAIL_TRIES = 3;
 

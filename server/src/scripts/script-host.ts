@@ -54,8 +54,9 @@ export function scriptHost(options: {
       create: async (object, values) => {
         writable();
         const target = objectOf(object);
+        const checked = checkedRecordValues(values);
         // An automation owns nothing: owner fields the script leaves empty go to the user it runs for.
-        return data.create(ctx, target, ctx.principal.via === 'automation' ? ownedBy(ctx.model, target, checkedRecordValues(values), options.user.id) : checkedRecordValues(values));
+        return data.create(ctx, target, ctx.principal.via === 'automation' ? ownedBy(ctx.model, target, checked, options.user.id) : checked);
       },
       update: async (object, id, values) => (writable(), data.update(ctx, objectOf(object), id, checkedRecordValues(values), undefined)),
       delete: async (object, id) => (writable(), data.delete(ctx, objectOf(object), id, undefined)),

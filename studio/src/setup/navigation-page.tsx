@@ -5,6 +5,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useSession } from '../app/session.tsx';
 import { ErrorBox, useToast } from '../components/feedback.tsx';
 import { DataTable } from '../components/data-table.tsx';
+import { useBasedOn } from './based-on-revision.ts';
 
 interface Row {
   object: ObjectDef;
@@ -24,8 +25,8 @@ export default function NavigationPage(_: PageProps) {
   const toast = useToast();
   const { snapshot, refreshSnapshot } = useSession();
   const [rows, setRows] = useState<Row[]>(() => initialRows(snapshot.objects));
-  // The revision the rows were read at: they are read again after each save, and on a refusal's request.
-  const [basedOn, rebase] = useState(snapshot.revision);
+  // The rows are read again after each save, and on a refusal's request: their revision with them.
+  const [basedOn, rebase] = useBasedOn();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
