@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { createTestTenant, json, startHarness, waitFor, waitForValue, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -24,7 +25,16 @@ async function run(tenant: TestTenant, id: string): Promise<Run> {
   return json<Run>(response);
 }
 
-const runIn = (tenant: TestTenant, id: string, status: string) => waitForValue(`run ${id} to be ${status}`, async () => ((await run(tenant, id)).status === status ? run(tenant, id) : undefined));
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** Waits for a run to reach `status`; one that ends otherwise fails at once, with what it ended as. */
+const runIn = (tenant: TestTenant, id: string, status: string) =>
+  waitForValue(`run ${id} to be ${status}`, async () => {
+    const seen = await run(tenant, id);
+    if (seen.status === status) return seen;
+    if (TERMINAL.has(seen.status)) throw new Error(`run ${id} ended ${seen.status}, not ${status}: ${JSON.stringify({ error: seen.error, steps: seen.steps.map((s) => s.stepId) })}`);
+    return undefined;
+  });
 
 async function define(tenant: TestTenant, apiName: string, definition: unknown, activate = true): Promise<string> {
   const created = await tenant.api('POST', '/workflows', { apiName, label: apiName.replace(/_/g, ' '), definition });
@@ -393,6 +403,41 @@ describe('workflows', () => {
     const failed = await runIn(tenant, limited.runId, 'failed');
     expect(failed.error).toMatch(/more than 2 steps/);
     expect((await tenant.api('PATCH', '/workflow-settings', { maxStepsPerRun: 0 })).statusCode).toBe(422);
+  });
+
+  it('applies a limit or a profile changed through one server to the next run another server works, at once', async () => {
+    const tenant = await createTestTenant(h, 'wf-fresh');
+    await define(tenant, 'three_steps', {
+      trigger: { type: 'manual' },
+      start: 'find',
+      steps: [
+        { id: 'find', type: 'findRecords', config: { object: 'customer', where: { status: 'inactive' } }, next: 'each' },
+        { id: 'each', type: 'loop', config: { over: 'steps.find.ids', as: 'cid', max: 10 }, branches: { each: 'done' }, next: 'done' },
+        { id: 'done', type: 'end', config: {} },
+      ],
+    });
+    expect((await tenant.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    expect((await tenant.api('POST', '/records/deal', { name: 'Private', amount: 7 })).statusCode).toBe(201);
+    const reader = await tenant.api('POST', '/access/permission-sets', { key: 'reader', name: 'Reader', grants: { objects: { '*': { read: true } }, fields: {}, setup: {} } });
+    expect((await tenant.api('POST', '/access/profiles', { key: 'reader', name: 'Reader', permissionSetIds: [json<{ id: string }>(reader).id] })).statusCode).toBe(201);
+    await define(tenant, 'find_deals', { trigger: { type: 'manual' }, start: 'find', steps: [{ id: 'find', type: 'findRecords', config: { object: 'deal', where: { amount: 7 } } }] });
+
+    // This server stops working runs; a second server over the same database works them, as another process would.
+    await h.server.jobs.stop();
+    const other = await buildApp({ db: h.db, operatorToken: h.operatorToken, passwordCost: 'test', webhooks: { deliver: false } });
+    try {
+      const start = async (workflow: string, status: string) => runIn(tenant, json<{ runId: string }>(await tenant.api('POST', `/workflows/${workflow}/runs`, {})).runId, status);
+      await start('three_steps', 'completed');
+      expect((await start('find_deals', 'completed')).steps[0]!.output).toMatchObject({ count: 1 });
+      // Changed here, read there: the other server's next run obeys both changes.
+      expect((await tenant.api('PATCH', '/workflow-settings', { maxStepsPerRun: 2 })).statusCode).toBe(200);
+      expect((await tenant.api('POST', '/workflows/find_deals/activate', { profile: 'reader' })).statusCode).toBe(200);
+      expect((await start('three_steps', 'failed')).error).toMatch(/more than 2 steps/);
+      expect((await start('find_deals', 'completed')).steps[0]!.output).toMatchObject({ count: 0 });
+    } finally {
+      await other.app.close();
+      await h.server.jobs.start();
+    }
   });
 
   it("finds records as its principal: private deals stay out of sight of a profile that may only read its own", async () => {

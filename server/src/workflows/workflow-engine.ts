@@ -18,8 +18,8 @@ import { requesterOf } from './approval-deciders.ts';
 import { resolveApprovers } from './approver-resolution.ts';
 import { errorDetailOf, errorText, pauseNotice, pauseText, type ErrorDetail, type PauseDetail } from './run-errors.ts';
 import { localeOf } from '../metadata/words.ts';
-import { lockRun, RUN_JOB_RETRY, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
-import { definitionAt, ensureWorkflowAutomation, findWorkflow, loadSettings, type WorkflowSettings } from './workflow-store.ts';
+import { lockRun, RUN_JOB_RETRY, runActorSql, type RunActorRow, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
+import { DEFAULT_SETTINGS, definitionAt, ensureWorkflowAutomation, findWorkflow, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
 import { checkedRecordValues } from '../http/normalize-input.ts';
 import { createOutboundHttp } from '@protean/runtime';
@@ -107,8 +107,6 @@ const DEFAULT_EXTERNAL_RETRY = { maxAttempts: 3, backoffMs: 2_000 };
  */
 export class WorkflowEngine {
   readonly #o: EngineOptions;
-  readonly #principals = new Map<string, { actor: Actor; at: number }>();
-  readonly #limits = new Map<string, { settings: WorkflowSettings; at: number }>();
   // What the segment running in a transaction has pending (rows to write, whether it enqueued jobs).
   readonly #segments = new WeakMap<Queryable, Segment>();
   // Signs approval links in emails; the same on every process (kept in the database).
@@ -182,10 +180,10 @@ export class WorkflowEngine {
       await job.completeIn(tx);
       return undefined;
     }
-    const settings = await this.#settings(tx, tenantId);
+    const settings = run.settings ?? DEFAULT_SETTINGS;
     const definition = await definitionAt(tx, tenantId, run.workflowId, run.version);
     const model = await this.#o.metadata.modelAt(tenantId, revision, tx);
-    const { principal, activatedBy } = await this.#principal(tx, tenantId, run.workflowId);
+    const { principal, activatedBy } = await this.#principal(tx, tenantId, run.workflowId, run.actor);
     const scope: WriteScope = { tx, model, afterCommit };
     const ctx: RequestContext = { principal, model, scope };
     const state = run.scope;
@@ -287,20 +285,6 @@ export class WorkflowEngine {
     return undefined;
   }
 
-  /** Forgets a workspace's cached limits (they were just changed in this process). */
-  forgetSettings(tenantId: string): void {
-    this.#limits.delete(tenantId);
-  }
-
-  /** A workspace's limits, read at most every two seconds per process (other processes see a change within that). */
-  async #settings(tx: Queryable, tenantId: string): Promise<WorkflowSettings> {
-    const cached = this.#limits.get(tenantId);
-    if (cached && Date.now() - cached.at < 2_000) return cached.settings;
-    const settings = await loadSettings(tx, tenantId);
-    this.#limits.set(tenantId, { settings, at: Date.now() });
-    return settings;
-  }
-
   /** The next step: the one named, else back to the innermost loop, else the end of the run. */
   #after(state: RunState, next: string | undefined): string | null {
     if (next) return next;
@@ -326,28 +310,15 @@ export class WorkflowEngine {
    * role, if it has one) as for a user. A workflow activated before it had one gets one now, with
    * the profile of the user who activated it.
    */
-  async #principal(tx: Queryable, tenantId: string, workflowId: string): Promise<Actor> {
-    const key = `${tenantId}:${workflowId}`;
-    const cached = this.#principals.get(key);
-    if (cached && Date.now() - cached.at < 5_000) return cached.actor;
-    const select = () =>
-      tx.query<{ automationId: string | null; name: string | null; profile: string | null; userId: string; role: string; locale: string; slug: string; tenantName: string }>(
-        `select w.automation_id as "automationId", a.name, a.profile, u.id as "userId", u.role, u.locale, t.slug, t.name as "tenantName"
-           from workflow w join app_user u on u.tenant_id = w.tenant_id and u.id = w.run_as join tenant t on t.id = w.tenant_id
-           left join acl_automation a on a.tenant_id = w.tenant_id and a.id = w.automation_id
-          where w.tenant_id = $1 and w.id = $2`,
-        [tenantId, workflowId],
-      );
-    let [row] = await select();
+  async #principal(tx: Queryable, tenantId: string, workflowId: string, read: RunActorRow | null): Promise<Actor> {
+    let row: RunActorRow | null | undefined = read;
     if (!row) throw new Error('The workflow or the user who activated it no longer exists');
     if (!row.automationId || !row.profile) {
       await ensureWorkflowAutomation(tx, tenantId, await findWorkflow(tx, tenantId, workflowId), row.role);
-      [row] = await select();
+      [row] = await tx.query<RunActorRow>(runActorSql('$2'), [tenantId, workflowId]);
     }
     const principal: Principal = { tenantId, tenantSlug: row!.slug, tenantName: row!.tenantName, userId: row!.automationId!, userName: row!.name!, role: row!.profile!, locale: row!.locale, via: 'automation' };
-    const actor = { principal, activatedBy: row!.userId };
-    this.#principals.set(key, { actor, at: Date.now() });
-    return actor;
+    return { principal, activatedBy: row!.userId };
   }
 
   async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>, compile: ConditionCompiler, activatedBy: string): Promise<StepResult> {

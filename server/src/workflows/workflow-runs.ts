@@ -3,7 +3,7 @@ import type { WorkflowDefinition } from '@protean/metadata/workflows';
 import type { Queryable } from '../db/database.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
 import { errorText, type ErrorDetail } from './run-errors.ts';
-import { definitionAt, type WorkflowRow } from './workflow-store.ts';
+import { definitionAt, type WorkflowRow, type WorkflowSettings } from './workflow-store.ts';
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 
@@ -162,10 +162,39 @@ export async function createRuns(tx: Queryable, runs: readonly NewRun[]): Promis
  * Locks a run for a segment. A run about to start also answers how many of the workspace's runs
  * are running (the concurrency limit), in the same round trip.
  */
-export async function lockRun(tx: Queryable, tenantId: string, runId: string): Promise<(RunRow & { openRuns: number | null }) | undefined> {
-  const [row] = await tx.query<RunRow & { openRuns: number | null }>(
+/** Who a workflow runs as, read with its run (`RunActorRow` of `lockRun`). */
+export interface RunActorRow {
+  automationId: string | null;
+  name: string | null;
+  profile: string | null;
+  userId: string;
+  role: string;
+  locale: string;
+  slug: string;
+  tenantName: string;
+}
+
+/** The workflow's automation principal and the user who activated it, for `workflowId` (a column or a parameter). */
+export const runActorSql = (workflowId: string) =>
+  `select w.automation_id as "automationId", a.name, a.profile, u.id as "userId", u.role, u.locale, t.slug, t.name as "tenantName"
+     from workflow w join app_user u on u.tenant_id = w.tenant_id and u.id = w.run_as join tenant t on t.id = w.tenant_id
+     left join acl_automation a on a.tenant_id = w.tenant_id and a.id = w.automation_id
+    where w.tenant_id = $1 and w.id = ${workflowId}`;
+
+export type LockedRun = RunRow & { openRuns: number | null; settings: WorkflowSettings | null; actor: RunActorRow | null };
+
+/**
+ * Locks a run for its next segment and reads, in the same statement, the workspace's workflow
+ * limits (null when never set) and who the workflow runs as: a limit or a profile changed through
+ * any process applies to the next segment of every run, with no extra round trip.
+ */
+export async function lockRun(tx: Queryable, tenantId: string, runId: string): Promise<LockedRun | undefined> {
+  const [row] = await tx.query<LockedRun>(
     `select ${RUN_COLUMNS},
-       case when status = 'queued' then (select count(*)::int from workflow_run o where o.tenant_id = $1 and o.status = 'running') end as "openRuns"
+       case when status = 'queued' then (select count(*)::int from workflow_run o where o.tenant_id = $1 and o.status = 'running') end as "openRuns",
+       (select json_build_object('maxConcurrentRuns', s.max_concurrent_runs, 'maxStepsPerRun', s.max_steps_per_run, 'maxLoopItems', s.max_loop_items, 'pauseAfterFailures', s.pause_after_failures)
+          from workflow_settings s where s.tenant_id = $1) as settings,
+       (select to_json(actor) from (${runActorSql('workflow_run.workflow_id')}) actor) as actor
        from workflow_run where tenant_id = $1 and id = $2 for update`,
     [tenantId, runId],
   );

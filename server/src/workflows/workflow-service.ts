@@ -562,9 +562,7 @@ export class WorkflowService {
     return this.#db.transaction(tenantId, (tx) => loadSettings(tx, tenantId));
   }
 
-  async saveSettings(tenantId: string, patch: Partial<WorkflowSettings>): Promise<WorkflowSettings> {
-    const saved = await this.#db.transaction(tenantId, (tx) => saveSettings(tx, tenantId, patch));
-    this.engine.forgetSettings(tenantId);
-    return saved;
+  saveSettings(tenantId: string, patch: Partial<WorkflowSettings>): Promise<WorkflowSettings> {
+    return this.#db.transaction(tenantId, (tx) => saveSettings(tx, tenantId, patch));
   }
 }
