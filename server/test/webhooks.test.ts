@@ -150,17 +150,26 @@ describe('webhooks', () => {
     const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
     const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
     const asKeeper = (method: string, path: string, body?: unknown) => call(h, keeperKey, method, path, body);
-    const failing = await receiver(() => 500);
+    // The first attempt is answered only after the webhook moved: it is in flight across the change.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const failing = await receiver(async () => {
+      await answered;
+      return 500;
+    });
     const elsewhere = await receiver();
     try {
       const hook = json<{ id: string }>(await tenant.api('POST', '/webhooks', { url: failing.url, events: [{ object: 'deal', actions: ['created'] }] }));
       await tenant.api('POST', '/records/deal', { name: 'Secret', amount: 31_337 });
-      await waitFor('a failed first attempt', () => failing.received.length >= 1);
+      await waitFor('a first attempt in flight', () => failing.received.length >= 1);
       const [pending] = json<{ data: { id: string; state: string }[] }>(await tenant.api('GET', `/webhooks/${hook.id}/deliveries`)).data;
       expect(pending!.state).toBe('pending');
 
       expect((await asKeeper('PATCH', `/webhooks/${hook.id}`, { url: elsewhere.url })).statusCode).toBe(200);
-      // What was made for the admin is not sent to the new URL, by retry or by hand.
+      answer();
+      const attempts = async () => json<{ attempts: { responseStatus: number | null }[] }>(await tenant.api('GET', `/webhooks/${hook.id}/deliveries/${pending!.id}`)).attempts;
+      await waitFor('the attempt in flight recorded', async () => (await attempts()).some((a) => a.responseStatus === 500));
+      // What was made for the admin is not sent to the new URL, by retry or by hand; the attempt in flight did not bring it back.
       const dropped = json<{ data: { id: string; state: string; error: string }[] }>(await tenant.api('GET', `/webhooks/${hook.id}/deliveries`)).data[0]!;
       expect(dropped).toMatchObject({ id: pending!.id, state: 'failed', error: expect.stringContaining('previous user') });
       expect((await asKeeper('POST', `/webhooks/${hook.id}/deliveries/${pending!.id}/redeliver`)).statusCode).toBe(409);
@@ -170,6 +179,7 @@ describe('webhooks', () => {
       await waitFor("the keeper's deal at the new URL", () => elsewhere.received.some((r) => r.json['data']?.name === 'Mine'));
       expect(elsewhere.received.map((r) => r.json['data']?.name)).toEqual(['Mine']);
     } finally {
+      answer();
       await failing.close();
       await elsewhere.close();
     }

@@ -292,12 +292,14 @@ export class WebhookService {
          on conflict (tenant_id, delivery_id, attempt) do update set status = excluded.status, error = excluded.error, duration_ms = excluded.duration_ms`,
         [delivery.tenant_id, delivery.id, delivery.attempts, startedAt, result.status, result.error, result.durationMs, manual],
       );
+      // A delivery given up while its attempt was in flight (its webhook moved to another user) stays
+      // given up: the attempt is on record, and only a manual one changes a delivery that is not pending.
       await tx.query(
         `update webhook_delivery set state = $3, last_status = $4, last_error = $5, last_duration_ms = $6,
                 delivered_at = case when $3 = 'delivered' then now() else delivered_at end,
                 next_attempt_at = case when $3 = 'pending' then now() + make_interval(secs => $7::float8 / 1000) else next_attempt_at end
-          where tenant_id = $1 and id = $2 and attempts = $8`,
-        [delivery.tenant_id, delivery.id, state, result.status, result.error, result.durationMs, retryDelay(delivery.attempts, this.#timing), delivery.attempts],
+          where tenant_id = $1 and id = $2 and attempts = $8 and ($9 or state = 'pending')`,
+        [delivery.tenant_id, delivery.id, state, result.status, result.error, result.durationMs, retryDelay(delivery.attempts, this.#timing), delivery.attempts, manual],
       );
       return true;
     });
