@@ -2,12 +2,13 @@ import type { Condition, FieldDef, ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { AccessService } from '../access/access-service.ts';
 import { notFound, ProblemError } from '../errors/problems.ts';
-import { ListCursors } from './list-cursor.ts';
+import { ListCursors, type CursorRequest } from './list-cursor.ts';
 import type { ApiRecord } from './record-codec.ts';
-import { ReadPath, type ListRequest, type ListResult } from './read-path.ts';
+import { ReadPath, type ListResult } from './read-path.ts';
 import type { ModelSource, RequestContext } from './request-context.ts';
 import { emptySaveHooks, type SaveHooks } from './save-hooks.ts';
 import { SavePipeline, type BatchOperation, type BatchResult } from './save-pipeline.ts';
+import type { ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
 import { objectLogic } from '../logic/logic-hooks.ts';
 import { readsRelated } from '../logic/read-formulas.ts';
@@ -47,13 +48,8 @@ export class DataService {
     return this.read.canRead(ctx, object, id);
   }
 
-  list(ctx: RequestContext, query: ListRequest): Promise<ListResult> {
+  list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     return this.read.list(ctx, query);
-  }
-
-  /** The same list as its answer's JSON text, written mostly by Postgres (ADR 0024). */
-  listJson(ctx: RequestContext, query: ListRequest): Promise<string> {
-    return this.read.listJson(ctx, query);
   }
 
   /** Matching records per value of the lookup `by` among `keys`, in one statement (GraphQL's nested totalCount). */

@@ -2,7 +2,6 @@ import { fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '
 import { fieldSql } from './sql/field-sql.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { loadReadRelated, readsRelated } from '../logic/read-formulas.ts';
-import { objectLogic } from '../logic/logic-hooks.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { displayNameAs, objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
@@ -14,12 +13,8 @@ import { recycleBinScope, type CursorRequest, type ListCursors } from './list-cu
 import { recordName, toApiRecord, type ApiRecord, type RecordRow } from './record-codec.ts';
 import { noRecord, UUID } from './record-problems.ts';
 import type { RequestContext } from './request-context.ts';
-import { compileListQuery, type CompiledList, type ListQuery } from './sql/compile-list-query.ts';
-import { expressibleInSql } from './sql/record-json-sql.ts';
+import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
-
-/** A list as the data service takes it: the compiled query's parts, the fields asked for, whether to count, how to page. */
-export type ListRequest = ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest };
 
 export interface ListResult {
   data: ApiRecord[];
@@ -104,9 +99,25 @@ export class ReadPath {
     return shares.length > 0;
   }
 
-  async list(ctx: RequestContext, query: ListRequest): Promise<ListResult> {
+  async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     const { model } = ctx;
-    const { shape, sql, rows, total } = await this.#page(ctx, query);
+    // Inside a write (a workflow step) the shape is read in that transaction: on PGlite another one would wait for it for ever.
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
+    requireObjectRight(ctx, shape, query.object, 'read');
+    refuseHiddenFields(shape, query.object, query);
+    const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
+    const compile = () => compileListQuery(ctx.principal.tenantId, { ...query, after, access: recordAccessSql(shape) });
+    // A compiled list carries the principal's access in its SQL and parameters: keyed by it, it never serves another.
+    const sql = after === undefined && query.shape !== undefined ? model.compiledLists.getOrCreate(`${shape.listKey(query.object.id)}\n${query.shape}\n${query.limit}`, compile) : compile();
+    // A page without its total is one statement, read in one round trip.
+    const { rows, total } = ctx.scope
+      ? { rows: await ctx.scope.tx.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params), total: query.withTotal ? ((await ctx.scope.tx.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined }
+      : query.withTotal
+      ? await this.#db.withTenant(ctx.principal.tenantId, async (q) => ({
+          rows: await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params),
+          total: (await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0,
+        }))
+      : { rows: await this.#db.read<RecordRow & Record<string, unknown>>(ctx.principal.tenantId, sql.sql, sql.params), total: undefined };
     const page = rows.slice(0, query.limit);
     const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
     const select = query.select ?? readableOrAll(shape, model, query.object);
@@ -122,72 +133,10 @@ export class ReadPath {
       }
       return record;
     });
-    const nextCursor = await this.#nextCursor(query, sql, rows);
+    const last = page[page.length - 1];
+    const position = rows.length > query.limit && last ? { values: sql.sortAliases.map((alias) => last[alias] ?? null), id: last.id } : undefined;
+    const nextCursor = position && query.cursor ? await this.#cursors.encode(query.cursor.scope, position) : null;
     return total === undefined ? { data, nextCursor } : { data, nextCursor, total };
-  }
-
-  /**
-   * A list's answer as JSON text, as `list` gives it: where every value the principal reads has
-   * an SQL form, Postgres writes each record's JSON and the server only joins them (ADR 0024).
-   */
-  async listJson(ctx: RequestContext, query: ListRequest): Promise<string> {
-    const json = ctx.scope ? undefined : await this.#jsonSpec(ctx, query);
-    if (!json) return JSON.stringify(await this.list(ctx, query));
-    const { sql, rows, total } = await this.#page(ctx, { ...query, json });
-    const records = rows.slice(0, query.limit).map((row) => row['j'] as string);
-    const nextCursor = await this.#nextCursor(query, sql, rows);
-    return `{"data":[${records.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}${total === undefined ? '' : `,"total":${total}`}}`;
-  }
-
-  /** What a list's JSON rows hold, or undefined when a value needs the server (formulas on read, multi-picklists). */
-  async #jsonSpec(ctx: RequestContext, query: ListRequest): Promise<ListQuery['json']> {
-    const { model } = ctx;
-    if (objectLogic(model, query.object).readFormulas.length > 0) return undefined;
-    const shape = this.#access.cachedShape(ctx.principal) ?? (await this.#access.shapeOf(ctx.principal));
-    const fields = query.select ?? shape.readableFields(model, query.object);
-    if (!expressibleInSql(fields)) return undefined;
-    const expanded = [];
-    for (const field of query.expand) {
-      const target = model.objectById(field.lookup?.objectId ?? '');
-      if (!target) return undefined;
-      const readable = shape.readableFields(model, target);
-      if (!expressibleInSql(readable)) return undefined;
-      expanded.push({ target, fields: readable });
-    }
-    return { fields, expanded };
-  }
-
-  /** A page of rows (one more than the limit, which tells whether another page follows) and the total when asked. */
-  async #page(ctx: RequestContext, query: ListRequest & Pick<ListQuery, 'json'>): Promise<{ shape: AccessShape; sql: CompiledList; rows: (RecordRow & Record<string, unknown>)[]; total: number | undefined }> {
-    const { model } = ctx;
-    // Inside a write (a workflow step) the shape is read in that transaction: on PGlite another one would wait for it for ever.
-    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
-    requireObjectRight(ctx, shape, query.object, 'read');
-    refuseHiddenFields(shape, query.object, query);
-    const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
-    const compile = () => compileListQuery(ctx.principal.tenantId, { ...query, after, access: recordAccessSql(shape) });
-    // A compiled list carries the principal's access in its SQL and parameters: keyed by it, it never serves another.
-    const sql =
-      after === undefined && query.shape !== undefined
-        ? model.compiledLists.getOrCreate(`${shape.listKey(query.object.id)}\n${query.shape}\n${query.limit}${query.json ? '\njson' : ''}`, compile)
-        : compile();
-    // A page without its total is one statement, read in one round trip.
-    const { rows, total } = ctx.scope
-      ? { rows: await ctx.scope.tx.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params), total: query.withTotal ? ((await ctx.scope.tx.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0) : undefined }
-      : query.withTotal
-      ? await this.#db.withTenant(ctx.principal.tenantId, async (q) => ({
-          rows: await q.query<RecordRow & Record<string, unknown>>(sql.sql, sql.params),
-          total: (await q.query<{ total: number }>(sql.countSql, sql.countParams))[0]?.total ?? 0,
-        }))
-      : { rows: await this.#db.read<RecordRow & Record<string, unknown>>(ctx.principal.tenantId, sql.sql, sql.params), total: undefined };
-    return { shape, sql, rows, total };
-  }
-
-  /** The cursor of the page after this one, when the statement found a row beyond the limit and the caller pages by cursor. */
-  async #nextCursor(query: ListRequest, sql: CompiledList, rows: Record<string, unknown>[]): Promise<string | null> {
-    const last = rows[query.limit - 1];
-    if (rows.length <= query.limit || !last || !query.cursor) return null;
-    return this.#cursors.encode(query.cursor.scope, { values: sql.sortAliases.map((alias) => last[alias] ?? null), id: String(last['id']) });
   }
 
   /**

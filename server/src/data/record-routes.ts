@@ -103,12 +103,11 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     return openApiFor(metadata, request.server, principalOf(request));
   });
 
-  app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request, reply) => {
+  app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
     const objectName = (request.params as Static<typeof ObjectParam>).object;
     const { ctx, model, object } = resolveHeld(request, objectName) ?? (await resolve(request, objectName));
     const query = parseListRequest(model, object, request.query as Static<typeof ListQuery>);
-    // Already JSON: sent as it is, not serialized again.
-    return reply.type('application/json; charset=utf-8').send(await data.listJson(ctx, query));
+    return data.list(ctx, query);
   });
 
   app.get('/records/:object/:id', { schema: { params: RecordParams, querystring: GetQuery } }, async (request, reply) => {

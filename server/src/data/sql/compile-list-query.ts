@@ -1,7 +1,6 @@
 import { foldCase, type Condition, type FieldDef, type FilterOperator, type ObjectDef, type QueryValue, type SortKey } from '@protean/metadata';
 import { fieldSql, foldedSql, literal, type FieldSql } from './field-sql.ts';
 import { Params } from './params.ts';
-import { recordJsonSql } from './record-json-sql.ts';
 
 export interface ListQuery {
   object: ObjectDef;
@@ -15,11 +14,6 @@ export interface ListQuery {
   shape?: string | undefined;
   /** Record access of the principal asking (ADR 0012): narrows the rows, looked-up rows and expansions. */
   access?: RecordAccessSql | undefined;
-  /**
-   * Rows as the text of their API records (column `j`, ADR 0024): the record's fields and, for
-   * each of `expand` in its order, the looked-up object and its fields the principal reads.
-   */
-  json?: { fields: readonly FieldDef[]; expanded: { target: ObjectDef; fields: readonly FieldDef[] }[] } | undefined;
 }
 
 /** SQL that keeps only the rows of `objectId` (aliased `alias`) a principal may read; undefined when it reads all. */
@@ -207,14 +201,11 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   // The looked-up ids are computed inside the page query: a join on `e.id = p.l0` (uuid = uuid,
   // LEAKPROOF) can use the primary key under row-level security; one on a JSON expression cannot.
   query.expand.forEach((field, i) => select.push(`(r.data->>${literal(field.id)})::uuid as l${i}`));
-  // The page is read around by an outer statement for an expansion, and for JSON rows: their text
-  // is built for the page's rows only, never for rows a sort reads before the limit.
-  const outer = query.expand.length > 0 || query.json !== undefined;
   const sortAliases = query.sort.map((_, i) => {
     // Timestamps travel in the cursor as Postgres text: microseconds survive the round trip.
     select.push(`${keys[i]!.sql}${keys[i]!.cast === '::timestamptz' ? '::text' : ''} as s${i}`);
-    // The typed key orders the statement around the page; a page alone orders by the expression.
-    if (outer) select.push(`${keys[i]!.sql} as o${i}`);
+    // The typed key orders the statement around the page (an expansion's); a page alone orders by the expression.
+    if (query.expand.length) select.push(`${keys[i]!.sql} as o${i}`);
     return `s${i}`;
   });
   const order = keys.map((key) => `${key.sql} ${key.direction}`).join(', ');
@@ -224,17 +215,14 @@ export function compileListQuery(tenantId: string, query: ListQuery, deleted = f
   // settles on one plan per connection. The text (and the compiled-list cache key) has the limit.
   if (!Number.isSafeInteger(query.limit) || query.limit < 0) throw new Error(`A list limit is a whole number: ${query.limit}`);
   const page = `select ${select.join(', ')} from record r where ${where.join(' and ')} order by ${order} limit ${query.limit + 1}`;
-  if (!outer) return { sql: page, params: params.values, countSql, countParams, sortAliases };
+  if (query.expand.length === 0) return { sql: page, params: params.values, countSql, countParams, sortAliases };
 
   // Looked-up records are joined after the limit, so only the page's rows pay for the join.
   // The page's columns without the join keys (l…) and the order keys (o…), which only this
   // statement reads: each would otherwise be decoded in the server for every row.
-  const json = query.json;
-  const outerSelect = json
-    ? [`${recordJsonSql({ fields: json.fields, expansions: query.expand.map((field, i) => ({ field, alias: `e${i}`, ...json.expanded[i]! })) }, 'p')} as j`, 'p.id', ...sortAliases.map((alias) => `p.${alias}`)]
-    : ['p.id', 'p.object_id', 'p.version', 'p.data', 'p.created_at', 'p.created_by', 'p.updated_at', 'p.updated_by', ...sortAliases.map((alias) => `p.${alias}`)];
+  const outerSelect = ['p.id', 'p.object_id', 'p.version', 'p.data', 'p.created_at', 'p.created_by', 'p.updated_at', 'p.updated_by', ...sortAliases.map((alias) => `p.${alias}`)];
   const joins = query.expand.map((field, i) => {
-    if (!json) outerSelect.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
+    outerSelect.push(`e${i}.id as e${i}_id`, `e${i}.object_id as e${i}_object`, `e${i}.data as e${i}_data`);
     // A looked-up record the principal cannot read joins nothing: the expansion shows no values.
     const visible = query.access?.predicate(field.lookup?.objectId ?? '', `e${i}`, params, tenant);
     return `left join record e${i} on e${i}.tenant_id = ${tenant} and e${i}.object_id = ${params.add(field.lookup?.objectId ?? '')} and e${i}.id = p.l${i} and e${i}.deleted_at is null${visible ? ` and ${visible}` : ''}`;
