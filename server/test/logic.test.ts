@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { startServerProcess } from './server-process.ts';
 
 let h: Harness;
 
@@ -405,5 +406,37 @@ describe('roll-up summaries', () => {
     await expectStatus(await t.api('POST', '/metadata/changes', { operations: rollups }), 200);
     await h.server.recomputes.settled();
     expect(json<Record<string, unknown>>(await t.api('GET', `/records/account/${a}`))).toMatchObject({ order_count: 5, open_total: 6, biggest: 2 });
+  });
+});
+
+describe.skipIf(!process.env['DATABASE_URL'])('formulas computed on read by a server process that has written nothing for the workspace', () => {
+  it("use the workspace's time zone from its first read, not UTC", async () => {
+    // A zone whose date differs from UTC's now, whatever the hour: eleven hours behind before noon UTC, fourteen ahead after.
+    const zone = new Date().getUTCHours() < 12 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati';
+    const tenant = await createTestTenant(h, 'zone-read');
+    await expectStatus(await tenant.api('PATCH', '/workspace/settings', { timeZone: zone }), 200);
+    const visit = {
+      apiName: 'visit',
+      labels: { en: { singular: 'Visit', plural: 'Visits' } },
+      fields: [
+        { apiName: 'name', type: 'text', labels: { en: 'Name' } },
+        { apiName: 'day', type: 'formula', labels: { en: 'Day' }, formula: { expression: 'today()', resultType: 'date', stored: false } },
+      ],
+    };
+    await expectStatus(await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'createObject', object: visit }] }), 200);
+    const { id } = (await expectStatus(await tenant.api('POST', '/records/visit', { name: 'First' }), 201)) as { id: string };
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const other = await startServerProcess(process.env['DATABASE_URL']!);
+    try {
+      const read = async (path: string) => {
+        const response = await fetch(`${other.url}/api/v1${path}`, { headers: { authorization: `Bearer ${tenant.key}` } });
+        expect(response.status).toBe(200);
+        return (await response.json()) as Record<string, unknown>;
+      };
+      expect((await read(`/records/visit/${id}`))['day']).toBe(today);
+      expect((await read('/records/visit'))['data']).toEqual([expect.objectContaining({ id, day: today })]);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { Params } from '../data/sql/params.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { recordName, toApiRecord, type ApiRecord, type RecordRow } from '../data/record-codec.ts';
+import { computesOnRead, prepareReadFormulas } from '../logic/read-formulas.ts';
 import type { AccessShape } from './access-shape.ts';
 import type { ObjectAction } from './permissions.ts';
 import { UUID } from '../http/ids.ts';
@@ -127,6 +128,7 @@ export function redactEventPayload(shape: AccessShape, model: TenantModel, objec
  */
 export async function recordAsReadBy(q: Queryable, shape: AccessShape, model: TenantModel, object: ObjectDef, row: RecordRow): Promise<ApiRecord | undefined> {
   if (!(await readsRecord(q, shape, object, row))) return undefined;
+  if (computesOnRead(model, object)) await prepareReadFormulas((sql, params) => q.query(sql, params), model, object, [row]);
   return toApiRecord(model, object, row, shape.readsEveryField(model, object) ? undefined : shape.readableFields(model, object));
 }
 

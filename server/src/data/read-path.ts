@@ -1,7 +1,8 @@
 import { fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { fieldSql } from './sql/field-sql.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { loadReadRelated, readsRelated } from '../logic/read-formulas.ts';
+import { computesOnRead, prepareReadFormulas } from '../logic/read-formulas.ts';
+import { tenantZones } from '../logic/tenant-zones.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { displayNameAs, objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
@@ -54,10 +55,15 @@ export class ReadPath {
     let reaches = this.#reaches(shape, object, row, ctx.scope?.tx);
     if (typeof reaches !== 'boolean') reaches = await reaches;
     if (!reaches) throw noRecord(ctx, object, id);
-    if (readsRelated(ctx.model, object)) await loadReadRelated(this.#reader(ctx), ctx.model, object, [row]);
+    if (computesOnRead(ctx.model, object)) await prepareReadFormulas(this.#reader(ctx), ctx.model, object, [row]);
     const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
     if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
     return record;
+  }
+
+  /** The workspace's time zone read, when a record of one of `objects` computes formulas on read (`prepareReadFormulas`). */
+  async #zoneFor(ctx: RequestContext, objects: readonly ObjectDef[]): Promise<void> {
+    if (objects.some((object) => computesOnRead(ctx.model, object))) await tenantZones.of({ query: this.#reader(ctx) }, ctx.principal.tenantId);
   }
 
   /** One read statement for the principal's tenant: in the caller's transaction when inside a save. */
@@ -121,8 +127,8 @@ export class ReadPath {
     const page = rows.slice(0, query.limit);
     const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
     const select = query.select ?? readableOrAll(shape, model, query.object);
-    // Formulas over related records: the page's related records in one query, not one per row.
-    if (readsRelated(model, query.object)) await loadReadRelated(this.#reader(ctx), model, query.object, page);
+    // Formulas computed on read: the page's related records in one query, not one per row.
+    if (computesOnRead(model, query.object)) await prepareReadFormulas(this.#reader(ctx), model, query.object, page);
     const data = page.map((row) => {
       const record = toApiRecord(model, query.object, row, select);
       for (const column of expansions) {
@@ -173,7 +179,7 @@ export class ReadPath {
         params.values.push(...from.params);
         const visible = recordAccessSql(shape).predicate(source.id, 'r', params, '$1::uuid');
         const rows = await q.query<RecordRow & { total: number }>(`select ${R_COLUMNS}, count(*) over ()::int as total ${from.sql}${visible ? ` and ${visible}` : ''} order by r.id desc limit ${limit}`, params.values);
-        if (readsRelated(model, source)) await loadReadRelated(<Row,>(sql: string, values: unknown[]) => q.query<Row>(sql, values), model, source, rows);
+        if (computesOnRead(model, source)) await prepareReadFormulas(<Row,>(sql: string, values: unknown[]) => q.query<Row>(sql, values), model, source, rows);
         groups.push({
           object: source.apiName,
           field: field.apiName,
@@ -209,6 +215,7 @@ export class ReadPath {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    await this.#zoneFor(ctx, object ? [object] : model.snapshot.objects);
     const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
       return source ? [{ ...toApiRecord(model, source, row, readableOrAll(shape, model, source)), object: source.apiName, display_name: displayNameAs(shape, model, source, row.data, row.id) }] : [];
@@ -226,6 +233,7 @@ export class ReadPath {
       const fields = (readable ?? model.liveFields(object)).filter((f) => isSearchedField(object, f));
       return { object, fields, toRecord: (row: RecordRow) => toApiRecord(model, object, row, readable) };
     });
+    await this.#zoneFor(ctx, objects.map((o) => o.object));
     return searchRecords(this.#db, ctx, q, perObject, {
       objects: objects.filter((o) => o.fields.length > 0),
       visibleSql: (searched, params, tenantParam) => {

@@ -14,6 +14,21 @@ export function readsRelated(model: TenantModel, object: ObjectDef): boolean {
   return objectLogic(model, object).readRelatedLookups.length > 0;
 }
 
+/** Whether `object` has formulas computed on read: a read of its records readies them first (`prepareReadFormulas`). */
+export function computesOnRead(model: TenantModel, object: ObjectDef): boolean {
+  return objectLogic(model, object).readFormulas.length > 0;
+}
+
+/**
+ * Readies the formulas computed on read for `rows`: the workspace's time zone (`today()`, date
+ * parts), read unless this process read it lately, since a process that has written nothing for
+ * the workspace yet would otherwise compute in UTC; then the related records they use.
+ */
+export async function prepareReadFormulas(read: Read, model: TenantModel, object: ObjectDef, rows: readonly { data: Readonly<Record<string, unknown>> }[]): Promise<void> {
+  await tenantZones.of({ query: (sql, params) => read(sql, [...(params ?? [])]) }, model.tenantId);
+  await loadReadRelated(read, model, object, rows);
+}
+
 /**
  * Loads, in one query for all `rows` (a page of a list, one record), the related records that
  * the object's formulas computed on read use (`organization.industry`), so that turning the rows

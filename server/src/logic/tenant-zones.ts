@@ -10,7 +10,7 @@ const TTL_MS = 30_000;
 export class TenantZones {
   readonly #zones = new Map<string, { zone: string; at: number }>();
 
-  async of(q: Queryable, tenantId: string): Promise<string> {
+  async of(q: Pick<Queryable, 'query'>, tenantId: string): Promise<string> {
     const hit = this.#zones.get(tenantId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.zone;
     const [row] = await q.query<{ zone: string | null }>('select time_zone as zone from tenant where id = $1', [tenantId]);
