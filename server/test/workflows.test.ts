@@ -440,6 +440,22 @@ describe('workflows', () => {
     }
   });
 
+  it("dates a task in the workspace's time zone, a change of zone applying to the next run at once", async () => {
+    const tenant = await createTestTenant(h, 'wf-zone');
+    await define(tenant, 'call_back', { trigger: { type: 'manual' }, start: 'task', steps: [{ id: 'task', type: 'createTask', config: { subject: 'Call back', dueInDays: 0 } }] });
+    const dueOfRun = async () => {
+      const { runId } = json<{ runId: string }>(await tenant.api('POST', '/workflows/call_back/runs', {}));
+      const task = (await runIn(tenant, runId, 'completed')).steps[0]!.output as { id: string };
+      return json<{ due_date: string }>(await tenant.api('GET', `/records/task/${task.id}`)).due_date;
+    };
+    const dayIn = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    expect(await dueOfRun()).toBe(dayIn('UTC'));
+    // A zone whose date differs from UTC's now, whatever the hour.
+    const zone = new Date().getUTCHours() < 12 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati';
+    expect((await tenant.api('PATCH', '/workspace/settings', { timeZone: zone })).statusCode).toBe(200);
+    expect(await dueOfRun()).toBe(dayIn(zone));
+  });
+
   it("finds records as its principal: private deals stay out of sight of a profile that may only read its own", async () => {
     const tenant = await createTestTenant(h, 'wf-share');
     const reader = await tenant.api('POST', '/access/permission-sets', { key: 'reader', name: 'Reader', grants: { objects: { '*': { read: true } }, fields: {}, setup: {} } });

@@ -19,6 +19,12 @@ export class TenantZones {
     return zone;
   }
 
+  /** The zone read lately, if any: a reader without a transaction at hand asks this before opening one. */
+  known(tenantId: string): string | undefined {
+    const hit = this.#zones.get(tenantId);
+    return hit && Date.now() - hit.at < TTL_MS ? hit.zone : undefined;
+  }
+
   cached(tenantId: string): string {
     return this.#zones.get(tenantId)?.zone ?? 'UTC';
   }

@@ -6,7 +6,8 @@ import type { Database, Queryable } from '../db/database.ts';
 import type { DataService } from '../data/data-service.ts';
 import type { RequestContext } from '../data/request-context.ts';
 import { conflict, notFound, preconditionFailed, ProblemError, type FieldProblem } from '../errors/problems.ts';
-import { removeSchedule, saveSchedule, tenantTimeZone } from '../jobs/index.ts';
+import { removeSchedule, saveSchedule } from '../jobs/index.ts';
+import { tenantZones } from '../logic/tenant-zones.ts';
 import type { Author, MetadataService } from '../metadata/metadata-service.ts';
 import { withAutomation, type AutomationRef, type Snapshot } from '@protean/metadata';
 import { checkDefinition, invalidScript, type ScriptDefinition, type ScriptInput } from './script-definition.ts';
@@ -95,7 +96,6 @@ export class ScriptService {
   readonly #access: AccessService;
   readonly #outbound: Partial<OutboundPolicy> | undefined;
   readonly #active = new Map<string, Promise<ScriptRecord[]>>();
-  readonly #zones = new Map<string, { zone: string; at: number }>();
   /** Object ids with an active before-save trigger in some tenant: the save pipeline's fast path asks. */
   #beforeSaveObjects = new Set<string>();
   readonly #writingTriggerObjects = new Set<string>();
@@ -176,12 +176,9 @@ export class ScriptService {
     return cached;
   }
 
+  /** The workspace's time zone (`tenantZones`: one cache for formulas, scripts and workflows). */
   async timeZoneOf(tenantId: string, q?: Queryable): Promise<string> {
-    const cached = this.#zones.get(tenantId);
-    if (cached && Date.now() - cached.at < 60_000) return cached.zone;
-    const zone = q ? await tenantTimeZone(q, tenantId) : await this.#db.withTenant(tenantId, (tx) => tenantTimeZone(tx, tenantId));
-    this.#zones.set(tenantId, { zone, at: Date.now() });
-    return zone;
+    return tenantZones.known(tenantId) ?? (q ? tenantZones.of(q, tenantId) : this.#db.withTenant(tenantId, (tx) => tenantZones.of(tx, tenantId)));
   }
 
   /**

@@ -18,7 +18,7 @@ import { requesterOf } from './approval-deciders.ts';
 import { resolveApprovers } from './approver-resolution.ts';
 import { errorDetailOf, errorText, pauseNotice, pauseText, type ErrorDetail, type PauseDetail } from './run-errors.ts';
 import { localeOf } from '../metadata/words.ts';
-import { lockRun, RUN_JOB_RETRY, runActorSql, type RunActorRow, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
+import { lockRun, RUN_JOB_RETRY, runActorSql, type LockedRun, type RunActorRow, RUN_QUEUE, saveRun, stepAt, writeSegment, writeStep, type RunRow, type RunState, type RunWait, type SegmentWrites } from './workflow-runs.ts';
 import { DEFAULT_SETTINGS, definitionAt, ensureWorkflowAutomation, findWorkflow, type WorkflowSettings } from './workflow-store.ts';
 import { UUID } from '../http/ids.ts';
 import { checkedRecordValues } from '../http/normalize-input.ts';
@@ -321,7 +321,7 @@ export class WorkflowEngine {
     return { principal, activatedBy: row!.userId };
   }
 
-  async #inline(ctx: RequestContext, run: RunRow, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>, compile: ConditionCompiler, activatedBy: string): Promise<StepResult> {
+  async #inline(ctx: RequestContext, run: LockedRun, state: RunState, step: WorkflowStep, input: Record<string, unknown>, seq: number, settings: WorkflowSettings, view: Record<string, unknown>, compile: ConditionCompiler, activatedBy: string): Promise<StepResult> {
     const { tx } = ctx.scope!;
     const model = ctx.model;
     const tenantId = run.tenantId;
@@ -373,7 +373,7 @@ export class WorkflowEngine {
         if (model.field(task, 'assignee')) values['assignee'] = assignee;
         if (input['priority'] && model.field(task, 'priority')) values['priority'] = input['priority'];
         if (input['description'] && model.field(task, 'description')) values['description'] = input['description'];
-        if (typeof input['dueInDays'] === 'number' && model.field(task, 'due_date')) values['due_date'] = await dateInTenantZone(tx, tenantId, Number(input['dueInDays']));
+        if (typeof input['dueInDays'] === 'number' && model.field(task, 'due_date')) values['due_date'] = dateInZone(run.timeZone ?? 'UTC', Number(input['dueInDays']));
         // Linked to the run's record through the task's lookup to that record's object, if it has one.
         const recordObject = run.recordObject ? model.object(run.recordObject) : undefined;
         const link = recordObject && run.recordId ? model.liveFields(task).find((f) => f.type === 'lookup' && f.lookup?.objectId === recordObject.id) : undefined;
@@ -743,17 +743,11 @@ function termWords(model: TenantModel): Record<string, string> {
   });
 }
 
-const zones = new Map<string, { zone: string; at: number }>();
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** The date `days` from now in the workspace's time zone (read at most every minute per process). */
-async function dateInTenantZone(tx: Queryable, tenantId: string, days: number): Promise<string> {
-  let zone = zones.get(tenantId);
-  if (!zone || Date.now() - zone.at > 60_000) {
-    const [row] = await tx.query<{ zone: string }>('select time_zone as zone from tenant where id = $1', [tenantId]);
-    zones.set(tenantId, (zone = { zone: row?.zone ?? 'UTC', at: Date.now() }));
-  }
-  let format = dayFormats.get(zone.zone);
-  if (!format) dayFormats.set(zone.zone, (format = new Intl.DateTimeFormat('en-CA', { timeZone: zone.zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+/** The date `days` from now in a time zone (the workspace's, read with the run's lock). */
+function dateInZone(zone: string, days: number): string {
+  let format = dayFormats.get(zone);
+  if (!format) dayFormats.set(zone, (format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
   return format.format(new Date(Date.now() + days * 86_400_000));
 }
