@@ -456,6 +456,29 @@ describe('workflows', () => {
     expect(await dueOfRun()).toBe(dayIn(zone));
   });
 
+  it("evaluates a trigger's and a condition step's expressions in the workspace's time zone", async () => {
+    const tenant = await createTestTenant(h, 'wf-zone-cond');
+    const zone = new Date().getUTCHours() < 12 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati';
+    expect((await tenant.api('PATCH', '/workspace/settings', { timeZone: zone })).statusCode).toBe(200);
+    const today = `today() == date("${new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date())}")`;
+    await define(tenant, 'on_the_day', {
+      trigger: { type: 'record', object: 'customer', events: ['created'], condition: { expression: today } },
+      start: 'check',
+      steps: [
+        { id: 'check', type: 'condition', config: { condition: { expression: today } }, branches: { true: 'same_day', false: 'other_day' } },
+        { id: 'same_day', type: 'end', config: {} },
+        { id: 'other_day', type: 'end', config: {} },
+      ],
+    });
+    await customer(tenant, { last_name: 'Zone' });
+    const [started] = await waitForValue('a run of the trigger whose condition holds in the zone', async () => {
+      const runs = await runsOf(tenant, 'on_the_day');
+      return runs.length ? runs : undefined;
+    });
+    const done = await runIn(tenant, started!.id, 'completed');
+    expect(done.steps.map((s) => s.stepId)).toEqual(['check', 'same_day']);
+  });
+
   it("finds records as its principal: private deals stay out of sight of a profile that may only read its own", async () => {
     const tenant = await createTestTenant(h, 'wf-share');
     const reader = await tenant.api('POST', '/access/permission-sets', { key: 'reader', name: 'Reader', grants: { objects: { '*': { read: true } }, fields: {}, setup: {} } });

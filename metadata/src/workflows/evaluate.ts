@@ -43,16 +43,17 @@ function order(a: unknown, b: unknown): number | undefined {
  * expression condition runs through `compile` (the trigger object's compiled expressions) over
  * `record`, with `previous` as the prior record (absent on create: `isChanged` holds, `priorValue` is null).
  */
-export function evaluateCondition(condition: WorkflowCondition, scope: RunScope, compile?: ConditionCompiler): boolean {
+export function evaluateCondition(condition: WorkflowCondition, scope: RunScope, compile?: ConditionCompiler, timeZone?: string): boolean {
   if ('expression' in condition) {
     if (!compile) throw new Error('an expression condition needs the workspace model to be evaluated');
     const record = (scope['record'] ?? {}) as Record<string, unknown>;
     const previous = scope['previous'] as Record<string, unknown> | undefined;
-    return compile(condition.expression).test({ record, prior: previous ?? null });
+    // today() and the formulas computed on read that the expression reads are the workspace's day, as a read of the record shows them.
+    return compile(condition.expression).test({ record, prior: previous ?? null, ...(timeZone ? { timeZone } : {}) });
   }
-  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, scope, compile));
-  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, scope, compile));
-  if ('not' in condition) return !evaluateCondition(condition.not, scope, compile);
+  if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, scope, compile, timeZone));
+  if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, scope, compile, timeZone));
+  if ('not' in condition) return !evaluateCondition(condition.not, scope, compile, timeZone);
   const actual = valueAt(scope, condition.path);
   const expected = typeof condition.value === 'string' ? renderTemplate(condition.value, scope) : condition.value;
   const [root, ...rest] = condition.path.split('.');

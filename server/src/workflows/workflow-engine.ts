@@ -329,12 +329,12 @@ export class WorkflowEngine {
     const owner = (typeof state.record?.['owner'] === 'string' ? state.record['owner'] : undefined) ?? activatedBy;
     switch (step.type) {
       case 'condition': {
-        const result = evaluateCondition(input['condition'] as WorkflowCondition, view, compile);
+        const result = evaluateCondition(input['condition'] as WorkflowCondition, view, compile, run.timeZone ?? undefined);
         return { output: { result }, next: result ? (step.branches?.['true'] ?? step.next) : step.branches?.['false'] };
       }
       case 'switch': {
         const cases = input['cases'] as { name: string; condition: WorkflowCondition }[];
-        const hit = cases.find((c) => evaluateCondition(c.condition, view, compile));
+        const hit = cases.find((c) => evaluateCondition(c.condition, view, compile, run.timeZone ?? undefined));
         return { output: { case: hit?.name ?? 'default' }, next: hit ? step.branches?.[hit.name] : (step.branches?.['default'] ?? step.next) };
       }
       case 'createRecord': {
@@ -423,7 +423,7 @@ export class WorkflowEngine {
         return { output: { done: current.items.length }, next: step.next };
       }
       case 'wait':
-        return this.#beginWait(input, step, view, compile);
+        return this.#beginWait(input, step, view, compile, run.timeZone ?? undefined);
       case 'approval':
         return this.#beginApproval(ctx, run, input, seq);
       default:
@@ -431,7 +431,7 @@ export class WorkflowEngine {
     }
   }
 
-  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>, compile: ConditionCompiler): StepResult {
+  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>, compile: ConditionCompiler, timeZone: string | undefined): StepResult {
     const now = Date.now();
     const timeout = config['timeout'] as Duration | undefined;
     const timeoutAt = timeout ? new Date(now + durationMs(timeout)).toISOString() : undefined;
@@ -447,7 +447,7 @@ export class WorkflowEngine {
       return { output: {}, next: undefined, wait: { mode, at: at.toISOString() } };
     }
     if (mode === 'condition') {
-      if (evaluateCondition(config['condition'] as WorkflowCondition, view, compile)) return { output: { outcome: 'done' }, next: step.branches?.['done'] ?? step.next };
+      if (evaluateCondition(config['condition'] as WorkflowCondition, view, compile, timeZone)) return { output: { outcome: 'done' }, next: step.branches?.['done'] ?? step.next };
       return { output: {}, next: undefined, wait: { mode, ...(timeoutAt ? { timeoutAt } : {}) } };
     }
     return { output: {}, next: undefined, wait: { mode, event: String(config['event']), ...(timeoutAt ? { timeoutAt } : {}) } };
@@ -551,12 +551,12 @@ export class WorkflowEngine {
   }
 
   /** Ends a wait (true) or leaves the run waiting (false: a condition still false, an escalation). */
-  async #wake(tx: Queryable, ctx: RequestContext, run: RunRow, definition: WorkflowDefinition, wake: Wake): Promise<boolean> {
+  async #wake(tx: Queryable, ctx: RequestContext, run: LockedRun, definition: WorkflowDefinition, wake: Wake): Promise<boolean> {
     const wait = run.wait!;
     const step = stepOf(definition, wait.stepId);
     if (wake.outcome === 'check') {
       await this.#refreshRecord(tx, ctx.model, run, ctx.principal);
-      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run), conditionCompiler(ctx.model.snapshot, triggerObject(definition)))) return false;
+      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run), conditionCompiler(ctx.model.snapshot, triggerObject(definition)), run.timeZone ?? undefined)) return false;
       wake = { ...wake, outcome: 'done' };
     }
     if (wake.outcome === 'escalate') {

@@ -1,3 +1,4 @@
+import { tenantZones } from '../logic/tenant-zones.ts';
 import { conditionCompiler, durationMs, evaluateCondition, type ConditionCompiler, type WorkflowCondition, type WorkflowDefinition, type WorkflowTrigger } from '@protean/metadata/workflows';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
@@ -146,7 +147,7 @@ export class WorkflowTriggers {
         // one that updates the record it started on would otherwise start again, without end.
         if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event) && !(wf.automationId && event.actorId === wf.automationId)) {
           const scope = { record: record!, ...(previous ? { previous } : {}), trigger: { event: event.event } };
-          if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName))) continue;
+          if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName), await tenantZones.of(tx, event.tenantId))) continue;
           if (!this.#breaker.allow({ id: wf.id, label: wf.apiName }, event.recordId)) continue;
           starts.push({
             tenantId: event.tenantId,
@@ -195,7 +196,7 @@ export class WorkflowTriggers {
       // The date moved since the timer was set: the timer armed for the new date will fire instead.
       if (p.kind === 'relative' && (trigger.type !== 'relativeTime' || String(record[trigger.field] ?? '') !== p.moment)) return job.completeIn(tx);
       const condition = 'condition' in trigger ? (trigger.condition as WorkflowCondition | undefined) : undefined;
-      if (condition && !triggerHolds(condition, { record }, conditionCompiler(model.snapshot, object.apiName))) return job.completeIn(tx);
+      if (condition && !triggerHolds(condition, { record }, conditionCompiler(model.snapshot, object.apiName), await tenantZones.of(tx, job.tenantId))) return job.completeIn(tx);
       await createRun(tx, {
         tenantId: job.tenantId,
         workflow: wf,
@@ -334,9 +335,9 @@ async function armIdleTimer(tx: Queryable, wf: ActiveWorkflow, trigger: Extract<
  * A trigger condition that cannot be evaluated (a division by zero, a field deleted since the
  * workflow was saved) starts no run: the event stream must keep moving for every other workflow.
  */
-function triggerHolds(condition: WorkflowCondition, scope: Record<string, unknown>, compile: ConditionCompiler): boolean {
+function triggerHolds(condition: WorkflowCondition, scope: Record<string, unknown>, compile: ConditionCompiler, timeZone: string): boolean {
   try {
-    return evaluateCondition(condition, scope, compile);
+    return evaluateCondition(condition, scope, compile, timeZone);
   } catch {
     return false;
   }
