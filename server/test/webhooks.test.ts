@@ -185,6 +185,45 @@ describe('webhooks', () => {
     }
   });
 
+  it('a manual redelivery in flight while another holder of the keys right moves the webhook stays given up, and holds up no other delivery', async () => {
+    const tenant = await createTestTenant(h, 'hooks-manual-moved');
+    const set = json<{ id: string }>(await tenant.api('POST', '/access/permission-sets', { key: 'hook_keeper', name: 'Hook keeper', grants: { objects: { customer: { read: true, create: true } }, fields: {}, setup: { keys: true } } }));
+    expect((await tenant.api('POST', '/access/profiles', { key: 'hook_keeper', name: 'Hook keeper', permissionSetIds: [set.id] })).statusCode).toBe(201);
+    const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
+    const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
+    const asKeeper = (method: string, path: string, body?: unknown) => call(h, keeperKey, method, path, body);
+    // The first delivery is answered at once; the redelivery's answer waits until the webhook has moved.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const first = await receiver(async (_r, n) => {
+      if (n === 1) return 200;
+      await answered;
+      return 500;
+    });
+    const elsewhere = await receiver();
+    try {
+      const hook = json<{ id: string }>(await tenant.api('POST', '/webhooks', { url: first.url, events: [{ object: 'customer', actions: ['created'] }] }));
+      await tenant.api('POST', '/records/customer', { last_name: 'Admin only' });
+      const deliveries = async () => json<{ data: { id: string; state: string; error: string | null }[] }>(await tenant.api('GET', `/webhooks/${hook.id}/deliveries`)).data;
+      await waitFor('the first delivery delivered', async () => (await deliveries())[0]?.state === 'delivered');
+      const [delivered] = await deliveries();
+      const redelivering = tenant.api('POST', `/webhooks/${hook.id}/deliveries/${delivered!.id}/redeliver`);
+      await waitFor('the redelivery in flight', () => first.received.length >= 2);
+      expect((await asKeeper('PATCH', `/webhooks/${hook.id}`, { url: elsewhere.url })).statusCode).toBe(200);
+      answer();
+      expect((await redelivering).statusCode).toBe(200);
+      expect((await deliveries()).find((d) => d.id === delivered!.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('previous user') });
+      // The sender goes on: the keeper's own record reaches the new URL, and nothing made for the admin does.
+      expect((await asKeeper('POST', '/records/customer', { last_name: 'Mine' })).statusCode).toBe(201);
+      await waitFor("the keeper's record at the new URL", () => elsewhere.received.some((r) => r.json['data']?.last_name === 'Mine'));
+      expect(elsewhere.received.map((r) => r.json['data']?.last_name)).toEqual(['Mine']);
+    } finally {
+      answer();
+      await first.close();
+      await elsewhere.close();
+    }
+  });
+
   it('keeps the field and the picklist value its filter uses: removing either is refused, naming the webhook, while the webhook is active', async () => {
     const tenant = await createTestTenant(h, 'hooks-deps');
     const tier = await tenant.api('POST', '/metadata/objects/deal/fields', { apiName: 'tier', type: 'picklist', labels: { en: 'Tier' }, values: [{ apiName: 'gold', labels: { en: 'Gold' } }, { apiName: 'silver', labels: { en: 'Silver' } }] });

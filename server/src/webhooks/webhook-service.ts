@@ -237,9 +237,9 @@ export class WebhookService {
     const due = await this.#db.system((tx) =>
       tx.query<DueDelivery>(
         `with due as (
-           select tenant_id, id from webhook_delivery
-            where state = 'pending' and next_attempt_at <= now()
-            order by next_attempt_at limit $1 for update skip locked)
+           select p.tenant_id, p.id from webhook_delivery p join webhook o on o.tenant_id = p.tenant_id and o.id = p.webhook_id
+            where p.state = 'pending' and p.next_attempt_at <= now() and p.sender_id is not distinct from o.created_by
+            order by p.next_attempt_at limit $1 for update of p skip locked)
          update webhook_delivery d set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
            from due, webhook w
           where d.tenant_id = due.tenant_id and d.id = due.id and w.tenant_id = d.tenant_id and w.id = d.webhook_id and d.sender_id is not distinct from w.created_by
@@ -292,13 +292,16 @@ export class WebhookService {
          on conflict (tenant_id, delivery_id, attempt) do update set status = excluded.status, error = excluded.error, duration_ms = excluded.duration_ms`,
         [delivery.tenant_id, delivery.id, delivery.attempts, startedAt, result.status, result.error, result.durationMs, manual],
       );
-      // A delivery given up while its attempt was in flight (its webhook moved to another user) stays
-      // given up: the attempt is on record, and only a manual one changes a delivery that is not pending.
+      // A delivery given up while its attempt was in flight, automatic or manual (its webhook moved to
+      // another user), stays given up: the attempt is on record. Only a manual attempt changes a
+      // delivery that is not pending, and only one still made for the webhook's user.
       await tx.query(
-        `update webhook_delivery set state = $3, last_status = $4, last_error = $5, last_duration_ms = $6,
-                delivered_at = case when $3 = 'delivered' then now() else delivered_at end,
-                next_attempt_at = case when $3 = 'pending' then now() + make_interval(secs => $7::float8 / 1000) else next_attempt_at end
-          where tenant_id = $1 and id = $2 and attempts = $8 and ($9 or state = 'pending')`,
+        `update webhook_delivery d set state = $3, last_status = $4, last_error = $5, last_duration_ms = $6,
+                delivered_at = case when $3 = 'delivered' then now() else d.delivered_at end,
+                next_attempt_at = case when $3 = 'pending' then now() + make_interval(secs => $7::float8 / 1000) else d.next_attempt_at end
+           from webhook w
+          where d.tenant_id = $1 and d.id = $2 and d.attempts = $8 and ($9 or d.state = 'pending')
+            and w.tenant_id = d.tenant_id and w.id = d.webhook_id and d.sender_id is not distinct from w.created_by`,
         [delivery.tenant_id, delivery.id, state, result.status, result.error, result.durationMs, retryDelay(delivery.attempts, this.#timing), delivery.attempts, manual],
       );
       return true;
