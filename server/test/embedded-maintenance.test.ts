@@ -1,5 +1,6 @@
 // The embedded database (PGlite) has no autovacuum: the server vacuums and analyzes it itself.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PgliteDatabase } from '../src/db/pglite-database.ts';
 import { createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
 
@@ -66,4 +67,26 @@ describe.runIf(process.env['DATABASE_URL'] === undefined)('the embedded database
     }
     expect(longest).toBeLessThan(1000);
   }, 120_000);
+});
+
+describe.runIf(process.env['DATABASE_URL'] === undefined)('the embedded database’s one session', () => {
+  it('serves a webhook delivery’s detail when the model and the reader’s access must be read again first', async () => {
+    const made = await a.api('POST', '/webhooks', { url: 'https://1.1.1.1/in', events: [{ object: 'deal', actions: ['created'] }] });
+    expect(made.statusCode, made.body).toBe(201);
+    const hook = json<{ id: string }>(made);
+    const delivery = randomUUID();
+    const body = JSON.stringify({ event: 'deal.created', data: { name: 'Kept' } });
+    await h.db.system((q) =>
+      q.query("insert into webhook_delivery (tenant_id, id, webhook_id, event_id, event, record_id, body, sender_id) values ($1, $2, $3, 1, 'deal.created', $4, $5, $6)", [a.id, delivery, hook.id, randomUUID(), body, a.adminId]),
+    );
+    // Two minutes on: what the server keeps of the model and of the reader's access (a minute) is read again.
+    const now = Date.now();
+    const later = vi.spyOn(Date, 'now').mockImplementation(() => now + 120_000 + performance.now());
+    const started = performance.now();
+    const detail = await a.api('GET', `/webhooks/${hook.id}/deliveries/${delivery}`).finally(() => later.mockRestore());
+    expect(detail.statusCode, detail.body).toBe(200);
+    expect(json<{ id: string }>(detail).id).toBe(delivery);
+    // Not after waiting out the session's idle limit (15 s) for a second session that never comes.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
 });

@@ -300,6 +300,9 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
   app.get('/webhooks/:id/deliveries/:delivery', { schema: { params: DeliveryParams } }, async (request) => {
     const principal = await setupOf(request, 'keys');
     const { id, delivery } = request.params as Static<typeof DeliveryParams>;
+    // Read before the statements: on the embedded database a read of them inside would wait for the one session this holds.
+    const shape = await app.access.shapeOf(principal);
+    const model = await metadata.model(principal.tenantId);
     return db.withTenant(principal.tenantId, async (q) => {
       const [row] = await q.query<Record<string, unknown>>('select id, event, state, attempts, body, created_at from webhook_delivery where tenant_id = $1 and webhook_id = $2 and id = $3', [principal.tenantId, id, delivery]);
       if (!row) throw notFound(`No delivery ${delivery}`);
@@ -310,7 +313,7 @@ export async function webhookRoutes(app: FastifyInstance, options: { db: Databas
         event: row['event'],
         state: row['state'],
         createdAt: row['created_at'],
-        body: await asReadBy(q, await app.access.shapeOf(principal), await metadata.model(principal.tenantId), body),
+        body: await asReadBy(q, shape, model, body),
         attempts: attempts.map((a) => ({ attempt: a['attempt'], startedAt: a['started_at'], responseStatus: a['status'], error: a['error'], durationMs: a['duration_ms'], manual: a['manual'] })),
       };
     });
