@@ -409,6 +409,42 @@ describe('roll-up summaries', () => {
   });
 });
 
+describe('formulas computed on read, on every read path', () => {
+  it("compute in the workspace's time zone and over their related records in expansions, search and the recycle bin as in a get", async () => {
+    const zone = new Date().getUTCHours() < 12 ? 'Pacific/Pago_Pago' : 'Pacific/Kiritimati';
+    const tenant = await createTestTenant(h, 'read-paths');
+    await expectStatus(await tenant.api('PATCH', '/workspace/settings', { timeZone: zone }), 200);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const lookup = (apiName: string, objectId: string, relationshipName: string) => ({ apiName, type: 'lookup', labels: { en: apiName }, lookup: { objectId, onDelete: 'setNull', relationshipName } });
+    await expectStatus(await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'createObject', object: { apiName: 'visit', labels: { en: { singular: 'Visit', plural: 'Visits' } }, fields: [
+      { apiName: 'name', type: 'text', labels: { en: 'Name' } },
+      { apiName: 'due', type: 'date', labels: { en: 'Due' } },
+      lookup('cust', 'customer', 'visits'),
+      { apiName: 'day', type: 'formula', labels: { en: 'Day' }, formula: { expression: 'today()', resultType: 'date', stored: false } },
+      { apiName: 'late', type: 'formula', labels: { en: 'Late' }, formula: { expression: 'due < today()', resultType: 'boolean', stored: false } },
+      { apiName: 'custname', type: 'formula', labels: { en: 'Customer name' }, formula: { expression: 'cust.last_name', resultType: 'text', stored: false } },
+    ] } }] }), 200);
+    const visitId = json<{ id: string }>(await tenant.api('GET', '/metadata/objects/visit')).id;
+    await expectStatus(await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'createObject', object: { apiName: 'trip', labels: { en: { singular: 'Trip', plural: 'Trips' } }, fields: [
+      { apiName: 'name', type: 'text', labels: { en: 'Name' } },
+      lookup('visit', visitId, 'trips'),
+    ] } }] }), 200);
+    const cust = (await expectStatus(await tenant.api('POST', '/records/customer', { last_name: 'Probe' }), 201)) as { id: string };
+    const visit = (await expectStatus(await tenant.api('POST', '/records/visit', { name: 'Zeta visit', due: today, cust: cust.id }), 201)) as { id: string };
+    const trip = (await expectStatus(await tenant.api('POST', '/records/trip', { name: 'Trip', visit: visit.id }), 201)) as { id: string };
+    const computed = { day: today, late: false, custname: 'Probe' };
+
+    expect(await expectStatus(await tenant.api('GET', `/records/visit/${visit.id}`), 200)).toMatchObject(computed);
+    expect((await expectStatus(await tenant.api('GET', `/records/trip/${trip.id}?expand=visit`), 200))['visit']).toMatchObject(computed);
+    expect(((await expectStatus(await tenant.api('GET', '/records/trip?expand=visit'), 200))['data'] as Record<string, unknown>[])[0]!['visit']).toMatchObject(computed);
+    const groups = (await expectStatus(await tenant.api('GET', '/search?q=Zeta'), 200)) as unknown as { object: string; records: Record<string, unknown>[] }[];
+    expect(groups.find((g) => g.object === 'visit')!.records[0]).toMatchObject(computed);
+    await expectStatus(await tenant.api('DELETE', `/records/visit/${visit.id}`), 204);
+    const bin = (await expectStatus(await tenant.api('GET', '/recycle-bin?object=visit'), 200))['data'] as Record<string, unknown>[];
+    expect(bin.find((r) => r['id'] === visit.id)).toMatchObject(computed);
+  });
+});
+
 describe.skipIf(!process.env['DATABASE_URL'])('formulas computed on read by a server process that has written nothing for the workspace', () => {
   it("use the workspace's time zone from its first read, not UTC", async () => {
     // A zone whose date differs from UTC's now, whatever the hour: eleven hours behind before noon UTC, fourteen ahead after.

@@ -1,8 +1,7 @@
 import { fromStoredValue, type Condition, type FieldDef, type ObjectDef } from '@protean/metadata';
 import { fieldSql } from './sql/field-sql.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { computesOnRead, prepareReadFormulas } from '../logic/read-formulas.ts';
-import { tenantZones } from '../logic/tenant-zones.ts';
+import { applyReadFormulas, computesOnRead, prepareReadFormulas } from '../logic/read-formulas.ts';
 import type { AccessService } from '../access/access-service.ts';
 import type { AccessShape } from '../access/access-shape.ts';
 import { displayNameAs, objectsVisibleSql, ownerOf, recordAccessSql, refuseHiddenFields, requireObjectRight } from '../access/record-access.ts';
@@ -59,11 +58,6 @@ export class ReadPath {
     const record = toApiRecord(ctx.model, object, row, readableOrAll(shape, ctx.model, object));
     if (expand.length) await this.#expand(shape, tenantId, ctx.model, [{ row, record }], expand);
     return record;
-  }
-
-  /** The workspace's time zone read, when a record of one of `objects` computes formulas on read (`prepareReadFormulas`). */
-  async #zoneFor(ctx: RequestContext, objects: readonly ObjectDef[]): Promise<void> {
-    if (objects.some((object) => computesOnRead(ctx.model, object))) await tenantZones.of({ query: this.#reader(ctx) }, ctx.principal.tenantId);
   }
 
   /** One read statement for the principal's tenant: in the caller's transaction when inside a save. */
@@ -127,15 +121,21 @@ export class ReadPath {
     const page = rows.slice(0, query.limit);
     const expansions = query.expand.map((field, i) => ({ name: field.apiName, id: `e${i}_id`, object: `e${i}_object`, data: `e${i}_data` }));
     const select = query.select ?? readableOrAll(shape, model, query.object);
-    // Formulas computed on read: the page's related records in one query, not one per row.
+    // Formulas computed on read: the page's related records in one query, not one per row; the
+    // looked-up records' alike, per expansion.
     if (computesOnRead(model, query.object)) await prepareReadFormulas(this.#reader(ctx), model, query.object, page);
+    for (const [i, field] of query.expand.entries()) {
+      const target = model.objectById(field.lookup?.objectId ?? '');
+      const looked = page.flatMap((row) => (row[`e${i}_data`] ? [{ data: row[`e${i}_data`] as Record<string, unknown> }] : []));
+      if (target && looked.length && computesOnRead(model, target)) await prepareReadFormulas(this.#reader(ctx), model, target, looked);
+    }
     const data = page.map((row) => {
       const record = toApiRecord(model, query.object, row, select);
       for (const column of expansions) {
         const id = row[column.id];
         if (typeof id !== 'string') continue;
         const target = model.objectById(String(row[column.object]));
-        if (target) record[column.name] = expanded(target, id, row[column.data] as Record<string, unknown>, shape.readableFields(model, target));
+        if (target) record[column.name] = expanded(model, target, id, row[column.data] as Record<string, unknown>, shape.readableFields(model, target));
       }
       return record;
     });
@@ -215,7 +215,11 @@ export class ReadPath {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    await this.#zoneFor(ctx, object ? [object] : model.snapshot.objects);
+    // Formulas computed on read: per object, the workspace's time zone and the related records they use.
+    for (const source of object ? [object] : model.snapshot.objects) {
+      const rowsOf = page.filter((row) => row.object_id === source.id);
+      if (rowsOf.length && computesOnRead(model, source)) await prepareReadFormulas(this.#reader(ctx), model, source, rowsOf);
+    }
     const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
       return source ? [{ ...toApiRecord(model, source, row, readableOrAll(shape, model, source)), object: source.apiName, display_name: displayNameAs(shape, model, source, row.data, row.id) }] : [];
@@ -233,9 +237,11 @@ export class ReadPath {
       const fields = (readable ?? model.liveFields(object)).filter((f) => isSearchedField(object, f));
       return { object, fields, toRecord: (row: RecordRow) => toApiRecord(model, object, row, readable) };
     });
-    await this.#zoneFor(ctx, objects.map((o) => o.object));
     return searchRecords(this.#db, ctx, q, perObject, {
       objects: objects.filter((o) => o.fields.length > 0),
+      prepare: async (object, rows) => {
+        if (computesOnRead(model, object)) await prepareReadFormulas(this.#reader(ctx), model, object, rows);
+      },
       visibleSql: (searched, params, tenantParam) => {
         const narrowed = searched.filter((o) => !shape.recordScope(o.id).all);
         return narrowed.length ? objectsVisibleSql(shape, searched, 'r', params, tenantParam) : undefined;
@@ -256,18 +262,24 @@ export class ReadPath {
       q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null and ${visible}`, params.values),
     );
     const byId = new Map(targets.map((t) => [t.id, t]));
+    for (const object of targetObjects) {
+      const rows = targets.filter((t) => t.object_id === object.id);
+      if (rows.length && computesOnRead(model, object)) await prepareReadFormulas(<Row,>(sql: string, values: unknown[]) => this.#db.read<Row>(tenantId, sql, values), model, object, rows);
+    }
     for (const { row, record } of items) for (const field of expand) {
       const target = byId.get(row.data[field.id] as string);
       const targetObject = target && model.objectById(target.object_id);
-      if (target && targetObject && targetObject.id === field.lookup?.objectId) record[field.apiName] = expanded(targetObject, target.id, target.data, shape.readableFields(model, targetObject));
+      if (target && targetObject && targetObject.id === field.lookup?.objectId) record[field.apiName] = expanded(model, targetObject, target.id, target.data, shape.readableFields(model, targetObject));
     }
   }
 }
 
-function expanded(object: ObjectDef, id: string, data: Record<string, unknown>, fields: readonly FieldDef[]): ApiRecord {
+/** A looked-up record in an expansion: its id, display name and the fields the reader reads, formulas computed on read among them. */
+function expanded(model: TenantModel, object: ObjectDef, id: string, data: Record<string, unknown>, fields: readonly FieldDef[]): ApiRecord {
   const nameReadable = fields.some((f) => f.id === object.nameFieldId);
   const out: ApiRecord = { id, display_name: nameReadable ? recordName(object, data, id) : id };
   for (const field of fields) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
+  applyReadFormulas(model, object, data, out, fields);
   return out;
 }
 

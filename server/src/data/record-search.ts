@@ -31,6 +31,8 @@ export interface SearchScope {
     /** The row as the reader sees it. */
     toRecord(row: RecordRow): ApiRecord;
   }[];
+  /** Readies the records found of an object before `toRecord` (formulas computed on read). */
+  prepare?(object: ObjectDef, rows: readonly RecordRow[]): Promise<void>;
   /** SQL (alias `r`) keeping the rows the reader may see, or undefined when it sees every row of these objects. */
   visibleSql(objects: readonly ObjectDef[], params: Params, tenantParam: string): string | undefined;
 }
@@ -95,13 +97,19 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
       a.order - b.order,
   );
   // Groups in the order of their best hit; each holds at most `perObject`.
-  const groups = new Map<string, SearchGroup>();
-  for (const { entry, row, view, name, match } of ranked) {
-    let group = groups.get(entry.object.id);
-    if (!group) groups.set(entry.object.id, (group = { object: entry.object.apiName, records: [] }));
-    if (group.records.length < perObject) group.records.push({ ...(view.whole ? view.values : entry.toRecord(row)), display_name: name, match });
+  const kept = new Map<string, typeof ranked>();
+  for (const hit of ranked) {
+    const group = kept.get(hit.entry.object.id) ?? [];
+    if (group.length < perObject) kept.set(hit.entry.object.id, [...group, hit]);
   }
-  return [...groups.values()];
+  const groups: SearchGroup[] = [];
+  for (const hits of kept.values()) {
+    const entry = hits[0]!.entry;
+    // Formulas computed on read need the workspace's time zone and their related records, read once for the group.
+    await scope.prepare?.(entry.object, hits.map((h) => h.row));
+    groups.push({ object: entry.object.apiName, records: hits.map(({ row, name, match }) => ({ ...entry.toRecord(row), display_name: name, match })) });
+  }
+  return groups;
 }
 
 /**
