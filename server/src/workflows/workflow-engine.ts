@@ -10,6 +10,7 @@ import type { ApiRecord, RecordRow } from '../data/record-codec.ts';
 import type { RequestContext, WriteScope } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { ProblemError } from '../errors/problems.ts';
+import { dateInZone } from './zone-dates.ts';
 import { LeaseLost, RetryAt, type ClaimedJob, type JobQueue } from '../jobs/job-queue.ts';
 import { enqueueJob, type JobInput } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -743,11 +744,3 @@ function termWords(model: TenantModel): Record<string, string> {
   });
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The date `days` from now in a time zone (the workspace's, read with the run's lock). */
-function dateInZone(zone: string, days: number): string {
-  let format = dayFormats.get(zone);
-  if (!format) dayFormats.set(zone, (format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })));
-  return format.format(new Date(Date.now() + days * 86_400_000));
-}
