@@ -479,6 +479,19 @@ describe('workflows', () => {
     expect(done.steps.map((s) => s.stepId)).toEqual(['check', 'same_day']);
   });
 
+  it('refuses, when saved, a find step filtering on a field no filter may take, naming the field', async () => {
+    const tenant = await createTestTenant(h, 'wf-find-where');
+    const field = await tenant.api('POST', '/metadata/objects/customer/fields', { apiName: 'seen_today', type: 'formula', labels: { en: 'Seen today' }, formula: { expression: 'today() == today()', resultType: 'boolean', stored: false } });
+    expect(field.statusCode, field.body).toBe(201);
+    const finder = (where: Record<string, unknown>) => ({ trigger: { type: 'manual' }, start: 'find', steps: [{ id: 'find', type: 'findRecords', config: { object: 'customer', where } }] });
+    const refused = await tenant.api('POST', '/workflows', { apiName: 'by_formula', label: 'By formula', definition: finder({ seen_today: true }) });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ errors: { field: string; code: string; message: string }[] }>(refused).errors).toContainEqual(expect.objectContaining({ code: 'not_filterable', message: expect.stringContaining("'seen_today'") }));
+    // A placeholder for a value is checked when the run fills it in, not when saved.
+    const templated = await tenant.api('POST', '/workflows', { apiName: 'by_status', label: 'By status', definition: finder({ status: '{{input.status}}', last_name: null }) });
+    expect(templated.statusCode, templated.body).toBe(201);
+  });
+
   it("finds records as its principal: private deals stay out of sight of a profile that may only read its own", async () => {
     const tenant = await createTestTenant(h, 'wf-share');
     const reader = await tenant.api('POST', '/access/permission-sets', { key: 'reader', name: 'Reader', grants: { objects: { '*': { read: true } }, fields: {}, setup: {} } });

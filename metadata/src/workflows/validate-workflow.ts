@@ -4,6 +4,7 @@ import type { Snapshot } from '../schemas/snapshot.ts';
 import { compileConditionExpression, describeExpressionError } from './expression-conditions.ts';
 import { conditionSchema, stepCatalog, stepConfigSchema, workflowDefinitionSchema, type Duration, type StepType, type WorkflowCondition, type WorkflowDefinition } from './workflow-schemas.ts';
 import { durationMs, MAX_WAIT_MS } from './evaluate.ts';
+import { planQuery } from '../query/plan-query.ts';
 
 /** What validation needs to know of the tenant's model: objects and their fields by API name. */
 export interface WorkflowModel {
@@ -54,7 +55,9 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
     errors.push(...templateProblems(step.config, `${base}/config`), ...durationProblems(step.config, `${base}/config`));
     if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
     if (step.type === 'approval') errors.push(...approverProblems(step.config, base, objectOf, model));
-    if (model && objectOf) errors.push(...fieldProblems(step.type, step.config, objectOf, model, base, priorKnown(def)));
+    // Steps naming an object of their own are checked without a trigger object too (a manual workflow's find).
+    const ownObject = ['createRecord', 'updateRecord', 'findRecords'].includes(step.type) && typeof (step.config as Record<string, unknown>)['object'] === 'string' ? String((step.config as Record<string, unknown>)['object']) : undefined;
+    if (model && (objectOf ?? ownObject)) errors.push(...fieldProblems(step.type, step.config, (objectOf ?? ownObject)!, model, base, priorKnown(def)));
   });
   if (model && objectOf && !model.fields(objectOf)) errors.push({ path: '/trigger/object', code: 'unknown_object', message: `no object '${objectOf}'` });
   if (model && objectOf && 'condition' in def.trigger && def.trigger.condition) errors.push(...conditionProblems(def.trigger.condition, objectOf, model, '/trigger/condition', priorKnown(def)));
@@ -233,6 +236,7 @@ function fieldProblems(type: StepType, config: Record<string, unknown>, triggerO
     const values = (config[type === 'findRecords' ? 'where' : 'values'] ?? {}) as Record<string, unknown>;
     for (const name of Object.keys(values)) {
       if (!names.has(name)) out.push({ path: `${base}/config/${type === 'findRecords' ? 'where' : 'values'}/${name}`, code: 'unknown_field', message: `'${objectName}' has no field '${name}'` });
+      else if (type === 'findRecords' && model.snapshot) out.push(...whereFieldProblems(model.snapshot, objectName, name, values[name], `${base}/config/where/${name}`));
     }
   }
   return out;
@@ -309,4 +313,16 @@ function graphProblems(def: WorkflowDefinition, byId: Map<string, number>): Meta
   };
   visit(def.start, []);
   return errors;
+}
+
+/**
+ * A find step's `where` field must take the comparison the step makes of it (equality, or "is
+ * empty" for null), or every run would fail on it: a formula computed on read, for one, cannot be
+ * filtered. Values are not checked here: they may be placeholders filled in at run time.
+ */
+function whereFieldProblems(snapshot: Snapshot, objectName: string, field: string, value: unknown, path: string): MetadataError[] {
+  const filter = value === null ? { field, op: 'isNull', value: true } : { field, op: 'eq', value };
+  const planned = planQuery(snapshot, objectName, { filter: JSON.stringify(filter) });
+  if (planned.ok) return [];
+  return planned.errors.filter((e) => e.code === 'operator_not_allowed').map((e) => ({ path, code: 'not_filterable', message: `'${field}' ${e.message}` }));
 }
