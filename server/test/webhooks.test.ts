@@ -38,6 +38,18 @@ async function receiver(answer: (r: Received, n: number) => number | Promise<num
   return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
+/**
+ * A second holder of the keys right in `tenant`, who reads and creates `object` records: the user a
+ * webhook moves to when they point it elsewhere. Returns a caller acting as them.
+ */
+async function keeperOf(tenant: TestTenant, object: string): Promise<(method: string, path: string, body?: unknown) => ReturnType<typeof call>> {
+  const set = json<{ id: string }>(await tenant.api('POST', '/access/permission-sets', { key: 'hook_keeper', name: 'Hook keeper', grants: { objects: { [object]: { read: true, create: true } }, fields: {}, setup: { keys: true } } }));
+  expect((await tenant.api('POST', '/access/profiles', { key: 'hook_keeper', name: 'Hook keeper', permissionSetIds: [set.id] })).statusCode).toBe(201);
+  const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
+  const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
+  return (method, path, body) => call(h, keeperKey, method, path, body);
+}
+
 const verify = (secret: string, r: Received) => {
   const timestamp = String(r.headers['protean-webhook-timestamp']);
   return r.headers['protean-webhook-signature'] === `v1=${createHmac('sha256', secret).update(`${timestamp}.${r.body}`).digest('hex')}`;
@@ -145,11 +157,7 @@ describe('webhooks', () => {
   it('pointed elsewhere by another holder of the keys right, delivers as that user from then on: nothing made for its previous user follows the new URL', async () => {
     const tenant = await createTestTenant(h, 'hooks-moved');
     expect((await tenant.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
-    const set = json<{ id: string }>(await tenant.api('POST', '/access/permission-sets', { key: 'hook_keeper', name: 'Hook keeper', grants: { objects: { deal: { read: true, create: true } }, fields: {}, setup: { keys: true } } }));
-    expect((await tenant.api('POST', '/access/profiles', { key: 'hook_keeper', name: 'Hook keeper', permissionSetIds: [set.id] })).statusCode).toBe(201);
-    const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
-    const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
-    const asKeeper = (method: string, path: string, body?: unknown) => call(h, keeperKey, method, path, body);
+    const asKeeper = await keeperOf(tenant, 'deal');
     // The first attempt is answered only after the webhook moved: it is in flight across the change.
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
@@ -187,11 +195,7 @@ describe('webhooks', () => {
 
   it('a manual redelivery in flight while another holder of the keys right moves the webhook stays given up, and holds up no other delivery', async () => {
     const tenant = await createTestTenant(h, 'hooks-manual-moved');
-    const set = json<{ id: string }>(await tenant.api('POST', '/access/permission-sets', { key: 'hook_keeper', name: 'Hook keeper', grants: { objects: { customer: { read: true, create: true } }, fields: {}, setup: { keys: true } } }));
-    expect((await tenant.api('POST', '/access/profiles', { key: 'hook_keeper', name: 'Hook keeper', permissionSetIds: [set.id] })).statusCode).toBe(201);
-    const keeper = json<{ id: string }>(await tenant.api('POST', '/users', { email: `keeper@${tenant.slug}.test`, name: 'Keeper', role: 'hook_keeper', password: 'correct horse battery' }));
-    const keeperKey = (await h.server.auth.createApiKey(tenant.id, keeper.id, 'keeper')).key;
-    const asKeeper = (method: string, path: string, body?: unknown) => call(h, keeperKey, method, path, body);
+    const asKeeper = await keeperOf(tenant, 'customer');
     // The first delivery is answered at once; the redelivery's answer waits until the webhook has moved.
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
