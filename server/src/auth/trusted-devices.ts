@@ -1,7 +1,8 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { foldCase } from '@protean/metadata/field-types';
 import type { Database } from '../db/database.ts';
 import { platformKey } from '../platform/platform-keys.ts';
+import { signatureMatches } from './signatures.ts';
 
 export const DEVICE_COOKIE = 'protean_device';
 /** How long a browser that signed in to an account stays known to it. */
@@ -30,9 +31,7 @@ export class TrustedDevices {
     if (!cookie || cookie.length > 1024) return false;
     const [payload, signature, extra] = cookie.split('.');
     if (!payload || !signature || extra !== undefined) return false;
-    const expected = Buffer.from(await this.#sign(payload), 'base64url');
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
+    if (!signatureMatches(signature, await this.#sign(payload))) return false;
     try {
       const [forTenant, forEmail, issuedAt] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
       return forTenant === tenantId && forEmail === foldCase(email) && typeof issuedAt === 'number' && now - issuedAt * 1000 < DEVICE_TRUST_MS;

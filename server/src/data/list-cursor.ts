@@ -1,9 +1,10 @@
-import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import { fieldType, systemFieldIds, type FieldDef, type ObjectDef, type SortKey } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { platformKey } from '../platform/platform-keys.ts';
 import { validationError } from '../errors/problems.ts';
 import { UUID } from './record-problems.ts';
+import { signatureMatches } from '../auth/signatures.ts';
 
 /** Where a page ended: the sort values of its last row, and that row's id. */
 export interface CursorPosition {
@@ -27,7 +28,6 @@ export interface CursorRequest {
 type ValueCheck = (value: unknown) => boolean;
 
 const SECRET_KEY = 'list_cursor_hmac_key';
-const SIGNATURE_BYTES = 32;
 
 const isUuid: ValueCheck = (v) => typeof v === 'string' && UUID.test(v);
 const isTimestampText: ValueCheck = (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && v.length <= 40;
@@ -111,9 +111,7 @@ export class ListCursors {
     if (token === undefined) return undefined;
     const [payload, signature, extra] = token.split('.');
     if (!payload || !signature || extra !== undefined) throw refused('is not a cursor returned by this list');
-    const given = Buffer.from(signature, 'base64url');
-    const expected = this.#sign(await this.#keyOnce(), scope.binding, payload);
-    if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, expected)) {
+    if (!signatureMatches(signature, this.#sign(await this.#keyOnce(), scope.binding, payload).toString('base64url'))) {
       throw refused('was not made for this list (another filter, sort, object or tenant, or a changed field)');
     }
     let parsed: { v?: unknown; id?: unknown };
