@@ -26,7 +26,7 @@ export { expressionLimits } from './limits.ts';
 export { PatternError, usePatternEngine, type PatternEngine } from './patterns.ts';
 export { functions as expressionFunctions, specialFunctions as expressionSpecialFunctions, type FunctionDef } from './functions.ts';
 export { T as exprTypes, typeName, formulaResultTypes, type ExprType, type FormulaResultType } from './types.ts';
-export { isValidTimeZone, utc } from './values.ts';
+export { dateInZone, isValidTimeZone, utc } from './values.ts';
 export { expressionMessage, expressionProblem, logicMessage } from './messages.ts';
 export {
   modelExpressions,

@@ -14,6 +14,9 @@ export interface WorkflowModel {
   snapshot?: Snapshot;
 }
 
+/** Steps that name the fields of a record (`values`, or a find's `where`): of their own `object`, else the trigger's. */
+const RECORD_STEPS: ReadonlySet<StepType> = new Set(['createRecord', 'updateRecord', 'findRecords']);
+
 const definitionValidator = compileMetadataSchema({ ...workflowDefinitionSchema, $defs: { condition: conditionSchema } });
 const stepValidators = new Map<StepType, LazyValidator>(
   Object.keys(stepCatalog).map((type) => [type as StepType, compileMetadataSchema(stepConfigSchema(type as StepType))]),
@@ -56,8 +59,9 @@ export function validateWorkflow(definition: unknown, model?: WorkflowModel): Me
     if (step.type === 'wait' && errors.length === 0) errors.push(...waitProblems(step.config, base));
     if (step.type === 'approval') errors.push(...approverProblems(step.config, base, objectOf, model));
     // Steps naming an object of their own are checked without a trigger object too (a manual workflow's find).
-    const ownObject = ['createRecord', 'updateRecord', 'findRecords'].includes(step.type) && typeof (step.config as Record<string, unknown>)['object'] === 'string' ? String((step.config as Record<string, unknown>)['object']) : undefined;
-    if (model && (objectOf ?? ownObject)) errors.push(...fieldProblems(step.type, step.config, (objectOf ?? ownObject)!, model, base, priorKnown(def)));
+    const named = (step.config as Record<string, unknown>)['object'];
+    const stepObject = objectOf ?? (RECORD_STEPS.has(step.type) && typeof named === 'string' ? named : undefined);
+    if (model && stepObject) errors.push(...fieldProblems(step.type, step.config, stepObject, model, base, priorKnown(def)));
   });
   if (model && objectOf && !model.fields(objectOf)) errors.push({ path: '/trigger/object', code: 'unknown_object', message: `no object '${objectOf}'` });
   if (model && objectOf && 'condition' in def.trigger && def.trigger.condition) errors.push(...conditionProblems(def.trigger.condition, objectOf, model, '/trigger/condition', priorKnown(def)));
@@ -228,7 +232,7 @@ function fieldProblems(type: StepType, config: Record<string, unknown>, triggerO
   if (type === 'switch') {
     (config['cases'] as { condition: WorkflowCondition }[]).forEach((c, i) => out.push(...conditionProblems(c.condition, triggerObjectName, model, `${base}/config/cases/${i}/condition`, prior)));
   }
-  if (type === 'createRecord' || type === 'updateRecord' || type === 'findRecords') {
+  if (RECORD_STEPS.has(type)) {
     const objectName = typeof config['object'] === 'string' && config['object'] ? config['object'] : triggerObjectName;
     const fields = model.fields(objectName);
     if (!fields) return [...out, { path: `${base}/config/object`, code: 'unknown_object', message: `no object '${objectName}'` }];

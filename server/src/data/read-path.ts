@@ -126,8 +126,9 @@ export class ReadPath {
     if (computesOnRead(model, query.object)) await prepareReadFormulas(this.#reader(ctx), model, query.object, page);
     for (const [i, field] of query.expand.entries()) {
       const target = model.objectById(field.lookup?.objectId ?? '');
-      const looked = page.flatMap((row) => (row[`e${i}_data`] ? [{ data: row[`e${i}_data`] as Record<string, unknown> }] : []));
-      if (target && looked.length && computesOnRead(model, target)) await prepareReadFormulas(this.#reader(ctx), model, target, looked);
+      if (!target || !computesOnRead(model, target)) continue;
+      const looked = page.flatMap((row) => (row[expansions[i]!.data] ? [{ data: row[expansions[i]!.data] as Record<string, unknown> }] : []));
+      if (looked.length) await prepareReadFormulas(this.#reader(ctx), model, target, looked);
     }
     const data = page.map((row) => {
       const record = toApiRecord(model, query.object, row, select);
@@ -217,8 +218,9 @@ export class ReadPath {
     const last = page[page.length - 1];
     // Formulas computed on read: per object, the workspace's time zone and the related records they use.
     for (const source of object ? [object] : model.snapshot.objects) {
+      if (!computesOnRead(model, source)) continue;
       const rowsOf = page.filter((row) => row.object_id === source.id);
-      if (rowsOf.length && computesOnRead(model, source)) await prepareReadFormulas(this.#reader(ctx), model, source, rowsOf);
+      if (rowsOf.length) await prepareReadFormulas(this.#reader(ctx), model, source, rowsOf);
     }
     const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
@@ -263,8 +265,9 @@ export class ReadPath {
     );
     const byId = new Map(targets.map((t) => [t.id, t]));
     for (const object of targetObjects) {
+      if (!computesOnRead(model, object)) continue;
       const rows = targets.filter((t) => t.object_id === object.id);
-      if (rows.length && computesOnRead(model, object)) await prepareReadFormulas(<Row,>(sql: string, values: unknown[]) => this.#db.read<Row>(tenantId, sql, values), model, object, rows);
+      if (rows.length) await prepareReadFormulas(<Row,>(sql: string, values: unknown[]) => this.#db.read<Row>(tenantId, sql, values), model, object, rows);
     }
     for (const { row, record } of items) for (const field of expand) {
       const target = byId.get(row.data[field.id] as string);

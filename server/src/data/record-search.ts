@@ -58,15 +58,15 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
   const text = foldCase(q.trim());
   if (!text || scope.objects.length === 0) return [];
   const byId = new Map(scope.objects.map((entry) => [entry.object.id, entry]));
-  const hits = new Map<string, { entry: SearchScope['objects'][number]; row: RecordRow; view: { values: ApiRecord; whole: boolean }; name: string; match: SearchHit['match']; order: number }>();
+  const hits = new Map<string, { entry: SearchScope['objects'][number]; row: RecordRow; name: string; match: SearchHit['match']; order: number }>();
   /** Whether the row is a hit. */
   const consider = (entry: SearchScope['objects'][number], row: RecordRow, allowSimilar: boolean): boolean => {
     if (hits.has(row.id)) return true;
     // Matched and ranked on the searched fields alone; only the hits answered are made API records.
-    const view = searchedValues(entry, row);
-    const match = bestMatch(entry.fields, view.values, text, allowSimilar);
+    const values = searchedValues(entry, row);
+    const match = bestMatch(entry.fields, values, text, allowSimilar);
     if (!match) return false;
-    hits.set(row.id, { entry, row, view, name: recordDisplayName(entry.object, view.values), match, order: hits.size });
+    hits.set(row.id, { entry, row, name: recordDisplayName(entry.object, values), match, order: hits.size });
     return true;
   };
 
@@ -99,8 +99,9 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
   // Groups in the order of their best hit; each holds at most `perObject`.
   const kept = new Map<string, typeof ranked>();
   for (const hit of ranked) {
-    const group = kept.get(hit.entry.object.id) ?? [];
-    if (group.length < perObject) kept.set(hit.entry.object.id, [...group, hit]);
+    let group = kept.get(hit.entry.object.id);
+    if (!group) kept.set(hit.entry.object.id, (group = []));
+    if (group.length < perObject) group.push(hit);
   }
   const groups: SearchGroup[] = [];
   for (const hits of kept.values()) {
@@ -116,11 +117,11 @@ export async function searchRecords(db: Database, ctx: RequestContext, q: string
  * The searched fields' values of a row as the API answers them (and its id), read from the stored
  * values; when a searched field is computed on read (a formula), the whole record as the reader sees it.
  */
-function searchedValues(entry: SearchScope['objects'][number], row: RecordRow): { values: ApiRecord; whole: boolean } {
-  if (entry.fields.some((f) => f.type === 'formula' && !f.formula?.stored)) return { values: entry.toRecord(row), whole: true };
+function searchedValues(entry: SearchScope['objects'][number], row: RecordRow): ApiRecord {
+  if (entry.fields.some((f) => f.type === 'formula' && !f.formula?.stored)) return entry.toRecord(row);
   const values: ApiRecord = { id: row.id };
   for (const field of entry.fields) values[field.apiName] = fromStoredValue(field, row.data[field.id]) ?? null;
-  return { values, whole: false };
+  return values;
 }
 
 /** Hits per searched object, objects without any counted as 0. */

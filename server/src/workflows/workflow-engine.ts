@@ -10,7 +10,7 @@ import type { ApiRecord, RecordRow } from '../data/record-codec.ts';
 import type { RequestContext, WriteScope } from '../data/request-context.ts';
 import type { TenantModel } from '../data/tenant-model.ts';
 import { ProblemError } from '../errors/problems.ts';
-import { dateInZone } from './zone-dates.ts';
+import { daysOnInZone } from './zone-dates.ts';
 import { LeaseLost, RetryAt, type ClaimedJob, type JobQueue } from '../jobs/job-queue.ts';
 import { enqueueJob, type JobInput } from '../jobs/job-store.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
@@ -330,12 +330,12 @@ export class WorkflowEngine {
     const owner = (typeof state.record?.['owner'] === 'string' ? state.record['owner'] : undefined) ?? activatedBy;
     switch (step.type) {
       case 'condition': {
-        const result = evaluateCondition(input['condition'] as WorkflowCondition, view, compile, run.timeZone ?? undefined);
+        const result = evaluateCondition(input['condition'] as WorkflowCondition, view, compile, run.timeZone);
         return { output: { result }, next: result ? (step.branches?.['true'] ?? step.next) : step.branches?.['false'] };
       }
       case 'switch': {
         const cases = input['cases'] as { name: string; condition: WorkflowCondition }[];
-        const hit = cases.find((c) => evaluateCondition(c.condition, view, compile, run.timeZone ?? undefined));
+        const hit = cases.find((c) => evaluateCondition(c.condition, view, compile, run.timeZone));
         return { output: { case: hit?.name ?? 'default' }, next: hit ? step.branches?.[hit.name] : (step.branches?.['default'] ?? step.next) };
       }
       case 'createRecord': {
@@ -374,7 +374,7 @@ export class WorkflowEngine {
         if (model.field(task, 'assignee')) values['assignee'] = assignee;
         if (input['priority'] && model.field(task, 'priority')) values['priority'] = input['priority'];
         if (input['description'] && model.field(task, 'description')) values['description'] = input['description'];
-        if (typeof input['dueInDays'] === 'number' && model.field(task, 'due_date')) values['due_date'] = dateInZone(run.timeZone ?? 'UTC', Number(input['dueInDays']));
+        if (typeof input['dueInDays'] === 'number' && model.field(task, 'due_date')) values['due_date'] = daysOnInZone(run.timeZone, Number(input['dueInDays']));
         // Linked to the run's record through the task's lookup to that record's object, if it has one.
         const recordObject = run.recordObject ? model.object(run.recordObject) : undefined;
         const link = recordObject && run.recordId ? model.liveFields(task).find((f) => f.type === 'lookup' && f.lookup?.objectId === recordObject.id) : undefined;
@@ -424,7 +424,7 @@ export class WorkflowEngine {
         return { output: { done: current.items.length }, next: step.next };
       }
       case 'wait':
-        return this.#beginWait(input, step, view, compile, run.timeZone ?? undefined);
+        return this.#beginWait(input, step, view, compile, run.timeZone);
       case 'approval':
         return this.#beginApproval(ctx, run, input, seq);
       default:
@@ -432,7 +432,7 @@ export class WorkflowEngine {
     }
   }
 
-  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>, compile: ConditionCompiler, timeZone: string | undefined): StepResult {
+  #beginWait(config: Record<string, unknown>, step: WorkflowStep, view: Record<string, unknown>, compile: ConditionCompiler, timeZone: string): StepResult {
     const now = Date.now();
     const timeout = config['timeout'] as Duration | undefined;
     const timeoutAt = timeout ? new Date(now + durationMs(timeout)).toISOString() : undefined;
@@ -557,7 +557,7 @@ export class WorkflowEngine {
     const step = stepOf(definition, wait.stepId);
     if (wake.outcome === 'check') {
       await this.#refreshRecord(tx, ctx.model, run, ctx.principal);
-      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run), conditionCompiler(ctx.model.snapshot, triggerObject(definition)), run.timeZone ?? undefined)) return false;
+      if (!evaluateCondition(step.config['condition'] as WorkflowCondition, runView(run.scope, ctx.model, run), conditionCompiler(ctx.model.snapshot, triggerObject(definition)), run.timeZone)) return false;
       wake = { ...wake, outcome: 'done' };
     }
     if (wake.outcome === 'escalate') {

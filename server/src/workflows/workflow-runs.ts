@@ -158,10 +158,6 @@ export async function createRuns(tx: Queryable, runs: readonly NewRun[]): Promis
   return out;
 }
 
-/**
- * Locks a run for a segment. A run about to start also answers how many of the workspace's runs
- * are running (the concurrency limit), in the same round trip.
- */
 /** Who a workflow runs as, read with its run (`RunActorRow` of `lockRun`). */
 export interface RunActorRow {
   automationId: string | null;
@@ -181,13 +177,14 @@ export const runActorSql = (workflowId: string) =>
      left join acl_automation a on a.tenant_id = w.tenant_id and a.id = w.automation_id
     where w.tenant_id = $1 and w.id = ${workflowId}`;
 
-export type LockedRun = RunRow & { openRuns: number | null; settings: WorkflowSettings | null; actor: RunActorRow | null; timeZone: string | null };
+export type LockedRun = RunRow & { openRuns: number | null; settings: WorkflowSettings | null; actor: RunActorRow | null; timeZone: string };
 
 /**
  * Locks a run for its next segment and reads, in the same statement, the workspace's workflow
  * limits (null when never set), who the workflow runs as and the workspace's time zone: a limit,
  * a profile or a zone changed through any process applies to the next segment of every run, with
- * no extra round trip.
+ * no extra round trip. A run about to start also answers how many of the workspace's runs are
+ * running (the concurrency limit).
  */
 export async function lockRun(tx: Queryable, tenantId: string, runId: string): Promise<LockedRun | undefined> {
   const [row] = await tx.query<LockedRun>(
@@ -196,7 +193,7 @@ export async function lockRun(tx: Queryable, tenantId: string, runId: string): P
        (select json_build_object('maxConcurrentRuns', s.max_concurrent_runs, 'maxStepsPerRun', s.max_steps_per_run, 'maxLoopItems', s.max_loop_items, 'pauseAfterFailures', s.pause_after_failures)
           from workflow_settings s where s.tenant_id = $1) as settings,
        (select to_json(actor) from (${runActorSql('workflow_run.workflow_id')}) actor) as actor,
-       (select time_zone from tenant where id = $1) as "timeZone"
+       coalesce((select time_zone from tenant where id = $1), 'UTC') as "timeZone"
        from workflow_run where tenant_id = $1 and id = $2 for update`,
     [tenantId, runId],
   );
