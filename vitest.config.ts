@@ -39,6 +39,7 @@ const EMBEDDED_DATABASE_TESTS = [
   'server/test/slot-backfill.test.ts',
   'server/test/list-read-path.test.ts',
   'server/test/write-integrity.test.ts',
+  'server/test/kept-pages.test.ts',
 ];
 
 /**

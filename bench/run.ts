@@ -569,17 +569,18 @@ interface Storage {
 
 /**
  * Bytes per record of the Protean tenant: the record table with its TOAST and every index,
- * record_link and record_unique, over the table's rows, plus one outbox event (every create
+ * record_link, record_unique and record_change (the notes of changing transactions kept pages
+ * are checked against, ADR 0025), over the table's rows, plus one outbox event (every create
  * writes one) at the outbox's bytes per event, indexes included.
  */
 async function proteanStorage(sql: Sql): Promise<Storage> {
   const [row] = await sql.query(`select pg_total_relation_size('record')::float8 as record, pg_relation_size('record')::float8 as heap,
     pg_indexes_size('record')::float8 as indexes, pg_total_relation_size('record_link')::float8 as link, pg_total_relation_size('record_unique')::float8 as uniq,
-    pg_total_relation_size('outbox')::float8 as outbox, (select count(*) from record)::float8 as rows, (select count(*) from outbox_event)::float8 as events`);
+    pg_total_relation_size('record_change')::float8 as changes, pg_total_relation_size('outbox')::float8 as outbox, (select count(*) from record)::float8 as rows, (select count(*) from outbox_event)::float8 as events`);
   const r = row as Record<string, number>;
-  const perRow = (r['record']! + r['link']! + r['uniq']!) / r['rows']!;
+  const perRow = (r['record']! + r['link']! + r['uniq']! + r['changes']!) / r['rows']!;
   const perEvent = r['events'] ? r['outbox']! / r['events']! : 0;
-  const detail = `record ${Math.round(r['record']! / r['rows']!)} B/row (heap ${Math.round(r['heap']! / r['rows']!)}, indexes ${Math.round(r['indexes']! / r['rows']!)}), record_link + record_unique ${Math.round((r['link']! + r['uniq']!) / r['rows']!)}, outbox ${Math.round(perEvent)} B/event; ${r['rows']} rows, ${r['events']} events`;
+  const detail = `record ${Math.round(r['record']! / r['rows']!)} B/row (heap ${Math.round(r['heap']! / r['rows']!)}, indexes ${Math.round(r['indexes']! / r['rows']!)}), record_link + record_unique ${Math.round((r['link']! + r['uniq']!) / r['rows']!)}, record_change ${Math.round(r['changes']! / r['rows']!)}, outbox ${Math.round(perEvent)} B/event; ${r['rows']} rows, ${r['events']} events`;
   log(`storage: ${detail}`);
   return { bytesPerRecord: perRow + perEvent, detail };
 }

@@ -170,6 +170,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   hooks.beforeSave.push(logic.beforeSave);
   hooks.afterWrite.push(logic.afterWrite);
   const data = new DataService(options.db, metadata, hooks, access);
+  data.pages.start();
+  app.addHook('onClose', () => data.pages.stop());
   const scripts = new ScriptService(options.db, metadata, data, options.scripts);
   registerScriptHooks(hooks, scripts);
   const auth = new AuthService(options.db, new PasswordHasher(options.passwordCost ?? 'owasp'), { idleMs: options.sessionIdleMs, liveRecheckMs: options.liveRecheckMs });

@@ -10,6 +10,7 @@ import { emptySaveHooks, type SaveHooks } from './save-hooks.ts';
 import { SavePipeline, type BatchOperation, type BatchResult } from './save-pipeline.ts';
 import type { ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
+import { KeptPages, type PageAnswer } from './kept-pages.ts';
 import { objectLogic } from '../logic/logic-hooks.ts';
 import { readsRelated } from '../logic/read-formulas.ts';
 
@@ -26,11 +27,14 @@ export class DataService {
   readonly save: SavePipeline;
   readonly hooks: SaveHooks;
   readonly access: AccessService;
+  /** List pages kept for reading again (kept-pages.ts); their pruning starts with the server. */
+  readonly pages: KeptPages;
 
   constructor(db: Database, models: ModelSource, hooks: SaveHooks = emptySaveHooks(), access: AccessService = new AccessService(db)) {
     this.hooks = hooks;
     this.access = access;
-    this.read = new ReadPath(db, new ListCursors(db), access);
+    this.pages = new KeptPages(db);
+    this.read = new ReadPath(db, new ListCursors(db), access, this.pages);
     this.save = new SavePipeline(db, models, hooks, access);
   }
 
@@ -50,6 +54,11 @@ export class DataService {
 
   list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
     return this.read.list(ctx, query);
+  }
+
+  /** A list page as JSON, served again while nothing it was read from changed (REST's list). */
+  listPage(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }, request: string): Promise<PageAnswer> {
+    return this.read.listPage(ctx, query, request);
   }
 
   /** Matching records per value of the lookup `by` among `keys`, in one statement (GraphQL's nested totalCount). */

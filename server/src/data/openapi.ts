@@ -96,10 +96,13 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
           return built;
         };
         const idParam = param('id', 'path', 'param.id', uuid);
+        const ifNoneMatch = param('If-None-Match', 'header', 'param.ifNoneMatch', { type: 'string' });
+        const notModified = { description: say('response.notModified') };
         const idempotencyKey = param('Idempotency-Key', 'header', 'param.idempotencyKey', { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
         paths[`/records/${apiName}`] = {
-          get: o('list', 'record.list', { 200: ok(say('response.page', nouns), ref(`${name}Page`)), 400: problem(say('response.badQuery')) }, {
+          get: o('list', 'record.list', { 200: { ...ok(say('response.page', nouns), ref(`${name}Page`)), headers: { ETag: { description: say('header.pageEtag'), schema: { type: 'string' } } } }, 304: notModified, 400: problem(say('response.badQuery')) }, {
             parameters: [
+              ifNoneMatch,
               param('filter', 'query', 'param.filter', { type: 'string', maxLength: 20_000 }, { examples: example }),
               param('sort', 'query', 'param.sort', { type: 'string', maxLength: 500 }, { example: '-created_at' }),
               param('fields', 'query', 'param.fields', { type: 'string', maxLength: 5_000 }, { example: 'id,version' }),
@@ -116,7 +119,7 @@ export function buildOpenApi(model: TenantModel, principal: Principal, shape: Ac
         };
         paths[`/records/${apiName}/{id}`] = {
           parameters: [idParam],
-          get: o('get', 'record.get', { 200: one, 404: problem(say('response.noSuch', nouns)) }, { parameters: [param('expand', 'query', 'param.expand', { type: 'string', maxLength: 500 })] }),
+          get: o('get', 'record.get', { 200: one, 304: notModified, 404: problem(say('response.noSuch', nouns)) }, { parameters: [param('expand', 'query', 'param.expand', { type: 'string', maxLength: 500 }), ifNoneMatch] }),
           patch: o('update', 'record.update', { 200: one, 404: problem(say('response.noSuch', nouns)), 409: problem(say('response.unique')), 412: problem(say('response.stale')), 422: problem(say('response.invalid')) }, {
             parameters: [param('If-Match', 'header', 'param.ifMatch', { type: 'string' }, { example: '"3"' })],
             requestBody: { required: true, content: json(ref(`${name}Update`)) },

@@ -15,6 +15,9 @@ import { noRecord, UUID } from './record-problems.ts';
 import type { RequestContext } from './request-context.ts';
 import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
+import { renderPage, type KeptPages, type PageAnswer } from './kept-pages.ts';
+
+type ListRequest = ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest };
 
 export interface ListResult {
   data: ApiRecord[];
@@ -32,11 +35,13 @@ export class ReadPath {
   readonly #db: Database;
   readonly #cursors: ListCursors;
   readonly #access: AccessService;
+  readonly #pages: KeptPages;
 
-  constructor(db: Database, cursors: ListCursors, access: AccessService) {
+  constructor(db: Database, cursors: ListCursors, access: AccessService, pages: KeptPages) {
     this.#db = db;
     this.#cursors = cursors;
     this.#access = access;
+    this.#pages = pages;
   }
 
   async get(ctx: RequestContext, object: ObjectDef, id: string, expand: FieldDef[] = []): Promise<ApiRecord> {
@@ -99,10 +104,27 @@ export class ReadPath {
     return shares.length > 0;
   }
 
-  async list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
-    const { model } = ctx;
+  async list(ctx: RequestContext, query: ListRequest): Promise<ListResult> {
     // Inside a write (a workflow step) the shape is read in that transaction: on PGlite another one would wait for it for ever.
+    return this.#list(ctx, query, await this.#access.shapeOf(ctx.principal, ctx.scope?.tx));
+  }
+
+  /**
+   * A list page as JSON, for an answer: kept and served again while no record or share of the
+   * tenant changes (kept-pages.ts), unless the page depends on more than the database (formulas
+   * computed on read use the clock) or is read inside a write. `request` names the page: the
+   * request's query, exactly as sent.
+   */
+  async listPage(ctx: RequestContext, query: ListRequest, request: string): Promise<PageAnswer> {
     const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
+    const read = () => this.#list(ctx, query, shape);
+    const keepable = !ctx.scope && !computesOnRead(ctx.model, query.object) && !query.expand.some((field) => readsOnRead(ctx.model, field));
+    if (!keepable) return renderPage(await read());
+    return this.#pages.answer(shape, ctx.model.revision, `${ctx.principal.locale ?? ''}\n${query.object.id}\n${request}`, read);
+  }
+
+  async #list(ctx: RequestContext, query: ListRequest, shape: AccessShape): Promise<ListResult> {
+    const { model } = ctx;
     requireObjectRight(ctx, shape, query.object, 'read');
     refuseHiddenFields(shape, query.object, query);
     const after = query.cursor ? await this.#cursors.decode(query.cursor) : query.after;
@@ -284,6 +306,12 @@ function expanded(model: TenantModel, object: ObjectDef, id: string, data: Recor
   for (const field of fields) out[field.apiName] = fromStoredValue(field, data[field.id]) ?? null;
   applyReadFormulas(model, object, data, out, fields);
   return out;
+}
+
+/** Whether the records a lookup expands to compute formulas on read. */
+function readsOnRead(model: TenantModel, field: FieldDef): boolean {
+  const target = model.objectById(field.lookup?.objectId ?? '');
+  return target !== undefined && computesOnRead(model, target);
 }
 
 /** The fields to put in a record: undefined (every live field) when the principal reads them all. */

@@ -103,11 +103,16 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     return openApiFor(metadata, request.server, principalOf(request));
   });
 
-  app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request) => {
+  app.get('/records/:object', { schema: { params: ObjectParam, querystring: ListQuery } }, async (request, reply) => {
     const objectName = (request.params as Static<typeof ObjectParam>).object;
     const { ctx, model, object } = resolveHeld(request, objectName) ?? (await resolve(request, objectName));
     const query = parseListRequest(model, object, request.query as Static<typeof ListQuery>);
-    return data.list(ctx, query);
+    const queryText = request.url.slice(request.url.indexOf('?') + 1 || request.url.length);
+    const page = await data.listPage(ctx, query, queryText);
+    reply.header('etag', page.etag);
+    // A client that holds this very page (a poll) gets 304 and no body.
+    if (request.headers['if-none-match']?.split(',').some((tag) => tag.trim() === page.etag)) return reply.status(304).send();
+    return reply.type('application/json; charset=utf-8').send(page.body);
   });
 
   app.get('/records/:object/:id', { schema: { params: RecordParams, querystring: GetQuery } }, async (request, reply) => {

@@ -4,6 +4,9 @@ import { ARRAYS_INSERT, CREATE_RECORDS_PARAMS, createRecordsArguments, RECORDSET
 import { EVENTS_PER_ROW } from '../events/outbox-reader.ts';
 import { EAST_ASIAN_SQL_CLASS } from '../data/sql/search-text.ts';
 
+/** The tenant id under which a change that may touch any tenant is noted (record_change, migration 93). */
+export const ALL_TENANTS = '00000000-0000-0000-0000-000000000000';
+
 /**
  * Row-level security for a tenant table: the rows of the tenant the current transaction is
  * set to, and nothing when it is set to none. The comparison is typed (uuid = uuid, a
@@ -1601,7 +1604,44 @@ update webhook_delivery d set sender_id = w.created_by from webhook w where w.te
     // What is shared with a user or group (a user manager may reset only those who reach no more than they do).
     sql: `create index record_share_by_grantee on record_share (tenant_id, grantee);`,
   },
+  {
+    id: 93,
+    name: 'record changes by transaction, against which a kept list page is checked',
+    // ADR 0025. Every statement that writes records or shares notes its transaction, once, under
+    // its tenant: a page read under snapshot S is still what a read would give now when no noted
+    // transaction of the tenant is invisible to S. A writer bound by row-level security writes
+    // only its own tenant's rows, so the setting names the tenant; any other writer (the system
+    // connection: migrations, backfills, cross-tenant jobs) may touch every tenant and notes the
+    // all-tenants id. Rows only ever are inserted: no row is locked by two writers, and none is
+    // held across statements.
+    sql: `
+create table record_change (
+  tenant_id uuid not null,
+  xid xid8 not null,
+  primary key (tenant_id, xid)
+);
+alter table record_change enable row level security;
+alter table record_change no force row level security;
+create policy tenant_isolation on record_change
+  using (tenant_id in (nullif(current_setting('app.tenant_id', true), '')::uuid, '${ALL_TENANTS}'::uuid))
+  with check (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+revoke update, delete, truncate on record_change from protean_app;
+grant select, insert on record_change to protean_app;
+create function record_changed() returns trigger language plpgsql set search_path = public, pg_temp as $$
+declare
+  tenant uuid := case when row_security_active(tg_relid) then nullif(current_setting('app.tenant_id', true), '')::uuid else '${ALL_TENANTS}'::uuid end;
+begin
+  -- Bound by row-level security with no tenant set, the statement could change no row.
+  if tenant is not null then
+    insert into record_change (tenant_id, xid) values (tenant, pg_current_xact_id()) on conflict do nothing;
+  end if;
+  return null;
+end $$;
+create trigger record_changed after insert or update or delete or truncate on record for each statement execute function record_changed();
+create trigger record_changed after insert or update or delete or truncate on record_share for each statement execute function record_changed();`,
+  },
 ];
+
 
 /** The role every request runs as once migrations are done (see migration 4). */
 export const APP_ROLE = 'protean_app';
