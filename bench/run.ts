@@ -445,6 +445,12 @@ async function benchPostgres(): Promise<void> {
       baselineBase = `http://127.0.0.1:${baselinePort}`;
       await waitForHttp(baseline, `${baselineBase}/readyz`);
     }
+    // The same server with pages not kept (ADR 0025), in the same rounds: what a list costs read afresh.
+    const unkeptPort = await freePort();
+    const unkept = startProtean('pg-unkept', { ...env, PROTEAN_KEEP_LIST_PAGES: '0' }, unkeptPort);
+    cleanup.unshift(() => stopChild(unkept));
+    const unkeptBase = `http://127.0.0.1:${unkeptPort}`;
+    await waitForHttp(unkept, `${unkeptBase}/readyz`);
     log('list (filter picklist + number, sort date, limit 50, expand lookup)');
     const paths = listPaths();
     // A list statement keeps running in Postgres after its HTTP request timed out; cancel
@@ -459,6 +465,7 @@ async function benchPostgres(): Promise<void> {
       'list',
       {
         protean: { url: base, spec: { method: 'GET', paths: paths.protean, headers: t.auth, ...listSpec } },
+        proteanUnkept: { url: unkeptBase, spec: { method: 'GET', paths: paths.protean, headers: t.auth, ...listSpec } },
         floor: { url: floorBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } },
         floorOwner: { url: ownerBase, spec: { method: 'GET', paths: paths.floor, ...listSpec } },
         textbook: { url: book.base, spec: { method: 'GET', paths: textbookListPaths(), ...listSpec } },
@@ -472,10 +479,14 @@ async function benchPostgres(): Promise<void> {
     const baselineRuns = (listRuns as Record<string, LoadResult[] | undefined>)['baseline'];
     const baselineP95 = baselineRuns ? bestP95(baselineRuns) : null;
     if (baselineRuns) results['baseline.rest.list.p95_ms'] = { value: baselineP95 === null ? null : round(baselineP95, 2), unit: `${listUnit}; the server of BENCH_BASELINE_ROOT in the same rounds; informational`, floor: null };
+    const unkeptP95 = bestP95(listRuns.proteanUnkept);
+    results['rest.list.unkept.p95_ms'] = { value: unkeptP95 === null ? null : round(unkeptP95, 2), unit: `${listUnit}; the same server with PROTEAN_KEEP_LIST_PAGES=0 (every page read afresh), same rounds; informational`, floor: null };
+    await stopChild(unkept);
     const ownerP95 = bestP95(listRuns.floorOwner);
     results['floor_owner_role.rest.list.p95_ms'] = { value: ownerP95 === null ? null : round(ownerP95, 2), unit: `${listUnit}; floor handler logged in as the table owner (RLS not applied); informational`, floor: null };
     record('textbook.list.p95_ms', bestP95(listRuns.textbook), `${listUnit}; the textbook service over ${textbook.records.toLocaleString('en')} customers`);
     ratio('rest.list.p95_ms.textbook_ratio', 'rest.list.p95_ms', 'textbook.list.p95_ms', '× textbook (rest.list.p95_ms ÷ textbook.list.p95_ms; target ≤ 1)');
+    ratio('rest.list.unkept.p95_ms.textbook_ratio', 'rest.list.unkept.p95_ms', 'textbook.list.p95_ms', '× textbook (pages read afresh, PROTEAN_KEEP_LIST_PAGES=0; informational)');
     if (process.env['BENCH_CPU_PROF'] === 'list') {
       await stopChild(protean); // writes the profile on exit
       protean = startProtean('pg', env, port);

@@ -47,6 +47,8 @@ import { JobQueue, type JobQueueOptions } from './jobs/index.ts';
 import { workflowRoutes } from './workflows/workflow-routes.ts';
 import { captureRoutes } from './capture/capture-routes.ts';
 import { CaptureService } from './capture/capture-service.ts';
+import { requestValidators } from './http/request-validators.ts';
+import { keepListPagesFrom } from './data/kept-pages.ts';
 import { InboundMail, type InboundMailOptions } from './capture/inbound-mail.ts';
 import { WorkflowService, type WorkflowServiceOptions } from './workflows/workflow-service.ts';
 import { scriptRoutes } from './scripts/script-routes.ts';
@@ -76,6 +78,8 @@ export interface AppOptions {
   /** Where the log goes when `logger` is on (standard output unless given). */
   logStream?: { write(line: string): void };
   bodyLimit?: number;
+  /** List pages kept and served again while unchanged (ADR 0025); PROTEAN_KEEP_LIST_PAGES, on unless 0. */
+  keepListPages?: boolean;
   /**
    * Outbound targets, retry timing and whether this process sends webhooks; by default from the
    * PROTEAN_WEBHOOK_* variables. `deliver: false` keeps this process out of delivering
@@ -141,8 +145,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     frameworkErrors: answerError,
     routerOptions: { maxParamLength: MAX_PATH_PART },
     ...(options.trustedProxies?.length ? { trustProxy: options.trustedProxies.join(',') } : {}),
-    // Unknown properties are errors, never silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    // Unknown properties are errors; a body's types are its own, never converted (request-validators.ts).
+    schemaController: requestValidators,
   });
   app.server.on('connect', answerConnect);
   const metadata = new MetadataService(options.db);
@@ -169,7 +173,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const logic = logicHooks(tenantZones, (r) => app.log.warn({ ...r }, 'an expression could not be evaluated'));
   hooks.beforeSave.push(logic.beforeSave);
   hooks.afterWrite.push(logic.afterWrite);
-  const data = new DataService(options.db, metadata, hooks, access);
+  const data = new DataService(options.db, metadata, hooks, access, { keepListPages: options.keepListPages ?? keepListPagesFrom() });
   data.pages.start();
   app.addHook('onClose', () => data.pages.stop());
   const scripts = new ScriptService(options.db, metadata, data, options.scripts);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp, type App } from '../src/app.ts';
-import { call, createTestTenant, json, startHarness, type Harness, type TestTenant } from './harness.ts';
+import { call, createTestTenant, json, startHarness, waitFor, type Harness, type TestTenant } from './harness.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 
 /*
@@ -134,6 +134,9 @@ describe('the noted changes', () => {
     const count = async () => Number((await h.db.system((q) => q.query<{ n: string }>('select count(*) as n from record_change where tenant_id = $1', [t.id])))[0]!.n);
     expect((await t.api('POST', '/records/customer', { last_name: 'Pruned' })).statusCode).toBe(201);
     expect(await count()).toBeGreaterThan(0);
+    // Notes are kept while an older transaction still runs (on a shared database another file's may).
+    const [{ xid }] = await h.db.system((q) => q.query<{ xid: string }>('select max(xid)::text as xid from record_change where tenant_id = $1', [t.id])) as [{ xid: string }];
+    await waitFor('the write to be older than every running transaction', async () => (await h.db.system((q) => q.query<{ past: boolean }>('select pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 as past', [xid])))[0]!.past);
     const now = Date.now();
     const clock = vi.spyOn(Date, 'now');
     try {

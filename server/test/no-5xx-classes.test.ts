@@ -84,8 +84,15 @@ const cases: BadInput[] = [
   { name: 'a huge If-Match', method: 'PATCH', path: '/records/deal/00000000-0000-4000-8000-000000000000', body: { name: 'x' }, headers: { 'if-match': `"${'9'.repeat(40)}"` }, field: 'If-Match', reason: /version/ },
   { name: 'a huge revision number', method: 'GET', path: '/metadata/revisions/99999999999999', status: 400, field: 'revision', reason: /2147483647/ },
   { name: 'a huge workflow version', method: 'GET', path: '/workflows/anything?version=2147483648', status: 400, field: 'version', reason: /2147483647/ },
-  { name: 'a setting given as the text "Infinity", which validation would coerce', method: 'PATCH', path: '/workspace/settings', body: { recycleRetentionDays: 'Infinity' }, status: 400, field: 'recycleRetentionDays', reason: /finite/ },
+  { name: 'a setting given as the text "Infinity"', method: 'PATCH', path: '/workspace/settings', body: { recycleRetentionDays: 'Infinity' }, status: 400, field: 'recycleRetentionDays', reason: /integer/ },
   { name: 'an autonumber starting beyond its counter', method: 'POST', path: '/metadata/objects/deal/fields', body: { apiName: 'deal_no', type: 'autonumber', labels: { en: 'No' }, autonumber: { pattern: 'D-{0000}', start: 1e20 } }, field: 'autonumber.start', reason: /most|maximum|<=/ },
+
+  // A JSON body's types are its own: never converted to the type a schema asks for (a query string's text is).
+  { name: 'a number given as text in a body', method: 'PATCH', path: '/workspace/settings', body: { recycleRetentionDays: '30' }, status: 400, field: 'recycleRetentionDays', reason: /integer/ },
+  { name: 'a boolean given for a number in a body', method: 'PATCH', path: '/workspace/settings', body: { recycleRetentionDays: true }, status: 400, field: 'recycleRetentionDays', reason: /integer/ },
+  { name: 'a boolean given as text in a body', method: 'POST', path: '/access/permission-sets', body: { key: 'coerced', name: 'Coerced', grants: { objects: { deal: { read: 'true' } }, fields: {}, setup: {} } }, status: 400, field: 'grants.objects.deal.read', reason: /boolean/ },
+  { name: 'one value where a body asks for a list', method: 'POST', path: '/webhooks', body: { name: 'One', url: 'http://127.0.0.1:9/x', events: [{ object: 'deal', actions: 'created' }] }, status: 400, field: 'events.0.actions', reason: /array/ },
+  { name: 'a record number given as text', method: 'POST', path: '/records/deal', body: { name: 'x', amount: '5' }, status: 422, field: 'amount', reason: /number/, count: 'deal' },
 
   // 3. Impossible dates in filters.
   { name: 'Feb 30 in a date filter', method: 'GET', path: `/records/deal?${filter({ field: 'close_date', op: 'eq', value: '2024-02-30' })}`, status: 400, field: 'close_date', reason: /date/ },

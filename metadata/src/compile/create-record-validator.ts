@@ -1,4 +1,4 @@
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { BoundedCache } from '../cache/bounded-cache.ts';
 import { isCalendarDateTime } from '../field-types/calendar.ts';
@@ -92,10 +92,22 @@ export function createRecordValidator(
   return validator;
 }
 
+/**
+ * Compiled schemas by their text: workspaces mostly hold the same standard objects, whose schemas
+ * are the same, and a schema compiles to the same function whichever workspace's it is.
+ */
+const bySchema = new BoundedCache<string, ValidateFunction>(500);
+
+function compiled(schema: object): ValidateFunction {
+  return bySchema.getOrCreate(JSON.stringify(schema), () => {
+    const validate = ajv.compile(schema);
+    ajv.removeSchema(schema);
+    return validate;
+  });
+}
+
 function build(object: ObjectDef, mode: RecordSchemaMode, locale: Locale): RecordValidator {
-  const schema = withSetMembership(compileRecordSchema(object, mode, { locale }));
-  const validate = ajv.compile(schema);
-  ajv.removeSchema(schema);
+  const validate = compiled(withSetMembership(compileRecordSchema(object, mode, { locale })));
   const live = object.fields.filter((f) => f.deletedAt === undefined);
   const fields = new Map(live.flatMap((f) => [f.apiName, ...f.apiNameAliases].map((name) => [name, f] as const)));
   const renamed = live.filter((f) => f.apiNameAliases.length > 0);

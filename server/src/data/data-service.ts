@@ -30,10 +30,10 @@ export class DataService {
   /** List pages kept for reading again (kept-pages.ts); their pruning starts with the server. */
   readonly pages: KeptPages;
 
-  constructor(db: Database, models: ModelSource, hooks: SaveHooks = emptySaveHooks(), access: AccessService = new AccessService(db)) {
+  constructor(db: Database, models: ModelSource, hooks: SaveHooks = emptySaveHooks(), access: AccessService = new AccessService(db), options: { keepListPages?: boolean } = {}) {
     this.hooks = hooks;
     this.access = access;
-    this.pages = new KeptPages(db);
+    this.pages = new KeptPages(db, { enabled: options.keepListPages });
     this.read = new ReadPath(db, new ListCursors(db), access, this.pages);
     this.save = new SavePipeline(db, models, hooks, access);
   }

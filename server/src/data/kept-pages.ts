@@ -60,11 +60,16 @@ export class KeptPages {
   readonly #horizons: { at: number; xmin: string }[] = [];
   #pruner: NodeJS.Timeout | undefined;
 
-  constructor(db: Database) {
+  readonly #enabled: boolean;
+
+  /** `enabled: false` answers every page as read (PROTEAN_KEEP_LIST_PAGES=0). */
+  constructor(db: Database, options: { enabled?: boolean } = {}) {
     this.#db = db;
+    this.#enabled = options.enabled ?? true;
   }
 
   start(): void {
+    if (!this.#enabled) return;
     this.#pruner ??= setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS).unref();
   }
 
@@ -78,6 +83,7 @@ export class KeptPages {
    * it was read, else `read()`'s, kept for the next time.
    */
   async answer(shape: AccessShape, revision: number, query: string, read: () => Promise<unknown>): Promise<PageAnswer> {
+    if (!this.#enabled) return renderPage(await read());
     const key = `${this.#shapeToken(shape)}\n${revision}\n${query}`;
     const now = Date.now();
     let kept = this.#pages.get(key);
@@ -161,4 +167,12 @@ export class KeptPages {
 export function renderPage(page: unknown): PageAnswer {
   const body = JSON.stringify(page);
   return { body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+}
+
+/** Whether list pages are kept (PROTEAN_KEEP_LIST_PAGES: 1, the default, or 0). */
+export function keepListPagesFrom(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['PROTEAN_KEEP_LIST_PAGES'];
+  if (value === undefined || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(`PROTEAN_KEEP_LIST_PAGES must be 0 or 1, not ${value}`);
 }
