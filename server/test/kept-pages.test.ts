@@ -84,6 +84,35 @@ describe('a list page read again', () => {
     expect(names(json<Page>(await list(t.key, query)))).toEqual(['Kept A', 'Kept B']);
   });
 
+  it('answers 304 to its tag compared weakly, as HTTP compares If-None-Match, and to *; another tag gets the page', async () => {
+    const query = `filter=${encodeURIComponent(JSON.stringify({ field: 'last_name', op: 'startsWith', value: 'Kept' }))}&sort=last_name`;
+    const page = await list(t.key, query);
+    const etag = String(page.headers['etag']);
+    expect((await list(t.key, query, { 'if-none-match': etag.replace(/^W\//, '') })).statusCode).toBe(304);
+    expect((await list(t.key, query, { 'if-none-match': `"other", ${etag}` })).statusCode).toBe(304);
+    expect((await list(t.key, query, { 'if-none-match': '*' })).statusCode).toBe(304);
+    const other = await list(t.key, query, { 'if-none-match': 'W/"other"' });
+    expect(other.statusCode).toBe(200);
+    expect(other.body).toBe(page.body);
+  });
+
+  it('counts a page read again by requests at once, after a change, once', async () => {
+    const query = `filter=${encodeURIComponent(JSON.stringify({ field: 'last_name', op: 'eq', value: 'Kept A' }))}&fields=last_name`;
+    const before = h.server.data.pages.stats();
+    await kept(t.key, query);
+    const page = await list(t.key, query);
+    for (let round = 0; round < 5; round++) {
+      expect((await t.api('POST', '/records/customer', { last_name: `Unrelated ${round}` })).statusCode).toBe(201);
+      // Several requests find the page changed at once, and each reads and keeps it.
+      await Promise.all(Array.from({ length: 4 }, () => list(t.key, query)));
+      // Served again once kept: a page read between changes stays kept.
+      expect((await list(t.key, query, { 'if-none-match': String(page.headers['etag']) })).statusCode).toBe(304);
+    }
+    const after = h.server.data.pages.stats();
+    expect(after.pages - before.pages).toBe(1);
+    expect(after.size - before.size).toBe(page.body.length);
+  });
+
   it('shows a value written by the system connection (a migration, a backfill), which writes for any tenant', async () => {
     const made = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Systemic', first_name: 'Before' }));
     const query = `filter=${encodeURIComponent(JSON.stringify({ field: 'last_name', op: 'eq', value: 'Systemic' }))}`;

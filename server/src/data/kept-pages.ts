@@ -21,7 +21,8 @@ export const KEPT_MS = 60_000;
 /** A page found changed before it was ever served again is not kept again for this long: its tenant writes more often than it is read. */
 const CHURN_MS = 10_000;
 const MAX_PAGES = 2_000;
-const MAX_BYTES = 64 * 1024 * 1024;
+/** Characters of JSON kept at most: 64 MB while the pages are one-byte text (V8 keeps such a string at a byte a character). */
+const MAX_SIZE = 64 * 1024 * 1024;
 const PRUNE_EVERY_MS = KEPT_MS;
 
 /**
@@ -55,7 +56,7 @@ export class KeptPages {
   readonly #waiting = new Map<string, number>();
   readonly #shapes = new WeakMap<AccessShape, number>();
   #nextShape = 1;
-  #bytes = 0;
+  #size = 0;
   /** Snapshot xmins taken at each prune, oldest first: the horizon below which noted changes are no longer needed. */
   readonly #horizons: { at: number; xmin: string }[] = [];
   #pruner: NodeJS.Timeout | undefined;
@@ -134,6 +135,11 @@ export class KeptPages {
     for (const [key, from] of this.#waiting) if (now - from > KEPT_MS) this.#waiting.delete(key);
   }
 
+  /** How many pages are kept and their size in characters. */
+  stats(): { pages: number; size: number } {
+    return { pages: this.#pages.size, size: this.#size };
+  }
+
   #shapeToken(shape: AccessShape): number {
     let token = this.#shapes.get(shape);
     if (token === undefined) this.#shapes.set(shape, (token = this.#nextShape++));
@@ -147,11 +153,14 @@ export class KeptPages {
   }
 
   #keep(key: string, kept: Kept): void {
+    // Two requests that found the same page changed both read it again: the later one replaces the other.
+    const replaced = this.#pages.get(key);
+    if (replaced) this.#drop(key, replaced);
     this.#pages.set(key, kept);
-    this.#bytes += kept.body.length;
+    this.#size += kept.body.length;
     // The oldest pages go first (a Map iterates in insertion order).
     for (const [oldKey, old] of this.#pages) {
-      if (this.#pages.size <= MAX_PAGES && this.#bytes <= MAX_BYTES) break;
+      if (this.#pages.size <= MAX_PAGES && this.#size <= MAX_SIZE) break;
       this.#drop(oldKey, old);
     }
   }
@@ -159,7 +168,7 @@ export class KeptPages {
   #drop(key: string, kept: Kept): void {
     if (this.#pages.get(key) !== kept) return;
     this.#pages.delete(key);
-    this.#bytes -= kept.body.length;
+    this.#size -= kept.body.length;
   }
 }
 
@@ -175,4 +184,15 @@ export function keepListPagesFrom(env: NodeJS.ProcessEnv = process.env): boolean
   if (value === undefined || value === '' || value === '1') return true;
   if (value === '0') return false;
   throw new Error(`PROTEAN_KEEP_LIST_PAGES must be 0 or 1, not ${value}`);
+}
+
+/**
+ * Whether an If-None-Match header names `etag`: compared weakly, as RFC 9110 has it for this
+ * header (`W/"x"` matches `"x"`), and `*` names any current representation.
+ */
+export function noneMatchHolds(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const wanted = opaque(etag);
+  return header.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === wanted);
 }

@@ -6,6 +6,7 @@ import { validationError } from '../errors/problems.ts';
 import type { MetadataService } from '../metadata/metadata-service.ts';
 import { BATCH_LIMIT, type BatchOperation, type DataService } from './data-service.ts';
 import { parseExpand, parseListRequest } from './list-request.ts';
+import { noneMatchHolds } from './kept-pages.ts';
 import { openApiFor } from './openapi.ts';
 import { bulkByFilter } from './bulk-by-filter.ts';
 import type { RequestContext } from './request-context.ts';
@@ -111,7 +112,7 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     const page = await data.listPage(ctx, query, queryText);
     reply.header('etag', page.etag);
     // A client that holds this very page (a poll) gets 304 and no body.
-    if (request.headers['if-none-match']?.split(',').some((tag) => tag.trim() === page.etag)) return reply.status(304).send();
+    if (noneMatchHolds(request.headers['if-none-match'], page.etag)) return reply.status(304).send();
     return reply.type('application/json; charset=utf-8').send(page.body);
   });
 
@@ -121,7 +122,7 @@ export async function recordRoutes(app: FastifyInstance, options: { metadata: Me
     const expand = parseExpand(model, object, (request.query as Static<typeof GetQuery>).expand);
     const record = await data.get(ctx, object, params.id, expand);
     const etag = `"${String(record['version'])}"`;
-    if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+    if (noneMatchHolds(request.headers['if-none-match'], etag)) return reply.status(304).send();
     return reply.header('etag', etag).send(record);
   });
 
