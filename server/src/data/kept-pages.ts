@@ -71,7 +71,8 @@ export class KeptPages {
 
   start(): void {
     if (!this.#enabled) return;
-    this.#pruner ??= setInterval(() => void this.prune().catch(() => undefined), PRUNE_EVERY_MS).unref();
+    // A failed pass leaves the notes for the next one; pages stay correct either way.
+    this.#pruner ??= setInterval(() => void this.prune().catch((error: unknown) => console.error('kept pages: deleting old change notes failed', error)), PRUNE_EVERY_MS).unref();
   }
 
   stop(): void {
