@@ -27,8 +27,9 @@ const PRUNE_EVERY_MS = KEPT_MS;
 
 /**
  * The snapshot now, and whether any record or share of the tenant changed in a transaction that
- * `since` does not see (migration 93): an index range of the tenant's noted transactions from
- * the snapshot's xmin on, the all-tenants id's alike.
+ * the kept page's snapshot ($2; none for a page not kept yet) does not see (migration 93): an
+ * index range of the tenant's noted transactions from that snapshot's xmin on, the all-tenants
+ * id's alike.
  */
 const CHECK_SQL = `select pg_current_snapshot()::text as now,
   $2::text is not null and exists (
