@@ -435,22 +435,20 @@ async function benchPostgres(): Promise<void> {
       protean = startProtean('pg-prof', env, port, ['--cpu-prof', `--cpu-prof-dir=${runDir}`]);
       await waitForHttp(protean, `${base}/readyz`);
     }
+    /** Another server over the same database, for the list rounds; stopped with the rest. */
+    const startBeside = async (label: string, sideEnv: Record<string, string>, checkout?: string) => {
+      const sidePort = await freePort();
+      const child = startProtean(label, sideEnv, sidePort, [], checkout);
+      cleanup.unshift(() => stopChild(child));
+      const url = `http://127.0.0.1:${sidePort}`;
+      await waitForHttp(child, `${url}/readyz`);
+      return { child, url };
+    };
     // Another checkout's server over the same database, in the same list rounds: a before/after.
     const baselineRoot = process.env['BENCH_BASELINE_ROOT'];
-    let baselineBase = '';
-    if (baselineRoot) {
-      const baselinePort = await freePort();
-      const baseline = startProtean('pg-baseline', env, baselinePort, [], resolve(baselineRoot));
-      cleanup.unshift(() => stopChild(baseline));
-      baselineBase = `http://127.0.0.1:${baselinePort}`;
-      await waitForHttp(baseline, `${baselineBase}/readyz`);
-    }
+    const baselineBase = baselineRoot ? (await startBeside('pg-baseline', env, resolve(baselineRoot))).url : '';
     // The same server with pages not kept (ADR 0025), in the same rounds: what a list costs read afresh.
-    const unkeptPort = await freePort();
-    const unkept = startProtean('pg-unkept', { ...env, PROTEAN_KEEP_LIST_PAGES: '0' }, unkeptPort);
-    cleanup.unshift(() => stopChild(unkept));
-    const unkeptBase = `http://127.0.0.1:${unkeptPort}`;
-    await waitForHttp(unkept, `${unkeptBase}/readyz`);
+    const { child: unkept, url: unkeptBase } = await startBeside('pg-unkept', { ...env, PROTEAN_KEEP_LIST_PAGES: '0' });
     log('list (filter picklist + number, sort date, limit 50, expand lookup)');
     const paths = listPaths();
     // A list statement keeps running in Postgres after its HTTP request timed out; cancel

@@ -2,13 +2,12 @@ import type { Condition, FieldDef, ObjectDef } from '@protean/metadata';
 import type { Database } from '../db/database.ts';
 import { AccessService } from '../access/access-service.ts';
 import { notFound, ProblemError } from '../errors/problems.ts';
-import { ListCursors, type CursorRequest } from './list-cursor.ts';
+import { ListCursors } from './list-cursor.ts';
 import type { ApiRecord } from './record-codec.ts';
-import { ReadPath, type ListResult } from './read-path.ts';
+import { ReadPath, type ListRequest, type ListResult } from './read-path.ts';
 import type { ModelSource, RequestContext } from './request-context.ts';
 import { emptySaveHooks, type SaveHooks } from './save-hooks.ts';
 import { SavePipeline, type BatchOperation, type BatchResult } from './save-pipeline.ts';
-import type { ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
 import { KeptPages, type PageAnswer } from './kept-pages.ts';
 import { objectLogic } from '../logic/logic-hooks.ts';
@@ -52,12 +51,12 @@ export class DataService {
     return this.read.canRead(ctx, object, id);
   }
 
-  list(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }): Promise<ListResult> {
+  list(ctx: RequestContext, query: ListRequest): Promise<ListResult> {
     return this.read.list(ctx, query);
   }
 
   /** A list page as JSON, served again while nothing it was read from changed (REST's list). */
-  listPage(ctx: RequestContext, query: ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest }, request: string): Promise<PageAnswer> {
+  listPage(ctx: RequestContext, query: ListRequest, request: string): Promise<PageAnswer> {
     return this.read.listPage(ctx, query, request);
   }
 

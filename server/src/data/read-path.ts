@@ -17,7 +17,7 @@ import { compileListQuery, type ListQuery } from './sql/compile-list-query.ts';
 import type { TenantModel } from './tenant-model.ts';
 import { renderPage, type KeptPages, type PageAnswer } from './kept-pages.ts';
 
-type ListRequest = ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest };
+export type ListRequest = ListQuery & { select?: FieldDef[] | undefined; withTotal?: boolean; cursor?: CursorRequest };
 
 export interface ListResult {
   data: ApiRecord[];
@@ -118,7 +118,7 @@ export class ReadPath {
   async listPage(ctx: RequestContext, query: ListRequest, request: string): Promise<PageAnswer> {
     const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     const read = () => this.#list(ctx, query, shape);
-    const keepable = !ctx.scope && !computesOnRead(ctx.model, query.object) && !query.expand.some((field) => readsOnRead(ctx.model, field));
+    const keepable = !ctx.scope && !computesOnRead(ctx.model, query.object) && !query.expand.some((field) => readsOnRead(ctx.model, field) !== undefined);
     if (!keepable) return renderPage(await read());
     return this.#pages.answer(shape, ctx.model.revision, `${ctx.principal.locale ?? ''}\n${query.object.id}\n${request}`, read);
   }
@@ -147,8 +147,8 @@ export class ReadPath {
     // looked-up records' alike, per expansion.
     if (computesOnRead(model, query.object)) await prepareReadFormulas(this.#reader(ctx), model, query.object, page);
     for (const [i, field] of query.expand.entries()) {
-      const target = model.objectById(field.lookup?.objectId ?? '');
-      if (!target || !computesOnRead(model, target)) continue;
+      const target = readsOnRead(model, field);
+      if (!target) continue;
       const looked = page.flatMap((row) => (row[expansions[i]!.data] ? [{ data: row[expansions[i]!.data] as Record<string, unknown> }] : []));
       if (looked.length) await prepareReadFormulas(this.#reader(ctx), model, target, looked);
     }
@@ -238,12 +238,7 @@ export class ReadPath {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    // Formulas computed on read: per object, the workspace's time zone and the related records they use.
-    for (const source of object ? [object] : model.snapshot.objects) {
-      if (!computesOnRead(model, source)) continue;
-      const rowsOf = page.filter((row) => row.object_id === source.id);
-      if (rowsOf.length) await prepareReadFormulas(this.#reader(ctx), model, source, rowsOf);
-    }
+    await prepareEachObject(this.#reader(ctx), model, object ? [object] : model.snapshot.objects, page);
     const data = page.flatMap((row) => {
       const source = model.objectById(row.object_id);
       return source ? [{ ...toApiRecord(model, source, row, readableOrAll(shape, model, source)), object: source.apiName, display_name: displayNameAs(shape, model, source, row.data, row.id) }] : [];
@@ -286,11 +281,7 @@ export class ReadPath {
       q.query<RecordRow>(`select ${ROW_COLUMNS} from record where tenant_id = $1 and id = any($2::uuid[]) and deleted_at is null and ${visible}`, params.values),
     );
     const byId = new Map(targets.map((t) => [t.id, t]));
-    for (const object of targetObjects) {
-      if (!computesOnRead(model, object)) continue;
-      const rows = targets.filter((t) => t.object_id === object.id);
-      if (rows.length) await prepareReadFormulas(<Row,>(sql: string, values: unknown[]) => this.#db.read<Row>(tenantId, sql, values), model, object, rows);
-    }
+    await prepareEachObject(<Row,>(sql: string, values: unknown[]) => this.#db.read<Row>(tenantId, sql, values), model, targetObjects, targets);
     for (const { row, record } of items) for (const field of expand) {
       const target = byId.get(row.data[field.id] as string);
       const targetObject = target && model.objectById(target.object_id);
@@ -308,10 +299,19 @@ function expanded(model: TenantModel, object: ObjectDef, id: string, data: Recor
   return out;
 }
 
-/** Whether the records a lookup expands to compute formulas on read. */
-function readsOnRead(model: TenantModel, field: FieldDef): boolean {
+/** The object a lookup expands to, when its records compute formulas on read. */
+function readsOnRead(model: TenantModel, field: FieldDef): ObjectDef | undefined {
   const target = model.objectById(field.lookup?.objectId ?? '');
-  return target !== undefined && computesOnRead(model, target);
+  return target && computesOnRead(model, target) ? target : undefined;
+}
+
+/** Formulas computed on read readied for rows of several objects: per object that has them, its rows at once. */
+async function prepareEachObject(read: Parameters<typeof prepareReadFormulas>[0], model: TenantModel, objects: readonly ObjectDef[], rows: readonly RecordRow[]): Promise<void> {
+  for (const object of objects) {
+    if (!computesOnRead(model, object)) continue;
+    const rowsOf = rows.filter((row) => row.object_id === object.id);
+    if (rowsOf.length) await prepareReadFormulas(read, model, object, rowsOf);
+  }
 }
 
 /** The fields to put in a record: undefined (every live field) when the principal reads them all. */
