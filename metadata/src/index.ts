@@ -26,6 +26,7 @@ export { findObject, findField, liveFields } from './model/find.ts';
 export type { MetadataError, Dependent } from './change/metadata-error.ts';
 export { planChange, type ObjectRecordsAction, type PlanContext, type PlanResult } from './change/plan-change.ts';
 export { planRestore } from './change/plan-restore.ts';
+export { revisionIds } from './change/revision-ids.ts';
 export { upgradeStoredSnapshot } from './change/stored-snapshot.ts';
 export { withAutomation } from './change/automation-refs.ts';
 export { deepEqual, diffAutomations, diffSnapshots, type DiffEntry, type DiffChange, type DiffAction } from './change/diff-snapshots.ts';

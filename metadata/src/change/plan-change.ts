@@ -22,7 +22,7 @@ import type { TermDef } from '../terms/term-def.ts';
 import { followFieldRename, followPicklistValueRenames, logicDependents, picklistValueDependents, resolveLogicRefs } from '../expressions/model-expressions.ts';
 
 export interface PlanContext {
-  /** A fresh id with the given prefix (`o_`, `f_`, `v_`, `l_`), e.g. prefix + 10 random chars. */
+  /** A fresh id with the given prefix (`o_`, `f_`, `v_`, `l_`), unique in the workspace for good (`revisionIds`). */
   newId(prefix: string): string;
   /** ISO time of the change, written as a deleted field's `deletedAt`. */
   now: string;

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
-/** Immutable ids: standard ones equal their api name, custom ones are `o_`/`f_`/`v_`/`l_` + random chars. */
+/** Immutable ids: standard ones equal their api name, custom ones are `o_`/`f_`/`v_`/`l_` + their revision and a count (`revisionIds`). */
 export const Id = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' });
 export const ApiName = Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' });
 /** A reference to an object or field by id, api name or alias. */

@@ -1,5 +1,4 @@
-import { BoundedCache, assignIndexSlots, deepEqual, diffAutomations, diffSnapshots, withAutomation, type AutomationKind, type AutomationRef, findTermSet, planChange, planRestore, promoteIndexSlot, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot, upgradeStoredSnapshot } from '@protean/metadata';
-import { randomBytes } from 'node:crypto';
+import { BoundedCache, assignIndexSlots, deepEqual, diffAutomations, diffSnapshots, withAutomation, type AutomationKind, type AutomationRef, findTermSet, planChange, planRestore, promoteIndexSlot, revisionIds, type ChangeRequest, type DiffEntry, type IndexSlot, type Locale, type Operation, type PlanResult, type Snapshot, upgradeStoredSnapshot } from '@protean/metadata';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { Principal } from '../auth/principal.ts';
 import { exclusiveFenceSql, queryOne, type Database, type Queryable } from '../db/database.ts';
@@ -134,8 +133,8 @@ export class MetadataService {
    * another, the change is refused (412) rather than laid over an edit its author has not seen.
    */
   async apply(principal: Principal, request: ChangeRequest, basedOn?: readonly number[]): Promise<{ revision: number; diff: unknown }> {
-    const ids = { newId: (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 10)}`, now: new Date().toISOString(), author: principal.userName, locale: localeOf(principal.locale) };
-    return (await this.#commit(principal, () => request.message ?? null, (current) => planChange(current, request, ids), assignIndexSlots, basedOn))!;
+    const context = { now: new Date().toISOString(), author: principal.userName, locale: localeOf(principal.locale) };
+    return (await this.#commit(principal, () => request.message ?? null, (current) => planChange(current, request, { ...context, newId: revisionIds(current) }), assignIndexSlots, basedOn))!;
   }
 
   /**
