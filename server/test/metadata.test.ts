@@ -207,6 +207,38 @@ describe('metadata changes', () => {
     expect(objects.map((o) => o.apiName)).not.toContain('pet');
   });
 
+  it('what a change creates gets a short id, never given again after a restore or a purge, and records keep their values under it', async () => {
+    const tenant = await createTestTenant(h, 'meta-ids');
+    const created = await tenant.api('POST', '/metadata/objects', { apiName: 'project', labels: { en: { singular: 'Project', plural: 'Projects' } } });
+    expect(created.statusCode, created.body).toBe(201);
+    const before = json<{ revision: number }[]>(await tenant.api('GET', '/metadata/revisions'))[0]!.revision;
+    const addBudget = async () => expect((await tenant.api('POST', '/metadata/objects/project/fields', { apiName: 'budget', labels: { en: 'Budget' }, type: 'number' })).statusCode).toBe(201);
+    type Fields = { id: string; fields: { id: string; apiName: string }[] };
+    const budgetId = async () => json<Fields>(await tenant.api('GET', '/metadata/objects/project')).fields.find((f) => f.apiName === 'budget')!.id;
+    const storedData = async (objectId: string) =>
+      (await h.db.system((q) => q.query<{ data: Record<string, unknown> }>('select data from record where tenant_id = $1 and object_id = $2', [tenant.id, objectId])))[0]!.data;
+    await addBudget();
+    const first = await budgetId();
+    const roof = await tenant.api('POST', '/records/project', { name: 'Roof', budget: 1200 });
+    expect(roof.statusCode).toBe(201);
+    const objectId = json<Fields>(await tenant.api('GET', '/metadata/objects/project')).id;
+    expect(await storedData(objectId)).toMatchObject({ [first]: 1200 });
+    // Back to the revision before the field (which keeps it, deleted, with its values), the field
+    // purged (its values and its definition gone), then a field of the same name made again.
+    expect((await tenant.api('POST', `/metadata/revisions/${before}/restore`)).statusCode).toBe(200);
+    const purged = await tenant.api('POST', '/metadata/changes', { operations: [{ op: 'purgeField', object: 'project', field: first }] });
+    expect(purged.statusCode, purged.body).toBe(200);
+    await addBudget();
+    const second = await budgetId();
+    for (const id of [objectId, first, second]) expect(id).toMatch(/^[a-z]+[0-9a-z]+_[0-9a-z]+$/);
+    expect([objectId, first, second].every((id) => id.length <= 6)).toBe(true);
+    expect(second).not.toBe(first);
+    expect(await storedData(objectId)).not.toHaveProperty(first);
+    const patched = await tenant.api('PATCH', `/records/project/${json<{ id: string }>(roof).id}`, { budget: 900 });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await storedData(objectId)).toMatchObject({ [second]: 900 });
+  });
+
   it('a change made through one server process is served by another on its next request', async () => {
     const second = await buildApp({ db: h.db });
     await second.app.ready();
