@@ -641,6 +641,16 @@ async function fillTextbook(book: TextbookServer, records: number, protean: Stor
     const textbookBytes = Number(size!['bytes']) / Number(size!['rows']);
     record('storage.bytes_per_record', protean.bytesPerRecord, `bytes per record at 1M records (${protean.detail}); floor: the textbook's customer + organization tables with their indexes, per row`, textbookBytes);
     record('storage.bytes_per_record.textbook_ratio', protean.bytesPerRecord / textbookBytes, '× textbook (storage.bytes_per_record ÷ the textbook\'s; aim under 2)');
+    // The same customers with what Protean gives every record beyond its values (ADR 0026), and organizations as above.
+    log('textbook with Protean\'s features: copying the customers');
+    await sql.query(readFileSync(join(root, 'bench/lib/featured-textbook.sql'), 'utf8'));
+    await sql.query('vacuum analyze customer_featured');
+    const [featured] = await sql.query(`select (pg_total_relation_size('customer_featured') + pg_total_relation_size('organization'))::float8 as bytes,
+      ((select count(*) from customer_featured) + (select count(*) from organization))::float8 as rows`);
+    const featuredBytes = Number(featured!['bytes']) / Number(featured!['rows']);
+    await sql.query('drop table customer_featured');
+    record('storage.featured_textbook.bytes_per_record', featuredBytes, "bytes per record at 1M records of the textbook's customers with Protean's features (bench/lib/featured-textbook.sql: workspace, owner, authors, version, soft delete, search text and trigram index, related-list and name indexes) + organizations; informational");
+    record('storage.bytes_per_record.featured_textbook_ratio', protean.bytesPerRecord / featuredBytes, "× the textbook with Protean's features (storage.bytes_per_record ÷ storage.featured_textbook.bytes_per_record; informational)");
     log('textbook: vacuum analyze');
     await sql.query('vacuum analyze');
     const ids = (await sql.query('select id from customer order by random() limit 20000')).map((row) => String(row['id']));
