@@ -113,6 +113,44 @@ describe('a list page read again', () => {
     expect(after.size - before.size).toBe(page.body.length);
   });
 
+  it('keeps a GraphQL list alike: read again from the kept page, a change made through another server shows at once, and another reader gets their own', async () => {
+    const query = '{ customerList(filter: { field: "last_name", op: "startsWith", value: "Graph" }, sort: "last_name") { totalCount nodes { id last_name first_name } } }';
+    type Answer = { data?: { customerList: { totalCount: number; nodes: { id: string; last_name: string; first_name: string | null }[] } }; errors?: unknown[] };
+    const graph = async (key = t.key) => {
+      const response = await call(h, key, 'POST', '/graphql', { query });
+      expect(response.statusCode, response.body).toBe(200);
+      const answer = json<Answer>(response);
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.customerList;
+    };
+    const made = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Graph A', first_name: 'Ada' }));
+    const before = h.server.data.pages.stats();
+    await graph();
+    expect((await graph()).nodes.map((n) => n.last_name)).toEqual(['Graph A']);
+    expect(h.server.data.pages.stats().pages - before.pages).toBe(1);
+    expect((await graph()).totalCount).toBe(1);
+
+    expect((await elsewhere('POST', '/records/customer', { last_name: 'Graph B' })).status).toBe(201);
+    expect((await graph()).nodes.map((n) => n.last_name)).toEqual(['Graph A', 'Graph B']);
+    expect((await elsewhere('PATCH', `/records/customer/${made.id}`, { first_name: 'Ada May' })).status).toBe(200);
+    const changed = await graph();
+    expect(changed.totalCount).toBe(2);
+    expect(changed.nodes[0]).toMatchObject({ id: made.id, first_name: 'Ada May' });
+
+    // Another reader never gets a page kept for the first: with deals private, a standard user sees none of the administrator's.
+    expect((await t.api('PUT', '/access/sharing', { objects: { deal: 'private' } })).statusCode).toBe(200);
+    expect((await t.api('POST', '/records/deal', { name: 'Graph deal', amount: 5 })).statusCode).toBe(201);
+    const user = json<{ id: string }>(await t.api('POST', '/users', { email: `graph@${t.slug}.test`, name: 'Graph reader', role: 'standard', password: 'correct horse battery' }));
+    const { key } = await h.server.auth.createApiKey(t.id, user.id, 'graph');
+    const deals = async (who: string) => {
+      const response = await call(h, who, 'POST', '/graphql', { query: '{ dealList(filter: { field: "name", op: "eq", value: "Graph deal" }) { nodes { name } } }' });
+      expect(response.statusCode, response.body).toBe(200);
+      return json<{ data: { dealList: { nodes: { name: string }[] } } }>(response).data.dealList.nodes.map((n) => n.name);
+    };
+    for (let read = 0; read < 2; read++) expect(await deals(t.key)).toEqual(['Graph deal']);
+    for (let read = 0; read < 2; read++) expect(await deals(key)).toEqual([]);
+  });
+
   it('shows a value written by the system connection (a migration, a backfill), which writes for any tenant', async () => {
     const made = json<{ id: string }>(await t.api('POST', '/records/customer', { last_name: 'Systemic', first_name: 'Before' }));
     const query = `filter=${encodeURIComponent(JSON.stringify({ field: 'last_name', op: 'eq', value: 'Systemic' }))}`;

@@ -25,6 +25,7 @@ import {
 import { queryLimits, type ObjectDef } from '@protean/metadata';
 import type { BatchOperation } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
+import type { ListResult } from '../data/read-path.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
 import { notFound, ProblemError, validationError } from '../errors/problems.ts';
 import type { GraphQLContext } from './graphql-context.ts';
@@ -383,15 +384,18 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
         const target = objectOf(context, object.apiName);
         const filter = args['filter'];
         const expand = expandable(info, object, byApiName);
-        const request = parseListRequest(context.ctx.model, target, {
+        const asked = {
           ...(filter === undefined || filter === null ? {} : { filter: typeof filter === 'string' ? filter : JSON.stringify(filter) }),
           ...(expand.length ? { expand: expand.join(',') } : {}),
           ...(args['sort'] ? { sort: args['sort'] as string } : {}),
           limit: pageSize(args['first'], LIST_LIMIT),
           cursor: (args['after'] as string | null) ?? undefined,
           count: selects(info, 'totalCount'),
-        });
-        const result = await context.data.list(context.ctx, request);
+        };
+        const request = parseListRequest(context.ctx.model, target, asked);
+        // Kept and checked as REST's pages are (ADR 0025), named by what was asked; a URL's query never holds a line break.
+        const page = await context.data.listPage(context.ctx, request, `graphql\n${JSON.stringify(asked)}`);
+        const result = JSON.parse(page.body) as ListResult;
         return { records: result.data, hasNextPage: result.nextCursor !== null, endCursor: result.nextCursor, total: result.total };
       },
     };
