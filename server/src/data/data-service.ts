@@ -60,6 +60,10 @@ export class DataService {
     return this.read.listPage(ctx, query, request);
   }
 
+  listKept(ctx: RequestContext, query: ListRequest, request: string): Promise<ListResult> {
+    return this.read.listKept(ctx, query, request);
+  }
+
   /** Matching records per value of the lookup `by` among `keys`, in one statement (GraphQL's nested totalCount). */
   countBy(ctx: RequestContext, object: ObjectDef, where: Condition | undefined, by: FieldDef, keys: readonly string[]): Promise<Map<string, number>> {
     return this.read.countBy(ctx, object, where, by, keys);

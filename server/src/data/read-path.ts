@@ -25,6 +25,10 @@ export interface ListResult {
   total?: number;
 }
 
+/** Whether a list page may be kept: not inside a write, and nothing on it computed on read (formulas use the clock). */
+const keepable = (ctx: RequestContext, query: ListRequest) =>
+  !ctx.scope && !computesOnRead(ctx.model, query.object) && !query.expand.some((field) => readsOnRead(ctx.model, field) !== undefined);
+
 /**
  * Every read of record data: get, list, related lists, recycle bin, search. Record access
  * (ADR 0012) narrows these queries here, in one place: objects the principal may not read do
@@ -118,9 +122,14 @@ export class ReadPath {
   async listPage(ctx: RequestContext, query: ListRequest, request: string): Promise<PageAnswer> {
     const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
     const read = () => this.#list(ctx, query, shape);
-    const keepable = !ctx.scope && !computesOnRead(ctx.model, query.object) && !query.expand.some((field) => readsOnRead(ctx.model, field) !== undefined);
-    if (!keepable) return renderPage(await read());
+    if (!keepable(ctx, query)) return renderPage(await read());
     return this.#pages.answer(shape, ctx.model.revision, `${ctx.principal.locale ?? ''}\n${query.object.id}\n${request}`, read);
+  }
+
+  /** `listPage` for a reader that wants the page's records rather than its JSON (GraphQL). */
+  async listKept(ctx: RequestContext, query: ListRequest, request: string): Promise<ListResult> {
+    if (!keepable(ctx, query)) return this.list(ctx, query);
+    return JSON.parse((await this.listPage(ctx, query, request)).body) as ListResult;
   }
 
   async #list(ctx: RequestContext, query: ListRequest, shape: AccessShape): Promise<ListResult> {
