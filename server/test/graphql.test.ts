@@ -336,6 +336,24 @@ describe('GraphQL batching', () => {
     expect(five.statements).toBeLessThanOrEqual(6);
   });
 
+  it('answers every selection of a lookup asked for twice, once with what the list joins and once with more', async () => {
+    const t = await createTestTenant(h, 'gql-twice');
+    const org = json<{ id: string; created_at: string; version: number }>(await t.api('POST', '/records/organization', { name: 'Twice Org' }));
+    expect((await t.api('POST', '/records/customer', { last_name: 'Twice', organization: org.id })).statusCode).toBe(201);
+    const { status, body } = await gql(t, `{ customerList(filter: { field: "last_name", op: "eq", value: "Twice" }) {
+      nodes { last_name organization { name } }
+      nodes { organization { created_at } }
+      nodes { again: organization { name version } }
+      ...more
+    } }
+    fragment more on Customer_Connection { nodes { organization { id } } }`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+    expect((body.data as any).customerList.nodes).toEqual([
+      { last_name: 'Twice', organization: { name: 'Twice Org', created_at: org.created_at, id: org.id }, again: { name: 'Twice Org', version: org.version } },
+    ]);
+  });
+
   it('counts each parent’s related records (totalCount) in one statement for the whole level, not one per parent', async () => {
     const t = await createTestTenant(h, 'gql-count');
     // Organization i has i customers (0 to 11), a third of them named "VIP …".

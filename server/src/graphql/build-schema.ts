@@ -25,7 +25,6 @@ import {
 import { queryLimits, type ObjectDef } from '@protean/metadata';
 import type { BatchOperation } from '../data/data-service.ts';
 import { parseListRequest } from '../data/list-request.ts';
-import type { ListResult } from '../data/read-path.ts';
 import type { ApiRecord } from '../data/record-codec.ts';
 import { notFound, ProblemError, validationError } from '../errors/problems.ts';
 import type { GraphQLContext } from './graphql-context.ts';
@@ -158,15 +157,19 @@ function expandable(info: GraphQLResolveInfo, object: ObjectShape, objects: Read
   const records = info.fieldNodes.flatMap((node) =>
     fieldsOf(node.selectionSet).flatMap((f) => (f.name.value === 'nodes' ? fieldsOf(f.selectionSet) : f.name.value === 'edges' ? fieldsOf(f.selectionSet).filter((e) => e.name.value === 'node').flatMap((e) => fieldsOf(e.selectionSet)) : [])),
   );
+  // A lookup selected more than once (aliases, fragments) is joined only when the join answers
+  // every one of its selections: the joined record is what each of them then reads.
   const names = new Set<string>();
+  const notJoined = new Set<string>();
   for (const selected of records) {
     const field = object.fields.find((f) => f.apiName === selected.name.value && f.target);
     const target = field?.target ? objects.get(field.target) : undefined;
-    if (!field || !target || selected.arguments?.length) continue;
+    if (!field || !target) continue;
     const answerable = (name: string) => EXPANDED_KEYS.has(name) || target.fields.some((f) => (f.apiName === name && !f.target) || `${f.apiName}_id` === name || f.deprecatedAliases.includes(name));
-    if (fieldsOf(selected.selectionSet).every((sub) => answerable(sub.name.value))) names.add(field.apiName);
+    if (!selected.arguments?.length && fieldsOf(selected.selectionSet).every((sub) => answerable(sub.name.value))) names.add(field.apiName);
+    else notJoined.add(field.apiName);
   }
-  return [...names].slice(0, queryLimits.maxExpand);
+  return [...names].filter((name) => !notJoined.has(name)).slice(0, queryLimits.maxExpand);
 }
 
 /**
@@ -394,8 +397,7 @@ export function buildSchema(descriptor: SchemaDescriptor): GraphQLSchema {
         };
         const request = parseListRequest(context.ctx.model, target, asked);
         // Kept and checked as REST's pages are (ADR 0025), named by what was asked; a URL's query never holds a line break.
-        const page = await context.data.listPage(context.ctx, request, `graphql\n${JSON.stringify(asked)}`);
-        const result = JSON.parse(page.body) as ListResult;
+        const result = await context.data.listKept(context.ctx, request, `graphql\n${JSON.stringify(asked)}`);
         return { records: result.data, hasNextPage: result.nextCursor !== null, endCursor: result.nextCursor, total: result.total };
       },
     };
