@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { TRIGGER_CONSUMER } from '../src/workflows/workflow-triggers.ts';
 import { createTestTenant, json, startHarness, waitFor, waitForValue, type Harness, type TestTenant } from './harness.ts';
 
 let h: Harness;
@@ -477,6 +478,40 @@ describe('workflows', () => {
     });
     const done = await runIn(tenant, started!.id, 'completed');
     expect(done.steps.map((s) => s.stepId)).toEqual(['check', 'same_day']);
+  });
+
+  it("evaluates a trigger's condition in the zone the database holds now, though this process read another a moment ago", async () => {
+    const tenant = await createTestTenant(h, 'wf-zone-fresh');
+    // Twenty-five hours apart: their dates always differ.
+    expect((await tenant.api('PATCH', '/workspace/settings', { timeZone: 'Pacific/Pago_Pago' })).statusCode).toBe(200);
+    const kiritimatiToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Pacific/Kiritimati', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    await define(tenant, 'kiritimati_day', {
+      trigger: { type: 'record', object: 'customer', events: ['created'], condition: { expression: `today() == date("${kiritimatiToday}")` } },
+      start: 'done',
+      steps: [{ id: 'done', type: 'end', config: {} }],
+    });
+    const before = (await customer(tenant, { last_name: 'Before the change' }))['id'];
+    // The trigger consumer has decided on that customer (no run: it is not yet that day in Pago Pago).
+    await waitForValue("the trigger consumer past the first customer's event", async () => {
+      const [row] = await h.db.system((q) =>
+        q.query<{ past: boolean }>(
+          `select exists (select 1 from outbox_checkpoint c, outbox o where c.consumer = $3 and o.tenant_id = $1 and $2::uuid = any(coalesce(o.record_ids, array[o.record_id]))
+             and (c.txid, c.id) >= (o.txid, o.id)) as past`,
+          [tenant.id, before, TRIGGER_CONSUMER],
+        ),
+      );
+      return row?.past || undefined;
+    });
+    // Changed in the database where this process's cache did not see it, as a change made through another process is.
+    await h.db.system((q) => q.query(`update tenant set time_zone = 'Pacific/Kiritimati' where id = $1`, [tenant.id]));
+    const after = (await customer(tenant, { last_name: 'After the change' }))['id'];
+    const runs = await waitForValue('a run for the customer created after the change', async () => {
+      const found = await runsOf(tenant, 'kiritimati_day');
+      return found.length ? found : undefined;
+    });
+    // Events are handled in commit order: the first customer's was decided before the second's run began.
+    expect(runs.map((r) => (r as { recordId?: string }).recordId)).toEqual([after]);
+    expect(after).not.toBe(before);
   });
 
   it('refuses, when saved, a find step filtering on a field no filter may take, naming the field', async () => {

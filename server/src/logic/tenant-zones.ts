@@ -13,6 +13,11 @@ export class TenantZones {
   async of(q: Pick<Queryable, 'query'>, tenantId: string): Promise<string> {
     const hit = this.#zones.get(tenantId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.zone;
+    return this.read(q, tenantId);
+  }
+
+  /** The zone as `q`'s transaction reads it, whatever is cached (which it refreshes): for decisions that must not lag a change made elsewhere. */
+  async read(q: Pick<Queryable, 'query'>, tenantId: string): Promise<string> {
     const [row] = await q.query<{ zone: string | null }>('select time_zone as zone from tenant where id = $1', [tenantId]);
     const zone = row?.zone ?? 'UTC';
     this.#zones.set(tenantId, { zone, at: Date.now() });

@@ -92,7 +92,10 @@ export class WorkflowTriggers {
     if (!records.length) return 0;
     const tenants = [...new Set(records.map((e) => e.tenantId))];
     // The batch's active workflows, the runs waiting on its records and each tenant's revision: one round trip.
-    const { workflows, waiting, revisions } = await batchContext(tx, tenants, [...new Set(records.map((e) => e.recordId))]);
+    // Each tenant's time zone as the batch's transaction reads it: a change made through another
+    // process applies to the very next condition here, not when this process's cache runs out.
+    const { workflows, waiting, revisions, zones } = await batchContext(tx, tenants, [...new Set(records.map((e) => e.recordId))]);
+    for (const [tenantId, zone] of Object.entries(zones)) tenantZones.changed(tenantId, zone);
     if (!workflows.length && !waiting.length) return 0;
     let written = 0;
     const models = new Map<string, TenantModel>();
@@ -147,7 +150,7 @@ export class WorkflowTriggers {
         // one that updates the record it started on would otherwise start again, without end.
         if (trigger.type === 'record' && wf.triggerObject === object.id && trigger.events.includes(event.event) && !(wf.automationId && event.actorId === wf.automationId)) {
           const scope = { record: record!, ...(previous ? { previous } : {}), trigger: { event: event.event } };
-          if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName), await tenantZones.of(tx, event.tenantId))) continue;
+          if (trigger.condition && !triggerHolds(trigger.condition, scope, conditionCompiler(model.snapshot, object.apiName), zones[event.tenantId] ?? 'UTC')) continue;
           if (!this.#breaker.allow({ id: wf.id, label: wf.apiName }, event.recordId)) continue;
           starts.push({
             tenantId: event.tenantId,
@@ -196,7 +199,7 @@ export class WorkflowTriggers {
       // The date moved since the timer was set: the timer armed for the new date will fire instead.
       if (p.kind === 'relative' && (trigger.type !== 'relativeTime' || String(record[trigger.field] ?? '') !== p.moment)) return job.completeIn(tx);
       const condition = 'condition' in trigger ? (trigger.condition as WorkflowCondition | undefined) : undefined;
-      if (condition && !triggerHolds(condition, { record }, conditionCompiler(model.snapshot, object.apiName), await tenantZones.of(tx, job.tenantId))) return job.completeIn(tx);
+      if (condition && !triggerHolds(condition, { record }, conditionCompiler(model.snapshot, object.apiName), await tenantZones.read(tx, job.tenantId))) return job.completeIn(tx);
       await createRun(tx, {
         tenantId: job.tenantId,
         workflow: wf,
@@ -237,18 +240,19 @@ async function batchContext(
   tx: Queryable,
   tenants: string[],
   recordIds: string[],
-): Promise<{ workflows: ActiveWorkflow[]; waiting: { tenantId: string; id: string; recordId: string; wait: RunWait }[]; revisions: Record<string, number> }> {
-  const [row] = await tx.query<{ workflows: ActiveWorkflow[] | null; waiting: { tenantId: string; id: string; recordId: string; wait: RunWait }[] | null; revisions: Record<string, number> | null }>(
+): Promise<{ workflows: ActiveWorkflow[]; waiting: { tenantId: string; id: string; recordId: string; wait: RunWait }[]; revisions: Record<string, number>; zones: Record<string, string> }> {
+  const [row] = await tx.query<{ workflows: ActiveWorkflow[] | null; waiting: { tenantId: string; id: string; recordId: string; wait: RunWait }[] | null; revisions: Record<string, number> | null; zones: Record<string, string> | null }>(
     `select
        (select json_agg(x) from (select ${workflowColumns('w')}, v.definition from workflow w
           join workflow_version v on v.tenant_id = w.tenant_id and v.workflow_id = w.id and v.version = w.active_version
          where w.tenant_id = any($1::uuid[]) and w.status = 'active' and w.trigger_type in ('record', 'relativeTime', 'noActivity')) x) as workflows,
        (select json_agg(x) from (select tenant_id as "tenantId", id, record_id as "recordId", wait from workflow_run
          where tenant_id = any($1::uuid[]) and status = 'waiting' and record_id = any($2::uuid[])) x) as waiting,
-       (select json_object_agg(id, current_revision) from tenant where id = any($1::uuid[])) as revisions`,
+       (select json_object_agg(id, current_revision) from tenant where id = any($1::uuid[])) as revisions,
+       (select json_object_agg(id, coalesce(time_zone, 'UTC')) from tenant where id = any($1::uuid[])) as zones`,
     [tenants, recordIds],
   );
-  return { workflows: row?.workflows ?? [], waiting: row?.waiting ?? [], revisions: row?.revisions ?? {} };
+  return { workflows: row?.workflows ?? [], waiting: row?.waiting ?? [], revisions: row?.revisions ?? {}, zones: row?.zones ?? {} };
 }
 
 /** Whether a workflow's trigger reads the record of an event (to start a run or arm a timer). */
