@@ -12,9 +12,11 @@ import type { Snapshot } from '../schemas/snapshot.ts';
  */
 export function revisionIds(current: Snapshot): (prefix: string) => string {
   const revision = (current.revision + 1).toString(36);
-  const taken = namesInUse(current);
+  // Walked only when the change creates something: most changes (labels, options) create nothing.
+  let taken: Set<string> | undefined;
   let n = 0;
   return (prefix) => {
+    taken ??= namesInUse(current);
     // `f_` gives `f2r_0`: the revision's digits part the letters from the count well enough.
     const letters = prefix.endsWith('_') ? prefix.slice(0, -1) : prefix;
     for (;;) {

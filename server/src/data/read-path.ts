@@ -120,16 +120,17 @@ export class ReadPath {
    * request's query, exactly as sent.
    */
   async listPage(ctx: RequestContext, query: ListRequest, request: string): Promise<PageAnswer> {
-    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
-    const read = () => this.#list(ctx, query, shape);
-    if (!keepable(ctx, query)) return renderPage(await read());
-    return this.#pages.answer(shape, ctx.model.revision, `${ctx.principal.locale ?? ''}\n${query.object.id}\n${request}`, read);
+    return keepable(ctx, query) ? this.#keptPage(ctx, query, request) : renderPage(await this.list(ctx, query));
   }
 
   /** `listPage` for a reader that wants the page's records rather than its JSON (GraphQL). */
   async listKept(ctx: RequestContext, query: ListRequest, request: string): Promise<ListResult> {
-    if (!keepable(ctx, query)) return this.list(ctx, query);
-    return JSON.parse((await this.listPage(ctx, query, request)).body) as ListResult;
+    return keepable(ctx, query) ? (JSON.parse((await this.#keptPage(ctx, query, request)).body) as ListResult) : this.list(ctx, query);
+  }
+
+  async #keptPage(ctx: RequestContext, query: ListRequest, request: string): Promise<PageAnswer> {
+    const shape = await this.#access.shapeOf(ctx.principal, ctx.scope?.tx);
+    return this.#pages.answer(shape, ctx.model.revision, `${ctx.principal.locale ?? ''}\n${query.object.id}\n${request}`, () => this.#list(ctx, query, shape));
   }
 
   async #list(ctx: RequestContext, query: ListRequest, shape: AccessShape): Promise<ListResult> {
